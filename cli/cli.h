@@ -1,0 +1,35 @@
+/* cli/cli.h - the wctr command line, independent of how it reaches wctrd (portable).
+ *
+ * cli_main parses global options (-H/--host, WCTR_HOST), runs one command and returns the process exit
+ * code, Docker's way: 0 on success, 125 when wctr itself fails (bad flags, service unreachable, error
+ * from wctrd), and later the container's own code for `run`. The platform (cli/main_win.c, or a test)
+ * supplies the connection and the output streams. */
+#ifndef WCTR_CLI_CLI_H
+#define WCTR_CLI_CLI_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/error.h"
+
+#define CLI_EXIT_FAILED 125
+
+typedef struct cli_connection cli_connection;
+
+typedef struct cli_platform {
+  FILE *out;
+  FILE *err;
+  const char *env_host; /* WCTR_HOST, or NULL */
+  void *ctx;
+  /* Opens a connection to the pipe; on failure e says why (ENOENT: no such pipe, EACCES, EBUSY...). */
+  wctr_err (*connect)(void *ctx, const char *pipe_path, cli_connection **out, wctr_errmsg *e);
+  /* One request, one response: *result owned by the caller. params is taken (may be NULL). An error
+   * response returns its code with wctrd's message in e. */
+  wctr_err (*call)(cli_connection *conn, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
+  void (*disconnect)(cli_connection *conn);
+} cli_platform;
+
+int cli_main(int argc, char **argv, const cli_platform *platform);
+
+#endif

@@ -1,0 +1,29 @@
+/* cli/client.h - a pipe client for wctrd (Windows only): used by wctr.exe and by the tests that
+ * speak to the pipe directly, including with deliberately broken messages.
+ *
+ * The client opens the pipe with SECURITY_IDENTIFICATION: wctrd can learn who is calling but cannot
+ * act as the caller. Waits are bounded by the timeouts given (INFINITE allowed). */
+#ifndef WCTR_CLI_CLIENT_H
+#define WCTR_CLI_CLIENT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/error.h"
+
+typedef struct cli_client cli_client;
+
+/* ENOENT: no such pipe; EACCES: the pipe's DACL refuses us; EBUSY: every instance stayed busy. */
+wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e);
+void cli_client_close(cli_client *c);
+
+/* Raw messages. recv returns a malloc'ed buffer (free with free()) holding one whole message. */
+wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e);
+wctr_err cli_client_recv(cli_client *c, char **buf, size_t *len, unsigned timeout_ms, wctr_errmsg *e);
+
+/* One request, one response, with the next request id. params is taken (may be NULL). */
+wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
+                         wctr_errmsg *e);
+
+#endif

@@ -1,0 +1,157 @@
+/* cli/client_win.c - the pipe client: message mode, overlapped I/O with bounded waits. */
+#include <windows.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/client.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/wstr.h"
+
+struct cli_client {
+  HANDLE pipe;
+  HANDLE event;
+  int64_t next_id;
+};
+
+wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
+  *out = NULL;
+  wchar_t *path = wctr_utf8_to_wide(pipe_path);
+  if (path == NULL) return wctr_fail(e, WCTR_EINVAL, "the pipe name is not valid UTF-8");
+  DWORD start = GetTickCount();
+  HANDLE h = INVALID_HANDLE_VALUE;
+  DWORD code = ERROR_SUCCESS;
+  for (;;) {
+    h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                    FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
+    if (h != INVALID_HANDLE_VALUE) break;
+    code = GetLastError();
+    DWORD elapsed = GetTickCount() - start;
+    /* Every instance is taken: wait for one, within the time we have. */
+    if (code != ERROR_PIPE_BUSY || elapsed >= timeout_ms) break;
+    WaitNamedPipeW(path, timeout_ms - elapsed < 1000 ? timeout_ms - elapsed : 1000);
+  }
+  free(path);
+  if (h == INVALID_HANDLE_VALUE) {
+    const char *why = code == ERROR_FILE_NOT_FOUND ? "the pipe does not exist"
+                      : code == ERROR_ACCESS_DENIED ? "access denied"
+                      : code == ERROR_PIPE_BUSY     ? "every pipe instance is busy"
+                                                    : "cannot open the pipe";
+    wctr_err err = code == ERROR_PIPE_BUSY ? WCTR_EBUSY : wctr_from_win32(code);
+    return wctr_fail(e, err, "%s: %s (error %lu)", pipe_path, why, (unsigned long)code);
+  }
+  DWORD mode = PIPE_READMODE_MESSAGE;
+  if (!SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
+    code = GetLastError();
+    CloseHandle(h);
+    return wctr_fail(e, wctr_from_win32(code), "%s: cannot switch to message mode (error %lu)", pipe_path,
+                     (unsigned long)code);
+  }
+  cli_client *c = calloc(1, sizeof *c);
+  HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (c == NULL || event == NULL) {
+    free(c);
+    if (event != NULL) CloseHandle(event);
+    CloseHandle(h);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  c->pipe = h;
+  c->event = event;
+  c->next_id = 1;
+  *out = c;
+  return WCTR_OK;
+}
+
+void cli_client_close(cli_client *c) {
+  if (c == NULL) return;
+  CloseHandle(c->pipe);
+  CloseHandle(c->event);
+  free(c);
+}
+
+/* Waits for an overlapped call that returned FALSE. Cancels it when the time is up, and waits for the
+ * cancellation to land so the OVERLAPPED is free again. */
+static DWORD finish_io(cli_client *c, BOOL started, OVERLAPPED *ov, DWORD *bytes, unsigned timeout_ms) {
+  DWORD code = started ? ERROR_SUCCESS : GetLastError();
+  if (!started && code != ERROR_IO_PENDING) return code;
+  if (!started && WaitForSingleObject(c->event, timeout_ms) == WAIT_TIMEOUT) {
+    CancelIoEx(c->pipe, ov);
+    GetOverlappedResult(c->pipe, ov, bytes, TRUE);
+    return WAIT_TIMEOUT;
+  }
+  if (!GetOverlappedResult(c->pipe, ov, bytes, FALSE)) return GetLastError();
+  return ERROR_SUCCESS;
+}
+
+static wctr_err io_error(DWORD code, const char *what, wctr_errmsg *e) {
+  if (code == WAIT_TIMEOUT) return wctr_fail(e, WCTR_ETIMEDOUT, "wctrd did not answer in time (%s)", what);
+  if (code == ERROR_BROKEN_PIPE || code == ERROR_PIPE_NOT_CONNECTED || code == ERROR_NO_DATA) {
+    return wctr_fail(e, WCTR_EPIPE, "wctrd closed the connection (%s)", what);
+  }
+  return wctr_fail(e, wctr_from_win32(code), "%s failed (error %lu)", what, (unsigned long)code);
+}
+
+wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e) {
+  if (len > MAXDWORD) return wctr_fail(e, WCTR_ETOOBIG, "message too large");
+  OVERLAPPED ov = {.hEvent = c->event};
+  ResetEvent(c->event);
+  DWORD bytes = 0;
+  BOOL started = WriteFile(c->pipe, buf, (DWORD)len, NULL, &ov);
+  DWORD code = finish_io(c, started, &ov, &bytes, timeout_ms);
+  if (code != ERROR_SUCCESS) return io_error(code, "sending the request", e);
+  if (bytes != len) return wctr_fail(e, WCTR_EIO, "short write to the pipe");
+  return WCTR_OK;
+}
+
+wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned timeout_ms, wctr_errmsg *e) {
+  size_t cap = 64 * 1024;
+  size_t len = 0;
+  char *buf = malloc(cap);
+  *out = NULL;
+  if (buf == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  for (;;) {
+    OVERLAPPED ov = {.hEvent = c->event};
+    ResetEvent(c->event);
+    DWORD bytes = 0;
+    BOOL started = ReadFile(c->pipe, buf + len, (DWORD)(cap - len), NULL, &ov);
+    DWORD code = finish_io(c, started, &ov, &bytes, timeout_ms);
+    len += bytes;
+    if (code == ERROR_SUCCESS) break;
+    if (code != ERROR_MORE_DATA) {
+      free(buf);
+      return io_error(code, "reading the response", e);
+    }
+    if (cap >= WCTR_PROTO_MAX_RESPONSE) {
+      free(buf);
+      return wctr_fail(e, WCTR_ETOOBIG, "the response is larger than %u bytes", WCTR_PROTO_MAX_RESPONSE);
+    }
+    char *grown = realloc(buf, cap * 2);
+    if (grown == NULL) {
+      free(buf);
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+    buf = grown;
+    cap *= 2;
+  }
+  *out = buf;
+  *out_len = len;
+  return WCTR_OK;
+}
+
+wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
+                         wctr_errmsg *e) {
+  size_t len = 0;
+  int64_t id = c->next_id++;
+  char *request = wctr_request_format(id, op, params, &len);
+  if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = cli_client_send(c, request, len, timeout_ms, e);
+  cJSON_free(request);
+  if (err != WCTR_OK) return err;
+  char *response = NULL;
+  err = cli_client_recv(c, &response, &len, timeout_ms, e);
+  if (err != WCTR_OK) return err;
+  err = wctr_response_parse(response, len, id, result, e);
+  free(response);
+  return err;
+}

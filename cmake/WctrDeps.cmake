@@ -1,0 +1,22 @@
+# cJSON, libyaml and cmocka: natively from Debian's -dev packages, for mingw from the prefix that
+# scripts/bootstrap builds from Debian's source packages (CMAKE_FIND_ROOT_PATH in toolchain-mingw.cmake).
+# Each becomes an imported target: wctr::cjson, wctr::yaml, wctr::cmocka.
+
+function(wctr_import_library target header library)
+  find_path(${target}_INCLUDE ${header} REQUIRED)
+  find_library(${target}_LIBRARY NAMES ${library} REQUIRED)
+  add_library(wctr::${target} UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(wctr::${target} PROPERTIES
+    IMPORTED_LOCATION "${${target}_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${${target}_INCLUDE}")
+endfunction()
+
+wctr_import_library(cjson cjson/cJSON.h cjson)
+wctr_import_library(yaml yaml.h yaml)
+if(WIN32)
+  # Static builds for mingw: libyaml's header must be told not to expect a DLL.
+  set_property(TARGET wctr::yaml PROPERTY INTERFACE_COMPILE_DEFINITIONS YAML_DECLARE_STATIC)
+  wctr_import_library(cmocka cmocka.h cmocka-static)
+else()
+  wctr_import_library(cmocka cmocka.h cmocka)
+endif()

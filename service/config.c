@@ -1,0 +1,141 @@
+/* service/config.c - wctrd settings (portable). */
+#include "service/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/json.h"
+
+void svc_config_init(svc_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  snprintf(cfg->pipe_path, sizeof cfg->pipe_path, "%s%s", WCTR_PIPE_PREFIX, WCTR_DEFAULT_PIPE_NAME);
+  cfg->log_level = WCTR_LOG_INFO;
+}
+
+void svc_config_free(svc_config *cfg) {
+  if (cfg == NULL) return;
+  for (size_t i = 0; i < cfg->group_count; i++) free(cfg->groups[i]);
+  svc_config_init(cfg);
+}
+
+wctr_err svc_config_set_pipe(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
+  wctr_err err = wctr_pipe_path(value, true, where, cfg->pipe_path, sizeof cfg->pipe_path, e);
+  if (err == WCTR_OK) cfg->pipe_set = true;
+  return err;
+}
+
+wctr_err svc_config_add_group(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
+  size_t n = strlen(value);
+  if (n == 0 || n > 256) return wctr_fail(e, WCTR_EINVAL, "%s: a group name must be 1 to 256 characters", where);
+  for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
+    if (*p < 0x20 || *p == 0x7F) {
+      return wctr_fail(e, WCTR_EINVAL, "%s: a group name cannot contain control characters", where);
+    }
+  }
+  if (cfg->group_count == SVC_MAX_GROUPS) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: at most %d groups can be given", where, SVC_MAX_GROUPS);
+  }
+  char *copy = malloc(n + 1);
+  if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  memcpy(copy, value, n + 1);
+  cfg->groups[cfg->group_count++] = copy;
+  cfg->groups_set = true;
+  return WCTR_OK;
+}
+
+wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
+  if (wctr_log_level_parse(value, &cfg->log_level) != 0) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: log level \"%s\" is not one of error, warn, info, debug", where,
+                     value);
+  }
+  cfg->log_level_set = true;
+  return WCTR_OK;
+}
+
+wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e) {
+  static const char *const keys[] = {"pipe", "groups", "log-level", NULL};
+  char field[160];
+  wctr_err err = WCTR_OK;
+  const char *pipe = NULL;
+  const char *level = NULL;
+  const cJSON *groups = NULL;
+  svc_config_init(out);
+  if (len > SVC_CONFIG_MAX_BYTES) {
+    return wctr_fail(e, WCTR_ECONFIG, "%s is larger than %u bytes", where, SVC_CONFIG_MAX_BYTES);
+  }
+  cJSON *root = cJSON_ParseWithLength(text, len);
+  if (root == NULL) {
+    err = wctr_fail(e, WCTR_ECONFIG, "%s is not valid JSON", where);
+    goto done;
+  }
+  if (wctr_json_check_keys(root, where, keys, e) != WCTR_OK ||
+      wctr_json_get_string(root, "pipe", where, false, &pipe, e) != WCTR_OK ||
+      wctr_json_get_string_array(root, "groups", where, false, &groups, e) != WCTR_OK ||
+      wctr_json_get_string(root, "log-level", where, false, &level, e) != WCTR_OK) {
+    err = WCTR_ECONFIG;
+    goto done;
+  }
+  if (pipe != NULL) {
+    snprintf(field, sizeof field, "%s: \"pipe\"", where);
+    err = svc_config_set_pipe(out, pipe, field, e);
+    if (err != WCTR_OK) goto done;
+  }
+  if (groups != NULL) {
+    snprintf(field, sizeof field, "%s: \"groups\"", where);
+    for (const cJSON *g = groups->child; g != NULL; g = g->next) {
+      err = svc_config_add_group(out, g->valuestring, field, e);
+      if (err != WCTR_OK) goto done;
+    }
+    out->groups_set = true;
+  }
+  if (level != NULL) {
+    snprintf(field, sizeof field, "%s: \"log-level\"", where);
+    err = svc_config_set_log_level(out, level, field, e);
+    if (err != WCTR_OK) goto done;
+  }
+done:
+  cJSON_Delete(root);
+  if (err != WCTR_OK) {
+    if (e != NULL) e->code = WCTR_ECONFIG;
+    svc_config_free(out);
+    return WCTR_ECONFIG;
+  }
+  return WCTR_OK;
+}
+
+static wctr_err conflict(const char *flag, const char *key, const char *file_where, wctr_errmsg *e) {
+  return wctr_fail(e, WCTR_ECONFIG, "%s is given both as the flag %s and as \"%s\" in %s; keep one", key,
+                   flag, key, file_where);
+}
+
+wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_where, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  if (flags->pipe_set && file->pipe_set) {
+    err = conflict("--pipe", "pipe", file_where, e);
+  } else if (flags->groups_set && file->groups_set) {
+    err = conflict("--group", "groups", file_where, e);
+  } else if (flags->log_level_set && file->log_level_set) {
+    err = conflict("--log-level", "log-level", file_where, e);
+  }
+  if (err != WCTR_OK) goto done;
+  if (file->pipe_set) {
+    memcpy(flags->pipe_path, file->pipe_path, sizeof flags->pipe_path);
+    flags->pipe_set = true;
+  }
+  if (file->groups_set) {
+    memcpy(flags->groups, file->groups, sizeof flags->groups);
+    flags->group_count = file->group_count;
+    flags->groups_set = true;
+    file->group_count = 0; /* ownership moved */
+  }
+  if (file->log_level_set) {
+    flags->log_level = file->log_level;
+    flags->log_level_set = true;
+  }
+done:
+  svc_config_free(file);
+  return err;
+}

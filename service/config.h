@@ -1,0 +1,50 @@
+/* service/config.h - wctrd's settings: defaults, <data-root>\config\wctrd.json, command-line flags.
+ *
+ * Keys of wctrd.json (all optional; any other key is an error that names it):
+ *   "pipe":      string, pipe name or \\.\pipe\NAME        (flag --pipe)
+ *   "groups":    array of strings, group names or SIDs      (flag --group, repeatable)
+ *   "log-level": "error" | "warn" | "info" | "debug"        (flag --log-level)
+ * A setting given both as a flag and in the file is an error naming both, as dockerd does: one source of
+ * truth per setting. The data root itself is a flag (or the default %ProgramData%\wctr) because the file
+ * lives inside it. */
+#ifndef WCTR_SERVICE_CONFIG_H
+#define WCTR_SERVICE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/pipename.h"
+
+#define SVC_CONFIG_FILE "wctrd.json"
+#define SVC_CONFIG_MAX_BYTES (64u * 1024u)
+#define SVC_MAX_GROUPS 32
+
+typedef struct svc_config {
+  char pipe_path[WCTR_PIPE_PATH_MAX]; /* \\.\pipe\NAME */
+  bool pipe_set;
+  char *groups[SVC_MAX_GROUPS];       /* names or SID strings, as given; owned */
+  size_t group_count;
+  bool groups_set;
+  wctr_log_level log_level;
+  bool log_level_set;
+} svc_config;
+
+/* Defaults: pipe \\.\pipe\wctr_engine, no extra groups, log level info. */
+void svc_config_init(svc_config *cfg);
+void svc_config_free(svc_config *cfg);
+
+/* Setters used for flags; each marks the setting as set. where names the source in messages. */
+wctr_err svc_config_set_pipe(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
+wctr_err svc_config_add_group(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
+wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
+
+/* Parses the text of wctrd.json (len bytes) into a fresh config. where names the file in messages. */
+wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e);
+
+/* Moves the settings of file into flags where flags did not set them; a setting present in both is
+ * an error. file is left empty either way. */
+wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_where, wctr_errmsg *e);
+
+#endif

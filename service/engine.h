@@ -1,0 +1,35 @@
+/* service/engine.h - one running wctrd: settings, data root, log, pipe server (Windows only).
+ *
+ * svc_engine_start does, in order, and undoes everything on failure:
+ *   1. resolves the data root (the flag, or %ProgramData%\wctr) to a full path and creates it with the
+ *      data root's DACL (acl/descriptors.h) if it does not exist, with config\ and logs\ inside;
+ *   2. reads <data-root>\config\wctrd.json, if present, strictly (service/config.h) and merges it with
+ *      the flags;
+ *   3. opens the log (<data-root>\logs\wctrd.log, and stderr when run in a console);
+ *   4. resolves --group names to SIDs and builds the pipe's descriptor (acl_pipe_sddl);
+ *   5. starts the pipe server with the request dispatcher. */
+#ifndef WCTR_SERVICE_ENGINE_H
+#define WCTR_SERVICE_ENGINE_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "service/args.h"
+#include "service/server.h"
+
+typedef struct svc_engine svc_engine;
+
+typedef struct svc_engine_options {
+  const char *data_root;    /* NULL: %ProgramData%\wctr */
+  svc_config *flags;        /* settings given as flags; emptied by the merge */
+  bool log_to_stderr;       /* console mode */
+} svc_engine_options;
+
+wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e);
+/* Stops the server (bounded), closes the log. Accepts NULL. */
+void svc_engine_stop(svc_engine *eng);
+
+/* The default data root, %ProgramData%\wctr, as UTF-8. */
+wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e);
+
+#endif

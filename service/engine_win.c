@@ -1,0 +1,303 @@
+/* service/engine_win.c - starting and stopping one wctrd. */
+#include <windows.h>
+
+#include <knownfolders.h>
+#include <shlobj.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl/acl_win.h"
+#include "acl/bitlocker.h"
+#include "acl/descriptors.h"
+#include "common/log.h"
+#include "common/wstr.h"
+#include "hcs/hcs.h"
+#include "jobs/probe.h"
+#include "service/engine.h"
+
+enum { STOP_TIMEOUT_MS = 10000 };
+
+struct svc_engine {
+  svc_config cfg;
+  char data_root[1024];
+  char *pipe_sddl;
+  HANDLE log_file;
+  bool log_to_stderr;
+  svc_server *server;
+  svc_dispatch_host host;
+};
+
+wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
+  wchar_t *base = NULL;
+  HRESULT hr = SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base);
+  if (FAILED(hr)) {
+    if (base != NULL) CoTaskMemFree(base);
+    return wctr_fail(e, wctr_log_hresult("SHGetKnownFolderPath", (uint32_t)hr, "ProgramData"),
+                     "cannot find %%ProgramData%%; give --data-root");
+  }
+  char *utf8 = wctr_wide_to_utf8(base);
+  CoTaskMemFree(base);
+  if (utf8 == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  int n = snprintf(out, size, "%s\\wctr", utf8);
+  free(utf8);
+  if (n < 0 || (size_t)n >= size) return wctr_fail(e, WCTR_EINVAL, "%%ProgramData%% is too long");
+  return WCTR_OK;
+}
+
+/* Creates dir (and missing parents with their default ACL). Only dir itself gets sa. */
+static wctr_err make_dir(const wchar_t *dir, SECURITY_ATTRIBUTES *sa, const char *shown, wctr_errmsg *e) {
+  if (CreateDirectoryW(dir, sa)) return WCTR_OK;
+  DWORD code = GetLastError();
+  if (code == ERROR_ALREADY_EXISTS) {
+    DWORD attrs = GetFileAttributesW(dir);
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY)) return WCTR_OK;
+    return wctr_fail(e, WCTR_EEXIST, "%s exists and is not a folder", shown);
+  }
+  if (code == ERROR_PATH_NOT_FOUND) {
+    size_t n = wcslen(dir);
+    wchar_t *parent = malloc((n + 1) * sizeof *parent);
+    if (parent == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    memcpy(parent, dir, (n + 1) * sizeof *parent);
+    wchar_t *slash = wcsrchr(parent, L'\\');
+    wctr_err err = WCTR_ENOENT;
+    if (slash != NULL && slash > parent + 2) {
+      *slash = L'\0';
+      err = make_dir(parent, NULL, shown, e);
+    }
+    free(parent);
+    if (err != WCTR_OK) return err;
+    if (CreateDirectoryW(dir, sa)) return WCTR_OK;
+    code = GetLastError();
+  }
+  return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", shown), "cannot create %s (error %lu)",
+                   shown, (unsigned long)code);
+}
+
+static wctr_err prepare_data_root(svc_engine *eng, const char *requested, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  wchar_t *wide = NULL;
+  wchar_t full[1024];
+  wchar_t sub[1100];
+  acl_sa sa = {0};
+  char fallback[1024];
+  if (requested == NULL) {
+    err = svc_default_data_root(fallback, sizeof fallback, e);
+    if (err != WCTR_OK) return err;
+    requested = fallback;
+  }
+  wide = wctr_utf8_to_wide(requested);
+  if (wide == NULL) return wctr_fail(e, WCTR_EINVAL, "--data-root is not valid UTF-8");
+  DWORD n = GetFullPathNameW(wide, ARRAYSIZE(full), full, NULL);
+  if (n == 0 || n >= ARRAYSIZE(full) - 32) {
+    err = wctr_fail(e, WCTR_EINVAL, "--data-root \"%s\" is not a usable path", requested);
+    goto done;
+  }
+  while (n > 3 && full[n - 1] == L'\\') full[--n] = L'\0';
+  char *utf8 = wctr_wide_to_utf8(full);
+  if (utf8 == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  snprintf(eng->data_root, sizeof eng->data_root, "%s", utf8);
+  free(utf8);
+  /* The root gets SYSTEM + Administrators only from the instant it exists; config\ and logs\ inherit. */
+  err = acl_sa_from_sddl(ACL_SDDL_DATA_ROOT, &sa, e);
+  if (err != WCTR_OK) goto done;
+  err = make_dir(full, &sa.sa, eng->data_root, e);
+  if (err != WCTR_OK) goto done;
+  static const wchar_t *const subdirs[] = {L"config", L"logs"};
+  for (size_t i = 0; i < ARRAYSIZE(subdirs) && err == WCTR_OK; i++) {
+    _snwprintf(sub, ARRAYSIZE(sub), L"%ls\\%ls", full, subdirs[i]);
+    sub[ARRAYSIZE(sub) - 1] = L'\0';
+    err = make_dir(sub, NULL, eng->data_root, e);
+  }
+done:
+  acl_sa_free(&sa);
+  free(wide);
+  return err;
+}
+
+/* Reads <data-root>\config\wctrd.json into file_cfg; a missing file is an empty config. */
+static wctr_err read_config(const svc_engine *eng, svc_config *file_cfg, char *where, size_t where_size,
+                            wctr_errmsg *e) {
+  char path[1200];
+  wctr_err err = WCTR_OK;
+  char *text = NULL;
+  snprintf(path, sizeof path, "%s\\config\\%s", eng->data_root, SVC_CONFIG_FILE);
+  snprintf(where, where_size, "%s", path);
+  svc_config_init(file_cfg);
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  if (wide == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  HANDLE h = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+  free(wide);
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD code = GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND) return WCTR_OK;
+    return wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", path), "cannot read %s (error %lu)", path,
+                     (unsigned long)code);
+  }
+  LARGE_INTEGER size;
+  if (!GetFileSizeEx(h, &size) || size.QuadPart > SVC_CONFIG_MAX_BYTES) {
+    err = wctr_fail(e, WCTR_ECONFIG, "%s is larger than %u bytes", path, SVC_CONFIG_MAX_BYTES);
+    goto done;
+  }
+  text = malloc((size_t)size.QuadPart + 1);
+  DWORD got = 0;
+  if (text == NULL || !ReadFile(h, text, (DWORD)size.QuadPart, &got, NULL) || got != (DWORD)size.QuadPart) {
+    err = wctr_fail(e, WCTR_EIO, "cannot read %s", path);
+    goto done;
+  }
+  err = svc_config_parse(text, got, path, file_cfg, e);
+done:
+  free(text);
+  CloseHandle(h);
+  return err;
+}
+
+static void log_sink(void *ctx, wctr_log_level level, const char *line) {
+  (void)level;
+  svc_engine *eng = ctx;
+  if (eng->log_to_stderr) {
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+  }
+  if (eng->log_file != INVALID_HANDLE_VALUE) {
+    char buf[2100];
+    int n = snprintf(buf, sizeof buf, "%s\r\n", line);
+    DWORD written;
+    if (n > 0) WriteFile(eng->log_file, buf, (DWORD)((size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1), &written, NULL);
+  }
+}
+
+static wctr_err open_log(svc_engine *eng, wctr_errmsg *e) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s\\logs\\wctrd.log", eng->data_root);
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  if (wide == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  /* FILE_APPEND_DATA without FILE_WRITE_DATA: every write lands at the end, even from two processes. */
+  eng->log_file = CreateFileW(wide, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  free(wide);
+  if (eng->log_file == INVALID_HANDLE_VALUE) {
+    DWORD code = GetLastError();
+    return wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", path), "cannot open the log %s (error %lu)",
+                     path, (unsigned long)code);
+  }
+  return WCTR_OK;
+}
+
+static void os_facts(svc_host_facts *f) {
+  typedef LONG(WINAPI * rtl_get_version_fn)(OSVERSIONINFOEXW *);
+  OSVERSIONINFOEXW v = {.dwOSVersionInfoSize = sizeof v};
+  /* GetVersionEx lies to programs without a manifest; RtlGetVersion does not. */
+  rtl_get_version_fn fn = (rtl_get_version_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "RtlGetVersion");
+  if (fn != NULL && fn(&v) == 0) {
+    snprintf(f->os_version, sizeof f->os_version, "%lu.%lu.%lu", v.dwMajorVersion, v.dwMinorVersion,
+             v.dwBuildNumber);
+    f->server_sku = v.wProductType != VER_NT_WORKSTATION;
+  } else {
+    snprintf(f->os_version, sizeof f->os_version, "unknown");
+  }
+  wchar_t name[128];
+  DWORD size = sizeof name;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", L"ProductName",
+                   RRF_RT_REG_SZ, NULL, name, &size) == ERROR_SUCCESS) {
+    char *utf8 = wctr_wide_to_utf8(name);
+    snprintf(f->os_name, sizeof f->os_name, "%s", utf8 != NULL ? utf8 : "Windows");
+    free(utf8);
+  } else {
+    snprintf(f->os_name, sizeof f->os_name, "Windows");
+  }
+}
+
+static void host_facts(void *ctx, svc_host_facts *f) {
+  svc_engine *eng = ctx;
+  memset(f, 0, sizeof *f);
+  os_facts(f);
+  hcs_probe_result hcs;
+  hcs_probe(&hcs);
+  f->hcs_available = hcs.available;
+  snprintf(f->hcs_detail, sizeof f->hcs_detail, "%s", hcs.detail);
+  job_probe_result job;
+  job_probe(&job);
+  f->job_available = job.available;
+  snprintf(f->job_detail, sizeof f->job_detail, "%s", job.detail);
+  acl_bitlocker_probe(eng->data_root, &f->bitlocker);
+}
+
+static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
+  svc_engine *eng = ctx;
+  return svc_server_pipe_sddl(eng->server, buf, size, e);
+}
+
+static char *handle_request(void *ctx, const svc_caller *caller, const char *msg, size_t len, size_t *out_len) {
+  svc_engine *eng = ctx;
+  return svc_dispatch(&eng->host, caller, msg, len, out_len);
+}
+
+static wctr_err build_pipe_sddl(svc_engine *eng, wctr_errmsg *e) {
+  char sids[SVC_MAX_GROUPS][192];
+  const char *list[SVC_MAX_GROUPS];
+  for (size_t i = 0; i < eng->cfg.group_count; i++) {
+    wctr_err err = acl_lookup_sid(eng->cfg.groups[i], sids[i], sizeof sids[i], e);
+    if (err != WCTR_OK) return err;
+    list[i] = sids[i];
+  }
+  return acl_pipe_sddl(list, eng->cfg.group_count, &eng->pipe_sddl, e);
+}
+
+wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e) {
+  wctr_err err;
+  char where[1200];
+  svc_config file_cfg;
+  *out = NULL;
+  svc_engine *eng = calloc(1, sizeof *eng);
+  if (eng == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  eng->log_file = INVALID_HANDLE_VALUE;
+  eng->log_to_stderr = opt->log_to_stderr;
+  svc_config_init(&eng->cfg);
+  err = prepare_data_root(eng, opt->data_root, e);
+  if (err != WCTR_OK) goto done;
+  err = read_config(eng, &file_cfg, where, sizeof where, e);
+  if (err != WCTR_OK) goto done;
+  err = svc_config_merge(opt->flags, &file_cfg, where, e);
+  if (err != WCTR_OK) goto done;
+  eng->cfg = *opt->flags; /* take the merged settings (and ownership of the group strings) */
+  svc_config_init(opt->flags);
+  err = open_log(eng, e);
+  if (err != WCTR_OK) goto done;
+  wctr_log_configure(eng->cfg.log_level, log_sink, eng);
+  err = build_pipe_sddl(eng, e);
+  if (err != WCTR_OK) goto done;
+  eng->host = (svc_dispatch_host){
+      .ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
+      .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path};
+  svc_server_options so = {
+      .pipe_path = eng->cfg.pipe_path, .sddl = eng->pipe_sddl, .handler = handle_request, .ctx = eng};
+  err = svc_server_start(&so, &eng->server, e);
+  if (err != WCTR_OK) goto done;
+  wctr_log(WCTR_LOG_INFO, "wctrd %s listening on %s (data root %s, pipe DACL %s)", WCTR_VERSION,
+           eng->cfg.pipe_path, eng->data_root, eng->pipe_sddl);
+done:
+  if (err != WCTR_OK) {
+    wctr_log(WCTR_LOG_ERROR, "wctrd cannot start: %s", e != NULL ? e->text : wctr_strerror(err));
+    svc_engine_stop(eng);
+    return err;
+  }
+  *out = eng;
+  return WCTR_OK;
+}
+
+void svc_engine_stop(svc_engine *eng) {
+  if (eng == NULL) return;
+  if (eng->server != NULL) {
+    svc_server_stop(eng->server, STOP_TIMEOUT_MS);
+    wctr_log(WCTR_LOG_INFO, "wctrd stopped");
+  }
+  wctr_log_configure(eng->cfg.log_level, NULL, NULL);
+  if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);
+  free(eng->pipe_sddl);
+  svc_config_free(&eng->cfg);
+  free(eng);
+}

@@ -1,0 +1,18 @@
+/* service/svc_sys.h - the system-call seam of the service module (Windows only). Tests replace
+ * entries to record exactly what wctrd hands to Windows (the pipe's security descriptor) or to make
+ * the Nth call fail; the product never changes them. */
+#ifndef WCTR_SERVICE_SVC_SYS_H
+#define WCTR_SERVICE_SVC_SYS_H
+
+#include <windows.h>
+
+typedef struct svc_syscalls {
+  HANDLE(WINAPI *CreateNamedPipeW)
+  (LPCWSTR name, DWORD open_mode, DWORD pipe_mode, DWORD max_instances, DWORD out_size, DWORD in_size,
+   DWORD default_timeout, LPSECURITY_ATTRIBUTES sa);
+  BOOL(WINAPI *ImpersonateNamedPipeClient)(HANDLE pipe);
+} svc_syscalls;
+
+extern svc_syscalls svc_sys;
+
+#endif

@@ -1,0 +1,101 @@
+/* wctrd's command line. */
+#include <string.h>
+
+#include "service/args.h"
+#include "testutil.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static void test_no_arguments_is_help(void **state) {
+  (void)state;
+  char *argv[] = {"wctrd"};
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(1, argv, &a, &e), WCTR_OK);
+  assert_int_equal(a.command, SVC_CMD_HELP);
+  assert_non_null(strstr(svc_usage(SVC_CMD_HELP), "install"));
+  svc_args_free(&a);
+}
+
+static void test_install_with_everything(void **state) {
+  (void)state;
+  char *argv[] = {"wctrd", "install", "--service-name", "wctrd-test", "--data-root", "D:\\wctr",
+                  "--pipe", "p1", "-G", "docker-users", "--group=S-1-5-32-545", "--log-level", "debug"};
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(ARGC(argv), argv, &a, &e), WCTR_OK);
+  assert_int_equal(a.command, SVC_CMD_INSTALL);
+  assert_string_equal(a.service_name, "wctrd-test");
+  assert_string_equal(a.data_root, "D:\\wctr");
+  assert_string_equal(a.flags.pipe_path, "\\\\.\\pipe\\p1");
+  assert_int_equal(a.flags.group_count, 2);
+  assert_string_equal(a.flags.groups[1], "S-1-5-32-545");
+  assert_int_equal(a.flags.log_level, WCTR_LOG_DEBUG);
+  svc_args_free(&a);
+}
+
+static void test_defaults(void **state) {
+  (void)state;
+  char *argv[] = {"wctrd", "run"};
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(ARGC(argv), argv, &a, &e), WCTR_OK);
+  assert_int_equal(a.command, SVC_CMD_RUN);
+  assert_string_equal(a.service_name, "wctrd");
+  assert_null(a.data_root);
+  assert_false(a.flags.pipe_set);
+  svc_args_free(&a);
+}
+
+static void test_help_of_a_command(void **state) {
+  (void)state;
+  char *argv[] = {"wctrd", "install", "--help"};
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(ARGC(argv), argv, &a, &e), WCTR_OK);
+  assert_int_equal(a.command, SVC_CMD_HELP);
+  assert_int_equal(a.help_for, SVC_CMD_INSTALL);
+  assert_non_null(strstr(svc_usage(a.help_for), "--group"));
+  svc_args_free(&a);
+}
+
+static void expect_refused(int argc, char **argv, const char *want) {
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(argc, argv, &a, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, want);
+  svc_args_free(&a);
+}
+
+static void test_refusals_name_the_problem(void **state) {
+  (void)state;
+  char *a1[] = {"wctrd", "start"};
+  expect_refused(ARGC(a1), a1, "unknown command \"start\"");
+  char *a2[] = {"wctrd", "uninstall", "--pipe", "x"};
+  expect_refused(ARGC(a2), a2, "wctrd uninstall does not take --pipe");
+  char *a3[] = {"wctrd", "run", "--service-name", "x"};
+  expect_refused(ARGC(a3), a3, "wctrd run does not take --service-name");
+  char *a4[] = {"wctrd", "install", "--service-name", "bad name"};
+  expect_refused(ARGC(a4), a4, "--service-name \"bad name\": use letters, digits, '-', '_' and '.' only");
+  char *a5[] = {"wctrd", "run", "extra"};
+  expect_refused(ARGC(a5), a5, "wctrd run takes no arguments, but \"extra\" was given");
+  char *a6[] = {"wctrd", "run", "--log-level", "loud"};
+  expect_refused(ARGC(a6), a6, "--log-level: log level \"loud\" is not one of error, warn, info, debug");
+  char *a7[] = {"wctrd", "run", "--data-root", ""};
+  expect_refused(ARGC(a7), a7, "--data-root cannot be empty");
+  char *a8[] = {"wctrd", "run", "--pipe", "npipe:////host/pipe/x"};
+  expect_refused(ARGC(a8), a8,
+                 "--pipe \"npipe:////host/pipe/x\": only pipes on this machine can be used (\\\\.\\pipe\\NAME or "
+                 "npipe:////./pipe/NAME)");
+  char *a9[] = {"wctrd", "run", "--bogus"};
+  expect_refused(ARGC(a9), a9, "unknown flag: --bogus");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_no_arguments_is_help),    cmocka_unit_test(test_install_with_everything),
+      cmocka_unit_test(test_defaults),                cmocka_unit_test(test_help_of_a_command),
+      cmocka_unit_test(test_refusals_name_the_problem),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,136 @@
+/* wctrd settings: wctrd.json strictly, flags, and the rule that one setting has one source. */
+#include <string.h>
+
+#include "service/config.h"
+#include "testutil.h"
+
+static wctr_err parse(const char *text, svc_config *cfg, wctr_errmsg *e) {
+  return svc_config_parse(text, strlen(text), "wctrd.json", cfg, e);
+}
+
+static void expect_error(const char *text, const char *want) {
+  svc_config cfg;
+  wctr_errmsg e;
+  assert_int_equal(parse(text, &cfg, &e), WCTR_ECONFIG);
+  assert_string_equal(e.text, want);
+  assert_int_equal(cfg.group_count, 0); /* nothing half-filled */
+}
+
+static void test_defaults(void **state) {
+  (void)state;
+  svc_config cfg;
+  svc_config_init(&cfg);
+  assert_string_equal(cfg.pipe_path, "\\\\.\\pipe\\wctr_engine");
+  assert_int_equal(cfg.group_count, 0);
+  assert_int_equal(cfg.log_level, WCTR_LOG_INFO);
+  assert_false(cfg.pipe_set || cfg.groups_set || cfg.log_level_set);
+}
+
+static void test_full_file(void **state) {
+  (void)state;
+  svc_config cfg;
+  wctr_errmsg e;
+  assert_int_equal(parse("{\"pipe\":\"npipe:////./pipe/other\",\"groups\":[\"docker-users\",\"S-1-5-32-545\"],"
+                         "\"log-level\":\"debug\"}",
+                         &cfg, &e),
+                   WCTR_OK);
+  assert_string_equal(cfg.pipe_path, "\\\\.\\pipe\\other");
+  assert_int_equal(cfg.group_count, 2);
+  assert_string_equal(cfg.groups[0], "docker-users");
+  assert_string_equal(cfg.groups[1], "S-1-5-32-545");
+  assert_int_equal(cfg.log_level, WCTR_LOG_DEBUG);
+  svc_config_free(&cfg);
+}
+
+static void test_empty_object_sets_nothing(void **state) {
+  (void)state;
+  svc_config cfg;
+  wctr_errmsg e;
+  assert_int_equal(parse("  {}\n", &cfg, &e), WCTR_OK);
+  assert_false(cfg.pipe_set || cfg.groups_set || cfg.log_level_set);
+}
+
+static void test_errors_name_the_key(void **state) {
+  (void)state;
+  expect_error("{\"pipe\":\"x\",\"debug\":true}", "wctrd.json: unknown key \"debug\"");
+  expect_error("{\"pipe\":5}", "wctrd.json: \"pipe\" must be a string, not a number");
+  expect_error("{\"groups\":\"admins\"}", "wctrd.json: \"groups\" must be an array of strings, not a string");
+  expect_error("{\"groups\":[\"a\",1]}", "wctrd.json: \"groups\"[1] must be a string, not a number");
+  expect_error("{\"log-level\":\"verbose\"}",
+               "wctrd.json: \"log-level\": log level \"verbose\" is not one of error, warn, info, debug");
+  expect_error("{\"pipe\":\"a\\\\b\"}",
+               "wctrd.json: \"pipe\" \"a\\b\": a pipe name cannot contain '\\', '/' or control characters");
+  expect_error("{\"groups\":[\"ok\",\"\"]}", "wctrd.json: \"groups\": a group name must be 1 to 256 characters");
+  expect_error("{\"pipe\":\"a\",\"pipe\":\"b\"}", "wctrd.json: duplicate key \"pipe\"");
+  expect_error("[1]", "wctrd.json must be an object, not an array");
+  expect_error("{\"pipe\":", "wctrd.json is not valid JSON");
+}
+
+static void test_oversized_file(void **state) {
+  (void)state;
+  svc_config cfg;
+  wctr_errmsg e;
+  static char big[SVC_CONFIG_MAX_BYTES + 2];
+  memset(big, ' ', sizeof big);
+  big[0] = '{';
+  big[sizeof big - 2] = '}';
+  assert_int_equal(svc_config_parse(big, sizeof big - 1, "wctrd.json", &cfg, &e), WCTR_ECONFIG);
+  assert_string_equal(e.text, "wctrd.json is larger than 65536 bytes");
+}
+
+static void test_merge_takes_file_settings_flags_did_not_set(void **state) {
+  (void)state;
+  svc_config flags;
+  svc_config file;
+  wctr_errmsg e;
+  svc_config_init(&flags);
+  assert_int_equal(svc_config_set_pipe(&flags, "mine", "--pipe", &e), WCTR_OK);
+  assert_int_equal(parse("{\"groups\":[\"g1\"],\"log-level\":\"warn\"}", &file, &e), WCTR_OK);
+  assert_int_equal(svc_config_merge(&flags, &file, "wctrd.json", &e), WCTR_OK);
+  assert_string_equal(flags.pipe_path, "\\\\.\\pipe\\mine");
+  assert_int_equal(flags.group_count, 1);
+  assert_string_equal(flags.groups[0], "g1");
+  assert_int_equal(flags.log_level, WCTR_LOG_WARN);
+  assert_int_equal(file.group_count, 0);
+  svc_config_free(&flags);
+}
+
+static void test_merge_conflict_is_an_error(void **state) {
+  (void)state;
+  svc_config flags;
+  svc_config file;
+  wctr_errmsg e;
+  svc_config_init(&flags);
+  assert_int_equal(svc_config_add_group(&flags, "g0", "--group", &e), WCTR_OK);
+  assert_int_equal(parse("{\"groups\":[\"g1\"]}", &file, &e), WCTR_OK);
+  assert_int_equal(svc_config_merge(&flags, &file, "C:\\wctr\\config\\wctrd.json", &e), WCTR_ECONFIG);
+  assert_string_equal(e.text, "groups is given both as the flag --group and as \"groups\" in "
+                              "C:\\wctr\\config\\wctrd.json; keep one");
+  assert_int_equal(flags.group_count, 1);
+  svc_config_free(&flags);
+}
+
+static void test_group_limit(void **state) {
+  (void)state;
+  svc_config cfg;
+  wctr_errmsg e;
+  svc_config_init(&cfg);
+  for (int i = 0; i < SVC_MAX_GROUPS; i++) assert_int_equal(svc_config_add_group(&cfg, "g", "--group", &e), WCTR_OK);
+  assert_int_equal(svc_config_add_group(&cfg, "g", "--group", &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "--group: at most 32 groups can be given");
+  svc_config_free(&cfg);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_full_file),
+      cmocka_unit_test(test_empty_object_sets_nothing),
+      cmocka_unit_test(test_errors_name_the_key),
+      cmocka_unit_test(test_oversized_file),
+      cmocka_unit_test(test_merge_takes_file_settings_flags_did_not_set),
+      cmocka_unit_test(test_merge_conflict_is_an_error),
+      cmocka_unit_test(test_group_limit),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
