@@ -163,6 +163,12 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   int rc = parse_format_opts(ctx, "version", argc, argv, &json, &help);
   if (rc != 0 || help) return rc;
   cJSON *server = NULL;
+  if (!json) {
+    /* The client's part first and flushed, so it stands above any error about reaching the service. */
+    fprintf(ctx->p->out, "Client:\n Version:      %s\n API version:  %d\n OS/Arch:      windows/amd64\n",
+            WCTR_VERSION, WCTR_PROTO_VERSION);
+    fflush(ctx->p->out);
+  }
   bool ok = call(ctx, "version", NULL, &server, &rc);
   if (json) {
     cJSON *both = cJSON_CreateObject();
@@ -176,8 +182,6 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(both);
     return rc;
   }
-  fprintf(ctx->p->out, "Client:\n Version:      %s\n API version:  %d\n OS/Arch:      windows/amd64\n", WCTR_VERSION,
-          WCTR_PROTO_VERSION);
   if (ok) {
     const cJSON *api = cJSON_GetObjectItemCaseSensitive(server, "ApiVersion");
     fprintf(ctx->p->out, "\nServer:\n Version:      %s\n API version:  %d\n OS/Arch:      %s/%s\n",

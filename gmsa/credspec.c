@@ -1,22 +1,20 @@
 /* gmsa/credspec.c - credential spec parsing, validation and rendering (portable; see credspec.h). */
 #include "gmsa/credspec.h"
 
+#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "common/json.h"
 #include "gmsa/gmsa_util.h"
 
 /* The keys Microsoft's CredentialSpec module writes, per object; nothing else is accepted. */
 static const char *const top_keys[] = {"CmsPlugins", "DomainJoinConfig", "ActiveDirectoryConfig", NULL};
-static const char *const domain_join_keys[] = {"Sid",         "MachineAccountName", "Guid",
-                                               "DnsTreeName", "DnsName",            "NetBiosName",
-                                               NULL};
+static const char *const domain_join_keys[] = {"Sid",     "MachineAccountName", "Guid", "DnsTreeName",
+                                               "DnsName", "NetBiosName",        NULL};
 static const char *const ad_keys[] = {"GroupManagedServiceAccounts", "HostAccountConfig", NULL};
 static const char *const account_keys[] = {"Name", "Scope", NULL};
 static const char *const host_keys[] = {"PortableCcgVersion", "PluginGUID", "PluginInput", NULL};
@@ -76,11 +74,13 @@ static wctr_err check_strings(const char *text, size_t len, const char *origin, 
     if (c == '"') {
       in_string = false;
     } else if (c < 0x20) {
-      return wctr_fail(e, WCTR_EINVAL, "credential spec: unescaped control character in a string (at byte %zu)",
+      return wctr_fail(e, WCTR_EINVAL,
+                       "credential spec: unescaped control character in a string (at byte %zu)",
                        (size_t)(text + i - origin));
     } else if (c == '\\' && i + 1 < len) {
       if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0) {
-        return wctr_fail(e, WCTR_EINVAL, "credential spec: strings must not contain NUL characters (\\u0000)");
+        return wctr_fail(e, WCTR_EINVAL,
+                         "credential spec: strings must not contain NUL characters (\\u0000)");
       }
       i++; /* skip the escaped character: \" does not end the string, and \\u0000 is not a NUL */
     }
@@ -97,7 +97,8 @@ static wctr_err take_string(const cJSON *obj, const char *key, const char *where
   if (err != WCTR_OK) return err;
   size_t n = strlen(s);
   /* The spec goes to HCS as JSON text, which must be UTF-8; refusing here names the field. */
-  if (!gmsa_utf8_valid(s, n)) return wctr_fail(e, WCTR_EINVAL, "credential spec: %s is not valid UTF-8", path);
+  if (!gmsa_utf8_valid(s, n))
+    return wctr_fail(e, WCTR_EINVAL, "credential spec: %s is not valid UTF-8", path);
   *out = gmsa_strndup(s, n);
   if (*out == NULL) return out_of_memory(e);
   return WCTR_OK;
@@ -138,7 +139,8 @@ static wctr_err parse_domain_join(const cJSON *root, gmsa_domain_join *dj, wctr_
   if (err == WCTR_OK) {
     err = take_string(obj, "DnsTreeName", WHERE_DJ, "DomainJoinConfig.DnsTreeName", &dj->dns_tree_name, e);
   }
-  if (err == WCTR_OK) err = take_string(obj, "DnsName", WHERE_DJ, "DomainJoinConfig.DnsName", &dj->dns_name, e);
+  if (err == WCTR_OK)
+    err = take_string(obj, "DnsName", WHERE_DJ, "DomainJoinConfig.DnsName", &dj->dns_name, e);
   if (err == WCTR_OK) {
     err = take_string(obj, "NetBiosName", WHERE_DJ, "DomainJoinConfig.NetBiosName", &dj->netbios_name, e);
   }
@@ -148,7 +150,8 @@ static wctr_err parse_domain_join(const cJSON *root, gmsa_domain_join *dj, wctr_
 static wctr_err parse_accounts(const cJSON *ad, gmsa_credspec *spec, wctr_errmsg *e) {
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(ad, "GroupManagedServiceAccounts");
   /* Same wording as the json.h getters, which have no "array of objects" variant. */
-  if (list == NULL) return wctr_fail(e, WCTR_EINVAL, WHERE_AD ": \"GroupManagedServiceAccounts\" is required");
+  if (list == NULL)
+    return wctr_fail(e, WCTR_EINVAL, WHERE_AD ": \"GroupManagedServiceAccounts\" is required");
   if (!cJSON_IsArray(list)) {
     return wctr_fail(e, WCTR_EINVAL, WHERE_AD ": \"GroupManagedServiceAccounts\" must be an array, not %s",
                      wctr_json_type_name(list));
@@ -272,9 +275,7 @@ done:
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 /* S-1-5-21-a-b-c: revision 1, NT authority (5), SECURITY_NT_NON_UNIQUE (21) and exactly three 32-bit
  * sub-authorities, which is the shape of every domain SID (the RID of an account would be a fourth).
@@ -293,7 +294,8 @@ static bool is_domain_sid(const char *s) {
     uint64_t value = 0;
     int digits = 0;
     for (; is_digit(*p); p++) {
-      if (++digits > 10) return false;
+      digits++;
+      if (digits > 10) return false;
       value = value * 10u + (uint64_t)(*p - '0');
     }
     if (value > UINT32_MAX) return false;
@@ -349,13 +351,15 @@ static wctr_err validate_domain_join(const gmsa_domain_join *dj, wctr_errmsg *e)
   if (err == WCTR_OK) err = check_text(dj->netbios_name, "DomainJoinConfig.NetBiosName", e);
   if (err != WCTR_OK) return err;
   if (!is_domain_sid(dj->sid)) {
-    return wctr_fail(e, WCTR_EINVAL, "credential spec: DomainJoinConfig.Sid %s is not a domain SID (S-1-5-21-a-b-c)",
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: DomainJoinConfig.Sid %s is not a domain SID (S-1-5-21-a-b-c)",
                      gmsa_quote(q, sizeof q, dj->sid));
   }
   if (!is_guid(dj->guid)) {
-    return wctr_fail(e, WCTR_EINVAL,
-                     "credential spec: DomainJoinConfig.Guid %s is not a GUID (8-4-4-4-12 hex digits, no braces)",
-                     gmsa_quote(q, sizeof q, dj->guid));
+    return wctr_fail(
+        e, WCTR_EINVAL,
+        "credential spec: DomainJoinConfig.Guid %s is not a GUID (8-4-4-4-12 hex digits, no braces)",
+        gmsa_quote(q, sizeof q, dj->guid));
   }
   return check_account_name(dj->machine_account_name, "DomainJoinConfig.MachineAccountName", e);
 }
@@ -381,9 +385,10 @@ static wctr_err validate_accounts(const gmsa_credspec *spec, wctr_errmsg *e) {
   /* CCG retrieves the password of the gMSAs listed; a MachineAccountName outside the list would leave
    * the container's network identity without credentials. */
   if (!machine_listed) {
-    return wctr_fail(e, WCTR_EINVAL,
-                     "credential spec: DomainJoinConfig.MachineAccountName %s is not among the names in " GMSA_LIST,
-                     gmsa_quote(q, sizeof q, spec->domain_join.machine_account_name));
+    return wctr_fail(
+        e, WCTR_EINVAL,
+        "credential spec: DomainJoinConfig.MachineAccountName %s is not among the names in " GMSA_LIST,
+        gmsa_quote(q, sizeof q, spec->domain_join.machine_account_name));
   }
   return WCTR_OK;
 }
@@ -391,26 +396,32 @@ static wctr_err validate_accounts(const gmsa_credspec *spec, wctr_errmsg *e) {
 static wctr_err validate_host_account(const gmsa_host_account *host, wctr_errmsg *e) {
   char q[GMSA_QUOTE_SIZE];
   if (host->portable_ccg_version == NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "credential spec: ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion is required");
+    return wctr_fail(
+        e, WCTR_EINVAL,
+        "credential spec: ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion is required");
   }
   if (strcmp(host->portable_ccg_version, "1") != 0) {
-    return wctr_fail(e, WCTR_EINVAL,
-                     "credential spec: ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion %s is not supported "
-                     "(must be \"1\")",
-                     gmsa_quote(q, sizeof q, host->portable_ccg_version));
+    return wctr_fail(
+        e, WCTR_EINVAL,
+        "credential spec: ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion %s is not supported "
+        "(must be \"1\")",
+        gmsa_quote(q, sizeof q, host->portable_ccg_version));
   }
   if (host->plugin_guid == NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginGUID is required");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginGUID is required");
   }
   if (!is_braced_guid(host->plugin_guid)) {
-    return wctr_fail(e, WCTR_EINVAL,
-                     "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginGUID %s is not a braced GUID "
-                     "({8-4-4-4-12 hex digits})",
-                     gmsa_quote(q, sizeof q, host->plugin_guid));
+    return wctr_fail(
+        e, WCTR_EINVAL,
+        "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginGUID %s is not a braced GUID "
+        "({8-4-4-4-12 hex digits})",
+        gmsa_quote(q, sizeof q, host->plugin_guid));
   }
   /* PluginInput is only named, never shown: it may hold a password. */
   if (host->plugin_input == NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginInput is required");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginInput is required");
   }
   return WCTR_OK;
 }
@@ -485,9 +496,10 @@ static cJSON *build_tree(const gmsa_credspec *spec, bool redacted) {
 
   const gmsa_domain_join *dj = &spec->domain_join;
   cJSON *djo = add_container(root, "DomainJoinConfig", false);
-  if (djo == NULL || !add_ref(djo, "Sid", dj->sid) || !add_ref(djo, "MachineAccountName", dj->machine_account_name) ||
-      !add_ref(djo, "Guid", dj->guid) || !add_ref(djo, "DnsTreeName", dj->dns_tree_name) ||
-      !add_ref(djo, "DnsName", dj->dns_name) || !add_ref(djo, "NetBiosName", dj->netbios_name)) {
+  if (djo == NULL || !add_ref(djo, "Sid", dj->sid) ||
+      !add_ref(djo, "MachineAccountName", dj->machine_account_name) || !add_ref(djo, "Guid", dj->guid) ||
+      !add_ref(djo, "DnsTreeName", dj->dns_tree_name) || !add_ref(djo, "DnsName", dj->dns_name) ||
+      !add_ref(djo, "NetBiosName", dj->netbios_name)) {
     goto fail;
   }
 
@@ -500,7 +512,8 @@ static cJSON *build_tree(const gmsa_credspec *spec, bool redacted) {
       cJSON_Delete(account);
       goto fail;
     }
-    if (!add_ref(account, "Name", spec->accounts[i].name) || !add_ref(account, "Scope", spec->accounts[i].scope)) {
+    if (!add_ref(account, "Name", spec->accounts[i].name) ||
+        !add_ref(account, "Scope", spec->accounts[i].scope)) {
       goto fail;
     }
   }

@@ -20,12 +20,12 @@
  *   text is refused with a hint), at most GMSA_CREDSPEC_MAX_BYTES. Every key above that is not marked
  *   optional is required, every value has the type shown, and every string (keys too) is well-formed
  *   UTF-8 with no NUL character (\u0000, which a C string would silently end at) and no unescaped
- *   control character (JSON requires them escaped). UNKNOWN KEYS ARE ERRORS, at every level, and so are
- *   duplicate keys: the
- *   module writes exactly the keys above (every version of CredentialSpec.psm1 builds the same
- *   hashtable), no component downstream of wctr validates the spec (REFERENCE.md), and a misspelt key
- *   ("HostAcountConfig") silently ignored would run the container with another identity than the one
- *   its author meant. Keys are case-sensitive, as the module writes them.
+ *   control character (JSON requires them escaped).
+ *   UNKNOWN KEYS ARE ERRORS, at every level, and so are duplicate keys: the module writes exactly the
+ *   keys above (every version of CredentialSpec.psm1 builds the same hashtable), no component
+ *   downstream of wctr validates the spec (REFERENCE.md), and a misspelt key ("HostAcountConfig")
+ *   silently ignored would run the container with another identity than the one its author meant.
+ *   Keys are case-sensitive, as the module writes them.
  *
  * gmsa_credspec_validate - the rules, checked in this order, first failure reported:
  *   CmsPlugins contains "ActiveDirectory";
@@ -57,7 +57,8 @@
  * Two things are the caller's: the input text (zero it after parsing: it holds the secret too) and the
  * text gmsa_credspec_to_json returns (free it with gmsa_secret_free, which zeros it). One gap remains:
  * when the JSON is malformed or memory runs out inside cJSON_Parse, cJSON frees the strings it had
- * parsed so far without zeroing them; cJSON offers no hook to avoid that.
+ * parsed so far without zeroing them. Closing it would take replacing cJSON's allocator hooks, which
+ * are process-wide and not this module's to change.
  *
  * Ownership. A gmsa_credspec and every string in it are allocated with cJSON_malloc and owned by the
  * struct; gmsa_credspec_free zeros and frees them all. Code that replaces a string in the struct must
@@ -98,10 +99,10 @@ typedef struct gmsa_host_account {
 } gmsa_host_account;
 
 typedef struct gmsa_credspec {
-  char **cms_plugins;             /* "CmsPlugins", cms_plugin_count strings */
+  char **cms_plugins; /* "CmsPlugins", cms_plugin_count strings */
   size_t cms_plugin_count;
-  gmsa_domain_join domain_join;   /* "DomainJoinConfig" */
-  gmsa_account *accounts;         /* "ActiveDirectoryConfig.GroupManagedServiceAccounts" */
+  gmsa_domain_join domain_join; /* "DomainJoinConfig" */
+  gmsa_account *accounts;       /* "ActiveDirectoryConfig.GroupManagedServiceAccounts" */
   size_t account_count;
   gmsa_host_account *host_account; /* "ActiveDirectoryConfig.HostAccountConfig"; NULL when absent */
 } gmsa_credspec;

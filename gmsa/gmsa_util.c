@@ -1,10 +1,9 @@
 /* gmsa/gmsa_util.c - portable helpers of the gmsa module (see gmsa_util.h). */
 #include "gmsa/gmsa_util.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 void gmsa_secure_zero(void *p, size_t n) {
   /* A plain memset before free is a dead store the optimiser may drop; stores through a volatile

@@ -1,10 +1,9 @@
 /* gmsa/source.c - parsing `credentialspec=SCHEME://VALUE` (portable; see source.h). */
 #include "gmsa/source.h"
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"
@@ -36,12 +35,11 @@ static bool is_separator(char c) { return c == '\\' || c == '/'; }
  * credentialspecs. The name is what precedes the first '.', without trailing spaces. */
 static bool is_reserved_device(const char *component, size_t len) {
   static const char *const names[] = {
-      "CON",  "PRN",  "AUX",  "NUL",  "COM0", "COM1", "COM2", "COM3", "COM4", "COM5",
-      "COM6", "COM7", "COM8", "COM9", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5",
-      "LPT6", "LPT7", "LPT8", "LPT9",
+      "CON", "PRN", "AUX", "NUL", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+      "COM9", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
       /* Windows also treats COM and LPT followed by superscript one, two and three as devices. */
-      "COM\xC2\xB9", "COM\xC2\xB2", "COM\xC2\xB3", "LPT\xC2\xB9", "LPT\xC2\xB2", "LPT\xC2\xB3",
-      "CONIN$", "CONOUT$", NULL};
+      "COM\xC2\xB9", "COM\xC2\xB2", "COM\xC2\xB3", "LPT\xC2\xB9", "LPT\xC2\xB2", "LPT\xC2\xB3", "CONIN$",
+      "CONOUT$", NULL};
   char base[16];
   size_t n = 0;
   while (n < len && component[n] != '.') n++;
@@ -72,9 +70,11 @@ static wctr_err normalize_file(const char *rel, const char *dir, char **out, wct
     return wctr_fail(e, WCTR_ETOOBIG, "invalid credential spec: file:// path is longer than %d bytes",
                      GMSA_SOURCE_PATH_MAX);
   }
-  if (!gmsa_utf8_valid(rel, n)) return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path is not valid UTF-8");
+  if (!gmsa_utf8_valid(rel, n))
+    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path is not valid UTF-8");
   if (gmsa_has_control(rel)) {
-    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path cannot contain control characters");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "invalid credential spec: file:// path cannot contain control characters");
   }
   /* A leading separator is a root (\x, /x) or a UNC or device path (\\server\share, \\?\C:\x,
    * \\.\NUL); a letter and ':' is a drive, absolute (C:\x) or relative to that drive's current folder
@@ -83,10 +83,12 @@ static wctr_err normalize_file(const char *rel, const char *dir, char **out, wct
     return wctr_fail(e, WCTR_EINVAL, GMSA_SOURCE_MSG_ABSOLUTE);
   }
   if (strchr(rel, ':') != NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path cannot contain ':' (alternate data streams)");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "invalid credential spec: file:// path cannot contain ':' (alternate data streams)");
   }
   if (strpbrk(rel, "<>\"|?*") != NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path cannot contain any of < > \" | ? *");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "invalid credential spec: file:// path cannot contain any of < > \" | ? *");
   }
 
   /* The normal form is never longer than the input. buf always holds the components kept so far,
@@ -115,7 +117,8 @@ static wctr_err normalize_file(const char *rel, const char *dir, char **out, wct
       buf[o] = '\0';
     } else {
       if (len > COMPONENT_MAX) {
-        err = wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path component is longer than %d bytes",
+        err = wctr_fail(e, WCTR_EINVAL,
+                        "invalid credential spec: file:// path component is longer than %d bytes",
                         COMPONENT_MAX);
         goto done;
       }
@@ -125,12 +128,14 @@ static wctr_err normalize_file(const char *rel, const char *dir, char **out, wct
       o += len;
       buf[o] = '\0';
       if (start[len - 1] == '.' || start[len - 1] == ' ') {
-        err = wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path component %s ends with a dot or a space",
+        err = wctr_fail(e, WCTR_EINVAL,
+                        "invalid credential spec: file:// path component %s ends with a dot or a space",
                         gmsa_quote(q, sizeof q, buf + comp));
         goto done;
       }
       if (is_reserved_device(start, len)) {
-        err = wctr_fail(e, WCTR_EINVAL, "invalid credential spec: file:// path component %s is a reserved device name",
+        err = wctr_fail(e, WCTR_EINVAL,
+                        "invalid credential spec: file:// path component %s is a reserved device name",
                         gmsa_quote(q, sizeof q, buf + comp));
         goto done;
       }
@@ -153,7 +158,8 @@ done:
 static wctr_err check_registry(const char *name, wctr_errmsg *e) {
   size_t n = strlen(name);
   if (n > GMSA_SOURCE_REGISTRY_NAME_MAX) {
-    return wctr_fail(e, WCTR_ETOOBIG, "invalid credential spec: registry:// value name is longer than %d bytes",
+    return wctr_fail(e, WCTR_ETOOBIG,
+                     "invalid credential spec: registry:// value name is longer than %d bytes",
                      GMSA_SOURCE_REGISTRY_NAME_MAX);
   }
   if (!gmsa_utf8_valid(name, n)) {
@@ -165,7 +171,8 @@ static wctr_err check_registry(const char *name, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: registry:// value name cannot contain '\\'");
   }
   if (gmsa_has_control(name)) {
-    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: registry:// value name cannot contain control characters");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "invalid credential spec: registry:// value name cannot contain control characters");
   }
   return WCTR_OK;
 }
@@ -175,7 +182,8 @@ static wctr_err check_config(const char *name, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: config:// name is not valid UTF-8");
   }
   if (gmsa_has_control(name)) {
-    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: config:// name cannot contain control characters");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "invalid credential spec: config:// name cannot contain control characters");
   }
   /* A config name is a name, never a path: whatever store resolves it may well be a folder. */
   if (strpbrk(name, "/\\") != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -184,13 +192,14 @@ static wctr_err check_config(const char *name, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-wctr_err gmsa_source_make(gmsa_source_kind kind, const char *value, const char *credspec_dir, gmsa_source *out,
-                          wctr_errmsg *e) {
+wctr_err gmsa_source_make(gmsa_source_kind kind, const char *value, const char *credspec_dir,
+                          gmsa_source *out, wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
   char *copy = NULL;
   memset(out, 0, sizeof *out);
   const char *name = gmsa_source_kind_name(kind);
-  if (strcmp(name, "unknown") == 0) return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: unknown source kind");
+  if (strcmp(name, "unknown") == 0)
+    return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: unknown source kind");
   if (value == NULL || value[0] == '\0') {
     return wctr_fail(e, WCTR_EINVAL, "invalid credential spec: %s:// value must not be empty", name);
   }
@@ -207,8 +216,10 @@ wctr_err gmsa_source_make(gmsa_source_kind kind, const char *value, const char *
     case GMSA_SOURCE_RAW:
       /* The JSON is checked by gmsa_credspec_parse; only its size is bounded here. */
       if (strlen(value) > GMSA_CREDSPEC_MAX_BYTES) {
-        err = wctr_fail(e, WCTR_ETOOBIG, "invalid credential spec: raw:// value of %zu bytes is larger than the limit of %u bytes",
-                        strlen(value), GMSA_CREDSPEC_MAX_BYTES);
+        err = wctr_fail(
+            e, WCTR_ETOOBIG,
+            "invalid credential spec: raw:// value of %zu bytes is larger than the limit of %u bytes",
+            strlen(value), GMSA_CREDSPEC_MAX_BYTES);
       }
       break;
   }

@@ -10,17 +10,21 @@
  * and normalises VALUE; reading the file, the registry or the config, and checking the JSON
  * (gmsa/credspec.h), is the caller's.
  *
- * Errors (all WCTR_EINVAL, except WCTR_ETOOBIG and WCTR_ENOMEM). Docker's texts are kept where Docker
- * has one, so scripts that match them keep working:
- *   no "://", an unknown scheme, or nothing after "://":
+ * Errors (all WCTR_EINVAL, except WCTR_ETOOBIG and WCTR_ENOMEM). The three messages Docker also has
+ * are macros below, so every caller and test uses the same text:
+ *   no "://", an unknown scheme, or nothing after "://" (GMSA_SOURCE_MSG_PREFIX, Docker's sentence with
+ *   config:// added to its list):
  *     invalid credential spec security option - value must be prefixed by 'file://', 'registry://',
  *     'config://', or 'raw://' followed by a non-empty value
- *   (Docker's list without config://, which wctr adds.)
- *   file:// with a root or a drive (C:\x, C:x, \x, /x, \\server\share, \\?\C:\x, \\.\NUL):
+ *   file:// with a root or a drive (C:\x, C:x, a:b, \x, /x, \\server\share, \\?\C:\x, \\.\NUL)
+ *   (GMSA_SOURCE_MSG_ABSOLUTE):
  *     invalid credential spec: file:// path cannot be absolute
- *   file:// whose ".." components climb out of the folder:
+ *   file:// with a ".." that climbs above the folder at any point, even if later components come back
+ *   into it ("..\credentialspecs\x.json") (GMSA_SOURCE_MSG_UNDER):
  *     invalid credential spec: file:// path must be under <dir>
  *   with <dir> the credentialspecs folder the caller passes in (only used in this message).
+ *   (moby itself writes "invalid credential spec - file:// path ..."; these follow the wording in
+ *   wctr's reference notes, with ':'.)
  * Other file:// rules (wctr's own, because the Windows layer opens the path as given):
  *   well-formed UTF-8; no control characters; no ':' (it would name an NTFS alternate data stream, as in
  *   "x.json:evil" or "x.json::$DATA"); none of < > " | ? * (wildcards and characters Windows does not
@@ -38,13 +42,14 @@
  * raw:// : at most GMSA_CREDSPEC_MAX_BYTES; otherwise passed on as it is for gmsa_credspec_parse.
  *
  * NOT DONE HERE - the Windows layer's job: a file:// path that passes these checks can still leave the
- * folder through a reparse point (a symbolic link or junction in or under credentialspecs). The Windows
- * layer must open the file without following reparse points (FILE_FLAG_OPEN_REPARSE_POINT, refusing a
- * FILE_ATTRIBUTE_REPARSE_POINT result) or compare GetFinalPathNameByHandleW with the folder's final path,
- * and refuse anything outside it.
+ * folder through a reparse point (a symbolic link or junction anywhere in or under credentialspecs),
+ * which no string check can see. The Windows layer must open the file and then compare the handle's
+ * GetFinalPathNameByHandleW with the final path of the credentialspecs folder, refusing anything outside
+ * it (FILE_FLAG_OPEN_REPARSE_POINT alone is not enough: it only stops at the last component).
  *
  * Secrets: a raw:// value is a whole credential spec and may hold PluginInput. No message here quotes a
- * value, and gmsa_source_free zeros value before freeing it. */
+ * raw:// value (file:// messages may quote the offending path component), and gmsa_source_free zeros
+ * value before freeing it. */
 #ifndef WCTR_GMSA_SOURCE_H
 #define WCTR_GMSA_SOURCE_H
 
@@ -57,7 +62,7 @@
 /* Longest registry value name, in bytes (the registry counts 16383 characters). */
 #define GMSA_SOURCE_REGISTRY_NAME_MAX 16383
 
-#define GMSA_SOURCE_MSG_PREFIX                                                                         \
+#define GMSA_SOURCE_MSG_PREFIX                                                                     \
   "invalid credential spec security option - value must be prefixed by 'file://', 'registry://', " \
   "'config://', or 'raw://' followed by a non-empty value"
 #define GMSA_SOURCE_MSG_ABSOLUTE "invalid credential spec: file:// path cannot be absolute"
@@ -89,8 +94,8 @@ wctr_err gmsa_source_parse(const char *option, const char *credspec_dir, gmsa_so
 /* The same checks for a kind and value that arrive separately, as in a compose file's
  * `credential_spec: {file: NAME}`. An empty value fails with "invalid credential spec: <kind>:// value
  * must not be empty". */
-wctr_err gmsa_source_make(gmsa_source_kind kind, const char *value, const char *credspec_dir, gmsa_source *out,
-                          wctr_errmsg *e);
+wctr_err gmsa_source_make(gmsa_source_kind kind, const char *value, const char *credspec_dir,
+                          gmsa_source *out, wctr_errmsg *e);
 
 /* Zeros and frees src->value, then zeros *src. Accepts NULL and a zeroed struct. */
 void gmsa_source_free(gmsa_source *src);

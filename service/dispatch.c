@@ -67,21 +67,23 @@ static wctr_err op_info(const svc_dispatch_host *host, const svc_caller *caller,
     cJSON_Delete(who);
     return finish_object(info, false, result, e);
   }
+  /* Docker's default isolation: process on Windows Server, hyperv on client SKUs. It stays the
+   * default even where HCS is missing; `run` then refuses rather than silently falling back to a job
+   * container, which shares the host's kernel objects and file system. */
+  const char *def = facts.server_sku ? "process" : "hyperv";
+  /* Scalars first, then the sections, so the JSON reads in the order `wctr info` prints. */
+  ok = cJSON_AddStringToObject(info, "ServerVersion", WCTR_VERSION) != NULL &&
+       cJSON_AddStringToObject(info, "OperatingSystem", facts.os_name) != NULL &&
+       cJSON_AddStringToObject(info, "OSVersion", facts.os_version) != NULL &&
+       cJSON_AddStringToObject(info, "OSType", "windows") != NULL &&
+       cJSON_AddStringToObject(info, "DataRoot", host->data_root) != NULL;
   cJSON_AddItemToObject(info, "HCS", hcs);
   cJSON_AddItemToObject(info, "Isolation", iso);
   cJSON_AddItemToObject(iso, "Available", avail);
   cJSON_AddItemToObject(info, "Pipe", pipe);
   cJSON_AddItemToObject(info, "BitLocker", bl);
   cJSON_AddItemToObject(info, "Caller", who);
-  /* Docker's default isolation: process on Windows Server, hyperv on client SKUs. It stays the
-   * default even where HCS is missing; `run` then refuses rather than silently falling back to a job
-   * container, which shares the host's kernel objects and file system. */
-  const char *def = facts.server_sku ? "process" : "hyperv";
-  ok = cJSON_AddStringToObject(info, "ServerVersion", WCTR_VERSION) != NULL &&
-       cJSON_AddStringToObject(info, "OperatingSystem", facts.os_name) != NULL &&
-       cJSON_AddStringToObject(info, "OSVersion", facts.os_version) != NULL &&
-       cJSON_AddStringToObject(info, "OSType", "windows") != NULL &&
-       cJSON_AddStringToObject(info, "DataRoot", host->data_root) != NULL &&
+  ok = ok &&
        cJSON_AddBoolToObject(hcs, "Available", facts.hcs_available) != NULL &&
        cJSON_AddStringToObject(hcs, "Detail", facts.hcs_detail) != NULL &&
        cJSON_AddStringToObject(iso, "Default", def) != NULL &&

@@ -8,11 +8,10 @@
  *   - the validation result depends on PluginInput's content (it is checked again with PluginInput
  *     replaced by a sentinel: same code, same message), or the sentinel shows up in the message;
  *   - the redacted rendering parses back to anything but GMSA_REDACTED in PluginInput. */
+#include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"

@@ -1,10 +1,9 @@
 /* tests/gmsa/secret_watch.c - see secret_watch.h. */
 #include "secret_watch.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 /* 16 bytes keep the block returned to cJSON as aligned as malloc's own. */
 #define HEADER 16

@@ -1,16 +1,14 @@
 /* tests/gmsa/test_credspec.c - credential spec parsing, validation, rendering and secret handling. */
-#include "testutil.h"
-
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "common/log.h"
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"
 #include "secret_watch.h"
+#include "testutil.h"
 
 /* What a CCG plugin's input may look like (the sample plugin takes domain:user:password). The tests
  * search messages, logs and freed memory for it. */
@@ -20,12 +18,16 @@
 /* A valid spec with every field, compact, keys in the order the renderer writes them. */
 static const char base_spec[] =
     "{\"CmsPlugins\":[\"ActiveDirectory\"],"
-    "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-702590844-1001920913-2680819671\",\"MachineAccountName\":\"webapp01\","
-    "\"Guid\":\"56d9b66c-d746-4f87-bd26-26760cfdca2e\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso.com\","
+    "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-702590844-1001920913-2680819671\",\"MachineAccountName\":"
+    "\"webapp01\","
+    "\"Guid\":\"56d9b66c-d746-4f87-bd26-26760cfdca2e\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso."
+    "com\","
     "\"NetBiosName\":\"CONTOSO\"},"
-    "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"},"
+    "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"webapp01\",\"Scope\":\"contoso."
+    "com\"},"
     "{\"Name\":\"webapp01\",\"Scope\":\"CONTOSO\"}],"
-    "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":\"{CCC2A336-D7F3-4818-A213-272B7924213E}\","
+    "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":\"{CCC2A336-D7F3-4818-A213-"
+    "272B7924213E}\","
     "\"PluginInput\":\"" SECRET "\"}}}";
 
 /* Exactly as New-CredentialSpec writes it under Windows PowerShell 5.1: ConvertTo-Json's wide
@@ -49,7 +51,8 @@ static const char ps51_spec[] =
     "                                  \"GroupManagedServiceAccounts\":  [\r\n"
     "                                                                      {\r\n"
     "                                                                          \"Name\":  \"webapp01\",\r\n"
-    "                                                                          \"Scope\":  \"contoso.com\"\r\n"
+    "                                                                          \"Scope\":  "
+    "\"contoso.com\"\r\n"
     "                                                                      },\r\n"
     "                                                                      {\r\n"
     "                                                                          \"Name\":  \"webapp01\",\r\n"
@@ -66,12 +69,15 @@ static const char ps51_akv_spec[] =
     "    \"ActiveDirectoryConfig\":  {\r\n"
     "                                  \"HostAccountConfig\":  {\r\n"
     "                                                            \"PortableCcgVersion\":  \"1\",\r\n"
-    "                                                            \"PluginInput\":  \"ObjectId=abcd-efabc-defab-cdef;SecretUri=https://contoso-key-vault.vault.azure.net\",\r\n"
-    "                                                            \"PluginGUID\":  \"{CCC2A336-D7F3-4818-A213-272B7924213E}\"\r\n"
+    "                                                            \"PluginInput\":  "
+    "\"ObjectId=abcd-efabc-defab-cdef;SecretUri=https://contoso-key-vault.vault.azure.net\",\r\n"
+    "                                                            \"PluginGUID\":  "
+    "\"{CCC2A336-D7F3-4818-A213-272B7924213E}\"\r\n"
     "                                                        },\r\n"
     "                                  \"GroupManagedServiceAccounts\":  [\r\n"
     "                                                                      {\r\n"
-    "                                                                          \"Scope\":  \"contoso.com\",\r\n"
+    "                                                                          \"Scope\":  "
+    "\"contoso.com\",\r\n"
     "                                                                          \"Name\":  \"WebApp01\"\r\n"
     "                                                                      },\r\n"
     "                                                                      {\r\n"
@@ -79,8 +85,10 @@ static const char ps51_akv_spec[] =
     "                                                                          \"Name\":  \"WebApp01\"\r\n"
     "                                                                      },\r\n"
     "                                                                      {\r\n"
-    "                                                                          \"Scope\":  \"dev.contoso.com\",\r\n"
-    "                                                                          \"Name\":  \"LogAccount01\"\r\n"
+    "                                                                          \"Scope\":  "
+    "\"dev.contoso.com\",\r\n"
+    "                                                                          \"Name\":  "
+    "\"LogAccount01\"\r\n"
     "                                                                      }\r\n"
     "                                                                  ]\r\n"
     "                              },\r\n"
@@ -175,8 +183,8 @@ static void expect(const char *text, wctr_err code, const char *message) {
   wctr_errmsg e;
   wctr_err err = load_text(text, &e);
   if (err != code || (message != NULL && strcmp(e.text, message) != 0)) {
-    print_error("input:    %s\nexpected: %d %s\ngot:      %d %s\n", text, code, message != NULL ? message : "",
-                err, e.text);
+    print_error("input:    %s\nexpected: %d %s\ngot:      %d %s\n", text, code,
+                message != NULL ? message : "", err, e.text);
   }
   assert_int_equal(err, code);
   if (message != NULL) assert_string_equal(e.text, message);
@@ -250,7 +258,8 @@ static const struct rule_case rule_cases[] = {
     {"CmsPlugins", "[\"activedirectory\"]", WCTR_EINVAL, P "CmsPlugins must contain \"ActiveDirectory\""},
     {"CmsPlugins", "[\"Kerberos\",\"ActiveDirectory\"]", WCTR_OK, NULL},
     {"CmsPlugins", NULL, WCTR_EINVAL, P "\"CmsPlugins\" is required"},
-    {"CmsPlugins", "\"ActiveDirectory\"", WCTR_EINVAL, P "\"CmsPlugins\" must be an array of strings, not a string"},
+    {"CmsPlugins", "\"ActiveDirectory\"", WCTR_EINVAL,
+     P "\"CmsPlugins\" must be an array of strings, not a string"},
     {"CmsPlugins", "[1]", WCTR_EINVAL, P "\"CmsPlugins\"[0] must be a string, not a number"},
     /* DomainJoinConfig: present, an object, six strings, non-empty */
     {"DomainJoinConfig", NULL, WCTR_EINVAL, P "\"DomainJoinConfig\" is required"},
@@ -286,10 +295,12 @@ static const struct rule_case rule_cases[] = {
     {"DomainJoinConfig.MachineAccountName", "\"WEBAPP01\"", WCTR_OK, NULL},
     /* ActiveDirectoryConfig and the gMSA list */
     {"ActiveDirectoryConfig", NULL, WCTR_EINVAL, P "\"ActiveDirectoryConfig\" is required"},
-    {"ActiveDirectoryConfig", "\"x\"", WCTR_EINVAL, P "\"ActiveDirectoryConfig\" must be an object, not a string"},
+    {"ActiveDirectoryConfig", "\"x\"", WCTR_EINVAL,
+     P "\"ActiveDirectoryConfig\" must be an object, not a string"},
     {GL, "[]", WCTR_EINVAL, P GMSA " must list at least one gMSA"},
     {GL, NULL, WCTR_EINVAL, P "ActiveDirectoryConfig: \"GroupManagedServiceAccounts\" is required"},
-    {GL, "{}", WCTR_EINVAL, P "ActiveDirectoryConfig: \"GroupManagedServiceAccounts\" must be an array, not an object"},
+    {GL, "{}", WCTR_EINVAL,
+     P "ActiveDirectoryConfig: \"GroupManagedServiceAccounts\" must be an array, not an object"},
     {GL, "[\"webapp01\"]", WCTR_EINVAL, P GMSA "[0] must be an object, not a string"},
     {GL, "[{\"Name\":\"a\",\"Scope\":\"contoso.com\"}]", WCTR_EINVAL,
      DJ ".MachineAccountName \"webapp01\" is not among the names in " GMSA},
@@ -298,8 +309,10 @@ static const struct rule_case rule_cases[] = {
     {GL ".0.Scope", NULL, WCTR_EINVAL, P GMSA "[0]: \"Scope\" is required"},
     {GL ".0.Name", NULL, WCTR_EINVAL, P GMSA "[0]: \"Name\" is required"},
     {GL ".0.Name", "7", WCTR_EINVAL, P GMSA "[0]: \"Name\" must be a string, not a number"},
-    {GL ".1.Name", "\"abcdefghijklmnop\"", WCTR_EINVAL, P GMSA "[1].Name \"abcdefghijklmnop\" is longer than 15 characters"},
-    {GL ".1.Scope", "\"CON\\nTOSO\"", WCTR_EINVAL, P GMSA "[1].Scope \"CON\\x0ATOSO\" contains control characters"},
+    {GL ".1.Name", "\"abcdefghijklmnop\"", WCTR_EINVAL,
+     P GMSA "[1].Name \"abcdefghijklmnop\" is longer than 15 characters"},
+    {GL ".1.Scope", "\"CON\\nTOSO\"", WCTR_EINVAL,
+     P GMSA "[1].Scope \"CON\\x0ATOSO\" contains control characters"},
     {GL ".0.Name", "\"other\"", WCTR_OK, NULL}, /* webapp01 is still listed, at [1] */
     /* HostAccountConfig: optional; when present, all three keys and the rules */
     {"ActiveDirectoryConfig.HostAccountConfig", NULL, WCTR_OK, NULL},
@@ -311,14 +324,21 @@ static const struct rule_case rule_cases[] = {
      HA ": \"PortableCcgVersion\" must be a string, not a number"},
     {"ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion", NULL, WCTR_EINVAL,
      HA ": \"PortableCcgVersion\" is required"},
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"CCC2A336-D7F3-4818-A213-272B7924213E\"", WCTR_EINVAL,
-     HA ".PluginGUID \"CCC2A336-D7F3-4818-A213-272B7924213E\" is not a braced GUID ({8-4-4-4-12 hex digits})"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"CCC2A336-D7F3-4818-A213-272B7924213E\"",
+     WCTR_EINVAL,
+     HA
+     ".PluginGUID \"CCC2A336-D7F3-4818-A213-272B7924213E\" is not a braced GUID ({8-4-4-4-12 hex digits})"},
     /* The placeholder in Microsoft's documentation is not hex, so not a CLSID. */
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"{GDMA0342-266A-4D1P-831J-20990E82944F}\"", WCTR_EINVAL,
-     HA ".PluginGUID \"{GDMA0342-266A-4D1P-831J-20990E82944F}\" is not a braced GUID ({8-4-4-4-12 hex digits})"},
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"{ccc2a336-d7f3-4818-a213-272b7924213e}\"", WCTR_OK, NULL},
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", NULL, WCTR_EINVAL, HA ": \"PluginGUID\" is required"},
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", NULL, WCTR_EINVAL, HA ": \"PluginInput\" is required"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"{GDMA0342-266A-4D1P-831J-20990E82944F}\"",
+     WCTR_EINVAL,
+     HA
+     ".PluginGUID \"{GDMA0342-266A-4D1P-831J-20990E82944F}\" is not a braced GUID ({8-4-4-4-12 hex digits})"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"{ccc2a336-d7f3-4818-a213-272b7924213e}\"",
+     WCTR_OK, NULL},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", NULL, WCTR_EINVAL,
+     HA ": \"PluginGUID\" is required"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", NULL, WCTR_EINVAL,
+     HA ": \"PluginInput\" is required"},
     {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "42", WCTR_EINVAL,
      HA ": \"PluginInput\" must be a string, not a number"},
     /* A PluginInput of the wrong type that holds the password: the message names the type only. */
@@ -333,7 +353,8 @@ static const struct rule_case rule_cases[] = {
     {"Foo", "1", WCTR_EINVAL, P "unknown key \"Foo\""},
     {"DomainJoinConfig.Extra", "\"x\"", WCTR_EINVAL, DJ ": unknown key \"Extra\""},
     {"DomainJoinConfig.sid", "\"x\"", WCTR_EINVAL, DJ ": unknown key \"sid\""},
-    {"ActiveDirectoryConfig.HostAcountConfig", "{}", WCTR_EINVAL, P "ActiveDirectoryConfig: unknown key \"HostAcountConfig\""},
+    {"ActiveDirectoryConfig.HostAcountConfig", "{}", WCTR_EINVAL,
+     P "ActiveDirectoryConfig: unknown key \"HostAcountConfig\""},
     {GL ".0.Sid", "\"x\"", WCTR_EINVAL, P GMSA "[0]: unknown key \"Sid\""},
     {"ActiveDirectoryConfig.HostAccountConfig.PluginPassword", "\"x\"", WCTR_EINVAL,
      HA ": unknown key \"PluginPassword\""},
@@ -353,15 +374,23 @@ static void test_domain_sids(void **state) {
   (void)state;
   static const char *const good[] = {"S-1-5-21-0-0-0", "S-1-5-21-4294967295-4294967295-4294967295",
                                      "S-1-5-21-1-22-333"};
-  static const char *const bad[] = {
-      "S-1-5-21-1-2",             /* two sub-authorities */
-      "S-1-5-21-1-2-3-1104",      /* an account SID (with a RID), not the domain's */
-      "S-1-5-21-4294967296-1-2",  /* over 32 bits */
-      "S-1-5-21-12345678901-1-2", /* 11 digits */
-      "S-1-5-21-01-2-3",          /* leading zero */
-      "s-1-5-21-1-2-3",           /* lower-case S */
-      "S-1-5-21--1-2-3", "S-1-5-21-+1-2-3", "S-1-5-21-1-2-", "S-1-5-21-1-2-3 ", " S-1-5-21-1-2-3",
-      "S-1-5-21-0x10-2-3", "S-1-5-18", "S-1-5-21", "S-1-5-21-", "S-1-1-0", "S-1-5-21-1--3"};
+  static const char *const bad[] = {"S-1-5-21-1-2",        /* two sub-authorities */
+                                    "S-1-5-21-1-2-3-1104", /* an account SID (with a RID), not the domain's */
+                                    "S-1-5-21-4294967296-1-2",  /* over 32 bits */
+                                    "S-1-5-21-12345678901-1-2", /* 11 digits */
+                                    "S-1-5-21-01-2-3",          /* leading zero */
+                                    "s-1-5-21-1-2-3",           /* lower-case S */
+                                    "S-1-5-21--1-2-3",
+                                    "S-1-5-21-+1-2-3",
+                                    "S-1-5-21-1-2-",
+                                    "S-1-5-21-1-2-3 ",
+                                    " S-1-5-21-1-2-3",
+                                    "S-1-5-21-0x10-2-3",
+                                    "S-1-5-18",
+                                    "S-1-5-21",
+                                    "S-1-5-21-",
+                                    "S-1-1-0",
+                                    "S-1-5-21-1--3"};
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
     char value[96];
     snprintf(value, sizeof value, "\"%s\"", good[i]);
@@ -382,19 +411,19 @@ static void test_domain_sids(void **state) {
 
 static void test_guids(void **state) {
   (void)state;
-  static const char *const bad[] = {
-      "56d9b66c-d746-4f87-bd26-26760cfdca2",    /* 35 characters */
-      "56d9b66c-d746-4f87-bd26-26760cfdca2ef",  /* 37 */
-      "56d9b66cd-746-4f87-bd26-26760cfdca2e",   /* dash misplaced */
-      "56d9b66c-d746-4f87-bd26-26760cfdca2g",   /* not hex */
-      "56d9b66cXd746-4f87-bd26-26760cfdca2e",   /* no dash */
-      "56d9b66cd7464f87bd2626760cfdca2e",       /* no dashes at all */
-      "{56d9b66c-d746-4f87-bd26-26760cfdca2e"}; /* one brace */
+  static const char *const bad[] = {"56d9b66c-d746-4f87-bd26-26760cfdca2",    /* 35 characters */
+                                    "56d9b66c-d746-4f87-bd26-26760cfdca2ef",  /* 37 */
+                                    "56d9b66cd-746-4f87-bd26-26760cfdca2e",   /* dash misplaced */
+                                    "56d9b66c-d746-4f87-bd26-26760cfdca2g",   /* not hex */
+                                    "56d9b66cXd746-4f87-bd26-26760cfdca2e",   /* no dash */
+                                    "56d9b66cd7464f87bd2626760cfdca2e",       /* no dashes at all */
+                                    "{56d9b66c-d746-4f87-bd26-26760cfdca2e"}; /* one brace */
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     char value[96];
     char message[256];
     snprintf(value, sizeof value, "\"%s\"", bad[i]);
-    snprintf(message, sizeof message, DJ ".Guid \"%s\" is not a GUID (8-4-4-4-12 hex digits, no braces)", bad[i]);
+    snprintf(message, sizeof message, DJ ".Guid \"%s\" is not a GUID (8-4-4-4-12 hex digits, no braces)",
+             bad[i]);
     char *text = mutate(base_spec, "DomainJoinConfig.Guid", value);
     expect(text, WCTR_EINVAL, message);
     cJSON_free(text);
@@ -404,10 +433,12 @@ static void test_guids(void **state) {
 /* Fifteen characters, not bytes: a name of fifteen 'e' with acute accents (30 bytes) is fine. */
 static void test_account_name_length_counts_characters(void **state) {
   (void)state;
-  const char *e15 = "\"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
-                    "\xC3\xA9\xC3\xA9\xC3\xA9\"";
-  const char *e16 = "\"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
-                    "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\"";
+  const char *e15 =
+      "\"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\"";
+  const char *e16 =
+      "\"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+      "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\"";
   char *a = mutate(base_spec, "DomainJoinConfig.MachineAccountName", e15);
   char *b = mutate(a, GL ".0.Name", e15);
   expect(b, WCTR_OK, NULL);
@@ -439,7 +470,8 @@ static void test_not_json(void **state) {
 
   char *trailing = replace_once(base_spec, "}}}", "}}} x");
   char message[128];
-  snprintf(message, sizeof message, P "unexpected text after the JSON value (at byte %zu)", strlen(base_spec));
+  snprintf(message, sizeof message, P "unexpected text after the JSON value (at byte %zu)",
+           strlen(base_spec));
   expect(trailing, WCTR_EINVAL, message);
   free(trailing);
   /* Two documents are not one. */
@@ -568,8 +600,9 @@ static void test_validate_hand_built(void **state) {
   spec.cms_plugin_count = 1;
   assert_int_equal(gmsa_credspec_validate(&spec, &e), WCTR_EINVAL);
   assert_string_equal(e.text, DJ ".Sid is required");
-  spec.domain_join = (gmsa_domain_join){"S-1-5-21-1-2-3", "web", "56d9b66c-d746-4f87-bd26-26760cfdca2e",
-                                        "contoso.com", "contoso.com", "CONTOSO"};
+  spec.domain_join =
+      (gmsa_domain_join){"S-1-5-21-1-2-3", "web",         "56d9b66c-d746-4f87-bd26-26760cfdca2e",
+                         "contoso.com",    "contoso.com", "CONTOSO"};
   assert_int_equal(gmsa_credspec_validate(&spec, &e), WCTR_EINVAL);
   assert_string_equal(e.text, P GMSA " must list at least one gMSA");
   gmsa_account accounts[] = {{"Web", "contoso.com"}};
@@ -583,8 +616,9 @@ static void test_validate_hand_built(void **state) {
   /* Rendering leaves NULL strings out. */
   char *json = NULL;
   assert_int_equal(gmsa_credspec_to_json(&spec, &json, &e), WCTR_OK);
-  assert_non_null(strstr(json, "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":"
-                               "\"{CCC2A336-D7F3-4818-A213-272B7924213E}\"}"));
+  assert_non_null(strstr(json,
+                         "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":"
+                         "\"{CCC2A336-D7F3-4818-A213-272B7924213E}\"}"));
   gmsa_secret_free(json);
 }
 
@@ -627,10 +661,13 @@ static void test_render_compact(void **state) {
   /* The PowerShell layout becomes compact, in the documented key order; no HostAccountConfig key. */
   static const char ps51_compact[] =
       "{\"CmsPlugins\":[\"ActiveDirectory\"],"
-      "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-702590844-1001920913-2680819671\",\"MachineAccountName\":\"webapp01\","
-      "\"Guid\":\"56d9b66c-d746-4f87-bd26-26760cfdca2e\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso.com\","
+      "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-702590844-1001920913-2680819671\",\"MachineAccountName\":"
+      "\"webapp01\","
+      "\"Guid\":\"56d9b66c-d746-4f87-bd26-26760cfdca2e\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":"
+      "\"contoso.com\","
       "\"NetBiosName\":\"CONTOSO\"},"
-      "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"},"
+      "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"webapp01\",\"Scope\":"
+      "\"contoso.com\"},"
       "{\"Name\":\"webapp01\",\"Scope\":\"CONTOSO\"}]}}";
   spec = load_ok(ps51_spec);
   assert_int_equal(gmsa_credspec_to_json(spec, &json, &e), WCTR_OK);
@@ -641,17 +678,19 @@ static void test_render_compact(void **state) {
   /* Another key order in, the same order out. */
   spec = load_ok(ps51_akv_spec);
   assert_int_equal(gmsa_credspec_to_json(spec, &json, &e), WCTR_OK);
-  assert_string_equal(json,
-                      "{\"CmsPlugins\":[\"ActiveDirectory\"],"
-                      "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-2126449477-2524075714-3094792973\","
-                      "\"MachineAccountName\":\"WebApp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
-                      "\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},"
-                      "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":["
-                      "{\"Name\":\"WebApp01\",\"Scope\":\"contoso.com\"},{\"Name\":\"WebApp01\",\"Scope\":\"CONTOSO\"},"
-                      "{\"Name\":\"LogAccount01\",\"Scope\":\"dev.contoso.com\"}],"
-                      "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
-                      "\"PluginGUID\":\"{CCC2A336-D7F3-4818-A213-272B7924213E}\","
-                      "\"PluginInput\":\"ObjectId=abcd-efabc-defab-cdef;SecretUri=https://contoso-key-vault.vault.azure.net\"}}}");
+  assert_string_equal(
+      json,
+      "{\"CmsPlugins\":[\"ActiveDirectory\"],"
+      "\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-2126449477-2524075714-3094792973\","
+      "\"MachineAccountName\":\"WebApp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
+      "\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},"
+      "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":["
+      "{\"Name\":\"WebApp01\",\"Scope\":\"contoso.com\"},{\"Name\":\"WebApp01\",\"Scope\":\"CONTOSO\"},"
+      "{\"Name\":\"LogAccount01\",\"Scope\":\"dev.contoso.com\"}],"
+      "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
+      "\"PluginGUID\":\"{CCC2A336-D7F3-4818-A213-272B7924213E}\","
+      "\"PluginInput\":\"ObjectId=abcd-efabc-defab-cdef;SecretUri=https://"
+      "contoso-key-vault.vault.azure.net\"}}}");
   gmsa_secret_free(json);
   gmsa_credspec_free(spec);
 }
@@ -686,7 +725,8 @@ static void test_render_redacted(void **state) {
 static void test_render_round_trip_escapes(void **state) {
   (void)state;
   char *a = mutate(base_spec, "DomainJoinConfig.DnsTreeName", "\"a\\\"b\\\\c/d\\u00e9\\u2028\"");
-  char *b = mutate(a, "ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"p\\\"w\\\\d\\t\\n\\u0001\\u001f\"");
+  char *b =
+      mutate(a, "ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"p\\\"w\\\\d\\t\\n\\u0001\\u001f\"");
   gmsa_credspec *spec = NULL;
   wctr_errmsg e;
   assert_int_equal(gmsa_credspec_parse(b, strlen(b), &spec, &e), WCTR_OK);

@@ -1,9 +1,8 @@
 /* tests/gmsa/test_gmsa_util.c - the gmsa module's helpers: zeroing, quoting, UTF-8, case. */
-#include "testutil.h"
-
 #include <string.h>
 
 #include "gmsa/gmsa_util.h"
+#include "testutil.h"
 
 static void test_secure_zero(void **state) {
   (void)state;
@@ -61,17 +60,24 @@ static void test_quote(void **state) {
 
 static void test_utf8(void **state) {
   (void)state;
-  static const char *const good[] = {"", "ascii", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
-                                     "\xEF\xBB\xBF", "\xED\x9F\xBF"};
-  static const char *const bad[] = {
-      "\xC0\xAE",         /* overlong '.' */
-      "\xC1\xBF",         /* overlong */
-      "\xE0\x80\xAE",     /* overlong, 3 bytes */
-      "\xF0\x80\x80\xAE", /* overlong, 4 bytes */
-      "\xED\xA0\x80",     /* UTF-16 surrogate */
-      "\xF4\x90\x80\x80", /* above U+10FFFF */
-      "\xF5\x80\x80\x80", "\xFF", "\x80", "\xC3", "\xE2\x82", "\xC3\x28", "\xE2\x28\xA1"};
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_true(gmsa_utf8_valid(good[i], strlen(good[i])));
+  static const char *const good[] = {"",
+                                     "ascii",
+                                     "\xC3\xA9",
+                                     "\xE2\x82\xAC",
+                                     "\xF0\x9F\x98\x80",
+                                     "\xF4\x8F\xBF\xBF",
+                                     "\xEF\xBB\xBF",
+                                     "\xED\x9F\xBF"};
+  static const char *const bad[] = {"\xC0\xAE",         /* overlong '.' */
+                                    "\xC1\xBF",         /* overlong */
+                                    "\xE0\x80\xAE",     /* overlong, 3 bytes */
+                                    "\xF0\x80\x80\xAE", /* overlong, 4 bytes */
+                                    "\xED\xA0\x80",     /* UTF-16 surrogate */
+                                    "\xF4\x90\x80\x80", /* above U+10FFFF */
+                                    "\xF5\x80\x80\x80", "\xFF",     "\x80",        "\xC3",
+                                    "\xE2\x82",         "\xC3\x28", "\xE2\x28\xA1"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_true(gmsa_utf8_valid(good[i], strlen(good[i])));
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     if (gmsa_utf8_valid(bad[i], strlen(bad[i]))) fail_msg("accepted bad UTF-8 #%zu", i);
   }
@@ -98,8 +104,11 @@ static void test_control_and_case(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_secure_zero), cmocka_unit_test(test_strndup), cmocka_unit_test(test_quote),
-      cmocka_unit_test(test_utf8),        cmocka_unit_test(test_control_and_case),
+      cmocka_unit_test(test_secure_zero),
+      cmocka_unit_test(test_strndup),
+      cmocka_unit_test(test_quote),
+      cmocka_unit_test(test_utf8),
+      cmocka_unit_test(test_control_and_case),
   };
   return cmocka_run_group_tests_name("gmsa_util", tests, NULL, NULL);
 }

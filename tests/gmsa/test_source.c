@@ -1,6 +1,4 @@
 /* tests/gmsa/test_source.c - `credentialspec=` values: schemes, Docker's messages, file:// paths. */
-#include "testutil.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +6,7 @@
 #include "gmsa/credspec.h"
 #include "gmsa/source.h"
 #include "secret_watch.h"
+#include "testutil.h"
 
 #define DIR "C:\\ProgramData\\wctr\\credentialspecs"
 #define UNDER "invalid credential spec: file:// path must be under C:\\ProgramData\\wctr\\credentialspecs"
@@ -48,10 +47,21 @@ static void test_prefix_errors(void **state) {
       "invalid credential spec security option - value must be prefixed by 'file://', 'registry://', "
       "'config://', or 'raw://' followed by a non-empty value";
   assert_string_equal(GMSA_SOURCE_MSG_PREFIX, docker);
-  static const char *const bad[] = {"",         "spec.json",      "file:/spec.json", "file:spec.json",
-                                    "file://",  "raw://",         "registry://",     "config://",
-                                    "http://x", "://x",           "ftp://a.json",    " file://a.json",
-                                    "filE :// x", "credentialspec=file://a.json", "fil://a.json",
+  static const char *const bad[] = {"",
+                                    "spec.json",
+                                    "file:/spec.json",
+                                    "file:spec.json",
+                                    "file://",
+                                    "raw://",
+                                    "registry://",
+                                    "config://",
+                                    "http://x",
+                                    "://x",
+                                    "ftp://a.json",
+                                    " file://a.json",
+                                    "filE :// x",
+                                    "credentialspec=file://a.json",
+                                    "fil://a.json",
                                     "files://a.json"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_fail(bad[i], WCTR_EINVAL, docker);
 
@@ -91,7 +101,12 @@ static void test_file_normalised(void **state) {
   expect_ok("file://a/b/c/../../d/e.json", GMSA_SOURCE_FILE, "a\\d\\e.json");
   expect_ok("file://.hidden.json", GMSA_SOURCE_FILE, ".hidden.json");
   expect_ok("file://my spec.json", GMSA_SOURCE_FILE, "my spec.json");
-  expect_ok("file://sp\xC3\xA9" "c.json", GMSA_SOURCE_FILE, "sp\xC3\xA9" "c.json");
+  expect_ok(
+      "file://sp\xC3\xA9"
+      "c.json",
+      GMSA_SOURCE_FILE,
+      "sp\xC3\xA9"
+      "c.json");
   expect_ok("file://..json", GMSA_SOURCE_FILE, "..json");
   /* Names that only look like devices. */
   expect_ok("file://NULL.json", GMSA_SOURCE_FILE, "NULL.json");
@@ -105,32 +120,49 @@ static void test_file_normalised(void **state) {
 static void test_file_absolute(void **state) {
   (void)state;
   assert_string_equal(GMSA_SOURCE_MSG_ABSOLUTE, "invalid credential spec: file:// path cannot be absolute");
-  static const char *const bad[] = {
-      "file://C:\\x",         "file://c:/x.json",           "file://C:x",         "file://C:",
-      "file://z:\\creds\\a",  "file://\\x",                 "file:///etc/x",      "file://\\\\server\\share\\x",
-      "file://\\\\?\\C:\\x",  "file://\\\\.\\NUL",          "file:////server/share/x",
-      "file://\\\\?\\UNC\\server\\share\\x.json",           "file://\\..\\x"};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_fail(bad[i], WCTR_EINVAL, GMSA_SOURCE_MSG_ABSOLUTE);
+  static const char *const bad[] = {"file://C:\\x",
+                                    "file://c:/x.json",
+                                    "file://C:x",
+                                    "file://C:",
+                                    "file://z:\\creds\\a",
+                                    "file://\\x",
+                                    "file:///etc/x",
+                                    "file://\\\\server\\share\\x",
+                                    "file://\\\\?\\C:\\x",
+                                    "file://\\\\.\\NUL",
+                                    "file:////server/share/x",
+                                    "file://\\\\?\\UNC\\server\\share\\x.json",
+                                    "file://\\..\\x"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    expect_fail(bad[i], WCTR_EINVAL, GMSA_SOURCE_MSG_ABSOLUTE);
 }
 
 static void test_file_escapes(void **state) {
   (void)state;
-  static const char *const bad[] = {"file://..\\..\\x.json", "file://a\\..\\..\\b", "file://..",
-                                    "file://../x.json",      "file://a/../../x",   "file://./../x",
-                                    "file://a/b/../../../c", "file://..\\credentialspecs\\x.json"};
+  static const char *const bad[] = {"file://..\\..\\x.json",
+                                    "file://a\\..\\..\\b",
+                                    "file://..",
+                                    "file://../x.json",
+                                    "file://a/../../x",
+                                    "file://./../x",
+                                    "file://a/b/../../../c",
+                                    "file://..\\credentialspecs\\x.json"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) expect_fail(bad[i], WCTR_EINVAL, UNDER);
 
   /* Without the folder, the message still reads as a sentence. */
   gmsa_source src;
   wctr_errmsg e;
   assert_int_equal(gmsa_source_parse("file://../x", NULL, &src, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "invalid credential spec: file:// path must be under the credentialspecs folder");
+  assert_string_equal(e.text,
+                      "invalid credential spec: file:// path must be under the credentialspecs folder");
 
   /* Staying inside but naming the folder itself is not a file. */
-  expect_fail("file://a\\..", WCTR_EINVAL,
-              "invalid credential spec: file:// path must name a file under C:\\ProgramData\\wctr\\credentialspecs");
-  expect_fail("file://.", WCTR_EINVAL,
-              "invalid credential spec: file:// path must name a file under C:\\ProgramData\\wctr\\credentialspecs");
+  expect_fail(
+      "file://a\\..", WCTR_EINVAL,
+      "invalid credential spec: file:// path must name a file under C:\\ProgramData\\wctr\\credentialspecs");
+  expect_fail(
+      "file://.", WCTR_EINVAL,
+      "invalid credential spec: file:// path must name a file under C:\\ProgramData\\wctr\\credentialspecs");
 }
 
 static void test_file_bad_names(void **state) {
@@ -138,19 +170,25 @@ static void test_file_bad_names(void **state) {
   /* "a:b" is not a stream: a single letter and ':' is drive A:, relative to that drive's folder. */
   expect_fail("file://a:b", WCTR_EINVAL, GMSA_SOURCE_MSG_ABSOLUTE);
   /* Any other ':' names an NTFS alternate data stream. */
-  static const char *const streams[] = {"file://ab:c", "file://x.json::$DATA", "file://1:x", "file://sub\\a:b.json",
-                                        "file://\xC3\xA9:x"};
+  static const char *const streams[] = {"file://ab:c", "file://x.json::$DATA", "file://1:x",
+                                        "file://sub\\a:b.json", "file://\xC3\xA9:x"};
   for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
     expect_fail(streams[i], WCTR_EINVAL, FP "cannot contain ':' (alternate data streams)");
   }
 
   static const char *const devices[][2] = {
-      {"file://NUL", "\"NUL\""},         {"file://nul.json", "\"nul.json\""},
-      {"file://sub\\CON", "\"CON\""},    {"file://COM1.txt", "\"COM1.txt\""},
-      {"file://lpt9", "\"lpt9\""},       {"file://NUL .json", "\"NUL .json\""},
-      {"file://Aux.tar.gz", "\"Aux.tar.gz\""}, {"file://prn", "\"prn\""},
-      {"file://COM0", "\"COM0\""},       {"file://com\xC2\xB9", "\"com\xC2\xB9\""},
-      {"file://LPT\xC2\xB3.json", "\"LPT\xC2\xB3.json\""}, {"file://CONOUT$", "\"CONOUT$\""},
+      {"file://NUL", "\"NUL\""},
+      {"file://nul.json", "\"nul.json\""},
+      {"file://sub\\CON", "\"CON\""},
+      {"file://COM1.txt", "\"COM1.txt\""},
+      {"file://lpt9", "\"lpt9\""},
+      {"file://NUL .json", "\"NUL .json\""},
+      {"file://Aux.tar.gz", "\"Aux.tar.gz\""},
+      {"file://prn", "\"prn\""},
+      {"file://COM0", "\"COM0\""},
+      {"file://com\xC2\xB9", "\"com\xC2\xB9\""},
+      {"file://LPT\xC2\xB3.json", "\"LPT\xC2\xB3.json\""},
+      {"file://CONOUT$", "\"CONOUT$\""},
       {"file://conin$.json", "\"conin$.json\""},
   };
   for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
@@ -159,15 +197,15 @@ static void test_file_bad_names(void **state) {
     expect_fail(devices[i][0], WCTR_EINVAL, message);
   }
 
-  static const char *const empty[] = {"file://a\\\\b", "file://a//b", "file://a\\", "file://a/", "file://a/\\b",
-                                      "file://sub\\\\..\\x"};
+  static const char *const empty[] = {"file://a\\\\b", "file://a//b",  "file://a\\",
+                                      "file://a/",     "file://a/\\b", "file://sub\\\\..\\x"};
   for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
     expect_fail(empty[i], WCTR_EINVAL, FP "has an empty component");
   }
 
   static const char *const trailing[][2] = {
       {"file://x.json.", "\"x.json.\""}, {"file://x.json ", "\"x.json \""}, {"file://...", "\"...\""},
-      {"file://. .", "\". .\""},         {"file://a\\.. \\b", "\".. \""},  {"file://sub./x", "\"sub.\""},
+      {"file://. .", "\". .\""},         {"file://a\\.. \\b", "\".. \""},   {"file://sub./x", "\"sub.\""},
       {"file://.. /x", "\".. \""}};
   for (size_t i = 0; i < sizeof trailing / sizeof trailing[0]; i++) {
     char message[256];
@@ -175,13 +213,14 @@ static void test_file_bad_names(void **state) {
     expect_fail(trailing[i][0], WCTR_EINVAL, message);
   }
 
-  static const char *const controls[] = {"file://a\x01\x62", "file://a\tb.json", "file://x.json\n", "file://\x7f"};
+  static const char *const controls[] = {"file://a\x01\x62", "file://a\tb.json", "file://x.json\n",
+                                         "file://\x7f"};
   for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
     expect_fail(controls[i], WCTR_EINVAL, FP "cannot contain control characters");
   }
 
-  static const char *const wild[] = {"file://a*.json", "file://a?.json", "file://a<b", "file://a>b", "file://a|b",
-                                     "file://a\"b"};
+  static const char *const wild[] = {"file://a*.json", "file://a?.json", "file://a<b",
+                                     "file://a>b",     "file://a|b",     "file://a\"b"};
   for (size_t i = 0; i < sizeof wild / sizeof wild[0]; i++) {
     expect_fail(wild[i], WCTR_EINVAL, FP "cannot contain any of < > \" | ? *");
   }
@@ -219,19 +258,22 @@ static void test_registry_names(void **state) {
   (void)state;
   expect_ok("registry://webapp01 spec", GMSA_SOURCE_REGISTRY, "webapp01 spec");
   expect_ok("registry://a/b", GMSA_SOURCE_REGISTRY, "a/b");
-  expect_fail("registry://a\\b", WCTR_EINVAL, "invalid credential spec: registry:// value name cannot contain '\\'");
+  expect_fail("registry://a\\b", WCTR_EINVAL,
+              "invalid credential spec: registry:// value name cannot contain '\\'");
   expect_fail("registry://..\\..\\SAM", WCTR_EINVAL,
               "invalid credential spec: registry:// value name cannot contain '\\'");
   expect_fail("registry://a\x01", WCTR_EINVAL,
               "invalid credential spec: registry:// value name cannot contain control characters");
-  expect_fail("registry://a\xC3", WCTR_EINVAL, "invalid credential spec: registry:// value name is not valid UTF-8");
+  expect_fail("registry://a\xC3", WCTR_EINVAL,
+              "invalid credential spec: registry:// value name is not valid UTF-8");
   size_t n = strlen("registry://") + GMSA_SOURCE_REGISTRY_NAME_MAX + 1;
   char *option = malloc(n + 1);
   assert_non_null(option);
   memcpy(option, "registry://", strlen("registry://"));
   memset(option + strlen("registry://"), 'r', GMSA_SOURCE_REGISTRY_NAME_MAX + 1);
   option[n] = '\0';
-  expect_fail(option, WCTR_ETOOBIG, "invalid credential spec: registry:// value name is longer than 16383 bytes");
+  expect_fail(option, WCTR_ETOOBIG,
+              "invalid credential spec: registry:// value name is longer than 16383 bytes");
   option[n - 1] = '\0';
   gmsa_source src;
   wctr_errmsg e;
@@ -247,7 +289,8 @@ static void test_config_names(void **state) {
   expect_fail("config://a\\b", WCTR_EINVAL, "invalid credential spec: config:// name cannot be a path");
   expect_fail("config://..", WCTR_EINVAL, "invalid credential spec: config:// name cannot be a path");
   expect_fail("config://.", WCTR_EINVAL, "invalid credential spec: config:// name cannot be a path");
-  expect_fail("config://a\nb", WCTR_EINVAL, "invalid credential spec: config:// name cannot contain control characters");
+  expect_fail("config://a\nb", WCTR_EINVAL,
+              "invalid credential spec: config:// name cannot contain control characters");
   expect_fail("config://\xF5", WCTR_EINVAL, "invalid credential spec: config:// name is not valid UTF-8");
 }
 
@@ -270,7 +313,8 @@ static void test_raw(void **state) {
 static void test_raw_secret(void **state) {
   (void)state;
   static const char option[] =
-      "raw://{\"ActiveDirectoryConfig\":{\"HostAccountConfig\":{\"PluginInput\":\"contoso.com:ccg:Pa55-w0rd!\"}}}";
+      "raw://"
+      "{\"ActiveDirectoryConfig\":{\"HostAccountConfig\":{\"PluginInput\":\"contoso.com:ccg:Pa55-w0rd!\"}}}";
   secret_watch_start("Pa55-w0rd!");
   gmsa_source src;
   wctr_errmsg e;
@@ -325,12 +369,12 @@ static void test_free_accepts_null(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_prefix_errors),   cmocka_unit_test(test_schemes),
-      cmocka_unit_test(test_file_normalised), cmocka_unit_test(test_file_absolute),
-      cmocka_unit_test(test_file_escapes),    cmocka_unit_test(test_file_bad_names),
-      cmocka_unit_test(test_file_lengths),    cmocka_unit_test(test_registry_names),
-      cmocka_unit_test(test_config_names),    cmocka_unit_test(test_raw),
-      cmocka_unit_test(test_raw_secret),      cmocka_unit_test(test_make),
+      cmocka_unit_test(test_prefix_errors),     cmocka_unit_test(test_schemes),
+      cmocka_unit_test(test_file_normalised),   cmocka_unit_test(test_file_absolute),
+      cmocka_unit_test(test_file_escapes),      cmocka_unit_test(test_file_bad_names),
+      cmocka_unit_test(test_file_lengths),      cmocka_unit_test(test_registry_names),
+      cmocka_unit_test(test_config_names),      cmocka_unit_test(test_raw),
+      cmocka_unit_test(test_raw_secret),        cmocka_unit_test(test_make),
       cmocka_unit_test(test_free_accepts_null),
   };
   return cmocka_run_group_tests_name("gmsa_source", tests, NULL, NULL);
