@@ -28,6 +28,18 @@ typedef struct cli_platform {
    * response returns its code with wctrd's message in e. */
   wctr_err (*call)(cli_connection *conn, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
   void (*disconnect)(cli_connection *conn);
+  /* A long-running operation (run attached, logs, wait): each frame goes to on_frame (kind "stdout",
+   * "stderr", ...) until the final response, returned as by call. The connection cannot be used again
+   * afterwards (wctrd closes it); cli_main disconnects it. */
+  wctr_err (*stream)(cli_connection *conn, const char *op, cJSON *params,
+                     void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                     wctr_errmsg *e);
+  /* The client's environment (for `-e NAME` without a value) and files (for --env-file); NULL when absent. */
+  const char *(*getenv)(void *ctx, const char *name);
+  /* The whole file, malloc'ed (free with free()), NUL-terminated; NULL with e filled when unreadable. */
+  char *(*read_file)(void *ctx, const char *path, size_t *len, wctr_errmsg *e);
+  /* The time now as an ISO 8601 UTC string (for "Up 5 seconds" in ps); tests fix it. */
+  void (*now)(void *ctx, char *buf, size_t size);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

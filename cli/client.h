@@ -26,4 +26,10 @@ wctr_err cli_client_recv(cli_client *c, char **buf, size_t *len, unsigned timeou
 wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
                          wctr_errmsg *e);
 
+/* A stream operation: frames ({"stream":KIND,"data":...}) go to on_frame (may be NULL) until the final
+ * response, parsed as by cli_client_call. Waits as long as the operation lasts. */
+wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params,
+                           void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
+                           cJSON **result, wctr_errmsg *e);
+
 #endif

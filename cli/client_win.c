@@ -155,3 +155,32 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
   free(response);
   return err;
 }
+
+wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params,
+                           void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
+                           cJSON **result, wctr_errmsg *e) {
+  size_t len = 0;
+  int64_t id = c->next_id++;
+  char *request = wctr_request_format(id, op, params, &len);
+  if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = cli_client_send(c, request, len, INFINITE, e);
+  cJSON_free(request);
+  while (err == WCTR_OK) {
+    char *msg = NULL;
+    err = cli_client_recv(c, &msg, &len, INFINITE, e);
+    if (err != WCTR_OK) break;
+    cJSON *root = cJSON_ParseWithLength(msg, len);
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "stream");
+    if (cJSON_IsString(kind)) {
+      if (on_frame != NULL) on_frame(arg, kind->valuestring, cJSON_GetObjectItemCaseSensitive(root, "data"));
+      cJSON_Delete(root);
+      free(msg);
+      continue;
+    }
+    cJSON_Delete(root);
+    err = wctr_response_parse(msg, len, id, result, e);
+    free(msg);
+    return err;
+  }
+  return err;
+}

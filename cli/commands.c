@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_internal.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "common/pipename.h"
@@ -11,13 +12,6 @@
 
 enum { OPT_HELP, OPT_HOST, OPT_VERSION, OPT_FORMAT };
 
-typedef struct cli_ctx {
-  const cli_platform *p;
-  char pipe_path[WCTR_PIPE_PATH_MAX];
-  cli_connection *conn;
-} cli_ctx;
-
-typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
 
 static int cmd_version(cli_ctx *ctx, int argc, char **argv);
 static int cmd_info(cli_ctx *ctx, int argc, char **argv);
@@ -28,6 +22,67 @@ static const struct command {
   const char *summary;
   const char *usage;
 } commands[] = {
+    {"run", cli_cmd_run, "Create and start a container, and show its output",
+     "Usage: wctr run [OPTIONS] IMAGE COMMAND [ARG...]\n\n"
+     "Create and start a container. Attached (the default), its output is shown here and its exit code is\n"
+     "wctr's. For --isolation=job, IMAGE is an absolute path to a folder that becomes the container's sandbox\n"
+     "(CONTAINER_SANDBOX_MOUNT_POINT, and the working directory by default), or \"host\" for none.\n\n"
+     "Options:\n"
+     "  -d, --detach               Run in the background and print the container ID\n"
+     "      --rm                   Remove the container when it exits\n"
+     "      --name string          Name the container\n"
+     "  -e, --env list             Set an environment variable (NAME=VALUE, or NAME from this environment)\n"
+     "      --env-file list        Read environment variables from a file\n"
+     "  -w, --workdir string       Working directory inside the container\n"
+     "  -u, --user string          Account the process runs as (default: a least-privilege identity)\n"
+     "      --isolation string     default, process, hyperv or job\n"
+     "  -m, --memory bytes         Memory limit (500m, 1g; binary units)\n"
+     "      --cpus decimal         Number of CPUs (1.5)\n"
+     "      --cpu-count int        CPUs usable (Windows)\n"
+     "      --cpu-percent int      Percent of all CPUs usable (Windows)\n"
+     "  -c, --cpu-shares int       Relative CPU weight (1-10000)\n"
+     "      --pids-limit int       Most processes at once (job isolation)\n"
+     "      --io-maxiops uint      Most IO operations per second\n"
+     "      --io-maxbandwidth bytes  Most IO bytes per second\n"
+     "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"},
+    {"create", cli_cmd_create, "Create a container without starting it",
+     "Usage: wctr create [OPTIONS] IMAGE COMMAND [ARG...]\n\nCreate a container; the options are those of 'wctr run'.\n"},
+    {"start", cli_cmd_start, "Start one or more containers",
+     "Usage: wctr start [-a] CONTAINER [CONTAINER...]\n\nOptions:\n  -a, --attach   Show the output and return the exit code\n"},
+    {"stop", cli_cmd_stop, "Stop one or more running containers",
+     "Usage: wctr stop [-t SECONDS] CONTAINER [CONTAINER...]\n\n"
+     "Send the stop signal, wait (-t, default the container's --stop-timeout), then terminate.\n"},
+    {"kill", cli_cmd_kill, "Terminate one or more running containers now",
+     "Usage: wctr kill CONTAINER [CONTAINER...]\n"},
+    {"rm", cli_cmd_rm, "Remove one or more containers",
+     "Usage: wctr rm [-f] CONTAINER [CONTAINER...]\n\nOptions:\n  -f, --force   Terminate a running container first\n"},
+    {"ps", cli_cmd_ps, "List containers",
+     "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
+     "  -a, --all             Show all containers (default shows just running)\n"
+     "  -q, --quiet           Only display container IDs\n"
+     "  -f, --filter status=created|running|exited\n"
+     "      --format string   json, or a template with {{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Command}}\n"
+     "                        {{.State}} {{.CreatedAt}}\n"},
+    {"inspect", cli_cmd_inspect, "Show the record of one or more containers",
+     "Usage: wctr inspect CONTAINER [CONTAINER...]\n\n"
+     "Print the containers' records as JSON: State, Config, HostConfig, the limits wctr computed\n"
+     "(EffectiveLimits) and, for a running container, what Windows holds (AppliedLimits).\n"},
+    {"logs", cli_cmd_logs, "Show the output of a container",
+     "Usage: wctr logs [OPTIONS] CONTAINER\n\nOptions:\n"
+     "  -f, --follow       Follow the output until the container exits\n"
+     "  -n, --tail string  Number of lines to show from the end (default \"all\")\n"
+     "  -t, --timestamps   Show timestamps\n"},
+    {"wait", cli_cmd_wait, "Wait until containers stop, then print their exit codes",
+     "Usage: wctr wait CONTAINER [CONTAINER...]\n"},
+    {"stats", cli_cmd_stats, "Show resource use of containers",
+     "Usage: wctr stats --no-stream [CONTAINER...]\n\nCPU %, memory use and limit, IO and process counts.\n"},
+    {"update", cli_cmd_update, "Change the limits of one or more containers, live",
+     "Usage: wctr update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+     "Change the limits of job containers, running or not (Docker refuses this on Windows; wctr applies it to\n"
+     "the live job object). The flags are those of 'wctr run': -m/--memory, --cpus, --cpu-count, --cpu-percent,\n"
+     "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n"},
+    {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
+     "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
     {"info", cmd_info, "Show how this host and wctrd are set up",
      "Usage: wctr info [--format json]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"
@@ -58,7 +113,7 @@ static void print_overview(FILE *f) {
 }
 
 /* Says why the service could not be reached, and what to do about it. */
-static int connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e) {
+int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e) {
   FILE *f = ctx->p->err;
   switch (err) {
     case WCTR_ENOENT:
@@ -87,18 +142,43 @@ static int connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e) {
 }
 
 /* Calls op; prints the failure and returns false when it fails. */
-static bool call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc) {
+bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc) {
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
   if (ctx->conn == NULL) {
     wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
     if (err != WCTR_OK) {
       cJSON_Delete(params);
-      *rc = connect_failed(ctx, err, &e);
+      *rc = cli_connect_failed(ctx, err, &e);
       return false;
     }
   }
   wctr_err err = ctx->p->call(ctx->conn, op, params, result, &e);
+  if (err != WCTR_OK) {
+    fprintf(ctx->p->err, "wctr: %s\n", e.text[0] != '\0' ? e.text : wctr_strerror(err));
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  return true;
+}
+
+bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
+                void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                int *rc) {
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  if (ctx->conn == NULL) {
+    wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
+    if (err != WCTR_OK) {
+      cJSON_Delete(params);
+      *rc = cli_connect_failed(ctx, err, &e);
+      return false;
+    }
+  }
+  wctr_err err = ctx->p->stream(ctx->conn, op, params, on_frame, arg, result, &e);
+  /* wctrd closes a stream operation's connection; the next call opens a new one. */
+  ctx->p->disconnect(ctx->conn);
+  ctx->conn = NULL;
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr: %s\n", e.text[0] != '\0' ? e.text : wctr_strerror(err));
     *rc = CLI_EXIT_FAILED;
@@ -151,7 +231,7 @@ static const char *str_or(const cJSON *obj, const char *key, const char *fallbac
 }
 
 /* One line, as Docker's --format '{{json .}}' prints: easy to pipe into a JSON tool. */
-static void print_json(FILE *f, const cJSON *item) {
+void cli_print_json(FILE *f, const cJSON *item) {
   char *text = cJSON_PrintUnformatted(item);
   if (text != NULL) fprintf(f, "%s\n", text);
   cJSON_free(text);
@@ -169,7 +249,7 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
             WCTR_VERSION, WCTR_PROTO_VERSION);
     fflush(ctx->p->out);
   }
-  bool ok = call(ctx, "version", NULL, &server, &rc);
+  bool ok = cli_call(ctx, "version", NULL, &server, &rc);
   if (json) {
     cJSON *both = cJSON_CreateObject();
     cJSON *client = cJSON_AddObjectToObject(both, "Client");
@@ -178,7 +258,7 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
     cJSON_AddStringToObject(client, "Os", "windows");
     cJSON_AddStringToObject(client, "Arch", "amd64");
     if (ok) cJSON_AddItemToObject(both, "Server", server);
-    print_json(ctx->p->out, both);
+    cli_print_json(ctx->p->out, both);
     cJSON_Delete(both);
     return rc;
   }
@@ -198,10 +278,10 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
   int rc = parse_format_opts(ctx, "info", argc, argv, &json, &help);
   if (rc != 0 || help) return rc;
   cJSON *info = NULL;
-  if (!call(ctx, "info", NULL, &info, &rc)) return rc;
+  if (!cli_call(ctx, "info", NULL, &info, &rc)) return rc;
   FILE *f = ctx->p->out;
   if (json) {
-    print_json(f, info);
+    cli_print_json(f, info);
     cJSON_Delete(info);
     return 0;
   }

@@ -15,14 +15,14 @@ endfunction()
 
 # wctr_add_fuzzer(NAME n SOURCES f.c... LIBS l... CORPUS dir [RUNS n])
 #   A libFuzzer harness (clang, native preset). It is also a CTest test that replays the seed corpus and
-#   then fuzzes for RUNS inputs (default 20000); new inputs go to the build tree, never to the corpus.
+#   then fuzzes for RUNS inputs (default 100000); new inputs go to the build tree, never to the corpus.
 function(wctr_add_fuzzer)
   cmake_parse_arguments(F "" "NAME;CORPUS;RUNS" "SOURCES;LIBS" ${ARGN})
   if(NOT WCTR_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang" OR WIN32)
     return()
   endif()
   if(NOT F_RUNS)
-    set(F_RUNS 20000)
+    set(F_RUNS 100000)
   endif()
   add_executable(${F_NAME} ${F_SOURCES})
   target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer)

@@ -2,6 +2,7 @@
 #include "service/dispatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -111,12 +112,86 @@ static const struct {
     {"info", op_info},
 };
 
-char *svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const char *msg, size_t len,
-                   size_t *out_len) {
+/* What a stream operation's thread needs once the request buffer is gone. */
+typedef struct stream_call {
+  const svc_dispatch_host *host;
+  const svc_op *op;
+  svc_caller caller;
+  int64_t id;
+  cJSON *params; /* a copy, or NULL */
+} stream_call;
+
+static void run_stream(void *arg, const svc_stream *s) {
+  stream_call *call = arg;
+  call->op->stream(call->host->ops_ctx, &call->caller, call->id, call->params, s);
+  cJSON_Delete(call->params);
+  free(call);
+}
+
+static wctr_err start_stream(const svc_dispatch_host *host, const svc_op *op, const svc_caller *caller,
+                             const wctr_request *req, svc_reply *out, wctr_errmsg *e) {
+  stream_call *call = calloc(1, sizeof *call);
+  if (call == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  call->host = host;
+  call->op = op;
+  call->caller = *caller;
+  call->id = req->id;
+  if (req->params != NULL) {
+    call->params = cJSON_Duplicate(req->params, true);
+    if (call->params == NULL) {
+      free(call);
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+  }
+  out->stream_fn = run_stream;
+  out->stream_arg = call;
+  return WCTR_OK;
+}
+
+static wctr_err send_owned(const svc_stream *s, char *msg, size_t len) {
+  if (msg == NULL) return WCTR_ENOMEM;
+  wctr_err err = s->send(s->ctx, msg, len);
+  cJSON_free(msg);
+  return err;
+}
+
+/* The message is built before it is sent: argument evaluation order would otherwise decide whether
+ * send_owned sees the length. */
+wctr_err svc_stream_reply(const svc_stream *s, int64_t id, cJSON *result) {
+  size_t len = 0;
+  char *msg = wctr_response_format_result(true, id, result, &len);
+  return send_owned(s, msg, len);
+}
+
+wctr_err svc_stream_error(const svc_stream *s, int64_t id, wctr_err code, const char *message) {
+  size_t len = 0;
+  char *msg = wctr_response_format_error(true, id, code, message, &len);
+  return send_owned(s, msg, len);
+}
+
+wctr_err svc_stream_frame(const svc_stream *s, int64_t id, const char *kind, cJSON *data) {
+  cJSON *msg = cJSON_CreateObject();
+  char idtext[32];
+  snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+  bool ok = msg != NULL && cJSON_AddNumberToObject(msg, "v", WCTR_PROTO_VERSION) != NULL &&
+            cJSON_AddRawToObject(msg, "id", idtext) != NULL && cJSON_AddStringToObject(msg, "stream", kind) != NULL &&
+            data != NULL && cJSON_AddItemToObject(msg, "data", data);
+  if (!ok) {
+    if (data != NULL && (msg == NULL || cJSON_GetObjectItem(msg, "data") == NULL)) cJSON_Delete(data);
+    cJSON_Delete(msg);
+    return WCTR_ENOMEM;
+  }
+  char *text = cJSON_PrintUnformatted(msg);
+  cJSON_Delete(msg);
+  return send_owned(s, text, text != NULL ? strlen(text) : 0);
+}
+
+void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const char *msg, size_t len,
+                  svc_reply *out) {
   wctr_request req;
   wctr_errmsg e;
   cJSON *result = NULL;
-  char *response = NULL;
+  memset(out, 0, sizeof *out);
   wctr_errmsg_clear(&e);
   wctr_err err = wctr_request_parse(msg, len, &req, &e);
   if (err != WCTR_OK) {
@@ -126,6 +201,25 @@ char *svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, cons
   op_fn fn = NULL;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0] && fn == NULL; i++) {
     if (strcmp(ops[i].name, req.op) == 0) fn = ops[i].fn;
+  }
+  const svc_op *engine_op = NULL;
+  for (size_t i = 0; fn == NULL && engine_op == NULL && i < host->op_count; i++) {
+    if (strcmp(host->ops[i].name, req.op) == 0) engine_op = &host->ops[i];
+  }
+  if (engine_op != NULL) {
+    wctr_log(WCTR_LOG_DEBUG, "op %s id %lld from %s (%s, pid %u)", req.op, (long long)req.id, caller->name,
+             caller->sid, caller->pid);
+    if (engine_op->stream != NULL) {
+      err = start_stream(host, engine_op, caller, &req, out, &e);
+      if (err == WCTR_OK) {
+        wctr_request_free(&req);
+        return;
+      }
+      goto done;
+    }
+    err = engine_op->call(host->ops_ctx, caller, req.params, &result, &e);
+    if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
+    goto done;
   }
   if (fn == NULL) {
     err = wctr_fail(&e, WCTR_EBADOP, "unknown operation \"%s\"", req.op);
@@ -138,10 +232,9 @@ char *svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, cons
   if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
 done:
   if (err == WCTR_OK) {
-    response = wctr_response_format_result(true, req.id, result, out_len);
+    out->response = wctr_response_format_result(true, req.id, result, &out->len);
   } else {
-    response = wctr_response_format_error(req.has_id, req.id, err, e.text, out_len);
+    out->response = wctr_response_format_error(req.has_id, req.id, err, e.text, &out->len);
   }
   wctr_request_free(&req);
-  return response;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "acl/bitlocker.h"
 #include "common/error.h"
 
@@ -35,6 +37,19 @@ typedef struct svc_host_facts {
   acl_bitlocker_status bitlocker; /* of the data root's volume */
 } svc_host_facts;
 
+struct svc_stream;
+
+/* An operation provided by the engine (the container manager), beside the built-in version and info.
+ * Exactly one of call and stream is set. params may be NULL (no params in the request). */
+typedef struct svc_op {
+  const char *name;
+  wctr_err (*call)(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e);
+  /* Long-running: runs on its own thread and must send exactly one final response for request id
+   * (svc_stream_reply / svc_stream_error), after any frames. */
+  void (*stream)(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params,
+                 const struct svc_stream *s);
+} svc_op;
+
 typedef struct svc_dispatch_host {
   void *ctx;
   /* Fills every field; never fails (a fact that cannot be read says so in its detail). */
@@ -43,11 +58,42 @@ typedef struct svc_dispatch_host {
   wctr_err (*pipe_sddl)(void *ctx, char *buf, size_t size, wctr_errmsg *e);
   const char *data_root; /* UTF-8 Windows path */
   const char *pipe_path; /* \\.\pipe\NAME */
+  const svc_op *ops;     /* the engine's operations; may be NULL */
+  size_t op_count;
+  void *ops_ctx;
 } svc_dispatch_host;
 
-/* Returns the response message (caller frees with cJSON_free) and its length, or NULL only when out of
- * memory. */
-char *svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const char *msg, size_t len,
-                   size_t *out_len);
+/* The connection of a long-running operation (container attach, wait, logs -f), lent by the server to
+ * the operation's own thread until the operation returns; the connection is closed afterwards. */
+typedef struct svc_stream {
+  void *ctx;
+  /* Sends one message (a frame or the final response). WCTR_EPIPE once the client has gone. */
+  wctr_err (*send)(void *ctx, const char *msg, size_t len);
+  /* Waits at most timeout_ms for one message from the client: WCTR_ETIMEDOUT, WCTR_EPIPE, or WCTR_OK
+   * with *msg malloc'ed (free with free()). */
+  wctr_err (*recv)(void *ctx, char **msg, size_t *len, unsigned timeout_ms);
+  /* A Windows event HANDLE signalled when the service stops: long waits must wait on it too. */
+  void *cancel_event;
+} svc_stream;
+
+/* What a request gets: a response now, or an operation that runs on a thread of its own with the
+ * connection (stream_fn sends the final response itself, and frees stream_arg). */
+typedef struct svc_reply {
+  char *response; /* cJSON_free; NULL when stream_fn is set */
+  size_t len;
+  void (*stream_fn)(void *arg, const svc_stream *stream);
+  void *stream_arg;
+} svc_reply;
+
+/* Final responses of a stream operation: send result (taken) or the error for request id. Return the
+ * send's result. */
+wctr_err svc_stream_reply(const svc_stream *s, int64_t id, cJSON *result);
+wctr_err svc_stream_error(const svc_stream *s, int64_t id, wctr_err code, const char *message);
+/* A frame of a stream operation: {"v":1,"id":id,"stream":kind,"data":data}. data is taken. */
+wctr_err svc_stream_frame(const svc_stream *s, int64_t id, const char *kind, cJSON *data);
+
+/* Answers one request message. out->response is NULL only when out of memory (and no stream_fn). */
+void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const char *msg, size_t len,
+                  svc_reply *out);
 
 #endif

@@ -15,6 +15,7 @@
 #include "hcs/hcs.h"
 #include "jobs/probe.h"
 #include "service/engine.h"
+#include "service/manager.h"
 
 enum { STOP_TIMEOUT_MS = 10000 };
 
@@ -25,6 +26,7 @@ struct svc_engine {
   HANDLE log_file;
   bool log_to_stderr;
   svc_server *server;
+  svc_manager *manager;
   svc_dispatch_host host;
 };
 
@@ -231,9 +233,9 @@ static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
   return svc_server_pipe_sddl(eng->server, buf, size, e);
 }
 
-static char *handle_request(void *ctx, const svc_caller *caller, const char *msg, size_t len, size_t *out_len) {
+static void handle_request(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
   svc_engine *eng = ctx;
-  return svc_dispatch(&eng->host, caller, msg, len, out_len);
+  svc_dispatch(&eng->host, caller, msg, len, reply);
 }
 
 static wctr_err build_pipe_sddl(svc_engine *eng, wctr_errmsg *e) {
@@ -270,9 +272,18 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   wctr_log_configure(eng->cfg.log_level, log_sink, eng);
   err = build_pipe_sddl(eng, e);
   if (err != WCTR_OK) goto done;
+  svc_host_facts facts;
+  host_facts(eng, &facts);
+  svc_manager_options mo = {.data_root = eng->data_root, .hcs_available = facts.hcs_available,
+                            .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku};
+  err = svc_manager_start(&mo, &eng->manager, e);
+  if (err != WCTR_OK) goto done;
+  size_t op_count = 0;
+  const svc_op *ops = svc_manager_ops(&op_count);
   eng->host = (svc_dispatch_host){
       .ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
-      .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path};
+      .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path,
+      .ops = ops, .op_count = op_count, .ops_ctx = eng->manager};
   svc_server_options so = {
       .pipe_path = eng->cfg.pipe_path, .sddl = eng->pipe_sddl, .handler = handle_request, .ctx = eng};
   err = svc_server_start(&so, &eng->server, e);
@@ -291,10 +302,10 @@ done:
 
 void svc_engine_stop(svc_engine *eng) {
   if (eng == NULL) return;
-  if (eng->server != NULL) {
-    svc_server_stop(eng->server, STOP_TIMEOUT_MS);
-    wctr_log(WCTR_LOG_INFO, "wctrd stopped");
-  }
+  /* The pipe first (no new requests, streams cancelled), then the containers. */
+  svc_server_stop(eng->server, STOP_TIMEOUT_MS);
+  svc_manager_stop(eng->manager);
+  if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");
   wctr_log_configure(eng->cfg.log_level, NULL, NULL);
   if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);
   free(eng->pipe_sddl);

@@ -13,7 +13,8 @@
  * disconnected.
  *
  * Handlers run on the worker threads and must return promptly; operations that stream or wait for
- * long get their own threads when they arrive (container attach, logs -f, wait). */
+ * long (container attach, logs -f, wait) come back as a svc_reply.stream_fn and get a thread of their
+ * own, which does its I/O on the connection with its own OVERLAPPEDs and events. */
 #ifndef WCTR_SERVICE_SERVER_H
 #define WCTR_SERVICE_SERVER_H
 
@@ -24,9 +25,11 @@
 
 typedef struct svc_server svc_server;
 
-/* Returns the response (freed by the server with cJSON_free) or NULL when out of memory. */
-typedef char *(*svc_server_handler)(void *ctx, const svc_caller *caller, const char *msg, size_t len,
-                                    size_t *out_len);
+/* Fills *reply: a response (freed by the server with cJSON_free), or a stream operation that the server
+ * runs on a new thread with this connection (see svc_stream in service/dispatch.h); the connection is
+ * closed when the operation returns. */
+typedef void (*svc_server_handler)(void *ctx, const svc_caller *caller, const char *msg, size_t len,
+                                   svc_reply *reply);
 
 typedef struct svc_server_options {
   const char *pipe_path;      /* \\.\pipe\NAME, UTF-8 */

@@ -26,14 +26,26 @@
 svc_syscalls svc_sys = {
     .CreateNamedPipeW = CreateNamedPipeW,
     .ImpersonateNamedPipeClient = ImpersonateNamedPipeClient,
+    .WriteFile = WriteFile,
 };
 
-enum { READ_CHUNK = 64 * 1024, PIPE_BUFFER = 64 * 1024, MAX_WORKERS = 16 };
+enum { READ_CHUNK = 64 * 1024, PIPE_BUFFER = 64 * 1024, MAX_WORKERS = 16, STREAM_LINGER_MS = 5000 };
 
-typedef enum conn_state { CONN_CONNECTING, CONN_READING, CONN_WRITING } conn_state;
+typedef enum conn_state { CONN_CONNECTING, CONN_READING, CONN_WRITING, CONN_STREAMING } conn_state;
+
+/* Every OVERLAPPED the server hands to Windows starts with this header, so a worker can tell the
+ * connection's own I/O from a stream thread's. A stream thread's I/O also carries the low bit in hEvent,
+ * which tells Windows not to queue its completion at all; the tag is the guard where that is not
+ * honoured. */
+enum { IO_CONN = 0x434f4e4e, IO_STREAM = 0x5354524d };
+typedef struct io_head {
+  OVERLAPPED ov;
+  uint32_t kind;
+} io_head;
 
 typedef struct conn {
   OVERLAPPED ov; /* first member: the completion's OVERLAPPED* is the connection */
+  uint32_t kind; /* IO_CONN */
   svc_server *server;
   HANDLE pipe;
   conn_state state;
@@ -63,6 +75,7 @@ struct svc_server {
   unsigned connected;
   HANDLE threads[MAX_WORKERS];
   unsigned thread_count;
+  HANDLE cancel_event;    /* set by stop: stream operations waiting for long must give up */
 };
 
 static void conn_free(conn *c) {
@@ -91,6 +104,7 @@ static wctr_err start_listener(svc_server *s, BOOL first, wctr_errmsg *e) {
   }
   conn *c = calloc(1, sizeof *c);
   if (c == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  c->kind = IO_CONN;
   c->server = s;
   c->state = CONN_CONNECTING;
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
@@ -246,6 +260,136 @@ done:
   return ok;
 }
 
+/* --- stream operations ------------------------------------------------------------------------------ */
+
+typedef struct stream_conn {
+  conn *c;
+  svc_reply reply;
+  HANDLE read_event;
+  HANDLE write_event;
+  CRITICAL_SECTION write_lock; /* frames may come from several threads of the operation */
+} stream_conn;
+
+static void conn_close(conn *c);
+
+/* Waits for an overlapped call on the stream's own event. Timeout: cancel and wait for the cancellation
+ * to land, so the OVERLAPPED can be reused. */
+static DWORD stream_io_wait(HANDLE pipe, io_head *io, BOOL started, DWORD *bytes, DWORD timeout_ms) {
+  DWORD code = started ? ERROR_SUCCESS : GetLastError();
+  if (!started && code != ERROR_IO_PENDING && code != ERROR_MORE_DATA) return code;
+  HANDLE event = (HANDLE)((ULONG_PTR)io->ov.hEvent & ~(ULONG_PTR)1);
+  if (!started && code == ERROR_IO_PENDING && WaitForSingleObject(event, timeout_ms) == WAIT_TIMEOUT) {
+    CancelIoEx(pipe, &io->ov);
+    GetOverlappedResult(pipe, &io->ov, bytes, TRUE);
+    return WAIT_TIMEOUT;
+  }
+  if (!GetOverlappedResult(pipe, &io->ov, bytes, TRUE)) return GetLastError();
+  return ERROR_SUCCESS;
+}
+
+static void stream_io_init(io_head *io, HANDLE event) {
+  memset(io, 0, sizeof *io);
+  io->kind = IO_STREAM;
+  ResetEvent(event);
+  io->ov.hEvent = (HANDLE)((ULONG_PTR)event | 1);
+}
+
+static wctr_err stream_send(void *ctx, const char *msg, size_t len) {
+  stream_conn *sc = ctx;
+  io_head io;
+  DWORD bytes = 0;
+  EnterCriticalSection(&sc->write_lock);
+  stream_io_init(&io, sc->write_event);
+  BOOL started = WriteFile(sc->c->pipe, msg, (DWORD)len, NULL, &io.ov);
+  DWORD code = stream_io_wait(sc->c->pipe, &io, started, &bytes, INFINITE);
+  LeaveCriticalSection(&sc->write_lock);
+  if (code != ERROR_SUCCESS) return WCTR_EPIPE;
+  return bytes == len ? WCTR_OK : WCTR_EIO;
+}
+
+static wctr_err stream_recv(void *ctx, char **msg, size_t *len, unsigned timeout_ms) {
+  stream_conn *sc = ctx;
+  size_t cap = READ_CHUNK;
+  size_t have = 0;
+  char *buf = malloc(cap);
+  *msg = NULL;
+  if (buf == NULL) return WCTR_ENOMEM;
+  for (;;) {
+    io_head io;
+    DWORD bytes = 0;
+    stream_io_init(&io, sc->read_event);
+    BOOL started = ReadFile(sc->c->pipe, buf + have, (DWORD)(cap - have), NULL, &io.ov);
+    DWORD code = stream_io_wait(sc->c->pipe, &io, started, &bytes, timeout_ms);
+    have += bytes;
+    if (code == ERROR_SUCCESS) break;
+    if (code != ERROR_MORE_DATA || cap > WCTR_PROTO_MAX_REQUEST) {
+      free(buf);
+      return code == WAIT_TIMEOUT ? WCTR_ETIMEDOUT : code == ERROR_MORE_DATA ? WCTR_ETOOBIG : WCTR_EPIPE;
+    }
+    char *grown = realloc(buf, cap * 2);
+    if (grown == NULL) {
+      free(buf);
+      return WCTR_ENOMEM;
+    }
+    buf = grown;
+    cap *= 2;
+  }
+  *msg = buf;
+  *len = have;
+  return WCTR_OK;
+}
+
+static DWORD WINAPI stream_main(LPVOID arg) {
+  stream_conn *sc = arg;
+  svc_stream stream = {.ctx = sc, .send = stream_send, .recv = stream_recv, .cancel_event = sc->c->server->cancel_event};
+  sc->reply.stream_fn(sc->reply.stream_arg, &stream);
+  /* Closing the pipe throws away what the client has not read yet (DisconnectNamedPipe's rule), so the
+   * final response could be lost. Wait, briefly, for the client to read it and hang up. */
+  char *ignored = NULL;
+  size_t ignored_len = 0;
+  if (stream_recv(sc, &ignored, &ignored_len, STREAM_LINGER_MS) == WCTR_OK) free(ignored);
+  conn *c = sc->c;
+  CloseHandle(sc->read_event);
+  CloseHandle(sc->write_event);
+  DeleteCriticalSection(&sc->write_lock);
+  free(sc);
+  conn_close(c);
+  return 0;
+}
+
+/* Lends the connection to a stream operation's thread. Returns FALSE when that cannot start (the
+ * connection is then closed, and the operation's argument released by running it against a dead
+ * stream is not possible: it is simply leaked only when the thread cannot be created). */
+static BOOL start_stream(conn *c, svc_reply *reply) {
+  stream_conn *sc = calloc(1, sizeof *sc);
+  if (sc == NULL) return FALSE;
+  sc->c = c;
+  sc->reply = *reply;
+  sc->read_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  sc->write_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  InitializeCriticalSection(&sc->write_lock);
+  c->len = 0;
+  c->total = 0;
+  EnterCriticalSection(&c->server->lock);
+  BOOL stopping = c->server->stopping;
+  c->state = CONN_STREAMING;
+  LeaveCriticalSection(&c->server->lock);
+  HANDLE thread = NULL;
+  if (!stopping && sc->read_event != NULL && sc->write_event != NULL) {
+    thread = CreateThread(NULL, 0, stream_main, sc, 0, NULL);
+  }
+  if (thread == NULL) {
+    if (sc->read_event != NULL) CloseHandle(sc->read_event);
+    if (sc->write_event != NULL) CloseHandle(sc->write_event);
+    DeleteCriticalSection(&sc->write_lock);
+    free(sc);
+    wctr_log(WCTR_LOG_ERROR, "pipe server: cannot start a stream operation");
+    return FALSE;
+  }
+  CloseHandle(thread);
+  return TRUE; /* the stream thread owns the connection now; the worker does nothing more with it */
+}
+
 /* A whole message has arrived: answer it. Returns FALSE when the connection must be closed. */
 static BOOL handle_message(conn *c) {
   svc_server *s = c->server;
@@ -266,7 +410,11 @@ static BOOL handle_message(conn *c) {
              c->caller.pid);
     c->out = wctr_response_format_error(FALSE, 0, WCTR_ETOOBIG, text, &c->out_len);
   } else {
-    c->out = s->handler(s->ctx, &c->caller, c->buf, c->len, &c->out_len);
+    svc_reply reply;
+    s->handler(s->ctx, &c->caller, c->buf, c->len, &reply);
+    if (reply.stream_fn != NULL) return start_stream(c, &reply);
+    c->out = reply.response;
+    c->out_len = reply.len;
   }
   c->len = 0;
   c->total = 0;
@@ -301,6 +449,8 @@ static BOOL on_completion(conn *c, BOOL ok, DWORD bytes, DWORD code) {
       if (c->len <= WCTR_PROTO_MAX_REQUEST) c->len += bytes;
       if (!ok) return post_read(c); /* ERROR_MORE_DATA: the message goes on */
       return handle_message(c);
+    case CONN_STREAMING:
+      return TRUE; /* not reached: a stream thread's I/O is filtered out by its tag */
     case CONN_WRITING:
       cJSON_free(c->out);
       c->out = NULL;
@@ -323,6 +473,8 @@ static DWORD WINAPI worker_main(LPVOID arg) {
       wctr_log_win32("GetQueuedCompletionStatus", code, "pipe server worker");
       break;
     }
+    /* A stream thread's I/O that Windows queued anyway: that thread waits for it on its own event. */
+    if (((io_head *)ov)->kind == IO_STREAM) continue;
     conn *c = (conn *)ov;
     if (!on_completion(c, ok, bytes, code)) conn_close(c);
   }
@@ -332,6 +484,7 @@ static DWORD WINAPI worker_main(LPVOID arg) {
 static void server_free(svc_server *s) {
   if (s == NULL) return;
   if (s->port != NULL) CloseHandle(s->port);
+  if (s->cancel_event != NULL) CloseHandle(s->cancel_event);
   acl_sa_free(&s->sa);
   free(s->pipe_path);
   DeleteCriticalSection(&s->lock);
@@ -356,6 +509,12 @@ wctr_err svc_server_start(const svc_server_options *opt, svc_server **out, wctr_
   }
   err = acl_sa_from_sddl(opt->sddl, &s->sa, e);
   if (err != WCTR_OK) goto done;
+  s->cancel_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (s->cancel_event == NULL) {
+    err = wctr_log_win32("CreateEventW", GetLastError(), "pipe server");
+    wctr_fail(e, err, "cannot create an event");
+    goto done;
+  }
   s->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, workers);
   if (s->port == NULL) {
     err = wctr_log_win32("CreateIoCompletionPort", GetLastError(), "pipe server");
@@ -407,6 +566,7 @@ void svc_server_stop(svc_server *s, unsigned timeout_ms) {
   if (s == NULL) return;
   EnterCriticalSection(&s->lock);
   s->stopping = TRUE;
+  if (s->cancel_event != NULL) SetEvent(s->cancel_event);
   for (conn *c = s->conns; c != NULL; c = c->next) CancelIoEx(c->pipe, NULL);
   LeaveCriticalSection(&s->lock);
   /* Wait for the cancelled completions to close every connection. A worker still inside a handler

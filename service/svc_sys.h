@@ -11,6 +11,8 @@ typedef struct svc_syscalls {
   (LPCWSTR name, DWORD open_mode, DWORD pipe_mode, DWORD max_instances, DWORD out_size, DWORD in_size,
    DWORD default_timeout, LPSECURITY_ATTRIBUTES sa);
   BOOL(WINAPI *ImpersonateNamedPipeClient)(HANDLE pipe);
+  /* Record and log writes: tests make the disk "full" here. */
+  BOOL(WINAPI *WriteFile)(HANDLE file, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov);
 } svc_syscalls;
 
 extern svc_syscalls svc_sys;

@@ -5,49 +5,22 @@
 # Prints one line per check and "N passed, N failed"; exits 1 when anything failed.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$root/scripts/env.sh"
 build=$1
 probe=$2
+. "$root/tests/e2e/lib.sh"
 id=$$
 svc=wctrd-e2e-$id
 pipe=wctr-e2e-$id
 data="C:\\wctr-e2e-$id"
 data_unix="$WINEPREFIX/drive_c/wctr-e2e-$id"
-passed=0
-failed=0
-out=$(mktemp)
 console_pids=()
-
-wctrd() { "$root/scripts/wine" "$build/wctrd.exe" "$@"; }
-wctr() { "$root/scripts/wine" "$build/wctr.exe" "$@"; }
 
 cleanup() {
   for p in "${console_pids[@]}"; do kill -INT "$p" 2>/dev/null; done
   wctrd uninstall --service-name "$svc" >/dev/null 2>&1
-  rm -rf "$data_unix" "$data_unix-2" "$data_unix-3" "$out"
+  rm -rf "$data_unix" "$data_unix-2" "$data_unix-3"
 }
 trap cleanup EXIT
-
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; sed 's/^/     | /' "$out"; failed=$((failed + 1)); }
-# expect CODE DESCRIPTION COMMAND...: runs the command (stdout+stderr to $out) and checks its exit code.
-expect() {
-  local want=$1 what=$2
-  shift 2
-  "$@" >"$out" 2>&1
-  local got=$?
-  if [ "$got" = "$want" ]; then ok "$what"; else echo "     exit $got, wanted $want"; bad "$what"; fi
-}
-# has TEXT DESCRIPTION: the last command's output contains TEXT.
-has() { if grep -qF -- "$1" "$out"; then ok "$2"; else echo "     missing: $1"; bad "$2"; fi; }
-# wait_for_pipe NAME: until wctr version answers there (10 s at most).
-wait_for_pipe() {
-  for _ in $(seq 1 50); do
-    wctr -H "npipe:////./pipe/$1" version >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 echo "# no service yet"
 expect 125 "wctr info without a service exits 125" wctr -H "npipe:////./pipe/$pipe" info
@@ -128,5 +101,4 @@ printf '{"pipe":"%s-2"}' "$pipe" >"$data_unix-2/config/wctrd.json"
 expect 1 "a setting given twice (file and flag) is refused" wctrd run --data-root "$data-2" --pipe other
 has "keep one" "and says to keep one"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -37,10 +37,12 @@ static const svc_caller caller = {.sid = "S-1-5-21-1-2-3-500", .name = "HOST\\ad
 
 /* Dispatches text and returns the parsed response (caller deletes). */
 static cJSON *roundtrip(const char *text) {
-  size_t len = 0;
-  char *out = svc_dispatch(&host, &caller, text, strlen(text), &len);
+  svc_reply reply;
+  svc_dispatch(&host, &caller, text, strlen(text), &reply);
+  assert_null(reply.stream_fn);
+  char *out = reply.response;
   assert_non_null(out);
-  assert_int_equal(len, strlen(out));
+  assert_int_equal(reply.len, strlen(out));
   cJSON *resp = cJSON_Parse(out);
   cJSON_free(out);
   assert_non_null(resp);
@@ -131,12 +133,72 @@ static void test_refusals(void **state) {
   expect_error("", "bad_request", "not valid JSON", false);
 }
 
+/* --- engine operations: plain and streaming -------------------------------------------------------- */
+
+static wctr_err echo_call(void *ctx, const svc_caller *c, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)ctx;
+  (void)c;
+  (void)e;
+  *result = params != NULL ? cJSON_Duplicate(params, true) : cJSON_CreateNull();
+  return WCTR_OK;
+}
+
+static void count_stream(void *ctx, const svc_caller *c, int64_t id, const cJSON *params, const svc_stream *s) {
+  (void)ctx;
+  (void)c;
+  int n = cJSON_GetObjectItem(params, "N")->valueint;
+  for (int i = 0; i < n; i++) svc_stream_frame(s, id, "stdout", cJSON_CreateNumber(i));
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddNumberToObject(r, "Sent", n);
+  svc_stream_reply(s, id, r);
+}
+
+static char sent[8][256];
+static int sent_count;
+
+static wctr_err capture(void *ctx, const char *msg, size_t len) {
+  (void)ctx;
+  if (sent_count < 8) snprintf(sent[sent_count++], sizeof sent[0], "%.*s", (int)len, msg);
+  return WCTR_OK;
+}
+
+static const svc_op engine_ops[] = {{.name = "echo", .call = echo_call}, {.name = "count", .stream = count_stream}};
+
+static void test_engine_ops(void **state) {
+  (void)state;
+  svc_dispatch_host h = host;
+  h.ops = engine_ops;
+  h.op_count = 2;
+  svc_reply reply;
+  const char *req = "{\"v\":1,\"id\":3,\"op\":\"echo\",\"params\":{\"a\":1}}";
+  svc_dispatch(&h, &caller, req, strlen(req), &reply);
+  assert_null(reply.stream_fn);
+  assert_string_equal(reply.response, "{\"v\":1,\"id\":3,\"result\":{\"a\":1}}");
+  cJSON_free(reply.response);
+  /* A stream operation gets a function to run, with its own copy of the params: the request buffer may
+   * be gone by the time the thread runs. */
+  char *buf = strdup("{\"v\":1,\"id\":9007199254740991,\"op\":\"count\",\"params\":{\"N\":2}}");
+  svc_dispatch(&h, &caller, buf, strlen(buf), &reply);
+  memset(buf, 'x', strlen(buf));
+  free(buf);
+  assert_null(reply.response);
+  assert_non_null(reply.stream_fn);
+  sent_count = 0;
+  svc_stream s = {.send = capture};
+  reply.stream_fn(reply.stream_arg, &s);
+  assert_int_equal(sent_count, 3);
+  assert_string_equal(sent[0], "{\"v\":1,\"id\":9007199254740991,\"stream\":\"stdout\",\"data\":0}");
+  assert_string_equal(sent[1], "{\"v\":1,\"id\":9007199254740991,\"stream\":\"stdout\",\"data\":1}");
+  assert_string_equal(sent[2], "{\"v\":1,\"id\":9007199254740991,\"result\":{\"Sent\":2}}");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version),
       cmocka_unit_test(test_info_without_hcs),
       cmocka_unit_test(test_info_with_hcs_and_unreadable_pipe),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_engine_ops),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,15 +17,15 @@
 
 static char pipe_path[128];
 
-static char *answer(void *ctx, const svc_caller *caller, const char *msg, size_t len, size_t *out_len) {
+static void answer(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
   (void)ctx;
   (void)caller;
   (void)msg;
   (void)len;
-  char *text = cJSON_malloc(3); /* the server releases responses with cJSON_free */
-  memcpy(text, "{}", 3);
-  *out_len = 2;
-  return text;
+  memset(reply, 0, sizeof *reply);
+  reply->response = cJSON_malloc(3); /* the server releases responses with cJSON_free */
+  memcpy(reply->response, "{}", 3);
+  reply->len = 2;
 }
 
 /* Opens the pipe while impersonating this process's own token minus Administrators. */

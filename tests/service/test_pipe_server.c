@@ -71,9 +71,9 @@ static wctr_err live_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
 static const svc_dispatch_host host = {.host_facts = facts, .pipe_sddl = live_sddl, .data_root = "C:\\x",
                                        .pipe_path = pipe_path};
 
-static char *handler(void *ctx, const svc_caller *caller, const char *msg, size_t len, size_t *out_len) {
+static void handler(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
   (void)ctx;
-  return svc_dispatch(&host, caller, msg, len, out_len);
+  svc_dispatch(&host, caller, msg, len, reply);
 }
 
 static wctr_err start_server(unsigned max_connections, wctr_errmsg *e) {

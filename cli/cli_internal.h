@@ -1,0 +1,58 @@
+/* cli/cli_internal.h - what the command files of cli/ share (portable). Not a public contract. */
+#ifndef WCTR_CLI_CLI_INTERNAL_H
+#define WCTR_CLI_CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "common/pipename.h"
+
+typedef struct cli_ctx {
+  const cli_platform *p;
+  char pipe_path[WCTR_PIPE_PATH_MAX];
+  cli_connection *conn;
+} cli_ctx;
+
+typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
+
+/* One request; prints the failure (connection or wctrd's error) and sets *rc to 125 when it fails. */
+bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc);
+/* A stream operation on its own connection; same failure handling. */
+bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
+                void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                int *rc);
+int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e);
+void cli_print_json(FILE *f, const cJSON *item);
+
+/* The create params of `wctr run` / `wctr create` from their flags and arguments (argv[0] is the command
+ * name). *detach and *auto_remove report -d and --rm; *first_arg is where the image is. */
+typedef struct cli_run_flags {
+  bool detach;
+  bool interactive;
+  bool help;
+} cli_run_flags;
+wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e);
+
+/* "Up 5 seconds", "Exited (0) 2 minutes ago", "Created" from a container summary and the time now. */
+void cli_status_text(const cJSON *summary, const char *now, char *out, size_t size);
+/* Seconds between two ISO 8601 UTC stamps of wctr's form (b - a); 0 when either does not parse. */
+int64_t cli_seconds_between(const char *a, const char *b);
+
+int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_create(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_start(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
+
+#endif

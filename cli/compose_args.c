@@ -1,0 +1,96 @@
+/* cli/compose_args.c - the words of `wctr compose ...` (see cli/compose.h). */
+#define CLI_COMPOSE_INTERNAL
+#include "cli/compose.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/opts.h"
+
+enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT };
+
+static const struct {
+  const char *name;
+  cli_compose_command_kind kind;
+} commands[] = {
+    {"up", CLI_COMPOSE_CMD_UP},     {"down", CLI_COMPOSE_CMD_DOWN},     {"ps", CLI_COMPOSE_CMD_PS},
+    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG},
+};
+
+void cli_compose_args_free(cli_compose_args *args) {
+  if (args == NULL) return;
+  free(args->files);
+  memset(args, 0, sizeof *args);
+}
+
+wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e) {
+  static const wctr_opt global[] = {{"file", 'f', true, OPT_FILE},
+                                    {"project-name", 'p', true, OPT_PROJECT},
+                                    {"help", 'h', false, OPT_HELP},
+                                    {NULL, 0, false, 0}};
+  static const wctr_opt config_opts[] = {
+      {"format", 0, true, OPT_FORMAT}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt plain_opts[] = {{"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  memset(out, 0, sizeof *out);
+  out->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->files);
+  if (out->files == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_opts st;
+  wctr_opts_init(&st, argc, argv, first);
+  int id;
+  const char *value;
+  int r;
+  while ((r = wctr_opts_next(&st, global, &id, &value, e)) == 1) {
+    if (id == OPT_HELP) {
+      out->help = true;
+    } else if (id == OPT_FILE) {
+      if (value[0] == '\0') {
+        cli_compose_args_free(out);
+        return wctr_fail(e, WCTR_EINVAL, "-f/--file needs a file name");
+      }
+      out->files[out->file_count++] = value;
+    } else {
+      out->project_name = value;
+    }
+  }
+  if (r < 0) {
+    cli_compose_args_free(out);
+    return WCTR_EINVAL;
+  }
+  if (st.index >= argc) {
+    if (out->help) return WCTR_OK;
+    cli_compose_args_free(out);
+    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, config)");
+  }
+  const char *word = argv[st.index];
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(commands[i].name, word) == 0) out->command = commands[i].kind;
+  }
+  if (out->command == CLI_COMPOSE_CMD_NONE) {
+    cli_compose_args_free(out);
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config)", word);
+  }
+  wctr_opts_init(&st, argc, argv, st.index + 1);
+  const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts : plain_opts;
+  while ((r = wctr_opts_next(&st, table, &id, &value, e)) == 1) {
+    if (id == OPT_HELP) {
+      out->help = true;
+    } else if (strcmp(value, "json") == 0) {
+      out->json = true;
+    } else if (strcmp(value, "yaml") == 0) {
+      out->json = false;
+    } else {
+      cli_compose_args_free(out);
+      return wctr_fail(e, WCTR_EINVAL, "--format \"%.64s\" is not supported: use yaml or json", value);
+    }
+  }
+  if (r < 0) {
+    cli_compose_args_free(out);
+    return WCTR_EINVAL;
+  }
+  if (st.index < argc) {
+    cli_compose_args_free(out);
+    return wctr_fail(e, WCTR_EINVAL, "\"compose %s\" takes no arguments, but \"%.64s\" was given", word,
+                     argv[st.index]);
+  }
+  return WCTR_OK;
+}

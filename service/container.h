@@ -1,0 +1,116 @@
+/* service/container.h - a container's configuration, state and record (portable).
+ *
+ * The same record serves three purposes: it is what `container.create` builds from a request, what the
+ * state store persists as <data-root>\containers\<id>\container.json, and what `inspect` returns. It is
+ * isolation-independent: the HCS isolations reuse it.
+ *
+ * Create parameters (the `params` of container.create; Docker's field names; unknown keys are refused):
+ *   Name        string, optional: [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}; generated when absent
+ *   Image       string: for job isolation a local folder (the sandbox root) or "host" for none
+ *   Cmd         array of strings, at least one: the program and its arguments
+ *   Env         array of "KEY=VALUE" strings
+ *   WorkingDir  string
+ *   User        string
+ *   OpenStdin   bool (-i)
+ *   StopTimeout integer seconds, 0..3600 (default 30, Docker's default on Windows)
+ *   HostConfig  {Isolation "default"|"process"|"hyperv"|"job" (case-insensitive), Memory, NanoCpus,
+ *                CpuCount, CpuPercent, CpuShares, PidsLimit, IOMaximumIOps, IOMaximumBandwidth (integers),
+ *                AutoRemove bool}
+ *
+ * States and the events that move them (anything else is WCTR_ESTATE with a message naming both):
+ *   created  --start-->  running  --exit-->  exited  --start-->  running
+ *   created | exited  --remove-->  removing;  running --remove(force)--> (kill, then exit, then remove) */
+#ifndef WCTR_SERVICE_CONTAINER_H
+#define WCTR_SERVICE_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/error.h"
+#include "jobs/limits.h"
+
+#define SVC_ID_HEX 64
+#define SVC_SHORT_ID 12
+#define SVC_NAME_MAX 128
+#define SVC_DEFAULT_STOP_TIMEOUT 30
+#define SVC_MAX_STOP_TIMEOUT 3600
+
+typedef enum svc_state {
+  SVC_STATE_CREATED = 1,
+  SVC_STATE_RUNNING,
+  SVC_STATE_EXITED,
+  SVC_STATE_REMOVING,
+} svc_state;
+
+typedef enum svc_event {
+  SVC_EVENT_START = 1,
+  SVC_EVENT_EXIT,
+  SVC_EVENT_REMOVE,
+} svc_event;
+
+typedef struct svc_container_config {
+  char *image;
+  char **cmd;            /* cmd_count strings */
+  size_t cmd_count;
+  char **env;            /* env_count "K=V" strings */
+  size_t env_count;
+  char *working_dir;     /* NULL when not given */
+  char *user;            /* NULL when not given */
+  bool open_stdin;
+  bool auto_remove;
+  int stop_timeout;      /* seconds */
+  wctr_isolation isolation;
+  job_resources resources; /* as requested (Docker's HostConfig numbers) */
+} svc_container_config;
+
+typedef struct svc_container_state {
+  svc_state status;
+  uint32_t pid;
+  int64_t exit_code;
+  bool oom_killed;
+  char started_at[40];   /* ISO 8601 UTC, "" when never */
+  char finished_at[40];
+  char error[256];       /* why the last start failed, "" when it did not */
+} svc_container_state;
+
+typedef struct svc_container {
+  char id[SVC_ID_HEX + 1];
+  char name[SVC_NAME_MAX + 1];
+  char created[40];
+  svc_container_config config;
+  svc_container_state state;
+  job_limits limits;     /* the limits wctr applies (from config.resources) */
+  char identity[128];    /* the account the process runs as, once started */
+} svc_container;
+
+const char *svc_state_name(svc_state state); /* "created", "running", "exited", "removing" */
+
+/* Builds a new container (state created) from create params. id, name (when none is given) and the
+ * creation time come from the caller, so this stays deterministic and testable. host_cpus is the host's
+ * logical CPU count. Warnings (flags dropped or clamped) go to *warnings. On failure *out is untouched
+ * and e names the field. */
+wctr_err svc_container_from_params(const cJSON *params, const char *id, const char *generated_name,
+                                   const char *now, int host_cpus, svc_container *out,
+                                   job_warnings *warnings, wctr_errmsg *e);
+
+/* The record as persisted and inspected. Caller frees with cJSON_Delete. NULL when out of memory. */
+cJSON *svc_container_to_json(const svc_container *c);
+/* Reads a persisted record back (strictly); e names the field when the file is damaged. */
+wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_errmsg *e);
+
+void svc_container_free(svc_container *c);
+
+/* Applies an event; on refusal the state is unchanged and e says why, e.g.
+ * "container web is running: stop it first or use --force". */
+wctr_err svc_container_transition(svc_container *c, svc_event event, wctr_errmsg *e);
+
+/* Does ref name this container: its full id, its name, or an id prefix of at least 1 hex digit. */
+bool svc_container_matches(const svc_container *c, const char *ref, bool *exact);
+
+/* Validates a container name as Docker does (without the leading '/'). */
+bool svc_container_name_valid(const char *name);
+
+#endif

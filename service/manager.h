@@ -1,0 +1,52 @@
+/* service/manager.h - the container manager (Windows only): the containers of one wctrd, their state
+ * machine (service/container.h), their records (service/store.h) and their processes (jobs/job.h for job
+ * isolation; HCS isolations join here later).
+ *
+ * Operations, as pipe ops (docs/protocol.md):
+ *   container.create   params: create params  -> {"Id","Name","Warnings":[...]}
+ *   container.start    {"Id": ref}            -> {}
+ *   container.run      {"Id": ref}  (stream)   starts, streams "stdout"/"stderr" frames, then
+ *                                              {"ExitCode": n, "OOMKilled": b}
+ *   container.stop     {"Id": ref, "Timeout"?: s} -> {}  graceful stop signal, then terminate after
+ *                                              Timeout (default: the container's StopTimeout)
+ *   container.kill     {"Id": ref}            -> {}
+ *   container.remove   {"Id": ref, "Force"?: b} -> {}
+ *   container.list     {"All"?: b}            -> [ summaries ]
+ *   container.inspect  {"Id": ref}            -> the record, plus "AppliedLimits" read back from Windows
+ *   container.wait     {"Id": ref}  (stream)   -> {"StatusCode": n} once the container is not running
+ *   container.logs     {"Id": ref, "Tail"?: n, "Follow"?: b, "Timestamps"?: b} (stream)
+ *   container.stats    {"Id": ref}            -> CPU, memory, IO and process counts
+ *   container.update   {"Id": ref, Memory?, NanoCpus?, CpuCount?, CpuPercent?, CpuShares?, PidsLimit?,
+ *                       IOMaximumIOps?, IOMaximumBandwidth?} -> {"Warnings"}: checked as at create, applied
+ *                                              to the live job, recorded
+ *   events             {} (stream)             "event" frames {Time, Type, Action, Id, Name[, ExitCode]}
+ *                                              for create, start, die, oom, destroy, until the client leaves
+ * A ref is a full id, a unique id prefix, or a name.
+ *
+ * At start the manager loads every record and repairs what a crash left: a container recorded as
+ * running whose job no longer exists is marked exited with ExitCode -1 (its code cannot be read); one
+ * whose job still exists is re-attached and its exit watched again; a container caught half-removed is
+ * removed. */
+#ifndef WCTR_SERVICE_MANAGER_H
+#define WCTR_SERVICE_MANAGER_H
+
+#include "common/error.h"
+#include "service/dispatch.h"
+
+typedef struct svc_manager svc_manager;
+
+typedef struct svc_manager_options {
+  const char *data_root;
+  bool hcs_available;      /* process and Hyper-V isolation need it */
+  const char *hcs_detail;  /* why not */
+  bool server_sku;         /* the default isolation: process on Server, hyperv on client */
+} svc_manager_options;
+
+wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wctr_errmsg *e);
+/* Stops every running container (each with its stop timeout, at most 30 s in all), then frees. */
+void svc_manager_stop(svc_manager *m);
+
+/* The operations above, for svc_dispatch_host.ops (ctx is the manager). */
+const svc_op *svc_manager_ops(size_t *count);
+
+#endif

@@ -1,0 +1,1339 @@
+/* service/manager_win.c - containers: create, start, stop, kill, remove, list, inspect, logs, wait.
+ *
+ * Threads and locks:
+ *  - m->lock guards the list of containers and every record; it is never held across a wait or a pipe
+ *    write;
+ *  - each container's subs_lock guards its attached clients, and is held while a frame is written to
+ *    them, so output reaches each client in order;
+ *  - a running container has two reader threads (stdout, stderr: log file + attached clients) and a
+ *    waiter thread (init process exit -> the rest of the job is terminated -> readers drained -> record
+ *    updated -> `exited` event set);
+ *  - a container is referenced by the operations using it (refs) and freed only when removed and
+ *    unreferenced. */
+#include <windows.h>
+
+#include <bcrypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/cmdline.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/wstr.h"
+#include "jobs/job.h"
+#include "service/manager.h"
+#include "service/store.h"
+#include "service/svc_sys.h"
+
+#define LOG_FILE "container-log.json"
+#define LOG_MAX_BYTES (10u * 1024u * 1024u) /* then rotated to .1: at most twice this on disk */
+enum { KILL_WAIT_MS = 10000, READER_DRAIN_MS = 5000, KILLED_EXIT_CODE = 1 };
+
+typedef struct subscriber {
+  const svc_stream *stream;
+  int64_t id;
+  bool gone; /* a write failed: the client left */
+  struct subscriber *next;
+} subscriber;
+
+typedef struct ctr {
+  svc_container rec;
+  job_object *job;
+  HANDLE process;
+  HANDLE exited;            /* manual reset: set whenever the container is not running */
+  HANDLE readers[2];
+  HANDLE waiter;
+  HANDLE log_file;
+  uint64_t log_size;
+  CRITICAL_SECTION log_lock;
+  CRITICAL_SECTION subs_lock;
+  subscriber *subs;
+  volatile LONG oom;
+  int refs;
+  bool unlinked;
+  struct ctr *next;
+} ctr;
+
+/* A client of `wctr events`. */
+typedef struct event_sub {
+  const svc_stream *stream;
+  int64_t id;
+  bool gone;
+  struct event_sub *next;
+} event_sub;
+
+struct svc_manager {
+  CRITICAL_SECTION lock;
+  CRITICAL_SECTION events_lock; /* guards event_subs; held while an event is written to them */
+  event_sub *event_subs;
+  svc_store *store;
+  job_monitor *monitor;
+  ctr *list;
+  char data_root[1024];
+  int host_cpus;
+  svc_manager_options opt;
+  char hcs_detail[320];
+};
+
+/* --- small helpers ---------------------------------------------------------------------------------- */
+
+static void ctr_free(ctr *c) {
+  if (c == NULL) return;
+  if (c->process != NULL) CloseHandle(c->process);
+  if (c->exited != NULL) CloseHandle(c->exited);
+  if (c->log_file != INVALID_HANDLE_VALUE && c->log_file != NULL) CloseHandle(c->log_file);
+  job_close(c->job);
+  DeleteCriticalSection(&c->log_lock);
+  DeleteCriticalSection(&c->subs_lock);
+  svc_container_free(&c->rec);
+  free(c);
+}
+
+static ctr *ctr_new(void) {
+  ctr *c = calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->log_file = INVALID_HANDLE_VALUE;
+  InitializeCriticalSection(&c->log_lock);
+  InitializeCriticalSection(&c->subs_lock);
+  c->exited = CreateEventW(NULL, TRUE, TRUE, NULL);
+  if (c->exited == NULL) {
+    ctr_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+/* Drops a reference taken by find(); frees a removed container with the last one. Caller holds no lock. */
+static void release(svc_manager *m, ctr *c) {
+  EnterCriticalSection(&m->lock);
+  bool free_it = --c->refs == 0 && c->unlinked;
+  LeaveCriticalSection(&m->lock);
+  if (free_it) ctr_free(c);
+}
+
+/* Finds a container by ref and takes a reference. */
+static wctr_err find(svc_manager *m, const char *ref, ctr **out, wctr_errmsg *e) {
+  ctr *found = NULL;
+  int matches = 0;
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    bool exact = false;
+    if (!svc_container_matches(&c->rec, ref, &exact)) continue;
+    if (exact) {
+      found = c;
+      matches = 1;
+      break;
+    }
+    found = c;
+    matches++;
+  }
+  if (matches == 1) found->refs++;
+  LeaveCriticalSection(&m->lock);
+  if (matches == 0) return wctr_fail(e, WCTR_ENOENT, "No such container: %s", ref);
+  if (matches > 1) return wctr_fail(e, WCTR_EINVAL, "%s matches more than one container; use more of the id", ref);
+  *out = found;
+  return WCTR_OK;
+}
+
+static wctr_err ref_param(const cJSON *params, const char **ref, wctr_errmsg *e, const char *const *extra_keys) {
+  const char *keys[8] = {"Id"};
+  size_t n = 1;
+  for (size_t i = 0; extra_keys != NULL && extra_keys[i] != NULL && n < 7; i++) keys[n++] = extra_keys[i];
+  keys[n] = NULL;
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Id\" is required");
+  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  return wctr_json_get_string(params, "Id", "params", true, ref, e);
+}
+
+static wctr_err random_hex(char *out, size_t hex_chars) {
+  unsigned char bytes[64];
+  if (hex_chars / 2 > sizeof bytes) return WCTR_EINVAL;
+  if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, bytes, (ULONG)(hex_chars / 2), BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+    return WCTR_ESYSTEM;
+  }
+  for (size_t i = 0; i < hex_chars / 2; i++) snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+  return WCTR_OK;
+}
+
+/* Docker-style names: adjective_noun, unique among the containers. Called with m->lock held. */
+static void generate_name(svc_manager *m, const char *id, char *out, size_t size) {
+  static const char *const adjectives[] = {"brave", "calm", "eager", "fair", "gentle", "happy", "keen", "lucid",
+                                           "merry", "nimble", "proud", "quiet", "sharp", "steady", "swift", "tidy"};
+  static const char *const nouns[] = {"bohr", "curie", "dijkstra", "euler", "gauss", "hopper", "knuth", "lovelace",
+                                      "noether", "pascal", "ritchie", "shannon", "thompson", "turing", "wirth", "zuse"};
+  unsigned a = (unsigned)strtoul((char[]){id[0], id[1], 0}, NULL, 16) % 16;
+  unsigned b = (unsigned)strtoul((char[]){id[2], id[3], 0}, NULL, 16) % 16;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    if (attempt == 0) {
+      snprintf(out, size, "%s_%s", adjectives[a], nouns[b]);
+    } else {
+      snprintf(out, size, "%s_%s%d", adjectives[a], nouns[b], attempt);
+    }
+    bool taken = false;
+    for (ctr *c = m->list; c != NULL && !taken; c = c->next) taken = strcmp(c->rec.name, out) == 0;
+    if (!taken) return;
+  }
+  snprintf(out, size, "wctr_%.12s", id);
+}
+
+/* --- output: log file and attached clients ----------------------------------------------------------- */
+
+static void log_path(svc_manager *m, const char *id, const char *suffix, char *out, size_t size) {
+  char base[1200];
+  svc_store_path(m->store, id, LOG_FILE, base, sizeof base);
+  snprintf(out, size, "%s%s", base, suffix);
+}
+
+static HANDLE open_log(const char *path, bool truncate) {
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  if (wide == NULL) return INVALID_HANDLE_VALUE;
+  HANDLE h = CreateFileW(wide, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
+                         truncate ? CREATE_ALWAYS : OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  free(wide);
+  return h;
+}
+
+/* Appends one JSON line per line of output (Docker's json-file shape: {"log","stream","time"}) and
+ * rotates at LOG_MAX_BYTES. A failed write (disk full) is logged once per chunk and the output still
+ * goes to attached clients: a full disk must not stop the container. */
+static void log_append(svc_manager *m, ctr *c, const char *stream, const char *data, size_t len) {
+  char stamp[40];
+  wctr_time_now_iso8601(stamp, sizeof stamp);
+  EnterCriticalSection(&c->log_lock);
+  size_t start = 0;
+  while (start < len && c->log_file != INVALID_HANDLE_VALUE) {
+    const char *nl = memchr(data + start, '\n', len - start);
+    size_t end = nl != NULL ? (size_t)(nl - data) + 1 : len;
+    cJSON *line = cJSON_CreateObject();
+    char *piece = malloc(end - start + 1);
+    if (line == NULL || piece == NULL) {
+      cJSON_Delete(line);
+      free(piece);
+      break;
+    }
+    memcpy(piece, data + start, end - start);
+    piece[end - start] = '\0';
+    cJSON_AddStringToObject(line, "log", piece);
+    cJSON_AddStringToObject(line, "stream", stream);
+    cJSON_AddStringToObject(line, "time", stamp);
+    free(piece);
+    char *text = cJSON_PrintUnformatted(line);
+    cJSON_Delete(line);
+    if (text == NULL) break;
+    size_t n = strlen(text);
+    text[n] = '\n';
+    if (c->log_size + n + 1 > LOG_MAX_BYTES) {
+      char cur[1250];
+      char old[1260];
+      log_path(m, c->rec.id, "", cur, sizeof cur);
+      log_path(m, c->rec.id, ".1", old, sizeof old);
+      CloseHandle(c->log_file);
+      wchar_t *wcur = wctr_utf8_to_wide(cur);
+      wchar_t *wold = wctr_utf8_to_wide(old);
+      if (wcur != NULL && wold != NULL) MoveFileExW(wcur, wold, MOVEFILE_REPLACE_EXISTING);
+      free(wcur);
+      free(wold);
+      c->log_file = open_log(cur, true);
+      c->log_size = 0;
+    }
+    DWORD written = 0;
+    if (c->log_file != INVALID_HANDLE_VALUE && svc_sys.WriteFile(c->log_file, text, (DWORD)(n + 1), &written, NULL)) {
+      c->log_size += written;
+    } else {
+      wctr_log_win32("WriteFile", GetLastError(), "log of container %s", c->rec.name);
+    }
+    cJSON_free(text);
+    start = end;
+  }
+  LeaveCriticalSection(&c->log_lock);
+}
+
+static void broadcast(ctr *c, const char *stream, const char *data, size_t len) {
+  EnterCriticalSection(&c->subs_lock);
+  for (subscriber *s = c->subs; s != NULL; s = s->next) {
+    if (s->gone) continue;
+    char *copy = malloc(len + 1);
+    if (copy == NULL) continue;
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    if (svc_stream_frame(s->stream, s->id, stream, cJSON_CreateString(copy)) != WCTR_OK) s->gone = true;
+    free(copy);
+  }
+  LeaveCriticalSection(&c->subs_lock);
+}
+
+static void subscribe(ctr *c, subscriber *s) {
+  EnterCriticalSection(&c->subs_lock);
+  s->next = c->subs;
+  c->subs = s;
+  LeaveCriticalSection(&c->subs_lock);
+}
+
+static void unsubscribe(ctr *c, subscriber *s) {
+  EnterCriticalSection(&c->subs_lock);
+  for (subscriber **p = &c->subs; *p != NULL; p = &(*p)->next) {
+    if (*p == s) {
+      *p = s->next;
+      break;
+    }
+  }
+  LeaveCriticalSection(&c->subs_lock);
+}
+
+typedef struct reader_arg {
+  svc_manager *m;
+  ctr *c;
+  HANDLE pipe;
+  const char *stream;
+} reader_arg;
+
+static DWORD WINAPI reader_main(LPVOID p) {
+  reader_arg *a = p;
+  char buf[4096];
+  DWORD n = 0;
+  while (ReadFile(a->pipe, buf, sizeof buf, &n, NULL) && n > 0) {
+    log_append(a->m, a->c, a->stream, buf, n);
+    broadcast(a->c, a->stream, buf, n);
+  }
+  CloseHandle(a->pipe);
+  free(a);
+  return 0;
+}
+
+/* --- events ------------------------------------------------------------------------------------------ */
+
+/* Tells every `wctr events` client: {"Time","Type":"container","Action":create|start|die|oom|destroy,
+ * "Id","Name", and for die "ExitCode"}. */
+static void emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code) {
+  EnterCriticalSection(&m->events_lock);
+  for (event_sub *s = m->event_subs; s != NULL; s = s->next) {
+    if (s->gone) continue;
+    char stamp[40];
+    wctr_time_now_iso8601(stamp, sizeof stamp);
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "Time", stamp);
+    cJSON_AddStringToObject(ev, "Type", "container");
+    cJSON_AddStringToObject(ev, "Action", action);
+    cJSON_AddStringToObject(ev, "Id", id);
+    cJSON_AddStringToObject(ev, "Name", name);
+    if (strcmp(action, "die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
+    if (svc_stream_frame(s->stream, s->id, "event", ev) != WCTR_OK) s->gone = true;
+  }
+  LeaveCriticalSection(&m->events_lock);
+}
+
+/* --- exit -------------------------------------------------------------------------------------------- */
+
+static void remove_container(svc_manager *m, ctr *c);
+
+/* The init process has ended: the container has. */
+static DWORD WINAPI waiter_main(LPVOID p) {
+  reader_arg *a = p;
+  svc_manager *m = a->m;
+  ctr *c = a->c;
+  free(a);
+  WaitForSingleObject(c->process, INFINITE);
+  DWORD code = 0;
+  int64_t exit_code = GetExitCodeProcess(c->process, &code) ? (int64_t)code : -1;
+  wctr_errmsg e;
+  /* Docker's rule: the container lives as long as its first process. Whatever it left behind goes. */
+  if (c->job != NULL) job_terminate(c->job, KILLED_EXIT_CODE, &e);
+  HANDLE readers[2];
+  DWORD nreaders = 0;
+  for (int i = 0; i < 2; i++) {
+    if (c->readers[i] != NULL) readers[nreaders++] = c->readers[i];
+  }
+  if (nreaders > 0 && WaitForMultipleObjects(nreaders, readers, TRUE, READER_DRAIN_MS) == WAIT_TIMEOUT) {
+    wctr_log(WCTR_LOG_WARN, "container %s: output still open %d ms after exit; the rest is dropped", c->rec.name,
+             READER_DRAIN_MS);
+  }
+  EnterCriticalSection(&m->lock);
+  for (int i = 0; i < 2; i++) {
+    if (c->readers[i] != NULL) CloseHandle(c->readers[i]);
+    c->readers[i] = NULL;
+  }
+  c->rec.state.exit_code = exit_code;
+  c->rec.state.oom_killed = InterlockedCompareExchange(&c->oom, 0, 0) != 0;
+  c->rec.state.pid = 0;
+  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
+  svc_container_transition(&c->rec, SVC_EVENT_EXIT, &e);
+  /* An --rm container's record is about to go; writing its exit first would only cost a flush. */
+  if (!c->rec.config.auto_remove && svc_store_save(m->store, &c->rec, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_ERROR, "container %s: exit not recorded: %s", c->rec.name, e.text);
+  }
+  job_object *job = c->job;
+  c->job = NULL;
+  CloseHandle(c->process);
+  c->process = NULL;
+  bool auto_remove = c->rec.config.auto_remove;
+  if (c->log_file != INVALID_HANDLE_VALUE) {
+    CloseHandle(c->log_file);
+    c->log_file = INVALID_HANDLE_VALUE;
+  }
+  LeaveCriticalSection(&m->lock);
+  job_close(job);
+  wctr_log(WCTR_LOG_INFO, "container %s exited with code %lld%s", c->rec.name, (long long)exit_code,
+           c->rec.state.oom_killed ? " (memory limit reached)" : "");
+  emit(m, "die", c->rec.id, c->rec.name, exit_code);
+  SetEvent(c->exited);
+  if (auto_remove) remove_container(m, c);
+  release(m, c); /* the waiter's reference */
+  return 0;
+}
+
+static void on_job_event(void *ctx, void *key, job_event_kind kind, uint32_t pid) {
+  (void)pid;
+  svc_manager *m = ctx;
+  ctr *c = key;
+  if (kind == JOB_EVENT_MEMORY_LIMIT && InterlockedExchange(&c->oom, 1) == 0) {
+    wctr_log(WCTR_LOG_WARN, "container %s reached its memory limit", c->rec.name);
+    emit(m, "oom", c->rec.id, c->rec.name, 0);
+  }
+}
+
+/* --- start --------------------------------------------------------------------------------------------- */
+
+/* The environment of a job container's process: the host's system variables a Windows program needs to
+ * start (without SystemRoot many DLLs fail to load), then the container's own -e values, which win. */
+static char **build_env(const svc_container *rc, const char *sandbox) {
+  static const char *const inherited[] = {"SystemRoot", "SystemDrive", "windir", "ComSpec", "PATHEXT", "Path",
+                                          "ProgramData", "ProgramFiles", "ProgramFiles(x86)", "CommonProgramFiles",
+                                          "NUMBER_OF_PROCESSORS", "OS", "PROCESSOR_ARCHITECTURE", "TEMP", "TMP"};
+  size_t cap = sizeof inherited / sizeof inherited[0] + rc->config.env_count + 2;
+  char **env = calloc(cap + 1, sizeof *env);
+  size_t n = 0;
+  if (env == NULL) return NULL;
+  for (size_t i = 0; i < sizeof inherited / sizeof inherited[0]; i++) {
+    wchar_t name[64];
+    wchar_t value[2048];
+    MultiByteToWideChar(CP_UTF8, 0, inherited[i], -1, name, 64);
+    DWORD len = GetEnvironmentVariableW(name, value, ARRAYSIZE(value));
+    if (len == 0 || len >= ARRAYSIZE(value)) continue;
+    /* Skip a host variable the container sets itself. */
+    bool overridden = false;
+    size_t name_len = strlen(inherited[i]);
+    for (size_t k = 0; k < rc->config.env_count && !overridden; k++) {
+      overridden = _strnicmp(rc->config.env[k], inherited[i], name_len) == 0 && rc->config.env[k][name_len] == '=';
+    }
+    if (overridden) continue;
+    char *v = wctr_wide_to_utf8(value);
+    if (v == NULL) continue;
+    size_t size = name_len + strlen(v) + 2;
+    env[n] = malloc(size);
+    if (env[n] != NULL) snprintf(env[n++], size, "%s=%s", inherited[i], v);
+    free(v);
+  }
+  if (sandbox != NULL) {
+    size_t size = strlen(sandbox) + 40;
+    env[n] = malloc(size);
+    if (env[n] != NULL) snprintf(env[n++], size, "CONTAINER_SANDBOX_MOUNT_POINT=%s", sandbox);
+  }
+  for (size_t k = 0; k < rc->config.env_count; k++) {
+    size_t size = strlen(rc->config.env[k]) + 1;
+    env[n] = malloc(size);
+    if (env[n] != NULL) memcpy(env[n++], rc->config.env[k], size);
+  }
+  env[n] = NULL;
+  return env;
+}
+
+static void free_env(char **env) {
+  for (size_t i = 0; env != NULL && env[i] != NULL; i++) free(env[i]);
+  free(env);
+}
+
+static bool make_pipe(HANDLE *parent_end, HANDLE *child_end, bool child_reads) {
+  SECURITY_ATTRIBUTES sa = {.nLength = sizeof sa, .bInheritHandle = TRUE};
+  HANDLE r = NULL;
+  HANDLE w = NULL;
+  if (!CreatePipe(&r, &w, &sa, 0)) return false;
+  *parent_end = child_reads ? w : r;
+  *child_end = child_reads ? r : w;
+  /* Only the child's end may be inherited. */
+  SetHandleInformation(*parent_end, HANDLE_FLAG_INHERIT, 0);
+  return true;
+}
+
+static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  char job_name[80];
+  HANDLE out_r = NULL, out_w = NULL, err_r = NULL, err_w = NULL;
+  HANDLE nul = INVALID_HANDLE_VALUE;
+  char **env = NULL;
+  wctr_cmdline cl = {0};
+  job_process proc = {0};
+  job_object *job = NULL;
+  const svc_container_config *cfg = &c->rec.config;
+  bool host_image = _stricmp(cfg->image, "host") == 0;
+  snprintf(job_name, sizeof job_name, "wctr-%s", c->rec.id);
+  err = job_create(job_name, &c->rec.limits, &job, e);
+  if (err != WCTR_OK) goto done;
+  if (!make_pipe(&out_r, &out_w, false) || !make_pipe(&err_r, &err_w, false)) {
+    err = wctr_fail(e, wctr_log_win32("CreatePipe", GetLastError(), "container %s", c->rec.name),
+                    "cannot create the output pipes");
+    goto done;
+  }
+  SECURITY_ATTRIBUTES inherit = {.nLength = sizeof inherit, .bInheritHandle = TRUE};
+  nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+  for (size_t i = 0; i < cfg->cmd_count && err == WCTR_OK; i++) err = wctr_cmdline_append(&cl, cfg->cmd[i]);
+  env = build_env(&c->rec, host_image ? NULL : cfg->image);
+  if (err != WCTR_OK || env == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* "host" has no sandbox: start at the root of the system drive, as a new console does. */
+  wchar_t drive[8] = L"C:";
+  GetEnvironmentVariableW(L"SystemDrive", drive, ARRAYSIZE(drive));
+  char root_dir[16];
+  snprintf(root_dir, sizeof root_dir, "%c:\\", (char)drive[0]);
+  job_spawn_spec spec = {
+      .command_line = cl.text,
+      .working_dir = cfg->working_dir != NULL ? cfg->working_dir : host_image ? root_dir : cfg->image,
+      .env = (const char *const *)env,
+      .user = cfg->user,
+      .std_in = nul != INVALID_HANDLE_VALUE ? nul : NULL,
+      .std_out = out_w,
+      .std_err = err_w,
+  };
+  err = job_spawn(job, &spec, &proc, e);
+  if (err != WCTR_OK) goto done;
+  /* The child has its ends; ours would keep the pipes open after it exits. */
+  CloseHandle(out_w);
+  CloseHandle(err_w);
+  out_w = err_w = NULL;
+  if (m->monitor != NULL && job_monitor_add(m->monitor, job, c, e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: no job notifications (%s); OOM will not be reported", c->rec.name,
+             e->text);
+  }
+  char path[1250];
+  log_path(m, c->rec.id, "", path, sizeof path);
+  c->log_file = open_log(path, false);
+  LARGE_INTEGER size = {0};
+  if (c->log_file != INVALID_HANDLE_VALUE && GetFileSizeEx(c->log_file, &size)) c->log_size = (uint64_t)size.QuadPart;
+  c->job = job;
+  job = NULL;
+  c->process = proc.process;
+  proc.process = NULL;
+  c->rec.state.pid = proc.pid;
+  snprintf(c->rec.identity, sizeof c->rec.identity, "%s", proc.identity);
+  InterlockedExchange(&c->oom, 0);
+  HANDLE pipes[2] = {out_r, err_r};
+  const char *names[2] = {"stdout", "stderr"};
+  for (int i = 0; i < 2; i++) {
+    reader_arg *a = malloc(sizeof *a);
+    *a = (reader_arg){.m = m, .c = c, .pipe = pipes[i], .stream = names[i]};
+    c->readers[i] = CreateThread(NULL, 0, reader_main, a, 0, NULL);
+  }
+  out_r = err_r = NULL;
+  ResetEvent(c->exited);
+  reader_arg *w = malloc(sizeof *w);
+  *w = (reader_arg){.m = m, .c = c};
+  c->refs++; /* the waiter's, released when it is done */
+  c->waiter = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
+  if (c->waiter != NULL) CloseHandle(c->waiter);
+done:
+  if (out_r != NULL) CloseHandle(out_r);
+  if (out_w != NULL) CloseHandle(out_w);
+  if (err_r != NULL) CloseHandle(err_r);
+  if (err_w != NULL) CloseHandle(err_w);
+  if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
+  job_process_close(&proc);
+  if (job != NULL) {
+    wctr_errmsg ignored;
+    job_terminate(job, KILLED_EXIT_CODE, &ignored);
+    job_close(job);
+  }
+  free_env(env);
+  wctr_cmdline_free(&cl);
+  return err;
+}
+
+/* Starts a created or exited container. Called with m->lock held (start is quick). */
+static wctr_err start_locked(svc_manager *m, ctr *c, wctr_errmsg *e) {
+  svc_state before = c->rec.state.status;
+  wctr_err err = svc_container_transition(&c->rec, SVC_EVENT_START, e);
+  if (err != WCTR_OK) return err;
+  if (c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+    c->rec.state.status = before;
+    return wctr_fail(e, WCTR_ENOTSUP, "%s isolation is not available in this wctrd yet; use --isolation=job",
+                     job_isolation_name(c->rec.config.isolation));
+  }
+  err = start_job_container(m, c, e);
+  if (err != WCTR_OK) {
+    c->rec.state.status = before;
+    snprintf(c->rec.state.error, sizeof c->rec.state.error, "%s", e->text);
+    wctr_errmsg ignored;
+    svc_store_save(m->store, &c->rec, &ignored);
+    return err;
+  }
+  c->rec.state.error[0] = '\0';
+  c->rec.state.exit_code = 0;
+  c->rec.state.oom_killed = false;
+  c->rec.state.finished_at[0] = '\0';
+  wctr_time_now_iso8601(c->rec.state.started_at, sizeof c->rec.state.started_at);
+  if (svc_store_save(m->store, &c->rec, e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_ERROR, "container %s started but its state was not saved: %s", c->rec.name, e->text);
+  }
+  wctr_log(WCTR_LOG_INFO, "container %s started (pid %u)", c->rec.name, c->rec.state.pid);
+  emit(m, "start", c->rec.id, c->rec.name, 0);
+  return WCTR_OK;
+}
+
+/* --- operations ------------------------------------------------------------------------------------------ */
+
+static wctr_err resolve_isolation(svc_manager *m, cJSON *params, wctr_errmsg *e) {
+  cJSON *hc = cJSON_GetObjectItemCaseSensitive(params, "HostConfig");
+  const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
+  const char *name = cJSON_IsString(iso) ? iso->valuestring : "default";
+  if (_stricmp(name, "default") != 0) return WCTR_OK;
+  /* Docker's default: process on Server, hyperv on client SKUs. Never silently a job container: it
+   * shares the host's kernel objects and file system, so it must be asked for. */
+  const char *def = m->opt.server_sku ? "process" : "hyperv";
+  if (!m->opt.hcs_available) {
+    return wctr_fail(e, WCTR_ENOTSUP,
+                     "the default isolation (%s) needs the Host Compute Service: %s. Use --isolation=job to run the "
+                     "command in a job object on the host",
+                     def, m->hcs_detail);
+  }
+  if (hc == NULL) hc = cJSON_AddObjectToObject(params, "HostConfig");
+  if (hc == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  cJSON_DeleteItemFromObjectCaseSensitive(hc, "Isolation");
+  cJSON_AddStringToObject(hc, "Isolation", def);
+  return WCTR_OK;
+}
+
+static wctr_err check_image(const svc_container *rc, wctr_errmsg *e) {
+  if (rc->config.isolation != WCTR_ISOLATION_JOB) {
+    return WCTR_OK;
+  }
+  if (_stricmp(rc->config.image, "host") == 0) return WCTR_OK;
+  /* A job container's image is a folder on the host that becomes its sandbox root. */
+  wchar_t *wide = wctr_utf8_to_wide(rc->config.image);
+  DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
+  bool absolute = wide != NULL && ((iswalpha(wide[0]) && wide[1] == L':' && wide[2] == L'\\') ||
+                                   (wide[0] == L'\\' && wide[1] == L'\\'));
+  free(wide);
+  if (!absolute || attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY)) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "image \"%s\": for --isolation=job the image is an absolute path to an existing folder (the "
+                     "sandbox), or \"host\"",
+                     rc->config.image);
+  }
+  return WCTR_OK;
+}
+
+static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  svc_manager *m = ctx;
+  char id[SVC_ID_HEX + 1];
+  char name[SVC_NAME_MAX + 1];
+  char now[40];
+  job_warnings warnings = {0};
+  ctr *c = NULL;
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Image\" is required");
+  cJSON *copy = cJSON_Duplicate(params, true);
+  if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = resolve_isolation(m, copy, e);
+  if (err == WCTR_OK && random_hex(id, SVC_ID_HEX) != WCTR_OK) err = wctr_fail(e, WCTR_ESYSTEM, "no random numbers");
+  if (err != WCTR_OK) goto done;
+  wctr_time_now_iso8601(now, sizeof now);
+  c = ctr_new();
+  if (c == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  EnterCriticalSection(&m->lock);
+  generate_name(m, id, name, sizeof name);
+  err = svc_container_from_params(copy, id, name, now, m->host_cpus, &c->rec, &warnings, e);
+  if (err == WCTR_OK) err = check_image(&c->rec, e);
+  for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
+    if (strcmp(o->rec.name, c->rec.name) == 0) {
+      err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"%s\" is already in use by container %.12s",
+                      c->rec.name, o->rec.id);
+    }
+  }
+  if (err == WCTR_OK && c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+    err = wctr_fail(e, WCTR_ENOTSUP, "%s isolation is not available in this wctrd yet; use --isolation=job",
+                    job_isolation_name(c->rec.config.isolation));
+  }
+  /* The record reaches the disk before the container exists in the list: a failed write leaves nothing. */
+  if (err == WCTR_OK) err = svc_store_create(m->store, &c->rec, e);
+  if (err == WCTR_OK) {
+    c->next = m->list;
+    m->list = c;
+  }
+  LeaveCriticalSection(&m->lock);
+  if (err != WCTR_OK) goto done;
+  wctr_log(WCTR_LOG_INFO, "container %s (%.12s) created by %s", c->rec.name, c->rec.id, caller->name);
+  emit(m, "create", c->rec.id, c->rec.name, 0);
+  cJSON *r = cJSON_CreateObject();
+  cJSON *w = cJSON_AddArrayToObject(r, "Warnings");
+  for (size_t i = 0; w != NULL && i < warnings.count; i++) cJSON_AddItemToArray(w, cJSON_CreateString(warnings.text[i]));
+  cJSON_AddStringToObject(r, "Id", c->rec.id);
+  cJSON_AddStringToObject(r, "Name", c->rec.name);
+  *result = r;
+  c = NULL;
+done:
+  if (c != NULL) ctr_free(c);
+  cJSON_Delete(copy);
+  return err;
+}
+
+static wctr_err op_start(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, NULL);
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  EnterCriticalSection(&m->lock);
+  err = start_locked(m, c, e);
+  bool discard = err != WCTR_OK && c->rec.config.auto_remove;
+  LeaveCriticalSection(&m->lock);
+  if (err == WCTR_OK) wctr_log(WCTR_LOG_DEBUG, "start of %s asked by %s", c->rec.name, caller->name);
+  /* --rm: a container that cannot start is removed too, as Docker does. */
+  if (discard) remove_container(m, c);
+  release(m, c);
+  if (err == WCTR_OK) *result = cJSON_CreateObject();
+  return err;
+}
+
+/* Waits until the container is not running, or the service stops (cancel may be NULL). */
+static bool wait_exited(ctr *c, HANDLE cancel, DWORD timeout_ms) {
+  HANDLE handles[2] = {c->exited, cancel};
+  DWORD r = WaitForMultipleObjects(cancel != NULL ? 2 : 1, handles, FALSE, timeout_ms);
+  return r == WAIT_OBJECT_0;
+}
+
+/* Graceful stop then terminate. timeout_s < 0: the container's own StopTimeout. */
+static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_now, wctr_errmsg *e) {
+  EnterCriticalSection(&m->lock);
+  bool running = c->rec.state.status == SVC_STATE_RUNNING && c->job != NULL;
+  int timeout = timeout_s >= 0 ? timeout_s : c->rec.config.stop_timeout;
+  job_object *job = c->job;
+  wctr_err err = WCTR_OK;
+  if (running && !kill_now) {
+    err = job_signal_stop(job, e);
+    if (err != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: stop signal failed (%s); terminating", c->rec.name, e->text);
+  }
+  LeaveCriticalSection(&m->lock);
+  if (!running) return WCTR_OK;
+  if (kill_now || err != WCTR_OK || !wait_exited(c, NULL, (DWORD)timeout * 1000)) {
+    EnterCriticalSection(&m->lock);
+    if (c->job != NULL) err = job_terminate(c->job, KILLED_EXIT_CODE, e);
+    LeaveCriticalSection(&m->lock);
+    if (!wait_exited(c, NULL, KILL_WAIT_MS)) {
+      return wctr_fail(e, WCTR_ETIMEDOUT, "container %s did not exit within %d s of being terminated", c->rec.name,
+                       KILL_WAIT_MS / 1000);
+    }
+  }
+  return WCTR_OK;
+}
+
+static wctr_err op_stop_or_kill(void *ctx, const cJSON *params, cJSON **result, bool kill_now, wctr_errmsg *e) {
+  static const char *const stop_keys[] = {"Timeout", NULL};
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  int64_t timeout = -1;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, kill_now ? NULL : stop_keys);
+  if (err == WCTR_OK && !kill_now) {
+    err = wctr_json_get_int64(params, "Timeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &timeout, e);
+  }
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  err = stop_container(m, c, (int)timeout, kill_now, e);
+  release(m, c);
+  if (err == WCTR_OK) *result = cJSON_CreateObject();
+  return err;
+}
+
+static wctr_err op_stop(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  return op_stop_or_kill(ctx, params, result, false, e);
+}
+
+static wctr_err op_kill(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  return op_stop_or_kill(ctx, params, result, true, e);
+}
+
+/* Unlinks and deletes a container that is not running. */
+static void remove_container(svc_manager *m, ctr *c) {
+  wctr_errmsg e;
+  EnterCriticalSection(&m->lock);
+  if (c->unlinked || svc_container_transition(&c->rec, SVC_EVENT_REMOVE, &e) != WCTR_OK) {
+    LeaveCriticalSection(&m->lock);
+    return;
+  }
+  for (ctr **p = &m->list; *p != NULL; p = &(*p)->next) {
+    if (*p == c) {
+      *p = c->next;
+      break;
+    }
+  }
+  c->unlinked = true;
+  c->refs++;
+  LeaveCriticalSection(&m->lock);
+  if (svc_store_remove(m->store, c->rec.id, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_ERROR, "container %s: %s (removed at the next start)", c->rec.name, e.text);
+  }
+  wctr_log(WCTR_LOG_INFO, "container %s removed", c->rec.name);
+  emit(m, "destroy", c->rec.id, c->rec.name, 0);
+  release(m, c);
+}
+
+static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Force", NULL};
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  bool force = false;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, keys);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  EnterCriticalSection(&m->lock);
+  bool running = c->rec.state.status == SVC_STATE_RUNNING;
+  LeaveCriticalSection(&m->lock);
+  if (running && !force) {
+    err = wctr_fail(e, WCTR_ESTATE, "You cannot remove a running container %.12s. Stop the container before "
+                    "attempting removal or force remove", c->rec.id);
+  } else if (running) {
+    err = stop_container(m, c, 0, true, e);
+  }
+  if (err == WCTR_OK) remove_container(m, c);
+  release(m, c);
+  if (err == WCTR_OK) *result = cJSON_CreateObject();
+  return err;
+}
+
+static cJSON *summary(const ctr *c) {
+  cJSON *s = cJSON_CreateObject();
+  if (s == NULL) return NULL;
+  char command[512] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < c->rec.config.cmd_count && used < sizeof command; i++) {
+    used += (size_t)snprintf(command + used, sizeof command - used, "%s%s", i > 0 ? " " : "", c->rec.config.cmd[i]);
+  }
+  cJSON_AddStringToObject(s, "Id", c->rec.id);
+  cJSON_AddStringToObject(s, "Name", c->rec.name);
+  cJSON_AddStringToObject(s, "Image", c->rec.config.image);
+  cJSON_AddStringToObject(s, "Command", command);
+  cJSON_AddStringToObject(s, "Created", c->rec.created);
+  cJSON_AddStringToObject(s, "State", svc_state_name(c->rec.state.status));
+  cJSON_AddNumberToObject(s, "ExitCode", (double)c->rec.state.exit_code);
+  cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
+  cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
+  cJSON_AddStringToObject(s, "Isolation", job_isolation_name(c->rec.config.isolation));
+  return s;
+}
+
+static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"All", NULL};
+  (void)caller;
+  svc_manager *m = ctx;
+  bool all = false;
+  if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+                         wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK)) {
+    return WCTR_EINVAL;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  if (arr == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    if (all || c->rec.state.status == SVC_STATE_RUNNING) cJSON_AddItemToArray(arr, summary(c));
+  }
+  LeaveCriticalSection(&m->lock);
+  *result = arr;
+  return WCTR_OK;
+}
+
+static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, NULL);
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  EnterCriticalSection(&m->lock);
+  cJSON *json = svc_container_to_json(&c->rec);
+  /* What Windows holds for the job right now, beside what wctr asked for (EffectiveLimits). */
+  if (json != NULL && c->job != NULL) {
+    job_limits applied;
+    wctr_errmsg qe;
+    cJSON *a = cJSON_AddObjectToObject(json, "AppliedLimits");
+    if (a != NULL && job_query_limits(c->job, &applied, &qe) == WCTR_OK) {
+      cJSON_AddNumberToObject(a, "JobMemoryLimit", (double)applied.job_memory_limit);
+      cJSON_AddNumberToObject(a, "CpuRate", applied.cpu_rate);
+      cJSON_AddNumberToObject(a, "CpuWeight", applied.cpu_weight);
+      cJSON_AddNumberToObject(a, "ActiveProcessLimit", applied.active_process_limit);
+    } else if (a != NULL) {
+      cJSON_AddStringToObject(a, "Error", qe.text);
+    }
+  }
+  LeaveCriticalSection(&m->lock);
+  release(m, c);
+  if (json == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  *result = json;
+  return WCTR_OK;
+}
+
+static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, NULL);
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  job_stats a = {0};
+  job_stats b = {0};
+  LARGE_INTEGER f, t0, t1;
+  QueryPerformanceFrequency(&f);
+  EnterCriticalSection(&m->lock);
+  bool running = c->job != NULL;
+  if (running) err = job_query_stats(c->job, &a, e);
+  LeaveCriticalSection(&m->lock);
+  QueryPerformanceCounter(&t0);
+  /* CPU % needs two samples; a quarter second keeps `wctr stats --no-stream` quick. */
+  if (running && err == WCTR_OK) Sleep(250);
+  QueryPerformanceCounter(&t1);
+  EnterCriticalSection(&m->lock);
+  if (running && err == WCTR_OK && c->job != NULL) err = job_query_stats(c->job, &b, e);
+  int64_t limit = c->rec.config.resources.memory_bytes;
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "Id", c->rec.id);
+  cJSON_AddStringToObject(r, "Name", c->rec.name);
+  LeaveCriticalSection(&m->lock);
+  release(m, c);
+  if (err != WCTR_OK) {
+    cJSON_Delete(r);
+    return err;
+  }
+  double elapsed_100ns = (double)(t1.QuadPart - t0.QuadPart) * 1e7 / (double)f.QuadPart;
+  double cpu = 0;
+  uint64_t used_a = a.user_time_100ns + a.kernel_time_100ns;
+  uint64_t used_b = b.user_time_100ns + b.kernel_time_100ns;
+  if (running && elapsed_100ns > 0 && used_b >= used_a) cpu = 100.0 * (double)(used_b - used_a) / elapsed_100ns;
+  cJSON_AddNumberToObject(r, "CPUPercent", cpu);
+  cJSON_AddNumberToObject(r, "MemoryUsage", (double)b.job_memory);
+  cJSON_AddNumberToObject(r, "MemoryPeak", (double)b.peak_job_memory);
+  cJSON_AddNumberToObject(r, "MemoryLimit", (double)limit);
+  cJSON_AddNumberToObject(r, "ReadBytes", (double)b.read_bytes);
+  cJSON_AddNumberToObject(r, "WriteBytes", (double)b.write_bytes);
+  cJSON_AddNumberToObject(r, "Processes", b.active_processes);
+  *result = r;
+  return WCTR_OK;
+}
+
+/* --- stream operations -------------------------------------------------------------------------------- */
+
+static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  wctr_err err = ref_param(params, &ref, &e, NULL);
+  if (err == WCTR_OK) err = find(m, ref, &c, &e);
+  if (err != WCTR_OK) {
+    svc_stream_error(s, id, err, e.text);
+    return;
+  }
+  /* Attached before the start, so not a byte of output is missed. */
+  subscriber sub = {.stream = s, .id = id};
+  subscribe(c, &sub);
+  EnterCriticalSection(&m->lock);
+  err = start_locked(m, c, &e);
+  bool discard = err != WCTR_OK && c->rec.config.auto_remove;
+  LeaveCriticalSection(&m->lock);
+  if (discard) remove_container(m, c);
+  if (err == WCTR_OK && !wait_exited(c, s->cancel_event, INFINITE)) {
+    err = wctr_fail(&e, WCTR_ECANCELED, "wctrd is stopping");
+  }
+  unsubscribe(c, &sub);
+  if (err == WCTR_OK) {
+    cJSON *r = cJSON_CreateObject();
+    EnterCriticalSection(&m->lock);
+    cJSON_AddNumberToObject(r, "ExitCode", (double)c->rec.state.exit_code);
+    cJSON_AddBoolToObject(r, "OOMKilled", c->rec.state.oom_killed);
+    LeaveCriticalSection(&m->lock);
+    svc_stream_reply(s, id, r);
+  } else {
+    svc_stream_error(s, id, err, e.text);
+  }
+  release(m, c);
+}
+
+static void stream_wait(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  wctr_err err = ref_param(params, &ref, &e, NULL);
+  if (err == WCTR_OK) err = find(m, ref, &c, &e);
+  if (err != WCTR_OK) {
+    svc_stream_error(s, id, err, e.text);
+    return;
+  }
+  if (!wait_exited(c, s->cancel_event, INFINITE)) {
+    svc_stream_error(s, id, WCTR_ECANCELED, "wctrd is stopping");
+  } else {
+    cJSON *r = cJSON_CreateObject();
+    EnterCriticalSection(&m->lock);
+    cJSON_AddNumberToObject(r, "StatusCode", (double)c->rec.state.exit_code);
+    LeaveCriticalSection(&m->lock);
+    svc_stream_reply(s, id, r);
+  }
+  release(m, c);
+}
+
+/* Sends the lines of one log file (after skip of them) as frames. */
+static wctr_err send_log_file(const char *path, int64_t skip, bool timestamps, const svc_stream *s, int64_t id,
+                              int64_t *count_only) {
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  FILE *f = wide != NULL ? _wfopen(wide, L"rb") : NULL;
+  free(wide);
+  if (f == NULL) return WCTR_OK;
+  char line[70000];
+  int64_t n = 0;
+  wctr_err err = WCTR_OK;
+  while (err == WCTR_OK && fgets(line, sizeof line, f) != NULL) {
+    n++;
+    if (count_only != NULL || n <= skip) continue;
+    cJSON *entry = cJSON_Parse(line);
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(entry, "log");
+    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(entry, "stream");
+    const cJSON *time = cJSON_GetObjectItemCaseSensitive(entry, "time");
+    if (cJSON_IsString(log) && cJSON_IsString(stream)) {
+      cJSON *data = cJSON_CreateObject();
+      cJSON_AddStringToObject(data, "log", log->valuestring);
+      if (timestamps && cJSON_IsString(time)) cJSON_AddStringToObject(data, "time", time->valuestring);
+      err = svc_stream_frame(s, id, stream->valuestring, data);
+    }
+    cJSON_Delete(entry);
+  }
+  if (count_only != NULL) *count_only = n;
+  fclose(f);
+  return err;
+}
+
+static void stream_logs(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  static const char *const keys[] = {"Tail", "Follow", "Timestamps", NULL};
+  (void)caller;
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  int64_t tail = -1;
+  bool follow = false;
+  bool timestamps = false;
+  wctr_err err = ref_param(params, &ref, &e, keys);
+  if (err == WCTR_OK) err = wctr_json_get_int64(params, "Tail", "params", false, -1, INT32_MAX, &tail, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Follow", "params", false, &follow, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Timestamps", "params", false, &timestamps, &e);
+  if (err == WCTR_OK) err = find(m, ref, &c, &e);
+  if (err != WCTR_OK) {
+    svc_stream_error(s, id, err, e.text);
+    return;
+  }
+  subscriber sub = {.stream = s, .id = id};
+  /* Live output is held back while the files are sent, so nothing is lost or sent twice. */
+  EnterCriticalSection(&c->subs_lock);
+  EnterCriticalSection(&c->log_lock);
+  char old[1260];
+  char cur[1250];
+  log_path(m, c->rec.id, ".1", old, sizeof old);
+  log_path(m, c->rec.id, "", cur, sizeof cur);
+  int64_t n_old = 0;
+  int64_t n_cur = 0;
+  send_log_file(old, 0, false, s, id, &n_old);
+  send_log_file(cur, 0, false, s, id, &n_cur);
+  int64_t skip = tail < 0 || tail >= n_old + n_cur ? 0 : n_old + n_cur - tail;
+  err = send_log_file(old, skip, timestamps, s, id, NULL);
+  if (err == WCTR_OK) err = send_log_file(cur, skip > n_old ? skip - n_old : 0, timestamps, s, id, NULL);
+  LeaveCriticalSection(&c->log_lock);
+  if (follow && err == WCTR_OK) {
+    sub.next = c->subs;
+    c->subs = &sub;
+  }
+  LeaveCriticalSection(&c->subs_lock);
+  if (follow && err == WCTR_OK) {
+    wait_exited(c, s->cancel_event, INFINITE);
+    unsubscribe(c, &sub);
+  }
+  if (err == WCTR_OK) svc_stream_reply(s, id, cJSON_CreateObject());
+  release(m, c);
+}
+
+static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares", "PidsLimit",
+                                     "IOMaximumIOps", "IOMaximumBandwidth", NULL};
+  svc_manager *m = ctx;
+  const char *ref = NULL;
+  ctr *c = NULL;
+  wctr_err err = ref_param(params, &ref, e, keys);
+  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  if (err != WCTR_OK) return err;
+  EnterCriticalSection(&m->lock);
+  /* The new values replace the old ones flag by flag; the whole set is checked again, so an update can
+   * never reach a combination create would refuse. */
+  job_resources r = c->rec.config.resources;
+  const int64_t big = INT64_C(9007199254740991);
+  struct {
+    const char *key;
+    int64_t *field;
+  } fields[] = {{"Memory", &r.memory_bytes},       {"NanoCpus", &r.nano_cpus},   {"CpuCount", &r.cpu_count},
+                {"CpuPercent", &r.cpu_percent},     {"CpuShares", &r.cpu_shares}, {"PidsLimit", &r.pids_limit},
+                {"IOMaximumIOps", &r.io_maxiops},  {"IOMaximumBandwidth", &r.io_maxbandwidth}};
+  for (size_t i = 0; err == WCTR_OK && i < sizeof fields / sizeof fields[0]; i++) {
+    err = wctr_json_get_int64(params, fields[i].key, "params", false, -big, big, fields[i].field, e);
+  }
+  job_limits limits;
+  job_warnings warnings = {0};
+  job_resources effective;
+  if (err == WCTR_OK && c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+    /* Docker's word for Windows containers; HCS can change some limits live (20H2 and later), which
+     * arrives with the HCS isolations. */
+    err = wctr_fail(e, WCTR_ENOTSUP, "resource updating isn't supported on Windows for %s isolation",
+                    job_isolation_name(c->rec.config.isolation));
+  }
+  if (err == WCTR_OK) err = job_resources_check(&r, WCTR_ISOLATION_JOB, m->host_cpus, &effective, &warnings, e);
+  if (err == WCTR_OK) err = job_limits_from_resources(&r, m->host_cpus, &limits, e);
+  if (err == WCTR_OK && c->job != NULL) err = job_apply_limits(c->job, &limits, e);
+  if (err == WCTR_OK) {
+    c->rec.config.resources = r;
+    c->rec.limits = limits;
+    err = svc_store_save(m->store, &c->rec, e);
+  }
+  cJSON *out = NULL;
+  if (err == WCTR_OK) {
+    out = cJSON_CreateObject();
+    cJSON *w = cJSON_AddArrayToObject(out, "Warnings");
+    for (size_t i = 0; w != NULL && i < limits.warnings.count; i++) {
+      cJSON_AddItemToArray(w, cJSON_CreateString(limits.warnings.text[i]));
+    }
+    wctr_log(WCTR_LOG_INFO, "container %s: limits updated by %s", c->rec.name, caller->name);
+  }
+  LeaveCriticalSection(&m->lock);
+  release(m, c);
+  if (err == WCTR_OK) *result = out;
+  return err;
+}
+
+static void stream_events(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  (void)caller;
+  static const char *const none[] = {NULL};
+  svc_manager *m = ctx;
+  wctr_errmsg e;
+  if (params != NULL && wctr_json_check_keys(params, "params", none, &e) != WCTR_OK) {
+    svc_stream_error(s, id, WCTR_EINVAL, e.text);
+    return;
+  }
+  event_sub sub = {.stream = s, .id = id};
+  EnterCriticalSection(&m->events_lock);
+  sub.next = m->event_subs;
+  m->event_subs = &sub;
+  LeaveCriticalSection(&m->events_lock);
+  /* Until the client hangs up (a read fails) or wctrd stops. */
+  for (;;) {
+    char *msg = NULL;
+    size_t len = 0;
+    wctr_err err = s->recv(s->ctx, &msg, &len, 500);
+    free(msg);
+    if (err != WCTR_ETIMEDOUT && err != WCTR_OK) break;
+    if (WaitForSingleObject(s->cancel_event, 0) == WAIT_OBJECT_0 || sub.gone) break;
+  }
+  EnterCriticalSection(&m->events_lock);
+  for (event_sub **p = &m->event_subs; *p != NULL; p = &(*p)->next) {
+    if (*p == &sub) {
+      *p = sub.next;
+      break;
+    }
+  }
+  LeaveCriticalSection(&m->events_lock);
+  svc_stream_reply(s, id, cJSON_CreateObject());
+}
+
+static const svc_op manager_ops[] = {
+    {.name = "container.create", .call = op_create},
+    {.name = "container.start", .call = op_start},
+    {.name = "container.run", .stream = stream_run},
+    {.name = "container.stop", .call = op_stop},
+    {.name = "container.kill", .call = op_kill},
+    {.name = "container.remove", .call = op_remove},
+    {.name = "container.list", .call = op_list},
+    {.name = "container.inspect", .call = op_inspect},
+    {.name = "container.stats", .call = op_stats},
+    {.name = "container.wait", .stream = stream_wait},
+    {.name = "container.logs", .stream = stream_logs},
+    {.name = "container.update", .call = op_update},
+    {.name = "events", .stream = stream_events},
+};
+
+const svc_op *svc_manager_ops(size_t *count) {
+  *count = sizeof manager_ops / sizeof manager_ops[0];
+  return manager_ops;
+}
+
+/* --- start and stop of the manager ---------------------------------------------------------------------- */
+
+/* A container recorded as running when wctrd starts: re-attach if its job and first process live on. */
+static void recover(svc_manager *m, ctr *c) {
+  wctr_errmsg e;
+  char job_name[80];
+  snprintf(job_name, sizeof job_name, "wctr-%s", c->rec.id);
+  job_object *job = NULL;
+  HANDLE process = NULL;
+  if (job_open(job_name, &job, &e) == WCTR_OK && c->rec.state.pid != 0) {
+    process = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, c->rec.state.pid);
+  }
+  if (process != NULL && WaitForSingleObject(process, 0) == WAIT_OBJECT_0) {
+    /* It ended while wctrd was away: its own exit code is still there to read. */
+    DWORD code = 0;
+    int64_t exit_code = GetExitCodeProcess(process, &code) ? (int64_t)code : -1;
+    CloseHandle(process);
+    process = NULL;
+    job_close(job);
+    job = NULL;
+    c->rec.state.status = SVC_STATE_EXITED;
+    c->rec.state.exit_code = exit_code;
+    c->rec.state.pid = 0;
+    wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
+    snprintf(c->rec.state.error, sizeof c->rec.state.error, "ended while wctrd was not running");
+    svc_store_save(m->store, &c->rec, &e);
+    wctr_log(WCTR_LOG_INFO, "container %s ended while wctrd was down (exit code %lld)", c->rec.name,
+             (long long)exit_code);
+    return;
+  }
+  if (job != NULL && process != NULL) {
+    c->job = job;
+    c->process = process;
+    ResetEvent(c->exited);
+    if (m->monitor != NULL) job_monitor_add(m->monitor, job, c, &e);
+    reader_arg *w = malloc(sizeof *w);
+    *w = (reader_arg){.m = m, .c = c};
+    c->refs++;
+    HANDLE t = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
+    if (t != NULL) CloseHandle(t);
+    wctr_log(WCTR_LOG_INFO, "container %s re-attached (pid %u); output written while wctrd was down is lost",
+             c->rec.name, c->rec.state.pid);
+    return;
+  }
+  job_close(job);
+  c->rec.state.status = SVC_STATE_EXITED;
+  c->rec.state.exit_code = -1;
+  c->rec.state.pid = 0;
+  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
+  snprintf(c->rec.state.error, sizeof c->rec.state.error, "wctrd restarted; the container had stopped meanwhile");
+  svc_store_save(m->store, &c->rec, &e);
+  wctr_log(WCTR_LOG_INFO, "container %s was running when wctrd stopped and is gone; marked exited (-1)", c->rec.name);
+}
+
+wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wctr_errmsg *e) {
+  svc_manager *m = calloc(1, sizeof *m);
+  svc_container *records = NULL;
+  size_t count = 0;
+  if (m == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  InitializeCriticalSection(&m->lock);
+  InitializeCriticalSection(&m->events_lock);
+  m->opt = *opt;
+  snprintf(m->data_root, sizeof m->data_root, "%s", opt->data_root);
+  snprintf(m->hcs_detail, sizeof m->hcs_detail, "%s", opt->hcs_detail != NULL ? opt->hcs_detail : "");
+  m->host_cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  if (m->host_cpus < 1) m->host_cpus = 1;
+  wctr_err err = svc_store_open(opt->data_root, &m->store, e);
+  if (err != WCTR_OK) goto fail;
+  if (job_monitor_start(on_job_event, m, &m->monitor, e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "job notifications unavailable: %s", e->text);
+    m->monitor = NULL;
+  }
+  err = svc_store_load_all(m->store, &records, &count, e);
+  if (err != WCTR_OK) goto fail;
+  for (size_t i = 0; i < count; i++) {
+    ctr *c = ctr_new();
+    if (c == NULL) {
+      svc_container_free(&records[i]);
+      continue;
+    }
+    c->rec = records[i];
+    if (c->rec.state.status == SVC_STATE_REMOVING) {
+      wctr_errmsg re;
+      svc_store_remove(m->store, c->rec.id, &re);
+      wctr_log(WCTR_LOG_INFO, "finished removing container %s", c->rec.name);
+      ctr_free(c);
+      continue;
+    }
+    c->next = m->list;
+    m->list = c;
+    if (c->rec.state.status == SVC_STATE_RUNNING) recover(m, c);
+  }
+  free(records);
+  /* --rm containers that ended while wctrd was down go now, as dockerd does at its start. */
+  for (;;) {
+    ctr *done = NULL;
+    for (ctr *c = m->list; c != NULL && done == NULL; c = c->next) {
+      if (c->rec.config.auto_remove && c->rec.state.status == SVC_STATE_EXITED) done = c;
+    }
+    if (done == NULL) break;
+    done->refs++;
+    remove_container(m, done);
+    release(m, done);
+  }
+  *out = m;
+  return WCTR_OK;
+fail:
+  svc_manager_stop(m);
+  return err;
+}
+
+void svc_manager_stop(svc_manager *m) {
+  if (m == NULL) return;
+  /* As dockerd without live-restore: containers are stopped with the service. A crash instead leaves
+   * them to the repair at the next start. */
+  for (;;) {
+    ctr *running = NULL;
+    EnterCriticalSection(&m->lock);
+    for (ctr *c = m->list; c != NULL && running == NULL; c = c->next) {
+      if (c->rec.state.status == SVC_STATE_RUNNING && c->job != NULL) running = c;
+    }
+    if (running != NULL) running->refs++;
+    LeaveCriticalSection(&m->lock);
+    if (running == NULL) break;
+    wctr_errmsg e;
+    int timeout = running->rec.config.stop_timeout < 10 ? running->rec.config.stop_timeout : 10;
+    if (stop_container(m, running, timeout, false, &e) != WCTR_OK) {
+      wctr_log(WCTR_LOG_ERROR, "container %s: %s", running->rec.name, e.text);
+      release(m, running);
+      break;
+    }
+    release(m, running);
+  }
+  /* Exit handling (auto-remove, the last release) may still be finishing on waiter threads. */
+  for (int waited = 0; waited < 5000; waited += 10) {
+    bool busy = false;
+    EnterCriticalSection(&m->lock);
+    for (ctr *c = m->list; c != NULL && !busy; c = c->next) busy = c->refs > 0;
+    LeaveCriticalSection(&m->lock);
+    if (!busy) break;
+    Sleep(10);
+  }
+  job_monitor_stop(m->monitor);
+  svc_store_close(m->store);
+  /* Records stay allocated only while a waiter thread might still use them; after the loop above no
+   * container runs, so the list can go. */
+  while (m->list != NULL) {
+    ctr *c = m->list;
+    m->list = c->next;
+    ctr_free(c);
+  }
+  DeleteCriticalSection(&m->events_lock);
+  DeleteCriticalSection(&m->lock);
+  free(m);
+}

@@ -1,0 +1,35 @@
+/* service/store.h - containers on disk (Windows only).
+ *
+ * One folder per container, <data-root>\containers\<id>\, holding container.json (the record of
+ * service/container.h) and container-log.json (its output). Records are written atomically: the text
+ * goes to container.json.tmp, is flushed to disk, and replaces container.json with
+ * MoveFileExW(REPLACE_EXISTING | WRITE_THROUGH), so a crash at any point leaves the old record or the
+ * new one, never half of one. At load, leftover .tmp files are removed and a folder whose record cannot
+ * be read is moved aside to <id>.damaged (logged), so one bad file never stops the service. */
+#ifndef WCTR_SERVICE_STORE_H
+#define WCTR_SERVICE_STORE_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+#include "service/container.h"
+
+typedef struct svc_store svc_store;
+
+wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e);
+void svc_store_close(svc_store *st);
+
+/* Creates the container's folder (WCTR_EEXIST if it exists) and writes its first record. On failure the
+ * folder is gone again. */
+wctr_err svc_store_create(svc_store *st, const svc_container *c, wctr_errmsg *e);
+/* Replaces the record atomically. */
+wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e);
+/* Deletes the container's folder and everything in it. */
+wctr_err svc_store_remove(svc_store *st, const char *id, wctr_errmsg *e);
+/* Every record, after the repairs above. *list malloc'ed: free each with svc_container_free, then free. */
+wctr_err svc_store_load_all(svc_store *st, svc_container **list, size_t *count, wctr_errmsg *e);
+
+/* <data-root>\containers\<id>\<file> into out (UTF-8). */
+void svc_store_path(const svc_store *st, const char *id, const char *file, char *out, size_t size);
+
+#endif

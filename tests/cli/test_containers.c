@@ -1,0 +1,301 @@
+/* wctr's container commands against a fake wctrd: the params they send, what they print, exit codes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "cli/cli_internal.h"
+#include "testutil.h"
+
+struct cli_connection {
+  int unused;
+};
+static struct cli_connection conn;
+
+/* The fake service: records the last request of each op, answers from a table. */
+static struct {
+  char ops[16][64];
+  cJSON *params[16];
+  int count;
+  const char *create_result;
+  const char *list_result;
+  const char *run_frames[4][2]; /* kind, text */
+  const char *run_result;
+  wctr_err run_err;
+  const char *run_err_text;
+} fake;
+
+static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
+  (void)ctx;
+  (void)pipe;
+  (void)e;
+  *out = &conn;
+  return WCTR_OK;
+}
+
+static void record(const char *op, cJSON *params) {
+  if (fake.count < 16) {
+    snprintf(fake.ops[fake.count], sizeof fake.ops[0], "%s", op);
+    fake.params[fake.count++] = params;
+  } else {
+    cJSON_Delete(params);
+  }
+}
+
+static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)c;
+  (void)e;
+  record(op, params);
+  const char *text = "{}";
+  if (strcmp(op, "container.create") == 0) text = fake.create_result;
+  if (strcmp(op, "container.list") == 0) text = fake.list_result;
+  *result = cJSON_Parse(text);
+  return WCTR_OK;
+}
+
+static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params,
+                         void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                         wctr_errmsg *e) {
+  (void)c;
+  record(op, params);
+  for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
+    cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
+    if (on_frame != NULL) on_frame(arg, fake.run_frames[i][0], data);
+    cJSON_Delete(data);
+  }
+  if (fake.run_err != WCTR_OK) return wctr_fail(e, fake.run_err, "%s", fake.run_err_text);
+  *result = cJSON_Parse(fake.run_result);
+  return WCTR_OK;
+}
+
+static void f_disconnect(cli_connection *c) { (void)c; }
+
+static const char *f_getenv(void *ctx, const char *name) {
+  (void)ctx;
+  return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
+}
+
+static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
+  (void)ctx;
+  if (strcmp(path, "app.env") != 0) {
+    wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
+    return NULL;
+  }
+  const char *text = "# comment\r\n\r\nA=1\r\n  B=two words\nFROM_HOST\nUNSET_ONE\n";
+  *len = strlen(text);
+  return strdup(text);
+}
+
+static void f_now(void *ctx, char *buf, size_t size) {
+  (void)ctx;
+  snprintf(buf, size, "2026-11-22T13:10:00.000Z");
+}
+
+static char out_text[8192];
+static char err_text[8192];
+
+static void slurp(FILE *f, char *buf, size_t size) {
+  fflush(f);
+  rewind(f);
+  size_t n = fread(buf, 1, size - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+}
+
+static int run_cli(int argc, char **argv) {
+  FILE *out = tmpfile();
+  FILE *err = tmpfile();
+  cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
+                    .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now};
+  int rc = cli_main(argc, argv, &p);
+  slurp(out, out_text, sizeof out_text);
+  slurp(err, err_text, sizeof err_text);
+  return rc;
+}
+
+#define RUN(...) run_cli((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)), (char *[]){__VA_ARGS__})
+
+static int reset(void **state) {
+  (void)state;
+  for (int i = 0; i < fake.count; i++) cJSON_Delete(fake.params[i]);
+  memset(&fake, 0, sizeof fake);
+  fake.create_result = "{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"Warnings\":[\"CPU shares discarded\"]}";
+  fake.list_result = "[]";
+  fake.run_result = "{\"ExitCode\":7,\"OOMKilled\":false}";
+  return 0;
+}
+
+static void contains(const char *text, const char *part) {
+  if (strstr(text, part) == NULL) fail_msg("\"%s\" not found in:\n%s", part, text);
+}
+
+static void test_run_sends_every_flag(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "--rm", "--name", "web", "-e", "X=1", "-e", "FROM_HOST", "-e", "NOT_SET",
+                       "--env-file", "app.env", "-w", "C:\\app", "-u", "LocalService", "--isolation", "job", "-m",
+                       "500m", "--cpus", "1.5", "--cpu-count", "2", "--cpu-percent", "30", "--cpu-shares", "500",
+                       "--pids-limit", "10", "--io-maxiops", "100", "--io-maxbandwidth", "10m", "--stop-timeout",
+                       "5", "C:\\sandbox", "cmd", "/c", "echo --memory 1"),
+                   7);
+  assert_string_equal(fake.ops[0], "container.create");
+  assert_string_equal(fake.ops[1], "container.run");
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(
+      sent,
+      "{\"HostConfig\":{\"AutoRemove\":true,\"Isolation\":\"job\",\"Memory\":524288000,\"NanoCpus\":1500000000,"
+      "\"CpuCount\":2,\"CpuPercent\":30,\"CpuShares\":500,\"PidsLimit\":10,\"IOMaximumIOps\":100,"
+      "\"IOMaximumBandwidth\":10485760},\"Env\":[\"X=1\",\"FROM_HOST=host-value\",\"A=1\",\"B=two words\","
+      "\"FROM_HOST=host-value\"],\"Name\":\"web\",\"WorkingDir\":\"C:\\\\app\",\"User\":\"LocalService\","
+      "\"StopTimeout\":5,\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/c\",\"echo --memory 1\"]}");
+  cJSON_free(sent);
+  contains(err_text, "WARNING: CPU shares discarded\n");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
+}
+
+static void test_run_attached_prints_output_and_returns_the_exit_code(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "hello\n";
+  fake.run_frames[1][0] = "stderr";
+  fake.run_frames[1][1] = "oops\n";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_string_equal(out_text, "hello\n");
+  contains(err_text, "oops\n");
+}
+
+static void test_run_detached_prints_the_id(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "-d", "--isolation=job", "host", "cmd"), 0);
+  assert_string_equal(fake.ops[1], "container.start");
+  assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+static void test_start_failures_map_to_docker_codes(void **state) {
+  (void)state;
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "cannot start nosuch.exe: the program was not found";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "nosuch.exe"), 127);
+  fake.run_err = WCTR_EACCES;
+  fake.run_err_text = "cannot start x.exe: access denied";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "x.exe"), 126);
+  fake.run_err = WCTR_EINVAL;
+  fake.run_err_text = "range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "x.exe"), 125);
+  contains(err_text, "range of CPUs");
+}
+
+static void test_run_usage_errors_send_nothing(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host"), 125);
+  contains(err_text, "a command is required");
+  assert_int_equal(RUN("wctr", "run"), 125);
+  contains(err_text, "\"run\" requires at least 1 argument");
+  assert_int_equal(RUN("wctr", "run", "-t", "host", "cmd"), 125);
+  contains(err_text, "-t/--tty");
+  assert_int_equal(RUN("wctr", "run", "-m", "5x", "host", "cmd"), 125);
+  contains(err_text, "--memory");
+  assert_int_equal(RUN("wctr", "run", "--cpus", "abc", "host", "cmd"), 125);
+  assert_int_equal(RUN("wctr", "run", "--cpu-count", "1.5", "host", "cmd"), 125);
+  contains(err_text, "invalid value \"1.5\" for --cpu-count: not a whole number");
+  assert_int_equal(RUN("wctr", "run", "--env-file", "missing.env", "host", "cmd"), 125);
+  contains(err_text, "cannot open missing.env");
+  assert_int_equal(RUN("wctr", "run", "-e", "=x", "host", "cmd"), 125);
+  contains(err_text, "the name is empty");
+  assert_int_equal(fake.count, 0);
+}
+
+static void test_status_text(void **state) {
+  (void)state;
+  char text[96];
+  cJSON *s = cJSON_Parse("{\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:55.000Z\"}");
+  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  assert_string_equal(text, "Up 5 seconds");
+  cJSON_Delete(s);
+  s = cJSON_Parse("{\"State\":\"exited\",\"ExitCode\":3,\"FinishedAt\":\"2026-11-22T11:10:00.000Z\"}");
+  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  assert_string_equal(text, "Exited (3) 2 hours ago");
+  cJSON_Delete(s);
+  s = cJSON_Parse("{\"State\":\"created\"}");
+  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  assert_string_equal(text, "Created");
+  cJSON_Delete(s);
+  assert_int_equal(cli_seconds_between("2024-02-28T23:59:59.000Z", "2024-03-01T00:00:00.000Z"), 86401);
+  assert_int_equal(cli_seconds_between("2025-12-31T23:00:00Z", "2026-01-01T01:00:00Z"), 7200);
+  assert_int_equal(cli_seconds_between("garbage", "2026-01-01T01:00:00Z"), 0);
+}
+
+static void test_ps_table_quiet_filter_format(void **state) {
+  (void)state;
+  fake.list_result =
+      "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"cmd /c exit 0\",\"Created\":"
+      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"ExitCode\":0,\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+      "\"FinishedAt\":\"\"},"
+      "{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"C:\\\\sb\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T12:00:00.000Z\",\"State\":\"exited\",\"ExitCode\":2,\"StartedAt\":\"\",\"FinishedAt\":"
+      "\"2026-11-22T13:00:00.000Z\"}]";
+  assert_int_equal(RUN("wctr", "ps", "-a"), 0);
+  contains(out_text, "CONTAINER ID");
+  contains(out_text, "aaaaaaaaaaaa");
+  contains(out_text, "Up 30 seconds");
+  contains(out_text, "Exited (2) 10 minutes ago");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited"), 0);
+  assert_string_equal(out_text, "bbbbbbbbbbbb\n");
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.ID}}\\t{{.Names}}\\t{{.Status}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
+  assert_int_equal(RUN("wctr", "ps", "--format", "json"), 0);
+  contains(out_text, "{\"Id\":\"aaaaaaaaaaaa1111\"");
+  assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
+  contains(err_text, "only --filter status=");
+}
+
+static void test_ref_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "stop", "-t", "3", "web", "db"), 0);
+  assert_string_equal(out_text, "web\ndb\n");
+  assert_string_equal(fake.ops[0], "container.stop");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[0], "Timeout")->valueint, 3);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
+  assert_int_equal(RUN("wctr", "rm", "-f", "web"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[2], "Force")));
+  assert_int_equal(RUN("wctr", "kill"), 125);
+  contains(err_text, "\"kill\" requires at least 1 argument");
+  assert_int_equal(RUN("wctr", "stop", "-t", "soon", "web"), 125);
+  contains(err_text, "invalid value \"soon\" for --time");
+}
+
+static void test_logs_and_wait(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "line\n";
+  fake.run_result = "{\"StatusCode\":4}";
+  assert_int_equal(RUN("wctr", "logs", "--tail", "5", "-t", "web"), 0);
+  assert_string_equal(out_text, "line\n");
+  assert_string_equal(fake.ops[0], "container.logs");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[0], "Tail")->valueint, 5);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Timestamps")));
+  fake.run_frames[0][0] = NULL;
+  assert_int_equal(RUN("wctr", "wait", "web"), 0);
+  assert_string_equal(out_text, "4\n");
+  assert_int_equal(RUN("wctr", "logs", "a", "b"), 125);
+  contains(err_text, "requires exactly 1 argument");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup(test_run_sends_every_flag, reset),
+      cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
+      cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
+      cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
+      cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
+      cmocka_unit_test_setup(test_status_text, reset),
+      cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
+      cmocka_unit_test_setup(test_ref_commands, reset),
+      cmocka_unit_test_setup(test_logs_and_wait, reset),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  reset(NULL);
+  return rc;
+}

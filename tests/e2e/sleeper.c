@@ -1,0 +1,31 @@
+/* sleeper SECONDS [--ignore-ctrl] [--exit N]: a container payload for the end-to-end tests. Prints
+ * "sleeping", sleeps, prints "woke", exits N (default 0). With --ignore-ctrl it ignores every console
+ * control event, the way a badly behaved service does, so `wctr stop -t 1` has to terminate it. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static BOOL WINAPI ignore_all(DWORD type) {
+  (void)type;
+  return TRUE;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: sleeper SECONDS [--ignore-ctrl] [--exit N]\n");
+    return 2;
+  }
+  int code = 0;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--ignore-ctrl") == 0) SetConsoleCtrlHandler(ignore_all, TRUE);
+    if (strcmp(argv[i], "--exit") == 0 && i + 1 < argc) code = (int)strtol(argv[++i], NULL, 10);
+  }
+  printf("sleeping\n");
+  fflush(stdout);
+  Sleep((DWORD)strtoul(argv[1], NULL, 10) * 1000u);
+  printf("woke\n");
+  fflush(stdout);
+  return code;
+}

@@ -1,0 +1,72 @@
+/* tests/hcs_double/hcsd_validate.h - strict validation of the JSON documents the HCS double receives.
+ *
+ * Portable (cJSON only). Every check returns true when the document is acceptable; otherwise false
+ * with a sentence in msg that starts with the path of the field at fault, written as a person reads
+ * it: "ComputeSystem.Container.Storage.Layers[0].Id: \"x\" is not a GUID (8-4-4-4-12 hex digits)".
+ *
+ * Against the generated type table (hcsd_schema.h) every object rejects unknown fields (names are
+ * case-sensitive; a near miss in case is pointed out), duplicate fields and null values (HCS wants
+ * unset fields omitted), every value must have its field's JSON type, integers must be integral and
+ * in range for their width, GUIDs must be GUIDs and enumerations one of their values. On top of the
+ * table, each hv_check_* function applies the few required-field rules the README lists. */
+#ifndef WCTR_TESTS_HCS_DOUBLE_HCSD_VALIDATE_H
+#define WCTR_TESTS_HCS_DOUBLE_HCSD_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "hcsd_schema.h"
+
+/* Parses text as exactly one JSON value (nothing but white space after it). NULL with msg (naming
+ * the byte offset) when it is not JSON. The caller frees the result with cJSON_Delete. */
+cJSON *hv_parse(const char *text, const char *what, char *msg, size_t msg_size);
+
+/* The index of the type NAME in hcsd_schema_types, or -1. */
+int hv_find_type(const char *name);
+
+/* item against type NAME, reported from PATH ("ComputeSystem", "ModifySettingRequest.Settings"). */
+bool hv_check_type(const cJSON *item, const char *name, const char *path, char *msg, size_t msg_size);
+
+typedef enum hv_system_kind { HV_SYSTEM_CONTAINER, HV_SYSTEM_VM, HV_SYSTEM_HOSTED } hv_system_kind;
+
+/* A ComputeSystem document: the table, then SchemaVersion {Major 2, Minor} and a non-empty Owner
+ * required, exactly one of Container / VirtualMachine / HostedSystem, HostingSystemId exactly when
+ * HostedSystem is there, and HostedSystem with its own SchemaVersion and Container. */
+bool hv_check_compute_system(const cJSON *doc, hv_system_kind *kind, char *msg, size_t msg_size);
+
+/* ProcessParameters with a non-empty CommandLine. */
+bool hv_check_process_parameters(const cJSON *doc, char *msg, size_t msg_size);
+
+/* A ModifySettingRequest for a system of the given kind (hosted containers are containers):
+ * ResourcePath and RequestType required, the path one the double knows for that kind, the request
+ * type one that path takes, and Settings (required unless removing) of the path's type. */
+bool hv_check_modify_setting(const cJSON *doc, bool is_vm, char *msg, size_t msg_size);
+
+/* ProcessModifyRequest: Operation required, with the CloseHandle or ConsoleSize object it names. */
+bool hv_check_process_modify(const cJSON *doc, char *msg, size_t msg_size);
+
+/* SignalProcessOptions with its Signal. */
+bool hv_check_signal_options(const cJSON *doc, char *msg, size_t msg_size);
+
+/* PropertyQuery whose PropertyTypes are all in the NULL-terminated list allowed. */
+bool hv_check_property_query(const cJSON *doc, const char *const allowed[], char *msg, size_t msg_size);
+
+typedef enum hv_service_request {
+  HV_CCG_ADD,
+  HV_CCG_REMOVE,
+  HV_CPU_GROUP,
+} hv_service_request;
+
+/* ModificationRequest for HcsModifyServiceSettings: PropertyType and Settings required; for
+ * ContainerCredentialGuard, Settings is a ContainerCredentialGuardOperationRequest whose
+ * OperationDetails is an AddInstance request (Id, CredentialSpec - itself a JSON object in a string -
+ * and Transport required) or a RemoveInstance request (Id required). */
+bool hv_check_service_modification(const cJSON *doc, hv_service_request *request, char *msg,
+                                   size_t msg_size);
+
+/* "a string", "a number", ... for messages. */
+const char *hv_json_type_name(const cJSON *item);
+
+#endif

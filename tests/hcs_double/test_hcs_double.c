@@ -1,0 +1,1656 @@
+/* tests/hcs_double/test_hcs_double.c - the HCS test double, driven as a client drives HCS: the DLL is
+ * loaded by absolute path (LoadLibraryExW, as wctrd does) and every function is called through
+ * GetProcAddress with the prototypes of mingw-w64's computecore.h.
+ *
+ * The state folder is a fresh one per run (WCTR_HCS_DOUBLE_STATE); knobs come from the environment
+ * set before the DLL is loaded and from control.txt written by the tests. */
+#include <windows.h>
+
+#include <computecore.h>
+#include <computestorage.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+
+#define HCS_E_INVALID_STATE ((HRESULT)0x80370105L)
+#define HCS_E_INVALID_JSON ((HRESULT)0x8037010DL)
+#define HCS_E_SYSTEM_NOT_FOUND ((HRESULT)0x8037010EL)
+#define HCS_E_SYSTEM_ALREADY_EXISTS ((HRESULT)0x8037010FL)
+#define HCS_E_SYSTEM_ALREADY_STOPPED ((HRESULT)0x80370110L)
+#define HCS_E_OPERATION_NOT_STARTED ((HRESULT)0x80370115L)
+#define HCS_E_OPERATION_ALREADY_STARTED ((HRESULT)0x80370116L)
+#define HCS_E_OPERATION_PENDING ((HRESULT)0x80370117L)
+#define HCS_E_OPERATION_TIMEOUT ((HRESULT)0x80370118L)
+#define HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET ((HRESULT)0x80370119L)
+#define HCS_E_PROCESS_ALREADY_STOPPED ((HRESULT)0x8037011FL)
+#define HCS_E_IMAGE_MISMATCH ((HRESULT)0x80370101L)
+
+#define WAIT_MS 20000
+
+/* ---- the API, resolved by name ---- */
+
+#define HCS_FUNCTIONS(X)                                                                                 \
+  X(HcsCreateOperation) X(HcsCloseOperation) X(HcsWaitForOperationResult)                                \
+  X(HcsWaitForOperationResultAndProcessInfo) X(HcsGetOperationResult) X(HcsCancelOperation)             \
+  X(HcsCreateComputeSystem) X(HcsOpenComputeSystem) X(HcsCloseComputeSystem) X(HcsStartComputeSystem)   \
+  X(HcsShutDownComputeSystem) X(HcsTerminateComputeSystem) X(HcsPauseComputeSystem)                     \
+  X(HcsResumeComputeSystem) X(HcsGetComputeSystemProperties) X(HcsModifyComputeSystem)                  \
+  X(HcsSetComputeSystemCallback) X(HcsCreateProcess) X(HcsOpenProcess) X(HcsCloseProcess)               \
+  X(HcsTerminateProcess) X(HcsSignalProcess) X(HcsGetProcessInfo) X(HcsGetProcessProperties)            \
+  X(HcsModifyProcess) X(HcsSetProcessCallback) X(HcsGetServiceProperties) X(HcsModifyServiceSettings)   \
+  X(HcsGrantVmAccess)
+
+#define STORAGE_FUNCTIONS(X)                                                                             \
+  X(HcsImportLayer) X(HcsSetupBaseOSLayer) X(HcsInitializeWritableLayer) X(HcsAttachLayerStorageFilter) \
+  X(HcsDetachLayerStorageFilter) X(HcsFormatWritableLayerVhd) X(HcsDestroyLayer)
+
+static struct {
+#define FIELD(name) __typeof__(&name) name;
+  HCS_FUNCTIONS(FIELD) STORAGE_FUNCTIONS(FIELD)
+#undef FIELD
+} hcs;
+
+static HMODULE g_core, g_storage;
+static wchar_t g_dll_dir[MAX_PATH];
+static wchar_t g_state[MAX_PATH];
+static wchar_t g_child[MAX_PATH];
+static char g_child_utf8[MAX_PATH * 3];
+static unsigned g_serial;
+
+/* ---- paths ---- */
+
+/* A build-tree path as Windows sees it: a Unix path (the build ran on Linux) is Wine's drive Z:. */
+static void native_path(const char *built, wchar_t *out, size_t size) {
+  size_t at = 0;
+  if (built[0] == '/') {
+    out[0] = L'Z';
+    out[1] = L':';
+    at = 2;
+  }
+  MultiByteToWideChar(CP_UTF8, 0, built, -1, out + at, (int)(size - at));
+  for (wchar_t *p = out; *p != L'\0'; p++) {
+    if (*p == L'/') *p = L'\\';
+  }
+}
+
+static bool exists(const wchar_t *path) {
+  return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* The folder of this executable, with a trailing backslash. */
+static void exe_dir(wchar_t *out, size_t size) {
+  GetModuleFileNameW(NULL, out, (DWORD)size);
+  wchar_t *slash = wcsrchr(out, L'\\');
+  if (slash != NULL) slash[1] = L'\0';
+}
+
+/* The double's DLLs and the child program: where the build put them (compile definitions) or, when
+ * the executables were copied elsewhere (the Windows runner), at the same place relative to this one. */
+static void find_files(void) {
+  wchar_t dir[MAX_PATH], probe[MAX_PATH];
+  native_path(HCSD_DLL_DIR, g_dll_dir, MAX_PATH);
+  swprintf(probe, MAX_PATH, L"%ls\\computecore.dll", g_dll_dir);
+  if (!exists(probe)) {
+    exe_dir(dir, MAX_PATH);
+    swprintf(g_dll_dir, MAX_PATH, L"%ls..\\..\\hcs_double", dir);
+    GetFullPathNameW(g_dll_dir, MAX_PATH, probe, NULL);
+    wcscpy_s(g_dll_dir, MAX_PATH, probe);
+  }
+  native_path(HCSD_CHILD_EXE, g_child, MAX_PATH);
+  if (!exists(g_child)) {
+    exe_dir(dir, MAX_PATH);
+    swprintf(g_child, MAX_PATH, L"%lshcsd_child.exe", dir);
+  }
+  WideCharToMultiByte(CP_UTF8, 0, g_child, -1, g_child_utf8, sizeof g_child_utf8, NULL, NULL);
+}
+
+static HMODULE load_dll(const wchar_t *name) {
+  wchar_t path[MAX_PATH];
+  swprintf(path, MAX_PATH, L"%ls\\%ls", g_dll_dir, name);
+  HMODULE m = LoadLibraryExW(path, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
+  if (m == NULL) {
+    fprintf(stderr, "cannot load %ls (error %lu)\n", path, (unsigned long)GetLastError());
+    exit(1);
+  }
+  return m;
+}
+
+static void load_api(void) {
+  g_core = load_dll(L"computecore.dll");
+  g_storage = load_dll(L"computestorage.dll");
+#define RESOLVE(name)                                                               \
+  hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_core, #name);           \
+  if (hcs.name == NULL) hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_storage, #name);
+  HCS_FUNCTIONS(RESOLVE) STORAGE_FUNCTIONS(RESOLVE)
+#undef RESOLVE
+}
+
+static void unique_id(const char *prefix, char *out, size_t size) {
+  snprintf(out, size, "%s-%lu-%u", prefix, (unsigned long)GetCurrentProcessId(), ++g_serial);
+}
+
+static wchar_t *wide(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+  wchar_t *w = malloc((size_t)n * sizeof *w);
+  assert_non_null(w);
+  MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+  return w;
+}
+
+/* A LocalAlloc'ed result document to malloc'ed UTF-8 (NULL stays NULL), freeing it as HCS asks. */
+static char *take_doc(PWSTR doc) {
+  if (doc == NULL) return NULL;
+  int n = WideCharToMultiByte(CP_UTF8, 0, doc, -1, NULL, 0, NULL, NULL);
+  char *s = malloc((size_t)n);
+  assert_non_null(s);
+  WideCharToMultiByte(CP_UTF8, 0, doc, -1, s, n, NULL, NULL);
+  assert_null(LocalFree(doc));
+  return s;
+}
+
+/* ---- files of the state folder ---- */
+
+static void state_file(const wchar_t *name, wchar_t *out) {
+  swprintf(out, MAX_PATH, L"%ls\\%ls", g_state, name);
+}
+
+static char *read_file(const wchar_t *path) {
+  HANDLE f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, 0, NULL);
+  if (f == INVALID_HANDLE_VALUE) return NULL;
+  DWORD size = GetFileSize(f, NULL), got = 0;
+  char *text = malloc(size + 1);
+  assert_non_null(text);
+  ReadFile(f, text, size, &got, NULL);
+  text[got] = '\0';
+  CloseHandle(f);
+  return text;
+}
+
+static void write_file(const wchar_t *path, const char *text) {
+  HANDLE f = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS, 0, NULL);
+  assert_true(f != INVALID_HANDLE_VALUE);
+  DWORD written;
+  assert_true(WriteFile(f, text, (DWORD)strlen(text), &written, NULL));
+  CloseHandle(f);
+}
+
+static void control(const char *text) {
+  wchar_t path[MAX_PATH];
+  state_file(L"control.txt", path);
+  if (text == NULL) {
+    DeleteFileW(path);
+  } else {
+    write_file(path, text);
+  }
+}
+
+/* The call-log lines (parsed) with "call" == call, optionally also "id" == id. Caller deletes. */
+static cJSON *log_lines(const char *call, const char *id) {
+  wchar_t path[MAX_PATH];
+  state_file(L"calls.jsonl", path);
+  char *text = read_file(path);
+  assert_non_null(text);
+  cJSON *out = cJSON_CreateArray();
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    cJSON *j = cJSON_Parse(line);
+    assert_non_null(j); /* every line is one JSON object */
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "call");
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(j, "id");
+    if (cJSON_IsString(c) && strcmp(c->valuestring, call) == 0 &&
+        (id == NULL || (cJSON_IsString(i) && strcmp(i->valuestring, id) == 0))) {
+      cJSON_AddItemToArray(out, j);
+    } else {
+      cJSON_Delete(j);
+    }
+  }
+  free(text);
+  return out;
+}
+
+/* ---- operations ---- */
+
+static HCS_OPERATION new_op(void) {
+  HCS_OPERATION op = hcs.HcsCreateOperation(NULL, NULL);
+  assert_non_null(op);
+  return op;
+}
+
+/* Waits for op (then closes it); its result document, if any, into *doc (malloc'ed UTF-8). */
+static HRESULT finish(HCS_OPERATION op, char **doc) {
+  PWSTR result = NULL;
+  HRESULT hr = hcs.HcsWaitForOperationResult(op, WAIT_MS, &result);
+  char *text = take_doc(result);
+  if (doc != NULL) {
+    *doc = text;
+  } else {
+    free(text);
+  }
+  hcs.HcsCloseOperation(op);
+  return hr;
+}
+
+/* Checks an error document: {"Error": hr as int32, "ErrorMessage": containing want}. */
+static void assert_error_doc(const char *doc, HRESULT hr, const char *want) {
+  if (doc == NULL) fail_msg("no result document for 0x%08lx", (unsigned long)hr);
+  cJSON *j = cJSON_Parse(doc);
+  assert_non_null(j);
+  const cJSON *error = cJSON_GetObjectItemCaseSensitive(j, "Error");
+  const cJSON *message = cJSON_GetObjectItemCaseSensitive(j, "ErrorMessage");
+  assert_true(cJSON_IsNumber(error));
+  assert_int_equal((int32_t)error->valuedouble, (int32_t)hr);
+  assert_true(cJSON_IsString(message));
+  if (strstr(message->valuestring, want) == NULL) fail_msg("ErrorMessage \"%s\" lacks \"%s\"", message->valuestring, want);
+  cJSON_Delete(j);
+}
+
+/* ---- compute systems ---- */
+
+static const char *container_doc(void) {
+  return "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"wctr-test\",\"Container\":{"
+         "\"Storage\":{\"Layers\":[{\"Id\":\"8e7d9c68-2c33-4a5b-9e0f-0123456789ab\",\"Path\":\"C:\\\\layers\\\\base\"}],"
+         "\"Path\":\"\\\\\\\\?\\\\Volume{5f1d0c7a-0000-0000-0000-100000000000}\\\\\"},"
+         "\"Memory\":{\"SizeInMB\":500},\"Processor\":{\"Count\":2},"
+         "\"RegistryChanges\":{\"AddValues\":[{\"Key\":{\"Hive\":\"System\",\"Name\":\"ControlSet001\\\\Control\"},"
+         "\"Name\":\"WaitToKillServiceTimeout\",\"Type\":\"String\",\"StringValue\":\"2147483647\"}]}}}";
+}
+
+static HRESULT create_system(const char *id, const char *doc, HCS_SYSTEM *sys, char **result) {
+  HCS_OPERATION op = new_op();
+  wchar_t *wid = wide(id), *wdoc = wide(doc);
+  *sys = NULL;
+  HRESULT call = hcs.HcsCreateComputeSystem(wid, wdoc, op, NULL, sys);
+  free(wid);
+  free(wdoc);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  return finish(op, result);
+}
+
+typedef HRESULT(WINAPI *system_call)(HCS_SYSTEM, HCS_OPERATION, PCWSTR);
+
+static HRESULT on_system(system_call fn, HCS_SYSTEM sys, const char *options, char **result) {
+  HCS_OPERATION op = new_op();
+  wchar_t *w = options != NULL ? wide(options) : NULL;
+  HRESULT call = fn(sys, op, w);
+  free(w);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  return finish(op, result);
+}
+
+static HRESULT modify_system(HCS_SYSTEM sys, const char *doc, char **result) {
+  HCS_OPERATION op = new_op();
+  wchar_t *w = wide(doc);
+  HRESULT call = hcs.HcsModifyComputeSystem(sys, op, w, NULL);
+  free(w);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  return finish(op, result);
+}
+
+/* The value of "State" in the system's basic properties. */
+static void assert_state(HCS_SYSTEM sys, const char *state) {
+  char *doc = NULL;
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, NULL, &doc), S_OK);
+  cJSON *j = cJSON_Parse(doc);
+  assert_non_null(j);
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "State");
+  assert_true(cJSON_IsString(s));
+  assert_string_equal(s->valuestring, state);
+  cJSON_Delete(j);
+  free(doc);
+}
+
+static HCS_SYSTEM running_container(const char *id) {
+  HCS_SYSTEM sys;
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  return sys;
+}
+
+/* ---- events ---- */
+
+#define MAX_EVENTS 32
+
+typedef struct recorder {
+  SRWLOCK lock;
+  CONDITION_VARIABLE cv;
+  int count;
+  HCS_EVENT_TYPE types[MAX_EVENTS];
+  char *data[MAX_EVENTS];
+  HCS_OPERATION ops[MAX_EVENTS];
+  DWORD thread;
+} recorder;
+
+static void recorder_init(recorder *r) {
+  memset(r, 0, sizeof *r);
+  InitializeSRWLock(&r->lock);
+  InitializeConditionVariable(&r->cv);
+}
+
+static void recorder_free(recorder *r) {
+  for (int i = 0; i < r->count; i++) free(r->data[i]);
+}
+
+static void CALLBACK record_event(HCS_EVENT *event, void *context) {
+  recorder *r = context;
+  AcquireSRWLockExclusive(&r->lock);
+  if (r->count < MAX_EVENTS) {
+    r->types[r->count] = event->Type;
+    r->data[r->count] = NULL;
+    if (event->EventData != NULL) {
+      int n = WideCharToMultiByte(CP_UTF8, 0, event->EventData, -1, NULL, 0, NULL, NULL);
+      r->data[r->count] = malloc((size_t)n);
+      WideCharToMultiByte(CP_UTF8, 0, event->EventData, -1, r->data[r->count], n, NULL, NULL);
+    }
+    r->ops[r->count] = event->Operation;
+    r->count++;
+  }
+  r->thread = GetCurrentThreadId();
+  WakeAllConditionVariable(&r->cv);
+  ReleaseSRWLockExclusive(&r->lock);
+}
+
+/* The data of the first event of type (parsed), waiting for it; fails the test after WAIT_MS. */
+static cJSON *wait_event(recorder *r, HCS_EVENT_TYPE type) {
+  ULONGLONG until = GetTickCount64() + WAIT_MS;
+  AcquireSRWLockExclusive(&r->lock);
+  for (;;) {
+    for (int i = 0; i < r->count; i++) {
+      if (r->types[i] == type) {
+        cJSON *j = r->data[i] != NULL ? cJSON_Parse(r->data[i]) : cJSON_CreateNull();
+        ReleaseSRWLockExclusive(&r->lock);
+        assert_non_null(j);
+        return j;
+      }
+    }
+    ULONGLONG now = GetTickCount64();
+    if (now >= until) break;
+    SleepConditionVariableSRW(&r->cv, &r->lock, (DWORD)(until - now), 0);
+  }
+  ReleaseSRWLockExclusive(&r->lock);
+  fail_msg("no event 0x%x within %d ms", (unsigned)type, WAIT_MS);
+  return NULL;
+}
+
+static int events_of(recorder *r, HCS_EVENT_TYPE type) {
+  AcquireSRWLockExclusive(&r->lock);
+  int n = 0;
+  for (int i = 0; i < r->count; i++) n += r->types[i] == type;
+  ReleaseSRWLockExclusive(&r->lock);
+  return n;
+}
+
+static double number(const cJSON *obj, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!cJSON_IsNumber(v)) fail_msg("no number \"%s\"", name);
+  return v->valuedouble;
+}
+
+static const char *string(const cJSON *obj, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!cJSON_IsString(v)) fail_msg("no string \"%s\"", name);
+  return v->valuestring;
+}
+
+/* ---- processes ---- */
+
+/* ProcessParameters running the child program with args; pipes as asked. Caller frees. */
+static char *child_params(const char *args, bool in, bool out, bool err) {
+  char cmd[MAX_PATH * 3 + 512];
+  snprintf(cmd, sizeof cmd, "\"%s\" %s", g_child_utf8, args);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "CommandLine", cmd);
+  if (in) cJSON_AddBoolToObject(p, "CreateStdInPipe", true);
+  if (out) cJSON_AddBoolToObject(p, "CreateStdOutPipe", true);
+  if (err) cJSON_AddBoolToObject(p, "CreateStdErrPipe", true);
+  char *text = cJSON_PrintUnformatted(p);
+  cJSON_Delete(p);
+  return text;
+}
+
+static HRESULT create_process(HCS_SYSTEM sys, const char *params, HCS_PROCESS *proc, HCS_PROCESS_INFORMATION *info,
+                              char **result) {
+  HCS_OPERATION op = new_op();
+  wchar_t *w = wide(params);
+  *proc = NULL;
+  HRESULT call = hcs.HcsCreateProcess(sys, w, op, NULL, proc);
+  free(w);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  PWSTR doc = NULL;
+  HRESULT hr = hcs.HcsWaitForOperationResultAndProcessInfo(op, WAIT_MS, info, &doc);
+  char *text = take_doc(doc);
+  if (result != NULL) {
+    *result = text;
+  } else {
+    free(text);
+  }
+  hcs.HcsCloseOperation(op);
+  return hr;
+}
+
+typedef HRESULT(WINAPI *process_call)(HCS_PROCESS, HCS_OPERATION, PCWSTR);
+
+static HRESULT on_process(process_call fn, HCS_PROCESS proc, const char *doc, char **result) {
+  HCS_OPERATION op = new_op();
+  wchar_t *w = doc != NULL ? wide(doc) : NULL;
+  HRESULT call = fn(proc, op, w);
+  free(w);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  return finish(op, result);
+}
+
+/* Reads an overlapped pipe handle until end-of-file (the handles HCS returns are overlapped). */
+static size_t read_all(HANDLE h, char *buf, size_t size) {
+  size_t used = 0;
+  HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  for (;;) {
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    ov.hEvent = ev;
+    DWORD got = 0;
+    if (!ReadFile(h, buf + used, (DWORD)(size - 1 - used), NULL, &ov) && GetLastError() != ERROR_IO_PENDING) break;
+    if (WaitForSingleObject(ev, WAIT_MS) != WAIT_OBJECT_0) {
+      CancelIoEx(h, &ov);
+      GetOverlappedResult(h, &ov, &got, TRUE);
+      fail_msg("no end-of-file within %d ms", WAIT_MS);
+    }
+    if (!GetOverlappedResult(h, &ov, &got, FALSE) || got == 0) break;
+    used += got;
+    if (used + 1 >= size) break;
+  }
+  CloseHandle(ev);
+  buf[used] = '\0';
+  return used;
+}
+
+/* Reads what is there (at least one byte). */
+static size_t read_some(HANDLE h, char *buf, size_t size) {
+  HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  OVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = ev;
+  DWORD got = 0;
+  if (ReadFile(h, buf, (DWORD)(size - 1), NULL, &ov) || GetLastError() == ERROR_IO_PENDING) {
+    if (WaitForSingleObject(ev, WAIT_MS) != WAIT_OBJECT_0) CancelIoEx(h, &ov);
+    GetOverlappedResult(h, &ov, &got, TRUE);
+  }
+  CloseHandle(ev);
+  buf[got] = '\0';
+  return got;
+}
+
+static void write_all(HANDLE h, const char *text) {
+  HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  OVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = ev;
+  DWORD n = 0;
+  if (!WriteFile(h, text, (DWORD)strlen(text), NULL, &ov)) assert_int_equal(GetLastError(), ERROR_IO_PENDING);
+  assert_true(GetOverlappedResult(h, &ov, &n, TRUE));
+  assert_int_equal(n, strlen(text));
+  CloseHandle(ev);
+}
+
+static void close_info(HCS_PROCESS_INFORMATION *info) {
+  if (info->StdInput != NULL) CloseHandle(info->StdInput);
+  if (info->StdOutput != NULL) CloseHandle(info->StdOutput);
+  if (info->StdError != NULL) CloseHandle(info->StdError);
+}
+
+/* ================================ tests ================================ */
+
+static void test_exports(void **state) {
+  (void)state;
+#define CHECK(name) assert_non_null(hcs.name);
+  HCS_FUNCTIONS(CHECK) STORAGE_FUNCTIONS(CHECK)
+#undef CHECK
+  /* computestorage's functions live in computestorage.dll only. */
+  assert_null(GetProcAddress(g_core, "HcsImportLayer"));
+  assert_non_null(GetProcAddress(g_storage, "HcsImportLayer"));
+}
+
+static void test_invalid_documents(void **state) {
+  (void)state;
+  static const struct {
+    const char *doc;
+    const char *message;
+  } cases[] = {
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"Bogus\":1}}",
+       "ComputeSystem.Container: unknown field \"Bogus\""},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"owner\":\"t\",\"Container\":{}}",
+       "unknown field \"owner\" (field names are case-sensitive: did you mean \"Owner\"?)"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":5,\"Container\":{}}",
+       "ComputeSystem.Owner: expected a string, got a number"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"Memory\":{\"SizeInMB\":-1}}}",
+       "ComputeSystem.Container.Memory.SizeInMB: -1 is out of range for uint64"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"Processor\":{\"Count\":1.5}}}",
+       "ComputeSystem.Container.Processor.Count: 1.5 is not an integer (int32)"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"Processor\":{\"Weight\":"
+       "4294967296}}}",
+       "ComputeSystem.Container.Processor.Weight: 4294967296 is out of range for int32"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"Storage\":{\"Layers\":[{\"Id\":"
+       "\"not-a-guid\"}]}}}",
+       "ComputeSystem.Container.Storage.Layers[0].Id: \"not-a-guid\" is not a GUID"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"MappedDirectories\":[{"
+       "\"HostPath\":\"C:\\\\x\",\"HostPathType\":\"Relative\"}]}}",
+       "ComputeSystem.Container.MappedDirectories[0].HostPathType: \"Relative\" is not one of \"AbsolutePath\", "
+       "\"VirtualSmbShareName\""},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"MappedDirectories\":{}}}",
+       "ComputeSystem.Container.MappedDirectories: expected an array, got an object"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"MappedDirectories\":[{"
+       "\"ReadOnly\":\"yes\"}]}}",
+       "ComputeSystem.Container.MappedDirectories[0].ReadOnly: expected a boolean, got a string"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{\"GuestOs\":null}}",
+       "ComputeSystem.Container.GuestOs: null is not allowed"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"a\",\"Owner\":\"b\",\"Container\":{}}",
+       "ComputeSystem: duplicate field \"Owner\""},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{}", "not valid JSON"},
+      {"[]", "ComputeSystem: expected an object, got an array"},
+      /* required fields and exclusivity */
+      {"{\"Owner\":\"t\",\"Container\":{}}", "ComputeSystem.SchemaVersion: required field is missing"},
+      {"{\"SchemaVersion\":{\"Major\":2},\"Owner\":\"t\",\"Container\":{}}",
+       "ComputeSystem.SchemaVersion.Minor: required field is missing"},
+      {"{\"SchemaVersion\":{\"Major\":1,\"Minor\":0},\"Owner\":\"t\",\"Container\":{}}",
+       "ComputeSystem.SchemaVersion.Major: 1 is not supported"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Container\":{}}", "ComputeSystem.Owner: required field is missing"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"\",\"Container\":{}}",
+       "ComputeSystem.Owner: must not be empty"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\"}",
+       "ComputeSystem: one of Container, VirtualMachine or HostedSystem is required"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{},\"VirtualMachine\":{}}",
+       "mutually exclusive"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"HostedSystem\":{\"SchemaVersion\":{\"Major\":2,"
+       "\"Minor\":1},\"Container\":{}}}",
+       "ComputeSystem.HostingSystemId: required field is missing"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"HostingSystemId\":\"x\",\"Container\":{}}",
+       "ComputeSystem.HostingSystemId: only valid together with HostedSystem"},
+      {"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"HostingSystemId\":\"x\",\"HostedSystem\":{"
+       "\"SchemaVersion\":{\"Major\":2,\"Minor\":1}}}",
+       "ComputeSystem.HostedSystem.Container: required field is missing"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char id[64];
+    unique_id("invalid", id, sizeof id);
+    HCS_SYSTEM sys = NULL;
+    char *doc = NULL;
+    /* The call accepts the operation; what is wrong with the document comes back through it. */
+    HRESULT hr = create_system(id, cases[i].doc, &sys, &doc);
+    if (hr != HCS_E_INVALID_JSON) fail_msg("case %zu: 0x%08lx instead of HCS_E_INVALID_JSON", i, (unsigned long)hr);
+    assert_non_null(sys);
+    assert_error_doc(doc, HCS_E_INVALID_JSON, cases[i].message);
+    assert_error_doc(doc, HCS_E_INVALID_JSON, "The virtual machine or container JSON document is invalid");
+    free(doc);
+    /* The handle leads nowhere, and the id is free. */
+    assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), HCS_E_SYSTEM_NOT_FOUND);
+    hcs.HcsCloseComputeSystem(sys);
+    HCS_SYSTEM none;
+    wchar_t *wid = wide(id);
+    assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &none), HCS_E_SYSTEM_NOT_FOUND);
+    free(wid);
+  }
+}
+
+static void test_bad_arguments(void **state) {
+  (void)state;
+  HCS_SYSTEM sys = (HCS_SYSTEM)1;
+  HCS_OPERATION op = new_op();
+  assert_int_equal(hcs.HcsCreateComputeSystem(NULL, L"{}", op, NULL, &sys), E_INVALIDARG);
+  assert_null(sys);
+  assert_int_equal(hcs.HcsCreateComputeSystem(L"x", L"{}", (HCS_OPERATION)0x12345, NULL, &sys), E_HANDLE);
+  assert_int_equal(hcs.HcsOpenComputeSystem(L"x", 0, &sys), E_INVALIDARG); /* must be GENERIC_ALL */
+  /* An operation not used yet, then used twice. */
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, 0, NULL), HCS_E_OPERATION_NOT_STARTED);
+  char id[64];
+  unique_id("args", id, sizeof id);
+  wchar_t *wid = wide(id), *wdoc = wide(container_doc());
+  assert_int_equal(hcs.HcsCreateComputeSystem(wid, wdoc, op, NULL, &sys), S_OK);
+  HCS_SYSTEM again = NULL;
+  assert_int_equal(hcs.HcsCreateComputeSystem(wid, wdoc, op, NULL, &again), HCS_E_OPERATION_ALREADY_STARTED);
+  assert_null(again);
+  assert_int_equal(finish(op, NULL), S_OK);
+  /* A closed operation is an invalid handle. */
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, 0, NULL), E_HANDLE);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), E_HANDLE);
+  free(wid);
+  free(wdoc);
+}
+
+static void test_state_machine(void **state) {
+  (void)state;
+  char id[64], *doc = NULL;
+  unique_id("states", id, sizeof id);
+  HCS_SYSTEM sys, other;
+  recorder events;
+  recorder_init(&events);
+  wchar_t *wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &other), HCS_E_SYSTEM_NOT_FOUND);
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(sys, HcsEventOptionNone, &events, record_event), S_OK);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(sys, HcsEventOptionNone, &events, record_event),
+                   HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET);
+  assert_state(sys, "Created");
+
+  assert_int_equal(create_system(id, container_doc(), &other, &doc), HCS_E_SYSTEM_ALREADY_EXISTS);
+  assert_error_doc(doc, HCS_E_SYSTEM_ALREADY_EXISTS, id);
+  free(doc);
+  hcs.HcsCloseComputeSystem(other);
+
+  assert_int_equal(on_system(hcs.HcsPauseComputeSystem, sys, NULL, NULL), HCS_E_INVALID_STATE);
+  assert_int_equal(on_system(hcs.HcsShutDownComputeSystem, sys, NULL, NULL), HCS_E_INVALID_STATE);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  assert_state(sys, "Running");
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, &doc), HCS_E_INVALID_STATE);
+  assert_error_doc(doc, HCS_E_INVALID_STATE, "is Running");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsPauseComputeSystem, sys, NULL, NULL), S_OK);
+  assert_state(sys, "Paused");
+  assert_int_equal(on_system(hcs.HcsPauseComputeSystem, sys, NULL, NULL), HCS_E_INVALID_STATE);
+  assert_int_equal(on_system(hcs.HcsResumeComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsResumeComputeSystem, sys, NULL, NULL), HCS_E_INVALID_STATE);
+  assert_state(sys, "Running");
+
+  /* A second handle sees the same system and gets its events too. */
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &other), S_OK);
+  recorder events2;
+  recorder_init(&events2);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(other, HcsEventOptionNone, &events2, record_event), S_OK);
+
+  assert_int_equal(on_system(hcs.HcsShutDownComputeSystem, sys, NULL, NULL), S_OK);
+  cJSON *exit = wait_event(&events, HcsEventSystemExited);
+  assert_int_equal(number(exit, "Status"), 0);
+  assert_string_equal(string(exit, "ExitType"), "GracefulExit");
+  cJSON_Delete(exit);
+  exit = wait_event(&events2, HcsEventSystemExited);
+  assert_string_equal(string(exit, "ExitType"), "GracefulExit");
+  cJSON_Delete(exit);
+  assert_true(events.thread != GetCurrentThreadId()); /* never inside the client's call */
+  assert_state(sys, "Stopped");
+
+  assert_int_equal(on_system(hcs.HcsShutDownComputeSystem, sys, NULL, &doc), HCS_E_SYSTEM_ALREADY_STOPPED);
+  assert_error_doc(doc, HCS_E_SYSTEM_ALREADY_STOPPED, "already stopped");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), HCS_E_SYSTEM_ALREADY_STOPPED);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), HCS_E_INVALID_STATE);
+  assert_int_equal(events_of(&events, HcsEventSystemExited), 1);
+
+  /* Stopped and no handle left: gone. */
+  hcs.HcsCloseComputeSystem(sys);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), S_OK); /* "other" still holds it */
+  hcs.HcsCloseComputeSystem(sys);
+  hcs.HcsCloseComputeSystem(other);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), HCS_E_SYSTEM_NOT_FOUND);
+  free(wid);
+  recorder_free(&events);
+  recorder_free(&events2);
+}
+
+static void test_terminate_and_options(void **state) {
+  (void)state;
+  char id[64], *doc = NULL;
+  unique_id("terminate", id, sizeof id);
+  recorder events;
+  recorder_init(&events);
+  HCS_SYSTEM sys = running_container(id);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(sys, HcsEventOptionNone, &events, record_event), S_OK);
+  /* Reserved options must be absent: NULL and "" pass, anything else is refused. */
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, "{\"x\":1}", &doc), E_INVALIDARG);
+  assert_error_doc(doc, E_INVALIDARG, "takes no options");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, "", NULL), S_OK);
+  cJSON *exit = wait_event(&events, HcsEventSystemExited);
+  assert_string_equal(string(exit, "ExitType"), "ForcedExit");
+  cJSON_Delete(exit);
+  hcs.HcsCloseComputeSystem(sys);
+  recorder_free(&events);
+
+  /* A Created system can be terminated (hcsshim does so when a start fails). */
+  unique_id("terminate", id, sizeof id);
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  assert_state(sys, "Stopped");
+  hcs.HcsCloseComputeSystem(sys);
+
+  /* ShouldTerminateOnLastHandleClosed. */
+  unique_id("lastclose", id, sizeof id);
+  const char *tolc = "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{},"
+                     "\"ShouldTerminateOnLastHandleClosed\":true}";
+  assert_int_equal(create_system(id, tolc, &sys, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  wchar_t *wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), HCS_E_SYSTEM_NOT_FOUND);
+  free(wid);
+}
+
+static void test_process_stdout_and_exit_code(void **state) {
+  (void)state;
+  char id[64], out[256], err[256], *doc = NULL;
+  unique_id("proc", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  char *params = child_params("out hello-from-the-container err oops exit 7", false, true, true);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), S_OK);
+  free(params);
+  assert_true(info.ProcessId != 0);
+  assert_null(info.StdInput);
+  assert_non_null(info.StdOutput);
+  assert_non_null(info.StdError);
+  recorder events;
+  recorder_init(&events);
+  /* Set after the start: a process that already ended still reports its exit. */
+  assert_int_equal(hcs.HcsSetProcessCallback(proc, HcsEventOptionNone, &events, record_event), S_OK);
+  read_all(info.StdOutput, out, sizeof out);
+  read_all(info.StdError, err, sizeof err);
+  assert_string_equal(out, "hello-from-the-container");
+  assert_string_equal(err, "oops");
+  cJSON *exit = wait_event(&events, HcsEventProcessExited);
+  assert_int_equal(number(exit, "ProcessId"), info.ProcessId);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exit, "Exited")));
+  assert_int_equal(number(exit, "ExitCode"), 7);
+  assert_int_equal(number(exit, "LastWaitResult"), 0);
+  cJSON_Delete(exit);
+  assert_int_equal(on_process(hcs.HcsGetProcessProperties, proc, NULL, &doc), S_OK);
+  cJSON *props = cJSON_Parse(doc);
+  assert_int_equal(number(props, "ExitCode"), 7);
+  assert_int_equal(number(props, "ProcessId"), info.ProcessId);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(props, "Exited")));
+  cJSON_Delete(props);
+  free(doc);
+  /* Once exited, modify and terminate say so. */
+  assert_int_equal(on_process(hcs.HcsModifyProcess, proc,
+                              "{\"Operation\":\"CloseHandle\",\"CloseHandle\":{\"Handle\":\"StdIn\"}}", NULL),
+                   HCS_E_PROCESS_ALREADY_STOPPED);
+  assert_int_equal(on_process(hcs.HcsTerminateProcess, proc, NULL, NULL), HCS_E_PROCESS_ALREADY_STOPPED);
+  close_info(&info);
+  /* HcsOpenProcess by pid finds it; the stdio handles were handed out once already. */
+  HCS_PROCESS again;
+  assert_int_equal(hcs.HcsOpenProcess(sys, info.ProcessId, GENERIC_ALL, &again), S_OK);
+  HCS_OPERATION op = new_op();
+  assert_int_equal(hcs.HcsGetProcessInfo(again, op), S_OK);
+  HCS_PROCESS_INFORMATION info2;
+  assert_int_equal(hcs.HcsWaitForOperationResultAndProcessInfo(op, WAIT_MS, &info2, NULL), S_OK);
+  assert_int_equal(info2.ProcessId, info.ProcessId);
+  assert_null(info2.StdOutput);
+  hcs.HcsCloseOperation(op);
+  hcs.HcsCloseProcess(again);
+  assert_int_equal(hcs.HcsOpenProcess(sys, 4242424, GENERIC_ALL, &again), HRESULT_FROM_WIN32(ERROR_NOT_FOUND));
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  recorder_free(&events);
+}
+
+static void test_process_emulated_console(void **state) {
+  (void)state;
+  char id[64], out[256];
+  unique_id("console", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  char *params = child_params("out to-stdout err +to-stderr exit 0", false, true, true);
+  cJSON *p = cJSON_Parse(params);
+  cJSON_AddBoolToObject(p, "EmulateConsole", true);
+  free(params);
+  params = cJSON_PrintUnformatted(p);
+  cJSON_Delete(p);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), S_OK);
+  free(params);
+  /* "EmulateConsole: if set, ignore StdErrPipe": both streams come through stdout. */
+  assert_null(info.StdError);
+  read_all(info.StdOutput, out, sizeof out);
+  assert_string_equal(out, "to-stdout+to-stderr");
+  close_info(&info);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+}
+
+static void test_process_stdin_and_environment(void **state) {
+  (void)state;
+  char id[64], out[256];
+  unique_id("stdin", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  char *params = child_params("env WCTR_DOUBLE_TEST out , cat exit 0", true, true, false);
+  /* Environment reaches the child. */
+  cJSON *p = cJSON_Parse(params);
+  cJSON *env = cJSON_AddObjectToObject(p, "Environment");
+  cJSON_AddStringToObject(env, "WCTR_DOUBLE_TEST", "set-by-hcs");
+  free(params);
+  params = cJSON_PrintUnformatted(p);
+  cJSON_Delete(p);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), S_OK);
+  free(params);
+  assert_non_null(info.StdInput);
+  assert_null(info.StdError);
+  write_all(info.StdInput, "typed-into-stdin");
+  /* Closing stdin through HCS is end-of-file for the child, although we still hold our handle. */
+  assert_int_equal(on_process(hcs.HcsModifyProcess, proc,
+                              "{\"Operation\":\"CloseHandle\",\"CloseHandle\":{\"Handle\":\"StdIn\"}}", NULL),
+                   S_OK);
+  read_all(info.StdOutput, out, sizeof out);
+  assert_string_equal(out, "set-by-hcs,typed-into-stdin<eof>");
+  char *doc = NULL;
+  assert_int_equal(on_process(hcs.HcsModifyProcess, proc, "{\"Operation\":\"CloseHandle\"}", &doc),
+                   HCS_E_INVALID_JSON);
+  free(doc);
+  close_info(&info);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+}
+
+static void test_process_validation_and_state(void **state) {
+  (void)state;
+  char id[64], *doc = NULL;
+  unique_id("pvalid", id, sizeof id);
+  HCS_SYSTEM sys;
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  char *params = child_params("exit 0", false, false, false);
+  assert_int_equal(create_process(sys, params, &proc, &info, &doc), HCS_E_INVALID_STATE); /* not started */
+  assert_error_doc(doc, HCS_E_INVALID_STATE, "processes start in a Running system");
+  free(doc);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(create_process(sys, "{\"WorkingDirectory\":\"C:\\\\\"}", &proc, &info, &doc), HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ProcessParameters.CommandLine: required field is missing");
+  free(doc);
+  /* A failed creation still gives a handle (as HCS does); its information repeats the failure. */
+  HCS_OPERATION op = new_op();
+  assert_int_equal(hcs.HcsGetProcessInfo(proc, op), S_OK);
+  assert_int_equal(finish(op, NULL), HCS_E_INVALID_JSON);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(create_process(sys, "{\"CommandLine\":\"x\",\"CreateStdOutPipe\":1}", &proc, &info, &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ProcessParameters.CreateStdOutPipe: expected a boolean, got a number");
+  free(doc);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(create_process(sys, "{\"CommandLine\":\"x\",\"ConsoleSize\":[25]}", &proc, &info, &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ProcessParameters.ConsoleSize: expected exactly 2 elements");
+  free(doc);
+  hcs.HcsCloseProcess(proc);
+  /* A program that does not exist: CreateProcessW's error. */
+  HRESULT hr = create_process(sys, "{\"CommandLine\":\"C:\\\\no\\\\such\\\\program.exe\"}", &proc, &info, &doc);
+  assert_true(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) || hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND));
+  assert_error_doc(doc, hr, "CreateProcessW");
+  free(doc);
+  hcs.HcsCloseProcess(proc);
+  /* Signals: validated, then the process ends with STATUS_CONTROL_C_EXIT. */
+  params = child_params("sleep 60000", false, false, false);
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), S_OK);
+  free(params);
+  assert_int_equal(on_process(hcs.HcsSignalProcess, proc, "{\"Signal\":\"CtrlZ\"}", &doc), HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "SignalProcessOptions.Signal: \"CtrlZ\" is not one of");
+  free(doc);
+  recorder events;
+  recorder_init(&events);
+  assert_int_equal(hcs.HcsSetProcessCallback(proc, HcsEventOptionNone, &events, record_event), S_OK);
+  assert_int_equal(on_process(hcs.HcsSignalProcess, proc, "{\"Signal\":\"CtrlShutdown\"}", NULL), S_OK);
+  cJSON *exit = wait_event(&events, HcsEventProcessExited);
+  assert_int_equal((DWORD)number(exit, "ExitCode"), 0xC000013Au);
+  cJSON_Delete(exit);
+  hcs.HcsCloseProcess(proc);
+  recorder_free(&events);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+}
+
+static void test_terminate_kills_the_job(void **state) {
+  (void)state;
+  char id[64], out[64];
+  unique_id("job", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  recorder sys_events, proc_events;
+  recorder_init(&sys_events);
+  recorder_init(&proc_events);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(sys, HcsEventOptionNone, &sys_events, record_event), S_OK);
+  char *params = child_params("spawn 60000 sleep 60000", false, true, false);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), S_OK);
+  free(params);
+  assert_int_equal(hcs.HcsSetProcessCallback(proc, HcsEventOptionNone, &proc_events, record_event), S_OK);
+  assert_true(read_some(info.StdOutput, out, sizeof out) > 0);
+  DWORD grandchild = (DWORD)strtoul(out, NULL, 10);
+  HANDLE g = OpenProcess(SYNCHRONIZE, FALSE, grandchild);
+  assert_non_null(g);
+  /* Both are in the system's job: ProcessList shows them. */
+  char *doc = NULL;
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, "{\"PropertyTypes\":[\"ProcessList\"]}", &doc),
+                   S_OK);
+  assert_non_null(strstr(doc, "\"ProcessList\""));
+  cJSON *props = cJSON_Parse(doc);
+  int seen = 0;
+  const cJSON *d;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(props, "ProcessList")) {
+    DWORD pid = (DWORD)number(d, "ProcessId");
+    seen += pid == info.ProcessId || pid == grandchild;
+  }
+  assert_int_equal(seen, 2);
+  cJSON_Delete(props);
+  free(doc);
+
+  /* Paused: the processes are suspended (and a terminate still ends them). */
+  assert_int_equal(on_system(hcs.HcsPauseComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(WaitForSingleObject(g, WAIT_MS), WAIT_OBJECT_0);
+  CloseHandle(g);
+  cJSON *exit = wait_event(&proc_events, HcsEventProcessExited);
+  assert_int_equal(number(exit, "ExitCode"), 1);
+  cJSON_Delete(exit);
+  exit = wait_event(&sys_events, HcsEventSystemExited);
+  assert_string_equal(string(exit, "ExitType"), "ForcedExit");
+  cJSON_Delete(exit);
+  close_info(&info);
+  hcs.HcsCloseProcess(proc);
+  hcs.HcsCloseComputeSystem(sys);
+  recorder_free(&sys_events);
+  recorder_free(&proc_events);
+}
+
+static void test_properties_and_modify(void **state) {
+  (void)state;
+  char id[64], *doc = NULL;
+  unique_id("props", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, NULL, &doc), S_OK);
+  cJSON *p = cJSON_Parse(doc);
+  assert_string_equal(string(p, "Id"), id);
+  assert_string_equal(string(p, "SystemType"), "Container");
+  assert_string_equal(string(p, "Owner"), "wctr-test");
+  assert_int_equal(strlen(string(p, "RuntimeId")), 36);
+  cJSON_Delete(p);
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, "{\"PropertyTypes\":[\"Statistics\"]}", &doc),
+                   S_OK);
+  p = cJSON_Parse(doc);
+  const cJSON *stats = cJSON_GetObjectItemCaseSensitive(p, "Statistics");
+  assert_true(cJSON_IsObject(stats));
+  assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(stats, "Processor")));
+  cJSON_Delete(p);
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, "{\"PropertyTypes\":[\"Bogus\"]}", &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "PropertyQuery.PropertyTypes[0]: \"Bogus\" is not one of");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, "{\"PropertyTypes\":[\"Memory\"]}", &doc),
+                   E_NOTIMPL);
+  assert_error_doc(doc, E_NOTIMPL, "not emulated");
+  free(doc);
+
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
+                                      "\"Settings\":1024}",
+                                 NULL),
+                   S_OK);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Processor\",\"RequestType\":\"Update\","
+                                      "\"Settings\":{\"Maximum\":5000}}",
+                                 NULL),
+                   S_OK);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
+                                      "\"Settings\":\"1024\"}",
+                                 &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModifySettingRequest.Settings: expected an integer (uint64), got a string");
+  free(doc);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Processor\",\"RequestType\":\"Update\","
+                                      "\"Settings\":{\"Maximum\":5000,\"Limit\":1}}",
+                                 &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModifySettingRequest.Settings: unknown field \"Limit\"");
+  free(doc);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"VirtualMachine/Devices/VirtualSmb/Shares\","
+                                      "\"RequestType\":\"Add\",\"Settings\":{}}",
+                                 &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModifySettingRequest.ResourcePath");
+  free(doc);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Add\","
+                                      "\"Settings\":1}",
+                                 &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModifySettingRequest.RequestType: \"Add\" is not a request type");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(modify_system(sys, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
+                                      "\"Settings\":1024}",
+                                 NULL),
+                   HCS_E_INVALID_STATE);
+  hcs.HcsCloseComputeSystem(sys);
+}
+
+static void test_hosted_container(void **state) {
+  (void)state;
+  char vm_id[64], ct_id[64], doc_text[512], *doc = NULL;
+  unique_id("uvm", vm_id, sizeof vm_id);
+  unique_id("hosted", ct_id, sizeof ct_id);
+  snprintf(doc_text, sizeof doc_text,
+           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"HostingSystemId\":\"%s\",\"HostedSystem\":"
+           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Container\":{}}}",
+           vm_id);
+  HCS_SYSTEM vm, ct;
+  assert_int_equal(create_system(ct_id, doc_text, &ct, &doc), HCS_E_SYSTEM_NOT_FOUND); /* no such VM yet */
+  assert_error_doc(doc, HCS_E_SYSTEM_NOT_FOUND, "ComputeSystem.HostingSystemId");
+  free(doc);
+  hcs.HcsCloseComputeSystem(ct);
+  const char *vm_doc = "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"VirtualMachine\":{"
+                       "\"StopOnReset\":true,\"ComputeTopology\":{\"Memory\":{\"SizeInMB\":1024},\"Processor\":{"
+                       "\"Count\":2}},\"Devices\":{\"Scsi\":{\"df6d0690-79e5-55b6-a5ec-c1e2f77f580a\":{"
+                       "\"Attachments\":{\"0\":{\"Type\":\"VirtualDisk\",\"Path\":\"C:\\\\s.vhdx\"}}}}}}}";
+  assert_int_equal(create_system(vm_id, vm_doc, &vm, NULL), S_OK);
+  assert_int_equal(create_system(ct_id, doc_text, &ct, &doc), HCS_E_INVALID_STATE); /* the VM is not running */
+  free(doc);
+  hcs.HcsCloseComputeSystem(ct);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, vm, NULL, NULL), S_OK);
+  assert_int_equal(create_system(ct_id, doc_text, &ct, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, ct, NULL, NULL), S_OK);
+  recorder events;
+  recorder_init(&events);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(ct, HcsEventOptionNone, &events, record_event), S_OK);
+  /* A VM takes VM resource paths only. */
+  assert_int_equal(modify_system(vm, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
+                                     "\"Settings\":1}",
+                                 NULL),
+                   HCS_E_INVALID_JSON);
+  assert_int_equal(modify_system(vm, "{\"ResourcePath\":\"VirtualMachine/Devices/VirtualSmb/Shares\",\"RequestType\":"
+                                     "\"Add\",\"Settings\":{\"Name\":\"os\",\"Path\":\"C:\\\\l\\\\UtilityVM\\\\Files\","
+                                     "\"Options\":{\"ReadOnly\":true}}}",
+                                 NULL),
+                   S_OK);
+  /* The container dies with its utility VM. */
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, vm, NULL, NULL), S_OK);
+  cJSON *exit = wait_event(&events, HcsEventSystemExited);
+  assert_string_equal(string(exit, "ExitType"), "UnexpectedExit");
+  cJSON_Delete(exit);
+  assert_state(ct, "Stopped");
+  hcs.HcsCloseComputeSystem(ct);
+  hcs.HcsCloseComputeSystem(vm);
+  recorder_free(&events);
+}
+
+static void CALLBACK record_completion(HCS_OPERATION op, void *context) {
+  recorder *r = context;
+  AcquireSRWLockExclusive(&r->lock);
+  if (r->count < MAX_EVENTS) {
+    r->types[r->count] = HcsEventOperationCallback;
+    r->data[r->count] = NULL;
+    r->ops[r->count++] = op;
+  }
+  r->thread = GetCurrentThreadId();
+  WakeAllConditionVariable(&r->cv);
+  ReleaseSRWLockExclusive(&r->lock);
+}
+
+typedef struct nested {
+  HCS_SYSTEM sys;
+  HRESULT hr;
+  HANDLE done;
+} nested;
+
+/* A completion callback that waits for another operation, whose work a delay knob defers. */
+static void CALLBACK wait_inside_callback(HCS_OPERATION op, void *context) {
+  (void)op;
+  nested *n = context;
+  HCS_OPERATION inner = hcs.HcsCreateOperation(NULL, NULL);
+  n->hr = hcs.HcsGetComputeSystemProperties(n->sys, inner, NULL);
+  if (SUCCEEDED(n->hr)) n->hr = hcs.HcsWaitForOperationResult(inner, WAIT_MS, NULL);
+  hcs.HcsCloseOperation(inner);
+  SetEvent(n->done);
+}
+
+static void test_operation_callbacks(void **state) {
+  (void)state;
+  char id[64];
+  unique_id("opcb", id, sizeof id);
+  recorder done;
+  recorder_init(&done);
+  HCS_OPERATION op = hcs.HcsCreateOperation(&done, record_completion);
+  assert_non_null(op);
+  HCS_SYSTEM sys;
+  wchar_t *wid = wide(id), *wdoc = wide(container_doc());
+  assert_int_equal(hcs.HcsCreateComputeSystem(wid, wdoc, op, NULL, &sys), S_OK);
+  free(wid);
+  free(wdoc);
+  cJSON_Delete(wait_event(&done, HcsEventOperationCallback));
+  assert_ptr_equal(done.ops[0], op);
+  assert_true(done.thread != GetCurrentThreadId());
+  assert_int_equal(hcs.HcsGetOperationResult(op, NULL), S_OK);
+  hcs.HcsCloseOperation(op);
+
+  /* A system callback that takes operation completions: operations with their own callback are
+   * refused on that handle; the others complete through it. */
+  recorder events;
+  recorder_init(&events);
+  assert_int_equal(hcs.HcsSetComputeSystemCallback(sys, HcsEventOptionEnableOperationCallbacks, &events, record_event),
+                   S_OK);
+  op = hcs.HcsCreateOperation(&done, record_completion);
+  assert_int_equal(hcs.HcsStartComputeSystem(sys, op, NULL), HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET);
+  hcs.HcsCloseOperation(op);
+  op = new_op();
+  assert_int_equal(hcs.HcsStartComputeSystem(sys, op, NULL), S_OK);
+  cJSON_Delete(wait_event(&events, HcsEventOperationCallback));
+  assert_ptr_equal(events.ops[0], op);
+  assert_int_equal(finish(op, NULL), S_OK);
+
+  /* Waiting inside a callback for deferred work completes (HCS calls back on pool threads). */
+  HCS_SYSTEM other;
+  wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &other), S_OK);
+  free(wid);
+  nested n = {other, E_FAIL, CreateEventW(NULL, TRUE, FALSE, NULL)};
+  control("delay HcsGetComputeSystemProperties:2:300\n"); /* the call inside the callback */
+  op = hcs.HcsCreateOperation(&n, wait_inside_callback);
+  assert_int_equal(hcs.HcsGetComputeSystemProperties(other, op, NULL), S_OK);
+  assert_int_equal(WaitForSingleObject(n.done, 2 * WAIT_MS), WAIT_OBJECT_0);
+  control(NULL);
+  assert_int_equal(n.hr, S_OK);
+  assert_int_equal(finish(op, NULL), S_OK);
+  CloseHandle(n.done);
+  cJSON *lines = log_lines("HcsGetComputeSystemProperties", id);
+  int delayed = 0;
+  const cJSON *line;
+  cJSON_ArrayForEach(line, lines) delayed += cJSON_GetObjectItemCaseSensitive(line, "delayMs") != NULL;
+  assert_int_equal(delayed, 1); /* the inner call's work was deferred indeed */
+  cJSON_Delete(lines);
+  hcs.HcsCloseComputeSystem(other);
+
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  recorder_free(&done);
+  recorder_free(&events);
+}
+
+static void test_fail_injection(void **state) {
+  (void)state;
+  char id[64], *doc = NULL;
+  unique_id("inject", id, sizeof id);
+  HCS_SYSTEM sys;
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  /* Fail the first start after the rule appears, through the operation, as HCS reports failures. */
+  control("# injected by test_fail_injection\nfail HcsStartComputeSystem:1:0x80370101\n");
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, &doc), HCS_E_IMAGE_MISMATCH);
+  assert_error_doc(doc, HCS_E_IMAGE_MISMATCH, "injected");
+  free(doc);
+  assert_state(sys, "Created"); /* the failed start changed nothing */
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  /* ":call": the call itself fails (and the operation holds the same error). */
+  control("fail HcsGetComputeSystemProperties:*:0x80004005:call\n");
+  HCS_OPERATION op = new_op();
+  assert_int_equal(hcs.HcsGetComputeSystemProperties(sys, op, NULL), E_FAIL);
+  PWSTR result = NULL;
+  assert_int_equal(hcs.HcsGetOperationResult(op, &result), E_FAIL);
+  doc = take_doc(result);
+  assert_error_doc(doc, E_FAIL, "injected");
+  free(doc);
+  hcs.HcsCloseOperation(op);
+  assert_int_equal(on_system(hcs.HcsGetComputeSystemProperties, sys, NULL, NULL), E_FAIL); /* every call: "*" */
+  /* Delay: the wait times out, the operation is pending, then completes. */
+  control("delay HcsTerminateComputeSystem:1:1500\n");
+  op = new_op();
+  assert_int_equal(hcs.HcsTerminateComputeSystem(sys, op, NULL), S_OK);
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, 100, NULL), HCS_E_OPERATION_TIMEOUT);
+  assert_int_equal(hcs.HcsGetOperationResult(op, NULL), HCS_E_OPERATION_PENDING);
+  control(NULL);
+  assert_state(sys, "Running"); /* the deferred work has not run */
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, WAIT_MS, NULL), S_OK);
+  hcs.HcsCloseOperation(op);
+  assert_state(sys, "Stopped");
+  hcs.HcsCloseComputeSystem(sys);
+
+  /* Cancel: deferred work that has not run is dropped. */
+  unique_id("cancel", id, sizeof id);
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  control("delay HcsStartComputeSystem:1:5000\n");
+  op = new_op();
+  assert_int_equal(hcs.HcsStartComputeSystem(sys, op, NULL), S_OK);
+  control(NULL);
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, 50, NULL), HCS_E_OPERATION_TIMEOUT);
+  assert_int_equal(hcs.HcsCancelOperation(op), S_OK);
+  assert_int_equal(hcs.HcsWaitForOperationResult(op, WAIT_MS, NULL), HRESULT_FROM_WIN32(ERROR_CANCELLED));
+  hcs.HcsCloseOperation(op);
+  assert_state(sys, "Created");
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+
+  /* A wait that fails on its own (WS2022's spurious HcsCreateProcess wait failure). */
+  unique_id("spurious", id, sizeof id);
+  sys = running_container(id);
+  control("fail HcsWaitForOperationResultAndProcessInfo:1:0x80370118\n");
+  char *params = child_params("exit 5", false, false, false);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  assert_int_equal(create_process(sys, params, &proc, &info, NULL), (HRESULT)0x80370118);
+  control(NULL);
+  free(params);
+  op = new_op();
+  assert_int_equal(hcs.HcsGetProcessInfo(proc, op), S_OK); /* the recovery hcsshim does */
+  assert_int_equal(hcs.HcsWaitForOperationResultAndProcessInfo(op, WAIT_MS, &info, NULL), S_OK);
+  assert_true(info.ProcessId != 0);
+  hcs.HcsCloseOperation(op);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+}
+
+static void test_environment_knobs(void **state) {
+  (void)state;
+  /* main() set WCTR_HCS_DOUBLE_FAIL=HcsGrantVmAccess:2:0x80070005 before loading the DLL. */
+  wchar_t file[MAX_PATH];
+  state_file(L"grant-me.vhdx", file);
+  write_file(file, "vhd");
+  assert_int_equal(hcs.HcsGrantVmAccess(L"some-vm", file), S_OK);
+  assert_int_equal(hcs.HcsGrantVmAccess(L"some-vm", file), E_ACCESSDENIED);
+  assert_int_equal(hcs.HcsGrantVmAccess(L"some-vm", file), S_OK);
+  HRESULT hr = hcs.HcsGrantVmAccess(L"some-vm", L"C:\\no\\such\\file.vhdx");
+  assert_true(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) || hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND));
+  assert_int_equal(hcs.HcsGrantVmAccess(L"", file), E_INVALIDARG);
+  cJSON *lines = log_lines("HcsGrantVmAccess", "some-vm");
+  assert_true(cJSON_GetArraySize(lines) >= 3);
+  assert_string_equal(string(cJSON_GetArrayItem(lines, 1), "injected"), "0x80070005");
+  cJSON_Delete(lines);
+  /* and the unreadable rule of WCTR_HCS_DOUBLE_DELAY is reported in the log, not ignored silently */
+  lines = log_lines("(knobs)", NULL);
+  assert_true(cJSON_GetArraySize(lines) >= 1);
+  assert_non_null(strstr(string(cJSON_GetArrayItem(lines, 0), "error"), "HcsNoSuchFunction is not a function"));
+  cJSON_Delete(lines);
+}
+
+static void test_call_log(void **state) {
+  (void)state;
+  char id[64];
+  unique_id("logged", id, sizeof id);
+  HCS_SYSTEM sys;
+  assert_int_equal(create_system(id, container_doc(), &sys, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  cJSON *lines = log_lines("HcsCreateComputeSystem", id);
+  assert_int_equal(cJSON_GetArraySize(lines), 1);
+  cJSON *line = cJSON_GetArrayItem(lines, 0);
+  cJSON *sent = cJSON_Parse(container_doc());
+  /* Exactly the document the client sent. */
+  assert_true(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(line, "document"), sent, true));
+  assert_int_equal(number(line, "pid"), GetCurrentProcessId());
+  assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(line, "operation")));
+  cJSON_Delete(sent);
+  cJSON_Delete(lines);
+  lines = log_lines("HcsTerminateComputeSystem", id);
+  assert_int_equal(cJSON_GetArraySize(lines), 1);
+  cJSON_Delete(lines);
+  lines = log_lines("HcsCloseComputeSystem", id);
+  assert_int_equal(cJSON_GetArraySize(lines), 1);
+  cJSON_Delete(lines);
+  /* Not JSON: logged as text. */
+  unique_id("logged", id, sizeof id);
+  char *doc = NULL;
+  assert_int_equal(create_system(id, "{oops", &sys, &doc), HCS_E_INVALID_JSON);
+  free(doc);
+  hcs.HcsCloseComputeSystem(sys);
+  lines = log_lines("HcsCreateComputeSystem", id);
+  assert_string_equal(string(cJSON_GetArrayItem(lines, 0), "documentText"), "{oops");
+  cJSON_Delete(lines);
+}
+
+static HRESULT modify_service(const char *settings, char **doc) {
+  wchar_t *w = wide(settings);
+  PWSTR result = NULL;
+  HRESULT hr = hcs.HcsModifyServiceSettings(w, &result);
+  free(w);
+  char *text = take_doc(result);
+  if (doc != NULL) {
+    *doc = text;
+  } else {
+    free(text);
+  }
+  return hr;
+}
+
+static cJSON *ccg_instances(void) {
+  PWSTR result = NULL;
+  assert_int_equal(hcs.HcsGetServiceProperties(L"{\"PropertyTypes\":[\"ContainerCredentialGuard\"]}", &result), S_OK);
+  char *doc = take_doc(result);
+  cJSON *j = cJSON_Parse(doc);
+  free(doc);
+  const cJSON *props = cJSON_GetObjectItemCaseSensitive(j, "Properties");
+  assert_int_equal(cJSON_GetArraySize(props), 1);
+  cJSON *instances = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetArrayItem(props, 0), "Instances");
+  cJSON_Delete(j);
+  assert_true(cJSON_IsArray(instances));
+  return instances;
+}
+
+static const cJSON *instance_of(const cJSON *instances, const char *id) {
+  const cJSON *i;
+  cJSON_ArrayForEach(i, instances) {
+    if (strcmp(string(i, "Id"), id) == 0) return i;
+  }
+  return NULL;
+}
+
+static void test_ccg(void **state) {
+  (void)state;
+  char id[64], id2[64], settings[1024], *doc = NULL;
+  unique_id("ccg", id, sizeof id);
+  unique_id("ccg", id2, sizeof id2);
+  const char *spec = "{\\\"CmsPlugins\\\":[\\\"ActiveDirectory\\\"],\\\"DomainJoinConfig\\\":{\\\"Sid\\\":"
+                     "\\\"S-1-5-21-1-2-3\\\"}}";
+  snprintf(settings, sizeof settings,
+           "{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":\"AddInstance\","
+           "\"OperationDetails\":{\"Id\":\"%s\",\"CredentialSpec\":\"%s\",\"Transport\":\"LRPC\"}}}",
+           id, spec);
+  assert_int_equal(modify_service(settings, &doc), S_OK);
+  assert_null(doc);
+  assert_int_equal(modify_service(settings, &doc), HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS));
+  assert_error_doc(doc, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), id);
+  free(doc);
+  snprintf(settings, sizeof settings,
+           "{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":\"AddInstance\","
+           "\"OperationDetails\":{\"Id\":\"%s\",\"CredentialSpec\":\"%s\",\"Transport\":\"HvSocket\"}}}",
+           id2, spec);
+  assert_int_equal(modify_service(settings, NULL), S_OK);
+
+  cJSON *instances = ccg_instances();
+  const cJSON *lrpc = instance_of(instances, id);
+  const cJSON *hv = instance_of(instances, id2);
+  assert_non_null(lrpc);
+  assert_non_null(hv);
+  const cJSON *guard = cJSON_GetObjectItemCaseSensitive(lrpc, "CredentialGuard");
+  assert_string_equal(string(guard, "Transport"), "LRPC");
+  assert_true(strlen(string(guard, "Cookie")) >= 40); /* base64 of 32 random bytes */
+  assert_true(strlen(string(guard, "RpcEndpoint")) > 0);
+  assert_non_null(strstr(string(guard, "CredentialSpec"), "ActiveDirectory"));
+  assert_null(cJSON_GetObjectItemCaseSensitive(lrpc, "HvSocketConfig"));
+  const cJSON *hvconfig = cJSON_GetObjectItemCaseSensitive(hv, "HvSocketConfig");
+  assert_int_equal(strlen(string(hvconfig, "ServiceId")), 36);
+  assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hvconfig, "ServiceConfig")));
+  cJSON_Delete(instances);
+
+  /* Kept in the state folder, for a client that comes after this one. */
+  wchar_t path[MAX_PATH];
+  state_file(L"state.json", path);
+  char *stored = read_file(path);
+  assert_non_null(strstr(stored, id));
+  free(stored);
+
+  /* Strict: a transport HCS does not know, a spec that is not a document, a missing Id. */
+  snprintf(settings, sizeof settings,
+           "{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":\"AddInstance\","
+           "\"OperationDetails\":{\"Id\":\"x\",\"CredentialSpec\":\"%s\",\"Transport\":\"Tcp\"}}}",
+           spec);
+  assert_int_equal(modify_service(settings, &doc), HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModificationRequest.Settings.OperationDetails.Transport: \"Tcp\"");
+  free(doc);
+  assert_int_equal(modify_service("{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":"
+                                  "\"AddInstance\",\"OperationDetails\":{\"Id\":\"x\",\"CredentialSpec\":\"gmsa\","
+                                  "\"Transport\":\"LRPC\"}}}",
+                                  &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModificationRequest.Settings.OperationDetails.CredentialSpec");
+  free(doc);
+  assert_int_equal(modify_service("{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":"
+                                  "\"RemoveInstance\",\"OperationDetails\":{}}}",
+                                  &doc),
+                   HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModificationRequest.Settings.OperationDetails.Id: required field");
+  free(doc);
+  assert_int_equal(modify_service("{\"PropertyType\":\"ContainerCredentialGuard\"}", &doc), HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "ModificationRequest.Settings: required field is missing");
+  free(doc);
+
+  for (int i = 0; i < 2; i++) {
+    snprintf(settings, sizeof settings,
+             "{\"PropertyType\":\"ContainerCredentialGuard\",\"Settings\":{\"Operation\":\"RemoveInstance\","
+             "\"OperationDetails\":{\"Id\":\"%s\"}}}",
+             i == 0 ? id : id2);
+    assert_int_equal(modify_service(settings, NULL), S_OK);
+  }
+  assert_int_equal(modify_service(settings, &doc), HRESULT_FROM_WIN32(ERROR_NOT_FOUND));
+  assert_error_doc(doc, HRESULT_FROM_WIN32(ERROR_NOT_FOUND), id2);
+  free(doc);
+  instances = ccg_instances();
+  assert_null(instance_of(instances, id));
+  assert_null(instance_of(instances, id2));
+  cJSON_Delete(instances);
+
+  /* The service's other properties. */
+  PWSTR result = NULL;
+  assert_int_equal(hcs.HcsGetServiceProperties(NULL, &result), S_OK);
+  doc = take_doc(result);
+  assert_non_null(strstr(doc, "SupportedSchemaVersions"));
+  free(doc);
+  assert_int_equal(hcs.HcsGetServiceProperties(L"{\"PropertyTypes\":[\"Nope\"]}", &result), HCS_E_INVALID_JSON);
+  free(take_doc(result));
+}
+
+/* The restart: another process (this program with --client) creates and starts a system, starts a
+ * process in it and exits without closing anything, like a wctrd that crashed. */
+static int run_client(const char *id) {
+  find_files();
+  load_api();
+  HCS_SYSTEM sys = running_container(id);
+  char *params = child_params("sleep 60000", false, false, false);
+  HCS_PROCESS proc;
+  HCS_PROCESS_INFORMATION info;
+  if (create_process(sys, params, &proc, &info, NULL) != S_OK) return 2;
+  wchar_t path[MAX_PATH];
+  char pid[32];
+  GetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", g_state, MAX_PATH);
+  state_file(L"client.pid", path);
+  snprintf(pid, sizeof pid, "%lu", (unsigned long)info.ProcessId);
+  write_file(path, pid);
+  ExitProcess(0);
+}
+
+static void test_restart(void **state) {
+  (void)state;
+  char id[64], cmd_id[64];
+  unique_id("restart", id, sizeof id);
+  snprintf(cmd_id, sizeof cmd_id, "%s", id);
+  wchar_t self[MAX_PATH], cmd[MAX_PATH + 128];
+  GetModuleFileNameW(NULL, self, MAX_PATH);
+  wchar_t *wid_arg = wide(cmd_id);
+  swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" --client %ls", self, wid_arg);
+  free(wid_arg);
+  STARTUPINFOW si;
+  PROCESS_INFORMATION pi;
+  memset(&si, 0, sizeof si);
+  si.cb = sizeof si;
+  assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi));
+  assert_int_equal(WaitForSingleObject(pi.hProcess, WAIT_MS), WAIT_OBJECT_0);
+  DWORD code = 1;
+  GetExitCodeProcess(pi.hProcess, &code);
+  CloseHandle(pi.hProcess);
+  CloseHandle(pi.hThread);
+  assert_int_equal(code, 0);
+  wchar_t path[MAX_PATH];
+  state_file(L"client.pid", path);
+  char *pid_text = read_file(path);
+  assert_non_null(pid_text);
+  DWORD pid = (DWORD)strtoul(pid_text, NULL, 10);
+  free(pid_text);
+
+  /* The system still runs, and its process too: open both, end them. */
+  HCS_SYSTEM sys;
+  wchar_t *wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), S_OK);
+  assert_state(sys, "Running");
+  HCS_PROCESS proc;
+  assert_int_equal(hcs.HcsOpenProcess(sys, pid, GENERIC_ALL, &proc), S_OK);
+  recorder events;
+  recorder_init(&events);
+  assert_int_equal(hcs.HcsSetProcessCallback(proc, HcsEventOptionNone, &events, record_event), S_OK);
+  assert_int_equal(on_process(hcs.HcsTerminateProcess, proc, NULL, NULL), S_OK);
+  cJSON *exit = wait_event(&events, HcsEventProcessExited);
+  assert_int_equal(number(exit, "ProcessId"), pid);
+  assert_int_equal(number(exit, "ExitCode"), 1);
+  cJSON_Delete(exit);
+  hcs.HcsCloseProcess(proc);
+  assert_int_equal(on_system(hcs.HcsShutDownComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), HCS_E_SYSTEM_NOT_FOUND);
+  free(wid);
+  recorder_free(&events);
+}
+
+/* The DLL unloads when the client FreeLibrary's it (no thread of it left running) and a fresh load
+ * finds the running systems again in state.json. */
+static void test_unload_and_reload(void **state) {
+  (void)state;
+  char id[64];
+  unique_id("reload", id, sizeof id);
+  HCS_SYSTEM sys = running_container(id);
+  hcs.HcsCloseComputeSystem(sys); /* still running: still there */
+  FreeLibrary(g_core);
+  ULONGLONG until = GetTickCount64() + WAIT_MS;
+  while (GetModuleHandleW(L"computecore.dll") != NULL && GetTickCount64() < until) Sleep(50);
+  assert_null(GetModuleHandleW(L"computecore.dll"));
+  FreeLibrary(g_storage);
+  load_api();
+  wchar_t *wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), S_OK);
+  assert_state(sys, "Running");
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), HCS_E_SYSTEM_NOT_FOUND);
+  free(wid);
+}
+
+static void test_storage(void **state) {
+  (void)state;
+  wchar_t src[MAX_PATH], layer[MAX_PATH], file[MAX_PATH], scratch[MAX_PATH];
+  state_file(L"layer-src", src);
+  state_file(L"layers\\imported", layer);
+  state_file(L"layers\\scratch", scratch);
+  CreateDirectoryW(src, NULL);
+  swprintf(file, MAX_PATH, L"%ls\\Files", src);
+  CreateDirectoryW(file, NULL);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\hello.txt", src);
+  write_file(file, "layer content");
+  const wchar_t *data = L"{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Layers\":[]}";
+  assert_int_equal(hcs.HcsImportLayer(layer, src, data), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\hello.txt", layer);
+  char *copied = read_file(file);
+  assert_non_null(copied);
+  assert_string_equal(copied, "layer content");
+  free(copied);
+  assert_int_equal(hcs.HcsImportLayer(layer, src, L"{\"Layers\":[{\"Id\":\"x\"}]}"), HCS_E_INVALID_JSON);
+  assert_int_equal(hcs.HcsImportLayer(L"relative\\path", src, data), E_INVALIDARG);
+  assert_int_equal(hcs.HcsSetupBaseOSLayer(layer, NULL, L"{\"Type\":\"Container\"}"), S_OK);
+  assert_int_equal(hcs.HcsSetupBaseOSLayer(layer, NULL, L"{\"Type\":\"Box\"}"), HCS_E_INVALID_JSON);
+  assert_int_equal(hcs.HcsInitializeWritableLayer(scratch, data, NULL), S_OK);
+  assert_true(exists(scratch));
+  assert_int_equal(hcs.HcsAttachLayerStorageFilter(scratch, data), S_OK);
+  assert_int_equal(hcs.HcsDetachLayerStorageFilter(scratch), S_OK);
+  assert_int_equal(hcs.HcsFormatWritableLayerVhd(NULL), E_HANDLE);
+  assert_int_equal(hcs.HcsDestroyLayer(layer), S_OK);
+  assert_false(exists(layer));
+  assert_int_equal(hcs.HcsDestroyLayer(layer), HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND));
+  assert_int_equal(hcs.HcsDestroyLayer(scratch), S_OK);
+  /* Fail injection reaches computestorage too. */
+  control("fail HcsDestroyLayer:1:0x80070020\n");
+  assert_int_equal(hcs.HcsDestroyLayer(scratch), HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION));
+  control(NULL);
+  cJSON *lines = log_lines("HcsImportLayer", NULL);
+  assert_true(cJSON_GetArraySize(lines) >= 1);
+  assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, 0), "document")));
+  cJSON_Delete(lines);
+}
+
+/* Every operation this process created was closed: the log makes leaks visible. Runs last. */
+static void test_no_leaked_operations(void **state) {
+  (void)state;
+  cJSON *created = log_lines("HcsCreateOperation", NULL);
+  cJSON *closed = log_lines("HcsCloseOperation", NULL);
+  int mine_created = 0, mine_closed = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, created) mine_created += number(l, "pid") == GetCurrentProcessId();
+  cJSON_ArrayForEach(l, closed) mine_closed += number(l, "pid") == GetCurrentProcessId();
+  assert_true(mine_created > 20);
+  assert_int_equal(mine_created, mine_closed);
+  cJSON_Delete(created);
+  cJSON_Delete(closed);
+}
+
+static DWORD delete_tree(const wchar_t *dir) {
+  wchar_t pattern[MAX_PATH], path[MAX_PATH];
+  swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  if (find != INVALID_HANDLE_VALUE) {
+    do {
+      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
+      swprintf(path, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+      if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+        delete_tree(path);
+      } else {
+        DeleteFileW(path);
+      }
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+  }
+  return RemoveDirectoryW(dir) ? 0 : GetLastError();
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--client") == 0) return run_client(argv[2]);
+  wchar_t temp[MAX_PATH];
+  GetTempPathW(MAX_PATH, temp);
+  swprintf(g_state, MAX_PATH, L"%lswctr-hcsd-test-%lu", temp, (unsigned long)GetCurrentProcessId());
+  SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", g_state);
+  SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_FAIL", L"HcsGrantVmAccess:2:0x80070005");
+  SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_DELAY", L"HcsNoSuchFunction:1:5");
+  find_files();
+  load_api();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_exports),
+      cmocka_unit_test(test_invalid_documents),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_state_machine),
+      cmocka_unit_test(test_terminate_and_options),
+      cmocka_unit_test(test_process_stdout_and_exit_code),
+      cmocka_unit_test(test_process_emulated_console),
+      cmocka_unit_test(test_process_stdin_and_environment),
+      cmocka_unit_test(test_process_validation_and_state),
+      cmocka_unit_test(test_terminate_kills_the_job),
+      cmocka_unit_test(test_properties_and_modify),
+      cmocka_unit_test(test_hosted_container),
+      cmocka_unit_test(test_operation_callbacks),
+      cmocka_unit_test(test_fail_injection),
+      cmocka_unit_test(test_environment_knobs),
+      cmocka_unit_test(test_call_log),
+      cmocka_unit_test(test_ccg),
+      cmocka_unit_test(test_restart),
+      cmocka_unit_test(test_unload_and_reload),
+      cmocka_unit_test(test_storage),
+      cmocka_unit_test(test_no_leaked_operations),
+  };
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  control(NULL);
+  if (failed == 0) delete_tree(g_state); /* kept for whoever investigates a failure */
+  return failed;
+}

@@ -1,0 +1,220 @@
+/* Container records: create params as the API takes them, persistence, state machine, references. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "service/container.h"
+#include "testutil.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define NOW "2026-11-22T13:00:00.000Z"
+
+static wctr_err build(const char *json, svc_container *c, job_warnings *w, wctr_errmsg *e) {
+  cJSON *params = cJSON_Parse(json);
+  assert_non_null(params);
+  wctr_err err = svc_container_from_params(params, ID, "brave_turing", NOW, 4, c, w, e);
+  cJSON_Delete(params);
+  return err;
+}
+
+static void expect_refused(const char *json, const char *want) {
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_not_equal(build(json, &c, &w, &e), WCTR_OK);
+  if (strstr(e.text, want) == NULL) fail_msg("message \"%s\" lacks \"%s\"", e.text, want);
+}
+
+static void test_minimal_job_container(void **state) {
+  (void)state;
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(build("{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 3\"],\"HostConfig\":{\"Isolation\":\"JOB\"}}",
+                         &c, &w, &e),
+                   WCTR_OK);
+  assert_string_equal(c.id, ID);
+  assert_string_equal(c.name, "brave_turing");
+  assert_string_equal(c.created, NOW);
+  assert_int_equal(c.state.status, SVC_STATE_CREATED);
+  assert_int_equal(c.config.isolation, WCTR_ISOLATION_JOB);
+  assert_int_equal(c.config.cmd_count, 3);
+  assert_string_equal(c.config.cmd[2], "exit 3");
+  assert_int_equal(c.config.stop_timeout, 30);
+  assert_null(c.config.user);
+  assert_int_equal(c.limits.flags, 0);
+  svc_container_free(&c);
+}
+
+static void test_limits_are_computed(void **state) {
+  (void)state;
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(build("{\"Name\":\"/web\",\"Image\":\"C:\\\\sb\",\"Cmd\":[\"x\"],\"Env\":[\"A=1\",\"B=\"],"
+                         "\"StopTimeout\":5,\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":524288000,"
+                         "\"NanoCpus\":2000000000,\"PidsLimit\":10,\"AutoRemove\":true}}",
+                         &c, &w, &e),
+                   WCTR_OK);
+  assert_string_equal(c.name, "web");
+  assert_int_equal(c.limits.flags & JOB_LIMIT_MEMORY, JOB_LIMIT_MEMORY);
+  assert_int_equal(c.limits.job_memory_limit, 524288000);
+  assert_int_equal(c.limits.cpu_rate, 5000); /* 2 CPUs of 4 */
+  assert_int_equal(c.limits.active_process_limit, 10);
+  assert_true(c.config.auto_remove);
+  assert_int_equal(c.config.stop_timeout, 5);
+  assert_int_equal(c.config.env_count, 2);
+  svc_container_free(&c);
+}
+
+static void test_docker_messages_for_bad_limits(void **state) {
+  (void)state;
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\",\"NanoCpus\":99000000000}}",
+                 "range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\",\"CpuShares\":20000}}",
+                 "range of CPUShares is from 1 to 10000");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":1048576}}",
+                 "is below the minimum of 16MiB for job isolation");
+}
+
+static void test_bad_params_name_the_field(void **state) {
+  (void)state;
+  expect_refused("{\"Cmd\":[\"x\"]}", "params: \"Image\" is required");
+  expect_refused("{\"Image\":\"host\"}", "params: \"Cmd\" is required");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[]}", "params: \"Cmd\" cannot be empty");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Ports\":[]}", "params: unknown key \"Ports\"");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Env\":[\"=x\"]}", "\"Env\"[0] \"=x\" must be KEY=VALUE");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Env\":[\"NOVALUE\"]}", "must be KEY=VALUE");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Name\":\"bad name\"}", "invalid container name \"bad name\"");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"vm\"}}",
+                 "invalid isolation (vm): Windows supports 'default', 'process', or 'hyperv'");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Memory\":\"5m\"}}",
+                 "params.HostConfig: \"Memory\" must be an integer, not a string");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"StopTimeout\":99999}", "\"StopTimeout\" must be between 0 and 3600");
+  expect_refused("{\"Image\":\"\",\"Cmd\":[\"x\"]}", "\"Image\" cannot be empty");
+}
+
+static void test_record_round_trip(void **state) {
+  (void)state;
+  svc_container c;
+  svc_container back;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(build("{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"echo hi\"],\"Env\":[\"A=1\"],\"User\":\"LocalService\","
+                         "\"WorkingDir\":\"C:\\\\\",\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":524288000,\"CpuPercent\":50}}",
+                         &c, &w, &e),
+                   WCTR_OK);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_START, &e), WCTR_OK);
+  c.state.pid = 4242;
+  snprintf(c.state.started_at, sizeof c.state.started_at, "%s", NOW);
+  snprintf(c.identity, sizeof c.identity, "NT AUTHORITY\\LOCAL SERVICE");
+  cJSON *json = svc_container_to_json(&c);
+  assert_non_null(json);
+  char *text = cJSON_Print(json);
+  cJSON_Delete(json);
+  cJSON *parsed = cJSON_Parse(text);
+  cJSON_free(text);
+  assert_int_equal(svc_container_from_json(parsed, &back, &e), WCTR_OK);
+  cJSON *hc = cJSON_GetObjectItem(parsed, "HostConfig");
+  assert_int_equal(cJSON_GetObjectItem(hc, "Memory")->valuedouble, 524288000);
+  assert_string_equal(cJSON_GetObjectItem(hc, "Isolation")->valuestring, "job");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(parsed, "EffectiveLimits"), "CpuRate")->valueint, 5000);
+  cJSON_Delete(parsed);
+  assert_string_equal(back.id, c.id);
+  assert_string_equal(back.name, c.name);
+  assert_int_equal(back.state.status, SVC_STATE_RUNNING);
+  assert_int_equal(back.state.pid, 4242);
+  assert_string_equal(back.state.started_at, NOW);
+  assert_string_equal(back.identity, "NT AUTHORITY\\LOCAL SERVICE");
+  assert_string_equal(back.config.user, "LocalService");
+  assert_string_equal(back.config.working_dir, "C:\\");
+  assert_int_equal(back.limits.cpu_rate, 5000);
+  assert_int_equal(back.limits.job_memory_limit, 524288000);
+  svc_container_free(&c);
+  svc_container_free(&back);
+}
+
+static void test_damaged_record_is_refused(void **state) {
+  (void)state;
+  svc_container back;
+  wctr_errmsg e;
+  cJSON *json = cJSON_Parse("{\"Id\":\"" ID "\",\"Name\":\"x\",\"Created\":\"" NOW "\",\"State\":{\"Status\":\"flying\","
+                            "\"Pid\":0,\"ExitCode\":0,\"OOMKilled\":false,\"StartedAt\":\"\",\"FinishedAt\":\"\",\"Error\":\"\"},"
+                            "\"Config\":{\"Image\":\"host\",\"Cmd\":[\"x\"]},\"HostConfig\":{}}");
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "container.State: unknown status \"flying\"");
+  cJSON_Delete(json);
+}
+
+static void test_state_machine(void **state) {
+  (void)state;
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(build("{\"Name\":\"web\",\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\"}}", &c,
+                         &w, &e),
+                   WCTR_OK);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_EXIT, &e), WCTR_ESTATE);
+  assert_string_equal(e.text, "container web is created");
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_START, &e), WCTR_OK);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_START, &e), WCTR_ESTATE);
+  assert_string_equal(e.text, "container web is already running");
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_REMOVE, &e), WCTR_ESTATE);
+  assert_string_equal(e.text, "container web is running: stop it first or use --force");
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_EXIT, &e), WCTR_OK);
+  assert_int_equal(c.state.status, SVC_STATE_EXITED);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_START, &e), WCTR_OK); /* restart */
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_EXIT, &e), WCTR_OK);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_REMOVE, &e), WCTR_OK);
+  assert_int_equal(c.state.status, SVC_STATE_REMOVING);
+  assert_int_equal(svc_container_transition(&c, SVC_EVENT_START, &e), WCTR_ESTATE);
+  svc_container_free(&c);
+}
+
+static void test_references(void **state) {
+  (void)state;
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  bool exact;
+  assert_int_equal(build("{\"Name\":\"web\",\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\"}}", &c,
+                         &w, &e),
+                   WCTR_OK);
+  assert_true(svc_container_matches(&c, "web", &exact) && exact);
+  assert_true(svc_container_matches(&c, ID, &exact) && exact);
+  assert_true(svc_container_matches(&c, "0123", &exact) && !exact);
+  assert_false(svc_container_matches(&c, "we", &exact));
+  assert_false(svc_container_matches(&c, "1234", &exact));
+  assert_false(svc_container_matches(&c, "", &exact));
+  assert_false(svc_container_matches(&c, "0123x", &exact));
+  svc_container_free(&c);
+}
+
+static void test_names(void **state) {
+  (void)state;
+  assert_true(svc_container_name_valid("a"));
+  assert_true(svc_container_name_valid("web-1.prod_x"));
+  assert_false(svc_container_name_valid("-web"));
+  assert_false(svc_container_name_valid("we b"));
+  assert_false(svc_container_name_valid(""));
+  char long_name[SVC_NAME_MAX + 2];
+  memset(long_name, 'a', sizeof long_name);
+  long_name[SVC_NAME_MAX] = '\0';
+  assert_true(svc_container_name_valid(long_name));
+  long_name[SVC_NAME_MAX] = 'a';
+  long_name[SVC_NAME_MAX + 1] = '\0';
+  assert_false(svc_container_name_valid(long_name));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_minimal_job_container), cmocka_unit_test(test_limits_are_computed),
+      cmocka_unit_test(test_docker_messages_for_bad_limits), cmocka_unit_test(test_bad_params_name_the_field),
+      cmocka_unit_test(test_record_round_trip),     cmocka_unit_test(test_damaged_record_is_refused),
+      cmocka_unit_test(test_state_machine),         cmocka_unit_test(test_references),
+      cmocka_unit_test(test_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
