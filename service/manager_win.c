@@ -707,22 +707,46 @@ static bool wait_exited(ctr *c, HANDLE cancel, DWORD timeout_ms) {
   return r == WAIT_OBJECT_0;
 }
 
+/* Sends the stop signal on a thread of its own, through a job handle of its own: delivering it means
+ * starting a thread in each of the container's processes, which a process can hold up (seen under Wine
+ * when wctrd runs as a service), and neither the stop timeout nor any lock may depend on that. */
+static DWORD WINAPI signal_main(LPVOID arg) {
+  char *job_name = arg;
+  job_object *job = NULL;
+  wctr_errmsg e;
+  if (job_open(job_name, &job, &e) == WCTR_OK && job_signal_stop(job, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "job %s: stop signal failed (%s); it will be terminated", job_name, e.text);
+  }
+  job_close(job);
+  free(job_name);
+  return 0;
+}
+
 /* Graceful stop then terminate. timeout_s < 0: the container's own StopTimeout. */
 static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_now, wctr_errmsg *e) {
   EnterCriticalSection(&m->lock);
   bool running = c->rec.state.status == SVC_STATE_RUNNING && c->job != NULL;
   int timeout = timeout_s >= 0 ? timeout_s : c->rec.config.stop_timeout;
-  job_object *job = c->job;
-  wctr_err err = WCTR_OK;
-  if (running && !kill_now) {
-    err = job_signal_stop(job, e);
-    if (err != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: stop signal failed (%s); terminating", c->rec.name, e->text);
-  }
   LeaveCriticalSection(&m->lock);
   if (!running) return WCTR_OK;
-  if (kill_now || err != WCTR_OK || !wait_exited(c, NULL, (DWORD)timeout * 1000)) {
+  bool signalled = false;
+  if (!kill_now) {
+    char *job_name = malloc(SVC_ID_HEX + 8);
+    if (job_name != NULL) snprintf(job_name, SVC_ID_HEX + 8, "wctr-%s", c->rec.id);
+    HANDLE t = job_name != NULL ? CreateThread(NULL, 0, signal_main, job_name, 0, NULL) : NULL;
+    if (t != NULL) {
+      CloseHandle(t);
+      signalled = true;
+    } else {
+      free(job_name);
+    }
+  }
+  if (kill_now || !signalled || !wait_exited(c, NULL, (DWORD)timeout * 1000)) {
     EnterCriticalSection(&m->lock);
-    if (c->job != NULL) err = job_terminate(c->job, KILLED_EXIT_CODE, e);
+    wctr_errmsg te;
+    if (c->job != NULL && job_terminate(c->job, KILLED_EXIT_CODE, &te) != WCTR_OK) {
+      wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, te.text);
+    }
     LeaveCriticalSection(&m->lock);
     if (!wait_exited(c, NULL, KILL_WAIT_MS)) {
       return wctr_fail(e, WCTR_ETIMEDOUT, "container %s did not exit within %d s of being terminated", c->rec.name,

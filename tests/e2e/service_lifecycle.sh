@@ -55,6 +55,13 @@ expect 0 "wctr info --format json" wctr -H "npipe:////./pipe/$pipe" info --forma
 has "\"OSVersion\":\"10.0.20348\"" "json info carries the build"
 [ -f "$data_unix/logs/wctrd.log" ] && ok "the service writes its log in the data root" || bad "no log file"
 
+echo "# a job container under the service"
+expect 0 "run -d" wctr -H "npipe:////./pipe/$pipe" run -d --isolation=job --name svc-job host cmd /c "echo up & ping -n 30 127.0.0.1 >nul"
+start=$(date +%s)
+expect 0 "stop -t 2" wctr -H "npipe:////./pipe/$pipe" stop -t 2 svc-job
+[ $(($(date +%s) - start)) -le 8 ] && ok "stop returned within the timeout plus overhead" || bad "stop took too long"
+expect 0 "rm" wctr -H "npipe:////./pipe/$pipe" rm svc-job
+
 echo "# a hostile client against the running service"
 expect 0 "garbage gets errors, the service keeps serving" "$root/scripts/wine" "$probe" "\\\\.\\pipe\\$pipe"
 cat "$out" | sed 's/^/     /'
