@@ -7,6 +7,7 @@
 #ifndef WCTR_CLI_CLI_H
 #define WCTR_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -30,8 +31,9 @@ typedef struct cli_platform {
   void (*disconnect)(cli_connection *conn);
   /* A long-running operation (run attached, logs, wait): each frame goes to on_frame (kind "stdout",
    * "stderr", ...) until the final response, returned as by call. The connection cannot be used again
-   * afterwards (wctrd closes it); cli_main disconnects it. */
-  wctr_err (*stream)(cli_connection *conn, const char *op, cJSON *params,
+   * afterwards (wctrd closes it); cli_main disconnects it. forward_stdin: `run -i`, this process's stdin
+   * goes to the container while the operation lasts. */
+  wctr_err (*stream)(cli_connection *conn, const char *op, cJSON *params, bool forward_stdin,
                      void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                      wctr_errmsg *e);
   /* The client's environment (for `-e NAME` without a value) and files (for --env-file); NULL when absent. */

@@ -6,6 +6,7 @@
 #ifndef WCTR_CLI_CLIENT_H
 #define WCTR_CLI_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -27,8 +28,10 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
                          wctr_errmsg *e);
 
 /* A stream operation: frames ({"stream":KIND,"data":...}) go to on_frame (may be NULL) until the final
- * response, parsed as by cli_client_call. Waits as long as the operation lasts. */
-wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params,
+ * response, parsed as by cli_client_call. Waits as long as the operation lasts. With forward_stdin,
+ * this process's stdin is sent alongside as {"stream":"stdin","data":text} frames, then
+ * {"stream":"stdin","eof":true} (text: a NUL byte ends a chunk). */
+wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool forward_stdin,
                            void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
                            cJSON **result, wctr_errmsg *e);
 

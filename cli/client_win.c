@@ -1,6 +1,8 @@
 /* cli/client_win.c - the pipe client: message mode, overlapped I/O with bounded waits. */
 #include <windows.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,8 @@
 
 struct cli_client {
   HANDLE pipe;
-  HANDLE event;
+  HANDLE event;        /* reads */
+  HANDLE write_event;  /* writes: a send may run beside a read (stdin forwarding) */
   int64_t next_id;
 };
 
@@ -50,14 +53,17 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
   }
   cli_client *c = calloc(1, sizeof *c);
   HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (c == NULL || event == NULL) {
+  HANDLE write_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (c == NULL || event == NULL || write_event == NULL) {
     free(c);
     if (event != NULL) CloseHandle(event);
+    if (write_event != NULL) CloseHandle(write_event);
     CloseHandle(h);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   c->pipe = h;
   c->event = event;
+  c->write_event = write_event;
   c->next_id = 1;
   *out = c;
   return WCTR_OK;
@@ -67,6 +73,7 @@ void cli_client_close(cli_client *c) {
   if (c == NULL) return;
   CloseHandle(c->pipe);
   CloseHandle(c->event);
+  CloseHandle(c->write_event);
   free(c);
 }
 
@@ -75,7 +82,7 @@ void cli_client_close(cli_client *c) {
 static DWORD finish_io(cli_client *c, BOOL started, OVERLAPPED *ov, DWORD *bytes, unsigned timeout_ms) {
   DWORD code = started ? ERROR_SUCCESS : GetLastError();
   if (!started && code != ERROR_IO_PENDING) return code;
-  if (!started && WaitForSingleObject(c->event, timeout_ms) == WAIT_TIMEOUT) {
+  if (!started && WaitForSingleObject(ov->hEvent, timeout_ms) == WAIT_TIMEOUT) {
     CancelIoEx(c->pipe, ov);
     GetOverlappedResult(c->pipe, ov, bytes, TRUE);
     return WAIT_TIMEOUT;
@@ -94,8 +101,8 @@ static wctr_err io_error(DWORD code, const char *what, wctr_errmsg *e) {
 
 wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e) {
   if (len > MAXDWORD) return wctr_fail(e, WCTR_ETOOBIG, "message too large");
-  OVERLAPPED ov = {.hEvent = c->event};
-  ResetEvent(c->event);
+  OVERLAPPED ov = {.hEvent = c->write_event};
+  ResetEvent(c->write_event);
   DWORD bytes = 0;
   BOOL started = WriteFile(c->pipe, buf, (DWORD)len, NULL, &ov);
   DWORD code = finish_io(c, started, &ov, &bytes, timeout_ms);
@@ -156,7 +163,54 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
   return err;
 }
 
-wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params,
+typedef struct stdin_forward {
+  cli_client *c;
+  int64_t id;
+} stdin_forward;
+
+/* Sends one stdin frame: data (len bytes of text) or, with eof, the end. */
+static wctr_err send_stdin(cli_client *c, int64_t id, const char *data, size_t len, bool eof) {
+  cJSON *msg = cJSON_CreateObject();
+  char idtext[32];
+  snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+  cJSON_AddNumberToObject(msg, "v", WCTR_PROTO_VERSION);
+  cJSON_AddRawToObject(msg, "id", idtext);
+  cJSON_AddStringToObject(msg, "stream", "stdin");
+  if (eof) {
+    cJSON_AddBoolToObject(msg, "eof", true);
+  } else {
+    char *text = malloc(len + 1);
+    if (text != NULL) {
+      memcpy(text, data, len);
+      text[len] = '\0';
+      cJSON_AddStringToObject(msg, "data", text);
+      free(text);
+    }
+  }
+  char *out = cJSON_PrintUnformatted(msg);
+  cJSON_Delete(msg);
+  if (out == NULL) return WCTR_ENOMEM;
+  wctr_errmsg e;
+  wctr_err err = cli_client_send(c, out, strlen(out), INFINITE, &e);
+  cJSON_free(out);
+  return err;
+}
+
+/* -i: wctr's stdin, as read, to the container; then the end of it. Ends with the process when the
+ * container exits first. */
+static DWORD WINAPI stdin_main(LPVOID arg) {
+  stdin_forward *f = arg;
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  char buf[4096];
+  DWORD n = 0;
+  while (in != NULL && in != INVALID_HANDLE_VALUE && ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) {
+    if (send_stdin(f->c, f->id, buf, n, false) != WCTR_OK) return 0;
+  }
+  send_stdin(f->c, f->id, NULL, 0, true);
+  return 0;
+}
+
+wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool forward_stdin,
                            void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
                            cJSON **result, wctr_errmsg *e) {
   size_t len = 0;
@@ -165,6 +219,12 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params,
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_err err = cli_client_send(c, request, len, INFINITE, e);
   cJSON_free(request);
+  static stdin_forward forward;
+  if (err == WCTR_OK && forward_stdin) {
+    forward = (stdin_forward){.c = c, .id = id};
+    HANDLE t = CreateThread(NULL, 0, stdin_main, &forward, 0, NULL);
+    if (t != NULL) CloseHandle(t);
+  }
   while (err == WCTR_OK) {
     char *msg = NULL;
     err = cli_client_recv(c, &msg, &len, INFINITE, e);

@@ -175,7 +175,7 @@ bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
       return false;
     }
   }
-  wctr_err err = ctx->p->stream(ctx->conn, op, params, on_frame, arg, result, &e);
+  wctr_err err = ctx->p->stream(ctx->conn, op, params, false, on_frame, arg, result, &e);
   /* wctrd closes a stream operation's connection; the next call opens a new one. */
   ctx->p->disconnect(ctx->conn);
   ctx->conn = NULL;

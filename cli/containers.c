@@ -113,7 +113,10 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     switch (id) {
       case O_HELP: flags->help = true; break;
       case O_DETACH: flags->detach = true; break;
-      case O_INTERACTIVE: flags->interactive = true; break;
+      case O_INTERACTIVE:
+        flags->interactive = true;
+        cJSON_AddBoolToObject(p, "OpenStdin", true);
+        break;
       case O_TTY:
         err = wctr_fail(e, WCTR_ENOTSUP, "-t/--tty: wctr containers have no console to allocate yet; leave -t out");
         break;
@@ -164,8 +167,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
   if (err == WCTR_OK && !flags->help) {
-    if (flags->interactive) {
-      err = wctr_fail(e, WCTR_ENOTSUP, "-i/--interactive: stdin forwarding is not available in this wctr yet");
+    if (flags->interactive && flags->detach) {
+      err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
     } else if (st.index >= argc) {
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
@@ -246,7 +249,7 @@ static int start_failure_code(const char *message) {
 }
 
 /* Runs the container attached: its output here, its exit code as ours. */
-static int run_attached(cli_ctx *ctx, const char *id) {
+static int run_attached(cli_ctx *ctx, const char *id, bool interactive) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
@@ -255,7 +258,7 @@ static int run_attached(cli_ctx *ctx, const char *id) {
     wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
     if (err != WCTR_OK) return cli_connect_failed(ctx, err, &e);
   }
-  wctr_err err = ctx->p->stream(ctx->conn, "container.run", ref_params(id), write_frame, ctx, &result, &e);
+  wctr_err err = ctx->p->stream(ctx->conn, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &e);
   ctx->p->disconnect(ctx->conn);
   ctx->conn = NULL;
   if (err != WCTR_OK) {
@@ -279,7 +282,7 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
     if (cli_call(ctx, "container.start", p, &result, &rc)) fprintf(ctx->p->out, "%s\n", id);
     cJSON_Delete(result);
   } else {
-    rc = run_attached(ctx, id);
+    rc = run_attached(ctx, id, flags.interactive);
   }
   free(id);
   return rc;
@@ -344,7 +347,7 @@ static int for_each_ref(cli_ctx *ctx, const char *cmd, const wctr_opt *table, in
   int status = 0;
   for (int i = first; i < argc; i++) {
     if (o.attach && i == first && argc - first > 1) return usage_error(ctx, cmd, "you cannot start and attach multiple containers at once");
-    if (o.attach) return run_attached(ctx, argv[i]);
+    if (o.attach) return run_attached(ctx, argv[i], false);
     cJSON *p = ref_params(argv[i]);
     if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
     if (o.force) cJSON_AddBoolToObject(p, "Force", true);

@@ -32,10 +32,10 @@ static wctr_err win_call(cli_connection *conn, const char *op, cJSON *params, cJ
   return cli_client_call(conn->client, op, params, result, CALL_TIMEOUT_MS, e);
 }
 
-static wctr_err win_stream(cli_connection *conn, const char *op, cJSON *params,
+static wctr_err win_stream(cli_connection *conn, const char *op, cJSON *params, bool forward_stdin,
                            void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
                            cJSON **result, wctr_errmsg *e) {
-  return cli_client_stream(conn->client, op, params, on_frame, arg, result, e);
+  return cli_client_stream(conn->client, op, params, forward_stdin, on_frame, arg, result, e);
 }
 
 /* -e NAME: the value from wctr's own environment. Kept until exit: the pointers stay valid. */

@@ -46,6 +46,8 @@ typedef struct ctr {
   HANDLE exited;            /* manual reset: set whenever the container is not running */
   HANDLE readers[2];
   HANDLE waiter;
+  HANDLE stdin_write;       /* -i: our end of the container's stdin; NULL when closed or not asked for */
+  CRITICAL_SECTION stdin_lock;
   HANDLE log_file;
   uint64_t log_size;
   CRITICAL_SECTION log_lock;
@@ -86,8 +88,10 @@ static void ctr_free(ctr *c) {
   if (c->exited != NULL) CloseHandle(c->exited);
   if (c->log_file != INVALID_HANDLE_VALUE && c->log_file != NULL) CloseHandle(c->log_file);
   job_close(c->job);
+  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
   DeleteCriticalSection(&c->log_lock);
   DeleteCriticalSection(&c->subs_lock);
+  DeleteCriticalSection(&c->stdin_lock);
   svc_container_free(&c->rec);
   free(c);
 }
@@ -98,6 +102,7 @@ static ctr *ctr_new(void) {
   c->log_file = INVALID_HANDLE_VALUE;
   InitializeCriticalSection(&c->log_lock);
   InitializeCriticalSection(&c->subs_lock);
+  InitializeCriticalSection(&c->stdin_lock);
   c->exited = CreateEventW(NULL, TRUE, TRUE, NULL);
   if (c->exited == NULL) {
     ctr_free(c);
@@ -366,6 +371,10 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   }
   job_object *job = c->job;
   c->job = NULL;
+  EnterCriticalSection(&c->stdin_lock);
+  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
+  c->stdin_write = NULL;
+  LeaveCriticalSection(&c->stdin_lock);
   CloseHandle(c->process);
   c->process = NULL;
   bool auto_remove = c->rec.config.auto_remove;
@@ -476,8 +485,19 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
                     "cannot create the output pipes");
     goto done;
   }
-  SECURITY_ATTRIBUTES inherit = {.nLength = sizeof inherit, .bInheritHandle = TRUE};
-  nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+  HANDLE in_r = NULL;
+  HANDLE in_w = NULL;
+  if (cfg->open_stdin) {
+    if (!make_pipe(&in_w, &in_r, true)) {
+      err = wctr_fail(e, wctr_log_win32("CreatePipe", GetLastError(), "container %s", c->rec.name),
+                      "cannot create the input pipe");
+      goto done;
+    }
+    nul = in_r; /* the child's stdin; closed below like the NUL handle */
+  } else {
+    SECURITY_ATTRIBUTES inherit = {.nLength = sizeof inherit, .bInheritHandle = TRUE};
+    nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+  }
   for (size_t i = 0; i < cfg->cmd_count && err == WCTR_OK; i++) err = wctr_cmdline_append(&cl, cfg->cmd[i]);
   env = build_env(&c->rec, host_image ? NULL : cfg->image);
   if (err != WCTR_OK || env == NULL) {
@@ -515,6 +535,11 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
   if (c->log_file != INVALID_HANDLE_VALUE && GetFileSizeEx(c->log_file, &size)) c->log_size = (uint64_t)size.QuadPart;
   c->job = job;
   job = NULL;
+  EnterCriticalSection(&c->stdin_lock);
+  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
+  c->stdin_write = in_w;
+  in_w = NULL;
+  LeaveCriticalSection(&c->stdin_lock);
   c->process = proc.process;
   proc.process = NULL;
   c->rec.state.pid = proc.pid;
@@ -539,7 +564,8 @@ done:
   if (out_w != NULL) CloseHandle(out_w);
   if (err_r != NULL) CloseHandle(err_r);
   if (err_w != NULL) CloseHandle(err_w);
-  if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
+  if (nul != INVALID_HANDLE_VALUE && nul != NULL) CloseHandle(nul);
+  if (in_w != NULL) CloseHandle(in_w);
   job_process_close(&proc);
   if (job != NULL) {
     wctr_errmsg ignored;
@@ -957,6 +983,51 @@ static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *param
 
 /* --- stream operations -------------------------------------------------------------------------------- */
 
+/* -i: the client's stdin frames ({"stream":"stdin","data":text} and finally {"stream":"stdin","eof":true})
+ * go into the container's stdin until EOF, the container's exit, or the client leaving. */
+typedef struct stdin_pump {
+  ctr *c;
+  const svc_stream *s;
+} stdin_pump;
+
+static void close_stdin(ctr *c) {
+  EnterCriticalSection(&c->stdin_lock);
+  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
+  c->stdin_write = NULL;
+  LeaveCriticalSection(&c->stdin_lock);
+}
+
+static DWORD WINAPI stdin_main(LPVOID arg) {
+  stdin_pump *p = arg;
+  for (;;) {
+    if (WaitForSingleObject(p->c->exited, 0) == WAIT_OBJECT_0) break;
+    char *msg = NULL;
+    size_t len = 0;
+    wctr_err err = p->s->recv(p->s->ctx, &msg, &len, 200);
+    if (err == WCTR_ETIMEDOUT) continue;
+    if (err != WCTR_OK) {
+      close_stdin(p->c); /* the client left: the container reads end of file */
+      break;
+    }
+    cJSON *frame = cJSON_ParseWithLength(msg, len);
+    free(msg);
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(frame, "stream");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(frame, "data");
+    bool eof = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(frame, "eof"));
+    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "stdin") == 0) {
+      EnterCriticalSection(&p->c->stdin_lock);
+      DWORD written = 0;
+      if (cJSON_IsString(data) && p->c->stdin_write != NULL) {
+        WriteFile(p->c->stdin_write, data->valuestring, (DWORD)strlen(data->valuestring), &written, NULL);
+      }
+      LeaveCriticalSection(&p->c->stdin_lock);
+      if (eof) close_stdin(p->c);
+    }
+    cJSON_Delete(frame);
+  }
+  return 0;
+}
+
 static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
   (void)caller;
   svc_manager *m = ctx;
@@ -977,8 +1048,17 @@ static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJ
   bool discard = err != WCTR_OK && c->rec.config.auto_remove;
   LeaveCriticalSection(&m->lock);
   if (discard) remove_container(m, c);
+  stdin_pump pump = {.c = c, .s = s};
+  HANDLE pump_thread = NULL;
+  if (err == WCTR_OK && c->rec.config.open_stdin) pump_thread = CreateThread(NULL, 0, stdin_main, &pump, 0, NULL);
   if (err == WCTR_OK && !wait_exited(c, s->cancel_event, INFINITE)) {
     err = wctr_fail(&e, WCTR_ECANCELED, "wctrd is stopping");
+  }
+  /* The pump reads from the same connection: it must be done before the final response. */
+  if (pump_thread != NULL) {
+    close_stdin(c);
+    WaitForSingleObject(pump_thread, INFINITE);
+    CloseHandle(pump_thread);
   }
   unsubscribe(c, &sub);
   if (err == WCTR_OK) {

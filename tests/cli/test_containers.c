@@ -24,6 +24,7 @@ static struct {
   const char *run_frames[4][2]; /* kind, text */
   const char *run_result;
   wctr_err run_err;
+  bool forwarded_stdin;
   const char *run_err_text;
 } fake;
 
@@ -55,10 +56,11 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   return WCTR_OK;
 }
 
-static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params,
+static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool forward_stdin,
                          void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                          wctr_errmsg *e) {
   (void)c;
+  fake.forwarded_stdin = forward_stdin;
   record(op, params);
   for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
     cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
@@ -163,6 +165,17 @@ static void test_run_attached_prints_output_and_returns_the_exit_code(void **sta
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
   assert_string_equal(out_text, "hello\n");
   contains(err_text, "oops\n");
+}
+
+static void test_run_interactive(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "-i", "--isolation=job", "host", "cmd"), 7);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "OpenStdin")));
+  assert_true(fake.forwarded_stdin);
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_false(fake.forwarded_stdin);
+  assert_int_equal(RUN("wctr", "run", "-id", "--isolation=job", "host", "cmd"), 125);
+  contains(err_text, "-i and -d cannot be used together");
 }
 
 static void test_run_detached_prints_the_id(void **state) {
@@ -288,6 +301,7 @@ int main(void) {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
+      cmocka_unit_test_setup(test_run_interactive, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
       cmocka_unit_test_setup(test_status_text, reset),

@@ -49,9 +49,19 @@ expect 125 "a tiny memory limit is refused" W run --isolation=job -m 1m host cmd
 has "is below the minimum of 16MiB for job isolation" "with wctr's minimum"
 expect 125 "a missing sandbox folder is refused" W run --isolation=job 'C:\no-such-folder' cmd /c exit 0
 has "absolute path to an existing folder" "and says what an image is"
-expect 125 "-i is refused clearly" W run -i --isolation=job host cmd /c exit 0
+expect 125 "-i with -d is refused" W run -i -d --isolation=job host cmd /c exit 0
+has "-i and -d cannot be used together" "and says why"
 expect 0 "nothing was created by the refusals" W ps -a -q
 [ ! -s "$out" ] && ok "ps -a is empty" || bad "ps -a is not empty"
+
+echo "# stdin with -i"
+expect 0 "run -i" bash -c "printf 'line one\nline two\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe run -i --rm --isolation=job host \"$sleeper\" --cat"
+has "line one" "the container read the first line"
+has "line two" "and the second"
+has "eof" "and then the end of the input"
+expect 0 "run without -i reads nothing" bash -c "printf 'ignored\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe run --rm --isolation=job host \"$sleeper\" --cat"
+lacks "ignored" "stdin is not forwarded without -i"
+has "eof" "the container saw an empty input"
 
 echo "# limits in inspect"
 expect 0 "create with -m 500m" W create --isolation=job --name lim -m 500m --cpus 1 host cmd /c exit 0

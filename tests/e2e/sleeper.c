@@ -1,6 +1,7 @@
 /* sleeper SECONDS [--ignore-ctrl] [--exit N]: a container payload for the end-to-end tests. Prints
  * "sleeping", sleeps, prints "woke", exits N (default 0). With --ignore-ctrl it ignores every console
- * control event, the way a badly behaved service does, so `wctr stop -t 1` has to terminate it. */
+ * control event, the way a badly behaved service does, so `wctr stop -t 1` has to terminate it.
+ * sleeper --cat: copies stdin to stdout until end of file, then prints "eof" (for `wctr run -i`). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -13,6 +14,17 @@ static BOOL WINAPI ignore_all(DWORD type) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--cat") == 0) {
+    char buf[4096];
+    DWORD n = 0;
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+    while (ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) {
+      fwrite(buf, 1, n, stdout);
+      fflush(stdout);
+    }
+    printf("eof\n");
+    return 0;
+  }
   if (argc < 2) {
     fprintf(stderr, "usage: sleeper SECONDS [--ignore-ctrl] [--exit N]\n");
     return 2;
