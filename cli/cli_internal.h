@@ -24,6 +24,10 @@ bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                 int *rc);
+/* The same, with stdin forwarding and the failure also returned in *e (the message is printed). */
+bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,
+                   void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                   int *rc, wctr_errmsg *e);
 int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e);
 void cli_print_json(FILE *f, const cJSON *item);
 

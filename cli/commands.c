@@ -142,20 +142,43 @@ int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e) {
 }
 
 /* Calls op; prints the failure and returns false when it fails. */
+/* Opens the connection on first use. On failure prints why, frees params, sets *rc. */
+static bool ensure_connected(cli_ctx *ctx, cJSON *params, int *rc) {
+  if (ctx->conn != NULL) return true;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
+  if (err == WCTR_OK) return true;
+  cJSON_Delete(params);
+  *rc = cli_connect_failed(ctx, err, &e);
+  return false;
+}
+
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc) {
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
-  if (ctx->conn == NULL) {
-    wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
-    if (err != WCTR_OK) {
-      cJSON_Delete(params);
-      *rc = cli_connect_failed(ctx, err, &e);
-      return false;
-    }
-  }
+  if (!ensure_connected(ctx, params, rc)) return false;
   wctr_err err = ctx->p->call(ctx->conn, op, params, result, &e);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr: %s\n", e.text[0] != '\0' ? e.text : wctr_strerror(err));
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  return true;
+}
+
+bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,
+                   void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
+                   int *rc, wctr_errmsg *e) {
+  wctr_errmsg_clear(e);
+  if (!ensure_connected(ctx, params, rc)) return false;
+  wctr_err err = ctx->p->stream(ctx->conn, op, params, forward_stdin, on_frame, arg, result, e);
+  /* wctrd closes a stream operation's connection; the next call opens a new one. */
+  ctx->p->disconnect(ctx->conn);
+  ctx->conn = NULL;
+  if (err != WCTR_OK) {
+    if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
+    fprintf(ctx->p->err, "wctr: %s\n", e->text);
     *rc = CLI_EXIT_FAILED;
     return false;
   }
@@ -166,25 +189,7 @@ bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                 int *rc) {
   wctr_errmsg e;
-  wctr_errmsg_clear(&e);
-  if (ctx->conn == NULL) {
-    wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
-    if (err != WCTR_OK) {
-      cJSON_Delete(params);
-      *rc = cli_connect_failed(ctx, err, &e);
-      return false;
-    }
-  }
-  wctr_err err = ctx->p->stream(ctx->conn, op, params, false, on_frame, arg, result, &e);
-  /* wctrd closes a stream operation's connection; the next call opens a new one. */
-  ctx->p->disconnect(ctx->conn);
-  ctx->conn = NULL;
-  if (err != WCTR_OK) {
-    fprintf(ctx->p->err, "wctr: %s\n", e.text[0] != '\0' ? e.text : wctr_strerror(err));
-    *rc = CLI_EXIT_FAILED;
-    return false;
-  }
-  return true;
+  return cli_stream_ex(ctx, op, params, false, on_frame, arg, result, rc, &e);
 }
 
 /* --format: only JSON for now; Docker's '{{json .}}' means the same. */

@@ -253,17 +253,8 @@ static int run_attached(cli_ctx *ctx, const char *id, bool interactive) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
-  wctr_errmsg_clear(&e);
-  if (ctx->conn == NULL) {
-    wctr_err err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &e);
-    if (err != WCTR_OK) return cli_connect_failed(ctx, err, &e);
-  }
-  wctr_err err = ctx->p->stream(ctx->conn, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &e);
-  ctx->p->disconnect(ctx->conn);
-  ctx->conn = NULL;
-  if (err != WCTR_OK) {
-    fprintf(ctx->p->err, "wctr: %s\n", e.text);
-    return start_failure_code(e.text);
+  if (!cli_stream_ex(ctx, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &rc, &e)) {
+    return rc == CLI_EXIT_FAILED && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
   }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
   rc = cJSON_IsNumber(code) ? (int)code->valuedouble : CLI_EXIT_FAILED;

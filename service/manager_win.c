@@ -153,6 +153,14 @@ static wctr_err ref_param(const cJSON *params, const char **ref, wctr_errmsg *e,
   return wctr_json_get_string(params, "Id", "params", true, ref, e);
 }
 
+/* ref_param, then find: the container a request names, referenced. */
+static wctr_err find_param(svc_manager *m, const cJSON *params, const char *const *extra_keys, ctr **out,
+                           wctr_errmsg *e) {
+  const char *ref = NULL;
+  wctr_err err = ref_param(params, &ref, e, extra_keys);
+  return err == WCTR_OK ? find(m, ref, out, e) : err;
+}
+
 static wctr_err random_hex(char *out, size_t hex_chars) {
   unsigned char bytes[64];
   if (hex_chars / 2 > sizeof bytes) return WCTR_EINVAL;
@@ -709,10 +717,8 @@ done:
 
 static wctr_err op_start(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
-  wctr_err err = ref_param(params, &ref, e, NULL);
-  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  wctr_err err = find_param(m, params, NULL, &c, e);
   if (err != WCTR_OK) return err;
   EnterCriticalSection(&m->lock);
   err = start_locked(m, c, e);
@@ -905,10 +911,8 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
 static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   (void)caller;
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
-  wctr_err err = ref_param(params, &ref, e, NULL);
-  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  wctr_err err = find_param(m, params, NULL, &c, e);
   if (err != WCTR_OK) return err;
   EnterCriticalSection(&m->lock);
   cJSON *json = svc_container_to_json(&c->rec);
@@ -936,10 +940,8 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
 static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   (void)caller;
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
-  wctr_err err = ref_param(params, &ref, e, NULL);
-  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  wctr_err err = find_param(m, params, NULL, &c, e);
   if (err != WCTR_OK) return err;
   job_stats a = {0};
   job_stats b = {0};
@@ -1031,11 +1033,9 @@ static DWORD WINAPI stdin_main(LPVOID arg) {
 static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
   (void)caller;
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
   wctr_errmsg e;
-  wctr_err err = ref_param(params, &ref, &e, NULL);
-  if (err == WCTR_OK) err = find(m, ref, &c, &e);
+  wctr_err err = find_param(m, params, NULL, &c, &e);
   if (err != WCTR_OK) {
     svc_stream_error(s, id, err, e.text);
     return;
@@ -1077,11 +1077,9 @@ static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJ
 static void stream_wait(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
   (void)caller;
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
   wctr_errmsg e;
-  wctr_err err = ref_param(params, &ref, &e, NULL);
-  if (err == WCTR_OK) err = find(m, ref, &c, &e);
+  wctr_err err = find_param(m, params, NULL, &c, &e);
   if (err != WCTR_OK) {
     svc_stream_error(s, id, err, e.text);
     return;
@@ -1180,10 +1178,8 @@ static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *para
   static const char *const keys[] = {"Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares", "PidsLimit",
                                      "IOMaximumIOps", "IOMaximumBandwidth", NULL};
   svc_manager *m = ctx;
-  const char *ref = NULL;
   ctr *c = NULL;
-  wctr_err err = ref_param(params, &ref, e, keys);
-  if (err == WCTR_OK) err = find(m, ref, &c, e);
+  wctr_err err = find_param(m, params, keys, &c, e);
   if (err != WCTR_OK) return err;
   EnterCriticalSection(&m->lock);
   /* The new values replace the old ones flag by flag; the whole set is checked again, so an update can

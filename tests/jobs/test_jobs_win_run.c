@@ -259,8 +259,12 @@ static void test_names(void **state) {
   uint32_t *pids = NULL;
   size_t count = 0;
   assert_int_equal(job_list_pids(second, &pids, &count, &e), WCTR_OK);
-  assert_int_equal(count, 1);
-  assert_int_equal(pids[0], p.pid);
+  /* The process, and possibly the conhost.exe its hidden console brings into the job (when it exists
+   * yet depends on timing). */
+  assert_true(count == 1 || count == 2);
+  bool found = false;
+  for (size_t i = 0; i < count; i++) found = found || pids[i] == p.pid;
+  assert_true(found);
   free(pids);
 
   /* The name is taken; the job that has it is left as it was. */
