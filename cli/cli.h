@@ -42,6 +42,8 @@ typedef struct cli_platform {
   char *(*read_file)(void *ctx, const char *path, size_t *len, wctr_errmsg *e);
   /* The time now as an ISO 8601 UTC string (for "Up 5 seconds" in ps); tests fix it. */
   void (*now)(void *ctx, char *buf, size_t size);
+  /* The current directory, absolute (compose files are found relative to it). */
+  void (*cwd)(void *ctx, char *buf, size_t size);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

@@ -58,5 +58,6 @@ int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -83,6 +83,9 @@ static const struct command {
      "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n"},
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
+    {"compose", cli_cmd_compose, "Validate compose files and show the normalized project",
+     "Usage: wctr compose [-f FILE]... [-p NAME] config [--format yaml|json]\n\n"
+     "See 'wctr compose --help'.\n"},
     {"info", cmd_info, "Show how this host and wctrd are set up",
      "Usage: wctr info [--format json]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"

@@ -80,6 +80,15 @@ static void win_now(void *ctx, char *buf, size_t size) {
   wctr_time_now_iso8601(buf, size);
 }
 
+static void win_cwd(void *ctx, char *buf, size_t size) {
+  (void)ctx;
+  wchar_t dir[MAX_PATH];
+  DWORD n = GetCurrentDirectoryW(ARRAYSIZE(dir), dir);
+  char *utf8 = n > 0 && n < ARRAYSIZE(dir) ? wctr_wide_to_utf8(dir) : NULL;
+  snprintf(buf, size, "%s", utf8 != NULL ? utf8 : "C:\\");
+  free(utf8);
+}
+
 static void win_disconnect(cli_connection *conn) {
   cli_client_close(conn->client);
   free(conn);
@@ -111,7 +120,8 @@ int wmain(int argc, wchar_t **wargv) {
                            .stream = win_stream,
                            .getenv = win_getenv,
                            .read_file = win_read_file,
-                           .now = win_now};
+                           .now = win_now,
+                           .cwd = win_cwd};
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);

@@ -79,8 +79,26 @@ static const char *f_getenv(void *ctx, const char *name) {
   return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
 }
 
+static const char compose_yml[] =
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    command: [\"cmd\", \"/c\", \"echo hi\"]\n"
+    "    mem_limit: 500m\n"
+    "    isolation: job\n"
+    "    environment:\n"
+    "      A: \"1\"\n";
+
 static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
   (void)ctx;
+  if (strcmp(path, "C:\\proj\\compose.yaml") == 0) {
+    *len = strlen(compose_yml);
+    return strdup(compose_yml);
+  }
+  if (strstr(path, "C:\\proj\\") == path) {
+    wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
+    return NULL;
+  }
   if (strcmp(path, "app.env") != 0) {
     wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
     return NULL;
@@ -88,6 +106,11 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
   const char *text = "# comment\r\n\r\nA=1\r\n  B=two words\nFROM_HOST\nUNSET_ONE\n";
   *len = strlen(text);
   return strdup(text);
+}
+
+static void f_cwd(void *ctx, char *buf, size_t size) {
+  (void)ctx;
+  snprintf(buf, size, "C:\\proj");
 }
 
 static void f_now(void *ctx, char *buf, size_t size) {
@@ -110,7 +133,8 @@ static int run_cli(int argc, char **argv) {
   FILE *out = tmpfile();
   FILE *err = tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
-                    .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now};
+                    .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
+                    .cwd = f_cwd};
   int rc = cli_main(argc, argv, &p);
   slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
@@ -296,12 +320,34 @@ static void test_logs_and_wait(void **state) {
   contains(err_text, "requires exactly 1 argument");
 }
 
+static void test_compose_config(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "compose", "config", "--format", "json"), 0);
+  cJSON *model = cJSON_Parse(out_text);
+  if (model == NULL) fail_msg("not JSON:\n%s\n%s", out_text, err_text);
+  assert_string_equal(cJSON_GetObjectItem(model, "name")->valuestring, "proj");
+  cJSON *web = cJSON_GetObjectItem(cJSON_GetObjectItem(model, "services"), "web");
+  assert_non_null(web);
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(web, "resources"), "memory_bytes")->valuedouble, 524288000);
+  cJSON_Delete(model);
+  assert_int_equal(RUN("wctr", "compose", "config"), 0);
+  contains(out_text, "name: proj");
+  assert_int_equal(RUN("wctr", "compose", "-f", "missing.yml", "config"), 125);
+  contains(err_text, "wctr compose:");
+  assert_int_equal(RUN("wctr", "compose", "up"), 125);
+  contains(err_text, "not available in this wctr yet");
+  assert_int_equal(RUN("wctr", "compose", "--help"), 0);
+  contains(out_text, "Usage: wctr compose");
+  assert_int_equal(fake.count, 0); /* nothing reached wctrd */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
       cmocka_unit_test_setup(test_run_interactive, reset),
+      cmocka_unit_test_setup(test_compose_config, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
       cmocka_unit_test_setup(test_status_text, reset),
