@@ -374,8 +374,8 @@ static void test_posix_paths_and_subdirectories(void **state) {
   ct_reset();
   ct_file("/home/dev/proj/deploy/compose.yml",
           "services:\n  web:\n    image: x\n    volumes: [\"./data:C:\\\\data\"]\n"
-          "    env_file: ../shared.env\n");
-  ct_file("/home/dev/proj/shared.env", "A=1\n");
+          "    env_file: ../common.env\n");
+  ct_file("/home/dev/proj/common.env", "A=1\n");
   ct_file("/home/dev/proj/deploy/.env", "IGNORED_HERE=1\n");
   const char *const files[] = {"deploy/compose.yml"};
   cli_compose_options o = ct_options(files, 1);
