@@ -23,12 +23,6 @@
 #include "service/server.h"
 #include "service/svc_sys.h"
 
-svc_syscalls svc_sys = {
-    .CreateNamedPipeW = CreateNamedPipeW,
-    .ImpersonateNamedPipeClient = ImpersonateNamedPipeClient,
-    .WriteFile = WriteFile,
-};
-
 enum { READ_CHUNK = 64 * 1024, PIPE_BUFFER = 64 * 1024, MAX_WORKERS = 16, STREAM_LINGER_MS = 5000 };
 
 typedef enum conn_state { CONN_CONNECTING, CONN_READING, CONN_WRITING, CONN_STREAMING } conn_state;
