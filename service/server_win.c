@@ -161,7 +161,9 @@ static void conn_close(conn *c) {
     if (start_listener(s, FALSE, &e) != WCTR_OK) wctr_log(WCTR_LOG_ERROR, "pipe server: %s", e.text);
   }
   LeaveCriticalSection(&s->lock);
-  DisconnectNamedPipe(c->pipe);
+  /* CloseHandle alone, never DisconnectNamedPipe: disconnecting throws away what the client has not read
+   * yet, such as the access_denied answer sent just before closing. Instances are never reused, so
+   * there is nothing to disconnect for. */
   CloseHandle(c->pipe);
   conn_free(c);
 }

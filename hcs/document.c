@@ -1,0 +1,544 @@
+/* hcs/document.c - HCS v2 documents for process and Hyper-V isolation, and ProcessParameters. */
+#include "hcs/document.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cmdline.h"
+
+/* --- -v parsing ------------------------------------------------------------------------------------ */
+
+static bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static bool is_sep(char c) { return c == '\\' || c == '/'; }
+
+/* Length of the path starting at s: a drive letter's colon belongs to the path, the next colon ends it. */
+static size_t path_span(const char *s) {
+  size_t start = (is_letter(s[0]) && s[1] == ':') ? 2 : 0;
+  const char *colon = strchr(s + start, ':');
+  return colon != NULL ? (size_t)(colon - s) : strlen(s);
+}
+
+static char *dup_path(const char *s, size_t n) {
+  char *p = malloc(n + 1);
+  if (p == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) p[i] = s[i] == '/' ? '\\' : s[i];
+  p[n] = '\0';
+  return p;
+}
+
+static bool is_pipe(const char *p) {
+  size_t n = strlen(HCS_PIPE_PREFIX);
+  return strncmp(p, HCS_PIPE_PREFIX, n) == 0 && p[n] != '\0';
+}
+
+static bool is_drive_abs(const char *p) { return is_letter(p[0]) && p[1] == ':' && is_sep(p[2]); }
+
+void hcs_mount_free(hcs_mount *m) {
+  if (m == NULL) return;
+  free(m->host_path);
+  free(m->container_path);
+  memset(m, 0, sizeof *m);
+}
+
+wctr_err hcs_mount_parse(const char *spec, hcs_mount *out, wctr_errmsg *e) {
+  hcs_mount m = {0};
+  wctr_err err = WCTR_OK;
+  if (spec == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "-v: spec and out must not be NULL");
+  size_t hn = path_span(spec);
+  if (hn == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path is empty", spec);
+    goto done;
+  }
+  if (spec[hn] != ':') {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": expected HOST:CONTAINER[:ro]", spec);
+    goto done;
+  }
+  const char *cs = spec + hn + 1;
+  size_t cn = path_span(cs);
+  if (cn == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path is empty", spec);
+    goto done;
+  }
+  const char *mode = cs[cn] == ':' ? cs + cn + 1 : NULL;
+  if (mode != NULL) {
+    if (strcmp(mode, "ro") == 0) {
+      m.read_only = true;
+    } else if (strcmp(mode, "rw") != 0) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": unknown mode \"%.32s\" (use ro or rw)", spec, mode);
+      goto done;
+    }
+  }
+  m.host_path = dup_path(spec, hn);
+  m.container_path = dup_path(cs, cn);
+  if (m.host_path == NULL || m.container_path == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "-v: out of memory");
+    goto done;
+  }
+  bool host_pipe = is_pipe(m.host_path);
+  bool container_pipe = is_pipe(m.container_path);
+  if (host_pipe || container_pipe) {
+    if (!host_pipe || !container_pipe) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe can only be mapped to a named pipe "
+                      "(\\\\.\\pipe\\NAME on both sides)", spec);
+      goto done;
+    }
+    if (m.read_only) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe cannot be mounted read-only", spec);
+      goto done;
+    }
+    m.pipe = true;
+    goto done;
+  }
+  bool unc = m.host_path[0] == '\\' && m.host_path[1] == '\\' && m.host_path[2] != '\0' &&
+             m.host_path[2] != '\\' && strncmp(m.host_path, HCS_PIPE_PREFIX, strlen(HCS_PIPE_PREFIX)) != 0;
+  if (!is_drive_abs(m.host_path) && !unc) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path must be absolute (C:\\dir or "
+                    "\\\\server\\share); named volumes are not supported", spec);
+    goto done;
+  }
+  if (!is_drive_abs(m.container_path)) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
+                    "letter (C:\\dir)", spec);
+    goto done;
+  }
+  if (m.container_path[3] == '\0') {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive",
+                    spec);
+    goto done;
+  }
+done:
+  if (err != WCTR_OK) {
+    hcs_mount_free(&m);
+    return err;
+  }
+  *out = m;
+  return WCTR_OK;
+}
+
+/* --- small JSON helpers ----------------------------------------------------------------------------
+ * Each returns false when cJSON ran out of memory; the caller's document is then deleted whole. */
+
+static bool add_str(cJSON *o, const char *k, const char *v) { return cJSON_AddStringToObject(o, k, v) != NULL; }
+static bool add_num(cJSON *o, const char *k, double v) { return cJSON_AddNumberToObject(o, k, v) != NULL; }
+static bool add_bool(cJSON *o, const char *k, bool v) { return cJSON_AddBoolToObject(o, k, v) != NULL; }
+
+static cJSON *add_obj(cJSON *o, const char *k) { return cJSON_AddObjectToObject(o, k); }
+
+static bool add_version(cJSON *o) {
+  cJSON *v = add_obj(o, "SchemaVersion");
+  return v != NULL && add_num(v, "Major", 2) && add_num(v, "Minor", 1);
+}
+
+static char *concat(const char *a, const char *b) {
+  size_t na = strlen(a);
+  size_t nb = strlen(b);
+  char *s = malloc(na + nb + 1);
+  if (s == NULL) return NULL;
+  memcpy(s, a, na);
+  memcpy(s + na, b, nb + 1);
+  return s;
+}
+
+/* --- resources ------------------------------------------------------------------------------------- */
+
+typedef struct cpu_numbers {
+  uint32_t count;
+  uint32_t maximum;
+  uint32_t weight;
+} cpu_numbers;
+
+static wctr_err check_input(const svc_container *c, const hcs_doc_input *in, wctr_isolation want,
+                            cJSON **out, job_resources *eff, job_warnings *warnings, wctr_errmsg *e) {
+  if (out != NULL) *out = NULL;
+  if (c == NULL || in == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "HCS document: container, input and out must not be NULL");
+  if (c->config.isolation != want) {
+    return wctr_fail(e, WCTR_EINVAL, "HCS document: the container's isolation is %s, not %s",
+                     job_isolation_name(c->config.isolation), job_isolation_name(want));
+  }
+  if (in->container_id == NULL || in->container_id[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "HCS document: container_id is required");
+  if (in->layers == NULL || in->layer_count == 0) return wctr_fail(e, WCTR_EINVAL, "HCS document: the image has no layers");
+  for (size_t i = 0; i < in->layer_count; i++) {
+    if (in->layers[i].id == NULL || in->layers[i].path == NULL || in->layers[i].id[0] == '\0' ||
+        in->layers[i].path[0] == '\0') {
+      return wctr_fail(e, WCTR_EINVAL, "HCS document: layer %zu needs an id and a path", i);
+    }
+  }
+  if (in->sandbox_path == NULL || in->sandbox_path[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "HCS document: sandbox_path is required");
+  if (in->mount_count > 0 && in->mounts == NULL) return wctr_fail(e, WCTR_EINVAL, "HCS document: mounts is NULL");
+  if (in->host_cpus < 1) return wctr_fail(e, WCTR_EINVAL, "HCS document: host_cpus must be at least 1");
+  wctr_err err = job_resources_check(&c->config.resources, want, in->host_cpus, eff, warnings, e);
+  if (err != WCTR_OK) return err;
+  if (eff->io_maxiops > INT32_MAX) return wctr_fail(e, WCTR_EINVAL, "--io-maxiops %lld is above the HCS maximum of 2147483647", (long long)eff->io_maxiops);
+  if (eff->io_maxbandwidth > INT32_MAX) return wctr_fail(e, WCTR_EINVAL, "--io-maxbandwidth %lld is above the HCS maximum of 2147483647 bytes per second", (long long)eff->io_maxbandwidth);
+  if (eff->nano_cpus > 0 && eff->cpu_count > 0) {
+    return wctr_fail(e, WCTR_EINVAL, "--cpus and --cpu-count cannot both be set with %s isolation",
+                     job_isolation_name(want));
+  }
+  return WCTR_OK;
+}
+
+static wctr_err process_cpu(const job_resources *r, int host_cpus, job_warnings *warnings, cpu_numbers *cpu,
+                            wctr_errmsg *e) {
+  memset(cpu, 0, sizeof *cpu);
+  if (r->cpu_count > 0) {
+    cpu->count = (uint32_t)job_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
+  } else if (r->cpu_shares > 0) {
+    cpu->weight = (uint32_t)r->cpu_shares;
+  } else if (r->nano_cpus > 0) {
+    return job_hcs_process_cpu(r->nano_cpus, host_cpus, &cpu->maximum, e);
+  } else if (r->cpu_percent > 0) {
+    cpu->maximum = job_cpu_rate_from_percent(r->cpu_percent);
+  }
+  return WCTR_OK;
+}
+
+static wctr_err hyperv_cpu(const job_resources *r, int host_cpus, job_warnings *warnings, cpu_numbers *cpu,
+                           wctr_errmsg *e) {
+  memset(cpu, 0, sizeof *cpu);
+  if (r->cpu_count > 0) {
+    cpu->count = (uint32_t)job_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
+  } else if (r->nano_cpus > 0) {
+    wctr_err err = job_hcs_hyperv_cpu(r->nano_cpus, host_cpus, &cpu->count, &cpu->maximum, e);
+    if (err != WCTR_OK) return err;
+  }
+  if (cpu->maximum == 0 && r->cpu_percent > 0) cpu->maximum = job_cpu_rate_from_percent(r->cpu_percent);
+  if (r->cpu_shares > 0) cpu->weight = (uint32_t)r->cpu_shares;
+  return WCTR_OK;
+}
+
+static bool add_processor(cJSON *container, const cpu_numbers *cpu) {
+  if (cpu->count == 0 && cpu->maximum == 0 && cpu->weight == 0) return true;
+  cJSON *p = add_obj(container, "Processor");
+  if (p == NULL) return false;
+  if (cpu->count > 0 && !add_num(p, "Count", cpu->count)) return false;
+  if (cpu->maximum > 0 && !add_num(p, "Maximum", cpu->maximum)) return false;
+  if (cpu->weight > 0 && !add_num(p, "Weight", cpu->weight)) return false;
+  return true;
+}
+
+uint64_t hcs_uvm_memory_mb(int64_t memory_bytes) {
+  if (memory_bytes <= 0) return HCS_UVM_DEFAULT_MB;
+  uint64_t mb = job_hcs_memory_mb(memory_bytes) + HCS_UVM_OVERHEAD_MB;
+  mb += mb & 1u;
+  if (mb < HCS_UVM_MIN_MB) mb = HCS_UVM_MIN_MB;
+  return mb;
+}
+
+/* --- the Container object -------------------------------------------------------------------------- */
+
+/* vsmb: Hyper-V's hosted container (layer and mount paths are VSMB paths inside the VM). */
+static wctr_err build_container(const hcs_doc_input *in, const job_resources *r, const cpu_numbers *cpu,
+                                bool vsmb, cJSON *container, wctr_errmsg *e) {
+  char host[SVC_SHORT_ID + 1];
+  const char *hostname = in->hostname;
+  if (hostname == NULL) {
+    snprintf(host, sizeof host, "%s", in->container_id);
+    hostname = host;
+  }
+  cJSON *guest = add_obj(container, "GuestOs");
+  if (guest == NULL || !add_str(guest, "HostName", hostname)) goto oom;
+
+  cJSON *storage = add_obj(container, "Storage");
+  cJSON *layers = storage != NULL ? cJSON_AddArrayToObject(storage, "Layers") : NULL;
+  if (layers == NULL) goto oom;
+  for (size_t i = 0; i < in->layer_count; i++) {
+    cJSON *l = cJSON_CreateObject();
+    if (l == NULL) goto oom;
+    cJSON_AddItemToArray(layers, l);
+    if (!add_str(l, "Id", in->layers[i].id)) goto oom;
+    if (vsmb) {
+      char *p = concat(HCS_VSMB_PREFIX, in->layers[i].id);
+      bool ok = p != NULL && add_str(l, "Path", p);
+      free(p);
+      if (!ok) goto oom;
+    } else if (!add_str(l, "Path", in->layers[i].path)) {
+      goto oom;
+    }
+  }
+  if (!add_str(storage, "Path", in->sandbox_path)) goto oom;
+  if (r->io_maxiops > 0 || r->io_maxbandwidth > 0) {
+    cJSON *qos = add_obj(storage, "QoS");
+    if (qos == NULL) goto oom;
+    if (r->io_maxiops > 0 && !add_num(qos, "IopsMaximum", (double)r->io_maxiops)) goto oom;
+    if (r->io_maxbandwidth > 0 && !add_num(qos, "BandwidthMaximum", (double)r->io_maxbandwidth)) goto oom;
+  }
+
+  cJSON *dirs = NULL;
+  cJSON *pipes = NULL;
+  for (size_t i = 0; i < in->mount_count; i++) {
+    const hcs_mount *m = &in->mounts[i];
+    if (m->host_path == NULL || m->container_path == NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "HCS document: mount %zu has no paths", i);
+    }
+    if (m->pipe) {
+      if (vsmb) {
+        return wctr_fail(e, WCTR_EINVAL, "-v %.200s: named pipes need --isolation=process", m->host_path);
+      }
+      if (pipes == NULL) pipes = cJSON_AddArrayToObject(container, "MappedPipes");
+      if (pipes == NULL) goto oom;
+      cJSON *p = cJSON_CreateObject();
+      if (p == NULL) goto oom;
+      cJSON_AddItemToArray(pipes, p);
+      if (!add_str(p, "ContainerPipeName", m->container_path + strlen(HCS_PIPE_PREFIX)) ||
+          !add_str(p, "HostPath", m->host_path)) {
+        goto oom;
+      }
+      continue;
+    }
+    if (dirs == NULL) dirs = cJSON_AddArrayToObject(container, "MappedDirectories");
+    if (dirs == NULL) goto oom;
+    cJSON *d = cJSON_CreateObject();
+    if (d == NULL) goto oom;
+    cJSON_AddItemToArray(dirs, d);
+    if (vsmb) {
+      char name[32];
+      snprintf(name, sizeof name, "m%zu", i);
+      char *p = concat(HCS_VSMB_PREFIX, name);
+      bool ok = p != NULL && add_str(d, "HostPath", p);
+      free(p);
+      if (!ok) goto oom;
+    } else if (!add_str(d, "HostPath", m->host_path)) {
+      goto oom;
+    }
+    if (!add_str(d, "ContainerPath", m->container_path)) goto oom;
+    if (m->read_only && !add_bool(d, "ReadOnly", true)) goto oom;
+  }
+
+  if (r->memory_bytes > 0) {
+    cJSON *mem = add_obj(container, "Memory");
+    if (mem == NULL || !add_num(mem, "SizeInMB", (double)job_hcs_memory_mb(r->memory_bytes))) goto oom;
+  }
+  if (!add_processor(container, cpu)) goto oom;
+
+  cJSON *reg = add_obj(container, "RegistryChanges");
+  cJSON *values = reg != NULL ? cJSON_AddArrayToObject(reg, "AddValues") : NULL;
+  cJSON *value = cJSON_CreateObject();
+  if (values == NULL || value == NULL) {
+    cJSON_Delete(value);
+    goto oom;
+  }
+  cJSON_AddItemToArray(values, value);
+  cJSON *key = add_obj(value, "Key");
+  if (key == NULL || !add_str(key, "Hive", "System") || !add_str(key, "Name", "ControlSet001\\Control") ||
+      !add_str(value, "Name", "WaitToKillServiceTimeout") || !add_str(value, "Type", "String") ||
+      !add_str(value, "StringValue", "2147483647")) {
+    goto oom;
+  }
+  return WCTR_OK;
+oom:
+  return wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+}
+
+static cJSON *new_system(void) {
+  cJSON *doc = cJSON_CreateObject();
+  if (doc == NULL) return NULL;
+  if (!add_str(doc, "Owner", HCS_OWNER) || !add_version(doc)) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+wctr_err hcs_doc_process_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
+                                   job_warnings *warnings, wctr_errmsg *e) {
+  job_resources r;
+  cpu_numbers cpu;
+  cJSON *doc = NULL;
+  wctr_err err = check_input(c, in, WCTR_ISOLATION_PROCESS, out, &r, warnings, e);
+  if (err != WCTR_OK) goto done;
+  err = process_cpu(&r, in->host_cpus, warnings, &cpu, e);
+  if (err != WCTR_OK) goto done;
+  doc = new_system();
+  cJSON *container = doc != NULL ? add_obj(doc, "Container") : NULL;
+  if (container == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+    goto done;
+  }
+  err = build_container(in, &r, &cpu, false, container, e);
+  if (err != WCTR_OK) goto done;
+  if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+done:
+  if (err != WCTR_OK) {
+    cJSON_Delete(doc);
+    return err;
+  }
+  *out = doc;
+  return WCTR_OK;
+}
+
+wctr_err hcs_doc_hosted_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
+                                  job_warnings *warnings, wctr_errmsg *e) {
+  job_resources r;
+  cpu_numbers cpu;
+  cJSON *doc = NULL;
+  wctr_err err = check_input(c, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
+  if (err != WCTR_OK) goto done;
+  if (in->uvm_id == NULL || in->uvm_id[0] == '\0') {
+    err = wctr_fail(e, WCTR_EINVAL, "HCS document: uvm_id is required for Hyper-V isolation");
+    goto done;
+  }
+  err = hyperv_cpu(&r, in->host_cpus, warnings, &cpu, e);
+  if (err != WCTR_OK) goto done;
+  doc = new_system();
+  bool ok = doc != NULL && add_str(doc, "HostingSystemId", in->uvm_id);
+  cJSON *hosted = ok ? add_obj(doc, "HostedSystem") : NULL;
+  cJSON *container = hosted != NULL && add_version(hosted) ? add_obj(hosted, "Container") : NULL;
+  if (container == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+    goto done;
+  }
+  err = build_container(in, &r, &cpu, true, container, e);
+  if (err != WCTR_OK) goto done;
+  if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+done:
+  if (err != WCTR_OK) {
+    cJSON_Delete(doc);
+    return err;
+  }
+  *out = doc;
+  return WCTR_OK;
+}
+
+static bool add_share(cJSON *shares, const char *name, const char *path, bool read_only) {
+  cJSON *s = cJSON_CreateObject();
+  if (s == NULL) return false;
+  cJSON_AddItemToArray(shares, s);
+  if (!add_str(s, "Name", name) || !add_str(s, "Path", path)) return false;
+  /* hcsshim's options for image shares; a writable mount drops ReadOnly only. */
+  cJSON *o = add_obj(s, "Options");
+  return o != NULL && (!read_only || add_bool(o, "ReadOnly", true)) && add_bool(o, "ShareRead", true) &&
+         add_bool(o, "CacheIo", true) && add_bool(o, "PseudoOplocks", true) &&
+         add_bool(o, "TakeBackupPrivilege", true);
+}
+
+wctr_err hcs_doc_uvm(const svc_container *c, const hcs_doc_input *in, cJSON **out, job_warnings *warnings,
+                     wctr_errmsg *e) {
+  job_resources r;
+  cpu_numbers cpu;
+  cJSON *doc = NULL;
+  char *os_path = NULL;
+  wctr_err err = check_input(c, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
+  if (err != WCTR_OK) goto done;
+  if (in->uvm_scratch_path == NULL || in->uvm_scratch_path[0] == '\0') {
+    err = wctr_fail(e, WCTR_EINVAL, "HCS document: uvm_scratch_path is required for Hyper-V isolation");
+    goto done;
+  }
+  for (size_t i = 0; i < in->mount_count; i++) {
+    if (in->mounts != NULL && in->mounts[i].pipe) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v %.200s: named pipes need --isolation=process",
+                      in->mounts[i].host_path != NULL ? in->mounts[i].host_path : "?");
+      goto done;
+    }
+  }
+  err = hyperv_cpu(&r, in->host_cpus, warnings, &cpu, e);
+  if (err != WCTR_OK) goto done;
+  uint32_t vcpus = cpu.count;
+  if (vcpus == 0) vcpus = in->host_cpus < HCS_UVM_DEFAULT_CPUS ? (uint32_t)in->host_cpus : HCS_UVM_DEFAULT_CPUS;
+  os_path = concat(in->layers[in->layer_count - 1].path, "\\UtilityVM\\Files");
+  doc = new_system();
+  cJSON *vm = doc != NULL && os_path != NULL ? add_obj(doc, "VirtualMachine") : NULL;
+  bool ok = vm != NULL && add_bool(vm, "StopOnReset", true);
+  cJSON *chipset = ok ? add_obj(vm, "Chipset") : NULL;
+  cJSON *uefi = chipset != NULL ? add_obj(chipset, "Uefi") : NULL;
+  cJSON *boot = uefi != NULL ? add_obj(uefi, "BootThis") : NULL;
+  ok = boot != NULL && add_str(boot, "DeviceType", "VmbFs") &&
+       add_str(boot, "DevicePath", "\\EFI\\Microsoft\\Boot\\bootmgfw.efi");
+  cJSON *topo = ok ? add_obj(vm, "ComputeTopology") : NULL;
+  cJSON *mem = topo != NULL ? add_obj(topo, "Memory") : NULL;
+  ok = mem != NULL && add_num(mem, "SizeInMB", (double)hcs_uvm_memory_mb(r.memory_bytes)) &&
+       add_bool(mem, "AllowOvercommit", true);
+  cJSON *proc = ok ? add_obj(topo, "Processor") : NULL;
+  ok = proc != NULL && add_num(proc, "Count", vcpus);
+  cJSON *devices = ok ? add_obj(vm, "Devices") : NULL;
+  cJSON *scsi = devices != NULL ? add_obj(devices, "Scsi") : NULL;
+  cJSON *ctrl = scsi != NULL ? add_obj(scsi, HCS_SCSI_CONTROLLER_0) : NULL;
+  cJSON *atts = ctrl != NULL ? add_obj(ctrl, "Attachments") : NULL;
+  cJSON *att = atts != NULL ? add_obj(atts, "0") : NULL;
+  ok = att != NULL && add_str(att, "Type", "VirtualDisk") && add_str(att, "Path", in->uvm_scratch_path);
+  cJSON *smb = ok ? add_obj(devices, "VirtualSmb") : NULL;
+  cJSON *shares = smb != NULL ? cJSON_AddArrayToObject(smb, "Shares") : NULL;
+  ok = shares != NULL && add_share(shares, "os", os_path, true);
+  for (size_t i = 0; ok && i < in->layer_count; i++) {
+    ok = add_share(shares, in->layers[i].id, in->layers[i].path, true);
+  }
+  for (size_t i = 0; ok && i < in->mount_count; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "m%zu", i);
+    ok = add_share(shares, name, in->mounts[i].host_path, in->mounts[i].read_only);
+  }
+  cJSON *hv = ok ? add_obj(devices, "HvSocket") : NULL;
+  cJSON *hvc = hv != NULL ? add_obj(hv, "HvSocketConfig") : NULL;
+  ok = hvc != NULL && add_str(hvc, "DefaultBindSecurityDescriptor", "D:P(A;;FA;;;SY)(A;;FA;;;BA)") &&
+       add_bool(doc, "ShouldTerminateOnLastHandleClosed", true);
+  if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+done:
+  free(os_path);
+  if (err != WCTR_OK) {
+    cJSON_Delete(doc);
+    return err;
+  }
+  *out = doc;
+  return WCTR_OK;
+}
+
+/* --- ProcessParameters ----------------------------------------------------------------------------- */
+
+wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg *e) {
+  wctr_cmdline cl = {0};
+  cJSON *doc = NULL;
+  char *key = NULL;
+  wctr_err err = WCTR_OK;
+  if (out != NULL) *out = NULL;
+  if (c == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "ProcessParameters: container and out must not be NULL");
+  if (c->config.cmd_count == 0 || c->config.cmd == NULL) return wctr_fail(e, WCTR_EINVAL, "Cmd must hold at least the program");
+  for (size_t i = 0; i < c->config.cmd_count; i++) {
+    err = wctr_cmdline_append(&cl, c->config.cmd[i]);
+    if (err != WCTR_OK) {
+      err = wctr_fail(e, err, "ProcessParameters: out of memory");
+      goto done;
+    }
+  }
+  doc = cJSON_CreateObject();
+  const char *user = c->config.user != NULL && c->config.user[0] != '\0' ? c->config.user : HCS_DEFAULT_USER;
+  bool ok = doc != NULL && add_str(doc, "CommandLine", cl.text) && add_str(doc, "User", user);
+  if (ok && c->config.working_dir != NULL && c->config.working_dir[0] != '\0') {
+    ok = add_str(doc, "WorkingDirectory", c->config.working_dir);
+  }
+  if (ok && c->config.env_count > 0) {
+    cJSON *env = add_obj(doc, "Environment");
+    ok = env != NULL;
+    for (size_t i = 0; ok && i < c->config.env_count; i++) {
+      const char *kv = c->config.env[i];
+      const char *eq = kv != NULL ? strchr(kv, '=') : NULL;
+      if (eq == NULL || eq == kv) {
+        err = wctr_fail(e, WCTR_EINVAL, "Env[%zu] \"%.100s\" must be KEY=VALUE", i, kv != NULL ? kv : "");
+        goto done;
+      }
+      free(key);
+      key = malloc((size_t)(eq - kv) + 1);
+      if (key == NULL) {
+        ok = false;
+        break;
+      }
+      memcpy(key, kv, (size_t)(eq - kv));
+      key[eq - kv] = '\0';
+      cJSON_DeleteItemFromObjectCaseSensitive(env, key); /* a later duplicate wins, as in Docker */
+      ok = add_str(env, key, eq + 1);
+    }
+  }
+  ok = ok && add_bool(doc, "EmulateConsole", false);
+  if (ok && c->config.open_stdin) ok = add_bool(doc, "CreateStdInPipe", true);
+  ok = ok && add_bool(doc, "CreateStdOutPipe", true) && add_bool(doc, "CreateStdErrPipe", true);
+  if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "ProcessParameters: out of memory");
+done:
+  free(key);
+  wctr_cmdline_free(&cl);
+  if (err != WCTR_OK) {
+    cJSON_Delete(doc);
+    return err;
+  }
+  *out = doc;
+  return WCTR_OK;
+}

@@ -1,0 +1,360 @@
+/* tests/hcs/test_documents.c - hcs/document.h: exact ComputeSystem documents for process isolation and
+ * for Hyper-V (utility VM + hosted container) across limits and mounts, the VM sizing rule, and
+ * ProcessParameters (users, environment, stdin, command-line quoting). */
+#include "hcs_test.h"
+
+#include "hcs/document.h"
+
+#define L_TOP "aaaaaaaa-0000-0000-0000-000000000001"
+#define L_BASE "bbbbbbbb-0000-0000-0000-000000000002"
+#define VOLUME "\\\\?\\Volume{11111111-2222-3333-4444-555555555555}\\"
+#define UVM_SANDBOX "C:\\mounts\\scsi\\m1"
+#define UVM_SCRATCH "C:\\uvm\\scratch.vhdx"
+
+/* Compact JSON (hcs_test.h): ' is ", | is one backslash. */
+#define HEAD "'Owner':'wctr','SchemaVersion':{'Major':2,'Minor':1}"
+#define GUEST "'GuestOs':{'HostName':'0123456789ab'}"
+#define LAYERS "'Layers':[{'Id':'" L_TOP "','Path':'C:|layers|top'},{'Id':'" L_BASE "','Path':'C:|layers|base'}]"
+#define SANDBOX "'Path':'||?|Volume{11111111-2222-3333-4444-555555555555}|'"
+#define VSMB "||?|VMSMB|VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}|"
+#define VSMB_LAYERS "'Layers':[{'Id':'" L_TOP "','Path':'" VSMB L_TOP "'},{'Id':'" L_BASE "','Path':'" VSMB L_BASE "'}]"
+#define REG                                                                                         \
+  "'RegistryChanges':{'AddValues':[{'Key':{'Hive':'System','Name':'ControlSet001|Control'},"        \
+  "'Name':'WaitToKillServiceTimeout','Type':'String','StringValue':'2147483647'}]}"
+#define TAIL "'ShouldTerminateOnLastHandleClosed':true"
+#define OPTS_RO "{'ReadOnly':true,'ShareRead':true,'CacheIo':true,'PseudoOplocks':true,'TakeBackupPrivilege':true}"
+#define OPTS_RW "{'ShareRead':true,'CacheIo':true,'PseudoOplocks':true,'TakeBackupPrivilege':true}"
+#define SHARES                                                                   \
+  "{'Name':'os','Path':'C:|layers|base|UtilityVM|Files','Options':" OPTS_RO "}," \
+  "{'Name':'" L_TOP "','Path':'C:|layers|top','Options':" OPTS_RO "},"           \
+  "{'Name':'" L_BASE "','Path':'C:|layers|base','Options':" OPTS_RO "}"
+
+static const hcs_layer layers[] = {{L_TOP, "C:\\layers\\top"}, {L_BASE, "C:\\layers\\base"}};
+
+static hcs_doc_input input(bool hyperv) {
+  hcs_doc_input in = {0};
+  in.container_id = HCS_TEST_ID;
+  in.layers = layers;
+  in.layer_count = COUNT_OF(layers);
+  in.sandbox_path = hyperv ? UVM_SANDBOX : VOLUME;
+  in.host_cpus = 4;
+  in.uvm_id = hyperv ? "uvm-1" : NULL;
+  in.uvm_scratch_path = hyperv ? UVM_SCRATCH : NULL;
+  return in;
+}
+
+static char *params(const char *isolation, const char *host_config) {
+  static char buf[1024];
+  snprintf(buf, sizeof buf, "{\"Image\":\"nanoserver\",\"Cmd\":[\"cmd\"],\"HostConfig\":{\"Isolation\":\"%s\"%s%s}}",
+           isolation, host_config[0] != '\0' ? "," : "", host_config);
+  return buf;
+}
+
+/* --- process isolation ----------------------------------------------------------------------------- */
+
+static void expect_process(const char *host_config, const char *qos, const char *extra) {
+  svc_container c;
+  hcs_test_container(params("process", host_config), &c);
+  hcs_doc_input in = input(false);
+  cJSON *doc = NULL;
+  wctr_errmsg e;
+  job_warnings w = {0};
+  if (hcs_doc_process_container(&c, &in, &doc, &w, &e) != WCTR_OK) FAILF("%s refused: %s", host_config, e.text);
+  char want[4096];
+  snprintf(want, sizeof want, "{" HEAD ",'Container':{" GUEST ",'Storage':{" LAYERS "," SANDBOX "%s}%s," REG "}," TAIL "}",
+           qos, extra);
+  hcs_test_expect_json(doc, want);
+  cJSON_Delete(doc);
+  svc_container_free(&c);
+}
+
+static void test_process_minimal(void **state) {
+  (void)state;
+  expect_process("", "", "");
+}
+
+static void test_process_limits(void **state) {
+  (void)state;
+  static const char *const cases[][3] = {
+      {"\"Memory\":524288000", "", ",'Memory':{'SizeInMB':500}"},                 /* 500m */
+      {"\"Memory\":1610612736", "", ",'Memory':{'SizeInMB':1536}"},               /* 1.5g */
+      {"\"NanoCpus\":1500000000", "", ",'Processor':{'Maximum':3750}"},           /* --cpus 1.5 of 4 */
+      {"\"NanoCpus\":10000", "", ",'Processor':{'Maximum':1}"},                   /* raised to 1 */
+      {"\"CpuCount\":2", "", ",'Processor':{'Count':2}"},
+      {"\"CpuShares\":512", "", ",'Processor':{'Weight':512}"},
+      {"\"CpuPercent\":30", "", ",'Processor':{'Maximum':3000}"},
+      {"\"CpuCount\":2,\"CpuShares\":100,\"CpuPercent\":5", "", ",'Processor':{'Count':2}"}, /* precedence */
+      {"\"CpuShares\":100,\"CpuPercent\":5", "", ",'Processor':{'Weight':100}"},
+      {"\"IOMaximumIOps\":100", ",'QoS':{'IopsMaximum':100}", ""},
+      {"\"IOMaximumBandwidth\":1048576", ",'QoS':{'BandwidthMaximum':1048576}", ""},
+      {"\"IOMaximumIOps\":7,\"IOMaximumBandwidth\":9,\"Memory\":104857600,\"NanoCpus\":4000000000",
+       ",'QoS':{'IopsMaximum':7,'BandwidthMaximum':9}", ",'Memory':{'SizeInMB':100},'Processor':{'Maximum':10000}"},
+  };
+  for (size_t i = 0; i < COUNT_OF(cases); i++) expect_process(cases[i][0], cases[i][1], cases[i][2]);
+}
+
+static void test_process_warnings_and_clamp(void **state) {
+  (void)state;
+  svc_container c;
+  hcs_test_container(params("process", "\"CpuCount\":8"), &c);
+  hcs_doc_input in = input(false);
+  cJSON *doc = NULL;
+  wctr_errmsg e;
+  job_warnings w = {0};
+  assert_int_equal(hcs_doc_process_container(&c, &in, &doc, &w, &e), WCTR_OK);
+  const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "Container"), "Processor"), "Count");
+  assert_int_equal(count->valueint, 4);
+  assert_int_equal(w.count, 1);
+  assert_string_equal(w.text[0], "Changing requested CPUCount of 8 to current number of processors, 4");
+  cJSON_Delete(doc);
+  svc_container_free(&c);
+}
+
+static void test_process_mounts(void **state) {
+  (void)state;
+  static const char *const specs[] = {"C:\\data:C:\\app:ro", "\\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine",
+                                      "d:/logs:C:\\logs"};
+  hcs_mount mounts[COUNT_OF(specs)];
+  wctr_errmsg e;
+  for (size_t i = 0; i < COUNT_OF(specs); i++) assert_int_equal(hcs_mount_parse(specs[i], &mounts[i], &e), WCTR_OK);
+  svc_container c;
+  hcs_test_container(params("process", ""), &c);
+  hcs_doc_input in = input(false);
+  in.mounts = mounts;
+  in.mount_count = COUNT_OF(mounts);
+  in.hostname = "web";
+  cJSON *doc = NULL;
+  assert_int_equal(hcs_doc_process_container(&c, &in, &doc, NULL, &e), WCTR_OK);
+  hcs_test_expect_json(doc, "{" HEAD ",'Container':{'GuestOs':{'HostName':'web'},'Storage':{" LAYERS "," SANDBOX "},"
+                            "'MappedDirectories':[{'HostPath':'C:|data','ContainerPath':'C:|app','ReadOnly':true},"
+                            "{'HostPath':'d:|logs','ContainerPath':'C:|logs'}],"
+                            "'MappedPipes':[{'ContainerPipeName':'docker_engine','HostPath':'||.|pipe|docker_engine'}],"
+                            REG "}," TAIL "}");
+  cJSON_Delete(doc);
+  svc_container_free(&c);
+  for (size_t i = 0; i < COUNT_OF(mounts); i++) hcs_mount_free(&mounts[i]);
+}
+
+static void expect_refused_doc(int which, const char *isolation, const char *host_config, hcs_doc_input in,
+                               const char *message) {
+  svc_container c;
+  hcs_test_container(params(isolation, host_config), &c);
+  cJSON *doc = (cJSON *)&c; /* must become NULL */
+  wctr_errmsg e;
+  wctr_err err = which == 0   ? hcs_doc_process_container(&c, &in, &doc, NULL, &e)
+                 : which == 1 ? hcs_doc_uvm(&c, &in, &doc, NULL, &e)
+                              : hcs_doc_hosted_container(&c, &in, &doc, NULL, &e);
+  if (err == WCTR_OK) FAILF("%s accepted", message);
+  assert_null(doc);
+  if (strstr(e.text, message) == NULL) FAILF("message \"%s\" lacks \"%s\"", e.text, message);
+  svc_container_free(&c);
+}
+
+static void test_refusals(void **state) {
+  (void)state;
+  hcs_doc_input in = input(false);
+  expect_refused_doc(0, "process", "\"NanoCpus\":1000000000,\"CpuCount\":1", in,
+                     "--cpus and --cpu-count cannot both be set with process isolation");
+  expect_refused_doc(0, "process", "\"IOMaximumIOps\":2147483648", in, "--io-maxiops 2147483648 is above");
+  expect_refused_doc(0, "hyperv", "", in, "isolation is hyperv, not process");
+  in.layer_count = 0;
+  expect_refused_doc(0, "process", "", in, "the image has no layers");
+  in = input(false);
+  in.sandbox_path = NULL;
+  expect_refused_doc(0, "process", "", in, "sandbox_path is required");
+  in = input(false);
+  in.host_cpus = 0;
+  expect_refused_doc(0, "process", "", in, "host_cpus must be at least 1");
+
+  hcs_mount pipe;
+  wctr_errmsg e;
+  assert_int_equal(hcs_mount_parse("\\\\.\\pipe\\p:\\\\.\\pipe\\p", &pipe, &e), WCTR_OK);
+  in = input(true);
+  in.mounts = &pipe;
+  in.mount_count = 1;
+  expect_refused_doc(1, "hyperv", "", in, "named pipes need --isolation=process");
+  expect_refused_doc(2, "hyperv", "", in, "named pipes need --isolation=process");
+  hcs_mount_free(&pipe);
+  in = input(true);
+  in.uvm_scratch_path = NULL;
+  expect_refused_doc(1, "hyperv", "", in, "uvm_scratch_path is required");
+  in = input(true);
+  in.uvm_id = NULL;
+  expect_refused_doc(2, "hyperv", "", in, "uvm_id is required");
+  expect_refused_doc(1, "process", "", input(true), "isolation is process, not hyperv");
+  expect_refused_doc(2, "hyperv", "\"NanoCpus\":1000000000,\"CpuCount\":1", input(true),
+                     "--cpus and --cpu-count cannot both be set with hyperv isolation");
+}
+
+/* --- Hyper-V --------------------------------------------------------------------------------------- */
+
+static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpus, const char *extra, int host_cpus) {
+  svc_container c;
+  hcs_test_container(params("hyperv", host_config), &c);
+  hcs_doc_input in = input(true);
+  in.host_cpus = host_cpus;
+  cJSON *vm = NULL;
+  cJSON *hosted = NULL;
+  wctr_errmsg e;
+  if (hcs_doc_uvm(&c, &in, &vm, NULL, &e) != WCTR_OK) FAILF("%s: VM refused: %s", host_config, e.text);
+  if (hcs_doc_hosted_container(&c, &in, &hosted, NULL, &e) != WCTR_OK) FAILF("%s: container refused: %s", host_config, e.text);
+  char want[4096];
+  snprintf(want, sizeof want,
+           "{" HEAD ",'VirtualMachine':{'StopOnReset':true,"
+           "'Chipset':{'Uefi':{'BootThis':{'DeviceType':'VmbFs','DevicePath':'|EFI|Microsoft|Boot|bootmgfw.efi'}}},"
+           "'ComputeTopology':{'Memory':{'SizeInMB':%u,'AllowOvercommit':true},'Processor':{'Count':%u}},"
+           "'Devices':{'Scsi':{'df6d0690-79e5-55b6-a5ec-c1e2f77f580a':{'Attachments':{'0':{'Type':'VirtualDisk',"
+           "'Path':'C:|uvm|scratch.vhdx'}}}},'VirtualSmb':{'Shares':[" SHARES "]},"
+           "'HvSocket':{'HvSocketConfig':{'DefaultBindSecurityDescriptor':'D:P(A;;FA;;;SY)(A;;FA;;;BA)'}}}}," TAIL "}",
+           vm_mb, vcpus);
+  hcs_test_expect_json(vm, want);
+  snprintf(want, sizeof want,
+           "{" HEAD ",'HostingSystemId':'uvm-1','HostedSystem':{'SchemaVersion':{'Major':2,'Minor':1},"
+           "'Container':{" GUEST ",'Storage':{" VSMB_LAYERS ",'Path':'C:|mounts|scsi|m1'}%s," REG "}}," TAIL "}",
+           extra);
+  hcs_test_expect_json(hosted, want);
+  cJSON_Delete(vm);
+  cJSON_Delete(hosted);
+  svc_container_free(&c);
+}
+
+static void test_hyperv_limits(void **state) {
+  (void)state;
+  /* defaults: hcsshim's 1024 MB and 2 vCPUs, at most the host's */
+  expect_hyperv("", 1024, 2, "", 4);
+  expect_hyperv("", 1024, 1, "", 1);
+  /* --cpus 1.5 --memory 500m: VM 500 + 256 = 756 MB, 2 vCPUs; the container gets Docker's numbers */
+  expect_hyperv("\"NanoCpus\":1500000000,\"Memory\":524288000", 756, 2,
+                ",'Memory':{'SizeInMB':500},'Processor':{'Count':2,'Maximum':7500}", 4);
+  /* odd sum rounds up to even: 501 + 256 = 757 -> 758 */
+  expect_hyperv("\"Memory\":525336576", 758, 2, ",'Memory':{'SizeInMB':501}", 4);
+  /* whole CPUs: no Maximum */
+  expect_hyperv("\"NanoCpus\":3000000000", 1024, 3, ",'Processor':{'Count':3}", 4);
+  expect_hyperv("\"NanoCpus\":500000000", 1024, 1, ",'Processor':{'Count':1,'Maximum':5000}", 4);
+  /* Hyper-V keeps count, shares and percent together */
+  expect_hyperv("\"CpuCount\":3,\"CpuShares\":200,\"CpuPercent\":50", 1024, 3,
+                ",'Processor':{'Count':3,'Maximum':5000,'Weight':200}", 4);
+  expect_hyperv("\"CpuCount\":16", 1024, 4, ",'Processor':{'Count':4}", 4);
+}
+
+static void test_hyperv_qos_and_mounts(void **state) {
+  (void)state;
+  hcs_mount mounts[2];
+  wctr_errmsg e;
+  assert_int_equal(hcs_mount_parse("C:\\data:C:\\app:ro", &mounts[0], &e), WCTR_OK);
+  assert_int_equal(hcs_mount_parse("C:\\out:C:\\out", &mounts[1], &e), WCTR_OK);
+  svc_container c;
+  hcs_test_container(params("hyperv", "\"IOMaximumIOps\":50"), &c);
+  hcs_doc_input in = input(true);
+  in.mounts = mounts;
+  in.mount_count = 2;
+  cJSON *vm = NULL;
+  cJSON *hosted = NULL;
+  assert_int_equal(hcs_doc_uvm(&c, &in, &vm, NULL, &e), WCTR_OK);
+  assert_int_equal(hcs_doc_hosted_container(&c, &in, &hosted, NULL, &e), WCTR_OK);
+  const cJSON *shares = cJSON_GetObjectItem(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(vm, "VirtualMachine"), "Devices"), "VirtualSmb"), "Shares");
+  cJSON *want_shares = hcs_test_parse("[" SHARES ",{'Name':'m0','Path':'C:|data','Options':" OPTS_RO "},"
+                                      "{'Name':'m1','Path':'C:|out','Options':" OPTS_RW "}]");
+  assert_true(cJSON_Compare(shares, want_shares, true));
+  cJSON_Delete(want_shares);
+  hcs_test_expect_json(hosted, "{" HEAD ",'HostingSystemId':'uvm-1','HostedSystem':{'SchemaVersion':{'Major':2,'Minor':1},"
+                               "'Container':{" GUEST ",'Storage':{" VSMB_LAYERS ",'Path':'C:|mounts|scsi|m1',"
+                               "'QoS':{'IopsMaximum':50}},'MappedDirectories':["
+                               "{'HostPath':'" VSMB "m0','ContainerPath':'C:|app','ReadOnly':true},"
+                               "{'HostPath':'" VSMB "m1','ContainerPath':'C:|out'}]," REG "}}," TAIL "}");
+  cJSON_Delete(vm);
+  cJSON_Delete(hosted);
+  svc_container_free(&c);
+  hcs_mount_free(&mounts[0]);
+  hcs_mount_free(&mounts[1]);
+}
+
+static void test_uvm_memory_rule(void **state) {
+  (void)state;
+  const int64_t mib = (int64_t)1 << 20;
+  assert_int_equal(hcs_uvm_memory_mb(0), 1024);
+  assert_int_equal(hcs_uvm_memory_mb(-5), 1024);
+  assert_int_equal(hcs_uvm_memory_mb(1), HCS_UVM_MIN_MB);
+  assert_int_equal(hcs_uvm_memory_mb(130 * mib), 386);
+  assert_int_equal(hcs_uvm_memory_mb(131 * mib), 388);
+  assert_int_equal(hcs_uvm_memory_mb(131 * mib - 1), 386); /* truncated to 130 first */
+  assert_int_equal(hcs_uvm_memory_mb(2048 * mib), 2304);
+  assert_int_equal(hcs_uvm_memory_mb(768 * mib), 1024);
+}
+
+/* --- ProcessParameters ----------------------------------------------------------------------------- */
+
+static cJSON *process_params(const char *params_json) {
+  svc_container c;
+  hcs_test_container(params_json, &c);
+  cJSON *doc = NULL;
+  wctr_errmsg e;
+  if (hcs_doc_process_params(&c, &doc, &e) != WCTR_OK) FAILF("refused: %s", e.text);
+  svc_container_free(&c);
+  return doc;
+}
+
+static void test_process_params_default(void **state) {
+  (void)state;
+  cJSON *doc = process_params("{\"Image\":\"i\",\"Cmd\":[\"cmd\",\"/c\",\"echo hello world\"],"
+                              "\"HostConfig\":{\"Isolation\":\"process\"}}");
+  hcs_test_expect_json(doc, "{'CommandLine':'cmd /c \\'echo hello world\\'','User':'ContainerUser',"
+                            "'EmulateConsole':false,'CreateStdOutPipe':true,'CreateStdErrPipe':true}");
+  cJSON_Delete(doc);
+}
+
+static void test_process_params_full(void **state) {
+  (void)state;
+  cJSON *doc = process_params("{\"Image\":\"i\",\"Cmd\":[\"C:\\\\Program Files\\\\app.exe\",\"a\\\"b\",\"\",\"with space\\\\\",\"C:\\\\x\\\\\"],"
+                              "\"User\":\"ContainerAdministrator\",\"WorkingDir\":\"C:\\\\app\",\"OpenStdin\":true,"
+                              "\"Env\":[\"A=1\",\"B=x=y\",\"A=2\",\"EMPTY=\"],\"HostConfig\":{\"Isolation\":\"hyperv\"}}");
+  const cJSON *cl = cJSON_GetObjectItem(doc, "CommandLine");
+  assert_non_null(cl);
+  assert_string_equal(cl->valuestring, "\"C:\\Program Files\\app.exe\" \"a\\\"b\" \"\" \"with space\\\\\" C:\\x\\");
+  cJSON_DeleteItemFromObject(doc, "CommandLine");
+  hcs_test_expect_json(doc, "{'User':'ContainerAdministrator','WorkingDirectory':'C:|app',"
+                            "'Environment':{'B':'x=y','A':'2','EMPTY':''},'EmulateConsole':false,"
+                            "'CreateStdInPipe':true,'CreateStdOutPipe':true,'CreateStdErrPipe':true}");
+  cJSON_Delete(doc);
+}
+
+static void test_process_params_refused(void **state) {
+  (void)state;
+  svc_container c;
+  hcs_test_container("{\"Image\":\"i\",\"Cmd\":[\"cmd\"],\"Env\":[\"A=1\"],\"HostConfig\":{\"Isolation\":\"process\"}}", &c);
+  char *saved = c.config.env[0];
+  char bad[] = "NOEQUALS";
+  c.config.env[0] = bad;
+  cJSON *doc = NULL;
+  wctr_errmsg e;
+  assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
+  assert_null(doc);
+  assert_string_equal(e.text, "Env[0] \"NOEQUALS\" must be KEY=VALUE");
+  char empty_key[] = "=x";
+  c.config.env[0] = empty_key;
+  assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
+  c.config.env[0] = saved;
+  size_t count = c.config.cmd_count;
+  c.config.cmd_count = 0;
+  assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
+  c.config.cmd_count = count;
+  svc_container_free(&c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_process_minimal),
+      cmocka_unit_test(test_process_limits),
+      cmocka_unit_test(test_process_warnings_and_clamp),
+      cmocka_unit_test(test_process_mounts),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_hyperv_limits),
+      cmocka_unit_test(test_hyperv_qos_and_mounts),
+      cmocka_unit_test(test_uvm_memory_rule),
+      cmocka_unit_test(test_process_params_default),
+      cmocka_unit_test(test_process_params_full),
+      cmocka_unit_test(test_process_params_refused),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
