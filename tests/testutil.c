@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #ifdef _WIN32
 #include <windows.h>
@@ -27,10 +28,14 @@ void wctr_test_require_windows(const char *reason) {
 
 void wctr_test_unique_name(const char *prefix, char *buf, size_t size) {
   static unsigned counter;
+  /* The time as well as the process id: Wine hands out small process ids again and again, and a name
+   * from an earlier run (a folder, a job object) may still exist. */
 #ifdef _WIN32
   unsigned long pid = GetCurrentProcessId();
+  unsigned long long stamp = GetTickCount64();
 #else
   unsigned long pid = (unsigned long)getpid();
+  unsigned long long stamp = (unsigned long long)time(NULL);
 #endif
-  snprintf(buf, size, "%s-%lu-%u", prefix, pid, ++counter);
+  snprintf(buf, size, "%s-%lu-%llx-%u", prefix, pid, stamp, ++counter);
 }

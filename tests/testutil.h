@@ -21,7 +21,7 @@ bool wctr_test_under_wine(void);
  * On Windows it returns and the suite runs. Call it first in main(). */
 void wctr_test_require_windows(const char *reason);
 
-/* A fresh unique name for pipes, services and folders of one test run: "<prefix>-<pid>-<counter>". */
+/* A fresh unique name for pipes, services and folders of one test run: "<prefix>-<pid>-<time>-<counter>". */
 void wctr_test_unique_name(const char *prefix, char *buf, size_t size);
 
 #endif

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$
+id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
 pipe=wctr-jobs-$id
 data="C:\\wctr-jobs-$id"
 data_unix="$WINEPREFIX/drive_c/wctr-jobs-$id"
@@ -23,6 +23,10 @@ start_wctrd() {
 }
 cleanup() {
   [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
+  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
+    echo "--- wctrd's log (the last 60 lines) ---"
+    tail -n 60 "$data_unix.log"
+  fi
   rm -rf "$data_unix" "$data_unix.log" "$sandbox_unix"
 }
 trap cleanup EXIT

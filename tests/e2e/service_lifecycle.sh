@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 probe=$2
 . "$root/tests/e2e/lib.sh"
-id=$$
+id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
 svc=wctrd-e2e-$id
 pipe=wctr-e2e-$id
 data="C:\\wctr-e2e-$id"

@@ -2,6 +2,8 @@
  * fails, no half-created container is left, and what a crash leaves is repaired at the next start. */
 #include <windows.h>
 
+#include <shellapi.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +49,20 @@ static void start_manager(void) {
   if (err != WCTR_OK) fail_msg("manager: %s", e.text);
 }
 
+/* Removes a data root left by an earlier run (Wine reuses process ids, and so would the names). */
+static void remove_tree(const char *path) {
+  wchar_t from[MAX_PATH + 2] = {0};
+  MultiByteToWideChar(CP_UTF8, 0, path, -1, from, MAX_PATH);
+  SHFILEOPSTRUCTW op = {.wFunc = FO_DELETE, .pFrom = from, .fFlags = FOF_NO_UI};
+  SHFileOperationW(&op);
+}
+
 static int setup(void **state) {
   (void)state;
   char name[64];
   wctr_test_unique_name("wctr-mgr", name, sizeof name);
   snprintf(data_root, sizeof data_root, "C:\\%s", name);
+  remove_tree(data_root);
   wchar_t *wide = wctr_utf8_to_wide(data_root);
   CreateDirectoryW(wide, NULL);
   free(wide);
@@ -66,6 +77,7 @@ static int teardown(void **state) {
   (void)state;
   svc_manager_stop(mgr);
   mgr = NULL;
+  remove_tree(data_root);
   return 0;
 }
 
