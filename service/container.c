@@ -232,7 +232,7 @@ static cJSON *string_array(char **list, size_t count) {
   return arr;
 }
 
-static cJSON *limits_json(const job_limits *l) {
+cJSON *svc_limits_json(const job_limits *l) {
   cJSON *o = cJSON_CreateObject();
   if (o == NULL) return NULL;
   bool ok = true;
@@ -258,7 +258,7 @@ cJSON *svc_container_to_json(const svc_container *c) {
   cJSON *state = cJSON_CreateObject();
   cJSON *cmd = string_array(cfg->cmd, cfg->cmd_count);
   cJSON *env = string_array(cfg->env, cfg->env_count);
-  cJSON *limits = limits_json(&c->limits);
+  cJSON *limits = svc_limits_json(&c->limits);
   bool ok = root && config && hc && state && cmd && env && limits;
   if (!ok) {
     cJSON_Delete(config);

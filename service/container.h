@@ -98,6 +98,11 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
 
 /* The record as persisted and inspected. Caller frees with cJSON_Delete. NULL when out of memory. */
 cJSON *svc_container_to_json(const svc_container *c);
+/* The limits present in l (by its flags) as {"JobMemoryLimit","CpuRate","CpuWeight","ActiveProcessLimit",
+ * "MaxIops","MaxBandwidth"}; used for what wctr computed and for what Windows reports. NULL when out of
+ * memory; caller frees with cJSON_Delete. */
+cJSON *svc_limits_json(const job_limits *l);
+
 /* Reads a persisted record back (strictly); e names the field when the file is damaged. */
 wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_errmsg *e);
 

@@ -920,15 +920,10 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
   if (json != NULL && c->job != NULL) {
     job_limits applied;
     wctr_errmsg qe;
-    cJSON *a = cJSON_AddObjectToObject(json, "AppliedLimits");
-    if (a != NULL && job_query_limits(c->job, &applied, &qe) == WCTR_OK) {
-      cJSON_AddNumberToObject(a, "JobMemoryLimit", (double)applied.job_memory_limit);
-      cJSON_AddNumberToObject(a, "CpuRate", applied.cpu_rate);
-      cJSON_AddNumberToObject(a, "CpuWeight", applied.cpu_weight);
-      cJSON_AddNumberToObject(a, "ActiveProcessLimit", applied.active_process_limit);
-    } else if (a != NULL) {
-      cJSON_AddStringToObject(a, "Error", qe.text);
-    }
+    bool read = job_query_limits(c->job, &applied, &qe) == WCTR_OK;
+    cJSON *a = read ? svc_limits_json(&applied) : cJSON_CreateObject();
+    if (a != NULL && !read) cJSON_AddStringToObject(a, "Error", qe.text);
+    if (a != NULL) cJSON_AddItemToObject(json, "AppliedLimits", a);
   }
   LeaveCriticalSection(&m->lock);
   release(m, c);
