@@ -385,6 +385,11 @@ void cli_compose_args_free(cli_compose_args *args);
 #ifdef CLI_COMPOSE_INTERNAL
 /* ---- Shared by cli/compose_*.c only (and white-box tests). Not a contract. ---- */
 
+/* Go's strconv.ParseInt/ParseUint(s, 0, 64) syntax on s (already without '_', as go-yaml strips them):
+ * sign, then 0x/0X, 0o/0O, 0b/0B or a leading 0 (octal), then at least one digit. Sets *neg and the
+ * magnitude; false on a bad or missing digit or a magnitude beyond uint64. */
+bool cc_go_int(const char *s, bool *neg, uint64_t *magnitude);
+
 /* String builder; on allocation failure it sets oom and ignores further writes. */
 typedef struct cc_buf {
   char *p;

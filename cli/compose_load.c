@@ -126,51 +126,24 @@ static wctr_err want_seq(lctx *c, const cy_node *n) {
   return lfail(c, n, "must be a list, not %s", cy_describe(n));
 }
 
-static int digit_value(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return 99;
-}
-
-/* A YAML integer as go-yaml reads it (sign, 0x/0o/0b/0 prefixes, '_' anywhere); false when it does not
- * fit an int64. The text has already been resolved as an integer. */
+/* A YAML integer as go-yaml reads it: every '_' dropped, then Go's base-0 syntax (cc_go_int); false
+ * when it does not fit an int64. The text has already been resolved as an integer. */
 static bool yaml_int_value(const char *text, int64_t *out) {
+  size_t n = strlen(text);
+  char small[64];
+  char *plain = n < sizeof small ? small : malloc(n + 1);
+  if (plain == NULL) return false;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (text[i] != '_') plain[k++] = text[i];
+  }
+  plain[k] = '\0';
   bool neg = false;
-  const char *s = text;
-  while (*s == '_') s++;
-  if (*s == '+' || *s == '-') {
-    neg = *s == '-';
-    s++;
-  }
-  int base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-  } else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8;
-    s += 2;
-  } else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s += 2;
-  } else if (s[0] == '0' && s[1] != '\0') {
-    base = 8;
-  }
   uint64_t v = 0;
-  for (; *s != '\0'; s++) {
-    if (*s == '_') continue;
-    int d = digit_value(*s);
-    if (d >= base) return false;
-    if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return false;
-    v = v * (uint64_t)base + (uint64_t)d;
-  }
-  if (neg) {
-    if (v > (uint64_t)INT64_MAX + 1u) return false;
-    *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
-    return true;
-  }
-  if (v > (uint64_t)INT64_MAX) return false;
-  *out = (int64_t)v;
+  bool ok = cc_go_int(plain, &neg, &v) && v <= (uint64_t)INT64_MAX + (neg ? 1u : 0u);
+  if (plain != small) free(plain);
+  if (!ok) return false;
+  *out = !neg ? (int64_t)v : v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
   return true;
 }
 

@@ -164,40 +164,11 @@ const char *cy_describe(const cy_node *n) {
 
 /* ---- Plain scalars ---------------------------------------------------------------------------------- */
 
-static bool is_digit_in(char c, int base) {
-  if (base == 16) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  return c >= '0' && c < (char)('0' + base);
-}
-
 /* Go's strconv.ParseInt(s, 0, 64) or ParseUint(s, 0, 64) succeeding, on s without '_'. */
 static bool go_int(const char *s) {
   bool neg = false;
-  if (*s == '+' || *s == '-') {
-    neg = *s == '-';
-    s++;
-  }
-  int base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-  } else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8;
-    s += 2;
-  } else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s += 2;
-  } else if (s[0] == '0' && s[1] != '\0') {
-    base = 8;
-    s += 1;
-  }
-  if (*s == '\0') return false;
   uint64_t v = 0;
-  for (; *s != '\0'; s++) {
-    if (!is_digit_in(*s, base)) return false;
-    unsigned d = (*s >= '0' && *s <= '9') ? (unsigned)(*s - '0') : (unsigned)((*s | 0x20) - 'a' + 10);
-    if (v > (UINT64_MAX - d) / (uint64_t)base) return false;
-    v = v * (uint64_t)base + d;
-  }
+  if (!cc_go_int(s, &neg, &v)) return false;
   return neg ? v <= (uint64_t)INT64_MAX + 1u : true;
 }
 
