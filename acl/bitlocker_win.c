@@ -13,10 +13,6 @@
 #include "common/log.h"
 #include "common/wstr.h"
 
-acl_syscalls acl_sys = {
-    .bitlocker_query = acl_bitlocker_query_wmi,
-};
-
 /* Reads an integer property that WMI hands back as VT_I4 (uint32 in MOF). -1 when absent or null. */
 static int int_property(IWbemClassObject *obj, const wchar_t *name) {
   VARIANT v;

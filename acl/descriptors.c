@@ -9,6 +9,9 @@
 #include "acl/sd.h"
 #include "acl/sid.h"
 
+const char *const acl_data_root_subdirs[] = {"config",  "logs",          "containers",
+                                             "secrets", "credentialspecs", "audit", NULL};
+
 /* A numeric SID from outside -> canonical form. what/index name it in the message; the value is quoted
  * only in part, as it may be anything. */
 static wctr_err numeric_sid(const char *sid, const char *what, char out[ACL_SID_STRING_MAX], wctr_errmsg *e) {

@@ -22,6 +22,15 @@
  * access, not inherited from the volume (P), inherited by every file (OI) and directory (CI) below. */
 #define ACL_SDDL_DATA_ROOT "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
+/* A file wctr writes under the data root that must stay SYSTEM and Administrators only even if it is
+ * moved or the folder's DACL is loosened: encrypted secrets, the audit log. The data root's ACEs without
+ * inheritance flags (a file has no children), protected. */
+#define ACL_SDDL_DATA_FILE "D:P(A;;FA;;;SY)(A;;FA;;;BA)"
+
+/* The folders wctr keeps directly under the data root; each gets ACL_SDDL_DATA_ROOT itself (protected),
+ * so one folder's DACL never depends on the root's. NULL-terminated. */
+extern const char *const acl_data_root_subdirs[];
+
 /* The service's named pipe: "D:P(A;;FA;;;SY)(A;;FA;;;BA)" followed by "(A;;FRFW;;;<sid>)" for each group
  * SID, in the order given. Members of those groups may connect, read and write, as with Docker's -G; they
  * get FILE_GENERIC_READ|FILE_GENERIC_WRITE (0x12019f) and not FILE_ALL_ACCESS, so they cannot change the

@@ -59,5 +59,11 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
+/* cli/security.c (issue 6). */
+int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_check(cli_ctx *ctx, int argc, char **argv);
+/* `--secret NAME[,target=FILE]` or `source=NAME[,target=FILE]` -> {"Name","Target"?} (*out taken by the caller). */
+wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e);
 
 #endif

@@ -44,7 +44,8 @@ static const struct command {
      "      --pids-limit int       Most processes at once (job isolation)\n"
      "      --io-maxiops uint      Most IO operations per second\n"
      "      --io-maxbandwidth bytes  Most IO bytes per second\n"
-     "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"},
+     "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"
+     "      --secret NAME[,target=FILE]  Give the container a secret (job: %WCTR_SECRETS_DIR%\\FILE)\n"},
     {"create", cli_cmd_create, "Create a container without starting it",
      "Usage: wctr create [OPTIONS] IMAGE COMMAND [ARG...]\n\nCreate a container; the options are those of 'wctr run'.\n"},
     {"start", cli_cmd_start, "Start one or more containers",
@@ -86,6 +87,27 @@ static const struct command {
     {"compose", cli_cmd_compose, "Validate compose files and show the normalized project",
      "Usage: wctr compose [-f FILE]... [-p NAME] config [--format yaml|json]\n\n"
      "See 'wctr compose --help'.\n"},
+    {"secret", cli_cmd_secret, "Manage secrets (create, ls, inspect, rm)",
+     "Usage: wctr secret COMMAND\n\n"
+     "  create NAME FILE|-     Store a secret (1 byte to 500 KB) read from FILE or stdin; prints its ID\n"
+     "  ls [-q] [--format json] List secrets (names, sizes, dates; never values)\n"
+     "  inspect NAME...        Show a secret's metadata and the containers that name it\n"
+     "  rm [-f] NAME...        Remove secrets; refused while a container names one, unless -f\n\n"
+     "Secrets are encrypted at rest with DPAPI (machine scope) and refused on a volume BitLocker does not\n"
+     "protect, unless wctrd.json says \"allow-unencrypted-secrets\": true. Give one to a container with\n"
+     "'wctr run --secret NAME[,target=FILE]': job containers find the files in %WCTR_SECRETS_DIR%.\n"},
+    {"audit", cli_cmd_audit, "Show the audit trail (administrators only)",
+     "Usage: wctr audit [--since TIME] [-f] [--format json]\n\n"
+     "Show who did what: every request that changed something, and every refused request.\n\n"
+     "Options:\n"
+     "      --since string    A UTC time (2026-11-22, 2026-11-22T15:00:00Z) or a duration (90s, 10m, 2h, 3d)\n"
+     "  -f, --follow          Keep showing new records\n"
+     "      --format string   'json': one JSON record per line\n"},
+    {"check", cli_cmd_check, "Check this host's container security settings",
+     "Usage: wctr check [--format json]\n\n"
+     "Check the data root, the pipe, BitLocker, the secrets setting, wctrd.exe's folder, the containers'\n"
+     "limits and users, credential specs, leftover secrets, the audit log, HCS and the OS build. Each check is\n"
+     "PASS, WARN, FAIL or INFO with a remedy. Exit code 1 when any check fails.\n"},
     {"info", cmd_info, "Show how this host and wctrd are set up",
      "Usage: wctr info [--format json]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"
@@ -319,6 +341,10 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
   fprintf(f, "Pipe DACL:           %s\n", str_or(pipe, "SDDL", "?"));
   fprintf(f, "BitLocker:           %s (volume %s)\n", str_or(bl, "State", "?"), str_or(bl, "Volume", "?"));
   fprintf(f, "  %s\n", str_or(bl, "Detail", ""));
+  const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(info, "Secrets");
+  fprintf(f, "Unencrypted Secrets: %s\n",
+          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(secrets, "AllowUnencrypted")) ? "allowed (allow-unencrypted-secrets)"
+                                                                                    : "refused");
   fprintf(f, "Caller:              %s (%s)\n", str_or(who, "Name", "?"), str_or(who, "SID", "?"));
   cJSON_Delete(info);
   return 0;

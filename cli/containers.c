@@ -15,6 +15,7 @@ enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
   O_MEMORY, O_CPUS, O_CPU_COUNT, O_CPU_PERCENT, O_CPU_SHARES, O_PIDS, O_IOPS, O_IOBW, O_STOP_TIMEOUT,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
+  O_SECRET,
 };
 
 /* --- flags -> create params --------------------------------------------------------------------------- */
@@ -91,6 +92,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"cpu-percent", 0, true, O_CPU_PERCENT}, {"cpu-shares", 'c', true, O_CPU_SHARES},
       {"pids-limit", 0, true, O_PIDS},      {"io-maxiops", 0, true, O_IOPS},
       {"io-maxbandwidth", 0, true, O_IOBW}, {"stop-timeout", 0, true, O_STOP_TIMEOUT},
+      {"secret", 0, true, O_SECRET},
       {NULL, 0, false, 0},
   };
   memset(flags, 0, sizeof *flags);
@@ -163,6 +165,14 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         err = parse_int(v, "--stop-timeout", 0, 3600, &n, e);
         if (err == WCTR_OK) cJSON_AddNumberToObject(p, "StopTimeout", (double)n);
         break;
+      case O_SECRET: {
+        cJSON *ref = NULL;
+        err = cli_secret_flag_parse(v, &ref, e);
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "Secrets");
+        if (err == WCTR_OK && list == NULL) list = cJSON_AddArrayToObject(p, "Secrets");
+        if (err == WCTR_OK) cJSON_AddItemToArray(list, ref);
+        break;
+      }
     }
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;

@@ -2,6 +2,7 @@
 #include <windows.h>
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
@@ -49,8 +50,36 @@ static const char *win_getenv(void *ctx, const char *name) {
   return wctr_wide_to_utf8(value);
 }
 
+/* "-": all of stdin (wctr secret create NAME -), at most 16 MiB. */
+static char *read_stdin(size_t *len, wctr_errmsg *e) {
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  size_t cap = 64 * 1024;
+  size_t used = 0;
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    if (buf == NULL) {
+      wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      return NULL;
+    }
+    DWORD got = 0;
+    if (!ReadFile(in, buf + used, (DWORD)(cap - used), &got, NULL) || got == 0) break;
+    used += got;
+    if (used == cap) {
+      if (cap >= 16 * 1024 * 1024) break;
+      char *grown = realloc(buf, cap * 2 + 1);
+      if (grown == NULL) SecureZeroMemory(buf, used), free(buf);
+      buf = grown;
+      cap *= 2;
+    }
+  }
+  buf[used] = '\0';
+  *len = used;
+  return buf;
+}
+
 static char *win_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
   (void)ctx;
+  if (strcmp(path, "-") == 0) return read_stdin(len, e);
   wchar_t *wide = wctr_utf8_to_wide(path);
   HANDLE h = wide != NULL ? CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL)
                           : INVALID_HANDLE_VALUE;

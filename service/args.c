@@ -6,7 +6,7 @@
 
 #include "common/opts.h"
 
-enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL };
+enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER };
 
 static const struct {
   const char *name;
@@ -33,7 +33,9 @@ static const struct {
      "      --data-root DIR       state, logs and config (default %ProgramData%\\wctr)\n"
      "      --pipe NAME           pipe to listen on (default \\\\.\\pipe\\wctr_engine)\n"
      "  -G, --group NAME          also give this group read/write on the pipe (repeatable)\n"
-     "      --log-level LEVEL     error, warn, info (default) or debug\n"},
+     "      --log-level LEVEL     error, warn, info (default) or debug\n"
+     "      --test-bitlocker-state encrypted|not-encrypted|unknown\n"
+     "                            for tests only: the BitLocker probe answers this (refused by the service)\n"},
     {"service", SVC_CMD_SERVICE,
      "Usage: wctrd service [OPTIONS]\n\n"
      "The command line the Service Control Manager starts (see `wctrd install`); not for consoles.\n"
@@ -86,6 +88,7 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       {"pipe", 0, true, OPT_PIPE},
       {"group", 'G', true, OPT_GROUP},
       {"log-level", 0, true, OPT_LOG_LEVEL},
+      {"test-bitlocker-state", 0, true, OPT_TEST_BITLOCKER},
       {NULL, 0, false, 0},
   };
   memset(out, 0, sizeof *out);
@@ -142,6 +145,15 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       case OPT_LOG_LEVEL:
         if (!takes_settings) goto not_here;
         err = svc_config_set_log_level(&out->flags, value, "--log-level", e);
+        break;
+      case OPT_TEST_BITLOCKER:
+        /* Console only: the installed service never takes it (install and service refuse it), so it
+         * cannot weaken a production host's BitLocker gate. */
+        if (cmd != SVC_CMD_RUN) goto not_here;
+        if (strcmp(value, "encrypted") != 0 && strcmp(value, "not-encrypted") != 0 && strcmp(value, "unknown") != 0) {
+          return wctr_fail(e, WCTR_EINVAL, "--test-bitlocker-state must be encrypted, not-encrypted or unknown");
+        }
+        out->test_bitlocker_state = value;
         break;
     }
     if (err != WCTR_OK) return err;

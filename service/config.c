@@ -56,7 +56,7 @@ wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char
 }
 
 wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e) {
-  static const char *const keys[] = {"pipe", "groups", "log-level", NULL};
+  static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", NULL};
   char field[160];
   wctr_err err = WCTR_OK;
   const char *pipe = NULL;
@@ -74,7 +74,9 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
   if (wctr_json_check_keys(root, where, keys, e) != WCTR_OK ||
       wctr_json_get_string(root, "pipe", where, false, &pipe, e) != WCTR_OK ||
       wctr_json_get_string_array(root, "groups", where, false, &groups, e) != WCTR_OK ||
-      wctr_json_get_string(root, "log-level", where, false, &level, e) != WCTR_OK) {
+      wctr_json_get_string(root, "log-level", where, false, &level, e) != WCTR_OK ||
+      wctr_json_get_bool(root, "allow-unencrypted-secrets", where, false, &out->allow_unencrypted_secrets, e) !=
+          WCTR_OK) {
     err = WCTR_ECONFIG;
     goto done;
   }
@@ -135,6 +137,7 @@ wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_
     flags->log_level = file->log_level;
     flags->log_level_set = true;
   }
+  flags->allow_unencrypted_secrets = file->allow_unencrypted_secrets;
 done:
   svc_config_free(file);
   return err;

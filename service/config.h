@@ -4,6 +4,8 @@
  *   "pipe":      string, pipe name or \\.\pipe\NAME        (flag --pipe)
  *   "groups":    array of strings, group names or SIDs      (flag --group, repeatable)
  *   "log-level": "error" | "warn" | "info" | "debug"        (flag --log-level)
+ *   "allow-unencrypted-secrets": bool, default false        (no flag: a security downgrade belongs in the
+ *                file only administrators can write, where `wctr check` and the audit trail point to it)
  * A setting given both as a flag and in the file is an error naming both, as dockerd does: one source of
  * truth per setting. The data root itself is a flag (or the default %ProgramData%\wctr) because the file
  * lives inside it. */
@@ -29,6 +31,7 @@ typedef struct svc_config {
   bool groups_set;
   wctr_log_level log_level;
   bool log_level_set;
+  bool allow_unencrypted_secrets; /* secrets on a volume BitLocker does not protect (service/secrets.h) */
 } svc_config;
 
 /* Defaults: pipe \\.\pipe\wctr_engine, no extra groups, log level info. */

@@ -28,6 +28,7 @@ void svc_container_free(svc_container *c) {
   free_list(c->config.env, c->config.env_count);
   free(c->config.working_dir);
   free(c->config.user);
+  free(c->config.secrets);
   memset(c, 0, sizeof *c);
 }
 
@@ -147,7 +148,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", NULL};
+                                     "StopTimeout", "HostConfig", "Secrets", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
@@ -187,6 +188,11 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   err = string_list(params, "Cmd", "params", true, true, &c.config.cmd, &c.config.cmd_count, e);
   if (err == WCTR_OK) err = string_list(params, "Env", "params", false, false, &c.config.env, &c.config.env_count, e);
   if (err == WCTR_OK) err = check_env(c.config.env, c.config.env_count, e);
+  /* Secrets (issue 6). */
+  if (err == WCTR_OK) {
+    err = svc_secret_refs_parse(cJSON_GetObjectItemCaseSensitive(params, "Secrets"), &c.config.secrets,
+                                &c.config.secret_count, e);
+  }
   if (err != WCTR_OK) goto done;
   err = WCTR_ENOMEM;
   c.config.image = dup_str(image);
@@ -294,6 +300,8 @@ cJSON *svc_container_to_json(const svc_container *c) {
   if (cfg->user != NULL) cJSON_AddStringToObject(config, "User", cfg->user);
   cJSON_AddBoolToObject(config, "OpenStdin", cfg->open_stdin);
   cJSON_AddNumberToObject(config, "StopTimeout", cfg->stop_timeout);
+  /* Secrets (issue 6): names and targets only. */
+  if (cfg->secret_count > 0) cJSON_AddItemToObject(config, "Secrets", svc_secret_refs_json(cfg->secrets, cfg->secret_count));
   cJSON_AddStringToObject(hc, "Isolation", cfg->isolation != 0 ? job_isolation_name(cfg->isolation) : "default");
   cJSON_AddNumberToObject(hc, "Memory", (double)r->memory_bytes);
   cJSON_AddNumberToObject(hc, "NanoCpus", (double)r->nano_cpus);

@@ -13,6 +13,7 @@
  *   User        string
  *   OpenStdin   bool (-i)
  *   StopTimeout integer seconds, 0..3600 (default 30, Docker's default on Windows)
+ *   Secrets     array of {"Name", "Target"?} (service/secrets.h): secrets given to the container as files
  *   HostConfig  {Isolation "default"|"process"|"hyperv"|"job" (case-insensitive), Memory, NanoCpus,
  *                CpuCount, CpuPercent, CpuShares, PidsLimit, IOMaximumIOps, IOMaximumBandwidth (integers),
  *                AutoRemove bool}
@@ -31,6 +32,7 @@
 
 #include "common/error.h"
 #include "jobs/limits.h"
+#include "service/secrets.h"
 
 #define SVC_ID_HEX 64
 #define SVC_SHORT_ID 12
@@ -64,6 +66,9 @@ typedef struct svc_container_config {
   int stop_timeout;      /* seconds */
   wctr_isolation isolation;
   job_resources resources; /* as requested (Docker's HostConfig numbers) */
+  /* Secrets (issue 6): what the container is given, materialised at start (service/secrets.h). */
+  svc_secret_ref *secrets; /* secret_count refs, malloc'ed; NULL when none */
+  size_t secret_count;
 } svc_container_config;
 
 typedef struct svc_container_state {

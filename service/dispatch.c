@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "service/audit.h"
 
 typedef wctr_err (*op_fn)(const svc_dispatch_host *host, const svc_caller *caller, const cJSON *params,
                           cJSON **result, wctr_errmsg *e);
@@ -57,9 +58,11 @@ static wctr_err op_info(const svc_dispatch_host *host, const svc_caller *caller,
   cJSON *pipe = cJSON_CreateObject();
   cJSON *bl = cJSON_CreateObject();
   cJSON *who = cJSON_CreateObject();
+  cJSON *secrets = cJSON_CreateObject();
   bool ok = info != NULL && hcs != NULL && iso != NULL && avail != NULL && pipe != NULL && bl != NULL &&
-            who != NULL;
+            who != NULL && secrets != NULL;
   if (!ok) {
+    cJSON_Delete(secrets);
     cJSON_Delete(hcs);
     cJSON_Delete(iso);
     cJSON_Delete(avail);
@@ -83,6 +86,7 @@ static wctr_err op_info(const svc_dispatch_host *host, const svc_caller *caller,
   cJSON_AddItemToObject(iso, "Available", avail);
   cJSON_AddItemToObject(info, "Pipe", pipe);
   cJSON_AddItemToObject(info, "BitLocker", bl);
+  cJSON_AddItemToObject(info, "Secrets", secrets);
   cJSON_AddItemToObject(info, "Caller", who);
   ok = ok &&
        cJSON_AddBoolToObject(hcs, "Available", facts.hcs_available) != NULL &&
@@ -93,6 +97,7 @@ static wctr_err op_info(const svc_dispatch_host *host, const svc_caller *caller,
        cJSON_AddStringToObject(bl, "Volume", facts.bitlocker.volume) != NULL &&
        cJSON_AddStringToObject(bl, "State", acl_bitlocker_state_name(facts.bitlocker.state)) != NULL &&
        cJSON_AddStringToObject(bl, "Detail", facts.bitlocker.detail) != NULL &&
+       cJSON_AddBoolToObject(secrets, "AllowUnencrypted", facts.allow_unencrypted_secrets) != NULL &&
        cJSON_AddStringToObject(who, "SID", caller->sid) != NULL &&
        cJSON_AddStringToObject(who, "Name", caller->name) != NULL;
   if (ok && facts.hcs_available) {
@@ -112,28 +117,82 @@ static const struct {
     {"info", op_info},
 };
 
+/* One audit record, when the host keeps a trail and the request is worth one. */
+static void audit_request(const svc_dispatch_host *host, const svc_caller *caller, const char *op,
+                          const char *target, wctr_err result, const char *detail) {
+  if (host->audit == NULL) return;
+  if (result == WCTR_OK && !svc_audit_op_changes(op)) return;
+  host->audit(host->ctx, caller, op != NULL ? op : "", target != NULL ? target : "", result,
+              result == WCTR_OK ? NULL : detail);
+}
+
 /* What a stream operation's thread needs once the request buffer is gone. */
 typedef struct stream_call {
   const svc_dispatch_host *host;
   const svc_op *op;
+  void *op_ctx;
   svc_caller caller;
   int64_t id;
   cJSON *params; /* a copy, or NULL */
+  char target[SVC_AUDIT_TARGET_MAX];
+  const svc_stream *inner;
+  bool audited;
 } stream_call;
+
+/* A stream's messages pass through here so that its final response is audited centrally, whatever the
+ * operation. Frames ({"v":1,"id":N,"stream":...}) are recognised by their third key and pass untouched;
+ * the final response is parsed once for its error. */
+static wctr_err audited_send(void *ctx, const char *msg, size_t len) {
+  stream_call *call = ctx;
+  wctr_err err = call->inner->send(call->inner->ctx, msg, len);
+  size_t head = len < 48 ? len : 48;
+  bool frame = false;
+  for (size_t i = 0; i + 9 <= head && !frame; i++) frame = memcmp(msg + i, "\"stream\":", 9) == 0;
+  if (frame || call->audited) return err;
+  call->audited = true;
+  wctr_err result = WCTR_OK;
+  const char *detail = NULL;
+  cJSON *doc = cJSON_ParseWithLength(msg, len);
+  const cJSON *error = cJSON_GetObjectItemCaseSensitive(doc, "error");
+  if (error != NULL) {
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+    if (!cJSON_IsString(code) || wctr_err_from_name(code->valuestring, &result) != 0 || result == WCTR_OK) {
+      result = WCTR_EINTERNAL;
+    }
+    detail = cJSON_IsString(message) ? message->valuestring : NULL;
+  }
+  audit_request(call->host, &call->caller, call->op->name, call->target, result, detail);
+  cJSON_Delete(doc);
+  return err;
+}
+
+static wctr_err audited_recv(void *ctx, char **msg, size_t *len, unsigned timeout_ms) {
+  stream_call *call = ctx;
+  return call->inner->recv(call->inner->ctx, msg, len, timeout_ms);
+}
 
 static void run_stream(void *arg, const svc_stream *s) {
   stream_call *call = arg;
-  call->op->stream(call->host->ops_ctx, &call->caller, call->id, call->params, s);
+  call->inner = s;
+  svc_stream wrapped = {.ctx = call, .send = audited_send, .recv = audited_recv, .cancel_event = s->cancel_event};
+  call->op->stream(call->op_ctx, &call->caller, call->id, call->params, &wrapped);
+  if (!call->audited) {
+    audit_request(call->host, &call->caller, call->op->name, call->target, WCTR_EPIPE,
+                  "the operation ended without a response");
+  }
   cJSON_Delete(call->params);
   free(call);
 }
 
-static wctr_err start_stream(const svc_dispatch_host *host, const svc_op *op, const svc_caller *caller,
-                             const wctr_request *req, svc_reply *out, wctr_errmsg *e) {
+static wctr_err start_stream(const svc_dispatch_host *host, const svc_op *op, void *op_ctx,
+                             const svc_caller *caller, const wctr_request *req, svc_reply *out, wctr_errmsg *e) {
   stream_call *call = calloc(1, sizeof *call);
   if (call == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   call->host = host;
   call->op = op;
+  call->op_ctx = op_ctx;
+  svc_audit_target(req->params, call->target);
   call->caller = *caller;
   call->id = req->id;
   if (req->params != NULL) {
@@ -191,33 +250,53 @@ void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const
   wctr_request req;
   wctr_errmsg e;
   cJSON *result = NULL;
+  char target[SVC_AUDIT_TARGET_MAX] = "";
+  bool parsed = false;
   memset(out, 0, sizeof *out);
   wctr_errmsg_clear(&e);
   wctr_err err = wctr_request_parse(msg, len, &req, &e);
   if (err != WCTR_OK) {
     wctr_log(WCTR_LOG_INFO, "refused a request from %s (pid %u): %s", caller->name, caller->pid, e.text);
+    audit_request(host, caller, "", "", err, e.text);
     goto done;
   }
+  parsed = true;
+  svc_audit_target(req.params, target);
   op_fn fn = NULL;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0] && fn == NULL; i++) {
     if (strcmp(ops[i].name, req.op) == 0) fn = ops[i].fn;
   }
   const svc_op *engine_op = NULL;
+  void *op_ctx = NULL;
   for (size_t i = 0; fn == NULL && engine_op == NULL && i < host->op_count; i++) {
-    if (strcmp(host->ops[i].name, req.op) == 0) engine_op = &host->ops[i];
+    if (strcmp(host->ops[i].name, req.op) == 0) {
+      engine_op = &host->ops[i];
+      op_ctx = host->ops_ctx;
+    }
+  }
+  for (size_t i = 0; fn == NULL && engine_op == NULL && i < host->security_op_count; i++) {
+    if (strcmp(host->security_ops[i].name, req.op) == 0) {
+      engine_op = &host->security_ops[i];
+      op_ctx = host->security_ctx;
+    }
   }
   if (engine_op != NULL) {
     wctr_log(WCTR_LOG_DEBUG, "op %s id %lld from %s (%s, pid %u)", req.op, (long long)req.id, caller->name,
              caller->sid, caller->pid);
+    if (engine_op->admin_only && !caller->admin) {
+      err = wctr_fail(&e, WCTR_EACCES, "%s is for administrators only; %s is not one", req.op, caller->name);
+      wctr_log(WCTR_LOG_INFO, "refused op %s from %s: not an administrator", req.op, caller->name);
+      goto done;
+    }
     if (engine_op->stream != NULL) {
-      err = start_stream(host, engine_op, caller, &req, out, &e);
+      err = start_stream(host, engine_op, op_ctx, caller, &req, out, &e);
       if (err == WCTR_OK) {
         wctr_request_free(&req);
         return;
       }
       goto done;
     }
-    err = engine_op->call(host->ops_ctx, caller, req.params, &result, &e);
+    err = engine_op->call(op_ctx, caller, req.params, &result, &e);
     if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
     goto done;
   }
@@ -231,6 +310,7 @@ void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const
   err = fn(host, caller, req.params, &result, &e);
   if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
 done:
+  if (parsed) audit_request(host, caller, req.op, target, err, e.text);
   if (err == WCTR_OK) {
     out->response = wctr_response_format_result(true, req.id, result, &out->len);
   } else {

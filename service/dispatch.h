@@ -4,7 +4,7 @@
  * svc_dispatch parses it (common/proto.h), runs the operation and always returns a response, so a bad
  * request costs the client an error and never the connection or the service. Operations:
  *   version   -> {"Version","ApiVersion","Os","Arch","GitCommit"?}
- *   info      -> host, isolation, data root, pipe and BitLocker facts (docs/protocol.md)
+ *   info      -> host, isolation, data root, pipe, BitLocker and secrets settings (docs/protocol.md)
  * Facts that need Windows come from the callbacks in svc_dispatch_host, so the dispatcher is tested
  * natively with fakes. */
 #ifndef WCTR_SERVICE_DISPATCH_H
@@ -24,6 +24,7 @@ typedef struct svc_caller {
   char sid[192];  /* "S-1-5-21-..." */
   char name[320]; /* "DOMAIN\user", or the SID when the account cannot be looked up */
   uint32_t pid;   /* client process id, 0 when unknown */
+  bool admin;     /* the token holds BUILTIN\Administrators enabled (CheckTokenMembership) */
 } svc_caller;
 
 typedef struct svc_host_facts {
@@ -35,6 +36,7 @@ typedef struct svc_host_facts {
   bool job_available;
   char job_detail[320];
   acl_bitlocker_status bitlocker; /* of the data root's volume */
+  bool allow_unencrypted_secrets; /* wctrd.json "allow-unencrypted-secrets" */
 } svc_host_facts;
 
 struct svc_stream;
@@ -48,6 +50,8 @@ typedef struct svc_op {
    * (svc_stream_reply / svc_stream_error), after any frames. */
   void (*stream)(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params,
                  const struct svc_stream *s);
+  /* Refused with access_denied (and audited) unless the caller is an administrator. */
+  bool admin_only;
 } svc_op;
 
 typedef struct svc_dispatch_host {
@@ -61,6 +65,15 @@ typedef struct svc_dispatch_host {
   const svc_op *ops;     /* the engine's operations; may be NULL */
   size_t op_count;
   void *ops_ctx;
+  /* A second table (secrets, audit, check: service/security.h) with its own context; may be NULL. */
+  const svc_op *security_ops;
+  size_t security_op_count;
+  void *security_ctx;
+  /* The audit trail (service/audit.h): called once per request that changes something (svc_audit_op_changes)
+   * or fails, after its final response is known, also for stream operations. op is "" when the request
+   * was too broken to name one; result is WCTR_OK or the error; detail the error's message. May be NULL. */
+  void (*audit)(void *ctx, const svc_caller *caller, const char *op, const char *target, wctr_err result,
+                const char *detail);
 } svc_dispatch_host;
 
 /* The connection of a long-running operation (container attach, wait, logs -f), lent by the server to

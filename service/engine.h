@@ -7,7 +7,12 @@
  *      the flags;
  *   3. opens the log (<data-root>\logs\wctrd.log, and stderr when run in a console);
  *   4. resolves --group names to SIDs and builds the pipe's descriptor (acl_pipe_sddl);
- *   5. starts the pipe server with the request dispatcher. */
+ *   5. opens the audit trail (<data-root>\audit), checks the DACL of the data root and of each of its
+ *      folders and repairs (and audits) any that differs from ACL_SDDL_DATA_ROOT;
+ *   6. starts the container manager, then removes the secret folders of every container that is not
+ *      running (audited), before
+ *   7. the pipe server starts with the request dispatcher (which audits every request that changes
+ *      something or fails). */
 #ifndef WCTR_SERVICE_ENGINE_H
 #define WCTR_SERVICE_ENGINE_H
 
@@ -23,6 +28,10 @@ typedef struct svc_engine_options {
   const char *data_root;    /* NULL: %ProgramData%\wctr */
   svc_config *flags;        /* settings given as flags; emptied by the merge */
   bool log_to_stderr;       /* console mode */
+  /* `wctrd run --test-bitlocker-state` only (never the service): "encrypted", "not-encrypted" or
+   * "unknown" replaces the BitLocker probe's answer, so end-to-end tests can present each state. NULL in
+   * production. */
+  const char *test_bitlocker_state;
 } svc_engine_options;
 
 wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e);

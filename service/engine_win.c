@@ -13,9 +13,13 @@
 #include "common/log.h"
 #include "common/wstr.h"
 #include "hcs/hcs.h"
+#include "acl/acl_sys.h"
 #include "jobs/probe.h"
+#include "service/audit.h"
 #include "service/engine.h"
 #include "service/manager.h"
+#include "service/secrets.h"
+#include "service/security.h"
 
 enum { STOP_TIMEOUT_MS = 10000 };
 
@@ -28,6 +32,8 @@ struct svc_engine {
   svc_server *server;
   svc_manager *manager;
   svc_dispatch_host host;
+  svc_security_host security;
+  bool audit_open;
 };
 
 wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
@@ -108,16 +114,70 @@ static wctr_err prepare_data_root(svc_engine *eng, const char *requested, wctr_e
   if (err != WCTR_OK) goto done;
   err = make_dir(full, &sa.sa, eng->data_root, e);
   if (err != WCTR_OK) goto done;
-  static const wchar_t *const subdirs[] = {L"config", L"logs"};
-  for (size_t i = 0; i < ARRAYSIZE(subdirs) && err == WCTR_OK; i++) {
-    _snwprintf(sub, ARRAYSIZE(sub), L"%ls\\%ls", full, subdirs[i]);
+  /* Each folder inside gets the same protected DACL of its own (acl_data_root_subdirs), so none depends
+   * on inheriting the root's. */
+  for (size_t i = 0; acl_data_root_subdirs[i] != NULL && err == WCTR_OK; i++) {
+    _snwprintf(sub, ARRAYSIZE(sub), L"%ls\\%hs", full, acl_data_root_subdirs[i]);
     sub[ARRAYSIZE(sub) - 1] = L'\0';
-    err = make_dir(sub, NULL, eng->data_root, e);
+    err = make_dir(sub, &sa.sa, eng->data_root, e);
   }
 done:
   acl_sa_free(&sa);
   free(wide);
   return err;
+}
+
+/* The data root and each folder of acl_data_root_subdirs must read back as ACL_SDDL_DATA_ROOT. One that
+ * does not (an existing root that grants more, a folder someone loosened) gets the DACL applied again,
+ * and the repair is audited. Under Wine the read-back never matches (file DACLs are folded into mode
+ * bits), so there every start repairs and says so. */
+static void repair_data_root_dacls(svc_engine *eng) {
+  char path[1200];
+  for (size_t i = 0; i == 0 || acl_data_root_subdirs[i - 1] != NULL; i++) {
+    if (i == 0) {
+      snprintf(path, sizeof path, "%s", eng->data_root);
+    } else {
+      snprintf(path, sizeof path, "%s\\%s", eng->data_root, acl_data_root_subdirs[i - 1]);
+    }
+    char *actual = NULL;
+    wctr_errmsg e;
+    wctr_err err = acl_verify_dacl(path, ACL_SDDL_DATA_ROOT, &actual, &e);
+    if (err == WCTR_OK) {
+      free(actual);
+      continue;
+    }
+    char detail[1400];
+    snprintf(detail, sizeof detail, "was %s; set %s", actual != NULL ? actual : e.text, ACL_SDDL_DATA_ROOT);
+    wctr_errmsg ae;
+    wctr_err applied = acl_apply_dacl(path, ACL_SDDL_DATA_ROOT, &ae);
+    if (applied == WCTR_OK) {
+      wctr_log(WCTR_LOG_WARN, "repaired the DACL of %s (%s)", path, detail);
+      svc_audit_service("service.repair-dacl", path, "ok", detail);
+    } else {
+      wctr_log(WCTR_LOG_ERROR, "cannot repair the DACL of %s: %s", path, ae.text);
+      svc_audit_service("service.repair-dacl", path, wctr_err_name(applied), ae.text);
+    }
+    free(actual);
+  }
+}
+
+/* wctrd run --test-bitlocker-state: the BitLocker probe answers what the e2e tests present (args.h). */
+static int test_protection = -1;
+static int test_conversion = -1;
+static HRESULT test_bitlocker_query(const wchar_t *volume, int *protection, int *conversion) {
+  (void)volume;
+  *protection = test_protection;
+  *conversion = test_conversion;
+  return test_protection < 0 ? (HRESULT)0x8004100E /* WBEM_E_INVALID_NAMESPACE, as under Wine */ : S_OK;
+}
+
+static void audit_sink(void *ctx, const svc_caller *caller, const char *op, const char *target, wctr_err result,
+                       const char *detail) {
+  (void)ctx;
+  svc_audit_record r = {.caller_sid = caller->sid, .caller_name = caller->name, .op = op[0] != '\0' ? op : "(unreadable)",
+                        .target = target, .result = result == WCTR_OK ? "ok" : wctr_err_name(result),
+                        .detail = detail};
+  svc_audit_write(&r);
 }
 
 /* Reads <data-root>\config\wctrd.json into file_cfg; a missing file is an empty config. */
@@ -226,6 +286,7 @@ static void host_facts(void *ctx, svc_host_facts *f) {
   f->job_available = job.available;
   snprintf(f->job_detail, sizeof f->job_detail, "%s", job.detail);
   acl_bitlocker_probe(eng->data_root, &f->bitlocker);
+  f->allow_unencrypted_secrets = eng->cfg.allow_unencrypted_secrets;
 }
 
 static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
@@ -270,6 +331,27 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = open_log(eng, e);
   if (err != WCTR_OK) goto done;
   wctr_log_configure(eng->cfg.log_level, log_sink, eng);
+  if (opt->test_bitlocker_state != NULL) {
+    if (strcmp(opt->test_bitlocker_state, "encrypted") == 0) {
+      test_protection = 1, test_conversion = 1;
+    } else if (strcmp(opt->test_bitlocker_state, "not-encrypted") == 0) {
+      test_protection = 0, test_conversion = 0;
+    } else {
+      test_protection = -1, test_conversion = -1;
+    }
+    acl_sys.bitlocker_query = test_bitlocker_query;
+    wctr_log(WCTR_LOG_WARN, "TEST MODE: the BitLocker probe answers \"%s\" (--test-bitlocker-state)",
+             opt->test_bitlocker_state);
+  }
+  err = svc_audit_open(eng->data_root, e);
+  if (err != WCTR_OK) goto done;
+  eng->audit_open = true;
+  repair_data_root_dacls(eng);
+  svc_secrets_configure(eng->data_root, eng->cfg.allow_unencrypted_secrets);
+  if (eng->cfg.allow_unencrypted_secrets) {
+    svc_audit_service("service.config", "allow-unencrypted-secrets", "ok",
+                      "secrets are allowed on a volume BitLocker does not protect");
+  }
   err = build_pipe_sddl(eng, e);
   if (err != WCTR_OK) goto done;
   svc_host_facts facts;
@@ -278,12 +360,21 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                             .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
+  /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
+  svc_secrets_sweep(svc_manager_running, eng->manager);
   size_t op_count = 0;
   const svc_op *ops = svc_manager_ops(&op_count);
+  size_t security_op_count = 0;
+  const svc_op *security_ops = svc_security_ops(&security_op_count);
+  eng->security = (svc_security_host){.data_root = eng->data_root, .manager = eng->manager,
+                                      .allow_unencrypted_secrets = eng->cfg.allow_unencrypted_secrets,
+                                      .host_facts = host_facts, .pipe_sddl = pipe_sddl, .ctx = eng};
   eng->host = (svc_dispatch_host){
       .ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
       .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path,
-      .ops = ops, .op_count = op_count, .ops_ctx = eng->manager};
+      .ops = ops, .op_count = op_count, .ops_ctx = eng->manager,
+      .security_ops = security_ops, .security_op_count = security_op_count, .security_ctx = &eng->security,
+      .audit = audit_sink};
   svc_server_options so = {
       .pipe_path = eng->cfg.pipe_path, .sddl = eng->pipe_sddl, .handler = handle_request, .ctx = eng};
   err = svc_server_start(&so, &eng->server, e);
@@ -305,6 +396,7 @@ void svc_engine_stop(svc_engine *eng) {
   /* The pipe first (no new requests, streams cancelled), then the containers. */
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
+  if (eng->audit_open) svc_audit_close();
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");
   wctr_log_configure(eng->cfg.log_level, NULL, NULL);
   if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);

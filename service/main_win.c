@@ -38,7 +38,8 @@ static int run_console(svc_args *args) {
     fprintf(stderr, "wctrd: cannot install the Ctrl+C handler (error %lu)\n", (unsigned long)GetLastError());
     return EXIT_FAILED;
   }
-  svc_engine_options opt = {.data_root = args->data_root, .flags = &args->flags, .log_to_stderr = true};
+  svc_engine_options opt = {.data_root = args->data_root, .flags = &args->flags, .log_to_stderr = true,
+                            .test_bitlocker_state = args->test_bitlocker_state};
   if (svc_engine_start(&opt, &eng, &e) != WCTR_OK) {
     fprintf(stderr, "wctrd: %s\n", e.text);
     return EXIT_FAILED;

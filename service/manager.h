@@ -49,4 +49,10 @@ void svc_manager_stop(svc_manager *m);
 /* The operations above, for svc_dispatch_host.ops (ctx is the manager). */
 const svc_op *svc_manager_ops(size_t *count);
 
+/* Every container's record (svc_container_to_json), for `wctr check` and secret removal. NULL when out of
+ * memory; caller frees with cJSON_Delete. */
+cJSON *svc_manager_records(svc_manager *m);
+/* Is the container with this full id running? (For the secrets sweep; ctx is the manager.) */
+bool svc_manager_running(void *m, const char *id);
+
 #endif

@@ -25,6 +25,7 @@
 #include "common/wstr.h"
 #include "jobs/job.h"
 #include "service/manager.h"
+#include "service/secrets.h"
 #include "service/store.h"
 #include "service/svc_sys.h"
 
@@ -392,6 +393,7 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   }
   LeaveCriticalSection(&m->lock);
   job_close(job);
+  if (c->rec.config.secret_count > 0) svc_secrets_cleanup(c->rec.id); /* issue 6: whatever ended it */
   wctr_log(WCTR_LOG_INFO, "container %s exited with code %lld%s", c->rec.name, (long long)exit_code,
            c->rec.state.oom_killed ? " (memory limit reached)" : "");
   emit(m, "die", c->rec.id, c->rec.name, exit_code);
@@ -415,11 +417,11 @@ static void on_job_event(void *ctx, void *key, job_event_kind kind, uint32_t pid
 
 /* The environment of a job container's process: the host's system variables a Windows program needs to
  * start (without SystemRoot many DLLs fail to load), then the container's own -e values, which win. */
-static char **build_env(const svc_container *rc, const char *sandbox) {
+static char **build_env(const svc_container *rc, const char *sandbox, const char *secrets_dir) {
   static const char *const inherited[] = {"SystemRoot", "SystemDrive", "windir", "ComSpec", "PATHEXT", "Path",
                                           "ProgramData", "ProgramFiles", "ProgramFiles(x86)", "CommonProgramFiles",
                                           "NUMBER_OF_PROCESSORS", "OS", "PROCESSOR_ARCHITECTURE", "TEMP", "TMP"};
-  size_t cap = sizeof inherited / sizeof inherited[0] + rc->config.env_count + 2;
+  size_t cap = sizeof inherited / sizeof inherited[0] + rc->config.env_count + 3;
   char **env = calloc(cap + 1, sizeof *env);
   size_t n = 0;
   if (env == NULL) return NULL;
@@ -447,6 +449,11 @@ static char **build_env(const svc_container *rc, const char *sandbox) {
     size_t size = strlen(sandbox) + 40;
     env[n] = malloc(size);
     if (env[n] != NULL) snprintf(env[n++], size, "CONTAINER_SANDBOX_MOUNT_POINT=%s", sandbox);
+  }
+  if (secrets_dir != NULL && secrets_dir[0] != '\0') { /* issue 6: files named by target */
+    size_t size = strlen(secrets_dir) + sizeof SVC_SECRETS_ENV + 2;
+    env[n] = malloc(size);
+    if (env[n] != NULL) snprintf(env[n++], size, "%s=%s", SVC_SECRETS_ENV, secrets_dir);
   }
   for (size_t k = 0; k < rc->config.env_count; k++) {
     size_t size = strlen(rc->config.env[k]) + 1;
@@ -485,7 +492,10 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
   job_object *job = NULL;
   const svc_container_config *cfg = &c->rec.config;
   bool host_image = _stricmp(cfg->image, "host") == 0;
+  char secrets_dir[1200] = "";
   snprintf(job_name, sizeof job_name, "wctr-%s", c->rec.id);
+  err = svc_secrets_materialize_job(&c->rec, secrets_dir, sizeof secrets_dir, e); /* issue 6 */
+  if (err != WCTR_OK) goto done;
   err = job_create(job_name, &c->rec.limits, &job, e);
   if (err != WCTR_OK) goto done;
   if (!make_pipe(&out_r, &out_w, false) || !make_pipe(&err_r, &err_w, false)) {
@@ -507,7 +517,7 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
     nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
   }
   for (size_t i = 0; i < cfg->cmd_count && err == WCTR_OK; i++) err = wctr_cmdline_append(&cl, cfg->cmd[i]);
-  env = build_env(&c->rec, host_image ? NULL : cfg->image);
+  env = build_env(&c->rec, host_image ? NULL : cfg->image, secrets_dir);
   if (err != WCTR_OK || env == NULL) {
     err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     goto done;
@@ -582,6 +592,7 @@ done:
   }
   free_env(env);
   wctr_cmdline_free(&cl);
+  if (err != WCTR_OK && secrets_dir[0] != '\0') svc_secrets_cleanup(c->rec.id); /* issue 6 */
   return err;
 }
 
@@ -682,6 +693,7 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   generate_name(m, id, name, sizeof name);
   err = svc_container_from_params(copy, id, name, now, m->host_cpus, &c->rec, &warnings, e);
   if (err == WCTR_OK) err = check_image(&c->rec, e);
+  if (err == WCTR_OK) err = svc_secrets_check_refs(&c->rec, e); /* issue 6 */
   for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
     if (strcmp(o->rec.name, c->rec.name) == 0) {
       err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"%s\" is already in use by container %.12s",
@@ -1431,4 +1443,34 @@ void svc_manager_stop(svc_manager *m) {
   DeleteCriticalSection(&m->events_lock);
   DeleteCriticalSection(&m->lock);
   free(m);
+}
+
+/* --- for the security operations (issue 6) ------------------------------------------------------------ */
+
+cJSON *svc_manager_records(svc_manager *m) {
+  cJSON *arr = cJSON_CreateArray();
+  if (arr == NULL) return NULL;
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    cJSON *rec = svc_container_to_json(&c->rec);
+    if (rec == NULL || !cJSON_AddItemToArray(arr, rec)) {
+      cJSON_Delete(rec);
+      cJSON_Delete(arr);
+      arr = NULL;
+      break;
+    }
+  }
+  LeaveCriticalSection(&m->lock);
+  return arr;
+}
+
+bool svc_manager_running(void *ctx, const char *id) {
+  svc_manager *m = ctx;
+  bool running = false;
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL && !running; c = c->next) {
+    running = strcmp(c->rec.id, id) == 0 && c->rec.state.status == SVC_STATE_RUNNING;
+  }
+  LeaveCriticalSection(&m->lock);
+  return running;
 }

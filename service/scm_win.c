@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/wstr.h"
 #include "service/engine.h"
+#include "service/audit.h"
 #include "service/scm.h"
 
 enum {
@@ -130,6 +131,13 @@ wctr_err svc_scm_install(svc_args *args, wctr_errmsg *e) {
   if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS, &failure)) {
     wctr_log(WCTR_LOG_WARN, "could not set restart-on-failure (error %lu)", (unsigned long)GetLastError());
   }
+  /* The audit trail's Event Log source (service/audit.h). */
+  wchar_t exe[MAX_PATH];
+  DWORD exe_len = GetModuleFileNameW(NULL, exe, ARRAYSIZE(exe));
+  wctr_errmsg ee;
+  if (exe_len == 0 || exe_len >= ARRAYSIZE(exe) || svc_audit_register_source(exe, &ee) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "the event log source wctrd is not registered; audit records go to the audit file only");
+  }
 done:
   if (service != NULL) CloseServiceHandle(service);
   if (scm != NULL) CloseServiceHandle(scm);
@@ -174,6 +182,7 @@ wctr_err svc_scm_uninstall(const svc_args *args, wctr_errmsg *e) {
                       "cannot remove the service %s (error %lu)", args->service_name, (unsigned long)code);
     }
   }
+  if (err == WCTR_OK) svc_audit_deregister_source();
 done:
   if (service != NULL) CloseServiceHandle(service);
   if (scm != NULL) CloseServiceHandle(scm);

@@ -249,6 +249,13 @@ static BOOL identify_caller(conn *c) {
     goto done;
   }
   acl_account_name(sid, c->caller.name, sizeof c->caller.name);
+  /* An impersonation token, as CheckTokenMembership wants: counts only an enabled Administrators group,
+   * so a UAC-filtered (deny-only) administrator is not one. */
+  BYTE admins[SECURITY_MAX_SID_SIZE];
+  DWORD admins_size = sizeof admins;
+  BOOL member = FALSE;
+  c->caller.admin = CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &admins_size) &&
+                    CheckTokenMembership(token, admins, &member) && member;
   ok = TRUE;
 done:
   if (sid_text != NULL) LocalFree(sid_text);

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/wstr.h"
+#include "service/fsutil.h"
 #include "service/store.h"
 #include "service/svc_sys.h"
 
@@ -47,47 +48,6 @@ wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e) 
 
 void svc_store_close(svc_store *st) { free(st); }
 
-/* Writes path atomically: temp file, flush, rename over. */
-static wctr_err write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
-  char tmp[1200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  wchar_t *wtmp = wctr_utf8_to_wide(tmp);
-  wchar_t *wpath = wctr_utf8_to_wide(path);
-  wctr_err err = WCTR_OK;
-  HANDLE h = INVALID_HANDLE_VALUE;
-  if (wtmp == NULL || wpath == NULL) {
-    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-    goto done;
-  }
-  h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-  if (h == INVALID_HANDLE_VALUE) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
-                    (unsigned long)code);
-    goto done;
-  }
-  DWORD written = 0;
-  if (!svc_sys.WriteFile(h, text, (DWORD)len, &written, NULL) || written != len || !FlushFileBuffers(h)) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("WriteFile", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
-                    (unsigned long)code);
-    goto done;
-  }
-  CloseHandle(h);
-  h = INVALID_HANDLE_VALUE;
-  if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("MoveFileExW", code, "%s", path), "cannot replace %s (error %lu)", path,
-                    (unsigned long)code);
-  }
-done:
-  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
-  if (err != WCTR_OK && wtmp != NULL) DeleteFileW(wtmp);
-  free(wtmp);
-  free(wpath);
-  return err;
-}
-
 wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char path[1200];
   svc_store_path(st, c->id, RECORD_FILE, path, sizeof path);
@@ -95,44 +55,9 @@ wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char *text = json != NULL ? cJSON_Print(json) : NULL;
   cJSON_Delete(json);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = write_atomic(path, text, strlen(text), e);
+  wctr_err err = svc_write_atomic(path, NULL, text, strlen(text), e);
   cJSON_free(text);
   return err;
-}
-
-/* Deletes a folder tree. Best effort for what is inside; the result says whether the folder is gone. */
-static BOOL delete_tree(const wchar_t *dir) {
-  size_t n = wcslen(dir);
-  wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
-  if (pattern == NULL) return FALSE;
-  _snwprintf(pattern, n + 3, L"%ls\\*", dir);
-  pattern[n + 2] = L'\0';
-  WIN32_FIND_DATAW fd;
-  HANDLE find = FindFirstFileW(pattern, &fd);
-  free(pattern);
-  if (find != INVALID_HANDLE_VALUE) {
-    do {
-      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
-      size_t m = n + wcslen(fd.cFileName) + 2;
-      wchar_t *child = malloc(m * sizeof *child);
-      if (child == NULL) continue;
-      _snwprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
-      child[m - 1] = L'\0';
-      /* A reparse point is removed as a link, never followed: removing a container must not reach into
-       * whatever a link inside it points at. */
-      if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-        delete_tree(child);
-      } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
-        RemoveDirectoryW(child);
-      } else {
-        SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
-        DeleteFileW(child);
-      }
-      free(child);
-    } while (FindNextFileW(find, &fd));
-    FindClose(find);
-  }
-  return RemoveDirectoryW(dir) || GetLastError() == ERROR_FILE_NOT_FOUND;
 }
 
 /* Removal renames the folder to <id>.removing first: one atomic step after which no record of the
@@ -150,7 +75,7 @@ wctr_err svc_store_remove(svc_store *st, const char *id, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   BOOL ok = MoveFileExW(wide, wdoomed, MOVEFILE_WRITE_THROUGH) || GetLastError() == ERROR_FILE_NOT_FOUND;
-  if (ok) ok = delete_tree(wdoomed);
+  if (ok) ok = svc_delete_tree(wdoomed);
   DWORD code = GetLastError();
   free(wide);
   free(wdoomed);
@@ -279,7 +204,7 @@ wctr_err svc_store_load_all(svc_store *st, svc_container **list, size_t *count, 
       snprintf(dir, sizeof dir, "%s\\%s", st->root, name != NULL ? name : "");
       free(name);
       wchar_t *wdir = wctr_utf8_to_wide(dir);
-      if (wdir != NULL && delete_tree(wdir)) wctr_log(WCTR_LOG_INFO, "finished removing %s", dir);
+      if (wdir != NULL && svc_delete_tree(wdir)) wctr_log(WCTR_LOG_INFO, "finished removing %s", dir);
       free(wdir);
       continue;
     }

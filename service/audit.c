@@ -1,0 +1,141 @@
+/* service/audit.c - audit records: format, classification, time filters (portable). */
+#include "service/audit.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *svc_audit_format(const svc_audit_record *r) {
+  if (r == NULL || r->caller_sid == NULL || r->caller_name == NULL || r->op == NULL || r->result == NULL) {
+    return NULL;
+  }
+  cJSON *o = cJSON_CreateObject();
+  bool ok = o != NULL && cJSON_AddStringToObject(o, "Time", r->time) != NULL &&
+            cJSON_AddStringToObject(o, "CallerSid", r->caller_sid) != NULL &&
+            cJSON_AddStringToObject(o, "CallerName", r->caller_name) != NULL &&
+            cJSON_AddStringToObject(o, "Op", r->op) != NULL &&
+            cJSON_AddStringToObject(o, "Target", r->target != NULL ? r->target : "") != NULL &&
+            cJSON_AddStringToObject(o, "Result", r->result) != NULL;
+  if (ok && r->detail != NULL && r->detail[0] != '\0') ok = cJSON_AddStringToObject(o, "Detail", r->detail) != NULL;
+  char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  if (text == NULL) return NULL;
+  /* cJSON's allocator is malloc unless hooked; copy so the contract (free()) holds either way. */
+  size_t n = strlen(text) + 1;
+  char *copy = malloc(n);
+  if (copy != NULL) memcpy(copy, text, n);
+  cJSON_free(text);
+  return copy;
+}
+
+bool svc_audit_op_changes(const char *op) {
+  static const char *const changing[] = {"container.create", "container.start",  "container.run",
+                                         "container.stop",   "container.kill",   "container.remove",
+                                         "container.update", "secret.create",    "secret.remove", NULL};
+  if (op == NULL) return false;
+  for (size_t i = 0; changing[i] != NULL; i++) {
+    if (strcmp(changing[i], op) == 0) return true;
+  }
+  return false;
+}
+
+void svc_audit_target(const cJSON *params, char out[SVC_AUDIT_TARGET_MAX]) {
+  static const char *const keys[] = {"Id", "Name", "Image", NULL};
+  out[0] = '\0';
+  if (!cJSON_IsObject(params)) return;
+  for (size_t i = 0; keys[i] != NULL; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
+    if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+      snprintf(out, SVC_AUDIT_TARGET_MAX, "%s", v->valuestring);
+      return;
+    }
+  }
+}
+
+bool svc_audit_line_since(const char *line, size_t len, const char *since) {
+  cJSON *o = cJSON_ParseWithLength(line, len);
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "Time");
+  bool ok = cJSON_IsString(t) && (since == NULL || since[0] == '\0' || strcmp(t->valuestring, since) >= 0);
+  cJSON_Delete(o);
+  return ok;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DD[THH:MM:SS[.fff]][Z]" -> seconds since the epoch; false when it is not that. */
+static bool parse_iso(const char *s, int64_t *out) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  int used = 0;
+  size_t n = strlen(s);
+  if (n < 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10) return false;
+  const char *p = s + 10;
+  if (*p == 'T') {
+    if (strlen(p) < 9 || sscanf(p, "T%2d:%2d:%2d%n", &h, &mi, &se, &used) != 3 || used != 9) return false;
+    p += 9;
+    if (*p == '.') {
+      p++;
+      if (!isdigit((unsigned char)*p)) return false;
+      while (isdigit((unsigned char)*p)) p++;
+    }
+  }
+  if (*p == 'Z') p++;
+  if (*p != '\0') return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
+  *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  return true;
+}
+
+wctr_err svc_audit_parse_since(const char *text, const char *now, char out[40], wctr_errmsg *e) {
+  int64_t t = 0;
+  if (text == NULL || text[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "--since cannot be empty");
+  if (parse_iso(text, &t)) {
+    /* Records carry milliseconds: the start of the given second sorts before all of its records. */
+  } else {
+    char *end = NULL;
+    if (!isdigit((unsigned char)text[0])) goto bad;
+    unsigned long long amount = strtoull(text, &end, 10);
+    int64_t unit = 0;
+    if (end != NULL && end[0] != '\0' && end[1] == '\0') {
+      unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 0;
+    }
+    int64_t base = 0;
+    if (unit == 0 || amount > 100000000ull || !parse_iso(now, &base)) goto bad;
+    t = base - (int64_t)amount * unit;
+  }
+  int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+  int64_t secs = t - days * 86400;
+  int64_t y = 0;
+  int m = 0, d = 0;
+  civil_from_days(days, &y, &m, &d);
+  if (y < 0 || y > 9999) goto bad;
+  snprintf(out, 40, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.000Z", y, m, d, (int)(secs / 3600),
+           (int)(secs % 3600 / 60), (int)(secs % 60));
+  return WCTR_OK;
+bad:
+  return wctr_fail(e, WCTR_EINVAL,
+                   "--since \"%.64s\": use a UTC time (2026-11-22 or 2026-11-22T15:00:00Z) or a duration (90s, 10m, "
+                   "2h, 3d)",
+                   text);
+}

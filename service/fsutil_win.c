@@ -1,0 +1,92 @@
+/* service/fsutil_win.c - files written atomically, folder trees removed. Contract in service/fsutil.h. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl/acl_win.h"
+#include "common/log.h"
+#include "common/wstr.h"
+#include "service/fsutil.h"
+#include "service/svc_sys.h"
+
+wctr_err svc_write_atomic(const char *path, const char *sddl, const void *text, size_t len, wctr_errmsg *e) {
+  char tmp[1200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  wchar_t *wtmp = wctr_utf8_to_wide(tmp);
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  wctr_err err = WCTR_OK;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  if (wtmp == NULL || wpath == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (sddl != NULL) {
+    err = acl_create_file(tmp, sddl, GENERIC_WRITE, 0, CREATE_ALWAYS, &h, e);
+    if (err != WCTR_OK) goto done;
+  } else {
+    h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  }
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
+                    (unsigned long)code);
+    goto done;
+  }
+  DWORD written = 0;
+  if (!svc_sys.WriteFile(h, text, (DWORD)len, &written, NULL) || written != len || !FlushFileBuffers(h)) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("WriteFile", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
+                    (unsigned long)code);
+    goto done;
+  }
+  CloseHandle(h);
+  h = INVALID_HANDLE_VALUE;
+  if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("MoveFileExW", code, "%s", path), "cannot replace %s (error %lu)", path,
+                    (unsigned long)code);
+  }
+done:
+  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  if (err != WCTR_OK && wtmp != NULL) DeleteFileW(wtmp);
+  free(wtmp);
+  free(wpath);
+  return err;
+}
+
+BOOL svc_delete_tree(const wchar_t *dir) {
+  size_t n = wcslen(dir);
+  wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
+  if (pattern == NULL) return FALSE;
+  _snwprintf(pattern, n + 3, L"%ls\\*", dir);
+  pattern[n + 2] = L'\0';
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  free(pattern);
+  if (find != INVALID_HANDLE_VALUE) {
+    do {
+      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
+      size_t m = n + wcslen(fd.cFileName) + 2;
+      wchar_t *child = malloc(m * sizeof *child);
+      if (child == NULL) continue;
+      _snwprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
+      child[m - 1] = L'\0';
+      /* A reparse point is removed as a link, never followed: removing a container must not reach into
+       * whatever a link inside it points at. */
+      if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        svc_delete_tree(child);
+      } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+        RemoveDirectoryW(child);
+      } else {
+        SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
+        DeleteFileW(child);
+      }
+      free(child);
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+  }
+  return RemoveDirectoryW(dir) || GetLastError() == ERROR_FILE_NOT_FOUND;
+}
+

@@ -1,0 +1,445 @@
+/* service/security_win.c - secret, audit and check operations. Contract in service/security.h. */
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "acl/acl_win.h"
+#include "common/base64.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/wstr.h"
+#include "service/audit.h"
+#include "service/check.h"
+#include "service/container.h"
+#include "service/secrets.h"
+#include "service/security.h"
+
+enum { FOLLOW_POLL_MS = 250, CREDSPEC_MAX = 64 * 1024, CREDSPECS_MAX = 64 };
+
+/* --- secrets ------------------------------------------------------------------------------------------- */
+
+/* Names of the containers whose record names the secret, comma-separated, into out; how many. */
+static int secret_users(svc_security_host *h, const char *name, char *out, size_t size, cJSON *names) {
+  int count = 0;
+  out[0] = '\0';
+  cJSON *records = svc_manager_records(h->manager);
+  const cJSON *rec;
+  cJSON_ArrayForEach(rec, records) {
+    const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "Config"), "Secrets");
+    const cJSON *ref;
+    cJSON_ArrayForEach(ref, secrets) {
+      const cJSON *n = cJSON_GetObjectItemCaseSensitive(ref, "Name");
+      const cJSON *cname = cJSON_GetObjectItemCaseSensitive(rec, "Name");
+      if (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0 || !cJSON_IsString(cname)) continue;
+      size_t used = strlen(out);
+      snprintf(out + used, size - used, "%s%s", count > 0 ? ", " : "", cname->valuestring);
+      if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(cname->valuestring));
+      count++;
+      break;
+    }
+  }
+  cJSON_Delete(records);
+  return count;
+}
+
+static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                 wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", "Data", NULL};
+  (void)ctx;
+  (void)caller;
+  const char *name = NULL;
+  const char *data = NULL;
+  uint8_t *value = NULL;
+  size_t len = 0;
+  svc_secret_meta meta;
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Name\" is required");
+  wctr_err err = WCTR_EINVAL;
+  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Name", "params", true, &name, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Data", "params", true, &data, e) != WCTR_OK) {
+    goto done;
+  }
+  err = svc_secret_check_name(name, "params.Name", e);
+  if (err == WCTR_OK) err = wctr_base64_decode(data, strlen(data), &value, &len, "params.Data", e);
+  if (err == WCTR_OK) err = svc_secret_create(name, value, len, &meta, e);
+  if (err == WCTR_OK) {
+    *result = svc_secret_meta_json(&meta);
+    if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    wctr_log(WCTR_LOG_INFO, "secret %s created (%lld bytes)", meta.name, (long long)meta.size);
+  }
+done:
+  if (value != NULL) SecureZeroMemory(value, len);
+  free(value);
+  /* The request tree is the dispatcher's and is freed after this returns; its copy of the value (base64 is
+   * the value, only spelled differently) is overwritten here so it does not linger in freed memory. */
+  if (data != NULL) SecureZeroMemory((char *)data, strlen(data));
+  return err;
+}
+
+static wctr_err op_secret_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                               wctr_errmsg *e) {
+  static const char *const keys[] = {NULL};
+  (void)ctx;
+  (void)caller;
+  svc_secret_meta *list = NULL;
+  size_t count = 0;
+  if (params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  wctr_err err = svc_secret_list(&list, &count, e);
+  if (err != WCTR_OK) return err;
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr != NULL && i < count; i++) cJSON_AddItemToArray(arr, svc_secret_meta_json(&list[i]));
+  free(list);
+  if (arr == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  *result = arr;
+  return WCTR_OK;
+}
+
+static wctr_err name_param(const cJSON *params, const char *const *keys, const char **name, wctr_errmsg *e) {
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Name\" is required");
+  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Name", "params", true, name, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  return WCTR_OK;
+}
+
+static wctr_err op_secret_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                  wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  (void)caller;
+  const char *name = NULL;
+  svc_secret_meta meta;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err == WCTR_OK) err = svc_secret_inspect(name, &meta, e);
+  if (err != WCTR_OK) return err;
+  cJSON *o = svc_secret_meta_json(&meta);
+  cJSON *users = cJSON_AddArrayToObject(o, "UsedBy");
+  if (o == NULL || users == NULL) {
+    cJSON_Delete(o);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  char names[512];
+  secret_users(ctx, name, names, sizeof names, users);
+  *result = o;
+  return WCTR_OK;
+}
+
+static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                 wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", "Force", NULL};
+  (void)caller;
+  const char *name = NULL;
+  bool force = false;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
+  if (err == WCTR_OK) err = svc_secret_check_name(name, "params.Name", e);
+  if (err != WCTR_OK) return err;
+  char users[512];
+  int n = secret_users(ctx, name, users, sizeof users, NULL);
+  if (n > 0 && !force) {
+    return wctr_fail(e, WCTR_ESTATE, "secret %s is in use by container(s) %s: remove them first or use --force", name,
+                     users);
+  }
+  err = svc_secret_delete(name, e);
+  if (err != WCTR_OK) return err;
+  wctr_log(WCTR_LOG_INFO, "secret %s removed%s%s", name, n > 0 ? " (forced; still named by " : "", n > 0 ? users : "");
+  *result = cJSON_CreateObject();
+  return WCTR_OK;
+}
+
+/* --- audit ------------------------------------------------------------------------------------------------ */
+
+typedef struct audit_reader {
+  HANDLE file;
+  uint64_t offset;
+  char *pending; /* a line not yet ended */
+  size_t pending_len;
+} audit_reader;
+
+/* Sends every complete line from the reader's offset that passes since; counts them in *sent. */
+static wctr_err send_new_lines(audit_reader *r, const char *since, const svc_stream *s, int64_t id, int64_t *sent) {
+  char buf[8192];
+  for (;;) {
+    LARGE_INTEGER at = {.QuadPart = (LONGLONG)r->offset};
+    DWORD got = 0;
+    if (!SetFilePointerEx(r->file, at, NULL, FILE_BEGIN) || !ReadFile(r->file, buf, sizeof buf, &got, NULL)) {
+      return WCTR_EIO;
+    }
+    if (got == 0) return WCTR_OK;
+    r->offset += got;
+    char *joined = realloc(r->pending, r->pending_len + got + 1);
+    if (joined == NULL) return WCTR_ENOMEM;
+    memcpy(joined + r->pending_len, buf, got);
+    r->pending = joined;
+    r->pending_len += got;
+    size_t start = 0;
+    for (size_t i = 0; i < r->pending_len; i++) {
+      if (r->pending[i] != '\n') continue;
+      size_t len = i - start;
+      if (len > 0 && r->pending[start + len - 1] == '\r') len--;
+      if (len > 0 && svc_audit_line_since(r->pending + start, len, since)) {
+        cJSON *rec = cJSON_ParseWithLength(r->pending + start, len);
+        if (rec != NULL) {
+          if (svc_stream_frame(s, id, "record", rec) != WCTR_OK) return WCTR_EPIPE;
+          (*sent)++;
+        }
+      }
+      start = i + 1;
+    }
+    memmove(r->pending, r->pending + start, r->pending_len - start);
+    r->pending_len -= start;
+  }
+}
+
+static void stream_audit(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  static const char *const keys[] = {"Since", "Follow", NULL};
+  (void)ctx;
+  (void)caller;
+  const char *since = NULL;
+  bool follow = false;
+  wctr_errmsg e;
+  char path[1200];
+  int64_t sent = 0;
+  audit_reader r = {.file = INVALID_HANDLE_VALUE};
+  if (params != NULL && (wctr_json_check_keys(params, "params", keys, &e) != WCTR_OK ||
+                         wctr_json_get_string(params, "Since", "params", false, &since, &e) != WCTR_OK ||
+                         wctr_json_get_bool(params, "Follow", "params", false, &follow, &e) != WCTR_OK)) {
+    svc_stream_error(s, id, WCTR_EINVAL, e.text);
+    return;
+  }
+  char from[40] = "";
+  if (since != NULL) {
+    char now[40];
+    wctr_time_now_iso8601(now, sizeof now);
+    if (svc_audit_parse_since(since, now, from, &e) != WCTR_OK) {
+      svc_stream_error(s, id, WCTR_EINVAL, e.text);
+      return;
+    }
+  }
+  svc_audit_path(path, sizeof path);
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  /* The writer keeps its append handle open: share write and delete (rotation renames it). */
+  if (wide != NULL) {
+    r.file = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+  }
+  free(wide);
+  if (r.file == INVALID_HANDLE_VALUE) {
+    svc_stream_error(s, id, WCTR_ENOENT, "the audit log cannot be opened");
+    return;
+  }
+  wctr_err err = send_new_lines(&r, from, s, id, &sent);
+  while (err == WCTR_OK && follow) {
+    if (WaitForSingleObject(s->cancel_event, FOLLOW_POLL_MS) == WAIT_OBJECT_0) break;
+    /* A client that left is noticed at the next frame; poll its side too so an idle follow ends. */
+    char *msg = NULL;
+    size_t len = 0;
+    wctr_err got = s->recv(s->ctx, &msg, &len, 1);
+    free(msg);
+    if (got == WCTR_EPIPE) {
+      err = WCTR_EPIPE;
+      break;
+    }
+    err = send_new_lines(&r, from, s, id, &sent);
+  }
+  CloseHandle(r.file);
+  free(r.pending);
+  if (err == WCTR_EPIPE) return;
+  if (err != WCTR_OK) {
+    svc_stream_error(s, id, err, "the audit log cannot be read");
+    return;
+  }
+  cJSON *res = cJSON_CreateObject();
+  cJSON_AddNumberToObject(res, "Records", (double)sent);
+  svc_stream_reply(s, id, res);
+}
+
+/* --- check ------------------------------------------------------------------------------------------------ */
+
+/* A fact that may be missing: value when err is WCTR_OK, else the error's text. */
+static void text_or_error(wctr_err err, const char *value, const wctr_errmsg *e, svc_check_text *out) {
+  out->value = err == WCTR_OK ? value : NULL;
+  out->error = err == WCTR_OK ? NULL : e->text;
+}
+
+typedef struct credspec_files {
+  svc_check_credspec items[CREDSPECS_MAX];
+  char names[CREDSPECS_MAX][260];
+  char *texts[CREDSPECS_MAX];
+  size_t count;
+} credspec_files;
+
+static void read_credspecs(const char *data_root, credspec_files *cs) {
+  wchar_t pattern[1200];
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%s\\credentialspecs", data_root);
+  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 10) <= 0) return;
+  wcscat(pattern, L"\\*.json");
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  if (find == INVALID_HANDLE_VALUE) return;
+  do {
+    if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || cs->count == CREDSPECS_MAX) continue;
+    char *name = wctr_wide_to_utf8(fd.cFileName);
+    if (name == NULL) continue;
+    char path[1400];
+    snprintf(path, sizeof path, "%s\\%s", dir, name);
+    wchar_t *wide = wctr_utf8_to_wide(path);
+    HANDLE h = wide != NULL ? CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL)
+                            : INVALID_HANDLE_VALUE;
+    free(wide);
+    if (h != INVALID_HANDLE_VALUE) {
+      char *text = malloc(CREDSPEC_MAX);
+      DWORD got = 0;
+      if (text != NULL && ReadFile(h, text, CREDSPEC_MAX, &got, NULL)) {
+        size_t i = cs->count++;
+        snprintf(cs->names[i], sizeof cs->names[i], "%s", name);
+        cs->texts[i] = text;
+        cs->items[i] = (svc_check_credspec){.file = cs->names[i], .text = text, .len = got};
+        text = NULL;
+      }
+      free(text);
+      CloseHandle(h);
+    }
+    free(name);
+  } while (FindNextFileW(find, &fd));
+  FindClose(find);
+}
+
+typedef struct orphan_ctx {
+  svc_manager *m;
+  char ids[64][SVC_ID_HEX + 1];
+  const char *list[64];
+  size_t count;
+} orphan_ctx;
+
+/* Secret folders of containers that are not running, without removing them (the sweep removes them at
+ * start; check only reports). */
+static void find_orphans(const char *data_root, orphan_ctx *o) {
+  wchar_t pattern[1200];
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%s\\containers", data_root);
+  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 8) <= 0) return;
+  wcscat(pattern, L"\\*");
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  if (find == INVALID_HANDLE_VALUE) return;
+  do {
+    if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || wcslen(fd.cFileName) < SVC_ID_HEX || o->count == 64) continue;
+    char *name = wctr_wide_to_utf8(fd.cFileName);
+    if (name == NULL) continue;
+    char sub[1400];
+    snprintf(sub, sizeof sub, "%s\\%s\\secrets", dir, name);
+    wchar_t *wide = wctr_utf8_to_wide(sub);
+    DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
+    free(wide);
+    char id[SVC_ID_HEX + 1];
+    snprintf(id, sizeof id, "%.64s", name);
+    if (attrs != INVALID_FILE_ATTRIBUTES && !(strlen(name) == SVC_ID_HEX && svc_manager_running(o->m, id))) {
+      snprintf(o->ids[o->count], sizeof o->ids[o->count], "%s", id);
+      o->list[o->count] = o->ids[o->count];
+      o->count++;
+    }
+    free(name);
+  } while (FindNextFileW(find, &fd));
+  FindClose(find);
+}
+
+static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {NULL};
+  (void)caller;
+  svc_security_host *h = ctx;
+  if (params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  svc_host_facts facts;
+  memset(&facts, 0, sizeof facts);
+  h->host_facts(h->ctx, &facts);
+  svc_check_facts f = {.data_root = h->data_root, .bitlocker = facts.bitlocker,
+                       .allow_unencrypted_secrets = h->allow_unencrypted_secrets,
+                       .hcs_available = facts.hcs_available, .hcs_detail = facts.hcs_detail,
+                       .os_version = facts.os_version};
+  wctr_errmsg e1, e2, e3, e4, e5;
+  char *root_dacl = NULL, *bin_dacl = NULL, *dir_dacl = NULL, *audit_dacl = NULL;
+  char pipe[2048];
+  /* Each read first, then its result: the value pointer is only known after the call. */
+  wctr_err got = acl_read_dacl(h->data_root, &root_dacl, &e1);
+  text_or_error(got, root_dacl, &e1, &f.data_root_dacl);
+  got = h->pipe_sddl(h->ctx, pipe, sizeof pipe, &e2);
+  text_or_error(got, pipe, &e2, &f.pipe_dacl);
+  wchar_t exe[MAX_PATH];
+  char binary[MAX_PATH * 3] = "";
+  char folder[MAX_PATH * 3] = "";
+  DWORD n = GetModuleFileNameW(NULL, exe, ARRAYSIZE(exe));
+  if (n > 0 && n < ARRAYSIZE(exe)) WideCharToMultiByte(CP_UTF8, 0, exe, -1, binary, sizeof binary, NULL, NULL);
+  snprintf(folder, sizeof folder, "%s", binary);
+  char *slash = strrchr(folder, '\\');
+  if (slash != NULL) *slash = '\0';
+  f.binary_path = binary;
+  got = acl_read_dacl(binary, &bin_dacl, &e3);
+  text_or_error(got, bin_dacl, &e3, &f.binary_dacl);
+  got = acl_read_dacl(folder, &dir_dacl, &e4);
+  text_or_error(got, dir_dacl, &e4, &f.binary_dir_dacl);
+  cJSON *records = svc_manager_records(h->manager);
+  f.containers = records;
+  credspec_files *cs = calloc(1, sizeof *cs);
+  orphan_ctx *orphans = calloc(1, sizeof *orphans);
+  if (cs == NULL || orphans == NULL) {
+    free(cs);
+    free(orphans);
+    cJSON_Delete(records);
+    free(root_dacl);
+    free(bin_dacl);
+    free(dir_dacl);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  read_credspecs(h->data_root, cs);
+  f.credspecs = cs->items;
+  f.credspec_count = cs->count;
+  orphans->m = h->manager;
+  find_orphans(h->data_root, orphans);
+  f.orphaned_secret_dirs = orphans->list;
+  f.orphaned_count = orphans->count;
+  char audit_path[1200];
+  svc_audit_path(audit_path, sizeof audit_path);
+  wchar_t *wide = wctr_utf8_to_wide(audit_path);
+  f.audit_present = audit_path[0] != '\0' && wide != NULL && GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES;
+  free(wide);
+  if (f.audit_present) {
+    got = acl_read_dacl(audit_path, &audit_dacl, &e5);
+    text_or_error(got, audit_dacl, &e5, &f.audit_dacl);
+  }
+  svc_check_result results[SVC_CHECK_COUNT];
+  svc_check_run(&f, results);
+  *result = svc_check_json(results, SVC_CHECK_COUNT);
+  for (size_t i = 0; i < cs->count; i++) {
+    /* A credential spec may hold a password: do not leave it in freed memory. */
+    SecureZeroMemory(cs->texts[i], CREDSPEC_MAX);
+    free(cs->texts[i]);
+  }
+  free(cs);
+  free(orphans);
+  cJSON_Delete(records);
+  free(root_dacl);
+  free(bin_dacl);
+  free(dir_dacl);
+  free(audit_dacl);
+  if (*result == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  return WCTR_OK;
+}
+
+static const svc_op security_ops[] = {
+    {.name = "secret.create", .call = op_secret_create},
+    {.name = "secret.list", .call = op_secret_list},
+    {.name = "secret.inspect", .call = op_secret_inspect},
+    {.name = "secret.remove", .call = op_secret_remove},
+    {.name = "audit.read", .stream = stream_audit, .admin_only = true},
+    {.name = "check", .call = op_check},
+};
+
+const svc_op *svc_security_ops(size_t *count) {
+  *count = sizeof security_ops / sizeof security_ops[0];
+  return security_ops;
+}
