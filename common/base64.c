@@ -40,7 +40,7 @@ wctr_err wctr_base64_decode(const char *text, size_t len, uint8_t **out, size_t 
   if (len % 4 != 0) return wctr_fail(e, WCTR_EINVAL, "%s is not base64 (its length is not a multiple of 4)", where);
   size_t pad = 0;
   if (len > 0 && text[len - 1] == '=') pad++;
-  if (len > 1 && text[len - 2] == '=') pad++;
+  if (len > 1 && text[len - 1] == '=' && text[len - 2] == '=') pad++;
   size_t n = len / 4 * 3 - pad;
   uint8_t *buf = malloc(n > 0 ? n : 1);
   if (buf == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");

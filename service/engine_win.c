@@ -55,7 +55,8 @@ wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
 
 /* Creates dir (and missing parents with their default ACL). Only dir itself gets sa. */
 static wctr_err make_dir(const wchar_t *dir, SECURITY_ATTRIBUTES *sa, const char *shown, wctr_errmsg *e) {
-  if (CreateDirectoryW(dir, sa)) return WCTR_OK;
+  /* Through the acl seam, so tests see the exact descriptor each folder is created with. */
+  if (acl_sys.CreateDirectoryW(dir, sa)) return WCTR_OK;
   DWORD code = GetLastError();
   if (code == ERROR_ALREADY_EXISTS) {
     DWORD attrs = GetFileAttributesW(dir);
@@ -75,7 +76,7 @@ static wctr_err make_dir(const wchar_t *dir, SECURITY_ATTRIBUTES *sa, const char
     }
     free(parent);
     if (err != WCTR_OK) return err;
-    if (CreateDirectoryW(dir, sa)) return WCTR_OK;
+    if (acl_sys.CreateDirectoryW(dir, sa)) return WCTR_OK;
     code = GetLastError();
   }
   return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", shown), "cannot create %s (error %lu)",
