@@ -1,0 +1,316 @@
+/* Issue 6 under Wine, in process: the descriptors wctrd hands to Win32 for the data root and its folders,
+ * the secret store and the secret folders (through the acl seam), the BitLocker gate with every volume
+ * state presented through the seam, DPAPI at rest, cleanup and the start-up sweep, and the audit records
+ * all of that leaves. */
+#include <windows.h>
+
+#include <shellapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl/acl_sys.h"
+#include "acl/acl_win.h"
+#include "acl/descriptors.h"
+#include "acl/sid.h"
+#include "common/wstr.h"
+#include "service/audit.h"
+#include "service/container.h"
+#include "service/engine.h"
+#include "service/secrets.h"
+#include "testutil.h"
+
+#define VALUE "pa55-w0rd-Zq9x!"
+
+static char data_root[MAX_PATH];
+static char recorded[64][600];
+static char recorded_path[64][MAX_PATH];
+static int recorded_count;
+static int protection = 1, conversion = 1;
+static HRESULT bitlocker_hr = S_OK;
+static acl_syscalls saved;
+
+static void record(const wchar_t *path, SECURITY_ATTRIBUTES *sa) {
+  if (recorded_count == 64) return;
+  char *p = wctr_wide_to_utf8(path);
+  snprintf(recorded_path[recorded_count], MAX_PATH, "%s", p != NULL ? p : "?");
+  free(p);
+  if (sa == NULL || sa->lpSecurityDescriptor == NULL) {
+    snprintf(recorded[recorded_count++], 600, "(inherited)");
+    return;
+  }
+  acl_sd model;
+  wctr_errmsg e;
+  char *text = NULL;
+  assert_int_equal(acl_sd_from_descriptor(sa->lpSecurityDescriptor, &model, &e), WCTR_OK);
+  assert_int_equal(acl_sddl_format(&model, &text, &e), WCTR_OK);
+  snprintf(recorded[recorded_count++], 600, "%s", text);
+  free(text);
+  acl_sd_free(&model);
+}
+
+static BOOL WINAPI rec_create_dir(LPCWSTR path, LPSECURITY_ATTRIBUTES sa) {
+  record(path, sa);
+  return CreateDirectoryW(path, sa);
+}
+
+static HANDLE WINAPI rec_create_file(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disp,
+                                     DWORD flags, HANDLE tmpl) {
+  record(path, sa);
+  return CreateFileW(path, access, share, sa, disp, flags, tmpl);
+}
+
+static HRESULT fake_bitlocker(const wchar_t *volume, int *p, int *c) {
+  (void)volume;
+  *p = protection;
+  *c = conversion;
+  return bitlocker_hr;
+}
+
+/* The descriptor recorded for the path ending in suffix (the last one), or NULL. */
+static const char *descriptor_of(const char *suffix) {
+  for (int i = recorded_count - 1; i >= 0; i--) {
+    size_t n = strlen(recorded_path[i]), m = strlen(suffix);
+    if (n >= m && _stricmp(recorded_path[i] + n - m, suffix) == 0) return recorded[i];
+  }
+  return NULL;
+}
+
+static void remove_tree(const char *path) {
+  wchar_t from[MAX_PATH + 2] = {0};
+  MultiByteToWideChar(CP_UTF8, 0, path, -1, from, MAX_PATH);
+  SHFILEOPSTRUCTW op = {.wFunc = FO_DELETE, .pFrom = from, .fFlags = FOF_NO_UI};
+  SHFileOperationW(&op);
+}
+
+/* Every byte of every file under dir, searched for needle; the path of the first hit into where. */
+static bool tree_contains(const char *dir, const char *needle, char *where, size_t where_size) {
+  wchar_t pattern[MAX_PATH * 2];
+  _snwprintf(pattern, ARRAYSIZE(pattern), L"%hs\\*", dir);
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  bool found = false;
+  if (find == INVALID_HANDLE_VALUE) return false;
+  do {
+    if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
+    char *name = wctr_wide_to_utf8(fd.cFileName);
+    char path[MAX_PATH * 2];
+    snprintf(path, sizeof path, "%s\\%s", dir, name);
+    free(name);
+    if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+      found = tree_contains(path, needle, where, where_size);
+    } else {
+      FILE *f = _wfopen(wctr_utf8_to_wide(path), L"rb");
+      if (f != NULL) {
+        static char buf[4 << 20];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        for (size_t i = 0; i + strlen(needle) <= n && !found; i++) found = memcmp(buf + i, needle, strlen(needle)) == 0;
+        if (found) snprintf(where, where_size, "%s", path);
+      }
+    }
+  } while (!found && FindNextFileW(find, &fd));
+  FindClose(find);
+  return found;
+}
+
+static bool audit_has(const char *text) {
+  char path[MAX_PATH + 40];
+  snprintf(path, sizeof path, "%s\\audit\\audit.jsonl", data_root);
+  FILE *f = _wfopen(wctr_utf8_to_wide(path), L"rb");
+  if (f == NULL) return false;
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  return strstr(buf, text) != NULL;
+}
+
+static int setup(void **state) {
+  (void)state;
+  char name[64];
+  wctr_test_unique_name("wctr-sec", name, sizeof name);
+  snprintf(data_root, sizeof data_root, "C:\\%s", name);
+  remove_tree(data_root);
+  saved = acl_sys;
+  acl_sys.CreateDirectoryW = rec_create_dir;
+  acl_sys.CreateFileW = rec_create_file;
+  acl_sys.bitlocker_query = fake_bitlocker;
+  recorded_count = 0;
+  protection = 1, conversion = 1, bitlocker_hr = S_OK;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  svc_audit_close();
+  acl_sys = saved;
+  remove_tree(data_root);
+  return 0;
+}
+
+/* The data root, its folders and their repair, as wctrd's start does them. */
+static void test_engine_data_root(void **state) {
+  (void)state;
+  svc_config flags;
+  svc_config_init(&flags);
+  char pipe[80];
+  wctr_test_unique_name("wctr-sec-pipe", pipe, sizeof pipe);
+  wctr_errmsg e;
+  assert_int_equal(svc_config_set_pipe(&flags, pipe, "--pipe", &e), WCTR_OK);
+  svc_engine *eng = NULL;
+  svc_engine_options opt = {.data_root = data_root, .flags = &flags};
+  if (svc_engine_start(&opt, &eng, &e) != WCTR_OK) fail_msg("engine: %s", e.text);
+  const char *root = descriptor_of(data_root + 2); /* the path as Windows spells it */
+  assert_non_null(root);
+  assert_string_equal(root, ACL_SDDL_DATA_ROOT);
+  for (size_t i = 0; acl_data_root_subdirs[i] != NULL; i++) {
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "\\%s", acl_data_root_subdirs[i]);
+    const char *d = descriptor_of(suffix);
+    if (d == NULL || strcmp(d, ACL_SDDL_DATA_ROOT) != 0) fail_msg("%s: %s", suffix, d != NULL ? d : "not created");
+  }
+  assert_string_equal(descriptor_of("\\audit\\audit.jsonl"), ACL_SDDL_DATA_FILE);
+  /* Under Wine every read-back differs (mode bits), so every folder is repaired at start, and audited. */
+  if (wctr_test_under_wine()) assert_true(audit_has("\"Op\":\"service.repair-dacl\""));
+  assert_true(audit_has("\"Op\":\"service.secrets-sweep\""));
+  svc_engine_stop(eng);
+}
+
+static void configure(bool allow) {
+  wchar_t *wide = wctr_utf8_to_wide(data_root);
+  CreateDirectoryW(wide, NULL);
+  free(wide);
+  wctr_errmsg e;
+  assert_int_equal(svc_audit_open(data_root, &e), WCTR_OK);
+  svc_secrets_configure(data_root, allow);
+}
+
+static void test_store_encrypted_volume(void **state) {
+  (void)state;
+  configure(false);
+  svc_secret_meta m;
+  wctr_errmsg e;
+  if (svc_secret_create("db", (const uint8_t *)VALUE, strlen(VALUE), &m, &e) != WCTR_OK) fail_msg("%s", e.text);
+  assert_int_equal(m.size, (int64_t)strlen(VALUE));
+  assert_string_equal(descriptor_of("\\secrets"), ACL_SDDL_DATA_ROOT);
+  char suffix[90];
+  snprintf(suffix, sizeof suffix, "%s.json.tmp", m.id); /* written to a temporary file, then renamed */
+  assert_string_equal(descriptor_of(suffix), ACL_SDDL_DATA_FILE);
+  char hit[MAX_PATH * 2];
+  assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)"x", 1, &m, &e), WCTR_EEXIST);
+  svc_secret_meta *list = NULL;
+  size_t n = 0;
+  assert_int_equal(svc_secret_list(&list, &n, &e), WCTR_OK);
+  assert_int_equal(n, 1);
+  assert_string_equal(list[0].name, "db");
+  free(list);
+  assert_int_equal(svc_secret_inspect("nope", &m, &e), WCTR_ENOENT);
+  assert_int_equal(svc_secret_create("big", (const uint8_t *)"", 0, &m, &e), WCTR_EINVAL);
+  assert_int_equal(svc_secret_delete("db", &e), WCTR_OK);
+  assert_int_equal(svc_secret_inspect("db", &m, &e), WCTR_ENOENT);
+}
+
+static void test_store_refused_when_not_encrypted(void **state) {
+  (void)state;
+  svc_secret_meta m;
+  wctr_errmsg e;
+  configure(false);
+  bitlocker_hr = (HRESULT)0x8004100E; /* Wine: no BitLocker provider -> unknown */
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)VALUE, 3, &m, &e), WCTR_EACCES);
+  assert_non_null(strstr(e.text, "allow-unencrypted-secrets"));
+  assert_null(strstr(e.text, "pa5"));
+  assert_true(audit_has("\"Op\":\"secret.create\",\"Target\":\"db\",\"Result\":\"access_denied\""));
+  bitlocker_hr = S_OK;
+  protection = 1, conversion = 2; /* still encrypting */
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)VALUE, 3, &m, &e), WCTR_EACCES);
+  protection = 0, conversion = 1; /* protection suspended */
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)VALUE, 3, &m, &e), WCTR_EACCES);
+  svc_secret_meta *list = NULL;
+  size_t n = 9;
+  assert_int_equal(svc_secret_list(&list, &n, &e), WCTR_OK);
+  assert_int_equal(n, 0); /* nothing written */
+  free(list);
+}
+
+static void test_override_allows_and_audits(void **state) {
+  (void)state;
+  svc_secret_meta m;
+  wctr_errmsg e;
+  configure(true);
+  bitlocker_hr = (HRESULT)0x8004100E;
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)VALUE, strlen(VALUE), &m, &e), WCTR_OK);
+  assert_true(audit_has("allowed by \\\"allow-unencrypted-secrets\\\": true"));
+}
+
+static bool running(void *ctx, const char *id) {
+  (void)ctx, (void)id;
+  return true;
+}
+
+static bool not_running(void *ctx, const char *id) {
+  (void)ctx, (void)id;
+  return false;
+}
+
+static void test_materialize_cleanup_sweep(void **state) {
+  (void)state;
+  svc_secret_meta m;
+  wctr_errmsg e;
+  configure(false);
+  assert_int_equal(svc_secret_create("db", (const uint8_t *)VALUE, strlen(VALUE), &m, &e), WCTR_OK);
+  svc_container c;
+  memset(&c, 0, sizeof c);
+  snprintf(c.id, sizeof c.id, "%s", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd");
+  snprintf(c.name, sizeof c.name, "web");
+  svc_secret_ref refs[1] = {{.name = "db", .target = "pw.txt"}};
+  c.config.secrets = refs;
+  c.config.secret_count = 1;
+  char cdir[MAX_PATH + 100];
+  snprintf(cdir, sizeof cdir, "%s\\containers\\%s", data_root, c.id);
+  char containers[MAX_PATH + 20];
+  snprintf(containers, sizeof containers, "%s\\containers", data_root);
+  CreateDirectoryW(wctr_utf8_to_wide(containers), NULL);
+  CreateDirectoryW(wctr_utf8_to_wide(cdir), NULL);
+  char dir[MAX_PATH * 2];
+  if (svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e) != WCTR_OK) fail_msg("%s", e.text);
+  assert_string_equal(descriptor_of("\\secrets"), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;S-1-5-93-2-2)");
+  assert_string_equal(descriptor_of("\\secrets\\pw.txt"), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;S-1-5-93-2-2)");
+  char hit[MAX_PATH * 2] = "";
+  assert_true(tree_contains(data_root, VALUE, hit, sizeof hit));
+  assert_non_null(strstr(hit, "\\secrets\\pw.txt")); /* the running container's folder, nowhere else */
+  assert_true(audit_has("\"Op\":\"secret.use\",\"Target\":\"web\",\"Result\":\"ok\""));
+  assert_true(svc_secrets_cleanup(c.id));
+  assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
+  /* Left behind by a crash: the sweep removes it unless the container runs. */
+  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
+  assert_int_equal(svc_secrets_sweep(running, NULL), 0);
+  assert_true(tree_contains(data_root, VALUE, hit, sizeof hit));
+  assert_int_equal(svc_secrets_sweep(not_running, NULL), 1);
+  assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
+  assert_true(audit_has("removed the secrets folders of 1 container(s) that are not running: aaaabbbbcccc"));
+  /* A secret that does not exist: nothing is left behind. */
+  refs[0] = (svc_secret_ref){.name = "gone", .target = "x"};
+  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
+  char sdir[MAX_PATH * 2];
+  snprintf(sdir, sizeof sdir, "%s\\secrets", cdir);
+  assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
+  /* Refused on a volume that is not encrypted, and audited. */
+  refs[0] = (svc_secret_ref){.name = "db", .target = "pw.txt"};
+  bitlocker_hr = (HRESULT)0x8004100E;
+  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
+  assert_true(audit_has("\"Op\":\"secret.use\",\"Target\":\"web\",\"Result\":\"access_denied\""));
+  assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_engine_data_root, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_store_encrypted_volume, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_store_refused_when_not_encrypted, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_override_allows_and_audits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_materialize_cleanup_sweep, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
