@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# End to end under Wine: secrets (create, use, remove) with each BitLocker state presented through the
+# probe's seam (wctrd run --test-bitlocker-state), the plaintext searched byte by byte under the whole data
+# root after run, stop and a killed wctrd, the audit trail, and `wctr check --format json`.
+# Usage: secrets.sh BUILD_DIR SLEEPER_EXE
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$1
+. "$root/tests/e2e/lib.sh"
+sleeper=$(winepath_w "$2")
+id=$$-$(date +%s%N | tail -c 7)
+pipe=wctr-secrets-$id
+data="C:\\wctr-secrets-$id"
+data_unix="$WINEPREFIX/drive_c/wctr-secrets-$id"
+work=$(mktemp -d)
+value="s3cr3t-$id-Zq9"
+wctrd_pid=
+
+W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
+start_wctrd() { # start_wctrd BITLOCKER_STATE
+  "$root/scripts/wine" "$build/wctrd.exe" run --data-root "$data" --pipe "$pipe" --test-bitlocker-state "$1" \
+    >>"$work/wctrd.log" 2>&1 &
+  wctrd_pid=$!
+  wait_for_pipe "$pipe"
+}
+stop_wctrd() {
+  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
+  wctrd_pid=
+}
+cleanup() {
+  stop_wctrd
+  if [ "$failed" != 0 ]; then
+    echo "--- wctrd's log (the last 60 lines) ---"
+    tail -n 60 "$work/wctrd.log"
+  fi
+  rm -rf "$data_unix" "$work"
+}
+trap cleanup EXIT
+# plaintext_at: the files under the data root whose bytes contain the secret's value, one per line.
+plaintext_at() { grep -rlaF -- "$value" "$data_unix" 2>/dev/null; }
+no_plaintext() { # no_plaintext DESCRIPTION
+  local hits
+  hits=$(plaintext_at)
+  if [ -z "$hits" ]; then ok "$1"; else printf '%s\n' "$hits" >"$out"; bad "$1"; fi
+}
+printf '%s' "$value" >"$work/value.txt"
+head -c 512001 /dev/zero | tr '\0' 'x' >"$work/big.txt"
+valuefile=$(winepath_w "$work/value.txt")
+
+echo "# an encrypted volume: secrets work"
+start_wctrd encrypted && ok "wctrd run is up (volume presented as encrypted)" || bad "wctrd did not come up"
+expect 0 "secret create db FILE" W secret create db "$valuefile"
+[ "$(tr -d '\r\n' <"$out" | wc -c)" = 64 ] && ok "prints the secret's 64-digit ID" || bad "no ID printed"
+expect 0 "secret create api - (stdin)" bash -c "printf 'api-key-$id' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe secret create api -"
+expect 125 "a second secret named db is refused" W secret create db "$valuefile"
+has "already exists" "and says so"
+expect 125 "a secret over 500 KB is refused" W secret create big "$(winepath_w "$work/big.txt")"
+has "500 KB" "with the limit"
+expect 125 "an invalid name is refused" W secret create "bad!" "$valuefile"
+has "invalid secret name" "naming the problem"
+expect 0 "secret ls" W secret ls
+has "db" "lists db"
+has "api" "and api"
+expect 0 "secret inspect db" W secret inspect db
+has '"Size":	'"${#value}" "shows the size"
+lacks "$value" "never the value"
+no_plaintext "at rest the value is nowhere in plain text under the data root"
+
+echo "# a container reads it"
+expect 0 "run --secret db,target=pw.txt" W run --rm --isolation=job --secret db,target=pw.txt host cmd /c 'type %WCTR_SECRETS_DIR%\pw.txt'
+has "$value" "the container read the value from %WCTR_SECRETS_DIR%\\pw.txt"
+no_plaintext "after the container exited no plaintext remains"
+expect 125 "a secret that does not exist is refused at create" W create --isolation=job --secret nope host cmd /c exit 0
+has "no such secret: nope" "and named"
+expect 125 "an invalid target is refused" W create --isolation=job --secret 'db,target=..\x' host cmd /c exit 0
+has "params.Secrets[0]" "naming the field"
+
+echo "# while it runs, only its own secrets folder holds the value"
+expect 0 "run -d --secret db" W run -d --isolation=job --name holder --secret db host "$sleeper" 60
+cid=$(tr -d '\r\n' <"$out")
+sleep 1
+hits=$(plaintext_at)
+if [ "$(printf '%s\n' "$hits" | grep -c .)" = 1 ] && printf '%s' "$hits" | grep -q "containers/$cid/secrets/db$"; then
+  ok "the value is in containers\\$cid\\secrets\\db and nowhere else"
+else
+  printf '%s\n' "$hits" >"$out"; bad "the value is where it should not be (or missing)"
+fi
+expect 0 "stop" W stop -t 1 holder
+no_plaintext "after stop no plaintext remains"
+expect 125 "secret rm db is refused while a container names it" W secret rm db
+has "in use by container(s) holder" "naming the container"
+expect 0 "rm holder" W rm holder
+
+echo "# wctrd killed while containers with secrets run"
+expect 0 "run -d a short container with a secret" W run -d --isolation=job --name brief --secret db host "$sleeper" 3
+expect 0 "run -d a long one" W run -d --isolation=job --name long --secret db host "$sleeper" 60
+long_id=$(W inspect long | grep -m1 '"Id"' | sed 's/.*"Id":[[:space:]]*"\([0-9a-f]*\)".*/\1/')
+sleep 1
+kill -9 "$wctrd_pid"; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
+sleep 4 # brief ends while wctrd is down; its folder is left behind
+[ -n "$(plaintext_at | grep -v "containers/$long_id/")" ] && ok "brief's folder was left behind by the crash" || ok "brief left nothing behind"
+start_wctrd encrypted && ok "wctrd started again" || bad "wctrd did not start again"
+hits=$(plaintext_at)
+if [ -z "$(printf '%s\n' "$hits" | grep -v "containers/$long_id/secrets/db$" | grep .)" ]; then
+  ok "after the restart only the running container's folder holds the value"
+else
+  printf '%s\n' "$hits" >"$out"; bad "plaintext outside a running container after the restart"
+fi
+expect 0 "audit" W audit
+has "service.secrets-sweep" "the sweep at start is audited"
+expect 0 "stop the re-attached container" W stop -t 1 long
+no_plaintext "after it stops, no plaintext remains anywhere"
+expect 0 "rm -f brief long" W rm -f brief long
+expect 0 "secret rm db api" W secret rm db api
+expect 125 "secret inspect db after rm" W secret inspect db
+has "no such secret: db" "it is gone"
+
+echo "# an unknown volume state (Wine's real answer): refused and audited"
+stop_wctrd
+start_wctrd unknown && ok "wctrd run is up (volume presented as unknown)" || bad "wctrd did not come up"
+expect 0 "info" W info
+has "Unencrypted Secrets: refused" "info says unencrypted secrets are refused"
+expect 125 "secret create is refused" W secret create db "$valuefile"
+has "not protected by BitLocker" "saying why"
+has "allow-unencrypted-secrets" "and how to override"
+expect 0 "audit --format json" W audit --format json
+has '"Op":"secret.create","Target":"db","Result":"access_denied"' "the refusal is audited"
+has '"CallerName":' "with the caller"
+lacks "$value" "and never the value"
+no_plaintext "the refused value reached nothing under the data root"
+
+echo "# the override: works, shown, audited"
+stop_wctrd
+printf '{"allow-unencrypted-secrets": true}\n' >"$data_unix/config/wctrd.json"
+start_wctrd unknown && ok "wctrd run is up with allow-unencrypted-secrets" || bad "wctrd did not come up"
+expect 0 "info" W info
+has "Unencrypted Secrets: allowed" "info shows the override"
+expect 0 "secret create works" W secret create db "$valuefile"
+expect 0 "a container reads it" W run --rm --isolation=job --secret db host cmd /c 'type %WCTR_SECRETS_DIR%\db'
+has "$value" "with the value"
+expect 0 "audit" W audit --format json
+has 'allowed by \"allow-unencrypted-secrets\": true' "every use under the override is audited"
+has '"Op":"secret.use"' "the use by the container too"
+has '"Op":"service.config","Target":"allow-unencrypted-secrets"' "and the setting itself at start"
+expect 0 "audit --since 1h" W audit --since 1h
+has "secret.create" "--since keeps recent records"
+expect 0 "audit --since in the future" W audit --since 2999-01-01
+lacks "secret.create" "and drops older ones"
+expect 125 "audit --since garbage" W audit --since yesterday
+has "--since" "is refused, naming the flag"
+no_plaintext "no plaintext anywhere after all that"
+
+echo "# wctr check"
+W check --format json >"$out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && ok "check exits 1 (under Wine the data root's DACL reads back as mode bits: FAIL)" || bad "check exit code $rc"
+for check in data-root-dacl pipe-dacl bitlocker allow-unencrypted-secrets service-binary container-memory-limit \
+  container-user credspec-plugin-input orphaned-secrets audit-log hcs host-build; do
+  has "\"Id\":\"$check\"" "check --format json lists $check"
+done
+has '"Id":"allow-unencrypted-secrets","Title":"allow-unencrypted-secrets is off","Status":"FAIL"' "the override FAILs on an unknown volume"
+expect 1 "check (text)" W check
+has "remedy:" "each problem comes with a remedy"
+finish
