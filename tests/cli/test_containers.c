@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
+#include "common/base64.h"
 #include "testutil.h"
 
 struct cli_connection {
@@ -223,6 +224,47 @@ static void test_start_failures_map_to_docker_codes(void **state) {
   contains(err_text, "range of CPUs");
 }
 
+static void test_run_secrets(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--isolation=job", "--secret", "db", "--secret", "source=api,target=api.key",
+                       "host", "cmd"),
+                   0);
+  char *sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Secrets"));
+  assert_string_equal(sent, "[{\"Name\":\"db\"},{\"Name\":\"api\",\"Target\":\"api.key\"}]");
+  cJSON_free(sent);
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "run", "--secret", "db,mode=0400", "host", "cmd"), 125);
+  contains(err_text, "--secret");
+  contains(err_text, "mode=0400");
+  assert_int_equal(RUN("wctr", "run", "--secret", "target=x", "host", "cmd"), 125);
+  contains(err_text, "name is missing");
+  assert_int_equal(fake.count, before);
+}
+
+static void test_secret_and_check_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "secret", "create", "db", "app.env"), 0);
+  assert_string_equal(fake.ops[0], "secret.create");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "db");
+  /* The file's bytes exactly, base64 (the fake read_file's app.env). */
+  const char *file = "# comment\r\n\r\nA=1\r\n  B=two words\nFROM_HOST\nUNSET_ONE\n";
+  char *want = wctr_base64_encode((const uint8_t *)file, strlen(file));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Data")->valuestring, want);
+  free(want);
+  assert_int_equal(RUN("wctr", "secret", "create", "db"), 125);
+  contains(err_text, "NAME FILE|-");
+  assert_int_equal(RUN("wctr", "secret", "rm", "-f", "db", "api"), 0);
+  assert_string_equal(fake.ops[fake.count - 1], "secret.remove");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[fake.count - 1], "Force")));
+  assert_int_equal(RUN("wctr", "secret", "frobnicate"), 125);
+  contains(err_text, "unknown subcommand");
+  assert_int_equal(RUN("wctr", "audit", "--since", "10m", "-f"), 0);
+  assert_string_equal(fake.ops[fake.count - 1], "audit.read");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Since")->valuestring, "10m");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[fake.count - 1], "Follow")));
+  assert_int_equal(RUN("wctr", "check", "--format", "yaml"), 125);
+}
+
 static void test_run_usage_errors_send_nothing(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host"), 125);
@@ -350,6 +392,8 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_config, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
+      cmocka_unit_test_setup(test_run_secrets, reset),
+      cmocka_unit_test_setup(test_secret_and_check_commands, reset),
       cmocka_unit_test_setup(test_status_text, reset),
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),

@@ -42,6 +42,23 @@ static void test_full_file(void **state) {
   svc_config_free(&cfg);
 }
 
+static void test_allow_unencrypted_secrets(void **state) {
+  (void)state;
+  svc_config cfg;
+  svc_config flags;
+  wctr_errmsg e;
+  assert_int_equal(parse("{\"allow-unencrypted-secrets\":true}", &cfg, &e), WCTR_OK);
+  assert_true(cfg.allow_unencrypted_secrets);
+  svc_config_init(&flags);
+  assert_false(flags.allow_unencrypted_secrets); /* off unless the file says so */
+  assert_int_equal(svc_config_merge(&flags, &cfg, "wctrd.json", &e), WCTR_OK);
+  assert_true(flags.allow_unencrypted_secrets);
+  svc_config_free(&flags);
+  expect_error("{\"allow-unencrypted-secrets\":\"yes\"}",
+               "wctrd.json: \"allow-unencrypted-secrets\" must be a boolean, not a string");
+  expect_error("{\"allow-unencrypted-secrets\":1}", "wctrd.json: \"allow-unencrypted-secrets\" must be a boolean, not a number");
+}
+
 static void test_empty_object_sets_nothing(void **state) {
   (void)state;
   svc_config cfg;
@@ -126,6 +143,7 @@ int main(void) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_full_file),
       cmocka_unit_test(test_empty_object_sets_nothing),
+      cmocka_unit_test(test_allow_unencrypted_secrets),
       cmocka_unit_test(test_errors_name_the_key),
       cmocka_unit_test(test_oversized_file),
       cmocka_unit_test(test_merge_takes_file_settings_flags_did_not_set),

@@ -99,6 +99,8 @@ static void test_info_without_hcs(void **state) {
   cJSON *bl = cJSON_GetObjectItem(r, "BitLocker");
   assert_string_equal(cJSON_GetObjectItem(bl, "State")->valuestring, "encrypted");
   assert_string_equal(cJSON_GetObjectItem(bl, "Volume")->valuestring, "C:\\");
+  /* The fake facts leave allow-unencrypted-secrets off; info shows it either way. */
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "Secrets"), "AllowUnencrypted")));
   cJSON *who = cJSON_GetObjectItem(r, "Caller");
   assert_string_equal(cJSON_GetObjectItem(who, "SID")->valuestring, "S-1-5-21-1-2-3-500");
   assert_string_equal(cJSON_GetObjectItem(who, "Name")->valuestring, "HOST\\admin");
