@@ -11,7 +11,7 @@
 #include "service/fsutil.h"
 #include "service/svc_sys.h"
 
-wctr_err svc_write_atomic(const char *path, const char *sddl, const void *text, size_t len, wctr_errmsg *e) {
+wctr_err svc_file_write_atomic(const char *path, const char *sddl, const void *text, size_t len, wctr_errmsg *e) {
   char tmp[1200];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   wchar_t *wtmp = wctr_utf8_to_wide(tmp);
@@ -55,38 +55,3 @@ done:
   free(wpath);
   return err;
 }
-
-BOOL svc_delete_tree(const wchar_t *dir) {
-  size_t n = wcslen(dir);
-  wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
-  if (pattern == NULL) return FALSE;
-  _snwprintf(pattern, n + 3, L"%ls\\*", dir);
-  pattern[n + 2] = L'\0';
-  WIN32_FIND_DATAW fd;
-  HANDLE find = FindFirstFileW(pattern, &fd);
-  free(pattern);
-  if (find != INVALID_HANDLE_VALUE) {
-    do {
-      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
-      size_t m = n + wcslen(fd.cFileName) + 2;
-      wchar_t *child = malloc(m * sizeof *child);
-      if (child == NULL) continue;
-      _snwprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
-      child[m - 1] = L'\0';
-      /* A reparse point is removed as a link, never followed: removing a container must not reach into
-       * whatever a link inside it points at. */
-      if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-        svc_delete_tree(child);
-      } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
-        RemoveDirectoryW(child);
-      } else {
-        SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
-        DeleteFileW(child);
-      }
-      free(child);
-    } while (FindNextFileW(find, &fd));
-    FindClose(find);
-  }
-  return RemoveDirectoryW(dir) || GetLastError() == ERROR_FILE_NOT_FOUND;
-}
-

@@ -19,6 +19,7 @@
 #include "service/container.h"
 #include "service/fsutil.h"
 #include "service/secrets.h"
+#include "service/store.h"
 
 enum { ENTROPY_BYTES = 32, RECORD_MAX = 1024 * 1024 };
 
@@ -252,7 +253,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   store_dir(dir, sizeof dir);
   err = acl_create_dir(dir, ACL_SDDL_DATA_ROOT, NULL, e);
   snprintf(path, sizeof path, "%s\\%s.json", dir, out->id);
-  if (err == WCTR_OK) err = svc_write_atomic(path, ACL_SDDL_DATA_FILE, record, strlen(record), e);
+  if (err == WCTR_OK) err = svc_file_write_atomic(path, ACL_SDDL_DATA_FILE, record, strlen(record), e);
 done:
   SecureZeroMemory(entropy, sizeof entropy);
   if (blob.pbData != NULL) LocalFree(blob.pbData);
@@ -324,6 +325,12 @@ wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
 }
 
 wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e) {
+  /* The HCS path maps the folder into the container with svc_secrets_materialize once it is wired; until
+   * then a secret must not be silently missing from a process- or Hyper-V-isolated container. */
+  if (c->config.secret_count > 0 && c->config.isolation != WCTR_ISOLATION_JOB) {
+    return wctr_fail(e, WCTR_ENOTSUP, "secrets are given to job containers only so far (--isolation=job); %s isolation "
+                     "does not mount them yet", job_isolation_name(c->config.isolation));
+  }
   for (size_t i = 0; i < c->config.secret_count; i++) {
     find_ctx f;
     wctr_err err = find_secret(c->config.secrets[i].name, false, &f, e);

@@ -48,6 +48,11 @@ wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e) 
 
 void svc_store_close(svc_store *st) { free(st); }
 
+/* Writes path atomically: temp file, flush, rename over (service/fsutil.h). */
+wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
+  return svc_file_write_atomic(path, NULL, text, len, e);
+}
+
 wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char path[1200];
   svc_store_path(st, c->id, RECORD_FILE, path, sizeof path);
@@ -55,9 +60,44 @@ wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char *text = json != NULL ? cJSON_Print(json) : NULL;
   cJSON_Delete(json);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = svc_write_atomic(path, NULL, text, strlen(text), e);
+  wctr_err err = svc_write_atomic(path, text, strlen(text), e);
   cJSON_free(text);
   return err;
+}
+
+/* Deletes a folder tree. Best effort for what is inside; the result says whether the folder is gone. */
+BOOL svc_delete_tree(const wchar_t *dir) {
+  size_t n = wcslen(dir);
+  wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
+  if (pattern == NULL) return FALSE;
+  _snwprintf(pattern, n + 3, L"%ls\\*", dir);
+  pattern[n + 2] = L'\0';
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  free(pattern);
+  if (find != INVALID_HANDLE_VALUE) {
+    do {
+      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
+      size_t m = n + wcslen(fd.cFileName) + 2;
+      wchar_t *child = malloc(m * sizeof *child);
+      if (child == NULL) continue;
+      _snwprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
+      child[m - 1] = L'\0';
+      /* A reparse point is removed as a link, never followed: removing a container must not reach into
+       * whatever a link inside it points at. */
+      if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        svc_delete_tree(child);
+      } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+        RemoveDirectoryW(child);
+      } else {
+        SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
+        DeleteFileW(child);
+      }
+      free(child);
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+  }
+  return RemoveDirectoryW(dir) || GetLastError() == ERROR_FILE_NOT_FOUND;
 }
 
 /* Removal renames the folder to <id>.removing first: one atomic step after which no record of the
@@ -106,7 +146,7 @@ wctr_err svc_store_create(svc_store *st, const svc_container *c, wctr_errmsg *e)
   return err;
 }
 
-static wctr_err read_text(const wchar_t *path, char **out, size_t *len) {
+wctr_err svc_read_text(const wchar_t *path, char **out, size_t *len) {
   HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
   if (h == INVALID_HANDLE_VALUE) return wctr_from_win32(GetLastError());
   LARGE_INTEGER size;
@@ -144,7 +184,7 @@ static wctr_err load_one(svc_store *st, const wchar_t *name, svc_container *out)
   wchar_t *wpath = wctr_utf8_to_wide(path);
   char *text = NULL;
   size_t len = 0;
-  wctr_err err = wpath != NULL ? read_text(wpath, &text, &len) : WCTR_ENOMEM;
+  wctr_err err = wpath != NULL ? svc_read_text(wpath, &text, &len) : WCTR_ENOMEM;
   free(wpath);
   wctr_errmsg e;
   snprintf(e.text, sizeof e.text, "%s", wctr_strerror(err));
