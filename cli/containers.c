@@ -129,9 +129,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         flags->interactive = true;
         cJSON_AddBoolToObject(p, "OpenStdin", true);
         break;
-      case O_TTY:
-        err = wctr_fail(e, WCTR_ENOTSUP, "-t/--tty: wctr containers have no console to allocate yet; leave -t out");
-        break;
+      case O_TTY: cJSON_AddBoolToObject(p, "Tty", true); break;
       case O_RM: cJSON_AddBoolToObject(hc, "AutoRemove", true); break;
       case O_NAME: cJSON_AddStringToObject(p, "Name", v); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
@@ -193,6 +191,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     } else if (st.index >= argc) {
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "Tty")) && job_isolation_asked(hc)) {
+      err = wctr_fail(e, WCTR_EINVAL, "-t/--tty: job containers have no console to allocate yet; leave -t out");
     } else if (st.index + 1 >= argc && job_isolation_asked(hc)) {
       err = wctr_fail(e, WCTR_EINVAL,
                       "a command is required: job containers have no image default (%s [OPTIONS] IMAGE COMMAND [ARG...])",

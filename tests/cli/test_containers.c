@@ -307,7 +307,7 @@ static void test_run_usage_errors_send_nothing(void **state) {
   contains(err_text, "a command is required");
   assert_int_equal(RUN("wctr", "run"), 125);
   contains(err_text, "\"run\" requires at least 1 argument");
-  assert_int_equal(RUN("wctr", "run", "-t", "host", "cmd"), 125);
+  assert_int_equal(RUN("wctr", "run", "-t", "--isolation=job", "host", "cmd"), 125);
   contains(err_text, "-t/--tty");
   assert_int_equal(RUN("wctr", "run", "-m", "5x", "host", "cmd"), 125);
   contains(err_text, "--memory");

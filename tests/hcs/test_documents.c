@@ -319,6 +319,14 @@ static void test_process_params_full(void **state) {
   cJSON_Delete(doc);
 }
 
+static void test_process_params_tty(void **state) {
+  (void)state;
+  /* -t: a console; stderr is the console's too, so no separate pipe is asked for. */
+  cJSON *doc = process_params("{\"Image\":\"i\",\"Cmd\":[\"cmd\"],\"Tty\":true,\"HostConfig\":{\"Isolation\":\"process\"}}");
+  hcs_test_expect_json(doc, "{'CommandLine':'cmd','User':'ContainerUser','EmulateConsole':true,'CreateStdOutPipe':true}");
+  cJSON_Delete(doc);
+}
+
 static void test_storage_and_modify_documents(void **state) {
   (void)state;
   hcs_layer two[2] = {{"11111111-2222-4333-8444-555555555555", "C:\\layers\\top"},
@@ -372,6 +380,7 @@ int main(void) {
       cmocka_unit_test(test_process_params_full),
       cmocka_unit_test(test_process_params_refused),
       cmocka_unit_test(test_storage_and_modify_documents),
+      cmocka_unit_test(test_process_params_tty),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,8 @@ static void test_binds_and_hostname(void **state) {
                  "the host path must be absolute");
   expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":\"C:\\\\a:C:\\\\a\"}}", "Binds");
   expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"Hostname\":\"-bad\"}", "invalid hostname");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Tty\":true,\"HostConfig\":{\"Isolation\":\"job\"}}",
+                 "-t/--tty: job containers have no console");
   expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"Hostname\":\"a_b\"}", "invalid hostname");
   cJSON *bad = cJSON_Parse("{\"Id\":\"" ID "\",\"Name\":\"n\",\"Created\":\"" NOW "\",\"State\":{\"Status\":\"created\","
                            "\"Pid\":0,\"ExitCode\":0,\"OOMKilled\":false,\"StartedAt\":\"\",\"FinishedAt\":\"\",\"Error\":"
