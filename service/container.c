@@ -179,7 +179,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Hostname", "Secrets", NULL};
+                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Secrets", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
@@ -198,6 +198,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
       wctr_json_get_string(params, "User", "params", false, &user, e) != WCTR_OK ||
       wctr_json_get_string(params, "Hostname", "params", false, &hostname, e) != WCTR_OK ||
       wctr_json_get_bool(params, "OpenStdin", "params", false, &c.config.open_stdin, e) != WCTR_OK ||
+      wctr_json_get_bool(params, "Tty", "params", false, &c.config.tty, e) != WCTR_OK ||
       wctr_json_get_int64(params, "StopTimeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &stop_timeout, e) !=
           WCTR_OK ||
       wctr_json_get_object(params, "HostConfig", "params", false, &hc, e) != WCTR_OK) {
@@ -221,6 +222,10 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   if (hostname != NULL && !hostname_valid(hostname)) {
     wctr_fail(e, WCTR_EINVAL, "invalid hostname \"%.100s\": 1 to 63 letters, digits and '-', not starting or ending with '-'",
               hostname);
+    goto done;
+  }
+  if (c.config.tty && c.config.isolation == WCTR_ISOLATION_JOB) {
+    wctr_fail(e, WCTR_EINVAL, "-t/--tty: job containers have no console to allocate yet; leave -t out");
     goto done;
   }
   if (hostname != NULL && c.config.isolation == WCTR_ISOLATION_JOB) {
@@ -344,6 +349,7 @@ cJSON *svc_container_to_json(const svc_container *c) {
   if (cfg->user != NULL) cJSON_AddStringToObject(config, "User", cfg->user);
   if (cfg->hostname != NULL) cJSON_AddStringToObject(config, "Hostname", cfg->hostname);
   cJSON_AddBoolToObject(config, "OpenStdin", cfg->open_stdin);
+  if (cfg->tty) cJSON_AddBoolToObject(config, "Tty", true);
   cJSON_AddNumberToObject(config, "StopTimeout", cfg->stop_timeout);
   /* Secrets (issue 6): names and targets only. */
   if (cfg->secret_count > 0) cJSON_AddItemToObject(config, "Secrets", svc_secret_refs_json(cfg->secrets, cfg->secret_count));
