@@ -35,11 +35,12 @@ static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID param, PVOID *ctx) {
   return TRUE;
 }
 
-/* Append-only: FILE_APPEND_DATA without FILE_WRITE_DATA, so no write can land anywhere but the end. */
+/* Append-only: FILE_APPEND_DATA without FILE_WRITE_DATA, so no write can land anywhere but the end, even
+ * from a second wctrd that shares the data root for a moment (it fails later, on the pipe). */
 static wctr_err open_file(wctr_errmsg *e) {
   HANDLE h = INVALID_HANDLE_VALUE;
   wctr_err err = acl_create_file(audit.path, ACL_SDDL_DATA_FILE, FILE_APPEND_DATA | SYNCHRONIZE,
-                                 FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS, &h, e);
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_ALWAYS, &h, e);
   if (err != WCTR_OK) return err;
   LARGE_INTEGER size = {0};
   GetFileSizeEx(h, &size);

@@ -266,6 +266,8 @@ static void test_secret_and_check_commands(void **state) {
   assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Since")->valuestring, "10m");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[fake.count - 1], "Follow")));
   assert_int_equal(RUN("wctr", "check", "--format", "yaml"), 125);
+}
+
 static void test_dry_run_prints_the_calls(void **state) {
   (void)state;
   fake.create_result = "{\"DryRun\":true,\"Id\":\"ab\",\"Warnings\":[],\"Calls\":[{\"call\":\"HcsCreateComputeSystem\","
