@@ -31,6 +31,9 @@ bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_std
                    void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                    int *rc, wctr_errmsg *e);
 int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e);
+/* `--format json|text` (and Docker's '{{json .}}') and no operands, for commands that take nothing else.
+ * Returns 0, or the exit code after printing the problem; *help when --help was given. */
+int cli_parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help);
 void cli_print_json(FILE *f, const cJSON *item);
 
 /* The create params of `wctr run` / `wctr create` from their flags and arguments (argv[0] is the command

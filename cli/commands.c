@@ -237,7 +237,7 @@ bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
 }
 
 /* --format: only JSON for now; Docker's '{{json .}}' means the same. */
-static int parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help) {
+int cli_parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help) {
   static const wctr_opt table[] = {
       {"help", 'h', false, OPT_HELP}, {"format", 'f', true, OPT_FORMAT}, {NULL, 0, false, 0}};
   wctr_opts st;
@@ -289,7 +289,7 @@ void cli_print_json(FILE *f, const cJSON *item) {
 static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   bool json;
   bool help;
-  int rc = parse_format_opts(ctx, "version", argc, argv, &json, &help);
+  int rc = cli_parse_format_opts(ctx, "version", argc, argv, &json, &help);
   if (rc != 0 || help) return rc;
   cJSON *server = NULL;
   if (!json) {
@@ -324,7 +324,7 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
 static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
   bool json;
   bool help;
-  int rc = parse_format_opts(ctx, "info", argc, argv, &json, &help);
+  int rc = cli_parse_format_opts(ctx, "info", argc, argv, &json, &help);
   if (rc != 0 || help) return rc;
   cJSON *info = NULL;
   if (!cli_call(ctx, "info", NULL, &info, &rc)) return rc;

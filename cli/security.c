@@ -277,22 +277,10 @@ int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv) {
 /* --- check --------------------------------------------------------------------------------------------- */
 
 int cli_cmd_check(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"help", 'h', false, S_HELP}, {"format", 0, true, S_FORMAT}, {NULL, 0, false, 0}};
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *value;
-  int r;
   bool json = false;
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if (id == S_FORMAT) {
-      if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) return usage(ctx, "check", "--format must be json");
-      json = true;
-    }
-  }
-  if (r < 0) return usage(ctx, "check", e.text);
-  if (st.index < argc) return usage(ctx, "check", "takes no arguments");
+  bool help = false;
+  int parsed = cli_parse_format_opts(ctx, "check", argc, argv, &json, &help);
+  if (parsed != 0 || help) return parsed;
   cJSON *result = NULL;
   int rc = 0;
   if (!cli_call(ctx, "check", NULL, &result, &rc)) return rc;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+
 char *svc_audit_format(const svc_audit_record *r) {
   if (r == NULL || r->caller_sid == NULL || r->caller_name == NULL || r->op == NULL || r->result == NULL) {
     return NULL;
@@ -19,15 +21,9 @@ char *svc_audit_format(const svc_audit_record *r) {
             cJSON_AddStringToObject(o, "Target", r->target != NULL ? r->target : "") != NULL &&
             cJSON_AddStringToObject(o, "Result", r->result) != NULL;
   if (ok && r->detail != NULL && r->detail[0] != '\0') ok = cJSON_AddStringToObject(o, "Detail", r->detail) != NULL;
-  char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+  char *text = ok ? wctr_json_print(o) : NULL;
   cJSON_Delete(o);
-  if (text == NULL) return NULL;
-  /* cJSON's allocator is malloc unless hooked; copy so the contract (free()) holds either way. */
-  size_t n = strlen(text) + 1;
-  char *copy = malloc(n);
-  if (copy != NULL) memcpy(copy, text, n);
-  cJSON_free(text);
-  return copy;
+  return text;
 }
 
 bool svc_audit_op_changes(const char *op) {

@@ -45,7 +45,7 @@ typedef struct svc_audit_record {
   const char *detail;      /* NULL or "" when none */
 } svc_audit_record;
 
-/* The JSON line of a record, without the line end. malloc'ed (free with free()); NULL when out of memory
+/* The JSON line of a record, without the line end; free with cJSON_free. NULL when out of memory
  * or when a required field (caller_sid, caller_name, op, result) is NULL. */
 char *svc_audit_format(const svc_audit_record *r);
 

@@ -150,7 +150,7 @@ void svc_audit_write(svc_audit_record *r) {
     }
   }
   LeaveCriticalSection(&audit.lock);
-  free(line);
+  cJSON_free(line);
 }
 
 void svc_audit_service(const char *op, const char *target, const char *result, const char *detail) {

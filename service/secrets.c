@@ -171,14 +171,9 @@ char *svc_secret_record_format(const svc_secret_meta *m, const char *entropy_b64
             cJSON_AddStringToObject(o, "Protection", "dpapi-machine") != NULL &&
             cJSON_AddStringToObject(o, "Entropy", entropy_b64) != NULL &&
             cJSON_AddStringToObject(o, "Blob", blob_b64) != NULL;
-  char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+  char *text = ok ? wctr_json_print(o) : NULL;
   cJSON_Delete(o);
-  if (text == NULL) return NULL;
-  size_t n = strlen(text) + 1;
-  char *copy = malloc(n);
-  if (copy != NULL) memcpy(copy, text, n);
-  cJSON_free(text);
-  return copy;
+  return text;
 }
 
 static bool is_hex_id(const char *id) {

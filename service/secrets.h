@@ -76,7 +76,7 @@ cJSON *svc_secret_refs_json(const svc_secret_ref *refs, size_t count);
 /* {"ID","Name","CreatedAt","Size"}. NULL when out of memory. */
 cJSON *svc_secret_meta_json(const svc_secret_meta *m);
 
-/* The stored record (format above). entropy_b64 / blob_b64 are base64 text. Caller frees with free(). */
+/* The stored record (format above). entropy_b64 / blob_b64 are base64 text. Caller frees with cJSON_free. */
 char *svc_secret_record_format(const svc_secret_meta *m, const char *entropy_b64, const char *blob_b64);
 /* Reads a stored record strictly; *entropy and *blob are malloc'ed binary (free with free()). where names
  * the file in messages. */
@@ -128,6 +128,11 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
 wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size_t dir_size, wctr_errmsg *e);
 /* Removes <data-root>\containers\<id>\secrets and everything in it; true when nothing is left. */
 bool svc_secrets_cleanup(const char *id);
+/* Calls fn(arg, id, folder) for every secrets folder under <data-root>\containers whose container is not
+ * running (running(ctx, id) false; folders of <id>.removing / <id>.damaged always count); folder is the
+ * secrets folder's path. Returns how many. For the sweep and for `wctr check`. */
+size_t svc_secrets_orphans(bool (*running)(void *ctx, const char *id), void *ctx,
+                           void (*fn)(void *arg, const char *id, const char *folder), void *arg);
 /* At start, before the pipe opens: removes the secrets folder of every container for which running(ctx, id)
  * is false, and audits the sweep. Returns how many folders were removed. */
 size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx);

@@ -259,7 +259,7 @@ done:
   if (blob.pbData != NULL) LocalFree(blob.pbData);
   free(entropy_b64);
   free(blob_b64);
-  free(record);
+  cJSON_free(record);
   return err;
 }
 
@@ -440,13 +440,13 @@ wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size
   return svc_secrets_materialize(c, sid, dir_out, dir_size, e);
 }
 
-size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx) {
+size_t svc_secrets_orphans(bool (*running)(void *ctx, const char *id), void *ctx,
+                           void (*fn)(void *arg, const char *id, const char *folder), void *arg) {
   char root[1024];
   char dir[1100];
   wchar_t pattern[1200];
   bool allow;
-  size_t removed = 0;
-  char ids[600] = "";
+  size_t found = 0;
   settings(root, sizeof root, &allow);
   snprintf(dir, sizeof dir, "%s\\containers", root);
   if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 8) <= 0) return 0;
@@ -465,24 +465,43 @@ size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx) 
     snprintf(sub, sizeof sub, "%s\\%s\\secrets", dir, name);
     wchar_t *wide = wctr_utf8_to_wide(sub);
     DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
-    bool is_live = strlen(name) == SVC_ID_HEX && running(ctx, id);
-    if (attrs != INVALID_FILE_ATTRIBUTES && !is_live) {
-      if (svc_delete_tree(wide)) {
-        removed++;
-        size_t used = strlen(ids);
-        snprintf(ids + used, sizeof ids - used, "%s%.12s", used > 0 ? "," : "", id);
-      } else {
-        wctr_log(WCTR_LOG_ERROR, "cannot remove the secrets of container %.12s (%s)", id, sub);
-      }
-    }
     free(wide);
+    bool live = strlen(name) == SVC_ID_HEX && running(ctx, id);
+    if (attrs != INVALID_FILE_ATTRIBUTES && !live) {
+      found++;
+      fn(arg, id, sub);
+    }
     free(name);
   } while (FindNextFileW(find, &fd));
   FindClose(find);
+  return found;
+}
+
+typedef struct sweep_ctx {
+  size_t removed;
+  char ids[600];
+} sweep_ctx;
+
+static void sweep_one(void *arg, const char *id, const char *folder) {
+  sweep_ctx *sw = arg;
+  wchar_t *wide = wctr_utf8_to_wide(folder);
+  if (wide != NULL && svc_delete_tree(wide)) {
+    size_t used = strlen(sw->ids);
+    snprintf(sw->ids + used, sizeof sw->ids - used, "%s%.12s", sw->removed > 0 ? "," : "", id);
+    sw->removed++;
+  } else {
+    wctr_log(WCTR_LOG_ERROR, "cannot remove the secrets of container %.12s (%s)", id, folder);
+  }
+  free(wide);
+}
+
+size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx) {
+  sweep_ctx sw = {0};
+  svc_secrets_orphans(running, ctx, sweep_one, &sw);
   char detail[700];
-  snprintf(detail, sizeof detail, "removed the secrets folders of %zu container(s) that are not running%s%s", removed,
-           removed > 0 ? ": " : "", ids);
+  snprintf(detail, sizeof detail, "removed the secrets folders of %zu container(s) that are not running%s%s",
+           sw.removed, sw.removed > 0 ? ": " : "", sw.ids);
   svc_audit_service("service.secrets-sweep", "", "ok", detail);
-  if (removed > 0) wctr_log(WCTR_LOG_INFO, "%s", detail);
-  return removed;
+  if (sw.removed > 0) wctr_log(WCTR_LOG_INFO, "%s", detail);
+  return sw.removed;
 }

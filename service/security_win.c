@@ -311,42 +311,18 @@ static void read_credspecs(const char *data_root, credspec_files *cs) {
 }
 
 typedef struct orphan_ctx {
-  svc_manager *m;
   char ids[64][SVC_ID_HEX + 1];
   const char *list[64];
   size_t count;
 } orphan_ctx;
 
-/* Secret folders of containers that are not running, without removing them (the sweep removes them at
- * start; check only reports). */
-static void find_orphans(const char *data_root, orphan_ctx *o) {
-  wchar_t pattern[1200];
-  char dir[1100];
-  snprintf(dir, sizeof dir, "%s\\containers", data_root);
-  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 8) <= 0) return;
-  wcscat(pattern, L"\\*");
-  WIN32_FIND_DATAW fd;
-  HANDLE find = FindFirstFileW(pattern, &fd);
-  if (find == INVALID_HANDLE_VALUE) return;
-  do {
-    if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || wcslen(fd.cFileName) < SVC_ID_HEX || o->count == 64) continue;
-    char *name = wctr_wide_to_utf8(fd.cFileName);
-    if (name == NULL) continue;
-    char sub[1400];
-    snprintf(sub, sizeof sub, "%s\\%s\\secrets", dir, name);
-    wchar_t *wide = wctr_utf8_to_wide(sub);
-    DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
-    free(wide);
-    char id[SVC_ID_HEX + 1];
-    snprintf(id, sizeof id, "%.64s", name);
-    if (attrs != INVALID_FILE_ATTRIBUTES && !(strlen(name) == SVC_ID_HEX && svc_manager_running(o->m, id))) {
-      snprintf(o->ids[o->count], sizeof o->ids[o->count], "%s", id);
-      o->list[o->count] = o->ids[o->count];
-      o->count++;
-    }
-    free(name);
-  } while (FindNextFileW(find, &fd));
-  FindClose(find);
+static void note_orphan(void *arg, const char *id, const char *folder) {
+  (void)folder;
+  orphan_ctx *o = arg;
+  if (o->count == 64) return;
+  snprintf(o->ids[o->count], sizeof o->ids[o->count], "%s", id);
+  o->list[o->count] = o->ids[o->count];
+  o->count++;
 }
 
 static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -398,8 +374,8 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   read_credspecs(h->data_root, cs);
   f.credspecs = cs->items;
   f.credspec_count = cs->count;
-  orphans->m = h->manager;
-  find_orphans(h->data_root, orphans);
+  /* Reported, not removed: the sweep at start removes them. */
+  svc_secrets_orphans(svc_manager_running, h->manager, note_orphan, orphans);
   f.orphaned_secret_dirs = orphans->list;
   f.orphaned_count = orphans->count;
   char audit_path[1200];

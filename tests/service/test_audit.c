@@ -19,14 +19,14 @@ static void test_format(void **state) {
   assert_string_equal(line, "{\"Time\":\"2026-11-22T15:40:01.123Z\",\"CallerSid\":\"S-1-5-21-1-2-3-1001\","
                             "\"CallerName\":\"HOST\\\\ann\",\"Op\":\"secret.create\",\"Target\":\"db-password\","
                             "\"Result\":\"ok\"}");
-  free(line);
+  cJSON_free(line);
   r.result = "access_denied";
   r.detail = "audit.read is for administrators only";
   r.target = NULL;
   line = svc_audit_format(&r);
   assert_non_null(strstr(line, "\"Target\":\"\",\"Result\":\"access_denied\",\"Detail\":\"audit.read is for"));
   assert_null(strchr(line, '\n'));
-  free(line);
+  cJSON_free(line);
   r.op = NULL;
   assert_null(svc_audit_format(&r));
 }

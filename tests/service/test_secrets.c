@@ -166,7 +166,7 @@ static void test_record(void **state) {
   assert_null(strstr(shown, "Entropy"));
   cJSON_free(shown);
   cJSON_Delete(meta);
-  free(text);
+  cJSON_free(text);
   const char *bad[][2] = {
       {"{}", "Version"},
       {"{\"Version\":2,\"ID\":\"x\",\"Name\":\"a\",\"CreatedAt\":\"t\",\"Size\":1,\"Protection\":\"dpapi-machine\",\"Entropy\":\"\",\"Blob\":\"\"}", "Version"},
