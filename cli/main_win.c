@@ -50,27 +50,29 @@ static const char *win_getenv(void *ctx, const char *name) {
   return wctr_wide_to_utf8(value);
 }
 
-/* "-": all of stdin (wctr secret create NAME -), at most 16 MiB. */
+/* "-": all of stdin (wctr secret create NAME -), at most 16 MiB. A buffer that grows is copied and the old
+ * one zeroed: stdin may be a secret. */
 static char *read_stdin(size_t *len, wctr_errmsg *e) {
   HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
   size_t cap = 64 * 1024;
   size_t used = 0;
   char *buf = malloc(cap + 1);
-  for (;;) {
-    if (buf == NULL) {
-      wctr_fail(e, WCTR_ENOMEM, "out of memory");
-      return NULL;
-    }
+  while (buf != NULL) {
     DWORD got = 0;
     if (!ReadFile(in, buf + used, (DWORD)(cap - used), &got, NULL) || got == 0) break;
     used += got;
-    if (used == cap) {
-      if (cap >= 16 * 1024 * 1024) break;
-      char *grown = realloc(buf, cap * 2 + 1);
-      if (grown == NULL) SecureZeroMemory(buf, used), free(buf);
-      buf = grown;
-      cap *= 2;
-    }
+    if (used < cap) continue;
+    if (cap >= 16 * 1024 * 1024) break;
+    char *grown = malloc(cap * 2 + 1);
+    if (grown != NULL) memcpy(grown, buf, used);
+    SecureZeroMemory(buf, used);
+    free(buf);
+    buf = grown;
+    cap *= 2;
+  }
+  if (buf == NULL) {
+    wctr_fail(e, WCTR_ENOMEM, "out of memory reading stdin");
+    return NULL;
   }
   buf[used] = '\0';
   *len = used;

@@ -415,6 +415,8 @@ static BOOL handle_message(conn *c) {
   } else {
     svc_reply reply;
     s->handler(s->ctx, &c->caller, c->buf, c->len, &reply);
+    /* A request may carry a secret's value (secret.create): none stays in the reused buffer. */
+    SecureZeroMemory(c->buf, c->len);
     if (reply.stream_fn != NULL) return start_stream(c, &reply);
     c->out = reply.response;
     c->out_len = reply.len;
