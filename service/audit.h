@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -77,6 +78,8 @@ void svc_audit_close(void);
 void svc_audit_write(svc_audit_record *r);
 /* A record for something the service did on its own, as SYSTEM ("S-1-5-18", "wctrd"). */
 void svc_audit_service(const char *op, const char *target, const char *result, const char *detail);
+/* The size at which the file is rotated; SVC_AUDIT_ROTATE_BYTES unless a test sets a smaller one. */
+void svc_audit_set_rotation(uint64_t bytes);
 /* Path of the current audit file (for `wctr check`), "" before svc_audit_open. */
 void svc_audit_path(char *out, size_t size);
 /* Registers / removes the Event Log source (HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\

@@ -25,7 +25,8 @@ static struct {
   uint64_t size;
   HANDLE event_source;
   unsigned lost;
-} audit = {.once = INIT_ONCE_STATIC_INIT};
+  uint64_t rotate_bytes;
+} audit = {.once = INIT_ONCE_STATIC_INIT, .rotate_bytes = SVC_AUDIT_ROTATE_BYTES};
 
 static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID param, PVOID *ctx) {
   (void)once;
@@ -108,6 +109,13 @@ void svc_audit_close(void) {
   LeaveCriticalSection(&audit.lock);
 }
 
+void svc_audit_set_rotation(uint64_t bytes) {
+  InitOnceExecuteOnce(&audit.once, init_lock, NULL, NULL);
+  EnterCriticalSection(&audit.lock);
+  audit.rotate_bytes = bytes;
+  LeaveCriticalSection(&audit.lock);
+}
+
 void svc_audit_path(char *out, size_t size) {
   InitOnceExecuteOnce(&audit.once, init_lock, NULL, NULL);
   EnterCriticalSection(&audit.lock);
@@ -126,7 +134,7 @@ void svc_audit_write(svc_audit_record *r) {
   size_t n = strlen(line);
   EnterCriticalSection(&audit.lock);
   if (audit.open) {
-    if (audit.size + n + 2 > SVC_AUDIT_ROTATE_BYTES && audit.size > 0) rotate();
+    if (audit.size + n + 2 > audit.rotate_bytes && audit.size > 0) rotate();
     DWORD written = 0;
     bool ok = audit.file != INVALID_HANDLE_VALUE && svc_sys.WriteFile(audit.file, line, (DWORD)n, &written, NULL) &&
               written == n && svc_sys.WriteFile(audit.file, "\r\n", 2, &written, NULL) && written == 2;

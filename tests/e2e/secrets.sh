@@ -148,6 +148,15 @@ expect 0 "audit --since in the future" W audit --since 2999-01-01
 lacks "secret.create" "and drops older ones"
 expect 125 "audit --since garbage" W audit --since yesterday
 has "--since" "is refused, naming the flag"
+wctr -H "npipe:////./pipe/$pipe" audit -f --format json --since 1s >"$work/follow.txt" 2>&1 &
+follow_pid=$!
+sleep 1
+expect 0 "secret rm db while audit -f runs" W secret rm db
+sleep 1
+kill "$follow_pid" 2>/dev/null
+wait "$follow_pid" 2>/dev/null
+cp "$work/follow.txt" "$out"
+has '"Op":"secret.remove","Target":"db","Result":"ok"' "audit -f shows the new record as it happens"
 no_plaintext "no plaintext anywhere after all that"
 
 echo "# wctr check"

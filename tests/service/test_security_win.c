@@ -54,9 +54,12 @@ static BOOL WINAPI rec_create_dir(LPCWSTR path, LPSECURITY_ATTRIBUTES sa) {
   return CreateDirectoryW(path, sa);
 }
 
+static DWORD audit_access; /* what the audit file was opened for */
+
 static HANDLE WINAPI rec_create_file(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disp,
                                      DWORD flags, HANDLE tmpl) {
   record(path, sa);
+  if (wcsstr(path, L"audit.jsonl") != NULL) audit_access = access;
   return CreateFileW(path, access, share, sa, disp, flags, tmpl);
 }
 
@@ -244,6 +247,40 @@ static void test_override_allows_and_audits(void **state) {
   assert_true(audit_has("allowed by \\\"allow-unencrypted-secrets\\\": true"));
 }
 
+static bool file_exists(const char *name) {
+  char path[MAX_PATH + 60];
+  snprintf(path, sizeof path, "%s\\audit\\%s", data_root, name);
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  bool there = GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES;
+  free(wide);
+  return there;
+}
+
+/* Append-only and rotated: the handle can only append, and at the threshold the files shift down, the
+ * oldest dropped. */
+static void test_audit_append_only_and_rotated(void **state) {
+  (void)state;
+  configure(false);
+  assert_true(audit_access & FILE_APPEND_DATA);
+  assert_false(audit_access & FILE_WRITE_DATA);
+  assert_false(audit_access & GENERIC_WRITE);
+  svc_audit_set_rotation(1000);
+  for (int i = 0; i < 60; i++) {
+    char target[32];
+    snprintf(target, sizeof target, "c%02d", i);
+    svc_audit_record r = {.caller_sid = "S-1-5-21-1-2-3-1001", .caller_name = "HOST\\ann", .op = "container.stop",
+                          .target = target, .result = "ok"};
+    svc_audit_write(&r);
+  }
+  svc_audit_set_rotation(SVC_AUDIT_ROTATE_BYTES);
+  assert_true(file_exists("audit.jsonl"));
+  assert_true(file_exists("audit.1.jsonl"));
+  assert_true(file_exists("audit.4.jsonl"));
+  assert_false(file_exists("audit.5.jsonl"));
+  assert_true(audit_has("\"Target\":\"c59\"")); /* the newest is in the current file */
+  assert_false(audit_has("\"Target\":\"c00\"")); /* and the oldest rotated out of it */
+}
+
 static bool running(void *ctx, const char *id) {
   (void)ctx, (void)id;
   return true;
@@ -311,6 +348,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_store_refused_when_not_encrypted, setup, teardown),
       cmocka_unit_test_setup_teardown(test_override_allows_and_audits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_materialize_cleanup_sweep, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_append_only_and_rotated, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
