@@ -33,6 +33,9 @@ has "no account or group named \"no-such-group-$id\"" "and names the group"
 expect 0 "install" wctrd install --service-name "$svc" --data-root "$data" --pipe "$pipe" --group Users
 expect 1 "installing twice fails" wctrd install --service-name "$svc"
 has "already exists" "and says so"
+evkey='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\wctrd'
+expect 0 "install registered the audit trail's event source" "$root/scripts/wine" reg query "$evkey" /v EventMessageFile
+has "wctrd.exe" "with wctrd.exe as its message file"
 
 echo "# start"
 expect 0 "net start" "$root/scripts/wine" net start "$svc"
@@ -74,6 +77,7 @@ has "STOPPED" "the SCM reports STOPPED"
 expect 125 "wctr info after stop exits 125" wctr -H "npipe:////./pipe/$pipe" info
 grep -qF "wctrd stopped" "$data_unix/logs/wctrd.log" && ok "the log says it stopped" || bad "no stop in the log"
 expect 0 "uninstall" wctrd uninstall --service-name "$svc"
+expect 1 "uninstall removed the event source" "$root/scripts/wine" reg query "$evkey"
 expect 1 "uninstalling twice fails" wctrd uninstall --service-name "$svc"
 has "no service named $svc is installed" "and says so"
 

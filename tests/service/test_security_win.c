@@ -281,6 +281,28 @@ static void test_audit_append_only_and_rotated(void **state) {
   assert_false(audit_has("\"Target\":\"c00\"")); /* and the oldest rotated out of it */
 }
 
+/* The Event Log source's message file is wctrd.exe itself: its message table turns event 1 and 2 into the
+ * record's own text. wctrd.exe sits three folders up from this suite (build/tests/service/). */
+static void test_event_message_table(void **state) {
+  (void)state;
+  wchar_t path[MAX_PATH];
+  DWORD n = GetModuleFileNameW(NULL, path, MAX_PATH);
+  assert_true(n > 0 && n < MAX_PATH);
+  for (int up = 0; up < 3; up++) *wcsrchr(path, L'\\') = L'\0';
+  wcscat(path, L"\\wctrd.exe");
+  HMODULE exe = LoadLibraryExW(path, NULL, LOAD_LIBRARY_AS_DATAFILE);
+  if (exe == NULL) fail_msg("cannot load %ls (error %lu)", path, GetLastError());
+  for (DWORD id = 1; id <= 2; id++) {
+    wchar_t text[256];
+    DWORD_PTR args[1] = {(DWORD_PTR)L"{\"Op\":\"secret.create\"}"};
+    DWORD len = FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, exe, id, 0x409, text,
+                               ARRAYSIZE(text), (va_list *)args);
+    if (len == 0) fail_msg("message %lu: error %lu", id, GetLastError());
+    assert_non_null(wcsstr(text, L"{\"Op\":\"secret.create\"}"));
+  }
+  FreeLibrary(exe);
+}
+
 static bool running(void *ctx, const char *id) {
   (void)ctx, (void)id;
   return true;
@@ -349,6 +371,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_override_allows_and_audits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_materialize_cleanup_sweep, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit_append_only_and_rotated, setup, teardown),
+      cmocka_unit_test(test_event_message_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
