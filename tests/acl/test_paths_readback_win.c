@@ -34,11 +34,17 @@ static void test_created_and_applied_read_back(void **state) {
   if (acl_verify_dacl(sub, ACL_SDDL_DATA_ROOT, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
   RemoveDirectoryW(wide);
   free(wide);
-  /* A secret file for ContainerUser. */
+  /* A secrets folder and a secret file in it, for ContainerUser. */
   char *sddl = NULL;
-  char file[MAX_PATH + 8];
+  char *dir_sddl = NULL;
+  char secrets[MAX_PATH + 16];
+  char file[MAX_PATH + 24];
   HANDLE h = INVALID_HANDLE_VALUE;
-  snprintf(file, sizeof file, "%s\\secret", base);
+  snprintf(secrets, sizeof secrets, "%s\\secrets", base);
+  assert_int_equal(acl_secrets_dir_sddl(ACL_SID_CONTAINER_USER, &dir_sddl, &e), WCTR_OK);
+  assert_int_equal(acl_create_dir(secrets, dir_sddl, &created, &e), WCTR_OK);
+  if (acl_verify_dacl(secrets, dir_sddl, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
+  snprintf(file, sizeof file, "%s\\secret", secrets);
   assert_int_equal(acl_secret_file_sddl(ACL_SID_CONTAINER_USER, &sddl, &e), WCTR_OK);
   assert_int_equal(acl_create_file(file, sddl, GENERIC_WRITE, 0, CREATE_NEW, &h, &e), WCTR_OK);
   CloseHandle(h);
@@ -46,6 +52,10 @@ static void test_created_and_applied_read_back(void **state) {
   wide = wctr_utf8_to_wide(file);
   DeleteFileW(wide);
   free(wide);
+  wide = wctr_utf8_to_wide(secrets);
+  RemoveDirectoryW(wide);
+  free(wide);
+  free(dir_sddl);
   free(sddl);
   wide = wctr_utf8_to_wide(base);
   RemoveDirectoryW(wide);
