@@ -177,7 +177,9 @@ static void run_stream(void *arg, const svc_stream *s) {
   call->inner = s;
   svc_stream wrapped = {.ctx = call, .send = audited_send, .recv = audited_recv, .cancel_event = s->cancel_event};
   call->op->stream(call->op_ctx, &call->caller, call->id, call->params, &wrapped);
-  if (!call->audited) {
+  /* A follow (logs -f, events, audit -f) ends when its client leaves, without a final response: that is
+   * no refusal. An operation that changes something is recorded either way. */
+  if (!call->audited && svc_audit_op_changes(call->op->name)) {
     audit_request(call->host, &call->caller, call->op->name, call->target, WCTR_EPIPE,
                   "the operation ended without a response");
   }

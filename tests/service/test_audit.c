@@ -148,6 +148,11 @@ static void stream_ok(void *ctx, const svc_caller *caller, int64_t id, const cJS
   svc_stream_reply(s, id, cJSON_CreateObject());
 }
 
+static void stream_silent(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+  (void)ctx, (void)caller, (void)params;
+  svc_stream_frame(s, id, "event", cJSON_CreateString("x")); /* the client left: no final response */
+}
+
 static void stream_fail(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
   (void)ctx, (void)caller, (void)params;
   svc_stream_error(s, id, WCTR_ESTATE, "container web is running");
@@ -162,6 +167,7 @@ static const svc_op engine_ops[] = {
     {.name = "container.create", .call = op_ok},  {.name = "container.list", .call = op_ok},
     {.name = "container.stop", .call = op_fail},  {.name = "container.run", .stream = stream_ok},
     {.name = "container.wait", .stream = stream_ok}, {.name = "container.logs", .stream = stream_fail},
+    {.name = "events", .stream = stream_silent},      {.name = "container.start", .stream = stream_silent},
 };
 static const svc_op security_ops[] = {
     {.name = "secret.create", .call = op_ok},
@@ -169,7 +175,7 @@ static const svc_op security_ops[] = {
 };
 
 static void dispatch(const svc_caller *caller, const char *text) {
-  svc_dispatch_host host = {.ops = engine_ops, .op_count = 6, .security_ops = security_ops, .security_op_count = 2,
+  svc_dispatch_host host = {.ops = engine_ops, .op_count = 8, .security_ops = security_ops, .security_op_count = 2,
                             .audit = capture_audit};
   svc_reply reply;
   svc_dispatch(&host, caller, text, strlen(text), &reply);
@@ -229,6 +235,13 @@ static void test_dispatch_hook(void **state) {
   assert_int_equal(record_count, 2);
   assert_int_equal(records[1].result, WCTR_ESTATE);
   assert_string_equal(records[1].detail, "container web is running");
+  /* A follow that ends because its client left is no refusal; a change that ends so is still recorded. */
+  dispatch(&user, "{\"v\":1,\"id\":11,\"op\":\"events\"}");
+  assert_int_equal(record_count, 2);
+  dispatch(&user, "{\"v\":1,\"id\":12,\"op\":\"container.start\",\"params\":{\"Id\":\"db\"}}");
+  assert_int_equal(record_count, 3);
+  assert_string_equal(records[2].target, "db");
+  assert_int_equal(records[2].result, WCTR_EPIPE);
 }
 
 int main(void) {
