@@ -119,8 +119,8 @@ wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e);
  * acl_secrets_dir_sddl(reader_sid), each file with acl_secret_file_sddl(reader_sid), written through
  * acl_create_file and flushed. reader_sid is the identity the container's processes run as: the job's
  * token user for job containers, ACL_SID_CONTAINER_USER for HCS containers (the lead's HCS path then maps
- * the folder read-only at SVC_SECRETS_CONTAINER_PATH). Checks the BitLocker gate first (audited when the
- * override is used or when refused). dir_out receives the folder's path ("" when c names no secret). On
+ * the folder read-only at SVC_SECRETS_CONTAINER_PATH). Checks the BitLocker gate first (WCTR_EACCES when
+ * refused); a use is audited as "secret.use", naming the override when it was needed. dir_out receives the folder's path ("" when c names no secret). On
  * failure nothing is left behind. */
 wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid, char *dir_out, size_t dir_size,
                                  wctr_errmsg *e);

@@ -43,25 +43,23 @@ static void settings(char *root, size_t size, bool *allow) {
   ReleaseSRWLockShared(&cfg.lock);
 }
 
-/* The BitLocker gate for op on target; refused and overridden uses are audited here. */
-static wctr_err gate(const char *op, const char *target, const char *names, wctr_errmsg *e) {
+/* The BitLocker gate. A refusal is the caller's error (the dispatcher records it with who asked); an
+ * allowance under "allow-unencrypted-secrets" comes back in note (else "") for the caller's own audit
+ * record, and is logged. */
+static wctr_err gate(char *note, size_t note_size, wctr_errmsg *e) {
   char root[1024];
   bool allow = false;
   char why[900];
-  char detail[1100];
   acl_bitlocker_status volume;
+  note[0] = '\0';
   settings(root, sizeof root, &allow);
   if (root[0] == '\0') return wctr_fail(e, WCTR_ESTATE, "secrets are not configured in this process");
   acl_bitlocker_probe(root, &volume);
   svc_secrets_gate decision = svc_secrets_gate_decide(&volume, allow, why, sizeof why);
-  snprintf(detail, sizeof detail, "secrets %s: %s", names, why);
-  if (decision == SVC_SECRETS_REFUSED) {
-    svc_audit_service(op, target, wctr_err_name(WCTR_EACCES), detail);
-    return wctr_fail(e, WCTR_EACCES, "%s", why);
-  }
+  if (decision == SVC_SECRETS_REFUSED) return wctr_fail(e, WCTR_EACCES, "%s", why);
   if (decision == SVC_SECRETS_ALLOWED_UNENCRYPTED) {
-    wctr_log(WCTR_LOG_WARN, "%s %s: %s", op, target, why);
-    svc_audit_service(op, target, "ok", detail);
+    wctr_log(WCTR_LOG_WARN, "secrets: %s", why);
+    snprintf(note, note_size, "%s", why);
   }
   return WCTR_OK;
 }
@@ -195,8 +193,18 @@ static bool find_one(void *p, const char *path, const svc_secret_meta *m, const 
   return false;
 }
 
+/* Before svc_secrets_configure there is no data root: nothing may be looked for, written or removed
+ * relative to the current drive. */
+static bool configured(void) {
+  AcquireSRWLockShared(&cfg.lock);
+  bool yes = cfg.data_root[0] != '\0';
+  ReleaseSRWLockShared(&cfg.lock);
+  return yes;
+}
+
 static wctr_err find_secret(const char *name, bool want_value, find_ctx *f, wctr_errmsg *e) {
   memset(f, 0, sizeof *f);
+  if (!configured()) return wctr_fail(e, WCTR_ESTATE, "secrets are not configured in this process");
   f->name = name;
   f->want_value = want_value;
   f->e = e;
@@ -220,8 +228,10 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   if (find_secret(name, false, &existing, e) == WCTR_OK) {
     return wctr_fail(e, WCTR_EEXIST, "secret %s already exists; remove it first (wctr secret rm %s)", name, name);
   }
-  err = gate("secret.create", name, name, e);
+  char note[900];
+  err = gate(note, sizeof note, e);
   if (err != WCTR_OK) return err;
+  if (note[0] != '\0') svc_audit_service("secret.create", name, "ok", note);
   err = random_bytes(entropy, sizeof entropy, e);
   if (err == WCTR_OK) err = random_bytes(id_bytes, sizeof id_bytes, e);
   if (err != WCTR_OK) goto done;
@@ -290,6 +300,7 @@ static bool list_one(void *p, const char *path, const svc_secret_meta *m, const 
 
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e) {
   list_ctx l = {0};
+  if (!configured()) return wctr_fail(e, WCTR_ESTATE, "secrets are not configured in this process");
   for_each_record(list_one, &l);
   if (l.failed) {
     free(l.list);
@@ -348,6 +359,7 @@ static void secrets_dir_of(const char *id, char *out, size_t size) {
 
 bool svc_secrets_cleanup(const char *id) {
   char dir[1200];
+  if (!configured()) return true; /* nothing can have been materialised */
   secrets_dir_of(id, dir, sizeof dir);
   wchar_t *wide = wctr_utf8_to_wide(dir);
   BOOL gone = wide != NULL && svc_delete_tree(wide);
@@ -368,7 +380,8 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
     size_t used = strlen(names);
     snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? "," : "", c->config.secrets[i].name);
   }
-  wctr_err err = gate("secret.use", c->name, names, e);
+  char note[900];
+  wctr_err err = gate(note, sizeof note, e);
   if (err == WCTR_OK) err = acl_secrets_dir_sddl(reader_sid, &dir_sddl, e);
   if (err == WCTR_OK) err = acl_secret_file_sddl(reader_sid, &file_sddl, e);
   if (err != WCTR_OK) goto done;
@@ -400,9 +413,10 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
     LocalFree(f.value.pbData);
   }
   if (err == WCTR_OK) {
-    char detail[1300];
+    char detail[2300];
     snprintf(dir_out, dir_size, "%s", dir);
-    snprintf(detail, sizeof detail, "secrets %s given to container %.12s as %s", names, c->id, reader_sid);
+    snprintf(detail, sizeof detail, "secrets %s given to container %.12s as %s%s%s", names, c->id, reader_sid,
+             note[0] != '\0' ? "; " : "", note);
     svc_audit_service("secret.use", c->name, "ok", detail);
   }
 done:
@@ -448,6 +462,7 @@ size_t svc_secrets_orphans(bool (*running)(void *ctx, const char *id), void *ctx
   bool allow;
   size_t found = 0;
   settings(root, sizeof root, &allow);
+  if (root[0] == '\0') return 0;
   snprintf(dir, sizeof dir, "%s\\containers", root);
   if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 8) <= 0) return 0;
   wcscat(pattern, L"\\*");
