@@ -58,6 +58,12 @@ wctr_err wctr_base64_decode(const char *text, size_t len, uint8_t **out, size_t 
       }
       if (padding) v[k] = 0;
     }
+    /* Canonical only: the bits padding leaves unused must be zero, so each value has one spelling. */
+    if (last && ((pad == 2 && (v[1] & 0x0f) != 0) || (pad == 1 && (v[2] & 0x03) != 0))) {
+      free(buf);
+      return wctr_fail(e, WCTR_EINVAL, "%s is not base64 (the last group has bits set that padding leaves unused)",
+                       where);
+    }
     uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
     buf[o++] = (uint8_t)(bits >> 16);
     if (o < n) buf[o++] = (uint8_t)(bits >> 8);

@@ -1,6 +1,6 @@
 /* common/base64.h - RFC 4648 base64 with padding (portable). Used to carry binary data (a secret's
  * value, DPAPI blobs, entropy) in JSON. Decoding is strict: only the standard alphabet, padding required,
- * no whitespace. */
+ * no whitespace, unused bits zero (one spelling per value). */
 #ifndef WCTR_COMMON_BASE64_H
 #define WCTR_COMMON_BASE64_H
 

@@ -221,7 +221,7 @@ static void test_base64(void **state) {
     assert_memory_equal(d, plain[i], n);
     free(d);
   }
-  const char *bad[] = {"Zg=", "Zg=a", "Z===", "Zm9v\n", "Zm 9", "=Zg="};
+  const char *bad[] = {"Zg=", "Zg=a", "Z===", "Zm9v\n", "Zm 9", "=Zg=", "Zh==", "Zm9=", "Zm9vYm=="};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     uint8_t *d = NULL;
     size_t n = 0;
