@@ -9,8 +9,8 @@
 #include "acl/sd.h"
 #include "acl/sid.h"
 
-const char *const acl_data_root_subdirs[] = {"config",  "logs",          "containers",
-                                             "secrets", "credentialspecs", "audit", NULL};
+const char *const acl_data_root_subdirs[] = {"config",          "logs",  "containers", "images", "secrets",
+                                             "credentialspecs", "audit", NULL};
 
 /* A numeric SID from outside -> canonical form. what/index name it in the message; the value is quoted
  * only in part, as it may be anything. */

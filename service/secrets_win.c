@@ -21,7 +21,7 @@
 #include "service/secrets.h"
 #include "service/store.h"
 
-enum { ENTROPY_BYTES = 32, RECORD_MAX = 1024 * 1024 };
+enum { ENTROPY_BYTES = 32 };
 
 static struct {
   SRWLOCK lock;
@@ -77,38 +77,6 @@ static void store_dir(char *out, size_t size) {
   snprintf(out, size, "%s\\secrets", root);
 }
 
-static wctr_err read_whole(const char *path, char **out, size_t *len, wctr_errmsg *e) {
-  *out = NULL;
-  wchar_t *wide = wctr_utf8_to_wide(path);
-  if (wide == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  HANDLE h = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-  free(wide);
-  if (h == INVALID_HANDLE_VALUE) {
-    DWORD code = GetLastError();
-    return wctr_fail(e, wctr_from_win32(code), "cannot read %s (error %lu)", path, (unsigned long)code);
-  }
-  LARGE_INTEGER size;
-  wctr_err err = WCTR_OK;
-  char *buf = NULL;
-  DWORD got = 0;
-  if (!GetFileSizeEx(h, &size) || size.QuadPart > RECORD_MAX) {
-    err = wctr_fail(e, WCTR_EIO, "%s is larger than %d bytes", path, RECORD_MAX);
-  } else if ((buf = malloc((size_t)size.QuadPart + 1)) == NULL) {
-    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  } else if (!ReadFile(h, buf, (DWORD)size.QuadPart, &got, NULL) || got != (DWORD)size.QuadPart) {
-    err = wctr_fail(e, WCTR_EIO, "cannot read %s", path);
-  }
-  CloseHandle(h);
-  if (err != WCTR_OK) {
-    free(buf);
-    return err;
-  }
-  buf[got] = '\0';
-  *out = buf;
-  *len = got;
-  return WCTR_OK;
-}
-
 /* Calls fn for every stored record until it returns false. Files that cannot be read are logged and
  * skipped: one damaged file must not hide the others. Leftover .tmp files of an interrupted create are
  * removed on the way. */
@@ -142,8 +110,12 @@ static void for_each_record(record_fn fn, void *ctx) {
       svc_secret_meta m;
       uint8_t *entropy = NULL, *blob = NULL;
       size_t entropy_len = 0, blob_len = 0;
-      if (read_whole(path, &text, &len, &e) == WCTR_OK &&
-          svc_secret_record_parse(text, len, path, &m, &entropy, &entropy_len, &blob, &blob_len, &e) == WCTR_OK) {
+      wchar_t *wpath = wctr_utf8_to_wide(path);
+      wctr_err read = wpath != NULL ? svc_read_text(wpath, &text, &len) : WCTR_ENOMEM;
+      free(wpath);
+      if (read != WCTR_OK) {
+        wctr_log(WCTR_LOG_ERROR, "secret store: %s is skipped: it cannot be read (%s)", path, wctr_strerror(read));
+      } else if (svc_secret_record_parse(text, len, path, &m, &entropy, &entropy_len, &blob, &blob_len, &e) == WCTR_OK) {
         go = fn(ctx, path, &m, entropy, entropy_len, blob, blob_len);
       } else {
         wctr_log(WCTR_LOG_ERROR, "secret store: %s is skipped: %s", path, e.text);
