@@ -138,16 +138,24 @@ void acl_account_name(PSID sid, char *out, size_t size) {
 
 /* --- paths -------------------------------------------------------------------------------------------- */
 
-wctr_err acl_create_dir(const char *path, const char *sddl, bool *created, wctr_errmsg *e) {
-  acl_sa sa;
-  if (created != NULL) *created = false;
-  wchar_t *wide = wctr_utf8_to_wide(path);
-  if (wide == NULL) return wctr_fail(e, WCTR_EINVAL, "path is not valid UTF-8");
-  wctr_err err = acl_sa_from_sddl(sddl, &sa, e);
+/* The wide path and the descriptor every path function starts from; on failure neither is left. */
+static wctr_err path_and_descriptor(const char *path, const char *sddl, wchar_t **wide, acl_sa *sa, wctr_errmsg *e) {
+  *wide = wctr_utf8_to_wide(path);
+  if (*wide == NULL) return wctr_fail(e, WCTR_EINVAL, "path is not valid UTF-8");
+  wctr_err err = acl_sa_from_sddl(sddl, sa, e);
   if (err != WCTR_OK) {
-    free(wide);
-    return err;
+    free(*wide);
+    *wide = NULL;
   }
+  return err;
+}
+
+wctr_err acl_create_dir(const char *path, const char *sddl, bool *created, wctr_errmsg *e) {
+  acl_sa sa = {0};
+  wchar_t *wide = NULL;
+  if (created != NULL) *created = false;
+  wctr_err err = path_and_descriptor(path, sddl, &wide, &sa, e);
+  if (err != WCTR_OK) return err;
   if (acl_sys.CreateDirectoryW(wide, &sa.sa)) {
     if (created != NULL) *created = true;
   } else {
@@ -169,11 +177,10 @@ wctr_err acl_create_dir(const char *path, const char *sddl, bool *created, wctr_
 
 wctr_err acl_create_file(const char *path, const char *sddl, DWORD access, DWORD share, DWORD disposition,
                          HANDLE *out, wctr_errmsg *e) {
-  acl_sa sa;
+  acl_sa sa = {0};
+  wchar_t *wide = NULL;
   *out = INVALID_HANDLE_VALUE;
-  wchar_t *wide = wctr_utf8_to_wide(path);
-  if (wide == NULL) return wctr_fail(e, WCTR_EINVAL, "path is not valid UTF-8");
-  wctr_err err = acl_sa_from_sddl(sddl, &sa, e);
+  wctr_err err = path_and_descriptor(path, sddl, &wide, &sa, e);
   if (err == WCTR_OK) {
     HANDLE h = acl_sys.CreateFileW(wide, access, share, &sa.sa, disposition, FILE_ATTRIBUTE_NORMAL, NULL);
     if (h == INVALID_HANDLE_VALUE) {
@@ -190,17 +197,13 @@ wctr_err acl_create_file(const char *path, const char *sddl, DWORD access, DWORD
 }
 
 wctr_err acl_apply_dacl(const char *path, const char *sddl, wctr_errmsg *e) {
-  acl_sa sa;
+  acl_sa sa = {0};
   BOOL present = FALSE;
   BOOL defaulted = FALSE;
   PACL dacl = NULL;
-  wchar_t *wide = wctr_utf8_to_wide(path);
-  if (wide == NULL) return wctr_fail(e, WCTR_EINVAL, "path is not valid UTF-8");
-  wctr_err err = acl_sa_from_sddl(sddl, &sa, e);
-  if (err != WCTR_OK) {
-    free(wide);
-    return err;
-  }
+  wchar_t *wide = NULL;
+  wctr_err err = path_and_descriptor(path, sddl, &wide, &sa, e);
+  if (err != WCTR_OK) return err;
   if (!GetSecurityDescriptorDacl(sa.sd, &present, &dacl, &defaulted) || !present || dacl == NULL) {
     err = wctr_fail(e, WCTR_EINVAL, "the descriptor %s has no DACL to apply", sddl);
     goto done;

@@ -358,18 +358,14 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   text_or_error(got, bin_dacl, &e3, &f.binary_dacl);
   got = acl_read_dacl(folder, &dir_dacl, &e4);
   text_or_error(got, dir_dacl, &e4, &f.binary_dir_dacl);
+  wctr_err err = WCTR_OK;
   cJSON *records = svc_manager_records(h->manager);
   f.containers = records;
   credspec_files *cs = calloc(1, sizeof *cs);
   orphan_ctx *orphans = calloc(1, sizeof *orphans);
   if (cs == NULL || orphans == NULL) {
-    free(cs);
-    free(orphans);
-    cJSON_Delete(records);
-    free(root_dacl);
-    free(bin_dacl);
-    free(dir_dacl);
-    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
   }
   read_credspecs(h->data_root, cs);
   f.credspecs = cs->items;
@@ -390,7 +386,9 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   svc_check_result results[SVC_CHECK_COUNT];
   svc_check_run(&f, results);
   *result = svc_check_json(results, SVC_CHECK_COUNT);
-  for (size_t i = 0; i < cs->count; i++) {
+  if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+done:
+  for (size_t i = 0; cs != NULL && i < cs->count; i++) {
     /* A credential spec may hold a password: do not leave it in freed memory. */
     SecureZeroMemory(cs->texts[i], CREDSPEC_MAX);
     free(cs->texts[i]);
@@ -402,8 +400,7 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   free(bin_dacl);
   free(dir_dacl);
   free(audit_dacl);
-  if (*result == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  return WCTR_OK;
+  return err;
 }
 
 static const svc_op security_ops[] = {
