@@ -76,10 +76,17 @@ static double num(const cJSON *obj, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* Options of a secret subcommand: -f (rm), -q (ls), --format json (ls, inspect). *first is the first
- * operand's index. */
-static int secret_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *force, bool *quiet, bool *json,
-                       int *first) {
+/* Options of a secret subcommand, each allowed only where it means something: -f (rm), -q (ls),
+ * --format json (ls, inspect). first is the first operand's index. */
+typedef struct secret_flags {
+  bool force;
+  bool quiet;
+  bool json;
+  int first;
+} secret_flags;
+enum { ALLOW_FORCE = 1, ALLOW_QUIET = 2, ALLOW_FORMAT = 4 };
+
+static int secret_opts(cli_ctx *ctx, const char *cmd, unsigned allowed, int argc, char **argv, secret_flags *f) {
   static const wctr_opt table[] = {{"help", 'h', false, S_HELP},    {"format", 0, true, S_FORMAT},
                                    {"force", 'f', false, S_FORCE}, {"quiet", 'q', false, S_QUIET},
                                    {NULL, 0, false, 0}};
@@ -88,27 +95,30 @@ static int secret_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, boo
   int id;
   const char *value;
   int r;
+  memset(f, 0, sizeof *f);
   wctr_opts_init(&st, argc, argv, 1);
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if (id == S_FORCE) *force = true;
-    if (id == S_QUIET) *quiet = true;
+    if ((id == S_FORCE && !(allowed & ALLOW_FORCE)) || (id == S_QUIET && !(allowed & ALLOW_QUIET)) ||
+        (id == S_FORMAT && !(allowed & ALLOW_FORMAT))) {
+      return usage(ctx, cmd, "this flag does not apply here");
+    }
+    if (id == S_FORCE) f->force = true;
+    if (id == S_QUIET) f->quiet = true;
     if (id == S_FORMAT) {
-      if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) {
-        return usage(ctx, cmd, "--format must be json");
-      }
-      *json = true;
+      if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) return usage(ctx, cmd, "--format must be json");
+      f->json = true;
     }
   }
   if (r < 0) return usage(ctx, cmd, e.text);
-  *first = st.index;
+  f->first = st.index;
   return 0;
 }
 
 static int secret_create(cli_ctx *ctx, int argc, char **argv) {
-  bool force = false, quiet = false, json = false;
-  int first = 0;
-  int rc = secret_opts(ctx, "secret create", argc, argv, &force, &quiet, &json, &first);
+  secret_flags f;
+  int rc = secret_opts(ctx, "secret create", 0, argc, argv, &f);
   if (rc != 0) return rc;
+  int first = f.first;
   if (argc - first != 2) return usage(ctx, "secret create", "requires exactly 2 arguments: NAME FILE|-");
   const char *name = argv[first];
   const char *file = argv[first + 1];
@@ -143,11 +153,12 @@ static int secret_create(cli_ctx *ctx, int argc, char **argv) {
 }
 
 static int secret_ls(cli_ctx *ctx, int argc, char **argv) {
-  bool force = false, quiet = false, json = false;
-  int first = 0;
-  int rc = secret_opts(ctx, "secret ls", argc, argv, &force, &quiet, &json, &first);
+  secret_flags f;
+  int rc = secret_opts(ctx, "secret ls", ALLOW_QUIET | ALLOW_FORMAT, argc, argv, &f);
   if (rc != 0) return rc;
-  if (first < argc) return usage(ctx, "secret ls", "takes no arguments");
+  bool quiet = f.quiet;
+  bool json = f.json;
+  if (f.first < argc) return usage(ctx, "secret ls", "takes no arguments");
   cJSON *list = NULL;
   if (!cli_call(ctx, "secret.list", NULL, &list, &rc)) return rc;
   const cJSON *s;
@@ -169,12 +180,13 @@ static int secret_ls(cli_ctx *ctx, int argc, char **argv) {
 }
 
 static int secret_each(cli_ctx *ctx, const char *cmd, const char *op, int argc, char **argv) {
-  bool force = false, quiet = false, json = false;
-  int first = 0;
-  int rc = secret_opts(ctx, cmd, argc, argv, &force, &quiet, &json, &first);
-  if (rc != 0) return rc;
-  if (first >= argc) return usage(ctx, cmd, "requires at least 1 argument: NAME [NAME...]");
   bool inspect = strcmp(op, "secret.inspect") == 0;
+  secret_flags f;
+  int rc = secret_opts(ctx, cmd, inspect ? ALLOW_FORMAT : ALLOW_FORCE, argc, argv, &f);
+  if (rc != 0) return rc;
+  bool force = f.force;
+  int first = f.first;
+  if (first >= argc) return usage(ctx, cmd, "requires at least 1 argument: NAME [NAME...]");
   cJSON *all = inspect ? cJSON_CreateArray() : NULL;
   for (int i = first; i < argc; i++) {
     cJSON *params = cJSON_CreateObject();

@@ -259,6 +259,8 @@ static void test_secret_and_check_commands(void **state) {
   assert_int_equal(RUN("wctr", "secret", "rm", "-f", "db", "api"), 0);
   assert_string_equal(fake.ops[fake.count - 1], "secret.remove");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[fake.count - 1], "Force")));
+  assert_int_equal(RUN("wctr", "secret", "create", "-f", "db", "app.env"), 125);
+  contains(err_text, "does not apply");
   assert_int_equal(RUN("wctr", "secret", "frobnicate"), 125);
   contains(err_text, "unknown subcommand");
   assert_int_equal(RUN("wctr", "audit", "--since", "10m", "-f"), 0);
