@@ -75,8 +75,10 @@ done:
   if (value != NULL) SecureZeroMemory(value, len);
   free(value);
   /* The request tree is the dispatcher's and is freed after this returns; its copy of the value (base64 is
-   * the value, only spelled differently) is overwritten here so it does not linger in freed memory. */
-  if (data != NULL) SecureZeroMemory((char *)data, strlen(data));
+   * the value, only spelled differently) is overwritten here so it does not linger in freed memory, also
+   * when the request was refused before "Data" was read. */
+  const cJSON *sent = cJSON_GetObjectItemCaseSensitive(params, "Data");
+  if (cJSON_IsString(sent)) SecureZeroMemory(sent->valuestring, strlen(sent->valuestring));
   return err;
 }
 
