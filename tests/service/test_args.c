@@ -67,6 +67,33 @@ static void expect_refused(int argc, char **argv, const char *want) {
   svc_args_free(&a);
 }
 
+/* The BitLocker test knob: `wctrd run` only; the installed service can never be given it. */
+static void test_bitlocker_test_knob_console_only(void **state) {
+  (void)state;
+  svc_args a;
+  wctr_errmsg e;
+  char *run[] = {"wctrd", "run", "--test-bitlocker-state", "unknown"};
+  assert_int_equal(svc_args_parse(ARGC(run), run, &a, &e), WCTR_OK);
+  assert_string_equal(a.test_bitlocker_state, "unknown");
+  svc_args_free(&a);
+  char *plain[] = {"wctrd", "run"};
+  assert_int_equal(svc_args_parse(ARGC(plain), plain, &a, &e), WCTR_OK);
+  assert_null(a.test_bitlocker_state);
+  svc_args_free(&a);
+  char *install[] = {"wctrd", "install", "--test-bitlocker-state", "encrypted"};
+  assert_int_equal(svc_args_parse(ARGC(install), install, &a, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "wctrd install does not take --test-bitlocker-state"));
+  svc_args_free(&a);
+  char *service[] = {"wctrd", "service", "--test-bitlocker-state", "encrypted"};
+  assert_int_equal(svc_args_parse(ARGC(service), service, &a, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "wctrd service does not take --test-bitlocker-state"));
+  svc_args_free(&a);
+  char *bad[] = {"wctrd", "run", "--test-bitlocker-state", "maybe"};
+  assert_int_equal(svc_args_parse(ARGC(bad), bad, &a, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "encrypted, not-encrypted or unknown"));
+  svc_args_free(&a);
+}
+
 static void test_refusals_name_the_problem(void **state) {
   (void)state;
   char *a1[] = {"wctrd", "start"};
@@ -96,6 +123,7 @@ int main(void) {
       cmocka_unit_test(test_no_arguments_is_help),    cmocka_unit_test(test_install_with_everything),
       cmocka_unit_test(test_defaults),                cmocka_unit_test(test_help_of_a_command),
       cmocka_unit_test(test_refusals_name_the_problem),
+      cmocka_unit_test(test_bitlocker_test_knob_console_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
