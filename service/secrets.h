@@ -134,7 +134,8 @@ bool svc_secrets_cleanup(const char *id);
 size_t svc_secrets_orphans(bool (*running)(void *ctx, const char *id), void *ctx,
                            void (*fn)(void *arg, const char *id, const char *folder), void *arg);
 /* At start, before the pipe opens: removes the secrets folder of every container for which running(ctx, id)
- * is false, and audits the sweep. Returns how many folders were removed. */
+ * is false, and audits the sweep; also the temporary file of a secret create a crash interrupted. Returns
+ * how many folders were removed. */
 size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx);
 #endif
 

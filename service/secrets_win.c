@@ -23,6 +23,9 @@
 
 enum { ENTROPY_BYTES = 32 };
 
+/* Creates and removals one at a time: two creates of one name must not both pass the "exists?" check. */
+static SRWLOCK store_lock = SRWLOCK_INIT;
+
 static struct {
   SRWLOCK lock;
   char data_root[1024];
@@ -73,13 +76,13 @@ static wctr_err random_bytes(uint8_t *out, size_t n, wctr_errmsg *e) {
 static void store_dir(char *out, size_t size) {
   char root[1024];
   bool allow;
-  settings(root, size, &allow);
+  settings(root, sizeof root, &allow);
   snprintf(out, size, "%s\\secrets", root);
 }
 
 /* Calls fn for every stored record until it returns false. Files that cannot be read are logged and
- * skipped: one damaged file must not hide the others. Leftover .tmp files of an interrupted create are
- * removed on the way. */
+ * skipped: one damaged file must not hide the others. A .json.tmp is a create in progress (or one a crash
+ * interrupted: the start-up sweep removes those) and is not a record. */
 typedef bool (*record_fn)(void *ctx, const char *path, const svc_secret_meta *m, const uint8_t *entropy,
                           size_t entropy_len, const uint8_t *blob, size_t blob_len);
 static void for_each_record(record_fn fn, void *ctx) {
@@ -99,11 +102,7 @@ static void for_each_record(record_fn fn, void *ctx) {
     char path[1300];
     snprintf(path, sizeof path, "%s\\%s", dir, name);
     size_t n = strlen(name);
-    if (n > 9 && strcmp(name + n - 9, ".json.tmp") == 0) {
-      wchar_t *wide = wctr_utf8_to_wide(path);
-      if (wide != NULL) DeleteFileW(wide);
-      free(wide);
-    } else if (n > 5 && strcmp(name + n - 5, ".json") == 0) {
+    if (n > 5 && strcmp(name + n - 5, ".json") == 0) {
       char *text = NULL;
       size_t len = 0;
       wctr_errmsg e;
@@ -197,12 +196,14 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   wctr_err err = svc_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = svc_secret_check_size(len, e);
   if (err != WCTR_OK) return err;
+  AcquireSRWLockExclusive(&store_lock);
   if (find_secret(name, false, &existing, e) == WCTR_OK) {
+    ReleaseSRWLockExclusive(&store_lock);
     return wctr_fail(e, WCTR_EEXIST, "secret %s already exists; remove it first (wctr secret rm %s)", name, name);
   }
   char note[900];
   err = gate(note, sizeof note, e);
-  if (err != WCTR_OK) return err;
+  if (err != WCTR_OK) goto done;
   if (note[0] != '\0') svc_audit_service("secret.create", name, "ok", note);
   err = random_bytes(entropy, sizeof entropy, e);
   if (err == WCTR_OK) err = random_bytes(id_bytes, sizeof id_bytes, e);
@@ -237,6 +238,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   snprintf(path, sizeof path, "%s\\%s.json", dir, out->id);
   if (err == WCTR_OK) err = svc_file_write_atomic(path, ACL_SDDL_DATA_FILE, record, strlen(record), e);
 done:
+  ReleaseSRWLockExclusive(&store_lock);
   SecureZeroMemory(entropy, sizeof entropy);
   if (blob.pbData != NULL) LocalFree(blob.pbData);
   free(entropy_b64);
@@ -294,11 +296,17 @@ wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg 
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
   find_ctx f;
   wctr_err err = svc_secret_check_name(name, "params.Name", e);
-  if (err == WCTR_OK) err = find_secret(name, false, &f, e);
   if (err != WCTR_OK) return err;
+  AcquireSRWLockExclusive(&store_lock);
+  err = find_secret(name, false, &f, e);
+  if (err != WCTR_OK) {
+    ReleaseSRWLockExclusive(&store_lock);
+    return err;
+  }
   wchar_t *wide = wctr_utf8_to_wide(f.path);
   BOOL ok = wide != NULL && DeleteFileW(wide);
   DWORD code = GetLastError();
+  ReleaseSRWLockExclusive(&store_lock);
   free(wide);
   if (!ok) {
     return wctr_fail(e, wctr_log_win32("DeleteFileW", code, "%s", f.path), "cannot remove secret %s (error %lu)",
@@ -482,8 +490,30 @@ static void sweep_one(void *arg, const char *id, const char *folder) {
   free(wide);
 }
 
+/* The .json.tmp of a create that a crash interrupted: encrypted, but not a secret anyone asked for. */
+static void remove_interrupted_creates(void) {
+  char dir[1100];
+  wchar_t pattern[1200];
+  store_dir(dir, sizeof dir);
+  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 16) <= 0) return;
+  size_t base = wcslen(pattern);
+  wcscat(pattern, L"\\*.json.tmp");
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  if (find == INVALID_HANDLE_VALUE) return;
+  do {
+    wchar_t path[1500];
+    _snwprintf(path, ARRAYSIZE(path), L"%.*ls\\%ls", (int)base, pattern, fd.cFileName);
+    path[ARRAYSIZE(path) - 1] = L'\0';
+    DeleteFileW(path);
+  } while (FindNextFileW(find, &fd));
+  FindClose(find);
+}
+
 size_t svc_secrets_sweep(bool (*running)(void *ctx, const char *id), void *ctx) {
   sweep_ctx sw = {0};
+  if (!configured()) return 0;
+  remove_interrupted_creates();
   svc_secrets_orphans(running, ctx, sweep_one, &sw);
   char detail[700];
   snprintf(detail, sizeof detail, "removed the secrets folders of %zu container(s) that are not running%s%s",

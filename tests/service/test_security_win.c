@@ -345,7 +345,15 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
   /* Left behind by a crash: the sweep removes it unless the container runs. */
   assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
+  /* A create a crash interrupted leaves its temporary file; the sweep removes it too. */
+  char tmp[MAX_PATH + 40];
+  snprintf(tmp, sizeof tmp, "%s\\secrets\\0123.json.tmp", data_root);
+  FILE *partial = _wfopen(wctr_utf8_to_wide(tmp), L"wb");
+  assert_non_null(partial);
+  fputs("{\"Version\":1,", partial);
+  fclose(partial);
   assert_int_equal(svc_secrets_sweep(running, NULL), 0);
+  assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(tmp)), INVALID_FILE_ATTRIBUTES);
   assert_true(tree_contains(data_root, VALUE, hit, sizeof hit));
   assert_int_equal(svc_secrets_sweep(not_running, NULL), 1);
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
