@@ -39,6 +39,12 @@ has "wctrd.exe" "with wctrd.exe as its message file"
 
 echo "# start"
 expect 0 "net start" "$root/scripts/wine" net start "$svc"
+# Wine's `net start` returns once the service process has connected to the SCM, not once it reports
+# RUNNING (Windows' waits for that), so the state is polled for up to 10 s.
+for _ in $(seq 1 50); do
+  "$root/scripts/wine" sc query "$svc" 2>&1 | grep -q RUNNING && break
+  sleep 0.2
+done
 expect 0 "sc query" "$root/scripts/wine" sc query "$svc"
 has "RUNNING" "the SCM reports RUNNING"
 expect 0 "wctr version" wctr -H "npipe:////./pipe/$pipe" version
