@@ -248,18 +248,16 @@ static void check_user(const svc_check_facts *f, svc_check_result *r) {
   const cJSON *c;
   cJSON_ArrayForEach(c, f->containers) {
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(c, "Config");
-    const cJSON *hc = cJSON_GetObjectItemCaseSensitive(c, "HostConfig");
     const char *user = field(config, "User");
-    const char *identity = field(c, "Identity");
-    const char *isolation = field(hc, "Isolation");
-    bool job = isolation != NULL && strcmp(isolation, "job") == 0;
-    /* Microsoft's base images run as ContainerAdministrator unless told otherwise. */
-    bool flagged = privileged_name(user) || privileged_name(identity) || (!job && user == NULL);
+    const char *identity = field(c, "Identity"); /* who it ran as, once started */
+    /* Without --user wctr runs HCS containers as ContainerUser (not Docker's ContainerAdministrator
+     * default) and job containers as a least-privileged identity; Identity shows what was used. */
+    bool flagged = privileged_name(user) || privileged_name(identity);
     if (flagged) {
       count++;
       char entry[200];
       snprintf(entry, sizeof entry, "%s (%s)", field(c, "Name") != NULL ? field(c, "Name") : "?",
-               user != NULL ? user : identity != NULL ? identity : "the image's default user");
+               privileged_name(user) ? user : identity);
       add_name(names, sizeof names, entry);
     }
   }

@@ -14,9 +14,8 @@
  *   service-binary            wctrd.exe and its folder grant no write right to anyone but SYSTEM,
  *                             Administrators, TrustedInstaller and CREATOR OWNER (FAIL otherwise)
  *   container-memory-limit    every container has a memory limit (WARN naming those without)
- *   container-user            no container runs as ContainerAdministrator, SYSTEM or an administrator
- *                             (WARN naming them; an HCS container without --user runs as the image's
- *                             default user, ContainerAdministrator for Microsoft's base images: WARN)
+ *   container-user            no container runs (Config.User, or Identity once started) as
+ *                             ContainerAdministrator, SYSTEM or an administrator (WARN naming them)
  *   credspec-plugin-input     no credential spec under <data-root>\credentialspecs holds a PluginInput of
  *                             the form domain:user:password (FAIL naming the files, never the value)
  *   orphaned-secrets          no secrets folder of a container that is not running (FAIL)

@@ -134,15 +134,17 @@ static void test_containers(void **state) {
       "[{\"Name\":\"web\",\"Config\":{},\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":524288000},\"Identity\":\"NT AUTHORITY\\\\LOCAL SERVICE\"},"
       " {\"Name\":\"db\",\"Config\":{\"User\":\"ContainerUser\"},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":0}},"
       " {\"Name\":\"adm\",\"Config\":{\"User\":\"ContainerAdministrator\"},\"HostConfig\":{\"Isolation\":\"hyperv\",\"Memory\":1}},"
-      " {\"Name\":\"img\",\"Config\":{},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":1}},"
+      " {\"Name\":\"img\",\"Config\":{},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":1},\"Identity\":\"ContainerAdministrator\"},"
+      " {\"Name\":\"cu\",\"Config\":{},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":1},\"Identity\":\"ContainerUser\"},"
       " {\"Name\":\"root\",\"Config\":{},\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":1},\"Identity\":\"HOST\\\\Administrator\"}]");
   f.containers = list;
-  expect(&f, "container-memory-limit", SVC_CHECK_WARN, "1 of 5 without a memory limit: db");
+  expect(&f, "container-memory-limit", SVC_CHECK_WARN, "1 of 6 without a memory limit: db");
   const svc_check_result *r = run(&f, "container-user");
   assert_int_equal(r->status, SVC_CHECK_WARN);
   assert_non_null(strstr(r->detail, "3 container(s)"));
   assert_non_null(strstr(r->detail, "adm (ContainerAdministrator)"));
-  assert_non_null(strstr(r->detail, "img (the image's default user)"));
+  assert_non_null(strstr(r->detail, "img (ContainerAdministrator)")); /* the image's user, as it ran */
+  assert_null(strstr(r->detail, "cu ("));
   assert_non_null(strstr(r->detail, "root (HOST\\Administrator)"));
   assert_null(strstr(r->detail, "web"));
   assert_null(strstr(r->detail, "db ("));
