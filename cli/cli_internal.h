@@ -59,5 +59,16 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
+
+/* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
+ * config:// credential spec's file. */
+struct cli_compose_project;
+int cli_compose_up(cli_ctx *ctx, const struct cli_compose_project *p, bool detach,
+                   wctr_err (*read_file)(void *io, const char *path, char **data, size_t *len, wctr_errmsg *e),
+                   void *io);
+int cli_compose_down(cli_ctx *ctx, const struct cli_compose_project *p, bool volumes);
+int cli_compose_ps(cli_ctx *ctx, const struct cli_compose_project *p);
+int cli_compose_logs(cli_ctx *ctx, const struct cli_compose_project *p, const char *service, bool follow);
 
 #endif

@@ -44,7 +44,11 @@ static const struct command {
      "      --pids-limit int       Most processes at once (job isolation)\n"
      "      --io-maxiops uint      Most IO operations per second\n"
      "      --io-maxbandwidth bytes  Most IO bytes per second\n"
-     "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"},
+     "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"
+     "  -l, --label list           Set a label (KEY=VALUE)\n"
+     "      --restart string       no, on-failure[:N], always or unless-stopped (honoured by wctrd)\n"
+     "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
+     "                             or Hyper-V isolation)\n"},
     {"create", cli_cmd_create, "Create a container without starting it",
      "Usage: wctr create [OPTIONS] IMAGE COMMAND [ARG...]\n\nCreate a container; the options are those of 'wctr run'.\n"},
     {"start", cli_cmd_start, "Start one or more containers",
@@ -60,7 +64,7 @@ static const struct command {
      "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
      "  -a, --all             Show all containers (default shows just running)\n"
      "  -q, --quiet           Only display container IDs\n"
-     "  -f, --filter status=created|running|exited\n"
+     "  -f, --filter status=created|running|exited, or label=KEY[=VALUE]\n"
      "      --format string   json, or a template with {{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Command}}\n"
      "                        {{.State}} {{.CreatedAt}}\n"},
     {"inspect", cli_cmd_inspect, "Show the record of one or more containers",
@@ -83,9 +87,12 @@ static const struct command {
      "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n"},
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
-    {"compose", cli_cmd_compose, "Validate compose files and show the normalized project",
-     "Usage: wctr compose [-f FILE]... [-p NAME] config [--format yaml|json]\n\n"
+    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)",
+     "Usage: wctr compose [-f FILE]... [-p NAME] up [-d] | down [-v] | ps | logs [-f] [SERVICE] | config\n\n"
      "See 'wctr compose --help'.\n"},
+    {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",
+     "Usage: wctr credentialspec ls | inspect NAME | validate FILE | add [--force] NAME FILE | rm NAME\n\n"
+     "See 'wctr credentialspec --help'.\n"},
     {"info", cmd_info, "Show how this host and wctrd are set up",
      "Usage: wctr info [--format json]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"

@@ -89,6 +89,20 @@ static void win_cwd(void *ctx, char *buf, size_t size) {
   free(utf8);
 }
 
+/* Ctrl+C and Ctrl+Break: the first one is reported to the command (compose up then stops its containers),
+ * the next ones end wctr as usual. */
+static volatile LONG interrupts;
+
+static BOOL WINAPI on_console_ctrl(DWORD type) {
+  if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT) return FALSE;
+  return InterlockedIncrement(&interrupts) == 1;
+}
+
+static bool win_interrupted(void *ctx) {
+  (void)ctx;
+  return InterlockedCompareExchange(&interrupts, 0, 0) > 0;
+}
+
 static void win_disconnect(cli_connection *conn) {
   cli_client_close(conn->client);
   free(conn);
@@ -121,7 +135,9 @@ int wmain(int argc, wchar_t **wargv) {
                            .getenv = win_getenv,
                            .read_file = win_read_file,
                            .now = win_now,
-                           .cwd = win_cwd};
+                           .cwd = win_cwd,
+                           .interrupted = win_interrupted};
+  SetConsoleCtrlHandler(on_console_ctrl, TRUE);
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);

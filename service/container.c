@@ -28,6 +28,7 @@ void svc_container_free(svc_container *c) {
   free_list(c->config.env, c->config.env_count);
   free(c->config.working_dir);
   free(c->config.user);
+  svc_container_opts_free(&c->config.opts);
   memset(c, 0, sizeof *c);
 }
 
@@ -120,7 +121,8 @@ static wctr_err parse_isolation(const char *text, wctr_isolation *out, wctr_errm
 
 static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wctr_errmsg *e) {
   static const char *const keys[] = {"Isolation", "Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares",
-                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove", NULL};
+                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove",
+                                     "RestartPolicy", "SecurityOpt", NULL};
   const char *where = "params.HostConfig";
   const char *isolation = NULL;
   job_resources *r = &cfg->resources;
@@ -147,7 +149,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", NULL};
+                                     "StopTimeout", "HostConfig", "Labels", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
@@ -187,6 +189,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   err = string_list(params, "Cmd", "params", true, true, &c.config.cmd, &c.config.cmd_count, e);
   if (err == WCTR_OK) err = string_list(params, "Env", "params", false, false, &c.config.env, &c.config.env_count, e);
   if (err == WCTR_OK) err = check_env(c.config.env, c.config.env_count, e);
+  if (err == WCTR_OK) err = svc_container_opts_parse(params, hc, &c.config, e);
   if (err != WCTR_OK) goto done;
   err = WCTR_ENOMEM;
   c.config.image = dup_str(image);
@@ -249,7 +252,13 @@ cJSON *svc_limits_json(const job_limits *l) {
   return o;
 }
 
-cJSON *svc_container_to_json(const svc_container *c) {
+static cJSON *container_json(const svc_container *c, bool with_secrets);
+
+cJSON *svc_container_to_json(const svc_container *c) { return container_json(c, false); }
+
+cJSON *svc_container_to_record_json(const svc_container *c) { return container_json(c, true); }
+
+static cJSON *container_json(const svc_container *c, bool with_secrets) {
   const svc_container_config *cfg = &c->config;
   const job_resources *r = &cfg->resources;
   cJSON *root = cJSON_CreateObject();
@@ -304,6 +313,10 @@ cJSON *svc_container_to_json(const svc_container *c) {
   cJSON_AddNumberToObject(hc, "IOMaximumIOps", (double)r->io_maxiops);
   cJSON_AddNumberToObject(hc, "IOMaximumBandwidth", (double)r->io_maxbandwidth);
   cJSON_AddBoolToObject(hc, "AutoRemove", cfg->auto_remove);
+  if (!svc_container_opts_to_json(c, root, config, hc, state, with_secrets)) {
+    cJSON_Delete(root);
+    return NULL;
+  }
   return root;
 }
 
@@ -368,6 +381,11 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
   if (err != WCTR_OK) return err;
   parsed.state = c.state;
   memcpy(parsed.identity, c.identity, sizeof parsed.identity);
+  err = svc_container_opts_from_json(json, &parsed, e);
+  if (err != WCTR_OK) {
+    svc_container_free(&parsed);
+    return err;
+  }
   *out = parsed;
   return WCTR_OK;
 }

@@ -123,7 +123,7 @@ typedef struct stream_call {
 
 static void run_stream(void *arg, const svc_stream *s) {
   stream_call *call = arg;
-  call->op->stream(call->host->ops_ctx, &call->caller, call->id, call->params, s);
+  call->op->stream(call->op->ctx != NULL ? call->op->ctx : call->host->ops_ctx, &call->caller, call->id, call->params, s);
   cJSON_Delete(call->params);
   free(call);
 }
@@ -217,7 +217,7 @@ void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const
       }
       goto done;
     }
-    err = engine_op->call(host->ops_ctx, caller, req.params, &result, &e);
+    err = engine_op->call(engine_op->ctx != NULL ? engine_op->ctx : host->ops_ctx, caller, req.params, &result, &e);
     if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
     goto done;
   }

@@ -48,6 +48,9 @@ typedef struct svc_op {
    * (svc_stream_reply / svc_stream_error), after any frames. */
   void (*stream)(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params,
                  const struct svc_stream *s);
+  /* When not NULL, the ctx this operation is called with instead of svc_dispatch_host.ops_ctx, so
+   * tables of several engine parts (the manager, the credential spec store) can share one list. */
+  void *ctx;
 } svc_op;
 
 typedef struct svc_dispatch_host {

@@ -15,6 +15,7 @@
 #include "hcs/hcs.h"
 #include "jobs/probe.h"
 #include "service/engine.h"
+#include "service/credspecs.h"
 #include "service/manager.h"
 
 enum { STOP_TIMEOUT_MS = 10000 };
@@ -27,6 +28,8 @@ struct svc_engine {
   bool log_to_stderr;
   svc_server *server;
   svc_manager *manager;
+  svc_credspecs *credspecs;
+  svc_op *ops; /* the manager's operations, then the credential spec store's */
   svc_dispatch_host host;
 };
 
@@ -278,8 +281,20 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                             .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
-  size_t op_count = 0;
-  const svc_op *ops = svc_manager_ops(&op_count);
+  err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
+  if (err != WCTR_OK) goto done;
+  size_t manager_count = 0, credspec_count = 0;
+  const svc_op *manager_ops = svc_manager_ops(&manager_count);
+  const svc_op *credspec_ops = svc_credspecs_ops(eng->credspecs, &credspec_count);
+  size_t op_count = manager_count + credspec_count;
+  svc_op *ops = calloc(op_count, sizeof *ops);
+  if (ops == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  memcpy(ops, manager_ops, manager_count * sizeof *ops);
+  memcpy(ops + manager_count, credspec_ops, credspec_count * sizeof *ops);
+  eng->ops = ops;
   eng->host = (svc_dispatch_host){
       .ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
       .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path,
@@ -305,6 +320,8 @@ void svc_engine_stop(svc_engine *eng) {
   /* The pipe first (no new requests, streams cancelled), then the containers. */
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
+  svc_credspecs_close(eng->credspecs);
+  free(eng->ops);
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");
   wctr_log_configure(eng->cfg.log_level, NULL, NULL);
   if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);

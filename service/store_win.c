@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/wstr.h"
 #include "service/store.h"
+#include "gmsa/gmsa_util.h"
 #include "service/svc_sys.h"
 
 #define RECORD_FILE "container.json"
@@ -91,12 +92,14 @@ done:
 wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char path[1200];
   svc_store_path(st, c->id, RECORD_FILE, path, sizeof path);
-  cJSON *json = svc_container_to_json(c);
+  /* The record form carries a resolved credential spec, which may hold a secret (PluginInput): the file
+   * is covered by the data root's DACL, and the text and tree are zeroed once written. */
+  cJSON *json = svc_container_to_record_json(c);
   char *text = json != NULL ? cJSON_Print(json) : NULL;
-  cJSON_Delete(json);
+  gmsa_json_secure_delete(json);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_err err = write_atomic(path, text, strlen(text), e);
-  cJSON_free(text);
+  gmsa_secret_free(text);
   return err;
 }
 
@@ -226,12 +229,13 @@ static wctr_err load_one(svc_store *st, const wchar_t *name, svc_container *out)
   if (err == WCTR_OK) {
     cJSON *json = cJSON_ParseWithLength(text, len);
     err = json == NULL ? wctr_fail(&e, WCTR_EINVAL, "not valid JSON") : svc_container_from_json(json, out, &e);
-    cJSON_Delete(json);
+    gmsa_json_secure_delete(json); /* it may hold a credential spec */
     if (err == WCTR_OK && strcmp(out->id, id) != 0) {
       svc_container_free(out);
       err = wctr_fail(&e, WCTR_EINVAL, "the record's Id does not match its folder");
     }
   }
+  if (text != NULL) gmsa_secure_zero(text, len);
   free(text);
   if (err != WCTR_OK) {
     char from[1200];
