@@ -49,6 +49,17 @@ static cJSON *request_skeleton(const char *op, cJSON **details) {
   return root;
 }
 
+/* Prints into a buffer sized up front: cJSON_Print grows its buffer with realloc and would hand earlier
+ * copies of the spec back to the allocator unzeroed. Escaping at most doubles a JSON text inside a string. */
+static char *print_sized(const cJSON *root, size_t size) {
+  char *buf = cJSON_malloc(size);
+  if (buf != NULL && !cJSON_PrintPreallocated((cJSON *)root, buf, (int)size, false)) {
+    gmsa_secret_free(buf);
+    buf = NULL;
+  }
+  return buf;
+}
+
 wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_ccg_transport transport, char **out,
                               wctr_errmsg *e) {
   *out = NULL;
@@ -65,7 +76,7 @@ wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_cc
   bool ok = root != NULL && cJSON_AddStringToObject(details, "Id", id) != NULL &&
             cJSON_AddStringToObject(details, "CredentialSpec", credspec_json) != NULL &&
             cJSON_AddStringToObject(details, "Transport", tname) != NULL;
-  char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
+  char *text = ok ? print_sized(root, 2 * strlen(credspec_json) + 6 * strlen(id) + 256) : NULL;
   gmsa_json_secure_delete(root);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "CCG instance: out of memory");
   *out = text;

@@ -76,10 +76,10 @@ static wctr_err parse_labels(const cJSON *params, svc_container_opts *o, wctr_er
     const char *key = l->string;
     if (key == NULL || key[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "params.Labels: a label key is empty");
     if (strlen(key) > SVC_LABEL_MAX || gmsa_has_control(key) || !gmsa_utf8_valid(key, strlen(key))) {
+      char shown[GMSA_QUOTE_SIZE];
       return wctr_fail(e, WCTR_EINVAL,
-                       "params.Labels: label key \"%.64s\" is not valid (at most %d bytes of UTF-8, no control "
-                       "characters)",
-                       key, SVC_LABEL_MAX);
+                       "params.Labels: label key %s is not valid (at most %d bytes of UTF-8, no control characters)",
+                       gmsa_quote(shown, sizeof shown, key), SVC_LABEL_MAX);
     }
     if (!cJSON_IsString(l)) {
       return wctr_fail(e, WCTR_EINVAL, "params.Labels: \"%.64s\" must be a string, not %s", key,
