@@ -115,6 +115,17 @@ wctr_err cli_compose_create_params(const cli_compose_project *p, const cli_compo
     return wctr_fail(e, WCTR_EINVAL, "services.%s.stop_grace_period: at most 1h (wctr's longest stop timeout)",
                      s->name);
   }
+  const cli_compose_command *forms[2] = {&s->entrypoint, &s->command};
+  for (size_t i = 0; i < 2; i++) {
+    /* cmd /S /C gets the line as one argument, quoted by Windows rules: an inner '"' would reach cmd as \",
+     * which cmd does not undo. */
+    if (forms[i]->set && forms[i]->shell_form && strchr(forms[i]->argv[0], '"') != NULL) {
+      return wctr_fail(e, WCTR_EINVAL,
+                       "services.%s.%s: a command line with double quotes cannot be passed through cmd /S /C "
+                       "unchanged; write it in the list form ([\"cmd\", \"/c\", \"...\"])",
+                       s->name, i == 0 ? "entrypoint" : "command");
+    }
+  }
   if (s->has_credspec && s->isolation == WCTR_ISOLATION_JOB) {
     return wctr_fail(e, WCTR_EINVAL,
                      "services.%s.credential_spec: a credential spec (gMSA) needs process or hyperv isolation: a job "

@@ -1383,7 +1383,24 @@ static void recover(svc_manager *m, ctr *c) {
 }
 
 /* --- restart policies (issue #5) ------------------------------------------------------------------------
- * Docker's restart manager: after an exit the decision is svc_restart_on_exit's; the restart waits
+ * start_locked, retried while the container's previous job object still exists (WCTR_EEXIST): the job
+ * goes when the last handle to it closes, and the exited process's own handle (jobs/spawn_win.c keeps the
+ * job alive through the process) can outlive the exit by a moment - seen under Wine, and after a restart
+ * of wctrd whose old process is still being torn down. At most about 5 s. Called with m->lock held; the
+ * lock is released while waiting. */
+static wctr_err start_retrying(svc_manager *m, ctr *c, wctr_errmsg *e) {
+  wctr_err err = start_locked(m, c, e);
+  for (int waited = 0; err == WCTR_EEXIST && waited < 5000; waited += 100) {
+    LeaveCriticalSection(&m->lock);
+    Sleep(100);
+    EnterCriticalSection(&m->lock);
+    if (c->unlinked || c->rec.state.status != SVC_STATE_EXITED || c->rec.state.manually_stopped) break;
+    err = start_locked(m, c, e);
+  }
+  return err;
+}
+
+/* Docker's restart manager: after an exit the decision is svc_restart_on_exit's; the restart waits
  * 100 ms doubled per restart (at most 10 s, Docker's backoff) and gives up when wctrd stops, the user
  * stops or removes the container meanwhile, or it is started by someone else. */
 static void restart_after_exit(svc_manager *m, ctr *c, int64_t exit_code) {
@@ -1402,7 +1419,7 @@ static void restart_after_exit(svc_manager *m, ctr *c, int64_t exit_code) {
   EnterCriticalSection(&m->lock);
   go = !c->unlinked && c->rec.state.status == SVC_STATE_EXITED && !c->rec.state.manually_stopped &&
        InterlockedCompareExchange(&m->stopping, 0, 0) == 0;
-  if (go && start_locked(m, c, &e) == WCTR_OK) {
+  if (go && start_retrying(m, c, &e) == WCTR_OK) {
     c->rec.state.restart_count = count + 1;
     if (svc_store_save(m->store, &c->rec, &e) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, e.text);
     wctr_log(WCTR_LOG_INFO, "container %s restarted by its restart policy (%s, restart %lld)", c->rec.name,
@@ -1421,7 +1438,7 @@ static void restart_at_service_start(svc_manager *m) {
   for (ctr *c = m->list; c != NULL; c = c->next) {
     if (!svc_restart_on_service_start(&c->rec)) continue;
     wctr_errmsg e;
-    if (start_locked(m, c, &e) == WCTR_OK) {
+    if (start_retrying(m, c, &e) == WCTR_OK) {
       wctr_log(WCTR_LOG_INFO, "container %s started again by its restart policy (%s)", c->rec.name,
                svc_restart_name_text(c->rec.config.opts.restart));
     } else {

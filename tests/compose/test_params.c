@@ -148,6 +148,7 @@ static void test_refusals(void **state) {
                                         "  cfg: {image: host, command: [x], configs: [app]}\n"
                                         "  long: {image: host, command: [x], stop_grace_period: 2h}\n"
                                         "  lbl: {image: host, command: [x], labels: [com.docker.compose.project=other]}\n"
+                                        "  quote: {image: host, command: 'cmd /c \"a b\"'}\n"
                                         "configs:\n"
                                         "  app: {file: ./app.conf}\n");
   expect_refused(p, "job", WCTR_EINVAL,
@@ -160,6 +161,9 @@ static void test_refusals(void **state) {
   expect_refused(p, "lbl", WCTR_EINVAL,
                  "services.lbl.labels: com.docker.compose.project=other: com.docker.compose.* labels are set by wctr "
                  "compose");
+  expect_refused(p, "quote", WCTR_EINVAL,
+                 "services.quote.command: a command line with double quotes cannot be passed through cmd /S /C "
+                 "unchanged; write it in the list form ([\"cmd\", \"/c\", \"...\"])");
   cli_compose_free(p);
 }
 
