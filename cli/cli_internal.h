@@ -20,6 +20,8 @@ typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
 
 /* One request; prints the failure (connection or wctrd's error) and sets *rc to 125 when it fails. */
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc);
+/* The same without printing anything: the failure is returned (for clean-up calls whose failure is not news). */
+wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
 /* A stream operation on its own connection; same failure handling. */
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
@@ -37,6 +39,7 @@ typedef struct cli_run_flags {
   bool detach;
   bool interactive;
   bool help;
+  bool dry_run;
 } cli_run_flags;
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e);
 
@@ -59,6 +62,8 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
 
 /* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a

@@ -23,10 +23,12 @@ static const struct command {
   const char *usage;
 } commands[] = {
     {"run", cli_cmd_run, "Create and start a container, and show its output",
-     "Usage: wctr run [OPTIONS] IMAGE COMMAND [ARG...]\n\n"
+     "Usage: wctr run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
      "Create and start a container. Attached (the default), its output is shown here and its exit code is\n"
-     "wctr's. For --isolation=job, IMAGE is an absolute path to a folder that becomes the container's sandbox\n"
-     "(CONTAINER_SANDBOX_MOUNT_POINT, and the working directory by default), or \"host\" for none.\n\n"
+     "wctr's. For process and Hyper-V isolation IMAGE is an image of the catalog ('wctr image add'), whose\n"
+     "command applies when none is given. For --isolation=job, IMAGE is an absolute path to a folder that\n"
+     "becomes the container's sandbox (CONTAINER_SANDBOX_MOUNT_POINT, and the working directory by default),\n"
+     "or \"host\" for none, and a command is required. When the start fails, the container is removed.\n\n"
      "Options:\n"
      "  -d, --detach               Run in the background and print the container ID\n"
      "      --rm                   Remove the container when it exits\n"
@@ -34,14 +36,20 @@ static const struct command {
      "  -e, --env list             Set an environment variable (NAME=VALUE, or NAME from this environment)\n"
      "      --env-file list        Read environment variables from a file\n"
      "  -w, --workdir string       Working directory inside the container\n"
-     "  -u, --user string          Account the process runs as (default: a least-privilege identity)\n"
+     "  -u, --user string          Account the process runs as (default: ContainerUser for process and\n"
+     "                             Hyper-V isolation, a least-privilege identity for job isolation)\n"
+     "  -v, --volume list          Bind mount HOST:CONTAINER[:ro|rw] (a folder, or \\\\.\\pipe\\NAME for\n"
+     "                             process isolation)\n"
+     "  -h, --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
+     "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
+     "                             and create nothing\n"
      "      --isolation string     default, process, hyperv or job\n"
      "  -m, --memory bytes         Memory limit (500m, 1g; binary units)\n"
      "      --cpus decimal         Number of CPUs (1.5)\n"
      "      --cpu-count int        CPUs usable (Windows)\n"
      "      --cpu-percent int      Percent of all CPUs usable (Windows)\n"
      "  -c, --cpu-shares int       Relative CPU weight (1-10000)\n"
-     "      --pids-limit int       Most processes at once (job isolation)\n"
+     "      --pids-limit int       Most processes at once (job and process isolation)\n"
      "      --io-maxiops uint      Most IO operations per second\n"
      "      --io-maxbandwidth bytes  Most IO bytes per second\n"
      "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"
@@ -50,7 +58,8 @@ static const struct command {
      "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
      "                             or Hyper-V isolation)\n"},
     {"create", cli_cmd_create, "Create a container without starting it",
-     "Usage: wctr create [OPTIONS] IMAGE COMMAND [ARG...]\n\nCreate a container; the options are those of 'wctr run'.\n"},
+     "Usage: wctr create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate a container; the options are those of 'wctr run'\n"
+     "(--dry-run included).\n"},
     {"start", cli_cmd_start, "Start one or more containers",
      "Usage: wctr start [-a] CONTAINER [CONTAINER...]\n\nOptions:\n  -a, --attach   Show the output and return the exit code\n"},
     {"stop", cli_cmd_stop, "Stop one or more running containers",
@@ -87,6 +96,9 @@ static const struct command {
      "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n"},
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
+    {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
+     "Usage: wctr image COMMAND\n\nSee 'wctr image --help'.\n"},
+    {"images", cli_cmd_images, "List images", "Usage: wctr images [--format json]\n"},
     {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)",
      "Usage: wctr compose [-f FILE]... [-p NAME] up [-d] | down [-v] | ps | logs [-f] [SERVICE] | config\n\n"
      "See 'wctr compose --help'.\n"},
@@ -175,6 +187,13 @@ bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *
     return false;
   }
   return true;
+}
+
+wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
+  int rc = 0;
+  wctr_errmsg_clear(e);
+  if (!ensure_connected(ctx, params, &rc)) return wctr_fail(e, WCTR_ENOENT, "wctrd cannot be reached");
+  return ctx->p->call(ctx->conn, op, params, result, e);
 }
 
 bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,

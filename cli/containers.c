@@ -14,6 +14,7 @@
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
   O_MEMORY, O_CPUS, O_CPU_COUNT, O_CPU_PERCENT, O_CPU_SHARES, O_PIDS, O_IOPS, O_IOBW, O_STOP_TIMEOUT,
+  O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_LABEL, O_RESTART, O_SECURITY_OPT,
 };
@@ -134,6 +135,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"io-maxbandwidth", 0, true, O_IOBW}, {"stop-timeout", 0, true, O_STOP_TIMEOUT},
       {"label", 'l', true, O_LABEL},        {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
+      {"volume", 'v', true, O_VOLUME},      {"hostname", 'h', true, O_HOSTNAME},
+      {"dry-run", 0, false, O_DRY_RUN},
       {NULL, 0, false, 0},
   };
   memset(flags, 0, sizeof *flags);
@@ -141,6 +144,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   cJSON *p = cJSON_CreateObject();
   cJSON *hc = cJSON_AddObjectToObject(p, "HostConfig");
   cJSON *env = cJSON_AddArrayToObject(p, "Env");
+  cJSON *binds = NULL;
   if (p == NULL || hc == NULL || env == NULL) {
     cJSON_Delete(p);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -214,6 +218,15 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         cJSON_AddItemToArray(so, cJSON_CreateString(v));
         break;
       }
+      case O_VOLUME:
+        if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
+        cJSON_AddItemToArray(binds, cJSON_CreateString(v));
+        break;
+      case O_HOSTNAME: cJSON_AddStringToObject(p, "Hostname", v); break;
+      case O_DRY_RUN:
+        flags->dry_run = true;
+        cJSON_AddBoolToObject(p, "DryRun", true);
+        break;
     }
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
@@ -223,10 +236,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     } else if (st.index >= argc) {
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
-    } else if (st.index + 1 >= argc) {
-      err = wctr_fail(e, WCTR_EINVAL,
-                      "a command is required: job containers have no image default (%s [OPTIONS] IMAGE COMMAND [ARG...])",
-                      argv[0]);
+    } else if (flags->dry_run && (flags->detach || flags->interactive)) {
+      err = wctr_fail(e, WCTR_EINVAL, "--dry-run only prints the HCS documents: leave out -d and -i");
     }
   }
   if (err != WCTR_OK || flags->help) {
@@ -234,8 +245,11 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     return err;
   }
   cJSON_AddStringToObject(p, "Image", argv[st.index]);
-  cJSON *cmd = cJSON_AddArrayToObject(p, "Cmd");
-  for (int i = st.index + 1; i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+  /* Without a command, the image's default applies (HCS isolations; wctrd refuses it for job containers). */
+  if (st.index + 1 < argc) {
+    cJSON *cmd = cJSON_AddArrayToObject(p, "Cmd");
+    for (int i = st.index + 1; i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+  }
   *params = p;
   return WCTR_OK;
 }
@@ -285,6 +299,18 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
   cJSON *result = NULL;
   if (!cli_call(ctx, "container.create", params, &result, rc)) return NULL;
   print_warnings(ctx, result);
+  if (flags->dry_run) {
+    /* One JSON object per line, in the order wctrd would make the calls. */
+    const cJSON *call;
+    cJSON_ArrayForEach(call, cJSON_GetObjectItemCaseSensitive(result, "Calls")) {
+      char *line = cJSON_PrintUnformatted(call);
+      if (line != NULL) fprintf(ctx->p->out, "%s\n", line);
+      free(line);
+    }
+    cJSON_Delete(result);
+    *rc = 0;
+    return NULL;
+  }
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(result, "Id");
   char *copy = cJSON_IsString(id) ? strdup(id->valuestring) : NULL;
   cJSON_Delete(result);
@@ -294,23 +320,45 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
 
 /* Docker's exit codes when the command itself cannot run: 127 not found, 126 cannot be invoked. */
 static int start_failure_code(const char *message) {
+  /* HCS failures name their call; only a failed HcsCreateProcess is about the command itself. */
+  if (strncmp(message, "Hcs", 3) == 0 && strncmp(message, "HcsCreateProcess", 16) != 0) return CLI_EXIT_FAILED;
   if (strstr(message, "not found") != NULL || strstr(message, "cannot find") != NULL) return 127;
   if (strstr(message, "denied") != NULL || strstr(message, "not a valid application") != NULL) return 126;
   return CLI_EXIT_FAILED;
 }
 
 /* Runs the container attached: its output here, its exit code as ours. */
-static int run_attached(cli_ctx *ctx, const char *id, bool interactive) {
+static int run_attached(cli_ctx *ctx, const char *id, bool interactive, bool *started) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
+  if (started != NULL) *started = true;
   if (!cli_stream_ex(ctx, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &rc, &e)) {
+    if (started != NULL) *started = false;
     return rc == CLI_EXIT_FAILED && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
   }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
   rc = cJSON_IsNumber(code) ? (int)code->valuedouble : CLI_EXIT_FAILED;
   cJSON_Delete(result);
   return rc;
+}
+
+/* `run` created the container for this start only: when the start fails nothing is left (Docker keeps a
+ * container in "created" that nobody asked for). A start failure leaves the record unchanged, so the
+ * container is still "created" here and a plain remove takes it. */
+static void remove_failed(cli_ctx *ctx, const char *id) {
+  cJSON *inspect = NULL;
+  cJSON *result = NULL;
+  wctr_errmsg e;
+  bool never_ran = false;
+  /* --rm containers are gone already: wctrd removes them when their start fails. */
+  if (cli_call_quiet(ctx, "container.inspect", ref_params(id), &inspect, &e) == WCTR_OK) {
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(inspect, "State"), "Status");
+    never_ran = cJSON_IsString(state) && strcmp(state->valuestring, "created") == 0;
+  }
+  cJSON_Delete(inspect);
+  if (never_ran) cli_call_quiet(ctx, "container.remove", ref_params(id), &result, &e);
+  cJSON_Delete(result);
 }
 
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
@@ -321,10 +369,16 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
   if (flags.detach) {
     cJSON *result = NULL;
     cJSON *p = ref_params(id);
-    if (cli_call(ctx, "container.start", p, &result, &rc)) fprintf(ctx->p->out, "%s\n", id);
+    if (cli_call(ctx, "container.start", p, &result, &rc)) {
+      fprintf(ctx->p->out, "%s\n", id);
+    } else {
+      remove_failed(ctx, id);
+    }
     cJSON_Delete(result);
   } else {
-    rc = run_attached(ctx, id, flags.interactive);
+    bool started = false;
+    rc = run_attached(ctx, id, flags.interactive, &started);
+    if (!started) remove_failed(ctx, id);
   }
   free(id);
   return rc;
@@ -389,7 +443,7 @@ static int for_each_ref(cli_ctx *ctx, const char *cmd, const wctr_opt *table, in
   int status = 0;
   for (int i = first; i < argc; i++) {
     if (o.attach && i == first && argc - first > 1) return usage_error(ctx, cmd, "you cannot start and attach multiple containers at once");
-    if (o.attach) return run_attached(ctx, argv[i], false);
+    if (o.attach) return run_attached(ctx, argv[i], false, NULL);
     cJSON *p = ref_params(argv[i]);
     if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
     if (o.force) cJSON_AddBoolToObject(p, "Force", true);

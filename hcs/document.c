@@ -542,3 +542,35 @@ done:
   *out = doc;
   return WCTR_OK;
 }
+
+/* --- computestorage and modify requests ------------------------------------------------------------ */
+
+cJSON *hcs_doc_layer_data(const hcs_layer *layers, size_t count) {
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *list = doc != NULL && add_version(doc) ? cJSON_AddArrayToObject(doc, "Layers") : NULL;
+  bool ok = list != NULL;
+  for (size_t i = 0; ok && i < count; i++) {
+    cJSON *l = cJSON_CreateObject();
+    ok = l != NULL && cJSON_AddItemToArray(list, l) && add_str(l, "Id", layers[i].id) &&
+         add_str(l, "Path", layers[i].path);
+  }
+  if (!ok) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+cJSON *hcs_doc_scsi_add(unsigned lun, const char *host_path) {
+  char path[160];
+  snprintf(path, sizeof path, "VirtualMachine/Devices/Scsi/%s/Attachments/%u", HCS_SCSI_CONTROLLER_0, lun);
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *settings = doc != NULL && add_str(doc, "ResourcePath", path) && add_str(doc, "RequestType", "Add")
+                        ? add_obj(doc, "Settings")
+                        : NULL;
+  if (settings == NULL || !add_str(settings, "Type", "VirtualDisk") || !add_str(settings, "Path", host_path)) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}

@@ -131,6 +131,15 @@ wctr_err hcs_doc_hosted_container(const svc_container *c, const hcs_doc_input *i
  * key wins, as in Docker. */
 wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg *e);
 
+/* computestorage.dll's LayerData: {"SchemaVersion":{2,1},"Layers":[{"Id","Path"}...]} in the order given
+ * (top-most first). NULL when out of memory. */
+cJSON *hcs_doc_layer_data(const hcs_layer *layers, size_t count);
+
+/* The HcsModifyComputeSystem request that hot-adds a VHDX to the utility VM's SCSI controller 0 at lun:
+ * {"ResourcePath":"VirtualMachine/Devices/Scsi/<controller>/Attachments/<lun>","RequestType":"Add",
+ *  "Settings":{"Type":"VirtualDisk","Path":host_path}}. NULL when out of memory. */
+cJSON *hcs_doc_scsi_add(unsigned lun, const char *host_path);
+
 /* The utility VM's memory in MB for a --memory of memory_bytes (0 = unset): see above. */
 uint64_t hcs_uvm_memory_mb(int64_t memory_bytes);
 

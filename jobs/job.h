@@ -82,6 +82,15 @@ wctr_err job_create(const char *name, const job_limits *limits, job_object **out
  * its descriptor refuses this process. */
 wctr_err job_open(const char *name, job_object **out, wctr_errmsg *e);
 
+/* Opens the server silo job HCS made for a process-isolated container, \Container_<container_id>, for
+ * notifications (OOM), accounting and the limits HCS does not cover (the process count). WCTR_ENOENT
+ * when it cannot be opened (no such silo: an HCS double, or a Hyper-V container whose silo is in the VM). */
+wctr_err job_open_silo(const char *container_id, job_object **out, wctr_errmsg *e);
+
+/* Adds JOB_OBJECT_LIMIT_ACTIVE_PROCESS = limit to a job's extended limits, keeping every other limit as
+ * its creator set it (for a silo: HCS's). */
+wctr_err job_set_process_limit(job_object *job, uint32_t limit, wctr_errmsg *e);
+
 /* `wctr update`: makes the wctr-managed limits of a live job equal to *limits (the caller passes the
  * container's complete limits after merging the update in, as its state store holds them):
  *  - JobObjectExtendedLimitInformation is rewritten whole: KILL_ON_JOB_CLOSE and

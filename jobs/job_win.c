@@ -405,6 +405,70 @@ wctr_err job_open(const char *name, job_object **out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+typedef struct silo_unicode_string {
+  USHORT Length;
+  USHORT MaximumLength;
+  PWSTR Buffer;
+} silo_unicode_string;
+
+typedef struct silo_object_attributes {
+  ULONG Length;
+  HANDLE RootDirectory;
+  silo_unicode_string *ObjectName;
+  ULONG Attributes;
+  PVOID SecurityDescriptor;
+  PVOID SecurityQualityOfService;
+} silo_object_attributes;
+
+typedef LONG(NTAPI *nt_open_job_fn)(HANDLE *, ACCESS_MASK, silo_object_attributes *);
+
+wctr_err job_open_silo(const char *container_id, job_object **out, wctr_errmsg *e) {
+  *out = NULL;
+  /* The silo lives in the object manager's root (\Container_<id>), which the Win32 names (Global\...)
+   * cannot reach: NtOpenJobObject takes the full path. */
+  nt_open_job_fn open_job =
+      (nt_open_job_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtOpenJobObject");
+  if (open_job == NULL) return wctr_fail(e, WCTR_ENOTSUP, "ntdll has no NtOpenJobObject");
+  wchar_t path[128];
+  _snwprintf(path, ARRAYSIZE(path), L"\\Container_%hs", container_id);
+  path[ARRAYSIZE(path) - 1] = L'\0';
+  silo_unicode_string name = {.Length = (USHORT)(wcslen(path) * sizeof(wchar_t)),
+                              .MaximumLength = (USHORT)(wcslen(path) * sizeof(wchar_t)),
+                              .Buffer = path};
+  silo_object_attributes attrs = {.Length = sizeof attrs, .ObjectName = &name, .Attributes = 0x40 /* CASE_INSENSITIVE */};
+  HANDLE h = NULL;
+  LONG status = open_job(&h, JOB_ACCESS, &attrs);
+  if (status < 0 || h == NULL) {
+    return wctr_fail(e, WCTR_ENOENT, "the silo job \\Container_%.64s cannot be opened (NTSTATUS 0x%08lX)", container_id,
+                     (unsigned long)status);
+  }
+  char label[96];
+  snprintf(label, sizeof label, "Container_%.64s", container_id);
+  job_object *job = job_new(label, h);
+  if (job == NULL) {
+    CloseHandle(h);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  *out = job;
+  return WCTR_OK;
+}
+
+wctr_err job_set_process_limit(job_object *job, uint32_t limit, wctr_errmsg *e) {
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+  memset(&x, 0, sizeof x);
+  if (!jobs_sys.QueryInformationJobObject(job->handle, JobObjectExtendedLimitInformation, &x, sizeof x, NULL)) {
+    return jobs_fail_win32(e, "QueryInformationJobObject", GetLastError(), "cannot read the limits of job %s", job->name);
+  }
+  /* Only the process count changes: whatever else the job's creator set (HCS's memory limit) stays. */
+  x.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+  x.BasicLimitInformation.ActiveProcessLimit = limit;
+  if (!jobs_sys.SetInformationJobObject(job->handle, JobObjectExtendedLimitInformation, &x, sizeof x)) {
+    return jobs_fail_win32(e, "SetInformationJobObject", GetLastError(), "cannot limit job %s to %u processes",
+                           job->name, limit);
+  }
+  return WCTR_OK;
+}
+
 wctr_err job_apply_limits(job_object *job, const job_limits *limits, wctr_errmsg *e) {
   if (job == NULL || limits == NULL) return wctr_fail(e, WCTR_EINVAL, "job_apply_limits needs a job and limits");
   return apply(job, limits, TRUE, e);

@@ -120,9 +120,14 @@ wctr_err job_resources_check(const job_resources *requested, wctr_isolation isol
     return cpus_range_error(host_cpus, e);
   }
 
-  if (isolation != WCTR_ISOLATION_JOB) {
+  if (isolation == WCTR_ISOLATION_HYPERV) {
+    /* Docker refuses PidsLimit on Windows altogether. wctr applies it to the job of a job container and to
+     * the server silo of a process-isolated one; a Hyper-V container's processes live in its utility VM,
+     * out of the host's reach. */
     if (r.pids_limit != 0) {
-      return wctr_fail(e, WCTR_EINVAL, "invalid option: Windows does not support PidsLimit");
+      return wctr_fail(e, WCTR_EINVAL,
+                       "invalid option: --pids-limit is not supported with Hyper-V isolation (the processes run in "
+                       "the utility VM); use --isolation=process or job");
     }
   } else if (r.pids_limit > (int64_t)UINT32_MAX) {
     /* ActiveProcessLimit is a DWORD. */

@@ -101,9 +101,11 @@ int64_t job_min_memory(wctr_isolation isolation);
  *                                                                  nano < 0 or nano > N * 1e9
  *     Like Docker, nothing below 0.01 CPUs is refused (the message's 0.01 is the precision a cap can
  *     express on one CPU); the conversions raise a positive amount to the smallest cap instead.
- *  3. --pids-limit: process and Hyper-V: any value other than 0 is Docker's
- *     "invalid option: Windows does not support PidsLimit" (HCS has no process count limit; Docker
- *     refuses -1 too). Job: above 4294967295 (a DWORD) is refused; <= 0 is unlimited.
+ *  3. --pids-limit: Hyper-V: any value other than 0 is refused ("invalid option: --pids-limit is not
+ *     supported with Hyper-V isolation ..."): the processes live in the utility VM. Docker refuses it for
+ *     every Windows isolation ("Windows does not support PidsLimit"); wctr applies it to the job of a job
+ *     container and to the server silo job of a process-isolated one. Job and process: above 4294967295
+ *     (a DWORD) is refused; <= 0 is unlimited.
  *  4. --memory: negative is refused; 0 < memory < job_min_memory(isolation) is refused with
  *     "--memory 10MiB is below the minimum of 40MiB for process isolation" (wctr_format_size units,
  *     isolation name from job_isolation_name). wctr's rule, not Docker's (see the minimums above).

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "hcs/document.h"
 
 static char *dup_str(const char *s) {
   if (s == NULL) return NULL;
@@ -29,6 +30,9 @@ void svc_container_free(svc_container *c) {
   free(c->config.working_dir);
   free(c->config.user);
   svc_container_opts_free(&c->config.opts);
+  free(c->config.hostname);
+  free_list(c->config.binds, c->config.bind_count);
+  cJSON_Delete(c->runtime);
   memset(c, 0, sizeof *c);
 }
 
@@ -85,6 +89,13 @@ static wctr_err string_list(const cJSON *obj, const char *key, const char *where
   return WCTR_OK;
 }
 
+wctr_err svc_json_strings(const cJSON *obj, const char *key, const char *where, bool required, bool non_empty,
+                          char ***out, size_t *count, wctr_errmsg *e) {
+  return string_list(obj, key, where, required, non_empty, out, count, e);
+}
+
+void svc_strings_free(char **list, size_t count) { free_list(list, count); }
+
 static wctr_err check_env(char **env, size_t count, wctr_errmsg *e) {
   for (size_t i = 0; i < count; i++) {
     const char *eq = strchr(env[i], '=');
@@ -119,9 +130,19 @@ static wctr_err parse_isolation(const char *text, wctr_isolation *out, wctr_errm
                    text);
 }
 
+/* A NetBIOS-compatible DNS label: Windows truncates longer computer names. */
+static bool hostname_valid(const char *h) {
+  size_t n = strlen(h);
+  if (n == 0 || n > 63 || h[0] == '-' || h[n - 1] == '-') return false;
+  for (size_t i = 0; i < n; i++) {
+    if (!isalnum((unsigned char)h[i]) && h[i] != '-') return false;
+  }
+  return true;
+}
+
 static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wctr_errmsg *e) {
   static const char *const keys[] = {"Isolation", "Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares",
-                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove",
+                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove", "Binds",
                                      "RestartPolicy", "SecurityOpt", NULL};
   const char *where = "params.HostConfig";
   const char *isolation = NULL;
@@ -141,21 +162,32 @@ static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wc
     return WCTR_EINVAL;
   }
   cfg->isolation = 0;
-  if (isolation != NULL) return parse_isolation(isolation, &cfg->isolation, e);
-  return WCTR_OK;
+  if (isolation != NULL && parse_isolation(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
+  wctr_err err = string_list(hc, "Binds", where, false, false, &cfg->binds, &cfg->bind_count, e);
+  for (size_t i = 0; err == WCTR_OK && i < cfg->bind_count; i++) {
+    hcs_mount m;
+    err = hcs_mount_parse(cfg->binds[i], &m, e);
+    hcs_mount_free(&m);
+  }
+  if (err == WCTR_OK && cfg->bind_count > 0 && cfg->isolation == WCTR_ISOLATION_JOB) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v %s: a job container shares the host's file system and has no mounts; use "
+                    "--isolation=process or hyperv, or give the host path itself", cfg->binds[0]);
+  }
+  return err;
 }
 
 wctr_err svc_container_from_params(const cJSON *params, const char *id, const char *generated_name,
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Labels", NULL};
+                                     "StopTimeout", "HostConfig", "Hostname", "Labels", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
   const char *image = NULL;
   const char *wd = NULL;
   const char *user = NULL;
+  const char *hostname = NULL;
   const cJSON *hc = NULL;
   int64_t stop_timeout = SVC_DEFAULT_STOP_TIMEOUT;
   wctr_err err = WCTR_EINVAL;
@@ -165,6 +197,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
       wctr_json_get_string(params, "Image", "params", true, &image, e) != WCTR_OK ||
       wctr_json_get_string(params, "WorkingDir", "params", false, &wd, e) != WCTR_OK ||
       wctr_json_get_string(params, "User", "params", false, &user, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Hostname", "params", false, &hostname, e) != WCTR_OK ||
       wctr_json_get_bool(params, "OpenStdin", "params", false, &c.config.open_stdin, e) != WCTR_OK ||
       wctr_json_get_int64(params, "StopTimeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &stop_timeout, e) !=
           WCTR_OK ||
@@ -186,6 +219,15 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   if (wd != NULL && wd[0] == '\0') wd = NULL;
   c.config.stop_timeout = (int)stop_timeout;
   if (hc != NULL && parse_host_config(hc, &c.config, e) != WCTR_OK) goto done;
+  if (hostname != NULL && !hostname_valid(hostname)) {
+    wctr_fail(e, WCTR_EINVAL, "invalid hostname \"%.100s\": 1 to 63 letters, digits and '-', not starting or ending with '-'",
+              hostname);
+    goto done;
+  }
+  if (hostname != NULL && c.config.isolation == WCTR_ISOLATION_JOB) {
+    wctr_fail(e, WCTR_EINVAL, "--hostname: a job container shares the host's name; use --isolation=process or hyperv");
+    goto done;
+  }
   err = string_list(params, "Cmd", "params", true, true, &c.config.cmd, &c.config.cmd_count, e);
   if (err == WCTR_OK) err = string_list(params, "Env", "params", false, false, &c.config.env, &c.config.env_count, e);
   if (err == WCTR_OK) err = check_env(c.config.env, c.config.env_count, e);
@@ -195,8 +237,9 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   c.config.image = dup_str(image);
   c.config.working_dir = dup_str(wd);
   c.config.user = dup_str(user);
+  c.config.hostname = dup_str(hostname);
   if (c.config.image == NULL || (wd != NULL && c.config.working_dir == NULL) ||
-      (user != NULL && c.config.user == NULL)) {
+      (user != NULL && c.config.user == NULL) || (hostname != NULL && c.config.hostname == NULL)) {
     wctr_fail(e, WCTR_ENOMEM, "out of memory");
     goto done;
   }
@@ -287,6 +330,7 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   cJSON_AddItemToObject(root, "HostConfig", hc);
   cJSON_AddItemToObject(root, "EffectiveLimits", limits);
   if (c->identity[0] != '\0') cJSON_AddStringToObject(root, "Identity", c->identity);
+  if (c->runtime != NULL) cJSON_AddItemToObject(root, "Runtime", cJSON_Duplicate(c->runtime, true));
   const svc_container_state *s = &c->state;
   cJSON_AddStringToObject(state, "Status", svc_state_name(s->status));
   cJSON_AddBoolToObject(state, "Running", s->status == SVC_STATE_RUNNING);
@@ -301,6 +345,7 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   cJSON_AddItemToObject(config, "Env", env);
   if (cfg->working_dir != NULL) cJSON_AddStringToObject(config, "WorkingDir", cfg->working_dir);
   if (cfg->user != NULL) cJSON_AddStringToObject(config, "User", cfg->user);
+  if (cfg->hostname != NULL) cJSON_AddStringToObject(config, "Hostname", cfg->hostname);
   cJSON_AddBoolToObject(config, "OpenStdin", cfg->open_stdin);
   cJSON_AddNumberToObject(config, "StopTimeout", cfg->stop_timeout);
   cJSON_AddStringToObject(hc, "Isolation", cfg->isolation != 0 ? job_isolation_name(cfg->isolation) : "default");
@@ -313,6 +358,7 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   cJSON_AddNumberToObject(hc, "IOMaximumIOps", (double)r->io_maxiops);
   cJSON_AddNumberToObject(hc, "IOMaximumBandwidth", (double)r->io_maxbandwidth);
   cJSON_AddBoolToObject(hc, "AutoRemove", cfg->auto_remove);
+  if (cfg->bind_count > 0) cJSON_AddItemToObject(hc, "Binds", string_array(cfg->binds, cfg->bind_count));
   if (!svc_container_opts_to_json(c, root, config, hc, state, with_secrets)) {
     cJSON_Delete(root);
     return NULL;
@@ -381,6 +427,15 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
   if (err != WCTR_OK) return err;
   parsed.state = c.state;
   memcpy(parsed.identity, c.identity, sizeof parsed.identity);
+  const cJSON *runtime = cJSON_GetObjectItemCaseSensitive(json, "Runtime");
+  if (runtime != NULL && !cJSON_IsObject(runtime)) {
+    svc_container_free(&parsed);
+    return wctr_fail(e, WCTR_EINVAL, "container: \"Runtime\" must be an object");
+  }
+  if (runtime != NULL && (parsed.runtime = cJSON_Duplicate(runtime, true)) == NULL) {
+    svc_container_free(&parsed);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   err = svc_container_opts_from_json(json, &parsed, e);
   if (err != WCTR_OK) {
     svc_container_free(&parsed);

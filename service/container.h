@@ -12,10 +12,12 @@
  *   WorkingDir  string
  *   User        string
  *   OpenStdin   bool (-i)
+ *   Hostname    string, HCS isolations (job containers share the host's name)
  *   StopTimeout integer seconds, 0..3600 (default 30, Docker's default on Windows)
  *   HostConfig  {Isolation "default"|"process"|"hyperv"|"job" (case-insensitive), Memory, NanoCpus,
  *                CpuCount, CpuPercent, CpuShares, PidsLimit, IOMaximumIOps, IOMaximumBandwidth (integers),
- *                AutoRemove bool, RestartPolicy, SecurityOpt}
+ *                AutoRemove bool, Binds [string]: -v HOST:CONTAINER[:ro|rw] (hcs/document.h hcs_mount_parse),
+ *                HCS isolations only, RestartPolicy, SecurityOpt}
  *   Labels, HostConfig.RestartPolicy and HostConfig.SecurityOpt: see "Labels, restart policy, security
  *   options" below (service/container_opts.c).
  *
@@ -109,6 +111,10 @@ typedef struct svc_container_config {
   int stop_timeout;      /* seconds */
   wctr_isolation isolation;
   job_resources resources; /* as requested (Docker's HostConfig numbers) */
+  /* HCS isolations */
+  char *hostname;        /* NULL: the first 12 characters of the id */
+  char **binds;          /* bind_count "-v" values, each checked with hcs_mount_parse */
+  size_t bind_count;
   svc_container_opts opts; /* labels, restart policy, security options */
 } svc_container_config;
 
@@ -132,6 +138,8 @@ typedef struct svc_container {
   svc_container_state state;
   job_limits limits;     /* the limits wctr applies (from config.resources) */
   char identity[128];    /* the account the process runs as, once started */
+  cJSON *runtime;        /* what the isolation's runtime recorded at start ("Runtime": HCS ids, sandbox,
+                            utility VM size); owned; NULL when none */
 } svc_container;
 
 const char *svc_state_name(svc_state state); /* "created", "running", "exited", "removing" */
@@ -194,6 +202,12 @@ const char *svc_restart_name_text(svc_restart_name name);
 
 /* Does ref name this container: its full id, its name, or an id prefix of at least 1 hex digit. */
 bool svc_container_matches(const svc_container *c, const char *ref, bool *exact);
+
+/* A JSON array of strings at obj[key] copied into a malloc'ed array (*count entries); free with
+ * svc_strings_free. non_empty: at least one entry. e names where.key. Shared by the catalogs' records. */
+wctr_err svc_json_strings(const cJSON *obj, const char *key, const char *where, bool required, bool non_empty,
+                          char ***out, size_t *count, wctr_errmsg *e);
+void svc_strings_free(char **list, size_t count);
 
 /* Validates a container name as Docker does (without the leading '/'). */
 bool svc_container_name_valid(const char *name);

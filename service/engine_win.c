@@ -278,7 +278,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   svc_host_facts facts;
   host_facts(eng, &facts);
   svc_manager_options mo = {.data_root = eng->data_root, .hcs_available = facts.hcs_available,
-                            .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku};
+                            .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku,
+                            .host_os_version = facts.os_version};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);

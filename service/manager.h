@@ -1,6 +1,6 @@
 /* service/manager.h - the container manager (Windows only): the containers of one wctrd, their state
  * machine (service/container.h), their records (service/store.h) and their processes (jobs/job.h for job
- * isolation; HCS isolations join here later).
+ * isolation, service/hcs_runtime.h for process and Hyper-V isolation).
  *
  * Operations, as pipe ops (docs/protocol.md):
  *   container.create   params: create params  -> {"Id","Name","Warnings":[...]}
@@ -19,6 +19,10 @@
  *   container.update   {"Id": ref, Memory?, NanoCpus?, CpuCount?, CpuPercent?, CpuShares?, PidsLimit?,
  *                       IOMaximumIOps?, IOMaximumBandwidth?} -> {"Warnings"}: checked as at create, applied
  *                                              to the live job, recorded
+ *   image.add | image.list | image.inspect | image.remove   the image catalog (service/images.h)
+ *   container.create with "DryRun": true -> {"DryRun":true,"Id","Calls":[{"call","id"|"path","document"}],
+ *                                           "Warnings"}: the HCS documents a start would send; nothing is
+ *                                           created (service/hcs_runtime.h)
  *   events             {} (stream)             "event" frames {Time, Type, Action, Id, Name[, ExitCode]}
  *                                              for create, start, die, oom, destroy, until the client leaves
  * A ref is a full id, a unique id prefix, or a name.
@@ -40,6 +44,7 @@ typedef struct svc_manager_options {
   bool hcs_available;      /* process and Hyper-V isolation need it */
   const char *hcs_detail;  /* why not */
   bool server_sku;         /* the default isolation: process on Server, hyperv on client */
+  const char *host_os_version; /* "10.0.20348": the process-isolation compatibility rule */
 } svc_manager_options;
 
 wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wctr_errmsg *e);

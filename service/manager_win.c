@@ -25,6 +25,8 @@
 #include "common/wstr.h"
 #include "jobs/job.h"
 #include "service/credspecs.h"
+#include "service/hcs_runtime.h"
+#include "service/images.h"
 #include "service/manager.h"
 #include "service/store.h"
 #include "service/svc_sys.h"
@@ -42,8 +44,9 @@ typedef struct subscriber {
 
 typedef struct ctr {
   svc_container rec;
-  job_object *job;
-  HANDLE process;
+  job_object *job;          /* job isolation: the container's job */
+  svc_hcs_ctr *hrt;         /* process and Hyper-V isolation: the running compute systems */
+  HANDLE process;           /* job isolation: the first process */
   HANDLE exited;            /* manual reset: set whenever the container is not running */
   HANDLE readers[2];
   HANDLE waiter;
@@ -73,6 +76,8 @@ struct svc_manager {
   CRITICAL_SECTION events_lock; /* guards event_subs; held while an event is written to them */
   event_sub *event_subs;
   svc_store *store;
+  svc_images *images;
+  svc_hcs *hcs;
   job_monitor *monitor;
   ctr *list;
   char data_root[1024];
@@ -305,11 +310,23 @@ typedef struct reader_arg {
   const char *stream;
 } reader_arg;
 
+/* One read or write that works on both kinds of handle the container's streams come as: anonymous pipes
+ * (job containers, synchronous) and HCS's overlapped named pipes. */
+static bool pipe_io(HANDLE h, bool write, void *buf, DWORD len, DWORD *done) {
+  OVERLAPPED ov = {0};
+  ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (ov.hEvent == NULL) return false;
+  BOOL ok = write ? WriteFile(h, buf, len, done, &ov) : ReadFile(h, buf, len, done, &ov);
+  if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(h, &ov, done, TRUE);
+  CloseHandle(ov.hEvent);
+  return ok != FALSE;
+}
+
 static DWORD WINAPI reader_main(LPVOID p) {
   reader_arg *a = p;
   char buf[4096];
   DWORD n = 0;
-  while (ReadFile(a->pipe, buf, sizeof buf, &n, NULL) && n > 0) {
+  while (pipe_io(a->pipe, false, buf, sizeof buf, &n) && n > 0) {
     log_append(a->m, a->c, a->stream, buf, n);
     broadcast(a->c, a->stream, buf, n);
   }
@@ -351,10 +368,22 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   svc_manager *m = a->m;
   ctr *c = a->c;
   free(a);
-  WaitForSingleObject(c->process, INFINITE);
-  DWORD code = 0;
-  int64_t exit_code = GetExitCodeProcess(c->process, &code) ? (int64_t)code : -1;
+  int64_t exit_code = -1;
+  char why[200] = "";
   wctr_errmsg e;
+  if (c->hrt != NULL) {
+    WaitForSingleObject(svc_hcs_done_event(c->hrt), INFINITE);
+    /* Terminates what is left of the compute systems (Docker's rule below) and closes them. */
+    EnterCriticalSection(&m->lock);
+    svc_hcs_ctr *hrt = c->hrt;
+    c->hrt = NULL;
+    LeaveCriticalSection(&m->lock);
+    svc_hcs_finish(m->hcs, hrt, &exit_code, why, sizeof why);
+  } else {
+    WaitForSingleObject(c->process, INFINITE);
+    DWORD code = 0;
+    exit_code = GetExitCodeProcess(c->process, &code) ? (int64_t)code : -1;
+  }
   /* Docker's rule: the container lives as long as its first process. Whatever it left behind goes. */
   if (c->job != NULL) job_terminate(c->job, KILLED_EXIT_CODE, &e);
   HANDLE readers[2];
@@ -374,6 +403,7 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   c->rec.state.exit_code = exit_code;
   c->rec.state.oom_killed = InterlockedCompareExchange(&c->oom, 0, 0) != 0;
   c->rec.state.pid = 0;
+  if (why[0] != '\0') snprintf(c->rec.state.error, sizeof c->rec.state.error, "%s", why);
   wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
   svc_container_transition(&c->rec, SVC_EVENT_EXIT, &e);
   /* An --rm container's record is about to go; writing its exit first would only cost a flush. */
@@ -386,7 +416,7 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
   c->stdin_write = NULL;
   LeaveCriticalSection(&c->stdin_lock);
-  CloseHandle(c->process);
+  if (c->process != NULL) CloseHandle(c->process);
   c->process = NULL;
   bool auto_remove = c->rec.config.auto_remove;
   if (c->log_file != INVALID_HANDLE_VALUE) {
@@ -478,10 +508,69 @@ static bool make_pipe(HANDLE *parent_end, HANDLE *child_end, bool child_reads) {
   return true;
 }
 
+/* A started container's streams: the log file, stdin for -i, a reader per output stream, and the waiter.
+ * Takes the handles (stderr may be NULL: a console merges it into stdout). */
+static void run_streams(svc_manager *m, ctr *c, HANDLE out_r, HANDLE err_r, HANDLE in_w) {
+  char path[1250];
+  log_path(m, c->rec.id, "", path, sizeof path);
+  c->log_file = open_log(path, false);
+  LARGE_INTEGER size = {0};
+  if (c->log_file != INVALID_HANDLE_VALUE && GetFileSizeEx(c->log_file, &size)) c->log_size = (uint64_t)size.QuadPart;
+  EnterCriticalSection(&c->stdin_lock);
+  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
+  c->stdin_write = in_w;
+  LeaveCriticalSection(&c->stdin_lock);
+  InterlockedExchange(&c->oom, 0);
+  HANDLE pipes[2] = {out_r, err_r};
+  const char *names[2] = {"stdout", "stderr"};
+  for (int i = 0; i < 2; i++) {
+    c->readers[i] = NULL;
+    if (pipes[i] == NULL) continue;
+    reader_arg *a = malloc(sizeof *a);
+    *a = (reader_arg){.m = m, .c = c, .pipe = pipes[i], .stream = names[i]};
+    c->readers[i] = CreateThread(NULL, 0, reader_main, a, 0, NULL);
+  }
+  ResetEvent(c->exited);
+  reader_arg *w = malloc(sizeof *w);
+  *w = (reader_arg){.m = m, .c = c};
+  c->refs++; /* the waiter's, released when it is done */
+  c->waiter = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
+  if (c->waiter != NULL) CloseHandle(c->waiter);
+}
+
+static void container_dir(svc_manager *m, const char *id, char *out, size_t size) {
+  svc_store_path(m->store, id, "", out, size);
+}
+
+/* Process and Hyper-V isolation. Called with m->lock held, which is released while HCS works (a utility
+ * VM takes seconds to boot; `wctr ps` must not wait for it): the container is already "running" for
+ * every other operation, and stop/kill find no compute system yet and have nothing to do. */
+static wctr_err start_hcs_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
+  char dir[1250];
+  container_dir(m, c->rec.id, dir, sizeof dir);
+  svc_container work = c->rec;
+  work.runtime = NULL; /* svc_hcs_start replaces it; the record's own is swapped in below */
+  LeaveCriticalSection(&m->lock);
+  svc_hcs_ctr *hrt = NULL;
+  svc_hcs_io io;
+  wctr_err err = svc_hcs_start(m->hcs, &work, dir, c, &hrt, &io, e);
+  EnterCriticalSection(&m->lock);
+  if (err != WCTR_OK) return err;
+  cJSON_Delete(c->rec.runtime);
+  c->rec.runtime = work.runtime;
+  memcpy(c->rec.identity, work.identity, sizeof c->rec.identity);
+  c->rec.state.pid = io.pid;
+  c->hrt = hrt;
+  c->process = NULL;
+  run_streams(m, c, io.std_out, io.std_err, io.std_in);
+  return WCTR_OK;
+}
+
 static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
   char job_name[80];
   HANDLE out_r = NULL, out_w = NULL, err_r = NULL, err_w = NULL;
+  HANDLE in_r = NULL, in_w = NULL;
   HANDLE nul = INVALID_HANDLE_VALUE;
   char **env = NULL;
   wctr_cmdline cl = {0};
@@ -497,8 +586,6 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
                     "cannot create the output pipes");
     goto done;
   }
-  HANDLE in_r = NULL;
-  HANDLE in_w = NULL;
   if (cfg->open_stdin) {
     if (!make_pipe(&in_w, &in_r, true)) {
       err = wctr_fail(e, wctr_log_win32("CreatePipe", GetLastError(), "container %s", c->rec.name),
@@ -540,37 +627,14 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
     wctr_log(WCTR_LOG_WARN, "container %s: no job notifications (%s); OOM will not be reported", c->rec.name,
              e->text);
   }
-  char path[1250];
-  log_path(m, c->rec.id, "", path, sizeof path);
-  c->log_file = open_log(path, false);
-  LARGE_INTEGER size = {0};
-  if (c->log_file != INVALID_HANDLE_VALUE && GetFileSizeEx(c->log_file, &size)) c->log_size = (uint64_t)size.QuadPart;
   c->job = job;
   job = NULL;
-  EnterCriticalSection(&c->stdin_lock);
-  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
-  c->stdin_write = in_w;
-  in_w = NULL;
-  LeaveCriticalSection(&c->stdin_lock);
   c->process = proc.process;
   proc.process = NULL;
   c->rec.state.pid = proc.pid;
   snprintf(c->rec.identity, sizeof c->rec.identity, "%s", proc.identity);
-  InterlockedExchange(&c->oom, 0);
-  HANDLE pipes[2] = {out_r, err_r};
-  const char *names[2] = {"stdout", "stderr"};
-  for (int i = 0; i < 2; i++) {
-    reader_arg *a = malloc(sizeof *a);
-    *a = (reader_arg){.m = m, .c = c, .pipe = pipes[i], .stream = names[i]};
-    c->readers[i] = CreateThread(NULL, 0, reader_main, a, 0, NULL);
-  }
-  out_r = err_r = NULL;
-  ResetEvent(c->exited);
-  reader_arg *w = malloc(sizeof *w);
-  *w = (reader_arg){.m = m, .c = c};
-  c->refs++; /* the waiter's, released when it is done */
-  c->waiter = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
-  if (c->waiter != NULL) CloseHandle(c->waiter);
+  run_streams(m, c, out_r, err_r, in_w);
+  out_r = err_r = in_w = NULL;
 done:
   if (out_r != NULL) CloseHandle(out_r);
   if (out_w != NULL) CloseHandle(out_w);
@@ -594,12 +658,7 @@ static wctr_err start_locked(svc_manager *m, ctr *c, wctr_errmsg *e) {
   svc_state before = c->rec.state.status;
   wctr_err err = svc_container_transition(&c->rec, SVC_EVENT_START, e);
   if (err != WCTR_OK) return err;
-  if (c->rec.config.isolation != WCTR_ISOLATION_JOB) {
-    c->rec.state.status = before;
-    return wctr_fail(e, WCTR_ENOTSUP, "%s isolation is not available in this wctrd yet; use --isolation=job",
-                     job_isolation_name(c->rec.config.isolation));
-  }
-  err = start_job_container(m, c, e);
+  err = c->rec.config.isolation == WCTR_ISOLATION_JOB ? start_job_container(m, c, e) : start_hcs_container(m, c, e);
   if (err != WCTR_OK) {
     c->rec.state.status = before;
     snprintf(c->rec.state.error, sizeof c->rec.state.error, "%s", e->text);
@@ -624,7 +683,8 @@ static wctr_err start_locked(svc_manager *m, ctr *c, wctr_errmsg *e) {
 
 /* --- operations ------------------------------------------------------------------------------------------ */
 
-static wctr_err resolve_isolation(svc_manager *m, cJSON *params, wctr_errmsg *e) {
+/* dry_run: the documents of a process or Hyper-V container can be shown on a host without HCS. */
+static wctr_err resolve_isolation(svc_manager *m, cJSON *params, bool dry_run, wctr_errmsg *e) {
   cJSON *hc = cJSON_GetObjectItemCaseSensitive(params, "HostConfig");
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
   const char *name = cJSON_IsString(iso) ? iso->valuestring : "default";
@@ -632,7 +692,7 @@ static wctr_err resolve_isolation(svc_manager *m, cJSON *params, wctr_errmsg *e)
   /* Docker's default: process on Server, hyperv on client SKUs. Never silently a job container: it
    * shares the host's kernel objects and file system, so it must be asked for. */
   const char *def = m->opt.server_sku ? "process" : "hyperv";
-  if (!m->opt.hcs_available) {
+  if (!dry_run && !svc_hcs_available(m->hcs, NULL)) {
     return wctr_fail(e, WCTR_ENOTSUP,
                      "the default isolation (%s) needs the Host Compute Service: %s. Use --isolation=job to run the "
                      "command in a job object on the host",
@@ -665,6 +725,40 @@ static wctr_err check_image(const svc_container *rc, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* The isolation named in create params (0 for default or unreadable: the record's parser reports those). */
+static wctr_isolation params_isolation(const cJSON *params) {
+  const cJSON *iso = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"), "Isolation");
+  if (!cJSON_IsString(iso)) return 0;
+  if (_stricmp(iso->valuestring, "process") == 0) return WCTR_ISOLATION_PROCESS;
+  if (_stricmp(iso->valuestring, "hyperv") == 0) return WCTR_ISOLATION_HYPERV;
+  if (_stricmp(iso->valuestring, "job") == 0) return WCTR_ISOLATION_JOB;
+  return 0;
+}
+
+/* container.create with "DryRun": true: everything a create and a start would check, then the HCS calls a
+ * start would make ({"DryRun":true,"Calls":[...],"Warnings":[...]}); nothing is written or created. */
+static wctr_err dry_run(svc_manager *m, const svc_container *rc, const job_warnings *warnings, cJSON **result,
+                        wctr_errmsg *e) {
+  if (rc->config.isolation == WCTR_ISOLATION_JOB) {
+    return wctr_fail(e, WCTR_EINVAL, "--dry-run shows the documents sent to the Host Compute Service; a job container "
+                     "sends none (use --isolation=process or hyperv)");
+  }
+  char dir[1250];
+  container_dir(m, rc->id, dir, sizeof dir);
+  cJSON *calls = NULL;
+  job_warnings more = *warnings;
+  wctr_err err = svc_hcs_plan_calls(m->hcs, rc, dir, &calls, &more, e);
+  if (err != WCTR_OK) return err;
+  cJSON *r = cJSON_CreateObject();
+  cJSON *w = cJSON_AddArrayToObject(r, "Warnings");
+  for (size_t i = 0; w != NULL && i < more.count; i++) cJSON_AddItemToArray(w, cJSON_CreateString(more.text[i]));
+  cJSON_AddBoolToObject(r, "DryRun", true);
+  cJSON_AddStringToObject(r, "Id", rc->id);
+  cJSON_AddItemToObject(r, "Calls", calls);
+  *result = r;
+  return WCTR_OK;
+}
+
 static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_manager *m = ctx;
   char id[SVC_ID_HEX + 1];
@@ -672,10 +766,26 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   char now[40];
   job_warnings warnings = {0};
   ctr *c = NULL;
+  bool is_dry_run = false;
   if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Image\" is required");
   cJSON *copy = cJSON_Duplicate(params, true);
   if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = resolve_isolation(m, copy, e);
+  wctr_err err = wctr_json_get_bool(copy, "DryRun", "params", false, &is_dry_run, e);
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "DryRun");
+  if (err == WCTR_OK) err = resolve_isolation(m, copy, is_dry_run, e);
+  wctr_isolation iso = params_isolation(copy);
+  if (err == WCTR_OK && iso == WCTR_ISOLATION_JOB && cJSON_GetObjectItemCaseSensitive(copy, "Cmd") == NULL) {
+    err = wctr_fail(e, WCTR_EINVAL, "a command is required: job containers have no image default (wctr run "
+                    "--isolation=job [OPTIONS] FOLDER|host COMMAND [ARG...])");
+  }
+  if (err == WCTR_OK && (iso == WCTR_ISOLATION_PROCESS || iso == WCTR_ISOLATION_HYPERV)) {
+    if (!is_dry_run && !svc_hcs_available(m->hcs, NULL)) {
+      err = wctr_fail(e, WCTR_ENOTSUP, "%s isolation needs the Host Compute Service: %s. Use --isolation=job to run "
+                      "the command in a job object on the host", job_isolation_name(iso), m->hcs_detail);
+    } else {
+      err = svc_hcs_prepare(m->hcs, iso, copy, e);
+    }
+  }
   if (err == WCTR_OK && random_hex(id, SVC_ID_HEX) != WCTR_OK) err = wctr_fail(e, WCTR_ESYSTEM, "no random numbers");
   if (err != WCTR_OK) goto done;
   wctr_time_now_iso8601(now, sizeof now);
@@ -696,9 +806,10 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
                       c->rec.name, o->rec.id);
     }
   }
-  if (err == WCTR_OK && c->rec.config.isolation != WCTR_ISOLATION_JOB) {
-    err = wctr_fail(e, WCTR_ENOTSUP, "%s isolation is not available in this wctrd yet; use --isolation=job",
-                    job_isolation_name(c->rec.config.isolation));
+  if (err == WCTR_OK && is_dry_run) {
+    LeaveCriticalSection(&m->lock);
+    err = dry_run(m, &c->rec, &warnings, result, e);
+    goto done;
   }
   /* The record reaches the disk before the container exists in the list: a failed write leaves nothing. */
   if (err == WCTR_OK) err = svc_store_create(m->store, &c->rec, e);
@@ -762,15 +873,43 @@ static DWORD WINAPI signal_main(LPVOID arg) {
   return 0;
 }
 
+/* HCS: CtrlShutdown to the first process, on a thread of its own for the same reason; holds a reference. */
+static DWORD WINAPI hcs_signal_main(LPVOID arg) {
+  svc_hcs_ctr *hrt = arg;
+  wctr_errmsg e;
+  if (svc_hcs_signal_stop(hrt, &e) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "stop signal failed (%s); it will be terminated", e.text);
+  svc_hcs_unref(hrt);
+  return 0;
+}
+
+/* The container's compute systems with a reference taken under m->lock, or NULL. */
+static svc_hcs_ctr *hcs_ref(svc_manager *m, ctr *c) {
+  EnterCriticalSection(&m->lock);
+  svc_hcs_ctr *hrt = c->hrt;
+  if (hrt != NULL) svc_hcs_ref(hrt);
+  LeaveCriticalSection(&m->lock);
+  return hrt;
+}
+
 /* Graceful stop then terminate. timeout_s < 0: the container's own StopTimeout. */
 static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_now, wctr_errmsg *e) {
   EnterCriticalSection(&m->lock);
-  bool running = c->rec.state.status == SVC_STATE_RUNNING && c->job != NULL;
+  bool running = c->rec.state.status == SVC_STATE_RUNNING && (c->job != NULL || c->hrt != NULL);
   int timeout = timeout_s >= 0 ? timeout_s : c->rec.config.stop_timeout;
   LeaveCriticalSection(&m->lock);
   if (!running) return WCTR_OK;
   bool signalled = false;
-  if (!kill_now) {
+  svc_hcs_ctr *hrt = hcs_ref(m, c);
+  if (!kill_now && hrt != NULL) {
+    svc_hcs_ref(hrt); /* the signal thread's */
+    HANDLE t = CreateThread(NULL, 0, hcs_signal_main, hrt, 0, NULL);
+    if (t != NULL) {
+      CloseHandle(t);
+      signalled = true;
+    } else {
+      svc_hcs_unref(hrt);
+    }
+  } else if (!kill_now) {
     char *job_name = malloc(SVC_ID_HEX + 8);
     if (job_name != NULL) snprintf(job_name, SVC_ID_HEX + 8, "wctr-%s", c->rec.id);
     HANDLE t = job_name != NULL ? CreateThread(NULL, 0, signal_main, job_name, 0, NULL) : NULL;
@@ -782,17 +921,20 @@ static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_
     }
   }
   if (kill_now || !signalled || !wait_exited(c, NULL, (DWORD)timeout * 1000)) {
-    EnterCriticalSection(&m->lock);
     wctr_errmsg te;
+    if (hrt != NULL && svc_hcs_kill(hrt, &te) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, te.text);
+    EnterCriticalSection(&m->lock);
     if (c->job != NULL && job_terminate(c->job, KILLED_EXIT_CODE, &te) != WCTR_OK) {
       wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, te.text);
     }
     LeaveCriticalSection(&m->lock);
     if (!wait_exited(c, NULL, KILL_WAIT_MS)) {
+      if (hrt != NULL) svc_hcs_unref(hrt);
       return wctr_fail(e, WCTR_ETIMEDOUT, "container %s did not exit within %d s of being terminated", c->rec.name,
                        KILL_WAIT_MS / 1000);
     }
   }
+  if (hrt != NULL) svc_hcs_unref(hrt);
   return WCTR_OK;
 }
 
@@ -854,6 +996,9 @@ static void remove_container(svc_manager *m, ctr *c) {
   c->unlinked = true;
   c->refs++;
   LeaveCriticalSection(&m->lock);
+  char dir[1250];
+  container_dir(m, c->rec.id, dir, sizeof dir);
+  svc_hcs_remove(m->hcs, &c->rec, dir);
   if (svc_store_remove(m->store, c->rec.id, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_ERROR, "container %s: %s (removed at the next start)", c->rec.name, e.text);
   }
@@ -983,6 +1128,29 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
   return WCTR_OK;
 }
 
+static uint64_t stat_field(const cJSON *stats, const char *group, const char *field) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stats, group), field);
+  return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+}
+
+/* One sample of an HCS container's Statistics, in the job's terms (CPU time as user time). */
+static wctr_err hcs_sample(svc_manager *m, ctr *c, job_stats *out, wctr_errmsg *e) {
+  memset(out, 0, sizeof *out);
+  svc_hcs_ctr *hrt = hcs_ref(m, c);
+  if (hrt == NULL) return WCTR_OK;
+  cJSON *stats = NULL;
+  wctr_err err = svc_hcs_stats(hrt, &stats, e);
+  svc_hcs_unref(hrt);
+  if (err != WCTR_OK) return err;
+  out->user_time_100ns = stat_field(stats, "Processor", "TotalRuntime100ns");
+  out->job_memory = stat_field(stats, "Memory", "MemoryUsageCommitBytes");
+  out->peak_job_memory = stat_field(stats, "Memory", "MemoryUsageCommitPeakBytes");
+  out->read_bytes = stat_field(stats, "Storage", "ReadSizeBytes");
+  out->write_bytes = stat_field(stats, "Storage", "WriteSizeBytes");
+  cJSON_Delete(stats);
+  return WCTR_OK;
+}
+
 static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   (void)caller;
   svc_manager *m = ctx;
@@ -994,13 +1162,16 @@ static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *param
   LARGE_INTEGER f, t0, t1;
   QueryPerformanceFrequency(&f);
   EnterCriticalSection(&m->lock);
-  bool running = c->job != NULL;
-  if (running) err = job_query_stats(c->job, &a, e);
+  bool running = c->job != NULL || c->hrt != NULL;
+  bool hcs = c->hrt != NULL;
+  if (c->job != NULL) err = job_query_stats(c->job, &a, e);
   LeaveCriticalSection(&m->lock);
+  if (hcs) err = hcs_sample(m, c, &a, e);
   QueryPerformanceCounter(&t0);
   /* CPU % needs two samples; a quarter second keeps `wctr stats --no-stream` quick. */
   if (running && err == WCTR_OK) Sleep(250);
   QueryPerformanceCounter(&t1);
+  if (running && err == WCTR_OK && hcs) err = hcs_sample(m, c, &b, e);
   EnterCriticalSection(&m->lock);
   if (running && err == WCTR_OK && c->job != NULL) err = job_query_stats(c->job, &b, e);
   int64_t limit = c->rec.config.resources.memory_bytes;
@@ -1034,15 +1205,24 @@ static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *param
 /* -i: the client's stdin frames ({"stream":"stdin","data":text} and finally {"stream":"stdin","eof":true})
  * go into the container's stdin until EOF, the container's exit, or the client leaving. */
 typedef struct stdin_pump {
+  svc_manager *m;
   ctr *c;
   const svc_stream *s;
 } stdin_pump;
 
-static void close_stdin(ctr *c) {
+static void close_stdin(svc_manager *m, ctr *c) {
   EnterCriticalSection(&c->stdin_lock);
-  if (c->stdin_write != NULL) CloseHandle(c->stdin_write);
+  bool open = c->stdin_write != NULL;
+  if (open) CloseHandle(c->stdin_write);
   c->stdin_write = NULL;
   LeaveCriticalSection(&c->stdin_lock);
+  /* HCS relays the container's stdin: closing our end of the pipe is not end of file in there. */
+  svc_hcs_ctr *hrt = open ? hcs_ref(m, c) : NULL;
+  if (hrt != NULL) {
+    wctr_errmsg e;
+    if (svc_hcs_close_stdin(hrt, &e) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, e.text);
+    svc_hcs_unref(hrt);
+  }
 }
 
 static DWORD WINAPI stdin_main(LPVOID arg) {
@@ -1054,7 +1234,7 @@ static DWORD WINAPI stdin_main(LPVOID arg) {
     wctr_err err = p->s->recv(p->s->ctx, &msg, &len, 200);
     if (err == WCTR_ETIMEDOUT) continue;
     if (err != WCTR_OK) {
-      close_stdin(p->c); /* the client left: the container reads end of file */
+      close_stdin(p->m, p->c); /* the client left: the container reads end of file */
       break;
     }
     cJSON *frame = cJSON_ParseWithLength(msg, len);
@@ -1066,10 +1246,10 @@ static DWORD WINAPI stdin_main(LPVOID arg) {
       EnterCriticalSection(&p->c->stdin_lock);
       DWORD written = 0;
       if (cJSON_IsString(data) && p->c->stdin_write != NULL) {
-        WriteFile(p->c->stdin_write, data->valuestring, (DWORD)strlen(data->valuestring), &written, NULL);
+        pipe_io(p->c->stdin_write, true, data->valuestring, (DWORD)strlen(data->valuestring), &written);
       }
       LeaveCriticalSection(&p->c->stdin_lock);
-      if (eof) close_stdin(p->c);
+      if (eof) close_stdin(p->m, p->c);
     }
     cJSON_Delete(frame);
   }
@@ -1094,7 +1274,7 @@ static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJ
   bool discard = err != WCTR_OK && c->rec.config.auto_remove;
   LeaveCriticalSection(&m->lock);
   if (discard) remove_container(m, c);
-  stdin_pump pump = {.c = c, .s = s};
+  stdin_pump pump = {.m = m, .c = c, .s = s};
   HANDLE pump_thread = NULL;
   if (err == WCTR_OK && c->rec.config.open_stdin) pump_thread = CreateThread(NULL, 0, stdin_main, &pump, 0, NULL);
   if (err == WCTR_OK && !wait_exited(c, s->cancel_event, INFINITE)) {
@@ -1102,7 +1282,7 @@ static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJ
   }
   /* The pump reads from the same connection: it must be done before the final response. */
   if (pump_thread != NULL) {
-    close_stdin(c);
+    close_stdin(m, c);
     WaitForSingleObject(pump_thread, INFINITE);
     CloseHandle(pump_thread);
   }
@@ -1307,7 +1487,52 @@ static void stream_events(void *ctx, const svc_caller *caller, int64_t id, const
   svc_stream_reply(s, id, cJSON_CreateObject());
 }
 
+/* --- images ------------------------------------------------------------------------------------------------ */
+
+static bool image_in_use(void *ctx, const char *image, char *container, size_t size) {
+  svc_manager *m = ctx;
+  bool used = false;
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL && !used; c = c->next) {
+    if (c->rec.config.isolation != WCTR_ISOLATION_JOB && strcmp(c->rec.config.image, image) == 0) {
+      used = true;
+      snprintf(container, size, "%s", c->rec.name);
+    }
+  }
+  LeaveCriticalSection(&m->lock);
+  return used;
+}
+
+static wctr_err op_image_add(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  return svc_images_add(((svc_manager *)ctx)->images, params, result, e);
+}
+
+static wctr_err op_image_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {NULL};
+  (void)caller;
+  if (params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  return svc_images_list(((svc_manager *)ctx)->images, result, e);
+}
+
+static wctr_err op_image_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                 wctr_errmsg *e) {
+  (void)caller;
+  return svc_images_inspect(((svc_manager *)ctx)->images, params, result, e);
+}
+
+static wctr_err op_image_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                wctr_errmsg *e) {
+  (void)caller;
+  svc_manager *m = ctx;
+  return svc_images_remove(m->images, params, image_in_use, m, result, e);
+}
+
 static const svc_op manager_ops[] = {
+    {.name = "image.add", .call = op_image_add},
+    {.name = "image.list", .call = op_image_list},
+    {.name = "image.inspect", .call = op_image_inspect},
+    {.name = "image.remove", .call = op_image_remove},
     {.name = "container.create", .call = op_create},
     {.name = "container.start", .call = op_start},
     {.name = "container.run", .stream = stream_run},
@@ -1330,9 +1555,42 @@ const svc_op *svc_manager_ops(size_t *count) {
 
 /* --- start and stop of the manager ---------------------------------------------------------------------- */
 
+/* An HCS container recorded as running: re-open its compute systems, or record that they are gone. */
+static void recover_hcs(svc_manager *m, ctr *c) {
+  wctr_errmsg e;
+  char dir[1250];
+  container_dir(m, c->rec.id, dir, sizeof dir);
+  svc_hcs_ctr *hrt = NULL;
+  if (svc_hcs_reattach(m->hcs, &c->rec, dir, c, &hrt, &e) == WCTR_OK) {
+    c->hrt = hrt;
+    ResetEvent(c->exited);
+    reader_arg *w = malloc(sizeof *w);
+    *w = (reader_arg){.m = m, .c = c};
+    c->refs++;
+    HANDLE t = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
+    if (t != NULL) CloseHandle(t);
+    wctr_log(WCTR_LOG_INFO, "container %s re-attached to its compute system; output written while wctrd was down is lost",
+             c->rec.name);
+    return;
+  }
+  svc_hcs_cleanup(m->hcs, &c->rec);
+  c->rec.state.status = SVC_STATE_EXITED;
+  c->rec.state.exit_code = -1;
+  c->rec.state.pid = 0;
+  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
+  snprintf(c->rec.state.error, sizeof c->rec.state.error, "wctrd restarted; the compute system had stopped meanwhile");
+  svc_store_save(m->store, &c->rec, &e);
+  wctr_log(WCTR_LOG_INFO, "container %s was running when wctrd stopped and is gone (%s); marked exited (-1)",
+           c->rec.name, e.text);
+}
+
 /* A container recorded as running when wctrd starts: re-attach if its job and first process live on. */
 static void recover(svc_manager *m, ctr *c) {
   wctr_errmsg e;
+  if (c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+    recover_hcs(m, c);
+    return;
+  }
   char job_name[80];
   snprintf(job_name, sizeof job_name, "wctr-%s", c->rec.id);
   job_object *job = NULL;
@@ -1462,11 +1720,16 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
   m->host_cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   if (m->host_cpus < 1) m->host_cpus = 1;
   wctr_err err = svc_store_open(opt->data_root, &m->store, e);
+  if (err == WCTR_OK) err = svc_images_open(opt->data_root, &m->images, e);
   if (err != WCTR_OK) goto fail;
   if (job_monitor_start(on_job_event, m, &m->monitor, e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "job notifications unavailable: %s", e->text);
     m->monitor = NULL;
   }
+  svc_hcs_options ho = {.data_root = opt->data_root, .host_os_version = opt->host_os_version,
+                        .host_cpus = m->host_cpus, .images = m->images, .monitor = m->monitor};
+  err = svc_hcs_open(&ho, &m->hcs, e);
+  if (err != WCTR_OK) goto fail;
   err = svc_store_load_all(m->store, &records, &count, e);
   if (err != WCTR_OK) goto fail;
   for (size_t i = 0; i < count; i++) {
@@ -1516,7 +1779,7 @@ void svc_manager_stop(svc_manager *m) {
     ctr *running = NULL;
     EnterCriticalSection(&m->lock);
     for (ctr *c = m->list; c != NULL && running == NULL; c = c->next) {
-      if (c->rec.state.status == SVC_STATE_RUNNING && c->job != NULL) running = c;
+      if (c->rec.state.status == SVC_STATE_RUNNING && (c->job != NULL || c->hrt != NULL)) running = c;
     }
     if (running != NULL) running->refs++;
     LeaveCriticalSection(&m->lock);
@@ -1540,6 +1803,8 @@ void svc_manager_stop(svc_manager *m) {
     Sleep(10);
   }
   job_monitor_stop(m->monitor);
+  svc_hcs_close(m->hcs);
+  svc_images_close(m->images);
   svc_store_close(m->store);
   /* Records stay allocated only while a waiter thread might still use them; after the loop above no
    * container runs, so the list can go. */

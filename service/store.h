@@ -32,4 +32,15 @@ wctr_err svc_store_load_all(svc_store *st, svc_container **list, size_t *count, 
 /* <data-root>\containers\<id>\<file> into out (UTF-8). */
 void svc_store_path(const svc_store *st, const char *id, const char *file, char *out, size_t size);
 
+/* The store's building blocks, for the other catalogs under the data root (images, ...). */
+/* Writes path atomically: path.tmp, flushed, renamed over path with MOVEFILE_WRITE_THROUGH. */
+wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e);
+/* Reads a whole file of at most 1 MiB (malloc'ed, NUL-terminated); a wctr_err from the Win32 error. */
+wctr_err svc_read_text(const wchar_t *path, char **out, size_t *len);
+#ifdef _WIN32
+#include <windows.h>
+/* Deletes a folder tree without following reparse points. TRUE when the folder is gone. */
+BOOL svc_delete_tree(const wchar_t *dir);
+#endif
+
 #endif

@@ -49,7 +49,7 @@ wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e) 
 void svc_store_close(svc_store *st) { free(st); }
 
 /* Writes path atomically: temp file, flush, rename over. */
-static wctr_err write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
+wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
   char tmp[1200];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   wchar_t *wtmp = wctr_utf8_to_wide(tmp);
@@ -98,13 +98,13 @@ wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char *text = json != NULL ? cJSON_Print(json) : NULL;
   gmsa_json_secure_delete(json);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = write_atomic(path, text, strlen(text), e);
+  wctr_err err = svc_write_atomic(path, text, strlen(text), e);
   gmsa_secret_free(text);
   return err;
 }
 
 /* Deletes a folder tree. Best effort for what is inside; the result says whether the folder is gone. */
-static BOOL delete_tree(const wchar_t *dir) {
+BOOL svc_delete_tree(const wchar_t *dir) {
   size_t n = wcslen(dir);
   wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
   if (pattern == NULL) return FALSE;
@@ -124,7 +124,7 @@ static BOOL delete_tree(const wchar_t *dir) {
       /* A reparse point is removed as a link, never followed: removing a container must not reach into
        * whatever a link inside it points at. */
       if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-        delete_tree(child);
+        svc_delete_tree(child);
       } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
         RemoveDirectoryW(child);
       } else {
@@ -153,7 +153,7 @@ wctr_err svc_store_remove(svc_store *st, const char *id, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   BOOL ok = MoveFileExW(wide, wdoomed, MOVEFILE_WRITE_THROUGH) || GetLastError() == ERROR_FILE_NOT_FOUND;
-  if (ok) ok = delete_tree(wdoomed);
+  if (ok) ok = svc_delete_tree(wdoomed);
   DWORD code = GetLastError();
   free(wide);
   free(wdoomed);
@@ -184,7 +184,7 @@ wctr_err svc_store_create(svc_store *st, const svc_container *c, wctr_errmsg *e)
   return err;
 }
 
-static wctr_err read_text(const wchar_t *path, char **out, size_t *len) {
+wctr_err svc_read_text(const wchar_t *path, char **out, size_t *len) {
   HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
   if (h == INVALID_HANDLE_VALUE) return wctr_from_win32(GetLastError());
   LARGE_INTEGER size;
@@ -222,7 +222,7 @@ static wctr_err load_one(svc_store *st, const wchar_t *name, svc_container *out)
   wchar_t *wpath = wctr_utf8_to_wide(path);
   char *text = NULL;
   size_t len = 0;
-  wctr_err err = wpath != NULL ? read_text(wpath, &text, &len) : WCTR_ENOMEM;
+  wctr_err err = wpath != NULL ? svc_read_text(wpath, &text, &len) : WCTR_ENOMEM;
   free(wpath);
   wctr_errmsg e;
   snprintf(e.text, sizeof e.text, "%s", wctr_strerror(err));
@@ -283,7 +283,7 @@ wctr_err svc_store_load_all(svc_store *st, svc_container **list, size_t *count, 
       snprintf(dir, sizeof dir, "%s\\%s", st->root, name != NULL ? name : "");
       free(name);
       wchar_t *wdir = wctr_utf8_to_wide(dir);
-      if (wdir != NULL && delete_tree(wdir)) wctr_log(WCTR_LOG_INFO, "finished removing %s", dir);
+      if (wdir != NULL && svc_delete_tree(wdir)) wctr_log(WCTR_LOG_INFO, "finished removing %s", dir);
       free(wdir);
       continue;
     }

@@ -433,8 +433,9 @@ static void test_pids_and_memory_minimums(void **state) {
   p = ct_load_text(SVC "    isolation: job\n    deploy: {resources: {limits: {pids: \"100\"}}}\n");
   assert_int_equal(web(p)->resources.pids_limit, 100);
   cli_compose_free(p);
-  ct_fail_text(SVC "    pids_limit: 100\n",
-               "compose.yml: services.web: invalid option: Windows does not support PidsLimit");
+  ct_fail_text(SVC "    isolation: hyperv\n    pids_limit: 100\n",
+               "compose.yml: services.web: invalid option: --pids-limit is not supported with Hyper-V isolation (the "
+               "processes run in the utility VM); use --isolation=process or job");
   ct_fail_text(SVC "    isolation: hyperv\n    mem_limit: 100m\n",
                "compose.yml: services.web: --memory 100MiB is below the minimum of 130MiB for hyperv isolation");
   /* "default" is checked as process isolation, the smallest floor. */

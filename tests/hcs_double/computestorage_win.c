@@ -154,7 +154,20 @@ HRESULT WINAPI HcsInitializeWritableLayer(PCWSTR writableLayerPath, PCWSTR layer
   hr = check_document(layerData, "LayerData", false, detail, sizeof detail);
   if (FAILED(hr)) return hr;
   create_directories(writableLayerPath);
-  return is_directory(writableLayerPath) ? S_OK : HRESULT_FROM_WIN32(GetLastError());
+  if (!is_directory(writableLayerPath)) return HRESULT_FROM_WIN32(GetLastError());
+  /* The folder of a writable layer holds its scratch disk, sandbox.vhdx (as Docker's windowsfilter folders
+   * do): Hyper-V isolation hands that file to the utility VM. The double's is an empty file. */
+  size_t n = wcslen(writableLayerPath);
+  wchar_t *vhd = malloc((n + 16) * sizeof *vhd);
+  if (vhd == NULL) return E_OUTOFMEMORY;
+  _snwprintf(vhd, n + 16, L"%ls\\sandbox.vhdx", writableLayerPath);
+  vhd[n + 15] = L'\0';
+  HANDLE h = CreateFileW(vhd, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+  DWORD code = GetLastError();
+  free(vhd);
+  if (h == INVALID_HANDLE_VALUE && code != ERROR_FILE_EXISTS) return HRESULT_FROM_WIN32(code);
+  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  return S_OK;
 }
 
 HRESULT WINAPI HcsAttachLayerStorageFilter(PCWSTR layerPath, PCWSTR layerData) {

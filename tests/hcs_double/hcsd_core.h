@@ -176,6 +176,10 @@ hcsd_sysh *hcsd_sysh_find(HCS_SYSTEM handle);
 /* Frees a closed handle (and its reference on the system). */
 void hcsd_sysh_release_locked(hcsd_sysh *h);
 void hcsd_sys_ref(hcsd_sys *sys);
+/* control.txt "crash ID": the system stops on its own, as a crashed VM does (ExitType "UnexpectedExit",
+ * Status HCS_E_UNEXPECTED_EXIT; a utility VM takes its hosted containers with it). On a thread of its own:
+ * the rule is read inside an API call. */
+void hcsd_sys_crash(const char *id);
 void hcsd_sys_unref_locked(hcsd_sys *sys);
 /* The error for using a system in a state it cannot be used in, or S_OK. */
 HRESULT hcsd_sys_usable(const hcsd_sys *sys, char *detail, size_t detail_size);

@@ -585,7 +585,10 @@ HRESULT WINAPI HcsCancelOperation(HCS_OPERATION operation) {
 }
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved) {
-  if (reason == DLL_PROCESS_ATTACH) DisableThreadLibraryCalls(instance);
+  if (reason == DLL_PROCESS_ATTACH) {
+    DisableThreadLibraryCalls(instance);
+    hcsd_on_crash = hcsd_sys_crash;
+  }
   /* FreeLibrary (not process exit): every thread of the DLL holds a reference on it, so none runs
    * now. Compute systems live on in state.json, as in HCS; their job objects are let go here. */
   if (reason == DLL_PROCESS_DETACH && reserved == NULL) hcsd_sys_unload();

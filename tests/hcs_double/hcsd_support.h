@@ -90,4 +90,7 @@ void hcsd_hr_string(HRESULT hr, char out[11]);
 /* Exits the process: the double cannot go on without memory. */
 void hcsd_oom(void) __attribute__((noreturn));
 
+/* Set by computecore.dll to hcsd_sys_crash: what a control.txt "crash ID" line does. NULL elsewhere. */
+extern void (*hcsd_on_crash)(const char *id);
+
 #endif

@@ -330,7 +330,9 @@ static void parse_list(rule_set *set, const wchar_t *var, bool delay) {
   free(text);
 }
 
-/* The control file: lines "fail ITEM" or "delay ITEM", '#' comments. */
+void (*hcsd_on_crash)(const char *id);
+
+/* The control file: lines "fail ITEM", "delay ITEM" or "crash ID", '#' comments. */
 static void parse_control(rule_set *set, char *text) {
   set->count = 0;
   char *save = NULL;
@@ -343,9 +345,12 @@ static void parse_control(rule_set *set, char *text) {
       parse_item(set, trim(line + 5), false, "control.txt");
     } else if (strncmp(line, "delay ", 6) == 0) {
       parse_item(set, trim(line + 6), true, "control.txt");
+    } else if (strncmp(line, "crash ", 6) == 0) {
+      /* Only computecore.dll runs compute systems; computestorage.dll reads the same file and skips it. */
+      if (hcsd_on_crash != NULL) hcsd_on_crash(trim(line + 6));
     } else {
       char err[200];
-      snprintf(err, sizeof err, "control.txt: \"%.120s\": expected \"fail ITEM\" or \"delay ITEM\"", line);
+      snprintf(err, sizeof err, "control.txt: \"%.120s\": expected \"fail ITEM\", \"delay ITEM\" or \"crash ID\"", line);
       report_error(err);
     }
   }

@@ -255,6 +255,42 @@ void hcsd_sys_exit_data(const hcsd_sys *sys, char *out, size_t out_size) {
            sys->exit_type != NULL ? sys->exit_type : "Unknown");
 }
 
+static HRESULT stop_system_as(hcsd_sys *sys, bool graceful, bool crash, char *detail, size_t detail_size);
+
+static HRESULT stop_system(hcsd_sys *sys, bool graceful, char *detail, size_t detail_size) {
+  return stop_system_as(sys, graceful, false, detail, detail_size);
+}
+
+static DWORD WINAPI crash_main(LPVOID arg) {
+  char *id = arg;
+  hcsd_sys *sys = NULL;
+  AcquireSRWLockExclusive(&g_core_lock);
+  for (hcsd_sys *s = g_systems; s != NULL && sys == NULL; s = s->next) {
+    if (hcsd_id_equal(s->id, id) && s->state != SYS_STOPPED) sys = s;
+  }
+  if (sys != NULL) hcsd_sys_ref(sys);
+  ReleaseSRWLockExclusive(&g_core_lock);
+  if (sys != NULL) {
+    char detail[300];
+    stop_system_as(sys, false, true, detail, sizeof detail);
+    AcquireSRWLockExclusive(&g_core_lock);
+    hcsd_sys_unref_locked(sys);
+    ReleaseSRWLockExclusive(&g_core_lock);
+  }
+  free(id);
+  return 0;
+}
+
+void hcsd_sys_crash(const char *id) {
+  char *copy = _strdup(id);
+  HANDLE t = copy != NULL ? CreateThread(NULL, 0, crash_main, copy, 0, NULL) : NULL;
+  if (t != NULL) {
+    CloseHandle(t);
+  } else {
+    free(copy);
+  }
+}
+
 void hcsd_sys_unload(void) {
   for (hcsd_sys *s = g_systems; s != NULL; s = s->next) {
     if (s->job != NULL) CloseHandle(s->job);
@@ -270,7 +306,7 @@ static void post_exit_locked(hcsd_sys *sys) {
 
 /* Stops sys (and, for a utility VM, the containers it hosts, which lose their guest): ends every
  * process, then marks it Stopped and raises SystemExited. Without g_core_lock. */
-static HRESULT stop_system(hcsd_sys *sys, bool graceful, char *detail, size_t detail_size) {
+static HRESULT stop_system_as(hcsd_sys *sys, bool graceful, bool crash, char *detail, size_t detail_size) {
   hcsd_sys *hosted[64];
   size_t n = 0;
   AcquireSRWLockExclusive(&g_core_lock);
@@ -320,8 +356,8 @@ static HRESULT stop_system(hcsd_sys *sys, bool graceful, char *detail, size_t de
     hr = HCS_E_SYSTEM_ALREADY_STOPPED;
   } else {
     sys->state = SYS_STOPPED;
-    sys->exit_type = graceful ? "GracefulExit" : "ForcedExit";
-    sys->exit_status = S_OK;
+    sys->exit_type = crash ? "UnexpectedExit" : graceful ? "GracefulExit" : "ForcedExit";
+    sys->exit_status = crash ? HCS_E_UNEXPECTED_EXIT : S_OK;
     post_exit_locked(sys);
     hcsd_sys_persist_locked(sys);
     maybe_remove_locked(sys);

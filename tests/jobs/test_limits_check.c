@@ -153,7 +153,8 @@ static void test_check_order(void **state) {
   expect_err(&r, WCTR_ISOLATION_PROCESS, 2,
              "range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available", "cpus before pids");
   r.nano_cpus = 0;
-  expect_err(&r, WCTR_ISOLATION_PROCESS, 2, "invalid option: Windows does not support PidsLimit",
+  expect_err(&r, WCTR_ISOLATION_HYPERV, 2,
+             "invalid option: --pids-limit is not supported with Hyper-V isolation (the processes run in the utility VM); use --isolation=process or job",
              "pids before memory");
 }
 
@@ -307,20 +308,24 @@ static void test_hyperv_keeps_everything(void **state) {
 
 static void test_pids_limit(void **state) {
   (void)state;
-  static const int64_t refused[] = {1, -1, 100, INT64_MIN, INT64_MAX};
+  static const int64_t refused[] = {1, -1, 100, INT64_MIN, INT64_MAX}; /* Hyper-V */
   for (size_t i = 0; i < COUNT_OF(refused); i++) {
     job_resources r = {.pids_limit = refused[i]};
-    expect_err(&r, WCTR_ISOLATION_PROCESS, 2, "invalid option: Windows does not support PidsLimit", "process");
-    expect_err(&r, WCTR_ISOLATION_HYPERV, 2, "invalid option: Windows does not support PidsLimit", "hyperv");
+    expect_err(&r, WCTR_ISOLATION_HYPERV, 2,
+               "invalid option: --pids-limit is not supported with Hyper-V isolation (the processes run in the utility VM); use --isolation=process or job", "hyperv");
   }
   static const int64_t job_ok[] = {1, 100, 4294967295, -1, INT64_MIN};
   for (size_t i = 0; i < COUNT_OF(job_ok); i++) {
     job_resources r = {.pids_limit = job_ok[i]};
     expect_ok(&r, WCTR_ISOLATION_JOB, 2, "job pids");
+    /* Process isolation: applied to the container's server silo, with the job's range. */
+    expect_ok(&r, WCTR_ISOLATION_PROCESS, 2, "process pids");
   }
   job_resources r = {.pids_limit = 4294967296};
   expect_err(&r, WCTR_ISOLATION_JOB, 2, "--pids-limit 4294967296 is too large (the largest is 4294967295)",
              "DWORD + 1");
+  expect_err(&r, WCTR_ISOLATION_PROCESS, 2, "--pids-limit 4294967296 is too large (the largest is 4294967295)",
+             "process DWORD + 1");
   r.pids_limit = INT64_MAX;
   expect_err(&r, WCTR_ISOLATION_JOB, 2,
              "--pids-limit 9223372036854775807 is too large (the largest is 4294967295)", "INT64_MAX");

@@ -1,0 +1,260 @@
+/* service/images_win.c - the image catalog's files. Contract: service/images.h. */
+#include <windows.h>
+
+#include <bcrypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/wstr.h"
+#include "service/container.h"
+#include "service/images.h"
+#include "service/store.h"
+
+struct svc_images {
+  CRITICAL_SECTION lock; /* one writer at a time: add checks for the name, then writes */
+  char dir[1100];
+};
+
+wctr_err svc_images_open(const char *data_root, svc_images **out, wctr_errmsg *e) {
+  svc_images *im = calloc(1, sizeof *im);
+  if (im == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  snprintf(im->dir, sizeof im->dir, "%s\\images", data_root);
+  wchar_t *w = wctr_utf8_to_wide(im->dir);
+  BOOL ok = w != NULL && (CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+  DWORD code = GetLastError();
+  free(w);
+  if (!ok) {
+    free(im);
+    return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", data_root), "cannot create %s\\images",
+                     data_root);
+  }
+  InitializeCriticalSection(&im->lock);
+  *out = im;
+  return WCTR_OK;
+}
+
+void svc_images_close(svc_images *im) {
+  if (im == NULL) return;
+  DeleteCriticalSection(&im->lock);
+  free(im);
+}
+
+static void record_path(const svc_images *im, const char *name, char *out, size_t size) {
+  char file[SVC_IMAGE_NAME_MAX * 3 + 8];
+  svc_image_file_name(name, file, sizeof file);
+  snprintf(out, size, "%s\\%s", im->dir, file);
+}
+
+static wctr_err load(const char *path, svc_image *out, wctr_errmsg *e) {
+  wchar_t *w = wctr_utf8_to_wide(path);
+  char *text = NULL;
+  size_t len = 0;
+  wctr_err err = w != NULL ? svc_read_text(w, &text, &len) : WCTR_ENOMEM;
+  free(w);
+  if (err != WCTR_OK) return err;
+  cJSON *json = cJSON_ParseWithLength(text, len);
+  free(text);
+  if (json == NULL) return wctr_fail(e, WCTR_EINVAL, "%s is not JSON", path);
+  err = svc_image_from_json(json, out, e);
+  cJSON_Delete(json);
+  return err;
+}
+
+wctr_err svc_images_get(svc_images *im, const char *ref, svc_image *out, wctr_errmsg *e) {
+  char name[SVC_IMAGE_NAME_MAX + 1];
+  wctr_err err = svc_image_name_normalize(ref, name, sizeof name, e);
+  if (err != WCTR_OK) return err;
+  char path[1600];
+  record_path(im, name, path, sizeof path);
+  err = load(path, out, e);
+  if (err == WCTR_ENOENT) {
+    return wctr_fail(e, WCTR_ENOENT, "No such image: %s (register its layers with `wctr image add %s --layer DIR`)",
+                     name, name);
+  }
+  if (err != WCTR_OK && e->text[0] == '\0') wctr_fail(e, err, "image %s cannot be read", name);
+  return err;
+}
+
+static bool is_dir(const char *path) {
+  wchar_t *w = wctr_utf8_to_wide(path);
+  DWORD a = w != NULL ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+  free(w);
+  return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* The file version of the base layer's kernel: the image's OS version. */
+static bool read_os_version(const char *base, char *out, size_t size) {
+  char path[700];
+  snprintf(path, sizeof path, "%s\\Files\\Windows\\System32\\ntoskrnl.exe", base);
+  wchar_t *w = wctr_utf8_to_wide(path);
+  DWORD ignored = 0;
+  DWORD n = w != NULL ? GetFileVersionInfoSizeW(w, &ignored) : 0;
+  void *data = n > 0 ? malloc(n) : NULL;
+  VS_FIXEDFILEINFO *info = NULL;
+  UINT len = 0;
+  bool ok = data != NULL && GetFileVersionInfoW(w, 0, n, data) && VerQueryValueW(data, L"\\", (void **)&info, &len) &&
+            info != NULL && len >= sizeof *info;
+  if (ok) {
+    snprintf(out, size, "%lu.%lu.%lu.%lu", (unsigned long)HIWORD(info->dwFileVersionMS),
+             (unsigned long)LOWORD(info->dwFileVersionMS), (unsigned long)HIWORD(info->dwFileVersionLS),
+             (unsigned long)LOWORD(info->dwFileVersionLS));
+  }
+  free(data);
+  free(w);
+  return ok;
+}
+
+static wctr_err random_guid(char *out, size_t size, wctr_errmsg *e) {
+  unsigned char b[16];
+  if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, b, sizeof b, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+    return wctr_fail(e, WCTR_ESYSTEM, "no random numbers");
+  }
+  b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+  b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+  snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return WCTR_OK;
+}
+
+static wctr_err save(const svc_images *im, const svc_image *img, wctr_errmsg *e) {
+  char path[1600];
+  record_path(im, img->name, path, sizeof path);
+  cJSON *json = svc_image_to_json(img);
+  char *text = json != NULL ? cJSON_Print(json) : NULL;
+  cJSON_Delete(json);
+  if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = svc_write_atomic(path, text, strlen(text), e);
+  cJSON_free(text);
+  return err;
+}
+
+wctr_err svc_images_add(svc_images *im, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  svc_image img;
+  char now[40];
+  wctr_time_now_iso8601(now, sizeof now);
+  wctr_err err = svc_image_from_params(params, now, &img, e);
+  if (err != WCTR_OK) return err;
+  for (size_t i = 0; err == WCTR_OK && i < img.layer_count; i++) {
+    if (!is_dir(img.layers[i].path)) {
+      err = wctr_fail(e, WCTR_ENOENT, "--layer \"%s\": no such folder", img.layers[i].path);
+    }
+    if (err == WCTR_OK) err = random_guid(img.layers[i].id, sizeof img.layers[i].id, e);
+  }
+  const char *base = img.layer_count > 0 ? img.layers[img.layer_count - 1].path : "";
+  char files[700];
+  snprintf(files, sizeof files, "%s\\Files", base);
+  if (err == WCTR_OK && !is_dir(files)) {
+    err = wctr_fail(e, WCTR_EINVAL, "--layer \"%s\": the base layer (the last --layer) has no Files folder; is it a "
+                    "Windows base layer?", base);
+  }
+  if (err == WCTR_OK && img.os_version[0] == '\0' && !read_os_version(base, img.os_version, sizeof img.os_version)) {
+    err = wctr_fail(e, WCTR_EINVAL, "--os-version is required: the base layer's Files\\Windows\\System32\\ntoskrnl.exe "
+                    "has no readable version");
+  }
+  if (err == WCTR_OK) {
+    EnterCriticalSection(&im->lock);
+    svc_image existing;
+    wctr_errmsg ignored;
+    char path[1600];
+    record_path(im, img.name, path, sizeof path);
+    if (load(path, &existing, &ignored) == WCTR_OK) {
+      svc_image_free(&existing);
+      err = wctr_fail(e, WCTR_EEXIST, "image %s already exists: remove it first with `wctr image rm %s`", img.name,
+                      img.name);
+    } else {
+      err = save(im, &img, e);
+    }
+    LeaveCriticalSection(&im->lock);
+  }
+  if (err == WCTR_OK) {
+    wctr_log(WCTR_LOG_INFO, "image %s added (%zu layers, OS %s)", img.name, img.layer_count, img.os_version);
+    *result = svc_image_to_json(&img);
+    if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  svc_image_free(&img);
+  return err;
+}
+
+wctr_err svc_images_list(svc_images *im, cJSON **result, wctr_errmsg *e) {
+  cJSON *list = cJSON_CreateArray();
+  if (list == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  char pattern[1200];
+  snprintf(pattern, sizeof pattern, "%s\\*.json", im->dir);
+  wchar_t *w = wctr_utf8_to_wide(pattern);
+  WIN32_FIND_DATAW fd;
+  HANDLE find = w != NULL ? FindFirstFileW(w, &fd) : INVALID_HANDLE_VALUE;
+  free(w);
+  if (find != INVALID_HANDLE_VALUE) {
+    do {
+      char *file = wctr_wide_to_utf8(fd.cFileName);
+      if (file == NULL) continue;
+      char path[1600];
+      snprintf(path, sizeof path, "%s\\%s", im->dir, file);
+      svc_image img;
+      wctr_errmsg le;
+      le.text[0] = '\0';
+      if (load(path, &img, &le) == WCTR_OK) {
+        cJSON_AddItemToArray(list, svc_image_to_json(&img));
+        svc_image_free(&img);
+      } else {
+        wctr_log(WCTR_LOG_WARN, "image record %s skipped: %s", path, le.text);
+      }
+      free(file);
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+  }
+  *result = list;
+  return WCTR_OK;
+}
+
+static wctr_err name_param(const cJSON *params, const char **name, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Name\" is required");
+  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  return wctr_json_get_string(params, "Name", "params", true, name, e);
+}
+
+wctr_err svc_images_inspect(svc_images *im, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  const char *name = NULL;
+  svc_image img;
+  wctr_err err = name_param(params, &name, e);
+  if (err == WCTR_OK) err = svc_images_get(im, name, &img, e);
+  if (err != WCTR_OK) return err;
+  *result = svc_image_to_json(&img);
+  svc_image_free(&img);
+  return *result != NULL ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+}
+
+wctr_err svc_images_remove(svc_images *im, const cJSON *params, svc_image_in_use_fn in_use, void *ctx,
+                           cJSON **result, wctr_errmsg *e) {
+  const char *name = NULL;
+  svc_image img;
+  wctr_err err = name_param(params, &name, e);
+  if (err == WCTR_OK) err = svc_images_get(im, name, &img, e);
+  if (err != WCTR_OK) return err;
+  char user[SVC_NAME_MAX + 1] = "";
+  if (in_use != NULL && in_use(ctx, img.name, user, sizeof user)) {
+    err = wctr_fail(e, WCTR_ESTATE, "conflict: unable to remove image %s: container %s uses it (remove the container "
+                    "first)", img.name, user);
+  } else {
+    char path[1600];
+    record_path(im, img.name, path, sizeof path);
+    wchar_t *w = wctr_utf8_to_wide(path);
+    EnterCriticalSection(&im->lock);
+    if (w == NULL || !DeleteFileW(w)) {
+      DWORD code = GetLastError();
+      err = wctr_fail(e, wctr_log_win32("DeleteFileW", code, "%s", path), "cannot remove image %s", img.name);
+    }
+    LeaveCriticalSection(&im->lock);
+    free(w);
+  }
+  if (err == WCTR_OK) {
+    wctr_log(WCTR_LOG_INFO, "image %s removed", img.name);
+    *result = cJSON_CreateObject();
+  }
+  svc_image_free(&img);
+  return err;
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# End to end under Wine: process- and Hyper-V-isolated containers through the HCS path, against the HCS
+# test double (tests/hcs_double). The unchanged wctrd.exe is copied into a folder of its own next to the
+# double's computecore.dll and computestorage.dll, which it then loads as it would load Windows' own.
+# Usage: hcs_containers.sh BUILD_DIR SLEEPER_EXE
+# Prints one line per check and "N passed, N failed"; exits 1 when anything failed.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$1
+. "$root/tests/e2e/lib.sh"
+sleeper=$(winepath_w "$2")
+id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
+pipe=wctr-hcs-$id
+data="C:\\wctr-hcs-$id"
+data_unix="$WINEPREFIX/drive_c/wctr-hcs-$id"
+bin_unix="$build/hcs-e2e-$id"
+state_unix="$WINEPREFIX/drive_c/wctr-hcs-state-$id"
+layers_unix="$WINEPREFIX/drive_c/wctr-hcs-layers-$id"
+layers="C:\\wctr-hcs-layers-$id"
+calls="$state_unix/calls.jsonl"
+wctrd_pid=
+
+W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
+start_wctrd() {
+  WCTR_HCS_DOUBLE_STATE="C:\\wctr-hcs-state-$id" \
+    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" >>"$data_unix.log" 2>&1 &
+  wctrd_pid=$!
+  wait_for_pipe "$pipe"
+}
+stop_wctrd() {
+  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
+  wctrd_pid=
+}
+cleanup() {
+  stop_wctrd
+  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
+    echo "--- wctrd's log (the last 60 lines) ---"
+    tail -n 60 "$data_unix.log"
+  fi
+  rm -rf "$data_unix" "$data_unix.log" "$bin_unix" "$state_unix" "$layers_unix"
+}
+trap cleanup EXIT
+# count_calls NAME: how many times wctrd called NAME so far.
+count_calls() { grep -c "\"call\":\"$1\"" "$calls" 2>/dev/null || true; }
+# systems: the compute systems the double still holds.
+systems() { grep -o '"State":"[A-Za-z]*"' "$state_unix/state.json" 2>/dev/null | grep -vc Stopped || true; }
+control() { printf '%s\n' "$@" >"$state_unix/control.txt"; }
+# hasj KEY VALUE DESCRIPTION: the last output (inspect's indented JSON) has "KEY": VALUE.
+hasj() { if grep -qE "\"$1\":[[:space:]]*$2" "$out"; then ok "$3"; else echo "     missing: \"$1\": $2"; bad "$3"; fi; }
+
+mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" \
+  "$layers_unix/app/Files"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/computestorage.dll" "$bin_unix/"
+printf 'template' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
+start_wctrd && ok "wctrd with the HCS double is up" || bad "wctrd did not come up"
+
+echo "# the host as wctrd sees it"
+expect 0 "wctr info" W info --format json
+has '"HCS":{"Available":true' "HCS is available (the double was loaded from wctrd's folder)"
+
+echo "# the image catalog"
+expect 125 "an image without --layer is refused" W image add nolayer
+has "--layer is required" "and says so"
+expect 125 "a missing layer folder is refused" W image add bad --layer 'C:\no-such-layer' --os-version 10.0.20348.1
+has "no such folder" "naming the problem"
+expect 125 "a base layer without Files is refused" W image add bad --layer 'C:\windows' --os-version 10.0.20348.1
+has "has no Files folder" "and says what a base layer is"
+expect 125 "a bad OS version is refused" W image add bad --layer "$layers\\base" --os-version 10.0
+has "must be major.minor.build" "naming the rule"
+expect 125 "without --os-version the base layer's kernel version is needed" W image add bad --layer "$layers\\base"
+has "--os-version is required" "and the message says so"
+expect 0 "image add (2 layers, default command)" W image add testimg --layer "$layers\\app" --layer "$layers\\base" \
+  --os-version 10.0.20348.1 --cmd '["cmd","/c","echo default-command-ran"]'
+has "testimg:latest" "the name gets :latest"
+expect 0 "an image for another Windows" W image add oldimg --layer "$layers\\base" --os-version 10.0.17763.1 --cmd 'echo old'
+expect 125 "adding the same name again is refused" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1
+has "already exists" "and says so"
+expect 0 "wctr images" W images
+has "testimg:latest" "lists the image"
+has "10.0.20348.1" "with its OS version"
+expect 0 "wctr image inspect" W image inspect testimg
+has '"Layers"' "shows the layers"
+has '"echo default-command-ran"' "and the command"
+
+echo "# --dry-run: documents only"
+before=$(count_calls HcsCreateComputeSystem)
+cpus=$(nproc)
+expect 0 "run --dry-run --isolation=hyperv --memory 500m" W run --dry-run --isolation=hyperv --memory 500m testimg cmd /c echo hi
+has '"call":"HcsCreateComputeSystem","id":"' "prints HcsCreateComputeSystem lines"
+has '"VirtualMachine":{' "with the utility VM"
+has '"SizeInMB":756' "sized from the limit: 500 + 256 MB"
+has '"HostingSystemId":"' "and the hosted container"
+has '"SizeInMB":500' "whose memory is the limit"
+has '"call":"HcsCreateProcess"' "and the process"
+has '"CommandLine":"cmd /c echo hi"' "with the command line"
+has '"User":"ContainerUser"' "as ContainerUser by default"
+[ "$(grep -c '^{"call"' "$out")" -ge 5 ] && ok "one JSON object per line" || bad "one JSON object per line"
+expect 0 "run --dry-run --isolation=process --cpus 1.5 -v ... --user ContainerAdministrator" W run --dry-run \
+  --isolation=process --cpus 1.5 -v 'C:\data:C:\data:ro' --user ContainerAdministrator testimg cmd /c echo hi
+want_max=$(( 15000 / cpus )); [ "$want_max" -gt 10000 ] && want_max=10000
+has "\"Maximum\":$want_max" "Docker's formula: 1.5 CPUs of $cpus = $want_max"
+has '"MappedDirectories":[{"HostPath":"C:\\data","ContainerPath":"C:\\data","ReadOnly":true}]' "the bind mount, read-only"
+has '"User":"ContainerAdministrator"' "the user asked for"
+lacks 'VirtualMachine' "no utility VM"
+expect 0 "without a command the image's applies" W create --dry-run --isolation=process testimg
+has '"CommandLine":"cmd /c \"echo default-command-ran\""' "the image's command, quoted by Windows rules"
+[ "$(count_calls HcsCreateComputeSystem)" = "$before" ] && ok "dry runs never called HCS" || bad "a dry run called HCS"
+expect 0 "nothing was created" W ps -a -q
+[ ! -s "$out" ] && ok "ps -a is empty" || bad "ps -a is not empty"
+expect 125 "--dry-run with an unknown image" W run --dry-run --isolation=process nosuchimage cmd
+has "No such image: nosuchimage:latest" "says so"
+expect 125 "process isolation refuses an image for another Windows" W run --isolation=process oldimg
+has "image OS version 10.0.17763 does not match host" "with hcsshim's rule"
+has "--isolation=hyperv" "and what to use instead"
+expect 125 "--pids-limit is refused for Hyper-V" W run --dry-run --isolation=hyperv --pids-limit 5 testimg cmd
+has "not supported with Hyper-V isolation" "and says why"
+
+echo "# process isolation, end to end"
+expect 0 "run --isolation=process shows the output" W run --rm --isolation=process testimg cmd /c echo hello-from-process
+has "hello-from-process" "with the text"
+expect 7 "the exit code is wctr's" W run --rm --isolation=process testimg cmd /c exit 7
+expect 0 "the image's command runs when none is given" W run --rm --isolation=process testimg
+has "default-command-ran" "its output"
+expect 0 "stderr too" W run --rm --isolation=process testimg cmd /c "echo on-stderr 1>&2"
+has "on-stderr" "with the text"
+grep -q '"call":"HcsAttachLayerStorageFilter"' "$calls" && ok "the sandbox got the storage filter" || bad "no HcsAttachLayerStorageFilter"
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"User":"ContainerUser"' \
+  && ok "the process ran as ContainerUser" || bad "the process did not run as ContainerUser"
+expect 0 "run -d" W run -d --name p1 --isolation=process testimg "$sleeper" 60
+expect 0 "ps shows it running" W ps
+has "p1" "by name"
+expect 0 "inspect" W inspect p1
+has '"SystemId"' "shows the compute system"
+hasj Identity '"ContainerUser"' "and the identity"
+expect 0 "stats" W stats --no-stream p1
+has "p1" "for the container"
+expect 0 "stop" W stop -t 5 p1
+expect 0 "inspect after stop" W inspect p1
+hasj Status '"exited"' "it is exited"
+expect 0 "start it again (same sandbox)" W start p1
+expect 0 "kill" W kill p1
+expect 0 "logs" W logs p1
+expect 0 "rm" W rm p1
+[ "$(systems)" = 0 ] && ok "no compute system is left running" || bad "compute systems left: $(systems)"
+[ -z "$(ls -A "$data_unix/containers" 2>/dev/null)" ] && ok "no container folder (sandbox) is left" \
+  || bad "left in containers: $(ls "$data_unix/containers")"
+grep -q '"call":"HcsDestroyLayer"' "$calls" && ok "rm destroyed the sandbox layer" || bad "no HcsDestroyLayer"
+
+echo "# -i: stdin through HCS"
+printf 'line-through-stdin\n' >"$state_unix/stdin.txt"
+W run --rm -i --isolation=process testimg "$sleeper" --cat <"$state_unix/stdin.txt" >"$out" 2>&1
+has "line-through-stdin" "the input came back out"
+
+echo "# Hyper-V isolation, end to end"
+expect 0 "run --isolation=hyperv --memory 500m" W run --name hv1 --isolation=hyperv --memory 500m testimg cmd /c echo hello-from-hyperv
+has "hello-from-hyperv" "with the output"
+expect 0 "inspect shows the utility VM" W inspect hv1
+hasj MemoryMB 756 "its size"
+hasj ProcessorCount 2 "and its CPU count"
+grep -q '"call":"HcsGrantVmAccess"' "$calls" && ok "the VM was granted its disks" || bad "no HcsGrantVmAccess"
+grep -q 'Attachments/1"' "$calls" && ok "the scratch disk was hot-added over SCSI" || bad "no SCSI hot-add"
+expect 0 "rm" W rm hv1
+expect 0 "run -d hyperv" W run -d --name hv2 --isolation=hyperv testimg "$sleeper" 60
+expect 0 "stop" W stop -t 2 hv2
+expect 0 "rm" W rm hv2
+[ "$(systems)" = 0 ] && ok "no compute system or VM is left" || bad "compute systems left: $(systems)"
+
+echo "# a utility VM that crashes takes its container with it"
+expect 0 "run -d hyperv" W run -d --name crash1 --isolation=hyperv testimg "$sleeper" 60
+W inspect crash1 >"$out" 2>&1
+vm=$(grep -oE '"Id":[[:space:]]*"[0-9a-f]{64}@vm"' "$out" | grep -oE '[0-9a-f]{64}@vm')
+[ -n "$vm" ] && ok "inspect names the utility VM ($vm)" || bad "inspect names the utility VM"
+control "crash $vm"
+W stats --no-stream crash1 >/dev/null 2>&1 # any HCS call makes the double read the rule
+expect 0 "wait returns" timeout 30 "$root/scripts/wine" "$build/wctr.exe" -H "npipe:////./pipe/$pipe" wait crash1
+[ "$(tr -d '\r' <"$out")" = "-1" ] && ok "the exit code is -1 (unknown)" || bad "the exit code is -1 (unknown)"
+control ""
+expect 0 "inspect" W inspect crash1
+hasj Status '"exited"' "the container is exited"
+has "utility VM exited (UnexpectedExit" "and the reason is recorded"
+expect 0 "rm" W rm crash1
+[ "$(systems)" = 0 ] && ok "nothing is left" || bad "compute systems left: $(systems)"
+
+echo "# HCS failures leave nothing behind and are explained"
+fail_at() { # fail_at ISOLATION FUNCTION HRESULT EXIT DESCRIPTION TEXT...
+  local iso=$1 fn=$2 hr=$3 code=$4 what=$5
+  shift 5
+  control "fail $fn:1:$hr"
+  expect "$code" "$what" W run --isolation="$iso" testimg cmd /c echo never
+  for text in "$@"; do has "$text" "the error says: $text"; done
+  control ""
+  W ps -a -q >"$out" 2>&1
+  [ ! -s "$out" ] && ok "no container record" || bad "a container record is left"
+  [ "$(systems)" = 0 ] && ok "no compute system" || bad "compute systems left: $(systems)"
+  [ -z "$(ls -A "$data_unix/containers" 2>/dev/null)" ] && ok "no sandbox" \
+    || bad "left in containers: $(ls "$data_unix/containers")"
+}
+fail_at process HcsStartComputeSystem 0xC0370101 125 "start: image mismatch" "HCS_E_IMAGE_MISMATCH" \
+  "use --isolation=hyperv" "image OS version 10.0.20348.1, host 10.0.20348"
+fail_at process HcsCreateComputeSystem 0x8037010D 125 "create: invalid JSON" "HCS_E_INVALID_JSON"
+# The command cannot be found: Docker's 127.
+fail_at process HcsCreateProcess 0x80070002 127 "create process: file not found" "HcsCreateProcess" "ERROR_FILE_NOT_FOUND"
+fail_at process HcsInitializeWritableLayer 0x80070005 125 "sandbox: access denied" "HcsInitializeWritableLayer"
+fail_at process HcsAttachLayerStorageFilter 0x80070005 125 "storage filter: access denied" "HcsAttachLayerStorageFilter"
+fail_at hyperv HcsStartComputeSystem 0x80370102 125 "Hyper-V: VM start fails" "HCS_E_HYPERV_NOT_INSTALLED"
+fail_at hyperv HcsModifyComputeSystem 0x80370105 125 "Hyper-V: SCSI hot-add fails" "HcsModifyComputeSystem"
+fail_at hyperv HcsCreateProcess 0x80070005 126 "Hyper-V: the command cannot be run" "HcsCreateProcess"
+
+echo "# wctrd restarts: running containers are re-attached"
+expect 0 "run -d" W run -d --name r1 --isolation=process testimg "$sleeper" 60
+kill -KILL "$wctrd_pid" 2>/dev/null; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
+start_wctrd && ok "wctrd is back" || bad "wctrd did not come back"
+expect 0 "ps" W ps
+has "r1" "the container still runs"
+expect 0 "kill" W kill r1
+expect 0 "wait" W wait r1
+expect 0 "rm" W rm r1
+[ "$(systems)" = 0 ] && ok "nothing is left" || bad "compute systems left: $(systems)"
+
+finish
