@@ -121,6 +121,14 @@ static wctr_err add_restart(cJSON *hc, const char *v, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
+static bool job_isolation_asked(const cJSON *hc) {
+  const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
+  if (!cJSON_IsString(iso) || strlen(iso->valuestring) != 3) return false;
+  const char *v = iso->valuestring;
+  return (v[0] | 0x20) == 'j' && (v[1] | 0x20) == 'o' && (v[2] | 0x20) == 'b';
+}
+
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e) {
   static const wctr_opt table[] = {
       {"help", 0, false, O_HELP},           {"detach", 'd', false, O_DETACH},
@@ -164,9 +172,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         flags->interactive = true;
         cJSON_AddBoolToObject(p, "OpenStdin", true);
         break;
-      case O_TTY:
-        err = wctr_fail(e, WCTR_ENOTSUP, "-t/--tty: wctr containers have no console to allocate yet; leave -t out");
-        break;
+      case O_TTY: cJSON_AddBoolToObject(p, "Tty", true); break;
       case O_RM: cJSON_AddBoolToObject(hc, "AutoRemove", true); break;
       case O_NAME: cJSON_AddStringToObject(p, "Name", v); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
@@ -236,6 +242,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     } else if (st.index >= argc) {
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
+    } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "Tty")) && job_isolation_asked(hc)) {
+      err = wctr_fail(e, WCTR_EINVAL, "-t/--tty: job containers have no console to allocate yet; leave -t out");
+    } else if (st.index + 1 >= argc && job_isolation_asked(hc)) {
+      err = wctr_fail(e, WCTR_EINVAL,
+                      "a command is required: job containers have no image default (%s [OPTIONS] IMAGE COMMAND [ARG...])",
+                      argv[0]);
     } else if (flags->dry_run && (flags->detach || flags->interactive)) {
       err = wctr_fail(e, WCTR_EINVAL, "--dry-run only prints the HCS documents: leave out -d and -i");
     }

@@ -528,9 +528,10 @@ wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg
       ok = add_str(env, key, eq + 1);
     }
   }
-  ok = ok && add_bool(doc, "EmulateConsole", false);
+  ok = ok && add_bool(doc, "EmulateConsole", c->config.tty);
   if (ok && c->config.open_stdin) ok = add_bool(doc, "CreateStdInPipe", true);
-  ok = ok && add_bool(doc, "CreateStdOutPipe", true) && add_bool(doc, "CreateStdErrPipe", true);
+  /* With a console, stderr is the console too: there is no separate pipe to ask for. */
+  ok = ok && add_bool(doc, "CreateStdOutPipe", true) && (c->config.tty || add_bool(doc, "CreateStdErrPipe", true));
   if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "ProcessParameters: out of memory");
 done:
   free(key);

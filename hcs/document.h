@@ -53,9 +53,9 @@
  *
  * ProcessParameters (hcs_doc_process_params):
  *   {"CommandLine": cmd quoted by Windows rules (common/cmdline.h), "User": config.user or
- *    "ContainerUser", "WorkingDirectory"?, "Environment"? {K: V}, "EmulateConsole": false,
+ *    "ContainerUser", "WorkingDirectory"?, "Environment"? {K: V}, "EmulateConsole": Tty (-t),
  *    "CreateStdInPipe": true only with OpenStdin (left out otherwise), "CreateStdOutPipe": true,
- *    "CreateStdErrPipe": true}. */
+ *    "CreateStdErrPipe": true without Tty (a console carries stderr on stdout)}. */
 #ifndef WCTR_HCS_DOCUMENT_H
 #define WCTR_HCS_DOCUMENT_H
 

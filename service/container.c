@@ -180,7 +180,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Hostname", "Labels", NULL};
+                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
@@ -199,6 +199,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
       wctr_json_get_string(params, "User", "params", false, &user, e) != WCTR_OK ||
       wctr_json_get_string(params, "Hostname", "params", false, &hostname, e) != WCTR_OK ||
       wctr_json_get_bool(params, "OpenStdin", "params", false, &c.config.open_stdin, e) != WCTR_OK ||
+      wctr_json_get_bool(params, "Tty", "params", false, &c.config.tty, e) != WCTR_OK ||
       wctr_json_get_int64(params, "StopTimeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &stop_timeout, e) !=
           WCTR_OK ||
       wctr_json_get_object(params, "HostConfig", "params", false, &hc, e) != WCTR_OK) {
@@ -222,6 +223,10 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   if (hostname != NULL && !hostname_valid(hostname)) {
     wctr_fail(e, WCTR_EINVAL, "invalid hostname \"%.100s\": 1 to 63 letters, digits and '-', not starting or ending with '-'",
               hostname);
+    goto done;
+  }
+  if (c.config.tty && c.config.isolation == WCTR_ISOLATION_JOB) {
+    wctr_fail(e, WCTR_EINVAL, "-t/--tty: job containers have no console to allocate yet; leave -t out");
     goto done;
   }
   if (hostname != NULL && c.config.isolation == WCTR_ISOLATION_JOB) {
@@ -347,6 +352,7 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   if (cfg->user != NULL) cJSON_AddStringToObject(config, "User", cfg->user);
   if (cfg->hostname != NULL) cJSON_AddStringToObject(config, "Hostname", cfg->hostname);
   cJSON_AddBoolToObject(config, "OpenStdin", cfg->open_stdin);
+  if (cfg->tty) cJSON_AddBoolToObject(config, "Tty", true);
   cJSON_AddNumberToObject(config, "StopTimeout", cfg->stop_timeout);
   cJSON_AddStringToObject(hc, "Isolation", cfg->isolation != 0 ? job_isolation_name(cfg->isolation) : "default");
   cJSON_AddNumberToObject(hc, "Memory", (double)r->memory_bytes);

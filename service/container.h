@@ -12,6 +12,7 @@
  *   WorkingDir  string
  *   User        string
  *   OpenStdin   bool (-i)
+ *   Tty         bool (-t), HCS isolations
  *   Hostname    string, HCS isolations (job containers share the host's name)
  *   StopTimeout integer seconds, 0..3600 (default 30, Docker's default on Windows)
  *   HostConfig  {Isolation "default"|"process"|"hyperv"|"job" (case-insensitive), Memory, NanoCpus,
@@ -107,6 +108,7 @@ typedef struct svc_container_config {
   char *working_dir;     /* NULL when not given */
   char *user;            /* NULL when not given */
   bool open_stdin;
+  bool tty;              /* -t: HCS EmulateConsole (stderr joins stdout); refused for job containers */
   bool auto_remove;
   int stop_timeout;      /* seconds */
   wctr_isolation isolation;

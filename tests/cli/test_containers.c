@@ -29,6 +29,7 @@ static struct {
   const char *fail_op;    /* this op answers with an error */
   const char *fail_text;
   const char *check_result;
+  const char *inspect_result;
 } fake;
 
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
@@ -57,6 +58,8 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
+  if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
+  if (strcmp(op, "image.list") == 0) text = "[{\"Name\":\"app:latest\",\"Layers\":[{},{}],\"OsVersion\":\"10.0.20348.1\"}]";
   *result = cJSON_Parse(text);
   return WCTR_OK;
 }
@@ -281,12 +284,88 @@ static void test_start_failures_map_to_docker_codes(void **state) {
   contains(err_text, "range of CPUs");
 }
 
+static void test_dry_run_prints_the_calls(void **state) {
+  (void)state;
+  fake.create_result = "{\"DryRun\":true,\"Id\":\"ab\",\"Warnings\":[],\"Calls\":[{\"call\":\"HcsCreateComputeSystem\","
+                       "\"id\":\"ab@vm\",\"document\":{\"Owner\":\"wctr\"}},{\"call\":\"HcsCreateProcess\",\"id\":\"ab\","
+                       "\"document\":{\"CommandLine\":\"cmd\"}}]}";
+  assert_int_equal(RUN("wctr", "run", "--dry-run", "--isolation=hyperv", "-v", "C:\\d:C:\\d:ro", "--hostname", "web",
+                       "img"),
+                   0);
+  assert_string_equal(out_text, "{\"call\":\"HcsCreateComputeSystem\",\"id\":\"ab@vm\",\"document\":{\"Owner\":\"wctr\"}}\n"
+                                "{\"call\":\"HcsCreateProcess\",\"id\":\"ab\",\"document\":{\"CommandLine\":\"cmd\"}}\n");
+  assert_int_equal(fake.count, 1); /* create only: nothing started */
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"HostConfig\":{\"Isolation\":\"hyperv\",\"Binds\":[\"C:\\\\d:C:\\\\d:ro\"]},\"Env\":[],"
+                            "\"DryRun\":true,\"Hostname\":\"web\",\"Image\":\"img\"}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "create", "--dry-run", "img", "cmd"), 0);
+  contains(out_text, "HcsCreateProcess");
+  assert_int_equal(RUN("wctr", "run", "--dry-run", "-d", "img"), 125);
+  contains(err_text, "--dry-run only prints the HCS documents");
+}
+
+static void test_failed_start_leaves_nothing(void **state) {
+  (void)state;
+  fake.run_err = WCTR_ESYSTEM;
+  fake.run_err_text = "HcsStartComputeSystem: The container operating system does not match the host operating system";
+  fake.inspect_result = "{\"State\":{\"Status\":\"created\"}}";
+  /* An HCS failure is wctr's (125), not the command's, even when its text says "not found". */
+  assert_int_equal(RUN("wctr", "run", "--isolation=process", "img"), 125);
+  contains(err_text, "does not match");
+  assert_string_equal(fake.ops[2], "container.inspect");
+  assert_string_equal(fake.ops[3], "container.remove");
+  /* A container that did run (the stream broke later) is left alone. */
+  reset(NULL);
+  fake.run_err = WCTR_ECANCELED;
+  fake.run_err_text = "wctrd is stopping";
+  fake.inspect_result = "{\"State\":{\"Status\":\"running\"}}";
+  RUN("wctr", "run", "--isolation=process", "img");
+  assert_int_equal(fake.count, 3);
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "HcsCreateProcess: The system cannot find the file specified (ERROR_FILE_NOT_FOUND, 0x80070002)";
+  fake.inspect_result = "{\"State\":{\"Status\":\"created\"}}";
+  assert_int_equal(RUN("wctr", "run", "--isolation=process", "img", "nosuch.exe"), 127);
+}
+
+static void test_image_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "image", "add", "app", "--layer", "C:\\l2", "--layer", "C:\\base", "--os-version",
+                       "10.0.20348.1", "--cmd", "echo hi", "--user", "ContainerAdministrator"),
+                   0);
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"Layers\":[\"C:\\\\l2\",\"C:\\\\base\"],\"OsVersion\":\"10.0.20348.1\","
+                            "\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],\"User\":\"ContainerAdministrator\",\"Name\":\"app\"}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "image", "add", "--layer", "C:\\b", "app2", "--cmd", "[\"ping\",\"-t\"]"), 0);
+  assert_string_equal(fake.ops[1], "image.add");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(fake.params[1], "Cmd"), 1)->valuestring, "-t");
+  int sent_before = fake.count;
+  assert_int_equal(RUN("wctr", "image", "add", "app", "--layer", "C:\\b", "--cmd", "[1]"), 125);
+  contains(err_text, "--cmd [1]: a JSON array of strings");
+  assert_int_equal(RUN("wctr", "image", "add", "app"), 125);
+  contains(err_text, "--layer is required");
+  assert_int_equal(RUN("wctr", "image", "add", "--layer", "C:\\b"), 125);
+  contains(err_text, "requires exactly 1 argument");
+  assert_int_equal(RUN("wctr", "image", "add", "a", "b", "--layer", "C:\\b"), 125);
+  assert_int_equal(fake.count, sent_before);
+  assert_int_equal(RUN("wctr", "images"), 0);
+  contains(out_text, "app:latest");
+  contains(out_text, "10.0.20348.1");
+  assert_int_equal(RUN("wctr", "image", "rm", "a", "b"), 0);
+  assert_string_equal(fake.ops[fake.count - 1], "image.remove");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Name")->valuestring, "b");
+  assert_int_equal(RUN("wctr", "image", "frobnicate"), 125);
+  contains(err_text, "unknown command \"frobnicate\"");
+}
+
 static void test_run_usage_errors_send_nothing(void **state) {
   (void)state;
-  /* "a command is required" moved to wctrd with the image catalog (images have default commands). */
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host"), 125);
+  contains(err_text, "a command is required");
   assert_int_equal(RUN("wctr", "run"), 125);
   contains(err_text, "\"run\" requires at least 1 argument");
-  assert_int_equal(RUN("wctr", "run", "-t", "host", "cmd"), 125);
+  assert_int_equal(RUN("wctr", "run", "-t", "--isolation=job", "host", "cmd"), 125);
   contains(err_text, "-t/--tty");
   assert_int_equal(RUN("wctr", "run", "-m", "5x", "host", "cmd"), 125);
   contains(err_text, "--memory");
@@ -580,6 +659,9 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_config, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
+      cmocka_unit_test_setup(test_dry_run_prints_the_calls, reset),
+      cmocka_unit_test_setup(test_failed_start_leaves_nothing, reset),
+      cmocka_unit_test_setup(test_image_commands, reset),
       cmocka_unit_test_setup(test_status_text, reset),
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),

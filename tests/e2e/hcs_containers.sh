@@ -146,6 +146,12 @@ expect 0 "rm" W rm p1
   || bad "left in containers: $(ls "$data_unix/containers")"
 grep -q '"call":"HcsDestroyLayer"' "$calls" && ok "rm destroyed the sandbox layer" || bad "no HcsDestroyLayer"
 
+echo "# -t: a console (EmulateConsole); stderr arrives on stdout"
+W run --rm -t --isolation=process testimg cmd /c "echo console-stderr 1>&2" >"$out" 2>/dev/null
+has "console-stderr" "stderr came through the console's stdout"
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"EmulateConsole":true' \
+  && ok "EmulateConsole was asked for" || bad "EmulateConsole was not asked for"
+
 echo "# -i: stdin through HCS"
 printf 'line-through-stdin\n' >"$state_unix/stdin.txt"
 W run --rm -i --isolation=process testimg "$sleeper" --cat <"$state_unix/stdin.txt" >"$out" 2>&1

@@ -319,6 +319,30 @@ static void test_process_params_full(void **state) {
   cJSON_Delete(doc);
 }
 
+static void test_process_params_tty(void **state) {
+  (void)state;
+  /* -t: a console; stderr is the console's too, so no separate pipe is asked for. */
+  cJSON *doc = process_params("{\"Image\":\"i\",\"Cmd\":[\"cmd\"],\"Tty\":true,\"HostConfig\":{\"Isolation\":\"process\"}}");
+  hcs_test_expect_json(doc, "{'CommandLine':'cmd','User':'ContainerUser','EmulateConsole':true,'CreateStdOutPipe':true}");
+  cJSON_Delete(doc);
+}
+
+static void test_storage_and_modify_documents(void **state) {
+  (void)state;
+  hcs_layer two[2] = {{"11111111-2222-4333-8444-555555555555", "C:\\layers\\top"},
+                         {"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "C:\\layers\\base"}};
+  cJSON *doc = hcs_doc_layer_data(two, 2);
+  hcs_test_expect_json(doc, "{'SchemaVersion':{'Major':2,'Minor':1},'Layers':["
+                            "{'Id':'11111111-2222-4333-8444-555555555555','Path':'C:|layers|top'},"
+                            "{'Id':'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee','Path':'C:|layers|base'}]}");
+  cJSON_Delete(doc);
+  doc = hcs_doc_scsi_add(1, "C:\\wctr\\containers\\x\\sandbox\\sandbox.vhdx");
+  hcs_test_expect_json(doc, "{'ResourcePath':'VirtualMachine/Devices/Scsi/df6d0690-79e5-55b6-a5ec-c1e2f77f580a/Attachments/1',"
+                            "'RequestType':'Add','Settings':{'Type':'VirtualDisk',"
+                            "'Path':'C:|wctr|containers|x|sandbox|sandbox.vhdx'}}");
+  cJSON_Delete(doc);
+}
+
 static void test_process_params_refused(void **state) {
   (void)state;
   svc_container c;
@@ -355,6 +379,8 @@ int main(void) {
       cmocka_unit_test(test_process_params_default),
       cmocka_unit_test(test_process_params_full),
       cmocka_unit_test(test_process_params_refused),
+      cmocka_unit_test(test_storage_and_modify_documents),
+      cmocka_unit_test(test_process_params_tty),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,6 +192,50 @@ static void test_references(void **state) {
   svc_container_free(&c);
 }
 
+/* HCS isolations: -v binds and the hostname, checked and kept; refused for job containers. */
+static void test_binds_and_hostname(void **state) {
+  (void)state;
+  svc_container c;
+  job_warnings w = {0};
+  wctr_errmsg e;
+  const char *json = "{\"Image\":\"img\",\"Cmd\":[\"cmd\"],\"Hostname\":\"web-1\",\"HostConfig\":{\"Isolation\":"
+                     "\"process\",\"Binds\":[\"C:\\\\data:C:\\\\data:ro\",\"\\\\\\\\.\\\\pipe\\\\p:\\\\\\\\.\\\\pipe\\\\p\"]}}";
+  if (build(json, &c, &w, &e) != WCTR_OK) fail_msg("refused: %s", e.text);
+  assert_int_equal(c.config.bind_count, 2);
+  assert_string_equal(c.config.binds[0], "C:\\data:C:\\data:ro");
+  assert_string_equal(c.config.hostname, "web-1");
+  /* The record keeps them, and a runtime object, through a save and a load. */
+  c.runtime = cJSON_Parse("{\"Type\":\"hcs\",\"UtilityVm\":{\"MemoryMB\":756}}");
+  cJSON *json_rec = svc_container_to_json(&c);
+  svc_container back;
+  if (svc_container_from_json(json_rec, &back, &e) != WCTR_OK) fail_msg("reload refused: %s", e.text);
+  assert_int_equal(back.config.bind_count, 2);
+  assert_string_equal(back.config.binds[1], "\\\\.\\pipe\\p:\\\\.\\pipe\\p");
+  assert_string_equal(back.config.hostname, "web-1");
+  assert_true(cJSON_Compare(back.runtime, c.runtime, true));
+  cJSON_Delete(json_rec);
+  svc_container_free(&back);
+  svc_container_free(&c);
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\",\"Binds\":[\"C:\\\\a:C:\\\\a\"]}}",
+                 "a job container shares the host's file system");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Hostname\":\"h\",\"HostConfig\":{\"Isolation\":\"job\"}}",
+                 "--hostname: a job container shares the host's name");
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":[\"data:C:\\\\app\"]}}",
+                 "the host path must be absolute");
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":\"C:\\\\a:C:\\\\a\"}}", "Binds");
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"Hostname\":\"-bad\"}", "invalid hostname");
+  expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Tty\":true,\"HostConfig\":{\"Isolation\":\"job\"}}",
+                 "-t/--tty: job containers have no console");
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"Hostname\":\"a_b\"}", "invalid hostname");
+  cJSON *bad = cJSON_Parse("{\"Id\":\"" ID "\",\"Name\":\"n\",\"Created\":\"" NOW "\",\"State\":{\"Status\":\"created\","
+                           "\"Pid\":0,\"ExitCode\":0,\"OOMKilled\":false,\"StartedAt\":\"\",\"FinishedAt\":\"\",\"Error\":"
+                           "\"\"},\"Config\":{\"Image\":\"i\",\"Cmd\":[\"x\"]},\"HostConfig\":{},\"Runtime\":[1]}");
+  svc_container damaged;
+  assert_int_equal(svc_container_from_json(bad, &damaged, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "\"Runtime\" must be an object"));
+  cJSON_Delete(bad);
+}
+
 static void test_names(void **state) {
   (void)state;
   assert_true(svc_container_name_valid("a"));
@@ -214,7 +258,7 @@ int main(void) {
       cmocka_unit_test(test_docker_messages_for_bad_limits), cmocka_unit_test(test_bad_params_name_the_field),
       cmocka_unit_test(test_record_round_trip),     cmocka_unit_test(test_damaged_record_is_refused),
       cmocka_unit_test(test_state_machine),         cmocka_unit_test(test_references),
-      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_names),                 cmocka_unit_test(test_binds_and_hostname),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
