@@ -294,33 +294,52 @@ done:
 
 /* --- down, ps, logs ----------------------------------------------------------------------------------- */
 
-/* The project's containers in start order: the file's services first (their order), then any others the
- * label finds (a service since removed from the file), by name. Returns names into list. */
-static size_t project_order(const cli_compose_project *p, const cJSON *list, const char **out, size_t cap) {
-  size_t n = 0;
-  for (size_t i = 0; i < p->service_count && n < cap; i++) {
-    const cJSON *c = find_named(list, p->services[i].container_name);
-    if (c != NULL) out[n++] = str_field(c, "Name");
+/* The project's containers (container.list by label) and their names in start order: the file's services
+ * first (their order), then any others the label finds (a service since removed from the file). */
+typedef struct project_view {
+  cJSON *list;
+  const char **order; /* names, into list */
+  size_t count;
+} project_view;
+
+static bool project_view_load(cli_ctx *ctx, const cli_compose_project *p, project_view *v, int *rc) {
+  memset(v, 0, sizeof *v);
+  v->list = list_project(ctx, p->name, rc);
+  if (v->list == NULL) return false;
+  size_t cap = (size_t)cJSON_GetArraySize(v->list) + 1;
+  v->order = calloc(cap, sizeof *v->order);
+  if (v->order == NULL) {
+    cJSON_Delete(v->list);
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  for (size_t i = 0; i < p->service_count; i++) {
+    const cJSON *c = find_named(v->list, p->services[i].container_name);
+    if (c != NULL) v->order[v->count++] = str_field(c, "Name");
   }
   const cJSON *c;
-  cJSON_ArrayForEach(c, list) {
+  cJSON_ArrayForEach(c, v->list) {
     bool known = false;
-    for (size_t i = 0; i < n && !known; i++) known = strcmp(out[i], str_field(c, "Name")) == 0;
-    if (!known && n < cap) out[n++] = str_field(c, "Name");
+    for (size_t i = 0; i < v->count && !known; i++) known = strcmp(v->order[i], str_field(c, "Name")) == 0;
+    if (!known && v->count + 1 < cap) v->order[v->count++] = str_field(c, "Name");
   }
-  return n;
+  return true;
+}
+
+static void project_view_free(project_view *v) {
+  free(v->order);
+  cJSON_Delete(v->list);
+  memset(v, 0, sizeof *v);
 }
 
 int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
   (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
   int rc = 0;
-  cJSON *list = list_project(ctx, p->name, &rc);
-  if (list == NULL) return rc;
-  size_t cap = (size_t)cJSON_GetArraySize(list) + 1;
-  const char **order = calloc(cap, sizeof *order);
-  size_t n = order != NULL ? project_order(p, list, order, cap) : 0;
-  for (size_t i = n; i-- > 0;) {
-    const cJSON *c = find_named(list, order[i]);
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  const char **order = v.order;
+  for (size_t i = v.count; i-- > 0;) {
+    const cJSON *c = find_named(v.list, order[i]);
     int one = 0;
     if (strcmp(str_field(c, "State"), "running") == 0) {
       if (!simple_op(ctx, "container.stop", order[i], false, &one)) {
@@ -335,31 +354,26 @@ int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
       rc = one;
     }
   }
-  free(order);
-  cJSON_Delete(list);
+  project_view_free(&v);
   return rc;
 }
 
 int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
   int rc = 0;
-  cJSON *list = list_project(ctx, p->name, &rc);
-  if (list == NULL) return rc;
-  size_t cap = (size_t)cJSON_GetArraySize(list) + 1;
-  const char **order = calloc(cap, sizeof *order);
-  size_t n = order != NULL ? project_order(p, list, order, cap) : 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
   char now[40] = "";
   if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, now, sizeof now);
   fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", "NAME", "SERVICE", "ISOLATION", "STATUS");
-  for (size_t i = 0; i < n; i++) {
-    const cJSON *c = find_named(list, order[i]);
+  for (size_t i = 0; i < v.count; i++) {
+    const cJSON *c = find_named(v.list, v.order[i]);
     char status[96];
     cli_status_text(c, now, status, sizeof status);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-    fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", order[i], str_field(labels, SERVICE_LABEL),
+    fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", v.order[i], str_field(labels, SERVICE_LABEL),
             str_field(c, "Isolation"), status);
   }
-  free(order);
-  cJSON_Delete(list);
+  project_view_free(&v);
   return 0;
 }
 
@@ -369,20 +383,16 @@ int cli_compose_logs(cli_ctx *ctx, const cli_compose_project *p, const char *ser
     fprintf(ctx->p->err, "wctr compose logs: no such service: %s\n", service);
     return CLI_EXIT_FAILED;
   }
-  cJSON *list = list_project(ctx, p->name, &rc);
-  if (list == NULL) return rc;
-  size_t cap = (size_t)cJSON_GetArraySize(list) + 1;
-  const char **order = calloc(cap, sizeof *order);
-  char **names = calloc(cap, sizeof *names);
-  size_t n = order != NULL ? project_order(p, list, order, cap) : 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  char **names = calloc(v.count + 1, sizeof *names);
   size_t kept = 0;
-  for (size_t i = 0; names != NULL && i < n; i++) {
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(find_named(list, order[i]), "Labels");
-    if (service == NULL || strcmp(str_field(labels, SERVICE_LABEL), service) == 0) names[kept++] = (char *)order[i];
+  for (size_t i = 0; names != NULL && i < v.count; i++) {
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(find_named(v.list, v.order[i]), "Labels");
+    if (service == NULL || strcmp(str_field(labels, SERVICE_LABEL), service) == 0) names[kept++] = (char *)v.order[i];
   }
   show_output(ctx, names, kept, follow, NULL, NULL);
   free(names);
-  free(order);
-  cJSON_Delete(list);
+  project_view_free(&v);
   return 0;
 }

@@ -3,7 +3,8 @@
  * The folder `--security-opt credentialspec=file://NAME` reads from (gmsa/resolve.h), as Docker's
  * <docker-root>\CredentialSpecs. It is created with the data root's descriptor (ACL_SDDL_DATA_ROOT:
  * SYSTEM and Administrators only, protected) and every spec file is written with
- * SVC_CREDSPEC_FILE_SDDL from the instant it exists, atomically (NAME.tmp, flush, rename).
+ * SVC_CREDSPEC_FILE_SDDL from the instant it exists, atomically (NAME.tmp, flush, rename). Both go through
+ * the service's seam (svc_sys.CreateDirectoryW, svc_sys.CreateFileW), where tests read the descriptors.
  *
  * Operations (pipe ops, docs/protocol.md):
  *   credentialspec.list    {}                        -> [{"Name","Size","Valid","Accounts":[..]?,"Error"?}]
@@ -47,13 +48,5 @@ const svc_op *svc_credspecs_ops(svc_credspecs *s, size_t *count);
 
 /* Resolves c's credentialspec= (when it has one) against <data_root>\credentialspecs. */
 wctr_err svc_credspecs_resolve(const char *data_root, svc_container *c, wctr_errmsg *e);
-
-/* The seam of the store's file creation (tests record the descriptor handed to Windows). */
-typedef struct svc_credspec_syscalls {
-  HANDLE(WINAPI *CreateFileW)
-  (LPCWSTR name, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disposition, DWORD flags, HANDLE tmpl);
-  BOOL(WINAPI *CreateDirectoryW)(LPCWSTR name, LPSECURITY_ATTRIBUTES sa);
-} svc_credspec_syscalls;
-extern svc_credspec_syscalls svc_credspec_sys;
 
 #endif

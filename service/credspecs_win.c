@@ -17,9 +17,8 @@
 #include "gmsa/resolve.h"
 #include "gmsa/source.h"
 #include "service/credspecs.h"
+#include "service/store.h"
 #include "service/svc_sys.h"
-
-svc_credspec_syscalls svc_credspec_sys = {.CreateFileW = CreateFileW, .CreateDirectoryW = CreateDirectoryW};
 
 struct svc_credspecs {
   char dir[1100];
@@ -37,7 +36,7 @@ wctr_err svc_credspecs_open(const char *data_root, svc_credspecs **out, wctr_err
   wchar_t *wide = wctr_utf8_to_wide(s->dir);
   acl_sa sa = {0};
   wctr_err err = wide != NULL ? acl_sa_from_sddl(ACL_SDDL_DATA_ROOT, &sa, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK && !svc_credspec_sys.CreateDirectoryW(wide, &sa.sa) && GetLastError() != ERROR_ALREADY_EXISTS) {
+  if (err == WCTR_OK && !svc_sys.CreateDirectoryW(wide, &sa.sa) && GetLastError() != ERROR_ALREADY_EXISTS) {
     DWORD code = GetLastError();
     err = wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", s->dir), "cannot create %s (error %lu)", s->dir,
                     (unsigned long)code);
@@ -193,48 +192,17 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
 
 /* Writes text to dir\name atomically, the file created with SVC_CREDSPEC_FILE_SDDL. */
 static wctr_err write_spec(const svc_credspecs *s, const char *name, const char *text, bool force, wctr_errmsg *e) {
-  char path[1400], tmp[1410];
+  char path[1400];
   snprintf(path, sizeof path, "%s\\%s", s->dir, name);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
   wchar_t *wpath = wctr_utf8_to_wide(path);
-  wchar_t *wtmp = wctr_utf8_to_wide(tmp);
   acl_sa sa = {0};
-  HANDLE h = INVALID_HANDLE_VALUE;
-  wctr_err err = wpath != NULL && wtmp != NULL ? acl_sa_from_sddl(SVC_CREDSPEC_FILE_SDDL, &sa, e)
-                                               : wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if (err != WCTR_OK) goto done;
-  if (!force && GetFileAttributesW(wpath) != INVALID_FILE_ATTRIBUTES) {
+  wctr_err err = wpath != NULL ? acl_sa_from_sddl(SVC_CREDSPEC_FILE_SDDL, &sa, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK && !force && GetFileAttributesW(wpath) != INVALID_FILE_ATTRIBUTES) {
     err = wctr_fail(e, WCTR_EEXIST, "credential spec %s already exists (remove it first, or add with --force)", name);
-    goto done;
   }
-  h = svc_credspec_sys.CreateFileW(wtmp, GENERIC_WRITE, 0, &sa.sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-  if (h == INVALID_HANDLE_VALUE) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
-                    (unsigned long)code);
-    goto done;
-  }
-  DWORD written = 0;
-  size_t len = strlen(text);
-  if (!svc_sys.WriteFile(h, text, (DWORD)len, &written, NULL) || written != len || !FlushFileBuffers(h)) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("WriteFile", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
-                    (unsigned long)code);
-    goto done;
-  }
-  CloseHandle(h);
-  h = INVALID_HANDLE_VALUE;
-  if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    DWORD code = GetLastError();
-    err = wctr_fail(e, wctr_log_win32("MoveFileExW", code, "%s", path), "cannot replace %s (error %lu)", path,
-                    (unsigned long)code);
-  }
-done:
-  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
-  if (err != WCTR_OK && wtmp != NULL && err != WCTR_EEXIST) DeleteFileW(wtmp);
+  if (err == WCTR_OK) err = svc_write_atomic_sa(path, text, strlen(text), &sa.sa, e);
   acl_sa_free(&sa);
   free(wpath);
-  free(wtmp);
   return err;
 }
 

@@ -48,8 +48,12 @@ wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e) 
 
 void svc_store_close(svc_store *st) { free(st); }
 
-/* Writes path atomically: temp file, flush, rename over. */
 wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
+  return svc_write_atomic_sa(path, text, len, NULL, e);
+}
+
+/* Writes path atomically: temp file, flush, rename over. */
+wctr_err svc_write_atomic_sa(const char *path, const char *text, size_t len, SECURITY_ATTRIBUTES *sa, wctr_errmsg *e) {
   char tmp[1200];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   wchar_t *wtmp = wctr_utf8_to_wide(tmp);
@@ -60,7 +64,7 @@ wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_e
     err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     goto done;
   }
-  h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  h = svc_sys.CreateFileW(wtmp, GENERIC_WRITE, 0, sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
   if (h == INVALID_HANDLE_VALUE) {
     DWORD code = GetLastError();
     err = wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", tmp), "cannot write %s (error %lu)", tmp,

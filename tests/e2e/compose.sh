@@ -8,37 +8,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
-pipe=wctr-compose-$id
-data="C:\\wctr-compose-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-compose-$id"
+console_wctrd wctr-compose
 proj_unix="$WINEPREFIX/drive_c/wctr-compose-proj-$id"
 proj="C:\\wctr-compose-proj-$id"
 secret=S3cret-Pa55-$id
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-C() { wctr -H "npipe:////./pipe/$pipe" compose -f "$proj\\$1" -p shop "${@:2}"; }
-start_wctrd() {
-  "$root/scripts/wine" "$build/wctrd.exe" run --data-root "$data" --pipe "$pipe" >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  kill -INT "$wctrd_pid" 2>/dev/null
-  wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
-cleanup() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
-    echo "--- wctrd's log (the last 60 lines) ---"
-    tail -n 60 "$data_unix.log"
-  fi
-  rm -rf "$data_unix" "$data_unix.log" "$proj_unix"
-}
-trap cleanup EXIT
-# Nothing in the project's own names may be empty: count the project's containers (any state).
+C() { W compose -f "$proj\\$1" -p shop "${@:2}"; }
+trap 'console_cleanup "$proj_unix"' EXIT
+# The project's containers (any state), counted through the label filter.
 count_project() { W ps -a -q --filter label=com.docker.compose.project=shop 2>/dev/null | grep -c . ; }
 
 mkdir -p "$proj_unix"
@@ -115,7 +91,9 @@ services:
     command: [cmd, /c, exit 0]
     credential_spec: {file: webapp01.json}
 EOF
-cat >"$proj_unix/brokenspec.yml" <<EOF
+# gmsa_project FILE SOURCE [EXTRA]: a job service, then a process-isolated one with credential_spec SOURCE.
+gmsa_project() {
+  cat >"$proj_unix/$1" <<EOF
 services:
   first:
     image: host
@@ -126,23 +104,12 @@ services:
     isolation: process
     command: [cmd]
     depends_on: [first]
-    credential_spec: {file: broken.json}
+    credential_spec: $2
+${3:-}
 EOF
-cat >"$proj_unix/goodspec.yml" <<EOF
-services:
-  first:
-    image: host
-    isolation: job
-    command: ['$sleeper', '30']
-  app:
-    image: mcr.microsoft.com/windows/servercore:ltsc2022
-    isolation: process
-    command: [cmd]
-    depends_on: [first]
-    credential_spec: {config: gmsa}
-configs:
-  gmsa: {file: ./webapp01.json}
-EOF
+}
+gmsa_project brokenspec.yml "{file: broken.json}"
+gmsa_project goodspec.yml "{config: gmsa}" "configs: {gmsa: {file: ./webapp01.json}}"
 
 start_wctrd && ok "wctrd run is up" || bad "wctrd run did not come up"
 

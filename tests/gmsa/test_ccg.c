@@ -11,16 +11,11 @@
 #include "gmsa/gmsa_util.h"
 #include "hcsd_validate.h"
 #include "secret_watch.h"
+#include "credspec_sample.h"
 #include "testutil.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define SECRET "S3cret-Pa55"
-static const char spec[] =
-    "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\",\"MachineAccountName\":"
-    "\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":"
-    "\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{"
-    "\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"}],\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
-    "\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"contoso.com:ccg:" SECRET "\"}}}";
+#define SECRET SAMPLE_SPEC_SECRET
 
 /* What the double answers for one LRPC and one HvSocket instance (hcsd_service_win.c's shape). */
 static const char answer[] =
@@ -48,7 +43,7 @@ static void test_add_request(void **state) {
   (void)state;
   wctr_errmsg e;
   char *req = NULL;
-  assert_int_equal(gmsa_ccg_add_request(ID, spec, GMSA_CCG_LRPC, &req, &e), WCTR_OK);
+  assert_int_equal(gmsa_ccg_add_request(ID, sample_spec, GMSA_CCG_LRPC, &req, &e), WCTR_OK);
   check_modification(req, HV_CCG_ADD);
   cJSON *doc = cJSON_Parse(req);
   assert_string_equal(cJSON_GetObjectItem(doc, "PropertyType")->valuestring, "ContainerCredentialGuard");
@@ -59,12 +54,12 @@ static void test_add_request(void **state) {
   assert_string_equal(cJSON_GetObjectItem(details, "Transport")->valuestring, "LRPC");
   /* The spec travels as a string holding the JSON, exactly as given. */
   assert_true(cJSON_IsString(cJSON_GetObjectItem(details, "CredentialSpec")));
-  assert_string_equal(cJSON_GetObjectItem(details, "CredentialSpec")->valuestring, spec);
+  assert_string_equal(cJSON_GetObjectItem(details, "CredentialSpec")->valuestring, sample_spec);
   assert_int_equal(cJSON_GetArraySize(details), 3);
   gmsa_json_secure_delete(doc);
   gmsa_secret_free(req);
 
-  assert_int_equal(gmsa_ccg_add_request(ID, spec, GMSA_CCG_HVSOCKET, &req, &e), WCTR_OK);
+  assert_int_equal(gmsa_ccg_add_request(ID, sample_spec, GMSA_CCG_HVSOCKET, &req, &e), WCTR_OK);
   check_modification(req, HV_CCG_ADD);
   assert_non_null(strstr(req, "\"Transport\":\"HvSocket\""));
   gmsa_secret_free(req);
@@ -74,16 +69,16 @@ static void test_add_request_errors(void **state) {
   (void)state;
   wctr_errmsg e;
   char *req = (char *)"untouched";
-  assert_int_equal(gmsa_ccg_add_request("", spec, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
+  assert_int_equal(gmsa_ccg_add_request("", sample_spec, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
   assert_null(req);
   assert_string_equal(e.text, "CCG instance: the container id is empty");
-  assert_int_equal(gmsa_ccg_add_request("a\nb", spec, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
+  assert_int_equal(gmsa_ccg_add_request("a\nb", sample_spec, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
   assert_int_equal(gmsa_ccg_add_request(ID, "[1]", GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "CCG instance: the credential spec is not a JSON object");
   assert_int_equal(gmsa_ccg_add_request(ID, "{\"" SECRET, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
   assert_null(strstr(e.text, SECRET));
   assert_int_equal(gmsa_ccg_add_request(ID, NULL, GMSA_CCG_LRPC, &req, &e), WCTR_EINVAL);
-  assert_int_equal(gmsa_ccg_add_request(ID, spec, (gmsa_ccg_transport)7, &req, &e), WCTR_EINVAL);
+  assert_int_equal(gmsa_ccg_add_request(ID, sample_spec, (gmsa_ccg_transport)7, &req, &e), WCTR_EINVAL);
   assert_null(gmsa_ccg_transport_name((gmsa_ccg_transport)7));
 }
 
@@ -233,9 +228,9 @@ static void test_secret_zeroed(void **state) {
   wctr_errmsg e;
   char *req = NULL;
   secret_watch_start(SECRET);
-  assert_int_equal(gmsa_ccg_add_request(ID, spec, GMSA_CCG_LRPC, &req, &e), WCTR_OK);
+  assert_int_equal(gmsa_ccg_add_request(ID, sample_spec, GMSA_CCG_LRPC, &req, &e), WCTR_OK);
   gmsa_secret_free(req);
-  char with_spec[sizeof answer + sizeof spec + 64];
+  char with_spec[sizeof answer + sizeof sample_spec + 64];
   snprintf(with_spec, sizeof with_spec,
            "{\"Properties\":[{\"Instances\":[{\"Id\":\"x\",\"CredentialGuard\":{\"Cookie\":\"c\",\"RpcEndpoint\":\"r\","
            "\"Transport\":\"LRPC\",\"CredentialSpec\":\"%s\"}}]}]}",

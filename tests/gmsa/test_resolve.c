@@ -12,16 +12,11 @@
 #include "gmsa/resolve.h"
 #include "gmsa/source.h"
 #include "secret_watch.h"
+#include "credspec_sample.h"
 #include "testutil.h"
 
 #define DIR "C:\\ProgramData\\wctr\\credentialspecs"
-#define SECRET "S3cret-Pa55"
-static const char good[] =
-    "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\",\"MachineAccountName\":"
-    "\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":"
-    "\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{"
-    "\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"}],\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
-    "\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"contoso.com:ccg:" SECRET "\"}}}";
+#define SECRET SAMPLE_SPEC_SECRET
 
 static struct {
   int file_reads;
@@ -64,7 +59,7 @@ static const gmsa_resolver resolver = {.credspec_dir = DIR, .read_file = f_file,
 static int reset(void **state) {
   (void)state;
   memset(&fake, 0, sizeof fake);
-  fake.content = good;
+  fake.content = sample_spec;
   return 0;
 }
 
@@ -76,7 +71,7 @@ static void expect_ok(const char *value, const char *source) {
   if (err != WCTR_OK) fail_msg("%s: %s", value, e.text);
   assert_string_equal(shown, source);
   /* The spec comes back rendered again, whole (it is what CCG gets). */
-  assert_string_equal(spec, good);
+  assert_string_equal(spec, sample_spec);
   gmsa_secret_free(spec);
   cJSON_free(shown);
 }
@@ -107,8 +102,8 @@ static void test_sources(void **state) {
   expect_ok("registry://webapp01", "registry://webapp01");
   assert_int_equal(fake.registry_reads, 1);
   assert_string_equal(fake.last_name, "webapp01");
-  char raw[sizeof good + 8];
-  snprintf(raw, sizeof raw, "raw://%s", good);
+  char raw[sizeof sample_spec + 8];
+  snprintf(raw, sizeof raw, "raw://%s", sample_spec);
   /* raw:// never shows its content. */
   expect_ok(raw, "raw://");
   assert_int_equal(fake.file_reads + fake.registry_reads, 3);
@@ -158,14 +153,14 @@ static void test_secret_zeroed(void **state) {
   char *spec = NULL;
   char *shown = NULL;
   wctr_errmsg e;
-  char raw[sizeof good + 8];
-  snprintf(raw, sizeof raw, "raw://%s", good);
+  char raw[sizeof sample_spec + 8];
+  snprintf(raw, sizeof raw, "raw://%s", sample_spec);
   assert_int_equal(gmsa_resolve(&resolver, raw, &spec, &shown, &e), WCTR_OK);
   gmsa_secret_free(spec);
   cJSON_free(shown);
   /* A spec that fails the rules after parsing still holds the secret in the module's copies. */
-  char broken[sizeof good + 8];
-  snprintf(broken, sizeof broken, "raw://%s", good);
+  char broken[sizeof sample_spec + 8];
+  snprintf(broken, sizeof broken, "raw://%s", sample_spec);
   char *sid = strstr(broken, "S-1-5-21-1-2-3");
   memcpy(sid, "S-1-5-32-54444", 14);
   assert_int_not_equal(gmsa_resolve(&resolver, broken, &spec, &shown, &e), WCTR_OK);

@@ -8,18 +8,12 @@
 #include <cjson/cJSON.h>
 
 #include "service/container.h"
+#include "credspec_sample.h"
 #include "testutil.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NOW "2026-11-22T13:00:00.000Z"
-#define SECRET "S3cret-Pa55"
-
-static const char spec[] =
-    "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\",\"MachineAccountName\":"
-    "\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":"
-    "\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{"
-    "\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"}],\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
-    "\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"contoso.com:ccg:" SECRET "\"}}}";
+#define SECRET SAMPLE_SPEC_SECRET
 
 static wctr_err build(const char *json, svc_container *c, wctr_errmsg *e) {
   cJSON *params = cJSON_Parse(json);
@@ -147,13 +141,13 @@ static void test_record_and_inspect(void **state) {
   svc_container c;
   svc_container back;
   wctr_errmsg e;
-  char json[sizeof spec + 400];
+  char json[sizeof sample_spec + 400];
   snprintf(json, sizeof json,
            "{\"Image\":\"img\",\"Cmd\":[\"x\"],\"Labels\":{\"tier\":\"web\"},\"HostConfig\":{\"Isolation\":\"process\","
            "\"RestartPolicy\":{\"Name\":\"unless-stopped\"},\"SecurityOpt\":[\"credentialspec=raw://%s\"]}}",
            "{\\\"a\\\":1}");
   assert_int_equal(build(json, &c, &e), WCTR_OK);
-  assert_int_equal(svc_container_set_credspec(&c, "raw://", spec, &e), WCTR_OK);
+  assert_int_equal(svc_container_set_credspec(&c, "raw://", sample_spec, &e), WCTR_OK);
   c.state.restart_count = 2;
   c.state.manually_stopped = true;
   cJSON *inspect = svc_container_to_json(&c);
@@ -174,7 +168,7 @@ static void test_record_and_inspect(void **state) {
   cJSON_Delete(record);
   cJSON *parsed = cJSON_Parse(text);
   assert_int_equal(svc_container_from_json(parsed, &back, &e), WCTR_OK);
-  assert_string_equal(back.config.opts.credspec_json, spec);
+  assert_string_equal(back.config.opts.credspec_json, sample_spec);
   assert_string_equal(back.config.opts.credspec_source, "raw://");
   assert_int_equal(back.config.opts.restart, SVC_RESTART_UNLESS_STOPPED);
   assert_int_equal(back.state.restart_count, 2);

@@ -16,15 +16,11 @@
 #include "common/wstr.h"
 #include "service/container.h"
 #include "service/credspecs.h"
+#include "service/svc_sys.h"
+#include "credspec_sample.h"
 #include "testutil.h"
 
-#define SECRET "S3cret-Pa55"
-static const char spec[] =
-    "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\",\"MachineAccountName\":"
-    "\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"contoso.com\",\"DnsName\":"
-    "\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{"
-    "\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"}],\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\","
-    "\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"contoso.com:ccg:" SECRET "\"}}}";
+#define SECRET SAMPLE_SPEC_SECRET
 
 static char data_root[MAX_PATH];
 static svc_credspecs *store;
@@ -85,8 +81,8 @@ static int setup(void **state) {
   wchar_t *w = wctr_utf8_to_wide(data_root);
   CreateDirectoryW(w, NULL);
   free(w);
-  svc_credspec_sys.CreateFileW = recording_create_file;
-  svc_credspec_sys.CreateDirectoryW = recording_create_dir;
+  svc_sys.CreateFileW = recording_create_file;
+  svc_sys.CreateDirectoryW = recording_create_dir;
   wctr_errmsg e;
   if (svc_credspecs_open(data_root, &store, &e) != WCTR_OK) fail_msg("%s", e.text);
   ops = svc_credspecs_ops(store, &op_count);
@@ -122,16 +118,22 @@ static char *add_params(const char *name, const char *text, bool force) {
   return s;
 }
 
+/* credentialspec.add of the sample spec as name, which must succeed. */
+static void add_sample(const char *name, bool force) {
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  char *p = add_params(name, sample_spec, force);
+  wctr_err err = call("credentialspec.add", p, &r, &e);
+  free(p);
+  cJSON_Delete(r);
+  if (err != WCTR_OK) fail_msg("add %s: %s", name, e.text);
+}
+
 static void test_folder_and_file_descriptors(void **state) {
   (void)state;
   /* The folder: the data root's descriptor, from the instant it exists. */
   assert_string_equal(last_dir_sddl, ACL_SDDL_DATA_ROOT);
-  cJSON *r = NULL;
-  wctr_errmsg e;
-  char *p = add_params("web.json", spec, false);
-  assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_OK);
-  free(p);
-  cJSON_Delete(r);
+  add_sample("web.json", false);
   /* The file: created with SYSTEM + Administrators only, protected, before a byte is written. */
   assert_string_equal(last_file_sddl, SVC_CREDSPEC_FILE_SDDL);
   assert_int_equal(files_created, 1);
@@ -143,17 +145,13 @@ static void test_operations(void **state) {
   (void)state;
   cJSON *r = NULL;
   wctr_errmsg e;
-  char *p = add_params("web.json", spec, false);
-  assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_OK);
-  cJSON_Delete(r);
+  add_sample("web.json", false);
   /* Again: refused unless forced. */
+  char *p = add_params("web.json", sample_spec, false);
   assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EEXIST);
   assert_string_equal(e.text, "credential spec web.json already exists (remove it first, or add with --force)");
   free(p);
-  p = add_params("web.json", spec, true);
-  assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_OK);
-  cJSON_Delete(r);
-  free(p);
+  add_sample("web.json", true);
 
   assert_int_equal(call("credentialspec.list", NULL, &r, &e), WCTR_OK);
   char *text = cJSON_PrintUnformatted(r);
@@ -193,11 +191,11 @@ static void test_refusals_write_nothing(void **state) {
   assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "credential spec: \"DomainJoinConfig\" is required");
   free(p);
-  p = add_params("sub\\web.json", spec, false);
+  p = add_params("sub\\web.json", sample_spec, false);
   assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "credential spec name \"sub\\web.json\": one file name, without folders");
   free(p);
-  p = add_params("NUL", spec, false);
+  p = add_params("NUL", sample_spec, false);
   assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EINVAL);
   free(p);
   assert_int_equal(call("credentialspec.add", "{\"Name\":\"x.json\",\"Spec\":\"{}\",\"Extra\":1}", &r, &e), WCTR_EINVAL);
@@ -210,12 +208,8 @@ static void test_refusals_write_nothing(void **state) {
 
 static void test_resolution_at_create(void **state) {
   (void)state;
-  cJSON *r = NULL;
   wctr_errmsg e;
-  char *p = add_params("web.json", spec, false);
-  assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_OK);
-  cJSON_Delete(r);
-  free(p);
+  add_sample("web.json", false);
   cJSON *params = cJSON_Parse("{\"Image\":\"img\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"process\","
                               "\"SecurityOpt\":[\"credentialspec=file://web.json\"]}}");
   svc_container c;
@@ -253,7 +247,7 @@ static void test_link_out_of_the_folder(void **state) {
   wchar_t *wout = wctr_utf8_to_wide(outside);
   wchar_t *wlink = wctr_utf8_to_wide(link);
   FILE *f = _wfopen(wout, L"wb");
-  fputs(spec, f);
+  fputs(sample_spec, f);
   fclose(f);
   BOOL made = CreateSymbolicLinkW(wlink, wout, 0);
   /* Wine makes the link but cannot open a file through it: the check would not be reached. */
