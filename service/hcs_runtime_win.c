@@ -13,6 +13,7 @@
 #include "hcs/errors.h"
 #include "hcs/osversion.h"
 #include "service/hcs_runtime.h"
+#include "service/store.h"
 
 #define HR_IMAGE_MISMATCH 0x80370101u
 enum { STOP_CALL_MS = 30000, FINISH_WAIT_MS = 10000 };
@@ -346,14 +347,6 @@ static bool file_exists(const char *path) {
   return a != INVALID_FILE_ATTRIBUTES;
 }
 
-static wctr_err make_dir(const char *path, wctr_errmsg *e) {
-  wchar_t *w = wctr_utf8_to_wide(path);
-  BOOL ok = w != NULL && (CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
-  DWORD code = GetLastError();
-  free(w);
-  return ok ? WCTR_OK : wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", path), "cannot create %s", path);
-}
-
 static wctr_err copy_file(const char *from, const char *to, wctr_errmsg *e) {
   wchar_t *wf = wctr_utf8_to_wide(from);
   wchar_t *wt = wctr_utf8_to_wide(to);
@@ -479,7 +472,7 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
     char uvm_dir[1300];
     snprintf(uvm_dir, sizeof uvm_dir, "%s", p.uvm_scratch);
     *strrchr(uvm_dir, '\\') = '\0';
-    err = make_dir(uvm_dir, e);
+    err = svc_make_subdir(uvm_dir, e);
     if (err == WCTR_OK) err = copy_file(p.uvm_template, p.uvm_scratch, e);
     if (err != WCTR_OK) goto fail;
     uvm_scratch_created = true;

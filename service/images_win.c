@@ -22,14 +22,10 @@ wctr_err svc_images_open(const char *data_root, svc_images **out, wctr_errmsg *e
   svc_images *im = calloc(1, sizeof *im);
   if (im == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   snprintf(im->dir, sizeof im->dir, "%s\\images", data_root);
-  wchar_t *w = wctr_utf8_to_wide(im->dir);
-  BOOL ok = w != NULL && (CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
-  DWORD code = GetLastError();
-  free(w);
-  if (!ok) {
+  wctr_err err = svc_make_subdir(im->dir, e);
+  if (err != WCTR_OK) {
     free(im);
-    return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", data_root), "cannot create %s\\images",
-                     data_root);
+    return err;
   }
   InitializeCriticalSection(&im->lock);
   *out = im;

@@ -1555,6 +1555,18 @@ const svc_op *svc_manager_ops(size_t *count) {
 
 /* --- start and stop of the manager ---------------------------------------------------------------------- */
 
+/* A container recorded as running whose processes are gone: exited, code unknown (-1), and why. */
+static void mark_gone(svc_manager *m, ctr *c, const char *why) {
+  wctr_errmsg e;
+  c->rec.state.status = SVC_STATE_EXITED;
+  c->rec.state.exit_code = -1;
+  c->rec.state.pid = 0;
+  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
+  snprintf(c->rec.state.error, sizeof c->rec.state.error, "%s", why);
+  if (svc_store_save(m->store, &c->rec, &e) != WCTR_OK) wctr_log(WCTR_LOG_ERROR, "container %s: %s", c->rec.name, e.text);
+  wctr_log(WCTR_LOG_INFO, "container %s was running when wctrd stopped and is gone; marked exited (-1)", c->rec.name);
+}
+
 /* An HCS container recorded as running: re-open its compute systems, or record that they are gone. */
 static void recover_hcs(svc_manager *m, ctr *c) {
   wctr_errmsg e;
@@ -1574,14 +1586,7 @@ static void recover_hcs(svc_manager *m, ctr *c) {
     return;
   }
   svc_hcs_cleanup(m->hcs, &c->rec);
-  c->rec.state.status = SVC_STATE_EXITED;
-  c->rec.state.exit_code = -1;
-  c->rec.state.pid = 0;
-  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
-  snprintf(c->rec.state.error, sizeof c->rec.state.error, "wctrd restarted; the compute system had stopped meanwhile");
-  svc_store_save(m->store, &c->rec, &e);
-  wctr_log(WCTR_LOG_INFO, "container %s was running when wctrd stopped and is gone (%s); marked exited (-1)",
-           c->rec.name, e.text);
+  mark_gone(m, c, "wctrd restarted; the compute system had stopped meanwhile");
 }
 
 /* A container recorded as running when wctrd starts: re-attach if its job and first process live on. */
@@ -1631,13 +1636,7 @@ static void recover(svc_manager *m, ctr *c) {
     return;
   }
   job_close(job);
-  c->rec.state.status = SVC_STATE_EXITED;
-  c->rec.state.exit_code = -1;
-  c->rec.state.pid = 0;
-  wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
-  snprintf(c->rec.state.error, sizeof c->rec.state.error, "wctrd restarted; the container had stopped meanwhile");
-  svc_store_save(m->store, &c->rec, &e);
-  wctr_log(WCTR_LOG_INFO, "container %s was running when wctrd stopped and is gone; marked exited (-1)", c->rec.name);
+  mark_gone(m, c, "wctrd restarted; the container had stopped meanwhile");
 }
 
 /* --- restart policies (issue #5) ------------------------------------------------------------------------

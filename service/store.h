@@ -33,6 +33,8 @@ wctr_err svc_store_load_all(svc_store *st, svc_container **list, size_t *count, 
 void svc_store_path(const svc_store *st, const char *id, const char *file, char *out, size_t size);
 
 /* The store's building blocks, for the other catalogs under the data root (images, ...). */
+/* Creates a folder of the data root (it inherits the root's protected DACL); one that exists is fine. */
+wctr_err svc_make_subdir(const char *path, wctr_errmsg *e);
 /* Writes path atomically: path.tmp, flushed, renamed over path with MOVEFILE_WRITE_THROUGH. */
 wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e);
 /* Reads a whole file of at most 1 MiB (malloc'ed, NUL-terminated); a wctr_err from the Win32 error. */

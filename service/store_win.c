@@ -32,21 +32,26 @@ wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e) 
   svc_store *st = calloc(1, sizeof *st);
   if (st == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   snprintf(st->root, sizeof st->root, "%s\\containers", data_root);
-  wchar_t *wide = wctr_utf8_to_wide(st->root);
-  /* Created inside the data root, whose protected DACL it inherits. */
-  BOOL ok = wide != NULL && (CreateDirectoryW(wide, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
-  DWORD code = GetLastError();
-  free(wide);
-  if (!ok) {
+  wctr_err err = svc_make_subdir(st->root, e);
+  if (err != WCTR_OK) {
     free(st);
-    return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", data_root), "cannot create %s\\containers",
-                     data_root);
+    return err;
   }
   *out = st;
   return WCTR_OK;
 }
 
 void svc_store_close(svc_store *st) { free(st); }
+
+wctr_err svc_make_subdir(const char *path, wctr_errmsg *e) {
+  wchar_t *wide = wctr_utf8_to_wide(path);
+  /* Created inside the data root, whose protected DACL it inherits. */
+  BOOL ok = wide != NULL && (CreateDirectoryW(wide, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+  DWORD code = GetLastError();
+  free(wide);
+  if (ok) return WCTR_OK;
+  return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", path), "cannot create %s", path);
+}
 
 wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
   return svc_write_atomic_sa(path, text, len, NULL, e);
