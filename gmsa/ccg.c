@@ -60,8 +60,8 @@ static char *print_sized(const cJSON *root, size_t size) {
   return buf;
 }
 
-wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_ccg_transport transport, char **out,
-                              wctr_errmsg *e) {
+wctr_err gmsa_ccg_add_settings(const char *id, const char *credspec_json, gmsa_ccg_transport transport, cJSON **out,
+                               wctr_errmsg *e) {
   *out = NULL;
   wctr_err err = check_id(id, e);
   if (err != WCTR_OK) return err;
@@ -76,20 +76,47 @@ wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_cc
   bool ok = root != NULL && cJSON_AddStringToObject(details, "Id", id) != NULL &&
             cJSON_AddStringToObject(details, "CredentialSpec", credspec_json) != NULL &&
             cJSON_AddStringToObject(details, "Transport", tname) != NULL;
-  char *text = ok ? print_sized(root, 2 * strlen(credspec_json) + 6 * strlen(id) + 256) : NULL;
+  if (!ok) {
+    gmsa_json_secure_delete(root);
+    return wctr_fail(e, WCTR_ENOMEM, "CCG instance: out of memory");
+  }
+  *out = root;
+  return WCTR_OK;
+}
+
+wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_ccg_transport transport, char **out,
+                              wctr_errmsg *e) {
+  *out = NULL;
+  cJSON *root = NULL;
+  wctr_err err = gmsa_ccg_add_settings(id, credspec_json, transport, &root, e);
+  if (err != WCTR_OK) return err;
+  char *text = print_sized(root, 2 * strlen(credspec_json) + 6 * strlen(id) + 256);
   gmsa_json_secure_delete(root);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "CCG instance: out of memory");
   *out = text;
   return WCTR_OK;
 }
 
-wctr_err gmsa_ccg_remove_request(const char *id, char **out, wctr_errmsg *e) {
+wctr_err gmsa_ccg_remove_settings(const char *id, cJSON **out, wctr_errmsg *e) {
   *out = NULL;
   wctr_err err = check_id(id, e);
   if (err != WCTR_OK) return err;
   cJSON *details = NULL;
   cJSON *root = request_skeleton("RemoveInstance", &details);
-  char *text = root != NULL && cJSON_AddStringToObject(details, "Id", id) != NULL ? cJSON_PrintUnformatted(root) : NULL;
+  if (root == NULL || cJSON_AddStringToObject(details, "Id", id) == NULL) {
+    cJSON_Delete(root);
+    return wctr_fail(e, WCTR_ENOMEM, "CCG instance: out of memory");
+  }
+  *out = root;
+  return WCTR_OK;
+}
+
+wctr_err gmsa_ccg_remove_request(const char *id, char **out, wctr_errmsg *e) {
+  *out = NULL;
+  cJSON *root = NULL;
+  wctr_err err = gmsa_ccg_remove_settings(id, &root, e);
+  if (err != WCTR_OK) return err;
+  char *text = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "CCG instance: out of memory");
   *out = text;
@@ -103,38 +130,32 @@ wctr_err gmsa_ccg_remove_request(const char *id, char **out, wctr_errmsg *e) {
 typedef bool (*instance_fn)(void *arg, const cJSON *inst, size_t prop, size_t index, wctr_errmsg *e,
                             wctr_err *err);
 
-static wctr_err walk_instances(const char *properties_json, instance_fn visit, void *arg, wctr_errmsg *e) {
-  if (properties_json == NULL) return wctr_fail(e, WCTR_EINVAL, WHERE ": no document");
-  cJSON *doc = cJSON_Parse(properties_json);
-  wctr_err err = WCTR_OK;
-  if (doc == NULL) {
-    err = wctr_fail(e, WCTR_EINVAL, WHERE ": not JSON");
-    goto done;
-  }
+static wctr_err walk_doc(const cJSON *doc, instance_fn visit, void *arg, wctr_errmsg *e) {
   const cJSON *props = cJSON_GetObjectItemCaseSensitive(doc, "Properties");
-  if (!cJSON_IsObject(doc) || !cJSON_IsArray(props)) {
-    err = wctr_fail(e, WCTR_EINVAL, WHERE ": Properties must be an array");
-    goto done;
-  }
+  if (!cJSON_IsObject(doc) || !cJSON_IsArray(props)) return wctr_fail(e, WCTR_EINVAL, WHERE ": Properties must be an array");
+  wctr_err err = WCTR_OK;
   size_t p = 0;
   for (const cJSON *prop = props->child; prop != NULL; prop = prop->next, p++) {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(prop, "Instances");
     /* An empty service answers without Instances (or with null) rather than with []. */
     if (list == NULL || cJSON_IsNull(list)) continue;
-    if (!cJSON_IsArray(list)) {
-      err = wctr_fail(e, WCTR_EINVAL, WHERE ": Properties[%zu].Instances must be an array", p);
-      goto done;
-    }
+    if (!cJSON_IsArray(list)) return wctr_fail(e, WCTR_EINVAL, WHERE ": Properties[%zu].Instances must be an array", p);
     size_t i = 0;
     for (const cJSON *inst = list->child; inst != NULL; inst = inst->next, i++) {
       if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(inst, "Id"))) {
-        err = wctr_fail(e, WCTR_EINVAL, WHERE ": Properties[%zu].Instances[%zu].Id must be a string", p, i);
-        goto done;
+        return wctr_fail(e, WCTR_EINVAL, WHERE ": Properties[%zu].Instances[%zu].Id must be a string", p, i);
       }
-      if (!visit(arg, inst, p, i, e, &err)) goto done;
+      if (!visit(arg, inst, p, i, e, &err)) return err;
     }
   }
-done:
+  return err;
+}
+
+/* walk_doc over text; the parsed tree holds the specs HCS echoes back, so it is zeroed when freed. */
+static wctr_err walk_text(const char *properties_json, instance_fn visit, void *arg, wctr_errmsg *e) {
+  if (properties_json == NULL) return wctr_fail(e, WCTR_EINVAL, WHERE ": no document");
+  cJSON *doc = cJSON_Parse(properties_json);
+  wctr_err err = doc != NULL ? walk_doc(doc, visit, arg, e) : wctr_fail(e, WCTR_EINVAL, WHERE ": not JSON");
   gmsa_json_secure_delete(doc);
   return err;
 }
@@ -204,18 +225,31 @@ static bool find_visit(void *arg, const cJSON *inst, size_t p, size_t i, wctr_er
   return false;
 }
 
-wctr_err gmsa_ccg_find_instance(const char *properties_json, const char *id, gmsa_ccg_instance *out,
-                                wctr_errmsg *e) {
+static wctr_err find_instance(const char *text, const cJSON *doc, const char *id, gmsa_ccg_instance *out,
+                              wctr_errmsg *e) {
   memset(out, 0, sizeof *out);
   wctr_err err = check_id(id, e);
   if (err != WCTR_OK) return err;
   find_arg a = {.id = id, .out = out};
-  err = walk_instances(properties_json, find_visit, &a, e);
+  err = doc != NULL ? walk_doc(doc, find_visit, &a, e) : walk_text(text, find_visit, &a, e);
   if (err == WCTR_OK && !a.found) {
     err = wctr_fail(e, WCTR_ENOENT, "CCG instance: HCS lists no Container Credential Guard instance for %.64s", id);
   }
   if (err != WCTR_OK) gmsa_ccg_instance_free(out);
   return err;
+}
+
+wctr_err gmsa_ccg_find_instance(const char *properties_json, const char *id, gmsa_ccg_instance *out,
+                                wctr_errmsg *e) {
+  return find_instance(properties_json, NULL, id, out, e);
+}
+
+wctr_err gmsa_ccg_find_instance_doc(const cJSON *properties, const char *id, gmsa_ccg_instance *out, wctr_errmsg *e) {
+  if (properties == NULL) {
+    memset(out, 0, sizeof *out);
+    return wctr_fail(e, WCTR_EINVAL, WHERE ": no document");
+  }
+  return find_instance(NULL, properties, id, out, e);
 }
 
 void gmsa_ccg_instance_free(gmsa_ccg_instance *inst) {
@@ -309,13 +343,12 @@ static bool sweep_visit(void *arg, const cJSON *inst, size_t p, size_t i, wctr_e
   return true;
 }
 
-wctr_err gmsa_ccg_sweep(const char *properties_json, const char *const *owned, size_t owned_count,
-                        const char *const *running, size_t running_count, char ***ids, size_t *count,
-                        wctr_errmsg *e) {
+static wctr_err sweep(const char *text, const cJSON *doc, const char *const *owned, size_t owned_count,
+                      const char *const *running, size_t running_count, char ***ids, size_t *count, wctr_errmsg *e) {
   *ids = NULL;
   *count = 0;
   sweep_arg a = {.owned = owned, .owned_count = owned_count, .running = running, .running_count = running_count};
-  wctr_err err = walk_instances(properties_json, sweep_visit, &a, e);
+  wctr_err err = doc != NULL ? walk_doc(doc, sweep_visit, &a, e) : walk_text(text, sweep_visit, &a, e);
   if (err != WCTR_OK) {
     gmsa_ccg_ids_free(a.ids, a.count);
     return err;
@@ -323,6 +356,23 @@ wctr_err gmsa_ccg_sweep(const char *properties_json, const char *const *owned, s
   *ids = a.ids;
   *count = a.count;
   return WCTR_OK;
+}
+
+wctr_err gmsa_ccg_sweep(const char *properties_json, const char *const *owned, size_t owned_count,
+                        const char *const *running, size_t running_count, char ***ids, size_t *count,
+                        wctr_errmsg *e) {
+  return sweep(properties_json, NULL, owned, owned_count, running, running_count, ids, count, e);
+}
+
+wctr_err gmsa_ccg_sweep_doc(const cJSON *properties, const char *const *owned, size_t owned_count,
+                            const char *const *running, size_t running_count, char ***ids, size_t *count,
+                            wctr_errmsg *e) {
+  if (properties == NULL) {
+    *ids = NULL;
+    *count = 0;
+    return wctr_fail(e, WCTR_EINVAL, WHERE ": no document");
+  }
+  return sweep(NULL, properties, owned, owned_count, running, running_count, ids, count, e);
 }
 
 void gmsa_ccg_ids_free(char **ids, size_t count) {

@@ -5,33 +5,36 @@
  * Service keeps for it. The instance is not part of the compute system: HCS does not remove it when the
  * container stops or when wctrd dies, so wctr must (REFERENCE.md, "Credential specs").
  *
- * HOW THE HCS START/STOP PATH USES THIS (service/manager_win.c, process and Hyper-V isolation):
+ * HOW THE HCS START/STOP PATH USES THIS (service/manager_win.c + service/hcs_runtime_win.c, process and
+ * Hyper-V isolation), with hcs/client.h's hcs_service_modify / hcs_service_properties, which take and give
+ * cJSON trees (the *_doc / *_settings functions below; the text forms are the same documents printed):
  *
- *   Start, before HcsCreateComputeSystem (the record's resolved spec is c->rec.config.credspec_json):
- *     char *req = NULL;
- *     gmsa_ccg_add_request(c->rec.id, c->rec.config.credspec_json,
- *                          hyperv ? GMSA_CCG_HVSOCKET : GMSA_CCG_LRPC, &req, e);
- *     HcsModifyServiceSettings(wide(req), &result);   // then gmsa_secret_free(req): it holds the spec
- *     HcsGetServiceProperties(wide(GMSA_CCG_QUERY), &props);
+ *   Start, before the container's compute system is created (c->rec.config.opts.credspec_json is the spec
+ *   container.create resolved and validated; NULL: no gMSA, skip all of this):
+ *     cJSON *add = NULL, *props = NULL, *query = cJSON_Parse(GMSA_CCG_QUERY);
+ *     gmsa_ccg_add_settings(c->rec.id, c->rec.config.opts.credspec_json,
+ *                           hyperv ? GMSA_CCG_HVSOCKET : GMSA_CCG_LRPC, &add, e);
+ *     hcs_service_modify(h, add, NULL, e);            gmsa_json_secure_delete(add);
+ *     hcs_service_properties(h, query, &props, e);    cJSON_Delete(query);
  *     gmsa_ccg_instance inst;
- *     gmsa_ccg_find_instance(props_utf8, c->rec.id, &inst, e);   // WCTR_ENOENT: HCS did not keep it
- *     gmsa_ccg_put_in_container(container_json, &inst, e);       // the "Container" object of the
- *                                                                // ComputeSystem (or of HostedSystem)
- *     if hyperv: gmsa_ccg_put_in_vm(vm_hvsocket_config_json, &inst, e);  // the utility VM's
- *                                                   // Devices.HvSocket.HvSocketConfig object (created
- *                                                   // by hcs_doc_uvm), before the VM is created
+ *     gmsa_ccg_find_instance_doc(props, c->rec.id, &inst, e);  gmsa_json_secure_delete(props);
+ *     gmsa_ccg_put_in_container(container, &inst, e); // the "Container" object of the ComputeSystem
+ *                                                     // (process) or of HostedSystem (Hyper-V)
+ *     if hyperv: gmsa_ccg_put_in_vm(hv_socket_config, &inst, e);  // the utility VM's
+ *                                     // VirtualMachine.Devices.HvSocket.HvSocketConfig (hcs_doc_uvm makes
+ *                                     // it), before the VM is created
  *     gmsa_ccg_instance_free(&inst);
  *   When anything after AddInstance fails, remove the instance again (below) before returning the error.
+ *   The documents then hold the spec (CredentialSpec): free them with gmsa_json_secure_delete.
  *
  *   Stop (the container exited, was stopped, killed or removed; once per AddInstance):
- *     gmsa_ccg_remove_request(c->rec.id, &req, e);  HcsModifyServiceSettings(wide(req), &result);
+ *     gmsa_ccg_remove_settings(c->rec.id, &remove, e);  hcs_service_modify(h, remove, NULL, e);
  *     An HRESULT_FROM_WIN32(ERROR_NOT_FOUND) answer means it is gone already: not an error.
  *
- *   Service start (svc_manager_start, after the records are loaded and re-attached):
- *     HcsGetServiceProperties(wide(GMSA_CCG_QUERY), &props);
- *     gmsa_ccg_sweep(props_utf8, owned, owned_count, running, running_count, &ids, &n, e);
- *     for each ids[i]: gmsa_ccg_remove_request(ids[i], ...) + HcsModifyServiceSettings; then
- *     gmsa_ccg_ids_free(ids, n).
+ *   Service start (svc_manager_start, after the records are loaded and the running ones re-attached):
+ *     hcs_service_properties(h, query, &props, e);
+ *     gmsa_ccg_sweep_doc(props, owned, owned_count, running, running_count, &ids, &n, e);
+ *     for each ids[i]: gmsa_ccg_remove_settings(ids[i], ...) + hcs_service_modify; gmsa_ccg_ids_free(ids, n).
  *   owned = the ids of EVERY record found in this data root (whatever its state, including records
  *   about to be deleted as half-removed), running = the ids of the containers re-attached as running.
  *   Instances of other wctrd instances (another data root), of dockerd or of anything else on the host
@@ -75,9 +78,15 @@ const char *gmsa_ccg_transport_name(gmsa_ccg_transport transport);
 wctr_err gmsa_ccg_add_request(const char *id, const char *credspec_json, gmsa_ccg_transport transport, char **out,
                               wctr_errmsg *e);
 
+/* The same document as a tree (for hcs_service_modify); free it with gmsa_json_secure_delete. */
+wctr_err gmsa_ccg_add_settings(const char *id, const char *credspec_json, gmsa_ccg_transport transport, cJSON **out,
+                               wctr_errmsg *e);
+
 /* {"PropertyType":"ContainerCredentialGuard","Settings":{"Operation":"RemoveInstance",
  *  "OperationDetails":{"Id":id}}}. Free *out with cJSON_free (no secret in it). */
 wctr_err gmsa_ccg_remove_request(const char *id, char **out, wctr_errmsg *e);
+/* The same as a tree; free with cJSON_Delete. */
+wctr_err gmsa_ccg_remove_settings(const char *id, cJSON **out, wctr_errmsg *e);
 
 /* One instance as HCS reports it. */
 typedef struct gmsa_ccg_instance {
@@ -97,6 +106,8 @@ typedef struct gmsa_ccg_instance {
  * ServiceConfig. On success *out is filled (free with gmsa_ccg_instance_free); otherwise it is zeroed. */
 wctr_err gmsa_ccg_find_instance(const char *properties_json, const char *id, gmsa_ccg_instance *out,
                                 wctr_errmsg *e);
+/* The same on the parsed answer (hcs_service_properties' *out). */
+wctr_err gmsa_ccg_find_instance_doc(const cJSON *properties, const char *id, gmsa_ccg_instance *out, wctr_errmsg *e);
 
 /* Zeros and frees what out holds, then zeros *out. Accepts NULL and a zeroed instance. */
 void gmsa_ccg_instance_free(gmsa_ccg_instance *inst);
@@ -116,6 +127,10 @@ wctr_err gmsa_ccg_put_in_vm(cJSON *hv_socket_config, const gmsa_ccg_instance *in
 wctr_err gmsa_ccg_sweep(const char *properties_json, const char *const *owned, size_t owned_count,
                         const char *const *running, size_t running_count, char ***ids, size_t *count,
                         wctr_errmsg *e);
+/* The same on the parsed answer. */
+wctr_err gmsa_ccg_sweep_doc(const cJSON *properties, const char *const *owned, size_t owned_count,
+                            const char *const *running, size_t running_count, char ***ids, size_t *count,
+                            wctr_errmsg *e);
 void gmsa_ccg_ids_free(char **ids, size_t count);
 
 #endif

@@ -223,6 +223,48 @@ static void test_sweep(void **state) {
   assert_null(ids);
 }
 
+/* The tree forms are the same documents as the text forms. */
+static void test_tree_forms(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  cJSON *tree = NULL;
+  char *text = NULL;
+  assert_int_equal(gmsa_ccg_add_settings(ID, sample_spec, GMSA_CCG_HVSOCKET, &tree, &e), WCTR_OK);
+  assert_int_equal(gmsa_ccg_add_request(ID, sample_spec, GMSA_CCG_HVSOCKET, &text, &e), WCTR_OK);
+  char *printed = cJSON_PrintUnformatted(tree);
+  assert_string_equal(printed, text);
+  cJSON_free(printed);
+  gmsa_secret_free(text);
+  gmsa_json_secure_delete(tree);
+  assert_int_equal(gmsa_ccg_add_settings("", sample_spec, GMSA_CCG_LRPC, &tree, &e), WCTR_EINVAL);
+  assert_null(tree);
+  assert_int_equal(gmsa_ccg_remove_settings(ID, &tree, &e), WCTR_OK);
+  assert_int_equal(gmsa_ccg_remove_request(ID, &text, &e), WCTR_OK);
+  printed = cJSON_PrintUnformatted(tree);
+  assert_string_equal(printed, text);
+  cJSON_free(printed);
+  cJSON_free(text);
+  cJSON_Delete(tree);
+
+  cJSON *doc = cJSON_Parse(answer);
+  gmsa_ccg_instance inst;
+  assert_int_equal(gmsa_ccg_find_instance_doc(doc, ID, &inst, &e), WCTR_OK);
+  assert_string_equal(inst.service_id, "c0ffee00-1111-2222-3333-444455556666");
+  gmsa_ccg_instance_free(&inst);
+  assert_int_equal(gmsa_ccg_find_instance_doc(doc, "nope", &inst, &e), WCTR_ENOENT);
+  assert_int_equal(gmsa_ccg_find_instance_doc(NULL, ID, &inst, &e), WCTR_EINVAL);
+  const char *owned[] = {ID, "cccc"};
+  char **ids = NULL;
+  size_t n = 0;
+  assert_int_equal(gmsa_ccg_sweep_doc(doc, owned, 2, NULL, 0, &ids, &n, &e), WCTR_OK);
+  assert_int_equal(n, 2);
+  assert_string_equal(ids[0], ID);
+  assert_string_equal(ids[1], "cccc");
+  gmsa_ccg_ids_free(ids, n);
+  assert_int_equal(gmsa_ccg_sweep_doc(NULL, owned, 2, NULL, 0, &ids, &n, &e), WCTR_EINVAL);
+  cJSON_Delete(doc);
+}
+
 static void test_secret_zeroed(void **state) {
   (void)state;
   wctr_errmsg e;
@@ -253,6 +295,7 @@ int main(void) {
       cmocka_unit_test(test_find_instance_and_put_in_documents),
       cmocka_unit_test(test_find_instance_errors),
       cmocka_unit_test(test_sweep),
+      cmocka_unit_test(test_tree_forms),
       cmocka_unit_test(test_secret_zeroed),
   };
   return cmocka_run_group_tests_name("gmsa_ccg", tests, NULL, NULL);
