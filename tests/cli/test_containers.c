@@ -1,7 +1,9 @@
 /* wctr's container commands against a fake wctrd: the params they send, what they print, exit codes. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -29,6 +31,9 @@ static struct {
   const char *fail_op;    /* this op answers with an error */
   const char *fail_text;
   const char *check_result;
+  bool interrupt;   /* the platform reports Ctrl+C */
+  bool block_logs;  /* container.logs streams last until a container.stop arrives */
+  bool stopped;
   const char *inspect_result;
 } fake;
 
@@ -40,13 +45,31 @@ static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wct
   return WCTR_OK;
 }
 
+/* compose up's output followers call in from threads of their own. */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void record(const char *op, cJSON *params) {
+  pthread_mutex_lock(&fake_lock);
+  if (strcmp(op, "container.stop") == 0) fake.stopped = true;
   if (fake.count < 16) {
     snprintf(fake.ops[fake.count], sizeof fake.ops[0], "%s", op);
     fake.params[fake.count++] = params;
   } else {
     cJSON_Delete(params);
   }
+  pthread_mutex_unlock(&fake_lock);
+}
+
+static bool stopped_yet(void) {
+  pthread_mutex_lock(&fake_lock);
+  bool stopped = fake.stopped;
+  pthread_mutex_unlock(&fake_lock);
+  return stopped;
+}
+
+static bool f_interrupted(void *ctx) {
+  (void)ctx;
+  return fake.interrupt;
 }
 
 static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -70,6 +93,10 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
   (void)c;
   fake.forwarded_stdin = forward_stdin;
   record(op, params);
+  for (int waited = 0; fake.block_logs && strcmp(op, "container.logs") == 0 && !stopped_yet(); waited += 5) {
+    if (waited > 5000) return wctr_fail(e, WCTR_ETIMEDOUT, "the fake's logs were never released by a stop");
+    nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+  }
   for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
     cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
     if (on_frame != NULL) on_frame(arg, fake.run_frames[i][0], data);
@@ -195,7 +222,7 @@ static int run_cli(int argc, char **argv) {
   FILE *err = tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
-                    .cwd = f_cwd};
+                    .cwd = f_cwd, .interrupted = f_interrupted};
   int rc = cli_main(argc, argv, &p);
   slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
@@ -597,6 +624,37 @@ static void test_compose_up_credential_specs(void **state) {
   assert_int_equal(fake.count, 0);
 }
 
+/* up without -d follows every container's output; Ctrl+C stops them (newest first) and up returns. */
+static void test_compose_up_attached_interrupt(void **state) {
+  (void)state;
+  fake.block_logs = true;
+  fake.interrupt = true;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "line\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up"), 0);
+  contains(err_text, "Attaching to 2 containers");
+  contains(err_text, "Gracefully stopping");
+  contains(out_text, "proj-db-1  | line\n");
+  contains(out_text, "proj-web-1 | line\n");
+  int web = -1, db = -1;
+  for (int i = 0; i < fake.count; i++) {
+    if (strcmp(fake.ops[i], "container.stop") != 0) continue;
+    const char *id = cJSON_GetObjectItem(fake.params[i], "Id")->valuestring;
+    if (strcmp(id, "proj-web-1") == 0) web = i;
+    if (strcmp(id, "proj-db-1") == 0) db = i;
+  }
+  assert_true(web >= 0 && db > web); /* web (the dependent) is stopped first */
+  /* Without an interrupt the output is followed until the containers exit, and nothing is stopped. */
+  reset(NULL);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "bye\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up"), 0);
+  contains(out_text, "proj-web-1 | bye\n");
+  assert_int_equal(op_index("container.stop", 0), -1);
+}
+
 static void test_compose_ps_logs(void **state) {
   (void)state;
   fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"created\",\"Isolation\":\"job\","
@@ -669,6 +727,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_down, reset),
       cmocka_unit_test_setup(test_compose_up_rolls_back, reset),
       cmocka_unit_test_setup(test_compose_up_credential_specs, reset),
+      cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
