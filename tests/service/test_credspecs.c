@@ -14,6 +14,7 @@
 #include "acl/acl_win.h"
 #include "acl/descriptors.h"
 #include "common/wstr.h"
+#include "gmsa/resolve.h"
 #include "service/container.h"
 #include "service/credspecs.h"
 #include "service/svc_sys.h"
@@ -238,6 +239,51 @@ static void test_resolution_at_create(void **state) {
   cJSON_Delete(params);
 }
 
+/* registry:// reads a REG_SZ under Docker's key (HKLM\...\Virtualization\Containers\CredentialSpecs). */
+static void test_registry_values(void **state) {
+  (void)state;
+  char name[64], bad[80];
+  wctr_test_unique_name("wctr-test-spec", name, sizeof name);
+  snprintf(bad, sizeof bad, "%s-broken", name);
+  wchar_t *key = wctr_utf8_to_wide(GMSA_REGISTRY_KEY);
+  wchar_t *wname = wctr_utf8_to_wide(name);
+  wchar_t *wbad = wctr_utf8_to_wide(bad);
+  wchar_t *good_value = wctr_utf8_to_wide(sample_spec);
+  const wchar_t *bad_value = L"{\"CmsPlugins\":[\"ActiveDirectory\"]}";
+  LSTATUS st = RegSetKeyValueW(HKEY_LOCAL_MACHINE, key, wname, REG_SZ, good_value,
+                               (DWORD)((wcslen(good_value) + 1) * sizeof(wchar_t)));
+  if (st == ERROR_SUCCESS) {
+    st = RegSetKeyValueW(HKEY_LOCAL_MACHINE, key, wbad, REG_SZ, bad_value, (DWORD)((wcslen(bad_value) + 1) * sizeof(wchar_t)));
+  }
+  if (st != ERROR_SUCCESS) fail_msg("cannot write the test's registry values (error %ld): run as an administrator", (long)st);
+  char params[200];
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  snprintf(params, sizeof params, "{\"Value\":\"registry://%s\"}", name);
+  wctr_err err = call("credentialspec.check", params, &r, &e);
+  if (err != WCTR_OK) fail_msg("%s", e.text);
+  char want[120];
+  snprintf(want, sizeof want, "registry://%s", name);
+  assert_string_equal(cJSON_GetObjectItem(r, "Source")->valuestring, want);
+  cJSON_Delete(r);
+  snprintf(params, sizeof params, "{\"Value\":\"registry://%s\"}", bad);
+  assert_int_equal(call("credentialspec.check", params, &r, &e), WCTR_EINVAL);
+  snprintf(want, sizeof want, "registry://%s: credential spec: \"DomainJoinConfig\" is required", bad);
+  assert_string_equal(e.text, want);
+  assert_int_equal(call("credentialspec.check", "{\"Value\":\"registry://wctr-no-such-value\"}", &r, &e), WCTR_ENOENT);
+  assert_non_null(strstr(e.text, "registry value \"wctr-no-such-value\" not found under HKLM\\SOFTWARE\\Microsoft"));
+  HKEY k = NULL;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_SET_VALUE, &k) == ERROR_SUCCESS) {
+    RegDeleteValueW(k, wname);
+    RegDeleteValueW(k, wbad);
+    RegCloseKey(k);
+  }
+  free(key);
+  free(wname);
+  free(wbad);
+  free(good_value);
+}
+
 /* A link inside the folder to a file outside it is refused, whatever its name says. */
 static void test_link_out_of_the_folder(void **state) {
   (void)state;
@@ -277,6 +323,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals_write_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_resolution_at_create, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_registry_values, setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_out_of_the_folder, setup, teardown),
   };
   return cmocka_run_group_tests_name("service_credspecs", tests, NULL, NULL);
