@@ -22,6 +22,9 @@ typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc);
 /* The same without printing anything: the failure is returned (for clean-up calls whose failure is not news). */
 wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
+/* The same, except that wctrd's error is returned in *e for the caller to word, not printed (a failure to
+ * connect is still printed). */
+bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc, wctr_errmsg *e);
 /* A stream operation on its own connection; same failure handling. */
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,

@@ -196,6 +196,18 @@ wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **res
   return ctx->p->call(ctx->conn, op, params, result, e);
 }
 
+bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc, wctr_errmsg *e) {
+  wctr_errmsg_clear(e);
+  if (!ensure_connected(ctx, params, rc)) return false;
+  wctr_err err = ctx->p->call(ctx->conn, op, params, result, e);
+  if (err != WCTR_OK) {
+    if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  return true;
+}
+
 bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,
                    void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                    int *rc, wctr_errmsg *e) {

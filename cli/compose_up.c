@@ -229,9 +229,12 @@ int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_
     cJSON_AddStringToObject(q, "Value", value);
     cJSON *result = NULL;
     int one = 0;
-    fprintf(ctx->p->err, "service %s: ", p->services[i].name);
-    bool ok = cli_call(ctx, "credentialspec.check", q, &result, &one);
-    if (ok) fprintf(ctx->p->err, "credential spec %s is valid\n", str_field(result, "Source"));
+    bool ok = cli_call_ex(ctx, "credentialspec.check", q, &result, &one, &e);
+    if (ok) {
+      fprintf(ctx->p->err, "services.%s.credential_spec: %s is valid\n", p->services[i].name, str_field(result, "Source"));
+    } else if (e.text[0] != '\0' && one == CLI_EXIT_FAILED && ctx->conn != NULL) {
+      fprintf(ctx->p->err, "wctr compose: services.%s.credential_spec: %s\n", p->services[i].name, e.text);
+    }
     cJSON_Delete(result);
     if (!ok) {
       rc = one;

@@ -613,7 +613,8 @@ static void test_compose_up_credential_specs(void **state) {
   fake.fail_op = "credentialspec.check";
   fake.fail_text = "file://web.json: credential spec: DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID";
   assert_int_equal(RUN("wctr", "compose", "-f", "gmsa.yml", "up", "-d"), 125);
-  contains(err_text, "is not a domain SID");
+  contains(err_text, "wctr compose: services.app.credential_spec: file://web.json: credential spec: "
+                     "DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID");
   assert_int_equal(op_index("container.create", 0), -1);
   assert_int_equal(op_index("container.list", 0), -1);
 

@@ -204,7 +204,8 @@ expect 125 "a gMSA on a job service" C jobgmsa.yml up -d
 has "needs process or hyperv isolation" "is refused"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 125 "a credential spec missing from the store" C brokenspec.yml up -d
-has 'invalid credential spec: file://broken.json: no such file in' "fails naming the file"
+has 'wctr compose: services.app.credential_spec: invalid credential spec: file://broken.json: no such file in' \
+  "fails naming the key and the file"
 [ "$(count_project)" = 0 ] && ok "nothing created, not even the job service before it" || bad "something was created"
 cp "$proj_unix/broken.json" "$data_unix/credentialspecs/broken.json"
 expect 125 "a broken credential spec in the store" C brokenspec.yml up -d
@@ -217,7 +218,7 @@ has 'services.web.ports: "ports" is not supported by wctr' "names the key and it
 # A valid spec (a config, passed as raw://) passes wctrd's check; the process-isolated service then cannot
 # be created without HCS, and the job service created before it is removed again.
 expect 125 "a valid spec on a host without HCS" C goodspec.yml up -d
-has "credential spec raw:// is valid" "the spec was checked by wctrd"
+has "services.app.credential_spec: raw:// is valid" "the spec was checked by wctrd"
 has "shop-first-1  Created" "the first service was created"
 has "undoing this up" "the failure undoes the up"
 lacks "$secret" "the password never shows"
