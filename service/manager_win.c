@@ -759,6 +759,17 @@ static wctr_err dry_run(svc_manager *m, const svc_container *rc, const job_warni
   return WCTR_OK;
 }
 
+/* A valid credential spec on an HCS isolation: until the HCS start path hands it to Container Credential
+ * Guard (gmsa/ccg.h), such a container would run without its gMSA, so it is not created at all. Remove this
+ * check when the start path adds the CCG instance. */
+static wctr_err refuse_unwired_gmsa(const svc_container *rc, wctr_errmsg *e) {
+  if (rc->config.opts.credspec_json == NULL || rc->config.isolation == WCTR_ISOLATION_JOB) return WCTR_OK;
+  return wctr_fail(e, WCTR_ENOTSUP,
+                   "the credential spec %s is valid, but this wctrd does not hand credential specs to Container "
+                   "Credential Guard yet: the %s container is not created rather than run without its gMSA",
+                   rc->config.opts.credspec_source, job_isolation_name(rc->config.isolation));
+}
+
 static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_manager *m = ctx;
   char id[SVC_ID_HEX + 1];
@@ -800,6 +811,7 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   if (err == WCTR_OK) err = check_image(&c->rec, e);
   /* Read and validated now, so a bad spec fails before anything exists (gmsa/resolve.h). */
   if (err == WCTR_OK) err = svc_credspecs_resolve(m->data_root, &c->rec, e);
+  if (err == WCTR_OK) err = refuse_unwired_gmsa(&c->rec, e);
   for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
     if (strcmp(o->rec.name, c->rec.name) == 0) {
       err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"%s\" is already in use by container %.12s",

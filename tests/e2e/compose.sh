@@ -225,6 +225,51 @@ lacks "$secret" "the password never shows"
 [ "$(count_project)" = 0 ] && ok "nothing is left" || bad "containers left after a failed up"
 grep -qF "$secret" "$data_unix.log" && bad "the password reached wctrd's log" || ok "wctrd's log has no password"
 
+echo "# a gMSA on a process container, with the HCS test double"
+# A second wctrd, copied next to the double's DLLs (as tests/e2e/hcs_containers.sh does).
+bin_unix="$build/compose-hcs-$id"
+state_unix="$WINEPREFIX/drive_c/wctr-compose-state-$id"
+layers_unix="$WINEPREFIX/drive_c/wctr-compose-layers-$id"
+mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files"
+printf 'template' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/computestorage.dll" "$bin_unix/"
+hcs_pipe=wctr-compose-hcs-$id
+WCTR_HCS_DOUBLE_STATE="C:\\wctr-compose-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run \
+  --data-root "C:\\wctr-compose-hcs-$id" --pipe "$hcs_pipe" >>"$data_unix.log" 2>&1 &
+hcs_pid=$!
+H() { wctr -H "npipe:////./pipe/$hcs_pipe" "$@"; }
+wait_for_pipe "$hcs_pipe" && ok "wctrd with the HCS double is up" || bad "wctrd with the HCS double did not come up"
+expect 0 "image add" H image add gmsaimg --layer "C:\\wctr-compose-layers-$id\\base" --os-version 10.0.20348.1
+expect 0 "credentialspec add" H credentialspec add webapp01.json "$proj\\webapp01.json"
+cat >"$proj_unix/hcs.yml" <<EOF
+services:
+  app:
+    image: gmsaimg
+    isolation: process
+    command: [cmd, /c, echo hi]
+    credential_spec: {file: webapp01.json}
+EOF
+# A control: without a credential spec, a process container runs through the double.
+expect 0 "a process container without a gMSA runs" H run --rm --isolation=process gmsaimg cmd /c echo hi
+count_creates() { grep -c '"call":"HcsCreateComputeSystem"' "$state_unix/calls.jsonl" 2>/dev/null || true; }
+creates=$(count_creates)
+[ "${creates:-0}" -ge 1 ] && ok "the double recorded its HcsCreateComputeSystem" || bad "the double recorded no create"
+expect 125 "up of a process service with a valid spec" H compose -f "$proj\\hcs.yml" -p shop up -d
+has "is valid, but this wctrd does not hand credential specs to Container Credential Guard yet" \
+  "is refused: the container would run without its gMSA"
+[ "$(H ps -a -q --filter label=com.docker.compose.project=shop | grep -c .)" = 0 ] && ok "nothing created" ||
+  bad "something was created"
+[ "$(count_creates)" = "$creates" ] && ok "HCS was not asked to create anything for it" ||
+  bad "HcsCreateComputeSystem was called for the gMSA service"
+expect 125 "the same with run --dry-run" H run --dry-run --isolation=process \
+  --security-opt credentialspec=file://webapp01.json gmsaimg cmd /c echo hi
+has "does not hand credential specs to Container Credential Guard yet" "is refused too"
+expect 125 "a broken spec still fails first, naming the field" H run --isolation=process \
+  --security-opt "credentialspec=raw://{\"CmsPlugins\":[\"ActiveDirectory\"]}" gmsaimg cmd /c echo hi
+has 'raw://: credential spec: "DomainJoinConfig" is required' "names the field"
+kill -INT "$hcs_pid" 2>/dev/null && wait "$hcs_pid" 2>/dev/null
+rm -rf "$bin_unix" "$state_unix" "$layers_unix" "$WINEPREFIX/drive_c/wctr-compose-hcs-$id"
+
 expect 0 "credentialspec rm" W credentialspec rm webapp01.json
 [ ! -e "$data_unix/credentialspecs/webapp01.json" ] && ok "the file is gone" || bad "the file is still there"
 finish
