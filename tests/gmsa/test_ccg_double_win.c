@@ -28,20 +28,6 @@ static modify_fn modify_service;
 static properties_fn service_properties;
 static wchar_t state_dir[MAX_PATH];
 
-/* The build's path of the double's folder, as Wine shows it. */
-static void native_path(const char *built, wchar_t *out, size_t size) {
-  size_t at = 0;
-  if (built[0] == '/') {
-    out[0] = L'Z';
-    out[1] = L':';
-    at = 2;
-  }
-  MultiByteToWideChar(CP_UTF8, 0, built, -1, out + at, (int)(size - at));
-  for (wchar_t *p = out; *p != L'\0'; p++) {
-    if (*p == L'/') *p = L'\\';
-  }
-}
-
 /* HcsModifyServiceSettings with a document of ours; the HRESULT. */
 static HRESULT modify(const char *doc) {
   wchar_t *wide = wctr_utf8_to_wide(doc);
@@ -157,7 +143,7 @@ int main(void) {
   swprintf(state_dir, MAX_PATH, L"%ls%hs", temp, name);
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", state_dir);
   wchar_t dir[MAX_PATH], dll[MAX_PATH];
-  native_path(HCSD_DLL_DIR, dir, MAX_PATH);
+  wctr_test_native_path(HCSD_DLL_DIR, dir, MAX_PATH);
   swprintf(dll, MAX_PATH, L"%ls\\computecore.dll", dir);
   if (GetFileAttributesW(dll) == INVALID_FILE_ATTRIBUTES) {
     /* The executables were copied (the Windows runner): the double is at ..\..\hcs_double from here. */
