@@ -149,9 +149,10 @@ static void show_output(cli_ctx *ctx, char **names, size_t count, bool follow, v
   for (bool all_done = false; follow && fs != NULL && !all_done;) {
     all_done = true;
     for (size_t i = 0; i < count; i++) all_done = all_done && fs[i].done;
-    if (!interrupted && ctx->p->interrupted != NULL && ctx->p->interrupted(ctx->p->ctx)) {
+    /* Only a caller that acts on an interrupt asks for it: asking takes Ctrl+C over (cli/cli.h). */
+    if (!interrupted && on_interrupt != NULL && ctx->p->interrupted != NULL && ctx->p->interrupted(ctx->p->ctx)) {
       interrupted = true;
-      if (on_interrupt != NULL) on_interrupt(arg);
+      on_interrupt(arg);
     }
     if (!all_done) sleep_ms(100);
   }

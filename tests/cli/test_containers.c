@@ -32,6 +32,7 @@ static struct {
   const char *fail_text;
   const char *check_result;
   bool interrupt;   /* the platform reports Ctrl+C */
+  bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
   bool stopped;
   const char *inspect_result;
@@ -69,6 +70,7 @@ static bool stopped_yet(void) {
 
 static bool f_interrupted(void *ctx) {
   (void)ctx;
+  fake.asked = true;
   return fake.interrupt;
 }
 
@@ -636,6 +638,7 @@ static void test_compose_up_attached_interrupt(void **state) {
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up"), 0);
   contains(err_text, "Attaching to 2 containers");
   contains(err_text, "Gracefully stopping");
+  assert_true(fake.asked);
   contains(out_text, "proj-db-1  | line\n");
   contains(out_text, "proj-web-1 | line\n");
   int web = -1, db = -1;
@@ -668,6 +671,13 @@ static void test_compose_ps_logs(void **state) {
   fake.run_result = "{}";
   assert_int_equal(RUN("wctr", "compose", "logs", "web"), 0);
   contains(out_text, "proj-web-1 | one\nproj-web-1 | two\n");
+  /* logs -f follows until the containers exit; it never takes Ctrl+C over, so an interrupt ends wctr as usual
+   * (here: the fake's interrupt is not even asked for, and nothing is stopped). */
+  fake.interrupt = true;
+  assert_int_equal(RUN("wctr", "compose", "logs", "-f"), 0);
+  assert_false(fake.asked);
+  assert_int_equal(op_index("container.stop", 0), -1);
+  fake.interrupt = false;
   assert_int_equal(RUN("wctr", "compose", "logs", "nosuch"), 125);
   contains(err_text, "no such service: nosuch");
 }
