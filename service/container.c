@@ -165,7 +165,7 @@ static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wc
   if (isolation != NULL && parse_isolation(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
   wctr_err err = string_list(hc, "Binds", where, false, false, &cfg->binds, &cfg->bind_count, e);
   for (size_t i = 0; err == WCTR_OK && i < cfg->bind_count; i++) {
-    hcs_mount m;
+    hcs_mount m = {0}; /* hcs_mount_parse leaves it untouched when it fails */
     err = hcs_mount_parse(cfg->binds[i], &m, e);
     hcs_mount_free(&m);
   }
