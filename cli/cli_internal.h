@@ -68,6 +68,9 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
+/* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
+extern const char cli_compose_usage[];
+extern const char cli_credentialspec_usage[];
 
 /* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
  * config:// credential spec's file. */

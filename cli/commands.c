@@ -99,12 +99,9 @@ static const struct command {
     {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
      "Usage: wctr image COMMAND\n\nSee 'wctr image --help'.\n"},
     {"images", cli_cmd_images, "List images", "Usage: wctr images [--format json]\n"},
-    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)",
-     "Usage: wctr compose [-f FILE]... [-p NAME] up [-d] | down [-v] | ps | logs [-f] [SERVICE] | config\n\n"
-     "See 'wctr compose --help'.\n"},
+    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage},
     {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",
-     "Usage: wctr credentialspec ls | inspect NAME | validate FILE | add [--force] NAME FILE | rm NAME\n\n"
-     "See 'wctr credentialspec --help'.\n"},
+     cli_credentialspec_usage},
     {"info", cmd_info, "Show how this host and wctrd are set up",
      "Usage: wctr info [--format json]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"

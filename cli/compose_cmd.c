@@ -9,7 +9,7 @@
 #include "cli/cli_internal.h"
 #include "cli/compose.h"
 
-static const char compose_usage[] =
+const char cli_compose_usage[] =
     "Usage: wctr compose [-f FILE]... [-p NAME] COMMAND\n\n"
     "Compose files (compose-spec, strictly: any key wctr does not apply is an error naming it).\n\n"
     "Options:\n"
@@ -57,7 +57,7 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
     return CLI_EXIT_FAILED;
   }
   if (args.help || args.command == CLI_COMPOSE_CMD_NONE) {
-    fputs(compose_usage, ctx->p->out);
+    fputs(cli_compose_usage, ctx->p->out);
     rc = 0;
     goto done;
   }

@@ -10,7 +10,7 @@
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"
 
-static const char usage[] =
+const char cli_credentialspec_usage[] =
     "Usage: wctr credentialspec COMMAND\n\n"
     "gMSA credential specs kept by wctrd in <data-root>\\credentialspecs (SYSTEM and Administrators only),\n"
     "used with --security-opt credentialspec=file://NAME or compose's credential_spec: {file: NAME}.\n\n"
@@ -61,7 +61,7 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
   if (argc < 2) return fail_usage(ctx, "a command is required (ls, inspect, validate, add, rm)");
   const char *cmd = argv[1];
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-    fputs(usage, ctx->p->out);
+    fputs(cli_credentialspec_usage, ctx->p->out);
     return 0;
   }
   wctr_opts_init(&st, argc, argv, 2);
@@ -71,7 +71,7 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
   }
   if (r < 0) return fail_usage(ctx, e.text);
   if (help) {
-    fputs(usage, ctx->p->out);
+    fputs(cli_credentialspec_usage, ctx->p->out);
     return 0;
   }
   int nargs = argc - st.index;

@@ -501,6 +501,9 @@ static void test_compose_config(void **state) {
   contains(err_text, "wctr compose:");
   assert_int_equal(RUN("wctr", "compose", "--help"), 0);
   contains(out_text, "Usage: wctr compose");
+  contains(out_text, "down [-v]"); /* the full text, not the one-line summary */
+  assert_int_equal(RUN("wctr", "credentialspec", "--help"), 0);
+  contains(out_text, "add [--force] NAME FILE");
   assert_int_equal(fake.count, 0); /* nothing reached wctrd */
 }
 
