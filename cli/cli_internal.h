@@ -66,6 +66,7 @@ int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_image_usage[]; /* `wctr image --help`, add's options included */
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
 /* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */

@@ -40,7 +40,7 @@ static const struct command {
      "                             Hyper-V isolation, a least-privilege identity for job isolation)\n"
      "  -v, --volume list          Bind mount HOST:CONTAINER[:ro|rw] (a folder, or \\\\.\\pipe\\NAME for\n"
      "                             process isolation)\n"
-     "  -h, --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
+     "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
      "      --isolation string     default, process, hyperv or job\n"
@@ -97,7 +97,7 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
     {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
-     "Usage: wctr image COMMAND\n\nSee 'wctr image --help'.\n"},
+     cli_image_usage},
     {"images", cli_cmd_images, "List images", "Usage: wctr images [--format json]\n"},
     {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage},
     {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",

@@ -143,7 +143,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"io-maxbandwidth", 0, true, O_IOBW}, {"stop-timeout", 0, true, O_STOP_TIMEOUT},
       {"label", 'l', true, O_LABEL},        {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
-      {"volume", 'v', true, O_VOLUME},      {"hostname", 'h', true, O_HOSTNAME},
+      {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
       {"dry-run", 0, false, O_DRY_RUN},
       {NULL, 0, false, 0},
   };

@@ -759,17 +759,6 @@ static wctr_err dry_run(svc_manager *m, const svc_container *rc, const job_warni
   return WCTR_OK;
 }
 
-/* A valid credential spec on an HCS isolation: until the HCS start path hands it to Container Credential
- * Guard (gmsa/ccg.h), such a container would run without its gMSA, so it is not created at all. Remove this
- * check when the start path adds the CCG instance. */
-static wctr_err refuse_unwired_gmsa(const svc_container *rc, wctr_errmsg *e) {
-  if (rc->config.opts.credspec_json == NULL || rc->config.isolation == WCTR_ISOLATION_JOB) return WCTR_OK;
-  return wctr_fail(e, WCTR_ENOTSUP,
-                   "the credential spec %s is valid, but this wctrd does not hand credential specs to Container "
-                   "Credential Guard yet: the %s container is not created rather than run without its gMSA",
-                   rc->config.opts.credspec_source, job_isolation_name(rc->config.isolation));
-}
-
 static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_manager *m = ctx;
   char id[SVC_ID_HEX + 1];
@@ -811,7 +800,6 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   if (err == WCTR_OK) err = check_image(&c->rec, e);
   /* Read and validated now, so a bad spec fails before anything exists (gmsa/resolve.h). */
   if (err == WCTR_OK) err = svc_credspecs_resolve(m->data_root, &c->rec, e);
-  if (err == WCTR_OK) err = refuse_unwired_gmsa(&c->rec, e);
   for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
     if (strcmp(o->rec.name, c->rec.name) == 0) {
       err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"%s\" is already in use by container %.12s",
@@ -1761,6 +1749,20 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     m->list = c;
     if (c->rec.state.status == SVC_STATE_RUNNING) recover(m, c);
   }
+  /* CCG instances outlive wctrd: those of containers that no longer run go, before anything new starts. */
+  const char **owned = calloc(count + 1, sizeof *owned);
+  const char **running = calloc(count + 1, sizeof *running);
+  size_t owned_n = 0, running_n = 0;
+  for (ctr *c = m->list; owned != NULL && running != NULL && c != NULL; c = c->next) {
+    owned[owned_n++] = c->rec.id;
+    if (c->rec.state.status == SVC_STATE_RUNNING) running[running_n++] = c->rec.id;
+  }
+  for (size_t i = 0; owned != NULL && i < count; i++) {
+    if (records[i].state.status == SVC_STATE_REMOVING && owned_n < count) owned[owned_n++] = records[i].id;
+  }
+  if (owned != NULL && running != NULL) svc_hcs_sweep_ccg(m->hcs, owned, owned_n, running, running_n);
+  free(owned);
+  free(running);
   free(records);
   /* --rm containers that ended while wctrd was down go now, as dockerd does at its start. */
   for (;;) {

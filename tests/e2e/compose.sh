@@ -246,27 +246,53 @@ services:
   app:
     image: gmsaimg
     isolation: process
-    command: [cmd, /c, echo hi]
+    command: ['$sleeper', '60']
     credential_spec: {file: webapp01.json}
+  vm:
+    image: gmsaimg
+    isolation: hyperv
+    mem_limit: 500m
+    command: ['$sleeper', '60']
+    credential_spec: {file: webapp01.json}
+    depends_on: [app]
 EOF
-# A control: without a credential spec, a process container runs through the double.
-expect 0 "a process container without a gMSA runs" H run --rm --isolation=process gmsaimg cmd /c echo hi
-count_creates() { grep -c '"call":"HcsCreateComputeSystem"' "$state_unix/calls.jsonl" 2>/dev/null || true; }
-creates=$(count_creates)
-[ "${creates:-0}" -ge 1 ] && ok "the double recorded its HcsCreateComputeSystem" || bad "the double recorded no create"
-expect 125 "up of a process service with a valid spec" H compose -f "$proj\\hcs.yml" -p shop up -d
-has "is valid, but this wctrd does not hand credential specs to Container Credential Guard yet" \
-  "is refused: the container would run without its gMSA"
-[ "$(H ps -a -q --filter label=com.docker.compose.project=shop | grep -c .)" = 0 ] && ok "nothing created" ||
-  bad "something was created"
-[ "$(count_creates)" = "$creates" ] && ok "HCS was not asked to create anything for it" ||
-  bad "HcsCreateComputeSystem was called for the gMSA service"
-expect 125 "the same with run --dry-run" H run --dry-run --isolation=process \
+calls="$state_unix/calls.jsonl"
+calls_of() { grep "\"call\":\"$1\"" "$calls" 2>/dev/null; }
+expect 0 "compose up -d: a process and a Hyper-V service with credential_spec" H compose -f "$proj\\hcs.yml" -p gmsa up -d
+adds=$(calls_of HcsModifyServiceSettings | grep -c '"Operation":"AddInstance"')
+[ "$adds" = 2 ] && ok "two CCG instances were added" || bad "AddInstance calls: $adds"
+calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep -q '"Transport":"LRPC"' \
+  && ok "the process container's instance uses LRPC" || bad "no LRPC AddInstance"
+calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep -q '"Transport":"HvSocket"' \
+  && ok "the Hyper-V container's instance uses HvSocket" || bad "no HvSocket AddInstance"
+calls_of HcsCreateComputeSystem | grep -v '"HostedSystem"' | grep -q '"ContainerCredentialGuard":{"Cookie":' \
+  && ok "ContainerCredentialGuard is in the process container's document" || bad "no ContainerCredentialGuard (process)"
+calls_of HcsCreateComputeSystem | grep '"HostedSystem"' | grep -q '"ContainerCredentialGuard":{"Cookie":' \
+  && ok "ContainerCredentialGuard is in the hosted container's document" || bad "no ContainerCredentialGuard (Hyper-V)"
+calls_of HcsCreateComputeSystem | grep '"VirtualMachine"' | grep -q '"ServiceTable":{' \
+  && ok "the utility VM has the CCG HvSocket service" || bad "no ServiceTable in the utility VM"
+removes_before=$(calls_of HcsModifyServiceSettings | grep -c '"Operation":"RemoveInstance"')
+[ "$removes_before" = 0 ] && ok "no instance removed while the containers run" || bad "RemoveInstance before down"
+expect 0 "compose ps" H compose -f "$proj\\hcs.yml" -p gmsa ps
+has "gmsa-app-1" "lists the process service"
+has "gmsa-vm-1" "and the Hyper-V one"
+expect 0 "inspect" H inspect gmsa-app-1
+lacks "$secret" "inspect never shows PluginInput"
+expect 0 "compose down" H compose -f "$proj\\hcs.yml" -p gmsa down
+removes=$(calls_of HcsModifyServiceSettings | grep -c '"Operation":"RemoveInstance"')
+[ "$removes" = 2 ] && ok "down removed both CCG instances" || bad "RemoveInstance calls after down: $removes"
+grep -qE '"CcgInstances":[[:space:]]*\[[[:space:]]*\{' "$state_unix/state.json" 2>/dev/null && bad "CCG instances are left in the double" \
+  || ok "no CCG instance is left in the double"
+expect 0 "run --dry-run with a credential spec" H run --dry-run --isolation=process \
   --security-opt credentialspec=file://webapp01.json gmsaimg cmd /c echo hi
-has "does not hand credential specs to Container Credential Guard yet" "is refused too"
+has '"call":"HcsModifyServiceSettings"' "shows the AddInstance request"
+has '<redacted>' "with PluginInput redacted"
+lacks "$secret" "and never the password"
 expect 125 "a broken spec still fails first, naming the field" H run --isolation=process \
   --security-opt "credentialspec=raw://{\"CmsPlugins\":[\"ActiveDirectory\"]}" gmsaimg cmd /c echo hi
 has 'raw://: credential spec: "DomainJoinConfig" is required' "names the field"
+grep -qF "$secret" "$calls" && ok "(the double did receive the spec, as HCS must)" || bad "the spec never reached the double"
+grep -qF "$secret" "$data_unix.log" && bad "the password reached a wctrd log" || ok "no wctrd log has the password"
 kill -INT "$hcs_pid" 2>/dev/null && wait "$hcs_pid" 2>/dev/null
 rm -rf "$bin_unix" "$state_unix" "$layers_unix" "$WINEPREFIX/drive_c/wctr-compose-hcs-$id"
 
