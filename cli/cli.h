@@ -44,6 +44,10 @@ typedef struct cli_platform {
   void (*now)(void *ctx, char *buf, size_t size);
   /* The current directory, absolute (compose files are found relative to it). */
   void (*cwd)(void *ctx, char *buf, size_t size);
+  /* True once the user asked to interrupt (Ctrl+C) since the first call; NULL when the platform cannot
+   * tell. Only `compose up` asks, while it shows the containers' output, and then stops them; commands that
+   * never ask keep the platform's default (Ctrl+C ends wctr). */
+  bool (*interrupted)(void *ctx);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

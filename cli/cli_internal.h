@@ -22,6 +22,9 @@ typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc);
 /* The same without printing anything: the failure is returned (for clean-up calls whose failure is not news). */
 wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
+/* The same, except that wctrd's error is returned in *e for the caller to word, not printed (a failure to
+ * connect is still printed). */
+bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc, wctr_errmsg *e);
 /* A stream operation on its own connection; same failure handling. */
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
@@ -72,6 +75,21 @@ int cli_cmd_check(cli_ctx *ctx, int argc, char **argv);
 /* `--secret NAME[,target=FILE]` or `source=NAME[,target=FILE]` -> {"Name","Target"?} (*out taken by the caller). */
 wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e);
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_image_usage[]; /* `wctr image --help`, add's options included */
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
+/* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
+extern const char cli_compose_usage[];
+extern const char cli_credentialspec_usage[];
+
+/* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
+ * config:// credential spec's file. */
+struct cli_compose_project;
+int cli_compose_up(cli_ctx *ctx, const struct cli_compose_project *p, bool detach,
+                   wctr_err (*read_file)(void *io, const char *path, char **data, size_t *len, wctr_errmsg *e),
+                   void *io);
+int cli_compose_down(cli_ctx *ctx, const struct cli_compose_project *p, bool volumes);
+int cli_compose_ps(cli_ctx *ctx, const struct cli_compose_project *p);
+int cli_compose_logs(cli_ctx *ctx, const struct cli_compose_project *p, const char *service, bool follow);
 
 #endif

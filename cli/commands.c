@@ -40,7 +40,7 @@ static const struct command {
      "                             Hyper-V isolation, a least-privilege identity for job isolation)\n"
      "  -v, --volume list          Bind mount HOST:CONTAINER[:ro|rw] (a folder, or \\\\.\\pipe\\NAME for\n"
      "                             process isolation)\n"
-     "  -h, --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
+     "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
      "      --isolation string     default, process, hyperv or job\n"
@@ -53,7 +53,11 @@ static const struct command {
      "      --io-maxiops uint      Most IO operations per second\n"
      "      --io-maxbandwidth bytes  Most IO bytes per second\n"
      "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"
-     "      --secret NAME[,target=FILE]  Give the container a secret (job: %WCTR_SECRETS_DIR%\\FILE)\n"},
+     "      --secret NAME[,target=FILE]  Give the container a secret (job: %WCTR_SECRETS_DIR%\\FILE)\n"
+     "  -l, --label list           Set a label (KEY=VALUE)\n"
+     "      --restart string       no, on-failure[:N], always or unless-stopped (honoured by wctrd)\n"
+     "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
+     "                             or Hyper-V isolation)\n"},
     {"create", cli_cmd_create, "Create a container without starting it",
      "Usage: wctr create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate a container; the options are those of 'wctr run'\n"
      "(--dry-run included).\n"},
@@ -70,7 +74,7 @@ static const struct command {
      "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
      "  -a, --all             Show all containers (default shows just running)\n"
      "  -q, --quiet           Only display container IDs\n"
-     "  -f, --filter status=created|running|exited\n"
+     "  -f, --filter status=created|running|exited, or label=KEY[=VALUE]\n"
      "      --format string   json, or a template with {{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Command}}\n"
      "                        {{.State}} {{.CreatedAt}}\n"},
     {"inspect", cli_cmd_inspect, "Show the record of one or more containers",
@@ -94,11 +98,11 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
     {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
-     "Usage: wctr image COMMAND\n\nSee 'wctr image --help'.\n"},
+     cli_image_usage},
     {"images", cli_cmd_images, "List images", "Usage: wctr images [--format json]\n"},
-    {"compose", cli_cmd_compose, "Validate compose files and show the normalized project",
-     "Usage: wctr compose [-f FILE]... [-p NAME] config [--format yaml|json]\n\n"
-     "See 'wctr compose --help'.\n"},
+    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage},
+    {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",
+     cli_credentialspec_usage},
     {"secret", cli_cmd_secret, "Manage secrets (create, ls, inspect, rm)",
      "Usage: wctr secret COMMAND\n\n"
      "  create NAME FILE|-     Store a secret (1 byte to 500 KB) read from FILE or stdin; prints its ID\n"
@@ -209,6 +213,18 @@ wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **res
   wctr_errmsg_clear(e);
   if (!ensure_connected(ctx, params, &rc)) return wctr_fail(e, WCTR_ENOENT, "wctrd cannot be reached");
   return ctx->p->call(ctx->conn, op, params, result, e);
+}
+
+bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc, wctr_errmsg *e) {
+  wctr_errmsg_clear(e);
+  if (!ensure_connected(ctx, params, rc)) return false;
+  wctr_err err = ctx->p->call(ctx->conn, op, params, result, e);
+  if (err != WCTR_OK) {
+    if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  return true;
 }
 
 bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,

@@ -355,6 +355,25 @@ const cli_compose_service *cli_compose_find_service(const cli_compose_project *p
  * WCTR_ENOMEM. */
 wctr_err cli_compose_render(const cli_compose_project *project, bool json, char **out, wctr_errmsg *e);
 
+/* The params of container.create (service/container.h) for service s of project p, container number 1:
+ *   Name <project>-<service>-1; Image; Cmd = entrypoint words then command words (a shell-form string
+ *   becomes "cmd" "/S" "/C" STRING, as Docker runs a shell-form command on Windows; no Cmd when neither is
+ *   set); Env (the model's K=V); WorkingDir; User; Hostname; StopTimeout = stop_grace_period in whole
+ *   seconds rounded up (at most 1h); Labels = com.docker.compose.project, com.docker.compose.service,
+ *   com.docker.compose.container-number "1" and the service's labels (a service label in com.docker.compose.*
+ *   is an error); HostConfig {Isolation (when not default), Memory, NanoCpus, CpuCount, CpuPercent, CpuShares,
+ *   PidsLimit (when set), RestartPolicy {Name, MaximumRetryCount} (unless "no"), Binds ["SOURCE:TARGET" or
+ *   "SOURCE:TARGET:ro"], SecurityOpt ["credentialspec=file://V" | "registry://V" | "raw://SPEC"]}, and
+ *   Secrets [{"Name": source, "Target": target}].
+ * A config:// credential spec is read here with read_file from the top-level config's file, validated
+ * (gmsa_credspec_load; errors name services.S.credential_spec and the config) and passed as raw:// of the
+ * spec rendered again; the text read is zeroed. Refused: service-level configs (a config is one file and
+ * Windows binds folders), a credential spec with job isolation. *out: free with gmsa_json_secure_delete
+ * (it may hold a spec). */
+struct cJSON;
+wctr_err cli_compose_create_params(const cli_compose_project *p, const cli_compose_service *s,
+                                   cli_compose_read_fn read_file, void *ctx, struct cJSON **out, wctr_errmsg *e);
+
 /* ---- Command line: `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]` ---- */
 
 typedef enum cli_compose_command_kind {
@@ -373,11 +392,15 @@ typedef struct cli_compose_args {
   cli_compose_command_kind command;
   bool json; /* config --format json */
   bool help;
+  bool detach;         /* up -d */
+  bool volumes;        /* down -v */
+  bool follow;         /* logs -f */
+  const char *service; /* logs SERVICE (into argv), or NULL for every service */
 } cli_compose_args;
 
 /* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
- * -p/--project-name, then the command, then its options (only `config --format yaml|json`; the other
- * commands take none yet). -h/--help anywhere sets help. Errors (WCTR_EINVAL) name the flag or word:
+ * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
+ * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`. -h/--help anywhere sets help. Errors (WCTR_EINVAL) name the flag or word:
  *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config) / ... */
 wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
 void cli_compose_args_free(cli_compose_args *args);

@@ -7,7 +7,7 @@
 
 #include "common/opts.h"
 
-enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT };
+enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT, OPT_DETACH, OPT_VOLUMES, OPT_FOLLOW };
 
 static const struct {
   const char *name;
@@ -31,6 +31,12 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   static const wctr_opt config_opts[] = {
       {"format", 0, true, OPT_FORMAT}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   static const wctr_opt plain_opts[] = {{"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt up_opts[] = {
+      {"detach", 'd', false, OPT_DETACH}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt down_opts[] = {
+      {"volumes", 'v', false, OPT_VOLUMES}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt logs_opts[] = {
+      {"follow", 'f', false, OPT_FOLLOW}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   memset(out, 0, sizeof *out);
   out->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->files);
   if (out->files == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -70,10 +76,20 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
     return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config)", word);
   }
   wctr_opts_init(&st, argc, argv, st.index + 1);
-  const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts : plain_opts;
+  const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts
+                          : out->command == CLI_COMPOSE_CMD_UP   ? up_opts
+                          : out->command == CLI_COMPOSE_CMD_DOWN ? down_opts
+                          : out->command == CLI_COMPOSE_CMD_LOGS ? logs_opts
+                                                                 : plain_opts;
   while ((r = wctr_opts_next(&st, table, &id, &value, e)) == 1) {
     if (id == OPT_HELP) {
       out->help = true;
+    } else if (id == OPT_DETACH) {
+      out->detach = true;
+    } else if (id == OPT_VOLUMES) {
+      out->volumes = true;
+    } else if (id == OPT_FOLLOW) {
+      out->follow = true;
     } else if (strcmp(value, "json") == 0) {
       out->json = true;
     } else if (strcmp(value, "yaml") == 0) {
@@ -87,6 +103,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
     cli_compose_args_free(out);
     return WCTR_EINVAL;
   }
+  if (out->command == CLI_COMPOSE_CMD_LOGS && st.index < argc) out->service = argv[st.index++];
   if (st.index < argc) {
     cli_compose_args_free(out);
     return wctr_fail(e, WCTR_EINVAL, "\"compose %s\" takes no arguments, but \"%.64s\" was given", word,

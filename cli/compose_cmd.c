@@ -1,6 +1,7 @@
-/* cli/compose_cmd.c - `wctr compose`: the command over the compose loader (cli/compose.h). Today it
- * validates and prints the normalized model (`config`); `up`, `down`, `ps` and `logs` say plainly that
- * they are not available yet rather than half-deploying a project. */
+/* cli/compose_cmd.c - `wctr compose`: loads the project with the compose loader (cli/compose.h), then
+ * prints the normalized model (`config`) or deploys it over wctrd's operations (`up`, `down`, `ps`,
+ * `logs`: cli/compose_up.c). Every command loads and checks the files first, so a broken file changes
+ * nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "cli/cli_internal.h"
 #include "cli/compose.h"
 
-static const char compose_usage[] =
+const char cli_compose_usage[] =
     "Usage: wctr compose [-f FILE]... [-p NAME] COMMAND\n\n"
     "Compose files (compose-spec, strictly: any key wctr does not apply is an error naming it).\n\n"
     "Options:\n"
@@ -16,7 +17,14 @@ static const char compose_usage[] =
     "  -p, --project-name NAME   Project name (default: the first file's folder)\n\n"
     "Commands:\n"
     "  config [--format yaml|json]   Validate the files and print the normalized project\n"
-    "  up, down, ps, logs            Not available yet: deployment arrives with the gMSA work\n";
+    "  up [-d]                       Check every service (credential specs too), create the missing\n"
+    "                                containers in depends_on order and start them; without -d show\n"
+    "                                their output until they exit (Ctrl+C stops them). A failure\n"
+    "                                removes what this up created.\n"
+    "  down [-v]                     Stop and remove the project's containers, in reverse order\n"
+    "                                (-v: accepted; wctr compose has no volumes of its own)\n"
+    "  ps                            List the project's containers\n"
+    "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n";
 
 typedef struct compose_io {
   cli_ctx *ctx;
@@ -49,14 +57,8 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
     return CLI_EXIT_FAILED;
   }
   if (args.help || args.command == CLI_COMPOSE_CMD_NONE) {
-    fputs(compose_usage, ctx->p->out);
+    fputs(cli_compose_usage, ctx->p->out);
     rc = 0;
-    goto done;
-  }
-  if (args.command != CLI_COMPOSE_CMD_CONFIG) {
-    fprintf(ctx->p->err,
-            "wctr compose: up, down, ps and logs are not available in this wctr yet; `wctr compose config` "
-            "validates the project\n");
     goto done;
   }
   if (ctx->p->read_file == NULL || ctx->p->cwd == NULL) {
@@ -73,6 +75,13 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
     goto done;
+  }
+  switch (args.command) {
+    case CLI_COMPOSE_CMD_UP: rc = cli_compose_up(ctx, project, args.detach, read_adapter, &io); goto done;
+    case CLI_COMPOSE_CMD_DOWN: rc = cli_compose_down(ctx, project, args.volumes); goto done;
+    case CLI_COMPOSE_CMD_PS: rc = cli_compose_ps(ctx, project); goto done;
+    case CLI_COMPOSE_CMD_LOGS: rc = cli_compose_logs(ctx, project, args.service, args.follow); goto done;
+    default: break;
   }
   if (cli_compose_render(project, args.json, &rendered, &e) != WCTR_OK) {
     fprintf(ctx->p->err, "wctr compose: %s\n", e.text);

@@ -17,6 +17,7 @@ enum {
   O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
+  O_LABEL, O_RESTART, O_SECURITY_OPT,
 };
 
 /* --- flags -> create params --------------------------------------------------------------------------- */
@@ -81,6 +82,46 @@ static wctr_err add_env_file(cli_ctx *ctx, cJSON *env, const char *path, wctr_er
   return err;
 }
 
+/* -l KEY=VALUE (or KEY, value ""), as Docker's --label. */
+static wctr_err add_label(cJSON *p, const char *v, wctr_errmsg *e) {
+  cJSON *labels = cJSON_GetObjectItemCaseSensitive(p, "Labels");
+  if (labels == NULL) labels = cJSON_AddObjectToObject(p, "Labels");
+  const char *eq = strchr(v, '=');
+  size_t n = eq != NULL ? (size_t)(eq - v) : strlen(v);
+  if (n == 0) return wctr_fail(e, WCTR_EINVAL, "invalid label \"%s\": the key is empty", v);
+  char *key = malloc(n + 1);
+  if (key == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  memcpy(key, v, n);
+  key[n] = '\0';
+  cJSON_DeleteItemFromObjectCaseSensitive(labels, key); /* a later --label for the same key wins */
+  cJSON_AddStringToObject(labels, key, eq != NULL ? eq + 1 : "");
+  free(key);
+  return WCTR_OK;
+}
+
+/* --restart no|always|unless-stopped|on-failure[:N] (Docker's syntax; the service checks the rest). */
+static wctr_err add_restart(cJSON *hc, const char *v, wctr_errmsg *e) {
+  cJSON_DeleteItemFromObjectCaseSensitive(hc, "RestartPolicy");
+  cJSON *rp = cJSON_AddObjectToObject(hc, "RestartPolicy");
+  const char *colon = strchr(v, ':');
+  size_t n = colon != NULL ? (size_t)(colon - v) : strlen(v);
+  char name[32];
+  if (n >= sizeof name) return wctr_fail(e, WCTR_EINVAL, "invalid restart policy '%.64s'", v);
+  memcpy(name, v, n);
+  name[n] = '\0';
+  cJSON_AddStringToObject(rp, "Name", name);
+  if (colon != NULL) {
+    int64_t max = 0;
+    if (strcmp(name, "on-failure") != 0) {
+      return wctr_fail(e, WCTR_EINVAL, "restart policy '%s' takes no maximum retry count", name);
+    }
+    wctr_err err = parse_int(colon + 1, "--restart on-failure:N", 0, INT32_MAX, &max, e);
+    if (err != WCTR_OK) return err;
+    cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)max);
+  }
+  return WCTR_OK;
+}
+
 /* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
 static bool job_isolation_asked(const cJSON *hc) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
@@ -102,7 +143,9 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"pids-limit", 0, true, O_PIDS},      {"io-maxiops", 0, true, O_IOPS},
       {"io-maxbandwidth", 0, true, O_IOBW}, {"stop-timeout", 0, true, O_STOP_TIMEOUT},
       {"secret", 0, true, O_SECRET},
-      {"volume", 'v', true, O_VOLUME},      {"hostname", 'h', true, O_HOSTNAME},
+      {"label", 'l', true, O_LABEL},        {"restart", 0, true, O_RESTART},
+      {"security-opt", 0, true, O_SECURITY_OPT},
+      {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
       {"dry-run", 0, false, O_DRY_RUN},
       {NULL, 0, false, 0},
   };
@@ -181,6 +224,14 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         cJSON *list = cJSON_GetObjectItemCaseSensitive(p, "Secrets");
         if (err == WCTR_OK && list == NULL) list = cJSON_AddArrayToObject(p, "Secrets");
         if (err == WCTR_OK) cJSON_AddItemToArray(list, ref);
+        break;
+      }
+      case O_LABEL: err = add_label(p, v, e); break;
+      case O_RESTART: err = add_restart(hc, v, e); break;
+      case O_SECURITY_OPT: {
+        cJSON *so = cJSON_GetObjectItemCaseSensitive(hc, "SecurityOpt");
+        if (so == NULL) so = cJSON_AddArrayToObject(hc, "SecurityOpt");
+        cJSON_AddItemToArray(so, cJSON_CreateString(v));
         break;
       }
       case O_VOLUME:
@@ -529,6 +580,8 @@ typedef struct ps_opts {
   const char *format;
   const char *status[8];
   int status_count;
+  const char *label[8];
+  int label_count;
   const char *error;
 } ps_opts;
 
@@ -584,8 +637,15 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
     if (id == O_ALL) o.all = true;
     if (id == O_QUIET) o.quiet = true;
     if (id == O_FORMAT) o.format = v;
+    if (id == O_FILTER && strncmp(v, "label=", 6) == 0) {
+      if (v[6] == '\0' || v[6] == '=') return usage_error(ctx, "ps", "--filter label=KEY or label=KEY=VALUE: the key is empty");
+      if (o.label_count < 8) o.label[o.label_count++] = v + 6;
+      continue;
+    }
     if (id == O_FILTER) {
-      if (strncmp(v, "status=", 7) != 0) return usage_error(ctx, "ps", "only --filter status=created|running|exited is supported");
+      if (strncmp(v, "status=", 7) != 0) {
+        return usage_error(ctx, "ps", "only --filter status=created|running|exited and label=KEY[=VALUE] are supported");
+      }
       const char *want = v + 7;
       if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
         return usage_error(ctx, "ps", "invalid filter 'status': use created, running or exited");
@@ -598,6 +658,10 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   if (st.index < argc) return usage_error(ctx, "ps", "takes no arguments");
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", o.all);
+  if (o.label_count > 0) {
+    cJSON *labels = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "Filters"), "label");
+    for (int i = 0; i < o.label_count; i++) cJSON_AddItemToArray(labels, cJSON_CreateString(o.label[i]));
+  }
   cJSON *list = NULL;
   int rc = 0;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;

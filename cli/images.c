@@ -8,7 +8,12 @@
 
 enum { O_HELP = 1, O_LAYER, O_OS_VERSION, O_CMD, O_USER, O_FORMAT };
 
-static const char add_usage[] =
+const char cli_image_usage[] =
+    "Usage: wctr image COMMAND\n\nManage the local image catalog.\n\nCommands:\n"
+    "  add      Register layer folders as an image\n"
+    "  ls       List images (also 'wctr images [--format json]')\n"
+    "  inspect  Show the record of one or more images\n"
+    "  rm       Remove images from the catalog (the layer folders stay)\n\n"
     "Usage: wctr image add NAME --layer DIR [--layer DIR]... [OPTIONS]\n\n"
     "Register existing Windows container layer folders as an image (for example the folders Docker unpacked\n"
     "under C:\\ProgramData\\docker\\windowsfilter). Give the layers top-most first and the base layer last.\n"
@@ -94,7 +99,7 @@ static int image_add(cli_ctx *ctx, int argc, char **argv) {
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
   if (help) {
     cJSON_Delete(p);
-    fputs(add_usage, ctx->p->out);
+    fputs(cli_image_usage, ctx->p->out);
     return 0;
   }
   if (err == WCTR_OK && (name == NULL || extra > 0)) err = wctr_fail(&e, WCTR_EINVAL, "\"image add\" requires exactly 1 argument (NAME)");
@@ -193,12 +198,7 @@ static int image_each(cli_ctx *ctx, int argc, char **argv, const char *cmd, cons
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv) { return image_ls(ctx, argc, argv); }
 
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv) {
-  static const char usage[] =
-      "Usage: wctr image COMMAND\n\nManage the local image catalog.\n\nCommands:\n"
-      "  add      Register layer folders as an image\n"
-      "  ls       List images (also 'wctr images')\n"
-      "  inspect  Show the record of one or more images\n"
-      "  rm       Remove images from the catalog (the layer folders stay)\n";
+  const char *usage = cli_image_usage;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     fputs(usage, argc < 2 ? ctx->p->err : ctx->p->out);
     return argc < 2 ? CLI_EXIT_FAILED : 0;

@@ -120,6 +120,23 @@ static void win_cwd(void *ctx, char *buf, size_t size) {
   free(utf8);
 }
 
+/* Ctrl+C and Ctrl+Break, for the commands that ask (compose up, while it shows the output): the first one is
+ * reported to the command, which then stops its containers; the next ones end wctr as usual. The handler is
+ * installed on the first question, so every other command keeps Windows' default (Ctrl+C ends wctr). */
+static volatile LONG interrupts;
+static volatile LONG handler_installed;
+
+static BOOL WINAPI on_console_ctrl(DWORD type) {
+  if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT) return FALSE;
+  return InterlockedIncrement(&interrupts) == 1;
+}
+
+static bool win_interrupted(void *ctx) {
+  (void)ctx;
+  if (InterlockedExchange(&handler_installed, 1) == 0) SetConsoleCtrlHandler(on_console_ctrl, TRUE);
+  return InterlockedCompareExchange(&interrupts, 0, 0) > 0;
+}
+
 static void win_disconnect(cli_connection *conn) {
   cli_client_close(conn->client);
   free(conn);
@@ -152,7 +169,8 @@ int wmain(int argc, wchar_t **wargv) {
                            .getenv = win_getenv,
                            .read_file = win_read_file,
                            .now = win_now,
-                           .cwd = win_cwd};
+                           .cwd = win_cwd,
+                           .interrupted = win_interrupted};
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);

@@ -31,24 +31,9 @@ static wctr_err out_of_memory(wctr_errmsg *e) {
 
 /* ---- parsing ---------------------------------------------------------------------------------- */
 
-/* Zeros every string cJSON allocated for the tree (values and keys), then deletes it. The tree holds a
- * copy of PluginInput, and cJSON_Delete would hand it back to the allocator as it is. */
-static void zero_tree(cJSON *item) {
-  for (; item != NULL; item = item->next) {
-    if (item->valuestring != NULL && (item->type & cJSON_IsReference) == 0) {
-      gmsa_secure_zero(item->valuestring, strlen(item->valuestring));
-    }
-    if (item->string != NULL && (item->type & cJSON_StringIsConst) == 0) {
-      gmsa_secure_zero(item->string, strlen(item->string));
-    }
-    if ((item->type & cJSON_IsReference) == 0) zero_tree(item->child);
-  }
-}
-
-static void destroy_tree(cJSON *root) {
-  zero_tree(root);
-  cJSON_Delete(root);
-}
+/* The parsed tree holds a copy of PluginInput, and cJSON_Delete would hand it back to the allocator as
+ * it is. */
+static void destroy_tree(cJSON *root) { gmsa_json_secure_delete(root); }
 
 static bool only_space(const char *p, const char *end) {
   for (; p < end; p++) {

@@ -120,3 +120,21 @@ bool gmsa_ascii_equal_nocase(const char *a, const char *b) {
   }
   return *x == *y;
 }
+
+static void zero_tree(cJSON *item) {
+  for (; item != NULL; item = item->next) {
+    if (item->valuestring != NULL && (item->type & cJSON_IsReference) == 0) {
+      gmsa_secure_zero(item->valuestring, strlen(item->valuestring));
+    }
+    if (item->string != NULL && (item->type & cJSON_StringIsConst) == 0) {
+      gmsa_secure_zero(item->string, strlen(item->string));
+    }
+    if ((item->type & cJSON_IsReference) == 0) zero_tree(item->child);
+  }
+}
+
+void gmsa_json_secure_delete(cJSON *tree) {
+  /* cJSON_Delete frees the item's siblings too; zero_tree walks the same ones. */
+  zero_tree(tree);
+  cJSON_Delete(tree);
+}

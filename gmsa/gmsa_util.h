@@ -19,6 +19,11 @@ void gmsa_secure_zero(void *p, size_t n);
  * with cJSON_free. Accepts NULL. This is how callers free text that gmsa_credspec_to_json returns. */
 void gmsa_secret_free(char *text);
 
+/* Zeros every string of a cJSON tree (values and keys, not references), then deletes it: for trees that
+ * hold a credential spec. Accepts NULL. */
+struct cJSON;
+void gmsa_json_secure_delete(struct cJSON *tree);
+
 /* A copy of the first n bytes of s plus a NUL, from cJSON_malloc; NULL when out of memory. */
 char *gmsa_strndup(const char *s, size_t n);
 

@@ -125,20 +125,43 @@ void hcs_client_unload(hcs_client *h) {
 
 /* --- documents and failures --------------------------------------------------------------------------- */
 
+/* Documents can carry secrets (a credential spec's PluginInput in CCG requests), so they are printed into
+ * buffers sized up front (cJSON_PrintPreallocated never grows one, so no copy is left behind by a
+ * realloc), and every copy is zeroed before it is freed (free_wide for the UTF-16 text). */
 static wchar_t *to_wide_json(const cJSON *doc) {
   if (doc == NULL) return NULL;
-  char *text = cJSON_PrintUnformatted(doc);
-  wchar_t *wide = text != NULL ? wctr_utf8_to_wide(text) : NULL;
-  free(text);
-  return wide;
+  for (size_t size = 4096; size <= 16u * 1024u * 1024u; size *= 8) {
+    char *text = malloc(size);
+    if (text == NULL) return NULL;
+    bool printed = cJSON_PrintPreallocated((cJSON *)doc, text, (int)size, false);
+    wchar_t *wide = printed ? wctr_utf8_to_wide(text) : NULL;
+    SecureZeroMemory(text, size);
+    free(text);
+    if (printed) return wide;
+  }
+  return NULL;
+}
+
+static void free_wide(wchar_t *wide) {
+  if (wide == NULL) return;
+  SecureZeroMemory(wide, wcslen(wide) * sizeof *wide);
+  free(wide);
 }
 
 /* Takes a result string from HCS (LocalAlloc'ed) and returns it as UTF-8 (malloc'ed), or NULL. */
 static char *take_result(PWSTR doc) {
   if (doc == NULL) return NULL;
   char *utf8 = wctr_wide_to_utf8(doc);
+  /* Service answers list CCG instances with their credential specs: no copy is freed unzeroed. */
+  SecureZeroMemory(doc, wcslen(doc) * sizeof *doc);
   LocalFree(doc);
   return utf8;
+}
+
+static void free_text(char *text) {
+  if (text == NULL) return;
+  SecureZeroMemory(text, strlen(text));
+  free(text);
 }
 
 static wctr_err hcs_failure(HRESULT hr, const char *doc_utf8, const char *what, uint32_t *hr_out, wctr_errmsg *e) {
@@ -209,7 +232,7 @@ static wctr_err run_op(hcs_client *h, const char *what, op_call call, void *arg,
 
 static cJSON *parse_result(char *text) {
   cJSON *doc = text != NULL && text[0] != '\0' ? cJSON_Parse(text) : NULL;
-  free(text);
+  free_text(text);
   return doc;
 }
 
@@ -273,13 +296,13 @@ wctr_err hcs_system_create(hcs_client *h, const char *id, const cJSON *config, D
   wchar_t *wconfig = to_wide_json(config);
   if (wid == NULL || wconfig == NULL) {
     free(wid);
-    free(wconfig);
+    free_wide(wconfig);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   create_arg a = {.h = h, .id = wid, .config = wconfig};
   wctr_err err = run_op(h, "HcsCreateComputeSystem", call_create, &a, timeout_ms, NULL, NULL, hr_out, e);
   free(wid);
-  free(wconfig);
+  free_wide(wconfig);
   if (err != WCTR_OK) {
     /* A failed create can still hand back a handle (of nothing): close it. */
     if (a.system != NULL) h->HcsCloseComputeSystem(a.system);
@@ -361,7 +384,7 @@ wctr_err hcs_system_properties(hcs_system *s, const cJSON *query, DWORD timeout_
   char *text = NULL;
   wctr_err err = sys_op(s, "HcsGetComputeSystemProperties", s->h->HcsGetComputeSystemProperties, wq, timeout_ms,
                         &text, NULL, e);
-  free(wq);
+  free_wide(wq);
   if (err == WCTR_OK) *out = parse_result(text);
   if (err == WCTR_OK && *out == NULL) err = wctr_fail(e, WCTR_ESYSTEM, "HcsGetComputeSystemProperties: no document");
   return err;
@@ -386,7 +409,7 @@ wctr_err hcs_system_modify(hcs_system *s, const cJSON *request, DWORD timeout_ms
                                    : run_op(s->h, "HcsModifyComputeSystem", call_modify, &a, timeout_ms, NULL, NULL,
                                             NULL, e);
   ReleaseSRWLockShared(&s->lock);
-  free(wr);
+  free_wide(wr);
   return err;
 }
 
@@ -456,7 +479,7 @@ wctr_err hcs_process_create(hcs_system *s, const cJSON *params, DWORD timeout_ms
                                    : run_op(s->h, "HcsCreateProcess", call_create_process, &a, timeout_ms, NULL, &pi,
                                             NULL, e);
   ReleaseSRWLockShared(&s->lock);
-  free(wp);
+  free_wide(wp);
   if (err != WCTR_OK && a.process != NULL && err != WCTR_EINVAL) {
     /* WS2022: the process can exist while the wait reports a failure. Its information is still there. */
     info_arg ia = {.h = s->h, .process = a.process};
@@ -533,7 +556,7 @@ static wctr_err proc_op(hcs_process *p, const char *what, HRESULT(WINAPI *fn)(HC
   wctr_err err = p->handle == NULL ? wctr_fail(e, WCTR_ESTATE, "%s: the process handle is closed", what)
                                    : run_op(p->h, what, call_proc, &a, timeout_ms, NULL, NULL, &hr, e);
   ReleaseSRWLockShared(&p->lock);
-  free(wo);
+  free_wide(wo);
   return err != WCTR_OK && hr_is((HRESULT)hr, HR_PROCESS_STOPPED) ? WCTR_OK : err;
 }
 
@@ -584,7 +607,7 @@ static wctr_err service_call(const char *what, HRESULT(WINAPI *fn)(PCWSTR, PWSTR
   if (doc != NULL && wd == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   PWSTR result = NULL;
   HRESULT hr = fn(wd, &result);
-  free(wd);
+  free_wide(wd);
   char *text = take_result(result);
   if (FAILED(hr)) {
     wctr_err err = hcs_failure(hr, text, what, NULL, e);
@@ -594,7 +617,7 @@ static wctr_err service_call(const char *what, HRESULT(WINAPI *fn)(PCWSTR, PWSTR
   if (out != NULL) {
     *out = parse_result(text);
   } else {
-    free(text);
+    free_text(text);
   }
   return WCTR_OK;
 }
@@ -630,7 +653,7 @@ static wctr_err layer_call(hcs_client *h, const char *what, const char *path, co
   if (wd != NULL && wpath != NULL) {
     hr = init ? h->HcsInitializeWritableLayer(wpath, wd, NULL) : h->HcsAttachLayerStorageFilter(wpath, wd);
   }
-  free(wd);
+  free_wide(wd);
   free(wpath);
   return FAILED(hr) ? hcs_failure(hr, NULL, what, NULL, e) : WCTR_OK;
 }

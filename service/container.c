@@ -29,6 +29,7 @@ void svc_container_free(svc_container *c) {
   free_list(c->config.env, c->config.env_count);
   free(c->config.working_dir);
   free(c->config.user);
+  svc_container_opts_free(&c->config.opts);
   free(c->config.hostname);
   free_list(c->config.binds, c->config.bind_count);
   cJSON_Delete(c->runtime);
@@ -142,7 +143,8 @@ static bool hostname_valid(const char *h) {
 
 static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wctr_errmsg *e) {
   static const char *const keys[] = {"Isolation", "Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares",
-                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove", "Binds", NULL};
+                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove", "Binds",
+                                     "RestartPolicy", "SecurityOpt", NULL};
   const char *where = "params.HostConfig";
   const char *isolation = NULL;
   job_resources *r = &cfg->resources;
@@ -164,7 +166,7 @@ static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wc
   if (isolation != NULL && parse_isolation(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
   wctr_err err = string_list(hc, "Binds", where, false, false, &cfg->binds, &cfg->bind_count, e);
   for (size_t i = 0; err == WCTR_OK && i < cfg->bind_count; i++) {
-    hcs_mount m;
+    hcs_mount m = {0}; /* hcs_mount_parse leaves it untouched when it fails */
     err = hcs_mount_parse(cfg->binds[i], &m, e);
     hcs_mount_free(&m);
   }
@@ -179,7 +181,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                                    const char *now, int host_cpus, svc_container *out,
                                    job_warnings *warnings, wctr_errmsg *e) {
   static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Secrets", NULL};
+                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets", NULL};
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
@@ -235,6 +237,7 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
   err = string_list(params, "Cmd", "params", true, true, &c.config.cmd, &c.config.cmd_count, e);
   if (err == WCTR_OK) err = string_list(params, "Env", "params", false, false, &c.config.env, &c.config.env_count, e);
   if (err == WCTR_OK) err = check_env(c.config.env, c.config.env_count, e);
+  if (err == WCTR_OK) err = svc_container_opts_parse(params, hc, &c.config, e);
   /* Secrets (issue 6). */
   if (err == WCTR_OK) {
     err = svc_secret_refs_parse(cJSON_GetObjectItemCaseSensitive(params, "Secrets"), &c.config.secrets,
@@ -303,7 +306,13 @@ cJSON *svc_limits_json(const job_limits *l) {
   return o;
 }
 
-cJSON *svc_container_to_json(const svc_container *c) {
+static cJSON *container_json(const svc_container *c, bool with_secrets);
+
+cJSON *svc_container_to_json(const svc_container *c) { return container_json(c, false); }
+
+cJSON *svc_container_to_record_json(const svc_container *c) { return container_json(c, true); }
+
+static cJSON *container_json(const svc_container *c, bool with_secrets) {
   const svc_container_config *cfg = &c->config;
   const job_resources *r = &cfg->resources;
   cJSON *root = cJSON_CreateObject();
@@ -364,6 +373,10 @@ cJSON *svc_container_to_json(const svc_container *c) {
   cJSON_AddNumberToObject(hc, "IOMaximumBandwidth", (double)r->io_maxbandwidth);
   cJSON_AddBoolToObject(hc, "AutoRemove", cfg->auto_remove);
   if (cfg->bind_count > 0) cJSON_AddItemToObject(hc, "Binds", string_array(cfg->binds, cfg->bind_count));
+  if (!svc_container_opts_to_json(c, root, config, hc, state, with_secrets)) {
+    cJSON_Delete(root);
+    return NULL;
+  }
   return root;
 }
 
@@ -436,6 +449,11 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
   if (runtime != NULL && (parsed.runtime = cJSON_Duplicate(runtime, true)) == NULL) {
     svc_container_free(&parsed);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  err = svc_container_opts_from_json(json, &parsed, e);
+  if (err != WCTR_OK) {
+    svc_container_free(&parsed);
+    return err;
   }
   *out = parsed;
   return WCTR_OK;

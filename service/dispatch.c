@@ -176,7 +176,7 @@ static void run_stream(void *arg, const svc_stream *s) {
   stream_call *call = arg;
   call->inner = s;
   svc_stream wrapped = {.ctx = call, .send = audited_send, .recv = audited_recv, .cancel_event = s->cancel_event};
-  call->op->stream(call->op_ctx, &call->caller, call->id, call->params, &wrapped);
+  call->op->stream(call->op->ctx != NULL ? call->op->ctx : call->op_ctx, &call->caller, call->id, call->params, &wrapped);
   /* A follow (logs -f, events, audit -f) ends when its client leaves, without a final response: that is
    * no refusal. An operation that changes something is recorded either way. */
   if (!call->audited && svc_audit_op_changes(call->op->name)) {
@@ -298,7 +298,7 @@ void svc_dispatch(const svc_dispatch_host *host, const svc_caller *caller, const
       }
       goto done;
     }
-    err = engine_op->call(op_ctx, caller, req.params, &result, &e);
+    err = engine_op->call(engine_op->ctx != NULL ? engine_op->ctx : op_ctx, caller, req.params, &result, &e);
     if (err != WCTR_OK) wctr_log(WCTR_LOG_INFO, "op %s from %s failed: %s", req.op, caller->name, e.text);
     goto done;
   }

@@ -52,6 +52,9 @@ typedef struct svc_op {
                  const struct svc_stream *s);
   /* Refused with access_denied (and audited) unless the caller is an administrator. */
   bool admin_only;
+  /* When not NULL, the ctx this operation is called with instead of svc_dispatch_host.ops_ctx, so
+   * tables of several engine parts (the manager, the credential spec store) can share one list. */
+  void *ctx;
 } svc_op;
 
 typedef struct svc_dispatch_host {

@@ -17,6 +17,7 @@
 #include "jobs/probe.h"
 #include "service/audit.h"
 #include "service/engine.h"
+#include "service/credspecs.h"
 #include "service/manager.h"
 #include "service/secrets.h"
 #include "service/security.h"
@@ -31,6 +32,8 @@ struct svc_engine {
   bool log_to_stderr;
   svc_server *server;
   svc_manager *manager;
+  svc_credspecs *credspecs;
+  svc_op *ops; /* the manager's operations, then the credential spec store's */
   svc_dispatch_host host;
   svc_security_host security;
   bool audit_open;
@@ -362,10 +365,22 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                             .host_os_version = facts.os_version};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
+  err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
+  if (err != WCTR_OK) goto done;
+  size_t manager_count = 0, credspec_count = 0;
+  const svc_op *manager_ops = svc_manager_ops(&manager_count);
+  const svc_op *credspec_ops = svc_credspecs_ops(eng->credspecs, &credspec_count);
+  size_t op_count = manager_count + credspec_count;
+  svc_op *ops = calloc(op_count, sizeof *ops);
+  if (ops == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  memcpy(ops, manager_ops, manager_count * sizeof *ops);
+  memcpy(ops + manager_count, credspec_ops, credspec_count * sizeof *ops);
+  eng->ops = ops;
   /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
   svc_secrets_sweep(svc_manager_running, eng->manager);
-  size_t op_count = 0;
-  const svc_op *ops = svc_manager_ops(&op_count);
   size_t security_op_count = 0;
   const svc_op *security_ops = svc_security_ops(&security_op_count);
   eng->security = (svc_security_host){.data_root = eng->data_root, .manager = eng->manager,
@@ -399,6 +414,8 @@ void svc_engine_stop(svc_engine *eng) {
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
   if (eng->audit_open) svc_audit_close();
+  svc_credspecs_close(eng->credspecs);
+  free(eng->ops);
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");
   wctr_log_configure(eng->cfg.log_level, NULL, NULL);
   if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);

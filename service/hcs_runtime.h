@@ -27,6 +27,12 @@
  *        with its exit callback and started;
  *   both: HcsCreateProcess(hcs_doc_process_params), the process exit callback, the stdio pipes handed
  *   to the manager.
+ * With a credential spec (c->config.opts.credspec_json), before step 1: a Container Credential Guard
+ * instance is added (HcsModifyServiceSettings AddInstance, transport LRPC for process isolation, HvSocket
+ * for Hyper-V), read back (HcsGetServiceProperties), and put in the container's document
+ * (ContainerCredentialGuard) and, for Hyper-V, in the utility VM's HvSocket ServiceTable. The instance is
+ * removed when the start fails, when the container's run ends (svc_hcs_finish), when its systems are found
+ * gone after a wctrd crash (svc_hcs_cleanup), and by the sweep at service start (svc_hcs_sweep_ccg).
  * The record's "Runtime" gets {"SystemId","Sandbox"} and for Hyper-V "UtilityVm":{"Id","MemoryMB",
  * "ProcessorCount"} - the numbers from the document that was sent - so `inspect` shows them.
  *
@@ -39,7 +45,9 @@
  *
  * Dry run (svc_hcs_plan_calls): the documents a start would send, in order, as
  *   {"call":"HcsCreateComputeSystem","id":"<system id>","document":{...}} (and "path" for the storage
- *   calls); nothing is created and HCS is not needed.
+ *   calls); nothing is created and HCS is not needed. With a credential spec the AddInstance request is
+ *   shown with PluginInput redacted; ContainerCredentialGuard comes from HCS at run time, so the container
+ *   document of a dry run does not have it.
  *
  * Handles and threads: an svc_hcs_ctr is reference counted; stop/kill/stdin take a reference while they
  * call HCS, so svc_hcs_finish never closes a handle under them. Callbacks only record and signal. */
@@ -121,6 +129,11 @@ wctr_err svc_hcs_stats(svc_hcs_ctr *r, cJSON **out, wctr_errmsg *e);
 void svc_hcs_finish(svc_hcs *h, svc_hcs_ctr *r, int64_t *code, char *why, size_t why_size);
 /* A container whose systems are gone (crash, reboot): detach the storage filter if it is still there. */
 void svc_hcs_cleanup(svc_hcs *h, const svc_container *c);
+/* Service start: removes the Container Credential Guard instances of this data root's containers that do
+ * not run (owned: every record's id; running: those re-attached). Instances of anything else on the host
+ * are left alone (gmsa/ccg.h). Logged, never fatal. */
+void svc_hcs_sweep_ccg(svc_hcs *h, const char *const *owned, size_t owned_count, const char *const *running,
+                       size_t running_count);
 /* Removal: destroys the sandbox layer. */
 void svc_hcs_remove(svc_hcs *h, const svc_container *c, const char *container_dir);
 

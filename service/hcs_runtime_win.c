@@ -8,6 +8,9 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/wstr.h"
+#include "gmsa/ccg.h"
+#include "gmsa/credspec.h"
+#include "gmsa/gmsa_util.h"
 #include "hcs/client.h"
 #include "hcs/document.h"
 #include "hcs/errors.h"
@@ -45,6 +48,8 @@ struct svc_hcs_ctr {
   int systems_exited;
   char why[200];
   bool filter_attached;
+  bool ccg_added;        /* a Container Credential Guard instance exists for this container */
+  char id[SVC_ID_HEX + 1];
   char sandbox[1200];
 };
 
@@ -146,9 +151,10 @@ static void plan_free(plan *p) {
   free(p->layers);
   svc_image_free(&p->img);
   cJSON_Delete(p->layer_data);
-  cJSON_Delete(p->uvm_doc);
+  /* After CCG the documents hold the credential spec: zeroed before they are freed. */
+  gmsa_json_secure_delete(p->uvm_doc);
   cJSON_Delete(p->scsi);
-  cJSON_Delete(p->doc);
+  gmsa_json_secure_delete(p->doc);
   cJSON_Delete(p->process);
   memset(p, 0, sizeof *p);
 }
@@ -218,6 +224,67 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
   return err;
 }
 
+/* --- Container Credential Guard (gmsa/ccg.h) ---------------------------------------------------------- */
+
+static gmsa_ccg_transport ccg_transport(bool hyperv) { return hyperv ? GMSA_CCG_HVSOCKET : GMSA_CCG_LRPC; }
+
+/* The AddInstance document with the spec's PluginInput replaced by GMSA_REDACTED. */
+static wctr_err ccg_add_redacted(const svc_container *c, bool hyperv, cJSON **out, wctr_errmsg *e) {
+  const char *spec_text = c->config.opts.credspec_json;
+  gmsa_credspec *spec = NULL;
+  char *redacted = NULL;
+  wctr_err err = gmsa_credspec_parse(spec_text, strlen(spec_text), &spec, e);
+  if (err == WCTR_OK) err = gmsa_credspec_to_json_redacted(spec, &redacted, e);
+  if (err == WCTR_OK) err = gmsa_ccg_add_settings(c->id, redacted, ccg_transport(hyperv), out, e);
+  gmsa_credspec_free(spec);
+  gmsa_secret_free(redacted);
+  return err;
+}
+
+/* RemoveInstance; an instance that is gone already counts as removed. */
+static wctr_err ccg_remove(svc_hcs *h, const char *id, wctr_errmsg *e) {
+  cJSON *remove = NULL;
+  wctr_err err = gmsa_ccg_remove_settings(id, &remove, e);
+  if (err == WCTR_OK) err = hcs_service_modify(h->client, remove, NULL, e);
+  cJSON_Delete(remove);
+  if (err == WCTR_ENOENT) err = WCTR_OK;
+  return err;
+}
+
+/* AddInstance for the container, then the instance HCS made put into the documents: the container's
+ * ContainerCredentialGuard and, for Hyper-V, the utility VM's HvSocket service. */
+static wctr_err ccg_add(svc_hcs *h, const svc_container *c, plan *p, svc_hcs_ctr *r, wctr_errmsg *e) {
+  cJSON *add = NULL;
+  cJSON *props = NULL;
+  cJSON *query = cJSON_Parse(GMSA_CCG_QUERY);
+  gmsa_ccg_instance inst = {0};
+  wctr_err err = query != NULL ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) err = gmsa_ccg_add_settings(c->id, c->config.opts.credspec_json, ccg_transport(p->hyperv), &add, e);
+  if (err == WCTR_OK) err = hcs_service_modify(h->client, add, NULL, e);
+  gmsa_json_secure_delete(add);
+  if (err != WCTR_OK) {
+    cJSON_Delete(query);
+    return err;
+  }
+  r->ccg_added = true;
+  err = hcs_service_properties(h->client, query, &props, e);
+  cJSON_Delete(query);
+  if (err == WCTR_OK) err = gmsa_ccg_find_instance_doc(props, c->id, &inst, e);
+  gmsa_json_secure_delete(props);
+  cJSON *container = p->hyperv ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->doc, "HostedSystem"),
+                                                                   "Container")
+                               : cJSON_GetObjectItemCaseSensitive(p->doc, "Container");
+  if (err == WCTR_OK) err = gmsa_ccg_put_in_container(container, &inst, e);
+  if (err == WCTR_OK && p->hyperv) {
+    cJSON *devices = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->uvm_doc, "VirtualMachine"),
+                                                      "Devices");
+    cJSON *hv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(devices, "HvSocket"), "HvSocketConfig");
+    err = gmsa_ccg_put_in_vm(hv, &inst, e);
+  }
+  gmsa_ccg_instance_free(&inst);
+  return err;
+}
+
 static bool add_call(cJSON *calls, const char *call, const char *id, const char *path, const cJSON *doc) {
   cJSON *o = cJSON_CreateObject();
   if (o == NULL || !cJSON_AddItemToArray(calls, o) || cJSON_AddStringToObject(o, "call", call) == NULL) return false;
@@ -234,6 +301,14 @@ wctr_err svc_hcs_plan_calls(svc_hcs *h, const svc_container *c, const char *cont
   cJSON *list = err == WCTR_OK ? cJSON_CreateArray() : NULL;
   if (err == WCTR_OK) {
     bool ok = list != NULL && add_call(list, "HcsInitializeWritableLayer", NULL, p.sandbox, p.layer_data);
+    if (ok && c->config.opts.credspec_json != NULL) {
+      /* The AddInstance request as it would be sent, with PluginInput redacted: a dry run shows documents,
+       * never secrets. ContainerCredentialGuard itself comes from HCS's answer at run time. */
+      cJSON *add = NULL;
+      err = ccg_add_redacted(c, p.hyperv, &add, e);
+      ok = err == WCTR_OK && add_call(list, "HcsModifyServiceSettings", NULL, NULL, add);
+      cJSON_Delete(add);
+    }
     if (ok && !p.hyperv) ok = add_call(list, "HcsAttachLayerStorageFilter", NULL, p.sandbox, p.layer_data);
     if (ok && p.hyperv) {
       ok = add_call(list, "HcsCreateComputeSystem", p.uvm_id, NULL, p.uvm_doc) &&
@@ -241,7 +316,7 @@ wctr_err svc_hcs_plan_calls(svc_hcs *h, const svc_container *c, const char *cont
     }
     ok = ok && add_call(list, "HcsCreateComputeSystem", c->id, NULL, p.doc) &&
          add_call(list, "HcsCreateProcess", c->id, NULL, p.process);
-    if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    if (!ok && err == WCTR_OK) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   plan_free(&p);
   if (err != WCTR_OK) {
@@ -456,6 +531,11 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   if (err == WCTR_OK && (r = ctr_new(h)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) goto fail;
   snprintf(r->sandbox, sizeof r->sandbox, "%s", p.sandbox);
+  snprintf(r->id, sizeof r->id, "%s", c->id);
+  if (c->config.opts.credspec_json != NULL) {
+    err = ccg_add(h, c, &p, r, e);
+    if (err != WCTR_OK) goto fail;
+  }
   if (!file_exists(p.sandbox)) {
     err = hcs_layer_init_writable(h->client, p.sandbox, p.layers, p.img.layer_count, e);
     if (err != WCTR_OK) goto fail;
@@ -514,6 +594,9 @@ fail:
     if (r->filter_attached && hcs_layer_detach_filter(h->client, p.sandbox, &ue) != WCTR_OK) {
       wctr_log(WCTR_LOG_WARN, "container %s: %s", c->name, ue.text);
     }
+    if (r->ccg_added && ccg_remove(h, c->id, &ue) != WCTR_OK) {
+      wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", c->name, ue.text);
+    }
     svc_hcs_unref(r);
   }
   if (uvm_scratch_created) delete_file(p.uvm_scratch);
@@ -536,6 +619,8 @@ wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, const char *contai
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(c->runtime, "Sandbox");
   if (cJSON_IsString(sandbox)) snprintf(r->sandbox, sizeof r->sandbox, "%s", sandbox->valuestring);
   r->filter_attached = c->config.isolation == WCTR_ISOLATION_PROCESS;
+  r->ccg_added = c->config.opts.credspec_json != NULL;
+  snprintf(r->id, sizeof r->id, "%s", c->id);
   wctr_err err = WCTR_OK;
   if (c->config.isolation == WCTR_ISOLATION_HYPERV) {
     char uvm_id[SVC_ID_HEX + 8];
@@ -553,6 +638,7 @@ wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, const char *contai
   }
   if (err != WCTR_OK) {
     r->filter_attached = false;
+    r->ccg_added = false; /* the caller's svc_hcs_cleanup removes it */
     svc_hcs_unref(r);
     return err == WCTR_ENOENT ? err : wctr_fail(e, WCTR_ENOENT, "%s", e->text);
   }
@@ -618,13 +704,21 @@ void svc_hcs_finish(svc_hcs *h, svc_hcs_ctr *r, int64_t *code, char *why, size_t
     wctr_log(WCTR_LOG_WARN, "%s", e.text);
   }
   r->filter_attached = false;
+  /* HCS keeps a CCG instance until it is told: it goes with the container's run. */
+  if (r->ccg_added && ccg_remove(h, r->id, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "Container Credential Guard instance %.12s not removed: %s", r->id, e.text);
+  }
+  r->ccg_added = false;
   svc_hcs_unref(r);
 }
 
 void svc_hcs_cleanup(svc_hcs *h, const svc_container *c) {
+  wctr_errmsg e;
+  if (h->client != NULL && c->config.opts.credspec_json != NULL && ccg_remove(h, c->id, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", c->name, e.text);
+  }
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(c->runtime, "Sandbox");
   if (h->client == NULL || !cJSON_IsString(sandbox) || c->config.isolation != WCTR_ISOLATION_PROCESS) return;
-  wctr_errmsg e;
   /* After a crash the filter may or may not still be attached; a detach that finds nothing is fine. */
   if (file_exists(sandbox->valuestring) && hcs_layer_detach_filter(h->client, sandbox->valuestring, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_DEBUG, "container %s: %s", c->name, e.text);
@@ -642,4 +736,31 @@ void svc_hcs_remove(svc_hcs *h, const svc_container *c, const char *container_di
   if (hcs_layer_destroy(h->client, sandbox, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s (the folder goes with the container's)", c->name, e.text);
   }
+}
+
+void svc_hcs_sweep_ccg(svc_hcs *h, const char *const *owned, size_t owned_count, const char *const *running,
+                       size_t running_count) {
+  if (h->client == NULL) return;
+  cJSON *query = cJSON_Parse(GMSA_CCG_QUERY);
+  cJSON *props = NULL;
+  char **ids = NULL;
+  size_t n = 0;
+  wctr_errmsg e;
+  wctr_err err = query != NULL ? hcs_service_properties(h->client, query, &props, &e) : WCTR_ENOMEM;
+  cJSON_Delete(query);
+  if (err == WCTR_OK) err = gmsa_ccg_sweep_doc(props, owned, owned_count, running, running_count, &ids, &n, &e);
+  gmsa_json_secure_delete(props);
+  if (err != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "Container Credential Guard instances not swept: %s", e.text);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (ccg_remove(h, ids[i], &e) == WCTR_OK) {
+      wctr_log(WCTR_LOG_INFO, "removed the Container Credential Guard instance of container %.12s, which no longer runs",
+               ids[i]);
+    } else {
+      wctr_log(WCTR_LOG_WARN, "Container Credential Guard instance %.12s not removed: %s", ids[i], e.text);
+    }
+  }
+  gmsa_ccg_ids_free(ids, n);
 }

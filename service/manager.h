@@ -3,7 +3,9 @@
  * isolation, service/hcs_runtime.h for process and Hyper-V isolation).
  *
  * Operations, as pipe ops (docs/protocol.md):
- *   container.create   params: create params  -> {"Id","Name","Warnings":[...]}
+ *   container.create   params: create params  -> {"Id","Name","Warnings":[...]}; a credentialspec= security
+ *                                              option is read and validated here (service/credspecs.h), so a
+ *                                              bad spec fails before anything exists
  *   container.start    {"Id": ref}            -> {}
  *   container.run      {"Id": ref}  (stream)   starts, streams "stdout"/"stderr" frames, then
  *                                              {"ExitCode": n, "OOMKilled": b}
@@ -11,7 +13,8 @@
  *                                              Timeout (default: the container's StopTimeout)
  *   container.kill     {"Id": ref}            -> {}
  *   container.remove   {"Id": ref, "Force"?: b} -> {}
- *   container.list     {"All"?: b}            -> [ summaries ]
+ *   container.list     {"All"?: b, "Filters"?: {"label": ["KEY" | "KEY=VALUE", ...]}} -> [ summaries, each
+ *                                              with "Labels" ]; every label filter must match
  *   container.inspect  {"Id": ref}            -> the record, plus "AppliedLimits" read back from Windows
  *   container.wait     {"Id": ref}  (stream)   -> {"StatusCode": n} once the container is not running
  *   container.logs     {"Id": ref, "Tail"?: n, "Follow"?: b, "Timestamps"?: b} (stream)
@@ -30,7 +33,10 @@
  * At start the manager loads every record and repairs what a crash left: a container recorded as
  * running whose job no longer exists is marked exited with ExitCode -1 (its code cannot be read); one
  * whose job still exists is re-attached and its exit watched again; a container caught half-removed is
- * removed. */
+ * removed. Then restart policies apply (service/container.h): `always` containers that ran before, and
+ * `unless-stopped` ones a user did not stop, are started again. While wctrd runs, a container that exits
+ * is restarted as its policy says (Docker's backoff), never after a user's stop or kill, nor while wctrd
+ * stops. */
 #ifndef WCTR_SERVICE_MANAGER_H
 #define WCTR_SERVICE_MANAGER_H
 

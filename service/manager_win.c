@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/wstr.h"
 #include "jobs/job.h"
+#include "service/credspecs.h"
 #include "service/hcs_runtime.h"
 #include "service/images.h"
 #include "service/manager.h"
@@ -84,6 +85,7 @@ struct svc_manager {
   int host_cpus;
   svc_manager_options opt;
   char hcs_detail[320];
+  volatile LONG stopping; /* svc_manager_stop has begun: restart policies no longer apply */
 };
 
 /* --- small helpers ---------------------------------------------------------------------------------- */
@@ -359,6 +361,7 @@ static void emit(svc_manager *m, const char *action, const char *id, const char 
 /* --- exit -------------------------------------------------------------------------------------------- */
 
 static void remove_container(svc_manager *m, ctr *c);
+static void restart_after_exit(svc_manager *m, ctr *c, int64_t exit_code);
 
 /* The init process has ended: the container has. */
 static DWORD WINAPI waiter_main(LPVOID p) {
@@ -429,6 +432,7 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   emit(m, "die", c->rec.id, c->rec.name, exit_code);
   SetEvent(c->exited);
   if (auto_remove) remove_container(m, c);
+  if (!auto_remove) restart_after_exit(m, c, exit_code);
   release(m, c); /* the waiter's reference */
   return 0;
 }
@@ -674,6 +678,8 @@ static wctr_err start_locked(svc_manager *m, ctr *c, wctr_errmsg *e) {
     return err;
   }
   c->rec.state.error[0] = '\0';
+  c->rec.state.manually_stopped = false;
+  c->rec.state.restart_count = 0; /* restart_after_exit sets its own count after this */
   c->rec.state.exit_code = 0;
   c->rec.state.oom_killed = false;
   c->rec.state.finished_at[0] = '\0';
@@ -804,6 +810,8 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   err = svc_container_from_params(copy, id, name, now, m->host_cpus, &c->rec, &warnings, e);
   if (err == WCTR_OK) err = check_image(&c->rec, e);
   if (err == WCTR_OK) err = svc_secrets_check_refs(&c->rec, e); /* issue 6 */
+  /* Read and validated now, so a bad spec fails before anything exists (gmsa/resolve.h). */
+  if (err == WCTR_OK) err = svc_credspecs_resolve(m->data_root, &c->rec, e);
   for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
     if (strcmp(o->rec.name, c->rec.name) == 0) {
       err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"%s\" is already in use by container %.12s",
@@ -942,6 +950,18 @@ static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_
   return WCTR_OK;
 }
 
+/* A stop or kill by a user: the restart policy must not bring the container back (Docker's
+ * HasBeenManuallyStopped), also when it is between two restarts. */
+static void mark_manually_stopped(svc_manager *m, ctr *c) {
+  EnterCriticalSection(&m->lock);
+  c->rec.state.manually_stopped = true;
+  wctr_errmsg e;
+  if (c->rec.state.status != SVC_STATE_RUNNING && svc_store_save(m->store, &c->rec, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, e.text);
+  }
+  LeaveCriticalSection(&m->lock);
+}
+
 static wctr_err op_stop_or_kill(void *ctx, const cJSON *params, cJSON **result, bool kill_now, wctr_errmsg *e) {
   static const char *const stop_keys[] = {"Timeout", NULL};
   svc_manager *m = ctx;
@@ -954,6 +974,7 @@ static wctr_err op_stop_or_kill(void *ctx, const cJSON *params, cJSON **result, 
   }
   if (err == WCTR_OK) err = find(m, ref, &c, e);
   if (err != WCTR_OK) return err;
+  mark_manually_stopped(m, c);
   err = stop_container(m, c, (int)timeout, kill_now, e);
   release(m, c);
   if (err == WCTR_OK) *result = cJSON_CreateObject();
@@ -1016,12 +1037,34 @@ static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *para
     err = wctr_fail(e, WCTR_ESTATE, "You cannot remove a running container %.12s. Stop the container before "
                     "attempting removal or force remove", c->rec.id);
   } else if (running) {
+    mark_manually_stopped(m, c);
     err = stop_container(m, c, 0, true, e);
   }
   if (err == WCTR_OK) remove_container(m, c);
   release(m, c);
   if (err == WCTR_OK) *result = cJSON_CreateObject();
   return err;
+}
+
+/* "Filters": {"label": ["key", "key=value", ...]} (Docker's filter map; every label given must match). */
+static wctr_err list_filters(const cJSON *params, const cJSON **labels, wctr_errmsg *e) {
+  static const char *const keys[] = {"label", NULL};
+  const cJSON *filters = NULL;
+  if (wctr_json_get_object(params, "Filters", "params", false, &filters, e) != WCTR_OK) return WCTR_EINVAL;
+  if (filters == NULL) return WCTR_OK;
+  if (wctr_json_check_keys(filters, "params.Filters", keys, e) != WCTR_OK ||
+      wctr_json_get_string_array(filters, "label", "params.Filters", false, labels, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  return WCTR_OK;
+}
+
+static bool labels_match(const svc_container *rc, const cJSON *labels) {
+  const cJSON *l;
+  cJSON_ArrayForEach(l, labels) {
+    if (!svc_container_has_label(rc, l->valuestring)) return false;
+  }
+  return true;
 }
 
 static cJSON *summary(const ctr *c) {
@@ -1042,23 +1085,31 @@ static cJSON *summary(const ctr *c) {
   cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
   cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
   cJSON_AddStringToObject(s, "Isolation", job_isolation_name(c->rec.config.isolation));
+  cJSON *labels = cJSON_AddObjectToObject(s, "Labels");
+  for (size_t i = 0; labels != NULL && i < c->rec.config.opts.label_count; i++) {
+    cJSON_AddStringToObject(labels, c->rec.config.opts.label_keys[i], c->rec.config.opts.label_values[i]);
+  }
   return s;
 }
 
 static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  static const char *const keys[] = {"All", NULL};
+  static const char *const keys[] = {"All", "Filters", NULL};
   (void)caller;
   svc_manager *m = ctx;
   bool all = false;
+  const cJSON *labels = NULL;
   if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
-                         wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK)) {
+                         wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK ||
+                         list_filters(params, &labels, e) != WCTR_OK)) {
     return WCTR_EINVAL;
   }
   cJSON *arr = cJSON_CreateArray();
   if (arr == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   EnterCriticalSection(&m->lock);
   for (ctr *c = m->list; c != NULL; c = c->next) {
-    if (all || c->rec.state.status == SVC_STATE_RUNNING) cJSON_AddItemToArray(arr, summary(c));
+    if ((all || c->rec.state.status == SVC_STATE_RUNNING) && labels_match(&c->rec, labels)) {
+      cJSON_AddItemToArray(arr, summary(c));
+    }
   }
   LeaveCriticalSection(&m->lock);
   *result = arr;
@@ -1600,6 +1651,73 @@ static void recover(svc_manager *m, ctr *c) {
   mark_gone(m, c, "wctrd restarted; the container had stopped meanwhile");
 }
 
+/* --- restart policies (issue #5) ------------------------------------------------------------------------
+ * start_locked, retried while the container's previous job object still exists (WCTR_EEXIST): the job
+ * goes when the last handle to it closes, and the exited process's own handle (jobs/spawn_win.c keeps the
+ * job alive through the process) can outlive the exit by a moment - seen under Wine, and after a restart
+ * of wctrd whose old process is still being torn down. At most about 5 s. Called with m->lock held; the
+ * lock is released while waiting. */
+static wctr_err start_retrying(svc_manager *m, ctr *c, wctr_errmsg *e) {
+  wctr_err err = start_locked(m, c, e);
+  for (int waited = 0; err == WCTR_EEXIST && waited < 5000; waited += 100) {
+    LeaveCriticalSection(&m->lock);
+    Sleep(100);
+    EnterCriticalSection(&m->lock);
+    if (c->unlinked || c->rec.state.status != SVC_STATE_EXITED || c->rec.state.manually_stopped) break;
+    err = start_locked(m, c, e);
+  }
+  return err;
+}
+
+/* Docker's restart manager: after an exit the decision is svc_restart_on_exit's; the restart waits
+ * 100 ms doubled per restart (at most 10 s, Docker's backoff) and gives up when wctrd stops, the user
+ * stops or removes the container meanwhile, or it is started by someone else. */
+static void restart_after_exit(svc_manager *m, ctr *c, int64_t exit_code) {
+  EnterCriticalSection(&m->lock);
+  bool go = !c->unlinked && c->rec.state.status == SVC_STATE_EXITED &&
+            svc_restart_on_exit(&c->rec, exit_code, InterlockedCompareExchange(&m->stopping, 0, 0) != 0);
+  int64_t count = c->rec.state.restart_count;
+  LeaveCriticalSection(&m->lock);
+  if (!go) return;
+  DWORD delay = count >= 7 ? 10000 : 100u << count;
+  for (DWORD waited = 0; waited < delay; waited += 50) {
+    if (InterlockedCompareExchange(&m->stopping, 0, 0) != 0) return;
+    Sleep(50);
+  }
+  wctr_errmsg e;
+  EnterCriticalSection(&m->lock);
+  go = !c->unlinked && c->rec.state.status == SVC_STATE_EXITED && !c->rec.state.manually_stopped &&
+       InterlockedCompareExchange(&m->stopping, 0, 0) == 0;
+  if (go && start_retrying(m, c, &e) == WCTR_OK) {
+    c->rec.state.restart_count = count + 1;
+    if (svc_store_save(m->store, &c->rec, &e) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, e.text);
+    wctr_log(WCTR_LOG_INFO, "container %s restarted by its restart policy (%s, restart %lld)", c->rec.name,
+             svc_restart_name_text(c->rec.config.opts.restart), (long long)(count + 1));
+  } else if (go) {
+    wctr_log(WCTR_LOG_ERROR, "container %s: restart policy %s: %s", c->rec.name,
+             svc_restart_name_text(c->rec.config.opts.restart), e.text);
+  }
+  LeaveCriticalSection(&m->lock);
+}
+
+/* At wctrd's start: `always`, and `unless-stopped` unless a user stopped them, come back (whether wctrd
+ * stopped them when it stopped, or they ended while it was away). */
+static void restart_at_service_start(svc_manager *m) {
+  EnterCriticalSection(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    if (!svc_restart_on_service_start(&c->rec)) continue;
+    wctr_errmsg e;
+    if (start_retrying(m, c, &e) == WCTR_OK) {
+      wctr_log(WCTR_LOG_INFO, "container %s started again by its restart policy (%s)", c->rec.name,
+               svc_restart_name_text(c->rec.config.opts.restart));
+    } else {
+      wctr_log(WCTR_LOG_ERROR, "container %s: restart policy %s at start: %s", c->rec.name,
+               svc_restart_name_text(c->rec.config.opts.restart), e.text);
+    }
+  }
+  LeaveCriticalSection(&m->lock);
+}
+
 wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wctr_errmsg *e) {
   svc_manager *m = calloc(1, sizeof *m);
   svc_container *records = NULL;
@@ -1643,6 +1761,20 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     m->list = c;
     if (c->rec.state.status == SVC_STATE_RUNNING) recover(m, c);
   }
+  /* CCG instances outlive wctrd: those of containers that no longer run go, before anything new starts. */
+  const char **owned = calloc(count + 1, sizeof *owned);
+  const char **running = calloc(count + 1, sizeof *running);
+  size_t owned_n = 0, running_n = 0;
+  for (ctr *c = m->list; owned != NULL && running != NULL && c != NULL; c = c->next) {
+    owned[owned_n++] = c->rec.id;
+    if (c->rec.state.status == SVC_STATE_RUNNING) running[running_n++] = c->rec.id;
+  }
+  for (size_t i = 0; owned != NULL && i < count; i++) {
+    if (records[i].state.status == SVC_STATE_REMOVING && owned_n < count) owned[owned_n++] = records[i].id;
+  }
+  if (owned != NULL && running != NULL) svc_hcs_sweep_ccg(m->hcs, owned, owned_n, running, running_n);
+  free(owned);
+  free(running);
   free(records);
   /* --rm containers that ended while wctrd was down go now, as dockerd does at its start. */
   for (;;) {
@@ -1655,6 +1787,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     remove_container(m, done);
     release(m, done);
   }
+  restart_at_service_start(m);
   *out = m;
   return WCTR_OK;
 fail:
@@ -1664,6 +1797,7 @@ fail:
 
 void svc_manager_stop(svc_manager *m) {
   if (m == NULL) return;
+  InterlockedExchange(&m->stopping, 1);
   /* As dockerd without live-restore: containers are stopped with the service. A crash instead leaves
    * them to the repair at the next start. */
   for (;;) {

@@ -7,7 +7,7 @@
  * message or an audit record (names only), and every buffer that held it is zeroed before release.
  *
  * At rest: <data-root>\secrets\<id>.json, one file per secret, created with ACL_SDDL_DATA_FILE and written
- * atomically (temporary file, flush, rename):
+ * atomically (svc_write_atomic_sa: temporary file, flush, rename):
  *   {"Version":1,"ID":"<64 hex>","Name":"db-password","CreatedAt":"...","Size":12,
  *    "Protection":"dpapi-machine","Entropy":"<base64 of 32 random bytes>","Blob":"<base64>"}
  * Blob is CryptProtectData(value, entropy, CRYPTPROTECT_LOCAL_MACHINE | CRYPTPROTECT_UI_FORBIDDEN): the

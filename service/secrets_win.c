@@ -17,7 +17,6 @@
 #include "jobs/job.h"
 #include "service/audit.h"
 #include "service/container.h"
-#include "service/fsutil.h"
 #include "service/secrets.h"
 #include "service/store.h"
 
@@ -65,6 +64,15 @@ static wctr_err gate(char *note, size_t note_size, wctr_errmsg *e) {
     snprintf(note, note_size, "%s", why);
   }
   return WCTR_OK;
+}
+
+/* store.h's atomic write, with the file created under the descriptor sddl from its first instant. */
+static wctr_err write_atomic_sddl(const char *path, const char *sddl, const char *text, size_t len, wctr_errmsg *e) {
+  acl_sa sa;
+  wctr_err err = acl_sa_from_sddl(sddl, &sa, e);
+  if (err == WCTR_OK) err = svc_write_atomic_sa(path, text, len, &sa.sa, e);
+  acl_sa_free(&sa);
+  return err;
 }
 
 static wctr_err random_bytes(uint8_t *out, size_t n, wctr_errmsg *e) {
@@ -236,7 +244,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   store_dir(dir, sizeof dir);
   err = acl_create_dir(dir, ACL_SDDL_DATA_ROOT, NULL, e);
   snprintf(path, sizeof path, "%s\\%s.json", dir, out->id);
-  if (err == WCTR_OK) err = svc_file_write_atomic(path, ACL_SDDL_DATA_FILE, record, strlen(record), e);
+  if (err == WCTR_OK) err = write_atomic_sddl(path, ACL_SDDL_DATA_FILE, record, strlen(record), e);
 done:
   ReleaseSRWLockExclusive(&store_lock);
   SecureZeroMemory(entropy, sizeof entropy);

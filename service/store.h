@@ -41,6 +41,9 @@ wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_e
 wctr_err svc_read_text(const wchar_t *path, char **out, size_t *len);
 #ifdef _WIN32
 #include <windows.h>
+/* svc_write_atomic with the temporary file created with sa's descriptor (NULL: inherited), so the file has
+ * its DACL from its first instant (the credential spec store). */
+wctr_err svc_write_atomic_sa(const char *path, const char *text, size_t len, SECURITY_ATTRIBUTES *sa, wctr_errmsg *e);
 /* Deletes a folder tree without following reparse points. TRUE when the folder is gone. */
 BOOL svc_delete_tree(const wchar_t *dir);
 #endif

@@ -9,8 +9,8 @@
 
 #include "common/log.h"
 #include "common/wstr.h"
-#include "service/fsutil.h"
 #include "service/store.h"
+#include "gmsa/gmsa_util.h"
 #include "service/svc_sys.h"
 
 #define RECORD_FILE "container.json"
@@ -53,20 +53,62 @@ wctr_err svc_make_subdir(const char *path, wctr_errmsg *e) {
   return wctr_fail(e, wctr_log_win32("CreateDirectoryW", code, "%s", path), "cannot create %s", path);
 }
 
-/* Writes path atomically: temp file, flush, rename over (service/fsutil.h). */
 wctr_err svc_write_atomic(const char *path, const char *text, size_t len, wctr_errmsg *e) {
-  return svc_file_write_atomic(path, NULL, text, len, e);
+  return svc_write_atomic_sa(path, text, len, NULL, e);
+}
+
+/* Writes path atomically: temp file, flush, rename over. */
+wctr_err svc_write_atomic_sa(const char *path, const char *text, size_t len, SECURITY_ATTRIBUTES *sa, wctr_errmsg *e) {
+  char tmp[1200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  wchar_t *wtmp = wctr_utf8_to_wide(tmp);
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  wctr_err err = WCTR_OK;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  if (wtmp == NULL || wpath == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  h = svc_sys.CreateFileW(wtmp, GENERIC_WRITE, 0, sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("CreateFileW", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
+                    (unsigned long)code);
+    goto done;
+  }
+  DWORD written = 0;
+  if (!svc_sys.WriteFile(h, text, (DWORD)len, &written, NULL) || written != len || !FlushFileBuffers(h)) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("WriteFile", code, "%s", tmp), "cannot write %s (error %lu)", tmp,
+                    (unsigned long)code);
+    goto done;
+  }
+  CloseHandle(h);
+  h = INVALID_HANDLE_VALUE;
+  if (!MoveFileExW(wtmp, wpath, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    DWORD code = GetLastError();
+    err = wctr_fail(e, wctr_log_win32("MoveFileExW", code, "%s", path), "cannot replace %s (error %lu)", path,
+                    (unsigned long)code);
+  }
+done:
+  if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  if (err != WCTR_OK && wtmp != NULL) DeleteFileW(wtmp);
+  free(wtmp);
+  free(wpath);
+  return err;
 }
 
 wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char path[1200];
   svc_store_path(st, c->id, RECORD_FILE, path, sizeof path);
-  cJSON *json = svc_container_to_json(c);
+  /* The record form carries a resolved credential spec, which may hold a secret (PluginInput): the file
+   * is covered by the data root's DACL, and the text and tree are zeroed once written. */
+  cJSON *json = svc_container_to_record_json(c);
   char *text = json != NULL ? cJSON_Print(json) : NULL;
-  cJSON_Delete(json);
+  gmsa_json_secure_delete(json);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_err err = svc_write_atomic(path, text, strlen(text), e);
-  cJSON_free(text);
+  gmsa_secret_free(text);
   return err;
 }
 
@@ -196,12 +238,13 @@ static wctr_err load_one(svc_store *st, const wchar_t *name, svc_container *out)
   if (err == WCTR_OK) {
     cJSON *json = cJSON_ParseWithLength(text, len);
     err = json == NULL ? wctr_fail(&e, WCTR_EINVAL, "not valid JSON") : svc_container_from_json(json, out, &e);
-    cJSON_Delete(json);
+    gmsa_json_secure_delete(json); /* it may hold a credential spec */
     if (err == WCTR_OK && strcmp(out->id, id) != 0) {
       svc_container_free(out);
       err = wctr_fail(&e, WCTR_EINVAL, "the record's Id does not match its folder");
     }
   }
+  if (text != NULL) gmsa_secure_zero(text, len);
   free(text);
   if (err != WCTR_OK) {
     char from[1200];

@@ -13,6 +13,10 @@ typedef struct svc_syscalls {
   BOOL(WINAPI *ImpersonateNamedPipeClient)(HANDLE pipe);
   /* Record and log writes: tests make the disk "full" here. */
   BOOL(WINAPI *WriteFile)(HANDLE file, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov);
+  /* Files and folders created with a descriptor of their own: tests record the DACL handed to Windows. */
+  HANDLE(WINAPI *CreateFileW)
+  (LPCWSTR name, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa, DWORD disposition, DWORD flags, HANDLE tmpl);
+  BOOL(WINAPI *CreateDirectoryW)(LPCWSTR name, LPSECURITY_ATTRIBUTES sa);
 } svc_syscalls;
 
 extern svc_syscalls svc_sys;

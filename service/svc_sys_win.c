@@ -7,4 +7,6 @@ svc_syscalls svc_sys = {
     .CreateNamedPipeW = CreateNamedPipeW,
     .ImpersonateNamedPipeClient = ImpersonateNamedPipeClient,
     .WriteFile = WriteFile,
+    .CreateFileW = CreateFileW,
+    .CreateDirectoryW = CreateDirectoryW,
 };

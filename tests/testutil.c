@@ -39,3 +39,18 @@ void wctr_test_unique_name(const char *prefix, char *buf, size_t size) {
 #endif
   snprintf(buf, size, "%s-%lu-%llx-%u", prefix, pid, stamp, ++counter);
 }
+
+#ifdef _WIN32
+void wctr_test_native_path(const char *built, wchar_t *out, size_t size) {
+  size_t at = 0;
+  if (built[0] == '/') {
+    out[0] = L'Z';
+    out[1] = L':';
+    at = 2;
+  }
+  MultiByteToWideChar(CP_UTF8, 0, built, -1, out + at, (int)(size - at));
+  for (wchar_t *p = out; *p != L'\0'; p++) {
+    if (*p == L'/') *p = L'\\';
+  }
+}
+#endif

@@ -24,4 +24,11 @@ void wctr_test_require_windows(const char *reason);
 /* A fresh unique name for pipes, services and folders of one test run: "<prefix>-<pid>-<time>-<counter>". */
 void wctr_test_unique_name(const char *prefix, char *buf, size_t size);
 
+#ifdef _WIN32
+#include <wchar.h>
+/* A path the build wrote into a test (a compile definition: "/work/.../build/mingw/x" when cross-built) as
+ * Windows shows it: a POSIX absolute path gets Wine's Z: drive; '/' becomes '\'. */
+void wctr_test_native_path(const char *built, wchar_t *out, size_t size);
+#endif
+
 #endif

@@ -1,7 +1,9 @@
 /* wctr's container commands against a fake wctrd: the params they send, what they print, exit codes. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,6 +29,13 @@ static struct {
   wctr_err run_err;
   bool forwarded_stdin;
   const char *run_err_text;
+  const char *fail_op;    /* this op answers with an error */
+  const char *fail_text;
+  const char *check_result;
+  bool interrupt;   /* the platform reports Ctrl+C */
+  bool asked;       /* a command asked whether Ctrl+C was pressed */
+  bool block_logs;  /* container.logs streams last until a container.stop arrives */
+  bool stopped;
   const char *inspect_result;
 } fake;
 
@@ -38,20 +47,41 @@ static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wct
   return WCTR_OK;
 }
 
+/* compose up's output followers call in from threads of their own. */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void record(const char *op, cJSON *params) {
+  pthread_mutex_lock(&fake_lock);
+  if (strcmp(op, "container.stop") == 0) fake.stopped = true;
   if (fake.count < 16) {
     snprintf(fake.ops[fake.count], sizeof fake.ops[0], "%s", op);
     fake.params[fake.count++] = params;
   } else {
     cJSON_Delete(params);
   }
+  pthread_mutex_unlock(&fake_lock);
+}
+
+static bool stopped_yet(void) {
+  pthread_mutex_lock(&fake_lock);
+  bool stopped = fake.stopped;
+  pthread_mutex_unlock(&fake_lock);
+  return stopped;
+}
+
+static bool f_interrupted(void *ctx) {
+  (void)ctx;
+  fake.asked = true;
+  return fake.interrupt;
 }
 
 static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
   (void)c;
   (void)e;
   record(op, params);
+  if (fake.fail_op != NULL && strcmp(op, fake.fail_op) == 0) return wctr_fail(e, WCTR_EINVAL, "%s", fake.fail_text);
   const char *text = "{}";
+  if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
@@ -66,6 +96,10 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
   (void)c;
   fake.forwarded_stdin = forward_stdin;
   record(op, params);
+  for (int waited = 0; fake.block_logs && strcmp(op, "container.logs") == 0 && !stopped_yet(); waited += 5) {
+    if (waited > 5000) return wctr_fail(e, WCTR_ETIMEDOUT, "the fake's logs were never released by a stop");
+    nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+  }
   for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
     cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
     if (on_frame != NULL) on_frame(arg, fake.run_frames[i][0], data);
@@ -93,11 +127,64 @@ static const char compose_yml[] =
     "    environment:\n"
     "      A: \"1\"\n";
 
+/* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
+static const char two_yml[] =
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    command: echo hi\n"
+    "    isolation: job\n"
+    "    depends_on: [db]\n"
+    "    restart: on-failure:3\n"
+    "    labels: {tier: front}\n"
+    "    volumes: [\"C:\\\\data:C:\\\\data:ro\"]\n"
+    "  db:\n"
+    "    image: host\n"
+    "    command: [cmd, /c, exit 0]\n"
+    "    isolation: job\n"
+    "    stop_grace_period: 1500ms\n";
+static const char gmsa_yml[] =
+    "services:\n"
+    "  app:\n"
+    "    image: mcr.microsoft.com/windows/servercore:ltsc2022\n"
+    "    command: [cmd]\n"
+    "    isolation: process\n"
+    "    credential_spec: {config: spec}\n"
+    "  files:\n"
+    "    image: mcr.microsoft.com/windows/servercore:ltsc2022\n"
+    "    command: [cmd]\n"
+    "    isolation: process\n"
+    "    credential_spec: {file: web.json}\n"
+    "configs:\n"
+    "  spec: {file: ./spec.json}\n";
+static const char job_gmsa_yml[] =
+    "services:\n"
+    "  app:\n"
+    "    image: host\n"
+    "    command: [cmd]\n"
+    "    isolation: job\n"
+    "    credential_spec: {file: web.json}\n";
+static const char spec_json[] =
+    "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
+    "\"MachineAccountName\":\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
+    "\"DnsTreeName\":\"contoso.com\",\"DnsName\":\"contoso.com\",\"NetBiosName\":\"CONTOSO\"},"
+    "\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"webapp01\",\"Scope\":\"contoso.com\"}],"
+    "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\","
+    "\"PluginInput\":\"contoso.com:ccg:S3cret-Pa55\"}}}";
+
 static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
   (void)ctx;
-  if (strcmp(path, "C:\\proj\\compose.yaml") == 0) {
-    *len = strlen(compose_yml);
-    return strdup(compose_yml);
+  static const struct {
+    const char *path;
+    const char *text;
+  } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
+               {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
+               {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json}};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    if (strcmp(path, files[i].path) == 0) {
+      *len = strlen(files[i].text);
+      return strdup(files[i].text);
+    }
   }
   if (strstr(path, "C:\\proj\\") == path) {
     wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
@@ -138,7 +225,7 @@ static int run_cli(int argc, char **argv) {
   FILE *err = tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
-                    .cwd = f_cwd};
+                    .cwd = f_cwd, .interrupted = f_interrupted};
   int rc = cli_main(argc, argv, &p);
   slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
@@ -456,11 +543,227 @@ static void test_compose_config(void **state) {
   contains(out_text, "name: proj");
   assert_int_equal(RUN("wctr", "compose", "-f", "missing.yml", "config"), 125);
   contains(err_text, "wctr compose:");
-  assert_int_equal(RUN("wctr", "compose", "up"), 125);
-  contains(err_text, "not available in this wctr yet");
   assert_int_equal(RUN("wctr", "compose", "--help"), 0);
   contains(out_text, "Usage: wctr compose");
+  contains(out_text, "down [-v]"); /* the full text, not the one-line summary */
+  assert_int_equal(RUN("wctr", "credentialspec", "--help"), 0);
+  contains(out_text, "add [--force] NAME FILE");
   assert_int_equal(fake.count, 0); /* nothing reached wctrd */
+}
+
+static int op_index(const char *op, int from) {
+  for (int i = from; i < fake.count; i++) {
+    if (strcmp(fake.ops[i], op) == 0) return i;
+  }
+  return -1;
+}
+
+static void test_compose_up_down(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
+  /* The project's containers are looked up by label, then db (a dependency) is created before web. */
+  assert_string_equal(fake.ops[0], "container.list");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "Filters"), "label"), 0)->valuestring,
+                      "com.docker.compose.project=proj");
+  assert_string_equal(fake.ops[1], "container.create");
+  assert_string_equal(fake.ops[2], "container.create");
+  assert_string_equal(fake.ops[3], "container.start");
+  assert_string_equal(fake.ops[4], "container.start");
+  assert_int_equal(fake.count, 5);
+  char *db = cJSON_PrintUnformatted(fake.params[1]);
+  assert_string_equal(db,
+                      "{\"HostConfig\":{\"Isolation\":\"job\"},\"Labels\":{\"com.docker.compose.project\":\"proj\","
+                      "\"com.docker.compose.service\":\"db\",\"com.docker.compose.container-number\":\"1\"},"
+                      "\"Env\":[],\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],"
+                      "\"StopTimeout\":2}");
+  cJSON_free(db);
+  char *web = cJSON_PrintUnformatted(fake.params[2]);
+  assert_string_equal(web,
+                      "{\"HostConfig\":{\"Isolation\":\"job\",\"RestartPolicy\":{\"Name\":\"on-failure\","
+                      "\"MaximumRetryCount\":3},\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"]},"
+                      "\"Labels\":{\"com.docker.compose.project\":\"proj\",\"com.docker.compose.service\":\"web\","
+                      "\"com.docker.compose.container-number\":\"1\",\"tier\":\"front\"},\"Env\":[],"
+                      "\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"]}");
+  cJSON_free(web);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[4], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-db-1  Created");
+  contains(err_text, " Container proj-web-1  Started");
+
+  /* down: reverse order, stop what runs, remove everything. */
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"running\"},{\"Name\":\"proj-db-1\",\"State\":\"exited\"},"
+                     "{\"Name\":\"proj-old-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "down"), 0);
+  const char *want[][2] = {{"container.list", NULL},          {"container.remove", "proj-old-1"},
+                           {"container.stop", "proj-web-1"},  {"container.remove", "proj-web-1"},
+                           {"container.remove", "proj-db-1"}};
+  assert_int_equal(fake.count, 5);
+  for (int i = 0; i < 5; i++) {
+    assert_string_equal(fake.ops[i], want[i][0]);
+    if (want[i][1] != NULL) assert_string_equal(cJSON_GetObjectItem(fake.params[i], "Id")->valuestring, want[i][1]);
+  }
+
+  /* up again with db already there: only web is created; db (exited) is started again. */
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"proj-db-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
+  assert_int_equal(fake.count, 4);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "proj-web-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
+}
+
+static void test_compose_up_rolls_back(void **state) {
+  (void)state;
+  fake.fail_op = "container.start";
+  fake.fail_text = "the default isolation (process) needs the Host Compute Service";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 125);
+  contains(err_text, "needs the Host Compute Service");
+  contains(err_text, "undoing this up");
+  /* Both containers were created, the first start failed: both are removed, newest first, forced. */
+  int first = op_index("container.remove", 0);
+  assert_true(first > 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[first], "Id")->valuestring, "proj-web-1");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[first], "Force")));
+  int second = op_index("container.remove", first + 1);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[second], "Id")->valuestring, "proj-db-1");
+  assert_int_equal(op_index("container.remove", second + 1), -1);
+
+  /* A create that fails part-way removes the one created before it. */
+  reset(NULL);
+  fake.fail_op = "container.create";
+  fake.fail_text = "params: unknown key \"Binds\"";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 125);
+  contains(err_text, "unknown key \"Binds\"");
+  assert_int_equal(op_index("container.start", 0), -1);
+}
+
+static void test_compose_up_credential_specs(void **state) {
+  (void)state;
+  fake.check_result = "{\"Source\":\"file://web.json\"}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "gmsa.yml", "up", "-d"), 0);
+  /* Every spec is checked by wctrd before anything is listed or created. */
+  assert_string_equal(fake.ops[0], "credentialspec.check");
+  assert_string_equal(fake.ops[1], "credentialspec.check");
+  assert_string_equal(fake.ops[2], "container.list");
+  const char *raw = cJSON_GetObjectItem(fake.params[0], "Value")->valuestring;
+  assert_true(strncmp(raw, "raw://{", 7) == 0);
+  contains(raw, "\"MachineAccountName\":\"webapp01\"");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Value")->valuestring, "file://web.json");
+  int create = op_index("container.create", 0);
+  cJSON *so = cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[create], "HostConfig"), "SecurityOpt");
+  assert_true(strncmp(cJSON_GetArrayItem(so, 0)->valuestring, "credentialspec=raw://{", 22) == 0);
+  /* The secret never reaches the user's screen. */
+  assert_null(strstr(err_text, "S3cret"));
+  assert_null(strstr(out_text, "S3cret"));
+
+  /* A broken spec: wctrd's answer, and nothing created. */
+  reset(NULL);
+  fake.fail_op = "credentialspec.check";
+  fake.fail_text = "file://web.json: credential spec: DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID";
+  assert_int_equal(RUN("wctr", "compose", "-f", "gmsa.yml", "up", "-d"), 125);
+  contains(err_text, "wctr compose: services.app.credential_spec: file://web.json: credential spec: "
+                     "DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID");
+  assert_int_equal(op_index("container.create", 0), -1);
+  assert_int_equal(op_index("container.list", 0), -1);
+
+  /* A gMSA on a job service is refused before wctrd is asked anything. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "jobgmsa.yml", "up", "-d"), 125);
+  contains(err_text, "services.app.credential_spec: a credential spec (gMSA) needs process or hyperv isolation");
+  assert_int_equal(fake.count, 0);
+}
+
+/* up without -d follows every container's output; Ctrl+C stops them (newest first) and up returns. */
+static void test_compose_up_attached_interrupt(void **state) {
+  (void)state;
+  fake.block_logs = true;
+  fake.interrupt = true;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "line\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up"), 0);
+  contains(err_text, "Attaching to 2 containers");
+  contains(err_text, "Gracefully stopping");
+  assert_true(fake.asked);
+  contains(out_text, "proj-db-1  | line\n");
+  contains(out_text, "proj-web-1 | line\n");
+  int web = -1, db = -1;
+  for (int i = 0; i < fake.count; i++) {
+    if (strcmp(fake.ops[i], "container.stop") != 0) continue;
+    const char *id = cJSON_GetObjectItem(fake.params[i], "Id")->valuestring;
+    if (strcmp(id, "proj-web-1") == 0) web = i;
+    if (strcmp(id, "proj-db-1") == 0) db = i;
+  }
+  assert_true(web >= 0 && db > web); /* web (the dependent) is stopped first */
+  /* Without an interrupt the output is followed until the containers exit, and nothing is stopped. */
+  reset(NULL);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "bye\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up"), 0);
+  contains(out_text, "proj-web-1 | bye\n");
+  assert_int_equal(op_index("container.stop", 0), -1);
+}
+
+static void test_compose_ps_logs(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"created\",\"Isolation\":\"job\","
+                     "\"Labels\":{\"com.docker.compose.service\":\"web\"}}]";
+  assert_int_equal(RUN("wctr", "compose", "ps"), 0);
+  contains(out_text, "proj-web-1");
+  contains(out_text, "Created");
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "one\ntwo\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "compose", "logs", "web"), 0);
+  contains(out_text, "proj-web-1 | one\nproj-web-1 | two\n");
+  /* logs -f follows until the containers exit; it never takes Ctrl+C over, so an interrupt ends wctr as usual
+   * (here: the fake's interrupt is not even asked for, and nothing is stopped). */
+  fake.interrupt = true;
+  assert_int_equal(RUN("wctr", "compose", "logs", "-f"), 0);
+  assert_false(fake.asked);
+  assert_int_equal(op_index("container.stop", 0), -1);
+  fake.interrupt = false;
+  assert_int_equal(RUN("wctr", "compose", "logs", "nosuch"), 125);
+  contains(err_text, "no such service: nosuch");
+}
+
+static void test_label_restart_security_flags(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "-l", "a=1", "--label", "b", "--restart", "on-failure:2", "--security-opt",
+                       "credentialspec=file://web.json", "--isolation", "process", "img", "cmd"),
+                   0);
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  contains(sent, "\"Labels\":{\"a\":\"1\",\"b\":\"\"}");
+  contains(sent, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":2}");
+  contains(sent, "\"SecurityOpt\":[\"credentialspec=file://web.json\"]");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "create", "--restart", "always:3", "img", "cmd"), 125);
+  contains(err_text, "restart policy 'always' takes no maximum retry count");
+  assert_int_equal(RUN("wctr", "ps", "--filter", "label=com.docker.compose.project=proj"), 0);
+  int list = op_index("container.list", 0);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[list], "Filters"), "label"), 0)->valuestring,
+                      "com.docker.compose.project=proj");
+}
+
+static void test_credentialspec_command(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "credentialspec", "validate", "spec.json"), 0);
+  contains(out_text, "spec.json: a valid credential spec");
+  assert_int_equal(fake.count, 0); /* validate needs no service */
+  assert_int_equal(RUN("wctr", "credentialspec", "validate", "app.env"), 125);
+  contains(err_text, "credential spec:");
+  assert_int_equal(RUN("wctr", "credentialspec", "add", "web.json", "spec.json"), 0);
+  assert_string_equal(fake.ops[0], "credentialspec.add");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "web.json");
+  contains(cJSON_GetObjectItem(fake.params[0], "Spec")->valuestring, "\"PluginInput\"");
+  assert_int_equal(RUN("wctr", "credentialspec", "rm", "web.json"), 0);
+  assert_string_equal(fake.ops[1], "credentialspec.remove");
+  assert_int_equal(RUN("wctr", "credentialspec", "frob"), 125);
+  contains(err_text, "\"frob\" is not a credentialspec command");
+  assert_int_equal(RUN("wctr", "credentialspec", "add", "only-name"), 125);
+  contains(err_text, "requires exactly 2 arguments");
 }
 
 int main(void) {
@@ -481,6 +784,13 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
+      cmocka_unit_test_setup(test_compose_up_down, reset),
+      cmocka_unit_test_setup(test_compose_up_rolls_back, reset),
+      cmocka_unit_test_setup(test_compose_up_credential_specs, reset),
+      cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
+      cmocka_unit_test_setup(test_compose_ps_logs, reset),
+      cmocka_unit_test_setup(test_label_restart_security_flags, reset),
+      cmocka_unit_test_setup(test_credentialspec_command, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);

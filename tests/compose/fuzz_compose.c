@@ -4,10 +4,14 @@
  * every load) and C:\proj\app.env (for env_file). Aborts when a failure leaves a project behind or says
  * nothing, or when a loaded project breaks the model's promises: names and container names set,
  * environment and labels sorted by key, dependencies placed before their dependents, absolute mount
- * sources, and both renderings produced twice the same. */
+ * sources, and both renderings produced twice the same; and when a service's create params
+ * (cli_compose_create_params) fail without a message, or succeed without the project's labels and the
+ * service's container name. C:\proj\spec.json is a valid credential spec for config:// to read. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli/compose.h"
 
@@ -27,6 +31,12 @@ static wctr_err read_file(void *ctx, const char *path, char **data, size_t *len,
     n = input_len;
   } else if (strcmp(path, "C:\\proj\\.env") == 0) {
     text = "TAG=ltsc2022\nEMPTY=\nMEM=512m\n";
+    n = strlen(text);
+  } else if (strcmp(path, "C:\\proj\\spec.json") == 0) {
+    text = "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
+           "\"MachineAccountName\":\"web\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"c.com\","
+           "\"DnsName\":\"c.com\",\"NetBiosName\":\"C\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":["
+           "{\"Name\":\"web\",\"Scope\":\"c.com\"}]}}";
     n = strlen(text);
   } else if (strcmp(path, "C:\\proj\\app.env") == 0) {
     text = "A=1\nB=\"two ${TAG}\"\n";
@@ -76,6 +86,23 @@ static void check_project(const cli_compose_project *p) {
     }
     if (s->command.shell_form) check(s->command.argc == 1);
     if (s->has_credspec) check(s->credspec.value != NULL);
+  }
+  for (size_t i = 0; i < p->service_count; i++) {
+    const cli_compose_service *s = &p->services[i];
+    cJSON *params = NULL;
+    wctr_errmsg e;
+    wctr_errmsg_clear(&e);
+    wctr_err err = cli_compose_create_params(p, s, read_file, NULL, &params, &e);
+    if (err != WCTR_OK) {
+      check(params == NULL && e.text[0] != '\0');
+      continue;
+    }
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(params, "Labels");
+    const cJSON *project = cJSON_GetObjectItemCaseSensitive(labels, "com.docker.compose.project");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "Name");
+    check(cJSON_IsString(project) && strcmp(project->valuestring, p->name) == 0);
+    check(cJSON_IsString(name) && strcmp(name->valuestring, s->container_name) == 0);
+    cJSON_Delete(params);
   }
   for (int json = 0; json < 2; json++) {
     char *a = NULL, *b = NULL;

@@ -223,4 +223,28 @@ expect 0 "wait" W wait r1
 expect 0 "rm" W rm r1
 [ "$(systems)" = 0 ] && ok "nothing is left" || bad "compute systems left: $(systems)"
 
+echo "# a CCG instance left by a crashed wctrd is swept at the next start"
+spec='{"CmsPlugins":["ActiveDirectory"],"DomainJoinConfig":{"Sid":"S-1-5-21-1-2-3","MachineAccountName":"webapp01","Guid":"244818ae-87ca-4fcd-92ec-e79e5252348a","DnsTreeName":"contoso.com","DnsName":"contoso.com","NetBiosName":"CONTOSO"},"ActiveDirectoryConfig":{"GroupManagedServiceAccounts":[{"Name":"webapp01","Scope":"contoso.com"}]}}'
+removes() { grep '"call":"HcsModifyServiceSettings"' "$calls" | grep -c '"Operation":"RemoveInstance"' || true; }
+before=$(removes)
+# wctrd dies after AddInstance, while HcsCreateComputeSystem is held up: the instance is HCS's, not gone.
+control "delay HcsCreateComputeSystem:1:30000"
+W run -d --name orphan --isolation=process --security-opt "credentialspec=raw://$spec" testimg "$sleeper" 60 \
+  >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 1 100); do grep -q '"Operation":"AddInstance"' "$calls" 2>/dev/null && break; sleep 0.1; done
+grep -q '"Operation":"AddInstance"' "$calls" && ok "the CCG instance was added" || bad "no AddInstance"
+sleep 0.5
+kill -KILL "$wctrd_pid" 2>/dev/null; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
+wait "$runner" 2>/dev/null
+control ""
+grep -qE '"CcgInstances":[[:space:]]*\[[[:space:]]*\{' "$state_unix/state.json" && ok "the instance outlived wctrd (HCS keeps it)" \
+  || bad "no CCG instance in the double after the crash"
+start_wctrd && ok "wctrd is back" || bad "wctrd did not come back"
+[ "$(removes)" -gt "$before" ] && ok "the orphaned instance was removed at start" || bad "no RemoveInstance at start"
+grep -qE '"CcgInstances":[[:space:]]*\[[[:space:]]*\{' "$state_unix/state.json" && bad "a CCG instance is left" || ok "no CCG instance is left"
+grep -q "removed the Container Credential Guard instance of container" "$data_unix.log" \
+  && ok "the sweep is logged" || bad "the sweep is not logged"
+W rm -f orphan >/dev/null 2>&1
+
 finish

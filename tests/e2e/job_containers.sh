@@ -7,29 +7,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
-pipe=wctr-jobs-$id
-data="C:\\wctr-jobs-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-jobs-$id"
+console_wctrd wctr-jobs
 sandbox="C:\\wctr-sandbox-$id"
 sandbox_unix="$WINEPREFIX/drive_c/wctr-sandbox-$id"
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() {
-  "$root/scripts/wine" "$build/wctrd.exe" run --data-root "$data" --pipe "$pipe" >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-cleanup() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
-    echo "--- wctrd's log (the last 60 lines) ---"
-    tail -n 60 "$data_unix.log"
-  fi
-  rm -rf "$data_unix" "$data_unix.log" "$sandbox_unix"
-}
-trap cleanup EXIT
+trap 'console_cleanup "$sandbox_unix"' EXIT
 mkdir -p "$sandbox_unix"
 start_wctrd && ok "wctrd run is up" || bad "wctrd run did not come up"
 

@@ -1,6 +1,7 @@
 # Sourced by the end-to-end scripts: checks that print one line each and a closing tally.
 # Expects $root (the checkout) and $build (the mingw build folder); provides wctr, wctrd, ok, bad,
-# expect, has, wait_for_pipe, finish.
+# expect, has, wait_for_pipe, finish, and for a console wctrd of the run's own: console_wctrd, W,
+# start_wctrd, stop_wctrd, console_cleanup.
 . "$root/scripts/env.sh"
 passed=0
 failed=0
@@ -30,6 +31,37 @@ wait_for_pipe() {
     sleep 0.2
   done
   return 1
+}
+# console_wctrd NAME: names for a console wctrd of this run, unique across runs (Wine and bash reuse process
+# ids, so the time is in them too): $id, $pipe, $data (C:\NAME-ID) and $data_unix, its log $data_unix.log.
+console_wctrd() {
+  id=$$-$(date +%s%N | tail -c 7)
+  pipe=$1-$id
+  data="C:\\$1-$id"
+  data_unix="$WINEPREFIX/drive_c/$1-$id"
+  wctrd_pid=
+}
+# wctr against that wctrd; starting it waits until its pipe answers, stopping it is Ctrl+C (a clean stop).
+W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
+start_wctrd() {
+  "$root/scripts/wine" "$build/wctrd.exe" run --data-root "$data" --pipe "$pipe" >>"$data_unix.log" 2>&1 &
+  wctrd_pid=$!
+  wait_for_pipe "$pipe"
+}
+stop_wctrd() {
+  kill -INT "$wctrd_pid" 2>/dev/null
+  wait "$wctrd_pid" 2>/dev/null
+  wctrd_pid=
+}
+# console_cleanup [PATH...]: for `trap ... EXIT`: stops the console wctrd, shows the end of its log when a
+# check failed, removes its data root, its log and PATHs.
+console_cleanup() {
+  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
+  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
+    echo "--- wctrd's log (the last 60 lines) ---"
+    tail -n 60 "$data_unix.log"
+  fi
+  rm -rf "$data_unix" "$data_unix.log" "$@"
 }
 finish() {
   rm -f "$out"

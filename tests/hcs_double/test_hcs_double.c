@@ -64,20 +64,6 @@ static unsigned g_serial;
 
 /* ---- paths ---- */
 
-/* A build-tree path as Windows sees it: a Unix path (the build ran on Linux) is Wine's drive Z:. */
-static void native_path(const char *built, wchar_t *out, size_t size) {
-  size_t at = 0;
-  if (built[0] == '/') {
-    out[0] = L'Z';
-    out[1] = L':';
-    at = 2;
-  }
-  MultiByteToWideChar(CP_UTF8, 0, built, -1, out + at, (int)(size - at));
-  for (wchar_t *p = out; *p != L'\0'; p++) {
-    if (*p == L'/') *p = L'\\';
-  }
-}
-
 static bool exists(const wchar_t *path) {
   return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
 }
@@ -93,7 +79,7 @@ static void exe_dir(wchar_t *out, size_t size) {
  * the executables were copied elsewhere (the Windows runner), at the same place relative to this one. */
 static void find_files(void) {
   wchar_t dir[MAX_PATH], probe[MAX_PATH];
-  native_path(HCSD_DLL_DIR, g_dll_dir, MAX_PATH);
+  wctr_test_native_path(HCSD_DLL_DIR, g_dll_dir, MAX_PATH);
   swprintf(probe, MAX_PATH, L"%ls\\computecore.dll", g_dll_dir);
   if (!exists(probe)) {
     exe_dir(dir, MAX_PATH);
@@ -101,7 +87,7 @@ static void find_files(void) {
     GetFullPathNameW(g_dll_dir, MAX_PATH, probe, NULL);
     wcscpy_s(g_dll_dir, MAX_PATH, probe);
   }
-  native_path(HCSD_CHILD_EXE, g_child, MAX_PATH);
+  wctr_test_native_path(HCSD_CHILD_EXE, g_child, MAX_PATH);
   if (!exists(g_child)) {
     exe_dir(dir, MAX_PATH);
     swprintf(g_child, MAX_PATH, L"%lshcsd_child.exe", dir);

@@ -18,6 +18,7 @@
 #include "service/container.h"
 #include "service/engine.h"
 #include "service/secrets.h"
+#include "service/svc_sys.h"
 #include "testutil.h"
 
 #define VALUE "pa55-w0rd-Zq9x!"
@@ -61,6 +62,14 @@ static HANDLE WINAPI rec_create_file(LPCWSTR path, DWORD access, DWORD share, LP
   record(path, sa);
   if (wcsstr(path, L"audit.jsonl") != NULL) audit_access = access;
   return CreateFileW(path, access, share, sa, disp, flags, tmpl);
+}
+
+/* The store's atomic writes go through the service's seam. */
+static HANDLE(WINAPI *real_svc_create_file)(LPCWSTR, DWORD, DWORD, LPSECURITY_ATTRIBUTES, DWORD, DWORD, HANDLE);
+static HANDLE WINAPI rec_svc_create_file(LPCWSTR path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+                                         DWORD disp, DWORD flags, HANDLE tmpl) {
+  record(path, sa);
+  return real_svc_create_file(path, access, share, sa, disp, flags, tmpl);
 }
 
 static HRESULT fake_bitlocker(const wchar_t *volume, int *p, int *c) {
@@ -139,6 +148,8 @@ static int setup(void **state) {
   acl_sys.CreateDirectoryW = rec_create_dir;
   acl_sys.CreateFileW = rec_create_file;
   acl_sys.bitlocker_query = fake_bitlocker;
+  real_svc_create_file = svc_sys.CreateFileW;
+  svc_sys.CreateFileW = rec_svc_create_file;
   recorded_count = 0;
   protection = 1, conversion = 1, bitlocker_hr = S_OK;
   return 0;
@@ -148,6 +159,7 @@ static int teardown(void **state) {
   (void)state;
   svc_audit_close();
   acl_sys = saved;
+  svc_sys.CreateFileW = real_svc_create_file;
   remove_tree(data_root);
   return 0;
 }

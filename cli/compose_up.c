@@ -1,0 +1,402 @@
+/* cli/compose_up.c - `wctr compose up | down | ps | logs` over wctrd's container operations (portable).
+ *
+ * A project's containers are the ones labelled com.docker.compose.project=<project> (container.list with
+ * a label filter), named <project>-<service>-1. `up` first turns every service into create params
+ * (cli_compose_create_params) and has wctrd check every credential spec (credentialspec.check), so a
+ * broken file, spec or key fails before anything exists; then it creates the missing containers in
+ * depends_on order and starts them in that order. A failure part-way removes every container this `up`
+ * created (force), so nothing is left half-deployed; containers that existed before are reused as they
+ * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
+ * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
+ * does. `down` stops and removes the project's containers in reverse start order. */
+#define CLI_COMPOSE_INTERNAL
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli_internal.h"
+#include "cli/compose.h"
+#include "common/json.h"
+#include "gmsa/gmsa_util.h"
+
+#define PROJECT_LABEL "com.docker.compose.project"
+#define SERVICE_LABEL "com.docker.compose.service"
+
+static void sleep_ms(unsigned ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static const char *str_field(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Every container of the project (any state). */
+static cJSON *list_project(cli_ctx *ctx, const char *project, int *rc) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  cJSON *labels = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "Filters"), "label");
+  size_t n = strlen(PROJECT_LABEL) + strlen(project) + 2;
+  char *filter = malloc(n);
+  if (filter == NULL) {
+    cJSON_Delete(p);
+    *rc = CLI_EXIT_FAILED;
+    return NULL;
+  }
+  snprintf(filter, n, PROJECT_LABEL "=%s", project);
+  cJSON_AddItemToArray(labels, cJSON_CreateString(filter));
+  free(filter);
+  cJSON *list = NULL;
+  if (!cli_call(ctx, "container.list", p, &list, rc)) return NULL;
+  return list;
+}
+
+static const cJSON *find_named(const cJSON *list, const char *name) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, list) {
+    if (strcmp(str_field(c, "Name"), name) == 0) return c;
+  }
+  return NULL;
+}
+
+static bool simple_op(cli_ctx *ctx, const char *op, const char *ref, bool force, int *rc) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", ref);
+  if (force) cJSON_AddBoolToObject(p, "Force", true);
+  cJSON *result = NULL;
+  bool ok = cli_call(ctx, op, p, &result, rc);
+  cJSON_Delete(result);
+  return ok;
+}
+
+/* --- output of several containers at once ------------------------------------------------------------- */
+
+typedef struct follower {
+  cli_ctx ctx; /* a connection of its own */
+  const char *name;
+  pthread_mutex_t *out_lock;
+  int width;
+  bool at_line_start;
+  bool follow;
+  pthread_t thread;
+  bool started;
+  volatile bool done;
+} follower;
+
+static void follower_frame(void *arg, const char *kind, const cJSON *data) {
+  follower *f = arg;
+  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
+  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
+  if (cJSON_IsString(log)) text = log->valuestring;
+  if (text == NULL || (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0)) return;
+  pthread_mutex_lock(f->out_lock);
+  FILE *out = f->ctx.p->out;
+  for (const char *p = text; *p != '\0';) {
+    if (f->at_line_start) fprintf(out, "%-*s | ", f->width, f->name);
+    const char *nl = strchr(p, '\n');
+    size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+    fwrite(p, 1, n, out);
+    f->at_line_start = nl != NULL;
+    p += n;
+  }
+  fflush(out);
+  pthread_mutex_unlock(f->out_lock);
+}
+
+static void *follower_main(void *arg) {
+  follower *f = arg;
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", f->name);
+  cJSON_AddBoolToObject(p, "Follow", f->follow);
+  cJSON *result = NULL;
+  int rc = 0;
+  cli_stream(&f->ctx, "container.logs", p, follower_frame, f, &result, &rc);
+  cJSON_Delete(result);
+  if (f->ctx.conn != NULL) f->ctx.p->disconnect(f->ctx.conn);
+  f->ctx.conn = NULL;
+  f->done = true;
+  return NULL;
+}
+
+/* Shows the output of the named containers (all of it, then, with follow, what comes until they exit).
+ * on_interrupt is called once when the platform reports an interrupt. */
+static void show_output(cli_ctx *ctx, char **names, size_t count, bool follow, void (*on_interrupt)(void *),
+                        void *arg) {
+  pthread_mutex_t lock;
+  pthread_mutex_init(&lock, NULL);
+  follower *fs = calloc(count > 0 ? count : 1, sizeof *fs);
+  int width = 0;
+  for (size_t i = 0; i < count; i++) {
+    int n = (int)strlen(names[i]);
+    if (n > width) width = n;
+  }
+  for (size_t i = 0; fs != NULL && i < count; i++) {
+    fs[i] = (follower){.ctx = {.p = ctx->p}, .name = names[i], .out_lock = &lock, .width = width,
+                       .at_line_start = true, .follow = follow};
+    memcpy(fs[i].ctx.pipe_path, ctx->pipe_path, sizeof fs[i].ctx.pipe_path);
+    /* Without -f the outputs come one container after the other, as compose prints them. */
+    if (!follow) {
+      follower_main(&fs[i]);
+      continue;
+    }
+    fs[i].started = pthread_create(&fs[i].thread, NULL, follower_main, &fs[i]) == 0;
+    if (!fs[i].started) fs[i].done = true;
+  }
+  bool interrupted = false;
+  for (bool all_done = false; follow && fs != NULL && !all_done;) {
+    all_done = true;
+    for (size_t i = 0; i < count; i++) all_done = all_done && fs[i].done;
+    /* Only a caller that acts on an interrupt asks for it: asking takes Ctrl+C over (cli/cli.h). */
+    if (!interrupted && on_interrupt != NULL && ctx->p->interrupted != NULL && ctx->p->interrupted(ctx->p->ctx)) {
+      interrupted = true;
+      on_interrupt(arg);
+    }
+    if (!all_done) sleep_ms(100);
+  }
+  for (size_t i = 0; fs != NULL && i < count; i++) {
+    if (fs[i].started) pthread_join(fs[i].thread, NULL);
+  }
+  free(fs);
+  pthread_mutex_destroy(&lock);
+}
+
+/* --- up ---------------------------------------------------------------------------------------------- */
+
+typedef struct up_state {
+  cli_ctx *ctx;
+  const cli_compose_project *p;
+  char **names; /* every service's container, in start order */
+} up_state;
+
+static void stop_all(void *arg) {
+  up_state *u = arg;
+  fprintf(u->ctx->p->err, "Gracefully stopping... (press Ctrl+C again to force)\n");
+  for (size_t i = u->p->service_count; i-- > 0;) {
+    int rc = 0;
+    if (simple_op(u->ctx, "container.stop", u->names[i], false, &rc)) {
+      fprintf(u->ctx->p->err, " Container %s  Stopped\n", u->names[i]);
+    }
+  }
+}
+
+/* Removes the containers this up created, newest first. */
+static void roll_back(cli_ctx *ctx, char **created, size_t count) {
+  for (size_t i = count; i-- > 0;) {
+    int rc = 0;
+    if (simple_op(ctx, "container.remove", created[i], true, &rc)) {
+      fprintf(ctx->p->err, " Container %s  Removed (this up failed)\n", created[i]);
+    }
+  }
+}
+
+/* The credentialspec= value of a params document, or NULL. */
+static const char *credspec_value(const cJSON *params) {
+  const cJSON *so = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"), "SecurityOpt");
+  const cJSON *opt = cJSON_IsArray(so) ? so->child : NULL;
+  if (!cJSON_IsString(opt)) return NULL;
+  const char *eq = strchr(opt->valuestring, '=');
+  return eq != NULL ? eq + 1 : NULL;
+}
+
+int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_compose_read_fn read_file, void *io) {
+  int rc = 0;
+  size_t n = p->service_count;
+  cJSON **params = calloc(n + 1, sizeof *params);
+  char **names = calloc(n + 1, sizeof *names);
+  char **created = calloc(n + 1, sizeof *created);
+  size_t created_count = 0;
+  cJSON *existing = NULL;
+  wctr_errmsg e;
+  if (params == NULL || names == NULL || created == NULL) {
+    rc = CLI_EXIT_FAILED;
+    goto done;
+  }
+  /* 1. Everything that can be checked is checked before anything exists. */
+  for (size_t i = 0; i < n; i++) {
+    names[i] = p->services[i].container_name;
+    if (cli_compose_create_params(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
+      fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
+      rc = CLI_EXIT_FAILED;
+      goto done;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *value = credspec_value(params[i]);
+    if (value == NULL) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Value", value);
+    cJSON *result = NULL;
+    int one = 0;
+    bool ok = cli_call_ex(ctx, "credentialspec.check", q, &result, &one, &e);
+    if (ok) {
+      fprintf(ctx->p->err, "services.%s.credential_spec: %s is valid\n", p->services[i].name, str_field(result, "Source"));
+    } else if (e.text[0] != '\0' && one == CLI_EXIT_FAILED && ctx->conn != NULL) {
+      fprintf(ctx->p->err, "wctr compose: services.%s.credential_spec: %s\n", p->services[i].name, e.text);
+    }
+    cJSON_Delete(result);
+    if (!ok) {
+      rc = one;
+      goto done;
+    }
+  }
+  existing = list_project(ctx, p->name, &rc);
+  if (existing == NULL) goto done;
+  /* 2. Create what is missing, in start order. */
+  for (size_t i = 0; i < n; i++) {
+    if (find_named(existing, names[i]) != NULL) {
+      fprintf(ctx->p->err, " Container %s  Exists\n", names[i]);
+      continue;
+    }
+    cJSON *result = NULL;
+    cJSON *request = params[i];
+    params[i] = NULL;
+    if (!cli_call(ctx, "container.create", request, &result, &rc)) {
+      fprintf(ctx->p->err, "wctr compose: service %s could not be created; undoing this up\n", p->services[i].name);
+      roll_back(ctx, created, created_count);
+      goto done;
+    }
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(result, "Warnings")) {
+      if (cJSON_IsString(w)) fprintf(ctx->p->err, "WARNING: %s: %s\n", names[i], w->valuestring);
+    }
+    cJSON_Delete(result);
+    created[created_count++] = names[i];
+    fprintf(ctx->p->err, " Container %s  Created\n", names[i]);
+  }
+  /* 3. Start in the same order (dependencies first). */
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *before = find_named(existing, names[i]);
+    if (before != NULL && strcmp(str_field(before, "State"), "running") == 0) {
+      fprintf(ctx->p->err, " Container %s  Running\n", names[i]);
+      continue;
+    }
+    if (!simple_op(ctx, "container.start", names[i], false, &rc)) {
+      fprintf(ctx->p->err, "wctr compose: service %s could not be started; undoing this up\n", p->services[i].name);
+      roll_back(ctx, created, created_count);
+      goto done;
+    }
+    fprintf(ctx->p->err, " Container %s  Started\n", names[i]);
+  }
+  fflush(ctx->p->err);
+  if (!detach) {
+    up_state u = {.ctx = ctx, .p = p, .names = names};
+    fprintf(ctx->p->err, "Attaching to %zu container%s (Ctrl+C stops them)\n", n, n == 1 ? "" : "s");
+    fflush(ctx->p->err);
+    show_output(ctx, names, n, true, stop_all, &u);
+  }
+done:
+  for (size_t i = 0; params != NULL && i < n; i++) gmsa_json_secure_delete(params[i]);
+  free(params);
+  free(names);
+  free(created);
+  cJSON_Delete(existing);
+  return rc;
+}
+
+/* --- down, ps, logs ----------------------------------------------------------------------------------- */
+
+/* The project's containers (container.list by label) and their names in start order: the file's services
+ * first (their order), then any others the label finds (a service since removed from the file). */
+typedef struct project_view {
+  cJSON *list;
+  const char **order; /* names, into list */
+  size_t count;
+} project_view;
+
+static bool project_view_load(cli_ctx *ctx, const cli_compose_project *p, project_view *v, int *rc) {
+  memset(v, 0, sizeof *v);
+  v->list = list_project(ctx, p->name, rc);
+  if (v->list == NULL) return false;
+  size_t cap = (size_t)cJSON_GetArraySize(v->list) + 1;
+  v->order = calloc(cap, sizeof *v->order);
+  if (v->order == NULL) {
+    cJSON_Delete(v->list);
+    *rc = CLI_EXIT_FAILED;
+    return false;
+  }
+  for (size_t i = 0; i < p->service_count; i++) {
+    const cJSON *c = find_named(v->list, p->services[i].container_name);
+    if (c != NULL) v->order[v->count++] = str_field(c, "Name");
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, v->list) {
+    bool known = false;
+    for (size_t i = 0; i < v->count && !known; i++) known = strcmp(v->order[i], str_field(c, "Name")) == 0;
+    if (!known && v->count + 1 < cap) v->order[v->count++] = str_field(c, "Name");
+  }
+  return true;
+}
+
+static void project_view_free(project_view *v) {
+  free(v->order);
+  cJSON_Delete(v->list);
+  memset(v, 0, sizeof *v);
+}
+
+int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
+  (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
+  int rc = 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  const char **order = v.order;
+  for (size_t i = v.count; i-- > 0;) {
+    const cJSON *c = find_named(v.list, order[i]);
+    int one = 0;
+    if (strcmp(str_field(c, "State"), "running") == 0) {
+      if (!simple_op(ctx, "container.stop", order[i], false, &one)) {
+        rc = one;
+        continue;
+      }
+      fprintf(ctx->p->err, " Container %s  Stopped\n", order[i]);
+    }
+    if (simple_op(ctx, "container.remove", order[i], false, &one)) {
+      fprintf(ctx->p->err, " Container %s  Removed\n", order[i]);
+    } else {
+      rc = one;
+    }
+  }
+  project_view_free(&v);
+  return rc;
+}
+
+int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
+  int rc = 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  char now[40] = "";
+  if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, now, sizeof now);
+  fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", "NAME", "SERVICE", "ISOLATION", "STATUS");
+  for (size_t i = 0; i < v.count; i++) {
+    const cJSON *c = find_named(v.list, v.order[i]);
+    char status[96];
+    cli_status_text(c, now, status, sizeof status);
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+    fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", v.order[i], str_field(labels, SERVICE_LABEL),
+            str_field(c, "Isolation"), status);
+  }
+  project_view_free(&v);
+  return 0;
+}
+
+int cli_compose_logs(cli_ctx *ctx, const cli_compose_project *p, const char *service, bool follow) {
+  int rc = 0;
+  if (service != NULL && cli_compose_find_service(p, service) == NULL) {
+    fprintf(ctx->p->err, "wctr compose logs: no such service: %s\n", service);
+    return CLI_EXIT_FAILED;
+  }
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  char **names = calloc(v.count + 1, sizeof *names);
+  size_t kept = 0;
+  for (size_t i = 0; names != NULL && i < v.count; i++) {
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(find_named(v.list, v.order[i]), "Labels");
+    if (service == NULL || strcmp(str_field(labels, SERVICE_LABEL), service) == 0) names[kept++] = (char *)v.order[i];
+  }
+  show_output(ctx, names, kept, follow, NULL, NULL);
+  free(names);
+  project_view_free(&v);
+  return 0;
+}
