@@ -75,6 +75,26 @@ has "no such secret: nope" "and named"
 expect 125 "an invalid target is refused" W create --isolation=job --secret 'db,target=..\x' host cmd /c exit 0
 has "params.Secrets[0]" "naming the field"
 
+echo "# compose: a service's secrets are the secrets wctr stores"
+cat >"$work/compose.yaml" <<'YAML'
+services:
+  app:
+    image: host
+    isolation: job
+    command: ["cmd", "/c", "type %WCTR_SECRETS_DIR%\\pw.txt"]
+    secrets:
+      - source: db
+        target: pw.txt
+secrets:
+  db:
+    file: ./db.txt
+YAML
+compose_file=$(winepath_w "$work/compose.yaml")
+expect 0 "compose up a service with a secret" W compose -f "$compose_file" -p wctrsec up
+has "$value" "the service read it from %WCTR_SECRETS_DIR%"
+expect 0 "compose down" W compose -f "$compose_file" -p wctrsec down
+no_plaintext "after compose down no plaintext remains"
+
 echo "# while it runs, only its own secrets folder holds the value"
 expect 0 "run -d --secret db" W run -d --isolation=job --name holder --secret db host "$sleeper" 60
 cid=$(tr -d '\r\n' <"$out")
