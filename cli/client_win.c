@@ -153,6 +153,8 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
   char *request = wctr_request_format(id, op, params, &len);
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_err err = cli_client_send(c, request, len, timeout_ms, e);
+  /* A request may carry a secret's value (secret.create). */
+  SecureZeroMemory(request, len);
   cJSON_free(request);
   if (err != WCTR_OK) return err;
   char *response = NULL;
