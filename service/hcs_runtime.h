@@ -27,6 +27,10 @@
  *        with its exit callback and started;
  *   both: HcsCreateProcess(hcs_doc_process_params), the process exit callback, the stdio pipes handed
  *   to the manager.
+ * With secrets (--secret): after CCG and before step 1, svc_secrets_materialize decrypts them into
+ * <container dir>\secrets, readable by ContainerUser (ContainerAdministrator when the container runs as
+ * that), and the folder is mapped read-only at SVC_SECRETS_CONTAINER_PATH (C:\ProgramData\wctr\secrets,
+ * a VSMB share for Hyper-V); a failed start removes it, the manager removes it when the run ends.
  * With a credential spec (c->config.opts.credspec_json), before step 1: a Container Credential Guard
  * instance is added (HcsModifyServiceSettings AddInstance, transport LRPC for process isolation, HvSocket
  * for Hyper-V), read back (HcsGetServiceProperties), and put in the container's document

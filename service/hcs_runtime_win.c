@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/wstr.h"
+#include "acl/sid.h"
 #include "gmsa/ccg.h"
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"
@@ -16,6 +17,7 @@
 #include "hcs/errors.h"
 #include "hcs/osversion.h"
 #include "service/hcs_runtime.h"
+#include "service/secrets.h"
 #include "service/store.h"
 
 #define HR_IMAGE_MISMATCH 0x80370101u
@@ -172,8 +174,9 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
   wctr_err err = svc_images_get(h->images, c->config.image, &p->img, e);
   if (err != WCTR_OK) return err;
   p->layers = calloc(p->img.layer_count, sizeof *p->layers);
-  p->mounts = c->config.bind_count > 0 ? calloc(c->config.bind_count, sizeof *p->mounts) : NULL;
-  if (p->layers == NULL || (c->config.bind_count > 0 && p->mounts == NULL)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  size_t mounts = c->config.bind_count + (c->config.secret_count > 0 ? 1 : 0);
+  p->mounts = mounts > 0 ? calloc(mounts, sizeof *p->mounts) : NULL;
+  if (p->layers == NULL || (mounts > 0 && p->mounts == NULL)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   for (size_t i = 0; i < p->img.layer_count; i++) p->layers[i] = (hcs_layer){p->img.layers[i].id, p->img.layers[i].path};
   for (size_t i = 0; i < c->config.bind_count; i++) {
     err = hcs_mount_parse(c->config.binds[i], &p->mounts[i], e);
@@ -183,6 +186,20 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
   char dir[1100];
   strip_slash(container_dir, dir, sizeof dir);
   snprintf(p->sandbox, sizeof p->sandbox, "%s\\sandbox", dir);
+  if (c->config.secret_count > 0) {
+    /* The folder svc_secrets_materialize fills at start, read-only where Docker's secrets would be. */
+    hcs_mount *m = &p->mounts[p->mount_count];
+    size_t n = strlen(dir) + sizeof "\\secrets";
+    m->host_path = malloc(n);
+    m->container_path = strdup(SVC_SECRETS_CONTAINER_PATH);
+    if (m->host_path == NULL || m->container_path == NULL) {
+      hcs_mount_free(m);
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+    snprintf(m->host_path, n, "%s\\secrets", dir);
+    m->read_only = true;
+    p->mount_count++;
+  }
   const char *base = p->img.layers[p->img.layer_count - 1].path;
   if (p->hyperv) {
     snprintf(p->scratch_vhdx, sizeof p->scratch_vhdx, "%s\\sandbox.vhdx", p->sandbox);
@@ -526,6 +543,7 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   svc_hcs_ctr *r = NULL;
   bool sandbox_created = false;
   bool uvm_scratch_created = false;
+  bool secrets_made = false;
   hcs_process_io pio = {0};
   wctr_err err = plan_build(h, c, container_dir, &p, &ignored, e);
   if (err == WCTR_OK && (r = ctr_new(h)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -535,6 +553,16 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   if (c->config.opts.credspec_json != NULL) {
     err = ccg_add(h, c, &p, r, e);
     if (err != WCTR_OK) goto fail;
+  }
+  if (c->config.secret_count > 0) {
+    /* Readable by the container's own identity only (with SYSTEM and Administrators): ContainerUser unless
+     * the container runs as ContainerAdministrator. */
+    const char *user = c->config.user != NULL ? c->config.user : HCS_DEFAULT_USER;
+    const char *sid = _stricmp(user, "ContainerAdministrator") == 0 ? ACL_SID_CONTAINER_ADMINISTRATOR : ACL_SID_CONTAINER_USER;
+    char secrets_dir[1300];
+    err = svc_secrets_materialize(c, sid, secrets_dir, sizeof secrets_dir, e);
+    if (err != WCTR_OK) goto fail;
+    secrets_made = true;
   }
   if (!file_exists(p.sandbox)) {
     err = hcs_layer_init_writable(h->client, p.sandbox, p.layers, p.img.layer_count, e);
@@ -600,6 +628,7 @@ fail:
     svc_hcs_unref(r);
   }
   if (uvm_scratch_created) delete_file(p.uvm_scratch);
+  if (secrets_made) svc_secrets_cleanup(c->id);
   if (sandbox_created) {
     wctr_errmsg de;
     if (hcs_layer_destroy(h->client, p.sandbox, &de) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->name, de.text);

@@ -111,8 +111,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e);
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e);
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e);
-/* WCTR_OK when every secret c names exists (for container.create). WCTR_ENOTSUP for secrets on a process-
- * or Hyper-V-isolated container until the HCS path mounts the folder (svc_secrets_materialize). */
+/* WCTR_OK when every secret c names exists (for container.create). */
 wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e);
 
 /* Decrypts every secret c names into <data-root>\containers\<c->id>\secrets\<target>: the folder with

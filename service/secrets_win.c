@@ -324,12 +324,6 @@ wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
 }
 
 wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e) {
-  /* The HCS path maps the folder into the container with svc_secrets_materialize once it is wired; until
-   * then a secret must not be silently missing from a process- or Hyper-V-isolated container. */
-  if (c->config.secret_count > 0 && c->config.isolation != WCTR_ISOLATION_JOB) {
-    return wctr_fail(e, WCTR_ENOTSUP, "secrets are given to job containers only so far (--isolation=job); %s isolation "
-                     "does not mount them yet", job_isolation_name(c->config.isolation));
-  }
   for (size_t i = 0; i < c->config.secret_count; i++) {
     find_ctx f;
     wctr_err err = find_secret(c->config.secrets[i].name, false, &f, e);

@@ -23,7 +23,8 @@ wctrd_pid=
 W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
 start_wctrd() {
   WCTR_HCS_DOUBLE_STATE="C:\\wctr-hcs-state-$id" \
-    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" >>"$data_unix.log" 2>&1 &
+    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" \
+    --test-bitlocker-state encrypted >>"$data_unix.log" 2>&1 &
   wctrd_pid=$!
   wait_for_pipe "$pipe"
 }
@@ -170,6 +171,31 @@ expect 0 "run -d hyperv" W run -d --name hv2 --isolation=hyperv testimg "$sleepe
 expect 0 "stop" W stop -t 2 hv2
 expect 0 "rm" W rm hv2
 [ "$(systems)" = 0 ] && ok "no compute system or VM is left" || bad "compute systems left: $(systems)"
+
+echo "# secrets: decrypted for the run, mapped read-only, gone after it"
+value="hcs-secret-value-$id"
+printf '%s' "$value" >"$state_unix/value.txt"
+expect 0 "secret create" W secret create dbpass "C:\\wctr-hcs-state-$id\\value.txt"
+rm -f "$state_unix/value.txt"
+expect 0 "run -d --secret" W run -d --name s1 --isolation=process --secret dbpass,target=db.txt testimg "$sleeper" 60
+W inspect s1 >"$out" 2>&1
+sid=$(grep -oE '"Id":[[:space:]]*"[0-9a-f]{64}"' "$out" | head -n 1 | grep -oE '[0-9a-f]{64}')
+secret_file="$data_unix/containers/$sid/secrets/db.txt"
+[ "$(cat "$secret_file" 2>/dev/null)" = "$value" ] && ok "the secret is in the container's secrets folder while it runs" \
+  || bad "no secret file at $secret_file"
+grep '"call":"HcsCreateComputeSystem"' "$calls" | tail -n 1 | \
+  grep -q '"ContainerPath":"C:\\\\ProgramData\\\\wctr\\\\secrets","ReadOnly":true' \
+  && ok "mapped read-only at C:\\ProgramData\\wctr\\secrets" || bad "the secrets folder is not mapped read-only"
+expect 0 "stop" W stop -t 2 s1
+[ ! -e "$data_unix/containers/$sid/secrets" ] && ok "the secrets folder is gone after stop" || bad "the secrets folder is left"
+grep -rlF "$value" "$data_unix" >"$out" 2>/dev/null
+[ ! -s "$out" ] && ok "the value is nowhere in plain text under the data root" || bad "plaintext found"
+expect 0 "rm" W rm s1
+expect 0 "Hyper-V: run --secret" W run --rm --isolation=hyperv --secret dbpass testimg cmd /c echo ok
+grep '"call":"HcsCreateComputeSystem"' "$calls" | grep '"VirtualMachine"' | tail -n 1 | grep -q '\\secrets","Options":{"ReadOnly":true' \
+  && ok "the utility VM shares the secrets folder read-only" || bad "no read-only VSMB share of the secrets folder"
+grep -rlF "$value" "$data_unix" >"$out" 2>/dev/null
+[ ! -s "$out" ] && ok "no plaintext left after the Hyper-V run" || bad "plaintext found"
 
 echo "# a utility VM that crashes takes its container with it"
 expect 0 "run -d hyperv" W run -d --name crash1 --isolation=hyperv testimg "$sleeper" 60
