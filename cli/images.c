@@ -6,7 +6,7 @@
 #include "cli/cli_internal.h"
 #include "common/opts.h"
 
-enum { O_HELP = 1, O_LAYER, O_OS_VERSION, O_CMD, O_USER, O_FORMAT };
+enum { O_HELP = 1, O_LAYER, O_OS_VERSION, O_CMD, O_USER };
 
 const char cli_image_usage[] =
     "Usage: wctr image COMMAND\n\nManage the local image catalog.\n\nCommands:\n"
@@ -121,26 +121,14 @@ static int image_add(cli_ctx *ctx, int argc, char **argv) {
 }
 
 static int image_ls(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"help", 0, false, O_HELP}, {"format", 0, true, O_FORMAT}, {NULL, 0, false, 0}};
-  wctr_opts st;
-  wctr_opts_init(&st, argc, argv, 1);
-  wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
   bool json = false;
-  while ((r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
-    if (id == O_HELP) {
-      fputs("Usage: wctr images [--format json]\n\nList the images of the local catalog.\n", ctx->p->out);
-      return 0;
-    }
-    if (id == O_FORMAT && strcmp(v, "json") != 0 && strcmp(v, "{{json .}}") != 0) {
-      return usage_error(ctx, "images", "--format: only 'json' is supported");
-    }
-    json = json || id == O_FORMAT;
+  bool help = false;
+  int parsed = cli_parse_format_opts(ctx, "images", argc, argv, &json, &help);
+  if (parsed != 0) return parsed;
+  if (help) {
+    fputs("Usage: wctr images [--format json]\n\nList the images of the local catalog.\n", ctx->p->out);
+    return 0;
   }
-  if (r < 0) return usage_error(ctx, "images", e.text);
-  if (st.index != argc) return usage_error(ctx, "images", "\"images\" accepts no arguments");
   cJSON *result = NULL;
   int rc = 0;
   if (!cli_call(ctx, "image.list", NULL, &result, &rc)) return rc;
