@@ -108,7 +108,7 @@ static wctr_err check_env(char **env, size_t count, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-static wctr_err parse_isolation(const char *text, wctr_isolation *out, wctr_errmsg *e) {
+wctr_err svc_isolation_parse(const char *text, wctr_isolation *out, wctr_errmsg *e) {
   static const struct {
     const char *name;
     wctr_isolation isolation;
@@ -163,7 +163,7 @@ static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wc
     return WCTR_EINVAL;
   }
   cfg->isolation = 0;
-  if (isolation != NULL && parse_isolation(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
+  if (isolation != NULL && svc_isolation_parse(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
   wctr_err err = string_list(hc, "Binds", where, false, false, &cfg->binds, &cfg->bind_count, e);
   for (size_t i = 0; err == WCTR_OK && i < cfg->bind_count; i++) {
     hcs_mount m = {0}; /* hcs_mount_parse leaves it untouched when it fails */

@@ -216,6 +216,10 @@ wctr_err svc_json_strings(const cJSON *obj, const char *key, const char *where, 
                           char ***out, size_t *count, wctr_errmsg *e);
 void svc_strings_free(char **list, size_t count);
 
+/* "default" (0), "process", "hyperv" or "job", case-insensitive; anything else is Docker's "invalid
+ * isolation (%s): ..." with wctr's fourth mode. */
+wctr_err svc_isolation_parse(const char *text, wctr_isolation *out, wctr_errmsg *e);
+
 /* Validates a container name as Docker does (without the leading '/'). */
 bool svc_container_name_valid(const char *name);
 

@@ -79,7 +79,6 @@ typedef struct svc_hcs svc_hcs;
 typedef struct svc_hcs_ctr svc_hcs_ctr;
 
 typedef struct svc_hcs_options {
-  const char *data_root;
   const char *host_os_version; /* "10.0.20348" */
   int host_cpus;
   svc_images *images;          /* borrowed */
@@ -113,8 +112,7 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
                        svc_hcs_io *io, wctr_errmsg *e);
 /* A restarted wctrd: re-opens the compute systems of a container recorded as running. WCTR_ENOENT when
  * they are gone (the caller marks the container exited and calls svc_hcs_cleanup). */
-wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, const char *container_dir, void *key,
-                          svc_hcs_ctr **out, wctr_errmsg *e);
+wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, void *key, svc_hcs_ctr **out, wctr_errmsg *e);
 
 HANDLE svc_hcs_done_event(const svc_hcs_ctr *r);
 

@@ -26,7 +26,6 @@ enum { STOP_CALL_MS = 30000, FINISH_WAIT_MS = 10000 };
 struct svc_hcs {
   hcs_client *client; /* NULL when HCS cannot be loaded */
   char why[400];
-  char data_root[1024];
   char host_os[40];
   int host_cpus;
   svc_images *images;
@@ -60,7 +59,6 @@ struct svc_hcs_ctr {
 wctr_err svc_hcs_open(const svc_hcs_options *opt, svc_hcs **out, wctr_errmsg *e) {
   svc_hcs *h = calloc(1, sizeof *h);
   if (h == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  snprintf(h->data_root, sizeof h->data_root, "%s", opt->data_root);
   snprintf(h->host_os, sizeof h->host_os, "%s", opt->host_os_version != NULL ? opt->host_os_version : "");
   h->host_cpus = opt->host_cpus > 0 ? opt->host_cpus : 1;
   h->images = opt->images;
@@ -468,7 +466,7 @@ static wctr_err watch_system(hcs_system *s, hcs_exit_fn on_exit, svc_hcs_ctr *r,
 
 /* A system to create, watch and start; on failure it is terminated and closed. */
 static wctr_err create_and_start(svc_hcs *h, const char *id, const cJSON *doc, hcs_exit_fn on_exit, svc_hcs_ctr *r,
-                                 hcs_system **out, const svc_container *c, wctr_errmsg *e) {
+                                 hcs_system **out, const char *image_os, wctr_errmsg *e) {
   hcs_system *s = NULL;
   uint32_t hr = 0;
   wctr_err err = hcs_system_create(h->client, id, doc, SVC_HCS_CALL_TIMEOUT_MS, &s, &hr, e);
@@ -476,14 +474,9 @@ static wctr_err create_and_start(svc_hcs *h, const char *id, const cJSON *doc, h
   if (err == WCTR_OK) err = hcs_system_start(s, SVC_HCS_CALL_TIMEOUT_MS, &hr, e);
   if (err != WCTR_OK && (hr & 0x3FFFFFFFu) == (HR_IMAGE_MISMATCH & 0x3FFFFFFFu)) {
     /* HCS's own check disagreed with ours: say what was compared. */
-    svc_image img;
-    wctr_errmsg ie;
-    if (svc_images_get(h->images, c->config.image, &img, &ie) == WCTR_OK) {
-      char more[sizeof e->text];
-      snprintf(more, sizeof more, "%s (image OS version %s, host %s)", e->text, img.os_version, h->host_os);
-      snprintf(e->text, sizeof e->text, "%s", more);
-      svc_image_free(&img);
-    }
+    char more[sizeof e->text];
+    snprintf(more, sizeof more, "%s (image OS version %s, host %s)", e->text, image_os, h->host_os);
+    snprintf(e->text, sizeof e->text, "%s", more);
   }
   if (err != WCTR_OK && s != NULL) {
     wctr_errmsg te;
@@ -545,6 +538,7 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   bool uvm_scratch_created = false;
   bool secrets_made = false;
   hcs_process_io pio = {0};
+  const char *user = c->config.user != NULL ? c->config.user : HCS_DEFAULT_USER;
   wctr_err err = plan_build(h, c, container_dir, &p, &ignored, e);
   if (err == WCTR_OK && (r = ctr_new(h)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) goto fail;
@@ -557,7 +551,6 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   if (c->config.secret_count > 0) {
     /* Readable by the container's own identity only (with SYSTEM and Administrators): ContainerUser unless
      * the container runs as ContainerAdministrator. */
-    const char *user = c->config.user != NULL ? c->config.user : HCS_DEFAULT_USER;
     const char *sid = _stricmp(user, "ContainerAdministrator") == 0 ? ACL_SID_CONTAINER_ADMINISTRATOR : ACL_SID_CONTAINER_USER;
     char secrets_dir[1300];
     err = svc_secrets_materialize(c, sid, secrets_dir, sizeof secrets_dir, e);
@@ -573,7 +566,7 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
     err = hcs_layer_attach_filter(h->client, p.sandbox, p.layers, p.img.layer_count, e);
     if (err != WCTR_OK) goto fail;
     r->filter_attached = true;
-    err = create_and_start(h, c->id, p.doc, on_container_exit, r, &r->system, c, e);
+    err = create_and_start(h, c->id, p.doc, on_container_exit, r, &r->system, p.img.os_version, e);
     if (err == WCTR_OK) err = open_silo(h, c, r, key, e);
     if (err != WCTR_OK) goto fail;
   } else {
@@ -585,10 +578,10 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
     if (err != WCTR_OK) goto fail;
     uvm_scratch_created = true;
     err = hcs_grant_vm_access(h->client, p.uvm_id, p.uvm_scratch, e);
-    if (err == WCTR_OK) err = create_and_start(h, p.uvm_id, p.uvm_doc, on_uvm_exit, r, &r->uvm, c, e);
+    if (err == WCTR_OK) err = create_and_start(h, p.uvm_id, p.uvm_doc, on_uvm_exit, r, &r->uvm, p.img.os_version, e);
     if (err == WCTR_OK) err = hcs_grant_vm_access(h->client, p.uvm_id, p.scratch_vhdx, e);
     if (err == WCTR_OK) err = hcs_system_modify(r->uvm, p.scsi, SVC_HCS_CALL_TIMEOUT_MS, e);
-    if (err == WCTR_OK) err = create_and_start(h, c->id, p.doc, on_container_exit, r, &r->system, c, e);
+    if (err == WCTR_OK) err = create_and_start(h, c->id, p.doc, on_container_exit, r, &r->system, p.img.os_version, e);
     if (err != WCTR_OK) goto fail;
   }
   err = hcs_process_create(r->system, p.process, SVC_HCS_CALL_TIMEOUT_MS, &r->init, &pio, e);
@@ -605,7 +598,6 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   io->std_in = pio.std_in;
   io->std_out = pio.std_out;
   io->std_err = pio.std_err;
-  const char *user = c->config.user != NULL ? c->config.user : HCS_DEFAULT_USER;
   snprintf(c->identity, sizeof c->identity, "%s", user);
   plan_free(&p);
   *out = r;
@@ -637,9 +629,7 @@ fail:
   return err;
 }
 
-wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, const char *container_dir, void *key,
-                          svc_hcs_ctr **out, wctr_errmsg *e) {
-  (void)container_dir;
+wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, void *key, svc_hcs_ctr **out, wctr_errmsg *e) {
   *out = NULL;
   const char *why = NULL;
   if (!svc_hcs_available(h, &why)) return wctr_fail(e, WCTR_ENOENT, "%s", why);

@@ -515,6 +515,17 @@ static bool make_pipe(HANDLE *parent_end, HANDLE *child_end, bool child_reads) {
   return true;
 }
 
+/* The container is running: its waiter thread watches for the exit (with a reference of its own, released
+ * when it is done). */
+static void start_waiter(svc_manager *m, ctr *c) {
+  ResetEvent(c->exited);
+  reader_arg *w = malloc(sizeof *w);
+  *w = (reader_arg){.m = m, .c = c};
+  c->refs++;
+  c->waiter = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
+  if (c->waiter != NULL) CloseHandle(c->waiter);
+}
+
 /* A started container's streams: the log file, stdin for -i, a reader per output stream, and the waiter.
  * Takes the handles (stderr may be NULL: a console merges it into stdout). */
 static void run_streams(svc_manager *m, ctr *c, HANDLE out_r, HANDLE err_r, HANDLE in_w) {
@@ -537,12 +548,7 @@ static void run_streams(svc_manager *m, ctr *c, HANDLE out_r, HANDLE err_r, HAND
     *a = (reader_arg){.m = m, .c = c, .pipe = pipes[i], .stream = names[i]};
     c->readers[i] = CreateThread(NULL, 0, reader_main, a, 0, NULL);
   }
-  ResetEvent(c->exited);
-  reader_arg *w = malloc(sizeof *w);
-  *w = (reader_arg){.m = m, .c = c};
-  c->refs++; /* the waiter's, released when it is done */
-  c->waiter = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
-  if (c->waiter != NULL) CloseHandle(c->waiter);
+  start_waiter(m, c);
 }
 
 static void container_dir(svc_manager *m, const char *id, char *out, size_t size) {
@@ -739,11 +745,10 @@ static wctr_err check_image(const svc_container *rc, wctr_errmsg *e) {
 /* The isolation named in create params (0 for default or unreadable: the record's parser reports those). */
 static wctr_isolation params_isolation(const cJSON *params) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"), "Isolation");
-  if (!cJSON_IsString(iso)) return 0;
-  if (_stricmp(iso->valuestring, "process") == 0) return WCTR_ISOLATION_PROCESS;
-  if (_stricmp(iso->valuestring, "hyperv") == 0) return WCTR_ISOLATION_HYPERV;
-  if (_stricmp(iso->valuestring, "job") == 0) return WCTR_ISOLATION_JOB;
-  return 0;
+  wctr_isolation out = 0;
+  wctr_errmsg ignored;
+  if (!cJSON_IsString(iso) || svc_isolation_parse(iso->valuestring, &out, &ignored) != WCTR_OK) return 0;
+  return out;
 }
 
 /* container.create with "DryRun": true: everything a create and a start would check, then the HCS calls a
@@ -1582,17 +1587,10 @@ static void mark_gone(svc_manager *m, ctr *c, const char *why) {
 /* An HCS container recorded as running: re-open its compute systems, or record that they are gone. */
 static void recover_hcs(svc_manager *m, ctr *c) {
   wctr_errmsg e;
-  char dir[1250];
-  container_dir(m, c->rec.id, dir, sizeof dir);
   svc_hcs_ctr *hrt = NULL;
-  if (svc_hcs_reattach(m->hcs, &c->rec, dir, c, &hrt, &e) == WCTR_OK) {
+  if (svc_hcs_reattach(m->hcs, &c->rec, c, &hrt, &e) == WCTR_OK) {
     c->hrt = hrt;
-    ResetEvent(c->exited);
-    reader_arg *w = malloc(sizeof *w);
-    *w = (reader_arg){.m = m, .c = c};
-    c->refs++;
-    HANDLE t = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
-    if (t != NULL) CloseHandle(t);
+    start_waiter(m, c);
     wctr_log(WCTR_LOG_INFO, "container %s re-attached to its compute system; output written while wctrd was down is lost",
              c->rec.name);
     return;
@@ -1636,13 +1634,8 @@ static void recover(svc_manager *m, ctr *c) {
   if (job != NULL && process != NULL) {
     c->job = job;
     c->process = process;
-    ResetEvent(c->exited);
     if (m->monitor != NULL) job_monitor_add(m->monitor, job, c, &e);
-    reader_arg *w = malloc(sizeof *w);
-    *w = (reader_arg){.m = m, .c = c};
-    c->refs++;
-    HANDLE t = CreateThread(NULL, 0, waiter_main, w, 0, NULL);
-    if (t != NULL) CloseHandle(t);
+    start_waiter(m, c);
     wctr_log(WCTR_LOG_INFO, "container %s re-attached (pid %u); output written while wctrd was down is lost",
              c->rec.name, c->rec.state.pid);
     return;
@@ -1737,7 +1730,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     wctr_log(WCTR_LOG_WARN, "job notifications unavailable: %s", e->text);
     m->monitor = NULL;
   }
-  svc_hcs_options ho = {.data_root = opt->data_root, .host_os_version = opt->host_os_version,
+  svc_hcs_options ho = {.host_os_version = opt->host_os_version,
                         .host_cpus = m->host_cpus, .images = m->images, .monitor = m->monitor};
   err = svc_hcs_open(&ho, &m->hcs, e);
   if (err != WCTR_OK) goto fail;
