@@ -19,7 +19,7 @@ static const char spec[] =
     "\"web\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\",\"DnsTreeName\":\"c.com\",\"DnsName\":\"c.com\","
     "\"NetBiosName\":\"C\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":[{\"Name\":\"web\",\"Scope\":"
     "\"c.com\"}],\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":"
-    "\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"fuzz-plugin-secret\"}}}";
+    "\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\",\"PluginInput\":\"qfuzz-plugin-secret\"}}}";
 
 static void check(int ok) {
   if (!ok) abort();
@@ -42,9 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (c.config.opts.credspec_option != NULL) check(svc_container_set_credspec(&c, "file://x.json", spec, &e) == WCTR_OK);
   cJSON *inspect = svc_container_to_json(&c);
   char *shown = inspect != NULL ? cJSON_PrintUnformatted(inspect) : NULL;
-  /* Unless the input itself carried the sentinel (a label, a path...), inspect must not show it. */
-  bool in_input = size >= 18 && memmem(data, size, "fuzz-plugin-secret", 18) != NULL;
-  check(shown != NULL && (in_input || strstr(shown, "fuzz-plugin-secret") == NULL));
+  /* Unless the input itself carried the sentinel (a label, a path...), inspect must not show it. It starts
+   * with a letter that no JSON escape ends with (escapes end in a hex digit or b f n r t " \ /), so the
+   * printed text cannot form it out of an escaped control character and the input's "fuzz...". */
+  bool in_input = size >= 19 && memmem(data, size, "qfuzz-plugin-secret", 19) != NULL;
+  check(shown != NULL && (in_input || strstr(shown, "qfuzz-plugin-secret") == NULL));
   cJSON_free(shown);
   cJSON_Delete(inspect);
   cJSON *record = svc_container_to_record_json(&c);
