@@ -69,7 +69,7 @@
  *                 as a service key and under deploy with different values, compose's error:
  *                 services.web: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'
  *                 (also mem_limit/memory and pids_limit/pids). The same value twice is fine.
- *                 Then job_resources_check (jobs/limits.h) runs with the service's isolation and a host
+ *                 Then spec_resources_check (spec/spec.h) runs with the service's isolation and a host
  *                 of unknown size (host-dependent checks, such as the number of CPUs, wait for `up`).
  *                 Isolation "default" is checked as process isolation, the most permissive case: its
  *                 errors hold for any isolation the host picks. Its warnings are returned only when
@@ -97,7 +97,8 @@
  *                 Unknown names and cycles are errors (compose's messages); the model's services are
  *                 in start order: dependencies first, ties broken by name (byte order).
  *   stop_grace_period   a Go duration ("10s", "1m30s", "1.5h", "250ms"); at most 2562047h; not negative.
- *   restart       no | always | unless-stopped | on-failure | on-failure:N.
+ *   restart       no | always | unless-stopped | on-failure | on-failure:N (spec_restart_parse; N at most
+ *                 2147483647).
  *
  * YAML. libyaml parses; this loader resolves plain scalars as compose v2 (go-yaml v3, YAML 1.2 core
  * schema) does: null is "", ~, null/Null/NULL; booleans are only true/True/TRUE/false/False/FALSE;
@@ -211,7 +212,7 @@
 
 #include "common/error.h"
 #include "gmsa/source.h"
-#include "jobs/limits.h"
+#include "spec/spec.h"
 
 #define CLI_COMPOSE_MAX_FILE_BYTES (4u * 1024u * 1024u)
 #define CLI_COMPOSE_MAX_DEPTH 64
@@ -251,7 +252,7 @@ typedef struct cli_compose_warnings {
 void cli_compose_warnings_free(cli_compose_warnings *w);
 
 /* ---- The model. Every pointer is owned by the project and freed by cli_compose_free. Unset strings are
- * NULL; unset numbers are 0 (as in job_resources). ---- */
+ * NULL; unset numbers are 0 (as in spec_resources). ---- */
 
 typedef struct cli_compose_command {
   bool set;        /* the key was given (not null) */
@@ -272,13 +273,6 @@ typedef struct cli_compose_grant {
   char *target; /* file name in the container's secrets (configs) folder */
 } cli_compose_grant;
 
-typedef enum cli_compose_restart_policy {
-  CLI_COMPOSE_RESTART_NO = 0,
-  CLI_COMPOSE_RESTART_ALWAYS,
-  CLI_COMPOSE_RESTART_ON_FAILURE,
-  CLI_COMPOSE_RESTART_UNLESS_STOPPED,
-} cli_compose_restart_policy;
-
 typedef struct cli_compose_service {
   char *name;
   char *container_name; /* <project>-<service>-1 */
@@ -295,7 +289,7 @@ typedef struct cli_compose_service {
   size_t environment_count;
   char **labels; /* "K=V", sorted by K */
   size_t label_count;
-  job_resources resources; /* memory_bytes, nano_cpus, cpu_count, cpu_percent, cpu_shares, pids_limit */
+  spec_resources resources; /* memory_bytes, nano_cpus, cpu_count, cpu_percent, cpu_shares, pids_limit */
   cli_compose_mount *volumes;
   size_t volume_count;
   cli_compose_grant *secrets;
@@ -306,8 +300,7 @@ typedef struct cli_compose_service {
   size_t depends_on_count;
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
-  cli_compose_restart_policy restart;
-  int64_t restart_max_retries; /* on-failure:N; 0 when not given */
+  spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */
 } cli_compose_service;
 
 /* A top-level secret or config. */
@@ -361,8 +354,9 @@ wctr_err cli_compose_render(const cli_compose_project *project, bool json, char 
  *   set); Env (the model's K=V); WorkingDir; User; Hostname; StopTimeout = stop_grace_period in whole
  *   seconds rounded up (at most 1h); Labels = com.docker.compose.project, com.docker.compose.service,
  *   com.docker.compose.container-number "1" and the service's labels (a service label in com.docker.compose.*
- *   is an error); HostConfig {Isolation (when not default), Memory, NanoCpus, CpuCount, CpuPercent, CpuShares,
- *   PidsLimit (when set), RestartPolicy {Name, MaximumRetryCount} (unless "no"), Binds ["SOURCE:TARGET" or
+ *   is an error); HostConfig {Isolation (when not default), every resource of the service that is set, by
+ *   its wire name from spec_resource_fields (Memory, NanoCpus, CpuCount, CpuPercent, CpuShares, PidsLimit),
+ *   RestartPolicy {Name, MaximumRetryCount} (unless "no"), Binds ["SOURCE:TARGET" or
  *   "SOURCE:TARGET:ro"], SecurityOpt ["credentialspec=file://V" | "registry://V" | "raw://SPEC"]}, and
  *   Secrets [{"Name": source, "Target": target}].
  * A config:// credential spec is read here with read_file from the top-level config's file, validated

@@ -3,7 +3,7 @@
  * Each document is checked on its own by the same conversion code that builds the model (the result is
  * thrown away), so an error names the file it is in. After merging, the conversion runs once more on the
  * merged tree with `final` set: then required keys, references between services, secrets and configs,
- * conflicts between keys, env files and the resource checks of jobs/limits.h are looked at too. The
+ * conflicts between keys, env files and the resource checks of spec/spec.h are looked at too. The
  * rules are listed in cli/compose.h. */
 #define CLI_COMPOSE_INTERNAL
 #include "cli/compose.h"
@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,9 @@ static const char *scalar_text(const cy_node *n) {
 
 /* ---- Service values ------------------------------------------------------------------------------------- */
 
+/* At least spec_resource_field_count (checked where the arrays are filled). */
+#define RES_MAX 16
+
 typedef struct svc_work {
   cli_compose_service s;
   cc_kvlist env;    /* value NULL: from the environment */
@@ -228,9 +232,11 @@ typedef struct svc_work {
   char **env_files; /* resolved */
   size_t env_file_count;
   const cy_node *env_file_node;
-  bool cpus_set, dcpus_set, mem_set, dmem_set, pids_set, dpids_set;
-  const cy_node *cpus_node, *mem_node, *pids_node;
-  int64_t cpus, dcpus, mem, dmem, pids, dpids;
+  /* The resources, by their index in spec_resource_fields: as a service key (res) and under
+   * deploy.resources.limits (dres); node: where the first of the two was written. */
+  bool res_set[RES_MAX], dres_set[RES_MAX];
+  int64_t res[RES_MAX], dres[RES_MAX];
+  const cy_node *res_node[RES_MAX];
   const cy_node *credspec_node; /* the first credential spec seen (credential_spec or security_opt) */
 } svc_work;
 
@@ -418,16 +424,8 @@ static wctr_err convert_isolation(lctx *c, const cy_node *n, wctr_isolation *out
   const char *text = NULL;
   wctr_err err = want_str(c, n, &text);
   if (err != WCTR_OK) return err;
-  if (ascii_ieq(text, "default")) {
-    *out = 0;
-  } else if (ascii_ieq(text, "process")) {
-    *out = WCTR_ISOLATION_PROCESS;
-  } else if (ascii_ieq(text, "hyperv")) {
-    *out = WCTR_ISOLATION_HYPERV;
-  } else if (ascii_ieq(text, "job")) {
-    *out = WCTR_ISOLATION_JOB;
-  } else {
-    /* Docker's sentence, with wctr's list. */
+  /* spec's names, any case; compose's own sentence (Docker's, with wctr's list) names the file's value. */
+  if (spec_isolation_parse(text, out, NULL) != WCTR_OK) {
     char q[CC_QUOTE_SIZE];
     return lfail(c, n, "invalid isolation (%s): wctr supports 'default', 'process', 'hyperv', or 'job'",
                  bare(q, sizeof q, text));
@@ -588,29 +586,88 @@ static wctr_err convert_cpus(lctx *c, const cy_node *n, int64_t *out) {
   return WCTR_OK;
 }
 
+/* --- resources: the compose column of spec's table (spec_resource_fields) ---------------------------------- */
+
+/* deploy.resources.limits spells three of them its own way. */
+static const struct {
+  const char *key;
+  size_t offset; /* in spec_resources */
+} deploy_limits[] = {{"cpus", offsetof(spec_resources, nano_cpus)},
+                     {"memory", offsetof(spec_resources, memory_bytes)},
+                     {"pids", offsetof(spec_resources, pids_limit)}};
+
+/* The table's index of the field at offset; spec_resource_field_count when none. */
+static size_t field_at(size_t offset) {
+  size_t i = 0;
+  while (i < spec_resource_field_count && spec_resource_fields[i].offset != offset) i++;
+  return i;
+}
+
+static const char *deploy_key(const spec_resource_field *f) {
+  for (size_t i = 0; i < sizeof deploy_limits / sizeof deploy_limits[0]; i++) {
+    if (deploy_limits[i].offset == f->offset) return deploy_limits[i].key;
+  }
+  return NULL;
+}
+
+/* The value of n in f's unit. name is the key as the file spells it (units.h quotes it in messages);
+ * numbers: a size may also be a whole number of bytes (mem_limit, not deploy's memory). */
+static wctr_err convert_unit(lctx *c, const cy_node *n, const spec_resource_field *f, const char *name, bool numbers,
+                             int64_t *out) {
+  switch (f->unit) {
+    case SPEC_UNIT_BYTES: return convert_memory(c, n, name, numbers, out);
+    case SPEC_UNIT_NANO_CPUS: return convert_cpus(c, n, out);
+    case SPEC_UNIT_COUNT: break;
+  }
+  return want_int(c, n, out);
+}
+
+/* compose-spec's own bounds (its JSON schema) for two keys, before spec_resources_check sees them. */
+static wctr_err compose_bounds(lctx *c, const cy_node *n, const spec_resource_field *f, int64_t v) {
+  if (f->offset == offsetof(spec_resources, cpu_count) && v < 0) return lfail(c, n, "must be at least 0, not %" PRId64, v);
+  if (f->offset == offsetof(spec_resources, cpu_percent) && (v < 0 || v > 100)) {
+    return lfail(c, n, "must be between 0 and 100, not %" PRId64, v);
+  }
+  return WCTR_OK;
+}
+
+/* A service-level resource key (the table's compose column); *handled false for any other key. */
+static wctr_err convert_resource(lctx *c, const char *k, const cy_node *v, svc_work *wk, bool *handled) {
+  size_t i = 0;
+  while (i < spec_resource_field_count && !(spec_resource_fields[i].compose != NULL &&
+                                            strcmp(spec_resource_fields[i].compose, k) == 0)) {
+    i++;
+  }
+  *handled = i < spec_resource_field_count && i < RES_MAX;
+  if (!*handled) return WCTR_OK;
+  const spec_resource_field *f = &spec_resource_fields[i];
+  int64_t value = 0;
+  wk->res_node[i] = v;
+  wctr_err err = convert_unit(c, v, f, f->compose, true, &value);
+  if (err == WCTR_OK) err = compose_bounds(c, v, f, value);
+  wk->res_set[i] = err == WCTR_OK;
+  if (err == WCTR_OK) wk->res[i] = value;
+  return err;
+}
+
 static wctr_err convert_limits(lctx *c, const cy_node *n, svc_work *wk) {
   wctr_err err = want_map(c, n);
   for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
     const cy_pair *p = &n->pairs[i];
     if (deferred(c, p->value)) continue;
-    size_t mark = cc_path_key(&c->path, p->key);
-    if (strcmp(p->key, "cpus") == 0) {
-      err = convert_cpus(c, p->value, &wk->dcpus);
-      wk->dcpus_set = err == WCTR_OK;
-      if (wk->cpus_node == NULL) wk->cpus_node = p->value;
-    } else if (strcmp(p->key, "memory") == 0) {
-      err = convert_memory(c, p->value, "deploy.resources.limits.memory", false, &wk->dmem);
-      wk->dmem_set = err == WCTR_OK;
-      if (wk->mem_node == NULL) wk->mem_node = p->value;
-    } else if (strcmp(p->key, "pids") == 0) {
-      err = want_int(c, p->value, &wk->dpids);
-      wk->dpids_set = err == WCTR_OK;
-      if (wk->pids_node == NULL) wk->pids_node = p->value;
-    } else {
-      cc_path_pop(&c->path, mark);
+    size_t k = 0;
+    while (k < sizeof deploy_limits / sizeof deploy_limits[0] && strcmp(deploy_limits[k].key, p->key) != 0) k++;
+    size_t at = k < sizeof deploy_limits / sizeof deploy_limits[0] ? field_at(deploy_limits[k].offset) : RES_MAX;
+    if (at >= spec_resource_field_count || at >= RES_MAX) {
       err = other_key(c, p, NULL, true);
       continue;
     }
+    size_t mark = cc_path_key(&c->path, p->key);
+    char name[64];
+    snprintf(name, sizeof name, "deploy.resources.limits.%s", p->key);
+    err = convert_unit(c, p->value, &spec_resource_fields[at], name, false, &wk->dres[at]);
+    wk->dres_set[at] = err == WCTR_OK;
+    if (wk->res_node[at] == NULL) wk->res_node[at] = p->value;
     cc_path_pop(&c->path, mark);
   }
   return err;
@@ -984,19 +1041,8 @@ static wctr_err convert_restart(lctx *c, const cy_node *n, cli_compose_service *
   const char *text = NULL;
   wctr_err err = want_str(c, n, &text);
   if (err != WCTR_OK) return err;
-  s->restart_max_retries = 0;
-  if (strcmp(text, "no") == 0) {
-    s->restart = CLI_COMPOSE_RESTART_NO;
-  } else if (strcmp(text, "always") == 0) {
-    s->restart = CLI_COMPOSE_RESTART_ALWAYS;
-  } else if (strcmp(text, "unless-stopped") == 0) {
-    s->restart = CLI_COMPOSE_RESTART_UNLESS_STOPPED;
-  } else if (strcmp(text, "on-failure") == 0) {
-    s->restart = CLI_COMPOSE_RESTART_ON_FAILURE;
-  } else if (strncmp(text, "on-failure:", 11) == 0 && text[11] >= '0' && text[11] <= '9' &&
-             decimal_int(text + 11, &s->restart_max_retries)) {
-    s->restart = CLI_COMPOSE_RESTART_ON_FAILURE;
-  } else {
+  /* spec's syntax, except that compose has no empty policy: "" is a mistake in a file, not "no". */
+  if (text[0] == '\0' || spec_restart_parse(text, &s->restart, NULL) != WCTR_OK) {
     char q[CC_QUOTE_SIZE];
     return lfail(c, n, "invalid restart policy %s: use no, always, on-failure, on-failure:N or unless-stopped",
                  cc_quote(q, sizeof q, text));
@@ -1101,39 +1147,9 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
   if (strcmp(k, "isolation") == 0) return convert_isolation(c, v, &s->isolation);
   if (strcmp(k, "credential_spec") == 0) return convert_credential_spec(c, v, wk, name);
   if (strcmp(k, "security_opt") == 0) return convert_security_opt(c, v, wk, name);
-  if (strcmp(k, "mem_limit") == 0) {
-    wk->mem_node = v;
-    wctr_err err = convert_memory(c, v, "mem_limit", true, &wk->mem);
-    wk->mem_set = err == WCTR_OK;
-    return err;
-  }
-  if (strcmp(k, "cpus") == 0) {
-    wk->cpus_node = v;
-    wctr_err err = convert_cpus(c, v, &wk->cpus);
-    wk->cpus_set = err == WCTR_OK;
-    return err;
-  }
-  if (strcmp(k, "pids_limit") == 0) {
-    wk->pids_node = v;
-    wctr_err err = want_int(c, v, &wk->pids);
-    wk->pids_set = err == WCTR_OK;
-    return err;
-  }
-  if (strcmp(k, "cpu_count") == 0) {
-    wctr_err err = want_int(c, v, &s->resources.cpu_count);
-    if (err == WCTR_OK && s->resources.cpu_count < 0) {
-      err = lfail(c, v, "must be at least 0, not %" PRId64, s->resources.cpu_count);
-    }
-    return err;
-  }
-  if (strcmp(k, "cpu_percent") == 0) {
-    wctr_err err = want_int(c, v, &s->resources.cpu_percent);
-    if (err == WCTR_OK && (s->resources.cpu_percent < 0 || s->resources.cpu_percent > 100)) {
-      err = lfail(c, v, "must be between 0 and 100, not %" PRId64, s->resources.cpu_percent);
-    }
-    return err;
-  }
-  if (strcmp(k, "cpu_shares") == 0) return want_int(c, v, &s->resources.cpu_shares);
+  bool resource = false;
+  wctr_err rerr = convert_resource(c, k, v, wk, &resource);
+  if (resource) return rerr;
   if (strcmp(k, "deploy") == 0) return convert_deploy(c, v, wk);
   if (strcmp(k, "secrets") == 0) return convert_grants(c, v, true, name, &s->secrets, &s->secret_count);
   if (strcmp(k, "configs") == 0) return convert_grants(c, v, false, name, &s->configs, &s->config_count);
@@ -1250,40 +1266,29 @@ static wctr_err final_environment(lctx *c, svc_work *wk) {
   return err;
 }
 
-/* Resources after both spellings are in: compose's conflict rule, then jobs/limits.h. */
+/* Resources after both spellings are in: compose's conflict rule, then spec_resources_check. */
 static wctr_err final_resources(lctx *c, svc_work *wk, const cy_node *svc) {
   cli_compose_service *s = &wk->s;
-  static const struct {
-    const char *a, *b;
-  } names[] = {{"cpus", "deploy.resources.limits.cpus"},
-               {"mem_limit", "deploy.resources.limits.memory"},
-               {"pids_limit", "deploy.resources.limits.pids"}};
-  bool set[3][2] = {{wk->cpus_set, wk->dcpus_set}, {wk->mem_set, wk->dmem_set}, {wk->pids_set, wk->dpids_set}};
-  int64_t val[3][2] = {{wk->cpus, wk->dcpus}, {wk->mem, wk->dmem}, {wk->pids, wk->dpids}};
-  const cy_node *where[3] = {wk->cpus_node, wk->mem_node, wk->pids_node};
-  int64_t result[3];
-  for (size_t i = 0; i < 3; i++) {
-    if (set[i][0] && set[i][1] && val[i][0] != val[i][1]) {
-      return lfail(c, where[i] != NULL ? where[i] : svc, "can't set distinct values on '%s' and '%s'", names[i].a,
-                   names[i].b);
+  for (size_t i = 0; i < spec_resource_field_count && i < RES_MAX; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    if (wk->res_set[i] && wk->dres_set[i] && wk->res[i] != wk->dres[i]) {
+      return lfail(c, wk->res_node[i] != NULL ? wk->res_node[i] : svc,
+                   "can't set distinct values on '%s' and 'deploy.resources.limits.%s'", f->compose, deploy_key(f));
     }
-    result[i] = set[i][0] ? val[i][0] : set[i][1] ? val[i][1] : 0;
+    *spec_resource_value(&s->resources, f) = wk->res_set[i] ? wk->res[i] : wk->dres_set[i] ? wk->dres[i] : 0;
   }
-  s->resources.nano_cpus = result[0];
-  s->resources.memory_bytes = result[1];
-  s->resources.pids_limit = result[2];
   /* The host's size is not known here: any CPU amount passes the range check, which `up` repeats with the
    * real number. */
-  job_resources effective;
-  job_warnings jw;
+  spec_resources effective;
+  spec_warnings jw;
   memset(&jw, 0, sizeof jw);
   wctr_errmsg je;
   wctr_errmsg_clear(&je);
-  wctr_isolation iso = s->isolation != 0 ? s->isolation : WCTR_ISOLATION_PROCESS;
-  if (job_resources_check(&s->resources, iso, INT_MAX, &effective, &jw, &je) != WCTR_OK) {
+  wctr_isolation iso = s->isolation != WCTR_ISOLATION_DEFAULT ? s->isolation : WCTR_ISOLATION_PROCESS;
+  if (spec_resources_check(&s->resources, iso, INT_MAX, &effective, &jw, &je) != WCTR_OK) {
     return lfail(c, svc, "%s", je.text);
   }
-  if (s->isolation != 0) {
+  if (s->isolation != WCTR_ISOLATION_DEFAULT) {
     for (size_t i = 0; i < jw.count; i++) cc_warn(c->w, "%s: %s", c->path.text, jw.text[i]);
   }
   return WCTR_OK;

@@ -91,16 +91,6 @@ static wctr_err credspec_option(const cli_compose_project *p, const cli_compose_
   return WCTR_OK;
 }
 
-static const char *restart_name(cli_compose_restart_policy r) {
-  switch (r) {
-    case CLI_COMPOSE_RESTART_NO: return "no";
-    case CLI_COMPOSE_RESTART_ALWAYS: return "always";
-    case CLI_COMPOSE_RESTART_ON_FAILURE: return "on-failure";
-    case CLI_COMPOSE_RESTART_UNLESS_STOPPED: return "unless-stopped";
-  }
-  return "no";
-}
-
 wctr_err cli_compose_create_params(const cli_compose_project *p, const cli_compose_service *s,
                                    cli_compose_read_fn read_file, void *ctx, cJSON **out, wctr_errmsg *e) {
   *out = NULL;
@@ -169,21 +159,19 @@ wctr_err cli_compose_create_params(const cli_compose_project *p, const cli_compo
     int64_t seconds = (s->stop_grace_period_ns + 999999999) / 1000000000;
     ok = cJSON_AddNumberToObject(params, "StopTimeout", (double)seconds) != NULL;
   }
-  if (ok && s->isolation != 0) ok = cJSON_AddStringToObject(hc, "Isolation", job_isolation_name(s->isolation)) != NULL;
-  const job_resources *r = &s->resources;
-  struct {
-    const char *key;
-    int64_t value;
-  } limits[] = {{"Memory", r->memory_bytes},       {"NanoCpus", r->nano_cpus},   {"CpuCount", r->cpu_count},
-                {"CpuPercent", r->cpu_percent},     {"CpuShares", r->cpu_shares}, {"PidsLimit", r->pids_limit}};
-  for (size_t i = 0; ok && i < sizeof limits / sizeof limits[0]; i++) {
-    if (limits[i].value != 0) ok = cJSON_AddNumberToObject(hc, limits[i].key, (double)limits[i].value) != NULL;
+  if (ok && s->isolation != WCTR_ISOLATION_DEFAULT) {
+    ok = cJSON_AddStringToObject(hc, "Isolation", spec_isolation_name(s->isolation)) != NULL;
   }
-  if (ok && s->restart != CLI_COMPOSE_RESTART_NO) {
+  for (size_t i = 0; ok && i < spec_resource_field_count; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    int64_t value = spec_resource_get(&s->resources, f);
+    if (value != 0) ok = cJSON_AddNumberToObject(hc, f->wire, (double)value) != NULL;
+  }
+  if (ok && s->restart.name != SPEC_RESTART_NO) {
     cJSON *rp = cJSON_AddObjectToObject(hc, "RestartPolicy");
-    ok = rp != NULL && cJSON_AddStringToObject(rp, "Name", restart_name(s->restart)) != NULL;
-    if (ok && s->restart_max_retries > 0) {
-      ok = cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)s->restart_max_retries) != NULL;
+    ok = rp != NULL && cJSON_AddStringToObject(rp, "Name", spec_restart_name_text(s->restart.name)) != NULL;
+    if (ok && s->restart.max_retries > 0) {
+      ok = cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)s->restart.max_retries) != NULL;
     }
   }
   if (ok && s->volume_count > 0) {

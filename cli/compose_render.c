@@ -129,17 +129,14 @@ static void o_resources(obuild *b, onode *parent, const char *key, const cli_com
   }
 }
 
+/* The compose form back; "no" (the default) is left out. */
 static const char *restart_text(const cli_compose_service *s, char *buf, size_t size) {
-  switch (s->restart) {
-    case CLI_COMPOSE_RESTART_NO: return NULL;
-    case CLI_COMPOSE_RESTART_ALWAYS: return "always";
-    case CLI_COMPOSE_RESTART_UNLESS_STOPPED: return "unless-stopped";
-    case CLI_COMPOSE_RESTART_ON_FAILURE:
-      if (s->restart_max_retries == 0) return "on-failure";
-      snprintf(buf, size, "on-failure:%" PRId64, s->restart_max_retries);
-      return buf;
+  if (s->restart.name == SPEC_RESTART_NO) return NULL;
+  if (s->restart.name != SPEC_RESTART_ON_FAILURE || s->restart.max_retries == 0) {
+    return spec_restart_name_text(s->restart.name);
   }
-  return NULL;
+  snprintf(buf, size, "%s:%" PRId64, spec_restart_name_text(s->restart.name), s->restart.max_retries);
+  return buf;
 }
 
 static void o_service(obuild *b, onode *services, const cli_compose_service *s) {
@@ -152,7 +149,7 @@ static void o_service(obuild *b, onode *services, const cli_compose_service *s) 
   o_str(b, m, "working_dir", s->working_dir);
   o_str(b, m, "user", s->user);
   o_str(b, m, "hostname", s->hostname);
-  if (s->isolation != 0) o_str(b, m, "isolation", job_isolation_name(s->isolation));
+  if (s->isolation != WCTR_ISOLATION_DEFAULT) o_str(b, m, "isolation", spec_isolation_name(s->isolation));
   if (s->has_credspec) {
     onode *cs = o_add(b, m, O_MAP, "credential_spec");
     if (cs != NULL) {
@@ -163,7 +160,7 @@ static void o_service(obuild *b, onode *services, const cli_compose_service *s) 
   }
   o_pairs(b, m, "environment", s->environment, s->environment_count);
   o_pairs(b, m, "labels", s->labels, s->label_count);
-  const job_resources *r = &s->resources;
+  const spec_resources *r = &s->resources;
   if (r->memory_bytes != 0 || r->nano_cpus != 0 || r->cpu_count != 0 || r->cpu_percent != 0 ||
       r->cpu_shares != 0 || r->pids_limit != 0) {
     onode *res = o_add(b, m, O_MAP, "resources");

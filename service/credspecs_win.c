@@ -54,7 +54,7 @@ wctr_err svc_credspecs_open(const char *data_root, svc_credspecs **out, wctr_err
 void svc_credspecs_close(svc_credspecs *s) { free(s); }
 
 wctr_err svc_credspecs_resolve(const char *data_root, svc_container *c, wctr_errmsg *e) {
-  const char *option = c->config.opts.credspec_option;
+  const char *option = c->spec.credspec_option;
   if (option == NULL) return WCTR_OK;
   char dir[1100];
   folder_of(data_root, dir, sizeof dir);

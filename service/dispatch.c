@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "service/audit.h"
+#include "spec/spec.h"
 
 typedef wctr_err (*op_fn)(const svc_dispatch_host *host, const svc_caller *caller, const cJSON *params,
                           cJSON **result, wctr_errmsg *e);
@@ -74,7 +75,7 @@ static wctr_err op_info(const svc_dispatch_host *host, const svc_caller *caller,
   /* Docker's default isolation: process on Windows Server, hyperv on client SKUs. It stays the
    * default even where HCS is missing; `run` then refuses rather than silently falling back to a job
    * container, which shares the host's kernel objects and file system. */
-  const char *def = facts.server_sku ? "process" : "hyperv";
+  const char *def = spec_isolation_name(spec_default_isolation(facts.server_sku));
   /* Scalars first, then the sections, so the JSON reads in the order `wctr info` prints. */
   ok = cJSON_AddStringToObject(info, "ServerVersion", WCTR_VERSION) != NULL &&
        cJSON_AddStringToObject(info, "OperatingSystem", facts.os_name) != NULL &&

@@ -31,7 +31,7 @@
  * <container dir>\secrets, readable by ContainerUser (ContainerAdministrator when the container runs as
  * that), and the folder is mapped read-only at SVC_SECRETS_CONTAINER_PATH (C:\ProgramData\wctr\secrets,
  * a VSMB share for Hyper-V); a failed start removes it, the manager removes it when the run ends.
- * With a credential spec (c->config.opts.credspec_json), before step 1: a Container Credential Guard
+ * With a credential spec (c->spec.credspec_json), before step 1: a Container Credential Guard
  * instance is added (HcsModifyServiceSettings AddInstance, transport LRPC for process isolation, HvSocket
  * for Hyper-V), read back (HcsGetServiceProperties), and put in the container's document
  * (ContainerCredentialGuard) and, for Hyper-V, in the utility VM's HvSocket ServiceTable. The instance is
@@ -97,7 +97,7 @@ wctr_err svc_hcs_prepare(svc_hcs *h, wctr_isolation isolation, cJSON *params, wc
 
 /* The calls a start would make, as described above. *calls is an array; warnings as the builders'. */
 wctr_err svc_hcs_plan_calls(svc_hcs *h, const svc_container *c, const char *container_dir, cJSON **calls,
-                            job_warnings *warnings, wctr_errmsg *e);
+                            spec_warnings *warnings, wctr_errmsg *e);
 
 typedef struct svc_hcs_io {
   uint32_t pid;

@@ -128,7 +128,7 @@ typedef struct plan {
   bool hyperv;
   svc_image img;
   hcs_layer *layers;
-  hcs_mount *mounts;
+  spec_mount *mounts;
   size_t mount_count;
   char sandbox[1200];
   char scratch_vhdx[1300];
@@ -146,7 +146,7 @@ typedef struct plan {
 } plan;
 
 static void plan_free(plan *p) {
-  for (size_t i = 0; i < p->mount_count; i++) hcs_mount_free(&p->mounts[i]);
+  for (size_t i = 0; i < p->mount_count; i++) spec_mount_free(&p->mounts[i]);
   free(p->mounts);
   free(p->layers);
   svc_image_free(&p->img);
@@ -166,32 +166,32 @@ static void strip_slash(const char *in, char *out, size_t size) {
 }
 
 static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *container_dir, plan *p,
-                           job_warnings *warnings, wctr_errmsg *e) {
+                           spec_warnings *warnings, wctr_errmsg *e) {
   memset(p, 0, sizeof *p);
-  p->hyperv = c->config.isolation == WCTR_ISOLATION_HYPERV;
-  wctr_err err = svc_images_get(h->images, c->config.image, &p->img, e);
+  p->hyperv = c->spec.isolation == WCTR_ISOLATION_HYPERV;
+  wctr_err err = svc_images_get(h->images, c->spec.image, &p->img, e);
   if (err != WCTR_OK) return err;
   p->layers = calloc(p->img.layer_count, sizeof *p->layers);
-  size_t mounts = c->config.bind_count + (c->config.secret_count > 0 ? 1 : 0);
+  size_t mounts = c->spec.bind_count + (c->spec.secret_count > 0 ? 1 : 0);
   p->mounts = mounts > 0 ? calloc(mounts, sizeof *p->mounts) : NULL;
   if (p->layers == NULL || (mounts > 0 && p->mounts == NULL)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   for (size_t i = 0; i < p->img.layer_count; i++) p->layers[i] = (hcs_layer){p->img.layers[i].id, p->img.layers[i].path};
-  for (size_t i = 0; i < c->config.bind_count; i++) {
-    err = hcs_mount_parse(c->config.binds[i], &p->mounts[i], e);
+  for (size_t i = 0; i < c->spec.bind_count; i++) {
+    err = spec_mount_parse(c->spec.binds[i], &p->mounts[i], e);
     if (err != WCTR_OK) return err;
     p->mount_count++;
   }
   char dir[1100];
   strip_slash(container_dir, dir, sizeof dir);
   snprintf(p->sandbox, sizeof p->sandbox, "%s\\sandbox", dir);
-  if (c->config.secret_count > 0) {
+  if (c->spec.secret_count > 0) {
     /* The folder svc_secrets_materialize fills at start, read-only where Docker's secrets would be. */
-    hcs_mount *m = &p->mounts[p->mount_count];
+    spec_mount *m = &p->mounts[p->mount_count];
     size_t n = strlen(dir) + sizeof "\\secrets";
     m->host_path = malloc(n);
     m->container_path = strdup(SVC_SECRETS_CONTAINER_PATH);
     if (m->host_path == NULL || m->container_path == NULL) {
-      hcs_mount_free(m);
+      spec_mount_free(m);
       return wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
     snprintf(m->host_path, n, "%s\\secrets", dir);
@@ -208,7 +208,6 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
   }
   hcs_doc_input in = {
       .container_id = c->id,
-      .hostname = c->config.hostname,
       .layers = p->layers,
       .layer_count = p->img.layer_count,
       .sandbox_path = p->hyperv ? p->guest_sandbox : p->sandbox,
@@ -221,8 +220,8 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
   p->layer_data = hcs_doc_layer_data(p->layers, p->img.layer_count);
   if (p->layer_data == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (p->hyperv) {
-    err = hcs_doc_uvm(c, &in, &p->uvm_doc, warnings, e);
-    if (err == WCTR_OK) err = hcs_doc_hosted_container(c, &in, &p->doc, NULL, e);
+    err = hcs_doc_uvm(&c->spec, &in, &p->uvm_doc, warnings, e);
+    if (err == WCTR_OK) err = hcs_doc_hosted_container(&c->spec, &in, &p->doc, NULL, e);
     if (err == WCTR_OK && (p->scsi = hcs_doc_scsi_add(1, p->scratch_vhdx)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     if (err == WCTR_OK) {
       const cJSON *topo = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->uvm_doc, "VirtualMachine"),
@@ -233,9 +232,9 @@ static wctr_err plan_build(svc_hcs *h, const svc_container *c, const char *conta
       p->uvm_cpus = cJSON_IsNumber(n) ? n->valuedouble : 0;
     }
   } else {
-    err = hcs_doc_process_container(c, &in, &p->doc, warnings, e);
+    err = hcs_doc_process_container(&c->spec, &in, &p->doc, warnings, e);
   }
-  if (err == WCTR_OK) err = hcs_doc_process_params(c, &p->process, e);
+  if (err == WCTR_OK) err = hcs_doc_process_params(&c->spec, &p->process, e);
   return err;
 }
 
@@ -245,7 +244,7 @@ static gmsa_ccg_transport ccg_transport(bool hyperv) { return hyperv ? GMSA_CCG_
 
 /* The AddInstance document with the spec's PluginInput replaced by GMSA_REDACTED. */
 static wctr_err ccg_add_redacted(const svc_container *c, bool hyperv, cJSON **out, wctr_errmsg *e) {
-  const char *spec_text = c->config.opts.credspec_json;
+  const char *spec_text = c->spec.credspec_json;
   gmsa_credspec *spec = NULL;
   char *redacted = NULL;
   wctr_err err = gmsa_credspec_parse(spec_text, strlen(spec_text), &spec, e);
@@ -274,7 +273,7 @@ static wctr_err ccg_add(svc_hcs *h, const svc_container *c, plan *p, svc_hcs_ctr
   cJSON *query = cJSON_Parse(GMSA_CCG_QUERY);
   gmsa_ccg_instance inst = {0};
   wctr_err err = query != NULL ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) err = gmsa_ccg_add_settings(c->id, c->config.opts.credspec_json, ccg_transport(p->hyperv), &add, e);
+  if (err == WCTR_OK) err = gmsa_ccg_add_settings(c->id, c->spec.credspec_json, ccg_transport(p->hyperv), &add, e);
   if (err == WCTR_OK) err = hcs_service_modify(h->client, add, NULL, e);
   gmsa_json_secure_delete(add);
   if (err != WCTR_OK) {
@@ -309,14 +308,14 @@ static bool add_call(cJSON *calls, const char *call, const char *id, const char 
 }
 
 wctr_err svc_hcs_plan_calls(svc_hcs *h, const svc_container *c, const char *container_dir, cJSON **calls,
-                            job_warnings *warnings, wctr_errmsg *e) {
+                            spec_warnings *warnings, wctr_errmsg *e) {
   *calls = NULL;
   plan p;
   wctr_err err = plan_build(h, c, container_dir, &p, warnings, e);
   cJSON *list = err == WCTR_OK ? cJSON_CreateArray() : NULL;
   if (err == WCTR_OK) {
     bool ok = list != NULL && add_call(list, "HcsInitializeWritableLayer", NULL, p.sandbox, p.layer_data);
-    if (ok && c->config.opts.credspec_json != NULL) {
+    if (ok && c->spec.credspec_json != NULL) {
       /* The AddInstance request as it would be sent, with PluginInput redacted: a dry run shows documents,
        * never secrets. ContainerCredentialGuard itself comes from HCS's answer at run time. */
       cJSON *add = NULL;
@@ -492,14 +491,14 @@ static wctr_err create_and_start(svc_hcs *h, const char *id, const cJSON *doc, h
 static wctr_err open_silo(svc_hcs *h, const svc_container *c, svc_hcs_ctr *r, void *key, wctr_errmsg *e) {
   wctr_errmsg se;
   if (job_open_silo(c->id, &r->silo, &se) != WCTR_OK) {
-    if (c->config.resources.pids_limit > 0) {
+    if (c->spec.resources.pids_limit > 0) {
       return wctr_fail(e, WCTR_ENOTSUP, "--pids-limit cannot be applied: %s", se.text);
     }
     wctr_log(WCTR_LOG_WARN, "container %s: %s; OOM will not be reported and stats come from HCS only", c->name, se.text);
     return WCTR_OK;
   }
-  if (c->config.resources.pids_limit > 0) {
-    wctr_err err = job_set_process_limit(r->silo, (uint32_t)c->config.resources.pids_limit, e);
+  if (c->spec.resources.pids_limit > 0) {
+    wctr_err err = job_set_process_limit(r->silo, (uint32_t)c->spec.resources.pids_limit, e);
     if (err != WCTR_OK) return err;
   }
   if (h->monitor != NULL && job_monitor_add(h->monitor, r->silo, key, &se) != WCTR_OK) {
@@ -532,23 +531,23 @@ wctr_err svc_hcs_start(svc_hcs *h, svc_container *c, const char *container_dir, 
   const char *why = NULL;
   if (!svc_hcs_available(h, &why)) return wctr_fail(e, WCTR_ENOTSUP, "%s", why);
   plan p;
-  job_warnings ignored = {0};
+  spec_warnings ignored = {0};
   svc_hcs_ctr *r = NULL;
   bool sandbox_created = false;
   bool uvm_scratch_created = false;
   bool secrets_made = false;
   hcs_process_io pio = {0};
-  const char *user = c->config.user != NULL ? c->config.user : HCS_DEFAULT_USER;
+  const char *user = c->spec.process.user != NULL ? c->spec.process.user : HCS_DEFAULT_USER;
   wctr_err err = plan_build(h, c, container_dir, &p, &ignored, e);
   if (err == WCTR_OK && (r = ctr_new(h)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) goto fail;
   snprintf(r->sandbox, sizeof r->sandbox, "%s", p.sandbox);
   snprintf(r->id, sizeof r->id, "%s", c->id);
-  if (c->config.opts.credspec_json != NULL) {
+  if (c->spec.credspec_json != NULL) {
     err = ccg_add(h, c, &p, r, e);
     if (err != WCTR_OK) goto fail;
   }
-  if (c->config.secret_count > 0) {
+  if (c->spec.secret_count > 0) {
     /* Readable by the container's own identity only (with SYSTEM and Administrators): ContainerUser unless
      * the container runs as ContainerAdministrator. */
     const char *sid = _stricmp(user, "ContainerAdministrator") == 0 ? ACL_SID_CONTAINER_ADMINISTRATOR : ACL_SID_CONTAINER_USER;
@@ -637,11 +636,11 @@ wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, void *key, svc_hcs
   if (r == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(c->runtime, "Sandbox");
   if (cJSON_IsString(sandbox)) snprintf(r->sandbox, sizeof r->sandbox, "%s", sandbox->valuestring);
-  r->filter_attached = c->config.isolation == WCTR_ISOLATION_PROCESS;
-  r->ccg_added = c->config.opts.credspec_json != NULL;
+  r->filter_attached = c->spec.isolation == WCTR_ISOLATION_PROCESS;
+  r->ccg_added = c->spec.credspec_json != NULL;
   snprintf(r->id, sizeof r->id, "%s", c->id);
   wctr_err err = WCTR_OK;
-  if (c->config.isolation == WCTR_ISOLATION_HYPERV) {
+  if (c->spec.isolation == WCTR_ISOLATION_HYPERV) {
     char uvm_id[SVC_ID_HEX + 8];
     snprintf(uvm_id, sizeof uvm_id, "%s%s", c->id, SVC_HCS_UVM_SUFFIX);
     err = hcs_system_open(h->client, uvm_id, &r->uvm, e);
@@ -651,7 +650,7 @@ wctr_err svc_hcs_reattach(svc_hcs *h, const svc_container *c, void *key, svc_hcs
   if (err == WCTR_OK) err = watch_system(r->system, on_container_exit, r, e);
   if (err == WCTR_OK) err = hcs_process_open(r->system, c->state.pid, &r->init, e);
   if (err == WCTR_OK) err = hcs_process_watch(r->init, on_process_exit, r, e);
-  if (err == WCTR_OK && c->config.isolation == WCTR_ISOLATION_PROCESS) {
+  if (err == WCTR_OK && c->spec.isolation == WCTR_ISOLATION_PROCESS) {
     wctr_errmsg se;
     if (job_open_silo(c->id, &r->silo, &se) == WCTR_OK && h->monitor != NULL) job_monitor_add(h->monitor, r->silo, key, &se);
   }
@@ -733,11 +732,11 @@ void svc_hcs_finish(svc_hcs *h, svc_hcs_ctr *r, int64_t *code, char *why, size_t
 
 void svc_hcs_cleanup(svc_hcs *h, const svc_container *c) {
   wctr_errmsg e;
-  if (h->client != NULL && c->config.opts.credspec_json != NULL && ccg_remove(h, c->id, &e) != WCTR_OK) {
+  if (h->client != NULL && c->spec.credspec_json != NULL && ccg_remove(h, c->id, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", c->name, e.text);
   }
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(c->runtime, "Sandbox");
-  if (h->client == NULL || !cJSON_IsString(sandbox) || c->config.isolation != WCTR_ISOLATION_PROCESS) return;
+  if (h->client == NULL || !cJSON_IsString(sandbox) || c->spec.isolation != WCTR_ISOLATION_PROCESS) return;
   /* After a crash the filter may or may not still be attached; a detach that finds nothing is fine. */
   if (file_exists(sandbox->valuestring) && hcs_layer_detach_filter(h->client, sandbox->valuestring, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_DEBUG, "container %s: %s", c->name, e.text);
@@ -745,7 +744,7 @@ void svc_hcs_cleanup(svc_hcs *h, const svc_container *c) {
 }
 
 void svc_hcs_remove(svc_hcs *h, const svc_container *c, const char *container_dir) {
-  if (h->client == NULL || c->config.isolation == WCTR_ISOLATION_JOB) return;
+  if (h->client == NULL || c->spec.isolation == WCTR_ISOLATION_JOB) return;
   char dir[1100];
   char sandbox[1200];
   strip_slash(container_dir, dir, sizeof dir);

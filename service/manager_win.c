@@ -408,7 +408,7 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   wctr_time_now_iso8601(c->rec.state.finished_at, sizeof c->rec.state.finished_at);
   svc_container_transition(&c->rec, SVC_EVENT_EXIT, &e);
   /* An --rm container's record is about to go; writing its exit first would only cost a flush. */
-  if (!c->rec.config.auto_remove && svc_store_save(m->store, &c->rec, &e) != WCTR_OK) {
+  if (!c->rec.spec.auto_remove && svc_store_save(m->store, &c->rec, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_ERROR, "container %s: exit not recorded: %s", c->rec.name, e.text);
   }
   job_object *job = c->job;
@@ -419,14 +419,14 @@ static DWORD WINAPI waiter_main(LPVOID p) {
   LeaveCriticalSection(&c->stdin_lock);
   if (c->process != NULL) CloseHandle(c->process);
   c->process = NULL;
-  bool auto_remove = c->rec.config.auto_remove;
+  bool auto_remove = c->rec.spec.auto_remove;
   if (c->log_file != INVALID_HANDLE_VALUE) {
     CloseHandle(c->log_file);
     c->log_file = INVALID_HANDLE_VALUE;
   }
   LeaveCriticalSection(&m->lock);
   job_close(job);
-  if (c->rec.config.secret_count > 0) svc_secrets_cleanup(c->rec.id); /* issue 6: whatever ended it */
+  if (c->rec.spec.secret_count > 0) svc_secrets_cleanup(c->rec.id); /* issue 6: whatever ended it */
   wctr_log(WCTR_LOG_INFO, "container %s exited with code %lld%s", c->rec.name, (long long)exit_code,
            c->rec.state.oom_killed ? " (memory limit reached)" : "");
   emit(m, "die", c->rec.id, c->rec.name, exit_code);
@@ -455,7 +455,7 @@ static char **build_env(const svc_container *rc, const char *sandbox, const char
   static const char *const inherited[] = {"SystemRoot", "SystemDrive", "windir", "ComSpec", "PATHEXT", "Path",
                                           "ProgramData", "ProgramFiles", "ProgramFiles(x86)", "CommonProgramFiles",
                                           "NUMBER_OF_PROCESSORS", "OS", "PROCESSOR_ARCHITECTURE", "TEMP", "TMP"};
-  size_t cap = sizeof inherited / sizeof inherited[0] + rc->config.env_count + 3;
+  size_t cap = sizeof inherited / sizeof inherited[0] + rc->spec.process.env_count + 3;
   char **env = calloc(cap + 1, sizeof *env);
   size_t n = 0;
   if (env == NULL) return NULL;
@@ -468,8 +468,8 @@ static char **build_env(const svc_container *rc, const char *sandbox, const char
     /* Skip a host variable the container sets itself. */
     bool overridden = false;
     size_t name_len = strlen(inherited[i]);
-    for (size_t k = 0; k < rc->config.env_count && !overridden; k++) {
-      overridden = _strnicmp(rc->config.env[k], inherited[i], name_len) == 0 && rc->config.env[k][name_len] == '=';
+    for (size_t k = 0; k < rc->spec.process.env_count && !overridden; k++) {
+      overridden = _strnicmp(rc->spec.process.env[k], inherited[i], name_len) == 0 && rc->spec.process.env[k][name_len] == '=';
     }
     if (overridden) continue;
     char *v = wctr_wide_to_utf8(value);
@@ -489,10 +489,10 @@ static char **build_env(const svc_container *rc, const char *sandbox, const char
     env[n] = malloc(size);
     if (env[n] != NULL) snprintf(env[n++], size, "%s=%s", SVC_SECRETS_ENV, secrets_dir);
   }
-  for (size_t k = 0; k < rc->config.env_count; k++) {
-    size_t size = strlen(rc->config.env[k]) + 1;
+  for (size_t k = 0; k < rc->spec.process.env_count; k++) {
+    size_t size = strlen(rc->spec.process.env[k]) + 1;
     env[n] = malloc(size);
-    if (env[n] != NULL) memcpy(env[n++], rc->config.env[k], size);
+    if (env[n] != NULL) memcpy(env[n++], rc->spec.process.env[k], size);
   }
   env[n] = NULL;
   return env;
@@ -589,20 +589,23 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
   wctr_cmdline cl = {0};
   job_process proc = {0};
   job_object *job = NULL;
-  const svc_container_config *cfg = &c->rec.config;
+  const spec_container *cfg = &c->rec.spec;
+  const spec_process *proc_spec = &cfg->process;
   bool host_image = _stricmp(cfg->image, "host") == 0;
   char secrets_dir[1200] = "";
   snprintf(job_name, sizeof job_name, "wctr-%s", c->rec.id);
   err = svc_secrets_materialize_job(&c->rec, secrets_dir, sizeof secrets_dir, e); /* issue 6 */
   if (err != WCTR_OK) goto done;
-  err = job_create(job_name, &c->rec.limits, &job, e);
+  /* The limits for this host's CPUs: a record read back from disk keeps what was computed at create. */
+  err = job_limits_from_spec(&cfg->resources, m->host_cpus, &c->rec.limits, e);
+  if (err == WCTR_OK) err = job_create(job_name, &c->rec.limits, &job, e);
   if (err != WCTR_OK) goto done;
   if (!make_pipe(&out_r, &out_w, false) || !make_pipe(&err_r, &err_w, false)) {
     err = wctr_fail(e, wctr_log_win32("CreatePipe", GetLastError(), "container %s", c->rec.name),
                     "cannot create the output pipes");
     goto done;
   }
-  if (cfg->open_stdin) {
+  if (proc_spec->open_stdin) {
     if (!make_pipe(&in_w, &in_r, true)) {
       err = wctr_fail(e, wctr_log_win32("CreatePipe", GetLastError(), "container %s", c->rec.name),
                       "cannot create the input pipe");
@@ -613,7 +616,7 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
     SECURITY_ATTRIBUTES inherit = {.nLength = sizeof inherit, .bInheritHandle = TRUE};
     nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
   }
-  for (size_t i = 0; i < cfg->cmd_count && err == WCTR_OK; i++) err = wctr_cmdline_append(&cl, cfg->cmd[i]);
+  for (size_t i = 0; i < proc_spec->cmd_count && err == WCTR_OK; i++) err = wctr_cmdline_append(&cl, proc_spec->cmd[i]);
   env = build_env(&c->rec, host_image ? NULL : cfg->image, secrets_dir);
   if (err != WCTR_OK || env == NULL) {
     err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -626,9 +629,9 @@ static wctr_err start_job_container(svc_manager *m, ctr *c, wctr_errmsg *e) {
   snprintf(root_dir, sizeof root_dir, "%c:\\", (char)drive[0]);
   job_spawn_spec spec = {
       .command_line = cl.text,
-      .working_dir = cfg->working_dir != NULL ? cfg->working_dir : host_image ? root_dir : cfg->image,
+      .working_dir = proc_spec->working_dir != NULL ? proc_spec->working_dir : host_image ? root_dir : cfg->image,
       .env = (const char *const *)env,
-      .user = cfg->user,
+      .user = proc_spec->user,
       .std_in = nul != INVALID_HANDLE_VALUE ? nul : NULL,
       .std_out = out_w,
       .std_err = err_w,
@@ -675,7 +678,7 @@ static wctr_err start_locked(svc_manager *m, ctr *c, wctr_errmsg *e) {
   svc_state before = c->rec.state.status;
   wctr_err err = svc_container_transition(&c->rec, SVC_EVENT_START, e);
   if (err != WCTR_OK) return err;
-  err = c->rec.config.isolation == WCTR_ISOLATION_JOB ? start_job_container(m, c, e) : start_hcs_container(m, c, e);
+  err = c->rec.spec.isolation == WCTR_ISOLATION_JOB ? start_job_container(m, c, e) : start_hcs_container(m, c, e);
   if (err != WCTR_OK) {
     c->rec.state.status = before;
     snprintf(c->rec.state.error, sizeof c->rec.state.error, "%s", e->text);
@@ -706,9 +709,8 @@ static wctr_err resolve_isolation(svc_manager *m, cJSON *params, bool dry_run, w
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
   const char *name = cJSON_IsString(iso) ? iso->valuestring : "default";
   if (_stricmp(name, "default") != 0) return WCTR_OK;
-  /* Docker's default: process on Server, hyperv on client SKUs. Never silently a job container: it
-   * shares the host's kernel objects and file system, so it must be asked for. */
-  const char *def = m->opt.server_sku ? "process" : "hyperv";
+  /* Decided by spec_default_isolation only: never silently a job container. */
+  const char *def = spec_isolation_name(spec_default_isolation(m->opt.server_sku));
   if (!dry_run && !svc_hcs_available(m->hcs, NULL)) {
     return wctr_fail(e, WCTR_ENOTSUP,
                      "the default isolation (%s) needs the Host Compute Service: %s. Use --isolation=job to run the "
@@ -723,12 +725,12 @@ static wctr_err resolve_isolation(svc_manager *m, cJSON *params, bool dry_run, w
 }
 
 static wctr_err check_image(const svc_container *rc, wctr_errmsg *e) {
-  if (rc->config.isolation != WCTR_ISOLATION_JOB) {
+  if (rc->spec.isolation != WCTR_ISOLATION_JOB) {
     return WCTR_OK;
   }
-  if (_stricmp(rc->config.image, "host") == 0) return WCTR_OK;
+  if (_stricmp(rc->spec.image, "host") == 0) return WCTR_OK;
   /* A job container's image is a folder on the host that becomes its sandbox root. */
-  wchar_t *wide = wctr_utf8_to_wide(rc->config.image);
+  wchar_t *wide = wctr_utf8_to_wide(rc->spec.image);
   DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
   bool absolute = wide != NULL && ((iswalpha(wide[0]) && wide[1] == L':' && wide[2] == L'\\') ||
                                    (wide[0] == L'\\' && wide[1] == L'\\'));
@@ -737,7 +739,7 @@ static wctr_err check_image(const svc_container *rc, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_EINVAL,
                      "image \"%s\": for --isolation=job the image is an absolute path to an existing folder (the "
                      "sandbox), or \"host\"",
-                     rc->config.image);
+                     rc->spec.image);
   }
   return WCTR_OK;
 }
@@ -747,22 +749,22 @@ static wctr_isolation params_isolation(const cJSON *params) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"), "Isolation");
   wctr_isolation out = 0;
   wctr_errmsg ignored;
-  if (!cJSON_IsString(iso) || svc_isolation_parse(iso->valuestring, &out, &ignored) != WCTR_OK) return 0;
+  if (!cJSON_IsString(iso) || spec_isolation_parse(iso->valuestring, &out, &ignored) != WCTR_OK) return 0;
   return out;
 }
 
 /* container.create with "DryRun": true: everything a create and a start would check, then the HCS calls a
  * start would make ({"DryRun":true,"Calls":[...],"Warnings":[...]}); nothing is written or created. */
-static wctr_err dry_run(svc_manager *m, const svc_container *rc, const job_warnings *warnings, cJSON **result,
+static wctr_err dry_run(svc_manager *m, const svc_container *rc, const spec_warnings *warnings, cJSON **result,
                         wctr_errmsg *e) {
-  if (rc->config.isolation == WCTR_ISOLATION_JOB) {
+  if (rc->spec.isolation == WCTR_ISOLATION_JOB) {
     return wctr_fail(e, WCTR_EINVAL, "--dry-run shows the documents sent to the Host Compute Service; a job container "
                      "sends none (use --isolation=process or hyperv)");
   }
   char dir[1250];
   container_dir(m, rc->id, dir, sizeof dir);
   cJSON *calls = NULL;
-  job_warnings more = *warnings;
+  spec_warnings more = *warnings;
   wctr_err err = svc_hcs_plan_calls(m->hcs, rc, dir, &calls, &more, e);
   if (err != WCTR_OK) return err;
   cJSON *r = cJSON_CreateObject();
@@ -780,7 +782,7 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   char id[SVC_ID_HEX + 1];
   char name[SVC_NAME_MAX + 1];
   char now[40];
-  job_warnings warnings = {0};
+  spec_warnings warnings = {0};
   ctr *c = NULL;
   bool is_dry_run = false;
   if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Image\" is required");
@@ -797,7 +799,7 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   if (err == WCTR_OK && (iso == WCTR_ISOLATION_PROCESS || iso == WCTR_ISOLATION_HYPERV)) {
     if (!is_dry_run && !svc_hcs_available(m->hcs, NULL)) {
       err = wctr_fail(e, WCTR_ENOTSUP, "%s isolation needs the Host Compute Service: %s. Use --isolation=job to run "
-                      "the command in a job object on the host", job_isolation_name(iso), m->hcs_detail);
+                      "the command in a job object on the host", spec_isolation_name(iso), m->hcs_detail);
     } else {
       err = svc_hcs_prepare(m->hcs, iso, copy, e);
     }
@@ -858,7 +860,7 @@ static wctr_err op_start(void *ctx, const svc_caller *caller, const cJSON *param
   if (err != WCTR_OK) return err;
   EnterCriticalSection(&m->lock);
   err = start_locked(m, c, e);
-  bool discard = err != WCTR_OK && c->rec.config.auto_remove;
+  bool discard = err != WCTR_OK && c->rec.spec.auto_remove;
   LeaveCriticalSection(&m->lock);
   if (err == WCTR_OK) wctr_log(WCTR_LOG_DEBUG, "start of %s asked by %s", c->rec.name, caller->name);
   /* --rm: a container that cannot start is removed too, as Docker does. */
@@ -912,7 +914,7 @@ static svc_hcs_ctr *hcs_ref(svc_manager *m, ctr *c) {
 static wctr_err stop_container(svc_manager *m, ctr *c, int timeout_s, bool kill_now, wctr_errmsg *e) {
   EnterCriticalSection(&m->lock);
   bool running = c->rec.state.status == SVC_STATE_RUNNING && (c->job != NULL || c->hrt != NULL);
-  int timeout = timeout_s >= 0 ? timeout_s : c->rec.config.stop_timeout;
+  int timeout = timeout_s >= 0 ? timeout_s : c->rec.spec.stop_timeout;
   LeaveCriticalSection(&m->lock);
   if (!running) return WCTR_OK;
   bool signalled = false;
@@ -975,7 +977,7 @@ static wctr_err op_stop_or_kill(void *ctx, const cJSON *params, cJSON **result, 
   ctr *c = NULL;
   wctr_err err = ref_param(params, &ref, e, kill_now ? NULL : stop_keys);
   if (err == WCTR_OK && !kill_now) {
-    err = wctr_json_get_int64(params, "Timeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &timeout, e);
+    err = wctr_json_get_int64(params, "Timeout", "params", false, 0, SPEC_MAX_STOP_TIMEOUT, &timeout, e);
   }
   if (err == WCTR_OK) err = find(m, ref, &c, e);
   if (err != WCTR_OK) return err;
@@ -1067,7 +1069,7 @@ static wctr_err list_filters(const cJSON *params, const cJSON **labels, wctr_err
 static bool labels_match(const svc_container *rc, const cJSON *labels) {
   const cJSON *l;
   cJSON_ArrayForEach(l, labels) {
-    if (!svc_container_has_label(rc, l->valuestring)) return false;
+    if (!spec_labels_match(&rc->spec.labels, l->valuestring)) return false;
   }
   return true;
 }
@@ -1077,22 +1079,22 @@ static cJSON *summary(const ctr *c) {
   if (s == NULL) return NULL;
   char command[512] = "";
   size_t used = 0;
-  for (size_t i = 0; i < c->rec.config.cmd_count && used < sizeof command; i++) {
-    used += (size_t)snprintf(command + used, sizeof command - used, "%s%s", i > 0 ? " " : "", c->rec.config.cmd[i]);
+  for (size_t i = 0; i < c->rec.spec.process.cmd_count && used < sizeof command; i++) {
+    used += (size_t)snprintf(command + used, sizeof command - used, "%s%s", i > 0 ? " " : "", c->rec.spec.process.cmd[i]);
   }
   cJSON_AddStringToObject(s, "Id", c->rec.id);
   cJSON_AddStringToObject(s, "Name", c->rec.name);
-  cJSON_AddStringToObject(s, "Image", c->rec.config.image);
+  cJSON_AddStringToObject(s, "Image", c->rec.spec.image);
   cJSON_AddStringToObject(s, "Command", command);
   cJSON_AddStringToObject(s, "Created", c->rec.created);
   cJSON_AddStringToObject(s, "State", svc_state_name(c->rec.state.status));
   cJSON_AddNumberToObject(s, "ExitCode", (double)c->rec.state.exit_code);
   cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
   cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
-  cJSON_AddStringToObject(s, "Isolation", job_isolation_name(c->rec.config.isolation));
+  cJSON_AddStringToObject(s, "Isolation", spec_isolation_name(c->rec.spec.isolation));
   cJSON *labels = cJSON_AddObjectToObject(s, "Labels");
-  for (size_t i = 0; labels != NULL && i < c->rec.config.opts.label_count; i++) {
-    cJSON_AddStringToObject(labels, c->rec.config.opts.label_keys[i], c->rec.config.opts.label_values[i]);
+  for (size_t i = 0; labels != NULL && i < c->rec.spec.labels.count; i++) {
+    cJSON_AddStringToObject(labels, c->rec.spec.labels.keys[i], c->rec.spec.labels.values[i]);
   }
   return s;
 }
@@ -1191,7 +1193,7 @@ static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *param
   if (running && err == WCTR_OK && hcs) err = hcs_sample(m, c, &b, e);
   EnterCriticalSection(&m->lock);
   if (running && err == WCTR_OK && c->job != NULL) err = job_query_stats(c->job, &b, e);
-  int64_t limit = c->rec.config.resources.memory_bytes;
+  int64_t limit = c->rec.spec.resources.memory_bytes;
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "Id", c->rec.id);
   cJSON_AddStringToObject(r, "Name", c->rec.name);
@@ -1288,12 +1290,12 @@ static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJ
   subscribe(c, &sub);
   EnterCriticalSection(&m->lock);
   err = start_locked(m, c, &e);
-  bool discard = err != WCTR_OK && c->rec.config.auto_remove;
+  bool discard = err != WCTR_OK && c->rec.spec.auto_remove;
   LeaveCriticalSection(&m->lock);
   if (discard) remove_container(m, c);
   stdin_pump pump = {.m = m, .c = c, .s = s};
   HANDLE pump_thread = NULL;
-  if (err == WCTR_OK && c->rec.config.open_stdin) pump_thread = CreateThread(NULL, 0, stdin_main, &pump, 0, NULL);
+  if (err == WCTR_OK && c->rec.spec.process.open_stdin) pump_thread = CreateThread(NULL, 0, stdin_main, &pump, 0, NULL);
   if (err == WCTR_OK && !wait_exited(c, s->cancel_event, INFINITE)) {
     err = wctr_fail(&e, WCTR_ECANCELED, "wctrd is stopping");
   }
@@ -1418,8 +1420,13 @@ static void stream_logs(void *ctx, const svc_caller *caller, int64_t id, const c
 }
 
 static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  static const char *const keys[] = {"Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares", "PidsLimit",
-                                     "IOMaximumIOps", "IOMaximumBandwidth", NULL};
+  /* The resource table's wire names (spec/spec.h) and nothing else besides the id. */
+  const char *keys[16];
+  size_t nkeys = 0;
+  for (size_t i = 0; i < spec_resource_field_count && nkeys + 1 < sizeof keys / sizeof keys[0]; i++) {
+    keys[nkeys++] = spec_resource_fields[i].wire;
+  }
+  keys[nkeys] = NULL;
   svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_err err = find_param(m, params, keys, &c, e);
@@ -1427,31 +1434,22 @@ static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *para
   EnterCriticalSection(&m->lock);
   /* The new values replace the old ones flag by flag; the whole set is checked again, so an update can
    * never reach a combination create would refuse. */
-  job_resources r = c->rec.config.resources;
-  const int64_t big = INT64_C(9007199254740991);
-  struct {
-    const char *key;
-    int64_t *field;
-  } fields[] = {{"Memory", &r.memory_bytes},       {"NanoCpus", &r.nano_cpus},   {"CpuCount", &r.cpu_count},
-                {"CpuPercent", &r.cpu_percent},     {"CpuShares", &r.cpu_shares}, {"PidsLimit", &r.pids_limit},
-                {"IOMaximumIOps", &r.io_maxiops},  {"IOMaximumBandwidth", &r.io_maxbandwidth}};
-  for (size_t i = 0; err == WCTR_OK && i < sizeof fields / sizeof fields[0]; i++) {
-    err = wctr_json_get_int64(params, fields[i].key, "params", false, -big, big, fields[i].field, e);
-  }
+  spec_resources r = c->rec.spec.resources;
+  err = spec_resources_from_json(params, "params", &r, e);
   job_limits limits;
-  job_warnings warnings = {0};
-  job_resources effective;
-  if (err == WCTR_OK && c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+  spec_warnings warnings = {0};
+  spec_resources effective;
+  if (err == WCTR_OK && c->rec.spec.isolation != WCTR_ISOLATION_JOB) {
     /* Docker's word for Windows containers; HCS can change some limits live (20H2 and later), which
      * arrives with the HCS isolations. */
     err = wctr_fail(e, WCTR_ENOTSUP, "resource updating isn't supported on Windows for %s isolation",
-                    job_isolation_name(c->rec.config.isolation));
+                    spec_isolation_name(c->rec.spec.isolation));
   }
-  if (err == WCTR_OK) err = job_resources_check(&r, WCTR_ISOLATION_JOB, m->host_cpus, &effective, &warnings, e);
-  if (err == WCTR_OK) err = job_limits_from_resources(&r, m->host_cpus, &limits, e);
+  if (err == WCTR_OK) err = spec_resources_check(&r, WCTR_ISOLATION_JOB, m->host_cpus, &effective, &warnings, e);
+  if (err == WCTR_OK) err = job_limits_from_spec(&r, m->host_cpus, &limits, e);
   if (err == WCTR_OK && c->job != NULL) err = job_apply_limits(c->job, &limits, e);
   if (err == WCTR_OK) {
-    c->rec.config.resources = r;
+    c->rec.spec.resources = r;
     c->rec.limits = limits;
     err = svc_store_save(m->store, &c->rec, e);
   }
@@ -1511,7 +1509,7 @@ static bool image_in_use(void *ctx, const char *image, char *container, size_t s
   bool used = false;
   EnterCriticalSection(&m->lock);
   for (ctr *c = m->list; c != NULL && !used; c = c->next) {
-    if (c->rec.config.isolation != WCTR_ISOLATION_JOB && strcmp(c->rec.config.image, image) == 0) {
+    if (c->rec.spec.isolation != WCTR_ISOLATION_JOB && strcmp(c->rec.spec.image, image) == 0) {
       used = true;
       snprintf(container, size, "%s", c->rec.name);
     }
@@ -1602,7 +1600,7 @@ static void recover_hcs(svc_manager *m, ctr *c) {
 /* A container recorded as running when wctrd starts: re-attach if its job and first process live on. */
 static void recover(svc_manager *m, ctr *c) {
   wctr_errmsg e;
-  if (c->rec.config.isolation != WCTR_ISOLATION_JOB) {
+  if (c->rec.spec.isolation != WCTR_ISOLATION_JOB) {
     recover_hcs(m, c);
     return;
   }
@@ -1685,10 +1683,10 @@ static void restart_after_exit(svc_manager *m, ctr *c, int64_t exit_code) {
     c->rec.state.restart_count = count + 1;
     if (svc_store_save(m->store, &c->rec, &e) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "container %s: %s", c->rec.name, e.text);
     wctr_log(WCTR_LOG_INFO, "container %s restarted by its restart policy (%s, restart %lld)", c->rec.name,
-             svc_restart_name_text(c->rec.config.opts.restart), (long long)(count + 1));
+             spec_restart_name_text(c->rec.spec.restart.name), (long long)(count + 1));
   } else if (go) {
     wctr_log(WCTR_LOG_ERROR, "container %s: restart policy %s: %s", c->rec.name,
-             svc_restart_name_text(c->rec.config.opts.restart), e.text);
+             spec_restart_name_text(c->rec.spec.restart.name), e.text);
   }
   LeaveCriticalSection(&m->lock);
 }
@@ -1702,10 +1700,10 @@ static void restart_at_service_start(svc_manager *m) {
     wctr_errmsg e;
     if (start_retrying(m, c, &e) == WCTR_OK) {
       wctr_log(WCTR_LOG_INFO, "container %s started again by its restart policy (%s)", c->rec.name,
-               svc_restart_name_text(c->rec.config.opts.restart));
+               spec_restart_name_text(c->rec.spec.restart.name));
     } else {
       wctr_log(WCTR_LOG_ERROR, "container %s: restart policy %s at start: %s", c->rec.name,
-               svc_restart_name_text(c->rec.config.opts.restart), e.text);
+               spec_restart_name_text(c->rec.spec.restart.name), e.text);
     }
   }
   LeaveCriticalSection(&m->lock);
@@ -1773,7 +1771,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
   for (;;) {
     ctr *done = NULL;
     for (ctr *c = m->list; c != NULL && done == NULL; c = c->next) {
-      if (c->rec.config.auto_remove && c->rec.state.status == SVC_STATE_EXITED) done = c;
+      if (c->rec.spec.auto_remove && c->rec.state.status == SVC_STATE_EXITED) done = c;
     }
     if (done == NULL) break;
     done->refs++;
@@ -1803,7 +1801,7 @@ void svc_manager_stop(svc_manager *m) {
     LeaveCriticalSection(&m->lock);
     if (running == NULL) break;
     wctr_errmsg e;
-    int timeout = running->rec.config.stop_timeout < 10 ? running->rec.config.stop_timeout : 10;
+    int timeout = running->rec.spec.stop_timeout < 10 ? running->rec.spec.stop_timeout : 10;
     if (stop_container(m, running, timeout, false, &e) != WCTR_OK) {
       wctr_log(WCTR_LOG_ERROR, "container %s: %s", running->rec.name, e.text);
       release(m, running);

@@ -1,5 +1,7 @@
-/* service/secrets.h - secrets: names, sizes, references from containers, the stored record, the BitLocker
- * gate (portable), and on Windows the encrypted store and the per-container folders (secrets_win.c).
+/* service/secrets.h - secrets: sizes, the stored record, the BitLocker gate (portable), and on Windows the
+ * encrypted store and the per-container folders (secrets_win.c). A secret's name and a container's
+ * references to secrets (name, target) are spec/spec.h's rules (spec_secret_check_name, ..._target,
+ * spec_secret_refs_parse): a create request carries them, the store uses the same name rule.
  *
  * A secret is created once (`wctr secret create NAME FILE|-`, op secret.create {"Name","Data": base64})
  * and used by containers that name it (create param "Secrets": [{"Name","Target"?}]). Its value never
@@ -32,46 +34,23 @@
 
 #include "acl/bitlocker.h"
 #include "common/error.h"
+#include "spec/spec.h"
 
 #define SVC_SECRET_MAX_BYTES (500u * 1024u) /* Docker's limit: 500 KB */
-#define SVC_SECRET_NAME_MAX 64              /* Docker's */
-#define SVC_SECRET_TARGET_MAX 128
-#define SVC_SECRET_REFS_MAX 64
 #define SVC_SECRETS_ENV "WCTR_SECRETS_DIR"
 /* Where the lead's HCS path mounts a container's secrets folder, read-only. */
 #define SVC_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
 
-/* A container's use of a secret: the file Target in its secrets folder holds the value of Name. */
-typedef struct svc_secret_ref {
-  char name[SVC_SECRET_NAME_MAX + 1];
-  char target[SVC_SECRET_TARGET_MAX + 1];
-} svc_secret_ref;
-
 /* What `secret ls` and `secret inspect` show; never the value. */
 typedef struct svc_secret_meta {
   char id[65];
-  char name[SVC_SECRET_NAME_MAX + 1];
+  char name[SPEC_SECRET_NAME_MAX + 1];
   char created[40];
   int64_t size;
 } svc_secret_meta;
 
-/* Docker's rule: 1 to 64 characters, [a-zA-Z0-9] at both ends and [a-zA-Z0-9_.-] between. The message
- * names where ("params.Name", "--secret") and quotes at most 64 characters of the value. */
-wctr_err svc_secret_check_name(const char *name, const char *where, wctr_errmsg *e);
-
-/* A target is a file name: 1 to 128 characters, none of \ / : * ? " < > | or control characters, not "."
- * or "..", no trailing dot or space, not a DOS device name (CON, NUL, COM1, ...). */
-wctr_err svc_secret_check_target(const char *target, const char *where, wctr_errmsg *e);
-
 /* 1 byte to SVC_SECRET_MAX_BYTES, as Docker ("secret data must be larger than 0 and less than 500 KB"). */
 wctr_err svc_secret_check_size(size_t size, wctr_errmsg *e);
-
-/* The create param "Secrets" (an array of {"Name", "Target"?}; Target defaults to Name) into *out
- * (malloc'ed, free with free()). At most SVC_SECRET_REFS_MAX; two refs with the same target (compared
- * without case, as Windows compares file names) are refused. An absent or null array gives 0 refs. */
-wctr_err svc_secret_refs_parse(const cJSON *array, svc_secret_ref **out, size_t *count, wctr_errmsg *e);
-/* The array back, for the record and inspect. NULL when out of memory. */
-cJSON *svc_secret_refs_json(const svc_secret_ref *refs, size_t count);
 
 /* {"ID","Name","CreatedAt","Size"}. NULL when out of memory. */
 cJSON *svc_secret_meta_json(const svc_secret_meta *m);

@@ -201,7 +201,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   char *blob_b64 = NULL;
   char *record = NULL;
   find_ctx existing;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = svc_secret_check_size(len, e);
   if (err != WCTR_OK) return err;
   AcquireSRWLockExclusive(&store_lock);
@@ -295,7 +295,7 @@ wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e) 
 
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e) {
   find_ctx f;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = find_secret(name, false, &f, e);
   if (err == WCTR_OK) *out = f.meta;
   return err;
@@ -303,7 +303,7 @@ wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg 
 
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
   find_ctx f;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
   AcquireSRWLockExclusive(&store_lock);
   err = find_secret(name, false, &f, e);
@@ -324,9 +324,9 @@ wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
 }
 
 wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e) {
-  for (size_t i = 0; i < c->config.secret_count; i++) {
+  for (size_t i = 0; i < c->spec.secret_count; i++) {
     find_ctx f;
-    wctr_err err = find_secret(c->config.secrets[i].name, false, &f, e);
+    wctr_err err = find_secret(c->spec.secrets[i].name, false, &f, e);
     if (err != WCTR_OK) return err;
   }
   return WCTR_OK;
@@ -357,10 +357,10 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
   char dir[1200];
   bool created = false;
   dir_out[0] = '\0';
-  if (c->config.secret_count == 0) return WCTR_OK;
-  for (size_t i = 0; i < c->config.secret_count; i++) {
+  if (c->spec.secret_count == 0) return WCTR_OK;
+  for (size_t i = 0; i < c->spec.secret_count; i++) {
     size_t used = strlen(names);
-    snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? "," : "", c->config.secrets[i].name);
+    snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? "," : "", c->spec.secrets[i].name);
   }
   char note[900];
   wctr_err err = gate(note, sizeof note, e);
@@ -372,8 +372,8 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
   svc_secrets_cleanup(c->id);
   err = acl_create_dir(dir, dir_sddl, &created, e);
   if (err != WCTR_OK) goto done;
-  for (size_t i = 0; i < c->config.secret_count && err == WCTR_OK; i++) {
-    const svc_secret_ref *ref = &c->config.secrets[i];
+  for (size_t i = 0; i < c->spec.secret_count && err == WCTR_OK; i++) {
+    const spec_secret_ref *ref = &c->spec.secrets[i];
     find_ctx f;
     char path[1400];
     HANDLE h = INVALID_HANDLE_VALUE;
@@ -419,10 +419,10 @@ wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size
   DWORD size = 0;
   wchar_t *sid_text = NULL;
   dir_out[0] = '\0';
-  if (c->config.secret_count == 0) return WCTR_OK;
+  if (c->spec.secret_count == 0) return WCTR_OK;
   /* The same identity job_spawn will give the process (job_identity_token), so the folder's read ACE names
    * exactly the account that reads it. */
-  wctr_err err = job_identity_token(c->config.user, &token, identity, sizeof identity, e);
+  wctr_err err = job_identity_token(c->spec.process.user, &token, identity, sizeof identity, e);
   if (err != WCTR_OK) return err;
   if (!GetTokenInformation((HANDLE)token, TokenUser, buf, sizeof buf, &size) ||
       !ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &sid_text) ||

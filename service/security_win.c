@@ -63,7 +63,7 @@ static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSO
       wctr_json_get_string(params, "Data", "params", true, &data, e) != WCTR_OK) {
     goto done;
   }
-  err = svc_secret_check_name(name, "params.Name", e);
+  err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = wctr_base64_decode(data, strlen(data), &value, &len, "params.Data", e);
   if (err == WCTR_OK) err = svc_secret_create(name, value, len, &meta, e);
   if (err == WCTR_OK) {
@@ -138,7 +138,7 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
   bool force = false;
   wctr_err err = name_param(params, keys, &name, e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
-  if (err == WCTR_OK) err = svc_secret_check_name(name, "params.Name", e);
+  if (err == WCTR_OK) err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
   char users[512];
   int n = secret_users(ctx, name, users, sizeof users, NULL);

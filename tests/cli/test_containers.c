@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
 #include "common/base64.h"
+#include "spec/spec.h"
 #include "testutil.h"
 
 struct cli_connection {
@@ -747,6 +748,45 @@ static void test_label_restart_security_flags(void **state) {
                       "com.docker.compose.project=proj");
 }
 
+/* Every resource of spec/spec.h's table is a flag of `create` and of `update`, sent under its wire name in
+ * the table's unit: the table is the only list of them the CLI has. */
+static void test_every_resource_flag(void **state) {
+  (void)state;
+  for (size_t i = 0; i < spec_resource_field_count; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    /* A value each unit reads differently: 2 bytes of "2k", 2.5 CPUs, the whole number 7. */
+    const char *value = f->unit == SPEC_UNIT_BYTES ? "2k" : f->unit == SPEC_UNIT_NANO_CPUS ? "2.5" : "7";
+    double want = f->unit == SPEC_UNIT_BYTES ? 2048 : f->unit == SPEC_UNIT_NANO_CPUS ? 2500000000.0 : 7;
+    reset(NULL);
+    char *create[] = {"wctr", "create", (char *)f->flag, (char *)value, "img", "cmd"};
+    if (run_cli(6, create) != 0) fail_msg("create %s %s: %s", f->flag, value, err_text);
+    const cJSON *got = cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "HostConfig"), f->wire);
+    if (!cJSON_IsNumber(got) || got->valuedouble != want) fail_msg("create %s %s: HostConfig.%s wrong", f->flag, value, f->wire);
+    reset(NULL);
+    char *update[] = {"wctr", "update", (char *)f->flag, (char *)value, "web"};
+    if (run_cli(5, update) != 0) fail_msg("update %s %s: %s", f->flag, value, err_text);
+    assert_string_equal(fake.ops[0], "container.update");
+    got = cJSON_GetObjectItem(fake.params[0], f->wire);
+    if (!cJSON_IsNumber(got) || got->valuedouble != want) fail_msg("update %s %s: %s wrong", f->flag, value, f->wire);
+    /* Only that field, and the container's id. */
+    assert_int_equal(cJSON_GetArraySize(fake.params[0]), 2);
+  }
+  /* docker run's one-letter aliases. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "-m", "1g", "-c", "512", "img", "cmd"), 0);
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[0], "HostConfig");
+  assert_true(cJSON_GetObjectItem(hc, spec_resource_by_flag("--memory")->wire)->valuedouble == 1073741824.0);
+  assert_true(cJSON_GetObjectItem(hc, spec_resource_by_flag("--cpu-shares")->wire)->valuedouble == 512.0);
+  /* The whole-number flags keep their ranges; the unit parsers name the flag. */
+  assert_int_equal(RUN("wctr", "run", "--io-maxiops", "-1", "host", "cmd"), 125);
+  contains(err_text, "invalid value \"-1\" for --io-maxiops: must be between 0 and 2147483647");
+  assert_int_equal(RUN("wctr", "run", "--io-maxbandwidth", "lots", "host", "cmd"), 125);
+  contains(err_text, "--io-maxbandwidth");
+  assert_int_equal(RUN("wctr", "update", "--pids-limit", "x", "web"), 125);
+  contains(err_text, "invalid value \"x\" for --pids-limit: not a whole number");
+  reset(NULL);
+}
+
 static void test_credentialspec_command(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "credentialspec", "validate", "spec.json"), 0);
@@ -790,6 +830,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
+      cmocka_unit_test_setup(test_every_resource_flag, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "compose_test.h"
 
 #define SVC "services:\n  web:\n    image: app\n"
@@ -28,7 +30,7 @@ static void test_image_and_strings(void **state) {
   assert_int_equal(s->isolation, 0);
   assert_false(s->has_credspec);
   assert_int_equal(s->environment_count, 0);
-  assert_int_equal(s->restart, CLI_COMPOSE_RESTART_NO);
+  assert_int_equal(s->restart.name, SPEC_RESTART_NO);
   cli_compose_free(p);
 
   /* A number where the schema wants a string is refused, as compose refuses it. */
@@ -324,11 +326,42 @@ static void test_security_opt(void **state) {
   ct_reset();
 }
 
+/* Every field of spec's table with a compose key is that key of a service, in the table's unit, and reaches
+ * the create params under its wire name; the I/O limits have no compose key and stay unset. */
+static void test_every_resource_key(void **state) {
+  (void)state;
+  ct_reset();
+  size_t keys = 0;
+  for (size_t i = 0; i < spec_resource_field_count; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    if (f->compose == NULL) continue;
+    keys++;
+    const char *value = f->unit == SPEC_UNIT_BYTES ? "64m" : f->unit == SPEC_UNIT_NANO_CPUS ? "0.5" : "7";
+    int64_t want = f->unit == SPEC_UNIT_BYTES ? 64 * 1048576 : f->unit == SPEC_UNIT_NANO_CPUS ? 500000000 : 7;
+    char text[160];
+    snprintf(text, sizeof text, SVC "    isolation: process\n    %s: %s\n", f->compose, value);
+    cli_compose_project *p = ct_load_text(text);
+    for (size_t k = 0; k < spec_resource_field_count; k++) {
+      int64_t got = spec_resource_get(&web(p)->resources, &spec_resource_fields[k]);
+      if (got != (k == i ? want : 0)) fail_msg("%s: %s is %lld", f->compose, spec_resource_fields[k].wire, (long long)got);
+    }
+    struct cJSON *params = NULL;
+    wctr_errmsg e;
+    assert_int_equal(cli_compose_create_params(p, web(p), NULL, NULL, &params, &e), WCTR_OK);
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(params, "HostConfig"), f->wire);
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)want) fail_msg("%s: HostConfig.%s wrong", f->compose, f->wire);
+    cJSON_Delete(params);
+    cli_compose_free(p);
+  }
+  assert_int_equal(keys, 6); /* mem_limit, cpus, cpu_count, cpu_percent, cpu_shares, pids_limit */
+  ct_reset();
+}
+
 static void test_memory_and_cpus(void **state) {
   (void)state;
   ct_reset();
   cli_compose_project *p = ct_load_text(SVC "    mem_limit: 1.5g\n    cpus: 0.5\n    isolation: hyperv\n");
-  const job_resources *r = &web(p)->resources;
+  const spec_resources *r = &web(p)->resources;
   assert_int_equal(r->memory_bytes, 1610612736);
   assert_int_equal(r->nano_cpus, 500000000);
   cli_compose_free(p);
@@ -386,7 +419,7 @@ static void test_cpu_counts(void **state) {
   cli_compose_project *p = ct_load_text(SVC
                                         "    isolation: hyperv\n    cpu_count: 2\n    cpu_percent: \"50\"\n"
                                         "    cpu_shares: 0x400\n");
-  const job_resources *r = &web(p)->resources;
+  const spec_resources *r = &web(p)->resources;
   assert_int_equal(r->cpu_count, 2);
   assert_int_equal(r->cpu_percent, 50);
   assert_int_equal(r->cpu_shares, 1024);
@@ -748,20 +781,20 @@ static void test_stop_grace_period_and_restart(void **state) {
 
   static const struct {
     const char *text;
-    cli_compose_restart_policy policy;
+    spec_restart_name policy;
     int64_t retries;
-  } policies[] = {{"\"no\"", CLI_COMPOSE_RESTART_NO, 0},
-                  {"no", CLI_COMPOSE_RESTART_NO, 0},
-                  {"always", CLI_COMPOSE_RESTART_ALWAYS, 0},
-                  {"unless-stopped", CLI_COMPOSE_RESTART_UNLESS_STOPPED, 0},
-                  {"on-failure", CLI_COMPOSE_RESTART_ON_FAILURE, 0},
-                  {"on-failure:5", CLI_COMPOSE_RESTART_ON_FAILURE, 5}};
+  } policies[] = {{"\"no\"", SPEC_RESTART_NO, 0},
+                  {"no", SPEC_RESTART_NO, 0},
+                  {"always", SPEC_RESTART_ALWAYS, 0},
+                  {"unless-stopped", SPEC_RESTART_UNLESS_STOPPED, 0},
+                  {"on-failure", SPEC_RESTART_ON_FAILURE, 0},
+                  {"on-failure:5", SPEC_RESTART_ON_FAILURE, 5}};
   for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
     char text[128];
     snprintf(text, sizeof text, SVC "    restart: %s\n", policies[i].text);
     cli_compose_project *p = ct_load_text(text);
-    assert_int_equal(web(p)->restart, policies[i].policy);
-    assert_int_equal(web(p)->restart_max_retries, policies[i].retries);
+    assert_int_equal(web(p)->restart.name, policies[i].policy);
+    assert_int_equal(web(p)->restart.max_retries, policies[i].retries);
     cli_compose_free(p);
   }
   ct_fail_text(
@@ -835,6 +868,7 @@ static void test_service_names(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_image_and_strings),
+      cmocka_unit_test(test_every_resource_key),
       cmocka_unit_test(test_unknown_and_unsupported_keys),
       cmocka_unit_test(test_command_and_entrypoint),
       cmocka_unit_test(test_environment),

@@ -114,12 +114,12 @@ static void test_anchors_and_merge_keys(void **state) {
   const cli_compose_service *api = ct_service(p, "api");
   assert_int_equal(api->isolation, WCTR_ISOLATION_PROCESS);
   /* A key written in the mapping wins over the merged one, wherever the << stands. */
-  assert_int_equal(api->restart, CLI_COMPOSE_RESTART_ALWAYS);
+  assert_int_equal(api->restart.name, SPEC_RESTART_ALWAYS);
   assert_int_equal(api->environment_count, 2);
   assert_string_equal(api->environment[0], "LOG_LEVEL=info");
   assert_int_equal(api->label_count, 1);
   const cli_compose_service *worker = ct_service(p, "worker");
-  assert_int_equal(worker->restart, CLI_COMPOSE_RESTART_UNLESS_STOPPED);
+  assert_int_equal(worker->restart.name, SPEC_RESTART_UNLESS_STOPPED);
   assert_string_equal(worker->environment[0], "LOG_LEVEL=debug");
   assert_string_equal(worker->environment[1], "REGION=eu");
   const cli_compose_service *batch = ct_service(p, "batch");

@@ -336,9 +336,9 @@ static void test_materialize_cleanup_sweep(void **state) {
   memset(&c, 0, sizeof c);
   snprintf(c.id, sizeof c.id, "%s", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd");
   snprintf(c.name, sizeof c.name, "web");
-  svc_secret_ref refs[1] = {{.name = "db", .target = "pw.txt"}};
-  c.config.secrets = refs;
-  c.config.secret_count = 1;
+  spec_secret_ref refs[1] = {{.name = "db", .target = "pw.txt"}};
+  c.spec.secrets = refs;
+  c.spec.secret_count = 1;
   char cdir[MAX_PATH + 100];
   snprintf(cdir, sizeof cdir, "%s\\containers\\%s", data_root, c.id);
   char containers[MAX_PATH + 20];
@@ -371,13 +371,13 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
   assert_true(audit_has("removed the secrets folders of 1 container(s) that are not running: aaaabbbbcccc"));
   /* A secret that does not exist: nothing is left behind. */
-  refs[0] = (svc_secret_ref){.name = "gone", .target = "x"};
+  refs[0] = (spec_secret_ref){.name = "gone", .target = "x"};
   assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
   char sdir[MAX_PATH * 2];
   snprintf(sdir, sizeof sdir, "%s\\secrets", cdir);
   assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
   /* Refused on a volume that is not encrypted, and audited. */
-  refs[0] = (svc_secret_ref){.name = "db", .target = "pw.txt"};
+  refs[0] = (spec_secret_ref){.name = "db", .target = "pw.txt"};
   bitlocker_hr = (HRESULT)0x8004100E;
   assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
   assert_non_null(strstr(e.text, "allow-unencrypted-secrets"));

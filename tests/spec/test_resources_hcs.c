@@ -1,11 +1,11 @@
-/* tests/jobs/test_limits_hcs.c - jobs/limits.h job_hcs_*: Docker's Processor and Memory numbers for HCS
+/* tests/spec/test_resources_hcs.c - spec/spec.h spec_hcs_*: Docker's Processor and Memory numbers for HCS
  * documents, process isolation and Hyper-V, at the edges (1, 2, 4, 64 CPUs; tiny, whole, fractional and
  * over-the-host amounts). */
 #include <string.h>
 
-#include "jobs_test.h"
+#include "spec_test.h"
 
-#include "jobs/limits.h"
+#include "spec/spec.h"
 
 #define NANO 1000000000LL
 
@@ -33,7 +33,7 @@ static void test_process_maximum(void **state) {
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
     uint32_t maximum = 0xDEADBEEF;
     wctr_errmsg e;
-    if (job_hcs_process_cpu(cases[i].nano, cases[i].host, &maximum, &e) != WCTR_OK) {
+    if (spec_hcs_process_cpu(cases[i].nano, cases[i].host, &maximum, &e) != WCTR_OK) {
       FAILF("case %zu: refused: %s", i, e.text);
     }
     if (maximum != cases[i].maximum) {
@@ -74,7 +74,7 @@ static void test_hyperv_count_and_maximum(void **state) {
     uint32_t count = 0xDEADBEEF;
     uint32_t maximum = 0xDEADBEEF;
     wctr_errmsg e;
-    if (job_hcs_hyperv_cpu(cases[i].nano, cases[i].host, &count, &maximum, &e) != WCTR_OK) {
+    if (spec_hcs_hyperv_cpu(cases[i].nano, cases[i].host, &count, &maximum, &e) != WCTR_OK) {
       FAILF("case %zu: refused: %s", i, e.text);
     }
     if (count != cases[i].count || maximum != cases[i].maximum) {
@@ -104,21 +104,21 @@ static void test_out_of_range_refused(void **state) {
     uint32_t count = 0xDEADBEEF;
     uint32_t maximum = 0xDEADBEEF;
     wctr_errmsg e;
-    assert_int_equal(job_hcs_process_cpu(cases[i].nano, cases[i].host, &maximum, &e), WCTR_EINVAL);
+    assert_int_equal(spec_hcs_process_cpu(cases[i].nano, cases[i].host, &maximum, &e), WCTR_EINVAL);
     assert_string_equal(e.text, cases[i].message);
     assert_int_equal(maximum, 0xDEADBEEF);
-    assert_int_equal(job_hcs_hyperv_cpu(cases[i].nano, cases[i].host, &count, &maximum, &e), WCTR_EINVAL);
+    assert_int_equal(spec_hcs_hyperv_cpu(cases[i].nano, cases[i].host, &count, &maximum, &e), WCTR_EINVAL);
     assert_string_equal(e.text, cases[i].message);
     assert_int_equal(count, 0xDEADBEEF);
     assert_int_equal(maximum, 0xDEADBEEF);
   }
   uint32_t v;
   wctr_errmsg e;
-  assert_int_equal(job_hcs_process_cpu(NANO, 1, NULL, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "job_hcs_process_cpu: maximum must not be NULL");
-  assert_int_equal(job_hcs_hyperv_cpu(NANO, 1, &v, NULL, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "job_hcs_hyperv_cpu: count and maximum must not be NULL");
-  assert_int_equal(job_hcs_hyperv_cpu(NANO, 1, NULL, &v, &e), WCTR_EINVAL);
+  assert_int_equal(spec_hcs_process_cpu(NANO, 1, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "spec_hcs_process_cpu: maximum must not be NULL");
+  assert_int_equal(spec_hcs_hyperv_cpu(NANO, 1, &v, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "spec_hcs_hyperv_cpu: count and maximum must not be NULL");
+  assert_int_equal(spec_hcs_hyperv_cpu(NANO, 1, NULL, &v, &e), WCTR_EINVAL);
 }
 
 /* Process isolation's Maximum is the job object's CpuRate: one scale, one formula. Checked over a sweep
@@ -131,8 +131,8 @@ static void test_process_matches_job_rate(void **state) {
     for (int64_t nano = 0; nano <= all; nano += all / 997 + 1) {
       uint32_t maximum = 0;
       wctr_errmsg e;
-      assert_int_equal(job_hcs_process_cpu(nano, hosts[h], &maximum, &e), WCTR_OK);
-      if (maximum != job_cpu_rate_from_nano(nano, hosts[h])) FAILF("%lld nano on %d", (long long)nano, hosts[h]);
+      assert_int_equal(spec_hcs_process_cpu(nano, hosts[h], &maximum, &e), WCTR_OK);
+      if (maximum != spec_cpu_rate_from_nano(nano, hosts[h])) FAILF("%lld nano on %d", (long long)nano, hosts[h]);
       /* And against the formula written out independently here. */
       int64_t want = nano == 0 ? 0 : nano / hosts[h] / 100000;
       if (nano != 0 && want < 1) want = 1;
@@ -142,12 +142,12 @@ static void test_process_matches_job_rate(void **state) {
   }
   for (int64_t nano = 299999; nano <= 300001; nano++) {
     uint32_t maximum = 0;
-    assert_int_equal(job_hcs_process_cpu(nano, 3, &maximum, NULL), WCTR_OK);
+    assert_int_equal(spec_hcs_process_cpu(nano, 3, &maximum, NULL), WCTR_OK);
     assert_int_equal(maximum, 1); /* 0.99999, 1, 1.0000033: all 1 */
   }
   for (int64_t nano = 599999; nano <= 600001; nano++) {
     uint32_t maximum = 0;
-    assert_int_equal(job_hcs_process_cpu(nano, 3, &maximum, NULL), WCTR_OK);
+    assert_int_equal(spec_hcs_process_cpu(nano, 3, &maximum, NULL), WCTR_OK);
     assert_int_equal(maximum, nano < 600000 ? 1 : 2);
   }
 }
@@ -172,7 +172,7 @@ static void test_memory_size_in_mb(void **state) {
       {INT64_MAX, 8796093022207},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    uint64_t mb = job_hcs_memory_mb(cases[i].bytes);
+    uint64_t mb = spec_hcs_memory_mb(cases[i].bytes);
     if (mb != cases[i].mb) FAILF("%lld bytes: %llu MB, want %llu", (long long)cases[i].bytes,
                                  (unsigned long long)mb, (unsigned long long)cases[i].mb);
   }

@@ -1,8 +1,6 @@
-/* tests/hcs/test_mounts.c - hcs/document.h hcs_mount_parse: -v HOST:CONTAINER[:ro|:rw] with drive
+/* tests/spec/test_mounts.c - spec/spec.h spec_mount_parse: -v HOST:CONTAINER[:ro|:rw] with drive
  * letters, UNC paths and named pipes, and the errors that name the flag. */
-#include "hcs_test.h"
-
-#include "hcs/document.h"
+#include "spec_test.h"
 
 struct ok_case {
   const char *spec;
@@ -27,18 +25,18 @@ static void test_accepted(void **state) {
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\b:rw", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    hcs_mount m;
+    spec_mount m;
     wctr_errmsg e;
-    if (hcs_mount_parse(cases[i].spec, &m, &e) != WCTR_OK) FAILF("%s refused: %s", cases[i].spec, e.text);
+    if (spec_mount_parse(cases[i].spec, &m, &e) != WCTR_OK) FAILF("%s refused: %s", cases[i].spec, e.text);
     if (m.pipe != cases[i].pipe || m.read_only != cases[i].read_only ||
         strcmp(m.host_path, cases[i].host) != 0 || strcmp(m.container_path, cases[i].container) != 0) {
       FAILF("%s -> pipe %d ro %d host %s container %s", cases[i].spec, m.pipe, m.read_only, m.host_path,
             m.container_path);
     }
-    hcs_mount_free(&m);
+    spec_mount_free(&m);
     assert_null(m.host_path);
   }
-  hcs_mount_free(NULL);
+  spec_mount_free(NULL);
 }
 
 struct bad_case {
@@ -70,9 +68,9 @@ static void test_refused(void **state) {
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\a:ro", "a named pipe cannot be mounted read-only"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    hcs_mount m = {.host_path = (char *)"untouched"};
+    spec_mount m = {.host_path = (char *)"untouched"};
     wctr_errmsg e;
-    if (hcs_mount_parse(cases[i].spec, &m, &e) != WCTR_EINVAL) FAILF("\"%s\" accepted", cases[i].spec);
+    if (spec_mount_parse(cases[i].spec, &m, &e) != WCTR_EINVAL) FAILF("\"%s\" accepted", cases[i].spec);
     assert_string_equal(m.host_path, "untouched");
     if (strncmp(e.text, "-v \"", 4) != 0 || strstr(e.text, cases[i].message) == NULL) {
       FAILF("\"%s\": message \"%s\" lacks \"%s\"", cases[i].spec, e.text, cases[i].message);
