@@ -109,11 +109,8 @@ wctr_err svc_container_from_params(const cJSON *params, const char *id, const ch
                     name, SVC_NAME_MAX);
     goto done;
   }
-  /* The spec lets an image supply the command; by now it must be there (the HCS path copied the image's). */
-  if (c.spec.process.cmd_count == 0) {
-    err = wctr_fail(e, WCTR_EINVAL, "params: \"Cmd\" is required");
-    goto done;
-  }
+  /* The spec lets an image supply the command: the manager asks the runtime to fill it (prepare) and then
+   * refuses a container that still has none. */
   if (c.spec.isolation == WCTR_ISOLATION_JOB) {
     err = job_limits_from_spec(&c.spec.resources, host_cpus, &c.limits, e);
     if (err != WCTR_OK) goto done;

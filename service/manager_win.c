@@ -1732,7 +1732,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
                         .host_cpus = m->host_cpus, .images = m->images, .monitor = m->monitor};
   err = svc_hcs_open(&ho, &m->hcs, e);
   if (err != WCTR_OK) goto fail;
-  err = svc_store_load_all(m->store, &records, &count, e);
+  err = svc_store_load_all(m->store, &records, &count, NULL, e);
   if (err != WCTR_OK) goto fail;
   for (size_t i = 0; i < count; i++) {
     ctr *c = ctr_new();
