@@ -81,15 +81,6 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
 /* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
 extern const char cli_compose_usage[];
 extern const char cli_credentialspec_usage[];
-
-/* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
- * config:// credential spec's file. */
-struct cli_compose_project;
-int cli_compose_up(cli_ctx *ctx, const struct cli_compose_project *p, bool detach,
-                   wctr_err (*read_file)(void *io, const char *path, char **data, size_t *len, wctr_errmsg *e),
-                   void *io);
-int cli_compose_down(cli_ctx *ctx, const struct cli_compose_project *p, bool volumes);
-int cli_compose_ps(cli_ctx *ctx, const struct cli_compose_project *p);
-int cli_compose_logs(cli_ctx *ctx, const struct cli_compose_project *p, const char *service, bool follow);
+/* `wctr compose`'s words and its drivers: cli/compose_cmd.h. */
 
 #endif

@@ -2,14 +2,13 @@
  *
  * A project's containers are the ones labelled com.docker.compose.project=<project> (container.list with
  * a label filter), named <project>-<service>-1. `up` first turns every service into create params
- * (cli_compose_create_params) and has wctrd check every credential spec (credentialspec.check), so a
- * broken file, spec or key fails before anything exists; then it creates the missing containers in
- * depends_on order and starts them in that order. A failure part-way removes every container this `up`
+ * (cli_compose_create_request: its spec, written by spec_to_json) and has wctrd check every credential
+ * spec (credentialspec.check), so a broken file, spec or key fails before anything exists; then it
+ * creates the missing containers in depends_on order and starts them in that order. A failure part-way removes every container this `up`
  * created (force), so nothing is left half-deployed; containers that existed before are reused as they
  * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
  * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
  * does. `down` stops and removes the project's containers in reverse start order. */
-#define CLI_COMPOSE_INTERNAL
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,13 @@
 #include <time.h>
 
 #include "cli/cli_internal.h"
-#include "cli/compose.h"
+#include "cli/compose_cmd.h"
 #include "common/json.h"
+#include "compose/to_spec.h"
 #include "gmsa/gmsa_util.h"
 
-#define PROJECT_LABEL "com.docker.compose.project"
-#define SERVICE_LABEL "com.docker.compose.service"
+#define PROJECT_LABEL COMPOSE_LABEL_PROJECT
+#define SERVICE_LABEL COMPOSE_LABEL_SERVICE
 
 static void sleep_ms(unsigned ms) {
   struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -167,7 +167,7 @@ static void show_output(cli_ctx *ctx, char **names, size_t count, bool follow, v
 
 typedef struct up_state {
   cli_ctx *ctx;
-  const cli_compose_project *p;
+  const compose_project *p;
   char **names; /* every service's container, in start order */
 } up_state;
 
@@ -201,7 +201,7 @@ static const char *credspec_value(const cJSON *params) {
   return eq != NULL ? eq + 1 : NULL;
 }
 
-int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_compose_read_fn read_file, void *io) {
+int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_read_fn read_file, void *io) {
   int rc = 0;
   size_t n = p->service_count;
   cJSON **params = calloc(n + 1, sizeof *params);
@@ -217,7 +217,7 @@ int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_
   /* 1. Everything that can be checked is checked before anything exists. */
   for (size_t i = 0; i < n; i++) {
     names[i] = p->services[i].container_name;
-    if (cli_compose_create_params(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
+    if (cli_compose_create_request(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
       fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
       rc = CLI_EXIT_FAILED;
       goto done;
@@ -306,7 +306,7 @@ typedef struct project_view {
   size_t count;
 } project_view;
 
-static bool project_view_load(cli_ctx *ctx, const cli_compose_project *p, project_view *v, int *rc) {
+static bool project_view_load(cli_ctx *ctx, const compose_project *p, project_view *v, int *rc) {
   memset(v, 0, sizeof *v);
   v->list = list_project(ctx, p->name, rc);
   if (v->list == NULL) return false;
@@ -336,7 +336,7 @@ static void project_view_free(project_view *v) {
   memset(v, 0, sizeof *v);
 }
 
-int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
+int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
   (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
   int rc = 0;
   project_view v;
@@ -362,7 +362,7 @@ int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
   return rc;
 }
 
-int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
+int cli_compose_ps(cli_ctx *ctx, const compose_project *p) {
   int rc = 0;
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;
@@ -381,9 +381,9 @@ int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
   return 0;
 }
 
-int cli_compose_logs(cli_ctx *ctx, const cli_compose_project *p, const char *service, bool follow) {
+int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service, bool follow) {
   int rc = 0;
-  if (service != NULL && cli_compose_find_service(p, service) == NULL) {
+  if (service != NULL && compose_find_service(p, service) == NULL) {
     fprintf(ctx->p->err, "wctr compose logs: no such service: %s\n", service);
     return CLI_EXIT_FAILED;
   }

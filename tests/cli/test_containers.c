@@ -571,20 +571,26 @@ static void test_compose_up_down(void **state) {
   assert_string_equal(fake.ops[3], "container.start");
   assert_string_equal(fake.ops[4], "container.start");
   assert_int_equal(fake.count, 5);
+  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. */
   char *db = cJSON_PrintUnformatted(fake.params[1]);
   assert_string_equal(db,
-                      "{\"HostConfig\":{\"Isolation\":\"job\"},\"Labels\":{\"com.docker.compose.project\":\"proj\","
-                      "\"com.docker.compose.service\":\"db\",\"com.docker.compose.container-number\":\"1\"},"
-                      "\"Env\":[],\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],"
-                      "\"StopTimeout\":2}");
+                      "{\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],\"Env\":[],"
+                      "\"OpenStdin\":false,\"StopTimeout\":2,\"Labels\":{\"com.docker.compose.container-number\":\"1\","
+                      "\"com.docker.compose.project\":\"proj\",\"com.docker.compose.service\":\"db\"},"
+                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
+                      "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"SecurityOpt\":[]}}");
   cJSON_free(db);
   char *web = cJSON_PrintUnformatted(fake.params[2]);
   assert_string_equal(web,
-                      "{\"HostConfig\":{\"Isolation\":\"job\",\"RestartPolicy\":{\"Name\":\"on-failure\","
-                      "\"MaximumRetryCount\":3},\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"]},"
-                      "\"Labels\":{\"com.docker.compose.project\":\"proj\",\"com.docker.compose.service\":\"web\","
-                      "\"com.docker.compose.container-number\":\"1\",\"tier\":\"front\"},\"Env\":[],"
-                      "\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"]}");
+                      "{\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],"
+                      "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
+                      "\"com.docker.compose.container-number\":\"1\",\"com.docker.compose.project\":\"proj\","
+                      "\"com.docker.compose.service\":\"web\",\"tier\":\"front\"},"
+                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
+                      "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
+                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
   cJSON_free(web);
   assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
   assert_string_equal(cJSON_GetObjectItem(fake.params[4], "Id")->valuestring, "proj-web-1");

@@ -1,7 +1,9 @@
-/* tests/compose/test_args.c - `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]`. */
+/* tests/cli/test_compose_args.c - `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]`: the
+ * words of the command, which stay in cli/ (cli/compose_cmd.h) while the files are the compose module's. */
 #include <string.h>
 
-#include "compose_test.h"
+#include "cli/compose_cmd.h"
+#include "testutil.h"
 
 /* Parses the words after "compose" (argv[0] is "compose"). */
 static wctr_err parse(cli_compose_args *a, wctr_errmsg *e, int argc, const char **words) {

@@ -1,12 +1,11 @@
-/* cli/compose_load.c - cli_compose_load: files -> documents -> interpolation -> checks -> merge -> model.
+/* compose/load.c - compose_load: files -> documents -> interpolation -> checks -> merge -> model.
  *
  * Each document is checked on its own by the same conversion code that builds the model (the result is
  * thrown away), so an error names the file it is in. After merging, the conversion runs once more on the
  * merged tree with `final` set: then required keys, references between services, secrets and configs,
  * conflicts between keys, env files and the resource checks of spec/spec.h are looked at too. The
- * rules are listed in cli/compose.h. */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+ * rules are listed in compose/compose.h. */
+#include "compose/compose_internal.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -19,8 +18,8 @@
 #include "common/units.h"
 
 typedef struct lctx {
-  const cli_compose_options *opt;
-  cli_compose_warnings *w;
+  const compose_options *opt;
+  compose_warnings *w;
   wctr_errmsg *e;
   cc_path path;
   bool final;
@@ -226,7 +225,7 @@ static const char *scalar_text(const cy_node *n) {
 #define RES_MAX 16
 
 typedef struct svc_work {
-  cli_compose_service s;
+  compose_service s;
   cc_kvlist env;    /* value NULL: from the environment */
   cc_kvlist labels; /* value NULL: "" */
   char **env_files; /* resolved */
@@ -240,7 +239,7 @@ typedef struct svc_work {
   const cy_node *credspec_node; /* the first credential spec seen (credential_spec or security_opt) */
 } svc_work;
 
-static void command_free(cli_compose_command *cmd) {
+static void command_free(compose_command *cmd) {
   for (size_t i = 0; i < cmd->argc; i++) free(cmd->argv[i]);
   free(cmd->argv);
   memset(cmd, 0, sizeof *cmd);
@@ -251,7 +250,7 @@ static void strv_free(char **v, size_t n) {
   free(v);
 }
 
-static void service_free(cli_compose_service *s) {
+static void service_free(compose_service *s) {
   free(s->name);
   free(s->container_name);
   free(s->image);
@@ -299,7 +298,7 @@ static wctr_err set_string(lctx *c, const cy_node *n, char **field) {
   return *field != NULL ? WCTR_OK : loom(c);
 }
 
-static wctr_err convert_command(lctx *c, const cy_node *n, cli_compose_command *cmd) {
+static wctr_err convert_command(lctx *c, const cy_node *n, compose_command *cmd) {
   command_free(cmd);
   if (is_null(n)) return WCTR_OK;
   if (is_str(n)) {
@@ -717,7 +716,7 @@ static bool plain_file_name(const char *s) {
 }
 
 static wctr_err convert_grants(lctx *c, const cy_node *n, bool secrets, const char *service,
-                               cli_compose_grant **out, size_t *count) {
+                               compose_grant **out, size_t *count) {
   const char *what = secrets ? "secret" : "config";
   static const char *const windows_only[] = {"uid", "gid", "mode", NULL};
   char q[CC_QUOTE_SIZE];
@@ -843,7 +842,7 @@ static wctr_err convert_mode(lctx *c, const cy_node *n, const char *mode, bool *
   return WCTR_OK;
 }
 
-static wctr_err convert_volume(lctx *c, const cy_node *item, cli_compose_mount *m) {
+static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
   static const char *const long_known[] = {"consistency", "bind", "volume", "tmpfs", "image", NULL};
   char q[CC_QUOTE_SIZE];
   char msg[300];
@@ -922,7 +921,7 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, cli_compose_mount *
   return err;
 }
 
-static wctr_err convert_volumes(lctx *c, const cy_node *n, cli_compose_service *s) {
+static wctr_err convert_volumes(lctx *c, const cy_node *n, compose_service *s) {
   wctr_err err = want_seq(c, n);
   if (err != WCTR_OK) return err;
   s->volumes = calloc(n->count + 1, sizeof *s->volumes);
@@ -956,7 +955,7 @@ static bool is_service(const lctx *c, const char *name) {
   return c->name_count > 0 && bsearch(&name, c->names, c->name_count, sizeof *c->names, cmp_cstr) != NULL;
 }
 
-static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *service, cli_compose_service *s) {
+static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *service, compose_service *s) {
   static const char *const entry_known[] = {"required", "restart", "condition", NULL};
   char q[CC_QUOTE_SIZE];
   size_t count = n->count;
@@ -1037,7 +1036,7 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
   return err;
 }
 
-static wctr_err convert_restart(lctx *c, const cy_node *n, cli_compose_service *s) {
+static wctr_err convert_restart(lctx *c, const cy_node *n, compose_service *s) {
   const char *text = NULL;
   wctr_err err = want_str(c, n, &text);
   if (err != WCTR_OK) return err;
@@ -1122,7 +1121,7 @@ static const char *const service_known[] = {"annotations",
                                             NULL};
 
 static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_work *wk, bool *handled) {
-  cli_compose_service *s = &wk->s;
+  compose_service *s = &wk->s;
   *handled = true;
   const cy_node *v = p->value;
   const char *k = p->key;
@@ -1212,10 +1211,10 @@ static wctr_err read_limited(lctx *c, const char *path, const char *shown, char 
     if (err == WCTR_ENOENT) return wctr_fail(c->e, err, "%s: no such file", shown);
     return wctr_fail(c->e, err, "%s: cannot read: %s", shown, re.text[0] != '\0' ? re.text : wctr_strerror(err));
   }
-  if (*len > CLI_COMPOSE_MAX_FILE_BYTES) {
+  if (*len > COMPOSE_MAX_FILE_BYTES) {
     free(*data);
     *data = NULL;
-    return wctr_fail(c->e, WCTR_ETOOBIG, "%s: larger than %u bytes", shown, CLI_COMPOSE_MAX_FILE_BYTES);
+    return wctr_fail(c->e, WCTR_ETOOBIG, "%s: larger than %u bytes", shown, COMPOSE_MAX_FILE_BYTES);
   }
   return WCTR_OK;
 }
@@ -1268,7 +1267,7 @@ static wctr_err final_environment(lctx *c, svc_work *wk) {
 
 /* Resources after both spellings are in: compose's conflict rule, then spec_resources_check. */
 static wctr_err final_resources(lctx *c, svc_work *wk, const cy_node *svc) {
-  cli_compose_service *s = &wk->s;
+  compose_service *s = &wk->s;
   for (size_t i = 0; i < spec_resource_field_count && i < RES_MAX; i++) {
     const spec_resource_field *f = &spec_resource_fields[i];
     if (wk->res_set[i] && wk->dres_set[i] && wk->res[i] != wk->dres[i]) {
@@ -1329,7 +1328,7 @@ static bool valid_resource_name(const char *s) {
 }
 
 /* secrets: / configs: at the top level. out may be NULL (checking only). */
-static wctr_err convert_resources(lctx *c, const cy_node *n, bool secrets, cli_compose_resource **out,
+static wctr_err convert_resources(lctx *c, const cy_node *n, bool secrets, compose_resource **out,
                                   size_t *count) {
   static const char *const secret_known[] = {"name",   "environment", "external",        "labels",
                                              "driver", "driver_opts", "template_driver", NULL};
@@ -1383,13 +1382,13 @@ static wctr_err convert_resources(lctx *c, const cy_node *n, bool secrets, cli_c
 }
 
 static int cmp_resource(const void *a, const void *b) {
-  return strcmp(((const cli_compose_resource *)a)->name, ((const cli_compose_resource *)b)->name);
+  return strcmp(((const compose_resource *)a)->name, ((const compose_resource *)b)->name);
 }
 
 static const char *const top_known[] = {"include", "models", "networks", "volumes", NULL};
 
 /* Checks one document (final == false) or converts the merged one (final == true, into *project). */
-static wctr_err convert_document(lctx *c, const cy_node *root, cli_compose_project *project) {
+static wctr_err convert_document(lctx *c, const cy_node *root, compose_project *project) {
   wctr_err err = WCTR_OK;
   const cy_node *services = NULL;
   for (size_t i = 0; err == WCTR_OK && i < root->count; i++) {
@@ -1474,7 +1473,7 @@ static void graph_free(graph *g) {
   memset(g, 0, sizeof *g);
 }
 
-static size_t graph_find(const graph *g, const cli_compose_project *p, const char *name) {
+static size_t graph_find(const graph *g, const compose_project *p, const char *name) {
   size_t lo = 0, hi = g->n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -1489,7 +1488,7 @@ static size_t graph_find(const graph *g, const cli_compose_project *p, const cha
   return SIZE_MAX;
 }
 
-static wctr_err graph_build(lctx *c, const cli_compose_project *p, graph *g) {
+static wctr_err graph_build(lctx *c, const compose_project *p, graph *g) {
   memset(g, 0, sizeof *g);
   size_t n = p->service_count, e = 0;
   for (size_t i = 0; i < n; i++) e += p->services[i].depends_on_count;
@@ -1532,7 +1531,7 @@ static wctr_err graph_build(lctx *c, const cli_compose_project *p, graph *g) {
 
 /* compose's cycle check, in name order so that the message is always the same:
  * "dependency cycle detected: a -> b -> a". Iterative, so a long chain cannot exhaust the stack. */
-static wctr_err check_cycles(lctx *c, const cli_compose_project *p, const graph *g, const cy_node *services) {
+static wctr_err check_cycles(lctx *c, const compose_project *p, const graph *g, const cy_node *services) {
   size_t n = g->n;
   wctr_err err = WCTR_OK;
   unsigned char *color = calloc(n + 1, 1);
@@ -1591,10 +1590,10 @@ done:
 
 /* Start order: a service after everything it depends on; among those ready, the smallest name first
  * (Kahn's algorithm over a binary heap of ranks). */
-static wctr_err order_services(lctx *c, cli_compose_project *p, const graph *g) {
+static wctr_err order_services(lctx *c, compose_project *p, const graph *g) {
   size_t n = g->n, e = g->dep_start[n];
   wctr_err err = WCTR_OK;
-  cli_compose_service *sorted = calloc(n + 1, sizeof *sorted);
+  compose_service *sorted = calloc(n + 1, sizeof *sorted);
   size_t *waiting = calloc(n + 1, sizeof *waiting);       /* deps not placed yet */
   size_t *user_start = calloc(n + 2, sizeof *user_start); /* who depends on service d */
   size_t *users = malloc((e + 1) * sizeof *users);
@@ -1774,7 +1773,7 @@ static wctr_err gather_files(lctx *c, source_file **files, size_t *count) {
                                          "docker-compose.yaml", NULL};
   static const char *const overrides[] = {"compose.override.yml", "compose.override.yaml",
                                           "docker-compose.override.yml", "docker-compose.override.yaml", NULL};
-  const cli_compose_options *o = c->opt;
+  const compose_options *o = c->opt;
   size_t n = o->file_count > 0 ? o->file_count : 2;
   *files = calloc(n, sizeof **files);
   *count = 0;
@@ -1893,16 +1892,16 @@ static wctr_err load_file(lctx *c, const source_file *f, cy_node *base) {
   return err;
 }
 
-static wctr_err load(lctx *c, cli_compose_project **out) {
-  const cli_compose_options *o = c->opt;
-  if (o->read_file == NULL) return wctr_fail(c->e, WCTR_EINVAL, "cli_compose_load: read_file is required");
+static wctr_err load(lctx *c, compose_project **out) {
+  const compose_options *o = c->opt;
+  if (o->read_file == NULL) return wctr_fail(c->e, WCTR_EINVAL, "compose_load: read_file is required");
   if (o->working_dir == NULL || !cc_path_is_abs(o->working_dir)) {
-    return wctr_fail(c->e, WCTR_EINVAL, "cli_compose_load: working_dir must be an absolute path");
+    return wctr_fail(c->e, WCTR_EINVAL, "compose_load: working_dir must be an absolute path");
   }
   source_file *files = NULL;
   size_t count = 0;
   cy_node *base = NULL;
-  cli_compose_project *p = NULL;
+  compose_project *p = NULL;
   wctr_err err = gather_files(c, &files, &count);
   if (err != WCTR_OK) goto done;
   c->project_dir = cc_path_dir(files[0].path);
@@ -1988,18 +1987,18 @@ done:
   cy_free(base);
   if (files != NULL) files_free(files, o->file_count > 0 ? o->file_count : 2);
   if (err != WCTR_OK) {
-    cli_compose_free(p);
+    compose_free(p);
     p = NULL;
   }
   *out = p;
   return err;
 }
 
-wctr_err cli_compose_load(const cli_compose_options *opt, cli_compose_project **out, cli_compose_warnings *w,
-                          wctr_errmsg *e) {
-  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "cli_compose_load: out must not be NULL");
+wctr_err compose_load(const compose_options *opt, compose_project **out, compose_warnings *w,
+                      wctr_errmsg *e) {
+  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_load: out must not be NULL");
   *out = NULL;
-  if (opt == NULL) return wctr_fail(e, WCTR_EINVAL, "cli_compose_load: opt must not be NULL");
+  if (opt == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_load: opt must not be NULL");
   wctr_errmsg scratch;
   lctx c;
   memset(&c, 0, sizeof c);
@@ -2017,13 +2016,13 @@ wctr_err cli_compose_load(const cli_compose_options *opt, cli_compose_project **
   return err;
 }
 
-void cli_compose_free(cli_compose_project *project) {
+void compose_free(compose_project *project) {
   if (project == NULL) return;
   free(project->name);
   free(project->directory);
   for (size_t i = 0; i < project->service_count; i++) service_free(&project->services[i]);
   free(project->services);
-  cli_compose_resource *lists[2] = {project->secrets, project->configs};
+  compose_resource *lists[2] = {project->secrets, project->configs};
   size_t counts[2] = {project->secret_count, project->config_count};
   for (size_t k = 0; k < 2; k++) {
     for (size_t i = 0; i < counts[k]; i++) {
@@ -2035,7 +2034,7 @@ void cli_compose_free(cli_compose_project *project) {
   free(project);
 }
 
-const cli_compose_service *cli_compose_find_service(const cli_compose_project *project, const char *name) {
+const compose_service *compose_find_service(const compose_project *project, const char *name) {
   if (project == NULL || name == NULL) return NULL;
   for (size_t i = 0; i < project->service_count; i++) {
     if (strcmp(project->services[i].name, name) == 0) return &project->services[i];

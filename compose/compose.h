@@ -1,10 +1,16 @@
-/* cli/compose.h - the compose-file loader of `wctr compose` (portable).
+/* compose/compose.h - compose files as a model: the loader, the model and its rendering (portable).
  *
- * cli_compose_load reads one or more compose files, merges them, interpolates variables, checks every
- * key and value, and builds a cli_compose_project: the normalized model that `up`, `down`, `ps`, `logs`
+ * The compose module turns compose files into a normalized model and each service of it into a container
+ * spec (compose/to_spec.h); it creates nothing and talks to nobody. `wctr compose` (cli/) is one user of
+ * it; any front-end that needs a project (a Kubernetes generator, the Engine API) uses the same model.
+ * Companion headers: compose/to_spec.h (a service as a spec_container) and compose/compose_internal.h
+ * (what the files of this module share; not a contract).
+ *
+ * compose_load reads one or more compose files, merges them, interpolates variables, checks every
+ * key and value, and builds a compose_project: the normalized model that `up`, `down`, `ps`, `logs`
  * and `config` work from. It creates nothing, starts nothing and reads only what the options' callbacks
  * give it (the compose files, `.env` and env_file files); it never reads a secret's or a config's file.
- * cli_compose_render prints the model for `wctr compose config`, as YAML or JSON, deterministically.
+ * compose_render prints the model for `wctr compose config`, as YAML or JSON, deterministically.
  *
  * STRICT. Like the compose-spec JSON schema (additionalProperties: false), every key is either carried
  * into the model or refused with a message that names the file, the path and the key:
@@ -112,9 +118,9 @@
  * spec: keys written in the mapping win, then earlier merged mappings win over later ones. Duplicate keys
  * are errors. Tags: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq, and compose's !reset and
  * !override (only on a mapping's value); any other tag is refused. Several documents in one file are
- * merged in order, like several files. Limits: CLI_COMPOSE_MAX_FILE_BYTES per file, nesting depth
- * CLI_COMPOSE_MAX_DEPTH, CLI_COMPOSE_MAX_KEYS keys in one mapping, CLI_COMPOSE_MAX_NODES nodes and
- * CLI_COMPOSE_MAX_TEXT bytes of text after aliases are expanded (a "billion laughs" file fails with
+ * merged in order, like several files. Limits: COMPOSE_MAX_FILE_BYTES per file, nesting depth
+ * COMPOSE_MAX_DEPTH, COMPOSE_MAX_KEYS keys in one mapping, COMPOSE_MAX_NODES nodes and
+ * COMPOSE_MAX_TEXT bytes of text after aliases are expanded (a "billion laughs" file fails with
  * WCTR_ETOOBIG instead of eating the memory or the time).
  *
  * INTERPOLATION, in every string value (not in keys), before the checks, as compose does: $VAR, ${VAR},
@@ -203,8 +209,8 @@
  * buffers) are freed without zeroing: such a spec sits in a plain-text compose file anyway, and
  * config:// or file:// keep it out of the file.
  */
-#ifndef WCTR_CLI_COMPOSE_H
-#define WCTR_CLI_COMPOSE_H
+#ifndef WCTR_COMPOSE_COMPOSE_H
+#define WCTR_COMPOSE_COMPOSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -214,21 +220,21 @@
 #include "gmsa/source.h"
 #include "spec/spec.h"
 
-#define CLI_COMPOSE_MAX_FILE_BYTES (4u * 1024u * 1024u)
-#define CLI_COMPOSE_MAX_DEPTH 64
-#define CLI_COMPOSE_MAX_KEYS 10000u
-#define CLI_COMPOSE_MAX_NODES 200000u
-#define CLI_COMPOSE_MAX_TEXT (32u * 1024u * 1024u)
+#define COMPOSE_MAX_FILE_BYTES (4u * 1024u * 1024u)
+#define COMPOSE_MAX_DEPTH 64
+#define COMPOSE_MAX_KEYS 10000u
+#define COMPOSE_MAX_NODES 200000u
+#define COMPOSE_MAX_TEXT (32u * 1024u * 1024u)
 
 /* Reads a whole file. *data must be allocated with malloc (the loader frees it with free); it need not be
  * NUL-terminated. Return WCTR_ENOENT when the file does not exist (the loader then decides whether that
  * is an error: a missing .env is not), anything else with e filled for other failures. */
-typedef wctr_err (*cli_compose_read_fn)(void *ctx, const char *path, char **data, size_t *len, wctr_errmsg *e);
+typedef wctr_err (*compose_read_fn)(void *ctx, const char *path, char **data, size_t *len, wctr_errmsg *e);
 /* Looks up a variable of the process environment: its value, or NULL when it is not set. The returned
  * text must stay valid until the next call. */
-typedef const char *(*cli_compose_env_fn)(void *ctx, const char *name);
+typedef const char *(*compose_env_fn)(void *ctx, const char *name);
 
-typedef struct cli_compose_options {
+typedef struct compose_options {
   const char *const *files; /* -f values, in order; file_count 0: the default names (see above) */
   size_t file_count;
   const char *project_name; /* -p; NULL or "" when not given */
@@ -237,48 +243,48 @@ typedef struct cli_compose_options {
   const char *working_dir;
   /* The credentialspecs folder, for gmsa_source's "must be under" message; may be NULL. */
   const char *credspec_dir;
-  cli_compose_read_fn read_file; /* required */
-  cli_compose_env_fn lookup_env; /* NULL: an empty environment */
-  void *ctx;                     /* passed to both callbacks */
-} cli_compose_options;
+  compose_read_fn read_file; /* required */
+  compose_env_fn lookup_env; /* NULL: an empty environment */
+  void *ctx;                 /* passed to both callbacks */
+} compose_options;
 
 /* Warnings for the user, in the order they arose, each once. Initialise to all zeros; free with
- * cli_compose_warnings_free (the loader appends, it never clears). */
-typedef struct cli_compose_warnings {
+ * compose_warnings_free (the loader appends, it never clears). */
+typedef struct compose_warnings {
   size_t count;
   char **text;
-} cli_compose_warnings;
+} compose_warnings;
 
-void cli_compose_warnings_free(cli_compose_warnings *w);
+void compose_warnings_free(compose_warnings *w);
 
-/* ---- The model. Every pointer is owned by the project and freed by cli_compose_free. Unset strings are
+/* ---- The model. Every pointer is owned by the project and freed by compose_free. Unset strings are
  * NULL; unset numbers are 0 (as in spec_resources). ---- */
 
-typedef struct cli_compose_command {
+typedef struct compose_command {
   bool set;        /* the key was given (not null) */
   bool shell_form; /* written as a string: argc == 1, argv[0] is the whole command line */
   size_t argc;
   char **argv;
-} cli_compose_command;
+} compose_command;
 
-typedef struct cli_compose_mount {
+typedef struct compose_mount {
   char *source; /* absolute host path */
   char *target; /* absolute path in the container, as written */
   bool read_only;
-} cli_compose_mount;
+} compose_mount;
 
 /* A secret or config given to a service. */
-typedef struct cli_compose_grant {
+typedef struct compose_grant {
   char *source; /* the top-level secret/config name */
   char *target; /* file name in the container's secrets (configs) folder */
-} cli_compose_grant;
+} compose_grant;
 
-typedef struct cli_compose_service {
+typedef struct compose_service {
   char *name;
   char *container_name; /* <project>-<service>-1 */
   char *image;
-  cli_compose_command entrypoint;
-  cli_compose_command command;
+  compose_command entrypoint;
+  compose_command command;
   char *working_dir;
   char *user;
   char *hostname;
@@ -290,46 +296,46 @@ typedef struct cli_compose_service {
   char **labels; /* "K=V", sorted by K */
   size_t label_count;
   spec_resources resources; /* memory_bytes, nano_cpus, cpu_count, cpu_percent, cpu_shares, pids_limit */
-  cli_compose_mount *volumes;
+  compose_mount *volumes;
   size_t volume_count;
-  cli_compose_grant *secrets;
+  compose_grant *secrets;
   size_t secret_count;
-  cli_compose_grant *configs;
+  compose_grant *configs;
   size_t config_count;
   char **depends_on; /* service names, sorted; condition service_started */
   size_t depends_on_count;
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */
-} cli_compose_service;
+} compose_service;
 
 /* A top-level secret or config. */
-typedef struct cli_compose_resource {
+typedef struct compose_resource {
   char *name;
   char *file; /* absolute host path; never read by the loader */
-} cli_compose_resource;
+} compose_resource;
 
-typedef struct cli_compose_project {
+typedef struct compose_project {
   char *name;
-  char *directory;               /* the project directory */
-  cli_compose_service *services; /* in start order */
+  char *directory;           /* the project directory */
+  compose_service *services; /* in start order */
   size_t service_count;
-  cli_compose_resource *secrets; /* sorted by name */
+  compose_resource *secrets; /* sorted by name */
   size_t secret_count;
-  cli_compose_resource *configs; /* sorted by name */
+  compose_resource *configs; /* sorted by name */
   size_t config_count;
-} cli_compose_project;
+} compose_project;
 
-/* Loads the project (see above). On success *out is a new project (free with cli_compose_free); on
+/* Loads the project (see above). On success *out is a new project (free with compose_free); on
  * failure *out is NULL. Warnings are appended to *w when w is not NULL, also when loading fails. */
-wctr_err cli_compose_load(const cli_compose_options *opt, cli_compose_project **out, cli_compose_warnings *w,
-                          wctr_errmsg *e);
+wctr_err compose_load(const compose_options *opt, compose_project **out, compose_warnings *w,
+                      wctr_errmsg *e);
 
 /* Frees the project and everything in it (a raw:// credential spec is zeroed first). Accepts NULL. */
-void cli_compose_free(cli_compose_project *project);
+void compose_free(compose_project *project);
 
 /* The service called name, or NULL. */
-const cli_compose_service *cli_compose_find_service(const cli_compose_project *project, const char *name);
+const compose_service *compose_find_service(const compose_project *project, const char *name);
 
 /* The model for `wctr compose config`: YAML (libyaml's emitter, block style, UTF-8) or, with json,
  * cJSON's pretty-printed JSON of the same shape. The same project always renders to the same text.
@@ -346,221 +352,6 @@ const cli_compose_service *cli_compose_find_service(const cli_compose_project *p
  * where a plain scalar cannot hold it. A raw:// credential spec is shown as "<redacted>". *out is
  * NUL-terminated, from malloc; the caller frees it with free(). Errors: WCTR_EINVAL (NULL arguments),
  * WCTR_ENOMEM. */
-wctr_err cli_compose_render(const cli_compose_project *project, bool json, char **out, wctr_errmsg *e);
-
-/* The params of container.create (service/container.h) for service s of project p, container number 1:
- *   Name <project>-<service>-1; Image; Cmd = entrypoint words then command words (a shell-form string
- *   becomes "cmd" "/S" "/C" STRING, as Docker runs a shell-form command on Windows; no Cmd when neither is
- *   set); Env (the model's K=V); WorkingDir; User; Hostname; StopTimeout = stop_grace_period in whole
- *   seconds rounded up (at most 1h); Labels = com.docker.compose.project, com.docker.compose.service,
- *   com.docker.compose.container-number "1" and the service's labels (a service label in com.docker.compose.*
- *   is an error); HostConfig {Isolation (when not default), every resource of the service that is set, by
- *   its wire name from spec_resource_fields (Memory, NanoCpus, CpuCount, CpuPercent, CpuShares, PidsLimit),
- *   RestartPolicy {Name, MaximumRetryCount} (unless "no"), Binds ["SOURCE:TARGET" or
- *   "SOURCE:TARGET:ro"], SecurityOpt ["credentialspec=file://V" | "registry://V" | "raw://SPEC"]}, and
- *   Secrets [{"Name": source, "Target": target}].
- * A config:// credential spec is read here with read_file from the top-level config's file, validated
- * (gmsa_credspec_load; errors name services.S.credential_spec and the config) and passed as raw:// of the
- * spec rendered again; the text read is zeroed. Refused: service-level configs (a config is one file and
- * Windows binds folders), a credential spec with job isolation. *out: free with gmsa_json_secure_delete
- * (it may hold a spec). */
-struct cJSON;
-wctr_err cli_compose_create_params(const cli_compose_project *p, const cli_compose_service *s,
-                                   cli_compose_read_fn read_file, void *ctx, struct cJSON **out, wctr_errmsg *e);
-
-/* ---- Command line: `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]` ---- */
-
-typedef enum cli_compose_command_kind {
-  CLI_COMPOSE_CMD_NONE = 0, /* --help */
-  CLI_COMPOSE_CMD_UP,
-  CLI_COMPOSE_CMD_DOWN,
-  CLI_COMPOSE_CMD_PS,
-  CLI_COMPOSE_CMD_LOGS,
-  CLI_COMPOSE_CMD_CONFIG,
-} cli_compose_command_kind;
-
-typedef struct cli_compose_args {
-  const char **files; /* pointers into argv; malloc'd array, free with cli_compose_args_free */
-  size_t file_count;
-  const char *project_name; /* into argv, or NULL */
-  cli_compose_command_kind command;
-  bool json; /* config --format json */
-  bool help;
-  bool detach;         /* up -d */
-  bool volumes;        /* down -v */
-  bool follow;         /* logs -f */
-  const char *service; /* logs SERVICE (into argv), or NULL for every service */
-} cli_compose_args;
-
-/* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
- * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
- * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`. -h/--help anywhere sets help. Errors (WCTR_EINVAL) name the flag or word:
- *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config) / ... */
-wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
-void cli_compose_args_free(cli_compose_args *args);
-
-#ifdef CLI_COMPOSE_INTERNAL
-/* ---- Shared by cli/compose_*.c only (and white-box tests). Not a contract. ---- */
-
-/* Go's strconv.ParseInt/ParseUint(s, 0, 64) syntax on s (already without '_', as go-yaml strips them):
- * sign, then 0x/0X, 0o/0O, 0b/0B or a leading 0 (octal), then at least one digit. Sets *neg and the
- * magnitude; false on a bad or missing digit or a magnitude beyond uint64. */
-bool cc_go_int(const char *s, bool *neg, uint64_t *magnitude);
-
-/* String builder; on allocation failure it sets oom and ignores further writes. */
-typedef struct cc_buf {
-  char *p;
-  size_t len, cap;
-  bool oom;
-} cc_buf;
-void cc_buf_putn(cc_buf *b, const char *s, size_t n);
-void cc_buf_puts(cc_buf *b, const char *s);
-void cc_buf_putc(cc_buf *b, char c);
-void cc_buf_printf(cc_buf *b, const char *fmt, ...) WCTR_PRINTF(2, 3);
-/* The text (malloc'd, NUL-terminated) and an empty builder; NULL when out of memory. */
-char *cc_buf_take(cc_buf *b);
-void cc_buf_free(cc_buf *b);
-
-char *cc_strdup(const char *s);
-char *cc_strndup(const char *s, size_t n);
-
-/* A value quoted for a message: "..." with \" and \xNN for control bytes, cut after 64 bytes with "...". */
-#define CC_QUOTE_SIZE 280
-const char *cc_quote(char *buf, size_t size, const char *s);
-
-/* Path in the document, "services.web.volumes[0]", built while walking. */
-typedef struct cc_path {
-  char text[400];
-  size_t len;
-} cc_path;
-size_t cc_path_key(cc_path *p, const char *key);
-size_t cc_path_index(cc_path *p, size_t index);
-void cc_path_pop(cc_path *p, size_t mark);
-
-/* Warnings: appended once each (duplicates dropped); w may be NULL. */
-void cc_warn(cli_compose_warnings *w, const char *fmt, ...) WCTR_PRINTF(2, 3);
-
-/* ---- YAML node tree (compose_yaml.c) ---- */
-typedef enum cy_kind { CY_SCALAR = 1, CY_MAP, CY_SEQ } cy_kind;
-typedef enum cy_type { CY_STR = 1, CY_NULL, CY_BOOL, CY_INT, CY_FLOAT } cy_type;
-enum { CY_TAG_RESET = 1u, CY_TAG_OVERRIDE = 2u };
-
-typedef struct cy_node cy_node;
-typedef struct cy_pair {
-  char *key;
-  cy_node *value;
-  unsigned line; /* of the key, 1-based */
-} cy_pair;
-
-struct cy_node {
-  cy_kind kind;
-  cy_type type;  /* scalars */
-  unsigned tags; /* CY_TAG_* */
-  char *text;    /* scalars: the text, NUL-terminated, no NUL inside */
-  bool boolean;  /* CY_BOOL: the value */
-  size_t count;  /* map pairs or sequence items */
-  size_t cap;
-  cy_pair *pairs;   /* CY_MAP */
-  cy_node **items;  /* CY_SEQ */
-  const char *file; /* where the node was written (the name as given); not owned */
-  unsigned line, column;
-};
-
-/* Counts nodes and text across one load, so that alias expansion stays bounded. */
-typedef struct cy_budget {
-  size_t nodes;
-  size_t text;
-  bool exceeded; /* set when a charge was refused: the failure is the budget's, not the allocator's */
-} cy_budget;
-
-/* Parses len bytes into documents (each a root node; an empty document is a null scalar). file names the
- * input in messages and in every node (it must outlive the nodes). */
-wctr_err cy_parse(const char *file, const char *data, size_t len, cy_budget *budget, cy_node ***docs,
-                  size_t *doc_count, wctr_errmsg *e);
-void cy_free(cy_node *n);
-cy_node *cy_copy(const cy_node *n, cy_budget *budget); /* NULL when out of memory or over budget */
-cy_node *cy_new(cy_kind kind, const char *file, unsigned line, unsigned column);
-cy_node *cy_new_scalar(cy_type type, const char *text, const char *file, unsigned line, unsigned column);
-bool cy_map_add(cy_node *map, char *key, cy_node *value, unsigned line); /* takes key and value */
-bool cy_seq_add(cy_node *seq, cy_node *item);                            /* takes item */
-cy_pair *cy_map_get(const cy_node *map, const char *key);
-void cy_map_remove(cy_node *map, size_t index);
-/* How a plain scalar resolves (YAML 1.2 core schema as go-yaml v3); *boolean for CY_BOOL. */
-cy_type cy_resolve_plain(const char *text, bool *boolean);
-/* "a string", "a number", "a boolean", "null", "a mapping", "a list". */
-const char *cy_describe(const cy_node *n);
-
-/* ---- Text helpers (compose_text.c) ---- */
-
-/* Where variables come from: the process (callback), then a list of KEY=VALUE pairs (.env), then a
- * second list (the earlier keys of the env file being read). */
-typedef struct cc_kv {
-  char *key;
-  char *value;
-} cc_kv;
-typedef struct cc_kvlist {
-  cc_kv *items;
-  size_t count, cap;
-} cc_kvlist;
-bool cc_kvlist_set(cc_kvlist *l, const char *key, const char *value); /* replaces; false: out of memory */
-const cc_kv *cc_kvlist_get(const cc_kvlist *l, const char *key);
-void cc_kvlist_free(cc_kvlist *l);
-
-typedef struct cc_env {
-  cli_compose_env_fn lookup;
-  void *ctx;
-  const cc_kvlist *dotenv; /* may be NULL */
-  const cc_kvlist *local;  /* may be NULL */
-} cc_env;
-const char *cc_env_get(const cc_env *env, const char *name);
-
-/* Interpolates in (see INTERPOLATION). On success *out is malloc'd. On failure, msg holds the sentence
- * without a location (e.g. `invalid interpolation format "${A" (unterminated "${"; ...)`), and the
- * return is WCTR_EINVAL (or WCTR_ENOMEM). shown, when not NULL, replaces the quoted value in messages
- * ("invalid interpolation format in the value of PW (...)"), for text that may be secret. Unset-variable
- * warnings go to w. */
-wctr_err cc_interpolate(const char *in, const char *shown, const cc_env *env, cli_compose_warnings *w, char **out,
-                        char *msg, size_t msg_size);
-
-/* Parses an env file (see ENV FILES). name is used in messages ("NAME:LINE: ..."). Keys appear once,
- * in first-seen order, later values replacing earlier ones; a "KEY" line whose variable is not set is
- * left out. */
-wctr_err cc_dotenv_parse(const char *name, const char *data, size_t len, const cc_env *env,
-                         cli_compose_warnings *w, cc_kvlist *out, wctr_errmsg *e);
-
-/* True when the n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF). */
-bool cc_utf8_valid(const char *s, size_t n);
-
-/* Paths, Windows and POSIX spelled: absolute means "/x", "\x", "C:\x", "C:/x", "C:" or "\\server". */
-bool cc_path_is_abs(const char *p);
-/* dir joined with rel (rel absolute: rel itself), "." and ".." resolved, separators made dir's ('\' when
- * dir has a '\' or a drive, else '/'). NULL when out of memory. */
-char *cc_path_join(const char *dir, const char *rel);
-/* Everything before the last separator (the root itself for "C:\x" or "/x"). */
-char *cc_path_dir(const char *p);
-/* The last component (empty for a root). */
-const char *cc_path_base(const char *p, size_t *len);
-
-/* compose's NormalizeProjectName. */
-char *cc_normalize_project_name(const char *s);
-
-/* Go's time.ParseDuration (without negative values) and Duration.String. */
-bool cc_parse_duration(const char *s, int64_t *ns, char *msg, size_t msg_size);
-void cc_format_duration(int64_t ns, char *buf, size_t size);
-
-/* ---- Merging (compose_merge.c) ---- */
-/* Merges document `over` into `base` (a mapping, the project so far; starts empty). over is consumed. */
-wctr_err cc_merge_document(cy_node *base, cy_node *over, wctr_errmsg *e);
-/* The key a volumes/secrets/configs entry is merged by (its target); NULL when it has none. */
-char *cc_volume_key(const cy_node *item);
-char *cc_grant_key(const cy_node *item);
-/* Short volume syntax split (see VALUES). On failure msg says why. */
-typedef struct cc_volume_spec {
-  char *source, *target, *mode; /* mode may be NULL */
-} cc_volume_spec;
-bool cc_split_volume(const char *spec, cc_volume_spec *out, char *msg, size_t msg_size);
-void cc_volume_spec_free(cc_volume_spec *v);
-
-#endif /* CLI_COMPOSE_INTERNAL */
+wctr_err compose_render(const compose_project *project, bool json, char **out, wctr_errmsg *e);
 
 #endif

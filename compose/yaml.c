@@ -1,7 +1,6 @@
-/* cli/compose_yaml.c - compose files as a tree of nodes: libyaml's events, anchors and aliases expanded,
- * merge keys applied, plain scalars resolved as compose v2 resolves them (see cli/compose.h, YAML). */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+/* compose/yaml.c - compose files as a tree of nodes: libyaml's events, anchors and aliases expanded,
+ * merge keys applied, plain scalars resolved as compose v2 resolves them (see compose/compose.h, YAML). */
+#include "compose/compose_internal.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -108,7 +107,7 @@ void cy_map_remove(cy_node *map, size_t index) {
 
 static bool charge(cy_budget *b, size_t text) {
   if (b == NULL) return true;
-  if (b->nodes >= CLI_COMPOSE_MAX_NODES || text > CLI_COMPOSE_MAX_TEXT - b->text) {
+  if (b->nodes >= COMPOSE_MAX_NODES || text > COMPOSE_MAX_TEXT - b->text) {
     b->exceeded = true;
     return false;
   }
@@ -302,7 +301,7 @@ typedef struct pstate {
   const char *file;
   cy_budget *budget;
   wctr_errmsg *e;
-  frame stack[CLI_COMPOSE_MAX_DEPTH + 1];
+  frame stack[COMPOSE_MAX_DEPTH + 1];
   size_t depth;
   anchor *anchors;
   size_t anchor_count, anchor_cap;
@@ -329,7 +328,7 @@ static wctr_err too_big(pstate *s) {
   return wctr_fail(s->e, WCTR_ETOOBIG,
                    "%s: the document is too large once its aliases are expanded (more than %u nodes or %u "
                    "bytes of text)",
-                   s->file, CLI_COMPOSE_MAX_NODES, CLI_COMPOSE_MAX_TEXT);
+                   s->file, COMPOSE_MAX_NODES, COMPOSE_MAX_TEXT);
 }
 
 static void free_anchors(pstate *s) {
@@ -482,11 +481,11 @@ static wctr_err attach(pstate *s, cy_node *n) {
     }
     return add_merge_source(s, f, n);
   }
-  if (f->node->count >= CLI_COMPOSE_MAX_KEYS) {
+  if (f->node->count >= COMPOSE_MAX_KEYS) {
     free(key);
     cy_free(n);
     return at(s, f->key_line, f->key_column, WCTR_ETOOBIG, "a mapping with more than %u keys",
-              CLI_COMPOSE_MAX_KEYS);
+              COMPOSE_MAX_KEYS);
   }
   size_t dup = keyset_find(&f->keys, f->node, key);
   if (dup != SIZE_MAX) {
@@ -510,9 +509,9 @@ static wctr_err apply_merges(pstate *s, frame *f) {
       cy_node *map = src->kind == CY_SEQ ? src->items[k] : src;
       for (size_t i = 0; i < map->count; i++) {
         if (keyset_find(&f->keys, f->node, map->pairs[i].key) != SIZE_MAX) continue;
-        if (f->node->count >= CLI_COMPOSE_MAX_KEYS) {
+        if (f->node->count >= COMPOSE_MAX_KEYS) {
           return at(s, f->node->line, f->node->column, WCTR_ETOOBIG, "a mapping with more than %u keys",
-                    CLI_COMPOSE_MAX_KEYS);
+                    COMPOSE_MAX_KEYS);
         }
         if (!cy_map_add(f->node, map->pairs[i].key, map->pairs[i].value, map->pairs[i].line)) {
           map->pairs[i].key = NULL;
@@ -645,8 +644,8 @@ static wctr_err on_alias(pstate *s, const yaml_event_t *ev) {
 
 static wctr_err on_start(pstate *s, const yaml_event_t *ev, cy_kind kind) {
   unsigned line = (unsigned)ev->start_mark.line + 1, column = (unsigned)ev->start_mark.column + 1;
-  if (s->depth >= CLI_COMPOSE_MAX_DEPTH) {
-    return at(s, line, column, WCTR_ETOOBIG, "nested more than %d levels deep", CLI_COMPOSE_MAX_DEPTH);
+  if (s->depth >= COMPOSE_MAX_DEPTH) {
+    return at(s, line, column, WCTR_ETOOBIG, "nested more than %d levels deep", COMPOSE_MAX_DEPTH);
   }
   if (s->depth > 0) {
     frame *p = &s->stack[s->depth - 1];

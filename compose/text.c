@@ -1,7 +1,6 @@
-/* cli/compose_text.c - text helpers of the compose loader: strings, messages, variables (interpolation,
- * env files), paths, project names and Go durations. Rules are in cli/compose.h. */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+/* compose/text.c - text helpers of the compose loader: strings, messages, variables (interpolation,
+ * env files), paths, project names and Go durations. Rules are in compose/compose.h. */
+#include "compose/compose_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -198,7 +197,7 @@ void cc_path_pop(cc_path *p, size_t mark) {
   p->text[mark] = '\0';
 }
 
-void cc_warn(cli_compose_warnings *w, const char *fmt, ...) {
+void cc_warn(compose_warnings *w, const char *fmt, ...) {
   if (w == NULL) return;
   char text[600];
   va_list ap;
@@ -215,7 +214,7 @@ void cc_warn(cli_compose_warnings *w, const char *fmt, ...) {
   if (w->text[w->count] != NULL) w->count++;
 }
 
-void cli_compose_warnings_free(cli_compose_warnings *w) {
+void compose_warnings_free(compose_warnings *w) {
   if (w == NULL) return;
   for (size_t i = 0; i < w->count; i++) free(w->text[i]);
   free(w->text);
@@ -302,7 +301,7 @@ typedef enum interp_fail {
 
 typedef struct interp {
   const cc_env *env;
-  cli_compose_warnings *w;
+  compose_warnings *w;
   interp_fail fail;
   char name[128]; /* IF_REQUIRED: the variable (cut) */
   char *reason;   /* IF_REQUIRED: the message, interpolated; owned */
@@ -449,7 +448,7 @@ static bool subst(interp *it, const char *in, size_t len, cc_buf *out, int depth
   return true;
 }
 
-wctr_err cc_interpolate(const char *in, const char *shown, const cc_env *env, cli_compose_warnings *w, char **out,
+wctr_err cc_interpolate(const char *in, const char *shown, const cc_env *env, compose_warnings *w, char **out,
                         char *msg, size_t msg_size) {
   *out = NULL;
   interp it = {.env = env, .w = w};
@@ -618,7 +617,7 @@ static char *dotenv_value(const char *v, bool *literal, const char **why) {
 
 /* One line of an env file, NUL-terminated and without its line break, into out. */
 static wctr_err dotenv_line(const char *name, size_t line, char *s, const cc_env *env, const cc_env *chain,
-                            cli_compose_warnings *w, cc_kvlist *out, wctr_errmsg *e) {
+                            compose_warnings *w, cc_kvlist *out, wctr_errmsg *e) {
   while (is_blank(*s)) s++;
   if (*s == '\0' || *s == '#') return WCTR_OK;
   /* Values become Windows environment strings (UTF-16): they must be well-formed UTF-8. Comments may be
@@ -674,7 +673,7 @@ static wctr_err dotenv_line(const char *name, size_t line, char *s, const cc_env
 }
 
 wctr_err cc_dotenv_parse(const char *name, const char *data, size_t len, const cc_env *env,
-                         cli_compose_warnings *w, cc_kvlist *out, wctr_errmsg *e) {
+                         compose_warnings *w, cc_kvlist *out, wctr_errmsg *e) {
   memset(out, 0, sizeof *out);
   size_t pos = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   cc_env chain = {0};

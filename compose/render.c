@@ -1,9 +1,8 @@
-/* cli/compose_render.c - `wctr compose config`: the model as YAML (libyaml's emitter) or JSON (cJSON).
+/* compose/render.c - `wctr compose config`: the model as YAML (libyaml's emitter) or JSON (cJSON).
  *
  * Both are built from one description of the output (a small tree of out_node), so the two formats have
  * the same keys in the same order. Numbers are exact (int64 text, never a double). */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+#include "compose/compose_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -83,7 +82,7 @@ static void o_bool(obuild *b, onode *parent, const char *key, bool v) {
   if (n != NULL) n->boolean = v;
 }
 
-static void o_command(obuild *b, onode *parent, const char *key, const cli_compose_command *cmd) {
+static void o_command(obuild *b, onode *parent, const char *key, const compose_command *cmd) {
   if (!cmd->set) return;
   if (cmd->shell_form) {
     o_str(b, parent, key, cmd->argv[0]);
@@ -109,7 +108,7 @@ static void o_pairs(obuild *b, onode *parent, const char *key, char *const *kv, 
   }
 }
 
-static void o_grants(obuild *b, onode *parent, const char *key, const cli_compose_grant *g, size_t count) {
+static void o_grants(obuild *b, onode *parent, const char *key, const compose_grant *g, size_t count) {
   if (count == 0) return;
   onode *seq = o_add(b, parent, O_SEQ, key);
   for (size_t i = 0; seq != NULL && i < count; i++) {
@@ -120,7 +119,7 @@ static void o_grants(obuild *b, onode *parent, const char *key, const cli_compos
   }
 }
 
-static void o_resources(obuild *b, onode *parent, const char *key, const cli_compose_resource *r, size_t count) {
+static void o_resources(obuild *b, onode *parent, const char *key, const compose_resource *r, size_t count) {
   if (count == 0) return;
   onode *map = o_add(b, parent, O_MAP, key);
   for (size_t i = 0; map != NULL && i < count; i++) {
@@ -130,7 +129,7 @@ static void o_resources(obuild *b, onode *parent, const char *key, const cli_com
 }
 
 /* The compose form back; "no" (the default) is left out. */
-static const char *restart_text(const cli_compose_service *s, char *buf, size_t size) {
+static const char *restart_text(const compose_service *s, char *buf, size_t size) {
   if (s->restart.name == SPEC_RESTART_NO) return NULL;
   if (s->restart.name != SPEC_RESTART_ON_FAILURE || s->restart.max_retries == 0) {
     return spec_restart_name_text(s->restart.name);
@@ -139,7 +138,7 @@ static const char *restart_text(const cli_compose_service *s, char *buf, size_t 
   return buf;
 }
 
-static void o_service(obuild *b, onode *services, const cli_compose_service *s) {
+static void o_service(obuild *b, onode *services, const compose_service *s) {
   onode *m = o_add(b, services, O_MAP, s->name);
   if (m == NULL) return;
   o_str(b, m, "container_name", s->container_name);
@@ -199,7 +198,7 @@ static void o_service(obuild *b, onode *services, const cli_compose_service *s) 
   o_str(b, m, "restart", restart_text(s, rbuf, sizeof rbuf));
 }
 
-static onode *describe(const cli_compose_project *p) {
+static onode *describe(const compose_project *p) {
   obuild b = {false};
   onode *root = o_add(&b, NULL, O_MAP, NULL);
   if (root == NULL) return NULL;
@@ -374,10 +373,10 @@ static char *to_json(const onode *root) {
   return cc_buf_take(&b);
 }
 
-wctr_err cli_compose_render(const cli_compose_project *project, bool json, char **out, wctr_errmsg *e) {
-  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "cli_compose_render: out must not be NULL");
+wctr_err compose_render(const compose_project *project, bool json, char **out, wctr_errmsg *e) {
+  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_render: out must not be NULL");
   *out = NULL;
-  if (project == NULL) return wctr_fail(e, WCTR_EINVAL, "cli_compose_render: project must not be NULL");
+  if (project == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_render: project must not be NULL");
   onode *root = describe(project);
   if (root == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory while rendering the compose model");
   const char *problem = NULL;

@@ -1,8 +1,7 @@
-/* cli/compose_merge.c - merging compose documents (several -f files, several documents in one file) with
- * compose's rules for the keys wctr supports. The rules are listed in cli/compose.h (MERGING). Every
+/* compose/merge.c - merging compose documents (several -f files, several documents in one file) with
+ * compose's rules for the keys wctr supports. The rules are listed in compose/compose.h (MERGING). Every
  * document has been checked on its own before it is merged, so shapes here are the valid ones. */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+#include "compose/compose_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
