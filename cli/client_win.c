@@ -16,6 +16,7 @@ struct cli_client {
   HANDLE event;        /* reads */
   HANDLE write_event;  /* writes: a send may run beside a read (stdin forwarding) */
   int64_t next_id;
+  size_t max_message;  /* bytes of one message from wctrd at most */
 };
 
 wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
@@ -65,6 +66,7 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
   c->event = event;
   c->write_event = write_event;
   c->next_id = 1;
+  c->max_message = WCTR_PROTO_MAX_RESPONSE;
   *out = c;
   return WCTR_OK;
 }
@@ -77,11 +79,17 @@ void cli_client_close(cli_client *c) {
   free(c);
 }
 
+void cli_client_set_max_message(cli_client *c, size_t bytes) {
+  c->max_message = bytes;
+}
+
 /* Waits for an overlapped call that returned FALSE. Cancels it when the time is up, and waits for the
- * cancellation to land so the OVERLAPPED is free again. */
+ * cancellation to land so the OVERLAPPED is free again. A read that fails at once with ERROR_MORE_DATA
+ * (part of a longer message was already in the pipe) has transferred bytes all the same: their count is
+ * in the OVERLAPPED, read like any other completion's. */
 static DWORD finish_io(cli_client *c, BOOL started, OVERLAPPED *ov, DWORD *bytes, unsigned timeout_ms) {
   DWORD code = started ? ERROR_SUCCESS : GetLastError();
-  if (!started && code != ERROR_IO_PENDING) return code;
+  if (!started && code != ERROR_IO_PENDING && code != ERROR_MORE_DATA) return code;
   if (!started && WaitForSingleObject(ov->hEvent, timeout_ms) == WAIT_TIMEOUT) {
     CancelIoEx(c->pipe, ov);
     GetOverlappedResult(c->pipe, ov, bytes, TRUE);
@@ -112,7 +120,9 @@ wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned ti
 }
 
 wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned timeout_ms, wctr_errmsg *e) {
-  size_t cap = 64 * 1024;
+  size_t limit = c->max_message;
+  /* One byte past the limit is read, so that a message of exactly the limit is told from a longer one. */
+  size_t cap = limit < 64 * 1024 ? limit + 1 : 64 * 1024;
   size_t len = 0;
   char *buf = malloc(cap);
   *out = NULL;
@@ -121,25 +131,28 @@ wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned ti
     OVERLAPPED ov = {.hEvent = c->event};
     ResetEvent(c->event);
     DWORD bytes = 0;
-    BOOL started = ReadFile(c->pipe, buf + len, (DWORD)(cap - len), NULL, &ov);
+    DWORD want = cap - len > MAXDWORD ? MAXDWORD : (DWORD)(cap - len);
+    BOOL started = ReadFile(c->pipe, buf + len, want, NULL, &ov);
     DWORD code = finish_io(c, started, &ov, &bytes, timeout_ms);
     len += bytes;
-    if (code == ERROR_SUCCESS) break;
-    if (code != ERROR_MORE_DATA) {
+    if (code == ERROR_SUCCESS && len <= limit) break;
+    if (code != ERROR_SUCCESS && code != ERROR_MORE_DATA) {
       free(buf);
       return io_error(code, "reading the response", e);
     }
-    if (cap >= WCTR_PROTO_MAX_RESPONSE) {
+    if (len > limit || cap > limit) {
+      /* The rest of it stays in the pipe: the connection cannot be used for another request. */
       free(buf);
-      return wctr_fail(e, WCTR_ETOOBIG, "the response is larger than %u bytes", WCTR_PROTO_MAX_RESPONSE);
+      return wctr_fail(e, WCTR_ETOOBIG, "wctrd sent a message larger than this client's limit of %zu bytes", limit);
     }
-    char *grown = realloc(buf, cap * 2);
+    size_t next = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+    char *grown = realloc(buf, next);
     if (grown == NULL) {
       free(buf);
       return wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
     buf = grown;
-    cap *= 2;
+    cap = next;
   }
   *out = buf;
   *out_len = len;
@@ -170,30 +183,13 @@ typedef struct stdin_forward {
   int64_t id;
 } stdin_forward;
 
-/* Sends one stdin frame: data (len bytes of text) or, with eof, the end. */
+/* Sends one stdin frame: len bytes of data (as text, or base64 when they are not text), or the end. */
 static wctr_err send_stdin(cli_client *c, int64_t id, const char *data, size_t len, bool eof) {
-  cJSON *msg = cJSON_CreateObject();
-  char idtext[32];
-  snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-  cJSON_AddNumberToObject(msg, "v", WCTR_PROTO_VERSION);
-  cJSON_AddRawToObject(msg, "id", idtext);
-  cJSON_AddStringToObject(msg, "stream", "stdin");
-  if (eof) {
-    cJSON_AddBoolToObject(msg, "eof", true);
-  } else {
-    char *text = malloc(len + 1);
-    if (text != NULL) {
-      memcpy(text, data, len);
-      text[len] = '\0';
-      cJSON_AddStringToObject(msg, "data", text);
-      free(text);
-    }
-  }
-  char *out = cJSON_PrintUnformatted(msg);
-  cJSON_Delete(msg);
+  size_t n = 0;
+  char *out = wctr_stdin_frame_format(id, data, len, eof, &n);
   if (out == NULL) return WCTR_ENOMEM;
   wctr_errmsg e;
-  wctr_err err = cli_client_send(c, out, strlen(out), INFINITE, &e);
+  wctr_err err = cli_client_send(c, out, n, INFINITE, &e);
   cJSON_free(out);
   return err;
 }
@@ -234,7 +230,21 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool fo
     cJSON *root = cJSON_ParseWithLength(msg, len);
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "stream");
     if (cJSON_IsString(kind)) {
-      if (on_frame != NULL) on_frame(arg, kind->valuestring, cJSON_GetObjectItemCaseSensitive(root, "data"));
+      const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+      cJSON *data64 = cJSON_GetObjectItemCaseSensitive(root, "data64");
+      /* Bytes that are not text (cli.h): handed on as {"data64": base64}. */
+      if (data == NULL && cJSON_IsString(data64)) {
+        cJSON *wrapped = cJSON_CreateObject();
+        cJSON_DetachItemViaPointer(root, data64);
+        if (wrapped != NULL && cJSON_AddItemToObject(wrapped, "data64", data64)) {
+          if (on_frame != NULL) on_frame(arg, kind->valuestring, wrapped);
+        } else {
+          cJSON_Delete(data64);
+        }
+        cJSON_Delete(wrapped);
+      } else if (on_frame != NULL) {
+        on_frame(arg, kind->valuestring, data);
+      }
       cJSON_Delete(root);
       free(msg);
       continue;
