@@ -41,7 +41,7 @@
 #define WCTR_SERVICE_MANAGER_H
 
 #include "common/error.h"
-#include "service/dispatch.h"
+#include "service/ops.h"
 
 typedef struct svc_manager svc_manager;
 
@@ -57,7 +57,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
 /* Stops every running container (each with its stop timeout, at most 30 s in all), then frees. */
 void svc_manager_stop(svc_manager *m);
 
-/* The operations above, for svc_dispatch_host.ops (ctx is the manager). */
+/* The operations above, a table for svc_ops (service/ops.h; ctx is the manager). */
 const svc_op *svc_manager_ops(size_t *count);
 
 /* Every container's record (svc_container_to_json), for `wctr check` and secret removal. NULL when out of

@@ -3,8 +3,8 @@
  * Threads and locks:
  *  - m->lock guards the list of containers and every record; it is never held across a wait or a pipe
  *    write;
- *  - each container's subs_lock guards its attached clients, and is held while a frame is written to
- *    them, so output reaches each client in order;
+ *  - each container's subs_lock guards its attached clients, and is held while output is queued to
+ *    them (a sink never blocks: service/ops.h), so output reaches each client in order;
  *  - a running container has two reader threads (stdout, stderr: log file + attached clients) and a
  *    waiter thread (init process exit -> the rest of the job is terminated -> readers drained -> record
  *    updated -> `exited` event set);
@@ -36,10 +36,22 @@
 #define LOG_MAX_BYTES (10u * 1024u * 1024u) /* then rotated to .1: at most twice this on disk */
 enum { KILL_WAIT_MS = 10000, READER_DRAIN_MS = 5000, KILLED_EXIT_CODE = 1 };
 
+struct tmp_stream;
+
+/* An attached client (run, logs -f). */
 typedef struct subscriber {
-  const svc_stream *stream;
-  int64_t id;
-  bool gone; /* a write failed: the client left */
+  struct tmp_stream *t;
+  bool gone; /* a write failed: the client left or was dropped */
+  /* logs -f while it sends the log files: live output is held here, then sent (bounded: past
+   * SVC_SINK_QUEUE_MAX the client is taken as gone, as a sink would drop it). */
+  bool holding;
+  char *held;
+  size_t held_len;
+  struct held_piece {
+    svc_output_stream stream;
+    size_t len;
+  } pieces[64];
+  size_t piece_count;
   struct subscriber *next;
 } subscriber;
 
@@ -66,8 +78,7 @@ typedef struct ctr {
 
 /* A client of `wctr events`. */
 typedef struct event_sub {
-  const svc_stream *stream;
-  int64_t id;
+  struct tmp_stream *t;
   bool gone;
   struct event_sub *next;
 } event_sub;
@@ -86,6 +97,7 @@ struct svc_manager {
   svc_manager_options opt;
   char hcs_detail[320];
   volatile LONG stopping; /* svc_manager_stop has begun: restart policies no longer apply */
+  volatile LONG tmp_threads; /* TEMPORARY (issue 10): stream operations still running on threads */
 };
 
 /* --- small helpers ---------------------------------------------------------------------------------- */
@@ -272,16 +284,40 @@ static void log_append(svc_manager *m, ctr *c, const char *stream, const char *d
   LeaveCriticalSection(&c->log_lock);
 }
 
+static wctr_err tmp_output(struct tmp_stream *t, svc_output_stream stream, const char *data, size_t len);
+
+/* Live output held for a logs -f client while it gets the log files; a client past the bound is gone. */
+static void hold_output(subscriber *s, svc_output_stream stream, const char *data, size_t len) {
+  bool extend = s->piece_count > 0 && s->pieces[s->piece_count - 1].stream == stream;
+  if (s->held_len + len > SVC_SINK_QUEUE_MAX || (!extend && s->piece_count == sizeof s->pieces / sizeof s->pieces[0])) {
+    s->gone = true;
+    return;
+  }
+  char *grown = realloc(s->held, s->held_len + len);
+  if (grown == NULL) {
+    s->gone = true;
+    return;
+  }
+  if (extend) {
+    s->pieces[s->piece_count - 1].len += len;
+  } else {
+    s->pieces[s->piece_count++] = (struct held_piece){.stream = stream, .len = len};
+  }
+  memcpy(grown + s->held_len, data, len);
+  s->held = grown;
+  s->held_len += len;
+}
+
 static void broadcast(ctr *c, const char *stream, const char *data, size_t len) {
+  svc_output_stream which = strcmp(stream, "stderr") == 0 ? SVC_STDERR : SVC_STDOUT;
   EnterCriticalSection(&c->subs_lock);
   for (subscriber *s = c->subs; s != NULL; s = s->next) {
     if (s->gone) continue;
-    char *copy = malloc(len + 1);
-    if (copy == NULL) continue;
-    memcpy(copy, data, len);
-    copy[len] = '\0';
-    if (svc_stream_frame(s->stream, s->id, stream, cJSON_CreateString(copy)) != WCTR_OK) s->gone = true;
-    free(copy);
+    if (s->holding) {
+      hold_output(s, which, data, len);
+    } else if (tmp_output(s->t, which, data, len) != WCTR_OK) {
+      s->gone = true;
+    }
   }
   LeaveCriticalSection(&c->subs_lock);
 }
@@ -338,6 +374,8 @@ static DWORD WINAPI reader_main(LPVOID p) {
 
 /* --- events ------------------------------------------------------------------------------------------ */
 
+static wctr_err tmp_frame(struct tmp_stream *t, const char *kind, cJSON *data);
+
 /* Tells every `wctr events` client: {"Time","Type":"container","Action":create|start|die|oom|destroy,
  * "Id","Name", and for die "ExitCode"}. */
 static void emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code) {
@@ -353,7 +391,7 @@ static void emit(svc_manager *m, const char *action, const char *id, const char 
     cJSON_AddStringToObject(ev, "Id", id);
     cJSON_AddStringToObject(ev, "Name", name);
     if (strcmp(action, "die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
-    if (svc_stream_frame(s->stream, s->id, "event", ev) != WCTR_OK) s->gone = true;
+    if (tmp_frame(s->t, "event", ev) != WCTR_OK) s->gone = true;
   }
   LeaveCriticalSection(&m->events_lock);
 }
@@ -1217,14 +1255,184 @@ static wctr_err op_stats(void *ctx, const svc_caller *caller, const cJSON *param
   return WCTR_OK;
 }
 
-/* --- stream operations -------------------------------------------------------------------------------- */
+/* --- TEMPORARY (issue 10): replaced by the new manager --------------------------------------------------
+ * The stream operations still block (they wait for an exit, read log files, wait for their client). Each is
+ * a start operation (service/ops.h) that runs the old code on a thread of its own, over this small blocking
+ * adapter on the sink: frames and output go to the sink (which never blocks: a client that does not read is
+ * dropped by the front-end), the client's stdin arrives through on_input, and on_close (the client left, was
+ * dropped, or wctrd stops) sets `closed`, which every wait of these threads includes. */
 
-/* -i: the client's stdin frames ({"stream":"stdin","data":text} and finally {"stream":"stdin","eof":true})
- * go into the container's stdin until EOF, the container's exit, or the client leaving. */
+typedef struct tmp_input {
+  struct tmp_input *next;
+  bool eof;
+  size_t len;
+  char data[];
+} tmp_input;
+
+typedef struct tmp_stream tmp_stream;
+typedef void (*tmp_fn)(svc_manager *m, const svc_caller *caller, const cJSON *params, tmp_stream *t);
+
+struct tmp_stream {
+  svc_sink *sink;
+  svc_manager *m;
+  tmp_fn fn;
+  svc_caller caller;
+  cJSON *params;    /* a copy, or NULL */
+  HANDLE closed;    /* manual reset: on_close came */
+  HANDLE drained;   /* auto reset: the sink's queue went low */
+  HANDLE input;     /* manual reset: tmp_input waiting */
+  CRITICAL_SECTION lock;
+  tmp_input *in_head, *in_tail;
+  bool finished;
+  volatile LONG refs; /* the thread, and the sink until on_release */
+};
+
+enum { TMP_HIGH = SVC_SINK_QUEUE_MAX / 2, TMP_LOW = SVC_SINK_QUEUE_MAX / 8 };
+
+static wctr_err tmp_output(tmp_stream *t, svc_output_stream stream, const char *data, size_t len) {
+  return svc_sink_output(t->sink, stream, data, len);
+}
+
+static wctr_err tmp_frame(tmp_stream *t, const char *kind, cJSON *data) {
+  return svc_sink_frame(t->sink, kind, data);
+}
+
+static void tmp_set_drained(void *arg) {
+  tmp_stream *t = arg;
+  SetEvent(t->drained);
+}
+
+/* A frame from a producer that can wait (a log file): first for the client to take what is queued. */
+static wctr_err tmp_frame_paced(tmp_stream *t, const char *kind, cJSON *data) {
+  if (t->sink->methods->pending(t->sink) > TMP_HIGH) {
+    t->sink->methods->when_drained(t->sink, TMP_LOW, tmp_set_drained, t);
+    HANDLE both[2] = {t->drained, t->closed};
+    WaitForMultipleObjects(2, both, FALSE, INFINITE);
+  }
+  return svc_sink_frame(t->sink, kind, data);
+}
+
+static void tmp_finish(tmp_stream *t, wctr_err err, cJSON *result, const char *message) {
+  t->finished = true;
+  svc_sink_finish(t->sink, err, result, message);
+}
+
+/* One chunk of the client's stdin: WCTR_OK with *item (free it), WCTR_ETIMEDOUT, or WCTR_EPIPE once the
+ * client is gone. */
+static wctr_err tmp_recv(tmp_stream *t, tmp_input **item, DWORD timeout_ms) {
+  *item = NULL;
+  HANDLE both[2] = {t->input, t->closed};
+  DWORD w = WaitForMultipleObjects(2, both, FALSE, timeout_ms);
+  EnterCriticalSection(&t->lock);
+  *item = t->in_head;
+  if (*item != NULL) {
+    t->in_head = (*item)->next;
+    if (t->in_head == NULL) t->in_tail = NULL;
+  }
+  if (t->in_head == NULL) ResetEvent(t->input);
+  LeaveCriticalSection(&t->lock);
+  if (*item != NULL) return WCTR_OK;
+  return w == WAIT_OBJECT_0 + 1 ? WCTR_EPIPE : WCTR_ETIMEDOUT;
+}
+
+static void tmp_unref(tmp_stream *t) {
+  if (InterlockedDecrement(&t->refs) > 0) return;
+  while (t->in_head != NULL) {
+    tmp_input *it = t->in_head;
+    t->in_head = it->next;
+    free(it);
+  }
+  cJSON_Delete(t->params);
+  if (t->closed != NULL) CloseHandle(t->closed);
+  if (t->drained != NULL) CloseHandle(t->drained);
+  if (t->input != NULL) CloseHandle(t->input);
+  DeleteCriticalSection(&t->lock);
+  free(t);
+}
+
+static void tmp_on_input(void *ctx, const char *data, size_t len, bool eof) {
+  tmp_stream *t = ctx;
+  tmp_input *it = malloc(sizeof *it + len);
+  if (it == NULL) return;
+  it->next = NULL;
+  it->eof = eof;
+  it->len = len;
+  if (len > 0) memcpy(it->data, data, len);
+  EnterCriticalSection(&t->lock);
+  if (t->in_tail != NULL) {
+    t->in_tail->next = it;
+  } else {
+    t->in_head = it;
+  }
+  t->in_tail = it;
+  SetEvent(t->input);
+  LeaveCriticalSection(&t->lock);
+}
+
+static void tmp_on_close(void *ctx) {
+  tmp_stream *t = ctx;
+  SetEvent(t->closed);
+}
+
+static void tmp_on_release(void *ctx) {
+  tmp_unref(ctx);
+}
+
+static DWORD WINAPI tmp_main(LPVOID arg) {
+  tmp_stream *t = arg;
+  svc_manager *m = t->m;
+  t->fn(m, &t->caller, t->params, t);
+  if (!t->finished) tmp_finish(t, WCTR_EPIPE, NULL, "the operation ended without a response");
+  tmp_unref(t);
+  InterlockedDecrement(&m->tmp_threads);
+  return 0;
+}
+
+static void tmp_start(svc_manager *m, const svc_caller *caller, const cJSON *params, svc_sink *sink, tmp_fn fn) {
+  tmp_stream *t = calloc(1, sizeof *t);
+  if (t == NULL) {
+    svc_sink_finish(sink, WCTR_ENOMEM, NULL, "out of memory");
+    return;
+  }
+  InitializeCriticalSection(&t->lock);
+  t->sink = sink;
+  t->m = m;
+  t->fn = fn;
+  t->caller = *caller;
+  t->refs = 2;
+  t->params = params != NULL ? cJSON_Duplicate(params, true) : NULL;
+  t->closed = CreateEventW(NULL, TRUE, FALSE, NULL);
+  t->drained = CreateEventW(NULL, FALSE, FALSE, NULL);
+  t->input = CreateEventW(NULL, TRUE, FALSE, NULL);
+  sink->op_ctx = t;
+  sink->on_input = tmp_on_input;
+  sink->on_close = tmp_on_close;
+  sink->on_release = tmp_on_release;
+  HANDLE thread = NULL;
+  InterlockedIncrement(&m->tmp_threads);
+  if ((params == NULL || t->params != NULL) && t->closed != NULL && t->drained != NULL && t->input != NULL) {
+    thread = CreateThread(NULL, 0, tmp_main, t, 0, NULL);
+  }
+  if (thread == NULL) {
+    InterlockedDecrement(&m->tmp_threads);
+    tmp_finish(t, WCTR_ENOMEM, NULL, "cannot start the operation (out of memory or threads)");
+    tmp_unref(t);
+    return;
+  }
+  CloseHandle(thread);
+}
+
+/* The thread's wait ended on `closed`: whom to blame. */
+static const char *tmp_gone_text(svc_manager *m) {
+  return InterlockedCompareExchange(&m->stopping, 0, 0) != 0 ? "wctrd is stopping" : "the client is gone";
+}
+
+/* -i: the client's stdin (on_input) goes into the container's stdin until EOF, the container's exit, or the
+ * client leaving. */
 typedef struct stdin_pump {
   svc_manager *m;
   ctr *c;
-  const svc_stream *s;
+  tmp_stream *t;
 } stdin_pump;
 
 static void close_stdin(svc_manager *m, ctr *c) {
@@ -1246,133 +1454,182 @@ static DWORD WINAPI stdin_main(LPVOID arg) {
   stdin_pump *p = arg;
   for (;;) {
     if (WaitForSingleObject(p->c->exited, 0) == WAIT_OBJECT_0) break;
-    char *msg = NULL;
-    size_t len = 0;
-    wctr_err err = p->s->recv(p->s->ctx, &msg, &len, 200);
+    tmp_input *item = NULL;
+    wctr_err err = tmp_recv(p->t, &item, 200);
     if (err == WCTR_ETIMEDOUT) continue;
     if (err != WCTR_OK) {
       close_stdin(p->m, p->c); /* the client left: the container reads end of file */
       break;
     }
-    cJSON *frame = cJSON_ParseWithLength(msg, len);
-    free(msg);
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(frame, "stream");
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(frame, "data");
-    bool eof = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(frame, "eof"));
-    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "stdin") == 0) {
-      EnterCriticalSection(&p->c->stdin_lock);
-      DWORD written = 0;
-      if (cJSON_IsString(data) && p->c->stdin_write != NULL) {
-        pipe_io(p->c->stdin_write, true, data->valuestring, (DWORD)strlen(data->valuestring), &written);
-      }
-      LeaveCriticalSection(&p->c->stdin_lock);
-      if (eof) close_stdin(p->m, p->c);
+    EnterCriticalSection(&p->c->stdin_lock);
+    DWORD written = 0;
+    if (item->len > 0 && p->c->stdin_write != NULL) {
+      pipe_io(p->c->stdin_write, true, item->data, (DWORD)item->len, &written);
     }
-    cJSON_Delete(frame);
+    LeaveCriticalSection(&p->c->stdin_lock);
+    if (item->eof) close_stdin(p->m, p->c);
+    free(item);
   }
   return 0;
 }
 
-static void stream_run(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+static void stream_run(svc_manager *m, const svc_caller *caller, const cJSON *params, tmp_stream *t) {
   (void)caller;
-  svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
   wctr_err err = find_param(m, params, NULL, &c, &e);
   if (err != WCTR_OK) {
-    svc_stream_error(s, id, err, e.text);
+    tmp_finish(t, err, NULL, e.text);
     return;
   }
   /* Attached before the start, so not a byte of output is missed. */
-  subscriber sub = {.stream = s, .id = id};
+  subscriber sub = {.t = t};
   subscribe(c, &sub);
   EnterCriticalSection(&m->lock);
   err = start_locked(m, c, &e);
   bool discard = err != WCTR_OK && c->rec.config.auto_remove;
   LeaveCriticalSection(&m->lock);
   if (discard) remove_container(m, c);
-  stdin_pump pump = {.m = m, .c = c, .s = s};
+  stdin_pump pump = {.m = m, .c = c, .t = t};
   HANDLE pump_thread = NULL;
   if (err == WCTR_OK && c->rec.config.open_stdin) pump_thread = CreateThread(NULL, 0, stdin_main, &pump, 0, NULL);
-  if (err == WCTR_OK && !wait_exited(c, s->cancel_event, INFINITE)) {
-    err = wctr_fail(&e, WCTR_ECANCELED, "wctrd is stopping");
+  if (err == WCTR_OK && !wait_exited(c, t->closed, INFINITE)) {
+    err = wctr_fail(&e, WCTR_ECANCELED, "%s", tmp_gone_text(m));
   }
-  /* The pump reads from the same connection: it must be done before the final response. */
+  /* The pump reads the same client's input: it must be done before the final response. */
   if (pump_thread != NULL) {
     close_stdin(m, c);
     WaitForSingleObject(pump_thread, INFINITE);
     CloseHandle(pump_thread);
   }
   unsubscribe(c, &sub);
+  cJSON *r = NULL;
   if (err == WCTR_OK) {
-    cJSON *r = cJSON_CreateObject();
+    r = cJSON_CreateObject();
     EnterCriticalSection(&m->lock);
     cJSON_AddNumberToObject(r, "ExitCode", (double)c->rec.state.exit_code);
     cJSON_AddBoolToObject(r, "OOMKilled", c->rec.state.oom_killed);
     LeaveCriticalSection(&m->lock);
-    svc_stream_reply(s, id, r);
-  } else {
-    svc_stream_error(s, id, err, e.text);
   }
   release(m, c);
+  tmp_finish(t, err, r, err == WCTR_OK ? NULL : e.text);
 }
 
-static void stream_wait(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+static void stream_wait(svc_manager *m, const svc_caller *caller, const cJSON *params, tmp_stream *t) {
   (void)caller;
-  svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
   wctr_err err = find_param(m, params, NULL, &c, &e);
   if (err != WCTR_OK) {
-    svc_stream_error(s, id, err, e.text);
+    tmp_finish(t, err, NULL, e.text);
     return;
   }
-  if (!wait_exited(c, s->cancel_event, INFINITE)) {
-    svc_stream_error(s, id, WCTR_ECANCELED, "wctrd is stopping");
-  } else {
-    cJSON *r = cJSON_CreateObject();
-    EnterCriticalSection(&m->lock);
-    cJSON_AddNumberToObject(r, "StatusCode", (double)c->rec.state.exit_code);
-    LeaveCriticalSection(&m->lock);
-    svc_stream_reply(s, id, r);
+  if (!wait_exited(c, t->closed, INFINITE)) {
+    release(m, c);
+    tmp_finish(t, WCTR_ECANCELED, NULL, tmp_gone_text(m));
+    return;
   }
+  cJSON *r = cJSON_CreateObject();
+  EnterCriticalSection(&m->lock);
+  cJSON_AddNumberToObject(r, "StatusCode", (double)c->rec.state.exit_code);
+  LeaveCriticalSection(&m->lock);
   release(m, c);
+  tmp_finish(t, WCTR_OK, r, NULL);
 }
 
-/* Sends the lines of one log file (after skip of them) as frames. */
-static wctr_err send_log_file(const char *path, int64_t skip, bool timestamps, const svc_stream *s, int64_t id,
-                              int64_t *count_only) {
+/* A log file opened where it is, read up to the size it had then: rotation may rename it meanwhile. */
+typedef struct log_snapshot {
+  HANDLE h;
+  uint64_t size;
+} log_snapshot;
+
+static log_snapshot snapshot_log(const char *path) {
+  log_snapshot snap = {.h = INVALID_HANDLE_VALUE};
   wchar_t *wide = wctr_utf8_to_wide(path);
-  FILE *f = wide != NULL ? _wfopen(wide, L"rb") : NULL;
-  free(wide);
-  if (f == NULL) return WCTR_OK;
-  char line[70000];
-  int64_t n = 0;
-  wctr_err err = WCTR_OK;
-  while (err == WCTR_OK && fgets(line, sizeof line, f) != NULL) {
-    n++;
-    if (count_only != NULL || n <= skip) continue;
-    cJSON *entry = cJSON_Parse(line);
-    const cJSON *log = cJSON_GetObjectItemCaseSensitive(entry, "log");
-    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(entry, "stream");
-    const cJSON *time = cJSON_GetObjectItemCaseSensitive(entry, "time");
-    if (cJSON_IsString(log) && cJSON_IsString(stream)) {
-      cJSON *data = cJSON_CreateObject();
-      cJSON_AddStringToObject(data, "log", log->valuestring);
-      if (timestamps && cJSON_IsString(time)) cJSON_AddStringToObject(data, "time", time->valuestring);
-      err = svc_stream_frame(s, id, stream->valuestring, data);
-    }
-    cJSON_Delete(entry);
+  if (wide != NULL) {
+    snap.h = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
   }
-  if (count_only != NULL) *count_only = n;
-  fclose(f);
+  free(wide);
+  LARGE_INTEGER size;
+  if (snap.h != INVALID_HANDLE_VALUE && GetFileSizeEx(snap.h, &size)) snap.size = (uint64_t)size.QuadPart;
+  return snap;
+}
+
+/* Calls line(arg, text, len) for each line of the snapshot; stops when it returns an error. */
+static wctr_err each_log_line(const log_snapshot *snap, wctr_err (*line)(void *arg, char *text, size_t len),
+                              void *arg) {
+  if (snap->h == INVALID_HANDLE_VALUE) return WCTR_OK;
+  enum { CHUNK = 64 * 1024 };
+  char *buf = malloc(CHUNK);
+  char *part = NULL;
+  size_t part_len = 0;
+  uint64_t at = 0;
+  wctr_err err = buf != NULL ? WCTR_OK : WCTR_ENOMEM;
+  while (err == WCTR_OK && at < snap->size) {
+    LARGE_INTEGER pos = {.QuadPart = (LONGLONG)at};
+    DWORD want = snap->size - at < CHUNK ? (DWORD)(snap->size - at) : CHUNK;
+    DWORD got = 0;
+    if (!SetFilePointerEx(snap->h, pos, NULL, FILE_BEGIN) || !ReadFile(snap->h, buf, want, &got, NULL) || got == 0) break;
+    at += got;
+    char *joined = realloc(part, part_len + got + 1);
+    if (joined == NULL) {
+      err = WCTR_ENOMEM;
+      break;
+    }
+    part = joined;
+    memcpy(part + part_len, buf, got);
+    part_len += got;
+    size_t start = 0;
+    for (size_t i = 0; i < part_len && err == WCTR_OK; i++) {
+      if (part[i] != '\n') continue;
+      part[i] = '\0';
+      err = line(arg, part + start, i - start);
+      start = i + 1;
+    }
+    memmove(part, part + start, part_len - start);
+    part_len -= start;
+  }
+  free(part);
+  free(buf);
   return err;
 }
 
-static void stream_logs(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+typedef struct log_sender {
+  tmp_stream *t;
+  int64_t skip;
+  int64_t count;
+  bool timestamps;
+} log_sender;
+
+static wctr_err count_line(void *arg, char *text, size_t len) {
+  (void)text;
+  (void)len;
+  ((log_sender *)arg)->count++;
+  return WCTR_OK;
+}
+
+static wctr_err send_line(void *arg, char *text, size_t len) {
+  log_sender *ls = arg;
+  if (ls->count++ < ls->skip) return WCTR_OK;
+  cJSON *entry = cJSON_ParseWithLength(text, len);
+  const cJSON *log = cJSON_GetObjectItemCaseSensitive(entry, "log");
+  const cJSON *stream = cJSON_GetObjectItemCaseSensitive(entry, "stream");
+  const cJSON *time = cJSON_GetObjectItemCaseSensitive(entry, "time");
+  wctr_err err = WCTR_OK;
+  if (cJSON_IsString(log) && cJSON_IsString(stream)) {
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, "log", log->valuestring);
+    if (ls->timestamps && cJSON_IsString(time)) cJSON_AddStringToObject(data, "time", time->valuestring);
+    err = tmp_frame_paced(ls->t, stream->valuestring, data);
+  }
+  cJSON_Delete(entry);
+  return err;
+}
+
+static void stream_logs(svc_manager *m, const svc_caller *caller, const cJSON *params, tmp_stream *t) {
   static const char *const keys[] = {"Tail", "Follow", "Timestamps", NULL};
   (void)caller;
-  svc_manager *m = ctx;
   const char *ref = NULL;
   ctr *c = NULL;
   wctr_errmsg e;
@@ -1385,37 +1642,96 @@ static void stream_logs(void *ctx, const svc_caller *caller, int64_t id, const c
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Timestamps", "params", false, &timestamps, &e);
   if (err == WCTR_OK) err = find(m, ref, &c, &e);
   if (err != WCTR_OK) {
-    svc_stream_error(s, id, err, e.text);
+    tmp_finish(t, err, NULL, e.text);
     return;
   }
-  subscriber sub = {.stream = s, .id = id};
-  /* Live output is held back while the files are sent, so nothing is lost or sent twice. */
-  EnterCriticalSection(&c->subs_lock);
-  EnterCriticalSection(&c->log_lock);
+  /* The files as they are now, and (with follow) live output held from now on: nothing is lost or sent
+   * twice, and no lock is held while the client takes the files. */
+  subscriber sub = {.t = t, .holding = true};
   char old[1260];
   char cur[1250];
+  EnterCriticalSection(&c->subs_lock);
+  EnterCriticalSection(&c->log_lock);
   log_path(m, c->rec.id, ".1", old, sizeof old);
   log_path(m, c->rec.id, "", cur, sizeof cur);
-  int64_t n_old = 0;
-  int64_t n_cur = 0;
-  send_log_file(old, 0, false, s, id, &n_old);
-  send_log_file(cur, 0, false, s, id, &n_cur);
-  int64_t skip = tail < 0 || tail >= n_old + n_cur ? 0 : n_old + n_cur - tail;
-  err = send_log_file(old, skip, timestamps, s, id, NULL);
-  if (err == WCTR_OK) err = send_log_file(cur, skip > n_old ? skip - n_old : 0, timestamps, s, id, NULL);
+  log_snapshot snaps[2] = {snapshot_log(old), snapshot_log(cur)};
   LeaveCriticalSection(&c->log_lock);
-  if (follow && err == WCTR_OK) {
+  if (follow) {
     sub.next = c->subs;
     c->subs = &sub;
   }
   LeaveCriticalSection(&c->subs_lock);
-  if (follow && err == WCTR_OK) {
-    wait_exited(c, s->cancel_event, INFINITE);
+  log_sender counter = {.t = t};
+  for (int i = 0; i < 2; i++) each_log_line(&snaps[i], count_line, &counter);
+  log_sender sender = {.t = t, .timestamps = timestamps,
+                       .skip = tail < 0 || tail >= counter.count ? 0 : counter.count - tail};
+  for (int i = 0; i < 2 && err == WCTR_OK; i++) err = each_log_line(&snaps[i], send_line, &sender);
+  for (int i = 0; i < 2; i++) {
+    if (snaps[i].h != INVALID_HANDLE_VALUE) CloseHandle(snaps[i].h);
+  }
+  if (follow) {
+    /* What came while the files were sent, then live. */
+    EnterCriticalSection(&c->subs_lock);
+    size_t at = 0;
+    for (size_t i = 0; i < sub.piece_count && !sub.gone && err == WCTR_OK; i++) {
+      if (tmp_output(t, sub.pieces[i].stream, sub.held + at, sub.pieces[i].len) != WCTR_OK) sub.gone = true;
+      at += sub.pieces[i].len;
+    }
+    free(sub.held);
+    sub.held = NULL;
+    sub.holding = false;
+    LeaveCriticalSection(&c->subs_lock);
+    if (err == WCTR_OK) wait_exited(c, t->closed, INFINITE);
     unsubscribe(c, &sub);
   }
-  if (err == WCTR_OK) svc_stream_reply(s, id, cJSON_CreateObject());
   release(m, c);
+  if (err == WCTR_OK) {
+    tmp_finish(t, WCTR_OK, cJSON_CreateObject(), NULL);
+  } else {
+    tmp_finish(t, err, NULL, err == WCTR_EPIPE ? "the client is gone" : "the container's log cannot be read");
+  }
 }
+
+static void stream_events(svc_manager *m, const svc_caller *caller, const cJSON *params, tmp_stream *t) {
+  (void)caller;
+  static const char *const none[] = {NULL};
+  wctr_errmsg e;
+  if (params != NULL && wctr_json_check_keys(params, "params", none, &e) != WCTR_OK) {
+    tmp_finish(t, WCTR_EINVAL, NULL, e.text);
+    return;
+  }
+  event_sub sub = {.t = t};
+  EnterCriticalSection(&m->events_lock);
+  sub.next = m->event_subs;
+  m->event_subs = &sub;
+  LeaveCriticalSection(&m->events_lock);
+  /* Until the client leaves, is dropped, or wctrd stops (all of them: on_close). */
+  WaitForSingleObject(t->closed, INFINITE);
+  EnterCriticalSection(&m->events_lock);
+  for (event_sub **p = &m->event_subs; *p != NULL; p = &(*p)->next) {
+    if (*p == &sub) {
+      *p = sub.next;
+      break;
+    }
+  }
+  LeaveCriticalSection(&m->events_lock);
+  tmp_finish(t, WCTR_OK, cJSON_CreateObject(), NULL);
+}
+
+static void start_run(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  tmp_start(ctx, caller, params, sink, stream_run);
+}
+static void start_wait(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  tmp_start(ctx, caller, params, sink, stream_wait);
+}
+static void start_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  tmp_start(ctx, caller, params, sink, stream_logs);
+}
+static void start_events(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  tmp_start(ctx, caller, params, sink, stream_events);
+}
+
+/* --- end of TEMPORARY (issue 10) ------------------------------------------------------------------------------ */
 
 static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   static const char *const keys[] = {"Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares", "PidsLimit",
@@ -1470,40 +1786,6 @@ static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *para
   return err;
 }
 
-static void stream_events(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
-  (void)caller;
-  static const char *const none[] = {NULL};
-  svc_manager *m = ctx;
-  wctr_errmsg e;
-  if (params != NULL && wctr_json_check_keys(params, "params", none, &e) != WCTR_OK) {
-    svc_stream_error(s, id, WCTR_EINVAL, e.text);
-    return;
-  }
-  event_sub sub = {.stream = s, .id = id};
-  EnterCriticalSection(&m->events_lock);
-  sub.next = m->event_subs;
-  m->event_subs = &sub;
-  LeaveCriticalSection(&m->events_lock);
-  /* Until the client hangs up (a read fails) or wctrd stops. */
-  for (;;) {
-    char *msg = NULL;
-    size_t len = 0;
-    wctr_err err = s->recv(s->ctx, &msg, &len, 500);
-    free(msg);
-    if (err != WCTR_ETIMEDOUT && err != WCTR_OK) break;
-    if (WaitForSingleObject(s->cancel_event, 0) == WAIT_OBJECT_0 || sub.gone) break;
-  }
-  EnterCriticalSection(&m->events_lock);
-  for (event_sub **p = &m->event_subs; *p != NULL; p = &(*p)->next) {
-    if (*p == &sub) {
-      *p = sub.next;
-      break;
-    }
-  }
-  LeaveCriticalSection(&m->events_lock);
-  svc_stream_reply(s, id, cJSON_CreateObject());
-}
-
 /* --- images ------------------------------------------------------------------------------------------------ */
 
 static bool image_in_use(void *ctx, const char *image, char *container, size_t size) {
@@ -1551,18 +1833,19 @@ static const svc_op manager_ops[] = {
     {.name = "image.inspect", .call = op_image_inspect},
     {.name = "image.remove", .call = op_image_remove},
     {.name = "container.create", .call = op_create},
-    {.name = "container.start", .call = op_start},
-    {.name = "container.run", .stream = stream_run},
-    {.name = "container.stop", .call = op_stop},
-    {.name = "container.kill", .call = op_kill},
-    {.name = "container.remove", .call = op_remove},
+    /* TEMPORARY (issue 10): the blocking ones on the pool, the streams on threads of their own. */
+    {.name = "container.start", .call = op_start, .flags = SVC_OP_BLOCKING},
+    {.name = "container.run", .start = start_run},
+    {.name = "container.stop", .call = op_stop, .flags = SVC_OP_BLOCKING},
+    {.name = "container.kill", .call = op_kill, .flags = SVC_OP_BLOCKING},
+    {.name = "container.remove", .call = op_remove, .flags = SVC_OP_BLOCKING},
     {.name = "container.list", .call = op_list},
     {.name = "container.inspect", .call = op_inspect},
-    {.name = "container.stats", .call = op_stats},
-    {.name = "container.wait", .stream = stream_wait},
-    {.name = "container.logs", .stream = stream_logs},
+    {.name = "container.stats", .call = op_stats, .flags = SVC_OP_BLOCKING},
+    {.name = "container.wait", .start = start_wait},
+    {.name = "container.logs", .start = start_logs},
     {.name = "container.update", .call = op_update},
-    {.name = "events", .stream = stream_events},
+    {.name = "events", .start = start_events},
 };
 
 const svc_op *svc_manager_ops(size_t *count) {
@@ -1811,6 +2094,8 @@ void svc_manager_stop(svc_manager *m) {
     }
     release(m, running);
   }
+  /* TEMPORARY (issue 10): stream operations end once the server has closed their clients (on_close). */
+  for (int waited = 0; waited < 5000 && InterlockedCompareExchange(&m->tmp_threads, 0, 0) > 0; waited += 10) Sleep(10);
   /* Exit handling (auto-remove, the last release) may still be finishing on waiter threads. */
   for (int waited = 0; waited < 5000; waited += 10) {
     bool busy = false;
