@@ -27,7 +27,9 @@ void cli_client_set_max_message(cli_client *c, size_t bytes);
 wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e);
 wctr_err cli_client_recv(cli_client *c, char **buf, size_t *len, unsigned timeout_ms, wctr_errmsg *e);
 
-/* One request, one response, with the next request id. params is taken (may be NULL). */
+/* One request, one response, with the next request id. params is taken (may be NULL). wctrd closes a
+ * connection that stays idle (service/server.h); a request that finds the connection closed when it is
+ * sent was not delivered, and is sent again once on a new connection (call and stream, not raw send). */
 wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
                          wctr_errmsg *e);
 

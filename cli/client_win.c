@@ -17,10 +17,13 @@ struct cli_client {
   HANDLE write_event;  /* writes: a send may run beside a read (stdin forwarding) */
   int64_t next_id;
   size_t max_message;  /* bytes of one message from wctrd at most */
+  char *pipe_path;     /* to open the connection again after wctrd closed it while idle */
+  unsigned open_timeout_ms;
 };
 
-wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
-  *out = NULL;
+/* Opens the pipe in message mode, waiting up to timeout_ms for a free instance. */
+static wctr_err open_pipe(const char *pipe_path, unsigned timeout_ms, HANDLE *out, wctr_errmsg *e) {
+  *out = INVALID_HANDLE_VALUE;
   wchar_t *path = wctr_utf8_to_wide(pipe_path);
   if (path == NULL) return wctr_fail(e, WCTR_EINVAL, "the pipe name is not valid UTF-8");
   DWORD start = GetTickCount();
@@ -52,11 +55,22 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
     return wctr_fail(e, wctr_from_win32(code), "%s: cannot switch to message mode (error %lu)", pipe_path,
                      (unsigned long)code);
   }
+  *out = h;
+  return WCTR_OK;
+}
+
+wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
+  *out = NULL;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  wctr_err err = open_pipe(pipe_path, timeout_ms, &h, e);
+  if (err != WCTR_OK) return err;
   cli_client *c = calloc(1, sizeof *c);
   HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
   HANDLE write_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (c == NULL || event == NULL || write_event == NULL) {
+  char *path_copy = strdup(pipe_path);
+  if (c == NULL || event == NULL || write_event == NULL || path_copy == NULL) {
     free(c);
+    free(path_copy);
     if (event != NULL) CloseHandle(event);
     if (write_event != NULL) CloseHandle(write_event);
     CloseHandle(h);
@@ -67,12 +81,15 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
   c->write_event = write_event;
   c->next_id = 1;
   c->max_message = WCTR_PROTO_MAX_RESPONSE;
+  c->pipe_path = path_copy;
+  c->open_timeout_ms = timeout_ms;
   *out = c;
   return WCTR_OK;
 }
 
 void cli_client_close(cli_client *c) {
   if (c == NULL) return;
+  free(c->pipe_path);
   CloseHandle(c->pipe);
   CloseHandle(c->event);
   CloseHandle(c->write_event);
@@ -159,13 +176,27 @@ wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned ti
   return WCTR_OK;
 }
 
+/* Sends a request. wctrd closes a connection that stays idle (service/server.h: SVC_SERVER_IDLE_MS); a
+ * send that finds it closed delivered nothing, so the connection is opened again and the request sent on
+ * the new one, once. A failure later (reading the answer) is never retried: the request may have run. */
+static wctr_err send_request(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e) {
+  wctr_err err = cli_client_send(c, buf, len, timeout_ms, e);
+  if (err != WCTR_EPIPE) return err;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  wctr_errmsg again;
+  if (open_pipe(c->pipe_path, c->open_timeout_ms, &h, &again) != WCTR_OK) return err;
+  CloseHandle(c->pipe);
+  c->pipe = h;
+  return cli_client_send(c, buf, len, timeout_ms, e);
+}
+
 wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
                          wctr_errmsg *e) {
   size_t len = 0;
   int64_t id = c->next_id++;
   char *request = wctr_request_format(id, op, params, &len);
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = cli_client_send(c, request, len, timeout_ms, e);
+  wctr_err err = send_request(c, request, len, timeout_ms, e);
   /* A request may carry a secret's value (secret.create). */
   SecureZeroMemory(request, len);
   cJSON_free(request);
@@ -215,7 +246,7 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool fo
   int64_t id = c->next_id++;
   char *request = wctr_request_format(id, op, params, &len);
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = cli_client_send(c, request, len, INFINITE, e);
+  wctr_err err = send_request(c, request, len, INFINITE, e);
   cJSON_free(request);
   static stdin_forward forward;
   if (err == WCTR_OK && forward_stdin) {

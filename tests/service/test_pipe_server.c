@@ -613,9 +613,14 @@ static void test_idle_timeouts(void **state) {
   wait_for_holds(1);
   Sleep(200);
   expect_version_works(talker); /* within the idle timeout: still served (and its clock starts again) */
+  cli_client *returning = connect_client(); /* identified, idle, then back with a call */
+  expect_version_works(returning);
   Sleep(1200);
   expect_broken(silent);
   expect_broken(talker);
+  /* wctr's calls open the connection again when wctrd closed it while idle: nothing was delivered. */
+  expect_version_works(returning);
+  cli_client_close(returning);
   assert_int_equal(InterlockedCompareExchange(&holds_closed, 0, 0), 0); /* the stream lives on */
   cli_client_close(streamer);
   for (int i = 0; i < 200 && InterlockedCompareExchange(&holds_closed, 0, 0) == 0; i++) Sleep(5);
