@@ -1633,6 +1633,7 @@ static void stream_logs(svc_manager *m, const svc_caller *caller, const cJSON *p
   const char *ref = NULL;
   ctr *c = NULL;
   wctr_errmsg e;
+  wctr_errmsg_clear(&e);
   int64_t tail = -1;
   bool follow = false;
   bool timestamps = false;
@@ -1680,13 +1681,21 @@ static void stream_logs(svc_manager *m, const svc_caller *caller, const cJSON *p
     free(sub.held);
     sub.held = NULL;
     sub.holding = false;
+    bool lost = sub.gone;
     LeaveCriticalSection(&c->subs_lock);
+    /* Output that outgrew what is held for a client still taking the files is not silently skipped. */
+    if (err == WCTR_OK && lost) {
+      err = wctr_fail(&e, WCTR_EPIPE, "the container wrote more than %u bytes while its log was sent; follow again",
+                      SVC_SINK_QUEUE_MAX);
+    }
     if (err == WCTR_OK) wait_exited(c, t->closed, INFINITE);
     unsubscribe(c, &sub);
   }
   release(m, c);
   if (err == WCTR_OK) {
     tmp_finish(t, WCTR_OK, cJSON_CreateObject(), NULL);
+  } else if (e.code == err && e.text[0] != '\0') {
+    tmp_finish(t, err, NULL, e.text);
   } else {
     tmp_finish(t, err, NULL, err == WCTR_EPIPE ? "the client is gone" : "the container's log cannot be read");
   }

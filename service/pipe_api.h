@@ -64,7 +64,8 @@ typedef struct svc_pipe_conn_methods {
   wctr_err (*send)(svc_pipe_conn *c, char *msg, size_t len, bool bounded);
   /* Bytes queued and not yet taken by the client. */
   size_t (*queued)(svc_pipe_conn *c);
-  /* fn(arg) once, on a worker, as soon as queued() <= below, or when the connection closes. */
+  /* fn(arg) once, on a worker, as soon as queued() <= below, or when the connection closes; never from
+   * inside this call (the front-end holds its request's lock here, and fn takes it). */
   void (*when_drained)(svc_pipe_conn *c, size_t below, void (*fn)(void *arg), void *arg);
   /* The request is over for the connection: called exactly once per request; after it the front-end never
    * touches c again. */

@@ -181,15 +181,18 @@ static void conn_when_drained(svc_pipe_conn *base, size_t below, void (*fn)(void
   wctr_mutex_lock(&c->lock);
   bool now = d == NULL || c->state == DEAD || c->writer == NULL || wctr_ioc_writer_queued(c->writer) <= below;
   if (!now) {
-    /* The writer's on_drain fires when its queue empties: the check is made again then. */
+    /* Kept until the writer's on_drain (its queue emptied) or the shutdown: both run it without a lock. */
     *d = (drain_wait){.next = c->waits, .below = below, .fn = fn, .arg = arg};
     c->waits = d;
+    d = NULL;
   }
   wctr_mutex_unlock(&c->lock);
-  if (now) {
-    free(d);
-    run_now(c->s, fn, arg);
+  /* Never inline: the front-end calls this under its own lock, which fn's path takes. A core that refuses
+   * the post has stopped (or memory is out): the waiter is lost with the process. */
+  if (now && !wctr_ioc_post(c->s->ioc, fn, arg)) {
+    wctr_log(WCTR_LOG_ERROR, "pipe server: a drain waiter could not be run");
   }
+  free(d);
 }
 
 /* The request's end, once both it and the call pointer are known. Called without the lock. */
