@@ -88,22 +88,24 @@ typedef struct follower {
 
 static void follower_frame(void *arg, const char *kind, const cJSON *data) {
   follower *f = arg;
-  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
-  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
-  if (cJSON_IsString(log)) text = log->valuestring;
-  if (text == NULL || (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0)) return;
+  char *bytes = NULL;
+  size_t len = 0;
+  if (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0) return;
+  if (!cli_frame_bytes(data, &bytes, &len)) return;
   pthread_mutex_lock(f->out_lock);
   FILE *out = f->ctx.p->out;
-  for (const char *p = text; *p != '\0';) {
+  for (size_t at = 0; at < len;) {
     if (f->at_line_start) fprintf(out, "%-*s | ", f->width, f->name);
-    const char *nl = strchr(p, '\n');
-    size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
-    fwrite(p, 1, n, out);
+    const char *nl = memchr(bytes + at, '\n', len - at);
+    size_t n = nl != NULL ? (size_t)(nl - (bytes + at)) + 1 : len - at;
+    /* The container's bytes exactly; the prefix is wctr's own. */
+    cli_write_output(&f->ctx, out, bytes + at, n);
     f->at_line_start = nl != NULL;
-    p += n;
+    at += n;
   }
   fflush(out);
   pthread_mutex_unlock(f->out_lock);
+  free(bytes);
 }
 
 static void *follower_main(void *arg) {

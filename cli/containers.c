@@ -298,17 +298,17 @@ static void print_warnings(cli_ctx *ctx, const cJSON *result) {
   }
 }
 
+/* A container's output, byte for byte (text, or bytes that came as data64). */
 static void write_frame(void *arg, const char *kind, const cJSON *data) {
   cli_ctx *ctx = arg;
   FILE *f = strcmp(kind, "stderr") == 0 ? ctx->p->err : ctx->p->out;
-  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
-  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
   const cJSON *time = cJSON_GetObjectItemCaseSensitive(data, "time");
-  if (cJSON_IsString(log)) text = log->valuestring;
-  if (text == NULL) return;
+  char *bytes = NULL;
+  size_t len = 0;
+  if (!cli_frame_bytes(data, &bytes, &len)) return;
   if (cJSON_IsString(time)) fprintf(f, "%s ", time->valuestring);
-  fputs(text, f);
-  fflush(f);
+  cli_write_output(ctx, f, bytes, len);
+  free(bytes);
 }
 
 /* Creates a container from run/create flags; prints warnings. Returns the id (malloc'ed) or NULL. */

@@ -155,6 +155,7 @@ struct wctr_ioc_writer {
   bool drain_armed;
   DWORD sync_error;
   unsigned cb_running;
+  unsigned close_waiting; /* wctr_ioc_writer_close calls waiting for a callback: they finish the writer */
   uint64_t cb_thread;
   struct wctr_ioc_writer *prev;
   struct wctr_ioc_writer *next;
@@ -991,7 +992,9 @@ static bool writer_pump_locked(wctr_ioc_writer *w) {
     writer_start_locked(w);
     if (w->inflight) return false;
   }
-  return w->closed && w->cb_running == 0;
+  /* A close waiting for the callback that ends here finishes the writer itself once it wakes: were the
+   * callback's thread to finish (free) it too, the close would wake on freed memory and free it again. */
+  return w->closed && w->cb_running == 0 && w->close_waiting == 0;
 }
 
 static void writer_finish(wctr_ioc_writer *w) {
@@ -1173,7 +1176,9 @@ void wctr_ioc_writer_close(wctr_ioc_writer *w, bool drain, bool close_handle) {
   w->close_handle = close_handle;
   /* No callback after close returns: wait for one in progress on another thread. */
   uint64_t me = wctr_thread_id();
+  w->close_waiting++;
   while (w->cb_running > 0 && w->cb_thread != me) SleepConditionVariableSRW(&w->cv, &w->lock, INFINITE, 0);
+  w->close_waiting--;
   if (!drain || w->failed) {
     writer_free_queue_locked(w, w->inflight);
     if (w->inflight) CancelIoEx(w->h, &w->req.ov);

@@ -31,7 +31,7 @@
 
 #include "common/error.h"
 #include "service/container.h"
-#include "service/dispatch.h"
+#include "service/ops.h"
 
 /* A spec file: SYSTEM and Administrators, full control, nothing inherited. */
 #define SVC_CREDSPEC_FILE_SDDL "D:P(A;;FA;;;SY)(A;;FA;;;BA)"

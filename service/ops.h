@@ -13,9 +13,16 @@
  * pushing past the bound.
  *
  * Callbacks from the front-end to an operation (on_input, on_close) are made one at a time per sink, on
- * the I/O core's workers, never after finish has been called and has returned... except that on_close may
- * already be running when finish is called; therefore the operation's context lives until on_release,
- * which the front-end calls exactly once, after finish and after every callback has returned. */
+ * the I/O core's workers, never before svc_ops_invoke has returned (a start operation sets them while it
+ * runs), never after finish has been called and has returned... except that on_close may already be
+ * running when finish is called; therefore the operation's context lives until on_release, which the
+ * front-end calls exactly once, after finish and after every callback has returned (on_release may be
+ * called from inside finish: an operation does not touch its context after calling finish).
+ *
+ * Audit (service/audit.h): one record per request that changes something or fails, written once its
+ * outcome is known (a blocking call's on the pool, a start operation's at its finish). A start operation
+ * whose client left before it finished (on_close was delivered) is recorded only when it changes
+ * something: a follow that ends because its client left is no refusal. */
 #ifndef WCTR_SERVICE_OPS_H
 #define WCTR_SERVICE_OPS_H
 
@@ -104,8 +111,10 @@ typedef void (*svc_audit_fn)(void *ctx, const svc_caller *caller, const char *op
 
 typedef struct svc_ops svc_ops;
 
+/* ioc runs blocking calls (its pool); audit may be NULL (no trail). */
 wctr_err svc_ops_new(wctr_ioc *ioc, svc_audit_fn audit, void *audit_ctx, svc_ops **out, wctr_errmsg *e);
-/* Adds a table (copied); names must be unique across tables (WCTR_EEXIST otherwise). */
+/* Adds a table (copied); names must be unique across tables (WCTR_EEXIST otherwise). Tables are added
+ * before the first svc_ops_invoke (lookups take no lock). */
 wctr_err svc_ops_add(svc_ops *o, const svc_op *table, size_t count, void *ctx, wctr_errmsg *e);
 const svc_op *svc_ops_find(const svc_ops *o, const char *name);
 /* Runs the named operation for caller; its outcome reaches sink->finish (unknown operation: WCTR_EBADOP;
@@ -116,6 +125,8 @@ void svc_ops_invoke(svc_ops *o, const svc_caller *caller, const char *name, cons
  * reading): the same audit record an operation's failure gets. */
 void svc_ops_audit(svc_ops *o, const svc_caller *caller, const char *op, const cJSON *params, wctr_err result,
                    const char *detail);
-void svc_ops_free(svc_ops *o); /* accepts NULL */
+/* Waits (10 s at most) for blocking calls and start operations still running (until their on_release):
+ * they write the audit trail through o; past that it logs and leaves o allocated. Accepts NULL. */
+void svc_ops_free(svc_ops *o);
 
 #endif

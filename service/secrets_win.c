@@ -45,7 +45,7 @@ static void settings(char *root, size_t size, bool *allow) {
   ReleaseSRWLockShared(&cfg.lock);
 }
 
-/* The BitLocker gate. A refusal is the caller's error (the dispatcher records it with who asked); an
+/* The BitLocker gate. A refusal is the caller's error (the operation layer records it with who asked); an
  * allowance under "allow-unencrypted-secrets" comes back in note (else "") for the caller's own audit
  * record, and is logged. */
 static wctr_err gate(char *note, size_t note_size, wctr_errmsg *e) {

@@ -102,7 +102,9 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
     nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
   }
   for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
-    cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
+    /* A frame text that starts with '{' is the data object itself ({"data64": ...}, {"log": ...}). */
+    const char *text = fake.run_frames[i][1];
+    cJSON *data = text[0] == '{' ? cJSON_Parse(text) : cJSON_CreateString(text);
     if (on_frame != NULL) on_frame(arg, fake.run_frames[i][0], data);
     cJSON_Delete(data);
   }
@@ -212,13 +214,15 @@ static void f_now(void *ctx, char *buf, size_t size) {
 
 static char out_text[8192];
 static char err_text[8192];
+static size_t out_len;
 
-static void slurp(FILE *f, char *buf, size_t size) {
+static size_t slurp(FILE *f, char *buf, size_t size) {
   fflush(f);
   rewind(f);
   size_t n = fread(buf, 1, size - 1, f);
   buf[n] = '\0';
   fclose(f);
+  return n;
 }
 
 static int run_cli(int argc, char **argv) {
@@ -228,7 +232,7 @@ static int run_cli(int argc, char **argv) {
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
                     .cwd = f_cwd, .interrupted = f_interrupted};
   int rc = cli_main(argc, argv, &p);
-  slurp(out, out_text, sizeof out_text);
+  out_len = slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
   return rc;
 }
@@ -281,6 +285,30 @@ static void test_run_attached_prints_output_and_returns_the_exit_code(void **sta
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
   assert_string_equal(out_text, "hello\n");
   contains(err_text, "oops\n");
+}
+
+/* Output that is not text (a NUL, a byte that is not UTF-8) arrives as data64 and is written exactly; a
+ * CR LF stays a CR LF. */
+static void test_run_attached_writes_binary_output_exactly(void **state) {
+  (void)state;
+  static const char bytes[] = {'a', '\0', 'b', (char)0xff, '\r', '\n'};
+  char *b64 = wctr_base64_encode((const uint8_t *)bytes, sizeof bytes);
+  char frame[128];
+  snprintf(frame, sizeof frame, "{\"data64\":\"%s\"}", b64);
+  free(b64);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = frame;
+  fake.run_frames[1][0] = "stdout";
+  fake.run_frames[1][1] = "t\r\n";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_int_equal(out_len, sizeof bytes + 3);
+  assert_memory_equal(out_text, bytes, sizeof bytes);
+  assert_memory_equal(out_text + sizeof bytes, "t\r\n", 3);
+  /* A broken data64 writes nothing rather than garbage. */
+  fake.run_frames[0][1] = "{\"data64\":\"%%%\"}";
+  fake.run_frames[1][0] = NULL;
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_int_equal(out_len, 0);
 }
 
 static void test_run_interactive(void **state) {
@@ -816,6 +844,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
+      cmocka_unit_test_setup(test_run_attached_writes_binary_output_exactly, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
       cmocka_unit_test_setup(test_run_interactive, reset),
       cmocka_unit_test_setup(test_compose_config, reset),

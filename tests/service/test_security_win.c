@@ -13,11 +13,13 @@
 #include "acl/acl_win.h"
 #include "acl/descriptors.h"
 #include "acl/sid.h"
+#include "common/ioc.h"
 #include "common/wstr.h"
 #include "service/audit.h"
 #include "service/container.h"
 #include "service/engine.h"
 #include "service/secrets.h"
+#include "service/security.h"
 #include "service/svc_sys.h"
 #include "testutil.h"
 
@@ -294,6 +296,128 @@ static void test_audit_append_only_and_rotated(void **state) {
   assert_false(audit_has("\"Target\":\"c00\"")); /* and the oldest rotated out of it */
 }
 
+/* --- audit.read: a start operation on the I/O core ------------------------------------------------------ */
+
+typedef struct audit_sink {
+  svc_sink sink; /* first */
+  volatile LONG frames;
+  volatile LONG finishes;
+  wctr_err err;
+  char result[128];
+  char last_target[64];
+} audit_sink;
+
+static wctr_err as_output(svc_sink *s, svc_output_stream st, const char *d, size_t n) {
+  (void)s, (void)st, (void)d, (void)n;
+  return WCTR_OK;
+}
+
+static wctr_err as_frame(svc_sink *s, const char *kind, cJSON *data) {
+  audit_sink *a = (audit_sink *)s;
+  assert_string_equal(kind, "record");
+  const cJSON *t = cJSON_GetObjectItem(data, "Target");
+  if (cJSON_IsString(t)) snprintf(a->last_target, sizeof a->last_target, "%s", t->valuestring);
+  cJSON_Delete(data);
+  InterlockedIncrement(&a->frames);
+  return WCTR_OK;
+}
+
+static size_t as_pending(svc_sink *s) {
+  (void)s;
+  return 0;
+}
+
+static void as_when_drained(svc_sink *s, size_t below, void (*fn)(void *), void *arg) {
+  (void)s, (void)below;
+  fn(arg);
+}
+
+static void as_finish(svc_sink *s, wctr_err err, cJSON *result, const char *message) {
+  (void)message;
+  audit_sink *a = (audit_sink *)s;
+  char *text = result != NULL ? cJSON_PrintUnformatted(result) : NULL;
+  snprintf(a->result, sizeof a->result, "%s", text != NULL ? text : "");
+  cJSON_free(text);
+  cJSON_Delete(result);
+  a->err = err;
+  InterlockedIncrement(&a->finishes);
+}
+
+static const svc_sink_methods audit_sink_methods = {.version = 1, .output = as_output, .frame = as_frame,
+                                                    .pending = as_pending, .when_drained = as_when_drained,
+                                                    .finish = as_finish};
+
+static void write_record(const char *target) {
+  svc_audit_record r = {.caller_sid = "S-1-5-21-1-2-3-1001", .caller_name = "HOST\\ann", .op = "container.stop",
+                        .target = target, .result = "ok"};
+  svc_audit_write(&r);
+}
+
+static bool wait_until(volatile LONG *counter, LONG value, DWORD ms) {
+  for (DWORD waited = 0; InterlockedCompareExchange(counter, 0, 0) < value && waited < ms; waited += 5) Sleep(5);
+  return InterlockedCompareExchange(counter, 0, 0) >= value;
+}
+
+/* The records there are, then with Follow the new ones as they are written (a timer polls: no thread), until
+ * on_close; then it finishes at the next poll, and its context is released. */
+static void test_audit_read_follows_on_a_timer(void **state) {
+  (void)state;
+  configure(false);
+  write_record("first");
+  write_record("second");
+  wctr_ioc *ioc = NULL;
+  wctr_errmsg e;
+  wctr_ioc_options io = {.workers = 2};
+  assert_int_equal(wctr_ioc_start(&io, &ioc, &e), WCTR_OK);
+  svc_security_host host = {.ioc = ioc, .data_root = data_root};
+  size_t n = 0;
+  const svc_op *ops = svc_security_ops(&n);
+  const svc_op *read = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ops[i].name, "audit.read") == 0) read = &ops[i];
+  }
+  assert_non_null(read);
+  assert_non_null(read->start);
+  assert_true((read->flags & SVC_OP_ADMIN) != 0);
+  svc_caller caller = {.sid = "S-1-5-32-544", .name = "HOST\\admin", .admin = true};
+  /* Without Follow: what is there, then the count. */
+  audit_sink once = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, NULL, &once.sink);
+  assert_true(wait_until(&once.finishes, 1, 10000));
+  assert_int_equal(once.err, WCTR_OK);
+  assert_true(once.frames >= 2);
+  char expect[64];
+  snprintf(expect, sizeof expect, "{\"Records\":%ld}", once.frames);
+  assert_string_equal(once.result, expect);
+  assert_string_equal(once.last_target, "second");
+  once.sink.on_release(once.sink.op_ctx);
+  /* With Follow. */
+  cJSON *params = cJSON_Parse("{\"Follow\":true}");
+  audit_sink follow = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, params, &follow.sink);
+  cJSON_Delete(params);
+  LONG before = once.frames;
+  assert_true(wait_until(&follow.frames, before, 10000));
+  write_record("third");
+  assert_true(wait_until(&follow.frames, before + 1, 5000));
+  assert_string_equal(follow.last_target, "third");
+  assert_int_equal(follow.finishes, 0);
+  DWORD closed_at = GetTickCount();
+  follow.sink.on_close(follow.sink.op_ctx);
+  assert_true(wait_until(&follow.finishes, 1, 5000));
+  assert_true(GetTickCount() - closed_at < 2000); /* the next poll (250 ms), with room for a loaded machine */
+  follow.sink.on_release(follow.sink.op_ctx);
+  /* Refused params: at once, before anything is opened. */
+  params = cJSON_Parse("{\"Since\":\"yesterday\"}");
+  audit_sink bad = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, params, &bad.sink);
+  cJSON_Delete(params);
+  assert_int_equal(bad.finishes, 1);
+  assert_int_equal(bad.err, WCTR_EINVAL);
+  if (bad.sink.on_release != NULL) bad.sink.on_release(bad.sink.op_ctx);
+  wctr_ioc_stop(ioc);
+}
+
 /* The Event Log source's message file is wctrd.exe itself: its message table turns event 1 and 2 into the
  * record's own text. wctrd.exe sits three folders up from this suite (build/tests/service/). */
 static void test_event_message_table(void **state) {
@@ -392,6 +516,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_override_allows_and_audits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_materialize_cleanup_sweep, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit_append_only_and_rotated, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_read_follows_on_a_timer, setup, teardown),
       cmocka_unit_test(test_event_message_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
