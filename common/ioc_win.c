@@ -156,6 +156,7 @@ struct wctr_ioc_writer {
   DWORD sync_error;
   unsigned cb_running;
   uint64_t cb_thread;
+  unsigned closers_waiting; /* a close waits for a callback: the closer frees the writer, not the callback */
   struct wctr_ioc_writer *prev;
   struct wctr_ioc_writer *next;
 };
@@ -991,7 +992,7 @@ static bool writer_pump_locked(wctr_ioc_writer *w) {
     writer_start_locked(w);
     if (w->inflight) return false;
   }
-  return w->closed && w->cb_running == 0;
+  return w->closed && w->cb_running == 0 && w->closers_waiting == 0;
 }
 
 static void writer_finish(wctr_ioc_writer *w) {
@@ -1173,7 +1174,10 @@ void wctr_ioc_writer_close(wctr_ioc_writer *w, bool drain, bool close_handle) {
   w->close_handle = close_handle;
   /* No callback after close returns: wait for one in progress on another thread. */
   uint64_t me = wctr_thread_id();
+  /* While it waits, the callback's completion must not finish (free) the writer under it: the closer does. */
+  w->closers_waiting++;
   while (w->cb_running > 0 && w->cb_thread != me) SleepConditionVariableSRW(&w->cv, &w->lock, INFINITE, 0);
+  w->closers_waiting--;
   if (!drain || w->failed) {
     writer_free_queue_locked(w, w->inflight);
     if (w->inflight) CancelIoEx(w->h, &w->req.ov);
