@@ -6,6 +6,7 @@
 
 void rt_image_free(rt_image *img) {
   if (img == NULL) return;
+  free(img->name);
   for (size_t i = 0; i < img->layer_count; i++) {
     if (img->layer_ids != NULL) free(img->layer_ids[i]);
     if (img->layer_paths != NULL) free(img->layer_paths[i]);

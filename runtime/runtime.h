@@ -79,6 +79,8 @@ typedef struct rt_events {
 /* What a runtime may ask of the service that owns it, without including it (service/ is higher). Each
  * may be NULL when the service has no such thing (native tests). */
 typedef struct rt_image {
+  char *name;           /* the catalog's name for the reference ("nanoserver" -> "nanoserver:latest"), which
+                           the record keeps; NULL: the reference as given */
   char **layer_ids;     /* layer_count, top-most first */
   char **layer_paths;
   size_t layer_count;
@@ -89,10 +91,17 @@ typedef struct rt_image {
 } rt_image;
 void rt_image_free(rt_image *img); /* accepts a zeroed one */
 
+/* Where HCS containers see their secrets folder, mapped read-only (a VSMB share for Hyper-V). */
+#define RT_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
+/* The secrets folder's name inside rt_args.container_dir. */
+#define RT_SECRETS_DIR_NAME "secrets"
+
 typedef struct rt_host {
   void *ctx;
   /* Decrypts the container's secrets into its folder, readable by reader_sid only; dir receives the
-   * folder ("" when the spec names no secret). Nothing left behind on failure. */
+   * folder ("" when the spec names no secret). Nothing left behind on failure. The folder is
+   * <rt_args.container_dir>\RT_SECRETS_DIR_NAME: the HCS runtime maps it in documents it builds before the
+   * folder exists (dry run), and refuses to start a container whose secrets land anywhere else. */
   wctr_err (*secrets_materialize)(void *ctx, const char *id, const spec_container *spec, const char *reader_sid,
                                   char *dir, size_t dir_size, wctr_errmsg *e);
   void (*secrets_cleanup)(void *ctx, const char *id);

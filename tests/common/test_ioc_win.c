@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -971,6 +972,53 @@ static void test_writer_close_cancels(void **state) {
   counter_destroy(&p.errors);
 }
 
+/* A close that comes while a drain callback runs on a worker waits for it, and then the writer is freed
+ * once, by the closer (the callback's completion used to free it too, under the waiting closer: a double
+ * free seen as heap corruption by the HCS runtime's stdin). Repeated, as the window is a race. */
+typedef struct close_race {
+  HANDLE in_callback;
+  volatile LONG callback_done;
+} close_race;
+
+static void race_drain(void *ctx) {
+  close_race *r = ctx;
+  InterlockedExchange(&r->callback_done, 0);
+  SetEvent(r->in_callback);
+  Sleep(20);
+  InterlockedExchange(&r->callback_done, 1);
+}
+
+static void test_writer_close_during_drain_callback(void **state) {
+  (void)state;
+  wctr_ioc *ioc = start_core(2);
+  close_race r;
+  memset(&r, 0, sizeof r);
+  r.in_callback = CreateEventW(NULL, FALSE, FALSE, NULL);
+  assert_non_null(r.in_callback);
+  for (int i = 0; i < 50; i++) {
+    HANDLE ours = NULL;
+    HANDLE peer = NULL;
+    wctr_errmsg e;
+    assert_int_equal(wctr_pipe_pair(true, &ours, &peer, &e), WCTR_OK);
+    wctr_ioc_writer_options opt = {0, false, race_drain, 0, NULL, &r};
+    wctr_ioc_writer *w = NULL;
+    assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
+    assert_int_equal(wctr_ioc_writer_write(w, "ping", 4, false), WCTR_OK);
+    char got[4];
+    DWORD n = 0;
+    assert_true(ReadFile(peer, got, sizeof got, &n, NULL));
+    assert_int_equal(n, 4);
+    /* The queue emptied: on_drain runs and holds the worker while the writer is closed. */
+    assert_int_equal(WaitForSingleObject(r.in_callback, WAIT_MS), WAIT_OBJECT_0);
+    wctr_ioc_writer_close(w, true, true);
+    assert_int_equal(InterlockedCompareExchange(&r.callback_done, 0, 0), 1); /* close waited for it */
+    CloseHandle(peer);
+  }
+  wctr_ioc_stop(ioc);
+  assert_int_equal(_heapchk(), _HEAPOK);
+  CloseHandle(r.in_callback);
+}
+
 static void test_writer_message_mode_boundaries(void **state) {
   (void)state;
   wctr_ioc *ioc = start_core(2);
@@ -1129,6 +1177,7 @@ int main(void) {
       cmocka_unit_test(test_writer_bound_and_drain),
       cmocka_unit_test(test_writer_error_when_peer_leaves),
       cmocka_unit_test(test_writer_close_cancels),
+      cmocka_unit_test(test_writer_close_during_drain_callback),
       cmocka_unit_test(test_writer_message_mode_boundaries),
       cmocka_unit_test(test_pipe_pair_refuses_second_client),
   };
