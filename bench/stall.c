@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/client.h"
+#include "common/proto.h"
 
 enum { T = 30000, WAITS = 300, STOPS = 4 };
 

@@ -259,6 +259,10 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
 }
 
 wctr_err svc_container_set_credspec(svc_container *c, const char *source, const char *spec_json, wctr_errmsg *e) {
+  return svc_spec_set_credspec(&c->spec, source, spec_json, e);
+}
+
+wctr_err svc_spec_set_credspec(spec_container *spec, const char *source, const char *spec_json, wctr_errmsg *e) {
   char *s = dup_str(source);
   char *j = dup_str(spec_json);
   if (s == NULL || j == NULL) {
@@ -267,11 +271,11 @@ wctr_err svc_container_set_credspec(svc_container *c, const char *source, const 
     free(j);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  free(c->spec.credspec_source);
-  if (c->spec.credspec_json != NULL) gmsa_secure_zero(c->spec.credspec_json, strlen(c->spec.credspec_json));
-  free(c->spec.credspec_json);
-  c->spec.credspec_source = s;
-  c->spec.credspec_json = j;
+  free(spec->credspec_source);
+  if (spec->credspec_json != NULL) gmsa_secure_zero(spec->credspec_json, strlen(spec->credspec_json));
+  free(spec->credspec_json);
+  spec->credspec_source = s;
+  spec->credspec_json = j;
   return WCTR_OK;
 }
 

@@ -106,6 +106,8 @@ wctr_err svc_container_transition(svc_container *c, svc_event event, wctr_errmsg
 /* Keeps the resolved credential spec in spec.credspec_source / credspec_json: source is the display form
  * ("file://web.json"), spec_json the validated spec's text (copied; the caller still zeroes its own). */
 wctr_err svc_container_set_credspec(svc_container *c, const char *source, const char *spec_json, wctr_errmsg *e);
+/* The same on a spec (the manager resolves the credential spec before the record exists). */
+wctr_err svc_spec_set_credspec(spec_container *spec, const char *source, const char *spec_json, wctr_errmsg *e);
 
 /* The record as written to container.json: svc_container_to_json plus the whole credential spec. */
 cJSON *svc_container_to_record_json(const svc_container *c);

@@ -11,6 +11,8 @@
 #include "acl/bitlocker.h"
 #include "acl/descriptors.h"
 #include "common/ioc.h"
+#include "runtime/rt_hcs.h"
+#include "runtime/rt_job.h"
 #include "common/log.h"
 #include "common/wstr.h"
 #include "hcs/hcs.h"
@@ -19,6 +21,8 @@
 #include "service/audit.h"
 #include "service/engine.h"
 #include "service/credspecs.h"
+#include "service/hooks.h"
+#include "service/images.h"
 #include "service/manager.h"
 #include "service/ops.h"
 #include "service/pipe_api.h"
@@ -40,6 +44,8 @@ struct svc_engine {
   svc_ops *ops;
   svc_server *server;
   svc_manager *manager;
+  svc_images *images;
+  svc_hooks hooks;
   svc_credspecs *credspecs;
   svc_system_host system;
   svc_security_host security;
@@ -365,11 +371,17 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   svc_host_facts facts;
   host_facts(eng, &facts);
-  svc_manager_options mo = {.data_root = eng->data_root, .hcs_available = facts.hcs_available,
-                            .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku,
-                            .host_os_version = facts.os_version};
+  err = svc_images_open(eng->data_root, &eng->images, e);
+  if (err != WCTR_OK) goto done;
+  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images};
+  int cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  svc_manager_options mo = {.ioc = eng->ioc, .data_root = eng->data_root, .server_sku = facts.server_sku,
+                            .host_cpus = cpus > 0 ? cpus : 1, .host_os_version = facts.os_version,
+                            .open_job = rt_job_open, .open_hcs = rt_hcs_open,
+                            .host = svc_hooks_runtime(&eng->hooks), .hooks = svc_hooks_manager(&eng->hooks)};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
+  eng->hooks.manager = eng->manager;
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
   if (err != WCTR_OK) goto done;
   /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
@@ -387,6 +399,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err == WCTR_OK) {
     table = svc_manager_ops(&count);
     err = svc_ops_add(eng->ops, table, count, eng->manager, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_hooks_image_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, &eng->hooks, e);
   }
   if (err == WCTR_OK) {
     table = svc_credspecs_ops(eng->credspecs, &count); /* each op carries the store */
@@ -420,6 +436,7 @@ void svc_engine_stop(svc_engine *eng) {
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
   svc_ops_free(eng->ops);
+  svc_images_close(eng->images);
   wctr_ioc_stop(eng->ioc);
   if (eng->audit_open) svc_audit_close();
   svc_credspecs_close(eng->credspecs);

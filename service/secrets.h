@@ -75,7 +75,6 @@ svc_secrets_gate svc_secrets_gate_decide(const acl_bitlocker_status *volume, boo
                                          size_t why_size);
 
 #ifdef _WIN32
-typedef struct svc_container svc_container; /* service/container.h */
 
 /* --- Windows (secrets_win.c) ------------------------------------------------------------------------ */
 
@@ -90,20 +89,20 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e);
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e);
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e);
-/* WCTR_OK when every secret c names exists (for container.create). */
-wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e);
+/* WCTR_OK when every secret the spec names exists (for container.create). */
+wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e);
 
-/* Decrypts every secret c names into <data-root>\containers\<c->id>\secrets\<target>: the folder with
- * acl_secrets_dir_sddl(reader_sid), each file with acl_secret_file_sddl(reader_sid), written through
- * acl_create_file and flushed. reader_sid is the identity the container's processes run as: the job's
- * token user for job containers, ACL_SID_CONTAINER_USER for HCS containers (the lead's HCS path then maps
- * the folder read-only at SVC_SECRETS_CONTAINER_PATH). Checks the BitLocker gate first (WCTR_EACCES when
- * refused); a use is audited as "secret.use", naming the override when it was needed. dir_out receives the folder's path ("" when c names no secret). On
- * failure nothing is left behind. */
-wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid, char *dir_out, size_t dir_size,
-                                 wctr_errmsg *e);
-/* The same for a job container: reader_sid is the user of the token job_spawn will use (job_identity_token). */
-wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size_t dir_size, wctr_errmsg *e);
+/* Decrypts every secret the spec of container id (called name in messages) names into
+ * <data-root>\containers\<id>\secrets\<target>: the folder with acl_secrets_dir_sddl(reader_sid), each file
+ * with acl_secret_file_sddl(reader_sid), written through acl_create_file and flushed. reader_sid is the
+ * identity the container's processes run as: the job's token user for job containers (runtime/rt_job_win.c
+ * asks job_identity_token), ContainerUser or ContainerAdministrator for HCS containers (runtime/rt_hcs_win.c
+ * then maps the folder read-only at RT_SECRETS_CONTAINER_PATH). The runtimes reach this through the engine's
+ * rt_host hooks (service/hooks.h). Checks the BitLocker gate first (WCTR_EACCES when refused); a use is
+ * audited as "secret.use", naming the override when it was needed. dir_out receives the folder's path (""
+ * when the spec names no secret). On failure nothing is left behind. */
+wctr_err svc_secrets_materialize(const char *id, const char *name, const spec_container *spec, const char *reader_sid,
+                                 char *dir_out, size_t dir_size, wctr_errmsg *e);
 /* Removes <data-root>\containers\<id>\secrets and everything in it; true when nothing is left. */
 bool svc_secrets_cleanup(const char *id);
 /* Calls fn(arg, id, folder) for every secrets folder under <data-root>\containers whose container is not

@@ -216,7 +216,7 @@ static void test_resolution_at_create(void **state) {
   svc_container c;
   spec_warnings w = {0};
   assert_int_equal(svc_container_from_params(params, "0123", "n", "now", 4, &c, &w, &e), WCTR_OK);
-  assert_int_equal(svc_credspecs_resolve(data_root, &c, &e), WCTR_OK);
+  assert_int_equal(svc_credspecs_resolve(data_root, &c.spec, &e), WCTR_OK);
   assert_string_equal(c.spec.credspec_source, "file://web.json");
   assert_non_null(strstr(c.spec.credspec_json, SECRET));
   svc_container_free(&c);
@@ -233,7 +233,7 @@ static void test_resolution_at_create(void **state) {
   params = cJSON_Parse("{\"Image\":\"img\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"process\","
                        "\"SecurityOpt\":[\"credentialspec=file://broken.json\"]}}");
   assert_int_equal(svc_container_from_params(params, "0123", "n", "now", 4, &c, &w, &e), WCTR_OK);
-  assert_int_equal(svc_credspecs_resolve(data_root, &c, &e), WCTR_EINVAL);
+  assert_int_equal(svc_credspecs_resolve(data_root, &c.spec, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "file://broken.json: credential spec: DomainJoinConfig"));
   svc_container_free(&c);
   cJSON_Delete(params);

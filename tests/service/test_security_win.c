@@ -470,7 +470,7 @@ static void test_materialize_cleanup_sweep(void **state) {
   CreateDirectoryW(wctr_utf8_to_wide(containers), NULL);
   CreateDirectoryW(wctr_utf8_to_wide(cdir), NULL);
   char dir[MAX_PATH * 2];
-  if (svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e) != WCTR_OK) fail_msg("%s", e.text);
+  if (svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e) != WCTR_OK) fail_msg("%s", e.text);
   assert_string_equal(descriptor_of("\\secrets"), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;S-1-5-93-2-2)");
   assert_string_equal(descriptor_of("\\secrets\\pw.txt"), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;S-1-5-93-2-2)");
   char hit[MAX_PATH * 2] = "";
@@ -480,7 +480,7 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_true(svc_secrets_cleanup(c.id));
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
   /* Left behind by a crash: the sweep removes it unless the container runs. */
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
   /* A create a crash interrupted leaves its temporary file; the sweep removes it too. */
   char tmp[MAX_PATH + 40];
   snprintf(tmp, sizeof tmp, "%s\\secrets\\0123.json.tmp", data_root);
@@ -496,14 +496,14 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_true(audit_has("removed the secrets folders of 1 container(s) that are not running: aaaabbbbcccc"));
   /* A secret that does not exist: nothing is left behind. */
   refs[0] = (spec_secret_ref){.name = "gone", .target = "x"};
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
   char sdir[MAX_PATH * 2];
   snprintf(sdir, sizeof sdir, "%s\\secrets", cdir);
   assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
   /* Refused on a volume that is not encrypted, and audited. */
   refs[0] = (spec_secret_ref){.name = "db", .target = "pw.txt"};
   bitlocker_hr = (HRESULT)0x8004100E;
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
   assert_non_null(strstr(e.text, "allow-unencrypted-secrets"));
   assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
 }
