@@ -532,8 +532,9 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
   if (p->hyperv) {
     err = hcs_doc_uvm(spec, &in, &p->uvm_doc, warnings, e);
     if (err == WCTR_OK) err = hcs_doc_hosted_container(spec, &in, &p->doc, NULL, e);
-    if (err == WCTR_OK && (p->scsi = hcs_doc_scsi_add(1, p->scratch_vhdx)) == NULL) {
-      err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    if (err == WCTR_OK) {
+      p->scsi = hcs_doc_scsi_add(1, p->scratch_vhdx);
+      if (p->scsi == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
     if (err == WCTR_OK) {
       const cJSON *topo = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->uvm_doc, "VirtualMachine"),
@@ -608,7 +609,8 @@ static wctr_err hrt_prepare(rt_runtime *base, spec_container *spec, bool dry_run
       char **cmd = calloc(img.cmd_count, sizeof *cmd);
       size_t n = 0;
       for (; cmd != NULL && n < img.cmd_count; n++) {
-        if ((cmd[n] = strdup(img.cmd[n])) == NULL) break;
+        cmd[n] = strdup(img.cmd[n]);
+        if (cmd[n] == NULL) break;
       }
       if (cmd == NULL || n < img.cmd_count) {
         for (size_t i = 0; cmd != NULL && i < n; i++) free(cmd[i]);
@@ -808,9 +810,15 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   cJSON *state = NULL;
   const char *user = user_of(spec);
   wctr_err err = plan_build(rt, a, &p, NULL, e);
-  if (err == WCTR_OK && (t = task_new(rt, a)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK && spec->process.open_stdin && (t->stdin_flushed = CreateEventW(NULL, FALSE, FALSE, NULL)) == NULL) {
-    err = wctr_fail(e, wctr_log_win32("CreateEventW", GetLastError(), "stdin"), "cannot create an event for stdin");
+  if (err == WCTR_OK) {
+    t = task_new(rt, a);
+    if (t == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  if (err == WCTR_OK && spec->process.open_stdin) {
+    t->stdin_flushed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (t->stdin_flushed == NULL) {
+      err = wctr_fail(e, wctr_log_win32("CreateEventW", GetLastError(), "stdin"), "cannot create an event for stdin");
+    }
   }
   if (err != WCTR_OK) goto fail;
   snprintf(t->sandbox, sizeof t->sandbox, "%s", p.sandbox);
@@ -867,7 +875,10 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   }
   err = hcs_process_create(t->system, p.process, RT_HCS_CALL_TIMEOUT_MS, &t->init, &pio, e);
   if (err == WCTR_OK) err = hcs_process_watch(t->init, on_process_exit, t, e);
-  if (err == WCTR_OK && (state = runtime_json(&p, a->id)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    state = runtime_json(&p, a->id);
+    if (state == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   if (err == WCTR_OK) err = arm(t, &pio.std_out, &pio.std_err, &pio.std_in, e);
   if (err != WCTR_OK) goto fail;
   info->pid = pio.pid;

@@ -52,7 +52,7 @@ typedef struct host_calls {
 } host_calls;
 static host_calls g_host;
 
-static char *dup(const char *s) {
+static char *xstrdup(const char *s) {
   char *d = strdup(s);
   assert_non_null(d);
   return d;
@@ -65,24 +65,24 @@ static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_er
   if (strcmp(ref, "testimg") == 0 || strcmp(ref, "testimg:latest") == 0) version = "10.0.20348.1";
   if (strcmp(ref, "oldimg") == 0 || strcmp(ref, "oldimg:latest") == 0) version = "10.0.17763.1";
   if (version == NULL) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", ref);
-  out->name = dup(strncmp(ref, "testimg", 7) == 0 ? "testimg:latest" : "oldimg:latest");
+  out->name = xstrdup(strncmp(ref, "testimg", 7) == 0 ? "testimg:latest" : "oldimg:latest");
   out->layer_count = 2;
   out->layer_ids = calloc(2, sizeof *out->layer_ids);
   out->layer_paths = calloc(2, sizeof *out->layer_paths);
   assert_non_null(out->layer_ids);
   assert_non_null(out->layer_paths);
-  out->layer_ids[0] = dup(APP_LAYER_ID);
-  out->layer_ids[1] = dup(BASE_LAYER_ID);
-  out->layer_paths[0] = dup(g_app);
-  out->layer_paths[1] = dup(g_base);
+  out->layer_ids[0] = xstrdup(APP_LAYER_ID);
+  out->layer_ids[1] = xstrdup(BASE_LAYER_ID);
+  out->layer_paths[0] = xstrdup(g_app);
+  out->layer_paths[1] = xstrdup(g_base);
   snprintf(out->os_version, sizeof out->os_version, "%s", version);
   out->cmd_count = 3;
   out->cmd = calloc(3, sizeof *out->cmd);
   assert_non_null(out->cmd);
-  out->cmd[0] = dup(g_child);
-  out->cmd[1] = dup("out");
-  out->cmd[2] = dup("from-image");
-  out->user = dup("ContainerAdministrator");
+  out->cmd[0] = xstrdup(g_child);
+  out->cmd[1] = xstrdup("out");
+  out->cmd[2] = xstrdup("from-image");
+  out->user = xstrdup("ContainerAdministrator");
   return WCTR_OK;
 }
 
@@ -601,7 +601,7 @@ static void test_secrets_and_ccg(void **state) {
   cJSON_AddItemToArray(secrets, ref);
   cJSON_AddStringToObject(p, "User", "ContainerUser");
   ctr_init(&c, p);
-  c.spec.credspec_json = dup(sample_spec);
+  c.spec.credspec_json = xstrdup(sample_spec);
   int materialized = g_host.materialized, cleaned = g_host.cleaned;
   ctr_start(&c);
   assert_int_equal(g_host.materialized, materialized + 1);
@@ -647,7 +647,7 @@ static void test_failed_start_leaves_nothing(void **state) {
   cJSON_AddStringToObject(ref, "Name", "db");
   cJSON_AddItemToArray(secrets, ref);
   ctr_init(&c, p);
-  c.spec.credspec_json = dup(sample_spec);
+  c.spec.credspec_json = xstrdup(sample_spec);
   int cleaned = g_host.cleaned;
   control("fail HcsCreateProcess:1:0x80070002\n");
   wctr_errmsg e;
@@ -709,7 +709,7 @@ static void test_plan(void **state) {
     cJSON_AddItemToArray(secrets, ref);
     cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(p, "HostConfig"), "Memory", 512.0 * 1024 * 1024);
     ctr_init(&c, p);
-    c.spec.credspec_json = dup(sample_spec);
+    c.spec.credspec_json = xstrdup(sample_spec);
     int materialized = g_host.materialized;
     cJSON *list = NULL;
     spec_warnings w = {0};
@@ -806,29 +806,44 @@ static void test_reattach_running(void **state) {
   ctr_free(&c);
 }
 
+/* Gone after a restart: WCTR_ENOENT, nothing reported; cleanup then removes what the run left (the
+ * storage filter of a process-isolated one, its secrets folder). */
 static void test_reattach_gone(void **state) {
   (void)state;
-  ctr c;
-  ctr_init(&c, params_new("testimg", "hyperv", "exit", "0", NULL));
-  cJSON *st = cJSON_CreateObject();
-  char sandbox[MAX_PATH * 3];
-  snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c.dir);
-  cJSON_AddStringToObject(st, "Sandbox", sandbox);
-  c.a.state = st;
-  c.a.pid = 4242;
-  rt_task *t = NULL;
-  rt_exit ended;
-  wctr_errmsg e;
-  assert_int_equal(g_rt->methods->reattach(g_rt, &c.a, &t, &ended, &e), WCTR_ENOENT);
-  assert_null(t);
-  assert_int_equal(ended.code, -1);
-  assert_true(ended.why[0] != '\0');
-  g_rt->methods->cleanup(g_rt, &c.a); /* nothing to do, and no harm */
-  cJSON_Delete(st);
-  c.a.state = NULL;
-  Sleep(100);
-  assert_int_equal(c.r.exited, 0);
-  ctr_free(&c);
+  for (int hyperv = 0; hyperv < 2; hyperv++) {
+    ctr c;
+    cJSON *p = params_new("testimg", hyperv ? "hyperv" : "process", "exit", "0", NULL);
+    cJSON *secrets = cJSON_AddArrayToObject(p, "Secrets");
+    cJSON *ref = cJSON_CreateObject();
+    cJSON_AddStringToObject(ref, "Name", "db");
+    cJSON_AddItemToArray(secrets, ref);
+    ctr_init(&c, p);
+    cJSON *st = cJSON_CreateObject();
+    char sandbox[MAX_PATH * 3];
+    snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c.dir);
+    wctr_errmsg e;
+    assert_int_equal(wctr_fs_mkdir(sandbox, &e), WCTR_OK); /* what the earlier run made */
+    cJSON_AddStringToObject(st, "Sandbox", sandbox);
+    c.a.state = st;
+    c.a.pid = 4242;
+    rt_task *t = NULL;
+    rt_exit ended;
+    assert_int_equal(g_rt->methods->reattach(g_rt, &c.a, &t, &ended, &e), WCTR_ENOENT);
+    assert_null(t);
+    assert_int_equal(ended.code, -1);
+    assert_true(ended.why[0] != '\0');
+    int detached = count_calls("HcsDetachLayerStorageFilter", NULL, sandbox);
+    int cleaned = g_host.cleaned;
+    g_rt->methods->cleanup(g_rt, &c.a);
+    assert_int_equal(g_host.cleaned, cleaned + 1);
+    /* Only process isolation attaches a filter on the host. */
+    assert_int_equal(count_calls("HcsDetachLayerStorageFilter", NULL, sandbox), detached + (hyperv ? 0 : 1));
+    cJSON_Delete(st);
+    c.a.state = NULL;
+    Sleep(100);
+    assert_int_equal(c.r.exited, 0);
+    ctr_free(&c);
+  }
 }
 
 /* --- tests: sweep --------------------------------------------------------------------------------------------- */
@@ -869,7 +884,7 @@ static void test_sweep(void **state) {
   spec_container s;
   memset(&s, 0, sizeof s);
   s.isolation = WCTR_ISOLATION_PROCESS;
-  s.credspec_json = dup(sample_spec);
+  s.credspec_json = xstrdup(sample_spec);
   rt_args a = {.id = running, .name = "gone", .spec = &s, .container_dir = g_root};
   g_rt->methods->cleanup(g_rt, &a);
   assert_false(in_state("CcgInstances", running));
