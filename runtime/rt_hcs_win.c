@@ -1157,7 +1157,8 @@ static void hrt_cleanup(rt_runtime *base, const rt_args *a) {
   if (rt->client != NULL && a->spec->credspec_json != NULL && ccg_remove(rt, a->id, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", a->name, e.text);
   }
-  if (a->spec->secret_count > 0) secrets_cleanup(rt, a->id);
+  /* The secrets folder of a run that ended while wctrd was away is the service's start-up sweep's (it is
+   * audited there, with every other folder a crash left). */
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(a->state, "Sandbox");
   if (rt->client == NULL || !cJSON_IsString(sandbox) || a->spec->isolation != WCTR_ISOLATION_PROCESS) return;
   /* After a crash the filter may or may not still be attached; a detach that finds nothing is fine. */

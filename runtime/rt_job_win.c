@@ -460,14 +460,20 @@ static wctr_err jrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   ended->why[0] = '\0';
   wctr_err err = job_open(job_name, &job, e);
   if (err == WCTR_OK && a->pid != 0) {
-    process = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, a->pid);
+    /* PROCESS_QUERY_INFORMATION too: Wine's IsProcessInJob refuses a handle with only the limited right. */
+    process = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, a->pid);
   }
   if (process != NULL) {
     /* The recorded process id may belong to another process by now: only a process in the container's own
-     * job is the container's. */
+     * job is the container's. When Windows cannot tell, the process is taken as the container's (as before
+     * this check existed), with a warning: dropping it would leave it running unwatched. */
     bool in = false;
     wctr_errmsg ie;
-    if (job_contains_process(job, process, &in, &ie) != WCTR_OK || !in) {
+    if (job_contains_process(job, process, &in, &ie) != WCTR_OK) {
+      wctr_log(WCTR_LOG_WARN, "container %s: %s; re-attaching to process %u anyway", a->name, ie.text, a->pid);
+    } else if (!in) {
+      wctr_log(WCTR_LOG_WARN, "container %s: process %u is not in its job any more (its id was reused)", a->name,
+               a->pid);
       CloseHandle(process);
       process = NULL;
     }
@@ -635,9 +641,11 @@ static void release_common(job_task *t) {
 
 static void jrt_release(rt_task *base) { release_common((job_task *)base); }
 
-static void jrt_cleanup(rt_runtime *base, const rt_args *a) {
-  job_rt *rt = (job_rt *)base;
-  if (a->spec->secret_count > 0) secrets_cleanup(rt, a->id);
+static void jrt_cleanup(rt_runtime *rt, const rt_args *a) {
+  /* A job goes with its last process (KILL_ON_JOB_CLOSE); the secrets folder of a run that ended while wctrd
+   * was away is the service's start-up sweep's, which audits it with every other folder a crash left. */
+  (void)rt;
+  (void)a;
 }
 
 static void jrt_remove(rt_runtime *rt, const rt_args *a) {

@@ -169,7 +169,8 @@ typedef struct rt_methods {
    * instance, secrets folder). BLOCKING. */
   void (*release)(rt_task *t);
   /* BLOCKING. A container whose run ended while wctrd was away (reattach said WCTR_ENOENT): remove what the
-   * run left behind. */
+   * run left behind on the host (a storage filter, a CCG instance). Its secrets folder is not the runtime's
+   * to remove here: the service's start-up sweep removes every such folder and audits it. */
   void (*cleanup)(rt_runtime *rt, const rt_args *a);
   /* BLOCKING. The container is being removed: its sandbox and anything else the runtime keeps for it. */
   void (*remove)(rt_runtime *rt, const rt_args *a);

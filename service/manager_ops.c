@@ -362,17 +362,17 @@ static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *para
 static const svc_op manager_ops[] = {
     {.name = "container.create", .call = op_create, .flags = SVC_OP_BLOCKING},
     {.name = "container.start", .start = mgr_op_start},
-    {.name = "container.run", .start = mgr_op_run},
+    {.name = "container.run", .start = mgr_op_run, .flags = SVC_OP_STREAM},
     {.name = "container.stop", .start = mgr_op_stop},
     {.name = "container.kill", .start = mgr_op_kill},
     {.name = "container.remove", .start = mgr_op_remove},
     {.name = "container.list", .call = op_list},
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
-    {.name = "container.wait", .start = mgr_op_wait},
-    {.name = "container.logs", .start = mgr_op_logs},
+    {.name = "container.wait", .start = mgr_op_wait, .flags = SVC_OP_STREAM},
+    {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},
-    {.name = "events", .start = mgr_events_start},
+    {.name = "events", .start = mgr_events_start, .flags = SVC_OP_STREAM},
 };
 
 const svc_op *svc_manager_ops(size_t *count) {

@@ -88,6 +88,11 @@ static inline void svc_sink_finish(svc_sink *s, wctr_err err, cJSON *result, con
 enum {
   SVC_OP_ADMIN = 1u << 0,    /* refused with WCTR_EACCES (and audited) unless caller->admin */
   SVC_OP_BLOCKING = 1u << 1, /* call runs on the I/O core's blocking pool, not on a worker */
+  /* A start operation that talks with its client while it lasts (output, frames, stdin: attach, logs -f,
+   * wait, events, audit -f). A front-end treats it as a stream (the pipe closes the connection after its
+   * answer). A start operation without it is an asynchronous call: it only finishes (container.stop waits
+   * for the exit on a timer, not a thread), and on the wire it is an ordinary request. */
+  SVC_OP_STREAM = 1u << 2,
 };
 
 /* An operation. Exactly one of call and start is set. params may be NULL (none given); it is valid for

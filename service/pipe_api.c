@@ -392,7 +392,7 @@ svc_pipe_call *svc_pipe_handle(const svc_pipe_api *api, svc_pipe_conn *conn, con
   c->id = req.id;
   snprintf(c->op, sizeof c->op, "%s", req.op);
   const svc_op *op = svc_ops_find(api->ops, req.op);
-  c->streaming = op != NULL && op->start != NULL;
+  c->streaming = op != NULL && op->start != NULL && (op->flags & SVC_OP_STREAM) != 0;
   if (c->streaming) c->target = target_of(req.params);
   *streaming = c->streaming;
   svc_ops_invoke(api->ops, caller, req.op, req.params, &c->sink);

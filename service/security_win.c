@@ -484,7 +484,7 @@ static const svc_op security_ops[] = {
     {.name = "secret.list", .call = op_secret_list},
     {.name = "secret.inspect", .call = op_secret_inspect},
     {.name = "secret.remove", .call = op_secret_remove},
-    {.name = "audit.read", .start = start_audit, .flags = SVC_OP_ADMIN},
+    {.name = "audit.read", .start = start_audit, .flags = SVC_OP_ADMIN | SVC_OP_STREAM},
     /* Reads descriptors, probes HCS, job objects and BitLocker (WMI): not on a worker. */
     {.name = "check", .call = op_check, .flags = SVC_OP_BLOCKING},
 };

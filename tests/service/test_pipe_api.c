@@ -363,15 +363,16 @@ static void drained(void *arg) {
 
 static const svc_op test_ops[] = {
     {.name = "echo", .call = echo_call},
-    {.name = "count", .start = start_count},
-    {.name = "manual", .start = start_manual},
-    {.name = "events", .start = start_manual},
-    {.name = "container.run", .start = start_manual},
+    {.name = "count", .start = start_count, .flags = SVC_OP_STREAM},
+    {.name = "manual", .start = start_manual, .flags = SVC_OP_STREAM},
+    {.name = "events", .start = start_manual, .flags = SVC_OP_STREAM},
+    {.name = "container.run", .start = start_manual, .flags = SVC_OP_STREAM},
     {.name = "container.create", .call = echo_call},
     {.name = "container.list", .call = echo_call},
     {.name = "container.stop", .call = fail_call},
     {.name = "secret.create", .call = echo_call},
-    {.name = "audit.read", .start = start_manual, .flags = SVC_OP_ADMIN},
+    {.name = "audit.read", .start = start_manual, .flags = SVC_OP_ADMIN | SVC_OP_STREAM},
+    {.name = "later", .start = start_count}, /* an asynchronous call, not a stream */
 };
 
 static int setup(void **state) {
@@ -509,6 +510,16 @@ static void test_engine_ops(void **state) {
   assert_string_equal(msg_text(c, 2), "{\"v\":1,\"id\":9007199254740991,\"result\":{\"Sent\":2}}");
   assert_true(c->bounded[0] && c->bounded[1] && !c->bounded[2]);
   assert_int_equal(c->how, SVC_PIPE_CLOSE);
+  svc_pipe_call_detach(call);
+  conn_free(c);
+  /* A start operation that is not a stream (container.stop, .start, .remove...) answers like a call: the
+   * connection stays usable for the next request, as the protocol has always had it. */
+  c = conn_new();
+  streaming = true;
+  call = request(c, "{\"v\":1,\"id\":4,\"op\":\"later\",\"params\":{\"N\":0}}", &streaming);
+  assert_false(streaming);
+  assert_string_equal(msg_text(c, 0), "{\"v\":1,\"id\":4,\"result\":{\"Sent\":0}}");
+  assert_int_equal(c->how, SVC_PIPE_NEXT);
   svc_pipe_call_detach(call);
   conn_free(c);
 }

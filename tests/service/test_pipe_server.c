@@ -153,8 +153,8 @@ static wctr_err op_big(void *ctx, const svc_caller *caller, const cJSON *params,
 }
 
 static const svc_op test_ops[] = {
-    {.name = "hold", .start = start_hold},
-    {.name = "flood", .start = start_flood},
+    {.name = "hold", .start = start_hold, .flags = SVC_OP_STREAM},
+    {.name = "flood", .start = start_flood, .flags = SVC_OP_STREAM},
     {.name = "big", .call = op_big},
 };
 
