@@ -387,6 +387,16 @@ done:
   return err;
 }
 
+size_t wctr_ioc_source_count(wctr_ioc *ioc) {
+  size_t n = 0;
+  AcquireSRWLockExclusive(&ioc->slock);
+  for (size_t i = 0; i < ioc->nslots; i++) {
+    if (ioc->slots[i].gen != 0 && !ioc->slots[i].removed) n++;
+  }
+  ReleaseSRWLockExclusive(&ioc->slock);
+  return n;
+}
+
 void wctr_ioc_source_remove(wctr_ioc *ioc, ULONG_PTR key) {
   size_t idx = (size_t)(key & SLOT_MASK);
   uint64_t gen = (uint64_t)(key >> SLOT_BITS);

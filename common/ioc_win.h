@@ -68,6 +68,9 @@ wctr_err wctr_ioc_source_add(wctr_ioc *ioc, wctr_ioc_packet_fn fn, void *ctx, UL
  * progress on another worker is waited for, so the caller must not hold a lock that fn takes (unless it
  * is fn itself calling). An unknown or already removed key is ignored. */
 void wctr_ioc_source_remove(wctr_ioc *ioc, ULONG_PTR key);
+/* Sources registered and not removed (for tests: a runtime that forgets to remove its job's source makes
+ * this grow with every run). */
+size_t wctr_ioc_source_count(wctr_ioc *ioc);
 
 /* --- stdio for child processes ------------------------------------------------------------------------ */
 

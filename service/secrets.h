@@ -34,12 +34,13 @@
 
 #include "acl/bitlocker.h"
 #include "common/error.h"
+#include "runtime/runtime.h"
 #include "spec/spec.h"
 
 #define SVC_SECRET_MAX_BYTES (500u * 1024u) /* Docker's limit: 500 KB */
 #define SVC_SECRETS_ENV "WCTR_SECRETS_DIR"
 /* Where the lead's HCS path mounts a container's secrets folder, read-only. */
-#define SVC_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
+#define SVC_SECRETS_CONTAINER_PATH RT_SECRETS_CONTAINER_PATH /* runtime/runtime.h */
 
 /* What `secret ls` and `secret inspect` show; never the value. */
 typedef struct svc_secret_meta {

@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "common/ioc.h"
+#include "common/ioc_win.h"
 #include "common/log.h"
 #include "common/wstr.h"
 #include "jobs/jobs_sys.h"
@@ -313,6 +314,50 @@ static void test_damaged_record_is_moved_aside(void **state) {
   free(id);
 }
 
+/* The old manager never removed a job from its monitor, so the monitor grew with every run and a late job
+ * message could reach a freed container. Now every run's job notifications are a keyed source of the I/O
+ * core that the job runtime's release removes: after a restart loop of six runs, none is left. */
+static void test_restart_loop_leaves_no_job_source(void **state) {
+  (void)state;
+  /* A running job container has exactly one source (its job's notifications). */
+  char *held = create("{\"Name\":\"held\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"ping -n 30 127.0.0.1 >nul\"],"
+                      "\"HostConfig\":{\"Isolation\":\"job\"}}");
+  wctr_errmsg he;
+  assert_int_equal(op("container.start", "{\"Id\":\"held\"}", NULL, &he), WCTR_OK);
+  assert_int_equal(wctr_ioc_source_count(ioc), 1);
+  assert_int_equal(op("container.kill", "{\"Id\":\"held\"}", NULL, &he), WCTR_OK);
+  assert_int_equal(wctr_ioc_source_count(ioc), 0);
+  free(held);
+  char *id = create("{\"Name\":\"loop\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 3\"],"
+                    "\"HostConfig\":{\"Isolation\":\"job\",\"RestartPolicy\":{\"Name\":\"on-failure\","
+                    "\"MaximumRetryCount\":5}}}");
+  wctr_errmsg e;
+  assert_int_equal(op("container.start", "{\"Id\":\"loop\"}", NULL, &e), WCTR_OK);
+  size_t during = 0;
+  long long restarts = 0;
+  for (int i = 0; i < 600 && restarts < 5; i++) {
+    size_t n = wctr_ioc_source_count(ioc);
+    if (n > during) during = n;
+    cJSON *r = inspect(id);
+    restarts = (long long)cJSON_GetObjectItem(r, "RestartCount")->valuedouble;
+    bool exited = strcmp(status_of(r), "exited") == 0;
+    cJSON_Delete(r);
+    if (restarts >= 5 && exited) break;
+    Sleep(50);
+  }
+  assert_int_equal(restarts, 5);
+  for (int i = 0; i < 100; i++) {
+    cJSON *r = inspect(id);
+    bool exited = strcmp(status_of(r), "exited") == 0;
+    cJSON_Delete(r);
+    if (exited) break;
+    Sleep(50);
+  }
+  assert_true(during <= 1); /* one run at a time, one source */
+  assert_int_equal(wctr_ioc_source_count(ioc), 0);
+  free(id);
+}
+
 int main(void) {
   wctr_log_configure(WCTR_LOG_ERROR, NULL, NULL);
   wctr_fs_write_hook = maybe_failing_write;
@@ -324,6 +369,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_name_conflicts_and_references, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crash_leftovers_are_repaired_at_start, setup, teardown),
       cmocka_unit_test_setup_teardown(test_damaged_record_is_moved_aside, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_restart_loop_leaves_no_job_source, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
