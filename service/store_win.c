@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/wstr.h"
 #include "service/store.h"
@@ -69,39 +70,13 @@ done:
   return err;
 }
 
-/* Deletes a folder tree. Best effort for what is inside; the result says whether the folder is gone. */
 BOOL svc_delete_tree(const wchar_t *dir) {
-  size_t n = wcslen(dir);
-  wchar_t *pattern = malloc((n + 3) * sizeof *pattern);
-  if (pattern == NULL) return FALSE;
-  _snwprintf(pattern, n + 3, L"%ls\\*", dir);
-  pattern[n + 2] = L'\0';
-  WIN32_FIND_DATAW fd;
-  HANDLE find = FindFirstFileW(pattern, &fd);
-  free(pattern);
-  if (find != INVALID_HANDLE_VALUE) {
-    do {
-      if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
-      size_t m = n + wcslen(fd.cFileName) + 2;
-      wchar_t *child = malloc(m * sizeof *child);
-      if (child == NULL) continue;
-      _snwprintf(child, m, L"%ls\\%ls", dir, fd.cFileName);
-      child[m - 1] = L'\0';
-      /* A reparse point is removed as a link, never followed: removing a container must not reach into
-       * whatever a link inside it points at. */
-      if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
-        svc_delete_tree(child);
-      } else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
-        RemoveDirectoryW(child);
-      } else {
-        SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
-        DeleteFileW(child);
-      }
-      free(child);
-    } while (FindNextFileW(find, &fd));
-    FindClose(find);
-  }
-  return RemoveDirectoryW(dir) || GetLastError() == ERROR_FILE_NOT_FOUND;
+  /* One implementation of "remove a tree without following links": common/fs.h's. */
+  char *utf8 = wctr_wide_to_utf8(dir);
+  wctr_errmsg e;
+  BOOL gone = utf8 != NULL && wctr_fs_remove_tree(utf8, &e) == WCTR_OK;
+  free(utf8);
+  return gone;
 }
 
 wctr_err svc_read_text(const wchar_t *path, char **out, size_t *len) {
