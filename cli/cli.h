@@ -30,9 +30,10 @@ typedef struct cli_platform {
   wctr_err (*call)(cli_connection *conn, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
   void (*disconnect)(cli_connection *conn);
   /* A long-running operation (run attached, logs, wait): each frame goes to on_frame (kind "stdout",
-   * "stderr", ...) until the final response, returned as by call. The connection cannot be used again
-   * afterwards (wctrd closes it); cli_main disconnects it. forward_stdin: `run -i`, this process's stdin
-   * goes to the container while the operation lasts. */
+   * "stderr", ...) until the final response, returned as by call. data is the frame's "data"; an output
+   * chunk that is not text (docs/protocol.md: "data64") comes as data = {"data64": "<base64>"}. The
+   * connection cannot be used again afterwards (wctrd closes it); cli_main disconnects it. forward_stdin:
+   * `run -i`, this process's stdin goes to the container while the operation lasts. */
   wctr_err (*stream)(cli_connection *conn, const char *op, cJSON *params, bool forward_stdin,
                      void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                      wctr_errmsg *e);
@@ -48,6 +49,9 @@ typedef struct cli_platform {
    * tell. Only `compose up` asks, while it shows the containers' output, and then stops them; commands that
    * never ask keep the platform's default (Ctrl+C ends wctr). */
   bool (*interrupted)(void *ctx);
+  /* Optional: writes a container's output to f byte for byte (no end-of-line translation) and flushes;
+   * NULL: fwrite and fflush. */
+  void (*write_bytes)(void *ctx, FILE *f, const char *data, size_t len);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

@@ -34,6 +34,11 @@ bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_std
                    void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                    int *rc, wctr_errmsg *e);
 int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e);
+/* The bytes of an output frame's data (cli.h: a string, {"log": string} of container.logs, or
+ * {"data64": base64}): *bytes malloc'ed (free with free()), NULL with false when data carries none. */
+bool cli_frame_bytes(const cJSON *data, char **bytes, size_t *len);
+/* A container's output, exactly (cli_platform.write_bytes), then flushed. */
+void cli_write_output(cli_ctx *ctx, FILE *f, const char *data, size_t len);
 /* `--format json|text` (and Docker's '{{json .}}') and no operands, for commands that take nothing else.
  * Returns 0, or the exit code after printing the problem; *help when --help was given. */
 int cli_parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help);
@@ -81,15 +86,6 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
 /* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
 extern const char cli_compose_usage[];
 extern const char cli_credentialspec_usage[];
-
-/* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
- * config:// credential spec's file. */
-struct cli_compose_project;
-int cli_compose_up(cli_ctx *ctx, const struct cli_compose_project *p, bool detach,
-                   wctr_err (*read_file)(void *io, const char *path, char **data, size_t *len, wctr_errmsg *e),
-                   void *io);
-int cli_compose_down(cli_ctx *ctx, const struct cli_compose_project *p, bool volumes);
-int cli_compose_ps(cli_ctx *ctx, const struct cli_compose_project *p);
-int cli_compose_logs(cli_ctx *ctx, const struct cli_compose_project *p, const char *service, bool follow);
+/* `wctr compose`'s words and its drivers: cli/compose_cmd.h. */
 
 #endif

@@ -16,10 +16,14 @@ struct cli_client {
   HANDLE event;        /* reads */
   HANDLE write_event;  /* writes: a send may run beside a read (stdin forwarding) */
   int64_t next_id;
+  size_t max_message;  /* bytes of one message from wctrd at most */
+  char *pipe_path;     /* to open the connection again after wctrd closed it while idle */
+  unsigned open_timeout_ms;
 };
 
-wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
-  *out = NULL;
+/* Opens the pipe in message mode, waiting up to timeout_ms for a free instance. */
+static wctr_err open_pipe(const char *pipe_path, unsigned timeout_ms, HANDLE *out, wctr_errmsg *e) {
+  *out = INVALID_HANDLE_VALUE;
   wchar_t *path = wctr_utf8_to_wide(pipe_path);
   if (path == NULL) return wctr_fail(e, WCTR_EINVAL, "the pipe name is not valid UTF-8");
   DWORD start = GetTickCount();
@@ -51,11 +55,22 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
     return wctr_fail(e, wctr_from_win32(code), "%s: cannot switch to message mode (error %lu)", pipe_path,
                      (unsigned long)code);
   }
+  *out = h;
+  return WCTR_OK;
+}
+
+wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client **out, wctr_errmsg *e) {
+  *out = NULL;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  wctr_err err = open_pipe(pipe_path, timeout_ms, &h, e);
+  if (err != WCTR_OK) return err;
   cli_client *c = calloc(1, sizeof *c);
   HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
   HANDLE write_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (c == NULL || event == NULL || write_event == NULL) {
+  char *path_copy = strdup(pipe_path);
+  if (c == NULL || event == NULL || write_event == NULL || path_copy == NULL) {
     free(c);
+    free(path_copy);
     if (event != NULL) CloseHandle(event);
     if (write_event != NULL) CloseHandle(write_event);
     CloseHandle(h);
@@ -65,23 +80,33 @@ wctr_err cli_client_open(const char *pipe_path, unsigned timeout_ms, cli_client 
   c->event = event;
   c->write_event = write_event;
   c->next_id = 1;
+  c->max_message = WCTR_PROTO_MAX_RESPONSE;
+  c->pipe_path = path_copy;
+  c->open_timeout_ms = timeout_ms;
   *out = c;
   return WCTR_OK;
 }
 
 void cli_client_close(cli_client *c) {
   if (c == NULL) return;
+  free(c->pipe_path);
   CloseHandle(c->pipe);
   CloseHandle(c->event);
   CloseHandle(c->write_event);
   free(c);
 }
 
+void cli_client_set_max_message(cli_client *c, size_t bytes) {
+  c->max_message = bytes;
+}
+
 /* Waits for an overlapped call that returned FALSE. Cancels it when the time is up, and waits for the
- * cancellation to land so the OVERLAPPED is free again. */
+ * cancellation to land so the OVERLAPPED is free again. A read that fails at once with ERROR_MORE_DATA
+ * (part of a longer message was already in the pipe) has transferred bytes all the same: their count is
+ * in the OVERLAPPED, read like any other completion's. */
 static DWORD finish_io(cli_client *c, BOOL started, OVERLAPPED *ov, DWORD *bytes, unsigned timeout_ms) {
   DWORD code = started ? ERROR_SUCCESS : GetLastError();
-  if (!started && code != ERROR_IO_PENDING) return code;
+  if (!started && code != ERROR_IO_PENDING && code != ERROR_MORE_DATA) return code;
   if (!started && WaitForSingleObject(ov->hEvent, timeout_ms) == WAIT_TIMEOUT) {
     CancelIoEx(c->pipe, ov);
     GetOverlappedResult(c->pipe, ov, bytes, TRUE);
@@ -112,7 +137,9 @@ wctr_err cli_client_send(cli_client *c, const char *buf, size_t len, unsigned ti
 }
 
 wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned timeout_ms, wctr_errmsg *e) {
-  size_t cap = 64 * 1024;
+  size_t limit = c->max_message;
+  /* One byte past the limit is read, so that a message of exactly the limit is told from a longer one. */
+  size_t cap = limit < 64 * 1024 ? limit + 1 : 64 * 1024;
   size_t len = 0;
   char *buf = malloc(cap);
   *out = NULL;
@@ -121,29 +148,46 @@ wctr_err cli_client_recv(cli_client *c, char **out, size_t *out_len, unsigned ti
     OVERLAPPED ov = {.hEvent = c->event};
     ResetEvent(c->event);
     DWORD bytes = 0;
-    BOOL started = ReadFile(c->pipe, buf + len, (DWORD)(cap - len), NULL, &ov);
+    DWORD want = cap - len > MAXDWORD ? MAXDWORD : (DWORD)(cap - len);
+    BOOL started = ReadFile(c->pipe, buf + len, want, NULL, &ov);
     DWORD code = finish_io(c, started, &ov, &bytes, timeout_ms);
     len += bytes;
-    if (code == ERROR_SUCCESS) break;
-    if (code != ERROR_MORE_DATA) {
+    if (code == ERROR_SUCCESS && len <= limit) break;
+    if (code != ERROR_SUCCESS && code != ERROR_MORE_DATA) {
       free(buf);
       return io_error(code, "reading the response", e);
     }
-    if (cap >= WCTR_PROTO_MAX_RESPONSE) {
+    if (len > limit || cap > limit) {
+      /* The rest of it stays in the pipe: the connection cannot be used for another request. */
       free(buf);
-      return wctr_fail(e, WCTR_ETOOBIG, "the response is larger than %u bytes", WCTR_PROTO_MAX_RESPONSE);
+      return wctr_fail(e, WCTR_ETOOBIG, "wctrd sent a message larger than this client's limit of %zu bytes", limit);
     }
-    char *grown = realloc(buf, cap * 2);
+    size_t next = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+    char *grown = realloc(buf, next);
     if (grown == NULL) {
       free(buf);
       return wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
     buf = grown;
-    cap *= 2;
+    cap = next;
   }
   *out = buf;
   *out_len = len;
   return WCTR_OK;
+}
+
+/* Sends a request. wctrd closes a connection that stays idle (service/server.h: SVC_SERVER_IDLE_MS); a
+ * send that finds it closed delivered nothing, so the connection is opened again and the request sent on
+ * the new one, once. A failure later (reading the answer) is never retried: the request may have run. */
+static wctr_err send_request(cli_client *c, const char *buf, size_t len, unsigned timeout_ms, wctr_errmsg *e) {
+  wctr_err err = cli_client_send(c, buf, len, timeout_ms, e);
+  if (err != WCTR_EPIPE) return err;
+  HANDLE h = INVALID_HANDLE_VALUE;
+  wctr_errmsg again;
+  if (open_pipe(c->pipe_path, c->open_timeout_ms, &h, &again) != WCTR_OK) return err;
+  CloseHandle(c->pipe);
+  c->pipe = h;
+  return cli_client_send(c, buf, len, timeout_ms, e);
 }
 
 wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **result, unsigned timeout_ms,
@@ -152,7 +196,7 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
   int64_t id = c->next_id++;
   char *request = wctr_request_format(id, op, params, &len);
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = cli_client_send(c, request, len, timeout_ms, e);
+  wctr_err err = send_request(c, request, len, timeout_ms, e);
   /* A request may carry a secret's value (secret.create). */
   SecureZeroMemory(request, len);
   cJSON_free(request);
@@ -170,30 +214,13 @@ typedef struct stdin_forward {
   int64_t id;
 } stdin_forward;
 
-/* Sends one stdin frame: data (len bytes of text) or, with eof, the end. */
+/* Sends one stdin frame: len bytes of data (as text, or base64 when they are not text), or the end. */
 static wctr_err send_stdin(cli_client *c, int64_t id, const char *data, size_t len, bool eof) {
-  cJSON *msg = cJSON_CreateObject();
-  char idtext[32];
-  snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-  cJSON_AddNumberToObject(msg, "v", WCTR_PROTO_VERSION);
-  cJSON_AddRawToObject(msg, "id", idtext);
-  cJSON_AddStringToObject(msg, "stream", "stdin");
-  if (eof) {
-    cJSON_AddBoolToObject(msg, "eof", true);
-  } else {
-    char *text = malloc(len + 1);
-    if (text != NULL) {
-      memcpy(text, data, len);
-      text[len] = '\0';
-      cJSON_AddStringToObject(msg, "data", text);
-      free(text);
-    }
-  }
-  char *out = cJSON_PrintUnformatted(msg);
-  cJSON_Delete(msg);
+  size_t n = 0;
+  char *out = wctr_stdin_frame_format(id, data, len, eof, &n);
   if (out == NULL) return WCTR_ENOMEM;
   wctr_errmsg e;
-  wctr_err err = cli_client_send(c, out, strlen(out), INFINITE, &e);
+  wctr_err err = cli_client_send(c, out, n, INFINITE, &e);
   cJSON_free(out);
   return err;
 }
@@ -219,7 +246,7 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool fo
   int64_t id = c->next_id++;
   char *request = wctr_request_format(id, op, params, &len);
   if (request == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  wctr_err err = cli_client_send(c, request, len, INFINITE, e);
+  wctr_err err = send_request(c, request, len, INFINITE, e);
   cJSON_free(request);
   static stdin_forward forward;
   if (err == WCTR_OK && forward_stdin) {
@@ -234,7 +261,21 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool fo
     cJSON *root = cJSON_ParseWithLength(msg, len);
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "stream");
     if (cJSON_IsString(kind)) {
-      if (on_frame != NULL) on_frame(arg, kind->valuestring, cJSON_GetObjectItemCaseSensitive(root, "data"));
+      const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+      cJSON *data64 = cJSON_GetObjectItemCaseSensitive(root, "data64");
+      /* Bytes that are not text (cli.h): handed on as {"data64": base64}. */
+      if (data == NULL && cJSON_IsString(data64)) {
+        cJSON *wrapped = cJSON_CreateObject();
+        cJSON_DetachItemViaPointer(root, data64);
+        if (wrapped != NULL && cJSON_AddItemToObject(wrapped, "data64", data64)) {
+          if (on_frame != NULL) on_frame(arg, kind->valuestring, wrapped);
+        } else {
+          cJSON_Delete(data64);
+        }
+        cJSON_Delete(wrapped);
+      } else if (on_frame != NULL) {
+        on_frame(arg, kind->valuestring, data);
+      }
       cJSON_Delete(root);
       free(msg);
       continue;

@@ -1,10 +1,13 @@
 /* cli/commands.c - wctr's commands and their output (portable). */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
+#include "common/base64.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "common/pipename.h"
@@ -243,6 +246,37 @@ bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_std
     return false;
   }
   return true;
+}
+
+bool cli_frame_bytes(const cJSON *data, char **bytes, size_t *len) {
+  *bytes = NULL;
+  *len = 0;
+  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
+  const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(data, "data64");
+  const char *text = cJSON_IsString(data) ? data->valuestring : cJSON_IsString(log) ? log->valuestring : NULL;
+  if (text != NULL) {
+    size_t n = strlen(text);
+    *bytes = malloc(n + 1);
+    if (*bytes == NULL) return false;
+    memcpy(*bytes, text, n + 1);
+    *len = n;
+    return true;
+  }
+  if (!cJSON_IsString(b64)) return false;
+  uint8_t *raw = NULL;
+  wctr_errmsg e;
+  if (wctr_base64_decode(b64->valuestring, strlen(b64->valuestring), &raw, len, "data64", &e) != WCTR_OK) return false;
+  *bytes = (char *)raw;
+  return true;
+}
+
+void cli_write_output(cli_ctx *ctx, FILE *f, const char *data, size_t len) {
+  if (ctx->p->write_bytes != NULL) {
+    ctx->p->write_bytes(ctx->p->ctx, f, data, len);
+    return;
+  }
+  fwrite(data, 1, len, f);
+  fflush(f);
 }
 
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,

@@ -1,6 +1,5 @@
-/* cli/compose_args.c - the words of `wctr compose ...` (see cli/compose.h). */
-#define CLI_COMPOSE_INTERNAL
-#include "cli/compose.h"
+/* cli/compose_args.c - the words of `wctr compose ...` (see cli/compose_cmd.h). */
+#include "cli/compose_cmd.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,13 +1,16 @@
-/* cli/compose_cmd.c - `wctr compose`: loads the project with the compose loader (cli/compose.h), then
+/* cli/compose_cmd.c - `wctr compose`: loads the project with the compose module (compose/compose.h), then
  * prints the normalized model (`config`) or deploys it over wctrd's operations (`up`, `down`, `ps`,
- * `logs`: cli/compose_up.c). Every command loads and checks the files first, so a broken file changes
- * nothing. */
+ * `logs`: cli/compose_up.c, with create requests built here from each service's spec). Every command
+ * loads and checks the files first, so a broken file changes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_internal.h"
-#include "cli/compose.h"
+#include "cli/compose_cmd.h"
+#include "compose/to_spec.h"
+#include "gmsa/gmsa_util.h"
+#include "spec/spec.h"
 
 const char cli_compose_usage[] =
     "Usage: wctr compose [-f FILE]... [-p NAME] COMMAND\n\n"
@@ -26,12 +29,37 @@ const char cli_compose_usage[] =
     "  ps                            List the project's containers\n"
     "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n";
 
-typedef struct compose_io {
+wctr_err cli_compose_create_request(const compose_project *p, const compose_service *s, compose_read_fn read_file,
+                                    void *ctx, cJSON **out, wctr_errmsg *e) {
+  spec_container spec;
+  *out = NULL;
+  wctr_err err = compose_service_to_spec(p, s, read_file, ctx, &spec, e);
+  if (err != WCTR_OK) return err;
+  cJSON *params = cJSON_CreateObject();
+  cJSON *hc = cJSON_CreateObject();
+  /* Name is the record's (the pipe protocol's create params take it beside the spec's fields). */
+  bool ok = params != NULL && hc != NULL && cJSON_AddStringToObject(params, "Name", s->container_name) != NULL &&
+            spec_to_json(&spec, params, hc, true);
+  if (ok) {
+    ok = cJSON_AddItemToObject(params, "HostConfig", hc);
+    if (ok) hc = NULL;
+  }
+  spec_free(&spec);
+  gmsa_json_secure_delete(hc);
+  if (!ok) {
+    gmsa_json_secure_delete(params);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  *out = params;
+  return WCTR_OK;
+}
+
+typedef struct cmd_io {
   cli_ctx *ctx;
-} compose_io;
+} cmd_io;
 
 static wctr_err read_adapter(void *arg, const char *path, char **data, size_t *len, wctr_errmsg *e) {
-  compose_io *io = arg;
+  cmd_io *io = arg;
   wctr_errmsg_clear(e);
   char *text = io->ctx->p->read_file(io->ctx->p->ctx, path, len, e);
   if (text == NULL) return e->code != WCTR_OK ? e->code : WCTR_ENOENT;
@@ -40,7 +68,7 @@ static wctr_err read_adapter(void *arg, const char *path, char **data, size_t *l
 }
 
 static const char *env_adapter(void *arg, const char *name) {
-  compose_io *io = arg;
+  cmd_io *io = arg;
   return io->ctx->p->getenv != NULL ? io->ctx->p->getenv(io->ctx->p->ctx, name) : NULL;
 }
 
@@ -48,8 +76,8 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   cli_compose_args args;
   wctr_errmsg e;
   int rc = CLI_EXIT_FAILED;
-  cli_compose_project *project = NULL;
-  cli_compose_warnings warnings = {0};
+  compose_project *project = NULL;
+  compose_warnings warnings = {0};
   char *rendered = NULL;
   if (cli_compose_parse_args(argc, argv, 1, &args, &e) != WCTR_OK) {
     fprintf(ctx->p->err, "wctr compose: %s\nSee 'wctr compose --help'.\n", e.text);
@@ -67,10 +95,10 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   }
   char cwd[1024];
   ctx->p->cwd(ctx->p->ctx, cwd, sizeof cwd);
-  compose_io io = {.ctx = ctx};
-  cli_compose_options opt = {.files = args.files, .file_count = args.file_count, .project_name = args.project_name,
+  cmd_io io = {.ctx = ctx};
+  compose_options opt = {.files = args.files, .file_count = args.file_count, .project_name = args.project_name,
                              .working_dir = cwd, .read_file = read_adapter, .lookup_env = env_adapter, .ctx = &io};
-  wctr_err err = cli_compose_load(&opt, &project, &warnings, &e);
+  wctr_err err = compose_load(&opt, &project, &warnings, &e);
   for (size_t i = 0; i < warnings.count; i++) fprintf(ctx->p->err, "WARNING: %s\n", warnings.text[i]);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
@@ -83,7 +111,7 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
     case CLI_COMPOSE_CMD_LOGS: rc = cli_compose_logs(ctx, project, args.service, args.follow); goto done;
     default: break;
   }
-  if (cli_compose_render(project, args.json, &rendered, &e) != WCTR_OK) {
+  if (compose_render(project, args.json, &rendered, &e) != WCTR_OK) {
     fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
     goto done;
   }
@@ -91,8 +119,8 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   rc = 0;
 done:
   free(rendered);
-  cli_compose_free(project);
-  cli_compose_warnings_free(&warnings);
+  compose_free(project);
+  compose_warnings_free(&warnings);
   cli_compose_args_free(&args);
   return rc;
 }

@@ -2,14 +2,13 @@
  *
  * A project's containers are the ones labelled com.docker.compose.project=<project> (container.list with
  * a label filter), named <project>-<service>-1. `up` first turns every service into create params
- * (cli_compose_create_params) and has wctrd check every credential spec (credentialspec.check), so a
- * broken file, spec or key fails before anything exists; then it creates the missing containers in
- * depends_on order and starts them in that order. A failure part-way removes every container this `up`
+ * (cli_compose_create_request: its spec, written by spec_to_json) and has wctrd check every credential
+ * spec (credentialspec.check), so a broken file, spec or key fails before anything exists; then it
+ * creates the missing containers in depends_on order and starts them in that order. A failure part-way removes every container this `up`
  * created (force), so nothing is left half-deployed; containers that existed before are reused as they
  * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
  * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
  * does. `down` stops and removes the project's containers in reverse start order. */
-#define CLI_COMPOSE_INTERNAL
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,13 @@
 #include <time.h>
 
 #include "cli/cli_internal.h"
-#include "cli/compose.h"
+#include "cli/compose_cmd.h"
 #include "common/json.h"
+#include "compose/to_spec.h"
 #include "gmsa/gmsa_util.h"
 
-#define PROJECT_LABEL "com.docker.compose.project"
-#define SERVICE_LABEL "com.docker.compose.service"
+#define PROJECT_LABEL COMPOSE_LABEL_PROJECT
+#define SERVICE_LABEL COMPOSE_LABEL_SERVICE
 
 static void sleep_ms(unsigned ms) {
   struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -88,22 +88,24 @@ typedef struct follower {
 
 static void follower_frame(void *arg, const char *kind, const cJSON *data) {
   follower *f = arg;
-  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
-  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
-  if (cJSON_IsString(log)) text = log->valuestring;
-  if (text == NULL || (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0)) return;
+  char *bytes = NULL;
+  size_t len = 0;
+  if (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0) return;
+  if (!cli_frame_bytes(data, &bytes, &len)) return;
   pthread_mutex_lock(f->out_lock);
   FILE *out = f->ctx.p->out;
-  for (const char *p = text; *p != '\0';) {
+  for (size_t at = 0; at < len;) {
     if (f->at_line_start) fprintf(out, "%-*s | ", f->width, f->name);
-    const char *nl = strchr(p, '\n');
-    size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
-    fwrite(p, 1, n, out);
+    const char *nl = memchr(bytes + at, '\n', len - at);
+    size_t n = nl != NULL ? (size_t)(nl - (bytes + at)) + 1 : len - at;
+    /* The container's bytes exactly; the prefix is wctr's own. */
+    cli_write_output(&f->ctx, out, bytes + at, n);
     f->at_line_start = nl != NULL;
-    p += n;
+    at += n;
   }
   fflush(out);
   pthread_mutex_unlock(f->out_lock);
+  free(bytes);
 }
 
 static void *follower_main(void *arg) {
@@ -167,7 +169,7 @@ static void show_output(cli_ctx *ctx, char **names, size_t count, bool follow, v
 
 typedef struct up_state {
   cli_ctx *ctx;
-  const cli_compose_project *p;
+  const compose_project *p;
   char **names; /* every service's container, in start order */
 } up_state;
 
@@ -201,7 +203,7 @@ static const char *credspec_value(const cJSON *params) {
   return eq != NULL ? eq + 1 : NULL;
 }
 
-int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_compose_read_fn read_file, void *io) {
+int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_read_fn read_file, void *io) {
   int rc = 0;
   size_t n = p->service_count;
   cJSON **params = calloc(n + 1, sizeof *params);
@@ -217,7 +219,7 @@ int cli_compose_up(cli_ctx *ctx, const cli_compose_project *p, bool detach, cli_
   /* 1. Everything that can be checked is checked before anything exists. */
   for (size_t i = 0; i < n; i++) {
     names[i] = p->services[i].container_name;
-    if (cli_compose_create_params(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
+    if (cli_compose_create_request(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
       fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
       rc = CLI_EXIT_FAILED;
       goto done;
@@ -306,7 +308,7 @@ typedef struct project_view {
   size_t count;
 } project_view;
 
-static bool project_view_load(cli_ctx *ctx, const cli_compose_project *p, project_view *v, int *rc) {
+static bool project_view_load(cli_ctx *ctx, const compose_project *p, project_view *v, int *rc) {
   memset(v, 0, sizeof *v);
   v->list = list_project(ctx, p->name, rc);
   if (v->list == NULL) return false;
@@ -336,7 +338,7 @@ static void project_view_free(project_view *v) {
   memset(v, 0, sizeof *v);
 }
 
-int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
+int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
   (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
   int rc = 0;
   project_view v;
@@ -362,7 +364,7 @@ int cli_compose_down(cli_ctx *ctx, const cli_compose_project *p, bool volumes) {
   return rc;
 }
 
-int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
+int cli_compose_ps(cli_ctx *ctx, const compose_project *p) {
   int rc = 0;
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;
@@ -381,9 +383,9 @@ int cli_compose_ps(cli_ctx *ctx, const cli_compose_project *p) {
   return 0;
 }
 
-int cli_compose_logs(cli_ctx *ctx, const cli_compose_project *p, const char *service, bool follow) {
+int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service, bool follow) {
   int rc = 0;
-  if (service != NULL && cli_compose_find_service(p, service) == NULL) {
+  if (service != NULL && compose_find_service(p, service) == NULL) {
     fprintf(ctx->p->err, "wctr compose logs: no such service: %s\n", service);
     return CLI_EXIT_FAILED;
   }

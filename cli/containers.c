@@ -10,14 +10,16 @@
 #include "common/json.h"
 #include "common/opts.h"
 #include "common/units.h"
+#include "spec/spec.h"
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_MEMORY, O_CPUS, O_CPU_COUNT, O_CPU_PERCENT, O_CPU_SHARES, O_PIDS, O_IOPS, O_IOBW, O_STOP_TIMEOUT,
-  O_VOLUME, O_HOSTNAME, O_DRY_RUN,
+  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
   O_LABEL, O_RESTART, O_SECURITY_OPT,
+  /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
+  O_RESOURCE = 1000,
 };
 
 /* --- flags -> create params --------------------------------------------------------------------------- */
@@ -99,49 +101,72 @@ static wctr_err add_label(cJSON *p, const char *v, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-/* --restart no|always|unless-stopped|on-failure[:N] (Docker's syntax; the service checks the rest). */
+/* --- resource flags: one per entry of spec_resource_fields ------------------------------------------------ */
+
+/* docker run's one-letter aliases of two resource flags. */
+static char resource_alias(const spec_resource_field *f) {
+  static const struct {
+    const char *flag;
+    char alias;
+  } aliases[] = {{"--memory", 'm'}, {"--cpu-shares", 'c'}};
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+    if (strcmp(aliases[i].flag, f->flag) == 0) return aliases[i].alias;
+  }
+  return 0;
+}
+
+/* Copies the NULL-terminated fixed options into table, then one option per resource field, then the end
+ * marker. size must hold them all (checked: a resource flag never goes missing silently). */
+static void options_with_resources(const wctr_opt *fixed, wctr_opt *table, size_t size) {
+  size_t n = 0;
+  for (; fixed[n].long_name != NULL && n + 1 < size; n++) table[n] = fixed[n];
+  for (size_t i = 0; i < spec_resource_field_count && n + 1 < size; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    table[n++] = (wctr_opt){f->flag + 2, resource_alias(f), true, O_RESOURCE + (int)i};
+  }
+  table[n] = (wctr_opt){NULL, 0, false, 0};
+}
+
+/* The value of a resource flag in the unit the wire takes; whole numbers between min and max. */
+static wctr_err resource_value(const spec_resource_field *f, const char *v, int64_t min, int64_t max, int64_t *out,
+                               wctr_errmsg *e) {
+  switch (f->unit) {
+    case SPEC_UNIT_BYTES: return wctr_parse_size(v, f->flag, out, e);
+    case SPEC_UNIT_NANO_CPUS: return wctr_parse_cpus(v, out, e);
+    case SPEC_UNIT_COUNT: break;
+  }
+  return parse_int(v, f->flag, min, max, out, e);
+}
+
+/* --restart no|always|unless-stopped|on-failure[:N] (Docker's syntax, spec_restart_parse), as the
+ * RestartPolicy wctrd takes; a later --restart replaces an earlier one. */
 static wctr_err add_restart(cJSON *hc, const char *v, wctr_errmsg *e) {
+  spec_restart r;
+  wctr_err err = spec_restart_parse(v, &r, e);
+  if (err != WCTR_OK) return err;
   cJSON_DeleteItemFromObjectCaseSensitive(hc, "RestartPolicy");
   cJSON *rp = cJSON_AddObjectToObject(hc, "RestartPolicy");
-  const char *colon = strchr(v, ':');
-  size_t n = colon != NULL ? (size_t)(colon - v) : strlen(v);
-  char name[32];
-  if (n >= sizeof name) return wctr_fail(e, WCTR_EINVAL, "invalid restart policy '%.64s'", v);
-  memcpy(name, v, n);
-  name[n] = '\0';
-  cJSON_AddStringToObject(rp, "Name", name);
-  if (colon != NULL) {
-    int64_t max = 0;
-    if (strcmp(name, "on-failure") != 0) {
-      return wctr_fail(e, WCTR_EINVAL, "restart policy '%s' takes no maximum retry count", name);
-    }
-    wctr_err err = parse_int(colon + 1, "--restart on-failure:N", 0, INT32_MAX, &max, e);
-    if (err != WCTR_OK) return err;
-    cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)max);
-  }
+  cJSON_AddStringToObject(rp, "Name", spec_restart_name_text(r.name));
+  if (strchr(v, ':') != NULL) cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)r.max_retries);
   return WCTR_OK;
 }
 
 /* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
 static bool job_isolation_asked(const cJSON *hc) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
-  if (!cJSON_IsString(iso) || strlen(iso->valuestring) != 3) return false;
-  const char *v = iso->valuestring;
-  return (v[0] | 0x20) == 'j' && (v[1] | 0x20) == 'o' && (v[2] | 0x20) == 'b';
+  wctr_isolation asked = WCTR_ISOLATION_DEFAULT;
+  return cJSON_IsString(iso) && spec_isolation_parse(iso->valuestring, &asked, NULL) == WCTR_OK &&
+         asked == WCTR_ISOLATION_JOB;
 }
 
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e) {
-  static const wctr_opt table[] = {
+  static const wctr_opt fixed[] = {
       {"help", 0, false, O_HELP},           {"detach", 'd', false, O_DETACH},
       {"interactive", 'i', false, O_INTERACTIVE}, {"tty", 't', false, O_TTY},
       {"rm", 0, false, O_RM},               {"name", 0, true, O_NAME},
       {"env", 'e', true, O_ENV},            {"env-file", 0, true, O_ENV_FILE},
       {"workdir", 'w', true, O_WORKDIR},    {"user", 'u', true, O_USER},
-      {"isolation", 0, true, O_ISOLATION},  {"memory", 'm', true, O_MEMORY},
-      {"cpus", 0, true, O_CPUS},            {"cpu-count", 0, true, O_CPU_COUNT},
-      {"cpu-percent", 0, true, O_CPU_PERCENT}, {"cpu-shares", 'c', true, O_CPU_SHARES},
-      {"pids-limit", 0, true, O_PIDS},      {"io-maxiops", 0, true, O_IOPS},
-      {"io-maxbandwidth", 0, true, O_IOBW}, {"stop-timeout", 0, true, O_STOP_TIMEOUT},
+      {"isolation", 0, true, O_ISOLATION},  {"stop-timeout", 0, true, O_STOP_TIMEOUT},
       {"secret", 0, true, O_SECRET},
       {"label", 'l', true, O_LABEL},        {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
@@ -149,6 +174,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"dry-run", 0, false, O_DRY_RUN},
       {NULL, 0, false, 0},
   };
+  wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
+  options_with_resources(fixed, table, sizeof table / sizeof table[0]);
   memset(flags, 0, sizeof *flags);
   *params = NULL;
   cJSON *p = cJSON_CreateObject();
@@ -182,38 +209,6 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       case O_WORKDIR: cJSON_AddStringToObject(p, "WorkingDir", v); break;
       case O_USER: cJSON_AddStringToObject(p, "User", v); break;
       case O_ISOLATION: cJSON_AddStringToObject(hc, "Isolation", v); break;
-      case O_MEMORY:
-        err = wctr_parse_size(v, "--memory", &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "Memory", (double)n);
-        break;
-      case O_CPUS:
-        err = wctr_parse_cpus(v, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "NanoCpus", (double)n);
-        break;
-      case O_CPU_COUNT:
-        err = parse_int(v, "--cpu-count", INT32_MIN, INT32_MAX, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "CpuCount", (double)n);
-        break;
-      case O_CPU_PERCENT:
-        err = parse_int(v, "--cpu-percent", INT32_MIN, INT32_MAX, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "CpuPercent", (double)n);
-        break;
-      case O_CPU_SHARES:
-        err = parse_int(v, "--cpu-shares", INT32_MIN, INT32_MAX, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "CpuShares", (double)n);
-        break;
-      case O_PIDS:
-        err = parse_int(v, "--pids-limit", INT32_MIN, UINT32_MAX + INT64_C(1), &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "PidsLimit", (double)n);
-        break;
-      case O_IOPS:
-        err = parse_int(v, "--io-maxiops", 0, INT32_MAX, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "IOMaximumIOps", (double)n);
-        break;
-      case O_IOBW:
-        err = wctr_parse_size(v, "--io-maxbandwidth", &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(hc, "IOMaximumBandwidth", (double)n);
-        break;
       case O_STOP_TIMEOUT:
         err = parse_int(v, "--stop-timeout", 0, 3600, &n, e);
         if (err == WCTR_OK) cJSON_AddNumberToObject(p, "StopTimeout", (double)n);
@@ -242,6 +237,13 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       case O_DRY_RUN:
         flags->dry_run = true;
         cJSON_AddBoolToObject(p, "DryRun", true);
+        break;
+      default:
+        if (id >= O_RESOURCE && (size_t)(id - O_RESOURCE) < spec_resource_field_count) {
+          const spec_resource_field *f = &spec_resource_fields[id - O_RESOURCE];
+          err = resource_value(f, v, f->flag_min, f->flag_max, &n, e);
+          if (err == WCTR_OK) cJSON_AddNumberToObject(hc, f->wire, (double)n);
+        }
         break;
     }
   }
@@ -296,17 +298,17 @@ static void print_warnings(cli_ctx *ctx, const cJSON *result) {
   }
 }
 
+/* A container's output, byte for byte (text, or bytes that came as data64). */
 static void write_frame(void *arg, const char *kind, const cJSON *data) {
   cli_ctx *ctx = arg;
   FILE *f = strcmp(kind, "stderr") == 0 ? ctx->p->err : ctx->p->out;
-  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
-  const cJSON *log = cJSON_GetObjectItemCaseSensitive(data, "log");
   const cJSON *time = cJSON_GetObjectItemCaseSensitive(data, "time");
-  if (cJSON_IsString(log)) text = log->valuestring;
-  if (text == NULL) return;
+  char *bytes = NULL;
+  size_t len = 0;
+  if (!cli_frame_bytes(data, &bytes, &len)) return;
   if (cJSON_IsString(time)) fprintf(f, "%s ", time->valuestring);
-  fputs(text, f);
-  fflush(f);
+  cli_write_output(ctx, f, bytes, len);
+  free(bytes);
 }
 
 /* Creates a container from run/create flags; prints warnings. Returns the id (malloc'ed) or NULL. */
@@ -863,13 +865,9 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
 /* --- update, events ------------------------------------------------------------------------------------ */
 
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {
-      {"memory", 'm', true, O_MEMORY},       {"cpus", 0, true, O_CPUS},
-      {"cpu-count", 0, true, O_CPU_COUNT},   {"cpu-percent", 0, true, O_CPU_PERCENT},
-      {"cpu-shares", 'c', true, O_CPU_SHARES}, {"pids-limit", 0, true, O_PIDS},
-      {"io-maxiops", 0, true, O_IOPS},       {"io-maxbandwidth", 0, true, O_IOBW},
-      {NULL, 0, false, 0},
-  };
+  static const wctr_opt none[] = {{NULL, 0, false, 0}};
+  wctr_opt table[16];
+  options_with_resources(none, table, sizeof table / sizeof table[0]);
   cJSON *changes = cJSON_CreateObject();
   wctr_opts st;
   wctr_errmsg e;
@@ -880,33 +878,12 @@ int cli_cmd_update(cli_ctx *ctx, int argc, char **argv) {
   wctr_err err = WCTR_OK;
   wctr_opts_init(&st, argc, argv, 1);
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
-    switch (id) {
-      case O_MEMORY:
-        err = wctr_parse_size(v, "--memory", &n, &e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(changes, "Memory", (double)n);
-        break;
-      case O_CPUS:
-        err = wctr_parse_cpus(v, &n, &e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(changes, "NanoCpus", (double)n);
-        break;
-      case O_IOBW:
-        err = wctr_parse_size(v, "--io-maxbandwidth", &n, &e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(changes, "IOMaximumBandwidth", (double)n);
-        break;
-      default: {
-        static const struct {
-          int id;
-          const char *flag;
-          const char *key;
-        } ints[] = {{O_CPU_COUNT, "--cpu-count", "CpuCount"},   {O_CPU_PERCENT, "--cpu-percent", "CpuPercent"},
-                    {O_CPU_SHARES, "--cpu-shares", "CpuShares"}, {O_PIDS, "--pids-limit", "PidsLimit"},
-                    {O_IOPS, "--io-maxiops", "IOMaximumIOps"}};
-        for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-          if (ints[i].id != id) continue;
-          err = parse_int(v, ints[i].flag, INT32_MIN, UINT32_MAX + INT64_C(1), &n, &e);
-          if (err == WCTR_OK) cJSON_AddNumberToObject(changes, ints[i].key, (double)n);
-        }
-      }
+    if (id >= O_RESOURCE && (size_t)(id - O_RESOURCE) < spec_resource_field_count) {
+      const spec_resource_field *f = &spec_resource_fields[id - O_RESOURCE];
+      /* Every whole number a DWORD-sized limit can take (and one more), so that wctrd's checks, which see
+       * the whole set of limits, are the ones that refuse. */
+      err = resource_value(f, v, INT32_MIN, UINT32_MAX + INT64_C(1), &n, &e);
+      if (err == WCTR_OK) cJSON_AddNumberToObject(changes, f->wire, (double)n);
     }
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;

@@ -1,6 +1,8 @@
 /* cli/main_win.c - wctr.exe: UTF-16 arguments in, the pipe client as the transport. */
 #include <windows.h>
 
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -137,6 +139,18 @@ static bool win_interrupted(void *ctx) {
   return InterlockedCompareExchange(&interrupts, 0, 0) > 0;
 }
 
+/* A container's output byte for byte: wctr's own text goes through the C runtime's text mode (LF becomes
+ * CRLF, as every Windows program prints), a container's bytes must not be translated. */
+static void win_write_bytes(void *ctx, FILE *f, const char *data, size_t len) {
+  (void)ctx;
+  fflush(f);
+  int fd = _fileno(f);
+  int old = fd >= 0 ? _setmode(fd, _O_BINARY) : -1;
+  fwrite(data, 1, len, f);
+  fflush(f);
+  if (old != -1) _setmode(fd, old);
+}
+
 static void win_disconnect(cli_connection *conn) {
   cli_client_close(conn->client);
   free(conn);
@@ -170,7 +184,8 @@ int wmain(int argc, wchar_t **wargv) {
                            .read_file = win_read_file,
                            .now = win_now,
                            .cwd = win_cwd,
-                           .interrupted = win_interrupted};
+                           .interrupted = win_interrupted,
+                           .write_bytes = win_write_bytes};
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);

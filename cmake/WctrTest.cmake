@@ -16,6 +16,8 @@ endfunction()
 # wctr_add_fuzzer(NAME n SOURCES f.c... LIBS l... CORPUS dir [RUNS n])
 #   A libFuzzer harness (clang, native preset). It is also a CTest test that replays the seed corpus and
 #   then fuzzes for RUNS inputs (default 100000); new inputs go to the build tree, never to the corpus.
+#   Inputs may grow to 1 MiB (libFuzzer's default is 4 KiB, which hides size-driven defects: long labels,
+#   many mounts, deep documents); a harness never caps the size itself.
 function(wctr_add_fuzzer)
   cmake_parse_arguments(F "" "NAME;CORPUS;RUNS" "SOURCES;LIBS" ${ARGN})
   if(NOT WCTR_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang" OR WIN32)
@@ -30,7 +32,8 @@ function(wctr_add_fuzzer)
   target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
   set(work "${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}-new-inputs")
   file(MAKE_DIRECTORY "${work}")
-  add_test(NAME ${F_NAME} COMMAND ${F_NAME} -runs=${F_RUNS} -max_total_time=60 -print_final_stats=1
+  add_test(NAME ${F_NAME} COMMAND ${F_NAME} -runs=${F_RUNS} -max_total_time=60 -max_len=1048576
+           -print_final_stats=1
            "${work}" "${F_CORPUS}")
   set_tests_properties(${F_NAME} PROPERTIES LABELS fuzz)
 endfunction()

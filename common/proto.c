@@ -2,8 +2,10 @@
 #include "common/proto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/json.h"
 
 /* Everything after the JSON value must be white space: a message is one value, nothing more. */
@@ -233,4 +235,67 @@ wctr_err wctr_response_parse(const char *buf, size_t len, int64_t expect_id, cJS
 done:
   cJSON_Delete(root);
   return err;
+}
+
+bool wctr_proto_text_ok(const char *data, size_t len) {
+  const unsigned char *p = (const unsigned char *)data;
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = p[i];
+    if (c == 0) return false;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return false; /* a continuation byte first, an overlong lead (C0, C1) or past F4 */
+    }
+    if (len - i <= n) return false;
+    for (size_t k = 1; k <= n; k++) {
+      if ((p[i + k] & 0xc0u) != 0x80u) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3fu);
+    }
+    if ((n == 2 && cp < 0x800u) || (n == 3 && cp < 0x10000u) || cp > 0x10ffffu || (cp >= 0xd800u && cp <= 0xdfffu)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+char *wctr_stdin_frame_format(int64_t id, const char *data, size_t len, bool eof, size_t *out_len) {
+  cJSON *msg = envelope(true, id);
+  bool ok = msg != NULL && cJSON_AddStringToObject(msg, "stream", "stdin") != NULL;
+  if (ok && len > 0 && wctr_proto_text_ok(data, len)) {
+    char *text = malloc(len + 1);
+    ok = text != NULL;
+    if (ok) {
+      memcpy(text, data, len);
+      text[len] = '\0';
+      ok = cJSON_AddStringToObject(msg, "data", text) != NULL;
+      wctr_secure_zero(text, len);
+      free(text);
+    }
+  } else if (ok && len > 0) {
+    char *b64 = wctr_base64_encode((const uint8_t *)data, len);
+    ok = b64 != NULL && cJSON_AddStringToObject(msg, "data64", b64) != NULL;
+    free(b64);
+  }
+  if (ok && eof) ok = cJSON_AddBoolToObject(msg, "eof", true) != NULL;
+  if (!ok) {
+    cJSON_Delete(msg);
+    return NULL;
+  }
+  return finish(msg, out_len);
 }

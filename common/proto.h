@@ -46,6 +46,15 @@ char *wctr_response_format_result(bool has_id, int64_t id, cJSON *result, size_t
 char *wctr_response_format_error(bool has_id, int64_t id, wctr_err code, const char *message,
                                  size_t *len);
 
+/* Does len bytes of data form valid UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF) with
+ * no NUL? Output and stdin frames carry such a chunk as "data" (JSON text), any other as "data64". */
+bool wctr_proto_text_ok(const char *data, size_t len);
+
+/* A stdin frame of request id: {"v":1,"id":id,"stream":"stdin","data":...} (or "data64", see above) for
+ * len bytes of data, with "eof":true when eof (data may then be empty: len 0 sends only the end). A
+ * malloc'ed message (free with cJSON_free) and its length, NULL when out of memory. */
+char *wctr_stdin_frame_format(int64_t id, const char *data, size_t len, bool eof, size_t *out_len);
+
 /* Client side: checks a response to request expect_id. On success *result owns the "result" value
  * (caller frees with cJSON_Delete). An error response returns its code (WCTR_EINTERNAL for a code
  * this client does not know) with the server's message in e; a malformed response is WCTR_EPROTO. */

@@ -64,7 +64,7 @@ wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wct
  * "1.50000000000" is accepted, as big.Rat's IsInt() check does. Signs, exponents, fractions ("3/2"),
  * hex and spaces are refused (Docker's big.Rat takes them; nobody means them on --cpus). Whether the
  * amount fits the host (Docker's "range of CPUs is from 0.01 to N.00 ...") is checked later, by
- * job_resources_check (jobs/limits.h), which knows the host. *nano_cpus is written only on success.
+ * spec_resources_check (spec/spec.h), which knows the host. *nano_cpus is written only on success.
  * Errors, all WCTR_EINVAL:
  *   invalid value "<text>" for --cpus: not a decimal number
  *   invalid value "<text>" for --cpus: the number of CPUs cannot be negative

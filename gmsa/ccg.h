@@ -9,10 +9,10 @@
  * Hyper-V isolation), with hcs/client.h's hcs_service_modify / hcs_service_properties, which take and give
  * cJSON trees (the *_doc / *_settings functions below; the text forms are the same documents printed):
  *
- *   Start, before the container's compute system is created (c->rec.config.opts.credspec_json is the spec
+ *   Start, before the container's compute system is created (c->rec.spec.credspec_json is the spec
  *   container.create resolved and validated; NULL: no gMSA, skip all of this):
  *     cJSON *add = NULL, *props = NULL, *query = cJSON_Parse(GMSA_CCG_QUERY);
- *     gmsa_ccg_add_settings(c->rec.id, c->rec.config.opts.credspec_json,
+ *     gmsa_ccg_add_settings(c->rec.id, c->rec.spec.credspec_json,
  *                           hyperv ? GMSA_CCG_HVSOCKET : GMSA_CCG_LRPC, &add, e);
  *     hcs_service_modify(h, add, NULL, e);            gmsa_json_secure_delete(add);
  *     hcs_service_properties(h, query, &props, e);    cJSON_Delete(query);

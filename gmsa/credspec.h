@@ -69,14 +69,16 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "spec/credspec_source.h"
 
-/* Largest credential spec accepted, in bytes. Real ones are under 2 KiB; the limit bounds the work of
- * parsing a file or a raw:// option from outside. */
-#define GMSA_CREDSPEC_MAX_BYTES (64u * 1024u)
+/* Largest credential spec accepted, in bytes (spec/credspec_source.h bounds a raw:// option by the same
+ * number). Real ones are under 2 KiB; the limit bounds the work of parsing a file or a raw:// option from
+ * outside. */
+#define GMSA_CREDSPEC_MAX_BYTES SPEC_CREDSPEC_MAX_BYTES
 /* Longest account name (MachineAccountName, GroupManagedServiceAccounts[].Name), in code points. */
 #define GMSA_ACCOUNT_NAME_MAX 15
 /* What gmsa_credspec_to_json_redacted writes instead of PluginInput. */
-#define GMSA_REDACTED "<redacted>"
+#define GMSA_REDACTED SPEC_REDACTED
 
 typedef struct gmsa_domain_join {
   char *sid;                  /* "Sid": the domain's SID */

@@ -1,4 +1,5 @@
-/* gmsa/gmsa_util.h - small portable helpers shared by the gmsa module (credspec.c, source.c).
+/* gmsa/gmsa_util.h - small portable helpers shared by the gmsa module (credspec.c, ccg.c). The text checks
+ * (quoting, UTF-8, control characters, case) are spec/text.h's under gmsa's names.
  *
  * Memory: every block the gmsa module hands out, and every string it keeps, is allocated with
  * cJSON_malloc and released with cJSON_free, the same allocator as the cJSON trees it parses. One
@@ -9,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "spec/text.h"
 
 /* Overwrites n bytes at p with zeros in a way the compiler may not remove as a dead store (writes
  * through a volatile pointer). The portable stand-in for SecureZeroMemory, which is Windows-only.
@@ -32,7 +35,7 @@ char *gmsa_strndup(const char *s, size_t n);
  * more than 64 bytes of s are cut and marked with "...". Never pass a secret. Returns buf. */
 const char *gmsa_quote(char *buf, size_t size, const char *s);
 /* Buffer size that always holds gmsa_quote's output: 64 bytes, each at most 4 wide, quotes, "...". */
-#define GMSA_QUOTE_SIZE 272
+#define GMSA_QUOTE_SIZE SPEC_QUOTE_SIZE
 
 /* True when the n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF), which is what the Windows layer's UTF-8 -> UTF-16 conversion accepts. */

@@ -7,116 +7,6 @@
 
 #include "common/cmdline.h"
 
-/* --- -v parsing ------------------------------------------------------------------------------------ */
-
-static bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-static bool is_sep(char c) { return c == '\\' || c == '/'; }
-
-/* Length of the path starting at s: a drive letter's colon belongs to the path, the next colon ends it. */
-static size_t path_span(const char *s) {
-  size_t start = (is_letter(s[0]) && s[1] == ':') ? 2 : 0;
-  const char *colon = strchr(s + start, ':');
-  return colon != NULL ? (size_t)(colon - s) : strlen(s);
-}
-
-static char *dup_path(const char *s, size_t n) {
-  char *p = malloc(n + 1);
-  if (p == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) p[i] = s[i] == '/' ? '\\' : s[i];
-  p[n] = '\0';
-  return p;
-}
-
-static bool is_pipe(const char *p) {
-  size_t n = strlen(HCS_PIPE_PREFIX);
-  return strncmp(p, HCS_PIPE_PREFIX, n) == 0 && p[n] != '\0';
-}
-
-static bool is_drive_abs(const char *p) { return is_letter(p[0]) && p[1] == ':' && is_sep(p[2]); }
-
-void hcs_mount_free(hcs_mount *m) {
-  if (m == NULL) return;
-  free(m->host_path);
-  free(m->container_path);
-  memset(m, 0, sizeof *m);
-}
-
-wctr_err hcs_mount_parse(const char *spec, hcs_mount *out, wctr_errmsg *e) {
-  hcs_mount m = {0};
-  wctr_err err = WCTR_OK;
-  if (spec == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "-v: spec and out must not be NULL");
-  size_t hn = path_span(spec);
-  if (hn == 0) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path is empty", spec);
-    goto done;
-  }
-  if (spec[hn] != ':') {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": expected HOST:CONTAINER[:ro]", spec);
-    goto done;
-  }
-  const char *cs = spec + hn + 1;
-  size_t cn = path_span(cs);
-  if (cn == 0) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path is empty", spec);
-    goto done;
-  }
-  const char *mode = cs[cn] == ':' ? cs + cn + 1 : NULL;
-  if (mode != NULL) {
-    if (strcmp(mode, "ro") == 0) {
-      m.read_only = true;
-    } else if (strcmp(mode, "rw") != 0) {
-      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": unknown mode \"%.32s\" (use ro or rw)", spec, mode);
-      goto done;
-    }
-  }
-  m.host_path = dup_path(spec, hn);
-  m.container_path = dup_path(cs, cn);
-  if (m.host_path == NULL || m.container_path == NULL) {
-    err = wctr_fail(e, WCTR_ENOMEM, "-v: out of memory");
-    goto done;
-  }
-  bool host_pipe = is_pipe(m.host_path);
-  bool container_pipe = is_pipe(m.container_path);
-  if (host_pipe || container_pipe) {
-    if (!host_pipe || !container_pipe) {
-      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe can only be mapped to a named pipe "
-                      "(\\\\.\\pipe\\NAME on both sides)", spec);
-      goto done;
-    }
-    if (m.read_only) {
-      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe cannot be mounted read-only", spec);
-      goto done;
-    }
-    m.pipe = true;
-    goto done;
-  }
-  bool unc = m.host_path[0] == '\\' && m.host_path[1] == '\\' && m.host_path[2] != '\0' &&
-             m.host_path[2] != '\\' && strncmp(m.host_path, HCS_PIPE_PREFIX, strlen(HCS_PIPE_PREFIX)) != 0;
-  if (!is_drive_abs(m.host_path) && !unc) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path must be absolute (C:\\dir or "
-                    "\\\\server\\share); named volumes are not supported", spec);
-    goto done;
-  }
-  if (!is_drive_abs(m.container_path)) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
-                    "letter (C:\\dir)", spec);
-    goto done;
-  }
-  if (m.container_path[3] == '\0') {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive",
-                    spec);
-    goto done;
-  }
-done:
-  if (err != WCTR_OK) {
-    hcs_mount_free(&m);
-    return err;
-  }
-  *out = m;
-  return WCTR_OK;
-}
-
 /* --- small JSON helpers ----------------------------------------------------------------------------
  * Each returns false when cJSON ran out of memory; the caller's document is then deleted whole. */
 
@@ -149,13 +39,13 @@ typedef struct cpu_numbers {
   uint32_t weight;
 } cpu_numbers;
 
-static wctr_err check_input(const svc_container *c, const hcs_doc_input *in, wctr_isolation want,
-                            cJSON **out, job_resources *eff, job_warnings *warnings, wctr_errmsg *e) {
+static wctr_err check_input(const spec_container *s, const hcs_doc_input *in, wctr_isolation want,
+                            cJSON **out, spec_resources *eff, spec_warnings *warnings, wctr_errmsg *e) {
   if (out != NULL) *out = NULL;
-  if (c == NULL || in == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "HCS document: container, input and out must not be NULL");
-  if (c->config.isolation != want) {
+  if (s == NULL || in == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "HCS document: container, input and out must not be NULL");
+  if (s->isolation != want) {
     return wctr_fail(e, WCTR_EINVAL, "HCS document: the container's isolation is %s, not %s",
-                     job_isolation_name(c->config.isolation), job_isolation_name(want));
+                     spec_isolation_name(s->isolation), spec_isolation_name(want));
   }
   if (in->container_id == NULL || in->container_id[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "HCS document: container_id is required");
   if (in->layers == NULL || in->layer_count == 0) return wctr_fail(e, WCTR_EINVAL, "HCS document: the image has no layers");
@@ -168,42 +58,42 @@ static wctr_err check_input(const svc_container *c, const hcs_doc_input *in, wct
   if (in->sandbox_path == NULL || in->sandbox_path[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "HCS document: sandbox_path is required");
   if (in->mount_count > 0 && in->mounts == NULL) return wctr_fail(e, WCTR_EINVAL, "HCS document: mounts is NULL");
   if (in->host_cpus < 1) return wctr_fail(e, WCTR_EINVAL, "HCS document: host_cpus must be at least 1");
-  wctr_err err = job_resources_check(&c->config.resources, want, in->host_cpus, eff, warnings, e);
+  wctr_err err = spec_resources_check(&s->resources, want, in->host_cpus, eff, warnings, e);
   if (err != WCTR_OK) return err;
   if (eff->io_maxiops > INT32_MAX) return wctr_fail(e, WCTR_EINVAL, "--io-maxiops %lld is above the HCS maximum of 2147483647", (long long)eff->io_maxiops);
   if (eff->io_maxbandwidth > INT32_MAX) return wctr_fail(e, WCTR_EINVAL, "--io-maxbandwidth %lld is above the HCS maximum of 2147483647 bytes per second", (long long)eff->io_maxbandwidth);
   if (eff->nano_cpus > 0 && eff->cpu_count > 0) {
     return wctr_fail(e, WCTR_EINVAL, "--cpus and --cpu-count cannot both be set with %s isolation",
-                     job_isolation_name(want));
+                     spec_isolation_name(want));
   }
   return WCTR_OK;
 }
 
-static wctr_err process_cpu(const job_resources *r, int host_cpus, job_warnings *warnings, cpu_numbers *cpu,
+static wctr_err process_cpu(const spec_resources *r, int host_cpus, spec_warnings *warnings, cpu_numbers *cpu,
                             wctr_errmsg *e) {
   memset(cpu, 0, sizeof *cpu);
   if (r->cpu_count > 0) {
-    cpu->count = (uint32_t)job_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
+    cpu->count = (uint32_t)spec_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
   } else if (r->cpu_shares > 0) {
     cpu->weight = (uint32_t)r->cpu_shares;
   } else if (r->nano_cpus > 0) {
-    return job_hcs_process_cpu(r->nano_cpus, host_cpus, &cpu->maximum, e);
+    return spec_hcs_process_cpu(r->nano_cpus, host_cpus, &cpu->maximum, e);
   } else if (r->cpu_percent > 0) {
-    cpu->maximum = job_cpu_rate_from_percent(r->cpu_percent);
+    cpu->maximum = spec_cpu_rate_from_percent(r->cpu_percent);
   }
   return WCTR_OK;
 }
 
-static wctr_err hyperv_cpu(const job_resources *r, int host_cpus, job_warnings *warnings, cpu_numbers *cpu,
+static wctr_err hyperv_cpu(const spec_resources *r, int host_cpus, spec_warnings *warnings, cpu_numbers *cpu,
                            wctr_errmsg *e) {
   memset(cpu, 0, sizeof *cpu);
   if (r->cpu_count > 0) {
-    cpu->count = (uint32_t)job_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
+    cpu->count = (uint32_t)spec_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
   } else if (r->nano_cpus > 0) {
-    wctr_err err = job_hcs_hyperv_cpu(r->nano_cpus, host_cpus, &cpu->count, &cpu->maximum, e);
+    wctr_err err = spec_hcs_hyperv_cpu(r->nano_cpus, host_cpus, &cpu->count, &cpu->maximum, e);
     if (err != WCTR_OK) return err;
   }
-  if (cpu->maximum == 0 && r->cpu_percent > 0) cpu->maximum = job_cpu_rate_from_percent(r->cpu_percent);
+  if (cpu->maximum == 0 && r->cpu_percent > 0) cpu->maximum = spec_cpu_rate_from_percent(r->cpu_percent);
   if (r->cpu_shares > 0) cpu->weight = (uint32_t)r->cpu_shares;
   return WCTR_OK;
 }
@@ -220,7 +110,7 @@ static bool add_processor(cJSON *container, const cpu_numbers *cpu) {
 
 uint64_t hcs_uvm_memory_mb(int64_t memory_bytes) {
   if (memory_bytes <= 0) return HCS_UVM_DEFAULT_MB;
-  uint64_t mb = job_hcs_memory_mb(memory_bytes) + HCS_UVM_OVERHEAD_MB;
+  uint64_t mb = spec_hcs_memory_mb(memory_bytes) + HCS_UVM_OVERHEAD_MB;
   mb += mb & 1u;
   if (mb < HCS_UVM_MIN_MB) mb = HCS_UVM_MIN_MB;
   return mb;
@@ -229,10 +119,10 @@ uint64_t hcs_uvm_memory_mb(int64_t memory_bytes) {
 /* --- the Container object -------------------------------------------------------------------------- */
 
 /* vsmb: Hyper-V's hosted container (layer and mount paths are VSMB paths inside the VM). */
-static wctr_err build_container(const hcs_doc_input *in, const job_resources *r, const cpu_numbers *cpu,
-                                bool vsmb, cJSON *container, wctr_errmsg *e) {
-  char host[SVC_SHORT_ID + 1];
-  const char *hostname = in->hostname;
+static wctr_err build_container(const spec_container *s, const hcs_doc_input *in, const spec_resources *r,
+                                const cpu_numbers *cpu, bool vsmb, cJSON *container, wctr_errmsg *e) {
+  char host[HCS_SHORT_ID + 1];
+  const char *hostname = s->hostname;
   if (hostname == NULL) {
     snprintf(host, sizeof host, "%s", in->container_id);
     hostname = host;
@@ -268,7 +158,7 @@ static wctr_err build_container(const hcs_doc_input *in, const job_resources *r,
   cJSON *dirs = NULL;
   cJSON *pipes = NULL;
   for (size_t i = 0; i < in->mount_count; i++) {
-    const hcs_mount *m = &in->mounts[i];
+    const spec_mount *m = &in->mounts[i];
     if (m->host_path == NULL || m->container_path == NULL) {
       return wctr_fail(e, WCTR_EINVAL, "HCS document: mount %zu has no paths", i);
     }
@@ -281,7 +171,7 @@ static wctr_err build_container(const hcs_doc_input *in, const job_resources *r,
       cJSON *p = cJSON_CreateObject();
       if (p == NULL) goto oom;
       cJSON_AddItemToArray(pipes, p);
-      if (!add_str(p, "ContainerPipeName", m->container_path + strlen(HCS_PIPE_PREFIX)) ||
+      if (!add_str(p, "ContainerPipeName", m->container_path + strlen(SPEC_PIPE_PREFIX)) ||
           !add_str(p, "HostPath", m->host_path)) {
         goto oom;
       }
@@ -308,7 +198,7 @@ static wctr_err build_container(const hcs_doc_input *in, const job_resources *r,
 
   if (r->memory_bytes > 0) {
     cJSON *mem = add_obj(container, "Memory");
-    if (mem == NULL || !add_num(mem, "SizeInMB", (double)job_hcs_memory_mb(r->memory_bytes))) goto oom;
+    if (mem == NULL || !add_num(mem, "SizeInMB", (double)spec_hcs_memory_mb(r->memory_bytes))) goto oom;
   }
   if (!add_processor(container, cpu)) goto oom;
 
@@ -341,12 +231,12 @@ static cJSON *new_system(void) {
   return doc;
 }
 
-wctr_err hcs_doc_process_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
-                                   job_warnings *warnings, wctr_errmsg *e) {
-  job_resources r;
+wctr_err hcs_doc_process_container(const spec_container *s, const hcs_doc_input *in, cJSON **out,
+                                   spec_warnings *warnings, wctr_errmsg *e) {
+  spec_resources r;
   cpu_numbers cpu;
   cJSON *doc = NULL;
-  wctr_err err = check_input(c, in, WCTR_ISOLATION_PROCESS, out, &r, warnings, e);
+  wctr_err err = check_input(s, in, WCTR_ISOLATION_PROCESS, out, &r, warnings, e);
   if (err != WCTR_OK) goto done;
   err = process_cpu(&r, in->host_cpus, warnings, &cpu, e);
   if (err != WCTR_OK) goto done;
@@ -356,7 +246,7 @@ wctr_err hcs_doc_process_container(const svc_container *c, const hcs_doc_input *
     err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
     goto done;
   }
-  err = build_container(in, &r, &cpu, false, container, e);
+  err = build_container(s, in, &r, &cpu, false, container, e);
   if (err != WCTR_OK) goto done;
   if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 done:
@@ -368,12 +258,12 @@ done:
   return WCTR_OK;
 }
 
-wctr_err hcs_doc_hosted_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
-                                  job_warnings *warnings, wctr_errmsg *e) {
-  job_resources r;
+wctr_err hcs_doc_hosted_container(const spec_container *s, const hcs_doc_input *in, cJSON **out,
+                                  spec_warnings *warnings, wctr_errmsg *e) {
+  spec_resources r;
   cpu_numbers cpu;
   cJSON *doc = NULL;
-  wctr_err err = check_input(c, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
+  wctr_err err = check_input(s, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
   if (err != WCTR_OK) goto done;
   if (in->uvm_id == NULL || in->uvm_id[0] == '\0') {
     err = wctr_fail(e, WCTR_EINVAL, "HCS document: uvm_id is required for Hyper-V isolation");
@@ -389,7 +279,7 @@ wctr_err hcs_doc_hosted_container(const svc_container *c, const hcs_doc_input *i
     err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
     goto done;
   }
-  err = build_container(in, &r, &cpu, true, container, e);
+  err = build_container(s, in, &r, &cpu, true, container, e);
   if (err != WCTR_OK) goto done;
   if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 done:
@@ -413,13 +303,13 @@ static bool add_share(cJSON *shares, const char *name, const char *path, bool re
          add_bool(o, "TakeBackupPrivilege", true);
 }
 
-wctr_err hcs_doc_uvm(const svc_container *c, const hcs_doc_input *in, cJSON **out, job_warnings *warnings,
+wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **out, spec_warnings *warnings,
                      wctr_errmsg *e) {
-  job_resources r;
+  spec_resources r;
   cpu_numbers cpu;
   cJSON *doc = NULL;
   char *os_path = NULL;
-  wctr_err err = check_input(c, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
+  wctr_err err = check_input(s, in, WCTR_ISOLATION_HYPERV, out, &r, warnings, e);
   if (err != WCTR_OK) goto done;
   if (in->uvm_scratch_path == NULL || in->uvm_scratch_path[0] == '\0') {
     err = wctr_fail(e, WCTR_EINVAL, "HCS document: uvm_scratch_path is required for Hyper-V isolation");
@@ -485,32 +375,33 @@ done:
 
 /* --- ProcessParameters ----------------------------------------------------------------------------- */
 
-wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg *e) {
+wctr_err hcs_doc_process_params(const spec_container *s, cJSON **out, wctr_errmsg *e) {
   wctr_cmdline cl = {0};
   cJSON *doc = NULL;
   char *key = NULL;
   wctr_err err = WCTR_OK;
   if (out != NULL) *out = NULL;
-  if (c == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "ProcessParameters: container and out must not be NULL");
-  if (c->config.cmd_count == 0 || c->config.cmd == NULL) return wctr_fail(e, WCTR_EINVAL, "Cmd must hold at least the program");
-  for (size_t i = 0; i < c->config.cmd_count; i++) {
-    err = wctr_cmdline_append(&cl, c->config.cmd[i]);
+  if (s == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "ProcessParameters: container and out must not be NULL");
+  const spec_process *p = &s->process;
+  if (p->cmd_count == 0 || p->cmd == NULL) return wctr_fail(e, WCTR_EINVAL, "Cmd must hold at least the program");
+  for (size_t i = 0; i < p->cmd_count; i++) {
+    err = wctr_cmdline_append(&cl, p->cmd[i]);
     if (err != WCTR_OK) {
       err = wctr_fail(e, err, "ProcessParameters: out of memory");
       goto done;
     }
   }
   doc = cJSON_CreateObject();
-  const char *user = c->config.user != NULL && c->config.user[0] != '\0' ? c->config.user : HCS_DEFAULT_USER;
+  const char *user = p->user != NULL && p->user[0] != '\0' ? p->user : HCS_DEFAULT_USER;
   bool ok = doc != NULL && add_str(doc, "CommandLine", cl.text) && add_str(doc, "User", user);
-  if (ok && c->config.working_dir != NULL && c->config.working_dir[0] != '\0') {
-    ok = add_str(doc, "WorkingDirectory", c->config.working_dir);
+  if (ok && p->working_dir != NULL && p->working_dir[0] != '\0') {
+    ok = add_str(doc, "WorkingDirectory", p->working_dir);
   }
-  if (ok && c->config.env_count > 0) {
+  if (ok && p->env_count > 0) {
     cJSON *env = add_obj(doc, "Environment");
     ok = env != NULL;
-    for (size_t i = 0; ok && i < c->config.env_count; i++) {
-      const char *kv = c->config.env[i];
+    for (size_t i = 0; ok && i < p->env_count; i++) {
+      const char *kv = p->env[i];
       const char *eq = kv != NULL ? strchr(kv, '=') : NULL;
       if (eq == NULL || eq == kv) {
         err = wctr_fail(e, WCTR_EINVAL, "Env[%zu] \"%.100s\" must be KEY=VALUE", i, kv != NULL ? kv : "");
@@ -528,10 +419,10 @@ wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg
       ok = add_str(env, key, eq + 1);
     }
   }
-  ok = ok && add_bool(doc, "EmulateConsole", c->config.tty);
-  if (ok && c->config.open_stdin) ok = add_bool(doc, "CreateStdInPipe", true);
+  ok = ok && add_bool(doc, "EmulateConsole", p->tty);
+  if (ok && p->open_stdin) ok = add_bool(doc, "CreateStdInPipe", true);
   /* With a console, stderr is the console too: there is no separate pipe to ask for. */
-  ok = ok && add_bool(doc, "CreateStdOutPipe", true) && (c->config.tty || add_bool(doc, "CreateStdErrPipe", true));
+  ok = ok && add_bool(doc, "CreateStdOutPipe", true) && (p->tty || add_bool(doc, "CreateStdErrPipe", true));
   if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "ProcessParameters: out of memory");
 done:
   free(key);

@@ -1,8 +1,8 @@
 /* hcs/document.h - HCS v2 JSON documents for a container (portable).
  *
- * Builders turn a container record (service/container.h) plus what only the Windows layer knows (image
- * layers, sandbox volume, host CPU count, ids) into the JSON that HcsCreateComputeSystem and
- * HcsCreateProcess take. They allocate; the caller frees *out with cJSON_Delete. On failure *out is NULL
+ * Builders turn a container spec (spec/spec.h) plus what only the Windows layer knows (image layers,
+ * sandbox volume, mounts as they are mapped, host CPU count, ids) into the JSON that HcsCreateComputeSystem
+ * and HcsCreateProcess take. They allocate; the caller frees *out with cJSON_Delete. On failure *out is NULL
  * and e names the field or flag at fault. Every optional field that is unset is left out: strict guests
  * refuse unknown or unexpected fields. Field names are hcsshim's schema2 (REFERENCE.md, "HCS v2 API").
  *
@@ -12,11 +12,11 @@
  *                 "MappedDirectories"?,"MappedPipes"?,"Memory"?,"Processor"?,"RegistryChanges"},
  *    "ShouldTerminateOnLastHandleClosed":true}
  *   Processor: HCS takes one of Count, Weight, Maximum for a process-isolated container (hcsshim refuses
- *   more than one). job_resources_check applies Docker's precedence count > shares > percent (dropping
+ *   more than one). spec_resources_check applies Docker's precedence count > shares > percent (dropping
  *   the loser with Docker's warning); --cpus and --cpu-count together are refused here ("--cpus and
  *   --cpu-count cannot both be set with process isolation"), where Docker would pass both to hcsshim and
- *   fail there. Count is clamped to the host (job_cpu_count_clamp), Maximum = job_hcs_process_cpu or
- *   percent * 100, Weight = shares. Memory.SizeInMB = job_hcs_memory_mb. RegistryChanges always holds
+ *   fail there. Count is clamped to the host (spec_cpu_count_clamp), Maximum = spec_hcs_process_cpu or
+ *   percent * 100, Weight = shares. Memory.SizeInMB = spec_hcs_memory_mb. RegistryChanges always holds
  *   hcsshim's WaitToKillServiceTimeout = "2147483647" so that a stop signal gets its time.
  *
  * Hyper-V isolation: two compute systems.
@@ -27,7 +27,7 @@
  *     {Type "VirtualDisk", Path uvm_scratch_path}}}}, VirtualSmb {Shares: "os" = <base layer>\UtilityVM\Files,
  *     one share per layer named by the layer's Id, one share "m<i>" per mapped directory}, HvSocket
  *     {HvSocketConfig {DefaultBindSecurityDescriptor "D:P(A;;FA;;;SY)(A;;FA;;;BA)"}}} (hcsshim's values).
- *     Processor.Count: --cpu-count (clamped to the host), else ceil(--cpus) (job_hcs_hyperv_cpu), else
+ *     Processor.Count: --cpu-count (clamped to the host), else ceil(--cpus) (spec_hcs_hyperv_cpu), else
  *     hcsshim's default of 2 vCPUs (at most the host's CPUs).
  *     Left out on purpose: ComputeTopology.Processor.Limit and .Weight. Their scale in schema2
  *     (VirtualMachineProcessor, uint64) is not documented to match Docker's 1..10000 Maximum, so the
@@ -37,7 +37,7 @@
  *     "\\?\VMSMB\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\<layer id>", Path = sandbox_path as given: the
  *     sandbox volume as the VM sees it, which the Windows layer attaches after the VM starts}, QoS?,
  *     MappedDirectories with VSMB host paths?, Memory {SizeInMB = the limit}?, Processor {Count, Maximum,
- *     Weight}? (Docker's Hyper-V numbers: Count = ceil(N), Maximum = job_hcs_hyperv_cpu, or percent*100),
+ *     Weight}? (Docker's Hyper-V numbers: Count = ceil(N), Maximum = spec_hcs_hyperv_cpu, or percent*100),
  *     RegistryChanges}}, "ShouldTerminateOnLastHandleClosed":true}.
  *     Named-pipe mounts are refused for Hyper-V ("-v \\.\pipe\x: named pipes need --isolation=process"):
  *     they would need a VSMB pipe share whose schema wctr has not verified.
@@ -51,8 +51,10 @@
  *   what the guest touches. Without --memory the VM gets hcsshim's default of 1024 MB (HCS_UVM_DEFAULT_MB);
  *   the CLI shows the size so the cap is never silent.
  *
+ * GuestOs.HostName is spec->hostname, or the first 12 characters of the container id without one.
+ *
  * ProcessParameters (hcs_doc_process_params):
- *   {"CommandLine": cmd quoted by Windows rules (common/cmdline.h), "User": config.user or
+ *   {"CommandLine": cmd quoted by Windows rules (common/cmdline.h), "User": process.user or
  *    "ContainerUser", "WorkingDirectory"?, "Environment"? {K: V}, "EmulateConsole": Tty (-t),
  *    "CreateStdInPipe": true only with OpenStdin (left out otherwise), "CreateStdOutPipe": true,
  *    "CreateStdErrPipe": true without Tty (a console carries stderr on stdout)}. */
@@ -66,19 +68,19 @@
 #include <cjson/cJSON.h>
 
 #include "common/error.h"
-#include "jobs/limits.h"
-#include "service/container.h"
+#include "spec/spec.h"
 
 #define HCS_OWNER "wctr"
 #define HCS_DEFAULT_USER "ContainerUser"
 #define HCS_UVM_OVERHEAD_MB 256u
 #define HCS_UVM_DEFAULT_MB 1024u
 #define HCS_UVM_DEFAULT_CPUS 2
-/* The smallest Hyper-V container (130 MiB, jobs/limits.h) plus the VM's overhead. */
+/* The smallest Hyper-V container (130 MiB, spec_min_memory) plus the VM's overhead. */
 #define HCS_UVM_MIN_MB (130u + HCS_UVM_OVERHEAD_MB)
 #define HCS_SCSI_CONTROLLER_0 "df6d0690-79e5-55b6-a5ec-c1e2f77f580a"
 #define HCS_VSMB_PREFIX "\\\\?\\VMSMB\\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\\"
-#define HCS_PIPE_PREFIX "\\\\.\\pipe\\"
+/* GuestOs.HostName without a hostname: Docker's short id. */
+#define HCS_SHORT_ID 12
 
 /* One read-only image layer: Id is its GUID ("6ba9cac1-7086-5ee9-a197-c465d3f50ad7"), path its folder. */
 typedef struct hcs_layer {
@@ -86,50 +88,35 @@ typedef struct hcs_layer {
   const char *path;
 } hcs_layer;
 
-/* One -v HOST:CONTAINER[:ro|:rw]. For a pipe both sides are \\.\pipe\ names. Owned strings. */
-typedef struct hcs_mount {
-  bool pipe;
-  bool read_only;
-  char *host_path;      /* "C:\data" (slashes turned to backslashes), "\\server\share\x", "\\.\pipe\p" */
-  char *container_path; /* "C:\app"; for a pipe "\\.\pipe\p" */
-} hcs_mount;
-
-/* Parses a -v value. Host: an absolute path with a drive letter ("C:\x", "c:/x"), a UNC path
- * ("\\server\share"), or a pipe "\\.\pipe\name". Container: an absolute path with a drive letter that is
- * not the drive's root, or a pipe when the host is one. Optional mode "ro" or "rw". Errors (WCTR_EINVAL)
- * quote the flag: "-v \"data:C:\\app\": the host path must be absolute (C:\\dir or \\\\server\\share);
- * named volumes are not supported". *out is written only on success; free with hcs_mount_free. */
-wctr_err hcs_mount_parse(const char *spec, hcs_mount *out, wctr_errmsg *e);
-void hcs_mount_free(hcs_mount *m); /* accepts NULL; leaves *m zeroed */
-
-/* What the builders need beyond the container record. Borrowed pointers. */
+/* What the builders need beyond the spec: what only the Windows layer knows. Borrowed pointers. */
 typedef struct hcs_doc_input {
   const char *container_id;     /* the container's compute-system id (not a field: the API argument) */
-  const char *hostname;         /* NULL: the first 12 characters of container_id */
   const hcs_layer *layers;      /* top-most first, base last; at least one */
   size_t layer_count;
   const char *sandbox_path;     /* process: "\\?\Volume{GUID}\"; Hyper-V: the sandbox inside the VM */
-  const hcs_mount *mounts;
+  const spec_mount *mounts;     /* the spec's binds parsed (spec_mount_parse), plus what the Windows layer
+                                   maps itself (the secrets folder) */
   size_t mount_count;
   int host_cpus;                /* the host's logical CPUs, >= 1 */
   const char *uvm_id;           /* Hyper-V: the utility VM's compute-system id */
   const char *uvm_scratch_path; /* Hyper-V: the VM's own scratch disk (.vhdx) on the host */
 } hcs_doc_input;
 
-/* The builders check c->config.resources with job_resources_check for the container's isolation first
- * (its refusals and warnings apply; warnings go to *warnings when not NULL) and refuse a container whose
- * isolation is not the builder's. */
-wctr_err hcs_doc_process_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
-                                   job_warnings *warnings, wctr_errmsg *e);
-wctr_err hcs_doc_uvm(const svc_container *c, const hcs_doc_input *in, cJSON **out,
-                     job_warnings *warnings, wctr_errmsg *e);
-wctr_err hcs_doc_hosted_container(const svc_container *c, const hcs_doc_input *in, cJSON **out,
-                                  job_warnings *warnings, wctr_errmsg *e);
+/* The builders check s->resources with spec_resources_check for the container's isolation first (its
+ * refusals and warnings apply; warnings go to *warnings when not NULL) and refuse a spec whose isolation is
+ * not the builder's. */
+wctr_err hcs_doc_process_container(const spec_container *s, const hcs_doc_input *in, cJSON **out,
+                                   spec_warnings *warnings, wctr_errmsg *e);
+wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **out, spec_warnings *warnings,
+                     wctr_errmsg *e);
+wctr_err hcs_doc_hosted_container(const spec_container *s, const hcs_doc_input *in, cJSON **out,
+                                  spec_warnings *warnings, wctr_errmsg *e);
 
-/* ProcessParameters for the container's first process (config.cmd, env, working_dir, user, open_stdin).
+/* ProcessParameters for the container's first process (process.cmd, env, working_dir, user, tty,
+ * open_stdin).
  * Env entries must be "K=V" with a non-empty K ("Env[2] \"FOO\" must be KEY=VALUE"); a later duplicate
  * key wins, as in Docker. */
-wctr_err hcs_doc_process_params(const svc_container *c, cJSON **out, wctr_errmsg *e);
+wctr_err hcs_doc_process_params(const spec_container *s, cJSON **out, wctr_errmsg *e);
 
 /* computestorage.dll's LayerData: {"SchemaVersion":{2,1},"Layers":[{"Id","Path"}...]} in the order given
  * (top-most first). NULL when out of memory. */

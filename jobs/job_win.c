@@ -474,16 +474,6 @@ wctr_err job_apply_limits(job_object *job, const job_limits *limits, wctr_errmsg
   return apply(job, limits, TRUE, e);
 }
 
-static void add_warning(job_warnings *w, const char *fmt, ...) WCTR_PRINTF(2, 3);
-static void add_warning(job_warnings *w, const char *fmt, ...) {
-  if (w->count >= JOB_WARNINGS_MAX) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(w->text[w->count], sizeof w->text[w->count], fmt, ap);
-  va_end(ap);
-  w->count++;
-}
-
 wctr_err job_query_limits(job_object *job, job_limits *out, wctr_errmsg *e) {
   if (job == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "job_query_limits needs a job and an output");
   memset(out, 0, sizeof *out);
@@ -529,7 +519,7 @@ wctr_err job_query_limits(job_object *job, job_limits *out, wctr_errmsg *e) {
     }
   } else if (code != ERROR_SUCCESS && code != ERROR_PROC_NOT_FOUND) {
     wctr_log_win32("QueryIoRateControlInformationJobObject", code, "job %s", job->name);
-    add_warning(&out->warnings, "the I/O limits of job %s could not be read back (error %lu)", job->name,
+    spec_warn(&out->warnings, "the I/O limits of job %s could not be read back (error %lu)", job->name,
                 (unsigned long)code);
   }
   return WCTR_OK;

@@ -1,7 +1,7 @@
 /* service/audit.h - the audit trail: who did what, and what was refused.
  *
  * Every request that changes something (svc_audit_op_changes) and every request that fails is recorded,
- * centrally by the dispatcher (service/dispatch.c), never op by op; the service adds its own records for
+ * centrally by the operation layer (service/ops.c), never op by op; the service adds its own records for
  * what it does on its own (a data root DACL repaired, secret folders swept at start, a secret used on a
  * volume that is not encrypted because allow-unencrypted-secrets is on).
  *
@@ -10,7 +10,7 @@
  *    "Op":"secret.create","Target":"db-password","Result":"ok"}
  * plus "Detail" (the error message of a refused request, or a note) when there is one. Result is "ok" or
  * the error's stable wire code (common/error.h: "access_denied", "invalid_argument", ...). For secrets
- * the target is the secret's name; a value never reaches a record (the dispatcher reads only the names
+ * the target is the secret's name; a value never reaches a record (the operation layer reads only the names
  * listed in svc_audit_target).
  *
  * Windows side (audit_win.c): <data-root>\audit\audit.jsonl, created with ACL_SDDL_DATA_FILE, written

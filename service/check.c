@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "acl/sid.h"
 #include "common/error.h"
 #include "gmsa/credspec.h"
+#include "spec/spec.h"
 
 #define WRITE_RIGHTS                                                                                        \
   (0x0002u /* FILE_WRITE_DATA */ | 0x0004u /* FILE_APPEND_DATA */ | 0x0010u /* FILE_WRITE_EA */ |          \
@@ -198,6 +200,14 @@ static const char *field(const cJSON *obj, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The wire name of --memory, from the one table of resource names. */
+static const char *memory_wire(void) {
+  for (size_t i = 0; i < spec_resource_field_count; i++) {
+    if (spec_resource_fields[i].offset == offsetof(spec_resources, memory_bytes)) return spec_resource_fields[i].wire;
+  }
+  return "";
+}
+
 static void check_memory(const svc_check_facts *f, svc_check_result *r) {
   static const char *id = "container-memory-limit";
   static const char *title = "Every container has a memory limit";
@@ -208,7 +218,7 @@ static void check_memory(const svc_check_facts *f, svc_check_result *r) {
   const cJSON *c;
   cJSON_ArrayForEach(c, f->containers) {
     const cJSON *hc = cJSON_GetObjectItemCaseSensitive(c, "HostConfig");
-    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(hc, "Memory");
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(hc, memory_wire());
     total++;
     if (!cJSON_IsNumber(mem) || mem->valuedouble <= 0) {
       count++;

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "common/json.h"
-#include "hcs/document.h"
+#include "jobs/limits_json.h"
+#include "gmsa/credspec.h"
+#include "gmsa/gmsa_util.h"
 
 static char *dup_str(const char *s) {
   if (s == NULL) return NULL;
@@ -24,16 +26,8 @@ static void free_list(char **list, size_t count) {
 
 void svc_container_free(svc_container *c) {
   if (c == NULL) return;
-  free(c->config.image);
-  free_list(c->config.cmd, c->config.cmd_count);
-  free_list(c->config.env, c->config.env_count);
-  free(c->config.working_dir);
-  free(c->config.user);
-  svc_container_opts_free(&c->config.opts);
-  free(c->config.hostname);
-  free_list(c->config.binds, c->config.bind_count);
+  spec_free(&c->spec);
   cJSON_Delete(c->runtime);
-  free(c->config.secrets);
   memset(c, 0, sizeof *c);
 }
 
@@ -97,171 +91,29 @@ wctr_err svc_json_strings(const cJSON *obj, const char *key, const char *where, 
 
 void svc_strings_free(char **list, size_t count) { free_list(list, count); }
 
-static wctr_err check_env(char **env, size_t count, wctr_errmsg *e) {
-  for (size_t i = 0; i < count; i++) {
-    const char *eq = strchr(env[i], '=');
-    if (eq == NULL || eq == env[i]) {
-      return wctr_fail(e, WCTR_EINVAL, "params: \"Env\"[%zu] \"%s\" must be KEY=VALUE with a non-empty KEY", i,
-                       env[i]);
-    }
-  }
-  return WCTR_OK;
-}
-
-wctr_err svc_isolation_parse(const char *text, wctr_isolation *out, wctr_errmsg *e) {
-  static const struct {
-    const char *name;
-    wctr_isolation isolation;
-  } names[] = {{"default", 0}, {"process", WCTR_ISOLATION_PROCESS}, {"hyperv", WCTR_ISOLATION_HYPERV},
-               {"job", WCTR_ISOLATION_JOB}};
-  char lower[16];
-  size_t n = strlen(text);
-  if (n < sizeof lower) {
-    for (size_t i = 0; i <= n; i++) lower[i] = (char)tolower((unsigned char)text[i]);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-      if (strcmp(lower, names[i].name) == 0) {
-        *out = names[i].isolation;
-        return WCTR_OK;
-      }
-    }
-  }
-  /* Docker's message, with wctr's fourth mode. */
-  return wctr_fail(e, WCTR_EINVAL,
-                   "invalid isolation (%s): Windows supports 'default', 'process', or 'hyperv' (and wctr 'job')",
-                   text);
-}
-
-/* A NetBIOS-compatible DNS label: Windows truncates longer computer names. */
-static bool hostname_valid(const char *h) {
-  size_t n = strlen(h);
-  if (n == 0 || n > 63 || h[0] == '-' || h[n - 1] == '-') return false;
-  for (size_t i = 0; i < n; i++) {
-    if (!isalnum((unsigned char)h[i]) && h[i] != '-') return false;
-  }
-  return true;
-}
-
-static wctr_err parse_host_config(const cJSON *hc, svc_container_config *cfg, wctr_errmsg *e) {
-  static const char *const keys[] = {"Isolation", "Memory", "NanoCpus", "CpuCount", "CpuPercent", "CpuShares",
-                                     "PidsLimit", "IOMaximumIOps", "IOMaximumBandwidth", "AutoRemove", "Binds",
-                                     "RestartPolicy", "SecurityOpt", NULL};
-  const char *where = "params.HostConfig";
-  const char *isolation = NULL;
-  job_resources *r = &cfg->resources;
-  const int64_t big = INT64_C(9007199254740991);
-  if (wctr_json_check_keys(hc, where, keys, e) != WCTR_OK ||
-      wctr_json_get_string(hc, "Isolation", where, false, &isolation, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "Memory", where, false, -big, big, &r->memory_bytes, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "NanoCpus", where, false, -big, big, &r->nano_cpus, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "CpuCount", where, false, -big, big, &r->cpu_count, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "CpuPercent", where, false, -big, big, &r->cpu_percent, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "CpuShares", where, false, -big, big, &r->cpu_shares, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "PidsLimit", where, false, -big, big, &r->pids_limit, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "IOMaximumIOps", where, false, -big, big, &r->io_maxiops, e) != WCTR_OK ||
-      wctr_json_get_int64(hc, "IOMaximumBandwidth", where, false, -big, big, &r->io_maxbandwidth, e) != WCTR_OK ||
-      wctr_json_get_bool(hc, "AutoRemove", where, false, &cfg->auto_remove, e) != WCTR_OK) {
-    return WCTR_EINVAL;
-  }
-  cfg->isolation = 0;
-  if (isolation != NULL && svc_isolation_parse(isolation, &cfg->isolation, e) != WCTR_OK) return WCTR_EINVAL;
-  wctr_err err = string_list(hc, "Binds", where, false, false, &cfg->binds, &cfg->bind_count, e);
-  for (size_t i = 0; err == WCTR_OK && i < cfg->bind_count; i++) {
-    hcs_mount m = {0}; /* hcs_mount_parse leaves it untouched when it fails */
-    err = hcs_mount_parse(cfg->binds[i], &m, e);
-    hcs_mount_free(&m);
-  }
-  if (err == WCTR_OK && cfg->bind_count > 0 && cfg->isolation == WCTR_ISOLATION_JOB) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v %s: a job container shares the host's file system and has no mounts; use "
-                    "--isolation=process or hyperv, or give the host path itself", cfg->binds[0]);
-  }
-  return err;
-}
-
 wctr_err svc_container_from_params(const cJSON *params, const char *id, const char *generated_name,
                                    const char *now, int host_cpus, svc_container *out,
-                                   job_warnings *warnings, wctr_errmsg *e) {
-  static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets", NULL};
+                                   spec_warnings *warnings, wctr_errmsg *e) {
   svc_container c;
   memset(&c, 0, sizeof c);
   const char *name = NULL;
-  const char *image = NULL;
-  const char *wd = NULL;
-  const char *user = NULL;
-  const char *hostname = NULL;
-  const cJSON *hc = NULL;
-  int64_t stop_timeout = SVC_DEFAULT_STOP_TIMEOUT;
   wctr_err err = WCTR_EINVAL;
   if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Image\" is required");
-  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
-      wctr_json_get_string(params, "Name", "params", false, &name, e) != WCTR_OK ||
-      wctr_json_get_string(params, "Image", "params", true, &image, e) != WCTR_OK ||
-      wctr_json_get_string(params, "WorkingDir", "params", false, &wd, e) != WCTR_OK ||
-      wctr_json_get_string(params, "User", "params", false, &user, e) != WCTR_OK ||
-      wctr_json_get_string(params, "Hostname", "params", false, &hostname, e) != WCTR_OK ||
-      wctr_json_get_bool(params, "OpenStdin", "params", false, &c.config.open_stdin, e) != WCTR_OK ||
-      wctr_json_get_bool(params, "Tty", "params", false, &c.config.tty, e) != WCTR_OK ||
-      wctr_json_get_int64(params, "StopTimeout", "params", false, 0, SVC_MAX_STOP_TIMEOUT, &stop_timeout, e) !=
-          WCTR_OK ||
-      wctr_json_get_object(params, "HostConfig", "params", false, &hc, e) != WCTR_OK) {
-    goto done;
-  }
+  err = spec_from_json(params, "params", host_cpus, &c.spec, warnings, e);
+  if (err != WCTR_OK) goto done;
+  err = wctr_json_get_string(params, "Name", "params", false, &name, e);
+  if (err != WCTR_OK) goto done;
   if (name == NULL) name = generated_name;
   if (name[0] == '/') name++; /* Docker's API form */
   if (!svc_container_name_valid(name)) {
-    wctr_fail(e, WCTR_EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-], at most %d characters",
-              name, SVC_NAME_MAX);
+    err = wctr_fail(e, WCTR_EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-], at most %d characters",
+                    name, SVC_NAME_MAX);
     goto done;
   }
-  if (image[0] == '\0') {
-    wctr_fail(e, WCTR_EINVAL, "params: \"Image\" cannot be empty");
-    goto done;
-  }
-  if (user != NULL && user[0] == '\0') user = NULL;
-  if (wd != NULL && wd[0] == '\0') wd = NULL;
-  c.config.stop_timeout = (int)stop_timeout;
-  if (hc != NULL && parse_host_config(hc, &c.config, e) != WCTR_OK) goto done;
-  if (hostname != NULL && !hostname_valid(hostname)) {
-    wctr_fail(e, WCTR_EINVAL, "invalid hostname \"%.100s\": 1 to 63 letters, digits and '-', not starting or ending with '-'",
-              hostname);
-    goto done;
-  }
-  if (c.config.tty && c.config.isolation == WCTR_ISOLATION_JOB) {
-    wctr_fail(e, WCTR_EINVAL, "-t/--tty: job containers have no console to allocate yet; leave -t out");
-    goto done;
-  }
-  if (hostname != NULL && c.config.isolation == WCTR_ISOLATION_JOB) {
-    wctr_fail(e, WCTR_EINVAL, "--hostname: a job container shares the host's name; use --isolation=process or hyperv");
-    goto done;
-  }
-  err = string_list(params, "Cmd", "params", true, true, &c.config.cmd, &c.config.cmd_count, e);
-  if (err == WCTR_OK) err = string_list(params, "Env", "params", false, false, &c.config.env, &c.config.env_count, e);
-  if (err == WCTR_OK) err = check_env(c.config.env, c.config.env_count, e);
-  if (err == WCTR_OK) err = svc_container_opts_parse(params, hc, &c.config, e);
-  /* Secrets (issue 6). */
-  if (err == WCTR_OK) {
-    err = svc_secret_refs_parse(cJSON_GetObjectItemCaseSensitive(params, "Secrets"), &c.config.secrets,
-                                &c.config.secret_count, e);
-  }
-  if (err != WCTR_OK) goto done;
-  err = WCTR_ENOMEM;
-  c.config.image = dup_str(image);
-  c.config.working_dir = dup_str(wd);
-  c.config.user = dup_str(user);
-  c.config.hostname = dup_str(hostname);
-  if (c.config.image == NULL || (wd != NULL && c.config.working_dir == NULL) ||
-      (user != NULL && c.config.user == NULL) || (hostname != NULL && c.config.hostname == NULL)) {
-    wctr_fail(e, WCTR_ENOMEM, "out of memory");
-    goto done;
-  }
-  /* The limits are checked for the isolation that will run the container; "default" is resolved by the
-   * caller before start, so here it is checked as job isolation only when it says job. */
-  wctr_isolation checked = c.config.isolation != 0 ? c.config.isolation : WCTR_ISOLATION_PROCESS;
-  job_resources effective;
-  err = job_resources_check(&c.config.resources, checked, host_cpus, &effective, warnings, e);
-  if (err != WCTR_OK) goto done;
-  if (checked == WCTR_ISOLATION_JOB) {
-    err = job_limits_from_resources(&c.config.resources, host_cpus, &c.limits, e);
+  /* The spec lets an image supply the command: the manager asks the runtime to fill it (prepare) and then
+   * refuses a container that still has none. */
+  if (c.spec.isolation == WCTR_ISOLATION_JOB) {
+    err = job_limits_from_spec(&c.spec.resources, host_cpus, &c.limits, e);
     if (err != WCTR_OK) goto done;
   }
   snprintf(c.id, sizeof c.id, "%s", id);
@@ -278,32 +130,63 @@ done:
 
 /* --- persistence ------------------------------------------------------------------------------------ */
 
-static cJSON *string_array(char **list, size_t count) {
-  cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; arr != NULL && i < count; i++) {
-    if (!cJSON_AddItemToArray(arr, cJSON_CreateString(list[i]))) {
-      cJSON_Delete(arr);
-      return NULL;
+cJSON *svc_limits_json(const job_limits *l) { return job_limits_to_json(l); }
+
+/* EffectiveLimits back: what was computed when the container was created or updated, on its host. */
+static wctr_err limits_from_json(const cJSON *json, job_limits *out, wctr_errmsg *e) {
+  static const char *const keys[] = {"JobMemoryLimit", "CpuRate", "CpuWeight", "ActiveProcessLimit", "MaxIops",
+                                     "MaxBandwidth", NULL};
+  static const char *const where = "container.EffectiveLimits";
+  const cJSON *l = NULL;
+  job_limits r;
+  memset(&r, 0, sizeof r);
+  wctr_err err = wctr_json_get_object(json, "EffectiveLimits", "container", false, &l, e);
+  if (err != WCTR_OK || l == NULL) return err;
+  /* The same ranges the job objects take (jobs/limits.h). */
+  static const struct {
+    const char *key;
+    unsigned flag;
+    int64_t min, max;
+  } fields[] = {{"JobMemoryLimit", JOB_LIMIT_MEMORY, 1, INT64_C(9007199254740991)},
+                {"CpuRate", JOB_LIMIT_CPU_RATE, 1, 10000},
+                {"CpuWeight", JOB_LIMIT_CPU_WEIGHT, 1, 9},
+                {"ActiveProcessLimit", JOB_LIMIT_PROCESSES, 1, UINT32_MAX},
+                {"MaxIops", JOB_LIMIT_IO_IOPS, 1, INT64_C(9007199254740991)},
+                {"MaxBandwidth", JOB_LIMIT_IO_BANDWIDTH, 1, INT64_C(9007199254740991)}};
+  if (wctr_json_check_keys(l, where, keys, e) != WCTR_OK) return WCTR_EINVAL;
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    int64_t v = 0;
+    if (cJSON_GetObjectItemCaseSensitive(l, fields[i].key) == NULL) continue;
+    err = wctr_json_get_int64(l, fields[i].key, where, true, fields[i].min, fields[i].max, &v, e);
+    if (err != WCTR_OK) return err;
+    r.flags |= fields[i].flag;
+    switch (fields[i].flag) {
+      case JOB_LIMIT_MEMORY: r.job_memory_limit = (uint64_t)v; break;
+      case JOB_LIMIT_CPU_RATE: r.cpu_rate = (uint32_t)v; break;
+      case JOB_LIMIT_CPU_WEIGHT: r.cpu_weight = (uint32_t)v; break;
+      case JOB_LIMIT_PROCESSES: r.active_process_limit = (uint32_t)v; break;
+      case JOB_LIMIT_IO_IOPS: r.io_max_iops = v; break;
+      default: r.io_max_bandwidth = v; break;
     }
   }
-  return arr;
+  if ((r.flags & JOB_LIMIT_CPU_RATE) && (r.flags & JOB_LIMIT_CPU_WEIGHT)) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: \"CpuRate\" and \"CpuWeight\" cannot both be set", where);
+  }
+  *out = r;
+  return WCTR_OK;
 }
 
-cJSON *svc_limits_json(const job_limits *l) {
-  cJSON *o = cJSON_CreateObject();
-  if (o == NULL) return NULL;
-  bool ok = true;
-  if (l->flags & JOB_LIMIT_MEMORY) ok = ok && cJSON_AddNumberToObject(o, "JobMemoryLimit", (double)l->job_memory_limit);
-  if (l->flags & JOB_LIMIT_CPU_RATE) ok = ok && cJSON_AddNumberToObject(o, "CpuRate", l->cpu_rate);
-  if (l->flags & JOB_LIMIT_CPU_WEIGHT) ok = ok && cJSON_AddNumberToObject(o, "CpuWeight", l->cpu_weight);
-  if (l->flags & JOB_LIMIT_PROCESSES) ok = ok && cJSON_AddNumberToObject(o, "ActiveProcessLimit", l->active_process_limit);
-  if (l->flags & JOB_LIMIT_IO_IOPS) ok = ok && cJSON_AddNumberToObject(o, "MaxIops", (double)l->io_max_iops);
-  if (l->flags & JOB_LIMIT_IO_BANDWIDTH) ok = ok && cJSON_AddNumberToObject(o, "MaxBandwidth", (double)l->io_max_bandwidth);
-  if (!ok) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
+/* The credential spec as an object: whole for the record file, PluginInput redacted for inspect. */
+static cJSON *credspec_object(const char *spec_json, bool with_secrets) {
+  gmsa_credspec *spec = NULL;
+  wctr_errmsg e;
+  if (gmsa_credspec_parse(spec_json, strlen(spec_json), &spec, &e) != WCTR_OK) return NULL;
+  char *text = NULL;
+  wctr_err err = with_secrets ? gmsa_credspec_to_json(spec, &text, &e) : gmsa_credspec_to_json_redacted(spec, &text, &e);
+  gmsa_credspec_free(spec);
+  cJSON *obj = err == WCTR_OK ? cJSON_Parse(text) : NULL;
+  gmsa_secret_free(text);
+  return obj;
 }
 
 static cJSON *container_json(const svc_container *c, bool with_secrets);
@@ -313,22 +196,16 @@ cJSON *svc_container_to_json(const svc_container *c) { return container_json(c, 
 cJSON *svc_container_to_record_json(const svc_container *c) { return container_json(c, true); }
 
 static cJSON *container_json(const svc_container *c, bool with_secrets) {
-  const svc_container_config *cfg = &c->config;
-  const job_resources *r = &cfg->resources;
   cJSON *root = cJSON_CreateObject();
   cJSON *config = cJSON_CreateObject();
   cJSON *hc = cJSON_CreateObject();
   cJSON *state = cJSON_CreateObject();
-  cJSON *cmd = string_array(cfg->cmd, cfg->cmd_count);
-  cJSON *env = string_array(cfg->env, cfg->env_count);
   cJSON *limits = svc_limits_json(&c->limits);
-  bool ok = root && config && hc && state && cmd && env && limits;
+  bool ok = root && config && hc && state && limits && spec_to_json(&c->spec, config, hc, with_secrets);
   if (!ok) {
-    cJSON_Delete(config);
-    cJSON_Delete(hc);
+    gmsa_json_secure_delete(config);
+    gmsa_json_secure_delete(hc);
     cJSON_Delete(state);
-    cJSON_Delete(cmd);
-    cJSON_Delete(env);
     cJSON_Delete(limits);
     cJSON_Delete(root);
     return NULL;
@@ -351,33 +228,82 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   cJSON_AddStringToObject(state, "StartedAt", s->started_at);
   cJSON_AddStringToObject(state, "FinishedAt", s->finished_at);
   cJSON_AddStringToObject(state, "Error", s->error);
-  cJSON_AddStringToObject(config, "Image", cfg->image);
-  cJSON_AddItemToObject(config, "Cmd", cmd);
-  cJSON_AddItemToObject(config, "Env", env);
-  if (cfg->working_dir != NULL) cJSON_AddStringToObject(config, "WorkingDir", cfg->working_dir);
-  if (cfg->user != NULL) cJSON_AddStringToObject(config, "User", cfg->user);
-  if (cfg->hostname != NULL) cJSON_AddStringToObject(config, "Hostname", cfg->hostname);
-  cJSON_AddBoolToObject(config, "OpenStdin", cfg->open_stdin);
-  if (cfg->tty) cJSON_AddBoolToObject(config, "Tty", true);
-  cJSON_AddNumberToObject(config, "StopTimeout", cfg->stop_timeout);
-  /* Secrets (issue 6): names and targets only. */
-  if (cfg->secret_count > 0) cJSON_AddItemToObject(config, "Secrets", svc_secret_refs_json(cfg->secrets, cfg->secret_count));
-  cJSON_AddStringToObject(hc, "Isolation", cfg->isolation != 0 ? job_isolation_name(cfg->isolation) : "default");
-  cJSON_AddNumberToObject(hc, "Memory", (double)r->memory_bytes);
-  cJSON_AddNumberToObject(hc, "NanoCpus", (double)r->nano_cpus);
-  cJSON_AddNumberToObject(hc, "CpuCount", (double)r->cpu_count);
-  cJSON_AddNumberToObject(hc, "CpuPercent", (double)r->cpu_percent);
-  cJSON_AddNumberToObject(hc, "CpuShares", (double)r->cpu_shares);
-  cJSON_AddNumberToObject(hc, "PidsLimit", (double)r->pids_limit);
-  cJSON_AddNumberToObject(hc, "IOMaximumIOps", (double)r->io_maxiops);
-  cJSON_AddNumberToObject(hc, "IOMaximumBandwidth", (double)r->io_maxbandwidth);
-  cJSON_AddBoolToObject(hc, "AutoRemove", cfg->auto_remove);
-  if (cfg->bind_count > 0) cJSON_AddItemToObject(hc, "Binds", string_array(cfg->binds, cfg->bind_count));
-  if (!svc_container_opts_to_json(c, root, config, hc, state, with_secrets)) {
-    cJSON_Delete(root);
-    return NULL;
+  cJSON_AddNumberToObject(root, "RestartCount", (double)s->restart_count);
+  cJSON_AddBoolToObject(state, "ManuallyStopped", s->manually_stopped);
+  if (c->spec.credspec_json != NULL) {
+    cJSON *cs = cJSON_AddObjectToObject(root, "CredentialSpec");
+    cJSON *spec = credspec_object(c->spec.credspec_json, with_secrets);
+    if (cs == NULL || spec == NULL) {
+      gmsa_json_secure_delete(spec);
+      gmsa_json_secure_delete(root);
+      return NULL;
+    }
+    cJSON_AddStringToObject(cs, "Source", c->spec.credspec_source != NULL ? c->spec.credspec_source : "");
+    cJSON_AddItemToObject(cs, "Spec", spec);
   }
   return root;
+}
+
+wctr_err svc_container_set_credspec(svc_container *c, const char *source, const char *spec_json, wctr_errmsg *e) {
+  return svc_spec_set_credspec(&c->spec, source, spec_json, e);
+}
+
+wctr_err svc_spec_set_credspec(spec_container *spec, const char *source, const char *spec_json, wctr_errmsg *e) {
+  char *s = dup_str(source);
+  char *j = dup_str(spec_json);
+  if (s == NULL || j == NULL) {
+    free(s);
+    if (j != NULL) gmsa_secure_zero(j, strlen(j));
+    free(j);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  free(spec->credspec_source);
+  if (spec->credspec_json != NULL) gmsa_secure_zero(spec->credspec_json, strlen(spec->credspec_json));
+  free(spec->credspec_json);
+  spec->credspec_source = s;
+  spec->credspec_json = j;
+  return WCTR_OK;
+}
+
+/* What the record holds beside the spec that create params do not carry: RestartCount,
+ * State.ManuallyStopped and CredentialSpec (its Spec validated again, gmsa/credspec.h). */
+static wctr_err extras_from_json(const cJSON *json, svc_container *c, wctr_errmsg *e) {
+  static const char *const cs_keys[] = {"Source", "Spec", NULL};
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(json, "State");
+  const cJSON *cs = NULL;
+  const char *source = NULL;
+  const cJSON *spec = NULL;
+  wctr_err err = WCTR_OK;
+  if (wctr_json_get_int64(json, "RestartCount", "container", false, 0, INT32_MAX, &c->state.restart_count, e) !=
+          WCTR_OK ||
+      wctr_json_get_bool(state, "ManuallyStopped", "container.State", false, &c->state.manually_stopped, e) !=
+          WCTR_OK ||
+      wctr_json_get_object(json, "CredentialSpec", "container", false, &cs, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  if (cs == NULL) {
+    if (c->spec.credspec_option != NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "container: a credentialspec= security option without its CredentialSpec");
+    }
+    return WCTR_OK;
+  }
+  if (wctr_json_check_keys(cs, "container.CredentialSpec", cs_keys, e) != WCTR_OK ||
+      wctr_json_get_string(cs, "Source", "container.CredentialSpec", true, &source, e) != WCTR_OK ||
+      wctr_json_get_object(cs, "Spec", "container.CredentialSpec", true, &spec, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  /* The record is re-checked like the request was: a hand-edited spec must pass the same rules. */
+  char *text = cJSON_PrintUnformatted(spec);
+  gmsa_credspec *parsed = NULL;
+  char *canonical = NULL;
+  if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  err = gmsa_credspec_load(text, strlen(text), &parsed, e);
+  gmsa_secret_free(text);
+  if (err == WCTR_OK) err = gmsa_credspec_to_json(parsed, &canonical, e);
+  gmsa_credspec_free(parsed);
+  if (err == WCTR_OK) err = svc_container_set_credspec(c, source, canonical, e);
+  gmsa_secret_free(canonical);
+  return err;
 }
 
 static wctr_err copy_text(const cJSON *obj, const char *key, const char *where, char *out, size_t size,
@@ -427,20 +353,26 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
   cJSON *params = cJSON_Duplicate(config, true);
   cJSON *hc_copy = cJSON_Duplicate(hc, true);
   if (params == NULL || hc_copy == NULL || !cJSON_AddItemToObject(params, "HostConfig", hc_copy)) {
-    cJSON_Delete(params);
-    cJSON_Delete(hc_copy);
+    gmsa_json_secure_delete(params);
+    gmsa_json_secure_delete(hc_copy);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   cJSON_AddStringToObject(params, "Name", c.name);
   svc_container parsed;
-  job_warnings ignored = {0};
+  spec_warnings ignored = {0};
   /* host_cpus only matters for CPU checks, which passed at create time on this host. 4096 accepts any
-   * NanoCpus that a real host could have allowed. */
+   * NanoCpus that a real host could have allowed; the limits are the record's own (EffectiveLimits). */
   err = svc_container_from_params(params, c.id, c.name, c.created, 4096, &parsed, &ignored, e);
-  cJSON_Delete(params);
+  gmsa_json_secure_delete(params);
   if (err != WCTR_OK) return err;
   parsed.state = c.state;
   memcpy(parsed.identity, c.identity, sizeof parsed.identity);
+  memset(&parsed.limits, 0, sizeof parsed.limits);
+  err = limits_from_json(json, &parsed.limits, e);
+  if (err != WCTR_OK) {
+    svc_container_free(&parsed);
+    return err;
+  }
   const cJSON *runtime = cJSON_GetObjectItemCaseSensitive(json, "Runtime");
   if (runtime != NULL && !cJSON_IsObject(runtime)) {
     svc_container_free(&parsed);
@@ -450,13 +382,25 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
     svc_container_free(&parsed);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  err = svc_container_opts_from_json(json, &parsed, e);
+  err = extras_from_json(json, &parsed, e);
   if (err != WCTR_OK) {
     svc_container_free(&parsed);
     return err;
   }
   *out = parsed;
   return WCTR_OK;
+}
+
+/* --- restart decisions ------------------------------------------------------------------------------- */
+
+bool svc_restart_on_exit(const svc_container *c, int64_t exit_code, bool service_stopping) {
+  return spec_restart_on_exit(&c->spec.restart, exit_code, c->state.restart_count, c->state.manually_stopped,
+                              service_stopping);
+}
+
+bool svc_restart_on_service_start(const svc_container *c) {
+  if (c->state.status == SVC_STATE_RUNNING || c->state.status == SVC_STATE_REMOVING) return false;
+  return spec_restart_on_service_start(&c->spec.restart, c->state.started_at[0] != '\0', c->state.manually_stopped);
 }
 
 /* --- state machine ---------------------------------------------------------------------------------- */

@@ -31,7 +31,7 @@
 
 #include "common/error.h"
 #include "service/container.h"
-#include "service/dispatch.h"
+#include "service/ops.h"
 
 /* A spec file: SYSTEM and Administrators, full control, nothing inherited. */
 #define SVC_CREDSPEC_FILE_SDDL "D:P(A;;FA;;;SY)(A;;FA;;;BA)"
@@ -47,6 +47,6 @@ void svc_credspecs_close(svc_credspecs *s);
 const svc_op *svc_credspecs_ops(svc_credspecs *s, size_t *count);
 
 /* Resolves c's credentialspec= (when it has one) against <data_root>\credentialspecs. */
-wctr_err svc_credspecs_resolve(const char *data_root, svc_container *c, wctr_errmsg *e);
+wctr_err svc_credspecs_resolve(const char *data_root, spec_container *c, wctr_errmsg *e);
 
 #endif

@@ -53,8 +53,8 @@ wctr_err svc_credspecs_open(const char *data_root, svc_credspecs **out, wctr_err
 
 void svc_credspecs_close(svc_credspecs *s) { free(s); }
 
-wctr_err svc_credspecs_resolve(const char *data_root, svc_container *c, wctr_errmsg *e) {
-  const char *option = c->config.opts.credspec_option;
+wctr_err svc_credspecs_resolve(const char *data_root, spec_container *c, wctr_errmsg *e) {
+  const char *option = c->credspec_option;
   if (option == NULL) return WCTR_OK;
   char dir[1100];
   folder_of(data_root, dir, sizeof dir);
@@ -63,7 +63,7 @@ wctr_err svc_credspecs_resolve(const char *data_root, svc_container *c, wctr_err
   char *spec = NULL;
   char *source = NULL;
   wctr_err err = gmsa_resolve(&r, option, &spec, &source, e);
-  if (err == WCTR_OK) err = svc_container_set_credspec(c, source, spec, e);
+  if (err == WCTR_OK) err = svc_spec_set_credspec(c, source, spec, e);
   gmsa_secret_free(spec);
   cJSON_free(source);
   return err;

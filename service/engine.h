@@ -9,10 +9,13 @@
  *   4. resolves --group names to SIDs and builds the pipe's descriptor (acl_pipe_sddl);
  *   5. opens the audit trail (<data-root>\audit), checks the DACL of the data root and of each of its
  *      folders and repairs (and audits) any that differs from ACL_SDDL_DATA_ROOT;
- *   6. starts the container manager, then removes the secret folders of every container that is not
- *      running (audited), before
- *   7. the pipe server starts with the request dispatcher (which audits every request that changes
- *      something or fails). */
+ *   6. starts the I/O core (common/ioc.h: a worker per CPU, a bounded pool for blocking calls) and the
+ *      container manager, then removes the secret folders of every container that is not running
+ *      (audited), before
+ *   7. the operations (service/ops.h: version and info, the manager's, the credential specs', the security
+ *      ones; every request that changes something or fails is audited) are served by the pipe server on
+ *      the core (service/server.h, service/pipe_api.h).
+ * svc_engine_stop: the server, the manager, the operations still finishing, the core, the audit trail. */
 #ifndef WCTR_SERVICE_ENGINE_H
 #define WCTR_SERVICE_ENGINE_H
 

@@ -10,6 +10,9 @@
 #include "acl/acl_win.h"
 #include "acl/bitlocker.h"
 #include "acl/descriptors.h"
+#include "common/ioc.h"
+#include "runtime/rt_hcs.h"
+#include "runtime/rt_job.h"
 #include "common/log.h"
 #include "common/wstr.h"
 #include "hcs/hcs.h"
@@ -18,11 +21,18 @@
 #include "service/audit.h"
 #include "service/engine.h"
 #include "service/credspecs.h"
+#include "service/hooks.h"
+#include "service/images.h"
 #include "service/manager.h"
+#include "service/ops.h"
+#include "service/pipe_api.h"
 #include "service/secrets.h"
 #include "service/security.h"
+#include "service/system_ops.h"
 
-enum { STOP_TIMEOUT_MS = 10000 };
+/* The blocking pool: container starts, stops, removes and stats, info and check. Eight at once keep a
+ * burst of slow stops from queueing everything else behind them, without a thread per request. */
+enum { STOP_TIMEOUT_MS = 10000, BLOCKING_POOL = 8 };
 
 struct svc_engine {
   svc_config cfg;
@@ -30,11 +40,14 @@ struct svc_engine {
   char *pipe_sddl;
   HANDLE log_file;
   bool log_to_stderr;
+  wctr_ioc *ioc;
+  svc_ops *ops;
   svc_server *server;
   svc_manager *manager;
+  svc_images *images;
+  svc_hooks hooks;
   svc_credspecs *credspecs;
-  svc_op *ops; /* the manager's operations, then the credential spec store's */
-  svc_dispatch_host host;
+  svc_system_host system;
   svc_security_host security;
   bool audit_open;
 };
@@ -298,11 +311,6 @@ static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
   return svc_server_pipe_sddl(eng->server, buf, size, e);
 }
 
-static void handle_request(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
-  svc_engine *eng = ctx;
-  svc_dispatch(&eng->host, caller, msg, len, reply);
-}
-
 static wctr_err build_pipe_sddl(svc_engine *eng, wctr_errmsg *e) {
   char sids[SVC_MAX_GROUPS][192];
   const char *list[SVC_MAX_GROUPS];
@@ -350,6 +358,9 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = svc_audit_open(eng->data_root, e);
   if (err != WCTR_OK) goto done;
   eng->audit_open = true;
+  wctr_ioc_options io = {.workers = 0, .pool_max = BLOCKING_POOL};
+  err = wctr_ioc_start(&io, &eng->ioc, e);
+  if (err != WCTR_OK) goto done;
   repair_data_root_dacls(eng);
   svc_secrets_configure(eng->data_root, eng->cfg.allow_unencrypted_secrets);
   if (eng->cfg.allow_unencrypted_secrets) {
@@ -360,40 +371,50 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   svc_host_facts facts;
   host_facts(eng, &facts);
-  svc_manager_options mo = {.data_root = eng->data_root, .hcs_available = facts.hcs_available,
-                            .hcs_detail = facts.hcs_detail, .server_sku = facts.server_sku,
-                            .host_os_version = facts.os_version};
+  err = svc_images_open(eng->data_root, &eng->images, e);
+  if (err != WCTR_OK) goto done;
+  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images};
+  int cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  svc_manager_options mo = {.ioc = eng->ioc, .data_root = eng->data_root, .server_sku = facts.server_sku,
+                            .host_cpus = cpus > 0 ? cpus : 1, .host_os_version = facts.os_version,
+                            .open_job = rt_job_open, .open_hcs = rt_hcs_open,
+                            .host = svc_hooks_runtime(&eng->hooks), .hooks = svc_hooks_manager(&eng->hooks)};
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
+  eng->hooks.manager = eng->manager;
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
   if (err != WCTR_OK) goto done;
-  size_t manager_count = 0, credspec_count = 0;
-  const svc_op *manager_ops = svc_manager_ops(&manager_count);
-  const svc_op *credspec_ops = svc_credspecs_ops(eng->credspecs, &credspec_count);
-  size_t op_count = manager_count + credspec_count;
-  svc_op *ops = calloc(op_count, sizeof *ops);
-  if (ops == NULL) {
-    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-    goto done;
-  }
-  memcpy(ops, manager_ops, manager_count * sizeof *ops);
-  memcpy(ops + manager_count, credspec_ops, credspec_count * sizeof *ops);
-  eng->ops = ops;
   /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
   svc_secrets_sweep(svc_manager_running, eng->manager);
-  size_t security_op_count = 0;
-  const svc_op *security_ops = svc_security_ops(&security_op_count);
-  eng->security = (svc_security_host){.data_root = eng->data_root, .manager = eng->manager,
+  eng->system = (svc_system_host){.ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
+                                  .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path};
+  eng->security = (svc_security_host){.ioc = eng->ioc, .data_root = eng->data_root, .manager = eng->manager,
                                       .allow_unencrypted_secrets = eng->cfg.allow_unencrypted_secrets,
                                       .host_facts = host_facts, .pipe_sddl = pipe_sddl, .ctx = eng};
-  eng->host = (svc_dispatch_host){
-      .ctx = eng, .host_facts = host_facts, .pipe_sddl = pipe_sddl,
-      .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path,
-      .ops = ops, .op_count = op_count, .ops_ctx = eng->manager,
-      .security_ops = security_ops, .security_op_count = security_op_count, .security_ctx = &eng->security,
-      .audit = audit_sink};
-  svc_server_options so = {
-      .pipe_path = eng->cfg.pipe_path, .sddl = eng->pipe_sddl, .handler = handle_request, .ctx = eng};
+  err = svc_ops_new(eng->ioc, audit_sink, eng, &eng->ops, e);
+  if (err != WCTR_OK) goto done;
+  size_t count = 0;
+  const svc_op *table = svc_system_ops(&count);
+  err = svc_ops_add(eng->ops, table, count, &eng->system, e);
+  if (err == WCTR_OK) {
+    table = svc_manager_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, eng->manager, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_hooks_image_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, &eng->hooks, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_credspecs_ops(eng->credspecs, &count); /* each op carries the store */
+    err = svc_ops_add(eng->ops, table, count, NULL, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_security_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, &eng->security, e);
+  }
+  if (err != WCTR_OK) goto done;
+  svc_server_options so = {.pipe_path = eng->cfg.pipe_path, .sddl = eng->pipe_sddl, .ioc = eng->ioc,
+                           .api = {.ioc = eng->ioc, .ops = eng->ops}};
   err = svc_server_start(&so, &eng->server, e);
   if (err != WCTR_OK) goto done;
   wctr_log(WCTR_LOG_INFO, "wctrd %s listening on %s (data root %s, pipe DACL %s)", WCTR_VERSION,
@@ -410,12 +431,15 @@ done:
 
 void svc_engine_stop(svc_engine *eng) {
   if (eng == NULL) return;
-  /* The pipe first (no new requests, streams cancelled), then the containers. */
+  /* The pipe first (no new requests; running operations get on_close), then the containers, then the
+   * operations still finishing (they write the audit trail), then the core that ran them all. */
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
+  svc_ops_free(eng->ops);
+  svc_images_close(eng->images);
+  wctr_ioc_stop(eng->ioc);
   if (eng->audit_open) svc_audit_close();
   svc_credspecs_close(eng->credspecs);
-  free(eng->ops);
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");
   wctr_log_configure(eng->cfg.log_level, NULL, NULL);
   if (eng->log_file != INVALID_HANDLE_VALUE) CloseHandle(eng->log_file);

@@ -1,69 +1,108 @@
-/* service/manager.h - the container manager (Windows only): the containers of one wctrd, their state
- * machine (service/container.h), their records (service/store.h) and their processes (jobs/job.h for job
- * isolation, service/hcs_runtime.h for process and Hyper-V isolation).
+/* service/manager.h - the container manager (portable): the containers of one wctrd, their state machine
+ * (service/container.h), their records (service/store.h), their output (service/logs.h), restart policies,
+ * recovery after a crash, and events. What runs is a runtime's (runtime/runtime.h): the manager chooses one
+ * by isolation, hands it a spec, and hears back from it through events. Windows-specific code lives behind
+ * those seams, so the whole manager runs natively with the fake runtime (runtime/rt_fake.h) under
+ * ASan/UBSan.
  *
- * Operations, as pipe ops (docs/protocol.md):
- *   container.create   params: create params  -> {"Id","Name","Warnings":[...]}; a credentialspec= security
- *                                              option is read and validated here (service/credspecs.h), so a
- *                                              bad spec fails before anything exists
- *   container.start    {"Id": ref}            -> {}
- *   container.run      {"Id": ref}  (stream)   starts, streams "stdout"/"stderr" frames, then
- *                                              {"ExitCode": n, "OOMKilled": b}
- *   container.stop     {"Id": ref, "Timeout"?: s} -> {}  graceful stop signal, then terminate after
- *                                              Timeout (default: the container's StopTimeout)
- *   container.kill     {"Id": ref}            -> {}
- *   container.remove   {"Id": ref, "Force"?: b} -> {}
- *   container.list     {"All"?: b, "Filters"?: {"label": ["KEY" | "KEY=VALUE", ...]}} -> [ summaries, each
- *                                              with "Labels" ]; every label filter must match
- *   container.inspect  {"Id": ref}            -> the record, plus "AppliedLimits" read back from Windows
- *   container.wait     {"Id": ref}  (stream)   -> {"StatusCode": n} once the container is not running
- *   container.logs     {"Id": ref, "Tail"?: n, "Follow"?: b, "Timestamps"?: b} (stream)
- *   container.stats    {"Id": ref}            -> CPU, memory, IO and process counts
- *   container.update   {"Id": ref, Memory?, NanoCpus?, CpuCount?, CpuPercent?, CpuShares?, PidsLimit?,
- *                       IOMaximumIOps?, IOMaximumBandwidth?} -> {"Warnings"}: checked as at create, applied
- *                                              to the live job, recorded
- *   image.add | image.list | image.inspect | image.remove   the image catalog (service/images.h)
- *   container.create with "DryRun": true -> {"DryRun":true,"Id","Calls":[{"call","id"|"path","document"}],
- *                                           "Warnings"}: the HCS documents a start would send; nothing is
- *                                           created (service/hcs_runtime.h)
- *   events             {} (stream)             "event" frames {Time, Type, Action, Id, Name[, ExitCode]}
- *                                              for create, start, die, oom, destroy, until the client leaves
- * A ref is a full id, a unique id prefix, or a name.
+ * Operations (svc_manager_ops; params and results in docs/protocol.md):
+ *   container.create  {create params, "DryRun"?}  -> {"Id","Name","Warnings"} | dry run {"DryRun","Id","Calls","Warnings"}
+ *   container.start   {"Id"}                        -> {} once the runtime has started it
+ *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
+ *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
+ *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
+ *   container.kill    {"Id"}                        -> {} once it has exited
+ *   container.remove  {"Id","Force"?}             -> {}
+ *   container.list    {"All"?,"Filters"?:{"label":[...]}} -> [summaries]
+ *   container.inspect {"Id"}                        -> the record plus the runtime's view (AppliedLimits)
+ *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart), memory, IO, processes
+ *   container.update  {"Id", resource fields...}    -> {"Warnings"}
+ *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
+ *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?} (stream): output chunks, then {}
+ *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves
+ * A ref ("Id") is a full id, a unique id prefix, or a name.
  *
- * At start the manager loads every record and repairs what a crash left: a container recorded as
- * running whose job no longer exists is marked exited with ExitCode -1 (its code cannot be read); one
- * whose job still exists is re-attached and its exit watched again; a container caught half-removed is
- * removed. Then restart policies apply (service/container.h): `always` containers that ran before, and
- * `unless-stopped` ones a user did not stop, are started again. While wctrd runs, a container that exits
- * is restarted as its policy says (Docker's backoff), never after a user's stop or kill, nor while wctrd
- * stops. */
+ * Threads and locks. Everything happens on the I/O core (common/ioc.h): requests and runtime events on its
+ * workers, and every step that may block - a runtime's start, signal, stats, release and remove, and every
+ * write of a record to the disk - on its blocking pool. Nothing waits for a client: attached clients,
+ * followers, waiters and event subscribers are sinks (service/ops.h) that queue, and one that does not read
+ * is dropped by its front-end. Two locks: the manager's (the list, every record, run state, waiters) and a
+ * per-container output lock (its log writer and attached clients), always taken in that order, each held
+ * briefly and never across a runtime call, a disk flush or a wait; the rules are asserted in code.
+ *
+ * Runs. A start hands the runtime a copy of the spec; output is logged as it arrives (service/logs.h) and
+ * fanned out to attached clients. When the runtime reports the exit, the run is released first (its job or
+ * compute systems go), and only then is the container recorded as exited: a start right after an exit
+ * never meets the previous run's job. A start that fails leaves the container as it was, with the error
+ * in State.Error.
+ *
+ * At start the manager loads every record and repairs what a crash left: a container recorded as running
+ * is re-attached when its runtime still finds it, else marked exited (its exit code when the runtime could
+ * still read it, else -1) and what the run left is cleaned up; a container caught half-removed is removed;
+ * each runtime then sweeps what it owns that no container uses. --rm containers that ended meanwhile go.
+ * Then restart policies apply (spec/spec.h): `always` containers that ran before, and `unless-stopped` ones
+ * a user did not stop, are started again. While wctrd runs, a container that exits is restarted as its
+ * policy says, after Docker's backoff (an I/O core timer), never after a user's stop or kill, nor while
+ * wctrd stops. svc_manager_stop stops every running container (each with its stop timeout, at most 10 s,
+ * all at once) and returns when they have exited or been given up on. */
 #ifndef WCTR_SERVICE_MANAGER_H
 #define WCTR_SERVICE_MANAGER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
 #include "common/error.h"
-#include "service/dispatch.h"
+#include "common/ioc.h"
+#include "runtime/runtime.h"
+#include "service/ops.h"
+#include "spec/spec.h"
+
+#define SVC_KILL_WAIT_MS 10000u
 
 typedef struct svc_manager svc_manager;
 
+/* Create-time checks that need the service's stores (each may be NULL: not checked). */
+typedef struct svc_manager_hooks {
+  void *ctx;
+  /* Every secret the spec names exists (service/secrets.h). */
+  wctr_err (*secrets_check)(void *ctx, const spec_container *spec, wctr_errmsg *e);
+  /* The credentialspec= option read and validated into spec->credspec_source / credspec_json. */
+  wctr_err (*credspec_resolve)(void *ctx, spec_container *spec, wctr_errmsg *e);
+} svc_manager_hooks;
+
+typedef wctr_err (*svc_runtime_open_fn)(const rt_options *opt, rt_runtime **out, wctr_errmsg *e);
+
 typedef struct svc_manager_options {
+  wctr_ioc *ioc;               /* borrowed; outlives the manager */
   const char *data_root;
-  bool hcs_available;      /* process and Hyper-V isolation need it */
-  const char *hcs_detail;  /* why not */
-  bool server_sku;         /* the default isolation: process on Server, hyperv on client */
-  const char *host_os_version; /* "10.0.20348": the process-isolation compatibility rule */
+  bool server_sku;             /* the default isolation (spec_default_isolation) */
+  int host_cpus;               /* >= 1 */
+  const char *host_os_version; /* "10.0.20348" */
+  /* The runtimes, opened by the manager with its own events (NULL: that isolation is not available). */
+  svc_runtime_open_fn open_job;
+  svc_runtime_open_fn open_hcs; /* process and Hyper-V */
+  rt_host host;                /* what the runtimes may ask of the service */
+  svc_manager_hooks hooks;
+  uint32_t kill_wait_ms;       /* 0: SVC_KILL_WAIT_MS (tests shorten it) */
 } svc_manager_options;
 
 wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wctr_errmsg *e);
-/* Stops every running container (each with its stop timeout, at most 30 s in all), then frees. */
+/* Stops every running container, waits for the manager's work in flight, closes the runtimes, frees.
+ * Accepts NULL. Call before the I/O core stops and after the front-ends stopped. */
 void svc_manager_stop(svc_manager *m);
 
-/* The operations above, for svc_dispatch_host.ops (ctx is the manager). */
+/* The operations above (ctx is the manager). */
 const svc_op *svc_manager_ops(size_t *count);
 
-/* Every container's record (svc_container_to_json), for `wctr check` and secret removal. NULL when out of
- * memory; caller frees with cJSON_Delete. */
+/* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
+ * frees with cJSON_Delete. */
 cJSON *svc_manager_records(svc_manager *m);
-/* Is the container with this full id running? (For the secrets sweep; ctx is the manager.) */
+/* Is the container with this full id running? ctx is the manager (for the secrets sweep). */
 bool svc_manager_running(void *m, const char *id);
+/* Does a container of an HCS isolation use this image? The first one's name goes to container. ctx is the
+ * manager (for image.remove). */
+bool svc_manager_image_in_use(void *m, const char *image, char *container, size_t size);
 
 #endif

@@ -1,5 +1,7 @@
-/* service/secrets.h - secrets: names, sizes, references from containers, the stored record, the BitLocker
- * gate (portable), and on Windows the encrypted store and the per-container folders (secrets_win.c).
+/* service/secrets.h - secrets: sizes, the stored record, the BitLocker gate (portable), and on Windows the
+ * encrypted store and the per-container folders (secrets_win.c). A secret's name and a container's
+ * references to secrets (name, target) are spec/spec.h's rules (spec_secret_check_name, ..._target,
+ * spec_secret_refs_parse): a create request carries them, the store uses the same name rule.
  *
  * A secret is created once (`wctr secret create NAME FILE|-`, op secret.create {"Name","Data": base64})
  * and used by containers that name it (create param "Secrets": [{"Name","Target"?}]). Its value never
@@ -32,46 +34,24 @@
 
 #include "acl/bitlocker.h"
 #include "common/error.h"
+#include "runtime/runtime.h"
+#include "spec/spec.h"
 
 #define SVC_SECRET_MAX_BYTES (500u * 1024u) /* Docker's limit: 500 KB */
-#define SVC_SECRET_NAME_MAX 64              /* Docker's */
-#define SVC_SECRET_TARGET_MAX 128
-#define SVC_SECRET_REFS_MAX 64
 #define SVC_SECRETS_ENV "WCTR_SECRETS_DIR"
 /* Where the lead's HCS path mounts a container's secrets folder, read-only. */
-#define SVC_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
-
-/* A container's use of a secret: the file Target in its secrets folder holds the value of Name. */
-typedef struct svc_secret_ref {
-  char name[SVC_SECRET_NAME_MAX + 1];
-  char target[SVC_SECRET_TARGET_MAX + 1];
-} svc_secret_ref;
+#define SVC_SECRETS_CONTAINER_PATH RT_SECRETS_CONTAINER_PATH /* runtime/runtime.h */
 
 /* What `secret ls` and `secret inspect` show; never the value. */
 typedef struct svc_secret_meta {
   char id[65];
-  char name[SVC_SECRET_NAME_MAX + 1];
+  char name[SPEC_SECRET_NAME_MAX + 1];
   char created[40];
   int64_t size;
 } svc_secret_meta;
 
-/* Docker's rule: 1 to 64 characters, [a-zA-Z0-9] at both ends and [a-zA-Z0-9_.-] between. The message
- * names where ("params.Name", "--secret") and quotes at most 64 characters of the value. */
-wctr_err svc_secret_check_name(const char *name, const char *where, wctr_errmsg *e);
-
-/* A target is a file name: 1 to 128 characters, none of \ / : * ? " < > | or control characters, not "."
- * or "..", no trailing dot or space, not a DOS device name (CON, NUL, COM1, ...). */
-wctr_err svc_secret_check_target(const char *target, const char *where, wctr_errmsg *e);
-
 /* 1 byte to SVC_SECRET_MAX_BYTES, as Docker ("secret data must be larger than 0 and less than 500 KB"). */
 wctr_err svc_secret_check_size(size_t size, wctr_errmsg *e);
-
-/* The create param "Secrets" (an array of {"Name", "Target"?}; Target defaults to Name) into *out
- * (malloc'ed, free with free()). At most SVC_SECRET_REFS_MAX; two refs with the same target (compared
- * without case, as Windows compares file names) are refused. An absent or null array gives 0 refs. */
-wctr_err svc_secret_refs_parse(const cJSON *array, svc_secret_ref **out, size_t *count, wctr_errmsg *e);
-/* The array back, for the record and inspect. NULL when out of memory. */
-cJSON *svc_secret_refs_json(const svc_secret_ref *refs, size_t count);
 
 /* {"ID","Name","CreatedAt","Size"}. NULL when out of memory. */
 cJSON *svc_secret_meta_json(const svc_secret_meta *m);
@@ -96,7 +76,6 @@ svc_secrets_gate svc_secrets_gate_decide(const acl_bitlocker_status *volume, boo
                                          size_t why_size);
 
 #ifdef _WIN32
-typedef struct svc_container svc_container; /* service/container.h */
 
 /* --- Windows (secrets_win.c) ------------------------------------------------------------------------ */
 
@@ -111,20 +90,20 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e);
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e);
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e);
-/* WCTR_OK when every secret c names exists (for container.create). */
-wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e);
+/* WCTR_OK when every secret the spec names exists (for container.create). */
+wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e);
 
-/* Decrypts every secret c names into <data-root>\containers\<c->id>\secrets\<target>: the folder with
- * acl_secrets_dir_sddl(reader_sid), each file with acl_secret_file_sddl(reader_sid), written through
- * acl_create_file and flushed. reader_sid is the identity the container's processes run as: the job's
- * token user for job containers, ACL_SID_CONTAINER_USER for HCS containers (the lead's HCS path then maps
- * the folder read-only at SVC_SECRETS_CONTAINER_PATH). Checks the BitLocker gate first (WCTR_EACCES when
- * refused); a use is audited as "secret.use", naming the override when it was needed. dir_out receives the folder's path ("" when c names no secret). On
- * failure nothing is left behind. */
-wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid, char *dir_out, size_t dir_size,
-                                 wctr_errmsg *e);
-/* The same for a job container: reader_sid is the user of the token job_spawn will use (job_identity_token). */
-wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size_t dir_size, wctr_errmsg *e);
+/* Decrypts every secret the spec of container id (called name in messages) names into
+ * <data-root>\containers\<id>\secrets\<target>: the folder with acl_secrets_dir_sddl(reader_sid), each file
+ * with acl_secret_file_sddl(reader_sid), written through acl_create_file and flushed. reader_sid is the
+ * identity the container's processes run as: the job's token user for job containers (runtime/rt_job_win.c
+ * asks job_identity_token), ContainerUser or ContainerAdministrator for HCS containers (runtime/rt_hcs_win.c
+ * then maps the folder read-only at RT_SECRETS_CONTAINER_PATH). The runtimes reach this through the engine's
+ * rt_host hooks (service/hooks.h). Checks the BitLocker gate first (WCTR_EACCES when refused); a use is
+ * audited as "secret.use", naming the override when it was needed. dir_out receives the folder's path (""
+ * when the spec names no secret). On failure nothing is left behind. */
+wctr_err svc_secrets_materialize(const char *id, const char *name, const spec_container *spec, const char *reader_sid,
+                                 char *dir_out, size_t dir_size, wctr_errmsg *e);
 /* Removes <data-root>\containers\<id>\secrets and everything in it; true when nothing is left. */
 bool svc_secrets_cleanup(const char *id);
 /* Calls fn(arg, id, folder) for every secrets folder under <data-root>\containers whose container is not

@@ -45,7 +45,7 @@ static void settings(char *root, size_t size, bool *allow) {
   ReleaseSRWLockShared(&cfg.lock);
 }
 
-/* The BitLocker gate. A refusal is the caller's error (the dispatcher records it with who asked); an
+/* The BitLocker gate. A refusal is the caller's error (the operation layer records it with who asked); an
  * allowance under "allow-unencrypted-secrets" comes back in note (else "") for the caller's own audit
  * record, and is logged. */
 static wctr_err gate(char *note, size_t note_size, wctr_errmsg *e) {
@@ -201,7 +201,7 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
   char *blob_b64 = NULL;
   char *record = NULL;
   find_ctx existing;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = svc_secret_check_size(len, e);
   if (err != WCTR_OK) return err;
   AcquireSRWLockExclusive(&store_lock);
@@ -295,7 +295,7 @@ wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e) 
 
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e) {
   find_ctx f;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = find_secret(name, false, &f, e);
   if (err == WCTR_OK) *out = f.meta;
   return err;
@@ -303,7 +303,7 @@ wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg 
 
 wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
   find_ctx f;
-  wctr_err err = svc_secret_check_name(name, "params.Name", e);
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
   AcquireSRWLockExclusive(&store_lock);
   err = find_secret(name, false, &f, e);
@@ -323,10 +323,10 @@ wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-wctr_err svc_secrets_check_refs(const svc_container *c, wctr_errmsg *e) {
-  for (size_t i = 0; i < c->config.secret_count; i++) {
+wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e) {
+  for (size_t i = 0; i < spec->secret_count; i++) {
     find_ctx f;
-    wctr_err err = find_secret(c->config.secrets[i].name, false, &f, e);
+    wctr_err err = find_secret(spec->secrets[i].name, false, &f, e);
     if (err != WCTR_OK) return err;
   }
   return WCTR_OK;
@@ -349,31 +349,31 @@ bool svc_secrets_cleanup(const char *id) {
   return gone;
 }
 
-wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid, char *dir_out, size_t dir_size,
-                                 wctr_errmsg *e) {
+wctr_err svc_secrets_materialize(const char *id, const char *name, const spec_container *spec, const char *reader_sid,
+                                 char *dir_out, size_t dir_size, wctr_errmsg *e) {
   char *dir_sddl = NULL;
   char *file_sddl = NULL;
   char names[1024] = "";
   char dir[1200];
   bool created = false;
   dir_out[0] = '\0';
-  if (c->config.secret_count == 0) return WCTR_OK;
-  for (size_t i = 0; i < c->config.secret_count; i++) {
+  if (spec->secret_count == 0) return WCTR_OK;
+  for (size_t i = 0; i < spec->secret_count; i++) {
     size_t used = strlen(names);
-    snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? "," : "", c->config.secrets[i].name);
+    snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? "," : "", spec->secrets[i].name);
   }
   char note[900];
   wctr_err err = gate(note, sizeof note, e);
   if (err == WCTR_OK) err = acl_secrets_dir_sddl(reader_sid, &dir_sddl, e);
   if (err == WCTR_OK) err = acl_secret_file_sddl(reader_sid, &file_sddl, e);
   if (err != WCTR_OK) goto done;
-  secrets_dir_of(c->id, dir, sizeof dir);
+  secrets_dir_of(id, dir, sizeof dir);
   /* A folder left by a crash would keep its old DACL (CreateDirectoryW does not replace it): start clean. */
-  svc_secrets_cleanup(c->id);
+  svc_secrets_cleanup(id);
   err = acl_create_dir(dir, dir_sddl, &created, e);
   if (err != WCTR_OK) goto done;
-  for (size_t i = 0; i < c->config.secret_count && err == WCTR_OK; i++) {
-    const svc_secret_ref *ref = &c->config.secrets[i];
+  for (size_t i = 0; i < spec->secret_count && err == WCTR_OK; i++) {
+    const spec_secret_ref *ref = &spec->secrets[i];
     find_ctx f;
     char path[1400];
     HANDLE h = INVALID_HANDLE_VALUE;
@@ -387,7 +387,7 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
           !FlushFileBuffers(h)) {
         DWORD code = GetLastError();
         err = wctr_fail(e, wctr_log_win32("WriteFile", code, "%s", path), "cannot write secret %s for container %s (error %lu)",
-                        ref->name, c->name, (unsigned long)code);
+                        ref->name, name, (unsigned long)code);
       }
       CloseHandle(h);
     }
@@ -397,43 +397,18 @@ wctr_err svc_secrets_materialize(const svc_container *c, const char *reader_sid,
   if (err == WCTR_OK) {
     char detail[2300];
     snprintf(dir_out, dir_size, "%s", dir);
-    snprintf(detail, sizeof detail, "secrets %s given to container %.12s as %s%s%s", names, c->id, reader_sid,
+    snprintf(detail, sizeof detail, "secrets %s given to container %.12s as %s%s%s", names, id, reader_sid,
              note[0] != '\0' ? "; " : "", note);
-    svc_audit_service("secret.use", c->name, "ok", detail);
+    svc_audit_service("secret.use", name, "ok", detail);
   }
 done:
   if (err != WCTR_OK) {
-    svc_secrets_cleanup(c->id);
+    svc_secrets_cleanup(id);
     dir_out[0] = '\0';
   }
   free(dir_sddl);
   free(file_sddl);
   return err;
-}
-
-wctr_err svc_secrets_materialize_job(const svc_container *c, char *dir_out, size_t dir_size, wctr_errmsg *e) {
-  void *token = NULL;
-  char identity[192];
-  char sid[192];
-  BYTE buf[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
-  DWORD size = 0;
-  wchar_t *sid_text = NULL;
-  dir_out[0] = '\0';
-  if (c->config.secret_count == 0) return WCTR_OK;
-  /* The same identity job_spawn will give the process (job_identity_token), so the folder's read ACE names
-   * exactly the account that reads it. */
-  wctr_err err = job_identity_token(c->config.user, &token, identity, sizeof identity, e);
-  if (err != WCTR_OK) return err;
-  if (!GetTokenInformation((HANDLE)token, TokenUser, buf, sizeof buf, &size) ||
-      !ConvertSidToStringSidW(((TOKEN_USER *)buf)->User.Sid, &sid_text) ||
-      WideCharToMultiByte(CP_UTF8, 0, sid_text, -1, sid, sizeof sid, NULL, NULL) <= 0) {
-    err = wctr_fail(e, wctr_log_win32("GetTokenInformation", GetLastError(), "container %s", c->name),
-                    "cannot read the identity of container %s", c->name);
-  }
-  if (sid_text != NULL) LocalFree(sid_text);
-  CloseHandle((HANDLE)token);
-  if (err != WCTR_OK) return err;
-  return svc_secrets_materialize(c, sid, dir_out, dir_size, e);
 }
 
 size_t svc_secrets_orphans(bool (*running)(void *ctx, const char *id), void *ctx,

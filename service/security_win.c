@@ -63,7 +63,7 @@ static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSO
       wctr_json_get_string(params, "Data", "params", true, &data, e) != WCTR_OK) {
     goto done;
   }
-  err = svc_secret_check_name(name, "params.Name", e);
+  err = spec_secret_check_name(name, "params.Name", e);
   if (err == WCTR_OK) err = wctr_base64_decode(data, strlen(data), &value, &len, "params.Data", e);
   if (err == WCTR_OK) err = svc_secret_create(name, value, len, &meta, e);
   if (err == WCTR_OK) {
@@ -74,7 +74,7 @@ static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSO
 done:
   if (value != NULL) SecureZeroMemory(value, len);
   free(value);
-  /* The request tree is the dispatcher's and is freed after this returns; its copy of the value (base64 is
+  /* The request tree is the front-end's and is freed after this returns; its copy of the value (base64 is
    * the value, only spelled differently) is overwritten here so it does not linger in freed memory, also
    * when the request was refused before "Data" was read. */
   const cJSON *sent = cJSON_GetObjectItemCaseSensitive(params, "Data");
@@ -138,7 +138,7 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
   bool force = false;
   wctr_err err = name_param(params, keys, &name, e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
-  if (err == WCTR_OK) err = svc_secret_check_name(name, "params.Name", e);
+  if (err == WCTR_OK) err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
   char users[512];
   int n = secret_users(ctx, name, users, sizeof users, NULL);
@@ -155,23 +155,42 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
 
 /* --- audit ------------------------------------------------------------------------------------------------ */
 
-typedef struct audit_reader {
+/* audit.read runs as steps on the I/O core: read what the file has, send it as frames while the client keeps
+ * up (past AUDIT_HIGH bytes waiting, continue when it is below AUDIT_LOW), and with Follow look again every
+ * FOLLOW_POLL_MS. At most one continuation is outstanding at any time - a posted step, a timer or a drain
+ * wait - so steps never run at once, and only a step finishes. on_close only marks the follow closed: the
+ * next step (at most one poll later, or at once when it waits for the client) finishes. Cancelling the
+ * timer instead would race with its firing. */
+enum { AUDIT_HIGH = SVC_SINK_QUEUE_MAX / 2, AUDIT_LOW = SVC_SINK_QUEUE_MAX / 8, AUDIT_STEP_BYTES = 256 * 1024 };
+
+typedef struct audit_follow {
+  svc_sink *sink;
+  wctr_ioc *ioc;
   HANDLE file;
   uint64_t offset;
   char *pending; /* a line not yet ended */
   size_t pending_len;
-} audit_reader;
+  char since[40];
+  bool follow;
+  int64_t sent;
+  CRITICAL_SECTION lock;
+  bool closed; /* on_close came */
+} audit_follow;
 
-/* Sends every complete line from the reader's offset that passes since; counts them in *sent. */
-static wctr_err send_new_lines(audit_reader *r, const char *since, const svc_stream *s, int64_t id, int64_t *sent) {
+/* Sends every complete line read (at most AUDIT_STEP_BYTES of the file per call) that passes since. *more:
+ * the file has more to read now. */
+static wctr_err send_new_lines(audit_follow *r, bool *more) {
   char buf[8192];
-  for (;;) {
+  size_t taken = 0;
+  *more = false;
+  while (taken < AUDIT_STEP_BYTES) {
     LARGE_INTEGER at = {.QuadPart = (LONGLONG)r->offset};
     DWORD got = 0;
     if (!SetFilePointerEx(r->file, at, NULL, FILE_BEGIN) || !ReadFile(r->file, buf, sizeof buf, &got, NULL)) {
       return WCTR_EIO;
     }
     if (got == 0) return WCTR_OK;
+    taken += got;
     r->offset += got;
     char *joined = realloc(r->pending, r->pending_len + got + 1);
     if (joined == NULL) return WCTR_ENOMEM;
@@ -183,11 +202,11 @@ static wctr_err send_new_lines(audit_reader *r, const char *since, const svc_str
       if (r->pending[i] != '\n') continue;
       size_t len = i - start;
       if (len > 0 && r->pending[start + len - 1] == '\r') len--;
-      if (len > 0 && svc_audit_line_since(r->pending + start, len, since)) {
+      if (len > 0 && svc_audit_line_since(r->pending + start, len, r->since)) {
         cJSON *rec = cJSON_ParseWithLength(r->pending + start, len);
         if (rec != NULL) {
-          if (svc_stream_frame(s, id, "record", rec) != WCTR_OK) return WCTR_EPIPE;
-          (*sent)++;
+          if (svc_sink_frame(r->sink, "record", rec) != WCTR_OK) return WCTR_EPIPE;
+          r->sent++;
         }
       }
       start = i + 1;
@@ -195,22 +214,88 @@ static wctr_err send_new_lines(audit_reader *r, const char *since, const svc_str
     memmove(r->pending, r->pending + start, r->pending_len - start);
     r->pending_len -= start;
   }
+  *more = true;
+  return WCTR_OK;
 }
 
-static void stream_audit(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
+static void audit_step(void *arg);
+
+static bool audit_closed(audit_follow *r) {
+  EnterCriticalSection(&r->lock);
+  bool closed = r->closed;
+  LeaveCriticalSection(&r->lock);
+  return closed;
+}
+
+/* The last act of a step: after finish, r may be released at any moment. */
+static void audit_finish(audit_follow *r, wctr_err err) {
+  if (err == WCTR_OK || err == WCTR_EPIPE) {
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddNumberToObject(res, "Records", (double)r->sent);
+    svc_sink_finish(r->sink, WCTR_OK, res, NULL);
+  } else {
+    svc_sink_finish(r->sink, err, NULL, "the audit log cannot be read");
+  }
+}
+
+static void audit_step(void *arg) {
+  audit_follow *r = arg;
+  if (audit_closed(r)) {
+    audit_finish(r, WCTR_EPIPE);
+    return;
+  }
+  bool more = false;
+  wctr_err err = send_new_lines(r, &more);
+  if (err != WCTR_OK) {
+    audit_finish(r, err);
+    return;
+  }
+  if (r->sink->methods->pending(r->sink) > AUDIT_HIGH) {
+    /* Runs when the client has taken enough, or is gone (then the frames fail and the step finishes). */
+    r->sink->methods->when_drained(r->sink, AUDIT_LOW, audit_step, r);
+    return;
+  }
+  if (more) {
+    if (!wctr_ioc_post(r->ioc, audit_step, r)) audit_finish(r, WCTR_ECANCELED);
+    return;
+  }
+  if (!r->follow) {
+    audit_finish(r, WCTR_OK);
+    return;
+  }
+  wctr_ioc_timer *timer = NULL;
+  wctr_errmsg e;
+  wctr_err armed = wctr_ioc_timer_start(r->ioc, FOLLOW_POLL_MS, audit_step, r, &timer, &e);
+  if (armed != WCTR_OK) audit_finish(r, armed);
+}
+
+static void audit_on_close(void *ctx) {
+  audit_follow *r = ctx;
+  EnterCriticalSection(&r->lock);
+  r->closed = true;
+  LeaveCriticalSection(&r->lock);
+}
+
+static void audit_on_release(void *ctx) {
+  audit_follow *r = ctx;
+  if (r->file != INVALID_HANDLE_VALUE) CloseHandle(r->file);
+  free(r->pending);
+  DeleteCriticalSection(&r->lock);
+  free(r);
+}
+
+static void start_audit(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   static const char *const keys[] = {"Since", "Follow", NULL};
-  (void)ctx;
+  svc_security_host *h = ctx;
   (void)caller;
   const char *since = NULL;
   bool follow = false;
   wctr_errmsg e;
   char path[1200];
-  int64_t sent = 0;
-  audit_reader r = {.file = INVALID_HANDLE_VALUE};
   if (params != NULL && (wctr_json_check_keys(params, "params", keys, &e) != WCTR_OK ||
                          wctr_json_get_string(params, "Since", "params", false, &since, &e) != WCTR_OK ||
                          wctr_json_get_bool(params, "Follow", "params", false, &follow, &e) != WCTR_OK)) {
-    svc_stream_error(s, id, WCTR_EINVAL, e.text);
+    svc_sink_finish(sink, WCTR_EINVAL, NULL, e.text);
     return;
   }
   char from[40] = "";
@@ -218,46 +303,35 @@ static void stream_audit(void *ctx, const svc_caller *caller, int64_t id, const 
     char now[40];
     wctr_time_now_iso8601(now, sizeof now);
     if (svc_audit_parse_since(since, now, from, &e) != WCTR_OK) {
-      svc_stream_error(s, id, WCTR_EINVAL, e.text);
+      svc_sink_finish(sink, WCTR_EINVAL, NULL, e.text);
       return;
     }
   }
+  audit_follow *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    svc_sink_finish(sink, WCTR_ENOMEM, NULL, "out of memory");
+    return;
+  }
+  r->sink = sink;
+  r->ioc = h->ioc;
+  r->follow = follow;
+  snprintf(r->since, sizeof r->since, "%s", from);
+  InitializeCriticalSection(&r->lock);
   svc_audit_path(path, sizeof path);
   wchar_t *wide = wctr_utf8_to_wide(path);
   /* The writer keeps its append handle open: share write and delete (rotation renames it). */
-  if (wide != NULL) {
-    r.file = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-  }
+  r->file = wide != NULL ? CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                       NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL)
+                         : INVALID_HANDLE_VALUE;
   free(wide);
-  if (r.file == INVALID_HANDLE_VALUE) {
-    svc_stream_error(s, id, WCTR_ENOENT, "the audit log cannot be opened");
+  sink->op_ctx = r;
+  sink->on_close = audit_on_close;
+  sink->on_release = audit_on_release;
+  if (r->file == INVALID_HANDLE_VALUE) {
+    svc_sink_finish(sink, WCTR_ENOENT, NULL, "the audit log cannot be opened");
     return;
   }
-  wctr_err err = send_new_lines(&r, from, s, id, &sent);
-  while (err == WCTR_OK && follow) {
-    if (WaitForSingleObject(s->cancel_event, FOLLOW_POLL_MS) == WAIT_OBJECT_0) break;
-    /* A client that left is noticed at the next frame; poll its side too so an idle follow ends. */
-    char *msg = NULL;
-    size_t len = 0;
-    wctr_err got = s->recv(s->ctx, &msg, &len, 1);
-    free(msg);
-    if (got == WCTR_EPIPE) {
-      err = WCTR_EPIPE;
-      break;
-    }
-    err = send_new_lines(&r, from, s, id, &sent);
-  }
-  CloseHandle(r.file);
-  free(r.pending);
-  if (err == WCTR_EPIPE) return;
-  if (err != WCTR_OK) {
-    svc_stream_error(s, id, err, "the audit log cannot be read");
-    return;
-  }
-  cJSON *res = cJSON_CreateObject();
-  cJSON_AddNumberToObject(res, "Records", (double)sent);
-  svc_stream_reply(s, id, res);
+  if (!wctr_ioc_post(h->ioc, audit_step, r)) svc_sink_finish(sink, WCTR_ECANCELED, NULL, "wctrd is stopping");
 }
 
 /* --- check ------------------------------------------------------------------------------------------------ */
@@ -410,8 +484,9 @@ static const svc_op security_ops[] = {
     {.name = "secret.list", .call = op_secret_list},
     {.name = "secret.inspect", .call = op_secret_inspect},
     {.name = "secret.remove", .call = op_secret_remove},
-    {.name = "audit.read", .stream = stream_audit, .admin_only = true},
-    {.name = "check", .call = op_check},
+    {.name = "audit.read", .start = start_audit, .flags = SVC_OP_ADMIN | SVC_OP_STREAM},
+    /* Reads descriptors, probes HCS, job objects and BitLocker (WMI): not on a worker. */
+    {.name = "check", .call = op_check, .flags = SVC_OP_BLOCKING},
 };
 
 const svc_op *svc_security_ops(size_t *count) {

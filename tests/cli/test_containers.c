@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
 #include "common/base64.h"
+#include "spec/spec.h"
 #include "testutil.h"
 
 struct cli_connection {
@@ -101,7 +102,9 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
     nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
   }
   for (int i = 0; i < 4 && fake.run_frames[i][0] != NULL; i++) {
-    cJSON *data = cJSON_CreateString(fake.run_frames[i][1]);
+    /* A frame text that starts with '{' is the data object itself ({"data64": ...}, {"log": ...}). */
+    const char *text = fake.run_frames[i][1];
+    cJSON *data = text[0] == '{' ? cJSON_Parse(text) : cJSON_CreateString(text);
     if (on_frame != NULL) on_frame(arg, fake.run_frames[i][0], data);
     cJSON_Delete(data);
   }
@@ -211,13 +214,15 @@ static void f_now(void *ctx, char *buf, size_t size) {
 
 static char out_text[8192];
 static char err_text[8192];
+static size_t out_len;
 
-static void slurp(FILE *f, char *buf, size_t size) {
+static size_t slurp(FILE *f, char *buf, size_t size) {
   fflush(f);
   rewind(f);
   size_t n = fread(buf, 1, size - 1, f);
   buf[n] = '\0';
   fclose(f);
+  return n;
 }
 
 static int run_cli(int argc, char **argv) {
@@ -227,7 +232,7 @@ static int run_cli(int argc, char **argv) {
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
                     .cwd = f_cwd, .interrupted = f_interrupted};
   int rc = cli_main(argc, argv, &p);
-  slurp(out, out_text, sizeof out_text);
+  out_len = slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
   return rc;
 }
@@ -280,6 +285,30 @@ static void test_run_attached_prints_output_and_returns_the_exit_code(void **sta
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
   assert_string_equal(out_text, "hello\n");
   contains(err_text, "oops\n");
+}
+
+/* Output that is not text (a NUL, a byte that is not UTF-8) arrives as data64 and is written exactly; a
+ * CR LF stays a CR LF. */
+static void test_run_attached_writes_binary_output_exactly(void **state) {
+  (void)state;
+  static const char bytes[] = {'a', '\0', 'b', (char)0xff, '\r', '\n'};
+  char *b64 = wctr_base64_encode((const uint8_t *)bytes, sizeof bytes);
+  char frame[128];
+  snprintf(frame, sizeof frame, "{\"data64\":\"%s\"}", b64);
+  free(b64);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = frame;
+  fake.run_frames[1][0] = "stdout";
+  fake.run_frames[1][1] = "t\r\n";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_int_equal(out_len, sizeof bytes + 3);
+  assert_memory_equal(out_text, bytes, sizeof bytes);
+  assert_memory_equal(out_text + sizeof bytes, "t\r\n", 3);
+  /* A broken data64 writes nothing rather than garbage. */
+  fake.run_frames[0][1] = "{\"data64\":\"%%%\"}";
+  fake.run_frames[1][0] = NULL;
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
+  assert_int_equal(out_len, 0);
 }
 
 static void test_run_interactive(void **state) {
@@ -570,20 +599,26 @@ static void test_compose_up_down(void **state) {
   assert_string_equal(fake.ops[3], "container.start");
   assert_string_equal(fake.ops[4], "container.start");
   assert_int_equal(fake.count, 5);
+  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. */
   char *db = cJSON_PrintUnformatted(fake.params[1]);
   assert_string_equal(db,
-                      "{\"HostConfig\":{\"Isolation\":\"job\"},\"Labels\":{\"com.docker.compose.project\":\"proj\","
-                      "\"com.docker.compose.service\":\"db\",\"com.docker.compose.container-number\":\"1\"},"
-                      "\"Env\":[],\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],"
-                      "\"StopTimeout\":2}");
+                      "{\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],\"Env\":[],"
+                      "\"OpenStdin\":false,\"StopTimeout\":2,\"Labels\":{\"com.docker.compose.container-number\":\"1\","
+                      "\"com.docker.compose.project\":\"proj\",\"com.docker.compose.service\":\"db\"},"
+                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
+                      "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"SecurityOpt\":[]}}");
   cJSON_free(db);
   char *web = cJSON_PrintUnformatted(fake.params[2]);
   assert_string_equal(web,
-                      "{\"HostConfig\":{\"Isolation\":\"job\",\"RestartPolicy\":{\"Name\":\"on-failure\","
-                      "\"MaximumRetryCount\":3},\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"]},"
-                      "\"Labels\":{\"com.docker.compose.project\":\"proj\",\"com.docker.compose.service\":\"web\","
-                      "\"com.docker.compose.container-number\":\"1\",\"tier\":\"front\"},\"Env\":[],"
-                      "\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"]}");
+                      "{\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],"
+                      "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
+                      "\"com.docker.compose.container-number\":\"1\",\"com.docker.compose.project\":\"proj\","
+                      "\"com.docker.compose.service\":\"web\",\"tier\":\"front\"},"
+                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
+                      "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
+                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
   cJSON_free(web);
   assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
   assert_string_equal(cJSON_GetObjectItem(fake.params[4], "Id")->valuestring, "proj-web-1");
@@ -747,6 +782,45 @@ static void test_label_restart_security_flags(void **state) {
                       "com.docker.compose.project=proj");
 }
 
+/* Every resource of spec/spec.h's table is a flag of `create` and of `update`, sent under its wire name in
+ * the table's unit: the table is the only list of them the CLI has. */
+static void test_every_resource_flag(void **state) {
+  (void)state;
+  for (size_t i = 0; i < spec_resource_field_count; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    /* A value each unit reads differently: 2 bytes of "2k", 2.5 CPUs, the whole number 7. */
+    const char *value = f->unit == SPEC_UNIT_BYTES ? "2k" : f->unit == SPEC_UNIT_NANO_CPUS ? "2.5" : "7";
+    double want = f->unit == SPEC_UNIT_BYTES ? 2048 : f->unit == SPEC_UNIT_NANO_CPUS ? 2500000000.0 : 7;
+    reset(NULL);
+    char *create[] = {"wctr", "create", (char *)f->flag, (char *)value, "img", "cmd"};
+    if (run_cli(6, create) != 0) fail_msg("create %s %s: %s", f->flag, value, err_text);
+    const cJSON *got = cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "HostConfig"), f->wire);
+    if (!cJSON_IsNumber(got) || got->valuedouble != want) fail_msg("create %s %s: HostConfig.%s wrong", f->flag, value, f->wire);
+    reset(NULL);
+    char *update[] = {"wctr", "update", (char *)f->flag, (char *)value, "web"};
+    if (run_cli(5, update) != 0) fail_msg("update %s %s: %s", f->flag, value, err_text);
+    assert_string_equal(fake.ops[0], "container.update");
+    got = cJSON_GetObjectItem(fake.params[0], f->wire);
+    if (!cJSON_IsNumber(got) || got->valuedouble != want) fail_msg("update %s %s: %s wrong", f->flag, value, f->wire);
+    /* Only that field, and the container's id. */
+    assert_int_equal(cJSON_GetArraySize(fake.params[0]), 2);
+  }
+  /* docker run's one-letter aliases. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "-m", "1g", "-c", "512", "img", "cmd"), 0);
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[0], "HostConfig");
+  assert_true(cJSON_GetObjectItem(hc, spec_resource_by_flag("--memory")->wire)->valuedouble == 1073741824.0);
+  assert_true(cJSON_GetObjectItem(hc, spec_resource_by_flag("--cpu-shares")->wire)->valuedouble == 512.0);
+  /* The whole-number flags keep their ranges; the unit parsers name the flag. */
+  assert_int_equal(RUN("wctr", "run", "--io-maxiops", "-1", "host", "cmd"), 125);
+  contains(err_text, "invalid value \"-1\" for --io-maxiops: must be between 0 and 2147483647");
+  assert_int_equal(RUN("wctr", "run", "--io-maxbandwidth", "lots", "host", "cmd"), 125);
+  contains(err_text, "--io-maxbandwidth");
+  assert_int_equal(RUN("wctr", "update", "--pids-limit", "x", "web"), 125);
+  contains(err_text, "invalid value \"x\" for --pids-limit: not a whole number");
+  reset(NULL);
+}
+
 static void test_credentialspec_command(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "credentialspec", "validate", "spec.json"), 0);
@@ -770,6 +844,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
+      cmocka_unit_test_setup(test_run_attached_writes_binary_output_exactly, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
       cmocka_unit_test_setup(test_run_interactive, reset),
       cmocka_unit_test_setup(test_compose_config, reset),
@@ -790,6 +865,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
+      cmocka_unit_test_setup(test_every_resource_flag, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@ static struct {
 } vars[MAX_VARS];
 static size_t var_count;
 
-static cli_compose_warnings warnings;
+static compose_warnings warnings;
 
 void ct_reset(void) {
   for (size_t i = 0; i < file_count; i++) {
@@ -38,7 +38,7 @@ void ct_reset(void) {
   }
   memset(vars, 0, sizeof vars);
   var_count = 0;
-  cli_compose_warnings_free(&warnings);
+  compose_warnings_free(&warnings);
 }
 
 static size_t slot(const char *path) {
@@ -113,8 +113,8 @@ static const char *env_cb(void *ctx, const char *name) {
   return NULL;
 }
 
-cli_compose_options ct_options(const char *const *list, size_t count) {
-  cli_compose_options o;
+compose_options ct_options(const char *const *list, size_t count) {
+  compose_options o;
   memset(&o, 0, sizeof o);
   o.files = list;
   o.file_count = count;
@@ -126,21 +126,21 @@ cli_compose_options ct_options(const char *const *list, size_t count) {
   return o;
 }
 
-cli_compose_project *ct_load(const cli_compose_options *opt) {
-  cli_compose_project *p = NULL;
+compose_project *ct_load(const compose_options *opt) {
+  compose_project *p = NULL;
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
-  wctr_err err = cli_compose_load(opt, &p, &warnings, &e);
-  if (err != WCTR_OK) fail_msg("cli_compose_load failed: %s (%s)", e.text, wctr_err_name(err));
+  wctr_err err = compose_load(opt, &p, &warnings, &e);
+  if (err != WCTR_OK) fail_msg("compose_load failed: %s (%s)", e.text, wctr_err_name(err));
   assert_non_null(p);
   return p;
 }
 
-void ct_fail(const cli_compose_options *opt, wctr_err code, const char *message) {
-  cli_compose_project *p = (cli_compose_project *)1;
+void ct_fail(const compose_options *opt, wctr_err code, const char *message) {
+  compose_project *p = (compose_project *)1;
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
-  wctr_err err = cli_compose_load(opt, &p, &warnings, &e);
+  wctr_err err = compose_load(opt, &p, &warnings, &e);
   if (err != code || strcmp(e.text, message) != 0) {
     print_error("expected: %s %s\ngot:      %s %s\n", wctr_err_name(code), message, wctr_err_name(err), e.text);
   }
@@ -150,7 +150,7 @@ void ct_fail(const cli_compose_options *opt, wctr_err code, const char *message)
   assert_null(p);
 }
 
-const cli_compose_warnings *ct_warnings(void) { return &warnings; }
+const compose_warnings *ct_warnings(void) { return &warnings; }
 
 int ct_warned(const char *text) {
   for (size_t i = 0; i < warnings.count; i++) {
@@ -162,34 +162,34 @@ int ct_warned(const char *text) {
 
 static const char *const one_file[] = {"compose.yml"};
 
-cli_compose_project *ct_load_text(const char *text) {
+compose_project *ct_load_text(const char *text) {
   ct_file(CT_DIR "\\compose.yml", text);
-  cli_compose_options o = ct_options(one_file, 1);
+  compose_options o = ct_options(one_file, 1);
   return ct_load(&o);
 }
 
 void ct_fail_text(const char *text, const char *message) {
   ct_file(CT_DIR "\\compose.yml", text);
-  cli_compose_options o = ct_options(one_file, 1);
+  compose_options o = ct_options(one_file, 1);
   ct_fail(&o, WCTR_EINVAL, message);
 }
 
-void ct_expect_render(const cli_compose_project *p, int json, const char *expected) {
+void ct_expect_render(const compose_project *p, int json, const char *expected) {
   char *out = NULL;
   wctr_errmsg e;
-  assert_int_equal(cli_compose_render(p, json != 0, &out, &e), WCTR_OK);
+  assert_int_equal(compose_render(p, json != 0, &out, &e), WCTR_OK);
   if (strcmp(out, expected) != 0) print_error("expected:\n%s\ngot:\n%s\n", expected, out);
   assert_string_equal(out, expected);
   /* The same model renders to the same text every time. */
   char *again = NULL;
-  assert_int_equal(cli_compose_render(p, json != 0, &again, &e), WCTR_OK);
+  assert_int_equal(compose_render(p, json != 0, &again, &e), WCTR_OK);
   assert_string_equal(out, again);
   free(out);
   free(again);
 }
 
-const cli_compose_service *ct_service(const cli_compose_project *p, const char *name) {
-  const cli_compose_service *s = cli_compose_find_service(p, name);
+const compose_service *ct_service(const compose_project *p, const char *name) {
+  const compose_service *s = compose_find_service(p, name);
   if (s == NULL) fail_msg("no service %s", name);
   return s;
 }

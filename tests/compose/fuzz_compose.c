@@ -1,19 +1,26 @@
-/* tests/compose/fuzz_compose.c - libFuzzer harness for the compose loader (cli/compose.h).
+/* tests/compose/fuzz_compose.c - libFuzzer harness for the compose module (compose/compose.h,
+ * compose/to_spec.h) and the create request `wctr compose up` builds from it (cli/compose_cmd.h).
  *
  * The input is C:\proj\compose.yml. Two more files exist for it to point at: C:\proj\.env (read for
  * every load) and C:\proj\app.env (for env_file). Aborts when a failure leaves a project behind or says
  * nothing, or when a loaded project breaks the model's promises: names and container names set,
  * environment and labels sorted by key, dependencies placed before their dependents, absolute mount
- * sources, and both renderings produced twice the same; and when a service's create params
- * (cli_compose_create_params) fail without a message, or succeed without the project's labels and the
- * service's container name. C:\proj\spec.json is a valid credential spec for config:// to read. */
+ * sources, and both renderings produced twice the same; when a service's spec (compose_service_to_spec)
+ * fails without a message or leaves anything behind, or succeeds without the image, compose's labels
+ * (sorted, unique) and one word per command word; and when its create request (cli_compose_create_request)
+ * fails without a message, or succeeds without the project's label and the service's container name, or
+ * reads back (spec_from_json, as wctrd reads it) as anything but the spec. C:\proj\spec.json is a valid
+ * credential spec for config:// to read. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "cli/compose.h"
+#include "cli/compose_cmd.h"
+#include "compose/compose.h"
+#include "compose/to_spec.h"
+#include "gmsa/gmsa_util.h"
 
 static const uint8_t *input;
 static size_t input_len;
@@ -66,10 +73,66 @@ static int key_cmp(const char *a, const char *b) {
   return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
-static void check_project(const cli_compose_project *p) {
+static size_t words_of(const compose_command *c) { return !c->set ? 0 : c->shell_form ? 3 + c->argc : c->argc; }
+
+static void check_spec(const compose_project *p, const compose_service *s) {
+  spec_container spec;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  wctr_err err = compose_service_to_spec(p, s, read_file, NULL, &spec, &e);
+  if (err != WCTR_OK) {
+    check(e.text[0] != '\0' && e.code == err && spec.image == NULL && spec.labels.count == 0 &&
+          spec.security_opt == NULL);
+    return;
+  }
+  check(spec.image != NULL && strcmp(spec.image, s->image) == 0);
+  check(spec.process.cmd_count == words_of(&s->entrypoint) + words_of(&s->command));
+  check(spec.process.env_count == s->environment_count && spec.bind_count == s->volume_count);
+  check(spec.secret_count == s->secret_count && spec.isolation == s->isolation);
+  check(spec.labels.count == s->label_count + 3);
+  for (size_t k = 1; k < spec.labels.count; k++) check(strcmp(spec.labels.keys[k - 1], spec.labels.keys[k]) < 0);
+  const char *project = spec_label_get(&spec.labels, COMPOSE_LABEL_PROJECT);
+  const char *service = spec_label_get(&spec.labels, COMPOSE_LABEL_SERVICE);
+  check(project != NULL && strcmp(project, p->name) == 0 && service != NULL && strcmp(service, s->name) == 0);
+  check((spec.credspec_option != NULL) == s->has_credspec && spec.security_opt_count == (s->has_credspec ? 1u : 0u));
+  check(spec.stop_timeout >= 0 && spec.stop_timeout <= SPEC_MAX_STOP_TIMEOUT);
+  spec_free(&spec);
+}
+
+static void check_request(const compose_project *p, const compose_service *s) {
+  cJSON *params = NULL;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  wctr_err err = cli_compose_create_request(p, s, read_file, NULL, &params, &e);
+  if (err != WCTR_OK) {
+    check(params == NULL && e.text[0] != '\0');
+    return;
+  }
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(params, "Labels");
+  const cJSON *project = cJSON_GetObjectItemCaseSensitive(labels, "com.docker.compose.project");
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "Name");
+  check(cJSON_IsString(project) && strcmp(project->valuestring, p->name) == 0);
+  check(cJSON_IsString(name) && strcmp(name->valuestring, s->container_name) == 0);
+  /* wctrd reads the request with spec_from_json: it may refuse it (a bind, a hostname, a limit that only the
+   * service checks), and must say why; what it accepts is the spec compose made. */
+  spec_container back;
+  wctr_errmsg_clear(&e);
+  err = spec_from_json(params, "params", 64, &back, NULL, &e);
+  if (err != WCTR_OK) {
+    check(e.text[0] != '\0');
+  } else {
+    check(strcmp(back.image, s->image) == 0 && back.process.env_count == s->environment_count);
+    check(back.labels.count == s->label_count + 3 && back.isolation == s->isolation);
+    check(back.bind_count == s->volume_count && back.secret_count == s->secret_count);
+    spec_free(&back);
+  }
+  gmsa_json_secure_delete(params);
+}
+
+static void check_project(const compose_project *p) {
   check(p->name != NULL && p->name[0] != '\0' && p->directory != NULL);
   for (size_t i = 0; i < p->service_count; i++) {
-    const cli_compose_service *s = &p->services[i];
+    const compose_service *s = &p->services[i];
     check(s->name != NULL && s->container_name != NULL && s->image != NULL && s->image[0] != '\0');
     for (size_t k = 1; k < s->environment_count; k++) check(key_cmp(s->environment[k - 1], s->environment[k]) < 0);
     for (size_t k = 1; k < s->label_count; k++) check(key_cmp(s->labels[k - 1], s->labels[k]) < 0);
@@ -88,27 +151,14 @@ static void check_project(const cli_compose_project *p) {
     if (s->has_credspec) check(s->credspec.value != NULL);
   }
   for (size_t i = 0; i < p->service_count; i++) {
-    const cli_compose_service *s = &p->services[i];
-    cJSON *params = NULL;
-    wctr_errmsg e;
-    wctr_errmsg_clear(&e);
-    wctr_err err = cli_compose_create_params(p, s, read_file, NULL, &params, &e);
-    if (err != WCTR_OK) {
-      check(params == NULL && e.text[0] != '\0');
-      continue;
-    }
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(params, "Labels");
-    const cJSON *project = cJSON_GetObjectItemCaseSensitive(labels, "com.docker.compose.project");
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "Name");
-    check(cJSON_IsString(project) && strcmp(project->valuestring, p->name) == 0);
-    check(cJSON_IsString(name) && strcmp(name->valuestring, s->container_name) == 0);
-    cJSON_Delete(params);
+    check_spec(p, &p->services[i]);
+    check_request(p, &p->services[i]);
   }
   for (int json = 0; json < 2; json++) {
     char *a = NULL, *b = NULL;
     wctr_errmsg e;
-    check(cli_compose_render(p, json != 0, &a, &e) == WCTR_OK);
-    check(cli_compose_render(p, json != 0, &b, &e) == WCTR_OK);
+    check(compose_render(p, json != 0, &a, &e) == WCTR_OK);
+    check(compose_render(p, json != 0, &b, &e) == WCTR_OK);
     check(strcmp(a, b) == 0);
     free(a);
     free(b);
@@ -119,26 +169,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   input = data;
   input_len = size;
   static const char *const files[] = {"compose.yml"};
-  cli_compose_options o;
+  compose_options o;
   memset(&o, 0, sizeof o);
   o.files = files;
   o.file_count = 1;
   o.working_dir = "C:\\proj";
   o.read_file = read_file;
   o.lookup_env = lookup;
-  cli_compose_project *p = (cli_compose_project *)1;
-  cli_compose_warnings w = {0};
+  compose_project *p = (compose_project *)1;
+  compose_warnings w = {0};
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
-  wctr_err err = cli_compose_load(&o, &p, &w, &e);
+  wctr_err err = compose_load(&o, &p, &w, &e);
   if (err != WCTR_OK) {
     check(p == NULL && e.code == err && e.text[0] != '\0');
   } else {
     check(p != NULL);
     check_project(p);
-    cli_compose_free(p);
+    compose_free(p);
   }
   for (size_t i = 0; i < w.count; i++) check(w.text[i] != NULL);
-  cli_compose_warnings_free(&w);
+  compose_warnings_free(&w);
   return 0;
 }

@@ -70,8 +70,8 @@ static void test_merge_two_files(void **state) {
   ct_reset();
   shop_files();
   const char *const files[] = {"compose.yml", "ops/prod.yml"};
-  cli_compose_options o = ct_options(files, 2);
-  cli_compose_project *p = ct_load(&o);
+  compose_options o = ct_options(files, 2);
+  compose_project *p = ct_load(&o);
   assert_string_equal(p->name, "shop");
   assert_string_equal(p->directory, "C:\\proj");
   /* Start order: dependencies first, then by name. */
@@ -79,7 +79,7 @@ static void test_merge_two_files(void **state) {
   assert_string_equal(p->services[0].name, "cache");
   assert_string_equal(p->services[1].name, "db");
   assert_string_equal(p->services[2].name, "web");
-  const cli_compose_service *web = ct_service(p, "web");
+  const compose_service *web = ct_service(p, "web");
   assert_string_equal(web->container_name, "shop-web-1");
   /* Scalars: the later file wins; a later null keeps the earlier value. */
   assert_string_equal(web->image, "shop/web:1.1");
@@ -116,7 +116,7 @@ static void test_merge_two_files(void **state) {
   assert_int_equal(p->secret_count, 2);
   assert_string_equal(p->secrets[0].name, "api_key");
   assert_string_equal(p->secrets[0].file, "C:\\proj\\secrets\\api.txt");
-  cli_compose_free(p);
+  compose_free(p);
 
   /* The same files the other way round. */
   ct_file(CT_DIR "\\ops\\common.env", "COMMON=ops\n");
@@ -129,7 +129,7 @@ static void test_merge_two_files(void **state) {
   assert_string_equal(ct_service(p, "web")->image, "shop/web:1.0");
   assert_string_equal(ct_service(p, "web")->command.argv[2], "start.cmd");
   assert_string_equal(p->secrets[1].file, "C:\\proj\\ops\\secrets\\db.txt");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -138,7 +138,7 @@ static void test_errors_name_their_file(void **state) {
   ct_reset();
   shop_files();
   const char *const files[] = {"compose.yml", "ops/prod.yml"};
-  cli_compose_options o = ct_options(files, 2);
+  compose_options o = ct_options(files, 2);
   /* Checked on its own: */
   ct_file(CT_DIR "\\ops\\prod.yml", "services:\n  web:\n    imagee: x\n");
   ct_fail(&o, WCTR_EINVAL, "ops/prod.yml: services.web: unknown key \"imagee\"");
@@ -161,9 +161,9 @@ static void test_errors_name_their_file(void **state) {
       "compose.yml: services.web.credential_spec: cannot specify both \"file\" and \"registry\" credential specs");
   /* ... and !override replaces it. */
   ct_file(CT_DIR "\\ops\\prod.yml", "services:\n  web: {credential_spec: !override {registry: a}}\n");
-  cli_compose_project *p = ct_load(&o);
+  compose_project *p = ct_load(&o);
   assert_int_equal(ct_service(p, "web")->credspec.kind, GMSA_SOURCE_REGISTRY);
-  cli_compose_free(p);
+  compose_free(p);
   /* Duplicate targets inside one file are an error, not a silent merge. */
   ct_file(CT_DIR "\\ops\\prod.yml", "services:\n  web: {volumes: [\"./a:C:\\\\x\", \"./b:C:\\\\x\"]}\n");
   ct_fail(&o, WCTR_EINVAL,
@@ -201,10 +201,10 @@ static void test_reset_and_override(void **state) {
           "    deploy: !reset {}\n"
           "  db: !reset {}\n");
   const char *const files[] = {"compose.yml", "reset.yml"};
-  cli_compose_options o = ct_options(files, 2);
-  cli_compose_project *p = ct_load(&o);
+  compose_options o = ct_options(files, 2);
+  compose_project *p = ct_load(&o);
   assert_int_equal(p->service_count, 1);
-  const cli_compose_service *web = ct_service(p, "web");
+  const compose_service *web = ct_service(p, "web");
   assert_int_equal(web->environment_count, 1);
   assert_string_equal(web->environment[0], "LOG=info");
   assert_int_equal(web->volume_count, 0);
@@ -218,7 +218,7 @@ static void test_reset_and_override(void **state) {
   /* The base's secrets stay. */
   assert_int_equal(web->secret_count, 1);
   assert_int_equal(ct_reads(CT_DIR "\\common.env"), 0);
-  cli_compose_free(p);
+  compose_free(p);
 
   /* A later null keeps the earlier value, also inside credential_spec; !override replaces a whole service. */
   ct_file(CT_DIR "\\compose.yml",
@@ -233,7 +233,7 @@ static void test_reset_and_override(void **state) {
   assert_string_equal(ct_service(p, "db")->image, "d2");
   assert_null(ct_service(p, "db")->user);
   assert_null(ct_service(p, "db")->hostname);
-  cli_compose_free(p);
+  compose_free(p);
   /* Lists and maps: a null before takes what comes, a null after keeps what was there. */
   ct_file(CT_DIR "\\compose.yml",
           "services:\n  web: {image: x, volumes: , environment: , env_file: , labels: [a=1]}\n");
@@ -247,13 +247,13 @@ static void test_reset_and_override(void **state) {
   assert_string_equal(ct_service(p, "web")->environment[0], "A=1");
   assert_string_equal(ct_service(p, "web")->environment[1], "E=1");
   assert_string_equal(ct_service(p, "web")->labels[0], "a=1");
-  cli_compose_free(p);
+  compose_free(p);
   ct_file(CT_DIR "\\compose.yml", "services:\n  web: {image: x, volumes: [\"./v:C:\\\\v\"], env_file: e.env}\n");
   ct_file(CT_DIR "\\reset.yml", "services:\n  web: {volumes: , env_file: }\n");
   p = ct_load(&o);
   assert_int_equal(ct_service(p, "web")->volume_count, 1);
   assert_string_equal(ct_service(p, "web")->environment[0], "E=1");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("services:\n  web: {image: x, volumes: }\n",
                "compose.yml: services.web.volumes: must be a list, not null");
 
@@ -266,7 +266,7 @@ static void test_reset_and_override(void **state) {
 
   /* In a single file, !reset just drops the key; its value is not checked. */
   p = ct_load_text("services:\n  web:\n    image: x\n    ports: !reset [\"80:80\"]\n");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -275,19 +275,19 @@ static void test_project_name(void **state) {
   ct_reset();
   const char *const one[] = {"compose.yml"};
   ct_file(CT_DIR "\\compose.yml", "services:\n  web: {image: x}\n");
-  cli_compose_options o = ct_options(one, 1);
+  compose_options o = ct_options(one, 1);
   /* The directory's name. */
-  cli_compose_project *p = ct_load(&o);
+  compose_project *p = ct_load(&o);
   assert_string_equal(p->name, "proj");
   assert_string_equal(p->services[0].container_name, "proj-web-1");
-  cli_compose_free(p);
+  compose_free(p);
   /* -p wins over everything, and must already be normalized. */
   o.project_name = "blue_green-2";
   ct_env("COMPOSE_PROJECT_NAME", "fromenv");
   p = ct_load(&o);
   assert_string_equal(p->name, "blue_green-2");
   assert_string_equal(p->services[0].container_name, "blue_green-2-web-1");
-  cli_compose_free(p);
+  compose_free(p);
   o.project_name = "MyApp";
   ct_fail(&o, WCTR_EINVAL,
           "invalid project name \"MyApp\": must consist only of lowercase alphanumeric characters, hyphens, and "
@@ -300,12 +300,12 @@ static void test_project_name(void **state) {
   o.project_name = NULL;
   p = ct_load(&o);
   assert_string_equal(p->name, "fromenv");
-  cli_compose_free(p);
+  compose_free(p);
   ct_env("COMPOSE_PROJECT_NAME", NULL);
   ct_file(CT_DIR "\\.env", "COMPOSE_PROJECT_NAME=dotenv\n");
   p = ct_load(&o);
   assert_string_equal(p->name, "dotenv");
-  cli_compose_free(p);
+  compose_free(p);
   ct_file(CT_DIR "\\.env", "COMPOSE_PROJECT_NAME=Bad Name\n");
   ct_fail(
       &o, WCTR_EINVAL,
@@ -317,13 +317,13 @@ static void test_project_name(void **state) {
   ct_file(CT_DIR "\\compose.yml", "name: \"My Shop ${STAGE}\"\nservices:\n  web: {image: x}\n");
   p = ct_load(&o);
   assert_string_equal(p->name, "myshopprod");
-  cli_compose_free(p);
+  compose_free(p);
   ct_file(CT_DIR "\\two.yml", "name: second\n");
   const char *const both[] = {"compose.yml", "two.yml"};
-  cli_compose_options o2 = ct_options(both, 2);
+  compose_options o2 = ct_options(both, 2);
   p = ct_load(&o2);
   assert_string_equal(p->name, "second");
-  cli_compose_free(p);
+  compose_free(p);
   /* A directory name that normalizes to nothing. */
   ct_file("C:\\___\\compose.yml", "services: {}\n");
   o.working_dir = "C:\\___";
@@ -335,20 +335,20 @@ static void test_project_name(void **state) {
   o.working_dir = "C:\\Users\\me\\My Shop";
   p = ct_load(&o);
   assert_string_equal(p->name, "myshop");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
 static void test_default_files(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_options o = ct_options(NULL, 0);
+  compose_options o = ct_options(NULL, 0);
   ct_fail(&o, WCTR_ENOENT, "no configuration file provided: not found");
   ct_file(CT_DIR "\\docker-compose.yml", "services:\n  web: {image: old}\n");
-  cli_compose_project *p = ct_load(&o);
+  compose_project *p = ct_load(&o);
   assert_string_equal(p->services[0].image, "old");
   assert_int_equal(ct_warnings()->count, 0);
-  cli_compose_free(p);
+  compose_free(p);
   /* compose.yaml is preferred, with compose's warnings; an override file is merged. */
   ct_file(CT_DIR "\\compose.yaml", "services:\n  web: {image: new, user: u}\n");
   ct_file(CT_DIR "\\compose.override.yml", "services:\n  web: {image: overridden}\n");
@@ -359,7 +359,7 @@ static void test_default_files(void **state) {
       ct_warned("Found multiple config files with supported names: C:\\proj\\compose.yaml, "
                 "C:\\proj\\docker-compose.yml"));
   assert_true(ct_warned("Using C:\\proj\\compose.yaml"));
-  cli_compose_free(p);
+  compose_free(p);
   /* Messages name a default file by its full path. */
   ct_file(CT_DIR "\\compose.override.yml", "services:\n  web: {imag: x}\n");
   ct_fail(&o, WCTR_EINVAL, "C:\\proj\\compose.override.yml: services.web: unknown key \"imag\"");
@@ -378,21 +378,21 @@ static void test_posix_paths_and_subdirectories(void **state) {
   ct_file("/home/dev/proj/common.env", "A=1\n");
   ct_file("/home/dev/proj/deploy/.env", "IGNORED_HERE=1\n");
   const char *const files[] = {"deploy/compose.yml"};
-  cli_compose_options o = ct_options(files, 1);
+  compose_options o = ct_options(files, 1);
   o.working_dir = "/home/dev/proj";
-  cli_compose_project *p = ct_load(&o);
+  compose_project *p = ct_load(&o);
   assert_string_equal(p->name, "deploy");
   assert_string_equal(p->directory, "/home/dev/proj/deploy");
   assert_string_equal(p->services[0].volumes[0].source, "/home/dev/proj/deploy/data");
   assert_string_equal(p->services[0].environment[0], "A=1");
   assert_int_equal(ct_reads("/home/dev/proj/deploy/.env"), 1);
-  cli_compose_free(p);
+  compose_free(p);
   /* An absolute -f path. */
   const char *const abs[] = {"/home/dev/proj/deploy/compose.yml"};
   o = ct_options(abs, 1);
   p = ct_load(&o);
   assert_string_equal(p->name, "deploy");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -402,15 +402,15 @@ static void test_environment_sources(void **state) {
   ct_env("SHELL_VAR", "shell");
   ct_env("BOTH", "process wins");
   ct_file(CT_DIR "\\.env", "DOTENV_VAR=dotenv\nBOTH=dotenv loses\nFROM_SHELL=${SHELL_VAR}-x\n");
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "services:\n  web:\n    image: \"${DOTENV_VAR}:${BOTH}\"\n"
       "    environment: [SHELL_VAR, DOTENV_VAR, BOTH, FROM_SHELL, NOWHERE]\n");
-  const cli_compose_service *s = ct_service(p, "web");
+  const compose_service *s = ct_service(p, "web");
   assert_string_equal(s->image, "dotenv:process wins");
   const char *env[] = {"BOTH=process wins", "DOTENV_VAR=dotenv", "FROM_SHELL=shell-x", "SHELL_VAR=shell"};
   assert_int_equal(s->environment_count, 4);
   for (size_t i = 0; i < 4; i++) assert_string_equal(s->environment[i], env[i]);
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -431,23 +431,23 @@ static void test_x_names_merge(void **state) {
           "  x-tool: {image: tool:2, x-meta: [replaced]}\n"
           "  app: {secrets: [x-key]}\n");
   const char *const files[] = {"compose.yml", "more.yml"};
-  cli_compose_options o = ct_options(files, 2);
-  cli_compose_project *p = ct_load(&o);
-  const cli_compose_service *tool = ct_service(p, "x-tool");
+  compose_options o = ct_options(files, 2);
+  compose_project *p = ct_load(&o);
+  const compose_service *tool = ct_service(p, "x-tool");
   assert_string_equal(tool->image, "tool:2");
   assert_string_equal(tool->user, "u");
   assert_string_equal(tool->container_name, "proj-x-tool-1");
   assert_string_equal(p->services[0].name, "x-tool");
   assert_string_equal(ct_service(p, "app")->depends_on[0], "x-tool");
   assert_string_equal(ct_service(p, "app")->secrets[0].source, "x-key");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
 static void test_start_order(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "services:\n"
       "  worker: {image: x, depends_on: [queue, db]}\n"
       "  web: {image: x, depends_on: {api: {condition: service_started}, cache: "
@@ -459,7 +459,7 @@ static void test_start_order(void **state) {
   const char *order[] = {"cache", "db", "api", "queue", "web", "worker"};
   assert_int_equal(p->service_count, 6);
   for (size_t i = 0; i < 6; i++) assert_string_equal(p->services[i].name, order[i]);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("services:\n  a: {image: x}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [b]}\n",
                "compose.yml: services.b.depends_on: dependency cycle detected: b -> c -> b");
   ct_reset();
@@ -482,23 +482,23 @@ static void test_many_services(void **state) {
       len += (size_t)snprintf(text + len, cap - len, "  s%04d: {image: x}\n", i);
     }
   }
-  cli_compose_project *p = ct_load_text(text);
+  compose_project *p = ct_load_text(text);
   assert_int_equal(p->service_count, N);
   for (int i = 0; i < N; i++) {
     char name[16];
     snprintf(name, sizeof name, "s%04d", N - 1 - i);
     assert_string_equal(p->services[i].name, name);
   }
-  cli_compose_free(p);
+  compose_free(p);
   /* Close the chain into a cycle: found, and named from the smallest name. */
   len -= strlen("  s2999: {image: x}\n");
   snprintf(text + len, cap - len, "  s2999: {image: x, depends_on: [s0000]}\n");
   ct_file(CT_DIR "\\compose.yml", text);
   const char *const one[] = {"compose.yml"};
-  cli_compose_options o = ct_options(one, 1);
-  cli_compose_project *none = (cli_compose_project *)1;
+  compose_options o = ct_options(one, 1);
+  compose_project *none = (compose_project *)1;
   wctr_errmsg e;
-  assert_int_equal(cli_compose_load(&o, &none, NULL, &e), WCTR_EINVAL);
+  assert_int_equal(compose_load(&o, &none, NULL, &e), WCTR_EINVAL);
   assert_null(none);
   assert_memory_equal(
       e.text, "compose.yml: services.s0000.depends_on: dependency cycle detected: s0000 -> s0001 -> ",
@@ -511,29 +511,29 @@ static void test_options(void **state) {
   (void)state;
   ct_reset();
   const char *const one[] = {"compose.yml"};
-  cli_compose_options o = ct_options(one, 1);
-  cli_compose_project *p = (cli_compose_project *)1;
+  compose_options o = ct_options(one, 1);
+  compose_project *p = (compose_project *)1;
   wctr_errmsg e;
   o.read_file = NULL;
-  assert_int_equal(cli_compose_load(&o, &p, NULL, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "cli_compose_load: read_file is required");
+  assert_int_equal(compose_load(&o, &p, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "compose_load: read_file is required");
   assert_null(p);
   o = ct_options(one, 1);
   o.working_dir = "relative";
-  assert_int_equal(cli_compose_load(&o, &p, NULL, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "cli_compose_load: working_dir must be an absolute path");
-  assert_int_equal(cli_compose_load(NULL, &p, NULL, &e), WCTR_EINVAL);
-  assert_int_equal(cli_compose_load(&o, NULL, NULL, &e), WCTR_EINVAL);
+  assert_int_equal(compose_load(&o, &p, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "compose_load: working_dir must be an absolute path");
+  assert_int_equal(compose_load(NULL, &p, NULL, &e), WCTR_EINVAL);
+  assert_int_equal(compose_load(&o, NULL, NULL, &e), WCTR_EINVAL);
   /* Warnings and the message are optional. */
   ct_file(CT_DIR "\\compose.yml", "version: '3'\nservices: {web: {image: x}}\n");
   o = ct_options(one, 1);
-  assert_int_equal(cli_compose_load(&o, &p, NULL, NULL), WCTR_OK);
-  assert_null(cli_compose_find_service(p, "nope"));
-  assert_null(cli_compose_find_service(NULL, "web"));
-  cli_compose_free(p);
-  cli_compose_free(NULL);
+  assert_int_equal(compose_load(&o, &p, NULL, NULL), WCTR_OK);
+  assert_null(compose_find_service(p, "nope"));
+  assert_null(compose_find_service(NULL, "web"));
+  compose_free(p);
+  compose_free(NULL);
   ct_file(CT_DIR "\\compose.yml", "services: [\n");
-  assert_int_equal(cli_compose_load(&o, &p, NULL, NULL), WCTR_EINVAL);
+  assert_int_equal(compose_load(&o, &p, NULL, NULL), WCTR_EINVAL);
   assert_null(p);
   /* The version warning names each file once. */
   ct_file(CT_DIR "\\compose.yml", "version: '3'\nservices: {web: {image: x}}\n");
@@ -545,8 +545,8 @@ static void test_options(void **state) {
   assert_string_equal(ct_warnings()->text[1],
                       "b.yml: the attribute `version` is obsolete, it will be ignored, please "
                       "remove it to avoid potential confusion");
-  cli_compose_free(p);
-  cli_compose_warnings_free(NULL);
+  compose_free(p);
+  compose_warnings_free(NULL);
   ct_reset();
 }
 

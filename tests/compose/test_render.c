@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_COMPOSE_INTERNAL
+#include "compose/compose_internal.h"
 #include "compose_test.h"
 
-static cli_compose_project *shop(void) {
+static compose_project *shop(void) {
   ct_file(CT_DIR "\\compose.yml",
           "name: shop\n"
           "x-win: &win\n"
@@ -39,14 +39,14 @@ static cli_compose_project *shop(void) {
           "    volumes: [\"D:\\\\logs:C:\\\\logs\"]\n"
           "    restart: on-failure:3\n");
   static const char *const files[] = {"compose.yml", "prod.yml"};
-  cli_compose_options o = ct_options(files, 2);
+  compose_options o = ct_options(files, 2);
   return ct_load(&o);
 }
 
 static void test_render_merged_project(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = shop();
+  compose_project *p = shop();
   ct_expect_render(p, 0,
                    "name: shop\n"
                    "services:\n"
@@ -147,7 +147,7 @@ static void test_render_merged_project(void **state) {
                    "\t\t}\n"
                    "\t}\n"
                    "}\n");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -228,9 +228,9 @@ static void test_render_gmsa_project(void **state) {
   (void)state;
   ct_reset();
   ct_env("PLUGIN_INPUT", "contoso.com:gmsa-reader:P@ssw0rd");
-  cli_compose_project *p = ct_load_text(gmsa_yml);
+  compose_project *p = ct_load_text(gmsa_yml);
   /* The model keeps the spec (the service needs it)... */
-  const cli_compose_service *app = ct_service(p, "app");
+  const compose_service *app = ct_service(p, "app");
   assert_int_equal(app->credspec.kind, GMSA_SOURCE_RAW);
   assert_non_null(strstr(app->credspec.value, "P@ssw0rd"));
   ct_expect_render(p, 0, gmsa_yaml_out);
@@ -283,7 +283,7 @@ static void test_render_gmsa_project(void **state) {
                    "\t\t}\n"
                    "\t}\n"
                    "}\n");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -292,10 +292,10 @@ static void test_render_reads_back(void **state) {
   (void)state;
   ct_reset();
   ct_env("PLUGIN_INPUT", "x");
-  cli_compose_project *p = ct_load_text(gmsa_yml);
+  compose_project *p = ct_load_text(gmsa_yml);
   char *yaml = NULL;
   wctr_errmsg e;
-  assert_int_equal(cli_compose_render(p, false, &yaml, &e), WCTR_OK);
+  assert_int_equal(compose_render(p, false, &yaml, &e), WCTR_OK);
   cy_budget budget = {0};
   cy_node **docs;
   size_t n;
@@ -303,7 +303,7 @@ static void test_render_reads_back(void **state) {
   assert_int_equal(n, 1);
   const cy_node *env =
       cy_map_get(cy_map_get(cy_map_get(docs[0], "services")->value, "app")->value, "environment")->value;
-  const cli_compose_service *app = ct_service(p, "app");
+  const compose_service *app = ct_service(p, "app");
   assert_int_equal(env->count, app->environment_count);
   for (size_t i = 0; i < env->count; i++) {
     char kv[256];
@@ -319,23 +319,23 @@ static void test_render_reads_back(void **state) {
   cy_free(docs[0]);
   free(docs);
   free(yaml);
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
 static void test_render_empty_and_errors(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text("services: {}\n");
+  compose_project *p = ct_load_text("services: {}\n");
   ct_expect_render(p, 0, "name: proj\nservices: {}\n");
   ct_expect_render(p, 1, "{\n\t\"name\":\t\"proj\",\n\t\"services\":\t{\n\t}\n}\n");
   char *out = (char *)1;
   wctr_errmsg e;
-  assert_int_equal(cli_compose_render(NULL, false, &out, &e), WCTR_EINVAL);
+  assert_int_equal(compose_render(NULL, false, &out, &e), WCTR_EINVAL);
   assert_null(out);
-  assert_string_equal(e.text, "cli_compose_render: project must not be NULL");
-  assert_int_equal(cli_compose_render(p, false, NULL, &e), WCTR_EINVAL);
-  cli_compose_free(p);
+  assert_string_equal(e.text, "compose_render: project must not be NULL");
+  assert_int_equal(compose_render(p, false, NULL, &e), WCTR_EINVAL);
+  compose_free(p);
   ct_reset();
 }
 

@@ -4,19 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "compose/to_spec.h"
 #include "compose_test.h"
 
 #define SVC "services:\n  web:\n    image: app\n"
 
-static const cli_compose_service *web(cli_compose_project *p) { return ct_service(p, "web"); }
+static const compose_service *web(compose_project *p) { return ct_service(p, "web"); }
 
 static void test_image_and_strings(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    working_dir: C:\\app\n    user: ContainerUser\n"
                                         "    hostname: web01\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_string_equal(s->name, "web");
   assert_string_equal(s->container_name, "proj-web-1");
   assert_string_equal(s->image, "app");
@@ -28,8 +31,8 @@ static void test_image_and_strings(void **state) {
   assert_int_equal(s->isolation, 0);
   assert_false(s->has_credspec);
   assert_int_equal(s->environment_count, 0);
-  assert_int_equal(s->restart, CLI_COMPOSE_RESTART_NO);
-  cli_compose_free(p);
+  assert_int_equal(s->restart.name, SPEC_RESTART_NO);
+  compose_free(p);
 
   /* A number where the schema wants a string is refused, as compose refuses it. */
   ct_fail_text(SVC "    user: 1000\n", "compose.yml: services.web.user: must be a string, not a number");
@@ -45,7 +48,7 @@ static void test_image_and_strings(void **state) {
   p = ct_load_text("services:\n  web:\n    image: \"1.0\"\n    user: !!str 1000\n");
   assert_string_equal(web(p)->image, "1.0");
   assert_string_equal(web(p)->user, "1000");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("services:\n  web:\n    user: a\n", "compose.yml: services.web: service \"web\" has no image");
   ct_fail_text("services:\n  web:\n    image: \"\"\n", "compose.yml: services.web: service \"web\" has no image");
   ct_reset();
@@ -69,8 +72,8 @@ static void test_unknown_and_unsupported_keys(void **state) {
   /* Keys are case-sensitive, like compose's schema. */
   ct_fail_text(SVC "    Image: x\n", "compose.yml: services.web: unknown key \"Image\"");
   /* Extensions are ignored in a service. */
-  cli_compose_project *p = ct_load_text(SVC "    x-anything: {whatever: [1, 2]}\n");
-  cli_compose_free(p);
+  compose_project *p = ct_load_text(SVC "    x-anything: {whatever: [1, 2]}\n");
+  compose_free(p);
   /* At the top level: */
   ct_fail_text("servics: {}\n", "compose.yml: unknown key \"servics\"");
   ct_fail_text("networks: {}\nservices: {}\n", "compose.yml: networks: \"networks\" is not supported by wctr");
@@ -84,10 +87,10 @@ static void test_unknown_and_unsupported_keys(void **state) {
 static void test_command_and_entrypoint(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    command: [\"cmd\", \"/c\", \"dir C:\\\\\"]\n"
                                         "    entrypoint: powershell -NoLogo -Command \"& C:\\run.ps1\"\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_true(s->command.set);
   assert_false(s->command.shell_form);
   assert_int_equal(s->command.argc, 3);
@@ -99,18 +102,18 @@ static void test_command_and_entrypoint(void **state) {
   assert_int_equal(s->entrypoint.argc, 1);
   /* The string form is kept whole: no POSIX word splitting that would eat the backslash. */
   assert_string_equal(s->entrypoint.argv[0], "powershell -NoLogo -Command \"& C:\\run.ps1\"");
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC "    command: []\n    entrypoint: null\n");
   assert_true(web(p)->command.set);
   assert_int_equal(web(p)->command.argc, 0);
   assert_false(web(p)->entrypoint.set);
-  cli_compose_free(p);
+  compose_free(p);
 
   /* Block scalars are strings too. */
   p = ct_load_text(SVC "    command: >\n      cmd /c\n      echo hi\n");
   assert_string_equal(web(p)->command.argv[0], "cmd /c echo hi\n");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(SVC "    command: [sleep, 10]\n",
                "compose.yml: services.web.command[1]: must be a string, not a number");
@@ -126,7 +129,7 @@ static void test_environment(void **state) {
   ct_reset();
   ct_env("FROM_SHELL", "shell value");
   ct_env("EMPTY", "");
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    environment:\n"
                                         "      ZED: last\n"
                                         "      ALPHA: 1\n"
@@ -138,7 +141,7 @@ static void test_environment(void **state) {
                                         "      EMPTY: null\n"
                                         "      QUOTED: \"\"\n"
                                         "      WITH_EQ: a=b=c\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   /* Sorted by key; booleans as compose prints them; numbers as written; null from the environment, or
    * left out when the environment does not have it. */
   const char *expected[] = {"ALPHA=1", "DEBUG=true", "EMPTY=",     "FROM_SHELL=shell value",
@@ -146,7 +149,7 @@ static void test_environment(void **state) {
                             "ZED=last"};
   assert_int_equal(s->environment_count, sizeof expected / sizeof expected[0]);
   for (size_t i = 0; i < s->environment_count; i++) assert_string_equal(s->environment[i], expected[i]);
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC
                    "    environment:\n      - B=2\n      - A=1\n      - FROM_SHELL\n      - NOPE\n"
@@ -155,7 +158,7 @@ static void test_environment(void **state) {
   const char *list[] = {"A=again", "B=2", "C=", "FROM_SHELL=shell value"};
   assert_int_equal(s->environment_count, 4);
   for (size_t i = 0; i < 4; i++) assert_string_equal(s->environment[i], list[i]);
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(SVC "    environment: [\"=x\"]\n",
                "compose.yml: services.web.environment[0]: invalid entry \"=x\": the name is empty");
@@ -176,20 +179,20 @@ static void test_environment(void **state) {
 static void test_labels(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC "    labels:\n      com.example.tier: web\n      b: 2\n      a:\n");
-  const cli_compose_service *s = web(p);
+  compose_project *p = ct_load_text(SVC "    labels:\n      com.example.tier: web\n      b: 2\n      a:\n");
+  const compose_service *s = web(p);
   assert_int_equal(s->label_count, 3);
   assert_string_equal(s->labels[0], "a=");
   assert_string_equal(s->labels[1], "b=2");
   assert_string_equal(s->labels[2], "com.example.tier=web");
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(SVC "    labels: [\"z=1\", \"flag\", \"a=x=y\"]\n");
   s = web(p);
   assert_int_equal(s->label_count, 3);
   assert_string_equal(s->labels[0], "a=x=y");
   assert_string_equal(s->labels[1], "flag=");
   assert_string_equal(s->labels[2], "z=1");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(SVC "    labels: 3\n",
                "compose.yml: services.web.labels: must be a mapping or a list of strings, not a number");
   ct_reset();
@@ -209,9 +212,9 @@ static void test_isolation(void **state) {
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     char text[128];
     snprintf(text, sizeof text, SVC "    isolation: %s\n", ok[i].text);
-    cli_compose_project *p = ct_load_text(text);
+    compose_project *p = ct_load_text(text);
     assert_int_equal(web(p)->isolation, ok[i].iso);
-    cli_compose_free(p);
+    compose_free(p);
   }
   ct_fail_text(
       SVC "    isolation: hyper-v\n",
@@ -224,27 +227,27 @@ static void test_isolation(void **state) {
 static void test_credential_spec(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p =
+  compose_project *p =
       ct_load_text(SVC "    credential_spec:\n      file: webapp01.json\n      x-note: ignored\n");
   assert_true(web(p)->has_credspec);
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_FILE);
   assert_string_equal(web(p)->credspec.value, "webapp01.json");
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC "    credential_spec: {file: specs/./a/../webapp01.json}\n");
   assert_string_equal(web(p)->credspec.value, "specs\\webapp01.json");
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC "    credential_spec: {registry: webapp01}\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_REGISTRY);
   assert_string_equal(web(p)->credspec.value, "webapp01");
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC
                    "    credential_spec: {config: my_credspec}\nconfigs:\n  my_credspec: {file: ./spec.json}\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_CONFIG);
   assert_string_equal(web(p)->credspec.value, "my_credspec");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(
       SVC "    credential_spec: {file: a.json, registry: b}\n",
@@ -283,20 +286,20 @@ static void test_credential_spec(void **state) {
 static void test_security_opt(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC "    security_opt: [\"credentialspec=file://webapp01.json\"]\n");
+  compose_project *p = ct_load_text(SVC "    security_opt: [\"credentialspec=file://webapp01.json\"]\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_FILE);
   assert_string_equal(web(p)->credspec.value, "webapp01.json");
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(SVC "    security_opt: [\"CredentialSpec=REGISTRY://webapp01\"]\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_REGISTRY);
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(SVC "    security_opt: ['credentialspec=raw://{\"CmsPlugins\":[\"ActiveDirectory\"]}']\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_RAW);
   assert_string_equal(web(p)->credspec.value, "{\"CmsPlugins\":[\"ActiveDirectory\"]}");
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(SVC "    security_opt: [\"credentialspec=config://spec\"]\nconfigs:\n  spec: {file: s.json}\n");
   assert_int_equal(web(p)->credspec.kind, GMSA_SOURCE_CONFIG);
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(
       SVC "    security_opt: [\"no-new-privileges\"]\n",
@@ -324,30 +327,68 @@ static void test_security_opt(void **state) {
   ct_reset();
 }
 
+/* Every field of spec's table with a compose key is that key of a service, in the table's unit, and reaches
+ * the service's spec and the create params written from it (spec_to_json) under its wire name; the I/O
+ * limits have no compose key and stay unset. */
+static void test_every_resource_key(void **state) {
+  (void)state;
+  ct_reset();
+  size_t keys = 0;
+  for (size_t i = 0; i < spec_resource_field_count; i++) {
+    const spec_resource_field *f = &spec_resource_fields[i];
+    if (f->compose == NULL) continue;
+    keys++;
+    const char *value = f->unit == SPEC_UNIT_BYTES ? "64m" : f->unit == SPEC_UNIT_NANO_CPUS ? "0.5" : "7";
+    int64_t want = f->unit == SPEC_UNIT_BYTES ? 64 * 1048576 : f->unit == SPEC_UNIT_NANO_CPUS ? 500000000 : 7;
+    char text[160];
+    snprintf(text, sizeof text, SVC "    isolation: process\n    %s: %s\n", f->compose, value);
+    compose_project *p = ct_load_text(text);
+    for (size_t k = 0; k < spec_resource_field_count; k++) {
+      int64_t got = spec_resource_get(&web(p)->resources, &spec_resource_fields[k]);
+      if (got != (k == i ? want : 0)) fail_msg("%s: %s is %lld", f->compose, spec_resource_fields[k].wire, (long long)got);
+    }
+    spec_container spec;
+    wctr_errmsg e;
+    assert_int_equal(compose_service_to_spec(p, web(p), NULL, NULL, &spec, &e), WCTR_OK);
+    if (spec_resource_get(&spec.resources, f) != want) fail_msg("%s: the spec's %s is wrong", f->compose, f->wire);
+    cJSON *config = cJSON_CreateObject();
+    cJSON *hc = cJSON_CreateObject();
+    assert_true(spec_to_json(&spec, config, hc, true));
+    const cJSON *v = cJSON_GetObjectItem(hc, f->wire);
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)want) fail_msg("%s: HostConfig.%s wrong", f->compose, f->wire);
+    cJSON_Delete(config);
+    cJSON_Delete(hc);
+    spec_free(&spec);
+    compose_free(p);
+  }
+  assert_int_equal(keys, 6); /* mem_limit, cpus, cpu_count, cpu_percent, cpu_shares, pids_limit */
+  ct_reset();
+}
+
 static void test_memory_and_cpus(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC "    mem_limit: 1.5g\n    cpus: 0.5\n    isolation: hyperv\n");
-  const job_resources *r = &web(p)->resources;
+  compose_project *p = ct_load_text(SVC "    mem_limit: 1.5g\n    cpus: 0.5\n    isolation: hyperv\n");
+  const spec_resources *r = &web(p)->resources;
   assert_int_equal(r->memory_bytes, 1610612736);
   assert_int_equal(r->nano_cpus, 500000000);
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC "    mem_limit: 1073741824\n    cpus: \"2\"\n");
   assert_int_equal(web(p)->resources.memory_bytes, 1073741824);
   assert_int_equal(web(p)->resources.nano_cpus, 2000000000);
-  cli_compose_free(p);
+  compose_free(p);
 
   p = ct_load_text(SVC "    deploy:\n      resources:\n        limits: {cpus: '0.25', memory: 512M, pids: 0}\n");
   assert_int_equal(web(p)->resources.memory_bytes, 512 * 1048576);
   assert_int_equal(web(p)->resources.nano_cpus, 250000000);
-  cli_compose_free(p);
+  compose_free(p);
 
   /* The same value twice is fine; different values are compose's error. */
   p = ct_load_text(
       SVC "    cpus: 1\n    mem_limit: 1g\n    deploy: {resources: {limits: {cpus: 1.0, memory: 1024m}}}\n");
   assert_int_equal(web(p)->resources.nano_cpus, 1000000000);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(
       SVC "    cpus: 1\n    deploy: {resources: {limits: {cpus: 2}}}\n",
       "compose.yml: services.web: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'");
@@ -383,15 +424,15 @@ static void test_memory_and_cpus(void **state) {
 static void test_cpu_counts(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    isolation: hyperv\n    cpu_count: 2\n    cpu_percent: \"50\"\n"
                                         "    cpu_shares: 0x400\n");
-  const job_resources *r = &web(p)->resources;
+  const spec_resources *r = &web(p)->resources;
   assert_int_equal(r->cpu_count, 2);
   assert_int_equal(r->cpu_percent, 50);
   assert_int_equal(r->cpu_shares, 1024);
   assert_int_equal(ct_warnings()->count, 0);
-  cli_compose_free(p);
+  compose_free(p);
 
   /* Process isolation: Docker's precedence, as warnings; the model keeps what was asked for. */
   p = ct_load_text(SVC "    isolation: process\n    cpu_count: 2\n    cpu_shares: 100\n");
@@ -399,12 +440,12 @@ static void test_cpu_counts(void **state) {
   assert_true(
       ct_warned("services.web: Conflicting options: CPU count takes priority over CPU shares on Windows "
                 "Server Containers. CPU shares discarded"));
-  cli_compose_free(p);
+  compose_free(p);
   /* With isolation "default" the host decides, so the same warning is not given. */
   ct_reset();
   p = ct_load_text(SVC "    cpu_count: 2\n    cpu_shares: 100\n");
   assert_int_equal(ct_warnings()->count, 0);
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(SVC "    cpu_percent: 150\n",
                "compose.yml: services.web.cpu_percent: must be between 0 and 100, not 150");
@@ -427,12 +468,12 @@ static void test_cpu_counts(void **state) {
 static void test_pids_and_memory_minimums(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC "    isolation: job\n    pids_limit: -1\n    mem_limit: 16m\n");
+  compose_project *p = ct_load_text(SVC "    isolation: job\n    pids_limit: -1\n    mem_limit: 16m\n");
   assert_int_equal(web(p)->resources.pids_limit, -1);
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(SVC "    isolation: job\n    deploy: {resources: {limits: {pids: \"100\"}}}\n");
   assert_int_equal(web(p)->resources.pids_limit, 100);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(SVC "    isolation: hyperv\n    pids_limit: 100\n",
                "compose.yml: services.web: invalid option: --pids-limit is not supported with Hyper-V isolation (the "
                "processes run in the utility VM); use --isolation=process or job");
@@ -442,7 +483,7 @@ static void test_pids_and_memory_minimums(void **state) {
   ct_fail_text(SVC "    mem_limit: 20m\n",
                "compose.yml: services.web: --memory 20MiB is below the minimum of 40MiB for process isolation");
   p = ct_load_text(SVC "    mem_limit: 40m\n");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(SVC "    pids_limit: 1.5\n",
                "compose.yml: services.web.pids_limit: must be a whole number, not 1.5");
   ct_reset();
@@ -451,14 +492,14 @@ static void test_pids_and_memory_minimums(void **state) {
 static void test_deploy_keys(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC "    deploy: null\n");
-  cli_compose_free(p);
+  compose_project *p = ct_load_text(SVC "    deploy: null\n");
+  compose_free(p);
   p = ct_load_text(
       SVC
       "    deploy:\n      x-a: 1\n      resources:\n        x-b: 2\n        limits:\n          x-c: 3\n"
       "          cpus: 1\n");
   assert_int_equal(web(p)->resources.nano_cpus, 1000000000);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(SVC "    deploy: {replicas: 2}\n",
                "compose.yml: services.web.deploy.replicas: \"replicas\" is not supported by wctr");
   ct_fail_text(SVC "    deploy: {restart_policy: {condition: any}}\n",
@@ -478,14 +519,14 @@ static void test_deploy_keys(void **state) {
 static void test_secrets_and_configs(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    secrets:\n      - db_password\n      - source: api_key\n"
                                         "        target: api.txt\n        x-why: rotated\n"
                                         "    configs: [app_config, {source: app_config, target: other.json}]\n"
                                         "secrets:\n  db_password: {file: ./secrets/db.txt}\n"
                                         "  api_key: {file: C:\\keys\\api.txt, x-owner: ops}\n"
                                         "configs:\n  app_config:\n    file: config/app.json\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_int_equal(s->secret_count, 2);
   assert_string_equal(s->secrets[0].source, "db_password");
   assert_string_equal(s->secrets[0].target, "db_password");
@@ -502,7 +543,7 @@ static void test_secrets_and_configs(void **state) {
   assert_int_equal(ct_reads("C:\\proj\\secrets\\db.txt"), 0);
   assert_int_equal(p->config_count, 1);
   assert_string_equal(p->configs[0].file, "C:\\proj\\config\\app.json");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(SVC "    secrets: [nope]\n",
                "compose.yml: services.web.secrets[0]: service \"web\" refers to undefined secret nope");
@@ -559,7 +600,7 @@ static void test_volumes_short(void **state) {
   (void)state;
   ct_reset();
   ct_env("USERPROFILE", "C:\\Users\\dev");
-  cli_compose_project *p = ct_load_text(SVC
+  compose_project *p = ct_load_text(SVC
                                         "    volumes:\n"
                                         "      - C:\\data:C:\\data:ro\n"
                                         "      - ./logs:C:\\app\\logs\n"
@@ -567,7 +608,7 @@ static void test_volumes_short(void **state) {
                                         "      - c:/cfg:c:/cfg:ro,rw\n"
                                         "      - ~/cache:C:\\cache\n"
                                         "      - \\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_int_equal(s->volume_count, 6);
   assert_string_equal(s->volumes[0].source, "C:\\data");
   assert_string_equal(s->volumes[0].target, "C:\\data");
@@ -584,7 +625,7 @@ static void test_volumes_short(void **state) {
   assert_string_equal(s->volumes[4].source, "C:\\Users\\dev\\cache");
   assert_string_equal(s->volumes[5].source, "\\\\.\\pipe\\docker_engine");
   assert_string_equal(s->volumes[5].target, "\\\\.\\pipe\\docker_engine");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(
       SVC "    volumes: [\"data:C:\\\\data\"]\n",
@@ -617,7 +658,7 @@ static void test_volumes_short(void **state) {
   ct_env("HOME", "/home/dev");
   p = ct_load_text(SVC "    volumes: [\"~:C:\\\\home\"]\n");
   assert_string_equal(web(p)->volumes[0].source, "/home/dev");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text(SVC "    volumes: [1]\n",
                "compose.yml: services.web.volumes[0]: must be a string or a mapping, not a number");
   ct_fail_text(SVC "    volumes: {a: b}\n", "compose.yml: services.web.volumes: must be a list, not a mapping");
@@ -627,14 +668,14 @@ static void test_volumes_short(void **state) {
 static void test_volumes_long(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p =
+  compose_project *p =
       ct_load_text(SVC
                    "    volumes:\n"
                    "      - type: bind\n        source: .\\site\n        target: C:\\inetpub\\wwwroot\n"
                    "        read_only: true\n        x-note: 1\n"
                    "      - {type: bind, source: D:\\logs, target: C:\\logs, read_only: \"False\"}\n"
                    "      - {type: bind, source: D:\\ro, target: C:\\ro, read_only: yes}\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_int_equal(s->volume_count, 3);
   assert_string_equal(s->volumes[0].source, "C:\\proj\\site");
   assert_true(s->volumes[0].read_only);
@@ -642,7 +683,7 @@ static void test_volumes_long(void **state) {
   assert_true(s->volumes[2].read_only);
   /* "yes" is a string in YAML 1.2; compose reads it as true with this warning. */
   assert_true(ct_warned("\"yes\" for boolean is not supported by YAML 1.2, please use `true`"));
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(
       SVC "    volumes: [{type: volume, source: data, target: C:\\data}]\n",
@@ -676,7 +717,7 @@ static void test_volumes_long(void **state) {
 static void test_depends_on(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "services:\n"
       "  web:\n    image: w\n    depends_on: [db, cache, db]\n"
       "  db: {image: d}\n"
@@ -688,11 +729,11 @@ static void test_depends_on(void **state) {
   assert_string_equal(p->services[0].name, "db");
   assert_string_equal(p->services[1].name, "cache");
   assert_string_equal(p->services[2].name, "web");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   assert_int_equal(s->depends_on_count, 2);
   assert_string_equal(s->depends_on[0], "cache");
   assert_string_equal(s->depends_on[1], "db");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(SVC "    depends_on: [db]\n",
                "compose.yml: services.web.depends_on[0]: service \"web\" depends on undefined service \"db\"");
@@ -734,10 +775,10 @@ static void test_stop_grace_period_and_restart(void **state) {
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     char text[128];
     snprintf(text, sizeof text, SVC "    stop_grace_period: %s\n", ok[i].text);
-    cli_compose_project *p = ct_load_text(text);
+    compose_project *p = ct_load_text(text);
     assert_true(web(p)->stop_grace_period_set);
     assert_int_equal(web(p)->stop_grace_period_ns, ok[i].ns);
-    cli_compose_free(p);
+    compose_free(p);
   }
   ct_fail_text(SVC "    stop_grace_period: 10\n",
                "compose.yml: services.web.stop_grace_period: must be a string, not a number");
@@ -748,21 +789,21 @@ static void test_stop_grace_period_and_restart(void **state) {
 
   static const struct {
     const char *text;
-    cli_compose_restart_policy policy;
+    spec_restart_name policy;
     int64_t retries;
-  } policies[] = {{"\"no\"", CLI_COMPOSE_RESTART_NO, 0},
-                  {"no", CLI_COMPOSE_RESTART_NO, 0},
-                  {"always", CLI_COMPOSE_RESTART_ALWAYS, 0},
-                  {"unless-stopped", CLI_COMPOSE_RESTART_UNLESS_STOPPED, 0},
-                  {"on-failure", CLI_COMPOSE_RESTART_ON_FAILURE, 0},
-                  {"on-failure:5", CLI_COMPOSE_RESTART_ON_FAILURE, 5}};
+  } policies[] = {{"\"no\"", SPEC_RESTART_NO, 0},
+                  {"no", SPEC_RESTART_NO, 0},
+                  {"always", SPEC_RESTART_ALWAYS, 0},
+                  {"unless-stopped", SPEC_RESTART_UNLESS_STOPPED, 0},
+                  {"on-failure", SPEC_RESTART_ON_FAILURE, 0},
+                  {"on-failure:5", SPEC_RESTART_ON_FAILURE, 5}};
   for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
     char text[128];
     snprintf(text, sizeof text, SVC "    restart: %s\n", policies[i].text);
-    cli_compose_project *p = ct_load_text(text);
-    assert_int_equal(web(p)->restart, policies[i].policy);
-    assert_int_equal(web(p)->restart_max_retries, policies[i].retries);
-    cli_compose_free(p);
+    compose_project *p = ct_load_text(text);
+    assert_int_equal(web(p)->restart.name, policies[i].policy);
+    assert_int_equal(web(p)->restart.max_retries, policies[i].retries);
+    compose_free(p);
   }
   ct_fail_text(
       SVC "    restart: sometimes\n",
@@ -783,23 +824,23 @@ static void test_env_file(void **state) {
   ct_file("C:\\proj\\web.env",
           "# comment\nA=1\nexport B = two words  # note\nC='lit ${X}'\nD=\"q\\n${A}\"\nSHELL_ONLY\n");
   ct_file("C:\\proj\\conf\\more.env", "A=override\nE=\r\n");
-  cli_compose_project *p =
+  compose_project *p =
       ct_load_text(SVC "    env_file: [web.env, ./conf/more.env]\n    environment: {E: set}\n");
-  const cli_compose_service *s = web(p);
+  const compose_service *s = web(p);
   const char *expected[] = {"A=override", "B=two words", "C=lit ${X}", "D=q\n1", "E=set", "SHELL_ONLY=from shell"};
   assert_int_equal(s->environment_count, 6);
   for (size_t i = 0; i < 6; i++) assert_string_equal(s->environment[i], expected[i]);
-  cli_compose_free(p);
+  compose_free(p);
 
   /* A string is one file; a null environment entry that is not set removes an env file's value. */
   p = ct_load_text(SVC "    env_file: web.env\n    environment: [A]\n");
   assert_int_equal(web(p)->environment_count, 4);
   assert_string_equal(web(p)->environment[0], "B=two words");
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_file("C:\\proj\\compose.yml", SVC "    env_file: [missing.env]\n");
   const char *const one[] = {"compose.yml"};
-  cli_compose_options o = ct_options(one, 1);
+  compose_options o = ct_options(one, 1);
   ct_fail(&o, WCTR_ENOENT, "compose.yml: services.web.env_file: env file C:\\proj\\missing.env not found");
   ct_file("C:\\proj\\bad.env", "GOOD=1\nBAD LINE=2\n");
   ct_fail_text(SVC "    env_file: bad.env\n", "C:\\proj\\bad.env:2: invalid variable name \"BAD LINE\"");
@@ -820,9 +861,9 @@ static void test_env_file(void **state) {
 static void test_service_names(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text("services:\n  My.Web_1-a: {image: x}\n");
+  compose_project *p = ct_load_text("services:\n  My.Web_1-a: {image: x}\n");
   assert_string_equal(p->services[0].container_name, "proj-My.Web_1-a-1");
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("services:\n  \"web app\": {image: x}\n",
                "compose.yml: services: invalid service name \"web app\": use letters, digits, '.', '_' and '-'");
   ct_fail_text("services:\n  web:\n", "compose.yml: services.web: must be a mapping, not null");
@@ -835,6 +876,7 @@ static void test_service_names(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_image_and_strings),
+      cmocka_unit_test(test_every_resource_key),
       cmocka_unit_test(test_unknown_and_unsupported_keys),
       cmocka_unit_test(test_command_and_entrypoint),
       cmocka_unit_test(test_environment),

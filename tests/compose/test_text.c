@@ -1,10 +1,10 @@
 /* tests/compose/test_text.c - interpolation, env files, paths, project names, Go durations and the short
- * volume syntax: the helpers under cli/compose.h's rules, tested directly and through the loader. */
+ * volume syntax: the helpers under compose/compose.h's rules, tested directly and through the loader. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_COMPOSE_INTERNAL
+#include "compose/compose_internal.h"
 #include "compose_test.h"
 
 static const char *proc_env(void *ctx, const char *name) {
@@ -21,12 +21,12 @@ static void expect_interp(const char *in, const char *out) {
   cc_env env = {.lookup = proc_env};
   char *got = NULL;
   char msg[400];
-  cli_compose_warnings w = {0};
+  compose_warnings w = {0};
   wctr_err err = cc_interpolate(in, NULL, &env, &w, &got, msg, sizeof msg);
   if (err != WCTR_OK) fail_msg("%s: %s", in, msg);
   if (strcmp(got, out) != 0) fail_msg("%s: expected [%s], got [%s]", in, out, got);
   free(got);
-  cli_compose_warnings_free(&w);
+  compose_warnings_free(&w);
 }
 
 static void expect_interp_fail(const char *in, const char *message) {
@@ -103,7 +103,7 @@ static void test_interpolation(void **state) {
 static void test_interpolation_warnings(void **state) {
   (void)state;
   cc_env env = {.lookup = proc_env};
-  cli_compose_warnings w = {0};
+  compose_warnings w = {0};
   char *out;
   char msg[400];
   assert_int_equal(
@@ -115,7 +115,7 @@ static void test_interpolation_warnings(void **state) {
   assert_int_equal(w.count, 2);
   assert_string_equal(w.text[0], "The \"MISSING\" variable is not set. Defaulting to a blank string.");
   assert_string_equal(w.text[1], "The \"OTHER\" variable is not set. Defaulting to a blank string.");
-  cli_compose_warnings_free(&w);
+  compose_warnings_free(&w);
   assert_int_equal(w.count, 0);
   assert_null(w.text);
 }
@@ -128,7 +128,7 @@ static void test_interpolation_in_files(void **state) {
   ct_env("TAG", "ltsc2022");
   ct_env("REPLICA_MEM", "1g");
   ct_file(CT_DIR "\\.env", "TAG=from-dotenv\nCPUS=0.5\nVOLUME_ROOT=D:\\data\n");
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "services:\n"
       "  web:\n"
       "    image: \"mcr.microsoft.com/windows/nanoserver:${TAG}\"\n"
@@ -137,7 +137,7 @@ static void test_interpolation_in_files(void **state) {
       "    environment: {PRICE: \"$$5\", WHERE: \"${UNSET_VAR}\"}\n"
       "    volumes: [\"${VOLUME_ROOT}:C:\\\\data\"]\n"
       "    labels: {\"${NOT_A_KEY}\": x}\n");
-  const cli_compose_service *s = ct_service(p, "web");
+  const compose_service *s = ct_service(p, "web");
   assert_string_equal(s->image, "mcr.microsoft.com/windows/nanoserver:ltsc2022");
   assert_int_equal(s->resources.nano_cpus, 500000000);
   assert_int_equal(s->resources.memory_bytes, 1073741824);
@@ -147,7 +147,7 @@ static void test_interpolation_in_files(void **state) {
   /* Keys are not interpolated. */
   assert_string_equal(s->labels[0], "${NOT_A_KEY}=x");
   assert_true(ct_warned("The \"UNSET_VAR\" variable is not set. Defaulting to a blank string."));
-  cli_compose_free(p);
+  compose_free(p);
 
   ct_fail_text(
       "services:\n  web:\n    image: \"app:${TAG\"\n",
@@ -161,7 +161,7 @@ static void test_interpolation_in_files(void **state) {
                "write $$ for a literal $)");
   /* Numbers are not strings, so nothing happens to them. */
   p = ct_load_text("services:\n  web: {image: app, cpu_shares: 512}\nx-n: 12\n");
-  cli_compose_free(p);
+  compose_free(p);
   ct_file(CT_DIR "\\.env", "BROKEN='x\n");
   ct_fail_text("services: {}\n", "C:\\proj\\.env:1: the value's single quote is not closed on this line");
   ct_reset();
@@ -172,7 +172,7 @@ static void test_dotenv(void **state) {
   cc_env env = {.lookup = proc_env};
   cc_kvlist out;
   wctr_errmsg e;
-  cli_compose_warnings w = {0};
+  compose_warnings w = {0};
   const char text[] =
       "\xEF\xBB\xBF# comment\n"
       "\n"
@@ -249,7 +249,7 @@ static void test_dotenv(void **state) {
   for (size_t i = 0; i < sizeof utf8 / sizeof utf8[0]; i++) {
     assert_int_equal(cc_utf8_valid(utf8[i].bytes, strlen(utf8[i].bytes)), utf8[i].ok);
   }
-  cli_compose_warnings_free(&w);
+  compose_warnings_free(&w);
 }
 
 static void expect_join(const char *dir, const char *rel, const char *out) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_COMPOSE_INTERNAL
+#include "compose/compose_internal.h"
 #include "compose_test.h"
 
 static void test_resolve_plain(void **state) {
@@ -87,7 +87,7 @@ static void test_resolve_plain(void **state) {
 static void test_anchors_and_merge_keys(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "x-defaults: &defaults\n"
       "  isolation: process\n"
       "  restart: unless-stopped\n"
@@ -111,21 +111,21 @@ static void test_anchors_and_merge_keys(void **state) {
       "  batch:\n"
       "    image: batch:1\n"
       "    environment: *env\n");
-  const cli_compose_service *api = ct_service(p, "api");
+  const compose_service *api = ct_service(p, "api");
   assert_int_equal(api->isolation, WCTR_ISOLATION_PROCESS);
   /* A key written in the mapping wins over the merged one, wherever the << stands. */
-  assert_int_equal(api->restart, CLI_COMPOSE_RESTART_ALWAYS);
+  assert_int_equal(api->restart.name, SPEC_RESTART_ALWAYS);
   assert_int_equal(api->environment_count, 2);
   assert_string_equal(api->environment[0], "LOG_LEVEL=info");
   assert_int_equal(api->label_count, 1);
-  const cli_compose_service *worker = ct_service(p, "worker");
-  assert_int_equal(worker->restart, CLI_COMPOSE_RESTART_UNLESS_STOPPED);
+  const compose_service *worker = ct_service(p, "worker");
+  assert_int_equal(worker->restart.name, SPEC_RESTART_UNLESS_STOPPED);
   assert_string_equal(worker->environment[0], "LOG_LEVEL=debug");
   assert_string_equal(worker->environment[1], "REGION=eu");
-  const cli_compose_service *batch = ct_service(p, "batch");
+  const compose_service *batch = ct_service(p, "batch");
   assert_string_equal(batch->environment[1], "REGION=eu");
   assert_int_equal(batch->isolation, 0);
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -133,7 +133,7 @@ static void test_merge_key_precedence(void **state) {
   (void)state;
   ct_reset();
   /* In a list of merges the earlier mapping wins; explicit keys win over all of them. */
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "x-a: &a {image: from-a, user: a-user}\n"
       "x-b: &b {image: from-b, hostname: b-host, user: b-user}\n"
       "services:\n"
@@ -144,31 +144,31 @@ static void test_merge_key_precedence(void **state) {
       "    <<: [*b, *a]\n"
       "  three:\n"
       "    <<: {image: inline, working_dir: C:\\w}\n");
-  const cli_compose_service *one = ct_service(p, "one");
+  const compose_service *one = ct_service(p, "one");
   assert_string_equal(one->image, "from-a");
   assert_string_equal(one->hostname, "b-host");
   assert_string_equal(one->user, "own");
-  const cli_compose_service *two = ct_service(p, "two");
+  const compose_service *two = ct_service(p, "two");
   assert_string_equal(two->image, "from-b");
   assert_string_equal(two->user, "b-user");
   assert_string_equal(ct_service(p, "three")->working_dir, "C:\\w");
-  cli_compose_free(p);
+  compose_free(p);
 
   /* Nested: a merged mapping that itself holds a merge and aliases. */
   p = ct_load_text(
       "x-base: &base {image: base, environment: {A: \"1\"}}\n"
       "x-mid: &mid\n  <<: *base\n  user: mid\n"
       "services:\n  s:\n    <<: *mid\n    hostname: h\n");
-  const cli_compose_service *s = ct_service(p, "s");
+  const compose_service *s = ct_service(p, "s");
   assert_string_equal(s->image, "base");
   assert_string_equal(s->user, "mid");
   assert_string_equal(s->environment[0], "A=1");
-  cli_compose_free(p);
+  compose_free(p);
 
   /* An anchor redefined: an alias names the latest definition. */
   p = ct_load_text("x-1: &img one\nx-2: &img two\nservices:\n  s: {image: *img}\n");
   assert_string_equal(ct_service(p, "s")->image, "two");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -201,7 +201,7 @@ static void test_yaml_errors(void **state) {
       "next token at line 2)");
   ct_file_bytes(CT_DIR "\\compose.yml", "services:\n  w\xff: {}\n", 17);
   const char *const one[] = {"compose.yml"};
-  cli_compose_options o = ct_options(one, 1);
+  compose_options o = ct_options(one, 1);
   ct_fail(&o, WCTR_EINVAL, "compose.yml: byte 13: invalid leading UTF-8 octet");
   ct_fail_text("services:\n  web: {image: \"a\\0b\"}\n",
                "compose.yml: line 2, column 16: a string holds a NUL character");
@@ -213,17 +213,17 @@ static void test_yaml_errors(void **state) {
 static void test_tags(void **state) {
   (void)state;
   ct_reset();
-  cli_compose_project *p = ct_load_text(
+  compose_project *p = ct_load_text(
       "services:\n  s:\n    image: !!str 2024\n    cpus: !!float 1\n"
       "    cpu_count: !!int \"3\"\n    hostname: !!str\n    labels: !!map {a: b}\n"
       "    command: !!seq [a]\n    entrypoint: !!null ~\n");
-  const cli_compose_service *s = ct_service(p, "s");
+  const compose_service *s = ct_service(p, "s");
   assert_string_equal(s->image, "2024");
   assert_int_equal(s->resources.nano_cpus, 1000000000);
   assert_int_equal(s->resources.cpu_count, 3);
   assert_string_equal(s->hostname, "");
   assert_false(s->entrypoint.set);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("services:\n  s: {image: !!int abc}\n",
                "compose.yml: line 2, column 14: \"abc\" cannot be read as !!int");
   ct_fail_text("services:\n  s: {image: !!bool yes}\n",
@@ -252,19 +252,19 @@ static void test_styles(void **state) {
       "\xEF\xBB\xBF# a comment\r\n"
       "services: {web: {image: 'it''s', command: [\"a\\tb\", 'c:\\d', plain words]},\r\n"
       "  db: {image: \"db\"}}\r\n";
-  cli_compose_project *p = ct_load_text(text);
-  const cli_compose_service *web = ct_service(p, "web");
+  compose_project *p = ct_load_text(text);
+  const compose_service *web = ct_service(p, "web");
   assert_string_equal(web->image, "it's");
   assert_string_equal(web->command.argv[0], "a\tb");
   assert_string_equal(web->command.argv[1], "c:\\d");
   assert_string_equal(web->command.argv[2], "plain words");
-  cli_compose_free(p);
+  compose_free(p);
   p = ct_load_text(
       "services:\n  s:\n    image: x\n    entrypoint: |\n      line one\n      line two\n"
       "    command: >-\n      folded\n      text\n");
   assert_string_equal(ct_service(p, "s")->entrypoint.argv[0], "line one\nline two\n");
   assert_string_equal(ct_service(p, "s")->command.argv[0], "folded text");
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -272,11 +272,11 @@ static void test_documents(void **state) {
   (void)state;
   ct_reset();
   /* Several documents in one file merge in order, like several files. */
-  cli_compose_project *p =
+  compose_project *p =
       ct_load_text("services:\n  s: {image: one, user: u}\n---\nservices:\n  s: {image: two}\n...\n");
   assert_string_equal(ct_service(p, "s")->image, "two");
   assert_string_equal(ct_service(p, "s")->user, "u");
-  cli_compose_free(p);
+  compose_free(p);
   /* Anchors belong to their document. */
   ct_fail_text("x-a: &a {image: a}\n---\nservices:\n  s: *a\n",
                "compose.yml: line 4, column 6: unknown anchor \"a\" referenced");
@@ -289,12 +289,12 @@ static void test_documents(void **state) {
   /* version may be a number (old files) but not a mapping. */
   p = ct_load_text("version: 3.8\nservices: {}\n");
   assert_int_equal(p->service_count, 0);
-  cli_compose_free(p);
+  compose_free(p);
   ct_fail_text("version: {a: 1}\n", "compose.yml: version: must be a string, not a mapping");
   /* Only x- at the top: a project without services. */
   p = ct_load_text("x-only: 1\n");
   assert_int_equal(p->service_count, 0);
-  cli_compose_free(p);
+  compose_free(p);
   ct_reset();
 }
 
@@ -313,7 +313,7 @@ static void test_limits(void **state) {
       "x-h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n";
   ct_file(CT_DIR "\\compose.yml", laughs);
   const char *const one[] = {"compose.yml"};
-  cli_compose_options o = ct_options(one, 1);
+  compose_options o = ct_options(one, 1);
   ct_fail(
       &o, WCTR_ETOOBIG,
       "compose.yml: the document is too large once its aliases are expanded (more than 200000 nodes or 33554432 "
@@ -331,16 +331,16 @@ static void test_limits(void **state) {
   ct_fail(&o, WCTR_ETOOBIG, "compose.yml: line 1, column 67: nested more than 64 levels deep");
 
   /* A mapping with too many keys (its duplicate check is quadratic), written or merged. */
-  size_t cap = (CLI_COMPOSE_MAX_KEYS + 1) * 16 + 64;
+  size_t cap = (COMPOSE_MAX_KEYS + 1) * 16 + 64;
   char *many = malloc(cap);
   assert_non_null(many);
   size_t len = (size_t)snprintf(many, cap, "x-a:\n");
-  for (unsigned i = 0; i <= CLI_COMPOSE_MAX_KEYS; i++)
+  for (unsigned i = 0; i <= COMPOSE_MAX_KEYS; i++)
     len += (size_t)snprintf(many + len, cap - len, "  k%u: 1\n", i);
   ct_file_bytes(CT_DIR "\\compose.yml", many, len);
   ct_fail(&o, WCTR_ETOOBIG, "compose.yml: line 10002, column 3: a mapping with more than 10000 keys");
   len = (size_t)snprintf(many, cap, "x-a: &a\n");
-  for (unsigned i = 0; i < CLI_COMPOSE_MAX_KEYS; i++)
+  for (unsigned i = 0; i < COMPOSE_MAX_KEYS; i++)
     len += (size_t)snprintf(many + len, cap - len, "  k%u: 1\n", i);
   len += (size_t)snprintf(many + len, cap - len, "x-b:\n  <<: *a\n  extra: 1\n");
   ct_file_bytes(CT_DIR "\\compose.yml", many, len);
@@ -348,7 +348,7 @@ static void test_limits(void **state) {
   free(many);
 
   /* A file larger than the limit is refused before it is parsed. */
-  size_t big = CLI_COMPOSE_MAX_FILE_BYTES + 1;
+  size_t big = COMPOSE_MAX_FILE_BYTES + 1;
   char *data = malloc(big);
   assert_non_null(data);
   memset(data, '#', big);

@@ -44,6 +44,11 @@ expect 0 "run -i" bash -c "printf 'line one\nline two\n' | \"$root/scripts/wine\
 has "line one" "the container read the first line"
 has "line two" "and the second"
 has "eof" "and then the end of the input"
+# Binary both ways: a NUL, a byte that is not UTF-8, CR LF and a last line without an end go through stdin
+# frames (data64) and come back as output frames (data64), written exactly.
+bash -c "printf 'a\\000b\\377c\\r\\nd' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe run -i --rm --isolation=job host \"$sleeper\" --cat" >"$out" 2>&1
+if [ "$(od -An -tx1 -N 9 "$out" | tr -d ' \n')" = "610062ff630d0a6465" ]; then ok "run -i is byte-exact both ways"; else
+  od -c "$out" | head -5 >>"$out"; bad "run -i is byte-exact both ways"; fi
 expect 0 "run without -i reads nothing" bash -c "printf 'ignored\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe run --rm --isolation=job host \"$sleeper\" --cat"
 lacks "ignored" "stdin is not forwarded without -i"
 has "eof" "the container saw an empty input"

@@ -183,6 +183,7 @@ kill "$follow_pid" 2>/dev/null
 wait "$follow_pid" 2>/dev/null
 cp "$work/follow.txt" "$out"
 has '"Op":"secret.remove","Target":"db","Result":"ok"' "audit -f shows the new record as it happens"
+expect 0 "wctrd serves on after the follower left" W version
 no_plaintext "no plaintext anywhere after all that"
 
 echo "# wctr check"

@@ -1,7 +1,8 @@
 /* sleeper SECONDS [--ignore-ctrl] [--exit N]: a container payload for the end-to-end tests. Prints
  * "sleeping", sleeps, prints "woke", exits N (default 0). With --ignore-ctrl it ignores every console
  * control event, the way a badly behaved service does, so `wctr stop -t 1` has to terminate it.
- * sleeper --cat: copies stdin to stdout until end of file, then prints "eof" (for `wctr run -i`). */
+ * sleeper --cat: copies stdin to stdout byte for byte until end of file, then prints "eof" (for `wctr run
+ * -i`, binary input included). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -17,11 +18,11 @@ int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--cat") == 0) {
     char buf[4096];
     DWORD n = 0;
+    DWORD written = 0;
     HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
-    while (ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) {
-      fwrite(buf, 1, n, stdout);
-      fflush(stdout);
-    }
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+    /* WriteFile, not the C runtime's text mode: the bytes go out as they came in. */
+    while (ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) WriteFile(out, buf, n, &written, NULL);
     printf("eof\n");
     return 0;
   }

@@ -1,4 +1,4 @@
-/* tests/hcs/hcs_test.h - helpers shared by the hcs suites: containers from create params and exact
+/* tests/hcs/hcs_test.h - helpers shared by the hcs suites: container specs from create params and exact
  * JSON comparison with a compact notation for expected documents. */
 #ifndef WCTR_TESTS_HCS_TEST_H
 #define WCTR_TESTS_HCS_TEST_H
@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "service/container.h"
+#include "spec/spec.h"
 #include "testutil.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,14 +24,13 @@
 
 #define HCS_TEST_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-/* A container from create params (the API's own path), on a host with 4 CPUs. */
-static inline void hcs_test_container(const char *params_json, svc_container *c) {
+/* A container spec from create params (the API's own reader), on a host with 4 CPUs. */
+static inline void hcs_test_container(const char *params_json, spec_container *c) {
   cJSON *params = cJSON_Parse(params_json);
   assert_non_null(params);
   wctr_errmsg e;
-  job_warnings w = {0};
-  wctr_err err = svc_container_from_params(params, HCS_TEST_ID, "brave_turing", "2026-11-22T13:00:00.000Z", 4,
-                                           c, &w, &e);
+  spec_warnings w = {0};
+  wctr_err err = spec_from_json(params, "params", 4, c, &w, &e);
   cJSON_Delete(params);
   if (err != WCTR_OK) FAILF("params %s refused: %s", params_json, e.text);
 }

@@ -53,19 +53,19 @@ static char *params(const char *isolation, const char *host_config) {
 /* --- process isolation ----------------------------------------------------------------------------- */
 
 static void expect_process(const char *host_config, const char *qos, const char *extra) {
-  svc_container c;
+  spec_container c;
   hcs_test_container(params("process", host_config), &c);
   hcs_doc_input in = input(false);
   cJSON *doc = NULL;
   wctr_errmsg e;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   if (hcs_doc_process_container(&c, &in, &doc, &w, &e) != WCTR_OK) FAILF("%s refused: %s", host_config, e.text);
   char want[4096];
   snprintf(want, sizeof want, "{" HEAD ",'Container':{" GUEST ",'Storage':{" LAYERS "," SANDBOX "%s}%s," REG "}," TAIL "}",
            qos, extra);
   hcs_test_expect_json(doc, want);
   cJSON_Delete(doc);
-  svc_container_free(&c);
+  spec_free(&c);
 }
 
 static void test_process_minimal(void **state) {
@@ -95,34 +95,36 @@ static void test_process_limits(void **state) {
 
 static void test_process_warnings_and_clamp(void **state) {
   (void)state;
-  svc_container c;
+  spec_container c;
   hcs_test_container(params("process", "\"CpuCount\":8"), &c);
   hcs_doc_input in = input(false);
   cJSON *doc = NULL;
   wctr_errmsg e;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   assert_int_equal(hcs_doc_process_container(&c, &in, &doc, &w, &e), WCTR_OK);
   const cJSON *count = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "Container"), "Processor"), "Count");
   assert_int_equal(count->valueint, 4);
   assert_int_equal(w.count, 1);
   assert_string_equal(w.text[0], "Changing requested CPUCount of 8 to current number of processors, 4");
   cJSON_Delete(doc);
-  svc_container_free(&c);
+  spec_free(&c);
 }
 
 static void test_process_mounts(void **state) {
   (void)state;
   static const char *const specs[] = {"C:\\data:C:\\app:ro", "\\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine",
                                       "d:/logs:C:\\logs"};
-  hcs_mount mounts[COUNT_OF(specs)];
+  spec_mount mounts[COUNT_OF(specs)];
   wctr_errmsg e;
-  for (size_t i = 0; i < COUNT_OF(specs); i++) assert_int_equal(hcs_mount_parse(specs[i], &mounts[i], &e), WCTR_OK);
-  svc_container c;
+  for (size_t i = 0; i < COUNT_OF(specs); i++) assert_int_equal(spec_mount_parse(specs[i], &mounts[i], &e), WCTR_OK);
+  spec_container c;
   hcs_test_container(params("process", ""), &c);
   hcs_doc_input in = input(false);
   in.mounts = mounts;
   in.mount_count = COUNT_OF(mounts);
-  in.hostname = "web";
+  c.hostname = malloc(sizeof "web"); /* the spec's Hostname, as -h web gives it */
+  assert_non_null(c.hostname);
+  memcpy(c.hostname, "web", sizeof "web");
   cJSON *doc = NULL;
   assert_int_equal(hcs_doc_process_container(&c, &in, &doc, NULL, &e), WCTR_OK);
   hcs_test_expect_json(doc, "{" HEAD ",'Container':{'GuestOs':{'HostName':'web'},'Storage':{" LAYERS "," SANDBOX "},"
@@ -131,13 +133,13 @@ static void test_process_mounts(void **state) {
                             "'MappedPipes':[{'ContainerPipeName':'docker_engine','HostPath':'||.|pipe|docker_engine'}],"
                             REG "}," TAIL "}");
   cJSON_Delete(doc);
-  svc_container_free(&c);
-  for (size_t i = 0; i < COUNT_OF(mounts); i++) hcs_mount_free(&mounts[i]);
+  spec_free(&c);
+  for (size_t i = 0; i < COUNT_OF(mounts); i++) spec_mount_free(&mounts[i]);
 }
 
 static void expect_refused_doc(int which, const char *isolation, const char *host_config, hcs_doc_input in,
                                const char *message) {
-  svc_container c;
+  spec_container c;
   hcs_test_container(params(isolation, host_config), &c);
   cJSON *doc = (cJSON *)&c; /* must become NULL */
   wctr_errmsg e;
@@ -147,7 +149,7 @@ static void expect_refused_doc(int which, const char *isolation, const char *hos
   if (err == WCTR_OK) FAILF("%s accepted", message);
   assert_null(doc);
   if (strstr(e.text, message) == NULL) FAILF("message \"%s\" lacks \"%s\"", e.text, message);
-  svc_container_free(&c);
+  spec_free(&c);
 }
 
 static void test_refusals(void **state) {
@@ -166,15 +168,15 @@ static void test_refusals(void **state) {
   in.host_cpus = 0;
   expect_refused_doc(0, "process", "", in, "host_cpus must be at least 1");
 
-  hcs_mount pipe;
+  spec_mount pipe;
   wctr_errmsg e;
-  assert_int_equal(hcs_mount_parse("\\\\.\\pipe\\p:\\\\.\\pipe\\p", &pipe, &e), WCTR_OK);
+  assert_int_equal(spec_mount_parse("\\\\.\\pipe\\p:\\\\.\\pipe\\p", &pipe, &e), WCTR_OK);
   in = input(true);
   in.mounts = &pipe;
   in.mount_count = 1;
   expect_refused_doc(1, "hyperv", "", in, "named pipes need --isolation=process");
   expect_refused_doc(2, "hyperv", "", in, "named pipes need --isolation=process");
-  hcs_mount_free(&pipe);
+  spec_mount_free(&pipe);
   in = input(true);
   in.uvm_scratch_path = NULL;
   expect_refused_doc(1, "hyperv", "", in, "uvm_scratch_path is required");
@@ -189,7 +191,7 @@ static void test_refusals(void **state) {
 /* --- Hyper-V --------------------------------------------------------------------------------------- */
 
 static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpus, const char *extra, int host_cpus) {
-  svc_container c;
+  spec_container c;
   hcs_test_container(params("hyperv", host_config), &c);
   hcs_doc_input in = input(true);
   in.host_cpus = host_cpus;
@@ -215,7 +217,7 @@ static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpu
   hcs_test_expect_json(hosted, want);
   cJSON_Delete(vm);
   cJSON_Delete(hosted);
-  svc_container_free(&c);
+  spec_free(&c);
 }
 
 static void test_hyperv_limits(void **state) {
@@ -239,11 +241,11 @@ static void test_hyperv_limits(void **state) {
 
 static void test_hyperv_qos_and_mounts(void **state) {
   (void)state;
-  hcs_mount mounts[2];
+  spec_mount mounts[2];
   wctr_errmsg e;
-  assert_int_equal(hcs_mount_parse("C:\\data:C:\\app:ro", &mounts[0], &e), WCTR_OK);
-  assert_int_equal(hcs_mount_parse("C:\\out:C:\\out", &mounts[1], &e), WCTR_OK);
-  svc_container c;
+  assert_int_equal(spec_mount_parse("C:\\data:C:\\app:ro", &mounts[0], &e), WCTR_OK);
+  assert_int_equal(spec_mount_parse("C:\\out:C:\\out", &mounts[1], &e), WCTR_OK);
+  spec_container c;
   hcs_test_container(params("hyperv", "\"IOMaximumIOps\":50"), &c);
   hcs_doc_input in = input(true);
   in.mounts = mounts;
@@ -265,9 +267,9 @@ static void test_hyperv_qos_and_mounts(void **state) {
                                "{'HostPath':'" VSMB "m1','ContainerPath':'C:|out'}]," REG "}}," TAIL "}");
   cJSON_Delete(vm);
   cJSON_Delete(hosted);
-  svc_container_free(&c);
-  hcs_mount_free(&mounts[0]);
-  hcs_mount_free(&mounts[1]);
+  spec_free(&c);
+  spec_mount_free(&mounts[0]);
+  spec_mount_free(&mounts[1]);
 }
 
 static void test_uvm_memory_rule(void **state) {
@@ -286,12 +288,12 @@ static void test_uvm_memory_rule(void **state) {
 /* --- ProcessParameters ----------------------------------------------------------------------------- */
 
 static cJSON *process_params(const char *params_json) {
-  svc_container c;
+  spec_container c;
   hcs_test_container(params_json, &c);
   cJSON *doc = NULL;
   wctr_errmsg e;
   if (hcs_doc_process_params(&c, &doc, &e) != WCTR_OK) FAILF("refused: %s", e.text);
-  svc_container_free(&c);
+  spec_free(&c);
   return doc;
 }
 
@@ -345,25 +347,25 @@ static void test_storage_and_modify_documents(void **state) {
 
 static void test_process_params_refused(void **state) {
   (void)state;
-  svc_container c;
+  spec_container c;
   hcs_test_container("{\"Image\":\"i\",\"Cmd\":[\"cmd\"],\"Env\":[\"A=1\"],\"HostConfig\":{\"Isolation\":\"process\"}}", &c);
-  char *saved = c.config.env[0];
+  char *saved = c.process.env[0];
   char bad[] = "NOEQUALS";
-  c.config.env[0] = bad;
+  c.process.env[0] = bad;
   cJSON *doc = NULL;
   wctr_errmsg e;
   assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
   assert_null(doc);
   assert_string_equal(e.text, "Env[0] \"NOEQUALS\" must be KEY=VALUE");
   char empty_key[] = "=x";
-  c.config.env[0] = empty_key;
+  c.process.env[0] = empty_key;
   assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
-  c.config.env[0] = saved;
-  size_t count = c.config.cmd_count;
-  c.config.cmd_count = 0;
+  c.process.env[0] = saved;
+  size_t count = c.process.cmd_count;
+  c.process.cmd_count = 0;
   assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_EINVAL);
-  c.config.cmd_count = count;
-  svc_container_free(&c);
+  c.process.cmd_count = count;
+  spec_free(&c);
 }
 
 int main(void) {

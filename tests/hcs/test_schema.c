@@ -297,15 +297,15 @@ static const hcs_layer layers[] = {{"aaaaaaaa-0000-0000-0000-000000000001", "C:\
 static void build_all(const char *isolation, cJSON **a, cJSON **b) {
   static const char *const specs[] = {"C:\\data:C:\\app:ro", "C:\\w:C:\\w", "\\\\.\\pipe\\p:\\\\.\\pipe\\p"};
   bool hyperv = strcmp(isolation, "hyperv") == 0;
-  hcs_mount mounts[3];
+  spec_mount mounts[3];
   wctr_errmsg e;
-  for (size_t i = 0; i < 3; i++) assert_int_equal(hcs_mount_parse(specs[i], &mounts[i], &e), WCTR_OK);
+  for (size_t i = 0; i < 3; i++) assert_int_equal(spec_mount_parse(specs[i], &mounts[i], &e), WCTR_OK);
   char params[512];
   snprintf(params, sizeof params,
            "{\"Image\":\"i\",\"Cmd\":[\"cmd\"],\"HostConfig\":{\"Isolation\":\"%s\",\"Memory\":524288000,"
            "\"NanoCpus\":1500000000,\"IOMaximumIOps\":10,\"IOMaximumBandwidth\":1000%s}}",
            isolation, hyperv ? ",\"CpuShares\":0,\"CpuPercent\":0" : "");
-  svc_container c;
+  spec_container c;
   hcs_test_container(params, &c);
   hcs_doc_input in = {.container_id = HCS_TEST_ID, .layers = layers, .layer_count = 2, .sandbox_path = "C:\\s",
                       .mounts = mounts, .mount_count = hyperv ? 2 : 3, .host_cpus = 4, .uvm_id = "uvm",
@@ -317,8 +317,8 @@ static void build_all(const char *isolation, cJSON **a, cJSON **b) {
     assert_int_equal(hcs_doc_process_container(&c, &in, a, NULL, &e), WCTR_OK);
     *b = NULL;
   }
-  svc_container_free(&c);
-  for (size_t i = 0; i < 3; i++) hcs_mount_free(&mounts[i]);
+  spec_free(&c);
+  for (size_t i = 0; i < 3; i++) spec_mount_free(&mounts[i]);
 }
 
 static void test_process_document(void **state) {
@@ -348,7 +348,7 @@ static void test_hyperv_documents(void **state) {
 
 static void test_process_parameters(void **state) {
   (void)state;
-  svc_container c;
+  spec_container c;
   hcs_test_container("{\"Image\":\"i\",\"Cmd\":[\"a b\"],\"Env\":[\"A=1\"],\"User\":\"u\",\"WorkingDir\":\"C:\\\\\","
                      "\"OpenStdin\":true,\"HostConfig\":{\"Isolation\":\"process\"}}",
                      &c);
@@ -357,7 +357,7 @@ static void test_process_parameters(void **state) {
   assert_int_equal(hcs_doc_process_params(&c, &doc, &e), WCTR_OK);
   expect_valid(doc, "ProcessParameters");
   cJSON_Delete(doc);
-  svc_container_free(&c);
+  spec_free(&c);
 }
 
 /* The walker itself refuses what it must, so a passing walk means something. */

@@ -153,11 +153,11 @@ static void check_limits(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < 9; i++) {
     if (f[i] & 1) f[i] >>= 40;
   }
-  job_resources r = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
+  spec_resources r = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
   int host = (int)(f[8] % 130);
   job_limits l;
   wctr_errmsg e;
-  if (job_limits_from_resources(&r, host, &l, &e) != WCTR_OK) {
+  if (job_limits_from_spec(&r, host, &l, &e) != WCTR_OK) {
     CHECK(l.flags == 0 && e.text[0] != '\0');
     return;
   }
@@ -167,14 +167,14 @@ static void check_limits(const uint8_t *data, size_t size) {
   else CHECK(l.cpu_rate == 0);
   if (l.flags & JOB_LIMIT_CPU_WEIGHT) CHECK(l.cpu_weight >= 1 && l.cpu_weight <= 9);
   else CHECK(l.cpu_weight == 0);
-  if (l.flags & JOB_LIMIT_MEMORY) CHECK(l.job_memory_limit >= (uint64_t)JOB_MIN_MEMORY_JOB);
+  if (l.flags & JOB_LIMIT_MEMORY) CHECK(l.job_memory_limit >= (uint64_t)spec_min_memory(WCTR_ISOLATION_JOB));
   CHECK(l.warnings.count <= 3);
-  for (size_t i = 0; i < l.warnings.count; i++) CHECK(strlen(l.warnings.text[i]) < JOB_WARNING_SIZE - 1);
+  for (size_t i = 0; i < l.warnings.count; i++) CHECK(strlen(l.warnings.text[i]) < SPEC_WARNING_SIZE - 1);
   uint32_t count, maximum;
   if (r.nano_cpus >= 0 && r.nano_cpus <= (int64_t)host * 1000000000) {
-    CHECK(job_hcs_hyperv_cpu(r.nano_cpus, host, &count, &maximum, NULL) == WCTR_OK);
+    CHECK(spec_hcs_hyperv_cpu(r.nano_cpus, host, &count, &maximum, NULL) == WCTR_OK);
     CHECK(count <= (uint32_t)host && maximum <= 10000);
-    CHECK(job_hcs_process_cpu(r.nano_cpus, host, &maximum, NULL) == WCTR_OK);
+    CHECK(spec_hcs_process_cpu(r.nano_cpus, host, &maximum, NULL) == WCTR_OK);
     CHECK(maximum <= 10000);
   }
 }

@@ -33,10 +33,10 @@ static int teardown(void **state) {
 /* The limits of `docker run --memory 500m` for a job container. */
 static job_limits limits_500m(void) {
   wctr_errmsg e;
-  job_resources r = {0};
+  spec_resources r = {0};
   assert_int_equal(wctr_parse_size("500m", "--memory", &r.memory_bytes, &e), WCTR_OK);
   job_limits limits;
-  assert_int_equal(job_limits_from_resources(&r, 1, &limits, &e), WCTR_OK);
+  assert_int_equal(job_limits_from_spec(&r, 1, &limits, &e), WCTR_OK);
   assert_true(limits.job_memory_limit == 524288000);
   return limits;
 }

@@ -283,11 +283,11 @@ static void test_bare_job(void **state) {
 static void test_memory_and_processes_from_docker_flags(void **state) {
   (void)state;
   wctr_errmsg e;
-  job_resources r = {0};
+  spec_resources r = {0};
   assert_int_equal(wctr_parse_size("500m", "--memory", &r.memory_bytes, &e), WCTR_OK);
   r.pids_limit = 5;
   job_limits limits;
-  assert_int_equal(job_limits_from_resources(&r, 4, &limits, &e), WCTR_OK);
+  assert_int_equal(job_limits_from_spec(&r, 4, &limits, &e), WCTR_OK);
   job_object *job = create_ok("memory", &limits, NULL);
   assert_int_equal(set_count, 1);
   expect_extended(1, ALWAYS | JOB_OBJECT_LIMIT_JOB_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS, 524288000, 5);
@@ -298,9 +298,9 @@ static void test_memory_and_processes_from_docker_flags(void **state) {
 static void test_cpu_rate(void **state) {
   (void)state;
   wctr_errmsg e;
-  job_resources r = {.nano_cpus = 2000000000}; /* --cpus 2 on 4 CPUs: half the host */
+  spec_resources r = {.nano_cpus = 2000000000}; /* --cpus 2 on 4 CPUs: half the host */
   job_limits limits;
-  assert_int_equal(job_limits_from_resources(&r, 4, &limits, &e), WCTR_OK);
+  assert_int_equal(job_limits_from_spec(&r, 4, &limits, &e), WCTR_OK);
   job_object *job = create_ok("rate", &limits, NULL);
   assert_int_equal(set_count, 2);
   expect_extended(1, ALWAYS, 0, 0);
@@ -313,9 +313,9 @@ static void test_cpu_rate(void **state) {
 static void test_cpu_weight(void **state) {
   (void)state;
   wctr_errmsg e;
-  job_resources r = {.cpu_shares = 5000};
+  spec_resources r = {.cpu_shares = 5000};
   job_limits limits;
-  assert_int_equal(job_limits_from_resources(&r, 4, &limits, &e), WCTR_OK);
+  assert_int_equal(job_limits_from_spec(&r, 4, &limits, &e), WCTR_OK);
   job_object *job = create_ok("weight", &limits, NULL);
   assert_int_equal(set_count, 2);
   JOBOBJECT_CPU_RATE_CONTROL_INFORMATION c = cpu_of(2);

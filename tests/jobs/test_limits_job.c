@@ -1,4 +1,4 @@
-/* tests/jobs/test_limits_job.c - jobs/limits.h job_limits_from_resources and the job-object formulas:
+/* tests/jobs/test_limits_job.c - jobs/limits.h job_limits_from_spec and the job-object formulas:
  * exact CpuRate, Weight and the other limits on hosts of 1, 2, 3, 4 and 64 CPUs, at every edge. */
 #include <string.h>
 
@@ -9,16 +9,16 @@
 #define NANO 1000000000LL
 
 /* Converts and fails the test on an error. */
-static job_limits convert(job_resources r, int host) {
+static job_limits convert(spec_resources r, int host) {
   job_limits out;
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
-  if (job_limits_from_resources(&r, host, &out, &e) != WCTR_OK) FAILF("%d CPUs: refused: %s", host, e.text);
+  if (job_limits_from_spec(&r, host, &out, &e) != WCTR_OK) FAILF("%d CPUs: refused: %s", host, e.text);
   return out;
 }
 
 /* Only a CPU hard cap of `rate`, nothing else, no warning. */
-static void expect_rate_only(job_resources r, int host, uint32_t rate, const char *what) {
+static void expect_rate_only(spec_resources r, int host, uint32_t rate, const char *what) {
   job_limits l = convert(r, host);
   if (l.flags != JOB_LIMIT_CPU_RATE || l.cpu_rate != rate || l.cpu_weight != 0 || l.warnings.count != 0) {
     FAILF("%s on %d CPUs: flags 0x%x rate %u weight %u warnings %zu, want only rate %u", what, host, l.flags,
@@ -28,7 +28,7 @@ static void expect_rate_only(job_resources r, int host, uint32_t rate, const cha
 
 static void test_nothing_set(void **state) {
   (void)state;
-  job_resources r = {0};
+  spec_resources r = {0};
   job_limits l = convert(r, 4);
   assert_int_equal(l.flags, 0);
   assert_true(l.job_memory_limit == 0 && l.io_max_iops == 0 && l.io_max_bandwidth == 0);
@@ -69,12 +69,12 @@ static void test_rate_from_cpus(void **state) {
       {64, 64 * NANO, 10000},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    job_resources r = {.nano_cpus = cases[i].nano};
+    spec_resources r = {.nano_cpus = cases[i].nano};
     char what[64];
     snprintf(what, sizeof what, "--cpus %lld nano", (long long)cases[i].nano);
     expect_rate_only(r, cases[i].host, cases[i].rate, what);
     /* The exported formula and the HCS process Maximum give the same number. */
-    assert_int_equal(job_cpu_rate_from_nano(cases[i].nano, cases[i].host), cases[i].rate);
+    assert_int_equal(spec_cpu_rate_from_nano(cases[i].nano, cases[i].host), cases[i].rate);
   }
 }
 
@@ -89,11 +89,11 @@ static void test_cpus_above_host_refused(void **state) {
       {64, "range of CPUs is from 0.01 to 64.00, as there are only 64 CPUs available"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    job_resources r = {.nano_cpus = cases[i].host * NANO + 1, .memory_bytes = 1 << 30};
+    spec_resources r = {.nano_cpus = cases[i].host * NANO + 1, .memory_bytes = 1 << 30};
     job_limits l;
     memset(&l, 0x5A, sizeof l);
     wctr_errmsg e;
-    assert_int_equal(job_limits_from_resources(&r, cases[i].host, &l, &e), WCTR_EINVAL);
+    assert_int_equal(job_limits_from_spec(&r, cases[i].host, &l, &e), WCTR_EINVAL);
     assert_string_equal(e.text, cases[i].message);
     /* Cleared, not half filled: the memory limit must not be applied alone by a careless caller. */
     assert_int_equal(l.flags, 0);
@@ -126,7 +126,7 @@ static void test_rate_from_count(void **state) {
        "Changing requested CPUCount of 9223372036854775807 to current number of processors, 64"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    job_resources r = {.cpu_count = cases[i].count};
+    spec_resources r = {.cpu_count = cases[i].count};
     job_limits l = convert(r, cases[i].host);
     if (l.flags != JOB_LIMIT_CPU_RATE || l.cpu_rate != cases[i].rate) {
       FAILF("count %lld on %d: flags 0x%x rate %u, want %u", (long long)cases[i].count, cases[i].host, l.flags,
@@ -145,7 +145,7 @@ static void test_rate_from_percent(void **state) {
     uint32_t rate;
   } cases[] = {{1, 100}, {2, 200}, {50, 5000}, {99, 9900}, {100, 10000}};
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    job_resources r = {.cpu_percent = cases[i].percent};
+    spec_resources r = {.cpu_percent = cases[i].percent};
     /* Percent is of the whole host, so the host's size does not change it. */
     expect_rate_only(r, 1, cases[i].rate, "percent");
     expect_rate_only(r, 64, cases[i].rate, "percent");
@@ -162,24 +162,24 @@ static void test_weight_from_shares(void **state) {
       {8749, 7}, {8750, 8}, {9999, 8}, {10000, 9},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
-    job_resources r = {.cpu_shares = cases[i].shares};
+    spec_resources r = {.cpu_shares = cases[i].shares};
     job_limits l = convert(r, 2);
     if (l.flags != JOB_LIMIT_CPU_WEIGHT || l.cpu_weight != cases[i].weight || l.cpu_rate != 0) {
       FAILF("shares %lld: flags 0x%x weight %u rate %u, want weight %u", (long long)cases[i].shares, l.flags,
             (unsigned)l.cpu_weight, (unsigned)l.cpu_rate, (unsigned)cases[i].weight);
     }
-    assert_int_equal(job_cpu_weight_from_shares(cases[i].shares), cases[i].weight);
+    assert_int_equal(spec_cpu_weight_from_shares(cases[i].shares), cases[i].weight);
   }
 }
 
 /* --cpus and --cpu-count together: both are maximums, the smaller cap wins. */
 static void test_cpus_and_count(void **state) {
   (void)state;
-  job_resources r = {.nano_cpus = NANO, .cpu_count = 3};
+  spec_resources r = {.nano_cpus = NANO, .cpu_count = 3};
   expect_rate_only(r, 4, 2500, "cpus 1 (2500) + count 3 (7500)");
-  r = (job_resources){.nano_cpus = 3 * NANO, .cpu_count = 1};
+  r = (spec_resources){.nano_cpus = 3 * NANO, .cpu_count = 1};
   expect_rate_only(r, 4, 2500, "cpus 3 (7500) + count 1 (2500)");
-  r = (job_resources){.nano_cpus = 2 * NANO, .cpu_count = 8};
+  r = (spec_resources){.nano_cpus = 2 * NANO, .cpu_count = 8};
   job_limits l = convert(r, 4);
   assert_int_equal(l.flags, JOB_LIMIT_CPU_RATE);
   assert_int_equal(l.cpu_rate, 5000); /* count 8 -> 4 -> 10000; cpus 2 -> 5000 */
@@ -190,7 +190,7 @@ static void test_cpus_and_count(void **state) {
 /* Count > shares > percent: exactly one CPU mode comes out, with the warnings in order. */
 static void test_precedence(void **state) {
   (void)state;
-  job_resources r = {.cpu_count = 1, .cpu_shares = 5000};
+  spec_resources r = {.cpu_count = 1, .cpu_shares = 5000};
   job_limits l = convert(r, 4);
   assert_int_equal(l.flags, JOB_LIMIT_CPU_RATE);
   assert_int_equal(l.cpu_rate, 2500);
@@ -199,7 +199,7 @@ static void test_precedence(void **state) {
   assert_string_equal(l.warnings.text[0], "Conflicting options: CPU count takes priority over CPU shares on job "
                                           "containers. CPU shares discarded");
 
-  r = (job_resources){.cpu_shares = 5000, .cpu_percent = 30};
+  r = (spec_resources){.cpu_shares = 5000, .cpu_percent = 30};
   l = convert(r, 4);
   assert_int_equal(l.flags, JOB_LIMIT_CPU_WEIGHT);
   assert_int_equal(l.cpu_weight, 5);
@@ -208,14 +208,14 @@ static void test_precedence(void **state) {
   assert_string_equal(l.warnings.text[0], "Conflicting options: CPU shares takes priority over CPU percent on job "
                                           "containers. CPU percent discarded");
 
-  r = (job_resources){.cpu_count = 2, .cpu_percent = 30};
+  r = (spec_resources){.cpu_count = 2, .cpu_percent = 30};
   l = convert(r, 4);
   assert_int_equal(l.flags, JOB_LIMIT_CPU_RATE);
   assert_int_equal(l.cpu_rate, 5000);
   assert_int_equal(l.warnings.count, 1);
 
   /* All three, with a count above the host: three warnings, precedence first, then the clamp. */
-  r = (job_resources){.cpu_count = 6, .cpu_shares = 5000, .cpu_percent = 30};
+  r = (spec_resources){.cpu_count = 6, .cpu_shares = 5000, .cpu_percent = 30};
   l = convert(r, 4);
   assert_int_equal(l.flags, JOB_LIMIT_CPU_RATE);
   assert_int_equal(l.cpu_rate, 10000);
@@ -229,36 +229,36 @@ static void test_precedence(void **state) {
 
 static void test_conflicts_refused(void **state) {
   (void)state;
-  job_resources r = {.nano_cpus = NANO, .cpu_shares = 10};
+  spec_resources r = {.nano_cpus = NANO, .cpu_shares = 10};
   job_limits l;
   wctr_errmsg e;
-  assert_int_equal(job_limits_from_resources(&r, 4, &l, &e), WCTR_EINVAL);
+  assert_int_equal(job_limits_from_spec(&r, 4, &l, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "conflicting options: Nano CPUs and CPU Shares cannot both be set");
   assert_int_equal(l.flags, 0);
-  r = (job_resources){.nano_cpus = NANO, .cpu_percent = 10};
-  assert_int_equal(job_limits_from_resources(&r, 4, &l, &e), WCTR_EINVAL);
+  r = (spec_resources){.nano_cpus = NANO, .cpu_percent = 10};
+  assert_int_equal(job_limits_from_spec(&r, 4, &l, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "conflicting options: Nano CPUs and CPU Percent cannot both be set");
   /* A precedence warning raised before a refusal stays visible in out->warnings. */
-  r = (job_resources){.cpu_count = 1, .cpu_shares = 10, .memory_bytes = 1};
-  assert_int_equal(job_limits_from_resources(&r, 4, &l, &e), WCTR_EINVAL);
+  r = (spec_resources){.cpu_count = 1, .cpu_shares = 10, .memory_bytes = 1};
+  assert_int_equal(job_limits_from_spec(&r, 4, &l, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "--memory 1B is below the minimum of 16MiB for job isolation");
   assert_int_equal(l.flags, 0);
   assert_int_equal(l.warnings.count, 1);
-  assert_int_equal(job_limits_from_resources(&r, 4, NULL, &e), WCTR_EINVAL);
-  assert_string_equal(e.text, "job_limits_from_resources: out must not be NULL");
-  assert_int_equal(job_limits_from_resources(NULL, 4, &l, &e), WCTR_EINVAL);
-  assert_int_equal(job_limits_from_resources(&r, 0, &l, &e), WCTR_EINVAL);
+  assert_int_equal(job_limits_from_spec(&r, 4, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "job_limits_from_spec: out must not be NULL");
+  assert_int_equal(job_limits_from_spec(NULL, 4, &l, &e), WCTR_EINVAL);
+  assert_int_equal(job_limits_from_spec(&r, 0, &l, &e), WCTR_EINVAL);
   assert_string_equal(e.text, "host_cpus must be at least 1, not 0");
 }
 
 static void test_memory_processes_io(void **state) {
   (void)state;
-  job_resources r = {.memory_bytes = 524288000};
+  spec_resources r = {.memory_bytes = 524288000};
   job_limits l = convert(r, 2);
   assert_int_equal(l.flags, JOB_LIMIT_MEMORY);
   assert_true(l.job_memory_limit == 524288000u);
 
-  r = (job_resources){.memory_bytes = 16777216}; /* the job minimum itself */
+  r = (spec_resources){.memory_bytes = 16777216}; /* the job minimum itself */
   l = convert(r, 2);
   assert_true(l.job_memory_limit == 16777216u);
   r.memory_bytes = INT64_MAX;
@@ -271,18 +271,18 @@ static void test_memory_processes_io(void **state) {
     uint32_t limit;
   } pids[] = {{1, JOB_LIMIT_PROCESSES, 1}, {4294967295, JOB_LIMIT_PROCESSES, 4294967295u}, {0, 0, 0}, {-1, 0, 0}};
   for (size_t i = 0; i < COUNT_OF(pids); i++) {
-    r = (job_resources){.pids_limit = pids[i].pids};
+    r = (spec_resources){.pids_limit = pids[i].pids};
     l = convert(r, 2);
     if (l.flags != pids[i].flags || l.active_process_limit != pids[i].limit) {
       FAILF("pids %lld: flags 0x%x limit %u", (long long)pids[i].pids, l.flags, (unsigned)l.active_process_limit);
     }
   }
 
-  r = (job_resources){.io_maxiops = 300};
+  r = (spec_resources){.io_maxiops = 300};
   l = convert(r, 2);
   assert_int_equal(l.flags, JOB_LIMIT_IO_IOPS);
   assert_true(l.io_max_iops == 300 && l.io_max_bandwidth == 0);
-  r = (job_resources){.io_maxbandwidth = 10485760};
+  r = (spec_resources){.io_maxbandwidth = 10485760};
   l = convert(r, 2);
   assert_int_equal(l.flags, JOB_LIMIT_IO_BANDWIDTH);
   assert_true(l.io_max_bandwidth == 10485760 && l.io_max_iops == 0);
@@ -290,7 +290,7 @@ static void test_memory_processes_io(void **state) {
 
 static void test_everything_at_once(void **state) {
   (void)state;
-  job_resources r = {
+  spec_resources r = {
       .memory_bytes = 1610612736,
       .nano_cpus = 1500000000,
       .cpu_count = 0,
@@ -313,43 +313,43 @@ static void test_everything_at_once(void **state) {
 /* The exported formulas on their own, including inputs the check would refuse: each is total. */
 static void test_formulas_are_total(void **state) {
   (void)state;
-  assert_int_equal(job_cpu_rate_from_nano(0, 4), 0);
-  assert_int_equal(job_cpu_rate_from_nano(-1, 4), 0);
-  assert_int_equal(job_cpu_rate_from_nano(NANO, 0), 0);
-  assert_int_equal(job_cpu_rate_from_nano(INT64_MAX, 1), 10000); /* clamped, no overflow */
-  assert_int_equal(job_cpu_rate_from_nano(INT64_MAX, 2147483647), 10000);
-  assert_int_equal(job_cpu_rate_from_nano(1, 2147483647), 1);
+  assert_int_equal(spec_cpu_rate_from_nano(0, 4), 0);
+  assert_int_equal(spec_cpu_rate_from_nano(-1, 4), 0);
+  assert_int_equal(spec_cpu_rate_from_nano(NANO, 0), 0);
+  assert_int_equal(spec_cpu_rate_from_nano(INT64_MAX, 1), 10000); /* clamped, no overflow */
+  assert_int_equal(spec_cpu_rate_from_nano(INT64_MAX, 2147483647), 10000);
+  assert_int_equal(spec_cpu_rate_from_nano(1, 2147483647), 1);
 
-  assert_int_equal(job_cpu_rate_from_count(0, 4), 0);
-  assert_int_equal(job_cpu_rate_from_count(-1, 4), 0);
-  assert_int_equal(job_cpu_rate_from_count(1, 0), 0);
-  assert_int_equal(job_cpu_rate_from_count(INT64_MAX, 4), 10000);
-  assert_int_equal(job_cpu_rate_from_count(1, 20000), 1); /* 0.5 raised */
-  assert_int_equal(job_cpu_rate_from_count(2147483646, 2147483647), 9999);
+  assert_int_equal(spec_cpu_rate_from_count(0, 4), 0);
+  assert_int_equal(spec_cpu_rate_from_count(-1, 4), 0);
+  assert_int_equal(spec_cpu_rate_from_count(1, 0), 0);
+  assert_int_equal(spec_cpu_rate_from_count(INT64_MAX, 4), 10000);
+  assert_int_equal(spec_cpu_rate_from_count(1, 20000), 1); /* 0.5 raised */
+  assert_int_equal(spec_cpu_rate_from_count(2147483646, 2147483647), 9999);
 
-  assert_int_equal(job_cpu_rate_from_percent(0), 0);
-  assert_int_equal(job_cpu_rate_from_percent(-1), 0);
-  assert_int_equal(job_cpu_rate_from_percent(101), 10000);
-  assert_int_equal(job_cpu_rate_from_percent(INT64_MAX), 10000);
+  assert_int_equal(spec_cpu_rate_from_percent(0), 0);
+  assert_int_equal(spec_cpu_rate_from_percent(-1), 0);
+  assert_int_equal(spec_cpu_rate_from_percent(101), 10000);
+  assert_int_equal(spec_cpu_rate_from_percent(INT64_MAX), 10000);
 
-  assert_int_equal(job_cpu_weight_from_shares(0), 0);
-  assert_int_equal(job_cpu_weight_from_shares(-1), 0);
-  assert_int_equal(job_cpu_weight_from_shares(10001), 9);
-  assert_int_equal(job_cpu_weight_from_shares(INT64_MAX), 9);
+  assert_int_equal(spec_cpu_weight_from_shares(0), 0);
+  assert_int_equal(spec_cpu_weight_from_shares(-1), 0);
+  assert_int_equal(spec_cpu_weight_from_shares(10001), 9);
+  assert_int_equal(spec_cpu_weight_from_shares(INT64_MAX), 9);
 
-  job_warnings w = {0};
-  assert_true(job_cpu_count_clamp(4, 4, &w) == 4);
-  assert_true(job_cpu_count_clamp(0, 4, &w) == 0);
-  assert_true(job_cpu_count_clamp(-2, 4, &w) == -2);
-  assert_true(job_cpu_count_clamp(9, 0, &w) == 9); /* no host count: nothing to clamp to */
+  spec_warnings w = {0};
+  assert_true(spec_cpu_count_clamp(4, 4, &w) == 4);
+  assert_true(spec_cpu_count_clamp(0, 4, &w) == 0);
+  assert_true(spec_cpu_count_clamp(-2, 4, &w) == -2);
+  assert_true(spec_cpu_count_clamp(9, 0, &w) == 9); /* no host count: nothing to clamp to */
   assert_int_equal(w.count, 0);
-  assert_true(job_cpu_count_clamp(5, 4, NULL) == 4);
-  assert_true(job_cpu_count_clamp(5, 4, &w) == 4);
+  assert_true(spec_cpu_count_clamp(5, 4, NULL) == 4);
+  assert_true(spec_cpu_count_clamp(5, 4, &w) == 4);
   assert_int_equal(w.count, 1);
   assert_string_equal(w.text[0], "Changing requested CPUCount of 5 to current number of processors, 4");
   /* A full warnings list drops further warnings instead of writing past it. */
-  for (int i = 0; i < 10; i++) job_cpu_count_clamp(5, 4, &w);
-  assert_int_equal(w.count, JOB_WARNINGS_MAX);
+  for (int i = 0; i < 10; i++) spec_cpu_count_clamp(5, 4, &w);
+  assert_int_equal(w.count, SPEC_WARNINGS_MAX);
 }
 
 int main(void) {

@@ -1,5 +1,5 @@
-/* tests/service/fuzz_container.c - libFuzzer harness for container create params (service/container.h),
- * including Labels, RestartPolicy and SecurityOpt (service/container_opts.c).
+/* tests/service/fuzz_container.c - libFuzzer harness for container create params as a record takes them
+ * (service/container.h over spec/spec.h), including Labels, RestartPolicy and SecurityOpt.
  *
  * The input is the params object of container.create. Aborts (a finding) when a refusal leaves nothing to
  * say, or when an accepted container does not survive its own record: the record form (with a credential
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cJSON *params = cJSON_ParseWithLength((const char *)data, size);
   if (params == NULL) return 0;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
   wctr_err err = svc_container_from_params(params, "0123456789abcdef", "fuzz_name", "2026-11-22T13:00:00.000Z", 4, &c,
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(e.text[0] != '\0');
     return 0;
   }
-  if (c.config.opts.credspec_option != NULL) check(svc_container_set_credspec(&c, "file://x.json", spec, &e) == WCTR_OK);
+  if (c.spec.credspec_option != NULL) check(svc_container_set_credspec(&c, "file://x.json", spec, &e) == WCTR_OK);
   cJSON *inspect = svc_container_to_json(&c);
   char *shown = inspect != NULL ? cJSON_PrintUnformatted(inspect) : NULL;
   /* Unless the input itself carried the sentinel (a label, a path...), inspect must not show it. It starts
@@ -55,9 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   err = svc_container_from_json(record, &back, &e);
   cJSON_Delete(record);
   check(err == WCTR_OK);
-  check(back.config.opts.label_count == c.config.opts.label_count);
-  check(back.config.opts.restart == c.config.opts.restart);
-  check((back.config.opts.credspec_json == NULL) == (c.config.opts.credspec_json == NULL));
+  check(back.spec.labels.count == c.spec.labels.count);
+  check(back.spec.restart.name == c.spec.restart.name);
+  check((back.spec.credspec_json == NULL) == (c.spec.credspec_json == NULL));
   svc_container_free(&back);
   svc_container_free(&c);
   return 0;

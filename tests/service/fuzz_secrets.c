@@ -1,5 +1,5 @@
 /* tests/service/fuzz_secrets.c - libFuzzer harness for the secret parsers that read outside input: the
- * create param "Secrets" (service/secrets.h), a stored secret record, base64 (common/base64.h) and
+ * create param "Secrets" (spec/spec.h), a stored secret record, base64 (common/base64.h) and
  * `wctr audit --since` (service/audit.h).
  *
  * Invariants: refs that parse have valid names and targets and survive a round trip through their JSON;
@@ -33,20 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   cJSON *json = cJSON_ParseWithLength(text, size);
   if (json != NULL) {
-    svc_secret_ref *refs = NULL;
+    spec_secret_ref *refs = NULL;
     size_t n = 0;
-    wctr_err err = svc_secret_refs_parse(json, &refs, &n, &e);
+    wctr_err err = spec_secret_refs_parse(json, "params", &refs, &n, &e);
     if (err == WCTR_OK) {
       for (size_t i = 0; i < n; i++) {
-        check(svc_secret_check_name(refs[i].name, "x", &e) == WCTR_OK, "a parsed ref has a bad name");
-        check(svc_secret_check_target(refs[i].target, "x", &e) == WCTR_OK, "a parsed ref has a bad target");
+        check(spec_secret_check_name(refs[i].name, "x", &e) == WCTR_OK, "a parsed ref has a bad name");
+        check(spec_secret_check_target(refs[i].target, "x", &e) == WCTR_OK, "a parsed ref has a bad target");
       }
-      cJSON *back = svc_secret_refs_json(refs, n);
-      svc_secret_ref *again = NULL;
+      cJSON *back = spec_secret_refs_json(refs, n);
+      spec_secret_ref *again = NULL;
       size_t m = 0;
       check(n == 0 || back != NULL, "refs do not format");
       if (back != NULL) {
-        check(svc_secret_refs_parse(back, &again, &m, &e) == WCTR_OK && m == n, "refs do not parse back");
+        check(spec_secret_refs_parse(back, "params", &again, &m, &e) == WCTR_OK && m == n, "refs do not parse back");
         for (size_t i = 0; i < n; i++) {
           check(strcmp(again[i].name, refs[i].name) == 0 && strcmp(again[i].target, refs[i].target) == 0,
                 "refs change in a round trip");

@@ -1,5 +1,6 @@
 /* The audit trail's portable half: record format, which requests are recorded, targets (never a
- * secret's value), time filters, and the dispatcher's central hook for plain and stream operations. */
+ * secret's value) and time filters. The central hook that writes them is tested with the operation layer
+ * (test_ops.c) and the pipe front-end (test_pipe_api.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,6 @@
 #include <cjson/cJSON.h>
 
 #include "service/audit.h"
-#include "service/dispatch.h"
 #include "testutil.h"
 
 static void test_format(void **state) {
@@ -108,147 +108,10 @@ static void test_since(void **state) {
   }
 }
 
-/* --- the dispatcher's hook ------------------------------------------------------------------------------ */
-
-typedef struct seen {
-  char op[64];
-  char target[64];
-  wctr_err result;
-  char detail[256];
-} seen;
-static seen records[16];
-static int record_count;
-
-static void capture_audit(void *ctx, const svc_caller *caller, const char *op, const char *target, wctr_err result,
-                          const char *detail) {
-  (void)ctx;
-  assert_string_equal(caller->sid, "S-1-5-21-1-2-3-1001");
-  assert_true(record_count < 16);
-  seen *s = &records[record_count++];
-  snprintf(s->op, sizeof s->op, "%s", op);
-  snprintf(s->target, sizeof s->target, "%s", target);
-  s->result = result;
-  snprintf(s->detail, sizeof s->detail, "%s", detail != NULL ? detail : "");
-}
-
-static wctr_err op_ok(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  (void)ctx, (void)caller, (void)params, (void)e;
-  *result = cJSON_CreateObject();
-  return WCTR_OK;
-}
-
-static wctr_err op_fail(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  (void)ctx, (void)caller, (void)params, (void)result;
-  return wctr_fail(e, WCTR_ENOENT, "no such container: web");
-}
-
-static void stream_ok(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
-  (void)ctx, (void)caller, (void)params;
-  svc_stream_frame(s, id, "stdout", cJSON_CreateString("\"result\": not the end"));
-  svc_stream_reply(s, id, cJSON_CreateObject());
-}
-
-static void stream_silent(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
-  (void)ctx, (void)caller, (void)params;
-  svc_stream_frame(s, id, "event", cJSON_CreateString("x")); /* the client left: no final response */
-}
-
-static void stream_fail(void *ctx, const svc_caller *caller, int64_t id, const cJSON *params, const svc_stream *s) {
-  (void)ctx, (void)caller, (void)params;
-  svc_stream_error(s, id, WCTR_ESTATE, "container web is running");
-}
-
-static wctr_err sink(void *ctx, const char *msg, size_t len) {
-  (void)ctx, (void)msg, (void)len;
-  return WCTR_OK;
-}
-
-static const svc_op engine_ops[] = {
-    {.name = "container.create", .call = op_ok},  {.name = "container.list", .call = op_ok},
-    {.name = "container.stop", .call = op_fail},  {.name = "container.run", .stream = stream_ok},
-    {.name = "container.wait", .stream = stream_ok}, {.name = "container.logs", .stream = stream_fail},
-    {.name = "events", .stream = stream_silent},      {.name = "container.start", .stream = stream_silent},
-};
-static const svc_op security_ops[] = {
-    {.name = "secret.create", .call = op_ok},
-    {.name = "audit.read", .stream = stream_ok, .admin_only = true},
-};
-
-static void dispatch(const svc_caller *caller, const char *text) {
-  svc_dispatch_host host = {.ops = engine_ops, .op_count = 8, .security_ops = security_ops, .security_op_count = 2,
-                            .audit = capture_audit};
-  svc_reply reply;
-  svc_dispatch(&host, caller, text, strlen(text), &reply);
-  if (reply.stream_fn != NULL) {
-    svc_stream s = {.send = sink};
-    reply.stream_fn(reply.stream_arg, &s);
-  } else {
-    cJSON_free(reply.response);
-  }
-}
-
-static void test_dispatch_hook(void **state) {
-  (void)state;
-  svc_caller user = {.sid = "S-1-5-21-1-2-3-1001", .name = "HOST\\ann", .pid = 7, .admin = false};
-  svc_caller admin = user;
-  admin.admin = true;
-  record_count = 0;
-  dispatch(&user, "{\"v\":1,\"id\":1,\"op\":\"container.list\"}"); /* a read that works: no record */
-  assert_int_equal(record_count, 0);
-  dispatch(&user, "{\"v\":1,\"id\":2,\"op\":\"container.create\",\"params\":{\"Name\":\"web\",\"Image\":\"host\"}}");
-  assert_int_equal(record_count, 1);
-  assert_string_equal(records[0].op, "container.create");
-  assert_string_equal(records[0].target, "web");
-  assert_int_equal(records[0].result, WCTR_OK);
-  assert_string_equal(records[0].detail, "");
-  dispatch(&user, "{\"v\":1,\"id\":3,\"op\":\"container.stop\",\"params\":{\"Id\":\"web\"}}");
-  assert_int_equal(records[1].result, WCTR_ENOENT);
-  assert_string_equal(records[1].detail, "no such container: web");
-  dispatch(&user, "{\"v\":1,\"id\":4,\"op\":\"launch\"}"); /* unknown op: refused, recorded */
-  assert_string_equal(records[2].op, "launch");
-  assert_int_equal(records[2].result, WCTR_EBADOP);
-  dispatch(&user, "not json"); /* unreadable: recorded without an op */
-  assert_string_equal(records[3].op, "");
-  assert_int_equal(records[3].result, WCTR_EPROTO);
-  /* The value of a secret never reaches a record. */
-  dispatch(&user, "{\"v\":1,\"id\":5,\"op\":\"secret.create\",\"params\":{\"Name\":\"db\",\"Data\":\"c2VjcmV0\"}}");
-  assert_string_equal(records[4].op, "secret.create");
-  assert_string_equal(records[4].target, "db");
-  assert_null(strstr(records[4].detail, "c2VjcmV0"));
-  /* Administrators only: refused for others, and recorded. */
-  dispatch(&user, "{\"v\":1,\"id\":6,\"op\":\"audit.read\"}");
-  assert_string_equal(records[5].op, "audit.read");
-  assert_int_equal(records[5].result, WCTR_EACCES);
-  assert_non_null(strstr(records[5].detail, "administrators only"));
-  record_count = 0;
-  dispatch(&admin, "{\"v\":1,\"id\":7,\"op\":\"audit.read\"}"); /* allowed read: no record */
-  assert_int_equal(record_count, 0);
-  /* Streams: audited once, at their final response, frames ignored. */
-  dispatch(&user, "{\"v\":1,\"id\":8,\"op\":\"container.run\",\"params\":{\"Id\":\"web\"}}");
-  assert_int_equal(record_count, 1);
-  assert_string_equal(records[0].op, "container.run");
-  assert_string_equal(records[0].target, "web");
-  assert_int_equal(records[0].result, WCTR_OK);
-  dispatch(&user, "{\"v\":1,\"id\":9,\"op\":\"container.wait\",\"params\":{\"Id\":\"web\"}}");
-  assert_int_equal(record_count, 1);
-  dispatch(&user, "{\"v\":1,\"id\":10,\"op\":\"container.logs\",\"params\":{\"Id\":\"web\"}}");
-  assert_int_equal(record_count, 2);
-  assert_int_equal(records[1].result, WCTR_ESTATE);
-  assert_string_equal(records[1].detail, "container web is running");
-  /* A follow that ends because its client left is no refusal; a change that ends so is still recorded. */
-  dispatch(&user, "{\"v\":1,\"id\":11,\"op\":\"events\"}");
-  assert_int_equal(record_count, 2);
-  dispatch(&user, "{\"v\":1,\"id\":12,\"op\":\"container.start\",\"params\":{\"Id\":\"db\"}}");
-  assert_int_equal(record_count, 3);
-  assert_string_equal(records[2].target, "db");
-  assert_int_equal(records[2].result, WCTR_EPIPE);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_format),          cmocka_unit_test(test_changes),
       cmocka_unit_test(test_target_never_reads_data), cmocka_unit_test(test_since),
-      cmocka_unit_test(test_dispatch_hook),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

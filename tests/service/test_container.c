@@ -11,7 +11,7 @@
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NOW "2026-11-22T13:00:00.000Z"
 
-static wctr_err build(const char *json, svc_container *c, job_warnings *w, wctr_errmsg *e) {
+static wctr_err build(const char *json, svc_container *c, spec_warnings *w, wctr_errmsg *e) {
   cJSON *params = cJSON_Parse(json);
   assert_non_null(params);
   wctr_err err = svc_container_from_params(params, ID, "brave_turing", NOW, 4, c, w, e);
@@ -21,7 +21,7 @@ static wctr_err build(const char *json, svc_container *c, job_warnings *w, wctr_
 
 static void expect_refused(const char *json, const char *want) {
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   assert_int_not_equal(build(json, &c, &w, &e), WCTR_OK);
   if (strstr(e.text, want) == NULL) fail_msg("message \"%s\" lacks \"%s\"", e.text, want);
@@ -30,7 +30,7 @@ static void expect_refused(const char *json, const char *want) {
 static void test_minimal_job_container(void **state) {
   (void)state;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   assert_int_equal(build("{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 3\"],\"HostConfig\":{\"Isolation\":\"JOB\"}}",
                          &c, &w, &e),
@@ -39,11 +39,11 @@ static void test_minimal_job_container(void **state) {
   assert_string_equal(c.name, "brave_turing");
   assert_string_equal(c.created, NOW);
   assert_int_equal(c.state.status, SVC_STATE_CREATED);
-  assert_int_equal(c.config.isolation, WCTR_ISOLATION_JOB);
-  assert_int_equal(c.config.cmd_count, 3);
-  assert_string_equal(c.config.cmd[2], "exit 3");
-  assert_int_equal(c.config.stop_timeout, 30);
-  assert_null(c.config.user);
+  assert_int_equal(c.spec.isolation, WCTR_ISOLATION_JOB);
+  assert_int_equal(c.spec.process.cmd_count, 3);
+  assert_string_equal(c.spec.process.cmd[2], "exit 3");
+  assert_int_equal(c.spec.stop_timeout, 30);
+  assert_null(c.spec.process.user);
   assert_int_equal(c.limits.flags, 0);
   svc_container_free(&c);
 }
@@ -51,7 +51,7 @@ static void test_minimal_job_container(void **state) {
 static void test_limits_are_computed(void **state) {
   (void)state;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   assert_int_equal(build("{\"Name\":\"/web\",\"Image\":\"C:\\\\sb\",\"Cmd\":[\"x\"],\"Env\":[\"A=1\",\"B=\"],"
                          "\"StopTimeout\":5,\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":524288000,"
@@ -63,9 +63,9 @@ static void test_limits_are_computed(void **state) {
   assert_int_equal(c.limits.job_memory_limit, 524288000);
   assert_int_equal(c.limits.cpu_rate, 5000); /* 2 CPUs of 4 */
   assert_int_equal(c.limits.active_process_limit, 10);
-  assert_true(c.config.auto_remove);
-  assert_int_equal(c.config.stop_timeout, 5);
-  assert_int_equal(c.config.env_count, 2);
+  assert_true(c.spec.auto_remove);
+  assert_int_equal(c.spec.stop_timeout, 5);
+  assert_int_equal(c.spec.process.env_count, 2);
   svc_container_free(&c);
 }
 
@@ -82,7 +82,6 @@ static void test_docker_messages_for_bad_limits(void **state) {
 static void test_bad_params_name_the_field(void **state) {
   (void)state;
   expect_refused("{\"Cmd\":[\"x\"]}", "params: \"Image\" is required");
-  expect_refused("{\"Image\":\"host\"}", "params: \"Cmd\" is required");
   expect_refused("{\"Image\":\"host\",\"Cmd\":[]}", "params: \"Cmd\" cannot be empty");
   expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Ports\":[]}", "params: unknown key \"Ports\"");
   expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Env\":[\"=x\"]}", "\"Env\"[0] \"=x\" must be KEY=VALUE");
@@ -100,7 +99,7 @@ static void test_record_round_trip(void **state) {
   (void)state;
   svc_container c;
   svc_container back;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   assert_int_equal(build("{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"echo hi\"],\"Env\":[\"A=1\"],\"User\":\"LocalService\","
                          "\"WorkingDir\":\"C:\\\\\",\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":524288000,\"CpuPercent\":50}}",
@@ -128,8 +127,8 @@ static void test_record_round_trip(void **state) {
   assert_int_equal(back.state.pid, 4242);
   assert_string_equal(back.state.started_at, NOW);
   assert_string_equal(back.identity, "NT AUTHORITY\\LOCAL SERVICE");
-  assert_string_equal(back.config.user, "LocalService");
-  assert_string_equal(back.config.working_dir, "C:\\");
+  assert_string_equal(back.spec.process.user, "LocalService");
+  assert_string_equal(back.spec.process.working_dir, "C:\\");
   assert_int_equal(back.limits.cpu_rate, 5000);
   assert_int_equal(back.limits.job_memory_limit, 524288000);
   svc_container_free(&c);
@@ -148,10 +147,47 @@ static void test_damaged_record_is_refused(void **state) {
   cJSON_Delete(json);
 }
 
+/* EffectiveLimits are the record's: computed on the host that created the container, read back as written
+ * (a record re-read without the host's CPU count must not turn --cpus 2 of 4 into 2 of 4096). */
+static void test_effective_limits_read_back(void **state) {
+  (void)state;
+  svc_container c;
+  svc_container back;
+  spec_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(build("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\",\"NanoCpus\":2000000000,"
+                         "\"PidsLimit\":7,\"IOMaximumIOps\":9}}",
+                         &c, &w, &e),
+                   WCTR_OK);
+  assert_int_equal(c.limits.cpu_rate, 5000);
+  cJSON *json = svc_container_to_record_json(&c);
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_OK);
+  assert_int_equal(back.limits.flags, c.limits.flags);
+  assert_int_equal(back.limits.cpu_rate, 5000);
+  assert_int_equal(back.limits.active_process_limit, 7);
+  assert_int_equal(back.limits.io_max_iops, 9);
+  svc_container_free(&back);
+  /* A hand-edited limit is checked like the job objects would take it. */
+  cJSON *limits = cJSON_GetObjectItem(json, "EffectiveLimits");
+  cJSON_ReplaceItemInObject(limits, "CpuRate", cJSON_CreateNumber(0));
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "container.EffectiveLimits: \"CpuRate\" must be between 1 and 10000");
+  cJSON_ReplaceItemInObject(limits, "CpuRate", cJSON_CreateNumber(100));
+  cJSON_AddNumberToObject(limits, "CpuWeight", 3);
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "container.EffectiveLimits: \"CpuRate\" and \"CpuWeight\" cannot both be set");
+  cJSON_DeleteItemFromObject(json, "EffectiveLimits"); /* none at all: no limits */
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_OK);
+  assert_int_equal(back.limits.flags, 0);
+  svc_container_free(&back);
+  cJSON_Delete(json);
+  svc_container_free(&c);
+}
+
 static void test_state_machine(void **state) {
   (void)state;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   assert_int_equal(build("{\"Name\":\"web\",\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\"}}", &c,
                          &w, &e),
@@ -176,7 +212,7 @@ static void test_state_machine(void **state) {
 static void test_references(void **state) {
   (void)state;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   bool exact;
   assert_int_equal(build("{\"Name\":\"web\",\"Image\":\"host\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"job\"}}", &c,
@@ -196,22 +232,22 @@ static void test_references(void **state) {
 static void test_binds_and_hostname(void **state) {
   (void)state;
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_errmsg e;
   const char *json = "{\"Image\":\"img\",\"Cmd\":[\"cmd\"],\"Hostname\":\"web-1\",\"HostConfig\":{\"Isolation\":"
                      "\"process\",\"Binds\":[\"C:\\\\data:C:\\\\data:ro\",\"\\\\\\\\.\\\\pipe\\\\p:\\\\\\\\.\\\\pipe\\\\p\"]}}";
   if (build(json, &c, &w, &e) != WCTR_OK) fail_msg("refused: %s", e.text);
-  assert_int_equal(c.config.bind_count, 2);
-  assert_string_equal(c.config.binds[0], "C:\\data:C:\\data:ro");
-  assert_string_equal(c.config.hostname, "web-1");
+  assert_int_equal(c.spec.bind_count, 2);
+  assert_string_equal(c.spec.binds[0], "C:\\data:C:\\data:ro");
+  assert_string_equal(c.spec.hostname, "web-1");
   /* The record keeps them, and a runtime object, through a save and a load. */
   c.runtime = cJSON_Parse("{\"Type\":\"hcs\",\"UtilityVm\":{\"MemoryMB\":756}}");
   cJSON *json_rec = svc_container_to_json(&c);
   svc_container back;
   if (svc_container_from_json(json_rec, &back, &e) != WCTR_OK) fail_msg("reload refused: %s", e.text);
-  assert_int_equal(back.config.bind_count, 2);
-  assert_string_equal(back.config.binds[1], "\\\\.\\pipe\\p:\\\\.\\pipe\\p");
-  assert_string_equal(back.config.hostname, "web-1");
+  assert_int_equal(back.spec.bind_count, 2);
+  assert_string_equal(back.spec.binds[1], "\\\\.\\pipe\\p:\\\\.\\pipe\\p");
+  assert_string_equal(back.spec.hostname, "web-1");
   assert_true(cJSON_Compare(back.runtime, c.runtime, true));
   cJSON_Delete(json_rec);
   svc_container_free(&back);
@@ -257,6 +293,7 @@ int main(void) {
       cmocka_unit_test(test_minimal_job_container), cmocka_unit_test(test_limits_are_computed),
       cmocka_unit_test(test_docker_messages_for_bad_limits), cmocka_unit_test(test_bad_params_name_the_field),
       cmocka_unit_test(test_record_round_trip),     cmocka_unit_test(test_damaged_record_is_refused),
+      cmocka_unit_test(test_effective_limits_read_back),
       cmocka_unit_test(test_state_machine),         cmocka_unit_test(test_references),
       cmocka_unit_test(test_names),                 cmocka_unit_test(test_binds_and_hostname),
   };

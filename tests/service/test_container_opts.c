@@ -1,6 +1,6 @@
-/* Labels, restart policy and security options of container records (service/container_opts.c): the create
- * params' rules and Docker's messages, the record (with the resolved credential spec) and inspect (without
- * its secret), the label filter and the restart decisions. */
+/* Labels, restart policy and security options of container records (read by spec/spec.h, kept by
+ * service/container.c): the create params' rules and Docker's messages, the record (with the resolved
+ * credential spec) and inspect (without its secret), the label filter and the restart decisions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 static wctr_err build(const char *json, svc_container *c, wctr_errmsg *e) {
   cJSON *params = cJSON_Parse(json);
   if (params == NULL) fail_msg("test JSON does not parse: %s", json);
-  job_warnings w = {0};
+  spec_warnings w = {0};
   wctr_err err = svc_container_from_params(params, ID, "brave_turing", NOW, 4, c, &w, e);
   cJSON_Delete(params);
   return err;
@@ -43,17 +43,17 @@ static void test_labels(void **state) {
   wctr_errmsg e;
   assert_int_equal(build("{" JOB "\"Labels\":{\"z\":\"last\",\"com.docker.compose.project\":\"shop\",\"a\":\"\"}}", &c, &e),
                    WCTR_OK);
-  assert_int_equal(c.config.opts.label_count, 3);
-  assert_string_equal(c.config.opts.label_keys[0], "a");
-  assert_string_equal(c.config.opts.label_keys[1], "com.docker.compose.project");
-  assert_string_equal(c.config.opts.label_values[1], "shop");
-  assert_string_equal(c.config.opts.label_keys[2], "z");
-  assert_true(svc_container_has_label(&c, "com.docker.compose.project"));
-  assert_true(svc_container_has_label(&c, "com.docker.compose.project=shop"));
-  assert_false(svc_container_has_label(&c, "com.docker.compose.project=shop2"));
-  assert_false(svc_container_has_label(&c, "com.docker.compose"));
-  assert_true(svc_container_has_label(&c, "a="));
-  assert_false(svc_container_has_label(&c, "b"));
+  assert_int_equal(c.spec.labels.count, 3);
+  assert_string_equal(c.spec.labels.keys[0], "a");
+  assert_string_equal(c.spec.labels.keys[1], "com.docker.compose.project");
+  assert_string_equal(c.spec.labels.values[1], "shop");
+  assert_string_equal(c.spec.labels.keys[2], "z");
+  assert_true(spec_labels_match(&c.spec.labels, "com.docker.compose.project"));
+  assert_true(spec_labels_match(&c.spec.labels, "com.docker.compose.project=shop"));
+  assert_false(spec_labels_match(&c.spec.labels, "com.docker.compose.project=shop2"));
+  assert_false(spec_labels_match(&c.spec.labels, "com.docker.compose"));
+  assert_true(spec_labels_match(&c.spec.labels, "a="));
+  assert_false(spec_labels_match(&c.spec.labels, "b"));
   svc_container_free(&c);
   expect_refused("{" JOB "\"Labels\":[]}", "params: \"Labels\" must be an object, not an array");
   expect_refused("{" JOB "\"Labels\":{\"a\":1}}", "params.Labels: \"a\" must be a string, not a number");
@@ -70,21 +70,21 @@ static void test_restart_policy(void **state) {
   assert_int_equal(build("{" JOB "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3}}}",
                          &c, &e),
                    WCTR_OK);
-  assert_int_equal(c.config.opts.restart, SVC_RESTART_ON_FAILURE);
-  assert_int_equal(c.config.opts.restart_max_retries, 3);
+  assert_int_equal(c.spec.restart.name, SPEC_RESTART_ON_FAILURE);
+  assert_int_equal(c.spec.restart.max_retries, 3);
   svc_container_free(&c);
   static const struct {
     const char *name;
-    svc_restart_name want;
-  } names[] = {{"", SVC_RESTART_NO},
-               {"no", SVC_RESTART_NO},
-               {"always", SVC_RESTART_ALWAYS},
-               {"unless-stopped", SVC_RESTART_UNLESS_STOPPED}};
+    spec_restart_name want;
+  } names[] = {{"", SPEC_RESTART_NO},
+               {"no", SPEC_RESTART_NO},
+               {"always", SPEC_RESTART_ALWAYS},
+               {"unless-stopped", SPEC_RESTART_UNLESS_STOPPED}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     char json[200];
     snprintf(json, sizeof json, "{" JOB "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"%s\"}}}", names[i].name);
     assert_int_equal(build(json, &c, &e), WCTR_OK);
-    assert_int_equal(c.config.opts.restart, names[i].want);
+    assert_int_equal(c.spec.restart.name, names[i].want);
     svc_container_free(&c);
   }
   /* Docker's messages. */
@@ -109,8 +109,8 @@ static void test_security_opt(void **state) {
                          "\"SecurityOpt\":[\"CredentialSpec=file://web.json\"]}}",
                          &c, &e),
                    WCTR_OK);
-  assert_string_equal(c.config.opts.credspec_option, "file://web.json");
-  assert_null(c.config.opts.credspec_json); /* resolved by the service, not here */
+  assert_string_equal(c.spec.credspec_option, "file://web.json");
+  assert_null(c.spec.credspec_json); /* resolved by the service, not here */
   svc_container_free(&c);
   expect_refused("{" JOB "\"HostConfig\":{\"SecurityOpt\":[\"seccomp=unconfined\"]}}",
                  "params.HostConfig.SecurityOpt[0]: \"seccomp=unconfined\" is not supported by wctr; only "
@@ -168,12 +168,12 @@ static void test_record_and_inspect(void **state) {
   cJSON_Delete(record);
   cJSON *parsed = cJSON_Parse(text);
   assert_int_equal(svc_container_from_json(parsed, &back, &e), WCTR_OK);
-  assert_string_equal(back.config.opts.credspec_json, sample_spec);
-  assert_string_equal(back.config.opts.credspec_source, "raw://");
-  assert_int_equal(back.config.opts.restart, SVC_RESTART_UNLESS_STOPPED);
+  assert_string_equal(back.spec.credspec_json, sample_spec);
+  assert_string_equal(back.spec.credspec_source, "raw://");
+  assert_int_equal(back.spec.restart.name, SPEC_RESTART_UNLESS_STOPPED);
   assert_int_equal(back.state.restart_count, 2);
   assert_true(back.state.manually_stopped);
-  assert_string_equal(back.config.opts.label_values[0], "web");
+  assert_string_equal(back.spec.labels.values[0], "web");
   svc_container_free(&back);
 
   /* A hand-edited spec in the record is checked like a new one. */
@@ -202,7 +202,7 @@ static void test_restart_decisions(void **state) {
   assert_false(svc_restart_on_exit(&c, 1, false));
   assert_false(svc_restart_on_service_start(&c));
   /* always: after any exit, and at wctrd's start even when the user stopped it (Docker). */
-  c.config.opts.restart = SVC_RESTART_ALWAYS;
+  c.spec.restart.name = SPEC_RESTART_ALWAYS;
   assert_true(svc_restart_on_exit(&c, 0, false));
   assert_false(svc_restart_on_exit(&c, 0, true)); /* wctrd is stopping */
   assert_true(svc_restart_on_service_start(&c));
@@ -210,7 +210,7 @@ static void test_restart_decisions(void **state) {
   assert_false(svc_restart_on_exit(&c, 0, false));
   assert_true(svc_restart_on_service_start(&c));
   /* unless-stopped: not when the user stopped it. */
-  c.config.opts.restart = SVC_RESTART_UNLESS_STOPPED;
+  c.spec.restart.name = SPEC_RESTART_UNLESS_STOPPED;
   assert_false(svc_restart_on_service_start(&c));
   c.state.manually_stopped = false;
   assert_true(svc_restart_on_service_start(&c));
@@ -223,16 +223,16 @@ static void test_restart_decisions(void **state) {
   assert_false(svc_restart_on_service_start(&c));
   c.state.status = SVC_STATE_EXITED;
   /* on-failure[:N]: non-zero exits, N times at most (0: no limit); not at wctrd's start. */
-  c.config.opts.restart = SVC_RESTART_ON_FAILURE;
-  c.config.opts.restart_max_retries = 2;
+  c.spec.restart.name = SPEC_RESTART_ON_FAILURE;
+  c.spec.restart.max_retries = 2;
   assert_false(svc_restart_on_exit(&c, 0, false));
   assert_true(svc_restart_on_exit(&c, 1, false));
   c.state.restart_count = 2;
   assert_false(svc_restart_on_exit(&c, 1, false));
-  c.config.opts.restart_max_retries = 0;
+  c.spec.restart.max_retries = 0;
   assert_true(svc_restart_on_exit(&c, -1, false));
   assert_false(svc_restart_on_service_start(&c));
-  assert_string_equal(svc_restart_name_text(SVC_RESTART_UNLESS_STOPPED), "unless-stopped");
+  assert_string_equal(spec_restart_name_text(SPEC_RESTART_UNLESS_STOPPED), "unless-stopped");
 }
 
 int main(void) {

@@ -214,11 +214,11 @@ static void test_resolution_at_create(void **state) {
   cJSON *params = cJSON_Parse("{\"Image\":\"img\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"process\","
                               "\"SecurityOpt\":[\"credentialspec=file://web.json\"]}}");
   svc_container c;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   assert_int_equal(svc_container_from_params(params, "0123", "n", "now", 4, &c, &w, &e), WCTR_OK);
-  assert_int_equal(svc_credspecs_resolve(data_root, &c, &e), WCTR_OK);
-  assert_string_equal(c.config.opts.credspec_source, "file://web.json");
-  assert_non_null(strstr(c.config.opts.credspec_json, SECRET));
+  assert_int_equal(svc_credspecs_resolve(data_root, &c.spec, &e), WCTR_OK);
+  assert_string_equal(c.spec.credspec_source, "file://web.json");
+  assert_non_null(strstr(c.spec.credspec_json, SECRET));
   svc_container_free(&c);
   cJSON_Delete(params);
   /* A spec that breaks a rule fails the create, naming the source and the field. */
@@ -233,7 +233,7 @@ static void test_resolution_at_create(void **state) {
   params = cJSON_Parse("{\"Image\":\"img\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Isolation\":\"process\","
                        "\"SecurityOpt\":[\"credentialspec=file://broken.json\"]}}");
   assert_int_equal(svc_container_from_params(params, "0123", "n", "now", 4, &c, &w, &e), WCTR_OK);
-  assert_int_equal(svc_credspecs_resolve(data_root, &c, &e), WCTR_EINVAL);
+  assert_int_equal(svc_credspecs_resolve(data_root, &c.spec, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "file://broken.json: credential spec: DomainJoinConfig"));
   svc_container_free(&c);
   cJSON_Delete(params);

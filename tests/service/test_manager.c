@@ -1,5 +1,7 @@
-/* The container manager in-process under Wine, with failures injected through the seams: whatever
- * fails, no half-created container is left, and what a crash leaves is repaired at the next start. */
+/* The container manager in-process under Wine with the real job runtime (runtime/rt_job_win.c) on the Windows
+ * I/O core, with failures injected through the seams: whatever fails, no half-created container is left,
+ * and what a crash leaves is repaired at the next start. (The state machine's every path runs natively
+ * with the fake runtime in test_manager_fake.c.) */
 #include <windows.h>
 
 #include <shellapi.h>
@@ -10,27 +12,32 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/fs.h"
+#include "common/ioc.h"
+#include "common/ioc_win.h"
 #include "common/log.h"
 #include "common/wstr.h"
 #include "jobs/jobs_sys.h"
+#include "runtime/rt_fake.h"
+#include "runtime/rt_job.h"
 #include "service/container.h"
 #include "service/manager.h"
 #include "service/store.h"
-#include "service/svc_sys.h"
 #include "testutil.h"
+#include "tsink.h"
 
 static char data_root[MAX_PATH];
 static svc_manager *mgr;
+static wctr_ioc *ioc;
 static int write_calls;
 static int fail_write_from; /* 0: never */
 static BOOL fail_create_job;
 
-static BOOL WINAPI maybe_failing_write(HANDLE h, LPCVOID buf, DWORD len, LPDWORD written, LPOVERLAPPED ov) {
-  if (fail_write_from != 0 && ++write_calls >= fail_write_from) {
-    SetLastError(ERROR_DISK_FULL);
-    return FALSE;
-  }
-  return WriteFile(h, buf, len, written, ov);
+static wctr_err maybe_failing_write(const char *what, size_t len) {
+  (void)what;
+  (void)len;
+  if (fail_write_from != 0 && ++write_calls >= fail_write_from) return WCTR_ENOSPC;
+  return WCTR_OK;
 }
 
 static HANDLE WINAPI maybe_failing_create_job(LPSECURITY_ATTRIBUTES sa, LPCWSTR name) {
@@ -42,8 +49,10 @@ static HANDLE WINAPI maybe_failing_create_job(LPSECURITY_ATTRIBUTES sa, LPCWSTR 
 }
 
 static void start_manager(void) {
-  svc_manager_options opt = {.data_root = data_root, .hcs_available = false, .hcs_detail = "no HCS here",
-                             .server_sku = true};
+  /* Process and Hyper-V isolation on a host without HCS: the fake runtime, unavailable. */
+  rt_fake_set_available(false, "no HCS here");
+  svc_manager_options opt = {.ioc = ioc, .data_root = data_root, .server_sku = true, .host_cpus = 2,
+                             .host_os_version = "10.0.20348", .open_job = rt_job_open, .open_hcs = rt_fake_open};
   wctr_errmsg e;
   wctr_err err = svc_manager_start(&opt, &mgr, &e);
   if (err != WCTR_OK) fail_msg("manager: %s", e.text);
@@ -69,6 +78,9 @@ static int setup(void **state) {
   fail_write_from = 0;
   write_calls = 0;
   fail_create_job = FALSE;
+  wctr_errmsg e;
+  wctr_ioc_options io = {0};
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK) fail_msg("ioc: %s", e.text);
   start_manager();
   return 0;
 }
@@ -77,6 +89,8 @@ static int teardown(void **state) {
   (void)state;
   svc_manager_stop(mgr);
   mgr = NULL;
+  wctr_ioc_stop(ioc);
+  ioc = NULL;
   remove_tree(data_root);
   return 0;
 }
@@ -88,10 +102,25 @@ static wctr_err op(const char *name, const char *params_json, cJSON **result, wc
   svc_caller caller = {.sid = "S-1-5-18", .name = "test"};
   for (size_t i = 0; i < n; i++) {
     if (strcmp(ops[i].name, name) != 0) continue;
-    assert_non_null(ops[i].call);
     cJSON *params = params_json != NULL ? cJSON_Parse(params_json) : NULL;
     cJSON *ignored = NULL;
-    wctr_err err = ops[i].call(mgr, &caller, params, result != NULL ? result : &ignored, e);
+    wctr_err err;
+    if (ops[i].call != NULL) {
+      err = ops[i].call(mgr, &caller, params, result != NULL ? result : &ignored, e);
+    } else {
+      /* A long-running operation: its answer comes through a sink. */
+      tsink s;
+      tsink_init(&s, ioc);
+      ops[i].start(mgr, &caller, params, &s.base);
+      if (!tsink_wait_released(&s, 20000)) fail_msg("%s did not finish", name);
+      err = s.err;
+      snprintf(e->text, sizeof e->text, "%s", s.message);
+      if (result != NULL) {
+        *result = s.result;
+        s.result = NULL;
+      }
+      tsink_free(&s);
+    }
     cJSON_Delete(params);
     cJSON_Delete(ignored);
     return err;
@@ -227,7 +256,7 @@ static void test_crash_leftovers_are_repaired_at_start(void **state) {
   assert_int_equal(svc_store_open(data_root, &st, &e), WCTR_OK);
   svc_container *list = NULL;
   size_t n = 0;
-  assert_int_equal(svc_store_load_all(st, &list, &n, &e), WCTR_OK);
+  assert_int_equal(svc_store_load_all(st, &list, &n, NULL, &e), WCTR_OK);
   assert_int_equal(n, 2);
   for (size_t i = 0; i < n; i++) {
     if (strcmp(list[i].id, running) == 0) {
@@ -285,9 +314,53 @@ static void test_damaged_record_is_moved_aside(void **state) {
   free(id);
 }
 
+/* The old manager never removed a job from its monitor, so the monitor grew with every run and a late job
+ * message could reach a freed container. Now every run's job notifications are a keyed source of the I/O
+ * core that the job runtime's release removes: after a restart loop of six runs, none is left. */
+static void test_restart_loop_leaves_no_job_source(void **state) {
+  (void)state;
+  /* A running job container has exactly one source (its job's notifications). */
+  char *held = create("{\"Name\":\"held\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"ping -n 30 127.0.0.1 >nul\"],"
+                      "\"HostConfig\":{\"Isolation\":\"job\"}}");
+  wctr_errmsg he;
+  assert_int_equal(op("container.start", "{\"Id\":\"held\"}", NULL, &he), WCTR_OK);
+  assert_int_equal(wctr_ioc_source_count(ioc), 1);
+  assert_int_equal(op("container.kill", "{\"Id\":\"held\"}", NULL, &he), WCTR_OK);
+  assert_int_equal(wctr_ioc_source_count(ioc), 0);
+  free(held);
+  char *id = create("{\"Name\":\"loop\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 3\"],"
+                    "\"HostConfig\":{\"Isolation\":\"job\",\"RestartPolicy\":{\"Name\":\"on-failure\","
+                    "\"MaximumRetryCount\":5}}}");
+  wctr_errmsg e;
+  assert_int_equal(op("container.start", "{\"Id\":\"loop\"}", NULL, &e), WCTR_OK);
+  size_t during = 0;
+  long long restarts = 0;
+  for (int i = 0; i < 600 && restarts < 5; i++) {
+    size_t n = wctr_ioc_source_count(ioc);
+    if (n > during) during = n;
+    cJSON *r = inspect(id);
+    restarts = (long long)cJSON_GetObjectItem(r, "RestartCount")->valuedouble;
+    bool exited = strcmp(status_of(r), "exited") == 0;
+    cJSON_Delete(r);
+    if (restarts >= 5 && exited) break;
+    Sleep(50);
+  }
+  assert_int_equal(restarts, 5);
+  for (int i = 0; i < 100; i++) {
+    cJSON *r = inspect(id);
+    bool exited = strcmp(status_of(r), "exited") == 0;
+    cJSON_Delete(r);
+    if (exited) break;
+    Sleep(50);
+  }
+  assert_true(during <= 1); /* one run at a time, one source */
+  assert_int_equal(wctr_ioc_source_count(ioc), 0);
+  free(id);
+}
+
 int main(void) {
   wctr_log_configure(WCTR_LOG_ERROR, NULL, NULL);
-  svc_sys.WriteFile = maybe_failing_write;
+  wctr_fs_write_hook = maybe_failing_write;
   jobs_sys.CreateJobObjectW = maybe_failing_create_job;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_full_disk_at_create_leaves_nothing, setup, teardown),
@@ -296,6 +369,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_name_conflicts_and_references, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crash_leftovers_are_repaired_at_start, setup, teardown),
       cmocka_unit_test_setup_teardown(test_damaged_record_is_moved_aside, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_restart_loop_leaves_no_job_source, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

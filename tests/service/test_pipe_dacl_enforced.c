@@ -11,22 +11,17 @@
 #include <cjson/cJSON.h>
 
 #include "acl/descriptors.h"
+#include "common/ioc.h"
 #include "common/log.h"
+#include "service/ops.h"
 #include "service/server.h"
 #include "testutil.h"
 
 static char pipe_path[128];
 
-static void answer(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
-  (void)ctx;
-  (void)caller;
-  (void)msg;
-  (void)len;
-  memset(reply, 0, sizeof *reply);
-  reply->response = cJSON_malloc(3); /* the server releases responses with cJSON_free */
-  memcpy(reply->response, "{}", 3);
-  reply->len = 2;
-}
+/* A server with no operations: only who may open the pipe matters here. */
+static wctr_ioc *ioc;
+static svc_ops *ops;
 
 /* Opens the pipe while impersonating this process's own token minus Administrators. */
 static DWORD open_as_non_admin(void) {
@@ -66,7 +61,7 @@ static svc_server *start(const char *const *groups, size_t count) {
   char *sddl = NULL;
   wctr_errmsg e;
   assert_int_equal(acl_pipe_sddl(groups, count, &sddl, &e), WCTR_OK);
-  svc_server_options opt = {.pipe_path = pipe_path, .sddl = sddl, .handler = answer};
+  svc_server_options opt = {.pipe_path = pipe_path, .sddl = sddl, .ioc = ioc, .api = {.ioc = ioc, .ops = ops}};
   svc_server *s = NULL;
   assert_int_equal(svc_server_start(&opt, &s, &e), WCTR_OK);
   free(sddl);
@@ -94,9 +89,18 @@ int main(void) {
   wctr_test_require_windows("Wine does not enforce named-pipe DACLs; the descriptor itself is asserted by "
                             "service_pipe_server");
   wctr_log_configure(WCTR_LOG_ERROR, NULL, NULL);
+  wctr_errmsg e;
+  wctr_ioc_options io = {0};
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK || svc_ops_new(ioc, NULL, NULL, &ops, &e) != WCTR_OK) {
+    fprintf(stderr, "setup: %s\n", e.text);
+    return 1;
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_non_admin_is_refused),
       cmocka_unit_test(test_granted_group_gets_in),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  svc_ops_free(ops);
+  wctr_ioc_stop(ioc);
+  return rc;
 }

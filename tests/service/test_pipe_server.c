@@ -1,7 +1,7 @@
-/* The pipe server under Wine: real pipes, real threads, real clients, including broken ones. The
- * descriptor handed to CreateNamedPipeW is recorded through the seam and compared with the documented
- * one; the read-back is compared too (Wine keeps pipe descriptors exactly; it does not enforce them -
- * see test_pipe_dacl_enforced for the Windows-only half). */
+/* The pipe server under Wine: real pipes, the real I/O core, operation layer and front-end, real clients,
+ * including broken, idle and non-reading ones. The descriptor handed to CreateNamedPipeW is recorded
+ * through the seam and compared with the documented one; the read-back is compared too (Wine keeps pipe
+ * descriptors exactly; it does not enforce them - see test_pipe_dacl_enforced for the Windows-only half). */
 #include <windows.h>
 
 #include <sddl.h>
@@ -14,9 +14,13 @@
 #include "acl/descriptors.h"
 #include "acl/sd.h"
 #include "cli/client.h"
+#include "common/ioc.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "service/ops.h"
+#include "service/pipe_api.h"
 #include "service/server.h"
+#include "service/system_ops.h"
 #include "service/svc_sys.h"
 #include "testutil.h"
 
@@ -56,7 +60,10 @@ static BOOL WINAPI maybe_failing_impersonation(HANDLE pipe) {
   return ImpersonateNamedPipeClient(pipe);
 }
 
-/* --- the service side: the real dispatcher with fixed host facts --------------------------------------- */
+/* --- the service side: the real operation layer and front-end, fixed host facts, stream operations ------- */
+static wctr_ioc *ioc;
+static svc_ops *ops;
+
 static void facts(void *ctx, svc_host_facts *f) {
   (void)ctx;
   snprintf(f->os_name, sizeof f->os_name, "test host");
@@ -68,18 +75,102 @@ static wctr_err live_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
   return svc_server_pipe_sddl(server, buf, size, e);
 }
 
-static const svc_dispatch_host host = {.host_facts = facts, .pipe_sddl = live_sddl, .data_root = "C:\\x",
-                                       .pipe_path = pipe_path};
+static svc_system_host host = {.host_facts = facts, .pipe_sddl = live_sddl, .data_root = "C:\\x", .pipe_path = pipe_path};
 
-static void handler(void *ctx, const svc_caller *caller, const char *msg, size_t len, svc_reply *reply) {
-  (void)ctx;
-  svc_dispatch(&host, caller, msg, len, reply);
+/* "hold": runs until its client is gone; records when it heard (on_close). */
+static volatile LONG holds_started;
+static volatile LONG holds_closed;
+static volatile LONG64 last_close_ms;
+
+typedef struct hold {
+  svc_sink *sink;
+} hold;
+
+static void hold_close(void *ctx) {
+  hold *h = ctx;
+  InterlockedExchange64(&last_close_ms, (LONG64)wctr_ioc_now_ms());
+  InterlockedIncrement(&holds_closed);
+  svc_sink_finish(h->sink, WCTR_OK, cJSON_CreateObject(), NULL);
+}
+
+static void hold_release(void *ctx) {
+  free(ctx);
+}
+
+static void start_hold(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)ctx, (void)caller, (void)params;
+  hold *h = calloc(1, sizeof *h);
+  h->sink = sink;
+  sink->op_ctx = h;
+  sink->on_close = hold_close;
+  sink->on_release = hold_release;
+  InterlockedIncrement(&holds_started);
+}
+
+/* "flood": writes 64 KiB of output per step, a step after another on the workers, until the sink refuses
+ * (its client does not read: dropped) - the way a chatty container meets a paused `wctr attach`. */
+static volatile LONG floods_dropped;
+
+typedef struct flood {
+  svc_sink *sink;
+  char chunk[64 * 1024];
+} flood;
+
+static void flood_step(void *arg) {
+  flood *f = arg;
+  if (svc_sink_output(f->sink, SVC_STDOUT, f->chunk, sizeof f->chunk) != WCTR_OK) {
+    InterlockedIncrement(&floods_dropped);
+    svc_sink_finish(f->sink, WCTR_OK, cJSON_CreateObject(), NULL);
+    return;
+  }
+  if (!wctr_ioc_post(ioc, flood_step, f)) svc_sink_finish(f->sink, WCTR_ECANCELED, NULL, "stopping");
+}
+
+static void flood_release(void *ctx) {
+  free(ctx);
+}
+
+static void start_flood(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)ctx, (void)caller, (void)params;
+  flood *f = calloc(1, sizeof *f);
+  memset(f->chunk, 'z', sizeof f->chunk);
+  f->sink = sink;
+  sink->op_ctx = f;
+  sink->on_release = flood_release;
+  if (!wctr_ioc_post(ioc, flood_step, f)) svc_sink_finish(sink, WCTR_ECANCELED, NULL, "stopping");
+}
+
+/* "big": a call whose answer is larger than the stream bound (a long listing). */
+static wctr_err op_big(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)ctx, (void)caller, (void)params, (void)e;
+  size_t n = SVC_SINK_QUEUE_MAX + 12345;
+  char *text = malloc(n + 1);
+  memset(text, 'q', n);
+  text[n] = '\0';
+  *result = cJSON_CreateString(text);
+  free(text);
+  return WCTR_OK;
+}
+
+static const svc_op test_ops[] = {
+    {.name = "hold", .start = start_hold, .flags = SVC_OP_STREAM},
+    {.name = "flood", .start = start_flood, .flags = SVC_OP_STREAM},
+    {.name = "big", .call = op_big},
+};
+
+typedef struct server_limits {
+  unsigned max_connections, first_ms, idle_ms;
+} server_limits;
+
+static wctr_err start_server_with(server_limits lim, wctr_errmsg *e) {
+  svc_server_options opt = {.pipe_path = pipe_path, .sddl = expected_sddl, .ioc = ioc,
+                            .api = {.ioc = ioc, .ops = ops}, .max_connections = lim.max_connections,
+                            .first_request_timeout_ms = lim.first_ms, .idle_timeout_ms = lim.idle_ms};
+  return svc_server_start(&opt, &server, e);
 }
 
 static wctr_err start_server(unsigned max_connections, wctr_errmsg *e) {
-  svc_server_options opt = {.pipe_path = pipe_path, .sddl = expected_sddl, .handler = handler,
-                            .max_connections = max_connections};
-  return svc_server_start(&opt, &server, e);
+  return start_server_with((server_limits){.max_connections = max_connections}, e);
 }
 
 static int setup(void **state) {
@@ -91,6 +182,7 @@ static int setup(void **state) {
   fail_create_at = 0;
   fail_impersonation = FALSE;
   recorded_sddl[0] = '\0';
+  holds_started = holds_closed = floods_dropped = 0;
   wctr_errmsg e;
   assert_int_equal(start_server(0, &e), WCTR_OK);
   return 0;
@@ -138,6 +230,61 @@ static const char *raw_error_code(cli_client *c, const char *buf, size_t len, bo
   if (id_null != NULL) *id_null = cJSON_IsNull(cJSON_GetObjectItem(root, "id"));
   cJSON_Delete(root);
   return code;
+}
+
+/* The connection was closed by wctrd: a request gets no answer. */
+static void expect_broken(cli_client *c) {
+  char *resp = NULL;
+  size_t len = 0;
+  wctr_errmsg e;
+  wctr_err err = cli_client_send(c, "{\"v\":1,\"id\":1,\"op\":\"version\"}", 29, T, &e);
+  if (err == WCTR_OK) err = cli_client_recv(c, &resp, &len, T, &e);
+  free(resp);
+  if (err != WCTR_EPIPE) fail_msg("the connection is still served (%s)", err == WCTR_OK ? "answered" : e.text);
+}
+
+/* Opens a connection and starts a stream operation on it, without reading anything. */
+static cli_client *start_stream(const char *op) {
+  cli_client *c = connect_client();
+  size_t len = 0;
+  char *msg = wctr_request_format(1, op, NULL, &len);
+  wctr_errmsg e;
+  if (cli_client_send(c, msg, len, T, &e) != WCTR_OK) fail_msg("send: %s", e.text);
+  cJSON_free(msg);
+  return c;
+}
+
+static void wait_for_holds(LONG n) {
+  for (int i = 0; i < T / 5 && InterlockedCompareExchange(&holds_started, 0, 0) < n; i++) Sleep(5);
+  assert_true(InterlockedCompareExchange(&holds_started, 0, 0) >= n);
+}
+
+static double now_ms(void) {
+  static LARGE_INTEGER freq;
+  LARGE_INTEGER t;
+  if (freq.QuadPart == 0) QueryPerformanceFrequency(&freq);
+  QueryPerformanceCounter(&t);
+  return (double)t.QuadPart * 1000.0 / (double)freq.QuadPart;
+}
+
+static int compare_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* p99 of 50 version calls, each on a connection of its own as wctr makes them (ms). */
+static double version_p99(void) {
+  enum { N = 50 };
+  double t[N];
+  for (int i = 0; i < N; i++) {
+    double start = now_ms();
+    cli_client *c = connect_client();
+    expect_version_works(c);
+    cli_client_close(c);
+    t[i] = now_ms() - start;
+  }
+  qsort(t, N, sizeof t[0], compare_double);
+  return t[(N * 99 + 99) / 100 - 1]; /* the 50th of 50: the slowest */
 }
 
 /* --- tests ------------------------------------------------------------------------------------------ */
@@ -286,7 +433,7 @@ static void test_many_clients_at_once(void **state) {
 static void test_second_server_on_the_same_pipe_fails_loudly(void **state) {
   (void)state;
   svc_server *second = NULL;
-  svc_server_options opt = {.pipe_path = pipe_path, .sddl = expected_sddl, .handler = handler};
+  svc_server_options opt = {.pipe_path = pipe_path, .sddl = expected_sddl, .ioc = ioc, .api = {.ioc = ioc, .ops = ops}};
   wctr_errmsg e;
   assert_int_equal(svc_server_start(&opt, &second, &e), WCTR_EBUSY);
   assert_null(second);
@@ -326,6 +473,8 @@ static void test_unidentified_caller_is_refused(void **state) {
   expect_version_works(connect_client());
 }
 
+/* At the cap a new client is admitted by closing the connection idle the longest; only when every connection
+ * has a request or a stream in flight does a new client wait (and give up). */
 static void test_connection_cap(void **state) {
   (void)state;
   svc_server_stop(server, T);
@@ -335,15 +484,26 @@ static void test_connection_cap(void **state) {
   cli_client *a = connect_client();
   cli_client *b = connect_client();
   expect_version_works(a);
-  expect_version_works(b);
-  cli_client *c = NULL;
-  /* Both connections are taken and no instance listens: a third client waits, then gives up. */
-  assert_int_equal(cli_client_open(pipe_path, 300, &c, &e), WCTR_EBUSY);
-  cli_client_close(a);
-  c = connect_client(); /* room again */
+  Sleep(20);
+  expect_version_works(b); /* a is now the one idle the longest */
+  cli_client *c = connect_client();
   expect_version_works(c);
+  expect_broken(a);
+  expect_version_works(b);
+  cli_client_close(a);
   cli_client_close(b);
   cli_client_close(c);
+  /* Two streams in flight: nobody to evict. */
+  cli_client *s1 = start_stream("hold");
+  cli_client *s2 = start_stream("hold");
+  wait_for_holds(2);
+  cli_client *d = NULL;
+  assert_int_equal(cli_client_open(pipe_path, 300, &d, &e), WCTR_EBUSY);
+  cli_client_close(s1); /* room again */
+  d = connect_client();
+  expect_version_works(d);
+  cli_client_close(d);
+  cli_client_close(s2);
 }
 
 static void test_stop_with_idle_clients_is_prompt(void **state) {
@@ -365,6 +525,139 @@ static void test_stop_with_idle_clients_is_prompt(void **state) {
   assert_int_equal(start_server(0, &e), WCTR_OK); /* for teardown */
 }
 
+/* Clients that stop reading a stream are dropped at the bound; nobody else waits for them. */
+static void test_non_reading_stream_clients_stall_nobody(void **state) {
+  (void)state;
+  double idle = version_p99();
+  enum { FLOODS = 4 };
+  cli_client *floods[FLOODS];
+  for (int i = 0; i < FLOODS; i++) floods[i] = start_stream("flood");
+  double loaded = version_p99();
+  /* Today's failure is unbounded (every request waits for the stalled client: seconds, then timeouts); a
+   * bounded p99 proves the isolation. The margin absorbs Wine's scheduling noise on two shared cores while
+   * four floods keep the workers busy: four times the idle p99 plus 100 ms. */
+  double bound = 4.0 * idle + 100.0;
+  print_message("version p99: idle %.1f ms, with %d non-reading stream clients %.1f ms (bound %.1f ms)\n", idle,
+                FLOODS, loaded, bound);
+  if (loaded > bound) fail_msg("version p99 %.1f ms with non-reading clients, idle %.1f ms", loaded, idle);
+  /* The floods really were there: each was dropped at the bound, with its client still connected. */
+  for (int i = 0; i < T / 5 && InterlockedCompareExchange(&floods_dropped, 0, 0) < FLOODS; i++) Sleep(5);
+  assert_int_equal(InterlockedCompareExchange(&floods_dropped, 0, 0), FLOODS);
+  /* A dropped client finds its connection closed: whatever output was still in the pipe, then the end,
+   * never a final answer. */
+  for (int i = 0; i < FLOODS; i++) {
+    wctr_errmsg e;
+    wctr_err err = WCTR_OK;
+    for (int frames = 0; err == WCTR_OK && frames < 1000; frames++) {
+      char *msg = NULL;
+      size_t len = 0;
+      err = cli_client_recv(floods[i], &msg, &len, T, &e);
+      static const char head[] = "{\"v\":1,\"id\":1,\"stream\":\"stdout\"";
+      if (err == WCTR_OK && (len < sizeof head - 1 || memcmp(msg, head, sizeof head - 1) != 0)) {
+        fail_msg("not an output frame");
+      }
+      free(msg);
+    }
+    assert_int_equal(err, WCTR_EPIPE);
+    cli_client_close(floods[i]);
+  }
+}
+
+/* A client that leaves mid-stream is noticed at once (a read stays posted): on_close within a second. */
+static void test_a_client_that_leaves_is_noticed(void **state) {
+  (void)state;
+  cli_client *c = start_stream("hold");
+  wait_for_holds(1);
+  Sleep(50);
+  LONG64 left = (LONG64)wctr_ioc_now_ms();
+  cli_client_close(c);
+  for (int i = 0; i < 200 && InterlockedCompareExchange(&holds_closed, 0, 0) == 0; i++) Sleep(5);
+  assert_int_equal(InterlockedCompareExchange(&holds_closed, 0, 0), 1);
+  LONG64 noticed = InterlockedCompareExchange64(&last_close_ms, 0, 0) - left;
+  print_message("on_close %lld ms after the client left\n", (long long)noticed);
+  assert_true(noticed < 1000);
+}
+
+/* 300 clients connect and never say a word; a new one is served all the same. */
+static void test_idle_connections_do_not_lock_others_out(void **state) {
+  (void)state;
+  svc_server_stop(server, T);
+  server = NULL;
+  wctr_errmsg e;
+  /* Timeouts long enough that eviction, not expiry, has to make the room. */
+  assert_int_equal(start_server_with((server_limits){.first_ms = 120000, .idle_ms = 120000}, &e), WCTR_OK);
+  enum { N = 300 };
+  cli_client **idle = calloc(N, sizeof *idle);
+  for (int i = 0; i < N; i++) idle[i] = connect_client();
+  cli_client *c = connect_client();
+  expect_version_works(c);
+  cli_client_close(c);
+  /* The first ones were closed to make room (SVC_SERVER_MAX_CONNECTIONS), the last ones are still served. */
+  expect_broken(idle[0]);
+  expect_version_works(idle[N - 1]);
+  for (int i = 0; i < N; i++) cli_client_close(idle[i]);
+  free(idle);
+}
+
+/* Idle connections time out; a stream does not. */
+static void test_idle_timeouts(void **state) {
+  (void)state;
+  svc_server_stop(server, T);
+  server = NULL;
+  wctr_errmsg e;
+  assert_int_equal(start_server_with((server_limits){.first_ms = 300, .idle_ms = 500}, &e), WCTR_OK);
+  cli_client *silent = connect_client();   /* never sends anything */
+  cli_client *talker = connect_client();   /* identified, then idle */
+  expect_version_works(talker);
+  cli_client *streamer = start_stream("hold");
+  wait_for_holds(1);
+  Sleep(200);
+  expect_version_works(talker); /* within the idle timeout: still served (and its clock starts again) */
+  cli_client *returning = connect_client(); /* identified, idle, then back with a call */
+  expect_version_works(returning);
+  Sleep(1200);
+  expect_broken(silent);
+  expect_broken(talker);
+  /* wctr's calls open the connection again when wctrd closed it while idle: nothing was delivered. */
+  expect_version_works(returning);
+  cli_client_close(returning);
+  assert_int_equal(InterlockedCompareExchange(&holds_closed, 0, 0), 0); /* the stream lives on */
+  cli_client_close(streamer);
+  for (int i = 0; i < 200 && InterlockedCompareExchange(&holds_closed, 0, 0) == 0; i++) Sleep(5);
+  assert_int_equal(InterlockedCompareExchange(&holds_closed, 0, 0), 1);
+  cli_client_close(silent);
+  cli_client_close(talker);
+}
+
+/* A call's answer may be larger than the stream bound: it is sent whole, and the connection goes on. */
+static void test_a_large_answer_is_not_cut(void **state) {
+  (void)state;
+  cli_client *c = connect_client();
+  cJSON *result = NULL;
+  wctr_errmsg e;
+  assert_int_equal(cli_client_call(c, "big", NULL, &result, T, &e), WCTR_OK);
+  assert_true(cJSON_IsString(result));
+  assert_int_equal(strlen(result->valuestring), SVC_SINK_QUEUE_MAX + 12345);
+  cJSON_Delete(result);
+  expect_version_works(c);
+  cli_client_close(c);
+}
+
+/* Stop closes streams (on_close) and returns promptly. */
+static void test_stop_closes_streams(void **state) {
+  (void)state;
+  cli_client *c = start_stream("hold");
+  wait_for_holds(1);
+  DWORD start = GetTickCount();
+  svc_server_stop(server, T);
+  server = NULL;
+  assert_true(GetTickCount() - start < 3000);
+  assert_int_equal(InterlockedCompareExchange(&holds_closed, 0, 0), 1);
+  cli_client_close(c);
+  wctr_errmsg e;
+  assert_int_equal(start_server(0, &e), WCTR_OK); /* for teardown */
+}
+
 int main(void) {
   svc_sys.CreateNamedPipeW = recording_create;
   svc_sys.ImpersonateNamedPipeClient = maybe_failing_impersonation;
@@ -378,6 +671,15 @@ int main(void) {
   }
   snprintf(expected_sddl, sizeof expected_sddl, "%s", sddl);
   free(sddl);
+  wctr_ioc_options io = {.workers = 0, .pool_max = 4};
+  size_t count = 0;
+  const svc_op *system = svc_system_ops(&count);
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK || svc_ops_new(ioc, NULL, NULL, &ops, &e) != WCTR_OK ||
+      svc_ops_add(ops, system, count, &host, &e) != WCTR_OK ||
+      svc_ops_add(ops, test_ops, sizeof test_ops / sizeof test_ops[0], NULL, &e) != WCTR_OK) {
+    fprintf(stderr, "setup: %s\n", e.text);
+    return 1;
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_descriptor_handed_to_windows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_version_and_identity, setup, teardown),
@@ -391,6 +693,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unidentified_caller_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_connection_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_with_idle_clients_is_prompt, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_non_reading_stream_clients_stall_nobody, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_client_that_leaves_is_noticed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idle_connections_do_not_lock_others_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idle_timeouts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_large_answer_is_not_cut, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stop_closes_streams, setup, teardown),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  svc_ops_free(ops);
+  wctr_ioc_stop(ioc);
+  return rc;
 }

@@ -1,5 +1,5 @@
-/* Secrets, portable half: names and targets, Docker's size rule, references in create params, the stored
- * record, the BitLocker gate, base64. */
+/* Secrets, portable half: Docker's size rule, references in a container's record, the stored record, the
+ * BitLocker gate, base64. (Names, targets and the "Secrets" create param: tests/spec/test_secrets_ref.c.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,40 +10,6 @@
 #include "service/container.h"
 #include "service/secrets.h"
 #include "testutil.h"
-
-static void test_names(void **state) {
-  (void)state;
-  wctr_errmsg e;
-  const char *good[] = {"a", "db-password", "A.b_c-9", "x1", "0abc"};
-  const char *bad[] = {"", "-a", "a-", "a b", "a/b", "a\\b", "é", "a..", "_a"};
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_int_equal(svc_secret_check_name(good[i], "n", &e), WCTR_OK);
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    assert_int_equal(svc_secret_check_name(bad[i], "params.Name", &e), WCTR_EINVAL);
-    assert_non_null(strstr(e.text, "params.Name"));
-  }
-  char name[80];
-  memset(name, 'a', 64);
-  name[64] = '\0';
-  assert_int_equal(svc_secret_check_name(name, "n", &e), WCTR_OK);
-  name[64] = 'a';
-  name[65] = '\0';
-  assert_int_equal(svc_secret_check_name(name, "n", &e), WCTR_EINVAL);
-}
-
-static void test_targets(void **state) {
-  (void)state;
-  wctr_errmsg e;
-  const char *good[] = {"pw.txt", "db-password", "a b", "COM10", "console", "nul2"};
-  const char *bad[] = {"", ".", "..", "a/b", "a\\b", "c:x", "x*", "q?", "a\"", "x<", "y>", "p|q", "end.", "end ",
-                       "CON", "con.txt", "NUL", "com1", "LPT9.log", "aux", "\x01"};
-  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-    if (svc_secret_check_target(good[i], "t", &e) != WCTR_OK) fail_msg("%s: %s", good[i], e.text);
-  }
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    if (svc_secret_check_target(bad[i], "params.Secrets[0]", &e) != WCTR_EINVAL) fail_msg("%s accepted", bad[i]);
-    assert_non_null(strstr(e.text, "params.Secrets[0]"));
-  }
-}
 
 static void test_sizes(void **state) {
   (void)state;
@@ -56,76 +22,27 @@ static void test_sizes(void **state) {
   assert_non_null(strstr(e.text, "500 KB"));
 }
 
-static void test_refs(void **state) {
-  (void)state;
-  wctr_errmsg e;
-  svc_secret_ref *refs = NULL;
-  size_t n = 0;
-  cJSON *a = cJSON_Parse("[{\"Name\":\"db\"},{\"Name\":\"api\",\"Target\":\"api.key\"}]");
-  assert_int_equal(svc_secret_refs_parse(a, &refs, &n, &e), WCTR_OK);
-  assert_int_equal(n, 2);
-  assert_string_equal(refs[0].name, "db");
-  assert_string_equal(refs[0].target, "db");
-  assert_string_equal(refs[1].target, "api.key");
-  cJSON *back = svc_secret_refs_json(refs, n);
-  char *text = cJSON_PrintUnformatted(back);
-  assert_string_equal(text, "[{\"Name\":\"db\",\"Target\":\"db\"},{\"Name\":\"api\",\"Target\":\"api.key\"}]");
-  cJSON_free(text);
-  cJSON_Delete(back);
-  free(refs);
-  cJSON_Delete(a);
-  assert_int_equal(svc_secret_refs_parse(NULL, &refs, &n, &e), WCTR_OK);
-  assert_int_equal(n, 0);
-  const char *bad[][2] = {
-      {"{}", "must be an array"},
-      {"[\"db\"]", "params.Secrets[0]"},
-      {"[{\"Name\":\"db\",\"Extra\":1}]", "Extra"},
-      {"[{\"Target\":\"x\"}]", "Name"},
-      {"[{\"Name\":\"-db\"}]", "invalid secret name"},
-      {"[{\"Name\":\"db\",\"Target\":\"..\\\\x\"}]", "file name"},
-      {"[{\"Name\":\"a\",\"Target\":\"Pw\"},{\"Name\":\"b\",\"Target\":\"pW\"}]", "already used by params.Secrets[0]"},
-  };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    a = cJSON_Parse(bad[i][0]);
-    assert_int_equal(svc_secret_refs_parse(a, &refs, &n, &e), WCTR_EINVAL);
-    if (strstr(e.text, bad[i][1]) == NULL) fail_msg("%s: \"%s\" lacks \"%s\"", bad[i][0], e.text, bad[i][1]);
-    assert_null(refs);
-    cJSON_Delete(a);
-  }
-  char many[80 * 20] = "[";
-  for (int i = 0; i <= SVC_SECRET_REFS_MAX; i++) {
-    char one[32];
-    snprintf(one, sizeof one, "%s{\"Name\":\"s%d\"}", i > 0 ? "," : "", i);
-    strcat(many, one);
-  }
-  strcat(many, "]");
-  a = cJSON_Parse(many);
-  assert_int_equal(svc_secret_refs_parse(a, &refs, &n, &e), WCTR_EINVAL);
-  assert_non_null(strstr(e.text, "at most 64"));
-  cJSON_Delete(a);
-}
-
 /* Secrets in a container's create params: parsed, persisted and read back with the record. */
 static void test_container_secrets(void **state) {
   (void)state;
   wctr_errmsg e;
-  job_warnings w = {0};
+  spec_warnings w = {0};
   svc_container c;
   cJSON *p = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"cmd\"],\"HostConfig\":{\"Isolation\":\"job\"},"
                          "\"Secrets\":[{\"Name\":\"db\",\"Target\":\"pw.txt\"}]}");
   assert_int_equal(svc_container_from_params(p, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                                              "n1", "2026-11-22T00:00:00.000Z", 4, &c, &w, &e),
                    WCTR_OK);
-  assert_int_equal(c.config.secret_count, 1);
-  assert_string_equal(c.config.secrets[0].target, "pw.txt");
+  assert_int_equal(c.spec.secret_count, 1);
+  assert_string_equal(c.spec.secrets[0].target, "pw.txt");
   cJSON *rec = svc_container_to_json(&c);
   const cJSON *s = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "Config"), "Secrets");
   assert_int_equal(cJSON_GetArraySize(s), 1);
   svc_container back;
   assert_int_equal(svc_container_from_json(rec, &back, &e), WCTR_OK);
-  assert_int_equal(back.config.secret_count, 1);
-  assert_string_equal(back.config.secrets[0].name, "db");
-  assert_string_equal(back.config.secrets[0].target, "pw.txt");
+  assert_int_equal(back.spec.secret_count, 1);
+  assert_string_equal(back.spec.secrets[0].name, "db");
+  assert_string_equal(back.spec.secrets[0].target, "pw.txt");
   svc_container_free(&back);
   cJSON_Delete(rec);
   svc_container_free(&c);
@@ -236,8 +153,7 @@ static void test_base64(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_names),  cmocka_unit_test(test_targets), cmocka_unit_test(test_sizes),
-      cmocka_unit_test(test_refs),   cmocka_unit_test(test_container_secrets), cmocka_unit_test(test_record),
+      cmocka_unit_test(test_sizes), cmocka_unit_test(test_container_secrets), cmocka_unit_test(test_record),
       cmocka_unit_test(test_gate),   cmocka_unit_test(test_base64),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

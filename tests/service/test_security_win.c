@@ -13,11 +13,13 @@
 #include "acl/acl_win.h"
 #include "acl/descriptors.h"
 #include "acl/sid.h"
+#include "common/ioc.h"
 #include "common/wstr.h"
 #include "service/audit.h"
 #include "service/container.h"
 #include "service/engine.h"
 #include "service/secrets.h"
+#include "service/security.h"
 #include "service/svc_sys.h"
 #include "testutil.h"
 
@@ -294,6 +296,128 @@ static void test_audit_append_only_and_rotated(void **state) {
   assert_false(audit_has("\"Target\":\"c00\"")); /* and the oldest rotated out of it */
 }
 
+/* --- audit.read: a start operation on the I/O core ------------------------------------------------------ */
+
+typedef struct audit_sink {
+  svc_sink sink; /* first */
+  volatile LONG frames;
+  volatile LONG finishes;
+  wctr_err err;
+  char result[128];
+  char last_target[64];
+} audit_sink;
+
+static wctr_err as_output(svc_sink *s, svc_output_stream st, const char *d, size_t n) {
+  (void)s, (void)st, (void)d, (void)n;
+  return WCTR_OK;
+}
+
+static wctr_err as_frame(svc_sink *s, const char *kind, cJSON *data) {
+  audit_sink *a = (audit_sink *)s;
+  assert_string_equal(kind, "record");
+  const cJSON *t = cJSON_GetObjectItem(data, "Target");
+  if (cJSON_IsString(t)) snprintf(a->last_target, sizeof a->last_target, "%s", t->valuestring);
+  cJSON_Delete(data);
+  InterlockedIncrement(&a->frames);
+  return WCTR_OK;
+}
+
+static size_t as_pending(svc_sink *s) {
+  (void)s;
+  return 0;
+}
+
+static void as_when_drained(svc_sink *s, size_t below, void (*fn)(void *), void *arg) {
+  (void)s, (void)below;
+  fn(arg);
+}
+
+static void as_finish(svc_sink *s, wctr_err err, cJSON *result, const char *message) {
+  (void)message;
+  audit_sink *a = (audit_sink *)s;
+  char *text = result != NULL ? cJSON_PrintUnformatted(result) : NULL;
+  snprintf(a->result, sizeof a->result, "%s", text != NULL ? text : "");
+  cJSON_free(text);
+  cJSON_Delete(result);
+  a->err = err;
+  InterlockedIncrement(&a->finishes);
+}
+
+static const svc_sink_methods audit_sink_methods = {.version = 1, .output = as_output, .frame = as_frame,
+                                                    .pending = as_pending, .when_drained = as_when_drained,
+                                                    .finish = as_finish};
+
+static void write_record(const char *target) {
+  svc_audit_record r = {.caller_sid = "S-1-5-21-1-2-3-1001", .caller_name = "HOST\\ann", .op = "container.stop",
+                        .target = target, .result = "ok"};
+  svc_audit_write(&r);
+}
+
+static bool wait_until(volatile LONG *counter, LONG value, DWORD ms) {
+  for (DWORD waited = 0; InterlockedCompareExchange(counter, 0, 0) < value && waited < ms; waited += 5) Sleep(5);
+  return InterlockedCompareExchange(counter, 0, 0) >= value;
+}
+
+/* The records there are, then with Follow the new ones as they are written (a timer polls: no thread), until
+ * on_close; then it finishes at the next poll, and its context is released. */
+static void test_audit_read_follows_on_a_timer(void **state) {
+  (void)state;
+  configure(false);
+  write_record("first");
+  write_record("second");
+  wctr_ioc *ioc = NULL;
+  wctr_errmsg e;
+  wctr_ioc_options io = {.workers = 2};
+  assert_int_equal(wctr_ioc_start(&io, &ioc, &e), WCTR_OK);
+  svc_security_host host = {.ioc = ioc, .data_root = data_root};
+  size_t n = 0;
+  const svc_op *ops = svc_security_ops(&n);
+  const svc_op *read = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ops[i].name, "audit.read") == 0) read = &ops[i];
+  }
+  assert_non_null(read);
+  assert_non_null(read->start);
+  assert_true((read->flags & SVC_OP_ADMIN) != 0);
+  svc_caller caller = {.sid = "S-1-5-32-544", .name = "HOST\\admin", .admin = true};
+  /* Without Follow: what is there, then the count. */
+  audit_sink once = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, NULL, &once.sink);
+  assert_true(wait_until(&once.finishes, 1, 10000));
+  assert_int_equal(once.err, WCTR_OK);
+  assert_true(once.frames >= 2);
+  char expect[64];
+  snprintf(expect, sizeof expect, "{\"Records\":%ld}", once.frames);
+  assert_string_equal(once.result, expect);
+  assert_string_equal(once.last_target, "second");
+  once.sink.on_release(once.sink.op_ctx);
+  /* With Follow. */
+  cJSON *params = cJSON_Parse("{\"Follow\":true}");
+  audit_sink follow = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, params, &follow.sink);
+  cJSON_Delete(params);
+  LONG before = once.frames;
+  assert_true(wait_until(&follow.frames, before, 10000));
+  write_record("third");
+  assert_true(wait_until(&follow.frames, before + 1, 5000));
+  assert_string_equal(follow.last_target, "third");
+  assert_int_equal(follow.finishes, 0);
+  DWORD closed_at = GetTickCount();
+  follow.sink.on_close(follow.sink.op_ctx);
+  assert_true(wait_until(&follow.finishes, 1, 5000));
+  assert_true(GetTickCount() - closed_at < 2000); /* the next poll (250 ms), with room for a loaded machine */
+  follow.sink.on_release(follow.sink.op_ctx);
+  /* Refused params: at once, before anything is opened. */
+  params = cJSON_Parse("{\"Since\":\"yesterday\"}");
+  audit_sink bad = {.sink.methods = &audit_sink_methods};
+  read->start(&host, &caller, params, &bad.sink);
+  cJSON_Delete(params);
+  assert_int_equal(bad.finishes, 1);
+  assert_int_equal(bad.err, WCTR_EINVAL);
+  if (bad.sink.on_release != NULL) bad.sink.on_release(bad.sink.op_ctx);
+  wctr_ioc_stop(ioc);
+}
+
 /* The Event Log source's message file is wctrd.exe itself: its message table turns event 1 and 2 into the
  * record's own text. wctrd.exe sits three folders up from this suite (build/tests/service/). */
 static void test_event_message_table(void **state) {
@@ -336,9 +460,9 @@ static void test_materialize_cleanup_sweep(void **state) {
   memset(&c, 0, sizeof c);
   snprintf(c.id, sizeof c.id, "%s", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd");
   snprintf(c.name, sizeof c.name, "web");
-  svc_secret_ref refs[1] = {{.name = "db", .target = "pw.txt"}};
-  c.config.secrets = refs;
-  c.config.secret_count = 1;
+  spec_secret_ref refs[1] = {{.name = "db", .target = "pw.txt"}};
+  c.spec.secrets = refs;
+  c.spec.secret_count = 1;
   char cdir[MAX_PATH + 100];
   snprintf(cdir, sizeof cdir, "%s\\containers\\%s", data_root, c.id);
   char containers[MAX_PATH + 20];
@@ -346,7 +470,7 @@ static void test_materialize_cleanup_sweep(void **state) {
   CreateDirectoryW(wctr_utf8_to_wide(containers), NULL);
   CreateDirectoryW(wctr_utf8_to_wide(cdir), NULL);
   char dir[MAX_PATH * 2];
-  if (svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e) != WCTR_OK) fail_msg("%s", e.text);
+  if (svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e) != WCTR_OK) fail_msg("%s", e.text);
   assert_string_equal(descriptor_of("\\secrets"), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;S-1-5-93-2-2)");
   assert_string_equal(descriptor_of("\\secrets\\pw.txt"), "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;S-1-5-93-2-2)");
   char hit[MAX_PATH * 2] = "";
@@ -356,7 +480,7 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_true(svc_secrets_cleanup(c.id));
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
   /* Left behind by a crash: the sweep removes it unless the container runs. */
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_OK);
   /* A create a crash interrupted leaves its temporary file; the sweep removes it too. */
   char tmp[MAX_PATH + 40];
   snprintf(tmp, sizeof tmp, "%s\\secrets\\0123.json.tmp", data_root);
@@ -371,15 +495,15 @@ static void test_materialize_cleanup_sweep(void **state) {
   assert_false(tree_contains(data_root, VALUE, hit, sizeof hit));
   assert_true(audit_has("removed the secrets folders of 1 container(s) that are not running: aaaabbbbcccc"));
   /* A secret that does not exist: nothing is left behind. */
-  refs[0] = (svc_secret_ref){.name = "gone", .target = "x"};
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
+  refs[0] = (spec_secret_ref){.name = "gone", .target = "x"};
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_ENOENT);
   char sdir[MAX_PATH * 2];
   snprintf(sdir, sizeof sdir, "%s\\secrets", cdir);
   assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
   /* Refused on a volume that is not encrypted, and audited. */
-  refs[0] = (svc_secret_ref){.name = "db", .target = "pw.txt"};
+  refs[0] = (spec_secret_ref){.name = "db", .target = "pw.txt"};
   bitlocker_hr = (HRESULT)0x8004100E;
-  assert_int_equal(svc_secrets_materialize(&c, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
+  assert_int_equal(svc_secrets_materialize(c.id, c.name, &c.spec, ACL_SID_CONTAINER_USER, dir, sizeof dir, &e), WCTR_EACCES);
   assert_non_null(strstr(e.text, "allow-unencrypted-secrets"));
   assert_int_equal(GetFileAttributesW(wctr_utf8_to_wide(sdir)), INVALID_FILE_ATTRIBUTES);
 }
@@ -392,6 +516,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_override_allows_and_audits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_materialize_cleanup_sweep, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit_append_only_and_rotated, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit_read_follows_on_a_timer, setup, teardown),
       cmocka_unit_test(test_event_message_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

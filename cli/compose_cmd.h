@@ -1,0 +1,64 @@
+/* cli/compose_cmd.h - `wctr compose`: its words, the create request built from a service's spec, and the
+ * drivers of up, down, ps and logs over wctrd's operations (portable). The compose files themselves - the
+ * loader, the model, `config`'s rendering and a service as a spec - are the compose module's
+ * (compose/compose.h, compose/to_spec.h). Not a public contract: shared by cli/compose_*.c and tests. */
+#ifndef WCTR_CLI_COMPOSE_CMD_H
+#define WCTR_CLI_COMPOSE_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli_internal.h"
+#include "common/error.h"
+#include "compose/compose.h"
+
+/* ---- Command line: `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]` ---- */
+
+typedef enum cli_compose_command_kind {
+  CLI_COMPOSE_CMD_NONE = 0, /* --help */
+  CLI_COMPOSE_CMD_UP,
+  CLI_COMPOSE_CMD_DOWN,
+  CLI_COMPOSE_CMD_PS,
+  CLI_COMPOSE_CMD_LOGS,
+  CLI_COMPOSE_CMD_CONFIG,
+} cli_compose_command_kind;
+
+typedef struct cli_compose_args {
+  const char **files; /* pointers into argv; malloc'd array, free with cli_compose_args_free */
+  size_t file_count;
+  const char *project_name; /* into argv, or NULL */
+  cli_compose_command_kind command;
+  bool json; /* config --format json */
+  bool help;
+  bool detach;         /* up -d */
+  bool volumes;        /* down -v */
+  bool follow;         /* logs -f */
+  const char *service; /* logs SERVICE (into argv), or NULL for every service */
+} cli_compose_args;
+
+/* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
+ * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
+ * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`. -h/--help anywhere sets help. Errors
+ * (WCTR_EINVAL) name the flag or word:
+ *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config) / ... */
+wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
+void cli_compose_args_free(cli_compose_args *args);
+
+/* The params of container.create for service s of project p: compose_service_to_spec (compose/to_spec.h:
+ * the mapping and its refusals), written by spec_to_json with the credential spec whole (the service
+ * needs it; with_secrets), plus "Name" = s->container_name (the record's name, which a spec does not
+ * carry). No field is spelled here: the wire names are spec's. *out: free with gmsa_json_secure_delete
+ * (a raw:// credential spec may hold a password). On failure *out is NULL and e says why. */
+wctr_err cli_compose_create_request(const compose_project *p, const compose_service *s, compose_read_fn read_file,
+                                    void *ctx, cJSON **out, wctr_errmsg *e);
+
+/* `wctr compose up | down | ps | logs` on a loaded project (cli/compose_up.c). read_file/io read a
+ * config:// credential spec's file. */
+int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_read_fn read_file, void *io);
+int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes);
+int cli_compose_ps(cli_ctx *ctx, const compose_project *p);
+int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service, bool follow);
+
+#endif

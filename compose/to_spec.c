@@ -1,0 +1,303 @@
+/* compose/to_spec.c - a compose service as a spec_container (portable; the mapping is documented in
+ * compose/to_spec.h). */
+#include "compose/to_spec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose/compose_internal.h"
+#include "gmsa/credspec.h"
+#include "gmsa/gmsa_util.h"
+
+#define CREDSPEC_PREFIX "credentialspec="
+#define NS_PER_SECOND INT64_C(1000000000)
+
+static wctr_err oom(wctr_errmsg *e) { return wctr_fail(e, WCTR_ENOMEM, "out of memory"); }
+
+/* Exec form: the words as written. Shell form: one command line, run as Docker runs a shell-form CMD on
+ * Windows (cmd /S /C "..."), since wctr passes argv words quoted by Windows rules. */
+static size_t command_words(const compose_command *c) {
+  if (!c->set) return 0;
+  return c->shell_form ? 3 + c->argc : c->argc;
+}
+
+/* Appends c's words at cmd[*at]; false when out of memory. */
+static bool put_command(char **cmd, size_t *at, const compose_command *c) {
+  static const char *const shell[] = {"cmd", "/S", "/C"};
+  if (!c->set) return true;
+  for (size_t i = 0; c->shell_form && i < 3; i++) {
+    cmd[*at] = cc_strdup(shell[i]);
+    if (cmd[*at] == NULL) return false;
+    *at += 1;
+  }
+  for (size_t i = 0; i < c->argc; i++) {
+    cmd[*at] = cc_strdup(c->argv[i]);
+    if (cmd[*at] == NULL) return false;
+    *at += 1;
+  }
+  return true;
+}
+
+/* A list of count copies (NULL for none); false when out of memory. *out_count is set as soon as the list
+ * exists, so spec_free releases what was copied when a copy fails part-way. */
+static bool copy_list(char *const *from, size_t count, char ***out, size_t *out_count) {
+  if (count == 0) return true;
+  *out = calloc(count + 1, sizeof **out);
+  if (*out == NULL) return false;
+  *out_count = count;
+  for (size_t i = 0; i < count; i++) {
+    (*out)[i] = cc_strdup(from[i]);
+    if ((*out)[i] == NULL) return false;
+  }
+  return true;
+}
+
+/* Orders label indexes by key (the "K" of "K=V"). */
+typedef struct label_kv {
+  const char *key;
+  size_t key_len;
+  const char *value;
+} label_kv;
+
+static int label_cmp(const void *a, const void *b) {
+  const label_kv *x = a;
+  const label_kv *y = b;
+  size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+  int c = memcmp(x->key, y->key, n);
+  if (c != 0) return c;
+  return x->key_len < y->key_len ? -1 : x->key_len > y->key_len ? 1 : 0;
+}
+
+/* compose's own labels and the service's, sorted by key into *out. */
+static wctr_err build_labels(const compose_project *p, const compose_service *s, spec_labels *out, wctr_errmsg *e) {
+  size_t n = s->label_count + 3;
+  label_kv *kv = calloc(n, sizeof *kv);
+  if (kv == NULL) return oom(e);
+  kv[0] = (label_kv){COMPOSE_LABEL_PROJECT, strlen(COMPOSE_LABEL_PROJECT), p->name};
+  kv[1] = (label_kv){COMPOSE_LABEL_SERVICE, strlen(COMPOSE_LABEL_SERVICE), s->name};
+  kv[2] = (label_kv){COMPOSE_LABEL_NUMBER, strlen(COMPOSE_LABEL_NUMBER), "1"};
+  for (size_t i = 0; i < s->label_count; i++) {
+    const char *eq = strchr(s->labels[i], '=');
+    kv[3 + i].key = s->labels[i];
+    kv[3 + i].key_len = eq != NULL ? (size_t)(eq - s->labels[i]) : strlen(s->labels[i]);
+    kv[3 + i].value = eq != NULL ? eq + 1 : "";
+  }
+  qsort(kv, n, sizeof *kv, label_cmp);
+  wctr_err err = WCTR_OK;
+  out->keys = calloc(n + 1, sizeof *out->keys);
+  out->values = calloc(n + 1, sizeof *out->values);
+  if (out->keys == NULL || out->values == NULL) {
+    free(out->keys);
+    free(out->values);
+    out->keys = out->values = NULL;
+    err = oom(e);
+    goto done;
+  }
+  out->count = n;
+  for (size_t i = 0; i < n; i++) {
+    out->keys[i] = cc_strndup(kv[i].key, kv[i].key_len);
+    out->values[i] = cc_strdup(kv[i].value);
+    if (out->keys[i] == NULL || out->values[i] == NULL) {
+      err = oom(e);
+      goto done;
+    }
+  }
+done:
+  free(kv);
+  return err;
+}
+
+/* credentialspec=SCHEME://VALUE; a config:// spec becomes raw:// of the config file's content, read and
+ * validated here (a compose config is the front-end's to read, not the service's). */
+static wctr_err credspec_option(const compose_project *p, const compose_service *s, compose_read_fn read_file,
+                                void *ctx, char **out, wctr_errmsg *e) {
+  const char *scheme = gmsa_source_kind_name(s->credspec.kind);
+  const char *value = s->credspec.value;
+  char *canonical = NULL;
+  wctr_err err = WCTR_OK;
+  if (s->credspec.kind == GMSA_SOURCE_CONFIG) {
+    const compose_resource *cfg = NULL;
+    for (size_t i = 0; i < p->config_count && cfg == NULL; i++) {
+      if (strcmp(p->configs[i].name, value) == 0) cfg = &p->configs[i];
+    }
+    if (cfg == NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.credential_spec: config \"%.64s\" is not defined", s->name, value);
+    }
+    if (read_file == NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.credential_spec: config \"%.64s\" cannot be read here (no reader)",
+                       s->name, value);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    wctr_errmsg re;
+    wctr_errmsg_clear(&re);
+    err = read_file(ctx, cfg->file, &text, &len, &re);
+    if (err != WCTR_OK) {
+      return wctr_fail(e, err, "services.%s.credential_spec: config \"%.64s\" (%s): %s", s->name, value, cfg->file,
+                       re.text[0] != '\0' ? re.text : wctr_strerror(err));
+    }
+    gmsa_credspec *spec = NULL;
+    err = gmsa_credspec_load(text, len, &spec, &re);
+    gmsa_secure_zero(text, len);
+    free(text);
+    if (err != WCTR_OK) {
+      return wctr_fail(e, err, "services.%s.credential_spec: config \"%.64s\": %s", s->name, value, re.text);
+    }
+    err = gmsa_credspec_to_json(spec, &canonical, e);
+    gmsa_credspec_free(spec);
+    if (err != WCTR_OK) return err;
+    scheme = "raw";
+    value = canonical;
+  }
+  size_t n = strlen(CREDSPEC_PREFIX) + strlen(scheme) + 3 + strlen(value) + 1;
+  char *opt = malloc(n);
+  if (opt != NULL) snprintf(opt, n, CREDSPEC_PREFIX "%s://%s", scheme, value);
+  gmsa_secret_free(canonical);
+  if (opt == NULL) return oom(e);
+  *out = opt;
+  return WCTR_OK;
+}
+
+/* What spec cannot carry, or what cannot run as written, before anything is built. */
+static wctr_err refusals(const compose_service *s, wctr_errmsg *e) {
+  if (s->config_count > 0) {
+    /* Windows bind mounts are folders, and a config is one file: there is no honest mapping yet. */
+    return wctr_fail(e, WCTR_ENOTSUP,
+                     "services.%s.configs: giving a config to a container as a file is not supported by wctr yet "
+                     "(configs can be used as credential_spec: {config: NAME})",
+                     s->name);
+  }
+  if (s->stop_grace_period_set && s->stop_grace_period_ns > SPEC_MAX_STOP_TIMEOUT * NS_PER_SECOND) {
+    return wctr_fail(e, WCTR_EINVAL, "services.%s.stop_grace_period: at most 1h (wctr's longest stop timeout)",
+                     s->name);
+  }
+  const compose_command *forms[2] = {&s->entrypoint, &s->command};
+  for (size_t i = 0; i < 2; i++) {
+    /* cmd /S /C gets the line as one argument, quoted by Windows rules: an inner '"' would reach cmd as \",
+     * which cmd does not undo. */
+    if (forms[i]->set && forms[i]->shell_form && strchr(forms[i]->argv[0], '"') != NULL) {
+      return wctr_fail(e, WCTR_EINVAL,
+                       "services.%s.%s: a command line with double quotes cannot be passed through cmd /S /C "
+                       "unchanged; write it in the list form ([\"cmd\", \"/c\", \"...\"])",
+                       s->name, i == 0 ? "entrypoint" : "command");
+    }
+  }
+  if (s->has_credspec && s->isolation == WCTR_ISOLATION_JOB) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "services.%s.credential_spec: a credential spec (gMSA) needs process or hyperv isolation: a job "
+                     "container runs on the host with a local identity and cannot carry a gMSA",
+                     s->name);
+  }
+  for (size_t i = 0; i < s->label_count; i++) {
+    if (strncmp(s->labels[i], "com.docker.compose.", strlen("com.docker.compose.")) == 0) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.labels: %.64s: com.docker.compose.* labels are set by wctr compose",
+                       s->name, s->labels[i]);
+    }
+  }
+  if (s->secret_count > SPEC_SECRET_REFS_MAX) {
+    return wctr_fail(e, WCTR_EINVAL, "services.%s.secrets: %zu secrets; a container takes at most %d", s->name,
+                     s->secret_count, SPEC_SECRET_REFS_MAX);
+  }
+  for (size_t i = 0; i < s->secret_count; i++) {
+    char where[160];
+    snprintf(where, sizeof where, "services.%.100s.secrets[%zu]", s->name, i);
+    wctr_err err = spec_secret_check_name(s->secrets[i].source, where, e);
+    if (err == WCTR_OK) err = spec_secret_check_target(s->secrets[i].target, where, e);
+    if (err != WCTR_OK) return err;
+  }
+  return WCTR_OK;
+}
+
+/* A copy of s into *out, NULL staying NULL; false when out of memory. */
+static bool copy_str(const char *s, char **out) {
+  *out = NULL;
+  if (s == NULL) return true;
+  *out = cc_strdup(s);
+  return *out != NULL;
+}
+
+/* Everything but the labels and the credential spec; false when out of memory. Each count is set as soon
+ * as its list exists, so spec_free releases exactly what was built. */
+static bool build_plain(const compose_service *s, spec_container *c) {
+  c->isolation = s->isolation;
+  c->resources = s->resources;
+  c->restart = s->restart;
+  c->auto_remove = false;
+  /* Whole seconds, rounded up: a grace period is never shortened. */
+  c->stop_timeout = s->stop_grace_period_set
+                        ? (int)((s->stop_grace_period_ns + NS_PER_SECOND - 1) / NS_PER_SECOND)
+                        : SPEC_DEFAULT_STOP_TIMEOUT;
+  if (!copy_str(s->image, &c->image) || !copy_str(s->working_dir, &c->process.working_dir) ||
+      !copy_str(s->user, &c->process.user) || !copy_str(s->hostname, &c->hostname)) {
+    return false;
+  }
+  size_t words = command_words(&s->entrypoint) + command_words(&s->command);
+  if (words > 0) {
+    c->process.cmd = calloc(words + 1, sizeof *c->process.cmd);
+    if (c->process.cmd == NULL) return false;
+    c->process.cmd_count = words;
+    size_t at = 0;
+    if (!put_command(c->process.cmd, &at, &s->entrypoint) || !put_command(c->process.cmd, &at, &s->command)) {
+      return false;
+    }
+  }
+  if (!copy_list(s->environment, s->environment_count, &c->process.env, &c->process.env_count)) return false;
+  if (s->volume_count > 0) {
+    c->binds = calloc(s->volume_count + 1, sizeof *c->binds);
+    if (c->binds == NULL) return false;
+    c->bind_count = s->volume_count;
+    for (size_t i = 0; i < s->volume_count; i++) {
+      const compose_mount *v = &s->volumes[i];
+      size_t n = strlen(v->source) + strlen(v->target) + 5;
+      c->binds[i] = malloc(n);
+      if (c->binds[i] == NULL) return false;
+      snprintf(c->binds[i], n, "%s:%s%s", v->source, v->target, v->read_only ? ":ro" : "");
+    }
+  }
+  if (s->secret_count > 0) {
+    c->secrets = calloc(s->secret_count, sizeof *c->secrets);
+    if (c->secrets == NULL) return false;
+    c->secret_count = s->secret_count;
+    /* refusals() checked both against spec's rules, which bound their lengths to the fields. */
+    for (size_t i = 0; i < s->secret_count; i++) {
+      snprintf(c->secrets[i].name, sizeof c->secrets[i].name, "%s", s->secrets[i].source);
+      snprintf(c->secrets[i].target, sizeof c->secrets[i].target, "%s", s->secrets[i].target);
+    }
+  }
+  return true;
+}
+
+wctr_err compose_service_to_spec(const compose_project *p, const compose_service *s, compose_read_fn read_file,
+                                 void *ctx, spec_container *out, wctr_errmsg *e) {
+  spec_container c;
+  memset(&c, 0, sizeof c);
+  wctr_err err = WCTR_OK;
+  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_service_to_spec: out must not be NULL");
+  memset(out, 0, sizeof *out);
+  if (p == NULL || s == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_service_to_spec: p and s must not be NULL");
+  err = refusals(s, e);
+  if (err != WCTR_OK) goto done;
+  if (!build_plain(s, &c)) {
+    err = oom(e);
+    goto done;
+  }
+  err = build_labels(p, s, &c.labels, e);
+  if (err != WCTR_OK || !s->has_credspec) goto done;
+  c.security_opt = calloc(2, sizeof *c.security_opt);
+  if (c.security_opt == NULL) {
+    err = oom(e);
+    goto done;
+  }
+  err = credspec_option(p, s, read_file, ctx, &c.security_opt[0], e);
+  if (err != WCTR_OK) goto done;
+  c.security_opt_count = 1;
+  c.credspec_option = c.security_opt[0] + strlen(CREDSPEC_PREFIX);
+done:
+  if (err != WCTR_OK) {
+    spec_free(&c);
+    return err;
+  }
+  *out = c;
+  return WCTR_OK;
+}

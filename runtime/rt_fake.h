@@ -1,0 +1,50 @@
+/* runtime/rt_fake.h - a portable runtime that runs nothing but does what it is told (runtime/runtime.h),
+ * so the container manager runs natively under ASan/UBSan with its real locks, timers and pool.
+ *
+ * A container's command is its script: each argument is one instruction, run in order on the I/O core's
+ * workers (an unknown instruction fails the start with WCTR_EINVAL, which is how tests make a start fail
+ * for one container):
+ *   out=TEXT      write TEXT to stdout (escapes: \n \r \t \\ \0 \xHH)
+ *   err=TEXT      the same to stderr
+ *   repeat=N:TEXT write TEXT N times to stdout, in chunks of up to 64 KiB
+ *   sleep=MS      wait MS milliseconds (a timer)
+ *   wait          wait until signalled: the stop signal ends it with code 0, the kill with RT_KILLED_EXIT_CODE
+ *   ignore-stop   from now on the stop signal is ignored (only the kill ends it)
+ *   cat           copy stdin to stdout until end of file
+ *   oom           report the memory limit reached
+ *   exit=N        end with code N (the end of the script is exit=0)
+ * Images (prepare): "missing" is refused (WCTR_ENOENT, "No such image: missing"); "with-cmd" supplies the
+ * command ["out=from-image\n"] and the user "ImageUser" when the spec has none; anything else is accepted.
+ *
+ * Process-wide state, reset by rt_fake_reset, for tests to observe and steer. */
+#ifndef WCTR_RUNTIME_RT_FAKE_H
+#define WCTR_RUNTIME_RT_FAKE_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "runtime/runtime.h"
+
+wctr_err rt_fake_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e);
+
+void rt_fake_reset(void);
+/* available() answers this (true by default). */
+void rt_fake_set_available(bool available, const char *why);
+/* The next n starts fail with err and message (before anything exists). */
+void rt_fake_fail_starts(int n, wctr_err err, const char *message);
+/* Each start takes this long (on the pool) before it returns. */
+void rt_fake_set_start_delay_ms(unsigned ms);
+/* Each signal takes this long (on the pool) before it returns (a process that holds up the stop signal). */
+void rt_fake_set_signal_delay_ms(unsigned ms);
+/* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
+ * "reattach". */
+int rt_fake_count(const char *what);
+/* Tasks started (or re-attached) and not yet released. */
+int rt_fake_live_tasks(void);
+/* A container that "outlived" a wctrd crash: reattach of this id adopts it and runs script (instructions as
+ * above, separated by '|'). With alive false, reattach says it is gone with exit code `code`. */
+void rt_fake_plant(const char *id, bool alive, const char *script, int code);
+/* The id of the last task sweep() was told runs, joined by ',' (for tests of the recovery's sweep). */
+const char *rt_fake_last_sweep_running(void);
+
+#endif

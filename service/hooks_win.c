@@ -1,0 +1,121 @@
+/* service/hooks_win.c - the stores lent to the manager and the runtimes (service/hooks.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "service/credspecs.h"
+#include "service/hooks.h"
+#include "service/secrets.h"
+
+static wctr_err secrets_check(void *ctx, const spec_container *spec, wctr_errmsg *e) {
+  (void)ctx;
+  return svc_secrets_check_refs(spec, e);
+}
+
+static wctr_err credspec_resolve(void *ctx, spec_container *spec, wctr_errmsg *e) {
+  svc_hooks *h = ctx;
+  return svc_credspecs_resolve(h->data_root, spec, e);
+}
+
+static wctr_err secrets_materialize(void *ctx, const char *id, const spec_container *spec, const char *reader_sid,
+                                    char *dir, size_t dir_size, wctr_errmsg *e) {
+  (void)ctx;
+  /* The record's name is not known to the runtime; the id names the container in the audit record. */
+  return svc_secrets_materialize(id, id, spec, reader_sid, dir, dir_size, e);
+}
+
+static void secrets_cleanup(void *ctx, const char *id) {
+  (void)ctx;
+  svc_secrets_cleanup(id);
+}
+
+static char *dup_text(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *c = malloc(n);
+  if (c != NULL) memcpy(c, s, n);
+  return c;
+}
+
+static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
+  svc_hooks *h = ctx;
+  svc_image img;
+  memset(out, 0, sizeof *out);
+  wctr_err err = svc_images_get(h->images, ref, &img, e);
+  if (err != WCTR_OK) return err;
+  bool ok = (out->name = dup_text(img.name)) != NULL;
+  out->layer_ids = calloc(img.layer_count + 1, sizeof *out->layer_ids);
+  out->layer_paths = calloc(img.layer_count + 1, sizeof *out->layer_paths);
+  ok = ok && out->layer_ids != NULL && out->layer_paths != NULL;
+  for (size_t i = 0; ok && i < img.layer_count; i++) {
+    out->layer_ids[i] = dup_text(img.layers[i].id);
+    out->layer_paths[i] = dup_text(img.layers[i].path);
+    out->layer_count = i + 1;
+    ok = out->layer_ids[i] != NULL && out->layer_paths[i] != NULL;
+  }
+  snprintf(out->os_version, sizeof out->os_version, "%.31s", img.os_version);
+  if (ok && img.cmd_count > 0) {
+    out->cmd = calloc(img.cmd_count + 1, sizeof *out->cmd);
+    ok = out->cmd != NULL;
+    for (size_t i = 0; ok && i < img.cmd_count; i++) {
+      out->cmd[i] = dup_text(img.cmd[i]);
+      out->cmd_count = i + 1;
+      ok = out->cmd[i] != NULL;
+    }
+  }
+  if (ok && img.user != NULL) ok = (out->user = dup_text(img.user)) != NULL;
+  svc_image_free(&img);
+  if (!ok) {
+    rt_image_free(out);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  return WCTR_OK;
+}
+
+svc_manager_hooks svc_hooks_manager(svc_hooks *h) {
+  return (svc_manager_hooks){.ctx = h, .secrets_check = secrets_check, .credspec_resolve = credspec_resolve};
+}
+
+rt_host svc_hooks_runtime(svc_hooks *h) {
+  return (rt_host){.ctx = h, .secrets_materialize = secrets_materialize, .secrets_cleanup = secrets_cleanup,
+                   .image_resolve = image_resolve};
+}
+
+/* --- image operations --------------------------------------------------------------------------------------- */
+
+static wctr_err op_image_add(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  return svc_images_add(((svc_hooks *)ctx)->images, params, result, e);
+}
+
+static wctr_err op_image_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {NULL};
+  (void)caller;
+  if (params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  return svc_images_list(((svc_hooks *)ctx)->images, result, e);
+}
+
+static wctr_err op_image_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                 wctr_errmsg *e) {
+  (void)caller;
+  return svc_images_inspect(((svc_hooks *)ctx)->images, params, result, e);
+}
+
+static wctr_err op_image_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                                wctr_errmsg *e) {
+  (void)caller;
+  svc_hooks *h = ctx;
+  return svc_images_remove(h->images, params, svc_manager_image_in_use, h->manager, result, e);
+}
+
+static const svc_op image_ops[] = {
+    {.name = "image.add", .call = op_image_add, .flags = SVC_OP_BLOCKING},
+    {.name = "image.list", .call = op_image_list},
+    {.name = "image.inspect", .call = op_image_inspect},
+    {.name = "image.remove", .call = op_image_remove, .flags = SVC_OP_BLOCKING},
+};
+
+const svc_op *svc_hooks_image_ops(size_t *count) {
+  *count = sizeof image_ops / sizeof image_ops[0];
+  return image_ops;
+}

@@ -1,0 +1,595 @@
+/* service/logs.c - json-file logs, byte-exact (contract: service/logs.h). */
+#include "service/logs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/base64.h"
+#include "common/fs.h"
+#include "common/log.h"
+
+enum { READ_CHUNK = 256 * 1024, TAIL_CHUNK = 64 * 1024 };
+
+void svc_log_time_now(char out[40]) {
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  time_t secs = ts.tv_sec;
+#ifdef _WIN32
+  gmtime_s(&tm, &secs);
+#else
+  gmtime_r(&secs, &tm);
+#endif
+  snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts.tv_nsec);
+}
+
+/* --- UTF-8 and JSON strings --------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes there are not one (overlongs,
+ * surrogates and code points above U+10FFFF are invalid, as RFC 3629 says). */
+static size_t utf8_seq(const unsigned char *p, size_t left) {
+  unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned min;
+  unsigned cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2, min = 0x80, cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, min = 0x800, cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, min = 0x10000, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (left < n) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+typedef struct buf {
+  char *p;
+  size_t len, cap;
+  bool failed;
+} buf;
+
+static void buf_reserve(buf *b, size_t more) {
+  if (b->failed || b->len + more <= b->cap) return;
+  size_t cap = b->cap == 0 ? 256 : b->cap;
+  while (cap < b->len + more) cap *= 2;
+  char *grown = realloc(b->p, cap);
+  if (grown == NULL) {
+    b->failed = true;
+    return;
+  }
+  b->p = grown;
+  b->cap = cap;
+}
+
+static void buf_add(buf *b, const void *data, size_t len) {
+  if (len == 0) return;
+  buf_reserve(b, len);
+  if (b->failed) return;
+  memcpy(b->p + b->len, data, len);
+  b->len += len;
+}
+
+static void buf_str(buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+/* Escapes bytes into a JSON string body; invalid UTF-8 bytes become U+FFFD. Returns whether every byte was
+ * valid UTF-8 (so the escape is exact). */
+static bool json_escape(buf *b, const char *data, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)data;
+  bool exact = true;
+  buf_reserve(b, len + 16);
+  for (size_t i = 0; i < len && !b->failed;) {
+    unsigned char c = p[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      size_t run = i;
+      while (run < len && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\') run++;
+      buf_add(b, p + i, run - i);
+      i = run;
+      continue;
+    }
+    if (c < 0x80) {
+      char esc[7];
+      switch (c) {
+        case '"': buf_add(b, "\\\"", 2); break;
+        case '\\': buf_add(b, "\\\\", 2); break;
+        case '\n': buf_add(b, "\\n", 2); break;
+        case '\r': buf_add(b, "\\r", 2); break;
+        case '\t': buf_add(b, "\\t", 2); break;
+        default:
+          esc[0] = '\\', esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+          buf_add(b, esc, 6);
+      }
+      i++;
+      continue;
+    }
+    size_t n = utf8_seq(p + i, len - i);
+    if (n == 0) {
+      buf_add(b, "\xEF\xBF\xBD", 3);
+      exact = false;
+      i++;
+    } else {
+      buf_add(b, p + i, n);
+      i += n;
+    }
+  }
+  return exact;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static bool read_hex4(const char *p, const char *end, unsigned *out) {
+  if (end - p < 4) return false;
+  unsigned v = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval(p[i]);
+    if (h < 0) return false;
+    v = (v << 4) | (unsigned)h;
+  }
+  *out = v;
+  return true;
+}
+
+static void put_utf8(buf *b, unsigned cp) {
+  char o[4];
+  size_t n;
+  if (cp < 0x80) {
+    o[0] = (char)cp, n = 1;
+  } else if (cp < 0x800) {
+    o[0] = (char)(0xC0 | (cp >> 6)), o[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+  } else if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | (cp >> 12)), o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+  } else {
+    o[0] = (char)(0xF0 | (cp >> 18)), o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+  }
+  buf_add(b, o, n);
+}
+
+/* Parses a JSON string starting at *pp (at the opening quote) into b (raw bytes, NUL allowed). */
+static bool json_string(const char **pp, const char *end, buf *b) {
+  const char *p = *pp;
+  if (p >= end || *p != '"') return false;
+  p++;
+  while (p < end && *p != '"') {
+    const char *run = p;
+    while (run < end && *run != '"' && *run != '\\' && (unsigned char)*run >= 0x20) run++;
+    buf_add(b, p, (size_t)(run - p));
+    p = run;
+    if (p >= end || *p == '"') break;
+    if ((unsigned char)*p < 0x20) return false;
+    p++; /* backslash */
+    if (p >= end) return false;
+    char c = *p++;
+    switch (c) {
+      case '"': buf_add(b, "\"", 1); break;
+      case '\\': buf_add(b, "\\", 1); break;
+      case '/': buf_add(b, "/", 1); break;
+      case 'b': buf_add(b, "\b", 1); break;
+      case 'f': buf_add(b, "\f", 1); break;
+      case 'n': buf_add(b, "\n", 1); break;
+      case 'r': buf_add(b, "\r", 1); break;
+      case 't': buf_add(b, "\t", 1); break;
+      case 'u': {
+        unsigned cp;
+        if (!read_hex4(p, end, &cp)) return false;
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          unsigned lo;
+          if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !read_hex4(p + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+            cp = 0xFFFD;
+          } else {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+          }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          cp = 0xFFFD;
+        }
+        put_utf8(b, cp);
+        break;
+      }
+      default: return false;
+    }
+  }
+  if (p >= end) return false;
+  *pp = p + 1;
+  return !b->failed;
+}
+
+static const char *skip_ws(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+  return p;
+}
+
+/* --- entries ------------------------------------------------------------------------------------------- */
+
+char *svc_log_entry_format(int stream, const char *data, size_t len, const char *time, size_t *out_len) {
+  buf b = {0};
+  buf_str(&b, "{\"log\":\"");
+  bool exact = json_escape(&b, data, len);
+  buf_str(&b, "\",\"stream\":\"");
+  buf_str(&b, stream == 2 ? "stderr" : "stdout");
+  buf_str(&b, "\",\"time\":\"");
+  buf_str(&b, time);
+  buf_str(&b, "\"");
+  if (!exact) {
+    char *raw = wctr_base64_encode((const uint8_t *)data, len);
+    if (raw == NULL) b.failed = true;
+    buf_str(&b, ",\"raw\":\"");
+    if (raw != NULL) buf_str(&b, raw);
+    buf_str(&b, "\"");
+    free(raw);
+  }
+  buf_str(&b, "}");
+  buf_reserve(&b, 1); /* room for the LF the writer appends */
+  if (b.failed) {
+    free(b.p);
+    return NULL;
+  }
+  *out_len = b.len;
+  return b.p;
+}
+
+wctr_err svc_log_entry_parse(const char *line, size_t len, int *stream, char **data, size_t *data_len,
+                             char time_out[40]) {
+  const char *p = line;
+  const char *end = line + len;
+  buf log = {0}, raw = {0}, key = {0}, val = {0};
+  bool have_log = false, have_raw = false, have_stream = false;
+  wctr_err err = WCTR_EINVAL;
+  time_out[0] = '\0';
+  p = skip_ws(p, end);
+  if (p >= end || *p++ != '{') goto done;
+  for (;;) {
+    p = skip_ws(p, end);
+    key.len = 0;
+    if (!json_string(&p, end, &key)) goto done;
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != ':') goto done;
+    p = skip_ws(p, end);
+    buf *target = &val;
+    if (key.len == 3 && memcmp(key.p, "log", 3) == 0) {
+      target = &log, have_log = true, log.len = 0;
+    } else if (key.len == 3 && memcmp(key.p, "raw", 3) == 0) {
+      target = &raw, have_raw = true, raw.len = 0;
+    }
+    val.len = 0;
+    if (!json_string(&p, end, target)) goto done;
+    if (key.len == 6 && memcmp(key.p, "stream", 6) == 0) {
+      if (val.len == 6 && memcmp(val.p, "stdout", 6) == 0) {
+        *stream = 1;
+      } else if (val.len == 6 && memcmp(val.p, "stderr", 6) == 0) {
+        *stream = 2;
+      } else {
+        goto done;
+      }
+      have_stream = true;
+    } else if (key.len == 4 && memcmp(key.p, "time", 4) == 0 && val.len < 40) {
+      memcpy(time_out, val.p, val.len);
+      time_out[val.len] = '\0';
+    }
+    p = skip_ws(p, end);
+    if (p < end && *p == ',') {
+      p++;
+      continue;
+    }
+    if (p < end && *p == '}') break;
+    goto done;
+  }
+  if (!have_log || !have_stream) goto done;
+  if (have_raw) {
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    wctr_errmsg ignored;
+    if (wctr_base64_decode(raw.p != NULL ? raw.p : "", raw.len, &bytes, &n, "raw", &ignored) != WCTR_OK) goto done;
+    *data = (char *)bytes;
+    *data_len = n;
+  } else {
+    if (log.p == NULL) buf_reserve(&log, 1);
+    if (log.failed) goto done;
+    *data = log.p;
+    *data_len = log.len;
+    log.p = NULL;
+  }
+  err = WCTR_OK;
+done:
+  free(log.p);
+  free(raw.p);
+  free(key.p);
+  free(val.p);
+  return err;
+}
+
+/* --- writer ----------------------------------------------------------------------------------------------- */
+
+struct svc_log_writer {
+  char path[1200];
+  char old_path[1210];
+  wctr_file *file;
+  uint64_t size;
+  uint64_t max_bytes;
+  buf partial[2]; /* stdout, stderr: the line in progress */
+  bool write_failed; /* a failure was logged; log again only after a success */
+};
+
+wctr_err svc_log_writer_open(const char *path, uint64_t max_bytes, svc_log_writer **out, wctr_errmsg *e) {
+  svc_log_writer *w = calloc(1, sizeof *w);
+  if (w == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if ((size_t)snprintf(w->path, sizeof w->path, "%s", path) >= sizeof w->path) {
+    free(w);
+    return wctr_fail(e, WCTR_ETOOBIG, "the log path is too long: %s", path);
+  }
+  snprintf(w->old_path, sizeof w->old_path, "%s.1", path);
+  w->max_bytes = max_bytes != 0 ? max_bytes : SVC_LOG_MAX_BYTES;
+  wctr_err err = wctr_file_open(path, WCTR_FILE_APPEND, &w->file, e);
+  if (err == WCTR_OK) err = wctr_file_size(w->file, &w->size);
+  if (err != WCTR_OK) {
+    wctr_file_close(w->file);
+    free(w);
+    return wctr_fail(e, err, "cannot open the log %s: %s", path, wctr_strerror(err));
+  }
+  *out = w;
+  return WCTR_OK;
+}
+
+void svc_log_writer_close(svc_log_writer *w) {
+  if (w == NULL) return;
+  wctr_file_close(w->file);
+  free(w->partial[0].p);
+  free(w->partial[1].p);
+  free(w);
+}
+
+static void rotate(svc_log_writer *w) {
+  wctr_errmsg e;
+  wctr_file_close(w->file);
+  w->file = NULL;
+  wctr_fs_rename(w->path, w->old_path, true, &e);
+  if (wctr_file_open(w->path, WCTR_FILE_TRUNCATE, &w->file, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_ERROR, "log %s: %s; output is no longer kept", w->path, e.text);
+    w->file = NULL;
+  }
+  w->size = 0;
+}
+
+static void emit_entry(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line, void *ctx) {
+  char stamp[40];
+  svc_log_time_now(stamp);
+  size_t n = 0;
+  char *text = svc_log_entry_format(stream, data, len, stamp, &n);
+  if (text != NULL) {
+    text[n] = '\n'; /* svc_log_entry_format leaves room for it */
+    if (w->file != NULL && w->size + n + 1 > w->max_bytes && w->size > 0) rotate(w);
+    wctr_err err = w->file != NULL ? wctr_file_write(w->file, text, n + 1) : WCTR_EIO;
+    if (err == WCTR_OK) {
+      w->size += n + 1;
+      w->write_failed = false;
+    } else if (!w->write_failed) {
+      w->write_failed = true;
+      wctr_log(WCTR_LOG_ERROR, "log %s: cannot write (%s); output goes on to attached clients", w->path,
+               wctr_strerror(err));
+    }
+    free(text);
+  }
+  if (line != NULL) line(ctx, stream, data, len, stamp);
+}
+
+void svc_log_writer_write(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line,
+                          void *ctx) {
+  buf *part = &w->partial[stream == 2 ? 1 : 0];
+  while (len > 0) {
+    const char *nl = memchr(data, '\n', len);
+    size_t take = nl != NULL ? (size_t)(nl - data) + 1 : len;
+    if (part->len + take > SVC_LOG_PARTIAL_MAX && nl == NULL) {
+      /* Docker's rule: a line longer than 16 KiB is cut into partial entries of at most that size. */
+      take = SVC_LOG_PARTIAL_MAX - part->len;
+    }
+    if (part->len == 0 && (nl != NULL || take == SVC_LOG_PARTIAL_MAX)) {
+      emit_entry(w, stream, data, take, line, ctx); /* no copy for the common case of a whole line */
+    } else {
+      buf_add(part, data, take);
+      if (part->failed) {
+        part->failed = false;
+        part->len = 0;
+      } else if (nl != NULL || part->len >= SVC_LOG_PARTIAL_MAX) {
+        emit_entry(w, stream, part->p, part->len, line, ctx);
+        part->len = 0;
+      }
+    }
+    data += take;
+    len -= take;
+  }
+}
+
+void svc_log_writer_flush(svc_log_writer *w, svc_log_line_fn line, void *ctx) {
+  for (int i = 0; i < 2; i++) {
+    if (w->partial[i].len > 0) emit_entry(w, i + 1, w->partial[i].p, w->partial[i].len, line, ctx);
+    w->partial[i].len = 0;
+  }
+}
+
+/* --- reader -------------------------------------------------------------------------------------------------- */
+
+typedef struct log_part {
+  wctr_file *file;
+  uint64_t start; /* first byte to read */
+  uint64_t end;   /* snapshot end */
+} log_part;
+
+struct svc_log_reader {
+  log_part parts[2]; /* path.1, then path */
+  int current;
+  uint64_t pos;
+  char *chunk;
+  size_t have; /* bytes in chunk not yet consumed */
+  uint64_t skipped;
+};
+
+/* The offset where the last `want` entries of a file begin, counting backwards; *found how many there
+ * were (fewer when the file has fewer). */
+static wctr_err tail_offset(wctr_file *f, uint64_t size, int64_t want, uint64_t *offset, int64_t *found) {
+  char *block = malloc(TAIL_CHUNK);
+  if (block == NULL) return WCTR_ENOMEM;
+  int64_t count = 0;
+  uint64_t pos = size;
+  *offset = 0;
+  /* The byte at size-1 is the LF of the last entry; the entries we want begin after the LF that precedes
+   * the want-th entry from the end. */
+  bool first = true;
+  wctr_err err = WCTR_OK;
+  while (pos > 0) {
+    size_t n = pos > TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+    size_t got = 0;
+    err = wctr_file_pread(f, pos - n, block, n, &got);
+    if (err != WCTR_OK || got != n) break;
+    for (size_t i = n; i > 0; i--) {
+      if (block[i - 1] != '\n') continue;
+      if (first && pos - n + i == size) {
+        first = false;
+        continue; /* the terminator of the last entry */
+      }
+      first = false;
+      count++;
+      if (count == want) {
+        *offset = pos - n + i;
+        *found = count;
+        free(block);
+        return WCTR_OK;
+      }
+    }
+    pos -= n;
+  }
+  free(block);
+  /* Reached the start: every entry of the file counts (the first has no LF before it). */
+  *found = size > 0 ? count + 1 : 0;
+  *offset = 0;
+  return err;
+}
+
+wctr_err svc_log_reader_open(const char *path, int64_t tail, svc_log_reader **out, wctr_errmsg *e) {
+  svc_log_reader *r = calloc(1, sizeof *r);
+  char old[1210];
+  if (r == NULL || (r->chunk = malloc(READ_CHUNK)) == NULL) {
+    free(r);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  snprintf(old, sizeof old, "%s.1", path);
+  const char *paths[2] = {old, path};
+  for (int i = 0; i < 2; i++) {
+    wctr_errmsg ignored;
+    if (wctr_file_open(paths[i], WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
+    if (wctr_file_size(r->parts[i].file, &r->parts[i].end) != WCTR_OK) r->parts[i].end = 0;
+  }
+  if (tail >= 0) {
+    /* The last entries: first from the current file, then, if it has fewer, from the rotated one. */
+    int64_t left = tail;
+    for (int i = 1; i >= 0; i--) {
+      log_part *p = &r->parts[i];
+      if (p->file == NULL) continue;
+      if (left == 0) {
+        p->start = p->end;
+        continue;
+      }
+      int64_t found = 0;
+      uint64_t off = 0;
+      if (tail_offset(p->file, p->end, left, &off, &found) != WCTR_OK) off = 0;
+      p->start = off;
+      left -= found < left ? found : left;
+    }
+  }
+  r->current = 0;
+  r->pos = r->parts[0].start;
+  *out = r;
+  return WCTR_OK;
+}
+
+uint64_t svc_log_reader_skipped(const svc_log_reader *r) { return r->skipped; }
+
+void svc_log_reader_close(svc_log_reader *r) {
+  if (r == NULL) return;
+  for (int i = 0; i < 2; i++) wctr_file_close(r->parts[i].file);
+  free(r->chunk);
+  free(r);
+}
+
+/* Delivers every complete entry in chunk[0..have); keeps the incomplete tail at the start of chunk. */
+static size_t deliver(svc_log_reader *r, svc_log_line_fn line, void *ctx) {
+  size_t delivered = 0;
+  size_t start = 0;
+  for (;;) {
+    char *nl = memchr(r->chunk + start, '\n', r->have - start);
+    if (nl == NULL) break;
+    size_t len = (size_t)(nl - (r->chunk + start));
+    int stream = 0;
+    char *data = NULL;
+    size_t data_len = 0;
+    char stamp[40];
+    if (len > 0 && svc_log_entry_parse(r->chunk + start, len, &stream, &data, &data_len, stamp) == WCTR_OK) {
+      line(ctx, stream, data, data_len, stamp);
+      delivered += data_len + 1;
+      free(data);
+    } else if (len > 0) {
+      r->skipped++;
+    }
+    start += len + 1;
+  }
+  memmove(r->chunk, r->chunk + start, r->have - start);
+  r->have -= start;
+  return delivered;
+}
+
+wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn line, void *ctx, bool *done) {
+  size_t delivered = 0;
+  *done = false;
+  while (delivered < budget) {
+    if (r->current > 1) {
+      *done = true;
+      return WCTR_OK;
+    }
+    log_part *p = &r->parts[r->current];
+    if (p->file == NULL || r->pos >= p->end) {
+      /* An entry the writer never finished (a crash mid-write) has no LF: it is dropped, not glued to the
+       * next file's first entry. */
+      if (r->have > 0) r->skipped++;
+      r->have = 0;
+      r->current++;
+      if (r->current <= 1) r->pos = r->parts[r->current].start;
+      continue;
+    }
+    if (r->have == READ_CHUNK) {
+      /* One entry larger than the chunk cannot be written by our writer (entries are at most 16 KiB of
+       * output, escaped): skip to its end. */
+      r->skipped++;
+      r->have = 0;
+    }
+    size_t want = READ_CHUNK - r->have;
+    if (want > p->end - r->pos) want = (size_t)(p->end - r->pos);
+    size_t got = 0;
+    wctr_err err = wctr_file_pread(p->file, r->pos, r->chunk + r->have, want, &got);
+    if (err != WCTR_OK) return err;
+    if (got == 0) {
+      r->pos = p->end;
+      continue;
+    }
+    r->pos += got;
+    r->have += got;
+    delivered += deliver(r, line, ctx);
+  }
+  return WCTR_OK;
+}

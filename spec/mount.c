@@ -1,0 +1,114 @@
+/* spec/mount.c - -v HOST:CONTAINER[:ro|:rw] (portable; spec.h). Moved from hcs/document.c: the create
+ * params are checked with it long before any HCS document exists. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec/spec.h"
+
+static bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static bool is_sep(char c) { return c == '\\' || c == '/'; }
+
+/* Length of the path starting at s: a drive letter's colon belongs to the path, the next colon ends it. */
+static size_t path_span(const char *s) {
+  size_t start = (is_letter(s[0]) && s[1] == ':') ? 2 : 0;
+  const char *colon = strchr(s + start, ':');
+  return colon != NULL ? (size_t)(colon - s) : strlen(s);
+}
+
+static char *dup_path(const char *s, size_t n) {
+  char *p = malloc(n + 1);
+  if (p == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) p[i] = s[i] == '/' ? '\\' : s[i];
+  p[n] = '\0';
+  return p;
+}
+
+static bool is_pipe(const char *p) {
+  size_t n = strlen(SPEC_PIPE_PREFIX);
+  return strncmp(p, SPEC_PIPE_PREFIX, n) == 0 && p[n] != '\0';
+}
+
+static bool is_drive_abs(const char *p) { return is_letter(p[0]) && p[1] == ':' && is_sep(p[2]); }
+
+void spec_mount_free(spec_mount *m) {
+  if (m == NULL) return;
+  free(m->host_path);
+  free(m->container_path);
+  memset(m, 0, sizeof *m);
+}
+
+wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
+  spec_mount m = {0};
+  wctr_err err = WCTR_OK;
+  if (spec == NULL || out == NULL) return wctr_fail(e, WCTR_EINVAL, "-v: spec and out must not be NULL");
+  size_t hn = path_span(spec);
+  if (hn == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path is empty", spec);
+    goto done;
+  }
+  if (spec[hn] != ':') {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": expected HOST:CONTAINER[:ro]", spec);
+    goto done;
+  }
+  const char *cs = spec + hn + 1;
+  size_t cn = path_span(cs);
+  if (cn == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path is empty", spec);
+    goto done;
+  }
+  const char *mode = cs[cn] == ':' ? cs + cn + 1 : NULL;
+  if (mode != NULL) {
+    if (strcmp(mode, "ro") == 0) {
+      m.read_only = true;
+    } else if (strcmp(mode, "rw") != 0) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": unknown mode \"%.32s\" (use ro or rw)", spec, mode);
+      goto done;
+    }
+  }
+  m.host_path = dup_path(spec, hn);
+  m.container_path = dup_path(cs, cn);
+  if (m.host_path == NULL || m.container_path == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "-v: out of memory");
+    goto done;
+  }
+  bool host_pipe = is_pipe(m.host_path);
+  bool container_pipe = is_pipe(m.container_path);
+  if (host_pipe || container_pipe) {
+    if (!host_pipe || !container_pipe) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe can only be mapped to a named pipe "
+                      "(\\\\.\\pipe\\NAME on both sides)", spec);
+      goto done;
+    }
+    if (m.read_only) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": a named pipe cannot be mounted read-only", spec);
+      goto done;
+    }
+    m.pipe = true;
+    goto done;
+  }
+  bool unc = m.host_path[0] == '\\' && m.host_path[1] == '\\' && m.host_path[2] != '\0' &&
+             m.host_path[2] != '\\' && strncmp(m.host_path, SPEC_PIPE_PREFIX, strlen(SPEC_PIPE_PREFIX)) != 0;
+  if (!is_drive_abs(m.host_path) && !unc) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path must be absolute (C:\\dir or "
+                    "\\\\server\\share); named volumes are not supported", spec);
+    goto done;
+  }
+  if (!is_drive_abs(m.container_path)) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
+                    "letter (C:\\dir)", spec);
+    goto done;
+  }
+  if (m.container_path[3] == '\0') {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive",
+                    spec);
+    goto done;
+  }
+done:
+  if (err != WCTR_OK) {
+    spec_mount_free(&m);
+    return err;
+  }
+  *out = m;
+  return WCTR_OK;
+}

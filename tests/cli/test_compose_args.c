@@ -1,0 +1,108 @@
+/* tests/cli/test_compose_args.c - `wctr compose [-f FILE]... [-p NAME] COMMAND [--format yaml|json]`: the
+ * words of the command, which stay in cli/ (cli/compose_cmd.h) while the files are the compose module's. */
+#include <string.h>
+
+#include "cli/compose_cmd.h"
+#include "testutil.h"
+
+/* Parses the words after "compose" (argv[0] is "compose"). */
+static wctr_err parse(cli_compose_args *a, wctr_errmsg *e, int argc, const char **words) {
+  return cli_compose_parse_args(argc, (char **)words, 1, a, e);
+}
+
+static void test_args_ok(void **state) {
+  (void)state;
+  cli_compose_args a;
+  wctr_errmsg e;
+  const char *w1[] = {"compose", "-f",   "compose.yml", "--file", "prod.yml", "--file=ops\\extra.yml",
+                      "-p",      "shop", "up"};
+  assert_int_equal(parse(&a, &e, 9, w1), WCTR_OK);
+  assert_int_equal(a.file_count, 3);
+  assert_string_equal(a.files[0], "compose.yml");
+  assert_string_equal(a.files[1], "prod.yml");
+  assert_string_equal(a.files[2], "ops\\extra.yml");
+  assert_string_equal(a.project_name, "shop");
+  assert_int_equal(a.command, CLI_COMPOSE_CMD_UP);
+  assert_false(a.json);
+  assert_false(a.help);
+  cli_compose_args_free(&a);
+
+  const char *w2[] = {"compose", "config", "--format", "json"};
+  assert_int_equal(parse(&a, &e, 4, w2), WCTR_OK);
+  assert_int_equal(a.command, CLI_COMPOSE_CMD_CONFIG);
+  assert_int_equal(a.file_count, 0);
+  assert_null(a.project_name);
+  assert_true(a.json);
+  cli_compose_args_free(&a);
+
+  const char *w3[] = {"compose", "--project-name=x", "config", "--format=yaml"};
+  assert_int_equal(parse(&a, &e, 4, w3), WCTR_OK);
+  assert_string_equal(a.project_name, "x");
+  assert_false(a.json);
+  cli_compose_args_free(&a);
+
+  static const struct {
+    const char *word;
+    cli_compose_command_kind kind;
+  } cmds[] = {{"up", CLI_COMPOSE_CMD_UP},
+              {"down", CLI_COMPOSE_CMD_DOWN},
+              {"ps", CLI_COMPOSE_CMD_PS},
+              {"logs", CLI_COMPOSE_CMD_LOGS},
+              {"config", CLI_COMPOSE_CMD_CONFIG}};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    const char *w[] = {"compose", cmds[i].word};
+    assert_int_equal(parse(&a, &e, 2, w), WCTR_OK);
+    assert_int_equal(a.command, cmds[i].kind);
+    cli_compose_args_free(&a);
+  }
+
+  const char *w4[] = {"compose", "--help"};
+  assert_int_equal(parse(&a, &e, 2, w4), WCTR_OK);
+  assert_true(a.help);
+  assert_int_equal(a.command, CLI_COMPOSE_CMD_NONE);
+  cli_compose_args_free(&a);
+  const char *w5[] = {"compose", "down", "-h"};
+  assert_int_equal(parse(&a, &e, 3, w5), WCTR_OK);
+  assert_true(a.help);
+  assert_int_equal(a.command, CLI_COMPOSE_CMD_DOWN);
+  cli_compose_args_free(&a);
+  cli_compose_args_free(NULL);
+}
+
+static void expect_error(int argc, const char **words, const char *message) {
+  cli_compose_args a;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  assert_int_equal(parse(&a, &e, argc, words), WCTR_EINVAL);
+  assert_string_equal(e.text, message);
+  assert_null(a.files);
+  assert_int_equal(a.file_count, 0);
+}
+
+static void test_args_errors(void **state) {
+  (void)state;
+  const char *w1[] = {"compose"};
+  expect_error(1, w1, "a compose command is required (up, down, ps, logs, config)");
+  const char *w2[] = {"compose", "start"};
+  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, config)");
+  const char *w3[] = {"compose", "--fiel", "x", "up"};
+  expect_error(4, w3, "unknown flag: --fiel");
+  const char *w4[] = {"compose", "-f"};
+  expect_error(2, w4, "flag needs an argument: -f");
+  const char *w5[] = {"compose", "config", "--format", "toml"};
+  expect_error(4, w5, "--format \"toml\" is not supported: use yaml or json");
+  const char *w6[] = {"compose", "up", "--format", "json"};
+  expect_error(4, w6, "unknown flag: --format");
+  const char *w7[] = {"compose", "ps", "extra"};
+  expect_error(3, w7, "\"compose ps\" takes no arguments, but \"extra\" was given");
+  const char *w8[] = {"compose", "-f", "", "up"};
+  expect_error(4, w8, "-f/--file needs a file name");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_args_ok),
+      cmocka_unit_test(test_args_errors),
+  };
+  return cmocka_run_group_tests_name("compose_args", tests, NULL, NULL);
+}

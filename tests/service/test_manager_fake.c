@@ -1,0 +1,785 @@
+/* The container manager's state machine, run for real with the fake runtime (runtime/rt_fake.h): its locks,
+ * the I/O core's workers, timers and pool, the record store and the log files, natively under ASan/UBSan
+ * (and under Wine with the Windows I/O core). Each case starts a manager on a fresh data root. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/clock.h"
+#include "common/fs.h"
+#include "common/ioc.h"
+#include "common/log.h"
+#include "runtime/rt_fake.h"
+#include "service/logs.h"
+#include "service/manager.h"
+#include "testutil.h"
+#include "tsink.h"
+
+enum { WAIT_MS = 10000 };
+
+static wctr_ioc *ioc;
+static svc_manager *mgr;
+static char root[512];
+static const svc_caller caller = {.sid = "S-1-5-32-544", .name = "TEST\\tester", .admin = true};
+
+static const svc_op *op(const char *name) {
+  size_t n = 0;
+  const svc_op *ops = svc_manager_ops(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ops[i].name, name) == 0) return &ops[i];
+  }
+  fail_msg("no operation %s", name);
+  return NULL;
+}
+
+static void start_manager(void) {
+  svc_manager_options o = {.ioc = ioc, .data_root = root, .server_sku = true, .host_cpus = 4,
+                           .host_os_version = "10.0.20348", .open_job = rt_fake_open, .open_hcs = rt_fake_open,
+                           .kill_wait_ms = 2000};
+  wctr_errmsg e;
+  if (svc_manager_start(&o, &mgr, &e) != WCTR_OK) fail_msg("manager: %s", e.text);
+}
+
+static int setup(void **state) {
+  (void)state;
+  char name[64];
+  wctr_test_unique_name("wctr-mgr", name, sizeof name);
+#ifdef _WIN32
+  snprintf(root, sizeof root, "C:\\%s", name);
+#else
+  snprintf(root, sizeof root, "/tmp/%s", name);
+#endif
+  wctr_errmsg e;
+  if (wctr_fs_mkdir(root, &e) != WCTR_OK) fail_msg("%s", e.text);
+  wctr_ioc_options io = {.workers = 2, .pool_max = 8};
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK) fail_msg("ioc: %s", e.text);
+  rt_fake_reset();
+  start_manager();
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  svc_manager_stop(mgr);
+  mgr = NULL;
+  wctr_ioc_stop(ioc);
+  ioc = NULL;
+  wctr_errmsg e;
+  wctr_fs_remove_tree(root, &e);
+  return 0;
+}
+
+/* --- helpers ---------------------------------------------------------------------------------------------- */
+
+static cJSON *call(const char *name, cJSON *params, wctr_err expect, char *message, size_t size) {
+  cJSON *result = NULL;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  const svc_op *o = op(name);
+  assert_non_null(o->call);
+  wctr_err err = o->call(mgr, &caller, params, &result, &e);
+  if (err != expect) fail_msg("%s: expected %s, got %s (%s)", name, wctr_err_name(expect), wctr_err_name(err), e.text);
+  if (message != NULL) snprintf(message, size, "%s", e.text);
+  cJSON_Delete(params);
+  return result;
+}
+
+/* A started operation on a fresh sink; the caller waits and frees. */
+static tsink *begin(const char *name, cJSON *params) {
+  tsink *s = malloc(sizeof *s);
+  tsink_init(s, ioc);
+  const svc_op *o = op(name);
+  assert_non_null(o->start);
+  o->start(mgr, &caller, params, &s->base);
+  cJSON_Delete(params);
+  return s;
+}
+
+static void end(tsink *s) {
+  assert_true(tsink_wait_released(s, WAIT_MS));
+  tsink_free(s);
+  free(s);
+}
+
+/* Runs a started operation to its end; returns the sink (finished). */
+static tsink *run_op(const char *name, cJSON *params) {
+  tsink *s = begin(name, params);
+  if (!tsink_wait_finished(s, WAIT_MS)) fail_msg("%s did not finish", name);
+  return s;
+}
+
+static void run_ok(const char *name, cJSON *params) {
+  tsink *s = run_op(name, params);
+  if (s->err != WCTR_OK) fail_msg("%s: %s (%s)", name, wctr_err_name(s->err), s->message);
+  end(s);
+}
+
+static cJSON *id_params(const char *id) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  return p;
+}
+
+/* Creates a container whose script is the given instructions; returns its id (static buffer per call). */
+static const char *create(const char *name, const char *isolation, const char *const *script, bool open_stdin,
+                          const char *extra_json) {
+  static char ids[8][80];
+  static int next;
+  cJSON *p = extra_json != NULL ? cJSON_Parse(extra_json) : cJSON_CreateObject();
+  assert_non_null(p);
+  if (name != NULL) cJSON_AddStringToObject(p, "Name", name);
+  cJSON_AddStringToObject(p, "Image", "host");
+  cJSON *cmd = cJSON_AddArrayToObject(p, "Cmd");
+  for (size_t i = 0; script[i] != NULL; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(script[i]));
+  if (open_stdin) cJSON_AddBoolToObject(p, "OpenStdin", true);
+  cJSON *hc = cJSON_GetObjectItemCaseSensitive(p, "HostConfig");
+  if (hc == NULL) hc = cJSON_AddObjectToObject(p, "HostConfig");
+  if (cJSON_GetObjectItemCaseSensitive(hc, "Isolation") == NULL) cJSON_AddStringToObject(hc, "Isolation", isolation);
+  cJSON *r = call("container.create", p, WCTR_OK, NULL, 0);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
+  assert_true(cJSON_IsString(id));
+  char *slot = ids[next++ % 8];
+  snprintf(slot, 80, "%s", id->valuestring);
+  cJSON_Delete(r);
+  return slot;
+}
+
+static cJSON *inspect(const char *id) { return call("container.inspect", id_params(id), WCTR_OK, NULL, 0); }
+
+static const char *state_of(cJSON *json) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(json, "State"), "Status");
+  return cJSON_IsString(s) ? s->valuestring : "?";
+}
+
+static long long exit_code_of(cJSON *json) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(json, "State"), "ExitCode");
+  return cJSON_IsNumber(s) ? (long long)s->valuedouble : -999;
+}
+
+static bool wait_state(const char *id, const char *want, unsigned ms) {
+  for (unsigned waited = 0; waited < ms; waited += 10) {
+    cJSON *j = inspect(id);
+    bool ok = strcmp(state_of(j), want) == 0;
+    cJSON_Delete(j);
+    if (ok) return true;
+    wctr_sleep_ms(10);
+  }
+  return false;
+}
+
+/* --- cases ------------------------------------------------------------------------------------------------- */
+
+static void test_run_output_exit_code_and_logs(void **state) {
+  (void)state;
+  const char *script[] = {"out=hello\\n", "err=oops\\n", "out=part", "out= two\\r\\n", "exit=3", NULL};
+  const char *id = create("web", "job", script, false, NULL);
+  tsink *s = run_op("container.run", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 3);
+  assert_string_equal(s->out[1], "hello\npart two\r\n");
+  assert_string_equal(s->out[2], "oops\n");
+  end(s);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), 3);
+  cJSON_Delete(j);
+  /* logs: one entry per line, the partial "part" joined to its line, CR kept; byte-exact. */
+  s = run_op("container.logs", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_string_equal(s->out[1], "hello\npart two\r\n");
+  assert_string_equal(s->out[2], "oops\n");
+  end(s);
+  /* The run was released before the container was recorded exited. */
+  assert_int_equal(rt_fake_count("start"), 1);
+  assert_int_equal(rt_fake_count("release"), 1);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+}
+
+static void test_binary_output_is_exact(void **state) {
+  (void)state;
+  /* NUL bytes, invalid UTF-8 (a lone 0xff and a truncated sequence), and a line with no LF at the end. */
+  const char *script[] = {"out=a\\0b\\xffc\\n", "out=\\xe2\\x82\\n", "out=tail", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  const char expected[] = "a\0b\xff" "c\n\xe2\x82\ntail";
+  tsink *s = run_op("container.run", id_params(id));
+  assert_int_equal(s->out_len[1], sizeof expected - 1);
+  assert_memory_equal(s->out[1], expected, sizeof expected - 1);
+  end(s);
+  s = run_op("container.logs", id_params(id));
+  assert_int_equal(s->out_len[1], sizeof expected - 1);
+  assert_memory_equal(s->out[1], expected, sizeof expected - 1);
+  end(s);
+}
+
+static void test_logs_tail_and_timestamps(void **state) {
+  (void)state;
+  const char *script[] = {"out=1\\n2\\n3\\n4\\n", "err=e\\n", "out=5\\n", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  end(run_op("container.run", id_params(id)));
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 2);
+  tsink *s = run_op("container.logs", p);
+  assert_string_equal(s->all, "e\n5\n");
+  end(s);
+  p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 0);
+  s = run_op("container.logs", p);
+  assert_int_equal(s->all_len, 0);
+  end(s);
+  p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 1);
+  cJSON_AddBoolToObject(p, "Timestamps", true);
+  s = run_op("container.logs", p);
+  /* "2026-12-07T07:14:33.123456789Z 5\n" */
+  assert_int_equal(s->all_len, 30 + 1 + 2);
+  assert_int_equal(s->all[4], '-');
+  assert_int_equal(s->all[29], 'Z');
+  assert_string_equal(s->all + 31, "5\n");
+  end(s);
+}
+
+static void test_large_log_at_the_clients_pace(void **state) {
+  (void)state;
+  /* 200,000 lines; the client reads slowly: the log is sent in chunks as it drains, never pushed past. */
+  const char *script[] = {"repeat=200000:line of output\\n", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  end(run_op("container.run", id_params(id)));
+  tsink *s = malloc(sizeof *s);
+  tsink_init(s, ioc);
+  s->slow = true;
+  cJSON *lp = id_params(id);
+  op("container.logs")->start(mgr, &caller, lp, &s->base);
+  cJSON_Delete(lp);
+  size_t total = 200000u * 15u;
+  unsigned rounds = 0;
+  while (!tsink_wait_finished(s, 20) && rounds++ < 5000) {
+    pthread_mutex_lock(&s->mu);
+    size_t pending = s->pending;
+    pthread_mutex_unlock(&s->mu);
+    /* Never more than the pump's high-water mark plus one step's worth before the client reads. */
+    assert_true(pending <= (1024u + 512u + 64u) * 1024u);
+    tsink_drain(s);
+  }
+  assert_true(s->finished);
+  assert_int_equal(s->all_len, total);
+  tsink_free(s);
+  free(s);
+}
+
+static void test_logs_follow_misses_nothing(void **state) {
+  (void)state;
+  /* Output before, during and after the follower joins: each line exactly once, in order. */
+  const char *script[] = {"out=before\\n", "sleep=200", "out=during\\n", "sleep=200", "out=after\\n", "exit=0", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  wctr_sleep_ms(100);
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Follow", true);
+  tsink *s = run_op("container.logs", p);
+  assert_int_equal(s->err, WCTR_OK);
+  assert_string_equal(s->all, "before\nduring\nafter\n");
+  end(s);
+}
+
+static void test_stdin_is_delivered_and_closed(void **state) {
+  (void)state;
+  const char *script[] = {"cat", "out=done\\n", NULL};
+  const char *id = create(NULL, "job", script, true, NULL);
+  tsink *s = begin("container.run", id_params(id));
+  tsink_input(s, "abc", 3, false);
+  tsink_input(s, "d\0e", 3, false);
+  tsink_input(s, NULL, 0, true);
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  assert_int_equal(s->out_len[1], 3 + 3 + 5);
+  assert_memory_equal(s->out[1], "abcd\0edone\n", 11);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 0);
+  end(s);
+  assert_int_equal(rt_fake_count("stdin-close"), 1);
+}
+
+static void test_client_leaving_closes_stdin(void **state) {
+  (void)state;
+  const char *script[] = {"cat", "exit=7", NULL};
+  const char *id = create(NULL, "job", script, true, NULL);
+  tsink *s = begin("container.run", id_params(id));
+  assert_true(wait_state(id, "running", WAIT_MS));
+  tsink_close(s); /* the client left: the container reads end of file and ends */
+  assert_true(tsink_wait_released(s, WAIT_MS));
+  assert_true(wait_state(id, "exited", WAIT_MS));
+  cJSON *j = inspect(id);
+  assert_int_equal(exit_code_of(j), 7);
+  cJSON_Delete(j);
+  tsink_free(s);
+  free(s);
+}
+
+static void test_start_failure_leaves_it_created(void **state) {
+  (void)state;
+  const char *script[] = {"exit=0", NULL};
+  const char *id = create("flaky", "job", script, false, NULL);
+  rt_fake_fail_starts(1, WCTR_EACCES, "access denied by the fake");
+  tsink *s = run_op("container.start", id_params(id));
+  assert_int_equal(s->err, WCTR_EACCES);
+  assert_non_null(strstr(s->message, "access denied by the fake"));
+  end(s);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "created");
+  const cJSON *err = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Error");
+  assert_non_null(strstr(err->valuestring, "access denied by the fake"));
+  cJSON_Delete(j);
+  /* An unknown instruction fails the start in the runtime (nothing exists). */
+  const char *bad[] = {"bogus", NULL};
+  const char *id2 = create(NULL, "job", bad, false, NULL);
+  s = run_op("container.start", id_params(id2));
+  assert_int_equal(s->err, WCTR_EINVAL);
+  end(s);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+}
+
+static void test_auto_remove(void **state) {
+  (void)state;
+  const char *script[] = {"out=x\\n", NULL};
+  const char *id = create(NULL, "job", script, false, "{\"HostConfig\":{\"AutoRemove\":true}}");
+  tsink *s = run_op("container.run", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  end(s);
+  char msg[300];
+  for (int i = 0; i < 500; i++) {
+    cJSON *r = NULL;
+    wctr_errmsg e;
+    cJSON *ip = id_params(id);
+    wctr_err err = op("container.inspect")->call(mgr, &caller, ip, &r, &e);
+    cJSON_Delete(ip);
+    cJSON_Delete(r);
+    if (err == WCTR_ENOENT) break;
+    wctr_sleep_ms(10);
+  }
+  cJSON_Delete(call("container.inspect", id_params(id), WCTR_ENOENT, msg, sizeof msg));
+  assert_non_null(strstr(msg, "No such container"));
+  /* A --rm container whose start fails is removed too. */
+  rt_fake_fail_starts(1, WCTR_EIO, "no");
+  id = create(NULL, "job", script, false, "{\"HostConfig\":{\"AutoRemove\":true}}");
+  s = run_op("container.start", id_params(id));
+  assert_int_equal(s->err, WCTR_EIO);
+  end(s);
+  cJSON_Delete(call("container.inspect", id_params(id), WCTR_ENOENT, NULL, 0));
+}
+
+static void test_stop_graceful_and_forced(void **state) {
+  (void)state;
+  const char *graceful[] = {"wait", NULL};
+  const char *stubborn[] = {"ignore-stop", "wait", NULL};
+  const char *a = create("a", "job", graceful, false, NULL);
+  const char *b = create("b", "job", stubborn, false, NULL);
+  run_ok("container.start", id_params(a));
+  run_ok("container.start", id_params(b));
+  cJSON *p = id_params(a);
+  cJSON_AddNumberToObject(p, "Timeout", 5);
+  run_ok("container.stop", p);
+  cJSON *j = inspect(a);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), 0);
+  cJSON_Delete(j);
+  /* Ignores the stop signal: killed after the timeout (1 s), exit code as a killed container's. */
+  p = id_params(b);
+  cJSON_AddNumberToObject(p, "Timeout", 1);
+  uint64_t t0 = wctr_ioc_now_ms();
+  run_ok("container.stop", p);
+  uint64_t took = wctr_ioc_now_ms() - t0;
+  assert_true(took >= 900);
+  j = inspect(b);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), RT_KILLED_EXIT_CODE);
+  cJSON_Delete(j);
+  assert_int_equal(rt_fake_count("signal-stop"), 2);
+  assert_int_equal(rt_fake_count("signal-kill"), 1);
+  /* Stopping a stopped container is fine; kill of a created one too (nothing runs). */
+  run_ok("container.stop", id_params(a));
+}
+
+static void test_slow_stops_do_not_block_other_operations(void **state) {
+  (void)state;
+  /* Four stops whose signals take 1.5 s each (a process that holds up the signal): list and inspect keep
+   * answering at once, and the stops finish. */
+  rt_fake_set_signal_delay_ms(1500);
+  const char *script[] = {"wait", NULL};
+  const char *ids[4];
+  tsink *stops[4];
+  char name[8];
+  for (int i = 0; i < 4; i++) {
+    snprintf(name, sizeof name, "s%d", i);
+    ids[i] = create(name, "job", script, false, NULL);
+    run_ok("container.start", id_params(ids[i]));
+  }
+  for (int i = 0; i < 4; i++) stops[i] = begin("container.stop", id_params(ids[i]));
+  for (int i = 0; i < 20; i++) {
+    uint64_t t0 = wctr_ioc_now_ms();
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddBoolToObject(p, "All", true);
+    cJSON_Delete(call("container.list", p, WCTR_OK, NULL, 0));
+    assert_true(wctr_ioc_now_ms() - t0 < 200);
+  }
+  for (int i = 0; i < 4; i++) {
+    assert_true(tsink_wait_finished(stops[i], WAIT_MS));
+    assert_int_equal(stops[i]->err, WCTR_OK);
+    end(stops[i]);
+  }
+  rt_fake_set_signal_delay_ms(0);
+}
+
+static void test_wait_and_abandoned_waits(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  /* wait on a created container answers at once with its code (0). */
+  tsink *s = run_op("container.wait", id_params(id));
+  assert_int_equal(tsink_result_int(s, "StatusCode"), 0);
+  end(s);
+  run_ok("container.start", id_params(id));
+  /* 300 waits whose clients leave: each is let go at once, none is left behind. */
+  for (int i = 0; i < 300; i++) {
+    tsink *w = begin("container.wait", id_params(id));
+    assert_false(w->finished);
+    tsink_close(w);
+    assert_true(tsink_wait_released(w, WAIT_MS));
+    tsink_free(w);
+    free(w);
+  }
+  tsink *kept = begin("container.wait", id_params(id));
+  run_ok("container.kill", id_params(id));
+  assert_true(tsink_wait_finished(kept, WAIT_MS));
+  assert_int_equal(tsink_result_int(kept, "StatusCode"), RT_KILLED_EXIT_CODE);
+  end(kept);
+}
+
+static void test_remove_rules(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("victim", "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  tsink *s = run_op("container.remove", id_params(id));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "You cannot remove a running container"));
+  end(s);
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Force", true);
+  run_ok("container.remove", p);
+  cJSON_Delete(call("container.inspect", id_params(id), WCTR_ENOENT, NULL, 0));
+  assert_int_equal(rt_fake_count("remove"), 1);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  /* The name can be used again. */
+  const char *again[] = {"exit=0", NULL};
+  create("victim", "job", again, false, NULL);
+  char msg[300];
+  cJSON *dup = cJSON_Parse("{\"Name\":\"victim\",\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\"}}");
+  cJSON_Delete(call("container.create", dup, WCTR_EEXIST, msg, sizeof msg));
+  assert_non_null(strstr(msg, "is already in use"));
+}
+
+static void test_restart_policy_loop_releases_every_run(void **state) {
+  (void)state;
+  /* on-failure with 3 retries: 4 runs, each released; the loop stops by itself; nothing accumulates. */
+  const char *script[] = {"exit=2", NULL};
+  const char *id = create(NULL, "job", script, false,
+                          "{\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3}}}");
+  run_ok("container.start", id_params(id));
+  for (int i = 0; i < 600 && rt_fake_count("release") < 4; i++) wctr_sleep_ms(10);
+  wctr_sleep_ms(1000); /* a fifth run would have come within the backoff (800 ms) */
+  assert_int_equal(rt_fake_count("start"), 4);
+  assert_int_equal(rt_fake_count("release"), 4);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "RestartCount")->valueint, 3);
+  cJSON_Delete(j);
+}
+
+static void test_stop_calls_off_the_restart(void **state) {
+  (void)state;
+  const char *script[] = {"sleep=50", "exit=0", NULL};
+  const char *id = create(NULL, "job", script, false, "{\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}");
+  run_ok("container.start", id_params(id));
+  for (int i = 0; i < 500 && rt_fake_count("start") < 3; i++) wctr_sleep_ms(10);
+  assert_true(rt_fake_count("start") >= 3);
+  run_ok("container.stop", id_params(id));
+  int starts = rt_fake_count("start");
+  wctr_sleep_ms(1500);
+  assert_int_equal(rt_fake_count("start"), starts);
+  assert_true(wait_state(id, "exited", WAIT_MS));
+}
+
+static void test_events_never_block(void **state) {
+  (void)state;
+  /* A subscriber that never reads does not hold anyone up: the manager only queues to it. */
+  tsink *ev = begin("events", NULL);
+  ev->slow = true;
+  const char *script[] = {"exit=0", NULL};
+  for (int i = 0; i < 20; i++) {
+    const char *id = create(NULL, "job", script, false, NULL);
+    end(run_op("container.run", id_params(id)));
+  }
+  assert_true(tsink_wait_frames(ev, 60, WAIT_MS)); /* create, start, die for each */
+  const cJSON *first = cJSON_GetArrayItem(ev->frames, 0);
+  const cJSON *data = cJSON_GetObjectItemCaseSensitive(first, "data");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(data, "Action")->valuestring, "create");
+  tsink_close(ev);
+  end(ev);
+}
+
+static void test_oom_is_reported(void **state) {
+  (void)state;
+  tsink *ev = begin("events", NULL);
+  const char *script[] = {"oom", "exit=137", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  tsink *s = run_op("container.run", id_params(id));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s->result, "OOMKilled")));
+  end(s);
+  bool seen = false;
+  assert_true(tsink_wait_frames(ev, 4, WAIT_MS));
+  const cJSON *f;
+  cJSON_ArrayForEach(f, ev->frames) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "data"), "Action");
+    if (strcmp(a->valuestring, "oom") == 0) seen = true;
+  }
+  assert_true(seen);
+  tsink_close(ev);
+  end(ev);
+}
+
+static void test_stats_and_inspect_while_running(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create(NULL, "job", script, false, "{\"HostConfig\":{\"Memory\":104857600}}");
+  run_ok("container.start", id_params(id));
+  tsink *s = run_op("container.stats", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  double cpu = cJSON_GetObjectItemCaseSensitive(s->result, "CPUPercent")->valuedouble;
+  assert_true(cpu > 20 && cpu < 80); /* the fake burns half a CPU */
+  assert_int_equal(tsink_result_int(s, "MemoryLimit"), 104857600);
+  end(s);
+  cJSON *j = inspect(id);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "AppliedLimits"));
+  cJSON_Delete(j);
+  /* update: checked as at create, recorded. */
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Memory", 209715200);
+  cJSON_Delete(call("container.update", p, WCTR_OK, NULL, 0));
+  p = id_params(id);
+  cJSON_AddNumberToObject(p, "CpuShares", 20000);
+  char msg[300];
+  cJSON_Delete(call("container.update", p, WCTR_EINVAL, msg, sizeof msg));
+  assert_non_null(strstr(msg, "CPUShares"));
+  j = inspect(id);
+  const cJSON *mem = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "HostConfig"), "Memory");
+  assert_int_equal((long long)mem->valuedouble, 209715200);
+  cJSON_Delete(j);
+  run_ok("container.kill", id_params(id));
+}
+
+static void test_default_isolation_and_unavailable_hcs(void **state) {
+  (void)state;
+  rt_fake_set_available(false, "computecore.dll is missing");
+  char msg[400];
+  cJSON *p = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"]}");
+  cJSON_Delete(call("container.create", p, WCTR_ENOTSUP, msg, sizeof msg));
+  assert_non_null(strstr(msg, "the default isolation (process) needs the Host Compute Service"));
+  assert_non_null(strstr(msg, "computecore.dll is missing"));
+  /* A dry run needs no HCS. */
+  p = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"DryRun\":true}");
+  cJSON *r = call("container.create", p, WCTR_OK, NULL, 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "DryRun")));
+  const cJSON *doc = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "Calls"), 0), "document");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "Isolation")->valuestring, "process");
+  cJSON_Delete(r);
+  /* Nothing was created by either. */
+  p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  r = call("container.list", p, WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(r), 0);
+  cJSON_Delete(r);
+  rt_fake_set_available(true, NULL);
+}
+
+static void test_image_fills_the_command(void **state) {
+  (void)state;
+  cJSON *p = cJSON_Parse("{\"Image\":\"with-cmd\",\"HostConfig\":{\"Isolation\":\"process\"}}");
+  cJSON *r = call("container.create", p, WCTR_OK, NULL, 0);
+  char id[80];
+  snprintf(id, sizeof id, "%s", cJSON_GetObjectItemCaseSensitive(r, "Id")->valuestring);
+  cJSON_Delete(r);
+  tsink *s = run_op("container.run", id_params(id));
+  assert_string_equal(s->out[1], "from-image\n");
+  end(s);
+  /* Without a command of its own or of the image: refused before anything exists. */
+  p = cJSON_Parse("{\"Image\":\"plain\",\"HostConfig\":{\"Isolation\":\"process\"}}");
+  char cmd_msg[300];
+  cJSON_Delete(call("container.create", p, WCTR_EINVAL, cmd_msg, sizeof cmd_msg));
+  assert_string_equal(cmd_msg, "params: \"Cmd\" is required");
+  p = cJSON_Parse("{\"Image\":\"missing\",\"HostConfig\":{\"Isolation\":\"process\"}}");
+  char msg[300];
+  cJSON_Delete(call("container.create", p, WCTR_ENOENT, msg, sizeof msg));
+  assert_non_null(strstr(msg, "No such image: missing"));
+}
+
+static void test_many_containers_at_once(void **state) {
+  (void)state;
+  /* 40 runs in parallel, each with its own output: nothing mixed up, nothing lost. */
+  enum { N = 40 };
+  tsink *runs[N];
+  char lines[N][32];
+  for (int i = 0; i < N; i++) {
+    char ins[48];
+    snprintf(lines[i], sizeof lines[i], "container %d\n", i);
+    snprintf(ins, sizeof ins, "out=container %d\\n", i);
+    const char *script[] = {ins, "sleep=20", ins, NULL};
+    const char *id = create(NULL, "job", script, false, NULL);
+    runs[i] = begin("container.run", id_params(id));
+  }
+  for (int i = 0; i < N; i++) {
+    assert_true(tsink_wait_finished(runs[i], WAIT_MS));
+    char twice[64];
+    snprintf(twice, sizeof twice, "%s%s", lines[i], lines[i]);
+    assert_string_equal(runs[i]->out[1], twice);
+    end(runs[i]);
+  }
+  assert_int_equal(rt_fake_live_tasks(), 0);
+}
+
+static void test_recovery_after_a_crash(void **state) {
+  (void)state;
+  /* Three containers recorded as running when "wctrd died": one still alive (re-attached, its exit seen),
+   * one that ended meanwhile with code 5, one whose runtime knows nothing (-1). */
+  const char *script[] = {"wait", NULL};
+  const char *alive = create("alive", "job", script, false, NULL);
+  const char *ended = create("ended", "job", script, false, NULL);
+  const char *lost = create("lost", "job", script, false, NULL);
+  run_ok("container.start", id_params(alive));
+  run_ok("container.start", id_params(ended));
+  run_ok("container.start", id_params(lost));
+  /* The records say running; the manager is stopped the way a crash would leave them: the records are
+   * copied while running and written back after a clean stop. */
+  char saved[3][4096];
+  const char *ids[3] = {alive, ended, lost};
+  char idcopy[3][80];
+  for (int i = 0; i < 3; i++) {
+    char path[1024], dir[800];
+    snprintf(idcopy[i], sizeof idcopy[i], "%s", ids[i]);
+    wctr_fs_join(dir, sizeof dir, root, "containers");
+    char cdir[900];
+    wctr_fs_join(cdir, sizeof cdir, dir, ids[i]);
+    wctr_fs_join(path, sizeof path, cdir, "container.json");
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(wctr_fs_read_all(path, sizeof saved[i] - 1, &text, &len), WCTR_OK);
+    memcpy(saved[i], text, len + 1);
+    free(text);
+  }
+  svc_manager_stop(mgr);
+  for (int i = 0; i < 3; i++) {
+    char path[1024], dir[800], cdir[900];
+    wctr_fs_join(dir, sizeof dir, root, "containers");
+    wctr_fs_join(cdir, sizeof cdir, dir, idcopy[i]);
+    wctr_fs_join(path, sizeof path, cdir, "container.json");
+    wctr_errmsg e;
+    assert_int_equal(wctr_fs_write_atomic(path, saved[i], strlen(saved[i]), &e), WCTR_OK);
+  }
+  rt_fake_plant(idcopy[0], true, "sleep=300|out=still here\\n|exit=9", 0);
+  rt_fake_plant(idcopy[1], false, NULL, 5);
+  start_manager();
+  assert_int_equal(rt_fake_count("reattach"), 3);
+  assert_int_equal(rt_fake_count("cleanup"), 2);
+  assert_string_equal(rt_fake_last_sweep_running(), idcopy[0]);
+  cJSON *j = inspect(idcopy[1]);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), 5);
+  cJSON_Delete(j);
+  j = inspect(idcopy[2]);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), -1);
+  cJSON_Delete(j);
+  /* The re-attached one runs on, writes to its log, and its exit is recorded. */
+  tsink *w = run_op("container.wait", id_params(idcopy[0]));
+  assert_int_equal(tsink_result_int(w, "StatusCode"), 9);
+  end(w);
+  tsink *l = run_op("container.logs", id_params(idcopy[0]));
+  assert_non_null(strstr(l->all, "still here\n"));
+  end(l);
+}
+
+static void test_manager_stop_stops_containers(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *stubborn[] = {"ignore-stop", "wait", NULL};
+  create("w1", "job", script, false, NULL);
+  create("w2", "job", stubborn, false, "{\"StopTimeout\":1}");
+  run_ok("container.start", id_params("w1"));
+  run_ok("container.start", id_params("w2"));
+  uint64_t t0 = wctr_ioc_now_ms();
+  svc_manager_stop(mgr);
+  mgr = NULL;
+  assert_true(wctr_ioc_now_ms() - t0 < 8000);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  start_manager();
+  cJSON *j = inspect("w1");
+  assert_string_equal(state_of(j), "exited");
+  cJSON_Delete(j);
+}
+
+static void test_log_entry_round_trip(void **state) {
+  (void)state;
+  const char cases[][8] = {"", "a\n", "\0\n", "\xff\xfe", "\xe2\x82\xac", "\"\\/\t"};
+  const size_t lens[] = {0, 2, 2, 2, 3, 4};
+  for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+    size_t n = 0;
+    char *line = svc_log_entry_format(2, cases[i], lens[i], "2026-12-07T00:00:00.000000000Z", &n);
+    assert_non_null(line);
+    assert_null(memchr(line, '\n', n)); /* one entry, one line */
+    cJSON *parsed = cJSON_ParseWithLength(line, n); /* valid JSON for Docker's tools */
+    assert_non_null(parsed);
+    cJSON_Delete(parsed);
+    int stream = 0;
+    char *data = NULL;
+    size_t len = 0;
+    char time[40];
+    assert_int_equal(svc_log_entry_parse(line, n, &stream, &data, &len, time), WCTR_OK);
+    assert_int_equal(stream, 2);
+    assert_int_equal(len, lens[i]);
+    assert_memory_equal(data, cases[i], lens[i]);
+    assert_string_equal(time, "2026-12-07T00:00:00.000000000Z");
+    free(data);
+    free(line);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_log_entry_round_trip),
+      cmocka_unit_test_setup_teardown(test_run_output_exit_code_and_logs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_binary_output_is_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logs_tail_and_timestamps, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_large_log_at_the_clients_pace, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logs_follow_misses_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stdin_is_delivered_and_closed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_client_leaving_closes_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_failure_leaves_it_created, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_auto_remove, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stop_graceful_and_forced, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_restart_policy_loop_releases_every_run, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stop_calls_off_the_restart, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events_never_block, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_oom_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stats_and_inspect_while_running, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_default_isolation_and_unavailable_hcs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_image_fills_the_command, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_many_containers_at_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_recovery_after_a_crash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_manager_stop_stops_containers, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
