@@ -14,7 +14,7 @@
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
+  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN, O_PULL,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
   O_LABEL, O_RESTART, O_SECURITY_OPT,
@@ -172,6 +172,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
       {"dry-run", 0, false, O_DRY_RUN},
+      {"pull", 0, true, O_PULL},
       {NULL, 0, false, 0},
   };
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
@@ -234,6 +235,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         cJSON_AddItemToArray(binds, cJSON_CreateString(v));
         break;
       case O_HOSTNAME: cJSON_AddStringToObject(p, "Hostname", v); break;
+      case O_PULL:
+        if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
+          err = wctr_fail(e, WCTR_EINVAL, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", v);
+        }
+        flags->pull = v;
+        break;
       case O_DRY_RUN:
         flags->dry_run = true;
         cJSON_AddBoolToObject(p, "DryRun", true);
@@ -321,7 +328,40 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
   }
   if (flags->help) return NULL;
   cJSON *result = NULL;
-  if (!cli_call(ctx, "container.create", params, &result, rc)) return NULL;
+  const cJSON *image = cJSON_GetObjectItemCaseSensitive(params, "Image");
+  const char *pull = flags->pull != NULL ? flags->pull : "missing";
+  char *image_name = cJSON_IsString(image) ? strdup(image->valuestring) : NULL;
+  if (strcmp(pull, "always") == 0 && !flags->dry_run && image_name != NULL) {
+    int prc = cli_pull_image(ctx, image_name, false, ctx->p->err);
+    if (prc != 0) {
+      cJSON_Delete(params);
+      free(image_name);
+      *rc = prc;
+      return NULL;
+    }
+  }
+  /* --pull missing: Docker's order - create, and on "No such image" pull it and create again. */
+  wctr_errmsg ce;
+  ce.text[0] = '\0';
+  cJSON *again = strcmp(pull, "missing") == 0 ? cJSON_Duplicate(params, true) : NULL;
+  bool created = cli_call_ex(ctx, "container.create", params, &result, rc, &ce);
+  if (!created && again != NULL && image_name != NULL && strncmp(ce.text, "No such image", 13) == 0) {
+    fprintf(ctx->p->err, "Unable to find image '%s' locally\n", image_name);
+    int prc = cli_pull_image(ctx, image_name, false, ctx->p->err);
+    if (prc != 0) {
+      cJSON_Delete(again);
+      free(image_name);
+      *rc = prc;
+      return NULL;
+    }
+    ce.text[0] = '\0';
+    created = cli_call_ex(ctx, "container.create", again, &result, rc, &ce);
+    again = NULL;
+  }
+  cJSON_Delete(again);
+  free(image_name);
+  if (!created && ce.text[0] != '\0') fprintf(ctx->p->err, "wctr: %s\n", ce.text);
+  if (!created) return NULL;
   print_warnings(ctx, result);
   if (flags->dry_run) {
     /* One JSON object per line, in the order wctrd would make the calls. */
@@ -553,6 +593,8 @@ static void human_duration(int64_t s, char *out, size_t size) {
     snprintf(out, size, "%lld years", (long long)(s / (365 * 86400)));
   }
 }
+
+void cli_human_duration(int64_t seconds, char *out, size_t size) { human_duration(seconds, out, size); }
 
 static const char *field(const cJSON *o, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);

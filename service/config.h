@@ -6,6 +6,10 @@
  *   "log-level": "error" | "warn" | "info" | "debug"        (flag --log-level)
  *   "allow-unencrypted-secrets": bool, default false        (no flag: a security downgrade belongs in the
  *                file only administrators can write, where `wctr check` and the audit trail point to it)
+ *   "insecure-registries": array of strings (no flag, as above): registries that may be reached over plain
+ *                HTTP, Docker's form - "host", "host:port" or an IPv4 CIDR "10.0.0.0/8"; each entry at most
+ *                255 characters of [A-Za-z0-9.-:/[]], at most SVC_MAX_INSECURE; loopback registries need no
+ *                entry (images/registry.h)
  * A setting given both as a flag and in the file is an error naming both, as dockerd does: one source of
  * truth per setting. The data root itself is a flag (or the default %ProgramData%\wctr) because the file
  * lives inside it. */
@@ -22,6 +26,7 @@
 #define SVC_CONFIG_FILE "wctrd.json"
 #define SVC_CONFIG_MAX_BYTES (64u * 1024u)
 #define SVC_MAX_GROUPS 32
+#define SVC_MAX_INSECURE 64
 
 typedef struct svc_config {
   char pipe_path[WCTR_PIPE_PATH_MAX]; /* \\.\pipe\NAME */
@@ -32,6 +37,8 @@ typedef struct svc_config {
   wctr_log_level log_level;
   bool log_level_set;
   bool allow_unencrypted_secrets; /* secrets on a volume BitLocker does not protect (service/secrets.h) */
+  char *insecure[SVC_MAX_INSECURE + 1]; /* insecure-registries, NULL-terminated; owned */
+  size_t insecure_count;
 } svc_config;
 
 /* Defaults: pipe \\.\pipe\wctr_engine, no extra groups, log level info. */
