@@ -25,6 +25,8 @@ static struct {
   int count;
   const char *create_result;
   const char *list_result;
+  const char *image_list;
+  const char *remove_result;
   const char *run_frames[4][2]; /* kind, text */
   const char *run_result;
   wctr_err run_err;
@@ -86,7 +88,9 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
-  if (strcmp(op, "image.list") == 0) text = "[{\"Name\":\"app:latest\",\"Layers\":[{},{}],\"OsVersion\":\"10.0.20348.1\"}]";
+  if (strcmp(op, "image.list") == 0) text = fake.image_list != NULL ? fake.image_list : "[{\"Id\":\"\",\"RepoTags\":[\"app:latest\"],"
+                                     "\"RepoDigests\":[],\"Created\":\"2026-11-22T12:00:00Z\",\"Size\":0,\"Catalog\":true}]";
+  if (strcmp(op, "image.remove") == 0 && fake.remove_result != NULL) text = fake.remove_result;
   *result = cJSON_Parse(text);
   return WCTR_OK;
 }
@@ -452,13 +456,122 @@ static void test_image_commands(void **state) {
   assert_int_equal(RUN("wctr", "image", "add", "a", "b", "--layer", "C:\\b"), 125);
   assert_int_equal(fake.count, sent_before);
   assert_int_equal(RUN("wctr", "images"), 0);
-  contains(out_text, "app:latest");
-  contains(out_text, "10.0.20348.1");
+  contains(out_text, "REPOSITORY   TAG       IMAGE ID      CREATED             SIZE\n");
+  contains(out_text, "app          latest    <image add>   About an hour ago   N/A\n");
   assert_int_equal(RUN("wctr", "image", "rm", "a", "b"), 0);
   assert_string_equal(fake.ops[fake.count - 1], "image.remove");
   assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Name")->valuestring, "b");
   assert_int_equal(RUN("wctr", "image", "frobnicate"), 125);
   contains(err_text, "unknown command \"frobnicate\"");
+}
+
+
+/* --- images (issue 13) --- */
+
+static const char store_images[] =
+    "[{\"Id\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"RepoTags\":["
+    "\"127.0.0.1:5000/app:v1\",\"mine:latest\"],\"RepoDigests\":[\"127.0.0.1:5000/app@sha256:"
+    "1111111111111111111111111111111111111111111111111111111111111111\"],\"Created\":\"2026-11-01T10:00:00Z\","
+    "\"Size\":123456789,\"Dangling\":false},"
+    "{\"Id\":\"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\",\"RepoTags\":[],"
+    "\"RepoDigests\":[],\"Created\":\"2026-11-22T13:09:58Z\",\"Size\":1000,\"Dangling\":true}]";
+
+static void test_images_table(void **state) {
+  (void)state;
+  fake.image_list = store_images;
+  assert_int_equal(RUN("wctr", "images"), 0);
+  assert_string_equal(out_text,
+                      "REPOSITORY           TAG       IMAGE ID       CREATED         SIZE\n"
+                      "<none>               <none>    fedcba987654   2 seconds ago   1kB\n"
+                      "127.0.0.1:5000/app   v1        0123456789ab   3 weeks ago     123MB\n"
+                      "mine                 latest    0123456789ab   3 weeks ago     123MB\n");
+  assert_int_equal(RUN("wctr", "images", "-q"), 0);
+  assert_string_equal(out_text, "fedcba987654\n0123456789ab\n");
+  assert_int_equal(RUN("wctr", "images", "--digests", "--filter", "dangling=false", "127.0.0.1:5000/*"), 0);
+  assert_string_equal(out_text,
+                      "REPOSITORY           TAG       DIGEST                                                                    IMAGE ID       CREATED       SIZE\n"
+                      "127.0.0.1:5000/app   v1        sha256:1111111111111111111111111111111111111111111111111111111111111111   0123456789ab   3 weeks ago   123MB\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}", "-f", "reference=mine"), 0);
+  assert_string_equal(out_text, "mine:latest 123MB\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "json", "--no-trunc", "-f", "dangling=true"), 0);
+  contains(out_text, "\"ID\":\"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\"");
+  contains(out_text, "\"Repository\":\"<none>\"");
+  assert_int_equal(RUN("wctr", "images", "-f", "bogus=1"), 125);
+  contains(err_text, "invalid filter 'bogus=1'");
+}
+
+static void test_pull_plain_output(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "progress";
+  fake.run_frames[0][1] = "{\"id\":\"v1\",\"status\":\"Pulling from app\"}";
+  fake.run_frames[1][0] = "progress";
+  fake.run_frames[1][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pulling fs layer\"}";
+  fake.run_frames[2][0] = "progress";
+  fake.run_frames[2][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":10}}";
+  fake.run_frames[3][0] = "progress";
+  fake.run_frames[3][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pull complete\"}";
+  fake.run_result = "{\"Id\":\"sha256:01\",\"Digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+                    "\"Status\":\"Downloaded newer image for 127.0.0.1:5000/app:v1\"}";
+  assert_int_equal(RUN("wctr", "pull", "127.0.0.1:5000/app:v1"), 0);
+  assert_string_equal(out_text, "v1: Pulling from app\n"
+                                "aaaaaaaaaaaa: Pulling fs layer\n"
+                                "aaaaaaaaaaaa: Downloading\n"
+                                "aaaaaaaaaaaa: Pull complete\n"
+                                "Digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n"
+                                "Status: Downloaded newer image for 127.0.0.1:5000/app:v1\n"
+                                "127.0.0.1:5000/app:v1\n");
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "127.0.0.1:5000/app:v1");
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Auth")); /* no credentials store on this platform */
+  assert_int_equal(RUN("wctr", "pull", "-q", "Bad:Name"), 125);
+  contains(err_text, "repository name must be lowercase");
+  assert_int_equal(RUN("wctr", "pull", "nanoserver"), 0);
+  contains(out_text, "docker.io/library/nanoserver:latest\n");
+}
+
+static void test_run_pulls_a_missing_image(void **state) {
+  (void)state;
+  fake.fail_op = "container.create";
+  fake.fail_text = "No such image: app:latest";
+  fake.run_result = "{\"Digest\":\"sha256:22\",\"Status\":\"Downloaded newer image for app:latest\"}";
+  assert_int_equal(RUN("wctr", "create", "--isolation", "process", "app"), 125);
+  contains(err_text, "Unable to find image 'app' locally\n");
+  contains(err_text, "Status: Downloaded newer image for app:latest\n");
+  assert_string_equal(fake.ops[0], "container.create");
+  assert_string_equal(fake.ops[1], "image.pull");
+  assert_string_equal(fake.ops[2], "container.create"); /* created again after the pull (the fake still refuses) */
+  reset(state);
+  fake.fail_op = "container.create";
+  fake.fail_text = "No such image: app:latest";
+  assert_int_equal(RUN("wctr", "create", "--pull", "never", "app"), 125);
+  assert_int_equal(fake.count, 1);
+  contains(err_text, "No such image: app:latest");
+  reset(state);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "app"), 0);
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(fake.ops[1], "container.create");
+  assert_int_equal(RUN("wctr", "create", "--pull", "sometimes", "app"), 125);
+  contains(err_text, "invalid pull option: 'sometimes'");
+}
+
+static void test_rmi_tag_login(void **state) {
+  (void)state;
+  fake.remove_result = "[{\"Untagged\":\"app:latest\"},{\"Deleted\":\"sha256:01\"}]";
+  assert_int_equal(RUN("wctr", "rmi", "-f", "app"), 0);
+  assert_string_equal(out_text, "Untagged: app:latest\nDeleted: sha256:01\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Force")));
+  assert_int_equal(RUN("wctr", "tag", "app", "other:2"), 0);
+  assert_string_equal(fake.ops[1], "image.tag");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Target")->valuestring, "other:2");
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "login", "-u", "me", "-p", "secret", "reg.example"), 125);
+  contains(err_text, "--password on the command line is refused");
+  assert_null(strstr(err_text, "secret"));
+  assert_int_equal(fake.count, before);
+  assert_int_equal(RUN("wctr", "logout", "reg.example"), 0);
+  assert_string_equal(out_text, "Not logged in to reg.example\n");
+  assert_int_equal(RUN("wctr", "save", "app"), 0); /* stdout is not a console here: the archive goes there */
+  assert_string_equal(fake.ops[fake.count - 1], "image.save");
 }
 
 static void test_run_usage_errors_send_nothing(void **state) {
@@ -855,6 +968,10 @@ int main(void) {
       cmocka_unit_test_setup(test_dry_run_prints_the_calls, reset),
       cmocka_unit_test_setup(test_failed_start_leaves_nothing, reset),
       cmocka_unit_test_setup(test_image_commands, reset),
+      cmocka_unit_test_setup(test_images_table, reset),
+      cmocka_unit_test_setup(test_pull_plain_output, reset),
+      cmocka_unit_test_setup(test_run_pulls_a_missing_image, reset),
+      cmocka_unit_test_setup(test_rmi_tag_login, reset),
       cmocka_unit_test_setup(test_status_text, reset),
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
