@@ -343,7 +343,7 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
   /* --pull missing: Docker's order - create, and on "No such image" pull it and create again. */
   wctr_errmsg ce;
   ce.text[0] = '\0';
-  cJSON *again = strcmp(pull, "missing") == 0 ? cJSON_Duplicate(params, true) : NULL;
+  cJSON *again = strcmp(pull, "missing") == 0 && !flags->dry_run ? cJSON_Duplicate(params, true) : NULL;
   bool created = cli_call_ex(ctx, "container.create", params, &result, rc, &ce);
   if (!created && again != NULL && image_name != NULL && strncmp(ce.text, "No such image", 13) == 0) {
     fprintf(ctx->p->err, "Unable to find image '%s' locally\n", image_name);

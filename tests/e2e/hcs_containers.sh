@@ -76,11 +76,11 @@ has "testimg:latest" "the name gets :latest"
 expect 0 "an image for another Windows" W image add oldimg --layer "$layers\\base" --os-version 10.0.17763.1 --cmd 'echo old'
 expect 125 "adding the same name again is refused" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1
 has "already exists" "and says so"
-expect 0 "wctr images" W images
-has "testimg:latest" "lists the image"
-has "10.0.20348.1" "with its OS version"
+expect 0 "wctr images" W images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+has "testimg:latest <image add>" "lists the image (an image add record)"
 expect 0 "wctr image inspect" W image inspect testimg
 has '"Layers"' "shows the layers"
+has "10.0.20348.1" "with its OS version"
 has '"echo default-command-ran"' "and the command"
 
 echo "# --dry-run: documents only"
