@@ -13,6 +13,9 @@ endfunction()
 
 wctr_import_library(cjson cjson/cJSON.h cjson)
 wctr_import_library(yaml yaml.h yaml)
+# zlib: the system's natively (zlib1g-dev), for mingw the static libz.a scripts/bootstrap builds from Debian's
+# source package (the layer import inflates gzip layers: images/tar.c).
+wctr_import_library(zlib zlib.h z)
 if(WIN32)
   # Static builds for mingw: libyaml's header must be told not to expect a DLL.
   set_property(TARGET wctr::yaml PROPERTY INTERFACE_COMPILE_DEFINITIONS YAML_DECLARE_STATIC)
