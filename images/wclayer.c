@@ -548,10 +548,10 @@ static wctr_err whiteout(walk *w, const char *last, wctr_errmsg *e) {
   if (w->opt->base) return refuse(w->path, "is a whiteout in a base layer (a base layer has nothing to delete)", e);
   const char *name = last + strlen(WHITEOUT);
   if (strncmp(name, WHITEOUT, strlen(WHITEOUT)) == 0) {
-    return refuse(w->path, strcmp(name, WHITEOUT "opq") == 0 ? "is an opaque whiteout, which only Linux layers have"
+    return refuse(w->path, strcmp(name, WHITEOUT ".opq") == 0 ? "is an opaque whiteout, which only Linux layers have"
                                                               : "is an aufs whiteout entry, which only Linux layers have", e);
   }
-  if (name[0] == '\0') return refuse(w->path, "is a whiteout of nothing", e);
+  /* ".wh." alone cannot get here: a name ending in a dot is refused before. */
   /* The path of what is deleted: the whiteout's folder and the name after the prefix. */
   size_t dir = (size_t)(last - w->path);
   snprintf(w->other, sizeof w->other, "%.*s%s", (int)dir, w->path, name);

@@ -25,7 +25,7 @@
  *     a layer with parents (Windows Server 2016 layers, which hcsshim clones: not supported);
  *   - an entry under a symbolic link or junction this layer made (writing it would follow the link);
  *   - a whiteout in a base layer; a whiteout outside Files/; an opaque whiteout (.wh..wh..opq, a Linux
- *     layer's); a whiteout of nothing;
+ *     layer's);
  *   - a hard link whose name or target is not a file path under Files/ or UtilityVM/Files/, or, in a base
  *     layer, whose target the layer has not added before it;
  *   - a link leading out of the layer: a symbolic link or junction whose target is a UNC, device or NT path,
