@@ -136,7 +136,7 @@ static const char two_yml[] =
     "  web:\n"
     "    image: C:\\sandbox\n"
     "    command: echo hi\n"
-    "    isolation: job\n"
+    "    isolation: process\n"
     "    depends_on: [db]\n"
     "    restart: on-failure:3\n"
     "    labels: {tier: front}\n"
@@ -167,6 +167,18 @@ static const char job_gmsa_yml[] =
     "    command: [cmd]\n"
     "    isolation: job\n"
     "    credential_spec: {file: web.json}\n";
+/* A first service wctrd would create, then one whose mount wctrd's create refuses (a POSIX target). */
+static const char bad_mount_yml[] =
+    "services:\n"
+    "  first:\n"
+    "    image: host\n"
+    "    command: [cmd]\n"
+    "    isolation: job\n"
+    "  app:\n"
+    "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n"
+    "    command: [cmd]\n"
+    "    depends_on: [first]\n"
+    "    volumes: [\"./data:/data\"]\n";
 static const char spec_json[] =
     "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
     "\"MachineAccountName\":\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
@@ -182,6 +194,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
+               {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json}};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     if (strcmp(path, files[i].path) == 0) {
@@ -615,7 +628,7 @@ static void test_compose_up_down(void **state) {
                       "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
                       "\"com.docker.compose.container-number\":\"1\",\"com.docker.compose.project\":\"proj\","
                       "\"com.docker.compose.service\":\"web\",\"tier\":\"front\"},"
-                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
                       "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
@@ -706,6 +719,18 @@ static void test_compose_up_credential_specs(void **state) {
   reset(NULL);
   assert_int_equal(RUN("wctr", "compose", "-f", "jobgmsa.yml", "up", "-d"), 125);
   contains(err_text, "services.app.credential_spec: a credential spec (gMSA) needs process or hyperv isolation");
+  assert_int_equal(fake.count, 0);
+
+  /* A mount wctrd's create would refuse stops up before anything is listed or created (issue 11: the first
+   * service used to be created, then removed again). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "up", "-d"), 125);
+  contains(err_text, "wctr compose: services.app.volumes[0]: -v \"C:\\proj\\data:/data\": the container path must "
+                     "be absolute with a drive letter (C:\\dir)");
+  assert_int_equal(fake.count, 0);
+  /* config shows the file as it is (docker-compose 1.29.2's config accepts it too). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "config"), 0);
   assert_int_equal(fake.count, 0);
 }
 

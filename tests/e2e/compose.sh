@@ -91,6 +91,24 @@ services:
     command: [cmd, /c, exit 0]
     credential_spec: {file: webapp01.json}
 EOF
+# A job service that wctrd would create, then a service whose mount its create refuses: up checks it first.
+mount_project() { # mount_project FILE IMAGE_AND_ISOLATION VOLUME
+  cat >"$proj_unix/$1" <<EOF
+services:
+  first:
+    image: host
+    isolation: job
+    command: ['$sleeper', '30']
+  app:
+$2
+    command: [cmd, /c, exit 0]
+    depends_on: [first]
+    volumes: ['$3']
+EOF
+}
+mount_project posixmount.yml "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022" "./data:/data"
+mount_project jobmount.yml "    image: host
+    isolation: job" 'C:\data:C:\data'
 # gmsa_project FILE SOURCE [EXTRA]: a job service, then a process-isolated one with credential_spec SOURCE.
 gmsa_project() {
   cat >"$proj_unix/$1" <<EOF
@@ -214,6 +232,15 @@ has 'file://broken.json: credential spec: DomainJoinConfig.Sid "S-1-5-32-544" is
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 125 "a key wctr does not apply" W compose -f "$proj\\compose.yml" -f "$proj\\badkey.yml" -p shop up -d
 has 'services.web.ports: "ports" is not supported by wctr' "names the key and its path"
+[ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
+expect 125 "a mount wctrd's create refuses (a POSIX target)" C posixmount.yml up -d
+has "services.app.volumes[0]: -v \"$proj\\data:/data\": the container path must be absolute" \
+  "is refused by up, naming the service's volume"
+lacks "Created" "before the first container was created (not undone after it)"
+[ "$(count_project)" = 0 ] && ok "nothing created, not even the job service before it" || bad "something was created"
+expect 125 "a mount on a job service" C jobmount.yml up -d
+has "services.app.volumes: a job container shares the host's file system and has no mounts" "is refused by up"
+lacks "Created" "before the first container was created"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 # A valid spec (a config, passed as raw://) passes wctrd's check; the process-isolated service then cannot
 # be created without HCS, and the job service created before it is removed again.
