@@ -134,6 +134,8 @@ has '"call":"PrepareLayer"' "its filter attached"
 has '"Path":"\\\\?\\Volume{00000000-0000-0000-0000-000000000000}\\"' "Storage.Path is the volume (a dry run's stand-in)"
 has '"User":"ContainerAdministrator"' "the user asked for"
 lacks 'VirtualMachine' "no utility VM"
+[ "$(grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' ')" = '{"call":"CreateSandboxLayer" {"call":"ActivateLayer" {"call":"PrepareLayer" {"call":"GetLayerMountPath" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsCreateProcess" ' ] \
+  && ok "in the order of a start" || bad "the calls are not in a start's order"
 expect 0 "without a command the image's applies" W create --dry-run --isolation=process testimg
 has '"CommandLine":"cmd /c \"echo default-command-ran\""' "the image's command, quoted by Windows rules"
 [ "$(count_calls HcsCreateComputeSystem)" = "$before" ] && ok "dry runs never called HCS" || bad "a dry run called HCS"

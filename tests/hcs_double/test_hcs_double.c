@@ -1441,7 +1441,23 @@ static void test_hyperv_storage(void **state) {
   free(doc);
   /* The scratch on SCSI, mounted by the guest (one request). */
   assert_int_equal(modify_system(v, req, NULL), S_OK);
+  /* The lun is taken now; a guest mount needs a disk on its lun; a share needs its folder. */
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), doc, "is in use");
+  free(doc);
   free(req);
+  hr = modify_system(v,
+                     "{\"GuestRequest\":{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\","
+                     "\"Settings\":{\"ContainerPath\":\"C:\\\\c\\\\other\",\"Lun\":2}}}",
+                     &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_NOT_FOUND), doc, "no disk is attached at SCSI lun 2");
+  free(doc);
+  hr = modify_system(v,
+                     "{\"ResourcePath\":\"VirtualMachine/Devices/VirtualSmb/Shares\",\"RequestType\":\"Add\","
+                     "\"Settings\":{\"Name\":\"nosuch\",\"Path\":\"C:\\\\no\\\\such\\\\folder\"}}",
+                     &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "does not exist");
+  free(doc);
   hr = create_system(ct_id, hosted, &ct, &doc);
   expect_refused(hr, E_PATH_NOT_FOUND, doc, "no layers are combined");
   free(doc);
@@ -1458,6 +1474,9 @@ static void test_hyperv_storage(void **state) {
   free(doc);
   free(req);
   assert_int_equal(modify_system(v, comb, NULL), S_OK);
+  hr = modify_system(v, comb, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), doc, "layers are already combined");
+  free(doc);
   free(comb);
   /* Two of Count, Maximum and Weight; layers that are not the combined ones. */
   req = hosted_doc(vm_id, f.base_id, GUEST_ROOT, "{\"Count\":1,\"Weight\":100}");
