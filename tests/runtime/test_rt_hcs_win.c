@@ -163,6 +163,18 @@ static void ev_output(void *ctx, void *key, rt_stream stream, const char *data, 
   LeaveCriticalSection(&r->lock);
 }
 
+/* Waits (at most 30 s: Wine under load is slow) until the run has written text to stdout. */
+static void wait_output(rec *r, const char *text) {
+  for (int i = 0; i < 3000; i++) {
+    EnterCriticalSection(&r->lock);
+    bool seen = r->out != NULL && strstr(r->out, text) != NULL;
+    LeaveCriticalSection(&r->lock);
+    if (seen) return;
+    Sleep(10);
+  }
+  fail_msg("no \"%s\" on stdout", text);
+}
+
 static void ev_oom(void *ctx, void *key) {
   (void)ctx;
   rec *r = key;
@@ -570,7 +582,9 @@ static void test_kill(void **state) {
   ctr c;
   ctr_init(&c, params_new("testimg", "process", "out", "before", "sleep", "60000", NULL));
   ctr_start(&c);
-  assert_int_equal(WaitForSingleObject(c.r.done, 300), WAIT_TIMEOUT);
+  /* Killed once it has written, so that the output before a kill is known to reach the log. */
+  wait_output(&c.r, "before");
+  assert_int_equal(WaitForSingleObject(c.r.done, 0), WAIT_TIMEOUT);
   /* stats while it runs: HCS's Statistics and ProcessList. */
   rt_stats s;
   wctr_errmsg e;
@@ -1242,6 +1256,7 @@ static void test_no_thread_per_container(void **state) {
                 N, base_all, running_all);
   /* Bounded, not N: a thread per container (or per stream) would add 10 or 20. */
   assert_true(running - base <= 3);
+  for (int i = 0; i < N; i++) wait_output(&c[i].r, "x");
   for (int i = 0; i <= N; i++) {
     wctr_errmsg e;
     assert_int_equal(c[i].t->runtime->methods->signal(c[i].t, RT_SIGNAL_KILL, &e), WCTR_OK);
