@@ -344,8 +344,14 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
 
 /* Docker's exit codes when the command itself cannot run: 127 not found, 126 cannot be invoked. */
 static int start_failure_code(const char *message) {
-  /* HCS failures name their call; only a failed HcsCreateProcess is about the command itself. */
+  /* HCS and vmcompute (the container's scratch) failures name their call; only a failed HcsCreateProcess is
+   * about the command itself. */
+  static const char *const layer_calls[] = {"CreateSandboxLayer ", "ActivateLayer ", "PrepareLayer ",
+                                            "GetLayerMountPath ", "UnprepareLayer ", "DeactivateLayer ", NULL};
   if (strncmp(message, "Hcs", 3) == 0 && strncmp(message, "HcsCreateProcess", 16) != 0) return CLI_EXIT_FAILED;
+  for (const char *const *c = layer_calls; *c != NULL; c++) {
+    if (strncmp(message, *c, strlen(*c)) == 0) return CLI_EXIT_FAILED;
+  }
   if (strstr(message, "not found") != NULL || strstr(message, "cannot find") != NULL) return 127;
   if (strstr(message, "denied") != NULL || strstr(message, "not a valid application") != NULL) return 126;
   return CLI_EXIT_FAILED;
