@@ -739,8 +739,7 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   int64_t now_s = 0;
   int32_t now_ns = 0;
   if (!docker_time_parse(now, &now_s, &now_ns)) now_s = created_s;
-  cli_human_duration(now_s - created_s, running_for, sizeof running_for - 4);
-  strcat(running_for, " ago");
+  cli_human_ago(now_s - created_s, running_for, sizeof running_for);
   snprintf(short_id, sizeof short_id, "%.12s", id);
   snprintf(locals, sizeof locals, "%d", local);
   char *labels = cli_format_labels(cJSON_GetObjectItemCaseSensitive(s, "Labels"));

@@ -251,6 +251,12 @@ void cli_human_duration(int64_t s, char *out, size_t size) {
   }
 }
 
+void cli_human_ago(int64_t seconds, char *out, size_t size) {
+  char span[64];
+  cli_human_duration(seconds, span, sizeof span);
+  snprintf(out, size, "%s ago", span);
+}
+
 void cli_human_size(double bytes, char *out, size_t size) {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
   size_t i = 0;

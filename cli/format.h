@@ -84,6 +84,8 @@ char *cli_format_labels(const cJSON *labels);
 extern const cli_tpl_method cli_label_method;
 /* go-units HumanDuration of seconds: "Less than a second", "About a minute", "3 hours", "2 weeks"... */
 void cli_human_duration(int64_t seconds, char *out, size_t size);
+/* The same followed by " ago" (docker ps's RunningFor, docker images' CreatedSince). */
+void cli_human_ago(int64_t seconds, char *out, size_t size);
 /* go-units HumanSizeWithPrecision(size, 3): "0B", "1.5kB", "500MB" (decimal units, as docker images). */
 void cli_human_size(double bytes, char *out, size_t size);
 /* docker/cli's Ellipsis: at most width display columns, the last one "…" when cut. */

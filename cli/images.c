@@ -123,8 +123,7 @@ static cJSON *image_fields(const cJSON *img, const char *now) {
   docker_time_go_string(known ? t : 0, created_at, sizeof created_at);
   since[0] = '\0';
   if (known && docker_time_parse(now, &now_s, &ns)) {
-    cli_human_duration(now_s - t, since, sizeof since - 4);
-    strcat(since, " ago");
+    cli_human_ago(now_s - t, since, sizeof since);
   }
   const cJSON *os = cJSON_GetObjectItemCaseSensitive(img, "OsVersion");
   snprintf(layers, sizeof layers, "%d", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(img, "Layers")));

@@ -158,8 +158,7 @@ static cJSON *secret_fields(const cJSON *s, const char *now) {
   int32_t ns = 0;
   since[0] = '\0';
   if (docker_time_parse(str(s, "CreatedAt"), &t, &ns) && docker_time_parse(now, &now_s, &ns)) {
-    cli_human_duration(now_s - t, since, sizeof since - 4);
-    strcat(since, " ago");
+    cli_human_ago(now_s - t, since, sizeof since);
   }
   snprintf(size, sizeof size, "%.0f", num(s, "Size"));
   cJSON *f = cJSON_CreateObject();

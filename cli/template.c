@@ -1338,6 +1338,8 @@ static bool fail_at(exec *x, size_t pos, size_t len, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   const char *src = x->t->src;
+  if (pos > x->t->src_len) pos = x->t->src_len;
+  if (len > x->t->src_len - pos) len = x->t->src_len - pos;
   size_t line_start = pos;
   while (line_start > 0 && src[line_start - 1] != '\n') line_start--;
   /* The node's text, on one line and short. */
@@ -1345,7 +1347,7 @@ static bool fail_at(exec *x, size_t pos, size_t len, const char *fmt, ...) {
   size_t n = len < sizeof ctx - 4 ? len : sizeof ctx - 4;
   for (size_t i = 0; i < n; i++) ctx[i] = src[pos + i] == '\n' ? ' ' : src[pos + i];
   ctx[n] = '\0';
-  if (n < len) strcat(ctx, "...");
+  if (n < len) memcpy(ctx + n, "...", 4);
   wctr_fail(x->e, WCTR_EINVAL, "template: :%d:%zu: executing \"%.40s\" at <%s>: %s", line_of(src, pos),
             pos - line_start, x->tname, ctx, msg);
   x->failed = true;
