@@ -7,7 +7,8 @@
  *
  * Operations (svc_manager_ops; params and results in docs/protocol.md):
  *   container.create  {create params, "DryRun"?}  -> {"Id","Name","Warnings"} | dry run {"DryRun","Id","Calls","Warnings"}
- *   container.start   {"Id"}                        -> {} once the runtime has started it
+ *   container.start   {"Id"}                        -> {} once the runtime has started it; {} at once when it
+ *                                                    runs already (Docker's 304: no error)
  *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
  *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more

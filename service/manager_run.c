@@ -857,6 +857,14 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
     svc_sink_finish(sink, err, NULL, e.text);
     return;
   }
+  /* Starting a container that runs already is Docker's 304 Not Modified: nothing to do, and no error. */
+  wctr_mutex_lock(&m->lock);
+  bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
+  wctr_mutex_unlock(&m->lock);
+  if (running) {
+    sink_done(m, c, sink, WCTR_OK, NULL);
+    return;
+  }
   mgr_start(m, c, 0, start_done, sink);
 }
 

@@ -65,24 +65,26 @@ expect 0 "wctr info" W info --format json
 has '"HCS":{"Available":true' "HCS is available (the double was loaded from wctrd's folder)"
 
 echo "# the image catalog"
-expect 125 "an image without --layer is refused" W image add nolayer
+expect 1 "an image without --layer is refused" W image add nolayer
 has "--layer is required" "and says so"
-expect 125 "a missing layer folder is refused" W image add bad --layer 'C:\no-such-layer' --os-version 10.0.20348.1
+expect 1 "a missing layer folder is refused" W image add bad --layer 'C:\no-such-layer' --os-version 10.0.20348.1
 has "no such folder" "naming the problem"
-expect 125 "a base layer without Files is refused" W image add bad --layer 'C:\windows' --os-version 10.0.20348.1
+expect 1 "a base layer without Files is refused" W image add bad --layer 'C:\windows' --os-version 10.0.20348.1
 has "has no Files folder" "and says what a base layer is"
-expect 125 "a bad OS version is refused" W image add bad --layer "$layers\\base" --os-version 10.0
+expect 1 "a bad OS version is refused" W image add bad --layer "$layers\\base" --os-version 10.0
 has "must be major.minor.build" "naming the rule"
-expect 125 "without --os-version the base layer's kernel version is needed" W image add bad --layer "$layers\\base"
+expect 1 "without --os-version the base layer's kernel version is needed" W image add bad --layer "$layers\\base"
 has "--os-version is required" "and the message says so"
 expect 0 "image add (2 layers, default command)" W image add testimg --layer "$layers\\app" --layer "$layers\\base" \
   --os-version 10.0.20348.1 --cmd '["cmd","/c","echo default-command-ran"]'
 has "testimg:latest" "the name gets :latest"
 expect 0 "an image for another Windows" W image add oldimg --layer "$layers\\base" --os-version 10.0.17763.1 --cmd 'echo old'
-expect 125 "adding the same name again is refused" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1
+expect 1 "adding the same name again is refused" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1
 has "already exists" "and says so"
 expect 0 "wctr images" W images
-has "testimg:latest" "lists the image"
+grep -qE "^testimg +latest +10.0.20348.1 +2 " "$out" && ok "lists the image: repository, tag, OS version, 2 layers" || bad "lists the image"
+expect 0 "wctr images --format" W images --format '{{.Repository}}:{{.Tag}}'
+has "testimg:latest" "and its name by Docker's fields"
 has "10.0.20348.1" "with its OS version"
 expect 0 "wctr image inspect" W image inspect testimg
 has '"Layers"' "shows the layers"
