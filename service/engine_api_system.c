@@ -489,7 +489,82 @@ static cJSON *name_params(const char *name) {
   return p;
 }
 
+/* "sha256:<hex>" or at least 4 hex digits: a reference that may be an image id rather than a name. */
+static bool id_like(const char *ref) {
+  if (strncmp(ref, "sha256:", 7) == 0) ref += 7;
+  size_t n = 0;
+  for (; ref[n] != '\0'; n++) {
+    if (!((ref[n] >= '0' && ref[n] <= '9') || (ref[n] >= 'a' && ref[n] <= 'f'))) return false;
+  }
+  return n >= 4 && n <= 64;
+}
+
+/* The image of the catalog whose id (api_shape_image_id) starts with ref; NULL when none or several. */
+static const cJSON *image_by_id(const cJSON *list, const char *ref) {
+  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  const cJSON *found = NULL;
+  int matches = 0;
+  const cJSON *img;
+  cJSON_ArrayForEach(img, list) {
+    char id[80];
+    api_shape_image_id(img, id);
+    if (strncmp(id + 7, hex, strlen(hex)) == 0) {
+      found = img;
+      matches++;
+    }
+  }
+  return matches == 1 ? found : NULL;
+}
+
+typedef struct image_state {
+  char name[200];
+  char id[80];
+  char *missing; /* the catalog's "No such image" message, when a name lookup failed */
+} image_state;
+
+static void image_state_free(void *p) {
+  image_state *s = p;
+  if (s == NULL) return;
+  free(s->missing);
+  free(s);
+}
+
+static image_state *image_state_new(api_req *r) {
+  image_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return NULL;
+  }
+  r->state = s;
+  r->state_free = image_state_free;
+  return s;
+}
+
+static void keep_missing(image_state *s, const char *message) {
+  if (message == NULL) return;
+  size_t n = strlen(message) + 1;
+  s->missing = malloc(n);
+  if (s->missing != NULL) memcpy(s->missing, message, n);
+}
+
+static void image_inspect_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
+  if (img == NULL) {
+    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
+    return;
+  }
+  api_reply_json(r, 200, api_shape_image_inspect(img));
+}
+
 static void image_inspect_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  if (err == WCTR_ENOENT && id_like(r->id)) {
+    /* Docker's clients also name images by id (docker-py's images.list inspects each by its Id). */
+    keep_missing(s, message);
+    api_call(r, "image.list", NULL, false, image_inspect_listed);
+    return;
+  }
   if (err != WCTR_OK) {
     api_reply_failure(r, err, message);
     return;
@@ -497,16 +572,14 @@ static void image_inspect_done(api_req *r, wctr_err err, cJSON *result, const ch
   api_reply_json(r, 200, api_shape_image_inspect(result));
 }
 
-void api_image_inspect(api_req *r) { api_call(r, "image.inspect", name_params(r->id), false, image_inspect_done); }
-
-typedef struct image_delete_state {
-  char name[200];
-  char id[80];
-} image_delete_state;
+void api_image_inspect(api_req *r) {
+  if (image_state_new(r) == NULL) return;
+  api_call(r, "image.inspect", name_params(r->id), false, image_inspect_done);
+}
 
 static void image_removed(api_req *r, wctr_err err, cJSON *result, const char *message) {
   (void)result;
-  image_delete_state *s = r->state;
+  image_state *s = r->state;
   if (err != WCTR_OK) {
     api_reply_failure(r, err, message);
     return;
@@ -521,8 +594,25 @@ static void image_removed(api_req *r, wctr_err err, cJSON *result, const char *m
   api_reply_json(r, 200, out);
 }
 
+static void image_delete_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
+  if (img == NULL) {
+    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
+    return;
+  }
+  snprintf(s->name, sizeof s->name, "%s", str_of(img, "Name", ""));
+  api_shape_image_id(img, s->id);
+  api_call(r, "image.remove", name_params(s->name), false, image_removed);
+}
+
 static void image_delete_found(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  image_delete_state *s = r->state;
+  image_state *s = r->state;
+  if (err == WCTR_ENOENT && id_like(r->id)) {
+    keep_missing(s, message);
+    api_call(r, "image.list", NULL, false, image_delete_listed);
+    return;
+  }
   if (err != WCTR_OK) {
     api_reply_failure(r, err, message);
     return;
@@ -541,12 +631,6 @@ void api_image_delete(api_req *r) {
                "force: wctr does not remove an image a container uses; remove the container first");
     return;
   }
-  image_delete_state *s = calloc(1, sizeof *s);
-  if (s == NULL) {
-    api_reply_error(r, 500, "out of memory");
-    return;
-  }
-  r->state = s;
-  r->state_free = free;
+  if (image_state_new(r) == NULL) return;
   api_call(r, "image.inspect", name_params(r->id), false, image_delete_found);
 }

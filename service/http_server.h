@@ -2,7 +2,8 @@
  * named pipes in byte mode and loopback TCP sockets, each connection an HTTP session (service/http.h) whose
  * requests go to a handler (service/engine_api.h). No thread per connection: reads are overlapped I/O on the
  * core's completion port (ReadFile on the pipe or the socket), writes go through the core's writer, TCP
- * connections are accepted with AcceptEx, named pipes with ConnectNamedPipe.
+ * connections are accepted when the listener's FD_ACCEPT event fires (a handle wait on the core), named pipes
+ * with ConnectNamedPipe.
  *
  * Named pipes get the descriptor given (wctr's pipe's: acl_pipe_sddl) on their first instance
  * (FILE_FLAG_FIRST_PIPE_INSTANCE: a second wctrd or a squatter on the same name fails loudly), refuse remote

@@ -18,7 +18,6 @@
  * never by a path the session can reach: conn->close(abort) posts the shutdown instead of doing it. */
 #include <winsock2.h>
 #include <ws2tcpip.h>
-#include <mswsock.h>
 #include <windows.h>
 
 #include <stdio.h>
@@ -37,7 +36,8 @@
 #define WSA_FLAG_NO_HANDLE_INHERIT 0x80
 #endif
 
-enum { READ_CHUNK = 16 * 1024, PIPE_BUFFER = 64 * 1024, ACCEPT_RETRY_MS = 100 };
+/* ACCEPT_BATCH: connections accepted per wake-up before the worker yields (the rest follow in a posted job). */
+enum { READ_CHUNK = 16 * 1024, PIPE_BUFFER = 64 * 1024, ACCEPT_RETRY_MS = 100, ACCEPT_BATCH = 32 };
 
 typedef enum conn_state { ST_CONNECTING, ST_OPEN, ST_LINGER, ST_DEAD } conn_state;
 
@@ -85,11 +85,8 @@ struct listener {
   /* tcp */
   SOCKET sock;
   int family;
-  LPFN_ACCEPTEX acceptex;
-  wctr_ioc_req areq;
-  SOCKET accepting;   /* the socket AcceptEx accepts into */
-  char abuf[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
-  bool accept_pending; /* server lock */
+  WSAEVENT event;      /* FD_ACCEPT (WSAEventSelect), waited for on the core */
+  wctr_ioc_wait *wait; /* server lock: the wait armed, if any */
   char caller_name[320];
 };
 
@@ -106,7 +103,7 @@ struct svc_http_server {
   hconn *conns;
   unsigned connected;
   unsigned live;       /* hconn structures allocated */
-  unsigned accepts;    /* AcceptEx calls in flight or retry timers pending */
+  unsigned accepts;    /* accept waits armed and accept rounds posted */
   wctr_ioc_timer *sweep_timer;
   bool sweep_active;
 };
@@ -114,7 +111,7 @@ struct svc_http_server {
 static void conn_shutdown(hconn *c, const char *why);
 static const svc_http_conn_methods conn_methods;
 static bool post_read_locked(hconn *c);
-static void start_accept(listener *l);
+static void arm_accept(listener *l);
 static wctr_err start_pipe_instance(listener *l, bool first, wctr_errmsg *e);
 
 /* --- references ------------------------------------------------------------------------------------------- */
@@ -700,43 +697,17 @@ static wctr_err start_pipe_instance(listener *l, bool first, wctr_errmsg *e) {
 
 /* --- TCP --------------------------------------------------------------------------------------------------------------- */
 
-static void accept_retry(void *arg) {
-  listener *l = arg;
+/* A connection accepted: it loses the listening socket's event selection and non-blocking mode (Winsock
+ * gives an accepted socket the listener's properties), then becomes a connection with a session. */
+static void setup_accepted(listener *l, SOCKET as) {
   svc_http_server *s = l->s;
-  wctr_mutex_lock(&s->lock);
-  s->accepts--;
-  wctr_mutex_unlock(&s->lock);
-  start_accept(l);
-}
-
-static void on_accept(wctr_ioc_req *req, DWORD bytes, DWORD error) {
-  (void)bytes;
-  listener *l = (listener *)((char *)req - offsetof(listener, areq));
-  svc_http_server *s = l->s;
-  SOCKET as = l->accepting;
-  l->accepting = INVALID_SOCKET;
-  wctr_mutex_lock(&s->lock);
-  l->accept_pending = false;
-  s->accepts--;
-  bool stopping = s->stopping;
-  wctr_mutex_unlock(&s->lock);
-  if (error != ERROR_SUCCESS || stopping) {
-    if (as != INVALID_SOCKET) closesocket(as);
-    if (!stopping) {
-      wctr_log(WCTR_LOG_WARN, "engine api server: accepting on %s failed (error %lu)", l->addr.text, (unsigned long)error);
-      /* Not at once: an error that repeats must not spin a worker. */
-      wctr_mutex_lock(&s->lock);
-      s->accepts++;
-      wctr_errmsg e;
-      if (wctr_ioc_timer_start(s->ioc, ACCEPT_RETRY_MS, accept_retry, l, NULL, &e) != WCTR_OK) s->accepts--;
-      wctr_mutex_unlock(&s->lock);
-    }
-    return;
-  }
-  start_accept(l); /* the next client, while this one is set up */
-  setsockopt(as, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, (const char *)&l->sock, sizeof l->sock);
+  WSAEventSelect(as, NULL, 0);
+  u_long blocking = 0;
+  ioctlsocket(as, FIONBIO, &blocking);
   BOOL nodelay = TRUE; /* small answers go out at once, not after the peer's delayed acknowledgement */
   setsockopt(as, IPPROTO_TCP, TCP_NODELAY, (const char *)&nodelay, sizeof nodelay);
+  /* Besides WSA_FLAG_NO_HANDLE_INHERIT on the listener, for a Windows (or Wine) that does not pass it on: a
+   * container must never hold a client's connection open. */
   SetHandleInformation((HANDLE)as, HANDLE_FLAG_INHERIT, 0);
   hconn *c = conn_new(s, l, (HANDLE)as, true);
   if (c == NULL) {
@@ -768,37 +739,71 @@ static void on_accept(wctr_ioc_req *req, DWORD bytes, DWORD error) {
   if (!keep) conn_shutdown(c, "not admitted");
 }
 
-static void start_accept(listener *l) {
+/* FD_ACCEPT: accept what is waiting (non-blocking accept on the listener), a batch at a time. AcceptEx would
+ * be the usual way; under Wine 8 each AcceptEx costs about 7 ms of the wineserver, a plain accept() a
+ * twentieth of that, which is what keeps a burst of 300 connections from queueing everyone else. */
+static void on_accept_ready(void *arg) {
+  listener *l = arg;
   svc_http_server *s = l->s;
   wctr_mutex_lock(&s->lock);
-  bool go = !s->stopping && !l->accept_pending;
-  if (go) {
-    l->accept_pending = true;
-    s->accepts++;
-  }
+  l->wait = NULL;
+  bool stopping = s->stopping;
   wctr_mutex_unlock(&s->lock);
-  if (!go) return;
-  SOCKET as = WSASocketW(l->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  DWORD code = 0;
-  if (as == INVALID_SOCKET) {
-    code = (DWORD)WSAGetLastError();
-  } else {
-    l->accepting = as;
-    memset(&l->areq.ov, 0, sizeof l->areq.ov);
-    l->areq.done = on_accept;
-    DWORD n = 0;
-    DWORD alen = sizeof(SOCKADDR_STORAGE) + 16;
-    if (!l->acceptex(l->sock, as, l->abuf, 0, alen, alen, &n, &l->areq.ov)) {
-      code = (DWORD)WSAGetLastError();
-      if (code == ERROR_IO_PENDING) code = 0;
+  bool more = false;
+  if (!stopping) {
+    WSANETWORKEVENTS ne;
+    WSAEnumNetworkEvents(l->sock, l->event, &ne); /* resets the event */
+    int n = 0;
+    for (; n < ACCEPT_BATCH; n++) {
+      SOCKET as = accept(l->sock, NULL, NULL);
+      if (as == INVALID_SOCKET) {
+        int code = WSAGetLastError();
+        if (code != WSAEWOULDBLOCK && code != WSAECONNRESET) {
+          wctr_log(WCTR_LOG_WARN, "engine api server: accepting on %s failed (error %d)", l->addr.text, code);
+        }
+        break;
+      }
+      setup_accepted(l, as);
+    }
+    more = n == ACCEPT_BATCH;
+  }
+  if (more) {
+    /* Others may be waiting and their FD_ACCEPT was already consumed: go on after the jobs queued meanwhile. */
+    wctr_mutex_lock(&s->lock);
+    s->accepts++; /* the posted round's */
+    wctr_mutex_unlock(&s->lock);
+    if (wctr_ioc_post(s->ioc, on_accept_ready, l)) {
+      wctr_mutex_lock(&s->lock);
+      s->accepts--; /* this round's */
+      wctr_mutex_unlock(&s->lock);
+      return;
+    }
+    wctr_mutex_lock(&s->lock);
+    s->accepts--;
+    wctr_mutex_unlock(&s->lock);
+  }
+  wctr_mutex_lock(&s->lock);
+  s->accepts--;
+  wctr_mutex_unlock(&s->lock);
+  arm_accept(l);
+}
+
+/* Waits (on the core) for the next connection; accepts counts the wait or the posted round in flight. */
+static void arm_accept(listener *l) {
+  svc_http_server *s = l->s;
+  wctr_errmsg e;
+  wctr_mutex_lock(&s->lock);
+  if (!s->stopping) {
+    s->accepts++;
+    if (wctr_ioc_wait_start(s->ioc, l->event, on_accept_ready, l, &l->wait, &e) != WCTR_OK) {
+      s->accepts--;
+      wctr_log(WCTR_LOG_ERROR, "engine api server: %s stops accepting: %s", l->addr.text, e.text);
     }
   }
-  /* A failure at once queues nothing: its completion is posted, and on_accept retries after a pause. */
-  if (code != 0) wctr_ioc_post_req(s->ioc, &l->areq, 0, code);
+  wctr_mutex_unlock(&s->lock);
 }
 
 static wctr_err open_tcp(listener *l, wctr_errmsg *e) {
-  svc_http_server *s = l->s;
   l->family = l->addr.ipv6 ? AF_INET6 : AF_INET;
   SOCKADDR_STORAGE ss;
   memset(&ss, 0, sizeof ss);
@@ -836,17 +841,13 @@ static wctr_err open_tcp(listener *l, wctr_errmsg *e) {
     int code = WSAGetLastError();
     return wctr_fail(e, WCTR_ESYSTEM, "%s: listen failed (error %d)", l->addr.text, code);
   }
-  GUID guid = WSAID_ACCEPTEX;
-  DWORD n = 0;
-  if (WSAIoctl(l->sock, SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof guid, &l->acceptex, sizeof l->acceptex, &n,
-               NULL, NULL) != 0) {
+  l->event = WSACreateEvent();
+  if (l->event == WSA_INVALID_EVENT || WSAEventSelect(l->sock, l->event, FD_ACCEPT) != 0) {
     int code = WSAGetLastError();
-    return wctr_fail(e, WCTR_ESYSTEM, "%s: AcceptEx is not available (error %d)", l->addr.text, code);
+    return wctr_fail(e, WCTR_ESYSTEM, "%s: cannot wait for connections (error %d)", l->addr.text, code);
   }
-  wctr_err err = wctr_ioc_associate(s->ioc, (HANDLE)l->sock, e);
-  if (err != WCTR_OK) return err;
   snprintf(l->caller_name, sizeof l->caller_name, "token holder on %s", l->addr.text);
-  start_accept(l);
+  arm_accept(l);
   return WCTR_OK;
 }
 
@@ -882,7 +883,7 @@ wctr_err svc_http_server_start(const svc_http_server_options *opt, svc_http_serv
     s->listeners[i].s = s;
     s->listeners[i].addr = opt->addresses[i];
     s->listeners[i].sock = INVALID_SOCKET;
-    s->listeners[i].accepting = INVALID_SOCKET;
+    s->listeners[i].event = WSA_INVALID_EVENT;
   }
   s->listener_count = opt->count;
   bool any_pipe = false, any_tcp = false;
@@ -935,12 +936,17 @@ void svc_http_server_stop(svc_http_server *s, unsigned timeout_ms) {
   if (s->sweep_timer != NULL && wctr_ioc_timer_cancel(s->sweep_timer)) s->sweep_active = false;
   s->sweep_timer = NULL;
   wctr_mutex_unlock(&s->lock);
-  /* Listening sockets closed: their AcceptEx completes with an error and is not renewed. */
+  /* No new connection: the waits for them are called off (a wait that fired already sees stopping). */
   for (size_t i = 0; s->listeners != NULL && i < s->listener_count; i++) {
     listener *l = &s->listeners[i];
-    if (l->sock != INVALID_SOCKET) {
-      closesocket(l->sock);
-      l->sock = INVALID_SOCKET;
+    wctr_mutex_lock(&s->lock);
+    wctr_ioc_wait *w = l->wait;
+    l->wait = NULL;
+    wctr_mutex_unlock(&s->lock);
+    if (w != NULL && wctr_ioc_wait_cancel(w)) {
+      wctr_mutex_lock(&s->lock);
+      s->accepts--;
+      wctr_mutex_unlock(&s->lock);
     }
   }
   size_t count = 0;
@@ -975,7 +981,12 @@ void svc_http_server_stop(svc_http_server *s, unsigned timeout_ms) {
     }
     Sleep(5);
   }
-  for (size_t i = 0; s->listeners != NULL && i < s->listener_count; i++) free(s->listeners[i].pipe_path);
+  for (size_t i = 0; s->listeners != NULL && i < s->listener_count; i++) {
+    listener *l = &s->listeners[i];
+    if (l->sock != INVALID_SOCKET) closesocket(l->sock);
+    if (l->event != WSA_INVALID_EVENT) WSACloseEvent(l->event);
+    free(l->pipe_path);
+  }
   free(s->listeners);
   if (s->wsa) WSACleanup();
   acl_sa_free(&s->sa);

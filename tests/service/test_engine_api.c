@@ -900,6 +900,15 @@ static void test_images_and_not_implemented(void **state) {
   assert_string_equal(str_at(i, "GraphDriver", "Name"), "windowsfilter");
   cJSON_Delete(i);
   expect_error("GET", "/images/library/nope:1/json", NULL, 404, "No such image: library/nope:1");
+  /* By id, as docker-py's images.list asks for each image: the full id, or a prefix of it. */
+  char target[160];
+  snprintf(target, sizeof target, "/images/%s/json", "sha256:0a1b2c3d4e5f6789abcdef0123456789fedcba98");
+  i = request_json("GET", target, NULL, 200);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(i, "RepoTags"), 0)->valuestring, "testimg:latest");
+  cJSON_Delete(i);
+  i = request_json("GET", "/images/0a1b2c3d/json", NULL, 200);
+  cJSON_Delete(i);
+  expect_error("GET", "/images/0a1b2c3e/json", NULL, 404, "No such image");
   expect_error("POST", "/images/create?fromImage=x", NULL, 501, "pulling images is not implemented yet");
   expect_error("POST", "/images/testimg/tag?repo=y", NULL, 501, "tagging images");
   expect_error("GET", "/containers/x/top", NULL, 501, "no process list");
