@@ -5,6 +5,7 @@
  *
  * The record -> Docker inspect mapping is kept here, in one portable file, so that the CLI's own Docker
  * shapes (issue 15) and this one can become one mapping. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,7 +354,9 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
         if (!is_default(v)) err = refuse_default("", k, rule->why, e);
         break;
       case F_SPECIAL:
-        if (strcmp(k, "Cmd") == 0 && !is_default(v)) {
+        if ((strcmp(k, "Cmd") == 0 && cmd != NULL) || (strcmp(k, "Entrypoint") == 0 && entry != NULL)) {
+          err = wctr_fail(e, WCTR_EINVAL, "%s is given twice", k);
+        } else if (strcmp(k, "Cmd") == 0 && !is_default(v)) {
           cmd = cJSON_CreateArray();
           err = cmd == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Cmd", cmd, e);
         } else if (strcmp(k, "Entrypoint") == 0 && !is_default(v)) {
@@ -576,6 +579,14 @@ static cJSON *dup_or(const cJSON *v, cJSON *def) {
   if (v == NULL) return def;
   cJSON_Delete(def);
   return cJSON_Duplicate(v, true);
+}
+
+/* A JSON number as a whole number, within what a double holds exactly (a record's numbers are; a hostile input's
+ * need not be, and converting an out-of-range double is undefined). */
+static long long whole(double d) {
+  if (!(d > -9007199254740992.0)) return -9007199254740992LL;
+  if (!(d < 9007199254740992.0)) return 9007199254740992LL;
+  return (long long)d;
 }
 
 static const char *time_or_zero(const char *t) { return t != NULL && t[0] != '\0' ? t : ZERO_TIME; }
@@ -802,8 +813,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
   cJSON *w = cJSON_AddObjectToObject(out, "Wctr");
   if (w != NULL) {
     static const char *const mapped[] = {"Id", "Name", "Created", "State", "Config", "HostConfig", "RestartCount", NULL};
-    const cJSON *item;
-    cJSON_ArrayForEach(item, rec) {
+    for (const cJSON *item = cJSON_IsObject(rec) ? rec->child : NULL; item != NULL; item = item->next) {
       bool done = false;
       for (size_t i = 0; mapped[i] != NULL && !done; i++) done = strcmp(mapped[i], item->string) == 0;
       if (!done) cJSON_AddItemToObject(w, item->string, cJSON_Duplicate(item, true));
@@ -828,7 +838,7 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
     snprintf(status, sizeof status, "Up %s", ago);
   } else if (strcmp(state, "exited") == 0) {
     api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
-    snprintf(status, sizeof status, "Exited (%lld) %s ago", (long long)num_of(s, "ExitCode", 0), ago);
+    snprintf(status, sizeof status, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
   } else if (strcmp(state, "removing") == 0) {
     snprintf(status, sizeof status, "Removal In Progress");
   } else {
@@ -963,7 +973,7 @@ cJSON *api_shape_event(const cJSON *f) {
       const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
       if (cJSON_IsNumber(code)) {
         char text[32];
-        snprintf(text, sizeof text, "%lld", (long long)code->valuedouble);
+        snprintf(text, sizeof text, "%lld", whole(code->valuedouble));
         cJSON_AddStringToObject(attrs, "exitCode", text);
       }
     }
@@ -972,7 +982,9 @@ cJSON *api_shape_event(const cJSON *f) {
   cJSON_AddNumberToObject(out, "time", (double)secs);
   /* Past 2^53 a double loses digits (and cJSON would print an exponent Go's int64 refuses): written as text. */
   char nano[32];
-  snprintf(nano, sizeof nano, "%lld", (long long)secs * 1000000000LL + (long long)ns);
+  /* int64 nanoseconds reach the year 2262; a time past it (only from a damaged input) is written as 0. */
+  bool fits = secs >= 0 && secs < INT64_MAX / 1000000000LL;
+  snprintf(nano, sizeof nano, "%lld", fits ? (long long)secs * 1000000000LL + (long long)ns : 0LL);
   cJSON_AddRawToObject(out, "timeNano", nano);
   return out;
 }
