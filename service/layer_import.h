@@ -3,8 +3,8 @@
  *
  * svc_layer_import_open makes the importer; vmcompute.dll (with computecore.dll, as hcs_client_load loads
  * them) is loaded at the first import or removal, not at start, so a host without the Containers feature
- * starts wctrd and refuses an import with HCS_UNAVAILABLE_MESSAGE. It also points img_layer_id at vmcompute
- * NameToGuid (hcs_layer_id), so the ids the store records are the ones HCS computes (images/import.h). */
+ * starts wctrd and refuses an import with HCS_UNAVAILABLE_MESSAGE. (The layer ids are engine_win.c's
+ * img_layer_id, vmcompute NameToGuid.) */
 #ifndef WCTR_SERVICE_LAYER_IMPORT_H
 #define WCTR_SERVICE_LAYER_IMPORT_H
 

@@ -54,17 +54,6 @@ static wctr_err vm_destroy(void *ctx, const char *path, wctr_errmsg *e) {
   return err != WCTR_OK ? err : hcs_layer_destroy(c, path, e);
 }
 
-/* img_layer_id by NameToGuid; a host without vmcompute.dll has no layer ids (and imports nothing). */
-static wctr_err name_to_guid(const char *folder_name, char *out, size_t size) {
-  char id[HCS_GUID_SIZE];
-  wctr_errmsg e;
-  wctr_err err = hcs_layer_id(folder_name, id, &e);
-  if (err != WCTR_OK) return err;
-  if (size < sizeof id) return WCTR_ETOOBIG;
-  memcpy(out, id, sizeof id);
-  return WCTR_OK;
-}
-
 wctr_err svc_layer_import_open(svc_layer_import **out, wctr_errmsg *e) {
   *out = NULL;
   svc_layer_import *li = calloc(1, sizeof *li);
@@ -77,7 +66,6 @@ wctr_err svc_layer_import_open(svc_layer_import **out, wctr_errmsg *e) {
     free(li);
     return err;
   }
-  img_layer_id = name_to_guid;
   *out = li;
   return WCTR_OK;
 }

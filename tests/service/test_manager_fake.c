@@ -265,8 +265,7 @@ static void test_large_log_at_the_clients_pace(void **state) {
   }
   assert_true(s->finished);
   assert_int_equal(s->all_len, total);
-  tsink_free(s);
-  free(s);
+  end(s); /* freed only once released: the pump may still be inside finish */
 }
 
 static void test_logs_follow_misses_nothing(void **state) {
@@ -366,6 +365,25 @@ static void test_auto_remove(void **state) {
   assert_int_equal(s->err, WCTR_EIO);
   end(s);
   cJSON_Delete(call("container.inspect", id_params(id), WCTR_ENOENT, NULL, 0));
+  /* Run attached (wctr run --rm): the client hears why the start failed, not that the container is gone. */
+  rt_fake_fail_starts(1, WCTR_ENOENT, "the program was not found");
+  id = create(NULL, "job", script, false, "{\"HostConfig\":{\"AutoRemove\":true}}");
+  s = run_op("container.run", id_params(id));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_non_null(strstr(s->message, "the program was not found"));
+  end(s);
+  /* The removal follows the answer. */
+  wctr_err gone = WCTR_OK;
+  for (int i = 0; i < 500 && gone != WCTR_ENOENT; i++) {
+    cJSON *r = NULL;
+    wctr_errmsg e;
+    cJSON *ip = id_params(id);
+    gone = op("container.inspect")->call(mgr, &caller, ip, &r, &e);
+    cJSON_Delete(ip);
+    cJSON_Delete(r);
+    if (gone != WCTR_ENOENT) wctr_sleep_ms(10);
+  }
+  assert_int_equal(gone, WCTR_ENOENT);
 }
 
 static void test_stop_graceful_and_forced(void **state) {
@@ -453,6 +471,27 @@ static void test_wait_and_abandoned_waits(void **state) {
   assert_true(tsink_wait_finished(kept, WAIT_MS));
   assert_int_equal(tsink_result_int(kept, "StatusCode"), RT_KILLED_EXIT_CODE);
   end(kept);
+}
+
+/* docker start of a running container is no error (the daemon's 304 Not Modified): the same run goes on. */
+static void test_start_of_a_running_container_is_no_error(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("twice", "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  cJSON *before = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  run_ok("container.start", id_params(id));
+  cJSON *after = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  const cJSON *s1 = cJSON_GetObjectItem(before, "State"), *s2 = cJSON_GetObjectItem(after, "State");
+  assert_string_equal(cJSON_GetObjectItem(s2, "Status")->valuestring, "running");
+  assert_string_equal(cJSON_GetObjectItem(s1, "StartedAt")->valuestring, cJSON_GetObjectItem(s2, "StartedAt")->valuestring);
+  assert_int_equal(cJSON_GetObjectItem(s1, "Pid")->valueint, cJSON_GetObjectItem(s2, "Pid")->valueint);
+  cJSON_Delete(before);
+  cJSON_Delete(after);
+  run_ok("container.kill", id_params(id));
+  /* Once it has exited, a start runs it again. */
+  run_ok("container.start", id_params(id));
+  run_ok("container.kill", id_params(id));
 }
 
 static void test_remove_rules(void **state) {
@@ -829,6 +868,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_of_a_running_container_is_no_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restart_policy_loop_releases_every_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_calls_off_the_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_never_block, setup, teardown),
