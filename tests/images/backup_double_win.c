@@ -37,9 +37,9 @@ static char first_error[512];
 static bool keep = true;
 static uint64_t calls, bytes;
 
-static void violation(const char *fmt, const char *detail) {
+static void violation(const char *what) {
   AcquireSRWLockExclusive(&lock);
-  if (first_error[0] == '\0') snprintf(first_error, sizeof first_error, fmt, detail);
+  if (first_error[0] == '\0') snprintf(first_error, sizeof first_error, "BackupWrite: %s", what);
   ReleaseSRWLockExclusive(&lock);
 }
 
@@ -114,7 +114,7 @@ static bool finish_stream(HANDLE file, bd_ctx *c, BOOL process_security) {
     if (!process_security) {
       if (c->rec != NULL) c->rec->security_skipped = true;
     } else if (!IsValidSecurityDescriptor(c->acc)) {
-      violation("%s: a security stream that is not a security descriptor", "BackupWrite");
+      violation("a security stream that is not a security descriptor");
       ok = false;
     } else {
       SECURITY_INFORMATION si = OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
@@ -122,10 +122,10 @@ static bool finish_stream(HANDLE file, bd_ctx *c, BOOL process_security) {
       if (c->rec != NULL) c->rec->applied = applied != FALSE;
     }
   } else if (c->id == BACKUP_EA_DATA && !ea_chain_ok(c->acc, c->acc_len)) {
-    violation("%s: extended attributes whose chain runs past the stream", "BackupWrite");
+    violation("extended attributes whose chain runs past the stream");
     ok = false;
   } else if (c->id == BACKUP_REPARSE_DATA && !reparse_ok(c->acc, c->acc_len)) {
-    violation("%s: reparse data whose lengths disagree", "BackupWrite");
+    violation("reparse data whose lengths disagree");
     ok = false;
   }
   free(c->acc);
@@ -147,23 +147,23 @@ static bool start_stream(HANDLE file, bd_ctx *c) {
     case BACKUP_SECURITY_DATA:
     case BACKUP_REPARSE_DATA:
       if (c->name_bytes != 0) {
-        violation("%s: a name on a stream that takes none", "BackupWrite");
+        violation("a name on a stream that takes none");
         return false;
       }
       break;
     case BACKUP_ALTERNATE_DATA:
       if (c->name_bytes == 0 || c->name_bytes > sizeof c->name || c->name_bytes % 2 != 0) {
-        violation("%s: an alternate data stream without a proper name", "BackupWrite");
+        violation("an alternate data stream without a proper name");
         return false;
       }
       break;
     default:
-      violation("%s: an unknown stream id", "BackupWrite");
+      violation("an unknown stream id");
       return false;
   }
   if (c->id != BACKUP_DATA && c->id != BACKUP_ALTERNATE_DATA) {
     if (c->size > (1u << 20)) {
-      violation("%s: a metadata stream over 1 MiB", "BackupWrite");
+      violation("a metadata stream over 1 MiB");
       return false;
     }
     c->acc = malloc(c->size + 1);
@@ -186,7 +186,7 @@ static bool named(HANDLE file, bd_ctx *c) {
     stream[units] = L'\0';
     wchar_t *type = wcsstr(stream, L":$DATA");
     if (stream[0] != L':' || type == NULL || type[6] != L'\0' || type == stream) {
-      violation("%s: an alternate data stream whose name is not :NAME:$DATA", "BackupWrite");
+      violation("an alternate data stream whose name is not :NAME:$DATA");
       return false;
     }
     *type = L'\0';
@@ -219,7 +219,7 @@ static BOOL WINAPI double_backup_write(HANDLE file, LPBYTE buffer, DWORD n, LPDW
   bd_ctx *c = *context;
   if (abort_) {
     if (c != NULL) {
-      if (c->at != IN_HEADER || c->head_len != 0) violation("%s: the context was freed inside a stream", "BackupWrite");
+      if (c->at != IN_HEADER || c->head_len != 0) violation("the context was freed inside a stream");
       if (c->ads != NULL) CloseHandle(c->ads);
       free(c->acc);
       free(c);
