@@ -43,6 +43,17 @@ static void violation(const char *what) {
   ReleaseSRWLockExclusive(&lock);
 }
 
+/* The file's path, asked of Windows the first time it is needed (a record, an alternate stream). */
+static bool know_path(HANDLE file, bd_ctx *c) {
+  if (c->path[0] != L'\0') return true;
+  DWORD len = GetFinalPathNameByHandleW(file, c->path, 1000, FILE_NAME_NORMALIZED);
+  if (len == 0 || len >= 1000) {
+    c->path[0] = L'\0';
+    return false;
+  }
+  return true;
+}
+
 static bd_record *new_record(bd_ctx *c) {
   if (!keep) return NULL;
   AcquireSRWLockExclusive(&lock);
@@ -175,7 +186,7 @@ static bool start_stream(HANDLE file, bd_ctx *c) {
 
 /* The name is complete: records the stream, opens an alternate stream. */
 static bool named(HANDLE file, bd_ctx *c) {
-  (void)file;
+  if ((keep || c->id == BACKUP_ALTERNATE_DATA) && !know_path(file, c)) return false;
   c->rec = new_record(c);
   if (c->id == BACKUP_ALTERNATE_DATA) {
     /* ":stream:$DATA" -> "<path>:stream" */
@@ -230,11 +241,6 @@ static BOOL WINAPI double_backup_write(HANDLE file, LPBYTE buffer, DWORD n, LPDW
   if (c == NULL) {
     c = calloc(1, sizeof *c);
     if (c == NULL) return FALSE;
-    DWORD len = GetFinalPathNameByHandleW(file, c->path, 1000, FILE_NAME_NORMALIZED);
-    if (len == 0 || len >= 1000) {
-      free(c);
-      return FALSE;
-    }
     *context = c;
   }
   AcquireSRWLockExclusive(&lock);
