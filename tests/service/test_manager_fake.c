@@ -455,6 +455,27 @@ static void test_wait_and_abandoned_waits(void **state) {
   end(kept);
 }
 
+/* docker start of a running container is no error (the daemon's 304 Not Modified): the same run goes on. */
+static void test_start_of_a_running_container_is_no_error(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("twice", "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  cJSON *before = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  run_ok("container.start", id_params(id));
+  cJSON *after = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  const cJSON *s1 = cJSON_GetObjectItem(before, "State"), *s2 = cJSON_GetObjectItem(after, "State");
+  assert_string_equal(cJSON_GetObjectItem(s2, "Status")->valuestring, "running");
+  assert_string_equal(cJSON_GetObjectItem(s1, "StartedAt")->valuestring, cJSON_GetObjectItem(s2, "StartedAt")->valuestring);
+  assert_int_equal(cJSON_GetObjectItem(s1, "Pid")->valueint, cJSON_GetObjectItem(s2, "Pid")->valueint);
+  cJSON_Delete(before);
+  cJSON_Delete(after);
+  run_ok("container.kill", id_params(id));
+  /* Once it has exited, a start runs it again. */
+  run_ok("container.start", id_params(id));
+  run_ok("container.kill", id_params(id));
+}
+
 static void test_remove_rules(void **state) {
   (void)state;
   const char *script[] = {"wait", NULL};
@@ -829,6 +850,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_of_a_running_container_is_no_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restart_policy_loop_releases_every_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_calls_off_the_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_never_block, setup, teardown),
