@@ -918,6 +918,35 @@ static cJSON *familiar_array(char **names, size_t count) {
   return a;
 }
 
+/* [{"Id": layer id, "Path": folder}], top-most first: the shape of an `image add` record's layers. Paths only:
+ * no file is looked at (callers may hold the lock). */
+static cJSON *layers_json(const img_store *s, const img_record *r) {
+  cJSON *a = cJSON_CreateArray();
+  for (size_t k = 0; a != NULL && k < r->layer_count; k++) {
+    const char *chain = r->layers[r->layer_count - 1 - k].chain_id;
+    char path[PATH_MAX_LEN], name[IMG_DIGEST_HEX + 1], id[IMG_GUID_TEXT + 1];
+    layer_dir(s, chain, path, sizeof path);
+    snprintf(name, sizeof name, "%s", img_digest_hex(chain));
+    if (img_layer_id(name, id, sizeof id) != WCTR_OK) id[0] = '\0';
+    cJSON *l = cJSON_CreateObject();
+    if (l == NULL || cJSON_AddStringToObject(l, "Id", id) == NULL || cJSON_AddStringToObject(l, "Path", path) == NULL ||
+        cJSON_AddStringToObject(l, "ChainId", chain) == NULL || !cJSON_AddItemToArray(a, l)) {
+      cJSON_Delete(l);
+      cJSON_Delete(a);
+      return NULL;
+    }
+  }
+  return a;
+}
+
+/* The first familiar tag, else the id: what the catalog's records call Name. */
+static cJSON *name_json(const img_record *r, const img_names *n) {
+  char f[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+  if (n->tag_count > 0) img_name_familiar(n->tags[0], f, sizeof f);
+  else snprintf(f, sizeof f, "%s", r->id);
+  return cJSON_CreateString(f);
+}
+
 wctr_err img_store_list(img_store *s, cJSON **out, wctr_errmsg *e) {
   cJSON *list = cJSON_CreateArray();
   if (list == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -937,6 +966,8 @@ wctr_err img_store_list(img_store *s, cJSON **out, wctr_errmsg *e) {
       cJSON_AddStringToObject(o, "Os", r->os);
       cJSON_AddStringToObject(o, "OsVersion", r->os_version);
       cJSON_AddBoolToObject(o, "Dangling", n.tag_count == 0);
+      cJSON_AddItemToObject(o, "Name", name_json(r, &n));
+      cJSON_AddItemToObject(o, "Layers", layers_json(s, r));
       cJSON_AddItemToArray(list, o);
     } else {
       cJSON_Delete(o);
@@ -1005,6 +1036,10 @@ wctr_err img_store_inspect(img_store *s, const char *text, cJSON **out, wctr_err
   for (size_t i = 0; i < r.layer_count; i++) cJSON_AddItemToArray(layers, cJSON_CreateString(r.layers[i].diff_id));
   cJSON *meta = cJSON_AddObjectToObject(o, "Metadata");
   cJSON_AddStringToObject(meta, "LastTagTime", r.added);
+  cJSON_AddItemToObject(o, "Name", name_json(&r, &n));
+  cJSON_AddItemToObject(o, "Layers", layers_json(s, &r));
+  cJSON_AddStringToObject(o, "Manifest", r.manifest);
+  if (r.index[0] != '\0') cJSON_AddStringToObject(o, "Index", r.index);
   cJSON_Delete(cfg);
   img_names_free(&n);
   img_record_free(&r);

@@ -119,9 +119,16 @@ wctr_err img_store_find(img_store *s, const char *text, img_record *out, char *n
  * malloc'ed strings (free each, then the array). */
 wctr_err img_store_layer_folders(img_store *s, const img_record *rec, char ***paths, char ***ids, size_t *count,
                                  wctr_errmsg *e);
-/* One summary per image: {"Id","RepoTags","RepoDigests","Created","Size","Os","OsVersion","Dangling"}. */
+/* One summary per image: {"Id","RepoTags","RepoDigests","Created","Size","Os","OsVersion","Dangling","Name",
+ * "Layers"}. RepoTags and RepoDigests are familiar ("x:latest", "127.0.0.1:5000/x@sha256:..."). Name (the first
+ * tag, else the id) and Layers ([{"Id","Path","ChainId"}], top-most first) are the keys an `image add` record
+ * has, so that readers of the catalog's shape (the Engine API today) find them. */
 wctr_err img_store_list(img_store *s, cJSON **out, wctr_errmsg *e);
-/* Docker's image inspect object. */
+/* The image's record under Docker's image inspect keys (Id, RepoTags, RepoDigests, Parent, Comment, Created,
+ * DockerVersion, Author, Config (the config's "config"), Architecture, Os, OsVersion, Size, RootFS, Metadata
+ * {LastTagTime}), then Name, Layers (as img_store_list), Manifest and Index (digests; Index only when the
+ * image was chosen from one). docker_image_inspect (docker/docker.h) gives it Docker's order and zero
+ * values. */
 wctr_err img_store_inspect(img_store *s, const char *text, cJSON **out, wctr_errmsg *e);
 /* Docker's history rows, newest first: [{"Id","Created","CreatedBy","Size","Comment","Tags"}]. */
 wctr_err img_store_history(img_store *s, const char *text, cJSON **out, wctr_errmsg *e);

@@ -130,21 +130,21 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
   if (s->legacy.list != NULL && s->legacy.list(s->legacy.ctx, &legacy, &le) == WCTR_OK) {
     cJSON *rec;
     cJSON_ArrayForEach(rec, legacy) {
+      /* The record as the catalog has it (Name, Layers, OsVersion, Created, Cmd, User: what the Engine API's
+       * image routes read today), with the store summary's keys beside it. */
       const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "Name");
-      const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, "Created");
-      const cJSON *os = cJSON_GetObjectItemCaseSensitive(rec, "OsVersion");
-      cJSON *o = cJSON_CreateObject();
+      cJSON *o = cJSON_Duplicate(rec, true);
+      if (o == NULL) continue;
       cJSON_AddStringToObject(o, "Id", "");
       cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
       cJSON_AddItemToArray(tags, cJSON_CreateString(cJSON_IsString(n) ? n->valuestring : ""));
       cJSON_AddArrayToObject(o, "RepoDigests");
-      cJSON_AddStringToObject(o, "Created", cJSON_IsString(c) ? c->valuestring : "");
+      if (cJSON_GetObjectItemCaseSensitive(o, "Created") == NULL) cJSON_AddStringToObject(o, "Created", "");
       cJSON_AddNumberToObject(o, "Size", 0);
       cJSON_AddStringToObject(o, "Os", "windows");
-      cJSON_AddStringToObject(o, "OsVersion", cJSON_IsString(os) ? os->valuestring : "");
+      if (cJSON_GetObjectItemCaseSensitive(o, "OsVersion") == NULL) cJSON_AddStringToObject(o, "OsVersion", "");
       cJSON_AddBoolToObject(o, "Dangling", false);
       cJSON_AddBoolToObject(o, "Catalog", true);
-      cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "Layers"), true));
       cJSON_AddItemToArray(list, o);
     }
   }

@@ -6,9 +6,11 @@
  *   image.pull    {"Name","Auth"?:{"Username","Password"}} STREAM: "progress" frames {"id","status",
  *                 "progressDetail":{"current","total"}} in Docker's words, then {"Id","Digest","Status","Name"}
  *   image.list    {"All"?}                   -> [{"Id","RepoTags","RepoDigests","Created","Size","Os","OsVersion",
- *                                               "Dangling"}], `image add` records as {"Id":"","RepoTags":[name],
- *                                               "Layers":[...],"Catalog":true,...}
- *   image.inspect {"Name"}                   -> Docker's image inspect object (or the `image add` record)
+ *                                               "Dangling","Name","Layers"}] (img_store_list), then each `image
+ *                                               add` record as the catalog has it plus {"Id":"","RepoTags":[Name],
+ *                                               "RepoDigests":[],"Size":0,"Os","Dangling":false,"Catalog":true}
+ *   image.inspect {"Name"}                   -> the store's record under Docker's keys (img_store_inspect), or the
+ *                                               `image add` record; docker_image_inspect shapes either
  *   image.history {"Name"}                   -> [{"Id","Created","CreatedBy","Size","Comment","Tags"?}] newest first
  *   image.tag     {"Source","Target"}        -> {}
  *   image.remove  {"Name","Force"?}          -> [{"Untagged"}|{"Deleted"}]; refused while a container uses it
