@@ -13,9 +13,17 @@
  *
  * Layer ids. HCS names a layer by a GUID derived from its folder's name (vmcompute!NameToGuid, which every
  * Microsoft client uses; REFERENCE.md). img_layer_id is that derivation behind a pointer: the portable
- * default hashes the name (SHA-256, shaped as a version-5 GUID), and the Windows side replaces it with
- * NameToGuid once the vmcompute client exists (issue 12). Layer folders are named by their chain id's hex
- * digits, so the same layer gets the same id wherever it is imported. */
+ * default hashes the name (SHA-256, shaped as a version-5 GUID, for the native tests); wctrd sets it to
+ * hcs_layer_id (hcs/client.h: NameToGuid) at start (service/engine_win.c), which falls back to the portable
+ * one where vmcompute.dll is missing. Ids are computed when asked, never trusted from a file. Layer folders
+ * are named by their chain id's hex digits, so the same layer gets the same id wherever it is imported.
+ *
+ * The Windows importer (the next piece of work, issue 13 item 3) plugs in here: an img_importer whose import
+ * reads the tar (and gzip) itself and writes the layer as hcsshim does, and whose destroy is vmcompute
+ * DestroyLayer. images/ and hcs/ are peers (rank 3), so the vmcompute calls it needs (hcs_layer_import,
+ * hcs_layer_process_base, hcs_layer_process_utility, hcs_layer_destroy of hcs/client.h) reach it from
+ * service/, which builds the importer and hands it to img_store_open in service/engine_win.c where
+ * img_importer_unavailable() is chosen today. */
 #ifndef WCTR_IMAGES_IMPORT_H
 #define WCTR_IMAGES_IMPORT_H
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Test helpers for tests/e2e/images.sh (standard library only, plus the openssl command for the token server).
 
-  make-image DIR OSVERSION NLAYERS LAYER_BYTES [--gzip]
+  make-image DIR OSVERSION NLAYERS LAYER_BYTES [--gzip] [--foreign BASE_URL]
       Windows container layers in the real format (hcsshim's ociwclayer / go-winio backuptar): a base layer
       with Files/, Hives/*_Delta, UtilityVM/Files/, PAX records MSWINDOWS.fileattr / MSWINDOWS.rawsd /
       LIBARCHIVE.creationtime, an alternate data stream entry (file:stream); upper layers with a whiteout
       (.wh.NAME) and an ADS. LAYER_BYTES of incompressible file content per layer. Writes DIR/blobs/<hex>,
-      DIR/config.json, DIR/manifest.json; prints the manifest digest.
+      DIR/config.json, DIR/manifest.json; prints the manifest digest. --foreign: the base layer is a foreign
+      layer as mcr's base layers are (Docker's foreign media type, gzip, "urls": [BASE_URL/<hex>]); its blob
+      goes to DIR/foreign/<hex>, not to the registry (implies --gzip).
   make-index DIR PLATFORM=MANIFESTDIR...   an OCI index over image dirs ("windows/amd64/10.0.20348.1=dir1",
       "linux/amd64=dir2"); writes DIR/index.json and prints its digest.
   push REGISTRY REPO TAG DIR [USER:PASS]   blobs by monolithic upload, then the manifest (or index.json and
@@ -16,6 +18,7 @@
   cut-proxy PORT UPSTREAM DIGEST_HEX   forwards to UPSTREAM; the body of that blob is cut half-way.
   slow-proxy PORT UPSTREAM BYTES_PER_SECOND   forwards everything, throttled.
   keys KEYDIR   makes the token server's key and the certificate the registry trusts.
+  serve-dir PORT DIR   serves DIR's files over HTTP (a blob store for foreign layers), logging each request.
 """
 import base64
 import gzip
@@ -77,16 +80,25 @@ def layer(index, size, base):
     return buf.getvalue()
 
 
-def make_image(out, os_version, nlayers, size, gz):
+def make_image(out, os_version, nlayers, size, gz, foreign=None):
+    gz = gz or foreign is not None
     os.makedirs(os.path.join(out, "blobs"), exist_ok=True)
     diffs, descs = [], []
     for i in range(nlayers):
         tar = layer(i, size, i == 0)
         diffs.append(sha(tar))
         blob = gzip.compress(tar, compresslevel=1) if gz else tar
-        open(os.path.join(out, "blobs", hashlib.sha256(blob).hexdigest()), "wb").write(blob)
+        hexd = hashlib.sha256(blob).hexdigest()
         mt = "application/vnd.docker.image.rootfs.diff.tar.gzip" if gz else "application/vnd.oci.image.layer.v1.tar"
-        descs.append({"mediaType": mt, "size": len(blob), "digest": sha(blob)})
+        desc = {"mediaType": mt, "size": len(blob), "digest": sha(blob)}
+        where = "blobs"
+        if foreign is not None and i == 0:
+            where = "foreign"
+            os.makedirs(os.path.join(out, where), exist_ok=True)
+            desc["mediaType"] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+            desc["urls"] = ["%s/%s" % (foreign, hexd)]
+        open(os.path.join(out, where, hexd), "wb").write(blob)
+        descs.append(desc)
     config = {"architecture": "amd64", "os": "windows", "os.version": os_version, "created": "2026-11-01T10:00:00Z",
               "config": {"Cmd": ["cmd", "/c", "echo from-the-pulled-image"], "User": "ContainerUser"},
               "rootfs": {"type": "layers", "diff_ids": diffs},
@@ -275,7 +287,8 @@ def main():
     cmd = sys.argv[1]
     a = sys.argv[2:]
     if cmd == "make-image":
-        make_image(a[0], a[1], int(a[2]), int(a[3]), "--gzip" in a)
+        foreign = a[a.index("--foreign") + 1] if "--foreign" in a else None
+        make_image(a[0], a[1], int(a[2]), int(a[3]), "--gzip" in a, foreign)
     elif cmd == "make-index":
         make_index(a[0], a[1:])
     elif cmd == "push":
@@ -288,6 +301,10 @@ def main():
         proxy(int(a[0]), a[1], cut_hex=a[2])
     elif cmd == "slow-proxy":
         proxy(int(a[0]), a[1], rate=int(a[2]))
+    elif cmd == "serve-dir":
+        import functools
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=a[1])
+        serve(int(a[0]), handler)
     elif cmd == "free-port":
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
