@@ -10,8 +10,8 @@
 static wctr_err refuse(void *ctx, const img_import_layer *l, int64_t *size, wctr_errmsg *e) {
   (void)ctx, (void)size;
   return wctr_fail(e, WCTR_ENOTSUP,
-                   "importing Windows layers is not available yet (layer %.19s...): this wctrd downloads and verifies "
-                   "images but cannot unpack them; register layers Docker unpacked with 'wctr image add'",
+                   "importing Windows layers is not available yet (layer %.19s...): this wctrd resolves and verifies "
+                   "images but cannot unpack their layers; register layers Docker unpacked with 'wctr image add'",
                    l->diff_id);
 }
 
