@@ -12,6 +12,7 @@
 #include "common/opts.h"
 #include "common/units.h"
 #include "docker/docker.h"
+#include "images/reference.h"
 #include "spec/spec.h"
 
 enum {
@@ -393,7 +394,11 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
   cJSON *result = NULL;
   const cJSON *image = cJSON_GetObjectItemCaseSensitive(params, "Image");
   const char *pull = flags->pull != NULL ? flags->pull : "missing";
-  char *image_name = cJSON_IsString(image) ? strdup(image->valuestring) : NULL;
+  /* A job container's IMAGE is a folder or "host", never a registry's image: nothing to pull. */
+  bool pullable = cJSON_IsString(image) && strcmp(image->valuestring, "host") != 0 &&
+                  img_ref_parse(image->valuestring, &(img_ref){0}, NULL) == WCTR_OK &&
+                  !job_isolation_asked(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"));
+  char *image_name = pullable ? strdup(image->valuestring) : NULL;
   if (strcmp(pull, "always") == 0 && !flags->dry_run && image_name != NULL) {
     int prc = cli_pull_image(ctx, image_name, false, ctx->p->err);
     if (prc != 0) {

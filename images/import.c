@@ -10,9 +10,16 @@
 static wctr_err refuse(void *ctx, const img_import_layer *l, int64_t *size, wctr_errmsg *e) {
   (void)ctx, (void)size;
   return wctr_fail(e, WCTR_ENOTSUP,
-                   "importing Windows layers is not available yet (layer %.19s...): this wctrd downloads and verifies "
-                   "images but cannot unpack them; register layers Docker unpacked with 'wctr image add'",
+                   "importing Windows layers is not available yet (layer %.19s...): this wctrd resolves and verifies "
+                   "images but cannot unpack their layers; register layers Docker unpacked with 'wctr image add'",
                    l->diff_id);
+}
+
+static wctr_err not_ready(void *ctx, wctr_errmsg *e) {
+  (void)ctx;
+  return wctr_fail(e, WCTR_ENOTSUP,
+                   "importing Windows layers is not available yet: this wctrd resolves and verifies images but cannot "
+                   "unpack their layers; register layers Docker unpacked with 'wctr image add'");
 }
 
 static wctr_err remove_folder(void *ctx, const char *path, const char *layer_id, wctr_errmsg *e) {
@@ -20,7 +27,7 @@ static wctr_err remove_folder(void *ctx, const char *path, const char *layer_id,
   return wctr_fs_remove_tree(path, e);
 }
 
-static const img_importer unavailable = {.import = refuse, .destroy = remove_folder};
+static const img_importer unavailable = {.ready = not_ready, .import = refuse, .destroy = remove_folder};
 
 const img_importer *img_importer_unavailable(void) { return &unavailable; }
 

@@ -6,8 +6,9 @@
  * Windows importer does inside (the tar/PAX reader, BackupWrite, vmcompute ImportLayer for layers with
  * parents, ProcessBaseImage/ProcessUtilityImage for base layers, the backup and restore privileges) is its
  * own business and the next piece of work: today wctrd's production importer is img_importer_unavailable,
- * which refuses every layer with "importing Windows layers is not available yet" so a pull ends with that
- * sentence and registers nothing. The tests, and `wctrd run --test-layer-import` (a test switch that says
+ * which says it is not ready ("importing Windows layers is not available yet"), so a pull that needs a layer
+ * ends with that sentence after resolving the image and before downloading any layer, and registers
+ * nothing. The tests, and `wctrd run --test-layer-import` (a test switch that says
  * so loudly in the log), use img_importer_test (images/import_test.c), which writes a plausible layer
  * folder (Files\, a marker naming the blob) so pull, run, save and load are exercised end to end.
  *
@@ -48,13 +49,17 @@ typedef struct img_import_layer {
 
 typedef struct img_importer {
   void *ctx;
+  /* Optional (NULL: ready). Can this host import layers at all (the DLLs, the privileges)? A pull asks
+   * before it downloads a layer, so that a host that cannot import is told at once, not after gigabytes. */
+  wctr_err (*ready)(void *ctx, wctr_errmsg *e);
   /* BLOCKING. Unpacks l into l->dest; on failure nothing is left at dest. *size: bytes unpacked. */
   wctr_err (*import)(void *ctx, const img_import_layer *l, int64_t *size, wctr_errmsg *e);
   /* BLOCKING. Removes a layer folder this importer made (or a partial one after a crash). */
   wctr_err (*destroy)(void *ctx, const char *path, const char *layer_id, wctr_errmsg *e);
 } img_importer;
 
-/* Production today: refuses (WCTR_ENOTSUP) every layer; destroy removes the folder. */
+/* Production today: not ready and refuses every layer (WCTR_ENOTSUP, "importing Windows layers is not
+ * available yet ..."); destroy removes the folder. */
 const img_importer *img_importer_unavailable(void);
 /* The test importer (images/import_test.c): checks the blob's diff id when it is a plain tar, then writes
  * dest\Files\ (with a file per parent and one naming the blob), dest\layer.json {"DiffId","Blob","Parents"},

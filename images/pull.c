@@ -368,6 +368,12 @@ static void start_job(void *arg) {
   wctr_errmsg e;
   e.text[0] = '\0';
   wctr_err err = resolve(p, &e);
+  /* A host that cannot import hears so before any layer is downloaded. */
+  bool need_import = false;
+  for (size_t i = 0; err == WCTR_OK && i < p->count; i++) {
+    need_import = need_import || !img_store_has_layer(p->opt.store, p->rec.layers[i].chain_id);
+  }
+  if (err == WCTR_OK && need_import) err = img_store_import_ready(p->opt.store, &e);
   if (err != WCTR_OK) {
     fail(p, err, &e);
     return;

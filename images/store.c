@@ -622,6 +622,11 @@ bool img_store_has_layer(img_store *s, const char *chain_id) {
   return has;
 }
 
+wctr_err img_store_import_ready(img_store *s, wctr_errmsg *e) {
+  if (s->importer->ready == NULL) return WCTR_OK;
+  return s->importer->ready(s->importer->ctx, e);
+}
+
 wctr_err img_store_import_layer(img_store *s, img_record *rec, size_t i, wctr_errmsg *e) {
   img_layer_rec *l = &rec->layers[i];
   if (img_store_has_layer(s, l->chain_id)) {

@@ -96,6 +96,8 @@ bool img_store_has_layer(img_store *s, const char *chain_id);
 void img_store_pin(img_store *s, const char *key);
 void img_store_unpin(img_store *s, const char *key);
 
+/* The importer's ready (images/import.h): WCTR_OK when it can import here. */
+wctr_err img_store_import_ready(img_store *s, wctr_errmsg *e);
 /* BLOCKING. Imports layer i of rec (its blob must be stored, layers 0..i-1 imported) unless it exists;
  * fills rec->layers[i].size. */
 wctr_err img_store_import_layer(img_store *s, img_record *rec, size_t i, wctr_errmsg *e);

@@ -691,6 +691,11 @@ static void test_run_pulls_a_missing_image(void **state) {
   assert_string_equal(fake.ops[1], "container.create");
   assert_int_equal(RUN("wctr", "create", "--pull", "sometimes", "app"), 125);
   contains(err_text, "invalid pull option: 'sometimes'");
+  /* a job container's IMAGE (a folder, "host") is nothing a registry has */
+  reset(state);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "--isolation", "job", "host", "cmd"), 0);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "C:\\sandbox", "cmd"), 0);
+  assert_int_equal(op_index("image.pull", 0), -1);
 }
 
 static void test_rmi_tag_login(void **state) {

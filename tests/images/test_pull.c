@@ -390,6 +390,44 @@ static void test_refusals(void **state) {
   assert_int_equal(img_pull_start(&o, &p, &e), WCTR_EINVAL);
 }
 
+/* wctrd's importer today (images/import.h): a pull that needs a layer is refused after the image is resolved
+ * and before any layer is downloaded; nothing stays. A pull whose layers are all here needs no import. */
+static void test_importer_not_ready(void **state) {
+  env *v = *state;
+  static const char *const layers[] = {"nr base", "nr top"};
+  char c[IMG_DIGEST_MAX], d[2][IMG_DIGEST_MAX];
+  push_image(v, "nr", "latest", layers, 2, c, d);
+  if (pull(v, "127.0.0.1:5000/nr") != WCTR_OK) FAILF("%s", v->message);
+  img_store_close(v->store);
+  img_store_options so = {.root = v->store_dir, .importer = img_importer_unavailable()};
+  wctr_errmsg e;
+  if (img_store_open(&so, &v->store, &e) != WCTR_OK) FAILF("store: %s", e.text);
+  /* all layers are in the store: a new tag for the same image needs no import */
+  push_image(v, "nr", "again", layers, 2, c, d);
+  if (pull(v, "127.0.0.1:5000/nr:again") != WCTR_OK) FAILF("%s", v->message);
+  assert_string_equal(status_of(v), "Downloaded newer image for 127.0.0.1:5000/nr:again");
+  cJSON *rep = NULL;
+  assert_int_equal(img_store_remove(v->store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
+  cJSON_Delete(rep);
+  assert_nothing_left(v);
+  int before = fake_registry_requests(v->reg, d[0] + 7) + fake_registry_requests(v->reg, d[1] + 7);
+  assert_int_equal(pull(v, "127.0.0.1:5000/nr"), WCTR_ENOTSUP);
+  assert_string_equal(v->message, "importing Windows layers is not available yet: this wctrd resolves and verifies images "
+                                  "but cannot unpack their layers; register layers Docker unpacked with 'wctr image add'");
+  assert_int_equal(fake_registry_requests(v->reg, d[0] + 7) + fake_registry_requests(v->reg, d[1] + 7), before);
+  for (size_t i = 0; i < v->nevents; i++) {
+    if (strstr(v->events[i], ": Pulling fs layer") != NULL || strstr(v->events[i], ": Downloading") != NULL) {
+      FAILF("a layer was downloaded: %s", v->events[i]);
+    }
+  }
+  assert_nothing_left(v);
+  /* load: the layers cannot be imported either, and nothing stays */
+  img_import_layer l = {.blob_path = "x", .diff_id = "sha256:00", .dest = "y", .layer_id = "z"};
+  int64_t size = 0;
+  assert_int_equal(img_importer_unavailable()->import(NULL, &l, &size, &e), WCTR_ENOTSUP);
+  assert_non_null(strstr(e.text, "not available yet"));
+}
+
 static void test_auth(void **state) {
   env *v = *state;
   fake_registry_free(v->reg);
@@ -738,6 +776,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
       cmocka_unit_test_setup_teardown(test_foreign_and_concurrency, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_importer_not_ready, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tag_prune_in_use, setup, teardown),
       cmocka_unit_test_setup_teardown(test_in_use, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sweep_after_crash, setup, teardown),
