@@ -25,6 +25,9 @@
  * vmcompute has seen it, otherwise a removal that uses the backup privileges and never follows reparse
  * points), and the staging with it; *size is the layer's file bytes (hcsshim's count).
  *
+ * ready (asked before a pull downloads a layer): vmcompute must be available and the account must hold the
+ * three privileges (they are enabled on a thread token and dropped again to find out).
+ *
  * destroy: a "<folder>-staging" left by a crash is removed directly; a layer folder goes through vmcompute
  * DestroyLayer, or the same removal when vmcompute is not there.
  *
@@ -44,6 +47,8 @@
 /* vmcompute.dll's layer calls, as hcs/client.h makes them. Paths are absolute. */
 typedef struct img_vmcompute {
   void *ctx;
+  /* Optional (NULL: assumed). WCTR_OK when vmcompute.dll is there to call; else why not (HCS's sentence). */
+  wctr_err (*available)(void *ctx, wctr_errmsg *e);
   /* ImportLayer: path the new layer's folder, staging the transport format; parents immediate first. */
   wctr_err (*import_layer)(void *ctx, const char *path, const char *staging, const char *const *parents,
                            const char *const *parent_ids, size_t count, wctr_errmsg *e);

@@ -760,6 +760,18 @@ static wctr_err windows_import(void *ctx, const img_import_layer *l, int64_t *si
   return err;
 }
 
+static wctr_err windows_ready(void *ctx, wctr_errmsg *e) {
+  wci *w = ctx;
+  if (w->vm.available != NULL) {
+    wctr_err err = w->vm.available(w->vm.ctx, e);
+    if (err != WCTR_OK) return err;
+  }
+  privs p;
+  wctr_err err = privs_enable(&p, e);
+  privs_revert(&p);
+  return err;
+}
+
 static wctr_err windows_destroy(void *ctx, const char *path, const char *layer_id, wctr_errmsg *e) {
   (void)layer_id;
   wci *w = ctx;
@@ -776,7 +788,7 @@ wctr_err img_importer_windows_new(const img_vmcompute *vm, img_importer **out, w
   wci *w = calloc(1, sizeof *w);
   if (w == NULL) return oom(e);
   w->vm = *vm;
-  w->imp = (img_importer){.ctx = w, .import = windows_import, .destroy = windows_destroy};
+  w->imp = (img_importer){.ctx = w, .ready = windows_ready, .import = windows_import, .destroy = windows_destroy};
   *out = &w->imp;
   return WCTR_OK;
 }

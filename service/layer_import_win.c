@@ -23,6 +23,11 @@ static wctr_err client_of(svc_layer_import *li, hcs_client **out, wctr_errmsg *e
   return err;
 }
 
+static wctr_err vm_available(void *ctx, wctr_errmsg *e) {
+  hcs_client *c = NULL;
+  return client_of(ctx, &c, e);
+}
+
 static wctr_err vm_import(void *ctx, const char *path, const char *staging, const char *const *parents,
                           const char *const *parent_ids, size_t count, wctr_errmsg *e) {
   hcs_client *c = NULL;
@@ -59,7 +64,7 @@ wctr_err svc_layer_import_open(svc_layer_import **out, wctr_errmsg *e) {
   svc_layer_import *li = calloc(1, sizeof *li);
   if (li == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   InitializeSRWLock(&li->lock);
-  img_vmcompute vm = {.ctx = li, .import_layer = vm_import, .process_base = vm_process_base,
+  img_vmcompute vm = {.ctx = li, .available = vm_available, .import_layer = vm_import, .process_base = vm_process_base,
                       .process_utility = vm_process_utility, .destroy = vm_destroy};
   wctr_err err = img_importer_windows_new(&vm, &li->importer, e);
   if (err != WCTR_OK) {

@@ -320,6 +320,11 @@ static void privileges_reverted(void) {
 
 static void test_base_layer(void **state) {
   (void)state;
+  /* Ready: vmcompute.dll is there and the account holds the privileges (enabled and dropped again). */
+  wctr_errmsg re;
+  assert_non_null(g_imp->ready);
+  if (g_imp->ready(g_imp->ctx, &re) != WCTR_OK) FAILF("not ready: %s", re.text);
+  privileges_reverted();
   tarw w;
   base_layer(&w);
   bd_reset();
