@@ -1,9 +1,13 @@
 /* images/wcimport.h - the Windows layer importer: img_importer (images/import.h) for real Windows layers,
  * written the way hcsshim writes them (internal/wclayer, pkg/ociwclayer; REFERENCE.md "Images").
  *
- * One layer at a time, on the caller's (pool) thread, with SeBackupPrivilege, SeRestorePrivilege and
- * SeSecurityPrivilege enabled on a token of that thread only for the import (ImpersonateSelf, then back to
- * whatever the thread had): an account that lacks one is refused with its name. The blob is read once
+ * One layer at a time, on the caller's (pool) thread, as wctrd itself (a thread impersonating a client
+ * stops for it), with SeBackupPrivilege, SeRestorePrivilege and SeSecurityPrivilege enabled on the process
+ * token only while imports run: vmcompute checks the process token, not a thread's, for ProcessBaseImage
+ * (moby's windowsfilter and BuildKit enable them process-wide for that reason), so they are counted across
+ * concurrent imports and set back to what they were when the last one ends. An account that lacks one is
+ * refused with its name. (moby runs the import in a child process to keep them out of the daemon; wctrd's
+ * other threads have them while an import runs.) The blob is read once
  * (images/tar.h: gzip inflated, the diff id hashed as it streams) and walked by images/wclayer.h, which
  * refuses what a Windows layer may not hold; then:
  *   - a base layer (no parents) is written straight into its folder: every file and folder created with
@@ -26,7 +30,7 @@
  * points), and the staging with it; *size is the layer's file bytes (hcsshim's count).
  *
  * ready (asked before a pull downloads a layer): vmcompute must be available and the account must hold the
- * three privileges (they are enabled on a thread token and dropped again to find out).
+ * three privileges (they are enabled and set back at once to find out).
  *
  * destroy: a "<folder>-staging" left by a crash is removed directly; a layer folder goes through vmcompute
  * DestroyLayer, or the same removal when vmcompute is not there.

@@ -172,59 +172,86 @@ static wctr_err remove_tree(const char *path, wctr_errmsg *e) {
 
 /* --- privileges ------------------------------------------------------------------------------------------- */
 
+/* On the process token, counted across concurrent imports: vmcompute checks the process token, not a thread's
+ * impersonation token, for ProcessBaseImage (moby's windowsfilter and BuildKit enable them process-wide for
+ * that reason); they are set back to what they were when the last import ends. */
+static const wchar_t *const priv_names[] = {L"SeBackupPrivilege", L"SeRestorePrivilege", L"SeSecurityPrivilege"};
+#define PRIV_COUNT (sizeof priv_names / sizeof priv_names[0])
+
+static SRWLOCK priv_lock = SRWLOCK_INIT;
+static unsigned priv_refs;
+static DWORD priv_before[PRIV_COUNT]; /* each one's attributes before the first import enabled it */
+
 typedef struct privs {
-  HANDLE previous; /* the thread's impersonation token before, NULL when none */
-  bool active;
+  HANDLE previous; /* the thread's impersonation token, put back afterwards; NULL when none */
+  bool counted;
 } privs;
 
-static const wchar_t *const priv_names[] = {L"SeBackupPrivilege", L"SeRestorePrivilege", L"SeSecurityPrivilege"};
-
-static void privs_revert(privs *p) {
-  if (!p->active) return;
-  if (p->previous != NULL) {
-    SetThreadToken(NULL, p->previous);
-    CloseHandle(p->previous);
-  } else {
-    RevertToSelf();
-  }
-  p->active = false;
-  p->previous = NULL;
-}
-
-/* A copy of the process token on this thread with the three privileges enabled. */
-static wctr_err privs_enable(privs *p, wctr_errmsg *e) {
-  memset(p, 0, sizeof *p);
-  HANDLE cur = NULL;
-  if (OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, TRUE, &cur)) p->previous = cur;
-  if (!ImpersonateSelf(SecurityImpersonation)) {
-    DWORD code = GetLastError();
-    if (p->previous != NULL) CloseHandle(p->previous);
-    p->previous = NULL;
-    return wctr_fail(e, wctr_from_win32(code), "ImpersonateSelf failed (error %lu): no token for the layer import",
-                     (unsigned long)code);
-  }
-  p->active = true;
+/* Sets the privileges of the process token: enabled, or back to priv_before. */
+static wctr_err set_privileges(bool enable, wctr_errmsg *e) {
   HANDLE tok = NULL;
-  wctr_err err = WCTR_OK;
-  if (!OpenThreadToken(GetCurrentThread(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, TRUE, &tok)) {
-    err = win_fail("OpenThreadToken", "the import's token", e);
-    goto done;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok)) {
+    return win_fail("OpenProcessToken", "wctrd's token", e);
   }
-  for (size_t i = 0; i < sizeof priv_names / sizeof priv_names[0]; i++) {
+  wctr_err err = WCTR_OK;
+  size_t done = 0;
+  for (; done < PRIV_COUNT; done++) {
     TOKEN_PRIVILEGES tp = {.PrivilegeCount = 1};
-    tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
-    BOOL ok = LookupPrivilegeValueW(NULL, priv_names[i], &tp.Privileges[0].Luid) &&
-              AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL);
+    TOKEN_PRIVILEGES prev;
+    DWORD prev_len = 0;
+    tp.Privileges[0].Attributes = enable ? SE_PRIVILEGE_ENABLED : (priv_before[done] & SE_PRIVILEGE_ENABLED);
+    BOOL ok = LookupPrivilegeValueW(NULL, priv_names[done], &tp.Privileges[0].Luid) &&
+              AdjustTokenPrivileges(tok, FALSE, &tp, sizeof prev, &prev, &prev_len);
     DWORD code = GetLastError();
     if (!ok || code == ERROR_NOT_ALL_ASSIGNED) {
       err = wctr_fail(e, WCTR_EACCES, "importing a Windows layer needs SeBackupPrivilege, SeRestorePrivilege and "
                                       "SeSecurityPrivilege; wctrd's account does not hold %ls (run wctrd as LocalSystem "
-                                      "or an administrator)", priv_names[i]);
-      goto done;
+                                      "or an administrator)", priv_names[done]);
+      break;
+    }
+    if (enable) priv_before[done] = prev.PrivilegeCount == 1 ? prev.Privileges[0].Attributes : SE_PRIVILEGE_ENABLED;
+  }
+  if (err != WCTR_OK && enable) {
+    /* undo the ones already enabled */
+    for (size_t i = 0; i < done; i++) {
+      TOKEN_PRIVILEGES tp = {.PrivilegeCount = 1};
+      tp.Privileges[0].Attributes = priv_before[i] & SE_PRIVILEGE_ENABLED;
+      if (LookupPrivilegeValueW(NULL, priv_names[i], &tp.Privileges[0].Luid)) AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL);
     }
   }
-done:
-  if (tok != NULL) CloseHandle(tok);
+  CloseHandle(tok);
+  return err;
+}
+
+static void privs_revert(privs *p) {
+  if (p->counted) {
+    AcquireSRWLockExclusive(&priv_lock);
+    if (--priv_refs == 0) set_privileges(false, NULL);
+    ReleaseSRWLockExclusive(&priv_lock);
+    p->counted = false;
+  }
+  if (p->previous != NULL) {
+    SetThreadToken(NULL, p->previous);
+    CloseHandle(p->previous);
+    p->previous = NULL;
+  }
+}
+
+/* The import runs as wctrd itself (a thread that impersonates a client stops for it) with the privileges. */
+static wctr_err privs_enable(privs *p, wctr_errmsg *e) {
+  memset(p, 0, sizeof *p);
+  HANDLE cur = NULL;
+  if (OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, TRUE, &cur)) {
+    p->previous = cur;
+    RevertToSelf();
+  }
+  AcquireSRWLockExclusive(&priv_lock);
+  wctr_err err = priv_refs == 0 ? set_privileges(true, e) : WCTR_OK;
+  if (err == WCTR_OK) {
+    priv_refs++;
+    p->counted = true;
+  }
+  ReleaseSRWLockExclusive(&priv_lock);
   if (err != WCTR_OK) privs_revert(p);
   return err;
 }

@@ -307,7 +307,7 @@ static void privileges_reverted(void) {
   for (DWORD i = 0; i < tp->PrivilegeCount; i++) {
     if (tp->Privileges[i].Luid.LowPart == restore.LowPart && tp->Privileges[i].Luid.HighPart == restore.HighPart) {
       seen = true;
-      /* not enabled in the process: the import enabled it on a thread token only */
+      /* set back: the import enabled it on the process token only while it ran */
       assert_false(tp->Privileges[i].Attributes & SE_PRIVILEGE_ENABLED);
     }
   }
