@@ -9,7 +9,8 @@
  * refused with its name. (moby runs the import in a child process to keep them out of the daemon; wctrd's
  * other threads have them while an import runs.) The blob is read once
  * (images/tar.h: gzip inflated, the diff id hashed as it streams) and walked by images/wclayer.h, which
- * refuses what a Windows layer may not hold; then:
+ * refuses what a Windows layer may not hold; the walk's operations go through a queue (16 MiB at most) to a
+ * writer thread of the import, so that inflating and hashing overlap with the file system calls; then:
  *   - a base layer (no parents) is written straight into its folder: every file and folder created with
  *     NtCreateFile relative to the layer's folder with OBJ_DONT_REPARSE (no path the import writes can pass
  *     through a reparse point, whatever case or short name it is spelled with), its backup stream (security

@@ -666,6 +666,198 @@ static wctr_err blob_read(void *ctx, void *buf, size_t size, size_t *got, wctr_e
   return WCTR_OK;
 }
 
+/* --- the writer thread ------------------------------------------------------------------------------------
+ * The walk (inflating, hashing, checking) and the file system calls overlap: the walk hands each operation
+ * to a queue bounded in bytes, a thread of the import applies them in order with the sink functions above.
+ * The first failure of the writer is the import's: the walk gets it back at its next operation and stops. */
+
+typedef enum op_kind { OP_ADD, OP_WRITE, OP_DONE, OP_LINK, OP_REMOVE, OP_END } op_kind;
+
+typedef struct op {
+  op_kind kind;
+  char *path;
+  char *target;
+  img_wcl_info info;
+  uint64_t size;
+  bool in_layer;
+  uint8_t *data;
+  size_t len;
+  struct op *next;
+} op;
+
+#define QUEUE_BYTES (16u << 20)
+#define QUEUE_OPS 4096
+
+typedef struct wpipe {
+  job *j;
+  CRITICAL_SECTION lock;
+  CONDITION_VARIABLE nonempty, room;
+  op *head, *tail;
+  size_t ops, bytes;
+  bool failed;
+  wctr_err err;
+  wctr_errmsg msg;
+  HANDLE thread;
+} wpipe;
+
+static void op_free(op *o) {
+  if (o == NULL) return;
+  free(o->path);
+  free(o->target);
+  free(o->data);
+  free(o);
+}
+
+static wctr_err apply_op(job *j, const op *o, wctr_errmsg *e) {
+  switch (o->kind) {
+    case OP_ADD: return sink_add(j, o->path, &o->info, o->size, e);
+    case OP_WRITE: return sink_write(j, o->data, o->len, e);
+    case OP_DONE: return sink_done(j, e);
+    case OP_LINK: return sink_link(j, o->path, o->target, o->in_layer, e);
+    case OP_REMOVE: return sink_remove(j, o->path, e);
+    default: return WCTR_OK;
+  }
+}
+
+static DWORD WINAPI writer_main(void *arg) {
+  wpipe *p = arg;
+  for (;;) {
+    EnterCriticalSection(&p->lock);
+    while (p->head == NULL) SleepConditionVariableCS(&p->nonempty, &p->lock, INFINITE);
+    op *o = p->head;
+    p->head = o->next;
+    if (p->head == NULL) p->tail = NULL;
+    p->ops--;
+    p->bytes -= o->len;
+    bool failed = p->failed;
+    WakeAllConditionVariable(&p->room);
+    LeaveCriticalSection(&p->lock);
+    bool end = o->kind == OP_END;
+    if (!end && !failed) {
+      wctr_errmsg e;
+      e.text[0] = '\0';
+      wctr_err err = apply_op(p->j, o, &e);
+      if (err != WCTR_OK) {
+        EnterCriticalSection(&p->lock);
+        p->failed = true;
+        p->err = err;
+        p->msg = e;
+        LeaveCriticalSection(&p->lock);
+      }
+    }
+    op_free(o);
+    if (end) break;
+  }
+  close_current(p->j);
+  return 0;
+}
+
+/* Queues o (taken), waiting for room; the writer's failure when it has failed. */
+static wctr_err enqueue(wpipe *p, op *o, wctr_errmsg *e) {
+  if (o == NULL) return oom(e);
+  EnterCriticalSection(&p->lock);
+  while (!p->failed && o->kind != OP_END && (p->ops >= QUEUE_OPS || (p->bytes > 0 && p->bytes + o->len > QUEUE_BYTES))) {
+    SleepConditionVariableCS(&p->room, &p->lock, INFINITE);
+  }
+  wctr_err err = WCTR_OK;
+  if (p->failed && o->kind != OP_END) {
+    err = p->err;
+    if (e != NULL) *e = p->msg;
+    op_free(o);
+  } else {
+    o->next = NULL;
+    if (p->tail != NULL) {
+      p->tail->next = o;
+    } else {
+      p->head = o;
+    }
+    p->tail = o;
+    p->ops++;
+    p->bytes += o->len;
+    WakeConditionVariable(&p->nonempty);
+  }
+  LeaveCriticalSection(&p->lock);
+  return err;
+}
+
+static op *new_op(op_kind kind, const char *path, const char *target) {
+  op *o = calloc(1, sizeof *o);
+  if (o == NULL) return NULL;
+  o->kind = kind;
+  o->path = path != NULL ? strdup(path) : NULL;
+  o->target = target != NULL ? strdup(target) : NULL;
+  if ((path != NULL && o->path == NULL) || (target != NULL && o->target == NULL)) {
+    op_free(o);
+    return NULL;
+  }
+  return o;
+}
+
+static wctr_err q_add(void *ctx, const char *path, const img_wcl_info *info, uint64_t size, wctr_errmsg *e) {
+  op *o = new_op(OP_ADD, path, NULL);
+  if (o != NULL) {
+    o->info = *info;
+    o->size = size;
+  }
+  return enqueue(ctx, o, e);
+}
+
+static wctr_err q_write(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
+  op *o = new_op(OP_WRITE, NULL, NULL);
+  if (o != NULL) {
+    o->data = malloc(len > 0 ? len : 1);
+    if (o->data == NULL) {
+      op_free(o);
+      o = NULL;
+    } else {
+      memcpy(o->data, data, len);
+      o->len = len;
+    }
+  }
+  return enqueue(ctx, o, e);
+}
+
+static wctr_err q_done(void *ctx, wctr_errmsg *e) { return enqueue(ctx, new_op(OP_DONE, NULL, NULL), e); }
+
+static wctr_err q_link(void *ctx, const char *path, const char *target, bool in_layer, wctr_errmsg *e) {
+  op *o = new_op(OP_LINK, path, target);
+  if (o != NULL) o->in_layer = in_layer;
+  return enqueue(ctx, o, e);
+}
+
+static wctr_err q_remove(void *ctx, const char *path, wctr_errmsg *e) { return enqueue(ctx, new_op(OP_REMOVE, path, NULL), e); }
+
+/* The walk on this thread, the writes on the writer; the writer's error wins (the walk only relays it). */
+static wctr_err walk_and_write(job *j, img_tar *t, img_wcl_result *res, wctr_errmsg *e) {
+  wpipe p = {.j = j};
+  InitializeCriticalSection(&p.lock);
+  InitializeConditionVariable(&p.nonempty);
+  InitializeConditionVariable(&p.room);
+  p.thread = CreateThread(NULL, 0, writer_main, &p, 0, NULL);
+  if (p.thread == NULL) {
+    DeleteCriticalSection(&p.lock);
+    return win_fail("CreateThread", "the layer writer", e);
+  }
+  img_wcl_sink sink = {.ctx = &p, .add = q_add, .write = q_write, .done = q_done, .link = q_link,
+                       .remove = q_remove, .sd_from_sddl = sink_sddl};
+  img_wcl_options opt = {.base = j->base, .diff_id = j->l->diff_id};
+  wctr_err err = img_wcl_apply(t, &opt, &sink, res, e);
+  op *end = new_op(OP_END, NULL, NULL);
+  while (end == NULL) { /* the writer must be told to stop */
+    Sleep(10);
+    end = new_op(OP_END, NULL, NULL);
+  }
+  enqueue(&p, end, NULL);
+  WaitForSingleObject(p.thread, INFINITE);
+  CloseHandle(p.thread);
+  if (p.failed) {
+    err = p.err;
+    *e = p.msg;
+  }
+  DeleteCriticalSection(&p.lock);
+  return err;
+}
+
 static wctr_err run_import(job *j, img_tar *t, int64_t *size, wctr_errmsg *e) {
   const img_import_layer *l = j->l;
   wctr_err err = make_folder(l->dest, e);
@@ -684,12 +876,8 @@ static wctr_err run_import(job *j, img_tar *t, int64_t *size, wctr_errmsg *e) {
     j->root = NULL;
     return win_fail("CreateFileW", j->base ? l->dest : j->staging_text, e);
   }
-  img_wcl_sink sink = {.ctx = j, .add = sink_add, .write = sink_write, .done = sink_done, .link = sink_link,
-                       .remove = sink_remove, .sd_from_sddl = sink_sddl};
-  img_wcl_options opt = {.base = j->base, .diff_id = l->diff_id};
   img_wcl_result res;
-  err = img_wcl_apply(t, &opt, &sink, &res, e);
-  close_current(j);
+  err = walk_and_write(j, t, &res, e);
   if (err == WCTR_OK && j->base) err = reapply_dir_times(j, j->root, e);
   CloseHandle(j->root);
   j->root = NULL;
