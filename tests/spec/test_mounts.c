@@ -23,6 +23,12 @@ static void test_accepted(void **state) {
       {"\\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
        "\\\\.\\pipe\\docker_engine"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\b:rw", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
+      /* Docker's other spellings (its -v parser takes '/' for '\\' and reads the prefix in any case): held in
+       * the canonical form, which the HCS documents strip by length. */
+      {"//./pipe/docker_engine://./pipe/docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
+       "\\\\.\\pipe\\docker_engine"},
+      {"\\\\.\\PIPE\\Docker_Engine:\\\\.\\pipe\\x", true, false, "\\\\.\\pipe\\Docker_Engine", "\\\\.\\pipe\\x"},
+      {"//./Pipe/a:\\\\.\\pipe/b", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
     spec_mount m;
@@ -66,6 +72,10 @@ static void test_refused(void **state) {
       {"C:\\a:\\\\.\\pipe\\a", "a named pipe can only be mapped to a named pipe"},
       {"\\\\.\\pipe\\:\\\\.\\pipe\\", "the host path must be absolute"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\a:ro", "a named pipe cannot be mounted read-only"},
+      {"//./pipe/a://./pipe/a:ro", "a named pipe cannot be mounted read-only"},
+      {"//./pipe/a:C:\\a", "a named pipe can only be mapped to a named pipe"},
+      /* A pipe prefix without a name, in any case, is not a UNC share either. */
+      {"\\\\.\\PIPE\\:C:\\a", "the host path must be absolute"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
     spec_mount m = {.host_path = (char *)"untouched"};
