@@ -934,7 +934,15 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
   wctr_mutex_unlock(&m->lock);
   if (running) {
-    sink_done(m, c, sink, WCTR_OK, NULL);
+    /* {"NotModified":true} lets a front-end that has the distinction (the Engine API's 304) make it. */
+    cJSON *result = cJSON_CreateObject();
+    if (result == NULL || cJSON_AddTrueToObject(result, "NotModified") == NULL) {
+      cJSON_Delete(result);
+      sink_done(m, c, sink, WCTR_ENOMEM, "out of memory");
+      return;
+    }
+    svc_sink_finish(sink, WCTR_OK, result, NULL);
+    mgr_release(m, c);
     return;
   }
   mgr_start(m, c, 0, start_done, sink);
@@ -943,11 +951,13 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
 static void run_started(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
   mgr_run *r = arg;
   if (err != WCTR_OK) {
+    /* This client hears why the start failed, before --rm's removal tells the other attached ones that the
+     * container is gone. */
+    run_finish(r, err, NULL, message);
     if (err != WCTR_ESTATE && c->rec.spec.auto_remove) {
       wctr_errmsg e;
       mgr_remove_now(m, c, &e);
     }
-    run_finish(r, err, NULL, message);
     run_unref(r);
     return;
   }
