@@ -436,6 +436,8 @@ static wctr_err parse_stdin(const svc_pipe_call *c, const char *msg, size_t len,
   bool eof = false;
   uint8_t *bytes = NULL;
   size_t n = 0;
+  /* As strict as a request (common/proto.h): "data" is text, and JSON text is UTF-8. */
+  if (root != NULL && wctr_proto_check_strings(msg, len, root, "stdin frame", e) != WCTR_OK) goto done;
   if (!cJSON_IsObject(root)) {
     wctr_fail(e, WCTR_EPROTO, "a message sent during a stream must be a stdin frame (a JSON object)");
     goto done;
