@@ -493,6 +493,32 @@ static void test_too_large(void **state) {
   conn_free(c);
 }
 
+/* Issue 11 item 1: an answer over WCTR_PROTO_MAX_RESPONSE was sent and cut (or refused) by the client; it is
+ * an error naming the size and the limit instead, logged and audited. */
+static void test_an_answer_over_the_protocol_limit_is_an_error(void **state) {
+  (void)state;
+  fake_conn *c = conn_new();
+  svc_pipe_call *call = request(c, "{\"v\":1,\"id\":6,\"op\":\"manual\"}", NULL);
+  size_t n = WCTR_PROTO_MAX_RESPONSE;
+  char *text = malloc(n + 1);
+  assert_non_null(text);
+  memset(text, 'L', n);
+  text[n] = '\0';
+  svc_sink_finish(st.sink, WCTR_OK, cJSON_CreateString(text), NULL);
+  free(text);
+  assert_int_equal(atomic_load(&c->count), 1);
+  char want[300];
+  snprintf(want, sizeof want, "{\"v\":1,\"id\":6,\"error\":{\"code\":\"too_large\",\"message\":\"the answer to manual is "
+           "%zu bytes, more than the protocol's limit of 67108864; ask for less (a filter)\"}}",
+           (size_t)WCTR_PROTO_MAX_RESPONSE + strlen("{\"v\":1,\"id\":6,\"result\":\"\"}"));
+  assert_string_equal(msg_text(c, 0), want);
+  svc_pipe_call_detach(call);
+  WAIT_FOR(atomic_load(&st.releases) == 1);
+  conn_free(c);
+  assert_int_equal(atomic_load(&record_count), 1);
+  assert_int_equal(records[0].result, WCTR_ETOOBIG);
+}
+
 static void test_engine_ops(void **state) {
   (void)state;
   fake_conn *c = conn_new();
@@ -890,6 +916,7 @@ int main(void) {
       cmocka_unit_test_setup(test_info_with_hcs_and_unreadable_pipe, reset),
       cmocka_unit_test_setup(test_refusals, reset),
       cmocka_unit_test_setup(test_too_large, reset),
+      cmocka_unit_test_setup(test_an_answer_over_the_protocol_limit_is_an_error, reset),
       cmocka_unit_test_setup(test_engine_ops, reset),
       cmocka_unit_test_setup(test_output_text_or_data64, reset),
       cmocka_unit_test_setup(test_stdin_frames, reset),
