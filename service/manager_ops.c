@@ -120,6 +120,7 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
    * is generated under the lock below when the request has none. */
   bool named = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(copy, "Name"));
   err = svc_container_from_params(copy, id, "unnamed", now, m->opt.host_cpus, &c->rec, &warnings, e);
+  if (err == WCTR_OK) err = spec_binds_check_data_root(&c->rec.spec, m->data_root, &warnings, e);
   if (err == WCTR_OK) err = rt->methods->prepare(rt, &c->rec.spec, dry_run, &warnings, e);
   if (err == WCTR_OK && c->rec.spec.process.cmd_count == 0) err = wctr_fail(e, WCTR_EINVAL, "params: \"Cmd\" is required");
   if (err == WCTR_OK && m->opt.hooks.secrets_check != NULL) err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);

@@ -12,6 +12,7 @@
 #include "common/fs.h"
 #include "common/ioc.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "runtime/rt_fake.h"
 #include "service/logs.h"
 #include "service/manager.h"
@@ -168,6 +169,21 @@ static bool wait_state(const char *id, const char *want, unsigned ms) {
     wctr_sleep_ms(10);
   }
   return false;
+}
+
+static bool damaged_found;
+static bool note_damaged(void *arg, const char *name, bool is_dir) {
+  (void)arg;
+  size_t n = strlen(name);
+  if (is_dir && n > 8 && strcmp(name + n - 8, ".damaged") == 0) damaged_found = true;
+  return true;
+}
+
+/* Is there a <id>.damaged folder in dir? */
+static bool damaged_seen(const char *dir) {
+  damaged_found = false;
+  wctr_fs_list(dir, note_damaged, NULL);
+  return damaged_found;
 }
 
 /* --- cases ------------------------------------------------------------------------------------------------- */
@@ -709,6 +725,78 @@ static void test_recovery_after_a_crash(void **state) {
   end(l);
 }
 
+/* Issue 11 item 2: a create of 1 MiB (the request limit) wrote a record over the record limit; at the next
+ * start the container was moved aside as damaged and vanished. A request of exactly WCTR_PROTO_MAX_REQUEST
+ * bytes, read by the real protocol parser, with labels whose record form is as long as their request form
+ * (escaped control characters, quotes, backslashes, tabs, non-ASCII), is accepted and loads again after a
+ * restart, label for label: its record is over the old limit of 1 MiB. */
+static void test_create_at_the_request_limit_loads_again(void **state) {
+  (void)state;
+  /* In the request: \u0001 \" \\ e-acute (two bytes, raw) \t x - each written back in a record exactly as long. */
+  static const char piece[] = "\\u0001\\\"\\\\\xc3\xa9\\tx";
+  const char *head = "{\"v\":1,\"id\":1,\"op\":\"container.create\",\"params\":{\"Name\":\"big\",\"Image\":\"host\","
+                     "\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\"},\"Labels\":{";
+  size_t limit = WCTR_PROTO_MAX_REQUEST;
+  char *msg = malloc(limit + 1);
+  assert_non_null(msg);
+  size_t n = (size_t)snprintf(msg, limit, "%s", head);
+  size_t value_max = SPEC_LABEL_VALUE_MAX; /* bytes of request text: fewer once read (7 of each 15) */
+  for (int k = 0;; k++) {
+    char key[32];
+    int kn = snprintf(key, sizeof key, "%s\"k%05d\":\"", k > 0 ? "," : "", k);
+    /* What is left once this label and the closing "}}}" are counted. */
+    if (n + (size_t)kn + 1 + 3 + 1 > limit) break;
+    memcpy(msg + n, key, (size_t)kn);
+    n += (size_t)kn;
+    size_t room = limit - n - 1 - 3; /* the closing quote, then "}}}" */
+    size_t v = 0;
+    while (v + strlen(piece) <= value_max && v + strlen(piece) <= room) {
+      memcpy(msg + n, piece, strlen(piece));
+      n += strlen(piece);
+      v += strlen(piece);
+    }
+    while (v < value_max && n < limit - 4) {
+      msg[n++] = 'z';
+      v++;
+    }
+    msg[n++] = '"';
+    if (n + 3 >= limit - 40) break;
+  }
+  while (n + 3 < limit) msg[n++] = ' '; /* white space between tokens: still exactly the limit */
+  memcpy(msg + n, "}}}", 3);
+  n += 3;
+  assert_int_equal(n, limit);
+  wctr_request req;
+  wctr_errmsg e;
+  if (wctr_request_parse(msg, n, &req, &e) != WCTR_OK) fail_msg("the request was refused: %s", e.text);
+  free(msg);
+  cJSON *params = cJSON_Duplicate(req.params, true);
+  size_t labels_sent = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(params, "Labels"));
+  wctr_request_free(&req);
+  assert_true(labels_sent > 100);
+  cJSON *kept = cJSON_Duplicate(cJSON_GetObjectItem(params, "Labels"), true);
+  cJSON_Delete(call("container.create", params, WCTR_OK, NULL, 0));
+  svc_manager_stop(mgr);
+  start_manager();
+  cJSON *j = inspect("big");
+  char dir[800], cdir[900], path[1000];
+  wctr_fs_join(dir, sizeof dir, root, "containers");
+  wctr_fs_join(cdir, sizeof cdir, dir, cJSON_GetObjectItem(j, "Id")->valuestring);
+  wctr_fs_join(path, sizeof path, cdir, "container.json");
+  char *record = NULL;
+  size_t record_len = 0;
+  assert_int_equal(wctr_fs_read_all(path, 8u * 1024u * 1024u, &record, &record_len), WCTR_OK);
+  free(record);
+  assert_true(record_len > 1024u * 1024u);
+  const cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Config"), "Labels");
+  assert_int_equal(cJSON_GetArraySize(labels), labels_sent);
+  assert_true(cJSON_Compare(labels, kept, true));
+  cJSON_Delete(j);
+  cJSON_Delete(kept);
+  /* Nothing was moved aside. */
+  assert_false(damaged_seen(dir));
+}
+
 static void test_manager_stop_stops_containers(void **state) {
   (void)state;
   const char *script[] = {"wait", NULL};
@@ -780,6 +868,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_many_containers_at_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_recovery_after_a_crash, setup, teardown),
       cmocka_unit_test_setup_teardown(test_manager_stop_stops_containers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_at_the_request_limit_loads_again, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
