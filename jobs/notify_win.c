@@ -49,7 +49,7 @@ bool job_event_from_message(uint32_t message, job_event_kind *kind) {
 
 wctr_err job_contains_process(job_object *job, void *process, bool *in, wctr_errmsg *e) {
   BOOL result = FALSE;
-  if (!IsProcessInJob((HANDLE)process, job->handle, &result)) {
+  if (!jobs_sys.IsProcessInJob((HANDLE)process, job->handle, &result)) {
     return jobs_fail_win32(e, "IsProcessInJob", GetLastError(), "cannot tell whether a process is in job %s", job->name);
   }
   *in = result != FALSE;

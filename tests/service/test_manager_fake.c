@@ -495,6 +495,70 @@ static void test_remove_rules(void **state) {
   assert_non_null(strstr(msg, "is already in use"));
 }
 
+/* Is there a folder for this container id under <root>/containers? */
+static bool record_folder_exists(const char *id) {
+  char dir[800], cdir[900];
+  wctr_fs_join(dir, sizeof dir, root, "containers");
+  wctr_fs_join(cdir, sizeof cdir, dir, id);
+  return wctr_fs_exists(cdir);
+}
+
+/* Issue 11 item 4: `rm` reported success without removing (it read the state, then the state change failed
+ * silently). Raced against a start, a kill, a second rm and an rm -f, again and again: an rm that says ok has
+ * removed the container (no record, no folder, no run left); one that fails leaves it whole. */
+static void test_remove_racing_start_never_lies(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  rt_fake_set_start_delay_ms(2);
+  int removed = 0, refused = 0;
+  for (int round = 0; round < 60; round++) {
+    char name[32];
+    snprintf(name, sizeof name, "race%d", round);
+    char id[80];
+    snprintf(id, sizeof id, "%s", create(name, "job", script, false, NULL));
+    if (round % 3 == 2) run_ok("container.start", id_params(id));
+    cJSON *force = id_params(id);
+    if (round % 3 == 1) cJSON_AddBoolToObject(force, "Force", true);
+    tsink *other = begin(round % 3 == 2 ? "container.kill" : "container.start", id_params(id));
+    tsink *rm = begin("container.remove", force);
+    tsink *rm2 = round % 4 == 0 ? begin("container.remove", id_params(id)) : NULL;
+    assert_true(tsink_wait_finished(other, WAIT_MS));
+    assert_true(tsink_wait_finished(rm, WAIT_MS));
+    if (rm2 != NULL) assert_true(tsink_wait_finished(rm2, WAIT_MS));
+    wctr_errmsg e;
+    cJSON *j = NULL;
+    const svc_op *ins = op("container.inspect");
+    cJSON *ip = id_params(id);
+    wctr_err found = ins->call(mgr, &caller, ip, &j, &e);
+    cJSON_Delete(ip);
+    if (rm->err == WCTR_OK) {
+      removed++;
+      if (found != WCTR_ENOENT) fail_msg("round %d: rm said ok and the container is still there (%s)", round, state_of(j));
+      if (record_folder_exists(id)) fail_msg("round %d: rm said ok and the record's folder is still there", round);
+    } else {
+      refused++;
+      if (found != WCTR_OK) fail_msg("round %d: rm failed (%s) but the container is gone", round, rm->message);
+      assert_true(record_folder_exists(id));
+      cJSON *f = id_params(id);
+      cJSON_AddBoolToObject(f, "Force", true);
+      run_ok("container.remove", f);
+    }
+    if (rm2 != NULL && rm2->err == WCTR_OK) {
+      assert_false(record_folder_exists(id));
+    }
+    cJSON_Delete(j);
+    end(other);
+    end(rm);
+    if (rm2 != NULL) end(rm2);
+  }
+  rt_fake_set_start_delay_ms(0);
+  /* Nothing ran on: every run was released. */
+  for (int i = 0; i < 200 && rt_fake_live_tasks() != 0; i++) wctr_sleep_ms(10);
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  print_message("rm raced: %d removed, %d refused\n", removed, refused);
+  assert_true(removed > 0);
+}
+
 static void test_restart_policy_loop_releases_every_run(void **state) {
   (void)state;
   /* on-failure with 3 retries: 4 runs, each released; the loop stops by itself; nothing accumulates. */
@@ -858,6 +922,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_remove_racing_start_never_lies, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restart_policy_loop_releases_every_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_calls_off_the_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_never_block, setup, teardown),
