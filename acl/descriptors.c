@@ -46,7 +46,10 @@ static bool append(char **buf, size_t *len, size_t *cap, const char *s) {
   return true;
 }
 
-wctr_err acl_pipe_sddl(const char *const *group_sids, size_t count, char **out, wctr_errmsg *e) {
+/* SYSTEM and Administrators full access, then one ACE of group_rights per group SID (first place kept).
+ * what names the descriptor in messages ("pipe", "API token file"). */
+static wctr_err groups_sddl(const char *const *group_sids, size_t count, const char *group_rights, const char *what,
+                            char **out, wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
   char(*canonical)[ACL_SID_STRING_MAX] = NULL;
   char *buf = NULL;
@@ -56,18 +59,18 @@ wctr_err acl_pipe_sddl(const char *const *group_sids, size_t count, char **out, 
   acl_sd check;
   wctr_errmsg sub;
   acl_sd_init(&check);
-  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "no place for the pipe SDDL");
+  if (out == NULL) return wctr_fail(e, WCTR_EINVAL, "no place for the %s SDDL", what);
   *out = NULL;
-  if (count > 0 && group_sids == NULL) return wctr_fail(e, WCTR_EINVAL, "pipe group SIDs are missing");
+  if (count > 0 && group_sids == NULL) return wctr_fail(e, WCTR_EINVAL, "%s group SIDs are missing", what);
 
   if (count > 0) {
     canonical = calloc(count, sizeof *canonical);
-    if (canonical == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory building the pipe SDDL");
+    if (canonical == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory building the %s SDDL", what);
   }
   for (size_t i = 0; i < count; i++) {
-    char what[48];
-    snprintf(what, sizeof what, "pipe group SID %zu", i + 1);
-    err = numeric_sid(group_sids[i], what, canonical[i], e);
+    char which[64];
+    snprintf(which, sizeof which, "%s group SID %zu", what, i + 1);
+    err = numeric_sid(group_sids[i], which, canonical[i], e);
     if (err != WCTR_OK) goto done;
   }
 
@@ -76,18 +79,19 @@ wctr_err acl_pipe_sddl(const char *const *group_sids, size_t count, char **out, 
     bool duplicate = false;
     for (size_t j = 0; j < i && !duplicate; j++) duplicate = strcmp(canonical[j], canonical[i]) == 0;
     if (duplicate) continue;
-    ok = append(&buf, &len, &cap, "(A;;FRFW;;;") && append(&buf, &len, &cap, canonical[i]) &&
+    ok = append(&buf, &len, &cap, "(A;;") && append(&buf, &len, &cap, group_rights) &&
+         append(&buf, &len, &cap, ";;;") && append(&buf, &len, &cap, canonical[i]) &&
          append(&buf, &len, &cap, ")");
   }
   if (!ok) {
-    err = wctr_fail(e, WCTR_ENOMEM, "out of memory building the pipe SDDL");
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory building the %s SDDL", what);
     goto done;
   }
   /* Windows refuses an ACL above 64 KiB; say so here, naming the limit, rather than let
    * ConvertStringSecurityDescriptorToSecurityDescriptorW fail with a bare error code later. */
   err = acl_sddl_parse(buf, &check, &sub);
   if (err != WCTR_OK) {
-    err = wctr_fail(e, err, "pipe SDDL for %zu groups: %s", count, sub.text);
+    err = wctr_fail(e, err, "%s SDDL for %zu groups: %s", what, count, sub.text);
     goto done;
   }
   *out = buf;
@@ -97,6 +101,14 @@ done:
   free(buf);
   free(canonical);
   return err;
+}
+
+wctr_err acl_pipe_sddl(const char *const *group_sids, size_t count, char **out, wctr_errmsg *e) {
+  return groups_sddl(group_sids, count, "FRFW", "pipe", out, e);
+}
+
+wctr_err acl_api_token_sddl(const char *const *group_sids, size_t count, char **out, wctr_errmsg *e) {
+  return groups_sddl(group_sids, count, "FR", "API token file", out, e);
 }
 
 /* The secrets descriptors differ only in the inheritance flags. */

@@ -43,6 +43,12 @@ extern const char *const acl_data_root_subdirs[];
  * 64 KiB Windows allows (about 1800 domain groups); WCTR_ENOMEM. */
 wctr_err acl_pipe_sddl(const char *const *group_sids, size_t count, char **out, wctr_errmsg *e);
 
+/* The Docker Engine API's token file (<data-root>\config\api-token): readable by exactly those the pipe's DACL
+ * admits - "D:P(A;;FA;;;SY)(A;;FA;;;BA)" followed by "(A;;FR;;;<sid>)" for each group SID of the pipe, in the
+ * same order and with the same rules (duplicates once, numeric SIDs only, the 64 KiB limit). The groups may
+ * read the token, never change it or the file's DACL. Errors as acl_pipe_sddl, naming "API token file". */
+wctr_err acl_api_token_sddl(const char *const *group_sids, size_t count, char **out, wctr_errmsg *e);
+
 /* A container's secrets directory (<root>\containers\<id>\secrets, later mounted read-only):
  * "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FR;;;<reader_sid>)". Only SYSTEM and Administrators may
  * write; reader_sid (typically the identity the container's process runs as, e.g. ContainerUser) may

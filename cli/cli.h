@@ -1,9 +1,13 @@
 /* cli/cli.h - the wctr command line, independent of how it reaches wctrd (portable).
  *
  * cli_main parses global options (-H/--host, WCTR_HOST), runs one command and returns the process exit
- * code, Docker's way: 0 on success, 125 when wctr itself fails (bad flags, service unreachable, error
- * from wctrd), and later the container's own code for `run`. The platform (cli/main_win.c, or a test)
- * supplies the connection and the output streams. */
+ * code, docker/cli's way (docs/cli.md): 0 on success; 1 when a command fails (wctrd's error or wctrd
+ * unreachable, a wrong number of arguments, a --format template that fails); 64 when the template of
+ * inspect, info, version or events does not parse; CLI_EXIT_FAILED (125) for a flag error and for any failure
+ * of run and create; 126/127 when a container's command cannot be run or found; the container's own code for
+ * run and start -a. With no arguments it prints its usage on out and returns 0. Commands read their flags
+ * anywhere among their arguments (run and create stop at IMAGE), and a repeated single-value flag keeps its
+ * last value. The platform (cli/main_win.c, or a test) supplies the connection and the output streams. */
 #ifndef WCTR_CLI_CLI_H
 #define WCTR_CLI_CLI_H
 

@@ -8,17 +8,48 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "common/opts.h"
 #include "common/pipename.h"
+
+/* Exit codes, docker/cli's (cli/cli.h): 0; 1 when a command fails (wctrd's error, wctrd unreachable, a
+ * wrong number of arguments, a template that fails); 64 when the --format of inspect, info, version or
+ * events does not parse; 125 for a flag error, and for any failure of run and create; 126 and 127 when a
+ * container's command cannot be run or found; else the container's own code (run, start -a). */
+#define CLI_EXIT_ERROR 1
+#define CLI_EXIT_TEMPLATE 64
 
 typedef struct cli_ctx {
   const cli_platform *p;
   char pipe_path[WCTR_PIPE_PATH_MAX];
   cli_connection *conn;
+  int fail_code; /* the exit code when wctrd fails or cannot be reached: CLI_EXIT_ERROR, or 125 for run/create */
 } cli_ctx;
 
 typedef int (*command_fn)(cli_ctx *ctx, int argc, char **argv);
 
-/* One request; prints the failure (connection or wctrd's error) and sets *rc to 125 when it fails. */
+/* ---- arguments (cli/args.c) ---- */
+
+/* Called for each option as it is read; returns false with e filled to refuse its value (a flag error). */
+typedef bool (*cli_opt_fn)(void *arg, int id, const char *value, wctr_errmsg *e);
+/* Reads a command's words (argv[0] is its name) the way docker/cli does: options anywhere among the
+ * operands ("wctr stop web -t 1"), "--" ends the options, a repeated option comes to on_opt each time (so
+ * single-value options keep the last). The operands are moved to the end of argv in their order:
+ * argv[*first..argc). Returns 0, or CLI_EXIT_FAILED after printing a flag error ("wctr stop: unknown
+ * flag: --x" and "See 'wctr stop --help'."). */
+int cli_parse_args(cli_ctx *ctx, const char *cmd, const wctr_opt *table, int argc, char **argv, cli_opt_fn on_opt,
+                   void *arg, int *first);
+/* Prints "wctr CMD: TEXT
+See 'wctr CMD --help'." and returns 125 (a flag's error) or 1 (the operands'). */
+int cli_flag_error(cli_ctx *ctx, const char *cmd, const char *text);
+int cli_usage_error(cli_ctx *ctx, const char *cmd, const char *text);
+/* Checks the operand count (max -1: any): 0, or 1 after printing `"CMD" requires ...` as docker/cli. */
+int cli_check_operands(cli_ctx *ctx, const char *cmd, int count, int min, int max, const char *what);
+/* The usage text of a command ("" when there is none). */
+const char *cli_usage_of(const char *name);
+/* "1 layer", "2 layers". */
+const char *cli_plural(long long n, const char *one, const char *many, char *buf, size_t size);
+
+/* One request; prints the failure (connection or wctrd's error) and sets *rc to ctx->fail_code when it fails. */
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc);
 /* The same without printing anything: the failure is returned (for clean-up calls whose failure is not news). */
 wctr_err cli_call_quiet(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e);
@@ -39,10 +70,12 @@ int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e);
 bool cli_frame_bytes(const cJSON *data, char **bytes, size_t *len);
 /* A container's output, exactly (cli_platform.write_bytes), then flushed. */
 void cli_write_output(cli_ctx *ctx, FILE *f, const char *data, size_t len);
-/* `--format json|text` (and Docker's '{{json .}}') and no operands, for commands that take nothing else.
- * Returns 0, or the exit code after printing the problem; *help when --help was given. */
-int cli_parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help);
+/* `-f/--format VALUE` and no operands, for commands that take nothing else (version, info, check): *format
+ * is the value or NULL. Returns 0, or the exit code after printing the problem. */
+int cli_parse_format_only(cli_ctx *ctx, const char *cmd, int argc, char **argv, const char **format);
 void cli_print_json(FILE *f, const cJSON *item);
+/* Writes text (len bytes) to f as it is. */
+void cli_print_buf(FILE *f, const char *text, size_t len);
 
 /* The create params of `wctr run` / `wctr create` from their flags and arguments (argv[0] is the command
  * name). *detach and *auto_remove report -d and --rm; *first_arg is where the image is. */
@@ -51,13 +84,14 @@ typedef struct cli_run_flags {
   bool interactive;
   bool help;
   bool dry_run;
+  bool no_image; /* the error was the missing IMAGE (exit 1, not 125) */
 } cli_run_flags;
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e);
 
-/* "Up 5 seconds", "Exited (0) 2 minutes ago", "Created" from a container summary and the time now. */
-void cli_status_text(const cJSON *summary, const char *now, char *out, size_t size);
 /* Seconds between two ISO 8601 UTC stamps of wctr's form (b - a); 0 when either does not parse. */
 int64_t cli_seconds_between(const char *a, const char *b);
+/* The time now (cli_platform.now), "" when the platform cannot tell. */
+void cli_now(cli_ctx *ctx, char *buf, size_t size);
 
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create(cli_ctx *ctx, int argc, char **argv);

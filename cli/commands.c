@@ -7,11 +7,13 @@
 
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
+#include "cli/format.h"
 #include "common/base64.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "common/pipename.h"
 #include "common/proto.h"
+#include "docker/docker.h"
 
 enum { OPT_HELP, OPT_HOST, OPT_VERSION, OPT_FORMAT };
 
@@ -19,11 +21,14 @@ enum { OPT_HELP, OPT_HOST, OPT_VERSION, OPT_FORMAT };
 static int cmd_version(cli_ctx *ctx, int argc, char **argv);
 static int cmd_info(cli_ctx *ctx, int argc, char **argv);
 
+/* interspersed: the command's options may come anywhere among its operands, so --help anywhere asks for
+ * help; run and create stop at IMAGE (what follows is the container's command, --help included). */
 static const struct command {
   const char *name;
   command_fn fn;
   const char *summary;
   const char *usage;
+  bool takes_command;
 } commands[] = {
     {"run", cli_cmd_run, "Create and start a container, and show its output",
      "Usage: wctr run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
@@ -31,7 +36,9 @@ static const struct command {
      "wctr's. For process and Hyper-V isolation IMAGE is an image of the catalog ('wctr image add'), whose\n"
      "command applies when none is given. For --isolation=job, IMAGE is an absolute path to a folder that\n"
      "becomes the container's sandbox (CONTAINER_SANDBOX_MOUNT_POINT, and the working directory by default),\n"
-     "or \"host\" for none, and a command is required. When the start fails, the container is removed.\n\n"
+     "or \"host\" for none, and a command is required. When the start fails, the container is removed.\n"
+     "Exit code: the container's; 125 when wctr cannot create or start it; 126/127 when its command cannot be\n"
+     "run or found.\n\n"
      "Options:\n"
      "  -d, --detach               Run in the background and print the container ID\n"
      "      --rm                   Remove the container when it exits\n"
@@ -61,84 +68,108 @@ static const struct command {
      "      --label-file list      Read labels from a file (KEY=VALUE per line)\n"
      "      --restart string       no, on-failure[:N], always or unless-stopped (honoured by wctrd)\n"
      "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
-     "                             or Hyper-V isolation)\n"},
+     "                             or Hyper-V isolation)\n\n"
+     "Flags come before IMAGE: what follows IMAGE is the container's command and its arguments.\n", true},
     {"create", cli_cmd_create, "Create a container without starting it",
      "Usage: wctr create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate a container; the options are those of 'wctr run'\n"
-     "(--dry-run included).\n"},
+     "(--dry-run included).\n", true},
     {"start", cli_cmd_start, "Start one or more containers",
-     "Usage: wctr start [-a] CONTAINER [CONTAINER...]\n\nOptions:\n  -a, --attach   Show the output and return the exit code\n"},
+     "Usage: wctr start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+     "Start containers (one that runs already is left as it is). With -a, show the container's output and exit\n"
+     "with its exit code.\n\nOptions:\n  -a, --attach   Show the output and return the exit code\n", false},
     {"stop", cli_cmd_stop, "Stop one or more running containers",
-     "Usage: wctr stop [-t SECONDS] CONTAINER [CONTAINER...]\n\n"
-     "Send the stop signal, wait (-t, default the container's --stop-timeout), then terminate.\n"},
+     "Usage: wctr stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+     "Send the stop signal, wait, then terminate.\n\nOptions:\n"
+     "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
-     "Usage: wctr kill CONTAINER [CONTAINER...]\n"},
+     "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
+     "an error, as Docker's.\n", false},
     {"rm", cli_cmd_rm, "Remove one or more containers",
-     "Usage: wctr rm [-f] CONTAINER [CONTAINER...]\n\nOptions:\n  -f, --force   Terminate a running container first\n"},
+     "Usage: wctr rm [OPTIONS] CONTAINER [CONTAINER...]\n\nOptions:\n"
+     "  -f, --force   Terminate a running container first; a container that does not exist is no error\n", false},
     {"ps", cli_cmd_ps, "List containers",
      "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
      "  -a, --all             Show all containers (default shows just running)\n"
      "  -q, --quiet           Only display container IDs\n"
-     "  -f, --filter status=created|running|exited, or label=KEY[=VALUE]\n"
-     "      --format string   json, or a template with {{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Command}}\n"
-     "                        {{.State}} {{.CreatedAt}}\n"},
-    {"inspect", cli_cmd_inspect, "Show the record of one or more containers",
-     "Usage: wctr inspect CONTAINER [CONTAINER...]\n\n"
-     "Print the containers' records as JSON: State, Config, HostConfig, the limits wctr computed\n"
-     "(EffectiveLimits) and, for a running container, what Windows holds (AppliedLimits).\n"},
+     "  -f, --filter filter   status=created|running|exited, or label=KEY[=VALUE]\n"
+     "      --format string   table (the default), json, or a Go template: 'table {{.ID}}\\t{{.Names}}' for an\n"
+     "                        aligned table with a header, '{{.Names}} {{.Status}}' for plain lines. Fields:\n"
+     "                        .ID .Names .Image .Command .CreatedAt .RunningFor .Status .State .Ports .Labels\n"
+     "                        .Label \"KEY\" .Mounts .LocalVolumes .Networks .Size (docs/cli.md)\n", false},
+    {"inspect", cli_cmd_inspect, "Show the details of containers (or images)",
+     "Usage: wctr inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+     "Print containers as Docker's inspect does: a JSON array with Docker's keys (State, Config, HostConfig,\n"
+     "Mounts, NetworkSettings...), then wctr's own: the limits wctr computed (EffectiveLimits) and, for a\n"
+     "running container, what Windows holds (AppliedLimits), Identity, Runtime. A name that is no container\n"
+     "is looked up among the images.\n\nOptions:\n"
+     "  -f, --format string   json (one line), or a Go template run for each, e.g. '{{.State.Status}}'\n"
+     "      --type string     container or image: look only there\n", false},
     {"logs", cli_cmd_logs, "Show the output of a container",
      "Usage: wctr logs [OPTIONS] CONTAINER\n\nOptions:\n"
      "  -f, --follow       Follow the output until the container exits\n"
      "  -n, --tail string  Number of lines to show from the end (default \"all\")\n"
-     "  -t, --timestamps   Show timestamps\n"},
+     "  -t, --timestamps   Show timestamps\n", false},
     {"wait", cli_cmd_wait, "Wait until containers stop, then print their exit codes",
-     "Usage: wctr wait CONTAINER [CONTAINER...]\n"},
+     "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
+     "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},
     {"stats", cli_cmd_stats, "Show resource use of containers",
-     "Usage: wctr stats --no-stream [CONTAINER...]\n\nCPU %, memory use and limit, IO and process counts.\n"},
+     "Usage: wctr stats --no-stream [OPTIONS] [CONTAINER...]\n\nCPU %, memory use and limit, IO and process counts.\n\n"
+     "Options:\n"
+     "      --no-stream       Print one sample and exit (required in this wctr)\n"
+     "      --format string   table, json or a Go template; fields .ID .Name .Container .CPUPerc .MemUsage\n"
+     "                        .MemPerc .NetIO .BlockIO .PIDs\n", false},
     {"update", cli_cmd_update, "Change the limits of one or more containers, live",
      "Usage: wctr update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Change the limits of job containers, running or not (Docker refuses this on Windows; wctr applies it to\n"
      "the live job object). The flags are those of 'wctr run': -m/--memory, --cpus, --cpu-count, --cpu-percent,\n"
-     "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n"},
+     "-c/--cpu-shares, --pids-limit, --io-maxiops, --io-maxbandwidth.\n", false},
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
-     "Usage: wctr events\n\nPrint container events as they happen, until interrupted.\n"},
+     "Usage: wctr events [OPTIONS]\n\nPrint container events as they happen, until interrupted.\n\nOptions:\n"
+     "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
     {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
-     cli_image_usage},
-    {"images", cli_cmd_images, "List images", "Usage: wctr images [--format json]\n"},
-    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage},
+     cli_image_usage, false},
+    {"images", cli_cmd_images, "List images",
+     "Usage: wctr images [OPTIONS]\n\nList the images of the local catalog.\n\nOptions:\n"
+     "      --format string   table, json or a Go template; fields .Repository .Tag .ID .OsVersion .Layers\n"
+     "                        .CreatedSince .CreatedAt .Size\n", false},
+    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, false},
     {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",
-     cli_credentialspec_usage},
+     cli_credentialspec_usage, false},
     {"secret", cli_cmd_secret, "Manage secrets (create, ls, inspect, rm)",
      "Usage: wctr secret COMMAND\n\n"
-     "  create NAME FILE|-     Store a secret (1 byte to 500 KB) read from FILE or stdin; prints its ID\n"
-     "  ls [-q] [--format json] List secrets (names, sizes, dates; never values)\n"
-     "  inspect NAME...        Show a secret's metadata and the containers that name it\n"
-     "  rm [-f] NAME...        Remove secrets; refused while a container names one, unless -f\n\n"
+     "  create NAME FILE|-         Store a secret (1 byte to 500 KB) read from FILE or stdin; prints its ID\n"
+     "  ls [-q] [--format FORMAT]  List secrets (names, sizes, dates; never values); FORMAT: table, json or a\n"
+     "                             Go template (.ID .Name .CreatedAt .UpdatedAt .Driver .Labels .Size)\n"
+     "  inspect [-f FORMAT] NAME...  Show secrets as Docker does (ID, Spec.Name...), with the containers that\n"
+     "                             name them (UsedBy)\n"
+     "  rm [-f] NAME...            Remove secrets; refused while a container names one, unless -f\n\n"
      "Secrets are encrypted at rest with DPAPI (machine scope) and refused on a volume BitLocker does not\n"
      "protect, unless wctrd.json says \"allow-unencrypted-secrets\": true. Give one to a container with\n"
-     "'wctr run --secret NAME[,target=FILE]': job containers find the files in %WCTR_SECRETS_DIR%.\n"},
+     "'wctr run --secret NAME[,target=FILE]': job containers find the files in %WCTR_SECRETS_DIR%.\n", false},
     {"audit", cli_cmd_audit, "Show the audit trail (administrators only)",
      "Usage: wctr audit [--since TIME] [-f] [--format json]\n\n"
      "Show who did what: every request that changed something, and every refused request.\n\n"
      "Options:\n"
      "      --since string    A UTC time (2026-11-22, 2026-11-22T15:00:00Z) or a duration (90s, 10m, 2h, 3d)\n"
      "  -f, --follow          Keep showing new records\n"
-     "      --format string   'json': one JSON record per line\n"},
+     "      --format string   'json': one JSON record per line\n", false},
     {"check", cli_cmd_check, "Check this host's container security settings",
      "Usage: wctr check [--format json]\n\n"
      "Check the data root, the pipe, BitLocker, the secrets setting, wctrd.exe's folder, the containers'\n"
      "limits and users, credential specs, leftover secrets, the audit log, HCS and the OS build. Each check is\n"
-     "PASS, WARN, FAIL or INFO with a remedy. Exit code 1 when any check fails.\n"},
+     "PASS, WARN, FAIL or INFO with a remedy. Exit code 1 when any check fails.\n", false},
     {"info", cmd_info, "Show how this host and wctrd are set up",
-     "Usage: wctr info [--format json]\n\n"
+     "Usage: wctr info [OPTIONS]\n\n"
      "Show the host's OS and build, whether the Host Compute Service can be loaded, the isolation modes\n"
      "available, the data root, the pipe and its DACL, and the BitLocker state of the data root's volume.\n\n"
      "Options:\n"
-     "  -f, --format string   'json' (or Docker's '{{json .}}') prints the raw JSON\n"},
+     "  -f, --format string   json, or a Go template over Docker's info ('{{.ServerVersion}}', '{{.Isolation}}',\n"
+     "                        '{{.DockerRootDir}}') with wctr's own keys after Docker's ('{{.HCS.Available}}')\n", false},
     {"version", cmd_version, "Show the wctr and wctrd versions",
-     "Usage: wctr version [--format json]\n\n"
+     "Usage: wctr version [OPTIONS]\n\n"
      "Show the client's version, then the service's.\n\n"
      "Options:\n"
-     "  -f, --format string   'json' (or Docker's '{{json .}}') prints the raw JSON\n"},
+     "  -f, --format string   json, or a Go template: '{{.Server.Version}}', '{{.Client.Version}}'\n", false},
 };
 
 static void print_overview(FILE *f) {
@@ -183,7 +214,7 @@ int cli_connect_failed(cli_ctx *ctx, wctr_err err, const wctr_errmsg *e) {
       fprintf(f, "wctr: cannot connect to wctrd at %s: %s\n", ctx->pipe_path, e->text);
       break;
   }
-  return CLI_EXIT_FAILED;
+  return ctx->fail_code;
 }
 
 /* Calls op; prints the failure and returns false when it fails. */
@@ -206,7 +237,7 @@ bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *
   wctr_err err = ctx->p->call(ctx->conn, op, params, result, &e);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr: %s\n", e.text[0] != '\0' ? e.text : wctr_strerror(err));
-    *rc = CLI_EXIT_FAILED;
+    *rc = ctx->fail_code;
     return false;
   }
   return true;
@@ -225,7 +256,7 @@ bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, in
   wctr_err err = ctx->p->call(ctx->conn, op, params, result, e);
   if (err != WCTR_OK) {
     if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
-    *rc = CLI_EXIT_FAILED;
+    *rc = ctx->fail_code;
     return false;
   }
   return true;
@@ -243,7 +274,7 @@ bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_std
   if (err != WCTR_OK) {
     if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
     fprintf(ctx->p->err, "wctr: %s\n", e->text);
-    *rc = CLI_EXIT_FAILED;
+    *rc = ctx->fail_code;
     return false;
   }
   return true;
@@ -287,42 +318,26 @@ bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
   return cli_stream_ex(ctx, op, params, false, on_frame, arg, result, rc, &e);
 }
 
-/* --format: only JSON for now; Docker's '{{json .}}' means the same. */
-int cli_parse_format_opts(cli_ctx *ctx, const char *cmd, int argc, char **argv, bool *json, bool *help) {
-  static const wctr_opt table[] = {
-      {"help", 'h', false, OPT_HELP}, {"format", 'f', true, OPT_FORMAT}, {NULL, 0, false, 0}};
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *value;
-  int r;
-  *json = false;
-  *help = false;
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if (id == OPT_HELP) {
-      *help = true;
-      return 0;
-    }
-    if (strcmp(value, "json") == 0 || strcmp(value, "{{json .}}") == 0) {
-      *json = true;
-    } else if (strcmp(value, "text") == 0 || strcmp(value, "table") == 0) {
-      *json = false;
-    } else {
-      fprintf(ctx->p->err, "wctr %s: --format \"%s\" is not supported: use json or text\n", cmd, value);
-      return CLI_EXIT_FAILED;
-    }
-  }
-  if (r < 0) {
-    fprintf(ctx->p->err, "wctr %s: %s\nSee 'wctr %s --help'.\n", cmd, e.text, cmd);
-    return CLI_EXIT_FAILED;
-  }
-  if (st.index < argc) {
-    fprintf(ctx->p->err, "wctr %s: takes no arguments, but \"%s\" was given\nSee 'wctr %s --help'.\n", cmd,
-            argv[st.index], cmd);
-    return CLI_EXIT_FAILED;
-  }
-  return 0;
+
+/* -f/--format VALUE, and nothing else. */
+typedef struct format_only {
+  const char *format;
+} format_only;
+
+static bool format_only_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
+  (void)e;
+  if (id == OPT_FORMAT) ((format_only *)arg)->format = value;
+  return true;
+}
+
+int cli_parse_format_only(cli_ctx *ctx, const char *cmd, int argc, char **argv, const char **format) {
+  static const wctr_opt table[] = {{"format", 'f', true, OPT_FORMAT}, {NULL, 0, false, 0}};
+  format_only o = {NULL};
+  int first = 0;
+  int rc = cli_parse_args(ctx, cmd, table, argc, argv, format_only_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, cmd, argc - first, 0, 0, NULL);
+  *format = o.format;
+  return rc;
 }
 
 static const char *str_or(const cJSON *obj, const char *key, const char *fallback) {
@@ -332,59 +347,125 @@ static const char *str_or(const cJSON *obj, const char *key, const char *fallbac
 
 /* One line, as Docker's --format '{{json .}}' prints: easy to pipe into a JSON tool. */
 void cli_print_json(FILE *f, const cJSON *item) {
-  char *text = cJSON_PrintUnformatted(item);
-  if (text != NULL) fprintf(f, "%s\n", text);
-  cJSON_free(text);
+  cli_buf b;
+  cli_buf_init(&b, 0);
+  cli_json_write(&b, item, NULL, false);
+  cli_buf_addc(&b, '\n');
+  if (!b.failed) fwrite(b.data, 1, b.len, f);
+  cli_buf_free(&b);
 }
+
+void cli_print_buf(FILE *f, const char *text, size_t len) {
+  if (text != NULL && len > 0) fwrite(text, 1, len, f);
+}
+
+void cli_now(cli_ctx *ctx, char *buf, size_t size) {
+  if (size > 0) buf[0] = '\0';
+  if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, buf, size);
+}
+
+const char *cli_usage_of(const char *name) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(commands[i].name, name) == 0) return commands[i].usage;
+  }
+  return "";
+}
+
+/* A template's parse error for inspect, info, version and events: docker/cli's status 64. */
+static int template_error(cli_ctx *ctx, const wctr_errmsg *e) {
+  fprintf(ctx->p->err, "%s\n", e->text);
+  return e->code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
+}
+
+/* The client's part of `version` and `info`, as docker/cli's clientVersion. */
+static cJSON *client_version(void) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON *platform = cJSON_AddObjectToObject(c, "Platform");
+  char api[16];
+  snprintf(api, sizeof api, "%d", WCTR_PROTO_VERSION);
+  if (platform == NULL || cJSON_AddStringToObject(platform, "Name", "wctr") == NULL ||
+      cJSON_AddStringToObject(c, "Version", WCTR_VERSION) == NULL || cJSON_AddStringToObject(c, "ApiVersion", api) == NULL ||
+      cJSON_AddStringToObject(c, "Os", "windows") == NULL || cJSON_AddStringToObject(c, "Arch", "amd64") == NULL ||
+      cJSON_AddStringToObject(c, "Context", "default") == NULL) {
+    cJSON_Delete(c);
+    return NULL;
+  }
+  return c;
+}
+
+/* docker version's layout, with what wctr has (no Go version, commit or build time). */
+static const char version_template[] =
+    "{{with .Client -}}\n"
+    "Client:{{if .Platform}}{{if .Platform.Name}} {{.Platform.Name}}{{end}}{{end}}\n"
+    " Version:\t{{.Version}}\n"
+    " API version:\t{{.ApiVersion}}\n"
+    " OS/Arch:\t{{.Os}}/{{.Arch}}\n"
+    " Context:\t{{.Context}}\n"
+    "{{- end}}\n\n"
+    "{{- if ne .Server nil}}{{with .Server}}\n\n"
+    "Server:{{if ne .Platform.Name \"\"}} {{.Platform.Name}}{{end}}\n"
+    " {{- range $component := .Components}}\n"
+    " {{$component.Name}}:\n"
+    "  Version:\t{{.Version}}\n"
+    "  API version:\t{{index .Details \"ApiVersion\"}}\n"
+    "  OS/Arch:\t{{index .Details \"Os\"}}/{{index .Details \"Arch\"}}\n"
+    " {{- end}}\n"
+    "{{- end}}{{- end}}";
 
 static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
-  bool json;
-  bool help;
-  int rc = cli_parse_format_opts(ctx, "version", argc, argv, &json, &help);
-  if (rc != 0 || help) return rc;
+  const char *format = NULL;
+  int rc = cli_parse_format_only(ctx, "version", argc, argv, &format);
+  if (rc != 0) return rc;
+  cli_tpl *tpl = NULL;
+  wctr_errmsg e;
+  wctr_err err = format != NULL ? cli_format_parse_plain(format, &tpl, &e)
+                                : cli_tpl_parse(version_template, strlen(version_template), &tpl, &e);
+  if (err != WCTR_OK) return template_error(ctx, &e);
+  /* The server's answer, or why there is none: shown after the client's part, as docker version does. */
   cJSON *server = NULL;
-  if (!json) {
-    /* The client's part first and flushed, so it stands above any error about reaching the service. */
-    fprintf(ctx->p->out, "Client:\n Version:      %s\n API version:  %d\n OS/Arch:      windows/amd64\n",
-            WCTR_VERSION, WCTR_PROTO_VERSION);
-    fflush(ctx->p->out);
+  wctr_errmsg call_e;
+  wctr_errmsg_clear(&call_e);
+  wctr_err call_err = WCTR_OK;
+  bool connect_failed = false;
+  if (ctx->conn == NULL) {
+    call_err = ctx->p->connect(ctx->p->ctx, ctx->pipe_path, &ctx->conn, &call_e);
+    connect_failed = call_err != WCTR_OK;
   }
-  bool ok = cli_call(ctx, "version", NULL, &server, &rc);
-  if (json) {
-    cJSON *both = cJSON_CreateObject();
-    cJSON *client = cJSON_AddObjectToObject(both, "Client");
-    cJSON_AddStringToObject(client, "Version", WCTR_VERSION);
-    cJSON_AddNumberToObject(client, "ApiVersion", WCTR_PROTO_VERSION);
-    cJSON_AddStringToObject(client, "Os", "windows");
-    cJSON_AddStringToObject(client, "Arch", "amd64");
-    if (ok) cJSON_AddItemToObject(both, "Server", server);
-    cli_print_json(ctx->p->out, both);
-    cJSON_Delete(both);
-    return rc;
-  }
-  if (ok) {
-    const cJSON *api = cJSON_GetObjectItemCaseSensitive(server, "ApiVersion");
-    fprintf(ctx->p->out, "\nServer:\n Version:      %s\n API version:  %d\n OS/Arch:      %s/%s\n",
-            str_or(server, "Version", "?"), cJSON_IsNumber(api) ? api->valueint : 0, str_or(server, "Os", "?"),
-            str_or(server, "Arch", "?"));
-  }
+  if (call_err == WCTR_OK) call_err = ctx->p->call(ctx->conn, "version", NULL, &server, &call_e);
+  cJSON *all = cJSON_CreateObject();
+  cJSON *client = client_version();
+  cJSON *shaped = call_err == WCTR_OK ? docker_version_server(server) : NULL;
   cJSON_Delete(server);
-  return rc;
+  bool ok = all != NULL && client != NULL && cJSON_AddItemToObject(all, "Client", client);
+  if (!ok) cJSON_Delete(client);
+  ok = ok && cJSON_AddItemToObject(all, "Server", shaped != NULL ? shaped : cJSON_CreateNull());
+  cli_buf text;
+  cli_buf_init(&text, 0);
+  cli_tpl_opts opts = {.map_keys = cli_docker_map_keys};
+  wctr_err terr = ok ? cli_tpl_exec(tpl, all, NULL, &opts, &text, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  cli_buf_addc(&text, '\n');
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_tabwrite(text.data != NULL ? text.data : "", text.len, 20, 1, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  fflush(ctx->p->out);
+  cli_buf_free(&out);
+  cli_buf_free(&text);
+  cJSON_Delete(all);
+  cli_tpl_free(tpl);
+  if (connect_failed) return cli_connect_failed(ctx, call_err, &call_e);
+  if (call_err != WCTR_OK) {
+    fprintf(ctx->p->err, "wctr: %s\n", call_e.text[0] != '\0' ? call_e.text : wctr_strerror(call_err));
+    return CLI_EXIT_ERROR;
+  }
+  if (terr != WCTR_OK) {
+    fprintf(ctx->p->err, "template parsing error: %s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  return 0;
 }
 
-static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
-  bool json;
-  bool help;
-  int rc = cli_parse_format_opts(ctx, "info", argc, argv, &json, &help);
-  if (rc != 0 || help) return rc;
-  cJSON *info = NULL;
-  if (!cli_call(ctx, "info", NULL, &info, &rc)) return rc;
-  FILE *f = ctx->p->out;
-  if (json) {
-    cli_print_json(f, info);
-    cJSON_Delete(info);
-    return 0;
-  }
+static void print_info_text(FILE *f, const cJSON *info) {
   const cJSON *hcs = cJSON_GetObjectItemCaseSensitive(info, "HCS");
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(info, "Isolation");
   const cJSON *avail = cJSON_GetObjectItemCaseSensitive(iso, "Available");
@@ -416,7 +497,57 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(secrets, "AllowUnencrypted")) ? "allowed (allow-unencrypted-secrets)"
                                                                                     : "refused");
   fprintf(f, "Caller:              %s (%s)\n", str_or(who, "Name", "?"), str_or(who, "SID", "?"));
+}
+
+static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
+  const char *format = NULL;
+  int rc = cli_parse_format_only(ctx, "info", argc, argv, &format);
+  if (rc != 0) return rc;
+  cli_tpl *tpl = NULL;
+  wctr_errmsg e;
+  if (format != NULL && cli_format_parse_plain(format, &tpl, &e) != WCTR_OK) return template_error(ctx, &e);
+  cJSON *info = NULL;
+  if (!cli_call(ctx, "info", NULL, &info, &rc)) {
+    cli_tpl_free(tpl);
+    return rc;
+  }
+  if (tpl == NULL) {
+    print_info_text(ctx->p->out, info);
+    cJSON_Delete(info);
+    return 0;
+  }
+  /* Docker's info counts containers and images; wctrd's info does not, its lists do. */
+  cJSON *containers = NULL, *images = NULL;
+  cJSON *all = cJSON_CreateObject();
+  cJSON_AddBoolToObject(all, "All", true);
+  wctr_errmsg ignored;
+  if (cli_call_quiet(ctx, "container.list", all, &containers, &ignored) != WCTR_OK) containers = NULL;
+  if (cli_call_quiet(ctx, "image.list", NULL, &images, &ignored) != WCTR_OK) images = NULL;
+  cJSON *shaped = docker_info(info, containers, images);
+  cJSON *client = client_version();
+  if (client != NULL) {
+    cJSON_AddBoolToObject(client, "Debug", false);
+    cJSON_AddItemToObject(client, "Plugins", cJSON_CreateArray());
+  }
+  if (shaped == NULL || client == NULL || !cJSON_AddItemToObject(shaped, "ClientInfo", client)) {
+    if (shaped != NULL) cJSON_Delete(client);
+    client = NULL;
+  }
+  cli_buf text;
+  cli_buf_init(&text, 0);
+  wctr_err err = shaped != NULL && client != NULL ? cli_format_template(tpl, shaped, &text, &e)
+                                                  : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  cli_print_buf(ctx->p->out, text.data, text.len);
+  cli_buf_free(&text);
+  cJSON_Delete(shaped);
+  cJSON_Delete(containers);
+  cJSON_Delete(images);
   cJSON_Delete(info);
+  cli_tpl_free(tpl);
+  if (err != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
   return 0;
 }
 
@@ -425,7 +556,7 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
                                    {"host", 'H', true, OPT_HOST},
                                    {"version", 'v', false, OPT_VERSION},
                                    {NULL, 0, false, 0}};
-  cli_ctx ctx = {.p = platform};
+  cli_ctx ctx = {.p = platform, .fail_code = CLI_EXIT_ERROR};
   wctr_errmsg e;
   wctr_opts st;
   int id;
@@ -455,14 +586,16 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
   if (host != NULL && host[0] != '\0') {
     if (wctr_pipe_path(host, false, host_source, ctx.pipe_path, sizeof ctx.pipe_path, &e) != WCTR_OK) {
       fprintf(platform->err, "wctr: %s\n", e.text);
-      return CLI_EXIT_FAILED;
+      /* A bad --host is a flag error; a bad WCTR_HOST is not. */
+      return strcmp(host_source, "--host") == 0 ? CLI_EXIT_FAILED : CLI_EXIT_ERROR;
     }
   } else {
     snprintf(ctx.pipe_path, sizeof ctx.pipe_path, "%s%s", WCTR_PIPE_PREFIX, WCTR_DEFAULT_PIPE_NAME);
   }
   if (st.index >= argc) {
-    print_overview(platform->err);
-    return CLI_EXIT_FAILED;
+    /* docker with no command: the usage, on stdout, and success. */
+    print_overview(platform->out);
+    return 0;
   }
   const char *name = argv[st.index];
   if (strcmp(name, "help") == 0) {
@@ -473,14 +606,20 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
         return 0;
       }
     }
+    if (topic != NULL) {
+      fprintf(platform->err, "wctr: '%s' is not a wctr command.\nSee 'wctr --help'.\n", topic);
+      return CLI_EXIT_ERROR;
+    }
     print_overview(platform->out);
-    return topic == NULL ? 0 : CLI_EXIT_FAILED;
+    return 0;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(commands[i].name, name) != 0) continue;
     int sub_argc = argc - st.index;
     char **sub_argv = argv + st.index;
-    for (int k = 1; k < sub_argc; k++) {
+    /* Options come anywhere among a command's words, so --help does too; run and create read theirs up
+     * to IMAGE themselves (the container's command may say --help). */
+    for (int k = 1; !commands[i].takes_command && k < sub_argc; k++) {
       if (strcmp(sub_argv[k], "--help") == 0 || strcmp(sub_argv[k], "-h") == 0) {
         fputs(commands[i].usage, platform->out);
         return 0;
@@ -492,5 +631,5 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
     return rc;
   }
   fprintf(platform->err, "wctr: '%s' is not a wctr command.\nSee 'wctr --help'.\n", name);
-  return CLI_EXIT_FAILED;
+  return CLI_EXIT_ERROR;
 }

@@ -1,6 +1,7 @@
 /* cli/compose_args.c - the words of `wctr compose ...` (see cli/compose_cmd.h). */
 #include "cli/compose_cmd.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,26 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
                           : out->command == CLI_COMPOSE_CMD_DOWN ? down_opts
                           : out->command == CLI_COMPOSE_CMD_LOGS ? logs_opts
                                                                  : plain_opts;
-  while ((r = wctr_opts_next(&st, table, &id, &value, e)) == 1) {
+  /* The command's options may come before or after its operand (logs SERVICE -f), as docker compose's. */
+  for (;;) {
+    if (st.bundle == NULL && st.index < argc && strcmp(argv[st.index], "--") == 0) {
+      st.index++;
+      if (out->command == CLI_COMPOSE_CMD_LOGS && out->service == NULL && st.index < argc) out->service = argv[st.index++];
+      break;
+    }
+    r = wctr_opts_next(&st, table, &id, &value, e);
+    if (r < 0) {
+      cli_compose_args_free(out);
+      return WCTR_EINVAL;
+    }
+    if (r == 0) {
+      if (st.index >= argc) break;
+      if (out->command == CLI_COMPOSE_CMD_LOGS && out->service == NULL) {
+        out->service = argv[st.index++];
+        continue;
+      }
+      break;
+    }
     if (id == OPT_HELP) {
       out->help = true;
     } else if (id == OPT_DETACH) {
@@ -98,15 +118,12 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       return wctr_fail(e, WCTR_EINVAL, "--format \"%.64s\" is not supported: use yaml or json", value);
     }
   }
-  if (r < 0) {
-    cli_compose_args_free(out);
-    return WCTR_EINVAL;
-  }
-  if (out->command == CLI_COMPOSE_CMD_LOGS && st.index < argc) out->service = argv[st.index++];
   if (st.index < argc) {
+    const char *arg = argv[st.index];
+    bool logs = out->command == CLI_COMPOSE_CMD_LOGS;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"compose %s\" takes no arguments, but \"%.64s\" was given", word,
-                     argv[st.index]);
+    return wctr_fail(e, WCTR_EINVAL, "\"compose %s\" takes %s, but \"%.64s\" was given", word,
+                     logs ? "at most 1 argument (SERVICE)" : "no arguments", arg);
   }
   return WCTR_OK;
 }

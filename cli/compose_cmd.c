@@ -75,7 +75,7 @@ static const char *env_adapter(void *arg, const char *name) {
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   cli_compose_args args;
   wctr_errmsg e;
-  int rc = CLI_EXIT_FAILED;
+  int rc = CLI_EXIT_ERROR;
   compose_project *project = NULL;
   compose_warnings warnings = {0};
   char *rendered = NULL;

@@ -17,8 +17,10 @@
 
 #include "cli/cli_internal.h"
 #include "cli/compose_cmd.h"
+#include "cli/text.h"
 #include "common/json.h"
 #include "compose/to_spec.h"
+#include "docker/docker.h"
 #include "gmsa/gmsa_util.h"
 
 #define PROJECT_LABEL COMPOSE_LABEL_PROJECT
@@ -43,7 +45,7 @@ static cJSON *list_project(cli_ctx *ctx, const char *project, int *rc) {
   char *filter = malloc(n);
   if (filter == NULL) {
     cJSON_Delete(p);
-    *rc = CLI_EXIT_FAILED;
+    *rc = CLI_EXIT_ERROR;
     return NULL;
   }
   snprintf(filter, n, PROJECT_LABEL "=%s", project);
@@ -213,7 +215,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
   cJSON *existing = NULL;
   wctr_errmsg e;
   if (params == NULL || names == NULL || created == NULL) {
-    rc = CLI_EXIT_FAILED;
+    rc = CLI_EXIT_ERROR;
     goto done;
   }
   /* 1. Everything that can be checked is checked before anything exists. */
@@ -221,7 +223,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     names[i] = p->services[i].container_name;
     if (cli_compose_create_request(p, &p->services[i], read_file, io, &params[i], &e) != WCTR_OK) {
       fprintf(ctx->p->err, "wctr compose: %s\n", e.text);
-      rc = CLI_EXIT_FAILED;
+      rc = CLI_EXIT_ERROR;
       goto done;
     }
   }
@@ -235,7 +237,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     bool ok = cli_call_ex(ctx, "credentialspec.check", q, &result, &one, &e);
     if (ok) {
       fprintf(ctx->p->err, "services.%s.credential_spec: %s is valid\n", p->services[i].name, str_field(result, "Source"));
-    } else if (e.text[0] != '\0' && one == CLI_EXIT_FAILED && ctx->conn != NULL) {
+    } else if (e.text[0] != '\0' && one == ctx->fail_code && ctx->conn != NULL) {
       fprintf(ctx->p->err, "wctr compose: services.%s.credential_spec: %s\n", p->services[i].name, e.text);
     }
     cJSON_Delete(result);
@@ -316,7 +318,7 @@ static bool project_view_load(cli_ctx *ctx, const compose_project *p, project_vi
   v->order = calloc(cap, sizeof *v->order);
   if (v->order == NULL) {
     cJSON_Delete(v->list);
-    *rc = CLI_EXIT_FAILED;
+    *rc = CLI_EXIT_ERROR;
     return false;
   }
   for (size_t i = 0; i < p->service_count; i++) {
@@ -368,17 +370,26 @@ int cli_compose_ps(cli_ctx *ctx, const compose_project *p) {
   int rc = 0;
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;
-  char now[40] = "";
-  if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, now, sizeof now);
-  fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", "NAME", "SERVICE", "ISOLATION", "STATUS");
+  char now[40];
+  cli_now(ctx, now, sizeof now);
+  /* Columns as wide as their content (docker/cli's tabwriter). */
+  cli_buf table;
+  cli_buf_init(&table, 0);
+  cli_buf_adds(&table, "NAME\tSERVICE\tISOLATION\tSTATUS\n");
   for (size_t i = 0; i < v.count; i++) {
     const cJSON *c = find_named(v.list, v.order[i]);
-    char status[96];
-    cli_status_text(c, now, status, sizeof status);
+    char status[160];
+    docker_container_status(c, now, status, sizeof status);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-    fprintf(ctx->p->out, "%-30s %-20s %-16s %s\n", v.order[i], str_field(labels, SERVICE_LABEL),
-            str_field(c, "Isolation"), status);
+    cli_buf_addf(&table, "%s\t%s\t%s\t%s\n", v.order[i], str_field(labels, SERVICE_LABEL), str_field(c, "Isolation"),
+                 status);
   }
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  cli_buf_free(&table);
   project_view_free(&v);
   return 0;
 }
@@ -387,7 +398,7 @@ int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service
   int rc = 0;
   if (service != NULL && compose_find_service(p, service) == NULL) {
     fprintf(ctx->p->err, "wctr compose logs: no such service: %s\n", service);
-    return CLI_EXIT_FAILED;
+    return CLI_EXIT_ERROR;
   }
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;

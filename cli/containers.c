@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cli/format.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "common/units.h"
+#include "docker/docker.h"
 #include "spec/spec.h"
 
 enum {
@@ -17,7 +19,7 @@ enum {
   O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
-  O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT,
+  O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -60,7 +62,28 @@ static wctr_err add_env(cli_ctx *ctx, cJSON *env, const char *entry, const char 
   return WCTR_OK;
 }
 
-/* --env-file: one KEY=VALUE (or KEY) per line; blank lines and lines starting with # are skipped. */
+/* Is this UTF-8 (Go's utf8.Valid)? */
+static bool valid_utf8(const char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    uint32_t v = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (size_t k = 1; k < len; k++) {
+      if (((unsigned char)s[i + k] & 0xC0u) != 0x80u) return false;
+      v = (v << 6) | ((unsigned char)s[i + k] & 0x3Fu);
+    }
+    if ((len == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) || (len == 4 && (v < 0x10000 || v > 0x10FFFF))) return false;
+    i += len;
+  }
+  return true;
+}
+
+/* --env-file, as docker/cli's kvfile reads it: lines end at \n (a \r before it dropped); the first line may
+ * start with a UTF-8 BOM, which is dropped; leading white space is dropped; empty lines and lines starting
+ * with # are skipped; KEY=VALUE is taken as it is (trailing spaces belong to the value); KEY alone takes
+ * KEY from wctr's environment or is left out; a key with a space or a tab, an empty key, or a line that is
+ * not UTF-8 is refused. */
 static wctr_err add_env_file(cli_ctx *ctx, cJSON *env, const char *path, wctr_errmsg *e) {
   if (ctx->p->read_file == NULL) return wctr_fail(e, WCTR_ENOTSUP, "--env-file: files cannot be read here");
   size_t len = 0;
@@ -68,17 +91,36 @@ static wctr_err add_env_file(cli_ctx *ctx, cJSON *env, const char *path, wctr_er
   if (text == NULL) return WCTR_EINVAL;
   wctr_err err = WCTR_OK;
   int line_no = 0;
-  for (char *line = text, *next = NULL; line != NULL && err == WCTR_OK; line = next) {
-    next = strchr(line, '\n');
-    if (next != NULL) *next++ = '\0';
+  char *end_of_text = text + len;
+  for (char *line = text, *next = NULL; line != NULL && line < end_of_text && err == WCTR_OK; line = next) {
+    char *nl = memchr(line, '\n', (size_t)(end_of_text - line));
+    next = nl != NULL ? nl + 1 : NULL;
+    size_t n = nl != NULL ? (size_t)(nl - line) : (size_t)(end_of_text - line);
     line_no++;
-    size_t n = strlen(line);
-    if (n > 0 && line[n - 1] == '\r') line[--n] = '\0';
-    while (*line == ' ' || *line == '\t') line++;
+    if (n > 0 && line[n - 1] == '\r') n--;
+    if (!valid_utf8(line, n)) {
+      err = wctr_fail(e, WCTR_EINVAL, "--env-file %s: invalid utf8 bytes at line %d", path, line_no);
+      break;
+    }
+    if (memchr(line, '\0', n) != NULL) {
+      err = wctr_fail(e, WCTR_EINVAL, "--env-file %s: a NUL byte at line %d", path, line_no);
+      break;
+    }
+    line[n] = '\0';
+    if (line_no == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) line += 3;
+    while (*line == ' ' || *line == '\t' || *line == '\v' || *line == '\f' || *line == '\r') line++;
     if (*line == '\0' || *line == '#') continue;
-    char source[1100];
-    snprintf(source, sizeof source, "--env-file %s line %d", path, line_no);
-    err = add_env(ctx, env, line, source, e);
+    size_t key_len = strcspn(line, "=");
+    if (key_len == 0) {
+      err = wctr_fail(e, WCTR_EINVAL, "--env-file %s line %d: no variable name on line '%.200s'", path, line_no, line);
+    } else if (strcspn(line, " \t") < key_len) {
+      err = wctr_fail(e, WCTR_EINVAL, "--env-file %s line %d: variable '%.*s' contains whitespaces", path, line_no,
+                      (int)(key_len > 200 ? 200 : key_len), line);
+    } else {
+      char source[1100];
+      snprintf(source, sizeof source, "--env-file %s line %d", path, line_no);
+      err = add_env(ctx, env, line, source, e);
+    }
   }
   free(text);
   return err;
@@ -129,6 +171,15 @@ static wctr_err add_label_file(cli_ctx *ctx, cJSON *p, const char *path, wctr_er
   return err;
 }
 
+/* obj[key] = item, replacing an earlier value (a flag given twice keeps its last value). */
+static void set_item(cJSON *obj, const char *key, cJSON *item) {
+  if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL) {
+    cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
+  } else {
+    cJSON_AddItemToObject(obj, key, item);
+  }
+}
+
 /* --- resource flags: one per entry of spec_resource_fields ------------------------------------------------ */
 
 /* docker run's one-letter aliases of two resource flags. */
@@ -159,7 +210,18 @@ static void options_with_resources(const wctr_opt *fixed, wctr_opt *table, size_
 static wctr_err resource_value(const spec_resource_field *f, const char *v, int64_t min, int64_t max, int64_t *out,
                                wctr_errmsg *e) {
   switch (f->unit) {
-    case SPEC_UNIT_BYTES: return wctr_parse_size(v, f->flag, out, e);
+    case SPEC_UNIT_BYTES: {
+      wctr_err err = wctr_parse_size(v, f->flag, out, e);
+      /* The pipe protocol carries whole numbers exactly up to 2^53 - 1 (docs/protocol.md); name the flag
+       * and that size rather than let wctrd refuse a JSON number. */
+      if (err == WCTR_OK && *out > INT64_C(9007199254740991)) {
+        return wctr_fail(e, WCTR_EINVAL,
+                         "invalid value \"%s\" for %s: too large (the largest size wctr accepts is 9007199254740991 "
+                         "bytes, 8 PiB - 1)",
+                         v, f->flag);
+      }
+      return err;
+    }
     case SPEC_UNIT_NANO_CPUS: return wctr_parse_cpus(v, out, e);
     case SPEC_UNIT_COUNT: break;
   }
@@ -222,25 +284,26 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   int r;
   wctr_err err = WCTR_OK;
   int64_t n = 0;
+  /* A single-value flag given twice keeps the last value (pflag's rule): set_* replace. */
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, e)) == 1) {
     switch (id) {
       case O_HELP: flags->help = true; break;
       case O_DETACH: flags->detach = true; break;
       case O_INTERACTIVE:
         flags->interactive = true;
-        cJSON_AddBoolToObject(p, "OpenStdin", true);
+        set_item(p, "OpenStdin", cJSON_CreateTrue());
         break;
-      case O_TTY: cJSON_AddBoolToObject(p, "Tty", true); break;
-      case O_RM: cJSON_AddBoolToObject(hc, "AutoRemove", true); break;
-      case O_NAME: cJSON_AddStringToObject(p, "Name", v); break;
+      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_RM: set_item(hc, "AutoRemove", cJSON_CreateTrue()); break;
+      case O_NAME: set_item(p, "Name", cJSON_CreateString(v)); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
       case O_ENV_FILE: err = add_env_file(ctx, env, v, e); break;
-      case O_WORKDIR: cJSON_AddStringToObject(p, "WorkingDir", v); break;
-      case O_USER: cJSON_AddStringToObject(p, "User", v); break;
-      case O_ISOLATION: cJSON_AddStringToObject(hc, "Isolation", v); break;
+      case O_WORKDIR: set_item(p, "WorkingDir", cJSON_CreateString(v)); break;
+      case O_USER: set_item(p, "User", cJSON_CreateString(v)); break;
+      case O_ISOLATION: set_item(hc, "Isolation", cJSON_CreateString(v)); break;
       case O_STOP_TIMEOUT:
         err = parse_int(v, "--stop-timeout", 0, 3600, &n, e);
-        if (err == WCTR_OK) cJSON_AddNumberToObject(p, "StopTimeout", (double)n);
+        if (err == WCTR_OK) set_item(p, "StopTimeout", cJSON_CreateNumber((double)n));
         break;
       case O_SECRET: {
         cJSON *ref = NULL;
@@ -263,16 +326,16 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
         cJSON_AddItemToArray(binds, cJSON_CreateString(v));
         break;
-      case O_HOSTNAME: cJSON_AddStringToObject(p, "Hostname", v); break;
+      case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
       case O_DRY_RUN:
         flags->dry_run = true;
-        cJSON_AddBoolToObject(p, "DryRun", true);
+        set_item(p, "DryRun", cJSON_CreateTrue());
         break;
       default:
         if (id >= O_RESOURCE && (size_t)(id - O_RESOURCE) < spec_resource_field_count) {
           const spec_resource_field *f = &spec_resource_fields[id - O_RESOURCE];
           err = resource_value(f, v, f->flag_min, f->flag_max, &n, e);
-          if (err == WCTR_OK) cJSON_AddNumberToObject(hc, f->wire, (double)n);
+          if (err == WCTR_OK) set_item(hc, f->wire, cJSON_CreateNumber((double)n));
         }
         break;
     }
@@ -282,6 +345,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     if (flags->interactive && flags->detach) {
       err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
     } else if (st.index >= argc) {
+      flags->no_image = true;
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "Tty")) && job_isolation_asked(hc)) {
@@ -309,11 +373,6 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
 }
 
 /* --- shared pieces ------------------------------------------------------------------------------------ */
-
-static int usage_error(cli_ctx *ctx, const char *cmd, const char *text) {
-  fprintf(ctx->p->err, "wctr %s: %s\nSee 'wctr %s --help'.\n", cmd, text, cmd);
-  return CLI_EXIT_FAILED;
-}
 
 static cJSON *ref_params(const char *ref) {
   cJSON *p = cJSON_CreateObject();
@@ -346,10 +405,14 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
   wctr_errmsg e;
   cJSON *params = NULL;
   if (cli_run_params(ctx, argc, argv, &params, flags, &e) != WCTR_OK) {
-    *rc = usage_error(ctx, cmd, e.text);
+    *rc = flags->no_image ? cli_usage_error(ctx, cmd, e.text) : cli_flag_error(ctx, cmd, e.text);
     return NULL;
   }
-  if (flags->help) return NULL;
+  if (flags->help) {
+    fputs(cli_usage_of(cmd), ctx->p->out);
+    *rc = 0;
+    return NULL;
+  }
   cJSON *result = NULL;
   if (!cli_call(ctx, "container.create", params, &result, rc)) return NULL;
   print_warnings(ctx, result);
@@ -374,25 +437,32 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
 
 /* Docker's exit codes when the command itself cannot run: 127 not found, 126 cannot be invoked. */
 static int start_failure_code(const char *message) {
-  /* HCS failures name their call; only a failed HcsCreateProcess is about the command itself. */
+  /* HCS and vmcompute (the container's scratch) failures name their call; only a failed HcsCreateProcess is
+   * about the command itself. */
+  static const char *const layer_calls[] = {"CreateSandboxLayer ", "ActivateLayer ", "PrepareLayer ",
+                                            "GetLayerMountPath ", "UnprepareLayer ", "DeactivateLayer ", NULL};
   if (strncmp(message, "Hcs", 3) == 0 && strncmp(message, "HcsCreateProcess", 16) != 0) return CLI_EXIT_FAILED;
+  for (const char *const *c = layer_calls; *c != NULL; c++) {
+    if (strncmp(message, *c, strlen(*c)) == 0) return CLI_EXIT_FAILED;
+  }
   if (strstr(message, "not found") != NULL || strstr(message, "cannot find") != NULL) return 127;
   if (strstr(message, "denied") != NULL || strstr(message, "not a valid application") != NULL) return 126;
   return CLI_EXIT_FAILED;
 }
 
-/* Runs the container attached: its output here, its exit code as ours. */
-static int run_attached(cli_ctx *ctx, const char *id, bool interactive, bool *started) {
+/* Runs the container attached: its output here, its exit code as ours. A start that fails exits
+ * ctx->fail_code, or for run 125/126/127 as the failure says (docker run's toStatusError). */
+static int run_attached(cli_ctx *ctx, const char *id, bool interactive, bool for_run, bool *started) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
   if (started != NULL) *started = true;
   if (!cli_stream_ex(ctx, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &rc, &e)) {
     if (started != NULL) *started = false;
-    return rc == CLI_EXIT_FAILED && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
+    return for_run && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
   }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
-  rc = cJSON_IsNumber(code) ? (int)code->valuedouble : CLI_EXIT_FAILED;
+  rc = cJSON_IsNumber(code) ? (int)code->valuedouble : ctx->fail_code;
   cJSON_Delete(result);
   return rc;
 }
@@ -418,6 +488,7 @@ static void remove_failed(cli_ctx *ctx, const char *id) {
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
   cli_run_flags flags;
   int rc = 0;
+  ctx->fail_code = CLI_EXIT_FAILED; /* docker run: any failure of its own is 125 */
   char *id = create_container(ctx, "run", argc, argv, &flags, &rc);
   if (id == NULL) return rc;
   if (flags.detach) {
@@ -431,7 +502,7 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(result);
   } else {
     bool started = false;
-    rc = run_attached(ctx, id, flags.interactive, &started);
+    rc = run_attached(ctx, id, flags.interactive, true, &started);
     if (!started) remove_failed(ctx, id);
   }
   free(id);
@@ -441,6 +512,7 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
 int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   cli_run_flags flags;
   int rc = 0;
+  ctx->fail_code = CLI_EXIT_FAILED;
   char *id = create_container(ctx, "create", argc, argv, &flags, &rc);
   if (id == NULL) return rc;
   fprintf(ctx->p->out, "%s\n", id);
@@ -448,140 +520,153 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   return 0;
 }
 
-/* Commands of the form `wctr CMD [OPTIONS] CONTAINER [CONTAINER...]`. */
-static int parse_refs(cli_ctx *ctx, const char *cmd, const wctr_opt *table, int argc, char **argv,
-                      void (*on_opt)(void *arg, int id, const char *value), void *arg, int *first) {
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) on_opt(arg, id, v);
-  if (r < 0) return usage_error(ctx, cmd, e.text);
-  if (st.index >= argc) {
-    char text[128];
-    snprintf(text, sizeof text, "\"%s\" requires at least 1 argument", cmd);
-    return usage_error(ctx, cmd, text);
-  }
-  *first = st.index;
-  return 0;
-}
+/* --- start, stop, kill, rm ------------------------------------------------------------------------------ */
 
-typedef struct simple_opts {
+typedef struct ref_opts {
   int64_t time;
   bool force;
   bool attach;
-  const char *error;
-  char error_buf[200];
-} simple_opts;
+} ref_opts;
 
-static void simple_opt(void *arg, int id, const char *value) {
-  simple_opts *o = arg;
-  wctr_errmsg e;
-  if (id == O_TIME && parse_int(value, "--time", 0, 3600, &o->time, &e) != WCTR_OK) {
-    snprintf(o->error_buf, sizeof o->error_buf, "%s", e.text);
-    o->error = o->error_buf;
-  }
+static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
+  ref_opts *o = arg;
+  if (id == O_TIME) return parse_int(value, "--time", 0, 3600, &o->time, e) == WCTR_OK;
   if (id == O_FORCE) o->force = true;
   if (id == O_ATTACH) o->attach = true;
+  return true;
 }
 
-/* Runs op for each container named; prints each name as Docker does. Exit 0 only when all succeed. */
-static int for_each_ref(cli_ctx *ctx, const char *cmd, const wctr_opt *table, int argc, char **argv, const char *op) {
-  simple_opts o = {.time = -1};
-  int first = 0;
-  int rc = parse_refs(ctx, cmd, table, argc, argv, simple_opt, &o, &first);
-  if (rc != 0) return rc;
-  if (o.error != NULL) return usage_error(ctx, cmd, o.error);
-  int status = 0;
-  for (int i = first; i < argc; i++) {
-    if (o.attach && i == first && argc - first > 1) return usage_error(ctx, cmd, "you cannot start and attach multiple containers at once");
-    if (o.attach) return run_attached(ctx, argv[i], false, NULL);
-    cJSON *p = ref_params(argv[i]);
-    if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
-    if (o.force) cJSON_AddBoolToObject(p, "Force", true);
-    cJSON *result = NULL;
-    int one = 0;
-    if (cli_call(ctx, op, p, &result, &one)) {
-      fprintf(ctx->p->out, "%s\n", argv[i]);
-    } else {
-      status = one;
-    }
-    cJSON_Delete(result);
-  }
-  return status;
+/* Reads `CMD [OPTIONS] CONTAINER [CONTAINER...]`: 0 with *first, or the exit code after printing. */
+static int parse_refs(cli_ctx *ctx, const char *cmd, const wctr_opt *table, int argc, char **argv, ref_opts *o,
+                      int *first) {
+  int rc = cli_parse_args(ctx, cmd, table, argc, argv, ref_opt, o, first);
+  if (rc == 0) rc = cli_check_operands(ctx, cmd, argc - *first, 1, -1, NULL);
+  return rc;
 }
 
 int cli_cmd_start(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"attach", 'a', false, O_ATTACH}, {NULL, 0, false, 0}};
-  return for_each_ref(ctx, "start", table, argc, argv, "container.start");
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "start", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  if (o.attach) {
+    if (argc - first > 1) return cli_usage_error(ctx, "start", "you cannot start and attach multiple containers at once");
+    return run_attached(ctx, argv[first], false, false, NULL);
+  }
+  /* Docker starts each, names what failed at the end, and exits 1 then. A running container is started
+   * already: wctrd says so with success. */
+  cli_buf failed;
+  cli_buf_init(&failed, 0);
+  for (int i = first; i < argc; i++) {
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.start", ref_params(argv[i]), &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      if (failed.len > 0) cli_buf_adds(&failed, ", ");
+      cli_buf_adds(&failed, argv[i]);
+    }
+    cJSON_Delete(result);
+  }
+  if (failed.len > 0) {
+    fprintf(ctx->p->err, "wctr: failed to start containers: %s\n", failed.data);
+    rc = CLI_EXIT_ERROR;
+  }
+  cli_buf_free(&failed);
+  return rc;
 }
 
 int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"time", 't', true, O_TIME}, {NULL, 0, false, 0}};
-  return for_each_ref(ctx, "stop", table, argc, argv, "container.stop");
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "stop", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.stop", p, &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
 }
 
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{NULL, 0, false, 0}};
-  return for_each_ref(ctx, "kill", table, argc, argv, "container.kill");
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "kill", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    /* Docker refuses to kill a container that is not running; wctrd's kill would be a quiet no-op. */
+    cJSON *record = NULL;
+    int one = 0;
+    if (!cli_call(ctx, "container.inspect", ref_params(argv[i]), &record, &one)) {
+      rc = one;
+      continue;
+    }
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(record, "State");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(state, "Status");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(record, "Id");
+    bool running = cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0;
+    if (!running) {
+      fprintf(ctx->p->err, "wctr: Cannot kill container: %s: Container %s is not running\n", argv[i],
+              cJSON_IsString(id) ? id->valuestring : argv[i]);
+      cJSON_Delete(record);
+      rc = CLI_EXIT_ERROR;
+      continue;
+    }
+    cJSON_Delete(record);
+    cJSON *result = NULL;
+    if (cli_call(ctx, "container.kill", ref_params(argv[i]), &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
 }
 
 int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {NULL, 0, false, 0}};
-  return for_each_ref(ctx, "rm", table, argc, argv, "container.remove");
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "rm", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.force) cJSON_AddBoolToObject(p, "Force", true);
+    cJSON *result = NULL;
+    int one = 0;
+    wctr_errmsg e;
+    if (cli_call_ex(ctx, "container.remove", p, &result, &one, &e)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else if (o.force && e.code == WCTR_ENOENT) {
+      /* rm -f of a container that is not there: nothing to do, and no error (docker rm -f). */
+    } else {
+      if (e.text[0] != '\0') fprintf(ctx->p->err, "wctr: %s\n", e.text);
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
 }
 
 /* --- ps ---------------------------------------------------------------------------------------------- */
 
 int64_t cli_seconds_between(const char *a, const char *b) {
-  int y1, mo1, d1, h1, mi1, s1, y2, mo2, d2, h2, mi2, s2;
-  if (a == NULL || b == NULL || sscanf(a, "%4d-%2d-%2dT%2d:%2d:%2d", &y1, &mo1, &d1, &h1, &mi1, &s1) != 6 ||
-      sscanf(b, "%4d-%2d-%2dT%2d:%2d:%2d", &y2, &mo2, &d2, &h2, &mi2, &s2) != 6) {
-    return 0;
-  }
-  /* Days from a civil date (Howard Hinnant's algorithm), so no time zone or libc is involved. */
-  int64_t days[2];
-  int ys[2] = {y1, y2}, ms[2] = {mo1, mo2}, ds[2] = {d1, d2};
-  for (int i = 0; i < 2; i++) {
-    int64_t y = ys[i] - (ms[i] <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (ms[i] + (ms[i] > 2 ? -3 : 9)) + 2) / 5 + ds[i] - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days[i] = era * 146097 + doe - 719468;
-  }
-  int64_t ta = days[0] * 86400 + h1 * 3600 + mi1 * 60 + s1;
-  int64_t tb = days[1] * 86400 + h2 * 3600 + mi2 * 60 + s2;
-  return tb - ta;
-}
-
-/* Docker's go-units HumanDuration. */
-static void human_duration(int64_t s, char *out, size_t size) {
-  if (s < 1) {
-    snprintf(out, size, "Less than a second");
-  } else if (s == 1) {
-    snprintf(out, size, "1 second");
-  } else if (s < 60) {
-    snprintf(out, size, "%lld seconds", (long long)s);
-  } else if (s / 60 == 1) {
-    snprintf(out, size, "About a minute");
-  } else if (s < 3600) {
-    snprintf(out, size, "%lld minutes", (long long)(s / 60));
-  } else if (s / 3600 == 1) {
-    snprintf(out, size, "About an hour");
-  } else if (s < 48 * 3600) {
-    snprintf(out, size, "%lld hours", (long long)(s / 3600));
-  } else if (s < 7 * 24 * 3600 * 2) {
-    snprintf(out, size, "%lld days", (long long)(s / 86400));
-  } else if (s < 30 * 24 * 3600 * 3) {
-    snprintf(out, size, "%lld weeks", (long long)(s / (7 * 86400)));
-  } else if (s < 365 * 24 * 3600 * 2) {
-    snprintf(out, size, "%lld months", (long long)(s / (30 * 86400)));
-  } else {
-    snprintf(out, size, "%lld years", (long long)(s / (365 * 86400)));
-  }
+  int64_t ta = 0, tb = 0;
+  int32_t na = 0, nb = 0;
+  if (a == NULL || b == NULL || !docker_time_parse(a, &ta, &na) || !docker_time_parse(b, &tb, &nb)) return 0;
+  return tb - ta - (nb < na ? 1 : 0);
 }
 
 static const char *field(const cJSON *o, const char *key) {
@@ -589,22 +674,145 @@ static const char *field(const cJSON *o, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-void cli_status_text(const cJSON *summary, const char *now, char *out, size_t size) {
-  const char *state = field(summary, "State");
-  char span[64];
-  if (strcmp(state, "running") == 0) {
-    human_duration(cli_seconds_between(field(summary, "StartedAt"), now), span, sizeof span);
-    snprintf(out, size, "Up %s", span);
-  } else if (strcmp(state, "exited") == 0) {
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(summary, "ExitCode");
-    human_duration(cli_seconds_between(field(summary, "FinishedAt"), now), span, sizeof span);
-    snprintf(out, size, "Exited (%lld) %s ago", cJSON_IsNumber(code) ? (long long)code->valuedouble : -1LL, span);
-  } else if (strcmp(state, "created") == 0) {
-    snprintf(out, size, "Created");
-  } else {
-    snprintf(out, size, "%s", state);
+/* Rows of a list: each a formatter context over fields (owned) with the Label method over labels. */
+typedef struct rows {
+  cli_tpl_object *objs;
+  cJSON **fields;
+  cJSON **sources; /* what each row was made from (owned; the labels point into it) */
+  size_t n;
+  size_t cap;
+} rows;
+
+static bool rows_add(rows *r, cJSON *fields, cJSON *source, const cJSON *labels, const char *type_name) {
+  if (fields == NULL) {
+    cJSON_Delete(source);
+    return false;
   }
+  if (r->n == r->cap) {
+    size_t cap = r->cap == 0 ? 16 : r->cap * 2;
+    cli_tpl_object *o = realloc(r->objs, cap * sizeof *o);
+    if (o != NULL) r->objs = o;
+    cJSON **f = realloc(r->fields, cap * sizeof *f);
+    if (f != NULL) r->fields = f;
+    cJSON **s = realloc(r->sources, cap * sizeof *s);
+    if (s != NULL) r->sources = s;
+    if (o == NULL || f == NULL || s == NULL) {
+      cJSON_Delete(fields);
+      cJSON_Delete(source);
+      return false;
+    }
+    r->cap = cap;
+  }
+  r->fields[r->n] = fields;
+  r->sources[r->n] = source;
+  r->objs[r->n] = (cli_tpl_object){.type_name = type_name, .fields = fields, .methods = &cli_label_method,
+                                   .method_count = labels != NULL ? 1 : 0, .self = labels};
+  r->n++;
+  return true;
 }
+
+static void rows_free(rows *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    cJSON_Delete(r->fields[i]);
+    cJSON_Delete(r->sources[i]);
+  }
+  free(r->objs);
+  free(r->fields);
+  free(r->sources);
+  memset(r, 0, sizeof *r);
+}
+
+/* Runs format over the rows and prints the result; a template failure prints its message and is 1. */
+static int print_rows(cli_ctx *ctx, const cli_format *f, const char *header_json, const rows *r) {
+  cJSON *header = cJSON_Parse(header_json);
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  wctr_errmsg e;
+  wctr_err err = cli_format_write(f, header, r->objs, r->n, &out, &e);
+  cJSON_Delete(header);
+  if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  if (err != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  return 0;
+}
+
+/* Fields are added in key order: that is the order {{json .}} prints them, as docker/cli's MarshalJSON. */
+static cJSON *add_field(cJSON *fields, const char *key, const char *value) {
+  if (fields != NULL && cJSON_AddStringToObject(fields, key, value) == NULL) {
+    cJSON_Delete(fields);
+    return NULL;
+  }
+  return fields;
+}
+
+/* docker/cli's ContainerContext (truncating, as docker ps by default) over a Docker container summary. */
+static cJSON *container_fields(const cJSON *s, const char *now) {
+  const char *id = field(s, "Id");
+  const cJSON *names = cJSON_GetObjectItemCaseSensitive(s, "Names");
+  const char *name = cJSON_IsArray(names) && cJSON_IsString(names->child) ? names->child->valuestring : "";
+  if (name[0] == '/') name++;
+  const cJSON *created = cJSON_GetObjectItemCaseSensitive(s, "Created");
+  int64_t created_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+  cli_buf cmd, quoted, mounts;
+  cli_buf_init(&cmd, 0);
+  cli_buf_init(&quoted, 0);
+  cli_buf_init(&mounts, 0);
+  cli_ellipsis(field(s, "Command"), 20, &cmd);
+  cli_go_quote(&quoted, cmd.data != NULL ? cmd.data : "", cmd.len);
+  const cJSON *m;
+  int local = 0;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(s, "Mounts")) {
+    const char *mname = field(m, "Name")[0] != '\0' ? field(m, "Name") : field(m, "Source");
+    if (mounts.len > 0) cli_buf_addc(&mounts, ',');
+    cli_ellipsis(mname, 15, &mounts);
+    if (strcmp(field(m, "Driver"), "local") == 0) local++;
+  }
+  char created_at[64], running_for[96], short_id[16], locals[16];
+  docker_time_go_string(created_s, created_at, sizeof created_at);
+  int64_t now_s = 0;
+  int32_t now_ns = 0;
+  if (!docker_time_parse(now, &now_s, &now_ns)) now_s = created_s;
+  cli_human_ago(now_s - created_s, running_for, sizeof running_for);
+  snprintf(short_id, sizeof short_id, "%.12s", id);
+  snprintf(locals, sizeof locals, "%d", local);
+  char *labels = cli_format_labels(cJSON_GetObjectItemCaseSensitive(s, "Labels"));
+  const char *image = field(s, "Image");
+  cJSON *f = cJSON_CreateObject();
+  f = add_field(f, "Command", quoted.data != NULL ? quoted.data : "\"\"");
+  f = add_field(f, "CreatedAt", created_at);
+  f = add_field(f, "ID", short_id);
+  f = add_field(f, "Image", image[0] != '\0' ? image : "<no image>");
+  f = add_field(f, "Labels", labels != NULL ? labels : "");
+  f = add_field(f, "LocalVolumes", locals);
+  f = add_field(f, "Mounts", mounts.data != NULL ? mounts.data : "");
+  f = add_field(f, "Names", name);
+  f = add_field(f, "Networks", "");
+  f = add_field(f, "Ports", "");
+  f = add_field(f, "RunningFor", running_for);
+  f = add_field(f, "Size", "N/A");
+  f = add_field(f, "State", field(s, "State"));
+  f = add_field(f, "Status", field(s, "Status"));
+  if (cmd.failed || quoted.failed || mounts.failed || labels == NULL) {
+    cJSON_Delete(f);
+    f = NULL;
+  }
+  free(labels);
+  cli_buf_free(&cmd);
+  cli_buf_free(&quoted);
+  cli_buf_free(&mounts);
+  return f;
+}
+
+static const char container_headers[] =
+    "{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\",\"Image\":\"IMAGE\",\"Command\":\"COMMAND\",\"CreatedAt\":\"CREATED AT\","
+    "\"RunningFor\":\"CREATED\",\"Ports\":\"PORTS\",\"State\":\"STATE\",\"Status\":\"STATUS\",\"Size\":\"SIZE\","
+    "\"Labels\":\"LABELS\",\"Mounts\":\"MOUNTS\",\"LocalVolumes\":\"LOCAL VOLUMES\",\"Networks\":\"NETWORKS\"}";
+
+static const char ps_default[] =
+    "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
 
 typedef struct ps_opts {
   bool all;
@@ -612,172 +820,220 @@ typedef struct ps_opts {
   const char *format;
   const char *status[8];
   int status_count;
-  const char *label[8];
-  int label_count;
-  const char *error;
+  cJSON *labels; /* label filters */
 } ps_opts;
 
-/* Expands {{.ID}} {{.Names}} {{.Status}} {{.Image}} {{.Command}} {{.State}} {{.CreatedAt}} and \t. */
-static void print_template(FILE *f, const char *tpl, const cJSON *s, const char *status) {
-  static const struct {
-    const char *token;
-    const char *key;
-  } map[] = {{"{{.Names}}", "Name"}, {"{{.Image}}", "Image"}, {"{{.Command}}", "Command"},
-             {"{{.State}}", "State"}, {"{{.CreatedAt}}", "Created"}};
-  for (const char *p = tpl; *p != '\0';) {
-    if (strncmp(p, "\\t", 2) == 0) {
-      fputc('\t', f);
-      p += 2;
-      continue;
+static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  ps_opts *o = arg;
+  if (id == O_ALL) o->all = true;
+  if (id == O_QUIET) o->quiet = true;
+  if (id == O_FORMAT) o->format = v;
+  if (id != O_FILTER) return true;
+  if (strncmp(v, "label=", 6) == 0) {
+    if (v[6] == '\0' || v[6] == '=') {
+      wctr_fail(e, WCTR_EINVAL, "--filter label=KEY or label=KEY=VALUE: the key is empty");
+      return false;
     }
-    if (strncmp(p, "{{.ID}}", 7) == 0) {
-      fprintf(f, "%.12s", field(s, "Id"));
-      p += 7;
-      continue;
-    }
-    if (strncmp(p, "{{.Status}}", 11) == 0) {
-      fputs(status, f);
-      p += 11;
-      continue;
-    }
-    bool done = false;
-    for (size_t i = 0; i < sizeof map / sizeof map[0] && !done; i++) {
-      size_t n = strlen(map[i].token);
-      if (strncmp(p, map[i].token, n) == 0) {
-        fputs(field(s, map[i].key), f);
-        p += n;
-        done = true;
-      }
-    }
-    if (!done) fputc(*p++, f);
+    cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
+    return true;
   }
-  fputc('\n', f);
+  if (strncmp(v, "status=", 7) != 0) {
+    wctr_fail(e, WCTR_EINVAL, "only --filter status=created|running|exited and label=KEY[=VALUE] are supported");
+    return false;
+  }
+  const char *want = v + 7;
+  if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
+    wctr_fail(e, WCTR_EINVAL, "invalid filter 'status=%s': use created, running or exited", want);
+    return false;
+  }
+  if (o->status_count < 8) o->status[o->status_count++] = want;
+  o->all = true; /* Docker: a status filter looks at every container */
+  return true;
+}
+
+/* Whether a format shows a container's mounts, which container.list does not carry: then each container's
+ * record is read too. */
+static bool wants_mounts(const char *format) {
+  return format != NULL && (strstr(format, "Mounts") != NULL || strstr(format, "json") != NULL ||
+                            strstr(format, "{{.}}") != NULL || strstr(format, "{{ . }}") != NULL);
 }
 
 int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
                                    {NULL, 0, false, 0}};
-  ps_opts o = {0};
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
-    if (id == O_ALL) o.all = true;
-    if (id == O_QUIET) o.quiet = true;
-    if (id == O_FORMAT) o.format = v;
-    if (id == O_FILTER && strncmp(v, "label=", 6) == 0) {
-      if (v[6] == '\0' || v[6] == '=') return usage_error(ctx, "ps", "--filter label=KEY or label=KEY=VALUE: the key is empty");
-      if (o.label_count < 8) o.label[o.label_count++] = v + 6;
-      continue;
-    }
-    if (id == O_FILTER) {
-      if (strncmp(v, "status=", 7) != 0) {
-        return usage_error(ctx, "ps", "only --filter status=created|running|exited and label=KEY[=VALUE] are supported");
-      }
-      const char *want = v + 7;
-      if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
-        return usage_error(ctx, "ps", "invalid filter 'status': use created, running or exited");
-      }
-      if (o.status_count < 8) o.status[o.status_count++] = want;
-      o.all = true; /* Docker: a status filter looks at every container */
-    }
+  ps_opts o = {.labels = cJSON_CreateArray()};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
+  if (rc != 0) {
+    cJSON_Delete(o.labels);
+    return rc;
   }
-  if (r < 0) return usage_error(ctx, "ps", e.text);
-  if (st.index < argc) return usage_error(ctx, "ps", "takes no arguments");
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", o.all);
-  if (o.label_count > 0) {
-    cJSON *labels = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "Filters"), "label");
-    for (int i = 0; i < o.label_count; i++) cJSON_AddItemToArray(labels, cJSON_CreateString(o.label[i]));
+  if (cJSON_GetArraySize(o.labels) > 0) {
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "Filters"), "label", o.labels);
+  } else {
+    cJSON_Delete(o.labels);
   }
   cJSON *list = NULL;
-  int rc = 0;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
-  char now[40] = "";
-  if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, now, sizeof now);
-  bool json = o.format != NULL && (strcmp(o.format, "json") == 0 || strcmp(o.format, "{{json .}}") == 0);
-  FILE *f = ctx->p->out;
-  if (!o.quiet && o.format == NULL) {
-    fprintf(f, "%-14s %-20s %-24s %-16s %-28s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+  char now[40];
+  cli_now(ctx, now, sizeof now);
+  cli_format f;
+  wctr_errmsg e;
+  /* -q prints IDs, whatever --format says (docker/cli's NewContainerFormat). */
+  const char *format = o.quiet ? "{{.ID}}" : o.format;
+  if (cli_format_compile(format, ps_default, &f, &e) != WCTR_OK) {
+    cJSON_Delete(list);
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
   }
+  bool enrich = !o.quiet && wants_mounts(o.format);
+  rows r = {0};
+  bool ok = true;
   const cJSON *s;
   cJSON_ArrayForEach(s, list) {
+    if (!ok) break;
     bool keep = o.status_count == 0;
     for (int i = 0; i < o.status_count && !keep; i++) keep = strcmp(field(s, "State"), o.status[i]) == 0;
     if (!keep) continue;
-    char status[96];
-    cli_status_text(s, now, status, sizeof status);
-    if (o.quiet) {
-      fprintf(f, "%.12s\n", field(s, "Id"));
-    } else if (json) {
-      cli_print_json(f, s);
-    } else if (o.format != NULL) {
-      print_template(f, o.format, s, status);
-    } else {
-      char created[64];
-      char command[26];
-      human_duration(cli_seconds_between(field(s, "Created"), now), created, sizeof created);
-      strncat(created, " ago", sizeof created - strlen(created) - 1);
-      snprintf(command, sizeof command, "\"%.21s%s\"", field(s, "Command"), strlen(field(s, "Command")) > 21 ? "…" : "");
-      fprintf(f, "%-14.12s %-20.20s %-24s %-16s %-28s %s\n", field(s, "Id"), field(s, "Image"), command, created,
-              status, field(s, "Name"));
+    cJSON *record = NULL;
+    wctr_errmsg ignored;
+    if (enrich && cli_call_quiet(ctx, "container.inspect", ref_params(field(s, "Id")), &record, &ignored) != WCTR_OK) {
+      record = NULL; /* removed meanwhile: its list entry still shows */
     }
+    cJSON *summary = docker_container_summary(s, now);
+    if (record != NULL && summary != NULL) {
+      /* The list's entry is the row; the record adds what the list does not carry: the mounts. */
+      cJSON *from_record = docker_container_summary(record, now);
+      cJSON *mounts = cJSON_DetachItemFromObjectCaseSensitive(from_record, "Mounts");
+      if (mounts != NULL) cJSON_ReplaceItemInObjectCaseSensitive(summary, "Mounts", mounts);
+      cJSON_Delete(from_record);
+    }
+    cJSON_Delete(record);
+    ok = summary != NULL && rows_add(&r, container_fields(summary, now), summary,
+                                     cJSON_GetObjectItemCaseSensitive(summary, "Labels"), "*formatter.ContainerContext");
   }
+  rc = ok ? print_rows(ctx, &f, container_headers, &r) : CLI_EXIT_ERROR;
+  if (!ok) fprintf(ctx->p->err, "wctr ps: out of memory\n");
+  rows_free(&r);
+  cli_format_free(&f);
   cJSON_Delete(list);
-  return 0;
+  return rc;
 }
 
 /* --- inspect, logs, wait, stats ------------------------------------------------------------------------ */
 
-int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{NULL, 0, false, 0}};
-  simple_opts o = {.time = -1};
-  int first = 0;
-  int rc = parse_refs(ctx, "inspect", table, argc, argv, simple_opt, &o, &first);
-  if (rc != 0) return rc;
-  cJSON *all = cJSON_CreateArray();
-  int status = 0;
-  for (int i = first; i < argc; i++) {
-    cJSON *result = NULL;
-    int one = 0;
-    if (cli_call(ctx, "container.inspect", ref_params(argv[i]), &result, &one)) {
-      cJSON_AddItemToArray(all, result);
-    } else {
-      status = one;
+typedef struct inspect_opts {
+  const char *format;
+  const char *type;
+} inspect_opts;
+
+static bool inspect_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  inspect_opts *o = arg;
+  if (id == O_FORMAT) o->format = v;
+  if (id == O_TYPE) {
+    if (strcmp(v, "container") != 0 && strcmp(v, "image") != 0) {
+      wctr_fail(e, WCTR_EINVAL, "\"%s\" is not a valid value for --type: use container or image", v);
+      return false;
     }
+    o->type = v;
   }
-  char *text = cJSON_Print(all);
-  if (text != NULL) fprintf(ctx->p->out, "%s\n", text);
-  cJSON_free(text);
-  cJSON_Delete(all);
-  return status;
+  return true;
+}
+
+/* One object for inspect, in Docker's shape: a container, or (when allowed and there is no such
+ * container) an image. NULL with e filled when there is neither. */
+static cJSON *inspect_one(cli_ctx *ctx, const char *ref, const char *type, int *rc, wctr_errmsg *e) {
+  cJSON *result = NULL;
+  bool containers = type == NULL || strcmp(type, "container") == 0;
+  bool images = type == NULL || strcmp(type, "image") == 0;
+  if (containers) {
+    if (cli_call_ex(ctx, "container.inspect", ref_params(ref), &result, rc, e)) {
+      cJSON *shaped = docker_container_inspect(result);
+      cJSON_Delete(result);
+      if (shaped == NULL) wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      return shaped;
+    }
+    if (e->code != WCTR_ENOENT || !images) return NULL;
+  }
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Name", ref);
+  wctr_errmsg ie;
+  if (!cli_call_ex(ctx, "image.inspect", p, &result, rc, &ie)) {
+    if (ie.code == WCTR_ENOENT) {
+      wctr_fail(e, WCTR_ENOENT, "No such %s: %s", containers ? "object" : "image", ref);
+    } else {
+      *e = ie;
+    }
+    return NULL;
+  }
+  cJSON *shaped = docker_image_inspect(result);
+  cJSON_Delete(result);
+  if (shaped == NULL) wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  return shaped;
+}
+
+int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"format", 'f', true, O_FORMAT}, {"type", 0, true, O_TYPE}, {NULL, 0, false, 0}};
+  inspect_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "inspect", table, argc, argv, inspect_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "inspect", argc - first, 1, -1, NULL);
+  if (rc != 0) return rc;
+  cli_inspect in;
+  wctr_errmsg e;
+  if (cli_inspect_begin(&in, o.format, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
+  }
+  /* Every name is tried; what failed is said after what was found (docker inspect). */
+  cli_buf errors;
+  cli_buf_init(&errors, 0);
+  for (int i = first; i < argc; i++) {
+    int one = 0;
+    cJSON *shaped = inspect_one(ctx, argv[i], o.type, &one, &e);
+    if (shaped == NULL && ctx->conn == NULL) {
+      rc = one; /* wctrd cannot be reached: said already */
+      break;
+    }
+    if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) cli_buf_addf(&errors, "wctr: %s\n", e.text);
+    cJSON_Delete(shaped);
+  }
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_inspect_finish(&in, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  if (errors.len > 0) {
+    fflush(ctx->p->out);
+    cli_print_buf(ctx->p->err, errors.data, errors.len);
+    rc = CLI_EXIT_ERROR;
+  }
+  cli_buf_free(&errors);
+  return rc;
 }
 
 typedef struct logs_opts {
   bool follow;
   bool timestamps;
   int64_t tail;
-  const char *error;
-  char error_buf[200];
 } logs_opts;
 
-static void logs_opt(void *arg, int id, const char *value) {
+static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   logs_opts *o = arg;
-  wctr_errmsg e;
   if (id == O_FOLLOW) o->follow = true;
   if (id == O_TIMESTAMPS) o->timestamps = true;
   if (id == O_TAIL) {
     if (strcmp(value, "all") == 0) {
       o->tail = -1;
-    } else if (parse_int(value, "--tail", 0, INT32_MAX, &o->tail, &e) != WCTR_OK) {
-      snprintf(o->error_buf, sizeof o->error_buf, "%s", e.text);
-      o->error = o->error_buf;
+    } else if (parse_int(value, "--tail", 0, INT32_MAX, &o->tail, e) != WCTR_OK) {
+      return false;
     }
   }
+  return true;
 }
 
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
@@ -785,10 +1041,9 @@ int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
                                    {"tail", 'n', true, O_TAIL}, {NULL, 0, false, 0}};
   logs_opts o = {.tail = -1};
   int first = 0;
-  int rc = parse_refs(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
+  int rc = cli_parse_args(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "logs", argc - first, 1, 1, NULL);
   if (rc != 0) return rc;
-  if (o.error != NULL) return usage_error(ctx, "logs", o.error);
-  if (argc - first != 1) return usage_error(ctx, "logs", "\"logs\" requires exactly 1 argument");
   cJSON *p = ref_params(argv[first]);
   cJSON_AddNumberToObject(p, "Tail", (double)o.tail);
   cJSON_AddBoolToObject(p, "Follow", o.follow);
@@ -801,132 +1056,176 @@ int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
 
 int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{NULL, 0, false, 0}};
-  simple_opts o = {.time = -1};
+  ref_opts o = {.time = -1};
   int first = 0;
-  int rc = parse_refs(ctx, "wait", table, argc, argv, simple_opt, &o, &first);
+  int rc = parse_refs(ctx, "wait", table, argc, argv, &o, &first);
   if (rc != 0) return rc;
-  int status = 0;
+  /* docker wait prints the codes and exits 0; only a container it cannot wait for makes it 1. */
   for (int i = first; i < argc; i++) {
     cJSON *result = NULL;
     int one = 0;
     if (cli_stream(ctx, "container.wait", ref_params(argv[i]), NULL, NULL, &result, &one)) {
       const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "StatusCode");
       fprintf(ctx->p->out, "%lld\n", cJSON_IsNumber(code) ? (long long)code->valuedouble : -1LL);
+      fflush(ctx->p->out);
     } else {
-      status = one;
+      rc = one;
     }
     cJSON_Delete(result);
   }
-  return status;
+  return rc;
+}
+
+/* go-units BytesSize: binary units, 4 significant digits ("1.5MiB"), as docker stats shows memory. */
+static void bytes_size(double v, char *out, size_t size) {
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"};
+  size_t i = 0;
+  while (v >= 1024.0 && i + 1 < sizeof units / sizeof units[0]) {
+    v /= 1024.0;
+    i++;
+  }
+  snprintf(out, size, "%.4g%s", v, units[i]);
+}
+
+static double num_of(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* docker/cli's statsContext over wctrd's container.stats answer; given is the name the user gave. */
+static cJSON *stats_fields(const cJSON *s, const char *given) {
+  double usage = num_of(s, "MemoryUsage") > 0 ? num_of(s, "MemoryUsage") : num_of(s, "MemoryPeak");
+  double limit = num_of(s, "MemoryLimit");
+  char mem[64], memu[32], meml[32], pct[32], cpu[32], blk[80], rd[32], wr[32], pids[32], id[16];
+  bytes_size(usage, memu, sizeof memu);
+  if (limit > 0) bytes_size(limit, meml, sizeof meml);
+  snprintf(mem, sizeof mem, "%s / %s", memu, limit > 0 ? meml : "--");
+  if (limit > 0) {
+    snprintf(pct, sizeof pct, "%.2f%%", 100.0 * usage / limit);
+  } else {
+    snprintf(pct, sizeof pct, "--");
+  }
+  snprintf(cpu, sizeof cpu, "%.2f%%", num_of(s, "CPUPercent"));
+  cli_human_size(num_of(s, "ReadBytes"), rd, sizeof rd);
+  cli_human_size(num_of(s, "WriteBytes"), wr, sizeof wr);
+  snprintf(blk, sizeof blk, "%s / %s", rd, wr);
+  snprintf(pids, sizeof pids, "%lld", (long long)num_of(s, "Processes"));
+  snprintf(id, sizeof id, "%.12s", field(s, "Id"));
+  const char *name = field(s, "Name");
+  cJSON *f = cJSON_CreateObject();
+  f = add_field(f, "BlockIO", blk);
+  f = add_field(f, "CPUPerc", cpu);
+  f = add_field(f, "Container", given);
+  f = add_field(f, "ID", id);
+  f = add_field(f, "MemPerc", pct);
+  f = add_field(f, "MemUsage", mem);
+  f = add_field(f, "Name", name[0] != '\0' ? name : "--");
+  f = add_field(f, "NetIO", "--");
+  f = add_field(f, "PIDs", pids);
+  return f;
+}
+
+static const char stats_headers[] =
+    "{\"Container\":\"CONTAINER\",\"ID\":\"CONTAINER ID\",\"Name\":\"NAME\",\"CPUPerc\":\"CPU %\","
+    "\"MemUsage\":\"MEM USAGE / LIMIT\",\"MemPerc\":\"MEM %\",\"NetIO\":\"NET I/O\",\"BlockIO\":\"BLOCK I/O\","
+    "\"PIDs\":\"PIDS\"}";
+
+static const char stats_default[] =
+    "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.BlockIO}}\\t{{.PIDs}}";
+
+typedef struct stats_opts {
+  bool no_stream;
+  const char *format;
+} stats_opts;
+
+static bool stats_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  (void)e;
+  stats_opts *o = arg;
+  if (id == O_NO_STREAM) o->no_stream = true;
+  if (id == O_FORMAT) o->format = v;
+  return true;
 }
 
 int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {NULL, 0, false, 0}};
-  wctr_opts st;
+  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {"format", 0, true, O_FORMAT},
+                                   {NULL, 0, false, 0}};
+  stats_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "stats", table, argc, argv, stats_opt, &o, &first);
+  if (rc != 0) return rc;
+  if (!o.no_stream) return cli_flag_error(ctx, "stats", "only --no-stream is available in this wctr");
+  cli_format f;
   wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
-  bool no_stream = false;
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) no_stream = true;
-  if (r < 0) return usage_error(ctx, "stats", e.text);
-  if (!no_stream) return usage_error(ctx, "stats", "only --no-stream is available in this wctr");
-  int rc = 0;
+  if (cli_format_compile(o.format, stats_default, &f, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
   cJSON *refs = cJSON_CreateArray();
-  if (st.index < argc) {
-    for (int i = st.index; i < argc; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(argv[i]));
+  if (first < argc) {
+    for (int i = first; i < argc; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(argv[i]));
   } else {
     cJSON *list = NULL;
     if (!cli_call(ctx, "container.list", NULL, &list, &rc)) {
       cJSON_Delete(refs);
+      cli_format_free(&f);
       return rc;
     }
     const cJSON *s;
     cJSON_ArrayForEach(s, list) cJSON_AddItemToArray(refs, cJSON_CreateString(field(s, "Id")));
     cJSON_Delete(list);
   }
-  FILE *f = ctx->p->out;
-  fprintf(f, "%-14s %-20s %-8s %-22s %-8s %-20s %s\n", "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %",
-          "BLOCK I/O", "PIDS");
+  rows r = {0};
   const cJSON *ref;
-  int status = 0;
+  bool ok = true;
   cJSON_ArrayForEach(ref, refs) {
     cJSON *s = NULL;
     int one = 0;
     if (!cli_call(ctx, "container.stats", ref_params(ref->valuestring), &s, &one)) {
-      status = one;
+      rc = one;
       continue;
     }
-    const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(s, "CPUPercent");
-    const cJSON *use = cJSON_GetObjectItemCaseSensitive(s, "MemoryUsage");
-    const cJSON *peak = cJSON_GetObjectItemCaseSensitive(s, "MemoryPeak");
-    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(s, "MemoryLimit");
-    const cJSON *rd = cJSON_GetObjectItemCaseSensitive(s, "ReadBytes");
-    const cJSON *wr = cJSON_GetObjectItemCaseSensitive(s, "WriteBytes");
-    const cJSON *pids = cJSON_GetObjectItemCaseSensitive(s, "Processes");
-    int64_t usage = (int64_t)(cJSON_IsNumber(use) && use->valuedouble > 0 ? use->valuedouble
-                                                                          : cJSON_IsNumber(peak) ? peak->valuedouble : 0);
-    int64_t limit = (int64_t)(cJSON_IsNumber(lim) ? lim->valuedouble : 0);
-    char u[WCTR_FORMAT_SIZE_MAX], l[WCTR_FORMAT_SIZE_MAX], rb[WCTR_FORMAT_SIZE_MAX], wb[WCTR_FORMAT_SIZE_MAX];
-    char mem[48], io[48], pct[16];
-    wctr_format_size(usage, u, sizeof u);
-    if (limit > 0) {
-      wctr_format_size(limit, l, sizeof l);
-      snprintf(pct, sizeof pct, "%.2f%%", 100.0 * (double)usage / (double)limit);
-    } else {
-      snprintf(l, sizeof l, "no limit");
-      snprintf(pct, sizeof pct, "--");
-    }
-    wctr_format_size((int64_t)(cJSON_IsNumber(rd) ? rd->valuedouble : 0), rb, sizeof rb);
-    wctr_format_size((int64_t)(cJSON_IsNumber(wr) ? wr->valuedouble : 0), wb, sizeof wb);
-    snprintf(mem, sizeof mem, "%s / %s", u, l);
-    snprintf(io, sizeof io, "%s / %s", rb, wb);
-    char cpu_text[16];
-    snprintf(cpu_text, sizeof cpu_text, "%.2f%%", cJSON_IsNumber(cpu) ? cpu->valuedouble : 0.0);
-    fprintf(f, "%-14.12s %-20.20s %-8s %-22s %-8s %-20s %d\n", field(s, "Id"), field(s, "Name"), cpu_text, mem, pct,
-            io, cJSON_IsNumber(pids) ? pids->valueint : 0);
-    cJSON_Delete(s);
+    ok = ok && rows_add(&r, stats_fields(s, first < argc ? ref->valuestring : field(s, "Id")), s, NULL,
+                        "*container.statsContext");
+    if (!ok) break;
   }
+  int printed = ok ? print_rows(ctx, &f, stats_headers, &r) : CLI_EXIT_ERROR;
+  if (printed != 0) rc = printed;
+  rows_free(&r);
+  cli_format_free(&f);
   cJSON_Delete(refs);
-  return status;
+  return rc;
 }
 
 /* --- update, events ------------------------------------------------------------------------------------ */
+
+static bool update_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  cJSON *changes = arg;
+  if (id < O_RESOURCE || (size_t)(id - O_RESOURCE) >= spec_resource_field_count) return true;
+  const spec_resource_field *f = &spec_resource_fields[id - O_RESOURCE];
+  int64_t n = 0;
+  /* Every whole number a DWORD-sized limit can take (and one more), so that wctrd's checks, which see the
+   * whole set of limits, are the ones that refuse. */
+  if (resource_value(f, v, INT32_MIN, UINT32_MAX + INT64_C(1), &n, e) != WCTR_OK) return false;
+  set_item(changes, f->wire, cJSON_CreateNumber((double)n));
+  return true;
+}
 
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt none[] = {{NULL, 0, false, 0}};
   wctr_opt table[16];
   options_with_resources(none, table, sizeof table / sizeof table[0]);
   cJSON *changes = cJSON_CreateObject();
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
-  int64_t n = 0;
-  wctr_err err = WCTR_OK;
-  wctr_opts_init(&st, argc, argv, 1);
-  while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
-    if (id >= O_RESOURCE && (size_t)(id - O_RESOURCE) < spec_resource_field_count) {
-      const spec_resource_field *f = &spec_resource_fields[id - O_RESOURCE];
-      /* Every whole number a DWORD-sized limit can take (and one more), so that wctrd's checks, which see
-       * the whole set of limits, are the ones that refuse. */
-      err = resource_value(f, v, INT32_MIN, UINT32_MAX + INT64_C(1), &n, &e);
-      if (err == WCTR_OK) cJSON_AddNumberToObject(changes, f->wire, (double)n);
-    }
+  int first = 0;
+  int rc = cli_parse_args(ctx, "update", table, argc, argv, update_opt, changes, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "update", argc - first, 1, -1, NULL);
+  if (rc == 0 && changes->child == NULL) {
+    rc = cli_usage_error(ctx, "update", "you must provide one or more flags when using this command");
   }
-  if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
-  if (err == WCTR_OK && st.index >= argc) err = wctr_fail(&e, WCTR_EINVAL, "\"update\" requires at least 1 argument");
-  if (err == WCTR_OK && changes->child == NULL) {
-    err = wctr_fail(&e, WCTR_EINVAL, "you must provide one or more flags when using this command");
-  }
-  if (err != WCTR_OK) {
+  if (rc != 0) {
     cJSON_Delete(changes);
-    return usage_error(ctx, "update", e.text);
+    return rc;
   }
-  int status = 0;
-  for (int i = st.index; i < argc; i++) {
+  for (int i = first; i < argc; i++) {
     cJSON *p = cJSON_Duplicate(changes, true);
     cJSON_AddStringToObject(p, "Id", argv[i]);
     cJSON *result = NULL;
@@ -935,35 +1234,114 @@ int cli_cmd_update(cli_ctx *ctx, int argc, char **argv) {
       print_warnings(ctx, result);
       fprintf(ctx->p->out, "%s\n", argv[i]);
     } else {
-      status = one;
+      rc = one;
     }
     cJSON_Delete(result);
   }
   cJSON_Delete(changes);
-  return status;
+  return rc;
+}
+
+typedef struct events_out {
+  cli_ctx *ctx;
+  cli_tpl *tpl;
+  bool failed;
+  char error[600];
+} events_out;
+
+/* docker events' line: TIME TYPE ACTION ID (attributes sorted, k=v, comma-separated). */
+static void pretty_event(FILE *f, const cJSON *ev) {
+  const cJSON *nano = cJSON_GetObjectItemCaseSensitive(ev, "timeNano");
+  long long ns = cJSON_IsRaw(nano) && nano->valuestring != NULL ? strtoll(nano->valuestring, NULL, 10) : 0;
+  char when[64];
+  int64_t secs = ns / 1000000000LL;
+  docker_time_rfc3339(secs, 0, when, sizeof when);
+  size_t n = strlen(when);
+  if (n > 0 && when[n - 1] == 'Z') when[n - 1] = '\0';
+  const cJSON *actor = cJSON_GetObjectItemCaseSensitive(ev, "Actor");
+  fprintf(f, "%s.%09lldZ %s %s %s", when, ns % 1000000000LL, field(ev, "Type"), field(ev, "Action"), field(actor, "ID"));
+  char *attrs = cli_format_labels(cJSON_GetObjectItemCaseSensitive(actor, "Attributes"));
+  if (attrs != NULL && attrs[0] != '\0') {
+    fputs(" (", f);
+    for (const char *p = attrs; *p != '\0'; p++) {
+      if (*p == ',') {
+        fputs(", ", f);
+      } else {
+        fputc(*p, f);
+      }
+    }
+    fputc(')', f);
+  }
+  free(attrs);
+  fputc('\n', f);
 }
 
 static void print_event(void *arg, const char *kind, const cJSON *data) {
-  cli_ctx *ctx = arg;
-  if (strcmp(kind, "event") != 0) return;
-  FILE *f = ctx->p->out;
-  fprintf(f, "%s %s %s %s (name=%s", field(data, "Time"), field(data, "Type"), field(data, "Action"), field(data, "Id"),
-          field(data, "Name"));
-  const cJSON *code = cJSON_GetObjectItemCaseSensitive(data, "ExitCode");
-  if (cJSON_IsNumber(code)) fprintf(f, ", exitCode=%lld", (long long)code->valuedouble);
-  fprintf(f, ")\n");
+  events_out *o = arg;
+  if (strcmp(kind, "event") != 0 || o->failed) return;
+  cJSON *ev = docker_event(data);
+  if (ev == NULL) return;
+  FILE *f = o->ctx->p->out;
+  if (o->tpl == NULL) {
+    pretty_event(f, ev);
+  } else {
+    cli_buf out;
+    cli_buf_init(&out, 0);
+    wctr_errmsg e;
+    if (cli_format_template(o->tpl, ev, &out, &e) == WCTR_OK) {
+      cli_print_buf(f, out.data, out.len);
+    } else {
+      o->failed = true;
+      snprintf(o->error, sizeof o->error, "%s", e.text);
+    }
+    cli_buf_free(&out);
+  }
+  cJSON_Delete(ev);
   fflush(f);
 }
 
+static bool events_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  (void)e;
+  if (id == O_FORMAT) *(const char **)arg = v;
+  return true;
+}
+
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv) {
-  if (argc > 1) {
-    char text[160];
-    snprintf(text, sizeof text, "takes no arguments, but \"%s\" was given", argv[1]);
-    return usage_error(ctx, "events", text);
+  static const wctr_opt table[] = {{"format", 'f', true, O_FORMAT}, {NULL, 0, false, 0}};
+  const char *format = NULL;
+  int first = 0;
+  int rc = cli_parse_args(ctx, "events", table, argc, argv, events_opt, &format, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "events", argc - first, 0, 0, NULL);
+  if (rc != 0) return rc;
+  events_out o = {.ctx = ctx};
+  wctr_errmsg e;
+  if (format != NULL) {
+    /* docker events checks the template on an empty event before it connects: status 64 either way. */
+    if (cli_format_parse_plain(format, &o.tpl, &e) != WCTR_OK) {
+      fprintf(ctx->p->err, "%s\n", e.text);
+      return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
+    }
+    cJSON *empty = cJSON_CreateObject();
+    cJSON *probe = docker_event(empty);
+    cli_buf sink;
+    cli_buf_init(&sink, 0);
+    wctr_err err = probe != NULL ? cli_format_template(o.tpl, probe, &sink, &e) : WCTR_OK;
+    cli_buf_free(&sink);
+    cJSON_Delete(probe);
+    cJSON_Delete(empty);
+    if (err != WCTR_OK) {
+      fprintf(ctx->p->err, "Error parsing format: %s\n", e.text);
+      cli_tpl_free(o.tpl);
+      return CLI_EXIT_TEMPLATE;
+    }
   }
   cJSON *result = NULL;
-  int rc = 0;
-  if (!cli_stream(ctx, "events", NULL, print_event, ctx, &result, &rc)) return rc;
+  bool ok = cli_stream(ctx, "events", NULL, print_event, &o, &result, &rc);
   cJSON_Delete(result);
-  return 0;
+  cli_tpl_free(o.tpl);
+  if (o.failed) {
+    fprintf(ctx->p->err, "%s\n", o.error);
+    return CLI_EXIT_ERROR;
+  }
+  return ok ? 0 : rc;
 }

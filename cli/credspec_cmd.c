@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cli/format.h"
 #include "common/opts.h"
 #include "gmsa/credspec.h"
 #include "gmsa/gmsa_util.h"
@@ -16,17 +17,15 @@ const char cli_credentialspec_usage[] =
     "used with --security-opt credentialspec=file://NAME or compose's credential_spec: {file: NAME}.\n\n"
     "Commands:\n"
     "  ls                    List the specs, whether each is valid, and its gMSA accounts\n"
-    "  inspect NAME          Show a spec (PluginInput is shown as <redacted>)\n"
+    "  inspect [-f FORMAT] NAME...  Show specs (PluginInput is shown as <redacted>); FORMAT: json or a Go\n"
+    "                        template\n"
     "  validate FILE         Check a spec file here, without the service\n"
     "  add [--force] NAME FILE   Validate FILE and store it as NAME\n"
     "  rm NAME               Remove a spec\n";
 
-enum { O_HELP = 1, O_FORCE };
+enum { O_FORCE = 1, O_FORMAT };
 
-static int fail_usage(cli_ctx *ctx, const char *text) {
-  fprintf(ctx->p->err, "wctr credentialspec: %s\nSee 'wctr credentialspec --help'.\n", text);
-  return CLI_EXIT_FAILED;
-}
+static int fail_usage(cli_ctx *ctx, const char *text) { return cli_usage_error(ctx, "credentialspec", text); }
 
 /* Reads FILE and validates it; on failure prints why. *text must be zeroed and freed by the caller. */
 static bool read_spec(cli_ctx *ctx, const char *path, char **text, size_t *len) {
@@ -49,78 +48,130 @@ static bool read_spec(cli_ctx *ctx, const char *path, char **text, size_t *len) 
   return true;
 }
 
-int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"help", 'h', false, O_HELP}, {"force", 0, false, O_FORCE}, {NULL, 0, false, 0}};
-  wctr_opts st;
+typedef struct spec_opts {
+  bool force;
+  const char *format;
+} spec_opts;
+
+static bool spec_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  (void)e;
+  spec_opts *o = arg;
+  if (id == O_FORCE) o->force = true;
+  if (id == O_FORMAT) o->format = v;
+  return true;
+}
+
+static int spec_ls(cli_ctx *ctx) {
+  cJSON *result = NULL;
+  int rc = 0;
+  if (!cli_call(ctx, "credentialspec.list", NULL, &result, &rc)) return rc;
+  cli_buf table;
+  cli_buf_init(&table, 0);
+  cli_buf_adds(&table, "NAME\tVALID\tACCOUNTS\n");
+  const cJSON *item;
+  cJSON_ArrayForEach(item, result) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "Name");
+    bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "Valid"));
+    cli_buf_addf(&table, "%s\t%s\t", cJSON_IsString(name) ? name->valuestring : "?", valid ? "yes" : "no");
+    if (valid) {
+      const cJSON *a;
+      bool first = true;
+      cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(item, "Accounts")) {
+        if (cJSON_IsString(a)) cli_buf_addf(&table, "%s%s", first ? "" : ", ", a->valuestring);
+        first = false;
+      }
+    } else {
+      const cJSON *err = cJSON_GetObjectItemCaseSensitive(item, "Error");
+      cli_buf_addf(&table, "(%s)", cJSON_IsString(err) ? err->valuestring : "invalid");
+    }
+    cli_buf_addc(&table, '\n');
+  }
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  cli_buf_free(&table);
+  cJSON_Delete(result);
+  return 0;
+}
+
+/* inspect NAME...: Docker's inspect layout (a JSON array, 4-space indent), or -f FORMAT for each. */
+static int spec_inspect(cli_ctx *ctx, const char *format, int nargs, char **args) {
+  cli_inspect in;
   wctr_errmsg e;
-  int id;
-  const char *v;
-  int r;
-  bool help = false;
-  bool force = false;
+  if (cli_inspect_begin(&in, format, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
+  }
+  in.plain = true; /* no Docker daemon's JSON: "<redacted>" reads as it is */
+  int rc = 0;
+  cli_buf errors;
+  cli_buf_init(&errors, 0);
+  for (int i = 0; i < nargs; i++) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "Name", args[i]);
+    cJSON *result = NULL;
+    int one = 0;
+    if (!cli_call_ex(ctx, "credentialspec.inspect", p, &result, &one, &e)) {
+      if (ctx->conn == NULL) {
+        rc = one;
+        break;
+      }
+      cli_buf_addf(&errors, "wctr: %s\n", e.text);
+      continue;
+    }
+    if (cli_inspect_add(&in, result, &e) != WCTR_OK) cli_buf_addf(&errors, "wctr: %s\n", e.text);
+    cJSON_Delete(result);
+  }
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_inspect_finish(&in, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  if (errors.len > 0) {
+    fflush(ctx->p->out);
+    cli_print_buf(ctx->p->err, errors.data, errors.len);
+    rc = CLI_EXIT_ERROR;
+  }
+  cli_buf_free(&errors);
+  return rc;
+}
+
+int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"force", 0, false, O_FORCE}, {"format", 'f', true, O_FORMAT}, {NULL, 0, false, 0}};
   if (argc < 2) return fail_usage(ctx, "a command is required (ls, inspect, validate, add, rm)");
   const char *cmd = argv[1];
-  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-    fputs(cli_credentialspec_usage, ctx->p->out);
-    return 0;
-  }
-  wctr_opts_init(&st, argc, argv, 2);
-  while ((r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
-    if (id == O_HELP) help = true;
-    if (id == O_FORCE) force = true;
-  }
-  if (r < 0) return fail_usage(ctx, e.text);
-  if (help) {
-    fputs(cli_credentialspec_usage, ctx->p->out);
-    return 0;
-  }
-  int nargs = argc - st.index;
-  char **args = argv + st.index;
-  if (force && strcmp(cmd, "add") != 0) return fail_usage(ctx, "--force is only for add");
-  int rc = 0;
+  spec_opts o = {0};
+  int first = 0;
+  char full[64];
+  snprintf(full, sizeof full, "credentialspec %s", cmd);
+  int rc = cli_parse_args(ctx, full, table, argc - 1, argv + 1, spec_opt, &o, &first);
+  if (rc != 0) return rc;
+  int nargs = argc - 1 - first;
+  char **args = argv + 1 + first;
+  if (o.force && strcmp(cmd, "add") != 0) return cli_flag_error(ctx, full, "--force is only for add");
+  if (o.format != NULL && strcmp(cmd, "inspect") != 0) return cli_flag_error(ctx, full, "--format is only for inspect");
   cJSON *result = NULL;
-  if (strcmp(cmd, "ls") == 0) {
+  if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "list") == 0) {
     if (nargs != 0) return fail_usage(ctx, "\"ls\" takes no arguments");
-    if (!cli_call(ctx, "credentialspec.list", NULL, &result, &rc)) return rc;
-    fprintf(ctx->p->out, "%-32s %-8s %s\n", "NAME", "VALID", "ACCOUNTS");
-    const cJSON *item;
-    cJSON_ArrayForEach(item, result) {
-      const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "Name");
-      bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "Valid"));
-      fprintf(ctx->p->out, "%-32s %-8s ", cJSON_IsString(name) ? name->valuestring : "?", valid ? "yes" : "no");
-      if (valid) {
-        const cJSON *a;
-        bool first = true;
-        cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(item, "Accounts")) {
-          if (cJSON_IsString(a)) fprintf(ctx->p->out, "%s%s", first ? "" : ", ", a->valuestring);
-          first = false;
-        }
-      } else {
-        const cJSON *err = cJSON_GetObjectItemCaseSensitive(item, "Error");
-        fprintf(ctx->p->out, "(%s)", cJSON_IsString(err) ? err->valuestring : "invalid");
-      }
-      fputc('\n', ctx->p->out);
-    }
-  } else if (strcmp(cmd, "inspect") == 0 || strcmp(cmd, "rm") == 0) {
-    if (nargs != 1) return fail_usage(ctx, strcmp(cmd, "rm") == 0 ? "\"rm\" requires exactly 1 argument: NAME"
-                                                                  : "\"inspect\" requires exactly 1 argument: NAME");
+    return spec_ls(ctx);
+  }
+  if (strcmp(cmd, "inspect") == 0) {
+    if (nargs < 1) return fail_usage(ctx, "\"inspect\" requires at least 1 argument: NAME [NAME...]");
+    return spec_inspect(ctx, o.format, nargs, args);
+  }
+  if (strcmp(cmd, "rm") == 0 || strcmp(cmd, "remove") == 0) {
+    if (nargs != 1) return fail_usage(ctx, "\"rm\" requires exactly 1 argument: NAME");
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Name", args[0]);
-    if (!cli_call(ctx, strcmp(cmd, "rm") == 0 ? "credentialspec.remove" : "credentialspec.inspect", p, &result, &rc)) {
-      return rc;
-    }
-    if (strcmp(cmd, "rm") == 0) {
-      fprintf(ctx->p->out, "%s\n", args[0]);
-    } else {
-      char *text = cJSON_Print(result);
-      if (text != NULL) fprintf(ctx->p->out, "%s\n", text);
-      cJSON_free(text);
-    }
+    if (!cli_call(ctx, "credentialspec.remove", p, &result, &rc)) return rc;
+    fprintf(ctx->p->out, "%s\n", args[0]);
   } else if (strcmp(cmd, "validate") == 0) {
     if (nargs != 1) return fail_usage(ctx, "\"validate\" requires exactly 1 argument: FILE");
     char *text = NULL;
     size_t len = 0;
-    if (!read_spec(ctx, args[0], &text, &len)) return CLI_EXIT_FAILED;
+    if (!read_spec(ctx, args[0], &text, &len)) return CLI_EXIT_ERROR;
     gmsa_secure_zero(text, len);
     free(text);
     fprintf(ctx->p->out, "%s: a valid credential spec\n", args[0]);
@@ -128,11 +179,11 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
     if (nargs != 2) return fail_usage(ctx, "\"add\" requires exactly 2 arguments: NAME FILE");
     char *text = NULL;
     size_t len = 0;
-    if (!read_spec(ctx, args[1], &text, &len)) return CLI_EXIT_FAILED;
+    if (!read_spec(ctx, args[1], &text, &len)) return CLI_EXIT_ERROR;
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Name", args[0]);
     cJSON_AddStringToObject(p, "Spec", text);
-    if (force) cJSON_AddBoolToObject(p, "Force", true);
+    if (o.force) cJSON_AddBoolToObject(p, "Force", true);
     gmsa_secure_zero(text, len);
     free(text);
     /* The request holds the spec until it is sent; the transport frees it. */

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cli/format.h"
 #include "common/base64.h"
 #include "common/opts.h"
+#include "docker/docker.h"
 
-enum { S_HELP = 1, S_FORMAT, S_FORCE, S_QUIET, S_SINCE, S_FOLLOW };
+enum { S_FORMAT = 1, S_FORCE, S_QUIET, S_SINCE, S_FOLLOW };
 #define CLI_SECRET_FIELD_MAX 256
 
 wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e) {
@@ -61,10 +63,7 @@ wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e) {
 }
 
 
-static int usage(cli_ctx *ctx, const char *cmd, const char *text) {
-  fprintf(ctx->p->err, "wctr %s: %s\nSee 'wctr %s --help'.\n", cmd, text, cmd);
-  return CLI_EXIT_FAILED;
-}
+static int usage(cli_ctx *ctx, const char *cmd, const char *text) { return cli_usage_error(ctx, cmd, text); }
 
 static const char *str(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -76,42 +75,40 @@ static double num(const cJSON *obj, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* Options of a secret subcommand, each allowed only where it means something: -f (rm), -q (ls),
- * --format json (ls, inspect). first is the first operand's index. */
+/* Options of a secret subcommand, each allowed only where it means something: -f (rm), -q (ls), --format
+ * (ls, inspect). first is the first operand's index. */
 typedef struct secret_flags {
   bool force;
   bool quiet;
-  bool json;
+  const char *format;
+  unsigned allowed;
   int first;
 } secret_flags;
 enum { ALLOW_FORCE = 1, ALLOW_QUIET = 2, ALLOW_FORMAT = 4 };
 
-static int secret_opts(cli_ctx *ctx, const char *cmd, unsigned allowed, int argc, char **argv, secret_flags *f) {
-  static const wctr_opt table[] = {{"help", 'h', false, S_HELP},    {"format", 0, true, S_FORMAT},
-                                   {"force", 'f', false, S_FORCE}, {"quiet", 'q', false, S_QUIET},
-                                   {NULL, 0, false, 0}};
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *value;
-  int r;
-  memset(f, 0, sizeof *f);
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if ((id == S_FORCE && !(allowed & ALLOW_FORCE)) || (id == S_QUIET && !(allowed & ALLOW_QUIET)) ||
-        (id == S_FORMAT && !(allowed & ALLOW_FORMAT))) {
-      return usage(ctx, cmd, "this flag does not apply here");
-    }
-    if (id == S_FORCE) f->force = true;
-    if (id == S_QUIET) f->quiet = true;
-    if (id == S_FORMAT) {
-      if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) return usage(ctx, cmd, "--format must be json");
-      f->json = true;
-    }
+static bool secret_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
+  secret_flags *f = arg;
+  if ((id == S_FORCE && !(f->allowed & ALLOW_FORCE)) || (id == S_QUIET && !(f->allowed & ALLOW_QUIET)) ||
+      (id == S_FORMAT && !(f->allowed & ALLOW_FORMAT))) {
+    wctr_fail(e, WCTR_EINVAL, "this flag does not apply here");
+    return false;
   }
-  if (r < 0) return usage(ctx, cmd, e.text);
-  f->first = st.index;
-  return 0;
+  if (id == S_FORCE) f->force = true;
+  if (id == S_QUIET) f->quiet = true;
+  if (id == S_FORMAT) f->format = value;
+  return true;
+}
+
+static int secret_opts(cli_ctx *ctx, const char *cmd, unsigned allowed, int argc, char **argv, secret_flags *f) {
+  static const wctr_opt with_force[] = {{"format", 0, true, S_FORMAT}, {"force", 'f', false, S_FORCE},
+                                        {"quiet", 'q', false, S_QUIET}, {NULL, 0, false, 0}};
+  /* secret inspect's -f is Docker's --format. */
+  static const wctr_opt with_format[] = {{"format", 'f', true, S_FORMAT}, {"force", 0, false, S_FORCE},
+                                         {"quiet", 'q', false, S_QUIET}, {NULL, 0, false, 0}};
+  memset(f, 0, sizeof *f);
+  f->allowed = allowed;
+  return cli_parse_args(ctx, cmd, (allowed & ALLOW_FORCE) ? with_force : with_format, argc, argv, secret_opt, f,
+                        &f->first);
 }
 
 static int secret_create(cli_ctx *ctx, int argc, char **argv) {
@@ -119,7 +116,8 @@ static int secret_create(cli_ctx *ctx, int argc, char **argv) {
   int rc = secret_opts(ctx, "secret create", 0, argc, argv, &f);
   if (rc != 0) return rc;
   int first = f.first;
-  if (argc - first != 2) return usage(ctx, "secret create", "requires exactly 2 arguments: NAME FILE|-");
+  rc = cli_check_operands(ctx, "secret create", argc - first, 2, 2, "NAME FILE|-");
+  if (rc != 0) return rc;
   const char *name = argv[first];
   const char *file = argv[first + 1];
   wctr_errmsg e;
@@ -128,7 +126,7 @@ static int secret_create(cli_ctx *ctx, int argc, char **argv) {
   char *value = ctx->p->read_file(ctx->p->ctx, file, &len, &e);
   if (value == NULL) {
     fprintf(ctx->p->err, "wctr secret create: %s\n", e.text);
-    return CLI_EXIT_FAILED;
+    return CLI_EXIT_ERROR;
   }
   char *encoded = wctr_base64_encode((const uint8_t *)value, len);
   wctr_secure_zero(value, len);
@@ -140,7 +138,7 @@ static int secret_create(cli_ctx *ctx, int argc, char **argv) {
     free(encoded);
     cJSON_Delete(params);
     fprintf(ctx->p->err, "wctr secret create: out of memory\n");
-    return CLI_EXIT_FAILED;
+    return CLI_EXIT_ERROR;
   }
   wctr_secure_zero(encoded, strlen(encoded));
   free(encoded);
@@ -152,64 +150,152 @@ static int secret_create(cli_ctx *ctx, int argc, char **argv) {
   return 0;
 }
 
+/* docker/cli's secretContext; wctr's secrets have no driver and are never updated, and add their size. */
+static cJSON *secret_fields(const cJSON *s, const char *now) {
+  char id[16], since[96], size[32];
+  snprintf(id, sizeof id, "%.12s", str(s, "ID"));
+  int64_t t = 0, now_s = 0;
+  int32_t ns = 0;
+  since[0] = '\0';
+  if (docker_time_parse(str(s, "CreatedAt"), &t, &ns) && docker_time_parse(now, &now_s, &ns)) {
+    cli_human_ago(now_s - t, since, sizeof since);
+  }
+  snprintf(size, sizeof size, "%.0f", num(s, "Size"));
+  cJSON *f = cJSON_CreateObject();
+  bool ok = f != NULL && cJSON_AddStringToObject(f, "CreatedAt", since) && cJSON_AddStringToObject(f, "Driver", "") &&
+            cJSON_AddStringToObject(f, "ID", id) && cJSON_AddStringToObject(f, "Labels", "") &&
+            cJSON_AddStringToObject(f, "Name", str(s, "Name")) && cJSON_AddStringToObject(f, "Size", size) &&
+            cJSON_AddStringToObject(f, "UpdatedAt", since);
+  if (!ok) {
+    cJSON_Delete(f);
+    return NULL;
+  }
+  return f;
+}
+
+static const char secret_headers[] =
+    "{\"ID\":\"ID\",\"Name\":\"NAME\",\"Driver\":\"DRIVER\",\"CreatedAt\":\"CREATED\",\"UpdatedAt\":\"UPDATED\","
+    "\"Labels\":\"LABELS\",\"Size\":\"SIZE\"}";
+
+static const char secret_default[] = "table {{.ID}}\\t{{.Name}}\\t{{.Size}}\\t{{.CreatedAt}}";
+
 static int secret_ls(cli_ctx *ctx, int argc, char **argv) {
   secret_flags f;
   int rc = secret_opts(ctx, "secret ls", ALLOW_QUIET | ALLOW_FORMAT, argc, argv, &f);
+  if (rc == 0) rc = cli_check_operands(ctx, "secret ls", argc - f.first, 0, 0, NULL);
   if (rc != 0) return rc;
-  bool quiet = f.quiet;
-  bool json = f.json;
-  if (f.first < argc) return usage(ctx, "secret ls", "takes no arguments");
   cJSON *list = NULL;
   if (!cli_call(ctx, "secret.list", NULL, &list, &rc)) return rc;
+  cli_format fmt;
+  wctr_errmsg e;
+  if (cli_format_compile(f.quiet ? "{{.ID}}" : f.format, secret_default, &fmt, &e) != WCTR_OK) {
+    cJSON_Delete(list);
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  char now[40];
+  cli_now(ctx, now, sizeof now);
+  size_t n = (size_t)cJSON_GetArraySize(list);
+  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
+  cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
+  size_t k = 0;
+  bool ok = objs != NULL && fields != NULL;
   const cJSON *s;
-  if (json) {
-    cJSON_ArrayForEach(s, list) cli_print_json(ctx->p->out, s);
-  } else {
-    if (!quiet) fprintf(ctx->p->out, "%-14s %-32s %-10s %s\n", "ID", "NAME", "SIZE", "CREATED");
-    cJSON_ArrayForEach(s, list) {
-      if (quiet) {
-        fprintf(ctx->p->out, "%s\n", str(s, "ID"));
-      } else {
-        fprintf(ctx->p->out, "%-14.12s %-32s %-10.0f %s\n", str(s, "ID"), str(s, "Name"), num(s, "Size"),
-                str(s, "CreatedAt"));
-      }
+  cJSON_ArrayForEach(s, list) {
+    if (!ok || k >= n) break;
+    fields[k] = secret_fields(s, now);
+    ok = fields[k] != NULL;
+    if (ok) {
+      /* -q prints whole IDs, as docker secret ls -q. */
+      if (f.quiet) cJSON_ReplaceItemInObjectCaseSensitive(fields[k], "ID", cJSON_CreateString(str(s, "ID")));
+      objs[k] = (cli_tpl_object){.type_name = "*secret.secretContext", .fields = fields[k]};
+      k++;
     }
   }
+  cJSON *header = cJSON_Parse(secret_headers);
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  wctr_err err = ok ? cli_format_write(&fmt, header, objs, k, &out, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    cli_print_buf(ctx->p->out, out.data, out.len);
+  } else {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    rc = CLI_EXIT_ERROR;
+  }
+  cli_buf_free(&out);
+  cJSON_Delete(header);
+  for (size_t i = 0; i < k; i++) cJSON_Delete(fields[i]);
+  free(fields);
+  free(objs);
+  cli_format_free(&fmt);
   cJSON_Delete(list);
-  return 0;
+  return rc;
 }
 
-static int secret_each(cli_ctx *ctx, const char *cmd, const char *op, int argc, char **argv) {
-  bool inspect = strcmp(op, "secret.inspect") == 0;
+static int secret_inspect(cli_ctx *ctx, int argc, char **argv) {
   secret_flags f;
-  int rc = secret_opts(ctx, cmd, inspect ? ALLOW_FORMAT : ALLOW_FORCE, argc, argv, &f);
+  int rc = secret_opts(ctx, "secret inspect", ALLOW_FORMAT, argc, argv, &f);
+  if (rc == 0) rc = cli_check_operands(ctx, "secret inspect", argc - f.first, 1, -1, "NAME [NAME...]");
   if (rc != 0) return rc;
-  bool force = f.force;
-  int first = f.first;
-  if (first >= argc) return usage(ctx, cmd, "requires at least 1 argument: NAME [NAME...]");
-  cJSON *all = inspect ? cJSON_CreateArray() : NULL;
-  for (int i = first; i < argc; i++) {
+  cli_inspect in;
+  wctr_errmsg e;
+  if (cli_inspect_begin(&in, f.format, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
+  }
+  cli_buf errors;
+  cli_buf_init(&errors, 0);
+  for (int i = f.first; i < argc; i++) {
     cJSON *params = cJSON_CreateObject();
     cJSON_AddStringToObject(params, "Name", argv[i]);
-    if (force) cJSON_AddBoolToObject(params, "Force", true);
     cJSON *result = NULL;
     int one = 0;
-    if (!cli_call(ctx, op, params, &result, &one)) {
+    if (!cli_call_ex(ctx, "secret.inspect", params, &result, &one, &e)) {
+      if (ctx->conn == NULL) {
+        rc = one;
+        break;
+      }
+      cli_buf_addf(&errors, "wctr: %s\n", e.text);
+      continue;
+    }
+    cJSON *shaped = docker_secret_inspect(result);
+    if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) {
+      cli_buf_addf(&errors, "wctr: %s\n", shaped == NULL ? "out of memory" : e.text);
+    }
+    cJSON_Delete(shaped);
+    cJSON_Delete(result);
+  }
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  cli_inspect_finish(&in, &out);
+  cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  if (errors.len > 0) {
+    fflush(ctx->p->out);
+    cli_print_buf(ctx->p->err, errors.data, errors.len);
+    rc = CLI_EXIT_ERROR;
+  }
+  cli_buf_free(&errors);
+  return rc;
+}
+
+static int secret_rm(cli_ctx *ctx, int argc, char **argv) {
+  secret_flags f;
+  int rc = secret_opts(ctx, "secret rm", ALLOW_FORCE, argc, argv, &f);
+  if (rc == 0) rc = cli_check_operands(ctx, "secret rm", argc - f.first, 1, -1, "NAME [NAME...]");
+  if (rc != 0) return rc;
+  for (int i = f.first; i < argc; i++) {
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "Name", argv[i]);
+    if (f.force) cJSON_AddBoolToObject(params, "Force", true);
+    cJSON *result = NULL;
+    int one = 0;
+    if (!cli_call(ctx, "secret.remove", params, &result, &one)) {
       rc = one;
       continue;
     }
-    if (inspect) {
-      cJSON_AddItemToArray(all, result);
-    } else {
-      fprintf(ctx->p->out, "%s\n", argv[i]);
-      cJSON_Delete(result);
-    }
-  }
-  if (inspect) {
-    char *text = cJSON_Print(all);
-    if (text != NULL) fprintf(ctx->p->out, "%s\n", text);
-    cJSON_free(text);
-    cJSON_Delete(all);
+    fprintf(ctx->p->out, "%s\n", argv[i]);
+    cJSON_Delete(result);
   }
   return rc;
 }
@@ -219,82 +305,108 @@ int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv) {
   const char *sub = argv[1];
   if (strcmp(sub, "create") == 0) return secret_create(ctx, argc - 1, argv + 1);
   if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0) return secret_ls(ctx, argc - 1, argv + 1);
-  if (strcmp(sub, "inspect") == 0) return secret_each(ctx, "secret inspect", "secret.inspect", argc - 1, argv + 1);
-  if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0) {
-    return secret_each(ctx, "secret rm", "secret.remove", argc - 1, argv + 1);
-  }
+  if (strcmp(sub, "inspect") == 0) return secret_inspect(ctx, argc - 1, argv + 1);
+  if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0) return secret_rm(ctx, argc - 1, argv + 1);
   fprintf(ctx->p->err, "wctr secret: unknown subcommand \"%s\": use create, ls, inspect or rm\n", sub);
-  return CLI_EXIT_FAILED;
+  return CLI_EXIT_ERROR;
 }
 
 /* --- audit --------------------------------------------------------------------------------------------- */
 
+/* Records as a table sized to its content; with -f (records arrive for as long as wctr runs) the columns
+ * are fixed, since no width can be known in advance. */
 typedef struct audit_print {
   FILE *out;
   bool json;
+  bool follow;
+  cli_buf table;
 } audit_print;
 
 static void print_record(void *arg, const char *kind, const cJSON *data) {
   audit_print *ap = arg;
   if (strcmp(kind, "record") != 0) return;
+  const char *detail = str(data, "Detail");
   if (ap->json) {
     cli_print_json(ap->out, data);
-  } else {
-    const char *detail = str(data, "Detail");
+  } else if (ap->follow) {
     fprintf(ap->out, "%s  %-28s %-18s %-24s %-16s%s%s\n", str(data, "Time"), str(data, "CallerName"), str(data, "Op"),
             str(data, "Target"), str(data, "Result"), detail[0] != '\0' ? "  " : "", detail);
+  } else {
+    cli_buf_addf(&ap->table, "%s\t%s\t%s\t%s\t%s\t%s\n", str(data, "Time"), str(data, "CallerName"), str(data, "Op"),
+                 str(data, "Target"), str(data, "Result"), detail);
   }
   fflush(ap->out);
 }
 
+typedef struct audit_opts {
+  const char *since;
+  bool follow;
+  bool json;
+} audit_opts;
+
+static bool audit_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
+  audit_opts *o = arg;
+  if (id == S_SINCE) o->since = value;
+  if (id == S_FOLLOW) o->follow = true;
+  if (id == S_FORMAT) {
+    if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) {
+      wctr_fail(e, WCTR_EINVAL, "--format must be json");
+      return false;
+    }
+    o->json = true;
+  }
+  return true;
+}
+
 int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"help", 'h', false, S_HELP},
-                                   {"since", 0, true, S_SINCE},
+  static const wctr_opt table[] = {{"since", 0, true, S_SINCE},
                                    {"follow", 'f', false, S_FOLLOW},
                                    {"format", 0, true, S_FORMAT},
                                    {NULL, 0, false, 0}};
-  wctr_opts st;
-  wctr_errmsg e;
-  int id;
-  const char *value;
-  int r;
-  const char *since = NULL;
-  bool follow = false;
-  audit_print ap = {.out = ctx->p->out};
-  wctr_opts_init(&st, argc, argv, 1);
-  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if (id == S_SINCE) since = value;
-    if (id == S_FOLLOW) follow = true;
-    if (id == S_FORMAT) {
-      if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) return usage(ctx, "audit", "--format must be json");
-      ap.json = true;
-    }
-  }
-  if (r < 0) return usage(ctx, "audit", e.text);
-  if (st.index < argc) return usage(ctx, "audit", "takes no arguments");
+  audit_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "audit", table, argc, argv, audit_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "audit", argc - first, 0, 0, NULL);
+  if (rc != 0) return rc;
+  audit_print ap = {.out = ctx->p->out, .json = o.json, .follow = o.follow};
+  cli_buf_init(&ap.table, 0);
   cJSON *params = cJSON_CreateObject();
   /* wctrd reads --since (a time or a duration before its own clock) and names it when it is wrong. */
-  if (since != NULL) cJSON_AddStringToObject(params, "Since", since);
-  if (follow) cJSON_AddBoolToObject(params, "Follow", true);
-  if (!ap.json) {
+  if (o.since != NULL) cJSON_AddStringToObject(params, "Since", o.since);
+  if (o.follow) cJSON_AddBoolToObject(params, "Follow", true);
+  if (!ap.json && ap.follow) {
     fprintf(ctx->p->out, "%-24s  %-28s %-18s %-24s %s\n", "TIME", "CALLER", "OPERATION", "TARGET", "RESULT");
+  } else if (!ap.json) {
+    cli_buf_adds(&ap.table, "TIME\tCALLER\tOPERATION\tTARGET\tRESULT\tDETAIL\n");
   }
   cJSON *result = NULL;
-  int rc = 0;
-  if (!cli_stream(ctx, "audit.read", params, print_record, &ap, &result, &rc)) return rc;
+  bool ok = cli_stream(ctx, "audit.read", params, print_record, &ap, &result, &rc);
   cJSON_Delete(result);
-  return 0;
+  if (ok && !ap.json && !ap.follow) {
+    cli_buf out;
+    cli_buf_init(&out, 0);
+    cli_tabwrite(ap.table.data != NULL ? ap.table.data : "", ap.table.len, 10, 3, &out);
+    cli_print_buf(ctx->p->out, out.data, out.len);
+    cli_buf_free(&out);
+  }
+  cli_buf_free(&ap.table);
+  return ok ? 0 : rc;
 }
 
 /* --- check --------------------------------------------------------------------------------------------- */
 
 int cli_cmd_check(cli_ctx *ctx, int argc, char **argv) {
+  const char *format = NULL;
+  int rc = cli_parse_format_only(ctx, "check", argc, argv, &format);
+  if (rc != 0) return rc;
   bool json = false;
-  bool help = false;
-  int parsed = cli_parse_format_opts(ctx, "check", argc, argv, &json, &help);
-  if (parsed != 0 || help) return parsed;
+  if (format != NULL) {
+    if (strcmp(format, "json") != 0 && strcmp(format, "{{json .}}") != 0) {
+      return cli_flag_error(ctx, "check", "--format must be json");
+    }
+    json = true;
+  }
   cJSON *result = NULL;
-  int rc = 0;
   if (!cli_call(ctx, "check", NULL, &result, &rc)) return rc;
   const cJSON *summary = cJSON_GetObjectItemCaseSensitive(result, "Summary");
   bool failed = num(summary, "Fail") > 0;

@@ -1,6 +1,6 @@
-# cJSON, libyaml and cmocka: natively from Debian's -dev packages, for mingw from the prefix that
+# cJSON, libyaml, cmocka and http-parser: natively from Debian's -dev packages, for mingw from the prefix that
 # scripts/bootstrap builds from Debian's source packages (CMAKE_FIND_ROOT_PATH in toolchain-mingw.cmake).
-# Each becomes an imported target: wctr::cjson, wctr::yaml, wctr::cmocka.
+# Each becomes an imported target: wctr::cjson, wctr::yaml, wctr::cmocka, wctr::http_parser.
 
 function(wctr_import_library target header library)
   find_path(${target}_INCLUDE ${header} REQUIRED)
@@ -13,6 +13,7 @@ endfunction()
 
 wctr_import_library(cjson cjson/cJSON.h cjson)
 wctr_import_library(yaml yaml.h yaml)
+wctr_import_library(http_parser http_parser.h http_parser)
 if(WIN32)
   # Static builds for mingw: libyaml's header must be told not to expect a DLL.
   set_property(TARGET wctr::yaml PROPERTY INTERFACE_COMPILE_DEFINITIONS YAML_DECLARE_STATIC)

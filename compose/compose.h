@@ -89,22 +89,31 @@
  *                 supported on Windows (secret files are protected by an ACL, not by an owner and a
  *                 mode)). Top-level definitions: only `file` (external, environment, content, name,
  *                 labels, driver... are refused); the file is never read here.
- *   volumes       bind mounts only. Short "SOURCE:TARGET[:MODE]" where a ':' after a single letter is a
- *                 drive ("C:\data:C:\data:ro" -> C:\data, C:\data, read-only); MODE is ro or rw. SOURCE
- *                 must be a host path (starting with '.', '/', '\', '~' or a drive letter); a bare name
- *                 is a named volume and is refused, as are anonymous volumes ("C:\data" alone). Long
- *                 {type: bind, source, target, read_only} (type and the others required as compose
- *                 requires; bind/volume/tmpfs/image/consistency refused). A relative SOURCE is made
- *                 absolute against the project directory; "~" against USERPROFILE (else HOME).
- *                 TARGET must be absolute. Two mounts with the same target are an error (compose's
- *                 "target X already mounted as services.web.volumes[0]").
+ *   volumes       bind mounts and named pipes. Short "SOURCE:TARGET[:MODE]" where a ':' after a single
+ *                 letter is a drive ("C:\data:C:\data:ro" -> C:\data, C:\data, read-only); MODE is ro or
+ *                 rw. SOURCE must be a host path (starting with '.', '/', '\', '~' or a drive letter); a
+ *                 bare name is a named volume and is refused, as are anonymous volumes ("C:\data" alone).
+ *                 Long {type: bind | npipe, source, target, read_only} (type and the others required as
+ *                 compose requires; bind/volume/tmpfs/image/consistency refused); a long-form source or
+ *                 target holds no ':' but a drive letter's (the mount travels as SOURCE:TARGET). A named
+ *                 pipe is \\.\pipe\NAME, or with '/' for any separator (//./pipe/NAME, Docker's), "pipe"
+ *                 in any case: type npipe needs one on both sides (else "... is not a named pipe"); a
+ *                 bind or a short form with a pipe on both sides is the same mount (compose_mount.pipe,
+ *                 rendered as type npipe). A pipe is kept as written; a relative SOURCE is made absolute
+ *                 against the project directory, "~" against USERPROFILE (else HOME). TARGET must be
+ *                 absolute. Two mounts with the same target are an error (compose's "target X already
+ *                 mounted as services.web.volumes[0]"). What the engine then refuses (a POSIX target such
+ *                 as /data on a Windows container, a mount on a job container, a read-only pipe) is
+ *                 compose_service_to_spec's check (compose/to_spec.h), run by `up` before anything exists;
+ *                 `config` shows the file as it is, as docker-compose's does.
  *   depends_on    a list of names, or a map NAME: {condition: service_started} (required: true and
  *                 restart: false are accepted: they are the defaults; other conditions are refused).
  *                 Unknown names and cycles are errors (compose's messages); the model's services are
  *                 in start order: dependencies first, ties broken by name (byte order).
  *   stop_grace_period   a Go duration ("10s", "1m30s", "1.5h", "250ms"); at most 2562047h; not negative.
  *   restart       no | always | unless-stopped | on-failure | on-failure:N (spec_restart_parse; N at most
- *                 2147483647).
+ *                 2147483647). "" is "no", as Docker reads an empty policy (also over an earlier file's
+ *                 policy, where a null would keep it).
  *
  * YAML. libyaml parses; this loader resolves plain scalars as compose v2 (go-yaml v3, YAML 1.2 core
  * schema) does: null is "", ~, null/Null/NULL; booleans are only true/True/TRUE/false/False/FALSE;
@@ -116,37 +125,46 @@
  * refuses a number, as compose does (`user: 1000` must be written `user: "1000"`).
  * Anchors (&a) and aliases (*a) are expanded; merge keys (<<: *a and <<: [*a, *b]) follow the YAML merge
  * spec: keys written in the mapping win, then earlier merged mappings win over later ones. Duplicate keys
- * are errors. Tags: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq, and compose's !reset and
- * !override (only on a mapping's value); any other tag is refused. Several documents in one file are
- * merged in order, like several files. Limits: COMPOSE_MAX_FILE_BYTES per file, nesting depth
- * COMPOSE_MAX_DEPTH, COMPOSE_MAX_KEYS keys in one mapping, COMPOSE_MAX_NODES nodes and
- * COMPOSE_MAX_TEXT bytes of text after aliases are expanded (a "billion laughs" file fails with
- * WCTR_ETOOBIG instead of eating the memory or the time).
+ * are errors, and so is a second << in one mapping (docker-compose 1.29.2 would keep the last, compose v2
+ * refuses it): `mapping key "<<" already defined at line 5 (merge several mappings with <<: [*a, *b])`.
+ * Tags: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq, and compose's !reset and !override (only on a
+ * mapping's value); any other tag is refused. Several documents in one file are merged in order, like
+ * several files. Limits: COMPOSE_MAX_FILE_BYTES per file, nesting depth COMPOSE_MAX_DEPTH, COMPOSE_MAX_KEYS
+ * keys in one mapping, COMPOSE_MAX_NODES nodes and COMPOSE_MAX_TEXT bytes of text after aliases are expanded
+ * (a "billion laughs" file fails with WCTR_ETOOBIG instead of eating the memory or the time).
  *
  * INTERPOLATION, in every string value (not in keys), before the checks, as compose does: $VAR, ${VAR},
  * ${VAR:-default} (unset or empty), ${VAR-default} (unset), ${VAR:?message} and ${VAR?message} (error),
- * ${VAR:+alt} and ${VAR+alt}; defaults and messages are interpolated too (nesting works); $$ is a literal
- * $; a $ not followed by a name or '{' stays as it is. Names are [A-Za-z_][A-Za-z0-9_]*. Values come
- * from the lookup_env callback (the process environment), then from `.env` in the project directory
- * (the process wins). Names in .env match exactly; how the process environment matches is the
- * callback's business (on Windows, GetEnvironmentVariableW ignores case). An unset variable without a
- * default becomes "" with compose's warning:
+ * ${VAR:+alt} and ${VAR+alt}; defaults and messages are interpolated too (nesting works); $$ is a literal $;
+ * a $ not followed by a name or '{' stays as it is. ${...} ends at the '}' that balances its '{' (so a
+ * default may hold ${...} or {...}); when none does (a '{' left open: ${UNSET:-{x}), at the last '}' of the
+ * line, as compose v2's pattern reads it (both compose implementations give "{x"). Names are
+ * [A-Za-z_][A-Za-z0-9_]*. Values come from the lookup_env callback (the process environment), then from
+ * `.env` in the project directory (the process wins). Names in .env match exactly; how the process
+ * environment matches is the callback's business (on Windows, GetEnvironmentVariableW ignores case). An
+ * unset variable without a default becomes "" with compose's warning:
  *   The "TAG" variable is not set. Defaulting to a blank string.
  * Errors name the path: `compose.yml: services.web.image: invalid interpolation format "${TAG"
  * (unterminated "${"; write $$ for a literal $)` and `...: required variable TAG is missing a value:
  * MESSAGE`.
  *
- * ENV FILES (.env and env_file), compose's dotenv format in this subset: UTF-8 (checked: the values
- * become Windows environment strings), an optional BOM; lines
- * end with \n or \r\n; blank lines and lines starting with '#' are skipped; an optional "export "; KEY
- * (trimmed, non-empty, no whitespace or '=' or quote inside) then '=' then VALUE, trimmed. A VALUE in
- * '...' is literal; in "..." the escapes \n \r \t \\ \" \$ are decoded and variables are interpolated;
- * an unquoted VALUE ends at " #" (a comment) and is interpolated. Quotes must close on the same line;
- * text after a closing quote may only be a comment. A line "KEY" without '=' takes KEY from the
- * environment (left out when unset). Interpolation inside an env file looks at the environment first,
- * then at the keys defined above it in the same file. Errors name the file, the line and the variable,
- * and never quote a value (env files hold passwords): `app.env:3: invalid interpolation format in the
- * value of DB_PASSWORD (unterminated "${"; write $$ for a literal $)`.
+ * ENV FILES (.env and env_file), compose's dotenv format in this subset: UTF-8 (checked: the values become
+ * Windows environment strings), an optional BOM; lines end with \n or \r\n; blank lines and lines starting
+ * with '#' are skipped; an optional "export "; KEY (trimmed, non-empty, no whitespace or '=' or quote
+ * inside) then '=' then VALUE, trimmed. A VALUE in '...' is literal but for \' (a quote; any other backslash
+ * stays as written); in "..." the escapes \a \b \f \n \r \t \v \\ \" \$ are decoded (any other backslash
+ * stays) and variables are interpolated; an unquoted VALUE ends at " #" (a comment) and is interpolated. In
+ * both kinds of quotes a backslash escapes the next character, so \' and \" do not close the value (compose
+ * v2's parser; a value that ends with a backslash is written unquoted or as "...\\"). A quoted VALUE may go
+ * on over the next lines (a certificate): the line breaks inside are \n whatever the file uses, and one that
+ * never closes is an error at the line that opened it. Text after a closing quote may only be a comment.
+ * Both compose implementations accept these and agree on their values but for \\ in single quotes and \' in
+ * double quotes (1.29.2 decodes both) and \r\n inside quotes (v2 keeps the \r): wctr reads those as v2, the
+ * last as 1.29.2. A line "KEY" without '=' takes KEY from the environment (left out when unset).
+ * Interpolation inside an env file looks at the environment first, then at the keys defined above it in the
+ * same file. Errors name the file, the line and the variable, and never quote a value (env files hold
+ * passwords): `app.env:3: invalid interpolation format in the value of DB_PASSWORD (unterminated "${"; write
+ * $$ for a literal $)`.
  *
  * MERGING several -f files (and documents), in order, each one checked on its own first. Compose's rules
  * (compose-spec "merge"), for the supported keys:
@@ -268,9 +286,10 @@ typedef struct compose_command {
 } compose_command;
 
 typedef struct compose_mount {
-  char *source; /* absolute host path */
-  char *target; /* absolute path in the container, as written */
+  char *source; /* absolute host path; for a pipe the host's pipe, as written */
+  char *target; /* absolute path in the container, as written; for a pipe the container's pipe */
   bool read_only;
+  bool pipe; /* a named pipe on both sides (type npipe, or a bind of \\.\pipe\ paths) */
 } compose_mount;
 
 /* A secret or config given to a service. */

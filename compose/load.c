@@ -842,6 +842,28 @@ static wctr_err convert_mode(lctx *c, const cy_node *n, const char *mode, bool *
   return WCTR_OK;
 }
 
+/* A Windows named pipe as Docker's parser spells it: \\.\pipe\NAME, or with '/' for any separator
+ * (//./pipe/NAME), "pipe" in any case (what spec_mount_parse reads as a pipe). */
+static bool pipe_path(const char *p) {
+  static const char pipe_word[] = "pipe";
+  bool sep = (p[0] == '\\' || p[0] == '/') && (p[1] == '\\' || p[1] == '/') && p[2] == '.' &&
+             (p[3] == '\\' || p[3] == '/');
+  if (!sep) return false;
+  for (size_t i = 0; i < 4; i++) {
+    char ch = p[4 + i];
+    if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+    if (ch != pipe_word[i]) return false;
+  }
+  return (p[8] == '\\' || p[8] == '/') && p[9] != '\0';
+}
+
+/* A ':' after the drive letter's: the mount travels as SOURCE:TARGET[:MODE] (the -v form), where it would
+ * end the path ("C:\t:ro" as a target would make the mount read-only). */
+static bool stray_colon(const char *p) {
+  size_t from = (((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')) && p[1] == ':') ? 2 : 0;
+  return strchr(p + from, ':') != NULL;
+}
+
 static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
   static const char *const long_known[] = {"consistency", "bind", "volume", "tmpfs", "image", NULL};
   char q[CC_QUOTE_SIZE];
@@ -851,6 +873,7 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
   const cy_node *source_node = item;
   const cy_node *target_node = item;
   bool read_only = false;
+  bool npipe = false;
   wctr_err err = WCTR_OK;
   cc_volume_spec spec;
   memset(&spec, 0, sizeof spec);
@@ -894,16 +917,39 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
       cc_path_pop(&c->path, m2);
     }
     if (err == WCTR_OK && type == NULL) err = lfail(c, item, "\"type\" is required");
-    if (err == WCTR_OK && strcmp(type, "bind") != 0) {
-      static const char *const types[] = {"volume", "tmpfs", "cluster", "npipe", "image", NULL};
+    npipe = err == WCTR_OK && strcmp(type, "npipe") == 0;
+    if (err == WCTR_OK && !npipe && strcmp(type, "bind") != 0) {
+      static const char *const types[] = {"volume", "tmpfs", "cluster", "image", NULL};
       size_t m2 = cc_path_key(&c->path, "type");
       err = in_list(types, type) ? lfail(c, type_node, "\"%s\" mounts are not supported by wctr (only bind)", type)
                                  : lfail(c, type_node, "invalid mount type %s", cc_quote(q, sizeof q, type));
       cc_path_pop(&c->path, m2);
     }
-    if (err == WCTR_OK && source == NULL) err = lfail(c, item, "\"source\" is required for a bind mount");
+    if (err == WCTR_OK && source == NULL) {
+      err = lfail(c, item, "\"source\" is required for %s mount", npipe ? "an npipe" : "a bind");
+    }
     if (err == WCTR_OK && target == NULL) err = lfail(c, item, "\"target\" is required");
     if (err == WCTR_OK && source[0] == '\0') err = lfail(c, source_node, "the source is empty");
+    for (int side = 0; side < 2 && err == WCTR_OK; side++) {
+      const char *path = side == 0 ? source : target;
+      if (stray_colon(path)) {
+        size_t m2 = cc_path_key(&c->path, side == 0 ? "source" : "target");
+        err = lfail(c, side == 0 ? source_node : target_node,
+                    "%s cannot hold a ':' other than a drive letter's (a mount is passed as SOURCE:TARGET)",
+                    cc_quote(q, sizeof q, path));
+        cc_path_pop(&c->path, m2);
+      }
+    }
+    for (int side = 0; npipe && side < 2 && err == WCTR_OK; side++) {
+      const char *path = side == 0 ? source : target;
+      if (!pipe_path(path)) {
+        size_t m2 = cc_path_key(&c->path, side == 0 ? "source" : "target");
+        err = lfail(c, side == 0 ? source_node : target_node,
+                    "%s is not a named pipe (an npipe mount maps \\\\.\\pipe\\NAME or //./pipe/NAME)",
+                    cc_quote(q, sizeof q, path));
+        cc_path_pop(&c->path, m2);
+      }
+    }
   } else {
     err = lfail(c, item, "must be a string or a mapping, not %s", cy_describe(item));
   }
@@ -911,10 +957,18 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
     err = lfail(c, target_node, "target %s must be an absolute path in the container",
                 cc_quote(q, sizeof q, target));
   }
-  if (err == WCTR_OK) err = resolve_source(c, source_node, source, &m->source);
+  /* A pipe is a name, not a file: it is never resolved against a folder. */
+  bool pipe = err == WCTR_OK && pipe_path(source) && pipe_path(target);
+  if (err == WCTR_OK && pipe) {
+    m->source = cc_strdup(source);
+    if (m->source == NULL) err = loom(c);
+  } else if (err == WCTR_OK) {
+    err = resolve_source(c, source_node, source, &m->source);
+  }
   if (err == WCTR_OK) {
     m->target = cc_strdup(target);
     m->read_only = read_only;
+    m->pipe = pipe;
     if (m->target == NULL) err = loom(c);
   }
   cc_volume_spec_free(&spec);
@@ -1040,8 +1094,9 @@ static wctr_err convert_restart(lctx *c, const cy_node *n, compose_service *s) {
   const char *text = NULL;
   wctr_err err = want_str(c, n, &text);
   if (err != WCTR_OK) return err;
-  /* spec's syntax, except that compose has no empty policy: "" is a mistake in a file, not "no". */
-  if (text[0] == '\0' || spec_restart_parse(text, &s->restart, NULL) != WCTR_OK) {
+  /* spec's syntax; "" is "no", as Docker reads an empty policy (docker-compose's own fixtures write
+   * restart: ""). */
+  if (spec_restart_parse(text, &s->restart, NULL) != WCTR_OK) {
     char q[CC_QUOTE_SIZE];
     return lfail(c, n, "invalid restart policy %s: use no, always, on-failure, on-failure:N or unless-stopped",
                  cc_quote(q, sizeof q, text));

@@ -177,7 +177,7 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
     for (size_t i = 0; seq != NULL && i < s->volume_count; i++) {
       onode *v = o_add(b, seq, O_MAP, NULL);
       if (v == NULL) break;
-      o_str(b, v, "type", "bind");
+      o_str(b, v, "type", s->volumes[i].pipe ? "npipe" : "bind");
       o_str(b, v, "source", s->volumes[i].source);
       o_str(b, v, "target", s->volumes[i].target);
       o_bool(b, v, "read_only", s->volumes[i].read_only);

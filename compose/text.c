@@ -421,8 +421,17 @@ static bool subst(interp *it, const char *in, size_t len, cc_buf *out, int depth
         j++;
       }
       if (j >= len) {
-        it->fail = IF_UNTERMINATED;
-        return false;
+        /* A '{' left open inside (${UNSET:-{x}): compose v2's pattern then takes everything up to the last
+         * '}' of the line, and both compose implementations read ${UNSET:-{x} as "{x". */
+        size_t eol = d + 2;
+        while (eol < len && in[eol] != '\n') eol++;
+        j = eol;
+        while (j > d + 2 && in[j - 1] != '}') j--;
+        if (j == d + 2) {
+          it->fail = IF_UNTERMINATED;
+          return false;
+        }
+        j--;
       }
       if (!braced(it, in + d + 2, j - d - 2, out, depth)) return false;
       i = j + 1;
@@ -552,31 +561,51 @@ static wctr_err dotenv_fail(wctr_errmsg *e, const char *name, size_t line, const
   return wctr_fail(e, WCTR_EINVAL, "%s:%zu: %s", name, line, msg);
 }
 
-/* The value part of one line (NUL-terminated, blanks before it skipped): the text to interpolate, or the
- * literal (*literal set); NULL with *why set when it is malformed. */
+/* The value part of one statement (NUL-terminated, blanks before it skipped; a quoted value may run over
+ * several lines, joined with \n): the text to interpolate, or the literal (*literal set); NULL with *why set
+ * when it is malformed. Inside either kind of quotes a backslash escapes the next character, as compose v2's
+ * parser reads them: \' does not close a single-quoted value (and stands for '), \" does not close a
+ * double-quoted one. */
 static char *dotenv_value(const char *v, bool *literal, const char **why) {
   cc_buf b = {0};
   *literal = false;
   *why = NULL;
   const char *rest;
   if (*v == '\'') {
-    const char *close = strchr(v + 1, '\'');
-    if (close == NULL) {
-      *why = "the value's single quote is not closed on this line";
+    const char *p = v + 1;
+    for (; *p != '\0' && *p != '\''; p++) {
+      if (*p == '\\' && p[1] == '\'') {
+        p++;
+        cc_buf_putc(&b, '\'');
+      } else if (*p == '\\' && p[1] != '\0') {
+        /* Any other escape stays as written: single quotes take the text literally. */
+        cc_buf_putn(&b, p, 2);
+        p++;
+      } else {
+        cc_buf_putc(&b, *p);
+      }
+    }
+    if (*p == '\0') {
+      cc_buf_free(&b);
+      *why = "the value's single quote is not closed (a backslash before a quote escapes it)";
       return NULL;
     }
-    cc_buf_putn(&b, v + 1, (size_t)(close - v - 1));
     *literal = true;
-    rest = close + 1;
+    rest = p + 1;
   } else if (*v == '"') {
     const char *p = v + 1;
     for (; *p != '\0' && *p != '"'; p++) {
       if (*p == '\\' && p[1] != '\0') {
         p++;
         switch (*p) {
+          /* The escapes both compose implementations decode. */
+          case 'a': cc_buf_putc(&b, '\a'); break;
+          case 'b': cc_buf_putc(&b, '\b'); break;
+          case 'f': cc_buf_putc(&b, '\f'); break;
           case 'n': cc_buf_putc(&b, '\n'); break;
           case 'r': cc_buf_putc(&b, '\r'); break;
           case 't': cc_buf_putc(&b, '\t'); break;
+          case 'v': cc_buf_putc(&b, '\v'); break;
           case '\\': cc_buf_putc(&b, '\\'); break;
           case '"': cc_buf_putc(&b, '"'); break;
           /* \$ is a literal dollar: $$ survives the interpolation that follows as one $. */
@@ -592,7 +621,7 @@ static char *dotenv_value(const char *v, bool *literal, const char **why) {
     }
     if (*p == '\0') {
       cc_buf_free(&b);
-      *why = "the value's double quote is not closed on this line";
+      *why = "the value's double quote is not closed (a backslash before a quote escapes it)";
       return NULL;
     }
     rest = p + 1;
@@ -672,6 +701,56 @@ static wctr_err dotenv_line(const char *name, size_t line, char *s, const cc_env
   return err;
 }
 
+/* The quote that opens the value of the line data[0..n) and is not closed on it ('\'' or '"'), or 0. Reads
+ * the line as dotenv_line does: a comment or a line without '=' has no value; in quotes a backslash
+ * escapes the next character (dotenv_value's rule). */
+static char open_quote(const char *data, size_t n) {
+  size_t i = 0;
+  while (i < n && is_blank(data[i])) i++;
+  if (i == n || data[i] == '#') return 0;
+  const char *eq = memchr(data + i, '=', n - i);
+  if (eq == NULL) return 0;
+  i = (size_t)(eq - data) + 1;
+  while (i < n && is_blank(data[i])) i++;
+  if (i == n || (data[i] != '\'' && data[i] != '"')) return 0;
+  char quote = data[i];
+  for (i++; i < n; i++) {
+    if (data[i] == '\\' && i + 1 < n) {
+      i++;
+    } else if (data[i] == quote) {
+      return 0;
+    }
+  }
+  return quote;
+}
+
+/* The end of a statement whose quoted value opened at line [start, stop) and goes on: the end of the line
+ * that closes the quote (*lines counts the line breaks crossed), or stop when no later line does (the
+ * value is then reported as not closed). */
+static size_t statement_end(const char *data, size_t len, size_t start, size_t stop, char quote, size_t *lines) {
+  *lines = 0;
+  /* Where the scan of the first line stopped: after the opening quote, with a trailing backslash (an
+   * escaped line break) handled as any escape. */
+  size_t i = start;
+  while (data[i] != '=') i++;
+  i++;
+  while (data[i] != quote) i++;
+  for (i++; i < len; i++) {
+    if (data[i] == '\\' && i + 1 < len) {
+      if (data[i + 1] == '\n') *lines += 1;
+      i++;
+    } else if (data[i] == '\n') {
+      *lines += 1;
+    } else if (data[i] == quote) {
+      size_t end = i;
+      while (end < len && data[end] != '\n') end++;
+      return end;
+    }
+  }
+  *lines = 0;
+  return stop;
+}
+
 wctr_err cc_dotenv_parse(const char *name, const char *data, size_t len, const cc_env *env,
                          compose_warnings *w, cc_kvlist *out, wctr_errmsg *e) {
   memset(out, 0, sizeof *out);
@@ -683,21 +762,41 @@ wctr_err cc_dotenv_parse(const char *name, const char *data, size_t len, const c
   size_t line = 0;
   while (pos < len && err == WCTR_OK) {
     line++;
+    size_t first = line;
     size_t start = pos;
     size_t stop = start;
     while (stop < len && data[stop] != '\n') stop++;
+    /* A quoted value may go on over the next lines (a certificate): the statement then ends with the line
+     * that closes it. */
+    char quote = open_quote(data + start, stop - start);
+    if (quote != 0) {
+      size_t lines = 0;
+      stop = statement_end(data, len, start, stop, quote, &lines);
+      line += lines;
+    }
     pos = stop < len ? stop + 1 : len;
     if (stop > start && data[stop - 1] == '\r') stop--;
-    for (size_t i = start; i < stop && err == WCTR_OK; i++) {
-      if (data[i] == '\0') err = dotenv_fail(e, name, line, "the line holds a NUL character");
-    }
-    if (err != WCTR_OK) break;
-    char *text = cc_strndup(data + start, stop - start);
+    /* One statement, its line breaks \n whatever the file uses: a value does not change with the
+     * checkout's line endings. */
+    char *text = malloc(stop - start + 1);
     if (text == NULL) {
       err = wctr_fail(e, WCTR_ENOMEM, "%s: out of memory", name);
       break;
     }
-    err = dotenv_line(name, line, text, env, &chain, w, out, e);
+    size_t n = 0;
+    size_t at = first;
+    for (size_t i = start; i < stop && err == WCTR_OK; i++) {
+      if (data[i] == '\0') {
+        err = dotenv_fail(e, name, at, "the line holds a NUL character");
+      } else if (data[i] == '\r' && i + 1 < stop && data[i + 1] == '\n') {
+        continue;
+      } else {
+        if (data[i] == '\n') at++;
+        text[n++] = data[i];
+      }
+    }
+    text[n] = '\0';
+    if (err == WCTR_OK) err = dotenv_line(name, first, text, env, &chain, w, out, e);
     free(text);
   }
   if (err != WCTR_OK) cc_kvlist_free(out);

@@ -2,9 +2,12 @@
  * compose/to_spec.h). */
 #include "compose/to_spec.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "compose/compose_internal.h"
 #include "gmsa/credspec.h"
@@ -268,6 +271,66 @@ static bool build_plain(const compose_service *s, spec_container *c) {
   return true;
 }
 
+/* The checks wctrd's create runs on the spec, run on the spec that `up` will send, so that a mount, a hostname
+ * or a limit the service would refuse stops `up` before anything exists. The rules that map to one compose
+ * key are checked first, to name it; then the spec's JSON form goes through spec_from_json, as wctrd reads
+ * it (a host of unknown size: its CPU count is the service's check). */
+static wctr_err create_checks(const compose_service *s, const spec_container *c, wctr_errmsg *e) {
+  wctr_errmsg se;
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; i < c->bind_count; i++) {
+    spec_mount m;
+    wctr_errmsg_clear(&se);
+    err = spec_mount_parse(c->binds[i], &m, &se);
+    if (err != WCTR_OK) return wctr_fail(e, err, "services.%s.volumes[%zu]: %s", s->name, i, se.text);
+    spec_mount_free(&m);
+  }
+  if (c->isolation == WCTR_ISOLATION_JOB) {
+    if (c->bind_count > 0) {
+      return wctr_fail(e, WCTR_EINVAL,
+                       "services.%s.volumes: a job container shares the host's file system and has no mounts; "
+                       "use isolation: process or hyperv, or give the host path itself",
+                       s->name);
+    }
+    if (c->hostname != NULL) {
+      return wctr_fail(e, WCTR_EINVAL,
+                       "services.%s.hostname: a job container shares the host's name; use isolation: process or "
+                       "hyperv",
+                       s->name);
+    }
+    /* wctrd's create refuses it too: a job container has no image to supply a command. */
+    if (c->process.cmd_count == 0) {
+      return wctr_fail(e, WCTR_EINVAL,
+                       "services.%s: a command is required: a job container has no image default (command or "
+                       "entrypoint)",
+                       s->name);
+    }
+  }
+  cJSON *params = cJSON_CreateObject();
+  cJSON *hc = cJSON_CreateObject();
+  bool ok = params != NULL && hc != NULL && spec_to_json(c, params, hc, true);
+  if (ok) {
+    ok = cJSON_AddItemToObject(params, "HostConfig", hc);
+    if (ok) hc = NULL;
+  }
+  if (ok) {
+    spec_container back;
+    wctr_errmsg_clear(&se);
+    err = spec_from_json(params, "params", INT_MAX, &back, NULL, &se);
+    if (err == WCTR_OK) {
+      spec_free(&back);
+    } else {
+      err = wctr_fail(e, err, "services.%s: %s", s->name, se.text);
+    }
+  } else {
+    err = oom(e);
+  }
+  /* The JSON holds the credential spec as it is sent (a raw:// one may carry a password). */
+  gmsa_json_secure_delete(hc);
+  gmsa_json_secure_delete(params);
+  return err;
+}
+
 wctr_err compose_service_to_spec(const compose_project *p, const compose_service *s, compose_read_fn read_file,
                                  void *ctx, spec_container *out, wctr_errmsg *e) {
   spec_container c;
@@ -283,16 +346,18 @@ wctr_err compose_service_to_spec(const compose_project *p, const compose_service
     goto done;
   }
   err = build_labels(p, s, &c.labels, e);
-  if (err != WCTR_OK || !s->has_credspec) goto done;
-  c.security_opt = calloc(2, sizeof *c.security_opt);
-  if (c.security_opt == NULL) {
-    err = oom(e);
-    goto done;
+  if (err == WCTR_OK && s->has_credspec) {
+    c.security_opt = calloc(2, sizeof *c.security_opt);
+    if (c.security_opt == NULL) {
+      err = oom(e);
+      goto done;
+    }
+    err = credspec_option(p, s, read_file, ctx, &c.security_opt[0], e);
+    if (err != WCTR_OK) goto done;
+    c.security_opt_count = 1;
+    c.credspec_option = c.security_opt[0] + strlen(CREDSPEC_PREFIX);
   }
-  err = credspec_option(p, s, read_file, ctx, &c.security_opt[0], e);
-  if (err != WCTR_OK) goto done;
-  c.security_opt_count = 1;
-  c.credspec_option = c.security_opt[0] + strlen(CREDSPEC_PREFIX);
+  if (err == WCTR_OK) err = create_checks(s, &c, e);
 done:
   if (err != WCTR_OK) {
     spec_free(&c);

@@ -18,7 +18,7 @@
  *   resources         the model's spec_resources as they are (only the fields compose has keys for can be
  *                     set; the I/O limits stay 0).
  *   binds             one "SOURCE:TARGET" or "SOURCE:TARGET:ro" per volume, in the model's order (the -v
- *                     form; spec_mount_parse is the service's check, as for `wctr run -v`).
+ *                     form, pipes included: spec_mount_parse reads \\.\pipe\x and //./pipe/x alike).
  *   stop_timeout      stop_grace_period in whole seconds, rounded up (a grace period is never shortened),
  *                     at most SPEC_MAX_STOP_TIMEOUT; SPEC_DEFAULT_STOP_TIMEOUT when it is not set (what the
  *                     service takes for create params without StopTimeout).
@@ -38,6 +38,17 @@
  *                     spec_secret_check_name and spec_secret_check_target (where "services.S.secrets[i]"):
  *                     a spec holds only names Docker allows, so a name the service would refuse is refused
  *                     here, before `up` creates anything; at most SPEC_SECRET_REFS_MAX.
+ *
+ * CREATE'S CHECKS. The spec built is checked as wctrd's container.create checks it, so that `up` fails before
+ * anything exists rather than part-way: each bind with spec_mount_parse ("services.S.volumes[i]: -v ...:
+ * the container path must be absolute with a drive letter (C:\dir)" for ./data:/data), then spec's
+ * isolation rules in compose's words (a job container takes no volumes and no hostname, and needs a command
+ * or an entrypoint: it has no image to supply one), then the spec's JSON form (spec_to_json, credential
+ * spec whole) read back with spec_from_json as wctrd reads create params, for a host of unknown size
+ * (INT_MAX CPUs: the CPU count is the service's to check); its message is prefixed "services.S: ". So every
+ * spec this returns is one spec_from_json accepts. What needs the host stays the service's: the image (it
+ * exists; its OS version; a job folder exists), the container name free, the secrets and credential specs
+ * present (`up` has wctrd check the credential specs first).
  *
  * Refused (WCTR_EINVAL unless said, messages naming services.S.KEY):
  *   configs given to the service (WCTR_ENOTSUP: a config is one file and Windows binds folders);

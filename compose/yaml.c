@@ -290,6 +290,7 @@ typedef struct frame {
   unsigned key_line, key_column;
   cy_node **merges; /* mappings from << values, in order */
   size_t merge_count, merge_cap;
+  unsigned merge_line; /* of the mapping's << key, once there is one */
 } frame;
 
 typedef struct anchor {
@@ -474,6 +475,17 @@ static wctr_err attach(pstate *s, cy_node *n) {
   if (f->key_is_merge) {
     f->key_is_merge = false;
     free(key);
+    /* Like any key, << once per mapping: docker-compose 1.29.2 keeps the last of two, compose v2 refuses
+     * them, and a silent choice would hide one of the mappings. Several go in one list. */
+    if (f->merge_line != 0) {
+      wctr_err err = at(s, f->key_line, f->key_column, WCTR_EINVAL,
+                        "mapping key \"<<\" already defined at line %u (merge several mappings with "
+                        "<<: [*a, *b])",
+                        f->merge_line);
+      cy_free(n);
+      return err;
+    }
+    f->merge_line = f->key_line;
     if (n->tags != 0) {
       unsigned line = n->line, column = n->column;
       cy_free(n);

@@ -303,7 +303,45 @@ static bool is_braced_guid(const char *s) {
   return strlen(s) == 38 && s[0] == '{' && is_guid_at(s + 1) && s[37] == '}';
 }
 
-/* Present, non-empty, no control characters: what every name in a spec needs. */
+static bool is_word(char c) {
+  return c == '_' || is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The first template placeholder in s - $NAME$, NAME a letter or '_' then letters, digits or '_', standing
+ * as a token of its own (no letter, digit or '_' right before or after it) - as its offset and length;
+ * false when there is none. Templates of credential specs mark what a script fills in that way; a real
+ * value has none: account, domain and plugin names cannot hold '$' there, and a '$' inside a password
+ * (PluginInput) is next to other characters of it. */
+static bool find_placeholder(const char *s, size_t *at, size_t *len) {
+  for (size_t i = 0; s[i] != '\0'; i++) {
+    if (s[i] != '$' || (i > 0 && is_word(s[i - 1]))) continue;
+    size_t j = i + 1;
+    if (!is_word(s[j]) || is_digit(s[j])) continue;
+    while (is_word(s[j])) j++;
+    if (s[j] != '$' || is_word(s[j + 1])) continue;
+    *at = i;
+    *len = j + 1 - i;
+    return true;
+  }
+  return false;
+}
+
+/* A value left as a template placeholder. secret: name the field only (PluginInput). */
+static wctr_err check_placeholder(const char *value, const char *path, bool secret, wctr_errmsg *e) {
+  char q[GMSA_QUOTE_SIZE];
+  char name[72];
+  size_t at = 0, len = 0;
+  if (value == NULL || !find_placeholder(value, &at, &len)) return WCTR_OK;
+  if (secret) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: %s holds an unexpanded template placeholder ($NAME$): fill it in", path);
+  }
+  snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), value + at);
+  return wctr_fail(e, WCTR_EINVAL, "credential spec: %s %s holds the unexpanded template placeholder %s: fill it in",
+                   path, gmsa_quote(q, sizeof q, value), name);
+}
+
+/* Present, non-empty, no control characters, no placeholder: what every name in a spec needs. */
 static wctr_err check_text(const char *value, const char *path, wctr_errmsg *e) {
   char q[GMSA_QUOTE_SIZE];
   if (value == NULL) return wctr_fail(e, WCTR_EINVAL, "credential spec: %s is required", path);
@@ -312,13 +350,41 @@ static wctr_err check_text(const char *value, const char *path, wctr_errmsg *e) 
     return wctr_fail(e, WCTR_EINVAL, "credential spec: %s %s contains control characters", path,
                      gmsa_quote(q, sizeof q, value));
   }
-  return WCTR_OK;
+  return check_placeholder(value, path, false, e);
 }
 
+/* A gMSA's name as the spec must hold it: the sAMAccountName without its trailing '$' and without a domain
+ * (Microsoft's gMSA troubleshooting guide; New-CredentialSpec strips the '$'). CCG looks the account up by
+ * this name in each Scope, so "web01$", "web01@contoso.com" or "CONTOSO\web01" name no account. */
 static wctr_err check_account_name(const char *value, const char *path, wctr_errmsg *e) {
   char q[GMSA_QUOTE_SIZE];
+  char fix[GMSA_QUOTE_SIZE];
   wctr_err err = check_text(value, path, e);
   if (err != WCTR_OK) return err;
+  size_t n = strlen(value);
+  const char *at = strchr(value, '@');
+  const char *slash = strchr(value, '\\');
+  if (at != NULL) {
+    char name[GMSA_QUOTE_SIZE];
+    snprintf(name, sizeof name, "%.*s", (int)(at - value < 64 ? at - value : 64), value);
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: %s %s is a user principal name (name@domain); write the account name "
+                     "alone, without the domain: %s",
+                     path, gmsa_quote(q, sizeof q, value), gmsa_quote(fix, sizeof fix, name));
+  }
+  if (slash != NULL) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: %s %s names a domain (DOMAIN\\name); write the account name alone, "
+                     "without the domain: %s",
+                     path, gmsa_quote(q, sizeof q, value), gmsa_quote(fix, sizeof fix, slash + 1));
+  }
+  if (value[n - 1] == '$') {
+    char name[GMSA_QUOTE_SIZE];
+    snprintf(name, sizeof name, "%.*s", (int)(n - 1 < 64 ? n - 1 : 64), value);
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: %s %s ends with '$'; write the account name without the dollar sign: %s",
+                     path, gmsa_quote(q, sizeof q, value), gmsa_quote(fix, sizeof fix, name));
+  }
   if (gmsa_utf8_length(value) > GMSA_ACCOUNT_NAME_MAX) {
     return wctr_fail(e, WCTR_EINVAL, "credential spec: %s %s is longer than %d characters", path,
                      gmsa_quote(q, sizeof q, value), GMSA_ACCOUNT_NAME_MAX);
@@ -335,6 +401,12 @@ static wctr_err validate_domain_join(const gmsa_domain_join *dj, wctr_errmsg *e)
   if (err == WCTR_OK) err = check_text(dj->dns_name, "DomainJoinConfig.DnsName", e);
   if (err == WCTR_OK) err = check_text(dj->netbios_name, "DomainJoinConfig.NetBiosName", e);
   if (err != WCTR_OK) return err;
+  if (gmsa_utf8_length(dj->netbios_name) > GMSA_NETBIOS_NAME_MAX) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: DomainJoinConfig.NetBiosName %s is longer than %d characters (a NetBIOS "
+                     "domain name has at most %d)",
+                     gmsa_quote(q, sizeof q, dj->netbios_name), GMSA_NETBIOS_NAME_MAX, GMSA_NETBIOS_NAME_MAX);
+  }
   if (!is_domain_sid(dj->sid)) {
     return wctr_fail(e, WCTR_EINVAL,
                      "credential spec: DomainJoinConfig.Sid %s is not a domain SID (S-1-5-21-a-b-c)",
@@ -385,6 +457,12 @@ static wctr_err validate_host_account(const gmsa_host_account *host, wctr_errmsg
         e, WCTR_EINVAL,
         "credential spec: ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion is required");
   }
+  wctr_err err = check_placeholder(host->portable_ccg_version,
+                                   "ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion", false, e);
+  if (err == WCTR_OK) {
+    err = check_placeholder(host->plugin_guid, "ActiveDirectoryConfig.HostAccountConfig.PluginGUID", false, e);
+  }
+  if (err != WCTR_OK) return err;
   if (strcmp(host->portable_ccg_version, "1") != 0) {
     return wctr_fail(
         e, WCTR_EINVAL,
@@ -408,7 +486,13 @@ static wctr_err validate_host_account(const gmsa_host_account *host, wctr_errmsg
     return wctr_fail(e, WCTR_EINVAL,
                      "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginInput is required");
   }
-  return WCTR_OK;
+  /* Every plugin reads its account or its secret's location from the input: an empty one fails at start. */
+  if (host->plugin_input[0] == '\0') {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "credential spec: ActiveDirectoryConfig.HostAccountConfig.PluginInput must not be empty (the "
+                     "CCG plugin reads its account from it)");
+  }
+  return check_placeholder(host->plugin_input, "ActiveDirectoryConfig.HostAccountConfig.PluginInput", true, e);
 }
 
 wctr_err gmsa_credspec_validate(const gmsa_credspec *spec, wctr_errmsg *e) {
@@ -422,7 +506,13 @@ wctr_err gmsa_credspec_validate(const gmsa_credspec *spec, wctr_errmsg *e) {
   if (!active_directory) {
     return wctr_fail(e, WCTR_EINVAL, "credential spec: CmsPlugins must contain \"ActiveDirectory\"");
   }
-  wctr_err err = validate_domain_join(&spec->domain_join, e);
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; err == WCTR_OK && i < spec->cms_plugin_count && spec->cms_plugins != NULL; i++) {
+    char path[32];
+    snprintf(path, sizeof path, "CmsPlugins[%zu]", i);
+    err = check_placeholder(spec->cms_plugins[i], path, false, e);
+  }
+  if (err == WCTR_OK) err = validate_domain_join(&spec->domain_join, e);
   if (err == WCTR_OK) err = validate_accounts(spec, e);
   if (err == WCTR_OK && spec->host_account != NULL) err = validate_host_account(spec->host_account, e);
   return err;

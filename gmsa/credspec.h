@@ -29,20 +29,31 @@
  *
  * gmsa_credspec_validate - the rules, checked in this order, first failure reported:
  *   CmsPlugins contains "ActiveDirectory";
+ *   no string of the spec holds a template placeholder: $NAME$ (NAME a letter or '_', then letters, digits,
+ *     '_') standing as a token, with no letter, digit or '_' right before or after it ("$gmsa$",
+ *     "$DOMAIN$.com", "contoso.com:$USER$:$PASSWORD$"), which a template leaves for a script to fill in;
+ *     each field is checked where its other rules are (CmsPlugins entries first);
  *   the six DomainJoinConfig strings are non-empty and have no control characters;
+ *   NetBiosName is at most GMSA_NETBIOS_NAME_MAX characters;
  *   Sid is a domain SID: "S-1-5-21-a-b-c", three canonical decimal 32-bit sub-authorities (no sign, no
  *     leading zeros);
  *   Guid is 8-4-4-4-12 hex digits without braces (either case);
- *   MachineAccountName is at most GMSA_ACCOUNT_NAME_MAX characters;
+ *   MachineAccountName is an account name (below);
  *   GroupManagedServiceAccounts has at least one entry; each Name and Scope is non-empty without control
- *     characters, and each Name is at most GMSA_ACCOUNT_NAME_MAX characters;
+ *     characters, and each Name is an account name;
  *   MachineAccountName equals one of the Names, ignoring ASCII case (Windows compares account names
  *     case-insensitively; non-ASCII letters must match exactly, see gmsa_ascii_equal_nocase);
  *   when HostAccountConfig is present: PortableCcgVersion is "1"; PluginGUID is a braced GUID
- *     "{8-4-4-4-12}" of hex digits (it is the CLSID of a COM class); PluginInput is a string (parse
- *     checked that; it may be empty, whatever the plugin accepts).
+ *     "{8-4-4-4-12}" of hex digits (it is the CLSID of a COM class); PluginInput is a non-empty string
+ *     (every CCG plugin reads its account or the location of its secret from it).
+ *   An account name is the gMSA's sAMAccountName as Microsoft's troubleshooting guide asks for it and
+ *   New-CredentialSpec writes it: without a domain (not a user principal name "web01@contoso.com", not
+ *   "CONTOSO\web01") and without the trailing '$' (the generator strips it), at most
+ *   GMSA_ACCOUNT_NAME_MAX characters. The messages say what to write instead:
+ *     credential spec: DomainJoinConfig.MachineAccountName "web01$" ends with '$'; write the account name
+ *     without the dollar sign: "web01"
  *   "Characters" are Unicode code points. GMSA_ACCOUNT_NAME_MAX is the sAMAccountName limit of a
- *   computer-style account (15, without the trailing '$').
+ *   computer-style account (15, without the trailing '$'); GMSA_NETBIOS_NAME_MAX the NetBIOS name limit.
  *
  * Errors: WCTR_EINVAL for a broken spec, WCTR_ETOOBIG for one over the size limit, WCTR_ENOMEM.
  * Messages start with "credential spec: " and name the field path and the rule, e.g.
@@ -52,7 +63,8 @@
  * byte offset, never the text around it.
  *
  * SECRETS. PluginInput may hold a password (the sample plugin takes "domain:user:password"). It never
- * appears in an error message of this module (its checks only name it) and this module logs nothing.
+ * appears in an error message of this module (its checks only name it, a placeholder in it included) and
+ * this module logs nothing.
  * Every string of a gmsa_credspec, and the cJSON tree parsed on the way, is zeroed before it is freed.
  * Two things are the caller's: the input text (zero it after parsing: it holds the secret too) and the
  * text gmsa_credspec_to_json returns (free it with gmsa_secret_free, which zeros it). One gap remains:
@@ -77,6 +89,8 @@
 #define GMSA_CREDSPEC_MAX_BYTES SPEC_CREDSPEC_MAX_BYTES
 /* Longest account name (MachineAccountName, GroupManagedServiceAccounts[].Name), in code points. */
 #define GMSA_ACCOUNT_NAME_MAX 15
+/* Longest NetBiosName (a NetBIOS domain name), in code points. */
+#define GMSA_NETBIOS_NAME_MAX 15
 /* What gmsa_credspec_to_json_redacted writes instead of PluginInput. */
 #define GMSA_REDACTED SPEC_REDACTED
 

@@ -1,9 +1,8 @@
-/* hcs/client_win.c - computecore.dll / computestorage.dll loaded at run time; operations, handles,
- * callbacks. The contract is hcs/client.h. */
+/* hcs/client_win.c - computecore.dll and vmcompute.dll loaded at run time; operations, handles, callbacks,
+ * layers. The contract is hcs/client.h. */
 #include <windows.h>
 
 #include <computecore.h>
-#include <computestorage.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,28 @@
 #define HR_PROCESS_STOPPED 0x8037011Fu
 /* What a cancelled wait is allowed to take before the operation is closed anyway. */
 #define CANCEL_WAIT_MS 5000
+#define HR_NOT_READY 0x80070015u
+#define HR_DEVICE_NOT_CONNECTED 0x8007048Fu
+/* hcsshim's retries of ActivateLayer + PrepareLayer (internal/layers/wcow_mount.go). */
+#define MOUNT_TRIES 5
+#define MOUNT_RETRY_MS 100
+
+/* vmcompute.dll has no header in mingw-w64; the shapes are hcsshim's (internal/wclayer/layerutils.go):
+ * struct DriverInfo {GraphDriverType Flavour; LPCWSTR HomeDir;} with Flavour 1 the filter driver, and
+ * WC_LAYER_DESCRIPTOR {GUID LayerId; ULONG Flags; PCWSTR Path;}. Arrays are passed with their length as a
+ * pointer-sized integer, as hcsshim's generated syscalls pass Go slices. */
+typedef struct vm_driver_info {
+  int flavour;
+  PCWSTR home_dir;
+} vm_driver_info;
+
+typedef struct vm_layer_descriptor {
+  GUID layer_id;
+  ULONG flags;
+  PCWSTR path;
+} vm_layer_descriptor;
+
+#define VM_FILTER_DRIVER 1
 
 /* One entry per function: its name and where its address goes. */
 #define HCS_FUNCTIONS(X)                                                                                   \
@@ -49,10 +70,19 @@
   X(computecore, HcsGetServiceProperties, HRESULT, (PCWSTR, PWSTR *))                              \
   X(computecore, HcsModifyServiceSettings, HRESULT, (PCWSTR, PWSTR *))                             \
   X(computecore, HcsGrantVmAccess, HRESULT, (PCWSTR, PCWSTR))                                      \
-  X(computestorage, HcsInitializeWritableLayer, HRESULT, (PCWSTR, PCWSTR, PCWSTR))                 \
-  X(computestorage, HcsAttachLayerStorageFilter, HRESULT, (PCWSTR, PCWSTR))                        \
-  X(computestorage, HcsDetachLayerStorageFilter, HRESULT, (PCWSTR))                                \
-  X(computestorage, HcsDestroyLayer, HRESULT, (PCWSTR))
+  X(computecore, HcsEnumerateComputeSystems, HRESULT, (PCWSTR, HCS_OPERATION))                     \
+  X(vmcompute, NameToGuid, HRESULT, (PCWSTR, GUID *))                                              \
+  X(vmcompute, CreateSandboxLayer, HRESULT, (vm_driver_info *, PCWSTR, PCWSTR, vm_layer_descriptor *, size_t)) \
+  X(vmcompute, ActivateLayer, HRESULT, (vm_driver_info *, PCWSTR))                                 \
+  X(vmcompute, PrepareLayer, HRESULT, (vm_driver_info *, PCWSTR, vm_layer_descriptor *, size_t))   \
+  X(vmcompute, GetLayerMountPath, HRESULT, (vm_driver_info *, PCWSTR, size_t *, PWSTR))            \
+  X(vmcompute, UnprepareLayer, HRESULT, (vm_driver_info *, PCWSTR))                                \
+  X(vmcompute, DeactivateLayer, HRESULT, (vm_driver_info *, PCWSTR))                               \
+  X(vmcompute, DestroyLayer, HRESULT, (vm_driver_info *, PCWSTR))                                  \
+  X(vmcompute, LayerExists, HRESULT, (vm_driver_info *, PCWSTR, UINT32 *))                         \
+  X(vmcompute, ImportLayer, HRESULT, (vm_driver_info *, PCWSTR, PCWSTR, vm_layer_descriptor *, size_t)) \
+  X(vmcompute, ProcessBaseImage, HRESULT, (PCWSTR))                                                \
+  X(vmcompute, ProcessUtilityImage, HRESULT, (PCWSTR))
 
 #define X(dll, name, ret, args) typedef ret(WINAPI *name##_fn) args;
 HCS_FUNCTIONS(X)
@@ -60,7 +90,8 @@ HCS_FUNCTIONS(X)
 
 struct hcs_client {
   HMODULE computecore;
-  HMODULE computestorage;
+  HMODULE vmcompute;
+  SRWLOCK prepare_lock; /* PrepareLayer one at a time (hcs/client.h) */
 #define X(dll, name, ret, args) name##_fn name;
   HCS_FUNCTIONS(X)
 #undef X
@@ -90,16 +121,18 @@ struct hcs_process {
 
 /* --- loading ------------------------------------------------------------------------------------------ */
 
+static const DWORD load_from = LOAD_LIBRARY_SEARCH_APPLICATION_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32;
+
 wctr_err hcs_client_load(hcs_client **out, wctr_errmsg *e) {
   *out = NULL;
   hcs_client *h = calloc(1, sizeof *h);
   if (h == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  const DWORD where = LOAD_LIBRARY_SEARCH_APPLICATION_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32;
-  h->computecore = LoadLibraryExW(L"computecore.dll", NULL, where);
-  h->computestorage = h->computecore != NULL ? LoadLibraryExW(L"computestorage.dll", NULL, where) : NULL;
-  if (h->computecore == NULL || h->computestorage == NULL) {
+  InitializeSRWLock(&h->prepare_lock);
+  h->computecore = LoadLibraryExW(L"computecore.dll", NULL, load_from);
+  h->vmcompute = h->computecore != NULL ? LoadLibraryExW(L"vmcompute.dll", NULL, load_from) : NULL;
+  if (h->computecore == NULL || h->vmcompute == NULL) {
     DWORD code = GetLastError();
-    const char *dll = h->computecore == NULL ? "computecore.dll" : "computestorage.dll";
+    const char *dll = h->computecore == NULL ? "computecore.dll" : "vmcompute.dll";
     hcs_client_unload(h);
     return wctr_fail(e, WCTR_ENOTSUP, "%s (%s cannot be loaded: error %lu)", HCS_UNAVAILABLE_MESSAGE, dll,
                      (unsigned long)code);
@@ -118,7 +151,7 @@ wctr_err hcs_client_load(hcs_client **out, wctr_errmsg *e) {
 
 void hcs_client_unload(hcs_client *h) {
   if (h == NULL) return;
-  if (h->computestorage != NULL) FreeLibrary(h->computestorage);
+  if (h->vmcompute != NULL) FreeLibrary(h->vmcompute);
   if (h->computecore != NULL) FreeLibrary(h->computecore);
   free(h);
 }
@@ -641,48 +674,318 @@ wctr_err hcs_grant_vm_access(hcs_client *h, const char *vm_id, const char *path,
   return FAILED(hr) ? hcs_failure(hr, NULL, "HcsGrantVmAccess", NULL, e) : WCTR_OK;
 }
 
-/* --- storage ------------------------------------------------------------------------------------------- */
+/* --- enumeration ---------------------------------------------------------------------------------------- */
 
-static wctr_err layer_call(hcs_client *h, const char *what, const char *path, const hcs_layer *layers, size_t count,
-                           bool init, wctr_errmsg *e) {
-  cJSON *data = hcs_doc_layer_data(layers, count);
-  wchar_t *wd = to_wide_json(data);
-  wchar_t *wpath = wctr_utf8_to_wide(path);
-  cJSON_Delete(data);
-  HRESULT hr = E_OUTOFMEMORY;
-  if (wd != NULL && wpath != NULL) {
-    hr = init ? h->HcsInitializeWritableLayer(wpath, wd, NULL) : h->HcsAttachLayerStorageFilter(wpath, wd);
+typedef struct enum_arg {
+  hcs_client *h;
+  const wchar_t *query;
+} enum_arg;
+
+static HRESULT call_enumerate(void *p, HCS_OPERATION op) {
+  enum_arg *a = p;
+  return a->h->HcsEnumerateComputeSystems(a->query, op);
+}
+
+wctr_err hcs_systems_enumerate(hcs_client *h, const cJSON *query, DWORD timeout_ms, cJSON **out, wctr_errmsg *e) {
+  *out = NULL;
+  wchar_t *wq = query != NULL ? to_wide_json(query) : NULL;
+  if (query != NULL && wq == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  enum_arg a = {.h = h, .query = wq};
+  char *text = NULL;
+  wctr_err err = run_op(h, "HcsEnumerateComputeSystems", call_enumerate, &a, timeout_ms, &text, NULL, NULL, e);
+  free_wide(wq);
+  if (err != WCTR_OK) return err;
+  cJSON *list = parse_result(text);
+  if (list == NULL) list = cJSON_CreateArray(); /* no document: nothing exists */
+  if (!cJSON_IsArray(list)) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ESYSTEM, "HcsEnumerateComputeSystems: the answer is not an array");
   }
-  free_wide(wd);
-  free(wpath);
-  return FAILED(hr) ? hcs_failure(hr, NULL, what, NULL, e) : WCTR_OK;
+  *out = list;
+  return WCTR_OK;
 }
 
-wctr_err hcs_layer_init_writable(hcs_client *h, const char *path, const hcs_layer *layers, size_t count,
-                                 wctr_errmsg *e) {
-  return layer_call(h, "HcsInitializeWritableLayer", path, layers, count, true, e);
-}
+/* --- vmcompute.dll: layers ---------------------------------------------------------------------------- */
 
-wctr_err hcs_layer_attach_filter(hcs_client *h, const char *path, const hcs_layer *layers, size_t count,
-                                 wctr_errmsg *e) {
-  return layer_call(h, "HcsAttachLayerStorageFilter", path, layers, count, false, e);
-}
-
-static wctr_err path_call(const char *what, HRESULT(WINAPI *fn)(PCWSTR), const char *path, bool absent_ok,
-                          wctr_errmsg *e) {
-  wchar_t *wpath = wctr_utf8_to_wide(path);
-  HRESULT hr = wpath != NULL ? fn(wpath) : E_OUTOFMEMORY;
-  free(wpath);
-  if (absent_ok && (hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) || hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND))) {
-    return WCTR_OK;
+/* The descriptors of parents (their GUIDs parsed, their paths converted); *paths keeps the UTF-16 paths
+ * alive for the call. Free both with free_descriptors. */
+static wctr_err make_descriptors(const char *what, const hcs_layer *parents, size_t count, vm_layer_descriptor **out,
+                                 wchar_t ***paths, wctr_errmsg *e) {
+  *out = NULL;
+  *paths = NULL;
+  if (count == 0 || parents == NULL) return wctr_fail(e, WCTR_EINVAL, "%s: the image has no layers", what);
+  vm_layer_descriptor *d = calloc(count, sizeof *d);
+  wchar_t **p = calloc(count, sizeof *p);
+  if (d == NULL || p == NULL) {
+    free(d);
+    free(p);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  return FAILED(hr) ? hcs_failure(hr, NULL, what, NULL, e) : WCTR_OK;
+  *out = d;
+  *paths = p;
+  for (size_t i = 0; i < count; i++) {
+    hcs_guid g;
+    if (parents[i].id == NULL || !hcs_guid_parse(parents[i].id, &g)) {
+      return wctr_fail(e, WCTR_EINVAL, "%s: layer %zu's id \"%.60s\" is not a GUID", what, i,
+                       parents[i].id != NULL ? parents[i].id : "");
+    }
+    d[i].layer_id.Data1 = g.data1;
+    d[i].layer_id.Data2 = g.data2;
+    d[i].layer_id.Data3 = g.data3;
+    memcpy(d[i].layer_id.Data4, g.data4, sizeof g.data4);
+    d[i].flags = 0;
+    p[i] = parents[i].path != NULL ? wctr_utf8_to_wide(parents[i].path) : NULL;
+    if (p[i] == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    d[i].path = p[i];
+  }
+  return WCTR_OK;
 }
 
-wctr_err hcs_layer_detach_filter(hcs_client *h, const char *path, wctr_errmsg *e) {
-  return path_call("HcsDetachLayerStorageFilter", h->HcsDetachLayerStorageFilter, path, false, e);
+static void free_descriptors(vm_layer_descriptor *d, wchar_t **paths, size_t count) {
+  for (size_t i = 0; paths != NULL && i < count; i++) free(paths[i]);
+  free(paths);
+  free(d);
+}
+
+static vm_driver_info driver_info(void) {
+  vm_driver_info info = {.flavour = VM_FILTER_DRIVER, .home_dir = L""};
+  return info;
+}
+
+static wctr_err vm_failure(HRESULT hr, const char *what, const char *path, uint32_t *hr_out, wctr_errmsg *e) {
+  char text[600];
+  hcs_error_describe((uint32_t)hr, NULL, text, sizeof text);
+  if (hr_out != NULL) *hr_out = (uint32_t)hr;
+  wctr_err err = hcs_error_code((uint32_t)hr);
+  if (err == WCTR_OK) err = WCTR_ESYSTEM;
+  return wctr_fail(e, err, "%s %.300s: %s", what, path, text);
+}
+
+/* A call that takes the driver info and a layer path. */
+static wctr_err path_call(const char *what, HRESULT(WINAPI *fn)(vm_driver_info *, PCWSTR), const char *path,
+                          uint32_t *hr_out, wctr_errmsg *e) {
+  if (hr_out != NULL) *hr_out = 0;
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  if (wpath == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  vm_driver_info info = driver_info();
+  HRESULT hr = fn(&info, wpath);
+  free(wpath);
+  return FAILED(hr) ? vm_failure(hr, what, path, hr_out, e) : WCTR_OK;
+}
+
+wctr_err hcs_layer_create_scratch(hcs_client *h, const char *path, const hcs_layer *parents, size_t count,
+                                  wctr_errmsg *e) {
+  vm_layer_descriptor *d = NULL;
+  wchar_t **paths = NULL;
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  wctr_err err = wpath != NULL ? make_descriptors("CreateSandboxLayer", parents, count, &d, &paths, e)
+                               : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    vm_driver_info info = driver_info();
+    /* No parent id: hcsshim passes 0 and the whole chain as descriptors. */
+    HRESULT hr = h->CreateSandboxLayer(&info, wpath, NULL, d, count);
+    if (FAILED(hr)) err = vm_failure(hr, "CreateSandboxLayer", path, NULL, e);
+  }
+  free_descriptors(d, paths, count);
+  free(wpath);
+  return err;
+}
+
+wctr_err hcs_layer_activate(hcs_client *h, const char *path, uint32_t *hr_out, wctr_errmsg *e) {
+  return path_call("ActivateLayer", h->ActivateLayer, path, hr_out, e);
+}
+
+wctr_err hcs_layer_prepare(hcs_client *h, const char *path, const hcs_layer *parents, size_t count, uint32_t *hr_out,
+                           wctr_errmsg *e) {
+  if (hr_out != NULL) *hr_out = 0;
+  vm_layer_descriptor *d = NULL;
+  wchar_t **paths = NULL;
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  wctr_err err = wpath != NULL ? make_descriptors("PrepareLayer", parents, count, &d, &paths, e)
+                               : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    vm_driver_info info = driver_info();
+    AcquireSRWLockExclusive(&h->prepare_lock);
+    HRESULT hr = h->PrepareLayer(&info, wpath, d, count);
+    ReleaseSRWLockExclusive(&h->prepare_lock);
+    if (FAILED(hr)) err = vm_failure(hr, "PrepareLayer", path, hr_out, e);
+  }
+  free_descriptors(d, paths, count);
+  free(wpath);
+  return err;
+}
+
+wctr_err hcs_layer_mount_path(hcs_client *h, const char *path, char *out, size_t size, wctr_errmsg *e) {
+  if (size > 0) out[0] = '\0';
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  if (wpath == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  vm_driver_info info = driver_info();
+  size_t length = 0;
+  wchar_t *buf = NULL;
+  wctr_err err = WCTR_OK;
+  /* Twice, as hcsshim calls it: the length (in characters), then the path. */
+  HRESULT hr = h->GetLayerMountPath(&info, wpath, &length, NULL);
+  if (SUCCEEDED(hr) && (length == 0 || length > 32768)) {
+    err = wctr_fail(e, WCTR_ESYSTEM, "GetLayerMountPath %.300s: no mounted volume (length %zu)", path, length);
+  } else if (SUCCEEDED(hr)) {
+    buf = calloc(length + 1, sizeof *buf);
+    hr = buf != NULL ? h->GetLayerMountPath(&info, wpath, &length, buf) : E_OUTOFMEMORY;
+  }
+  if (err == WCTR_OK && FAILED(hr)) err = vm_failure(hr, "GetLayerMountPath", path, NULL, e);
+  if (err == WCTR_OK) {
+    char *utf8 = wctr_wide_to_utf8(buf);
+    if (utf8 == NULL) {
+      err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    } else if (strlen(utf8) >= size) {
+      err = wctr_fail(e, WCTR_ETOOBIG, "GetLayerMountPath %.300s: the volume path is too long", path);
+    } else {
+      memcpy(out, utf8, strlen(utf8) + 1);
+    }
+    free(utf8);
+  }
+  free(buf);
+  free(wpath);
+  return err;
+}
+
+wctr_err hcs_layer_unprepare(hcs_client *h, const char *path, uint32_t *hr_out, wctr_errmsg *e) {
+  return path_call("UnprepareLayer", h->UnprepareLayer, path, hr_out, e);
+}
+
+wctr_err hcs_layer_deactivate(hcs_client *h, const char *path, uint32_t *hr_out, wctr_errmsg *e) {
+  return path_call("DeactivateLayer", h->DeactivateLayer, path, hr_out, e);
+}
+
+static bool mount_retryable(uint32_t hr) { return hr == HR_NOT_READY || hr == HR_DEVICE_NOT_CONNECTED; }
+
+wctr_err hcs_scratch_mount(hcs_client *h, const char *path, const hcs_layer *parents, size_t count, char *volume,
+                           size_t size, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  for (int attempt = 1; attempt <= MOUNT_TRIES; attempt++) {
+    uint32_t hr = 0;
+    err = hcs_layer_activate(h, path, &hr, e);
+    if (err == WCTR_OK) {
+      err = hcs_layer_prepare(h, path, parents, count, &hr, e);
+      if (err != WCTR_OK) {
+        wctr_errmsg ue;
+        hcs_layer_deactivate(h, path, NULL, &ue);
+      }
+    }
+    if (err == WCTR_OK || !mount_retryable(hr) || attempt == MOUNT_TRIES) break;
+    wctr_log(WCTR_LOG_WARN, "%s; trying again (%d of %d)", e->text, attempt + 1, MOUNT_TRIES);
+    Sleep(MOUNT_RETRY_MS);
+  }
+  if (err != WCTR_OK) return err;
+  err = hcs_layer_mount_path(h, path, volume, size, e);
+  if (err != WCTR_OK) {
+    wctr_errmsg ue;
+    if (hcs_scratch_unmount(h, path, &ue) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "%s", ue.text);
+  }
+  return err;
+}
+
+wctr_err hcs_scratch_unmount(hcs_client *h, const char *path, wctr_errmsg *e) {
+  uint32_t hr = 0;
+  wctr_err err = hcs_layer_unprepare(h, path, &hr, e);
+  /* Not mounted: a crash or a failed start took it before, there is nothing to undo. */
+  if (err != WCTR_OK && hr == HR_NOT_READY) return WCTR_OK;
+  if (err != WCTR_OK) return err;
+  return hcs_layer_deactivate(h, path, NULL, e);
 }
 
 wctr_err hcs_layer_destroy(hcs_client *h, const char *path, wctr_errmsg *e) {
-  return path_call("HcsDestroyLayer", h->HcsDestroyLayer, path, true, e);
+  uint32_t hr = 0;
+  wctr_err err = path_call("DestroyLayer", h->DestroyLayer, path, &hr, e);
+  if (err != WCTR_OK && (hr == (uint32_t)HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) ||
+                         hr == (uint32_t)HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND))) {
+    return WCTR_OK;
+  }
+  return err;
+}
+
+wctr_err hcs_layer_exists(hcs_client *h, const char *path, bool *exists, wctr_errmsg *e) {
+  *exists = false;
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  if (wpath == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  vm_driver_info info = driver_info();
+  UINT32 found = 0;
+  HRESULT hr = h->LayerExists(&info, wpath, &found);
+  free(wpath);
+  if (FAILED(hr)) return vm_failure(hr, "LayerExists", path, NULL, e);
+  *exists = found != 0;
+  return WCTR_OK;
+}
+
+wctr_err hcs_layer_import(hcs_client *h, const char *path, const char *staging, const hcs_layer *parents,
+                          size_t count, wctr_errmsg *e) {
+  vm_layer_descriptor *d = NULL;
+  wchar_t **paths = NULL;
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  wchar_t *wstaging = wctr_utf8_to_wide(staging);
+  wctr_err err = WCTR_OK;
+  if (wpath == NULL || wstaging == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  /* A base layer has no parents: no descriptors at all. */
+  if (err == WCTR_OK && count > 0) err = make_descriptors("ImportLayer", parents, count, &d, &paths, e);
+  if (err == WCTR_OK) {
+    vm_driver_info info = driver_info();
+    HRESULT hr = h->ImportLayer(&info, wpath, wstaging, d, count);
+    if (FAILED(hr)) err = vm_failure(hr, "ImportLayer", path, NULL, e);
+  }
+  free_descriptors(d, paths, count);
+  free(wpath);
+  free(wstaging);
+  return err;
+}
+
+static wctr_err image_call(const char *what, HRESULT(WINAPI *fn)(PCWSTR), const char *path, wctr_errmsg *e) {
+  wchar_t *wpath = wctr_utf8_to_wide(path);
+  if (wpath == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  HRESULT hr = fn(wpath);
+  free(wpath);
+  return FAILED(hr) ? vm_failure(hr, what, path, NULL, e) : WCTR_OK;
+}
+
+wctr_err hcs_layer_process_base(hcs_client *h, const char *path, wctr_errmsg *e) {
+  return image_call("ProcessBaseImage", h->ProcessBaseImage, path, e);
+}
+
+wctr_err hcs_layer_process_utility(hcs_client *h, const char *path, wctr_errmsg *e) {
+  return image_call("ProcessUtilityImage", h->ProcessUtilityImage, path, e);
+}
+
+static wctr_err name_to_guid(NameToGuid_fn fn, const char *name, char out[HCS_GUID_SIZE], wctr_errmsg *e) {
+  out[0] = '\0';
+  if (name == NULL || name[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "NameToGuid: the name is empty");
+  wchar_t *wname = wctr_utf8_to_wide(name);
+  if (wname == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  GUID g;
+  memset(&g, 0, sizeof g);
+  HRESULT hr = fn(wname, &g);
+  free(wname);
+  if (FAILED(hr)) return vm_failure(hr, "NameToGuid", name, NULL, e);
+  hcs_guid hg = {.data1 = g.Data1, .data2 = g.Data2, .data3 = g.Data3};
+  memcpy(hg.data4, g.Data4, sizeof hg.data4);
+  hcs_guid_format(&hg, out);
+  return WCTR_OK;
+}
+
+wctr_err hcs_layer_name_to_guid(hcs_client *h, const char *name, char out[HCS_GUID_SIZE], wctr_errmsg *e) {
+  return name_to_guid(h->NameToGuid, name, out, e);
+}
+
+wctr_err hcs_layer_id(const char *folder, char out[HCS_GUID_SIZE], wctr_errmsg *e) {
+  out[0] = '\0';
+  char name[MAX_PATH * 3];
+  hcs_layer_folder_name(folder, name, sizeof name);
+  if (name[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "layer \"%.300s\" has no folder name", folder != NULL ? folder : "");
+  HMODULE dll = LoadLibraryExW(L"vmcompute.dll", NULL, load_from);
+  if (dll == NULL) {
+    return wctr_fail(e, WCTR_ENOTSUP, "%s (vmcompute.dll cannot be loaded: error %lu)", HCS_UNAVAILABLE_MESSAGE,
+                     (unsigned long)GetLastError());
+  }
+  NameToGuid_fn fn = (NameToGuid_fn)(void (*)(void))GetProcAddress(dll, "NameToGuid");
+  wctr_err err = fn != NULL ? name_to_guid(fn, name, out, e)
+                            : wctr_fail(e, WCTR_ENOTSUP, "%s (vmcompute.dll has no NameToGuid)", HCS_UNAVAILABLE_MESSAGE);
+  FreeLibrary(dll);
+  return err;
 }

@@ -84,17 +84,30 @@ static wctr_err process_cpu(const spec_resources *r, int host_cpus, spec_warning
   return WCTR_OK;
 }
 
-static wctr_err hyperv_cpu(const spec_resources *r, int host_cpus, spec_warnings *warnings, cpu_numbers *cpu,
-                           wctr_errmsg *e) {
+/* Hyper-V: the VM's vCPUs (vm_count) and at most one field for the hosted container (docs in document.h).
+ * Warnings go to *warnings (the clamp of --cpu-count and the precedence of shares over percent). */
+static wctr_err hyperv_cpu(const spec_resources *r, int host_cpus, spec_warnings *warnings, uint32_t *vm_count,
+                           cpu_numbers *cpu, wctr_errmsg *e) {
   memset(cpu, 0, sizeof *cpu);
+  *vm_count = 0;
   if (r->cpu_count > 0) {
-    cpu->count = (uint32_t)spec_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
+    *vm_count = (uint32_t)spec_cpu_count_clamp(r->cpu_count, host_cpus, warnings);
   } else if (r->nano_cpus > 0) {
-    wctr_err err = spec_hcs_hyperv_cpu(r->nano_cpus, host_cpus, &cpu->count, &cpu->maximum, e);
+    wctr_err err = spec_hcs_hyperv_cpu(r->nano_cpus, host_cpus, vm_count, &cpu->maximum, e);
     if (err != WCTR_OK) return err;
   }
-  if (cpu->maximum == 0 && r->cpu_percent > 0) cpu->maximum = spec_cpu_rate_from_percent(r->cpu_percent);
-  if (r->cpu_shares > 0) cpu->weight = (uint32_t)r->cpu_shares;
+  if (*vm_count == 0) *vm_count = host_cpus < HCS_UVM_DEFAULT_CPUS ? (uint32_t)host_cpus : HCS_UVM_DEFAULT_CPUS;
+  if (r->cpu_shares > 0) {
+    /* Docker's precedence on Windows: shares over percent. --cpus with shares never gets here. */
+    if (cpu->maximum == 0 && r->cpu_percent > 0) {
+      spec_warn(warnings, "Conflicting options: CPU shares takes priority over CPU percent on Hyper-V containers. "
+                          "CPU percent discarded");
+    }
+    cpu->maximum = 0;
+    cpu->weight = (uint32_t)r->cpu_shares;
+  } else if (cpu->maximum == 0 && r->cpu_percent > 0) {
+    cpu->maximum = spec_cpu_rate_from_percent(r->cpu_percent);
+  }
   return WCTR_OK;
 }
 
@@ -221,15 +234,19 @@ oom:
   return wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 }
 
-static cJSON *new_system(void) {
+static cJSON *new_system(const hcs_doc_input *in) {
   cJSON *doc = cJSON_CreateObject();
   if (doc == NULL) return NULL;
-  if (!add_str(doc, "Owner", HCS_OWNER) || !add_version(doc)) {
+  if (!add_str(doc, "Owner", in->owner != NULL ? in->owner : HCS_OWNER) || !add_version(doc)) {
     cJSON_Delete(doc);
     return NULL;
   }
   return doc;
 }
+
+/* With true HCS would terminate the system when wctrd's last handle closes - when wctrd crashes - and there
+ * would be nothing to re-attach to (document.h). */
+static bool add_terminate_flag(cJSON *doc) { return add_bool(doc, "ShouldTerminateOnLastHandleClosed", false); }
 
 wctr_err hcs_doc_process_container(const spec_container *s, const hcs_doc_input *in, cJSON **out,
                                    spec_warnings *warnings, wctr_errmsg *e) {
@@ -240,7 +257,7 @@ wctr_err hcs_doc_process_container(const spec_container *s, const hcs_doc_input 
   if (err != WCTR_OK) goto done;
   err = process_cpu(&r, in->host_cpus, warnings, &cpu, e);
   if (err != WCTR_OK) goto done;
-  doc = new_system();
+  doc = new_system(in);
   cJSON *container = doc != NULL ? add_obj(doc, "Container") : NULL;
   if (container == NULL) {
     err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
@@ -248,7 +265,7 @@ wctr_err hcs_doc_process_container(const spec_container *s, const hcs_doc_input 
   }
   err = build_container(s, in, &r, &cpu, false, container, e);
   if (err != WCTR_OK) goto done;
-  if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+  if (!add_terminate_flag(doc)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 done:
   if (err != WCTR_OK) {
     cJSON_Delete(doc);
@@ -269,9 +286,10 @@ wctr_err hcs_doc_hosted_container(const spec_container *s, const hcs_doc_input *
     err = wctr_fail(e, WCTR_EINVAL, "HCS document: uvm_id is required for Hyper-V isolation");
     goto done;
   }
-  err = hyperv_cpu(&r, in->host_cpus, warnings, &cpu, e);
+  uint32_t vcpus = 0;
+  err = hyperv_cpu(&r, in->host_cpus, warnings, &vcpus, &cpu, e);
   if (err != WCTR_OK) goto done;
-  doc = new_system();
+  doc = new_system(in);
   bool ok = doc != NULL && add_str(doc, "HostingSystemId", in->uvm_id);
   cJSON *hosted = ok ? add_obj(doc, "HostedSystem") : NULL;
   cJSON *container = hosted != NULL && add_version(hosted) ? add_obj(hosted, "Container") : NULL;
@@ -281,7 +299,7 @@ wctr_err hcs_doc_hosted_container(const spec_container *s, const hcs_doc_input *
   }
   err = build_container(s, in, &r, &cpu, true, container, e);
   if (err != WCTR_OK) goto done;
-  if (!add_bool(doc, "ShouldTerminateOnLastHandleClosed", true)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
+  if (!add_terminate_flag(doc)) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 done:
   if (err != WCTR_OK) {
     cJSON_Delete(doc);
@@ -291,16 +309,20 @@ done:
   return WCTR_OK;
 }
 
-static bool add_share(cJSON *shares, const char *name, const char *path, bool read_only) {
+typedef enum share_kind { SHARE_LAYER, SHARE_READ_ONLY, SHARE_WRITABLE } share_kind;
+
+/* hcsshim's VSMB options: image layers (and the OS share) read-only with TakeBackupPrivilege; a read-only
+ * mount DefaultVSMBOptions(true); a writable mount none of the read-only ones (DefaultVSMBOptions(false):
+ * caching, shared reads and pseudo-oplocks would hide the container's own writes), so no Options at all. */
+static bool add_share(cJSON *shares, const char *name, const char *path, share_kind kind) {
   cJSON *s = cJSON_CreateObject();
   if (s == NULL) return false;
   cJSON_AddItemToArray(shares, s);
   if (!add_str(s, "Name", name) || !add_str(s, "Path", path)) return false;
-  /* hcsshim's options for image shares; a writable mount drops ReadOnly only. */
+  if (kind == SHARE_WRITABLE) return true;
   cJSON *o = add_obj(s, "Options");
-  return o != NULL && (!read_only || add_bool(o, "ReadOnly", true)) && add_bool(o, "ShareRead", true) &&
-         add_bool(o, "CacheIo", true) && add_bool(o, "PseudoOplocks", true) &&
-         add_bool(o, "TakeBackupPrivilege", true);
+  return o != NULL && add_bool(o, "ReadOnly", true) && add_bool(o, "ShareRead", true) && add_bool(o, "CacheIo", true) &&
+         add_bool(o, "PseudoOplocks", true) && (kind != SHARE_LAYER || add_bool(o, "TakeBackupPrivilege", true));
 }
 
 wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **out, spec_warnings *warnings,
@@ -322,12 +344,11 @@ wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **o
       goto done;
     }
   }
-  err = hyperv_cpu(&r, in->host_cpus, warnings, &cpu, e);
+  uint32_t vcpus = 0;
+  err = hyperv_cpu(&r, in->host_cpus, warnings, &vcpus, &cpu, e);
   if (err != WCTR_OK) goto done;
-  uint32_t vcpus = cpu.count;
-  if (vcpus == 0) vcpus = in->host_cpus < HCS_UVM_DEFAULT_CPUS ? (uint32_t)in->host_cpus : HCS_UVM_DEFAULT_CPUS;
   os_path = concat(in->layers[in->layer_count - 1].path, "\\UtilityVM\\Files");
-  doc = new_system();
+  doc = new_system(in);
   cJSON *vm = doc != NULL && os_path != NULL ? add_obj(doc, "VirtualMachine") : NULL;
   bool ok = vm != NULL && add_bool(vm, "StopOnReset", true);
   cJSON *chipset = ok ? add_obj(vm, "Chipset") : NULL;
@@ -340,7 +361,7 @@ wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **o
   ok = mem != NULL && add_num(mem, "SizeInMB", (double)hcs_uvm_memory_mb(r.memory_bytes)) &&
        add_bool(mem, "AllowOvercommit", true);
   cJSON *proc = ok ? add_obj(topo, "Processor") : NULL;
-  ok = proc != NULL && add_num(proc, "Count", vcpus);
+  ok = proc != NULL && add_num(proc, "Count", vcpus) && add_obj(vm, "GuestConnection") != NULL;
   cJSON *devices = ok ? add_obj(vm, "Devices") : NULL;
   cJSON *scsi = devices != NULL ? add_obj(devices, "Scsi") : NULL;
   cJSON *ctrl = scsi != NULL ? add_obj(scsi, HCS_SCSI_CONTROLLER_0) : NULL;
@@ -349,19 +370,19 @@ wctr_err hcs_doc_uvm(const spec_container *s, const hcs_doc_input *in, cJSON **o
   ok = att != NULL && add_str(att, "Type", "VirtualDisk") && add_str(att, "Path", in->uvm_scratch_path);
   cJSON *smb = ok ? add_obj(devices, "VirtualSmb") : NULL;
   cJSON *shares = smb != NULL ? cJSON_AddArrayToObject(smb, "Shares") : NULL;
-  ok = shares != NULL && add_share(shares, "os", os_path, true);
+  ok = shares != NULL && add_share(shares, "os", os_path, SHARE_LAYER);
   for (size_t i = 0; ok && i < in->layer_count; i++) {
-    ok = add_share(shares, in->layers[i].id, in->layers[i].path, true);
+    ok = add_share(shares, in->layers[i].id, in->layers[i].path, SHARE_LAYER);
   }
   for (size_t i = 0; ok && i < in->mount_count; i++) {
     char name[32];
     snprintf(name, sizeof name, "m%zu", i);
-    ok = add_share(shares, name, in->mounts[i].host_path, in->mounts[i].read_only);
+    ok = add_share(shares, name, in->mounts[i].host_path, in->mounts[i].read_only ? SHARE_READ_ONLY : SHARE_WRITABLE);
   }
   cJSON *hv = ok ? add_obj(devices, "HvSocket") : NULL;
   cJSON *hvc = hv != NULL ? add_obj(hv, "HvSocketConfig") : NULL;
   ok = hvc != NULL && add_str(hvc, "DefaultBindSecurityDescriptor", "D:P(A;;FA;;;SY)(A;;FA;;;BA)") &&
-       add_bool(doc, "ShouldTerminateOnLastHandleClosed", true);
+       add_terminate_flag(doc);
   if (!ok) err = wctr_fail(e, WCTR_ENOMEM, "HCS document: out of memory");
 done:
   free(os_path);
@@ -453,16 +474,157 @@ cJSON *hcs_doc_layer_data(const hcs_layer *layers, size_t count) {
   return doc;
 }
 
-cJSON *hcs_doc_scsi_add(unsigned lun, const char *host_path) {
+cJSON *hcs_doc_layer_list(const hcs_layer *layers, size_t count) {
+  cJSON *list = cJSON_CreateArray();
+  bool ok = list != NULL;
+  for (size_t i = 0; ok && i < count; i++) {
+    cJSON *l = cJSON_CreateObject();
+    ok = l != NULL && cJSON_AddItemToArray(list, l) && add_str(l, "Id", layers[i].id) && add_str(l, "Path", layers[i].path);
+  }
+  if (!ok) {
+    cJSON_Delete(list);
+    return NULL;
+  }
+  return list;
+}
+
+/* {"ResourceType","RequestType","Settings":{"ContainerPath","Lun"}}: the guest's side of the SCSI disk. */
+static bool add_mapped_disk_request(cJSON *doc, const char *request, unsigned lun, const char *guest_path) {
+  cJSON *g = add_obj(doc, "GuestRequest");
+  cJSON *settings = g != NULL && add_str(g, "ResourceType", "MappedVirtualDisk") && add_str(g, "RequestType", request)
+                        ? add_obj(g, "Settings")
+                        : NULL;
+  return settings != NULL && add_str(settings, "ContainerPath", guest_path) && add_num(settings, "Lun", lun);
+}
+
+static cJSON *scsi_request(unsigned lun, const char *request) {
   char path[160];
   snprintf(path, sizeof path, "VirtualMachine/Devices/Scsi/%s/Attachments/%u", HCS_SCSI_CONTROLLER_0, lun);
   cJSON *doc = cJSON_CreateObject();
-  cJSON *settings = doc != NULL && add_str(doc, "ResourcePath", path) && add_str(doc, "RequestType", "Add")
-                        ? add_obj(doc, "Settings")
-                        : NULL;
-  if (settings == NULL || !add_str(settings, "Type", "VirtualDisk") || !add_str(settings, "Path", host_path)) {
+  if (doc == NULL || !add_str(doc, "ResourcePath", path) || !add_str(doc, "RequestType", request)) {
     cJSON_Delete(doc);
     return NULL;
   }
   return doc;
+}
+
+cJSON *hcs_doc_scsi_add(unsigned lun, const char *host_path, const char *guest_path) {
+  if (host_path == NULL) return NULL;
+  cJSON *doc = scsi_request(lun, "Add");
+  cJSON *settings = doc != NULL ? add_obj(doc, "Settings") : NULL;
+  bool ok = settings != NULL && add_str(settings, "Type", "VirtualDisk") && add_str(settings, "Path", host_path) &&
+            (guest_path == NULL || add_mapped_disk_request(doc, "Add", lun, guest_path));
+  if (!ok) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+cJSON *hcs_doc_scsi_remove(unsigned lun, const char *guest_path) {
+  if (guest_path == NULL) return NULL;
+  cJSON *doc = scsi_request(lun, "Remove");
+  if (doc == NULL || !add_mapped_disk_request(doc, "Remove", lun, guest_path)) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+cJSON *hcs_doc_combined_layers(const char *guest_path, const hcs_layer *layers, size_t count, bool add) {
+  if (guest_path == NULL || (add && (layers == NULL || count == 0))) return NULL;
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *g = doc != NULL ? add_obj(doc, "GuestRequest") : NULL;
+  cJSON *settings = g != NULL && add_str(g, "ResourceType", "CombinedLayers") &&
+                            add_str(g, "RequestType", add ? "Add" : "Remove")
+                        ? add_obj(g, "Settings")
+                        : NULL;
+  bool ok = settings != NULL && add_str(settings, "ContainerRootPath", guest_path);
+  cJSON *list = ok && add ? cJSON_AddArrayToObject(settings, "Layers") : NULL;
+  ok = ok && (!add || list != NULL);
+  for (size_t i = 0; ok && add && i < count; i++) {
+    cJSON *l = cJSON_CreateObject();
+    if (l == NULL || !cJSON_AddItemToArray(list, l)) {
+      cJSON_Delete(l);
+      ok = false;
+      break;
+    }
+    char *vsmb = concat(HCS_VSMB_PREFIX, layers[i].id);
+    ok = vsmb != NULL && add_str(l, "Id", layers[i].id) && add_str(l, "Path", vsmb);
+    free(vsmb);
+  }
+  if (!ok) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+/* --- owner, layer folders, GUIDs -------------------------------------------------------------------- */
+
+void hcs_owner_for_data_root(const char *data_root, char out[HCS_OWNER_SIZE]) {
+  uint64_t h = 14695981039346656037ULL;
+  size_t n = data_root != NULL ? strlen(data_root) : 0;
+  while (n > 0 && (data_root[n - 1] == '\\' || data_root[n - 1] == '/')) n--;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)data_root[i];
+    if (ch >= 'a' && ch <= 'z') ch = (unsigned char)(ch - 'a' + 'A');
+    if (ch == '/') ch = '\\';
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  snprintf(out, HCS_OWNER_SIZE, "%s-%016llx", HCS_OWNER, (unsigned long long)h);
+}
+
+void hcs_layer_folder_name(const char *path, char *out, size_t size) {
+  if (size == 0) return;
+  out[0] = '\0';
+  if (path == NULL) return;
+  size_t end = strlen(path);
+  while (end > 0 && (path[end - 1] == '\\' || path[end - 1] == '/')) end--;
+  size_t start = end;
+  while (start > 0 && path[start - 1] != '\\' && path[start - 1] != '/' && path[start - 1] != ':') start--;
+  size_t len = end - start;
+  if (len >= size) len = size - 1;
+  memcpy(out, path + start, len);
+  out[len] = '\0';
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool hcs_guid_parse(const char *text, hcs_guid *out) {
+  if (text == NULL || out == NULL) return false;
+  size_t n = strlen(text);
+  bool braces = n == 38 && text[0] == '{' && text[37] == '}';
+  if (braces) text++;
+  if (n != (braces ? 38u : 36u)) return false;
+  uint8_t b[16];
+  size_t k = 0;
+  for (size_t i = 0; i < 36; i++) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return false;
+      continue;
+    }
+    int hi = hex_value(text[i]);
+    int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    b[k++] = (uint8_t)(hi << 4 | lo);
+    i++;
+  }
+  out->data1 = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+  out->data2 = (uint16_t)(b[4] << 8 | b[5]);
+  out->data3 = (uint16_t)(b[6] << 8 | b[7]);
+  memcpy(out->data4, b + 8, 8);
+  return true;
+}
+
+void hcs_guid_format(const hcs_guid *g, char out[HCS_GUID_SIZE]) {
+  snprintf(out, HCS_GUID_SIZE, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (unsigned)g->data1,
+           (unsigned)g->data2, (unsigned)g->data3, g->data4[0], g->data4[1], g->data4[2], g->data4[3], g->data4[4],
+           g->data4[5], g->data4[6], g->data4[7]);
 }

@@ -79,6 +79,15 @@ static const hcs_error_info table[] = {
     {0x800705AAu, "ERROR_NO_SYSTEM_RESOURCES", "Insufficient system resources exist to complete the requested service",
      NULL, WCTR_ENOMEM},
     {0x800705B4u, "ERROR_TIMEOUT", "This operation returned because the timeout period expired", NULL, WCTR_ETIMEDOUT},
+    /* vmcompute's layer calls: a scratch that is still in use, not mounted yet, or already there. hcsshim
+     * retries ERROR_NOT_READY and ERROR_DEVICE_NOT_CONNECTED on Windows Server 2019 (wcow_mount.go). */
+    {0x800700AAu, "ERROR_BUSY", "The requested resource is in use", NULL, WCTR_EBUSY},
+    {0x80070015u, "ERROR_NOT_READY", "The device is not ready", NULL, WCTR_ESTATE},
+    {0x8007048Fu, "ERROR_DEVICE_NOT_CONNECTED", "The device is not connected", NULL, WCTR_ESYSTEM},
+    {0x80070050u, "ERROR_FILE_EXISTS", "The file exists", NULL, WCTR_EEXIST},
+    {0x800700B7u, "ERROR_ALREADY_EXISTS", "Cannot create a file when that file already exists", NULL, WCTR_EEXIST},
+    /* The virtual disk service's own code (FACILITY_VIRTUALIZATION's virtdisk range), as HCS passes it on. */
+    {0xC03A0015u, "ERROR_VIRTDISK_NOT_VIRTUAL_DISK", "The specified disk is not a virtual disk", NULL, WCTR_EINVAL},
 };
 
 const hcs_error_info *hcs_error_table(size_t *count) {

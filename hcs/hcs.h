@@ -1,8 +1,8 @@
-/* hcs/hcs.h - the Host Compute Service client (Windows layer grows here with the HCS issue).
+/* hcs/hcs.h - can this host run HCS containers (the client itself is hcs/client.h).
  *
- * computecore.dll is loaded at run time (LoadLibraryExW + GetProcAddress), never through an import
- * library, so the same wctrd.exe starts on a host without the Containers feature and says so. It is
- * searched in the executable's folder and in System32 only (not the current directory or PATH). */
+ * computecore.dll and vmcompute.dll are loaded at run time (LoadLibraryExW + GetProcAddress), never through
+ * an import library, so the same wctrd.exe starts on a host without the Containers feature and says so.
+ * They are searched in the executable's folder and in System32 only (not the current directory or PATH). */
 #ifndef WCTR_HCS_HCS_H
 #define WCTR_HCS_HCS_H
 
@@ -18,7 +18,8 @@ typedef struct hcs_probe_result {
 } hcs_probe_result;
 
 #ifdef _WIN32
-/* Loads computecore.dll, resolves the functions wctr needs, unloads it. Never fails. */
+/* Loads computecore.dll and vmcompute.dll, resolves the functions wctr needs, unloads them. Never fails.
+ * detail is computecore.dll's path when both are there. */
 void hcs_probe(hcs_probe_result *out);
 #endif
 

@@ -1,7 +1,8 @@
 /* runtime/rt_hcs_win.c - process and Hyper-V containers through HCS (runtime/runtime.h, runtime/rt_hcs.h).
  * Everything waits on the I/O core: HCS's exit callbacks record and post, the output comes through two
  * overlapped readers, stdin through a bounded writer, the silo's notifications (OOM) through a keyed source,
- * and the HCS calls that end a run go to the blocking pool. No thread per container. */
+ * and the HCS calls that end a run go to the blocking pool. No thread per container. The storage steps
+ * follow hcsshim's (docs/hcs.md has the fidelity table). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -38,6 +39,8 @@ typedef struct hcs_rt {
   hcs_client *client; /* NULL when HCS cannot be loaded */
   char why[400];
   char host_os[40];
+  char data_root[1024];          /* "" when the service gave none: nothing is swept by Owner then */
+  char owner[HCS_OWNER_SIZE];    /* the Owner of this data root's systems (hcs_owner_for_data_root) */
 } hcs_rt;
 
 typedef struct hcs_task hcs_task;
@@ -82,7 +85,10 @@ struct hcs_task {
   char why[200];               /* lock */
   bool oom;                    /* lock */
   bool reported;               /* lock */
-  bool filter_attached;
+  bool mounted;                /* process: the scratch is activated and prepared (vmcompute) */
+  bool scsi_added;             /* Hyper-V: the scratch is on the VM's SCSI and mounted by its guest */
+  bool combined;               /* Hyper-V: the guest combined the layers over it */
+  char guest_path[40];         /* Hyper-V: where, in the VM */
   bool ccg_added;
   bool has_secrets;
   char sandbox[1200];
@@ -192,17 +198,47 @@ static void on_settle_timeout(void *arg) {
   task_unref(t);
 }
 
-/* On the blocking pool: Docker's rule - the container lives as long as its first process - terminates what
- * is left (already stopped counts as done); then the systems' exit events are awaited, bounded. */
-static void end_run(void *arg) {
-  hcs_task *t = arg;
+/* Hyper-V: the guest's side of the container's storage, in the reverse of its order - the combined layers,
+ * then the scratch disk (the guest unmounts it, then it leaves the SCSI controller). A VM that crashed or
+ * was terminated has nothing left to remove, so failures are logged for debugging only. */
+static void remove_guest_storage(hcs_task *t) {
+  wctr_errmsg e;
+  if (t->uvm == NULL) return;
+  if (t->combined) {
+    cJSON *req = hcs_doc_combined_layers(t->guest_path, NULL, 0, false);
+    wctr_err err = req != NULL ? hcs_system_modify(t->uvm, req, STOP_CALL_MS, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+    cJSON_Delete(req);
+    if (err != WCTR_OK) wctr_log(WCTR_LOG_DEBUG, "container %s: combined layers not removed: %s", t->name, e.text);
+    t->combined = false;
+  }
+  if (t->scsi_added) {
+    cJSON *req = hcs_doc_scsi_remove(RT_HCS_SCRATCH_LUN, t->guest_path);
+    wctr_err err = req != NULL ? hcs_system_modify(t->uvm, req, STOP_CALL_MS, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+    cJSON_Delete(req);
+    if (err != WCTR_OK) wctr_log(WCTR_LOG_DEBUG, "container %s: scratch disk not removed: %s", t->name, e.text);
+    t->scsi_added = false;
+  }
+}
+
+/* What is left of a run, in the reverse of the start's order: the container's compute system, then (Hyper-V)
+ * the guest's storage and the utility VM. Already stopped counts as done. */
+static void stop_systems(hcs_task *t) {
   wctr_errmsg e;
   if (t->system != NULL && hcs_system_terminate(t->system, STOP_CALL_MS, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s", t->name, e.text);
   }
+  remove_guest_storage(t);
   if (t->uvm != NULL && hcs_system_terminate(t->uvm, STOP_CALL_MS, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s", t->name, e.text);
   }
+}
+
+/* On the blocking pool: Docker's rule - the container lives as long as its first process - terminates what
+ * is left; then the systems' exit events are awaited, bounded. */
+static void end_run(void *arg) {
+  hcs_task *t = arg;
+  wctr_errmsg e;
+  stop_systems(t);
   wctr_mutex_lock(&t->lock);
   t->finished = true;
   if (t->systems_exited < t->systems && !t->given_up && !t->reported) {
@@ -428,18 +464,19 @@ typedef struct plan {
   hcs_layer *layers;
   spec_mount *mounts;
   size_t mount_count;
-  char sandbox[1200];
+  char sandbox[1200];      /* the writable layer's folder: <container dir>\sandbox */
+  char scratch_vhdx[1300]; /* its scratch VHD: <sandbox>\sandbox.vhdx */
   char secrets_dir[1200];
-  char scratch_vhdx[1300];
   char uvm_id[80];
   char uvm_scratch[1300];
   char uvm_template[700];
-  char guest_sandbox[40];
+  char guest_path[40];     /* Hyper-V: where the guest mounts the scratch and combines the layers */
   uint64_t uvm_mb;
   double uvm_cpus;
-  cJSON *layer_data;
+  cJSON *layer_list;       /* the parents as vmcompute's descriptors show in the dry run */
   cJSON *uvm_doc;
-  cJSON *scsi;
+  cJSON *scsi;             /* Hyper-V: the scratch hot-added and mounted by the guest */
+  cJSON *combine;          /* Hyper-V: the layers combined over it */
   cJSON *doc;
   cJSON *process;
 } plan;
@@ -449,10 +486,11 @@ static void plan_free(plan *p) {
   free(p->mounts);
   free(p->layers);
   rt_image_free(&p->img);
-  cJSON_Delete(p->layer_data);
+  cJSON_Delete(p->layer_list);
   /* After CCG the documents hold the credential spec: zeroed before they are freed. */
   gmsa_json_secure_delete(p->uvm_doc);
   cJSON_Delete(p->scsi);
+  cJSON_Delete(p->combine);
   gmsa_json_secure_delete(p->doc);
   cJSON_Delete(p->process);
   memset(p, 0, sizeof *p);
@@ -472,6 +510,8 @@ static wctr_err resolve_image(hcs_rt *rt, const char *ref, rt_image *out, wctr_e
   return err;
 }
 
+/* The documents of a start, built (and so checked) before anything exists. A process-isolated container's
+ * Storage.Path is RT_HCS_DRY_RUN_VOLUME until the start knows the mounted volume (set_storage_path). */
 static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings *warnings, wctr_errmsg *e) {
   const spec_container *spec = a->spec;
   memset(p, 0, sizeof *p);
@@ -494,7 +534,8 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
   }
   char dir[1100];
   strip_slash(a->container_dir, dir, sizeof dir);
-  snprintf(p->sandbox, sizeof p->sandbox, "%s\\sandbox", dir);
+  snprintf(p->sandbox, sizeof p->sandbox, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
+  snprintf(p->scratch_vhdx, sizeof p->scratch_vhdx, "%s\\%s", p->sandbox, RT_HCS_SCRATCH_VHD);
   snprintf(p->secrets_dir, sizeof p->secrets_dir, "%s\\%s", dir, RT_SECRETS_DIR_NAME);
   if (spec->secret_count > 0) {
     /* The folder rt_host.secrets_materialize fills at start, read-only where Docker's secrets would be. */
@@ -510,31 +551,32 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
   }
   const char *base = p->img.layer_paths[p->img.layer_count - 1];
   if (p->hyperv) {
-    snprintf(p->scratch_vhdx, sizeof p->scratch_vhdx, "%s\\sandbox.vhdx", p->sandbox);
     snprintf(p->uvm_id, sizeof p->uvm_id, "%s%s", a->id, RT_HCS_UVM_SUFFIX);
-    snprintf(p->uvm_scratch, sizeof p->uvm_scratch, "%s\\uvm\\sandbox.vhdx", dir);
+    snprintf(p->uvm_scratch, sizeof p->uvm_scratch, "%s\\uvm\\%s", dir, RT_HCS_SCRATCH_VHD);
     snprintf(p->uvm_template, sizeof p->uvm_template, "%s\\UtilityVM\\SystemTemplate.vhdx", base);
-    snprintf(p->guest_sandbox, sizeof p->guest_sandbox, "C:\\c\\%.12s", a->id);
+    snprintf(p->guest_path, sizeof p->guest_path, "C:\\c\\%.12s", a->id);
   }
   hcs_doc_input in = {
       .container_id = a->id,
+      .owner = rt->owner,
       .layers = p->layers,
       .layer_count = p->img.layer_count,
-      .sandbox_path = p->hyperv ? p->guest_sandbox : p->sandbox,
+      .sandbox_path = p->hyperv ? p->guest_path : RT_HCS_DRY_RUN_VOLUME,
       .mounts = p->mounts,
       .mount_count = p->mount_count,
       .host_cpus = rt->opt.host_cpus > 0 ? rt->opt.host_cpus : 1,
       .uvm_id = p->hyperv ? p->uvm_id : NULL,
       .uvm_scratch_path = p->hyperv ? p->uvm_scratch : NULL,
   };
-  p->layer_data = hcs_doc_layer_data(p->layers, p->img.layer_count);
-  if (p->layer_data == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  p->layer_list = hcs_doc_layer_list(p->layers, p->img.layer_count);
+  if (p->layer_list == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (p->hyperv) {
     err = hcs_doc_uvm(spec, &in, &p->uvm_doc, warnings, e);
     if (err == WCTR_OK) err = hcs_doc_hosted_container(spec, &in, &p->doc, NULL, e);
     if (err == WCTR_OK) {
-      p->scsi = hcs_doc_scsi_add(1, p->scratch_vhdx);
-      if (p->scsi == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      p->scsi = hcs_doc_scsi_add(RT_HCS_SCRATCH_LUN, p->scratch_vhdx, p->guest_path);
+      p->combine = hcs_doc_combined_layers(p->guest_path, p->layers, p->img.layer_count, true);
+      if (p->scsi == NULL || p->combine == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
     if (err == WCTR_OK) {
       const cJSON *topo = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->uvm_doc, "VirtualMachine"),
@@ -549,6 +591,17 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
   }
   if (err == WCTR_OK) err = hcs_doc_process_params(spec, &p->process, e);
   return err;
+}
+
+/* Process isolation: the container's Storage.Path becomes the volume GetLayerMountPath gave. */
+static wctr_err set_storage_path(plan *p, const char *volume, wctr_errmsg *e) {
+  cJSON *storage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p->doc, "Container"), "Storage");
+  cJSON *path = cJSON_CreateString(volume);
+  if (storage == NULL || path == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(storage, "Path", path)) {
+    cJSON_Delete(path);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  return WCTR_OK;
 }
 
 /* AddInstance for the container, then the instance HCS made put into the documents: the container's
@@ -652,14 +705,65 @@ static wctr_err hrt_prepare(rt_runtime *base, spec_container *spec, bool dry_run
   return err;
 }
 
-static bool add_call(cJSON *calls, const char *call, const char *id, const char *path, const cJSON *doc) {
+/* One call of the plan: {"call", "id"?, "path"?, <extra>?, "document"?} (extra: a member named extra_name,
+ * copied). False when out of memory. */
+static bool add_call_with(cJSON *calls, const char *call, const char *id, const char *path, const char *extra_name,
+                          const cJSON *extra, const cJSON *doc) {
   cJSON *o = cJSON_CreateObject();
   if (o == NULL || !cJSON_AddItemToArray(calls, o) || cJSON_AddStringToObject(o, "call", call) == NULL) {
+    cJSON_Delete(o);
     return false;
   }
   if (id != NULL && cJSON_AddStringToObject(o, "id", id) == NULL) return false;
   if (path != NULL && cJSON_AddStringToObject(o, "path", path) == NULL) return false;
-  return cJSON_AddItemToObject(o, "document", cJSON_Duplicate(doc, true));
+  if (extra_name != NULL && !cJSON_AddItemToObject(o, extra_name, cJSON_Duplicate(extra, true))) return false;
+  return doc == NULL || cJSON_AddItemToObject(o, "document", cJSON_Duplicate(doc, true));
+}
+
+static bool add_call(cJSON *calls, const char *call, const char *id, const char *path, const cJSON *doc) {
+  return add_call_with(calls, call, id, path, NULL, NULL, doc);
+}
+
+static bool add_string_call(cJSON *calls, const char *call, const char *path, const char *name, const char *value) {
+  cJSON *v = cJSON_CreateString(value);
+  bool ok = v != NULL && add_call_with(calls, call, NULL, path, name, v, NULL);
+  cJSON_Delete(v);
+  return ok;
+}
+
+/* The calls of a start, in order (rt_hcs.h). */
+static wctr_err plan_calls(const rt_args *a, plan *p, cJSON *list, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  bool ok = true;
+  if (a->spec->credspec_json != NULL) {
+    /* The AddInstance request as it would be sent, with PluginInput redacted: a dry run shows documents,
+     * never secrets. ContainerCredentialGuard itself comes from HCS's answer at run time. */
+    cJSON *add = NULL;
+    err = ccg_add_redacted(a, p->hyperv, &add, e);
+    ok = err == WCTR_OK && add_call(list, "HcsModifyServiceSettings", NULL, NULL, add);
+    cJSON_Delete(add);
+    if (err != WCTR_OK) return err;
+  }
+  /* The scratch (a container's first start only). */
+  ok = ok && add_call_with(list, "CreateSandboxLayer", NULL, p->sandbox, "layers", p->layer_list, NULL);
+  if (ok && !p->hyperv) {
+    ok = add_call(list, "ActivateLayer", NULL, p->sandbox, NULL) &&
+         add_call_with(list, "PrepareLayer", NULL, p->sandbox, "layers", p->layer_list, NULL) &&
+         add_string_call(list, "GetLayerMountPath", p->sandbox, "result", RT_HCS_DRY_RUN_VOLUME);
+  }
+  if (ok && p->hyperv) {
+    ok = add_string_call(list, "CopyFileW", p->uvm_scratch, "source", p->uvm_template) &&
+         add_call(list, "HcsGrantVmAccess", p->uvm_id, p->uvm_scratch, NULL) &&
+         add_call(list, "HcsCreateComputeSystem", p->uvm_id, NULL, p->uvm_doc) &&
+         add_call(list, "HcsStartComputeSystem", p->uvm_id, NULL, NULL) &&
+         add_call(list, "HcsGrantVmAccess", p->uvm_id, p->scratch_vhdx, NULL) &&
+         add_call(list, "HcsModifyComputeSystem", p->uvm_id, NULL, p->scsi) &&
+         add_call(list, "HcsModifyComputeSystem", p->uvm_id, NULL, p->combine);
+  }
+  ok = ok && add_call(list, "HcsCreateComputeSystem", a->id, NULL, p->doc) &&
+       add_call(list, "HcsStartComputeSystem", a->id, NULL, NULL) &&
+       add_call(list, "HcsCreateProcess", a->id, NULL, p->process);
+  return ok ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
 }
 
 static wctr_err hrt_plan(rt_runtime *base, const rt_args *a, cJSON **calls, spec_warnings *w, wctr_errmsg *e) {
@@ -668,25 +772,8 @@ static wctr_err hrt_plan(rt_runtime *base, const rt_args *a, cJSON **calls, spec
   plan p;
   wctr_err err = plan_build(rt, a, &p, w, e);
   cJSON *list = err == WCTR_OK ? cJSON_CreateArray() : NULL;
-  if (err == WCTR_OK) {
-    bool ok = list != NULL && add_call(list, "HcsInitializeWritableLayer", NULL, p.sandbox, p.layer_data);
-    if (ok && a->spec->credspec_json != NULL) {
-      /* The AddInstance request as it would be sent, with PluginInput redacted: a dry run shows documents,
-       * never secrets. ContainerCredentialGuard itself comes from HCS's answer at run time. */
-      cJSON *add = NULL;
-      err = ccg_add_redacted(a, p.hyperv, &add, e);
-      ok = err == WCTR_OK && add_call(list, "HcsModifyServiceSettings", NULL, NULL, add);
-      cJSON_Delete(add);
-    }
-    if (ok && !p.hyperv) ok = add_call(list, "HcsAttachLayerStorageFilter", NULL, p.sandbox, p.layer_data);
-    if (ok && p.hyperv) {
-      ok = add_call(list, "HcsCreateComputeSystem", p.uvm_id, NULL, p.uvm_doc) &&
-           add_call(list, "HcsModifyComputeSystem", p.uvm_id, NULL, p.scsi);
-    }
-    ok = ok && add_call(list, "HcsCreateComputeSystem", a->id, NULL, p.doc) &&
-         add_call(list, "HcsCreateProcess", a->id, NULL, p.process);
-    if (!ok && err == WCTR_OK) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  }
+  if (err == WCTR_OK && list == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) err = plan_calls(a, &p, list, e);
   plan_free(&p);
   if (err != WCTR_OK) {
     cJSON_Delete(list);
@@ -747,10 +834,11 @@ static wctr_err open_silo(const rt_args *a, hcs_task *t, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-static cJSON *runtime_json(const plan *p, const char *id) {
+static cJSON *runtime_json(const hcs_rt *rt, const plan *p, const char *id, const char *storage_path) {
   cJSON *o = cJSON_CreateObject();
   bool ok = o != NULL && cJSON_AddStringToObject(o, "Type", "hcs") && cJSON_AddStringToObject(o, "SystemId", id) &&
-            cJSON_AddStringToObject(o, "Sandbox", p->sandbox);
+            cJSON_AddStringToObject(o, "Owner", rt->owner) && cJSON_AddStringToObject(o, "Sandbox", p->sandbox) &&
+            cJSON_AddStringToObject(o, "StoragePath", storage_path);
   if (ok && p->hyperv) {
     cJSON *vm = cJSON_AddObjectToObject(o, "UtilityVm");
     ok = vm != NULL && cJSON_AddStringToObject(vm, "Id", p->uvm_id) &&
@@ -806,6 +894,7 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   hcs_task *t = NULL;
   bool sandbox_created = false;
   bool uvm_scratch_created = false;
+  char storage_path[80] = "";
   hcs_process_io pio = {0};
   cJSON *state = NULL;
   const char *user = user_of(spec);
@@ -845,19 +934,25 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
       goto fail;
     }
   }
-  if (!wctr_fs_exists(p.sandbox)) {
-    err = hcs_layer_init_writable(rt->client, p.sandbox, p.layers, p.img.layer_count, e);
+  /* The scratch VHD, on a container's first start: vmcompute's CreateSandboxLayer, as hcsshim makes one for
+   * a scratch folder without sandbox.vhdx (docs/hcs.md says why this route). */
+  if (!wctr_fs_exists(p.scratch_vhdx)) {
+    err = hcs_layer_create_scratch(rt->client, p.sandbox, p.layers, p.img.layer_count, e);
     if (err != WCTR_OK) goto fail;
     sandbox_created = true;
   }
   if (!p.hyperv) {
-    err = hcs_layer_attach_filter(rt->client, p.sandbox, p.layers, p.img.layer_count, e);
+    /* Mounted as hcsshim mounts it; the volume is the container's Storage.Path. */
+    err = hcs_scratch_mount(rt->client, p.sandbox, p.layers, p.img.layer_count, storage_path, sizeof storage_path, e);
     if (err != WCTR_OK) goto fail;
-    t->filter_attached = true;
-    err = create_and_start(rt, a->id, p.doc, on_container_exit, t, &t->system, p.img.os_version, e);
+    t->mounted = true;
+    err = set_storage_path(&p, storage_path, e);
+    if (err == WCTR_OK) err = create_and_start(rt, a->id, p.doc, on_container_exit, t, &t->system, p.img.os_version, e);
     if (err == WCTR_OK) err = open_silo(a, t, e);
     if (err != WCTR_OK) goto fail;
   } else {
+    snprintf(storage_path, sizeof storage_path, "%s", p.guest_path);
+    snprintf(t->guest_path, sizeof t->guest_path, "%s", p.guest_path);
     char uvm_dir[1300];
     snprintf(uvm_dir, sizeof uvm_dir, "%s", p.uvm_scratch);
     *strrchr(uvm_dir, '\\') = '\0';
@@ -868,15 +963,19 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
     uvm_scratch_created = true;
     err = hcs_grant_vm_access(rt->client, p.uvm_id, p.uvm_scratch, e);
     if (err == WCTR_OK) err = create_and_start(rt, p.uvm_id, p.uvm_doc, on_uvm_exit, t, &t->uvm, p.img.os_version, e);
+    /* The container's scratch: granted, on SCSI and mounted by the guest, then the layers combined over it. */
     if (err == WCTR_OK) err = hcs_grant_vm_access(rt->client, p.uvm_id, p.scratch_vhdx, e);
     if (err == WCTR_OK) err = hcs_system_modify(t->uvm, p.scsi, RT_HCS_CALL_TIMEOUT_MS, e);
+    if (err == WCTR_OK) t->scsi_added = true;
+    if (err == WCTR_OK) err = hcs_system_modify(t->uvm, p.combine, RT_HCS_CALL_TIMEOUT_MS, e);
+    if (err == WCTR_OK) t->combined = true;
     if (err == WCTR_OK) err = create_and_start(rt, a->id, p.doc, on_container_exit, t, &t->system, p.img.os_version, e);
     if (err != WCTR_OK) goto fail;
   }
   err = hcs_process_create(t->system, p.process, RT_HCS_CALL_TIMEOUT_MS, &t->init, &pio, e);
   if (err == WCTR_OK) err = hcs_process_watch(t->init, on_process_exit, t, e);
   if (err == WCTR_OK) {
-    state = runtime_json(&p, a->id);
+    state = runtime_json(rt, &p, a->id, storage_path);
     if (state == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   if (err == WCTR_OK) err = arm(t, &pio.std_out, &pio.std_err, &pio.std_in, e);
@@ -895,9 +994,9 @@ fail:
   if (t != NULL) {
     wctr_errmsg ue;
     if (t->init != NULL) hcs_process_terminate(t->init, STOP_CALL_MS, &ue);
-    if (t->system != NULL) hcs_system_terminate(t->system, STOP_CALL_MS, &ue);
-    if (t->uvm != NULL) hcs_system_terminate(t->uvm, STOP_CALL_MS, &ue);
-    /* As a released task goes: handles, filter, CCG instance, secrets folder. */
+    /* In the reverse of the start's order: the systems and the guest's storage, then (release_common) the
+     * handles, the mounted scratch, the CCG instance and the secrets folder. */
+    stop_systems(t);
     release_common(t);
   }
   if (uvm_scratch_created) wctr_fs_remove(p.uvm_scratch);
@@ -928,8 +1027,9 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   } else {
     char dir[1100];
     strip_slash(a->container_dir, dir, sizeof dir);
-    snprintf(t->sandbox, sizeof t->sandbox, "%s\\sandbox", dir);
+    snprintf(t->sandbox, sizeof t->sandbox, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
   }
+  snprintf(t->guest_path, sizeof t->guest_path, "C:\\c\\%.12s", a->id);
   wctr_err err = WCTR_OK;
   if (a->spec->isolation == WCTR_ISOLATION_HYPERV) {
     char uvm_id[80];
@@ -951,14 +1051,17 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
     }
   }
   if (err != WCTR_OK) {
-    /* What the run left (filter, CCG instance, secrets) is the caller's cleanup's. */
+    /* What the run left (a mounted scratch, CCG instance, secrets) is the caller's cleanup's. */
     wctr_errmsg copy = *e;
     release_common(t);
     /* HCS keeps no exit code for a system that is gone. */
     snprintf(ended->why, sizeof ended->why, "wctrd restarted; the compute system had stopped meanwhile");
     return wctr_fail(e, WCTR_ENOENT, "container %s is gone: %s", a->name, copy.text);
   }
-  t->filter_attached = a->spec->isolation == WCTR_ISOLATION_PROCESS;
+  /* What the run set up is this task's to undo at its end: the mounted scratch (process isolation), the
+   * guest's storage (Hyper-V). */
+  t->mounted = a->spec->isolation == WCTR_ISOLATION_PROCESS;
+  t->scsi_added = t->combined = a->spec->isolation == WCTR_ISOLATION_HYPERV;
   t->ccg_added = a->spec->credspec_json != NULL;
   t->has_secrets = a->spec->secret_count > 0;
   wctr_errmsg ae;
@@ -982,14 +1085,14 @@ static wctr_err hrt_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
     return t->init != NULL ? hcs_process_signal(t->init, "CtrlShutdown", STOP_CALL_MS, e)
                            : hcs_system_shutdown(t->system, STOP_CALL_MS, e);
   }
+  /* The container; its end (end_run) takes the guest's storage and the utility VM away in order. Only when
+   * the container cannot be terminated does the VM go at once, taking it along. */
   wctr_err err = hcs_system_terminate(t->system, STOP_CALL_MS, e);
-  if (t->uvm != NULL) {
+  if (err != WCTR_OK && t->uvm != NULL) {
     wctr_errmsg ue;
-    wctr_err uerr = hcs_system_terminate(t->uvm, STOP_CALL_MS, &ue);
-    if (err == WCTR_OK && uerr != WCTR_OK) {
-      err = uerr;
-      *e = ue;
-    }
+    wctr_log(WCTR_LOG_WARN, "container %s: %s; terminating its utility VM", t->name, e->text);
+    err = hcs_system_terminate(t->uvm, STOP_CALL_MS, &ue);
+    if (err != WCTR_OK) *e = ue;
   }
   return err;
 }
@@ -1135,10 +1238,11 @@ static void release_common(hcs_task *t) {
   t->init = NULL;
   t->system = NULL;
   t->uvm = NULL;
-  if (t->filter_attached && hcs_layer_detach_filter(rt->client, t->sandbox, &e) != WCTR_OK) {
-    wctr_log(WCTR_LOG_WARN, "container %s: %s", t->name, e.text);
+  /* The scratch volume goes after the system that stood on it: UnprepareLayer, DeactivateLayer. */
+  if (t->mounted && hcs_scratch_unmount(rt->client, t->sandbox, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: its scratch volume is still mounted: %s", t->name, e.text);
   }
-  t->filter_attached = false;
+  t->mounted = false;
   /* HCS keeps a CCG instance until it is told: it goes with the container's run. */
   if (t->ccg_added && ccg_remove(rt, t->id, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", t->name, e.text);
@@ -1151,6 +1255,23 @@ static void release_common(hcs_task *t) {
 
 static void hrt_release(rt_task *base) { release_common((hcs_task *)base); }
 
+/* <container dir>\sandbox of a container of this data root. */
+static void sandbox_of(const char *container_dir, char *out, size_t size) {
+  char dir[1100];
+  strip_slash(container_dir, dir, sizeof dir);
+  snprintf(out, size, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
+}
+
+/* After a crash the scratch may or may not still be mounted: an unmount that finds nothing is fine, and what
+ * fails is worth a line in the log only. */
+static void unmount_quietly(hcs_rt *rt, const char *name, const char *sandbox) {
+  if (rt->client == NULL || !wctr_fs_exists(sandbox)) return;
+  wctr_errmsg e;
+  if (hcs_scratch_unmount(rt->client, sandbox, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_DEBUG, "container %s: %s", name, e.text);
+  }
+}
+
 static void hrt_cleanup(rt_runtime *base, const rt_args *a) {
   hcs_rt *rt = (hcs_rt *)base;
   wctr_errmsg e;
@@ -1158,33 +1279,99 @@ static void hrt_cleanup(rt_runtime *base, const rt_args *a) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", a->name, e.text);
   }
   /* The secrets folder of a run that ended while wctrd was away is the service's start-up sweep's (it is
-   * audited there, with every other folder a crash left). */
-  const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(a->state, "Sandbox");
-  if (rt->client == NULL || !cJSON_IsString(sandbox) || a->spec->isolation != WCTR_ISOLATION_PROCESS) return;
-  /* After a crash the filter may or may not still be attached; a detach that finds nothing is fine. */
-  if (wctr_fs_exists(sandbox->valuestring) && hcs_layer_detach_filter(rt->client, sandbox->valuestring, &e) != WCTR_OK) {
-    wctr_log(WCTR_LOG_DEBUG, "container %s: %s", a->name, e.text);
+   * audited there, with every other folder a crash left). A compute system still there is the sweep's too
+   * (by Owner). */
+  if (a->spec->isolation != WCTR_ISOLATION_PROCESS) return;
+  const cJSON *recorded = cJSON_GetObjectItemCaseSensitive(a->state, "Sandbox");
+  char sandbox[1200];
+  if (cJSON_IsString(recorded)) {
+    snprintf(sandbox, sizeof sandbox, "%s", recorded->valuestring);
+  } else {
+    sandbox_of(a->container_dir, sandbox, sizeof sandbox);
   }
+  unmount_quietly(rt, a->name, sandbox);
 }
 
 static void hrt_remove(rt_runtime *base, const rt_args *a) {
   hcs_rt *rt = (hcs_rt *)base;
   if (rt->client == NULL) return;
-  char dir[1100];
   char sandbox[1200];
-  strip_slash(a->container_dir, dir, sizeof dir);
-  snprintf(sandbox, sizeof sandbox, "%s\\sandbox", dir);
+  sandbox_of(a->container_dir, sandbox, sizeof sandbox);
   if (!wctr_fs_exists(sandbox)) return;
+  /* A scratch a crash left mounted cannot be destroyed: unmounted first. */
+  unmount_quietly(rt, a->name, sandbox);
   wctr_errmsg e;
   if (hcs_layer_destroy(rt->client, sandbox, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s (the folder goes with the container's)", a->name, e.text);
   }
 }
 
+static bool id_in(const char *id, size_t len, const char *const *ids, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (ids[i] != NULL && strlen(ids[i]) == len && _strnicmp(ids[i], id, len) == 0) return true;
+  }
+  return false;
+}
+
+/* Compute systems whose Owner is this data root's and that no running container has: what a crashed wctrd
+ * left (systems outlive it: ShouldTerminateOnLastHandleClosed is false). Hosted containers first, then the
+ * utility VMs. Never a system of another Owner. */
+static void sweep_systems(hcs_rt *rt, const char *const *running, size_t running_count) {
+  if (rt->data_root[0] == '\0') {
+    wctr_log(WCTR_LOG_INFO, "compute systems not swept: the service gave the HCS runtime no data root to own them by");
+    return;
+  }
+  cJSON *query = cJSON_CreateObject();
+  cJSON *owners = query != NULL ? cJSON_AddArrayToObject(query, "Owners") : NULL;
+  cJSON *list = NULL;
+  wctr_errmsg e;
+  wctr_err err = owners != NULL && cJSON_AddItemToArray(owners, cJSON_CreateString(rt->owner))
+                     ? hcs_systems_enumerate(rt->client, query, STOP_CALL_MS, &list, &e)
+                     : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  cJSON_Delete(query);
+  if (err != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "compute systems not swept: %s", e.text);
+    return;
+  }
+  size_t suffix = strlen(RT_HCS_UVM_SUFFIX);
+  for (int pass = 0; pass < 2; pass++) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+      const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "Id");
+      const cJSON *owner = cJSON_GetObjectItemCaseSensitive(item, "Owner");
+      /* The query asked for this Owner; the answer is checked again, so nothing of anyone else goes. */
+      if (!cJSON_IsString(id) || !cJSON_IsString(owner) || _stricmp(owner->valuestring, rt->owner) != 0) continue;
+      size_t len = strlen(id->valuestring);
+      bool vm = len > suffix && _stricmp(id->valuestring + len - suffix, RT_HCS_UVM_SUFFIX) == 0;
+      if (vm != (pass == 1)) continue;
+      if (id_in(id->valuestring, vm ? len - suffix : len, running, running_count)) continue;
+      hcs_system *s = NULL;
+      err = hcs_system_open(rt->client, id->valuestring, &s, &e);
+      if (err == WCTR_ENOENT) continue; /* its VM took it along */
+      if (err == WCTR_OK) err = hcs_system_terminate(s, STOP_CALL_MS, &e);
+      hcs_system_close(s);
+      if (err == WCTR_OK) {
+        wctr_log(WCTR_LOG_INFO, "removed compute system %s, which no running container of this data root has", id->valuestring);
+      } else {
+        wctr_log(WCTR_LOG_WARN, "compute system %s not removed: %s", id->valuestring, e.text);
+      }
+    }
+  }
+  cJSON_Delete(list);
+}
+
 static void hrt_sweep(rt_runtime *base, const char *const *owned, size_t owned_count, const char *const *running,
                       size_t running_count) {
   hcs_rt *rt = (hcs_rt *)base;
   if (rt->client == NULL) return;
+  /* Systems first: a scratch cannot be unmounted while a system stands on it. */
+  sweep_systems(rt, running, running_count);
+  for (size_t i = 0; rt->data_root[0] != '\0' && i < owned_count; i++) {
+    if (owned[i] == NULL || id_in(owned[i], strlen(owned[i]), running, running_count)) continue;
+    char sandbox[1200];
+    snprintf(sandbox, sizeof sandbox, "%s\\containers\\%s\\%s", rt->data_root, owned[i], RT_HCS_SANDBOX_DIR);
+    unmount_quietly(rt, owned[i], sandbox);
+  }
   cJSON *query = cJSON_Parse(GMSA_CCG_QUERY);
   cJSON *props = NULL;
   char **ids = NULL;
@@ -1232,6 +1419,14 @@ wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {
   rt->base.methods = &hcs_methods;
   rt->opt = *opt;
   snprintf(rt->host_os, sizeof rt->host_os, "%s", opt->host_os_version != NULL ? opt->host_os_version : "");
+  /* Without trailing separators, so "C:\\x\\" and "C:\\x" own the same systems. */
+  strip_slash(opt->data_root != NULL ? opt->data_root : "", rt->data_root, sizeof rt->data_root);
+  if (rt->data_root[0] != '\0') {
+    hcs_owner_for_data_root(rt->data_root, rt->owner);
+  } else {
+    snprintf(rt->owner, sizeof rt->owner, "%s", HCS_OWNER);
+  }
+  rt->opt.data_root = rt->data_root;
   wctr_errmsg le;
   if (hcs_client_load(&rt->client, &le) != WCTR_OK) {
     rt->client = NULL;

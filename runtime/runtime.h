@@ -137,8 +137,9 @@ typedef struct rt_methods {
    * a sandbox folder that exists, the OS version rule); may fill what the spec leaves to the image (cmd,
    * user). dry_run: no availability required. */
   wctr_err (*prepare)(rt_runtime *rt, spec_container *spec, bool dry_run, spec_warnings *w, wctr_errmsg *e);
-  /* The calls a start would make, as a JSON array of {"call", "id"|"path", "document"}; nothing is
-   * created. WCTR_ENOTSUP for runtimes that make no such calls. */
+  /* The calls a start would make, in order, as a JSON array of {"call", "id"?, "path"?, "document"?, ...}
+   * (the runtime's contract says which arguments each call shows); nothing is created. WCTR_ENOTSUP for
+   * runtimes that make no such calls. */
   wctr_err (*plan)(rt_runtime *rt, const rt_args *a, cJSON **calls, spec_warnings *w, wctr_errmsg *e);
   /* BLOCKING. Starts the container; on failure nothing is left (no job, system, sandbox created by this
    * start, no secret on disk). On success the events above follow. */
@@ -197,6 +198,9 @@ typedef struct rt_options {
   rt_host host;
   int host_cpus;             /* >= 1 */
   const char *host_os_version; /* "10.0.20348" */
+  const char *data_root;     /* the service's data root (rt_args.container_dir is <data_root>\containers\<id>);
+                                what a runtime leaves on the host is its own by it (the HCS runtime's Owner).
+                                NULL: no sweep by owner. Copied at open. */
 } rt_options;
 
 #endif

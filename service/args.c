@@ -6,7 +6,7 @@
 
 #include "common/opts.h"
 
-enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER };
+enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER, OPT_DOCKER_API };
 
 static const struct {
   const char *name;
@@ -21,6 +21,8 @@ static const struct {
      "      --data-root DIR       state, logs and config (default %ProgramData%\\wctr)\n"
      "      --pipe NAME           pipe to listen on (default \\\\.\\pipe\\wctr_engine)\n"
      "  -G, --group NAME          also give this group read/write on the pipe (repeatable)\n"
+     "      --docker-api ADDRESS  also serve the Docker Engine API on npipe:////./pipe/NAME or on a loopback\n"
+     "                            tcp://127.0.0.1:PORT (needs the token in <data-root>\\config\\api-token; repeatable)\n"
      "      --log-level LEVEL     error, warn, info (default) or debug\n"},
     {"uninstall", SVC_CMD_UNINSTALL,
      "Usage: wctrd uninstall [--service-name NAME]\n\n"
@@ -33,6 +35,8 @@ static const struct {
      "      --data-root DIR       state, logs and config (default %ProgramData%\\wctr)\n"
      "      --pipe NAME           pipe to listen on (default \\\\.\\pipe\\wctr_engine)\n"
      "  -G, --group NAME          also give this group read/write on the pipe (repeatable)\n"
+     "      --docker-api ADDRESS  also serve the Docker Engine API on npipe:////./pipe/NAME or on a loopback\n"
+     "                            tcp://127.0.0.1:PORT (needs the token in <data-root>\\config\\api-token; repeatable)\n"
      "      --log-level LEVEL     error, warn, info (default) or debug\n"
      "      --test-bitlocker-state encrypted|not-encrypted|unknown\n"
      "                            for tests only: the BitLocker probe answers this (refused by the service)\n"},
@@ -89,6 +93,7 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       {"group", 'G', true, OPT_GROUP},
       {"log-level", 0, true, OPT_LOG_LEVEL},
       {"test-bitlocker-state", 0, true, OPT_TEST_BITLOCKER},
+      {"docker-api", 0, true, OPT_DOCKER_API},
       {NULL, 0, false, 0},
   };
   memset(out, 0, sizeof *out);
@@ -145,6 +150,10 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       case OPT_LOG_LEVEL:
         if (!takes_settings) goto not_here;
         err = svc_config_set_log_level(&out->flags, value, "--log-level", e);
+        break;
+      case OPT_DOCKER_API:
+        if (!takes_settings) goto not_here;
+        err = svc_config_add_docker_api(&out->flags, value, "--docker-api", e);
         break;
       case OPT_TEST_BITLOCKER:
         /* Console only: the installed service never takes it (install and service refuse it), so it

@@ -1,8 +1,9 @@
 /* service/args.h - wctrd's command line (portable).
  *
  *   wctrd install   [--service-name NAME] [--data-root DIR] [--pipe NAME] [--group NAME]... [--log-level L]
+ *                   [--docker-api ADDRESS]...
  *   wctrd uninstall [--service-name NAME]
- *   wctrd run       [--data-root DIR] [--pipe NAME] [--group NAME]... [--log-level L]
+ *   wctrd run       [--data-root DIR] [--pipe NAME] [--group NAME]... [--log-level L] [--docker-api ADDRESS]...
  *                   [--test-bitlocker-state encrypted|not-encrypted|unknown]   (tests only; run only)
  *   wctrd service   (as run, plus --service-name; the command line the SCM starts)
  *   wctrd version | help, and --help on every command */
@@ -31,7 +32,7 @@ typedef struct svc_args {
   svc_command help_for;            /* with SVC_CMD_HELP: the command whose help was asked for */
   char service_name[SVC_SERVICE_NAME_MAX + 1];
   const char *data_root;           /* NULL: the default; points into argv */
-  svc_config flags;                /* settings given as flags (pipe, groups, log level) */
+  svc_config flags;                /* settings given as flags (pipe, groups, log level, Engine API listeners) */
   const char *test_bitlocker_state; /* wctrd run only; NULL otherwise (see service/engine.h) */
 } svc_args;
 

@@ -28,9 +28,10 @@ char *svc_audit_format(const svc_audit_record *r) {
 }
 
 bool svc_audit_op_changes(const char *op) {
-  static const char *const changing[] = {"container.create", "container.start",  "container.run",
-                                         "container.stop",   "container.kill",   "container.remove",
-                                         "container.update", "secret.create",    "secret.remove", NULL};
+  static const char *const changing[] = {"container.create",  "container.start",  "container.run",
+                                         "container.stop",    "container.kill",   "container.remove",
+                                         "container.update",  "container.restart", "container.rename",
+                                         "secret.create",     "secret.remove",    NULL};
   if (op == NULL) return false;
   for (size_t i = 0; changing[i] != NULL; i++) {
     if (strcmp(changing[i], op) == 0) return true;

@@ -52,7 +52,8 @@ typedef struct svc_audit_record {
  * characters escaped, no line break (tests/service/fuzz_audit.c). */
 char *svc_audit_format(const svc_audit_record *r);
 
-/* Does op change something (container create/start/run/stop/kill/remove/update, secret create/remove)?
+/* Does op change something (container create/start/run/stop/kill/remove/update/restart/rename, secret
+ * create/remove)?
  * Reads (list, inspect, logs, info, check, audit, ...) are recorded only when refused. */
 bool svc_audit_op_changes(const char *op);
 

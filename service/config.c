@@ -55,13 +55,31 @@ wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char
   return WCTR_OK;
 }
 
+wctr_err svc_config_add_docker_api(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
+  if (cfg->docker_api_count == SVC_MAX_DOCKER_API) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: at most %d Engine API addresses can be given", where, SVC_MAX_DOCKER_API);
+  }
+  svc_api_address a;
+  wctr_err err = svc_api_address_parse(value, where, &a, e);
+  if (err != WCTR_OK) return err;
+  for (size_t i = 0; i < cfg->docker_api_count; i++) {
+    if (strcmp(cfg->docker_api[i].text, a.text) == 0) {
+      return wctr_fail(e, WCTR_EINVAL, "%s: %s is given twice", where, a.text);
+    }
+  }
+  cfg->docker_api[cfg->docker_api_count++] = a;
+  cfg->docker_api_set = true;
+  return WCTR_OK;
+}
+
 wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e) {
-  static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", NULL};
+  static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", "docker-api", NULL};
   char field[160];
   wctr_err err = WCTR_OK;
   const char *pipe = NULL;
   const char *level = NULL;
   const cJSON *groups = NULL;
+  const cJSON *apis = NULL;
   svc_config_init(out);
   if (len > SVC_CONFIG_MAX_BYTES) {
     return wctr_fail(e, WCTR_ECONFIG, "%s is larger than %u bytes", where, SVC_CONFIG_MAX_BYTES);
@@ -74,6 +92,7 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
   if (wctr_json_check_keys(root, where, keys, e) != WCTR_OK ||
       wctr_json_get_string(root, "pipe", where, false, &pipe, e) != WCTR_OK ||
       wctr_json_get_string_array(root, "groups", where, false, &groups, e) != WCTR_OK ||
+      wctr_json_get_string_array(root, "docker-api", where, false, &apis, e) != WCTR_OK ||
       wctr_json_get_string(root, "log-level", where, false, &level, e) != WCTR_OK ||
       wctr_json_get_bool(root, "allow-unencrypted-secrets", where, false, &out->allow_unencrypted_secrets, e) !=
           WCTR_OK) {
@@ -92,6 +111,14 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
       if (err != WCTR_OK) goto done;
     }
     out->groups_set = true;
+  }
+  if (apis != NULL) {
+    snprintf(field, sizeof field, "%s: \"docker-api\"", where);
+    for (const cJSON *a = apis->child; a != NULL; a = a->next) {
+      err = svc_config_add_docker_api(out, a->valuestring, field, e);
+      if (err != WCTR_OK) goto done;
+    }
+    out->docker_api_set = true;
   }
   if (level != NULL) {
     snprintf(field, sizeof field, "%s: \"log-level\"", where);
@@ -121,6 +148,8 @@ wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_
     err = conflict("--group", "groups", file_where, e);
   } else if (flags->log_level_set && file->log_level_set) {
     err = conflict("--log-level", "log-level", file_where, e);
+  } else if (flags->docker_api_set && file->docker_api_set) {
+    err = conflict("--docker-api", "docker-api", file_where, e);
   }
   if (err != WCTR_OK) goto done;
   if (file->pipe_set) {
@@ -136,6 +165,11 @@ wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_
   if (file->log_level_set) {
     flags->log_level = file->log_level;
     flags->log_level_set = true;
+  }
+  if (file->docker_api_set) {
+    memcpy(flags->docker_api, file->docker_api, sizeof flags->docker_api);
+    flags->docker_api_count = file->docker_api_count;
+    flags->docker_api_set = true;
   }
   flags->allow_unencrypted_secrets = file->allow_unencrypted_secrets;
 done:

@@ -6,6 +6,9 @@
  *   "log-level": "error" | "warn" | "info" | "debug"        (flag --log-level)
  *   "allow-unencrypted-secrets": bool, default false        (no flag: a security downgrade belongs in the
  *                file only administrators can write, where `wctr check` and the audit trail point to it)
+ *   "docker-api": array of strings, the Docker Engine API's listeners (flag --docker-api, repeatable; forms
+ *                and the loopback rule in service/api_listen.h; none by default; at most SVC_MAX_DOCKER_API,
+ *                no address twice)
  * A setting given both as a flag and in the file is an error naming both, as dockerd does: one source of
  * truth per setting. The data root itself is a flag (or the default %ProgramData%\wctr) because the file
  * lives inside it. */
@@ -18,10 +21,12 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/pipename.h"
+#include "service/api_listen.h"
 
 #define SVC_CONFIG_FILE "wctrd.json"
 #define SVC_CONFIG_MAX_BYTES (64u * 1024u)
 #define SVC_MAX_GROUPS 32
+#define SVC_MAX_DOCKER_API 8
 
 typedef struct svc_config {
   char pipe_path[WCTR_PIPE_PATH_MAX]; /* \\.\pipe\NAME */
@@ -32,6 +37,9 @@ typedef struct svc_config {
   wctr_log_level log_level;
   bool log_level_set;
   bool allow_unencrypted_secrets; /* secrets on a volume BitLocker does not protect (service/secrets.h) */
+  svc_api_address docker_api[SVC_MAX_DOCKER_API]; /* the Engine API's listeners */
+  size_t docker_api_count;
+  bool docker_api_set;
 } svc_config;
 
 /* Defaults: pipe \\.\pipe\wctr_engine, no extra groups, log level info. */
@@ -42,6 +50,7 @@ void svc_config_free(svc_config *cfg);
 wctr_err svc_config_set_pipe(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
 wctr_err svc_config_add_group(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
 wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
+wctr_err svc_config_add_docker_api(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e);
 
 /* Parses the text of wctrd.json (len bytes) into a fresh config. where names the file in messages. */
 wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e);

@@ -14,8 +14,13 @@
  *      (audited), before
  *   7. the operations (service/ops.h: version and info, the manager's, the credential specs', the security
  *      ones; every request that changes something or fails is audited) are served by the pipe server on
- *      the core (service/server.h, service/pipe_api.h).
- * svc_engine_stop: the server, the manager, the operations still finishing, the core, the audit trail. */
+ *      the core (service/server.h, service/pipe_api.h);
+ *   8. with --docker-api listeners, the same operations as the Docker Engine API (service/engine_api.h) on
+ *      those named pipes (wctr's pipe DACL) and loopback TCP addresses (service/http_server.h); for TCP a new
+ *      token is written to <data-root>\config\api-token, readable by SYSTEM, Administrators and the pipe's
+ *      groups only.
+ * svc_engine_stop: the Engine API's listeners, the pipe server, the manager, the operations still finishing,
+ * the token file, the core, the audit trail. */
 #ifndef WCTR_SERVICE_ENGINE_H
 #define WCTR_SERVICE_ENGINE_H
 

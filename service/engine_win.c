@@ -21,7 +21,9 @@
 #include "service/audit.h"
 #include "service/engine.h"
 #include "service/credspecs.h"
+#include "service/engine_api.h"
 #include "service/hooks.h"
+#include "service/http_server.h"
 #include "service/images.h"
 #include "service/manager.h"
 #include "service/ops.h"
@@ -50,6 +52,11 @@ struct svc_engine {
   svc_system_host system;
   svc_security_host security;
   bool audit_open;
+  /* The Docker Engine API (issue 16): its front-end, its listeners, the token file. */
+  char group_sids[SVC_MAX_GROUPS][192];
+  svc_engine_api *api;
+  svc_http_server *api_server;
+  char token_path[1200];
 };
 
 wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
@@ -312,14 +319,70 @@ static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
 }
 
 static wctr_err build_pipe_sddl(svc_engine *eng, wctr_errmsg *e) {
-  char sids[SVC_MAX_GROUPS][192];
   const char *list[SVC_MAX_GROUPS];
   for (size_t i = 0; i < eng->cfg.group_count; i++) {
-    wctr_err err = acl_lookup_sid(eng->cfg.groups[i], sids[i], sizeof sids[i], e);
+    wctr_err err = acl_lookup_sid(eng->cfg.groups[i], eng->group_sids[i], sizeof eng->group_sids[i], e);
     if (err != WCTR_OK) return err;
-    list[i] = sids[i];
+    list[i] = eng->group_sids[i];
   }
   return acl_pipe_sddl(list, eng->cfg.group_count, &eng->pipe_sddl, e);
+}
+
+/* The Docker Engine API, when --docker-api or "docker-api" names listeners: a token for the TCP ones
+ * (written where only those the pipe's DACL admits can read it), the front-end, the listeners. */
+static wctr_err start_engine_api(svc_engine *eng, const svc_host_facts *facts, wctr_errmsg *e) {
+  wctr_err err = WCTR_OK;
+  char token[2 * SVC_API_TOKEN_BYTES + 1] = "";
+  char *token_sddl = NULL;
+  bool tcp = false;
+  for (size_t i = 0; i < eng->cfg.docker_api_count; i++) tcp = tcp || eng->cfg.docker_api[i].kind == SVC_API_TCP;
+  if (tcp) {
+    const char *list[SVC_MAX_GROUPS];
+    for (size_t i = 0; i < eng->cfg.group_count; i++) list[i] = eng->group_sids[i];
+    err = svc_engine_api_token_new(token, sizeof token, e);
+    if (err == WCTR_OK) err = acl_api_token_sddl(list, eng->cfg.group_count, &token_sddl, e);
+    if (err == WCTR_OK) {
+      err = svc_engine_api_token_write(eng->data_root, token, token_sddl, eng->token_path, sizeof eng->token_path, e);
+    }
+    if (err != WCTR_OK) goto done;
+  }
+  svc_engine_api_options ao = {.ioc = eng->ioc, .ops = eng->ops, .token = tcp ? token : NULL};
+  snprintf(ao.host.os_version, sizeof ao.host.os_version, "%s", facts->os_version);
+  snprintf(ao.host.data_root, sizeof ao.host.data_root, "%s", eng->data_root);
+  ao.host.host_cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  MEMORYSTATUSEX mem = {.dwLength = sizeof mem};
+  if (GlobalMemoryStatusEx(&mem)) ao.host.mem_total = mem.ullTotalPhys;
+  wchar_t host[256];
+  DWORD hn = ARRAYSIZE(host);
+  if (GetComputerNameExW(ComputerNameDnsHostname, host, &hn)) {
+    char *utf8 = wctr_wide_to_utf8(host);
+    snprintf(ao.host.hostname, sizeof ao.host.hostname, "%s", utf8 != NULL ? utf8 : "");
+    free(utf8);
+  }
+  err = svc_engine_api_new(&ao, &eng->api, e);
+  if (err != WCTR_OK) goto done;
+  svc_http_server_options so = {.addresses = eng->cfg.docker_api, .count = eng->cfg.docker_api_count,
+                                .sddl = eng->pipe_sddl, .ioc = eng->ioc,
+                                .pipe_handler = svc_engine_api_handler(eng->api, false),
+                                .tcp_handler = svc_engine_api_handler(eng->api, true)};
+  err = svc_http_server_start(&so, &eng->api_server, e);
+  if (err != WCTR_OK) goto done;
+  for (size_t i = 0; i < eng->cfg.docker_api_count; i++) {
+    const svc_api_address *a = &eng->cfg.docker_api[i];
+    if (a->kind == SVC_API_TCP) {
+      /* dockerd's warning, in wctr's words: TCP without TLS is for this machine only, and the token is the key. */
+      wctr_log(WCTR_LOG_WARN, "Docker Engine API listening on %s without TLS: every request needs the token in %s, "
+               "which only SYSTEM, Administrators and the pipe's groups can read", a->text, eng->token_path);
+    } else {
+      wctr_log(WCTR_LOG_INFO, "Docker Engine API listening on %s (pipe DACL %s)", a->text, eng->pipe_sddl);
+    }
+    svc_audit_service("service.docker-api", a->text, "ok", a->kind == SVC_API_TCP ? "loopback TCP with a bearer token" :
+                      "named pipe with wctr's pipe DACL");
+  }
+done:
+  SecureZeroMemory(token, sizeof token);
+  free(token_sddl);
+  return err;
 }
 
 wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e) {
@@ -417,6 +480,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                            .api = {.ioc = eng->ioc, .ops = eng->ops}};
   err = svc_server_start(&so, &eng->server, e);
   if (err != WCTR_OK) goto done;
+  if (eng->cfg.docker_api_count > 0) {
+    err = start_engine_api(eng, &facts, e);
+    if (err != WCTR_OK) goto done;
+  }
   wctr_log(WCTR_LOG_INFO, "wctrd %s listening on %s (data root %s, pipe DACL %s)", WCTR_VERSION,
            eng->cfg.pipe_path, eng->data_root, eng->pipe_sddl);
 done:
@@ -433,9 +500,12 @@ void svc_engine_stop(svc_engine *eng) {
   if (eng == NULL) return;
   /* The pipe first (no new requests; running operations get on_close), then the containers, then the
    * operations still finishing (they write the audit trail), then the core that ran them all. */
+  svc_http_server_stop(eng->api_server, STOP_TIMEOUT_MS);
   svc_server_stop(eng->server, STOP_TIMEOUT_MS);
   svc_manager_stop(eng->manager);
   svc_ops_free(eng->ops);
+  svc_engine_api_free(eng->api);
+  if (eng->token_path[0] != '\0') svc_engine_api_token_remove(eng->token_path);
   svc_images_close(eng->images);
   wctr_ioc_stop(eng->ioc);
   if (eng->audit_open) svc_audit_close();

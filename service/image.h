@@ -15,7 +15,8 @@
  *   User       string, optional
  *
  * The record (image.inspect, and the file): {"Name","Layers":[{"Id","Path"}],"OsVersion","Cmd"?,"User"?,
- * "Created"}. Layer ids are GUIDs chosen when the image is added. */
+ * "Created"}. Layer ids are vmcompute NameToGuid of each layer folder's name, as every Microsoft client
+ * computes them (the Windows layer computes them: service/images.h). */
 #ifndef WCTR_SERVICE_IMAGE_H
 #define WCTR_SERVICE_IMAGE_H
 

@@ -5,6 +5,13 @@
  *                 base layer (the last) must hold Files\. Without OsVersion the version is read from the
  *                 base layer's Files\Windows\System32\ntoskrnl.exe version resource; when that cannot be
  *                 read the request is refused asking for --os-version. An existing name is WCTR_EEXIST.
+ *                 Each layer's id is vmcompute NameToGuid of its folder's name (hcs_layer_id): the same
+ *                 folder has the same id in every image and every client. On a host without vmcompute.dll
+ *                 (no Containers feature: dry runs only) the ids are the nil GUID, with a warning in the log.
+ * Records whose ids are not NameToGuid of their folders - an older wctr chose them at random, or a host
+ * without vmcompute.dll could not compute them - get the NameToGuid ids the first time they are read
+ * (image.inspect, image.list, a container's create and start) on a host with vmcompute.dll, and are written
+ * again (logged once); without it their ids are used as recorded.
  *   image.list    {}                         -> [records]
  *   image.inspect {"Name"}                   -> the record
  *   image.remove  {"Name"}                   -> {} ; refused while a container uses the image

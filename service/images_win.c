@@ -1,7 +1,6 @@
 /* service/images_win.c - the image catalog's files. Contract: service/images.h. */
 #include <windows.h>
 
-#include <bcrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/wstr.h"
+#include "hcs/client.h"
 #include "service/container.h"
 #include "service/images.h"
 #include "service/store.h"
@@ -59,6 +59,44 @@ static wctr_err load(const char *path, svc_image *out, wctr_errmsg *e) {
   return err;
 }
 
+/* Records an older wctr wrote hold layer ids it chose at random, and records added on a host without
+ * vmcompute.dll hold the nil GUID; every Microsoft client (and HCS, which compares them across containers
+ * sharing a layer) knows a layer folder by vmcompute NameToGuid of its name. A record whose ids differ gets
+ * those ids and is written again, once, with a line in the log. Without vmcompute.dll the stored ids stay
+ * (nothing can run such an image on that host anyway). */
+static wctr_err save(const svc_images *im, const svc_image *img, wctr_errmsg *e);
+
+/* A layer id not computed yet (image.add on a host without vmcompute.dll). */
+#define NIL_LAYER_ID "00000000-0000-0000-0000-000000000000"
+
+static void migrate_ids(svc_images *im, svc_image *img) {
+  bool changed = false;
+  for (size_t i = 0; i < img->layer_count; i++) {
+    char id[HCS_GUID_SIZE];
+    wctr_errmsg e;
+    if (hcs_layer_id(img->layers[i].path, id, &e) != WCTR_OK) {
+      wctr_log(WCTR_LOG_DEBUG, "image %s: layer ids left as recorded: %s", img->name, e.text);
+      return;
+    }
+    if (_stricmp(id, img->layers[i].id) != 0) {
+      snprintf(img->layers[i].id, sizeof img->layers[i].id, "%s", id);
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  wctr_errmsg e;
+  EnterCriticalSection(&im->lock);
+  wctr_err err = save(im, img, &e);
+  LeaveCriticalSection(&im->lock);
+  if (err == WCTR_OK) {
+    wctr_log(WCTR_LOG_INFO, "image %s: layer ids are now NameToGuid of their folders, as every client computes them "
+             "(the record had ids chosen at random)", img->name);
+  } else {
+    wctr_log(WCTR_LOG_WARN, "image %s: the record keeps its old layer ids (%s); the new ones are used meanwhile",
+             img->name, e.text);
+  }
+}
+
 wctr_err svc_images_get(svc_images *im, const char *ref, svc_image *out, wctr_errmsg *e) {
   char name[SVC_IMAGE_NAME_MAX + 1];
   wctr_err err = svc_image_name_normalize(ref, name, sizeof name, e);
@@ -71,6 +109,7 @@ wctr_err svc_images_get(svc_images *im, const char *ref, svc_image *out, wctr_er
                      name, name);
   }
   if (err != WCTR_OK && e->text[0] == '\0') wctr_fail(e, err, "image %s cannot be read", name);
+  if (err == WCTR_OK) migrate_ids(im, out);
   return err;
 }
 
@@ -103,18 +142,6 @@ static bool read_os_version(const char *base, char *out, size_t size) {
   return ok;
 }
 
-static wctr_err random_guid(char *out, size_t size, wctr_errmsg *e) {
-  unsigned char b[16];
-  if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, b, sizeof b, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
-    return wctr_fail(e, WCTR_ESYSTEM, "no random numbers");
-  }
-  b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
-  b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-  snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return WCTR_OK;
-}
-
 static wctr_err save(const svc_images *im, const svc_image *img, wctr_errmsg *e) {
   char path[1600];
   record_path(im, img->name, path, sizeof path);
@@ -129,6 +156,7 @@ static wctr_err save(const svc_images *im, const svc_image *img, wctr_errmsg *e)
 
 wctr_err svc_images_add(svc_images *im, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_image img;
+  bool ids_pending = false;
   char now[40];
   wctr_time_now_iso8601(now, sizeof now);
   wctr_err err = svc_image_from_params(params, now, &img, e);
@@ -137,7 +165,19 @@ wctr_err svc_images_add(svc_images *im, const cJSON *params, cJSON **result, wct
     if (!is_dir(img.layers[i].path)) {
       err = wctr_fail(e, WCTR_ENOENT, "--layer \"%s\": no such folder", img.layers[i].path);
     }
-    if (err == WCTR_OK) err = random_guid(img.layers[i].id, sizeof img.layers[i].id, e);
+    /* The id every client gives this folder: vmcompute NameToGuid of its name. A host without vmcompute.dll
+     * cannot compute it: the nil GUID stands in (a dry run shows it as such) until the record is read on a
+     * host that can (migrate_ids). */
+    char id[HCS_GUID_SIZE];
+    wctr_errmsg ie;
+    wctr_err idr = err == WCTR_OK ? hcs_layer_id(img.layers[i].path, id, &ie) : WCTR_OK;
+    if (idr == WCTR_ENOTSUP) {
+      snprintf(id, sizeof id, "%s", NIL_LAYER_ID);
+      ids_pending = true;
+    } else if (idr != WCTR_OK) {
+      err = wctr_fail(e, idr, "%s", ie.text);
+    }
+    if (err == WCTR_OK) snprintf(img.layers[i].id, sizeof img.layers[i].id, "%s", id);
   }
   const char *base = img.layer_count > 0 ? img.layers[img.layer_count - 1].path : "";
   char files[700];
@@ -167,6 +207,10 @@ wctr_err svc_images_add(svc_images *im, const cJSON *params, cJSON **result, wct
   }
   if (err == WCTR_OK) {
     wctr_log(WCTR_LOG_INFO, "image %s added (%zu layers, OS %s)", img.name, img.layer_count, img.os_version);
+    if (ids_pending) {
+      wctr_log(WCTR_LOG_WARN, "image %s: vmcompute.dll is not available, so its layer ids (NameToGuid of the "
+               "folders) are the nil GUID until the image is used on a host with the Containers feature", img.name);
+    }
     *result = svc_image_to_json(&img);
     if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
@@ -193,6 +237,7 @@ wctr_err svc_images_list(svc_images *im, cJSON **result, wctr_errmsg *e) {
       wctr_errmsg le;
       le.text[0] = '\0';
       if (load(path, &img, &le) == WCTR_OK) {
+        migrate_ids(im, &img);
         cJSON_AddItemToArray(list, svc_image_to_json(&img));
         svc_image_free(&img);
       } else {

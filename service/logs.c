@@ -219,25 +219,30 @@ static const char *skip_ws(const char *p, const char *end) {
 
 /* --- entries ------------------------------------------------------------------------------------------- */
 
-char *svc_log_entry_format(int stream, const char *data, size_t len, const char *time, size_t *out_len) {
-  buf b = {0};
-  buf_str(&b, "{\"log\":\"");
-  bool exact = json_escape(&b, data, len);
-  buf_str(&b, "\",\"stream\":\"");
-  buf_str(&b, stream == 2 ? "stderr" : "stdout");
-  buf_str(&b, "\",\"time\":\"");
-  buf_str(&b, time);
-  buf_str(&b, "\"");
+/* Appends one entry (without the trailing LF) to b. */
+static void entry_append(buf *b, int stream, const char *data, size_t len, const char *time) {
+  buf_str(b, "{\"log\":\"");
+  bool exact = json_escape(b, data, len);
+  buf_str(b, "\",\"stream\":\"");
+  buf_str(b, stream == 2 ? "stderr" : "stdout");
+  buf_str(b, "\",\"time\":\"");
+  buf_str(b, time);
+  buf_str(b, "\"");
   if (!exact) {
     char *raw = wctr_base64_encode((const uint8_t *)data, len);
-    if (raw == NULL) b.failed = true;
-    buf_str(&b, ",\"raw\":\"");
-    if (raw != NULL) buf_str(&b, raw);
-    buf_str(&b, "\"");
+    if (raw == NULL) b->failed = true;
+    buf_str(b, ",\"raw\":\"");
+    if (raw != NULL) buf_str(b, raw);
+    buf_str(b, "\"");
     free(raw);
   }
-  buf_str(&b, "}");
-  buf_reserve(&b, 1); /* room for the LF the writer appends */
+  buf_str(b, "}");
+}
+
+char *svc_log_entry_format(int stream, const char *data, size_t len, const char *time, size_t *out_len) {
+  buf b = {0};
+  entry_append(&b, stream, data, len, time);
+  buf_reserve(&b, 1); /* room for the LF a caller may append */
   if (b.failed) {
     free(b.p);
     return NULL;
@@ -325,6 +330,8 @@ struct svc_log_writer {
   uint64_t size;
   uint64_t max_bytes;
   buf partial[2]; /* stdout, stderr: the line in progress */
+  buf batch;      /* the entries of one write call, written at its end: one write per chunk of output */
+  char stamp[40]; /* the time of the chunk being written */
   bool write_failed; /* a failure was logged; log again only after a success */
 };
 
@@ -353,6 +360,7 @@ void svc_log_writer_close(svc_log_writer *w) {
   wctr_file_close(w->file);
   free(w->partial[0].p);
   free(w->partial[1].p);
+  free(w->batch.p);
   free(w);
 }
 
@@ -368,31 +376,42 @@ static void rotate(svc_log_writer *w) {
   w->size = 0;
 }
 
-static void emit_entry(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line, void *ctx) {
-  char stamp[40];
-  svc_log_time_now(stamp);
-  size_t n = 0;
-  char *text = svc_log_entry_format(stream, data, len, stamp, &n);
-  if (text != NULL) {
-    text[n] = '\n'; /* svc_log_entry_format leaves room for it */
-    if (w->file != NULL && w->size + n + 1 > w->max_bytes && w->size > 0) rotate(w);
-    wctr_err err = w->file != NULL ? wctr_file_write(w->file, text, n + 1) : WCTR_EIO;
-    if (err == WCTR_OK) {
-      w->size += n + 1;
-      w->write_failed = false;
-    } else if (!w->write_failed) {
-      w->write_failed = true;
-      wctr_log(WCTR_LOG_ERROR, "log %s: cannot write (%s); output goes on to attached clients", w->path,
-               wctr_strerror(err));
-    }
-    free(text);
+/* Writes the batch: rotation first when it would take the file past the limit. A failed write (disk full)
+ * is logged once per burst; the entries have reached the followers already. */
+static void batch_write(svc_log_writer *w) {
+  if (w->batch.len == 0) return;
+  if (w->batch.failed) {
+    w->batch.failed = false;
+    w->batch.len = 0;
+    wctr_log(WCTR_LOG_ERROR, "log %s: out of memory; output dropped from the log", w->path);
+    return;
   }
-  if (line != NULL) line(ctx, stream, data, len, stamp);
+  if (w->file != NULL && w->size + w->batch.len > w->max_bytes && w->size > 0) rotate(w);
+  wctr_err err = w->file != NULL ? wctr_file_write(w->file, w->batch.p, w->batch.len) : WCTR_EIO;
+  if (err == WCTR_OK) {
+    w->size += w->batch.len;
+    w->write_failed = false;
+  } else if (!w->write_failed) {
+    w->write_failed = true;
+    wctr_log(WCTR_LOG_ERROR, "log %s: cannot write (%s); output goes on to attached clients", w->path,
+             wctr_strerror(err));
+  }
+  w->batch.len = 0;
+}
+
+static void emit_entry(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line, void *ctx) {
+  entry_append(&w->batch, stream, data, len, w->stamp);
+  buf_add(&w->batch, "\n", 1);
+  /* A batch never grows past the rotation size: a chunk of output is at most a few pages, but a writer fed
+   * a huge one writes as it goes. */
+  if (w->batch.len >= SVC_LOG_PARTIAL_MAX * 8) batch_write(w);
+  if (line != NULL) line(ctx, stream, data, len, w->stamp);
 }
 
 void svc_log_writer_write(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line,
                           void *ctx) {
   buf *part = &w->partial[stream == 2 ? 1 : 0];
+  svc_log_time_now(w->stamp); /* the lines of one chunk arrived together */
   while (len > 0) {
     const char *nl = memchr(data, '\n', len);
     size_t take = nl != NULL ? (size_t)(nl - data) + 1 : len;
@@ -415,13 +434,16 @@ void svc_log_writer_write(svc_log_writer *w, int stream, const char *data, size_
     data += take;
     len -= take;
   }
+  batch_write(w);
 }
 
 void svc_log_writer_flush(svc_log_writer *w, svc_log_line_fn line, void *ctx) {
+  svc_log_time_now(w->stamp);
   for (int i = 0; i < 2; i++) {
     if (w->partial[i].len > 0) emit_entry(w, i + 1, w->partial[i].p, w->partial[i].len, line, ctx);
     w->partial[i].len = 0;
   }
+  batch_write(w);
 }
 
 /* --- reader -------------------------------------------------------------------------------------------------- */

@@ -371,7 +371,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
   }
   err = svc_store_open(m->data_root, &m->store, e);
   rt_options ro = {.ioc = m->ioc, .events = mgr_runtime_events(m), .host = opt->host,
-                   .host_cpus = m->opt.host_cpus, .host_os_version = m->host_os_version};
+                   .host_cpus = m->opt.host_cpus, .host_os_version = m->host_os_version, .data_root = m->data_root};
   if (err == WCTR_OK && opt->open_job != NULL) err = opt->open_job(&ro, &m->job_rt, e);
   if (err == WCTR_OK && opt->open_hcs != NULL) err = opt->open_hcs(&ro, &m->hcs_rt, e);
   if (err == WCTR_OK) err = mgr_recover(m, e);

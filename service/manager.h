@@ -7,18 +7,28 @@
  *
  * Operations (svc_manager_ops; params and results in docs/protocol.md):
  *   container.create  {create params, "DryRun"?}  -> {"Id","Name","Warnings"} | dry run {"DryRun","Id","Calls","Warnings"}
- *   container.start   {"Id"}                        -> {} once the runtime has started it
+ *   container.start   {"Id"}                        -> {} once the runtime has started it; {} at once when it
+ *                                                    runs already (Docker's 304: no error)
  *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
+ *   container.attach  {"Id","Stdin"?} (stream)     output chunks of the current run, or of the next one when it is not
+ *                                                    running (stdin too with Stdin, when created with OpenStdin), then
+ *                                                    {"ExitCode","OOMKilled"} when that run ends; ENOENT if it is removed
+ *   container.restart {"Id","Timeout"?}           -> {} once stopped (as container.stop) and started again
+ *   container.rename  {"Id","Name"}               -> {} (Docker's name rules; EEXIST when the name is taken)
  *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
  *   container.kill    {"Id"}                        -> {} once it has exited
  *   container.remove  {"Id","Force"?}             -> {}
  *   container.list    {"All"?,"Filters"?:{"label":[...]}} -> [summaries]
  *   container.inspect {"Id"}                        -> the record plus the runtime's view (AppliedLimits)
- *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart), memory, IO, processes
+ *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart: CPUPercent of one CPU, and the
+ *                                                    samples CpuTotal100ns, PreCpuTotal100ns, SampleMs), memory, IO,
+ *                                                    processes
  *   container.update  {"Id", resource fields...}    -> {"Warnings"}
  *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
- *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?} (stream): output chunks, then {}
+ *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
+ *                                                    Since/Until keep the lines logged within them (the log's time
+ *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
  *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *

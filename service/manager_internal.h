@@ -3,9 +3,10 @@
  *   manager.c          the manager's life (start, stop), the container list and references, records on
  *                      disk, async helpers, events;
  *   manager_run.c      runs: start, runtime events (output, OOM, exit), the exit's finalisation, stop and
- *                      kill, removal, restart policies, attach (container.run), stdin, wait, stats;
+ *                      kill, restart, removal, restart policies, attach (container.run, container.attach),
+ *                      stdin, wait, stats;
  *   manager_logs.c     container.logs (files and follow);
- *   manager_ops.c      create, list, inspect, update and the operation table;
+ *   manager_ops.c      create, list, inspect, update, rename and the operation table;
  *   manager_recover.c  what a crash left, at start.
  *
  * Locks (wctr_mutex, asserted): m->lock guards the list, every record, run state and the lists of waiters
@@ -159,6 +160,8 @@ void mgr_restart_cancel_locked(svc_manager *m, ctr *c);
 
 void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_run(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_attach(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_restart(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_stop(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_kill(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);

@@ -35,6 +35,8 @@ struct mgr_follow {
   svc_log_reader *reader;
   bool timestamps;
   bool follow;
+  char since[40];       /* lines at or after this time only ("" none), the log's time form */
+  char until[40];       /* lines at or before this time only ("" none) */
   follow_phase phase;   /* out_lock */
   bool listed;          /* out_lock: in c->followers */
   bool ended;           /* out_lock: the run ended (or there was none): finish once caught up */
@@ -84,8 +86,16 @@ static void chunk_add(mgr_follow *f, int stream, const char *data, size_t len, c
   f->chunk_len += len;
 }
 
+/* Since and Until: the log's times are all of one fixed-width form, so they compare as text. */
+static bool in_window(const mgr_follow *f, const char *time) {
+  if (f->since[0] != '\0' && strcmp(time, f->since) < 0) return false;
+  if (f->until[0] != '\0' && strcmp(time, f->until) > 0) return false;
+  return true;
+}
+
 static void file_line(void *ctx, int stream, const char *data, size_t len, const char *time) {
-  chunk_add(ctx, stream, data, len, time);
+  mgr_follow *f = ctx;
+  if (in_window(f, time)) chunk_add(f, stream, data, len, time);
 }
 
 /* --- followers (out_lock) -------------------------------------------------------------------------------- */
@@ -124,7 +134,7 @@ void mgr_follow_line_locked(void *ctx, int stream, const char *data, size_t len,
   ctr *c = ctx;
   WCTR_ASSERT_HELD(&c->out_lock);
   for (mgr_follow *f = c->followers; f != NULL; f = f->next) {
-    if (f->finished || f->overflow) continue;
+    if (f->finished || f->overflow || !in_window(f, time)) continue;
     if (f->phase == PHASE_CATCHUP) {
       backlog_add(f, stream, data, len, time);
       continue;
@@ -279,9 +289,19 @@ static void follow_release(void *p) {
   free(f);
 }
 
+/* "2026-12-07T07:14:33.123456789Z": digits where the log's times have them (svc_log_time_now). */
+static bool log_time_valid(const char *t) {
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddddddZ";
+  if (strlen(t) != sizeof shape - 1) return false;
+  for (size_t i = 0; shape[i] != '\0'; i++) {
+    if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i]) return false;
+  }
+  return true;
+}
+
 void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
-  static const char *const keys[] = {"Tail", "Follow", "Timestamps", NULL};
+  static const char *const keys[] = {"Tail", "Follow", "Timestamps", "Since", "Until", NULL};
   svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
@@ -292,6 +312,14 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
   if (err == WCTR_OK) err = wctr_json_get_int64(params, "Tail", "params", false, -1, INT32_MAX, &tail, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Follow", "params", false, &follow, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Timestamps", "params", false, &timestamps, &e);
+  const char *since = NULL;
+  const char *until = NULL;
+  if (err == WCTR_OK) err = wctr_json_get_string(params, "Since", "params", false, &since, &e);
+  if (err == WCTR_OK) err = wctr_json_get_string(params, "Until", "params", false, &until, &e);
+  if (err == WCTR_OK && ((since != NULL && !log_time_valid(since)) || (until != NULL && !log_time_valid(until)))) {
+    err = wctr_fail(&e, WCTR_EINVAL, "params: \"%s\" must be a time of the form 2026-12-07T07:14:33.123456789Z",
+                    since != NULL && !log_time_valid(since) ? "Since" : "Until");
+  }
   mgr_follow *f = err == WCTR_OK ? calloc(1, sizeof *f) : NULL;
   char *chunk = f != NULL ? malloc(CHUNK_MAX) : NULL;
   if (err == WCTR_OK && (f == NULL || chunk == NULL)) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
@@ -313,6 +341,8 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
   }
   *f = (mgr_follow){.m = m, .c = c, .sink = sink, .timestamps = timestamps, .follow = follow,
                     .phase = PHASE_CATCHUP, .chunk = chunk};
+  if (since != NULL) snprintf(f->since, sizeof f->since, "%s", since);
+  if (until != NULL) snprintf(f->until, sizeof f->until, "%s", until);
   sink->op_ctx = f;
   sink->on_close = follow_close;
   sink->on_release = follow_release;

@@ -360,10 +360,57 @@ static wctr_err op_update(void *ctx, const svc_caller *caller, const cJSON *para
   return err;
 }
 
+/* container.rename {"Id","Name"}: Docker's rules for the new name; the record is saved and a "rename" event
+ * emitted. */
+static wctr_err op_rename(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  svc_manager *m = ctx;
+  ctr *c = NULL;
+  const char *name = NULL;
+  wctr_err err = mgr_find_param(m, params, keys, &c, e);
+  if (err == WCTR_OK) err = wctr_json_get_string(params, "Name", "params", true, &name, e);
+  if (err != WCTR_OK) {
+    mgr_release(m, c);
+    return err;
+  }
+  if (name[0] == '/') name++;
+  if (!svc_container_name_valid(name)) {
+    mgr_release(m, c);
+    return wctr_fail(e, WCTR_EINVAL, "Invalid container name (%.130s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+  }
+  char old[SVC_NAME_MAX + 1];
+  char id[SVC_ID_HEX + 1];
+  wctr_mutex_lock(&m->lock);
+  snprintf(old, sizeof old, "%s", c->rec.name);
+  snprintf(id, sizeof id, "%s", c->rec.id);
+  if (strcmp(old, name) == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "Renaming a container with the same name as its current name");
+  }
+  for (ctr *o = m->list; err == WCTR_OK && o != NULL; o = o->next) {
+    if (o != c && strcmp(o->rec.name, name) == 0) {
+      err = wctr_fail(e, WCTR_EEXIST, "Conflict. The container name \"/%s\" is already in use by container %.12s. You "
+                      "have to remove (or rename) that container to be able to reuse that name.", name, o->rec.id);
+    }
+  }
+  if (err == WCTR_OK) snprintf(c->rec.name, sizeof c->rec.name, "%s", name);
+  wctr_mutex_unlock(&m->lock);
+  if (err == WCTR_OK) {
+    mgr_save(m, c);
+    wctr_log(WCTR_LOG_INFO, "container %s renamed to %s by %s", old, name, caller->name);
+    mgr_emit(m, "rename", id, name, 0);
+    *result = cJSON_CreateObject();
+  }
+  mgr_release(m, c);
+  return err;
+}
+
 static const svc_op manager_ops[] = {
     {.name = "container.create", .call = op_create, .flags = SVC_OP_BLOCKING},
     {.name = "container.start", .start = mgr_op_start},
     {.name = "container.run", .start = mgr_op_run, .flags = SVC_OP_STREAM},
+    {.name = "container.attach", .start = mgr_op_attach, .flags = SVC_OP_STREAM},
+    {.name = "container.restart", .start = mgr_op_restart},
+    {.name = "container.rename", .call = op_rename, .flags = SVC_OP_BLOCKING},
     {.name = "container.stop", .start = mgr_op_stop},
     {.name = "container.kill", .start = mgr_op_kill},
     {.name = "container.remove", .start = mgr_op_remove},

@@ -173,6 +173,45 @@ static void run_close(void *p) {
 
 static void run_release(void *p) { run_unref(p); }
 
+/* A start completed: clients that attached before it (container.attach) get the stdin they sent meanwhile. A
+ * container.run's own client is among them; its run_started then finds nothing left to deliver. */
+static void attached_started(svc_manager *m, ctr *c) {
+  enum { MAX_RUNS = 32 };
+  mgr_run *todo[MAX_RUNS];
+  rt_task *tasks[MAX_RUNS];
+  char *data[MAX_RUNS];
+  size_t lens[MAX_RUNS];
+  bool eofs[MAX_RUNS];
+  size_t n = 0;
+  wctr_mutex_lock(&m->lock);
+  wctr_mutex_lock(&c->out_lock);
+  for (mgr_run *r = c->attached; r != NULL && n < MAX_RUNS; r = r->next) {
+    if (r->started) continue;
+    r->started = true;
+    if (r->pending_len == 0 && !r->pending_eof) continue;
+    rt_task *t = mgr_task_get_locked(m, c);
+    if (t == NULL) continue;
+    todo[n] = r;
+    tasks[n] = t;
+    data[n] = r->pending;
+    lens[n] = r->pending_len;
+    eofs[n] = r->pending_eof;
+    if (r->pending_eof) r->stdin_open = false;
+    r->pending = NULL;
+    r->pending_len = 0;
+    r->pending_eof = false;
+    r->refs++;
+    n++;
+  }
+  wctr_mutex_unlock(&c->out_lock);
+  wctr_mutex_unlock(&m->lock);
+  for (size_t i = 0; i < n; i++) {
+    stdin_deliver(m, c, tasks[i], data[i], lens[i], eofs[i]);
+    free(data[i]);
+    run_unref(todo[i]);
+  }
+}
+
 /* --- runtime events --------------------------------------------------------------------------------------- */
 
 static void on_output(void *ctx, void *key, rt_stream stream, const char *data, size_t len) {
@@ -487,6 +526,7 @@ static void start_run(void *arg) {
   if (err == WCTR_OK) {
     wctr_log(WCTR_LOG_INFO, "container %s started (pid %u)", name, pid);
     mgr_emit(m, "start", id, name, 0);
+    attached_started(m, c);
   }
   for (size_t i = 0; i < nsignals; i++) mgr_pool(m, signal_run, signals[i]);
   while (unneeded != NULL) {
@@ -701,6 +741,26 @@ wctr_err mgr_remove_now(svc_manager *m, ctr *c, wctr_errmsg *e) {
   snprintf(id, sizeof id, "%s", c->rec.id);
   snprintf(name, sizeof name, "%s", c->rec.name);
   wctr_mutex_unlock(&m->lock);
+  /* Clients attached to a container that will never run again (container.attach before a start) are told. */
+  mgr_run *waiting = NULL;
+  wctr_mutex_lock(&c->out_lock);
+  while (c->attached != NULL) {
+    mgr_run *r = c->attached;
+    run_detach_locked(r);
+    if (!r->finished) {
+      r->finished = true;
+      r->next = waiting;
+      waiting = r;
+    }
+  }
+  wctr_mutex_unlock(&c->out_lock);
+  while (waiting != NULL) {
+    mgr_run *r = waiting;
+    waiting = r->next;
+    char msg[200];
+    snprintf(msg, sizeof msg, "container %s was removed", name);
+    svc_sink_finish(r->sink, WCTR_ENOENT, NULL, msg);
+  }
   if (c->rt != NULL) c->rt->methods->remove(c->rt, &args.a);
   mgr_args_free(&args);
   wctr_errmsg se;
@@ -847,6 +907,18 @@ static void start_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const ch
   sink_done(m, c, arg, err, message);
 }
 
+static void restart_started(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
+  if (err == WCTR_OK) {
+    wctr_mutex_lock(&m->lock);
+    char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
+    snprintf(id, sizeof id, "%s", c->rec.id);
+    snprintf(name, sizeof name, "%s", c->rec.name);
+    wctr_mutex_unlock(&m->lock);
+    mgr_emit(m, "restart", id, name, 0);
+  }
+  start_done(m, c, arg, err, message);
+}
+
 void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
   svc_manager *m = ctx;
@@ -855,6 +927,14 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   wctr_err err = mgr_find_param(m, params, NULL, &c, &e);
   if (err != WCTR_OK) {
     svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  /* Starting a container that runs already is Docker's 304 Not Modified: nothing to do, and no error. */
+  wctr_mutex_lock(&m->lock);
+  bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
+  wctr_mutex_unlock(&m->lock);
+  if (running) {
+    sink_done(m, c, sink, WCTR_OK, NULL);
     return;
   }
   mgr_start(m, c, 0, start_done, sink);
@@ -916,6 +996,44 @@ void mgr_op_run(void *ctx, const svc_caller *caller, const cJSON *params, svc_si
   mgr_start(m, c, 0, run_started, r);
 }
 
+/* container.attach: a client joins the output (and, with Stdin, the input) of the container's current run, or of
+ * its next one when it is not running; finished with {"ExitCode","OOMKilled"} when that run ends. */
+void mgr_op_attach(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)caller;
+  static const char *const keys[] = {"Stdin", NULL};
+  svc_manager *m = ctx;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  bool want_stdin = false;
+  wctr_err err = mgr_find_param(m, params, keys, &c, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Stdin", "params", false, &want_stdin, &e);
+  mgr_run *r = err == WCTR_OK ? calloc(1, sizeof *r) : NULL;
+  if (err == WCTR_OK && r == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err != WCTR_OK) {
+    mgr_release(m, c);
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  *r = (mgr_run){.m = m, .c = c, .sink = sink, .refs = 1};
+  sink->op_ctx = r;
+  sink->on_input = run_input;
+  sink->on_close = run_close;
+  sink->on_release = run_release;
+  wctr_mutex_lock(&m->lock);
+  wctr_mutex_lock(&c->out_lock);
+  bool removed = c->unlinked;
+  if (!removed) {
+    r->next = c->attached;
+    c->attached = r;
+    r->attached = true;
+  }
+  wctr_mutex_unlock(&c->out_lock);
+  r->stdin_open = want_stdin && c->rec.spec.process.open_stdin;
+  r->started = c->task != NULL && !c->releasing;
+  wctr_mutex_unlock(&m->lock);
+  if (removed) run_finish(r, WCTR_ENOENT, NULL, "No such container");
+}
+
 typedef struct stop_req {
   svc_manager *m;
   ctr *c;
@@ -969,6 +1087,50 @@ void mgr_op_stop(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
 void mgr_op_kill(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
   stop_or_kill(ctx, params, sink, true);
+}
+
+/* container.restart: stop (the stop signal, the kill after Timeout), then start; a container that is not
+ * running is just started, as Docker does. */
+static void restart_after_stop(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
+  svc_sink *sink = arg;
+  if (err != WCTR_OK) {
+    sink_done(m, c, sink, err, message);
+    return;
+  }
+  mgr_start(m, c, 0, restart_started, sink);
+}
+
+static void restart_begin(void *arg) {
+  stop_req *q = arg;
+  svc_manager *m = q->m;
+  ctr *c = q->c;
+  wctr_mutex_lock(&m->lock);
+  c->rec.state.manually_stopped = true; /* the exit that follows is not one for the restart policy */
+  mgr_restart_cancel_locked(m, c);
+  int64_t timeout = q->timeout_s >= 0 ? q->timeout_s : c->rec.spec.stop_timeout;
+  wctr_mutex_unlock(&m->lock);
+  mgr_stop(m, c, (uint32_t)timeout * 1000u, false, restart_after_stop, q->sink);
+  free(q);
+}
+
+void mgr_op_restart(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)caller;
+  static const char *const keys[] = {"Timeout", NULL};
+  svc_manager *m = ctx;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  int64_t timeout = -1;
+  wctr_err err = mgr_find_param(m, params, keys, &c, &e);
+  if (err == WCTR_OK) err = wctr_json_get_int64(params, "Timeout", "params", false, 0, SPEC_MAX_STOP_TIMEOUT, &timeout, &e);
+  stop_req *q = err == WCTR_OK ? malloc(sizeof *q) : NULL;
+  if (err == WCTR_OK && q == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err != WCTR_OK) {
+    mgr_release(m, c);
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  *q = (stop_req){.m = m, .c = c, .sink = sink, .timeout_s = timeout};
+  mgr_pool(m, restart_begin, q);
 }
 
 static void remove_after_stop(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
@@ -1125,6 +1287,11 @@ static void stats_finish(stats_op *s) {
       cJSON_AddNumberToObject(r, "ReadBytes", (double)s->b.read_bytes);
       cJSON_AddNumberToObject(r, "WriteBytes", (double)s->b.write_bytes);
       cJSON_AddNumberToObject(r, "Processes", s->b.processes);
+      /* The samples themselves, for front-ends that compute the percentage their own way (Docker's Windows
+       * stats: CPU time in 100 ns units and the two read times). */
+      cJSON_AddNumberToObject(r, "CpuTotal100ns", s->t != NULL ? (double)used_b : 0);
+      cJSON_AddNumberToObject(r, "PreCpuTotal100ns", s->t != NULL ? (double)used_a : 0);
+      cJSON_AddNumberToObject(r, "SampleMs", s->t != NULL ? (double)(s->t1 - s->t0) : 0);
     }
     svc_sink_finish(s->sink, r != NULL ? WCTR_OK : WCTR_ENOMEM, r, r != NULL ? NULL : "out of memory");
   }

@@ -57,6 +57,9 @@ static wctr_err service_command_line(const svc_args *args, wchar_t **out, wctr_e
   for (size_t i = 0; ok && i < f->group_count; i++) {
     ok = wctr_cmdline_append(&cl, "--group") == WCTR_OK && wctr_cmdline_append(&cl, f->groups[i]) == WCTR_OK;
   }
+  for (size_t i = 0; ok && i < f->docker_api_count; i++) {
+    ok = wctr_cmdline_append(&cl, "--docker-api") == WCTR_OK && wctr_cmdline_append(&cl, f->docker_api[i].text) == WCTR_OK;
+  }
   if (ok && f->log_level_set) {
     ok = wctr_cmdline_append(&cl, "--log-level") == WCTR_OK && wctr_cmdline_append(&cl, level) == WCTR_OK;
   }

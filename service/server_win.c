@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/wstr.h"
+#include "service/pipe_identity.h"
 #include "service/server.h"
 #include "service/svc_sys.h"
 
@@ -343,55 +344,8 @@ static void conn_shutdown(conn *c, const char *why) {
 
 /* --- identity ---------------------------------------------------------------------------------------------- */
 
-/* Who is on the other end: impersonate the client just long enough to read its token. Needs a message to
- * have been read from the pipe first (Windows' rule). */
-static BOOL identify_caller(conn *c) {
-  HANDLE token = NULL;
-  BYTE buf[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
-  DWORD size = 0;
-  wchar_t *sid_text = NULL;
-  BOOL ok = FALSE;
-  ULONG pid = 0;
-  if (GetNamedPipeClientProcessId(c->pipe, &pid)) c->caller.pid = (uint32_t)pid;
-  if (!svc_sys.ImpersonateNamedPipeClient(c->pipe)) {
-    wctr_log_win32("ImpersonateNamedPipeClient", GetLastError(), "client pid %lu", (unsigned long)pid);
-    return FALSE;
-  }
-  BOOL opened = OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token);
-  DWORD open_code = GetLastError();
-  /* Reverting is not optional: a worker that kept the client's identity would serve the next client with
-   * it. If it ever fails, the process must not go on. */
-  if (!RevertToSelf()) {
-    wctr_log_win32("RevertToSelf", GetLastError(), "after identifying a client; terminating");
-    TerminateProcess(GetCurrentProcess(), 1);
-  }
-  if (!opened) {
-    wctr_log_win32("OpenThreadToken", open_code, "client pid %lu", (unsigned long)pid);
-    return FALSE;
-  }
-  if (!GetTokenInformation(token, TokenUser, buf, sizeof buf, &size)) {
-    wctr_log_win32("GetTokenInformation", GetLastError(), "client pid %lu", (unsigned long)pid);
-    goto done;
-  }
-  PSID sid = ((TOKEN_USER *)buf)->User.Sid;
-  if (!ConvertSidToStringSidW(sid, &sid_text) ||
-      WideCharToMultiByte(CP_UTF8, 0, sid_text, -1, c->caller.sid, sizeof c->caller.sid, NULL, NULL) <= 0) {
-    goto done;
-  }
-  acl_account_name(sid, c->caller.name, sizeof c->caller.name);
-  /* An impersonation token, as CheckTokenMembership wants: counts only an enabled Administrators group, so
-   * a UAC-filtered (deny-only) administrator is not one. */
-  BYTE admins[SECURITY_MAX_SID_SIZE];
-  DWORD admins_size = sizeof admins;
-  BOOL member = FALSE;
-  c->caller.admin = CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &admins_size) &&
-                    CheckTokenMembership(token, admins, &member) && member;
-  ok = TRUE;
-done:
-  if (sid_text != NULL) LocalFree(sid_text);
-  CloseHandle(token);
-  return ok;
-}
+/* Who is on the other end (service/pipe_identity.h): needs a message to have been read first. */
+static BOOL identify_caller(conn *c) { return svc_pipe_identify(c->pipe, &c->caller) ? TRUE : FALSE; }
 
 /* --- reading --------------------------------------------------------------------------------------------------- */
 

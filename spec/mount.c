@@ -25,9 +25,24 @@ static char *dup_path(const char *s, size_t n) {
   return p;
 }
 
-static bool is_pipe(const char *p) {
+/* After dup_path (so //./pipe/x is \\.\pipe\x already); Windows and Docker's -v parser read the prefix
+ * in any case. */
+static bool pipe_prefix(const char *p) {
   size_t n = strlen(SPEC_PIPE_PREFIX);
-  return strncmp(p, SPEC_PIPE_PREFIX, n) == 0 && p[n] != '\0';
+  for (size_t i = 0; i < n; i++) {
+    char ch = p[i];
+    if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+    if (ch != SPEC_PIPE_PREFIX[i]) return false;
+  }
+  return true;
+}
+
+/* A pipe with a name; its prefix is made the canonical one, which the HCS documents strip by length. */
+static bool is_pipe(char *p) {
+  size_t n = strlen(SPEC_PIPE_PREFIX);
+  if (!pipe_prefix(p) || p[n] == '\0') return false;
+  memcpy(p, SPEC_PIPE_PREFIX, n);
+  return true;
 }
 
 static bool is_drive_abs(const char *p) { return is_letter(p[0]) && p[1] == ':' && is_sep(p[2]); }

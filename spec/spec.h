@@ -234,14 +234,15 @@ typedef struct spec_mount {
 
 /* Parses a -v value. Host: an absolute path with a drive letter ("C:\x", "c:/x"), a UNC path
  * ("\\server\share"), or a pipe "\\.\pipe\name". Container: an absolute path with a drive letter that is
- * not the drive's root, or a pipe when the host is one. Optional mode "ro" or "rw". A pipe cannot be
- * read-only. Both paths are put in their normal form (spec/names.h spec_path_normalize: "." and ".."
- * resolved, one '\' between components, none at the end), and refused where Windows would not open what
- * they say (a component ending in a dot or a space, a device name, ".." above the root). The container path
- * may not be the root of a drive ("C:\x\.." is), nor SPEC_SECRETS_CONTAINER_PATH, inside it or above it.
- * Errors (WCTR_EINVAL) quote the flag: "-v \"data:C:\\app\": the host path must be absolute (C:\\dir or
- * \\\\server\\share); named volumes are not supported". *out is written only on success; free with
- * spec_mount_free (accepts NULL, leaves *m zeroed). */
+ * not the drive's root, or a pipe when the host is one. A pipe may be written as Docker takes it, with '/' for
+ * any separator ("//./pipe/name") and "pipe" in any case; host_path and container_path hold it as
+ * "\\.\pipe\name". Optional mode "ro" or "rw". A pipe cannot be read-only. Both paths are put in their
+ * normal form (spec/names.h spec_path_normalize: "." and ".." resolved, one '\' between components, none at
+ * the end), and refused where Windows would not open what they say (a component ending in a dot or a space,
+ * a device name, ".." above the root). The container path may not be the root of a drive ("C:\x\.." is),
+ * nor SPEC_SECRETS_CONTAINER_PATH, inside it or above it. Errors (WCTR_EINVAL) quote the flag: "-v
+ * \"data:C:\\app\": the host path must be absolute (C:\\dir or \\\\server\\share); named volumes are not
+ * supported". *out is written only on success; free with spec_mount_free (accepts NULL, leaves *m zeroed). */
 wctr_err spec_mount_parse(const char *text, spec_mount *out, wctr_errmsg *e);
 void spec_mount_free(spec_mount *m);
 

@@ -288,6 +288,35 @@ static void test_secrets_invalid(void **state) {
   assert_string_equal(e.text, "no place for the secrets SDDL");
 }
 
+
+/* The Engine API token file: the pipe's principals, the groups read-only. */
+static void test_api_token_file(void **state) {
+  (void)state;
+  const char *groups[] = {ACL_SID_USERS, "S-1-5-32-545", "S-1-5-21-1-2-3-1001"};
+  char *out = NULL;
+  wctr_errmsg e;
+  assert_int_equal(acl_api_token_sddl(groups, 3, &out, &e), WCTR_OK);
+  assert_string_equal(out, "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;S-1-5-32-545)(A;;FR;;;S-1-5-21-1-2-3-1001)");
+  acl_sd sd;
+  parse_or_fail(out, &sd);
+  assert_true(sd.dacl_protected);
+  assert_int_equal(sd.ace_count, 4);
+  expect_ace(&sd, 2, ACL_ACE_ALLOW, 0, ACL_FILE_GENERIC_READ, ACL_SID_USERS);
+  /* Read only: no write, no DACL or owner change, no delete. */
+  assert_int_equal(sd.aces[2].mask & (ACL_FILE_GENERIC_WRITE & ~ACL_FILE_GENERIC_READ), 0);
+  assert_int_equal(sd.aces[3].mask & (ACL_RIGHT_WRITE_DAC | ACL_RIGHT_WRITE_OWNER | ACL_RIGHT_DELETE), 0);
+  acl_sd_free(&sd);
+  free(out);
+  /* No group: SYSTEM and Administrators alone, as the pipe. */
+  assert_int_equal(acl_api_token_sddl(NULL, 0, &out, &e), WCTR_OK);
+  assert_string_equal(out, "D:P(A;;FA;;;SY)(A;;FA;;;BA)");
+  free(out);
+  const char *alias[] = {"BU"};
+  assert_int_equal(acl_api_token_sddl(alias, 1, &out, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "API token file group SID 1 (\"BU\") is not a SID string S-1-...");
+  assert_null(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_data_root),
@@ -296,6 +325,7 @@ int main(void) {
       cmocka_unit_test(test_pipe_several_groups),
       cmocka_unit_test(test_pipe_dedupes_and_canonicalises),
       cmocka_unit_test(test_pipe_invalid_groups),
+      cmocka_unit_test(test_api_token_file),
       cmocka_unit_test(test_pipe_acl_size_limit),
       cmocka_unit_test(test_secrets_dir),
       cmocka_unit_test(test_secret_file),

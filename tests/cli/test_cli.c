@@ -37,8 +37,19 @@ static wctr_err fake_connect(void *ctx, const char *pipe_path, cli_connection **
 static wctr_err fake_call(cli_connection *conn, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
   assert_ptr_equal(conn, &the_connection);
   cJSON_Delete(params);
-  snprintf(fake.last_op, sizeof fake.last_op, "%s", op);
+  if (strcmp(op, "container.list") != 0 && strcmp(op, "image.list") != 0) {
+    snprintf(fake.last_op, sizeof fake.last_op, "%s", op);
+  }
   if (fake.call_err != WCTR_OK) return wctr_fail(e, fake.call_err, "%s", fake.call_message);
+  /* info --format also counts containers and images. */
+  if (strcmp(op, "container.list") == 0) {
+    *result = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"},{\"State\":\"created\"}]");
+    return WCTR_OK;
+  }
+  if (strcmp(op, "image.list") == 0) {
+    *result = cJSON_Parse("[{\"Name\":\"a:latest\"}]");
+    return WCTR_OK;
+  }
   *result = cJSON_Parse(fake.result_json);
   assert_non_null(*result);
   return WCTR_OK;
@@ -93,33 +104,73 @@ static int reset(void **state) {
   return 0;
 }
 
+/* docker version's layout: labels aligned by the tabwriter (minwidth 20, padding 1). */
 static void test_version_shows_client_and_server(void **state) {
   (void)state;
   assert_int_equal(run_cli(NULL, "version", NULL), 0);
-  contains(out_text, "Client:\n Version:      " WCTR_VERSION);
-  contains(out_text, "Server:\n Version:      9.9.9\n API version:  1\n OS/Arch:      windows/amd64");
+  assert_string_equal(out_text, "Client: wctr\n"
+                                " Version:           " WCTR_VERSION "\n"
+                                " API version:       1\n"
+                                " OS/Arch:           windows/amd64\n"
+                                " Context:           default\n"
+                                "\n"
+                                "Server: wctr\n"
+                                " Engine:\n"
+                                "  Version:          9.9.9\n"
+                                "  API version:      1\n"
+                                "  OS/Arch:          windows/amd64\n");
   assert_string_equal(fake.last_pipe, "\\\\.\\pipe\\wctr_engine");
   assert_string_equal(fake.last_op, "version");
   assert_int_equal(fake.disconnects, 1);
   assert_string_equal(err_text, "");
 }
 
+/* version --format: Go templates over {Client, Server} with Docker's keys; json is {{json .}}. */
+static void test_version_format(void **state) {
+  (void)state;
+  assert_int_equal(run_cli(NULL, "version", "--format", "{{.Server.Version}}", NULL), 0);
+  assert_string_equal(out_text, "9.9.9\n");
+  assert_int_equal(run_cli(NULL, "version", "-f", "{{.Client.Version}} {{.Server.APIVersion}} {{.Server.Os}}", NULL), 0);
+  assert_string_equal(out_text, WCTR_VERSION " 1 windows\n");
+  assert_int_equal(run_cli(NULL, "version", "--format", "json", NULL), 0);
+  cJSON *v = cJSON_Parse(out_text);
+  assert_non_null(v);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "Server"), "Version")->valuestring, "9.9.9");
+  const cJSON *engine = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "Server"), "Components"), 0);
+  assert_string_equal(cJSON_GetObjectItem(engine, "Name")->valuestring, "Engine");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "Client"), "Version")->valuestring, WCTR_VERSION);
+  cJSON_Delete(v);
+  /* A field Docker's version does not have is an error (1), never printed back as written. */
+  assert_int_equal(run_cli(NULL, "version", "--format", "{{.Server.Nope}}", NULL), 1);
+  contains(err_text, "map has no entry for key \"Nope\"");
+  assert_null(strstr(out_text, "Nope"));
+  /* A template that does not parse: docker/cli's status 64, before wctrd is asked anything. */
+  int before = fake.connects;
+  assert_int_equal(run_cli(NULL, "version", "--format", "{{.Server.Version", NULL), 64);
+  contains(err_text, "template parsing error: template: :1: unclosed action");
+  assert_int_equal(fake.connects, before);
+}
+
 static void test_version_without_service_still_shows_client(void **state) {
   (void)state;
   fake.connect_err = WCTR_ENOENT;
-  assert_int_equal(run_cli(NULL, "version", NULL), 125);
-  contains(out_text, "Client:\n Version:      " WCTR_VERSION);
+  assert_int_equal(run_cli(NULL, "version", NULL), 1);
+  contains(out_text, "Client: wctr\n Version:           " WCTR_VERSION);
   assert_null(strstr(out_text, "Server:"));
   contains(err_text, "cannot connect to wctrd at \\\\.\\pipe\\wctr_engine: the pipe does not exist");
   contains(err_text, "net start wctrd");
   contains(err_text, "wctrd run");
   assert_int_equal(fake.disconnects, 0);
+  /* The server's fields are nil: a template that needs them fails, after the client's part. */
+  assert_int_equal(run_cli(NULL, "version", "--format", "{{.Client.Version}}", NULL), 1);
+  assert_string_equal(out_text, WCTR_VERSION "\n");
 }
 
+/* Exit codes as docker/cli's: wctrd unreachable or failing is 1 for commands other than run/create. */
 static void test_access_denied_says_who_may_connect(void **state) {
   (void)state;
   fake.connect_err = WCTR_EACCES;
-  assert_int_equal(run_cli(NULL, "info", NULL), 125);
+  assert_int_equal(run_cli(NULL, "info", NULL), 1);
   contains(err_text, "access to \\\\.\\pipe\\wctr_engine is denied");
   contains(err_text, "--group");
 }
@@ -134,23 +185,26 @@ static void test_host_from_flag_and_environment(void **state) {
   assert_string_equal(fake.last_pipe, "\\\\.\\pipe\\eq");
 }
 
+/* A bad -H is a flag error (125); a bad WCTR_HOST is not a flag, so 1. */
 static void test_bad_hosts_fail_before_connecting(void **state) {
   (void)state;
-  assert_int_equal(run_cli("tcp://1.2.3.4:2375", "version", NULL), 125);
+  assert_int_equal(run_cli("tcp://1.2.3.4:2375", "version", NULL), 1);
   contains(err_text, "WCTR_HOST \"tcp://1.2.3.4:2375\": wctr talks over a named pipe only");
   assert_int_equal(run_cli(NULL, "-H", "npipe:////other/pipe/x", "info", NULL), 125);
   contains(err_text, "--host \"npipe:////other/pipe/x\": only pipes on this machine");
   assert_int_equal(fake.connects, 0);
 }
 
+static const char info_json[] =
+    "{\"ServerVersion\":\"0.1.0\",\"OperatingSystem\":\"Windows Server 2022 Datacenter\",\"OSVersion\":"
+    "\"10.0.20348\",\"OSType\":\"windows\",\"DataRoot\":\"C:\\\\ProgramData\\\\wctr\",\"HCS\":{\"Available\":false,"
+    "\"Detail\":\"not here\"},\"Isolation\":{\"Default\":\"process\",\"Available\":[\"job\"]},\"Pipe\":{\"Name\":"
+    "\"\\\\\\\\.\\\\pipe\\\\wctr_engine\",\"SDDL\":\"D:P(A;;FA;;;SY)(A;;FA;;;BA)\"},\"BitLocker\":{\"Volume\":\"C:\\\\\","
+    "\"State\":\"unknown\",\"Detail\":\"no provider\"},\"Caller\":{\"SID\":\"S-1-5-21-1-2-3-500\",\"Name\":\"H\\\\admin\"}}";
+
 static void test_info_text_and_json(void **state) {
   (void)state;
-  fake.result_json =
-      "{\"ServerVersion\":\"0.1.0\",\"OperatingSystem\":\"Windows Server 2022 Datacenter\",\"OSVersion\":"
-      "\"10.0.20348\",\"OSType\":\"windows\",\"DataRoot\":\"C:\\\\ProgramData\\\\wctr\",\"HCS\":{\"Available\":false,"
-      "\"Detail\":\"not here\"},\"Isolation\":{\"Default\":\"process\",\"Available\":[\"job\"]},\"Pipe\":{\"Name\":"
-      "\"\\\\\\\\.\\\\pipe\\\\wctr_engine\",\"SDDL\":\"D:P(A;;FA;;;SY)(A;;FA;;;BA)\"},\"BitLocker\":{\"Volume\":\"C:\\\\\","
-      "\"State\":\"unknown\",\"Detail\":\"no provider\"},\"Caller\":{\"SID\":\"S-1-5-21-1-2-3-500\",\"Name\":\"H\\\\admin\"}}";
+  fake.result_json = info_json;
   assert_int_equal(run_cli(NULL, "info", NULL), 0);
   contains(out_text, "Operating System:    Windows Server 2022 Datacenter\n");
   contains(out_text, "OS Version:          10.0.20348\n");
@@ -161,38 +215,65 @@ static void test_info_text_and_json(void **state) {
   contains(out_text, "Pipe DACL:           D:P(A;;FA;;;SY)(A;;FA;;;BA)\n");
   contains(out_text, "BitLocker:           unknown (volume C:\\)\n  no provider\n");
   contains(out_text, "Caller:              H\\admin (S-1-5-21-1-2-3-500)\n");
+  /* {{json .}}: Docker's keys (DockerRootDir, Isolation as the default's name, the counts), then wctr's. */
   assert_int_equal(run_cli(NULL, "info", "--format", "{{json .}}", NULL), 0);
   cJSON *parsed = cJSON_Parse(out_text);
   assert_non_null(parsed);
   assert_string_equal(cJSON_GetObjectItem(parsed, "OSVersion")->valuestring, "10.0.20348");
+  assert_string_equal(cJSON_GetObjectItem(parsed, "DockerRootDir")->valuestring, "C:\\ProgramData\\wctr");
+  assert_string_equal(cJSON_GetObjectItem(parsed, "Isolation")->valuestring, "process");
+  assert_int_equal(cJSON_GetObjectItem(parsed, "Containers")->valueint, 3);
+  assert_int_equal(cJSON_GetObjectItem(parsed, "ContainersRunning")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(parsed, "ContainersStopped")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(parsed, "Images")->valueint, 1);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(parsed, "HCS"), "Available")));
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(parsed, "ClientInfo"), "Version")->valuestring, WCTR_VERSION);
+  assert_null(cJSON_GetObjectItem(parsed, "DataRoot"));
   cJSON_Delete(parsed);
   assert_int_equal(run_cli(NULL, "info", "-f", "json", NULL), 0);
   assert_int_equal(out_text[0], '{');
+  assert_int_equal(run_cli(NULL, "info", "--format", "{{.ServerVersion}} {{.OSType}} {{.Isolation}} {{.HCS.Detail}}", NULL), 0);
+  assert_string_equal(out_text, "0.1.0 windows process not here\n");
+  /* Unknown fields are errors, not text. */
+  assert_int_equal(run_cli(NULL, "info", "--format", "{{.ServerVersion}}x{{.Bogus}}", NULL), 1);
+  contains(err_text, "template parsing error: template: :1:");
+  contains(err_text, "map has no entry for key \"Bogus\"");
+  assert_int_equal(run_cli(NULL, "info", "--format", "{{if}}", NULL), 64);
+  contains(err_text, "missing value for if");
 }
 
 static void test_service_errors_are_shown(void **state) {
   (void)state;
   fake.call_err = WCTR_EBADOP;
   snprintf(fake.call_message, sizeof fake.call_message, "unknown operation \"info\"");
-  assert_int_equal(run_cli(NULL, "info", NULL), 125);
+  assert_int_equal(run_cli(NULL, "info", NULL), 1);
   assert_string_equal(err_text, "wctr: unknown operation \"info\"\n");
   assert_int_equal(fake.disconnects, 1);
 }
 
+/* docker/cli's codes: a flag error 125, a wrong number of operands or an unknown command 1. */
 static void test_usage_errors(void **state) {
   (void)state;
-  assert_int_equal(run_cli(NULL, "frobnicate", NULL), 125);
+  assert_int_equal(run_cli(NULL, "frobnicate", NULL), 1);
   contains(err_text, "'frobnicate' is not a wctr command");
-  assert_int_equal(run_cli(NULL, NULL), 125);
-  contains(err_text, "Usage: wctr [OPTIONS] COMMAND");
   assert_int_equal(run_cli(NULL, "--bogus", NULL), 125);
   contains(err_text, "unknown flag: --bogus");
-  assert_int_equal(run_cli(NULL, "info", "--format", "{{.ID}}", NULL), 125);
-  contains(err_text, "--format \"{{.ID}}\" is not supported");
-  assert_int_equal(run_cli(NULL, "version", "extra", NULL), 125);
-  contains(err_text, "takes no arguments, but \"extra\" was given");
+  assert_int_equal(run_cli(NULL, "info", "--bogus", NULL), 125);
+  contains(err_text, "wctr info: unknown flag: --bogus\nSee 'wctr info --help'.");
+  assert_int_equal(run_cli(NULL, "version", "extra", NULL), 1);
+  contains(err_text, "\"version\" accepts no arguments");
   assert_int_equal(run_cli(NULL, "-H", NULL), 125);
   contains(err_text, "flag needs an argument: -H");
+  assert_int_equal(run_cli(NULL, "help", "nosuch", NULL), 1);
+  assert_int_equal(fake.connects, 0);
+}
+
+/* wctr alone prints its usage on stdout and succeeds, as docker does. */
+static void test_no_arguments_prints_usage(void **state) {
+  (void)state;
+  assert_int_equal(run_cli(NULL, NULL), 0);
+  contains(out_text, "Usage: wctr [OPTIONS] COMMAND");
+  assert_string_equal(err_text, "");
   assert_int_equal(fake.connects, 0);
 }
 
@@ -207,12 +288,19 @@ static void test_help_never_connects(void **state) {
   contains(out_text, "Usage: wctr version");
   assert_int_equal(run_cli(NULL, "-v", NULL), 0);
   assert_string_equal(out_text, "wctr version " WCTR_VERSION "\n");
+  /* --help anywhere among a command's words, as docker's flags. */
+  assert_int_equal(run_cli(NULL, "stop", "web", "--help", NULL), 0);
+  contains(out_text, "Usage: wctr stop");
+  assert_int_equal(run_cli(NULL, "run", "--help", NULL), 0);
+  contains(out_text, "Usage: wctr run");
   assert_int_equal(fake.connects, 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_version_shows_client_and_server, reset),
+      cmocka_unit_test_setup(test_version_format, reset),
+      cmocka_unit_test_setup(test_no_arguments_prints_usage, reset),
       cmocka_unit_test_setup(test_version_without_service_still_shows_client, reset),
       cmocka_unit_test_setup(test_access_denied_says_who_may_connect, reset),
       cmocka_unit_test_setup(test_host_from_flag_and_environment, reset),

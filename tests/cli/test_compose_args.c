@@ -66,6 +66,21 @@ static void test_args_ok(void **state) {
   assert_true(a.help);
   assert_int_equal(a.command, CLI_COMPOSE_CMD_DOWN);
   cli_compose_args_free(&a);
+  /* A command's options before or after its operand, as docker compose's: logs web -f, logs -f web. */
+  const char *w6[] = {"compose", "logs", "web", "-f"};
+  assert_int_equal(parse(&a, &e, 4, w6), WCTR_OK);
+  assert_string_equal(a.service, "web");
+  assert_true(a.follow);
+  cli_compose_args_free(&a);
+  const char *w7[] = {"compose", "logs", "-f", "--", "web"};
+  assert_int_equal(parse(&a, &e, 5, w7), WCTR_OK);
+  assert_string_equal(a.service, "web");
+  assert_true(a.follow);
+  cli_compose_args_free(&a);
+  const char *w8[] = {"compose", "up", "-d", "-d"};
+  assert_int_equal(parse(&a, &e, 4, w8), WCTR_OK);
+  assert_true(a.detach);
+  cli_compose_args_free(&a);
   cli_compose_args_free(NULL);
 }
 
@@ -97,6 +112,8 @@ static void test_args_errors(void **state) {
   expect_error(3, w7, "\"compose ps\" takes no arguments, but \"extra\" was given");
   const char *w8[] = {"compose", "-f", "", "up"};
   expect_error(4, w8, "-f/--file needs a file name");
+  const char *w9[] = {"compose", "logs", "web", "db"};
+  expect_error(4, w9, "\"compose logs\" takes at most 1 argument (SERVICE), but \"db\" was given");
 }
 
 int main(void) {

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cli_internal.h"
 #include "common/base64.h"
+#include "docker/docker.h"
 #include "spec/spec.h"
 #include "testutil.h"
 
@@ -32,12 +33,16 @@ static struct {
   const char *run_err_text;
   const char *fail_op;    /* this op answers with an error */
   const char *fail_text;
+  wctr_err fail_code;     /* its code (WCTR_EINVAL when 0) */
+  const char *fail_id;    /* only for this "Id" or "Name" (any when NULL) */
   const char *check_result;
   bool interrupt;   /* the platform reports Ctrl+C */
   bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
   bool stopped;
   const char *inspect_result;
+  const char *image_result;
+  bool no_images; /* image.inspect: No such image */
 } fake;
 
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
@@ -80,13 +85,35 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   (void)c;
   (void)e;
   record(op, params);
-  if (fake.fail_op != NULL && strcmp(op, fake.fail_op) == 0) return wctr_fail(e, WCTR_EINVAL, "%s", fake.fail_text);
+  if (fake.fail_op != NULL && strcmp(op, fake.fail_op) == 0) {
+    const cJSON *id = cJSON_GetObjectItem(params, "Id");
+    if (id == NULL) id = cJSON_GetObjectItem(params, "Name");
+    if (fake.fail_id == NULL || (cJSON_IsString(id) && strcmp(id->valuestring, fake.fail_id) == 0)) {
+      return wctr_fail(e, fake.fail_code != WCTR_OK ? fake.fail_code : WCTR_EINVAL, "%s", fake.fail_text);
+    }
+  }
   const char *text = "{}";
+  if (strcmp(op, "image.inspect") == 0 && fake.no_images) return wctr_fail(e, WCTR_ENOENT, "No such image: x");
   if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
   if (strcmp(op, "image.list") == 0) text = "[{\"Name\":\"app:latest\",\"Layers\":[{},{}],\"OsVersion\":\"10.0.20348.1\"}]";
+  if (strcmp(op, "credentialspec.inspect") == 0) text = "{\"Name\":\"web.json\",\"Spec\":{\"PluginInput\":\"<redacted>\"}}";
+  if (strcmp(op, "container.stats") == 0) {
+    text = "{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"CPUPercent\":12.345,\"MemoryUsage\":1572864,"
+           "\"MemoryLimit\":104857600,\"ReadBytes\":1500,\"WriteBytes\":0,\"Processes\":3}";
+  }
+  if (strcmp(op, "secret.list") == 0) {
+    text = "[{\"ID\":\"f00dfeed0123456789abcdef\",\"Name\":\"db-password\",\"CreatedAt\":\"2026-11-22T13:00:00.000Z\","
+           "\"Size\":12}]";
+  }
+  if (strcmp(op, "credentialspec.list") == 0) {
+    text = "[{\"Name\":\"webapp01.json\",\"Valid\":true,\"Accounts\":[\"contoso.com\\\\webapp01\"]},"
+           "{\"Name\":\"b.json\",\"Valid\":false,\"Error\":\"bad\"}]";
+  }
+  if (strcmp(op, "image.add") == 0) text = "{\"Name\":\"app:latest\",\"Layers\":[{}],\"OsVersion\":\"10.0.20348.1\"}";
+  if (strcmp(op, "image.inspect") == 0 && fake.image_result != NULL) text = fake.image_result;
   *result = cJSON_Parse(text);
   return WCTR_OK;
 }
@@ -136,7 +163,7 @@ static const char two_yml[] =
     "  web:\n"
     "    image: C:\\sandbox\n"
     "    command: echo hi\n"
-    "    isolation: job\n"
+    "    isolation: process\n"
     "    depends_on: [db]\n"
     "    restart: on-failure:3\n"
     "    labels: {tier: front}\n"
@@ -167,6 +194,18 @@ static const char job_gmsa_yml[] =
     "    command: [cmd]\n"
     "    isolation: job\n"
     "    credential_spec: {file: web.json}\n";
+/* A first service wctrd would create, then one whose mount wctrd's create refuses (a POSIX target). */
+static const char bad_mount_yml[] =
+    "services:\n"
+    "  first:\n"
+    "    image: host\n"
+    "    command: [cmd]\n"
+    "    isolation: job\n"
+    "  app:\n"
+    "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n"
+    "    command: [cmd]\n"
+    "    depends_on: [first]\n"
+    "    volumes: [\"./data:/data\"]\n";
 static const char spec_json[] =
     "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
     "\"MachineAccountName\":\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
@@ -182,6 +221,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
+               {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
                {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
                {"bad.labels", "ok=1\n=nokey\n"}};
@@ -194,6 +234,20 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
   if (strstr(path, "C:\\proj\\") == path) {
     wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
     return NULL;
+  }
+  static const struct {
+    const char *path;
+    const char *text;
+  } envs[] = {{"bom.env", "\xEF\xBB\xBF" "FIRST=1\r\nSECOND=two \n"},
+              {"spaces.env", "GOOD=1\nBAD KEY=2\n"},
+              {"tab.env", "K\tEY=1\n"},
+              {"noname.env", "=value\n"},
+              {"latin1.env", "A=caf\xE9" "\n"}};
+  for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+    if (strcmp(path, envs[i].path) == 0) {
+      *len = strlen(envs[i].text);
+      return strdup(envs[i].text);
+    }
   }
   if (strcmp(path, "app.env") != 0) {
     wctr_fail(e, WCTR_ENOENT, "cannot open %s", path);
@@ -214,8 +268,8 @@ static void f_now(void *ctx, char *buf, size_t size) {
   snprintf(buf, size, "2026-11-22T13:10:00.000Z");
 }
 
-static char out_text[8192];
-static char err_text[8192];
+static char out_text[65536];
+static char err_text[65536];
 static size_t out_len;
 
 static size_t slurp(FILE *f, char *buf, size_t size) {
@@ -249,6 +303,12 @@ static int reset(void **state) {
   fake.list_result = "[]";
   fake.run_result = "{\"ExitCode\":7,\"OOMKilled\":false}";
   return 0;
+}
+
+static int op_index(const char *op, int from);
+
+static void starts_with(const char *text, const char *prefix) {
+  if (strncmp(text, prefix, strlen(prefix)) != 0) fail_msg("does not start with \"%s\":\n%s", prefix, text);
 }
 
 static void contains(const char *text, const char *part) {
@@ -385,14 +445,14 @@ static void test_secret_and_check_commands(void **state) {
   char *want = wctr_base64_encode((const uint8_t *)file, strlen(file));
   assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Data")->valuestring, want);
   free(want);
-  assert_int_equal(RUN("wctr", "secret", "create", "db"), 125);
+  assert_int_equal(RUN("wctr", "secret", "create", "db"), 1);
   contains(err_text, "NAME FILE|-");
   assert_int_equal(RUN("wctr", "secret", "rm", "-f", "db", "api"), 0);
   assert_string_equal(fake.ops[fake.count - 1], "secret.remove");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[fake.count - 1], "Force")));
   assert_int_equal(RUN("wctr", "secret", "create", "-f", "db", "app.env"), 125);
   contains(err_text, "does not apply");
-  assert_int_equal(RUN("wctr", "secret", "frobnicate"), 125);
+  assert_int_equal(RUN("wctr", "secret", "frobnicate"), 1);
   contains(err_text, "unknown subcommand");
   assert_int_equal(RUN("wctr", "audit", "--since", "10m", "-f"), 0);
   assert_string_equal(fake.ops[fake.count - 1], "audit.read");
@@ -454,25 +514,30 @@ static void test_image_commands(void **state) {
   assert_string_equal(sent, "{\"Layers\":[\"C:\\\\l2\",\"C:\\\\base\"],\"OsVersion\":\"10.0.20348.1\","
                             "\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],\"User\":\"ContainerAdministrator\",\"Name\":\"app\"}");
   cJSON_free(sent);
+  assert_string_equal(out_text, "app:latest (OS 10.0.20348.1, 1 layer)\n");
   assert_int_equal(RUN("wctr", "image", "add", "--layer", "C:\\b", "app2", "--cmd", "[\"ping\",\"-t\"]"), 0);
   assert_string_equal(fake.ops[1], "image.add");
   assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(fake.params[1], "Cmd"), 1)->valuestring, "-t");
   int sent_before = fake.count;
   assert_int_equal(RUN("wctr", "image", "add", "app", "--layer", "C:\\b", "--cmd", "[1]"), 125);
   contains(err_text, "--cmd [1]: a JSON array of strings");
-  assert_int_equal(RUN("wctr", "image", "add", "app"), 125);
+  assert_int_equal(RUN("wctr", "image", "add", "app"), 1);
   contains(err_text, "--layer is required");
-  assert_int_equal(RUN("wctr", "image", "add", "--layer", "C:\\b"), 125);
+  assert_int_equal(RUN("wctr", "image", "add", "--layer", "C:\\b"), 1);
   contains(err_text, "requires exactly 1 argument");
-  assert_int_equal(RUN("wctr", "image", "add", "a", "b", "--layer", "C:\\b"), 125);
+  assert_int_equal(RUN("wctr", "image", "add", "a", "b", "--layer", "C:\\b"), 1);
   assert_int_equal(fake.count, sent_before);
   assert_int_equal(RUN("wctr", "images"), 0);
-  contains(out_text, "app:latest");
-  contains(out_text, "10.0.20348.1");
+  assert_string_equal(out_text, "REPOSITORY   TAG       OS VERSION     LAYERS    CREATED\n"
+                                "app          latest    10.0.20348.1   2         N/A\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Layers}} {{.Size}} {{json .ID}}"), 0);
+  assert_string_equal(out_text, "app:latest 2 N/A \"\"\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "{{.Nope}}"), 1);
+  contains(err_text, "can't evaluate field Nope");
   assert_int_equal(RUN("wctr", "image", "rm", "a", "b"), 0);
   assert_string_equal(fake.ops[fake.count - 1], "image.remove");
   assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Name")->valuestring, "b");
-  assert_int_equal(RUN("wctr", "image", "frobnicate"), 125);
+  assert_int_equal(RUN("wctr", "image", "frobnicate"), 1);
   contains(err_text, "unknown command \"frobnicate\"");
 }
 
@@ -480,7 +545,7 @@ static void test_run_usage_errors_send_nothing(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host"), 125);
   contains(err_text, "a command is required");
-  assert_int_equal(RUN("wctr", "run"), 125);
+  assert_int_equal(RUN("wctr", "run"), 1);
   contains(err_text, "\"run\" requires at least 1 argument");
   assert_int_equal(RUN("wctr", "run", "-t", "--isolation=job", "host", "cmd"), 125);
   contains(err_text, "-t/--tty");
@@ -500,15 +565,15 @@ static void test_status_text(void **state) {
   (void)state;
   char text[96];
   cJSON *s = cJSON_Parse("{\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:55.000Z\"}");
-  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  docker_container_status(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
   assert_string_equal(text, "Up 5 seconds");
   cJSON_Delete(s);
   s = cJSON_Parse("{\"State\":\"exited\",\"ExitCode\":3,\"FinishedAt\":\"2026-11-22T11:10:00.000Z\"}");
-  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  docker_container_status(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
   assert_string_equal(text, "Exited (3) 2 hours ago");
   cJSON_Delete(s);
   s = cJSON_Parse("{\"State\":\"created\"}");
-  cli_status_text(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
+  docker_container_status(s, "2026-11-22T13:10:00.000Z", text, sizeof text);
   assert_string_equal(text, "Created");
   cJSON_Delete(s);
   assert_int_equal(cli_seconds_between("2024-02-28T23:59:59.000Z", "2024-03-01T00:00:00.000Z"), 86401);
@@ -516,29 +581,104 @@ static void test_status_text(void **state) {
   assert_int_equal(cli_seconds_between("garbage", "2026-01-01T01:00:00Z"), 0);
 }
 
+static const char ps_two[] =
+    "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"cmd /c exit 0\",\"Created\":"
+    "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"ExitCode\":0,\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+    "\"FinishedAt\":\"\",\"Isolation\":\"job\",\"Labels\":{\"tier\":\"front\",\"app\":\"shop\"}},"
+    "{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"C:\\\\sb\",\"Command\":\"x\",\"Created\":"
+    "\"2026-11-22T12:00:00.000Z\",\"State\":\"exited\",\"ExitCode\":2,\"StartedAt\":\"\",\"FinishedAt\":"
+    "\"2026-11-22T13:00:00.000Z\",\"Isolation\":\"job\",\"Labels\":{}}]";
+
+/* docker ps's default table: columns as wide as their content plus 3 (at least 10), as docker/cli's
+ * tabwriter lays them out. */
 static void test_ps_table_quiet_filter_format(void **state) {
   (void)state;
-  fake.list_result =
-      "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"cmd /c exit 0\",\"Created\":"
-      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"ExitCode\":0,\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
-      "\"FinishedAt\":\"\"},"
-      "{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"C:\\\\sb\",\"Command\":\"x\",\"Created\":"
-      "\"2026-11-22T12:00:00.000Z\",\"State\":\"exited\",\"ExitCode\":2,\"StartedAt\":\"\",\"FinishedAt\":"
-      "\"2026-11-22T13:00:00.000Z\"}]";
+  fake.list_result = ps_two;
   assert_int_equal(RUN("wctr", "ps", "-a"), 0);
-  contains(out_text, "CONTAINER ID");
-  contains(out_text, "aaaaaaaaaaaa");
-  contains(out_text, "Up 30 seconds");
-  contains(out_text, "Exited (2) 10 minutes ago");
+  assert_string_equal(out_text,
+                      "CONTAINER ID   IMAGE     COMMAND           CREATED              STATUS                      PORTS     NAMES\n"
+                      "aaaaaaaaaaaa   host      \"cmd /c exit 0\"   About a minute ago   Up 30 seconds                         web\n"
+                      "bbbbbbbbbbbb   C:\\sb     \"x\"               About an hour ago    Exited (2) 10 minutes ago             old\n");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
   assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited"), 0);
   assert_string_equal(out_text, "bbbbbbbbbbbb\n");
+  /* -q wins over --format, as docker's. */
+  assert_int_equal(RUN("wctr", "ps", "-a", "-q", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.ID}}\\t{{.Names}}\\t{{.Status}}"), 0);
   assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
-  assert_int_equal(RUN("wctr", "ps", "--format", "json"), 0);
-  contains(out_text, "{\"Id\":\"aaaaaaaaaaaa1111\"");
   assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
   contains(err_text, "only --filter status=");
+  /* No container: the header alone. */
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "ps"), 0);
+  assert_string_equal(out_text, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
+}
+
+/* Long images and names widen their column instead of running into the next; COMMAND keeps its closing
+ * quote (docker/cli's Ellipsis at 20 columns, then strconv.Quote). */
+static void test_ps_long_values(void **state) {
+  (void)state;
+  fake.list_result =
+      "[{\"Id\":\"cccccccccccc3333\",\"Name\":\"a-very-long-container-name-indeed\",\"Image\":"
+      "\"mcr.microsoft.com/windows/servercore:ltsc2022\",\"Command\":\"powershell -Command Start-Sleep 3600\","
+      "\"Created\":\"2026-11-22T13:09:58.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:59.000Z\","
+      "\"Isolation\":\"process\",\"Labels\":{}}]";
+  assert_int_equal(RUN("wctr", "ps"), 0);
+  contains(out_text, "CONTAINER ID   IMAGE                                           COMMAND                  CREATED");
+  contains(out_text, "cccccccccccc   mcr.microsoft.com/windows/servercore:ltsc2022   \"powershell -Command…\"   2 seconds ago");
+  contains(out_text, "   a-very-long-container-name-indeed\n");
+}
+
+/* --format: Docker's fields, json, table with a header, functions; an unknown field is an error. */
+static void test_ps_format_fields(void **state) {
+  (void)state;
+  fake.list_result = ps_two;
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "table {{.Names}}\\t{{.Image}}\\t{{.Labels}}"), 0);
+  assert_string_equal(out_text, "NAMES     IMAGE     LABELS\n"
+                                "web       host      app=shop,tier=front\n"
+                                "old       C:\\sb     \n");
+  /* .Label "KEY" in a table: the header stops there, as docker/cli's (its header is a map, not a context). */
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "table {{.Names}}\\t{{.Label \"tier\"}}"), 0);
+  assert_string_equal(out_text, "NAMES     \n"
+                                "web       front\n"
+                                "old       \n");
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.CreatedAt}}|{{.RunningFor}}|{{.Command}}|{{.State}}|{{.Size}}"), 0);
+  assert_string_equal(out_text, "2026-11-22 13:09:00 +0000 UTC|About a minute ago|\"cmd /c exit 0\"|running|N/A\n"
+                                "2026-11-22 12:00:00 +0000 UTC|About an hour ago|\"x\"|exited|N/A\n");
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{upper .Names}} {{json .Names}} {{len .ID}} {{if eq .State \"running\"}}up{{else}}down{{end}}"), 0);
+  assert_string_equal(out_text, "WEB \"web\" 12 up\nOLD \"old\" 12 down\n");
+  /* {{json .}}: docker/cli's keys, sorted. Mounts come from each container's record. */
+  reset(NULL);
+  fake.list_result = ps_two;
+  fake.inspect_result = "{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Created\":\"2026-11-22T13:09:00.000Z\","
+                        "\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\"},"
+                        "\"Config\":{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],\"Labels\":{}},"
+                        "\"HostConfig\":{\"Isolation\":\"process\",\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"]}}";
+  assert_int_equal(RUN("wctr", "ps", "--format", "json"), 0);
+  cJSON *row = cJSON_Parse(out_text);
+  assert_non_null(row);
+  const char *keys[] = {"Command", "CreatedAt", "ID", "Image", "Labels", "LocalVolumes", "Mounts", "Names", "Networks",
+                        "Ports", "RunningFor", "Size", "State", "Status"};
+  const cJSON *k = row->child;
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++, k = k->next) {
+    assert_non_null(k);
+    assert_string_equal(k->string, keys[i]);
+  }
+  assert_null(k);
+  assert_string_equal(cJSON_GetObjectItem(row, "Mounts")->valuestring, "C:\\data");
+  assert_string_equal(cJSON_GetObjectItem(row, "Names")->valuestring, "web");
+  cJSON_Delete(row);
+  assert_int_equal(op_index("container.inspect", 0), 1); /* container.list, then each record (running: one) */
+  /* Never printed back as written: an unknown field fails the listing (exit 1), nothing on stdout. */
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.Names}} {{.Nope}}"), 1);
+  assert_string_equal(out_text, "");
+  contains(err_text, "template parsing error: template: :1:13: executing \"\" at <.Nope>: can't evaluate field Nope in "
+                     "type *formatter.ContainerContext");
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Names"), 1);
+  contains(err_text, "template parsing error: template: :1: unclosed action");
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Label}}"), 1);
+  contains(err_text, "wrong number of args for Label: want 1 got 0");
 }
 
 static void test_ref_commands(void **state) {
@@ -550,7 +690,7 @@ static void test_ref_commands(void **state) {
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
   assert_int_equal(RUN("wctr", "rm", "-f", "web"), 0);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[2], "Force")));
-  assert_int_equal(RUN("wctr", "kill"), 125);
+  assert_int_equal(RUN("wctr", "kill"), 1);
   contains(err_text, "\"kill\" requires at least 1 argument");
   assert_int_equal(RUN("wctr", "stop", "-t", "soon", "web"), 125);
   contains(err_text, "invalid value \"soon\" for --time");
@@ -569,7 +709,7 @@ static void test_logs_and_wait(void **state) {
   fake.run_frames[0][0] = NULL;
   assert_int_equal(RUN("wctr", "wait", "web"), 0);
   assert_string_equal(out_text, "4\n");
-  assert_int_equal(RUN("wctr", "logs", "a", "b"), 125);
+  assert_int_equal(RUN("wctr", "logs", "a", "b"), 1);
   contains(err_text, "requires exactly 1 argument");
 }
 
@@ -585,7 +725,7 @@ static void test_compose_config(void **state) {
   cJSON_Delete(model);
   assert_int_equal(RUN("wctr", "compose", "config"), 0);
   contains(out_text, "name: proj");
-  assert_int_equal(RUN("wctr", "compose", "-f", "missing.yml", "config"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "missing.yml", "config"), 1);
   contains(err_text, "wctr compose:");
   assert_int_equal(RUN("wctr", "compose", "--help"), 0);
   contains(out_text, "Usage: wctr compose");
@@ -630,7 +770,7 @@ static void test_compose_up_down(void **state) {
                       "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
                       "\"com.docker.compose.container-number\":\"1\",\"com.docker.compose.project\":\"proj\","
                       "\"com.docker.compose.service\":\"web\",\"tier\":\"front\"},"
-                      "\"HostConfig\":{\"Isolation\":\"job\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
+                      "\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
                       "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
@@ -667,7 +807,7 @@ static void test_compose_up_rolls_back(void **state) {
   (void)state;
   fake.fail_op = "container.start";
   fake.fail_text = "the default isolation (process) needs the Host Compute Service";
-  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
   contains(err_text, "needs the Host Compute Service");
   contains(err_text, "undoing this up");
   /* Both containers were created, the first start failed: both are removed, newest first, forced. */
@@ -683,7 +823,7 @@ static void test_compose_up_rolls_back(void **state) {
   reset(NULL);
   fake.fail_op = "container.create";
   fake.fail_text = "params: unknown key \"Binds\"";
-  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
   contains(err_text, "unknown key \"Binds\"");
   assert_int_equal(op_index("container.start", 0), -1);
 }
@@ -711,7 +851,7 @@ static void test_compose_up_credential_specs(void **state) {
   reset(NULL);
   fake.fail_op = "credentialspec.check";
   fake.fail_text = "file://web.json: credential spec: DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID";
-  assert_int_equal(RUN("wctr", "compose", "-f", "gmsa.yml", "up", "-d"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "gmsa.yml", "up", "-d"), 1);
   contains(err_text, "wctr compose: services.app.credential_spec: file://web.json: credential spec: "
                      "DomainJoinConfig.Sid \"S-1-5-32-544\" is not a domain SID");
   assert_int_equal(op_index("container.create", 0), -1);
@@ -719,8 +859,20 @@ static void test_compose_up_credential_specs(void **state) {
 
   /* A gMSA on a job service is refused before wctrd is asked anything. */
   reset(NULL);
-  assert_int_equal(RUN("wctr", "compose", "-f", "jobgmsa.yml", "up", "-d"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "jobgmsa.yml", "up", "-d"), 1);
   contains(err_text, "services.app.credential_spec: a credential spec (gMSA) needs process or hyperv isolation");
+  assert_int_equal(fake.count, 0);
+
+  /* A mount wctrd's create would refuse stops up before anything is listed or created (issue 11: the first
+   * service used to be created, then removed again). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "up", "-d"), 125);
+  contains(err_text, "wctr compose: services.app.volumes[0]: -v \"C:\\proj\\data:/data\": the container path must "
+                     "be absolute with a drive letter (C:\\dir)");
+  assert_int_equal(fake.count, 0);
+  /* config shows the file as it is (docker-compose 1.29.2's config accepts it too). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "config"), 0);
   assert_int_equal(fake.count, 0);
 }
 
@@ -775,7 +927,7 @@ static void test_compose_ps_logs(void **state) {
   assert_false(fake.asked);
   assert_int_equal(op_index("container.stop", 0), -1);
   fake.interrupt = false;
-  assert_int_equal(RUN("wctr", "compose", "logs", "nosuch"), 125);
+  assert_int_equal(RUN("wctr", "compose", "logs", "nosuch"), 1);
   contains(err_text, "no such service: nosuch");
 }
 
@@ -841,7 +993,7 @@ static void test_credentialspec_command(void **state) {
   assert_int_equal(RUN("wctr", "credentialspec", "validate", "spec.json"), 0);
   contains(out_text, "spec.json: a valid credential spec");
   assert_int_equal(fake.count, 0); /* validate needs no service */
-  assert_int_equal(RUN("wctr", "credentialspec", "validate", "app.env"), 125);
+  assert_int_equal(RUN("wctr", "credentialspec", "validate", "app.env"), 1);
   contains(err_text, "credential spec:");
   assert_int_equal(RUN("wctr", "credentialspec", "add", "web.json", "spec.json"), 0);
   assert_string_equal(fake.ops[0], "credentialspec.add");
@@ -849,10 +1001,301 @@ static void test_credentialspec_command(void **state) {
   contains(cJSON_GetObjectItem(fake.params[0], "Spec")->valuestring, "\"PluginInput\"");
   assert_int_equal(RUN("wctr", "credentialspec", "rm", "web.json"), 0);
   assert_string_equal(fake.ops[1], "credentialspec.remove");
-  assert_int_equal(RUN("wctr", "credentialspec", "frob"), 125);
+  assert_int_equal(RUN("wctr", "credentialspec", "frob"), 1);
   contains(err_text, "\"frob\" is not a credentialspec command");
-  assert_int_equal(RUN("wctr", "credentialspec", "add", "only-name"), 125);
+  assert_int_equal(RUN("wctr", "credentialspec", "add", "only-name"), 1);
   contains(err_text, "requires exactly 2 arguments");
+}
+
+/* Docker's flags anywhere among the operands; "--" ends them; a repeated single-value flag keeps its last
+ * value; run and create stop at IMAGE: what follows is the container's command. */
+static void test_flags_anywhere_and_last_value_wins(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "stop", "web", "-t", "1"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Id")->valuestring, "web");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[0], "Timeout")->valueint, 1);
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "stop", "-t", "5", "a", "-t", "2", "b"), 0);
+  assert_int_equal(cJSON_GetObjectItem(fake.params[1], "Timeout")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(fake.params[2], "Timeout")->valueint, 2);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "b");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rm", "web", "-f"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Force")));
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "logs", "web", "--tail", "2", "-t"), 0);
+  assert_int_equal(cJSON_GetObjectItem(fake.params[1], "Tail")->valueint, 2);
+  assert_int_equal(RUN("wctr", "update", "web", "-m", "1g", "--memory", "2g"), 0);
+  assert_true(cJSON_GetObjectItem(fake.params[2], "Memory")->valuedouble == 2147483648.0);
+  assert_int_equal(cJSON_GetArraySize(fake.params[2]), 2);
+  /* After "--" everything is an operand. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rm", "--", "-x"), 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Id")->valuestring, "-x");
+  /* run: the last --name, -m, --isolation win (no "duplicate key" from wctrd); what follows IMAGE is the
+   * command's, flags and --help included. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "--name", "a", "--name", "b", "-m", "1g", "-m", "2g", "--isolation", "process",
+                       "--isolation=job", "-w", "C:\\x", "-w", "C:\\y", "host", "cmd", "-d", "--help", "-m", "5"),
+                   0);
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"HostConfig\":{\"Memory\":2147483648,\"Isolation\":\"job\"},\"Env\":[],\"Name\":\"b\","
+                            "\"WorkingDir\":\"C:\\\\y\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"-d\",\"--help\",\"-m\",\"5\"]}");
+  cJSON_free(sent);
+  assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+/* docker/cli's exit codes for the container commands. */
+static void test_exit_codes_as_docker(void **state) {
+  (void)state;
+  /* rm -f of a container that does not exist: nothing said, exit 0; without -f: the error, exit 1. */
+  fake.fail_op = "container.remove";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "No such container: ghost";
+  fake.fail_id = "ghost";
+  assert_int_equal(RUN("wctr", "rm", "-f", "ghost", "real"), 0);
+  assert_string_equal(out_text, "real\n");
+  assert_string_equal(err_text, "");
+  assert_int_equal(RUN("wctr", "rm", "ghost"), 1);
+  contains(err_text, "No such container: ghost");
+  /* Another failure of rm -f still counts. */
+  fake.fail_code = WCTR_ESTATE;
+  fake.fail_text = "container ghost is starting";
+  assert_int_equal(RUN("wctr", "rm", "-f", "ghost"), 1);
+  /* start: each container tried, the failed ones named at the end, exit 1. */
+  reset(NULL);
+  fake.fail_op = "container.start";
+  fake.fail_text = "No such container: b";
+  fake.fail_id = "b";
+  assert_int_equal(RUN("wctr", "start", "a", "b", "c"), 1);
+  assert_string_equal(out_text, "a\nc\n");
+  contains(err_text, "wctr: No such container: b\n");
+  contains(err_text, "failed to start containers: b");
+  /* kill of a container that is not running is an error, and no kill is sent. */
+  reset(NULL);
+  fake.inspect_result = "{\"Id\":\"abc123\",\"State\":{\"Status\":\"exited\"}}";
+  assert_int_equal(RUN("wctr", "kill", "web"), 1);
+  contains(err_text, "Cannot kill container: web: Container abc123 is not running");
+  assert_int_equal(op_index("container.kill", 0), -1);
+  fake.inspect_result = "{\"Id\":\"abc123\",\"State\":{\"Status\":\"running\"}}";
+  assert_int_equal(RUN("wctr", "kill", "web"), 0);
+  assert_true(op_index("container.kill", 0) > 0);
+  assert_string_equal(out_text, "web\n");
+  /* wait prints the exit codes and exits 0 (docker wait); a container it cannot wait for makes it 1. */
+  reset(NULL);
+  fake.run_result = "{\"StatusCode\":3}";
+  assert_int_equal(RUN("wctr", "wait", "a", "b"), 0);
+  assert_string_equal(out_text, "3\n3\n");
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "No such container: a";
+  assert_int_equal(RUN("wctr", "wait", "a"), 1);
+  /* start -a: the container's own exit code. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "start", "-a", "web"), 7);
+  assert_string_equal(fake.ops[0], "container.run");
+  /* A wrong number of operands is 1, a flag error 125, wctrd's refusal of run/create 125, of others 1. */
+  assert_int_equal(RUN("wctr", "stop"), 1);
+  contains(err_text, "\"stop\" requires at least 1 argument");
+  assert_int_equal(RUN("wctr", "stop", "--bogus", "web"), 125);
+  assert_int_equal(RUN("wctr", "logs"), 1);
+  reset(NULL);
+  fake.fail_op = "container.create";
+  fake.fail_text = "params: \"Image\" is required";
+  assert_int_equal(RUN("wctr", "create", "x", "cmd"), 125);
+  assert_int_equal(RUN("wctr", "run", "x", "cmd"), 125);
+  fake.fail_op = "container.stop";
+  assert_int_equal(RUN("wctr", "stop", "web"), 1);
+}
+
+/* --env-file as docker/cli's kvfile: a UTF-8 BOM is dropped, a key with a space or tab is refused, trailing
+ * spaces belong to the value; -m beyond what the protocol carries names the flag and the largest size. */
+static void test_env_file_and_huge_sizes(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--env-file", "bom.env", "host", "cmd"), 0);
+  char *env = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Env"));
+  assert_string_equal(env, "[\"FIRST=1\",\"SECOND=two \"]");
+  cJSON_free(env);
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "create", "--env-file", "spaces.env", "host", "cmd"), 125);
+  contains(err_text, "--env-file spaces.env line 2: variable 'BAD KEY' contains whitespaces");
+  assert_int_equal(RUN("wctr", "create", "--env-file", "tab.env", "host", "cmd"), 125);
+  contains(err_text, "contains whitespaces");
+  assert_int_equal(RUN("wctr", "create", "--env-file", "noname.env", "host", "cmd"), 125);
+  contains(err_text, "no variable name on line '=value'");
+  assert_int_equal(RUN("wctr", "create", "--env-file", "latin1.env", "host", "cmd"), 125);
+  contains(err_text, "invalid utf8 bytes at line 1");
+  assert_int_equal(RUN("wctr", "run", "-m", "9223372036854775807", "host", "cmd"), 125);
+  contains(err_text, "invalid value \"9223372036854775807\" for --memory: too large (the largest size wctr accepts is "
+                     "9007199254740991 bytes");
+  assert_int_equal(RUN("wctr", "update", "--io-maxbandwidth", "9007199254740992", "web"), 125);
+  contains(err_text, "--io-maxbandwidth");
+  assert_int_equal(fake.count, before);
+  assert_int_equal(RUN("wctr", "create", "-m", "9007199254740991", "host", "cmd"), 0);
+}
+
+static const char record_json[] =
+    "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"Name\":\"web\","
+    "\"Created\":\"2026-11-22T13:09:00.120Z\",\"State\":{\"Status\":\"exited\",\"Running\":false,\"Pid\":0,"
+    "\"ExitCode\":3,\"OOMKilled\":false,\"StartedAt\":\"2026-11-22T13:09:01.000Z\",\"FinishedAt\":\"\",\"Error\":\"\","
+    "\"ManuallyStopped\":false},\"Config\":{\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 3\"],\"Env\":[],"
+    "\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{\"b\":\"2\",\"a\":\"<1>\"}},\"HostConfig\":{\"Isolation\":\"job\","
+    "\"Memory\":524288000,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,\"CpuShares\":0,\"PidsLimit\":0,"
+    "\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,\"RestartPolicy\":{\"Name\":\"no\","
+    "\"MaximumRetryCount\":0},\"SecurityOpt\":[]},\"EffectiveLimits\":{\"JobMemoryLimit\":524288000},"
+    "\"RestartCount\":0,\"Identity\":\"NT AUTHORITY\\\\LocalService\"}";
+
+/* inspect: Docker's layout (a JSON array, 4-space indent, "Key": value, < > & escaped as the daemon does)
+ * and Docker's keys; -f templates; errors after what was found; a name that is no container is tried as
+ * an image. */
+static void test_inspect_layout_and_format(void **state) {
+  (void)state;
+  fake.inspect_result = record_json;
+  assert_int_equal(RUN("wctr", "inspect", "web"), 0);
+  starts_with(out_text, "[\n    {\n        \"Id\": \"0123456789abcdef");
+  contains(out_text, "\n        \"Name\": \"/web\",\n");
+  contains(out_text, "\"FinishedAt\": \"0001-01-01T00:00:00Z\"");
+  contains(out_text, "\"StartedAt\": \"2026-11-22T13:09:01Z\"");
+  contains(out_text, "\"Created\": \"2026-11-22T13:09:00.12Z\"");
+  contains(out_text, "\"Path\": \"cmd\",\n        \"Args\": [\n            \"/c\",\n            \"exit 3\"\n        ],");
+  contains(out_text, "\"Labels\": {\n                \"a\": \"\\u003c1\\u003e\",\n                \"b\": \"2\"\n            }");
+  contains(out_text, "\"Env\": [],");
+  contains(out_text, "\"Mounts\": [],");
+  contains(out_text, "\"EffectiveLimits\": {\n            \"JobMemoryLimit\": 524288000\n        },");
+  assert_true(strcmp(out_text + out_len - 3, "}\n]\n") == 0 || strcmp(out_text + out_len - 4, "}\n]\n") == 0);
+  cJSON *arr = cJSON_Parse(out_text);
+  assert_non_null(arr);
+  const cJSON *c = cJSON_GetArrayItem(arr, 0);
+  const char *order[] = {"Id", "Created", "Path", "Args", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath",
+                         "LogPath", "Name", "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel",
+                         "AppArmorProfile", "ExecIDs", "HostConfig", "GraphDriver", "Mounts", "Config", "NetworkSettings",
+                         "EffectiveLimits", "Identity"};
+  const cJSON *k = c->child;
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++, k = k->next) {
+    if (k == NULL || strcmp(k->string, order[i]) != 0) fail_msg("key %zu: want %s, got %s", i, order[i], k != NULL ? k->string : "(end)");
+  }
+  cJSON_Delete(arr);
+  assert_int_equal(RUN("wctr", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}} {{.HostConfig.Memory}} {{.Config.Labels.a}} {{.ID}}", "web"), 0);
+  assert_string_equal(out_text, "exited 3 /web 524288000 <1> 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+  assert_int_equal(RUN("wctr", "inspect", "--format", "{{.Config.Labels.nope}}|{{index .Config.Labels \"nope\"}}|{{json .Config.Labels}}", "web"), 0);
+  assert_string_equal(out_text, "<no value>||{\"a\":\"<1>\",\"b\":\"2\"}\n");
+  assert_int_equal(RUN("wctr", "inspect", "--format", "json", "web"), 0);
+  starts_with(out_text, "[{\"Id\":");
+  /* An unknown field: exit 1, nothing printed back. A template that does not parse: 64. */
+  assert_int_equal(RUN("wctr", "inspect", "-f", "{{.Nope}}", "web"), 1);
+  contains(err_text, "map has no entry for key \"Nope\"");
+  assert_string_equal(out_text, "\n");
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "inspect", "-f", "{{.State", "web"), 64);
+  assert_int_equal(fake.count, before);
+  /* A missing name: what was found is printed, then the error, exit 1. */
+  reset(NULL);
+  fake.inspect_result = record_json;
+  fake.fail_op = "container.inspect";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "No such container: ghost";
+  fake.fail_id = "ghost";
+  fake.no_images = true;
+  assert_int_equal(RUN("wctr", "inspect", "-f", "{{.Name}}", "web", "ghost"), 1);
+  assert_string_equal(out_text, "/web\n");
+  contains(err_text, "No such object: ghost");
+  assert_int_equal(op_index("image.inspect", 0), 2); /* tried as an image */
+  /* --type image: images only, in Docker's image shape. */
+  fake.no_images = false;
+  fake.image_result = "{\"Name\":\"nano:latest\",\"Layers\":[{\"Id\":\"l1\",\"Path\":\"C:\\\\l\\\\base\"}],"
+                      "\"OsVersion\":\"10.0.20348.1\",\"Cmd\":[\"cmd\"],\"Created\":\"2026-11-22T12:00:00.000Z\"}";
+  assert_int_equal(RUN("wctr", "inspect", "--type", "image", "-f", "{{index .RepoTags 0}} {{.Os}} {{.OsVersion}} {{.GraphDriver.Data.dir}}", "nano"), 0);
+  assert_string_equal(out_text, "nano:latest windows 10.0.20348.1 C:\\l\\base\n");
+  assert_int_equal(RUN("wctr", "inspect", "--type", "volume", "x"), 125);
+  assert_int_equal(RUN("wctr", "image", "inspect", "nano"), 0);
+  starts_with(out_text, "[\n    {\n        \"Id\": \"\",\n        \"RepoTags\": [\n            \"nano:latest\"\n");
+}
+
+/* secret ls/inspect and credentialspec inspect in Docker's forms. */
+static void test_secret_and_credspec_forms(void **state) {
+  (void)state;
+  fake.list_result = "[]";
+  /* wctr's own object: Docker's layout, without the daemon's \u003c escapes. */
+  assert_int_equal(RUN("wctr", "credentialspec", "inspect", "web.json"), 0);
+  assert_string_equal(out_text, "[\n    {\n        \"Name\": \"web.json\",\n        \"Spec\": {\n            \"PluginInput\": "
+                                "\"<redacted>\"\n        }\n    }\n]\n");
+  assert_int_equal(RUN("wctr", "credentialspec", "inspect", "-f", "{{.Spec.PluginInput}}", "web.json"), 0);
+  assert_string_equal(out_text, "<redacted>\n");
+  assert_int_equal(RUN("wctr", "secret", "inspect", "db", "-f", "{{.Spec.Name}} {{.ID}}"), 0);
+  assert_string_equal(out_text, " \n"); /* the fake's secret has no name or id: empty strings, no error */
+  assert_int_equal(RUN("wctr", "secret", "inspect", "-f", "{{.Nope}}", "db"), 1);
+  contains(err_text, "map has no entry for key \"Nope\"");
+  assert_int_equal(RUN("wctr", "secret", "ls", "--format", "{{.Nope}}"), 1);
+  contains(err_text, "can't evaluate field Nope in type *secret.secretContext");
+}
+
+/* Container output is written as the bytes came, in logs and in compose logs too (CR LF stays CR LF). */
+static void test_output_bytes_are_the_containers(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "a\r\nb\n";
+  fake.run_frames[1][0] = "stderr";
+  fake.run_frames[1][1] = "e\r\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "logs", "web"), 0);
+  assert_int_equal(out_len, 5);
+  assert_memory_equal(out_text, "a\r\nb\n", 5);
+  contains(err_text, "e\r\n");
+  fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"exited\",\"Labels\":{\"com.docker.compose.service\":\"web\"}}]";
+  assert_int_equal(RUN("wctr", "compose", "logs"), 0);
+  assert_string_equal(out_text, "proj-web-1 | a\r\nproj-web-1 | b\nproj-web-1 | e\r\n");
+}
+
+/* The other lists: stats, secret ls, credentialspec ls, compose ps, and events, each with Docker's fields. */
+static void test_stats_events_and_lists_format(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "stats", "--no-stream", "web"), 0);
+  assert_string_equal(out_text, "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     BLOCK I/O    PIDS\n"
+                                "abcdef012345   web       12.35%    1.5MiB / 100MiB     1.50%     1.5kB / 0B   3\n");
+  assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "{{.Container}} {{.Name}} {{.CPUPerc}} {{.MemPerc}} {{.NetIO}} {{.PIDs}}", "web"), 0);
+  assert_string_equal(out_text, "web web 12.35% 1.50% -- 3\n");
+  assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "json", "web"), 0);
+  starts_with(out_text, "{\"BlockIO\":\"1.5kB / 0B\",\"CPUPerc\":\"12.35%\",\"Container\":\"web\",\"ID\":\"abcdef012345\"");
+  assert_int_equal(RUN("wctr", "stats", "web"), 125);
+  contains(err_text, "only --no-stream");
+  /* secret ls: Docker's secret context (ID, Name, CreatedAt "... ago") with wctr's Size. */
+  assert_int_equal(RUN("wctr", "secret", "ls"), 0);
+  assert_string_equal(out_text, "ID             NAME          SIZE      CREATED\n"
+                                "f00dfeed0123   db-password   12        10 minutes ago\n");
+  assert_int_equal(RUN("wctr", "secret", "ls", "-q"), 0);
+  assert_string_equal(out_text, "f00dfeed0123456789abcdef\n");
+  assert_int_equal(RUN("wctr", "secret", "ls", "--format", "{{.Name}}={{.Size}} {{.Driver}}|{{.UpdatedAt}}"), 0);
+  assert_string_equal(out_text, "db-password=12 |10 minutes ago\n");
+  assert_int_equal(RUN("wctr", "secret", "ls", "--format", "{{.Value}}"), 1);
+  contains(err_text, "can't evaluate field Value");
+  /* credentialspec ls: a table sized to its content. */
+  assert_int_equal(RUN("wctr", "credentialspec", "ls"), 0);
+  assert_string_equal(out_text, "NAME            VALID     ACCOUNTS\n"
+                                "webapp01.json   yes       contoso.com\\webapp01\n"
+                                "b.json          no        (bad)\n");
+  /* compose ps: the same. */
+  fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:58.000Z\","
+                     "\"Isolation\":\"job\",\"Labels\":{\"com.docker.compose.service\":\"web\"}}]";
+  assert_int_equal(RUN("wctr", "compose", "ps"), 0);
+  assert_string_equal(out_text, "NAME         SERVICE   ISOLATION   STATUS\n"
+                                "proj-web-1   web       job         Up 2 seconds\n");
+  /* events: docker's line, or a template over Docker's event. */
+  fake.run_frames[0][0] = "event";
+  fake.run_frames[0][1] = "{\"Time\":\"2026-11-22T13:10:00.5Z\",\"Type\":\"container\",\"Action\":\"die\",\"Id\":\"abc\","
+                          "\"Name\":\"web\",\"ExitCode\":3}";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "events"), 0);
+  assert_string_equal(out_text, "2026-11-22T13:10:00.500000000Z container die abc (exitCode=3, name=web)\n");
+  assert_int_equal(RUN("wctr", "events", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.ID}} {{.Status}} {{.TimeNano}}"), 0);
+  assert_string_equal(out_text, "die web abc die 1795353000500000000\n");
+  assert_int_equal(RUN("wctr", "events", "--format", "json"), 0);
+  starts_with(out_text, "{\"status\":\"die\",\"id\":\"abc\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{");
+  /* docker events checks the template before it connects: 64 either way. */
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "events", "--format", "{{.Nope}}"), 64);
+  contains(err_text, "Error parsing format:");
+  assert_int_equal(RUN("wctr", "events", "--format", "{{.Action"), 64);
+  assert_int_equal(fake.count, before);
 }
 
 int main(void) {
@@ -873,6 +1316,8 @@ int main(void) {
       cmocka_unit_test_setup(test_image_commands, reset),
       cmocka_unit_test_setup(test_status_text, reset),
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
+      cmocka_unit_test_setup(test_ps_long_values, reset),
+      cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
       cmocka_unit_test_setup(test_compose_up_down, reset),
@@ -883,6 +1328,13 @@ int main(void) {
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
+      cmocka_unit_test_setup(test_flags_anywhere_and_last_value_wins, reset),
+      cmocka_unit_test_setup(test_exit_codes_as_docker, reset),
+      cmocka_unit_test_setup(test_env_file_and_huge_sizes, reset),
+      cmocka_unit_test_setup(test_inspect_layout_and_format, reset),
+      cmocka_unit_test_setup(test_secret_and_credspec_forms, reset),
+      cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
+      cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);

@@ -1,16 +1,19 @@
 /* tests/compose/fuzz_compose.c - libFuzzer harness for the compose module (compose/compose.h,
  * compose/to_spec.h) and the create request `wctr compose up` builds from it (cli/compose_cmd.h).
  *
- * The input is C:\proj\compose.yml. Two more files exist for it to point at: C:\proj\.env (read for
- * every load) and C:\proj\app.env (for env_file). Aborts when a failure leaves a project behind or says
- * nothing, or when a loaded project breaks the model's promises: names and container names set,
- * environment and labels sorted by key, dependencies placed before their dependents, absolute mount
- * sources, and both renderings produced twice the same; when a service's spec (compose_service_to_spec)
- * fails without a message or leaves anything behind, or succeeds without the image, compose's labels
- * (sorted, unique) and one word per command word; and when its create request (cli_compose_create_request)
- * fails without a message, or succeeds without the project's label and the service's container name, or
- * reads back (spec_from_json, as wctrd reads it) as anything but the spec. C:\proj\spec.json is a valid
- * credential spec for config:// to read. */
+ * The input is C:\proj\compose.yml. Two more files exist for it to point at: C:\proj\.env (read for every
+ * load) and C:\proj\app.env (for env_file). An input holding a line that starts with APP_ENV_MARK is split
+ * there: what follows that line is app.env (so env files are fuzzed too: quoted values over lines, escapes,
+ * interpolation). Aborts when a failure leaves a project behind or says nothing, or when a loaded project
+ * breaks the model's promises: names and container names set, environment and labels sorted by key,
+ * dependencies placed before their dependents, absolute mount sources, and both renderings produced twice the
+ * same; when a service's spec (compose_service_to_spec) fails without a message or leaves anything behind, or
+ * succeeds without the image, compose's labels (sorted, unique) and one word per command word; and when its
+ * create request (cli_compose_create_request) fails without a message, or succeeds without the project's
+ * label and the service's container name, or is refused by spec_from_json (as wctrd reads it, on a host with
+ * any number of CPUs: `up` runs create's checks first, so a request it sends is one wctrd accepts), or reads
+ * back as anything but the spec. C:\proj\spec.json is a valid credential spec for config:// to read. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +25,12 @@
 #include "compose/to_spec.h"
 #include "gmsa/gmsa_util.h"
 
+#define APP_ENV_MARK "\n#%app.env"
+
 static const uint8_t *input;
 static size_t input_len;
+static const uint8_t *app_env; /* NULL: the fixed app.env below */
+static size_t app_env_len;
 
 static void check(int ok) {
   if (!ok) abort();
@@ -45,6 +52,9 @@ static wctr_err read_file(void *ctx, const char *path, char **data, size_t *len,
            "\"DnsName\":\"c.com\",\"NetBiosName\":\"C\"},\"ActiveDirectoryConfig\":{\"GroupManagedServiceAccounts\":["
            "{\"Name\":\"web\",\"Scope\":\"c.com\"}]}}";
     n = strlen(text);
+  } else if (strcmp(path, "C:\\proj\\app.env") == 0 && app_env != NULL) {
+    text = (const char *)app_env;
+    n = app_env_len;
   } else if (strcmp(path, "C:\\proj\\app.env") == 0) {
     text = "A=1\nB=\"two ${TAG}\"\n";
     n = strlen(text);
@@ -113,19 +123,22 @@ static void check_request(const compose_project *p, const compose_service *s) {
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "Name");
   check(cJSON_IsString(project) && strcmp(project->valuestring, p->name) == 0);
   check(cJSON_IsString(name) && strcmp(name->valuestring, s->container_name) == 0);
-  /* wctrd reads the request with spec_from_json: it may refuse it (a bind, a hostname, a limit that only the
-   * service checks), and must say why; what it accepts is the spec compose made. */
+  /* wctrd reads the request with spec_from_json: what compose sends it accepts (only the CPU count is the
+   * host's), and it is the spec compose made. */
   spec_container back;
   wctr_errmsg_clear(&e);
-  err = spec_from_json(params, "params", 64, &back, NULL, &e);
-  if (err != WCTR_OK) {
-    check(e.text[0] != '\0');
-  } else {
-    check(strcmp(back.image, s->image) == 0 && back.process.env_count == s->environment_count);
-    check(back.labels.count == s->label_count + 3 && back.isolation == s->isolation);
-    check(back.bind_count == s->volume_count && back.secret_count == s->secret_count);
-    spec_free(&back);
+  err = spec_from_json(params, "params", INT_MAX, &back, NULL, &e);
+  check(err == WCTR_OK);
+  check(strcmp(back.image, s->image) == 0 && back.process.env_count == s->environment_count);
+  check(back.labels.count == s->label_count + 3 && back.isolation == s->isolation);
+  check(back.bind_count == s->volume_count && back.secret_count == s->secret_count);
+  for (size_t i = 0; i < back.bind_count; i++) {
+    spec_mount m;
+    check(spec_mount_parse(back.binds[i], &m, &e) == WCTR_OK);
+    check(m.pipe == s->volumes[i].pipe);
+    spec_mount_free(&m);
   }
+  spec_free(&back);
   gmsa_json_secure_delete(params);
 }
 
@@ -168,6 +181,20 @@ static void check_project(const compose_project *p) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   input = data;
   input_len = size;
+  app_env = NULL;
+  app_env_len = 0;
+  size_t mark = strlen(APP_ENV_MARK);
+  for (size_t i = 0; size >= mark && i <= size - mark; i++) {
+    if (memcmp(data + i, APP_ENV_MARK, mark) == 0) {
+      size_t rest = i + mark;
+      while (rest < size && data[rest] != '\n') rest++;
+      if (rest < size) rest++;
+      input_len = i + 1;
+      app_env = data + rest;
+      app_env_len = size - rest;
+      break;
+    }
+  }
   static const char *const files[] = {"compose.yml"};
   compose_options o;
   memset(&o, 0, sizeof o);

@@ -550,6 +550,67 @@ static void test_options(void **state) {
   ct_reset();
 }
 
+/* Issue 11's differences with docker-compose 1.29.2, as one project both accept. The expected values are
+ * what `docker-compose config` printed for these exact files (Debian's docker-compose 1.29.2-3 with
+ * python3-dotenv 0.21.0, run by hand once with .env and app.env written byte for byte as below, app.env
+ * with CRLF line ends): a certificate in double quotes over several lines, 'it\'s', \t and \v in double
+ * quotes, a value interpolated from an earlier key, values over CRLF lines, ${UNSET:-{x}, restart: "" and
+ * the long form of an npipe mount. */
+static void test_docker_compose_1_29_values(void **state) {
+  (void)state;
+  ct_reset();
+  ct_file(CT_DIR "\\.env",
+          "CERT=\"-----BEGIN CERTIFICATE-----\n"
+          "MIIBszCCAVmgAwIBAgIUQ+x/y=\n"
+          "-----END CERTIFICATE-----\"\n"
+          "QUOTE='it\\'s'\n"
+          "TABS=\"a\\tb\\vc\"\n"
+          "AFTER=after-${QUOTE}\n");
+  ct_file(CT_DIR "\\app.env",
+          "# CRLF line ends\r\n"
+          "KEY=\"line1\r\nline2\"\r\n"
+          "SINGLE='multi\r\nline two'\r\n"
+          "LAST=last\r\n");
+  compose_project *p = ct_load_text("services:\n"
+                                    "  web:\n"
+                                    "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n"
+                                    "    restart: \"\"\n"
+                                    "    env_file: app.env\n"
+                                    "    environment:\n"
+                                    "      CERT: ${CERT}\n"
+                                    "      QUOTE: ${QUOTE}\n"
+                                    "      TABS: ${TABS}\n"
+                                    "      BRACE: \"${UNSET:-{x}\"\n"
+                                    "      AFTER: ${AFTER}\n"
+                                    "    volumes:\n"
+                                    "      - type: npipe\n"
+                                    "        source: \\\\.\\pipe\\docker_engine\n"
+                                    "        target: \\\\.\\pipe\\docker_engine\n");
+  const compose_service *s = ct_service(p, "web");
+  /* docker-compose 1.29.2's environment, sorted by name as the model holds it. */
+  static const char *const env[] = {"AFTER=after-it's",
+                                    "BRACE={x",
+                                    ("CERT=-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ+x/y=\n"
+                                     "-----END CERTIFICATE-----"),
+                                    "KEY=line1\nline2",
+                                    "LAST=last",
+                                    "QUOTE=it's",
+                                    "SINGLE=multi\nline two",
+                                    "TABS=a\tb\vc"};
+  assert_int_equal(s->environment_count, sizeof env / sizeof env[0]);
+  for (size_t i = 0; i < s->environment_count; i++) {
+    if (strcmp(s->environment[i], env[i]) != 0) fail_msg("expected [%s], got [%s]", env[i], s->environment[i]);
+  }
+  assert_int_equal(s->restart.name, SPEC_RESTART_NO); /* restart: '' */
+  assert_int_equal(s->volume_count, 1);
+  assert_true(s->volumes[0].pipe); /* type: npipe */
+  assert_string_equal(s->volumes[0].source, "\\\\.\\pipe\\docker_engine");
+  assert_string_equal(s->volumes[0].target, "\\\\.\\pipe\\docker_engine");
+  assert_false(s->volumes[0].read_only);
+  compose_free(p);
+  ct_reset();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_merge_two_files),
@@ -563,6 +624,7 @@ int main(void) {
       cmocka_unit_test(test_x_names_merge),
       cmocka_unit_test(test_many_services),
       cmocka_unit_test(test_options),
+      cmocka_unit_test(test_docker_compose_1_29_values),
   };
   return cmocka_run_group_tests_name("compose_project", tests, NULL, NULL);
 }

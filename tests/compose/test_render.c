@@ -323,6 +323,41 @@ static void test_render_reads_back(void **state) {
   ct_reset();
 }
 
+/* A named pipe renders as npipe, whichever form it was written in; its paths as written. */
+static void test_render_pipes(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("services:\n"
+                                    "  web:\n"
+                                    "    image: app\n"
+                                    "    volumes:\n"
+                                    "      - {type: npipe, source: \"\\\\\\\\.\\\\pipe\\\\docker_engine\", target: "
+                                    "\"\\\\\\\\.\\\\pipe\\\\docker_engine\"}\n"
+                                    "      - //./pipe/b://./pipe/b\n"
+                                    "      - ./c:C:\\c\n");
+  ct_expect_render(p, 0,
+                   "name: proj\n"
+                   "services:\n"
+                   "  web:\n"
+                   "    container_name: proj-web-1\n"
+                   "    image: app\n"
+                   "    volumes:\n"
+                   "    - type: npipe\n"
+                   "      source: \\\\.\\pipe\\docker_engine\n"
+                   "      target: \\\\.\\pipe\\docker_engine\n"
+                   "      read_only: false\n"
+                   "    - type: npipe\n"
+                   "      source: //./pipe/b\n"
+                   "      target: //./pipe/b\n"
+                   "      read_only: false\n"
+                   "    - type: bind\n"
+                   "      source: C:\\proj\\c\n"
+                   "      target: C:\\c\n"
+                   "      read_only: false\n");
+  compose_free(p);
+  ct_reset();
+}
+
 static void test_render_empty_and_errors(void **state) {
   (void)state;
   ct_reset();
@@ -344,6 +379,7 @@ int main(void) {
       cmocka_unit_test(test_render_merged_project),
       cmocka_unit_test(test_render_gmsa_project),
       cmocka_unit_test(test_render_reads_back),
+      cmocka_unit_test(test_render_pipes),
       cmocka_unit_test(test_render_empty_and_errors),
   };
   return cmocka_run_group_tests_name("compose_render", tests, NULL, NULL);

@@ -688,9 +688,52 @@ static void test_volumes_long(void **state) {
   ct_fail_text(
       SVC "    volumes: [{type: volume, source: data, target: C:\\data}]\n",
       "compose.yml: services.web.volumes[0].type: \"volume\" mounts are not supported by wctr (only bind)");
-  ct_fail_text(
-      SVC "    volumes: [{type: npipe, source: a, target: b}]\n",
-      "compose.yml: services.web.volumes[0].type: \"npipe\" mounts are not supported by wctr (only bind)");
+  /* Named pipes: the long form (type npipe), Docker's spellings of a pipe, and a short form or a bind of
+   * pipes; a pipe is never resolved against the project folder, and renders as npipe. */
+  p = ct_load_text(SVC
+                   "    volumes:\n"
+                   "      - type: npipe\n        source: \\\\.\\pipe\\docker_engine\n"
+                   "        target: \\\\.\\pipe\\docker_engine\n"
+                   "      - {type: npipe, source: //./pipe/a, target: \\\\.\\PIPE\\a, x-n: 1}\n"
+                   "      - //./pipe/b://./pipe/b\n"
+                   "      - {type: bind, source: \\\\.\\pipe\\c, target: \\\\.\\pipe\\c}\n"
+                   "      - {type: npipe, source: \\\\.\\pipe\\d, target: \\\\.\\pipe\\d, read_only: true}\n"
+                   "      - ./e:C:\\e\n");
+  s = web(p);
+  assert_int_equal(s->volume_count, 6);
+  static const char *const pipes[][2] = {{"\\\\.\\pipe\\docker_engine", "\\\\.\\pipe\\docker_engine"},
+                                         {"//./pipe/a", "\\\\.\\PIPE\\a"},
+                                         {"//./pipe/b", "//./pipe/b"},
+                                         {"\\\\.\\pipe\\c", "\\\\.\\pipe\\c"},
+                                         {"\\\\.\\pipe\\d", "\\\\.\\pipe\\d"}};
+  for (size_t i = 0; i < 5; i++) {
+    assert_true(s->volumes[i].pipe);
+    assert_string_equal(s->volumes[i].source, pipes[i][0]);
+    assert_string_equal(s->volumes[i].target, pipes[i][1]);
+    assert_int_equal(s->volumes[i].read_only, i == 4);
+  }
+  assert_false(s->volumes[5].pipe);
+  assert_string_equal(s->volumes[5].source, "C:\\proj\\e");
+  compose_free(p);
+  ct_fail_text(SVC "    volumes: [{type: npipe, source: a, target: b}]\n",
+               "compose.yml: services.web.volumes[0].source: \"a\" is not a named pipe (an npipe mount maps "
+               "\\\\.\\pipe\\NAME or //./pipe/NAME)");
+  ct_fail_text(SVC "    volumes: [{type: npipe, source: \"\\\\\\\\.\\\\pipe\\\\x\", target: C:\\x}]\n",
+               "compose.yml: services.web.volumes[0].target: \"C:\\\\x\" is not a named pipe (an npipe mount "
+               "maps \\\\.\\pipe\\NAME or //./pipe/NAME)");
+  ct_fail_text(SVC "    volumes: [{type: npipe, source: //./pipe/, target: //./pipe/x}]\n",
+               "compose.yml: services.web.volumes[0].source: \"//./pipe/\" is not a named pipe (an npipe mount maps "
+               "\\\\.\\pipe\\NAME or //./pipe/NAME)");
+  /* A mount travels as SOURCE:TARGET[:MODE]: a ':' inside a long-form path would cut it (this target would
+   * have made the mount read-only). */
+  ct_fail_text(SVC "    volumes: [{type: bind, source: D:\\x, target: \"C:\\\\t:ro\"}]\n",
+               "compose.yml: services.web.volumes[0].target: \"C:\\\\t:ro\" cannot hold a ':' other than a drive "
+               "letter's (a mount is passed as SOURCE:TARGET)");
+  ct_fail_text(SVC "    volumes: [{type: npipe, source: \"//./pipe/a:b\", target: //./pipe/x}]\n",
+               "compose.yml: services.web.volumes[0].source: \"//./pipe/a:b\" cannot hold a ':' other than a drive "
+               "letter's (a mount is passed as SOURCE:TARGET)");
+  ct_fail_text(SVC "    volumes: [{type: npipe, target: //./pipe/x}]\n",
+               "compose.yml: services.web.volumes[0]: \"source\" is required for an npipe mount");
   ct_fail_text(SVC "    volumes: [{type: nfs, source: a, target: b}]\n",
                "compose.yml: services.web.volumes[0].type: invalid mount type \"nfs\"");
   ct_fail_text(SVC "    volumes: [{source: ./a, target: C:\\a}]\n",
@@ -796,7 +839,10 @@ static void test_stop_grace_period_and_restart(void **state) {
                   {"always", SPEC_RESTART_ALWAYS, 0},
                   {"unless-stopped", SPEC_RESTART_UNLESS_STOPPED, 0},
                   {"on-failure", SPEC_RESTART_ON_FAILURE, 0},
-                  {"on-failure:5", SPEC_RESTART_ON_FAILURE, 5}};
+                  {"on-failure:5", SPEC_RESTART_ON_FAILURE, 5},
+                  /* Docker reads an empty policy as "no"; docker-compose 1.29.2's config accepts it (checked). */
+                  {"\"\"", SPEC_RESTART_NO, 0},
+                  {"''", SPEC_RESTART_NO, 0}};
   for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
     char text[128];
     snprintf(text, sizeof text, SVC "    restart: %s\n", policies[i].text);
@@ -814,6 +860,14 @@ static void test_stop_grace_period_and_restart(void **state) {
       "compose.yml: services.web.restart: invalid restart policy \"on-failure:-1\": use no, always, on-failure, "
       "on-failure:N or unless-stopped");
   ct_fail_text(SVC "    restart: false\n", "compose.yml: services.web.restart: must be a string, not a boolean");
+  /* "" over an earlier policy is "no", not "keep the earlier one" (a null would keep it). */
+  ct_file(CT_DIR "\\a.yml", SVC "    restart: always\n");
+  ct_file(CT_DIR "\\b.yml", SVC "    restart: \"\"\n");
+  static const char *const files[] = {"a.yml", "b.yml"};
+  compose_options o = ct_options(files, 2);
+  compose_project *p = ct_load(&o);
+  assert_int_equal(web(p)->restart.name, SPEC_RESTART_NO);
+  compose_free(p);
   ct_reset();
 }
 

@@ -371,6 +371,75 @@ static void test_secret_references(void **state) {
   compose_free(p);
 }
 
+/* `up` must not create a container and then meet a refusal wctrd's create would have given for a later
+ * one: every check create runs that needs no host runs here (issue 11), naming the service's key. */
+static void test_create_checks(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text(
+      "services:\n"
+      "  posix: {image: app, volumes: [\"./data:/data\"]}\n"
+      "  jobvol: {image: host, command: [x], isolation: job, volumes: [\"./data:C:\\\\data\"]}\n"
+      "  jobhost: {image: host, command: [x], isolation: job, hostname: web}\n"
+      "  jobcmd: {image: host, isolation: job}\n"
+      "  root: {image: app, volumes: [\"./data:C:\\\\\"]}\n"
+      "  ropipe: {image: app, volumes: [{type: npipe, source: //./pipe/a, target: //./pipe/a, read_only: true}]}\n"
+      "  halfpipe: {image: app, volumes: [\"//./pipe/a:C:\\\\a\"]}\n"
+      "  badhost: {image: app, hostname: web_01}\n"
+      "  pipes:\n"
+      "    image: app\n"
+      "    volumes:\n"
+      "      - //./pipe/docker_engine://./pipe/docker_engine\n"
+      "      - {type: npipe, source: \"\\\\\\\\.\\\\PIPE\\\\b\", target: \"\\\\\\\\.\\\\pipe\\\\b\"}\n"
+      "  jobok: {image: host, isolation: job, entrypoint: [cmd, /c], command: [echo, hi]}\n");
+  expect_refused(p, "posix", WCTR_EINVAL,
+                 "services.posix.volumes[0]: -v \"C:\\proj\\data:/data\": the container path must be absolute with a "
+                 "drive letter (C:\\dir)");
+  expect_refused(p, "jobvol", WCTR_EINVAL,
+                 "services.jobvol.volumes: a job container shares the host's file system and has no mounts; use "
+                 "isolation: process or hyperv, or give the host path itself");
+  expect_refused(p, "jobhost", WCTR_EINVAL,
+                 "services.jobhost.hostname: a job container shares the host's name; use isolation: process or hyperv");
+  expect_refused(p, "jobcmd", WCTR_EINVAL,
+                 "services.jobcmd: a command is required: a job container has no image default (command or "
+                 "entrypoint)");
+  expect_refused(p, "root", WCTR_EINVAL,
+                 "services.root.volumes[0]: -v \"C:\\proj\\data:C:\\\": the container path cannot be the root of a "
+                 "drive (C:\\)");
+  expect_refused(p, "ropipe", WCTR_EINVAL,
+                 "services.ropipe.volumes[0]: -v \"//./pipe/a://./pipe/a:ro\": a named pipe cannot be mounted "
+                 "read-only");
+  expect_refused(p, "halfpipe", WCTR_EINVAL,
+                 "services.halfpipe.volumes[0]: -v \"//./pipe/a:C:\\a\": a named pipe can only be mapped to a named "
+                 "pipe (\\\\.\\pipe\\NAME on both sides)");
+  /* What only spec_from_json checks comes back with the service named. */
+  expect_refused(p, "badhost", WCTR_EINVAL,
+                 "services.badhost: invalid hostname \"web_01\": 1 to 63 letters, digits and '-', not starting or "
+                 "ending with '-'");
+  /* Docker's spellings of a pipe reach wctrd as written, and spec reads them as pipes. */
+  spec_container s;
+  spec_of(p, "pipes", &s);
+  assert_int_equal(s.bind_count, 2);
+  assert_string_equal(s.binds[0], "//./pipe/docker_engine://./pipe/docker_engine");
+  assert_string_equal(s.binds[1], "\\\\.\\PIPE\\b:\\\\.\\pipe\\b");
+  for (size_t i = 0; i < s.bind_count; i++) {
+    spec_mount m;
+    wctr_errmsg e;
+    assert_int_equal(spec_mount_parse(s.binds[i], &m, &e), WCTR_OK);
+    assert_true(m.pipe);
+    assert_string_equal(m.host_path, i == 0 ? "\\\\.\\pipe\\docker_engine" : "\\\\.\\pipe\\b");
+    assert_string_equal(m.container_path, i == 0 ? "\\\\.\\pipe\\docker_engine" : "\\\\.\\pipe\\b");
+    spec_mount_free(&m);
+  }
+  expect_round_trip(&s);
+  spec_free(&s);
+  spec_of(p, "jobok", &s);
+  assert_int_equal(s.process.cmd_count, 4);
+  expect_round_trip(&s);
+  spec_free(&s);
+  compose_free(p);
+}
+
 static void test_arguments(void **state) {
   (void)state;
   ct_reset();
@@ -392,6 +461,7 @@ int main(void) {
       cmocka_unit_test(test_credential_spec_sources),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_secret_references),
+      cmocka_unit_test(test_create_checks),
       cmocka_unit_test(test_arguments),
   };
   int rc = cmocka_run_group_tests_name("compose_spec", tests, NULL, NULL);

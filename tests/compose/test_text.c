@@ -66,6 +66,15 @@ static void test_interpolation(void **state) {
   expect_interp("${UNSET:-${TAG}}", "ltsc2022");
   expect_interp("${UNSET:-${ALSO:-deep}}", "deep");
   expect_interp("${UNSET:-a{b}c}", "a{b}c");
+  /* A '{' left open in a default: up to the last '}' of the line, as compose v2; docker-compose 1.29.2 gives
+   * "{x" too (checked). */
+  expect_interp("${UNSET:-{x}", "{x");
+  expect_interp("${UNSET:-{x}}", "{x}");
+  expect_interp("[${UNSET:-{x}]", "[{x]");
+  expect_interp("${TAG:-{x}", "ltsc2022");
+  expect_interp("${UNSET:-{{x}y}", "{{x}y");
+  /* Balanced braces may span lines; the fallback stays on its line. */
+  expect_interp("${UNSET:-{x}\n}", "{x}\n");
   expect_interp("$$TAG", "$TAG");
   expect_interp("$${TAG}", "${TAG}");
   expect_interp("cost: 5$", "cost: 5$");
@@ -80,6 +89,10 @@ static void test_interpolation(void **state) {
   expect_interp_fail("x ${UNSET:-${TAG}",
                      "invalid interpolation format \"x ${UNSET:-${TAG}\" (unterminated \"${\"; "
                      "write $$ for a literal $)");
+  expect_interp_fail("${UNSET:-{x", "invalid interpolation format \"${UNSET:-{x\" (unterminated \"${\"; write $$ "
+                                    "for a literal $)");
+  expect_interp_fail("${UNSET:-{x\n}", "invalid interpolation format \"${UNSET:-{x\\x0a}\" (unterminated \"${\"; "
+                                       "write $$ for a literal $)");
   expect_interp_fail("${}", "invalid interpolation format \"${}\" (write $$ for a literal $)");
   expect_interp_fail("${TAG }", "invalid interpolation format \"${TAG }\" (write $$ for a literal $)");
   expect_interp_fail("${1X}", "invalid interpolation format \"${1X}\" (write $$ for a literal $)");
@@ -163,7 +176,8 @@ static void test_interpolation_in_files(void **state) {
   p = ct_load_text("services:\n  web: {image: app, cpu_shares: 512}\nx-n: 12\n");
   compose_free(p);
   ct_file(CT_DIR "\\.env", "BROKEN='x\n");
-  ct_fail_text("services: {}\n", "C:\\proj\\.env:1: the value's single quote is not closed on this line");
+  ct_fail_text("services: {}\n",
+               "C:\\proj\\.env:1: the value's single quote is not closed (a backslash before a quote escapes it)");
   ct_reset();
 }
 
@@ -214,7 +228,16 @@ static void test_dotenv(void **state) {
   } bad[] = {
       {"A=1\n=2\n", "bad.env:2: invalid variable name \"\""},
       {"MY VAR=1\n", "bad.env:1: invalid variable name \"MY VAR\""},
-      {"A=\"open\n", "bad.env:1: the value's double quote is not closed on this line"},
+      {"A=\"open\n", "bad.env:1: the value's double quote is not closed (a backslash before a quote escapes it)"},
+      /* A value that runs to the end of the file is reported at the line that opened it. */
+      {"A=1\nB='open\nC=2\n", "bad.env:2: the value's single quote is not closed (a backslash before a quote "
+                               "escapes it)"},
+      /* \' escapes the quote in both kinds of quotes (compose v2's parser), so this one is never closed. */
+      {"DIR='C:\\data\\'\n", "bad.env:1: the value's single quote is not closed (a backslash before a quote "
+                             "escapes it)"},
+      /* After a value over three lines, errors count the lines it took. */
+      {"A=\"1\n2\n3\"\nMY VAR=x\n", "bad.env:4: invalid variable name \"MY VAR\""},
+      {"A='1\r\n2' x\r\n", "bad.env:1: only a comment may follow a quoted value"},
       {"A='x' y\n", "bad.env:1: only a comment may follow a quoted value"},
       /* Env files hold passwords: the variable is named, its value never quoted. */
       {"PW=p4ss${B\n",
@@ -250,6 +273,65 @@ static void test_dotenv(void **state) {
     assert_int_equal(cc_utf8_valid(utf8[i].bytes, strlen(utf8[i].bytes)), utf8[i].ok);
   }
   compose_warnings_free(&w);
+}
+
+/* Quoted values over several lines (certificates) and escaped quotes: both compose implementations accept
+ * them (docker-compose 1.29.2 with python-dotenv 0.21, and compose v2's parser); where the two differ, wctr
+ * reads as compose v2 does (noted per line). */
+static void test_dotenv_quotes(void **state) {
+  (void)state;
+  cc_env env = {.lookup = proc_env};
+  cc_kvlist out;
+  wctr_errmsg e;
+  const char text[] =
+      "CERT=\"-----BEGIN CERTIFICATE-----\n"
+      "MIIB ${TAG}\n"
+      "-----END CERTIFICATE-----\"  # a comment after it\n"
+      "NEXT=after\n"
+      /* A line break inside quotes is \n, whatever the file uses (1.29.2 reads the file with universal
+       * newlines; v2 would keep the \r). */
+      "CRLF=\"a\r\nb\"\r\n"
+      "SINGLE='multi\n"
+      "line ${TAG}'\n"
+      "Q='it\\'s'\n"
+      /* In single quotes any other escape stays as written (1.29.2 would turn \\\\ into one backslash). */
+      "KEEP='a\\b \\\\ \\n'\n"
+      "DQ=\"say \\\"hi\\\"\"\n"
+      "ESC=\"\\a\\b\\f\\v|\\'\"\n"
+      "GAPS=\"x\n\n\ny\"\n"
+      "HASH='# not a comment\n# still the value'\n"
+      "LAST=${NEXT}\n";
+  assert_int_equal(cc_dotenv_parse("q.env", text, sizeof text - 1, &env, NULL, &out, &e), WCTR_OK);
+  static const char *const expected[][2] = {
+      {"CERT", "-----BEGIN CERTIFICATE-----\nMIIB ltsc2022\n-----END CERTIFICATE-----"},
+      {"NEXT", "after"},
+      {"CRLF", "a\nb"},
+      {"SINGLE", "multi\nline ${TAG}"},
+      {"Q", "it's"},
+      {"KEEP", "a\\b \\\\ \\n"},
+      {"DQ", "say \"hi\""},
+      /* \' in double quotes stays (1.29.2 would decode it). */
+      {"ESC", "\a\b\f\v|\\'"},
+      {"GAPS", "x\n\n\ny"},
+      {"HASH", "# not a comment\n# still the value"},
+      {"LAST", "after"}};
+  assert_int_equal(out.count, sizeof expected / sizeof expected[0]);
+  for (size_t i = 0; i < out.count; i++) {
+    assert_string_equal(out.items[i].key, expected[i][0]);
+    if (strcmp(out.items[i].value, expected[i][1]) != 0) {
+      fail_msg("%s: expected [%s], got [%s]", expected[i][0], expected[i][1], out.items[i].value);
+    }
+  }
+  cc_kvlist_free(&out);
+  /* A NUL on the third line of a value is reported on that line. */
+  static const char nul[] = "A=\"1\n2\n3\0\"\n";
+  assert_int_equal(cc_dotenv_parse("nul.env", nul, sizeof nul - 1, &env, NULL, &out, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "nul.env:3: the line holds a NUL character");
+  /* An interpolation error in a value over lines names the line that opened it, never the value. */
+  static const char broken[] = "OK=1\nPW=\"s3cr3t\n${\"\n";
+  assert_int_equal(cc_dotenv_parse("pw.env", broken, sizeof broken - 1, &env, NULL, &out, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "pw.env:2: invalid interpolation format in the value of PW (unterminated \"${\"; write "
+                              "$$ for a literal $)");
 }
 
 static void expect_join(const char *dir, const char *rel, const char *out) {
@@ -483,6 +565,7 @@ int main(void) {
       cmocka_unit_test(test_interpolation_warnings),
       cmocka_unit_test(test_interpolation_in_files),
       cmocka_unit_test(test_dotenv),
+      cmocka_unit_test(test_dotenv_quotes),
       cmocka_unit_test(test_paths),
       cmocka_unit_test(test_project_name_normalization),
       cmocka_unit_test(test_durations),

@@ -165,6 +165,24 @@ static void test_merge_key_precedence(void **state) {
   assert_string_equal(s->environment[0], "A=1");
   compose_free(p);
 
+  /* Two << keys in one mapping are a duplicate key like any other (docker-compose 1.29.2 silently keeps the
+   * last, compose v2 refuses them): the error names the key and both lines, also in a nested mapping and
+   * in flow style. One << with a list merges several. */
+  ct_fail_text("x-a: &a {image: from-a}\nx-b: &b {image: from-b}\nservices:\n  web:\n    <<: *a\n    <<: *b\n",
+               "compose.yml: line 6, column 5: mapping key \"<<\" already defined at line 5 (merge several "
+               "mappings with <<: [*a, *b])");
+  ct_fail_text("x-a: &a {A: \"1\"}\nservices:\n  web:\n    image: x\n    environment:\n      <<: *a\n      B: \"2\"\n"
+               "      <<: {C: \"3\"}\n",
+               "compose.yml: line 8, column 7: mapping key \"<<\" already defined at line 6 (merge several "
+               "mappings with <<: [*a, *b])");
+  ct_fail_text("x-a: &a {image: a}\nservices:\n  web: {<<: *a, <<: *a}\n",
+               "compose.yml: line 3, column 17: mapping key \"<<\" already defined at line 3 (merge several "
+               "mappings with <<: [*a, *b])");
+  /* A quoted "<<" is an ordinary key, not a second merge key. */
+  p = ct_load_text("x-a: &a {image: a}\nx-m:\n  <<: *a\n  \"<<\": text\nservices:\n  web: {<<: *a}\n");
+  assert_string_equal(ct_service(p, "web")->image, "a");
+  compose_free(p);
+
   /* An anchor redefined: an alias names the latest definition. */
   p = ct_load_text("x-1: &img one\nx-2: &img two\nservices:\n  s: {image: *img}\n");
   assert_string_equal(ct_service(p, "s")->image, "two");

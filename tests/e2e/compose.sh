@@ -91,6 +91,24 @@ services:
     command: [cmd, /c, exit 0]
     credential_spec: {file: webapp01.json}
 EOF
+# A job service that wctrd would create, then a service whose mount its create refuses: up checks it first.
+mount_project() { # mount_project FILE IMAGE_AND_ISOLATION VOLUME
+  cat >"$proj_unix/$1" <<EOF
+services:
+  first:
+    image: host
+    isolation: job
+    command: ['$sleeper', '30']
+  app:
+$2
+    command: [cmd, /c, exit 0]
+    depends_on: [first]
+    volumes: ['$3']
+EOF
+}
+mount_project posixmount.yml "    image: mcr.microsoft.com/windows/nanoserver:ltsc2022" "./data:/data"
+mount_project jobmount.yml "    image: host
+    isolation: job" 'C:\data:C:\data'
 # gmsa_project FILE SOURCE [EXTRA]: a job service, then a process-isolated one with credential_spec SOURCE.
 gmsa_project() {
   cat >"$proj_unix/$1" <<EOF
@@ -116,25 +134,25 @@ start_wctrd && ok "wctrd run is up" || bad "wctrd run did not come up"
 echo "# wctr credentialspec"
 expect 0 "validate a spec without the service" W credentialspec validate "$proj\\webapp01.json"
 has "a valid credential spec" "says it is valid"
-expect 125 "validate a broken one" W credentialspec validate "$proj\\broken.json"
+expect 1 "validate a broken one" W credentialspec validate "$proj\\broken.json"
 has 'DomainJoinConfig.Sid "S-1-5-32-544" is not a domain SID' "names the field and the rule"
 expect 0 "add" W credentialspec add webapp01.json "$proj\\webapp01.json"
 [ -f "$data_unix/credentialspecs/webapp01.json" ] && ok "stored under <data-root>\\credentialspecs" || bad "not stored"
 [ ! -e "$data_unix/credentialspecs/webapp01.json.tmp" ] && ok "no temporary file left" || bad "a .tmp is left"
-expect 125 "add a broken spec" W credentialspec add broken.json "$proj\\broken.json"
+expect 1 "add a broken spec" W credentialspec add broken.json "$proj\\broken.json"
 [ ! -e "$data_unix/credentialspecs/broken.json" ] && ok "nothing written for it" || bad "the broken spec was written"
-expect 125 "add under a folder name" W credentialspec add '..\x.json' "$proj\\webapp01.json"
+expect 1 "add under a folder name" W credentialspec add '..\x.json' "$proj\\webapp01.json"
 has "one file name, without folders" "is refused"
 expect 0 "ls" W credentialspec ls
 has "webapp01.json" "lists the spec"
 has "contoso.com\\webapp01" "with its account"
 expect 0 "inspect" W credentialspec inspect webapp01.json
-has '"PluginInput":	"<redacted>"' "PluginInput is redacted"
+has '"PluginInput": "<redacted>"' "PluginInput is redacted"
 lacks "$secret" "the password is not shown"
-expect 125 "inspect a missing spec" W credentialspec inspect nope.json
+expect 1 "inspect a missing spec" W credentialspec inspect nope.json
 # A link inside the folder to a file outside it must not be followed out (the reparse-point rule).
 ln -s "$proj_unix/webapp01.json" "$data_unix/credentialspecs/link.json"
-expect 125 "a link that leaves the folder is refused" W credentialspec inspect link.json
+expect 1 "a link that leaves the folder is refused" W credentialspec inspect link.json
 has "leads elsewhere through a link" "and says why"
 rm -f "$data_unix/credentialspecs/link.json"
 
@@ -159,15 +177,18 @@ has "shop-db-1" "finds db by its own label"
 lacks "shop-web-1" "and not web"
 [ "$(count_project)" = 2 ] && ok "two containers carry com.docker.compose.project=shop" || bad "label filter count"
 expect 0 "inspect web" W inspect shop-web-1
-has '"com.docker.compose.service":	"web"' "labelled with its service"
-has '"com.docker.compose.container-number":	"1"' "and its number"
-has '"Name":	"unless-stopped"' "the restart policy was passed through"
+has '"com.docker.compose.service": "web"' "labelled with its service"
+has '"com.docker.compose.container-number": "1"' "and its number"
+has '"Name": "unless-stopped"' "the restart policy was passed through"
 has '"GREETING=hello"' "and the environment"
-has '"StopTimeout":	2' "and stop_grace_period"
+has '"StopTimeout": 2' "and stop_grace_period"
 sleep 1
 expect 0 "compose logs" C compose.yml logs
 has "shop-db-1  | sleeping" "shows db's output, prefixed"
 has "shop-web-1 | sleeping" "and web's"
+# The containers write CR LF (the C runtime's text mode); wctr writes their bytes as they are.
+hex=$(od -An -tx1 "$out" | tr -d ' \n')
+case "$hex" in *0d0d0a*) bad "compose logs wrote CR CR LF" ;; *0d0a*) ok "compose logs writes the containers' CR LF as it is" ;; *) bad "compose logs: no CR LF seen" ;; esac
 expect 0 "compose logs web" C compose.yml logs web
 lacks "shop-db-1" "a service's logs only"
 expect 0 "up -d again" C compose.yml up -d
@@ -184,8 +205,8 @@ expect 0 "up (attached) until the services exit" C once.yml up
 has "shop-hello-1 | hello-from-compose" "shows the output, prefixed"
 sleep 2
 expect 0 "inspect flaky" W inspect shop-flaky-1
-has '"RestartCount":	2' "on-failure:2 restarted it twice"
-has '"Status":	"exited"' "then left it exited"
+has '"RestartCount": 2' "on-failure:2 restarted it twice"
+has '"Status": "exited"' "then left it exited"
 expect 0 "down" C once.yml down
 
 echo "# restart policies across a wctrd restart"
@@ -194,30 +215,39 @@ expect 0 "stop db by hand" W stop -t 1 shop-db-1
 stop_wctrd
 start_wctrd && ok "wctrd started again" || bad "wctrd did not start again"
 expect 0 "inspect web" W inspect shop-web-1
-has '"Status":	"running"' "web (unless-stopped) came back"
+has '"Status": "running"' "web (unless-stopped) came back"
 expect 0 "inspect db" W inspect shop-db-1
-has '"Status":	"exited"' "db (no restart policy, stopped by hand) did not"
+has '"Status": "exited"' "db (no restart policy, stopped by hand) did not"
 expect 0 "down" C compose.yml down
 
 echo "# nothing is created when a service is wrong"
-expect 125 "a gMSA on a job service" C jobgmsa.yml up -d
+expect 1 "a gMSA on a job service" C jobgmsa.yml up -d
 has "needs process or hyperv isolation" "is refused"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
-expect 125 "a credential spec missing from the store" C brokenspec.yml up -d
+expect 1 "a credential spec missing from the store" C brokenspec.yml up -d
 has 'wctr compose: services.app.credential_spec: invalid credential spec: file://broken.json: no such file in' \
   "fails naming the key and the file"
 [ "$(count_project)" = 0 ] && ok "nothing created, not even the job service before it" || bad "something was created"
 cp "$proj_unix/broken.json" "$data_unix/credentialspecs/broken.json"
-expect 125 "a broken credential spec in the store" C brokenspec.yml up -d
+expect 1 "a broken credential spec in the store" C brokenspec.yml up -d
 has 'file://broken.json: credential spec: DomainJoinConfig.Sid "S-1-5-32-544" is not a domain SID' \
   "fails naming its source, the field and the rule"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
-expect 125 "a key wctr does not apply" W compose -f "$proj\\compose.yml" -f "$proj\\badkey.yml" -p shop up -d
+expect 1 "a key wctr does not apply" W compose -f "$proj\\compose.yml" -f "$proj\\badkey.yml" -p shop up -d
 has 'services.web.ports: "ports" is not supported by wctr' "names the key and its path"
+[ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
+expect 125 "a mount wctrd's create refuses (a POSIX target)" C posixmount.yml up -d
+has "services.app.volumes[0]: -v \"$proj\\data:/data\": the container path must be absolute" \
+  "is refused by up, naming the service's volume"
+lacks "Created" "before the first container was created (not undone after it)"
+[ "$(count_project)" = 0 ] && ok "nothing created, not even the job service before it" || bad "something was created"
+expect 125 "a mount on a job service" C jobmount.yml up -d
+has "services.app.volumes: a job container shares the host's file system and has no mounts" "is refused by up"
+lacks "Created" "before the first container was created"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 # A valid spec (a config, passed as raw://) passes wctrd's check; the process-isolated service then cannot
 # be created without HCS, and the job service created before it is removed again.
-expect 125 "a valid spec on a host without HCS" C goodspec.yml up -d
+expect 1 "a valid spec on a host without HCS" C goodspec.yml up -d
 has "services.app.credential_spec: raw:// is valid" "the spec was checked by wctrd"
 has "shop-first-1  Created" "the first service was created"
 has "undoing this up" "the failure undoes the up"
@@ -231,8 +261,8 @@ bin_unix="$build/compose-hcs-$id"
 state_unix="$WINEPREFIX/drive_c/wctr-compose-state-$id"
 layers_unix="$WINEPREFIX/drive_c/wctr-compose-layers-$id"
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files"
-printf 'template' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/computestorage.dll" "$bin_unix/"
+printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
 hcs_pipe=wctr-compose-hcs-$id
 WCTR_HCS_DOUBLE_STATE="C:\\wctr-compose-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run \
   --data-root "C:\\wctr-compose-hcs-$id" --pipe "$hcs_pipe" >>"$data_unix.log" 2>&1 &

@@ -56,9 +56,9 @@ has "eof" "the container saw an empty input"
 echo "# limits in inspect"
 expect 0 "create with -m 500m" W create --isolation=job --name lim -m 500m --cpus 1 host cmd /c exit 0
 expect 0 "inspect" W inspect lim
-has '"Memory":	524288000' "HostConfig.Memory is 524288000"
-has '"JobMemoryLimit":	524288000' "the job memory limit has the same bytes"
-has '"Status":	"created"' "the container is created"
+has '"Memory": 524288000' "HostConfig.Memory is 524288000"
+has '"JobMemoryLimit": 524288000' "the job memory limit has the same bytes"
+has '"Status": "created"' "the container is created"
 expect 0 "rm a created container" W rm lim
 
 echo "# detached, logs, wait, ps"
@@ -80,6 +80,43 @@ lacks " bg" "an exited container is not listed without -a"
 expect 0 "ps --filter status=exited -q" W ps -a --filter status=exited -q
 [ "$(tr -d '\r\n' <"$out" | wc -c)" = 12 ] && ok "one short id" || bad "expected one 12-char id"
 
+echo "# Docker's command line: flags anywhere, exit codes, formats, the container's bytes"
+expect 0 "wctr alone prints its usage and succeeds" W
+has "Usage: wctr [OPTIONS] COMMAND" "on stdout"
+expect 0 "version --format" W version --format '{{.Client.Version}}={{.Server.Version}}'
+v=$(tr -d '\r\n' <"$out")
+[ -n "${v%%=*}" ] && [ "${v%%=*}" = "${v#*=}" ] && ok "client and server versions ($v)" || bad "version --format printed: $v"
+expect 0 "run -d a process that ignores Ctrl events" W run -d --isolation=job --name flags host "$sleeper" 60 --ignore-ctrl
+expect 0 "start of a running container is no error" W start flags
+has "flags" "and names it"
+start=$(date +%s%N)
+expect 0 "stop NAME -t 1 (the flag after the name)" W stop flags -t 1
+elapsed=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed" -lt 6000 ] && ok "-t 1 was applied: stopped in ${elapsed} ms" || bad "stop flags -t 1 took ${elapsed} ms"
+expect 1 "kill of a stopped container is an error" W kill flags
+has "is not running" "with Docker's message"
+expect 0 "rm -f of a container that does not exist" W rm -f "no-such-$id"
+[ ! -s "$out" ] && ok "says nothing" || bad "rm -f of a missing container printed something"
+expect 1 "rm of a container that does not exist" W rm "no-such-$id"
+expect 0 "inspect -f" W inspect -f '{{.Name}} {{.State.Status}} {{.HostConfig.Isolation}}' flags
+has "/flags exited job" "Docker's keys, Name with its /"
+expect 1 "an unknown field is an error" W inspect -f '{{.Nope}}' flags
+has 'map has no entry for key "Nope"' "naming the field"
+lacks "{{.Nope}}" "never printed back as written"
+expect 64 "a template that does not parse" W inspect -f '{{.Nope' flags
+expect 0 "ps as a table of one's own" W ps -a --filter status=exited --format 'table {{.Names}}\t{{.Status}}'
+has "NAMES" "with a header"
+has "flags" "and the container"
+expect 0 "rm" W rm flags
+# cmd's echo ends its lines with CR LF: run and logs write those bytes, never CR CR LF.
+expect 0 "a container that writes CR LF" W run --name crlf --isolation=job host cmd /c "echo one& echo two"
+hex=$(od -An -tx1 "$out" | tr -d ' \n')
+case "$hex" in *0d0d0a*) bad "run wrote CR CR LF" ;; *6f6e650d0a74776f0d0a*) ok "run writes the container's bytes" ;; *) bad "run: unexpected bytes $hex" ;; esac
+expect 0 "logs" W logs crlf
+hex=$(od -An -tx1 "$out" | tr -d ' \n')
+case "$hex" in *0d0d0a*) bad "logs wrote CR CR LF" ;; *6f6e650d0a74776f0d0a*) ok "logs write the container's bytes" ;; *) bad "logs: unexpected bytes $hex" ;; esac
+expect 0 "rm crlf" W rm crlf
+
 echo "# stop, kill, rm"
 expect 0 "run -d a process that ignores Ctrl events" W run -d --isolation=job --name stubborn host "$sleeper" 60 --ignore-ctrl
 start=$(date +%s%N)
@@ -87,17 +124,17 @@ expect 0 "stop -t 1" W stop -t 1 stubborn
 elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 6000 ] && ok "stop -t 1 returned in ${elapsed} ms" || bad "stop -t 1 took ${elapsed} ms"
 expect 0 "inspect after stop" W inspect stubborn
-has '"Status":	"exited"' "the container is exited"
+has '"Status": "exited"' "the container is exited"
 expect 0 "run -d" W run -d --isolation=job --name victim host "$sleeper" 60
 expect 0 "kill" W kill victim
 expect 0 "wait after kill" W wait victim
 [ "$(tr -d '\r\n' <"$out")" = 1 ] && ok "a killed container exits with 1" || bad "wait did not print 1"
 expect 0 "run -d" W run -d --isolation=job --name busy host "$sleeper" 60
-expect 125 "rm of a running container is refused" W rm busy
+expect 1 "rm of a running container is refused" W rm busy
 has "You cannot remove a running container" "with Docker's message"
 expect 0 "rm -f" W rm -f busy
-expect 125 "it is gone" W inspect busy
-has "No such container: busy" "with Docker's message"
+expect 1 "it is gone" W inspect busy
+has "No such object: busy" "with Docker's message"
 expect 0 "--rm" W run --rm --isolation=job --name gone host cmd /c exit 0
 gone=1
 for _ in $(seq 1 20); do W inspect gone >/dev/null 2>&1 || { gone=0; break; }; sleep 0.1; done
@@ -129,12 +166,12 @@ expect 0 "run -d" W run -d --isolation=job --name upd -m 100m host "$sleeper" 30
 # the CPU structures are asserted through the seam by the jobs suites.
 expect 0 "update -m 200m --pids-limit 50" W update -m 200m --pids-limit 50 upd
 expect 0 "inspect" W inspect upd
-has '"Memory":	209715200' "the new memory limit is recorded"
-has '"JobMemoryLimit":	209715200' "and computed for the job"
-has '"ActiveProcessLimit":	50' "with the process limit"
-expect 125 "update without flags is refused" W update upd
+has '"Memory": 209715200' "the new memory limit is recorded"
+has '"JobMemoryLimit": 209715200' "and computed for the job"
+has '"ActiveProcessLimit": 50' "with the process limit"
+expect 1 "update without flags is refused" W update upd
 has "one or more flags" "with Docker's message"
-expect 125 "update to an invalid limit is refused" W update --cpu-shares 20000 upd
+expect 1 "update to an invalid limit is refused" W update --cpu-shares 20000 upd
 has "range of CPUShares is from 1 to 10000" "with Docker's message"
 expect 0 "rm -f upd" W rm -f upd
 sleep 1
@@ -154,13 +191,13 @@ kill -9 "$wctrd_pid"
 wait "$wctrd_pid" 2>/dev/null
 start_wctrd && ok "wctrd started again" || bad "wctrd did not start again"
 expect 0 "inspect survivor" W inspect survivor
-if grep -qF '"Status":	"running"' "$out"; then
+if grep -qF '"Status": "running"' "$out"; then
   ok "the container was re-attached"
   expect 0 "stop the re-attached container" W stop -t 1 survivor
   expect 0 "inspect" W inspect survivor
-  has '"Status":	"exited"' "its exit was seen by the new wctrd"
+  has '"Status": "exited"' "its exit was seen by the new wctrd"
 else
-  has '"Status":	"exited"' "the container is marked exited"
+  has '"Status": "exited"' "the container is marked exited"
   has 'while wctrd was not running' "and says why"
 fi
 expect 0 "rm -f survivor st" W rm -f survivor st

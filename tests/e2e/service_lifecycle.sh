@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "# no service yet"
-expect 125 "wctr info without a service exits 125" wctr -H "npipe:////./pipe/$pipe" info
+expect 1 "wctr info without a service exits 1" wctr -H "npipe:////./pipe/$pipe" info
 has "the pipe does not exist" "and says the pipe does not exist"
 has "net start wctrd" "and says how to start the service"
 
@@ -49,7 +49,7 @@ expect 0 "sc query" "$root/scripts/wine" sc query "$svc"
 has "RUNNING" "the SCM reports RUNNING"
 expect 0 "wctr version" wctr -H "npipe:////./pipe/$pipe" version
 has "Server:" "version shows the server"
-has " Version:      0.1.0" "with its version"
+has "  Version:          0.1.0" "with its version"
 expect 0 "wctr info (WCTR_HOST)" env WCTR_HOST="\\\\.\\pipe\\$pipe" "$root/scripts/wine" "$build/wctr.exe" info
 has "OS Version:          10.0.20348" "info shows the host build"
 has "Operating System:    Windows Server 2022" "info shows the OS name"
@@ -80,7 +80,7 @@ echo "# stop"
 expect 0 "net stop" "$root/scripts/wine" net stop "$svc"
 expect 0 "sc query" "$root/scripts/wine" sc query "$svc"
 has "STOPPED" "the SCM reports STOPPED"
-expect 125 "wctr info after stop exits 125" wctr -H "npipe:////./pipe/$pipe" info
+expect 1 "wctr info after stop exits 1" wctr -H "npipe:////./pipe/$pipe" info
 grep -qF "wctrd stopped" "$data_unix/logs/wctrd.log" && ok "the log says it stopped" || bad "no stop in the log"
 expect 0 "uninstall" wctrd uninstall --service-name "$svc"
 expect 1 "uninstall removed the event source" "$root/scripts/wine" reg query "$evkey"

@@ -348,7 +348,66 @@ static const struct rule_case rule_cases[] = {
      HA ": \"PluginInput\" must be a string, not an array"},
     {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"" SECRET "\xFF\"", WCTR_EINVAL,
      HA ".PluginInput is not valid UTF-8"},
-    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"\"", WCTR_OK, NULL},
+    /* Every CCG plugin reads its account (or where its secret is) from the input. */
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"\"", WCTR_EINVAL,
+     HA ".PluginInput must not be empty (the CCG plugin reads its account from it)"},
+    /* Account names as the troubleshooting guide asks for them: no trailing '$', no domain (issue 11). */
+    {"DomainJoinConfig.MachineAccountName", "\"webapp01$\"", WCTR_EINVAL,
+     DJ ".MachineAccountName \"webapp01$\" ends with '$'; write the account name without the dollar sign: "
+        "\"webapp01\""},
+    {GL ".1.Name", "\"webapp01$\"", WCTR_EINVAL,
+     P GMSA "[1].Name \"webapp01$\" ends with '$'; write the account name without the dollar sign: \"webapp01\""},
+    {"DomainJoinConfig.MachineAccountName", "\"webapp01@contoso.com\"", WCTR_EINVAL,
+     DJ ".MachineAccountName \"webapp01@contoso.com\" is a user principal name (name@domain); write the account "
+        "name alone, without the domain: \"webapp01\""},
+    {GL ".0.Name", "\"webapp01@contoso.com\"", WCTR_EINVAL,
+     P GMSA "[0].Name \"webapp01@contoso.com\" is a user principal name (name@domain); write the account name "
+            "alone, without the domain: \"webapp01\""},
+    {GL ".0.Name", "\"CONTOSO\\\\webapp01\"", WCTR_EINVAL,
+     P GMSA "[0].Name \"CONTOSO\\webapp01\" names a domain (DOMAIN\\name); write the account name alone, without "
+            "the domain: \"webapp01\""},
+    /* The UPN rule comes before the length rule: the name alone would fit. */
+    {"DomainJoinConfig.MachineAccountName", "\"gmsa@corp.contoso.com\"", WCTR_EINVAL,
+     DJ ".MachineAccountName \"gmsa@corp.contoso.com\" is a user principal name (name@domain); write the account "
+        "name alone, without the domain: \"gmsa\""},
+    /* A '$' inside a name is not the trailing one the generator strips. */
+    {GL ".0.Name", "\"web$app\"", WCTR_OK, NULL},
+    /* NetBiosName: at most 15 characters. */
+    {"DomainJoinConfig.NetBiosName", "\"CONTOSOCONTOSO1\"", WCTR_OK, NULL},
+    {"DomainJoinConfig.NetBiosName", "\"CONTOSOCONTOSO12\"", WCTR_EINVAL,
+     DJ ".NetBiosName \"CONTOSOCONTOSO12\" is longer than 15 characters (a NetBIOS domain name has at most 15)"},
+    /* Template placeholders, anywhere, named with their field (PluginInput's only named). */
+    {"DomainJoinConfig.MachineAccountName", "\"$gmsa_name$\"", WCTR_EINVAL,
+     DJ ".MachineAccountName \"$gmsa_name$\" holds the unexpanded template placeholder $gmsa_name$: fill it in"},
+    {"DomainJoinConfig.Sid", "\"$DOMAIN_SID$\"", WCTR_EINVAL,
+     DJ ".Sid \"$DOMAIN_SID$\" holds the unexpanded template placeholder $DOMAIN_SID$: fill it in"},
+    {"DomainJoinConfig.DnsName", "\"$domain$.com\"", WCTR_EINVAL,
+     DJ ".DnsName \"$domain$.com\" holds the unexpanded template placeholder $domain$: fill it in"},
+    {"DomainJoinConfig.Guid", "\"$GUID$\"", WCTR_EINVAL,
+     DJ ".Guid \"$GUID$\" holds the unexpanded template placeholder $GUID$: fill it in"},
+    {"DomainJoinConfig.NetBiosName", "\"$NETBIOS$\"", WCTR_EINVAL,
+     DJ ".NetBiosName \"$NETBIOS$\" holds the unexpanded template placeholder $NETBIOS$: fill it in"},
+    {"DomainJoinConfig.DnsTreeName", "\"$forest$\"", WCTR_EINVAL,
+     DJ ".DnsTreeName \"$forest$\" holds the unexpanded template placeholder $forest$: fill it in"},
+    {GL ".1.Scope", "\"$Scope$\"", WCTR_EINVAL,
+     P GMSA "[1].Scope \"$Scope$\" holds the unexpanded template placeholder $Scope$: fill it in"},
+    {GL ".0.Name", "\"$name$\"", WCTR_EINVAL,
+     P GMSA "[0].Name \"$name$\" holds the unexpanded template placeholder $name$: fill it in"},
+    {"CmsPlugins", "[\"ActiveDirectory\",\"$PLUGIN$\"]", WCTR_EINVAL,
+     P "CmsPlugins[1] \"$PLUGIN$\" holds the unexpanded template placeholder $PLUGIN$: fill it in"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PortableCcgVersion", "\"$V$\"", WCTR_EINVAL,
+     HA ".PortableCcgVersion \"$V$\" holds the unexpanded template placeholder $V$: fill it in"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginGUID", "\"{$PLUGIN_GUID$}\"", WCTR_EINVAL,
+     HA ".PluginGUID \"{$PLUGIN_GUID$}\" holds the unexpanded template placeholder $PLUGIN_GUID$: fill it in"},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"contoso.com:$USER$:$PASSWORD$\"", WCTR_EINVAL,
+     HA ".PluginInput holds an unexpanded template placeholder ($NAME$): fill it in"},
+    /* A '$' that belongs to a password or a name is not a placeholder: it touches other characters of it,
+     * or what it encloses is not a name. */
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"contoso.com:ccg:Pa$$w0rd$x\"", WCTR_OK, NULL},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"contoso.com:ccg:a$b$c\"", WCTR_OK, NULL},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"contoso.com:ccg:$1$2$\"", WCTR_OK, NULL},
+    {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"contoso.com:ccg:$$\"", WCTR_OK, NULL},
+    {"DomainJoinConfig.DnsName", "\"con$toso.com\"", WCTR_OK, NULL},
     /* Unknown keys, at every level; keys are case-sensitive */
     {"Foo", "1", WCTR_EINVAL, P "unknown key \"Foo\""},
     {"DomainJoinConfig.Extra", "\"x\"", WCTR_EINVAL, DJ ": unknown key \"Extra\""},
@@ -367,6 +426,52 @@ static void test_rules(void **state) {
     char *text = mutate(base_spec, c->path, c->value);
     expect(text, c->code, c->message);
     cJSON_free(text);
+  }
+}
+
+/* The seed corpus of the fuzz harness (tests/gmsa/corpus/credspec): the real-shaped specs - as the module
+ * writes them under Windows PowerShell 5.1 and PowerShell 7, with a BOM, compact with a CCG plugin - keep
+ * loading, and the wrong ones are refused naming their field. */
+static void test_corpus(void **state) {
+  (void)state;
+  static const struct {
+    const char *file;
+    const char *message; /* NULL: loads */
+  } cases[] = {
+      {"ps51_webapp01.json", NULL},
+      {"ps51_akv.json", NULL},
+      {"pwsh7_two_space.json", NULL},
+      {"bom_three_accounts.json", NULL},
+      {"compact_ccg_password.json", NULL},
+      {"account_dollar.json",
+       DJ ".MachineAccountName \"webapp01$\" ends with '$'; write the account name without the dollar sign: "
+          "\"webapp01\""},
+      {"account_upn.json",
+       P GMSA "[0].Name \"webapp01@contoso.com\" is a user principal name (name@domain); write the account name "
+              "alone, without the domain: \"webapp01\""},
+      {"netbios_too_long.json",
+       DJ ".NetBiosName \"CONTOSOCORPORATION\" is longer than 15 characters (a NetBIOS domain name has at most 15)"},
+      {"template_placeholders.json",
+       DJ ".Sid \"$DOMAIN_SID$\" holds the unexpanded template placeholder $DOMAIN_SID$: fill it in"},
+      {"plugin_input_placeholder.json", HA ".PluginInput holds an unexpanded template placeholder ($NAME$): fill it in"},
+      {"empty_plugin_input.json", HA ".PluginInput must not be empty (the CCG plugin reads its account from it)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", CREDSPEC_CORPUS_DIR, cases[i].file);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) fail_msg("cannot open %s", path);
+    static char text[GMSA_CREDSPEC_MAX_BYTES + 1];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    wctr_errmsg e;
+    wctr_err err = load_text(text, &e);
+    if (cases[i].message == NULL && err != WCTR_OK) fail_msg("%s refused: %s", cases[i].file, e.text);
+    if (cases[i].message != NULL && (err != WCTR_EINVAL || strcmp(e.text, cases[i].message) != 0)) {
+      fail_msg("%s:\nexpected %s\ngot      %d %s", cases[i].file, cases[i].message, err, e.text);
+    }
+    assert_null(strstr(e.text, "S3cr3t"));
   }
 }
 
@@ -881,6 +986,7 @@ int main(void) {
       cmocka_unit_test(test_ps51_akv_spec_loads),
       cmocka_unit_test(test_base_spec_loads),
       cmocka_unit_test(test_rules),
+      cmocka_unit_test(test_corpus),
       cmocka_unit_test(test_domain_sids),
       cmocka_unit_test(test_guids),
       cmocka_unit_test(test_account_name_length_counts_characters),

@@ -21,13 +21,15 @@
 #define REG                                                                                         \
   "'RegistryChanges':{'AddValues':[{'Key':{'Hive':'System','Name':'ControlSet001|Control'},"        \
   "'Name':'WaitToKillServiceTimeout','Type':'String','StringValue':'2147483647'}]}"
-#define TAIL "'ShouldTerminateOnLastHandleClosed':true"
-#define OPTS_RO "{'ReadOnly':true,'ShareRead':true,'CacheIo':true,'PseudoOplocks':true,'TakeBackupPrivilege':true}"
-#define OPTS_RW "{'ShareRead':true,'CacheIo':true,'PseudoOplocks':true,'TakeBackupPrivilege':true}"
-#define SHARES                                                                   \
-  "{'Name':'os','Path':'C:|layers|base|UtilityVM|Files','Options':" OPTS_RO "}," \
-  "{'Name':'" L_TOP "','Path':'C:|layers|top','Options':" OPTS_RO "},"           \
-  "{'Name':'" L_BASE "','Path':'C:|layers|base','Options':" OPTS_RO "}"
+/* false: containers outlive a crashed wctrd, which re-attaches them (document.h). */
+#define TAIL "'ShouldTerminateOnLastHandleClosed':false"
+/* hcsshim's layer share options, and DefaultVSMBOptions(true) for a read-only mount. */
+#define OPTS_LAYER "{'ReadOnly':true,'ShareRead':true,'CacheIo':true,'PseudoOplocks':true,'TakeBackupPrivilege':true}"
+#define OPTS_RO "{'ReadOnly':true,'ShareRead':true,'CacheIo':true,'PseudoOplocks':true}"
+#define SHARES                                                                      \
+  "{'Name':'os','Path':'C:|layers|base|UtilityVM|Files','Options':" OPTS_LAYER "}," \
+  "{'Name':'" L_TOP "','Path':'C:|layers|top','Options':" OPTS_LAYER "},"           \
+  "{'Name':'" L_BASE "','Path':'C:|layers|base','Options':" OPTS_LAYER "}"
 
 static const hcs_layer layers[] = {{L_TOP, "C:\\layers\\top"}, {L_BASE, "C:\\layers\\base"}};
 
@@ -190,7 +192,8 @@ static void test_refusals(void **state) {
 
 /* --- Hyper-V --------------------------------------------------------------------------------------- */
 
-static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpus, const char *extra, int host_cpus) {
+static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpus, const char *extra, int host_cpus,
+                          const char *warning) {
   spec_container c;
   hcs_test_container(params("hyperv", host_config), &c);
   hcs_doc_input in = input(true);
@@ -198,14 +201,21 @@ static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpu
   cJSON *vm = NULL;
   cJSON *hosted = NULL;
   wctr_errmsg e;
-  if (hcs_doc_uvm(&c, &in, &vm, NULL, &e) != WCTR_OK) FAILF("%s: VM refused: %s", host_config, e.text);
+  spec_warnings w = {0};
+  if (hcs_doc_uvm(&c, &in, &vm, &w, &e) != WCTR_OK) FAILF("%s: VM refused: %s", host_config, e.text);
+  if (warning == NULL) {
+    assert_int_equal(w.count, 0);
+  } else {
+    assert_int_equal(w.count, 1);
+    assert_string_equal(w.text[0], warning);
+  }
   if (hcs_doc_hosted_container(&c, &in, &hosted, NULL, &e) != WCTR_OK) FAILF("%s: container refused: %s", host_config, e.text);
   char want[4096];
   snprintf(want, sizeof want,
            "{" HEAD ",'VirtualMachine':{'StopOnReset':true,"
            "'Chipset':{'Uefi':{'BootThis':{'DeviceType':'VmbFs','DevicePath':'|EFI|Microsoft|Boot|bootmgfw.efi'}}},"
            "'ComputeTopology':{'Memory':{'SizeInMB':%u,'AllowOvercommit':true},'Processor':{'Count':%u}},"
-           "'Devices':{'Scsi':{'df6d0690-79e5-55b6-a5ec-c1e2f77f580a':{'Attachments':{'0':{'Type':'VirtualDisk',"
+           "'GuestConnection':{},'Devices':{'Scsi':{'df6d0690-79e5-55b6-a5ec-c1e2f77f580a':{'Attachments':{'0':{'Type':'VirtualDisk',"
            "'Path':'C:|uvm|scratch.vhdx'}}}},'VirtualSmb':{'Shares':[" SHARES "]},"
            "'HvSocket':{'HvSocketConfig':{'DefaultBindSecurityDescriptor':'D:P(A;;FA;;;SY)(A;;FA;;;BA)'}}}}," TAIL "}",
            vm_mb, vcpus);
@@ -223,20 +233,60 @@ static void expect_hyperv(const char *host_config, unsigned vm_mb, unsigned vcpu
 static void test_hyperv_limits(void **state) {
   (void)state;
   /* defaults: hcsshim's 1024 MB and 2 vCPUs, at most the host's */
-  expect_hyperv("", 1024, 2, "", 4);
-  expect_hyperv("", 1024, 1, "", 1);
-  /* --cpus 1.5 --memory 500m: VM 500 + 256 = 756 MB, 2 vCPUs; the container gets Docker's numbers */
+  expect_hyperv("", 1024, 2, "", 4, NULL);
+  expect_hyperv("", 1024, 1, "", 1, NULL);
+  /* --cpus 1.5 --memory 500m: VM 500 + 256 = 756 MB with 2 vCPUs; the container only the fraction of them */
   expect_hyperv("\"NanoCpus\":1500000000,\"Memory\":524288000", 756, 2,
-                ",'Memory':{'SizeInMB':500},'Processor':{'Count':2,'Maximum':7500}", 4);
+                ",'Memory':{'SizeInMB':500},'Processor':{'Maximum':7500}", 4, NULL);
   /* odd sum rounds up to even: 501 + 256 = 757 -> 758 */
-  expect_hyperv("\"Memory\":525336576", 758, 2, ",'Memory':{'SizeInMB':501}", 4);
-  /* whole CPUs: no Maximum */
-  expect_hyperv("\"NanoCpus\":3000000000", 1024, 3, ",'Processor':{'Count':3}", 4);
-  expect_hyperv("\"NanoCpus\":500000000", 1024, 1, ",'Processor':{'Count':1,'Maximum':5000}", 4);
-  /* Hyper-V keeps count, shares and percent together */
-  expect_hyperv("\"CpuCount\":3,\"CpuShares\":200,\"CpuPercent\":50", 1024, 3,
-                ",'Processor':{'Count':3,'Maximum':5000,'Weight':200}", 4);
-  expect_hyperv("\"CpuCount\":16", 1024, 4, ",'Processor':{'Count':4}", 4);
+  expect_hyperv("\"Memory\":525336576", 758, 2, ",'Memory':{'SizeInMB':501}", 4, NULL);
+  /* whole CPUs: the VM has exactly them, the container needs no field */
+  expect_hyperv("\"NanoCpus\":3000000000", 1024, 3, "", 4, NULL);
+  expect_hyperv("\"NanoCpus\":500000000", 1024, 1, ",'Processor':{'Maximum':5000}", 4, NULL);
+  expect_hyperv("\"CpuPercent\":30", 1024, 2, ",'Processor':{'Maximum':3000}", 4, NULL);
+  expect_hyperv("\"CpuShares\":512", 1024, 2, ",'Processor':{'Weight':512}", 4, NULL);
+  /* never two of Count/Maximum/Weight: the count goes to the VM, shares win over percent as Docker ranks them */
+  expect_hyperv("\"CpuCount\":3,\"CpuShares\":200,\"CpuPercent\":50", 1024, 3, ",'Processor':{'Weight':200}", 4,
+                "Conflicting options: CPU shares takes priority over CPU percent on Hyper-V containers. CPU percent "
+                "discarded");
+  expect_hyperv("\"CpuCount\":2,\"CpuPercent\":50", 1024, 2, ",'Processor':{'Maximum':5000}", 4, NULL);
+  expect_hyperv("\"CpuCount\":16", 1024, 4, "", 4, "Changing requested CPUCount of 16 to current number of processors, 4");
+}
+
+/* No document of either isolation ever holds two of Count, Maximum and Weight in one Processor, whatever the
+ * combination of flags Docker lets through. */
+static void test_processor_fields_exclusive(void **state) {
+  (void)state;
+  /* --cpu-count 2, --cpu-shares 300, --cpu-percent 22, --cpus 1.5 */
+  static const char *const flags[] = {"\"CpuCount\":2", "\"CpuShares\":300", "\"CpuPercent\":22",
+                                      "\"NanoCpus\":1500000000"};
+  for (int mask = 1; mask < 16; mask++) {
+    if ((mask & 8) != 0 && (mask & 7) != 0) continue; /* --cpus with any other: refused before the builders */
+    for (int iso = 0; iso < 2; iso++) {
+      char host_config[200] = "";
+      for (int f = 0; f < 4; f++) {
+        if ((mask & (1 << f)) == 0) continue;
+        size_t n = strlen(host_config);
+        snprintf(host_config + n, sizeof host_config - n, "%s%s", n > 0 ? "," : "", flags[f]);
+      }
+      spec_container c;
+      hcs_test_container(params(iso == 0 ? "process" : "hyperv", host_config), &c);
+      hcs_doc_input in = input(iso == 1);
+      cJSON *doc = NULL;
+      wctr_errmsg e;
+      wctr_err err = iso == 0 ? hcs_doc_process_container(&c, &in, &doc, NULL, &e)
+                              : hcs_doc_hosted_container(&c, &in, &doc, NULL, &e);
+      if (err != WCTR_OK) FAILF("%s refused: %s", host_config, e.text);
+      const cJSON *container = iso == 0 ? cJSON_GetObjectItem(doc, "Container")
+                                        : cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "HostedSystem"), "Container");
+      const cJSON *p = cJSON_GetObjectItem(container, "Processor");
+      int fields = p != NULL ? cJSON_GetArraySize(p) : 0;
+      if (fields > 1) FAILF("%s isolation, %s: Processor has %d fields", iso == 0 ? "process" : "hyperv", host_config, fields);
+      if (iso == 1) assert_null(cJSON_GetObjectItem(p, "Count")); /* the VM has the count */
+      cJSON_Delete(doc);
+      spec_free(&c);
+    }
+  }
 }
 
 static void test_hyperv_qos_and_mounts(void **state) {
@@ -256,8 +306,9 @@ static void test_hyperv_qos_and_mounts(void **state) {
   assert_int_equal(hcs_doc_hosted_container(&c, &in, &hosted, NULL, &e), WCTR_OK);
   const cJSON *shares = cJSON_GetObjectItem(
       cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(vm, "VirtualMachine"), "Devices"), "VirtualSmb"), "Shares");
+  /* The writable mount gets none of the read-only options. */
   cJSON *want_shares = hcs_test_parse("[" SHARES ",{'Name':'m0','Path':'C:|data','Options':" OPTS_RO "},"
-                                      "{'Name':'m1','Path':'C:|out','Options':" OPTS_RW "}]");
+                                      "{'Name':'m1','Path':'C:|out'}]");
   assert_true(cJSON_Compare(shares, want_shares, true));
   cJSON_Delete(want_shares);
   hcs_test_expect_json(hosted, "{" HEAD ",'HostingSystemId':'uvm-1','HostedSystem':{'SchemaVersion':{'Major':2,'Minor':1},"
@@ -338,11 +389,101 @@ static void test_storage_and_modify_documents(void **state) {
                             "{'Id':'11111111-2222-4333-8444-555555555555','Path':'C:|layers|top'},"
                             "{'Id':'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee','Path':'C:|layers|base'}]}");
   cJSON_Delete(doc);
-  doc = hcs_doc_scsi_add(1, "C:\\wctr\\containers\\x\\sandbox\\sandbox.vhdx");
+  doc = hcs_doc_scsi_add(1, "C:\\wctr\\containers\\x\\sandbox\\sandbox.vhdx", NULL);
   hcs_test_expect_json(doc, "{'ResourcePath':'VirtualMachine/Devices/Scsi/df6d0690-79e5-55b6-a5ec-c1e2f77f580a/Attachments/1',"
                             "'RequestType':'Add','Settings':{'Type':'VirtualDisk',"
                             "'Path':'C:|wctr|containers|x|sandbox|sandbox.vhdx'}}");
   cJSON_Delete(doc);
+  /* The scratch hot-added and mounted by the guest in the same request, and taken away in one. */
+  doc = hcs_doc_scsi_add(1, "C:\\s\\sandbox.vhdx", "C:\\c\\0123456789ab");
+  hcs_test_expect_json(doc, "{'ResourcePath':'VirtualMachine/Devices/Scsi/df6d0690-79e5-55b6-a5ec-c1e2f77f580a/Attachments/1',"
+                            "'RequestType':'Add','Settings':{'Type':'VirtualDisk','Path':'C:|s|sandbox.vhdx'},"
+                            "'GuestRequest':{'ResourceType':'MappedVirtualDisk','RequestType':'Add',"
+                            "'Settings':{'ContainerPath':'C:|c|0123456789ab','Lun':1}}}");
+  cJSON_Delete(doc);
+  doc = hcs_doc_scsi_remove(1, "C:\\c\\0123456789ab");
+  hcs_test_expect_json(doc, "{'ResourcePath':'VirtualMachine/Devices/Scsi/df6d0690-79e5-55b6-a5ec-c1e2f77f580a/Attachments/1',"
+                            "'RequestType':'Remove','GuestRequest':{'ResourceType':'MappedVirtualDisk','RequestType':'Remove',"
+                            "'Settings':{'ContainerPath':'C:|c|0123456789ab','Lun':1}}}");
+  cJSON_Delete(doc);
+  doc = hcs_doc_combined_layers("C:\\c\\0123456789ab", two, 2, true);
+  hcs_test_expect_json(doc, "{'GuestRequest':{'ResourceType':'CombinedLayers','RequestType':'Add',"
+                            "'Settings':{'ContainerRootPath':'C:|c|0123456789ab','Layers':["
+                            "{'Id':'11111111-2222-4333-8444-555555555555','Path':'" VSMB "11111111-2222-4333-8444-555555555555'},"
+                            "{'Id':'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee','Path':'" VSMB "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'}]}}}");
+  cJSON_Delete(doc);
+  doc = hcs_doc_combined_layers("C:\\c\\0123456789ab", NULL, 0, false);
+  hcs_test_expect_json(doc, "{'GuestRequest':{'ResourceType':'CombinedLayers','RequestType':'Remove',"
+                            "'Settings':{'ContainerRootPath':'C:|c|0123456789ab'}}}");
+  cJSON_Delete(doc);
+  assert_null(hcs_doc_combined_layers("C:\\c\\x", NULL, 0, true));
+  assert_null(hcs_doc_scsi_remove(1, NULL));
+  doc = hcs_doc_layer_list(two, 2);
+  hcs_test_expect_json(doc, "[{'Id':'11111111-2222-4333-8444-555555555555','Path':'C:|layers|top'},"
+                            "{'Id':'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee','Path':'C:|layers|base'}]");
+  cJSON_Delete(doc);
+}
+
+/* The Owner of a data root's systems: stable for the same root however it is written, different for another. */
+static void test_owner(void **state) {
+  (void)state;
+  char a[HCS_OWNER_SIZE], b[HCS_OWNER_SIZE], c[HCS_OWNER_SIZE];
+  hcs_owner_for_data_root("C:\\ProgramData\\wctr", a);
+  hcs_owner_for_data_root("c:\\programdata\\WCTR\\", b);
+  hcs_owner_for_data_root("C:\\ProgramData\\wctr2", c);
+  assert_int_equal(strlen(a), 21);
+  assert_memory_equal(a, "wctr-", 5);
+  for (size_t i = 5; i < strlen(a); i++) assert_non_null(strchr("0123456789abcdef", a[i]));
+  assert_string_equal(a, b);
+  assert_string_not_equal(a, c);
+  /* FNV-1a 64 of "C:\\DATA", worked by hand from the offset basis and prime. */
+  hcs_owner_for_data_root("c:/data/", a);
+  uint64_t h = 14695981039346656037ULL;
+  for (const char *p = "C:\\DATA"; *p != '\0'; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+  char want[HCS_OWNER_SIZE];
+  snprintf(want, sizeof want, "wctr-%016llx", (unsigned long long)h);
+  assert_string_equal(a, want);
+  /* The documents carry the owner they are given. */
+  spec_container s;
+  hcs_test_container(params("process", ""), &s);
+  hcs_doc_input in = input(false);
+  in.owner = b;
+  cJSON *doc = NULL;
+  wctr_errmsg e;
+  assert_int_equal(hcs_doc_process_container(&s, &in, &doc, NULL, &e), WCTR_OK);
+  assert_string_equal(cJSON_GetObjectItem(doc, "Owner")->valuestring, b);
+  cJSON_Delete(doc);
+  spec_free(&s);
+}
+
+static void test_folder_names_and_guids(void **state) {
+  (void)state;
+  char name[64];
+  static const char *const cases[][2] = {
+      {"C:\\ProgramData\\docker\\windowsfilter\\abc123", "abc123"}, {"C:\\layers\\base\\", "base"},
+      {"D:/x/y//", "y"}, {"C:base", "base"}, {"name", "name"}, {"", ""}, {"C:\\", ""},
+  };
+  for (size_t i = 0; i < COUNT_OF(cases); i++) {
+    hcs_layer_folder_name(cases[i][0], name, sizeof name);
+    assert_string_equal(name, cases[i][1]);
+  }
+  hcs_layer_folder_name("C:\\l\\abcdefgh", name, 4);
+  assert_string_equal(name, "abc");
+  hcs_guid g;
+  assert_true(hcs_guid_parse("6BA9CAC1-7086-5EE9-A197-C465D3F50AD7", &g));
+  assert_int_equal(g.data1, 0x6ba9cac1u);
+  assert_int_equal(g.data2, 0x7086);
+  assert_int_equal(g.data3, 0x5ee9);
+  assert_int_equal(g.data4[0], 0xa1);
+  assert_int_equal(g.data4[7], 0xd7);
+  char text[HCS_GUID_SIZE];
+  hcs_guid_format(&g, text);
+  assert_string_equal(text, "6ba9cac1-7086-5ee9-a197-c465d3f50ad7");
+  assert_true(hcs_guid_parse("{6ba9cac1-7086-5ee9-a197-c465d3f50ad7}", &g));
+  static const char *const bad[] = {"", "6ba9cac1-7086-5ee9-a197-c465d3f50ad", "6ba9cac1x7086-5ee9-a197-c465d3f50ad7",
+                                    "6ba9cac1-7086-5ee9-a197-c465d3f50adz", "{6ba9cac1-7086-5ee9-a197-c465d3f50ad7",
+                                    "6ba9cac1-7086-5ee9-a197-c465d3f50ad77"};
+  for (size_t i = 0; i < COUNT_OF(bad); i++) assert_false(hcs_guid_parse(bad[i], &g));
 }
 
 static void test_process_params_refused(void **state) {
@@ -376,6 +517,9 @@ int main(void) {
       cmocka_unit_test(test_process_mounts),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_hyperv_limits),
+      cmocka_unit_test(test_processor_fields_exclusive),
+      cmocka_unit_test(test_owner),
+      cmocka_unit_test(test_folder_names_and_guids),
       cmocka_unit_test(test_hyperv_qos_and_mounts),
       cmocka_unit_test(test_uvm_memory_rule),
       cmocka_unit_test(test_process_params_default),

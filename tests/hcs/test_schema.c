@@ -89,6 +89,8 @@ static const schema_field schema[] = {
     {"VirtualMachine", "StopOnReset", "bool", NULL},
     {"VirtualMachine", "StorageQoS", "ref", "StorageQoS"},
     {"VirtualMachine", "Version", "ref", "Version"},
+    {"GuestConnection", "UseConnectedSuspend", "bool", NULL},
+    {"GuestConnection", "UseVsock", "bool", NULL},
     {"Chipset", "BaseBoardSerialNumber", "string", NULL},
     {"Chipset", "ChassisAssetTag", "string", NULL},
     {"Chipset", "ChassisSerialNumber", "string", NULL},
@@ -335,6 +337,17 @@ static void test_process_document(void **state) {
   cJSON_Delete(a);
 }
 
+/* The utility VM's document has its guest connection, walked like the rest. */
+static void test_guest_connection(void **state) {
+  (void)state;
+  cJSON *vm = NULL;
+  cJSON *hosted = NULL;
+  build_all("hyperv", &vm, &hosted);
+  assert_true(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetObjectItem(vm, "VirtualMachine"), "GuestConnection")));
+  cJSON_Delete(vm);
+  cJSON_Delete(hosted);
+}
+
 static void test_hyperv_documents(void **state) {
   (void)state;
   cJSON *vm = NULL;
@@ -393,6 +406,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_process_document),
       cmocka_unit_test(test_hyperv_documents),
+      cmocka_unit_test(test_guest_connection),
       cmocka_unit_test(test_process_parameters),
       cmocka_unit_test(test_walker_refuses),
   };

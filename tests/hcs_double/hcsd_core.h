@@ -19,7 +19,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hcsd_support.h"
+#include "hcsd_kit.h"
 
 /* HcsEventOptionEnableLiveMigrationEvents (hcsshim internal/computecore): accepted, never raised. */
 #define HCSD_EVENT_OPTION_LIVE_MIGRATION 0x4u
@@ -156,6 +156,16 @@ typedef struct hcsd_sys {
   int handles;
   struct hcsd_proc *procs;
   FILETIME started;
+  /* The process holding the system's handles (its creator or last opener), for
+   * ShouldTerminateOnLastHandleClosed: when that process is gone without closing them - a crash -, HCS
+   * closes them and terminates the system; the next process to look finds it gone. */
+  DWORD holder_pid;
+  unsigned long long holder_start; /* the holder's creation time, so a reused pid is not mistaken */
+  /* A utility VM: its document had GuestConnection (without it nothing serves guest requests), and what its
+   * guest has (hcsd_guest_win.c): {"Scsi":{"<controller>/<lun>":"<vhd>"},"Disks":{"<guest path>":lun},
+   * "Combined":{"<guest path>":[{"Id","Path"}]},"Shares":{"<name>":"<host path>"}}. */
+  bool guest_connection;
+  cJSON *guest;
 } hcsd_sys;
 
 typedef struct hcsd_sysh {
@@ -193,6 +203,20 @@ void hcsd_sys_persist_locked(hcsd_sys *sys);
 void hcsd_sys_unload(void);
 /* The job object of sys, created (or, after a restart, opened) on first use; NULL on failure. */
 HANDLE hcsd_sys_job_locked(hcsd_sys *sys, bool create);
+
+/* ---- what a real host checks beyond the document's shape (hcsd_guest_win.c), with g_core_lock held ----
+ *
+ * hcsd_check_new_system_locked: at HcsCreateComputeSystem, after the schema (README.md, "Refusals"):
+ *   a process-isolated container's Storage.Path must be a volume vmcompute's ActivateLayer mounted and
+ *   PrepareLayer gave its filter, over the same layers; a utility VM's SCSI disks must be VHDs that were
+ *   created and granted to it, its VSMB shares folders that exist; a hosted container's VM must have a
+ *   GuestConnection, and its Storage.Path a scratch the guest mounted with the same layers combined over
+ *   it. Fills sys's guest state for a VM. host: the running VM of a hosted container, else NULL.
+ * hcsd_guest_modify_locked: a utility VM's HcsModifyComputeSystem (SCSI disks, VSMB shares and guest
+ *   requests), applied to its guest state, or refused. */
+HRESULT hcsd_check_new_system_locked(hcsd_sys *sys, const cJSON *doc, int kind, hcsd_sys *host, char *detail,
+                                     size_t detail_size);
+HRESULT hcsd_guest_modify_locked(hcsd_sys *vm, const cJSON *request, char *detail, size_t detail_size);
 
 /* ---- processes ---- */
 
@@ -250,21 +274,6 @@ HRESULT hcsd_sys_suspend(hcsd_sys *sys, bool suspend, char *detail, size_t detai
 /* The processes of the system's job, for ProcessList and Statistics. */
 cJSON *hcsd_sys_process_list(hcsd_sys *sys);
 cJSON *hcsd_sys_statistics(hcsd_sys *sys);
-
-/* ---- state.json ---- */
-
-void hcsd_store_put_system(const cJSON *record);
-void hcsd_store_remove_system(const char *id);
-/* A copy of the record of id, or NULL. */
-cJSON *hcsd_store_get_system(const char *id);
-/* Container Credential Guard instances: the array (a copy), add (false when the id exists), remove
- * (false when absent). */
-cJSON *hcsd_store_ccg_list(void);
-bool hcsd_store_ccg_add(const cJSON *instance);
-bool hcsd_store_ccg_remove(const char *id);
-
-/* Case-insensitive ASCII comparison: HCS ids, like other Windows object names, ignore case. */
-bool hcsd_id_equal(const char *a, const char *b);
 
 /* Prints JSON to a malloc'ed UTF-16 document and deletes it. */
 wchar_t *hcsd_json_to_wide(cJSON *json);

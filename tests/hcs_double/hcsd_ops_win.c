@@ -31,15 +31,6 @@ uintptr_t hcsd_new_handle(hcsd_kind kind) {
   return (uintptr_t)((g_next_serial++ << 4) | (unsigned)kind);
 }
 
-bool hcsd_id_equal(const char *a, const char *b) {
-  for (; *a != '\0' && *b != '\0'; a++, b++) {
-    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
-    char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
-    if (x != y) return false;
-  }
-  return *a == *b;
-}
-
 wchar_t *hcsd_json_to_wide(cJSON *json) {
   char *text = cJSON_PrintUnformatted(json);
   if (text == NULL) hcsd_oom();

@@ -1,12 +1,14 @@
 /* tests/hcs_double/hcsd_service_win.c - the Host Compute Service's own settings and properties:
  * Container Credential Guard instances (kept in state.json: like HCS's, they outlive the client that
- * added them until someone removes them), basic information, and HcsGrantVmAccess. */
+ * added them until someone removes them), basic information, and HcsGrantVmAccess (recorded, for the
+ * disks a utility VM may attach). */
 #include "hcsd_core.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hcsd_storage.h"
 #include "hcsd_validate.h"
 
 /* GetPropertyType (SchemaReference.md); the double emulates Basic and ContainerCredentialGuard. */
@@ -90,14 +92,14 @@ static HRESULT modify_service(const wchar_t *settings, char *detail, size_t deta
     hr = E_NOTIMPL;
   } else if (request == HV_CCG_ADD) {
     cJSON *inst = ccg_instance(details);
-    if (!hcsd_store_ccg_add(inst)) {
+    if (!hcsd_store_add("CcgInstances", inst)) {
       snprintf(detail, detail_size, "ModificationRequest.Settings.OperationDetails.Id: a Container Credential Guard "
                                     "instance \"%s\" already exists",
                id);
       hr = HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
     }
     cJSON_Delete(inst);
-  } else if (!hcsd_store_ccg_remove(id)) {
+  } else if (!hcsd_store_remove("CcgInstances", id)) {
     snprintf(detail, detail_size, "ModificationRequest.Settings.OperationDetails.Id: no Container Credential Guard "
                                   "instance \"%s\"",
              id);
@@ -155,7 +157,7 @@ static HRESULT service_properties(const wchar_t *query_text, cJSON **out, char *
     } else if (strcmp(t->valuestring, "ContainerCredentialGuard") == 0) {
       cJSON *info = cJSON_CreateObject();
       if (info == NULL) hcsd_oom();
-      cJSON_AddItemToObject(info, "Instances", hcsd_store_ccg_list());
+      cJSON_AddItemToObject(info, "Instances", hcsd_store_list("CcgInstances"));
       cJSON_AddItemToArray(props, info);
     } else {
       snprintf(detail, detail_size, "PropertyQuery.PropertyTypes[%d]: \"%s\" is not emulated by the HCS test double",
@@ -205,8 +207,14 @@ HRESULT WINAPI HcsGrantVmAccess(PCWSTR vmId, PCWSTR filePath) {
   if (FAILED(knob.fail)) return knob.fail;
   /* vmId is the VM's compute system id (HCS derives the VM account's GUID from it). */
   if (vmId == NULL || vmId[0] == L'\0' || filePath == NULL || filePath[0] == L'\0') return E_INVALIDARG;
-  /* The access entry itself is not written: Wine does not enforce file ACLs, and tests read the
-   * call log. The file must exist, as HCS opens it. */
+  /* The access entry itself is not written: Wine does not enforce file ACLs. The grant is recorded
+   * (state.json "Grants"): a disk the VM was not granted is refused when it is attached, as the VM's
+   * worker process could not open it. The file must exist, as HCS opens it. */
   if (GetFileAttributesW(filePath) == INVALID_FILE_ATTRIBUTES) return HRESULT_FROM_WIN32(GetLastError());
+  char *vm = hcsd_utf8(vmId, NULL);
+  char *path = hcsd_utf8(filePath, NULL);
+  if (vm != NULL && path != NULL) hcsd_grant_record(vm, path);
+  free(vm);
+  free(path);
   return S_OK;
 }

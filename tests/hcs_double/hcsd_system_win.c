@@ -58,6 +58,7 @@ void hcsd_sys_unref_locked(hcsd_sys *sys) {
   if (--sys->refs > 0) return;
   if (sys->job != NULL) CloseHandle(sys->job);
   cJSON_Delete(sys->config);
+  cJSON_Delete(sys->guest);
   free(sys->id);
   free(sys->owner);
   free(sys->hosting_id);
@@ -116,19 +117,61 @@ static cJSON *sys_record(const hcsd_sys *sys) {
   started.LowPart = sys->started.dwLowDateTime;
   started.HighPart = sys->started.dwHighDateTime;
   cJSON_AddNumberToObject(r, "Started100ns", (double)started.QuadPart);
+  cJSON_AddNumberToObject(r, "HolderPid", (double)sys->holder_pid);
+  cJSON_AddNumberToObject(r, "HolderStart", (double)sys->holder_start);
+  if (sys->is_vm) {
+    cJSON_AddBoolToObject(r, "GuestConnection", sys->guest_connection);
+    cJSON *guest = sys->guest != NULL ? cJSON_Duplicate(sys->guest, 1) : cJSON_CreateObject();
+    if (guest == NULL) hcsd_oom();
+    cJSON_AddItemToObject(r, "Guest", guest);
+  }
   cJSON *config = cJSON_Duplicate(sys->config, 1);
   if (config == NULL) hcsd_oom();
   cJSON_AddItemToObject(r, "Configuration", config);
   return r;
 }
 
+/* The creation time of the current process (100 ns units), to tell a holder from a later process that got
+ * its pid. */
+static unsigned long long process_start(HANDLE process) {
+  FILETIME created, exited, kernel, user;
+  if (!GetProcessTimes(process, &created, &exited, &kernel, &user)) return 0;
+  ULARGE_INTEGER u;
+  u.LowPart = created.dwLowDateTime;
+  u.HighPart = created.dwHighDateTime;
+  return u.QuadPart;
+}
+
+/* This process holds sys's handles now (create and open). */
+static void hold_locked(hcsd_sys *sys) {
+  sys->holder_pid = GetCurrentProcessId();
+  sys->holder_start = process_start(GetCurrentProcess());
+}
+
+/* Is the process that held the record's handles still running? */
+static bool holder_alive(const cJSON *r) {
+  const cJSON *pid = cJSON_GetObjectItemCaseSensitive(r, "HolderPid");
+  const cJSON *start = cJSON_GetObjectItemCaseSensitive(r, "HolderStart");
+  if (!cJSON_IsNumber(pid) || pid->valuedouble <= 0) return true; /* not recorded: assume so */
+  HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid->valuedouble);
+  if (h == NULL) return false;
+  DWORD code = 0;
+  bool alive = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+  if (alive && cJSON_IsNumber(start) && start->valuedouble > 0 &&
+      (double)process_start(h) != start->valuedouble) {
+    alive = false; /* another process got the pid */
+  }
+  CloseHandle(h);
+  return alive;
+}
+
 void hcsd_sys_persist_locked(hcsd_sys *sys) {
   if (!sys->listed) {
-    hcsd_store_remove_system(sys->id);
+    hcsd_store_remove("Systems", sys->id);
     return;
   }
   cJSON *r = sys_record(sys);
-  hcsd_store_put_system(r);
+  hcsd_store_put("Systems", r);
   cJSON_Delete(r);
 }
 
@@ -178,11 +221,39 @@ static hcsd_sys *sys_from_record(const cJSON *r) {
   }
   sys->config = cJSON_Duplicate(config, 1);
   if (sys->config == NULL) hcsd_oom();
+  const cJSON *holder = cJSON_GetObjectItemCaseSensitive(r, "HolderPid");
+  const cJSON *holder_start = cJSON_GetObjectItemCaseSensitive(r, "HolderStart");
+  if (cJSON_IsNumber(holder)) sys->holder_pid = (DWORD)holder->valuedouble;
+  if (cJSON_IsNumber(holder_start)) sys->holder_start = (unsigned long long)holder_start->valuedouble;
+  sys->guest_connection = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "GuestConnection"));
+  const cJSON *guest = cJSON_GetObjectItemCaseSensitive(r, "Guest");
+  if (cJSON_IsObject(guest)) {
+    sys->guest = cJSON_Duplicate(guest, 1);
+    if (sys->guest == NULL) hcsd_oom();
+  }
   sys->listed = true;
   hcsd_sys_ref(sys);
   sys->next = g_systems;
   g_systems = sys;
   return sys;
+}
+
+/* A system loaded from state.json whose holder is gone while ShouldTerminateOnLastHandleClosed was set:
+ * its processes are killed and it leaves the table and state.json. */
+static void end_orphan_locked(hcsd_sys *sys) {
+  HANDLE job = hcsd_sys_job_locked(sys, false);
+  if (job != NULL) TerminateJobObject(job, HCSD_EXIT_TERMINATED);
+  sys->state = SYS_STOPPED;
+  sys->exit_type = "ForcedExit";
+  for (hcsd_sys **p = &g_systems; *p != NULL; p = &(*p)->next) {
+    if (*p == sys) {
+      *p = sys->next;
+      break;
+    }
+  }
+  sys->listed = false;
+  hcsd_sys_persist_locked(sys);
+  hcsd_sys_unref_locked(sys);
 }
 
 /* The system called id: in memory, or from state.json. With g_core_lock held.
@@ -194,14 +265,20 @@ static hcsd_sys *lookup_locked(const char *id) {
   for (hcsd_sys *s = g_systems; s != NULL; s = s->next) {
     if (hcsd_id_equal(s->id, id)) return s;
   }
-  cJSON *r = hcsd_store_get_system(id);
+  cJSON *r = hcsd_store_get("Systems", id);
   if (r == NULL) return NULL;
   const cJSON *state = cJSON_GetObjectItemCaseSensitive(r, "State");
   hcsd_sys *sys = NULL;
   if (cJSON_IsString(state) && strcmp(state->valuestring, "Stopped") == 0) {
-    hcsd_store_remove_system(id);
+    hcsd_store_remove("Systems", id);
   } else {
     sys = sys_from_record(r);
+    if (sys != NULL && sys->terminate_on_last_close && !holder_alive(r)) {
+      /* Its holder died with the handles open: HCS closed them and, as the document asked, terminated the
+       * system and everything in it. */
+      end_orphan_locked(sys);
+      sys = NULL;
+    }
   }
   cJSON_Delete(r);
   return sys;
@@ -413,6 +490,10 @@ static HRESULT create_work(hcsd_work *w, cJSON **result, char *detail, size_t de
   hv_system_kind kind = HV_SYSTEM_CONTAINER;
   HRESULT hr = parse_document(w->text, "ComputeSystem", &doc, detail, detail_size);
   if (SUCCEEDED(hr) && !hv_check_compute_system(doc, &kind, detail, detail_size)) hr = HCS_E_INVALID_JSON;
+  if (SUCCEEDED(hr)) {
+    int32_t rule = hv_check_system_rules(doc, kind, detail, detail_size);
+    if (rule != 0) hr = (HRESULT)rule;
+  }
   AcquireSRWLockExclusive(&g_core_lock);
   hcsd_sys *existing = SUCCEEDED(hr) ? lookup_locked(sys->id) : NULL;
   if (existing != NULL) {
@@ -420,11 +501,12 @@ static HRESULT create_work(hcsd_work *w, cJSON **result, char *detail, size_t de
              state_names[existing->state]);
     hr = HCS_E_SYSTEM_ALREADY_EXISTS;
   }
-  const char *hosting = kind == HV_SYSTEM_HOSTED
+  const char *hosting = SUCCEEDED(hr) && kind == HV_SYSTEM_HOSTED
                             ? cJSON_GetObjectItemCaseSensitive(doc, "HostingSystemId")->valuestring
                             : NULL;
+  hcsd_sys *host = NULL;
   if (SUCCEEDED(hr) && hosting != NULL) {
-    hcsd_sys *host = lookup_locked(hosting);
+    host = lookup_locked(hosting);
     if (host == NULL) {
       snprintf(detail, detail_size, "ComputeSystem.HostingSystemId: no compute system \"%s\"", hosting);
       hr = HCS_E_SYSTEM_NOT_FOUND;
@@ -438,12 +520,15 @@ static HRESULT create_work(hcsd_work *w, cJSON **result, char *detail, size_t de
       hr = HCS_E_INVALID_STATE;
     }
   }
+  /* What a host checks beyond the shape: storage, disks, the guest (hcsd_guest_win.c). */
+  if (SUCCEEDED(hr)) hr = hcsd_check_new_system_locked(sys, doc, kind, host, detail, detail_size);
   if (FAILED(hr)) {
     sys->state = SYS_FAILED;
     ReleaseSRWLockExclusive(&g_core_lock);
     cJSON_Delete(doc);
     return hr;
   }
+  hold_locked(sys);
   sys->owner = dup_string(cJSON_GetObjectItemCaseSensitive(doc, "Owner")->valuestring);
   sys->is_vm = kind == HV_SYSTEM_VM;
   sys->hosting_id = hosting != NULL ? dup_string(hosting) : NULL;
@@ -602,7 +687,15 @@ static HRESULT modify_work(hcsd_work *w, cJSON **result, char *detail, size_t de
   cJSON *doc = NULL;
   hr = parse_document(w->text, "ModifySettingRequest", &doc, detail, detail_size);
   if (SUCCEEDED(hr) && !hv_check_modify_setting(doc, is_vm, detail, detail_size)) hr = HCS_E_INVALID_JSON;
-  /* Accepted requests have no effect beyond the call log: the double applies no resource limits. */
+  /* A utility VM's disks, shares and guest change (hcsd_guest_win.c); other accepted requests have no
+   * effect beyond the call log: the double applies no resource limits. */
+  if (SUCCEEDED(hr) && is_vm) {
+    AcquireSRWLockExclusive(&g_core_lock);
+    hr = sys->state == SYS_STOPPED ? HCS_E_INVALID_STATE : hcsd_guest_modify_locked(sys, doc, detail, detail_size);
+    if (sys->state == SYS_STOPPED) snprintf(detail, detail_size, "compute system \"%s\" is Stopped", sys->id);
+    if (SUCCEEDED(hr)) hcsd_sys_persist_locked(sys);
+    ReleaseSRWLockExclusive(&g_core_lock);
+  }
   cJSON_Delete(doc);
   return hr;
 }
@@ -711,6 +804,9 @@ HRESULT WINAPI HcsOpenComputeSystem(PCWSTR id, DWORD requestedAccess, HCS_SYSTEM
   HRESULT hr = HCS_E_SYSTEM_NOT_FOUND;
   if (sys != NULL) {
     *computeSystem = (HCS_SYSTEM)sysh_new_locked(sys)->value;
+    /* This process holds it now: its handles are the ones HCS closes if it dies. */
+    hold_locked(sys);
+    hcsd_sys_persist_locked(sys);
     hr = S_OK;
   }
   ReleaseSRWLockExclusive(&g_core_lock);
@@ -851,4 +947,70 @@ HRESULT WINAPI HcsSetComputeSystemCallback(HCS_SYSTEM computeSystem, HCS_EVENT_O
   }
   ReleaseSRWLockExclusive(&g_core_lock);
   return hr;
+}
+
+/* ---- enumeration ---- */
+
+/* Does value appear in the query's array field (no field: everything matches)? Ids and owners compare as
+ * HCS compares names, without case. */
+static bool query_allows(const cJSON *query, const char *field, const char *value) {
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(query, field);
+  if (list == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, list) {
+    if (value != NULL && hcsd_id_equal(v->valuestring, value)) return true;
+  }
+  return false;
+}
+
+static HRESULT enumerate_work(hcsd_work *w, cJSON **result, char *detail, size_t detail_size) {
+  cJSON *query = NULL;
+  HRESULT hr = S_OK;
+  if (w->text != NULL && w->text[0] != L'\0') {
+    hr = parse_document(w->text, "SystemQuery", &query, detail, detail_size);
+    if (SUCCEEDED(hr) && !hv_check_system_query(query, detail, detail_size)) hr = HCS_E_INVALID_JSON;
+  }
+  if (FAILED(hr)) {
+    cJSON_Delete(query);
+    return hr;
+  }
+  /* Systems other processes made live in state.json: bring them in (a stopped one, or one its holder took
+   * down with it, is gone on the way). */
+  cJSON *records = hcsd_store_list("Systems");
+  AcquireSRWLockExclusive(&g_core_lock);
+  const cJSON *r;
+  cJSON_ArrayForEach(r, records) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
+    if (cJSON_IsString(id)) lookup_locked(id->valuestring);
+  }
+  cJSON *list = cJSON_CreateArray();
+  if (list == NULL) hcsd_oom();
+  for (hcsd_sys *s = g_systems; s != NULL; s = s->next) {
+    if (!s->listed || !query_allows(query, "Ids", s->id) || !query_allows(query, "Owners", s->owner) ||
+        !query_allows(query, "Types", s->is_vm ? "VirtualMachine" : "Container")) {
+      continue;
+    }
+    cJSON_AddItemToArray(list, basic_properties_locked(s));
+  }
+  ReleaseSRWLockExclusive(&g_core_lock);
+  cJSON_Delete(records);
+  cJSON_Delete(query);
+  *result = list;
+  return S_OK;
+}
+
+HRESULT WINAPI HcsEnumerateComputeSystems(PCWSTR query, HCS_OPERATION operation) {
+  hcsd_knob knob;
+  cJSON *fields = cJSON_CreateObject();
+  if (fields == NULL) hcsd_oom();
+  add_operation(fields, operation);
+  hcsd_add_document(fields, "document", query);
+  hcsd_call("HcsEnumerateComputeSystems", fields, &knob);
+  AcquireSRWLockExclusive(&g_core_lock);
+  hcsd_op *op = hcsd_op_find(operation);
+  ReleaseSRWLockExclusive(&g_core_lock);
+  if (op == NULL) return E_HANDLE;
+  hcsd_work *w = hcsd_work_new(enumerate_work);
+  w->text = query != NULL ? dup_wide(query) : NULL;
+  return hcsd_submit(op, HcsOperationTypeEnumerate, 0, false, &knob, w);
 }

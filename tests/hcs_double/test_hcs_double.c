@@ -1,6 +1,8 @@
-/* tests/hcs_double/test_hcs_double.c - the HCS test double, driven as a client drives HCS: the DLL is
+/* tests/hcs_double/test_hcs_double.c - the HCS test double, driven as a client drives HCS: the DLLs are
  * loaded by absolute path (LoadLibraryExW, as wctrd does) and every function is called through
- * GetProcAddress with the prototypes of mingw-w64's computecore.h.
+ * GetProcAddress with the prototypes of mingw-w64's computecore.h and computestorage.h, and hcsshim's
+ * shapes for vmcompute.dll (which has no header). Every refusal a real host makes that the double models
+ * (README.md, "Refusals") has its test here, with the HRESULT.
  *
  * The state folder is a fresh one per run (WCTR_HCS_DOUBLE_STATE); knobs come from the environment
  * set before the DLL is loaded and from control.txt written by the tests. */
@@ -8,6 +10,7 @@
 
 #include <computecore.h>
 #include <computestorage.h>
+#include <shlobj.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,15 @@
 #define HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET ((HRESULT)0x80370119L)
 #define HCS_E_PROCESS_ALREADY_STOPPED ((HRESULT)0x8037011FL)
 #define HCS_E_IMAGE_MISMATCH ((HRESULT)0x80370101L)
+#define HCS_E_SYSTEM_NOT_CONFIGURED_FOR_OPERATION ((HRESULT)0x80370120L)
+#define E_NOT_VIRTUAL_DISK ((HRESULT)0xC03A0015L)
+#define E_NOT_READY HRESULT_FROM_WIN32(ERROR_NOT_READY)
+#define E_BUSY HRESULT_FROM_WIN32(ERROR_BUSY)
+#define E_PATH_NOT_FOUND HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)
+#define E_FILE_NOT_FOUND HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)
+#define SCSI0 "df6d0690-79e5-55b6-a5ec-c1e2f77f580a"
+/* The VSMB path prefix as it appears inside JSON text (backslashes escaped). */
+#define VSMB "\\\\\\\\?\\\\VMSMB\\\\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\\\\"
 
 #define WAIT_MS 20000
 
@@ -43,7 +55,7 @@
   X(HcsSetComputeSystemCallback) X(HcsCreateProcess) X(HcsOpenProcess) X(HcsCloseProcess)               \
   X(HcsTerminateProcess) X(HcsSignalProcess) X(HcsGetProcessInfo) X(HcsGetProcessProperties)            \
   X(HcsModifyProcess) X(HcsSetProcessCallback) X(HcsGetServiceProperties) X(HcsModifyServiceSettings)   \
-  X(HcsGrantVmAccess)
+  X(HcsGrantVmAccess) X(HcsEnumerateComputeSystems)
 
 #define STORAGE_FUNCTIONS(X)                                                                             \
   X(HcsImportLayer) X(HcsSetupBaseOSLayer) X(HcsInitializeWritableLayer) X(HcsAttachLayerStorageFilter) \
@@ -55,7 +67,37 @@ static struct {
 #undef FIELD
 } hcs;
 
-static HMODULE g_core, g_storage;
+/* vmcompute.dll as hcsshim declares it (internal/wclayer): DriverInfo {Flavour, HomeDir} and
+ * WC_LAYER_DESCRIPTOR {LayerId, Flags, Path}, arrays passed with a pointer-sized count. */
+typedef struct driver_info {
+  int flavour;
+  PCWSTR home_dir;
+} driver_info;
+typedef struct layer_descriptor {
+  GUID id;
+  ULONG flags;
+  PCWSTR path;
+} layer_descriptor;
+static struct {
+  HRESULT(WINAPI *NameToGuid)(PCWSTR, GUID *);
+  HRESULT(WINAPI *CreateSandboxLayer)(driver_info *, PCWSTR, PCWSTR, layer_descriptor *, size_t);
+  HRESULT(WINAPI *ActivateLayer)(driver_info *, PCWSTR);
+  HRESULT(WINAPI *PrepareLayer)(driver_info *, PCWSTR, layer_descriptor *, size_t);
+  HRESULT(WINAPI *GetLayerMountPath)(driver_info *, PCWSTR, size_t *, PWSTR);
+  HRESULT(WINAPI *UnprepareLayer)(driver_info *, PCWSTR);
+  HRESULT(WINAPI *DeactivateLayer)(driver_info *, PCWSTR);
+  HRESULT(WINAPI *DestroyLayer)(driver_info *, PCWSTR);
+  HRESULT(WINAPI *LayerExists)(driver_info *, PCWSTR, UINT32 *);
+  HRESULT(WINAPI *ImportLayer)(driver_info *, PCWSTR, PCWSTR, layer_descriptor *, size_t);
+  HRESULT(WINAPI *ProcessBaseImage)(PCWSTR);
+  HRESULT(WINAPI *ProcessUtilityImage)(PCWSTR);
+} vm;
+static driver_info g_info = {1, L""};
+
+static HMODULE g_core, g_storage, g_vmcompute;
+/* The fixture every container of these tests stands on: a base layer and a mounted scratch over it. */
+static wchar_t g_base[MAX_PATH], g_scratch[MAX_PATH];
+static char g_base_utf8[MAX_PATH * 3], g_base_id[37], g_volume[80];
 static wchar_t g_dll_dir[MAX_PATH];
 static wchar_t g_state[MAX_PATH];
 static wchar_t g_child[MAX_PATH];
@@ -109,11 +151,16 @@ static HMODULE load_dll(const wchar_t *name) {
 static void load_api(void) {
   g_core = load_dll(L"computecore.dll");
   g_storage = load_dll(L"computestorage.dll");
+  g_vmcompute = load_dll(L"vmcompute.dll");
 #define RESOLVE(name)                                                               \
   hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_core, #name);           \
   if (hcs.name == NULL) hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_storage, #name);
   HCS_FUNCTIONS(RESOLVE) STORAGE_FUNCTIONS(RESOLVE)
 #undef RESOLVE
+#define VM(name) vm.name = (__typeof__(vm.name))(void *)GetProcAddress(g_vmcompute, #name);
+  VM(NameToGuid) VM(CreateSandboxLayer) VM(ActivateLayer) VM(PrepareLayer) VM(GetLayerMountPath) VM(UnprepareLayer)
+  VM(DeactivateLayer) VM(DestroyLayer) VM(LayerExists) VM(ImportLayer) VM(ProcessBaseImage) VM(ProcessUtilityImage)
+#undef VM
 }
 
 static void unique_id(const char *prefix, char *out, size_t size) {
@@ -236,16 +283,107 @@ static void assert_error_doc(const char *doc, HRESULT hr, const char *want) {
   cJSON_Delete(j);
 }
 
+/* ---- layers (vmcompute.dll) ---- */
+
+static void guid_text(const GUID *g, char out[37]) {
+  snprintf(out, 37, "%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (unsigned long)g->Data1, (unsigned)g->Data2,
+           (unsigned)g->Data3, g->Data4[0], g->Data4[1], g->Data4[2], g->Data4[3], g->Data4[4], g->Data4[5],
+           g->Data4[6], g->Data4[7]);
+}
+
+/* NameToGuid of a layer folder's name, as a client computes a layer's id. */
+static void layer_id(const wchar_t *folder, GUID *g) {
+  const wchar_t *name = wcsrchr(folder, L'\\');
+  assert_int_equal(vm.NameToGuid(name != NULL ? name + 1 : folder, g), S_OK);
+}
+
+static layer_descriptor descriptor(const wchar_t *folder) {
+  layer_descriptor d;
+  memset(&d, 0, sizeof d);
+  layer_id(folder, &d.id);
+  d.path = folder;
+  return d;
+}
+
+/* A layer folder in the state folder (with Files\ for a base layer). */
+static void make_layer(const wchar_t *name, bool base, wchar_t *out) {
+  state_file(name, out);
+  SHCreateDirectoryExW(NULL, out, NULL);
+  if (base) {
+    wchar_t files[MAX_PATH];
+    swprintf(files, MAX_PATH, L"%ls\\Files", out);
+    CreateDirectoryW(files, NULL);
+  }
+}
+
+/* A scratch over base: created, activated and prepared; its volume into volume. */
+static void mounted_scratch(const wchar_t *scratch, const wchar_t *base, char *volume, size_t size) {
+  layer_descriptor d = descriptor(base);
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, &d, 1), S_OK);
+  assert_int_equal(vm.ActivateLayer(&g_info, scratch), S_OK);
+  assert_int_equal(vm.PrepareLayer(&g_info, scratch, &d, 1), S_OK);
+  wchar_t buf[100];
+  size_t len = ARRAYSIZE(buf);
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &len, buf), S_OK);
+  WideCharToMultiByte(CP_UTF8, 0, buf, -1, volume, (int)size, NULL, NULL);
+}
+
+/* The fixture's names; its volume when it is mounted (a client process finds it as the test left it). */
+static void fixture_load(void) {
+  state_file(L"fixture\\base", g_base);
+  state_file(L"fixture\\scratch", g_scratch);
+  WideCharToMultiByte(CP_UTF8, 0, g_base, -1, g_base_utf8, sizeof g_base_utf8, NULL, NULL);
+  GUID g;
+  layer_id(g_base, &g);
+  guid_text(&g, g_base_id);
+  wchar_t buf[100];
+  size_t len = ARRAYSIZE(buf);
+  if (vm.GetLayerMountPath(&g_info, g_scratch, &len, buf) == S_OK) {
+    WideCharToMultiByte(CP_UTF8, 0, buf, -1, g_volume, sizeof g_volume, NULL, NULL);
+  }
+}
+
+static void fixture_create(void) {
+  wchar_t base[MAX_PATH];
+  make_layer(L"fixture\\base", true, base);
+  fixture_load();
+  mounted_scratch(g_scratch, g_base, g_volume, sizeof g_volume);
+}
+
 /* ---- compute systems ---- */
 
-static const char *container_doc(void) {
-  return "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"wctr-test\",\"Container\":{"
-         "\"Storage\":{\"Layers\":[{\"Id\":\"8e7d9c68-2c33-4a5b-9e0f-0123456789ab\",\"Path\":\"C:\\\\layers\\\\base\"}],"
-         "\"Path\":\"\\\\\\\\?\\\\Volume{5f1d0c7a-0000-0000-0000-100000000000}\\\\\"},"
-         "\"Memory\":{\"SizeInMB\":500},\"Processor\":{\"Count\":2},"
-         "\"RegistryChanges\":{\"AddValues\":[{\"Key\":{\"Hive\":\"System\",\"Name\":\"ControlSet001\\\\Control\"},"
-         "\"Name\":\"WaitToKillServiceTimeout\",\"Type\":\"String\",\"StringValue\":\"2147483647\"}]}}}";
+/* A process-isolated container standing on the fixture (its volume, its layer), as JSON text; extra is put at
+ * the top level (",\"ShouldTerminateOnLastHandleClosed\":true"). The text lives until the next call. */
+static const char *container_doc_with(const char *extra) {
+  static char doc[4096];
+  cJSON *d = cJSON_CreateObject();
+  cJSON *v = cJSON_AddObjectToObject(d, "SchemaVersion");
+  cJSON_AddNumberToObject(v, "Major", 2);
+  cJSON_AddNumberToObject(v, "Minor", 1);
+  cJSON_AddStringToObject(d, "Owner", "wctr-test");
+  cJSON *c = cJSON_AddObjectToObject(d, "Container");
+  cJSON *storage = cJSON_AddObjectToObject(c, "Storage");
+  cJSON *layers = cJSON_AddArrayToObject(storage, "Layers");
+  cJSON *l = cJSON_CreateObject();
+  cJSON_AddStringToObject(l, "Id", g_base_id);
+  cJSON_AddStringToObject(l, "Path", g_base_utf8);
+  cJSON_AddItemToArray(layers, l);
+  cJSON_AddStringToObject(storage, "Path", g_volume);
+  cJSON_AddItemToObject(c, "Memory", cJSON_Parse("{\"SizeInMB\":500}"));
+  cJSON_AddItemToObject(c, "Processor", cJSON_Parse("{\"Count\":2}"));
+  cJSON_AddItemToObject(c, "RegistryChanges",
+                        cJSON_Parse("{\"AddValues\":[{\"Key\":{\"Hive\":\"System\",\"Name\":\"ControlSet001\\\\Control\"},"
+                                    "\"Name\":\"WaitToKillServiceTimeout\",\"Type\":\"String\",\"StringValue\":\"2147483647\"}]}"));
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  assert_non_null(text);
+  size_t n = strlen(text);
+  snprintf(doc, sizeof doc, "%.*s%s}", (int)(n - 1), text, extra);
+  cJSON_free(text);
+  return doc;
 }
+
+static const char *container_doc(void) { return container_doc_with(""); }
 
 static HRESULT create_system(const char *id, const char *doc, HCS_SYSTEM *sys, char **result) {
   HCS_OPERATION op = new_op();
@@ -510,9 +648,22 @@ static void test_exports(void **state) {
 #define CHECK(name) assert_non_null(hcs.name);
   HCS_FUNCTIONS(CHECK) STORAGE_FUNCTIONS(CHECK)
 #undef CHECK
-  /* computestorage's functions live in computestorage.dll only. */
+  /* computestorage's functions live in computestorage.dll only, vmcompute's in vmcompute.dll. */
   assert_null(GetProcAddress(g_core, "HcsImportLayer"));
   assert_non_null(GetProcAddress(g_storage, "HcsImportLayer"));
+  assert_non_null(vm.NameToGuid);
+  assert_non_null(vm.CreateSandboxLayer);
+  assert_non_null(vm.ActivateLayer);
+  assert_non_null(vm.PrepareLayer);
+  assert_non_null(vm.GetLayerMountPath);
+  assert_non_null(vm.UnprepareLayer);
+  assert_non_null(vm.DeactivateLayer);
+  assert_non_null(vm.DestroyLayer);
+  assert_non_null(vm.LayerExists);
+  assert_non_null(vm.ImportLayer);
+  assert_non_null(vm.ProcessBaseImage);
+  assert_non_null(vm.ProcessUtilityImage);
+  assert_null(GetProcAddress(g_core, "ActivateLayer"));
 }
 
 static void test_invalid_documents(void **state) {
@@ -720,9 +871,7 @@ static void test_terminate_and_options(void **state) {
 
   /* ShouldTerminateOnLastHandleClosed. */
   unique_id("lastclose", id, sizeof id);
-  const char *tolc = "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"Container\":{},"
-                     "\"ShouldTerminateOnLastHandleClosed\":true}";
-  assert_int_equal(create_system(id, tolc, &sys, NULL), S_OK);
+  assert_int_equal(create_system(id, container_doc_with(",\"ShouldTerminateOnLastHandleClosed\":true"), &sys, NULL), S_OK);
   assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
   hcs.HcsCloseComputeSystem(sys);
   wchar_t *wid = wide(id);
@@ -1031,53 +1180,370 @@ static void test_properties_and_modify(void **state) {
   hcs.HcsCloseComputeSystem(sys);
 }
 
-static void test_hosted_container(void **state) {
+/* ---- Hyper-V: the utility VM, the guest's storage, the hosted container ---- */
+
+typedef struct hv_fixture {
+  wchar_t base[MAX_PATH];    /* a base layer with UtilityVM\Files and its SystemTemplate.vhdx */
+  wchar_t scratch[MAX_PATH]; /* the container's scratch folder, with its sandbox.vhdx */
+  wchar_t uvm_vhd[MAX_PATH]; /* the VM's own scratch, a copy of SystemTemplate.vhdx */
+  char base_utf8[MAX_PATH * 3], base_id[37], scratch_vhd[MAX_PATH * 3], uvm_vhd_utf8[MAX_PATH * 3];
+} hv_fixture;
+
+static void hv_fixture_init(hv_fixture *f, const wchar_t *name) {
+  wchar_t dir[MAX_PATH], path[MAX_PATH];
+  swprintf(dir, MAX_PATH, L"hv-%ls\\base", name);
+  make_layer(dir, true, f->base);
+  swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\Files", f->base);
+  SHCreateDirectoryExW(NULL, path, NULL);
+  swprintf(path, MAX_PATH, L"%ls\\UtilityVM", f->base);
+  assert_int_equal(vm.ProcessUtilityImage(path), S_OK);
+  swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\SystemTemplate.vhdx", f->base);
+  swprintf(dir, MAX_PATH, L"hv-%ls\\uvm.vhdx", name);
+  state_file(dir, f->uvm_vhd);
+  assert_true(CopyFileW(path, f->uvm_vhd, FALSE)); /* hcsshim's way to a VM's scratch */
+  swprintf(dir, MAX_PATH, L"hv-%ls\\scratch", name);
+  state_file(dir, f->scratch);
+  layer_descriptor d = descriptor(f->base);
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, f->scratch, NULL, &d, 1), S_OK);
+  WideCharToMultiByte(CP_UTF8, 0, f->base, -1, f->base_utf8, sizeof f->base_utf8, NULL, NULL);
+  WideCharToMultiByte(CP_UTF8, 0, f->uvm_vhd, -1, f->uvm_vhd_utf8, sizeof f->uvm_vhd_utf8, NULL, NULL);
+  WideCharToMultiByte(CP_UTF8, 0, f->scratch, -1, f->scratch_vhd, sizeof f->scratch_vhd, NULL, NULL);
+  snprintf(f->scratch_vhd + strlen(f->scratch_vhd), sizeof f->scratch_vhd - strlen(f->scratch_vhd), "\\sandbox.vhdx");
+  guid_text(&d.id, f->base_id);
+}
+
+/* The VM's document: its scratch at 0:0, the OS and the base layer over VSMB (the layer's share named by its
+ * id), with or without a GuestConnection. Caller frees with cJSON_free. */
+static char *vm_doc(const hv_fixture *f, bool guest_connection) {
+  cJSON *d = cJSON_Parse("{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"wctr-test\",\"VirtualMachine\":{"
+                         "\"StopOnReset\":true,\"ComputeTopology\":{\"Memory\":{\"SizeInMB\":1024},\"Processor\":{"
+                         "\"Count\":2}},\"Devices\":{\"Scsi\":{\"" SCSI0 "\":{\"Attachments\":{\"0\":{\"Type\":"
+                         "\"VirtualDisk\"}}}},\"VirtualSmb\":{\"Shares\":[]}}}}");
+  cJSON *machine = cJSON_GetObjectItemCaseSensitive(d, "VirtualMachine");
+  cJSON *devices = cJSON_GetObjectItemCaseSensitive(machine, "Devices");
+  cJSON *att = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(devices, "Scsi"), SCSI0),
+                                       "Attachments"),
+      "0");
+  cJSON_AddStringToObject(att, "Path", f->uvm_vhd_utf8);
+  cJSON *shares = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(devices, "VirtualSmb"), "Shares");
+  char os[MAX_PATH * 3 + 32];
+  snprintf(os, sizeof os, "%s\\UtilityVM\\Files", f->base_utf8);
+  const char *names[] = {"os", f->base_id}, *paths[] = {os, f->base_utf8};
+  for (int i = 0; i < 2; i++) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "Name", names[i]);
+    cJSON_AddStringToObject(s, "Path", paths[i]);
+    cJSON_AddItemToObject(s, "Options", cJSON_Parse("{\"ReadOnly\":true,\"TakeBackupPrivilege\":true}"));
+    cJSON_AddItemToArray(shares, s);
+  }
+  if (guest_connection) cJSON_AddItemToObject(machine, "GuestConnection", cJSON_CreateObject());
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  return text;
+}
+
+/* The hosted container: the layer at its VSMB path, Storage.Path root; processor (NULL for none). */
+static char *hosted_doc(const char *vm_id, const char *layer_id, const char *root, const char *processor) {
+  char text[2048];
+  snprintf(text, sizeof text,
+           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"wctr-test\",\"HostingSystemId\":\"%s\","
+           "\"HostedSystem\":{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Container\":{\"Storage\":{\"Layers\":"
+           "[{\"Id\":\"%s\",\"Path\":\"" VSMB "%s\"}],\"Path\":\"%s\"}%s%s}}}",
+           vm_id, layer_id, layer_id, root, processor != NULL ? ",\"Processor\":" : "", processor != NULL ? processor : "");
+  char *copy = strdup(text);
+  assert_non_null(copy);
+  return copy;
+}
+
+/* JSON-escaped (backslashes doubled) into out. */
+static void escaped(const char *in, char *out, size_t size) {
+  size_t k = 0;
+  for (; *in != '\0' && k + 2 < size; in++) {
+    if (*in == '\\') out[k++] = '\\';
+    out[k++] = *in;
+  }
+  out[k] = '\0';
+}
+
+static char *scsi_add(const char *vhd, const char *guest_path) {
+  char text[2048], path[MAX_PATH * 6];
+  escaped(vhd, path, sizeof path);
+  snprintf(text, sizeof text,
+           "{\"ResourcePath\":\"VirtualMachine/Devices/Scsi/" SCSI0 "/Attachments/1\",\"RequestType\":\"Add\","
+           "\"Settings\":{\"Type\":\"VirtualDisk\",\"Path\":\"%s\"}%s%s%s}",
+           path, guest_path != NULL ? ",\"GuestRequest\":{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":"
+                                      "\"Add\",\"Settings\":{\"ContainerPath\":\"" : "",
+           guest_path != NULL ? guest_path : "", guest_path != NULL ? "\",\"Lun\":1}}" : "");
+  char *copy = strdup(text);
+  assert_non_null(copy);
+  return copy;
+}
+
+#define GUEST_ROOT "C:\\\\c\\\\hosted"
+#define SCSI_REMOVE_GUEST                                                                              \
+  "{\"ResourcePath\":\"VirtualMachine/Devices/Scsi/" SCSI0 "/Attachments/1\",\"RequestType\":\"Remove\"," \
+  "\"GuestRequest\":{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Remove\",\"Settings\":{"      \
+  "\"ContainerPath\":\"" GUEST_ROOT "\",\"Lun\":1}}}"
+#define SCSI_REMOVE_HOST "{\"ResourcePath\":\"VirtualMachine/Devices/Scsi/" SCSI0 "/Attachments/1\",\"RequestType\":\"Remove\"}"
+#define COMBINED_REMOVE                                                                                 \
+  "{\"GuestRequest\":{\"ResourceType\":\"CombinedLayers\",\"RequestType\":\"Remove\",\"Settings\":{"      \
+  "\"ContainerRootPath\":\"" GUEST_ROOT "\"}}}"
+
+static char *combine(const char *root, const char *id, const char *share) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "{\"GuestRequest\":{\"ResourceType\":\"CombinedLayers\",\"RequestType\":\"Add\",\"Settings\":{"
+           "\"ContainerRootPath\":\"%s\",\"Layers\":[{\"Id\":\"%s\",\"Path\":\"" VSMB "%s\"}]}}}",
+           root, id, share);
+  char *copy = strdup(text);
+  assert_non_null(copy);
+  return copy;
+}
+
+static void grant(const char *vm_id, const char *path) {
+  wchar_t *w = wide(vm_id), *p = wide(path);
+  assert_int_equal(hcs.HcsGrantVmAccess(w, p), S_OK);
+  free(w);
+  free(p);
+}
+
+/* A running utility VM with its guest connection, the scratch on SCSI mounted at GUEST_ROOT and the base
+ * layer combined over it: what a hosted container stands on. */
+static HCS_SYSTEM ready_vm(const hv_fixture *f, const char *vm_id) {
+  HCS_SYSTEM v;
+  grant(vm_id, f->uvm_vhd_utf8);
+  char *doc = vm_doc(f, true);
+  assert_int_equal(create_system(vm_id, doc, &v, NULL), S_OK);
+  cJSON_free(doc);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, v, NULL, NULL), S_OK);
+  grant(vm_id, f->scratch_vhd);
+  char *req = scsi_add(f->scratch_vhd, GUEST_ROOT);
+  assert_int_equal(modify_system(v, req, NULL), S_OK);
+  free(req);
+  req = combine(GUEST_ROOT, f->base_id, f->base_id);
+  assert_int_equal(modify_system(v, req, NULL), S_OK);
+  free(req);
+  return v;
+}
+
+static void expect_refused(HRESULT got, HRESULT want, const char *doc, const char *text) {
+  if (got != want) fail_msg("0x%08lx instead of 0x%08lx (%s)", (unsigned long)got, (unsigned long)want, text);
+  assert_error_doc(doc, want, text);
+}
+
+static void test_hyperv_storage(void **state) {
   (void)state;
-  char vm_id[64], ct_id[64], doc_text[512], *doc = NULL;
+  HRESULT hr;
+  hv_fixture f;
+  hv_fixture_init(&f, L"a");
+  char vm_id[64], ct_id[64], *doc = NULL, *req = NULL;
+  HCS_SYSTEM v, ct;
+
+  /* A hosted container needs its VM. */
   unique_id("uvm", vm_id, sizeof vm_id);
   unique_id("hosted", ct_id, sizeof ct_id);
-  snprintf(doc_text, sizeof doc_text,
-           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"HostingSystemId\":\"%s\",\"HostedSystem\":"
-           "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Container\":{}}}",
-           vm_id);
-  HCS_SYSTEM vm, ct;
-  assert_int_equal(create_system(ct_id, doc_text, &ct, &doc), HCS_E_SYSTEM_NOT_FOUND); /* no such VM yet */
+  req = hosted_doc(vm_id, f.base_id, GUEST_ROOT, NULL);
+  assert_int_equal(create_system(ct_id, req, &ct, &doc), HCS_E_SYSTEM_NOT_FOUND);
   assert_error_doc(doc, HCS_E_SYSTEM_NOT_FOUND, "ComputeSystem.HostingSystemId");
   free(doc);
+  free(req);
   hcs.HcsCloseComputeSystem(ct);
-  const char *vm_doc = "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Owner\":\"t\",\"VirtualMachine\":{"
-                       "\"StopOnReset\":true,\"ComputeTopology\":{\"Memory\":{\"SizeInMB\":1024},\"Processor\":{"
-                       "\"Count\":2}},\"Devices\":{\"Scsi\":{\"df6d0690-79e5-55b6-a5ec-c1e2f77f580a\":{"
-                       "\"Attachments\":{\"0\":{\"Type\":\"VirtualDisk\",\"Path\":\"C:\\\\s.vhdx\"}}}}}}}";
-  assert_int_equal(create_system(vm_id, vm_doc, &vm, NULL), S_OK);
-  assert_int_equal(create_system(ct_id, doc_text, &ct, &doc), HCS_E_INVALID_STATE); /* the VM is not running */
+
+  /* The VM's own scratch must be granted to it. */
+  char *text = vm_doc(&f, true);
+  hr = create_system(vm_id, text, &v, &doc);
+  expect_refused(hr, E_ACCESSDENIED, doc, "was not granted access");
+  free(doc);
+  hcs.HcsCloseComputeSystem(v);
+
+  /* Without a GuestConnection nothing in the guest serves requests: refused with
+   * HCS_E_SYSTEM_NOT_CONFIGURED_FOR_OPERATION, for a guest request and for a hosted container alike. */
+  grant(vm_id, f.uvm_vhd_utf8);
+  char *bare = vm_doc(&f, false);
+  assert_int_equal(create_system(vm_id, bare, &v, NULL), S_OK);
+  cJSON_free(bare);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, v, NULL, NULL), S_OK);
+  grant(vm_id, f.scratch_vhd);
+  req = scsi_add(f.scratch_vhd, GUEST_ROOT);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, HCS_E_SYSTEM_NOT_CONFIGURED_FOR_OPERATION, doc, "has no GuestConnection");
+  free(doc);
+  free(req);
+  req = hosted_doc(vm_id, f.base_id, GUEST_ROOT, NULL);
+  hr = create_system(ct_id, req, &ct, &doc);
+  expect_refused(hr, HCS_E_SYSTEM_NOT_CONFIGURED_FOR_OPERATION, doc,
+                 "has no GuestConnection");
+  free(doc);
+  free(req);
+  hcs.HcsCloseComputeSystem(ct);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, v, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(v);
+
+  /* With one, step by step. */
+  unique_id("uvm", vm_id, sizeof vm_id);
+  grant(vm_id, f.uvm_vhd_utf8);
+  assert_int_equal(create_system(vm_id, text, &v, NULL), S_OK);
+  cJSON_free(text);
+  /* A guest request needs a running guest. */
+  req = combine(GUEST_ROOT, f.base_id, f.base_id);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, HCS_E_INVALID_STATE, doc, "is not running");
+  free(doc);
+  free(req);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, v, NULL, NULL), S_OK);
+  /* A scratch VHD that was never created: HcsInitializeWritableLayer makes a folder, not a disk. */
+  wchar_t only[MAX_PATH];
+  state_file(L"hv-a\\initialized", only);
+  char data[MAX_PATH * 6 + 200], base_json[MAX_PATH * 6];
+  escaped(f.base_utf8, base_json, sizeof base_json);
+  snprintf(data, sizeof data, "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Layers\":[{\"Id\":\"%s\",\"Path\":\"%s\"}]}",
+           f.base_id, base_json);
+  wchar_t *wdata = wide(data);
+  assert_int_equal(hcs.HcsInitializeWritableLayer(only, wdata, NULL), S_OK);
+  free(wdata);
+  char missing[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, only, -1, missing, sizeof missing, NULL, NULL);
+  snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "\\sandbox.vhdx");
+  req = scsi_add(missing, GUEST_ROOT);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_FILE_NOT_FOUND, doc, "it was never created");
+  free(doc);
+  free(req);
+  /* A disk that is not a VHD, and one the VM was not granted. */
+  char fake[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, only, -1, fake, sizeof fake, NULL, NULL);
+  snprintf(fake + strlen(fake), sizeof fake - strlen(fake), "\\fake.vhdx");
+  wchar_t *wfake = wide(fake);
+  write_file(wfake, "not a virtual disk");
+  free(wfake);
+  grant(vm_id, fake);
+  req = scsi_add(fake, GUEST_ROOT);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_NOT_VIRTUAL_DISK, doc, "is not a virtual disk");
+  free(doc);
+  free(req);
+  req = scsi_add(f.scratch_vhd, GUEST_ROOT);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_ACCESSDENIED, doc, "was not granted access");
+  free(doc);
+  grant(vm_id, f.scratch_vhd);
+  /* No scratch mounted at the hosted container's Storage.Path yet. */
+  char *hosted = hosted_doc(vm_id, f.base_id, GUEST_ROOT, NULL);
+  hr = create_system(ct_id, hosted, &ct, &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "no scratch disk is mounted");
   free(doc);
   hcs.HcsCloseComputeSystem(ct);
-  assert_int_equal(on_system(hcs.HcsStartComputeSystem, vm, NULL, NULL), S_OK);
-  assert_int_equal(create_system(ct_id, doc_text, &ct, NULL), S_OK);
+  /* Combining needs the mounted scratch. */
+  char *comb = combine(GUEST_ROOT, f.base_id, f.base_id);
+  hr = modify_system(v, comb, &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "no scratch disk is mounted");
+  free(doc);
+  /* The scratch on SCSI, mounted by the guest (one request). */
+  assert_int_equal(modify_system(v, req, NULL), S_OK);
+  /* The lun is taken now; a guest mount needs a disk on its lun; a share needs its folder. */
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), doc, "is in use");
+  free(doc);
+  free(req);
+  hr = modify_system(v,
+                     "{\"GuestRequest\":{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\","
+                     "\"Settings\":{\"ContainerPath\":\"C:\\\\c\\\\other\",\"Lun\":2}}}",
+                     &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_NOT_FOUND), doc, "no disk is attached at SCSI lun 2");
+  free(doc);
+  hr = modify_system(v,
+                     "{\"ResourcePath\":\"VirtualMachine/Devices/VirtualSmb/Shares\",\"RequestType\":\"Add\","
+                     "\"Settings\":{\"Name\":\"nosuch\",\"Path\":\"C:\\\\no\\\\such\\\\folder\"}}",
+                     &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "does not exist");
+  free(doc);
+  hr = create_system(ct_id, hosted, &ct, &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "no layers are combined");
+  free(doc);
+  hcs.HcsCloseComputeSystem(ct);
+  /* Layers that are not the VM's shares, or whose id is not NameToGuid of the shared folder. */
+  req = combine(GUEST_ROOT, f.base_id, "no-such-share");
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_PATH_NOT_FOUND, doc, "is not a VSMB share");
+  free(doc);
+  free(req);
+  req = combine(GUEST_ROOT, "8e7d9c68-2c33-4a5b-9e0f-0123456789ab", f.base_id);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_INVALIDARG, doc, "is not NameToGuid(\"base\")");
+  free(doc);
+  free(req);
+  assert_int_equal(modify_system(v, comb, NULL), S_OK);
+  hr = modify_system(v, comb, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), doc, "layers are already combined");
+  free(doc);
+  free(comb);
+  /* Two of Count, Maximum and Weight; layers that are not the combined ones. */
+  req = hosted_doc(vm_id, f.base_id, GUEST_ROOT, "{\"Count\":1,\"Weight\":100}");
+  hr = create_system(ct_id, req, &ct, &doc);
+  expect_refused(hr, E_INVALIDARG, doc, "Count, Maximum and Weight are mutually exclusive");
+  free(doc);
+  free(req);
+  hcs.HcsCloseComputeSystem(ct);
+  req = hosted_doc(vm_id, "8e7d9c68-2c33-4a5b-9e0f-0123456789ab", GUEST_ROOT, NULL);
+  hr = create_system(ct_id, req, &ct, &doc);
+  expect_refused(hr, E_INVALIDARG, doc, "is not the combined layer's");
+  free(doc);
+  free(req);
+  hcs.HcsCloseComputeSystem(ct);
+  /* Now it stands. */
+  assert_int_equal(create_system(ct_id, hosted, &ct, NULL), S_OK);
+  free(hosted);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, ct, NULL, NULL), S_OK);
+  /* Teardown only in reverse: the layers while the container runs, the disk while layers are combined or
+   * the guest has it mounted, are in use. */
+  hr = modify_system(v, COMBINED_REMOVE, &doc);
+  expect_refused(hr, E_BUSY, doc, "which has not stopped");
+  free(doc);
+  hr = modify_system(v, SCSI_REMOVE_GUEST, &doc);
+  expect_refused(hr, E_BUSY, doc, "layers are still combined");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, ct, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(ct);
+  assert_int_equal(modify_system(v, COMBINED_REMOVE, NULL), S_OK);
+  hr = modify_system(v, SCSI_REMOVE_HOST, &doc);
+  expect_refused(hr, E_BUSY, doc, "the guest still has the disk");
+  free(doc);
+  assert_int_equal(modify_system(v, SCSI_REMOVE_GUEST, NULL), S_OK);
+  hr = modify_system(v, SCSI_REMOVE_GUEST, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_NOT_FOUND), doc, "no disk is mounted");
+  free(doc);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, v, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(v);
+
+  /* A container dies with its utility VM. */
+  unique_id("uvm", vm_id, sizeof vm_id);
+  unique_id("hosted", ct_id, sizeof ct_id);
+  v = ready_vm(&f, vm_id);
+  /* A VM takes VM resource paths only. */
+  assert_int_equal(modify_system(v, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
+                                    "\"Settings\":1}",
+                                 NULL),
+                   HCS_E_INVALID_JSON);
+  hosted = hosted_doc(vm_id, f.base_id, GUEST_ROOT, "{\"Maximum\":5000}");
+  assert_int_equal(create_system(ct_id, hosted, &ct, NULL), S_OK);
+  free(hosted);
   assert_int_equal(on_system(hcs.HcsStartComputeSystem, ct, NULL, NULL), S_OK);
   recorder events;
   recorder_init(&events);
   assert_int_equal(hcs.HcsSetComputeSystemCallback(ct, HcsEventOptionNone, &events, record_event), S_OK);
-  /* A VM takes VM resource paths only. */
-  assert_int_equal(modify_system(vm, "{\"ResourcePath\":\"Container/Memory/SizeInMB\",\"RequestType\":\"Update\","
-                                     "\"Settings\":1}",
-                                 NULL),
-                   HCS_E_INVALID_JSON);
-  assert_int_equal(modify_system(vm, "{\"ResourcePath\":\"VirtualMachine/Devices/VirtualSmb/Shares\",\"RequestType\":"
-                                     "\"Add\",\"Settings\":{\"Name\":\"os\",\"Path\":\"C:\\\\l\\\\UtilityVM\\\\Files\","
-                                     "\"Options\":{\"ReadOnly\":true}}}",
-                                 NULL),
-                   S_OK);
-  /* The container dies with its utility VM. */
-  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, vm, NULL, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, v, NULL, NULL), S_OK);
   cJSON *exit = wait_event(&events, HcsEventSystemExited);
   assert_string_equal(string(exit, "ExitType"), "UnexpectedExit");
   cJSON_Delete(exit);
   assert_state(ct, "Stopped");
   hcs.HcsCloseComputeSystem(ct);
-  hcs.HcsCloseComputeSystem(vm);
+  hcs.HcsCloseComputeSystem(v);
   recorder_free(&events);
+  /* Each refusal explained its HRESULT in the result document, and the call log has every request. */
+  cJSON *lines = log_lines("HcsModifyComputeSystem", vm_id);
+  assert_true(cJSON_GetArraySize(lines) >= 3);
+  cJSON_Delete(lines);
 }
 
 static void CALLBACK record_completion(HCS_OPERATION op, void *context) {
@@ -1435,32 +1901,36 @@ static void test_ccg(void **state) {
 
 /* The restart: another process (this program with --client) creates and starts a system, starts a
  * process in it and exits without closing anything, like a wctrd that crashed. */
-static int run_client(const char *id) {
+/* A client process (test_restart, test_crashed_holder): a running container with a process in it, then an
+ * exit that closes no handle, as a crashing wctrd leaves them. */
+static int run_client(const char *id, bool terminate_on_close) {
+  GetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", g_state, MAX_PATH);
   find_files();
   load_api();
-  HCS_SYSTEM sys = running_container(id);
+  fixture_load();
+  HCS_SYSTEM sys;
+  const char *doc = container_doc_with(terminate_on_close ? ",\"ShouldTerminateOnLastHandleClosed\":true" : "");
+  if (create_system(id, doc, &sys, NULL) != S_OK || on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL) != S_OK) {
+    return 3;
+  }
   char *params = child_params("sleep 60000", false, false, false);
   HCS_PROCESS proc;
   HCS_PROCESS_INFORMATION info;
   if (create_process(sys, params, &proc, &info, NULL) != S_OK) return 2;
   wchar_t path[MAX_PATH];
   char pid[32];
-  GetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", g_state, MAX_PATH);
   state_file(L"client.pid", path);
   snprintf(pid, sizeof pid, "%lu", (unsigned long)info.ProcessId);
   write_file(path, pid);
   ExitProcess(0);
 }
 
-static void test_restart(void **state) {
-  (void)state;
-  char id[64], cmd_id[64];
-  unique_id("restart", id, sizeof id);
-  snprintf(cmd_id, sizeof cmd_id, "%s", id);
-  wchar_t self[MAX_PATH], cmd[MAX_PATH + 128];
+/* Runs this executable as a client (run_client) and returns the pid of the process it left running. */
+static DWORD run_client_process(const char *id, const char *mode) {
+  wchar_t self[MAX_PATH], cmd[MAX_PATH + 160];
   GetModuleFileNameW(NULL, self, MAX_PATH);
-  wchar_t *wid_arg = wide(cmd_id);
-  swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" --client %ls", self, wid_arg);
+  wchar_t *wid_arg = wide(id);
+  swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" --client %ls %hs", self, wid_arg, mode);
   free(wid_arg);
   STARTUPINFOW si;
   PROCESS_INFORMATION pi;
@@ -1479,6 +1949,14 @@ static void test_restart(void **state) {
   assert_non_null(pid_text);
   DWORD pid = (DWORD)strtoul(pid_text, NULL, 10);
   free(pid_text);
+  return pid;
+}
+
+static void test_restart(void **state) {
+  (void)state;
+  char id[64];
+  unique_id("restart", id, sizeof id);
+  DWORD pid = run_client_process(id, "");
 
   /* The system still runs, and its process too: open both, end them. */
   HCS_SYSTEM sys;
@@ -1550,6 +2028,22 @@ static void test_storage(void **state) {
   assert_int_equal(hcs.HcsSetupBaseOSLayer(layer, NULL, L"{\"Type\":\"Box\"}"), HCS_E_INVALID_JSON);
   assert_int_equal(hcs.HcsInitializeWritableLayer(scratch, data, NULL), S_OK);
   assert_true(exists(scratch));
+  /* A folder, no VHD (its documentation mentions none). */
+  swprintf(file, MAX_PATH, L"%ls\\sandbox.vhdx", scratch);
+  assert_false(exists(file));
+  /* A LayerData's ids are NameToGuid of their folders. */
+  char layer_data[MAX_PATH * 6 + 200], base_json[MAX_PATH * 6];
+  escaped(g_base_utf8, base_json, sizeof base_json);
+  snprintf(layer_data, sizeof layer_data, "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Layers\":[{\"Id\":"
+           "\"8e7d9c68-2c33-4a5b-9e0f-0123456789ab\",\"Path\":\"%s\"}]}", base_json);
+  wchar_t *wrong = wide(layer_data);
+  assert_int_equal(hcs.HcsAttachLayerStorageFilter(scratch, wrong), E_INVALIDARG);
+  free(wrong);
+  snprintf(layer_data, sizeof layer_data, "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Layers\":[{\"Id\":"
+           "\"%s\",\"Path\":\"%s\"}]}", g_base_id, base_json);
+  wchar_t *right = wide(layer_data);
+  assert_int_equal(hcs.HcsAttachLayerStorageFilter(scratch, right), S_OK);
+  free(right);
   assert_int_equal(hcs.HcsAttachLayerStorageFilter(scratch, data), S_OK);
   assert_int_equal(hcs.HcsDetachLayerStorageFilter(scratch), S_OK);
   assert_int_equal(hcs.HcsFormatWritableLayerVhd(NULL), E_HANDLE);
@@ -1565,6 +2059,375 @@ static void test_storage(void **state) {
   assert_true(cJSON_GetArraySize(lines) >= 1);
   assert_true(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(lines, 0), "document")));
   cJSON_Delete(lines);
+}
+
+/* ---- vmcompute.dll: the scratch and its mount ---- */
+
+/* A process-isolated container document over volume with the given layers (ids, paths) and Processor
+ * (NULL: the fixture's). Caller frees with cJSON_free. */
+static char *process_doc(const char *volume, const char *const *ids, const char *const *paths, size_t n,
+                         const char *processor) {
+  cJSON *d = cJSON_Parse(container_doc());
+  cJSON *c = cJSON_GetObjectItemCaseSensitive(d, "Container");
+  cJSON *storage = cJSON_GetObjectItemCaseSensitive(c, "Storage");
+  cJSON_ReplaceItemInObjectCaseSensitive(storage, "Path", cJSON_CreateString(volume));
+  cJSON *layers = cJSON_CreateArray();
+  for (size_t i = 0; i < n; i++) {
+    cJSON *l = cJSON_CreateObject();
+    cJSON_AddStringToObject(l, "Id", ids[i]);
+    cJSON_AddStringToObject(l, "Path", paths[i]);
+    cJSON_AddItemToArray(layers, l);
+  }
+  cJSON_ReplaceItemInObjectCaseSensitive(storage, "Layers", layers);
+  if (processor != NULL) cJSON_ReplaceItemInObjectCaseSensitive(c, "Processor", cJSON_Parse(processor));
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  return text;
+}
+
+/* The call log's explanation of the last refusal of call: {"refused":call,"hr","detail"}. */
+static void assert_refusal_logged(const char *call, HRESULT hr, const char *text) {
+  wchar_t path[MAX_PATH];
+  state_file(L"calls.jsonl", path);
+  char *log = read_file(path);
+  assert_non_null(log);
+  char *last = NULL;
+  char *save = NULL;
+  for (char *line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    cJSON *j = cJSON_Parse(line);
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "refused");
+    if (cJSON_IsString(r) && strcmp(r->valuestring, call) == 0) {
+      free(last);
+      last = cJSON_PrintUnformatted(j);
+    }
+    cJSON_Delete(j);
+  }
+  free(log);
+  if (last == NULL) fail_msg("no refusal of %s in the call log", call);
+  char want[16];
+  snprintf(want, sizeof want, "0x%08lx", (unsigned long)hr);
+  if (strstr(last, want) == NULL || strstr(last, text) == NULL) fail_msg("%s: \"%s\" lacks %s or \"%s\"", call, last, want, text);
+  free(last);
+}
+
+static bool starts_with_magic(const wchar_t *path) {
+  char *text = read_file(path);
+  bool ok = text != NULL && strncmp(text, "wctr-hcs-double VHDX v1\n", 24) == 0;
+  free(text);
+  return ok;
+}
+
+static void test_vmcompute_scratch(void **state) {
+  (void)state;
+  wchar_t base[MAX_PATH], app[MAX_PATH], scratch[MAX_PATH], vhd[MAX_PATH], file[MAX_PATH];
+  make_layer(L"vm\\base", true, base);
+  make_layer(L"vm\\app", false, app);
+  state_file(L"vm\\scratch", scratch);
+  swprintf(vhd, MAX_PATH, L"%ls\\sandbox.vhdx", scratch);
+  /* NameToGuid: the same name, the same id; another name, another id. */
+  GUID a, b, c;
+  assert_int_equal(vm.NameToGuid(L"0123abcd", &a), S_OK);
+  assert_int_equal(vm.NameToGuid(L"0123abcd", &b), S_OK);
+  assert_int_equal(vm.NameToGuid(L"0123abce", &c), S_OK);
+  assert_memory_equal(&a, &b, sizeof a);
+  assert_memory_not_equal(&a, &c, sizeof a);
+  assert_int_equal(vm.NameToGuid(L"", &a), E_INVALIDARG);
+  assert_int_equal(vm.NameToGuid(L"x", NULL), E_POINTER);
+
+  layer_descriptor d[2] = {descriptor(app), descriptor(base)};
+  /* hcsshim's driver info only, absolute paths, parents with their NameToGuid ids, a base at the end. */
+  driver_info flavour0 = {0, L""}, homedir = {1, L"C:\\layers"};
+  assert_int_equal(vm.CreateSandboxLayer(&flavour0, scratch, NULL, d, 2), E_INVALIDARG);
+  assert_int_equal(vm.CreateSandboxLayer(&homedir, scratch, NULL, d, 2), E_INVALIDARG);
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, L"vm\\scratch", NULL, d, 2), E_INVALIDARG);
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, d, 0), E_INVALIDARG);
+  layer_descriptor swapped[2] = {d[0], d[1]};
+  swapped[0].id = d[1].id;
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, swapped, 2), E_INVALIDARG);
+  assert_refusal_logged("CreateSandboxLayer", E_INVALIDARG, "is not NameToGuid(\\\"app\\\")");
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, d, 1), E_PATH_NOT_FOUND); /* app is no base */
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, d, 2), S_OK);
+  assert_true(starts_with_magic(vhd));
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, d, 2), HRESULT_FROM_WIN32(ERROR_FILE_EXISTS));
+  UINT32 there = 0;
+  assert_int_equal(vm.LayerExists(&g_info, scratch, &there), S_OK);
+  assert_int_equal(there, 1);
+
+  /* In order: activate (mount), prepare (the filter over the parents), the volume. */
+  size_t len = 0;
+  assert_int_equal(vm.PrepareLayer(&g_info, scratch, d, 2), E_NOT_READY);
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &len, NULL), E_NOT_READY);
+  assert_int_equal(vm.ActivateLayer(&g_info, scratch), S_OK);
+  assert_int_equal(vm.ActivateLayer(&g_info, scratch), S_OK); /* mounted already: nothing changes */
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &len, NULL), S_OK);
+  assert_int_equal(len, 50); /* \\?\Volume{GUID}\ and the NUL */
+  wchar_t buf[64];
+  size_t small = 10;
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &small, buf), HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER));
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &len, buf), S_OK);
+  assert_int_equal(wcsncmp(buf, L"\\\\?\\Volume{", 11), 0);
+  char volume[80];
+  WideCharToMultiByte(CP_UTF8, 0, buf, -1, volume, sizeof volume, NULL, NULL);
+  assert_int_equal(vm.PrepareLayer(&g_info, scratch, d, 2), S_OK);
+  /* A system on the volume keeps it in use; so does the filter the mount. */
+  char app_id[37], base_id[37], app8[MAX_PATH * 3], base8[MAX_PATH * 3];
+  guid_text(&d[0].id, app_id);
+  guid_text(&d[1].id, base_id);
+  WideCharToMultiByte(CP_UTF8, 0, app, -1, app8, sizeof app8, NULL, NULL);
+  WideCharToMultiByte(CP_UTF8, 0, base, -1, base8, sizeof base8, NULL, NULL);
+  const char *ids[] = {app_id, base_id}, *paths[] = {app8, base8};
+  char *doc_text = process_doc(volume, ids, paths, 2, NULL);
+  char id[64];
+  unique_id("onvolume", id, sizeof id);
+  HCS_SYSTEM sys;
+  assert_int_equal(create_system(id, doc_text, &sys, NULL), S_OK);
+  cJSON_free(doc_text);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  assert_int_equal(vm.UnprepareLayer(&g_info, scratch), E_BUSY);
+  assert_refusal_logged("UnprepareLayer", E_BUSY, "which has not stopped");
+  assert_int_equal(vm.DeactivateLayer(&g_info, scratch), E_BUSY);
+  assert_int_equal(vm.DestroyLayer(&g_info, scratch), E_BUSY);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  /* Teardown in reverse. */
+  assert_int_equal(vm.UnprepareLayer(&g_info, scratch), S_OK);
+  assert_int_equal(vm.DestroyLayer(&g_info, scratch), E_BUSY); /* still mounted */
+  assert_int_equal(vm.DeactivateLayer(&g_info, scratch), S_OK);
+  assert_int_equal(vm.UnprepareLayer(&g_info, scratch), E_NOT_READY);
+  assert_int_equal(vm.DeactivateLayer(&g_info, scratch), E_NOT_READY);
+  assert_int_equal(vm.DestroyLayer(&g_info, scratch), S_OK);
+  assert_false(exists(scratch));
+  assert_int_equal(vm.LayerExists(&g_info, scratch, &there), S_OK);
+  assert_int_equal(there, 0);
+  assert_int_equal(vm.DestroyLayer(&g_info, scratch), E_PATH_NOT_FOUND);
+
+  /* A writable layer from HcsInitializeWritableLayer has no VHD: nothing to mount. */
+  wchar_t only[MAX_PATH], bogus[MAX_PATH];
+  state_file(L"vm\\initialized", only);
+  char data[MAX_PATH * 6 + 200], base_json[MAX_PATH * 6];
+  escaped(base8, base_json, sizeof base_json);
+  snprintf(data, sizeof data, "{\"SchemaVersion\":{\"Major\":2,\"Minor\":1},\"Layers\":[{\"Id\":\"%s\",\"Path\":\"%s\"}]}",
+           base_id, base_json);
+  wchar_t *wdata = wide(data);
+  assert_int_equal(hcs.HcsInitializeWritableLayer(only, wdata, NULL), S_OK);
+  free(wdata);
+  swprintf(file, MAX_PATH, L"%ls\\sandbox.vhdx", only);
+  assert_false(exists(file));
+  assert_int_equal(vm.ActivateLayer(&g_info, only), E_FILE_NOT_FOUND);
+  assert_refusal_logged("ActivateLayer", E_FILE_NOT_FOUND, "it was never created");
+  /* A sandbox.vhdx that is not a virtual disk. */
+  state_file(L"vm\\bogus", bogus);
+  CreateDirectoryW(bogus, NULL);
+  swprintf(file, MAX_PATH, L"%ls\\sandbox.vhdx", bogus);
+  write_file(file, "just a file");
+  assert_int_equal(vm.ActivateLayer(&g_info, bogus), E_NOT_VIRTUAL_DISK);
+
+  /* Images: the VHDs of a processed base layer and utility VM; a layer imported over its parents. */
+  assert_int_equal(vm.ProcessBaseImage(base), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\blank.vhdx", base);
+  assert_true(starts_with_magic(file));
+  swprintf(file, MAX_PATH, L"%ls\\UtilityVM", base);
+  assert_int_equal(vm.ProcessUtilityImage(file), E_PATH_NOT_FOUND); /* no UtilityVM\Files */
+  wchar_t files[MAX_PATH];
+  swprintf(files, MAX_PATH, L"%ls\\Files", file);
+  SHCreateDirectoryExW(NULL, files, NULL);
+  assert_int_equal(vm.ProcessUtilityImage(file), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\UtilityVM\\SystemTemplate.vhdx", base);
+  assert_true(starts_with_magic(file));
+  wchar_t staged[MAX_PATH], imported[MAX_PATH];
+  make_layer(L"vm\\staged", false, staged);
+  swprintf(file, MAX_PATH, L"%ls\\tombstones.txt", staged);
+  write_file(file, "Version 1.0\n");
+  state_file(L"vm\\imported", imported);
+  assert_int_equal(vm.ImportLayer(&g_info, imported, staged, swapped, 2), E_INVALIDARG);
+  assert_int_equal(vm.ImportLayer(&g_info, imported, staged, &d[1], 1), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\tombstones.txt", imported);
+  assert_true(exists(file));
+  assert_int_equal(vm.ImportLayer(&g_info, imported, L"C:\\no\\such\\staging", &d[1], 1), E_PATH_NOT_FOUND);
+  /* Every call is in the log with its arguments. */
+  cJSON *lines = log_lines("PrepareLayer", NULL);
+  const cJSON *last = cJSON_GetArrayItem(lines, cJSON_GetArraySize(lines) - 1);
+  const cJSON *logged = cJSON_GetObjectItemCaseSensitive(last, "layers");
+  assert_int_equal(cJSON_GetArraySize(logged), 2);
+  assert_string_equal(string(cJSON_GetArrayItem(logged, 0), "Id"), app_id);
+  assert_int_equal(number(last, "flavour"), 1);
+  cJSON_Delete(lines);
+}
+
+/* A process-isolated container stands on a volume the double mounted and prepared over the same layers,
+ * with ids NameToGuid of their folders, and one processor limit. */
+static void test_process_storage_refusals(void **state) {
+  (void)state;
+  wchar_t scratch[MAX_PATH];
+  char id[64], *doc = NULL, half[80];
+  HCS_SYSTEM sys;
+  const char *ids[] = {g_base_id}, *paths[] = {g_base_utf8};
+  struct {
+    char *text;
+    HRESULT hr;
+    const char *message;
+  } cases[7];
+  size_t n = 0;
+  /* The writable layer's folder, as no Microsoft client passes it. */
+  wchar_t folder[MAX_PATH * 3];
+  swprintf(folder, MAX_PATH, L"%ls", g_scratch);
+  char folder8[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, folder, -1, folder8, sizeof folder8, NULL, NULL);
+  cases[n++] = (__typeof__(cases[0])){process_doc(folder8, ids, paths, 1, NULL), E_INVALIDARG, "must be a volume GUID path"};
+  cases[n++] = (__typeof__(cases[0])){process_doc("\\\\?\\Volume{5f1d0c7a-0000-0000-0000-100000000000}\\", ids, paths, 1,
+                                                  NULL),
+                                      E_PATH_NOT_FOUND, "is not a volume the double mounted"};
+  /* Activated but never prepared: no filter. */
+  state_file(L"refusals\\scratch", scratch);
+  layer_descriptor d = descriptor(g_base);
+  assert_int_equal(vm.CreateSandboxLayer(&g_info, scratch, NULL, &d, 1), S_OK);
+  assert_int_equal(vm.ActivateLayer(&g_info, scratch), S_OK);
+  wchar_t buf[64];
+  size_t len = ARRAYSIZE(buf);
+  assert_int_equal(vm.GetLayerMountPath(&g_info, scratch, &len, buf), S_OK);
+  WideCharToMultiByte(CP_UTF8, 0, buf, -1, half, sizeof half, NULL, NULL);
+  cases[n++] = (__typeof__(cases[0])){process_doc(half, ids, paths, 1, NULL), HRESULT_FROM_WIN32(ERROR_NOT_READY),
+                                      "has no filter over its layers"};
+  /* Layers that are not the prepared ones; an id that is not NameToGuid of its folder. */
+  const char *two_ids[] = {g_base_id, g_base_id}, *two_paths[] = {g_base_utf8, g_base_utf8};
+  cases[n++] = (__typeof__(cases[0])){process_doc(g_volume, two_ids, two_paths, 2, NULL), E_INVALIDARG,
+                                      "2 layers, but 1 were prepared"};
+  const char *bad_ids[] = {"8e7d9c68-2c33-4a5b-9e0f-0123456789ab"};
+  cases[n++] = (__typeof__(cases[0])){process_doc(g_volume, bad_ids, paths, 1, NULL), E_INVALIDARG,
+                                      "is not NameToGuid(\"base\")"};
+  /* Two of Count, Maximum and Weight. */
+  cases[n++] = (__typeof__(cases[0])){process_doc(g_volume, ids, paths, 1, "{\"Count\":1,\"Maximum\":5000}"), E_INVALIDARG,
+                                      "Count, Maximum and Weight are mutually exclusive (Count, Maximum given)"};
+  cases[n++] = (__typeof__(cases[0])){process_doc(g_volume, ids, paths, 1, "{\"Maximum\":5000,\"Weight\":9}"),
+                                      E_INVALIDARG, "(Maximum, Weight given)"};
+  for (size_t i = 0; i < n; i++) {
+    unique_id("refused", id, sizeof id);
+    HRESULT hr = create_system(id, cases[i].text, &sys, &doc);
+    if (hr != cases[i].hr) fail_msg("case %zu: 0x%08lx instead of 0x%08lx", i, (unsigned long)hr, (unsigned long)cases[i].hr);
+    assert_error_doc(doc, cases[i].hr, cases[i].message);
+    free(doc);
+    hcs.HcsCloseComputeSystem(sys);
+    cJSON_free(cases[i].text);
+  }
+  /* One limit is fine. */
+  char *ok = process_doc(g_volume, ids, paths, 1, "{\"Weight\":9}");
+  unique_id("oneproc", id, sizeof id);
+  assert_int_equal(create_system(id, ok, &sys, NULL), S_OK);
+  cJSON_free(ok);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  assert_int_equal(vm.DeactivateLayer(&g_info, scratch), S_OK);
+}
+
+/* ---- enumeration ---- */
+
+static HRESULT enumerate(const char *query, cJSON **out, char **doc) {
+  *out = NULL;
+  HCS_OPERATION op = new_op();
+  wchar_t *w = query != NULL ? wide(query) : NULL;
+  HRESULT call = hcs.HcsEnumerateComputeSystems(w, op);
+  free(w);
+  if (FAILED(call)) {
+    hcs.HcsCloseOperation(op);
+    return call;
+  }
+  char *text = NULL;
+  HRESULT hr = finish(op, &text);
+  if (SUCCEEDED(hr)) *out = cJSON_Parse(text);
+  if (doc != NULL) {
+    *doc = text;
+  } else {
+    free(text);
+  }
+  return hr;
+}
+
+static bool listed(const cJSON *list, const char *id) {
+  const cJSON *s;
+  cJSON_ArrayForEach(s, list) {
+    if (strcmp(string(s, "Id"), id) == 0) return true;
+  }
+  return false;
+}
+
+/* A document of the fixture's with another Owner. Caller frees with cJSON_free. */
+static char *owned_doc(const char *owner) {
+  cJSON *d = cJSON_Parse(container_doc());
+  cJSON_ReplaceItemInObjectCaseSensitive(d, "Owner", cJSON_CreateString(owner));
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  return text;
+}
+
+static void test_enumerate(void **state) {
+  (void)state;
+  char mine[64], theirs[64], owner[64], other[64];
+  unique_id("enum-mine", mine, sizeof mine);
+  unique_id("enum-theirs", theirs, sizeof theirs);
+  unique_id("owner-a", owner, sizeof owner);
+  unique_id("owner-b", other, sizeof other);
+  char *a = owned_doc(owner), *b = owned_doc(other);
+  HCS_SYSTEM sa, sb;
+  assert_int_equal(create_system(mine, a, &sa, NULL), S_OK);
+  assert_int_equal(create_system(theirs, b, &sb, NULL), S_OK);
+  cJSON_free(a);
+  cJSON_free(b);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sa, NULL, NULL), S_OK);
+  cJSON *list = NULL;
+  char query[160];
+  snprintf(query, sizeof query, "{\"Owners\":[\"%s\"]}", owner);
+  assert_int_equal(enumerate(query, &list, NULL), S_OK);
+  assert_int_equal(cJSON_GetArraySize(list), 1);
+  assert_string_equal(string(cJSON_GetArrayItem(list, 0), "Id"), mine);
+  assert_string_equal(string(cJSON_GetArrayItem(list, 0), "Owner"), owner);
+  assert_string_equal(string(cJSON_GetArrayItem(list, 0), "State"), "Running");
+  assert_string_equal(string(cJSON_GetArrayItem(list, 0), "SystemType"), "Container");
+  cJSON_Delete(list);
+  assert_int_equal(enumerate(NULL, &list, NULL), S_OK);
+  assert_true(listed(list, mine) && listed(list, theirs));
+  cJSON_Delete(list);
+  snprintf(query, sizeof query, "{\"Ids\":[\"%s\"],\"Types\":[\"Container\"]}", theirs);
+  assert_int_equal(enumerate(query, &list, NULL), S_OK);
+  assert_true(cJSON_GetArraySize(list) == 1 && listed(list, theirs));
+  cJSON_Delete(list);
+  assert_int_equal(enumerate("{\"Types\":[\"VirtualMachine\"],\"Ids\":[\"nothing-of-that-name\"]}", &list, NULL), S_OK);
+  assert_int_equal(cJSON_GetArraySize(list), 0);
+  cJSON_Delete(list);
+  char *doc = NULL;
+  assert_int_equal(enumerate("{\"Owner\":[\"x\"]}", &list, &doc), HCS_E_INVALID_JSON);
+  assert_error_doc(doc, HCS_E_INVALID_JSON, "SystemQuery: unknown field \"Owner\"");
+  free(doc);
+  assert_int_equal(enumerate("{\"Types\":[\"Silo\"]}", &list, NULL), HCS_E_INVALID_JSON);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sa, NULL, NULL), S_OK);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sb, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sa);
+  hcs.HcsCloseComputeSystem(sb);
+  /* Gone once stopped and let go of. */
+  assert_int_equal(enumerate(NULL, &list, NULL), S_OK);
+  assert_false(listed(list, mine));
+  cJSON_Delete(list);
+}
+
+/* ShouldTerminateOnLastHandleClosed, and the client crashes: HCS closes its handles, terminates the system and
+ * every process in it; the next client finds nothing. (Without it, test_restart's system runs on.) */
+static void test_crashed_holder(void **state) {
+  (void)state;
+  char id[64];
+  unique_id("crashed", id, sizeof id);
+  DWORD pid = run_client_process(id, "terminate-on-close");
+  cJSON *list = NULL;
+  assert_int_equal(enumerate(NULL, &list, NULL), S_OK);
+  assert_false(listed(list, id));
+  cJSON_Delete(list);
+  HCS_SYSTEM sys;
+  wchar_t *wid = wide(id);
+  assert_int_equal(hcs.HcsOpenComputeSystem(wid, GENERIC_ALL, &sys), HCS_E_SYSTEM_NOT_FOUND);
+  free(wid);
+  HANDLE p = OpenProcess(SYNCHRONIZE, FALSE, pid);
+  if (p != NULL) {
+    assert_int_equal(WaitForSingleObject(p, WAIT_MS), WAIT_OBJECT_0);
+    CloseHandle(p);
+  }
 }
 
 /* Every operation this process created was closed: the log makes leaks visible. Runs last. */
@@ -1603,7 +2466,9 @@ static DWORD delete_tree(const wchar_t *dir) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && strcmp(argv[1], "--client") == 0) return run_client(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "--client") == 0) {
+    return run_client(argv[2], argc == 4 && strcmp(argv[3], "terminate-on-close") == 0);
+  }
   wchar_t temp[MAX_PATH];
   GetTempPathW(MAX_PATH, temp);
   swprintf(g_state, MAX_PATH, L"%lswctr-hcsd-test-%lu", temp, (unsigned long)GetCurrentProcessId());
@@ -1612,6 +2477,7 @@ int main(int argc, char **argv) {
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_DELAY", L"HcsNoSuchFunction:1:5");
   find_files();
   load_api();
+  fixture_create();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exports),
       cmocka_unit_test(test_invalid_documents),
@@ -1624,10 +2490,15 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_process_validation_and_state),
       cmocka_unit_test(test_terminate_kills_the_job),
       cmocka_unit_test(test_properties_and_modify),
-      cmocka_unit_test(test_hosted_container),
       cmocka_unit_test(test_operation_callbacks),
       cmocka_unit_test(test_fail_injection),
+      /* The first calls of HcsGrantVmAccess: WCTR_HCS_DOUBLE_FAIL fails the second. */
       cmocka_unit_test(test_environment_knobs),
+      cmocka_unit_test(test_hyperv_storage),
+      cmocka_unit_test(test_vmcompute_scratch),
+      cmocka_unit_test(test_process_storage_refusals),
+      cmocka_unit_test(test_enumerate),
+      cmocka_unit_test(test_crashed_holder),
       cmocka_unit_test(test_call_log),
       cmocka_unit_test(test_ccg),
       cmocka_unit_test(test_restart),

@@ -58,6 +58,11 @@ n=$(plant spec/spec.h '#include "acl/sid.h"')
 expect 1 "spec/spec.h:$n: #include \"acl/sid.h\": spec (1) may not include the higher acl (2)" "spec -> acl"
 
 fresh
+n=$(plant docker/shapes.c '#include "acl/sid.h"')
+expect 1 "docker/shapes.c:$n: #include \"acl/sid.h\": docker and acl are peers (rank 2) and may not include each other" \
+  "a peer include (docker -> acl)"
+
+fresh
 n=$(plant jobs/limits.c '#include "hcs/document.h"')
 expect 1 "jobs/limits.c:$n: #include \"hcs/document.h\": jobs and hcs are peers (rank 3) and may not include each other" \
   "a peer include (jobs -> hcs)"
@@ -96,7 +101,7 @@ printf '#include "common/error.h"\n' >"$work/tree/widgets/w.c"
 expect 1 "widgets/: a module with no rank" "a module without a rank"
 
 fresh
-sed -i 's/common 0 < spec 1 < acl 2/common 0 < acl 1 < spec 2/' "$work/tree/docs/CONTRIBUTING.md"
+sed -i 's/common 0 < spec 1 < acl, docker 2/common 0 < acl, docker 1 < spec 2/' "$work/tree/docs/CONTRIBUTING.md"
 expect 1 "docs/CONTRIBUTING.md: the module ranks are not stated as scripts/check-layers has them" \
   "ranks in docs/CONTRIBUTING.md that differ from the script's"
 

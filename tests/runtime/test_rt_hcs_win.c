@@ -1,9 +1,10 @@
 /* tests/runtime/test_rt_hcs_win.c - the HCS runtime (runtime/rt_hcs.h) against the HCS test double, under
  * Wine and on Windows: a real I/O core, a small fake rt_host (an image catalog of two layer folders this
- * suite creates, a secrets hook that records its calls), and the double's computecore.dll and
- * computestorage.dll copied next to this executable, where hcs/client.h loads them from. The double
- * validates every document, runs the containers' processes for real (tests/hcs_double/hcsd_child), keeps
- * its compute systems and CCG instances in a state folder and logs every call; the suite reads both. */
+ * suite creates, with NameToGuid ids; a secrets hook that records its calls), and the double's
+ * computecore.dll and vmcompute.dll copied next to this executable, where hcs/client.h loads them from. The
+ * double validates every document, refuses what a real host refuses (storage, guest, processor), runs the
+ * containers' processes for real (tests/hcs_double/hcsd_child), keeps its compute systems, mounted scratch
+ * volumes and CCG instances in a state folder and logs every call; the suite reads both. */
 #include <windows.h>
 
 #include <psapi.h>
@@ -22,6 +23,7 @@
 #include "credspec_sample.h"
 #include "gmsa/ccg.h"
 #include "gmsa/gmsa_util.h"
+#include "hcs/client.h"
 #include "hcs/document.h"
 #include "hcsd_validate.h"
 #include "runtime/rt_hcs.h"
@@ -29,8 +31,6 @@
 #include "testutil.h"
 
 #define WAIT_MS 30000
-#define APP_LAYER_ID "6ba9cac1-7086-5ee9-a197-c465d3f50ad7"
-#define BASE_LAYER_ID "8e7d9c68-2c33-4a5b-9e0f-0123456789ab"
 #define SIGNALED_EXIT 0xC000013Au
 
 static wctr_ioc *g_ioc;
@@ -39,6 +39,9 @@ static char g_root[MAX_PATH * 3];   /* the suite's folder */
 static char g_state[MAX_PATH * 3];  /* the double's state folder */
 static char g_app[MAX_PATH * 3], g_base[MAX_PATH * 3];
 static char g_child[MAX_PATH * 3];  /* hcsd_child.exe */
+static char g_app_id[HCS_GUID_SIZE], g_base_id[HCS_GUID_SIZE]; /* NameToGuid of the folders' names */
+static char g_owner[HCS_OWNER_SIZE]; /* the runtime's Owner for g_root */
+static hcs_client *g_client;         /* the suite's own client of the double, for what a crash leaves */
 static unsigned g_serial;
 
 /* --- the fake host -------------------------------------------------------------------------------------- */
@@ -71,8 +74,8 @@ static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_er
   out->layer_paths = calloc(2, sizeof *out->layer_paths);
   assert_non_null(out->layer_ids);
   assert_non_null(out->layer_paths);
-  out->layer_ids[0] = xstrdup(APP_LAYER_ID);
-  out->layer_ids[1] = xstrdup(BASE_LAYER_ID);
+  out->layer_ids[0] = xstrdup(g_app_id);
+  out->layer_ids[1] = xstrdup(g_base_id);
   out->layer_paths[0] = xstrdup(g_app);
   out->layer_paths[1] = xstrdup(g_base);
   snprintf(out->os_version, sizeof out->os_version, "%s", version);
@@ -160,6 +163,18 @@ static void ev_output(void *ctx, void *key, rt_stream stream, const char *data, 
   LeaveCriticalSection(&r->lock);
 }
 
+/* Waits (at most 30 s: Wine under load is slow) until the run has written text to stdout. */
+static void wait_output(rec *r, const char *text) {
+  for (int i = 0; i < 3000; i++) {
+    EnterCriticalSection(&r->lock);
+    bool seen = r->out != NULL && strstr(r->out, text) != NULL;
+    LeaveCriticalSection(&r->lock);
+    if (seen) return;
+    Sleep(10);
+  }
+  fail_msg("no \"%s\" on stdout", text);
+}
+
 static void ev_oom(void *ctx, void *key) {
   (void)ctx;
   rec *r = key;
@@ -188,6 +203,7 @@ static rt_options options(void) {
                .image_resolve = image_resolve},
       .host_cpus = 2,
       .host_os_version = "10.0.20348",
+      .data_root = g_root,
   };
   return o;
 }
@@ -322,6 +338,28 @@ static int count_calls(const char *call, const char *id, const char *path) {
   return n;
 }
 
+/* Is the compute system id in state.json and not stopped? (A stopped one stays listed while a handle to it is
+ * open.) */
+static bool system_running(const char *id) {
+  char file[MAX_PATH * 3];
+  snprintf(file, sizeof file, "%s\\state.json", g_state);
+  char *text = read_text(file);
+  cJSON *j = text != NULL ? cJSON_Parse(text) : NULL;
+  free(text);
+  bool running = false;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(j, "Systems")) {
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(item, "Id");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "State");
+    if (cJSON_IsString(i) && _stricmp(i->valuestring, id) == 0 && cJSON_IsString(st) &&
+        strcmp(st->valuestring, "Stopped") != 0) {
+      running = true;
+    }
+  }
+  cJSON_Delete(j);
+  return running;
+}
+
 /* Is id among state.json's member (Systems or CcgInstances)? */
 static bool in_state(const char *member, const char *id) {
   char file[MAX_PATH * 3];
@@ -352,40 +390,51 @@ static void control(const char *text) {
   assert_int_equal(wctr_fs_write_atomic(file, text, strlen(text), &e), WCTR_OK);
 }
 
-/* Is the storage filter attached to the container's sandbox, as the call log tells: its last attach or
- * detach was an attach. */
-static bool filter_attached(const ctr *c) {
+static void sandbox_of(const ctr *c, char *out, size_t size) { snprintf(out, size, "%s\\sandbox", c->dir); }
+
+/* Is the container's scratch mounted, as the double's state.json tells (vmcompute's ActivateLayer until
+ * DeactivateLayer)? */
+static bool mounted(const ctr *c) {
   char sandbox[MAX_PATH * 3];
-  snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c->dir);
+  sandbox_of(c, sandbox, sizeof sandbox);
+  return in_state("Mounts", sandbox);
+}
+
+/* The position of the first call-log line after `after` with "call" == call and (when given) id or path,
+ * or -1; lines are numbered from 0. */
+static int call_at(const char *call, const char *id, const char *path, int after) {
   char file[MAX_PATH * 3];
   snprintf(file, sizeof file, "%s\\calls.jsonl", g_state);
   char *text = read_text(file);
-  bool attached = false;
+  int n = 0, found = -1;
   char *save = NULL;
-  for (char *line = text != NULL ? strtok_r(text, "\n", &save) : NULL; line != NULL; line = strtok_r(NULL, "\n", &save)) {
+  for (char *line = text != NULL ? strtok_r(text, "\n", &save) : NULL; line != NULL && found < 0;
+       line = strtok_r(NULL, "\n", &save), n++) {
+    if (n <= after) continue;
     cJSON *j = cJSON_Parse(line);
-    assert_non_null(j);
-    const cJSON *call = cJSON_GetObjectItemCaseSensitive(j, "call");
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(j, "path");
-    if (cJSON_IsString(path) && strcmp(path->valuestring, sandbox) == 0 && cJSON_IsString(call) &&
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "call");
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(j, "id");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+    if (cJSON_IsString(c) && strcmp(c->valuestring, call) == 0 &&
+        (id == NULL || (cJSON_IsString(i) && strcmp(i->valuestring, id) == 0)) &&
+        (path == NULL || (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0)) &&
         cJSON_GetObjectItemCaseSensitive(j, "injected") == NULL) {
-      if (strcmp(call->valuestring, "HcsAttachLayerStorageFilter") == 0) attached = true;
-      if (strcmp(call->valuestring, "HcsDetachLayerStorageFilter") == 0) attached = false;
+      found = n;
     }
     cJSON_Delete(j);
   }
   free(text);
-  return attached;
+  return found;
 }
 
-/* Nothing of the container is left in HCS: no compute system, no CCG instance, no attached filter. */
+/* Nothing of the container is left in HCS: no compute system, no CCG instance, no mounted scratch. */
 static void assert_nothing_left(const ctr *c) {
   char vm[80];
   snprintf(vm, sizeof vm, "%s%s", c->id, RT_HCS_UVM_SUFFIX);
   assert_false(in_state("Systems", c->id));
   assert_false(in_state("Systems", vm));
   assert_false(in_state("CcgInstances", c->id));
-  assert_false(filter_attached(c));
+  assert_false(mounted(c));
 }
 
 /* --- tests: a process-isolated container ----------------------------------------------------------------- */
@@ -405,9 +454,23 @@ static void test_process_output_and_exit(void **state) {
   snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c.dir);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(c.info.state, "Sandbox")->valuestring, sandbox);
   assert_null(cJSON_GetObjectItemCaseSensitive(c.info.state, "UtilityVm"));
-  assert_true(filter_attached(&c)); /* until release */
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(c.info.state, "Owner")->valuestring, g_owner);
+  assert_true(mounted(&c)); /* until release */
+  /* Storage.Path is the volume GetLayerMountPath gave, and the record keeps it. */
+  const char *volume = cJSON_GetObjectItemCaseSensitive(c.info.state, "StoragePath")->valuestring;
+  assert_true(hv_is_volume_path(volume));
+  cJSON *created = calls("HcsCreateComputeSystem", c.id, NULL);
+  const cJSON *doc = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(created, 0), "document");
+  const cJSON *storage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "Container"), "Storage");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(storage, "Path")->valuestring, volume);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(storage, "Layers"), 0),
+                                                       "Id")->valuestring,
+                      g_app_id);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "Owner")->valuestring, g_owner);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "ShouldTerminateOnLastHandleClosed")));
+  cJSON_Delete(created);
   ctr_wait(&c);
-  assert_true(filter_attached(&c));
+  assert_true(mounted(&c));
   EnterCriticalSection(&c.r.lock);
   assert_int_equal(c.r.out_len, strlen(text));
   assert_memory_equal(c.r.out, text, strlen(text));
@@ -416,18 +479,28 @@ static void test_process_output_and_exit(void **state) {
   assert_string_equal(c.r.exit.why, "");
   assert_false(c.r.exit.oom_killed);
   LeaveCriticalSection(&c.r.lock);
-  /* The documents the double accepted: one system, one process, the filter attached over the sandbox. */
+  /* hcsshim's order: the scratch VHD, its mount, the filter, the volume, then the system on it. */
+  int created_at = call_at("CreateSandboxLayer", NULL, sandbox, -1);
+  int activated = call_at("ActivateLayer", NULL, sandbox, created_at);
+  int prepared = call_at("PrepareLayer", NULL, sandbox, activated);
+  int volume_at = call_at("GetLayerMountPath", NULL, sandbox, prepared);
+  int system_at = call_at("HcsCreateComputeSystem", c.id, NULL, volume_at);
+  assert_true(created_at >= 0 && activated > created_at && prepared > activated && volume_at > prepared &&
+              system_at > volume_at);
+  assert_int_equal(count_calls("CreateSandboxLayer", NULL, sandbox), 1);
   assert_int_equal(count_calls("HcsCreateComputeSystem", c.id, NULL), 1);
-  assert_int_equal(count_calls("HcsInitializeWritableLayer", NULL, sandbox), 1);
-  assert_int_equal(count_calls("HcsAttachLayerStorageFilter", NULL, sandbox), 1);
   ctr_release(&c);
   assert_nothing_left(&c);
-  assert_int_equal(count_calls("HcsDetachLayerStorageFilter", NULL, sandbox), 1);
-  /* remove: the sandbox layer goes. */
+  /* Reverse: the system terminated, then UnprepareLayer, DeactivateLayer. */
+  int terminated = call_at("HcsTerminateComputeSystem", c.id, NULL, system_at);
+  int unprepared = call_at("UnprepareLayer", NULL, sandbox, terminated);
+  assert_true(terminated > system_at && unprepared > terminated);
+  assert_true(call_at("DeactivateLayer", NULL, sandbox, unprepared) > unprepared);
+  /* remove: the writable layer goes. */
   assert_true(wctr_fs_exists(sandbox));
   g_rt->methods->remove(g_rt, &c.a);
   assert_false(wctr_fs_exists(sandbox));
-  assert_int_equal(count_calls("HcsDestroyLayer", NULL, sandbox), 1);
+  assert_int_equal(count_calls("DestroyLayer", NULL, sandbox), 1);
   ctr_free(&c);
 }
 
@@ -509,7 +582,9 @@ static void test_kill(void **state) {
   ctr c;
   ctr_init(&c, params_new("testimg", "process", "out", "before", "sleep", "60000", NULL));
   ctr_start(&c);
-  assert_int_equal(WaitForSingleObject(c.r.done, 300), WAIT_TIMEOUT);
+  /* Killed once it has written, so that the output before a kill is known to reach the log. */
+  wait_output(&c.r, "before");
+  assert_int_equal(WaitForSingleObject(c.r.done, 0), WAIT_TIMEOUT);
   /* stats while it runs: HCS's Statistics and ProcessList. */
   rt_stats s;
   wctr_errmsg e;
@@ -557,9 +632,56 @@ static void test_hyperv(void **state) {
   const cJSON *hosting =
       cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, 0), "document"), "HostingSystemId");
   assert_string_equal(hosting->valuestring, vm);
+  char guest[40];
+  snprintf(guest, sizeof guest, "C:\\c\\%.12s", c.id);
+  const cJSON *hosted_storage = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, 0), "document"),
+                                           "HostedSystem"),
+          "Container"),
+      "Storage");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(hosted_storage, "Path")->valuestring, guest);
   cJSON_Delete(l);
-  assert_int_equal(count_calls("HcsModifyComputeSystem", vm, NULL), 1);
-  assert_int_equal(count_calls("HcsGrantVmAccess", NULL, NULL) >= 2, 1);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(c.info.state, "StoragePath")->valuestring, guest);
+  /* The VM's guest: the scratch hot-added and mounted, the layers combined; at the end the reverse, before the
+   * VM goes. */
+  l = calls("HcsModifyComputeSystem", vm, NULL);
+  assert_int_equal(cJSON_GetArraySize(l), 4);
+  static const char *const want[][3] = {{"Add", "MappedVirtualDisk", "Add"},
+                                        {NULL, "CombinedLayers", "Add"},
+                                        {NULL, "CombinedLayers", "Remove"},
+                                        {"Remove", "MappedVirtualDisk", "Remove"}};
+  for (int i = 0; i < 4; i++) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, i), "document");
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(d, "GuestRequest");
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(d, "RequestType");
+    if (want[i][0] == NULL) {
+      assert_null(rt);
+    } else {
+      assert_string_equal(rt->valuestring, want[i][0]);
+    }
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(g, "ResourceType")->valuestring, want[i][1]);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(g, "RequestType")->valuestring, want[i][2]);
+  }
+  cJSON_Delete(l);
+  int vm_started = call_at("HcsStartComputeSystem", vm, NULL, -1);
+  int disk_added = call_at("HcsModifyComputeSystem", vm, NULL, vm_started);
+  int combined = call_at("HcsModifyComputeSystem", vm, NULL, disk_added);
+  int hosted_created = call_at("HcsCreateComputeSystem", c.id, NULL, combined);
+  int hosted_ended = call_at("HcsTerminateComputeSystem", c.id, NULL, hosted_created);
+  int uncombined = call_at("HcsModifyComputeSystem", vm, NULL, hosted_ended);
+  int disk_removed = call_at("HcsModifyComputeSystem", vm, NULL, uncombined);
+  int vm_ended = call_at("HcsTerminateComputeSystem", vm, NULL, disk_removed);
+  assert_true(vm_started >= 0 && disk_added > vm_started && combined > disk_added && hosted_created > combined &&
+              hosted_ended > hosted_created && uncombined > hosted_ended && disk_removed > uncombined &&
+              vm_ended > disk_removed);
+  /* The scratch disk was created (not assumed) and granted before it was added. */
+  char sandbox[MAX_PATH * 3], vhd[MAX_PATH * 3];
+  sandbox_of(&c, sandbox, sizeof sandbox);
+  snprintf(vhd, sizeof vhd, "%s\\sandbox.vhdx", sandbox);
+  int vhd_created = call_at("CreateSandboxLayer", NULL, sandbox, -1);
+  int granted = call_at("HcsGrantVmAccess", vm, vhd, vhd_created);
+  assert_true(vhd_created >= 0 && granted > vhd_created && granted < disk_added);
   char scratch[MAX_PATH * 3];
   snprintf(scratch, sizeof scratch, "%s\\uvm\\sandbox.vhdx", c.dir);
   assert_true(wctr_fs_exists(scratch));
@@ -637,65 +759,145 @@ static void test_secrets_and_ccg(void **state) {
   ctr_free(&c);
 }
 
-/* A start that fails leaves nothing: no system, no CCG instance, no secrets, no sandbox it created. */
+/* A start that fails at any step leaves nothing: no compute system, no mounted scratch, no guest storage, no
+ * CCG instance, no secrets, no scratch it created. Every step of both isolations fails in turn. */
 static void test_failed_start_leaves_nothing(void **state) {
   (void)state;
+  static const struct {
+    const char *isolation;
+    const char *rule;
+    const char *says;
+  } steps[] = {
+      {"process", "fail CreateSandboxLayer:1:0x80070005", "CreateSandboxLayer"},
+      {"process", "fail ActivateLayer:*:0x80070015", "ActivateLayer"}, /* hcsshim's retries, then no more */
+      {"process", "fail PrepareLayer:*:0x80070005", "PrepareLayer"},
+      {"process", "fail GetLayerMountPath:1:0x80070005", "GetLayerMountPath"},
+      {"process", "fail HcsCreateComputeSystem:1:0x8037010D", "HcsCreateComputeSystem"},
+      {"process", "fail HcsStartComputeSystem:1:0x80370101", "HcsStartComputeSystem"},
+      {"process", "fail HcsCreateProcess:1:0x80070002", "HcsCreateProcess"},
+      {"hyperv", "fail CreateSandboxLayer:1:0x80070005", "CreateSandboxLayer"},
+      {"hyperv", "fail HcsGrantVmAccess:1:0x80070005", "HcsGrantVmAccess"},
+      {"hyperv", "fail HcsStartComputeSystem:1:0x80370102", "HcsStartComputeSystem"},
+      {"hyperv", "fail HcsModifyComputeSystem:1:0x80370105", "HcsModifyComputeSystem"}, /* the SCSI disk */
+      {"hyperv", "fail HcsModifyComputeSystem:2:0x80070003", "HcsModifyComputeSystem"}, /* the combined layers */
+      {"hyperv", "fail HcsCreateComputeSystem:2:0x8037010D", "HcsCreateComputeSystem"}, /* the hosted container */
+      {"hyperv", "fail HcsCreateProcess:1:0x80070005", "HcsCreateProcess"},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    ctr c;
+    cJSON *p = params_new("testimg", steps[i].isolation, "exit", "0", NULL);
+    cJSON *secrets = cJSON_AddArrayToObject(p, "Secrets");
+    cJSON *ref = cJSON_CreateObject();
+    cJSON_AddStringToObject(ref, "Name", "db");
+    cJSON_AddItemToArray(secrets, ref);
+    ctr_init(&c, p);
+    c.spec.credspec_json = xstrdup(sample_spec);
+    int cleaned = g_host.cleaned;
+    char rule[120];
+    snprintf(rule, sizeof rule, "%s\n", steps[i].rule);
+    control(rule);
+    wctr_errmsg e;
+    wctr_err err = g_rt->methods->start(g_rt, &c.a, &c.t, &c.info, &e);
+    control(NULL);
+    if (err == WCTR_OK) fail_msg("%s: the start succeeded", steps[i].rule);
+    if (strstr(e.text, steps[i].says) == NULL) fail_msg("%s: \"%s\" does not name %s", steps[i].rule, e.text, steps[i].says);
+    assert_null(c.t);
+    assert_int_equal(g_host.cleaned, cleaned + 1);
+    char sandbox[MAX_PATH * 3], uvm[MAX_PATH * 3];
+    sandbox_of(&c, sandbox, sizeof sandbox);
+    snprintf(uvm, sizeof uvm, "%s\\uvm\\sandbox.vhdx", c.dir);
+    if (wctr_fs_exists(sandbox)) fail_msg("%s: the scratch %s is left", steps[i].rule, sandbox);
+    assert_false(wctr_fs_exists(uvm));
+    assert_nothing_left(&c);
+    Sleep(50);
+    assert_int_equal(c.r.exited, 0); /* nothing is reported for a start that failed */
+    ctr_free(&c);
+  }
+}
+
+/* Windows Server 2019 gives ERROR_NOT_READY when a scratch is mounted under load; hcsshim tries again, so
+ * does wctr, and the start goes on. */
+static void test_mount_retry(void **state) {
+  (void)state;
   ctr c;
-  cJSON *p = params_new("testimg", "process", "exit", "0", NULL);
-  cJSON *secrets = cJSON_AddArrayToObject(p, "Secrets");
-  cJSON *ref = cJSON_CreateObject();
-  cJSON_AddStringToObject(ref, "Name", "db");
-  cJSON_AddItemToArray(secrets, ref);
-  ctr_init(&c, p);
-  c.spec.credspec_json = xstrdup(sample_spec);
-  int cleaned = g_host.cleaned;
-  control("fail HcsCreateProcess:1:0x80070002\n");
-  wctr_errmsg e;
-  wctr_err err = g_rt->methods->start(g_rt, &c.a, &c.t, &c.info, &e);
+  ctr_init(&c, params_new("testimg", "process", "out", "after-retry", NULL));
+  control("fail ActivateLayer:1:0x80070015\nfail PrepareLayer:1:0x8007048F\n");
+  ctr_start(&c);
   control(NULL);
-  assert_int_equal(err, WCTR_ENOENT);
-  assert_non_null(strstr(e.text, "HcsCreateProcess"));
-  assert_null(c.t);
-  assert_int_equal(g_host.cleaned, cleaned + 1);
+  ctr_wait(&c);
+  assert_string_equal(c.r.out, "after-retry");
   char sandbox[MAX_PATH * 3];
-  snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c.dir);
-  assert_false(wctr_fs_exists(sandbox));
+  sandbox_of(&c, sandbox, sizeof sandbox);
+  assert_int_equal(count_calls("ActivateLayer", NULL, sandbox), 3);
+  ctr_release(&c);
   assert_nothing_left(&c);
-  Sleep(100);
-  assert_int_equal(c.r.exited, 0); /* nothing is reported for a start that failed */
   ctr_free(&c);
 }
 
 /* --- tests: dry run ----------------------------------------------------------------------------------------- */
 
-static void validate_calls(const cJSON *list, bool hyperv) {
-  char msg[1200];
+/* The calls of a plan, in order, each argument checked the way the double checks it. */
+static void validate_calls(const cJSON *list, bool hyperv, const ctr *c) {
+  static const char *const process_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "ActivateLayer",
+                                              "PrepareLayer", "GetLayerMountPath", "HcsCreateComputeSystem",
+                                              "HcsStartComputeSystem", "HcsCreateProcess", NULL};
+  static const char *const hyperv_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "CopyFileW",
+                                             "HcsGrantVmAccess", "HcsCreateComputeSystem", "HcsStartComputeSystem",
+                                             "HcsGrantVmAccess", "HcsModifyComputeSystem", "HcsModifyComputeSystem",
+                                             "HcsCreateComputeSystem", "HcsStartComputeSystem", "HcsCreateProcess", NULL};
+  const char *const *want = hyperv ? hyperv_calls : process_calls;
+  char msg[1200], sandbox[MAX_PATH * 3], vm[80];
+  sandbox_of(c, sandbox, sizeof sandbox);
+  snprintf(vm, sizeof vm, "%s%s", c->id, RT_HCS_UVM_SUFFIX);
   const cJSON *call;
   int n = 0;
   cJSON_ArrayForEach(call, list) {
-    n++;
     const char *name = cJSON_GetObjectItemCaseSensitive(call, "call")->valuestring;
+    if (want[n] == NULL || strcmp(name, want[n]) != 0) fail_msg("call %d is %s, not %s", n, name, want[n] != NULL ? want[n] : "(none)");
+    n++;
     const cJSON *doc = cJSON_GetObjectItemCaseSensitive(call, "document");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(call, "id");
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(call, "path");
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(call, "layers");
     bool ok = true;
     msg[0] = '\0';
-    if (strcmp(name, "HcsInitializeWritableLayer") == 0 || strcmp(name, "HcsAttachLayerStorageFilter") == 0) {
-      ok = hv_check_type(doc, "LayerData", "LayerData", msg, sizeof msg);
-    } else if (strcmp(name, "HcsModifyServiceSettings") == 0) {
+    if (strcmp(name, "HcsModifyServiceSettings") == 0) {
       hv_service_request kind;
       ok = hv_check_service_modification(doc, &kind, msg, sizeof msg) && kind == HV_CCG_ADD;
+    } else if (strcmp(name, "CreateSandboxLayer") == 0 || strcmp(name, "PrepareLayer") == 0) {
+      /* The parents as vmcompute's descriptors: NameToGuid ids, top-most first. */
+      assert_string_equal(path->valuestring, sandbox);
+      assert_int_equal(cJSON_GetArraySize(layers), 2);
+      assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(layers, 0), "Id")->valuestring, g_app_id);
+      assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(layers, 1), "Path")->valuestring, g_base);
+    } else if (strcmp(name, "ActivateLayer") == 0) {
+      assert_string_equal(path->valuestring, sandbox);
+    } else if (strcmp(name, "GetLayerMountPath") == 0) {
+      assert_string_equal(cJSON_GetObjectItemCaseSensitive(call, "result")->valuestring, RT_HCS_DRY_RUN_VOLUME);
+    } else if (strcmp(name, "CopyFileW") == 0) {
+      assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(call, "source")->valuestring, "SystemTemplate.vhdx"));
+    } else if (strcmp(name, "HcsGrantVmAccess") == 0) {
+      assert_string_equal(id->valuestring, vm);
     } else if (strcmp(name, "HcsCreateComputeSystem") == 0) {
       hv_system_kind kind;
-      ok = hv_check_compute_system(doc, &kind, msg, sizeof msg);
+      ok = hv_check_compute_system(doc, &kind, msg, sizeof msg) && hv_check_system_rules(doc, kind, msg, sizeof msg) == 0;
+      if (ok) assert_int_equal(kind, hyperv ? (strcmp(id->valuestring, vm) == 0 ? HV_SYSTEM_VM : HV_SYSTEM_HOSTED)
+                                            : HV_SYSTEM_CONTAINER);
+      if (ok && kind == HV_SYSTEM_VM) {
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "VirtualMachine"),
+                                                         "GuestConnection"));
+      }
+      if (ok) assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "Owner")->valuestring, g_owner);
     } else if (strcmp(name, "HcsModifyComputeSystem") == 0) {
-      ok = hyperv && hv_check_modify_setting(doc, true, msg, sizeof msg);
+      ok = hv_check_modify_setting(doc, true, msg, sizeof msg);
     } else if (strcmp(name, "HcsCreateProcess") == 0) {
       ok = hv_check_process_parameters(doc, msg, sizeof msg);
-    } else {
+    } else if (strcmp(name, "HcsStartComputeSystem") != 0) {
       fail_msg("unexpected call %s", name);
     }
     if (!ok) fail_msg("%s: %s", name, msg);
   }
-  assert_int_equal(n, hyperv ? 6 : 5);
+  assert_null(want[n]);
 }
 
 static void test_plan(void **state) {
@@ -707,7 +909,12 @@ static void test_plan(void **state) {
     cJSON *ref = cJSON_CreateObject();
     cJSON_AddStringToObject(ref, "Name", "db");
     cJSON_AddItemToArray(secrets, ref);
-    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(p, "HostConfig"), "Memory", 512.0 * 1024 * 1024);
+    cJSON *hc = cJSON_GetObjectItemCaseSensitive(p, "HostConfig");
+    cJSON_AddNumberToObject(hc, "Memory", 512.0 * 1024 * 1024);
+    /* Every CPU flag Docker lets through together: the documents still hold one field per Processor. */
+    cJSON_AddNumberToObject(hc, "CpuCount", 1);
+    cJSON_AddNumberToObject(hc, "CpuShares", 512);
+    cJSON_AddNumberToObject(hc, "CpuPercent", 50);
     ctr_init(&c, p);
     c.spec.credspec_json = xstrdup(sample_spec);
     int materialized = g_host.materialized;
@@ -715,13 +922,17 @@ static void test_plan(void **state) {
     spec_warnings w = {0};
     wctr_errmsg e;
     if (g_rt->methods->plan(g_rt, &c.a, &list, &w, &e) != WCTR_OK) fail_msg("plan: %s", e.text);
-    validate_calls(list, hyperv != 0);
+    validate_calls(list, hyperv != 0, &c);
     char *text = cJSON_PrintUnformatted(list);
     assert_null(strstr(text, SAMPLE_SPEC_SECRET)); /* PluginInput redacted */
     cJSON_free(text);
     cJSON_Delete(list);
     /* Nothing was created. */
     assert_int_equal(count_calls("HcsCreateComputeSystem", c.id, NULL), 0);
+    char sandbox[MAX_PATH * 3];
+    sandbox_of(&c, sandbox, sizeof sandbox);
+    assert_int_equal(count_calls("CreateSandboxLayer", NULL, sandbox), 0);
+    assert_false(wctr_fs_exists(sandbox));
     assert_int_equal(g_host.materialized, materialized);
     assert_false(in_state("CcgInstances", c.id));
     ctr_free(&c);
@@ -820,10 +1031,14 @@ static void test_reattach_gone(void **state) {
     cJSON_AddItemToArray(secrets, ref);
     ctr_init(&c, p);
     cJSON *st = cJSON_CreateObject();
-    char sandbox[MAX_PATH * 3];
-    snprintf(sandbox, sizeof sandbox, "%s\\sandbox", c.dir);
+    char sandbox[MAX_PATH * 3], volume[80];
+    sandbox_of(&c, sandbox, sizeof sandbox);
     wctr_errmsg e;
-    assert_int_equal(wctr_fs_mkdir(sandbox, &e), WCTR_OK); /* what the earlier run made */
+    /* What the earlier run made: its scratch, still mounted for a process-isolated one, whose system is gone. */
+    hcs_layer layers[2] = {{g_app_id, g_app}, {g_base_id, g_base}};
+    assert_int_equal(hcs_layer_create_scratch(g_client, sandbox, layers, 2, &e), WCTR_OK);
+    if (!hyperv) assert_int_equal(hcs_scratch_mount(g_client, sandbox, layers, 2, volume, sizeof volume, &e), WCTR_OK);
+    assert_int_equal(mounted(&c), !hyperv);
     cJSON_AddStringToObject(st, "Sandbox", sandbox);
     c.a.state = st;
     c.a.pid = 4242;
@@ -833,12 +1048,16 @@ static void test_reattach_gone(void **state) {
     assert_null(t);
     assert_int_equal(ended.code, -1);
     assert_true(ended.why[0] != '\0');
-    int detached = count_calls("HcsDetachLayerStorageFilter", NULL, sandbox);
+    int unprepared = count_calls("UnprepareLayer", NULL, sandbox);
     int cleaned = g_host.cleaned;
     g_rt->methods->cleanup(g_rt, &c.a);
     assert_int_equal(g_host.cleaned, cleaned);
-    /* Only process isolation attaches a filter on the host. */
-    assert_int_equal(count_calls("HcsDetachLayerStorageFilter", NULL, sandbox), detached + (hyperv ? 0 : 1));
+    /* Only process isolation mounts a scratch on the host: cleanup unmounts it. */
+    assert_false(mounted(&c));
+    assert_int_equal(count_calls("UnprepareLayer", NULL, sandbox), unprepared + (hyperv ? 0 : 1));
+    /* and remove destroys it */
+    g_rt->methods->remove(g_rt, &c.a);
+    assert_false(wctr_fs_exists(sandbox));
     cJSON_Delete(st);
     c.a.state = NULL;
     Sleep(100);
@@ -893,6 +1112,90 @@ static void test_sweep(void **state) {
   const char *all[] = {foreign};
   g_rt->methods->sweep(g_rt, all, 1, NULL, 0);
   assert_false(in_state("CcgInstances", foreign));
+}
+
+/* A process-isolated compute system of Owner owner on a scratch of its own (dir), as another client makes. */
+static hcs_system *system_of(const char *id, const char *owner, const char *dir) {
+  wctr_errmsg e;
+  char volume[80];
+  hcs_layer layers[1] = {{g_base_id, g_base}};
+  assert_int_equal(hcs_layer_create_scratch(g_client, dir, layers, 1, &e), WCTR_OK);
+  if (hcs_scratch_mount(g_client, dir, layers, 1, volume, sizeof volume, &e) != WCTR_OK) fail_msg("%s", e.text);
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "Owner", owner);
+  cJSON *v = cJSON_AddObjectToObject(doc, "SchemaVersion");
+  cJSON_AddNumberToObject(v, "Major", 2);
+  cJSON_AddNumberToObject(v, "Minor", 1);
+  cJSON *storage = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "Container"), "Storage");
+  cJSON *l = cJSON_CreateObject();
+  cJSON_AddStringToObject(l, "Id", g_base_id);
+  cJSON_AddStringToObject(l, "Path", g_base);
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(storage, "Layers"), l);
+  cJSON_AddStringToObject(storage, "Path", volume);
+  cJSON_AddBoolToObject(doc, "ShouldTerminateOnLastHandleClosed", false);
+  hcs_system *s = NULL;
+  if (hcs_system_create(g_client, id, doc, WAIT_MS, &s, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
+  cJSON_Delete(doc);
+  assert_int_equal(hcs_system_start(s, WAIT_MS, NULL, &e), WCTR_OK);
+  return s;
+}
+
+/* What a crashed wctrd leaves - compute systems of its Owner that no container it runs has, their mounted
+ * scratch - goes at the next start; systems of another Owner (another data root's wctrd) and the running
+ * ones stay, whatever their ids. */
+static void test_sweep_systems(void **state) {
+  (void)state;
+  ctr lost, lost_vm, kept;
+  ctr_init(&lost, params_new("testimg", "process", "sleep", "60000", NULL));
+  ctr_init(&lost_vm, params_new("testimg", "hyperv", "sleep", "60000", NULL));
+  ctr_init(&kept, params_new("testimg", "process", "sleep", "60000", NULL));
+  ctr_start(&lost);
+  ctr_start(&lost_vm);
+  ctr_start(&kept);
+  /* Another data root's system, under an id this data root owns too. */
+  char foreign_owner[HCS_OWNER_SIZE], foreign_id[65], foreign_dir[MAX_PATH * 3];
+  hcs_owner_for_data_root("C:\\another\\data-root", foreign_owner);
+  assert_string_not_equal(foreign_owner, g_owner);
+  snprintf(foreign_id, sizeof foreign_id, "%08lx%056x", (unsigned long)GetCurrentProcessId(), 0xf0u);
+  snprintf(foreign_dir, sizeof foreign_dir, "%s\\foreign-scratch", g_root);
+  hcs_system *foreign = system_of(foreign_id, foreign_owner, foreign_dir);
+  char lost_vm_id[80];
+  snprintf(lost_vm_id, sizeof lost_vm_id, "%s%s", lost_vm.id, RT_HCS_UVM_SUFFIX);
+  assert_true(mounted(&lost));
+  /* The service tracks only kept: the others are what a crash left. */
+  const char *owned[] = {lost.id, lost_vm.id, kept.id, foreign_id};
+  const char *live[] = {kept.id};
+  g_rt->methods->sweep(g_rt, owned, 4, live, 1);
+  assert_false(system_running(lost.id));
+  assert_false(system_running(lost_vm.id));
+  assert_false(system_running(lost_vm_id));
+  assert_false(mounted(&lost)); /* its scratch, after its system */
+  assert_true(system_running(kept.id));
+  assert_true(mounted(&kept));
+  assert_true(system_running(foreign_id));
+  /* The sweep asked HCS for its Owner's systems only. */
+  cJSON *l = calls("HcsEnumerateComputeSystems", NULL, NULL);
+  const cJSON *q = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, cJSON_GetArraySize(l) - 1), "document");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(q, "Owners"), 0)->valuestring, g_owner);
+  cJSON_Delete(l);
+  /* The lost ones' tasks saw their systems go. */
+  ctr_wait(&lost);
+  ctr_wait(&lost_vm);
+  ctr_release(&lost);
+  ctr_release(&lost_vm);
+  assert_nothing_left(&lost);
+  assert_nothing_left(&lost_vm);
+  wctr_errmsg e;
+  assert_int_equal(kept.t->runtime->methods->signal(kept.t, RT_SIGNAL_KILL, &e), WCTR_OK);
+  ctr_wait(&kept);
+  ctr_release(&kept);
+  assert_nothing_left(&kept);
+  assert_int_equal(hcs_system_terminate(foreign, WAIT_MS, &e), WCTR_OK);
+  hcs_system_close(foreign);
+  assert_int_equal(hcs_scratch_unmount(g_client, foreign_dir, &e), WCTR_OK);
+  ctr_free(&lost);
+  ctr_free(&lost_vm);
+  ctr_free(&kept);
 }
 
 /* --- tests: threads ------------------------------------------------------------------------------------------- */
@@ -953,6 +1256,7 @@ static void test_no_thread_per_container(void **state) {
                 N, base_all, running_all);
   /* Bounded, not N: a thread per container (or per stream) would add 10 or 20. */
   assert_true(running - base <= 3);
+  for (int i = 0; i < N; i++) wait_output(&c[i].r, "x");
   for (int i = 0; i <= N; i++) {
     wctr_errmsg e;
     assert_int_equal(c[i].t->runtime->methods->signal(c[i].t, RT_SIGNAL_KILL, &e), WCTR_OK);
@@ -990,7 +1294,7 @@ static void place_double(void) {
     GetFullPathNameW(from, MAX_PATH, full, NULL);
     wcscpy_s(from, MAX_PATH, full);
   }
-  static const wchar_t *const dlls[] = {L"computecore.dll", L"computestorage.dll"};
+  static const wchar_t *const dlls[] = {L"computecore.dll", L"vmcompute.dll"};
   for (int i = 0; i < 2; i++) {
     wchar_t src[MAX_PATH], dst[MAX_PATH];
     swprintf(src, MAX_PATH, L"%ls\\%ls", from, dlls[i]);
@@ -1040,14 +1344,23 @@ static int setup(void **state) {
   mkdirs(g_root, root_subs);
   mkdirs(g_app, app_subs);
   mkdirs(g_base, base_subs);
-  char vhdx[MAX_PATH * 3];
-  snprintf(vhdx, sizeof vhdx, "%s\\UtilityVM\\SystemTemplate.vhdx", g_base);
   wctr_errmsg e;
-  assert_int_equal(wctr_fs_write_atomic(vhdx, "template", 8, &e), WCTR_OK);
   /* Read once, when the double loads: a state folder of this run's own. */
   wchar_t *wstate = wctr_utf8_to_wide(g_state);
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", wstate);
   free(wstate);
+  /* The image as the images module will make it: the utility VM processed (its SystemTemplate.vhdx), and the
+   * layers' ids NameToGuid of their folders, as the catalog has them. */
+  if (hcs_client_load(&g_client, &e) != WCTR_OK) fail_msg("client: %s", e.text);
+  char uvm[MAX_PATH * 3];
+  snprintf(uvm, sizeof uvm, "%s\\UtilityVM", g_base);
+  assert_int_equal(hcs_layer_process_utility(g_client, uvm, &e), WCTR_OK);
+  assert_int_equal(hcs_layer_id(g_app, g_app_id, &e), WCTR_OK);
+  assert_int_equal(hcs_layer_id(g_base, g_base_id, &e), WCTR_OK);
+  char by_client[HCS_GUID_SIZE];
+  assert_int_equal(hcs_layer_name_to_guid(g_client, "base", by_client, &e), WCTR_OK);
+  assert_string_equal(by_client, g_base_id);
+  hcs_owner_for_data_root(g_root, g_owner);
   wctr_ioc_options io = {2, 4};
   if (wctr_ioc_start(&io, &g_ioc, &e) != WCTR_OK) fail_msg("ioc: %s", e.text);
   rt_options o = options();
@@ -1065,6 +1378,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   g_rt->methods->close(g_rt);
+  hcs_client_unload(g_client);
   wctr_ioc_stop(g_ioc);
   wctr_errmsg e;
   wctr_fs_remove_tree(g_root, &e);
@@ -1085,9 +1399,11 @@ int main(void) {
       cmocka_unit_test(test_hyperv_vm_crash),
       cmocka_unit_test(test_secrets_and_ccg),
       cmocka_unit_test(test_failed_start_leaves_nothing),
+      cmocka_unit_test(test_mount_retry),
       cmocka_unit_test(test_reattach_running),
       cmocka_unit_test(test_reattach_gone),
       cmocka_unit_test(test_sweep),
+      cmocka_unit_test(test_sweep_systems),
       cmocka_unit_test(test_no_thread_per_container),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,12 +118,39 @@ static void test_refusals_name_the_problem(void **state) {
   expect_refused(ARGC(a9), a9, "unknown flag: --bogus");
 }
 
+
+static void test_docker_api_flag(void **state) {
+  (void)state;
+  char *argv[] = {"wctrd", "install", "--docker-api", "npipe:////./pipe/docker_engine", "--docker-api",
+                  "tcp://127.0.0.1:2375"};
+  svc_args a;
+  wctr_errmsg e;
+  assert_int_equal(svc_args_parse(ARGC(argv), argv, &a, &e), WCTR_OK);
+  assert_int_equal(a.flags.docker_api_count, 2);
+  assert_string_equal(a.flags.docker_api[1].text, "tcp://127.0.0.1:2375");
+  svc_args_free(&a);
+  char *run[] = {"wctrd", "run", "--docker-api=tcp://[::1]:2375"};
+  assert_int_equal(svc_args_parse(ARGC(run), run, &a, &e), WCTR_OK);
+  assert_true(a.flags.docker_api[0].ipv6);
+  svc_args_free(&a);
+  char *bad[] = {"wctrd", "run", "--docker-api", "tcp://0.0.0.0:2375"};
+  expect_refused(ARGC(bad), bad,
+                 "--docker-api \"tcp://0.0.0.0:2375\": only a named pipe (npipe:////./pipe/NAME) or a loopback TCP "
+                 "address (tcp://127.0.0.1:PORT, tcp://[::1]:PORT, tcp://localhost:PORT) can be given: the Engine API has "
+                 "no TLS yet, and whoever reaches it can run containers as SYSTEM");
+  char *un[] = {"wctrd", "uninstall", "--docker-api", "tcp://127.0.0.1:2375"};
+  expect_refused(ARGC(un), un, "wctrd uninstall does not take --docker-api");
+  assert_non_null(strstr(svc_usage(SVC_CMD_RUN), "--docker-api ADDRESS"));
+  assert_non_null(strstr(svc_usage(SVC_CMD_INSTALL), "--docker-api ADDRESS"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_arguments_is_help),    cmocka_unit_test(test_install_with_everything),
       cmocka_unit_test(test_defaults),                cmocka_unit_test(test_help_of_a_command),
       cmocka_unit_test(test_refusals_name_the_problem),
       cmocka_unit_test(test_bitlocker_test_knob_console_only),
+      cmocka_unit_test(test_docker_api_flag),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

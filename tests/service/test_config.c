@@ -1,4 +1,5 @@
 /* wctrd settings: wctrd.json strictly, flags, and the rule that one setting has one source. */
+#include <stdio.h>
 #include <string.h>
 
 #include "service/config.h"
@@ -138,6 +139,91 @@ static void test_group_limit(void **state) {
   svc_config_free(&cfg);
 }
 
+
+/* --- the Docker Engine API's listeners (issue 16) ----------------------------------------------------------- */
+
+static void test_docker_api_addresses(void **state) {
+  (void)state;
+  svc_config cfg;
+  wctr_errmsg e;
+  assert_int_equal(parse("{\"docker-api\":[\"npipe:////./pipe/docker_engine\",\"tcp://127.0.0.1:2375\","
+                         "\"tcp://localhost:2376\",\"tcp://[::1]:2377\",\"npipe://./pipe/other\"]}",
+                         &cfg, &e),
+                   WCTR_OK);
+  assert_int_equal(cfg.docker_api_count, 5);
+  assert_true(cfg.docker_api_set);
+  assert_int_equal(cfg.docker_api[0].kind, SVC_API_NPIPE);
+  assert_string_equal(cfg.docker_api[0].pipe_path, "\\\\.\\pipe\\docker_engine");
+  assert_string_equal(cfg.docker_api[0].text, "npipe:////./pipe/docker_engine");
+  assert_int_equal(cfg.docker_api[1].kind, SVC_API_TCP);
+  assert_string_equal(cfg.docker_api[1].host, "127.0.0.1");
+  assert_int_equal(cfg.docker_api[1].port, 2375);
+  assert_string_equal(cfg.docker_api[2].text, "tcp://127.0.0.1:2376"); /* localhost is 127.0.0.1 */
+  assert_true(cfg.docker_api[3].ipv6);
+  assert_string_equal(cfg.docker_api[3].text, "tcp://[::1]:2377");
+  assert_string_equal(cfg.docker_api[4].text, "npipe:////./pipe/other");
+  svc_config_free(&cfg);
+  assert_int_equal(cfg.docker_api_count, 0);
+}
+
+static void test_docker_api_refusals(void **state) {
+  (void)state;
+  const char *loopback = "only a named pipe (npipe:////./pipe/NAME) or a loopback TCP address";
+  const char *bad[] = {"tcp://0.0.0.0:2375", "tcp://192.168.1.10:2375", "tcp://[::]:2375", "tcp://example.com:2375",
+                       "tcp://127.0.0.256:2375", "tcp://128.0.0.1:2375", "unix:///var/run/docker.sock", "fd://",
+                       "127.0.0.1:2375", "tcp://127.0.0.1.2:2375", NULL};
+  for (size_t i = 0; bad[i] != NULL; i++) {
+    svc_config cfg;
+    svc_config_init(&cfg);
+    wctr_errmsg e;
+    assert_int_equal(svc_config_add_docker_api(&cfg, bad[i], "--docker-api", &e), WCTR_EINVAL);
+    if (strstr(e.text, loopback) == NULL || strstr(e.text, bad[i]) == NULL) fail_msg("%s: %s", bad[i], e.text);
+    assert_int_equal(cfg.docker_api_count, 0);
+  }
+  svc_config cfg;
+  svc_config_init(&cfg);
+  wctr_errmsg e;
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://127.0.0.1", "--docker-api", &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "--docker-api \"tcp://127.0.0.1\": a TCP address needs a port (tcp://127.0.0.1:PORT)");
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://127.0.0.1:0", "--docker-api", &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "--docker-api \"tcp://127.0.0.1:0\": the port must be a number from 1 to 65535");
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://127.0.0.1:65536", "--docker-api", &e), WCTR_EINVAL);
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://127.0.0.1:2375", "--docker-api", &e), WCTR_OK);
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://localhost:2375", "--docker-api", &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "--docker-api: tcp://127.0.0.1:2375 is given twice");
+  for (int i = 1; i < SVC_MAX_DOCKER_API; i++) {
+    char text[64];
+    snprintf(text, sizeof text, "tcp://127.0.0.1:%d", 3000 + i);
+    assert_int_equal(svc_config_add_docker_api(&cfg, text, "--docker-api", &e), WCTR_OK);
+  }
+  assert_int_equal(svc_config_add_docker_api(&cfg, "tcp://127.0.0.1:4000", "--docker-api", &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "--docker-api: at most 8 Engine API addresses can be given");
+  /* In the file: strict as every other key, and the message names the file. */
+  expect_error("{\"docker-api\":\"tcp://127.0.0.1:2375\"}", "wctrd.json: \"docker-api\" must be an array of strings, not a string");
+  svc_config out;
+  assert_int_equal(parse("{\"docker-api\":[\"tcp://10.0.0.1:2375\"]}", &out, &e), WCTR_ECONFIG);
+  assert_non_null(strstr(e.text, "wctrd.json: \"docker-api\" \"tcp://10.0.0.1:2375\": only a named pipe"));
+}
+
+static void test_docker_api_merge(void **state) {
+  (void)state;
+  svc_config flags, file;
+  wctr_errmsg e;
+  svc_config_init(&flags);
+  assert_int_equal(parse("{\"docker-api\":[\"tcp://127.0.0.1:2375\"]}", &file, &e), WCTR_OK);
+  assert_int_equal(svc_config_merge(&flags, &file, "wctrd.json", &e), WCTR_OK);
+  assert_int_equal(flags.docker_api_count, 1);
+  assert_int_equal(flags.docker_api[0].port, 2375);
+  svc_config_free(&flags);
+  svc_config_init(&flags);
+  assert_int_equal(svc_config_add_docker_api(&flags, "npipe:////./pipe/d", "--docker-api", &e), WCTR_OK);
+  assert_int_equal(parse("{\"docker-api\":[\"tcp://127.0.0.1:2375\"]}", &file, &e), WCTR_OK);
+  assert_int_equal(svc_config_merge(&flags, &file, "wctrd.json", &e), WCTR_ECONFIG);
+  assert_string_equal(e.text,
+                      "docker-api is given both as the flag --docker-api and as \"docker-api\" in wctrd.json; keep one");
+  svc_config_free(&flags);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
@@ -149,6 +235,9 @@ int main(void) {
       cmocka_unit_test(test_merge_takes_file_settings_flags_did_not_set),
       cmocka_unit_test(test_merge_conflict_is_an_error),
       cmocka_unit_test(test_group_limit),
+      cmocka_unit_test(test_docker_api_addresses),
+      cmocka_unit_test(test_docker_api_refusals),
+      cmocka_unit_test(test_docker_api_merge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@
 #include "testutil.h"
 #include "tsink.h"
 
-enum { WAIT_MS = 10000 };
+enum { WAIT_MS = 60000 }; /* generous: ASan on a loaded 2-core machine is slow, and a hang fails anyway */
 
 static wctr_ioc *ioc;
 static svc_manager *mgr;
@@ -471,6 +471,27 @@ static void test_wait_and_abandoned_waits(void **state) {
   end(kept);
 }
 
+/* docker start of a running container is no error (the daemon's 304 Not Modified): the same run goes on. */
+static void test_start_of_a_running_container_is_no_error(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("twice", "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  cJSON *before = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  run_ok("container.start", id_params(id));
+  cJSON *after = call("container.inspect", id_params(id), WCTR_OK, NULL, 0);
+  const cJSON *s1 = cJSON_GetObjectItem(before, "State"), *s2 = cJSON_GetObjectItem(after, "State");
+  assert_string_equal(cJSON_GetObjectItem(s2, "Status")->valuestring, "running");
+  assert_string_equal(cJSON_GetObjectItem(s1, "StartedAt")->valuestring, cJSON_GetObjectItem(s2, "StartedAt")->valuestring);
+  assert_int_equal(cJSON_GetObjectItem(s1, "Pid")->valueint, cJSON_GetObjectItem(s2, "Pid")->valueint);
+  cJSON_Delete(before);
+  cJSON_Delete(after);
+  run_ok("container.kill", id_params(id));
+  /* Once it has exited, a start runs it again. */
+  run_ok("container.start", id_params(id));
+  run_ok("container.kill", id_params(id));
+}
+
 static void test_remove_rules(void **state) {
   (void)state;
   const char *script[] = {"wait", NULL};
@@ -906,9 +927,68 @@ static void test_log_entry_round_trip(void **state) {
   }
 }
 
+static void collect_line(void *ctx, int stream, const char *data, size_t len, const char *time) {
+  (void)stream;
+  (void)time;
+  char *out = ctx;
+  strncat(out, data, len);
+}
+
+/* Rotation: past the size the file becomes .1 and a new one starts; a reader sees both, in order, and a
+ * tail reaches back into .1. */
+static void test_log_rotation_and_readers(void **state) {
+  (void)state;
+  char dir[600], path[700];
+  char name[64];
+  wctr_test_unique_name("wctr-log", name, sizeof name);
+#ifdef _WIN32
+  snprintf(dir, sizeof dir, "C:\\%s", name);
+#else
+  snprintf(dir, sizeof dir, "/tmp/%s", name);
+#endif
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(dir, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_join(path, sizeof path, dir, SVC_LOG_FILE), WCTR_OK);
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, 400, &w, &e), WCTR_OK);
+  char expected[4096] = "";
+  for (int i = 0; i < 20; i++) {
+    char line[32];
+    snprintf(line, sizeof line, "line %02d\n", i);
+    strcat(expected, line);
+    svc_log_writer_write(w, 1, line, strlen(line), NULL, NULL);
+  }
+  svc_log_writer_write(w, 2, "no newline", 10, NULL, NULL);
+  svc_log_writer_flush(w, NULL, NULL);
+  strcat(expected, "no newline");
+  svc_log_writer_close(w);
+  char old[720];
+  snprintf(old, sizeof old, "%s.1", path);
+  assert_true(wctr_fs_exists(old));
+  /* Only the last rotation survives, so the reader's "all" is what the two files hold. */
+  svc_log_reader *r = NULL;
+  char got[4096] = "";
+  bool done = false;
+  assert_int_equal(svc_log_reader_open(path, -1, &r, &e), WCTR_OK);
+  while (!done) assert_int_equal(svc_log_reader_next(r, 64, collect_line, got, &done), WCTR_OK);
+  svc_log_reader_close(r);
+  assert_non_null(strstr(expected, got)); /* a suffix of everything written, ending with the partial line */
+  assert_int_equal(strcmp(expected + strlen(expected) - strlen(got), got), 0);
+  assert_true(strlen(got) > 30);
+  /* tail 3: the last three entries, whichever file they are in. */
+  char tail[256] = "";
+  assert_int_equal(svc_log_reader_open(path, 3, &r, &e), WCTR_OK);
+  done = false;
+  while (!done) assert_int_equal(svc_log_reader_next(r, 1024, collect_line, tail, &done), WCTR_OK);
+  svc_log_reader_close(r);
+  assert_string_equal(tail, "line 18\nline 19\nno newline");
+  wctr_fs_remove_tree(dir, &e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_entry_round_trip),
+      cmocka_unit_test(test_log_rotation_and_readers),
       cmocka_unit_test_setup_teardown(test_run_output_exit_code_and_logs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_binary_output_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_tail_and_timestamps, setup, teardown),
@@ -923,6 +1003,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_racing_start_never_lies, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_of_a_running_container_is_no_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restart_policy_loop_releases_every_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_calls_off_the_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_never_block, setup, teardown),

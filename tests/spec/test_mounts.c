@@ -27,6 +27,12 @@ static void test_accepted(void **state) {
       {"C:\\data\\..\\x:C:\\a\\.\\b\\", false, false, "C:\\x", "C:\\a\\b"},
       {"C:/data//x/:C:/app/sub/..", false, false, "C:\\data\\x", "C:\\app"},
       {"C:\\d:C:\\ProgramData\\wctr\\secrets2", false, false, "C:\\d", "C:\\ProgramData\\wctr\\secrets2"},
+      /* Docker's other spellings (its -v parser takes '/' for '\\' and reads the prefix in any case): held in
+       * the canonical form, which the HCS documents strip by length. */
+      {"//./pipe/docker_engine://./pipe/docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
+       "\\\\.\\pipe\\docker_engine"},
+      {"\\\\.\\PIPE\\Docker_Engine:\\\\.\\pipe\\x", true, false, "\\\\.\\pipe\\Docker_Engine", "\\\\.\\pipe\\x"},
+      {"//./Pipe/a:\\\\.\\pipe/b", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
     spec_mount m;
@@ -86,6 +92,10 @@ static void test_refused(void **state) {
       {"\\\\?\\UNC\\srv\\x:C:\\app", "the host path must be absolute"},
       {"\\\\.\\PhysicalDrive0:C:\\app", "the host path must be absolute"},
       {"C:\\..\\x:C:\\app", "the host path goes above its root"},
+      {"//./pipe/a://./pipe/a:ro", "a named pipe cannot be mounted read-only"},
+      {"//./pipe/a:C:\\a", "a named pipe can only be mapped to a named pipe"},
+      /* A pipe prefix without a name, in any case, is not a UNC share either. */
+      {"\\\\.\\PIPE\\:C:\\a", "the host path must be absolute"},
   };
   for (size_t i = 0; i < COUNT_OF(cases); i++) {
     spec_mount m = {.host_path = (char *)"untouched"};

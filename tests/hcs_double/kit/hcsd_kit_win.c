@@ -1,5 +1,5 @@
-/* tests/hcs_double/hcsd_support_win.c - state folder, call log, knobs and documents of the HCS double. */
-#include "hcsd_support.h"
+/* tests/hcs_double/kit/hcsd_kit_win.c - state folder, call log, knobs and documents of the DLL doubles. */
+#include "hcsd_kit.h"
 
 #include <bcrypt.h>
 
@@ -7,22 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Every exported function of computecore.dll and computestorage.dll: a knob naming anything else
- * is a typo in a test and is reported instead of silently never firing. */
-static const char *const known_functions[] = {
-    "HcsCreateOperation", "HcsCloseOperation", "HcsWaitForOperationResult",
-    "HcsWaitForOperationResultAndProcessInfo", "HcsGetOperationResult",
-    "HcsGetOperationResultAndProcessInfo", "HcsCancelOperation", "HcsCreateComputeSystem",
-    "HcsOpenComputeSystem", "HcsCloseComputeSystem", "HcsStartComputeSystem", "HcsShutDownComputeSystem",
-    "HcsTerminateComputeSystem", "HcsPauseComputeSystem", "HcsResumeComputeSystem",
-    "HcsGetComputeSystemProperties", "HcsModifyComputeSystem", "HcsSetComputeSystemCallback",
-    "HcsCreateProcess", "HcsOpenProcess", "HcsCloseProcess", "HcsTerminateProcess", "HcsSignalProcess",
-    "HcsGetProcessInfo", "HcsGetProcessProperties", "HcsModifyProcess", "HcsSetProcessCallback",
-    "HcsGetServiceProperties", "HcsModifyServiceSettings", "HcsGrantVmAccess", "HcsImportLayer",
-    "HcsSetupBaseOSLayer", "HcsInitializeWritableLayer", "HcsAttachLayerStorageFilter",
-    "HcsDetachLayerStorageFilter", "HcsFormatWritableLayerVhd", "HcsDestroyLayer", NULL,
-};
 
 #define MAX_RULES 64
 
@@ -228,10 +212,21 @@ static void report_error(const char *text) {
 }
 
 static bool is_known_function(const char *name) {
-  for (const char *const *f = known_functions; *f != NULL; f++) {
-    if (strcmp(*f, name) == 0) return true;
+  for (const char *const *const *dll = hcsd_double_functions; *dll != NULL; dll++) {
+    for (const char *const *f = *dll; *f != NULL; f++) {
+      if (strcmp(*f, name) == 0) return true;
+    }
   }
   return false;
+}
+
+bool hcsd_id_equal(const char *a, const char *b) {
+  for (; *a != '\0' && *b != '\0'; a++, b++) {
+    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+    char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+    if (x != y) return false;
+  }
+  return *a == *b;
 }
 
 /* ITEM = FUNCTION:N:VALUE[:call], N a count from 1 or "*"; VALUE an HRESULT (0x... or a negative
@@ -261,7 +256,7 @@ static void parse_item(rule_set *set, const char *item, bool delay, const char *
   if (ok) {
     ok = is_known_function(parts[0]) && strlen(parts[0]) < sizeof r.function;
     if (!ok) {
-      snprintf(err, sizeof err, "%s: \"%s\": %s is not a function of the HCS double", origin, item, parts[0]);
+      snprintf(err, sizeof err, "%s: \"%s\": %s is not a function of the HCS doubles", origin, item, parts[0]);
       report_error(err);
       return;
     }
@@ -346,7 +341,7 @@ static void parse_control(rule_set *set, char *text) {
     } else if (strncmp(line, "delay ", 6) == 0) {
       parse_item(set, trim(line + 6), true, "control.txt");
     } else if (strncmp(line, "crash ", 6) == 0) {
-      /* Only computecore.dll runs compute systems; computestorage.dll reads the same file and skips it. */
+      /* Only computecore.dll runs compute systems; the other doubles read the same file and skip it. */
       if (hcsd_on_crash != NULL) hcsd_on_crash(trim(line + 6));
     } else {
       char err[200];
@@ -469,7 +464,7 @@ static void apply_rules(rule_set *set, const char *name, hcsd_knob *knob) {
   }
 }
 
-static void append_line(cJSON *line) {
+void hcsd_log_line(const cJSON *line) {
   wchar_t path[MAX_PATH + 32];
   char *text = cJSON_PrintUnformatted(line);
   if (text == NULL) hcsd_oom();
@@ -514,7 +509,7 @@ void hcsd_call(const char *name, cJSON *fields, hcsd_knob *knob) {
     cJSON_AddStringToObject(line, "call", "(knobs)");
     cJSON_AddNumberToObject(line, "pid", (double)GetCurrentProcessId());
     cJSON_AddStringToObject(line, "error", e->valuestring);
-    append_line(line);
+    hcsd_log_line(line);
     cJSON_Delete(line);
   }
   cJSON_Delete(errors);
@@ -536,7 +531,7 @@ void hcsd_call(const char *name, cJSON *fields, hcsd_knob *knob) {
     cJSON_AddStringToObject(line, "injected", hr);
   }
   if (knob->delay_ms != 0) cJSON_AddNumberToObject(line, "delayMs", (double)knob->delay_ms);
-  append_line(line);
+  hcsd_log_line(line);
   cJSON_Delete(line);
 }
 

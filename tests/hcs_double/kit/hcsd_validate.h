@@ -1,4 +1,4 @@
-/* tests/hcs_double/hcsd_validate.h - strict validation of the JSON documents the HCS double receives.
+/* tests/hcs_double/kit/hcsd_validate.h - strict validation of the JSON documents the DLL doubles receive.
  *
  * Portable (cJSON only). Every check returns true when the document is acceptable; otherwise false
  * with a sentence in msg that starts with the path of the field at fault, written as a person reads
@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -41,8 +42,34 @@ bool hv_check_process_parameters(const cJSON *doc, char *msg, size_t msg_size);
 
 /* A ModifySettingRequest for a system of the given kind (hosted containers are containers):
  * ResourcePath and RequestType required, the path one the double knows for that kind, the request
- * type one that path takes, and Settings (required unless removing) of the path's type. */
+ * type one that path takes, and Settings (required unless removing) of the path's type. A virtual
+ * machine's request may carry a GuestRequest (hv_check_guest_request) and then needs no ResourcePath:
+ * hcsshim sends the guest's side alone (CombinedLayers) or with the host's (a SCSI disk and the
+ * guest's mount of it). */
 bool hv_check_modify_setting(const cJSON *doc, bool is_vm, char *msg, size_t msg_size);
+
+/* A GuestRequest (hcsshim's guestrequest.ModificationRequest): ResourceType and RequestType required;
+ * MappedVirtualDisk takes WcowMappedVirtualDisk settings with ContainerPath and Lun, CombinedLayers
+ * WcowCombinedLayers with ContainerRootPath and, when adding, at least one layer; the other resource types
+ * of hcsshim's list are checked for their enumeration only (the double does not emulate them). */
+bool hv_check_guest_request(const cJSON *guest, const char *path, char *msg, size_t msg_size);
+
+/* A SystemQuery (HcsEnumerateComputeSystems): the table only. */
+bool hv_check_system_query(const cJSON *doc, char *msg, size_t msg_size);
+
+/* "\\?\Volume{GUID}\" (braces required, the trailing backslash too): the only Storage.Path of a
+ * process-isolated container hcsshim passes (it refuses anything else). */
+bool hv_is_volume_path(const char *path);
+
+/* The rules of a ComputeSystem beyond its shape (already checked by hv_check_compute_system) that a
+ * host enforces with another code than HCS_E_INVALID_JSON. 0 when the document keeps them, else the
+ * HRESULT a host answers (as int32_t) and msg:
+ *   E_INVALIDARG (0x80070057): a Processor (Container's, or HostedSystem.Container's) with more than one
+ *     of Count, Maximum and Weight (SchemaReference: "Count, Maximum and Weight are all mutually
+ *     exclusive"); a process-isolated container whose Storage.Path is not a volume path
+ *     (hv_is_volume_path). */
+#define HV_E_INVALIDARG ((int32_t)0x80070057)
+int32_t hv_check_system_rules(const cJSON *doc, hv_system_kind kind, char *msg, size_t msg_size);
 
 /* ProcessModifyRequest: Operation required, with the CloseHandle or ConsoleSize object it names. */
 bool hv_check_process_modify(const cJSON *doc, char *msg, size_t msg_size);

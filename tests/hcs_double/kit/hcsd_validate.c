@@ -1,4 +1,4 @@
-/* tests/hcs_double/hcsd_validate.c - strict validation of HCS documents against the schema table. */
+/* tests/hcs_double/kit/hcsd_validate.c - strict validation of HCS documents against the schema table. */
 #include "hcsd_validate.h"
 
 #include <math.h>
@@ -397,10 +397,57 @@ static bool resource_matches(const char *pattern, const char *path) {
   return strcmp(pattern, path) == 0;
 }
 
+bool hv_check_guest_request(const cJSON *guest, const char *path, char *msg, size_t msg_size) {
+  hv_ctx c;
+  if (!hv_check_type(guest, "GuestModifySettingRequest", path, msg, msg_size)) return false;
+  ctx_init(&c, path, msg, msg_size);
+  const cJSON *resource = required(&c, guest, "ResourceType");
+  const cJSON *request = resource != NULL ? required(&c, guest, "RequestType") : NULL;
+  if (request == NULL) return false;
+  bool disk = strcmp(resource->valuestring, "MappedVirtualDisk") == 0;
+  bool layers = strcmp(resource->valuestring, "CombinedLayers") == 0;
+  if (!disk && !layers) return true;
+  const cJSON *settings = required(&c, guest, "Settings");
+  if (settings == NULL) return false;
+  path_push(&c, ".Settings");
+  if (!hv_check_type(settings, disk ? "WcowMappedVirtualDisk" : "WcowCombinedLayers", c.path, msg, msg_size)) {
+    return false;
+  }
+  if (disk) return required_string(&c, settings, "ContainerPath") && required(&c, settings, "Lun") != NULL;
+  if (!required_string(&c, settings, "ContainerRootPath")) return false;
+  if (strcmp(request->valuestring, "Add") != 0) return true;
+  const cJSON *list = required(&c, settings, "Layers");
+  if (list == NULL) return false;
+  if (cJSON_GetArraySize(list) == 0) {
+    path_push(&c, ".Layers");
+    return fail(&c, "there must be at least one layer to combine");
+  }
+  return true;
+}
+
 bool hv_check_modify_setting(const cJSON *doc, bool is_vm, char *msg, size_t msg_size) {
   hv_ctx c;
   if (!hv_check_type(doc, "ModifySettingRequest", "ModifySettingRequest", msg, msg_size)) return false;
   ctx_init(&c, "ModifySettingRequest", msg, msg_size);
+  const cJSON *guest = cJSON_GetObjectItemCaseSensitive(doc, "GuestRequest");
+  if (guest != NULL && !is_vm) {
+    path_push(&c, ".GuestRequest");
+    return fail(&c, "only a virtual machine has a guest to send requests to");
+  }
+  if (guest != NULL && !hv_check_guest_request(guest, "ModifySettingRequest.GuestRequest", msg, msg_size)) {
+    return false;
+  }
+  if (guest != NULL && cJSON_GetObjectItemCaseSensitive(doc, "ResourcePath") == NULL) {
+    /* The guest's side alone: nothing of the host's to say. */
+    static const char *const host_fields[] = {"RequestType", "Settings"};
+    for (size_t i = 0; i < 2; i++) {
+      if (cJSON_GetObjectItemCaseSensitive(doc, host_fields[i]) != NULL) {
+        path_push(&c, ".%s", host_fields[i]);
+        return fail(&c, "only valid together with ResourcePath");
+      }
+    }
+    return true;
+  }
   if (!required_string(&c, doc, "ResourcePath") || required(&c, doc, "RequestType") == NULL) return false;
   const char *path = cJSON_GetObjectItemCaseSensitive(doc, "ResourcePath")->valuestring;
   const char *request = cJSON_GetObjectItemCaseSensitive(doc, "RequestType")->valuestring;
@@ -423,10 +470,6 @@ bool hv_check_modify_setting(const cJSON *doc, bool is_vm, char *msg, size_t msg
     path_push(&c, ".RequestType");
     return fail(&c, "\"%s\" is not a request type for %s", request, path);
   }
-  if (cJSON_GetObjectItemCaseSensitive(doc, "GuestRequest") != NULL && !is_vm) {
-    path_push(&c, ".GuestRequest");
-    return fail(&c, "only a virtual machine has a guest to send requests to");
-  }
   if (settings == NULL) {
     if (strcmp(request, "Remove") == 0) return true;
     return required(&c, doc, "Settings") != NULL;
@@ -434,6 +477,63 @@ bool hv_check_modify_setting(const cJSON *doc, bool is_vm, char *msg, size_t msg
   path_push(&c, ".Settings");
   if (r->kind == HV_OBJECT) return hv_check_type(settings, r->type, c.path, msg, msg_size);
   return check_value(&c, settings, r->kind, HV_NONE, -1, NULL, 0);
+}
+
+bool hv_check_system_query(const cJSON *doc, char *msg, size_t msg_size) {
+  return hv_check_type(doc, "SystemQuery", "SystemQuery", msg, msg_size);
+}
+
+bool hv_is_volume_path(const char *path) {
+  static const char prefix[] = "\\\\?\\Volume{";
+  size_t n = path != NULL ? strlen(path) : 0;
+  size_t p = sizeof prefix - 1;
+  if (n != p + 36 + 2 || strncmp(path, prefix, p) != 0 || path[p + 36] != '}' || path[p + 37] != '\\') return false;
+  char guid[37];
+  memcpy(guid, path + p, 36);
+  guid[36] = '\0';
+  return is_guid(guid);
+}
+
+/* More than one of Count, Maximum and Weight in the Processor of container (NULL: none). */
+static bool processor_overlaps(hv_ctx *c, const cJSON *container) {
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(container, "Processor");
+  if (p == NULL) return false;
+  static const char *const fields[] = {"Count", "Maximum", "Weight"};
+  char given[40] = "";
+  int n = 0;
+  for (size_t i = 0; i < 3; i++) {
+    if (cJSON_GetObjectItemCaseSensitive(p, fields[i]) == NULL) continue;
+    size_t len = strlen(given);
+    snprintf(given + len, sizeof given - len, "%s%s", n > 0 ? ", " : "", fields[i]);
+    n++;
+  }
+  if (n < 2) return false;
+  path_push(c, ".Processor");
+  fail(c, "Count, Maximum and Weight are mutually exclusive (%s given)", given);
+  return true;
+}
+
+int32_t hv_check_system_rules(const cJSON *doc, hv_system_kind kind, char *msg, size_t msg_size) {
+  hv_ctx c;
+  ctx_init(&c, "ComputeSystem", msg, msg_size);
+  if (kind == HV_SYSTEM_VM) return 0;
+  const cJSON *container = kind == HV_SYSTEM_CONTAINER
+                               ? cJSON_GetObjectItemCaseSensitive(doc, "Container")
+                               : cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "HostedSystem"),
+                                                                  "Container");
+  path_push(&c, kind == HV_SYSTEM_CONTAINER ? ".Container" : ".HostedSystem.Container");
+  if (processor_overlaps(&c, container)) return HV_E_INVALIDARG;
+  if (kind == HV_SYSTEM_CONTAINER) {
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(container, "Storage"), "Path");
+    if (!cJSON_IsString(path) || !hv_is_volume_path(path->valuestring)) {
+      path_push(&c, ".Storage.Path");
+      fail(&c, "%s%s%s must be a volume GUID path in the form \\\\?\\Volume{GUID}\\ (the mounted scratch)",
+           cJSON_IsString(path) ? "\"" : "", cJSON_IsString(path) ? path->valuestring : "a missing path",
+           cJSON_IsString(path) ? "\"" : "");
+      return HV_E_INVALIDARG;
+    }
+  }
+  return 0;
 }
 
 bool hv_check_process_modify(const cJSON *doc, char *msg, size_t msg_size) {

@@ -1,0 +1,83 @@
+/* docker/docker.h - Docker's shapes of wctr's objects (portable): what `docker inspect`, `docker ps`,
+ * `docker version`, `docker info` and `docker events` show, and what the Docker Engine API returns, built
+ * from what wctrd's operations return (docs/protocol.md). `wctr` prints them; a later Engine API front-end
+ * in service/ answers with them. Nothing here talks to anyone or allocates beyond the result.
+ *
+ * The rule for every shape: Docker's keys in Docker's order (moby's api/types as the Debian docker CLI
+ * 20.10 and today's docker/cli read them), filled from wctr's value of the same meaning; Docker's zero value
+ * where wctr has no such thing (a Linux-only field, a network setting before wctr has networks) so that a
+ * template written for Docker finds every key; then every key of wctr's own that Docker has no place for,
+ * under wctr's name, after Docker's (EffectiveLimits, AppliedLimits, Identity, Runtime, CredentialSpec...).
+ * Where a wctr key and Docker's key mean the same thing under different names, Docker's name is used
+ * (DataRoot is DockerRootDir); where they clash in type, wctr's goes under another name (info's Isolation
+ * object is IsolationModes; Docker's Isolation is the default's name). docs/cli.md lists each mapping.
+ *
+ * Times: wctr's records hold ISO 8601 UTC ("2026-11-22T13:10:00.123Z"); Docker's inspect shows RFC 3339
+ * with nanoseconds and trailing zeros dropped ("2026-11-22T13:10:00.123Z", "2026-11-22T13:10:00Z"), and
+ * "0001-01-01T00:00:00Z" (Go's zero time) for a time that never was; lists carry Unix seconds.
+ *
+ * Each builder returns a new tree (cJSON_Delete), or NULL when out of memory. Input that lacks a key gives
+ * Docker's zero value for it; input of the wrong shape (not an object) gives NULL. */
+#ifndef WCTR_DOCKER_DOCKER_H
+#define WCTR_DOCKER_DOCKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define DOCKER_ZERO_TIME "0001-01-01T00:00:00Z"
+
+/* container.inspect's record -> ContainerJSON (`docker inspect`, GET /containers/{id}/json): Id, Created,
+ * Path, Args, State, Image, ..., Name ("/" + name), RestartCount, Driver, Platform, ..., HostConfig,
+ * GraphDriver, Mounts (from HostConfig.Binds), Config, NetworkSettings, then wctr's keys. */
+cJSON *docker_container_inspect(const cJSON *record);
+
+/* A container.list summary (or a container.inspect record) -> container.Summary (GET /containers/json, the
+ * rows of `docker ps`): Id, Names ["/name"], Image, ImageID, Command, Created (Unix seconds), Ports,
+ * Labels, State, Status ("Up 5 seconds", as of now, an ISO 8601 UTC time), HostConfig, NetworkSettings,
+ * Mounts (from HostConfig.Binds when the input has them, else []). */
+cJSON *docker_container_summary(const cJSON *wctr, const char *now);
+
+/* Docker's Status text of a container: "Up 5 seconds", "Exited (3) 2 hours ago", "Created", "Removal In
+ * Progress", from State/StartedAt/FinishedAt/ExitCode (a summary) or State{...} (a record). */
+void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size);
+
+/* image.inspect's record -> ImageInspect (`docker image inspect`): Id ("" until wctr images have content
+ * ids), RepoTags [name], RepoDigests [], Parent, Comment, Created, DockerVersion, Author, Config {Cmd, User,
+ * ...}, Architecture, Os, OsVersion, Size, GraphDriver, RootFS, Metadata, then wctr's Name and Layers. */
+cJSON *docker_image_inspect(const cJSON *image);
+
+/* secret.inspect (or a secret.list entry) -> swarm.Secret (`docker secret inspect`): ID, Version, CreatedAt,
+ * UpdatedAt, Spec {Name, Labels}, then wctr's Size and UsedBy. */
+cJSON *docker_secret_inspect(const cJSON *secret);
+
+/* wctrd's version -> the Server part of `docker version` (GET /version): Platform {Name}, Components
+ * [{Name "Engine", Version, Details}], Version, ApiVersion, Os, Arch. */
+cJSON *docker_version_server(const cJSON *version);
+
+/* wctrd's info, with container.list (all) and image.list when known (NULL: not counted), -> system.Info
+ * (`docker info`, GET /info). Docker's info has some sixty keys, most of them about a Linux host; here only
+ * those wctr knows the value of (an exception to the zero-value rule: NCPU 0 or Name "" would be wrong, not
+ * empty): Containers, ContainersRunning, ContainersPaused, ContainersStopped, Images, Driver, LoggingDriver,
+ * KernelVersion, OperatingSystem, OSVersion, OSType, Architecture, DockerRootDir, Labels, ExperimentalBuild,
+ * ServerVersion, Isolation, Warnings; then wctr's HCS, IsolationModes, Pipe, BitLocker, Secrets, Caller. */
+cJSON *docker_info(const cJSON *info, const cJSON *containers, const cJSON *images);
+
+/* An "event" frame's data {Time, Type, Action, Id, Name[, ExitCode]} -> events.Message: status, id, Type,
+ * Action, Actor {ID, Attributes {name, exitCode}}, scope "local", time, timeNano. */
+cJSON *docker_event(const cJSON *event);
+
+/* ---- times ---- */
+
+/* Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; false when text is not such a time. */
+bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos);
+/* Go's RFC3339Nano in UTC: "2026-11-22T13:10:00.5Z" (trailing zeros of the fraction dropped). */
+void docker_time_rfc3339(int64_t unix_seconds, int32_t nanos, char *out, size_t size);
+/* Go's time.Time String() in UTC: "2026-11-22 13:10:00 +0000 UTC" (docker ps's CreatedAt). */
+void docker_time_go_string(int64_t unix_seconds, char *out, size_t size);
+/* wctr's time text as Docker's: DOCKER_ZERO_TIME when empty or unreadable. */
+void docker_time_convert(const char *wctr_time, char *out, size_t size);
+
+#endif

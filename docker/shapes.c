@@ -1,0 +1,607 @@
+/* docker/shapes.c - Docker's shapes of wctr's containers, images, secrets, version, info and events
+ * (portable). docker/docker.h states the rule; the key lists below are Docker's, in Docker's order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker/docker.h"
+#include "spec/spec.h"
+
+/* ---- building blocks ------------------------------------------------------------------------------------ */
+
+/* A key and its zero value in Docker's type: "" string, 0 number, false, null, {} object, [] array. */
+typedef enum zero { Z_STR, Z_NUM, Z_FALSE, Z_NULL, Z_OBJ, Z_ARR } zero;
+
+typedef struct field {
+  const char *key;
+  zero z;
+} field;
+
+static cJSON *zero_value(zero z) {
+  switch (z) {
+    case Z_STR: return cJSON_CreateString("");
+    case Z_NUM: return cJSON_CreateNumber(0);
+    case Z_FALSE: return cJSON_CreateFalse();
+    case Z_NULL: return cJSON_CreateNull();
+    case Z_OBJ: return cJSON_CreateObject();
+    case Z_ARR: return cJSON_CreateArray();
+  }
+  return NULL;
+}
+
+static bool put(cJSON *obj, const char *key, cJSON *item) {
+  if (item == NULL) return false;
+  if (!cJSON_AddItemToObject(obj, key, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}
+
+static bool put_str(cJSON *obj, const char *key, const char *value) {
+  return put(obj, key, cJSON_CreateString(value != NULL ? value : ""));
+}
+
+static bool put_str_item(cJSON *arr, const char *value) {
+  cJSON *item = cJSON_CreateString(value);
+  if (item == NULL) return false;
+  if (!cJSON_AddItemToArray(arr, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}
+
+static bool put_num(cJSON *obj, const char *key, double value) { return put(obj, key, cJSON_CreateNumber(value)); }
+
+static bool put_copy(cJSON *obj, const char *key, const cJSON *value) {
+  return put(obj, key, cJSON_Duplicate(value, true));
+}
+
+/* Replaces obj[key] (which must exist) with item. */
+static bool set(cJSON *obj, const char *key, cJSON *item) {
+  if (item == NULL) return false;
+  if (!cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}
+
+static const char *str(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static bool listed(const char *key, const char *const *keys) {
+  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+    if (strcmp(keys[i], key) == 0) return true;
+  }
+  return false;
+}
+
+/* out gets Docker's fields in order, each src's value when src has the key, else the zero value. */
+static bool overlay(cJSON *out, const cJSON *src, const field *fields, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, fields[i].key);
+    if (!put(out, fields[i].key, v != NULL ? cJSON_Duplicate(v, true) : zero_value(fields[i].z))) return false;
+  }
+  return true;
+}
+
+/* Then src's keys that out does not have yet and that are not in skip (wctr's own, after Docker's). */
+static bool append_rest(cJSON *out, const cJSON *src, const char *const *skip) {
+  const cJSON *item;
+  cJSON_ArrayForEach(item, src) {
+    if (item->string == NULL || listed(item->string, skip)) continue;
+    if (cJSON_GetObjectItemCaseSensitive(out, item->string) != NULL) continue;
+    if (!put_copy(out, item->string, item)) return false;
+  }
+  return true;
+}
+
+/* An object's members sorted by key (Docker's maps marshal sorted). */
+static int cmp_keys(const void *a, const void *b) {
+  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+  return strcmp(x->string, y->string);
+}
+
+static cJSON *sorted_copy(const cJSON *obj) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL || !cJSON_IsObject(obj)) return out;
+  size_t n = (size_t)cJSON_GetArraySize(obj);
+  const cJSON **m = malloc((n > 0 ? n : 1) * sizeof *m);
+  if (m == NULL) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  size_t k = 0;
+  for (const cJSON *c = obj->child; c != NULL && k < n; c = c->next) {
+    if (c->string != NULL) m[k++] = c;
+  }
+  qsort(m, k, sizeof *m, cmp_keys);
+  bool ok = true;
+  for (size_t i = 0; ok && i < k; i++) ok = put_copy(out, m[i]->string, m[i]);
+  free(m);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+static cJSON *time_item(const char *wctr_time) {
+  char text[48];
+  docker_time_convert(wctr_time, text, sizeof text);
+  return cJSON_CreateString(text);
+}
+
+static double unix_of(const char *wctr_time) {
+  int64_t t = 0;
+  int32_t ns = 0;
+  return docker_time_parse(wctr_time, &t, &ns) ? (double)t : 0;
+}
+
+/* ---- containers --------------------------------------------------------------------------------------- */
+
+static const field state_fields[] = {
+    {"Status", Z_STR}, {"Running", Z_FALSE}, {"Paused", Z_FALSE}, {"Restarting", Z_FALSE}, {"OOMKilled", Z_FALSE},
+    {"Dead", Z_FALSE}, {"Pid", Z_NUM},       {"ExitCode", Z_NUM}, {"Error", Z_STR},        {"StartedAt", Z_STR},
+    {"FinishedAt", Z_STR},
+};
+
+static const field host_config_fields[] = {
+    {"Binds", Z_NULL},          {"ContainerIDFile", Z_STR},   {"LogConfig", Z_OBJ},         {"NetworkMode", Z_STR},
+    {"PortBindings", Z_OBJ},    {"RestartPolicy", Z_OBJ},     {"AutoRemove", Z_FALSE},      {"VolumeDriver", Z_STR},
+    {"VolumesFrom", Z_NULL},    {"ConsoleSize", Z_ARR},       {"CapAdd", Z_NULL},           {"CapDrop", Z_NULL},
+    {"CgroupnsMode", Z_STR},    {"Dns", Z_ARR},               {"DnsOptions", Z_ARR},        {"DnsSearch", Z_ARR},
+    {"ExtraHosts", Z_NULL},     {"GroupAdd", Z_NULL},         {"IpcMode", Z_STR},           {"Cgroup", Z_STR},
+    {"Links", Z_NULL},          {"OomScoreAdj", Z_NUM},       {"PidMode", Z_STR},           {"Privileged", Z_FALSE},
+    {"PublishAllPorts", Z_FALSE}, {"ReadonlyRootfs", Z_FALSE}, {"SecurityOpt", Z_NULL},     {"UTSMode", Z_STR},
+    {"UsernsMode", Z_STR},      {"ShmSize", Z_NUM},           {"Isolation", Z_STR},         {"CpuShares", Z_NUM},
+    {"Memory", Z_NUM},          {"NanoCpus", Z_NUM},          {"CgroupParent", Z_STR},      {"BlkioWeight", Z_NUM},
+    {"BlkioWeightDevice", Z_NULL}, {"BlkioDeviceReadBps", Z_NULL}, {"BlkioDeviceWriteBps", Z_NULL},
+    {"BlkioDeviceReadIOps", Z_NULL}, {"BlkioDeviceWriteIOps", Z_NULL}, {"CpuPeriod", Z_NUM}, {"CpuQuota", Z_NUM},
+    {"CpuRealtimePeriod", Z_NUM}, {"CpuRealtimeRuntime", Z_NUM}, {"CpusetCpus", Z_STR},      {"CpusetMems", Z_STR},
+    {"Devices", Z_NULL},        {"DeviceCgroupRules", Z_NULL}, {"DeviceRequests", Z_NULL},  {"MemoryReservation", Z_NUM},
+    {"MemorySwap", Z_NUM},      {"MemorySwappiness", Z_NULL}, {"OomKillDisable", Z_NULL},   {"PidsLimit", Z_NULL},
+    {"Ulimits", Z_NULL},        {"CpuCount", Z_NUM},          {"CpuPercent", Z_NUM},        {"IOMaximumIOps", Z_NUM},
+    {"IOMaximumBandwidth", Z_NUM}, {"MaskedPaths", Z_NULL},   {"ReadonlyPaths", Z_NULL},
+};
+
+static const field config_fields[] = {
+    {"Hostname", Z_STR}, {"Domainname", Z_STR}, {"User", Z_STR},   {"AttachStdin", Z_FALSE}, {"AttachStdout", Z_FALSE},
+    {"AttachStderr", Z_FALSE}, {"Tty", Z_FALSE}, {"OpenStdin", Z_FALSE}, {"StdinOnce", Z_FALSE}, {"Env", Z_ARR},
+    {"Cmd", Z_NULL},     {"Image", Z_STR},      {"Volumes", Z_NULL}, {"WorkingDir", Z_STR},  {"Entrypoint", Z_NULL},
+    {"OnBuild", Z_NULL}, {"Labels", Z_OBJ},
+};
+
+static const field network_fields[] = {
+    {"Bridge", Z_STR},          {"SandboxID", Z_STR},        {"HairpinMode", Z_FALSE},
+    {"LinkLocalIPv6Address", Z_STR}, {"LinkLocalIPv6PrefixLen", Z_NUM}, {"Ports", Z_OBJ},
+    {"SandboxKey", Z_STR},      {"SecondaryIPAddresses", Z_NULL}, {"SecondaryIPv6Addresses", Z_NULL},
+    {"EndpointID", Z_STR},      {"Gateway", Z_STR},          {"GlobalIPv6Address", Z_STR},
+    {"GlobalIPv6PrefixLen", Z_NUM}, {"IPAddress", Z_STR},    {"IPPrefixLen", Z_NUM},
+    {"IPv6Gateway", Z_STR},     {"MacAddress", Z_STR},       {"Networks", Z_OBJ},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *isolation_of(const cJSON *hc) { return str(hc, "Isolation"); }
+
+static bool is_hcs(const char *isolation) { return strcmp(isolation, "process") == 0 || strcmp(isolation, "hyperv") == 0; }
+
+/* Docker's Mounts from -v values: type bind (npipe for a pipe), source, destination, mode, RW. */
+static cJSON *mounts_from_binds(const cJSON *binds) {
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *b;
+  cJSON_ArrayForEach(b, binds) {
+    if (out == NULL) break;
+    spec_mount m;
+    wctr_errmsg e;
+    if (!cJSON_IsString(b) || spec_mount_parse(b->valuestring, &m, &e) != WCTR_OK) continue;
+    size_t n = strlen(b->valuestring);
+    const char *mode = m.read_only ? "ro" : n >= 3 && strcmp(b->valuestring + n - 3, ":rw") == 0 ? "rw" : "";
+    cJSON *one = cJSON_CreateObject();
+    bool ok = one != NULL && put_str(one, "Type", m.pipe ? "npipe" : "bind") && put_str(one, "Source", m.host_path) &&
+              put_str(one, "Destination", m.container_path) && put_str(one, "Mode", mode) &&
+              put(one, "RW", cJSON_CreateBool(!m.read_only)) && put_str(one, "Propagation", "");
+    spec_mount_free(&m);
+    if (!ok || !cJSON_AddItemToArray(out, one)) {
+      cJSON_Delete(one);
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+static cJSON *host_config(const cJSON *hc) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL || !overlay(out, hc, host_config_fields, COUNT(host_config_fields))) goto fail;
+  const char *iso = isolation_of(hc);
+  /* What wctr does for each: logs are json-file; job containers share the host's network stack, HCS
+   * containers have no network until wctr has networks. */
+  cJSON *log = cJSON_GetObjectItemCaseSensitive(out, "LogConfig");
+  if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hc, "LogConfig")) &&
+      (!put_str(log, "Type", "json-file") || !put(log, "Config", cJSON_CreateObject()))) {
+    goto fail;
+  }
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode")) &&
+      !set(out, "NetworkMode", cJSON_CreateString(strcmp(iso, "job") == 0 ? "host" : "none"))) {
+    goto fail;
+  }
+  cJSON *console = cJSON_CreateIntArray((const int[]){0, 0}, 2);
+  if (!set(out, "ConsoleSize", console)) goto fail;
+  const cJSON *pids = cJSON_GetObjectItemCaseSensitive(hc, "PidsLimit");
+  if (cJSON_IsNumber(pids) && pids->valuedouble == 0 && !set(out, "PidsLimit", cJSON_CreateNull())) goto fail;
+  static const char *const skip[] = {NULL};
+  if (!append_rest(out, hc, skip)) goto fail;
+  return out;
+fail:
+  cJSON_Delete(out);
+  return NULL;
+}
+
+static cJSON *config(const cJSON *cfg, const char *id) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL || !overlay(out, cfg, config_fields, COUNT(config_fields))) goto fail;
+  if (str(cfg, "Hostname")[0] == '\0') {
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", id);
+    if (!set(out, "Hostname", cJSON_CreateString(short_id))) goto fail;
+  }
+  if (!set(out, "AttachStdin", cJSON_CreateBool(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "OpenStdin"))))) goto fail;
+  if (!set(out, "Labels", sorted_copy(cJSON_GetObjectItemCaseSensitive(cfg, "Labels")))) goto fail;
+  static const char *const skip[] = {NULL};
+  if (!append_rest(out, cfg, skip)) goto fail;
+  return out;
+fail:
+  cJSON_Delete(out);
+  return NULL;
+}
+
+static cJSON *network_settings(void) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL || !overlay(out, NULL, network_fields, COUNT(network_fields))) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+static cJSON *state(const cJSON *s) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL || !overlay(out, s, state_fields, COUNT(state_fields)) ||
+      !set(out, "StartedAt", time_item(str(s, "StartedAt"))) || !set(out, "FinishedAt", time_item(str(s, "FinishedAt")))) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  static const char *const skip[] = {NULL};
+  if (!append_rest(out, s, skip)) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+cJSON *docker_container_inspect(const cJSON *record) {
+  if (!cJSON_IsObject(record)) return NULL;
+  const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(record, "Config");
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(record, "HostConfig");
+  const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cfg, "Cmd");
+  const char *id = str(record, "Id");
+  const char *iso = isolation_of(hc);
+  char name[160];
+  snprintf(name, sizeof name, "/%s", str(record, "Name"));
+  cJSON *out = cJSON_CreateObject();
+  cJSON *args = cJSON_CreateArray();
+  bool ok = out != NULL && args != NULL;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cmd) {
+    if (ok && c != cmd->child) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
+  }
+  const cJSON *path = cJSON_IsArray(cmd) ? cmd->child : NULL;
+  ok = ok && put_str(out, "Id", id) && put(out, "Created", time_item(str(record, "Created"))) &&
+       put_str(out, "Path", cJSON_IsString(path) ? path->valuestring : "") && put(out, "Args", args);
+  if (!ok) cJSON_Delete(args);
+  ok = ok && put(out, "State", state(cJSON_GetObjectItemCaseSensitive(record, "State"))) &&
+       put_str(out, "Image", str(cfg, "Image")) && put_str(out, "ResolvConfPath", "") && put_str(out, "HostnamePath", "") &&
+       put_str(out, "HostsPath", "") && put_str(out, "LogPath", "") && put_str(out, "Name", name) &&
+       put_num(out, "RestartCount", num(record, "RestartCount")) &&
+       put_str(out, "Driver", is_hcs(iso) ? "windowsfilter" : "") && put_str(out, "Platform", "windows") &&
+       put_str(out, "MountLabel", "") && put_str(out, "ProcessLabel", "") && put_str(out, "AppArmorProfile", "") &&
+       put(out, "ExecIDs", cJSON_CreateNull()) && put(out, "HostConfig", host_config(hc));
+  cJSON *graph = ok ? cJSON_AddObjectToObject(out, "GraphDriver") : NULL;
+  ok = ok && graph != NULL && put(graph, "Data", cJSON_CreateNull()) && put_str(graph, "Name", is_hcs(iso) ? "windowsfilter" : "");
+  ok = ok && put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))) &&
+       put(out, "Config", config(cfg, id)) && put(out, "NetworkSettings", network_settings());
+  static const char *const mapped[] = {"Id", "Name", "Created", "State", "Config", "HostConfig", "RestartCount", NULL};
+  ok = ok && append_rest(out, record, mapped);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* State and times of a summary (State is a string) or a record (State is an object). */
+static void facts(const cJSON *wctr, const char **status, const char **started, const char **finished, double *code) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(wctr, "State");
+  const cJSON *from = cJSON_IsObject(s) ? s : wctr;
+  *status = cJSON_IsObject(s) ? str(s, "Status") : str(wctr, "State");
+  *started = str(from, "StartedAt");
+  *finished = str(from, "FinishedAt");
+  *code = num(from, "ExitCode");
+}
+
+/* go-units HumanDuration, as Docker's daemon words a container's status. */
+static void human_duration(int64_t s, char *out, size_t size) {
+  int64_t hours = (int64_t)((double)s / 3600.0 + 0.5);
+  if (s < 1) {
+    snprintf(out, size, "Less than a second");
+  } else if (s == 1) {
+    snprintf(out, size, "1 second");
+  } else if (s < 60) {
+    snprintf(out, size, "%lld seconds", (long long)s);
+  } else if (s / 60 == 1) {
+    snprintf(out, size, "About a minute");
+  } else if (s / 60 < 60) {
+    snprintf(out, size, "%lld minutes", (long long)(s / 60));
+  } else if (hours == 1) {
+    snprintf(out, size, "About an hour");
+  } else if (hours < 48) {
+    snprintf(out, size, "%lld hours", (long long)hours);
+  } else if (hours < 24 * 7 * 2) {
+    snprintf(out, size, "%lld days", (long long)(hours / 24));
+  } else if (hours < 24 * 30 * 2) {
+    snprintf(out, size, "%lld weeks", (long long)(hours / 24 / 7));
+  } else if (hours < 24 * 365 * 2) {
+    snprintf(out, size, "%lld months", (long long)(hours / 24 / 30));
+  } else {
+    snprintf(out, size, "%lld years", (long long)(s / 3600 / 24 / 365));
+  }
+}
+
+static int64_t seconds_between(const char *a, const char *b) {
+  int64_t ta = 0, tb = 0;
+  int32_t na = 0, nb = 0;
+  if (!docker_time_parse(a, &ta, &na) || !docker_time_parse(b, &tb, &nb)) return 0;
+  return tb - ta - (nb < na ? 1 : 0);
+}
+
+void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size) {
+  const char *status, *started, *finished;
+  double code;
+  facts(wctr, &status, &started, &finished, &code);
+  char span[64];
+  if (strcmp(status, "running") == 0) {
+    human_duration(seconds_between(started, now), span, sizeof span);
+    snprintf(out, size, "Up %s", span);
+  } else if (strcmp(status, "exited") == 0) {
+    if (finished[0] == '\0') {
+      snprintf(out, size, "Exited (%lld)", (long long)code);
+      return;
+    }
+    human_duration(seconds_between(finished, now), span, sizeof span);
+    snprintf(out, size, "Exited (%lld) %s ago", (long long)code, span);
+  } else if (strcmp(status, "created") == 0) {
+    snprintf(out, size, "Created");
+  } else if (strcmp(status, "removing") == 0) {
+    snprintf(out, size, "Removal In Progress");
+  } else {
+    snprintf(out, size, "%s", status);
+  }
+}
+
+cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
+  if (!cJSON_IsObject(wctr)) return NULL;
+  const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(wctr, "Config");
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(wctr, "HostConfig");
+  bool record = cJSON_IsObject(cfg);
+  const char *image = record ? str(cfg, "Image") : str(wctr, "Image");
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(record ? cfg : wctr, "Labels");
+  const char *iso = record ? str(hc, "Isolation") : str(wctr, "Isolation");
+  /* The command as Docker's list shows it: the arguments joined with spaces. */
+  char command[1024] = "";
+  if (record) {
+    size_t used = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(cfg, "Cmd")) {
+      if (!cJSON_IsString(c) || used >= sizeof command) continue;
+      used += (size_t)snprintf(command + used, sizeof command - used, "%s%s", used > 0 ? " " : "", c->valuestring);
+    }
+  } else {
+    snprintf(command, sizeof command, "%s", str(wctr, "Command"));
+  }
+  const char *status_word, *started, *finished;
+  double code;
+  facts(wctr, &status_word, &started, &finished, &code);
+  char status[160];
+  docker_container_status(wctr, now, status, sizeof status);
+  char name[160];
+  snprintf(name, sizeof name, "/%s", str(wctr, "Name"));
+  cJSON *out = cJSON_CreateObject();
+  bool ok = out != NULL && put_str(out, "Id", str(wctr, "Id"));
+  cJSON *names = ok ? cJSON_AddArrayToObject(out, "Names") : NULL;
+  ok = ok && names != NULL && put_str_item(names, name);
+  ok = ok && put_str(out, "Image", image) && put_str(out, "ImageID", "") && put_str(out, "Command", command) &&
+       put_num(out, "Created", unix_of(str(wctr, "Created"))) && put(out, "Ports", cJSON_CreateArray()) &&
+       put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
+  cJSON *hcs = ok ? cJSON_AddObjectToObject(out, "HostConfig") : NULL;
+  ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", strcmp(iso, "job") == 0 ? "host" : "none");
+  cJSON *net = ok ? cJSON_AddObjectToObject(out, "NetworkSettings") : NULL;
+  ok = ok && net != NULL && put(net, "Networks", cJSON_CreateObject());
+  const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(wctr, "Mounts");
+  ok = ok && (cJSON_IsArray(mounts) ? put_copy(out, "Mounts", mounts)
+                                    : put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))));
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* ---- images, secrets ------------------------------------------------------------------------------------ */
+
+cJSON *docker_image_inspect(const cJSON *image) {
+  if (!cJSON_IsObject(image)) return NULL;
+  const char *name = str(image, "Name");
+  cJSON *out = cJSON_CreateObject();
+  bool ok = out != NULL && put_str(out, "Id", "");
+  cJSON *tags = ok ? cJSON_AddArrayToObject(out, "RepoTags") : NULL;
+  ok = ok && tags != NULL && put_str_item(tags, name);
+  ok = ok && put(out, "RepoDigests", cJSON_CreateArray()) && put_str(out, "Parent", "") && put_str(out, "Comment", "") &&
+       put(out, "Created", time_item(str(image, "Created"))) && put_str(out, "DockerVersion", "") &&
+       put_str(out, "Author", "");
+  cJSON *cfg = ok ? cJSON_AddObjectToObject(out, "Config") : NULL;
+  const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(image, "Cmd");
+  ok = ok && cfg != NULL && put_str(cfg, "User", str(image, "User")) && put(cfg, "Env", cJSON_CreateNull()) &&
+       put(cfg, "Cmd", cmd != NULL ? cJSON_Duplicate(cmd, true) : cJSON_CreateNull()) &&
+       put(cfg, "Volumes", cJSON_CreateNull()) && put_str(cfg, "WorkingDir", "") && put(cfg, "Entrypoint", cJSON_CreateNull()) &&
+       put(cfg, "OnBuild", cJSON_CreateNull()) && put(cfg, "Labels", cJSON_CreateNull());
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
+  const cJSON *top = cJSON_IsArray(layers) ? layers->child : NULL;
+  ok = ok && put_str(out, "Architecture", "amd64") && put_str(out, "Os", "windows") &&
+       put_str(out, "OsVersion", str(image, "OsVersion")) && put_num(out, "Size", 0);
+  cJSON *graph = ok ? cJSON_AddObjectToObject(out, "GraphDriver") : NULL;
+  cJSON *data = graph != NULL ? cJSON_AddObjectToObject(graph, "Data") : NULL;
+  ok = ok && data != NULL && put_str(data, "dir", str(top, "Path")) && put_str(graph, "Name", "windowsfilter");
+  cJSON *rootfs = ok ? cJSON_AddObjectToObject(out, "RootFS") : NULL;
+  ok = ok && rootfs != NULL && put_str(rootfs, "Type", "layers");
+  cJSON *meta = ok ? cJSON_AddObjectToObject(out, "Metadata") : NULL;
+  ok = ok && meta != NULL && put_str(meta, "LastTagTime", DOCKER_ZERO_TIME);
+  static const char *const mapped[] = {"Created", "Cmd", "User", "OsVersion", NULL};
+  ok = ok && append_rest(out, image, mapped);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+cJSON *docker_secret_inspect(const cJSON *secret) {
+  if (!cJSON_IsObject(secret)) return NULL;
+  cJSON *out = cJSON_CreateObject();
+  bool ok = out != NULL && put_str(out, "ID", str(secret, "ID"));
+  cJSON *version = ok ? cJSON_AddObjectToObject(out, "Version") : NULL;
+  ok = ok && version != NULL && put_num(version, "Index", 0) && put(out, "CreatedAt", time_item(str(secret, "CreatedAt"))) &&
+       put(out, "UpdatedAt", time_item(str(secret, "CreatedAt")));
+  cJSON *spec = ok ? cJSON_AddObjectToObject(out, "Spec") : NULL;
+  ok = ok && spec != NULL && put_str(spec, "Name", str(secret, "Name")) && put(spec, "Labels", cJSON_CreateObject());
+  static const char *const mapped[] = {"ID", "Name", "CreatedAt", NULL};
+  ok = ok && append_rest(out, secret, mapped);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+/* ---- version, info, events ------------------------------------------------------------------------------ */
+
+cJSON *docker_version_server(const cJSON *version) {
+  if (!cJSON_IsObject(version)) return NULL;
+  char api[32];
+  const cJSON *api_item = cJSON_GetObjectItemCaseSensitive(version, "ApiVersion");
+  if (cJSON_IsNumber(api_item)) {
+    snprintf(api, sizeof api, "%lld", (long long)api_item->valuedouble);
+  } else {
+    snprintf(api, sizeof api, "%s", str(version, "ApiVersion"));
+  }
+  cJSON *out = cJSON_CreateObject();
+  cJSON *platform = out != NULL ? cJSON_AddObjectToObject(out, "Platform") : NULL;
+  cJSON *components = platform != NULL ? cJSON_AddArrayToObject(out, "Components") : NULL;
+  cJSON *engine = cJSON_CreateObject();
+  bool ok = components != NULL && engine != NULL && cJSON_AddItemToArray(components, engine);
+  if (!ok) cJSON_Delete(engine);
+  ok = ok && put_str(platform, "Name", "wctr") && put_str(engine, "Name", "Engine") &&
+       put_str(engine, "Version", str(version, "Version"));
+  cJSON *details = ok ? cJSON_AddObjectToObject(engine, "Details") : NULL;
+  ok = ok && details != NULL && put_str(details, "ApiVersion", api) &&
+       put_str(details, "Arch", str(version, "Arch")) && put_str(details, "Os", str(version, "Os"));
+  ok = ok && put_str(out, "Version", str(version, "Version")) && put_str(out, "ApiVersion", api) &&
+       put_str(out, "Os", str(version, "Os")) && put_str(out, "Arch", str(version, "Arch"));
+  static const char *const mapped[] = {"Version", "ApiVersion", "Os", "Arch", NULL};
+  ok = ok && append_rest(out, version, mapped);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+cJSON *docker_info(const cJSON *info, const cJSON *containers, const cJSON *images) {
+  if (!cJSON_IsObject(info)) return NULL;
+  int total = 0, running = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, containers) {
+    const char *s = str(c, "State");
+    total++;
+    if (strcmp(s, "running") == 0) running++;
+  }
+  const cJSON *iso = cJSON_GetObjectItemCaseSensitive(info, "Isolation");
+  cJSON *out = cJSON_CreateObject();
+  bool ok = out != NULL;
+  if (ok && containers != NULL) {
+    ok = put_num(out, "Containers", total) && put_num(out, "ContainersRunning", running) &&
+         put_num(out, "ContainersPaused", 0) && put_num(out, "ContainersStopped", total - running);
+  }
+  if (ok && images != NULL) ok = put_num(out, "Images", cJSON_GetArraySize(images));
+  ok = ok && put_str(out, "Driver", "windowsfilter") && put_str(out, "LoggingDriver", "json-file") &&
+       put_str(out, "KernelVersion", str(info, "OSVersion")) && put_str(out, "OperatingSystem", str(info, "OperatingSystem")) &&
+       put_str(out, "OSVersion", str(info, "OSVersion")) && put_str(out, "OSType", "windows") &&
+       put_str(out, "Architecture", "x86_64") && put_str(out, "DockerRootDir", str(info, "DataRoot")) &&
+       put(out, "Labels", cJSON_CreateArray()) && put(out, "ExperimentalBuild", cJSON_CreateFalse()) &&
+       put_str(out, "ServerVersion", str(info, "ServerVersion")) &&
+       put_str(out, "Isolation", cJSON_IsObject(iso) ? str(iso, "Default") : str(info, "Isolation")) &&
+       put(out, "Warnings", cJSON_CreateArray());
+  if (ok && cJSON_IsObject(iso)) ok = put_copy(out, "IsolationModes", iso);
+  static const char *const mapped[] = {"DataRoot", "Isolation", "OSType", NULL};
+  ok = ok && append_rest(out, info, mapped);
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
+cJSON *docker_event(const cJSON *event) {
+  if (!cJSON_IsObject(event)) return NULL;
+  int64_t t = 0;
+  int32_t ns = 0;
+  if (!docker_time_parse(str(event, "Time"), &t, &ns)) {
+    t = 0;
+    ns = 0;
+  }
+  const char *type = str(event, "Type")[0] != '\0' ? str(event, "Type") : "container";
+  char nanos[40];
+  snprintf(nanos, sizeof nanos, "%lld", (long long)t * 1000000000LL + ns);
+  char seconds[32];
+  snprintf(seconds, sizeof seconds, "%lld", (long long)t);
+  cJSON *out = cJSON_CreateObject();
+  bool ok = out != NULL && put_str(out, "status", str(event, "Action")) && put_str(out, "id", str(event, "Id")) &&
+            put_str(out, "Type", type) && put_str(out, "Action", str(event, "Action"));
+  cJSON *actor = ok ? cJSON_AddObjectToObject(out, "Actor") : NULL;
+  ok = ok && actor != NULL && put_str(actor, "ID", str(event, "Id"));
+  cJSON *attrs = ok ? cJSON_AddObjectToObject(actor, "Attributes") : NULL;
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(event, "ExitCode");
+  if (ok && cJSON_IsNumber(code)) {
+    char text[32];
+    snprintf(text, sizeof text, "%lld", (long long)code->valuedouble);
+    ok = attrs != NULL && put_str(attrs, "exitCode", text);
+  }
+  /* Whole numbers past 2^53 (timeNano) go as raw JSON text so no digit is lost. */
+  ok = ok && attrs != NULL && put_str(attrs, "name", str(event, "Name")) && put_str(out, "scope", "local") &&
+       put(out, "time", cJSON_CreateRaw(seconds)) && put(out, "timeNano", cJSON_CreateRaw(nanos));
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+/* service/engine_api_internal.h - what the files of the Engine API front-end share (not a contract for
+ * anyone else; service/engine_api.h is):
+ *   engine_api.c             requests: routing, versions, the token, replies and streams, the operation
+ *                            steps a request runs (one or more operations in sequence), the audit of refusals;
+ *   engine_api_system.c      /_ping, /version, /info, /events, /system/df, /images;
+ *   engine_api_containers.c  /containers;
+ *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
+ *                            list entries, stats, events, images, filters, durations.
+ *
+ * A request (api_req) runs steps: api_call invokes one operation with a sink of its own (api_step) and, once
+ * the operation finished, runs the request's continuation on an I/O core worker with the result. A start
+ * operation that talks to its client (logs, attach, events, wait) is the request's stream step: what the
+ * client sends after a hijack and its leaving reach that step's on_input / on_close, one at a time, in order
+ * (a delivery job per request); its output and frames reach the request's on_output / on_frame. A request
+ * is referenced by its exchange (until on_release), each step, each continuation and each delivery job. */
+#ifndef WCTR_SERVICE_ENGINE_API_INTERNAL_H
+#define WCTR_SERVICE_ENGINE_API_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/error.h"
+#include "common/ioc.h"
+#include "service/engine_api.h"
+#include "service/http.h"
+#include "service/ops.h"
+#include "spec/spec.h"
+
+#define API_VERSION_TEXT "1.41"
+#define API_MIN_VERSION_TEXT "1.24"
+#define API_RAW_STREAM "application/vnd.docker.raw-stream"
+#define API_JSON "application/json"
+
+typedef struct api_listener {
+  svc_engine_api *api;
+  bool token_required;
+} api_listener;
+
+struct svc_engine_api {
+  wctr_ioc *ioc;
+  svc_ops *ops;
+  svc_engine_api_host host;
+  char token[2 * SVC_API_TOKEN_BYTES + 1];
+  bool has_token;
+  api_listener listeners[2]; /* [0] no token, [1] token required */
+};
+
+typedef struct api_req api_req;
+typedef struct api_step api_step;
+/* A step's outcome; result belongs to the step (freed after the continuation returns: detach what is kept). */
+typedef void (*api_then)(api_req *r, wctr_err err, cJSON *result, const char *message);
+
+typedef struct api_input {
+  struct api_input *next;
+  bool eof;
+  size_t len;
+  char data[];
+} api_input;
+
+struct api_req {
+  svc_engine_api *api;
+  svc_http_exchange *x;
+  const svc_http_request *hr;
+  svc_caller caller;
+  int minor;          /* the API version of the request: 1.minor */
+  char *id;           /* the {id} or {name} of the path, decoded; NULL when none */
+  char target[300];   /* "METHOD PATH" for the audit of refusals */
+  wctr_mutex lock;
+  int refs;
+  bool answered;      /* the exchange was answered or ended */
+  bool gone;          /* the client left (on_close) or the stream was dropped */
+  bool streaming;     /* begun or hijacked */
+  bool hijacked;
+  api_step *stream;   /* the stream step (a start operation), while it runs */
+  api_input *in_head, *in_tail;
+  size_t in_bytes;
+  bool input_paused;
+  bool close_owed;    /* on_close is due to the stream step */
+  bool delivering;
+  /* How a stream step's output and frames reach the client (set before the step is called). */
+  wctr_err (*on_output)(api_req *r, svc_output_stream stream, const char *data, size_t len);
+  wctr_err (*on_frame)(api_req *r, const char *kind, cJSON *data);
+  /* An endpoint's own state, freed with the request. */
+  void *state;
+  void (*state_free)(void *state);
+  const char *op; /* the operation the request maps to, for the audit of a dropped stream */
+};
+
+/* --- engine_api.c ------------------------------------------------------------------------------------------------- */
+
+/* Runs op with params (taken; may be NULL) for r; then(r, ...) follows on a worker. A start operation
+ * becomes the stream step when stream is true. When r's client is gone, then gets WCTR_EPIPE at once. */
+void api_call(api_req *r, const char *op, cJSON *params, bool stream, api_then then);
+/* Ends the stream step (on_close, as if the client left) without ending the exchange. */
+void api_stop_stream(api_req *r);
+
+void api_req_ref(api_req *r);
+void api_req_unref(api_req *r);
+
+/* Replies (each answers the exchange once; later ones are ignored). */
+/* With extra header lines ("Name: value\r\n"...) besides the common ones. */
+void api_reply_with(api_req *r, int status, const char *headers, const char *content_type, const char *body,
+                    size_t len);
+void api_reply_json(api_req *r, int status, cJSON *body);                 /* body taken; NULL: no body */
+void api_reply_text(api_req *r, int status, const char *content_type, const char *text);
+void api_reply_error(api_req *r, int status, const char *fmt, ...) WCTR_PRINTF(3, 4);
+/* An operation's failure: Docker's status for err, the operation's message. */
+void api_reply_failure(api_req *r, wctr_err err, const char *message);
+/* A refusal by the front-end itself: audited (op, or "engine-api" when NULL) and answered. */
+void api_refuse(api_req *r, int status, wctr_err code, const char *op, const char *fmt, ...) WCTR_PRINTF(5, 6);
+int api_status_for(wctr_err err);
+
+/* Streams: begin a chunked (or hijacked) answer, write, end. A write the client does not take in time
+ * drops the stream (audited, the connection closes, the stream step gets on_close): WCTR_EPIPE. */
+wctr_err api_begin(api_req *r, int status, const char *content_type);
+wctr_err api_hijack(api_req *r, const char *content_type);
+wctr_err api_write(api_req *r, const void *data, size_t len);
+bool api_streaming(api_req *r); /* begun or hijacked */
+void api_end(api_req *r);
+/* Docker's 8-byte multiplexed frame header and payload: [stream, 0, 0, 0, size big-endian]. */
+wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);
+
+/* Query parameters. */
+char *api_query(api_req *r, const char *key); /* malloc'ed, NULL when absent (or undecodable) */
+/* "1", "true", "True" are true; "0", "false", "False" and "" false (absent: def); anything else a 400 (false). */
+bool api_query_bool(api_req *r, const char *key, bool def, bool *out);
+/* A decimal integer within [min, max]; absent: def. False (answered 400) otherwise. */
+bool api_query_int(api_req *r, const char *key, int64_t def, int64_t min, int64_t max, int64_t *out);
+/* The filters parameter as {"key":["v",...]} (Docker's map of maps or of arrays); NULL when absent. False:
+ * answered 400. */
+bool api_query_filters(api_req *r, cJSON **out);
+/* A filters object whose keys are all in allowed (NULL-terminated); false: answered 400 naming the key. */
+bool api_filters_check(api_req *r, const cJSON *filters, const char *const *allowed, const char *what);
+
+/* {"Id": id} */
+cJSON *api_id_params(const char *id);
+
+/* --- engine_api_system.c / engine_api_containers.c ------------------------------------------------------------- */
+
+void api_ping(api_req *r);
+void api_version(api_req *r);
+void api_info(api_req *r);
+void api_events(api_req *r);
+void api_system_df(api_req *r);
+void api_images_list(api_req *r);
+void api_image_inspect(api_req *r);
+void api_image_delete(api_req *r);
+
+void api_containers_list(api_req *r);
+void api_container_create(api_req *r);
+void api_container_inspect(api_req *r);
+void api_container_start(api_req *r);
+void api_container_stop(api_req *r);
+void api_container_restart(api_req *r);
+void api_container_kill(api_req *r);
+void api_container_wait(api_req *r);
+void api_container_attach(api_req *r);
+void api_container_logs(api_req *r);
+void api_container_stats(api_req *r);
+void api_container_update(api_req *r);
+void api_container_rename(api_req *r);
+void api_container_delete(api_req *r);
+void api_containers_prune(api_req *r);
+
+/* --- engine_api_shape.c (portable mappings, no I/O) ----------------------------------------------------------------- */
+
+/* A Docker create body (Config fields at the top, HostConfig, NetworkingConfig) and the name from the query
+ * into wctr's create params (spec/spec.h's JSON form). Every field wctr applies is mapped; a field it cannot
+ * apply is refused unless it holds its default (absent, null, false, 0, "", [] or {}): WCTR_EINVAL naming it
+ * ("HostConfig.Privileged: ..."). *out is new on success. */
+wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr_errmsg *e);
+/* A Docker update body (resources and RestartPolicy) into container.update params (which hold "Id"): a
+ * resource given non-zero is changed (Docker's zero means "unchanged"); anything else must hold its default. */
+wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e);
+/* container.inspect's record into Docker's ContainerJSON. NULL when out of memory. */
+cJSON *api_shape_inspect(const cJSON *record);
+/* container.list's summary into Docker's list entry; now is the Unix time for Status ("Up 5 minutes"). */
+cJSON *api_shape_summary(const cJSON *summary, int64_t now);
+/* Docker's Windows stats from container.stats' result, read/preread the sample times. */
+cJSON *api_shape_stats(const cJSON *stats, int host_cpus, const char *read, const char *preread);
+/* An "event" frame {Time,Type,Action,Id,Name[,ExitCode]} into Docker's event message. */
+cJSON *api_shape_event(const cJSON *frame);
+/* Images: a catalog record into Docker's list entry and inspect. */
+cJSON *api_shape_image_summary(const cJSON *image);
+cJSON *api_shape_image_inspect(const cJSON *image);
+/* "sha256:<64 hex>" for an image record (from its layer ids: wctr's catalog has no content digest). */
+void api_shape_image_id(const cJSON *image, char out[80]);
+
+/* Does a container summary pass Docker's ps filters (id, name, label, status, exited, ancestor, isolation)? */
+bool api_shape_summary_matches(const cJSON *summary, const cJSON *filters);
+/* Does an event frame pass Docker's events filters (type, event, container)? */
+bool api_shape_event_matches(const cJSON *frame, const cJSON *filters);
+
+/* Docker's units.HumanDuration ("Less than a second", "About a minute", "3 hours", ...). */
+void api_human_duration(int64_t seconds, char *out, size_t size);
+/* ISO 8601 UTC ("2026-12-07T07:14:33.123Z", fraction optional) to Unix seconds and nanoseconds; false
+ * when it is not one (or empty). */
+bool api_parse_time(const char *text, int64_t *seconds, int64_t *nanos);
+/* Unix seconds (Docker's "since"/"until": "1700000000", "1700000000.5", or RFC 3339) into the log's form
+ * "2026-12-07T07:14:33.123456789Z"; false when unreadable. */
+bool api_time_to_log(const char *text, char out[40]);
+/* Unix seconds into the log's form (for "now"). */
+void api_log_time(int64_t seconds, int64_t nanos, char out[40]);
+
+#endif

@@ -1,0 +1,1105 @@
+/* service/engine_api_shape.c - the portable mappings between Docker's Engine API JSON and wctr's operations
+ * (service/engine_api_internal.h): create bodies into create params (every field wctr applies mapped, every
+ * field it cannot apply refused unless it holds its default), records into Docker's inspect shape, list
+ * entries, stats, events, images, filters and Docker's human durations. No I/O, no locks: tested natively.
+ *
+ * The record -> Docker inspect mapping is kept here, in one portable file, so that the CLI's own Docker
+ * shapes (issue 15) and this one can become one mapping. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "service/engine_api_internal.h"
+
+#define ZERO_TIME "0001-01-01T00:00:00Z"
+
+/* --- create ------------------------------------------------------------------------------------------------------ */
+
+/* Absent, null, false, 0, "", [] or {}: a field that asks for nothing. */
+static bool is_default(const cJSON *v) {
+  if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v)) return true;
+  if (cJSON_IsNumber(v)) return v->valuedouble == 0;
+  if (cJSON_IsString(v)) return v->valuestring[0] == '\0';
+  if (cJSON_IsArray(v) || cJSON_IsObject(v)) return v->child == NULL;
+  return false;
+}
+
+typedef enum field_action {
+  F_COPY = 1,  /* the same field in the create params (null: left out) */
+  F_ACCEPT,    /* any value: it describes the client's side, nothing to apply */
+  F_DEFAULT,   /* only its default: wctr cannot apply anything else */
+  F_SPECIAL,   /* handled below */
+} field_action;
+
+typedef struct field_rule {
+  const char *name;
+  field_action action;
+  const char *why; /* F_DEFAULT: why wctr cannot apply it */
+} field_rule;
+
+static const char no_net[] = "wctr has no container networking yet (the networking issue)";
+
+static const field_rule config_rules[] = {
+    {"Image", F_COPY, NULL},
+    {"Cmd", F_SPECIAL, NULL},
+    {"Entrypoint", F_SPECIAL, NULL},
+    {"Env", F_COPY, NULL},
+    {"WorkingDir", F_COPY, NULL},
+    {"User", F_COPY, NULL},
+    {"Hostname", F_COPY, NULL},
+    {"OpenStdin", F_COPY, NULL},
+    {"Tty", F_COPY, NULL},
+    {"StopTimeout", F_COPY, NULL},
+    {"Labels", F_COPY, NULL},
+    {"StdinOnce", F_SPECIAL, NULL},
+    {"AttachStdin", F_ACCEPT, NULL},
+    {"AttachStdout", F_ACCEPT, NULL},
+    {"AttachStderr", F_ACCEPT, NULL},
+    {"HostConfig", F_SPECIAL, NULL},
+    {"NetworkingConfig", F_SPECIAL, NULL},
+    {"Domainname", F_DEFAULT, "a container has no domain name of its own"},
+    {"ExposedPorts", F_DEFAULT, no_net},
+    {"Volumes", F_DEFAULT, "anonymous volumes are not supported; bind a host folder with Binds"},
+    {"Healthcheck", F_DEFAULT, "health checks are not implemented"},
+    {"ArgsEscaped", F_DEFAULT, "the command must be given as separate arguments"},
+    {"NetworkDisabled", F_DEFAULT, "a job container shares the host's network and an HCS container has none yet"},
+    {"MacAddress", F_DEFAULT, no_net},
+    {"OnBuild", F_DEFAULT, "images are not built by wctr"},
+    {"StopSignal", F_DEFAULT, "wctr stops a container with its runtime's stop signal (docs/containers.md)"},
+    {"Shell", F_DEFAULT, "images are not built by wctr"},
+    {NULL, 0, NULL},
+};
+
+static const field_rule host_rules[] = {
+    {"Binds", F_COPY, NULL},
+    {"AutoRemove", F_COPY, NULL},
+    {"SecurityOpt", F_COPY, NULL},
+    {"Isolation", F_SPECIAL, NULL},
+    {"RestartPolicy", F_SPECIAL, NULL},
+    {"Mounts", F_SPECIAL, NULL},
+    {"LogConfig", F_SPECIAL, NULL},
+    {"NetworkMode", F_SPECIAL, NULL},
+    {"MemorySwap", F_SPECIAL, NULL},
+    {"MemorySwappiness", F_SPECIAL, NULL},
+    {"ConsoleSize", F_ACCEPT, NULL},
+    {"ContainerIDFile", F_ACCEPT, NULL},
+    {"PortBindings", F_DEFAULT, no_net},
+    {"PublishAllPorts", F_DEFAULT, no_net},
+    {"Dns", F_DEFAULT, no_net},
+    {"DnsOptions", F_DEFAULT, no_net},
+    {"DnsSearch", F_DEFAULT, no_net},
+    {"ExtraHosts", F_DEFAULT, no_net},
+    {"Links", F_DEFAULT, no_net},
+    {"VolumeDriver", F_DEFAULT, "volume drivers are not supported; bind a host folder with Binds"},
+    {"VolumesFrom", F_DEFAULT, "volumes are not supported; bind a host folder with Binds"},
+    {"CapAdd", F_DEFAULT, "Linux capabilities do not exist on Windows"},
+    {"CapDrop", F_DEFAULT, "Linux capabilities do not exist on Windows"},
+    {"CgroupnsMode", F_DEFAULT, "cgroups do not exist on Windows"},
+    {"Cgroup", F_DEFAULT, "cgroups do not exist on Windows"},
+    {"CgroupParent", F_DEFAULT, "cgroups do not exist on Windows"},
+    {"GroupAdd", F_DEFAULT, "the container's identity is wctr's choice (docs/security.md)"},
+    {"IpcMode", F_DEFAULT, "IPC namespaces do not exist on Windows"},
+    {"PidMode", F_DEFAULT, "PID namespaces do not exist on Windows"},
+    {"UTSMode", F_DEFAULT, "UTS namespaces do not exist on Windows"},
+    {"UsernsMode", F_DEFAULT, "user namespaces do not exist on Windows"},
+    {"OomScoreAdj", F_DEFAULT, "Windows has no OOM score"},
+    {"OomKillDisable", F_DEFAULT, "Windows has no OOM killer to disable"},
+    {"Privileged", F_DEFAULT, "privileged containers do not exist on Windows"},
+    {"ReadonlyRootfs", F_DEFAULT, "a read-only root file system is not implemented"},
+    {"StorageOpt", F_DEFAULT, "storage options are not implemented"},
+    {"Tmpfs", F_DEFAULT, "tmpfs does not exist on Windows"},
+    {"ShmSize", F_DEFAULT, "/dev/shm does not exist on Windows"},
+    {"Sysctls", F_DEFAULT, "sysctls do not exist on Windows"},
+    {"Runtime", F_DEFAULT, "choose the isolation with Isolation (process, hyperv, job)"},
+    {"BlkioWeight", F_DEFAULT, "use IOMaximumIOps or IOMaximumBandwidth"},
+    {"BlkioWeightDevice", F_DEFAULT, "use IOMaximumIOps or IOMaximumBandwidth"},
+    {"BlkioDeviceReadBps", F_DEFAULT, "use IOMaximumBandwidth"},
+    {"BlkioDeviceWriteBps", F_DEFAULT, "use IOMaximumBandwidth"},
+    {"BlkioDeviceReadIOps", F_DEFAULT, "use IOMaximumIOps"},
+    {"BlkioDeviceWriteIOps", F_DEFAULT, "use IOMaximumIOps"},
+    {"CpuPeriod", F_DEFAULT, "use NanoCpus (--cpus), CpuCount or CpuPercent"},
+    {"CpuQuota", F_DEFAULT, "use NanoCpus (--cpus), CpuCount or CpuPercent"},
+    {"CpuRealtimePeriod", F_DEFAULT, "real-time scheduling does not exist on Windows"},
+    {"CpuRealtimeRuntime", F_DEFAULT, "real-time scheduling does not exist on Windows"},
+    {"CpusetCpus", F_DEFAULT, "CPU pinning is not implemented"},
+    {"CpusetMems", F_DEFAULT, "memory node pinning is not implemented"},
+    {"Devices", F_DEFAULT, "device assignment is not implemented"},
+    {"DeviceCgroupRules", F_DEFAULT, "cgroups do not exist on Windows"},
+    {"DeviceRequests", F_DEFAULT, "device requests (GPUs) are not implemented"},
+    {"KernelMemory", F_DEFAULT, "kernel memory limits do not exist on Windows"},
+    {"KernelMemoryTCP", F_DEFAULT, "kernel memory limits do not exist on Windows"},
+    {"MemoryReservation", F_DEFAULT, "soft memory limits are not implemented; use Memory"},
+    {"Ulimits", F_DEFAULT, "ulimits do not exist on Windows"},
+    {"Init", F_DEFAULT, "an init process is not implemented"},
+    {"MaskedPaths", F_DEFAULT, "masked paths are a Linux feature"},
+    {"ReadonlyPaths", F_DEFAULT, "read-only paths are a Linux feature"},
+    {NULL, 0, NULL},
+};
+
+static const field_rule *rule_for(const field_rule *rules, const char *name) {
+  for (const field_rule *r = rules; r->name != NULL; r++) {
+    if (strcmp(r->name, name) == 0) return r;
+  }
+  return NULL;
+}
+
+static wctr_err refuse_default(const char *where, const char *field, const char *why, wctr_errmsg *e) {
+  return wctr_fail(e, WCTR_EINVAL, "%s%s: wctr cannot apply this field (%s); leave it out or at its default", where,
+                   field, why);
+}
+
+/* Docker's strslice: an array of strings, or one string. Appends to arr. */
+static wctr_err add_strslice(const cJSON *v, const char *where, cJSON *arr, wctr_errmsg *e) {
+  if (cJSON_IsString(v)) {
+    if (!cJSON_AddItemToArray(arr, cJSON_CreateString(v->valuestring))) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    return WCTR_OK;
+  }
+  if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "%s must be an array of strings", where);
+  const cJSON *item;
+  cJSON_ArrayForEach(item, v) {
+    if (!cJSON_IsString(item)) return wctr_fail(e, WCTR_EINVAL, "%s must be an array of strings", where);
+    if (!cJSON_AddItemToArray(arr, cJSON_CreateString(item->valuestring))) {
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+  }
+  return WCTR_OK;
+}
+
+static bool copy_into(cJSON *to, const char *name, const cJSON *v) {
+  cJSON *dup = cJSON_Duplicate(v, true);
+  return dup != NULL && cJSON_AddItemToObject(to, name, dup);
+}
+
+/* A Mounts entry of type bind becomes a Binds value "SOURCE:TARGET[:ro]"; anything else is refused. */
+static wctr_err mount_to_bind(const cJSON *m, size_t index, cJSON *binds, wctr_errmsg *e) {
+  char where[64];
+  snprintf(where, sizeof where, "HostConfig.Mounts[%zu]", index);
+  if (!cJSON_IsObject(m)) return wctr_fail(e, WCTR_EINVAL, "%s must be an object", where);
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "Type");
+  const cJSON *src = cJSON_GetObjectItemCaseSensitive(m, "Source");
+  const cJSON *dst = cJSON_GetObjectItemCaseSensitive(m, "Target");
+  const cJSON *ro = cJSON_GetObjectItemCaseSensitive(m, "ReadOnly");
+  if (!cJSON_IsString(type) || strcmp(type->valuestring, "bind") != 0) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: only mounts of Type \"bind\" are supported (volumes, tmpfs and npipe mounts "
+                     "are not; a pipe can be bound with Binds)", where);
+  }
+  const cJSON *item;
+  cJSON_ArrayForEach(item, m) {
+    const char *k = item->string;
+    bool known = strcmp(k, "Type") == 0 || strcmp(k, "Source") == 0 || strcmp(k, "Target") == 0 ||
+                 strcmp(k, "ReadOnly") == 0 || strcmp(k, "Consistency") == 0;
+    if (!known && !is_default(item)) {
+      return wctr_fail(e, WCTR_EINVAL, "%s.%s: wctr cannot apply this field of a bind mount; leave it out", where, k);
+    }
+  }
+  if (!cJSON_IsString(src) || !cJSON_IsString(dst) || src->valuestring[0] == '\0' || dst->valuestring[0] == '\0') {
+    return wctr_fail(e, WCTR_EINVAL, "%s: a bind mount needs Source and Target", where);
+  }
+  if (ro != NULL && !cJSON_IsBool(ro) && !cJSON_IsNull(ro)) return wctr_fail(e, WCTR_EINVAL, "%s.ReadOnly must be a boolean", where);
+  size_t n = strlen(src->valuestring) + strlen(dst->valuestring) + 8;
+  char *text = malloc(n);
+  if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  snprintf(text, n, "%s:%s%s", src->valuestring, dst->valuestring, cJSON_IsTrue(ro) ? ":ro" : "");
+  bool ok = cJSON_AddItemToArray(binds, cJSON_CreateString(text));
+  free(text);
+  return ok ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+}
+
+static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) {
+  if (hc == NULL || cJSON_IsNull(hc)) return WCTR_OK;
+  if (!cJSON_IsObject(hc)) return wctr_fail(e, WCTR_EINVAL, "HostConfig must be an object");
+  cJSON *out = cJSON_AddObjectToObject(params, "HostConfig");
+  if (out == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  cJSON *binds = NULL;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, hc) {
+    const char *k = v->string;
+    if (spec_resource_by_wire(k) != NULL) {
+      /* The one table of resource names: Docker's HostConfig names are wctr's. */
+      if (!cJSON_IsNull(v) && !copy_into(out, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      continue;
+    }
+    const field_rule *rule = rule_for(host_rules, k);
+    if (rule == NULL) {
+      if (is_default(v)) continue; /* a field of a later API version left at its zero value asks for nothing */
+      return wctr_fail(e, WCTR_EINVAL, "HostConfig.%s: unknown field", k);
+    }
+    switch (rule->action) {
+      case F_COPY:
+        if (strcmp(k, "Binds") == 0) {
+          if (cJSON_IsNull(v)) break;
+          if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.Binds must be an array of strings");
+          if (binds == NULL && (binds = cJSON_AddArrayToObject(out, "Binds")) == NULL) {
+            return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          }
+          const cJSON *b;
+          cJSON_ArrayForEach(b, v) {
+            if (!cJSON_IsString(b)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.Binds must be an array of strings");
+            cJSON_AddItemToArray(binds, cJSON_CreateString(b->valuestring));
+          }
+        } else if (!cJSON_IsNull(v) && !copy_into(out, k, v)) {
+          return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+        }
+        break;
+      case F_ACCEPT:
+        break;
+      case F_DEFAULT:
+        if (!is_default(v)) return refuse_default("HostConfig.", k, rule->why, e);
+        break;
+      case F_SPECIAL:
+        if (strcmp(k, "Isolation") == 0) {
+          if (!cJSON_IsNull(v) && !(cJSON_IsString(v) && v->valuestring[0] == '\0') && !copy_into(out, k, v)) {
+            return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          }
+        } else if (strcmp(k, "RestartPolicy") == 0) {
+          if (cJSON_IsNull(v)) break;
+          if (!cJSON_IsObject(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.RestartPolicy must be an object");
+          const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "Name");
+          const cJSON *max = cJSON_GetObjectItemCaseSensitive(v, "MaximumRetryCount");
+          cJSON *rp = cJSON_AddObjectToObject(out, "RestartPolicy");
+          if (rp == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          if (name != NULL && !cJSON_IsNull(name) && !copy_into(rp, "Name", name)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          /* Docker's clients send a count of 0 with every policy; it only means something with on-failure. */
+          if (max != NULL && !is_default(max) && !copy_into(rp, "MaximumRetryCount", max)) {
+            return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          }
+          const cJSON *other;
+          cJSON_ArrayForEach(other, v) {
+            if (strcmp(other->string, "Name") != 0 && strcmp(other->string, "MaximumRetryCount") != 0) {
+              return wctr_fail(e, WCTR_EINVAL, "HostConfig.RestartPolicy.%s: unknown field", other->string);
+            }
+          }
+        } else if (strcmp(k, "Mounts") == 0) {
+          if (is_default(v)) break;
+          if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.Mounts must be an array");
+          if (binds == NULL) binds = cJSON_GetObjectItemCaseSensitive(out, "Binds");
+          if (binds == NULL && (binds = cJSON_AddArrayToObject(out, "Binds")) == NULL) {
+            return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+          }
+          size_t i = 0;
+          const cJSON *m;
+          cJSON_ArrayForEach(m, v) {
+            wctr_err err = mount_to_bind(m, i++, binds, e);
+            if (err != WCTR_OK) return err;
+          }
+        } else if (strcmp(k, "LogConfig") == 0) {
+          if (cJSON_IsNull(v)) break;
+          const cJSON *type = cJSON_GetObjectItemCaseSensitive(v, "Type");
+          const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(v, "Config");
+          bool ok_type = type == NULL || cJSON_IsNull(type) ||
+                         (cJSON_IsString(type) && (type->valuestring[0] == '\0' || strcmp(type->valuestring, "json-file") == 0));
+          if (!cJSON_IsObject(v) || !ok_type) {
+            return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig: wctr keeps logs with the json-file driver only");
+          }
+          if (!is_default(cfg)) {
+            return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig.Config: log options are not supported (wctr rotates "
+                             "container-log.json at 10 MiB, docs/containers.md)");
+          }
+        } else if (strcmp(k, "NetworkMode") == 0) {
+          if (cJSON_IsNull(v)) break;
+          if (!cJSON_IsString(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.NetworkMode must be a string");
+          if (v->valuestring[0] != '\0' && strcmp(v->valuestring, "default") != 0) {
+            return wctr_fail(e, WCTR_EINVAL, "HostConfig.NetworkMode \"%.64s\": %s; only \"default\" is accepted (the "
+                             "isolation's own: the host's network for job containers)", v->valuestring, no_net);
+          }
+        } else if (strcmp(k, "MemorySwap") == 0) {
+          /* 0 (not set) and -1 (unlimited) ask for what Windows does: no swap limit. */
+          if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+            return refuse_default("HostConfig.", k, "Windows has no swap limit; use Memory", e);
+          }
+        } else if (strcmp(k, "MemorySwappiness") == 0) {
+          if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+            return refuse_default("HostConfig.", k, "swappiness does not exist on Windows", e);
+          }
+        }
+        break;
+    }
+  }
+  return WCTR_OK;
+}
+
+wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr_errmsg *e) {
+  *out = NULL;
+  if (!cJSON_IsObject(body)) return wctr_fail(e, WCTR_EINVAL, "the body must be a JSON object (Docker's container config)");
+  cJSON *params = cJSON_CreateObject();
+  if (params == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = WCTR_OK;
+  cJSON *cmd = NULL;
+  cJSON *entry = NULL;
+  if (name != NULL && name[0] != '\0') {
+    cJSON_AddStringToObject(params, "Name", name[0] == '/' ? name + 1 : name);
+  }
+  const cJSON *v;
+  cJSON_ArrayForEach(v, body) {
+    const char *k = v->string;
+    const field_rule *rule = rule_for(config_rules, k);
+    if (rule == NULL) {
+      if (is_default(v)) continue;
+      err = wctr_fail(e, WCTR_EINVAL, "%s: unknown field", k);
+      goto done;
+    }
+    switch (rule->action) {
+      case F_COPY:
+        if (cJSON_IsNull(v)) break;
+        /* Docker's "" is "not given"; wctr's hostname rule would refuse an empty one. */
+        if (cJSON_IsString(v) && v->valuestring[0] == '\0' && strcmp(k, "Image") != 0) break;
+        if (!copy_into(params, k, v)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+        break;
+      case F_ACCEPT:
+        break;
+      case F_DEFAULT:
+        if (!is_default(v)) err = refuse_default("", k, rule->why, e);
+        break;
+      case F_SPECIAL:
+        if ((strcmp(k, "Cmd") == 0 && cmd != NULL) || (strcmp(k, "Entrypoint") == 0 && entry != NULL)) {
+          err = wctr_fail(e, WCTR_EINVAL, "%s is given twice", k);
+        } else if (strcmp(k, "Cmd") == 0 && !is_default(v)) {
+          cmd = cJSON_CreateArray();
+          err = cmd == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Cmd", cmd, e);
+        } else if (strcmp(k, "Entrypoint") == 0 && !is_default(v)) {
+          entry = cJSON_CreateArray();
+          err = entry == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Entrypoint", entry, e);
+        } else if (strcmp(k, "StdinOnce") == 0) {
+          const cJSON *open = cJSON_GetObjectItemCaseSensitive(body, "OpenStdin");
+          if (cJSON_IsTrue(open) && !cJSON_IsTrue(v)) {
+            err = wctr_fail(e, WCTR_EINVAL, "StdinOnce: wctr closes a container's stdin when the attached client's input "
+                            "ends; keeping it open for a later attach (StdinOnce false with OpenStdin) is not supported");
+          }
+        } else if (strcmp(k, "HostConfig") == 0) {
+          err = map_host_config(v, params, e);
+        } else if (strcmp(k, "NetworkingConfig") == 0 && !cJSON_IsNull(v)) {
+          const cJSON *eps = cJSON_GetObjectItemCaseSensitive(v, "EndpointsConfig");
+          bool only_eps = cJSON_IsObject(v) && (v->child == NULL || (v->child == eps && eps->next == NULL));
+          if (!only_eps || !is_default(eps)) {
+            err = wctr_fail(e, WCTR_EINVAL, "NetworkingConfig: %s; leave it out", no_net);
+          }
+        }
+        break;
+    }
+    if (err != WCTR_OK) goto done;
+  }
+  /* Docker's command is Entrypoint followed by Cmd; an Entrypoint given here replaces the image's and clears
+   * its Cmd, so the two together are exactly the command. */
+  if (entry != NULL) {
+    if (cmd != NULL) {
+      while (cmd->child != NULL) cJSON_AddItemToArray(entry, cJSON_DetachItemViaPointer(cmd, cmd->child));
+      cJSON_Delete(cmd);
+    }
+    cmd = entry;
+    entry = NULL;
+  }
+  if (cmd != NULL) {
+    cJSON_AddItemToObject(params, "Cmd", cmd);
+    cmd = NULL;
+  }
+  *out = params;
+  params = NULL;
+done:
+  cJSON_Delete(cmd);
+  cJSON_Delete(entry);
+  cJSON_Delete(params);
+  return err;
+}
+
+wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e) {
+  if (body == NULL) return WCTR_OK;
+  if (!cJSON_IsObject(body)) return wctr_fail(e, WCTR_EINVAL, "the body must be a JSON object (Docker's update config)");
+  const cJSON *v;
+  cJSON_ArrayForEach(v, body) {
+    const char *k = v->string;
+    if (spec_resource_by_wire(k) != NULL) {
+      if (!is_default(v) && !copy_into(params, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      continue;
+    }
+    if (strcmp(k, "RestartPolicy") == 0) {
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "Name");
+      const cJSON *max = cJSON_GetObjectItemCaseSensitive(v, "MaximumRetryCount");
+      if (!is_default(name) || !is_default(max)) {
+        return wctr_fail(e, WCTR_EINVAL, "RestartPolicy: changing a restart policy with update is not supported yet; "
+                         "recreate the container");
+      }
+      continue;
+    }
+    const field_rule *rule = rule_for(host_rules, k);
+    if (rule != NULL && rule->action == F_DEFAULT) {
+      if (!is_default(v)) return refuse_default("", k, rule->why, e);
+      continue;
+    }
+    if (strcmp(k, "MemorySwap") == 0 || strcmp(k, "MemorySwappiness") == 0) {
+      if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+        return refuse_default("", k, "Windows has no swap limit; use Memory", e);
+      }
+      continue;
+    }
+    if (!is_default(v)) return wctr_fail(e, WCTR_EINVAL, "%s: unknown or unsupported field for update", k);
+  }
+  return WCTR_OK;
+}
+
+/* --- times ---------------------------------------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t yy = (int64_t)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = yy + (*m <= 2);
+}
+
+bool api_parse_time(const char *text, int64_t *seconds, int64_t *nanos) {
+  int y, mo, d, h, mi, s;
+  int n = 0;
+  if (text == NULL || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  const char *p = text + n;
+  int64_t ns = 0;
+  if (*p == '.') {
+    p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') {
+      if (digits < 9) ns = ns * 10 + (*p - '0');
+      digits++;
+      p++;
+    }
+    if (digits == 0) return false;
+    for (; digits < 9; digits++) ns *= 10;
+  }
+  if (strcmp(p, "Z") != 0) return false;
+  *seconds = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+  *nanos = ns;
+  return true;
+}
+
+void api_log_time(int64_t seconds, int64_t nanos, char out[40]) {
+  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  int64_t rest = seconds - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  snprintf(out, 40, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ", (long long)y, m, d, (long long)(rest / 3600),
+           (long long)(rest % 3600 / 60), (long long)(rest % 60), (long long)nanos);
+}
+
+bool api_time_to_log(const char *text, char out[40]) {
+  int64_t secs = 0, ns = 0;
+  if (api_parse_time(text, &secs, &ns)) {
+    api_log_time(secs, ns, out);
+    return true;
+  }
+  /* Unix seconds, optionally with a fraction: what the docker CLI sends for --since/--until. */
+  const char *p = text;
+  if (p == NULL || *p == '\0') return false;
+  bool neg = *p == '-';
+  if (neg) p++;
+  int digits = 0;
+  while (*p >= '0' && *p <= '9' && digits < 15) secs = secs * 10 + (*p++ - '0'), digits++;
+  if (digits == 0) return false;
+  if (*p == '.') {
+    p++;
+    int fd = 0;
+    while (*p >= '0' && *p <= '9') {
+      if (fd < 9) ns = ns * 10 + (*p - '0');
+      fd++;
+      p++;
+    }
+    for (; fd < 9; fd++) ns *= 10;
+  }
+  if (*p != '\0' || neg) return false;
+  api_log_time(secs, ns, out);
+  return true;
+}
+
+void api_human_duration(int64_t seconds, char *out, size_t size) {
+  if (seconds < 1) {
+    snprintf(out, size, "Less than a second");
+  } else if (seconds == 1) {
+    snprintf(out, size, "1 second");
+  } else if (seconds < 60) {
+    snprintf(out, size, "%lld seconds", (long long)seconds);
+  } else if (seconds / 60 == 1) {
+    snprintf(out, size, "About a minute");
+  } else if (seconds / 60 < 60) {
+    snprintf(out, size, "%lld minutes", (long long)(seconds / 60));
+  } else {
+    int64_t hours = (seconds + 1800) / 3600; /* Go's int(d.Hours() + 0.5) */
+    if (hours == 1) {
+      snprintf(out, size, "About an hour");
+    } else if (hours < 48) {
+      snprintf(out, size, "%lld hours", (long long)hours);
+    } else if (hours < 24 * 7 * 2) {
+      snprintf(out, size, "%lld days", (long long)(hours / 24));
+    } else if (hours < 24 * 30 * 2) {
+      snprintf(out, size, "%lld weeks", (long long)(hours / 24 / 7));
+    } else if (hours < 24 * 365 * 2) {
+      snprintf(out, size, "%lld months", (long long)(hours / 24 / 30));
+    } else {
+      snprintf(out, size, "%lld years", (long long)(seconds / 3600 / 24 / 365));
+    }
+  }
+}
+
+static int64_t unix_of(const char *iso) {
+  int64_t s = 0, ns = 0;
+  return api_parse_time(iso, &s, &ns) ? s : 0;
+}
+
+/* --- containers ------------------------------------------------------------------------------------------------------- */
+
+static const char *str_of(const cJSON *obj, const char *key, const char *def) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+static double num_of(const cJSON *obj, const char *key, double def) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static bool bool_of(const cJSON *obj, const char *key) { return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key)); }
+
+static cJSON *dup_or(const cJSON *v, cJSON *def) {
+  if (v == NULL) return def;
+  cJSON_Delete(def);
+  return cJSON_Duplicate(v, true);
+}
+
+/* A JSON number as a whole number, within what a double holds exactly (a record's numbers are; a hostile input's
+ * need not be, and converting an out-of-range double is undefined). */
+static long long whole(double d) {
+  if (!(d > -9007199254740992.0)) return -9007199254740992LL;
+  if (!(d < 9007199254740992.0)) return 9007199254740992LL;
+  return (long long)d;
+}
+
+static const char *time_or_zero(const char *t) { return t != NULL && t[0] != '\0' ? t : ZERO_TIME; }
+
+/* "-v HOST:CONTAINER[:ro]" into Docker's Mounts entry (the host part may hold a drive letter's colon). */
+static cJSON *bind_mount(const char *bind) {
+  char *copy = malloc(strlen(bind) + 1);
+  if (copy == NULL) return NULL;
+  memcpy(copy, bind, strlen(bind) + 1);
+  bool ro = false;
+  size_t n = strlen(copy);
+  if (n > 3 && (strcmp(copy + n - 3, ":ro") == 0 || strcmp(copy + n - 3, ":rw") == 0)) {
+    ro = strcmp(copy + n - 3, ":ro") == 0;
+    copy[n - 3] = '\0';
+  }
+  /* The container side starts with a drive ("C:") or a pipe ("\\\\.\\pipe\\"): the separator is the first ':'
+   * after the host side's own drive colon that is followed by one of those. */
+  char *sep = NULL;
+  for (char *p = copy + (n > 2 ? 2 : 0); *p != '\0' && sep == NULL; p++) {
+    if (*p != ':' || p[1] == '\0') continue;
+    bool drive = ((p[1] >= 'A' && p[1] <= 'Z') || (p[1] >= 'a' && p[1] <= 'z')) && p[2] == ':';
+    bool pipe = p[1] == '\\' && p[2] == '\\';
+    if (drive || pipe) sep = p;
+  }
+  cJSON *m = cJSON_CreateObject();
+  if (m != NULL) {
+    if (sep != NULL) *sep = '\0';
+    cJSON_AddStringToObject(m, "Type", "bind");
+    cJSON_AddStringToObject(m, "Source", copy);
+    cJSON_AddStringToObject(m, "Destination", sep != NULL ? sep + 1 : "");
+    cJSON_AddStringToObject(m, "Mode", ro ? "ro" : "");
+    cJSON_AddBoolToObject(m, "RW", !ro);
+    cJSON_AddStringToObject(m, "Propagation", "");
+  }
+  free(copy);
+  return m;
+}
+
+static cJSON *network_settings(void) {
+  cJSON *n = cJSON_CreateObject();
+  if (n == NULL) return NULL;
+  cJSON_AddStringToObject(n, "Bridge", "");
+  cJSON_AddStringToObject(n, "SandboxID", "");
+  cJSON_AddBoolToObject(n, "HairpinMode", false);
+  cJSON_AddStringToObject(n, "LinkLocalIPv6Address", "");
+  cJSON_AddNumberToObject(n, "LinkLocalIPv6PrefixLen", 0);
+  cJSON_AddObjectToObject(n, "Ports");
+  cJSON_AddStringToObject(n, "SandboxKey", "");
+  cJSON_AddNullToObject(n, "SecondaryIPAddresses");
+  cJSON_AddNullToObject(n, "SecondaryIPv6Addresses");
+  cJSON_AddStringToObject(n, "EndpointID", "");
+  cJSON_AddStringToObject(n, "Gateway", "");
+  cJSON_AddStringToObject(n, "GlobalIPv6Address", "");
+  cJSON_AddNumberToObject(n, "GlobalIPv6PrefixLen", 0);
+  cJSON_AddStringToObject(n, "IPAddress", "");
+  cJSON_AddNumberToObject(n, "IPPrefixLen", 0);
+  cJSON_AddStringToObject(n, "IPv6Gateway", "");
+  cJSON_AddStringToObject(n, "MacAddress", "");
+  cJSON_AddObjectToObject(n, "Networks");
+  return n;
+}
+
+cJSON *api_shape_inspect(const cJSON *rec) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(rec, "State");
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(rec, "Config");
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(rec, "HostConfig");
+  const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(config, "Cmd");
+  const char *id = str_of(rec, "Id", "");
+  char name[200];
+  snprintf(name, sizeof name, "/%s", str_of(rec, "Name", ""));
+  cJSON_AddStringToObject(out, "Id", id);
+  cJSON_AddStringToObject(out, "Created", str_of(rec, "Created", ZERO_TIME));
+  cJSON_AddStringToObject(out, "Path", cJSON_IsArray(cmd) && cJSON_IsString(cmd->child) ? cmd->child->valuestring : "");
+  cJSON *args = cJSON_AddArrayToObject(out, "Args");
+  for (const cJSON *a = cJSON_IsArray(cmd) && cmd->child != NULL ? cmd->child->next : NULL; args != NULL && a != NULL; a = a->next) {
+    cJSON_AddItemToArray(args, cJSON_Duplicate(a, false));
+  }
+  cJSON *st = cJSON_AddObjectToObject(out, "State");
+  if (st != NULL) {
+    cJSON_AddStringToObject(st, "Status", str_of(state, "Status", "created"));
+    cJSON_AddBoolToObject(st, "Running", bool_of(state, "Running"));
+    cJSON_AddBoolToObject(st, "Paused", false);
+    cJSON_AddBoolToObject(st, "Restarting", false);
+    cJSON_AddBoolToObject(st, "OOMKilled", bool_of(state, "OOMKilled"));
+    cJSON_AddBoolToObject(st, "Dead", false);
+    cJSON_AddNumberToObject(st, "Pid", num_of(state, "Pid", 0));
+    cJSON_AddNumberToObject(st, "ExitCode", num_of(state, "ExitCode", 0));
+    cJSON_AddStringToObject(st, "Error", str_of(state, "Error", ""));
+    cJSON_AddStringToObject(st, "StartedAt", time_or_zero(str_of(state, "StartedAt", "")));
+    cJSON_AddStringToObject(st, "FinishedAt", time_or_zero(str_of(state, "FinishedAt", "")));
+  }
+  const char *image = str_of(config, "Image", "");
+  cJSON_AddStringToObject(out, "Image", image);
+  cJSON_AddStringToObject(out, "ResolvConfPath", "");
+  cJSON_AddStringToObject(out, "HostnamePath", "");
+  cJSON_AddStringToObject(out, "HostsPath", "");
+  cJSON_AddStringToObject(out, "LogPath", "");
+  cJSON_AddStringToObject(out, "Name", name);
+  cJSON_AddNumberToObject(out, "RestartCount", num_of(rec, "RestartCount", 0));
+  cJSON_AddStringToObject(out, "Driver", "windowsfilter");
+  cJSON_AddStringToObject(out, "Platform", "windows");
+  cJSON_AddStringToObject(out, "MountLabel", "");
+  cJSON_AddStringToObject(out, "ProcessLabel", "");
+  cJSON_AddStringToObject(out, "AppArmorProfile", "");
+  cJSON_AddNullToObject(out, "ExecIDs");
+
+  cJSON *h = cJSON_AddObjectToObject(out, "HostConfig");
+  const cJSON *binds = cJSON_GetObjectItemCaseSensitive(hc, "Binds");
+  if (h != NULL) {
+    cJSON_AddItemToObject(h, "Binds", dup_or(binds, cJSON_CreateNull()));
+    cJSON_AddStringToObject(h, "ContainerIDFile", "");
+    cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
+    if (lc != NULL) {
+      cJSON_AddStringToObject(lc, "Type", "json-file");
+      cJSON_AddObjectToObject(lc, "Config");
+    }
+    cJSON_AddStringToObject(h, "NetworkMode", "default");
+    cJSON_AddObjectToObject(h, "PortBindings");
+    cJSON *rp = dup_or(cJSON_GetObjectItemCaseSensitive(hc, "RestartPolicy"), NULL);
+    if (rp == NULL) {
+      rp = cJSON_CreateObject();
+      if (rp != NULL) cJSON_AddStringToObject(rp, "Name", "no");
+    }
+    if (rp != NULL && cJSON_GetObjectItemCaseSensitive(rp, "MaximumRetryCount") == NULL) {
+      cJSON_AddNumberToObject(rp, "MaximumRetryCount", 0);
+    }
+    cJSON_AddItemToObject(h, "RestartPolicy", rp);
+    cJSON_AddBoolToObject(h, "AutoRemove", bool_of(hc, "AutoRemove"));
+    cJSON_AddStringToObject(h, "VolumeDriver", "");
+    cJSON_AddNullToObject(h, "VolumesFrom");
+    cJSON_AddNullToObject(h, "CapAdd");
+    cJSON_AddNullToObject(h, "CapDrop");
+    cJSON_AddStringToObject(h, "CgroupnsMode", "");
+    cJSON_AddArrayToObject(h, "Dns");
+    cJSON_AddArrayToObject(h, "DnsOptions");
+    cJSON_AddArrayToObject(h, "DnsSearch");
+    cJSON_AddNullToObject(h, "ExtraHosts");
+    cJSON_AddNullToObject(h, "GroupAdd");
+    cJSON_AddStringToObject(h, "IpcMode", "");
+    cJSON_AddStringToObject(h, "Cgroup", "");
+    cJSON_AddNullToObject(h, "Links");
+    cJSON_AddNumberToObject(h, "OomScoreAdj", 0);
+    cJSON_AddStringToObject(h, "PidMode", "");
+    cJSON_AddBoolToObject(h, "Privileged", false);
+    cJSON_AddBoolToObject(h, "PublishAllPorts", false);
+    cJSON_AddBoolToObject(h, "ReadonlyRootfs", false);
+    cJSON_AddItemToObject(h, "SecurityOpt", dup_or(cJSON_GetObjectItemCaseSensitive(hc, "SecurityOpt"), cJSON_CreateNull()));
+    cJSON_AddStringToObject(h, "UTSMode", "");
+    cJSON_AddStringToObject(h, "UsernsMode", "");
+    cJSON_AddNumberToObject(h, "ShmSize", 0);
+    cJSON *cs = cJSON_AddArrayToObject(h, "ConsoleSize");
+    if (cs != NULL) {
+      cJSON_AddItemToArray(cs, cJSON_CreateNumber(0));
+      cJSON_AddItemToArray(cs, cJSON_CreateNumber(0));
+    }
+    cJSON_AddStringToObject(h, "Isolation", str_of(hc, "Isolation", "default"));
+    for (size_t i = 0; i < spec_resource_field_count; i++) {
+      const char *wire = spec_resource_fields[i].wire;
+      cJSON_AddNumberToObject(h, wire, num_of(hc, wire, 0));
+    }
+    cJSON_AddStringToObject(h, "CgroupParent", "");
+    cJSON_AddNumberToObject(h, "BlkioWeight", 0);
+    cJSON_AddNullToObject(h, "BlkioWeightDevice");
+    cJSON_AddNullToObject(h, "BlkioDeviceReadBps");
+    cJSON_AddNullToObject(h, "BlkioDeviceWriteBps");
+    cJSON_AddNullToObject(h, "BlkioDeviceReadIOps");
+    cJSON_AddNullToObject(h, "BlkioDeviceWriteIOps");
+    cJSON_AddNumberToObject(h, "CpuPeriod", 0);
+    cJSON_AddNumberToObject(h, "CpuQuota", 0);
+    cJSON_AddNumberToObject(h, "CpuRealtimePeriod", 0);
+    cJSON_AddNumberToObject(h, "CpuRealtimeRuntime", 0);
+    cJSON_AddStringToObject(h, "CpusetCpus", "");
+    cJSON_AddStringToObject(h, "CpusetMems", "");
+    cJSON_AddNullToObject(h, "Devices");
+    cJSON_AddNullToObject(h, "DeviceCgroupRules");
+    cJSON_AddNullToObject(h, "DeviceRequests");
+    cJSON_AddNumberToObject(h, "KernelMemory", 0);
+    cJSON_AddNumberToObject(h, "KernelMemoryTCP", 0);
+    cJSON_AddNumberToObject(h, "MemoryReservation", 0);
+    cJSON_AddNumberToObject(h, "MemorySwap", 0);
+    cJSON_AddNullToObject(h, "MemorySwappiness");
+    cJSON_AddBoolToObject(h, "OomKillDisable", false);
+    cJSON_AddNullToObject(h, "Ulimits");
+  }
+  cJSON *gd = cJSON_AddObjectToObject(out, "GraphDriver");
+  if (gd != NULL) {
+    cJSON_AddNullToObject(gd, "Data");
+    cJSON_AddStringToObject(gd, "Name", "windowsfilter");
+  }
+  cJSON *mounts = cJSON_AddArrayToObject(out, "Mounts");
+  for (const cJSON *b = cJSON_IsArray(binds) ? binds->child : NULL; mounts != NULL && b != NULL; b = b->next) {
+    if (cJSON_IsString(b)) cJSON_AddItemToArray(mounts, bind_mount(b->valuestring));
+  }
+
+  cJSON *c = cJSON_AddObjectToObject(out, "Config");
+  if (c != NULL) {
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", id);
+    cJSON_AddStringToObject(c, "Hostname", str_of(config, "Hostname", short_id));
+    cJSON_AddStringToObject(c, "Domainname", "");
+    cJSON_AddStringToObject(c, "User", str_of(config, "User", ""));
+    cJSON_AddBoolToObject(c, "AttachStdin", false);
+    cJSON_AddBoolToObject(c, "AttachStdout", false);
+    cJSON_AddBoolToObject(c, "AttachStderr", false);
+    cJSON_AddBoolToObject(c, "Tty", bool_of(config, "Tty"));
+    cJSON_AddBoolToObject(c, "OpenStdin", bool_of(config, "OpenStdin"));
+    cJSON_AddBoolToObject(c, "StdinOnce", bool_of(config, "OpenStdin"));
+    cJSON_AddItemToObject(c, "Env", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Env"), cJSON_CreateNull()));
+    cJSON_AddItemToObject(c, "Cmd", dup_or(cmd, cJSON_CreateNull()));
+    cJSON_AddStringToObject(c, "Image", image);
+    cJSON_AddNullToObject(c, "Volumes");
+    cJSON_AddStringToObject(c, "WorkingDir", str_of(config, "WorkingDir", ""));
+    cJSON_AddNullToObject(c, "Entrypoint");
+    cJSON_AddNullToObject(c, "OnBuild");
+    cJSON_AddItemToObject(c, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Labels"), cJSON_CreateObject()));
+    cJSON_AddNumberToObject(c, "StopTimeout", num_of(config, "StopTimeout", SPEC_DEFAULT_STOP_TIMEOUT));
+  }
+  cJSON_AddItemToObject(out, "NetworkSettings", network_settings());
+
+  /* What wctr knows beyond Docker's shape: the limits computed and applied, the identity, the runtime's
+   * state, the credential spec (redacted), secrets; Docker's clients ignore it. */
+  cJSON *w = cJSON_AddObjectToObject(out, "Wctr");
+  if (w != NULL) {
+    static const char *const mapped[] = {"Id", "Name", "Created", "State", "Config", "HostConfig", "RestartCount", NULL};
+    for (const cJSON *item = cJSON_IsObject(rec) ? rec->child : NULL; item != NULL; item = item->next) {
+      bool done = false;
+      for (size_t i = 0; mapped[i] != NULL && !done; i++) done = strcmp(mapped[i], item->string) == 0;
+      if (!done) cJSON_AddItemToObject(w, item->string, cJSON_Duplicate(item, true));
+    }
+    const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(config, "Secrets");
+    if (secrets != NULL) cJSON_AddItemToObject(w, "Secrets", cJSON_Duplicate(secrets, true));
+    cJSON_AddBoolToObject(w, "ManuallyStopped", bool_of(state, "ManuallyStopped"));
+  }
+  return out;
+}
+
+cJSON *api_shape_summary(const cJSON *s, int64_t now) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char name[200];
+  snprintf(name, sizeof name, "/%s", str_of(s, "Name", ""));
+  const char *state = str_of(s, "State", "created");
+  char status[96];
+  char ago[48];
+  if (strcmp(state, "running") == 0) {
+    api_human_duration(now - unix_of(str_of(s, "StartedAt", "")), ago, sizeof ago);
+    snprintf(status, sizeof status, "Up %s", ago);
+  } else if (strcmp(state, "exited") == 0) {
+    api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
+    snprintf(status, sizeof status, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
+  } else if (strcmp(state, "removing") == 0) {
+    snprintf(status, sizeof status, "Removal In Progress");
+  } else {
+    snprintf(status, sizeof status, "Created");
+  }
+  cJSON_AddStringToObject(out, "Id", str_of(s, "Id", ""));
+  cJSON *names = cJSON_AddArrayToObject(out, "Names");
+  if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(name));
+  cJSON_AddStringToObject(out, "Image", str_of(s, "Image", ""));
+  cJSON_AddStringToObject(out, "ImageID", "");
+  cJSON_AddStringToObject(out, "Command", str_of(s, "Command", ""));
+  cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(s, "Created", "")));
+  cJSON_AddArrayToObject(out, "Ports");
+  cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
+  cJSON_AddStringToObject(out, "State", state);
+  cJSON_AddStringToObject(out, "Status", status);
+  cJSON *hc = cJSON_AddObjectToObject(out, "HostConfig");
+  if (hc != NULL) cJSON_AddStringToObject(hc, "NetworkMode", "default");
+  cJSON *ns = cJSON_AddObjectToObject(out, "NetworkSettings");
+  if (ns != NULL) cJSON_AddObjectToObject(ns, "Networks");
+  cJSON_AddArrayToObject(out, "Mounts");
+  return out;
+}
+
+/* Any value of a filter key matches (Docker: values of one key are alternatives; keys must all match). */
+static bool any_value(const cJSON *filters, const char *key, bool (*fn)(const cJSON *obj, const char *value),
+                      const cJSON *obj) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values) || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v) && fn(obj, v->valuestring)) return true;
+  }
+  return false;
+}
+
+static bool m_id(const cJSON *s, const char *v) { return strncmp(str_of(s, "Id", ""), v, strlen(v)) == 0; }
+static bool m_name(const cJSON *s, const char *v) {
+  const char *n = str_of(s, "Name", "");
+  if (v[0] == '/') v++;
+  return strstr(n, v) != NULL;
+}
+static bool m_status(const cJSON *s, const char *v) { return strcmp(str_of(s, "State", ""), v) == 0; }
+static bool m_exited(const cJSON *s, const char *v) {
+  char *end = NULL;
+  long long code = strtoll(v, &end, 10);
+  return strcmp(str_of(s, "State", ""), "exited") == 0 && end != NULL && *end == '\0' && num_of(s, "ExitCode", 0) == (double)code;
+}
+static bool m_ancestor(const cJSON *s, const char *v) {
+  const char *img = str_of(s, "Image", "");
+  size_t n = strlen(v);
+  return strcmp(img, v) == 0 || (strncmp(img, v, n) == 0 && strcmp(img + n, ":latest") == 0);
+}
+static bool m_isolation(const cJSON *s, const char *v) { return strcmp(str_of(s, "Isolation", ""), v) == 0; }
+
+bool api_shape_summary_matches(const cJSON *s, const cJSON *filters) {
+  return any_value(filters, "id", m_id, s) && any_value(filters, "name", m_name, s) &&
+         any_value(filters, "status", m_status, s) && any_value(filters, "exited", m_exited, s) &&
+         any_value(filters, "ancestor", m_ancestor, s) && any_value(filters, "isolation", m_isolation, s);
+}
+
+/* --- stats and events ------------------------------------------------------------------------------------------------ */
+
+static cJSON *cpu_usage(double total) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON *u = cJSON_AddObjectToObject(c, "cpu_usage");
+  if (u != NULL) {
+    cJSON_AddNumberToObject(u, "total_usage", total);
+    cJSON_AddNumberToObject(u, "usage_in_kernelmode", 0);
+    cJSON_AddNumberToObject(u, "usage_in_usermode", 0);
+  }
+  cJSON *t = cJSON_AddObjectToObject(c, "throttling_data");
+  if (t != NULL) {
+    cJSON_AddNumberToObject(t, "periods", 0);
+    cJSON_AddNumberToObject(t, "throttled_periods", 0);
+    cJSON_AddNumberToObject(t, "throttled_time", 0);
+  }
+  return c;
+}
+
+cJSON *api_shape_stats(const cJSON *s, int host_cpus, const char *read, const char *preread) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char name[200];
+  snprintf(name, sizeof name, "/%s", str_of(s, "Name", ""));
+  cJSON_AddStringToObject(out, "read", read);
+  cJSON_AddStringToObject(out, "preread", preread);
+  cJSON *pids = cJSON_AddObjectToObject(out, "pids_stats");
+  if (pids != NULL) cJSON_AddNumberToObject(pids, "current", num_of(s, "Processes", 0));
+  cJSON_AddObjectToObject(out, "blkio_stats");
+  /* Docker's Windows CPU %: (total - pretotal) / ((read - preread) in 100 ns * num_procs). */
+  cJSON_AddNumberToObject(out, "num_procs", host_cpus);
+  cJSON *storage = cJSON_AddObjectToObject(out, "storage_stats");
+  if (storage != NULL) {
+    cJSON_AddNumberToObject(storage, "read_count_normalized", 0);
+    cJSON_AddNumberToObject(storage, "read_size_bytes", num_of(s, "ReadBytes", 0));
+    cJSON_AddNumberToObject(storage, "write_count_normalized", 0);
+    cJSON_AddNumberToObject(storage, "write_size_bytes", num_of(s, "WriteBytes", 0));
+  }
+  cJSON_AddItemToObject(out, "cpu_stats", cpu_usage(num_of(s, "CpuTotal100ns", 0)));
+  cJSON_AddItemToObject(out, "precpu_stats", cpu_usage(num_of(s, "PreCpuTotal100ns", 0)));
+  cJSON *mem = cJSON_AddObjectToObject(out, "memory_stats");
+  if (mem != NULL) {
+    cJSON_AddNumberToObject(mem, "commitbytes", num_of(s, "MemoryUsage", 0));
+    cJSON_AddNumberToObject(mem, "commitpeakbytes", num_of(s, "MemoryPeak", 0));
+    cJSON_AddNumberToObject(mem, "privateworkingset", num_of(s, "MemoryUsage", 0));
+    cJSON_AddNumberToObject(mem, "limit", num_of(s, "MemoryLimit", 0));
+  }
+  cJSON_AddStringToObject(out, "name", name);
+  cJSON_AddStringToObject(out, "id", str_of(s, "Id", ""));
+  return out;
+}
+
+cJSON *api_shape_event(const cJSON *f) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  const char *action = str_of(f, "Action", "");
+  const char *id = str_of(f, "Id", "");
+  int64_t secs = 0, ns = 0;
+  api_parse_time(str_of(f, "Time", ""), &secs, &ns);
+  cJSON_AddStringToObject(out, "status", action);
+  cJSON_AddStringToObject(out, "id", id);
+  cJSON_AddStringToObject(out, "from", str_of(f, "Image", ""));
+  cJSON_AddStringToObject(out, "Type", str_of(f, "Type", "container"));
+  cJSON_AddStringToObject(out, "Action", action);
+  cJSON *actor = cJSON_AddObjectToObject(out, "Actor");
+  if (actor != NULL) {
+    cJSON_AddStringToObject(actor, "ID", id);
+    cJSON *attrs = cJSON_AddObjectToObject(actor, "Attributes");
+    if (attrs != NULL) {
+      cJSON_AddStringToObject(attrs, "name", str_of(f, "Name", ""));
+      const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
+      if (cJSON_IsNumber(code)) {
+        char text[32];
+        snprintf(text, sizeof text, "%lld", whole(code->valuedouble));
+        cJSON_AddStringToObject(attrs, "exitCode", text);
+      }
+    }
+  }
+  cJSON_AddStringToObject(out, "scope", "local");
+  cJSON_AddNumberToObject(out, "time", (double)secs);
+  /* Past 2^53 a double loses digits (and cJSON would print an exponent Go's int64 refuses): written as text. */
+  char nano[32];
+  /* int64 nanoseconds reach the year 2262; a time past it (only from a damaged input) is written as 0. */
+  bool fits = secs >= 0 && secs < INT64_MAX / 1000000000LL;
+  snprintf(nano, sizeof nano, "%lld", fits ? (long long)secs * 1000000000LL + (long long)ns : 0LL);
+  cJSON_AddRawToObject(out, "timeNano", nano);
+  return out;
+}
+
+static bool m_type(const cJSON *f, const char *v) { return strcmp(str_of(f, "Type", "container"), v) == 0; }
+static bool m_event(const cJSON *f, const char *v) { return strcmp(str_of(f, "Action", ""), v) == 0; }
+static bool m_container(const cJSON *f, const char *v) {
+  const char *id = str_of(f, "Id", "");
+  return strcmp(str_of(f, "Name", ""), v[0] == '/' ? v + 1 : v) == 0 || (v[0] != '\0' && strncmp(id, v, strlen(v)) == 0);
+}
+
+bool api_shape_event_matches(const cJSON *f, const cJSON *filters) {
+  return any_value(filters, "type", m_type, f) && any_value(filters, "event", m_event, f) &&
+         any_value(filters, "container", m_container, f);
+}
+
+/* --- images ------------------------------------------------------------------------------------------------------------- */
+
+void api_shape_image_id(const cJSON *image, char out[80]) {
+  char hex[65];
+  size_t n = 0;
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
+  /* The layer GUIDs' hex digits, top layer first, repeated to 64: stable for the image, unique as its layers. */
+  for (int round = 0; round < 64 && n < 64; round++) {
+    size_t before = n;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, layers) {
+      const char *g = str_of(l, "Id", "");
+      for (; *g != '\0' && n < 64; g++) {
+        if ((*g >= '0' && *g <= '9') || (*g >= 'a' && *g <= 'f')) hex[n++] = *g;
+        else if (*g >= 'A' && *g <= 'F') hex[n++] = (char)(*g - 'A' + 'a');
+      }
+    }
+    if (n == before) break;
+  }
+  while (n < 64) hex[n++] = '0';
+  hex[64] = '\0';
+  snprintf(out, 80, "sha256:%s", hex);
+}
+
+cJSON *api_shape_image_summary(const cJSON *image) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char id[80];
+  api_shape_image_id(image, id);
+  cJSON_AddNumberToObject(out, "Containers", -1);
+  cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(image, "Created", "")));
+  cJSON_AddStringToObject(out, "Id", id);
+  cJSON_AddNullToObject(out, "Labels");
+  cJSON_AddStringToObject(out, "ParentId", "");
+  cJSON_AddArrayToObject(out, "RepoDigests");
+  cJSON *tags = cJSON_AddArrayToObject(out, "RepoTags");
+  if (tags != NULL) cJSON_AddItemToArray(tags, cJSON_CreateString(str_of(image, "Name", "")));
+  cJSON_AddNumberToObject(out, "SharedSize", -1);
+  cJSON_AddNumberToObject(out, "Size", 0);
+  cJSON_AddNumberToObject(out, "VirtualSize", 0);
+  return out;
+}
+
+cJSON *api_shape_image_inspect(const cJSON *image) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char id[80];
+  api_shape_image_id(image, id);
+  cJSON_AddStringToObject(out, "Id", id);
+  cJSON *tags = cJSON_AddArrayToObject(out, "RepoTags");
+  if (tags != NULL) cJSON_AddItemToArray(tags, cJSON_CreateString(str_of(image, "Name", "")));
+  cJSON_AddArrayToObject(out, "RepoDigests");
+  cJSON_AddStringToObject(out, "Parent", "");
+  cJSON_AddStringToObject(out, "Comment", "");
+  cJSON_AddStringToObject(out, "Created", str_of(image, "Created", ZERO_TIME));
+  cJSON_AddStringToObject(out, "Container", "");
+  cJSON_AddObjectToObject(out, "ContainerConfig");
+  cJSON_AddStringToObject(out, "DockerVersion", "");
+  cJSON_AddStringToObject(out, "Author", "");
+  cJSON *c = cJSON_AddObjectToObject(out, "Config");
+  if (c != NULL) {
+    cJSON_AddStringToObject(c, "Hostname", "");
+    cJSON_AddStringToObject(c, "Domainname", "");
+    cJSON_AddStringToObject(c, "User", str_of(image, "User", ""));
+    cJSON_AddBoolToObject(c, "AttachStdin", false);
+    cJSON_AddBoolToObject(c, "AttachStdout", false);
+    cJSON_AddBoolToObject(c, "AttachStderr", false);
+    cJSON_AddBoolToObject(c, "Tty", false);
+    cJSON_AddBoolToObject(c, "OpenStdin", false);
+    cJSON_AddBoolToObject(c, "StdinOnce", false);
+    cJSON_AddNullToObject(c, "Env");
+    cJSON_AddItemToObject(c, "Cmd", dup_or(cJSON_GetObjectItemCaseSensitive(image, "Cmd"), cJSON_CreateNull()));
+    cJSON_AddStringToObject(c, "Image", "");
+    cJSON_AddNullToObject(c, "Volumes");
+    cJSON_AddStringToObject(c, "WorkingDir", "");
+    cJSON_AddNullToObject(c, "Entrypoint");
+    cJSON_AddNullToObject(c, "OnBuild");
+    cJSON_AddNullToObject(c, "Labels");
+  }
+  cJSON_AddStringToObject(out, "Architecture", "amd64");
+  cJSON_AddStringToObject(out, "Os", "windows");
+  cJSON_AddStringToObject(out, "OsVersion", str_of(image, "OsVersion", ""));
+  cJSON_AddNumberToObject(out, "Size", 0);
+  cJSON_AddNumberToObject(out, "VirtualSize", 0);
+  cJSON *gd = cJSON_AddObjectToObject(out, "GraphDriver");
+  if (gd != NULL) {
+    cJSON *data = cJSON_AddObjectToObject(gd, "Data");
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
+    if (data != NULL && cJSON_IsArray(layers) && layers->child != NULL) {
+      cJSON_AddStringToObject(data, "dir", str_of(layers->child, "Path", ""));
+    }
+    cJSON_AddStringToObject(gd, "Name", "windowsfilter");
+  }
+  cJSON *rootfs = cJSON_AddObjectToObject(out, "RootFS");
+  if (rootfs != NULL) {
+    cJSON_AddStringToObject(rootfs, "Type", "layers");
+    cJSON_AddArrayToObject(rootfs, "Layers");
+  }
+  cJSON *meta = cJSON_AddObjectToObject(out, "Metadata");
+  if (meta != NULL) cJSON_AddStringToObject(meta, "LastTagTime", ZERO_TIME);
+  return out;
+}

@@ -1,0 +1,636 @@
+/* service/engine_api_system.c - /_ping, /version, /info, /events, /system/df and /images (service/engine_api.h,
+ * engine_api_internal.h). Portable. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "service/engine_api_internal.h"
+
+static int64_t now_unix(void) { return (int64_t)time(NULL); }
+
+static const char *str_of(const cJSON *obj, const char *key, const char *def) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+/* --- /_ping -------------------------------------------------------------------------------------------------------- */
+
+void api_ping(api_req *r) {
+  static const char headers[] = "Builder-Version: \r\nCache-Control: no-cache, no-store, must-revalidate\r\n"
+                                "Pragma: no-cache\r\n";
+  bool head = strcmp(r->hr->method, "HEAD") == 0;
+  api_reply_with(r, 200, headers, "text/plain; charset=utf-8", head ? "" : "OK", head ? 0 : 2);
+}
+
+/* --- /version ------------------------------------------------------------------------------------------------------- */
+
+static void version_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  const char *version = str_of(result, "Version", WCTR_VERSION);
+  const char *kernel = r->api->host.os_version;
+  cJSON *v = cJSON_CreateObject();
+  cJSON *platform = cJSON_AddObjectToObject(v, "Platform");
+  if (platform != NULL) cJSON_AddStringToObject(platform, "Name", "wctr");
+  cJSON *components = cJSON_AddArrayToObject(v, "Components");
+  cJSON *engine = cJSON_CreateObject();
+  if (engine != NULL) {
+    cJSON_AddStringToObject(engine, "Name", "Engine");
+    cJSON_AddStringToObject(engine, "Version", version);
+    cJSON *d = cJSON_AddObjectToObject(engine, "Details");
+    if (d != NULL) {
+      cJSON_AddStringToObject(d, "ApiVersion", API_VERSION_TEXT);
+      cJSON_AddStringToObject(d, "Arch", "amd64");
+      cJSON_AddStringToObject(d, "BuildTime", "");
+      cJSON_AddStringToObject(d, "Experimental", "false");
+      cJSON_AddStringToObject(d, "GitCommit", "");
+      cJSON_AddStringToObject(d, "GoVersion", "");
+      cJSON_AddStringToObject(d, "KernelVersion", kernel);
+      cJSON_AddStringToObject(d, "MinAPIVersion", API_MIN_VERSION_TEXT);
+      cJSON_AddStringToObject(d, "Os", "windows");
+    }
+    cJSON_AddItemToArray(components, engine);
+  }
+  cJSON_AddStringToObject(v, "Version", version);
+  cJSON_AddStringToObject(v, "ApiVersion", API_VERSION_TEXT);
+  cJSON_AddStringToObject(v, "MinAPIVersion", API_MIN_VERSION_TEXT);
+  cJSON_AddStringToObject(v, "GitCommit", "");
+  cJSON_AddStringToObject(v, "GoVersion", "");
+  cJSON_AddStringToObject(v, "Os", "windows");
+  cJSON_AddStringToObject(v, "Arch", "amd64");
+  cJSON_AddStringToObject(v, "KernelVersion", kernel);
+  cJSON_AddStringToObject(v, "BuildTime", "");
+  api_reply_json(r, 200, v);
+}
+
+void api_version(api_req *r) { api_call(r, "version", NULL, false, version_done); }
+
+/* --- /info ---------------------------------------------------------------------------------------------------------- */
+
+typedef struct info_state {
+  cJSON *info;       /* the info operation's answer */
+  int containers, running, stopped;
+} info_state;
+
+static void info_state_free(void *p) {
+  info_state *s = p;
+  if (s == NULL) return;
+  cJSON_Delete(s->info);
+  free(s);
+}
+
+static cJSON *empty_array_object(const char *const *keys) {
+  cJSON *o = cJSON_CreateObject();
+  for (size_t i = 0; o != NULL && keys[i] != NULL; i++) cJSON_AddArrayToObject(o, keys[i]);
+  return o;
+}
+
+static void info_images(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  info_state *s = r->state;
+  (void)message;
+  int images = err == WCTR_OK && cJSON_IsArray(result) ? cJSON_GetArraySize(result) : 0;
+  const cJSON *in = s->info;
+  const cJSON *iso = cJSON_GetObjectItemCaseSensitive(in, "Isolation");
+  const svc_engine_api_host *h = &r->api->host;
+  char now[40];
+  api_log_time(now_unix(), 0, now);
+  cJSON *o = cJSON_CreateObject();
+  if (o == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  cJSON_AddStringToObject(o, "ID", "");
+  cJSON_AddNumberToObject(o, "Containers", s->containers);
+  cJSON_AddNumberToObject(o, "ContainersRunning", s->running);
+  cJSON_AddNumberToObject(o, "ContainersPaused", 0);
+  cJSON_AddNumberToObject(o, "ContainersStopped", s->stopped);
+  cJSON_AddNumberToObject(o, "Images", images);
+  cJSON_AddStringToObject(o, "Driver", "windowsfilter");
+  cJSON_AddArrayToObject(o, "DriverStatus");
+  static const char *const plugin_keys[] = {"Volume", "Network", "Log", NULL};
+  cJSON *plugins = empty_array_object(plugin_keys);
+  cJSON *log = cJSON_GetObjectItemCaseSensitive(plugins, "Log");
+  if (log != NULL) cJSON_AddItemToArray(log, cJSON_CreateString("json-file"));
+  cJSON_AddNullToObject(plugins, "Authorization");
+  cJSON_AddItemToObject(o, "Plugins", plugins);
+  cJSON_AddBoolToObject(o, "MemoryLimit", true);
+  cJSON_AddBoolToObject(o, "SwapLimit", false);
+  cJSON_AddBoolToObject(o, "KernelMemory", false);
+  cJSON_AddBoolToObject(o, "KernelMemoryTCP", false);
+  cJSON_AddBoolToObject(o, "CpuCfsPeriod", false);
+  cJSON_AddBoolToObject(o, "CpuCfsQuota", false);
+  cJSON_AddBoolToObject(o, "CPUShares", true);
+  cJSON_AddBoolToObject(o, "CPUSet", false);
+  cJSON_AddBoolToObject(o, "PidsLimit", true);
+  cJSON_AddBoolToObject(o, "IPv4Forwarding", false);
+  cJSON_AddBoolToObject(o, "BridgeNfIptables", false);
+  cJSON_AddBoolToObject(o, "BridgeNfIp6tables", false);
+  cJSON_AddBoolToObject(o, "Debug", false);
+  cJSON_AddNumberToObject(o, "NFd", -1);
+  cJSON_AddBoolToObject(o, "OomKillDisable", false);
+  cJSON_AddNumberToObject(o, "NGoroutines", -1);
+  cJSON_AddStringToObject(o, "SystemTime", now);
+  cJSON_AddStringToObject(o, "LoggingDriver", "json-file");
+  cJSON_AddStringToObject(o, "CgroupDriver", "");
+  cJSON_AddStringToObject(o, "CgroupVersion", "");
+  cJSON_AddNumberToObject(o, "NEventsListener", 0);
+  cJSON_AddStringToObject(o, "KernelVersion", h->os_version);
+  cJSON_AddStringToObject(o, "OperatingSystem", str_of(in, "OperatingSystem", "Windows"));
+  cJSON_AddStringToObject(o, "OSVersion", str_of(in, "OSVersion", h->os_version));
+  cJSON_AddStringToObject(o, "OSType", "windows");
+  cJSON_AddStringToObject(o, "Architecture", "x86_64");
+  cJSON_AddStringToObject(o, "IndexServerAddress", "https://index.docker.io/v1/");
+  cJSON *reg = cJSON_AddObjectToObject(o, "RegistryConfig");
+  if (reg != NULL) {
+    cJSON_AddArrayToObject(reg, "AllowNondistributableArtifactsCIDRs");
+    cJSON_AddArrayToObject(reg, "AllowNondistributableArtifactsHostnames");
+    cJSON_AddArrayToObject(reg, "InsecureRegistryCIDRs");
+    cJSON_AddObjectToObject(reg, "IndexConfigs");
+    cJSON_AddArrayToObject(reg, "Mirrors");
+  }
+  cJSON_AddNumberToObject(o, "NCPU", h->host_cpus);
+  cJSON_AddNumberToObject(o, "MemTotal", (double)h->mem_total);
+  cJSON_AddNullToObject(o, "GenericResources");
+  cJSON_AddStringToObject(o, "DockerRootDir", str_of(in, "DataRoot", h->data_root));
+  cJSON_AddStringToObject(o, "HttpProxy", "");
+  cJSON_AddStringToObject(o, "HttpsProxy", "");
+  cJSON_AddStringToObject(o, "NoProxy", "");
+  cJSON_AddStringToObject(o, "Name", h->hostname);
+  cJSON_AddArrayToObject(o, "Labels");
+  cJSON_AddBoolToObject(o, "ExperimentalBuild", false);
+  cJSON_AddStringToObject(o, "ServerVersion", str_of(in, "ServerVersion", WCTR_VERSION));
+  cJSON_AddObjectToObject(o, "Runtimes");
+  cJSON_AddStringToObject(o, "DefaultRuntime", "");
+  cJSON *swarm = cJSON_AddObjectToObject(o, "Swarm");
+  if (swarm != NULL) {
+    cJSON_AddStringToObject(swarm, "NodeID", "");
+    cJSON_AddStringToObject(swarm, "NodeAddr", "");
+    cJSON_AddStringToObject(swarm, "LocalNodeState", "inactive");
+    cJSON_AddBoolToObject(swarm, "ControlAvailable", false);
+    cJSON_AddStringToObject(swarm, "Error", "");
+    cJSON_AddNullToObject(swarm, "RemoteManagers");
+  }
+  cJSON_AddBoolToObject(o, "LiveRestoreEnabled", false);
+  cJSON_AddStringToObject(o, "Isolation", str_of(iso, "Default", "process"));
+  cJSON_AddStringToObject(o, "InitBinary", "");
+  static const char *const commits[] = {"ContainerdCommit", "RuncCommit", "InitCommit", NULL};
+  for (size_t i = 0; commits[i] != NULL; i++) {
+    cJSON *c = cJSON_AddObjectToObject(o, commits[i]);
+    if (c != NULL) {
+      cJSON_AddStringToObject(c, "ID", "");
+      cJSON_AddStringToObject(c, "Expected", "");
+    }
+  }
+  cJSON_AddArrayToObject(o, "SecurityOptions");
+  cJSON *warnings = cJSON_AddArrayToObject(o, "Warnings");
+  const cJSON *hcs = cJSON_GetObjectItemCaseSensitive(in, "HCS");
+  if (warnings != NULL && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(hcs, "Available"))) {
+    char text[512];
+    snprintf(text, sizeof text, "WARNING: the Host Compute Service is not available (%s): only job containers run "
+             "(Isolation \"job\")", str_of(hcs, "Detail", "unknown"));
+    cJSON_AddItemToArray(warnings, cJSON_CreateString(text));
+  }
+  /* What wctr's own info adds (HCS, isolations, pipe, BitLocker, the caller): Docker's clients ignore it. */
+  cJSON_AddItemToObject(o, "Wctr", cJSON_Duplicate(in, true));
+  api_reply_json(r, 200, o);
+}
+
+static void info_containers(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  info_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, result) {
+    s->containers++;
+    if (strcmp(str_of(c, "State", ""), "running") == 0) {
+      s->running++;
+    } else {
+      s->stopped++;
+    }
+  }
+  api_call(r, "image.list", NULL, false, info_images);
+}
+
+static void info_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  info_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  s->info = cJSON_Duplicate(result, true);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  api_call(r, "container.list", p, false, info_containers);
+}
+
+void api_info(api_req *r) {
+  info_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  r->state = s;
+  r->state_free = info_state_free;
+  api_call(r, "info", NULL, false, info_done);
+}
+
+/* --- /events -------------------------------------------------------------------------------------------------------- */
+
+typedef struct events_state {
+  cJSON *filters;
+  wctr_ioc_timer *until_timer; /* r->lock */
+} events_state;
+
+static void events_state_free(void *p) {
+  events_state *s = p;
+  if (s == NULL) return;
+  cJSON_Delete(s->filters);
+  free(s);
+}
+
+static wctr_err events_frame(api_req *r, const char *kind, cJSON *data) {
+  events_state *s = r->state;
+  wctr_err err = WCTR_OK;
+  if (strcmp(kind, "event") == 0 && api_shape_event_matches(data, s->filters)) {
+    cJSON *ev = api_shape_event(data);
+    char *text = ev != NULL ? cJSON_PrintUnformatted(ev) : NULL;
+    cJSON_Delete(ev);
+    if (text != NULL) {
+      size_t n = strlen(text);
+      char *line = realloc(text, n + 2);
+      if (line != NULL) {
+        line[n] = '\n';
+        err = api_write(r, line, n + 1);
+        free(line);
+      } else {
+        cJSON_free(text);
+      }
+    }
+  }
+  cJSON_Delete(data);
+  return err;
+}
+
+static void events_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  (void)result;
+  events_state *s = r->state;
+  wctr_mutex_lock(&r->lock);
+  wctr_ioc_timer *t = s->until_timer;
+  s->until_timer = NULL;
+  wctr_mutex_unlock(&r->lock);
+  if (t != NULL && wctr_ioc_timer_cancel(t)) api_req_unref(r); /* the timer's */
+  if (!api_streaming(r)) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  api_end(r);
+}
+
+static void events_until(void *arg) {
+  api_req *r = arg;
+  events_state *s = r->state;
+  wctr_mutex_lock(&r->lock);
+  s->until_timer = NULL;
+  wctr_mutex_unlock(&r->lock);
+  api_stop_stream(r);
+  api_req_unref(r);
+}
+
+void api_events(api_req *r) {
+  static const char *const allowed[] = {"type", "event", "container", NULL};
+  events_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  r->state = s;
+  r->state_free = events_state_free;
+  if (!api_query_filters(r, &s->filters)) return;
+  if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/events")) return;
+  char *since = api_query(r, "since");
+  char *until = api_query(r, "until");
+  char since_t[40] = "", until_t[40] = "", now_t[40];
+  api_log_time(now_unix(), 0, now_t);
+  bool bad_since = since != NULL && since[0] != '\0' && !api_time_to_log(since, since_t);
+  bool bad_until = until != NULL && until[0] != '\0' && !api_time_to_log(until, until_t);
+  free(since);
+  free(until);
+  if (bad_since || bad_until) {
+    api_refuse(r, 400, WCTR_EINVAL, "events", "invalid value for %s: a Unix time or an RFC 3339 time is expected",
+               bad_since ? "since" : "until");
+    return;
+  }
+  /* wctrd keeps no history of events: a since in the past cannot be honoured (a second of slack for clocks). */
+  char slack[40];
+  api_log_time(now_unix() - 2, 0, slack);
+  if (since_t[0] != '\0' && strcmp(since_t, slack) < 0) {
+    api_refuse(r, 400, WCTR_EINVAL, "events",
+               "since: wctrd keeps no history of events; they are streamed from the moment of the request (leave since "
+               "out)");
+    return;
+  }
+  if (api_begin(r, 200, API_JSON) != WCTR_OK) {
+    api_end(r);
+    return;
+  }
+  if (until_t[0] != '\0') {
+    int64_t us = 0, un = 0;
+    api_parse_time(until_t, &us, &un);
+    int64_t ms = (us - now_unix()) * 1000 + un / 1000000;
+    if (ms <= 0) {
+      api_end(r); /* nothing happened between since and until that wctrd could still tell */
+      return;
+    }
+    api_req_ref(r);
+    wctr_errmsg e;
+    wctr_mutex_lock(&r->lock);
+    wctr_err terr = wctr_ioc_timer_start(r->api->ioc, ms > 86400000 ? 86400000u : (uint32_t)ms, events_until, r,
+                                         &s->until_timer, &e);
+    wctr_mutex_unlock(&r->lock);
+    if (terr != WCTR_OK) api_req_unref(r);
+  }
+  r->on_frame = events_frame;
+  api_call(r, "events", NULL, true, events_done);
+}
+
+/* --- /system/df ------------------------------------------------------------------------------------------------------ */
+
+typedef struct df_state {
+  cJSON *containers;
+} df_state;
+
+static void df_state_free(void *p) {
+  df_state *s = p;
+  if (s == NULL) return;
+  cJSON_Delete(s->containers);
+  free(s);
+}
+
+static void df_images(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  df_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "LayersSize", 0);
+  cJSON *images = cJSON_AddArrayToObject(o, "Images");
+  const cJSON *img;
+  cJSON_ArrayForEach(img, result) {
+    cJSON *sum = api_shape_image_summary(img);
+    if (sum == NULL) continue;
+    int used = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, s->containers) {
+      if (strcmp(str_of(c, "Image", ""), str_of(img, "Name", "")) == 0) used++;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(sum, "Containers", cJSON_CreateNumber(used));
+    cJSON_AddItemToArray(images, sum);
+  }
+  cJSON *containers = cJSON_AddArrayToObject(o, "Containers");
+  const cJSON *c;
+  cJSON_ArrayForEach(c, s->containers) {
+    cJSON *sum = api_shape_summary(c, now_unix());
+    if (sum != NULL) cJSON_AddItemToArray(containers, sum);
+  }
+  cJSON_AddArrayToObject(o, "Volumes");
+  cJSON_AddArrayToObject(o, "BuildCache");
+  api_reply_json(r, 200, o);
+}
+
+static void df_containers(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  df_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  s->containers = cJSON_Duplicate(result, true);
+  api_call(r, "image.list", NULL, false, df_images);
+}
+
+void api_system_df(api_req *r) {
+  df_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  r->state = s;
+  r->state_free = df_state_free;
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  api_call(r, "container.list", p, false, df_containers);
+}
+
+/* --- /images ------------------------------------------------------------------------------------------------------------ */
+
+typedef struct images_state {
+  cJSON *filters;
+} images_state;
+
+static void images_state_free(void *p) {
+  images_state *s = p;
+  if (s == NULL) return;
+  cJSON_Delete(s->filters);
+  free(s);
+}
+
+static bool image_matches(const cJSON *img, const cJSON *filters) {
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(filters, "reference");
+  if (!cJSON_IsArray(refs) || refs->child == NULL) return true;
+  const char *name = str_of(img, "Name", "");
+  const cJSON *v;
+  cJSON_ArrayForEach(v, refs) {
+    size_t n = strlen(v->valuestring);
+    if (strcmp(name, v->valuestring) == 0 || (strncmp(name, v->valuestring, n) == 0 && name[n] == ':')) return true;
+  }
+  return false;
+}
+
+static void images_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  images_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *img;
+  cJSON_ArrayForEach(img, result) {
+    if (!image_matches(img, s->filters)) continue;
+    cJSON *sum = api_shape_image_summary(img);
+    if (sum != NULL) cJSON_AddItemToArray(out, sum);
+  }
+  api_reply_json(r, 200, out);
+}
+
+void api_images_list(api_req *r) {
+  static const char *const allowed[] = {"reference", NULL};
+  images_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  r->state = s;
+  r->state_free = images_state_free;
+  if (!api_query_filters(r, &s->filters)) return;
+  if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/images/json")) return;
+  api_call(r, "image.list", NULL, false, images_done);
+}
+
+static cJSON *name_params(const char *name) {
+  cJSON *p = cJSON_CreateObject();
+  if (p != NULL) cJSON_AddStringToObject(p, "Name", name);
+  return p;
+}
+
+/* "sha256:<hex>" or at least 4 hex digits: a reference that may be an image id rather than a name. */
+static bool id_like(const char *ref) {
+  if (strncmp(ref, "sha256:", 7) == 0) ref += 7;
+  size_t n = 0;
+  for (; ref[n] != '\0'; n++) {
+    if (!((ref[n] >= '0' && ref[n] <= '9') || (ref[n] >= 'a' && ref[n] <= 'f'))) return false;
+  }
+  return n >= 4 && n <= 64;
+}
+
+/* The image of the catalog whose id (api_shape_image_id) starts with ref; NULL when none or several. */
+static const cJSON *image_by_id(const cJSON *list, const char *ref) {
+  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  const cJSON *found = NULL;
+  int matches = 0;
+  const cJSON *img;
+  cJSON_ArrayForEach(img, list) {
+    char id[80];
+    api_shape_image_id(img, id);
+    if (strncmp(id + 7, hex, strlen(hex)) == 0) {
+      found = img;
+      matches++;
+    }
+  }
+  return matches == 1 ? found : NULL;
+}
+
+typedef struct image_state {
+  char name[200];
+  char id[80];
+  char *missing; /* the catalog's "No such image" message, when a name lookup failed */
+} image_state;
+
+static void image_state_free(void *p) {
+  image_state *s = p;
+  if (s == NULL) return;
+  free(s->missing);
+  free(s);
+}
+
+static image_state *image_state_new(api_req *r) {
+  image_state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return NULL;
+  }
+  r->state = s;
+  r->state_free = image_state_free;
+  return s;
+}
+
+static void keep_missing(image_state *s, const char *message) {
+  if (message == NULL) return;
+  size_t n = strlen(message) + 1;
+  s->missing = malloc(n);
+  if (s->missing != NULL) memcpy(s->missing, message, n);
+}
+
+static void image_inspect_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
+  if (img == NULL) {
+    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
+    return;
+  }
+  api_reply_json(r, 200, api_shape_image_inspect(img));
+}
+
+static void image_inspect_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  if (err == WCTR_ENOENT && id_like(r->id)) {
+    /* Docker's clients also name images by id (docker-py's images.list inspects each by its Id). */
+    keep_missing(s, message);
+    api_call(r, "image.list", NULL, false, image_inspect_listed);
+    return;
+  }
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  api_reply_json(r, 200, api_shape_image_inspect(result));
+}
+
+void api_image_inspect(api_req *r) {
+  if (image_state_new(r) == NULL) return;
+  api_call(r, "image.inspect", name_params(r->id), false, image_inspect_done);
+}
+
+static void image_removed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  (void)result;
+  image_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  cJSON *out = cJSON_CreateArray();
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "Untagged", s->name);
+  cJSON_AddItemToArray(out, u);
+  cJSON *d = cJSON_CreateObject();
+  cJSON_AddStringToObject(d, "Deleted", s->id);
+  cJSON_AddItemToArray(out, d);
+  api_reply_json(r, 200, out);
+}
+
+static void image_delete_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
+  if (img == NULL) {
+    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
+    return;
+  }
+  snprintf(s->name, sizeof s->name, "%s", str_of(img, "Name", ""));
+  api_shape_image_id(img, s->id);
+  api_call(r, "image.remove", name_params(s->name), false, image_removed);
+}
+
+static void image_delete_found(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  image_state *s = r->state;
+  if (err == WCTR_ENOENT && id_like(r->id)) {
+    keep_missing(s, message);
+    api_call(r, "image.list", NULL, false, image_delete_listed);
+    return;
+  }
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  snprintf(s->name, sizeof s->name, "%s", str_of(result, "Name", r->id));
+  api_shape_image_id(result, s->id);
+  api_call(r, "image.remove", name_params(s->name), false, image_removed);
+}
+
+void api_image_delete(api_req *r) {
+  bool force = false, noprune = false;
+  if (!api_query_bool(r, "force", false, &force) || !api_query_bool(r, "noprune", false, &noprune)) return;
+  /* force removes an image in use by Docker's rules; wctr's catalog never removes an image a container uses. */
+  if (force) {
+    api_refuse(r, 400, WCTR_EINVAL, "image.remove",
+               "force: wctr does not remove an image a container uses; remove the container first");
+    return;
+  }
+  if (image_state_new(r) == NULL) return;
+  api_call(r, "image.inspect", name_params(r->id), false, image_delete_found);
+}

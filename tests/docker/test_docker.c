@@ -1,0 +1,296 @@
+/* docker/docker.h: wctr's records in Docker's shapes - keys, their order, values, zero values, wctr's own
+ * keys after Docker's - and Docker's times. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "docker/docker.h"
+#include "testutil.h"
+
+static const char record[] =
+    "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"Name\":\"web\","
+    "\"Created\":\"2026-11-22T13:09:00.120Z\",\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":4242,"
+    "\"ExitCode\":0,\"OOMKilled\":false,\"StartedAt\":\"2026-11-22T13:09:01.000Z\",\"FinishedAt\":\"\",\"Error\":\"\","
+    "\"ManuallyStopped\":false},\"Config\":{\"Image\":\"nano:latest\",\"Cmd\":[\"cmd\",\"/c\",\"echo hi\"],"
+    "\"Env\":[\"A=1\"],\"WorkingDir\":\"C:\\\\app\",\"User\":\"ContainerUser\",\"OpenStdin\":true,\"StopTimeout\":10,"
+    "\"Secrets\":[{\"Name\":\"db\"}],\"Labels\":{\"z\":\"1\",\"a\":\"2\"}},\"HostConfig\":{\"Isolation\":\"process\","
+    "\"Memory\":524288000,\"NanoCpus\":1500000000,\"CpuCount\":0,\"CpuPercent\":0,\"CpuShares\":0,\"PidsLimit\":0,"
+    "\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":true,\"Binds\":[\"C:\\\\data:C:\\\\data:ro\","
+    "\"c:/logs:C:\\\\logs:rw\",\"\\\\\\\\.\\\\pipe\\\\p:\\\\\\\\.\\\\pipe\\\\p\"],\"RestartPolicy\":{\"Name\":\"always\","
+    "\"MaximumRetryCount\":0},\"SecurityOpt\":[\"credentialspec=file://web.json\"]},\"EffectiveLimits\":{},"
+    "\"RestartCount\":2,\"Identity\":\"User Manager\\\\ContainerUser\",\"Runtime\":{\"ComputeSystem\":\"x\"},"
+    "\"AppliedLimits\":{\"CpuRate\":1500}}";
+
+static const cJSON *get(const cJSON *o, const char *path) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", path);
+  const cJSON *cur = o;
+  for (char *k = strtok(buf, "."); k != NULL && cur != NULL; k = strtok(NULL, ".")) cur = cJSON_GetObjectItemCaseSensitive(cur, k);
+  if (cur == NULL) fail_msg("no %s", path);
+  return cur;
+}
+
+static void str_is(const cJSON *o, const char *path, const char *want) {
+  const cJSON *v = get(o, path);
+  if (!cJSON_IsString(v) || strcmp(v->valuestring, want) != 0) {
+    fail_msg("%s: got %s, want \"%s\"", path, cJSON_IsString(v) ? v->valuestring : "(not a string)", want);
+  }
+}
+
+static void num_is(const cJSON *o, const char *path, double want) {
+  const cJSON *v = get(o, path);
+  if (!cJSON_IsNumber(v) || v->valuedouble != want) fail_msg("%s: not %g", path, want);
+}
+
+static void keys_are(const cJSON *o, const char *const *keys, size_t n) {
+  const cJSON *k = o->child;
+  for (size_t i = 0; i < n; i++, k = k->next) {
+    if (k == NULL || strcmp(k->string, keys[i]) != 0) fail_msg("key %zu: want %s, got %s", i, keys[i], k != NULL ? k->string : "(end)");
+  }
+  if (k != NULL) fail_msg("an extra key: %s", k->string);
+}
+
+static void test_container_inspect(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse(record);
+  cJSON *c = docker_container_inspect(in);
+  assert_non_null(c);
+  const char *top[] = {"Id", "Created", "Path", "Args", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath",
+                       "LogPath", "Name", "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel",
+                       "AppArmorProfile", "ExecIDs", "HostConfig", "GraphDriver", "Mounts", "Config", "NetworkSettings",
+                       "EffectiveLimits", "Identity", "Runtime", "AppliedLimits"};
+  keys_are(c, top, sizeof top / sizeof top[0]);
+  str_is(c, "Name", "/web");
+  str_is(c, "Created", "2026-11-22T13:09:00.12Z");
+  str_is(c, "Path", "cmd");
+  assert_int_equal(cJSON_GetArraySize(get(c, "Args")), 2);
+  str_is(c, "Image", "nano:latest");
+  num_is(c, "RestartCount", 2);
+  str_is(c, "Driver", "windowsfilter");
+  str_is(c, "Platform", "windows");
+  assert_true(cJSON_IsNull(get(c, "ExecIDs")));
+  const char *state_keys[] = {"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead", "Pid", "ExitCode",
+                              "Error", "StartedAt", "FinishedAt", "ManuallyStopped"};
+  keys_are(get(c, "State"), state_keys, sizeof state_keys / sizeof state_keys[0]);
+  str_is(c, "State.StartedAt", "2026-11-22T13:09:01Z");
+  str_is(c, "State.FinishedAt", DOCKER_ZERO_TIME);
+  num_is(c, "State.Pid", 4242);
+  /* HostConfig: Docker's keys in order with wctr's values; Linux-only ones at their zero value. */
+  const cJSON *hc = get(c, "HostConfig");
+  assert_string_equal(hc->child->string, "Binds");
+  num_is(c, "HostConfig.Memory", 524288000);
+  num_is(c, "HostConfig.NanoCpus", 1500000000);
+  str_is(c, "HostConfig.Isolation", "process");
+  str_is(c, "HostConfig.NetworkMode", "none");
+  str_is(c, "HostConfig.LogConfig.Type", "json-file");
+  str_is(c, "HostConfig.RestartPolicy.Name", "always");
+  assert_true(cJSON_IsTrue(get(c, "HostConfig.AutoRemove")));
+  assert_true(cJSON_IsNull(get(c, "HostConfig.PidsLimit"))); /* 0: no limit, Docker's null */
+  assert_false(cJSON_IsTrue(get(c, "HostConfig.Privileged")));
+  assert_int_equal(cJSON_GetArraySize(get(c, "HostConfig.ConsoleSize")), 2);
+  assert_string_equal(cJSON_GetArrayItem(get(c, "HostConfig.SecurityOpt"), 0)->valuestring, "credentialspec=file://web.json");
+  /* Config: Hostname defaults to the short id, Labels sorted, wctr's Secrets after Docker's keys. */
+  str_is(c, "Config.Hostname", "0123456789ab");
+  str_is(c, "Config.User", "ContainerUser");
+  str_is(c, "Config.WorkingDir", "C:\\app");
+  assert_true(cJSON_IsTrue(get(c, "Config.AttachStdin")));
+  assert_true(cJSON_IsNull(get(c, "Config.Entrypoint")));
+  assert_string_equal(get(c, "Config.Labels")->child->string, "a");
+  const cJSON *cfg = get(c, "Config");
+  const cJSON *last = cfg->child;
+  while (last->next != NULL) last = last->next;
+  assert_string_equal(last->string, "Secrets");
+  /* Mounts from the binds: bind and npipe, read-only or not. */
+  const cJSON *m = get(c, "Mounts");
+  assert_int_equal(cJSON_GetArraySize(m), 3);
+  const cJSON *m0 = cJSON_GetArrayItem(m, 0), *m1 = cJSON_GetArrayItem(m, 1), *m2 = cJSON_GetArrayItem(m, 2);
+  str_is(m0, "Type", "bind");
+  str_is(m0, "Source", "C:\\data");
+  str_is(m0, "Destination", "C:\\data");
+  str_is(m0, "Mode", "ro");
+  assert_false(cJSON_IsTrue(get(m0, "RW")));
+  str_is(m1, "Mode", "rw");
+  assert_true(cJSON_IsTrue(get(m1, "RW")));
+  str_is(m2, "Type", "npipe");
+  /* NetworkSettings: Docker's keys, empty until wctr has networks. */
+  str_is(c, "NetworkSettings.IPAddress", "");
+  assert_int_equal(cJSON_GetArraySize(get(c, "NetworkSettings.Networks")), 0);
+  num_is(c, "AppliedLimits.CpuRate", 1500);
+  cJSON_Delete(c);
+  /* Job isolation: the host's network, no storage driver. */
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(in, "HostConfig"), "Isolation", cJSON_CreateString("job"));
+  c = docker_container_inspect(in);
+  str_is(c, "HostConfig.NetworkMode", "host");
+  str_is(c, "Driver", "");
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+  /* A record with almost nothing: Docker's zero values, never a crash. */
+  cJSON *empty = cJSON_Parse("{}");
+  c = docker_container_inspect(empty);
+  assert_non_null(c);
+  str_is(c, "Name", "/");
+  str_is(c, "Created", DOCKER_ZERO_TIME);
+  assert_int_equal(cJSON_GetArraySize(get(c, "Args")), 0);
+  cJSON_Delete(c);
+  cJSON_Delete(empty);
+  cJSON *arr = cJSON_CreateArray();
+  assert_null(docker_container_inspect(arr));
+  cJSON_Delete(arr);
+}
+
+static void test_container_summary_and_status(void **state) {
+  (void)state;
+  const char *now = "2026-11-22T15:10:00.000Z";
+  cJSON *s = cJSON_Parse("{\"Id\":\"abc\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"cmd /c x\",\"Created\":"
+                         "\"2026-11-22T13:10:00.000Z\",\"State\":\"exited\",\"ExitCode\":3,\"StartedAt\":\"\",\"FinishedAt\":"
+                         "\"2026-11-22T13:10:00.000Z\",\"Isolation\":\"job\",\"Labels\":{\"b\":\"1\",\"a\":\"2\"}}");
+  cJSON *d = docker_container_summary(s, now);
+  const char *keys[] = {"Id", "Names", "Image", "ImageID", "Command", "Created", "Ports", "Labels", "State", "Status",
+                        "HostConfig", "NetworkSettings", "Mounts"};
+  keys_are(d, keys, sizeof keys / sizeof keys[0]);
+  assert_string_equal(cJSON_GetArrayItem(get(d, "Names"), 0)->valuestring, "/web");
+  num_is(d, "Created", 1795353000);
+  str_is(d, "Status", "Exited (3) 2 hours ago");
+  str_is(d, "HostConfig.NetworkMode", "host");
+  assert_string_equal(get(d, "Labels")->child->string, "a");
+  cJSON_Delete(d);
+  cJSON_Delete(s);
+  /* From a record: the command joined, the mounts from the binds. */
+  cJSON *r = cJSON_Parse(record);
+  d = docker_container_summary(r, "2026-11-22T13:09:06.000Z");
+  str_is(d, "Command", "cmd /c echo hi");
+  str_is(d, "Status", "Up 5 seconds");
+  str_is(d, "Image", "nano:latest");
+  assert_int_equal(cJSON_GetArraySize(get(d, "Mounts")), 3);
+  cJSON_Delete(d);
+  cJSON_Delete(r);
+  const struct {
+    const char *json, *want;
+  } st[] = {{"{\"State\":\"created\"}", "Created"},
+            {"{\"State\":\"removing\"}", "Removal In Progress"},
+            {"{\"State\":\"running\",\"StartedAt\":\"2026-11-22T15:09:59.500Z\"}", "Up Less than a second"},
+            {"{\"State\":\"exited\",\"ExitCode\":-1,\"FinishedAt\":\"\"}", "Exited (-1)"},
+            {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}}", "Up 2 days"}};
+  for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+    cJSON *x = cJSON_Parse(st[i].json);
+    char text[96];
+    docker_container_status(x, now, text, sizeof text);
+    if (strcmp(text, st[i].want) != 0) fail_msg("%s: got %s, want %s", st[i].json, text, st[i].want);
+    cJSON_Delete(x);
+  }
+}
+
+static void test_image_secret_version_info_event(void **state) {
+  (void)state;
+  cJSON *img = cJSON_Parse("{\"Name\":\"nano:latest\",\"Layers\":[{\"Id\":\"g1\",\"Path\":\"C:\\\\l\\\\top\"},{\"Id\":\"g2\","
+                           "\"Path\":\"C:\\\\l\\\\base\"}],\"OsVersion\":\"10.0.20348.1\",\"Cmd\":[\"cmd\"],\"User\":\"u\","
+                           "\"Created\":\"2026-11-22T12:00:00.000Z\"}");
+  cJSON *d = docker_image_inspect(img);
+  const char *ikeys[] = {"Id", "RepoTags", "RepoDigests", "Parent", "Comment", "Created", "DockerVersion", "Author",
+                         "Config", "Architecture", "Os", "OsVersion", "Size", "GraphDriver", "RootFS", "Metadata",
+                         "Name", "Layers"};
+  keys_are(d, ikeys, sizeof ikeys / sizeof ikeys[0]);
+  assert_string_equal(cJSON_GetArrayItem(get(d, "RepoTags"), 0)->valuestring, "nano:latest");
+  str_is(d, "Created", "2026-11-22T12:00:00Z");
+  str_is(d, "Config.User", "u");
+  str_is(d, "GraphDriver.Data.dir", "C:\\l\\top");
+  str_is(d, "Os", "windows");
+  cJSON_Delete(d);
+  cJSON_Delete(img);
+  cJSON *sec = cJSON_Parse("{\"ID\":\"f00d\",\"Name\":\"db\",\"CreatedAt\":\"2026-11-22T12:00:00.000Z\",\"Size\":5,"
+                           "\"UsedBy\":[\"web\"]}");
+  d = docker_secret_inspect(sec);
+  const char *skeys[] = {"ID", "Version", "CreatedAt", "UpdatedAt", "Spec", "Size", "UsedBy"};
+  keys_are(d, skeys, sizeof skeys / sizeof skeys[0]);
+  str_is(d, "Spec.Name", "db");
+  str_is(d, "UpdatedAt", "2026-11-22T12:00:00Z");
+  cJSON_Delete(d);
+  cJSON_Delete(sec);
+  cJSON *v = cJSON_Parse("{\"Version\":\"0.1.0\",\"ApiVersion\":1,\"Os\":\"windows\",\"Arch\":\"amd64\"}");
+  d = docker_version_server(v);
+  const char *vkeys[] = {"Platform", "Components", "Version", "ApiVersion", "Os", "Arch"};
+  keys_are(d, vkeys, sizeof vkeys / sizeof vkeys[0]);
+  str_is(d, "ApiVersion", "1");
+  const cJSON *engine = cJSON_GetArrayItem(get(d, "Components"), 0);
+  const char *ekeys[] = {"Name", "Version", "Details"};
+  keys_are(engine, ekeys, 3);
+  str_is(engine, "Details.Arch", "amd64");
+  cJSON_Delete(d);
+  cJSON_Delete(v);
+  cJSON *info = cJSON_Parse("{\"ServerVersion\":\"0.1.0\",\"OperatingSystem\":\"Windows Server 2022\",\"OSVersion\":"
+                            "\"10.0.20348\",\"OSType\":\"windows\",\"DataRoot\":\"C:\\\\ProgramData\\\\wctr\",\"HCS\":"
+                            "{\"Available\":true},\"Isolation\":{\"Default\":\"hyperv\",\"Available\":[\"hyperv\"]}}");
+  cJSON *list = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"}]");
+  d = docker_info(info, list, NULL);
+  num_is(d, "Containers", 2);
+  num_is(d, "ContainersRunning", 1);
+  num_is(d, "ContainersStopped", 1);
+  assert_null(cJSON_GetObjectItem(d, "Images")); /* not counted: absent, not 0 */
+  str_is(d, "Isolation", "hyperv");
+  str_is(d, "IsolationModes.Default", "hyperv");
+  str_is(d, "DockerRootDir", "C:\\ProgramData\\wctr");
+  assert_null(cJSON_GetObjectItem(d, "DataRoot"));
+  assert_true(cJSON_IsTrue(get(d, "HCS.Available")));
+  cJSON_Delete(d);
+  cJSON_Delete(list);
+  cJSON_Delete(info);
+  cJSON *ev = cJSON_Parse("{\"Time\":\"2026-11-22T13:10:00.123456789Z\",\"Type\":\"container\",\"Action\":\"die\","
+                          "\"Id\":\"abc\",\"Name\":\"web\",\"ExitCode\":3}");
+  d = docker_event(ev);
+  const char *evkeys[] = {"status", "id", "Type", "Action", "Actor", "scope", "time", "timeNano"};
+  keys_are(d, evkeys, sizeof evkeys / sizeof evkeys[0]);
+  str_is(d, "Actor.Attributes.exitCode", "3");
+  str_is(d, "Actor.Attributes.name", "web");
+  char *text = cJSON_PrintUnformatted(get(d, "timeNano"));
+  assert_string_equal(text, "1795353000123456789"); /* exact: raw text, not a double */
+  cJSON_free(text);
+  cJSON_Delete(d);
+  cJSON_Delete(ev);
+}
+
+static void test_times(void **state) {
+  (void)state;
+  int64_t t;
+  int32_t ns;
+  assert_true(docker_time_parse("1970-01-01T00:00:00Z", &t, &ns));
+  assert_int_equal(t, 0);
+  assert_true(docker_time_parse("2026-11-22T13:10:00.5Z", &t, &ns));
+  assert_int_equal(t, 1795353000);
+  assert_int_equal(ns, 500000000);
+  assert_true(docker_time_parse("2026-11-22T15:10:00+02:00", &t, &ns));
+  assert_int_equal(t, 1795353000);
+  assert_true(docker_time_parse("2024-02-29T00:00:00.123456789123Z", &t, &ns));
+  assert_int_equal(ns, 123456789);
+  assert_false(docker_time_parse("", &t, &ns));
+  assert_false(docker_time_parse("2026-13-01T00:00:00Z", &t, &ns));
+  assert_false(docker_time_parse("2026-11-22 13:10:00Z", &t, &ns));
+  assert_false(docker_time_parse("2026-11-22T13:10:00", &t, &ns));
+  assert_false(docker_time_parse("2026-11-22T13:10:00.Z", &t, &ns));
+  assert_false(docker_time_parse("2026-11-22T13:10:00Zjunk", &t, &ns));
+  assert_false(docker_time_parse(NULL, &t, &ns));
+  char out[64];
+  docker_time_rfc3339(1795353000, 0, out, sizeof out);
+  assert_string_equal(out, "2026-11-22T13:10:00Z");
+  docker_time_rfc3339(1795353000, 120000000, out, sizeof out);
+  assert_string_equal(out, "2026-11-22T13:10:00.12Z");
+  docker_time_rfc3339(-62135596800LL, 0, out, sizeof out); /* Go's zero time */
+  assert_string_equal(out, DOCKER_ZERO_TIME);
+  docker_time_go_string(1795353000, out, sizeof out);
+  assert_string_equal(out, "2026-11-22 13:10:00 +0000 UTC");
+  docker_time_convert("", out, sizeof out);
+  assert_string_equal(out, DOCKER_ZERO_TIME);
+  docker_time_convert("2026-11-22T13:10:00.000Z", out, sizeof out);
+  assert_string_equal(out, "2026-11-22T13:10:00Z");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_container_inspect),
+      cmocka_unit_test(test_container_summary_and_status),
+      cmocka_unit_test(test_image_secret_version_info_event),
+      cmocka_unit_test(test_times),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,57 @@
+/* tests/service/fuzz_engine_api_shape.c - libFuzzer harness for the Engine API's Docker shapes
+ * (service/engine_api_internal.h, engine_api_shape.c): the input is any JSON, taken as a Docker create body, an
+ * update body, a record, a list entry, an event, an image and a filter set. Aborts (a finding) when a refused
+ * body says nothing, when an accepted one maps to something that is not an object, or when a shape of any
+ * input is not a JSON object that prints. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "service/engine_api_internal.h"
+
+static void check(int ok) {
+  if (!ok) abort();
+}
+
+static void printable(cJSON *j) {
+  check(cJSON_IsObject(j));
+  char *text = cJSON_PrintUnformatted(j);
+  check(text != NULL);
+  cJSON_free(text);
+  cJSON_Delete(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  cJSON *in = cJSON_ParseWithLength((const char *)data, size);
+  if (in == NULL) return 0;
+  cJSON *params = NULL;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  if (api_shape_create(in, "/fuzz", &params, &e) == WCTR_OK) {
+    check(cJSON_IsObject(params));
+    check(strcmp(cJSON_GetObjectItemCaseSensitive(params, "Name")->valuestring, "fuzz") == 0);
+    cJSON_Delete(params);
+  } else {
+    check(e.text[0] != '\0');
+    check(params == NULL);
+  }
+  cJSON *update = cJSON_CreateObject();
+  wctr_errmsg_clear(&e);
+  if (api_shape_update(in, update, &e) != WCTR_OK) check(e.text[0] != '\0');
+  cJSON_Delete(update);
+  printable(api_shape_inspect(in));
+  printable(api_shape_summary(in, 1800000000));
+  printable(api_shape_event(in));
+  printable(api_shape_image_inspect(in));
+  printable(api_shape_image_summary(in));
+  printable(api_shape_stats(in, 4, "2026-01-01T00:00:00.000000000Z", "2026-01-01T00:00:00.000000000Z"));
+  char id[80];
+  api_shape_image_id(in, id);
+  check(strlen(id) == 71 && strncmp(id, "sha256:", 7) == 0);
+  (void)api_shape_summary_matches(in, in);
+  (void)api_shape_event_matches(in, in);
+  cJSON_Delete(in);
+  return 0;
+}

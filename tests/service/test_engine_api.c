@@ -1,0 +1,970 @@
+/* The Docker Engine API front-end (service/engine_api.h) end to end without sockets: raw HTTP requests through
+ * HTTP sessions (service/http.h) over the fake transport (tests/service/thttp.h), to the real operation layer,
+ * the real container manager with the fake runtime (runtime/rt_fake.h) and the real version/info operations,
+ * plus a small fake image catalog. Natively under ASan/UBSan and under Wine on the Windows I/O core. Every
+ * case starts a manager on a fresh data root; the audit trail is captured. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/clock.h"
+#include "common/fs.h"
+#include "common/ioc.h"
+#include "runtime/rt_fake.h"
+#include "service/engine_api.h"
+#include "service/manager.h"
+#include "service/ops.h"
+#include "service/system_ops.h"
+#include "testutil.h"
+#include "thttp.h"
+
+enum { WAIT_MS = 10000 };
+#define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define AUTH "Authorization: Bearer " TOKEN "\r\n"
+
+static wctr_ioc *ioc;
+static svc_manager *mgr;
+static svc_ops *ops;
+static svc_engine_api *api;
+static char root[512];
+
+/* --- the audit trail, captured ------------------------------------------------------------------------------- */
+
+static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
+static cJSON *audit_records;
+
+static void audit(void *ctx, const svc_caller *caller, const char *op, const char *target, wctr_err result,
+                  const char *detail) {
+  (void)ctx;
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "Caller", caller->name);
+  cJSON_AddStringToObject(r, "Op", op);
+  cJSON_AddStringToObject(r, "Target", target);
+  cJSON_AddStringToObject(r, "Result", wctr_err_name(result));
+  cJSON_AddStringToObject(r, "Detail", detail != NULL ? detail : "");
+  pthread_mutex_lock(&audit_mu);
+  cJSON_AddItemToArray(audit_records, r);
+  pthread_mutex_unlock(&audit_mu);
+}
+
+/* A record whose fields contain each given text (NULL: any). */
+static bool audited(const char *op, const char *result, const char *detail_part) {
+  bool found = false;
+  pthread_mutex_lock(&audit_mu);
+  const cJSON *r;
+  cJSON_ArrayForEach(r, audit_records) {
+    const char *o = cJSON_GetObjectItemCaseSensitive(r, "Op")->valuestring;
+    const char *res = cJSON_GetObjectItemCaseSensitive(r, "Result")->valuestring;
+    const char *d = cJSON_GetObjectItemCaseSensitive(r, "Detail")->valuestring;
+    const char *c = cJSON_GetObjectItemCaseSensitive(r, "Caller")->valuestring;
+    if ((op == NULL || strcmp(o, op) == 0) && (result == NULL || strcmp(res, result) == 0) &&
+        (detail_part == NULL || strstr(d, detail_part) != NULL) && strcmp(c, "token holder on tcp://127.0.0.1:2375") == 0) {
+      found = true;
+    }
+  }
+  pthread_mutex_unlock(&audit_mu);
+  return found;
+}
+
+/* --- host facts for version/info, and a fake image catalog --------------------------------------------------------- */
+
+static void facts(void *ctx, svc_host_facts *f) {
+  (void)ctx;
+  memset(f, 0, sizeof *f);
+  snprintf(f->os_name, sizeof f->os_name, "Windows Server 2022 Datacenter");
+  snprintf(f->os_version, sizeof f->os_version, "10.0.20348");
+  f->server_sku = true;
+  f->job_available = true;
+}
+
+static wctr_err pipe_sddl(void *ctx, char *buf, size_t size, wctr_errmsg *e) {
+  (void)ctx;
+  (void)e;
+  snprintf(buf, size, "D:P(A;;FA;;;SY)(A;;FA;;;BA)");
+  return WCTR_OK;
+}
+
+static svc_system_host system_host = {.host_facts = facts, .pipe_sddl = pipe_sddl, .data_root = "C:\\wctr",
+                                      .pipe_path = "\\\\.\\pipe\\wctr_engine"};
+
+static bool image_removed;
+
+static cJSON *image_record(void) {
+  return cJSON_Parse("{\"Name\":\"testimg:latest\",\"Layers\":[{\"Id\":\"0a1b2c3d-4e5f-6789-abcd-ef0123456789\",\"Path\":"
+                     "\"C:\\\\layers\\\\app\"},{\"Id\":\"fedcba98-7654-3210-fedc-ba9876543210\",\"Path\":\"C:\\\\layers\\\\base\"}],"
+                     "\"OsVersion\":\"10.0.20348.1\",\"Cmd\":[\"cmd\",\"/c\",\"echo hi\"],\"Created\":\"2026-01-02T03:04:05.000Z\"}");
+}
+
+static bool is_testimg(const cJSON *params) {
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(params, "Name");
+  return !image_removed && cJSON_IsString(n) &&
+         (strcmp(n->valuestring, "testimg") == 0 || strcmp(n->valuestring, "testimg:latest") == 0);
+}
+
+static wctr_err img_list(void *ctx, const svc_caller *c, const cJSON *p, cJSON **result, wctr_errmsg *e) {
+  (void)ctx, (void)c, (void)p, (void)e;
+  *result = cJSON_CreateArray();
+  if (!image_removed) cJSON_AddItemToArray(*result, image_record());
+  return WCTR_OK;
+}
+
+static wctr_err img_inspect(void *ctx, const svc_caller *c, const cJSON *p, cJSON **result, wctr_errmsg *e) {
+  (void)ctx, (void)c;
+  if (!is_testimg(p)) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", cJSON_GetObjectItemCaseSensitive(p, "Name")->valuestring);
+  *result = image_record();
+  return WCTR_OK;
+}
+
+static wctr_err img_remove(void *ctx, const svc_caller *c, const cJSON *p, cJSON **result, wctr_errmsg *e) {
+  (void)ctx, (void)c;
+  if (!is_testimg(p)) return wctr_fail(e, WCTR_ENOENT, "No such image");
+  image_removed = true;
+  *result = cJSON_CreateObject();
+  return WCTR_OK;
+}
+
+static const svc_op image_ops[] = {
+    {.name = "image.list", .call = img_list},
+    {.name = "image.inspect", .call = img_inspect},
+    {.name = "image.remove", .call = img_remove},
+};
+
+/* --- setup ------------------------------------------------------------------------------------------------------------ */
+
+static int setup(void **state) {
+  (void)state;
+  char name[64];
+  wctr_test_unique_name("wctr-api", name, sizeof name);
+#ifdef _WIN32
+  snprintf(root, sizeof root, "C:\\%s", name);
+#else
+  snprintf(root, sizeof root, "/tmp/%s", name);
+#endif
+  wctr_errmsg e;
+  if (wctr_fs_mkdir(root, &e) != WCTR_OK) fail_msg("%s", e.text);
+  wctr_ioc_options io = {.workers = 2, .pool_max = 8};
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK) fail_msg("ioc: %s", e.text);
+  rt_fake_reset();
+  image_removed = false;
+  audit_records = cJSON_CreateArray();
+  svc_manager_options o = {.ioc = ioc, .data_root = root, .server_sku = true, .host_cpus = 4,
+                           .host_os_version = "10.0.20348", .open_job = rt_fake_open, .open_hcs = rt_fake_open,
+                           .kill_wait_ms = 2000};
+  if (svc_manager_start(&o, &mgr, &e) != WCTR_OK) fail_msg("manager: %s", e.text);
+  if (svc_ops_new(ioc, audit, NULL, &ops, &e) != WCTR_OK) fail_msg("%s", e.text);
+  size_t n = 0;
+  const svc_op *t = svc_system_ops(&n);
+  if (svc_ops_add(ops, t, n, &system_host, &e) != WCTR_OK) fail_msg("%s", e.text);
+  t = svc_manager_ops(&n);
+  if (svc_ops_add(ops, t, n, mgr, &e) != WCTR_OK) fail_msg("%s", e.text);
+  if (svc_ops_add(ops, image_ops, 3, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
+  svc_engine_api_options ao = {.ioc = ioc, .ops = ops, .token = TOKEN};
+  snprintf(ao.host.os_version, sizeof ao.host.os_version, "10.0.20348");
+  snprintf(ao.host.hostname, sizeof ao.host.hostname, "testhost");
+  ao.host.host_cpus = 4;
+  ao.host.mem_total = 8ull << 30;
+  if (svc_engine_api_new(&ao, &api, &e) != WCTR_OK) fail_msg("%s", e.text);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  svc_manager_stop(mgr);
+  svc_ops_free(ops);
+  svc_engine_api_free(api);
+  wctr_ioc_stop(ioc);
+  cJSON_Delete(audit_records);
+  wctr_errmsg e;
+  wctr_fs_remove_tree(root, &e);
+  return 0;
+}
+
+/* --- requests ---------------------------------------------------------------------------------------------------------- */
+
+typedef struct conn {
+  thttp t;
+  bool open;
+} conn;
+
+static conn *connect_api(bool tcp) {
+  conn *c = calloc(1, sizeof *c);
+  thttp_init(&c->t, ioc, svc_engine_api_handler(api, tcp), tcp ? "token holder on tcp://127.0.0.1:2375" : "TEST\\piper");
+  c->open = true;
+  return c;
+}
+
+static void disconnect(conn *c) {
+  thttp_gone(&c->t);
+  if (!thttp_wait_released(&c->t, WAIT_MS)) fail_msg("the session did not release its connection");
+  thttp_free(&c->t);
+  free(c);
+}
+
+/* Waits until the first response on c is complete (or, for a stream, its head arrived when want_complete is
+ * false). */
+static void read_response(conn *c, bool head_request, bool want_complete, thttp_resp *r) {
+  for (int rounds = 0; rounds < WAIT_MS / 5; rounds++) {
+    size_t len = 0;
+    char *out = thttp_output(&c->t, &len);
+    size_t n = thttp_parse(out, len, head_request, r);
+    free(out);
+    if (n > 0 && (r->complete || !want_complete)) return;
+    if (n > 0) thttp_resp_free(r);
+    thttp_wait_len(&c->t, len + 1, 50);
+  }
+  char *out = thttp_output(&c->t, NULL);
+  fail_msg("no complete response in:\n%s", out);
+}
+
+/* One request on a fresh TCP connection (with the token); the response complete. */
+static void request(const char *method, const char *target, const char *body, thttp_resp *r) {
+  conn *c = connect_api(true);
+  char head[2048];
+  snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: api\r\n" AUTH "Content-Type: application/json\r\n"
+           "Content-Length: %zu\r\n\r\n", method, target, body != NULL ? strlen(body) : 0);
+  thttp_feed_text(&c->t, head);
+  if (body != NULL) thttp_feed_text(&c->t, body);
+  read_response(c, strcmp(method, "HEAD") == 0, true, r);
+  disconnect(c);
+}
+
+static cJSON *request_json(const char *method, const char *target, const char *body, int want_status) {
+  thttp_resp r;
+  request(method, target, body, &r);
+  if (r.status != want_status) fail_msg("%s %s: status %d, wanted %d: %s", method, target, r.status, want_status, r.body);
+  cJSON *j = r.body_len > 0 ? cJSON_Parse(r.body) : NULL;
+  if (r.body_len > 0 && j == NULL) fail_msg("%s %s: not JSON: %s", method, target, r.body);
+  thttp_resp_free(&r);
+  return j;
+}
+
+/* A refusal: status and {"message"} containing text. */
+static void expect_error(const char *method, const char *target, const char *body, int status, const char *text) {
+  cJSON *j = request_json(method, target, body, status);
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+  if (!cJSON_IsString(m) || strstr(m->valuestring, text) == NULL) {
+    fail_msg("%s %s: message %s lacks \"%s\"", method, target, cJSON_IsString(m) ? m->valuestring : "(none)", text);
+  }
+  cJSON_Delete(j);
+}
+
+static const char *str_at(const cJSON *j, const char *a, const char *b) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, a);
+  if (b != NULL) v = cJSON_GetObjectItemCaseSensitive(v, b);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num_at(const cJSON *j, const char *a, const char *b) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, a);
+  if (b != NULL) v = cJSON_GetObjectItemCaseSensitive(v, b);
+  return cJSON_IsNumber(v) ? v->valuedouble : -999;
+}
+
+/* A container as the docker CLI creates it (every field it sends), with the script as its command. */
+static char *base_body(const char *script_json) {
+  char *b = malloc(8192);
+  snprintf(b, 8192,
+           "{\"Hostname\":\"\",\"Domainname\":\"\",\"User\":\"\",\"AttachStdin\":false,\"AttachStdout\":true,"
+           "\"AttachStderr\":true,\"Tty\":false,\"OpenStdin\":false,\"StdinOnce\":false,\"Env\":[\"A=1\"],"
+           "\"Cmd\":%s,\"Image\":\"host\",\"Volumes\":{},\"WorkingDir\":\"\",\"Entrypoint\":null,\"OnBuild\":null,"
+           "\"Labels\":{\"tier\":\"web\"}%s,"
+           "\"HostConfig\":{\"Binds\":null,\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":\"\",\"Config\":{}},"
+           "\"NetworkMode\":\"default\",\"PortBindings\":{},\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},"
+           "\"AutoRemove\":false,\"VolumeDriver\":\"\",\"VolumesFrom\":null,\"CapAdd\":null,\"CapDrop\":null,"
+           "\"CgroupnsMode\":\"\",\"Dns\":[],\"DnsOptions\":[],\"DnsSearch\":[],\"ExtraHosts\":null,\"GroupAdd\":null,"
+           "\"IpcMode\":\"\",\"Cgroup\":\"\",\"Links\":null,\"OomScoreAdj\":0,\"PidMode\":\"\",\"Privileged\":false,"
+           "\"PublishAllPorts\":false,\"ReadonlyRootfs\":false,\"SecurityOpt\":null,\"UTSMode\":\"\",\"UsernsMode\":\"\","
+           "\"ShmSize\":0,\"ConsoleSize\":[0,0],\"Isolation\":\"job\",\"CpuShares\":0,\"Memory\":0,\"NanoCpus\":0,"
+           "\"CgroupParent\":\"\",\"BlkioWeight\":0,\"BlkioWeightDevice\":[],\"BlkioDeviceReadBps\":null,"
+           "\"BlkioDeviceWriteBps\":null,\"BlkioDeviceReadIOps\":null,\"BlkioDeviceWriteIOps\":null,\"CpuPeriod\":0,"
+           "\"CpuQuota\":0,\"CpuRealtimePeriod\":0,\"CpuRealtimeRuntime\":0,\"CpusetCpus\":\"\",\"CpusetMems\":\"\","
+           "\"Devices\":[],\"DeviceCgroupRules\":null,\"DeviceRequests\":null,\"KernelMemory\":0,\"KernelMemoryTCP\":0,"
+           "\"MemoryReservation\":0,\"MemorySwap\":0,\"MemorySwappiness\":null,\"OomKillDisable\":false,"
+           "\"PidsLimit\":null,\"Ulimits\":null,\"CpuCount\":0,\"CpuPercent\":0,\"IOMaximumIOps\":0,"
+           "\"IOMaximumBandwidth\":0,\"MaskedPaths\":null,\"ReadonlyPaths\":null%s},"
+           "\"NetworkingConfig\":{\"EndpointsConfig\":{}}}",
+           script_json, "", "");
+  return b;
+}
+
+/* Replaces (or adds) the fields of extra (",\"Key\":value..." without braces) in obj. */
+static void merge(cJSON *obj, const char *extra) {
+  if (extra == NULL) return;
+  size_t n = strlen(extra) + 3;
+  char *text = malloc(n);
+  snprintf(text, n, "{%s}", extra[0] == ',' ? extra + 1 : extra);
+  cJSON *e = cJSON_Parse(text);
+  if (e == NULL) fail_msg("bad extra fields: %s", text);
+  free(text);
+  while (e->child != NULL) {
+    cJSON *item = cJSON_DetachItemViaPointer(e, e->child);
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, item->string);
+    cJSON_AddItemToObject(obj, item->string, item);
+  }
+  cJSON_Delete(e);
+}
+
+static char *create_body(const char *script_json, const char *extra_config, const char *extra_host) {
+  char *b = base_body(script_json);
+  cJSON *j = cJSON_Parse(b);
+  free(b);
+  if (j == NULL) fail_msg("the test's create body is not JSON");
+  merge(j, extra_config);
+  merge(cJSON_GetObjectItemCaseSensitive(j, "HostConfig"), extra_host);
+  char *text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return text;
+}
+
+/* Creates a container; returns its id (static per call slot). */
+static const char *create(const char *name, const char *script_json, const char *extra_config, const char *extra_host) {
+  static char ids[8][80];
+  static int next;
+  char target[256];
+  snprintf(target, sizeof target, "/v1.41/containers/create%s%s", name != NULL ? "?name=" : "", name != NULL ? name : "");
+  char *body = create_body(script_json, extra_config, extra_host);
+  cJSON *j = request_json("POST", target, body, 201);
+  free(body);
+  char *slot = ids[next++ % 8];
+  snprintf(slot, 80, "%s", str_at(j, "Id", NULL));
+  assert_int_equal(strlen(slot), 64);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "Warnings")));
+  cJSON_Delete(j);
+  return slot;
+}
+
+static cJSON *inspect(const char *ref) {
+  char target[256];
+  snprintf(target, sizeof target, "/containers/%s/json", ref);
+  return request_json("GET", target, NULL, 200);
+}
+
+static bool wait_status(const char *ref, const char *want) {
+  for (int i = 0; i < WAIT_MS / 10; i++) {
+    cJSON *j = inspect(ref);
+    bool ok = strcmp(str_at(j, "State", "Status"), want) == 0;
+    cJSON_Delete(j);
+    if (ok) return true;
+    wctr_sleep_ms(10);
+  }
+  return false;
+}
+
+static void post_204(const char *ref, const char *action, int want) {
+  char target[256];
+  snprintf(target, sizeof target, "/v1.41/containers/%s/%s", ref, action);
+  thttp_resp r;
+  request("POST", target, NULL, &r);
+  if (r.status != want) fail_msg("POST %s: %d (%s), wanted %d", target, r.status, r.body, want);
+  thttp_resp_free(&r);
+}
+
+/* --- cases: the protocol ------------------------------------------------------------------------------------------------ */
+
+static void test_ping_and_headers(void **state) {
+  (void)state;
+  thttp_resp r;
+  request("GET", "/_ping", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "OK");
+  char v[128];
+  assert_true(thttp_header(&r, "Api-Version", v, sizeof v));
+  assert_string_equal(v, "1.41");
+  assert_true(thttp_header(&r, "Ostype", v, sizeof v));
+  assert_string_equal(v, "windows");
+  assert_true(thttp_header(&r, "Docker-Experimental", v, sizeof v));
+  assert_true(thttp_header(&r, "Server", v, sizeof v));
+  assert_non_null(strstr(v, "wctr/"));
+  thttp_resp_free(&r);
+  request("HEAD", "/_ping", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(thttp_header(&r, "Content-Length", v, sizeof v));
+  assert_string_equal(v, "0");
+  assert_true(thttp_header(&r, "Api-Version", v, sizeof v));
+  thttp_resp_free(&r);
+  /* Every answer carries the version headers, errors included. */
+  request("GET", "/nowhere", NULL, &r);
+  assert_int_equal(r.status, 404);
+  assert_true(thttp_header(&r, "Api-Version", v, sizeof v));
+  assert_string_equal(r.body, "{\"message\":\"page not found\"}\n");
+  thttp_resp_free(&r);
+  assert_true(audited("engine-api", "unknown_op", "page not found"));
+}
+
+static void test_token(void **state) {
+  (void)state;
+  const char *cases[] = {"", "Authorization: Bearer nope\r\n", "Authorization: Basic " TOKEN "\r\n",
+                         "Authorization: Bearer " TOKEN "x\r\n"};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    conn *c = connect_api(true);
+    char head[512];
+    snprintf(head, sizeof head, "GET /v1.41/containers/json HTTP/1.1\r\n%s\r\n", cases[i]);
+    thttp_feed_text(&c->t, head);
+    thttp_resp r;
+    read_response(c, false, true, &r);
+    assert_int_equal(r.status, 401);
+    assert_non_null(strstr(r.body, "Bearer"));
+    assert_null(strstr(r.body, TOKEN)); /* never echoed */
+    thttp_resp_free(&r);
+    disconnect(c);
+  }
+  assert_true(audited("engine-api", "access_denied", "no token"));
+  assert_true(audited("engine-api", "access_denied", "wrong token"));
+  /* The pipe listener needs none: its DACL decides who connects. */
+  conn *c = connect_api(false);
+  thttp_feed_text(&c->t, "GET /version HTTP/1.1\r\n\r\n");
+  thttp_resp r;
+  read_response(c, false, true, &r);
+  assert_int_equal(r.status, 200);
+  thttp_resp_free(&r);
+  disconnect(c);
+}
+
+static void test_versions(void **state) {
+  (void)state;
+  cJSON *v = request_json("GET", "/v1.24/version", NULL, 200);
+  assert_string_equal(str_at(v, "ApiVersion", NULL), "1.41");
+  assert_string_equal(str_at(v, "MinAPIVersion", NULL), "1.24");
+  assert_string_equal(str_at(v, "Os", NULL), "windows");
+  assert_string_equal(str_at(v, "KernelVersion", NULL), "10.0.20348");
+  cJSON_Delete(v);
+  expect_error("GET", "/v1.42/version", NULL, 400, "client version 1.42 is too new. Maximum supported API version is 1.41");
+  expect_error("GET", "/v2.0/version", NULL, 400, "is too new");
+  expect_error("GET", "/v1.23/version", NULL, 400,
+               "client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client");
+  expect_error("GET", "/vx/version", NULL, 404, "page not found");
+  cJSON *info = request_json("GET", "/info", NULL, 200);
+  assert_string_equal(str_at(info, "OSType", NULL), "windows");
+  assert_string_equal(str_at(info, "OperatingSystem", NULL), "Windows Server 2022 Datacenter");
+  assert_string_equal(str_at(info, "Isolation", NULL), "process");
+  assert_string_equal(str_at(info, "Swarm", "LocalNodeState"), "inactive");
+  assert_int_equal(num_at(info, "NCPU", NULL), 4);
+  assert_int_equal(num_at(info, "Images", NULL), 1);
+  cJSON_Delete(info);
+}
+
+/* --- create -------------------------------------------------------------------------------------------------------------- */
+
+static void test_create_maps_and_inspect_shape(void **state) {
+  (void)state;
+  const char *id = create("web", "[\"out=hi\\\\n\"]", ",\"StopTimeout\":7", ",\"Memory\":314572800,\"PidsLimit\":0");
+  cJSON *j = inspect("web");
+  assert_string_equal(str_at(j, "Id", NULL), id);
+  assert_string_equal(str_at(j, "Name", NULL), "/web");
+  assert_string_equal(str_at(j, "Path", NULL), "out=hi\\n");
+  assert_string_equal(str_at(j, "State", "Status"), "created");
+  assert_string_equal(str_at(j, "State", "StartedAt"), "0001-01-01T00:00:00Z");
+  assert_string_equal(str_at(j, "HostConfig", "Isolation"), "job");
+  assert_int_equal(num_at(j, "HostConfig", "Memory"), 314572800);
+  assert_string_equal(str_at(j, "Config", "Image"), "host");
+  assert_int_equal(num_at(j, "Config", "StopTimeout"), 7);
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"), "Labels");
+  assert_string_equal(str_at(labels, "tier", NULL), "web");
+  const cJSON *env = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"), "Env");
+  assert_string_equal(cJSON_GetArrayItem(env, 0)->valuestring, "A=1");
+  assert_string_equal(str_at(j, "HostConfig", "NetworkMode"), "default");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "Wctr")); /* wctr's own view beside Docker's */
+  cJSON_Delete(j);
+  /* Entrypoint and Cmd make the command, as Docker's (a string Entrypoint is one argument). */
+  char *body = create_body("[\"exit=4\"]", NULL, NULL);
+  cJSON *parsed = cJSON_Parse(body);
+  cJSON_ReplaceItemInObjectCaseSensitive(parsed, "Entrypoint", cJSON_CreateString("out=ep"));
+  char *text = cJSON_PrintUnformatted(parsed);
+  cJSON_Delete(parsed);
+  free(body);
+  cJSON *c = request_json("POST", "/containers/create?name=/ep", text, 201);
+  cJSON_Delete(c);
+  free(text);
+  j = inspect("ep");
+  assert_string_equal(str_at(j, "Path", NULL), "out=ep");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Args"), 0)->valuestring, "exit=4");
+  cJSON_Delete(j);
+  /* A change is audited with the connection's caller. */
+  assert_true(audited("container.create", "ok", NULL));
+}
+
+static void test_create_refuses_what_it_cannot_apply(void **state) {
+  (void)state;
+  struct {
+    const char *config, *host, *text;
+  } cases[] = {
+      {NULL, ",\"Privileged\":true", "HostConfig.Privileged: wctr cannot apply this field"},
+      {NULL, ",\"CapAdd\":[\"NET_ADMIN\"]", "HostConfig.CapAdd"},
+      {NULL, ",\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}", "HostConfig.PortBindings"},
+      {NULL, ",\"CpuQuota\":50000", "HostConfig.CpuQuota"},
+      {NULL, ",\"MemorySwap\":1073741824", "HostConfig.MemorySwap"},
+      {NULL, ",\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"C:\\\\v\"}]", "HostConfig.Mounts[0]"},
+      {NULL, ",\"Frobnicate\":1", "HostConfig.Frobnicate: unknown field"},
+      {",\"ExposedPorts\":{\"80/tcp\":{}}", NULL, "ExposedPorts: wctr cannot apply this field"},
+      {",\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}", NULL, "Healthcheck"},
+      {",\"Frob\":true", NULL, "Frob: unknown field"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *body = create_body("[\"exit=0\"]", cases[i].config, cases[i].host);
+    expect_error("POST", "/containers/create?name=refused", body, 400, cases[i].text);
+    free(body);
+  }
+  /* LogConfig and NetworkMode: the CLI always sends them; other values than the defaults are refused. */
+  char *body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"syslog\",\"Config\":{}}");
+  expect_error("POST", "/containers/create", body, 400, "json-file driver only");
+  free(body);
+  body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\"}}");
+  expect_error("POST", "/containers/create", body, 400, "HostConfig.LogConfig.Config");
+  free(body);
+  body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"host\"");
+  expect_error("POST", "/containers/create", body, 400, "HostConfig.NetworkMode \"host\"");
+  free(body);
+  body = create_body("[\"exit=0\"]", ",\"OpenStdin\":true,\"StdinOnce\":false", NULL);
+  expect_error("POST", "/containers/create", body, 400, "StdinOnce");
+  free(body);
+  expect_error("POST", "/containers/create", "not json", 400, "must be a JSON object");
+  expect_error("POST", "/containers/create?platform=linux", "{}", 400, "Windows containers only");
+  /* Nothing was created, and each refusal is in the trail. */
+  cJSON *list = request_json("GET", "/containers/json?all=1", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(list), 0);
+  cJSON_Delete(list);
+  assert_true(audited("container.create", "invalid_argument", "HostConfig.Privileged"));
+  /* A name in use: 409. */
+  create("taken", "[\"exit=0\"]", NULL, NULL);
+  body = create_body("[\"exit=0\"]", NULL, NULL);
+  expect_error("POST", "/containers/create?name=taken", body, 409, "is already in use");
+  free(body);
+}
+
+/* --- lifecycle -------------------------------------------------------------------------------------------------------- */
+
+static void test_list_filters_and_status(void **state) {
+  (void)state;
+  const char *a = create("alpha", "[\"exit=3\"]", NULL, NULL);
+  create("beta", "[\"wait\"]", ",\"Labels\":{\"tier\":\"db\"}", NULL);
+  create("gamma", "[\"exit=0\"]", NULL, NULL);
+  post_204("alpha", "start", 204);
+  assert_true(wait_status("alpha", "exited"));
+  post_204("beta", "start", 204);
+  assert_true(wait_status("beta", "running"));
+  cJSON *l = request_json("GET", "/containers/json", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1); /* running only */
+  const cJSON *b = cJSON_GetArrayItem(l, 0);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "Names"), 0)->valuestring, "/beta");
+  assert_int_equal(strncmp(str_at(b, "Status", NULL), "Up ", 3), 0);
+  assert_string_equal(str_at(b, "State", NULL), "running");
+  cJSON_Delete(l);
+  l = request_json("GET", "/containers/json?all=1", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 3);
+  /* Newest first, as Docker lists them. */
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, 2), "Names"), 0)->valuestring,
+                      "/alpha");
+  cJSON_Delete(l);
+  l = request_json("GET", "/containers/json?all=1&limit=1", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  cJSON_Delete(l);
+  /* Docker CLI's filters form {"key":{"value":true}} and docker-py's {"key":["value"]}. */
+  l = request_json("GET", "/containers/json?all=1&filters=%7B%22label%22%3A%7B%22tier%3Ddb%22%3Atrue%7D%7D", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  cJSON_Delete(l);
+  l = request_json("GET", "/containers/json?filters=%7B%22status%22%3A%5B%22exited%22%5D%7D", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  assert_string_equal(str_at(cJSON_GetArrayItem(l, 0), "Id", NULL), a);
+  assert_int_equal(strncmp(str_at(cJSON_GetArrayItem(l, 0), "Status", NULL), "Exited (3) ", 11), 0);
+  cJSON_Delete(l);
+  l = request_json("GET", "/containers/json?all=1&filters=%7B%22name%22%3A%5B%22amm%22%5D%7D", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1); /* gamma */
+  cJSON_Delete(l);
+  char target[256];
+  snprintf(target, sizeof target, "/containers/json?all=1&filters=%%7B%%22exited%%22%%3A%%5B%%223%%22%%5D%%2C%%22id%%22%%3A%%5B%%22%.6s%%22%%5D%%7D", a);
+  l = request_json("GET", target, NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  cJSON_Delete(l);
+  snprintf(target, sizeof target, "/containers/json?all=1&filters=%%7B%%22exited%%22%%3A%%5B%%220%%22%%5D%%2C%%22id%%22%%3A%%5B%%22%.6s%%22%%5D%%7D", a);
+  l = request_json("GET", target, NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 0);
+  cJSON_Delete(l);
+  expect_error("GET", "/containers/json?filters=%7B%22network%22%3A%5B%22x%22%5D%7D", NULL, 400, "invalid filter 'network'");
+  expect_error("GET", "/containers/json?filters=notjson", NULL, 400, "invalid filter");
+  expect_error("GET", "/containers/json?all=maybe", NULL, 400, "not a boolean");
+  post_204("beta", "kill", 204);
+}
+
+static void test_start_stop_restart_kill(void **state) {
+  (void)state;
+  create("svc", "[\"wait\"]", NULL, NULL);
+  post_204("svc", "start", 204);
+  assert_true(wait_status("svc", "running"));
+  post_204("svc", "start", 304); /* already started */
+  post_204("svc", "restart?t=1", 204);
+  assert_true(wait_status("svc", "running"));
+  assert_int_equal(rt_fake_count("start"), 2);
+  post_204("svc", "stop?t=1", 204);
+  assert_true(wait_status("svc", "exited"));
+  post_204("svc", "stop", 304); /* already stopped */
+  expect_error("POST", "/containers/svc/kill", NULL, 409, "is not running");
+  expect_error("POST", "/containers/svc/kill?signal=HUP", NULL, 400, "signal HUP");
+  post_204("svc", "start", 204);
+  assert_true(wait_status("svc", "running"));
+  post_204("svc", "kill?signal=SIGKILL", 204);
+  assert_true(wait_status("svc", "exited"));
+  expect_error("POST", "/containers/nope/start", NULL, 404, "No such container: nope");
+  expect_error("POST", "/containers/svc/stop?t=abc", NULL, 400, "invalid value for t");
+  assert_true(audited("container.restart", "ok", NULL));
+}
+
+/* A wait request kept open: its head arrives once the wait is in place. */
+static conn *begin_wait(const char *ref, const char *condition) {
+  conn *c = connect_api(true);
+  char head[512];
+  snprintf(head, sizeof head, "POST /v1.41/containers/%s/wait?condition=%s HTTP/1.1\r\n" AUTH "\r\n", ref, condition);
+  thttp_feed_text(&c->t, head);
+  if (!thttp_wait_text(&c->t, "HTTP/1.1 200 OK\r\n", WAIT_MS)) fail_msg("no head for the wait");
+  return c;
+}
+
+static long long end_wait(conn *c) {
+  thttp_resp r;
+  read_response(c, false, true, &r);
+  cJSON *j = cJSON_Parse(r.body);
+  long long code = (long long)num_at(j, "StatusCode", NULL);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "Error")));
+  cJSON_Delete(j);
+  thttp_resp_free(&r);
+  disconnect(c);
+  return code;
+}
+
+static void test_wait_conditions(void **state) {
+  (void)state;
+  create("w1", "[\"sleep=100\",\"exit=5\"]", NULL, NULL);
+  /* next-exit before the start (docker run's order), not-running on a container not running: at once. */
+  conn *next = begin_wait("w1", "next-exit");
+  conn *now = begin_wait("w1", "not-running");
+  assert_int_equal(end_wait(now), 0);
+  post_204("w1", "start", 204);
+  assert_int_equal(end_wait(next), 5);
+  /* not-running on a running one waits for the exit. */
+  post_204("w1", "start", 204);
+  conn *nr = begin_wait("w1", "");
+  assert_int_equal(end_wait(nr), 5);
+  /* removed: an AutoRemove container (docker run --rm) - its exit code, once it is gone. */
+  create("w2", "[\"exit=7\"]", NULL, ",\"AutoRemove\":true");
+  conn *rm = begin_wait("w2", "removed");
+  post_204("w2", "start", 204);
+  assert_int_equal(end_wait(rm), 7);
+  expect_error("GET", "/containers/w2/json", NULL, 404, "No such container");
+  expect_error("POST", "/containers/w1/wait?condition=soon", NULL, 400, "invalid condition");
+  expect_error("POST", "/containers/gone/wait", NULL, 404, "No such container");
+}
+
+/* Docker's multiplexed stream into its streams' bytes; false when a frame is malformed. */
+static bool demux(const char *data, size_t len, char *out1, char *out2, size_t size) {
+  size_t n1 = 0, n2 = 0, at = 0;
+  out1[0] = out2[0] = '\0';
+  while (at + 8 <= len) {
+    unsigned char st = (unsigned char)data[at];
+    size_t n = ((size_t)(unsigned char)data[at + 4] << 24) | ((size_t)(unsigned char)data[at + 5] << 16) |
+               ((size_t)(unsigned char)data[at + 6] << 8) | (size_t)(unsigned char)data[at + 7];
+    if (data[at + 1] != 0 || data[at + 2] != 0 || data[at + 3] != 0 || (st != 1 && st != 2) || at + 8 + n > len) return false;
+    char *dst = st == 1 ? out1 : out2;
+    size_t *dn = st == 1 ? &n1 : &n2;
+    if (*dn + n + 1 > size) return false;
+    memcpy(dst + *dn, data + at + 8, n);
+    *dn += n;
+    dst[*dn] = '\0';
+    at += 8 + n;
+  }
+  return at == len;
+}
+
+static void test_attach_frames_and_stdin(void **state) {
+  (void)state;
+  create("att", "[\"out=hello\\\\n\",\"err=oops\\\\n\",\"exit=2\"]", NULL, NULL);
+  conn *a = connect_api(true);
+  thttp_feed_text(&a->t, "POST /v1.41/containers/att/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\n" AUTH
+                         "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+  assert_true(thttp_wait_text(&a->t, "HTTP/1.1 101 UPGRADED\r\n", WAIT_MS));
+  post_204("att", "start", 204);
+  assert_true(thttp_wait_closed(&a->t, WAIT_MS)); /* the stream ends with the run */
+  thttp_resp r;
+  read_response(a, false, false, &r);
+  char o1[256], o2[256];
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "hello\n");
+  assert_string_equal(o2, "oops\n");
+  thttp_resp_free(&r);
+  disconnect(a);
+  /* stdin through the hijacked connection; its half-close is the container's end of input. */
+  create("cat", "[\"cat\"]", ",\"OpenStdin\":true,\"StdinOnce\":true", NULL);
+  a = connect_api(true);
+  thttp_feed_text(&a->t, "POST /containers/cat/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" AUTH
+                         "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+  assert_true(thttp_wait_text(&a->t, "101 UPGRADED", WAIT_MS));
+  thttp_feed(&a->t, "before start\n", 13); /* kept until the container runs */
+  post_204("cat", "start", 204);
+  thttp_feed(&a->t, "bin\0ary\n", 8);
+  thttp_eof(&a->t);
+  assert_true(thttp_wait_closed(&a->t, WAIT_MS));
+  read_response(a, false, false, &r);
+  char *big1 = malloc(4096), *big2 = malloc(4096);
+  assert_true(demux(r.body, r.body_len, big1, big2, 4096));
+  assert_memory_equal(big1, "before start\nbin\0ary\n", 21);
+  free(big1);
+  free(big2);
+  thttp_resp_free(&r);
+  disconnect(a);
+  expect_error("POST", "/containers/cat/attach?stream=1&logs=1&stdout=1", NULL, 400, "logs");
+}
+
+static void test_logs(void **state) {
+  (void)state;
+  create("lg", "[\"out=1\\\\n2\\\\n3\\\\n\",\"err=e\\\\n\"]", NULL, NULL);
+  post_204("lg", "start", 204);
+  assert_true(wait_status("lg", "exited"));
+  thttp_resp r;
+  char o1[512], o2[512];
+  request("GET", "/v1.41/containers/lg/logs?stdout=1&stderr=1", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(r.chunked);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "1\n2\n3\n");
+  assert_string_equal(o2, "e\n");
+  thttp_resp_free(&r);
+  request("GET", "/containers/lg/logs?stdout=1&tail=2", NULL, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "3\n"); /* the last two lines are "3" and "e"; stderr is not asked for */
+  assert_string_equal(o2, "");
+  thttp_resp_free(&r);
+  request("GET", "/containers/lg/logs?stdout=1&timestamps=1&tail=1&stderr=1", NULL, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_int_equal(strlen(o2), 30 + 1 + 2);
+  assert_int_equal(o2[29], 'Z');
+  thttp_resp_free(&r);
+  /* since/until: Unix seconds (the docker CLI's form). */
+  request("GET", "/containers/lg/logs?stdout=1&stderr=1&since=4102444800", NULL, &r); /* 2100 */
+  assert_int_equal(r.body_len, 0);
+  thttp_resp_free(&r);
+  request("GET", "/containers/lg/logs?stdout=1&stderr=1&until=946684800.5", NULL, &r); /* 2000 */
+  assert_int_equal(r.body_len, 0);
+  thttp_resp_free(&r);
+  request("GET", "/containers/lg/logs?stdout=1&stderr=1&since=946684800&until=4102444800", NULL, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "1\n2\n3\n");
+  thttp_resp_free(&r);
+  expect_error("GET", "/containers/lg/logs", NULL, 400, "you must choose at least one stream");
+  expect_error("GET", "/containers/lg/logs?stdout=1&tail=x", NULL, 400, "invalid value for tail");
+  expect_error("GET", "/containers/lg/logs?stdout=1&since=yesterday", NULL, 400, "invalid value for since");
+  /* follow: what the run writes later arrives, and the stream ends with it. */
+  create("fl", "[\"out=a\\\\n\",\"sleep=300\",\"out=b\\\\n\"]", NULL, NULL);
+  post_204("fl", "start", 204);
+  conn *c = connect_api(true);
+  thttp_feed_text(&c->t, "GET /containers/fl/logs?stdout=1&follow=1 HTTP/1.1\r\n" AUTH "\r\n");
+  read_response(c, false, true, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "a\nb\n");
+  thttp_resp_free(&r);
+  disconnect(c);
+}
+
+static void test_stats(void **state) {
+  (void)state;
+  create("st", "[\"wait\"]", NULL, NULL);
+  post_204("st", "start", 204);
+  assert_true(wait_status("st", "running"));
+  cJSON *s = request_json("GET", "/containers/st/stats?stream=0", NULL, 200);
+  assert_int_equal(num_at(s, "num_procs", NULL), 4);
+  assert_string_equal(str_at(s, "name", NULL), "/st");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "cpu_stats"), "cpu_usage"));
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(s, "memory_stats"));
+  /* read - preread is the sampling interval the CPU total was measured over. */
+  int64_t rs = 0, rn = 0, ps = 0, pn = 0;
+  (void)rs, (void)rn, (void)ps, (void)pn;
+  assert_int_equal(strlen(str_at(s, "read", NULL)), 30);
+  assert_int_equal(strlen(str_at(s, "preread", NULL)), 30);
+  cJSON_Delete(s);
+  /* Streamed: a line a second until the client leaves. */
+  conn *c = connect_api(true);
+  thttp_feed_text(&c->t, "GET /containers/st/stats HTTP/1.1\r\n" AUTH "\r\n");
+  assert_true(thttp_wait_text(&c->t, "Transfer-Encoding: chunked", WAIT_MS));
+  for (int i = 0; i < 300; i++) {
+    char *out = thttp_output(&c->t, NULL);
+    int lines = 0;
+    for (char *p = strstr(out, "\"num_procs\""); p != NULL; p = strstr(p + 1, "\"num_procs\"")) lines++;
+    free(out);
+    if (lines >= 2) break;
+    wctr_sleep_ms(20);
+  }
+  char *out = thttp_output(&c->t, NULL);
+  assert_non_null(strstr(strstr(out, "\"num_procs\"") + 1, "\"num_procs\""));
+  free(out);
+  disconnect(c);
+  expect_error("GET", "/containers/st/stats?stream=1&one-shot=1", NULL, 400, "one-shot");
+  post_204("st", "kill", 204);
+}
+
+static void test_update_rename_delete_prune(void **state) {
+  (void)state;
+  create("up", "[\"wait\"]", NULL, NULL);
+  post_204("up", "start", 204);
+  assert_true(wait_status("up", "running"));
+  /* The CLI sends every resource, zeros meaning "unchanged". */
+  cJSON *u = request_json("POST", "/containers/up/update",
+                          "{\"CpuShares\":0,\"Memory\":314572800,\"NanoCpus\":0,\"CpuPeriod\":0,\"KernelMemory\":0,"
+                          "\"MemorySwap\":0,\"PidsLimit\":null,\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":0}}",
+                          200);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(u, "Warnings")));
+  cJSON_Delete(u);
+  cJSON *j = inspect("up");
+  assert_int_equal(num_at(j, "HostConfig", "Memory"), 314572800);
+  cJSON_Delete(j);
+  expect_error("POST", "/containers/up/update", "{\"RestartPolicy\":{\"Name\":\"always\"}}", 400, "RestartPolicy");
+  expect_error("POST", "/containers/up/update", "{\"CpuQuota\":1000}", 400, "CpuQuota");
+  /* rename */
+  post_204("up", "rename?name=down", 204);
+  j = inspect("down");
+  assert_string_equal(str_at(j, "Name", NULL), "/down");
+  cJSON_Delete(j);
+  create("other", "[\"exit=0\"]", NULL, NULL);
+  expect_error("POST", "/containers/other/rename?name=down", NULL, 409, "already in use");
+  expect_error("POST", "/containers/other/rename?name=bad%20name", NULL, 400, "Invalid container name");
+  expect_error("POST", "/containers/other/rename", NULL, 400, "name");
+  assert_true(audited("container.rename", "ok", NULL));
+  /* delete: a running one needs force */
+  expect_error("DELETE", "/containers/down", NULL, 409, "cannot remove a running container");
+  expect_error("DELETE", "/containers/down?link=1", NULL, 400, "link");
+  thttp_resp r;
+  request("DELETE", "/containers/down?force=1&v=1", NULL, &r);
+  assert_int_equal(r.status, 204);
+  thttp_resp_free(&r);
+  expect_error("GET", "/containers/down/json", NULL, 404, "No such container");
+  /* prune: what is not running goes */
+  create("p1", "[\"exit=0\"]", NULL, NULL);
+  create("p2", "[\"wait\"]", NULL, NULL);
+  post_204("p2", "start", 204);
+  assert_true(wait_status("p2", "running"));
+  cJSON *p = request_json("POST", "/containers/prune", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "ContainersDeleted")), 2); /* other, p1 */
+  assert_int_equal(num_at(p, "SpaceReclaimed", NULL), 0);
+  cJSON_Delete(p);
+  cJSON *l = request_json("GET", "/containers/json?all=1", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  cJSON_Delete(l);
+  post_204("p2", "kill", 204);
+}
+
+static void test_events(void **state) {
+  (void)state;
+  conn *c = connect_api(true);
+  thttp_feed_text(&c->t, "GET /v1.41/events?filters=%7B%22container%22%3A%5B%22ev%22%5D%7D HTTP/1.1\r\n" AUTH "\r\n");
+  assert_true(thttp_wait_text(&c->t, "HTTP/1.1 200 OK\r\n", WAIT_MS));
+  create("other", "[\"exit=0\"]", NULL, NULL);
+  const char *id = create("ev", "[\"exit=9\"]", NULL, NULL);
+  post_204("ev", "start", 204);
+  assert_true(thttp_wait_text(&c->t, "\"status\":\"die\"", WAIT_MS));
+  char *out = thttp_output(&c->t, NULL);
+  assert_non_null(strstr(out, "\"status\":\"create\""));
+  assert_non_null(strstr(out, "\"status\":\"start\""));
+  assert_non_null(strstr(out, "\"exitCode\":\"9\""));
+  assert_non_null(strstr(out, id));
+  assert_null(strstr(out, "\"name\":\"other\"")); /* filtered out */
+  /* timeNano is an integer Go can read, not a float. */
+  char *tn = strstr(out, "\"timeNano\":");
+  assert_non_null(tn);
+  for (char *p = tn + 11; *p != ',' && *p != '}'; p++) assert_true(*p >= '0' && *p <= '9');
+  free(out);
+  disconnect(c);
+  /* until in the past: nothing to tell, the stream ends at once; since in the past: no history. */
+  thttp_resp r;
+  request("GET", "/events?until=946684800", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_true(r.complete);
+  assert_int_equal(r.body_len, 0);
+  thttp_resp_free(&r);
+  expect_error("GET", "/events?since=946684800", NULL, 400, "no history of events");
+  expect_error("GET", "/events?filters=%7B%22label%22%3A%5B%22a%22%5D%7D", NULL, 400, "invalid filter 'label'");
+}
+
+static void test_images_and_not_implemented(void **state) {
+  (void)state;
+  cJSON *l = request_json("GET", "/images/json", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(l), 1);
+  const cJSON *img = cJSON_GetArrayItem(l, 0);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(img, "RepoTags"), 0)->valuestring, "testimg:latest");
+  const char *id = str_at(img, "Id", NULL);
+  assert_int_equal(strlen(id), 7 + 64);
+  assert_int_equal(strncmp(id, "sha256:0a1b2c3d4e5f6789abcdef0123456789fedcba98", 47), 0);
+  cJSON_Delete(l);
+  cJSON *i = request_json("GET", "/images/testimg/json", NULL, 200);
+  assert_string_equal(str_at(i, "Os", NULL), "windows");
+  assert_string_equal(str_at(i, "OsVersion", NULL), "10.0.20348.1");
+  assert_string_equal(str_at(i, "GraphDriver", "Name"), "windowsfilter");
+  cJSON_Delete(i);
+  expect_error("GET", "/images/library/nope:1/json", NULL, 404, "No such image: library/nope:1");
+  /* By id, as docker-py's images.list asks for each image: the full id, or a prefix of it. */
+  char target[160];
+  snprintf(target, sizeof target, "/images/%s/json", "sha256:0a1b2c3d4e5f6789abcdef0123456789fedcba98");
+  i = request_json("GET", target, NULL, 200);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(i, "RepoTags"), 0)->valuestring, "testimg:latest");
+  cJSON_Delete(i);
+  i = request_json("GET", "/images/0a1b2c3d/json", NULL, 200);
+  cJSON_Delete(i);
+  expect_error("GET", "/images/0a1b2c3e/json", NULL, 404, "No such image");
+  expect_error("POST", "/images/create?fromImage=x", NULL, 501, "pulling images is not implemented yet");
+  expect_error("POST", "/images/testimg/tag?repo=y", NULL, 501, "tagging images");
+  expect_error("GET", "/containers/x/top", NULL, 501, "no process list");
+  expect_error("POST", "/containers/x/pause", NULL, 501, "pausing containers is not implemented");
+  expect_error("POST", "/containers/x/exec", "{}", 501, "exec is not implemented yet");
+  expect_error("GET", "/networks", NULL, 404, "page not found");
+  assert_true(audited("image.pull", "not_supported", NULL));
+  cJSON *d = request_json("DELETE", "/images/testimg", NULL, 200);
+  assert_string_equal(str_at(cJSON_GetArrayItem(d, 0), "Untagged", NULL), "testimg:latest");
+  assert_int_equal(strncmp(str_at(cJSON_GetArrayItem(d, 1), "Deleted", NULL), "sha256:", 7), 0);
+  cJSON_Delete(d);
+  cJSON *df = request_json("GET", "/system/df", NULL, 200);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(df, "Containers")));
+  cJSON_Delete(df);
+}
+
+static void test_dropped_stream_is_audited(void **state) {
+  (void)state;
+  /* An attached client that never reads: 8 MiB of output pushed past the 4 MiB bound drops its stream. */
+  create("flood", "[\"repeat=131072:0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678\\\\n\",\"wait\"]",
+         NULL, NULL);
+  conn *c = connect_api(true);
+  c->t.slow = true;
+  thttp_feed_text(&c->t, "POST /containers/flood/attach?stream=1&stdout=1 HTTP/1.1\r\n" AUTH
+                         "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+  assert_true(thttp_wait_text(&c->t, "101 UPGRADED", WAIT_MS));
+  post_204("flood", "start", 204);
+  assert_true(thttp_wait_closed(&c->t, WAIT_MS));
+  assert_false(c->t.graceful);
+  assert_true(c->t.queued <= SVC_SINK_QUEUE_MAX);
+  disconnect(c);
+  assert_true(audited("container.attach", "broken_pipe", "stream dropped"));
+  /* The container runs on: a client that does not read costs only its own stream. */
+  cJSON *j = inspect("flood");
+  assert_string_equal(str_at(j, "State", "Status"), "running");
+  cJSON_Delete(j);
+  post_204("flood", "kill", 204);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_ping_and_headers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_maps_and_inspect_shape, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_refuses_what_it_cannot_apply, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_list_filters_and_status, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_stop_restart_kill, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wait_conditions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_attach_frames_and_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_update_rename_delete_prune, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_images_and_not_implemented, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dropped_stream_is_audited, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,236 @@
+/* The Engine API's portable mappings (service/engine_api_shape.c): Docker's create and update bodies into wctr's
+ * params, records into Docker's inspect shape, bind mounts, list entries and their filters, Docker's human
+ * durations and its times. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "service/engine_api_internal.h"
+#include "testutil.h"
+
+static cJSON *create_ok(const char *body, const char *name) {
+  cJSON *in = cJSON_Parse(body);
+  assert_non_null(in);
+  cJSON *out = NULL;
+  wctr_errmsg e;
+  if (api_shape_create(in, name, &out, &e) != WCTR_OK) fail_msg("%s: %s", body, e.text);
+  cJSON_Delete(in);
+  return out;
+}
+
+static void create_refused(const char *body, const char *text) {
+  cJSON *in = cJSON_Parse(body);
+  assert_non_null(in);
+  cJSON *out = NULL;
+  wctr_errmsg e;
+  assert_int_equal(api_shape_create(in, NULL, &out, &e), WCTR_EINVAL);
+  assert_null(out);
+  if (strstr(e.text, text) == NULL) fail_msg("%s: \"%s\" lacks \"%s\"", body, e.text, text);
+  cJSON_Delete(in);
+}
+
+static char *print(const cJSON *j) {
+  char *t = cJSON_PrintUnformatted(j);
+  assert_non_null(t);
+  return t;
+}
+
+static void test_create_maps_what_wctr_applies(void **state) {
+  (void)state;
+  cJSON *p = create_ok("{\"Image\":\"img\",\"Cmd\":\"one arg\",\"Env\":[\"A=1\"],\"WorkingDir\":\"C:\\\\w\",\"User\":\"\","
+                       "\"Hostname\":\"\",\"Tty\":false,\"OpenStdin\":true,\"StdinOnce\":true,\"StopTimeout\":null,"
+                       "\"Labels\":{\"a\":\"b\"},\"AttachStdout\":true,\"HostConfig\":{\"Memory\":1048576,\"NanoCpus\":0,"
+                       "\"PidsLimit\":null,\"Isolation\":\"\",\"AutoRemove\":true,\"SecurityOpt\":[\"credentialspec=file://a.json\"],"
+                       "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"MemorySwap\":-1,"
+                       "\"MemorySwappiness\":-1,\"LogConfig\":{\"Type\":\"json-file\",\"Config\":null},\"NetworkMode\":\"\","
+                       "\"ConsoleSize\":[40,120],\"Binds\":[\"C:\\\\a:C:\\\\b\"],\"Mounts\":[{\"Type\":\"bind\","
+                       "\"Source\":\"C:\\\\c\",\"Target\":\"C:\\\\d\",\"ReadOnly\":true,\"Consistency\":\"\"}]}}",
+                       "/web");
+  char *t = print(p);
+  /* Name without Docker's '/', a string Cmd as one argument, "" and null left out, Binds then Mounts as binds. */
+  assert_string_equal(t, "{\"Name\":\"web\",\"Image\":\"img\",\"Env\":[\"A=1\"],\"WorkingDir\":\"C:\\\\w\",\"Tty\":false,"
+                         "\"OpenStdin\":true,\"Labels\":{\"a\":\"b\"},\"HostConfig\":{\"Memory\":1048576,\"NanoCpus\":0,"
+                         "\"AutoRemove\":true,\"SecurityOpt\":[\"credentialspec=file://a.json\"],\"RestartPolicy\":"
+                         "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"Binds\":[\"C:\\\\a:C:\\\\b\",\"C:\\\\c:C:\\\\d:ro\"]},"
+                         "\"Cmd\":[\"one arg\"]}");
+  free(t);
+  cJSON_Delete(p);
+  /* Entrypoint then Cmd; the restart policy's zero count is left out (it means nothing with "no"). */
+  p = create_ok("{\"Image\":\"i\",\"Entrypoint\":[\"ep\",\"x\"],\"Cmd\":[\"c\"],\"HostConfig\":{\"RestartPolicy\":"
+                "{\"Name\":\"no\",\"MaximumRetryCount\":0}}}", NULL);
+  t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}},\"Cmd\":[\"ep\",\"x\",\"c\"]}");
+  free(t);
+  cJSON_Delete(p);
+  /* An unknown field at its zero value asks for nothing (a newer client's default). */
+  p = create_ok("{\"Image\":\"i\",\"Platform\":null,\"HostConfig\":{\"CgroupnsMode\":\"\",\"NewThing\":0}}", NULL);
+  cJSON_Delete(p);
+}
+
+static void test_create_refusals_name_the_field(void **state) {
+  (void)state;
+  create_refused("[]", "must be a JSON object");
+  create_refused("{\"Image\":\"i\",\"Volumes\":{\"C:\\\\v\":{}}}", "Volumes: wctr cannot apply this field (anonymous volumes");
+  create_refused("{\"Image\":\"i\",\"StopSignal\":\"SIGTERM\"}", "StopSignal");
+  create_refused("{\"Image\":\"i\",\"Domainname\":\"x.com\"}", "Domainname");
+  create_refused("{\"Image\":\"i\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"net\":{}}}}", "NetworkingConfig");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Dns\":[\"1.1.1.1\"]}}", "HostConfig.Dns");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"MemorySwappiness\":60}}", "HostConfig.MemorySwappiness");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Init\":true}}", "HostConfig.Init");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"C:\\\\a\",\"Target\":\"C:\\\\b\","
+                 "\"BindOptions\":{\"Propagation\":\"rshared\"}}]}}", "HostConfig.Mounts[0].BindOptions");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Target\":\"C:\\\\b\"}]}}", "needs Source and Target");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\",\"Delay\":1}}}",
+                 "HostConfig.RestartPolicy.Delay: unknown field");
+  create_refused("{\"Image\":\"i\",\"Cmd\":[1]}", "Cmd must be an array of strings");
+}
+
+static void test_update(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse("{\"CpuShares\":0,\"Memory\":200,\"NanoCpus\":500000000,\"MemorySwap\":-1,\"Ulimits\":null,"
+                          "\"RestartPolicy\":{\"Name\":\"\",\"MaximumRetryCount\":0}}");
+  cJSON *p = api_id_params("x");
+  wctr_errmsg e;
+  assert_int_equal(api_shape_update(in, p, &e), WCTR_OK);
+  char *t = print(p);
+  assert_string_equal(t, "{\"Id\":\"x\",\"Memory\":200,\"NanoCpus\":500000000}"); /* zeros: unchanged */
+  free(t);
+  cJSON_Delete(p);
+  cJSON_Delete(in);
+  in = cJSON_Parse("{\"BlkioWeight\":10}");
+  p = api_id_params("x");
+  assert_int_equal(api_shape_update(in, p, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "BlkioWeight"));
+  cJSON_Delete(p);
+  cJSON_Delete(in);
+}
+
+static void test_inspect_shape(void **state) {
+  (void)state;
+  cJSON *rec = cJSON_Parse("{\"Id\":\"0123456789abcdef\",\"Name\":\"web\",\"Created\":\"2026-01-01T00:00:00.000Z\","
+                           "\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":42,\"ExitCode\":0,\"StartedAt\":"
+                           "\"2026-01-01T00:00:01.000Z\",\"FinishedAt\":\"\",\"Error\":\"\",\"ManuallyStopped\":false},"
+                           "\"Config\":{\"Image\":\"img\",\"Cmd\":[\"prog\",\"a\",\"b\"],\"Env\":[\"X=1\"],\"OpenStdin\":true,"
+                           "\"StopTimeout\":10,\"Labels\":{\"k\":\"v\"}},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":5,"
+                           "\"Binds\":[\"C:\\\\host dir:C:\\\\app:ro\",\"\\\\\\\\.\\\\pipe\\\\a:\\\\\\\\.\\\\pipe\\\\b\"],"
+                           "\"RestartPolicy\":{\"Name\":\"always\",\"MaximumRetryCount\":0},\"AutoRemove\":false},"
+                           "\"EffectiveLimits\":{},\"Identity\":\"ContainerUser\",\"RestartCount\":2}");
+  cJSON *o = api_shape_inspect(rec);
+  assert_string_equal(cJSON_GetObjectItem(o, "Name")->valuestring, "/web");
+  assert_string_equal(cJSON_GetObjectItem(o, "Path")->valuestring, "prog");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "Args")), 2);
+  const cJSON *st = cJSON_GetObjectItem(o, "State");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(st, "Running")));
+  assert_int_equal(cJSON_GetObjectItem(st, "Pid")->valueint, 42);
+  assert_string_equal(cJSON_GetObjectItem(st, "FinishedAt")->valuestring, "0001-01-01T00:00:00Z");
+  assert_int_equal(cJSON_GetObjectItem(o, "RestartCount")->valueint, 2);
+  const cJSON *hc = cJSON_GetObjectItem(o, "HostConfig");
+  assert_int_equal(cJSON_GetObjectItem(hc, "Memory")->valueint, 5);
+  assert_int_equal(cJSON_GetObjectItem(hc, "NanoCpus")->valueint, 0); /* every resource of the table */
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "RestartPolicy"), "Name")->valuestring, "always");
+  const cJSON *m = cJSON_GetObjectItem(o, "Mounts");
+  assert_int_equal(cJSON_GetArraySize(m), 2);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "Source")->valuestring, "C:\\host dir");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "Destination")->valuestring, "C:\\app");
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 0), "RW")));
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 1), "Source")->valuestring, "\\\\.\\pipe\\a");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(m, 1), "Destination")->valuestring, "\\\\.\\pipe\\b");
+  const cJSON *c = cJSON_GetObjectItem(o, "Config");
+  assert_string_equal(cJSON_GetObjectItem(c, "Hostname")->valuestring, "0123456789ab"); /* the id's first 12 */
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "StdinOnce")));
+  assert_int_equal(cJSON_GetObjectItem(c, "StopTimeout")->valueint, 10);
+  const cJSON *w = cJSON_GetObjectItem(o, "Wctr");
+  assert_string_equal(cJSON_GetObjectItem(w, "Identity")->valuestring, "ContainerUser");
+  assert_non_null(cJSON_GetObjectItem(w, "EffectiveLimits"));
+  cJSON_Delete(o);
+  cJSON_Delete(rec);
+}
+
+static void test_summary_status_and_filters(void **state) {
+  (void)state;
+  cJSON *s = cJSON_Parse("{\"Id\":\"abcdef0123\",\"Name\":\"web_1\",\"Image\":\"img:latest\",\"State\":\"exited\",\"ExitCode\":3,"
+                         "\"Created\":\"2026-01-01T00:00:00.000Z\",\"FinishedAt\":\"2026-01-01T00:00:00.000Z\","
+                         "\"Isolation\":\"job\",\"Labels\":{}}");
+  int64_t base = 0, ns = 0;
+  assert_true(api_parse_time("2026-01-01T00:00:00.000Z", &base, &ns));
+  cJSON *o = api_shape_summary(s, base + 7200);
+  assert_string_equal(cJSON_GetObjectItem(o, "Status")->valuestring, "Exited (3) 2 hours ago");
+  assert_int_equal((int64_t)cJSON_GetObjectItem(o, "Created")->valuedouble, base);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "Names"), 0)->valuestring, "/web_1");
+  cJSON_Delete(o);
+  struct {
+    const char *filters;
+    bool want;
+  } cases[] = {
+      {"{}", true},
+      {"{\"id\":[\"abc\"]}", true},
+      {"{\"id\":[\"bcd\"]}", false},
+      {"{\"name\":[\"/eb_\"]}", true},
+      {"{\"name\":[\"db\",\"web\"]}", true}, /* values of one key: any */
+      {"{\"status\":[\"running\"]}", false},
+      {"{\"status\":[\"exited\"],\"exited\":[\"3\"]}", true},
+      {"{\"exited\":[\"0\"]}", false},
+      {"{\"ancestor\":[\"img\"]}", true},
+      {"{\"ancestor\":[\"im\"]}", false},
+      {"{\"isolation\":[\"job\"],\"id\":[\"x\"]}", false}, /* keys: all */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cJSON *f = cJSON_Parse(cases[i].filters);
+    if (api_shape_summary_matches(s, f) != cases[i].want) fail_msg("filters %s", cases[i].filters);
+    cJSON_Delete(f);
+  }
+  cJSON_Delete(s);
+}
+
+static void test_human_durations(void **state) {
+  (void)state;
+  struct {
+    int64_t s;
+    const char *want;
+  } cases[] = {{0, "Less than a second"}, {1, "1 second"}, {59, "59 seconds"}, {60, "About a minute"},
+               {119, "About a minute"},    {120, "2 minutes"}, {3599, "59 minutes"}, {3600, "About an hour"},
+               {5399, "About an hour"},    {5400, "2 hours"},  {47 * 3600, "47 hours"}, {48 * 3600, "2 days"},
+               {14 * 86400, "2 weeks"},    {60 * 86400, "2 months"}, {800 * 86400, "2 years"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    api_human_duration(cases[i].s, out, sizeof out);
+    if (strcmp(out, cases[i].want) != 0) fail_msg("%lld s: \"%s\", wanted \"%s\"", (long long)cases[i].s, out, cases[i].want);
+  }
+}
+
+static void test_times(void **state) {
+  (void)state;
+  int64_t s = 0, ns = 0;
+  assert_true(api_parse_time("1970-01-01T00:00:00Z", &s, &ns));
+  assert_int_equal(s, 0);
+  assert_true(api_parse_time("2000-03-01T12:34:56.5Z", &s, &ns));
+  assert_int_equal(s, 951914096);
+  assert_int_equal(ns, 500000000);
+  assert_false(api_parse_time("2000-03-01 12:34:56Z", &s, &ns));
+  assert_false(api_parse_time("2000-03-01T12:34:56+01:00", &s, &ns));
+  assert_false(api_parse_time("", &s, &ns));
+  char out[40];
+  api_log_time(951914096, 5, out);
+  assert_string_equal(out, "2000-03-01T12:34:56.000000005Z");
+  assert_true(api_time_to_log("951914096.25", out));
+  assert_string_equal(out, "2000-03-01T12:34:56.250000000Z");
+  assert_true(api_time_to_log("2000-03-01T12:34:56Z", out));
+  assert_string_equal(out, "2000-03-01T12:34:56.000000000Z");
+  assert_false(api_time_to_log("10m", out)); /* the CLI turns durations into times itself */
+  assert_false(api_time_to_log("-5", out));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_create_maps_what_wctr_applies),
+      cmocka_unit_test(test_create_refusals_name_the_field),
+      cmocka_unit_test(test_update),
+      cmocka_unit_test(test_inspect_shape),
+      cmocka_unit_test(test_summary_status_and_filters),
+      cmocka_unit_test(test_human_durations),
+      cmocka_unit_test(test_times),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

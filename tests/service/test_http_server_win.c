@@ -1,0 +1,311 @@
+/* The Engine API's listeners (service/http_server.h) on the Windows I/O core, with a small handler: loopback TCP
+ * and a named pipe in byte mode, the caller of each, the timeouts (nothing sent, a request that never
+ * completes, an idle keep-alive connection), eviction at the cap, a 10 MiB header, a port already in use, and
+ * a stop with connections open. Timeouts are shortened through the options. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ioc.h"
+#include "service/http_server.h"
+#include "testutil.h"
+
+enum { FIRST_MS = 400, REQUEST_MS = 600, IDLE_MS = 600, LINGER_MS = 300 };
+
+static wctr_ioc *ioc;
+static svc_http_server *server;
+static uint16_t port;
+static char pipe_path[128];
+
+static void on_request(void *ctx, svc_http_exchange *x) {
+  (void)ctx;
+  char body[512];
+  int n = snprintf(body, sizeof body, "caller=%s path=%s", svc_http_caller(x)->name, svc_http_req(x)->path);
+  svc_http_respond(x, 200, NULL, "text/plain", body, (size_t)n);
+}
+
+static const svc_http_handler handler = {.on_request = on_request};
+
+static wctr_err start(unsigned max_connections, wctr_errmsg *e) {
+  svc_api_address a[2];
+  char text[64];
+  snprintf(text, sizeof text, "tcp://127.0.0.1:%u", port);
+  if (svc_api_address_parse(text, "test", &a[0], e) != WCTR_OK) return e->code;
+  char name[64];
+  wctr_test_unique_name("wctr-http", name, sizeof name);
+  snprintf(pipe_path, sizeof pipe_path, "\\\\.\\pipe\\%s", name);
+  snprintf(text, sizeof text, "npipe:////./pipe/%s", name);
+  if (svc_api_address_parse(text, "test", &a[1], e) != WCTR_OK) return e->code;
+  svc_http_server_options o = {.addresses = a, .count = 2, .sddl = "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;WD)",
+                               .ioc = ioc, .pipe_handler = handler, .tcp_handler = handler,
+                               .max_connections = max_connections, .first_request_timeout_ms = FIRST_MS,
+                               .request_timeout_ms = REQUEST_MS, .idle_timeout_ms = IDLE_MS, .linger_ms = LINGER_MS};
+  return svc_http_server_start(&o, &server, e);
+}
+
+static int setup(void **state) {
+  (void)state;
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+  wctr_ioc_options io = {.workers = 2, .pool_max = 2};
+  wctr_errmsg e;
+  if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK) fail_msg("%s", e.text);
+  wctr_err err = WCTR_EBUSY;
+  for (int i = 0; i < 10 && err == WCTR_EBUSY; i++) {
+    port = (uint16_t)(20000 + (GetTickCount() * 7919u + (unsigned)i * 104729u) % 20000u);
+    err = start(0, &e);
+  }
+  if (err != WCTR_OK) fail_msg("server: %s", e.text);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  svc_http_server_stop(server, 5000);
+  server = NULL;
+  wctr_ioc_stop(ioc);
+  WSACleanup();
+  return 0;
+}
+
+static SOCKET tcp_connect(void) {
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) fail_msg("connect: %d", WSAGetLastError());
+  DWORD t = 5000;
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof t);
+  return s;
+}
+
+/* Reads until the peer closes or timeout; returns the bytes (NUL-terminated, static). closed tells which. */
+static const char *read_all(SOCKET s, bool *closed) {
+  static char buf[65536];
+  size_t n = 0;
+  *closed = false;
+  for (;;) {
+    int got = recv(s, buf + n, (int)(sizeof buf - 1 - n), 0);
+    if (got == 0) {
+      *closed = true;
+      break;
+    }
+    if (got < 0) {
+      *closed = WSAGetLastError() == WSAECONNRESET;
+      break;
+    }
+    n += (size_t)got;
+    if (n >= sizeof buf - 1) break;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+static const char *read_response(SOCKET s) {
+  static char buf[8192];
+  size_t n = 0;
+  while (n < sizeof buf - 1) {
+    int got = recv(s, buf + n, (int)(sizeof buf - 1 - n), 0);
+    if (got <= 0) break;
+    n += (size_t)got;
+    buf[n] = '\0';
+    const char *end = strstr(buf, "\r\n\r\n");
+    const char *cl = strstr(buf, "Content-Length: ");
+    if (end != NULL && cl != NULL && n >= (size_t)(end + 4 - buf) + strtoul(cl + 16, NULL, 10)) break;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
+static void send_text(SOCKET s, const char *text) { send(s, text, (int)strlen(text), 0); }
+
+/* --- cases --------------------------------------------------------------------------------------------------------- */
+
+static void test_tcp_keep_alive_and_caller(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  send_text(s, "GET /one HTTP/1.1\r\n\r\n");
+  const char *r = read_response(s);
+  assert_non_null(strstr(r, "HTTP/1.1 200 OK"));
+  char want[128];
+  snprintf(want, sizeof want, "caller=token holder on tcp://127.0.0.1:%u path=/one", port);
+  assert_non_null(strstr(r, want));
+  send_text(s, "GET /two HTTP/1.1\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  r = read_all(s, &closed);
+  assert_non_null(strstr(r, "path=/two"));
+  assert_true(closed);
+  closesocket(s);
+}
+
+static void test_named_pipe_identifies_the_caller(void **state) {
+  (void)state;
+  wchar_t wide[128];
+  MultiByteToWideChar(CP_UTF8, 0, pipe_path, -1, wide, 128);
+  HANDLE h = CreateFileW(wide, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+  assert_true(h != INVALID_HANDLE_VALUE);
+  const char req[] = "GET /piped HTTP/1.1\r\nConnection: close\r\n\r\n";
+  DWORD n = 0;
+  assert_true(WriteFile(h, req, sizeof req - 1, &n, NULL));
+  char buf[4096];
+  size_t total = 0;
+  while (ReadFile(h, buf + total, (DWORD)(sizeof buf - 1 - total), &n, NULL) && n > 0) total += n;
+  buf[total] = '\0';
+  CloseHandle(h);
+  assert_non_null(strstr(buf, "HTTP/1.1 200 OK"));
+  assert_non_null(strstr(buf, "path=/piped"));
+  /* Identified by impersonation: an account name, never the TCP caller's words. */
+  assert_null(strstr(buf, "token holder"));
+  wchar_t wuser[256];
+  DWORD ulen = ARRAYSIZE(wuser);
+  assert_true(GetUserNameW(wuser, &ulen));
+  char user[512];
+  WideCharToMultiByte(CP_UTF8, 0, wuser, -1, user, sizeof user, NULL, NULL);
+  assert_non_null(strstr(buf, user));
+}
+
+static void test_silent_client_is_closed(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  DWORD t0 = GetTickCount();
+  bool closed = false;
+  read_all(s, &closed);
+  DWORD took = GetTickCount() - t0;
+  assert_true(closed);
+  assert_true(took >= FIRST_MS - 50 && took < FIRST_MS + 2000);
+  closesocket(s);
+}
+
+static void test_slow_loris_is_closed_after_the_request_timeout(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  DWORD t0 = GetTickCount();
+  send_text(s, "GET /slow HTTP/1.1\r\n");
+  bool cut = false;
+  /* A byte every 100 ms: every one arrives before any idle timeout, but the request never ends. */
+  for (int i = 0; i < 40 && !cut; i++) {
+    Sleep(100);
+    cut = send(s, "X", 1, 0) != 1;
+    if (!cut) {
+      fd_set fds;
+      FD_ZERO(&fds);
+      FD_SET(s, &fds);
+      struct timeval tv = {0, 0};
+      if (select(0, &fds, NULL, NULL, &tv) == 1) {
+        char c;
+        cut = recv(s, &c, 1, 0) <= 0;
+      }
+    }
+  }
+  DWORD took = GetTickCount() - t0;
+  assert_true(cut);
+  assert_true(took >= REQUEST_MS - 50 && took < REQUEST_MS + 2000);
+  closesocket(s);
+}
+
+static void test_idle_keep_alive_is_closed(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  send_text(s, "GET /x HTTP/1.1\r\n\r\n");
+  assert_non_null(strstr(read_response(s), "200 OK"));
+  DWORD t0 = GetTickCount();
+  bool closed = false;
+  read_all(s, &closed);
+  assert_true(closed);
+  assert_true(GetTickCount() - t0 >= IDLE_MS - 50);
+  closesocket(s);
+}
+
+static void test_huge_header_gets_431(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  send_text(s, "GET / HTTP/1.1\r\nX-Big: ");
+  char *chunk = malloc(65536);
+  memset(chunk, 'a', 65536);
+  /* 10 MiB; the server refuses after 80 KiB and lingers, dropping the rest, so the refusal is readable. */
+  for (int i = 0; i < 160; i++) {
+    if (send(s, chunk, 65536, 0) != 65536) break;
+  }
+  free(chunk);
+  shutdown(s, SD_SEND);
+  bool closed = false;
+  const char *r = read_all(s, &closed);
+  assert_non_null(strstr(r, "HTTP/1.1 431 "));
+  closesocket(s);
+  /* and the next client is served */
+  s = tcp_connect();
+  send_text(s, "GET /after HTTP/1.1\r\n\r\n");
+  assert_non_null(strstr(read_response(s), "path=/after"));
+  closesocket(s);
+}
+
+static void test_eviction_at_the_cap(void **state) {
+  (void)state;
+  svc_http_server_stop(server, 5000);
+  wctr_errmsg e;
+  if (start(3, &e) != WCTR_OK) fail_msg("%s", e.text);
+  SOCKET idle[3];
+  for (int i = 0; i < 3; i++) {
+    idle[i] = tcp_connect();
+    Sleep(30); /* distinct idle times: the first is the oldest */
+  }
+  SOCKET s = tcp_connect();
+  send_text(s, "GET /newcomer HTTP/1.1\r\n\r\n");
+  assert_non_null(strstr(read_response(s), "path=/newcomer"));
+  bool closed = false;
+  DWORD t = 200;
+  setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, (const char *)&t, sizeof t);
+  read_all(idle[0], &closed);
+  assert_true(closed); /* the one idle the longest made room */
+  for (int i = 0; i < 3; i++) closesocket(idle[i]);
+  closesocket(s);
+}
+
+static void test_port_in_use(void **state) {
+  (void)state;
+  svc_api_address a;
+  char text[64];
+  wctr_errmsg e;
+  snprintf(text, sizeof text, "tcp://127.0.0.1:%u", port);
+  assert_int_equal(svc_api_address_parse(text, "test", &a, &e), WCTR_OK);
+  svc_http_server_options o = {.addresses = &a, .count = 1, .ioc = ioc, .pipe_handler = handler, .tcp_handler = handler};
+  svc_http_server *second = NULL;
+  assert_int_not_equal(svc_http_server_start(&o, &second, &e), WCTR_OK);
+  assert_null(second);
+  assert_non_null(strstr(e.text, text));
+}
+
+static void test_stop_with_connections_open(void **state) {
+  (void)state;
+  SOCKET s[5];
+  for (int i = 0; i < 5; i++) s[i] = tcp_connect();
+  send_text(s[0], "GET /partial HTTP/1.1\r\n");
+  DWORD t0 = GetTickCount();
+  svc_http_server_stop(server, 5000);
+  server = NULL;
+  assert_true(GetTickCount() - t0 < 3000);
+  for (int i = 0; i < 5; i++) {
+    bool closed = false;
+    read_all(s[i], &closed);
+    assert_true(closed);
+    closesocket(s[i]);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_tcp_keep_alive_and_caller, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_named_pipe_identifies_the_caller, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_silent_client_is_closed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_slow_loris_is_closed_after_the_request_timeout, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idle_keep_alive_is_closed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_huge_header_gets_431, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_eviction_at_the_cap, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stop_with_connections_open, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
