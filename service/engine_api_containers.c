@@ -209,7 +209,10 @@ static void start_failed_inspected(api_req *r, wctr_err err, cJSON *result, cons
 }
 
 static void start_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  (void)result;
+  if (err == WCTR_OK && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "NotModified"))) {
+    api_reply_json(r, 304, NULL); /* Docker: already started */
+    return;
+  }
   if (err == WCTR_ESTATE) {
     size_t n = message != NULL ? strlen(message) + 1 : 0;
     char *why = n > 0 ? malloc(n) : NULL;

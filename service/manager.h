@@ -7,8 +7,8 @@
  *
  * Operations (svc_manager_ops; params and results in docs/protocol.md):
  *   container.create  {create params, "DryRun"?}  -> {"Id","Name","Warnings"} | dry run {"DryRun","Id","Calls","Warnings"}
- *   container.start   {"Id"}                        -> {} once the runtime has started it; {} at once when it
- *                                                    runs already (Docker's 304: no error)
+ *   container.start   {"Id"}                        -> {} once the runtime has started it; {"NotModified":true} at once
+ *                                                    when it runs already (Docker's 304: no error)
  *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
  *   container.attach  {"Id","Stdin"?} (stream)     output chunks of the current run, or of the next one when it is not
  *                                                    running (stdin too with Stdin, when created with OpenStdin), then

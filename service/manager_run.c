@@ -934,7 +934,15 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
   wctr_mutex_unlock(&m->lock);
   if (running) {
-    sink_done(m, c, sink, WCTR_OK, NULL);
+    /* {"NotModified":true} lets a front-end that has the distinction (the Engine API's 304) make it. */
+    cJSON *result = cJSON_CreateObject();
+    if (result == NULL || cJSON_AddTrueToObject(result, "NotModified") == NULL) {
+      cJSON_Delete(result);
+      sink_done(m, c, sink, WCTR_ENOMEM, "out of memory");
+      return;
+    }
+    svc_sink_finish(sink, WCTR_OK, result, NULL);
+    mgr_release(m, c);
     return;
   }
   mgr_start(m, c, 0, start_done, sink);
