@@ -1,8 +1,12 @@
-/* The job runtime's re-attach after a wctrd crash, under Wine (issue 11 item 4): the record names a process
- * id, and a process id is reused once its process is gone. Only a process in the container's own job is the
- * container's: a live process outside it (this test's own) is not adopted, the one in the job is. Wine's
- * IsProcessInJob fails for processes opened after a restart, so the job's list of process ids answers too:
- * both ways are tested (the seam jobs_sys.IsProcessInJob). */
+/* The job runtime under Wine (issue 11 item 4).
+ * - Re-attach after a wctrd crash: the record names a process id, and a process id is reused once its
+ *   process is gone. Only a process in the container's own job is the container's: a live process outside it
+ *   (this test's own) is not adopted, the one in the job is. Wine's IsProcessInJob fails for processes opened
+ *   after a restart, so the job's list of process ids answers too: both ways are tested (the seam
+ *   jobs_sys.IsProcessInJob).
+ * - A start whose exit cannot be watched (the old start_waiter ignored a failed CreateThread, and the
+ *   container stayed "running" for ever) fails whole: no job, no process left (the seam
+ *   wctr_ioc_register_wait). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 
 #include "common/ioc.h"
+#include "common/ioc_win.h"
 #include "common/log.h"
 #include "jobs/job.h"
 #include "jobs/jobs_sys.h"
@@ -107,12 +112,77 @@ static void test_a_reused_pid_is_not_adopted_when_windows_cannot_tell(void **sta
   reused_pid_is_not_adopted(false);
 }
 
+static BOOL WINAPI refuse_wait(PHANDLE wait, HANDLE h, WAITORTIMERCALLBACK fn, PVOID ctx, ULONG ms, ULONG flags) {
+  (void)wait, (void)h, (void)fn, (void)ctx, (void)ms, (void)flags;
+  SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+  return FALSE;
+}
+
+static void test_a_start_that_cannot_watch_its_exit_leaves_nothing(void **state) {
+  (void)state;
+  InterlockedExchange(&exits, 0);
+  wctr_ioc *ioc = NULL;
+  wctr_errmsg e;
+  wctr_ioc_options io = {0};
+  assert_int_equal(wctr_ioc_start(&io, &ioc, &e), WCTR_OK);
+  rt_options opt = {.ioc = ioc, .events = {.output = on_output, .oom = on_oom, .exited = on_exited}, .host_cpus = 2,
+                    .host_os_version = "10.0.20348"};
+  rt_runtime *rt = NULL;
+  if (rt_job_open(&opt, &rt, &e) != WCTR_OK) fail_msg("rt_job_open: %s", e.text);
+  char unique[64];
+  wctr_test_unique_name("nowait", unique, sizeof unique);
+  char id[65];
+  for (size_t i = 0; i < 64; i++) id[i] = "0123456789abcdef"[((unsigned char)unique[i % strlen(unique)] + 3 * i) % 16];
+  id[64] = '\0';
+  char *cmd[] = {(char *)"C:\\windows\\system32\\cmd.exe", (char *)"/c", (char *)"ping -n 60 127.0.0.1 >nul", NULL};
+  spec_container spec;
+  memset(&spec, 0, sizeof spec);
+  spec.image = (char *)"host";
+  spec.isolation = WCTR_ISOLATION_JOB;
+  spec.process.cmd = cmd;
+  spec.process.cmd_count = 3;
+  rt_args a = {.id = id, .name = "nowait", .spec = &spec, .container_dir = "C:\\nowhere"};
+  rt_task *t = NULL;
+  rt_started info;
+  memset(&info, 0, sizeof info);
+  wctr_ioc_register_wait = refuse_wait;
+  wctr_err err = rt->methods->start(rt, &a, &t, &info, &e);
+  wctr_ioc_register_wait = RegisterWaitForSingleObject;
+  assert_int_not_equal(err, WCTR_OK);
+  assert_null(t);
+  assert_non_null(strstr(e.text, "could not be waited for"));
+  /* Nothing is left running: the job (and with it the process) is gone. */
+  char job_name[80];
+  snprintf(job_name, sizeof job_name, "wctr-%s", id);
+  job_object *job = NULL;
+  wctr_err opened = WCTR_OK;
+  for (int i = 0; i < 100; i++) {
+    opened = job_open(job_name, &job, &e);
+    if (opened != WCTR_OK) break;
+    job_close(job);
+    Sleep(50);
+  }
+  assert_int_equal(opened, WCTR_ENOENT);
+  assert_int_equal(InterlockedCompareExchange(&exits, 0, 0), 0); /* a task that never was reports nothing */
+  /* With the wait back, the same id starts (nothing of the failed start is in the way). */
+  memset(&info, 0, sizeof info);
+  if (rt->methods->start(rt, &a, &t, &info, &e) != WCTR_OK) fail_msg("start: %s", e.text);
+  cJSON_Delete(info.state);
+  assert_int_equal(rt->methods->signal(t, RT_SIGNAL_KILL, &e), WCTR_OK);
+  for (int i = 0; i < 1000 && InterlockedCompareExchange(&exits, 0, 0) == 0; i++) Sleep(10);
+  assert_int_equal(InterlockedCompareExchange(&exits, 0, 0), 1);
+  rt->methods->release(t);
+  rt->methods->close(rt);
+  wctr_ioc_stop(ioc);
+}
+
 int main(void) {
   wctr_log_configure(WCTR_LOG_ERROR, NULL, NULL);
   jobs_sys.IsProcessInJob = maybe_failing_in_job;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_reused_pid_is_not_adopted),
       cmocka_unit_test(test_a_reused_pid_is_not_adopted_when_windows_cannot_tell),
+      cmocka_unit_test(test_a_start_that_cannot_watch_its_exit_leaves_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
