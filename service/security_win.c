@@ -22,28 +22,28 @@ enum { FOLLOW_POLL_MS = 250, CREDSPEC_MAX = 64 * 1024, CREDSPECS_MAX = 256, CRED
 
 /* --- secrets ------------------------------------------------------------------------------------------- */
 
-/* Names of the containers whose record names the secret, comma-separated, into out; how many. */
+/* Names of the containers that name the secret, comma-separated, into out; how many (being created too:
+ * service/manager.h). */
 static int secret_users(svc_security_host *h, const char *name, char *out, size_t size, cJSON *names) {
-  int count = 0;
-  out[0] = '\0';
-  cJSON *records = svc_manager_records(h->manager);
-  const cJSON *rec;
-  cJSON_ArrayForEach(rec, records) {
-    const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "Config"), "Secrets");
-    const cJSON *ref;
-    cJSON_ArrayForEach(ref, secrets) {
-      const cJSON *n = cJSON_GetObjectItemCaseSensitive(ref, "Name");
-      const cJSON *cname = cJSON_GetObjectItemCaseSensitive(rec, "Name");
-      if (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0 || !cJSON_IsString(cname)) continue;
-      size_t used = strlen(out);
-      snprintf(out + used, size - used, "%s%s", count > 0 ? ", " : "", cname->valuestring);
-      if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(cname->valuestring));
-      count++;
-      break;
-    }
+  return svc_manager_secret_users(h->manager, name, out, size, names);
+}
+
+/* secret.remove's refusal, asked by the store under its lock (service/secrets.h). */
+typedef struct remove_check {
+  svc_security_host *h;
+  bool force;
+  int users;
+  char names[512];
+} remove_check;
+
+static wctr_err secret_in_use(void *ctx, const char *name, wctr_errmsg *e) {
+  remove_check *rc = ctx;
+  rc->users = secret_users(rc->h, name, rc->names, sizeof rc->names, NULL);
+  if (rc->users > 0 && !rc->force) {
+    return wctr_fail(e, WCTR_ESTATE, "secret %s is in use by container(s) %s: remove them first or use --force", name,
+                     rc->names);
   }
-  cJSON_Delete(records);
-  return count;
+  return WCTR_OK;
 }
 
 static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
@@ -140,15 +140,11 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
   if (err == WCTR_OK) err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
-  char users[512];
-  int n = secret_users(ctx, name, users, sizeof users, NULL);
-  if (n > 0 && !force) {
-    return wctr_fail(e, WCTR_ESTATE, "secret %s is in use by container(s) %s: remove them first or use --force", name,
-                     users);
-  }
-  err = svc_secret_delete(name, e);
+  remove_check rc = {.h = ctx, .force = force};
+  err = svc_secret_delete(name, secret_in_use, &rc, e);
   if (err != WCTR_OK) return err;
-  wctr_log(WCTR_LOG_INFO, "secret %s removed%s%s", name, n > 0 ? " (forced; still named by " : "", n > 0 ? users : "");
+  wctr_log(WCTR_LOG_INFO, "secret %s removed%s%s%s", name, rc.users > 0 ? " (forced; still named by " : "",
+           rc.users > 0 ? rc.names : "", rc.users > 0 ? ")" : "");
   *result = cJSON_CreateObject();
   return WCTR_OK;
 }
