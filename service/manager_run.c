@@ -962,11 +962,13 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
 static void run_started(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
   mgr_run *r = arg;
   if (err != WCTR_OK) {
+    /* This client hears why the start failed, before --rm's removal tells the other attached ones that the
+     * container is gone. */
+    run_finish(r, err, NULL, message);
     if (err != WCTR_ESTATE && c->rec.spec.auto_remove) {
       wctr_errmsg e;
       mgr_remove_now(m, c, &e);
     }
-    run_finish(r, err, NULL, message);
     run_unref(r);
     return;
   }

@@ -384,6 +384,25 @@ static void test_auto_remove(void **state) {
   assert_int_equal(s->err, WCTR_EIO);
   end(s);
   cJSON_Delete(call("container.inspect", id_params(id), WCTR_ENOENT, NULL, 0));
+  /* Run attached (wctr run --rm): the client hears why the start failed, not that the container is gone. */
+  rt_fake_fail_starts(1, WCTR_ENOENT, "the program was not found");
+  id = create(NULL, "job", script, false, "{\"HostConfig\":{\"AutoRemove\":true}}");
+  s = run_op("container.run", id_params(id));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_non_null(strstr(s->message, "the program was not found"));
+  end(s);
+  /* The removal follows the answer. */
+  wctr_err gone = WCTR_OK;
+  for (int i = 0; i < 500 && gone != WCTR_ENOENT; i++) {
+    cJSON *r = NULL;
+    wctr_errmsg e;
+    cJSON *ip = id_params(id);
+    gone = op("container.inspect")->call(mgr, &caller, ip, &r, &e);
+    cJSON_Delete(ip);
+    cJSON_Delete(r);
+    if (gone != WCTR_ENOENT) wctr_sleep_ms(10);
+  }
+  assert_int_equal(gone, WCTR_ENOENT);
 }
 
 static void test_stop_graceful_and_forced(void **state) {

@@ -65,9 +65,8 @@ static void t_when_drained(svc_http_conn *c, size_t below, void (*fn)(void *), v
 static void gone_job(void *arg) {
   thttp *t = arg;
   thttp_gone(t);
-  /* The test may free t once released and this job is done: the last touch of t is this unlock. */
   pthread_mutex_lock(&t->mu);
-  t->posted_gone--;
+  t->gone_jobs--;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
 }
@@ -79,7 +78,7 @@ static void t_close(svc_http_conn *c, bool graceful) {
   bool first = !t->closed;
   t->closed = true;
   t->graceful = graceful;
-  if (first) t->posted_gone++;
+  if (first) t->gone_jobs++;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
   /* A transport answers a close with gone, once the connection is shut: never inside close. */
@@ -192,8 +191,7 @@ static bool is_closed(thttp *t, const void *arg) {
 }
 static bool is_released(thttp *t, const void *arg) {
   (void)arg;
-  /* And no posted gone still to run on t (a test frees t after this: the race ASan caught once). */
-  return t->released && t->posted_gone == 0;
+  return t->released && t->gone_jobs == 0; /* and no posted gone still to run on it */
 }
 
 bool thttp_wait_len(thttp *t, size_t n, unsigned ms) { return wait_until(t, ms, has_len, &n); }
