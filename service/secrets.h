@@ -58,8 +58,8 @@ cJSON *svc_secret_meta_json(const svc_secret_meta *m);
 
 /* The stored record (format above). entropy_b64 / blob_b64 are base64 text. Caller frees with cJSON_free. */
 char *svc_secret_record_format(const svc_secret_meta *m, const char *entropy_b64, const char *blob_b64);
-/* Reads a stored record strictly; *entropy and *blob are malloc'ed binary (free with free()). where names
- * the file in messages. */
+/* Reads a stored record strictly (its strings UTF-8 without raw control characters, as wctr writes them);
+ * *entropy and *blob are malloc'ed binary (free with free()). where names the file in messages. */
 wctr_err svc_secret_record_parse(const char *text, size_t len, const char *where, svc_secret_meta *m,
                                  uint8_t **entropy, size_t *entropy_len, uint8_t **blob, size_t *blob_len,
                                  wctr_errmsg *e);
