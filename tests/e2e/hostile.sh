@@ -191,7 +191,10 @@ for round in $(seq 1 "$kills"); do
 done
 echo "# what the rounds left goes"
 W compose -f "$work_w\\c.yml" -p chaos down >/dev/null 2>&1
-for n in 0 1 2 3; do W rm -f "k$n" >/dev/null 2>&1; done
+# Every container the rounds left, anonymous ones too (a run --rm killed between its create and its start
+# stays created, as Docker's does).
+W ps -a -q >"$out" 2>&1
+for c in $(tr -d '\r' <"$out"); do W rm -f "$c" >/dev/null 2>&1; done
 for s in 0 1 2; do W secret rm -f "cs$s" >/dev/null 2>&1; done
 W ps -a -q >"$out" 2>&1
 [ ! -s "$out" ] && ok "nothing is left" || bad "containers are left"
