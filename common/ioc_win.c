@@ -685,6 +685,9 @@ static void wait_done(wctr_ioc_req *req, DWORD bytes, DWORD error) {
   free(w);
 }
 
+BOOL(WINAPI *wctr_ioc_register_wait)(PHANDLE wait, HANDLE h, WAITORTIMERCALLBACK fn, PVOID ctx, ULONG ms,
+                                     ULONG flags) = RegisterWaitForSingleObject;
+
 wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg, wctr_ioc_wait **out,
                              wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
@@ -714,7 +717,7 @@ wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg,
   /* The out pointer is set before the wait can fire, under the lock wait_done takes: a fn that runs at
    * once still finds *out written. */
   if (out != NULL) *out = w;
-  if (!RegisterWaitForSingleObject(&w->wh, h, wait_fired, w, INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+  if (!wctr_ioc_register_wait(&w->wh, h, wait_fired, w, INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
     DWORD code = GetLastError();
     if (out != NULL) *out = NULL;
     wctr_log_win32("RegisterWaitForSingleObject", code, "a handle wait of the I/O core");

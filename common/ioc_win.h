@@ -55,6 +55,10 @@ typedef struct wctr_ioc_wait wctr_ioc_wait;
 wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg, wctr_ioc_wait **out,
                              wctr_errmsg *e);
 bool wctr_ioc_wait_cancel(wctr_ioc_wait *w); /* accepts NULL (false) */
+/* The Win32 call behind wctr_ioc_wait_start, a seam for tests (RegisterWaitForSingleObject by default):
+ * a start whose exit cannot be watched must fail whole, never leave a container "running" for ever. */
+extern BOOL(WINAPI *wctr_ioc_register_wait)(PHANDLE wait, HANDLE h, WAITORTIMERCALLBACK fn, PVOID ctx, ULONG ms,
+                                            ULONG flags);
 
 /* --- keyed sources (job notifications) -------------------------------------------------------------------- */
 
