@@ -16,7 +16,8 @@
 
 typedef struct img_http img_http;
 
-/* user_agent: "wctr/0.1.0". */
+/* user_agent: "wctr/0.1.0". Loads nothing: the WinHTTP session is opened by the first request (and
+ * winhttp.dll with it, delay-loaded), so a wctrd that never pulls never carries WinHTTP. */
 wctr_err img_http_open(const char *user_agent, img_http **out, wctr_errmsg *e);
 void img_http_close(img_http *h); /* accepts NULL; no request may be in flight */
 img_transport img_http_transport(img_http *h);

@@ -13,7 +13,9 @@
 enum { READ_CHUNK = 1 << 20 };
 
 struct img_http {
-  HINTERNET session;
+  SRWLOCK lock;      /* guards session's creation */
+  wchar_t *agent;
+  HINTERNET session; /* made at the first request: an idle wctrd loads no WinHTTP (cmake/WctrDelayLoad.cmake) */
 };
 
 wctr_err img_http_open(const char *user_agent, img_http **out, wctr_errmsg *e) {
@@ -24,26 +26,38 @@ wctr_err img_http_open(const char *user_agent, img_http **out, wctr_errmsg *e) {
     free(agent);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  /* The system's proxy configuration (Windows 8.1 and later), else WinHTTP's own (netsh winhttp). */
-  h->session = WinHttpOpen(agent, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+  InitializeSRWLock(&h->lock);
+  h->agent = agent;
+  *out = h;
+  return WCTR_OK;
+}
+
+/* The WinHTTP session, opened once by the first request that needs it. */
+static wctr_err session_of(img_http *h, HINTERNET *out, wctr_errmsg *e) {
+  AcquireSRWLockExclusive(&h->lock);
   if (h->session == NULL) {
-    h->session = WinHttpOpen(agent, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    /* The system's proxy configuration (Windows 8.1 and later), else WinHTTP's own (netsh winhttp). */
+    h->session = WinHttpOpen(h->agent, WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    if (h->session == NULL) {
+      h->session = WinHttpOpen(h->agent, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    }
+    if (h->session != NULL) WinHttpSetTimeouts(h->session, 30000, 30000, 60000, 120000);
   }
-  free(agent);
-  if (h->session == NULL) {
-    DWORD code = GetLastError();
-    free(h);
+  HINTERNET session = h->session;
+  DWORD code = session == NULL ? GetLastError() : 0;
+  ReleaseSRWLockExclusive(&h->lock);
+  if (session == NULL) {
     return wctr_fail(e, wctr_log_win32("WinHttpOpen", code, "the registry client"), "cannot start WinHTTP (error %lu)",
                      (unsigned long)code);
   }
-  WinHttpSetTimeouts(h->session, 30000, 30000, 60000, 120000);
-  *out = h;
+  *out = session;
   return WCTR_OK;
 }
 
 void img_http_close(img_http *h) {
   if (h == NULL) return;
-  WinHttpCloseHandle(h->session);
+  if (h->session != NULL) WinHttpCloseHandle(h->session);
+  free(h->agent);
   free(h);
 }
 
@@ -111,7 +125,10 @@ static wctr_err http_send(void *ctx, const img_http_request *r, img_http_respons
   whost[uc.dwHostNameLength] = L'\0';
   /* path and query: everything after the host in the original */
   const wchar_t *path = uc.lpszUrlPath != NULL && uc.dwUrlPathLength > 0 ? uc.lpszUrlPath : L"/";
-  conn = WinHttpConnect(h->session, whost, uc.nPort, 0);
+  HINTERNET session = NULL;
+  err = session_of(h, &session, e);
+  if (err != WCTR_OK) goto done;
+  conn = WinHttpConnect(session, whost, uc.nPort, 0);
   if (conn == NULL) {
     err = fail_call("WinHttpConnect", host, e);
     goto done;

@@ -96,7 +96,14 @@ YML
   echo "registry $name did not start"; return 1
 }
 # helper NAME ARGS...: a registry_tool server in the background
-helper() { local name=$1; shift; tool "$@" >"$work/$name.log" 2>&1 & helpers+=($!); sleep 0.5; }
+# (python itself in the background, not the tool function: $! must be the process to stop at the end)
+helper() {
+  local name=$1
+  shift
+  "$py" "$root/tests/e2e/images/registry_tool.py" "$@" >"$work/$name.log" 2>&1 &
+  helpers+=($!)
+  sleep 0.5
+}
 store_count() { find "$data_unix/images/store/$1" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 mkdir -p "$bin_unix" "$state_unix"
@@ -325,4 +332,13 @@ expect 0 "images" W images -q
 [ ! -s "$out" ] && ok "no image left" || bad "images left"
 [ "$(store_count layers)" = 0 ] && ok "no layer folder left" || bad "layer folders left: $(store_count layers)"
 [ "$(store_count blobs/sha256)" = 0 ] && ok "no blob left" || bad "blobs left: $(store_count blobs/sha256)"
+
+echo "# everything this suite started stops"
+for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+left=$(pgrep -f "registry_tool.py .*$work|docker-registry serve $work" | wc -l)
+alive=0
+for p in "${helpers[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+[ "$alive" = 0 ] && [ "$left" = 0 ] && ok "the registries, the token server, the proxies and the blob server are stopped" ||
+  bad "still running: $alive started here, $left naming $work"
+helpers=()
 finish
