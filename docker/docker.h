@@ -76,6 +76,9 @@ cJSON *docker_event(const cJSON *event);
 
 /* ---- times ---- */
 
+/* go-units HumanDuration, as Docker words a span ("Up 5 seconds", "Created About an hour ago"). */
+void docker_human_duration(int64_t seconds, char *out, size_t size);
+
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; false when text is not such a time. */
 bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos);
 /* Go's RFC3339Nano in UTC: "2026-11-22T13:10:00.5Z" (trailing zeros of the fraction dropped). */

@@ -340,8 +340,7 @@ static void facts(const cJSON *wctr, const char **status, const char **started, 
   *code = num(from, "ExitCode");
 }
 
-/* go-units HumanDuration, as Docker's daemon words a container's status. */
-static void human_duration(int64_t s, char *out, size_t size) {
+void docker_human_duration(int64_t s, char *out, size_t size) {
   int64_t hours = (int64_t)((double)s / 3600.0 + 0.5);
   if (s < 1) {
     snprintf(out, size, "Less than a second");
@@ -381,14 +380,14 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
   facts(wctr, &status, &started, &finished, &code);
   char span[64];
   if (strcmp(status, "running") == 0) {
-    human_duration(seconds_between(started, now), span, sizeof span);
+    docker_human_duration(seconds_between(started, now), span, sizeof span);
     snprintf(out, size, "Up %s", span);
   } else if (strcmp(status, "exited") == 0) {
     if (finished[0] == '\0') {
       snprintf(out, size, "Exited (%lld)", (long long)code);
       return;
     }
-    human_duration(seconds_between(finished, now), span, sizeof span);
+    docker_human_duration(seconds_between(finished, now), span, sizeof span);
     snprintf(out, size, "Exited (%lld) %s ago", (long long)code, span);
   } else if (strcmp(status, "created") == 0) {
     snprintf(out, size, "Created");
