@@ -579,7 +579,6 @@ static void sweep(void *arg) {
   if (stopping) return;
   size_t n = 0;
   hconn **all = collect(s, NULL, &n);
-  uint64_t now = wctr_ioc_now_ms();
   for (size_t i = 0; i < n; i++) {
     hconn *c = all[i];
     wctr_mutex_lock(&c->lock);
@@ -587,12 +586,16 @@ static void sweep(void *arg) {
     uint64_t linger_since = c->since;
     wctr_mutex_unlock(&c->lock);
     const char *why = NULL;
+    /* The clock is read after the state's start (never before: a phase that began while this sweep waited
+     * for a lock would otherwise look ages old, its age wrapping below zero). */
     if (lingering) {
-      if (now - linger_since > s->linger_ms) why = "linger over";
+      uint64_t now = wctr_ioc_now_ms();
+      if (now > linger_since && now - linger_since > s->linger_ms) why = "linger over";
     } else {
       uint64_t since = 0;
       svc_http_phase p = phase_of(c, &since);
-      uint64_t age = now - since;
+      uint64_t now = wctr_ioc_now_ms();
+      uint64_t age = now > since ? now - since : 0;
       if (p == SVC_HTTP_FRESH && age > s->first_ms) why = "nothing received";
       if (p == SVC_HTTP_IDLE && age > s->idle_ms) why = "idle";
       if (p == SVC_HTTP_READING && age > s->request_ms) why = "the request did not arrive in time";

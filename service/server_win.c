@@ -54,7 +54,7 @@ typedef struct conn {
   HANDLE pipe;
   wctr_mutex lock;
   conn_state state;
-  int refs;
+  volatile LONG refs; /* Interlocked: taken under the server lock without the connection's (sweep) */
   bool counted;       /* counted in s->connected */
   bool read_pending;
   bool identified;
@@ -103,25 +103,22 @@ static void maybe_listen_locked(svc_server *s);
 
 /* --- references ----------------------------------------------------------------------------------------- */
 
-static void conn_ref(conn *c) {
-  wctr_mutex_lock(&c->lock);
-  c->refs++;
-  wctr_mutex_unlock(&c->lock);
-}
+/* Interlocked, never under the connection's lock: whoever walks the list under the server lock takes its
+ * references without waiting for a connection that is busy (a large WriteFile is issued under that lock,
+ * and under Wine it copies the whole message before it returns). */
+static void conn_ref(conn *c) { InterlockedIncrement(&c->refs); }
 
 /* The last reference is dropped under the server lock, where c also leaves the list: whoever finds c in
  * the list (under that lock) and takes a reference finds it at one or more, never at zero. */
 static void conn_unref(conn *c) {
-  wctr_mutex_lock(&c->lock);
-  bool last = c->refs == 1;
-  if (!last) c->refs--;
-  wctr_mutex_unlock(&c->lock);
-  if (!last) return;
+  for (;;) {
+    LONG refs = c->refs;
+    if (refs == 1) break;
+    if (InterlockedCompareExchange(&c->refs, refs - 1, refs) == refs) return;
+  }
   svc_server *s = c->s;
   wctr_mutex_lock(&s->lock);
-  wctr_mutex_lock(&c->lock);
-  int left = --c->refs;
-  wctr_mutex_unlock(&c->lock);
+  LONG left = InterlockedDecrement(&c->refs);
   if (left > 0) { /* somebody took one meanwhile */
     wctr_mutex_unlock(&s->lock);
     return;
@@ -263,7 +260,7 @@ static void on_writer_drain(void *ctx) {
     wctr_mutex_unlock(&c->lock);
     return;
   }
-  c->refs++; /* a shutdown below may drop the last other one */
+  conn_ref(c); /* a shutdown below may drop the last other one */
   size_t queued = wctr_ioc_writer_queued(c->writer);
   drain_wait *ready = NULL;
   for (drain_wait **p = &c->waits; *p != NULL;) {
@@ -308,11 +305,31 @@ static void on_writer_error(void *ctx, DWORD error) {
 
 /* --- shutting a connection down -------------------------------------------------------------------------------- */
 
+/* Whether a timeout has closed c (sweep): its state has lasted longer than that state may. Decided with the
+ * lock held and the clock read under it, so that a state that began after the sweep started (since > the
+ * sweep's start) is never taken for an old one. An idle connection whose read has completed has a request
+ * on its way (the completion is queued, not yet run): it is not idle. */
+static bool expired_locked(const conn *c) {
+  WCTR_ASSERT_HELD(&c->lock);
+  const svc_server *s = c->s;
+  uint64_t now = wctr_ioc_now_ms();
+  uint64_t age = now > c->since ? now - c->since : 0;
+  if (c->state == IDLE) {
+    if (c->read_pending && HasOverlappedIoCompleted(&c->rreq.ov)) return false;
+    return age > (c->got_message ? s->idle_ms : s->first_ms);
+  }
+  if (c->state == DRAINING) return age > s->idle_ms;
+  if (c->state == CLOSING) return c->flushed ? age > s->linger_ms : age > s->idle_ms;
+  return false;
+}
+
 /* Idempotent. Closes the writer, cancels our read (its completion drops its reference), releases drain
- * waiters, detaches the request (on_close for a running operation). */
-static void conn_shutdown(conn *c, const char *why) {
+ * waiters, detaches the request (on_close for a running operation). only_if_expired: only when
+ * expired_locked holds at the moment the connection is shut (a timeout never cuts a request that began
+ * meanwhile). */
+static void conn_shutdown_as(conn *c, const char *why, bool only_if_expired) {
   wctr_mutex_lock(&c->lock);
-  if (c->state == DEAD) {
+  if (c->state == DEAD || (only_if_expired && !expired_locked(c))) {
     wctr_mutex_unlock(&c->lock);
     return;
   }
@@ -342,6 +359,8 @@ static void conn_shutdown(conn *c, const char *why) {
   conn_unref(c); /* alive */
 }
 
+static void conn_shutdown(conn *c, const char *why) { conn_shutdown_as(c, why, false); }
+
 /* --- identity ---------------------------------------------------------------------------------------------- */
 
 /* Who is on the other end (service/pipe_identity.h): needs a message to have been read first. */
@@ -370,13 +389,13 @@ static bool post_read_locked(conn *c) {
   memset(&c->rreq.ov, 0, sizeof c->rreq.ov);
   c->rreq.done = on_read;
   c->read_pending = true;
-  c->refs++;
+  conn_ref(c);
   if (!ReadFile(c->pipe, dst, want, NULL, &c->rreq.ov)) {
     DWORD code = GetLastError();
     /* Every call that does not fail outright queues a packet, ERROR_MORE_DATA included. */
     if (code != ERROR_IO_PENDING && code != ERROR_MORE_DATA) {
       c->read_pending = false;
-      c->refs--;
+      InterlockedDecrement(&c->refs); /* never the last: c is alive (not DEAD) */
       return false;
     }
   }
@@ -678,11 +697,10 @@ static void on_connect(wctr_ioc_req *req, DWORD bytes, DWORD error) {
 
 /* --- timeouts ------------------------------------------------------------------------------------------------ */
 
+/* The timeouts. The connections are gathered under the server lock (references only: no connection's lock
+ * is waited for there) and judged one by one under their own, outside it. */
 static void sweep(void *arg) {
   svc_server *s = arg;
-  enum { MAX_BATCH = 64 };
-  conn *expired[MAX_BATCH];
-  size_t n = 0;
   wctr_mutex_lock(&s->lock);
   s->sweep_timer = NULL;
   if (s->stopping) {
@@ -690,23 +708,13 @@ static void sweep(void *arg) {
     wctr_mutex_unlock(&s->lock);
     return;
   }
-  uint64_t now = wctr_ioc_now_ms();
-  for (conn *c = s->conns; c != NULL && n < MAX_BATCH; c = c->next) {
-    wctr_mutex_lock(&c->lock);
-    uint64_t age = now - c->since;
-    bool expire = false;
-    if (c->state == IDLE) {
-      expire = age > (c->got_message ? s->idle_ms : s->first_ms);
-    } else if (c->state == DRAINING) {
-      expire = age > s->idle_ms;
-    } else if (c->state == CLOSING) {
-      expire = c->flushed ? age > s->linger_ms : age > s->idle_ms;
-    }
-    if (expire) {
-      c->refs++;
-      expired[n++] = c;
-    }
-    wctr_mutex_unlock(&c->lock);
+  size_t count = 0;
+  for (conn *c = s->conns; c != NULL; c = c->next) count++;
+  conn **all = calloc(count > 0 ? count : 1, sizeof *all);
+  size_t n = 0;
+  for (conn *c = s->conns; c != NULL && all != NULL; c = c->next) {
+    conn_ref(c);
+    all[n++] = c;
   }
   wctr_errmsg e;
   /* Armed before the lock is left: stop cancels it under the same lock. */
@@ -715,13 +723,12 @@ static void sweep(void *arg) {
     s->sweep_active = false;
   }
   wctr_mutex_unlock(&s->lock);
+  if (all == NULL) wctr_log(WCTR_LOG_ERROR, "pipe server: out of memory: no connection timed out this round");
   for (size_t i = 0; i < n; i++) {
-    conn *c = expired[i];
-    wctr_log(WCTR_LOG_DEBUG, "pipe server: closing an idle connection of %s (pid %u)",
-             c->identified ? c->caller.name : "a client that sent nothing", c->caller.pid);
-    conn_shutdown(c, "idle timeout");
-    conn_unref(c);
+    conn_shutdown_as(all[i], "timed out in its state", true);
+    conn_unref(all[i]);
   }
+  free(all);
 }
 
 /* --- start and stop ---------------------------------------------------------------------------------------------- */
