@@ -56,6 +56,10 @@ typedef struct cli_platform {
   /* Optional: writes a container's output to f byte for byte (no end-of-line translation) and flushes;
    * NULL: fwrite and fflush. */
   void (*write_bytes)(void *ctx, FILE *f, const char *data, size_t len);
+  /* Optional: writes len bytes as the file NAME in folder dir (creating dir when it does not exist, one
+   * level), replacing a file of that name atomically (`compose convert -o DIR`); NULL: files cannot be
+   * written here. */
+  wctr_err (*write_file)(void *ctx, const char *dir, const char *name, const char *data, size_t len, wctr_errmsg *e);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "common/fs.h"
 #include "cli/client.h"
 #include "common/log.h"
 #include "common/wstr.h"
@@ -79,6 +80,21 @@ static char *read_stdin(size_t *len, wctr_errmsg *e) {
   buf[used] = '\0';
   *len = used;
   return buf;
+}
+
+/* `compose convert -o DIR`: DIR is created when missing; each file is written atomically (common/fs.h). */
+static wctr_err win_write_file(void *ctx, const char *dir, const char *name, const char *data, size_t len,
+                               wctr_errmsg *e) {
+  (void)ctx;
+  char path[1024];
+  if (!wctr_fs_is_dir(dir)) {
+    wctr_err made = wctr_fs_mkdir(dir, e);
+    if (made != WCTR_OK) return made;
+  }
+  if (wctr_fs_join(path, sizeof path, dir, name) != WCTR_OK) {
+    return wctr_fail(e, WCTR_ETOOBIG, "the path %s\\%s is too long", dir, name);
+  }
+  return wctr_fs_write_atomic(path, data, len, e);
 }
 
 static char *win_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
@@ -185,7 +201,8 @@ int wmain(int argc, wchar_t **wargv) {
                            .now = win_now,
                            .cwd = win_cwd,
                            .interrupted = win_interrupted,
-                           .write_bytes = win_write_bytes};
+                           .write_bytes = win_write_bytes,
+                           .write_file = win_write_file};
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);
