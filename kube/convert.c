@@ -586,7 +586,7 @@ static bool reserved_label(const char *key) {
 }
 
 /* The pod template's metadata: selector labels, compose labels as labels or annotations. */
-static wctr_err pod_metadata(conv *c, const compose_service *s, cJSON *tmpl, bool hyperv) {
+static wctr_err pod_metadata(conv *c, const compose_service *s, cJSON *tmpl) {
   cJSON *meta = j_obj(c, tmpl, "metadata");
   cJSON *labels = j_obj(c, meta, "labels");
   selector_labels(c, labels, s->name);
@@ -618,7 +618,6 @@ static wctr_err pod_metadata(conv *c, const compose_service *s, cJSON *tmpl, boo
       j_str(c, ann, key, value);
     }
   }
-  (void)hyperv;
   return c->oom ? oom(c->e) : WCTR_OK;
 }
 
@@ -796,7 +795,7 @@ static wctr_err convert_service(conv *c, const compose_service *s, const kube_po
     j_int(c, wspec, "backoffLimit", backoff);
   }
   cJSON *tmpl = j_obj(c, wspec, "template");
-  err = pod_metadata(c, s, tmpl, hyperv);
+  err = pod_metadata(c, s, tmpl);
   if (err != WCTR_OK) goto done;
   cJSON *pod = j_obj(c, tmpl, "spec");
   j_str(c, j_obj(c, pod, "os"), "name", "windows");

@@ -177,7 +177,8 @@ void kube_output_free(kube_output *out);
 
 /* The Service of a workload: name and selector as the generator's for service `service` of project `project`
  * in namespace ns, ports as described above. Exposed for the tests until the compose model carries ports.
- * NULL when out of memory; WCTR_EINVAL (in e) for a port 0 or no port. */
+ * *out is the object (free its kind, name and body); WCTR_EINVAL for no port, a port 0, a service name that is
+ * no DNS-1035 label or a bad project or namespace name; WCTR_ENOMEM. */
 wctr_err kube_service_object(const char *project, const char *service, const char *ns, kube_service_type type,
                              const kube_port *ports, size_t count, kube_object *out, wctr_errmsg *e);
 
