@@ -91,13 +91,19 @@ static char *dup(conv *c, const char *s) {
 
 /* ---- JSON building: every failure sets c->oom, checked once per object. ---- */
 
+/* A new object in parent (an object under key, or an array's next item); NULL when parent is NULL (a failure
+ * before it) or out of memory. */
 static cJSON *j_obj(conv *c, cJSON *parent, const char *key) {
+  if (parent == NULL) {
+    c->oom = true;
+    return NULL;
+  }
   cJSON *o = cJSON_CreateObject();
   if (o == NULL) {
     c->oom = true;
     return NULL;
   }
-  if (parent != NULL && !(cJSON_IsArray(parent) ? cJSON_AddItemToArray(parent, o) : cJSON_AddItemToObject(parent, key, o))) {
+  if (!(cJSON_IsArray(parent) ? cJSON_AddItemToArray(parent, o) : cJSON_AddItemToObject(parent, key, o))) {
     cJSON_Delete(o);
     c->oom = true;
     return NULL;
