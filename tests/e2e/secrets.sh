@@ -136,13 +136,14 @@ has "in use by container(s) holder" "naming the container"
 expect 0 "rm holder" W rm holder
 
 echo "# wctrd killed while containers with secrets run"
-expect 0 "run -d a short container with a secret" W run -d --isolation=job --name brief --secret db host "$sleeper" 3
 expect 0 "run -d a long one" W run -d --isolation=job --name long --secret db host "$sleeper" 60
-long_id=$(W inspect long | grep -m1 '"Id"' | sed 's/.*"Id":[[:space:]]*"\([0-9a-f]*\)".*/\1/')
-brief_id=$(W inspect brief | grep -m1 '"Id"' | sed 's/.*"Id":[[:space:]]*"\([0-9a-f]*\)".*/\1/')
-sleep 1
+long_id=$(tr -d '\r\n' <"$out")
+# brief is started last and wctrd is killed as soon as it answers: on a loaded machine a few more requests
+# in between took longer than brief's 3 seconds, and brief ended while wctrd could still remove its folder.
+expect 0 "run -d a short container with a secret" W run -d --isolation=job --name brief --secret db host "$sleeper" 3
+brief_id=$(tr -d '\r\n' <"$out")
 kill -9 "$wctrd_pid"; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
-sleep 4 # brief ends while wctrd is down: nothing is left to remove its folder
+sleep 5 # brief ends while wctrd is down: nothing is left to remove its folder
 if plaintext_at | grep -q "containers/$brief_id/secrets/db$"; then
   ok "the crash left brief's plaintext behind (so the sweep has something to do)"
 else
