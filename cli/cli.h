@@ -71,6 +71,10 @@ typedef struct cli_platform {
   wctr_err (*credentials_erase)(void *ctx, const char *server, wctr_errmsg *e);
   /* Reads a line from the console without echo (login's password prompt); NULL when there is no console. */
   char *(*read_secret)(void *ctx, const char *prompt);
+  /* Optional: writes len bytes as the file NAME in folder dir (creating dir when it does not exist, one
+   * level), replacing a file of that name atomically (`compose convert -o DIR`); NULL: files cannot be
+   * written here. */
+  wctr_err (*write_file)(void *ctx, const char *dir, const char *name, const char *data, size_t len, wctr_errmsg *e);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

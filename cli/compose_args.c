@@ -6,15 +6,30 @@
 #include <string.h>
 
 #include "common/opts.h"
+#include "kube/kube.h"
 
-enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT, OPT_DETACH, OPT_VOLUMES, OPT_FOLLOW };
+enum {
+  OPT_FILE,
+  OPT_PROJECT,
+  OPT_HELP,
+  OPT_FORMAT,
+  OPT_DETACH,
+  OPT_VOLUMES,
+  OPT_FOLLOW,
+  OPT_OUTPUT,
+  OPT_NAMESPACE,
+  OPT_SERVICE_TYPE,
+  OPT_PLAIN_SECRETS,
+  OPT_PLUGIN_INPUT,
+  OPT_HP_IMAGE,
+};
 
 static const struct {
   const char *name;
   cli_compose_command_kind kind;
 } commands[] = {
     {"up", CLI_COMPOSE_CMD_UP},     {"down", CLI_COMPOSE_CMD_DOWN},     {"ps", CLI_COMPOSE_CMD_PS},
-    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG},
+    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"convert", CLI_COMPOSE_CMD_CONVERT},
 };
 
 void cli_compose_args_free(cli_compose_args *args) {
@@ -37,6 +52,15 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       {"volumes", 'v', false, OPT_VOLUMES}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   static const wctr_opt logs_opts[] = {
       {"follow", 'f', false, OPT_FOLLOW}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt convert_opts[] = {{"format", 0, true, OPT_FORMAT},
+                                          {"output", 'o', true, OPT_OUTPUT},
+                                          {"namespace", 'n', true, OPT_NAMESPACE},
+                                          {"service-type", 0, true, OPT_SERVICE_TYPE},
+                                          {"plain-text-secrets", 0, false, OPT_PLAIN_SECRETS},
+                                          {"allow-plugin-input", 0, false, OPT_PLUGIN_INPUT},
+                                          {"host-process-image", 0, true, OPT_HP_IMAGE},
+                                          {"help", 'h', false, OPT_HELP},
+                                          {NULL, 0, false, 0}};
   memset(out, 0, sizeof *out);
   out->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->files);
   if (out->files == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -65,7 +89,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   if (st.index >= argc) {
     if (out->help) return WCTR_OK;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, config)");
+    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, config, convert)");
   }
   const char *word = argv[st.index];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -73,13 +97,15 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   }
   if (out->command == CLI_COMPOSE_CMD_NONE) {
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config)", word);
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config, convert)",
+                     word);
   }
   wctr_opts_init(&st, argc, argv, st.index + 1);
   const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts
                           : out->command == CLI_COMPOSE_CMD_UP   ? up_opts
                           : out->command == CLI_COMPOSE_CMD_DOWN ? down_opts
                           : out->command == CLI_COMPOSE_CMD_LOGS ? logs_opts
+                          : out->command == CLI_COMPOSE_CMD_CONVERT ? convert_opts
                                                                  : plain_opts;
   /* The command's options may come before or after its operand (logs SERVICE -f), as docker compose's. */
   for (;;) {
@@ -109,6 +135,24 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       out->volumes = true;
     } else if (id == OPT_FOLLOW) {
       out->follow = true;
+    } else if (id == OPT_OUTPUT) {
+      out->output = value;
+    } else if (id == OPT_NAMESPACE) {
+      out->namespace_name = value;
+    } else if (id == OPT_SERVICE_TYPE) {
+      out->service_type = value;
+    } else if (id == OPT_PLAIN_SECRETS) {
+      out->plain_text_secrets = true;
+    } else if (id == OPT_PLUGIN_INPUT) {
+      out->allow_plugin_input = true;
+    } else if (id == OPT_HP_IMAGE) {
+      out->host_process_image = value;
+    } else if (out->command == CLI_COMPOSE_CMD_CONVERT) {
+      if (strcmp(value, "kubernetes") != 0) {
+        cli_compose_args_free(out);
+        return wctr_fail(e, WCTR_EINVAL, "--format \"%.64s\" is not supported: use kubernetes", value);
+      }
+      out->kubernetes = true;
     } else if (strcmp(value, "json") == 0) {
       out->json = true;
     } else if (strcmp(value, "yaml") == 0) {
@@ -116,6 +160,22 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
     } else {
       cli_compose_args_free(out);
       return wctr_fail(e, WCTR_EINVAL, "--format \"%.64s\" is not supported: use yaml or json", value);
+    }
+  }
+  if (st.index >= argc && out->command == CLI_COMPOSE_CMD_CONVERT && !out->help) {
+    kube_service_type t;
+    if (!out->kubernetes) {
+      cli_compose_args_free(out);
+      return wctr_fail(e, WCTR_EINVAL, "convert needs --format kubernetes (the only format it writes)");
+    }
+    if (out->service_type != NULL && !kube_service_type_parse(out->service_type, &t)) {
+      const char *bad = out->service_type;
+      cli_compose_args_free(out);
+      return wctr_fail(e, WCTR_EINVAL, "--service-type \"%.64s\" is not ClusterIP, NodePort or LoadBalancer", bad);
+    }
+    if (out->output != NULL && out->output[0] == '\0') {
+      cli_compose_args_free(out);
+      return wctr_fail(e, WCTR_EINVAL, "-o/--output needs a folder (or - for standard output)");
     }
   }
   if (st.index < argc) {

@@ -1,7 +1,8 @@
 /* cli/compose_cmd.c - `wctr compose`: loads the project with the compose module (compose/compose.h), then
- * prints the normalized model (`config`) or deploys it over wctrd's operations (`up`, `down`, `ps`,
- * `logs`: cli/compose_up.c, with create requests built here from each service's spec). Every command
- * loads and checks the files first, so a broken file changes nothing. */
+ * prints the normalized model (`config`), deploys it over wctrd's operations (`up`, `down`, `ps`,
+ * `logs`: cli/compose_up.c, with create requests built here from each service's spec) or converts it
+ * (`convert`: cli/compose_convert.c). Every command loads and checks the files first, so a broken file
+ * changes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,15 @@ const char cli_compose_usage[] =
     "  down [-v]                     Stop and remove the project's containers, in reverse order\n"
     "                                (-v: accepted; wctr compose has no volumes of its own)\n"
     "  ps                            List the project's containers\n"
-    "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n";
+    "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n"
+    "  convert --format kubernetes   Write the project as Kubernetes objects for Windows nodes\n"
+    "                                (docs/kubernetes.md):\n"
+    "      -o, --output DIR|-           One file per object in DIR, or one YAML stream (-, the default)\n"
+    "      -n, --namespace NS           Namespace of the namespaced objects (default: default)\n"
+    "      --service-type TYPE          ClusterIP (default), NodePort or LoadBalancer\n"
+    "      --plain-text-secrets         Write secrets' values (base64, not encrypted) into Secret objects\n"
+    "      --allow-plugin-input         Write a credential spec's PluginInput into its cluster-wide object\n"
+    "      --host-process-image IMAGE   The image of isolation: job services whose image is host\n";
 
 wctr_err cli_compose_create_request(const compose_project *p, const compose_service *s, compose_read_fn read_file,
                                     void *ctx, cJSON **out, wctr_errmsg *e) {
@@ -109,6 +118,7 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
     case CLI_COMPOSE_CMD_DOWN: rc = cli_compose_down(ctx, project, args.volumes); goto done;
     case CLI_COMPOSE_CMD_PS: rc = cli_compose_ps(ctx, project); goto done;
     case CLI_COMPOSE_CMD_LOGS: rc = cli_compose_logs(ctx, project, args.service, args.follow); goto done;
+    case CLI_COMPOSE_CMD_CONVERT: rc = cli_compose_convert(ctx, project, &args, read_adapter, &io); goto done;
     default: break;
   }
   if (compose_render(project, args.json, &rendered, &e) != WCTR_OK) {

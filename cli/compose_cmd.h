@@ -23,6 +23,7 @@ typedef enum cli_compose_command_kind {
   CLI_COMPOSE_CMD_PS,
   CLI_COMPOSE_CMD_LOGS,
   CLI_COMPOSE_CMD_CONFIG,
+  CLI_COMPOSE_CMD_CONVERT,
 } cli_compose_command_kind;
 
 typedef struct cli_compose_args {
@@ -36,13 +37,25 @@ typedef struct cli_compose_args {
   bool volumes;        /* down -v */
   bool follow;         /* logs -f */
   const char *service; /* logs SERVICE (into argv), or NULL for every service */
+  /* convert: --format kubernetes (required), -o/--output DIR|- (NULL: -), -n/--namespace NS,
+   * --service-type ClusterIP|NodePort|LoadBalancer, --plain-text-secrets, --allow-plugin-input,
+   * --host-process-image IMAGE (kube/kube.h). Values point into argv. */
+  bool kubernetes;
+  const char *output;
+  const char *namespace_name;
+  const char *service_type;
+  bool plain_text_secrets;
+  bool allow_plugin_input;
+  const char *host_process_image;
 } cli_compose_args;
 
 /* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
  * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
- * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`. -h/--help anywhere sets help. Errors
- * (WCTR_EINVAL) name the flag or word:
- *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config) / ... */
+ * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`, `convert --format kubernetes [options
+ * above]`. -h/--help anywhere sets help. Errors (WCTR_EINVAL) name the flag or word:
+ *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config, convert) / ...
+ *   convert: --format "x" is not supported: use kubernetes / convert needs --format kubernetes /
+ *   --service-type "x" is not ClusterIP, NodePort or LoadBalancer */
 wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
 void cli_compose_args_free(cli_compose_args *args);
 
@@ -60,5 +73,12 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
 int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes);
 int cli_compose_ps(cli_ctx *ctx, const compose_project *p);
 int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service, bool follow);
+/* `wctr compose convert --format kubernetes` (cli/compose_convert.c): kube_convert (kube/kube.h) with the
+ * host's facts asked of wctrd when it can be reached (image.inspect for an image's OS version,
+ * credentialspec.inspect for file:// specs, secret.read for secret values; without wctrd the first is left
+ * out and the others are refused), then the YAML on out (-o - or none) or one file per object in DIR
+ * (cli_platform.write_file). Nothing is written when anything fails. */
+int cli_compose_convert(cli_ctx *ctx, const compose_project *p, const cli_compose_args *args, compose_read_fn read_file,
+                        void *io);
 
 #endif

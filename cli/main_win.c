@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "common/fs.h"
 #include "cli/client.h"
 #include "cli/credentials.h"
 #include "common/log.h"
@@ -80,6 +81,21 @@ static char *read_stdin(size_t *len, wctr_errmsg *e) {
   buf[used] = '\0';
   *len = used;
   return buf;
+}
+
+/* `compose convert -o DIR`: DIR is created when missing; each file is written atomically (common/fs.h). */
+static wctr_err win_write_file(void *ctx, const char *dir, const char *name, const char *data, size_t len,
+                               wctr_errmsg *e) {
+  (void)ctx;
+  char path[1024];
+  if (!wctr_fs_is_dir(dir)) {
+    wctr_err made = wctr_fs_mkdir(dir, e);
+    if (made != WCTR_OK) return made;
+  }
+  if (wctr_fs_join(path, sizeof path, dir, name) != WCTR_OK) {
+    return wctr_fail(e, WCTR_ETOOBIG, "the path %s\\%s is too long", dir, name);
+  }
+  return wctr_fs_write_atomic(path, data, len, e);
 }
 
 static char *win_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
@@ -259,7 +275,8 @@ int wmain(int argc, wchar_t **wargv) {
                            .credentials_store = win_cred_store,
                            .credentials_load = win_cred_load,
                            .credentials_erase = win_cred_erase,
-                           .read_secret = win_read_secret};
+                           .read_secret = win_read_secret,
+                           .write_file = win_write_file};
   /* pull redraws its progress lines with VT sequences on a console */
   HANDLE console = GetStdHandle(STD_OUTPUT_HANDLE);
   DWORD console_mode = 0;

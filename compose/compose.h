@@ -30,7 +30,7 @@
  *   services.S  image (required), command, entrypoint, environment, env_file, working_dir, user,
  *               isolation, hostname, credential_spec, security_opt, mem_limit, cpus, cpu_count,
  *               cpu_percent, cpu_shares, pids_limit, deploy.resources.limits.{cpus,memory,pids},
- *               secrets, configs, volumes, depends_on, stop_grace_period, restart, labels
+ *               deploy.replicas, secrets, configs, volumes, depends_on, stop_grace_period, restart, labels
  *   secrets.N / configs.N   file (required)
  *
  * VALUES
@@ -71,7 +71,9 @@
  *                 notation only: 1e-1 is refused, compose would read 0.1).
  *   cpu_count, cpu_shares, pids_limit   whole numbers, or strings holding one (after interpolation).
  *   cpu_percent   a whole number 0..100 (compose-spec's range), or a string holding one.
- *   deploy        only deploy.resources.limits.{cpus, memory, pids}; deploy: null is allowed. Set both
+ *   deploy        only deploy.replicas (a whole number 0..2147483647, kept for generators: `up` runs one
+ *                 container per service and compose_service_to_spec refuses any other count than 1) and
+ *                 deploy.resources.limits.{cpus, memory, pids}; deploy: null is allowed. Set both
  *                 as a service key and under deploy with different values, compose's error:
  *                 services.web: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'
  *                 (also mem_limit/memory and pids_limit/pids). The same value twice is fine.
@@ -209,8 +211,8 @@
  *
  * NOT DONE (refused where it is a key, simply absent otherwise): compose's include, extends, profiles,
  * networks, named volumes, ports, build and every other key not listed above; COMPOSE_FILE and
- * --project-directory; `-f -` (standard input); more than one container per service (scale,
- * deploy.replicas).
+ * --project-directory; `-f -` (standard input); more than one container per service in `up` (scale;
+ * deploy.replicas is read, see above).
  *
  * ERRORS are WCTR_EINVAL (the files are wrong), WCTR_ENOENT (a file given or needed is missing),
  * WCTR_ETOOBIG (a limit above), WCTR_ENOMEM, or the reader's own code. Messages start with the file name
@@ -326,6 +328,8 @@ typedef struct compose_service {
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */
+  bool replicas_set;    /* deploy.replicas was given */
+  int64_t replicas;     /* 0..INT32_MAX */
 } compose_service;
 
 /* A top-level secret or config. */
@@ -365,7 +369,7 @@ const compose_service *compose_find_service(const compose_project *project, cons
  *   {memory_bytes, nano_cpus, cpu_count, cpu_percent, cpu_shares, pids_limit} (the normalized units, exact
  *   64-bit integers in both formats), volumes [{type: bind, source, target, read_only}], secrets and
  *   configs [{source, target}], depends_on [names], stop_grace_period (Go's spelling: "1m30s"), restart
- *   ("no" is left out).
+ *   ("no" is left out), replicas (when given).
  * In YAML, a string that would read back as something else (null, a boolean (YAML 1.1's yes/no/on/off
  * too), a number, "<<") or that holds a control character is double-quoted; libyaml quotes the rest
  * where a plain scalar cannot hold it. A raw:// credential spec is shown as "<redacted>". *out is

@@ -673,7 +673,7 @@ static wctr_err convert_limits(lctx *c, const cy_node *n, svc_work *wk) {
 }
 
 static wctr_err convert_deploy(lctx *c, const cy_node *n, svc_work *wk) {
-  static const char *const deploy_known[] = {"mode",           "endpoint_mode",   "replicas",
+  static const char *const deploy_known[] = {"mode",           "endpoint_mode",
                                              "labels",         "rollback_config", "update_config",
                                              "restart_policy", "placement",       NULL};
   static const char *const resources_known[] = {"reservations", NULL};
@@ -682,6 +682,20 @@ static wctr_err convert_deploy(lctx *c, const cy_node *n, svc_work *wk) {
   for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
     const cy_pair *p = &n->pairs[i];
     if (deferred(c, p->value)) continue;
+    if (strcmp(p->key, "replicas") == 0) {
+      size_t mark = cc_path_key(&c->path, "replicas");
+      int64_t v = 0;
+      err = want_int(c, p->value, &v);
+      if (err == WCTR_OK && (v < 0 || v > INT32_MAX)) {
+        err = lfail(c, p->value, "must be between 0 and 2147483647, not %" PRId64, v);
+      }
+      if (err == WCTR_OK) {
+        wk->s.replicas_set = true;
+        wk->s.replicas = v;
+      }
+      cc_path_pop(&c->path, mark);
+      continue;
+    }
     if (strcmp(p->key, "resources") != 0) {
       err = other_key(c, p, deploy_known, true);
       continue;

@@ -196,6 +196,7 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
   }
   char rbuf[48];
   o_str(b, m, "restart", restart_text(s, rbuf, sizeof rbuf));
+  if (s->replicas_set) o_int(b, m, "replicas", s->replicas);
 }
 
 static onode *describe(const compose_project *p) {

@@ -171,6 +171,12 @@ static wctr_err refusals(const compose_service *s, wctr_errmsg *e) {
                      "(configs can be used as credential_spec: {config: NAME})",
                      s->name);
   }
+  if (s->replicas_set && s->replicas != 1) {
+    /* A spec is one container; `up` makes one per service. */
+    return wctr_fail(e, WCTR_ENOTSUP,
+                     "services.%s.deploy.replicas: wctr compose up runs one container per service, not %lld",
+                     s->name, (long long)s->replicas);
+  }
   if (s->stop_grace_period_set && s->stop_grace_period_ns > SPEC_MAX_STOP_TIMEOUT * NS_PER_SECOND) {
     return wctr_fail(e, WCTR_EINVAL, "services.%s.stop_grace_period: at most 1h (wctr's longest stop timeout)",
                      s->name);

@@ -52,6 +52,7 @@
  *
  * Refused (WCTR_EINVAL unless said, messages naming services.S.KEY):
  *   configs given to the service (WCTR_ENOTSUP: a config is one file and Windows binds folders);
+ *   deploy.replicas other than 1 (WCTR_ENOTSUP: a spec is one container);
  *   stop_grace_period above 1h; a shell-form entrypoint or command holding '"' (cmd /S /C would receive it
  *   as \", which cmd does not undo); a service label in com.docker.compose.* (those are compose's own);
  *   a credential spec with job isolation; a config:// spec whose config is not defined, cannot be read

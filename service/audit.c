@@ -33,7 +33,9 @@ bool svc_audit_op_changes(const char *op) {
                                          "container.update",  "container.restart", "container.rename",
                                          "secret.create",     "secret.remove",    "image.add",
                                          "image.pull",        "image.remove",     "image.tag",
-                                         "image.prune",       "image.load",       NULL};
+                                         "image.prune",       "image.load",
+                                         /* Changes nothing, but hands a secret's value out: always recorded. */
+                                         "secret.read",       NULL};
   if (op == NULL) return false;
   for (size_t i = 0; changing[i] != NULL; i++) {
     if (strcmp(changing[i], op) == 0) return true;

@@ -5,8 +5,12 @@
  *
  * A secret is created once (`wctr secret create NAME FILE|-`, op secret.create {"Name","Data": base64})
  * and used by containers that name it (create param "Secrets": [{"Name","Target"?}]). Its value never
- * leaves wctrd except into a running container's secrets folder, never reaches a log line, an error
- * message or an audit record (names only), and every buffer that held it is zeroed before release.
+ * leaves wctrd except into a running container's secrets folder, or to an administrator who asks for it by
+ * name (op secret.read, administrators only and always audited: `wctr compose convert --plain-text-secrets`
+ * writes it into a Kubernetes Secret; an administrator could decrypt the store's machine-scope DPAPI blobs
+ * anyway). It never reaches a log line, an error message or an audit record (names only), and every buffer
+ * of wctrd's own that held it is zeroed before release (the pipe front-end's copy of a secret.read answer is
+ * not: the answer is formatted and sent like any other).
  *
  * At rest: <data-root>\secrets\<id>.json, one file per secret, created with ACL_SDDL_DATA_FILE and written
  * atomically (svc_write_atomic_sa: temporary file, flush, rename):
@@ -97,6 +101,9 @@ typedef wctr_err (*svc_secret_in_use_fn)(void *ctx, const char *name, wctr_errms
  * both succeed. Readers (list, inspect, check_refs, materialize) hold the lock shared: none of them sees a
  * file vanish under it. */
 wctr_err svc_secret_delete(const char *name, svc_secret_in_use_fn in_use, void *ctx, wctr_errmsg *e);
+/* The value of a secret (for secret.read): *value malloc'ed, *len bytes; the caller zeroes and frees it.
+ * WCTR_ENOENT when there is no such secret; no BitLocker gate (nothing is written). */
+wctr_err svc_secret_read(const char *name, uint8_t **value, size_t *len, wctr_errmsg *e);
 /* WCTR_OK when every secret the spec names exists (for container.create). */
 wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e);
 

@@ -310,6 +310,26 @@ wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg 
   return err;
 }
 
+wctr_err svc_secret_read(const char *name, uint8_t **value, size_t *len, wctr_errmsg *e) {
+  find_ctx f;
+  *value = NULL;
+  *len = 0;
+  wctr_err err = spec_secret_check_name(name, "params.Name", e);
+  if (err != WCTR_OK) return err;
+  AcquireSRWLockShared(&store_lock);
+  err = find_secret(name, true, &f, e);
+  ReleaseSRWLockShared(&store_lock);
+  if (err != WCTR_OK) return err;
+  uint8_t *copy = malloc(f.value.cbData > 0 ? f.value.cbData : 1);
+  if (copy != NULL) memcpy(copy, f.value.pbData, f.value.cbData);
+  SecureZeroMemory(f.value.pbData, f.value.cbData);
+  LocalFree(f.value.pbData);
+  if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  *value = copy;
+  *len = f.value.cbData;
+  return WCTR_OK;
+}
+
 wctr_err svc_secret_delete(const char *name, svc_secret_in_use_fn in_use, void *ctx, wctr_errmsg *e) {
   find_ctx f;
   wctr_err err = spec_secret_check_name(name, "params.Name", e);

@@ -6,6 +6,8 @@
  *   secret.inspect {"Name"}                                    -> {"ID","Name","CreatedAt","Size","UsedBy":[names]}
  *   secret.remove  {"Name", "Force"?: b}                       -> {}  refused while a container names it,
  *                                                                     unless Force
+ *   secret.read    {"Name"} (administrators only; audited)     -> {"Name","Data": base64 of the value}: for
+ *                  `wctr compose convert --plain-text-secrets`, which writes it into a Kubernetes Secret
  *   audit.read     {"Since"?: ISO time, "Follow"?: b} (start operation, administrators only): "record"
  *                  frames, one per audit line (the JSON object), then {"Records": n}; with Follow, new
  *                  records as they are written (the file is polled by an I/O core timer every 250 ms, no

@@ -149,6 +149,38 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
   return WCTR_OK;
 }
 
+/* An administrator's export of a value (`wctr compose convert --plain-text-secrets`): recorded in the audit
+ * trail with the caller (svc_audit_op_changes), named in the log, never shown there. */
+static wctr_err op_secret_read(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                               wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  (void)ctx;
+  const char *name = NULL;
+  uint8_t *value = NULL;
+  size_t len = 0;
+  char *b64 = NULL;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err == WCTR_OK) err = svc_secret_read(name, &value, &len, e);
+  if (err != WCTR_OK) return err;
+  b64 = wctr_base64_encode(value, len);
+  SecureZeroMemory(value, len);
+  free(value);
+  cJSON *o = cJSON_CreateObject();
+  bool ok = b64 != NULL && o != NULL && cJSON_AddStringToObject(o, "Name", name) != NULL &&
+            cJSON_AddStringToObject(o, "Data", b64) != NULL;
+  if (b64 != NULL) SecureZeroMemory(b64, strlen(b64));
+  free(b64);
+  if (!ok) {
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "Data");
+    if (cJSON_IsString(data)) SecureZeroMemory(data->valuestring, strlen(data->valuestring));
+    cJSON_Delete(o);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  wctr_log(WCTR_LOG_INFO, "secret %s read by %s", name, caller->name);
+  *result = o;
+  return WCTR_OK;
+}
+
 /* --- audit ------------------------------------------------------------------------------------------------ */
 
 /* audit.read runs as steps on the I/O core: read what the file has, send it as frames while the client keeps
@@ -546,6 +578,7 @@ static const svc_op security_ops[] = {
     {.name = "secret.list", .call = op_secret_list},
     {.name = "secret.inspect", .call = op_secret_inspect},
     {.name = "secret.remove", .call = op_secret_remove},
+    {.name = "secret.read", .call = op_secret_read, .flags = SVC_OP_ADMIN},
     {.name = "audit.read", .start = start_audit, .flags = SVC_OP_ADMIN | SVC_OP_STREAM},
     /* Reads descriptors, probes HCS, job objects and BitLocker (WMI): not on a worker. */
     {.name = "check", .call = op_check, .flags = SVC_OP_BLOCKING},

@@ -97,9 +97,9 @@ static void expect_error(int argc, const char **words, const char *message) {
 static void test_args_errors(void **state) {
   (void)state;
   const char *w1[] = {"compose"};
-  expect_error(1, w1, "a compose command is required (up, down, ps, logs, config)");
+  expect_error(1, w1, "a compose command is required (up, down, ps, logs, config, convert)");
   const char *w2[] = {"compose", "start"};
-  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, config)");
+  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, config, convert)");
   const char *w3[] = {"compose", "--fiel", "x", "up"};
   expect_error(4, w3, "unknown flag: --fiel");
   const char *w4[] = {"compose", "-f"};
@@ -114,12 +114,54 @@ static void test_args_errors(void **state) {
   expect_error(4, w8, "-f/--file needs a file name");
   const char *w9[] = {"compose", "logs", "web", "db"};
   expect_error(4, w9, "\"compose logs\" takes at most 1 argument (SERVICE), but \"db\" was given");
+  const char *w10[] = {"compose", "convert"};
+  expect_error(2, w10, "convert needs --format kubernetes (the only format it writes)");
+  const char *w11[] = {"compose", "convert", "--format", "yaml"};
+  expect_error(4, w11, "--format \"yaml\" is not supported: use kubernetes");
+  const char *w12[] = {"compose", "convert", "--format", "kubernetes", "--service-type", "clusterip"};
+  expect_error(6, w12, "--service-type \"clusterip\" is not ClusterIP, NodePort or LoadBalancer");
+  const char *w13[] = {"compose", "convert", "--format", "kubernetes", "-o", ""};
+  expect_error(6, w13, "-o/--output needs a folder (or - for standard output)");
+  const char *w14[] = {"compose", "convert", "--format", "kubernetes", "out"};
+  expect_error(5, w14, "\"compose convert\" takes no arguments, but \"out\" was given");
+  const char *w15[] = {"compose", "up", "--plain-text-secrets"};
+  expect_error(3, w15, "unknown flag: --plain-text-secrets");
+}
+
+static void test_convert_args(void **state) {
+  (void)state;
+  cli_compose_args a;
+  wctr_errmsg e;
+  const char *w1[] = {"compose", "-p", "shop", "convert", "--format", "kubernetes", "-o", "k8s", "-n", "team-a",
+                      "--service-type", "LoadBalancer", "--plain-text-secrets", "--allow-plugin-input",
+                      "--host-process-image", "hpc:1"};
+  assert_int_equal(parse(&a, &e, 16, w1), WCTR_OK);
+  assert_int_equal(a.command, CLI_COMPOSE_CMD_CONVERT);
+  assert_true(a.kubernetes);
+  assert_string_equal(a.output, "k8s");
+  assert_string_equal(a.namespace_name, "team-a");
+  assert_string_equal(a.service_type, "LoadBalancer");
+  assert_true(a.plain_text_secrets);
+  assert_true(a.allow_plugin_input);
+  assert_string_equal(a.host_process_image, "hpc:1");
+  cli_compose_args_free(&a);
+  const char *w2[] = {"compose", "convert", "--format=kubernetes"};
+  assert_int_equal(parse(&a, &e, 3, w2), WCTR_OK);
+  assert_null(a.output);
+  assert_false(a.plain_text_secrets);
+  assert_false(a.allow_plugin_input);
+  cli_compose_args_free(&a);
+  const char *w3[] = {"compose", "convert", "-h"};
+  assert_int_equal(parse(&a, &e, 3, w3), WCTR_OK);
+  assert_true(a.help);
+  cli_compose_args_free(&a);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_args_ok),
       cmocka_unit_test(test_args_errors),
+      cmocka_unit_test(test_convert_args),
   };
   return cmocka_run_group_tests_name("compose_args", tests, NULL, NULL);
 }

@@ -358,6 +358,33 @@ static void test_render_pipes(void **state) {
   ct_reset();
 }
 
+/* deploy.replicas is kept (for convert) and shown after restart, in both formats. */
+static void test_render_replicas(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("name: r\nservices:\n  web:\n    image: iis\n    deploy: {replicas: 3}\n");
+  ct_expect_render(p, 0,
+                   "name: r\n"
+                   "services:\n"
+                   "  web:\n"
+                   "    container_name: r-web-1\n"
+                   "    image: iis\n"
+                   "    replicas: 3\n");
+  ct_expect_render(p, 1,
+                   "{\n"
+                   "\t\"name\":\t\"r\",\n"
+                   "\t\"services\":\t{\n"
+                   "\t\t\"web\":\t{\n"
+                   "\t\t\t\"container_name\":\t\"r-web-1\",\n"
+                   "\t\t\t\"image\":\t\"iis\",\n"
+                   "\t\t\t\"replicas\":\t3\n"
+                   "\t\t}\n"
+                   "\t}\n"
+                   "}\n");
+  compose_free(p);
+  ct_reset();
+}
+
 static void test_render_empty_and_errors(void **state) {
   (void)state;
   ct_reset();
@@ -380,6 +407,7 @@ int main(void) {
       cmocka_unit_test(test_render_gmsa_project),
       cmocka_unit_test(test_render_reads_back),
       cmocka_unit_test(test_render_pipes),
+      cmocka_unit_test(test_render_replicas),
       cmocka_unit_test(test_render_empty_and_errors),
   };
   return cmocka_run_group_tests_name("compose_render", tests, NULL, NULL);

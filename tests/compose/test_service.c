@@ -500,8 +500,20 @@ static void test_deploy_keys(void **state) {
       "          cpus: 1\n");
   assert_int_equal(web(p)->resources.nano_cpus, 1000000000);
   compose_free(p);
-  ct_fail_text(SVC "    deploy: {replicas: 2}\n",
-               "compose.yml: services.web.deploy.replicas: \"replicas\" is not supported by wctr");
+  /* replicas is kept for generators (the Kubernetes one); `up` refuses other counts than 1 (test_spec). */
+  p = ct_load_text(SVC "    deploy: {replicas: 3}\n");
+  assert_true(web(p)->replicas_set);
+  assert_int_equal(web(p)->replicas, 3);
+  compose_free(p);
+  p = ct_load_text(SVC "    deploy: {resources: {limits: {cpus: 1}}}\n");
+  assert_false(web(p)->replicas_set);
+  compose_free(p);
+  ct_fail_text(SVC "    deploy: {replicas: -1}\n",
+               "compose.yml: services.web.deploy.replicas: must be between 0 and 2147483647, not -1");
+  ct_fail_text(SVC "    deploy: {replicas: 2147483648}\n",
+               "compose.yml: services.web.deploy.replicas: must be between 0 and 2147483647, not 2147483648");
+  ct_fail_text(SVC "    deploy: {replicas: two}\n",
+               "compose.yml: services.web.deploy.replicas: invalid whole number \"two\"");
   ct_fail_text(SVC "    deploy: {restart_policy: {condition: any}}\n",
                "compose.yml: services.web.deploy.restart_policy: \"restart_policy\" is not supported by wctr");
   ct_fail_text(

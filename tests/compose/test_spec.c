@@ -320,6 +320,9 @@ static void test_refusals(void **state) {
                                     "  quote: {image: host, command: 'cmd /c \"a b\"'}\n"
                                     "  equote: {image: host, entrypoint: 'run \"x\"'}\n"
                                     "  hour: {image: host, command: [x], stop_grace_period: 1h}\n"
+                                    "  many: {image: host, command: [x], deploy: {replicas: 2}}\n"
+                                    "  none: {image: host, command: [x], deploy: {replicas: 0}}\n"
+                                    "  one: {image: host, command: [x], deploy: {replicas: 1}}\n"
                                     "configs:\n"
                                     "  app: {file: ./app.conf}\n");
   expect_refused(p, "job", WCTR_EINVAL,
@@ -328,6 +331,13 @@ static void test_refusals(void **state) {
   expect_refused(p, "cfg", WCTR_ENOTSUP,
                  "services.cfg.configs: giving a config to a container as a file is not supported by wctr yet "
                  "(configs can be used as credential_spec: {config: NAME})");
+  expect_refused(p, "many", WCTR_ENOTSUP,
+                 "services.many.deploy.replicas: wctr compose up runs one container per service, not 2");
+  expect_refused(p, "none", WCTR_ENOTSUP,
+                 "services.none.deploy.replicas: wctr compose up runs one container per service, not 0");
+  spec_container one;
+  spec_of(p, "one", &one);
+  spec_free(&one);
   expect_refused(p, "long", WCTR_EINVAL, "services.long.stop_grace_period: at most 1h (wctr's longest stop timeout)");
   expect_refused(p, "lbl", WCTR_EINVAL,
                  "services.lbl.labels: com.docker.compose.project=other: com.docker.compose.* labels are set by wctr "
