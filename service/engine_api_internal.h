@@ -119,6 +119,9 @@ wctr_err api_begin(api_req *r, int status, const char *content_type);
 wctr_err api_hijack(api_req *r, const char *content_type);
 wctr_err api_write(api_req *r, const void *data, size_t len);
 bool api_streaming(api_req *r); /* begun or hijacked */
+/* Drops the stream as api_write does when the client does not read: audited, the connection closes, the stream
+ * step gets on_close. For a stream that queues on its own (events waiting for their containers' attributes). */
+void api_drop(api_req *r);
 void api_end(api_req *r);
 /* Docker's 8-byte multiplexed frame header and payload: [stream, 0, 0, 0, size big-endian]. */
 wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);
@@ -181,18 +184,33 @@ cJSON *api_shape_inspect(const cJSON *record);
 cJSON *api_shape_summary(const cJSON *summary, int64_t now);
 /* Docker's Windows stats from container.stats' result, read/preread the sample times. */
 cJSON *api_shape_stats(const cJSON *stats, int host_cpus, const char *read, const char *preread);
-/* An "event" frame {Time,Type,Action,Id,Name[,ExitCode]} into Docker's event message. */
-cJSON *api_shape_event(const cJSON *frame);
+/* An "event" frame {Time,Type,Action,Id,Name[,ExitCode]} into Docker's event message; attrs (may be NULL)
+ * {"Image","Labels"} is what dockerd adds of the container: "from", and the image and labels among the actor's
+ * attributes (besides name and exitCode). */
+cJSON *api_shape_event(const cJSON *frame, const cJSON *attrs);
 /* Images: a catalog record into Docker's list entry and inspect. */
 cJSON *api_shape_image_summary(const cJSON *image);
 cJSON *api_shape_image_inspect(const cJSON *image);
 /* "sha256:<64 hex>" for an image record (from its layer ids: wctr's catalog has no content digest). */
 void api_shape_image_id(const cJSON *image, char out[80]);
 
-/* Does a container summary pass Docker's ps filters (id, name, label, status, exited, ancestor, isolation)? */
+/* Does a container summary pass Docker's ps filters that a summary alone decides (id, name, status, exited,
+ * ancestor, isolation, health, is-task)? label is the manager's (container.list), before and since the list's. */
 bool api_shape_summary_matches(const cJSON *summary, const cJSON *filters);
-/* Does an event frame pass Docker's events filters (type, event, container)? */
-bool api_shape_event_matches(const cJSON *frame, const cJSON *filters);
+/* Does a Docker event message (api_shape_event's) pass Docker's events filters, as dockerd decides: event and type
+ * and scope exact; container, daemon, network, volume, plugin, node, service, secret, config a prefix of the
+ * actor's id or name; image the image attribute or the id, with or without its tag; label every value (key or
+ * key=value) among the attributes. */
+bool api_shape_event_matches(const cJSON *event, const cJSON *filters);
+/* Docker's MatchKVList: every value of filters[key] ("k" or "k=v") is among labels (an object of strings); true
+ * when the key has no values, false when labels are empty and it has some. */
+bool api_shape_labels_match(const cJSON *filters, const char *key, const cJSON *labels);
+/* A Go duration ("90s", "1h30m", "1.5h", "-2m", "300ms"; "0") into nanoseconds; false when it is not one. */
+bool api_parse_go_duration(const char *text, int64_t *nanos);
+/* dockerd's reading of an "until" filter into Unix seconds: a Go duration back from now, Unix seconds
+ * ("1700000000[.5]"), RFC 3339 in UTC ("...Z"), a date ("2026-12-07") or a time without a zone, both read as
+ * UTC. False when it is none of them. */
+bool api_parse_until(const char *text, int64_t now, int64_t *seconds);
 
 /* Docker's units.HumanDuration ("Less than a second", "About a minute", "3 hours", ...). */
 void api_human_duration(int64_t seconds, char *out, size_t size);

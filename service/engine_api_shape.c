@@ -893,11 +893,22 @@ static bool m_ancestor(const cJSON *s, const char *v) {
   return strcmp(img, v) == 0 || (strncmp(img, v, n) == 0 && strcmp(img + n, ":latest") == 0);
 }
 static bool m_isolation(const cJSON *s, const char *v) { return strcmp(str_of(s, "Isolation", ""), v) == 0; }
+/* wctr has no health checks (a create with Healthcheck is refused): every container's health is "none". */
+static bool m_health(const cJSON *s, const char *v) {
+  (void)s;
+  return strcmp(v, "none") == 0;
+}
+/* No container is a swarm task. */
+static bool m_is_task(const cJSON *s, const char *v) {
+  (void)s;
+  return strcmp(v, "false") == 0;
+}
 
 bool api_shape_summary_matches(const cJSON *s, const cJSON *filters) {
   return any_value(filters, "id", m_id, s) && any_value(filters, "name", m_name, s) &&
          any_value(filters, "status", m_status, s) && any_value(filters, "exited", m_exited, s) &&
-         any_value(filters, "ancestor", m_ancestor, s) && any_value(filters, "isolation", m_isolation, s);
+         any_value(filters, "ancestor", m_ancestor, s) && any_value(filters, "isolation", m_isolation, s) &&
+         any_value(filters, "health", m_health, s) && any_value(filters, "is-task", m_is_task, s);
 }
 
 /* --- stats and events ------------------------------------------------------------------------------------------------ */
@@ -952,29 +963,46 @@ cJSON *api_shape_stats(const cJSON *s, int host_cpus, const char *read, const ch
   return out;
 }
 
-cJSON *api_shape_event(const cJSON *f) {
+cJSON *api_shape_event(const cJSON *f, const cJSON *attrs) {
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   const char *action = str_of(f, "Action", "");
   const char *id = str_of(f, "Id", "");
+  const char *image = str_of(attrs, "Image", "");
   int64_t secs = 0, ns = 0;
   api_parse_time(str_of(f, "Time", ""), &secs, &ns);
   cJSON_AddStringToObject(out, "status", action);
   cJSON_AddStringToObject(out, "id", id);
-  cJSON_AddStringToObject(out, "from", str_of(f, "Image", ""));
+  cJSON_AddStringToObject(out, "from", image);
   cJSON_AddStringToObject(out, "Type", str_of(f, "Type", "container"));
   cJSON_AddStringToObject(out, "Action", action);
   cJSON *actor = cJSON_AddObjectToObject(out, "Actor");
   if (actor != NULL) {
     cJSON_AddStringToObject(actor, "ID", id);
-    cJSON *attrs = cJSON_AddObjectToObject(actor, "Attributes");
-    if (attrs != NULL) {
-      cJSON_AddStringToObject(attrs, "name", str_of(f, "Name", ""));
+    cJSON *a = cJSON_AddObjectToObject(actor, "Attributes");
+    if (a != NULL) {
+      /* dockerd's order of precedence: the labels first, then image, name and exitCode over any label of the same
+       * key. */
+      const cJSON *labels = cJSON_GetObjectItemCaseSensitive(attrs, "Labels");
+      if (!cJSON_IsObject(labels)) labels = NULL;
+      const cJSON *l;
+      cJSON_ArrayForEach(l, labels) {
+        if (cJSON_IsString(l) && l->string != NULL && cJSON_GetObjectItemCaseSensitive(a, l->string) == NULL) {
+          cJSON_AddStringToObject(a, l->string, l->valuestring);
+        }
+      }
+      if (image[0] != '\0') {
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "image");
+        cJSON_AddStringToObject(a, "image", image);
+      }
+      cJSON_DeleteItemFromObjectCaseSensitive(a, "name");
+      cJSON_AddStringToObject(a, "name", str_of(f, "Name", ""));
       const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
       if (cJSON_IsNumber(code)) {
         char text[32];
         snprintf(text, sizeof text, "%lld", whole(code->valuedouble));
-        cJSON_AddStringToObject(attrs, "exitCode", text);
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "exitCode");
+        cJSON_AddStringToObject(a, "exitCode", text);
       }
     }
   }
@@ -989,16 +1017,182 @@ cJSON *api_shape_event(const cJSON *f) {
   return out;
 }
 
-static bool m_type(const cJSON *f, const char *v) { return strcmp(str_of(f, "Type", "container"), v) == 0; }
-static bool m_event(const cJSON *f, const char *v) { return strcmp(str_of(f, "Action", ""), v) == 0; }
-static bool m_container(const cJSON *f, const char *v) {
-  const char *id = str_of(f, "Id", "");
-  return strcmp(str_of(f, "Name", ""), v[0] == '/' ? v + 1 : v) == 0 || (v[0] != '\0' && strncmp(id, v, strlen(v)) == 0);
+/* Docker's filter matching (its filters.Args): ExactMatch and FuzzyMatch pass when the key has no values. */
+static bool exact_match(const cJSON *filters, const char *key, const char *source) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values) || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v) && strcmp(v->valuestring, source) == 0) return true;
+  }
+  return false;
 }
 
-bool api_shape_event_matches(const cJSON *f, const cJSON *filters) {
-  return any_value(filters, "type", m_type, f) && any_value(filters, "event", m_event, f) &&
-         any_value(filters, "container", m_container, f);
+static bool fuzzy_match(const cJSON *filters, const char *key, const char *source) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values) || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v) && strncmp(source, v->valuestring, strlen(v->valuestring)) == 0) return true;
+  }
+  return false;
+}
+
+/* Values of "key" in a filter set, as given (NULL when none). */
+static const cJSON *values_of(const cJSON *filters, const char *key) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  return cJSON_IsArray(values) && values->child != NULL ? values : NULL;
+}
+
+bool api_shape_labels_match(const cJSON *filters, const char *key, const cJSON *labels) {
+  const cJSON *values = values_of(filters, key);
+  if (values == NULL) return true;
+  if (!cJSON_IsObject(labels) || labels->child == NULL) return false;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (!cJSON_IsString(v)) return false;
+    const char *eq = strchr(v->valuestring, '=');
+    size_t kn = eq != NULL ? (size_t)(eq - v->valuestring) : strlen(v->valuestring);
+    const cJSON *found = NULL;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels) {
+      if (l->string != NULL && strlen(l->string) == kn && strncmp(l->string, v->valuestring, kn) == 0) found = l;
+    }
+    if (found == NULL) return false;
+    if (eq != NULL && !(cJSON_IsString(found) && strcmp(found->valuestring, eq + 1) == 0)) return false;
+  }
+  return true;
+}
+
+/* An image reference without its tag or digest, and without Docker Hub's default prefixes ("docker.io/library/x:1"
+ * -> "x"): what dockerd's stripTag compares. */
+static void strip_tag(const char *ref, char *out, size_t size) {
+  snprintf(out, size, "%s", ref);
+  char *at = strchr(out, '@');
+  if (at != NULL) *at = '\0';
+  char *slash = strrchr(out, '/');
+  char *colon = strrchr(out, ':');
+  if (colon != NULL && (slash == NULL || colon > slash)) *colon = '\0';
+  static const char *const prefixes[] = {"docker.io/library/", "index.docker.io/library/", "docker.io/",
+                                         "index.docker.io/", "library/", NULL};
+  for (size_t i = 0; prefixes[i] != NULL; i++) {
+    size_t n = strlen(prefixes[i]);
+    if (strncmp(out, prefixes[i], n) == 0 && out[n] != '\0') {
+      memmove(out, out + n, strlen(out + n) + 1);
+      break;
+    }
+  }
+}
+
+bool api_shape_event_matches(const cJSON *ev, const cJSON *filters) {
+  const char *action = str_of(ev, "Action", "");
+  const cJSON *actor = cJSON_GetObjectItemCaseSensitive(ev, "Actor");
+  const char *id = str_of(actor, "ID", "");
+  const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
+  const char *name = str_of(attrs, "name", "");
+  const char *type = str_of(ev, "Type", "");
+  /* event: exact, except that health_status, exec_create and exec_start also match their "...: detail" forms. */
+  bool fuzzy_event = false;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values_of(filters, "event")) {
+    if (cJSON_IsString(v) && (strcmp(v->valuestring, "health_status") == 0 || strcmp(v->valuestring, "exec_create") == 0 ||
+                              strcmp(v->valuestring, "exec_start") == 0)) {
+      fuzzy_event = true;
+    }
+  }
+  if (!(fuzzy_event ? fuzzy_match(filters, "event", action) : exact_match(filters, "event", action))) return false;
+  if (!exact_match(filters, "type", type) || !exact_match(filters, "scope", str_of(ev, "scope", ""))) return false;
+  /* Each object kind's filter is dockerd's fuzzy match on the actor's id or name, whatever the event's type. */
+  static const char *const by_name[] = {"daemon", "container", "plugin", "volume", "network", "service", "node",
+                                        "secret", "config", NULL};
+  for (size_t i = 0; by_name[i] != NULL; i++) {
+    if (!fuzzy_match(filters, by_name[i], id) && !fuzzy_match(filters, by_name[i], name)) return false;
+  }
+  const char *image = str_of(attrs, strcmp(type, "image") == 0 ? "name" : "image", "");
+  char id_stripped[256], image_stripped[256];
+  strip_tag(id, id_stripped, sizeof id_stripped);
+  strip_tag(image, image_stripped, sizeof image_stripped);
+  if (!exact_match(filters, "image", id) && !exact_match(filters, "image", image) &&
+      !exact_match(filters, "image", id_stripped) && !exact_match(filters, "image", image_stripped)) {
+    return false;
+  }
+  return api_shape_labels_match(filters, "label", attrs);
+}
+
+/* --- Go durations, and dockerd's "until" ----------------------------------------------------------------------------- */
+
+bool api_parse_go_duration(const char *text, int64_t *nanos) {
+  static const struct {
+    const char *unit;
+    double ns;
+  } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9},
+               {"m", 60e9}, {"h", 3600e9}};
+  const char *p = text;
+  if (p == NULL || *p == '\0') return false;
+  bool neg = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  if (strcmp(p, "0") == 0) {
+    *nanos = 0;
+    return true;
+  }
+  if (*p == '\0') return false;
+  double total = 0;
+  while (*p != '\0') {
+    double value = 0, scale = 1;
+    bool digits = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+      value = value * 10 + (*p - '0');
+      digits = true;
+    }
+    if (*p == '.') {
+      for (p++; *p >= '0' && *p <= '9'; p++) {
+        scale /= 10;
+        value += (*p - '0') * scale;
+        digits = true;
+      }
+    }
+    if (!digits) return false;
+    size_t best = 0;
+    double unit = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+      size_t n = strlen(units[i].unit);
+      /* The longest unit that matches ("ms" before "m"). */
+      if (n > best && strncmp(p, units[i].unit, n) == 0) {
+        best = n;
+        unit = units[i].ns;
+      }
+    }
+    if (best == 0) return false; /* Go: a duration's units are required */
+    p += best;
+    total += value * unit;
+    if (total > 9.2e18) return false; /* beyond int64 nanoseconds, as Go refuses */
+  }
+  *nanos = (int64_t)(neg ? -total : total);
+  return true;
+}
+
+bool api_parse_until(const char *text, int64_t now, int64_t *seconds) {
+  int64_t d = 0;
+  /* dockerd's GetTimestamp: a Go duration counts back from now ("0" is a time, not a duration). */
+  if (text != NULL && strcmp(text, "0") != 0 && api_parse_go_duration(text, &d)) {
+    *seconds = now - d / 1000000000;
+    return true;
+  }
+  char log[40];
+  char padded[40];
+  /* A date alone, or a time without a zone, is read as UTC (dockerd reads it in its own time zone, which for a
+   * Windows service is usually the host's: documented in docs/engine-api.md). */
+  if (text != NULL && strlen(text) == 10 && text[4] == '-' && text[7] == '-') {
+    snprintf(padded, sizeof padded, "%sT00:00:00Z", text);
+    text = padded;
+  } else if (text != NULL && strlen(text) == 19 && text[10] == 'T') {
+    snprintf(padded, sizeof padded, "%sZ", text);
+    text = padded;
+  }
+  int64_t s = 0, ns = 0;
+  if (text == NULL || !api_time_to_log(text, log) || !api_parse_time(log, &s, &ns)) return false;
+  *seconds = s;
+  return true;
 }
 
 /* --- images ------------------------------------------------------------------------------------------------------------- */

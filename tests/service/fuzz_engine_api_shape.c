@@ -1,8 +1,8 @@
 /* tests/service/fuzz_engine_api_shape.c - libFuzzer harness for the Engine API's Docker shapes
  * (service/engine_api_internal.h, engine_api_shape.c): the input is any JSON, taken as a Docker create body, an
- * update body, a record, a list entry, an event, an image and a filter set. Aborts (a finding) when a refused
- * body says nothing, when an accepted one maps to something that is not an object, or when a shape of any
- * input is not a JSON object that prints. */
+ * update body, a record, a list entry, an event (and its attributes), an image, a filter set, and (a string) a
+ * Go duration or an until filter's time. Aborts (a finding) when a refused body says nothing, when an accepted one
+ * maps to something that is not an object, or when a shape of any input is not a JSON object that prints. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cJSON_Delete(update);
   printable(api_shape_inspect(in));
   printable(api_shape_summary(in, 1800000000));
-  printable(api_shape_event(in));
+  printable(api_shape_event(in, in));
   printable(api_shape_image_inspect(in));
   printable(api_shape_image_summary(in));
   printable(api_shape_stats(in, 4, "2026-01-01T00:00:00.000000000Z", "2026-01-01T00:00:00.000000000Z"));
@@ -52,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   check(strlen(id) == 71 && strncmp(id, "sha256:", 7) == 0);
   (void)api_shape_summary_matches(in, in);
   (void)api_shape_event_matches(in, in);
+  (void)api_shape_labels_match(in, "label", in);
+  if (cJSON_IsString(in)) {
+    int64_t v = 0;
+    (void)api_parse_go_duration(in->valuestring, &v);
+    (void)api_parse_until(in->valuestring, 1800000000, &v);
+  }
   cJSON_Delete(in);
   return 0;
 }

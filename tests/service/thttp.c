@@ -62,7 +62,14 @@ static void t_when_drained(svc_http_conn *c, size_t below, void (*fn)(void *), v
   if (now && !wctr_ioc_post(t->ioc, fn, arg)) abort();
 }
 
-static void gone_job(void *arg) { thttp_gone(arg); }
+static void gone_job(void *arg) {
+  thttp *t = arg;
+  thttp_gone(t);
+  pthread_mutex_lock(&t->mu);
+  t->jobs--;
+  pthread_cond_broadcast(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+}
 
 static void t_close(svc_http_conn *c, bool graceful) {
   thttp *t = (thttp *)c;
@@ -71,6 +78,7 @@ static void t_close(svc_http_conn *c, bool graceful) {
   bool first = !t->closed;
   t->closed = true;
   t->graceful = graceful;
+  if (first) t->jobs++;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
   /* A transport answers a close with gone, once the connection is shut: never inside close. */
@@ -203,6 +211,10 @@ char *thttp_output(thttp *t, size_t *len) {
 }
 
 void thttp_free(thttp *t) {
+  /* The gone a close posted may still be on its way (the test's own gone came first): t must outlive it. */
+  pthread_mutex_lock(&t->mu);
+  while (t->jobs > 0) pthread_cond_wait(&t->cv, &t->mu);
+  pthread_mutex_unlock(&t->mu);
   while (t->waits != NULL) {
     thttp_wait *w = t->waits;
     t->waits = w->next;
