@@ -182,6 +182,77 @@ for e in "create ev" "start ev" "die ev" "destroy ev"; do
   grep -q "^$e" "$proj_unix/events.txt" && ok "docker events: $e" || bad "docker events lacks '$e': $(cat "$proj_unix/events.txt")"
 done
 
+echo "# docker CLI: events with the container's image and labels"
+D events --filter label=suite=ev2 --filter image=host \
+  --format '{{.Status}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}} {{.Actor.Attributes.suite}} {{.From}}' \
+  >"$proj_unix/events2.txt" 2>&1 &
+events_pid=$!
+sleep 1
+expect 0 "docker run --rm --label (for events)" D run --rm --isolation job --label suite=ev2 --name ev2 host "$sleeper" 0
+expect 0 "docker run --rm without the label" D run --rm --isolation job --name ev3 host "$sleeper" 0
+sleep 0.5
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+for e in "create ev2 host ev2 host" "start ev2 host ev2 host" "die ev2 host ev2 host" "destroy ev2 host ev2 host"; do
+  grep -q "^$e" "$proj_unix/events2.txt" && ok "docker events --filter label= --filter image=: $e" \
+    || bad "docker events lacks '$e': $(cat "$proj_unix/events2.txt")"
+done
+grep -q "ev3" "$proj_unix/events2.txt" && bad "docker events: ev3 has not the label: $(cat "$proj_unix/events2.txt")" \
+  || ok "docker events: a container without the label is filtered out"
+
+echo "# docker CLI: ps filters, system df, container prune"
+expect 0 "docker create (the older)" D create --name old1 --isolation job --label keep=no host "$sleeper" 0
+old_id=$(D inspect -f '{{.Id}}' old1 2>/dev/null)
+sleep 0.2
+expect 0 "docker create (the newer)" D create --name new1 --isolation job --label keep=yes host "$sleeper" 0
+new_id=$(D inspect -f '{{.Id}}' new1 2>/dev/null)
+expect 0 "docker ps -n 1: the newest, stopped or not" D ps -n 1 --format '{{.Names}}'
+has "new1" "the newer"
+lacks "old1" "only it"
+expect 0 "docker ps --filter since=old1" D ps --filter since=old1 --format '{{.Names}}'
+has "new1" "newer than old1"
+lacks "old1" "not old1 itself"
+expect 0 "docker ps --filter before=new1" D ps --filter before=new1 --format '{{.Names}}'
+has "old1" "older than new1"
+lacks "new1" "not new1 itself"
+expect 1 "docker ps --filter volume=: not decided by wctr" D ps --filter volume=x
+has "invalid filter 'volume'" "naming the filter"
+expect 0 "docker system df" D system df
+has "Containers" "containers"
+has "Images" "images"
+expect 0 "docker system df -v" D system df -v
+has "new1" "lists the containers"
+expect 0 "docker container prune --filter label!=keep=yes" D container prune -f --filter 'label!=keep=yes' --filter label=keep
+has "$old_id" "prunes old1"
+lacks "$new_id" "keeps new1"
+expect 0 "docker container prune --filter until=1h" D container prune -f --filter until=1h --filter label=keep
+lacks "$new_id" "new1 is younger than an hour: kept"
+expect 0 "docker container prune --filter label=keep=yes" D container prune -f --filter label=keep=yes
+has "$new_id" "prunes new1"
+expect 0 "docker ps -a after the prunes" D ps -a --filter label=keep --format '{{.Names}}'
+lacks "old1" "old1 is gone"
+lacks "new1" "new1 is gone"
+
+echo "# docker CLI: what wctr does not do yet says so"
+expect 0 "docker create (for the refusals)" D create --name idle1 --isolation job host "$sleeper" 0
+expect 1 "docker top" D top idle1
+has "listing a container's processes is not implemented yet" "says why"
+expect 1 "docker pause" D pause idle1
+has "pausing containers is not implemented yet" "says why"
+expect 1 "docker network ls" D network ls
+has "networks are not implemented yet" "says why"
+expect 1 "docker network create" D network create n1
+has "network_mode: default" "and what to do instead"
+expect 1 "docker volume ls" D volume ls
+has "named volumes are not implemented" "says why"
+expect 1 "docker container export" D container export -o "$proj_unix/x.tar" idle1
+has "not implemented yet" "says why"
+expect 1 "docker exec" D exec idle1 cmd /c echo hi
+has "exec is not implemented yet" "says why"
+expect 1 "docker secret ls" D secret ls
+has "swarm mode" "says why"
+expect 0 "docker rm" D rm idle1
+
 echo "# docker CLI: process isolation through the HCS double"
 expect 0 "docker run --rm testimg (the image's command)" D run --rm testimg
 has "woke" "the image's default command ran"
@@ -265,6 +336,24 @@ adds=$(grep '"call":"HcsModifyServiceSettings"' "$state_unix/calls.jsonl" 2>/dev
 expect 0 "docker-compose logs" C logs
 has "sleeping" "the services' output"
 expect 0 "docker-compose down" C down
+# Attached, compose 1.29.2 follows its project's events with a label filter and the containers' output.
+cat >"$proj_unix/fg.yml" <<EOF
+version: "2.4"
+services:
+  a:
+    image: testimg
+    network_mode: default
+    command: ['$sleeper', '1']
+  b:
+    image: testimg
+    network_mode: default
+    command: ['$sleeper', '2']
+EOF
+expect 0 "docker-compose up (attached, until its containers exit)" timeout 120 bash -c "cd '$proj_unix' && docker-compose -p fg -f fg.yml up"
+has "fg_a_1 exited with code 0" "a's exit, seen through the events"
+has "fg_b_1 exited with code 0" "b's exit"
+has "woke" "their output"
+expect 0 "docker-compose down (fg)" bash -c "cd '$proj_unix' && docker-compose -p fg -f fg.yml down"
 cat >"$proj_unix/credspec-key.yml" <<EOF
 version: "3.8"
 services:

@@ -224,6 +224,32 @@ def dockerpy(port, sleeper):
         check(False, "docker-py: privileged is refused")
     except docker.errors.APIError as e:
         check(e.status_code == 400 and "HostConfig.Privileged" in str(e), "docker-py: privileged is refused naming the field", e)
+    # Events filtered by label, carrying the container's image and labels (dockerd's attributes).
+    evs = []
+
+    def watch_labelled():
+        for ev in client.events(decode=True, filters={"label": "suite=dockerpy-ev"}):
+            evs.append(ev)
+            if ev.get("status") == "destroy":
+                break
+
+    t = threading.Thread(target=watch_labelled, daemon=True)
+    t.start()
+    time.sleep(0.5)
+    client.containers.run("host", [sleeper, "0"], isolation="job", remove=True, labels={"suite": "dockerpy-ev"})
+    client.containers.run("host", [sleeper, "0"], isolation="job", remove=True)
+    t.join(15)
+    statuses = [e.get("status") for e in evs]
+    check(statuses[:2] == ["create", "start"] and statuses[-1:] == ["destroy"],
+          "docker-py: events with a label filter, in order", statuses)
+    check(evs and all(e["Actor"]["Attributes"].get("suite") == "dockerpy-ev" and e["Actor"]["Attributes"].get("image") == "host"
+                      and e.get("from") == "host" for e in evs), "docker-py: events carry the image and the labels",
+          evs[:1])
+    try:
+        client.networks.list()
+        check(False, "docker-py: networks are refused")
+    except docker.errors.APIError as e:
+        check(e.status_code == 501 and "networks are not implemented yet" in str(e), "docker-py: networks: 501 saying why", e)
     tags = [t for i in client.images.list() for t in i.tags]
     check("testimg:latest" in tags, "docker-py: images", tags)
 
