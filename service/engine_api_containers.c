@@ -139,20 +139,24 @@ static void list_done(api_req *r, wctr_err err, cJSON *result, const char *messa
   bool any_state = s->all || s->limit > 0 || before != NULL || since != NULL ||
                    cJSON_GetObjectItemCaseSensitive(s->filters, "status") != NULL ||
                    cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
-  cJSON *out = cJSON_CreateArray();
-  int64_t now = now_unix();
   int listed = 0;
-  for (int i = first; out != NULL && i < end && (s->limit <= 0 || listed < s->limit); i++) {
+  for (int i = first; i < end && (s->limit <= 0 || listed < s->limit); i++) {
     if (!any_state && strcmp(str_of(items[i], "State", ""), "running") != 0) continue;
     if (!api_shape_summary_matches(items[i], s->filters) ||
         !api_shape_labels_match(s->filters, "label", cJSON_GetObjectItemCaseSensitive(items[i], "Labels"))) {
       continue;
     }
-    cJSON_AddItemToArray(out, api_shape_summary(items[i], now));
-    listed++;
+    items[listed++] = items[i]; /* kept in place: listed <= i */
   }
+  size_t len = 0;
+  char *text = api_shape_summaries_text(items, (size_t)listed, now_unix(), &len);
   free(items);
-  api_reply_json(r, 200, out);
+  if (text == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  api_reply_with(r, 200, NULL, API_JSON, text, len);
+  free(text);
 }
 
 /* Docker's ps filters that wctr cannot decide, and why (a 400 naming the key rather than a list that looks right). */

@@ -825,25 +825,29 @@ cJSON *api_shape_inspect(const cJSON *rec) {
   return out;
 }
 
-cJSON *api_shape_summary(const cJSON *s, int64_t now) {
-  cJSON *out = cJSON_CreateObject();
-  if (out == NULL) return NULL;
-  char name[200];
-  snprintf(name, sizeof name, "/%s", str_of(s, "Name", ""));
+/* What a list entry says beyond copies of the summary's fields: "/name" and Docker's Status. */
+static void summary_texts(const cJSON *s, int64_t now, char name[200], char status[96]) {
+  snprintf(name, 200, "/%s", str_of(s, "Name", ""));
   const char *state = str_of(s, "State", "created");
-  char status[96];
   char ago[48];
   if (strcmp(state, "running") == 0) {
     api_human_duration(now - unix_of(str_of(s, "StartedAt", "")), ago, sizeof ago);
-    snprintf(status, sizeof status, "Up %s", ago);
+    snprintf(status, 96, "Up %s", ago);
   } else if (strcmp(state, "exited") == 0) {
     api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
-    snprintf(status, sizeof status, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
+    snprintf(status, 96, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
   } else if (strcmp(state, "removing") == 0) {
-    snprintf(status, sizeof status, "Removal In Progress");
+    snprintf(status, 96, "Removal In Progress");
   } else {
-    snprintf(status, sizeof status, "Created");
+    snprintf(status, 96, "Created");
   }
+}
+
+cJSON *api_shape_summary(const cJSON *s, int64_t now) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char name[200], status[96];
+  summary_texts(s, now, name, status);
   cJSON_AddStringToObject(out, "Id", str_of(s, "Id", ""));
   cJSON *names = cJSON_AddArrayToObject(out, "Names");
   if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(name));
@@ -853,7 +857,7 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(s, "Created", "")));
   cJSON_AddArrayToObject(out, "Ports");
   cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
-  cJSON_AddStringToObject(out, "State", state);
+  cJSON_AddStringToObject(out, "State", str_of(s, "State", "created"));
   cJSON_AddStringToObject(out, "Status", status);
   cJSON *hc = cJSON_AddObjectToObject(out, "HostConfig");
   if (hc != NULL) cJSON_AddStringToObject(hc, "NetworkMode", "default");
@@ -861,6 +865,134 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   if (ns != NULL) cJSON_AddObjectToObject(ns, "Networks");
   cJSON_AddArrayToObject(out, "Mounts");
   return out;
+}
+
+/* --- the list as text ---------------------------------------------------------------------------------------------- */
+
+/* A growing buffer; a failed allocation sticks (failed) and the result is dropped. */
+typedef struct text_buf {
+  char *data;
+  size_t len, cap;
+  bool failed;
+} text_buf;
+
+static void put(text_buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap > 0 ? b->cap : 4096;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (grown == NULL) {
+      b->failed = true;
+      return;
+    }
+    b->data = grown;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static void put_text(text_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* A JSON string as cJSON prints one: ", \ and the control characters escaped (\b \f \n \r \t, else \u00xx),
+ * every other byte as it is. */
+static void put_string(text_buf *b, const char *s) {
+  put(b, "\"", 1);
+  const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+  const unsigned char *run = p;
+  for (; *p != '\0'; p++) {
+    if (*p >= 32 && *p != '"' && *p != '\\') continue;
+    put(b, (const char *)run, (size_t)(p - run));
+    char esc[8];
+    switch (*p) {
+      case '"': put(b, "\\\"", 2); break;
+      case '\\': put(b, "\\\\", 2); break;
+      case '\b': put(b, "\\b", 2); break;
+      case '\f': put(b, "\\f", 2); break;
+      case '\n': put(b, "\\n", 2); break;
+      case '\r': put(b, "\\r", 2); break;
+      case '\t': put(b, "\\t", 2); break;
+      default:
+        snprintf(esc, sizeof esc, "\\u%04x", *p);
+        put(b, esc, 6);
+        break;
+    }
+    run = p + 1;
+  }
+  put(b, (const char *)run, (size_t)(p - run));
+  put(b, "\"", 1);
+}
+
+/* Any JSON value, through cJSON (the rare labels that are not an object of strings). */
+static void put_json(text_buf *b, const cJSON *v) {
+  char *text = cJSON_PrintUnformatted(v);
+  if (text == NULL) {
+    b->failed = true;
+    return;
+  }
+  put_text(b, text);
+  cJSON_free(text);
+}
+
+static void put_labels(text_buf *b, const cJSON *labels) {
+  if (labels == NULL) {
+    put(b, "{}", 2);
+    return;
+  }
+  bool plain = cJSON_IsObject(labels);
+  for (const cJSON *l = plain ? labels->child : NULL; l != NULL; l = l->next) {
+    plain = plain && cJSON_IsString(l) && l->string != NULL;
+  }
+  if (!plain) {
+    put_json(b, labels);
+    return;
+  }
+  put(b, "{", 1);
+  const cJSON *l;
+  cJSON_ArrayForEach(l, labels) {
+    if (l != labels->child) put(b, ",", 1);
+    put_string(b, l->string);
+    put(b, ":", 1);
+    put_string(b, l->valuestring);
+  }
+  put(b, "}", 1);
+}
+
+char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t now, size_t *len) {
+  text_buf b = {0};
+  put(&b, "[", 1);
+  for (size_t i = 0; i < count; i++) {
+    const cJSON *s = items[i];
+    char name[200], status[96], created[32];
+    summary_texts(s, now, name, status);
+    snprintf(created, sizeof created, "%lld", (long long)unix_of(str_of(s, "Created", "")));
+    put_text(&b, i > 0 ? ",{\"Id\":" : "{\"Id\":");
+    put_string(&b, str_of(s, "Id", ""));
+    put_text(&b, ",\"Names\":[");
+    put_string(&b, name);
+    put_text(&b, "],\"Image\":");
+    put_string(&b, str_of(s, "Image", ""));
+    put_text(&b, ",\"ImageID\":\"\",\"Command\":");
+    put_string(&b, str_of(s, "Command", ""));
+    put_text(&b, ",\"Created\":");
+    put_text(&b, created);
+    put_text(&b, ",\"Ports\":[],\"Labels\":");
+    put_labels(&b, cJSON_GetObjectItemCaseSensitive(s, "Labels"));
+    put_text(&b, ",\"State\":");
+    put_string(&b, str_of(s, "State", "created"));
+    put_text(&b, ",\"Status\":");
+    put_string(&b, status);
+    put_text(&b, ",\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":[]}");
+  }
+  put(&b, "]\n", 2);
+  if (b.failed) {
+    free(b.data);
+    return NULL;
+  }
+  *len = b.len;
+  return b.data;
 }
 
 /* Any value of a filter key matches (Docker: values of one key are alternatives; keys must all match). */

@@ -2,7 +2,8 @@
  * (service/engine_api_internal.h, engine_api_shape.c): the input is any JSON, taken as a Docker create body, an
  * update body, a record, a list entry, an event (and its attributes), an image, a filter set, and (a string) a
  * Go duration or an until filter's time. Aborts (a finding) when a refused body says nothing, when an accepted one
- * maps to something that is not an object, or when a shape of any input is not a JSON object that prints. */
+ * maps to something that is not an object, when a shape of any input is not a JSON object that prints, or when the
+ * list's text differs from the printed list entry. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (api_shape_update(in, update, &e) != WCTR_OK) check(e.text[0] != '\0');
   cJSON_Delete(update);
   printable(api_shape_inspect(in));
-  printable(api_shape_summary(in, 1800000000));
+  cJSON *entry = api_shape_summary(in, 1800000000);
+  check(cJSON_IsObject(entry));
+  /* The list's text is what printing the trees gives, for any input. */
+  cJSON *arr = cJSON_CreateArray();
+  check(arr != NULL && cJSON_AddItemToArray(arr, entry));
+  char *want = cJSON_PrintUnformatted(arr);
+  size_t len = 0;
+  const cJSON *one = in;
+  char *got = api_shape_summaries_text(&one, 1, 1800000000, &len);
+  check(want != NULL && got != NULL && len == strlen(want) + 1 && memcmp(got, want, len - 1) == 0 && got[len - 1] == '\n');
+  cJSON_free(want);
+  free(got);
+  cJSON_Delete(arr);
   printable(api_shape_event(in, in));
   printable(api_shape_image_inspect(in));
   printable(api_shape_image_summary(in));

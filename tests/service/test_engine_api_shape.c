@@ -188,6 +188,44 @@ static void test_summary_status_and_filters(void **state) {
   cJSON_Delete(s);
 }
 
+/* The list's text is byte for byte what printing the entries' trees gives. */
+static void test_summaries_text_equals_the_trees(void **state) {
+  (void)state;
+  const char *inputs[] = {
+      ("{\"Id\":\"abc\",\"Name\":\"web\",\"Image\":\"img\",\"Command\":\"cmd /c \\\"echo\\\" \\\\ \\t\\u0001\\u001f\",\"Created\":"
+       "\"2026-01-01T00:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-01-01T00:00:00.000Z\",\"Labels\":{\"a\\\"b\":"
+       "\"c\\nd\",\"\\u00e9t\\u00e9\":\"\\u2603\",\"empty\":\"\"}}"),
+      ("{\"Id\":\"def\",\"Name\":\"db\",\"State\":\"exited\",\"ExitCode\":-1073741510,\"FinishedAt\":\"1999-12-31T23:59:59Z\","
+       "\"Created\":\"9999-12-31T23:59:59Z\",\"Labels\":{}}"),
+      "{\"State\":\"removing\",\"Labels\":null}",
+      "{\"State\":\"created\",\"Labels\":{\"n\":1,\"s\":\"x\"},\"Created\":\"0000-01-01T00:00:00Z\"}",
+      "{\"State\":7,\"Name\":[1],\"Labels\":\"not an object\"}",
+      "{}",
+  };
+  cJSON *parsed[sizeof inputs / sizeof inputs[0]];
+  cJSON *trees = cJSON_CreateArray();
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    parsed[i] = cJSON_Parse(inputs[i]);
+    if (parsed[i] == NULL) fail_msg("input %zu is not JSON", i);
+    cJSON_AddItemToArray(trees, api_shape_summary(parsed[i], 1800000000));
+  }
+  char *want = print(trees);
+  size_t len = 0;
+  char *got = api_shape_summaries_text((const cJSON *const *)parsed, sizeof inputs / sizeof inputs[0], 1800000000, &len);
+  assert_non_null(got);
+  assert_int_equal(len, strlen(got));
+  assert_true(len >= 2 && got[len - 1] == '\n');
+  got[len - 1] = '\0';
+  if (strcmp(got, want) != 0) fail_msg("text:\n%s\ntrees:\n%s", got, want);
+  free(got);
+  got = api_shape_summaries_text(NULL, 0, 1800000000, &len);
+  assert_string_equal(got, "[]\n");
+  free(got);
+  free(want);
+  cJSON_Delete(trees);
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) cJSON_Delete(parsed[i]);
+}
+
 static void test_human_durations(void **state) {
   (void)state;
   struct {
@@ -358,6 +396,7 @@ int main(void) {
       cmocka_unit_test(test_update),
       cmocka_unit_test(test_inspect_shape),
       cmocka_unit_test(test_summary_status_and_filters),
+      cmocka_unit_test(test_summaries_text_equals_the_trees),
       cmocka_unit_test(test_labels_match_as_docker),
       cmocka_unit_test(test_event_shape_and_filters),
       cmocka_unit_test(test_go_durations_and_until),
