@@ -587,12 +587,14 @@ static void sweep(void *arg) {
     uint64_t linger_since = c->since;
     wctr_mutex_unlock(&c->lock);
     const char *why = NULL;
+    /* A phase may have begun after now was read (a busy connection goes idle meanwhile): its age is 0, not the
+     * wrap-around of an unsigned difference (which closed active keep-alive connections as "idle" under load). */
     if (lingering) {
-      if (now - linger_since > s->linger_ms) why = "linger over";
+      if (linger_since < now && now - linger_since > s->linger_ms) why = "linger over";
     } else {
       uint64_t since = 0;
       svc_http_phase p = phase_of(c, &since);
-      uint64_t age = now - since;
+      uint64_t age = since < now ? now - since : 0;
       if (p == SVC_HTTP_FRESH && age > s->first_ms) why = "nothing received";
       if (p == SVC_HTTP_IDLE && age > s->idle_ms) why = "idle";
       if (p == SVC_HTTP_READING && age > s->request_ms) why = "the request did not arrive in time";
