@@ -170,7 +170,7 @@ static const struct {
     {"volume", "the container list does not carry mounts; filter the output of /containers/{id}/json on Mounts"},
 };
 
-/* Docker's checks of filter values (its own messages). */
+/* Values Docker refuses too: a status, health or is-task it does not know, an exit code that is not a number. */
 static bool list_values_valid(api_req *r, const cJSON *filters) {
   static const char *const states[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead", NULL};
   static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
@@ -193,8 +193,7 @@ static bool list_values_valid(api_req *r, const cJSON *filters) {
   const cJSON *v;
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(filters, "exited")) {
     char *end = NULL;
-    long long code = strtoll(v->valuestring, &end, 10);
-    (void)code;
+    (void)strtoll(v->valuestring, &end, 10);
     if (v->valuestring[0] == '\0' || end == NULL || *end != '\0') {
       api_refuse(r, 400, WCTR_EINVAL, r->op, "invalid filter 'exited=%.64s': the exit code must be a whole number",
                  v->valuestring);
