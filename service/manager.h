@@ -109,6 +109,11 @@ const svc_op *svc_manager_ops(size_t *count);
 /* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
  * frees with cJSON_Delete. */
 cJSON *svc_manager_records(svc_manager *m);
+/* The containers whose configuration names the secret, those being created included (a create lists its
+ * container before its last check of the secrets it names, so a secret.remove that asks this while it holds
+ * the secret store's lock either sees the container or makes that check fail): their names, comma-separated,
+ * into names (cut to size), and each into list when it is not NULL. How many. ctx is the manager. */
+int svc_manager_secret_users(void *m, const char *secret, char *names, size_t size, cJSON *list);
 /* Is the container with this full id running? ctx is the manager (for the secrets sweep). */
 bool svc_manager_running(void *m, const char *id);
 /* Does a container of an HCS isolation use this image? The first one's name goes to container. ctx is the
