@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "service/engine_api_internal.h"
 
@@ -743,7 +744,7 @@ static void stats_done(api_req *r, wctr_err err, cJSON *result, const char *mess
   api_log_time(now_ns / 1000000000, now_ns % 1000000000, read);
   api_log_time(pre_ns / 1000000000, pre_ns % 1000000000, preread);
   cJSON *out = api_shape_stats(result, r->api->host.host_cpus, read, sample_ms > 0 ? preread : "0001-01-01T00:00:00Z");
-  char *text = out != NULL ? cJSON_PrintUnformatted(out) : NULL;
+  char *text = out != NULL ? wctr_json_print(out) : NULL;
   cJSON_Delete(out);
   if (!s->stream) {
     if (text == NULL) {

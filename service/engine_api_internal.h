@@ -189,7 +189,8 @@ cJSON *api_shape_inspect(const cJSON *record);
 /* container.list's summary into Docker's list entry; now is the Unix time for Status ("Up 5 minutes"). */
 cJSON *api_shape_summary(const cJSON *summary, int64_t now);
 /* The list of count entries as Docker's JSON text and a newline (malloc'ed; *len its length): byte for byte what
- * printing an array of api_shape_summary trees gives, without building them - the list is the Engine API's
+ * wctr_json_print of an array of api_shape_summary trees gives (UTF-8 whatever the records hold), without
+ * building them - the list is the Engine API's
  * busiest answer, and under Wine every allocation of a tree costs (BENCHMARKS.md). NULL when out of memory. */
 char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t now, size_t *len);
 /* Docker's Windows stats from container.stats' result, read/preread the sample times. */

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
+#include "common/utf8.h"
 #include "service/engine_api_internal.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -896,14 +898,28 @@ static void put(text_buf *b, const char *s, size_t n) {
 
 static void put_text(text_buf *b, const char *s) { put(b, s, strlen(s)); }
 
-/* A JSON string as cJSON prints one: ", \ and the control characters escaped (\b \f \n \r \t, else \u00xx),
- * every other byte as it is. */
+/* A JSON string as wctr_json_print prints one (common/json.h): ", \ and the control characters escaped (\b \f
+ * \n \r \t, else \u00xx), a byte that is not UTF-8 as \ufffd, every other byte as it is. */
 static void put_string(text_buf *b, const char *s) {
   put(b, "\"", 1);
   const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
   const unsigned char *run = p;
-  for (; *p != '\0'; p++) {
-    if (*p >= 32 && *p != '"' && *p != '\\') continue;
+  while (*p != '\0') {
+    if (*p >= 0x80) {
+      size_t n = wctr_utf8_seq((const char *)p, strlen((const char *)p));
+      if (n > 0) {
+        p += n;
+        continue;
+      }
+      put(b, (const char *)run, (size_t)(p - run));
+      put(b, "\\ufffd", 6);
+      run = ++p;
+      continue;
+    }
+    if (*p >= 32 && *p != '"' && *p != '\\') {
+      p++;
+      continue;
+    }
     put(b, (const char *)run, (size_t)(p - run));
     char esc[8];
     switch (*p) {
@@ -919,15 +935,15 @@ static void put_string(text_buf *b, const char *s) {
         put(b, esc, 6);
         break;
     }
-    run = p + 1;
+    run = ++p;
   }
   put(b, (const char *)run, (size_t)(p - run));
   put(b, "\"", 1);
 }
 
-/* Any JSON value, through cJSON (the rare labels that are not an object of strings). */
+/* Any JSON value, through wctr_json_print (the rare labels that are not an object of strings). */
 static void put_json(text_buf *b, const cJSON *v) {
-  char *text = cJSON_PrintUnformatted(v);
+  char *text = wctr_json_print(v);
   if (text == NULL) {
     b->failed = true;
     return;

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "service/engine_api_internal.h"
 
 static int64_t now_unix(void) { return (int64_t)time(NULL); }
@@ -322,7 +323,7 @@ static void events_send(api_req *r, cJSON *frame, cJSON *attrs) {
   events_state *s = r->state;
   cJSON *ev = api_shape_event(frame, attrs);
   if (ev != NULL && api_shape_event_matches(ev, s->filters)) {
-    char *text = cJSON_PrintUnformatted(ev);
+    char *text = wctr_json_print(ev); /* UTF-8 whatever a record holds (common/json.h) */
     if (text != NULL) {
       size_t n = strlen(text);
       char *line = realloc(text, n + 2);

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "service/engine_api_internal.h"
 
 static void check(int ok) {
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The list's text is what printing the trees gives, for any input. */
   cJSON *arr = cJSON_CreateArray();
   check(arr != NULL && cJSON_AddItemToArray(arr, entry));
-  char *want = cJSON_PrintUnformatted(arr);
+  char *want = wctr_json_print(arr);
   size_t len = 0;
   const cJSON *one = in;
   char *got = api_shape_summaries_text(&one, 1, 1800000000, &len);

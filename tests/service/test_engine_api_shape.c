@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "service/engine_api_internal.h"
 #include "testutil.h"
 
@@ -188,7 +189,7 @@ static void test_summary_status_and_filters(void **state) {
   cJSON_Delete(s);
 }
 
-/* The list's text is byte for byte what printing the entries' trees gives. */
+/* The list's text is byte for byte what printing the entries' trees gives (wctr_json_print: UTF-8 always). */
 static void test_summaries_text_equals_the_trees(void **state) {
   (void)state;
   const char *inputs[] = {
@@ -201,15 +202,26 @@ static void test_summaries_text_equals_the_trees(void **state) {
       "{\"State\":\"created\",\"Labels\":{\"n\":1,\"s\":\"x\"},\"Created\":\"0000-01-01T00:00:00Z\"}",
       "{\"State\":7,\"Name\":[1],\"Labels\":\"not an object\"}",
       "{}",
+      "{\"Name\":\"BAD\",\"Labels\":{\"BAD\":\"BAD\"},\"Command\":\"BAD\"}", /* bytes that are not UTF-8, below */
   };
   cJSON *parsed[sizeof inputs / sizeof inputs[0]];
   cJSON *trees = cJSON_CreateArray();
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
     parsed[i] = cJSON_Parse(inputs[i]);
     if (parsed[i] == NULL) fail_msg("input %zu is not JSON", i);
+    if (strstr(inputs[i], "BAD") != NULL) {
+      /* A record from before the UTF-8 rule may hold any bytes: a lone continuation, a cut sequence, an overlong. */
+      cJSON_SetValuestring(cJSON_GetObjectItem(parsed[i], "Name"), "we\x80" "b");
+      cJSON_SetValuestring(cJSON_GetObjectItem(parsed[i], "Command"), "cmd \xc3");
+      cJSON *labels = cJSON_GetObjectItem(parsed[i], "Labels");
+      cJSON_DeleteItemFromObject(labels, "BAD");
+      cJSON_AddStringToObject(labels, "k\xc0\xaf", "v\xe2\x82");
+    }
     cJSON_AddItemToArray(trees, api_shape_summary(parsed[i], 1800000000));
   }
-  char *want = print(trees);
+  char *want = wctr_json_print(trees); /* what api_reply_json would send */
+  assert_non_null(want);
+  assert_non_null(strstr(want, "we\\ufffdb"));
   size_t len = 0;
   char *got = api_shape_summaries_text((const cJSON *const *)parsed, sizeof inputs / sizeof inputs[0], 1800000000, &len);
   assert_non_null(got);
@@ -221,7 +233,7 @@ static void test_summaries_text_equals_the_trees(void **state) {
   got = api_shape_summaries_text(NULL, 0, 1800000000, &len);
   assert_string_equal(got, "[]\n");
   free(got);
-  free(want);
+  cJSON_free(want);
   cJSON_Delete(trees);
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) cJSON_Delete(parsed[i]);
 }
