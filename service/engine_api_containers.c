@@ -70,12 +70,19 @@ static void list_state_free(void *p) {
   free(s);
 }
 
+/* A list entry with its sort keys looked up once (a comparison by lookups cost more than the rest of the list). */
+typedef struct list_item {
+  const cJSON *c;
+  const char *created;
+  const char *id;
+} list_item;
+
 static int by_created_desc(const void *a, const void *b) {
-  const cJSON *x = *(const cJSON *const *)a;
-  const cJSON *y = *(const cJSON *const *)b;
-  int c = strcmp(str_of(y, "Created", ""), str_of(x, "Created", ""));
+  const list_item *x = a;
+  const list_item *y = b;
+  int c = strcmp(y->created, x->created);
   /* Docker's order for a tie (the same millisecond) is its own; a stable one keeps before/since exact. */
-  return c != 0 ? c : strcmp(str_of(x, "Id", ""), str_of(y, "Id", ""));
+  return c != 0 ? c : strcmp(x->id, y->id);
 }
 
 /* The last value of a filter key (Docker's before/since take one container; the last one given wins). */
@@ -116,10 +123,20 @@ static void list_done(api_req *r, wctr_err err, cJSON *result, const char *messa
     api_reply_error(r, 500, "out of memory");
     return;
   }
+  list_item *sorted = calloc(n > 0 ? (size_t)n : 1, sizeof *sorted);
+  if (sorted == NULL) {
+    free(items);
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
   int count = 0;
   const cJSON *c;
-  cJSON_ArrayForEach(c, result) items[count++] = c;
-  qsort(items, (size_t)count, sizeof *items, by_created_desc);
+  cJSON_ArrayForEach(c, result) {
+    sorted[count++] = (list_item){.c = c, .created = str_of(c, "Created", ""), .id = str_of(c, "Id", "")};
+  }
+  qsort(sorted, (size_t)count, sizeof *sorted, by_created_desc);
+  for (int i = 0; i < count; i++) items[i] = sorted[i].c;
+  free(sorted);
   /* before/since: the containers created before (after) the one named, in Docker's newest-first order. */
   const char *before = last_value(s->filters, "before");
   const char *since = last_value(s->filters, "since");
