@@ -724,11 +724,12 @@ static const route routes[] = {
     {"POST", "/commit", NULL, "container.commit", no_files},
     {"GET", "/images/json", api_images_list, "image.list", NULL},
     {"POST", "/images/create", NULL, "image.pull",
-     "pulling images is not implemented yet (the images issue); add layers with `wctr image add`"},
-    {"POST", "/images/load", NULL, "image.load", "loading images is not implemented yet (the images issue)"},
-    {"GET", "/images/get", NULL, "image.save", "saving images is not implemented yet (the images issue)"},
-    {"GET", "/images/search", NULL, "image.search", "searching registries is not implemented yet (the images issue)"},
-    {"POST", "/images/prune", NULL, "image.prune", "pruning images is not implemented yet (the images issue)"},
+     "pulling images through the Engine API is not mapped yet (the images work adds it); use `wctr pull`"},
+    {"POST", "/images/load", NULL, "image.load", "loading images through the Engine API is not mapped yet (the images work adds it); use `wctr load`"},
+    {"GET", "/images/get", NULL, "image.save",
+     "saving images through the Engine API is not mapped yet (the images work adds it); use `wctr save`"},
+    {"GET", "/images/search", NULL, "image.search", "searching registries is not implemented"},
+    {"POST", "/images/prune", NULL, "image.prune", "pruning images through the Engine API is not mapped yet (the images work adds it); use `wctr image prune`"},
     {"POST", "/build", NULL, "image.build", no_build},
 };
 
@@ -765,10 +766,11 @@ typedef struct image_route {
 
 static const image_route image_routes[] = {
     {"GET", "/json", api_image_inspect, "image.inspect", NULL},
-    {"GET", "/history", NULL, "image.history", "image history is not implemented yet (the images issue)"},
-    {"POST", "/tag", NULL, "image.tag", "tagging images is not implemented yet (the images issue)"},
-    {"POST", "/push", NULL, "image.push", "pushing images is not implemented yet (the images issue)"},
-    {"GET", "/get", NULL, "image.save", "saving images is not implemented yet (the images issue)"},
+    {"GET", "/history", NULL, "image.history", "image history through the Engine API is not mapped yet (the images work adds it); use `wctr history`"},
+    {"POST", "/tag", NULL, "image.tag", "tagging images through the Engine API is not mapped yet (the images work adds it); use `wctr tag`"},
+    {"POST", "/push", NULL, "image.push", "pushing images is not implemented"},
+    {"GET", "/get", NULL, "image.save",
+     "saving images through the Engine API is not mapped yet (the images work adds it); use `wctr save`"},
     {"DELETE", "", api_image_delete, "image.remove", NULL},
 };
 

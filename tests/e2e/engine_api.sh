@@ -111,7 +111,7 @@ has "testimg" "lists the catalog's image"
 expect 0 "docker image inspect" D image inspect testimg --format '{{.Os}} {{.OsVersion}}'
 has "windows 10.0.20348.1" "Os and OsVersion"
 expect 1 "docker pull: not yet" D pull nanoserver
-has "pulling images is not implemented yet" "says so"
+has "pulling images through the Engine API is not mapped yet" "says so"
 
 echo "# docker CLI: a container's life (job isolation)"
 expect 0 "docker run --rm" D run --rm --isolation job host "$sleeper" 0

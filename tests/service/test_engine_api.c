@@ -1056,8 +1056,8 @@ static void test_images_and_not_implemented(void **state) {
   i = request_json("GET", "/images/0a1b2c3d/json", NULL, 200);
   cJSON_Delete(i);
   expect_error("GET", "/images/0a1b2c3e/json", NULL, 404, "No such image");
-  expect_error("POST", "/images/create?fromImage=x", NULL, 501, "pulling images is not implemented yet");
-  expect_error("POST", "/images/testimg/tag?repo=y", NULL, 501, "tagging images");
+  expect_error("POST", "/images/create?fromImage=x", NULL, 501, "pulling images through the Engine API is not mapped yet");
+  expect_error("POST", "/images/testimg/tag?repo=y", NULL, 501, "tagging images through the Engine API");
   expect_error("GET", "/containers/x/top", NULL, 501, "no process list");
   expect_error("POST", "/containers/x/pause", NULL, 501, "pausing containers is not implemented");
   expect_error("POST", "/containers/x/exec", "{}", 501, "exec is not implemented yet");
