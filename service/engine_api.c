@@ -517,6 +517,31 @@ void api_end(api_req *r) {
   svc_http_finish(r->x, false);
 }
 
+void api_abort(api_req *r) {
+  if (!take_answer(r)) return;
+  svc_http_finish(r->x, true);
+}
+
+bool api_queue_body(api_req *r) {
+  size_t len = r->hr->body_len;
+  api_input *it = malloc(sizeof *it + len);
+  if (it == NULL) return false;
+  it->next = NULL;
+  it->eof = true;
+  it->len = len;
+  if (len > 0) memcpy(it->data, r->hr->body, len);
+  wctr_mutex_lock(&r->lock);
+  if (r->in_tail != NULL) {
+    r->in_tail->next = it;
+  } else {
+    r->in_head = it;
+  }
+  r->in_tail = it;
+  r->in_bytes += len;
+  wctr_mutex_unlock(&r->lock);
+  return true;
+}
+
 /* --- query parameters ------------------------------------------------------------------------------------------------- */
 
 char *api_query(api_req *r, const char *key) {
@@ -722,14 +747,14 @@ static const route routes[] = {
     {"GET", "/containers/*/export", NULL, "container.export", no_files},
     {"GET", "/containers/*/changes", NULL, "container.changes", no_files},
     {"POST", "/commit", NULL, "container.commit", no_files},
+    {"POST", "/auth", api_auth, "registry.login", NULL},
     {"GET", "/images/json", api_images_list, "image.list", NULL},
-    {"POST", "/images/create", NULL, "image.pull",
-     "pulling images through the Engine API is not mapped yet (the images work adds it); use `wctr pull`"},
-    {"POST", "/images/load", NULL, "image.load", "loading images through the Engine API is not mapped yet (the images work adds it); use `wctr load`"},
-    {"GET", "/images/get", NULL, "image.save",
-     "saving images through the Engine API is not mapped yet (the images work adds it); use `wctr save`"},
-    {"GET", "/images/search", NULL, "image.search", "searching registries is not implemented"},
-    {"POST", "/images/prune", NULL, "image.prune", "pruning images through the Engine API is not mapped yet (the images work adds it); use `wctr image prune`"},
+    {"POST", "/images/create", api_image_create, "image.pull", NULL},
+    {"POST", "/images/load", api_image_load, "image.load", NULL},
+    {"GET", "/images/get", api_images_get, "image.save", NULL},
+    {"GET", "/images/search", NULL, "image.search",
+     "searching a registry is not implemented: wctrd talks to registries only to pull (docker pull NAME:TAG)"},
+    {"POST", "/images/prune", api_images_prune, "image.prune", NULL},
     {"POST", "/build", NULL, "image.build", no_build},
 };
 
@@ -766,11 +791,10 @@ typedef struct image_route {
 
 static const image_route image_routes[] = {
     {"GET", "/json", api_image_inspect, "image.inspect", NULL},
-    {"GET", "/history", NULL, "image.history", "image history through the Engine API is not mapped yet (the images work adds it); use `wctr history`"},
-    {"POST", "/tag", NULL, "image.tag", "tagging images through the Engine API is not mapped yet (the images work adds it); use `wctr tag`"},
-    {"POST", "/push", NULL, "image.push", "pushing images is not implemented"},
-    {"GET", "/get", NULL, "image.save",
-     "saving images through the Engine API is not mapped yet (the images work adds it); use `wctr save`"},
+    {"GET", "/history", api_image_history, "image.history", NULL},
+    {"POST", "/tag", api_image_tag, "image.tag", NULL},
+    {"POST", "/push", NULL, "image.push", "pushing images is not implemented: wctrd only pulls from registries"},
+    {"GET", "/get", api_image_get, "image.save", NULL},
     {"DELETE", "", api_image_delete, "image.remove", NULL},
 };
 

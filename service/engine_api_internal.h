@@ -2,7 +2,8 @@
  * anyone else; service/engine_api.h is):
  *   engine_api.c             requests: routing, versions, the token, replies and streams, the operation
  *                            steps a request runs (one or more operations in sequence), the audit of refusals;
- *   engine_api_system.c      /_ping, /version, /info, /events, /system/df, /images;
+ *   engine_api_system.c      /_ping, /version, /info, /events, /system/df;
+ *   engine_api_images.c      /images: pull, load, save, history, tag, prune, list, inspect, remove; /auth;
  *   engine_api_containers.c  /containers;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
@@ -123,6 +124,12 @@ bool api_streaming(api_req *r); /* begun or hijacked */
  * step gets on_close. For a stream that queues on its own (events waiting for their containers' attributes). */
 void api_drop(api_req *r);
 void api_end(api_req *r);
+/* Ends the exchange by closing the connection at once (a stream that failed half-way: a tar cut short must not look
+ * whole). The operation's failure is audited by the operation layer. */
+void api_abort(api_req *r);
+/* Queues the request's body, whole, as the stream step's input followed by its end (what the client sends after a
+ * hijack arrives the same way): an operation reading stdin (image.load) reads the body. Call before api_call. */
+bool api_queue_body(api_req *r);
 /* Docker's 8-byte multiplexed frame header and payload: [stream, 0, 0, 0, size big-endian]. */
 wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);
 
@@ -154,9 +161,20 @@ void api_version(api_req *r);
 void api_info(api_req *r);
 void api_events(api_req *r);
 void api_system_df(api_req *r);
+
+/* --- engine_api_images.c ------------------------------------------------------------------------------------------------- */
+
 void api_images_list(api_req *r);
 void api_image_inspect(api_req *r);
 void api_image_delete(api_req *r);
+void api_image_create(api_req *r);
+void api_image_load(api_req *r);
+void api_image_get(api_req *r);
+void api_images_get(api_req *r);
+void api_image_history(api_req *r);
+void api_image_tag(api_req *r);
+void api_images_prune(api_req *r);
+void api_auth(api_req *r);
 
 void api_containers_list(api_req *r);
 void api_container_create(api_req *r);
@@ -199,10 +217,12 @@ cJSON *api_shape_stats(const cJSON *stats, int host_cpus, const char *read, cons
  * {"Image","Labels"} is what dockerd adds of the container: "from", and the image and labels among the actor's
  * attributes (besides name and exitCode). */
 cJSON *api_shape_event(const cJSON *frame, const cJSON *attrs);
-/* Images: a catalog record into Docker's list entry and inspect. */
+/* Images: an image.list entry or image.inspect record - of the content store (its "Id" is "sha256:...") or of the
+ * `image add` catalog - into Docker's list entry and inspect (the store's through docker_image_inspect). */
 cJSON *api_shape_image_summary(const cJSON *image);
 cJSON *api_shape_image_inspect(const cJSON *image);
-/* "sha256:<64 hex>" for an image record (from its layer ids: wctr's catalog has no content digest). */
+/* "sha256:<64 hex>" for an image record: the store's content id, or for a catalog record one derived from its layer
+ * ids (the catalog has no content digest). */
 void api_shape_image_id(const cJSON *image, char out[80]);
 
 /* Does a container summary pass Docker's ps filters that a summary alone decides (id, name, status, exited,

@@ -14,6 +14,7 @@
 
 #include "common/json.h"
 #include "common/utf8.h"
+#include "docker/docker.h"
 #include "service/engine_api_internal.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -1361,7 +1362,22 @@ bool api_parse_until(const char *text, int64_t now, int64_t *seconds) {
 
 /* --- images ------------------------------------------------------------------------------------------------------------- */
 
+/* A record of the content store (pulled or loaded) has its content id, "sha256:" and 64 hex digits; an `image add`
+ * record has "Id" "" or none. */
+static bool store_image(const cJSON *image) {
+  const char *id = str_of(image, "Id", "");
+  if (strncmp(id, "sha256:", 7) != 0 || strlen(id) != 71) return false;
+  for (const char *c = id + 7; *c != '\0'; c++) {
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) return false;
+  }
+  return true;
+}
+
 void api_shape_image_id(const cJSON *image, char out[80]) {
+  if (store_image(image)) {
+    snprintf(out, 80, "%s", str_of(image, "Id", ""));
+    return;
+  }
   char hex[65];
   size_t n = 0;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
@@ -1383,7 +1399,31 @@ void api_shape_image_id(const cJSON *image, char out[80]) {
   snprintf(out, 80, "sha256:%s", hex);
 }
 
+static cJSON *strings_or_empty(const cJSON *a) {
+  return cJSON_IsArray(a) ? cJSON_Duplicate(a, true) : cJSON_CreateArray();
+}
+
+/* The store's summary (img_store_list) as Docker's ImageSummary. */
+static cJSON *store_image_summary(const cJSON *image) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  const cJSON *size = cJSON_GetObjectItemCaseSensitive(image, "Size");
+  double bytes = cJSON_IsNumber(size) ? size->valuedouble : 0;
+  cJSON_AddNumberToObject(out, "Containers", -1);
+  cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(image, "Created", "")));
+  cJSON_AddStringToObject(out, "Id", str_of(image, "Id", ""));
+  cJSON_AddNullToObject(out, "Labels");
+  cJSON_AddStringToObject(out, "ParentId", "");
+  cJSON_AddItemToObject(out, "RepoDigests", strings_or_empty(cJSON_GetObjectItemCaseSensitive(image, "RepoDigests")));
+  cJSON_AddItemToObject(out, "RepoTags", strings_or_empty(cJSON_GetObjectItemCaseSensitive(image, "RepoTags")));
+  cJSON_AddNumberToObject(out, "SharedSize", -1);
+  cJSON_AddNumberToObject(out, "Size", bytes);
+  cJSON_AddNumberToObject(out, "VirtualSize", bytes);
+  return out;
+}
+
 cJSON *api_shape_image_summary(const cJSON *image) {
+  if (store_image(image)) return store_image_summary(image);
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   char id[80];
@@ -1403,6 +1443,9 @@ cJSON *api_shape_image_summary(const cJSON *image) {
 }
 
 cJSON *api_shape_image_inspect(const cJSON *image) {
+  /* The store's record carries Docker's keys; docker/ gives them Docker's order and zero values (as `wctr image
+   * inspect` does). */
+  if (store_image(image)) return docker_image_inspect(image);
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   char id[80];
