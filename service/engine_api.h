@@ -28,8 +28,17 @@
  * fields, 501, dropped streams. The caller is the connection's (svc_caller: the SID over a pipe, "token
  * holder on tcp://127.0.0.1:PORT" over TCP).
  *
- * Streams (logs, attach, events, stats, wait) follow the operation layer's rules: a client that does not
- * read more than SVC_SINK_QUEUE_MAX bytes loses its stream (audited), a client that leaves ends it.
+ * Streams (logs, attach, events, stats, wait, image pull, load and save) follow the operation layer's rules: a
+ * client that does not read more than SVC_SINK_QUEUE_MAX bytes loses its stream (audited), a client that leaves
+ * ends it.
+ *
+ * Images map to the image operations (service/image_ops.h): POST /images/create to image.pull (Docker's JSON
+ * messages; a failure before the first is an HTTP error, after it Docker's error message in the stream), POST
+ * /images/load to image.load (the body, whole - at most SVC_HTTP_MAX_BODY - as its stdin), GET /images/{name}/get
+ * and /images/get to image.save (application/x-tar; a failure half-way closes the connection), history, tag,
+ * prune, DELETE, json; POST /auth to registry.login. X-Registry-Auth (base64 of Docker's AuthConfig) becomes
+ * image.pull's Auth: credentials reach no target, message or log line. What is refused and why:
+ * docs/engine-api.md.
  *
  * Events carry what dockerd's do of a container - its image and labels besides its name - and take dockerd's
  * filters on them: the front-end learns each container's from container.list when the stream begins and from

@@ -645,7 +645,14 @@ static void df_images(api_req *r, wctr_err err, cJSON *result, const char *messa
     int used = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, s->containers) {
-      if (strcmp(str_of(c, "Image", ""), str_of(img, "Name", "")) == 0) used++;
+      /* a container names its image as it was given: a tag of a store image, its id, or a catalog name */
+      const char *image = str_of(c, "Image", "");
+      bool match = strcmp(image, str_of(img, "Name", "")) == 0 || strcmp(image, str_of(sum, "Id", "")) == 0;
+      const cJSON *t;
+      cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(sum, "RepoTags")) {
+        match = match || (cJSON_IsString(t) && strcmp(image, t->valuestring) == 0);
+      }
+      if (match) used++;
     }
     cJSON_ReplaceItemInObjectCaseSensitive(sum, "Containers", cJSON_CreateNumber(used));
     cJSON_AddItemToArray(images, sum);
