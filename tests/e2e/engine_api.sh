@@ -33,10 +33,10 @@ wctrd_pid=
 py=/usr/bin/python3 # Debian's, with python3-docker (not a python of the user's own)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-registry_pid=
+registry_pids=()
 cleanup() {
   [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+  for p in "${registry_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
     echo "--- wctrd's log (the last 60 lines) ---"
     tail -n 60 "$data_unix.log"
@@ -268,13 +268,30 @@ echo "# docker CLI: images from a registry (Debian's docker-registry on 127.0.0.
 # the whole test stays short and docker load's body stays under the Engine API's 4 MiB.
 tool() { "$py" "$root/tests/e2e/images/registry_tool.py" "$@"; }
 reg_dir="$proj_unix/registry"
-reg_port=$(tool free-port)
-mkdir -p "$reg_dir/storage"
-printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
-  "$reg_dir/storage" "$reg_port" >"$reg_dir/config.yml"
-docker-registry serve "$reg_dir/config.yml" >"$reg_dir/log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$reg_port/v2/" && break; sleep 0.1; done
+registry_pids=()
+# start_registry NAME [AUTH-YAML]: a registry on a free port with its own storage; sets $reg_port.
+start_registry() {
+  reg_port=$(tool free-port)
+  mkdir -p "$reg_dir/$1"
+  cat >"$reg_dir/$1.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $reg_dir/$1
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$reg_port
+${2:-}
+YML
+  docker-registry serve "$reg_dir/$1.yml" >"$reg_dir/$1.log" 2>&1 &
+  registry_pids+=($!)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$reg_port/v2/" && return 0; sleep 0.1; done
+  return 1
+}
+start_registry open || bad "docker-registry did not start"
 reg=127.0.0.1:$reg_port
 tool make-image "$reg_dir/app" 10.0.20348.1 2 20000 >/dev/null && tool push "$reg" app v1 "$reg_dir/app" \
   && ok "app:v1 pushed to $reg (2 Windows layers)" || bad "push app:v1 to $reg"
@@ -310,6 +327,27 @@ expect 0 "docker images after the prune" D images --format '{{.Repository}}:{{.T
 lacks "$reg/app" "the pulled image is gone"
 has "testimg" "the catalog's image stays (it is not the store's)"
 expect 0 "docker pull (for docker-py)" D pull "$reg/app:v1"
+
+echo "# docker CLI: docker login, then a pull with its credentials (X-Registry-Auth; a registry with Basic auth)"
+htpasswd -Bbn alice s3cret-api >"$reg_dir/htpasswd" 2>/dev/null
+start_registry basic "auth:
+  htpasswd:
+    realm: wctr-test
+    path: $reg_dir/htpasswd" || bad "the htpasswd registry did not start"
+basic=127.0.0.1:$reg_port
+tool push "$basic" private v1 "$reg_dir/app" alice:s3cret-api && ok "pushed with Basic auth" || bad "push with Basic auth"
+expect 1 "docker pull without a login" D pull "$basic/private:v1"
+has "asks for a user name and password" "the registry's refusal, said"
+printf 'wrong\n' >"$reg_dir/pw"
+expect 1 "docker login with a wrong password" sh -c "\"$clients/usr/bin/docker\" login -u alice --password-stdin $basic <'$reg_dir/pw'"
+printf 's3cret-api\n' >"$reg_dir/pw"
+expect 0 "docker login" sh -c "\"$clients/usr/bin/docker\" login -u alice --password-stdin $basic <'$reg_dir/pw'"
+has "Login Succeeded" "Docker's words"
+expect 0 "docker pull with the stored credentials" D pull "$basic/private:v1"
+has "Status: Downloaded newer image for $basic/private:v1" "pulled"
+expect 0 "docker logout" D logout "$basic"
+grep -q "s3cret-api" "$data_unix.log" "$data_unix/audit"/* 2>/dev/null && bad "the password reached wctrd's log or audit trail" ||
+  ok "the password is in neither wctrd's log nor its audit trail"
 
 echo "# docker-py"
 "$py" "$root/tests/e2e/engine_api_probe.py" dockerpy "$port" "$sleeper" "$reg" >"$out" 2>&1
