@@ -9,7 +9,8 @@
  *       interleaved); prints the medians, p90 and p99 of each and the ratio of the medians
  *   engine_api_bench load PORT TOKEN CLIENTS REQUESTS PATH
  *       CLIENTS threads, each with its own connection, REQUESTS sequential GETs of PATH; prints errors (any
- *       answer but 200, any I/O failure), p50, p99 and the slowest, and the requests per second
+ *       answer but 200, any I/O failure; the first of each client is described), p50, p99 and the slowest, and
+ *       the requests per second
  * Exit status 1 when a request failed. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -181,6 +182,7 @@ typedef struct worker {
   const char *path;
   double *lat;
   int errors;
+  char first_error[160]; /* what the first error was: a status, or the I/O failure and its errno */
 } worker;
 
 static void *load_main(void *arg) {
@@ -192,9 +194,14 @@ static void *load_main(void *arg) {
       c.len = 0;
     }
     double t0 = now_ms();
+    errno = 0;
     int st = c.s >= 0 ? request(&c, "GET", w->path, NULL) : -1;
     w->lat[i] = now_ms() - t0;
     if (st != 200) {
+      if (w->errors == 0) {
+        snprintf(w->first_error, sizeof w->first_error, "request %d: %s %d (errno %d %s)", i + 1,
+                 st < 0 ? "I/O failure" : "status", st, errno, st < 0 ? strerror(errno) : "");
+      }
       w->errors++;
       if (c.s >= 0) close(c.s);
       c.s = -1;
@@ -221,6 +228,9 @@ static int do_load(int clients, int requests, const char *path) {
   double took = now_ms() - t0;
   size_t n = (size_t)clients * (size_t)requests;
   printf("load: %d clients x %d requests of %s: %d errors\n", clients, requests, path, errors);
+  for (int i = 0; i < clients; i++) {
+    if (w[i].errors > 0) printf("      client %d: %d errors, the first: %s\n", i + 1, w[i].errors, w[i].first_error);
+  }
   printf("      p50 %.2f ms  p99 %.2f ms  slowest %.2f ms  %.0f requests/s\n", pct(all, n, 0.5), pct(all, n, 0.99),
          pct(all, n, 1.0), (double)n / (took / 1000.0));
   return errors == 0 ? 0 : 1;

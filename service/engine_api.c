@@ -114,6 +114,8 @@ static void drop(api_req *r) {
   schedule_delivery(r);
 }
 
+void api_drop(api_req *r) { drop(r); }
+
 static wctr_err step_output(svc_sink *sink, svc_output_stream stream, const char *data, size_t len) {
   api_step *s = (api_step *)sink;
   api_req *r = s->r;
@@ -515,6 +517,31 @@ void api_end(api_req *r) {
   svc_http_finish(r->x, false);
 }
 
+void api_abort(api_req *r) {
+  if (!take_answer(r)) return;
+  svc_http_finish(r->x, true);
+}
+
+bool api_queue_body(api_req *r) {
+  size_t len = r->hr->body_len;
+  api_input *it = malloc(sizeof *it + len);
+  if (it == NULL) return false;
+  it->next = NULL;
+  it->eof = true;
+  it->len = len;
+  if (len > 0) memcpy(it->data, r->hr->body, len);
+  wctr_mutex_lock(&r->lock);
+  if (r->in_tail != NULL) {
+    r->in_tail->next = it;
+  } else {
+    r->in_head = it;
+  }
+  r->in_tail = it;
+  r->in_bytes += len;
+  wctr_mutex_unlock(&r->lock);
+  return true;
+}
+
 /* --- query parameters ------------------------------------------------------------------------------------------------- */
 
 char *api_query(api_req *r, const char *key) {
@@ -662,6 +689,28 @@ typedef struct route {
   const char *missing; /* for 501: what wctr lacks */
 } route;
 
+/* Why an endpoint Docker has is not served (501, listed in docs/engine-api.md). */
+static const char no_top[] =
+    "listing a container's processes is not implemented yet: the operation layer has no process list (the runtimes "
+    "count a container's processes, they do not list them)";
+static const char no_pause[] =
+    "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
+    "(Docker itself pauses only Hyper-V containers on Windows)";
+static const char no_exec[] = "exec is not implemented yet (the everyday-commands issue)";
+static const char no_files[] =
+    "copying files into or out of a container, and exporting or committing its file system, are not implemented "
+    "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
+static const char no_networks[] =
+    "networks are not implemented yet (the networking issue): a container has its isolation's own network "
+    "(HostConfig.NetworkMode \"default\"; in a compose file, network_mode: default)";
+static const char no_volumes[] =
+    "named volumes are not implemented: bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path)";
+static const char no_swarm[] =
+    "swarm mode (services, tasks, nodes, swarm secrets and configs) is not implemented by wctr; for secrets see "
+    "`wctr secret` and --secret";
+static const char no_plugins[] = "Engine plugins are not supported by wctr";
+static const char no_build[] = "building images is not implemented";
+
 static const route routes[] = {
     {"GET", "/_ping", api_ping, NULL, NULL},
     {"HEAD", "/_ping", api_ping, NULL, NULL},
@@ -684,27 +733,51 @@ static const route routes[] = {
     {"POST", "/containers/*/update", api_container_update, "container.update", NULL},
     {"POST", "/containers/*/rename", api_container_rename, "container.rename", NULL},
     {"DELETE", "/containers/*", api_container_delete, "container.remove", NULL},
-    {"GET", "/containers/*/top", NULL, "container.top",
-     "listing a container's processes is not implemented yet: the runtimes have no process list (runtime/runtime.h)"},
-    {"POST", "/containers/*/pause", NULL, "container.pause",
-     "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
-     "(Docker itself pauses only Hyper-V containers on Windows)"},
-    {"POST", "/containers/*/unpause", NULL, "container.unpause",
-     "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
-     "(Docker itself pauses only Hyper-V containers on Windows)"},
-    {"POST", "/containers/*/exec", NULL, "container.exec", "exec is not implemented yet (the everyday-commands issue)"},
-    {"POST", "/exec/*/start", NULL, "container.exec", "exec is not implemented yet (the everyday-commands issue)"},
-    {"GET", "/exec/*/json", NULL, "container.exec", "exec is not implemented yet (the everyday-commands issue)"},
+    {"GET", "/containers/*/top", NULL, "container.top", no_top},
+    {"POST", "/containers/*/pause", NULL, "container.pause", no_pause},
+    {"POST", "/containers/*/unpause", NULL, "container.unpause", no_pause},
+    {"POST", "/containers/*/exec", NULL, "container.exec", no_exec},
     {"POST", "/containers/*/resize", NULL, "container.resize",
      "resizing a container's TTY is not implemented yet through the Engine API"},
+    {"GET", "/containers/*/attach/ws", NULL, "container.attach",
+     "attaching over a websocket is not implemented; use POST /containers/{id}/attach"},
+    {"GET", "/containers/*/archive", NULL, "container.archive", no_files},
+    {"HEAD", "/containers/*/archive", NULL, "container.archive", no_files},
+    {"PUT", "/containers/*/archive", NULL, "container.archive", no_files},
+    {"GET", "/containers/*/export", NULL, "container.export", no_files},
+    {"GET", "/containers/*/changes", NULL, "container.changes", no_files},
+    {"POST", "/commit", NULL, "container.commit", no_files},
+    {"POST", "/auth", api_auth, "registry.login", NULL},
     {"GET", "/images/json", api_images_list, "image.list", NULL},
-    {"POST", "/images/create", NULL, "image.pull",
-     "pulling images is not implemented yet (the images issue); add layers with `wctr image add`"},
-    {"POST", "/images/load", NULL, "image.load", "loading images is not implemented yet (the images issue)"},
-    {"GET", "/images/get", NULL, "image.save", "saving images is not implemented yet (the images issue)"},
-    {"GET", "/images/search", NULL, "image.search", "searching registries is not implemented yet (the images issue)"},
-    {"POST", "/images/prune", NULL, "image.prune", "pruning images is not implemented yet (the images issue)"},
-    {"POST", "/build", NULL, "image.build", "building images is not implemented"},
+    {"POST", "/images/create", api_image_create, "image.pull", NULL},
+    {"POST", "/images/load", api_image_load, "image.load", NULL},
+    {"GET", "/images/get", api_images_get, "image.save", NULL},
+    {"GET", "/images/search", NULL, "image.search",
+     "searching a registry is not implemented: wctrd talks to registries only to pull (docker pull NAME:TAG)"},
+    {"POST", "/images/prune", api_images_prune, "image.prune", NULL},
+    {"POST", "/build", NULL, "image.build", no_build},
+};
+
+/* Families of endpoints Docker has and wctr does not: any method and any path under the prefix gets 501 with
+ * the reason (dockerd would serve them; "page not found" would wrongly say the path does not exist). */
+typedef struct missing_family {
+  const char *prefix;
+  const char *op;
+  const char *missing;
+} missing_family;
+
+static const missing_family missing_families[] = {
+    {"/exec", "container.exec", no_exec},
+    {"/networks", "network", no_networks},
+    {"/volumes", "volume", no_volumes},
+    {"/swarm", "swarm", no_swarm},
+    {"/services", "swarm", no_swarm},
+    {"/tasks", "swarm", no_swarm},
+    {"/nodes", "swarm", no_swarm},
+    {"/secrets", "swarm", no_swarm},
+    {"/configs", "swarm", no_swarm},
+    {"/plugins", "plugin", no_plugins},
+    {"/build", "image.build", no_build},
 };
 
 /* Image routes take a name that may hold '/' ("library/nanoserver:ltsc2022"): matched by their ends. */
@@ -718,10 +791,10 @@ typedef struct image_route {
 
 static const image_route image_routes[] = {
     {"GET", "/json", api_image_inspect, "image.inspect", NULL},
-    {"GET", "/history", NULL, "image.history", "image history is not implemented yet (the images issue)"},
-    {"POST", "/tag", NULL, "image.tag", "tagging images is not implemented yet (the images issue)"},
-    {"POST", "/push", NULL, "image.push", "pushing images is not implemented yet (the images issue)"},
-    {"GET", "/get", NULL, "image.save", "saving images is not implemented yet (the images issue)"},
+    {"GET", "/history", api_image_history, "image.history", NULL},
+    {"POST", "/tag", api_image_tag, "image.tag", NULL},
+    {"POST", "/push", NULL, "image.push", "pushing images is not implemented: wctrd only pulls from registries"},
+    {"GET", "/get", api_image_get, "image.save", NULL},
     {"DELETE", "", api_image_delete, "image.remove", NULL},
 };
 
@@ -915,6 +988,15 @@ static void on_request(void *ctx, svc_http_exchange *x) {
     return;
   }
   if (route_images(r, path)) return;
+  for (size_t i = 0; i < sizeof missing_families / sizeof missing_families[0]; i++) {
+    const missing_family *f = &missing_families[i];
+    size_t n = strlen(f->prefix);
+    if (strncmp(path, f->prefix, n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+      r->op = f->op;
+      not_implemented(r, f->op, f->missing);
+      return;
+    }
+  }
   api_refuse(r, 404, WCTR_EBADOP, NULL, "page not found");
 }
 

@@ -13,7 +13,9 @@
  * apply is refused naming it, never dropped), 401 without the token, 404 no such container or image (and
  * {"message":"page not found"} for any path it does not serve), 409 conflicts (a name in use, a running
  * container removed without force, kill of a container that is not running), 500 what failed inside,
- * 501 an endpoint Docker has and wctr does not yet (docs/engine-api.md lists them).
+ * 501 an endpoint Docker has and wctr does not yet, with the reason - also any path of a family wctr lacks
+ * (/exec, /networks, /volumes, /swarm, /services, /tasks, /nodes, /secrets, /configs, /plugins, /build), never
+ * "page not found" for those (docs/engine-api.md lists them).
  *
  * Authentication: a listener created with token_required (loopback TCP) answers every request that does not
  * carry "Authorization: Bearer <token>" with 401 {"message": "..."} and an audit record; the comparison
@@ -26,8 +28,21 @@
  * fields, 501, dropped streams. The caller is the connection's (svc_caller: the SID over a pipe, "token
  * holder on tcp://127.0.0.1:PORT" over TCP).
  *
- * Streams (logs, attach, events, stats, wait) follow the operation layer's rules: a client that does not
- * read more than SVC_SINK_QUEUE_MAX bytes loses its stream (audited), a client that leaves ends it. */
+ * Streams (logs, attach, events, stats, wait, image pull, load and save) follow the operation layer's rules: a
+ * client that does not read more than SVC_SINK_QUEUE_MAX bytes loses its stream (audited), a client that leaves
+ * ends it.
+ *
+ * Images map to the image operations (service/image_ops.h): POST /images/create to image.pull (Docker's JSON
+ * messages; a failure before the first is an HTTP error, after it Docker's error message in the stream), POST
+ * /images/load to image.load (the body, whole - at most SVC_HTTP_MAX_BODY - as its stdin), GET /images/{name}/get
+ * and /images/get to image.save (application/x-tar; a failure half-way closes the connection), history, tag,
+ * prune, DELETE, json; POST /auth to registry.login. X-Registry-Auth (base64 of Docker's AuthConfig) becomes
+ * image.pull's Auth: credentials reach no target, message or log line. What is refused and why:
+ * docs/engine-api.md.
+ *
+ * Events carry what dockerd's do of a container - its image and labels besides its name - and take dockerd's
+ * filters on them: the front-end learns each container's from container.list when the stream begins and from
+ * container.inspect at its first event (a container removed before that lookup ran has events without them). */
 #ifndef WCTR_SERVICE_ENGINE_API_H
 #define WCTR_SERVICE_ENGINE_API_H
 

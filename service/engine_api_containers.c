@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "service/engine_api_internal.h"
 
@@ -69,10 +70,45 @@ static void list_state_free(void *p) {
   free(s);
 }
 
+/* A list entry with its sort keys looked up once (a comparison by lookups cost more than the rest of the list). */
+typedef struct list_item {
+  const cJSON *c;
+  const char *created;
+  const char *id;
+} list_item;
+
 static int by_created_desc(const void *a, const void *b) {
-  const cJSON *x = *(const cJSON *const *)a;
-  const cJSON *y = *(const cJSON *const *)b;
-  return strcmp(str_of(y, "Created", ""), str_of(x, "Created", ""));
+  const list_item *x = a;
+  const list_item *y = b;
+  int c = strcmp(y->created, x->created);
+  /* Docker's order for a tie (the same millisecond) is its own; a stable one keeps before/since exact. */
+  return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* The last value of a filter key (Docker's before/since take one container; the last one given wins). */
+static const char *last_value(const cJSON *filters, const char *key) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values)) return NULL;
+  const cJSON *v;
+  const char *last = NULL;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v)) last = v->valuestring;
+  }
+  return last;
+}
+
+/* The index in items (newest first) of the container ref names: its full id, its name, or a prefix of one id
+ * only, as the manager resolves a ref. -1 when none; -2 when the prefix is ambiguous. */
+static int find_ref(const cJSON **items, int n, const char *ref) {
+  const char *name = ref[0] == '/' ? ref + 1 : ref;
+  for (int i = 0; i < n; i++) {
+    if (strcmp(str_of(items[i], "Id", ""), ref) == 0 || strcmp(str_of(items[i], "Name", ""), name) == 0) return i;
+  }
+  int found = -1;
+  for (int i = 0; i < n && ref[0] != '\0'; i++) {
+    if (strncmp(str_of(items[i], "Id", ""), ref, strlen(ref)) == 0) found = found == -1 ? i : -2;
+  }
+  return found;
 }
 
 static void list_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
@@ -87,28 +123,107 @@ static void list_done(api_req *r, wctr_err err, cJSON *result, const char *messa
     api_reply_error(r, 500, "out of memory");
     return;
   }
+  list_item *sorted = calloc(n > 0 ? (size_t)n : 1, sizeof *sorted);
+  if (sorted == NULL) {
+    free(items);
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
   int count = 0;
   const cJSON *c;
-  /* Docker lists running containers only, unless all=1 or a status filter asks for others. */
-  bool any_state = s->all || cJSON_GetObjectItemCaseSensitive(s->filters, "status") != NULL ||
-                   cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
   cJSON_ArrayForEach(c, result) {
-    if (!any_state && strcmp(str_of(c, "State", ""), "running") != 0) continue;
-    if (!api_shape_summary_matches(c, s->filters)) continue;
-    items[count++] = c;
+    sorted[count++] = (list_item){.c = c, .created = str_of(c, "Created", ""), .id = str_of(c, "Id", "")};
   }
-  qsort(items, (size_t)count, sizeof *items, by_created_desc);
-  cJSON *out = cJSON_CreateArray();
-  int64_t now = now_unix();
-  for (int i = 0; out != NULL && i < count && (s->limit <= 0 || i < s->limit); i++) {
-    cJSON_AddItemToArray(out, api_shape_summary(items[i], now));
+  qsort(sorted, (size_t)count, sizeof *sorted, by_created_desc);
+  for (int i = 0; i < count; i++) items[i] = sorted[i].c;
+  free(sorted);
+  /* before/since: the containers created before (after) the one named, in Docker's newest-first order. */
+  const char *before = last_value(s->filters, "before");
+  const char *since = last_value(s->filters, "since");
+  int first = 0, end = count;
+  const char *refs[2] = {before, since};
+  for (int k = 0; k < 2; k++) {
+    if (refs[k] == NULL) continue;
+    int at = find_ref(items, count, refs[k]);
+    if (at < 0) {
+      free(items);
+      api_reply_error(r, 404, at == -2 ? "Multiple IDs found with provided prefix: %s" : "No such container: %s", refs[k]);
+      return;
+    }
+    if (k == 0 && at + 1 > first) first = at + 1;
+    if (k == 1 && at < end) end = at;
   }
+  /* Docker lists running containers only, unless all=1, a limit, before/since or a status filter asks for others. */
+  bool any_state = s->all || s->limit > 0 || before != NULL || since != NULL ||
+                   cJSON_GetObjectItemCaseSensitive(s->filters, "status") != NULL ||
+                   cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
+  int listed = 0;
+  for (int i = first; i < end && (s->limit <= 0 || listed < s->limit); i++) {
+    if (!any_state && strcmp(str_of(items[i], "State", ""), "running") != 0) continue;
+    if (!api_shape_summary_matches(items[i], s->filters) ||
+        !api_shape_labels_match(s->filters, "label", cJSON_GetObjectItemCaseSensitive(items[i], "Labels"))) {
+      continue;
+    }
+    items[listed++] = items[i]; /* kept in place: listed <= i */
+  }
+  size_t len = 0;
+  char *text = api_shape_summaries_text(items, (size_t)listed, now_unix(), &len);
   free(items);
-  api_reply_json(r, 200, out);
+  if (text == NULL) {
+    api_reply_error(r, 500, "out of memory");
+    return;
+  }
+  api_reply_with(r, 200, NULL, API_JSON, text, len);
+  free(text);
+}
+
+/* Docker's ps filters that wctr cannot decide, and why (a 400 naming the key rather than a list that looks right). */
+static const struct {
+  const char *key;
+  const char *why;
+} list_unsupported[] = {
+    {"network", "containers have no networks yet (the networking issue)"},
+    {"publish", "containers publish no ports yet (the networking issue)"},
+    {"expose", "containers expose no ports yet (the networking issue)"},
+    {"volume", "the container list does not carry mounts; filter the output of /containers/{id}/json on Mounts"},
+};
+
+/* Values Docker refuses too: a status, health or is-task it does not know, an exit code that is not a number. */
+static bool list_values_valid(api_req *r, const cJSON *filters) {
+  static const char *const states[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead", NULL};
+  static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
+  static const char *const booleans[] = {"true", "false", NULL};
+  static const struct {
+    const char *key;
+    const char *const *allowed;
+  } checks[] = {{"status", states}, {"health", healths}, {"is-task", booleans}};
+  for (size_t k = 0; k < sizeof checks / sizeof checks[0]; k++) {
+    const cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(filters, checks[k].key)) {
+      bool ok = false;
+      for (size_t i = 0; checks[k].allowed[i] != NULL && !ok; i++) ok = strcmp(v->valuestring, checks[k].allowed[i]) == 0;
+      if (!ok) {
+        api_refuse(r, 400, WCTR_EINVAL, r->op, "invalid filter '%s=%.64s'", checks[k].key, v->valuestring);
+        return false;
+      }
+    }
+  }
+  const cJSON *v;
+  cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(filters, "exited")) {
+    char *end = NULL;
+    (void)strtoll(v->valuestring, &end, 10);
+    if (v->valuestring[0] == '\0' || end == NULL || *end != '\0') {
+      api_refuse(r, 400, WCTR_EINVAL, r->op, "invalid filter 'exited=%.64s': the exit code must be a whole number",
+                 v->valuestring);
+      return false;
+    }
+  }
+  return true;
 }
 
 void api_containers_list(api_req *r) {
-  static const char *const allowed[] = {"id", "name", "label", "status", "exited", "ancestor", "isolation", NULL};
+  static const char *const allowed[] = {"id",     "name",   "label",  "status", "exited", "ancestor", "isolation",
+                                        "before", "since",  "health", "is-task", NULL};
   list_state *s = calloc(1, sizeof *s);
   if (s == NULL) {
     api_reply_error(r, 500, "out of memory");
@@ -121,14 +236,17 @@ void api_containers_list(api_req *r) {
       !api_query_bool(r, "size", false, &size) || !api_query_filters(r, &s->filters)) {
     return;
   }
+  for (size_t i = 0; i < sizeof list_unsupported / sizeof list_unsupported[0]; i++) {
+    if (cJSON_GetObjectItemCaseSensitive(s->filters, list_unsupported[i].key) != NULL) {
+      api_refuse(r, 400, WCTR_EINVAL, r->op, "invalid filter '%s': %s", list_unsupported[i].key, list_unsupported[i].why);
+      return;
+    }
+  }
   if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/containers/json")) return;
+  if (!list_values_valid(r, s->filters)) return;
+  /* Every container, filtered here: before/since must find the container they name whatever the other filters. */
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", true);
-  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(s->filters, "label");
-  if (cJSON_IsArray(labels) && labels->child != NULL) {
-    cJSON *f = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(f, "label", cJSON_Duplicate(labels, true));
-  }
   api_call(r, "container.list", p, false, list_done);
 }
 
@@ -643,7 +761,7 @@ static void stats_done(api_req *r, wctr_err err, cJSON *result, const char *mess
   api_log_time(now_ns / 1000000000, now_ns % 1000000000, read);
   api_log_time(pre_ns / 1000000000, pre_ns % 1000000000, preread);
   cJSON *out = api_shape_stats(result, r->api->host.host_cpus, read, sample_ms > 0 ? preread : "0001-01-01T00:00:00Z");
-  char *text = out != NULL ? cJSON_PrintUnformatted(out) : NULL;
+  char *text = out != NULL ? wctr_json_print(out) : NULL;
   cJSON_Delete(out);
   if (!s->stream) {
     if (text == NULL) {
@@ -790,6 +908,8 @@ void api_container_delete(api_req *r) {
 }
 
 typedef struct prune_state {
+  cJSON *filters;
+  int64_t until;  /* Unix seconds; created after it: kept. INT64_MAX: no until */
   cJSON *todo;    /* ids left to remove */
   cJSON *deleted; /* ids removed */
 } prune_state;
@@ -797,6 +917,7 @@ typedef struct prune_state {
 static void prune_state_free(void *p) {
   prune_state *s = p;
   if (s == NULL) return;
+  cJSON_Delete(s->filters);
   cJSON_Delete(s->todo);
   cJSON_Delete(s->deleted);
   free(s);
@@ -846,15 +967,23 @@ static void prune_listed(api_req *r, wctr_err err, cJSON *result, const char *me
   const cJSON *c;
   cJSON_ArrayForEach(c, result) {
     const char *state = str_of(c, "State", "");
-    if (strcmp(state, "exited") == 0 || strcmp(state, "created") == 0) {
-      cJSON_AddItemToArray(s->todo, cJSON_CreateString(str_of(c, "Id", "")));
+    if (strcmp(state, "exited") != 0 && strcmp(state, "created") != 0) continue;
+    /* Docker's rules: every label= matches, and not every label!= does; created at or before until. */
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+    if (!api_shape_labels_match(s->filters, "label", labels)) continue;
+    if (cJSON_GetObjectItemCaseSensitive(s->filters, "label!") != NULL &&
+        api_shape_labels_match(s->filters, "label!", labels)) {
+      continue;
     }
+    int64_t created = 0, ns = 0;
+    if (s->until != INT64_MAX && api_parse_time(str_of(c, "Created", ""), &created, &ns) && created > s->until) continue;
+    cJSON_AddItemToArray(s->todo, cJSON_CreateString(str_of(c, "Id", "")));
   }
   prune_next(r, WCTR_OK, NULL, NULL);
 }
 
 void api_containers_prune(api_req *r) {
-  static const char *const allowed[] = {"label", NULL};
+  static const char *const allowed[] = {"label", "label!", "until", NULL};
   prune_state *s = calloc(1, sizeof *s);
   if (s == NULL) {
     api_reply_error(r, 500, "out of memory");
@@ -862,21 +991,23 @@ void api_containers_prune(api_req *r) {
   }
   s->todo = cJSON_CreateArray();
   s->deleted = cJSON_CreateArray();
+  s->until = INT64_MAX;
   r->state = s;
   r->state_free = prune_state_free;
-  cJSON *filters = NULL;
-  if (!api_query_filters(r, &filters)) return;
-  if (filters != NULL && !api_filters_check(r, filters, allowed, "/containers/prune")) {
-    cJSON_Delete(filters);
+  if (!api_query_filters(r, &s->filters)) return;
+  if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/containers/prune")) return;
+  const cJSON *until = cJSON_GetObjectItemCaseSensitive(s->filters, "until");
+  if (cJSON_GetArraySize(until) > 1) {
+    api_refuse(r, 400, WCTR_EINVAL, "container.remove", "more than one until filter specified");
+    return;
+  }
+  if (cJSON_GetArraySize(until) == 1 && !api_parse_until(until->child->valuestring, now_unix(), &s->until)) {
+    api_refuse(r, 400, WCTR_EINVAL, "container.remove",
+               "invalid filter 'until=%.64s': a Go duration (10m, 1h30m), a Unix time or an RFC 3339 time is expected",
+               until->child->valuestring);
     return;
   }
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", true);
-  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(filters, "label");
-  if (cJSON_IsArray(labels) && labels->child != NULL) {
-    cJSON *f = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(f, "label", cJSON_Duplicate(labels, true));
-  }
-  cJSON_Delete(filters);
   api_call(r, "container.list", p, false, prune_listed);
 }

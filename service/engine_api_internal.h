@@ -2,7 +2,8 @@
  * anyone else; service/engine_api.h is):
  *   engine_api.c             requests: routing, versions, the token, replies and streams, the operation
  *                            steps a request runs (one or more operations in sequence), the audit of refusals;
- *   engine_api_system.c      /_ping, /version, /info, /events, /system/df, /images;
+ *   engine_api_system.c      /_ping, /version, /info, /events, /system/df;
+ *   engine_api_images.c      /images: pull, load, save, history, tag, prune, list, inspect, remove; /auth;
  *   engine_api_containers.c  /containers;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
@@ -119,7 +120,16 @@ wctr_err api_begin(api_req *r, int status, const char *content_type);
 wctr_err api_hijack(api_req *r, const char *content_type);
 wctr_err api_write(api_req *r, const void *data, size_t len);
 bool api_streaming(api_req *r); /* begun or hijacked */
+/* Drops the stream as api_write does when the client does not read: audited, the connection closes, the stream
+ * step gets on_close. For a stream that queues on its own (events waiting for their containers' attributes). */
+void api_drop(api_req *r);
 void api_end(api_req *r);
+/* Ends the exchange by closing the connection at once (a stream that failed half-way: a tar cut short must not look
+ * whole). The operation's failure is audited by the operation layer. */
+void api_abort(api_req *r);
+/* Queues the request's body, whole, as the stream step's input followed by its end (what the client sends after a
+ * hijack arrives the same way): an operation reading stdin (image.load) reads the body. Call before api_call. */
+bool api_queue_body(api_req *r);
 /* Docker's 8-byte multiplexed frame header and payload: [stream, 0, 0, 0, size big-endian]. */
 wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);
 
@@ -151,9 +161,20 @@ void api_version(api_req *r);
 void api_info(api_req *r);
 void api_events(api_req *r);
 void api_system_df(api_req *r);
+
+/* --- engine_api_images.c ------------------------------------------------------------------------------------------------- */
+
 void api_images_list(api_req *r);
 void api_image_inspect(api_req *r);
 void api_image_delete(api_req *r);
+void api_image_create(api_req *r);
+void api_image_load(api_req *r);
+void api_image_get(api_req *r);
+void api_images_get(api_req *r);
+void api_image_history(api_req *r);
+void api_image_tag(api_req *r);
+void api_images_prune(api_req *r);
+void api_auth(api_req *r);
 
 void api_containers_list(api_req *r);
 void api_container_create(api_req *r);
@@ -185,20 +206,42 @@ wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e);
 cJSON *api_shape_inspect(const cJSON *record);
 /* container.list's summary into Docker's list entry; now is the Unix time for Status ("Up 5 minutes"). */
 cJSON *api_shape_summary(const cJSON *summary, int64_t now);
+/* The list of count entries as Docker's JSON text and a newline (malloc'ed; *len its length): byte for byte what
+ * wctr_json_print of an array of api_shape_summary trees gives (UTF-8 whatever the records hold), without
+ * building them - the list is the Engine API's
+ * busiest answer, and under Wine every allocation of a tree costs (BENCHMARKS.md). NULL when out of memory. */
+char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t now, size_t *len);
 /* Docker's Windows stats from container.stats' result, read/preread the sample times. */
 cJSON *api_shape_stats(const cJSON *stats, int host_cpus, const char *read, const char *preread);
-/* An "event" frame {Time,Type,Action,Id,Name[,ExitCode]} into Docker's event message. */
-cJSON *api_shape_event(const cJSON *frame);
-/* Images: a catalog record into Docker's list entry and inspect. */
+/* An "event" frame {Time,Type,Action,Id,Name[,ExitCode]} into Docker's event message; attrs (may be NULL)
+ * {"Image","Labels"} is what dockerd adds of the container: "from", and the image and labels among the actor's
+ * attributes (besides name and exitCode). */
+cJSON *api_shape_event(const cJSON *frame, const cJSON *attrs);
+/* Images: an image.list entry or image.inspect record - of the content store (its "Id" is "sha256:...") or of the
+ * `image add` catalog - into Docker's list entry and inspect (the store's through docker_image_inspect). */
 cJSON *api_shape_image_summary(const cJSON *image);
 cJSON *api_shape_image_inspect(const cJSON *image);
-/* "sha256:<64 hex>" for an image record (from its layer ids: wctr's catalog has no content digest). */
+/* "sha256:<64 hex>" for an image record: the store's content id, or for a catalog record one derived from its layer
+ * ids (the catalog has no content digest). */
 void api_shape_image_id(const cJSON *image, char out[80]);
 
-/* Does a container summary pass Docker's ps filters (id, name, label, status, exited, ancestor, isolation)? */
+/* Does a container summary pass Docker's ps filters that a summary alone decides (id, name, status, exited,
+ * ancestor, isolation, health, is-task)? label is the manager's (container.list), before and since the list's. */
 bool api_shape_summary_matches(const cJSON *summary, const cJSON *filters);
-/* Does an event frame pass Docker's events filters (type, event, container)? */
-bool api_shape_event_matches(const cJSON *frame, const cJSON *filters);
+/* Does a Docker event message (api_shape_event's) pass Docker's events filters, as dockerd decides: event and type
+ * and scope exact; container, daemon, network, volume, plugin, node, service, secret, config a prefix of the
+ * actor's id or name; image the image attribute or the id, with or without its tag; label every value (key or
+ * key=value) among the attributes. */
+bool api_shape_event_matches(const cJSON *event, const cJSON *filters);
+/* Docker's MatchKVList: every value of filters[key] ("k" or "k=v") is among labels (an object of strings); true
+ * when the key has no values, false when labels are empty and it has some. */
+bool api_shape_labels_match(const cJSON *filters, const char *key, const cJSON *labels);
+/* A Go duration ("90s", "1h30m", "1.5h", "-2m", "300ms"; "0") into nanoseconds; false when it is not one. */
+bool api_parse_go_duration(const char *text, int64_t *nanos);
+/* dockerd's reading of an "until" filter into Unix seconds: a Go duration back from now, Unix seconds
+ * ("1700000000[.5]"), RFC 3339 in UTC ("...Z"), a date ("2026-12-07") or a time without a zone, both read as
+ * UTC. False when it is none of them. */
+bool api_parse_until(const char *text, int64_t now, int64_t *seconds);
 
 /* Docker's units.HumanDuration ("Less than a second", "About a minute", "3 hours", ...). */
 void api_human_duration(int64_t seconds, char *out, size_t size);

@@ -12,6 +12,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
+#include "common/utf8.h"
+#include "docker/docker.h"
 #include "service/engine_api_internal.h"
 
 #define ZERO_TIME "0001-01-01T00:00:00Z"
@@ -464,12 +467,28 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   *y = yy + (*m <= 2);
 }
 
+/* n decimal digits at p into *out; false when one is not a digit. */
+static bool digits(const char *p, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    v = v * 10 + (p[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
 bool api_parse_time(const char *text, int64_t *seconds, int64_t *nanos) {
   int y, mo, d, h, mi, s;
-  int n = 0;
-  if (text == NULL || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19) return false;
+  /* By hand, not sscanf: the list parses two times per container, and the C runtime's sscanf costs (under Wine
+   * most of all). "YYYY-MM-DDTHH:MM:SS" exactly. */
+  if (text == NULL || strnlen(text, 19) < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || !digits(text, 4, &y) || !digits(text + 5, 2, &mo) || !digits(text + 8, 2, &d) ||
+      !digits(text + 11, 2, &h) || !digits(text + 14, 2, &mi) || !digits(text + 17, 2, &s)) {
+    return false;
+  }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
-  const char *p = text + n;
+  const char *p = text + 19;
   int64_t ns = 0;
   if (*p == '.') {
     p++;
@@ -825,25 +844,29 @@ cJSON *api_shape_inspect(const cJSON *rec) {
   return out;
 }
 
-cJSON *api_shape_summary(const cJSON *s, int64_t now) {
-  cJSON *out = cJSON_CreateObject();
-  if (out == NULL) return NULL;
-  char name[200];
-  snprintf(name, sizeof name, "/%s", str_of(s, "Name", ""));
+/* What a list entry says beyond copies of the summary's fields: "/name" and Docker's Status. */
+static void summary_texts(const cJSON *s, int64_t now, char name[200], char status[96]) {
+  snprintf(name, 200, "/%s", str_of(s, "Name", ""));
   const char *state = str_of(s, "State", "created");
-  char status[96];
   char ago[48];
   if (strcmp(state, "running") == 0) {
     api_human_duration(now - unix_of(str_of(s, "StartedAt", "")), ago, sizeof ago);
-    snprintf(status, sizeof status, "Up %s", ago);
+    snprintf(status, 96, "Up %s", ago);
   } else if (strcmp(state, "exited") == 0) {
     api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
-    snprintf(status, sizeof status, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
+    snprintf(status, 96, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);
   } else if (strcmp(state, "removing") == 0) {
-    snprintf(status, sizeof status, "Removal In Progress");
+    snprintf(status, 96, "Removal In Progress");
   } else {
-    snprintf(status, sizeof status, "Created");
+    snprintf(status, 96, "Created");
   }
+}
+
+cJSON *api_shape_summary(const cJSON *s, int64_t now) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  char name[200], status[96];
+  summary_texts(s, now, name, status);
   cJSON_AddStringToObject(out, "Id", str_of(s, "Id", ""));
   cJSON *names = cJSON_AddArrayToObject(out, "Names");
   if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(name));
@@ -853,7 +876,7 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(s, "Created", "")));
   cJSON_AddArrayToObject(out, "Ports");
   cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
-  cJSON_AddStringToObject(out, "State", state);
+  cJSON_AddStringToObject(out, "State", str_of(s, "State", "created"));
   cJSON_AddStringToObject(out, "Status", status);
   cJSON *hc = cJSON_AddObjectToObject(out, "HostConfig");
   if (hc != NULL) cJSON_AddStringToObject(hc, "NetworkMode", "default");
@@ -861,6 +884,148 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   if (ns != NULL) cJSON_AddObjectToObject(ns, "Networks");
   cJSON_AddArrayToObject(out, "Mounts");
   return out;
+}
+
+/* --- the list as text ---------------------------------------------------------------------------------------------- */
+
+/* A growing buffer; a failed allocation sticks (failed) and the result is dropped. */
+typedef struct text_buf {
+  char *data;
+  size_t len, cap;
+  bool failed;
+} text_buf;
+
+static void put(text_buf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap > 0 ? b->cap : 4096;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (grown == NULL) {
+      b->failed = true;
+      return;
+    }
+    b->data = grown;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static void put_text(text_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* A JSON string as wctr_json_print prints one (common/json.h): ", \ and the control characters escaped (\b \f
+ * \n \r \t, else \u00xx), a byte that is not UTF-8 as \ufffd, every other byte as it is. */
+static void put_string(text_buf *b, const char *s) {
+  put(b, "\"", 1);
+  const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+  const unsigned char *run = p;
+  while (*p != '\0') {
+    if (*p >= 0x80) {
+      size_t n = wctr_utf8_seq((const char *)p, strlen((const char *)p));
+      if (n > 0) {
+        p += n;
+        continue;
+      }
+      put(b, (const char *)run, (size_t)(p - run));
+      put(b, "\\ufffd", 6);
+      run = ++p;
+      continue;
+    }
+    if (*p >= 32 && *p != '"' && *p != '\\') {
+      p++;
+      continue;
+    }
+    put(b, (const char *)run, (size_t)(p - run));
+    char esc[8];
+    switch (*p) {
+      case '"': put(b, "\\\"", 2); break;
+      case '\\': put(b, "\\\\", 2); break;
+      case '\b': put(b, "\\b", 2); break;
+      case '\f': put(b, "\\f", 2); break;
+      case '\n': put(b, "\\n", 2); break;
+      case '\r': put(b, "\\r", 2); break;
+      case '\t': put(b, "\\t", 2); break;
+      default:
+        snprintf(esc, sizeof esc, "\\u%04x", *p);
+        put(b, esc, 6);
+        break;
+    }
+    run = ++p;
+  }
+  put(b, (const char *)run, (size_t)(p - run));
+  put(b, "\"", 1);
+}
+
+/* Any JSON value, through wctr_json_print (the rare labels that are not an object of strings). */
+static void put_json(text_buf *b, const cJSON *v) {
+  char *text = wctr_json_print(v);
+  if (text == NULL) {
+    b->failed = true;
+    return;
+  }
+  put_text(b, text);
+  cJSON_free(text);
+}
+
+static void put_labels(text_buf *b, const cJSON *labels) {
+  if (labels == NULL) {
+    put(b, "{}", 2);
+    return;
+  }
+  bool plain = cJSON_IsObject(labels);
+  for (const cJSON *l = plain ? labels->child : NULL; l != NULL; l = l->next) {
+    plain = plain && cJSON_IsString(l) && l->string != NULL;
+  }
+  if (!plain) {
+    put_json(b, labels);
+    return;
+  }
+  put(b, "{", 1);
+  const cJSON *l;
+  cJSON_ArrayForEach(l, labels) {
+    if (l != labels->child) put(b, ",", 1);
+    put_string(b, l->string);
+    put(b, ":", 1);
+    put_string(b, l->valuestring);
+  }
+  put(b, "}", 1);
+}
+
+char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t now, size_t *len) {
+  text_buf b = {0};
+  put(&b, "[", 1);
+  for (size_t i = 0; i < count; i++) {
+    const cJSON *s = items[i];
+    char name[200], status[96], created[32];
+    summary_texts(s, now, name, status);
+    snprintf(created, sizeof created, "%lld", (long long)unix_of(str_of(s, "Created", "")));
+    put_text(&b, i > 0 ? ",{\"Id\":" : "{\"Id\":");
+    put_string(&b, str_of(s, "Id", ""));
+    put_text(&b, ",\"Names\":[");
+    put_string(&b, name);
+    put_text(&b, "],\"Image\":");
+    put_string(&b, str_of(s, "Image", ""));
+    put_text(&b, ",\"ImageID\":\"\",\"Command\":");
+    put_string(&b, str_of(s, "Command", ""));
+    put_text(&b, ",\"Created\":");
+    put_text(&b, created);
+    put_text(&b, ",\"Ports\":[],\"Labels\":");
+    put_labels(&b, cJSON_GetObjectItemCaseSensitive(s, "Labels"));
+    put_text(&b, ",\"State\":");
+    put_string(&b, str_of(s, "State", "created"));
+    put_text(&b, ",\"Status\":");
+    put_string(&b, status);
+    put_text(&b, ",\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":[]}");
+  }
+  put(&b, "]\n", 2);
+  if (b.failed) {
+    free(b.data);
+    return NULL;
+  }
+  *len = b.len;
+  return b.data;
 }
 
 /* Any value of a filter key matches (Docker: values of one key are alternatives; keys must all match). */
@@ -893,11 +1058,22 @@ static bool m_ancestor(const cJSON *s, const char *v) {
   return strcmp(img, v) == 0 || (strncmp(img, v, n) == 0 && strcmp(img + n, ":latest") == 0);
 }
 static bool m_isolation(const cJSON *s, const char *v) { return strcmp(str_of(s, "Isolation", ""), v) == 0; }
+/* wctr has no health checks (a create with Healthcheck is refused): every container's health is "none". */
+static bool m_health(const cJSON *s, const char *v) {
+  (void)s;
+  return strcmp(v, "none") == 0;
+}
+/* No container is a swarm task. */
+static bool m_is_task(const cJSON *s, const char *v) {
+  (void)s;
+  return strcmp(v, "false") == 0;
+}
 
 bool api_shape_summary_matches(const cJSON *s, const cJSON *filters) {
   return any_value(filters, "id", m_id, s) && any_value(filters, "name", m_name, s) &&
          any_value(filters, "status", m_status, s) && any_value(filters, "exited", m_exited, s) &&
-         any_value(filters, "ancestor", m_ancestor, s) && any_value(filters, "isolation", m_isolation, s);
+         any_value(filters, "ancestor", m_ancestor, s) && any_value(filters, "isolation", m_isolation, s) &&
+         any_value(filters, "health", m_health, s) && any_value(filters, "is-task", m_is_task, s);
 }
 
 /* --- stats and events ------------------------------------------------------------------------------------------------ */
@@ -952,29 +1128,46 @@ cJSON *api_shape_stats(const cJSON *s, int host_cpus, const char *read, const ch
   return out;
 }
 
-cJSON *api_shape_event(const cJSON *f) {
+cJSON *api_shape_event(const cJSON *f, const cJSON *attrs) {
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   const char *action = str_of(f, "Action", "");
   const char *id = str_of(f, "Id", "");
+  const char *image = str_of(attrs, "Image", "");
   int64_t secs = 0, ns = 0;
   api_parse_time(str_of(f, "Time", ""), &secs, &ns);
   cJSON_AddStringToObject(out, "status", action);
   cJSON_AddStringToObject(out, "id", id);
-  cJSON_AddStringToObject(out, "from", str_of(f, "Image", ""));
+  cJSON_AddStringToObject(out, "from", image);
   cJSON_AddStringToObject(out, "Type", str_of(f, "Type", "container"));
   cJSON_AddStringToObject(out, "Action", action);
   cJSON *actor = cJSON_AddObjectToObject(out, "Actor");
   if (actor != NULL) {
     cJSON_AddStringToObject(actor, "ID", id);
-    cJSON *attrs = cJSON_AddObjectToObject(actor, "Attributes");
-    if (attrs != NULL) {
-      cJSON_AddStringToObject(attrs, "name", str_of(f, "Name", ""));
+    cJSON *a = cJSON_AddObjectToObject(actor, "Attributes");
+    if (a != NULL) {
+      /* dockerd's order of precedence: the labels first, then image, name and exitCode over any label of the same
+       * key. */
+      const cJSON *labels = cJSON_GetObjectItemCaseSensitive(attrs, "Labels");
+      if (!cJSON_IsObject(labels)) labels = NULL;
+      const cJSON *l;
+      cJSON_ArrayForEach(l, labels) {
+        if (cJSON_IsString(l) && l->string != NULL && cJSON_GetObjectItemCaseSensitive(a, l->string) == NULL) {
+          cJSON_AddStringToObject(a, l->string, l->valuestring);
+        }
+      }
+      if (image[0] != '\0') {
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "image");
+        cJSON_AddStringToObject(a, "image", image);
+      }
+      cJSON_DeleteItemFromObjectCaseSensitive(a, "name");
+      cJSON_AddStringToObject(a, "name", str_of(f, "Name", ""));
       const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
       if (cJSON_IsNumber(code)) {
         char text[32];
         snprintf(text, sizeof text, "%lld", whole(code->valuedouble));
-        cJSON_AddStringToObject(attrs, "exitCode", text);
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "exitCode");
+        cJSON_AddStringToObject(a, "exitCode", text);
       }
     }
   }
@@ -989,21 +1182,202 @@ cJSON *api_shape_event(const cJSON *f) {
   return out;
 }
 
-static bool m_type(const cJSON *f, const char *v) { return strcmp(str_of(f, "Type", "container"), v) == 0; }
-static bool m_event(const cJSON *f, const char *v) { return strcmp(str_of(f, "Action", ""), v) == 0; }
-static bool m_container(const cJSON *f, const char *v) {
-  const char *id = str_of(f, "Id", "");
-  return strcmp(str_of(f, "Name", ""), v[0] == '/' ? v + 1 : v) == 0 || (v[0] != '\0' && strncmp(id, v, strlen(v)) == 0);
+/* Docker's filter matching (its filters.Args): ExactMatch and FuzzyMatch pass when the key has no values. */
+static bool exact_match(const cJSON *filters, const char *key, const char *source) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values) || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v) && strcmp(v->valuestring, source) == 0) return true;
+  }
+  return false;
 }
 
-bool api_shape_event_matches(const cJSON *f, const cJSON *filters) {
-  return any_value(filters, "type", m_type, f) && any_value(filters, "event", m_event, f) &&
-         any_value(filters, "container", m_container, f);
+static bool fuzzy_match(const cJSON *filters, const char *key, const char *source) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  if (!cJSON_IsArray(values) || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (cJSON_IsString(v) && strncmp(source, v->valuestring, strlen(v->valuestring)) == 0) return true;
+  }
+  return false;
+}
+
+/* Values of "key" in a filter set, as given (NULL when none). */
+static const cJSON *values_of(const cJSON *filters, const char *key) {
+  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
+  return cJSON_IsArray(values) && values->child != NULL ? values : NULL;
+}
+
+bool api_shape_labels_match(const cJSON *filters, const char *key, const cJSON *labels) {
+  const cJSON *values = values_of(filters, key);
+  if (values == NULL) return true;
+  if (!cJSON_IsObject(labels) || labels->child == NULL) return false;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    if (!cJSON_IsString(v)) return false;
+    const char *eq = strchr(v->valuestring, '=');
+    size_t kn = eq != NULL ? (size_t)(eq - v->valuestring) : strlen(v->valuestring);
+    const cJSON *found = NULL;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels) {
+      if (l->string != NULL && strlen(l->string) == kn && strncmp(l->string, v->valuestring, kn) == 0) found = l;
+    }
+    if (found == NULL) return false;
+    if (eq != NULL && !(cJSON_IsString(found) && strcmp(found->valuestring, eq + 1) == 0)) return false;
+  }
+  return true;
+}
+
+/* An image reference without its tag or digest, and without Docker Hub's default prefixes ("docker.io/library/x:1"
+ * -> "x"): what dockerd's stripTag compares. */
+static void strip_tag(const char *ref, char *out, size_t size) {
+  snprintf(out, size, "%s", ref);
+  char *at = strchr(out, '@');
+  if (at != NULL) *at = '\0';
+  char *slash = strrchr(out, '/');
+  char *colon = strrchr(out, ':');
+  if (colon != NULL && (slash == NULL || colon > slash)) *colon = '\0';
+  static const char *const prefixes[] = {"docker.io/library/", "index.docker.io/library/", "docker.io/",
+                                         "index.docker.io/", "library/", NULL};
+  for (size_t i = 0; prefixes[i] != NULL; i++) {
+    size_t n = strlen(prefixes[i]);
+    if (strncmp(out, prefixes[i], n) == 0 && out[n] != '\0') {
+      memmove(out, out + n, strlen(out + n) + 1);
+      break;
+    }
+  }
+}
+
+bool api_shape_event_matches(const cJSON *ev, const cJSON *filters) {
+  const char *action = str_of(ev, "Action", "");
+  const cJSON *actor = cJSON_GetObjectItemCaseSensitive(ev, "Actor");
+  const char *id = str_of(actor, "ID", "");
+  const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
+  const char *name = str_of(attrs, "name", "");
+  const char *type = str_of(ev, "Type", "");
+  /* event: exact, except that health_status, exec_create and exec_start also match their "...: detail" forms. */
+  bool fuzzy_event = false;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values_of(filters, "event")) {
+    if (cJSON_IsString(v) && (strcmp(v->valuestring, "health_status") == 0 || strcmp(v->valuestring, "exec_create") == 0 ||
+                              strcmp(v->valuestring, "exec_start") == 0)) {
+      fuzzy_event = true;
+    }
+  }
+  if (!(fuzzy_event ? fuzzy_match(filters, "event", action) : exact_match(filters, "event", action))) return false;
+  if (!exact_match(filters, "type", type) || !exact_match(filters, "scope", str_of(ev, "scope", ""))) return false;
+  /* Each object kind's filter is dockerd's fuzzy match on the actor's id or name, whatever the event's type. */
+  static const char *const by_name[] = {"daemon", "container", "plugin", "volume", "network", "service", "node",
+                                        "secret", "config", NULL};
+  for (size_t i = 0; by_name[i] != NULL; i++) {
+    if (!fuzzy_match(filters, by_name[i], id) && !fuzzy_match(filters, by_name[i], name)) return false;
+  }
+  const char *image = str_of(attrs, strcmp(type, "image") == 0 ? "name" : "image", "");
+  char id_stripped[256], image_stripped[256];
+  strip_tag(id, id_stripped, sizeof id_stripped);
+  strip_tag(image, image_stripped, sizeof image_stripped);
+  if (!exact_match(filters, "image", id) && !exact_match(filters, "image", image) &&
+      !exact_match(filters, "image", id_stripped) && !exact_match(filters, "image", image_stripped)) {
+    return false;
+  }
+  return api_shape_labels_match(filters, "label", attrs);
+}
+
+/* --- Go durations, and dockerd's "until" ----------------------------------------------------------------------------- */
+
+bool api_parse_go_duration(const char *text, int64_t *nanos) {
+  static const struct {
+    const char *unit;
+    double ns;
+  } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9},
+               {"m", 60e9}, {"h", 3600e9}};
+  const char *p = text;
+  if (p == NULL || *p == '\0') return false;
+  bool neg = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  if (strcmp(p, "0") == 0) {
+    *nanos = 0;
+    return true;
+  }
+  if (*p == '\0') return false;
+  double total = 0;
+  while (*p != '\0') {
+    double value = 0, scale = 1;
+    bool digits = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+      value = value * 10 + (*p - '0');
+      digits = true;
+    }
+    if (*p == '.') {
+      for (p++; *p >= '0' && *p <= '9'; p++) {
+        scale /= 10;
+        value += (*p - '0') * scale;
+        digits = true;
+      }
+    }
+    if (!digits) return false;
+    size_t best = 0;
+    double unit = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+      size_t n = strlen(units[i].unit);
+      /* The longest unit that matches ("ms" before "m"). */
+      if (n > best && strncmp(p, units[i].unit, n) == 0) {
+        best = n;
+        unit = units[i].ns;
+      }
+    }
+    if (best == 0) return false; /* Go: a duration's units are required */
+    p += best;
+    total += value * unit;
+    if (total > 9.2e18) return false; /* beyond int64 nanoseconds, as Go refuses */
+  }
+  *nanos = (int64_t)(neg ? -total : total);
+  return true;
+}
+
+bool api_parse_until(const char *text, int64_t now, int64_t *seconds) {
+  int64_t d = 0;
+  /* dockerd's GetTimestamp: a Go duration counts back from now ("0" is a time, not a duration). */
+  if (text != NULL && strcmp(text, "0") != 0 && api_parse_go_duration(text, &d)) {
+    *seconds = now - d / 1000000000;
+    return true;
+  }
+  char log[40];
+  char padded[40];
+  /* A date alone, or a time without a zone, is read as UTC (dockerd reads it in its own time zone, which for a
+   * Windows service is usually the host's: documented in docs/engine-api.md). */
+  if (text != NULL && strlen(text) == 10 && text[4] == '-' && text[7] == '-') {
+    snprintf(padded, sizeof padded, "%sT00:00:00Z", text);
+    text = padded;
+  } else if (text != NULL && strlen(text) == 19 && text[10] == 'T') {
+    snprintf(padded, sizeof padded, "%sZ", text);
+    text = padded;
+  }
+  int64_t s = 0, ns = 0;
+  if (text == NULL || !api_time_to_log(text, log) || !api_parse_time(log, &s, &ns)) return false;
+  *seconds = s;
+  return true;
 }
 
 /* --- images ------------------------------------------------------------------------------------------------------------- */
 
+/* A record of the content store (pulled or loaded) has its content id, "sha256:" and 64 hex digits; an `image add`
+ * record has "Id" "" or none. */
+static bool store_image(const cJSON *image) {
+  const char *id = str_of(image, "Id", "");
+  if (strncmp(id, "sha256:", 7) != 0 || strlen(id) != 71) return false;
+  for (const char *c = id + 7; *c != '\0'; c++) {
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) return false;
+  }
+  return true;
+}
+
 void api_shape_image_id(const cJSON *image, char out[80]) {
+  if (store_image(image)) {
+    snprintf(out, 80, "%s", str_of(image, "Id", ""));
+    return;
+  }
   char hex[65];
   size_t n = 0;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
@@ -1025,7 +1399,31 @@ void api_shape_image_id(const cJSON *image, char out[80]) {
   snprintf(out, 80, "sha256:%s", hex);
 }
 
+static cJSON *strings_or_empty(const cJSON *a) {
+  return cJSON_IsArray(a) ? cJSON_Duplicate(a, true) : cJSON_CreateArray();
+}
+
+/* The store's summary (img_store_list) as Docker's ImageSummary. */
+static cJSON *store_image_summary(const cJSON *image) {
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  const cJSON *size = cJSON_GetObjectItemCaseSensitive(image, "Size");
+  double bytes = cJSON_IsNumber(size) ? size->valuedouble : 0;
+  cJSON_AddNumberToObject(out, "Containers", -1);
+  cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(image, "Created", "")));
+  cJSON_AddStringToObject(out, "Id", str_of(image, "Id", ""));
+  cJSON_AddNullToObject(out, "Labels");
+  cJSON_AddStringToObject(out, "ParentId", "");
+  cJSON_AddItemToObject(out, "RepoDigests", strings_or_empty(cJSON_GetObjectItemCaseSensitive(image, "RepoDigests")));
+  cJSON_AddItemToObject(out, "RepoTags", strings_or_empty(cJSON_GetObjectItemCaseSensitive(image, "RepoTags")));
+  cJSON_AddNumberToObject(out, "SharedSize", -1);
+  cJSON_AddNumberToObject(out, "Size", bytes);
+  cJSON_AddNumberToObject(out, "VirtualSize", bytes);
+  return out;
+}
+
 cJSON *api_shape_image_summary(const cJSON *image) {
+  if (store_image(image)) return store_image_summary(image);
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   char id[80];
@@ -1045,6 +1443,9 @@ cJSON *api_shape_image_summary(const cJSON *image) {
 }
 
 cJSON *api_shape_image_inspect(const cJSON *image) {
+  /* The store's record carries Docker's keys; docker/ gives them Docker's order and zero values (as `wctr image
+   * inspect` does). */
+  if (store_image(image)) return docker_image_inspect(image);
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
   char id[80];

@@ -1,4 +1,4 @@
-/* service/engine_api_system.c - /_ping, /version, /info, /events, /system/df and /images (service/engine_api.h,
+/* service/engine_api_system.c - /_ping, /version, /info, /events and /system/df (service/engine_api.h,
  * engine_api_internal.h). Portable. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "service/engine_api_internal.h"
 
 static int64_t now_unix(void) { return (int64_t)time(NULL); }
@@ -243,39 +244,281 @@ void api_info(api_req *r) {
 
 /* --- /events -------------------------------------------------------------------------------------------------------- */
 
+/* dockerd's events carry the container's image and labels besides its name; the manager's frames carry its id and
+ * name. So the stream keeps what it knows of each container: from container.list when it begins, and, for a
+ * container it has not seen, from container.inspect, asked for as soon as its first frame (its create) arrives -
+ * a chain of lookups beside the writing, so that a container removed right after it was created is still known.
+ * The frames are written in their order: one whose container is still being looked up waits (the drain parks),
+ * and so do the frames behind it. A container created and removed before its lookup ran (a few milliseconds)
+ * has its events without image and labels (docs/engine-api.md). */
+
+enum { EVENTS_PENDING_MAX = 10000 }; /* frames waiting to be written before the stream is dropped */
+
+typedef struct ev_item {
+  struct ev_item *next;
+  cJSON *frame;
+} ev_item;
+
+typedef struct ev_lookup {
+  struct ev_lookup *next;
+  char id[80];
+} ev_lookup;
+
 typedef struct events_state {
   cJSON *filters;
   wctr_ioc_timer *until_timer; /* r->lock */
+  /* All under r->lock: */
+  ev_item *head, *tail;        /* the frames not written yet, in order */
+  size_t pending;
+  bool busy;                   /* someone (a drain job, a continuation) writes the frames */
+  bool parked;                 /* ... and waits for current's container to be known */
+  cJSON *current;              /* the frame the drain waits with */
+  cJSON *known;                /* {"<id>": {"Image","Labels"} or {"Pending":true}} */
+  ev_lookup *lookups, *lookups_tail; /* ids to inspect, in order */
+  bool looking;                /* the lookup chain runs */
+  char looked[80];             /* the id it inspects now */
 } events_state;
 
 static void events_state_free(void *p) {
   events_state *s = p;
   if (s == NULL) return;
+  while (s->head != NULL) {
+    ev_item *it = s->head;
+    s->head = it->next;
+    cJSON_Delete(it->frame);
+    free(it);
+  }
+  while (s->lookups != NULL) {
+    ev_lookup *l = s->lookups;
+    s->lookups = l->next;
+    free(l);
+  }
   cJSON_Delete(s->filters);
+  cJSON_Delete(s->known);
+  cJSON_Delete(s->current);
   free(s);
 }
 
-static wctr_err events_frame(api_req *r, const char *kind, cJSON *data) {
+static bool is_pending(const cJSON *entry) { return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "Pending")); }
+
+/* Under r->lock: what a container's events carry. A lookup's answer (only_pending) never replaces what is known,
+ * nor brings back a container whose destroy was written. */
+static void learn_locked(events_state *s, const char *id, const char *image, const cJSON *labels, bool only_pending) {
+  if (id == NULL || id[0] == '\0' || s->known == NULL) return;
+  cJSON *old = cJSON_GetObjectItemCaseSensitive(s->known, id);
+  if (only_pending && !is_pending(old)) return;
+  cJSON *a = cJSON_CreateObject();
+  if (a == NULL) return;
+  cJSON_AddStringToObject(a, "Image", image != NULL ? image : "");
+  cJSON_AddItemToObject(a, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, true) : cJSON_CreateObject());
+  if (old != NULL) {
+    cJSON_ReplaceItemInObjectCaseSensitive(s->known, id, a); /* keeps the key (ReplaceItemViaPointer would not) */
+  } else {
+    cJSON_AddItemToObject(s->known, id, a);
+  }
+}
+
+/* Shapes, filters and writes one frame (taken) with its container's attributes (taken; may be NULL). */
+static void events_send(api_req *r, cJSON *frame, cJSON *attrs) {
   events_state *s = r->state;
-  wctr_err err = WCTR_OK;
-  if (strcmp(kind, "event") == 0 && api_shape_event_matches(data, s->filters)) {
-    cJSON *ev = api_shape_event(data);
-    char *text = ev != NULL ? cJSON_PrintUnformatted(ev) : NULL;
-    cJSON_Delete(ev);
+  cJSON *ev = api_shape_event(frame, attrs);
+  if (ev != NULL && api_shape_event_matches(ev, s->filters)) {
+    char *text = wctr_json_print(ev); /* UTF-8 whatever a record holds (common/json.h) */
     if (text != NULL) {
       size_t n = strlen(text);
       char *line = realloc(text, n + 2);
       if (line != NULL) {
         line[n] = '\n';
-        err = api_write(r, line, n + 1);
+        api_write(r, line, n + 1); /* a failure ends the stream (the client left, or was dropped) */
         free(line);
       } else {
         cJSON_free(text);
       }
     }
   }
-  cJSON_Delete(data);
-  return err;
+  cJSON_Delete(ev);
+  cJSON_Delete(attrs);
+  cJSON_Delete(frame);
+}
+
+/* Writes the waiting frames until none is left (busy ends) or the next one's container is still being looked up
+ * (the drain parks; events_kick resumes it). Runs on a worker, with busy held. */
+static void events_drain(api_req *r) {
+  events_state *s = r->state;
+  for (;;) {
+    wctr_mutex_lock(&r->lock);
+    cJSON *frame = s->current;
+    s->current = NULL;
+    if (frame == NULL && s->head != NULL) {
+      ev_item *it = s->head;
+      s->head = it->next;
+      if (s->head == NULL) s->tail = NULL;
+      s->pending--;
+      frame = it->frame;
+      free(it);
+    }
+    if (frame == NULL) {
+      s->busy = false;
+      wctr_mutex_unlock(&r->lock);
+      return;
+    }
+    const char *id = str_of(frame, "Id", "");
+    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(s->known, id);
+    if (is_pending(entry)) {
+      s->current = frame;
+      s->parked = true;
+      wctr_mutex_unlock(&r->lock);
+      return;
+    }
+    cJSON *attrs = entry != NULL ? cJSON_Duplicate(entry, true) : NULL;
+    /* A removed container's id is never seen again. */
+    if (strcmp(str_of(frame, "Action", ""), "destroy") == 0) cJSON_DeleteItemFromObjectCaseSensitive(s->known, id);
+    wctr_mutex_unlock(&r->lock);
+    events_send(r, frame, attrs);
+  }
+}
+
+/* Something became known: a parked drain goes on. */
+static void events_kick(api_req *r) {
+  events_state *s = r->state;
+  wctr_mutex_lock(&r->lock);
+  bool resume = s->parked;
+  s->parked = false;
+  wctr_mutex_unlock(&r->lock);
+  if (resume) events_drain(r);
+}
+
+static void lookup_done(api_req *r, wctr_err err, cJSON *result, const char *message);
+
+/* The next id of the lookup chain; the chain ends (and drops its reference) when there is none. */
+static void lookup_next(api_req *r) {
+  events_state *s = r->state;
+  wctr_mutex_lock(&r->lock);
+  ev_lookup *l = s->lookups;
+  if (l != NULL) {
+    s->lookups = l->next;
+    if (s->lookups == NULL) s->lookups_tail = NULL;
+    snprintf(s->looked, sizeof s->looked, "%s", l->id);
+  } else {
+    s->looking = false;
+  }
+  wctr_mutex_unlock(&r->lock);
+  if (l == NULL) {
+    api_req_unref(r); /* the chain's */
+    return;
+  }
+  free(l);
+  api_call(r, "container.inspect", api_id_params(s->looked), false, lookup_done);
+}
+
+static void lookup_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  (void)message;
+  events_state *s = r->state;
+  const cJSON *config = err == WCTR_OK ? cJSON_GetObjectItemCaseSensitive(result, "Config") : NULL;
+  wctr_mutex_lock(&r->lock);
+  /* Gone already (removed before it could be asked): known without image and labels. */
+  learn_locked(s, s->looked, str_of(config, "Image", ""), cJSON_GetObjectItemCaseSensitive(config, "Labels"), true);
+  wctr_mutex_unlock(&r->lock);
+  events_kick(r);
+  lookup_next(r);
+}
+
+static void lookup_job(void *arg) { lookup_next(arg); }
+
+static void events_drain_job(void *arg) {
+  api_req *r = arg;
+  events_drain(r);
+  api_req_unref(r);
+}
+
+/* The manager's frames: called wherever it emits them (under its own locks), so it only queues and posts. */
+static wctr_err events_frame(api_req *r, const char *kind, cJSON *data) {
+  events_state *s = r->state;
+  if (strcmp(kind, "event") != 0) {
+    cJSON_Delete(data);
+    return WCTR_OK;
+  }
+  ev_item *it = malloc(sizeof *it);
+  ev_lookup *l = calloc(1, sizeof *l);
+  if (it == NULL || l == NULL) {
+    free(it);
+    free(l);
+    cJSON_Delete(data);
+    return WCTR_ENOMEM;
+  }
+  it->next = NULL;
+  it->frame = data;
+  const char *id = str_of(data, "Id", "");
+  wctr_mutex_lock(&r->lock);
+  if (s->tail != NULL) {
+    s->tail->next = it;
+  } else {
+    s->head = it;
+  }
+  s->tail = it;
+  s->pending++;
+  /* A container not known yet (its create, usually) is looked up now, not when the drain reaches it. */
+  bool lookup = id[0] != '\0' && strlen(id) < sizeof l->id && s->known != NULL &&
+                cJSON_GetObjectItemCaseSensitive(s->known, id) == NULL;
+  bool start_chain = false;
+  if (lookup) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddBoolToObject(p, "Pending", true);
+    cJSON_AddItemToObject(s->known, id, p);
+    snprintf(l->id, sizeof l->id, "%s", id);
+    if (s->lookups_tail != NULL) {
+      s->lookups_tail->next = l;
+    } else {
+      s->lookups = l;
+    }
+    s->lookups_tail = l;
+    l = NULL;
+    start_chain = !s->looking;
+    if (start_chain) s->looking = true;
+  }
+  bool overflow = s->pending > EVENTS_PENDING_MAX;
+  bool go = !s->busy && !overflow;
+  if (go) s->busy = true;
+  wctr_mutex_unlock(&r->lock);
+  free(l);
+  if (start_chain) {
+    api_req_ref(r); /* the chain's, until lookup_next finds nothing left */
+    /* Never inline: the manager's locks are held here, and the chain asks it for the container. */
+    if (!wctr_ioc_post(r->api->ioc, lookup_job, r)) {
+      api_req_unref(r);
+      overflow = true; /* cannot carry on honestly: the stream is dropped */
+    }
+  }
+  if (go) {
+    api_req_ref(r);
+    if (!wctr_ioc_post(r->api->ioc, events_drain_job, r)) {
+      api_req_unref(r);
+      overflow = true;
+    }
+  }
+  if (overflow) {
+    api_drop(r);
+    return WCTR_EPIPE;
+  }
+  return WCTR_OK;
+}
+
+static void events_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  (void)message;
+  events_state *s = r->state;
+  const cJSON *list = err == WCTR_OK ? result : NULL;
+  const cJSON *c;
+  wctr_mutex_lock(&r->lock);
+  cJSON_ArrayForEach(c, list) {
+    const char *id = str_of(c, "Id", "");
+    const cJSON *old = cJSON_GetObjectItemCaseSensitive(s->known, id);
+    if (old == NULL || is_pending(old)) {
+      learn_locked(s, id, str_of(c, "Image", ""), cJSON_GetObjectItemCaseSensitive(c, "Labels"), false);
+    }
+  }
+  wctr_mutex_unlock(&r->lock);
+  /* The frames held since the subscription go out now (without the list, each container's own lookup serves). */
+  events_drain(r);
 }
 
 static void events_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
@@ -304,7 +547,9 @@ static void events_until(void *arg) {
 }
 
 void api_events(api_req *r) {
-  static const char *const allowed[] = {"type", "event", "container", NULL};
+  static const char *const allowed[] = {"type",    "event", "container", "image",  "label",  "scope",  "daemon",
+                                        "network", "volume", "plugin",   "node",   "service", "secret", "config",
+                                        NULL};
   events_state *s = calloc(1, sizeof *s);
   if (s == NULL) {
     api_reply_error(r, 500, "out of memory");
@@ -336,28 +581,39 @@ void api_events(api_req *r) {
                "out)");
     return;
   }
-  if (api_begin(r, 200, API_JSON) != WCTR_OK) {
-    api_end(r);
-    return;
-  }
+  int64_t until_ms = -1;
   if (until_t[0] != '\0') {
     int64_t us = 0, un = 0;
     api_parse_time(until_t, &us, &un);
-    int64_t ms = (us - now_unix()) * 1000 + un / 1000000;
-    if (ms <= 0) {
-      api_end(r); /* nothing happened between since and until that wctrd could still tell */
+    until_ms = (us - now_unix()) * 1000 + un / 1000000;
+    if (until_ms <= 0) {
+      /* nothing happened between since and until that wctrd could still tell */
+      if (api_begin(r, 200, API_JSON) == WCTR_OK) api_end(r);
       return;
     }
+  }
+  s->known = cJSON_CreateObject();
+  /* Subscribed first, with the frames held (busy) until the containers are known: nothing that happens after the
+   * answer's head is missed, and nothing is written before it. */
+  s->busy = true;
+  r->on_frame = events_frame;
+  api_call(r, "events", NULL, true, events_done);
+  if (api_begin(r, 200, API_JSON) != WCTR_OK) {
+    api_stop_stream(r);
+    return;
+  }
+  if (until_ms > 0) {
     api_req_ref(r);
     wctr_errmsg e;
     wctr_mutex_lock(&r->lock);
-    wctr_err terr = wctr_ioc_timer_start(r->api->ioc, ms > 86400000 ? 86400000u : (uint32_t)ms, events_until, r,
-                                         &s->until_timer, &e);
+    wctr_err terr = wctr_ioc_timer_start(r->api->ioc, until_ms > 86400000 ? 86400000u : (uint32_t)until_ms,
+                                         events_until, r, &s->until_timer, &e);
     wctr_mutex_unlock(&r->lock);
     if (terr != WCTR_OK) api_req_unref(r);
   }
-  r->on_frame = events_frame;
-  api_call(r, "events", NULL, true, events_done);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  api_call(r, "container.list", p, false, events_listed);
 }
 
 /* --- /system/df ------------------------------------------------------------------------------------------------------ */
@@ -389,7 +645,14 @@ static void df_images(api_req *r, wctr_err err, cJSON *result, const char *messa
     int used = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, s->containers) {
-      if (strcmp(str_of(c, "Image", ""), str_of(img, "Name", "")) == 0) used++;
+      /* a container names its image as it was given: a tag of a store image, its id, or a catalog name */
+      const char *image = str_of(c, "Image", "");
+      bool match = strcmp(image, str_of(img, "Name", "")) == 0 || strcmp(image, str_of(sum, "Id", "")) == 0;
+      const cJSON *t;
+      cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(sum, "RepoTags")) {
+        match = match || (cJSON_IsString(t) && strcmp(image, t->valuestring) == 0);
+      }
+      if (match) used++;
     }
     cJSON_ReplaceItemInObjectCaseSensitive(sum, "Containers", cJSON_CreateNumber(used));
     cJSON_AddItemToArray(images, sum);
@@ -426,211 +689,4 @@ void api_system_df(api_req *r) {
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", true);
   api_call(r, "container.list", p, false, df_containers);
-}
-
-/* --- /images ------------------------------------------------------------------------------------------------------------ */
-
-typedef struct images_state {
-  cJSON *filters;
-} images_state;
-
-static void images_state_free(void *p) {
-  images_state *s = p;
-  if (s == NULL) return;
-  cJSON_Delete(s->filters);
-  free(s);
-}
-
-static bool image_matches(const cJSON *img, const cJSON *filters) {
-  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(filters, "reference");
-  if (!cJSON_IsArray(refs) || refs->child == NULL) return true;
-  const char *name = str_of(img, "Name", "");
-  const cJSON *v;
-  cJSON_ArrayForEach(v, refs) {
-    size_t n = strlen(v->valuestring);
-    if (strcmp(name, v->valuestring) == 0 || (strncmp(name, v->valuestring, n) == 0 && name[n] == ':')) return true;
-  }
-  return false;
-}
-
-static void images_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  images_state *s = r->state;
-  if (err != WCTR_OK) {
-    api_reply_failure(r, err, message);
-    return;
-  }
-  cJSON *out = cJSON_CreateArray();
-  const cJSON *img;
-  cJSON_ArrayForEach(img, result) {
-    if (!image_matches(img, s->filters)) continue;
-    cJSON *sum = api_shape_image_summary(img);
-    if (sum != NULL) cJSON_AddItemToArray(out, sum);
-  }
-  api_reply_json(r, 200, out);
-}
-
-void api_images_list(api_req *r) {
-  static const char *const allowed[] = {"reference", NULL};
-  images_state *s = calloc(1, sizeof *s);
-  if (s == NULL) {
-    api_reply_error(r, 500, "out of memory");
-    return;
-  }
-  r->state = s;
-  r->state_free = images_state_free;
-  if (!api_query_filters(r, &s->filters)) return;
-  if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/images/json")) return;
-  api_call(r, "image.list", NULL, false, images_done);
-}
-
-static cJSON *name_params(const char *name) {
-  cJSON *p = cJSON_CreateObject();
-  if (p != NULL) cJSON_AddStringToObject(p, "Name", name);
-  return p;
-}
-
-/* "sha256:<hex>" or at least 4 hex digits: a reference that may be an image id rather than a name. */
-static bool id_like(const char *ref) {
-  if (strncmp(ref, "sha256:", 7) == 0) ref += 7;
-  size_t n = 0;
-  for (; ref[n] != '\0'; n++) {
-    if (!((ref[n] >= '0' && ref[n] <= '9') || (ref[n] >= 'a' && ref[n] <= 'f'))) return false;
-  }
-  return n >= 4 && n <= 64;
-}
-
-/* The image of the catalog whose id (api_shape_image_id) starts with ref; NULL when none or several. */
-static const cJSON *image_by_id(const cJSON *list, const char *ref) {
-  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
-  const cJSON *found = NULL;
-  int matches = 0;
-  const cJSON *img;
-  cJSON_ArrayForEach(img, list) {
-    char id[80];
-    api_shape_image_id(img, id);
-    if (strncmp(id + 7, hex, strlen(hex)) == 0) {
-      found = img;
-      matches++;
-    }
-  }
-  return matches == 1 ? found : NULL;
-}
-
-typedef struct image_state {
-  char name[200];
-  char id[80];
-  char *missing; /* the catalog's "No such image" message, when a name lookup failed */
-} image_state;
-
-static void image_state_free(void *p) {
-  image_state *s = p;
-  if (s == NULL) return;
-  free(s->missing);
-  free(s);
-}
-
-static image_state *image_state_new(api_req *r) {
-  image_state *s = calloc(1, sizeof *s);
-  if (s == NULL) {
-    api_reply_error(r, 500, "out of memory");
-    return NULL;
-  }
-  r->state = s;
-  r->state_free = image_state_free;
-  return s;
-}
-
-static void keep_missing(image_state *s, const char *message) {
-  if (message == NULL) return;
-  size_t n = strlen(message) + 1;
-  s->missing = malloc(n);
-  if (s->missing != NULL) memcpy(s->missing, message, n);
-}
-
-static void image_inspect_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  image_state *s = r->state;
-  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
-  if (img == NULL) {
-    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
-    return;
-  }
-  api_reply_json(r, 200, api_shape_image_inspect(img));
-}
-
-static void image_inspect_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  image_state *s = r->state;
-  if (err == WCTR_ENOENT && id_like(r->id)) {
-    /* Docker's clients also name images by id (docker-py's images.list inspects each by its Id). */
-    keep_missing(s, message);
-    api_call(r, "image.list", NULL, false, image_inspect_listed);
-    return;
-  }
-  if (err != WCTR_OK) {
-    api_reply_failure(r, err, message);
-    return;
-  }
-  api_reply_json(r, 200, api_shape_image_inspect(result));
-}
-
-void api_image_inspect(api_req *r) {
-  if (image_state_new(r) == NULL) return;
-  api_call(r, "image.inspect", name_params(r->id), false, image_inspect_done);
-}
-
-static void image_removed(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  (void)result;
-  image_state *s = r->state;
-  if (err != WCTR_OK) {
-    api_reply_failure(r, err, message);
-    return;
-  }
-  cJSON *out = cJSON_CreateArray();
-  cJSON *u = cJSON_CreateObject();
-  cJSON_AddStringToObject(u, "Untagged", s->name);
-  cJSON_AddItemToArray(out, u);
-  cJSON *d = cJSON_CreateObject();
-  cJSON_AddStringToObject(d, "Deleted", s->id);
-  cJSON_AddItemToArray(out, d);
-  api_reply_json(r, 200, out);
-}
-
-static void image_delete_listed(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  image_state *s = r->state;
-  const cJSON *img = err == WCTR_OK ? image_by_id(result, r->id) : NULL;
-  if (img == NULL) {
-    api_reply_failure(r, err != WCTR_OK ? err : WCTR_ENOENT, err != WCTR_OK ? message : s->missing);
-    return;
-  }
-  snprintf(s->name, sizeof s->name, "%s", str_of(img, "Name", ""));
-  api_shape_image_id(img, s->id);
-  api_call(r, "image.remove", name_params(s->name), false, image_removed);
-}
-
-static void image_delete_found(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  image_state *s = r->state;
-  if (err == WCTR_ENOENT && id_like(r->id)) {
-    keep_missing(s, message);
-    api_call(r, "image.list", NULL, false, image_delete_listed);
-    return;
-  }
-  if (err != WCTR_OK) {
-    api_reply_failure(r, err, message);
-    return;
-  }
-  snprintf(s->name, sizeof s->name, "%s", str_of(result, "Name", r->id));
-  api_shape_image_id(result, s->id);
-  api_call(r, "image.remove", name_params(s->name), false, image_removed);
-}
-
-void api_image_delete(api_req *r) {
-  bool force = false, noprune = false;
-  if (!api_query_bool(r, "force", false, &force) || !api_query_bool(r, "noprune", false, &noprune)) return;
-  /* force removes an image in use by Docker's rules; wctr's catalog never removes an image a container uses. */
-  if (force) {
-    api_refuse(r, 400, WCTR_EINVAL, "image.remove",
-               "force: wctr does not remove an image a container uses; remove the container first");
-    return;
-  }
-  if (image_state_new(r) == NULL) return;
-  api_call(r, "image.inspect", name_params(r->id), false, image_delete_found);
 }

@@ -224,8 +224,58 @@ def dockerpy(port, sleeper):
         check(False, "docker-py: privileged is refused")
     except docker.errors.APIError as e:
         check(e.status_code == 400 and "HostConfig.Privileged" in str(e), "docker-py: privileged is refused naming the field", e)
+    # Events filtered by label, carrying the container's image and labels (dockerd's attributes).
+    evs = []
+
+    def watch_labelled():
+        for ev in client.events(decode=True, filters={"label": "suite=dockerpy-ev"}):
+            evs.append(ev)
+            if ev.get("status") == "destroy":
+                break
+
+    t = threading.Thread(target=watch_labelled, daemon=True)
+    t.start()
+    time.sleep(0.5)
+    client.containers.run("host", [sleeper, "0"], isolation="job", remove=True, labels={"suite": "dockerpy-ev"})
+    client.containers.run("host", [sleeper, "0"], isolation="job", remove=True)
+    t.join(15)
+    statuses = [e.get("status") for e in evs]
+    check(statuses[:2] == ["create", "start"] and statuses[-1:] == ["destroy"],
+          "docker-py: events with a label filter, in order", statuses)
+    check(evs and all(e["Actor"]["Attributes"].get("suite") == "dockerpy-ev" and e["Actor"]["Attributes"].get("image") == "host"
+                      and e.get("from") == "host" for e in evs), "docker-py: events carry the image and the labels",
+          evs[:1])
+    try:
+        client.networks.list()
+        check(False, "docker-py: networks are refused")
+    except docker.errors.APIError as e:
+        check(e.status_code == 501 and "networks are not implemented yet" in str(e), "docker-py: networks: 501 saying why", e)
     tags = [t for i in client.images.list() for t in i.tags]
     check("testimg:latest" in tags, "docker-py: images", tags)
+
+
+def dockerpy_images(port, registry):
+    """client.images against the registry the script started (REGISTRY/app:v1 is there, and pulled already)."""
+    import docker
+
+    client = docker.DockerClient(base_url="tcp://127.0.0.1:%d" % port, version="auto")
+    name = registry + "/app"
+    img = client.images.pull(name, tag="v1")
+    check(img.id.startswith("sha256:") and (name + ":v1") in img.tags, "docker-py: images.pull returns the image", img.tags)
+    got = client.images.get(name + ":v1")
+    check(got.id == img.id and got.attrs["Os"] == "windows", "docker-py: images.get", got.attrs.get("Os"))
+    by_id = client.images.get(img.id[7:19])
+    check(by_id.id == img.id, "docker-py: images.get by a short id", by_id.id)
+    listed = client.images.list(name=name)
+    check([i.id for i in listed] == [img.id], "docker-py: images.list(name=...)", [i.tags for i in listed])
+    check(any("testimg:latest" in i.tags for i in client.images.list()), "docker-py: images.list has the catalog's image")
+    rows = got.history()
+    check(len(rows) >= 1 and isinstance(rows[0].get("Created"), int), "docker-py: history", rows[:1])
+    try:
+        client.images.pull(registry + "/nothere", tag="1")
+        check(False, "docker-py: pulling what the registry lacks raises")
+    except docker.errors.APIError as e:
+        check("nothere" in str(e), "docker-py: pulling what the registry lacks raises APIError naming it", str(e)[:200])
 
 
 def main():
@@ -237,6 +287,7 @@ def main():
         refusals(port, sys.argv[3])
     elif sys.argv[1] == "dockerpy":
         dockerpy(port, sys.argv[3])
+        dockerpy_images(port, sys.argv[4])
     else:
         print(__doc__)
         return 2

@@ -1,12 +1,13 @@
 /* The Engine API's portable mappings (service/engine_api_shape.c): Docker's create and update bodies into wctr's
- * params, records into Docker's inspect shape, bind mounts, list entries and their filters, Docker's human
- * durations and its times. */
+ * params, records into Docker's inspect shape, bind mounts, list entries and their filters, events and dockerd's
+ * events filters, Docker's label matching, Go durations and "until" times, Docker's human durations and its times. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "service/engine_api_internal.h"
 #include "testutil.h"
 
@@ -175,6 +176,10 @@ static void test_summary_status_and_filters(void **state) {
       {"{\"ancestor\":[\"img\"]}", true},
       {"{\"ancestor\":[\"im\"]}", false},
       {"{\"isolation\":[\"job\"],\"id\":[\"x\"]}", false}, /* keys: all */
+      {"{\"health\":[\"none\"]}", true},                       /* no health checks: every container is "none" */
+      {"{\"health\":[\"healthy\"]}", false},
+      {"{\"is-task\":[\"false\"]}", true},                     /* never a swarm task */
+      {"{\"is-task\":[\"true\"]}", false},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cJSON *f = cJSON_Parse(cases[i].filters);
@@ -182,6 +187,55 @@ static void test_summary_status_and_filters(void **state) {
     cJSON_Delete(f);
   }
   cJSON_Delete(s);
+}
+
+/* The list's text is byte for byte what printing the entries' trees gives (wctr_json_print: UTF-8 always). */
+static void test_summaries_text_equals_the_trees(void **state) {
+  (void)state;
+  const char *inputs[] = {
+      ("{\"Id\":\"abc\",\"Name\":\"web\",\"Image\":\"img\",\"Command\":\"cmd /c \\\"echo\\\" \\\\ \\t\\u0001\\u001f\",\"Created\":"
+       "\"2026-01-01T00:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-01-01T00:00:00.000Z\",\"Labels\":{\"a\\\"b\":"
+       "\"c\\nd\",\"\\u00e9t\\u00e9\":\"\\u2603\",\"empty\":\"\"}}"),
+      ("{\"Id\":\"def\",\"Name\":\"db\",\"State\":\"exited\",\"ExitCode\":-1073741510,\"FinishedAt\":\"1999-12-31T23:59:59Z\","
+       "\"Created\":\"9999-12-31T23:59:59Z\",\"Labels\":{}}"),
+      "{\"State\":\"removing\",\"Labels\":null}",
+      "{\"State\":\"created\",\"Labels\":{\"n\":1,\"s\":\"x\"},\"Created\":\"0000-01-01T00:00:00Z\"}",
+      "{\"State\":7,\"Name\":[1],\"Labels\":\"not an object\"}",
+      "{}",
+      "{\"Name\":\"BAD\",\"Labels\":{\"BAD\":\"BAD\"},\"Command\":\"BAD\"}", /* bytes that are not UTF-8, below */
+  };
+  cJSON *parsed[sizeof inputs / sizeof inputs[0]];
+  cJSON *trees = cJSON_CreateArray();
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    parsed[i] = cJSON_Parse(inputs[i]);
+    if (parsed[i] == NULL) fail_msg("input %zu is not JSON", i);
+    if (strstr(inputs[i], "BAD") != NULL) {
+      /* A record from before the UTF-8 rule may hold any bytes: a lone continuation, a cut sequence, an overlong. */
+      cJSON_SetValuestring(cJSON_GetObjectItem(parsed[i], "Name"), "we\x80" "b");
+      cJSON_SetValuestring(cJSON_GetObjectItem(parsed[i], "Command"), "cmd \xc3");
+      cJSON *labels = cJSON_GetObjectItem(parsed[i], "Labels");
+      cJSON_DeleteItemFromObject(labels, "BAD");
+      cJSON_AddStringToObject(labels, "k\xc0\xaf", "v\xe2\x82");
+    }
+    cJSON_AddItemToArray(trees, api_shape_summary(parsed[i], 1800000000));
+  }
+  char *want = wctr_json_print(trees); /* what api_reply_json would send */
+  assert_non_null(want);
+  assert_non_null(strstr(want, "we\\ufffdb"));
+  size_t len = 0;
+  char *got = api_shape_summaries_text((const cJSON *const *)parsed, sizeof inputs / sizeof inputs[0], 1800000000, &len);
+  assert_non_null(got);
+  assert_int_equal(len, strlen(got));
+  assert_true(len >= 2 && got[len - 1] == '\n');
+  got[len - 1] = '\0';
+  if (strcmp(got, want) != 0) fail_msg("text:\n%s\ntrees:\n%s", got, want);
+  free(got);
+  got = api_shape_summaries_text(NULL, 0, 1800000000, &len);
+  assert_string_equal(got, "[]\n");
+  free(got);
+  cJSON_free(want);
+  cJSON_Delete(trees);
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) cJSON_Delete(parsed[i]);
 }
 
 static void test_human_durations(void **state) {
@@ -222,6 +276,131 @@ static void test_times(void **state) {
   assert_false(api_time_to_log("-5", out));
 }
 
+static void test_labels_match_as_docker(void **state) {
+  (void)state;
+  cJSON *labels = cJSON_Parse("{\"tier\":\"web\",\"team\":\"a=b\",\"empty\":\"\"}");
+  struct {
+    const char *filters;
+    bool want;
+  } cases[] = {
+      {"{}", true},
+      {"{\"label\":[\"tier\"]}", true},
+      {"{\"label\":[\"tier=web\"]}", true},
+      {"{\"label\":[\"tier=db\"]}", false},
+      {"{\"label\":[\"tier=web\",\"team=a=b\"]}", true}, /* every value must match (Docker's MatchKVList) */
+      {"{\"label\":[\"tier=web\",\"nope\"]}", false},
+      {"{\"label\":[\"empty=\"]}", true},
+      {"{\"label\":[\"tie\"]}", false}, /* keys are whole */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cJSON *f = cJSON_Parse(cases[i].filters);
+    if (api_shape_labels_match(f, "label", labels) != cases[i].want) fail_msg("filters %s", cases[i].filters);
+    cJSON_Delete(f);
+  }
+  cJSON *none = cJSON_CreateObject();
+  cJSON *f = cJSON_Parse("{\"label\":[\"tier\"]}");
+  assert_false(api_shape_labels_match(f, "label", none)); /* no labels: a label filter cannot match */
+  assert_true(api_shape_labels_match(f, "label!", none));  /* another key: no values, no filter */
+  cJSON_Delete(f);
+  cJSON_Delete(none);
+  cJSON_Delete(labels);
+}
+
+static void test_event_shape_and_filters(void **state) {
+  (void)state;
+  cJSON *frame = cJSON_Parse("{\"Time\":\"2026-01-02T03:04:05.250Z\",\"Type\":\"container\",\"Action\":\"die\","
+                             "\"Id\":\"abcdef0123456789\",\"Name\":\"web_1\",\"ExitCode\":3}");
+  cJSON *attrs = cJSON_Parse("{\"Image\":\"library/testimg:1.0\",\"Labels\":{\"com.docker.compose.project\":\"shop\","
+                             "\"name\":\"a label called name\"}}");
+  cJSON *ev = api_shape_event(frame, attrs);
+  assert_string_equal(cJSON_GetObjectItem(ev, "status")->valuestring, "die");
+  assert_string_equal(cJSON_GetObjectItem(ev, "from")->valuestring, "library/testimg:1.0");
+  const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "Actor"), "Attributes");
+  assert_string_equal(cJSON_GetObjectItem(a, "image")->valuestring, "library/testimg:1.0");
+  assert_string_equal(cJSON_GetObjectItem(a, "com.docker.compose.project")->valuestring, "shop");
+  assert_string_equal(cJSON_GetObjectItem(a, "name")->valuestring, "web_1"); /* the container's name wins */
+  assert_string_equal(cJSON_GetObjectItem(a, "exitCode")->valuestring, "3");
+  char *t = print(cJSON_GetObjectItem(ev, "timeNano"));
+  assert_string_equal(t, "1767323045250000000");
+  free(t);
+  struct {
+    const char *filters;
+    bool want;
+  } cases[] = {
+      {"{}", true},
+      {"{\"type\":[\"container\"],\"event\":[\"die\",\"start\"]}", true},
+      {"{\"type\":[\"image\"]}", false},
+      {"{\"event\":[\"di\"]}", false},                              /* event: exact */
+      {"{\"container\":[\"web\"]}", true},                          /* a prefix of the name */
+      {"{\"container\":[\"abcdef\"]}", true},                       /* or of the id */
+      {"{\"container\":[\"eb_1\"]}", false},
+      {"{\"image\":[\"testimg\"]}", true},                          /* without tag and Docker Hub's library/ */
+      {"{\"image\":[\"library/testimg:1.0\"]}", true},
+      {"{\"image\":[\"testimg:2.0\"]}", false},
+      {"{\"label\":[\"com.docker.compose.project=shop\"]}", true},
+      {"{\"label\":[\"com.docker.compose.project=bank\"]}", false},
+      {"{\"label\":[\"image=library/testimg:1.0\"]}", true},        /* dockerd's labels are the actor's attributes */
+      {"{\"scope\":[\"local\"]}", true},
+      {"{\"scope\":[\"swarm\"]}", false},
+      {"{\"network\":[\"br\"]}", false},                            /* neither its id nor its name */
+      {"{\"network\":[\"web\"]}", true},                            /* dockerd's fuzzy match on the actor, as it does */
+      {"{\"event\":[\"health_status\"]}", false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cJSON *f = cJSON_Parse(cases[i].filters);
+    if (api_shape_event_matches(ev, f) != cases[i].want) fail_msg("filters %s", cases[i].filters);
+    cJSON_Delete(f);
+  }
+  cJSON_Delete(ev);
+  /* Without attributes (a container gone before it could be asked): name only, no image. */
+  ev = api_shape_event(frame, NULL);
+  a = cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "Actor"), "Attributes");
+  assert_int_equal(cJSON_GetArraySize((cJSON *)a), 2); /* name, exitCode */
+  assert_string_equal(cJSON_GetObjectItem(ev, "from")->valuestring, "");
+  cJSON *f = cJSON_Parse("{\"label\":[\"com.docker.compose.project\"]}");
+  assert_false(api_shape_event_matches(ev, f));
+  cJSON_Delete(f);
+  cJSON_Delete(ev);
+  cJSON_Delete(attrs);
+  cJSON_Delete(frame);
+}
+
+static void test_go_durations_and_until(void **state) {
+  (void)state;
+  struct {
+    const char *text;
+    int64_t ns;
+  } ok[] = {{"0", 0}, {"90s", 90000000000LL}, {"1h30m", 5400000000000LL}, {"1.5h", 5400000000000LL},
+            {"300ms", 300000000LL}, {"-2m", -120000000000LL}, {"2us", 2000}, {"2\xc2\xb5s", 2000}, {"1m0.5s", 60500000000LL},
+            {"10ns", 10}, {"+1s", 1000000000LL}, {".5s", 500000000LL}};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    int64_t ns = -1;
+    if (!api_parse_go_duration(ok[i].text, &ns) || ns != ok[i].ns) {
+      fail_msg("%s: %lld, wanted %lld", ok[i].text, (long long)ns, (long long)ok[i].ns);
+    }
+  }
+  const char *bad[] = {"", "10", "h", "1x", "1h-5m", "1.h2", "-", "99999999999h"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int64_t ns = 0;
+    if (api_parse_go_duration(bad[i], &ns)) fail_msg("%s was read as a duration", bad[i]);
+  }
+  int64_t now = 1800000000, t = 0;
+  assert_true(api_parse_until("24h", now, &t));
+  assert_int_equal(t, now - 86400);
+  assert_true(api_parse_until("1700000000", now, &t));
+  assert_int_equal(t, 1700000000);
+  assert_true(api_parse_until("0", now, &t)); /* "0" is the Unix epoch, not a duration of nothing */
+  assert_int_equal(t, 0);
+  assert_true(api_parse_until("2026-01-02T03:04:05Z", now, &t));
+  assert_int_equal(t, 1767323045);
+  assert_true(api_parse_until("2026-01-02T03:04:05", now, &t));
+  assert_int_equal(t, 1767323045);
+  assert_true(api_parse_until("2026-01-02", now, &t));
+  assert_int_equal(t, 1767312000);
+  assert_false(api_parse_until("yesterday", now, &t));
+  assert_false(api_parse_until("", now, &t));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_maps_what_wctr_applies),
@@ -229,6 +408,10 @@ int main(void) {
       cmocka_unit_test(test_update),
       cmocka_unit_test(test_inspect_shape),
       cmocka_unit_test(test_summary_status_and_filters),
+      cmocka_unit_test(test_summaries_text_equals_the_trees),
+      cmocka_unit_test(test_labels_match_as_docker),
+      cmocka_unit_test(test_event_shape_and_filters),
+      cmocka_unit_test(test_go_durations_and_until),
       cmocka_unit_test(test_human_durations),
       cmocka_unit_test(test_times),
   };
