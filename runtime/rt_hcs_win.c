@@ -1073,10 +1073,15 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
 
 /* --- methods: the running container -------------------------------------------------------------------- */
 
-static wctr_err hrt_exec(rt_task *t, const spec_process *p, wctr_errmsg *e) {
+/* A v1 runtime's exec (runtime.h): the manager asks only runtimes of RT_METHODS_V2. */
+static wctr_err hrt_exec(rt_task *t, const spec_process *p, const rt_exec_events *ev, rt_proc **out, uint32_t *pid,
+                         wctr_errmsg *e) {
   (void)t;
   (void)p;
-  return wctr_fail(e, WCTR_ENOTSUP, "exec is not supported yet");
+  (void)ev;
+  (void)out;
+  (void)pid;
+  return wctr_fail(e, WCTR_ENOTSUP, "exec is not supported by the HCS runtime yet");
 }
 
 static wctr_err hrt_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {

@@ -294,7 +294,7 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
     cJSON_AddStringToObject(ev, "Action", action);
     cJSON_AddStringToObject(ev, "Id", id);
     cJSON_AddStringToObject(ev, "Name", name);
-    if (strcmp(action, "die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
+    if (strcmp(action, "die") == 0 || strcmp(action, "exec_die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
     /* Never blocks: a subscriber that does not read is dropped by its front-end, and gets on_close. */
     svc_sink_frame(s->sink, "event", ev);
   }
@@ -430,6 +430,7 @@ void svc_manager_stop(svc_manager *m) {
     }
     wctr_sleep_ms(10);
   }
+  mgr_execs_free(m);
   if (m->job_rt != NULL) m->job_rt->methods->close(m->job_rt);
   if (m->hcs_rt != NULL) m->hcs_rt->methods->close(m->hcs_rt);
   while (m->list != NULL) {

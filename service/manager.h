@@ -29,6 +29,16 @@
  *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
  *                                                    Since/Until keep the lines logged within them (the log's time
  *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
+ *   exec.create       {"Id","Cmd":[...],"Env"?,"User"?,"WorkingDir"?,"Tty"?,"AttachStdin"?,"Privileged"?}
+ *                                                 -> {"Id"} of an exec instance in a running container (ESTATE "Container
+ *                                                    X is not running"; Privileged: ENOTSUP, Windows has no privileged mode)
+ *   exec.start        {"Id","Detach"?,"Tty"?} (stream) runs it once: output chunks, stdin (AttachStdin), then
+ *                                                    {"ExitCode"}; Detach: {} once it runs. A command that cannot start
+ *                                                    fails with the runtime's message (ENOENT not found, EACCES denied)
+ *                                                    and the instance records 127 / 126. ESTATE when started already.
+ *   exec.inspect      {"Id"}                        -> Docker's exec inspect {"ID","Running","ExitCode"(null while it runs),
+ *                                                    "ProcessConfig","OpenStdin","ContainerID","Pid",...}
+ *                                                    Instances live in memory, for the life of their container.
  *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *

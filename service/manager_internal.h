@@ -7,7 +7,8 @@
  *                      stdin, wait, stats;
  *   manager_logs.c     container.logs (files and follow);
  *   manager_ops.c      create, list, inspect, update, rename and the operation table;
- *   manager_recover.c  what a crash left, at start.
+ *   manager_recover.c  what a crash left, at start;
+ *   manager_exec.c     exec instances (exec.create, exec.start, exec.inspect).
  *
  * Locks (wctr_mutex, asserted): m->lock guards the list, every record, run state and the lists of waiters
  * and stoppers; c->out_lock guards a container's log writer, attached clients and followers; m->events_lock
@@ -37,6 +38,7 @@ typedef struct mgr_follow mgr_follow;
 typedef struct mgr_waiter mgr_waiter;
 typedef struct mgr_stopper mgr_stopper;
 typedef struct mgr_evsub mgr_evsub;
+typedef struct mgr_exec mgr_exec;
 
 struct ctr {
   svc_manager *m;
@@ -84,6 +86,8 @@ struct svc_manager {
   mgr_evsub *events;
   bool stopping;          /* m->lock: svc_manager_stop has begun */
   int busy;               /* m->lock: pool jobs, posts and timers of the manager in flight */
+  mgr_exec *execs;        /* m->lock: exec instances, newest first (manager_exec.c) */
+  int exec_count;         /* m->lock */
   uint32_t kill_wait_ms;
 };
 
@@ -172,6 +176,16 @@ void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_
 /* --- manager_logs.c ------------------------------------------------------------------------------------- */
 
 void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+
+/* --- manager_exec.c ------------------------------------------------------------------------------------- */
+
+wctr_err mgr_op_exec_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                            wctr_errmsg *e);
+void mgr_op_exec_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+wctr_err mgr_op_exec_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                             wctr_errmsg *e);
+/* At the manager's stop, once nothing is in flight: forgets every instance. */
+void mgr_execs_free(svc_manager *m);
 
 /* --- manager_recover.c ---------------------------------------------------------------------------------- */
 

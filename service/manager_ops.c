@@ -428,6 +428,9 @@ static const svc_op manager_ops[] = {
     {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},
     {.name = "events", .start = mgr_events_start, .flags = SVC_OP_STREAM},
+    {.name = "exec.create", .call = mgr_op_exec_create},
+    {.name = "exec.start", .start = mgr_op_exec_start, .flags = SVC_OP_STREAM},
+    {.name = "exec.inspect", .call = mgr_op_exec_inspect},
 };
 
 const svc_op *svc_manager_ops(size_t *count) {

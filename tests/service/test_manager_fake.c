@@ -1147,6 +1147,187 @@ static void test_log_rotation_and_readers(void **state) {
   wctr_fs_remove_tree(dir, &e);
 }
 
+
+/* --- exec -------------------------------------------------------------------------------------------------- */
+
+/* An exec instance in a running container; returns its id (static buffer per call). */
+static const char *exec_create(const char *ctr_id, const char *const *cmd, const char *extra_json) {
+  static char ids[4][80];
+  static int next;
+  cJSON *p = extra_json != NULL ? cJSON_Parse(extra_json) : cJSON_CreateObject();
+  assert_non_null(p);
+  cJSON_AddStringToObject(p, "Id", ctr_id);
+  cJSON *c = cJSON_AddArrayToObject(p, "Cmd");
+  for (size_t i = 0; cmd[i] != NULL; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cmd[i]));
+  cJSON *r = call("exec.create", p, WCTR_OK, NULL, 0);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
+  assert_true(cJSON_IsString(id));
+  assert_int_equal(strlen(id->valuestring), 64);
+  char *slot = ids[next++ % 4];
+  snprintf(slot, 80, "%s", id->valuestring);
+  cJSON_Delete(r);
+  return slot;
+}
+
+static void test_exec_runs_in_the_container_with_its_identity_and_env(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("box", "job", script, false,
+                          "{\"User\":\"ContainerUser\",\"Env\":[\"FROM_CTR=1\",\"SHARED=ctr\"],\"WorkingDir\":\"C:\\\\app\"}");
+  run_ok("container.start", id_params(id));
+  /* The container's identity, env and folder by default. */
+  const char *plain[] = {"whoami", "getenv=FROM_CTR", "pwd", "err=e\\n", "exit=4", NULL};
+  const char *x = exec_create(id, plain, NULL);
+  cJSON *before = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(before, "Running")));
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(before, "ExitCode")));
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(before, "ContainerID")->valuestring, id);
+  cJSON_Delete(before);
+  tsink *s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 4);
+  assert_non_null(s->out[1]);
+  assert_memory_equal(s->out[1], "ContainerUser\n1\nC:\\app\n", s->out_len[1]);
+  assert_int_equal(s->out_len[1], strlen("ContainerUser\n1\nC:\\app\n"));
+  assert_int_equal(s->out_len[2], 2);
+  end(s);
+  cJSON *after = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(after, "Running")));
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(after, "ExitCode")->valuedouble, 4);
+  assert_true(cJSON_GetObjectItemCaseSensitive(after, "Pid")->valuedouble > 0);
+  cJSON_Delete(after);
+  /* -u, -e (over the container's) and -w. */
+  const char *own[] = {"whoami", "getenv=SHARED", "getenv=ONLY_EXEC", "pwd", NULL};
+  x = exec_create(id, own, "{\"User\":\"ExecUser\",\"Env\":[\"SHARED=exec\",\"ONLY_EXEC=yes\"],\"WorkingDir\":\"C:\\\\work\"}");
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 0);
+  assert_int_equal(s->out_len[1], strlen("ExecUser\nexec\nyes\nC:\\work\n"));
+  assert_memory_equal(s->out[1], "ExecUser\nexec\nyes\nC:\\work\n", s->out_len[1]);
+  end(s);
+  /* An instance runs once. */
+  char message[300];
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "has already run"));
+  end(s);
+  /* The exec's output is its own: the container's log has none of it. */
+  tsink *logs = run_op("container.logs", id_params(id));
+  assert_int_equal(logs->out_len[1] + logs->out_len[2], 0);
+  end(logs);
+  assert_int_equal(rt_fake_count("exec"), 2);
+  assert_int_equal(rt_fake_count("proc-release"), 2);
+  /* The container runs on. */
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "running");
+  cJSON_Delete(j);
+  call("exec.inspect", id_params("0123"), WCTR_ENOENT, message, sizeof message);
+  assert_non_null(strstr(message, "No such exec instance"));
+  run_ok("container.stop", id_params(id));
+}
+
+static void test_exec_stdin_detach_and_refusals(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("box2", "job", script, false, NULL);
+  char message[300];
+  const char *cat[] = {"cat", NULL};
+  /* Not running yet. */
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateStringArray(cat, 1));
+  call("exec.create", p, WCTR_ESTATE, message, sizeof message);
+  assert_non_null(strstr(message, "is not running"));
+  run_ok("container.start", id_params(id));
+  /* --privileged: Windows has none. */
+  p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateStringArray(cat, 1));
+  cJSON_AddTrueToObject(p, "Privileged");
+  call("exec.create", p, WCTR_ENOTSUP, message, sizeof message);
+  assert_string_equal(message, "Windows does not support privileged mode");
+  p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateArray());
+  call("exec.create", p, WCTR_EINVAL, message, sizeof message);
+  assert_string_equal(message, "No exec command specified");
+  /* stdin to the exec'd process, end of file ends it. */
+  const char *x = exec_create(id, cat, "{\"AttachStdin\":true}");
+  tsink *s = begin("exec.start", id_params(x));
+  tsink_input(s, "abc", 3, false);
+  tsink_input(s, "def\n", 4, true);
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(s->out_len[1], 7);
+  assert_memory_equal(s->out[1], "abcdef\n", 7);
+  end(s);
+  /* Not found and cannot be invoked: the runtime's message, and Docker's codes recorded. */
+  const char *missing[] = {"nosuch.exe", NULL};
+  x = exec_create(id, missing, NULL);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_non_null(strstr(s->message, "not found"));
+  end(s);
+  cJSON *j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, 127);
+  cJSON_Delete(j);
+  const char *denied[] = {"denied", NULL};
+  x = exec_create(id, denied, NULL);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_EACCES);
+  end(s);
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, 126);
+  cJSON_Delete(j);
+  /* Detached: answered once it runs; it dies with the container. */
+  const char *waits[] = {"wait", NULL};
+  x = exec_create(id, waits, NULL);
+  p = id_params(x);
+  cJSON_AddTrueToObject(p, "Detach");
+  s = run_op("exec.start", p);
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), -999);
+  end(s);
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running")));
+  cJSON_Delete(j);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "is already running"));
+  end(s);
+  /* An attached exec that outlives its container's run is ended with it, and the run is released. */
+  const char *waits2[] = {"wait", NULL};
+  const char *y = exec_create(id, waits2, NULL);
+  tsink *attached = begin("exec.start", id_params(y));
+  for (int i = 0; i < 500; i++) {
+    cJSON *k = call("exec.inspect", id_params(y), WCTR_OK, NULL, 0);
+    bool pid = cJSON_GetObjectItemCaseSensitive(k, "Pid")->valuedouble > 0;
+    cJSON_Delete(k);
+    if (pid) break;
+    wctr_sleep_ms(10);
+  }
+  run_ok("container.stop", id_params(id));
+  assert_true(tsink_wait_finished(attached, WAIT_MS));
+  assert_int_equal(attached->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(attached, "ExitCode"), RT_KILLED_EXIT_CODE);
+  end(attached);
+  for (int i = 0; i < 500; i++) {
+    j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+    bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running"));
+    cJSON_Delete(j);
+    if (!running) break;
+    wctr_sleep_ms(10);
+  }
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running")));
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, RT_KILLED_EXIT_CODE);
+  cJSON_Delete(j);
+  assert_true(wait_state(id, "exited", WAIT_MS));
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  /* Instances go with their container. */
+  run_ok("container.remove", id_params(id));
+  call("exec.inspect", id_params(x), WCTR_ENOENT, NULL, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_entry_round_trip),
@@ -1180,6 +1361,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_manager_stop_stops_containers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_at_the_request_limit_loads_again, setup, teardown),
       cmocka_unit_test_setup_teardown(test_an_interrupted_create_leaves_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec_runs_in_the_container_with_its_identity_and_env, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
