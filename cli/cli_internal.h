@@ -103,6 +103,7 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);

@@ -109,6 +109,18 @@ static const struct command {
      "  -f, --follow       Follow the output until the container exits\n"
      "  -n, --tail string  Number of lines to show from the end (default \"all\")\n"
      "  -t, --timestamps   Show timestamps\n", false},
+    {"exec", cli_cmd_exec, "Run a command in a running container",
+     "Usage: wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+     "Run a command in a running container: its output here, its exit code as wctr's (126 when the command\n"
+     "cannot be invoked, 127 when it is not found, 1 when wctrd refuses). Options end at CONTAINER.\n\nOptions:\n"
+     "  -d, --detach               Run the command in the background\n"
+     "  -e, --env list             Set environment variables (NAME=VALUE, or NAME from wctr's environment)\n"
+     "      --env-file list        Read in a file of environment variables\n"
+     "  -i, --interactive          Keep STDIN open and send wctr's to the command\n"
+     "      --privileged           Refused: Windows has no privileged mode\n"
+     "  -t, --tty                  Allocate a pseudo-TTY\n"
+     "  -u, --user string          Username the command runs as (default: the container's)\n"
+     "  -w, --workdir string       Working directory inside the container\n", false},
     {"wait", cli_cmd_wait, "Wait until containers stop, then print their exit codes",
      "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
      "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},

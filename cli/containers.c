@@ -18,7 +18,7 @@ enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
   O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET,
+  O_SECRET, O_PRIVILEGED,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
@@ -518,6 +518,94 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   fprintf(ctx->p->out, "%s\n", id);
   free(id);
   return 0;
+}
+
+/* --- exec ------------------------------------------------------------------------------------------------ */
+
+/* `wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]`: options end at the container (docker's exec takes the
+ * command's own flags as they are). */
+int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {
+      {"help", 0, false, O_HELP},         {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
+      {"tty", 't', false, O_TTY},         {"user", 'u', true, O_USER},       {"env", 'e', true, O_ENV},
+      {"env-file", 0, true, O_ENV_FILE},  {"workdir", 'w', true, O_WORKDIR}, {"privileged", 0, false, O_PRIVILEGED},
+      {NULL, 0, false, 0},
+  };
+  ctx->fail_code = 1; /* docker exec: a failure of its own or of the daemon is 1 */
+  cJSON *p = cJSON_CreateObject();
+  cJSON *env = cJSON_CreateArray();
+  bool detach = false, interactive = false, help = false;
+  int rc = 0;
+  wctr_errmsg e = {0};
+  wctr_err err = p != NULL && env != NULL ? WCTR_OK : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  wctr_opts st;
+  wctr_opts_init(&st, argc, argv, 1);
+  int id = 0;
+  const char *v = NULL;
+  int r = 0;
+  while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
+    switch (id) {
+      case O_HELP: help = true; break;
+      case O_DETACH: detach = true; break;
+      case O_INTERACTIVE: interactive = true; break;
+      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_USER: set_item(p, "User", cJSON_CreateString(v)); break;
+      case O_WORKDIR: set_item(p, "WorkingDir", cJSON_CreateString(v)); break;
+      case O_PRIVILEGED: set_item(p, "Privileged", cJSON_CreateTrue()); break;
+      case O_ENV: err = add_env(ctx, env, v, "-e", &e); break;
+      case O_ENV_FILE: err = add_env_file(ctx, env, v, &e); break;
+      default: break;
+    }
+  }
+  if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
+  if (err != WCTR_OK) {
+    rc = cli_flag_error(ctx, "exec", e.text);
+    goto done;
+  }
+  if (help) {
+    fputs(cli_usage_of("exec"), ctx->p->out);
+    goto done;
+  }
+  rc = cli_check_operands(ctx, "exec", argc - st.index, 2, -1, NULL);
+  if (rc != 0) goto done;
+  cJSON_AddStringToObject(p, "Id", argv[st.index]);
+  cJSON *cmd = cJSON_AddArrayToObject(p, "Cmd");
+  for (int i = st.index + 1; cmd != NULL && i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+  if (cJSON_GetArraySize(env) > 0) {
+    cJSON_AddItemToObject(p, "Env", env);
+    env = NULL;
+  }
+  if (interactive && !detach) cJSON_AddTrueToObject(p, "AttachStdin");
+  cJSON *created = NULL;
+  bool ok = cli_call(ctx, "exec.create", p, &created, &rc);
+  p = NULL;
+  const cJSON *xid = cJSON_GetObjectItemCaseSensitive(created, "Id");
+  if (ok && !cJSON_IsString(xid)) {
+    fprintf(ctx->p->err, "wctrd answered exec.create without an Id\n");
+    rc = 1;
+    ok = false;
+  }
+  if (ok) {
+    cJSON *sp = ref_params(xid->valuestring);
+    if (detach) cJSON_AddTrueToObject(sp, "Detach");
+    cJSON *result = NULL;
+    wctr_errmsg_clear(&e);
+    if (!cli_stream_ex(ctx, "exec.start", sp, interactive && !detach, detach ? NULL : write_frame, ctx, &result, &rc,
+                       &e)) {
+      /* docker exec: 127 when the command is not found, 126 when it cannot be invoked. */
+      int code = e.text[0] != '\0' ? start_failure_code(e.text) : CLI_EXIT_FAILED;
+      if (code != CLI_EXIT_FAILED) rc = code;
+    } else if (!detach) {
+      const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
+      rc = cJSON_IsNumber(code) ? (int)code->valuedouble : 1;
+    }
+    cJSON_Delete(result);
+  }
+  cJSON_Delete(created);
+done:
+  cJSON_Delete(p);
+  cJSON_Delete(env);
+  return rc;
 }
 
 /* --- start, stop, kill, rm ------------------------------------------------------------------------------ */

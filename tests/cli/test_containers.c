@@ -96,6 +96,7 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "image.inspect") == 0 && fake.no_images) return wctr_fail(e, WCTR_ENOENT, "No such image: x");
   if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
+  if (strcmp(op, "exec.create") == 0) text = "{\"Id\":\"e1e1e1e1\"}";
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
   if (strcmp(op, "image.list") == 0) text = "[{\"Name\":\"app:latest\",\"Layers\":[{},{}],\"OsVersion\":\"10.0.20348.1\"}]";
@@ -402,6 +403,83 @@ static void test_run_detached_prints_the_id(void **state) {
   assert_int_equal(RUN("wctr", "run", "-d", "--isolation=job", "host", "cmd"), 0);
   assert_string_equal(fake.ops[1], "container.start");
   assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+/* wctr exec: the instance's params from the flags (options end at the container), then its start with the
+ * output here and the exit code as wctr's; Docker's codes when the command cannot run. */
+static void test_exec_sends_flags_and_returns_the_exit_code(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "inside\n";
+  assert_int_equal(RUN("wctr", "exec", "-u", "ContainerAdministrator", "-e", "X=1", "-e", "FROM_HOST", "-w",
+                       "C:\\app", "-i", "web", "cmd", "/c", "echo", "-d"),
+                   7);
+  assert_string_equal(fake.ops[0], "exec.create");
+  assert_string_equal(fake.ops[1], "exec.start");
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"User\":\"ContainerAdministrator\",\"WorkingDir\":\"C:\\\\app\",\"Id\":\"web\","
+                            "\"Cmd\":[\"cmd\",\"/c\",\"echo\",\"-d\"],\"Env\":[\"X=1\",\"FROM_HOST=host-value\"],"
+                            "\"AttachStdin\":true}");
+  cJSON_free(sent);
+  sent = cJSON_PrintUnformatted(fake.params[1]);
+  assert_string_equal(sent, "{\"Id\":\"e1e1e1e1\"}");
+  cJSON_free(sent);
+  assert_true(fake.forwarded_stdin);
+  assert_string_equal(out_text, "inside\n");
+  /* Without -i nothing is forwarded. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "web", "cmd"), 7);
+  assert_false(fake.forwarded_stdin);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "AttachStdin"));
+}
+
+static void test_exec_detach_and_refusals(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "not shown\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "exec", "-d", "web", "cmd"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "Detach")));
+  assert_false(fake.forwarded_stdin);
+  assert_string_equal(out_text, "");
+  /* Docker's operand rule and flag errors. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "web"), 1);
+  contains(err_text, "\"exec\" requires at least 2 arguments");
+  assert_int_equal(fake.count, 0);
+  assert_int_equal(RUN("wctr", "exec", "--bogus", "web", "cmd"), 125);
+  contains(err_text, "unknown flag: --bogus");
+  assert_int_equal(RUN("wctr", "exec", "-e", "=x", "web", "cmd"), 125);
+  contains(err_text, "the name is empty");
+  /* --privileged goes to wctrd, which refuses it with the reason. */
+  reset(NULL);
+  fake.fail_op = "exec.create";
+  fake.fail_code = WCTR_ENOTSUP;
+  fake.fail_text = "Windows does not support privileged mode";
+  assert_int_equal(RUN("wctr", "exec", "--privileged", "web", "cmd"), 1);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Privileged")));
+  contains(err_text, "Windows does not support privileged mode");
+  fake.fail_text = "Container abc is not running";
+  fake.fail_code = WCTR_ESTATE;
+  assert_int_equal(RUN("wctr", "exec", "web", "cmd"), 1);
+  contains(err_text, "is not running");
+  fake.fail_op = NULL;
+  /* The command itself: 127 not found, 126 cannot be invoked, 1 otherwise. */
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "exec: \"nosuch.exe\": executable file not found";
+  assert_int_equal(RUN("wctr", "exec", "web", "nosuch.exe"), 127);
+  contains(err_text, "executable file not found");
+  fake.run_err = WCTR_EACCES;
+  fake.run_err_text = "cannot start x.exe: access is denied";
+  assert_int_equal(RUN("wctr", "exec", "web", "x.exe"), 126);
+  fake.run_err = WCTR_ESTATE;
+  fake.run_err_text = "Error: Exec command e1 has already run";
+  assert_int_equal(RUN("wctr", "exec", "web", "x.exe"), 1);
+  /* --help prints the usage and sends nothing. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "--help"), 0);
+  assert_int_equal(fake.count, 0);
+  contains(out_text, "Usage: wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]");
 }
 
 static void test_start_failures_map_to_docker_codes(void **state) {
@@ -1308,6 +1386,8 @@ int main(void) {
       cmocka_unit_test_setup(test_run_interactive, reset),
       cmocka_unit_test_setup(test_compose_config, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
+      cmocka_unit_test_setup(test_exec_sends_flags_and_returns_the_exit_code, reset),
+      cmocka_unit_test_setup(test_exec_detach_and_refusals, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
       cmocka_unit_test_setup(test_run_secrets, reset),
       cmocka_unit_test_setup(test_secret_and_check_commands, reset),
