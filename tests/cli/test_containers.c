@@ -168,6 +168,18 @@ static const char compose_yml[] =
     "      A: \"1\"\n";
 
 /* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
+static const char vols_yml[] =
+    "name: shop\n"
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    command: echo hi\n"
+    "    isolation: process\n"
+    "    volumes: [\"data:C:\\\\data\", \"C:\\\\anon\", \"shared:C:\\\\s:ro\"]\n"
+    "volumes:\n"
+    "  data: {labels: {tier: hot}}\n"
+    "  shared: {external: true}\n";
+
 static const char two_yml[] =
     "services:\n"
     "  web:\n"
@@ -230,6 +242,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *path;
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
+               {"C:\\proj\\vols.yml", vols_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -811,6 +824,56 @@ static void test_compose_up_down(void **state) {
   assert_int_equal(fake.count, 4);
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "proj-web-1");
   assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
+}
+
+
+/* compose and named volumes: up creates the project's volumes (scoped, labelled) and checks the external
+ * one; down -v removes the containers' anonymous volumes and the project's named ones, never an external. */
+static void test_compose_volumes(void **state) {
+  (void)state;
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 0);
+  int at = op_index("volume.create", 0);
+  assert_true(at >= 0);
+  char *sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"Name\":\"shop_data\",\"Labels\":{\"tier\":\"hot\",\"com.docker.compose.project\":\"shop\","
+                            "\"com.docker.compose.volume\":\"data\"}}");
+  cJSON_free(sent);
+  assert_int_equal(op_index("volume.create", at + 1), -1);
+  int ins = op_index("volume.inspect", 0);
+  assert_true(ins >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[ins], "Name")->valuestring, "shared");
+  int cr = op_index("container.create", 0);
+  assert_true(cr > at && cr > ins);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[cr], "HostConfig"), "Binds"));
+  assert_string_equal(sent, "[\"shop_data:C:\\\\data\",\"C:\\\\anon\",\"shared:C:\\\\s:ro\"]");
+  cJSON_free(sent);
+  contains(err_text, " Volume \"shop_data\"  Created");
+
+  /* An external volume that does not exist stops up before any container. */
+  reset(NULL);
+  fake.list_result = "[]";
+  fake.fail_op = "volume.inspect";
+  fake.fail_text = "get shared: no such volume";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 1);
+  contains(err_text, "external volume \"shared\" not found");
+  assert_int_equal(op_index("container.create", 0), -1);
+
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down", "-v"), 0);
+  int rm = op_index("container.remove", 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[rm], "RemoveVolumes")));
+  int vr = op_index("volume.remove", 0);
+  assert_true(vr > rm);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[vr], "Name")->valuestring, "shop_data");
+  assert_int_equal(op_index("volume.remove", vr + 1), -1); /* never the external one */
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down"), 0);
+  assert_int_equal(op_index("volume.remove", 0), -1);
+  assert_null(cJSON_GetObjectItem(fake.params[op_index("container.remove", 0)], "RemoveVolumes"));
 }
 
 static void test_compose_up_rolls_back(void **state) {
@@ -1441,6 +1504,7 @@ int main(void) {
       cmocka_unit_test_setup(test_inspect_layout_and_format, reset),
       cmocka_unit_test_setup(test_secret_and_credspec_forms, reset),
       cmocka_unit_test_setup(test_volume_commands, reset),
+      cmocka_unit_test_setup(test_compose_volumes, reset),
       cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
       cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
   };
