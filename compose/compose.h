@@ -200,7 +200,9 @@
  * alphanumeric characters, hyphens, and underscores as well as start with a letter or number`. Else the
  * top-level `name` (the last file that sets it), else the project directory's name; those two are
  * normalized as compose does (lower case, keep only [a-z0-9_-], drop leading '_' and '-'). Empty:
- * "project name must not be empty". Containers are named <project>-<service>-1.
+ * "project name must not be empty". Containers are named <project>-<service>-1, or container_name: (Docker's
+ * name rule; two services with one name are refused). init: true is refused with the reason (Windows
+ * containers have no Linux init to run); init: false is accepted.
  *
  * DEFAULT FILES: with no files given, the first of compose.yaml, compose.yml, docker-compose.yml and
  * docker-compose.yaml found in opt->working_dir (compose's order; no search in parent folders), plus the

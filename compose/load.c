@@ -1121,7 +1121,6 @@ static const char *const service_known[] = {"annotations",
                                             "cap_drop",
                                             "cgroup",
                                             "cgroup_parent",
-                                            "container_name",
                                             "cpu_period",
                                             "cpu_quota",
                                             "cpu_rt_period",
@@ -1141,7 +1140,6 @@ static const char *const service_known[] = {"annotations",
                                             "gpus",
                                             "group_add",
                                             "healthcheck",
-                                            "init",
                                             "ipc",
                                             "label_file",
                                             "links",
@@ -1205,6 +1203,35 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
   }
   if (strcmp(k, "user") == 0) return set_string(c, v, &s->user);
   if (strcmp(k, "hostname") == 0) return set_string(c, v, &s->hostname);
+  if (strcmp(k, "container_name") == 0) {
+    wctr_err err = set_string(c, v, &s->container_name);
+    /* Docker's container name rule, checked here so that up fails before anything exists. */
+    bool ok = err != WCTR_OK || (s->container_name != NULL && strlen(s->container_name) >= 2);
+    for (size_t i = 0; err == WCTR_OK && ok && s->container_name[i] != '\0'; i++) {
+      char ch = s->container_name[i];
+      ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
+    }
+    if (err == WCTR_OK && !ok) {
+      char q[CC_QUOTE_SIZE];
+      err = lfail(c, v, "invalid container name %s: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                  cc_quote(q, sizeof q, s->container_name != NULL ? s->container_name : ""));
+    }
+    return err;
+  }
+  if (strcmp(k, "init") == 0) {
+    bool init = false;
+    wctr_err err = want_bool(c, v, &init);
+    /* An init process reaps zombies and forwards signals to PID 1 on Linux. Windows has neither: a job object
+     * or a silo ends every process with the container, and stop is delivered by the runtime. wctr has no
+     * init to run, so it says so rather than pretend; init: false is what it does anyway. */
+    if (err == WCTR_OK && init) {
+      err = lfail(c, v, "\"init: true\" is not supported by wctr: Windows containers have no Linux init to run (no "
+                  "zombie processes to reap: a job object or a silo ends every process with the container); leave "
+                  "it out or write false");
+    }
+    return err;
+  }
   if (strcmp(k, "isolation") == 0) return convert_isolation(c, v, &s->isolation);
   if (strcmp(k, "credential_spec") == 0) return convert_credential_spec(c, v, wk, name);
   if (strcmp(k, "security_opt") == 0) return convert_security_opt(c, v, wk, name);
@@ -2107,10 +2134,19 @@ static wctr_err load(lctx *c, compose_project **out) {
   if (err == WCTR_OK) err = order_services(c, p, &g);
   graph_free(&g);
   for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
+    if (p->services[i].container_name != NULL) continue; /* container_name: as given */
     cc_buf b = {0};
     cc_buf_printf(&b, "%s-%s-1", p->name, p->services[i].name);
     p->services[i].container_name = cc_buf_take(&b);
     if (p->services[i].container_name == NULL) err = loom(c);
+  }
+  for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
+    for (size_t j = 0; err == WCTR_OK && j < i; j++) {
+      if (strcmp(p->services[i].container_name, p->services[j].container_name) == 0) {
+        err = wctr_fail(c->e, WCTR_EINVAL, "services.%s.container_name: the name \"%s\" is already used by service %s",
+                        p->services[i].name, p->services[i].container_name, p->services[j].name);
+      }
+    }
   }
   if (err == WCTR_OK) {
     if (p->secret_count > 1) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_resource);

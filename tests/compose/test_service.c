@@ -61,8 +61,13 @@ static void test_unknown_and_unsupported_keys(void **state) {
                "compose.yml: services.web.ports: \"ports\" is not supported by wctr");
   ct_fail_text(SVC "    imagee: x\n", "compose.yml: services.web: unknown key \"imagee\"");
   ct_fail_text(SVC "    build: .\n", "compose.yml: services.web.build: \"build\" is not supported by wctr");
-  ct_fail_text(SVC "    container_name: x\n",
-               "compose.yml: services.web.container_name: \"container_name\" is not supported by wctr");
+  ct_fail_text(SVC "    container_name: \"-x\"\n",
+               "compose.yml: services.web.container_name: invalid container name \"-x\": only "
+               "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  ct_fail_text(SVC "    init: true\n",
+               "compose.yml: services.web.init: \"init: true\" is not supported by wctr: Windows containers have no "
+               "Linux init to run (no zombie processes to reap: a job object or a silo ends every process with the "
+               "container); leave it out or write false");
   ct_fail_text(SVC "    healthcheck: {test: [CMD, x]}\n",
                "compose.yml: services.web.healthcheck: \"healthcheck\" is not supported by wctr");
   ct_fail_text(SVC "    read_only: true\n",
@@ -661,6 +666,20 @@ static void test_named_volumes(void **state) {
   ct_fail_text("services: {}\nvolumes: {d: {colour: red}}\n", "compose.yml: volumes.d: unknown key \"colour\"");
 }
 
+
+/* container_name replaces <project>-<service>-1; init: false is what wctr does anyway. */
+static void test_container_name_and_init(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("name: shop\nservices:\n  web: {image: app, container_name: my-web, init: false}\n"
+                                    "  db: {image: app}\n");
+  assert_string_equal(ct_service(p, "web")->container_name, "my-web");
+  assert_string_equal(ct_service(p, "db")->container_name, "shop-db-1");
+  compose_free(p);
+  ct_fail_text("name: shop\nservices:\n  web: {image: app, container_name: shop-db-1}\n  db: {image: app}\n",
+               "services.web.container_name: the name \"shop-db-1\" is already used by service db");
+}
+
 static void test_volumes_short(void **state) {
   (void)state;
   ct_reset();
@@ -1008,6 +1027,7 @@ int main(void) {
       cmocka_unit_test(test_volumes_short),
       cmocka_unit_test(test_volumes_long),
       cmocka_unit_test(test_named_volumes),
+      cmocka_unit_test(test_container_name_and_init),
       cmocka_unit_test(test_depends_on),
       cmocka_unit_test(test_stop_grace_period_and_restart),
       cmocka_unit_test(test_env_file),
