@@ -78,7 +78,7 @@ void mgr_volumes_drop_anonymous(svc_manager *m, const spec_container *spec) {
     cJSON *shape = NULL;
     if (spec_mount_parse(spec->binds[i], &mt, NULL) == WCTR_OK && mt.volume != NULL &&
         svc_volumes_get(m->volumes, mt.volume, &shape, NULL) == WCTR_OK &&
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(shape, "Anonymous"))) {
+        svc_volume_is_anonymous(shape)) {
       wctr_errmsg e;
       if (svc_volumes_remove(m->volumes, mt.volume, in_use, m, &e) != WCTR_OK) {
         wctr_log(WCTR_LOG_INFO, "volume %.12s kept: %s", mt.volume, e.text);
@@ -274,7 +274,7 @@ static wctr_err op_volume_prune(void *ctx, const svc_caller *caller, const cJSON
   const cJSON *v;
   cJSON_ArrayForEach(v, all) {
     const char *name = cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring;
-    if (!all_volumes && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "Anonymous"))) continue;
+    if (!all_volumes && !svc_volume_is_anonymous(v)) continue;
     if (!passes(m, &f, v)) continue;
     wctr_errmsg why;
     /* in_use is asked again under the store's lock: a container created meanwhile keeps its volume. */

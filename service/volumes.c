@@ -95,16 +95,20 @@ static cJSON *shape_of(const svc_volumes *v, const cJSON *rec) {
   cJSON *s = cJSON_CreateObject();
   bool ok = s != NULL && cJSON_AddStringToObject(s, "CreatedAt", created->valuestring) != NULL &&
             cJSON_AddStringToObject(s, "Driver", "local") != NULL;
-  if (ok && cJSON_IsObject(labels) && labels->child != NULL) {
-    cJSON *copy = cJSON_Duplicate(labels, true);
+  bool anon = cJSON_IsTrue(anonymous);
+  if (ok && ((cJSON_IsObject(labels) && labels->child != NULL) || anon)) {
+    cJSON *copy = cJSON_IsObject(labels) ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
+    /* Docker 23 marks anonymous volumes with this label (prune's default set). */
+    if (copy != NULL && anon && cJSON_GetObjectItemCaseSensitive(copy, SVC_VOLUME_ANONYMOUS_LABEL) == NULL) {
+      cJSON_AddStringToObject(copy, SVC_VOLUME_ANONYMOUS_LABEL, "");
+    }
     ok = copy != NULL && cJSON_AddItemToObject(s, "Labels", copy);
   } else if (ok) {
     ok = cJSON_AddNullToObject(s, "Labels") != NULL;
   }
   ok = ok && cJSON_AddStringToObject(s, "Mountpoint", data) != NULL &&
        cJSON_AddStringToObject(s, "Name", name->valuestring) != NULL && cJSON_AddNullToObject(s, "Options") != NULL &&
-       cJSON_AddStringToObject(s, "Scope", "local") != NULL &&
-       cJSON_AddBoolToObject(s, "Anonymous", cJSON_IsTrue(anonymous)) != NULL;
+       cJSON_AddStringToObject(s, "Scope", "local") != NULL;
   if (!ok) {
     cJSON_Delete(s);
     return NULL;
@@ -240,6 +244,11 @@ done:
   cJSON_Delete(rec);
   if (text != NULL) cJSON_free(text);
   return err;
+}
+
+bool svc_volume_is_anonymous(const cJSON *shape) {
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(shape, "Labels");
+  return cJSON_IsObject(labels) && cJSON_GetObjectItemCaseSensitive(labels, SVC_VOLUME_ANONYMOUS_LABEL) != NULL;
 }
 
 wctr_err svc_volumes_get(svc_volumes *v, const char *name, cJSON **out, wctr_errmsg *e) {

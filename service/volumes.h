@@ -10,8 +10,9 @@
  * record is skipped (logged), never deleted: it may hold someone's data.
  *
  * Shapes (Docker's `volume inspect`): {"CreatedAt","Driver":"local","Labels":{}|null,"Mountpoint":
- * "<data-root>\volumes\<name>\_data","Name","Options":null,"Scope":"local"} plus wctr's "Anonymous" (true for
- * a volume created for a container's -v CONTAINER-PATH, removed with it by `rm -v`).
+ * "<data-root>\volumes\<name>\_data","Name","Options":null,"Scope":"local"}. An anonymous volume (created for a container's -v
+ * CONTAINER-PATH, removed with it by `rm -v` and --rm, and by `volume prune` without --all) carries Docker
+ * 23's label SVC_VOLUME_ANONYMOUS_LABEL (""); the record keeps "Anonymous": true.
  *
  * Threads: one lock per store; every call takes it. Users (containers naming a volume) are the manager's: a
  * remove asks in_use under this lock, so a create that makes sure of its volumes after listing its container
@@ -26,6 +27,7 @@
 #include "common/error.h"
 
 #define SVC_VOLUME_FILE "volume.json"
+#define SVC_VOLUME_ANONYMOUS_LABEL "com.docker.volume.anonymous"
 
 typedef struct svc_volumes svc_volumes;
 
@@ -44,6 +46,8 @@ void svc_volumes_close(svc_volumes *v); /* accepts NULL */
  * spec_volume_check_name; driver checks are the caller's. *out (may be NULL) gets the shape. */
 wctr_err svc_volumes_create(svc_volumes *v, const char *name, const cJSON *labels, bool anonymous, cJSON **out,
                             bool *existed, wctr_errmsg *e);
+/* Does the shape carry SVC_VOLUME_ANONYMOUS_LABEL? */
+bool svc_volume_is_anonymous(const cJSON *shape);
 /* The shape of one volume; WCTR_ENOENT "get NAME: no such volume" (Docker's). */
 wctr_err svc_volumes_get(svc_volumes *v, const char *name, cJSON **out, wctr_errmsg *e);
 /* Every volume's shape, sorted by name. */

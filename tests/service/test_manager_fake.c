@@ -219,6 +219,8 @@ static void test_volumes(void **state) {
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring, "my-db");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Driver")->valuestring, "local");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Scope")->valuestring, "local");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(v, "Options")));
+  assert_null(cJSON_GetObjectItemCaseSensitive(v, "Anonymous"));
   const char *mp = cJSON_GetObjectItemCaseSensitive(v, "Mountpoint")->valuestring;
   assert_non_null(strstr(mp, "volumes" WCTR_FS_SEP "my-db" WCTR_FS_SEP "_data"));
   assert_true(wctr_fs_is_dir(mp));
@@ -253,7 +255,8 @@ static void test_volumes(void **state) {
   snprintf(anon, sizeof anon, "%.64s", b1);
   cJSON_Delete(j);
   v = call("volume.inspect", name_params(anon), WCTR_OK, NULL, 0);
-  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "Anonymous")));
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
   cJSON_Delete(v);
 
   assert_int_equal(count_volumes(NULL), 2);
@@ -285,7 +288,8 @@ static void test_volumes(void **state) {
 
   /* prune: anonymous volumes only, unless All. */
   v = call("volume.create", cJSON_CreateObject(), WCTR_OK, NULL, 0);
-  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "Anonymous")));
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
   char made[80];
   snprintf(made, sizeof made, "%s", cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring);
   cJSON_Delete(v);
