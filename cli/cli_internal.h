@@ -111,6 +111,11 @@ int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
 /* cli/security.c (issue 6). */
 int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_volume(cli_ctx *ctx, int argc, char **argv);
+/* --mount type=volume|bind|npipe,source=,target=[,readonly] -> the -v form wctrd checks (spec_mount_parse):
+ * "SRC:TARGET[:ro]", or "TARGET[:ro]" for a volume without a source (anonymous). *out malloc'ed. Docker's
+ * messages for a missing target or source, an unknown key, and Linux-only keys refused naming them. */
+wctr_err cli_mount_to_bind(const char *text, char **out, wctr_errmsg *e);
 int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_check(cli_ctx *ctx, int argc, char **argv);
 /* `--secret NAME[,target=FILE]` or `source=NAME[,target=FILE]` -> {"Name","Target"?} (*out taken by the caller). */

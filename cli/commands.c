@@ -50,7 +50,9 @@ static const struct command {
      "  -u, --user string          Account the process runs as (default: ContainerUser for process and\n"
      "                             Hyper-V isolation, a least-privilege identity for job isolation)\n"
      "  -v, --volume list          Bind mount HOST:CONTAINER[:ro|rw] (a folder, or \\\\.\\pipe\\NAME for\n"
-     "                             process isolation)\n"
+     "                             process isolation), a named volume NAME:CONTAINER[:ro|rw] (created on first\n"
+     "                             use), or CONTAINER alone for an anonymous volume\n"
+     "      --mount mount          type=volume|bind|npipe,source=SRC,target=C:\\path[,readonly]\n"
      "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
@@ -88,7 +90,8 @@ static const struct command {
      "an error, as Docker's.\n", false},
     {"rm", cli_cmd_rm, "Remove one or more containers",
      "Usage: wctr rm [OPTIONS] CONTAINER [CONTAINER...]\n\nOptions:\n"
-     "  -f, --force   Terminate a running container first; a container that does not exist is no error\n", false},
+     "  -f, --force   Terminate a running container first; a container that does not exist is no error\n"
+     "  -v, --volumes Remove the container's anonymous volumes too (named volumes stay)\n", false},
     {"ps", cli_cmd_ps, "List containers",
      "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
      "  -a, --all             Show all containers (default shows just running)\n"
@@ -165,6 +168,18 @@ static const struct command {
      "Secrets are encrypted at rest with DPAPI (machine scope) and refused on a volume BitLocker does not\n"
      "protect, unless wctrd.json says \"allow-unencrypted-secrets\": true. Give one to a container with\n"
      "'wctr run --secret NAME[,target=FILE]': job containers find the files in %WCTR_SECRETS_DIR%.\n", false},
+    {"volume", cli_cmd_volume, "Manage volumes (create, ls, inspect, rm, prune)",
+     "Usage: wctr volume COMMAND\n\n"
+     "  create [OPTIONS] [VOLUME]   Create a volume (-d/--driver local, --label KEY=VALUE, --name); prints its name\n"
+     "  ls [-q] [--format FORMAT] [-f/--filter dangling=|name=|label=|driver=]  List volumes; FORMAT: table, json\n"
+     "                              or a Go template (.Name .Driver .Scope .Mountpoint .Labels .Links .Size)\n"
+     "  inspect [-f FORMAT] VOLUME...  Show volumes as Docker does\n"
+     "  rm [-f] VOLUME...           Remove volumes; refused while a container uses one\n"
+     "  prune -f [-a] [--filter label=KEY[=VALUE]]  Remove unused anonymous volumes (every unused one with -a)\n\n"
+     "A volume is a folder under wctr's data root (volumes\\NAME\\_data, Docker's local driver) that only\n"
+     "SYSTEM, Administrators and the container identities (ContainerAdministrator, ContainerUser) may use.\n"
+     "Mount one with 'wctr run -v NAME:C:\\path[:ro]' or '--mount type=volume,source=NAME,target=C:\\path'\n"
+     "(process and Hyper-V isolation; a job container shares the host's file system and cannot mount one).\n", false},
     {"audit", cli_cmd_audit, "Show the audit trail (administrators only)",
      "Usage: wctr audit [--since TIME] [-f] [--format json]\n\n"
      "Show who did what: every request that changed something, and every refused request.\n\n"

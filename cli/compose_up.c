@@ -8,7 +8,9 @@
  * created (force), so nothing is left half-deployed; containers that existed before are reused as they
  * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
  * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
- * does. `down` stops and removes the project's containers in reverse start order. */
+ * does. `down` stops and removes the project's containers in reverse start order; `down -v` their anonymous
+ * volumes and the project's named volumes too (never an external one). `up` creates the named volumes
+ * first, and requires the external ones to exist. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,7 +250,37 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
   }
   existing = list_project(ctx, p->name, &rc);
   if (existing == NULL) goto done;
-  /* 2. Create what is missing, in start order. */
+  /* 2. The project's volumes: an external one must exist; the others are created (a second create of a
+   * name is no error, as Docker's), labelled as docker compose labels them. */
+  for (size_t i = 0; i < p->volume_count; i++) {
+    const compose_volume *v = &p->volumes[i];
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Name", v->name);
+    cJSON *result = NULL;
+    int one = 0;
+    if (v->external) {
+      if (!cli_call_ex(ctx, "volume.inspect", q, &result, &one, &e)) {
+        if (ctx->conn != NULL) fprintf(ctx->p->err, "wctr compose: external volume \"%s\" not found\n", v->name);
+        rc = one;
+        goto done;
+      }
+      cJSON_Delete(result);
+      continue;
+    }
+    cJSON *labels = cJSON_AddObjectToObject(q, "Labels");
+    for (size_t k = 0; k < v->label_count; k++) {
+      const char *eq = strchr(v->labels[k], '=');
+      char key[256];
+      snprintf(key, sizeof key, "%.*s", (int)(eq - v->labels[k]), v->labels[k]);
+      cJSON_AddStringToObject(labels, key, eq + 1);
+    }
+    cJSON_AddStringToObject(labels, "com.docker.compose.project", p->name);
+    cJSON_AddStringToObject(labels, "com.docker.compose.volume", v->key);
+    if (!cli_call(ctx, "volume.create", q, &result, &rc)) goto done;
+    fprintf(ctx->p->err, " Volume \"%s\"  Created\n", v->name);
+    cJSON_Delete(result);
+  }
+  /* 3. Create what is missing, in start order. */
   for (size_t i = 0; i < n; i++) {
     if (find_named(existing, names[i]) != NULL) {
       fprintf(ctx->p->err, " Container %s  Exists\n", names[i]);
@@ -341,7 +373,6 @@ static void project_view_free(project_view *v) {
 }
 
 int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
-  (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
   int rc = 0;
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;
@@ -356,13 +387,34 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
       }
       fprintf(ctx->p->err, " Container %s  Stopped\n", order[i]);
     }
-    if (simple_op(ctx, "container.remove", order[i], false, &one)) {
+    /* -v: the container's anonymous volumes go with it. */
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", order[i]);
+    if (volumes) cJSON_AddBoolToObject(q, "RemoveVolumes", true);
+    cJSON *result = NULL;
+    if (cli_call(ctx, "container.remove", q, &result, &one)) {
       fprintf(ctx->p->err, " Container %s  Removed\n", order[i]);
     } else {
       rc = one;
     }
+    cJSON_Delete(result);
   }
   project_view_free(&v);
+  /* -v: the project's named volumes too, never an external one; one already gone is no error. */
+  for (size_t i = 0; volumes && rc == 0 && i < p->volume_count; i++) {
+    if (p->volumes[i].external) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Name", p->volumes[i].name);
+    cJSON_AddBoolToObject(q, "Force", true);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "volume.remove", q, &result, &one)) {
+      fprintf(ctx->p->err, " Volume %s  Removed\n", p->volumes[i].name);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
   return rc;
 }
 

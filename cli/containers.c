@@ -17,7 +17,7 @@
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN, O_PULL,
+  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET, O_PRIVILEGED,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
@@ -263,6 +263,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
+      {"mount", 0, true, O_MOUNT},
       {"dry-run", 0, false, O_DRY_RUN},
       {"pull", 0, true, O_PULL},
       {NULL, 0, false, 0},
@@ -328,6 +329,16 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
         cJSON_AddItemToArray(binds, cJSON_CreateString(v));
         break;
+      case O_MOUNT: {
+        char *bind = NULL;
+        err = cli_mount_to_bind(v, &bind, e);
+        if (err == WCTR_OK) {
+          if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
+          cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
+        }
+        free(bind);
+        break;
+      }
       case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
@@ -659,6 +670,7 @@ typedef struct ref_opts {
   int64_t time;
   bool force;
   bool attach;
+  bool volumes; /* rm -v */
 } ref_opts;
 
 static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
@@ -666,6 +678,7 @@ static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   if (id == O_TIME) return parse_int(value, "--time", 0, 3600, &o->time, e) == WCTR_OK;
   if (id == O_FORCE) o->force = true;
   if (id == O_ATTACH) o->attach = true;
+  if (id == O_VOLUME) o->volumes = true;
   return true;
 }
 
@@ -769,7 +782,8 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
 }
 
 int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {NULL, 0, false, 0}};
+  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {"volumes", 'v', false, O_VOLUME},
+                                   {NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
   int first = 0;
   int rc = parse_refs(ctx, "rm", table, argc, argv, &o, &first);
@@ -777,6 +791,7 @@ int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv) {
   for (int i = first; i < argc; i++) {
     cJSON *p = ref_params(argv[i]);
     if (o.force) cJSON_AddBoolToObject(p, "Force", true);
+    if (o.volumes) cJSON_AddBoolToObject(p, "RemoveVolumes", true);
     cJSON *result = NULL;
     int one = 0;
     wctr_errmsg e;

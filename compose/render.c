@@ -177,8 +177,8 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
     for (size_t i = 0; seq != NULL && i < s->volume_count; i++) {
       onode *v = o_add(b, seq, O_MAP, NULL);
       if (v == NULL) break;
-      o_str(b, v, "type", s->volumes[i].pipe ? "npipe" : "bind");
-      o_str(b, v, "source", s->volumes[i].source);
+      o_str(b, v, "type", s->volumes[i].volume ? "volume" : s->volumes[i].pipe ? "npipe" : "bind");
+      if (s->volumes[i].source != NULL) o_str(b, v, "source", s->volumes[i].source);
       o_str(b, v, "target", s->volumes[i].target);
       o_bool(b, v, "read_only", s->volumes[i].read_only);
     }
@@ -207,6 +207,25 @@ static onode *describe(const compose_project *p) {
   for (size_t i = 0; services != NULL && i < p->service_count; i++) o_service(&b, services, &p->services[i]);
   o_resources(&b, root, "secrets", p->secrets, p->secret_count);
   o_resources(&b, root, "configs", p->configs, p->config_count);
+  if (p->volume_count > 0) {
+    onode *vols = o_add(&b, root, O_MAP, "volumes");
+    for (size_t i = 0; vols != NULL && i < p->volume_count; i++) {
+      const compose_volume *v = &p->volumes[i];
+      onode *m = o_add(&b, vols, O_MAP, v->key);
+      if (m == NULL) break;
+      o_str(&b, m, "name", v->name);
+      if (v->external) o_bool(&b, m, "external", true);
+      if (v->label_count > 0) {
+        onode *labels = o_add(&b, m, O_MAP, "labels");
+        for (size_t k = 0; labels != NULL && k < v->label_count; k++) {
+          const char *eq = strchr(v->labels[k], '=');
+          char key[256];
+          snprintf(key, sizeof key, "%.*s", (int)(eq - v->labels[k]), v->labels[k]);
+          o_str(&b, labels, key, eq + 1);
+        }
+      }
+    }
+  }
   if (b.oom) {
     o_free(root);
     return NULL;

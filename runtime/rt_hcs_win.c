@@ -531,6 +531,19 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
     err = spec_mount_parse(spec->binds[i], &p->mounts[i], e);
     if (err != WCTR_OK) return err;
     p->mount_count++;
+    spec_mount *m = &p->mounts[i];
+    if (m->volume != NULL || m->anonymous) {
+      /* A volume is a folder of the data root (Docker's local driver), mapped as a bind is: the service
+       * created it (and named an anonymous one) at create; a dry run may show the placeholder. */
+      char path[1400];
+      if (rt->data_root[0] == '\0') {
+        return wctr_fail(e, WCTR_ENOTSUP, "-v %s: this service has no data root to keep volumes in", spec->binds[i]);
+      }
+      snprintf(path, sizeof path, "%s\\" SPEC_VOLUMES_DIR "\\%s\\" SPEC_VOLUME_DATA_DIR, rt->data_root,
+               m->volume != NULL ? m->volume : "<anonymous>");
+      m->host_path = strdup(path);
+      if (m->host_path == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
   }
   char dir[1100];
   strip_slash(a->container_dir, dir, sizeof dir);

@@ -34,7 +34,8 @@ bool svc_audit_op_changes(const char *op) {
                                          "secret.create",     "secret.remove",    "image.add",
                                          "image.pull",        "image.remove",     "image.tag",
                                          "image.prune",       "image.load",       "exec.create",
-                                         "exec.start",        NULL};
+                                         "exec.start",        "volume.create",    "volume.remove",
+                                         "volume.prune",      NULL};
   if (op == NULL) return false;
   for (size_t i = 0; changing[i] != NULL; i++) {
     if (strcmp(changing[i], op) == 0) return true;

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "service/manager_internal.h"
+#include "service/volumes.h"
 
 /* --- containers and references ------------------------------------------------------------------------------ */
 
@@ -370,6 +371,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     return wctr_fail(e, err, "cannot create the manager's locks");
   }
   err = svc_store_open(m->data_root, &m->store, e);
+  if (err == WCTR_OK) err = svc_volumes_open(m->data_root, opt->hooks.volume_secure, opt->hooks.ctx, &m->volumes, e);
   rt_options ro = {.ioc = m->ioc, .events = mgr_runtime_events(m), .host = opt->host,
                    .host_cpus = m->opt.host_cpus, .host_os_version = m->host_os_version, .data_root = m->data_root};
   if (err == WCTR_OK && opt->open_job != NULL) err = opt->open_job(&ro, &m->job_rt, e);
@@ -439,6 +441,7 @@ void svc_manager_stop(svc_manager *m) {
     mgr_ctr_free(c);
   }
   svc_store_close(m->store);
+  svc_volumes_close(m->volumes);
   wctr_mutex_destroy(&m->events_lock);
   wctr_mutex_destroy(&m->lock);
   free(m);

@@ -47,6 +47,7 @@ struct ctr {
   bool unlinked;          /* m->lock: removed from the list; freed with the last reference */
   bool removed;           /* m->lock: its removal finished (unlinked and the record gone for good) */
   bool creating;          /* m->lock: in the list to hold its name, not yet visible */
+  bool remove_volumes;    /* m->lock: a removal was asked with RemoveVolumes (rm -v) */
   rt_runtime *rt;         /* by isolation; constant */
   /* The run, m->lock. */
   rt_task *task;          /* from a successful start (or reattach) until the release */
@@ -80,6 +81,7 @@ struct svc_manager {
   wctr_mutex lock;
   ctr *list;
   svc_store *store;
+  struct svc_volumes *volumes;
   rt_runtime *job_rt;
   rt_runtime *hcs_rt;
   wctr_mutex events_lock;
@@ -90,6 +92,17 @@ struct svc_manager {
   int exec_count;         /* m->lock */
   uint32_t kill_wait_ms;
 };
+
+/* --- manager_volumes.c --- */
+
+/* Makes sure every volume the spec mounts exists (a named one is created on first use, as Docker's run
+ * does); an anonymous one is created with a generated name, which replaces its bind in spec ("NAME:C:\x").
+ * Called once the container is listed (service/volumes.h: the race with a remove). */
+wctr_err mgr_volumes_ensure(svc_manager *m, spec_container *spec, wctr_errmsg *e);
+/* Removes the anonymous volumes the spec mounts that no listed container uses (rm -v, --rm, a failed
+ * create). */
+void mgr_volumes_drop_anonymous(svc_manager *m, const spec_container *spec);
+bool mgr_volume_in_use(svc_manager *m, const char *volume);
 
 /* --- manager.c ------------------------------------------------------------------------------------------ */
 

@@ -383,7 +383,12 @@ void mgr_finalize(svc_manager *m, ctr *c) {
   }
   if (auto_remove) {
     wctr_errmsg re;
-    if (mgr_remove_now(m, c, &re) != WCTR_OK) wctr_log(WCTR_LOG_ERROR, "container %s (--rm): %s", name, re.text);
+    if (mgr_remove_now(m, c, &re) != WCTR_OK) {
+      wctr_log(WCTR_LOG_ERROR, "container %s (--rm): %s", name, re.text);
+    } else {
+      /* Docker's --rm removes the container's anonymous volumes with it. */
+      mgr_volumes_drop_anonymous(m, &c->rec.spec);
+    }
   }
   mgr_release(m, c); /* the run's */
 }
@@ -1165,6 +1170,11 @@ static void remove_after_stop(svc_manager *m, ctr *c, void *arg, wctr_err err, c
   if (err == WCTR_OK) {
     err = mgr_remove_now(m, c, &e);
     message = e.text;
+    wctr_mutex_lock(&m->lock);
+    bool volumes = c->remove_volumes;
+    wctr_mutex_unlock(&m->lock);
+    /* rm -v: its anonymous volumes, once no listed container uses them (the container is unlisted now). */
+    if (err == WCTR_OK && volumes) mgr_volumes_drop_anonymous(m, &c->rec.spec);
   }
   sink_done(m, c, sink, err, message);
 }
@@ -1197,13 +1207,19 @@ static void remove_begin(void *arg) {
 
 void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
-  static const char *const keys[] = {"Force", NULL};
+  static const char *const keys[] = {"Force", "RemoveVolumes", NULL};
   svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
-  bool force = false;
+  bool force = false, volumes = false;
   wctr_err err = mgr_find_param(m, params, keys, &c, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "RemoveVolumes", "params", false, &volumes, &e);
+  if (err == WCTR_OK && volumes) {
+    wctr_mutex_lock(&m->lock);
+    c->remove_volumes = true;
+    wctr_mutex_unlock(&m->lock);
+  }
   stop_req *q = err == WCTR_OK ? malloc(sizeof *q) : NULL;
   if (err == WCTR_OK && q == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) {

@@ -124,6 +124,16 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
     text = "[{\"Name\":\"webapp01.json\",\"Valid\":true,\"Accounts\":[\"contoso.com\\\\webapp01\"]},"
            "{\"Name\":\"b.json\",\"Valid\":false,\"Error\":\"bad\"}]";
   }
+  if (strcmp(op, "volume.list") == 0) {
+    text = "[{\"CreatedAt\":\"2026-12-07T12:00:00Z\",\"Driver\":\"local\",\"Labels\":{\"tier\":\"data\"},"
+           "\"Mountpoint\":\"C:\\\\ProgramData\\\\wctr\\\\volumes\\\\db\\\\_data\",\"Name\":\"db\",\"Options\":null,"
+           "\"Scope\":\"local\"},{\"CreatedAt\":\"2026-12-07T12:00:01Z\",\"Driver\":\"local\",\"Labels\":null,"
+           "\"Mountpoint\":\"C:\\\\v\",\"Name\":\"a-much-longer-volume-name\",\"Options\":null,\"Scope\":\"local\"}]";
+  }
+  if (strcmp(op, "volume.inspect") == 0 || strcmp(op, "volume.create") == 0) {
+    text = "{\"CreatedAt\":\"2026-12-07T12:00:00Z\",\"Driver\":\"local\",\"Labels\":null,\"Mountpoint\":\"C:\\\\v\","
+           "\"Name\":\"db\",\"Options\":null,\"Scope\":\"local\"}";
+  }
   if (strcmp(op, "image.add") == 0) text = "{\"Name\":\"app:latest\",\"Layers\":[{}],\"OsVersion\":\"10.0.20348.1\"}";
   if (strcmp(op, "image.inspect") == 0 && fake.image_result != NULL) text = fake.image_result;
   *result = cJSON_Parse(text);
@@ -170,6 +180,18 @@ static const char compose_yml[] =
     "      A: \"1\"\n";
 
 /* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
+static const char vols_yml[] =
+    "name: shop\n"
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    command: echo hi\n"
+    "    isolation: process\n"
+    "    volumes: [\"data:C:\\\\data\", \"C:\\\\anon\", \"shared:C:\\\\s:ro\"]\n"
+    "volumes:\n"
+    "  data: {labels: {tier: hot}}\n"
+    "  shared: {external: true}\n";
+
 static const char two_yml[] =
     "services:\n"
     "  web:\n"
@@ -266,6 +288,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *path;
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
+               {"C:\\proj\\vols.yml", vols_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -1096,6 +1119,56 @@ static void test_compose_up_down(void **state) {
   assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
 }
 
+
+/* compose and named volumes: up creates the project's volumes (scoped, labelled) and checks the external
+ * one; down -v removes the containers' anonymous volumes and the project's named ones, never an external. */
+static void test_compose_volumes(void **state) {
+  (void)state;
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 0);
+  int at = op_index("volume.create", 0);
+  assert_true(at >= 0);
+  char *sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"Name\":\"shop_data\",\"Labels\":{\"tier\":\"hot\",\"com.docker.compose.project\":\"shop\","
+                            "\"com.docker.compose.volume\":\"data\"}}");
+  cJSON_free(sent);
+  assert_int_equal(op_index("volume.create", at + 1), -1);
+  int ins = op_index("volume.inspect", 0);
+  assert_true(ins >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[ins], "Name")->valuestring, "shared");
+  int cr = op_index("container.create", 0);
+  assert_true(cr > at && cr > ins);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[cr], "HostConfig"), "Binds"));
+  assert_string_equal(sent, "[\"shop_data:C:\\\\data\",\"C:\\\\anon\",\"shared:C:\\\\s:ro\"]");
+  cJSON_free(sent);
+  contains(err_text, " Volume \"shop_data\"  Created");
+
+  /* An external volume that does not exist stops up before any container. */
+  reset(NULL);
+  fake.list_result = "[]";
+  fake.fail_op = "volume.inspect";
+  fake.fail_text = "get shared: no such volume";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 1);
+  contains(err_text, "external volume \"shared\" not found");
+  assert_int_equal(op_index("container.create", 0), -1);
+
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down", "-v"), 0);
+  int rm = op_index("container.remove", 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[rm], "RemoveVolumes")));
+  int vr = op_index("volume.remove", 0);
+  assert_true(vr > rm);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[vr], "Name")->valuestring, "shop_data");
+  assert_int_equal(op_index("volume.remove", vr + 1), -1); /* never the external one */
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down"), 0);
+  assert_int_equal(op_index("volume.remove", 0), -1);
+  assert_null(cJSON_GetObjectItem(fake.params[op_index("container.remove", 0)], "RemoveVolumes"));
+}
+
 static void test_compose_up_rolls_back(void **state) {
   (void)state;
   fake.fail_op = "container.start";
@@ -1504,6 +1577,103 @@ static void test_inspect_layout_and_format(void **state) {
   starts_with(out_text, "[\n    {\n        \"Id\": \"\",\n        \"RepoTags\": [\n            \"nano:latest\"\n");
 }
 
+
+/* wctr volume: Docker's commands, tables, flags and exit codes; --mount and rm -v as the -v form. */
+static const cJSON *last_params(const char *op) {
+  for (int i = fake.count - 1; i >= 0; i--) {
+    if (strcmp(fake.ops[i], op) == 0) return fake.params[i];
+  }
+  fail_msg("no %s request", op);
+  return NULL;
+}
+
+static void test_volume_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "volume", "create", "--label", "tier=data", "-d", "local", "db"), 0);
+  assert_string_equal(out_text, "db\n");
+  char *sent = cJSON_PrintUnformatted(last_params("volume.create"));
+  assert_string_equal(sent, "{\"Name\":\"db\",\"Driver\":\"local\",\"Labels\":{\"tier\":\"data\"}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "create", "--name", "a", "b"), 125);
+  contains(err_text, "conflicting options: either specify --name or provide positional arg, not both");
+  assert_int_equal(RUN("wctr", "volume", "ls"), 0);
+  assert_string_equal(out_text, "DRIVER    VOLUME NAME\nlocal     db\nlocal     a-much-longer-volume-name\n");
+  assert_int_equal(RUN("wctr", "volume", "ls", "-q", "--filter", "dangling=true", "-f", "label=tier"), 0);
+  assert_string_equal(out_text, "db\na-much-longer-volume-name\n");
+  sent = cJSON_PrintUnformatted(last_params("volume.list"));
+  assert_string_equal(sent, "{\"Filters\":{\"dangling\":[\"true\"],\"label\":[\"tier\"]}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "ls", "--format", "{{.Name}}|{{.Labels}}|{{.Scope}}"), 0);
+  assert_string_equal(out_text, "db|tier=data|local\na-much-longer-volume-name||local\n");
+  assert_int_equal(RUN("wctr", "volume", "ls", "--format", "{{.Nope}}"), 1);
+  contains(err_text, "can't evaluate field Nope");
+  assert_int_equal(RUN("wctr", "volume", "ls", "--filter", "colour=red"), 125);
+  contains(err_text, "invalid filter 'colour'");
+  assert_int_equal(RUN("wctr", "volume", "inspect", "-f", "{{.Mountpoint}} {{.Driver}}", "db"), 0);
+  assert_string_equal(out_text, "C:\\v local\n");
+  assert_int_equal(RUN("wctr", "volume", "inspect", "db"), 0);
+  starts_with(out_text, "[\n    {\n        \"CreatedAt\": \"2026-12-07T12:00:00Z\",\n        \"Driver\": \"local\",\n");
+  fake.fail_op = "volume.inspect";
+  fake.fail_text = "get nope: no such volume";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "volume", "inspect", "nope"), 1);
+  contains(err_text, "Error: No such volume: nope");
+  fake.fail_op = "volume.remove";
+  fake.fail_text = "remove db: volume is in use - [abc]";
+  fake.fail_code = WCTR_ESTATE;
+  assert_int_equal(RUN("wctr", "volume", "rm", "db"), 1);
+  contains(err_text, "remove db: volume is in use - [abc]");
+  fake.fail_op = NULL;
+  assert_int_equal(RUN("wctr", "volume", "rm", "-f", "db", "x"), 0);
+  assert_string_equal(out_text, "db\nx\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(last_params("volume.remove"), "Force")));
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "volume", "prune"), 1);
+  contains(err_text, "removing volumes needs -f/--force");
+  assert_int_equal(fake.count, before);
+  assert_int_equal(RUN("wctr", "volume", "prune", "-f", "-a", "--filter", "label=x"), 0);
+  sent = cJSON_PrintUnformatted(last_params("volume.prune"));
+  assert_string_equal(sent, "{\"All\":true,\"Filters\":{\"label\":[\"x\"]}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "frob"), 1);
+  assert_int_equal(RUN("wctr", "volume"), 1);
+
+  /* --mount becomes the -v form, which wctrd checks once for both flags. */
+  assert_int_equal(RUN("wctr", "create", "--mount", "type=volume,source=db,target=C:\\data,readonly", "--mount",
+                       "type=bind,src=C:\\host,dst=C:\\h", "--mount", "target=C:\\anon", "-v", "logs:C:\\logs",
+                       "img", "cmd"), 0);
+  const cJSON *binds = cJSON_GetObjectItem(cJSON_GetObjectItem(last_params("container.create"), "HostConfig"), "Binds");
+  sent = cJSON_PrintUnformatted(binds);
+  assert_string_equal(sent, "[\"db:C:\\\\data:ro\",\"C:\\\\host:C:\\\\h\",\"C:\\\\anon\",\"logs:C:\\\\logs\"]");
+  cJSON_free(sent);
+  static const struct {
+    const char *mount;
+    const char *message;
+  } bad[] = {
+      {"type=volume,source=db", "invalid mount config for type \"volume\": field Target must not be empty"},
+      {"type=bind,target=C:\\x", "invalid mount config for type \"bind\": field Source must not be empty"},
+      {"type=tmpfs,target=C:\\x", "invalid mount config for type \"tmpfs\""},
+      {"type=bind,source=rel,target=C:\\x", "mount path must be absolute"},
+      {"type=volume,source=C:\\x,target=C:\\y", "a host folder is type=bind"},
+      {"colour=red,target=C:\\x", "unexpected key 'colour'"},
+      {"bind-propagation=rshared,target=C:\\x", "bind-propagation is not supported on Windows"},
+      {"target", "invalid field 'target' must be a key=value pair"},
+      {"readonly=maybe,target=C:\\x", "invalid value for readonly: maybe"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char mount[200];
+    snprintf(mount, sizeof mount, "%s", bad[i].mount);
+    before = fake.count;
+    assert_int_equal(RUN("wctr", "create", "--mount", mount, "img", "cmd"), 125);
+    contains(err_text, bad[i].message);
+    assert_int_equal(fake.count, before);
+  }
+  assert_int_equal(RUN("wctr", "rm", "-v", "web"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(last_params("container.remove"), "RemoveVolumes")));
+  assert_int_equal(RUN("wctr", "rm", "web"), 0);
+  assert_null(cJSON_GetObjectItem(last_params("container.remove"), "RemoveVolumes"));
+}
+
 /* secret ls/inspect and credentialspec inspect in Docker's forms. */
 static void test_secret_and_credspec_forms(void **state) {
   (void)state;
@@ -1632,6 +1802,8 @@ int main(void) {
       cmocka_unit_test_setup(test_env_file_and_huge_sizes, reset),
       cmocka_unit_test_setup(test_inspect_layout_and_format, reset),
       cmocka_unit_test_setup(test_secret_and_credspec_forms, reset),
+      cmocka_unit_test_setup(test_volume_commands, reset),
+      cmocka_unit_test_setup(test_compose_volumes, reset),
       cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
       cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
   };

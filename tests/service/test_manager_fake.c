@@ -32,6 +32,10 @@ static const svc_op *op(const char *name) {
   for (size_t i = 0; i < n; i++) {
     if (strcmp(ops[i].name, name) == 0) return &ops[i];
   }
+  ops = svc_manager_volume_ops(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ops[i].name, name) == 0) return &ops[i];
+  }
   fail_msg("no operation %s", name);
   return NULL;
 }
@@ -187,6 +191,145 @@ static bool damaged_seen(const char *dir) {
   damaged_found = false;
   wctr_fs_list(dir, note_damaged, NULL);
   return damaged_found;
+}
+
+/* --- volumes --- */
+
+/* Named volumes (issue 15): the local driver's store, its refusals, containers that use volumes, rm -v,
+ * prune, and the repair of what a crash leaves. */
+static int count_volumes(const char *filters_json) {
+  cJSON *p = cJSON_CreateObject();
+  if (filters_json != NULL) cJSON_AddItemToObject(p, "Filters", cJSON_Parse(filters_json));
+  cJSON *r = call("volume.list", p, WCTR_OK, NULL, 0);
+  int n = cJSON_GetArraySize(r);
+  cJSON_Delete(r);
+  return n;
+}
+
+static cJSON *name_params(const char *name) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Name", name);
+  return p;
+}
+
+static void test_volumes(void **state) {
+  (void)state;
+  char msg[600];
+  cJSON *v = call("volume.create", cJSON_Parse("{\"Name\":\"my-db\",\"Labels\":{\"tier\":\"data\"}}"), WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring, "my-db");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Driver")->valuestring, "local");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Scope")->valuestring, "local");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(v, "Options")));
+  assert_null(cJSON_GetObjectItemCaseSensitive(v, "Anonymous"));
+  const char *mp = cJSON_GetObjectItemCaseSensitive(v, "Mountpoint")->valuestring;
+  assert_non_null(strstr(mp, "volumes" WCTR_FS_SEP "my-db" WCTR_FS_SEP "_data"));
+  assert_true(wctr_fs_is_dir(mp));
+  char created[64];
+  snprintf(created, sizeof created, "%s", cJSON_GetObjectItemCaseSensitive(v, "CreatedAt")->valuestring);
+  cJSON_Delete(v);
+  /* A second create answers the volume as it is (Docker's). */
+  v = call("volume.create", name_params("my-db"), WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "CreatedAt")->valuestring, created);
+  cJSON_Delete(v);
+  call("volume.create", name_params("x!"), WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "\"x!\" includes invalid characters for a local volume name"));
+  call("volume.create", cJSON_Parse("{\"Name\":\"nv\",\"Driver\":\"nfs\"}"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "create nv: error looking up volume plugin nfs: plugin \"nfs\" not found");
+  call("volume.create", cJSON_Parse("{\"Name\":\"nv\",\"DriverOpts\":{\"type\":\"nfs\"}}"), WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "options are not supported on this platform"));
+  call("volume.inspect", name_params("nv"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "get nv: no such volume");
+
+  /* A container with the named volume and an anonymous one: the anonymous one is created and named. */
+  const char *script[] = {"exit=0", NULL};
+  const char *id = create("withvol", "process", script, false,
+                          "{\"HostConfig\":{\"Binds\":[\"my-db:C:\\\\data\",\"C:\\\\cache\"]}}");
+  cJSON *j = inspect(id);
+  const cJSON *binds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "HostConfig"), "Binds");
+  assert_int_equal(cJSON_GetArraySize(binds), 2);
+  assert_string_equal(cJSON_GetArrayItem(binds, 0)->valuestring, "my-db:C:\\data");
+  char anon[80];
+  const char *b1 = cJSON_GetArrayItem(binds, 1)->valuestring;
+  assert_int_equal(strlen(b1), 64 + strlen(":C:\\cache"));
+  assert_string_equal(b1 + 64, ":C:\\cache");
+  snprintf(anon, sizeof anon, "%.64s", b1);
+  cJSON_Delete(j);
+  v = call("volume.inspect", name_params(anon), WCTR_OK, NULL, 0);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
+  cJSON_Delete(v);
+
+  assert_int_equal(count_volumes(NULL), 2);
+  assert_int_equal(count_volumes("{\"dangling\":[\"true\"]}"), 0);
+  assert_int_equal(count_volumes("{\"dangling\":[\"false\"]}"), 2);
+  assert_int_equal(count_volumes("{\"label\":[\"tier=data\"]}"), 1);
+  assert_int_equal(count_volumes("{\"label\":[\"tier=web\"]}"), 0);
+  assert_int_equal(count_volumes("{\"name\":[\"my-\"]}"), 1);
+  call("volume.list", cJSON_Parse("{\"Filters\":{\"dangling\":[\"maybe\"]}}"), WCTR_EINVAL, msg, sizeof msg);
+  assert_string_equal(msg, "invalid filter 'dangling=maybe'");
+
+  /* In use, whatever the container's state: Docker's refusal, -f or not. */
+  char want[200];
+  snprintf(want, sizeof want, "remove my-db: volume is in use - [%s]", id);
+  call("volume.remove", name_params("my-db"), WCTR_ESTATE, msg, sizeof msg);
+  assert_string_equal(msg, want);
+  call("volume.remove", cJSON_Parse("{\"Name\":\"my-db\",\"Force\":true}"), WCTR_ESTATE, NULL, 0);
+  cJSON *r = call("volume.prune", cJSON_Parse("{\"All\":true}"), WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "VolumesDeleted")), 0);
+  cJSON_Delete(r);
+
+  /* rm -v: the anonymous volume goes with the container, the named one stays. */
+  cJSON *rp = id_params(id);
+  cJSON_AddBoolToObject(rp, "RemoveVolumes", true);
+  run_ok("container.remove", rp);
+  call("volume.inspect", name_params(anon), WCTR_ENOENT, NULL, 0);
+  assert_int_equal(count_volumes(NULL), 1);
+  assert_int_equal(count_volumes("{\"dangling\":[\"true\"]}"), 1);
+
+  /* prune: anonymous volumes only, unless All. */
+  v = call("volume.create", cJSON_CreateObject(), WCTR_OK, NULL, 0);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
+  char made[80];
+  snprintf(made, sizeof made, "%s", cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring);
+  cJSON_Delete(v);
+  r = call("volume.prune", NULL, WCTR_OK, NULL, 0);
+  const cJSON *del = cJSON_GetObjectItemCaseSensitive(r, "VolumesDeleted");
+  assert_int_equal(cJSON_GetArraySize(del), 1);
+  assert_string_equal(cJSON_GetArrayItem(del, 0)->valuestring, made);
+  cJSON_Delete(r);
+
+  call("volume.remove", name_params("my-db"), WCTR_OK, NULL, 0);
+  assert_false(wctr_fs_exists(mp));
+  call("volume.remove", name_params("my-db"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "get my-db: no such volume");
+  call("volume.remove", cJSON_Parse("{\"Name\":\"my-db\",\"Force\":true}"), WCTR_OK, NULL, 0);
+
+  /* A crash mid-create or mid-remove: the next start finishes the job; a volume stays. */
+  v = call("volume.create", name_params("keep"), WCTR_OK, NULL, 0);
+  cJSON_Delete(v);
+  char dir[700], path[800];
+  snprintf(dir, sizeof dir, "%s" WCTR_FS_SEP "volumes", root);
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "half.creating", dir);
+  assert_int_equal(wctr_fs_mkdir(path, NULL), WCTR_OK);
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "gone.removing", dir);
+  assert_int_equal(wctr_fs_mkdir(path, NULL), WCTR_OK);
+  svc_manager_stop(mgr);
+  start_manager();
+  assert_false(wctr_fs_exists(path));
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "half.creating", dir);
+  assert_false(wctr_fs_exists(path));
+  assert_int_equal(count_volumes(NULL), 1);
+}
+
+/* A job container shares the host's file system: a volume is refused with the reason, and nothing is made. */
+static void test_volume_refused_for_job(void **state) {
+  (void)state;
+  char msg[400];
+  cJSON *p = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\",\"Binds\":[\"jv:C:\\\\d\"]}}");
+  call("container.create", p, WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "a job container shares the host's file system and has no mounts"));
+  assert_int_equal(count_volumes(NULL), 0);
 }
 
 /* --- cases ------------------------------------------------------------------------------------------------- */
@@ -1353,6 +1496,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_an_interrupted_create_leaves_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_runs_in_the_container_with_its_identity_and_env, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
