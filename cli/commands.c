@@ -85,6 +85,13 @@ static const struct command {
      "Usage: wctr stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Send the stop signal, wait, then terminate.\n\nOptions:\n"
      "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
+    {"restart", cli_cmd_restart, "Restart one or more containers",
+     "Usage: wctr restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+     "Stop each container as stop does (a stopped one is just started), then start it again.\n\nOptions:\n"
+     "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
+    {"rename", cli_cmd_rename, "Rename a container",
+     "Usage: wctr rename CONTAINER NEW_NAME\n\nGive a container another name (Docker's name rules; a name in use\n"
+     "is refused).\n", false},
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
      "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
      "an error, as Docker's.\n", false},
@@ -143,6 +150,8 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events [OPTIONS]\n\nPrint container events as they happen, until interrupted.\n\nOptions:\n"
      "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
+    {"container", cli_cmd_container, "Manage containers (ls, run, create, start, stop, restart, kill, rm, ...)",
+     cli_container_usage, false},
     {"image", cli_cmd_image, "Manage images (pull, ls, inspect, history, tag, rm, prune, save, load, add)",
      cli_image_usage, false},
     {"images", cli_cmd_images, "List images", cli_images_usage, false},
@@ -263,6 +272,25 @@ static bool ensure_connected(cli_ctx *ctx, cJSON *params, int *rc) {
   *rc = cli_connect_failed(ctx, err, &e);
   return false;
 }
+
+const char cli_container_usage[] =
+    "Usage: wctr container COMMAND\n\nManage containers: each command is the top-level one of the same name.\n\n"
+    "Commands:\n"
+    "  create    Create a container\n"
+    "  exec      Run a command in a running container\n"
+    "  inspect   Show the details of containers\n"
+    "  kill      Terminate running containers now\n"
+    "  logs      Show the output of a container\n"
+    "  ls        List containers (ps; also: list)\n"
+    "  rename    Rename a container\n"
+    "  restart   Restart containers\n"
+    "  rm        Remove containers (also: remove)\n"
+    "  run       Create and start a container\n"
+    "  start     Start containers\n"
+    "  stats     Show resource use of containers\n"
+    "  stop      Stop running containers\n"
+    "  update    Change the limits of containers\n"
+    "  wait      Wait until containers stop, then print their exit codes\n";
 
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc) {
   wctr_errmsg e;

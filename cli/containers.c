@@ -744,6 +744,49 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
+/* docker restart: each container stopped (with -t as stop's) and started again, its name printed; the ones
+ * wctrd refuses are reported as they come and make the exit code 1. */
+int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"time", 't', true, O_TIME}, {NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "restart", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.restart", p, &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+/* docker rename CONTAINER NEW_NAME: exactly two operands, neither empty; prints nothing. */
+int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "rename", table, argc, argv, ref_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "rename", argc - first, 2, 2, NULL);
+  if (rc != 0) return rc;
+  if (argv[first][0] == '\0' || argv[first + 1][0] == '\0') {
+    fprintf(ctx->p->err, "wctr: Neither old nor new names may be empty\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *p = ref_params(argv[first]);
+  cJSON_AddStringToObject(p, "Name", argv[first + 1]);
+  cJSON *result = NULL;
+  if (!cli_call(ctx, "container.rename", p, &result, &rc)) return rc;
+  cJSON_Delete(result);
+  return 0;
+}
+
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
@@ -1492,4 +1535,28 @@ int cli_cmd_events(cli_ctx *ctx, int argc, char **argv) {
     return CLI_EXIT_ERROR;
   }
   return ok ? 0 : rc;
+}
+
+/* docker container SUB: the management form of the container commands, each as its top-level command
+ * (docker's "container ls" is "ps"; "container list" and "container remove" are its aliases too). */
+int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
+  static const struct {
+    const char *sub;
+    int (*fn)(cli_ctx *, int, char **);
+  } subs[] = {
+      {"ls", cli_cmd_ps},           {"list", cli_cmd_ps},       {"ps", cli_cmd_ps},         {"run", cli_cmd_run},
+      {"create", cli_cmd_create},   {"start", cli_cmd_start},   {"stop", cli_cmd_stop},     {"restart", cli_cmd_restart},
+      {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
+      {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
+      {"stats", cli_cmd_stats},     {"update", cli_cmd_update},
+  };
+  if (argc < 2) {
+    fputs(cli_container_usage, ctx->p->err);
+    return CLI_EXIT_ERROR;
+  }
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+    if (strcmp(argv[1], subs[i].sub) == 0) return subs[i].fn(ctx, argc - 1, argv + 1);
+  }
+  fprintf(ctx->p->err, "wctr container: unknown command \"%s\"\n\n%s", argv[1], cli_container_usage);
+  return CLI_EXIT_ERROR;
 }

@@ -1012,6 +1012,48 @@ static void test_ref_commands(void **state) {
   contains(err_text, "invalid value \"soon\" for --time");
 }
 
+static void test_restart_rename_and_the_container_form(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "restart", "web", "-t", "2", "db"), 0);
+  assert_string_equal(out_text, "web\ndb\n");
+  assert_string_equal(fake.ops[0], "container.restart");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[0], "Timeout")->valueint, 2);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
+  assert_int_equal(RUN("wctr", "restart"), 1);
+  contains(err_text, "\"restart\" requires at least 1 argument");
+  /* One that wctrd refuses: the others still restart, exit 1. */
+  reset(NULL);
+  fake.fail_op = "container.restart";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "No such container: nope";
+  assert_int_equal(RUN("wctr", "restart", "nope"), 1);
+  contains(err_text, "No such container: nope");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rename", "web", "site"), 0);
+  assert_string_equal(out_text, "");
+  assert_string_equal(fake.ops[0], "container.rename");
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"Id\":\"web\",\"Name\":\"site\"}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "rename", "web"), 1);
+  contains(err_text, "\"rename\" requires exactly 2 arguments");
+  assert_int_equal(RUN("wctr", "rename", "web", ""), 1);
+  contains(err_text, "Neither old nor new names may be empty");
+  /* The management form: the same commands under "container". */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "container", "stop", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.stop");
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "container", "rename", "web", "site"), 0);
+  assert_string_equal(fake.ops[1], "container.rename");
+  assert_int_equal(RUN("wctr", "container", "ls", "-a", "-q"), 0);
+  assert_string_equal(fake.ops[2], "container.list");
+  assert_int_equal(RUN("wctr", "container", "bogus"), 1);
+  contains(err_text, "unknown command \"bogus\"");
+  assert_int_equal(RUN("wctr", "container"), 1);
+  contains(err_text, "Usage: wctr container COMMAND");
+}
+
 static void test_logs_and_wait(void **state) {
   (void)state;
   fake.run_frames[0][0] = "stdout";
@@ -1788,6 +1830,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_long_values, reset),
       cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
+      cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
       cmocka_unit_test_setup(test_compose_up_down, reset),
       cmocka_unit_test_setup(test_compose_up_rolls_back, reset),
