@@ -282,6 +282,7 @@ const char cli_container_usage[] =
     "  kill      Terminate running containers now\n"
     "  logs      Show the output of a container\n"
     "  ls        List containers (ps; also: list)\n"
+    "  prune     Remove all stopped containers (-f: without asking; --filter label=KEY[=VALUE])\n"
     "  rename    Rename a container\n"
     "  restart   Restart containers\n"
     "  rm        Remove containers (also: remove)\n"

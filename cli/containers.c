@@ -1537,6 +1537,76 @@ int cli_cmd_events(cli_ctx *ctx, int argc, char **argv) {
   return ok ? 0 : rc;
 }
 
+typedef struct cprune_opts {
+  bool force;
+  cJSON *labels; /* --filter label=... */
+} cprune_opts;
+
+static bool cprune_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  cprune_opts *o = arg;
+  if (id == O_FORCE) o->force = true;
+  if (id == O_FILTER) {
+    if (strncmp(v, "label=", 6) != 0) {
+      wctr_fail(e, WCTR_EINVAL, "invalid filter '%s': container prune takes label=KEY[=VALUE]", v);
+      return false;
+    }
+    if (o->labels == NULL) o->labels = cJSON_CreateArray();
+    cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
+  }
+  return true;
+}
+
+/* docker container prune: every stopped container (exited or created) removed, after Docker's question
+ * unless -f; "Deleted Containers:" with their ids, then "Total reclaimed space:" (wctr does not measure a
+ * container's writable layer: 0B). One that cannot be removed is reported and makes the exit code 1. */
+static int cmd_container_prune(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {"filter", 0, true, O_FILTER}, {NULL, 0, false, 0}};
+  cprune_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "container prune", table, argc, argv, cprune_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "container prune", argc - first, 0, 0, NULL);
+  if (rc != 0) {
+    cJSON_Delete(o.labels);
+    return rc;
+  }
+  if (!o.force) {
+    fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", ctx->p->out);
+    fflush(ctx->p->out);
+    char answer[16] = "";
+    if (fgets(answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
+      cJSON_Delete(o.labels);
+      return 0;
+    }
+  }
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  if (o.labels != NULL) {
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "Filters"), "label", o.labels);
+  }
+  cJSON *list = NULL;
+  if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
+  bool any = false;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, list) {
+    const char *state = field(c, "State");
+    if (strcmp(state, "exited") != 0 && strcmp(state, "created") != 0) continue;
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.remove", ref_params(field(c, "Id")), &result, &one)) {
+      if (!any) fputs("Deleted Containers:\n", ctx->p->out);
+      any = true;
+      fprintf(ctx->p->out, "%s\n", field(c, "Id"));
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  if (any) fputc('\n', ctx->p->out);
+  fputs("Total reclaimed space: 0B\n", ctx->p->out);
+  cJSON_Delete(list);
+  return rc;
+}
+
 /* docker container SUB: the management form of the container commands, each as its top-level command
  * (docker's "container ls" is "ps"; "container list" and "container remove" are its aliases too). */
 int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
@@ -1554,6 +1624,7 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
     fputs(cli_container_usage, ctx->p->err);
     return CLI_EXIT_ERROR;
   }
+  if (strcmp(argv[1], "prune") == 0) return cmd_container_prune(ctx, argc - 1, argv + 1);
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
     if (strcmp(argv[1], subs[i].sub) == 0) return subs[i].fn(ctx, argc - 1, argv + 1);
   }

@@ -1052,6 +1052,28 @@ static void test_restart_rename_and_the_container_form(void **state) {
   contains(err_text, "unknown command \"bogus\"");
   assert_int_equal(RUN("wctr", "container"), 1);
   contains(err_text, "Usage: wctr container COMMAND");
+  /* container prune -f: the stopped ones (exited, created) removed, Docker's summary; the filter goes to
+   * the list. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"exited\"},{\"Id\":\"bbbb\",\"State\":\"running\"},"
+                     "{\"Id\":\"cccc\",\"State\":\"created\"}]";
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "--filter", "label=tier=web"), 0);
+  assert_string_equal(out_text, "Deleted Containers:\naaaa\ncccc\n\nTotal reclaimed space: 0B\n");
+  assert_string_equal(fake.ops[0], "container.list");
+  char *listed = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(listed, "{\"All\":true,\"Filters\":{\"label\":[\"tier=web\"]}}");
+  cJSON_free(listed);
+  assert_int_equal(fake.count, 3);
+  assert_string_equal(fake.ops[1], "container.remove");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "cccc");
+  /* Nothing stopped: only the total. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"bbbb\",\"State\":\"running\"}]";
+  assert_int_equal(RUN("wctr", "container", "prune", "--force"), 0);
+  assert_string_equal(out_text, "Total reclaimed space: 0B\n");
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "--filter", "until=1h"), 125);
+  contains(err_text, "container prune takes label=");
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "extra"), 1);
 }
 
 static void test_logs_and_wait(void **state) {
