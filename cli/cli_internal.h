@@ -101,6 +101,10 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_container(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_system(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_system_usage[];
+/* A top-level command by its name (argv[0]). */
+int cli_run_command(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_container_usage[];
 int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv);

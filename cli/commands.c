@@ -152,6 +152,7 @@ static const struct command {
      "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
     {"container", cli_cmd_container, "Manage containers (ls, run, create, start, stop, restart, kill, rm, ...)",
      cli_container_usage, false},
+    {"system", cli_cmd_system, "Manage wctr (df, prune, info, events)", cli_system_usage, false},
     {"image", cli_cmd_image, "Manage images (pull, ls, inspect, history, tag, rm, prune, save, load, add)",
      cli_image_usage, false},
     {"images", cli_cmd_images, "List images", cli_images_usage, false},
@@ -271,6 +272,15 @@ static bool ensure_connected(cli_ctx *ctx, cJSON *params, int *rc) {
   cJSON_Delete(params);
   *rc = cli_connect_failed(ctx, err, &e);
   return false;
+}
+
+/* A top-level command by its name (argv[0]), for the management forms that alias one. */
+int cli_run_command(cli_ctx *ctx, int argc, char **argv) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (commands[i].name != NULL && strcmp(commands[i].name, argv[0]) == 0) return commands[i].fn(ctx, argc, argv);
+  }
+  fprintf(ctx->p->err, "wctr: unknown command \"%s\"\n", argv[0]);
+  return CLI_EXIT_ERROR;
 }
 
 const char cli_container_usage[] =

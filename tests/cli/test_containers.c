@@ -1076,6 +1076,50 @@ static void test_restart_rename_and_the_container_form(void **state) {
   assert_int_equal(RUN("wctr", "container", "prune", "-f", "extra"), 1);
 }
 
+static void test_system_df_and_prune(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"running\",\"Image\":\"app:latest\"},"
+                     "{\"Id\":\"bbbb\",\"State\":\"exited\",\"Image\":\"other\"}]";
+  fake.image_list = "[{\"Id\":\"sha256:11\",\"RepoTags\":[\"app:latest\"],\"Name\":\"app:latest\",\"Size\":1000000},"
+                    "{\"Id\":\"sha256:22\",\"RepoTags\":[],\"Name\":\"sha256:22\",\"Size\":3000000}]";
+  assert_int_equal(RUN("wctr", "system", "df"), 0);
+  assert_string_equal(out_text,
+                      "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n"
+                      "Images          2         1         4MB       3MB (75%)\n"
+                      "Containers      2         1         0B        0B\n"
+                      "Local Volumes   2         2         0B        0B\n"
+                      "Build Cache     0         0         0B        0B\n");
+  assert_string_equal(fake.ops[3], "volume.list");
+  char *asked = cJSON_PrintUnformatted(fake.params[3]);
+  assert_string_equal(asked, "{\"Filters\":{\"dangling\":[\"false\"]}}");
+  cJSON_free(asked);
+  assert_int_equal(RUN("wctr", "system", "df", "--format", "{{.Type}}={{.Active}}/{{.TotalCount}}"), 0);
+  assert_string_equal(out_text, "Images=1/2\nContainers=1/2\nLocal Volumes=2/2\nBuild Cache=0/0\n");
+  assert_int_equal(RUN("wctr", "system", "df", "--format", "{{.Nope}}"), 1);
+  assert_int_equal(RUN("wctr", "system", "df", "extra"), 1);
+  /* prune -f --volumes -a: the stopped container, the volumes, every unused image; then the total. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"running\"},{\"Id\":\"bbbb\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "system", "prune", "-f", "-a", "--volumes"), 0);
+  assert_string_equal(fake.ops[0], "container.list");
+  assert_string_equal(fake.ops[1], "container.remove");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "bbbb");
+  assert_string_equal(fake.ops[2], "volume.prune");
+  assert_string_equal(fake.ops[3], "image.prune");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[3], "All")));
+  contains(out_text, "Deleted Containers:\nbbbb\n\n");
+  contains(out_text, "Total reclaimed space: 0B\n");
+  /* Without --volumes no volume is touched; a label filter leaves images alone (image.prune has none). */
+  reset(NULL);
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "system", "prune", "--force", "--filter", "label=a=b"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(out_text, "Total reclaimed space: 0B\n");
+  assert_int_equal(RUN("wctr", "system", "prune", "-f", "--filter", "until=1h"), 125);
+  assert_int_equal(RUN("wctr", "system", "bogus"), 1);
+  contains(err_text, "unknown command \"bogus\"");
+}
+
 static void test_logs_and_wait(void **state) {
   (void)state;
   fake.run_frames[0][0] = "stdout";
@@ -1853,6 +1897,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
+      cmocka_unit_test_setup(test_system_df_and_prune, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
       cmocka_unit_test_setup(test_compose_up_down, reset),
       cmocka_unit_test_setup(test_compose_up_rolls_back, reset),
