@@ -101,6 +101,7 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_container(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_top(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_system(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_system_usage[];
 /* A top-level command by its name (argv[0]). */

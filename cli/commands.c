@@ -89,6 +89,9 @@ static const struct command {
      "Usage: wctr restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Stop each container as stop does (a stopped one is just started), then start it again.\n\nOptions:\n"
      "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
+    {"top", cli_cmd_top, "Display the running processes of a container",
+     "Usage: wctr top CONTAINER\n\nThe container's processes as Docker shows them on Windows: Name, PID, CPU (time used)\n"
+     "and Private Working Set. Windows does not support ps options.\n", false},
     {"rename", cli_cmd_rename, "Rename a container",
      "Usage: wctr rename CONTAINER NEW_NAME\n\nGive a container another name (Docker's name rules; a name in use\n"
      "is refused).\n", false},
@@ -300,6 +303,7 @@ const char cli_container_usage[] =
     "  start     Start containers\n"
     "  stats     Show resource use of containers\n"
     "  stop      Stop running containers\n"
+    "  top       Display the running processes of a container\n"
     "  update    Change the limits of containers\n"
     "  wait      Wait until containers stop, then print their exit codes\n";
 

@@ -1618,7 +1618,7 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
       {"create", cli_cmd_create},   {"start", cli_cmd_start},   {"stop", cli_cmd_stop},     {"restart", cli_cmd_restart},
       {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
       {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
-      {"stats", cli_cmd_stats},     {"update", cli_cmd_update},
+      {"stats", cli_cmd_stats},     {"update", cli_cmd_update}, {"top", cli_cmd_top},
   };
   if (argc < 2) {
     fputs(cli_container_usage, ctx->p->err);
@@ -1630,4 +1630,64 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
   }
   fprintf(ctx->p->err, "wctr container: unknown command \"%s\"\n\n%s", argv[1], cli_container_usage);
   return CLI_EXIT_ERROR;
+}
+
+/* docker top on Windows (moby's daemon/top_windows.go, the CLI's tabwriter of minwidth 20, padding 3): Name,
+ * PID, CPU (kernel + user time as HH:MM:SS.mmm), Private Working Set (units.HumanSize); ps options are refused
+ * as Docker's Windows daemon refuses them. */
+int cli_cmd_top(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "top", table, argc, argv, ref_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "top", argc - first, 1, -1, NULL);
+  if (rc != 0) return rc;
+  if (argc - first > 1) {
+    fprintf(ctx->p->err, "wctr: Windows does not support arguments to top\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *result = NULL;
+  if (!cli_call(ctx, "container.top", ref_params(argv[first]), &result, &rc)) return rc;
+  enum { COLS = 4 };
+  static const char *const titles[COLS] = {"Name", "PID", "CPU", "Private Working Set"};
+  const cJSON *procs = cJSON_GetObjectItemCaseSensitive(result, "Processes");
+  size_t n = (size_t)cJSON_GetArraySize(procs);
+  char (*cells)[COLS][64] = calloc(n + 1, sizeof *cells);
+  if (cells == NULL) {
+    cJSON_Delete(result);
+    fprintf(ctx->p->err, "wctr: out of memory\n");
+    return CLI_EXIT_ERROR;
+  }
+  for (int k = 0; k < COLS; k++) snprintf(cells[0][k], sizeof cells[0][k], "%s", titles[k]);
+  size_t row = 1;
+  const cJSON *p;
+  cJSON_ArrayForEach(p, procs) {
+    uint64_t t100 = (uint64_t)num_of(p, "KernelTime100ns") + (uint64_t)num_of(p, "UserTime100ns");
+    uint64_t ms = t100 / 10000;
+    snprintf(cells[row][0], sizeof cells[row][0], "%s", field(p, "ImageName"));
+    snprintf(cells[row][1], sizeof cells[row][1], "%.0f", num_of(p, "ProcessId"));
+    snprintf(cells[row][2], sizeof cells[row][2], "%02llu:%02llu:%02llu.%03llu", (unsigned long long)(ms / 3600000),
+             (unsigned long long)(ms / 60000 % 60), (unsigned long long)(ms / 1000 % 60), (unsigned long long)(ms % 1000));
+    docker_human_size(num_of(p, "MemoryWorkingSetPrivateBytes"), 4, cells[row][3], sizeof cells[row][3]);
+    row++;
+  }
+  /* docker/cli's tabwriter.NewWriter(out, 20, 1, 3, ' ', 0) */
+  cli_buf text, out;
+  cli_buf_init(&text, 0);
+  cli_buf_init(&out, 0);
+  for (size_t r = 0; r < row; r++) {
+    cli_buf_addf(&text, "%s\t%s\t%s\t%s\n", cells[r][0], cells[r][1], cells[r][2], cells[r][3]);
+  }
+  cli_tabwrite(text.data, text.len, 20, 3, &out);
+  rc = text.failed || out.failed ? CLI_EXIT_ERROR : 0;
+  if (rc == 0) {
+    cli_print_buf(ctx->p->out, out.data, out.len);
+  } else {
+    fprintf(ctx->p->err, "wctr: out of memory\n");
+  }
+  cli_buf_free(&text);
+  cli_buf_free(&out);
+  free(cells);
+  cJSON_Delete(result);
+  return rc;
 }

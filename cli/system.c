@@ -6,6 +6,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/format.h"
+#include "docker/docker.h"
 
 enum { S_FORMAT = 1, S_ALL, S_FORCE, S_VOLUMES, S_FILTER };
 
@@ -61,8 +62,8 @@ static cJSON *df_row(const char *type, int total, int active, double size, doubl
   char t[16], a[16], s[32], r[32], rr[48];
   snprintf(t, sizeof t, "%d", total);
   snprintf(a, sizeof a, "%d", active);
-  cli_human_size(size, s, sizeof s);
-  cli_human_size(reclaimable, r, sizeof r);
+  docker_human_size(size, 4, s, sizeof s);
+  docker_human_size(reclaimable, 4, r, sizeof r);
   if (percent && size > 0) {
     snprintf(rr, sizeof rr, "%s (%lld%%)", r, (long long)((long long)reclaimable * 100 / (long long)size));
   } else {
@@ -276,7 +277,7 @@ static int system_prune(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(result);
   }
   char size[32];
-  cli_human_size(reclaimed, size, sizeof size);
+  docker_human_size(reclaimed, 4, size, sizeof size);
   fprintf(ctx->p->out, "Total reclaimed space: %s\n", size);
   cJSON_Delete(o.labels);
   return rc;

@@ -76,6 +76,10 @@ cJSON *docker_event(const cJSON *event);
 
 /* ---- times ---- */
 
+/* go-units HumanSizeWithPrecision: decimal units (B, kB, MB, GB, TB, PB, EB, ZB, YB), "%.*g" with precision
+ * significant digits: docker system df, prune totals and top use 4 (units.HumanSize), image lists 3. */
+void docker_human_size(double bytes, int precision, char *out, size_t size);
+
 /* go-units HumanDuration, as Docker words a span ("Up 5 seconds", "Created About an hour ago"). */
 void docker_human_duration(int64_t seconds, char *out, size_t size);
 

@@ -192,6 +192,7 @@ typedef struct fake_task {
   int64_t code;
   bool oom;
   uint64_t started_ms;
+  uint32_t pid;
   int refs;            /* the task's owner (until release) + each queued callback */
   char user[129];      /* whoami */
   char cwd[260];       /* pwd */
@@ -649,6 +650,7 @@ static wctr_err fake_start(rt_runtime *rt, const rt_args *a, rt_task **out, rt_s
   wctr_mutex_lock(&g.lock);
   g.live++;
   info->pid = ++g.next_pid + 1000;
+  t->pid = info->pid;
   wctr_mutex_unlock(&g.lock);
   snprintf(info->identity, sizeof info->identity, "%s", a->spec->process.user != NULL ? a->spec->process.user : "FakeUser");
   info->state = cJSON_CreateObject();
@@ -746,6 +748,7 @@ static wctr_err fake_exec(rt_task *base, const spec_process *p, const rt_exec_ev
   *pid = ++g.next_pid + 1000;
   wctr_mutex_unlock(&g.lock);
   wctr_mutex_lock(&t->lock);
+  t->pid = *pid;
   schedule_locked(t);
   wctr_mutex_unlock(&t->lock);
   *out = &t->proc;
@@ -825,6 +828,42 @@ static wctr_err fake_stats(rt_task *base, rt_stats *out, wctr_errmsg *e) {
   out->memory_bytes = 12u << 20;
   out->memory_peak_bytes = 16u << 20;
   out->processes = 1;
+  return WCTR_OK;
+}
+
+static cJSON *fake_process(const char *image, uint32_t pid, uint64_t since_ms) {
+  cJSON *d = cJSON_CreateObject();
+  if (d == NULL) return NULL;
+  cJSON_AddNumberToObject(d, "ProcessId", pid);
+  cJSON_AddStringToObject(d, "ImageName", image);
+  cJSON_AddNumberToObject(d, "KernelTime100ns", 0);
+  /* half a CPU since it started, as stats says */
+  cJSON_AddNumberToObject(d, "UserTime100ns", (double)((wctr_ioc_now_ms() - since_ms) * 10000 / 2));
+  cJSON_AddNumberToObject(d, "MemoryWorkingSetPrivateBytes", 12u << 20);
+  return d;
+}
+
+/* The container's "process" (fake.exe) and each exec'd one still running (fake-exec.exe). */
+static wctr_err fake_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
+  fake_task *t = (fake_task *)base;
+  cJSON *list = cJSON_CreateArray();
+  bool ok = list != NULL;
+  wctr_mutex_lock(&t->lock);
+  if (ok && !t->ended) ok = cJSON_AddItemToArray(list, fake_process("fake.exe", t->pid, t->started_ms));
+  for (fake_task *k = t->children; ok && k != NULL; k = k->sibling) {
+    wctr_mutex_lock(&k->lock);
+    bool running = !k->ended;
+    uint32_t pid = k->pid;
+    uint64_t since = k->started_ms;
+    wctr_mutex_unlock(&k->lock);
+    if (running) ok = cJSON_AddItemToArray(list, fake_process("fake-exec.exe", pid, since));
+  }
+  wctr_mutex_unlock(&t->lock);
+  if (!ok) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  *out = list;
   return WCTR_OK;
 }
 
@@ -960,6 +999,7 @@ static const rt_methods fake_methods = {
     .release = fake_release,  .cleanup = fake_cleanup, .remove = fake_remove,      .sweep = fake_sweep,
     .close = fake_close,      .proc_stdin_write = fake_proc_stdin_write, .proc_stdin_close = fake_proc_stdin_close,
     .proc_resize = fake_proc_resize, .proc_kill = fake_proc_kill, .proc_release = fake_proc_release,
+    .top = fake_top,
 };
 
 wctr_err rt_fake_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

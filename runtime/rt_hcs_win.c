@@ -1575,6 +1575,20 @@ static wctr_err hrt_stats(rt_task *base, rt_stats *out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* docker top: HcsGetComputeSystemProperties' ProcessList, as HCS gives it. */
+static wctr_err hrt_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
+  hcs_task *t = (hcs_task *)base;
+  cJSON *list = NULL;
+  wctr_err err = system_property(t->system, "ProcessList", &list, e);
+  if (err != WCTR_OK) return err;
+  if (!cJSON_IsArray(list)) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ESYSTEM, "HCS gave no ProcessList for container %s", t->name);
+  }
+  *out = list;
+  return WCTR_OK;
+}
+
 static wctr_err hrt_update(rt_task *base, const spec_resources *r, spec_warnings *w, wctr_errmsg *e) {
   (void)r;
   (void)w;
@@ -1799,6 +1813,7 @@ static const rt_methods hcs_methods = {
     .close = hrt_close,
     .proc_stdin_write = hrt_proc_stdin_write, .proc_stdin_close = hrt_proc_stdin_close,
     .proc_resize = hrt_proc_resize, .proc_kill = hrt_proc_kill, .proc_release = hrt_proc_release,
+    .top = hrt_top,
 };
 
 wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -178,6 +178,10 @@ typedef struct rt_methods {
   wctr_err (*proc_kill)(rt_proc *p, wctr_errmsg *e);
   /* After the process's exited: frees it. The task's release comes after every proc_release of its run. */
   void (*proc_release)(rt_proc *p);
+  /* BLOCKING. The container's processes now (docker top), in HCS's ProcessList shape: an array of
+   * {"ProcessId", "ImageName", "KernelTime100ns", "UserTime100ns", "MemoryWorkingSetPrivateBytes"} (a field
+   * Windows would not give is left out). */
+  wctr_err (*top)(rt_task *t, cJSON **out, wctr_errmsg *e);
   /* BLOCKING. Delivers a signal; returns once it is delivered (or could not be), not when the container
    * has exited: exited reports that. */
   wctr_err (*signal)(rt_task *t, rt_signal sig, wctr_errmsg *e);

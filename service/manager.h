@@ -24,6 +24,8 @@
  *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart: CPUPercent of one CPU, and the
  *                                                    samples CpuTotal100ns, PreCpuTotal100ns, SampleMs), memory, IO,
  *                                                    processes
+ *   container.top     {"Id"}                        -> {"Processes": the runtime's list (runtime.h top: HCS's ProcessList
+ *                                                    shape)}; ESTATE "Container ID is not running" when it is not
  *   container.update  {"Id", resource fields...}    -> {"Warnings"}
  *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
  *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};

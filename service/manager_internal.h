@@ -185,6 +185,7 @@ void mgr_op_kill(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
 void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_wait(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_top(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 
 /* --- manager_logs.c ------------------------------------------------------------------------------------- */
 

@@ -430,6 +430,7 @@ static const svc_op manager_ops[] = {
     {.name = "container.list", .call = op_list},
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
+    {.name = "container.top", .start = mgr_op_top},
     {.name = "container.wait", .start = mgr_op_wait, .flags = SVC_OP_STREAM},
     {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},

@@ -1383,3 +1383,59 @@ void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   }
   mgr_pool(m, stats_first, s);
 }
+
+/* --- top ------------------------------------------------------------------------------------------------------------ */
+
+typedef struct top_op {
+  svc_manager *m;
+  ctr *c;
+  rt_task *t;
+  svc_sink *sink;
+} top_op;
+
+/* On the pool: the runtime's process list (runtime.h top). */
+static void top_run(void *arg) {
+  top_op *s = arg;
+  wctr_errmsg e = {0};
+  cJSON *list = NULL;
+  wctr_err err = s->t->runtime->methods->top != NULL ? s->t->runtime->methods->top(s->t, &list, &e)
+                                                     : wctr_fail(&e, WCTR_ENOTSUP, "top is not supported by the %s runtime",
+                                                                 s->t->runtime->methods->name);
+  mgr_task_put(s->m, s->c);
+  cJSON *r = err == WCTR_OK ? cJSON_CreateObject() : NULL;
+  if (err == WCTR_OK && r == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (r != NULL) {
+    cJSON_AddItemToObject(r, "Processes", list);
+    list = NULL;
+  }
+  cJSON_Delete(list);
+  svc_sink_finish(s->sink, err, r, err == WCTR_OK ? NULL : e.text);
+  mgr_release(s->m, s->c);
+  free(s);
+}
+
+void mgr_op_top(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)caller;
+  svc_manager *m = ctx;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  static const char *const keys[] = {"Id", NULL};
+  wctr_err err = wctr_json_check_keys(params, "params", keys, &e);
+  if (err == WCTR_OK) err = mgr_find_param(m, params, NULL, &c, &e);
+  top_op *s = err == WCTR_OK ? calloc(1, sizeof *s) : NULL;
+  if (err == WCTR_OK && s == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    *s = (top_op){.m = m, .c = c, .sink = sink};
+    wctr_mutex_lock(&m->lock);
+    s->t = mgr_task_get_locked(m, c);
+    if (s->t == NULL) err = wctr_fail(&e, WCTR_ESTATE, "Container %s is not running", c->rec.id);
+    wctr_mutex_unlock(&m->lock);
+  }
+  if (err != WCTR_OK) {
+    free(s);
+    mgr_release(m, c);
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  mgr_pool(m, top_run, s);
+}

@@ -102,6 +102,12 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "exec.create") == 0) text = "{\"Id\":\"e1e1e1e1\"}";
+  if (strcmp(op, "container.top") == 0) {
+    text = "{\"Processes\":[{\"ProcessId\":4312,\"ImageName\":\"CExecSvc.exe\",\"KernelTime100ns\":468750,"
+           "\"UserTime100ns\":156250,\"MemoryWorkingSetPrivateBytes\":1413120},{\"ProcessId\":77,\"ImageName\":"
+           "\"a-rather-long-program-name.exe\",\"KernelTime100ns\":36610000000,\"UserTime100ns\":1000,"
+           "\"MemoryWorkingSetPrivateBytes\":16430000}]}";
+  }
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
   if (strcmp(op, "image.list") == 0) {
@@ -1076,6 +1082,28 @@ static void test_restart_rename_and_the_container_form(void **state) {
   assert_int_equal(RUN("wctr", "container", "prune", "-f", "extra"), 1);
 }
 
+static void test_top(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "top", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.top");
+  assert_string_equal(out_text,
+                      "Name                             PID                 CPU                 Private Working Set\n"
+                      "CExecSvc.exe                     4312                00:00:00.062        1.413MB\n"
+                      "a-rather-long-program-name.exe   77                  01:01:01.000        16.43MB\n");
+  assert_int_equal(RUN("wctr", "top", "web", "aux"), 1);
+  contains(err_text, "Windows does not support arguments to top");
+  assert_int_equal(RUN("wctr", "top"), 1);
+  contains(err_text, "\"top\" requires at least 1 argument");
+  assert_int_equal(RUN("wctr", "container", "top", "web"), 0);
+  contains(out_text, "CExecSvc.exe");
+  reset(NULL);
+  fake.fail_op = "container.top";
+  fake.fail_code = WCTR_ESTATE;
+  fake.fail_text = "Container abc is not running";
+  assert_int_equal(RUN("wctr", "top", "web"), 1);
+  contains(err_text, "is not running");
+}
+
 static void test_system_df_and_prune(void **state) {
   (void)state;
   fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"running\",\"Image\":\"app:latest\"},"
@@ -1898,6 +1926,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
       cmocka_unit_test_setup(test_system_df_and_prune, reset),
+      cmocka_unit_test_setup(test_top, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
       cmocka_unit_test_setup(test_compose_up_down, reset),
       cmocka_unit_test_setup(test_compose_up_rolls_back, reset),

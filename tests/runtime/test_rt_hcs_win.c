@@ -735,6 +735,17 @@ static void test_exec(void **state) {
   spec_process p4 = {.cmd = c4, .cmd_count = 3};
   if (m->exec(c.t, &p4, &ev, &proc, &pid, &e) != WCTR_OK) fail_msg("exec: %s", e.text);
   assert_int_equal(WaitForSingleObject(x.done, 200), WAIT_TIMEOUT);
+  /* top: HCS's ProcessList, the exec'd process in it. */
+  cJSON *procs = NULL;
+  if (m->top(c.t, &procs, &e) != WCTR_OK) fail_msg("top: %s", e.text);
+  bool listed = false;
+  const cJSON *pr;
+  cJSON_ArrayForEach(pr, procs) {
+    const cJSON *ppid = cJSON_GetObjectItemCaseSensitive(pr, "ProcessId");
+    listed = listed || (cJSON_IsNumber(ppid) && (uint32_t)ppid->valuedouble == pid);
+  }
+  assert_true(listed);
+  cJSON_Delete(procs);
   if (m->proc_kill(proc, &e) != WCTR_OK) fail_msg("proc_kill: %s", e.text);
   xrec_wait(&x);
   assert_int_equal(x.code, RT_KILLED_EXIT_CODE);

@@ -282,6 +282,21 @@ static void test_exec_runs_in_the_job_and_ends_with_the_container(void **state) 
   if (job_contains_process(job, h, &in, &e) != WCTR_OK) fail_msg("job_contains_process: %s", e.text);
   assert_true(in);
   job_close(job);
+  /* top lists it (and the container's own), with its image name. */
+  cJSON *procs = NULL;
+  if (rt->methods->top(t, &procs, &e) != WCTR_OK) fail_msg("top: %s", e.text);
+  bool listed = false;
+  const cJSON *pr;
+  cJSON_ArrayForEach(pr, procs) {
+    const cJSON *ppid = cJSON_GetObjectItemCaseSensitive(pr, "ProcessId");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(pr, "ImageName");
+    if (cJSON_IsNumber(ppid) && (uint32_t)ppid->valuedouble == pid) {
+      listed = cJSON_IsString(name) && _stricmp(name->valuestring, "cmd.exe") == 0;
+    }
+  }
+  assert_true(listed);
+  assert_true(cJSON_GetArraySize(procs) >= 2);
+  cJSON_Delete(procs);
 
   /* A missing program: WCTR_ENOENT, Docker's words, nothing to release. */
   char *c3[] = {(char *)"no-such-program-wctr.exe", NULL};

@@ -1358,6 +1358,47 @@ static void test_exec_runs_in_the_container_with_its_identity_and_env(void **sta
   run_ok("container.stop", id_params(id));
 }
 
+static void test_top_lists_the_processes(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("topbox", "job", script, false, NULL);
+  /* Not running: Docker's conflict. */
+  tsink *s = run_op("container.top", id_params(id));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "is not running"));
+  end(s);
+  run_ok("container.start", id_params(id));
+  s = run_op("container.top", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  const cJSON *procs = cJSON_GetObjectItemCaseSensitive(s->result, "Processes");
+  assert_int_equal(cJSON_GetArraySize(procs), 1);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(procs, 0), "ImageName")->valuestring, "fake.exe");
+  end(s);
+  /* An exec'd process running in the background is one more. */
+  const char *bg[] = {"wait", NULL};
+  const char *x = exec_create(id, bg, NULL);
+  cJSON *xp = id_params(x);
+  cJSON_AddTrueToObject(xp, "Detach");
+  s = run_op("exec.start", xp);
+  assert_int_equal(s->err, WCTR_OK);
+  end(s);
+  s = run_op("container.top", id_params(id));
+  procs = cJSON_GetObjectItemCaseSensitive(s->result, "Processes");
+  bool exec_listed = false;
+  const cJSON *p;
+  cJSON_ArrayForEach(p, procs) {
+    exec_listed = exec_listed || strcmp(cJSON_GetObjectItemCaseSensitive(p, "ImageName")->valuestring, "fake-exec.exe") == 0;
+  }
+  assert_true(exec_listed);
+  assert_int_equal(cJSON_GetArraySize(procs), 2);
+  end(s);
+  /* ps options: an unknown key, refused */
+  s = run_op("container.top", cJSON_Parse("{\"Id\":\"topbox\",\"PsArgs\":\"aux\"}"));
+  assert_int_equal(s->err, WCTR_EINVAL);
+  end(s);
+  run_ok("container.stop", id_params(id));
+}
+
 static void test_exec_stdin_detach_and_refusals(void **state) {
   (void)state;
   const char *script[] = {"wait", NULL};
@@ -1496,6 +1537,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_an_interrupted_create_leaves_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_runs_in_the_container_with_its_identity_and_env, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_top_lists_the_processes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
   };
