@@ -19,7 +19,7 @@ enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
   O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET, O_PRIVILEGED,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
@@ -1211,12 +1211,16 @@ typedef struct logs_opts {
   bool follow;
   bool timestamps;
   int64_t tail;
+  const char *since;
+  const char *until;
 } logs_opts;
 
 static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   logs_opts *o = arg;
   if (id == O_FOLLOW) o->follow = true;
   if (id == O_TIMESTAMPS) o->timestamps = true;
+  if (id == O_SINCE) o->since = value;
+  if (id == O_UNTIL) o->until = value;
   if (id == O_TAIL) {
     if (strcmp(value, "all") == 0) {
       o->tail = -1;
@@ -1229,14 +1233,41 @@ static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
 
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"follow", 'f', false, O_FOLLOW}, {"timestamps", 't', false, O_TIMESTAMPS},
-                                   {"tail", 'n', true, O_TAIL}, {NULL, 0, false, 0}};
+                                   {"tail", 'n', true, O_TAIL},           {"since", 0, true, O_SINCE},
+                                   {"until", 0, true, O_UNTIL},           {NULL, 0, false, 0}};
   logs_opts o = {.tail = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "logs", argc - first, 1, 1, NULL);
   if (rc != 0) return rc;
+  /* docker/cli reads both as timetypes.GetTimestamp does; wctrd compares them with its log's own times. */
+  char window[2][40] = {"", ""};
+  const char *given[2] = {o.since, o.until};
+  static const char *const names[2] = {"since", "until"};
+  char now[40];
+  cli_now(ctx, now, sizeof now);
+  int64_t now_s = 0;
+  int32_t now_ns = 0;
+  if (!docker_time_parse(now, &now_s, &now_ns)) now_s = 0;
+  for (int k = 0; k < 2; k++) {
+    int64_t s = 0;
+    int32_t ns = 0;
+    if (given[k] == NULL) continue;
+    if (!docker_timestamp(given[k], now_s, &s, &ns)) {
+      fprintf(ctx->p->err, "wctr: invalid value for \"%s\": failed to parse value as time or duration: \"%s\"\n",
+              names[k], given[k]);
+      return CLI_EXIT_ERROR;
+    }
+    if (s == 0 && ns == 0) continue; /* Docker's 0: not set */
+    char text[40];
+    docker_time_rfc3339(s, 0, text, sizeof text);
+    /* the log's form: nine digits of fraction */
+    snprintf(window[k], sizeof window[k], "%.19s.%09dZ", text, (int)ns);
+  }
   cJSON *p = ref_params(argv[first]);
   cJSON_AddNumberToObject(p, "Tail", (double)o.tail);
+  if (window[0][0] != '\0') cJSON_AddStringToObject(p, "Since", window[0]);
+  if (window[1][0] != '\0') cJSON_AddStringToObject(p, "Until", window[1]);
   cJSON_AddBoolToObject(p, "Follow", o.follow);
   cJSON_AddBoolToObject(p, "Timestamps", o.timestamps);
   cJSON *result = NULL;

@@ -1163,6 +1163,20 @@ static void test_logs_and_wait(void **state) {
   assert_string_equal(out_text, "4\n");
   assert_int_equal(RUN("wctr", "logs", "a", "b"), 1);
   contains(err_text, "requires exactly 1 argument");
+  /* --since/--until as docker/cli reads them (now: 2026-11-22T13:10:00Z), sent in the log's time form. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "logs", "--since", "1h30m", "--until", "2026-11-22T13:05:00.25+01:00", "web"), 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Since")->valuestring, "2026-11-22T11:40:00.000000000Z");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Until")->valuestring, "2026-11-22T12:05:00.250000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "1763816400.5", "--until", "2026-11-22", "web"), 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Since")->valuestring, "2025-11-22T13:00:00.500000000Z");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Until")->valuestring, "2026-11-22T00:00:00.000000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "0", "--until", "2026-11-22T13", "web"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[2], "Since"));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Until")->valuestring, "2026-11-22T13:00:00.000000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "yesterday", "web"), 1);
+  contains(err_text, "invalid value for \"since\": failed to parse value as time or duration: \"yesterday\"");
+  assert_int_equal(RUN("wctr", "logs", "--until", "2026-13-01", "web"), 1);
 }
 
 static void test_compose_config(void **state) {
