@@ -2,24 +2,27 @@
 #include "cli/compose_cmd.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/opts.h"
 
-enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT, OPT_DETACH, OPT_VOLUMES, OPT_FOLLOW };
+enum { OPT_FILE, OPT_PROJECT, OPT_HELP, OPT_FORMAT, OPT_DETACH, OPT_VOLUMES, OPT_FOLLOW, OPT_QUIET, OPT_TIMEOUT };
 
 static const struct {
   const char *name;
   cli_compose_command_kind kind;
 } commands[] = {
     {"up", CLI_COMPOSE_CMD_UP},     {"down", CLI_COMPOSE_CMD_DOWN},     {"ps", CLI_COMPOSE_CMD_PS},
-    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG},
+    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"restart", CLI_COMPOSE_CMD_RESTART},
+    {"exec", CLI_COMPOSE_CMD_EXEC},
 };
 
 void cli_compose_args_free(cli_compose_args *args) {
   if (args == NULL) return;
   free(args->files);
+  free(args->services);
   memset(args, 0, sizeof *args);
 }
 
@@ -37,9 +40,18 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       {"volumes", 'v', false, OPT_VOLUMES}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   static const wctr_opt logs_opts[] = {
       {"follow", 'f', false, OPT_FOLLOW}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt ps_opts[] = {
+      {"quiet", 'q', false, OPT_QUIET}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt restart_opts[] = {
+      {"timeout", 't', true, OPT_TIMEOUT}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   memset(out, 0, sizeof *out);
+  out->timeout = -1;
   out->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->files);
-  if (out->files == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  out->services = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->services);
+  if (out->files == NULL || out->services == NULL) {
+    cli_compose_args_free(out);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   wctr_opts st;
   wctr_opts_init(&st, argc, argv, first);
   int id;
@@ -65,7 +77,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   if (st.index >= argc) {
     if (out->help) return WCTR_OK;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, config)");
+    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, restart, exec, config)");
   }
   const char *word = argv[st.index];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -73,13 +85,22 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   }
   if (out->command == CLI_COMPOSE_CMD_NONE) {
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config)", word);
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, exec, config)",
+                     word);
+  }
+  if (out->command == CLI_COMPOSE_CMD_EXEC) {
+    /* exec's own flags end at SERVICE, and what follows is the command's: cli_compose_exec reads them. */
+    out->rest = argv + st.index + 1;
+    out->rest_count = argc - st.index - 1;
+    return WCTR_OK;
   }
   wctr_opts_init(&st, argc, argv, st.index + 1);
   const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts
                           : out->command == CLI_COMPOSE_CMD_UP   ? up_opts
                           : out->command == CLI_COMPOSE_CMD_DOWN ? down_opts
                           : out->command == CLI_COMPOSE_CMD_LOGS ? logs_opts
+                          : out->command == CLI_COMPOSE_CMD_PS   ? ps_opts
+                          : out->command == CLI_COMPOSE_CMD_RESTART ? restart_opts
                                                                  : plain_opts;
   /* The command's options may come before or after its operand (logs SERVICE -f), as docker compose's. */
   for (;;) {
@@ -99,6 +120,11 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
         out->service = argv[st.index++];
         continue;
       }
+      if (out->command == CLI_COMPOSE_CMD_RESTART) {
+        /* the SERVICE operands, in order; options may come between them */
+        out->services[out->service_count++] = argv[st.index++];
+        continue;
+      }
       break;
     }
     if (id == OPT_HELP) {
@@ -109,6 +135,16 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       out->volumes = true;
     } else if (id == OPT_FOLLOW) {
       out->follow = true;
+    } else if (id == OPT_QUIET) {
+      out->quiet = true;
+    } else if (id == OPT_TIMEOUT) {
+      char *end = NULL;
+      long long t = strtoll(value, &end, 10);
+      if (value[0] == '\0' || end == NULL || *end != '\0' || t < 0 || t > INT32_MAX) {
+        cli_compose_args_free(out);
+        return wctr_fail(e, WCTR_EINVAL, "invalid value \"%.64s\" for --timeout: a number of seconds", value);
+      }
+      out->timeout = t;
     } else if (strcmp(value, "json") == 0) {
       out->json = true;
     } else if (strcmp(value, "yaml") == 0) {

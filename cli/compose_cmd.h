@@ -23,6 +23,8 @@ typedef enum cli_compose_command_kind {
   CLI_COMPOSE_CMD_PS,
   CLI_COMPOSE_CMD_LOGS,
   CLI_COMPOSE_CMD_CONFIG,
+  CLI_COMPOSE_CMD_RESTART,
+  CLI_COMPOSE_CMD_EXEC,
 } cli_compose_command_kind;
 
 typedef struct cli_compose_args {
@@ -36,11 +38,18 @@ typedef struct cli_compose_args {
   bool volumes;        /* down -v */
   bool follow;         /* logs -f */
   const char *service; /* logs SERVICE (into argv), or NULL for every service */
+  bool quiet;          /* ps -q */
+  int64_t timeout;     /* restart -t (seconds); -1 when not given */
+  const char **services; /* restart's SERVICE operands (into argv); malloc'd array */
+  size_t service_count;
+  char **rest;         /* exec: every word after "exec" (into argv) */
+  int rest_count;
 } cli_compose_args;
 
 /* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
  * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
- * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`. -h/--help anywhere sets help. Errors
+ * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps [-q|--quiet]`, `restart [-t|--timeout N]
+ * [SERVICE...]`, `exec ...` (its words are left in rest for cli_compose_exec). -h/--help anywhere sets help. Errors
  * (WCTR_EINVAL) name the flag or word:
  *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config) / ... */
 wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
@@ -60,5 +69,15 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
 int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes);
 int cli_compose_ps(cli_ctx *ctx, const compose_project *p);
 int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service, bool follow);
+/* ps -q: the project's container ids, one a line. */
+int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p);
+/* restart [-t N] [SERVICE...]: container.restart of each service's container (all when none is named), in
+ * the project's order; an unknown service is refused before anything restarts. */
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout);
+/* exec [-d] [-T] [-e K=V]... [-u USER] [-w DIR] [--index N] [--privileged] SERVICE COMMAND [ARG...]: wctr exec
+ * in the service's container; -i always (compose's exec is interactive), -t unless -T or stdout is no
+ * terminal. */
+int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count);
 
 #endif

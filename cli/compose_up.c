@@ -21,6 +21,7 @@
 #include "cli/compose_cmd.h"
 #include "cli/text.h"
 #include "common/json.h"
+#include "common/opts.h"
 #include "compose/to_spec.h"
 #include "docker/docker.h"
 #include "gmsa/gmsa_util.h"
@@ -464,4 +465,111 @@ int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service
   free(names);
   project_view_free(&v);
   return 0;
+}
+
+int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p) {
+  int rc = 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  for (size_t i = 0; i < v.count; i++) fprintf(ctx->p->out, "%s\n", str_field(find_named(v.list, v.order[i]), "Id"));
+  project_view_free(&v);
+  return 0;
+}
+
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout) {
+  for (size_t k = 0; k < count; k++) {
+    if (compose_find_service(p, services[k]) == NULL) {
+      fprintf(ctx->p->err, "wctr compose restart: no such service: %s\n", services[k]);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  int rc = 0;
+  for (size_t i = 0; i < p->service_count; i++) {
+    const compose_service *s = &p->services[i];
+    bool named = count == 0;
+    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
+    if (!named) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", s->container_name);
+    if (timeout >= 0) cJSON_AddNumberToObject(q, "Timeout", (double)timeout);
+    fprintf(ctx->p->err, " Container %s  Restarting\n", s->container_name);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.restart", q, &result, &one)) {
+      fprintf(ctx->p->err, " Container %s  Started\n", s->container_name);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };
+
+int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count) {
+  static const wctr_opt table[] = {{"detach", 'd', false, X_DETACH},   {"env", 'e', true, X_ENV},
+                                   {"user", 'u', true, X_USER},        {"workdir", 'w', true, X_WORKDIR},
+                                   {"index", 0, true, X_INDEX},        {"no-TTY", 'T', false, X_NO_TTY},
+                                   {"privileged", 0, false, X_PRIVILEGED}, {"tty", 't', false, X_TTY},
+                                   {"interactive", 'i', false, X_INTERACTIVE}, {NULL, 0, false, 0}};
+  /* wctr exec's words: "exec", -i, -t?, the flags passed on, the container, the command */
+  /* at most two words out for each word in ("-eK=V" becomes -e K=V), and -i, -t, the container */
+  char **argv = calloc(2 * (size_t)count + 8, sizeof *argv);
+  if (argv == NULL) return CLI_EXIT_ERROR;
+  int n = 0;
+  argv[n++] = (char *)"exec";
+  bool tty = true, detach = false;
+  int rc = 0;
+  wctr_opts st;
+  wctr_opts_init(&st, count, words, 0);
+  int id;
+  const char *value;
+  wctr_errmsg e;
+  int r;
+  /* The flags passed on are written again in wctr exec's words (it checks them and words their errors). */
+  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
+    if (id == X_NO_TTY) tty = false;
+    if (id == X_DETACH) {
+      detach = true;
+      argv[n++] = (char *)"-d";
+    }
+    if (id == X_PRIVILEGED) argv[n++] = (char *)"--privileged";
+    if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
+      argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
+      argv[n++] = (char *)value;
+    }
+    if (id == X_INDEX && strcmp(value, "1") != 0) {
+      fprintf(ctx->p->err, "wctr compose exec: --index %s: each service has one container (#1)\n", value);
+      free(argv);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  if (r < 0) {
+    fprintf(ctx->p->err, "wctr compose exec: %s\n", e.text);
+    free(argv);
+    return CLI_EXIT_FAILED;
+  }
+  int service_at = st.index;
+  if (count - service_at < 2) {
+    fprintf(ctx->p->err, "wctr compose exec: requires at least 2 arguments (SERVICE COMMAND)\n");
+    free(argv);
+    return CLI_EXIT_ERROR;
+  }
+  const compose_service *s = compose_find_service(p, words[service_at]);
+  if (s == NULL) {
+    fprintf(ctx->p->err, "wctr compose exec: no such service: %s\n", words[service_at]);
+    free(argv);
+    return CLI_EXIT_ERROR;
+  }
+  if (!detach) argv[n++] = (char *)"-i";
+  if (tty && !detach && ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out)) {
+    argv[n++] = (char *)"-t";
+  }
+  argv[n++] = s->container_name;
+  for (int i = service_at + 1; i < count; i++) argv[n++] = words[i];
+  rc = cli_cmd_exec(ctx, n, argv);
+  free(argv);
+  return rc;
 }

@@ -1447,6 +1447,54 @@ static void test_compose_ps_logs(void **state) {
   contains(err_text, "no such service: nosuch");
 }
 
+static void test_compose_ps_quiet_restart_exec(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"0123456789abcdef\",\"Name\":\"proj-web-1\",\"State\":\"running\","
+                     "\"Labels\":{\"com.docker.compose.service\":\"web\"}}]";
+  assert_int_equal(RUN("wctr", "compose", "ps", "-q"), 0);
+  assert_string_equal(out_text, "0123456789abcdef\n");
+  /* restart: each service's container, -t as the timeout, compose's progress on stderr */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart", "-t", "3", "web"), 0);
+  int at = op_index("container.restart", 0);
+  assert_true(at >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[at], "Id")->valuestring, "proj-web-1");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[at], "Timeout")->valueint, 3);
+  contains(err_text, " Container proj-web-1  Restarting\n Container proj-web-1  Started\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart"), 0);
+  assert_true(op_index("container.restart", 0) >= 0);
+  assert_null(cJSON_GetObjectItem(fake.params[op_index("container.restart", 0)], "Timeout"));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(op_index("container.restart", 0), -1);
+  assert_int_equal(RUN("wctr", "compose", "restart", "-t", "soon"), 125);
+  /* exec: wctr exec in the service's container, interactive, its flags passed on */
+  reset(NULL);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "inside\n";
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "-eX=1", "-u", "ContainerUser", "--index", "1", "web", "cmd", "/c",
+                       "echo", "-d"),
+                   7);
+  at = op_index("exec.create", 0);
+  assert_true(at >= 0);
+  char *sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"User\":\"ContainerUser\",\"Id\":\"proj-web-1\",\"Cmd\":[\"cmd\",\"/c\",\"echo\",\"-d\"],"
+                            "\"Env\":[\"X=1\"],\"AttachStdin\":true}");
+  cJSON_free(sent);
+  assert_string_equal(out_text, "inside\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "--index", "2", "web", "cmd"), 1);
+  contains(err_text, "each service has one container");
+  assert_int_equal(RUN("wctr", "compose", "exec", "nosuch", "cmd"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(RUN("wctr", "compose", "exec", "web"), 1);
+  contains(err_text, "requires at least 2 arguments");
+  assert_int_equal(RUN("wctr", "compose", "exec", "--bogus", "web", "cmd"), 125);
+  assert_int_equal(op_index("exec.create", 0), -1);
+}
+
 static void test_label_restart_security_flags(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "create", "-l", "a=1", "--label", "b", "--restart", "on-failure:2", "--security-opt",
@@ -1947,6 +1995,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_credential_specs, reset),
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
+      cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
