@@ -310,7 +310,32 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
       fprintf(ctx->p->err, " Container %s  Running\n", names[i]);
       continue;
     }
-    if (!simple_op(ctx, "container.start", names[i], false, &rc)) {
+    /* depends_on condition service_completed_successfully: that service's container must have exited with 0
+     * (it started earlier in this loop, dependencies first) */
+    bool waited_ok = true;
+    for (size_t k = 0; waited_ok && k < p->services[i].depends_on_completed_count; k++) {
+      const compose_service *dep = compose_find_service(p, p->services[i].depends_on_completed[k]);
+      if (dep == NULL) continue;
+      fprintf(ctx->p->err, " Container %s  Waiting\n", dep->container_name);
+      fflush(ctx->p->err);
+      cJSON *q = cJSON_CreateObject();
+      cJSON_AddStringToObject(q, "Id", dep->container_name);
+      cJSON *result = NULL;
+      int one = 0;
+      waited_ok = cli_stream(ctx, "container.wait", q, NULL, NULL, &result, &one);
+      const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "StatusCode");
+      long long status = cJSON_IsNumber(code) ? (long long)code->valuedouble : -1;
+      if (waited_ok && status != 0) {
+        fprintf(ctx->p->err, "wctr compose: service \"%s\" didn't complete successfully: exit %lld\n", dep->name, status);
+        waited_ok = false;
+        one = CLI_EXIT_ERROR;
+      } else if (waited_ok) {
+        fprintf(ctx->p->err, " Container %s  Exited\n", dep->container_name);
+      }
+      if (!waited_ok) rc = one;
+      cJSON_Delete(result);
+    }
+    if (!waited_ok || !simple_op(ctx, "container.start", names[i], false, &rc)) {
       fprintf(ctx->p->err, "wctr compose: service %s could not be started; undoing this up\n", p->services[i].name);
       roll_back(ctx, created, created_count);
       goto done;

@@ -108,8 +108,11 @@
  *                 as /data on a Windows container, a mount on a job container, a read-only pipe) is
  *                 compose_service_to_spec's check (compose/to_spec.h), run by `up` before anything exists;
  *                 `config` shows the file as it is, as docker-compose's does.
- *   depends_on    a list of names, or a map NAME: {condition: service_started} (required: true and
- *                 restart: false are accepted: they are the defaults; other conditions are refused).
+ *   depends_on    a list of names, or a map NAME: {condition: service_started |
+ *                 service_completed_successfully} (required: true and restart: false are accepted: they are
+ *                 the defaults; service_healthy is refused: wctr has no healthcheck yet). A dependency whose
+ *                 condition is service_completed_successfully is also in depends_on_completed: `up` waits
+ *                 for its container to exit with 0 before it starts the dependent service.
  *                 Unknown names and cycles are errors (compose's messages); the model's services are
  *                 in start order: dependencies first, ties broken by name (byte order).
  *   stop_grace_period   a Go duration ("10s", "1m30s", "1.5h", "250ms"); at most 2562047h; not negative.
@@ -335,8 +338,10 @@ typedef struct compose_service {
   size_t secret_count;
   compose_grant *configs;
   size_t config_count;
-  char **depends_on; /* service names, sorted; condition service_started */
+  char **depends_on; /* service names, sorted */
   size_t depends_on_count;
+  char **depends_on_completed; /* those of depends_on whose condition is service_completed_successfully, sorted */
+  size_t depends_on_completed_count;
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */

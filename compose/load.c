@@ -278,6 +278,7 @@ static void service_free(compose_service *s) {
   }
   free(s->configs);
   strv_free(s->depends_on, s->depends_on_count);
+  strv_free(s->depends_on_completed, s->depends_on_completed_count);
   memset(s, 0, sizeof *s);
 }
 
@@ -1025,13 +1026,17 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
   }
   strv_free(s->depends_on, s->depends_on_count);
   s->depends_on_count = 0;
+  strv_free(s->depends_on_completed, s->depends_on_completed_count);
+  s->depends_on_completed_count = 0;
   s->depends_on = calloc(count + 1, sizeof *s->depends_on);
-  if (s->depends_on == NULL) return loom(c);
+  s->depends_on_completed = calloc(count + 1, sizeof *s->depends_on_completed);
+  if (s->depends_on == NULL || s->depends_on_completed == NULL) return loom(c);
   wctr_err err = WCTR_OK;
   for (size_t i = 0; err == WCTR_OK && i < count; i++) {
     const char *name = NULL;
     const cy_node *where;
     size_t mark;
+    bool completed = false;
     if (n->kind == CY_SEQ) {
       mark = cc_path_index(&c->path, i);
       where = n->items[i];
@@ -1052,9 +1057,12 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           const char *cond = NULL;
           has_condition = true;
           err = want_str(c, e->value, &cond);
-          if (err == WCTR_OK && strcmp(cond, "service_started") != 0) {
-            err = strcmp(cond, "service_healthy") == 0 || strcmp(cond, "service_completed_successfully") == 0
-                      ? lfail(c, e->value, "\"%s\" is not supported by wctr (only service_started)", cond)
+          if (err == WCTR_OK && strcmp(cond, "service_completed_successfully") == 0) {
+            completed = true;
+          } else if (err == WCTR_OK && strcmp(cond, "service_started") != 0) {
+            err = strcmp(cond, "service_healthy") == 0
+                      ? lfail(c, e->value, "\"%s\" is not supported by wctr (service_started and "
+                              "service_completed_successfully are; it has no healthcheck yet)", cond)
                       : lfail(c, e->value, "invalid condition %s", cc_quote(q, sizeof q, cond));
           }
         } else if (strcmp(e->key, "required") == 0 || strcmp(e->key, "restart") == 0) {
@@ -1088,11 +1096,22 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           s->depends_on_count++;
         }
       }
+      if (err == WCTR_OK && !dup && completed) {
+        s->depends_on_completed[s->depends_on_completed_count] = cc_strdup(name);
+        if (s->depends_on_completed[s->depends_on_completed_count] == NULL) {
+          err = loom(c);
+        } else {
+          s->depends_on_completed_count++;
+        }
+      }
     }
     cc_path_pop(&c->path, mark);
   }
   if (err == WCTR_OK && s->depends_on_count > 1) {
     qsort(s->depends_on, s->depends_on_count, sizeof *s->depends_on, cmp_cstr);
+  }
+  if (err == WCTR_OK && s->depends_on_completed_count > 1) {
+    qsort(s->depends_on_completed, s->depends_on_completed_count, sizeof *s->depends_on_completed, cmp_cstr);
   }
   return err;
 }

@@ -185,9 +185,20 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
   }
   o_grants(b, m, "secrets", s->secrets, s->secret_count);
   o_grants(b, m, "configs", s->configs, s->config_count);
-  if (s->depends_on_count > 0) {
+  if (s->depends_on_count > 0 && s->depends_on_completed_count == 0) {
     onode *seq = o_add(b, m, O_SEQ, "depends_on");
     for (size_t i = 0; seq != NULL && i < s->depends_on_count; i++) o_str(b, seq, NULL, s->depends_on[i]);
+  } else if (s->depends_on_count > 0) {
+    /* a condition other than service_started: the map form, every entry with its condition */
+    onode *map = o_add(b, m, O_MAP, "depends_on");
+    for (size_t i = 0; map != NULL && i < s->depends_on_count; i++) {
+      bool completed = false;
+      for (size_t k = 0; k < s->depends_on_completed_count; k++) {
+        completed = completed || strcmp(s->depends_on_completed[k], s->depends_on[i]) == 0;
+      }
+      onode *entry = o_add(b, map, O_MAP, s->depends_on[i]);
+      if (entry != NULL) o_str(b, entry, "condition", completed ? "service_completed_successfully" : "service_started");
+    }
   }
   if (s->stop_grace_period_set) {
     char d[48];

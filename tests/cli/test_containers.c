@@ -175,6 +175,20 @@ static const char *f_getenv(void *ctx, const char *name) {
   return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
 }
 
+/* A migration that must complete before the web service starts. */
+static const char deps_yml[] =
+    "services:\n"
+    "  migrate:\n"
+    "    image: host\n"
+    "    command: cmd /c exit 0\n"
+    "    isolation: job\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on:\n"
+    "      migrate: {condition: service_completed_successfully}\n";
+
 static const char compose_yml[] =
     "services:\n"
     "  web:\n"
@@ -294,7 +308,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *path;
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
-               {"C:\\proj\\vols.yml", vols_yml},
+               {"C:\\proj\\vols.yml", vols_yml},       {"C:\\proj\\deps.yml", deps_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -1208,6 +1222,29 @@ static int op_index(const char *op, int from) {
   return -1;
 }
 
+static void test_compose_up_waits_for_completed_dependencies(void **state) {
+  (void)state;
+  fake.run_result = "{\"StatusCode\":0}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "deps.yml", "up", "-d"), 0);
+  /* migrate started, waited for (exit 0), then web started */
+  int first = op_index("container.start", 0);
+  int waited = op_index("container.wait", 0);
+  int second = op_index("container.start", first + 1);
+  assert_true(first >= 0 && waited > first && second > waited);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[first], "Id")->valuestring, "proj-migrate-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[waited], "Id")->valuestring, "proj-migrate-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[second], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-migrate-1  Exited\n");
+  /* a migration that fails: web is not started, and this up is undone */
+  reset(NULL);
+  fake.run_result = "{\"StatusCode\":3}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "deps.yml", "up", "-d"), 1);
+  contains(err_text, "service \"migrate\" didn't complete successfully: exit 3");
+  first = op_index("container.start", 0);
+  assert_int_equal(op_index("container.start", first + 1), -1);
+  assert_true(op_index("container.remove", 0) >= 0);
+}
+
 static void test_compose_up_down(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
@@ -1995,6 +2032,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_credential_specs, reset),
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
+      cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),

@@ -861,10 +861,34 @@ static void test_depends_on(void **state) {
 
   ct_fail_text(SVC "    depends_on: [db]\n",
                "compose.yml: services.web.depends_on[0]: service \"web\" depends on undefined service \"db\"");
-  ct_fail_text(
-      SVC "    depends_on: {db: {condition: service_healthy}}\n  db: {image: d}\n",
-      "compose.yml: services.web.depends_on.db.condition: \"service_healthy\" is not supported by wctr (only "
-      "service_started)");
+  ct_fail_text(SVC "    depends_on: {db: {condition: service_healthy}}\n  db: {image: d}\n",
+               "compose.yml: services.web.depends_on.db.condition: \"service_healthy\" is not supported by wctr "
+               "(service_started and service_completed_successfully are; it has no healthcheck yet)");
+  /* service_completed_successfully: in depends_on (the order) and in depends_on_completed (up waits) */
+  ct_reset();
+  p = ct_load_text("services:\n"
+                   "  web:\n    image: w\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n"
+                   "      db: {condition: service_started}\n"
+                   "  db: {image: d}\n  migrate: {image: m, depends_on: [db]}\n");
+  s = web(p);
+  assert_int_equal(s->depends_on_count, 2);
+  assert_int_equal(s->depends_on_completed_count, 1);
+  assert_string_equal(s->depends_on_completed[0], "migrate");
+  assert_string_equal(p->services[2].name, "web");
+  /* config shows the conditions (the map form), and reads back the same */
+  char *text = NULL;
+  wctr_errmsg e;
+  assert_int_equal(compose_render(p, false, &text, &e), WCTR_OK);
+  assert_non_null(strstr(text, "migrate:\n        condition: service_completed_successfully"));
+  assert_non_null(strstr(text, "db:\n        condition: service_started"));
+  compose_free(p);
+  ct_reset();
+  p = ct_load_text(text);
+  free(text);
+  s = web(p);
+  assert_int_equal(s->depends_on_completed_count, 1);
+  assert_string_equal(s->depends_on_completed[0], "migrate");
+  compose_free(p);
   ct_fail_text(SVC "    depends_on: {db: {condition: service_done}}\n  db: {image: d}\n",
                "compose.yml: services.web.depends_on.db.condition: invalid condition \"service_done\"");
   ct_fail_text(SVC "    depends_on: {db: {required: false, condition: service_started}}\n  db: {image: d}\n",
