@@ -10,7 +10,7 @@
 #include "acl/sid.h"
 
 const char *const acl_data_root_subdirs[] = {"config",          "logs",  "containers", "images", "secrets",
-                                             "credentialspecs", "audit", NULL};
+                                             "credentialspecs", "audit", "volumes", NULL};
 
 /* A numeric SID from outside -> canonical form. what/index name it in the message; the value is quoted
  * only in part, as it may be anything. */

@@ -31,6 +31,18 @@
  * so one folder's DACL never depends on the root's. NULL-terminated. */
 extern const char *const acl_data_root_subdirs[];
 
+/* A named volume's data folder (<root>\volumes\<name>\_data, Docker's local driver): SYSTEM and
+ * Administrators full access; ContainerAdministrator (S-1-5-93-2-1) and ContainerUser (S-1-5-93-2-2), the
+ * identities a process or Hyper-V container's processes run as, "modify" (0x1301bf: FILE_GENERIC_READ |
+ * FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE) on the folder and everything created in it (OI CI):
+ * they read, write, create and delete files as a container needs, and never change a DACL or an owner
+ * (no WRITE_DAC, WRITE_OWNER). Nobody else (no Users, no Everyone) gets anything. Protected: nothing is
+ * inherited from the data root. A volume is shared by containers that do not exist yet when it is created,
+ * so the grant is to the two fixed container identities, not to one container. (Job containers, whose
+ * identity is a per-container account, cannot mount volumes: spec/spec.h.) */
+#define ACL_SDDL_VOLUME_DATA \
+  "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;S-1-5-93-2-1)(A;OICI;0x1301bf;;;S-1-5-93-2-2)"
+
 /* The service's named pipe: "D:P(A;;FA;;;SY)(A;;FA;;;BA)" followed by "(A;;FRFW;;;<sid>)" for each group
  * SID, in the order given. Members of those groups may connect, read and write, as with Docker's -G; they
  * get FILE_GENERIC_READ|FILE_GENERIC_WRITE (0x12019f) and not FILE_ALL_ACCESS, so they cannot change the

@@ -99,17 +99,32 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_start(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_container(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_top(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_system(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_system_usage[];
+/* A top-level command by its name (argv[0]). */
+int cli_run_command(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_container_usage[];
+int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
 /* cli/security.c (issue 6). */
 int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_volume(cli_ctx *ctx, int argc, char **argv);
+/* --mount type=volume|bind|npipe,source=,target=[,readonly] -> the -v form wctrd checks (spec_mount_parse):
+ * "SRC:TARGET[:ro]", or "TARGET[:ro]" for a volume without a source (anonymous). *out malloc'ed. Docker's
+ * messages for a missing target or source, an unknown key, and Linux-only keys refused naming them. */
+wctr_err cli_mount_to_bind(const char *text, char **out, wctr_errmsg *e);
 int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_check(cli_ctx *ctx, int argc, char **argv);
 /* `--secret NAME[,target=FILE]` or `source=NAME[,target=FILE]` -> {"Name","Target"?} (*out taken by the caller). */

@@ -50,7 +50,9 @@ static const struct command {
      "  -u, --user string          Account the process runs as (default: ContainerUser for process and\n"
      "                             Hyper-V isolation, a least-privilege identity for job isolation)\n"
      "  -v, --volume list          Bind mount HOST:CONTAINER[:ro|rw] (a folder, or \\\\.\\pipe\\NAME for\n"
-     "                             process isolation)\n"
+     "                             process isolation), a named volume NAME:CONTAINER[:ro|rw] (created on first\n"
+     "                             use), or CONTAINER alone for an anonymous volume\n"
+     "      --mount mount          type=volume|bind|npipe,source=SRC,target=C:\\path[,readonly]\n"
      "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
@@ -83,12 +85,23 @@ static const struct command {
      "Usage: wctr stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Send the stop signal, wait, then terminate.\n\nOptions:\n"
      "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
+    {"restart", cli_cmd_restart, "Restart one or more containers",
+     "Usage: wctr restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+     "Stop each container as stop does (a stopped one is just started), then start it again.\n\nOptions:\n"
+     "  -t, --time int   Seconds to wait before terminating (default: the container's --stop-timeout)\n", false},
+    {"top", cli_cmd_top, "Display the running processes of a container",
+     "Usage: wctr top CONTAINER\n\nThe container's processes as Docker shows them on Windows: Name, PID, CPU (time used)\n"
+     "and Private Working Set. Windows does not support ps options.\n", false},
+    {"rename", cli_cmd_rename, "Rename a container",
+     "Usage: wctr rename CONTAINER NEW_NAME\n\nGive a container another name (Docker's name rules; a name in use\n"
+     "is refused).\n", false},
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
      "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
      "an error, as Docker's.\n", false},
     {"rm", cli_cmd_rm, "Remove one or more containers",
      "Usage: wctr rm [OPTIONS] CONTAINER [CONTAINER...]\n\nOptions:\n"
-     "  -f, --force   Terminate a running container first; a container that does not exist is no error\n", false},
+     "  -f, --force   Terminate a running container first; a container that does not exist is no error\n"
+     "  -v, --volumes Remove the container's anonymous volumes too (named volumes stay)\n", false},
     {"ps", cli_cmd_ps, "List containers",
      "Usage: wctr ps [OPTIONS]\n\nOptions:\n"
      "  -a, --all             Show all containers (default shows just running)\n"
@@ -111,6 +124,18 @@ static const struct command {
      "  -f, --follow       Follow the output until the container exits\n"
      "  -n, --tail string  Number of lines to show from the end (default \"all\")\n"
      "  -t, --timestamps   Show timestamps\n", false},
+    {"exec", cli_cmd_exec, "Run a command in a running container",
+     "Usage: wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+     "Run a command in a running container: its output here, its exit code as wctr's (126 when the command\n"
+     "cannot be invoked, 127 when it is not found, 1 when wctrd refuses). Options end at CONTAINER.\n\nOptions:\n"
+     "  -d, --detach               Run the command in the background\n"
+     "  -e, --env list             Set environment variables (NAME=VALUE, or NAME from wctr's environment)\n"
+     "      --env-file list        Read in a file of environment variables\n"
+     "  -i, --interactive          Keep STDIN open and send wctr's to the command\n"
+     "      --privileged           Refused: Windows has no privileged mode\n"
+     "  -t, --tty                  Allocate a pseudo-TTY\n"
+     "  -u, --user string          Username the command runs as (default: the container's)\n"
+     "  -w, --workdir string       Working directory inside the container\n", false},
     {"wait", cli_cmd_wait, "Wait until containers stop, then print their exit codes",
      "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
      "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},
@@ -128,6 +153,9 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events [OPTIONS]\n\nPrint container events as they happen, until interrupted.\n\nOptions:\n"
      "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
+    {"container", cli_cmd_container, "Manage containers (ls, run, create, start, stop, restart, kill, rm, ...)",
+     cli_container_usage, false},
+    {"system", cli_cmd_system, "Manage wctr (df, prune, info, events)", cli_system_usage, false},
     {"image", cli_cmd_image, "Manage images (pull, ls, inspect, history, tag, rm, prune, save, load, add)",
      cli_image_usage, false},
     {"images", cli_cmd_images, "List images", cli_images_usage, false},
@@ -153,6 +181,18 @@ static const struct command {
      "Secrets are encrypted at rest with DPAPI (machine scope) and refused on a volume BitLocker does not\n"
      "protect, unless wctrd.json says \"allow-unencrypted-secrets\": true. Give one to a container with\n"
      "'wctr run --secret NAME[,target=FILE]': job containers find the files in %WCTR_SECRETS_DIR%.\n", false},
+    {"volume", cli_cmd_volume, "Manage volumes (create, ls, inspect, rm, prune)",
+     "Usage: wctr volume COMMAND\n\n"
+     "  create [OPTIONS] [VOLUME]   Create a volume (-d/--driver local, --label KEY=VALUE, --name); prints its name\n"
+     "  ls [-q] [--format FORMAT] [-f/--filter dangling=|name=|label=|driver=]  List volumes; FORMAT: table, json\n"
+     "                              or a Go template (.Name .Driver .Scope .Mountpoint .Labels .Links .Size)\n"
+     "  inspect [-f FORMAT] VOLUME...  Show volumes as Docker does\n"
+     "  rm [-f] VOLUME...           Remove volumes; refused while a container uses one\n"
+     "  prune -f [-a] [--filter label=KEY[=VALUE]]  Remove unused anonymous volumes (every unused one with -a)\n\n"
+     "A volume is a folder under wctr's data root (volumes\\NAME\\_data, Docker's local driver) that only\n"
+     "SYSTEM, Administrators and the container identities (ContainerAdministrator, ContainerUser) may use.\n"
+     "Mount one with 'wctr run -v NAME:C:\\path[:ro]' or '--mount type=volume,source=NAME,target=C:\\path'\n"
+     "(process and Hyper-V isolation; a job container shares the host's file system and cannot mount one).\n", false},
     {"audit", cli_cmd_audit, "Show the audit trail (administrators only)",
      "Usage: wctr audit [--since TIME] [-f] [--format json]\n\n"
      "Show who did what: every request that changed something, and every refused request.\n\n"
@@ -236,6 +276,36 @@ static bool ensure_connected(cli_ctx *ctx, cJSON *params, int *rc) {
   *rc = cli_connect_failed(ctx, err, &e);
   return false;
 }
+
+/* A top-level command by its name (argv[0]), for the management forms that alias one. */
+int cli_run_command(cli_ctx *ctx, int argc, char **argv) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (commands[i].name != NULL && strcmp(commands[i].name, argv[0]) == 0) return commands[i].fn(ctx, argc, argv);
+  }
+  fprintf(ctx->p->err, "wctr: unknown command \"%s\"\n", argv[0]);
+  return CLI_EXIT_ERROR;
+}
+
+const char cli_container_usage[] =
+    "Usage: wctr container COMMAND\n\nManage containers: each command is the top-level one of the same name.\n\n"
+    "Commands:\n"
+    "  create    Create a container\n"
+    "  exec      Run a command in a running container\n"
+    "  inspect   Show the details of containers\n"
+    "  kill      Terminate running containers now\n"
+    "  logs      Show the output of a container\n"
+    "  ls        List containers (ps; also: list)\n"
+    "  prune     Remove all stopped containers (-f: without asking; --filter label=KEY[=VALUE])\n"
+    "  rename    Rename a container\n"
+    "  restart   Restart containers\n"
+    "  rm        Remove containers (also: remove)\n"
+    "  run       Create and start a container\n"
+    "  start     Start containers\n"
+    "  stats     Show resource use of containers\n"
+    "  stop      Stop running containers\n"
+    "  top       Display the running processes of a container\n"
+    "  update    Change the limits of containers\n"
+    "  wait      Wait until containers stop, then print their exit codes\n";
 
 bool cli_call(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, int *rc) {
   wctr_errmsg e;

@@ -2,6 +2,7 @@
 #include "cli/compose_cmd.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ enum {
   OPT_PLAIN_SECRETS,
   OPT_PLUGIN_INPUT,
   OPT_HP_IMAGE,
+  OPT_QUIET,
+  OPT_TIMEOUT,
 };
 
 static const struct {
@@ -30,11 +33,14 @@ static const struct {
 } commands[] = {
     {"up", CLI_COMPOSE_CMD_UP},     {"down", CLI_COMPOSE_CMD_DOWN},     {"ps", CLI_COMPOSE_CMD_PS},
     {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"convert", CLI_COMPOSE_CMD_CONVERT},
+    {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"restart", CLI_COMPOSE_CMD_RESTART},
+    {"exec", CLI_COMPOSE_CMD_EXEC},
 };
 
 void cli_compose_args_free(cli_compose_args *args) {
   if (args == NULL) return;
   free(args->files);
+  free(args->services);
   memset(args, 0, sizeof *args);
 }
 
@@ -61,9 +67,18 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
                                           {"host-process-image", 0, true, OPT_HP_IMAGE},
                                           {"help", 'h', false, OPT_HELP},
                                           {NULL, 0, false, 0}};
+  static const wctr_opt ps_opts[] = {
+      {"quiet", 'q', false, OPT_QUIET}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt restart_opts[] = {
+      {"timeout", 't', true, OPT_TIMEOUT}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   memset(out, 0, sizeof *out);
+  out->timeout = -1;
   out->files = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->files);
-  if (out->files == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  out->services = calloc((size_t)(argc > 0 ? argc : 1), sizeof *out->services);
+  if (out->files == NULL || out->services == NULL) {
+    cli_compose_args_free(out);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   wctr_opts st;
   wctr_opts_init(&st, argc, argv, first);
   int id;
@@ -89,7 +104,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   if (st.index >= argc) {
     if (out->help) return WCTR_OK;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, config, convert)");
+    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, restart, exec, config, convert)");
   }
   const char *word = argv[st.index];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -97,8 +112,14 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   }
   if (out->command == CLI_COMPOSE_CMD_NONE) {
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, config, convert)",
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, exec, config, convert)",
                      word);
+  }
+  if (out->command == CLI_COMPOSE_CMD_EXEC) {
+    /* exec's own flags end at SERVICE, and what follows is the command's: cli_compose_exec reads them. */
+    out->rest = argv + st.index + 1;
+    out->rest_count = argc - st.index - 1;
+    return WCTR_OK;
   }
   wctr_opts_init(&st, argc, argv, st.index + 1);
   const wctr_opt *table = out->command == CLI_COMPOSE_CMD_CONFIG ? config_opts
@@ -106,6 +127,8 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
                           : out->command == CLI_COMPOSE_CMD_DOWN ? down_opts
                           : out->command == CLI_COMPOSE_CMD_LOGS ? logs_opts
                           : out->command == CLI_COMPOSE_CMD_CONVERT ? convert_opts
+                          : out->command == CLI_COMPOSE_CMD_PS   ? ps_opts
+                          : out->command == CLI_COMPOSE_CMD_RESTART ? restart_opts
                                                                  : plain_opts;
   /* The command's options may come before or after its operand (logs SERVICE -f), as docker compose's. */
   for (;;) {
@@ -123,6 +146,11 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       if (st.index >= argc) break;
       if (out->command == CLI_COMPOSE_CMD_LOGS && out->service == NULL) {
         out->service = argv[st.index++];
+        continue;
+      }
+      if (out->command == CLI_COMPOSE_CMD_RESTART) {
+        /* the SERVICE operands, in order; options may come between them */
+        out->services[out->service_count++] = argv[st.index++];
         continue;
       }
       break;
@@ -147,6 +175,16 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       out->allow_plugin_input = true;
     } else if (id == OPT_HP_IMAGE) {
       out->host_process_image = value;
+    } else if (id == OPT_QUIET) {
+      out->quiet = true;
+    } else if (id == OPT_TIMEOUT) {
+      char *end = NULL;
+      long long t = strtoll(value, &end, 10);
+      if (value[0] == '\0' || end == NULL || *end != '\0' || t < 0 || t > INT32_MAX) {
+        cli_compose_args_free(out);
+        return wctr_fail(e, WCTR_EINVAL, "invalid value \"%.64s\" for --timeout: a number of seconds", value);
+      }
+      out->timeout = t;
     } else if (out->command == CLI_COMPOSE_CMD_CONVERT) {
       if (strcmp(value, "kubernetes") != 0) {
         cli_compose_args_free(out);

@@ -27,8 +27,11 @@ const char cli_compose_usage[] =
     "                                removes what this up created.\n"
     "  down [-v]                     Stop and remove the project's containers, in reverse order\n"
     "                                (-v: accepted; wctr compose has no volumes of its own)\n"
-    "  ps                            List the project's containers\n"
+    "  ps [-q]                       List the project's containers (-q: their ids)\n"
     "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n"
+    "  restart [-t N] [SERVICE...]   Restart the services' containers (-t: seconds before terminating)\n"
+    "  exec [-d] [-T] [-e K=V] [-u USER] [-w DIR] [--index N] SERVICE COMMAND [ARG...]\n"
+    "                                Run a command in a service's container (interactive; -T: no TTY)\n"
     "  convert --format kubernetes   Write the project as Kubernetes objects for Windows nodes\n"
     "                                (docs/kubernetes.md):\n"
     "      -o, --output DIR|-           One file per object in DIR, or one YAML stream (-, the default)\n"
@@ -116,9 +119,13 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
   switch (args.command) {
     case CLI_COMPOSE_CMD_UP: rc = cli_compose_up(ctx, project, args.detach, read_adapter, &io); goto done;
     case CLI_COMPOSE_CMD_DOWN: rc = cli_compose_down(ctx, project, args.volumes); goto done;
-    case CLI_COMPOSE_CMD_PS: rc = cli_compose_ps(ctx, project); goto done;
+    case CLI_COMPOSE_CMD_PS: rc = args.quiet ? cli_compose_ps_quiet(ctx, project) : cli_compose_ps(ctx, project); goto done;
     case CLI_COMPOSE_CMD_LOGS: rc = cli_compose_logs(ctx, project, args.service, args.follow); goto done;
     case CLI_COMPOSE_CMD_CONVERT: rc = cli_compose_convert(ctx, project, &args, read_adapter, &io); goto done;
+    case CLI_COMPOSE_CMD_RESTART:
+      rc = cli_compose_restart(ctx, project, args.services, args.service_count, args.timeout);
+      goto done;
+    case CLI_COMPOSE_CMD_EXEC: rc = cli_compose_exec(ctx, project, args.rest, args.rest_count); goto done;
     default: break;
   }
   if (compose_render(project, args.json, &rendered, &e) != WCTR_OK) {

@@ -24,6 +24,8 @@ typedef enum cli_compose_command_kind {
   CLI_COMPOSE_CMD_LOGS,
   CLI_COMPOSE_CMD_CONFIG,
   CLI_COMPOSE_CMD_CONVERT,
+  CLI_COMPOSE_CMD_RESTART,
+  CLI_COMPOSE_CMD_EXEC,
 } cli_compose_command_kind;
 
 typedef struct cli_compose_args {
@@ -47,13 +49,20 @@ typedef struct cli_compose_args {
   bool plain_text_secrets;
   bool allow_plugin_input;
   const char *host_process_image;
+  bool quiet;          /* ps -q */
+  int64_t timeout;     /* restart -t (seconds); -1 when not given */
+  const char **services; /* restart's SERVICE operands (into argv); malloc'd array */
+  size_t service_count;
+  char **rest;         /* exec: every word after "exec" (into argv) */
+  int rest_count;
 } cli_compose_args;
 
 /* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
  * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
- * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps`, `convert --format kubernetes [options
- * above]`. -h/--help anywhere sets help. Errors (WCTR_EINVAL) name the flag or word:
- *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, config, convert) / ...
+ * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps [-q|--quiet]`, `restart [-t|--timeout N]
+ * [SERVICE...]`, `exec ...` (its words are left in rest for cli_compose_exec), `convert --format kubernetes [options above]`. -h/--help anywhere sets help. Errors
+ * (WCTR_EINVAL) name the flag or word:
+ *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, restart, exec, config, convert) / ...
  *   convert: --format "x" is not supported: use kubernetes / convert needs --format kubernetes /
  *   --service-type "x" is not ClusterIP, NodePort or LoadBalancer */
 wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_args *out, wctr_errmsg *e);
@@ -80,5 +89,15 @@ int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service
  * (cli_platform.write_file). Nothing is written when anything fails. */
 int cli_compose_convert(cli_ctx *ctx, const compose_project *p, const cli_compose_args *args, compose_read_fn read_file,
                         void *io);
+/* ps -q: the project's container ids, one a line. */
+int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p);
+/* restart [-t N] [SERVICE...]: container.restart of each service's container (all when none is named), in
+ * the project's order; an unknown service is refused before anything restarts. */
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout);
+/* exec [-d] [-T] [-e K=V]... [-u USER] [-w DIR] [--index N] [--privileged] SERVICE COMMAND [ARG...]: wctr exec
+ * in the service's container; -i always (compose's exec is interactive), -t unless -T or stdout is no
+ * terminal. */
+int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count);
 
 #endif

@@ -8,7 +8,9 @@
  * created (force), so nothing is left half-deployed; containers that existed before are reused as they
  * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
  * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
- * does. `down` stops and removes the project's containers in reverse start order. */
+ * does. `down` stops and removes the project's containers in reverse start order; `down -v` their anonymous
+ * volumes and the project's named volumes too (never an external one). `up` creates the named volumes
+ * first, and requires the external ones to exist. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "cli/compose_cmd.h"
 #include "cli/text.h"
 #include "common/json.h"
+#include "common/opts.h"
 #include "compose/to_spec.h"
 #include "docker/docker.h"
 #include "gmsa/gmsa_util.h"
@@ -248,7 +251,37 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
   }
   existing = list_project(ctx, p->name, &rc);
   if (existing == NULL) goto done;
-  /* 2. Create what is missing, in start order. */
+  /* 2. The project's volumes: an external one must exist; the others are created (a second create of a
+   * name is no error, as Docker's), labelled as docker compose labels them. */
+  for (size_t i = 0; i < p->volume_count; i++) {
+    const compose_volume *v = &p->volumes[i];
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Name", v->name);
+    cJSON *result = NULL;
+    int one = 0;
+    if (v->external) {
+      if (!cli_call_ex(ctx, "volume.inspect", q, &result, &one, &e)) {
+        if (ctx->conn != NULL) fprintf(ctx->p->err, "wctr compose: external volume \"%s\" not found\n", v->name);
+        rc = one;
+        goto done;
+      }
+      cJSON_Delete(result);
+      continue;
+    }
+    cJSON *labels = cJSON_AddObjectToObject(q, "Labels");
+    for (size_t k = 0; k < v->label_count; k++) {
+      const char *eq = strchr(v->labels[k], '=');
+      char key[256];
+      snprintf(key, sizeof key, "%.*s", (int)(eq - v->labels[k]), v->labels[k]);
+      cJSON_AddStringToObject(labels, key, eq + 1);
+    }
+    cJSON_AddStringToObject(labels, "com.docker.compose.project", p->name);
+    cJSON_AddStringToObject(labels, "com.docker.compose.volume", v->key);
+    if (!cli_call(ctx, "volume.create", q, &result, &rc)) goto done;
+    fprintf(ctx->p->err, " Volume \"%s\"  Created\n", v->name);
+    cJSON_Delete(result);
+  }
+  /* 3. Create what is missing, in start order. */
   for (size_t i = 0; i < n; i++) {
     if (find_named(existing, names[i]) != NULL) {
       fprintf(ctx->p->err, " Container %s  Exists\n", names[i]);
@@ -277,7 +310,32 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
       fprintf(ctx->p->err, " Container %s  Running\n", names[i]);
       continue;
     }
-    if (!simple_op(ctx, "container.start", names[i], false, &rc)) {
+    /* depends_on condition service_completed_successfully: that service's container must have exited with 0
+     * (it started earlier in this loop, dependencies first) */
+    bool waited_ok = true;
+    for (size_t k = 0; waited_ok && k < p->services[i].depends_on_completed_count; k++) {
+      const compose_service *dep = compose_find_service(p, p->services[i].depends_on_completed[k]);
+      if (dep == NULL) continue;
+      fprintf(ctx->p->err, " Container %s  Waiting\n", dep->container_name);
+      fflush(ctx->p->err);
+      cJSON *q = cJSON_CreateObject();
+      cJSON_AddStringToObject(q, "Id", dep->container_name);
+      cJSON *result = NULL;
+      int one = 0;
+      waited_ok = cli_stream(ctx, "container.wait", q, NULL, NULL, &result, &one);
+      const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "StatusCode");
+      long long status = cJSON_IsNumber(code) ? (long long)code->valuedouble : -1;
+      if (waited_ok && status != 0) {
+        fprintf(ctx->p->err, "wctr compose: service \"%s\" didn't complete successfully: exit %lld\n", dep->name, status);
+        waited_ok = false;
+        one = CLI_EXIT_ERROR;
+      } else if (waited_ok) {
+        fprintf(ctx->p->err, " Container %s  Exited\n", dep->container_name);
+      }
+      if (!waited_ok) rc = one;
+      cJSON_Delete(result);
+    }
+    if (!waited_ok || !simple_op(ctx, "container.start", names[i], false, &rc)) {
       fprintf(ctx->p->err, "wctr compose: service %s could not be started; undoing this up\n", p->services[i].name);
       roll_back(ctx, created, created_count);
       goto done;
@@ -341,7 +399,6 @@ static void project_view_free(project_view *v) {
 }
 
 int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
-  (void)volumes; /* wctr compose has no named or anonymous volumes (the loader refuses them): nothing else to remove */
   int rc = 0;
   project_view v;
   if (!project_view_load(ctx, p, &v, &rc)) return rc;
@@ -356,13 +413,34 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
       }
       fprintf(ctx->p->err, " Container %s  Stopped\n", order[i]);
     }
-    if (simple_op(ctx, "container.remove", order[i], false, &one)) {
+    /* -v: the container's anonymous volumes go with it. */
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", order[i]);
+    if (volumes) cJSON_AddBoolToObject(q, "RemoveVolumes", true);
+    cJSON *result = NULL;
+    if (cli_call(ctx, "container.remove", q, &result, &one)) {
       fprintf(ctx->p->err, " Container %s  Removed\n", order[i]);
     } else {
       rc = one;
     }
+    cJSON_Delete(result);
   }
   project_view_free(&v);
+  /* -v: the project's named volumes too, never an external one; one already gone is no error. */
+  for (size_t i = 0; volumes && rc == 0 && i < p->volume_count; i++) {
+    if (p->volumes[i].external) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Name", p->volumes[i].name);
+    cJSON_AddBoolToObject(q, "Force", true);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "volume.remove", q, &result, &one)) {
+      fprintf(ctx->p->err, " Volume %s  Removed\n", p->volumes[i].name);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
   return rc;
 }
 
@@ -412,4 +490,111 @@ int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service
   free(names);
   project_view_free(&v);
   return 0;
+}
+
+int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p) {
+  int rc = 0;
+  project_view v;
+  if (!project_view_load(ctx, p, &v, &rc)) return rc;
+  for (size_t i = 0; i < v.count; i++) fprintf(ctx->p->out, "%s\n", str_field(find_named(v.list, v.order[i]), "Id"));
+  project_view_free(&v);
+  return 0;
+}
+
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout) {
+  for (size_t k = 0; k < count; k++) {
+    if (compose_find_service(p, services[k]) == NULL) {
+      fprintf(ctx->p->err, "wctr compose restart: no such service: %s\n", services[k]);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  int rc = 0;
+  for (size_t i = 0; i < p->service_count; i++) {
+    const compose_service *s = &p->services[i];
+    bool named = count == 0;
+    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
+    if (!named) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", s->container_name);
+    if (timeout >= 0) cJSON_AddNumberToObject(q, "Timeout", (double)timeout);
+    fprintf(ctx->p->err, " Container %s  Restarting\n", s->container_name);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.restart", q, &result, &one)) {
+      fprintf(ctx->p->err, " Container %s  Started\n", s->container_name);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };
+
+int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count) {
+  static const wctr_opt table[] = {{"detach", 'd', false, X_DETACH},   {"env", 'e', true, X_ENV},
+                                   {"user", 'u', true, X_USER},        {"workdir", 'w', true, X_WORKDIR},
+                                   {"index", 0, true, X_INDEX},        {"no-TTY", 'T', false, X_NO_TTY},
+                                   {"privileged", 0, false, X_PRIVILEGED}, {"tty", 't', false, X_TTY},
+                                   {"interactive", 'i', false, X_INTERACTIVE}, {NULL, 0, false, 0}};
+  /* wctr exec's words: "exec", -i, -t?, the flags passed on, the container, the command */
+  /* at most two words out for each word in ("-eK=V" becomes -e K=V), and -i, -t, the container */
+  char **argv = calloc(2 * (size_t)count + 8, sizeof *argv);
+  if (argv == NULL) return CLI_EXIT_ERROR;
+  int n = 0;
+  argv[n++] = (char *)"exec";
+  bool tty = true, detach = false;
+  int rc = 0;
+  wctr_opts st;
+  wctr_opts_init(&st, count, words, 0);
+  int id;
+  const char *value;
+  wctr_errmsg e;
+  int r;
+  /* The flags passed on are written again in wctr exec's words (it checks them and words their errors). */
+  while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
+    if (id == X_NO_TTY) tty = false;
+    if (id == X_DETACH) {
+      detach = true;
+      argv[n++] = (char *)"-d";
+    }
+    if (id == X_PRIVILEGED) argv[n++] = (char *)"--privileged";
+    if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
+      argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
+      argv[n++] = (char *)value;
+    }
+    if (id == X_INDEX && strcmp(value, "1") != 0) {
+      fprintf(ctx->p->err, "wctr compose exec: --index %s: each service has one container (#1)\n", value);
+      free(argv);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  if (r < 0) {
+    fprintf(ctx->p->err, "wctr compose exec: %s\n", e.text);
+    free(argv);
+    return CLI_EXIT_FAILED;
+  }
+  int service_at = st.index;
+  if (count - service_at < 2) {
+    fprintf(ctx->p->err, "wctr compose exec: requires at least 2 arguments (SERVICE COMMAND)\n");
+    free(argv);
+    return CLI_EXIT_ERROR;
+  }
+  const compose_service *s = compose_find_service(p, words[service_at]);
+  if (s == NULL) {
+    fprintf(ctx->p->err, "wctr compose exec: no such service: %s\n", words[service_at]);
+    free(argv);
+    return CLI_EXIT_ERROR;
+  }
+  if (!detach) argv[n++] = (char *)"-i";
+  if (tty && !detach && ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out)) {
+    argv[n++] = (char *)"-t";
+  }
+  argv[n++] = s->container_name;
+  for (int i = service_at + 1; i < count; i++) argv[n++] = words[i];
+  rc = cli_cmd_exec(ctx, n, argv);
+  free(argv);
+  return rc;
 }

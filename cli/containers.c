@@ -17,9 +17,9 @@
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN, O_PULL,
+  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
@@ -263,6 +263,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
+      {"mount", 0, true, O_MOUNT},
       {"dry-run", 0, false, O_DRY_RUN},
       {"pull", 0, true, O_PULL},
       {NULL, 0, false, 0},
@@ -328,6 +329,16 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
         cJSON_AddItemToArray(binds, cJSON_CreateString(v));
         break;
+      case O_MOUNT: {
+        char *bind = NULL;
+        err = cli_mount_to_bind(v, &bind, e);
+        if (err == WCTR_OK) {
+          if (binds == NULL) binds = cJSON_AddArrayToObject(hc, "Binds");
+          cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
+        }
+        free(bind);
+        break;
+      }
       case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
@@ -565,12 +576,101 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   return 0;
 }
 
+/* --- exec ------------------------------------------------------------------------------------------------ */
+
+/* `wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]`: options end at the container (docker's exec takes the
+ * command's own flags as they are). */
+int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {
+      {"help", 0, false, O_HELP},         {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
+      {"tty", 't', false, O_TTY},         {"user", 'u', true, O_USER},       {"env", 'e', true, O_ENV},
+      {"env-file", 0, true, O_ENV_FILE},  {"workdir", 'w', true, O_WORKDIR}, {"privileged", 0, false, O_PRIVILEGED},
+      {NULL, 0, false, 0},
+  };
+  ctx->fail_code = 1; /* docker exec: a failure of its own or of the daemon is 1 */
+  cJSON *p = cJSON_CreateObject();
+  cJSON *env = cJSON_CreateArray();
+  bool detach = false, interactive = false, help = false;
+  int rc = 0;
+  wctr_errmsg e = {0};
+  wctr_err err = p != NULL && env != NULL ? WCTR_OK : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  wctr_opts st;
+  wctr_opts_init(&st, argc, argv, 1);
+  int id = 0;
+  const char *v = NULL;
+  int r = 0;
+  while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
+    switch (id) {
+      case O_HELP: help = true; break;
+      case O_DETACH: detach = true; break;
+      case O_INTERACTIVE: interactive = true; break;
+      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_USER: set_item(p, "User", cJSON_CreateString(v)); break;
+      case O_WORKDIR: set_item(p, "WorkingDir", cJSON_CreateString(v)); break;
+      case O_PRIVILEGED: set_item(p, "Privileged", cJSON_CreateTrue()); break;
+      case O_ENV: err = add_env(ctx, env, v, "-e", &e); break;
+      case O_ENV_FILE: err = add_env_file(ctx, env, v, &e); break;
+      default: break;
+    }
+  }
+  if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
+  if (err != WCTR_OK) {
+    rc = cli_flag_error(ctx, "exec", e.text);
+    goto done;
+  }
+  if (help) {
+    fputs(cli_usage_of("exec"), ctx->p->out);
+    goto done;
+  }
+  rc = cli_check_operands(ctx, "exec", argc - st.index, 2, -1, NULL);
+  if (rc != 0) goto done;
+  cJSON_AddStringToObject(p, "Id", argv[st.index]);
+  cJSON *cmd = cJSON_AddArrayToObject(p, "Cmd");
+  for (int i = st.index + 1; cmd != NULL && i < argc; i++) cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+  if (cJSON_GetArraySize(env) > 0) {
+    cJSON_AddItemToObject(p, "Env", env);
+    env = NULL;
+  }
+  if (interactive && !detach) cJSON_AddTrueToObject(p, "AttachStdin");
+  cJSON *created = NULL;
+  bool ok = cli_call(ctx, "exec.create", p, &created, &rc);
+  p = NULL;
+  const cJSON *xid = cJSON_GetObjectItemCaseSensitive(created, "Id");
+  if (ok && !cJSON_IsString(xid)) {
+    fprintf(ctx->p->err, "wctrd answered exec.create without an Id\n");
+    rc = 1;
+    ok = false;
+  }
+  if (ok) {
+    cJSON *sp = ref_params(xid->valuestring);
+    if (detach) cJSON_AddTrueToObject(sp, "Detach");
+    cJSON *result = NULL;
+    wctr_errmsg_clear(&e);
+    if (!cli_stream_ex(ctx, "exec.start", sp, interactive && !detach, detach ? NULL : write_frame, ctx, &result, &rc,
+                       &e)) {
+      /* docker exec: 127 when the command is not found, 126 when it cannot be invoked. */
+      int code = e.text[0] != '\0' ? start_failure_code(e.text) : CLI_EXIT_FAILED;
+      if (code != CLI_EXIT_FAILED) rc = code;
+    } else if (!detach) {
+      const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
+      rc = cJSON_IsNumber(code) ? (int)code->valuedouble : 1;
+    }
+    cJSON_Delete(result);
+  }
+  cJSON_Delete(created);
+done:
+  cJSON_Delete(p);
+  cJSON_Delete(env);
+  return rc;
+}
+
 /* --- start, stop, kill, rm ------------------------------------------------------------------------------ */
 
 typedef struct ref_opts {
   int64_t time;
   bool force;
   bool attach;
+  bool volumes; /* rm -v */
 } ref_opts;
 
 static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
@@ -578,6 +678,7 @@ static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   if (id == O_TIME) return parse_int(value, "--time", 0, 3600, &o->time, e) == WCTR_OK;
   if (id == O_FORCE) o->force = true;
   if (id == O_ATTACH) o->attach = true;
+  if (id == O_VOLUME) o->volumes = true;
   return true;
 }
 
@@ -643,6 +744,49 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
+/* docker restart: each container stopped (with -t as stop's) and started again, its name printed; the ones
+ * wctrd refuses are reported as they come and make the exit code 1. */
+int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"time", 't', true, O_TIME}, {NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "restart", table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.time >= 0) cJSON_AddNumberToObject(p, "Timeout", (double)o.time);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.restart", p, &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+/* docker rename CONTAINER NEW_NAME: exactly two operands, neither empty; prints nothing. */
+int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "rename", table, argc, argv, ref_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "rename", argc - first, 2, 2, NULL);
+  if (rc != 0) return rc;
+  if (argv[first][0] == '\0' || argv[first + 1][0] == '\0') {
+    fprintf(ctx->p->err, "wctr: Neither old nor new names may be empty\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *p = ref_params(argv[first]);
+  cJSON_AddStringToObject(p, "Name", argv[first + 1]);
+  cJSON *result = NULL;
+  if (!cli_call(ctx, "container.rename", p, &result, &rc)) return rc;
+  cJSON_Delete(result);
+  return 0;
+}
+
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
@@ -681,7 +825,8 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
 }
 
 int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {NULL, 0, false, 0}};
+  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {"volumes", 'v', false, O_VOLUME},
+                                   {NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
   int first = 0;
   int rc = parse_refs(ctx, "rm", table, argc, argv, &o, &first);
@@ -689,6 +834,7 @@ int cli_cmd_rm(cli_ctx *ctx, int argc, char **argv) {
   for (int i = first; i < argc; i++) {
     cJSON *p = ref_params(argv[i]);
     if (o.force) cJSON_AddBoolToObject(p, "Force", true);
+    if (o.volumes) cJSON_AddBoolToObject(p, "RemoveVolumes", true);
     cJSON *result = NULL;
     int one = 0;
     wctr_errmsg e;
@@ -1065,12 +1211,16 @@ typedef struct logs_opts {
   bool follow;
   bool timestamps;
   int64_t tail;
+  const char *since;
+  const char *until;
 } logs_opts;
 
 static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   logs_opts *o = arg;
   if (id == O_FOLLOW) o->follow = true;
   if (id == O_TIMESTAMPS) o->timestamps = true;
+  if (id == O_SINCE) o->since = value;
+  if (id == O_UNTIL) o->until = value;
   if (id == O_TAIL) {
     if (strcmp(value, "all") == 0) {
       o->tail = -1;
@@ -1083,14 +1233,41 @@ static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
 
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"follow", 'f', false, O_FOLLOW}, {"timestamps", 't', false, O_TIMESTAMPS},
-                                   {"tail", 'n', true, O_TAIL}, {NULL, 0, false, 0}};
+                                   {"tail", 'n', true, O_TAIL},           {"since", 0, true, O_SINCE},
+                                   {"until", 0, true, O_UNTIL},           {NULL, 0, false, 0}};
   logs_opts o = {.tail = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "logs", argc - first, 1, 1, NULL);
   if (rc != 0) return rc;
+  /* docker/cli reads both as timetypes.GetTimestamp does; wctrd compares them with its log's own times. */
+  char window[2][40] = {"", ""};
+  const char *given[2] = {o.since, o.until};
+  static const char *const names[2] = {"since", "until"};
+  char now[40];
+  cli_now(ctx, now, sizeof now);
+  int64_t now_s = 0;
+  int32_t now_ns = 0;
+  if (!docker_time_parse(now, &now_s, &now_ns)) now_s = 0;
+  for (int k = 0; k < 2; k++) {
+    int64_t s = 0;
+    int32_t ns = 0;
+    if (given[k] == NULL) continue;
+    if (!docker_timestamp(given[k], now_s, &s, &ns)) {
+      fprintf(ctx->p->err, "wctr: invalid value for \"%s\": failed to parse value as time or duration: \"%s\"\n",
+              names[k], given[k]);
+      return CLI_EXIT_ERROR;
+    }
+    if (s == 0 && ns == 0) continue; /* Docker's 0: not set */
+    char text[40];
+    docker_time_rfc3339(s, 0, text, sizeof text);
+    /* the log's form: nine digits of fraction */
+    snprintf(window[k], sizeof window[k], "%.19s.%09dZ", text, (int)ns);
+  }
   cJSON *p = ref_params(argv[first]);
   cJSON_AddNumberToObject(p, "Tail", (double)o.tail);
+  if (window[0][0] != '\0') cJSON_AddStringToObject(p, "Since", window[0]);
+  if (window[1][0] != '\0') cJSON_AddStringToObject(p, "Until", window[1]);
   cJSON_AddBoolToObject(p, "Follow", o.follow);
   cJSON_AddBoolToObject(p, "Timestamps", o.timestamps);
   cJSON *result = NULL;
@@ -1389,4 +1566,159 @@ int cli_cmd_events(cli_ctx *ctx, int argc, char **argv) {
     return CLI_EXIT_ERROR;
   }
   return ok ? 0 : rc;
+}
+
+typedef struct cprune_opts {
+  bool force;
+  cJSON *labels; /* --filter label=... */
+} cprune_opts;
+
+static bool cprune_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  cprune_opts *o = arg;
+  if (id == O_FORCE) o->force = true;
+  if (id == O_FILTER) {
+    if (strncmp(v, "label=", 6) != 0) {
+      wctr_fail(e, WCTR_EINVAL, "invalid filter '%s': container prune takes label=KEY[=VALUE]", v);
+      return false;
+    }
+    if (o->labels == NULL) o->labels = cJSON_CreateArray();
+    cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
+  }
+  return true;
+}
+
+/* docker container prune: every stopped container (exited or created) removed, after Docker's question
+ * unless -f; "Deleted Containers:" with their ids, then "Total reclaimed space:" (wctr does not measure a
+ * container's writable layer: 0B). One that cannot be removed is reported and makes the exit code 1. */
+static int cmd_container_prune(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"force", 'f', false, O_FORCE}, {"filter", 0, true, O_FILTER}, {NULL, 0, false, 0}};
+  cprune_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "container prune", table, argc, argv, cprune_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "container prune", argc - first, 0, 0, NULL);
+  if (rc != 0) {
+    cJSON_Delete(o.labels);
+    return rc;
+  }
+  if (!o.force) {
+    fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", ctx->p->out);
+    fflush(ctx->p->out);
+    char answer[16] = "";
+    if (fgets(answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
+      cJSON_Delete(o.labels);
+      return 0;
+    }
+  }
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  if (o.labels != NULL) {
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "Filters"), "label", o.labels);
+  }
+  cJSON *list = NULL;
+  if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
+  bool any = false;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, list) {
+    const char *state = field(c, "State");
+    if (strcmp(state, "exited") != 0 && strcmp(state, "created") != 0) continue;
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, "container.remove", ref_params(field(c, "Id")), &result, &one)) {
+      if (!any) fputs("Deleted Containers:\n", ctx->p->out);
+      any = true;
+      fprintf(ctx->p->out, "%s\n", field(c, "Id"));
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  if (any) fputc('\n', ctx->p->out);
+  fputs("Total reclaimed space: 0B\n", ctx->p->out);
+  cJSON_Delete(list);
+  return rc;
+}
+
+/* docker container SUB: the management form of the container commands, each as its top-level command
+ * (docker's "container ls" is "ps"; "container list" and "container remove" are its aliases too). */
+int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
+  static const struct {
+    const char *sub;
+    int (*fn)(cli_ctx *, int, char **);
+  } subs[] = {
+      {"ls", cli_cmd_ps},           {"list", cli_cmd_ps},       {"ps", cli_cmd_ps},         {"run", cli_cmd_run},
+      {"create", cli_cmd_create},   {"start", cli_cmd_start},   {"stop", cli_cmd_stop},     {"restart", cli_cmd_restart},
+      {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
+      {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
+      {"stats", cli_cmd_stats},     {"update", cli_cmd_update}, {"top", cli_cmd_top},
+  };
+  if (argc < 2) {
+    fputs(cli_container_usage, ctx->p->err);
+    return CLI_EXIT_ERROR;
+  }
+  if (strcmp(argv[1], "prune") == 0) return cmd_container_prune(ctx, argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+    if (strcmp(argv[1], subs[i].sub) == 0) return subs[i].fn(ctx, argc - 1, argv + 1);
+  }
+  fprintf(ctx->p->err, "wctr container: unknown command \"%s\"\n\n%s", argv[1], cli_container_usage);
+  return CLI_EXIT_ERROR;
+}
+
+/* docker top on Windows (moby's daemon/top_windows.go, the CLI's tabwriter of minwidth 20, padding 3): Name,
+ * PID, CPU (kernel + user time as HH:MM:SS.mmm), Private Working Set (units.HumanSize); ps options are refused
+ * as Docker's Windows daemon refuses them. */
+int cli_cmd_top(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "top", table, argc, argv, ref_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "top", argc - first, 1, -1, NULL);
+  if (rc != 0) return rc;
+  if (argc - first > 1) {
+    fprintf(ctx->p->err, "wctr: Windows does not support arguments to top\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *result = NULL;
+  if (!cli_call(ctx, "container.top", ref_params(argv[first]), &result, &rc)) return rc;
+  enum { COLS = 4 };
+  static const char *const titles[COLS] = {"Name", "PID", "CPU", "Private Working Set"};
+  const cJSON *procs = cJSON_GetObjectItemCaseSensitive(result, "Processes");
+  size_t n = (size_t)cJSON_GetArraySize(procs);
+  char (*cells)[COLS][64] = calloc(n + 1, sizeof *cells);
+  if (cells == NULL) {
+    cJSON_Delete(result);
+    fprintf(ctx->p->err, "wctr: out of memory\n");
+    return CLI_EXIT_ERROR;
+  }
+  for (int k = 0; k < COLS; k++) snprintf(cells[0][k], sizeof cells[0][k], "%s", titles[k]);
+  size_t row = 1;
+  const cJSON *p;
+  cJSON_ArrayForEach(p, procs) {
+    uint64_t t100 = (uint64_t)num_of(p, "KernelTime100ns") + (uint64_t)num_of(p, "UserTime100ns");
+    uint64_t ms = t100 / 10000;
+    snprintf(cells[row][0], sizeof cells[row][0], "%s", field(p, "ImageName"));
+    snprintf(cells[row][1], sizeof cells[row][1], "%.0f", num_of(p, "ProcessId"));
+    snprintf(cells[row][2], sizeof cells[row][2], "%02llu:%02llu:%02llu.%03llu", (unsigned long long)(ms / 3600000),
+             (unsigned long long)(ms / 60000 % 60), (unsigned long long)(ms / 1000 % 60), (unsigned long long)(ms % 1000));
+    docker_human_size(num_of(p, "MemoryWorkingSetPrivateBytes"), 4, cells[row][3], sizeof cells[row][3]);
+    row++;
+  }
+  /* docker/cli's tabwriter.NewWriter(out, 20, 1, 3, ' ', 0) */
+  cli_buf text, out;
+  cli_buf_init(&text, 0);
+  cli_buf_init(&out, 0);
+  for (size_t r = 0; r < row; r++) {
+    cli_buf_addf(&text, "%s\t%s\t%s\t%s\n", cells[r][0], cells[r][1], cells[r][2], cells[r][3]);
+  }
+  cli_tabwrite(text.data, text.len, 20, 3, &out);
+  rc = text.failed || out.failed ? CLI_EXIT_ERROR : 0;
+  if (rc == 0) {
+    cli_print_buf(ctx->p->out, out.data, out.len);
+  } else {
+    fprintf(ctx->p->err, "wctr: out of memory\n");
+  }
+  cli_buf_free(&text);
+  cli_buf_free(&out);
+  free(cells);
+  cJSON_Delete(result);
+  return rc;
 }

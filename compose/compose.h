@@ -94,9 +94,11 @@
  *   volumes       bind mounts and named pipes. Short "SOURCE:TARGET[:MODE]" where a ':' after a single
  *                 letter is a drive ("C:\data:C:\data:ro" -> C:\data, C:\data, read-only); MODE is ro or
  *                 rw. SOURCE must be a host path (starting with '.', '/', '\', '~' or a drive letter); a
- *                 bare name is a named volume and is refused, as are anonymous volumes ("C:\data" alone).
- *                 Long {type: bind | npipe, source, target, read_only} (type and the others required as
- *                 compose requires; bind/volume/tmpfs/image/consistency refused); a long-form source or
+ *                 bare name is a named volume, which must be defined under the top-level volumes ("service
+ *                 refers to undefined volume NAME"); a TARGET alone is an anonymous volume.
+ *                 Long {type: bind | npipe | volume, source, target, read_only} (type and the others required
+ *                 as compose requires, but source for a volume, which is anonymous without one;
+ *                 tmpfs/image/cluster and the bind/volume/tmpfs/image/consistency keys refused); a long-form source or
  *                 target holds no ':' but a drive letter's (the mount travels as SOURCE:TARGET). A named
  *                 pipe is \\.\pipe\NAME, or with '/' for any separator (//./pipe/NAME, Docker's), "pipe"
  *                 in any case: type npipe needs one on both sides (else "... is not a named pipe"); a
@@ -108,8 +110,11 @@
  *                 as /data on a Windows container, a mount on a job container, a read-only pipe) is
  *                 compose_service_to_spec's check (compose/to_spec.h), run by `up` before anything exists;
  *                 `config` shows the file as it is, as docker-compose's does.
- *   depends_on    a list of names, or a map NAME: {condition: service_started} (required: true and
- *                 restart: false are accepted: they are the defaults; other conditions are refused).
+ *   depends_on    a list of names, or a map NAME: {condition: service_started |
+ *                 service_completed_successfully} (required: true and restart: false are accepted: they are
+ *                 the defaults; service_healthy is refused: wctr has no healthcheck yet). A dependency whose
+ *                 condition is service_completed_successfully is also in depends_on_completed: `up` waits
+ *                 for its container to exit with 0 before it starts the dependent service.
  *                 Unknown names and cycles are errors (compose's messages); the model's services are
  *                 in start order: dependencies first, ties broken by name (byte order).
  *   stop_grace_period   a Go duration ("10s", "1m30s", "1.5h", "250ms"); at most 2562047h; not negative.
@@ -200,7 +205,9 @@
  * alphanumeric characters, hyphens, and underscores as well as start with a letter or number`. Else the
  * top-level `name` (the last file that sets it), else the project directory's name; those two are
  * normalized as compose does (lower case, keep only [a-z0-9_-], drop leading '_' and '-'). Empty:
- * "project name must not be empty". Containers are named <project>-<service>-1.
+ * "project name must not be empty". Containers are named <project>-<service>-1, or container_name: (Docker's
+ * name rule; two services with one name are refused). init: true is refused with the reason (Windows
+ * containers have no Linux init to run); init: false is accepted.
  *
  * DEFAULT FILES: with no files given, the first of compose.yaml, compose.yml, docker-compose.yml and
  * docker-compose.yaml found in opt->working_dir (compose's order; no search in parent folders), plus the
@@ -210,7 +217,7 @@
  * its full path in messages. None: "no configuration file provided: not found" (WCTR_ENOENT).
  *
  * NOT DONE (refused where it is a key, simply absent otherwise): compose's include, extends, profiles,
- * networks, named volumes, ports, build and every other key not listed above; COMPOSE_FILE and
+ * networks, ports, build and every other key not listed above; COMPOSE_FILE and
  * --project-directory; `-f -` (standard input); more than one container per service in `up` (scale;
  * deploy.replicas is read, see above).
  *
@@ -292,7 +299,17 @@ typedef struct compose_mount {
   char *target; /* absolute path in the container, as written; for a pipe the container's pipe */
   bool read_only;
   bool pipe; /* a named pipe on both sides (type npipe, or a bind of \\.\pipe\ paths) */
+  bool volume; /* a volume: source is a top-level volume's key, or NULL for an anonymous volume */
 } compose_mount;
+
+/* A top-level volume (Docker's local driver). */
+typedef struct compose_volume {
+  char *key;      /* as written under volumes: */
+  char *name;     /* the engine's name: name: when given, else <project>_<key> (external: the key) */
+  bool external;  /* never created or removed by wctr; must exist at up */
+  char **labels;  /* "K=V", sorted by K */
+  size_t label_count;
+} compose_volume;
 
 /* A secret or config given to a service. */
 typedef struct compose_grant {
@@ -323,8 +340,10 @@ typedef struct compose_service {
   size_t secret_count;
   compose_grant *configs;
   size_t config_count;
-  char **depends_on; /* service names, sorted; condition service_started */
+  char **depends_on; /* service names, sorted */
   size_t depends_on_count;
+  char **depends_on_completed; /* those of depends_on whose condition is service_completed_successfully, sorted */
+  size_t depends_on_completed_count;
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */
@@ -347,7 +366,19 @@ typedef struct compose_project {
   size_t secret_count;
   compose_resource *configs; /* sorted by name */
   size_t config_count;
+  compose_volume *volumes;   /* sorted by key */
+  size_t volume_count;
 } compose_project;
+
+/* The top-level volume called key, or NULL. */
+const compose_volume *compose_find_volume(const compose_project *project, const char *key);
+
+/* Top-level volumes: NAME: null or {driver: local, labels (a map or a list), external: bool, name}; any
+ * other driver is refused naming it, driver_opts is refused (Docker's local driver on Windows takes no
+ * options). Their engine names are project-scoped as docker compose does (<project>_<key>), unless name: is
+ * given; an external volume is the key (or name:) and must exist at `up`. `up` creates the others with the
+ * labels com.docker.compose.project and com.docker.compose.volume (plus the file's); `down -v` removes them
+ * and the containers' anonymous volumes. */
 
 /* Loads the project (see above). On success *out is a new project (free with compose_free); on
  * failure *out is NULL. Warnings are appended to *w when w is not NULL, also when loading fails. */

@@ -278,6 +278,7 @@ static void service_free(compose_service *s) {
   }
   free(s->configs);
   strv_free(s->depends_on, s->depends_on_count);
+  strv_free(s->depends_on_completed, s->depends_on_completed_count);
   memset(s, 0, sizeof *s);
 }
 
@@ -893,16 +894,14 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
   memset(&spec, 0, sizeof spec);
   if (is_str(item)) {
     if (!cc_split_volume(item->text, &spec, msg, sizeof msg)) return lfail(c, item, "%s", msg);
-    if (spec.source == NULL) {
-      err = lfail(c, item, "anonymous volumes are not supported by wctr (write HOST_PATH:TARGET)");
-    } else if (!host_path(spec.source)) {
-      err = lfail(c, item,
-                  "%s is a named volume; wctr supports only bind mounts of host paths (start a relative "
-                  "path with ./)",
-                  cc_quote(q, sizeof q, spec.source));
-    } else if (spec.mode != NULL) {
-      err = convert_mode(c, item, spec.mode, &read_only);
+    if (spec.source == NULL || !host_path(spec.source)) {
+      /* An anonymous volume (TARGET alone) or a named one, which the top level must define. */
+      m->volume = true;
+      if (spec.source != NULL && c->final && !top_defined(c, "volumes", spec.source)) {
+        err = lfail(c, item, "refers to undefined volume %s: invalid compose project", spec.source);
+      }
     }
+    if (err == WCTR_OK && spec.mode != NULL) err = convert_mode(c, item, spec.mode, &read_only);
     source = spec.source;
     target = spec.target;
   } else if (item->kind == CY_MAP) {
@@ -932,20 +931,26 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
     }
     if (err == WCTR_OK && type == NULL) err = lfail(c, item, "\"type\" is required");
     npipe = err == WCTR_OK && strcmp(type, "npipe") == 0;
-    if (err == WCTR_OK && !npipe && strcmp(type, "bind") != 0) {
-      static const char *const types[] = {"volume", "tmpfs", "cluster", "image", NULL};
+    m->volume = err == WCTR_OK && strcmp(type, "volume") == 0;
+    if (err == WCTR_OK && !npipe && !m->volume && strcmp(type, "bind") != 0) {
+      static const char *const types[] = {"tmpfs", "cluster", "image", NULL};
       size_t m2 = cc_path_key(&c->path, "type");
-      err = in_list(types, type) ? lfail(c, type_node, "\"%s\" mounts are not supported by wctr (only bind)", type)
-                                 : lfail(c, type_node, "invalid mount type %s", cc_quote(q, sizeof q, type));
+      err = in_list(types, type)
+                ? lfail(c, type_node, "\"%s\" mounts are not supported by wctr (bind, volume and npipe are)", type)
+                : lfail(c, type_node, "invalid mount type %s", cc_quote(q, sizeof q, type));
       cc_path_pop(&c->path, m2);
     }
-    if (err == WCTR_OK && source == NULL) {
+    if (err == WCTR_OK && m->volume && source != NULL && c->final && !top_defined(c, "volumes", source)) {
+      err = lfail(c, source_node, "refers to undefined volume %s: invalid compose project", source);
+    }
+    if (err == WCTR_OK && source == NULL && !m->volume) {
       err = lfail(c, item, "\"source\" is required for %s mount", npipe ? "an npipe" : "a bind");
     }
     if (err == WCTR_OK && target == NULL) err = lfail(c, item, "\"target\" is required");
-    if (err == WCTR_OK && source[0] == '\0') err = lfail(c, source_node, "the source is empty");
+    if (err == WCTR_OK && source != NULL && source[0] == '\0') err = lfail(c, source_node, "the source is empty");
     for (int side = 0; side < 2 && err == WCTR_OK; side++) {
       const char *path = side == 0 ? source : target;
+      if (path == NULL) continue;
       if (stray_colon(path)) {
         size_t m2 = cc_path_key(&c->path, side == 0 ? "source" : "target");
         err = lfail(c, side == 0 ? source_node : target_node,
@@ -971,9 +976,12 @@ static wctr_err convert_volume(lctx *c, const cy_node *item, compose_mount *m) {
     err = lfail(c, target_node, "target %s must be an absolute path in the container",
                 cc_quote(q, sizeof q, target));
   }
-  /* A pipe is a name, not a file: it is never resolved against a folder. */
-  bool pipe = err == WCTR_OK && pipe_path(source) && pipe_path(target);
-  if (err == WCTR_OK && pipe) {
+  /* A pipe is a name, not a file: it is never resolved against a folder; nor is a volume's name. */
+  bool pipe = err == WCTR_OK && !m->volume && pipe_path(source) && pipe_path(target);
+  if (err == WCTR_OK && m->volume) {
+    m->source = source != NULL ? cc_strdup(source) : NULL;
+    if (source != NULL && m->source == NULL) err = loom(c);
+  } else if (err == WCTR_OK && pipe) {
     m->source = cc_strdup(source);
     if (m->source == NULL) err = loom(c);
   } else if (err == WCTR_OK) {
@@ -1032,13 +1040,17 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
   }
   strv_free(s->depends_on, s->depends_on_count);
   s->depends_on_count = 0;
+  strv_free(s->depends_on_completed, s->depends_on_completed_count);
+  s->depends_on_completed_count = 0;
   s->depends_on = calloc(count + 1, sizeof *s->depends_on);
-  if (s->depends_on == NULL) return loom(c);
+  s->depends_on_completed = calloc(count + 1, sizeof *s->depends_on_completed);
+  if (s->depends_on == NULL || s->depends_on_completed == NULL) return loom(c);
   wctr_err err = WCTR_OK;
   for (size_t i = 0; err == WCTR_OK && i < count; i++) {
     const char *name = NULL;
     const cy_node *where;
     size_t mark;
+    bool completed = false;
     if (n->kind == CY_SEQ) {
       mark = cc_path_index(&c->path, i);
       where = n->items[i];
@@ -1059,9 +1071,12 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           const char *cond = NULL;
           has_condition = true;
           err = want_str(c, e->value, &cond);
-          if (err == WCTR_OK && strcmp(cond, "service_started") != 0) {
-            err = strcmp(cond, "service_healthy") == 0 || strcmp(cond, "service_completed_successfully") == 0
-                      ? lfail(c, e->value, "\"%s\" is not supported by wctr (only service_started)", cond)
+          if (err == WCTR_OK && strcmp(cond, "service_completed_successfully") == 0) {
+            completed = true;
+          } else if (err == WCTR_OK && strcmp(cond, "service_started") != 0) {
+            err = strcmp(cond, "service_healthy") == 0
+                      ? lfail(c, e->value, "\"%s\" is not supported by wctr (service_started and "
+                              "service_completed_successfully are; it has no healthcheck yet)", cond)
                       : lfail(c, e->value, "invalid condition %s", cc_quote(q, sizeof q, cond));
           }
         } else if (strcmp(e->key, "required") == 0 || strcmp(e->key, "restart") == 0) {
@@ -1095,11 +1110,22 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           s->depends_on_count++;
         }
       }
+      if (err == WCTR_OK && !dup && completed) {
+        s->depends_on_completed[s->depends_on_completed_count] = cc_strdup(name);
+        if (s->depends_on_completed[s->depends_on_completed_count] == NULL) {
+          err = loom(c);
+        } else {
+          s->depends_on_completed_count++;
+        }
+      }
     }
     cc_path_pop(&c->path, mark);
   }
   if (err == WCTR_OK && s->depends_on_count > 1) {
     qsort(s->depends_on, s->depends_on_count, sizeof *s->depends_on, cmp_cstr);
+  }
+  if (err == WCTR_OK && s->depends_on_completed_count > 1) {
+    qsort(s->depends_on_completed, s->depends_on_completed_count, sizeof *s->depends_on_completed, cmp_cstr);
   }
   return err;
 }
@@ -1128,7 +1154,6 @@ static const char *const service_known[] = {"annotations",
                                             "cap_drop",
                                             "cgroup",
                                             "cgroup_parent",
-                                            "container_name",
                                             "cpu_period",
                                             "cpu_quota",
                                             "cpu_rt_period",
@@ -1148,7 +1173,6 @@ static const char *const service_known[] = {"annotations",
                                             "gpus",
                                             "group_add",
                                             "healthcheck",
-                                            "init",
                                             "ipc",
                                             "label_file",
                                             "links",
@@ -1212,6 +1236,35 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
   }
   if (strcmp(k, "user") == 0) return set_string(c, v, &s->user);
   if (strcmp(k, "hostname") == 0) return set_string(c, v, &s->hostname);
+  if (strcmp(k, "container_name") == 0) {
+    wctr_err err = set_string(c, v, &s->container_name);
+    /* Docker's container name rule, checked here so that up fails before anything exists. */
+    bool ok = err != WCTR_OK || (s->container_name != NULL && strlen(s->container_name) >= 2);
+    for (size_t i = 0; err == WCTR_OK && ok && s->container_name[i] != '\0'; i++) {
+      char ch = s->container_name[i];
+      ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (i > 0 && (ch == '_' || ch == '.' || ch == '-'));
+    }
+    if (err == WCTR_OK && !ok) {
+      char q[CC_QUOTE_SIZE];
+      err = lfail(c, v, "invalid container name %s: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                  cc_quote(q, sizeof q, s->container_name != NULL ? s->container_name : ""));
+    }
+    return err;
+  }
+  if (strcmp(k, "init") == 0) {
+    bool init = false;
+    wctr_err err = want_bool(c, v, &init);
+    /* An init process reaps zombies and forwards signals to PID 1 on Linux. Windows has neither: a job object
+     * or a silo ends every process with the container, and stop is delivered by the runtime. wctr has no
+     * init to run, so it says so rather than pretend; init: false is what it does anyway. */
+    if (err == WCTR_OK && init) {
+      err = lfail(c, v, "\"init: true\" is not supported by wctr: Windows containers have no Linux init to run (no "
+                  "zombie processes to reap: a job object or a silo ends every process with the container); leave "
+                  "it out or write false");
+    }
+    return err;
+  }
   if (strcmp(k, "isolation") == 0) return convert_isolation(c, v, &s->isolation);
   if (strcmp(k, "credential_spec") == 0) return convert_credential_spec(c, v, wk, name);
   if (strcmp(k, "security_opt") == 0) return convert_security_opt(c, v, wk, name);
@@ -1454,7 +1507,76 @@ static int cmp_resource(const void *a, const void *b) {
   return strcmp(((const compose_resource *)a)->name, ((const compose_resource *)b)->name);
 }
 
-static const char *const top_known[] = {"include", "models", "networks", "volumes", NULL};
+static const char *const top_known[] = {"include", "models", "networks", NULL};
+
+/* volumes: at the top: NAME: null | {driver: local, labels, external, name}. */
+static wctr_err convert_top_volumes(lctx *c, const cy_node *n, compose_project *project) {
+  static const char *const known[] = {"driver_opts", NULL};
+  char q[CC_QUOTE_SIZE];
+  wctr_err err = want_map(c, n);
+  if (err != WCTR_OK) return err;
+  if (project != NULL) {
+    project->volumes = calloc(n->count + 1, sizeof *project->volumes);
+    if (project->volumes == NULL) return loom(c);
+  }
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    if (!valid_resource_name(p->key)) {
+      return lfail(c, p->value, "invalid volume name %s: use letters, digits, '.', '_' and '-'",
+                   cc_quote(q, sizeof q, p->key));
+    }
+    if (p->value->tags & CY_TAG_RESET) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    const cy_node *def = p->value;
+    const char *name = NULL;
+    bool external = false;
+    cc_kvlist labels;
+    memset(&labels, 0, sizeof labels);
+    if (!is_null(def)) err = want_map(c, def);
+    for (size_t k = 0; err == WCTR_OK && !is_null(def) && k < def->count; k++) {
+      const cy_pair *dp = &def->pairs[k];
+      if (deferred(c, dp->value)) continue;
+      size_t m2 = cc_path_key(&c->path, dp->key);
+      if (strcmp(dp->key, "driver") == 0) {
+        const char *driver = NULL;
+        err = want_str(c, dp->value, &driver);
+        if (err == WCTR_OK && strcmp(driver, "local") != 0) {
+          err = lfail(c, dp->value, "driver %s is not supported by wctr (only local)", cc_quote(q, sizeof q, driver));
+        }
+      } else if (strcmp(dp->key, "name") == 0) {
+        err = want_str(c, dp->value, &name);
+      } else if (strcmp(dp->key, "external") == 0) {
+        err = want_bool(c, dp->value, &external);
+      } else if (strcmp(dp->key, "labels") == 0) {
+        err = convert_pairs(c, dp->value, &labels, true);
+      } else if (strcmp(dp->key, "driver_opts") == 0) {
+        err = lfail(c, dp->value, "\"driver_opts\" is not supported by wctr (Docker's local driver on Windows takes "
+                    "no options)");
+      } else {
+        cc_path_pop(&c->path, m2);
+        err = other_key(c, dp, known, true);
+        continue;
+      }
+      cc_path_pop(&c->path, m2);
+    }
+    if (err == WCTR_OK && project != NULL) {
+      compose_volume *v = &project->volumes[project->volume_count];
+      v->key = cc_strdup(p->key);
+      v->name = name != NULL ? cc_strdup(name) : NULL;
+      v->external = external;
+      if (v->key == NULL || (name != NULL && v->name == NULL)) err = loom(c);
+      if (err == WCTR_OK) err = pairs_to_strv(c, &labels, &v->labels, &v->label_count);
+      project->volume_count++;
+    }
+    cc_kvlist_free(&labels);
+    cc_path_pop(&c->path, mark);
+  }
+  return err;
+}
+
+static int cmp_volume(const void *a, const void *b) {
+  return strcmp(((const compose_volume *)a)->key, ((const compose_volume *)b)->key);
+}
 
 /* Checks one document (final == false) or converts the merged one (final == true, into *project). */
 static wctr_err convert_document(lctx *c, const cy_node *root, compose_project *project) {
@@ -1470,6 +1592,8 @@ static wctr_err convert_document(lctx *c, const cy_node *root, compose_project *
     } else if (strcmp(p->key, "services") == 0) {
       err = want_map(c, p->value);
       services = p->value;
+    } else if (strcmp(p->key, "volumes") == 0) {
+      err = convert_top_volumes(c, p->value, project);
     } else if (strcmp(p->key, "secrets") == 0 || strcmp(p->key, "configs") == 0) {
       bool secrets = p->key[0] == 's';
       err = convert_resources(
@@ -2043,14 +2167,37 @@ static wctr_err load(lctx *c, compose_project **out) {
   if (err == WCTR_OK) err = order_services(c, p, &g);
   graph_free(&g);
   for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
+    if (p->services[i].container_name != NULL) continue; /* container_name: as given */
     cc_buf b = {0};
     cc_buf_printf(&b, "%s-%s-1", p->name, p->services[i].name);
     p->services[i].container_name = cc_buf_take(&b);
     if (p->services[i].container_name == NULL) err = loom(c);
   }
+  for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
+    for (size_t j = 0; err == WCTR_OK && j < i; j++) {
+      if (strcmp(p->services[i].container_name, p->services[j].container_name) == 0) {
+        err = wctr_fail(c->e, WCTR_EINVAL, "services.%s.container_name: the name \"%s\" is already used by service %s",
+                        p->services[i].name, p->services[i].container_name, p->services[j].name);
+      }
+    }
+  }
   if (err == WCTR_OK) {
     if (p->secret_count > 1) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_resource);
     if (p->config_count > 1) qsort(p->configs, p->config_count, sizeof *p->configs, cmp_resource);
+    if (p->volume_count > 1) qsort(p->volumes, p->volume_count, sizeof *p->volumes, cmp_volume);
+  }
+  /* Engine names, scoped to the project as docker compose scopes them. */
+  for (size_t i = 0; err == WCTR_OK && i < p->volume_count; i++) {
+    compose_volume *v = &p->volumes[i];
+    if (v->name != NULL) continue;
+    cc_buf b = {0};
+    if (v->external) {
+      cc_buf_printf(&b, "%s", v->key);
+    } else {
+      cc_buf_printf(&b, "%s_%s", p->name, v->key);
+    }
+    v->name = cc_buf_take(&b);
+    if (v->name == NULL) err = loom(c);
   }
 done:
   cy_free(base);
@@ -2100,7 +2247,21 @@ void compose_free(compose_project *project) {
     }
     free(lists[k]);
   }
+  for (size_t i = 0; i < project->volume_count; i++) {
+    free(project->volumes[i].key);
+    free(project->volumes[i].name);
+    strv_free(project->volumes[i].labels, project->volumes[i].label_count);
+  }
+  free(project->volumes);
   free(project);
+}
+
+const compose_volume *compose_find_volume(const compose_project *project, const char *key) {
+  if (project == NULL || key == NULL) return NULL;
+  for (size_t i = 0; i < project->volume_count; i++) {
+    if (strcmp(project->volumes[i].key, key) == 0) return &project->volumes[i];
+  }
+  return NULL;
 }
 
 const compose_service *compose_find_service(const compose_project *project, const char *name) {

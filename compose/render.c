@@ -177,17 +177,28 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
     for (size_t i = 0; seq != NULL && i < s->volume_count; i++) {
       onode *v = o_add(b, seq, O_MAP, NULL);
       if (v == NULL) break;
-      o_str(b, v, "type", s->volumes[i].pipe ? "npipe" : "bind");
-      o_str(b, v, "source", s->volumes[i].source);
+      o_str(b, v, "type", s->volumes[i].volume ? "volume" : s->volumes[i].pipe ? "npipe" : "bind");
+      if (s->volumes[i].source != NULL) o_str(b, v, "source", s->volumes[i].source);
       o_str(b, v, "target", s->volumes[i].target);
       o_bool(b, v, "read_only", s->volumes[i].read_only);
     }
   }
   o_grants(b, m, "secrets", s->secrets, s->secret_count);
   o_grants(b, m, "configs", s->configs, s->config_count);
-  if (s->depends_on_count > 0) {
+  if (s->depends_on_count > 0 && s->depends_on_completed_count == 0) {
     onode *seq = o_add(b, m, O_SEQ, "depends_on");
     for (size_t i = 0; seq != NULL && i < s->depends_on_count; i++) o_str(b, seq, NULL, s->depends_on[i]);
+  } else if (s->depends_on_count > 0) {
+    /* a condition other than service_started: the map form, every entry with its condition */
+    onode *map = o_add(b, m, O_MAP, "depends_on");
+    for (size_t i = 0; map != NULL && i < s->depends_on_count; i++) {
+      bool completed = false;
+      for (size_t k = 0; k < s->depends_on_completed_count; k++) {
+        completed = completed || strcmp(s->depends_on_completed[k], s->depends_on[i]) == 0;
+      }
+      onode *entry = o_add(b, map, O_MAP, s->depends_on[i]);
+      if (entry != NULL) o_str(b, entry, "condition", completed ? "service_completed_successfully" : "service_started");
+    }
   }
   if (s->stop_grace_period_set) {
     char d[48];
@@ -208,6 +219,25 @@ static onode *describe(const compose_project *p) {
   for (size_t i = 0; services != NULL && i < p->service_count; i++) o_service(&b, services, &p->services[i]);
   o_resources(&b, root, "secrets", p->secrets, p->secret_count);
   o_resources(&b, root, "configs", p->configs, p->config_count);
+  if (p->volume_count > 0) {
+    onode *vols = o_add(&b, root, O_MAP, "volumes");
+    for (size_t i = 0; vols != NULL && i < p->volume_count; i++) {
+      const compose_volume *v = &p->volumes[i];
+      onode *m = o_add(&b, vols, O_MAP, v->key);
+      if (m == NULL) break;
+      o_str(&b, m, "name", v->name);
+      if (v->external) o_bool(&b, m, "external", true);
+      if (v->label_count > 0) {
+        onode *labels = o_add(&b, m, O_MAP, "labels");
+        for (size_t k = 0; labels != NULL && k < v->label_count; k++) {
+          const char *eq = strchr(v->labels[k], '=');
+          char key[256];
+          snprintf(key, sizeof key, "%.*s", (int)(eq - v->labels[k]), v->labels[k]);
+          o_str(&b, labels, key, eq + 1);
+        }
+      }
+    }
+  }
   if (b.oom) {
     o_free(root);
     return NULL;

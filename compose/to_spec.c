@@ -228,7 +228,7 @@ static bool copy_str(const char *s, char **out) {
 
 /* Everything but the labels and the credential spec; false when out of memory. Each count is set as soon
  * as its list exists, so spec_free releases exactly what was built. */
-static bool build_plain(const compose_service *s, spec_container *c) {
+static bool build_plain(const compose_project *p, const compose_service *s, spec_container *c) {
   c->isolation = s->isolation;
   c->resources = s->resources;
   c->restart = s->restart;
@@ -258,10 +258,18 @@ static bool build_plain(const compose_service *s, spec_container *c) {
     c->bind_count = s->volume_count;
     for (size_t i = 0; i < s->volume_count; i++) {
       const compose_mount *v = &s->volumes[i];
-      size_t n = strlen(v->source) + strlen(v->target) + 5;
+      /* A volume by its engine name (project-scoped); an anonymous one as the target alone (-v C:\x). The
+       * loader refuses a volume the top level does not define. */
+      const compose_volume *vol = v->volume && v->source != NULL ? compose_find_volume(p, v->source) : NULL;
+      const char *source = v->volume ? (vol != NULL ? vol->name : NULL) : v->source;
+      size_t n = (source != NULL ? strlen(source) : 0) + strlen(v->target) + 5;
       c->binds[i] = malloc(n);
       if (c->binds[i] == NULL) return false;
-      snprintf(c->binds[i], n, "%s:%s%s", v->source, v->target, v->read_only ? ":ro" : "");
+      if (source == NULL) {
+        snprintf(c->binds[i], n, "%s%s", v->target, v->read_only ? ":ro" : "");
+      } else {
+        snprintf(c->binds[i], n, "%s:%s%s", source, v->target, v->read_only ? ":ro" : "");
+      }
     }
   }
   if (s->secret_count > 0) {
@@ -347,7 +355,7 @@ wctr_err compose_service_to_spec(const compose_project *p, const compose_service
   if (p == NULL || s == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_service_to_spec: p and s must not be NULL");
   err = refusals(s, e);
   if (err != WCTR_OK) goto done;
-  if (!build_plain(s, &c)) {
+  if (!build_plain(p, s, &c)) {
     err = oom(e);
     goto done;
   }

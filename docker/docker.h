@@ -76,11 +76,20 @@ cJSON *docker_event(const cJSON *event);
 
 /* ---- times ---- */
 
+/* go-units HumanSizeWithPrecision: decimal units (B, kB, MB, GB, TB, PB, EB, ZB, YB), "%.*g" with precision
+ * significant digits: docker system df, prune totals and top use 4 (units.HumanSize), image lists 3. */
+void docker_human_size(double bytes, int precision, char *out, size_t size);
+
 /* go-units HumanDuration, as Docker words a span ("Up 5 seconds", "Created About an hour ago"). */
 void docker_human_duration(int64_t seconds, char *out, size_t size);
 
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; false when text is not such a time. */
 bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos);
+/* docker/cli's timetypes.GetTimestamp (logs --since/--until, events): a Go duration ("10m", "1h30m", "1.5s":
+ * now minus it, whole seconds; "0" is not one), a date-time "2006-01-02[T15[:04[:05[.999999999]]]]" with an
+ * optional zone ("Z" or "+07:00"), or a Unix time "1700000000[.5]". A time without a zone is read as UTC
+ * (Docker reads it in the client's local time zone: this module has none). False when value is none of them. */
+bool docker_timestamp(const char *value, int64_t now_seconds, int64_t *unix_seconds, int32_t *nanos);
 /* Go's RFC3339Nano in UTC: "2026-11-22T13:10:00.5Z" (trailing zeros of the fraction dropped). */
 void docker_time_rfc3339(int64_t unix_seconds, int32_t nanos, char *out, size_t size);
 /* Go's time.Time String() in UTC: "2026-11-22 13:10:00 +0000 UTC" (docker ps's CreatedAt). */

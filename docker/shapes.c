@@ -340,6 +340,16 @@ static void facts(const cJSON *wctr, const char **status, const char **started, 
   *code = num(from, "ExitCode");
 }
 
+void docker_human_size(double bytes, int precision, char *out, size_t size) {
+  static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  size_t i = 0;
+  while (bytes >= 1000.0 && i + 1 < sizeof units / sizeof units[0]) {
+    bytes /= 1000.0;
+    i++;
+  }
+  snprintf(out, size, "%.*g%s", precision, bytes, units[i]);
+}
+
 void docker_human_duration(int64_t s, char *out, size_t size) {
   int64_t hours = (int64_t)((double)s / 3600.0 + 0.5);
   if (s < 1) {

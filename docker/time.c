@@ -1,5 +1,6 @@
 /* docker/time.c - wctr's ISO 8601 times as Docker writes them (portable; no time zone, no libc clock). */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,4 +114,134 @@ void docker_time_convert(const char *wctr_time, char *out, size_t size) {
     return;
   }
   docker_time_rfc3339(t, ns, out, size);
+}
+
+/* Go's time.ParseDuration: [-+]? then one or more (decimal number, unit ns|us|µs|ms|s|m|h); "0" alone is 0. */
+static bool go_duration(const char *s, double *seconds) {
+  double total = 0;
+  bool negative = false;
+  if (*s == '-' || *s == '+') negative = *s++ == '-';
+  if (strcmp(s, "0") == 0) {
+    *seconds = 0;
+    return true;
+  }
+  if (*s == '\0') return false;
+  while (*s != '\0') {
+    double v = 0, scale = 1;
+    bool any = false;
+    while (isdigit((unsigned char)*s)) {
+      v = v * 10 + (*s++ - '0');
+      any = true;
+    }
+    if (*s == '.') {
+      s++;
+      while (isdigit((unsigned char)*s)) {
+        scale /= 10;
+        v += (*s++ - '0') * scale;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    static const struct {
+      const char *unit;
+      double seconds;
+    } units[] = {{"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"\xce\xbcs", 1e-6}, {"ms", 1e-3},
+                 {"s", 1},     {"m", 60},    {"h", 3600}};
+    size_t k = 0;
+    for (; k < sizeof units / sizeof units[0]; k++) {
+      size_t n = strlen(units[k].unit);
+      /* listed so that "ms" is tried before "m" */
+      if (strncmp(s, units[k].unit, n) == 0) break;
+    }
+    if (k == sizeof units / sizeof units[0]) return false;
+    s += strlen(units[k].unit);
+    total += v * units[k].seconds;
+  }
+  *seconds = negative ? -total : total;
+  return true;
+}
+
+bool docker_timestamp(const char *value, int64_t now_seconds, int64_t *unix_seconds, int32_t *nanos) {
+  double d = 0;
+  if (value == NULL || value[0] == '\0') return false;
+  if (strcmp(value, "0") != 0 && go_duration(value, &d)) {
+    /* reference.Add(-d).Unix(): whole seconds, rounded down */
+    double t = (double)now_seconds - d;
+    int64_t whole = (int64_t)t;
+    if ((double)whole > t) whole--;
+    *unix_seconds = whole;
+    *nanos = 0;
+    return true;
+  }
+  if (strchr(value, '-') != NULL && isdigit((unsigned char)value[0])) {
+    /* a date: 2006-01-02, then T15, T15:04, T15:04:05[.frac], then an optional zone */
+    int y, mo, dd, h = 0, mi = 0, sec = 0;
+    const char *p = value;
+    if (strlen(p) < 10 || !digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
+        !digits(p + 8, 2, &dd)) {
+      return false;
+    }
+    p += 10;
+    int32_t ns = 0;
+    if (*p == 'T') {
+      if (!digits(p + 1, 2, &h)) return false;
+      p += 3;
+      if (*p == ':') {
+        if (!digits(p + 1, 2, &mi)) return false;
+        p += 3;
+        if (*p == ':') {
+          if (!digits(p + 1, 2, &sec)) return false;
+          p += 3;
+          if (*p == '.') {
+            p++;
+            int count = 0;
+            while (isdigit((unsigned char)*p)) {
+              if (count < 9) ns = ns * 10 + (*p - '0');
+              count++;
+              p++;
+            }
+            if (count == 0) return false;
+            for (int i = count; i < 9; i++) ns *= 10;
+          }
+        }
+      }
+    }
+    if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || h > 23 || mi > 59 || sec > 60) return false;
+    int64_t offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+      p++;
+    } else if (*p == '+' || *p == '-') {
+      int oh, om;
+      if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om)) return false;
+      offset = (int64_t)(oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+      p += 6;
+    }
+    if (*p != '\0') return false;
+    *unix_seconds = days_from_civil(y, mo, dd) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *nanos = ns;
+    return true;
+  }
+  /* a Unix time: seconds[.fraction] */
+  const char *p = value;
+  int64_t s = 0;
+  if (!isdigit((unsigned char)*p)) return false;
+  while (isdigit((unsigned char)*p)) {
+    if (s > (INT64_MAX - 9) / 10) return false;
+    s = s * 10 + (*p++ - '0');
+  }
+  int32_t ns = 0;
+  if (*p == '.') {
+    p++;
+    int count = 0;
+    while (isdigit((unsigned char)*p)) {
+      if (count < 9) ns = ns * 10 + (*p - '0');
+      count++;
+      p++;
+    }
+    for (int i = count; i < 9; i++) ns *= 10;
+  }
+  if (*p != '\0') return false;
+  *unix_seconds = s;
+  *nanos = ns;
+  return true;
 }

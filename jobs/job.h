@@ -175,6 +175,9 @@ typedef struct job_spawn_spec {
   void *std_in;                 /* HANDLEs for stdio; NULL: the NUL device. wctrd keeps them; the */
   void *std_out;                /* process gets inheritable duplicates, and no other handle */
   void *std_err;
+  bool exec;                    /* another process of a running container (docker exec): it is given no
+                                   handle to its job, so only the first process keeps a job alive (an
+                                   exec'd process outliving a dead wctrd must not hold the job open) */
 } job_spawn_spec;
 
 typedef struct job_process {
@@ -197,7 +200,7 @@ typedef struct job_process {
  *  - lpDesktop "": the process gets a hidden window station of its own logon session instead of
  *    inheriting wctrd's (LocalService may not open SYSTEM's, and user32 would fail to initialise with
  *    0xC0000142; Microsoft KB 165194).
- * Before it runs, the process is given a handle to its own job with SYNCHRONIZE access only (it can do
+ * Before it runs, the process (not an exec's, spec->exec) is given a handle to its own job with SYNCHRONIZE access only (it can do
  * nothing with it but keep the job alive): so a wctrd that dies does not take its containers with it -
  * KILL_ON_JOB_CLOSE fires only when that process and wctrd have both let go - and the next wctrd can
  * job_open the job and re-attach. When that process exits, its handle goes with it.

@@ -256,7 +256,7 @@ wctr_err job_spawn(job_object *job, const job_spawn_spec *spec, job_process *out
     goto done;
   }
   HANDLE keep_alive = NULL;
-  if (!DuplicateHandle(GetCurrentProcess(), job->handle, pi.hProcess, &keep_alive, SYNCHRONIZE, FALSE, 0)) {
+  if (!spec->exec && !DuplicateHandle(GetCurrentProcess(), job->handle, pi.hProcess, &keep_alive, SYNCHRONIZE, FALSE, 0)) {
     err = jobs_fail_win32(e, "DuplicateHandle", GetLastError(), "cannot hand job %s to %s", job->name, program);
     goto done;
   }

@@ -1,6 +1,7 @@
 /* runtime/rt_fake.c - the programmable runtime (runtime/rt_fake.h). */
 #include "runtime/rt_fake.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ static struct {
 } g;
 
 static const char *const count_names[] = {"start", "release", "remove", "cleanup", "sweep", "signal-stop",
-                                          "signal-kill", "stdin-close", "reattach", "start-conflict", NULL};
+                                          "signal-kill", "stdin-close", "reattach", "start-conflict", "exec",
+                                          "proc-release", NULL};
 
 /* g.lock held. Is a task of this id live? With take, it is made live when it is not. */
 static bool live_id_locked(const char *id, bool take) {
@@ -190,9 +192,22 @@ typedef struct fake_task {
   int64_t code;
   bool oom;
   uint64_t started_ms;
+  uint32_t pid;
   int refs;            /* the task's owner (until release) + each queued callback */
+  char user[129];      /* whoami */
+  char cwd[260];       /* pwd */
+  char **env;          /* getenv=: "K=V", the exec's first, then the container's */
+  size_t env_count;
+  /* An exec'd process (rt_methods.exec) is a fake_task too, with its own events. */
+  bool is_proc;
+  rt_proc proc;
+  rt_exec_events xev;
+  struct fake_task *parent;   /* a reference on it */
+  struct fake_task *children; /* lock: exec'd processes not yet released */
+  struct fake_task *sibling;  /* parent->lock */
 } fake_task;
 
+static void task_unref(fake_task *t);
 static void task_unref(fake_task *t) {
   wctr_mutex_lock(&t->lock);
   bool last = --t->refs == 0;
@@ -201,9 +216,13 @@ static void task_unref(fake_task *t) {
   for (size_t i = 0; i < t->count; i++) free(t->script[i]);
   free(t->script);
   free(t->stdin_buf);
+  for (size_t i = 0; i < t->env_count; i++) free(t->env[i]);
+  free(t->env);
   wctr_mutex_destroy(&t->lock);
   wctr_mutex_destroy(&t->deliver);
+  fake_task *parent = t->parent;
   free(t);
+  if (parent != NULL) task_unref(parent);
 }
 
 /* Unescapes TEXT (\n \r \t \\ \0 \xHH) into out; returns the length. */
@@ -238,8 +257,8 @@ static size_t unescape(const char *in, char *out) {
 }
 
 static bool known_instruction(const char *s) {
-  static const char *const prefixes[] = {"out=", "err=", "repeat=", "sleep=", "exit=", NULL};
-  static const char *const words[] = {"wait", "ignore-stop", "cat", "oom", NULL};
+  static const char *const prefixes[] = {"out=", "err=", "repeat=", "sleep=", "exit=", "getenv=", NULL};
+  static const char *const words[] = {"wait", "ignore-stop", "cat", "oom", "whoami", "pwd", NULL};
   for (int i = 0; prefixes[i] != NULL; i++) {
     if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0) return true;
   }
@@ -269,22 +288,72 @@ static void end_locked(fake_task *t, int64_t code) {
   t->catting = false;
 }
 
+static void deliver_exit(fake_task *t);
+
+/* The run ended: so do the processes exec'd in it, as the job's and the compute system's end takes them. */
+static void end_children(fake_task *t) {
+  enum { MAX_KIDS = 64 };
+  fake_task *kids[MAX_KIDS];
+  size_t n = 0;
+  wctr_mutex_lock(&t->lock);
+  for (fake_task *k = t->children; k != NULL && n < MAX_KIDS; k = k->sibling) {
+    wctr_mutex_lock(&k->lock);
+    if (!k->ended) {
+      if (k->timer != NULL && wctr_ioc_timer_cancel(k->timer)) k->refs--;
+      k->timer = NULL;
+      end_locked(k, RT_KILLED_EXIT_CODE);
+      k->refs++;
+      kids[n++] = k;
+    }
+    wctr_mutex_unlock(&k->lock);
+  }
+  wctr_mutex_unlock(&t->lock);
+  for (size_t i = 0; i < n; i++) {
+    deliver_exit(kids[i]);
+    task_unref(kids[i]);
+  }
+}
+
 static void deliver_exit(fake_task *t) {
+  if (!t->is_proc) end_children(t);
   wctr_mutex_lock(&t->lock);
   rt_exit x = {.code = t->code, .oom_killed = t->oom};
   wctr_mutex_unlock(&t->lock);
   wctr_mutex_lock(&t->deliver);
   if (!t->exit_reported) {
     t->exit_reported = true;
-    t->rt->opt.events.exited(t->rt->opt.events.ctx, t->key, &x);
+    if (t->is_proc) t->xev.exited(t->xev.ctx, x.code);
+    else t->rt->opt.events.exited(t->rt->opt.events.ctx, t->key, &x);
   }
   wctr_mutex_unlock(&t->deliver);
 }
 
 static void emit_output(fake_task *t, rt_stream stream, const char *data, size_t len) {
   wctr_mutex_lock(&t->deliver);
-  if (!t->exit_reported) t->rt->opt.events.output(t->rt->opt.events.ctx, t->key, stream, data, len);
+  if (!t->exit_reported) {
+    if (t->is_proc) t->xev.output(t->xev.ctx, stream, data, len);
+    else t->rt->opt.events.output(t->rt->opt.events.ctx, t->key, stream, data, len);
+  }
   wctr_mutex_unlock(&t->deliver);
+}
+
+/* A line for whoami/pwd/getenv= (lock held): "" when there is nothing to say. */
+static void fact_line_locked(fake_task *t, const char *ins, char *line, size_t size) {
+  line[0] = '\0';
+  if (strcmp(ins, "whoami") == 0) {
+    snprintf(line, size, "%s\n", t->user);
+  } else if (strcmp(ins, "pwd") == 0) {
+    snprintf(line, size, "%s\n", t->cwd);
+  } else {
+    const char *name = ins + 7;
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < t->env_count; i++) {
+      if (strncmp(t->env[i], name, nlen) == 0 && t->env[i][nlen] == '=') {
+        snprintf(line, size, "%s\n", t->env[i] + nlen + 1);
+        break;
+      }
+    }
+  }
 }
 
 static void timer_fired(void *arg) {
@@ -368,6 +437,13 @@ static void step(void *arg) {
       free(unit);
       continue;
     }
+    if (strcmp(ins, "whoami") == 0 || strcmp(ins, "pwd") == 0 || strncmp(ins, "getenv=", 7) == 0) {
+      char line[512];
+      fact_line_locked(t, ins, line, sizeof line);
+      wctr_mutex_unlock(&t->lock);
+      if (line[0] != '\0') emit_output(t, RT_STDOUT, line, strlen(line));
+      continue;
+    }
     if (strncmp(ins, "sleep=", 6) == 0) {
       unsigned long ms = strtoul(ins + 6, NULL, 10);
       t->refs++;
@@ -392,7 +468,7 @@ static void step(void *arg) {
       t->ignore_stop = true;
     } else if (strcmp(ins, "cat") == 0) {
       t->catting = true;
-    } else if (strcmp(ins, "oom") == 0) {
+    } else if (strcmp(ins, "oom") == 0 && !t->is_proc) {
       t->oom = true;
       wctr_mutex_unlock(&t->lock);
       ev->oom(ev->ctx, t->key);
@@ -403,6 +479,21 @@ static void step(void *arg) {
   free(buf);
   if (report_exit) deliver_exit(t);
   task_unref(t);
+}
+
+static bool env_add(fake_task *t, char *const *env, size_t count) {
+  if (count == 0) return true;
+  char **grown = realloc(t->env, (t->env_count + count) * sizeof *grown);
+  if (grown == NULL) return false;
+  t->env = grown;
+  for (size_t i = 0; i < count; i++) {
+    size_t n = strlen(env[i]) + 1;
+    char *copy = malloc(n);
+    if (copy == NULL) return false;
+    memcpy(copy, env[i], n);
+    t->env[t->env_count++] = copy;
+  }
+  return true;
 }
 
 static fake_task *task_new(fake_rt *rt, const rt_args *a, char **script, size_t count) {
@@ -427,6 +518,15 @@ static fake_task *task_new(fake_rt *rt, const rt_args *a, char **script, size_t 
   t->stdin_open = a->spec->process.open_stdin;
   t->refs = 1;
   t->started_ms = wctr_ioc_now_ms();
+  const spec_process *p = &a->spec->process;
+  snprintf(t->user, sizeof t->user, "%s", p->user != NULL ? p->user : "FakeUser");
+  snprintf(t->cwd, sizeof t->cwd, "%s", p->working_dir != NULL ? p->working_dir : "C:\\");
+  if (!env_add(t, p->env, p->env_count)) {
+    t->script = NULL; /* the caller's still */
+    t->count = 0;
+    task_unref(t);
+    return NULL;
+  }
   return t;
 }
 
@@ -550,6 +650,7 @@ static wctr_err fake_start(rt_runtime *rt, const rt_args *a, rt_task **out, rt_s
   wctr_mutex_lock(&g.lock);
   g.live++;
   info->pid = ++g.next_pid + 1000;
+  t->pid = info->pid;
   wctr_mutex_unlock(&g.lock);
   snprintf(info->identity, sizeof info->identity, "%s", a->spec->process.user != NULL ? a->spec->process.user : "FakeUser");
   info->state = cJSON_CreateObject();
@@ -598,10 +699,60 @@ static wctr_err fake_reattach(rt_runtime *rt, const rt_args *a, rt_task **out, r
   return WCTR_OK;
 }
 
-static wctr_err fake_exec(rt_task *t, const spec_process *p, wctr_errmsg *e) {
-  (void)t;
-  (void)p;
-  return wctr_fail(e, WCTR_ENOTSUP, "exec is not supported yet");
+static fake_task *proc_of(rt_proc *p) { return (fake_task *)(void *)((char *)p - offsetof(fake_task, proc)); }
+
+static wctr_err fake_exec(rt_task *base, const spec_process *p, const rt_exec_events *ev, rt_proc **out,
+                          uint32_t *pid, wctr_errmsg *e) {
+  fake_task *parent = (fake_task *)base;
+  wctr_mutex_lock(&g.lock);
+  count("exec");
+  wctr_mutex_unlock(&g.lock);
+  if (p->cmd_count == 0) return wctr_fail(e, WCTR_EINVAL, "No exec command specified");
+  /* As a host's CreateProcess answers: the first word is the program. */
+  if (strcmp(p->cmd[0], "denied") == 0) return wctr_fail(e, WCTR_EACCES, "exec: \"denied\": access is denied");
+  if (!known_instruction(p->cmd[0])) {
+    return wctr_fail(e, WCTR_ENOENT, "exec: \"%s\": executable file not found", p->cmd[0]);
+  }
+  wctr_err err = WCTR_OK;
+  char **script = copy_script(p->cmd, p->cmd_count, e, &err);
+  if (script == NULL) return err;
+  spec_container spec = {.process = *p};
+  rt_args a = {.id = parent->id, .name = parent->name, .spec = &spec};
+  fake_task *t = task_new(parent->rt, &a, script, p->cmd_count);
+  if (t == NULL) {
+    for (size_t i = 0; i < p->cmd_count; i++) free(script[i]);
+    free(script);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  t->is_proc = true;
+  t->proc.task = base;
+  t->xev = *ev;
+  wctr_mutex_lock(&parent->lock);
+  if (p->user == NULL) snprintf(t->user, sizeof t->user, "%s", parent->user);
+  if (p->working_dir == NULL) snprintf(t->cwd, sizeof t->cwd, "%s", parent->cwd);
+  bool ended = parent->ended;
+  bool env_ok = env_add(t, parent->env, parent->env_count);
+  if (!ended && env_ok) {
+    parent->refs++;
+    t->parent = parent;
+    t->sibling = parent->children;
+    parent->children = t;
+  }
+  wctr_mutex_unlock(&parent->lock);
+  if (ended || !env_ok) {
+    task_unref(t);
+    return ended ? wctr_fail(e, WCTR_ESTATE, "container %s is not running", parent->name)
+                 : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  wctr_mutex_lock(&g.lock);
+  *pid = ++g.next_pid + 1000;
+  wctr_mutex_unlock(&g.lock);
+  wctr_mutex_lock(&t->lock);
+  t->pid = *pid;
+  schedule_locked(t);
+  wctr_mutex_unlock(&t->lock);
+  *out = &t->proc;
+  return WCTR_OK;
 }
 
 static wctr_err fake_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
@@ -680,6 +831,42 @@ static wctr_err fake_stats(rt_task *base, rt_stats *out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+static cJSON *fake_process(const char *image, uint32_t pid, uint64_t since_ms) {
+  cJSON *d = cJSON_CreateObject();
+  if (d == NULL) return NULL;
+  cJSON_AddNumberToObject(d, "ProcessId", pid);
+  cJSON_AddStringToObject(d, "ImageName", image);
+  cJSON_AddNumberToObject(d, "KernelTime100ns", 0);
+  /* half a CPU since it started, as stats says */
+  cJSON_AddNumberToObject(d, "UserTime100ns", (double)((wctr_ioc_now_ms() - since_ms) * 10000 / 2));
+  cJSON_AddNumberToObject(d, "MemoryWorkingSetPrivateBytes", 12u << 20);
+  return d;
+}
+
+/* The container's "process" (fake.exe) and each exec'd one still running (fake-exec.exe). */
+static wctr_err fake_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
+  fake_task *t = (fake_task *)base;
+  cJSON *list = cJSON_CreateArray();
+  bool ok = list != NULL;
+  wctr_mutex_lock(&t->lock);
+  if (ok && !t->ended) ok = cJSON_AddItemToArray(list, fake_process("fake.exe", t->pid, t->started_ms));
+  for (fake_task *k = t->children; ok && k != NULL; k = k->sibling) {
+    wctr_mutex_lock(&k->lock);
+    bool running = !k->ended;
+    uint32_t pid = k->pid;
+    uint64_t since = k->started_ms;
+    wctr_mutex_unlock(&k->lock);
+    if (running) ok = cJSON_AddItemToArray(list, fake_process("fake-exec.exe", pid, since));
+  }
+  wctr_mutex_unlock(&t->lock);
+  if (!ok) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  *out = list;
+  return WCTR_OK;
+}
+
 static wctr_err fake_update(rt_task *t, const spec_resources *r, spec_warnings *w, wctr_errmsg *e) {
   (void)t;
   (void)r;
@@ -721,6 +908,55 @@ static void fake_release(rt_task *base) {
   task_unref(t);
 }
 
+static wctr_err fake_proc_stdin_write(rt_proc *p, const void *data, size_t len, wctr_errmsg *e) {
+  return fake_stdin_write(&proc_of(p)->base, data, len, e);
+}
+
+static wctr_err fake_proc_stdin_close(rt_proc *p, wctr_errmsg *e) { return fake_stdin_close(&proc_of(p)->base, e); }
+
+static wctr_err fake_proc_resize(rt_proc *p, unsigned rows, unsigned cols, wctr_errmsg *e) {
+  return fake_resize(&proc_of(p)->base, rows, cols, e);
+}
+
+static wctr_err fake_proc_kill(rt_proc *p, wctr_errmsg *e) {
+  (void)e;
+  fake_task *t = proc_of(p);
+  wctr_mutex_lock(&t->lock);
+  bool report = !t->ended;
+  if (report) {
+    if (t->timer != NULL && wctr_ioc_timer_cancel(t->timer)) t->refs--;
+    t->timer = NULL;
+    end_locked(t, RT_KILLED_EXIT_CODE);
+  }
+  wctr_mutex_unlock(&t->lock);
+  if (report) deliver_exit(t);
+  return WCTR_OK;
+}
+
+static void fake_proc_release(rt_proc *p) {
+  fake_task *t = proc_of(p);
+  fake_task *parent = t->parent;
+  wctr_mutex_lock(&g.lock);
+  count("proc-release");
+  wctr_mutex_unlock(&g.lock);
+  if (parent != NULL) {
+    wctr_mutex_lock(&parent->lock);
+    for (fake_task **k = &parent->children; *k != NULL; k = &(*k)->sibling) {
+      if (*k == t) {
+        *k = t->sibling;
+        break;
+      }
+    }
+    wctr_mutex_unlock(&parent->lock);
+  }
+  wctr_mutex_lock(&t->lock);
+  if (!t->ended) end_locked(t, RT_KILLED_EXIT_CODE);
+  if (t->timer != NULL && wctr_ioc_timer_cancel(t->timer)) t->refs--;
+  t->timer = NULL;
+  wctr_mutex_unlock(&t->lock);
+  task_unref(t);
+}
+
 static void fake_cleanup(rt_runtime *rt, const rt_args *a) {
   (void)rt;
   (void)a;
@@ -756,12 +992,14 @@ static void fake_sweep(rt_runtime *rt, const char *const *owned, size_t owned_co
 static void fake_close(rt_runtime *rt) { free(rt); }
 
 static const rt_methods fake_methods = {
-    .version = RT_METHODS_V1, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
+    .version = RT_METHODS_V2, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
     .plan = fake_plan,        .start = fake_start,  .reattach = fake_reattach,     .exec = fake_exec,
     .signal = fake_signal,    .stdin_write = fake_stdin_write, .stdin_close = fake_stdin_close,
     .resize = fake_resize,    .stats = fake_stats,  .update = fake_update,         .inspect = fake_inspect,
     .release = fake_release,  .cleanup = fake_cleanup, .remove = fake_remove,      .sweep = fake_sweep,
-    .close = fake_close,
+    .close = fake_close,      .proc_stdin_write = fake_proc_stdin_write, .proc_stdin_close = fake_proc_stdin_close,
+    .proc_resize = fake_proc_resize, .proc_kill = fake_proc_kill, .proc_release = fake_proc_release,
+    .top = fake_top,
 };
 
 wctr_err rt_fake_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -13,6 +13,14 @@
  *   cat           copy stdin to stdout until end of file
  *   oom           report the memory limit reached
  *   exit=N        end with code N (the end of the script is exit=0)
+ *   whoami        write the process's user and "\n" (its -u, else the container's, else "FakeUser")
+ *   pwd           write its working directory and "\n" (else "C:\")
+ *   getenv=K      write the value of K and "\n" (an exec's own env first, then the container's); nothing when unset
+ * exec (rt_methods.exec) runs a script the same way as a process of the running container, with its own
+ * events, stdin and exit; it ends (RT_KILLED_EXIT_CODE) when the container's run ends. Its first word must be
+ * an instruction: anything else fails as a missing program does (WCTR_ENOENT, "exec: \"X\": executable file
+ * not found"), and the word "denied" as one that cannot be invoked (WCTR_EACCES, "access is denied"); "oom" is
+ * ignored there.
  * A start of an id whose previous task is not released yet fails as the job runtime's does (WCTR_EEXIST, "a
  * job named wctr-<id> already exists"; counted as "start-conflict").
  * Images (prepare): "missing" is refused (WCTR_ENOENT, "No such image: missing"); "with-cmd" supplies the
@@ -41,7 +49,7 @@ void rt_fake_set_release_delay_ms(unsigned ms);
 /* Each signal takes this long (on the pool) before it returns (a process that holds up the stop signal). */
 void rt_fake_set_signal_delay_ms(unsigned ms);
 /* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
- * "reattach", "start-conflict". */
+ * "reattach", "start-conflict", "exec", "proc-release". */
 int rt_fake_count(const char *what);
 /* Tasks started (or re-attached) and not yet released. */
 int rt_fake_live_tasks(void);

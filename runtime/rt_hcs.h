@@ -79,7 +79,14 @@
  * Memory.MemoryUsageCommitBytes and MemoryUsageCommitPeakBytes, Storage.ReadSizeBytes / WriteSizeBytes /
  * ReadCountNormalized / WriteCountNormalized) and the ProcessList's length (0 when HCS does not give it).
  * update: WCTR_ENOTSUP (Docker's "resource updating isn't supported on Windows"); inspect adds nothing;
- * resize and exec are WCTR_ENOTSUP.
+ * resize (the container's and an exec's) is WCTR_ENOTSUP.
+ * exec (RT_METHODS_V2): HcsCreateProcess in the container's running compute system with ProcessParameters
+ * (hcs_doc_process_params) of the exec: its cmd, user (else the container's, else ContainerUser),
+ * working_dir (else the container's), the container's env plus the exec's (the exec's wins, names without
+ * case), tty as EmulateConsole, open_stdin as CreateStdInPipe (closed as the container's stdin is). A program
+ * HCS cannot find is WCTR_ENOENT "exec: \"X\": executable file not found (...)"; a run that has ended is
+ * WCTR_ESTATE. Its exit comes from HcsEventProcessExited (posted to a worker), after its output is drained;
+ * the end of the run terminates the compute system, which ends the exec'd processes first.
  *
  * release: the silo's notifications removed, the handles closed, the scratch volume unmounted (process
  * isolation: UnprepareLayer, DeactivateLayer), the CCG instance removed, the secrets folder removed

@@ -92,7 +92,38 @@ struct hcs_task {
   bool ccg_added;
   bool has_secrets;
   char sandbox[1200];
-  int refs;                    /* lock: the owner until release, and each pending callback or job */
+  /* What exec's processes get unless they say otherwise: the container's process (copied at start/reattach). */
+  char **env;
+  size_t env_count;
+  char *user;                  /* NULL: HCS_DEFAULT_USER */
+  char *working_dir;           /* NULL: the image's */
+  int refs;                    /* lock: the owner until release, each pending callback or job, each exec */
+};
+
+/* An exec'd process: HcsCreateProcess in the running container's compute system. */
+typedef struct hcs_proc hcs_proc;
+typedef struct hcs_proc_stream {
+  hcs_proc *p;
+  rt_stream which;
+} hcs_proc_stream;
+
+struct hcs_proc {
+  rt_proc base;
+  hcs_task *t;                 /* a reference, dropped when the process is freed */
+  rt_exec_events ev;
+  wctr_mutex lock;
+  hcs_process *process;        /* closed by proc_release (which waits for HCS's callbacks) */
+  hcs_proc_stream streams[2];
+  wctr_ioc_reader *readers[2]; /* lock */
+  int open_streams;            /* lock */
+  wctr_ioc_writer *stdin_w;    /* lock */
+  HANDLE stdin_flushed;        /* auto-reset, as the task's */
+  wctr_ioc_timer *drain;       /* lock */
+  bool armed;                  /* lock: its readers are set up; nothing is reported before */
+  bool exited;                 /* lock */
+  bool reported;               /* lock */
+  int64_t code;                /* lock */
+  int refs;                    /* lock: the owner until proc_release, and each pending callback */
 };
 
 static void release_common(hcs_task *t);
@@ -138,8 +169,28 @@ static void task_unref(hcs_task *t) {
   wctr_mutex_unlock(&t->lock);
   if (!last) return;
   if (t->stdin_flushed != NULL) CloseHandle(t->stdin_flushed);
+  for (size_t i = 0; i < t->env_count; i++) free(t->env[i]);
+  free(t->env);
+  free(t->user);
+  free(t->working_dir);
   wctr_mutex_destroy(&t->lock);
   free(t);
+}
+
+/* The container's process as exec's defaults (hcs_task.env, user, working_dir). */
+static bool keep_process(hcs_task *t, const spec_process *p) {
+  if (p->env_count > 0) {
+    t->env = calloc(p->env_count, sizeof *t->env);
+    if (t->env == NULL) return false;
+    for (size_t i = 0; i < p->env_count; i++) {
+      t->env[i] = _strdup(p->env[i]);
+      if (t->env[i] == NULL) return false;
+      t->env_count = i + 1;
+    }
+  }
+  if (p->user != NULL && (t->user = _strdup(p->user)) == NULL) return false;
+  if (p->working_dir != NULL && (t->working_dir = _strdup(p->working_dir)) == NULL) return false;
+  return true;
 }
 
 static hcs_task *task_new(hcs_rt *rt, const rt_args *a) {
@@ -531,6 +582,19 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
     err = spec_mount_parse(spec->binds[i], &p->mounts[i], e);
     if (err != WCTR_OK) return err;
     p->mount_count++;
+    spec_mount *m = &p->mounts[i];
+    if (m->volume != NULL || m->anonymous) {
+      /* A volume is a folder of the data root (Docker's local driver), mapped as a bind is: the service
+       * created it (and named an anonymous one) at create; a dry run may show the placeholder. */
+      char path[1400];
+      if (rt->data_root[0] == '\0') {
+        return wctr_fail(e, WCTR_ENOTSUP, "-v %s: this service has no data root to keep volumes in", spec->binds[i]);
+      }
+      snprintf(path, sizeof path, "%s\\" SPEC_VOLUMES_DIR "\\%s\\" SPEC_VOLUME_DATA_DIR, rt->data_root,
+               m->volume != NULL ? m->volume : "<anonymous>");
+      m->host_path = strdup(path);
+      if (m->host_path == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
   }
   char dir[1100];
   strip_slash(a->container_dir, dir, sizeof dir);
@@ -901,7 +965,7 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   wctr_err err = plan_build(rt, a, &p, NULL, e);
   if (err == WCTR_OK) {
     t = task_new(rt, a);
-    if (t == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    if (t == NULL || !keep_process(t, &spec->process)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   if (err == WCTR_OK && spec->process.open_stdin) {
     t->stdin_flushed = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -1021,6 +1085,10 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   }
   hcs_task *t = task_new(rt, a);
   if (t == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (!keep_process(t, &a->spec->process)) {
+    task_unref(t);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   const cJSON *sandbox = cJSON_GetObjectItemCaseSensitive(a->state, "Sandbox");
   if (cJSON_IsString(sandbox)) {
     snprintf(t->sandbox, sizeof t->sandbox, "%s", sandbox->valuestring);
@@ -1073,10 +1141,328 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
 
 /* --- methods: the running container -------------------------------------------------------------------- */
 
-static wctr_err hrt_exec(rt_task *t, const spec_process *p, wctr_errmsg *e) {
-  (void)t;
+/* --- exec ---------------------------------------------------------------------------------------------- */
+
+static void proc_unref(hcs_proc *p) {
+  wctr_mutex_lock(&p->lock);
+  bool last = --p->refs == 0;
+  wctr_mutex_unlock(&p->lock);
+  if (!last) return;
+  hcs_task *t = p->t;
+  if (p->stdin_flushed != NULL) CloseHandle(p->stdin_flushed);
+  wctr_mutex_destroy(&p->lock);
+  free(p);
+  task_unref(t);
+}
+
+static void proc_maybe_report(hcs_proc *p) {
+  wctr_mutex_lock(&p->lock);
+  bool go = p->armed && p->exited && p->open_streams == 0 && !p->reported;
+  if (go) p->reported = true;
+  if (go && p->drain != NULL) {
+    if (wctr_ioc_timer_cancel(p->drain)) p->refs--;
+    p->drain = NULL;
+  }
+  int64_t code = p->code;
+  wctr_mutex_unlock(&p->lock);
+  if (go) p->ev.exited(p->ev.ctx, code);
+}
+
+static void proc_on_data(void *ctx, const char *data, size_t len) {
+  hcs_proc_stream *s = ctx;
+  s->p->ev.output(s->p->ev.ctx, s->which, data, len);
+}
+
+static void proc_on_end(void *ctx, DWORD error) {
+  hcs_proc_stream *s = ctx;
+  hcs_proc *p = s->p;
+  if (error != 0 && error != ERROR_OPERATION_ABORTED) {
+    wctr_log(WCTR_LOG_WARN, "container %s: reading an exec's %s failed (error %lu)", p->t->name,
+             s->which == RT_STDOUT ? "stdout" : "stderr", (unsigned long)error);
+  }
+  wctr_mutex_lock(&p->lock);
+  p->readers[s->which - 1] = NULL;
+  p->open_streams--;
+  wctr_mutex_unlock(&p->lock);
+  proc_maybe_report(p);
+  proc_unref(p);
+}
+
+static void proc_on_drain_timeout(void *arg) {
+  hcs_proc *p = arg;
+  wctr_mutex_lock(&p->lock);
+  p->drain = NULL;
+  bool open = p->open_streams > 0 && !p->reported;
+  for (int i = 0; open && i < 2; i++) {
+    if (p->readers[i] != NULL) wctr_ioc_reader_cancel(p->readers[i]);
+  }
+  wctr_mutex_unlock(&p->lock);
+  if (open) {
+    wctr_log(WCTR_LOG_WARN, "container %s: an exec's output still open %u ms after it exited; the rest is dropped",
+             p->t->name, RT_DRAIN_MS);
+  }
+  proc_unref(p);
+}
+
+/* Exited and armed: the output gets its drain time. */
+static void proc_drain_locked(hcs_proc *p) {
+  WCTR_ASSERT_HELD(&p->lock);
+  wctr_errmsg e;
+  if (p->open_streams > 0 && !p->reported && p->drain == NULL) {
+    p->refs++;
+    if (wctr_ioc_timer_start(p->t->rt->opt.ioc, RT_DRAIN_MS, proc_on_drain_timeout, p, &p->drain, &e) != WCTR_OK) {
+      p->refs--;
+      p->drain = NULL;
+    }
+  }
+}
+
+/* On a worker, after HCS reported the exit: the output gets its drain time, then the exit is reported (once
+ * armed: exec arms after HCS answered, and an exit may come first). */
+static void proc_on_exit_step(void *arg) {
+  hcs_proc *p = arg;
+  wctr_mutex_lock(&p->lock);
+  if (p->armed) proc_drain_locked(p);
+  wctr_mutex_unlock(&p->lock);
+  proc_maybe_report(p);
+  proc_unref(p);
+}
+
+/* HCS's thread: records and posts (the process handle's close waits for this callback). */
+static void proc_on_exit(void *ctx, const hcs_exit *x) {
+  hcs_proc *p = ctx;
+  wctr_mutex_lock(&p->lock);
+  bool first = !p->exited;
+  p->exited = true;
+  p->code = x->code_known ? x->exit_code : -1;
+  if (first) p->refs++;
+  wctr_mutex_unlock(&p->lock);
+  if (first && !wctr_ioc_post(p->t->rt->opt.ioc, proc_on_exit_step, p)) proc_unref(p);
+}
+
+static void proc_on_stdin_flushed(void *ctx) {
+  hcs_proc *p = ctx;
+  SetEvent(p->stdin_flushed);
+}
+
+static void proc_on_stdin_error(void *ctx, DWORD error) {
+  (void)error;
+  hcs_proc *p = ctx;
+  SetEvent(p->stdin_flushed);
+}
+
+/* The container's environment with exec's -e added; exec's value wins (names without case, as Windows). */
+static char **exec_env(const hcs_task *t, const spec_process *sp, size_t *count) {
+  char **env = calloc(t->env_count + sp->env_count + 1, sizeof *env);
+  size_t n = 0;
+  if (env == NULL) return NULL;
+  for (size_t i = 0; i < t->env_count; i++) {
+    const char *eq = strchr(t->env[i], '=');
+    size_t name_len = eq != NULL ? (size_t)(eq - t->env[i]) : strlen(t->env[i]);
+    bool overridden = false;
+    for (size_t k = 0; k < sp->env_count && !overridden; k++) {
+      overridden = _strnicmp(sp->env[k], t->env[i], name_len) == 0 && sp->env[k][name_len] == '=';
+    }
+    if (!overridden) env[n++] = t->env[i]; /* borrowed: the task outlives this call */
+  }
+  for (size_t k = 0; k < sp->env_count; k++) env[n++] = sp->env[k];
+  *count = n;
+  return env;
+}
+
+/* docker exec in an HCS container: HcsCreateProcess in its running compute system, with the container's
+ * user (or -u), environment plus -e and working directory (or -w); -t is EmulateConsole (stderr on stdout).
+ * The process ends with the container: the end of the run terminates the compute system, whose processes'
+ * exits HCS reports first. */
+static wctr_err hrt_exec(rt_task *base, const spec_process *sp, const rt_exec_events *ev, rt_proc **out, uint32_t *pid,
+                         wctr_errmsg *e) {
+  hcs_task *t = (hcs_task *)base;
+  hcs_rt *rt = t->rt;
+  wctr_err err = WCTR_OK;
+  char **env = NULL;
+  cJSON *doc = NULL;
+  hcs_process_io pio = {0};
+  hcs_process *hp = NULL;
+  hcs_proc *p = NULL;
+  bool counted = false;
+
+  wctr_mutex_lock(&t->lock);
+  bool ending = t->ended || !t->armed || t->system == NULL;
+  if (!ending) t->refs++;
+  wctr_mutex_unlock(&t->lock);
+  if (ending) return wctr_fail(e, WCTR_ESTATE, "container %s is stopping", t->name);
+  counted = true;
+  spec_container c;
+  memset(&c, 0, sizeof c);
+  c.process.cmd = sp->cmd;
+  c.process.cmd_count = sp->cmd_count;
+  c.process.user = sp->user != NULL ? sp->user : t->user;
+  c.process.working_dir = sp->working_dir != NULL ? sp->working_dir : t->working_dir;
+  c.process.tty = sp->tty;
+  c.process.open_stdin = sp->open_stdin;
+  env = exec_env(t, sp, &c.process.env_count);
+  if (env == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  c.process.env = env;
+  err = hcs_doc_process_params(&c, &doc, e);
+  if (err != WCTR_OK) goto done;
+  p = calloc(1, sizeof *p);
+  if (p == NULL || wctr_mutex_init(&p->lock) != WCTR_OK) {
+    free(p);
+    p = NULL;
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  p->base.task = &t->base;
+  p->t = t;
+  counted = false; /* p's reference now */
+  p->ev = *ev;
+  p->refs = 1;
+  for (int i = 0; i < 2; i++) p->streams[i] = (hcs_proc_stream){.p = p, .which = (rt_stream)(i + 1)};
+  if (sp->open_stdin) {
+    p->stdin_flushed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (p->stdin_flushed == NULL) {
+      err = wctr_fail(e, wctr_log_win32("CreateEventW", GetLastError(), "stdin"), "cannot create an event for stdin");
+      goto done;
+    }
+  }
+  err = hcs_process_create(t->system, doc, RT_HCS_CALL_TIMEOUT_MS, &hp, &pio, e);
+  if (err == WCTR_ENOENT) {
+    /* docker exec's words, for its exit code 127 (runtime.h) */
+    wctr_errmsg why = *e;
+    err = wctr_fail(e, WCTR_ENOENT, "exec: \"%s\": executable file not found (%s)", sp->cmd[0], why.text);
+  }
+  if (err != WCTR_OK) goto done;
+  p->process = hp;
+  err = hcs_process_watch(hp, proc_on_exit, p, e);
+  if (err != WCTR_OK) goto done;
+  wctr_mutex_lock(&p->lock);
+  HANDLE *ours[2] = {&pio.std_out, &pio.std_err};
+  for (int i = 0; i < 2 && err == WCTR_OK; i++) {
+    if (*ours[i] == NULL) continue;
+    p->refs++;
+    err = wctr_ioc_reader_start(rt->opt.ioc, *ours[i], READ_BUFFER, proc_on_data, proc_on_end, &p->streams[i],
+                                &p->readers[i], e);
+    if (err == WCTR_OK) {
+      *ours[i] = NULL;
+      p->open_streams++;
+    } else {
+      p->refs--;
+    }
+  }
+  if (err == WCTR_OK && pio.std_in != NULL) {
+    wctr_ioc_writer_options wo = {.max_queued = STDIN_QUEUE_MAX, .on_drain = proc_on_stdin_flushed,
+                                  .on_error = proc_on_stdin_error, .ctx = p};
+    err = wctr_ioc_writer_start(rt->opt.ioc, pio.std_in, false, &wo, &p->stdin_w, e);
+    if (err == WCTR_OK) pio.std_in = NULL;
+  }
+  if (err == WCTR_OK) {
+    p->armed = true;
+    if (p->exited) proc_drain_locked(p); /* its step ran before the readers were there */
+  }
+  wctr_mutex_unlock(&p->lock);
+  if (err != WCTR_OK) goto done;
+  proc_maybe_report(p);
+  *pid = pio.pid;
+  *out = &p->base;
+  p = NULL;
+done:
+  if (pio.std_in != NULL) CloseHandle(pio.std_in);
+  if (pio.std_out != NULL) CloseHandle(pio.std_out);
+  if (pio.std_err != NULL) CloseHandle(pio.std_err);
+  if (p != NULL) {
+    /* Not armed whole: the process goes, and nothing is reported for an exec that failed. */
+    wctr_errmsg ue;
+    wctr_mutex_lock(&p->lock);
+    p->reported = true;
+    wctr_ioc_writer *w = p->stdin_w;
+    p->stdin_w = NULL;
+    wctr_mutex_unlock(&p->lock);
+    if (p->process != NULL) {
+      hcs_process_terminate(p->process, STOP_CALL_MS, &ue);
+      hcs_process_close(p->process); /* waits for its callbacks */
+      p->process = NULL;
+    }
+    if (w != NULL) wctr_ioc_writer_close(w, false, true);
+    proc_unref(p);
+  }
+  cJSON_Delete(doc);
+  free(env);
+  if (counted) task_unref(t);
+  return err;
+}
+
+static wctr_err hrt_proc_stdin_write(rt_proc *base, const void *data, size_t len, wctr_errmsg *e) {
+  hcs_proc *p = (hcs_proc *)base;
+  wctr_mutex_lock(&p->lock);
+  wctr_err err = p->stdin_w != NULL ? wctr_ioc_writer_write(p->stdin_w, data, len, false) : WCTR_EPIPE;
+  wctr_mutex_unlock(&p->lock);
+  if (err == WCTR_ETOOBIG) return wctr_fail(e, err, "the process does not read its stdin (%d bytes queued)", STDIN_QUEUE_MAX);
+  if (err != WCTR_OK) return wctr_fail(e, err, "stdin is closed");
+  return WCTR_OK;
+}
+
+static wctr_err hrt_proc_stdin_close(rt_proc *base, wctr_errmsg *e) {
+  hcs_proc *p = (hcs_proc *)base;
+  wctr_mutex_lock(&p->lock);
+  wctr_ioc_writer *w = p->stdin_w;
+  p->stdin_w = NULL;
+  wctr_mutex_unlock(&p->lock);
+  if (w == NULL) return WCTR_OK;
+  /* As the container's stdin (hrt_stdin_close): what was queued goes before HCS's CloseHandle. */
+  uint64_t until = wctr_ioc_now_ms() + STDIN_FLUSH_MS;
+  for (;;) {
+    if (wctr_ioc_writer_queued(w) == 0) break;
+    uint64_t now = wctr_ioc_now_ms();
+    if (now >= until) {
+      wctr_log(WCTR_LOG_WARN, "container %s: an exec's stdin was not read within %d s; the rest is dropped",
+               p->t->name, STDIN_FLUSH_MS / 1000);
+      break;
+    }
+    WaitForSingleObject(p->stdin_flushed, (DWORD)(until - now));
+  }
+  wctr_ioc_writer_close(w, false, true);
+  wctr_err err = hcs_process_close_stdin(p->process, STOP_CALL_MS, e);
+  /* A process that has exited has no stdin left to close. */
+  wctr_mutex_lock(&p->lock);
+  bool exited = p->exited;
+  wctr_mutex_unlock(&p->lock);
+  return exited ? WCTR_OK : err;
+}
+
+static wctr_err hrt_proc_resize(rt_proc *p, unsigned rows, unsigned cols, wctr_errmsg *e) {
   (void)p;
-  return wctr_fail(e, WCTR_ENOTSUP, "exec is not supported yet");
+  (void)rows;
+  (void)cols;
+  return wctr_fail(e, WCTR_ENOTSUP, "resizing the console of a container is not supported yet");
+}
+
+static wctr_err hrt_proc_kill(rt_proc *base, wctr_errmsg *e) {
+  hcs_proc *p = (hcs_proc *)base;
+  wctr_err err = hcs_process_terminate(p->process, STOP_CALL_MS, e);
+  wctr_mutex_lock(&p->lock);
+  bool exited = p->exited;
+  wctr_mutex_unlock(&p->lock);
+  return exited ? WCTR_OK : err;
+}
+
+static void hrt_proc_release(rt_proc *base) {
+  hcs_proc *p = (hcs_proc *)base;
+  hcs_process_close(p->process); /* waits for a callback in flight */
+  p->process = NULL;
+  wctr_mutex_lock(&p->lock);
+  wctr_ioc_writer *w = p->stdin_w;
+  p->stdin_w = NULL;
+  for (int i = 0; p->open_streams > 0 && i < 2; i++) {
+    if (p->readers[i] != NULL) wctr_ioc_reader_cancel(p->readers[i]);
+  }
+  if (p->drain != NULL && wctr_ioc_timer_cancel(p->drain)) p->refs--;
+  p->drain = NULL;
+  wctr_mutex_unlock(&p->lock);
+  if (w != NULL) wctr_ioc_writer_close(w, false, true);
+  proc_unref(p);
 }
 
 static wctr_err hrt_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
@@ -1186,6 +1572,20 @@ static wctr_err hrt_stats(rt_task *base, rt_stats *out, wctr_errmsg *e) {
     wctr_log(WCTR_LOG_DEBUG, "container %s: no process list: %s", t->name, le.text);
   }
   cJSON_Delete(list);
+  return WCTR_OK;
+}
+
+/* docker top: HcsGetComputeSystemProperties' ProcessList, as HCS gives it. */
+static wctr_err hrt_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
+  hcs_task *t = (hcs_task *)base;
+  cJSON *list = NULL;
+  wctr_err err = system_property(t->system, "ProcessList", &list, e);
+  if (err != WCTR_OK) return err;
+  if (!cJSON_IsArray(list)) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ESYSTEM, "HCS gave no ProcessList for container %s", t->name);
+  }
+  *out = list;
   return WCTR_OK;
 }
 
@@ -1405,12 +1805,15 @@ static void hrt_close(rt_runtime *base) {
 }
 
 static const rt_methods hcs_methods = {
-    .version = RT_METHODS_V1, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
+    .version = RT_METHODS_V2, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
     .plan = hrt_plan,         .start = hrt_start,     .reattach = hrt_reattach,       .exec = hrt_exec,
     .signal = hrt_signal,     .stdin_write = hrt_stdin_write, .stdin_close = hrt_stdin_close,
     .resize = hrt_resize,     .stats = hrt_stats,     .update = hrt_update,           .inspect = hrt_inspect,
     .release = hrt_release,   .cleanup = hrt_cleanup, .remove = hrt_remove,           .sweep = hrt_sweep,
     .close = hrt_close,
+    .proc_stdin_write = hrt_proc_stdin_write, .proc_stdin_close = hrt_proc_stdin_close,
+    .proc_resize = hrt_proc_resize, .proc_kill = hrt_proc_kill, .proc_release = hrt_proc_release,
+    .top = hrt_top,
 };
 
 wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -5,7 +5,14 @@
  * rt_host.secrets_materialize for that identity and exposed as WCTR_SECRETS_DIR. Re-attach (after a wctrd
  * crash) opens the job wctr-<id> and adopts the recorded process only when it is in that job
  * (jobs/notify.h job_contains_process): a process id is reused once its process is gone, and a foreign
- * process is never taken for the container; the job then goes with its last handle (WCTR_ENOENT). */
+ * process is never taken for the container; the job then goes with its last handle (WCTR_ENOENT).
+ * Exec (RT_METHODS_V2): job_spawn with .exec in the container's job - the container's identity (or -u), its
+ * environment as the first process got it plus exec's -e (exec's wins, names without case), its working
+ * directory (or -w); -t is accepted and changes nothing (a job container has no console; proc_resize is
+ * refused); a missing program is WCTR_ENOENT "exec: "X": executable file not found". An exec'd process
+ * holds no handle to the job and ends with the first process (the job is terminated); exec after that is
+ * WCTR_ESTATE. A re-attached container's exec gets the environment its start computed (the secrets folder
+ * <container_dir>\secrets when the spec names secrets). */
 #ifndef WCTR_RUNTIME_RT_JOB_H
 #define WCTR_RUNTIME_RT_JOB_H
 

@@ -8,6 +8,7 @@
  * pipe open elsewhere must not keep the container "running"), and then the exit is reported. */
 #include <windows.h>
 
+#include <psapi.h>
 #include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +60,40 @@ struct job_task {
   bool oom;                 /* lock */
   int64_t code;
   bool has_secrets;
-  int refs;                 /* lock: the owner until release, and each pending callback */
+  bool ending;              /* lock: the run is over (set before the job is terminated): no more exec */
+  char **env;               /* the container's environment as its first process got it (build_env), for exec */
+  char *user;               /* the container's user (NULL: the default identity) */
+  char *working_dir;        /* the first process's working directory */
+  int refs;                 /* lock: the owner until release, each pending callback, each exec'd process */
+};
+
+/* An exec'd process (rt_methods.exec): its own pipes, exit wait and drain, in the task's job. */
+typedef struct job_proc job_proc;
+typedef struct proc_stream {
+  job_proc *p;
+  rt_stream which;
+} proc_stream;
+
+struct job_proc {
+  rt_proc base;
+  job_task *t;              /* a reference, dropped when the process is freed */
+  rt_exec_events ev;
+  wctr_mutex lock;
+  HANDLE process;
+  wctr_ioc_wait *wait;      /* lock */
+  proc_stream streams[2];
+  int open_streams;         /* lock */
+  wctr_ioc_reader *readers[2]; /* lock */
+  wctr_ioc_writer *stdin_w; /* lock */
+  wctr_ioc_timer *drain;    /* lock */
+  bool exited;              /* lock */
+  bool reported;            /* lock */
+  int64_t code;
+  int refs;                 /* lock: the owner until proc_release, and each pending callback */
 };
 
 static void release_common(job_task *t);
+static void free_env(char **env);
 
 /* --- helpers ------------------------------------------------------------------------------------------ */
 
@@ -72,6 +103,9 @@ static void task_unref(job_task *t) {
   wctr_mutex_unlock(&t->lock);
   if (!last) return;
   wctr_mutex_destroy(&t->lock);
+  free_env(t->env);
+  free(t->user);
+  free(t->working_dir);
   free(t);
 }
 
@@ -134,6 +168,10 @@ static void on_process_exit(void *arg) {
   job_task *t = arg;
   DWORD code = 0;
   int64_t exit_code = GetExitCodeProcess(t->process, &code) ? (int64_t)code : -1;
+  /* No exec from now on: one that spawned before this is in the job and goes with it below. */
+  wctr_mutex_lock(&t->lock);
+  t->ending = true;
+  wctr_mutex_unlock(&t->lock);
   /* Docker's rule: the container lives as long as its first process. Whatever it left behind goes. */
   wctr_errmsg e;
   if (t->job != NULL && job_terminate(t->job, RT_KILLED_EXIT_CODE, &e) != WCTR_OK) {
@@ -278,6 +316,12 @@ static wctr_err identity_sid(const char *user, char *sid, size_t size, wctr_errm
 
 static bool is_host_image(const spec_container *spec) { return _stricmp(spec->image, "host") == 0; }
 
+static void root_of_system_drive(char *out, size_t size) {
+  wchar_t drive[8] = L"C:";
+  GetEnvironmentVariableW(L"SystemDrive", drive, ARRAYSIZE(drive));
+  snprintf(out, size, "%c:\\", (char)drive[0]);
+}
+
 /* --- methods ------------------------------------------------------------------------------------------- */
 
 static bool jrt_available(rt_runtime *rt, const char **why) {
@@ -359,13 +403,12 @@ static wctr_err jrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   }
   if (err != WCTR_OK) goto done;
   /* "host" has no sandbox: start at the root of the system drive, as a new console does. */
-  wchar_t drive[8] = L"C:";
-  GetEnvironmentVariableW(L"SystemDrive", drive, ARRAYSIZE(drive));
   char root_dir[16];
-  snprintf(root_dir, sizeof root_dir, "%c:\\", (char)drive[0]);
+  root_of_system_drive(root_dir, sizeof root_dir);
+  const char *working_dir = spec->process.working_dir != NULL ? spec->process.working_dir : host_image ? root_dir : spec->image;
   job_spawn_spec ss = {
       .command_line = cl.text,
-      .working_dir = spec->process.working_dir != NULL ? spec->process.working_dir : host_image ? root_dir : spec->image,
+      .working_dir = working_dir,
       .env = (const char *const *)env,
       .user = spec->process.user,
       .std_in = in_child,
@@ -390,6 +433,16 @@ static wctr_err jrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   t->process = proc.process;
   proc.process = NULL;
   t->has_secrets = secrets_dir[0] != '\0';
+  t->env = env;
+  env = NULL;
+  t->working_dir = _strdup(working_dir);
+  t->user = spec->process.user != NULL ? _strdup(spec->process.user) : NULL;
+  if (t->working_dir == NULL || (spec->process.user != NULL && t->user == NULL)) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    wctr_errmsg ignored;
+    job_terminate(t->job, RT_KILLED_EXIT_CODE, &ignored);
+    goto done;
+  }
   watch_job(t);
   /* Readers, stdin and the exit wait are armed under the lock, so no callback sees a half-built task. */
   wctr_mutex_lock(&t->lock);
@@ -505,6 +558,23 @@ static wctr_err jrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   t->job = job;
   t->process = process;
   t->has_secrets = a->spec->secret_count > 0;
+  /* What exec gives its processes, as the start computed it: the secrets folder is where the start put it. */
+  {
+    const spec_container *spec = a->spec;
+    bool host_image = is_host_image(spec);
+    char secrets_dir[1200] = "";
+    if (t->has_secrets) snprintf(secrets_dir, sizeof secrets_dir, "%s\\%s", a->container_dir, RT_SECRETS_DIR_NAME);
+    char root_dir[16];
+    root_of_system_drive(root_dir, sizeof root_dir);
+    const char *wd = spec->process.working_dir != NULL ? spec->process.working_dir : host_image ? root_dir : spec->image;
+    t->env = build_env(spec, host_image ? NULL : spec->image, secrets_dir);
+    t->working_dir = _strdup(wd);
+    t->user = spec->process.user != NULL ? _strdup(spec->process.user) : NULL;
+    if (t->env == NULL || t->working_dir == NULL || (spec->process.user != NULL && t->user == NULL)) {
+      release_common(t);
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+  }
   watch_job(t);
   wctr_mutex_lock(&t->lock);
   t->refs++;
@@ -520,10 +590,322 @@ static wctr_err jrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   return WCTR_OK;
 }
 
-static wctr_err jrt_exec(rt_task *t, const spec_process *p, wctr_errmsg *e) {
-  (void)t;
+/* --- exec: another process in the container's job ------------------------------------------------------ */
+
+static void proc_unref(job_proc *p) {
+  wctr_mutex_lock(&p->lock);
+  bool last = --p->refs == 0;
+  wctr_mutex_unlock(&p->lock);
+  if (!last) return;
+  job_task *t = p->t;
+  wctr_mutex_destroy(&p->lock);
+  free(p);
+  task_unref(t);
+}
+
+/* Reports the exit once, when the process has ended and both streams are done (runtime.h). */
+static void proc_maybe_report(job_proc *p) {
+  wctr_mutex_lock(&p->lock);
+  bool go = p->exited && p->open_streams == 0 && !p->reported;
+  if (go) p->reported = true;
+  if (go && p->drain != NULL) {
+    if (wctr_ioc_timer_cancel(p->drain)) p->refs--;
+    p->drain = NULL;
+  }
+  int64_t code = p->code;
+  wctr_mutex_unlock(&p->lock);
+  if (go) p->ev.exited(p->ev.ctx, code);
+}
+
+static void proc_on_data(void *ctx, const char *data, size_t len) {
+  proc_stream *s = ctx;
+  s->p->ev.output(s->p->ev.ctx, s->which, data, len);
+}
+
+static void proc_on_end(void *ctx, DWORD error) {
+  proc_stream *s = ctx;
+  job_proc *p = s->p;
+  if (error != 0 && error != ERROR_OPERATION_ABORTED) {
+    wctr_log(WCTR_LOG_WARN, "container %s: reading an exec's %s failed (error %lu)", p->t->name,
+             s->which == RT_STDOUT ? "stdout" : "stderr", (unsigned long)error);
+  }
+  wctr_mutex_lock(&p->lock);
+  p->readers[s->which - 1] = NULL;
+  p->open_streams--;
+  wctr_mutex_unlock(&p->lock);
+  proc_maybe_report(p);
+  proc_unref(p);
+}
+
+static void proc_on_drain_timeout(void *arg) {
+  job_proc *p = arg;
+  wctr_mutex_lock(&p->lock);
+  p->drain = NULL;
+  bool open = p->open_streams > 0 && !p->reported;
+  /* Cancelled under the lock: proc_on_end clears the pointers under it. */
+  for (int i = 0; open && i < 2; i++) {
+    if (p->readers[i] != NULL) wctr_ioc_reader_cancel(p->readers[i]);
+  }
+  wctr_mutex_unlock(&p->lock);
+  if (open) {
+    wctr_log(WCTR_LOG_WARN, "container %s: an exec's output still open %u ms after it exited; the rest is dropped",
+             p->t->name, RT_DRAIN_MS);
+  }
+  proc_unref(p);
+}
+
+static void proc_on_exit(void *arg) {
+  job_proc *p = arg;
+  DWORD code = 0;
+  int64_t exit_code = GetExitCodeProcess(p->process, &code) ? (int64_t)code : -1;
+  wctr_errmsg e;
+  wctr_mutex_lock(&p->lock);
+  p->wait = NULL;
+  p->code = exit_code;
+  p->exited = true;
+  if (p->open_streams > 0 && !p->reported) {
+    p->refs++;
+    if (wctr_ioc_timer_start(p->t->rt->opt.ioc, RT_DRAIN_MS, proc_on_drain_timeout, p, &p->drain, &e) != WCTR_OK) {
+      p->refs--;
+      p->drain = NULL;
+    }
+  }
+  wctr_mutex_unlock(&p->lock);
+  proc_maybe_report(p);
+  proc_unref(p);
+}
+
+/* The container's environment with the exec's -e values added; an exec's value wins (names compare as
+ * Windows compares them, without case). */
+static char **exec_env(const job_task *t, const spec_process *p) {
+  size_t base = 0;
+  while (t->env != NULL && t->env[base] != NULL) base++;
+  char **env = calloc(base + p->env_count + 1, sizeof *env);
+  size_t n = 0;
+  if (env == NULL) return NULL;
+  for (size_t i = 0; i < base; i++) {
+    const char *eq = strchr(t->env[i], '=');
+    size_t name_len = eq != NULL ? (size_t)(eq - t->env[i]) : strlen(t->env[i]);
+    bool overridden = false;
+    for (size_t k = 0; k < p->env_count && !overridden; k++) {
+      overridden = _strnicmp(p->env[k], t->env[i], name_len) == 0 && p->env[k][name_len] == '=';
+    }
+    if (overridden) continue;
+    env[n] = _strdup(t->env[i]);
+    if (env[n] == NULL) goto fail;
+    n++;
+  }
+  for (size_t k = 0; k < p->env_count; k++) {
+    env[n] = _strdup(p->env[k]);
+    if (env[n] == NULL) goto fail;
+    n++;
+  }
+  env[n] = NULL;
+  return env;
+fail:
+  free_env(env);
+  return NULL;
+}
+
+/* docker exec in a job container: the process is born in the container's job (its limits, its end with the
+ * container) with the container's identity (or -u's), environment (plus -e) and working directory (or -w).
+ * It holds no handle to the job (job_spawn_spec.exec), so only the first process keeps a job alive. A job
+ * container has no console: -t is accepted (the output is the same pipes) and resize refused, as the
+ * container's own. */
+static wctr_err jrt_exec(rt_task *base, const spec_process *sp, const rt_exec_events *ev, rt_proc **out, uint32_t *pid,
+                         wctr_errmsg *e) {
+  job_task *t = (job_task *)base;
+  job_rt *rt = t->rt;
+  wctr_err err = WCTR_OK;
+  HANDLE out_ours = NULL, out_child = NULL, err_ours = NULL, err_child = NULL, in_ours = NULL, in_child = NULL;
+  char **env = NULL;
+  wctr_cmdline cl = {0};
+  job_process proc = {0};
+  job_proc *p = NULL;
+  bool counted = false;
+
+  wctr_mutex_lock(&t->lock);
+  bool ending = t->ending;
+  if (!ending) t->refs++; /* the process's reference, taken before anything can fail */
+  wctr_mutex_unlock(&t->lock);
+  if (ending) return wctr_fail(e, WCTR_ESTATE, "container %s is stopping", t->name);
+  counted = true;
+  if (sp->cmd_count == 0) {
+    err = wctr_fail(e, WCTR_EINVAL, "exec needs a command");
+    goto done;
+  }
+  err = wctr_pipe_pair(false, &out_ours, &out_child, e);
+  if (err == WCTR_OK) err = wctr_pipe_pair(false, &err_ours, &err_child, e);
+  if (err == WCTR_OK && sp->open_stdin) err = wctr_pipe_pair(true, &in_ours, &in_child, e);
+  if (err == WCTR_OK && !sp->open_stdin) {
+    SECURITY_ATTRIBUTES inherit = {.nLength = sizeof inherit, .bInheritHandle = TRUE};
+    in_child = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, NULL);
+    if (in_child == INVALID_HANDLE_VALUE) in_child = NULL;
+  }
+  for (size_t i = 0; err == WCTR_OK && i < sp->cmd_count; i++) err = wctr_cmdline_append(&cl, sp->cmd[i]);
+  if (err == WCTR_OK && (env = exec_env(t, sp)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err != WCTR_OK) goto done;
+  job_spawn_spec ss = {
+      .command_line = cl.text,
+      .working_dir = sp->working_dir != NULL ? sp->working_dir : t->working_dir,
+      .env = (const char *const *)env,
+      .user = sp->user != NULL ? sp->user : t->user,
+      .std_in = in_child,
+      .std_out = out_child,
+      .std_err = err_child,
+      .exec = true,
+  };
+  /* The job stays open while the task lives (release closes it after every proc_release). */
+  err = job_spawn(t->job, &ss, &proc, e);
+  if (err == WCTR_ENOENT) {
+    /* docker exec's words, for its exit code 127 (runtime.h) */
+    err = wctr_fail(e, WCTR_ENOENT, "exec: \"%s\": executable file not found (or its working directory \"%s\" is "
+                    "missing)", sp->cmd[0], ss.working_dir);
+  }
+  if (err != WCTR_OK) goto done;
+  CloseHandle(out_child);
+  CloseHandle(err_child);
+  if (in_child != NULL) CloseHandle(in_child);
+  out_child = err_child = in_child = NULL;
+
+  wctr_mutex_lock(&t->lock);
+  ending = t->ending;
+  wctr_mutex_unlock(&t->lock);
+  if (ending) {
+    /* The first process ended while this one was being born: the job's termination may have missed it. */
+    TerminateProcess(proc.process, RT_KILLED_EXIT_CODE);
+    err = wctr_fail(e, WCTR_ESTATE, "container %s is stopping", t->name);
+    goto done;
+  }
+  p = calloc(1, sizeof *p);
+  if (p == NULL || wctr_mutex_init(&p->lock) != WCTR_OK) {
+    free(p);
+    p = NULL;
+    TerminateProcess(proc.process, RT_KILLED_EXIT_CODE);
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  p->base.task = &t->base;
+  p->t = t;
+  counted = false; /* the reference is p's now */
+  p->ev = *ev;
+  p->refs = 1;
+  p->process = proc.process;
+  proc.process = NULL;
+  for (int i = 0; i < 2; i++) p->streams[i] = (proc_stream){.p = p, .which = (rt_stream)(i + 1)};
+  wctr_mutex_lock(&p->lock);
+  HANDLE ours[2] = {out_ours, err_ours};
+  for (int i = 0; i < 2 && err == WCTR_OK; i++) {
+    p->refs++;
+    err = wctr_ioc_reader_start(rt->opt.ioc, ours[i], READ_BUFFER, proc_on_data, proc_on_end, &p->streams[i],
+                                &p->readers[i], e);
+    if (err == WCTR_OK) {
+      ours[i] = NULL;
+      p->open_streams++;
+    } else {
+      p->refs--;
+    }
+  }
+  out_ours = ours[0];
+  err_ours = ours[1];
+  if (err == WCTR_OK && in_ours != NULL) {
+    wctr_ioc_writer_options wo = {.max_queued = STDIN_QUEUE_MAX};
+    err = wctr_ioc_writer_start(rt->opt.ioc, in_ours, false, &wo, &p->stdin_w, e);
+    if (err == WCTR_OK) in_ours = NULL;
+  }
+  if (err == WCTR_OK) {
+    p->refs++;
+    err = wctr_ioc_wait_start(rt->opt.ioc, p->process, proc_on_exit, p, &p->wait, e);
+    if (err != WCTR_OK) p->refs--;
+  }
+  wctr_mutex_unlock(&p->lock);
+  if (err != WCTR_OK) {
+    /* Not watched: it goes, and what was armed ends on its own (the readers see the pipes close). */
+    TerminateProcess(p->process, RT_KILLED_EXIT_CODE);
+    wctr_mutex_lock(&p->lock);
+    p->reported = true; /* no exited for an exec that failed */
+    wctr_ioc_writer *w = p->stdin_w;
+    p->stdin_w = NULL;
+    wctr_mutex_unlock(&p->lock);
+    if (w != NULL) wctr_ioc_writer_close(w, false, true);
+    CloseHandle(p->process);
+    p->process = NULL;
+    proc_unref(p);
+    p = NULL;
+    goto done;
+  }
+  *pid = proc.pid;
+  *out = &p->base;
+  p = NULL;
+done:
+  if (out_ours != NULL) CloseHandle(out_ours);
+  if (out_child != NULL) CloseHandle(out_child);
+  if (err_ours != NULL) CloseHandle(err_ours);
+  if (err_child != NULL) CloseHandle(err_child);
+  if (in_ours != NULL) CloseHandle(in_ours);
+  if (in_child != NULL) CloseHandle(in_child);
+  job_process_close(&proc);
+  free_env(env);
+  wctr_cmdline_free(&cl);
+  if (counted) task_unref(t);
+  return err;
+}
+
+static wctr_err jrt_proc_stdin_write(rt_proc *base, const void *data, size_t len, wctr_errmsg *e) {
+  job_proc *p = (job_proc *)base;
+  wctr_mutex_lock(&p->lock);
+  wctr_err err = p->stdin_w != NULL ? wctr_ioc_writer_write(p->stdin_w, data, len, false) : WCTR_EPIPE;
+  wctr_mutex_unlock(&p->lock);
+  if (err == WCTR_ETOOBIG) return wctr_fail(e, err, "the process does not read its stdin (%d bytes queued)", STDIN_QUEUE_MAX);
+  if (err != WCTR_OK) return wctr_fail(e, err, "stdin is closed");
+  return WCTR_OK;
+}
+
+static wctr_err jrt_proc_stdin_close(rt_proc *base, wctr_errmsg *e) {
+  (void)e;
+  job_proc *p = (job_proc *)base;
+  wctr_mutex_lock(&p->lock);
+  wctr_ioc_writer *w = p->stdin_w;
+  p->stdin_w = NULL;
+  wctr_mutex_unlock(&p->lock);
+  if (w != NULL) wctr_ioc_writer_close(w, true, true);
+  return WCTR_OK;
+}
+
+static wctr_err jrt_proc_resize(rt_proc *p, unsigned rows, unsigned cols, wctr_errmsg *e) {
   (void)p;
-  return wctr_fail(e, WCTR_ENOTSUP, "exec is not supported yet");
+  (void)rows;
+  (void)cols;
+  return wctr_fail(e, WCTR_ENOTSUP, "a job container has no console to resize");
+}
+
+static wctr_err jrt_proc_kill(rt_proc *base, wctr_errmsg *e) {
+  job_proc *p = (job_proc *)base;
+  if (!TerminateProcess(p->process, RT_KILLED_EXIT_CODE) && WaitForSingleObject(p->process, 0) != WAIT_OBJECT_0) {
+    return wctr_fail(e, wctr_log_win32("TerminateProcess", GetLastError(), "an exec'd process"),
+                     "cannot end the exec'd process in container %s", p->t->name);
+  }
+  return WCTR_OK;
+}
+
+static void jrt_proc_release(rt_proc *base) {
+  job_proc *p = (job_proc *)base;
+  wctr_mutex_lock(&p->lock);
+  wctr_ioc_wait *wait = p->wait;
+  p->wait = NULL;
+  wctr_ioc_writer *w = p->stdin_w;
+  p->stdin_w = NULL;
+  for (int i = 0; p->open_streams > 0 && i < 2; i++) {
+    if (p->readers[i] != NULL) wctr_ioc_reader_cancel(p->readers[i]);
+  }
+  if (p->drain != NULL && wctr_ioc_timer_cancel(p->drain)) p->refs--;
+  p->drain = NULL;
+  wctr_mutex_unlock(&p->lock);
+  if (wait != NULL && wctr_ioc_wait_cancel(wait)) proc_unref(p); /* the wait's reference */
+  if (w != NULL) wctr_ioc_writer_close(w, false, true);
+  if (p->process != NULL) CloseHandle(p->process);
+  p->process = NULL;
+  proc_unref(p);
 }
 
 static wctr_err jrt_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
@@ -580,6 +962,54 @@ static wctr_err jrt_stats(rt_task *base, rt_stats *out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+static uint64_t filetime_100ns(const FILETIME *f) { return ((uint64_t)f->dwHighDateTime << 32) | f->dwLowDateTime; }
+
+/* docker top: the job's processes (JobObjectBasicProcessIdList), each with its image name, CPU times and
+ * working set (the job runtime reads the process's WorkingSetSize: Windows has no cheaper private figure). A
+ * process that ended or cannot be opened meanwhile is left out. */
+static wctr_err jrt_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
+  job_task *t = (job_task *)base;
+  uint32_t *pids = NULL;
+  size_t count = 0;
+  wctr_err err = job_list_pids(t->job, &pids, &count, e);
+  if (err != WCTR_OK) return err;
+  cJSON *list = cJSON_CreateArray();
+  bool ok = list != NULL;
+  for (size_t i = 0; ok && i < count; i++) {
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pids[i]);
+    if (h == NULL) continue;
+    cJSON *d = cJSON_CreateObject();
+    ok = d != NULL && cJSON_AddItemToArray(list, d);
+    if (ok) cJSON_AddNumberToObject(d, "ProcessId", pids[i]);
+    wchar_t image[MAX_PATH];
+    DWORD len = ARRAYSIZE(image);
+    if (ok && QueryFullProcessImageNameW(h, 0, image, &len)) {
+      const wchar_t *slash = wcsrchr(image, L'\\');
+      char *name = wctr_wide_to_utf8(slash != NULL ? slash + 1 : image);
+      if (name != NULL) cJSON_AddStringToObject(d, "ImageName", name);
+      free(name);
+    }
+    FILETIME created, exited, kernel, user;
+    if (ok && GetProcessTimes(h, &created, &exited, &kernel, &user)) {
+      cJSON_AddNumberToObject(d, "KernelTime100ns", (double)filetime_100ns(&kernel));
+      cJSON_AddNumberToObject(d, "UserTime100ns", (double)filetime_100ns(&user));
+    }
+    PROCESS_MEMORY_COUNTERS mem;
+    memset(&mem, 0, sizeof mem);
+    if (ok && K32GetProcessMemoryInfo(h, &mem, sizeof mem)) {
+      cJSON_AddNumberToObject(d, "MemoryWorkingSetPrivateBytes", (double)mem.WorkingSetSize);
+    }
+    CloseHandle(h);
+  }
+  free(pids);
+  if (!ok) {
+    cJSON_Delete(list);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  *out = list;
+  return WCTR_OK;
+}
+
 static wctr_err jrt_update(rt_task *base, const spec_resources *r, spec_warnings *w, wctr_errmsg *e) {
   job_task *t = (job_task *)base;
   job_limits limits;
@@ -611,6 +1041,7 @@ static wctr_err jrt_inspect(rt_task *base, cJSON **out, wctr_errmsg *e) {
 static void release_common(job_task *t) {
   job_rt *rt = t->rt;
   wctr_mutex_lock(&t->lock);
+  t->ending = true;
   wctr_ioc_wait *wait = t->wait;
   t->wait = NULL;
   wctr_ioc_writer *w = t->stdin_w;
@@ -671,12 +1102,15 @@ static void jrt_sweep(rt_runtime *rt, const char *const *owned, size_t owned_cou
 static void jrt_close(rt_runtime *rt) { free(rt); }
 
 static const rt_methods job_methods = {
-    .version = RT_METHODS_V1, .name = "job",        .available = jrt_available,     .prepare = jrt_prepare,
+    .version = RT_METHODS_V2, .name = "job",        .available = jrt_available,     .prepare = jrt_prepare,
     .plan = jrt_plan,         .start = jrt_start,   .reattach = jrt_reattach,       .exec = jrt_exec,
     .signal = jrt_signal,     .stdin_write = jrt_stdin_write, .stdin_close = jrt_stdin_close,
     .resize = jrt_resize,     .stats = jrt_stats,   .update = jrt_update,           .inspect = jrt_inspect,
     .release = jrt_release,   .cleanup = jrt_cleanup, .remove = jrt_remove,         .sweep = jrt_sweep,
     .close = jrt_close,
+    .proc_stdin_write = jrt_proc_stdin_write, .proc_stdin_close = jrt_proc_stdin_close,
+    .proc_resize = jrt_proc_resize, .proc_kill = jrt_proc_kill, .proc_release = jrt_proc_release,
+    .top = jrt_top,
 };
 
 wctr_err rt_job_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

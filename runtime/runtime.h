@@ -40,6 +40,8 @@
 #include "spec/spec.h"
 
 #define RT_METHODS_V1 1
+/* v2: exec runs a process in the running container (rt_proc and its methods below). */
+#define RT_METHODS_V2 2
 #define RT_DRAIN_MS 5000u
 /* The exit code of a process wctr terminated (job_terminate, HcsTerminateProcess): Docker shows 1 for a
  * container killed on Windows where the code cannot be read otherwise. */
@@ -47,6 +49,7 @@
 
 typedef struct rt_runtime rt_runtime;
 typedef struct rt_task rt_task;
+typedef struct rt_proc rt_proc;
 
 typedef enum rt_stream { RT_STDOUT = 1, RT_STDERR = 2 } rt_stream;
 typedef enum rt_signal {
@@ -120,6 +123,18 @@ typedef struct rt_args {
   void *key;                  /* handed back with every event of this task */
 } rt_args;
 
+/* How an exec'd process (rt_methods.exec) reports. For each exec that succeeded: zero or more output chunks
+ * per stream (in order within a stream), then exactly one exited, after both streams have ended or been
+ * given up on (RT_DRAIN_MS, as a container's). The process dies with its container: when the run ends (its
+ * first process exited, or it was killed) the runtime ends every process it exec'd in it, and each reports
+ * its exited (the manager holds the task until then: its release follows every proc_release). Callbacks
+ * as rt_events'. */
+typedef struct rt_exec_events {
+  void *ctx;
+  void (*output)(void *ctx, rt_stream stream, const char *data, size_t len);
+  void (*exited)(void *ctx, int64_t code);
+} rt_exec_events;
+
 /* What a successful start reports, for the record. */
 typedef struct rt_started {
   uint32_t pid;
@@ -128,7 +143,7 @@ typedef struct rt_started {
 } rt_started;
 
 typedef struct rt_methods {
-  int version;      /* RT_METHODS_V1 */
+  int version;      /* RT_METHODS_V2 */
   const char *name; /* "job", "hcs", "fake" */
 
   /* Can containers start? why (when not NULL) says what is missing. */
@@ -147,8 +162,26 @@ typedef struct rt_methods {
   /* BLOCKING. wctrd restarted: takes the container recorded as running back. WCTR_ENOENT when it is gone;
    * then *ended says what is known (the exit code when the process could still be read, else -1). */
   wctr_err (*reattach)(rt_runtime *rt, const rt_args *a, rt_task **out, rt_exit *ended, wctr_errmsg *e);
-  /* Another process in the running container. v1: WCTR_ENOTSUP ("exec is not supported yet"). */
-  wctr_err (*exec)(rt_task *t, const spec_process *p, wctr_errmsg *e);
+  /* BLOCKING. Another process in the running container (docker exec): p's cmd (the first word resolved as the
+   * container's own processes are), env added to the container's, working_dir, user (NULL: the container's
+   * user), tty, open_stdin (a stdin pipe for proc_stdin_*). On success *out and *pid are set and ev's events
+   * follow (above). A command that does not exist fails with a message containing "not found", one that
+   * cannot be invoked with "denied" or "not a valid application" (docker exec's 127 and 126). WCTR_ESTATE
+   * when the run is ending. */
+  wctr_err (*exec)(rt_task *t, const spec_process *p, const rt_exec_events *ev, rt_proc **out, uint32_t *pid,
+                   wctr_errmsg *e);
+  /* As stdin_write / stdin_close / resize, for an exec'd process. */
+  wctr_err (*proc_stdin_write)(rt_proc *p, const void *data, size_t len, wctr_errmsg *e);
+  wctr_err (*proc_stdin_close)(rt_proc *p, wctr_errmsg *e); /* BLOCKING */
+  wctr_err (*proc_resize)(rt_proc *p, unsigned rows, unsigned cols, wctr_errmsg *e);
+  /* BLOCKING. Terminates the exec'd process (its exited follows, code RT_KILLED_EXIT_CODE). */
+  wctr_err (*proc_kill)(rt_proc *p, wctr_errmsg *e);
+  /* After the process's exited: frees it. The task's release comes after every proc_release of its run. */
+  void (*proc_release)(rt_proc *p);
+  /* BLOCKING. The container's processes now (docker top), in HCS's ProcessList shape: an array of
+   * {"ProcessId", "ImageName", "KernelTime100ns", "UserTime100ns", "MemoryWorkingSetPrivateBytes"} (a field
+   * Windows would not give is left out). */
+  wctr_err (*top)(rt_task *t, cJSON **out, wctr_errmsg *e);
   /* BLOCKING. Delivers a signal; returns once it is delivered (or could not be), not when the container
    * has exited: exited reports that. */
   wctr_err (*signal)(rt_task *t, rt_signal sig, wctr_errmsg *e);
@@ -189,6 +222,9 @@ struct rt_runtime {
 };
 struct rt_task {
   rt_runtime *runtime;
+};
+struct rt_proc {
+  rt_task *task;
 };
 
 /* What the openers take. */

@@ -33,7 +33,9 @@ bool svc_audit_op_changes(const char *op) {
                                          "container.update",  "container.restart", "container.rename",
                                          "secret.create",     "secret.remove",    "image.add",
                                          "image.pull",        "image.remove",     "image.tag",
-                                         "image.prune",       "image.load",
+                                         "image.prune",       "image.load",       "exec.create",
+                                         "exec.start",        "volume.create",    "volume.remove",
+                                         "volume.prune",
                                          /* Changes nothing, but hands a secret's value out: always recorded. */
                                          "secret.read",       NULL};
   if (op == NULL) return false;

@@ -519,6 +519,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
     err = svc_ops_add(eng->ops, table, count, eng->manager, e);
   }
   if (err == WCTR_OK) {
+    table = svc_manager_volume_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, eng->manager, e);
+  }
+  if (err == WCTR_OK) {
     table = svc_image_ops(&count);
     err = svc_ops_add(eng->ops, table, count, &eng->image_service, e);
   }

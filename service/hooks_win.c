@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl/acl_win.h"
+#include "acl/descriptors.h"
 #include "common/json.h"
 #include "service/credspecs.h"
 #include "service/hooks.h"
@@ -78,8 +80,18 @@ static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_er
   return svc_image_resolve(h->image_service, ref, out, e);
 }
 
+/* A volume's _data: the container identities may modify what is inside, nobody else but SYSTEM and
+ * Administrators has anything (acl/descriptors.h ACL_SDDL_VOLUME_DATA), read back to be sure. */
+static wctr_err volume_secure(void *ctx, const char *data_dir, wctr_errmsg *e) {
+  (void)ctx;
+  wctr_err err = acl_apply_dacl(data_dir, ACL_SDDL_VOLUME_DATA, e);
+  if (err == WCTR_OK) err = acl_verify_dacl(data_dir, ACL_SDDL_VOLUME_DATA, NULL, e);
+  return err;
+}
+
 svc_manager_hooks svc_hooks_manager(svc_hooks *h) {
-  return (svc_manager_hooks){.ctx = h, .secrets_check = secrets_check, .credspec_resolve = credspec_resolve};
+  return (svc_manager_hooks){.ctx = h, .secrets_check = secrets_check, .credspec_resolve = credspec_resolve,
+                             .volume_secure = volume_secure};
 }
 
 rt_host svc_hooks_runtime(svc_hooks *h) {

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "service/manager_internal.h"
+#include "service/volumes.h"
 
 /* --- containers and references ------------------------------------------------------------------------------ */
 
@@ -294,7 +295,7 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
     cJSON_AddStringToObject(ev, "Action", action);
     cJSON_AddStringToObject(ev, "Id", id);
     cJSON_AddStringToObject(ev, "Name", name);
-    if (strcmp(action, "die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
+    if (strcmp(action, "die") == 0 || strcmp(action, "exec_die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
     /* Never blocks: a subscriber that does not read is dropped by its front-end, and gets on_close. */
     svc_sink_frame(s->sink, "event", ev);
   }
@@ -370,6 +371,7 @@ wctr_err svc_manager_start(const svc_manager_options *opt, svc_manager **out, wc
     return wctr_fail(e, err, "cannot create the manager's locks");
   }
   err = svc_store_open(m->data_root, &m->store, e);
+  if (err == WCTR_OK) err = svc_volumes_open(m->data_root, opt->hooks.volume_secure, opt->hooks.ctx, &m->volumes, e);
   rt_options ro = {.ioc = m->ioc, .events = mgr_runtime_events(m), .host = opt->host,
                    .host_cpus = m->opt.host_cpus, .host_os_version = m->host_os_version, .data_root = m->data_root};
   if (err == WCTR_OK && opt->open_job != NULL) err = opt->open_job(&ro, &m->job_rt, e);
@@ -430,6 +432,7 @@ void svc_manager_stop(svc_manager *m) {
     }
     wctr_sleep_ms(10);
   }
+  mgr_execs_free(m);
   if (m->job_rt != NULL) m->job_rt->methods->close(m->job_rt);
   if (m->hcs_rt != NULL) m->hcs_rt->methods->close(m->hcs_rt);
   while (m->list != NULL) {
@@ -438,6 +441,7 @@ void svc_manager_stop(svc_manager *m) {
     mgr_ctr_free(c);
   }
   svc_store_close(m->store);
+  svc_volumes_close(m->volumes);
   wctr_mutex_destroy(&m->events_lock);
   wctr_mutex_destroy(&m->lock);
   free(m);

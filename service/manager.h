@@ -24,11 +24,23 @@
  *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart: CPUPercent of one CPU, and the
  *                                                    samples CpuTotal100ns, PreCpuTotal100ns, SampleMs), memory, IO,
  *                                                    processes
+ *   container.top     {"Id"}                        -> {"Processes": the runtime's list (runtime.h top: HCS's ProcessList
+ *                                                    shape)}; ESTATE "Container ID is not running" when it is not
  *   container.update  {"Id", resource fields...}    -> {"Warnings"}
  *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
  *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
  *                                                    Since/Until keep the lines logged within them (the log's time
  *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
+ *   exec.create       {"Id","Cmd":[...],"Env"?,"User"?,"WorkingDir"?,"Tty"?,"AttachStdin"?,"Privileged"?}
+ *                                                 -> {"Id"} of an exec instance in a running container (ESTATE "Container
+ *                                                    X is not running"; Privileged: ENOTSUP, Windows has no privileged mode)
+ *   exec.start        {"Id","Detach"?,"Tty"?} (stream) runs it once: output chunks, stdin (AttachStdin), then
+ *                                                    {"ExitCode"}; Detach: {} once it runs. A command that cannot start
+ *                                                    fails with the runtime's message (ENOENT not found, EACCES denied)
+ *                                                    and the instance records 127 / 126. ESTATE when started already.
+ *   exec.inspect      {"Id"}                        -> Docker's exec inspect {"ID","Running","ExitCode"(null while it runs),
+ *                                                    "ProcessConfig","OpenStdin","ContainerID","Pid",...}
+ *                                                    Instances live in memory, for the life of their container.
  *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *
@@ -80,6 +92,8 @@ typedef struct svc_manager_hooks {
   wctr_err (*secrets_check)(void *ctx, const spec_container *spec, wctr_errmsg *e);
   /* The credentialspec= option read and validated into spec->credspec_source / credspec_json. */
   wctr_err (*credspec_resolve)(void *ctx, spec_container *spec, wctr_errmsg *e);
+  /* Gives a new volume's _data folder its DACL (service/volumes.h; Windows: ACL_SDDL_VOLUME_DATA). */
+  wctr_err (*volume_secure)(void *ctx, const char *data_dir, wctr_errmsg *e);
 } svc_manager_hooks;
 
 typedef wctr_err (*svc_runtime_open_fn)(const rt_options *opt, rt_runtime **out, wctr_errmsg *e);
@@ -105,6 +119,17 @@ void svc_manager_stop(svc_manager *m);
 
 /* The operations above (ctx is the manager). */
 const svc_op *svc_manager_ops(size_t *count);
+/* Named volumes (service/volumes.h; ctx is the manager):
+ *   volume.create  {"Name"?,"Driver"?:"local","DriverOpts"?:{} (none accepted),"Labels"?} -> the volume's shape
+ *                  (a second create of a name answers the volume as it is, as Docker's)
+ *   volume.inspect {"Name"}              -> the shape; ENOENT "get NAME: no such volume"
+ *   volume.list    {"Filters"?:{"dangling":["true"|"false"],"name":[..],"label":[..],"driver":[..]}} -> [shapes]
+ *   volume.remove  {"Name","Force"?}     -> {}; ESTATE "remove NAME: volume is in use - [ID, ...]" while any
+ *                  container (of any state) mounts it; Force: a missing volume is no error
+ *   volume.prune   {"All"?,"Filters"?:{"label":[..]}} -> {"VolumesDeleted":[names]}: unused anonymous volumes,
+ *                  every unused one with All (Docker 23's rule)
+ * container.remove takes "RemoveVolumes": its anonymous volumes go with it (rm -v), as with --rm. */
+const svc_op *svc_manager_volume_ops(size_t *count);
 
 /* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
  * frees with cJSON_Delete. */

@@ -7,7 +7,8 @@
  *                      stdin, wait, stats;
  *   manager_logs.c     container.logs (files and follow);
  *   manager_ops.c      create, list, inspect, update, rename and the operation table;
- *   manager_recover.c  what a crash left, at start.
+ *   manager_recover.c  what a crash left, at start;
+ *   manager_exec.c     exec instances (exec.create, exec.start, exec.inspect).
  *
  * Locks (wctr_mutex, asserted): m->lock guards the list, every record, run state and the lists of waiters
  * and stoppers; c->out_lock guards a container's log writer, attached clients and followers; m->events_lock
@@ -37,6 +38,7 @@ typedef struct mgr_follow mgr_follow;
 typedef struct mgr_waiter mgr_waiter;
 typedef struct mgr_stopper mgr_stopper;
 typedef struct mgr_evsub mgr_evsub;
+typedef struct mgr_exec mgr_exec;
 
 struct ctr {
   svc_manager *m;
@@ -45,6 +47,7 @@ struct ctr {
   bool unlinked;          /* m->lock: removed from the list; freed with the last reference */
   bool removed;           /* m->lock: its removal finished (unlinked and the record gone for good) */
   bool creating;          /* m->lock: in the list to hold its name, not yet visible */
+  bool remove_volumes;    /* m->lock: a removal was asked with RemoveVolumes (rm -v) */
   rt_runtime *rt;         /* by isolation; constant */
   /* The run, m->lock. */
   rt_task *task;          /* from a successful start (or reattach) until the release */
@@ -78,14 +81,28 @@ struct svc_manager {
   wctr_mutex lock;
   ctr *list;
   svc_store *store;
+  struct svc_volumes *volumes;
   rt_runtime *job_rt;
   rt_runtime *hcs_rt;
   wctr_mutex events_lock;
   mgr_evsub *events;
   bool stopping;          /* m->lock: svc_manager_stop has begun */
   int busy;               /* m->lock: pool jobs, posts and timers of the manager in flight */
+  mgr_exec *execs;        /* m->lock: exec instances, newest first (manager_exec.c) */
+  int exec_count;         /* m->lock */
   uint32_t kill_wait_ms;
 };
+
+/* --- manager_volumes.c --- */
+
+/* Makes sure every volume the spec mounts exists (a named one is created on first use, as Docker's run
+ * does); an anonymous one is created with a generated name, which replaces its bind in spec ("NAME:C:\x").
+ * Called once the container is listed (service/volumes.h: the race with a remove). */
+wctr_err mgr_volumes_ensure(svc_manager *m, spec_container *spec, wctr_errmsg *e);
+/* Removes the anonymous volumes the spec mounts that no listed container uses (rm -v, --rm, a failed
+ * create). */
+void mgr_volumes_drop_anonymous(svc_manager *m, const spec_container *spec);
+bool mgr_volume_in_use(svc_manager *m, const char *volume);
 
 /* --- manager.c ------------------------------------------------------------------------------------------ */
 
@@ -168,10 +185,21 @@ void mgr_op_kill(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
 void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_wait(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_top(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 
 /* --- manager_logs.c ------------------------------------------------------------------------------------- */
 
 void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+
+/* --- manager_exec.c ------------------------------------------------------------------------------------- */
+
+wctr_err mgr_op_exec_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                            wctr_errmsg *e);
+void mgr_op_exec_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+wctr_err mgr_op_exec_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                             wctr_errmsg *e);
+/* At the manager's stop, once nothing is in flight: forgets every instance. */
+void mgr_execs_free(svc_manager *m);
 
 /* --- manager_recover.c ---------------------------------------------------------------------------------- */
 

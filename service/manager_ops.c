@@ -179,6 +179,11 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
    * secret.remove either sees it and refuses, or removes the secret before this check, which then fails
    * (issue 11: the two raced, and the container was created naming a secret that was gone). */
   if (m->opt.hooks.secrets_check != NULL) err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);
+  /* Its volumes likewise once it is listed: a volume.remove either sees it and refuses, or removes the
+   * volume first and this creates it again (Docker's run creates a named volume on first use). The spec
+   * is this container's own until it is visible. */
+  bool volumes = err == WCTR_OK && c->rec.spec.bind_count > 0;
+  if (volumes) err = mgr_volumes_ensure(m, &c->rec.spec, e);
   /* The record reaches the disk before the container is visible: a failed write leaves nothing. */
   if (err == WCTR_OK) err = svc_store_create(m->store, &c->rec, e);
   wctr_mutex_lock(&m->lock);
@@ -194,6 +199,7 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
     listed = false;
   }
   wctr_mutex_unlock(&m->lock);
+  if (err != WCTR_OK && volumes) mgr_volumes_drop_anonymous(m, &c->rec.spec);
   if (err != WCTR_OK) goto done;
   wctr_log(WCTR_LOG_INFO, "container %s (%.12s) created by %s", c->rec.name, c->rec.id, caller->name);
   mgr_emit(m, "create", c->rec.id, c->rec.name, 0);
@@ -424,10 +430,14 @@ static const svc_op manager_ops[] = {
     {.name = "container.list", .call = op_list},
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
+    {.name = "container.top", .start = mgr_op_top},
     {.name = "container.wait", .start = mgr_op_wait, .flags = SVC_OP_STREAM},
     {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},
     {.name = "events", .start = mgr_events_start, .flags = SVC_OP_STREAM},
+    {.name = "exec.create", .call = mgr_op_exec_create},
+    {.name = "exec.start", .start = mgr_op_exec_start, .flags = SVC_OP_STREAM},
+    {.name = "exec.inspect", .call = mgr_op_exec_inspect},
 };
 
 const svc_op *svc_manager_ops(size_t *count) {

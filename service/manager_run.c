@@ -383,7 +383,12 @@ void mgr_finalize(svc_manager *m, ctr *c) {
   }
   if (auto_remove) {
     wctr_errmsg re;
-    if (mgr_remove_now(m, c, &re) != WCTR_OK) wctr_log(WCTR_LOG_ERROR, "container %s (--rm): %s", name, re.text);
+    if (mgr_remove_now(m, c, &re) != WCTR_OK) {
+      wctr_log(WCTR_LOG_ERROR, "container %s (--rm): %s", name, re.text);
+    } else {
+      /* Docker's --rm removes the container's anonymous volumes with it. */
+      mgr_volumes_drop_anonymous(m, &c->rec.spec);
+    }
   }
   mgr_release(m, c); /* the run's */
 }
@@ -1165,6 +1170,11 @@ static void remove_after_stop(svc_manager *m, ctr *c, void *arg, wctr_err err, c
   if (err == WCTR_OK) {
     err = mgr_remove_now(m, c, &e);
     message = e.text;
+    wctr_mutex_lock(&m->lock);
+    bool volumes = c->remove_volumes;
+    wctr_mutex_unlock(&m->lock);
+    /* rm -v: its anonymous volumes, once no listed container uses them (the container is unlisted now). */
+    if (err == WCTR_OK && volumes) mgr_volumes_drop_anonymous(m, &c->rec.spec);
   }
   sink_done(m, c, sink, err, message);
 }
@@ -1197,13 +1207,19 @@ static void remove_begin(void *arg) {
 
 void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
-  static const char *const keys[] = {"Force", NULL};
+  static const char *const keys[] = {"Force", "RemoveVolumes", NULL};
   svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
-  bool force = false;
+  bool force = false, volumes = false;
   wctr_err err = mgr_find_param(m, params, keys, &c, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "RemoveVolumes", "params", false, &volumes, &e);
+  if (err == WCTR_OK && volumes) {
+    wctr_mutex_lock(&m->lock);
+    c->remove_volumes = true;
+    wctr_mutex_unlock(&m->lock);
+  }
   stop_req *q = err == WCTR_OK ? malloc(sizeof *q) : NULL;
   if (err == WCTR_OK && q == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) {
@@ -1366,4 +1382,60 @@ void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_
     return;
   }
   mgr_pool(m, stats_first, s);
+}
+
+/* --- top ------------------------------------------------------------------------------------------------------------ */
+
+typedef struct top_op {
+  svc_manager *m;
+  ctr *c;
+  rt_task *t;
+  svc_sink *sink;
+} top_op;
+
+/* On the pool: the runtime's process list (runtime.h top). */
+static void top_run(void *arg) {
+  top_op *s = arg;
+  wctr_errmsg e = {0};
+  cJSON *list = NULL;
+  wctr_err err = s->t->runtime->methods->top != NULL ? s->t->runtime->methods->top(s->t, &list, &e)
+                                                     : wctr_fail(&e, WCTR_ENOTSUP, "top is not supported by the %s runtime",
+                                                                 s->t->runtime->methods->name);
+  mgr_task_put(s->m, s->c);
+  cJSON *r = err == WCTR_OK ? cJSON_CreateObject() : NULL;
+  if (err == WCTR_OK && r == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (r != NULL) {
+    cJSON_AddItemToObject(r, "Processes", list);
+    list = NULL;
+  }
+  cJSON_Delete(list);
+  svc_sink_finish(s->sink, err, r, err == WCTR_OK ? NULL : e.text);
+  mgr_release(s->m, s->c);
+  free(s);
+}
+
+void mgr_op_top(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)caller;
+  svc_manager *m = ctx;
+  ctr *c = NULL;
+  wctr_errmsg e;
+  static const char *const keys[] = {"Id", NULL};
+  wctr_err err = wctr_json_check_keys(params, "params", keys, &e);
+  if (err == WCTR_OK) err = mgr_find_param(m, params, NULL, &c, &e);
+  top_op *s = err == WCTR_OK ? calloc(1, sizeof *s) : NULL;
+  if (err == WCTR_OK && s == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) {
+    *s = (top_op){.m = m, .c = c, .sink = sink};
+    wctr_mutex_lock(&m->lock);
+    s->t = mgr_task_get_locked(m, c);
+    if (s->t == NULL) err = wctr_fail(&e, WCTR_ESTATE, "Container %s is not running", c->rec.id);
+    wctr_mutex_unlock(&m->lock);
+  }
+  if (err != WCTR_OK) {
+    free(s);
+    mgr_release(m, c);
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  mgr_pool(m, top_run, s);
 }

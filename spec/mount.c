@@ -51,7 +51,66 @@ void spec_mount_free(spec_mount *m) {
   if (m == NULL) return;
   free(m->host_path);
   free(m->container_path);
+  free(m->volume);
   memset(m, 0, sizeof *m);
+}
+
+static bool volume_char(char c, bool first) {
+  return is_letter(c) || (c >= '0' && c <= '9') || (!first && (c == '_' || c == '.' || c == '-'));
+}
+
+wctr_err spec_volume_check_name(const char *name, wctr_errmsg *e) {
+  if (name == NULL) return wctr_fail(e, WCTR_EINVAL, "a volume name is missing");
+  size_t n = strlen(name);
+  bool ok = n >= 2 && n <= SPEC_VOLUME_NAME_MAX;
+  for (size_t i = 0; ok && i < n; i++) ok = volume_char(name[i], i == 0);
+  if (!ok && n > SPEC_VOLUME_NAME_MAX) {
+    return wctr_fail(e, WCTR_EINVAL, "create %.64s...: a volume name has at most %d characters", name,
+                     SPEC_VOLUME_NAME_MAX);
+  }
+  if (!ok) {
+    return wctr_fail(e, WCTR_EINVAL, "create %.200s: \"%.200s\" includes invalid characters for a local volume name, "
+                     "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use "
+                     "absolute path", name, name);
+  }
+  return WCTR_OK;
+}
+
+/* A host part that is neither a path nor a pipe: no separator, not a drive. */
+static bool names_volume(const char *s, size_t n) {
+  if (n >= 2 && is_letter(s[0]) && s[1] == ':') return false;
+  for (size_t i = 0; i < n; i++) {
+    if (is_sep(s[i])) return false;
+  }
+  return true;
+}
+
+/* The container path's rules, for binds and volumes alike; m->container_path is replaced by its normal
+ * form. */
+static wctr_err check_container_path(const char *spec, spec_mount *m, wctr_errmsg *e) {
+  char *container = NULL;
+  bool container_root = false;
+  wctr_errmsg why;
+  if (!is_drive_abs(m->container_path)) {
+    return wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
+                     "letter (C:\\dir)", spec);
+  }
+  if (spec_path_normalize(m->container_path, "the container path", &container, &container_root, &why) != WCTR_OK) {
+    return wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s", spec, why.text);
+  }
+  free(m->container_path);
+  m->container_path = container;
+  if (container_root) {
+    return wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive (%s)", spec,
+                     container);
+  }
+  /* wctr maps a container's secrets there (read-only); a mount on it, in it or above it would hide them or
+   * shadow them with the host's files. */
+  if (spec_path_within(container, SPEC_SECRETS_CONTAINER_PATH) || spec_path_within(SPEC_SECRETS_CONTAINER_PATH, container)) {
+    return wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path %s overlaps %s, where wctr maps the "
+                     "container's secrets", spec, container, SPEC_SECRETS_CONTAINER_PATH);
+  }
+  return WCTR_OK;
 }
 
 wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
@@ -61,6 +120,17 @@ wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
   size_t hn = path_span(spec);
   if (hn == 0) {
     err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path is empty", spec);
+    goto done;
+  }
+  if (spec[hn] == '\0' && is_drive_abs(spec)) {
+    /* CONTAINER alone: an anonymous volume, named by the service at create (Docker's -v C:\data). */
+    m.anonymous = true;
+    m.container_path = dup_path(spec, hn);
+    if (m.container_path == NULL) {
+      err = wctr_fail(e, WCTR_ENOMEM, "-v: out of memory");
+      goto done;
+    }
+    err = check_container_path(spec, &m, e);
     goto done;
   }
   if (spec[hn] != ':') {
@@ -81,6 +151,23 @@ wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
       err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": unknown mode \"%.32s\" (use ro or rw)", spec, mode);
       goto done;
     }
+  }
+  if (names_volume(spec, hn)) {
+    m.volume = malloc(hn + 1);
+    m.container_path = dup_path(cs, cn);
+    if (m.volume == NULL || m.container_path == NULL) {
+      err = wctr_fail(e, WCTR_ENOMEM, "-v: out of memory");
+      goto done;
+    }
+    memcpy(m.volume, spec, hn);
+    m.volume[hn] = '\0';
+    wctr_errmsg why;
+    if (spec_volume_check_name(m.volume, &why) != WCTR_OK) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s", spec, why.text);
+      goto done;
+    }
+    err = check_container_path(spec, &m, e);
+    goto done;
   }
   m.host_path = dup_path(spec, hn);
   m.container_path = dup_path(cs, cn);
@@ -106,39 +193,14 @@ wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
   /* One normal form for both sides (spec/names.h): what Windows would resolve is resolved here, so that
    * "C:\x\.." is seen as the drive's root and "C:\ProgramData\wctr\.\secrets" as the secrets folder. */
   char *host = NULL;
-  char *container = NULL;
-  bool container_root = false;
   wctr_errmsg why;
   if (spec_path_normalize(m.host_path, "the host path", &host, NULL, &why) != WCTR_OK) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s%s", spec, why.text,
-                    strstr(why.text, "must be absolute") != NULL ? "; named volumes are not supported" : "");
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s", spec, why.text);
     goto done;
   }
   free(m.host_path);
   m.host_path = host;
-  if (!is_drive_abs(m.container_path)) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
-                    "letter (C:\\dir)", spec);
-    goto done;
-  }
-  if (spec_path_normalize(m.container_path, "the container path", &container, &container_root, &why) != WCTR_OK) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s", spec, why.text);
-    goto done;
-  }
-  free(m.container_path);
-  m.container_path = container;
-  if (container_root) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive (%s)", spec,
-                    container);
-    goto done;
-  }
-  /* wctr maps a container's secrets there (read-only); a mount on it, in it or above it would hide them or
-   * shadow them with the host's files. */
-  if (spec_path_within(container, SPEC_SECRETS_CONTAINER_PATH) || spec_path_within(SPEC_SECRETS_CONTAINER_PATH, container)) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path %s overlaps %s, where wctr maps the "
-                    "container's secrets", spec, container, SPEC_SECRETS_CONTAINER_PATH);
-    goto done;
-  }
+  err = check_container_path(spec, &m, e);
 done:
   if (err != WCTR_OK) {
     spec_mount_free(&m);
@@ -159,10 +221,10 @@ wctr_err spec_binds_check_data_root(const spec_container *s, const char *data_ro
   for (size_t i = 0; i < s->bind_count && err == WCTR_OK; i++) {
     spec_mount m = {0};
     err = spec_mount_parse(s->binds[i], &m, e);
-    if (err == WCTR_OK && !m.pipe && spec_path_within(m.host_path, root)) {
+    if (err == WCTR_OK && m.host_path != NULL && !m.pipe && spec_path_within(m.host_path, root)) {
       err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path %s is wctr's data root or inside it (%s): it "
                       "holds every container's records, logs and secrets", s->binds[i], m.host_path, root);
-    } else if (err == WCTR_OK && !m.pipe && spec_path_within(root, m.host_path)) {
+    } else if (err == WCTR_OK && m.host_path != NULL && !m.pipe && spec_path_within(root, m.host_path)) {
       spec_warn(warnings, "-v %.60s: the folder holds wctr's data root (%.60s); only its DACL keeps the container "
                 "out of it", m.host_path, root);
     }

@@ -219,13 +219,27 @@ typedef struct spec_process {
 
 /* --- mounts ------------------------------------------------------------------------------------------- */
 
-/* One -v HOST:CONTAINER[:ro|:rw]. For a pipe both sides are \\.\pipe\ names. */
+/* One -v HOST:CONTAINER[:ro|:rw], NAME:CONTAINER[:ro|:rw] (a named volume) or CONTAINER alone (an anonymous
+ * volume). For a pipe both sides are \\.\pipe\ names. For a volume host_path is NULL: the volume's folder
+ * is the service's (<data-root>\SPEC_VOLUMES_DIR\<name>\SPEC_VOLUME_DATA_DIR, Docker's local driver). */
 typedef struct spec_mount {
   bool pipe;
   bool read_only;
-  char *host_path;      /* "C:\data" (slashes turned to backslashes), "\\server\share\x", "\\.\pipe\p" */
+  bool anonymous;       /* CONTAINER alone: the service creates a volume with a generated name at create */
+  char *volume;         /* a named volume's name; NULL for binds, pipes and anonymous volumes */
+  char *host_path;      /* "C:\data" (slashes turned to backslashes), "\\server\share\x", "\\.\pipe\p"; NULL for volumes */
   char *container_path; /* "C:\app"; for a pipe "\\.\pipe\p" */
 } spec_mount;
+
+/* Named volumes (Docker's local driver): <data-root>\volumes\<name>\_data. */
+#define SPEC_VOLUMES_DIR "volumes"
+#define SPEC_VOLUME_DATA_DIR "_data"
+#define SPEC_VOLUME_NAME_MAX 128 /* a folder name under the data root; anonymous volumes' are 64 hex digits */
+/* Docker's local driver's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (two characters at least), at most
+ * SPEC_VOLUME_NAME_MAX. The message is Docker's: "create x!: \"x!\" includes invalid characters for a local
+ * volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use
+ * absolute path" (WCTR_EINVAL). */
+wctr_err spec_volume_check_name(const char *name, wctr_errmsg *e);
 
 #define SPEC_PIPE_PREFIX "\\\\.\\pipe\\"
 /* Where a process or Hyper-V container finds its secrets (mapped read-only by the runtime): no bind may be
@@ -240,9 +254,11 @@ typedef struct spec_mount {
  * normal form (spec/names.h spec_path_normalize: "." and ".." resolved, one '\' between components, none at
  * the end), and refused where Windows would not open what they say (a component ending in a dot or a space,
  * a device name, ".." above the root). The container path may not be the root of a drive ("C:\x\.." is),
- * nor SPEC_SECRETS_CONTAINER_PATH, inside it or above it. Errors (WCTR_EINVAL) quote the flag: "-v
- * \"data:C:\\app\": the host path must be absolute (C:\\dir or \\\\server\\share); named volumes are not
- * supported". *out is written only on success; free with spec_mount_free (accepts NULL, leaves *m zeroed). */
+ * nor SPEC_SECRETS_CONTAINER_PATH, inside it or above it. A host part without a separator
+ * or drive ("data") is a named volume (spec_volume_check_name: Docker's message when the name is not one);
+ * a value with one part that is an absolute container path ("C:\\data") is an anonymous volume. Errors
+ * (WCTR_EINVAL) quote the flag: "-v \".\\data:C:\\app\": the host path must be absolute (C:\\dir or
+ * \\\\server\\share)". *out is written only on success; free with spec_mount_free (accepts NULL, leaves *m zeroed). */
 wctr_err spec_mount_parse(const char *text, spec_mount *out, wctr_errmsg *e);
 void spec_mount_free(spec_mount *m);
 

@@ -11,6 +11,7 @@
 
 #include "acl/descriptors.h"
 #include "acl/sd.h"
+#include "acl/sid.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -217,6 +218,46 @@ static void test_pipe_acl_size_limit(void **state) {
 
 /* --- secrets --------------------------------------------------------------------------------------- */
 
+
+/* A volume's _data (issue 15): SYSTEM and Administrators full access, the two container identities
+ * "modify" and no more (never WRITE_DAC, WRITE_OWNER or the generic rights), nobody else, protected, and
+ * inherited by every file and folder the containers create. */
+static void test_volume_data(void **state) {
+  (void)state;
+  acl_sd sd;
+  wctr_errmsg e;
+  acl_sd_init(&sd);
+  assert_int_equal(acl_sddl_parse(ACL_SDDL_VOLUME_DATA, &sd, &e), WCTR_OK);
+  assert_true(sd.dacl_present);
+  assert_true(sd.dacl_protected);
+  assert_int_equal(sd.ace_count, 4);
+  static const char *const sids[] = {"S-1-5-18", "S-1-5-32-544", ACL_SID_CONTAINER_ADMINISTRATOR, ACL_SID_CONTAINER_USER};
+  const uint32_t write_dac = 0x40000u, write_owner = 0x80000u, generic = 0xf0000000u;
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(sd.aces[i].type, ACL_ACE_ALLOW);
+    assert_int_equal(sd.aces[i].flags, ACL_ACE_OBJECT_INHERIT | ACL_ACE_CONTAINER_INHERIT);
+    assert_string_equal(sd.aces[i].sid, sids[i]);
+    assert_int_equal(sd.aces[i].mask & generic, 0);
+    if (i >= 2) {
+      /* FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE */
+      assert_int_equal(sd.aces[i].mask, 0x1301bfu);
+      assert_int_equal(sd.aces[i].mask & (write_dac | write_owner), 0);
+    } else {
+      assert_int_equal(sd.aces[i].mask, 0x1f01ffu); /* FILE_ALL_ACCESS */
+    }
+  }
+  acl_sd_free(&sd);
+  /* What Windows would print back is the same string (a read-back compares ACE for ACE). */
+  char *canon = NULL;
+  assert_int_equal(acl_sddl_canonical(ACL_SDDL_VOLUME_DATA, &canon, &e), WCTR_OK);
+  assert_string_equal(canon, ACL_SDDL_VOLUME_DATA);
+  free(canon);
+  /* The volumes folder is one of the data root's own. */
+  bool listed = false;
+  for (size_t i = 0; acl_data_root_subdirs[i] != NULL; i++) listed = listed || strcmp(acl_data_root_subdirs[i], "volumes") == 0;
+  assert_true(listed);
+}
+
 static void test_secrets_dir(void **state) {
   (void)state;
   char *out = NULL;
@@ -328,6 +369,7 @@ int main(void) {
       cmocka_unit_test(test_api_token_file),
       cmocka_unit_test(test_pipe_acl_size_limit),
       cmocka_unit_test(test_secrets_dir),
+      cmocka_unit_test(test_volume_data),
       cmocka_unit_test(test_secret_file),
       cmocka_unit_test(test_secrets_invalid),
   };

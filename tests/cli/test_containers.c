@@ -101,6 +101,13 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "image.inspect") == 0 && fake.no_images) return wctr_fail(e, WCTR_ENOENT, "No such image: x");
   if (strcmp(op, "credentialspec.check") == 0 && fake.check_result != NULL) text = fake.check_result;
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
+  if (strcmp(op, "exec.create") == 0) text = "{\"Id\":\"e1e1e1e1\"}";
+  if (strcmp(op, "container.top") == 0) {
+    text = "{\"Processes\":[{\"ProcessId\":4312,\"ImageName\":\"CExecSvc.exe\",\"KernelTime100ns\":468750,"
+           "\"UserTime100ns\":156250,\"MemoryWorkingSetPrivateBytes\":1413120},{\"ProcessId\":77,\"ImageName\":"
+           "\"a-rather-long-program-name.exe\",\"KernelTime100ns\":36610000000,\"UserTime100ns\":1000,"
+           "\"MemoryWorkingSetPrivateBytes\":16430000}]}";
+  }
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
   if (strcmp(op, "image.list") == 0) {
@@ -122,6 +129,16 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "credentialspec.list") == 0) {
     text = "[{\"Name\":\"webapp01.json\",\"Valid\":true,\"Accounts\":[\"contoso.com\\\\webapp01\"]},"
            "{\"Name\":\"b.json\",\"Valid\":false,\"Error\":\"bad\"}]";
+  }
+  if (strcmp(op, "volume.list") == 0) {
+    text = "[{\"CreatedAt\":\"2026-12-07T12:00:00Z\",\"Driver\":\"local\",\"Labels\":{\"tier\":\"data\"},"
+           "\"Mountpoint\":\"C:\\\\ProgramData\\\\wctr\\\\volumes\\\\db\\\\_data\",\"Name\":\"db\",\"Options\":null,"
+           "\"Scope\":\"local\"},{\"CreatedAt\":\"2026-12-07T12:00:01Z\",\"Driver\":\"local\",\"Labels\":null,"
+           "\"Mountpoint\":\"C:\\\\v\",\"Name\":\"a-much-longer-volume-name\",\"Options\":null,\"Scope\":\"local\"}]";
+  }
+  if (strcmp(op, "volume.inspect") == 0 || strcmp(op, "volume.create") == 0) {
+    text = "{\"CreatedAt\":\"2026-12-07T12:00:00Z\",\"Driver\":\"local\",\"Labels\":null,\"Mountpoint\":\"C:\\\\v\","
+           "\"Name\":\"db\",\"Options\":null,\"Scope\":\"local\"}";
   }
   if (strcmp(op, "image.add") == 0) text = "{\"Name\":\"app:latest\",\"Layers\":[{}],\"OsVersion\":\"10.0.20348.1\"}";
   if (strcmp(op, "image.inspect") == 0 && fake.image_result != NULL) text = fake.image_result;
@@ -158,6 +175,20 @@ static const char *f_getenv(void *ctx, const char *name) {
   return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
 }
 
+/* A migration that must complete before the web service starts. */
+static const char deps_yml[] =
+    "services:\n"
+    "  migrate:\n"
+    "    image: host\n"
+    "    command: cmd /c exit 0\n"
+    "    isolation: job\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on:\n"
+    "      migrate: {condition: service_completed_successfully}\n";
+
 static const char compose_yml[] =
     "services:\n"
     "  web:\n"
@@ -169,6 +200,18 @@ static const char compose_yml[] =
     "      A: \"1\"\n";
 
 /* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
+static const char vols_yml[] =
+    "name: shop\n"
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    command: echo hi\n"
+    "    isolation: process\n"
+    "    volumes: [\"data:C:\\\\data\", \"C:\\\\anon\", \"shared:C:\\\\s:ro\"]\n"
+    "volumes:\n"
+    "  data: {labels: {tier: hot}}\n"
+    "  shared: {external: true}\n";
+
 static const char two_yml[] =
     "services:\n"
     "  web:\n"
@@ -265,6 +308,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *path;
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
+               {"C:\\proj\\vols.yml", vols_yml},       {"C:\\proj\\deps.yml", deps_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -449,6 +493,83 @@ static void test_run_detached_prints_the_id(void **state) {
   assert_int_equal(RUN("wctr", "run", "-d", "--isolation=job", "host", "cmd"), 0);
   assert_string_equal(fake.ops[1], "container.start");
   assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+/* wctr exec: the instance's params from the flags (options end at the container), then its start with the
+ * output here and the exit code as wctr's; Docker's codes when the command cannot run. */
+static void test_exec_sends_flags_and_returns_the_exit_code(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "inside\n";
+  assert_int_equal(RUN("wctr", "exec", "-u", "ContainerAdministrator", "-e", "X=1", "-e", "FROM_HOST", "-w",
+                       "C:\\app", "-i", "web", "cmd", "/c", "echo", "-d"),
+                   7);
+  assert_string_equal(fake.ops[0], "exec.create");
+  assert_string_equal(fake.ops[1], "exec.start");
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"User\":\"ContainerAdministrator\",\"WorkingDir\":\"C:\\\\app\",\"Id\":\"web\","
+                            "\"Cmd\":[\"cmd\",\"/c\",\"echo\",\"-d\"],\"Env\":[\"X=1\",\"FROM_HOST=host-value\"],"
+                            "\"AttachStdin\":true}");
+  cJSON_free(sent);
+  sent = cJSON_PrintUnformatted(fake.params[1]);
+  assert_string_equal(sent, "{\"Id\":\"e1e1e1e1\"}");
+  cJSON_free(sent);
+  assert_true(fake.forwarded_stdin);
+  assert_string_equal(out_text, "inside\n");
+  /* Without -i nothing is forwarded. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "web", "cmd"), 7);
+  assert_false(fake.forwarded_stdin);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "AttachStdin"));
+}
+
+static void test_exec_detach_and_refusals(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "not shown\n";
+  fake.run_result = "{}";
+  assert_int_equal(RUN("wctr", "exec", "-d", "web", "cmd"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "Detach")));
+  assert_false(fake.forwarded_stdin);
+  assert_string_equal(out_text, "");
+  /* Docker's operand rule and flag errors. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "web"), 1);
+  contains(err_text, "\"exec\" requires at least 2 arguments");
+  assert_int_equal(fake.count, 0);
+  assert_int_equal(RUN("wctr", "exec", "--bogus", "web", "cmd"), 125);
+  contains(err_text, "unknown flag: --bogus");
+  assert_int_equal(RUN("wctr", "exec", "-e", "=x", "web", "cmd"), 125);
+  contains(err_text, "the name is empty");
+  /* --privileged goes to wctrd, which refuses it with the reason. */
+  reset(NULL);
+  fake.fail_op = "exec.create";
+  fake.fail_code = WCTR_ENOTSUP;
+  fake.fail_text = "Windows does not support privileged mode";
+  assert_int_equal(RUN("wctr", "exec", "--privileged", "web", "cmd"), 1);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Privileged")));
+  contains(err_text, "Windows does not support privileged mode");
+  fake.fail_text = "Container abc is not running";
+  fake.fail_code = WCTR_ESTATE;
+  assert_int_equal(RUN("wctr", "exec", "web", "cmd"), 1);
+  contains(err_text, "is not running");
+  fake.fail_op = NULL;
+  /* The command itself: 127 not found, 126 cannot be invoked, 1 otherwise. */
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "exec: \"nosuch.exe\": executable file not found";
+  assert_int_equal(RUN("wctr", "exec", "web", "nosuch.exe"), 127);
+  contains(err_text, "executable file not found");
+  fake.run_err = WCTR_EACCES;
+  fake.run_err_text = "cannot start x.exe: access is denied";
+  assert_int_equal(RUN("wctr", "exec", "web", "x.exe"), 126);
+  fake.run_err = WCTR_ESTATE;
+  fake.run_err_text = "Error: Exec command e1 has already run";
+  assert_int_equal(RUN("wctr", "exec", "web", "x.exe"), 1);
+  /* --help prints the usage and sends nothing. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "--help"), 0);
+  assert_int_equal(fake.count, 0);
+  contains(out_text, "Usage: wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]");
 }
 
 static void test_start_failures_map_to_docker_codes(void **state) {
@@ -911,6 +1032,136 @@ static void test_ref_commands(void **state) {
   contains(err_text, "invalid value \"soon\" for --time");
 }
 
+static void test_restart_rename_and_the_container_form(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "restart", "web", "-t", "2", "db"), 0);
+  assert_string_equal(out_text, "web\ndb\n");
+  assert_string_equal(fake.ops[0], "container.restart");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[0], "Timeout")->valueint, 2);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
+  assert_int_equal(RUN("wctr", "restart"), 1);
+  contains(err_text, "\"restart\" requires at least 1 argument");
+  /* One that wctrd refuses: the others still restart, exit 1. */
+  reset(NULL);
+  fake.fail_op = "container.restart";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "No such container: nope";
+  assert_int_equal(RUN("wctr", "restart", "nope"), 1);
+  contains(err_text, "No such container: nope");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rename", "web", "site"), 0);
+  assert_string_equal(out_text, "");
+  assert_string_equal(fake.ops[0], "container.rename");
+  char *sent = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(sent, "{\"Id\":\"web\",\"Name\":\"site\"}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "rename", "web"), 1);
+  contains(err_text, "\"rename\" requires exactly 2 arguments");
+  assert_int_equal(RUN("wctr", "rename", "web", ""), 1);
+  contains(err_text, "Neither old nor new names may be empty");
+  /* The management form: the same commands under "container". */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "container", "stop", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.stop");
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "container", "rename", "web", "site"), 0);
+  assert_string_equal(fake.ops[1], "container.rename");
+  assert_int_equal(RUN("wctr", "container", "ls", "-a", "-q"), 0);
+  assert_string_equal(fake.ops[2], "container.list");
+  assert_int_equal(RUN("wctr", "container", "bogus"), 1);
+  contains(err_text, "unknown command \"bogus\"");
+  assert_int_equal(RUN("wctr", "container"), 1);
+  contains(err_text, "Usage: wctr container COMMAND");
+  /* container prune -f: the stopped ones (exited, created) removed, Docker's summary; the filter goes to
+   * the list. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"exited\"},{\"Id\":\"bbbb\",\"State\":\"running\"},"
+                     "{\"Id\":\"cccc\",\"State\":\"created\"}]";
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "--filter", "label=tier=web"), 0);
+  assert_string_equal(out_text, "Deleted Containers:\naaaa\ncccc\n\nTotal reclaimed space: 0B\n");
+  assert_string_equal(fake.ops[0], "container.list");
+  char *listed = cJSON_PrintUnformatted(fake.params[0]);
+  assert_string_equal(listed, "{\"All\":true,\"Filters\":{\"label\":[\"tier=web\"]}}");
+  cJSON_free(listed);
+  assert_int_equal(fake.count, 3);
+  assert_string_equal(fake.ops[1], "container.remove");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "cccc");
+  /* Nothing stopped: only the total. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"bbbb\",\"State\":\"running\"}]";
+  assert_int_equal(RUN("wctr", "container", "prune", "--force"), 0);
+  assert_string_equal(out_text, "Total reclaimed space: 0B\n");
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "--filter", "until=1h"), 125);
+  contains(err_text, "container prune takes label=");
+  assert_int_equal(RUN("wctr", "container", "prune", "-f", "extra"), 1);
+}
+
+static void test_top(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "top", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.top");
+  assert_string_equal(out_text,
+                      "Name                             PID                 CPU                 Private Working Set\n"
+                      "CExecSvc.exe                     4312                00:00:00.062        1.413MB\n"
+                      "a-rather-long-program-name.exe   77                  01:01:01.000        16.43MB\n");
+  assert_int_equal(RUN("wctr", "top", "web", "aux"), 1);
+  contains(err_text, "Windows does not support arguments to top");
+  assert_int_equal(RUN("wctr", "top"), 1);
+  contains(err_text, "\"top\" requires at least 1 argument");
+  assert_int_equal(RUN("wctr", "container", "top", "web"), 0);
+  contains(out_text, "CExecSvc.exe");
+  reset(NULL);
+  fake.fail_op = "container.top";
+  fake.fail_code = WCTR_ESTATE;
+  fake.fail_text = "Container abc is not running";
+  assert_int_equal(RUN("wctr", "top", "web"), 1);
+  contains(err_text, "is not running");
+}
+
+static void test_system_df_and_prune(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"running\",\"Image\":\"app:latest\"},"
+                     "{\"Id\":\"bbbb\",\"State\":\"exited\",\"Image\":\"other\"}]";
+  fake.image_list = "[{\"Id\":\"sha256:11\",\"RepoTags\":[\"app:latest\"],\"Name\":\"app:latest\",\"Size\":1000000},"
+                    "{\"Id\":\"sha256:22\",\"RepoTags\":[],\"Name\":\"sha256:22\",\"Size\":3000000}]";
+  assert_int_equal(RUN("wctr", "system", "df"), 0);
+  assert_string_equal(out_text,
+                      "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n"
+                      "Images          2         1         4MB       3MB (75%)\n"
+                      "Containers      2         1         0B        0B\n"
+                      "Local Volumes   2         2         0B        0B\n"
+                      "Build Cache     0         0         0B        0B\n");
+  assert_string_equal(fake.ops[3], "volume.list");
+  char *asked = cJSON_PrintUnformatted(fake.params[3]);
+  assert_string_equal(asked, "{\"Filters\":{\"dangling\":[\"false\"]}}");
+  cJSON_free(asked);
+  assert_int_equal(RUN("wctr", "system", "df", "--format", "{{.Type}}={{.Active}}/{{.TotalCount}}"), 0);
+  assert_string_equal(out_text, "Images=1/2\nContainers=1/2\nLocal Volumes=2/2\nBuild Cache=0/0\n");
+  assert_int_equal(RUN("wctr", "system", "df", "--format", "{{.Nope}}"), 1);
+  assert_int_equal(RUN("wctr", "system", "df", "extra"), 1);
+  /* prune -f --volumes -a: the stopped container, the volumes, every unused image; then the total. */
+  reset(NULL);
+  fake.list_result = "[{\"Id\":\"aaaa\",\"State\":\"running\"},{\"Id\":\"bbbb\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "system", "prune", "-f", "-a", "--volumes"), 0);
+  assert_string_equal(fake.ops[0], "container.list");
+  assert_string_equal(fake.ops[1], "container.remove");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "bbbb");
+  assert_string_equal(fake.ops[2], "volume.prune");
+  assert_string_equal(fake.ops[3], "image.prune");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[3], "All")));
+  contains(out_text, "Deleted Containers:\nbbbb\n\n");
+  contains(out_text, "Total reclaimed space: 0B\n");
+  /* Without --volumes no volume is touched; a label filter leaves images alone (image.prune has none). */
+  reset(NULL);
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "system", "prune", "--force", "--filter", "label=a=b"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(out_text, "Total reclaimed space: 0B\n");
+  assert_int_equal(RUN("wctr", "system", "prune", "-f", "--filter", "until=1h"), 125);
+  assert_int_equal(RUN("wctr", "system", "bogus"), 1);
+  contains(err_text, "unknown command \"bogus\"");
+}
+
 static void test_logs_and_wait(void **state) {
   (void)state;
   fake.run_frames[0][0] = "stdout";
@@ -926,6 +1177,20 @@ static void test_logs_and_wait(void **state) {
   assert_string_equal(out_text, "4\n");
   assert_int_equal(RUN("wctr", "logs", "a", "b"), 1);
   contains(err_text, "requires exactly 1 argument");
+  /* --since/--until as docker/cli reads them (now: 2026-11-22T13:10:00Z), sent in the log's time form. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "logs", "--since", "1h30m", "--until", "2026-11-22T13:05:00.25+01:00", "web"), 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Since")->valuestring, "2026-11-22T11:40:00.000000000Z");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Until")->valuestring, "2026-11-22T12:05:00.250000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "1763816400.5", "--until", "2026-11-22", "web"), 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Since")->valuestring, "2025-11-22T13:00:00.500000000Z");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Until")->valuestring, "2026-11-22T00:00:00.000000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "0", "--until", "2026-11-22T13", "web"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[2], "Since"));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Until")->valuestring, "2026-11-22T13:00:00.000000000Z");
+  assert_int_equal(RUN("wctr", "logs", "--since", "yesterday", "web"), 1);
+  contains(err_text, "invalid value for \"since\": failed to parse value as time or duration: \"yesterday\"");
+  assert_int_equal(RUN("wctr", "logs", "--until", "2026-13-01", "web"), 1);
 }
 
 static void test_compose_config(void **state) {
@@ -955,6 +1220,29 @@ static int op_index(const char *op, int from) {
     if (strcmp(fake.ops[i], op) == 0) return i;
   }
   return -1;
+}
+
+static void test_compose_up_waits_for_completed_dependencies(void **state) {
+  (void)state;
+  fake.run_result = "{\"StatusCode\":0}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "deps.yml", "up", "-d"), 0);
+  /* migrate started, waited for (exit 0), then web started */
+  int first = op_index("container.start", 0);
+  int waited = op_index("container.wait", 0);
+  int second = op_index("container.start", first + 1);
+  assert_true(first >= 0 && waited > first && second > waited);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[first], "Id")->valuestring, "proj-migrate-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[waited], "Id")->valuestring, "proj-migrate-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[second], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-migrate-1  Exited\n");
+  /* a migration that fails: web is not started, and this up is undone */
+  reset(NULL);
+  fake.run_result = "{\"StatusCode\":3}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "deps.yml", "up", "-d"), 1);
+  contains(err_text, "service \"migrate\" didn't complete successfully: exit 3");
+  first = op_index("container.start", 0);
+  assert_int_equal(op_index("container.start", first + 1), -1);
+  assert_true(op_index("container.remove", 0) >= 0);
 }
 
 static void test_compose_up_down(void **state) {
@@ -1016,6 +1304,56 @@ static void test_compose_up_down(void **state) {
   assert_int_equal(fake.count, 4);
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "proj-web-1");
   assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
+}
+
+
+/* compose and named volumes: up creates the project's volumes (scoped, labelled) and checks the external
+ * one; down -v removes the containers' anonymous volumes and the project's named ones, never an external. */
+static void test_compose_volumes(void **state) {
+  (void)state;
+  fake.list_result = "[]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 0);
+  int at = op_index("volume.create", 0);
+  assert_true(at >= 0);
+  char *sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"Name\":\"shop_data\",\"Labels\":{\"tier\":\"hot\",\"com.docker.compose.project\":\"shop\","
+                            "\"com.docker.compose.volume\":\"data\"}}");
+  cJSON_free(sent);
+  assert_int_equal(op_index("volume.create", at + 1), -1);
+  int ins = op_index("volume.inspect", 0);
+  assert_true(ins >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[ins], "Name")->valuestring, "shared");
+  int cr = op_index("container.create", 0);
+  assert_true(cr > at && cr > ins);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[cr], "HostConfig"), "Binds"));
+  assert_string_equal(sent, "[\"shop_data:C:\\\\data\",\"C:\\\\anon\",\"shared:C:\\\\s:ro\"]");
+  cJSON_free(sent);
+  contains(err_text, " Volume \"shop_data\"  Created");
+
+  /* An external volume that does not exist stops up before any container. */
+  reset(NULL);
+  fake.list_result = "[]";
+  fake.fail_op = "volume.inspect";
+  fake.fail_text = "get shared: no such volume";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "up", "-d"), 1);
+  contains(err_text, "external volume \"shared\" not found");
+  assert_int_equal(op_index("container.create", 0), -1);
+
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down", "-v"), 0);
+  int rm = op_index("container.remove", 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[rm], "RemoveVolumes")));
+  int vr = op_index("volume.remove", 0);
+  assert_true(vr > rm);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[vr], "Name")->valuestring, "shop_data");
+  assert_int_equal(op_index("volume.remove", vr + 1), -1); /* never the external one */
+  reset(NULL);
+  fake.list_result = "[{\"Name\":\"shop-web-1\",\"State\":\"exited\"}]";
+  assert_int_equal(RUN("wctr", "compose", "-f", "vols.yml", "down"), 0);
+  assert_int_equal(op_index("volume.remove", 0), -1);
+  assert_null(cJSON_GetObjectItem(fake.params[op_index("container.remove", 0)], "RemoveVolumes"));
 }
 
 static void test_compose_up_rolls_back(void **state) {
@@ -1144,6 +1482,54 @@ static void test_compose_ps_logs(void **state) {
   fake.interrupt = false;
   assert_int_equal(RUN("wctr", "compose", "logs", "nosuch"), 1);
   contains(err_text, "no such service: nosuch");
+}
+
+static void test_compose_ps_quiet_restart_exec(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"0123456789abcdef\",\"Name\":\"proj-web-1\",\"State\":\"running\","
+                     "\"Labels\":{\"com.docker.compose.service\":\"web\"}}]";
+  assert_int_equal(RUN("wctr", "compose", "ps", "-q"), 0);
+  assert_string_equal(out_text, "0123456789abcdef\n");
+  /* restart: each service's container, -t as the timeout, compose's progress on stderr */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart", "-t", "3", "web"), 0);
+  int at = op_index("container.restart", 0);
+  assert_true(at >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[at], "Id")->valuestring, "proj-web-1");
+  assert_int_equal(cJSON_GetObjectItem(fake.params[at], "Timeout")->valueint, 3);
+  contains(err_text, " Container proj-web-1  Restarting\n Container proj-web-1  Started\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart"), 0);
+  assert_true(op_index("container.restart", 0) >= 0);
+  assert_null(cJSON_GetObjectItem(fake.params[op_index("container.restart", 0)], "Timeout"));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "restart", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(op_index("container.restart", 0), -1);
+  assert_int_equal(RUN("wctr", "compose", "restart", "-t", "soon"), 125);
+  /* exec: wctr exec in the service's container, interactive, its flags passed on */
+  reset(NULL);
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "inside\n";
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "-eX=1", "-u", "ContainerUser", "--index", "1", "web", "cmd", "/c",
+                       "echo", "-d"),
+                   7);
+  at = op_index("exec.create", 0);
+  assert_true(at >= 0);
+  char *sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"User\":\"ContainerUser\",\"Id\":\"proj-web-1\",\"Cmd\":[\"cmd\",\"/c\",\"echo\",\"-d\"],"
+                            "\"Env\":[\"X=1\"],\"AttachStdin\":true}");
+  cJSON_free(sent);
+  assert_string_equal(out_text, "inside\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "--index", "2", "web", "cmd"), 1);
+  contains(err_text, "each service has one container");
+  assert_int_equal(RUN("wctr", "compose", "exec", "nosuch", "cmd"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(RUN("wctr", "compose", "exec", "web"), 1);
+  contains(err_text, "requires at least 2 arguments");
+  assert_int_equal(RUN("wctr", "compose", "exec", "--bogus", "web", "cmd"), 125);
+  assert_int_equal(op_index("exec.create", 0), -1);
 }
 
 static void test_label_restart_security_flags(void **state) {
@@ -1426,6 +1812,103 @@ static void test_inspect_layout_and_format(void **state) {
   starts_with(out_text, "[\n    {\n        \"Id\": \"\",\n        \"RepoTags\": [\n            \"nano:latest\"\n");
 }
 
+
+/* wctr volume: Docker's commands, tables, flags and exit codes; --mount and rm -v as the -v form. */
+static const cJSON *last_params(const char *op) {
+  for (int i = fake.count - 1; i >= 0; i--) {
+    if (strcmp(fake.ops[i], op) == 0) return fake.params[i];
+  }
+  fail_msg("no %s request", op);
+  return NULL;
+}
+
+static void test_volume_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "volume", "create", "--label", "tier=data", "-d", "local", "db"), 0);
+  assert_string_equal(out_text, "db\n");
+  char *sent = cJSON_PrintUnformatted(last_params("volume.create"));
+  assert_string_equal(sent, "{\"Name\":\"db\",\"Driver\":\"local\",\"Labels\":{\"tier\":\"data\"}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "create", "--name", "a", "b"), 125);
+  contains(err_text, "conflicting options: either specify --name or provide positional arg, not both");
+  assert_int_equal(RUN("wctr", "volume", "ls"), 0);
+  assert_string_equal(out_text, "DRIVER    VOLUME NAME\nlocal     db\nlocal     a-much-longer-volume-name\n");
+  assert_int_equal(RUN("wctr", "volume", "ls", "-q", "--filter", "dangling=true", "-f", "label=tier"), 0);
+  assert_string_equal(out_text, "db\na-much-longer-volume-name\n");
+  sent = cJSON_PrintUnformatted(last_params("volume.list"));
+  assert_string_equal(sent, "{\"Filters\":{\"dangling\":[\"true\"],\"label\":[\"tier\"]}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "ls", "--format", "{{.Name}}|{{.Labels}}|{{.Scope}}"), 0);
+  assert_string_equal(out_text, "db|tier=data|local\na-much-longer-volume-name||local\n");
+  assert_int_equal(RUN("wctr", "volume", "ls", "--format", "{{.Nope}}"), 1);
+  contains(err_text, "can't evaluate field Nope");
+  assert_int_equal(RUN("wctr", "volume", "ls", "--filter", "colour=red"), 125);
+  contains(err_text, "invalid filter 'colour'");
+  assert_int_equal(RUN("wctr", "volume", "inspect", "-f", "{{.Mountpoint}} {{.Driver}}", "db"), 0);
+  assert_string_equal(out_text, "C:\\v local\n");
+  assert_int_equal(RUN("wctr", "volume", "inspect", "db"), 0);
+  starts_with(out_text, "[\n    {\n        \"CreatedAt\": \"2026-12-07T12:00:00Z\",\n        \"Driver\": \"local\",\n");
+  fake.fail_op = "volume.inspect";
+  fake.fail_text = "get nope: no such volume";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "volume", "inspect", "nope"), 1);
+  contains(err_text, "Error: No such volume: nope");
+  fake.fail_op = "volume.remove";
+  fake.fail_text = "remove db: volume is in use - [abc]";
+  fake.fail_code = WCTR_ESTATE;
+  assert_int_equal(RUN("wctr", "volume", "rm", "db"), 1);
+  contains(err_text, "remove db: volume is in use - [abc]");
+  fake.fail_op = NULL;
+  assert_int_equal(RUN("wctr", "volume", "rm", "-f", "db", "x"), 0);
+  assert_string_equal(out_text, "db\nx\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(last_params("volume.remove"), "Force")));
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "volume", "prune"), 1);
+  contains(err_text, "removing volumes needs -f/--force");
+  assert_int_equal(fake.count, before);
+  assert_int_equal(RUN("wctr", "volume", "prune", "-f", "-a", "--filter", "label=x"), 0);
+  sent = cJSON_PrintUnformatted(last_params("volume.prune"));
+  assert_string_equal(sent, "{\"All\":true,\"Filters\":{\"label\":[\"x\"]}}");
+  cJSON_free(sent);
+  assert_int_equal(RUN("wctr", "volume", "frob"), 1);
+  assert_int_equal(RUN("wctr", "volume"), 1);
+
+  /* --mount becomes the -v form, which wctrd checks once for both flags. */
+  assert_int_equal(RUN("wctr", "create", "--mount", "type=volume,source=db,target=C:\\data,readonly", "--mount",
+                       "type=bind,src=C:\\host,dst=C:\\h", "--mount", "target=C:\\anon", "-v", "logs:C:\\logs",
+                       "img", "cmd"), 0);
+  const cJSON *binds = cJSON_GetObjectItem(cJSON_GetObjectItem(last_params("container.create"), "HostConfig"), "Binds");
+  sent = cJSON_PrintUnformatted(binds);
+  assert_string_equal(sent, "[\"db:C:\\\\data:ro\",\"C:\\\\host:C:\\\\h\",\"C:\\\\anon\",\"logs:C:\\\\logs\"]");
+  cJSON_free(sent);
+  static const struct {
+    const char *mount;
+    const char *message;
+  } bad[] = {
+      {"type=volume,source=db", "invalid mount config for type \"volume\": field Target must not be empty"},
+      {"type=bind,target=C:\\x", "invalid mount config for type \"bind\": field Source must not be empty"},
+      {"type=tmpfs,target=C:\\x", "invalid mount config for type \"tmpfs\""},
+      {"type=bind,source=rel,target=C:\\x", "mount path must be absolute"},
+      {"type=volume,source=C:\\x,target=C:\\y", "a host folder is type=bind"},
+      {"colour=red,target=C:\\x", "unexpected key 'colour'"},
+      {"bind-propagation=rshared,target=C:\\x", "bind-propagation is not supported on Windows"},
+      {"target", "invalid field 'target' must be a key=value pair"},
+      {"readonly=maybe,target=C:\\x", "invalid value for readonly: maybe"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char mount[200];
+    snprintf(mount, sizeof mount, "%s", bad[i].mount);
+    before = fake.count;
+    assert_int_equal(RUN("wctr", "create", "--mount", mount, "img", "cmd"), 125);
+    contains(err_text, bad[i].message);
+    assert_int_equal(fake.count, before);
+  }
+  assert_int_equal(RUN("wctr", "rm", "-v", "web"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(last_params("container.remove"), "RemoveVolumes")));
+  assert_int_equal(RUN("wctr", "rm", "web"), 0);
+  assert_null(cJSON_GetObjectItem(last_params("container.remove"), "RemoveVolumes"));
+}
+
 /* secret ls/inspect and credentialspec inspect in Docker's forms. */
 static void test_secret_and_credspec_forms(void **state) {
   (void)state;
@@ -1523,6 +2006,8 @@ int main(void) {
       cmocka_unit_test_setup(test_run_interactive, reset),
       cmocka_unit_test_setup(test_compose_config, reset),
       cmocka_unit_test_setup(test_start_failures_map_to_docker_codes, reset),
+      cmocka_unit_test_setup(test_exec_sends_flags_and_returns_the_exit_code, reset),
+      cmocka_unit_test_setup(test_exec_detach_and_refusals, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
       cmocka_unit_test_setup(test_run_secrets, reset),
       cmocka_unit_test_setup(test_secret_and_check_commands, reset),
@@ -1538,12 +2023,17 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_long_values, reset),
       cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
+      cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
+      cmocka_unit_test_setup(test_system_df_and_prune, reset),
+      cmocka_unit_test_setup(test_top, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),
       cmocka_unit_test_setup(test_compose_up_down, reset),
       cmocka_unit_test_setup(test_compose_up_rolls_back, reset),
       cmocka_unit_test_setup(test_compose_up_credential_specs, reset),
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
+      cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
+      cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),
       cmocka_unit_test_setup(test_credentialspec_command, reset),
@@ -1552,6 +2042,8 @@ int main(void) {
       cmocka_unit_test_setup(test_env_file_and_huge_sizes, reset),
       cmocka_unit_test_setup(test_inspect_layout_and_format, reset),
       cmocka_unit_test_setup(test_secret_and_credspec_forms, reset),
+      cmocka_unit_test_setup(test_volume_commands, reset),
+      cmocka_unit_test_setup(test_compose_volumes, reset),
       cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
       cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
   };

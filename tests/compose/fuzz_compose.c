@@ -151,7 +151,14 @@ static void check_project(const compose_project *p) {
     for (size_t k = 1; k < s->label_count; k++) check(key_cmp(s->labels[k - 1], s->labels[k]) < 0);
     for (size_t k = 0; k < s->volume_count; k++) {
       const char *src = s->volumes[k].source;
-      check(src[0] == '\\' || src[0] == '/' || (src[0] != '\0' && src[1] == ':'));
+      if (s->volumes[k].volume) {
+        /* a volume names a top-level volume's key, or none at all when anonymous */
+        bool defined = src == NULL;
+        for (size_t v = 0; src != NULL && v < p->volume_count; v++) defined = defined || strcmp(p->volumes[v].key, src) == 0;
+        check(defined);
+        continue;
+      }
+      check(src != NULL && (src[0] == '\\' || src[0] == '/' || (src[0] != '\0' && src[1] == ':')));
     }
     for (size_t d = 0; d < s->depends_on_count; d++) {
       size_t at = SIZE_MAX;

@@ -61,8 +61,13 @@ static void test_unknown_and_unsupported_keys(void **state) {
                "compose.yml: services.web.ports: \"ports\" is not supported by wctr");
   ct_fail_text(SVC "    imagee: x\n", "compose.yml: services.web: unknown key \"imagee\"");
   ct_fail_text(SVC "    build: .\n", "compose.yml: services.web.build: \"build\" is not supported by wctr");
-  ct_fail_text(SVC "    container_name: x\n",
-               "compose.yml: services.web.container_name: \"container_name\" is not supported by wctr");
+  ct_fail_text(SVC "    container_name: \"-x\"\n",
+               "compose.yml: services.web.container_name: invalid container name \"-x\": only "
+               "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  ct_fail_text(SVC "    init: true\n",
+               "compose.yml: services.web.init: \"init: true\" is not supported by wctr: Windows containers have no "
+               "Linux init to run (no zombie processes to reap: a job object or a silo ends every process with the "
+               "container); leave it out or write false");
   ct_fail_text(SVC "    healthcheck: {test: [CMD, x]}\n",
                "compose.yml: services.web.healthcheck: \"healthcheck\" is not supported by wctr");
   ct_fail_text(SVC "    read_only: true\n",
@@ -77,7 +82,11 @@ static void test_unknown_and_unsupported_keys(void **state) {
   /* At the top level: */
   ct_fail_text("servics: {}\n", "compose.yml: unknown key \"servics\"");
   ct_fail_text("networks: {}\nservices: {}\n", "compose.yml: networks: \"networks\" is not supported by wctr");
-  ct_fail_text("volumes: {data: {}}\n", "compose.yml: volumes: \"volumes\" is not supported by wctr");
+  ct_fail_text("volumes: {data: {driver: nfs}}\n",
+               "compose.yml: volumes.data.driver: driver \"nfs\" is not supported by wctr (only local)");
+  ct_fail_text("volumes: {data: {driver_opts: {type: nfs}}}\n",
+               "compose.yml: volumes.data.driver_opts: \"driver_opts\" is not supported by wctr (Docker's local "
+               "driver on Windows takes no options)");
   ct_fail_text("include: [a.yml]\n", "compose.yml: include: \"include\" is not supported by wctr");
   /* A key with control characters is quoted safely. */
   ct_fail_text(SVC "    \"a\\tb\": 1\n", "compose.yml: services.web: unknown key \"a\\x09b\"");
@@ -608,6 +617,81 @@ static void test_secrets_and_configs(void **state) {
   ct_reset();
 }
 
+
+/* Named volumes (issue 15): top-level definitions, project-scoped names as docker compose gives them,
+ * external ones, anonymous ones, and the binds a service's spec gets. */
+static void test_named_volumes(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("name: shop\n"
+                                    "services:\n"
+                                    "  web:\n"
+                                    "    image: app\n"
+                                    "    volumes:\n"
+                                    "      - data:C:\\data\n"
+                                    "      - {type: volume, source: cache, target: C:\\cache, read_only: true}\n"
+                                    "      - {type: volume, target: C:\\tmp}\n"
+                                    "      - C:\\anon\n"
+                                    "      - shared:C:\\shared:ro\n"
+                                    "volumes:\n"
+                                    "  data:\n"
+                                    "  cache: {driver: local, labels: {tier: hot}}\n"
+                                    "  shared: {external: true}\n");
+  assert_int_equal(p->volume_count, 3);
+  const compose_volume *v = compose_find_volume(p, "data");
+  assert_non_null(v);
+  assert_string_equal(v->name, "shop_data");
+  assert_false(v->external);
+  v = compose_find_volume(p, "cache");
+  assert_string_equal(v->name, "shop_cache");
+  assert_int_equal(v->label_count, 1);
+  assert_string_equal(v->labels[0], "tier=hot");
+  v = compose_find_volume(p, "shared");
+  assert_string_equal(v->name, "shared");
+  assert_true(v->external);
+  assert_null(compose_find_volume(p, "nope"));
+  const compose_service *s = web(p);
+  assert_int_equal(s->volume_count, 5);
+  assert_true(s->volumes[0].volume);
+  assert_string_equal(s->volumes[0].source, "data");
+  assert_true(s->volumes[2].volume);
+  assert_null(s->volumes[2].source);
+  assert_true(s->volumes[3].volume);
+  assert_null(s->volumes[3].source);
+  spec_container spec;
+  wctr_errmsg e;
+  assert_int_equal(compose_service_to_spec(p, s, NULL, NULL, &spec, &e), WCTR_OK);
+  assert_int_equal(spec.bind_count, 5);
+  assert_string_equal(spec.binds[0], "shop_data:C:\\data");
+  assert_string_equal(spec.binds[1], "shop_cache:C:\\cache:ro");
+  assert_string_equal(spec.binds[2], "C:\\tmp");
+  assert_string_equal(spec.binds[3], "C:\\anon");
+  assert_string_equal(spec.binds[4], "shared:C:\\shared:ro");
+  spec_free(&spec);
+  compose_free(p);
+  /* name: replaces the scoped name. */
+  p = ct_load_text("services: {web: {image: app, volumes: [\"d:C:\\\\d\"]}}\nvolumes: {d: {name: exact-name}}\n");
+  assert_string_equal(compose_find_volume(p, "d")->name, "exact-name");
+  compose_free(p);
+  ct_fail_text("services: {}\nvolumes: {\"bad name\": {}}\n",
+               "compose.yml: volumes: invalid volume name \"bad name\": use letters, digits, '.', '_' and '-'");
+  ct_fail_text("services: {}\nvolumes: {d: {colour: red}}\n", "compose.yml: volumes.d: unknown key \"colour\"");
+}
+
+
+/* container_name replaces <project>-<service>-1; init: false is what wctr does anyway. */
+static void test_container_name_and_init(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("name: shop\nservices:\n  web: {image: app, container_name: my-web, init: false}\n"
+                                    "  db: {image: app}\n");
+  assert_string_equal(ct_service(p, "web")->container_name, "my-web");
+  assert_string_equal(ct_service(p, "db")->container_name, "shop-db-1");
+  compose_free(p);
+  ct_fail_text("name: shop\nservices:\n  web: {image: app, container_name: shop-db-1}\n  db: {image: app}\n",
+               "services.web.container_name: the name \"shop-db-1\" is already used by service db");
+}
+
 static void test_volumes_short(void **state) {
   (void)state;
   ct_reset();
@@ -639,13 +723,8 @@ static void test_volumes_short(void **state) {
   assert_string_equal(s->volumes[5].target, "\\\\.\\pipe\\docker_engine");
   compose_free(p);
 
-  ct_fail_text(
-      SVC "    volumes: [\"data:C:\\\\data\"]\n",
-      "compose.yml: services.web.volumes[0]: \"data\" is a named volume; wctr supports only bind mounts of "
-      "host paths (start a relative path with ./)");
-  ct_fail_text(SVC "    volumes: [\"C:\\\\data\"]\n",
-               "compose.yml: services.web.volumes[0]: anonymous volumes are not supported by wctr (write "
-               "HOST_PATH:TARGET)");
+  ct_fail_text(SVC "    volumes: [\"data:C:\\\\data\"]\n",
+               "compose.yml: services.web.volumes[0]: refers to undefined volume data: invalid compose project");
   ct_fail_text(
       SVC "    volumes: [\"C:\\\\data:C:\\\\data:z\"]\n",
       "compose.yml: services.web.volumes[0]: volume option \"z\" is not supported by wctr (only ro and rw)");
@@ -697,9 +776,11 @@ static void test_volumes_long(void **state) {
   assert_true(ct_warned("\"yes\" for boolean is not supported by YAML 1.2, please use `true`"));
   compose_free(p);
 
-  ct_fail_text(
-      SVC "    volumes: [{type: volume, source: data, target: C:\\data}]\n",
-      "compose.yml: services.web.volumes[0].type: \"volume\" mounts are not supported by wctr (only bind)");
+  ct_fail_text(SVC "    volumes: [{type: tmpfs, target: C:\\data}]\n",
+               "compose.yml: services.web.volumes[0].type: \"tmpfs\" mounts are not supported by wctr (bind, volume "
+               "and npipe are)");
+  ct_fail_text(SVC "    volumes: [{type: volume, source: data, target: C:\\data}]\n",
+               "compose.yml: services.web.volumes[0]: refers to undefined volume data: invalid compose project");
   /* Named pipes: the long form (type npipe), Docker's spellings of a pipe, and a short form or a bind of
    * pipes; a pipe is never resolved against the project folder, and renders as npipe. */
   p = ct_load_text(SVC
@@ -792,10 +873,34 @@ static void test_depends_on(void **state) {
 
   ct_fail_text(SVC "    depends_on: [db]\n",
                "compose.yml: services.web.depends_on[0]: service \"web\" depends on undefined service \"db\"");
-  ct_fail_text(
-      SVC "    depends_on: {db: {condition: service_healthy}}\n  db: {image: d}\n",
-      "compose.yml: services.web.depends_on.db.condition: \"service_healthy\" is not supported by wctr (only "
-      "service_started)");
+  ct_fail_text(SVC "    depends_on: {db: {condition: service_healthy}}\n  db: {image: d}\n",
+               "compose.yml: services.web.depends_on.db.condition: \"service_healthy\" is not supported by wctr "
+               "(service_started and service_completed_successfully are; it has no healthcheck yet)");
+  /* service_completed_successfully: in depends_on (the order) and in depends_on_completed (up waits) */
+  ct_reset();
+  p = ct_load_text("services:\n"
+                   "  web:\n    image: w\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n"
+                   "      db: {condition: service_started}\n"
+                   "  db: {image: d}\n  migrate: {image: m, depends_on: [db]}\n");
+  s = web(p);
+  assert_int_equal(s->depends_on_count, 2);
+  assert_int_equal(s->depends_on_completed_count, 1);
+  assert_string_equal(s->depends_on_completed[0], "migrate");
+  assert_string_equal(p->services[2].name, "web");
+  /* config shows the conditions (the map form), and reads back the same */
+  char *text = NULL;
+  wctr_errmsg e;
+  assert_int_equal(compose_render(p, false, &text, &e), WCTR_OK);
+  assert_non_null(strstr(text, "migrate:\n        condition: service_completed_successfully"));
+  assert_non_null(strstr(text, "db:\n        condition: service_started"));
+  compose_free(p);
+  ct_reset();
+  p = ct_load_text(text);
+  free(text);
+  s = web(p);
+  assert_int_equal(s->depends_on_completed_count, 1);
+  assert_string_equal(s->depends_on_completed[0], "migrate");
+  compose_free(p);
   ct_fail_text(SVC "    depends_on: {db: {condition: service_done}}\n  db: {image: d}\n",
                "compose.yml: services.web.depends_on.db.condition: invalid condition \"service_done\"");
   ct_fail_text(SVC "    depends_on: {db: {required: false, condition: service_started}}\n  db: {image: d}\n",
@@ -957,6 +1062,8 @@ int main(void) {
       cmocka_unit_test(test_secrets_and_configs),
       cmocka_unit_test(test_volumes_short),
       cmocka_unit_test(test_volumes_long),
+      cmocka_unit_test(test_named_volumes),
+      cmocka_unit_test(test_container_name_and_init),
       cmocka_unit_test(test_depends_on),
       cmocka_unit_test(test_stop_grace_period_and_restart),
       cmocka_unit_test(test_env_file),

@@ -285,12 +285,64 @@ static void test_times(void **state) {
   assert_string_equal(out, "2026-11-22T13:10:00Z");
 }
 
+static void test_timestamps_and_sizes(void **state) {
+  (void)state;
+  int64_t s = 0;
+  int32_t ns = 0;
+  const int64_t now = 1763816400; /* 2025-11-22T13:00:00Z */
+  /* durations: now minus them, whole seconds rounded down */
+  assert_true(docker_timestamp("10m", now, &s, &ns));
+  assert_int_equal(s, now - 600);
+  assert_true(docker_timestamp("1h30m5s", now, &s, &ns));
+  assert_int_equal(s, now - 5405);
+  assert_true(docker_timestamp("1.5s", now, &s, &ns));
+  assert_int_equal(s, now - 2);
+  assert_true(docker_timestamp("250ms", now, &s, &ns));
+  assert_int_equal(s, now - 1);
+  assert_false(docker_timestamp("10x", now, &s, &ns));
+  assert_false(docker_timestamp("m", now, &s, &ns));
+  /* "0" is the Unix time 0, not a duration */
+  assert_true(docker_timestamp("0", now, &s, &ns));
+  assert_int_equal(s, 0);
+  /* date-times, with and without a zone (UTC then), at each precision */
+  assert_true(docker_timestamp("2025-11-22", now, &s, &ns));
+  assert_int_equal(s, now - 13 * 3600);
+  assert_true(docker_timestamp("2025-11-22T13", now, &s, &ns));
+  assert_int_equal(s, now);
+  assert_true(docker_timestamp("2025-11-22T13:01", now, &s, &ns));
+  assert_int_equal(s, now + 60);
+  assert_true(docker_timestamp("2025-11-22T14:00:00.5+01:00", now, &s, &ns));
+  assert_int_equal(s, now);
+  assert_int_equal(ns, 500000000);
+  assert_true(docker_timestamp("2025-11-22T13:00:00Z", now, &s, &ns));
+  assert_int_equal(s, now);
+  assert_false(docker_timestamp("2025-11-22T25:00", now, &s, &ns));
+  assert_false(docker_timestamp("2025-11-22 13:00", now, &s, &ns));
+  /* Unix times */
+  assert_true(docker_timestamp("1700000000.25", now, &s, &ns));
+  assert_int_equal(s, 1700000000);
+  assert_int_equal(ns, 250000000);
+  assert_false(docker_timestamp("17e8", now, &s, &ns));
+  assert_false(docker_timestamp("", now, &s, &ns));
+  /* go-units HumanSize */
+  char out[32];
+  docker_human_size(0, 4, out, sizeof out);
+  assert_string_equal(out, "0B");
+  docker_human_size(16430000, 4, out, sizeof out);
+  assert_string_equal(out, "16.43MB");
+  docker_human_size(16430000, 3, out, sizeof out);
+  assert_string_equal(out, "16.4MB");
+  docker_human_size(999, 4, out, sizeof out);
+  assert_string_equal(out, "999B");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_container_inspect),
       cmocka_unit_test(test_container_summary_and_status),
       cmocka_unit_test(test_image_secret_version_info_event),
       cmocka_unit_test(test_times),
+      cmocka_unit_test(test_timestamps_and_sizes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,7 +174,14 @@ has '"SystemId"' "shows the compute system"
 hasj Identity '"ContainerUser"' "and the identity"
 expect 0 "stats" W stats --no-stream p1
 has "p1" "for the container"
+expect 0 "exec -e -u -w" W exec -e EXEC_VAR=from-exec -u ContainerAdministrator -w 'C:\' p1 cmd /c 'echo [%EXEC_VAR%]'
+has "[from-exec]" "exec's output and its -e"
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"User":"ContainerAdministrator"' \
+  && ok "exec was HcsCreateProcess in the running system, with -u" || bad "exec's HcsCreateProcess did not carry -u"
+expect 4 "exec's exit code" W exec p1 cmd /c exit 4
 expect 0 "stop" W stop -t 5 p1
+expect 1 "exec in a stopped container" W exec p1 cmd /c exit 0
+has "is not running" "with Docker's message"
 expect 0 "inspect after stop" W inspect p1
 hasj Status '"exited"' "it is exited"
 expect 0 "start it again (same sandbox)" W start p1

@@ -148,6 +148,32 @@ has "$sandbox" "and starts in the sandbox"
 expect 0 "-w" W run --rm --isolation=job -w 'C:\windows' host cmd /c cd
 has 'C:\windows' "-w sets the working directory"
 
+echo "# exec"
+expect 0 "run -d in the sandbox with -e" W run -d --isolation=job --name ex -e FOO=bar "$sandbox" "$sleeper" 60
+expect 0 "exec sees the container's environment and folder" W exec ex cmd /c 'echo [%FOO%] [%CONTAINER_SANDBOX_MOUNT_POINT%] & cd'
+has "[bar] [$sandbox]" "the container's -e and its sandbox"
+has "$sandbox" "and starts where the container started"
+expect 0 "exec -e -w" W exec -e FOO=baz -w 'C:\windows' ex cmd /c 'echo [%FOO%] & cd'
+has "[baz]" "exec's -e wins over the container's"
+has 'C:\windows' "-w sets its working directory"
+expect 5 "exec's exit code is wctr's" W exec ex cmd /c exit 5
+expect 127 "a missing program gives 127" W exec ex "no-such-program-$id.exe"
+has "executable file not found" "with Docker's words"
+expect 0 "exec -i" bash -c "printf 'to-exec\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe exec -i ex \"$sleeper\" --cat"
+has "to-exec" "the exec'd process read its stdin"
+has "eof" "and then the end of the input"
+expect 1 "exec --privileged is refused" W exec --privileged ex cmd /c exit 0
+has "Windows does not support privileged mode" "with Docker's message"
+expect 0 "exec -d" W exec -d ex "$sleeper" 60
+expect 0 "inspect: still running" W inspect -f '{{.State.Status}}' ex
+has "running" "the container runs on"
+expect 0 "kill the container" W kill ex
+expect 0 "wait" W wait ex
+[ "$(tr -d '\r\n' <"$out")" = 1 ] && ok "the container ended although exec -d's process was still running" || bad "wait did not print 1"
+expect 1 "exec in a stopped container" W exec ex cmd /c exit 0
+has "is not running" "with Docker's message"
+expect 0 "rm ex" W rm ex
+
 echo "# stats"
 expect 0 "run -d" W run -d --isolation=job --name st -m 100m host "$sleeper" 30
 expect 0 "stats --no-stream" W stats --no-stream st

@@ -603,6 +603,172 @@ static void test_kill(void **state) {
   ctr_free(&c);
 }
 
+/* --- tests: exec (HcsCreateProcess in the running system) ------------------------------------------------ */
+
+typedef struct xrec {
+  CRITICAL_SECTION lock;
+  char *out;
+  size_t out_len;
+  char *err;
+  size_t err_len;
+  int exited;
+  int64_t code;
+  HANDLE done;
+} xrec;
+
+static void xr_output(void *ctx, rt_stream stream, const char *data, size_t len) {
+  xrec *x = ctx;
+  EnterCriticalSection(&x->lock);
+  if (stream == RT_STDOUT) {
+    append(&x->out, &x->out_len, data, len);
+  } else {
+    append(&x->err, &x->err_len, data, len);
+  }
+  LeaveCriticalSection(&x->lock);
+}
+
+static void xr_exited(void *ctx, int64_t code) {
+  xrec *x = ctx;
+  EnterCriticalSection(&x->lock);
+  x->exited++;
+  x->code = code;
+  LeaveCriticalSection(&x->lock);
+  SetEvent(x->done);
+}
+
+static void xrec_init(xrec *x) {
+  memset(x, 0, sizeof *x);
+  InitializeCriticalSection(&x->lock);
+  x->done = CreateEventW(NULL, TRUE, FALSE, NULL);
+  assert_non_null(x->done);
+}
+
+static void xrec_free(xrec *x) {
+  free(x->out);
+  free(x->err);
+  CloseHandle(x->done);
+  DeleteCriticalSection(&x->lock);
+}
+
+static void xrec_wait(xrec *x) {
+  if (WaitForSingleObject(x->done, WAIT_MS) != WAIT_OBJECT_0) fail_msg("the exec did not exit within %d s", WAIT_MS / 1000);
+}
+
+static void test_exec(void **state) {
+  (void)state;
+  ctr c;
+  cJSON *p = params_new("testimg", "process", "sleep", "60000", NULL);
+  cJSON *env = cJSON_AddArrayToObject(p, "Env");
+  cJSON_AddItemToArray(env, cJSON_CreateString("FOO=container"));
+  cJSON_AddItemToArray(env, cJSON_CreateString("BAR=kept"));
+  ctr_init(&c, p);
+  ctr_start(&c);
+  const rt_methods *m = c.t->runtime->methods;
+  assert_int_equal(m->version, RT_METHODS_V2);
+  wctr_errmsg e;
+
+  /* The container's environment, exec's -e winning; output on both streams; its own exit code. */
+  xrec x;
+  xrec_init(&x);
+  char *c1[] = {g_child, (char *)"env", (char *)"FOO", (char *)"out", (char *)"|", (char *)"env", (char *)"BAR",
+                (char *)"err", (char *)"on-stderr", (char *)"exit", (char *)"3", NULL};
+  char *e1[] = {(char *)"foo=exec", NULL};
+  spec_process p1 = {.cmd = c1, .cmd_count = 11, .env = e1, .env_count = 1, .user = (char *)"ContainerUser",
+                     .working_dir = (char *)"C:\\"};
+  rt_exec_events ev = {.ctx = &x, .output = xr_output, .exited = xr_exited};
+  rt_proc *proc = NULL;
+  uint32_t pid = 0;
+  if (m->exec(c.t, &p1, &ev, &proc, &pid, &e) != WCTR_OK) fail_msg("exec: %s", e.text);
+  assert_non_null(proc);
+  assert_true(pid != 0);
+  xrec_wait(&x);
+  EnterCriticalSection(&x.lock);
+  assert_string_equal(x.out, "exec|kept");
+  assert_string_equal(x.err, "on-stderr");
+  assert_int_equal(x.code, 3);
+  assert_int_equal(x.exited, 1);
+  LeaveCriticalSection(&x.lock);
+  m->proc_release(proc);
+  xrec_free(&x);
+  /* What HCS was asked: a process in the container's system, with -u, -w and the merged environment. */
+  cJSON *created = calls("HcsCreateProcess", c.id, NULL);
+  assert_int_equal(cJSON_GetArraySize(created), 2);
+  const cJSON *doc = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(created, 1), "document");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "User")->valuestring, "ContainerUser");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "WorkingDirectory")->valuestring, "C:\\");
+  const cJSON *penv = cJSON_GetObjectItemCaseSensitive(doc, "Environment");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(penv, "foo")->valuestring, "exec");
+  assert_null(cJSON_GetObjectItemCaseSensitive(penv, "FOO"));
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(penv, "BAR")->valuestring, "kept");
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "CreateStdInPipe")));
+  cJSON_Delete(created);
+
+  /* -i: stdin through HCS's pipe, end of file by HcsModifyProcess CloseHandle StdIn. */
+  xrec_init(&x);
+  char *c2[] = {g_child, (char *)"cat", NULL};
+  spec_process p2 = {.cmd = c2, .cmd_count = 2, .open_stdin = true};
+  ev.ctx = &x;
+  if (m->exec(c.t, &p2, &ev, &proc, &pid, &e) != WCTR_OK) fail_msg("exec -i: %s", e.text);
+  if (m->proc_stdin_write(proc, "typed", 5, &e) != WCTR_OK) fail_msg("proc_stdin_write: %s", e.text);
+  if (m->proc_stdin_close(proc, &e) != WCTR_OK) fail_msg("proc_stdin_close: %s", e.text);
+  assert_int_equal(m->proc_stdin_write(proc, "x", 1, &e), WCTR_EPIPE);
+  xrec_wait(&x);
+  EnterCriticalSection(&x.lock);
+  assert_string_equal(x.out, "typed<eof>");
+  assert_int_equal(x.code, 0);
+  LeaveCriticalSection(&x.lock);
+  m->proc_release(proc);
+  xrec_free(&x);
+
+  /* A program that does not exist: WCTR_ENOENT with Docker's words (exit 127), nothing to release. */
+  xrec_init(&x);
+  ev.ctx = &x;
+  char *c3[] = {(char *)"C:\\no\\such-program.exe", NULL};
+  spec_process p3 = {.cmd = c3, .cmd_count = 1};
+  rt_proc *none = NULL;
+  assert_int_equal(m->exec(c.t, &p3, &ev, &none, &pid, &e), WCTR_ENOENT);
+  assert_null(none);
+  assert_non_null(strstr(e.text, "executable file not found"));
+
+  /* proc_kill: the process ends with RT_KILLED_EXIT_CODE's code from HCS's terminate. */
+  char *c4[] = {g_child, (char *)"sleep", (char *)"60000", NULL};
+  spec_process p4 = {.cmd = c4, .cmd_count = 3};
+  if (m->exec(c.t, &p4, &ev, &proc, &pid, &e) != WCTR_OK) fail_msg("exec: %s", e.text);
+  assert_int_equal(WaitForSingleObject(x.done, 200), WAIT_TIMEOUT);
+  /* top: HCS's ProcessList, the exec'd process in it. */
+  cJSON *procs = NULL;
+  if (m->top(c.t, &procs, &e) != WCTR_OK) fail_msg("top: %s", e.text);
+  bool listed = false;
+  const cJSON *pr;
+  cJSON_ArrayForEach(pr, procs) {
+    const cJSON *ppid = cJSON_GetObjectItemCaseSensitive(pr, "ProcessId");
+    listed = listed || (cJSON_IsNumber(ppid) && (uint32_t)ppid->valuedouble == pid);
+  }
+  assert_true(listed);
+  cJSON_Delete(procs);
+  if (m->proc_kill(proc, &e) != WCTR_OK) fail_msg("proc_kill: %s", e.text);
+  xrec_wait(&x);
+  assert_int_equal(x.code, RT_KILLED_EXIT_CODE);
+  m->proc_release(proc);
+  xrec_free(&x);
+
+  /* An exec'd process ends with the container: the run's end terminates the system, HCS reports it. */
+  xrec_init(&x);
+  ev.ctx = &x;
+  if (m->exec(c.t, &p4, &ev, &proc, &pid, &e) != WCTR_OK) fail_msg("exec: %s", e.text);
+  signal_ok(&c, RT_SIGNAL_KILL);
+  ctr_wait(&c);
+  xrec_wait(&x);
+  assert_int_equal(x.exited, 1);
+  /* ... and no exec starts in a container whose run has ended. */
+  assert_int_equal(m->exec(c.t, &p4, &ev, &none, &pid, &e), WCTR_ESTATE);
+  m->proc_release(proc);
+  xrec_free(&x);
+  ctr_release(&c);
+  assert_nothing_left(&c);
+  ctr_free(&c);
+}
+
 /* --- tests: Hyper-V ----------------------------------------------------------------------------------------- */
 
 static void test_hyperv(void **state) {
@@ -1415,6 +1581,7 @@ int main(void) {
       cmocka_unit_test(test_process_output_and_exit),
       cmocka_unit_test(test_image_command),
       cmocka_unit_test(test_stdin_cat),
+      cmocka_unit_test(test_exec),
       cmocka_unit_test(test_stop_signal),
       cmocka_unit_test(test_kill),
       cmocka_unit_test(test_hyperv),

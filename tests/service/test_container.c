@@ -256,8 +256,10 @@ static void test_binds_and_hostname(void **state) {
                  "a job container shares the host's file system");
   expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Hostname\":\"h\",\"HostConfig\":{\"Isolation\":\"job\"}}",
                  "--hostname: a job container shares the host's name");
-  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":[\"data:C:\\\\app\"]}}",
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":[\"./data:C:\\\\app\"]}}",
                  "the host path must be absolute");
+  expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":[\"d!:C:\\\\app\"]}}",
+                 "includes invalid characters for a local volume name");
   expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"HostConfig\":{\"Binds\":\"C:\\\\a:C:\\\\a\"}}", "Binds");
   expect_refused("{\"Image\":\"i\",\"Cmd\":[\"x\"],\"Hostname\":\"-bad\"}", "invalid hostname");
   expect_refused("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"Tty\":true,\"HostConfig\":{\"Isolation\":\"job\"}}",

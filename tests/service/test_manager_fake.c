@@ -32,6 +32,10 @@ static const svc_op *op(const char *name) {
   for (size_t i = 0; i < n; i++) {
     if (strcmp(ops[i].name, name) == 0) return &ops[i];
   }
+  ops = svc_manager_volume_ops(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(ops[i].name, name) == 0) return &ops[i];
+  }
   fail_msg("no operation %s", name);
   return NULL;
 }
@@ -187,6 +191,145 @@ static bool damaged_seen(const char *dir) {
   damaged_found = false;
   wctr_fs_list(dir, note_damaged, NULL);
   return damaged_found;
+}
+
+/* --- volumes --- */
+
+/* Named volumes (issue 15): the local driver's store, its refusals, containers that use volumes, rm -v,
+ * prune, and the repair of what a crash leaves. */
+static int count_volumes(const char *filters_json) {
+  cJSON *p = cJSON_CreateObject();
+  if (filters_json != NULL) cJSON_AddItemToObject(p, "Filters", cJSON_Parse(filters_json));
+  cJSON *r = call("volume.list", p, WCTR_OK, NULL, 0);
+  int n = cJSON_GetArraySize(r);
+  cJSON_Delete(r);
+  return n;
+}
+
+static cJSON *name_params(const char *name) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Name", name);
+  return p;
+}
+
+static void test_volumes(void **state) {
+  (void)state;
+  char msg[600];
+  cJSON *v = call("volume.create", cJSON_Parse("{\"Name\":\"my-db\",\"Labels\":{\"tier\":\"data\"}}"), WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring, "my-db");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Driver")->valuestring, "local");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Scope")->valuestring, "local");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(v, "Options")));
+  assert_null(cJSON_GetObjectItemCaseSensitive(v, "Anonymous"));
+  const char *mp = cJSON_GetObjectItemCaseSensitive(v, "Mountpoint")->valuestring;
+  assert_non_null(strstr(mp, "volumes" WCTR_FS_SEP "my-db" WCTR_FS_SEP "_data"));
+  assert_true(wctr_fs_is_dir(mp));
+  char created[64];
+  snprintf(created, sizeof created, "%s", cJSON_GetObjectItemCaseSensitive(v, "CreatedAt")->valuestring);
+  cJSON_Delete(v);
+  /* A second create answers the volume as it is (Docker's). */
+  v = call("volume.create", name_params("my-db"), WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "CreatedAt")->valuestring, created);
+  cJSON_Delete(v);
+  call("volume.create", name_params("x!"), WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "\"x!\" includes invalid characters for a local volume name"));
+  call("volume.create", cJSON_Parse("{\"Name\":\"nv\",\"Driver\":\"nfs\"}"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "create nv: error looking up volume plugin nfs: plugin \"nfs\" not found");
+  call("volume.create", cJSON_Parse("{\"Name\":\"nv\",\"DriverOpts\":{\"type\":\"nfs\"}}"), WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "options are not supported on this platform"));
+  call("volume.inspect", name_params("nv"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "get nv: no such volume");
+
+  /* A container with the named volume and an anonymous one: the anonymous one is created and named. */
+  const char *script[] = {"exit=0", NULL};
+  const char *id = create("withvol", "process", script, false,
+                          "{\"HostConfig\":{\"Binds\":[\"my-db:C:\\\\data\",\"C:\\\\cache\"]}}");
+  cJSON *j = inspect(id);
+  const cJSON *binds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "HostConfig"), "Binds");
+  assert_int_equal(cJSON_GetArraySize(binds), 2);
+  assert_string_equal(cJSON_GetArrayItem(binds, 0)->valuestring, "my-db:C:\\data");
+  char anon[80];
+  const char *b1 = cJSON_GetArrayItem(binds, 1)->valuestring;
+  assert_int_equal(strlen(b1), 64 + strlen(":C:\\cache"));
+  assert_string_equal(b1 + 64, ":C:\\cache");
+  snprintf(anon, sizeof anon, "%.64s", b1);
+  cJSON_Delete(j);
+  v = call("volume.inspect", name_params(anon), WCTR_OK, NULL, 0);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
+  cJSON_Delete(v);
+
+  assert_int_equal(count_volumes(NULL), 2);
+  assert_int_equal(count_volumes("{\"dangling\":[\"true\"]}"), 0);
+  assert_int_equal(count_volumes("{\"dangling\":[\"false\"]}"), 2);
+  assert_int_equal(count_volumes("{\"label\":[\"tier=data\"]}"), 1);
+  assert_int_equal(count_volumes("{\"label\":[\"tier=web\"]}"), 0);
+  assert_int_equal(count_volumes("{\"name\":[\"my-\"]}"), 1);
+  call("volume.list", cJSON_Parse("{\"Filters\":{\"dangling\":[\"maybe\"]}}"), WCTR_EINVAL, msg, sizeof msg);
+  assert_string_equal(msg, "invalid filter 'dangling=maybe'");
+
+  /* In use, whatever the container's state: Docker's refusal, -f or not. */
+  char want[200];
+  snprintf(want, sizeof want, "remove my-db: volume is in use - [%s]", id);
+  call("volume.remove", name_params("my-db"), WCTR_ESTATE, msg, sizeof msg);
+  assert_string_equal(msg, want);
+  call("volume.remove", cJSON_Parse("{\"Name\":\"my-db\",\"Force\":true}"), WCTR_ESTATE, NULL, 0);
+  cJSON *r = call("volume.prune", cJSON_Parse("{\"All\":true}"), WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "VolumesDeleted")), 0);
+  cJSON_Delete(r);
+
+  /* rm -v: the anonymous volume goes with the container, the named one stays. */
+  cJSON *rp = id_params(id);
+  cJSON_AddBoolToObject(rp, "RemoveVolumes", true);
+  run_ok("container.remove", rp);
+  call("volume.inspect", name_params(anon), WCTR_ENOENT, NULL, 0);
+  assert_int_equal(count_volumes(NULL), 1);
+  assert_int_equal(count_volumes("{\"dangling\":[\"true\"]}"), 1);
+
+  /* prune: anonymous volumes only, unless All. */
+  v = call("volume.create", cJSON_CreateObject(), WCTR_OK, NULL, 0);
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Labels"),
+                                                   "com.docker.volume.anonymous"));
+  char made[80];
+  snprintf(made, sizeof made, "%s", cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring);
+  cJSON_Delete(v);
+  r = call("volume.prune", NULL, WCTR_OK, NULL, 0);
+  const cJSON *del = cJSON_GetObjectItemCaseSensitive(r, "VolumesDeleted");
+  assert_int_equal(cJSON_GetArraySize(del), 1);
+  assert_string_equal(cJSON_GetArrayItem(del, 0)->valuestring, made);
+  cJSON_Delete(r);
+
+  call("volume.remove", name_params("my-db"), WCTR_OK, NULL, 0);
+  assert_false(wctr_fs_exists(mp));
+  call("volume.remove", name_params("my-db"), WCTR_ENOENT, msg, sizeof msg);
+  assert_string_equal(msg, "get my-db: no such volume");
+  call("volume.remove", cJSON_Parse("{\"Name\":\"my-db\",\"Force\":true}"), WCTR_OK, NULL, 0);
+
+  /* A crash mid-create or mid-remove: the next start finishes the job; a volume stays. */
+  v = call("volume.create", name_params("keep"), WCTR_OK, NULL, 0);
+  cJSON_Delete(v);
+  char dir[700], path[800];
+  snprintf(dir, sizeof dir, "%s" WCTR_FS_SEP "volumes", root);
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "half.creating", dir);
+  assert_int_equal(wctr_fs_mkdir(path, NULL), WCTR_OK);
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "gone.removing", dir);
+  assert_int_equal(wctr_fs_mkdir(path, NULL), WCTR_OK);
+  svc_manager_stop(mgr);
+  start_manager();
+  assert_false(wctr_fs_exists(path));
+  snprintf(path, sizeof path, "%s" WCTR_FS_SEP "half.creating", dir);
+  assert_false(wctr_fs_exists(path));
+  assert_int_equal(count_volumes(NULL), 1);
+}
+
+/* A job container shares the host's file system: a volume is refused with the reason, and nothing is made. */
+static void test_volume_refused_for_job(void **state) {
+  (void)state;
+  char msg[400];
+  cJSON *p = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\",\"Binds\":[\"jv:C:\\\\d\"]}}");
+  call("container.create", p, WCTR_EINVAL, msg, sizeof msg);
+  assert_non_null(strstr(msg, "a job container shares the host's file system and has no mounts"));
+  assert_int_equal(count_volumes(NULL), 0);
 }
 
 /* --- cases ------------------------------------------------------------------------------------------------- */
@@ -1137,6 +1280,228 @@ static void test_log_rotation_and_readers(void **state) {
   wctr_fs_remove_tree(dir, &e);
 }
 
+
+/* --- exec -------------------------------------------------------------------------------------------------- */
+
+/* An exec instance in a running container; returns its id (static buffer per call). */
+static const char *exec_create(const char *ctr_id, const char *const *cmd, const char *extra_json) {
+  static char ids[4][80];
+  static int next;
+  cJSON *p = extra_json != NULL ? cJSON_Parse(extra_json) : cJSON_CreateObject();
+  assert_non_null(p);
+  cJSON_AddStringToObject(p, "Id", ctr_id);
+  cJSON *c = cJSON_AddArrayToObject(p, "Cmd");
+  for (size_t i = 0; cmd[i] != NULL; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cmd[i]));
+  cJSON *r = call("exec.create", p, WCTR_OK, NULL, 0);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
+  assert_true(cJSON_IsString(id));
+  assert_int_equal(strlen(id->valuestring), 64);
+  char *slot = ids[next++ % 4];
+  snprintf(slot, 80, "%s", id->valuestring);
+  cJSON_Delete(r);
+  return slot;
+}
+
+static void test_exec_runs_in_the_container_with_its_identity_and_env(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("box", "job", script, false,
+                          "{\"User\":\"ContainerUser\",\"Env\":[\"FROM_CTR=1\",\"SHARED=ctr\"],\"WorkingDir\":\"C:\\\\app\"}");
+  run_ok("container.start", id_params(id));
+  /* The container's identity, env and folder by default. */
+  const char *plain[] = {"whoami", "getenv=FROM_CTR", "pwd", "err=e\\n", "exit=4", NULL};
+  const char *x = exec_create(id, plain, NULL);
+  cJSON *before = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(before, "Running")));
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(before, "ExitCode")));
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(before, "ContainerID")->valuestring, id);
+  cJSON_Delete(before);
+  tsink *s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 4);
+  assert_non_null(s->out[1]);
+  assert_memory_equal(s->out[1], "ContainerUser\n1\nC:\\app\n", s->out_len[1]);
+  assert_int_equal(s->out_len[1], strlen("ContainerUser\n1\nC:\\app\n"));
+  assert_int_equal(s->out_len[2], 2);
+  end(s);
+  cJSON *after = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(after, "Running")));
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(after, "ExitCode")->valuedouble, 4);
+  assert_true(cJSON_GetObjectItemCaseSensitive(after, "Pid")->valuedouble > 0);
+  cJSON_Delete(after);
+  /* -u, -e (over the container's) and -w. */
+  const char *own[] = {"whoami", "getenv=SHARED", "getenv=ONLY_EXEC", "pwd", NULL};
+  x = exec_create(id, own, "{\"User\":\"ExecUser\",\"Env\":[\"SHARED=exec\",\"ONLY_EXEC=yes\"],\"WorkingDir\":\"C:\\\\work\"}");
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(tsink_result_int(s, "ExitCode"), 0);
+  assert_int_equal(s->out_len[1], strlen("ExecUser\nexec\nyes\nC:\\work\n"));
+  assert_memory_equal(s->out[1], "ExecUser\nexec\nyes\nC:\\work\n", s->out_len[1]);
+  end(s);
+  /* An instance runs once. */
+  char message[300];
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "has already run"));
+  end(s);
+  /* The exec's output is its own: the container's log has none of it. */
+  tsink *logs = run_op("container.logs", id_params(id));
+  assert_int_equal(logs->out_len[1] + logs->out_len[2], 0);
+  end(logs);
+  assert_int_equal(rt_fake_count("exec"), 2);
+  assert_int_equal(rt_fake_count("proc-release"), 2);
+  /* The container runs on. */
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "running");
+  cJSON_Delete(j);
+  call("exec.inspect", id_params("0123"), WCTR_ENOENT, message, sizeof message);
+  assert_non_null(strstr(message, "No such exec instance"));
+  run_ok("container.stop", id_params(id));
+}
+
+static void test_top_lists_the_processes(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("topbox", "job", script, false, NULL);
+  /* Not running: Docker's conflict. */
+  tsink *s = run_op("container.top", id_params(id));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "is not running"));
+  end(s);
+  run_ok("container.start", id_params(id));
+  s = run_op("container.top", id_params(id));
+  assert_int_equal(s->err, WCTR_OK);
+  const cJSON *procs = cJSON_GetObjectItemCaseSensitive(s->result, "Processes");
+  assert_int_equal(cJSON_GetArraySize(procs), 1);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(procs, 0), "ImageName")->valuestring, "fake.exe");
+  end(s);
+  /* An exec'd process running in the background is one more. */
+  const char *bg[] = {"wait", NULL};
+  const char *x = exec_create(id, bg, NULL);
+  cJSON *xp = id_params(x);
+  cJSON_AddTrueToObject(xp, "Detach");
+  s = run_op("exec.start", xp);
+  assert_int_equal(s->err, WCTR_OK);
+  end(s);
+  s = run_op("container.top", id_params(id));
+  procs = cJSON_GetObjectItemCaseSensitive(s->result, "Processes");
+  bool exec_listed = false;
+  const cJSON *p;
+  cJSON_ArrayForEach(p, procs) {
+    exec_listed = exec_listed || strcmp(cJSON_GetObjectItemCaseSensitive(p, "ImageName")->valuestring, "fake-exec.exe") == 0;
+  }
+  assert_true(exec_listed);
+  assert_int_equal(cJSON_GetArraySize(procs), 2);
+  end(s);
+  /* ps options: an unknown key, refused */
+  s = run_op("container.top", cJSON_Parse("{\"Id\":\"topbox\",\"PsArgs\":\"aux\"}"));
+  assert_int_equal(s->err, WCTR_EINVAL);
+  end(s);
+  run_ok("container.stop", id_params(id));
+}
+
+static void test_exec_stdin_detach_and_refusals(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  const char *id = create("box2", "job", script, false, NULL);
+  char message[300];
+  const char *cat[] = {"cat", NULL};
+  /* Not running yet. */
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateStringArray(cat, 1));
+  call("exec.create", p, WCTR_ESTATE, message, sizeof message);
+  assert_non_null(strstr(message, "is not running"));
+  run_ok("container.start", id_params(id));
+  /* --privileged: Windows has none. */
+  p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateStringArray(cat, 1));
+  cJSON_AddTrueToObject(p, "Privileged");
+  call("exec.create", p, WCTR_ENOTSUP, message, sizeof message);
+  assert_string_equal(message, "Windows does not support privileged mode");
+  p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Id", id);
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateArray());
+  call("exec.create", p, WCTR_EINVAL, message, sizeof message);
+  assert_string_equal(message, "No exec command specified");
+  /* stdin to the exec'd process, end of file ends it. */
+  const char *x = exec_create(id, cat, "{\"AttachStdin\":true}");
+  tsink *s = begin("exec.start", id_params(x));
+  tsink_input(s, "abc", 3, false);
+  tsink_input(s, "def\n", 4, true);
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(s->out_len[1], 7);
+  assert_memory_equal(s->out[1], "abcdef\n", 7);
+  end(s);
+  /* Not found and cannot be invoked: the runtime's message, and Docker's codes recorded. */
+  const char *missing[] = {"nosuch.exe", NULL};
+  x = exec_create(id, missing, NULL);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_non_null(strstr(s->message, "not found"));
+  end(s);
+  cJSON *j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, 127);
+  cJSON_Delete(j);
+  const char *denied[] = {"denied", NULL};
+  x = exec_create(id, denied, NULL);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_EACCES);
+  end(s);
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, 126);
+  cJSON_Delete(j);
+  /* Detached: answered once it runs; it dies with the container. */
+  const char *waits[] = {"wait", NULL};
+  x = exec_create(id, waits, NULL);
+  p = id_params(x);
+  cJSON_AddTrueToObject(p, "Detach");
+  s = run_op("exec.start", p);
+  assert_int_equal(s->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(s, "ExitCode"), -999);
+  end(s);
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running")));
+  cJSON_Delete(j);
+  s = run_op("exec.start", id_params(x));
+  assert_int_equal(s->err, WCTR_ESTATE);
+  assert_non_null(strstr(s->message, "is already running"));
+  end(s);
+  /* An attached exec that outlives its container's run is ended with it, and the run is released. */
+  const char *waits2[] = {"wait", NULL};
+  const char *y = exec_create(id, waits2, NULL);
+  tsink *attached = begin("exec.start", id_params(y));
+  for (int i = 0; i < 500; i++) {
+    cJSON *k = call("exec.inspect", id_params(y), WCTR_OK, NULL, 0);
+    bool pid = cJSON_GetObjectItemCaseSensitive(k, "Pid")->valuedouble > 0;
+    cJSON_Delete(k);
+    if (pid) break;
+    wctr_sleep_ms(10);
+  }
+  run_ok("container.stop", id_params(id));
+  assert_true(tsink_wait_finished(attached, WAIT_MS));
+  assert_int_equal(attached->err, WCTR_OK);
+  assert_int_equal(tsink_result_int(attached, "ExitCode"), RT_KILLED_EXIT_CODE);
+  end(attached);
+  for (int i = 0; i < 500; i++) {
+    j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+    bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running"));
+    cJSON_Delete(j);
+    if (!running) break;
+    wctr_sleep_ms(10);
+  }
+  j = call("exec.inspect", id_params(x), WCTR_OK, NULL, 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "Running")));
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble, RT_KILLED_EXIT_CODE);
+  cJSON_Delete(j);
+  assert_true(wait_state(id, "exited", WAIT_MS));
+  assert_int_equal(rt_fake_live_tasks(), 0);
+  /* Instances go with their container. */
+  run_ok("container.remove", id_params(id));
+  call("exec.inspect", id_params(x), WCTR_ENOENT, NULL, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_entry_round_trip),
@@ -1170,6 +1535,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_manager_stop_stops_containers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_at_the_request_limit_loads_again, setup, teardown),
       cmocka_unit_test_setup_teardown(test_an_interrupted_create_leaves_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec_runs_in_the_container_with_its_identity_and_env, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_top_lists_the_processes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

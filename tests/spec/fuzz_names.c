@@ -101,8 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&m, 0, sizeof m);
   wctr_errmsg_clear(&e);
   if (spec_mount_parse(s, &m, &e) == WCTR_OK) {
+    /* A volume has no host path (the service's folder); a named one has a valid name. */
+    CHECK((m.volume != NULL || m.anonymous) == (m.host_path == NULL));
+    CHECK(!(m.volume != NULL && m.anonymous));
+    if (m.volume != NULL) CHECK(spec_volume_check_name(m.volume, NULL) == WCTR_OK);
     if (!m.pipe) {
-      check_normal(m.host_path);
+      if (m.host_path != NULL) check_normal(m.host_path);
       check_normal(m.container_path);
       CHECK(strlen(m.container_path) > 3); /* never a drive's root */
       CHECK(m.container_path[1] == ':');

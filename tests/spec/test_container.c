@@ -127,9 +127,11 @@ static void test_refusals_name_the_field(void **state) {
   expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"Isolation\":\"job\",\"Binds\":[\"C:\\\\a:C:\\\\b\"]}}",
                  "-v C:\\a:C:\\b: a job container shares the host's file system and has no mounts; use "
                  "--isolation=process or hyperv, or give the host path itself");
-  expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"Binds\":[\"data:C:\\\\b\"]}}",
-                 "-v \"data:C:\\b\": the host path must be absolute (C:\\dir or \\\\server\\share); named volumes are "
-                 "not supported");
+  expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"Binds\":[\"./data:C:\\\\b\"]}}",
+                 "-v \"./data:C:\\b\": the host path must be absolute (C:\\dir or \\\\server\\share)");
+  expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"Isolation\":\"job\",\"Binds\":[\"data:C:\\\\b\"]}}",
+                 "-v data:C:\\b: a job container shares the host's file system and has no mounts; use "
+                 "--isolation=process or hyperv, or give the host path itself");
   expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"NanoCpus\":5000000000}}",
                  "range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available");
   expect_refused("{\"Image\":\"i\",\"HostConfig\":{\"Isolation\":\"hyperv\",\"PidsLimit\":5}}",

@@ -49,6 +49,54 @@ static void test_accepted(void **state) {
   spec_mount_free(NULL);
 }
 
+/* Named and anonymous volumes (issue 15): a host part that is a name, or a container path alone. */
+static void test_volumes(void **state) {
+  (void)state;
+  static const struct {
+    const char *spec;
+    const char *volume; /* NULL: anonymous */
+    const char *container;
+    bool read_only;
+  } cases[] = {
+      {"data:C:\\app", "data", "C:\\app", false},
+      {"my_vol.1-x:c:/app/:ro", "my_vol.1-x", "c:\\app", true},
+      {"db:C:\\data:rw", "db", "C:\\data", false},
+      {"C:\\data", NULL, "C:\\data", false},
+      {"c:/x/./y", NULL, "c:\\x\\y", false},
+  };
+  for (size_t i = 0; i < COUNT_OF(cases); i++) {
+    spec_mount m = {0};
+    wctr_errmsg e;
+    if (spec_mount_parse(cases[i].spec, &m, &e) != WCTR_OK) FAILF("%s refused: %s", cases[i].spec, e.text);
+    assert_null(m.host_path);
+    assert_false(m.pipe);
+    assert_int_equal(m.anonymous, cases[i].volume == NULL);
+    if (cases[i].volume != NULL) {
+      assert_non_null(m.volume);
+      assert_string_equal(m.volume, cases[i].volume);
+    } else {
+      assert_null(m.volume);
+    }
+    assert_string_equal(m.container_path, cases[i].container);
+    assert_int_equal(m.read_only, cases[i].read_only);
+    spec_mount_free(&m);
+    assert_null(m.volume);
+  }
+  wctr_errmsg e;
+  assert_int_equal(spec_volume_check_name("ab", &e), WCTR_OK);
+  assert_int_equal(spec_volume_check_name("a", &e), WCTR_EINVAL);
+  assert_int_equal(spec_volume_check_name("-a", &e), WCTR_EINVAL);
+  assert_int_equal(spec_volume_check_name("a/b", &e), WCTR_EINVAL);
+  assert_int_equal(spec_volume_check_name(NULL, &e), WCTR_EINVAL);
+  char longname[SPEC_VOLUME_NAME_MAX + 2];
+  memset(longname, 'a', sizeof longname - 1);
+  longname[sizeof longname - 1] = '\0';
+  assert_int_equal(spec_volume_check_name(longname, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "at most 128 characters"));
+  longname[SPEC_VOLUME_NAME_MAX] = '\0';
+  assert_int_equal(spec_volume_check_name(longname, &e), WCTR_OK);
+}
+
 struct bad_case {
   const char *spec;
   const char *message;
@@ -59,13 +107,24 @@ static void test_refused(void **state) {
   static const struct bad_case cases[] = {
       {"", "the host path is empty"},
       {":C:\\app", "the host path is empty"},
-      {"C:\\data", "expected HOST:CONTAINER[:ro]"},
+      {"C:\\data:", "the container path is empty"},
+      {"data", "expected HOST:CONTAINER[:ro]"},
+      {"C:data", "expected HOST:CONTAINER[:ro]"},
+      {"C:\\", "the container path cannot be the root of a drive"},
+      {"C:\\ProgramData\\wctr\\secrets", "overlaps C:\\ProgramData\\wctr\\secrets"},
+      {"d!:C:\\app", "create d!: \"d!\" includes invalid characters for a local volume name, only "
+                     "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use "
+                     "absolute path"},
+      {"_x:C:\\app", "includes invalid characters for a local volume name"},
+      {"data:app", "the container path must be absolute with a drive letter"},
+      {"data:C:\\", "the container path cannot be the root of a drive"},
+      {"data:C:\\app:z", "unknown mode \"z\""},
+      {".\\data:C:\\app", "the host path must be absolute"},
       {"C:\\data:", "the container path is empty"},
       {"C:\\data:C:\\app:", "unknown mode \"\""},
       {"C:\\data:C:\\app:RO", "unknown mode \"RO\""},
       {"C:\\data:C:\\app:ro:x", "unknown mode \"ro:x\""},
       {"C:\\data:C:\\app:z", "unknown mode \"z\""},
-      {"data:C:\\app", "the host path must be absolute"},
       {"C:data:C:\\app", "the host path must be absolute"},
       {"\\data:C:\\app", "the host path must be absolute"},
       {"C:\\data:/app", "the container path must be absolute with a drive letter"},
@@ -166,6 +225,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accepted),
       cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_volumes),
       cmocka_unit_test(test_data_root),
       cmocka_unit_test(test_duplicate_mount_points),
   };
