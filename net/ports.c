@@ -147,3 +147,43 @@ size_t net_ports_held(net_ports *t, const char *id) {
   wctr_mutex_unlock(&t->lock);
   return n;
 }
+
+static bool published(const spec_port *list, size_t n, uint16_t port, spec_proto proto) {
+  for (size_t i = 0; i < n; i++) {
+    if (list[i].port == port && list[i].proto == proto) return true;
+  }
+  return false;
+}
+
+wctr_err net_effective_ports(const spec_network *n, char *const *image_exposed, size_t image_exposed_count,
+                             spec_port **out, size_t *count, wctr_errmsg *e) {
+  *out = NULL;
+  *count = 0;
+  size_t cap = n->publish_count + (n->publish_all ? n->expose_count + image_exposed_count : 0);
+  if (cap == 0) return WCTR_OK;
+  spec_port *list = calloc(cap, sizeof *list);
+  if (list == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  size_t k = 0;
+  for (size_t i = 0; i < n->publish_count; i++) list[k++] = n->publish[i];
+  if (n->publish_all) {
+    for (size_t i = 0; i < n->expose_count; i++) {
+      if (published(list, k, n->expose[i].port, n->expose[i].proto)) continue;
+      spec_port p = {.port = n->expose[i].port, .proto = n->expose[i].proto};
+      list[k++] = p;
+    }
+    for (size_t i = 0; i < image_exposed_count; i++) {
+      spec_port p;
+      memset(&p, 0, sizeof p);
+      if (!spec_port_key_parse(image_exposed[i], &p.port, &p.proto) || published(list, k, p.port, p.proto)) continue;
+      list[k++] = p;
+    }
+  }
+  if (k > SPEC_PORTS_MAX) {
+    free(list);
+    return wctr_fail(e, WCTR_ETOOBIG, "-P: %zu ports to publish, more than the %d a container may publish", k,
+                     SPEC_PORTS_MAX);
+  }
+  *out = list;
+  *count = k;
+  return WCTR_OK;
+}

@@ -37,6 +37,14 @@ wctr_err net_ports_check(net_ports *t, const char *id, const spec_port *ports, s
  * container holds its reservations until net_ports_release; reserving again for the same id adds to them. */
 wctr_err net_ports_reserve(net_ports *t, const char *id, const char *name, spec_port *ports, size_t n, wctr_errmsg *e);
 void net_ports_release(net_ports *t, const char *id);
+/* The mappings a start publishes: the spec's own (-p, in its order) and, with -P (publish_all), one with a
+ * host port chosen at start for every exposed port - the container's (--expose, and the container ports of
+ * -p, which Docker's CLI exposes too) and the image's ("80/tcp" texts; others are skipped) - that has no
+ * mapping yet. *out is malloc'ed (free()), *count may be 0 (then *out is NULL). WCTR_ETOOBIG past
+ * SPEC_PORTS_MAX. */
+wctr_err net_effective_ports(const spec_network *n, char *const *image_exposed, size_t image_exposed_count,
+                             spec_port **out, size_t *count, wctr_errmsg *e);
+
 /* How many mappings id holds (tests). */
 size_t net_ports_held(net_ports *t, const char *id);
 

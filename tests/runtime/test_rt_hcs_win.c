@@ -26,6 +26,8 @@
 #include "hcs/client.h"
 #include "hcs/document.h"
 #include "hcsd_validate.h"
+#include "net/client.h"
+#include "net/document.h"
 #include "runtime/rt_hcs.h"
 #include "spec/spec.h"
 #include "testutil.h"
@@ -42,6 +44,8 @@ static char g_child[MAX_PATH * 3];  /* hcsd_child.exe */
 static char g_app_id[HCS_GUID_SIZE], g_base_id[HCS_GUID_SIZE]; /* NameToGuid of the folders' names */
 static char g_owner[HCS_OWNER_SIZE]; /* the runtime's Owner for g_root */
 static hcs_client *g_client;         /* the suite's own client of the double, for what a crash leaves */
+static net_client *g_net;            /* and of the networking double */
+static int g_resolves;               /* network_resolve calls */
 static unsigned g_serial;
 
 /* --- the fake host -------------------------------------------------------------------------------------- */
@@ -126,6 +130,41 @@ static void secrets_cleanup(void *ctx, const char *id) {
   wctr_fs_remove_tree(dir, &e);
 }
 
+/* As the service's: a network by name from HNS; the default "nat" is created when the host has none. */
+static wctr_err network_resolve(void *ctx, const char *name, rt_network *out, wctr_errmsg *e) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  EnterCriticalSection(&g_host.lock);
+  g_resolves++;
+  LeaveCriticalSection(&g_host.lock);
+  cJSON *q = net_doc_query("Name", name);
+  cJSON *list = NULL;
+  wctr_err err = net_networks_list(g_net, q, &list, e);
+  cJSON_Delete(q);
+  if (err != WCTR_OK) return err;
+  net_network_info info;
+  if (cJSON_GetArraySize(list) > 0) {
+    err = net_network_info_read(cJSON_GetArrayItem(list, 0), &info, e);
+  } else if (strcmp(name, "nat") == 0) {
+    cJSON *doc = NULL, *props = NULL;
+    char id[NET_GUID_SIZE];
+    net_guid_for("suite", "nat", "network", id);
+    err = net_doc_network("nat", NULL, NULL, &doc, e);
+    if (err == WCTR_OK) err = net_network_create(g_net, id, doc, &props, NULL, e);
+    if (err == WCTR_OK) err = net_network_info_read(props, &info, e);
+    cJSON_Delete(doc);
+    cJSON_Delete(props);
+  } else {
+    err = wctr_fail(e, WCTR_ENOENT, "network %s not found", name);
+  }
+  cJSON_Delete(list);
+  if (err != WCTR_OK) return err;
+  snprintf(out->name, sizeof out->name, "%s", name);
+  snprintf(out->hns_id, sizeof out->hns_id, "%s", info.id);
+  net_id_for_hns(info.id, out->id);
+  return WCTR_OK;
+}
+
 /* --- events ------------------------------------------------------------------------------------------------ */
 
 typedef struct rec {
@@ -200,7 +239,7 @@ static rt_options options(void) {
       .ioc = g_ioc,
       .events = {.ctx = NULL, .output = ev_output, .oom = ev_oom, .exited = ev_exited},
       .host = {.ctx = NULL, .secrets_materialize = secrets_materialize, .secrets_cleanup = secrets_cleanup,
-               .image_resolve = image_resolve},
+               .image_resolve = image_resolve, .network_resolve = network_resolve},
       .host_cpus = 2,
       .host_os_version = "10.0.20348",
       .data_root = g_root,
@@ -429,12 +468,16 @@ static int call_at(const char *call, const char *id, const char *path, int after
 
 /* Nothing of the container is left in HCS: no compute system, no CCG instance, no mounted scratch. */
 static void assert_nothing_left(const ctr *c) {
-  char vm[80];
+  char vm[80], ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
   snprintf(vm, sizeof vm, "%s%s", c->id, RT_HCS_UVM_SUFFIX);
   assert_false(in_state("Systems", c->id));
   assert_false(in_state("Systems", vm));
   assert_false(in_state("CcgInstances", c->id));
   assert_false(mounted(c));
+  net_guid_for(g_owner, c->id, "endpoint", ep);
+  net_guid_for(g_owner, c->id, "namespace", ns);
+  assert_false(in_state("Endpoints", ep));
+  assert_false(in_state("Namespaces", ns));
 }
 
 /* --- tests: a process-isolated container ----------------------------------------------------------------- */
@@ -646,12 +689,20 @@ static void test_hyperv(void **state) {
   /* The VM's guest: the scratch hot-added and mounted, the layers combined; at the end the reverse, before the
    * VM goes. */
   l = calls("HcsModifyComputeSystem", vm, NULL);
-  assert_int_equal(cJSON_GetArraySize(l), 4);
+  assert_int_equal(cJSON_GetArraySize(l), 9);
+  /* The network between the storage and the container, as hcsshim orders it: the namespace into the guest,
+   * the adapter's pre-add, the adapter with the guest's add; at the end the adapter and the namespace go
+   * before the storage. */
   static const char *const want[][3] = {{"Add", "MappedVirtualDisk", "Add"},
                                         {NULL, "CombinedLayers", "Add"},
+                                        {NULL, "NetworkNamespace", "Add"},
+                                        {NULL, "Network", "Add"},
+                                        {"Add", "Network", "Add"},
+                                        {"Remove", "Network", "Remove"},
+                                        {NULL, "NetworkNamespace", "Remove"},
                                         {NULL, "CombinedLayers", "Remove"},
                                         {"Remove", "MappedVirtualDisk", "Remove"}};
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 9; i++) {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, i), "document");
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(d, "GuestRequest");
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(d, "RequestType");
@@ -667,14 +718,19 @@ static void test_hyperv(void **state) {
   int vm_started = call_at("HcsStartComputeSystem", vm, NULL, -1);
   int disk_added = call_at("HcsModifyComputeSystem", vm, NULL, vm_started);
   int combined = call_at("HcsModifyComputeSystem", vm, NULL, disk_added);
+  int endpoint_made = call_at("HcnCreateEndpoint", NULL, NULL, combined);
+  int nic_added = call_at("HcsModifyComputeSystem", vm, NULL, call_at("HcsModifyComputeSystem", vm, NULL, endpoint_made));
   int hosted_created = call_at("HcsCreateComputeSystem", c.id, NULL, combined);
   int hosted_ended = call_at("HcsTerminateComputeSystem", c.id, NULL, hosted_created);
-  int uncombined = call_at("HcsModifyComputeSystem", vm, NULL, hosted_ended);
+  int nic_removed = call_at("HcsModifyComputeSystem", vm, NULL, hosted_ended);
+  int ns_removed = call_at("HcsModifyComputeSystem", vm, NULL, nic_removed);
+  int uncombined = call_at("HcsModifyComputeSystem", vm, NULL, ns_removed);
   int disk_removed = call_at("HcsModifyComputeSystem", vm, NULL, uncombined);
   int vm_ended = call_at("HcsTerminateComputeSystem", vm, NULL, disk_removed);
-  assert_true(vm_started >= 0 && disk_added > vm_started && combined > disk_added && hosted_created > combined &&
-              hosted_ended > hosted_created && uncombined > hosted_ended && disk_removed > uncombined &&
-              vm_ended > disk_removed);
+  assert_true(vm_started >= 0 && disk_added > vm_started && combined > disk_added && endpoint_made > combined &&
+              nic_added > endpoint_made && hosted_created > nic_added && hosted_ended > hosted_created &&
+              nic_removed > hosted_ended && ns_removed > nic_removed && uncombined > ns_removed &&
+              disk_removed > uncombined && vm_ended > disk_removed);
   /* The scratch disk was created (not assumed) and granted before it was added. */
   char sandbox[MAX_PATH * 3], vhd[MAX_PATH * 3];
   sandbox_of(&c, sandbox, sizeof sandbox);
@@ -687,6 +743,9 @@ static void test_hyperv(void **state) {
   assert_true(wctr_fs_exists(scratch));
   ctr_release(&c);
   assert_nothing_left(&c);
+  /* HNS's objects go at the release, after the VM: the namespace, then the endpoint. */
+  int ns_deleted = call_at("HcnDeleteNamespace", NULL, NULL, vm_ended);
+  assert_true(ns_deleted > vm_ended && call_at("HcnDeleteEndpoint", NULL, NULL, ns_deleted) > ns_deleted);
   ctr_free(&c);
 }
 
@@ -839,11 +898,14 @@ static void test_mount_retry(void **state) {
 /* The calls of a plan, in order, each argument checked the way the double checks it. */
 static void validate_calls(const cJSON *list, bool hyperv, const ctr *c) {
   static const char *const process_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "ActivateLayer",
-                                              "PrepareLayer", "GetLayerMountPath", "HcsCreateComputeSystem",
+                                              "PrepareLayer", "GetLayerMountPath", "HcnCreateEndpoint",
+                                              "HcnCreateNamespace", "HcnModifyNamespace", "HcsCreateComputeSystem",
                                               "HcsStartComputeSystem", "HcsCreateProcess", NULL};
   static const char *const hyperv_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "CopyFileW",
                                              "HcsGrantVmAccess", "HcsCreateComputeSystem", "HcsStartComputeSystem",
                                              "HcsGrantVmAccess", "HcsModifyComputeSystem", "HcsModifyComputeSystem",
+                                             "HcnCreateEndpoint", "HcnCreateNamespace", "HcnModifyNamespace",
+                                             "HcsModifyComputeSystem", "HcsModifyComputeSystem", "HcsModifyComputeSystem",
                                              "HcsCreateComputeSystem", "HcsStartComputeSystem", "HcsCreateProcess", NULL};
   const char *const *want = hyperv ? hyperv_calls : process_calls;
   char msg[1200], sandbox[MAX_PATH * 3], vm[80];
@@ -892,6 +954,18 @@ static void validate_calls(const cJSON *list, bool hyperv, const ctr *c) {
       ok = hv_check_modify_setting(doc, true, msg, sizeof msg);
     } else if (strcmp(name, "HcsCreateProcess") == 0) {
       ok = hv_check_process_parameters(doc, msg, sizeof msg);
+    } else if (strcmp(name, "HcnCreateEndpoint") == 0) {
+      ok = hv_check_hcn_endpoint(doc, msg, sizeof msg);
+      char ep[NET_GUID_SIZE];
+      net_guid_for(g_owner, c->id, "endpoint", ep);
+      assert_string_equal(id->valuestring, ep);
+      assert_true(net_guid_valid(cJSON_GetObjectItemCaseSensitive(call, "network")->valuestring));
+    } else if (strcmp(name, "HcnCreateNamespace") == 0) {
+      ok = hv_check_hcn_namespace(doc, msg, sizeof msg);
+    } else if (strcmp(name, "HcnModifyNamespace") == 0) {
+      bool add = false;
+      const char *ep = NULL;
+      ok = hv_check_hcn_namespace_modify(doc, &add, &ep, msg, sizeof msg) && add;
     } else if (strcmp(name, "HcsStartComputeSystem") != 0) {
       fail_msg("unexpected call %s", name);
     }
@@ -1294,8 +1368,8 @@ static void place_double(void) {
     GetFullPathNameW(from, MAX_PATH, full, NULL);
     wcscpy_s(from, MAX_PATH, full);
   }
-  static const wchar_t *const dlls[] = {L"computecore.dll", L"vmcompute.dll"};
-  for (int i = 0; i < 2; i++) {
+  static const wchar_t *const dlls[] = {L"computecore.dll", L"vmcompute.dll", L"computenetwork.dll"};
+  for (int i = 0; i < 3; i++) {
     wchar_t src[MAX_PATH], dst[MAX_PATH];
     swprintf(src, MAX_PATH, L"%ls\\%ls", from, dlls[i]);
     swprintf(dst, MAX_PATH, L"%ls%ls", here, dlls[i]);
@@ -1352,6 +1426,7 @@ static int setup(void **state) {
   /* The image as the images module will make it: the utility VM processed (its SystemTemplate.vhdx), and the
    * layers' ids NameToGuid of their folders, as the catalog has them. */
   if (hcs_client_load(&g_client, &e) != WCTR_OK) fail_msg("client: %s", e.text);
+  if (net_client_load(&g_net, &e) != WCTR_OK) fail_msg("network client: %s", e.text);
   char uvm[MAX_PATH * 3];
   snprintf(uvm, sizeof uvm, "%s\\UtilityVM", g_base);
   assert_int_equal(hcs_layer_process_utility(g_client, uvm, &e), WCTR_OK);
@@ -1379,6 +1454,7 @@ static int teardown(void **state) {
   (void)state;
   g_rt->methods->close(g_rt);
   hcs_client_unload(g_client);
+  net_client_unload(g_net);
   wctr_ioc_stop(g_ioc);
   wctr_errmsg e;
   wctr_fs_remove_tree(g_root, &e);
