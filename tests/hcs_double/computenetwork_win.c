@@ -190,6 +190,9 @@ static void guid_text(const GUID *g, char out[37]) {
 }
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+
+/* Ids compare without case; a missing one equals nothing. */
+static bool same_id(const char *a, const char *b) { return a != NULL && b != NULL && hcsd_id_equal(a, b); }
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *v = get(o, k);
   return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -244,8 +247,8 @@ static bool namespace_in_use(cJSON *state, const char *id, char *who, size_t siz
     const char *b = str(get(get(get(cfg, "HostedSystem"), "Container"), "Networking"), "Namespace");
     bool guest = false;
     const cJSON *g;
-    cJSON_ArrayForEach(g, get(get(sys, "Guest"), "Namespaces")) guest = guest || hcsd_id_equal(g->string, id);
-    if ((a != NULL && hcsd_id_equal(a, id)) || (b != NULL && hcsd_id_equal(b, id)) || guest) {
+    cJSON_ArrayForEach(g, get(get(sys, "Guest"), "Namespaces")) guest = guest || same_id(g->string, id);
+    if ((a != NULL && same_id(a, id)) || (b != NULL && same_id(b, id)) || guest) {
       snprintf(who, size, "%s", str(sys, "Id") != NULL ? str(sys, "Id") : "?");
       return true;
     }
@@ -261,7 +264,7 @@ static bool endpoint_on_vm(cJSON *state, const char *id, char *who, size_t size)
     if (st != NULL && strcmp(st, "Stopped") == 0) continue;
     const cJSON *nic;
     cJSON_ArrayForEach(nic, get(get(sys, "Guest"), "Nics")) {
-      if (cJSON_IsString(nic) && hcsd_id_equal(nic->valuestring, id)) {
+      if (cJSON_IsString(nic) && same_id(nic->valuestring, id)) {
         snprintf(who, size, "%s", str(sys, "Id") != NULL ? str(sys, "Id") : "?");
         return true;
       }
@@ -442,7 +445,7 @@ static bool endpoint_create_fn(cJSON *state, void *ctx) {
     c->hr = HCN_E_NETWORK_NOT_FOUND;
     return false;
   }
-  if (!hcsd_id_equal(doc_net, c->network)) {
+  if (!same_id(doc_net, c->network)) {
     snprintf(c->detail, sizeof c->detail, "HostComputeEndpoint.HostComputeNetwork is %s, but the endpoint is created on "
                                           "network %s", doc_net, c->network);
     c->hr = E_INVALIDARG;
@@ -565,7 +568,7 @@ static void namespace_resources(cJSON *ns_props, const char *endpoint, bool add)
     return;
   }
   for (cJSON *r = res->child; r != NULL; r = r->next) {
-    if (strcmp(str(r, "Type"), "Endpoint") == 0 && hcsd_id_equal(str(get(r, "Data"), "ID"), endpoint)) {
+    if (strcmp(str(r, "Type"), "Endpoint") == 0 && same_id(str(get(r, "Data"), "ID"), endpoint)) {
       cJSON_Delete(cJSON_DetachItemViaPointer(res, r));
       return;
     }
@@ -593,7 +596,7 @@ static bool namespace_modify_fn(cJSON *state, void *ctx) {
     m->hr = HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS;
     return false;
   }
-  if (!m->add && (in == NULL || !hcsd_id_equal(in, m->id))) {
+  if (!m->add && (in == NULL || !same_id(in, m->id))) {
     snprintf(m->detail, sizeof m->detail, "endpoint %s is not in namespace %s", m->endpoint, m->id);
     m->hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
     return false;
@@ -631,7 +634,7 @@ static bool delete_fn(cJSON *state, void *ctx) {
   if (d->kind == K_NETWORK) {
     const cJSON *ep;
     cJSON_ArrayForEach(ep, hcsd_store_section(state, "Endpoints")) {
-      if (hcsd_id_equal(str(get(ep, "Props"), "HostComputeNetwork"), d->id)) {
+      if (same_id(str(get(ep, "Props"), "HostComputeNetwork"), d->id)) {
         snprintf(d->detail, sizeof d->detail, "network %s still has endpoint %s", d->id, str(ep, "Id"));
         d->hr = HCN_E_ENTITY_HAS_REFERENCES;
         return false;
@@ -662,7 +665,7 @@ static bool delete_fn(cJSON *state, void *ctx) {
     cJSON *ep;
     cJSON_ArrayForEach(ep, hcsd_store_section(state, "Endpoints")) {
       cJSON *props = cJSON_GetObjectItemCaseSensitive(ep, "Props");
-      if (hcsd_id_equal(str(props, "HostComputeNamespace"), d->id)) {
+      if (same_id(str(props, "HostComputeNamespace"), d->id)) {
         cJSON_DeleteItemFromObjectCaseSensitive(props, "HostComputeNamespace");
       }
     }
@@ -778,7 +781,7 @@ static HRESULT delete_object(const char *call, kind k, REFGUID id, PWSTR *record
 /* The document's "ID", when it has one, must be the call's id. */
 static bool id_matches(const cJSON *doc, const char *id, char *detail, size_t size, const char *type) {
   const char *given = str(doc, "ID");
-  if (given == NULL || hcsd_id_equal(given, id)) return true;
+  if (given == NULL || same_id(given, id)) return true;
   snprintf(detail, size, "%s.ID is %s, but the call creates %s", type, given, id);
   return false;
 }

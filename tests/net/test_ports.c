@@ -1,6 +1,7 @@
 /* tests/net/test_ports.c - net/ports.h: host ports held by running containers, Docker's message naming the
  * holder, the dynamic choice (lowest free, wrapping, asking the probe), all-or-nothing, release. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/ports.h"
@@ -78,7 +79,37 @@ static void test_dynamic(void **state) {
   net_ports_free(t);
 }
 
+/* -p's mappings, then with -P one per exposed port (the container's, then the image's) not mapped yet. */
+static void test_effective(void **state) {
+  (void)state;
+  spec_port publish[2] = {tcp(80, 8080), {.port = 53, .host_port = 0, .proto = SPEC_PROTO_UDP}};
+  spec_port expose[3] = {tcp(80, 0), tcp(9000, 0), {.port = 53, .proto = SPEC_PROTO_UDP}};
+  spec_network n = {.publish = publish, .publish_count = 2, .expose = expose, .expose_count = 3};
+  char *image[] = {"443/tcp", "80/tcp", "nonsense", "9000/tcp", "161/udp"};
+  spec_port *out = NULL;
+  size_t count = 0;
+  wctr_errmsg e;
+  assert_int_equal(net_effective_ports(&n, image, 5, &out, &count, &e), WCTR_OK);
+  assert_int_equal(count, 2); /* without -P: -p only */
+  assert_int_equal(out[0].host_port, 8080);
+  free(out);
+  n.publish_all = true;
+  assert_int_equal(net_effective_ports(&n, image, 5, &out, &count, &e), WCTR_OK);
+  assert_int_equal(count, 5);
+  assert_int_equal(out[2].port, 9000);
+  assert_int_equal(out[2].host_port, 0);
+  assert_int_equal(out[3].port, 443);
+  assert_int_equal(out[4].port, 161);
+  assert_int_equal(out[4].proto, SPEC_PROTO_UDP);
+  free(out);
+  spec_network none = {0};
+  assert_int_equal(net_effective_ports(&none, NULL, 0, &out, &count, &e), WCTR_OK);
+  assert_int_equal(count, 0);
+  assert_null(out);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_conflicts), cmocka_unit_test(test_dynamic)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_conflicts), cmocka_unit_test(test_dynamic),
+                                     cmocka_unit_test(test_effective)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
