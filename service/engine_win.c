@@ -25,6 +25,8 @@
 #include "service/hooks.h"
 #include "service/http_server.h"
 #include "service/images.h"
+#include "hcs/document.h"
+#include "service/networks.h"
 #include "service/manager.h"
 #include "service/ops.h"
 #include "service/pipe_api.h"
@@ -47,6 +49,7 @@ struct svc_engine {
   svc_server *server;
   svc_manager *manager;
   svc_images *images;
+  svc_networks *networks;
   svc_hooks hooks;
   svc_credspecs *credspecs;
   svc_system_host system;
@@ -77,6 +80,10 @@ wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
 }
 
 /* Creates dir (and missing parents with their default ACL). Only dir itself gets sa. */
+
+/* The manager's records, for the networks (service/networks.h). */
+static cJSON *manager_records(void *m) { return svc_manager_records(m); }
+
 static wctr_err make_dir(const wchar_t *dir, SECURITY_ATTRIBUTES *sa, const char *shown, wctr_errmsg *e) {
   /* Through the acl seam, so tests see the exact descriptor each folder is created with. */
   if (acl_sys.CreateDirectoryW(dir, sa)) return WCTR_OK;
@@ -436,7 +443,11 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   host_facts(eng, &facts);
   err = svc_images_open(eng->data_root, &eng->images, e);
   if (err != WCTR_OK) goto done;
-  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images};
+  char owner[HCS_OWNER_SIZE];
+  hcs_owner_for_data_root(eng->data_root, owner);
+  err = svc_networks_open_hns(eng->data_root, owner, &eng->networks, e);
+  if (err != WCTR_OK) goto done;
+  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .networks = eng->networks};
   int cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   svc_manager_options mo = {.ioc = eng->ioc, .data_root = eng->data_root, .server_sku = facts.server_sku,
                             .host_cpus = cpus > 0 ? cpus : 1, .host_os_version = facts.os_version,
@@ -445,6 +456,9 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
   eng->hooks.manager = eng->manager;
+  /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
+  svc_networks_set_records(eng->networks, manager_records, eng->manager);
+  svc_networks_ensure_default(eng->networks);
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
   if (err != WCTR_OK) goto done;
   /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
@@ -466,6 +480,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err == WCTR_OK) {
     table = svc_hooks_image_ops(&count);
     err = svc_ops_add(eng->ops, table, count, &eng->hooks, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_networks_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, eng->networks, e);
   }
   if (err == WCTR_OK) {
     table = svc_credspecs_ops(eng->credspecs, &count); /* each op carries the store */
@@ -507,6 +525,7 @@ void svc_engine_stop(svc_engine *eng) {
   svc_engine_api_free(eng->api);
   if (eng->token_path[0] != '\0') svc_engine_api_token_remove(eng->token_path);
   svc_images_close(eng->images);
+  svc_networks_close(eng->networks);
   wctr_ioc_stop(eng->ioc);
   if (eng->audit_open) svc_audit_close();
   svc_credspecs_close(eng->credspecs);

@@ -9,12 +9,14 @@
 #include "runtime/runtime.h"
 #include "service/images.h"
 #include "service/manager.h"
+#include "service/networks.h"
 #include "service/ops.h"
 
 typedef struct svc_hooks {
   const char *data_root; /* borrowed */
   svc_images *images;    /* borrowed */
   svc_manager *manager;  /* set once the manager exists (image.remove asks it) */
+  svc_networks *networks; /* borrowed: the networks containers join (rt_host.network_resolve) */
 } svc_hooks;
 
 svc_manager_hooks svc_hooks_manager(svc_hooks *h);
