@@ -759,8 +759,23 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   f = add_field(f, "LocalVolumes", locals);
   f = add_field(f, "Mounts", mounts.data != NULL ? mounts.data : "");
   f = add_field(f, "Names", name);
-  f = add_field(f, "Networks", "");
-  f = add_field(f, "Ports", "");
+  /* Docker's PORTS and NETWORKS columns. */
+  char *ports = docker_ports_display(cJSON_GetObjectItemCaseSensitive(s, "Ports"));
+  cli_buf nets;
+  cli_buf_init(&nets, 0);
+  const cJSON *nw;
+  cJSON_ArrayForEach(nw, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "NetworkSettings"), "Networks")) {
+    if (nets.len > 0) cli_buf_addc(&nets, ',');
+    cli_buf_add(&nets, nw->string, strlen(nw->string));
+  }
+  f = add_field(f, "Networks", nets.data != NULL ? nets.data : "");
+  f = add_field(f, "Ports", ports != NULL ? ports : "");
+  if (ports == NULL || nets.failed) {
+    cJSON_Delete(f);
+    f = NULL;
+  }
+  free(ports);
+  cli_buf_free(&nets);
   f = add_field(f, "RunningFor", running_for);
   f = add_field(f, "Size", "N/A");
   f = add_field(f, "State", field(s, "State"));

@@ -40,6 +40,13 @@ cJSON *docker_container_inspect(const cJSON *record);
  * Mounts (from HostConfig.Binds when the input has them, else []). */
 cJSON *docker_container_summary(const cJSON *wctr, const char *now);
 
+/* The PORTS column of `docker ps`, from a summary's Ports [{IP?, PrivatePort, PublicPort?, Type}], by
+ * docker/cli's rules: sorted by private port, IP, public port and type; a mapping to another public port
+ * reads "0.0.0.0:8080->80/tcp" and comes last; the others are grouped by type (and IP) into runs of
+ * consecutive ports ("80-82/tcp", "0.0.0.0:80-81->80-81/tcp"); ", " between. malloc'ed; NULL when out of
+ * memory. */
+char *docker_ports_display(const cJSON *ports);
+
 /* Docker's Status text of a container: "Up 5 seconds", "Exited (3) 2 hours ago", "Created", "Removal In
  * Progress", from State/StartedAt/FinishedAt/ExitCode (a summary) or State{...} (a record). */
 void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size);
