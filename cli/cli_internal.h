@@ -117,6 +117,10 @@ int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_image_usage[]; /* `wctr image --help`, add's options included */
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
+/* cli/networks.c and `wctr port` (containers.c): issue 14. */
+int cli_cmd_network(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_network_usage[];
+int cli_cmd_port(cli_ctx *ctx, int argc, char **argv);
 /* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
 extern const char cli_compose_usage[];
 extern const char cli_credentialspec_usage[];

@@ -114,6 +114,16 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   }
   if (strcmp(op, "image.add") == 0) text = "{\"Name\":\"app:latest\",\"Layers\":[{}],\"OsVersion\":\"10.0.20348.1\"}";
   if (strcmp(op, "image.inspect") == 0 && fake.image_result != NULL) text = fake.image_result;
+  if (strcmp(op, "network.create") == 0) text = "{\"Id\":\"7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\",\"Warning\":\"\"}";
+  if (strcmp(op, "network.list") == 0) {
+    text = "[{\"Name\":\"web\",\"Id\":\"7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\",\"Scope\":\"local\","
+           "\"Driver\":\"nat\",\"Labels\":{\"com.wctr.network.owner\":\"wctr-1\"},\"Created\":\"2026-11-22T13:00:00Z\"},"
+           "{\"Name\":\"nat\",\"Id\":\"0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00\",\"Scope\":\"local\","
+           "\"Driver\":\"nat\",\"Labels\":{}},{\"Name\":\"none\",\"Id\":\"1111111111112222222222223333333333334444444444445555555555556666\","
+           "\"Scope\":\"local\",\"Driver\":\"null\",\"Labels\":{}}]";
+  }
+  if (strcmp(op, "network.inspect") == 0) text = "{\"Name\":\"web\",\"Id\":\"7d3e\",\"Driver\":\"nat\",\"Containers\":{}}";
+  if (strcmp(op, "network.prune") == 0) text = "{\"NetworksDeleted\":[\"web\",\"shop_default\"]}";
   *result = cJSON_Parse(text);
   return WCTR_OK;
 }
@@ -720,6 +730,125 @@ static void test_compose_config(void **state) {
   assert_int_equal(fake.count, 0); /* nothing reached wctrd */
 }
 
+
+/* Issue 14: the network flags of run/create become Docker's create params; -p's mistakes are Docker's
+ * messages and flag errors (125), sent nowhere. */
+static void test_run_network_flags(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--network", "web", "-p", "8080:80", "-p", "53:53/udp", "-p", "9000",
+                       "-P", "--expose", "7000-7001", "--dns", "10.0.0.2", "--dns", "10.0.0.3", "--dns-search",
+                       "corp.example", "--mac-address", "02:42:ac:11:00:02", "nano", "cmd"), 0);
+  int create = op_index("container.create", 0);
+  const cJSON *p = fake.params[create];
+  const cJSON *hc = cJSON_GetObjectItem(p, "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "web");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(hc, "PublishAllPorts")));
+  char *pb = cJSON_PrintUnformatted(cJSON_GetObjectItem(hc, "PortBindings"));
+  assert_string_equal(pb, "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":"
+                          "\"53\"}],\"9000/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]}");
+  free(pb);
+  char *ep = cJSON_PrintUnformatted(cJSON_GetObjectItem(p, "ExposedPorts"));
+  assert_string_equal(ep, "{\"80/tcp\":{},\"53/udp\":{},\"9000/tcp\":{},\"7000/tcp\":{},\"7001/tcp\":{}}");
+  free(ep);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(hc, "Dns")), 2);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "DnsSearch"), 0)->valuestring, "corp.example");
+  assert_string_equal(cJSON_GetObjectItem(p, "MacAddress")->valuestring, "02:42:ac:11:00:02");
+  /* What wctrd reads back is what the spec holds (the params are spec_from_json's form). */
+  spec_container s;
+  wctr_errmsg e;
+  cJSON *copy = cJSON_Duplicate(p, true);
+  assert_int_equal(spec_from_json(copy, "params", 4, &s, NULL, &e), WCTR_OK);
+  assert_int_equal(s.net.publish_count, 3);
+  assert_int_equal(s.net.expose_count, 5);
+  spec_free(&s);
+  cJSON_Delete(copy);
+  static const struct {
+    const char *flag, *value, *message;
+  } bad[] = {
+      {"-p", "8080:", "no port specified: 8080:<empty>"},
+      {"-p", "70000:80", "invalid hostPort: 70000"},
+      {"-p", "8000-8010:80", "Windows does not support more than one host port in NAT settings"},
+      {"-p", "127.0.0.1:80:80", "Windows does not support host IP addresses in NAT settings"},
+      {"-p", "80/sctp", "invalid protocol sctp"},
+      {"--expose", "80:80", "invalid port format for --expose: 80:80"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(NULL);
+    assert_int_equal(RUN("wctr", "run", (char *)bad[i].flag, (char *)bad[i].value, "nano", "cmd"), 125);
+    contains(err_text, bad[i].message);
+    assert_int_equal(fake.count, 0);
+  }
+}
+
+/* ps's PORTS and NETWORKS, port's listing and lookup. */
+static void test_ports_and_port_command(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"Image\":\"nano\",\"Command\":\"cmd\","
+                     "\"Created\":\"2026-11-22T13:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:00:00.000Z\","
+                     "\"Isolation\":\"process\",\"Labels\":{},\"NetworkMode\":\"default\",\"ExposedPorts\":{\"9000/tcp\":{}},"
+                     "\"Network\":{\"Name\":\"nat\",\"IPAddress\":\"172.20.0.2\",\"Ports\":[{\"PrivatePort\":80,\"PublicPort\":"
+                     "8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"}]}}]";
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Ports}}|{{.Networks}}"), 0);
+  assert_string_equal(out_text, "9000/tcp, 0.0.0.0:8080->80/tcp|nat\n");
+  reset(NULL);
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"State\":{\"Running\":true},\"Config\":{},"
+                        "\"HostConfig\":{\"Isolation\":\"process\"},\"Runtime\":{\"Network\":{\"Ports\":[{\"PrivatePort\":80,"
+                        "\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"},{\"PrivatePort\":53,\"PublicPort\":5353,"
+                        "\"Type\":\"udp\",\"IP\":\"0.0.0.0\"}]}}}";
+  assert_int_equal(RUN("wctr", "port", "web"), 0);
+  assert_string_equal(out_text, "53/udp -> 0.0.0.0:5353\n80/tcp -> 0.0.0.0:8080\n");
+  assert_int_equal(RUN("wctr", "port", "web", "80"), 0);
+  assert_string_equal(out_text, "0.0.0.0:8080\n");
+  assert_int_equal(RUN("wctr", "port", "web", "53/udp"), 0);
+  assert_string_equal(out_text, "0.0.0.0:5353\n");
+  assert_int_equal(RUN("wctr", "port", "web", "443"), 1);
+  assert_string_equal(err_text, "Error: No public port '443/tcp' published for web\n");
+  assert_int_equal(RUN("wctr", "port", "web", "http"), 1);
+  contains(err_text, "invalid port \"http\"");
+  assert_int_equal(RUN("wctr", "port"), 1);
+}
+
+static void test_network_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "network", "create", "--subnet", "10.50.0.0/24", "--gateway", "10.50.0.254", "--label",
+                       "tier=front", "-d", "nat", "web"), 0);
+  assert_string_equal(out_text, "7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\n");
+  const cJSON *p = fake.params[op_index("network.create", 0)];
+  assert_string_equal(cJSON_GetObjectItem(p, "Name")->valuestring, "web");
+  assert_string_equal(cJSON_GetObjectItem(p, "Subnet")->valuestring, "10.50.0.0/24");
+  assert_string_equal(cJSON_GetObjectItem(p, "Gateway")->valuestring, "10.50.0.254");
+  assert_string_equal(cJSON_GetObjectItem(p, "Driver")->valuestring, "nat");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "Labels"), "tier")->valuestring, "front");
+  assert_int_equal(RUN("wctr", "network", "ls"), 0);
+  assert_string_equal(out_text, "NETWORK ID     NAME      DRIVER    SCOPE\n"
+                                "0a1b2c3d4e5f   nat       nat       local\n"
+                                "111111111111   none      null      local\n"
+                                "7d3e5f0a1b2c   web       nat       local\n");
+  assert_int_equal(RUN("wctr", "network", "ls", "-q", "--filter", "type=custom"), 0);
+  p = fake.params[op_index("network.list", 0)];
+  (void)p;
+  assert_int_equal(RUN("wctr", "network", "ls", "--format", "{{.Name}} {{.Labels}}"), 0);
+  contains(out_text, "web com.wctr.network.owner=wctr-1\n");
+  assert_int_equal(RUN("wctr", "network", "inspect", "-f", "{{.Name}}/{{.Driver}}", "web"), 0);
+  assert_string_equal(out_text, "web/nat\n");
+  assert_int_equal(RUN("wctr", "network", "rm", "web", "other"), 0);
+  assert_string_equal(out_text, "web\nother\n");
+  fake.fail_op = "network.remove";
+  fake.fail_text = "nat is a pre-defined network and cannot be removed";
+  fake.fail_code = WCTR_EACCES;
+  assert_int_equal(RUN("wctr", "network", "rm", "nat"), 1);
+  assert_string_equal(err_text, "Error response from daemon: nat is a pre-defined network and cannot be removed\n");
+  fake.fail_text = "network gone not found";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "network", "rm", "-f", "gone"), 0);
+  assert_int_equal(RUN("wctr", "network", "prune"), 1);
+  contains(err_text, "confirm with -f/--force");
+  assert_int_equal(RUN("wctr", "network", "prune", "-f"), 0);
+  assert_string_equal(out_text, "Deleted Networks:\nweb\nshop_default\n");
+  assert_int_equal(RUN("wctr", "network", "create"), 1);
+  assert_int_equal(RUN("wctr", "network", "frob"), 1);
+}
+
 static int op_index(const char *op, int from) {
   for (int i = from; i < fake.count; i++) {
     if (strcmp(fake.ops[i], op) == 0) return i;
@@ -1319,6 +1448,9 @@ int main(void) {
       cmocka_unit_test_setup(test_secret_and_credspec_forms, reset),
       cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
       cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
+      cmocka_unit_test_setup(test_run_network_flags, reset),
+      cmocka_unit_test_setup(test_ports_and_port_command, reset),
+      cmocka_unit_test_setup(test_network_commands, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);
