@@ -5,17 +5,21 @@
  *   - a `logs -f` client of a container that writes a line every 20 ms never reads;
  *   - 300 `container.wait` requests are sent and their clients leave without waiting;
  *   - 4 stops with a 10 s timeout are in flight (on containers that ignore the stop signal);
- * and checks that the chatty container's log keeps growing meanwhile. Prints the medians and 99th
- * percentiles (microseconds) and the ratio of the p99s; exits 1 when a request fails. */
+ * and checks that the chatty container's log keeps growing meanwhile; then idle again once those clients
+ * have left. Prints the medians and 99th percentiles (microseconds), the ratio of the loaded p99 to the
+ * first idle p99, how long after the stops were sent the loaded calls ended (under 10 s: the stops were
+ * still in flight), and wctrd's threads while loaded; exits 1 when a request fails or the log stalled. */
 #include <windows.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tlhelp32.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli/client.h"
+#include "common/base64.h"
 #include "common/proto.h"
 
 enum { T = 30000, WAITS = 300, STOPS = 4 };
@@ -92,14 +96,48 @@ static char *run_container(const char *name, const char *exe, const char *arg1, 
   return id;
 }
 
-/* The number of lines in the container's log (logs, all of it, counted from the frames). */
+/* The number of lines in the container's log (logs, all of it, counted from the frames). An output frame
+ * carries text as "data", or any bytes as "data64" (handed over as {"data64": base64}: cli/client.h). */
 static void on_frame(void *arg, const char *kind, const cJSON *data) {
-  (void)kind;
   size_t *lines = arg;
-  const char *text = cJSON_IsString(data) ? data->valuestring : NULL;
-  for (const char *p = text; p != NULL && *p != '\0'; p++) {
-    if (*p == '\n') (*lines)++;
+  if (strcmp(kind, "stdout") != 0 && strcmp(kind, "stderr") != 0) return;
+  const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(data, "data64");
+  const char *bytes = NULL;
+  size_t len = 0;
+  uint8_t *decoded = NULL;
+  wctr_errmsg e;
+  if (cJSON_IsString(data)) {
+    bytes = data->valuestring;
+    len = strlen(bytes);
+  } else if (cJSON_IsString(b64) &&
+             wctr_base64_decode(b64->valuestring, strlen(b64->valuestring), &decoded, &len, "data64", &e) == WCTR_OK) {
+    bytes = (const char *)decoded;
   }
+  for (size_t i = 0; i < len; i++) {
+    if (bytes[i] == '\n') (*lines)++;
+  }
+  free(decoded);
+}
+
+/* wctrd's threads: the server process of the pipe (a connection that sends nothing), counted by a
+ * Toolhelp snapshot. 0 when it cannot be found. */
+static unsigned server_threads(void) {
+  wchar_t wpath[256];
+  if (MultiByteToWideChar(CP_UTF8, 0, pipe_path, -1, wpath, 256) == 0) return 0;
+  HANDLE h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+  ULONG pid = 0;
+  if (h == INVALID_HANDLE_VALUE) return 0;
+  BOOL got = GetNamedPipeServerProcessId(h, &pid);
+  CloseHandle(h);
+  if (!got) return 0;
+  HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  THREADENTRY32 te = {.dwSize = sizeof te};
+  unsigned n = 0;
+  for (BOOL more = Thread32First(snap, &te); more; more = Thread32Next(snap, &te)) {
+    if (te.th32OwnerProcessID == pid) n++;
+  }
+  CloseHandle(snap);
+  return n;
 }
 
 static size_t log_lines(const char *id) {
@@ -132,7 +170,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   pipe_path = argv[1];
-  int n = argc > 4 ? atoi(argv[4]) : 200; /* bench tool: argv is ours */
+  int n = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 200;
+  if (n < 1) n = 1;
   uint64_t idle50, idle99, busy50, busy99;
   measure(20, &idle50, &idle99); /* warm-up */
   measure(n, &idle50, &idle99);
@@ -161,21 +200,31 @@ int main(int argc, char **argv) {
     cJSON_AddNumberToObject(sp, "Timeout", 10);
     stops[i] = send_only("container.stop", sp);
   }
+  uint64_t stops_sent = now_us();
   Sleep(500);
   size_t before = log_lines(chatter);
   measure(n, &busy50, &busy99);
+  uint64_t loaded_end = now_us();
+  unsigned threads = server_threads();
   Sleep(1000);
   size_t after = log_lines(chatter);
 
   printf("version idle:   p50 %llu us, p99 %llu us (%d calls)\n", (unsigned long long)idle50, (unsigned long long)idle99, n);
   printf("version loaded: p50 %llu us, p99 %llu us (%d calls)\n", (unsigned long long)busy50, (unsigned long long)busy99, n);
   printf("ratio p99 loaded/idle: %.2f (target <= 2)\n", (double)busy99 / (double)idle99);
-  printf("chatter log lines: %zu then %zu (%s)\n", before, after, after > before ? "still flowing" : "STALLED");
+  printf("loaded calls ended %.1f s after the stops of 10 s were sent\n", (double)(loaded_end - stops_sent) / 1e6);
+  printf("chatter log lines: %zu then %zu, 1 s later (%s)\n", before, after, after > before ? "still flowing" : "STALLED");
+  printf("wctrd threads while loaded: %u\n", threads);
+  fflush(stdout);
 
   cli_client_close(events);
   cli_client_close(follower);
   for (int i = 0; i < STOPS; i++) cli_client_close(stops[i]);
   remove_container(chatter);
   for (int i = 0; i < STOPS; i++) remove_container(stubborn[i]);
+  uint64_t again50, again99;
+  measure(n, &again50, &again99);
+  printf("version idle again: p50 %llu us, p99 %llu us (%d calls)\n", (unsigned long long)again50,
+         (unsigned long long)again99, n);
   return after > before ? 0 : 1;
 }

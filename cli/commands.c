@@ -65,6 +65,7 @@ static const struct command {
      "      --stop-timeout int     Seconds to wait after the stop signal before terminating (default 30)\n"
      "      --secret NAME[,target=FILE]  Give the container a secret (job: %WCTR_SECRETS_DIR%\\FILE)\n"
      "  -l, --label list           Set a label (KEY=VALUE)\n"
+     "      --label-file list      Read labels from a file (KEY=VALUE per line)\n"
      "      --restart string       no, on-failure[:N], always or unless-stopped (honoured by wctrd)\n"
      "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
      "                             or Hyper-V isolation)\n"

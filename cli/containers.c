@@ -19,7 +19,7 @@ enum {
   O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
-  O_LABEL, O_RESTART, O_SECURITY_OPT, O_TYPE,
+  O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
@@ -142,6 +142,34 @@ static wctr_err add_label(cJSON *p, const char *v, wctr_errmsg *e) {
   cJSON_AddStringToObject(labels, key, eq != NULL ? eq + 1 : "");
   free(key);
   return WCTR_OK;
+}
+
+/* --label-file: one KEY=VALUE (or KEY) per line, as Docker's; blank lines and lines starting with # are
+ * skipped. */
+static wctr_err add_label_file(cli_ctx *ctx, cJSON *p, const char *path, wctr_errmsg *e) {
+  if (ctx->p->read_file == NULL) return wctr_fail(e, WCTR_ENOTSUP, "--label-file: files cannot be read here");
+  size_t len = 0;
+  char *text = ctx->p->read_file(ctx->p->ctx, path, &len, e);
+  if (text == NULL) return WCTR_EINVAL;
+  wctr_err err = WCTR_OK;
+  int line_no = 0;
+  for (char *line = text, *next = NULL; line != NULL && err == WCTR_OK; line = next) {
+    next = strchr(line, '\n');
+    if (next != NULL) *next++ = '\0';
+    line_no++;
+    size_t n = strlen(line);
+    if (n > 0 && line[n - 1] == '\r') line[--n] = '\0';
+    while (*line == ' ' || *line == '\t') line++;
+    if (*line == '\0' || *line == '#') continue;
+    err = add_label(p, line, e);
+    if (err != WCTR_OK) {
+      char first[400];
+      snprintf(first, sizeof first, "%s", e->text);
+      wctr_fail(e, err, "--label-file %s line %d: %s", path, line_no, first);
+    }
+  }
+  free(text);
+  return err;
 }
 
 /* obj[key] = item, replacing an earlier value (a flag given twice keeps its last value). */
@@ -274,7 +302,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"workdir", 'w', true, O_WORKDIR},    {"user", 'u', true, O_USER},
       {"isolation", 0, true, O_ISOLATION},  {"stop-timeout", 0, true, O_STOP_TIMEOUT},
       {"secret", 0, true, O_SECRET},
-      {"label", 'l', true, O_LABEL},        {"restart", 0, true, O_RESTART},
+      {"label", 'l', true, O_LABEL},        {"label-file", 0, true, O_LABEL_FILE},
+      {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
       {"dry-run", 0, false, O_DRY_RUN},
@@ -333,6 +362,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         break;
       }
       case O_LABEL: err = add_label(p, v, e); break;
+      case O_LABEL_FILE: err = add_label_file(ctx, p, v, e); break;
       case O_RESTART: err = add_restart(hc, v, e); break;
       case O_SECURITY_OPT: {
         cJSON *so = cJSON_GetObjectItemCaseSensitive(hc, "SecurityOpt");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error_codes.inc"
+#include "common/utf8.h"
 
 static const char *const error_messages[] = {
 #define WCTR_ERR_MSG(name, wire, msg) msg,
@@ -47,6 +48,9 @@ wctr_err wctr_fail(wctr_errmsg *e, wctr_err code, const char *fmt, ...) {
     e->code = code;
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
+    /* A message quotes outside input, cut with %.Ns or at the end of text: it reaches responses and the
+     * audit trail, which must stay UTF-8 (common/utf8.h), so a byte that is not is shown as '?'. */
+    wctr_utf8_scrub(e->text);
   }
   return code;
 }

@@ -64,7 +64,9 @@ typedef struct wctr_errmsg {
   char text[512];
 } wctr_errmsg;
 
-/* Fills *e (when e is not NULL) and returns code, so callers can write `return wctr_fail(e, ...)`. */
+/* Fills *e (when e is not NULL) and returns code, so callers can write `return wctr_fail(e, ...)`. The text
+ * is always well-formed UTF-8: a byte of the formatted text that is not (outside input quoted, or a
+ * character cut by a precision or by the end of text) becomes '?'. */
 wctr_err wctr_fail(wctr_errmsg *e, wctr_err code, const char *fmt, ...) WCTR_PRINTF(3, 4);
 /* Sets *e to success. */
 void wctr_errmsg_clear(wctr_errmsg *e);

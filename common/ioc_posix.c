@@ -17,6 +17,9 @@
 
 /* A pool thread with nothing to do for this long leaves: an idle service keeps no pool threads. */
 #define POOL_IDLE_MS 10000
+/* A job that finds every pool thread busy waits this long for one of them before a thread is added
+ * (common/ioc.h). */
+#define POOL_SPAWN_DELAY_MS 20
 
 enum { IOC_RUNNING, IOC_DRAINING, IOC_CLOSED };
 enum { TIMER_PENDING, TIMER_FIRED, TIMER_STOPPED };
@@ -28,6 +31,7 @@ typedef struct item {
   wctr_ioc_fn fn;
   void *arg;
   bool owned;
+  uint64_t queued_at; /* pool jobs: wctr_ioc_now_ms when queued */
 } item;
 
 typedef struct queue {
@@ -78,10 +82,13 @@ struct wctr_ioc {
   pthread_mutex_t plock;
   pthread_cond_t pcv;
   queue pool;
+  unsigned pqueued;     /* jobs in the queue */
   unsigned pool_max;
   unsigned pthreads;
   unsigned pidle;
   bool pquit;
+  bool pspawn_armed;    /* a spawn check is due (pool_spawn_check) */
+  uint64_t pspawn_at;   /* when it was armed */
   pool_thread *pool_threads;
 };
 
@@ -306,6 +313,7 @@ static void *pool_main(void *p) {
   pthread_mutex_lock(&ioc->plock);
   for (;;) {
     item *it = queue_pop(&ioc->pool);
+    if (it != NULL) ioc->pqueued--;
     if (it == NULL) {
       if (ioc->pquit) break;
       ioc->pidle++;
@@ -329,6 +337,64 @@ static void *pool_main(void *p) {
   return NULL;
 }
 
+/* Adds a pool thread; false when none could be made. */
+static bool pool_spawn_locked(wctr_ioc *ioc) {
+  pool_thread *pt = calloc(1, sizeof *pt);
+  if (pt == NULL) return false;
+  pt->ioc = ioc;
+  if (pthread_create(&pt->thread, NULL, pool_main, pt) != 0) {
+    free(pt);
+    return false;
+  }
+  pt->next = ioc->pool_threads;
+  ioc->pool_threads = pt;
+  ioc->pthreads++;
+  return true;
+}
+
+/* Jobs wait that no idle thread will take, and the pool may grow. */
+static bool pool_short_locked(const wctr_ioc *ioc) {
+  return ioc->pqueued > ioc->pidle && ioc->pthreads < ioc->pool_max && !ioc->pquit;
+}
+
+static void pool_spawn_arm(wctr_ioc *ioc, uint32_t due_ms);
+
+/* A spawn check, armed when a job found every thread busy: one thread more if the oldest job still waiting
+ * has waited POOL_SPAWN_DELAY_MS, then another check while jobs still wait; a younger job gets its own
+ * delay first. */
+static void pool_spawn_check(void *arg) {
+  wctr_ioc *ioc = arg;
+  pthread_mutex_lock(&ioc->plock);
+  ioc->pspawn_armed = false;
+  uint64_t now = wctr_ioc_now_ms();
+  uint32_t due = 0;
+  if (pool_short_locked(ioc)) {
+    uint64_t waited = now - ioc->pool.head->queued_at;
+    if (waited >= POOL_SPAWN_DELAY_MS) {
+      pool_spawn_locked(ioc);
+      waited = 0;
+    }
+    if (pool_short_locked(ioc)) {
+      due = POOL_SPAWN_DELAY_MS - (uint32_t)waited;
+      ioc->pspawn_armed = true;
+      ioc->pspawn_at = now;
+    }
+  }
+  pthread_mutex_unlock(&ioc->plock);
+  if (due > 0) pool_spawn_arm(ioc, due);
+}
+
+/* Starts the check's timer (pspawn_armed set by the caller); when the core refuses timers (it stops), the
+ * thread is added at once: stop drains pool jobs, and they must find a thread. */
+static void pool_spawn_arm(wctr_ioc *ioc, uint32_t due_ms) {
+  wctr_errmsg e;
+  if (wctr_ioc_timer_start(ioc, due_ms, pool_spawn_check, ioc, NULL, &e) == WCTR_OK) return;
+  pthread_mutex_lock(&ioc->plock);
+  ioc->pspawn_armed = false;
+  if (pool_short_locked(ioc)) pool_spawn_locked(ioc);
+  pthread_mutex_unlock(&ioc->plock);
+}
+
 bool wctr_ioc_blocking(wctr_ioc *ioc, wctr_ioc_fn fn, void *arg) {
   item *it = malloc(sizeof *it);
   if (it == NULL) return false;
@@ -346,32 +412,32 @@ bool wctr_ioc_blocking(wctr_ioc *ioc, wctr_ioc_fn fn, void *arg) {
 
   pthread_mutex_lock(&ioc->plock);
   join_exited_locked(ioc);
-  if (ioc->pidle == 0 && ioc->pthreads < ioc->pool_max) {
-    pool_thread *pt = calloc(1, sizeof *pt);
-    if (pt != NULL) {
-      pt->ioc = ioc;
-      if (pthread_create(&pt->thread, NULL, pool_main, pt) == 0) {
-        pt->next = ioc->pool_threads;
-        ioc->pool_threads = pt;
-        ioc->pthreads++;
-      } else {
-        free(pt);
-      }
-    }
-    if (ioc->pthreads == 0) {
-      /* No thread and none can be made: the job would never run. */
-      pthread_mutex_unlock(&ioc->plock);
-      wctr_log(WCTR_LOG_ERROR, "the blocking pool could not start a thread; a job is refused");
-      free(it);
-      pthread_mutex_lock(&ioc->lock);
-      busy_done_locked(ioc);
-      pthread_mutex_unlock(&ioc->lock);
-      return false;
-    }
+  if (ioc->pthreads == 0 && !pool_spawn_locked(ioc)) {
+    /* No thread and none can be made: the job would never run. */
+    pthread_mutex_unlock(&ioc->plock);
+    wctr_log(WCTR_LOG_ERROR, "the blocking pool could not start a thread; a job is refused");
+    free(it);
+    pthread_mutex_lock(&ioc->lock);
+    busy_done_locked(ioc);
+    pthread_mutex_unlock(&ioc->lock);
+    return false;
   }
+  uint64_t now = wctr_ioc_now_ms();
+  it->queued_at = now;
   queue_push(&ioc->pool, it);
+  ioc->pqueued++;
+  /* Every thread busy: not a new thread at once (common/ioc.h). A check armed long ago whose timer was
+   * cancelled by stop does not count. */
+  bool arm = false;
+  if (ioc->pspawn_armed && now - ioc->pspawn_at > 10 * POOL_SPAWN_DELAY_MS) ioc->pspawn_armed = false;
+  if (!ioc->pspawn_armed && pool_short_locked(ioc)) {
+    ioc->pspawn_armed = true;
+    ioc->pspawn_at = now;
+    arm = true;
+  }
   pthread_cond_signal(&ioc->pcv);
   pthread_mutex_unlock(&ioc->plock);
+  if (arm) pool_spawn_arm(ioc, POOL_SPAWN_DELAY_MS);
   return true;
 }
 

@@ -30,7 +30,6 @@
  *   (measured), which is what wctr_pipe_pair relies on. */
 #include <windows.h>
 
-#include <bcrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,7 @@
 #include "common/ioc_heap.h"
 #include "common/ioc_win.h"
 #include "common/log.h"
+#include "common/random.h"
 
 #define KEY_REQ ((ULONG_PTR)0)
 #define KEY_POSTED ((ULONG_PTR)1)
@@ -48,6 +48,9 @@
 
 /* A pool thread with nothing to do for this long leaves: an idle service keeps no pool threads. */
 #define POOL_IDLE_MS 10000
+/* A job that finds every pool thread busy waits this long for one of them before a thread is added: the
+ * thread that is finishing the previous request's job usually takes it (common/ioc.h). */
+#define POOL_SPAWN_DELAY_MS 20
 /* How often stop cancels the I/O of readers and writers again while it drains (new ones may start). */
 #define DRAIN_RECHECK_MS 50
 /* The most one WriteFile of a writer hands Windows; also the longest message in message mode. */
@@ -64,6 +67,7 @@ typedef struct job {
   struct job *next;
   wctr_ioc_fn fn;
   void *arg;
+  uint64_t queued_at; /* wctr_ioc_now_ms when it was queued */
 } job;
 
 typedef struct source_packet {
@@ -115,8 +119,9 @@ struct wctr_ioc_reader {
   wctr_ioc_req req;
   wctr_ioc *ioc;
   HANDLE h;
-  char *buf;
+  char *buf;         /* NULL while a zero-byte read waits for data */
   DWORD size;
+  bool zero_reads;   /* a byte-mode pipe: wait for data with a read of 0 bytes, holding no buffer */
   void (*on_data)(void *ctx, const char *data, size_t len);
   void (*on_end)(void *ctx, DWORD error);
   void *ctx;
@@ -200,10 +205,13 @@ struct wctr_ioc {
   CONDITION_VARIABLE pcv;
   job *phead;
   job *ptail;
+  unsigned pqueued;     /* jobs in the queue */
   unsigned pool_max;
   unsigned pthreads;
   unsigned pidle;
   bool pquit;
+  bool pspawn_armed;    /* a spawn check is due (pool_spawn_check) */
+  uint64_t pspawn_at;   /* when it was armed */
   pool_thread *pool_threads;
 
   /* Live readers and writers: stop cancels their I/O so that it can drain. */
@@ -677,6 +685,9 @@ static void wait_done(wctr_ioc_req *req, DWORD bytes, DWORD error) {
   free(w);
 }
 
+BOOL(WINAPI *wctr_ioc_register_wait)(PHANDLE wait, HANDLE h, WAITORTIMERCALLBACK fn, PVOID ctx, ULONG ms,
+                                     ULONG flags) = RegisterWaitForSingleObject;
+
 wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg, wctr_ioc_wait **out,
                              wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
@@ -706,7 +717,7 @@ wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg,
   /* The out pointer is set before the wait can fire, under the lock wait_done takes: a fn that runs at
    * once still finds *out written. */
   if (out != NULL) *out = w;
-  if (!RegisterWaitForSingleObject(&w->wh, h, wait_fired, w, INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+  if (!wctr_ioc_register_wait(&w->wh, h, wait_fired, w, INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
     DWORD code = GetLastError();
     if (out != NULL) *out = NULL;
     wctr_log_win32("RegisterWaitForSingleObject", code, "a handle wait of the I/O core");
@@ -770,6 +781,7 @@ static DWORD WINAPI pool_main(void *p) {
     }
     ioc->phead = j->next;
     if (ioc->phead == NULL) ioc->ptail = NULL;
+    ioc->pqueued--;
     ReleaseSRWLockExclusive(&ioc->plock);
     j->fn(j->arg);
     free(j);
@@ -780,6 +792,66 @@ static DWORD WINAPI pool_main(void *p) {
   self->exited = true;
   ReleaseSRWLockExclusive(&ioc->plock);
   return 0;
+}
+
+/* Adds a pool thread; false when none could be made. */
+static bool pool_spawn_locked(wctr_ioc *ioc) {
+  pool_thread *pt = calloc(1, sizeof *pt);
+  if (pt == NULL) return false;
+  pt->ioc = ioc;
+  pt->thread = CreateThread(NULL, 0, pool_main, pt, 0, NULL);
+  if (pt->thread == NULL) {
+    wctr_log_win32("CreateThread", GetLastError(), "a thread of the blocking pool");
+    free(pt);
+    return false;
+  }
+  pt->next = ioc->pool_threads;
+  ioc->pool_threads = pt;
+  ioc->pthreads++;
+  return true;
+}
+
+/* Jobs wait that no idle thread will take, and the pool may grow. */
+static bool pool_short_locked(const wctr_ioc *ioc) {
+  return ioc->pqueued > ioc->pidle && ioc->pthreads < ioc->pool_max && !ioc->pquit;
+}
+
+static void pool_spawn_arm(wctr_ioc *ioc, uint32_t due_ms);
+
+/* A spawn check, armed when a job found every thread busy: one thread more if the oldest job still waiting
+ * has waited POOL_SPAWN_DELAY_MS, then another check while jobs still wait (the pool grows by a thread per
+ * delay while the queue stays long); a younger job gets its own delay first. */
+static void pool_spawn_check(void *arg) {
+  wctr_ioc *ioc = arg;
+  AcquireSRWLockExclusive(&ioc->plock);
+  ioc->pspawn_armed = false;
+  uint64_t now = wctr_ioc_now_ms();
+  uint32_t due = 0;
+  if (pool_short_locked(ioc)) {
+    uint64_t waited = now - ioc->phead->queued_at;
+    if (waited >= POOL_SPAWN_DELAY_MS) {
+      pool_spawn_locked(ioc);
+      waited = 0;
+    }
+    if (pool_short_locked(ioc)) {
+      due = POOL_SPAWN_DELAY_MS - (uint32_t)waited;
+      ioc->pspawn_armed = true;
+      ioc->pspawn_at = now;
+    }
+  }
+  ReleaseSRWLockExclusive(&ioc->plock);
+  if (due > 0) pool_spawn_arm(ioc, due);
+}
+
+/* Starts the check's timer (pspawn_armed set by the caller). When the core refuses timers (it stops), the
+ * thread is added at once instead: stop drains pool jobs, and they must find a thread. */
+static void pool_spawn_arm(wctr_ioc *ioc, uint32_t due_ms) {
+  wctr_errmsg e;
+  if (wctr_ioc_timer_start(ioc, due_ms, pool_spawn_check, ioc, NULL, &e) == WCTR_OK) return;
+  AcquireSRWLockExclusive(&ioc->plock);
+  ioc->pspawn_armed = false;
+  if (pool_short_locked(ioc)) pool_spawn_locked(ioc);
+  ReleaseSRWLockExclusive(&ioc->plock);
 }
 
 bool wctr_ioc_blocking(wctr_ioc *ioc, wctr_ioc_fn fn, void *arg) {
@@ -793,27 +865,12 @@ bool wctr_ioc_blocking(wctr_ioc *ioc, wctr_ioc_fn fn, void *arg) {
   }
   AcquireSRWLockExclusive(&ioc->plock);
   join_exited_locked(ioc);
-  if (ioc->pidle == 0 && ioc->pthreads < ioc->pool_max) {
-    pool_thread *pt = calloc(1, sizeof *pt);
-    if (pt != NULL) {
-      pt->ioc = ioc;
-      pt->thread = CreateThread(NULL, 0, pool_main, pt, 0, NULL);
-      if (pt->thread != NULL) {
-        pt->next = ioc->pool_threads;
-        ioc->pool_threads = pt;
-        ioc->pthreads++;
-      } else {
-        wctr_log_win32("CreateThread", GetLastError(), "a thread of the blocking pool");
-        free(pt);
-      }
-    }
-    if (ioc->pthreads == 0) {
-      /* No thread and none can be made: the job would never run. */
-      ReleaseSRWLockExclusive(&ioc->plock);
-      free(j);
-      busy_done(ioc);
-      return false;
-    }
+  if (ioc->pthreads == 0 && !pool_spawn_locked(ioc)) {
+    /* No thread and none can be made: the job would never run. */
+    ReleaseSRWLockExclusive(&ioc->plock);
+    free(j);
+    busy_done(ioc);
+    return false;
   }
   if (ioc->ptail != NULL) {
     ioc->ptail->next = j;
@@ -821,8 +878,21 @@ bool wctr_ioc_blocking(wctr_ioc *ioc, wctr_ioc_fn fn, void *arg) {
     ioc->phead = j;
   }
   ioc->ptail = j;
+  ioc->pqueued++;
+  /* Every thread busy: not a new thread at once (common/ioc.h). A check armed long ago whose timer was
+   * cancelled by stop does not count. */
+  uint64_t now = wctr_ioc_now_ms();
+  j->queued_at = now;
+  bool arm = false;
+  if (ioc->pspawn_armed && now - ioc->pspawn_at > 10 * POOL_SPAWN_DELAY_MS) ioc->pspawn_armed = false;
+  if (!ioc->pspawn_armed && pool_short_locked(ioc)) {
+    ioc->pspawn_armed = true;
+    ioc->pspawn_at = now;
+    arm = true;
+  }
   WakeConditionVariable(&ioc->pcv);
   ReleaseSRWLockExclusive(&ioc->plock);
+  if (arm) pool_spawn_arm(ioc, POOL_SPAWN_DELAY_MS);
   return true;
 }
 
@@ -856,6 +926,7 @@ static void reader_end(wctr_ioc_reader *r, DWORD error) {
  * reader was cancelled - comes to reader_done on a worker, never inside this call. Nothing here touches
  * r after the lock is released: the packet may already be on another worker, which may free r. */
 static void reader_arm(wctr_ioc_reader *r) {
+  static char no_buffer;
   wctr_ioc *ioc = r->ioc;
   AcquireSRWLockExclusive(&r->lock);
   memset(&r->req.ov, 0, sizeof r->req.ov);
@@ -865,7 +936,7 @@ static void reader_arm(wctr_ioc_reader *r) {
   DWORD code = ERROR_SUCCESS;
   if (r->cancelled) {
     code = ERROR_OPERATION_ABORTED;
-  } else if (!ReadFile(r->h, r->buf, r->size, NULL, &r->req.ov)) {
+  } else if (!ReadFile(r->h, r->buf != NULL ? r->buf : &no_buffer, r->buf != NULL ? r->size : 0, NULL, &r->req.ov)) {
     code = GetLastError();
     /* ERROR_MORE_DATA (a message longer than the buffer) still queues its packet. */
     if (code == ERROR_IO_PENDING || code == ERROR_MORE_DATA) code = ERROR_SUCCESS;
@@ -884,9 +955,23 @@ static void reader_done(wctr_ioc_req *req, DWORD bytes, DWORD error) {
     error = r->sync_error;
     r->sync_error = 0;
   }
-  if (error == ERROR_SUCCESS || error == ERROR_MORE_DATA) {
+  if ((error == ERROR_SUCCESS || error == ERROR_MORE_DATA) && r->buf == NULL) {
+    /* The zero-byte read came back: there is data to read now. */
+    r->buf = malloc(r->size);
+    if (r->buf != NULL) {
+      reader_arm(r);
+    } else {
+      reader_end(r, ERROR_NOT_ENOUGH_MEMORY);
+    }
+  } else if (error == ERROR_SUCCESS || error == ERROR_MORE_DATA) {
     r->offset += bytes;
     if (bytes > 0) r->on_data(r->ctx, r->buf, bytes);
+    if (r->zero_reads && bytes < r->size) {
+      /* The pipe is empty (a full buffer means more may be waiting: read on at once): wait for the next
+       * data without a buffer. */
+      free(r->buf);
+      r->buf = NULL;
+    }
     reader_arm(r); /* or, cancelled meanwhile, a posted ERROR_OPERATION_ABORTED */
   } else {
     reader_end(r, error);
@@ -907,8 +992,13 @@ wctr_err wctr_ioc_reader_start(wctr_ioc *ioc, HANDLE h, size_t buffer_size,
     goto done;
   }
   r = calloc(1, sizeof *r);
-  if (r != NULL) r->buf = malloc(buffer_size);
-  if (r == NULL || r->buf == NULL) {
+  if (r != NULL) {
+    DWORD pipe_flags = 0;
+    r->zero_reads = GetFileType(h) == FILE_TYPE_PIPE && GetNamedPipeInfo(h, &pipe_flags, NULL, NULL, NULL) &&
+                    (pipe_flags & PIPE_TYPE_MESSAGE) == 0;
+    if (!r->zero_reads) r->buf = malloc(buffer_size);
+  }
+  if (r == NULL || (!r->zero_reads && r->buf == NULL)) {
     err = wctr_fail(e, WCTR_ENOMEM, "no memory for a reader of %zu bytes", buffer_size);
     goto done;
   }
@@ -1217,8 +1307,8 @@ wctr_err wctr_pipe_pair(bool child_reads, HANDLE *ours, HANDLE *child, wctr_errm
   /* A few names: a collision (or someone connecting first) costs a new name, never a shared pipe. */
   for (int attempt = 0; attempt < 8 && client == INVALID_HANDLE_VALUE; attempt++) {
     unsigned long long rnd[2];
-    if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, (PUCHAR)rnd, sizeof rnd, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
-      err = wctr_fail(e, WCTR_ESYSTEM, "no random numbers for a pipe name (BCryptGenRandom)");
+    if (wctr_random_bytes(rnd, sizeof rnd) != WCTR_OK) {
+      err = wctr_fail(e, WCTR_ESYSTEM, "no random numbers for a pipe name (the system's generator failed)");
       goto done;
     }
     /* 128 random bits: the name cannot be guessed, and the process id and counter keep it unique. */

@@ -55,6 +55,10 @@ typedef struct wctr_ioc_wait wctr_ioc_wait;
 wctr_err wctr_ioc_wait_start(wctr_ioc *ioc, HANDLE h, wctr_ioc_fn fn, void *arg, wctr_ioc_wait **out,
                              wctr_errmsg *e);
 bool wctr_ioc_wait_cancel(wctr_ioc_wait *w); /* accepts NULL (false) */
+/* The Win32 call behind wctr_ioc_wait_start, a seam for tests (RegisterWaitForSingleObject by default):
+ * a start whose exit cannot be watched must fail whole, never leave a container "running" for ever. */
+extern BOOL(WINAPI *wctr_ioc_register_wait)(PHANDLE wait, HANDLE h, WAITORTIMERCALLBACK fn, PVOID ctx, ULONG ms,
+                                            ULONG flags);
 
 /* --- keyed sources (job notifications) -------------------------------------------------------------------- */
 
@@ -88,8 +92,12 @@ typedef struct wctr_ioc_reader wctr_ioc_reader;
 /* on_data(ctx, data, len) for each chunk read (on a worker, one at a time per reader, in order); then
  * on_end(ctx, error) exactly once when the handle reports end of file / broken pipe / a server pipe whose
  * client left (error 0) or fails, after which the reader is done and frees itself; the handle is closed
- * by the reader. buffer_size bytes (1 B to 2 GiB) are allocated for the reader's life; a message longer
- * than that (message pipes) comes as several chunks. The handle must be overlapped and not associated
+ * by the reader. Chunks are at most buffer_size bytes (1 B to 2 GiB); a message longer than that (message
+ * pipes) comes as several chunks. On a byte-mode pipe the buffer is held only while data flows: the reader
+ * waits for data with a read of 0 bytes (as libuv does), reads with the buffer while reads fill it, and
+ * frees it when a read finds the pipe drained - an idle reader (a quiet container's stdout) costs no
+ * buffer; on_end(ERROR_NOT_ENOUGH_MEMORY) when it cannot be had again. Files and message pipes keep
+ * their buffer for the reader's life. The handle must be overlapped and not associated
  * with a port yet; it is associated here. If this fails, the caller still owns h. on_end never runs
  * inside this call. If the core stops first, the read is cancelled: on_end(ERROR_OPERATION_ABORTED). */
 wctr_err wctr_ioc_reader_start(wctr_ioc *ioc, HANDLE h, size_t buffer_size,

@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/base64.h"
+#include "common/utf8.h"
+
 const char *wctr_json_type_name(const cJSON *item) {
   if (item == NULL) return "missing";
   if (cJSON_IsString(item)) return "a string";
@@ -114,4 +117,41 @@ wctr_err wctr_json_get_object(const cJSON *obj, const char *key, const char *whe
   return WCTR_OK;
 }
 
-char *wctr_json_print(const cJSON *item) { return cJSON_PrintUnformatted(item); }
+char *wctr_json_print(const cJSON *item) {
+  char *text = cJSON_PrintUnformatted(item);
+  if (text == NULL) return NULL;
+  size_t n = strlen(text);
+  if (wctr_utf8_valid(text, n)) return text;
+  /* cJSON copies a string's bytes as they are: a byte that is not UTF-8 can only be inside a string, where
+   * the escape of U+FFFD (the replacement character) keeps the text valid JSON for strict readers. */
+  size_t bad = 0;
+  for (size_t i = 0; i < n;) {
+    size_t len = wctr_utf8_seq(text + i, n - i);
+    if (len == 0) {
+      bad++;
+      len = 1;
+    }
+    i += len;
+  }
+  char *out = cJSON_malloc(n + bad * 5 + 1);
+  if (out != NULL) {
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+      size_t len = wctr_utf8_seq(text + i, n - i);
+      if (len == 0) {
+        memcpy(out + o, "\\ufffd", 6);
+        o += 6;
+        i++;
+      } else {
+        memcpy(out + o, text + i, len);
+        o += len;
+        i += len;
+      }
+    }
+    out[o] = '\0';
+  }
+  /* The text may be a record holding a credential spec: the first copy does not linger. */
+  wctr_secure_zero(text, n);
+  cJSON_free(text);
+  return out;
+}

@@ -35,7 +35,10 @@ wctr_err wctr_json_get_object(const cJSON *obj, const char *key, const char *whe
 /* "a string", "a number", "an object", ... for messages. */
 const char *wctr_json_type_name(const cJSON *item);
 
-/* Compact text of item; caller frees with cJSON_free. NULL when out of memory. */
+/* Compact text of item; caller frees with cJSON_free. NULL when out of memory. Always well-formed UTF-8
+ * (common/utf8.h), whatever bytes the tree's strings hold: a byte that is not UTF-8 is written as the
+ * escape \ufffd, so responses, records and audit lines stay valid JSON for strict readers. Texts are zeroed
+ * before their memory is released (a record may hold a credential spec). */
 char *wctr_json_print(const cJSON *item);
 
 #endif

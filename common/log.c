@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/utf8.h"
+
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static wctr_log_level log_max = WCTR_LOG_INFO;
 static wctr_log_sink log_sink;
@@ -69,6 +71,9 @@ void wctr_log(wctr_log_level level, const char *fmt, ...) {
   for (char *p = line; *p != '\0'; p++) {
     if (*p == '\r' || *p == '\n') *p = ' ';
   }
+  /* And UTF-8, as every text wctr writes (the Event Log takes it as UTF-16): a name from outside or a line
+   * cut at its end shows '?' for a byte that is not. */
+  wctr_utf8_scrub(line);
   pthread_mutex_lock(&log_lock);
   if (level <= log_max) {
     if (log_sink != NULL) {

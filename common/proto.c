@@ -7,6 +7,7 @@
 
 #include "common/base64.h"
 #include "common/json.h"
+#include "common/utf8.h"
 
 /* Everything after the JSON value must be white space: a message is one value, nothing more. */
 static bool only_space(const char *p, const char *end) {
@@ -33,6 +34,93 @@ static bool has_escaped_nul(const char *p, size_t len) {
     i++;
   }
   return false;
+}
+
+/* A raw byte below 0x20 inside a string: JSON requires those escaped (RFC 8259), and cJSON would take them,
+ * so a record written from such a request could be six times its size (each one written back as \u00XX).
+ * The offset of the first one, or len when there is none. */
+static size_t raw_control_in_string(const char *buf, size_t len) {
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)buf[i];
+    if (!in_string) {
+      if (c == '"') in_string = true;
+      continue;
+    }
+    if (c == '\\') {
+      i++; /* the escaped character, whatever it is, is not the string's end */
+    } else if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20) {
+      return i;
+    }
+  }
+  return len;
+}
+
+/* Appends to the path in p (size bytes) ".key" or "[i]"; keeps what fits. The key is shown only when it is
+ * UTF-8 without control characters, and shortened. */
+static void path_push(char *p, size_t size, const cJSON *item, int index) {
+  size_t used = strlen(p);
+  if (used + 8 >= size) return;
+  if (item->string == NULL) {
+    snprintf(p + used, size - used, "[%d]", index);
+    return;
+  }
+  const char *k = item->string;
+  size_t n = strlen(k);
+  bool plain = n > 0 && n <= 40;
+  bool showable = n <= 40 && wctr_utf8_valid(k, n);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)k[i];
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+    showable = showable && c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+  }
+  if (plain) {
+    snprintf(p + used, size - used, ".%s", k);
+  } else if (showable) {
+    snprintf(p + used, size - used, "[\"%s\"]", k);
+  } else {
+    snprintf(p + used, size - used, "[key %d]", index);
+  }
+}
+
+/* The first string (value or key) of the tree under item that is not UTF-8: its path into path. */
+static bool find_bad_utf8(const cJSON *item, char *path, size_t size, int *bad_key) {
+  int index = 0;
+  for (const cJSON *c = item->child; c != NULL; c = c->next, index++) {
+    size_t mark = strlen(path);
+    if (c->string != NULL && !wctr_utf8_valid(c->string, strlen(c->string))) {
+      *bad_key = index;
+      return true;
+    }
+    path_push(path, size, c, index);
+    if (cJSON_IsString(c) && c->valuestring != NULL && !wctr_utf8_valid(c->valuestring, strlen(c->valuestring))) {
+      return true;
+    }
+    if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && find_bad_utf8(c, path, size, bad_key)) return true;
+    path[mark] = '\0';
+  }
+  return false;
+}
+
+wctr_err wctr_proto_check_strings(const char *buf, size_t len, const cJSON *root, const char *where, wctr_errmsg *e) {
+  size_t at = raw_control_in_string(buf, len);
+  if (at < len) {
+    return wctr_fail(e, WCTR_EPROTO,
+                     "%s: a string holds the raw control character 0x%02X (at byte %zu); JSON requires it escaped "
+                     "as \\u00%02X",
+                     where, (unsigned)(unsigned char)buf[at], at, (unsigned)(unsigned char)buf[at]);
+  }
+  if (root == NULL || wctr_utf8_valid(buf, len)) return WCTR_OK;
+  char path[160];
+  snprintf(path, sizeof path, "%s", where);
+  int bad_key = -1;
+  if (!find_bad_utf8(root, path, sizeof path, &bad_key)) {
+    return wctr_fail(e, WCTR_EPROTO, "%s is not valid UTF-8", where);
+  }
+  if (bad_key >= 0) return wctr_fail(e, WCTR_EPROTO, "%s: key %d is not valid UTF-8", path, bad_key);
+  return wctr_fail(e, WCTR_EPROTO, "%s is not valid UTF-8", path);
 }
 
 static bool op_name_valid(const char *op) {
@@ -64,6 +152,18 @@ wctr_err wctr_request_parse(const char *buf, size_t len, wctr_request *req, wctr
   if (!cJSON_IsObject(req->root)) {
     return wctr_fail(e, WCTR_EPROTO, "request must be a JSON object, not %s",
                      wctr_json_type_name(req->root));
+  }
+  /* Strict JSON text: nothing a client sends is echoed into a response, a record or the audit trail
+   * unless it is UTF-8 (common/utf8.h). */
+  wctr_err strings = wctr_proto_check_strings(buf, len, req->root, "request", e);
+  if (strings != WCTR_OK) {
+    int64_t early = 0;
+    wctr_errmsg ignored;
+    if (wctr_json_get_int64(req->root, "id", "request", true, 0, WCTR_PROTO_MAX_ID, &early, &ignored) == WCTR_OK) {
+      req->has_id = true;
+      req->id = early;
+    }
+    return strings;
   }
   /* The id first, so that every later error can be matched to its request by the client. */
   int64_t id = 0;
@@ -104,7 +204,8 @@ void wctr_request_free(wctr_request *req) {
 
 /* Prints msg (consumed) and reports its length. */
 static char *finish(cJSON *msg, size_t *len) {
-  char *text = msg != NULL ? cJSON_PrintUnformatted(msg) : NULL;
+  /* wctr_json_print: whatever a result holds, the message is UTF-8. */
+  char *text = msg != NULL ? wctr_json_print(msg) : NULL;
   cJSON_Delete(msg);
   if (text != NULL && len != NULL) *len = strlen(text);
   return text;
@@ -238,40 +339,7 @@ done:
 }
 
 bool wctr_proto_text_ok(const char *data, size_t len) {
-  const unsigned char *p = (const unsigned char *)data;
-  size_t i = 0;
-  while (i < len) {
-    unsigned char c = p[i];
-    if (c == 0) return false;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-      cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      cp = c & 0x07u;
-    } else {
-      return false; /* a continuation byte first, an overlong lead (C0, C1) or past F4 */
-    }
-    if (len - i <= n) return false;
-    for (size_t k = 1; k <= n; k++) {
-      if ((p[i + k] & 0xc0u) != 0x80u) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3fu);
-    }
-    if ((n == 2 && cp < 0x800u) || (n == 3 && cp < 0x10000u) || cp > 0x10ffffu || (cp >= 0xd800u && cp <= 0xdfffu)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
+  return memchr(data, '\0', len) == NULL && wctr_utf8_valid(data, len);
 }
 
 char *wctr_stdin_frame_format(int64_t id, const char *data, size_t len, bool eof, size_t *out_len) {

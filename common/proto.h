@@ -5,7 +5,10 @@
  *                                  or  {"v":1,"id":N,"error":{"code":"wire_name","message":"..."}}
  * id is an integer in [0, 2^53-1] chosen by the client and echoed; it is null in the response when the
  * request was too broken to read it. params is optional and must be an object. Unknown top-level keys
- * are refused. A request larger than WCTR_PROTO_MAX_REQUEST bytes is refused without being parsed. */
+ * are refused. A request larger than WCTR_PROTO_MAX_REQUEST bytes is refused without being parsed. A request
+ * must be strict JSON text: UTF-8 strings without raw control characters (wctr_proto_check_strings), so
+ * nothing a client sends reaches a response, a record or the audit trail in another form. Every message
+ * wctrd and wctr write is UTF-8 whatever its strings held (wctr_json_print). */
 #ifndef WCTR_COMMON_PROTO_H
 #define WCTR_COMMON_PROTO_H
 
@@ -46,9 +49,16 @@ char *wctr_response_format_result(bool has_id, int64_t id, cJSON *result, size_t
 char *wctr_response_format_error(bool has_id, int64_t id, wctr_err code, const char *message,
                                  size_t *len);
 
-/* Does len bytes of data form valid UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF) with
- * no NUL? Output and stdin frames carry such a chunk as "data" (JSON text), any other as "data64". */
+/* Does len bytes of data form valid UTF-8 (common/utf8.h) with no NUL? Output and stdin frames carry such a
+ * chunk as "data" (JSON text), any other as "data64". */
 bool wctr_proto_text_ok(const char *data, size_t len);
+
+/* Strict JSON text for a message from outside (buf, len bytes; root its parse): no raw control character
+ * (below 0x20) inside a string - JSON requires \u00XX there - and every string and key well-formed UTF-8.
+ * WCTR_EPROTO naming where: "request: a string holds the raw control character 0x01 (at byte 52) ...",
+ * "request.params.Labels[\"team\"] is not valid UTF-8", "request.params.Labels: key 2 is not valid UTF-8"
+ * (a key that cannot be shown is "[key N]", an array element "[N]"). root may be NULL (only the raw scan). */
+wctr_err wctr_proto_check_strings(const char *buf, size_t len, const cJSON *root, const char *where, wctr_errmsg *e);
 
 /* A stdin frame of request id: {"v":1,"id":id,"stream":"stdin","data":...} (or "data64", see above) for
  * len bytes of data, with "eof":true when eof (data may then be empty: len 0 sends only the end). A

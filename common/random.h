@@ -1,5 +1,5 @@
-/* common/random.h - random bytes from the system's generator (BCryptGenRandom on Windows, getrandom
- * natively): ids, tokens, entropy. Portable interface; random_win.c / random_posix.c. */
+/* common/random.h - random bytes from the system's generator (RtlGenRandom, through the C runtime's rand_s,
+ * on Windows; getrandom natively): ids, tokens, entropy. Portable interface; random_win.c / random_posix.c. */
 #ifndef WCTR_COMMON_RANDOM_H
 #define WCTR_COMMON_RANDOM_H
 

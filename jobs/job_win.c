@@ -68,6 +68,7 @@ jobs_syscalls jobs_sys = {
     .GetTokenInformation = GetTokenInformation,
     .SetTokenInformation = SetTokenInformation,
     .CreateRemoteThread = CreateRemoteThread,
+    .IsProcessInJob = IsProcessInJob,
 };
 
 wctr_err jobs_fail_win32(wctr_errmsg *e, const char *call, DWORD code, const char *what, ...) {

@@ -88,6 +88,8 @@ typedef struct jobs_syscalls {
   BOOL(WINAPI *SetTokenInformation)(HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD size);
   HANDLE(WINAPI *CreateRemoteThread)(HANDLE process, LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
                                      LPTHREAD_START_ROUTINE start, LPVOID parameter, DWORD flags, LPDWORD id);
+  /* job_contains_process (jobs/notify.h): Wine's fails for a process opened after a restart. */
+  BOOL(WINAPI *IsProcessInJob)(HANDLE process, HANDLE job, PBOOL result);
 } jobs_syscalls;
 
 extern jobs_syscalls jobs_sys;

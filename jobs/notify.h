@@ -22,8 +22,10 @@ wctr_err job_notify_port(job_object *job, void *port, uintptr_t key, wctr_errmsg
  * contract leaves out. For process messages the packet's OVERLAPPED pointer is the process id. */
 bool job_event_from_message(uint32_t message, job_event_kind *kind);
 
-/* Is the process (a HANDLE with PROCESS_QUERY_LIMITED_INFORMATION) in the job? IsProcessInJob. A process id
- * recorded before a crash may belong to another process by now: re-attaching checks this first. */
+/* Is the process (a HANDLE with PROCESS_QUERY_LIMITED_INFORMATION) in the job? IsProcessInJob, and when that
+ * fails (Wine's does for a process opened after a restart) the job's list of process ids (job_list_pids)
+ * holding the process's id; an error only when neither can answer. A process id recorded before a crash
+ * may belong to another process by now: re-attaching checks this first. */
 wctr_err job_contains_process(job_object *job, void *process, bool *in, wctr_errmsg *e);
 
 #endif

@@ -1,6 +1,8 @@
 /* jobs/notify_win.c - job notifications on the caller's completion port (jobs/notify.h). */
 #include <windows.h>
 
+#include <stdlib.h>
+
 #include "common/log.h"
 #include "jobs/jobs_sys.h"
 #include "jobs/jobs_win.h"
@@ -49,9 +51,25 @@ bool job_event_from_message(uint32_t message, job_event_kind *kind) {
 
 wctr_err job_contains_process(job_object *job, void *process, bool *in, wctr_errmsg *e) {
   BOOL result = FALSE;
-  if (!IsProcessInJob((HANDLE)process, job->handle, &result)) {
-    return jobs_fail_win32(e, "IsProcessInJob", GetLastError(), "cannot tell whether a process is in job %s", job->name);
+  if (jobs_sys.IsProcessInJob((HANDLE)process, job->handle, &result)) {
+    *in = result != FALSE;
+    return WCTR_OK;
   }
-  *in = result != FALSE;
+  /* Wine's IsProcessInJob fails for a process opened after a restart (and so could Windows for a handle
+   * without the right it wants): the job's own list of process ids answers the same question. The handle
+   * is still open, so its id cannot have been given to another process meanwhile. */
+  DWORD code = GetLastError();
+  DWORD pid = GetProcessId((HANDLE)process);
+  uint32_t *pids = NULL;
+  size_t count = 0;
+  wctr_errmsg le;
+  if (pid == 0 || job_list_pids(job, &pids, &count, &le) != WCTR_OK) {
+    return jobs_fail_win32(e, "IsProcessInJob", code, "cannot tell whether a process is in job %s", job->name);
+  }
+  *in = false;
+  for (size_t i = 0; i < count; i++) {
+    if (pids[i] == (uint32_t)pid) *in = true;
+  }
+  free(pids);
   return WCTR_OK;
 }

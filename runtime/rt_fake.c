@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 
-enum { CHUNK = 64 * 1024, STDIN_MAX = 1024 * 1024, MAX_PLANTED = 64 };
+enum { CHUNK = 64 * 1024, STDIN_MAX = 1024 * 1024, MAX_PLANTED = 64, MAX_LIVE = 256 };
 
 typedef struct fake_rt {
   rt_runtime base;
@@ -31,8 +31,11 @@ static struct {
   char fail_message[200];
   unsigned start_delay_ms;
   unsigned signal_delay_ms;
+  unsigned release_delay_ms;
   int counts[16];
   int live;
+  char live_ids[MAX_LIVE][65]; /* the ids of the live tasks: a start of one of them is refused */
+  int live_id_count;
   unsigned next_pid;
   planted planted[MAX_PLANTED];
   int planted_count;
@@ -40,7 +43,26 @@ static struct {
 } g;
 
 static const char *const count_names[] = {"start", "release", "remove", "cleanup", "sweep", "signal-stop",
-                                          "signal-kill", "stdin-close", "reattach", NULL};
+                                          "signal-kill", "stdin-close", "reattach", "start-conflict", NULL};
+
+/* g.lock held. Is a task of this id live? With take, it is made live when it is not. */
+static bool live_id_locked(const char *id, bool take) {
+  for (int i = 0; i < g.live_id_count; i++) {
+    if (strcmp(g.live_ids[i], id) == 0) return true;
+  }
+  if (take && g.live_id_count < MAX_LIVE) snprintf(g.live_ids[g.live_id_count++], sizeof g.live_ids[0], "%s", id);
+  return false;
+}
+
+static void live_id_drop_locked(const char *id) {
+  for (int i = 0; i < g.live_id_count; i++) {
+    if (strcmp(g.live_ids[i], id) == 0) {
+      memmove(g.live_ids[i], g.live_ids[g.live_id_count - 1], sizeof g.live_ids[0]);
+      g.live_id_count--;
+      return;
+    }
+  }
+}
 
 static void count(const char *what) {
   for (int i = 0; count_names[i] != NULL; i++) {
@@ -61,7 +83,9 @@ void rt_fake_reset(void) {
   g.fail_starts = 0;
   g.start_delay_ms = 0;
   g.signal_delay_ms = 0;
+  g.release_delay_ms = 0;
   memset(g.counts, 0, sizeof g.counts);
+  g.live_id_count = 0;
   g.planted_count = 0;
   g.sweep_running[0] = '\0';
   wctr_mutex_unlock(&g.lock);
@@ -88,6 +112,13 @@ void rt_fake_set_start_delay_ms(unsigned ms) {
   global_init();
   wctr_mutex_lock(&g.lock);
   g.start_delay_ms = ms;
+  wctr_mutex_unlock(&g.lock);
+}
+
+void rt_fake_set_release_delay_ms(unsigned ms) {
+  global_init();
+  wctr_mutex_lock(&g.lock);
+  g.release_delay_ms = ms;
   wctr_mutex_unlock(&g.lock);
 }
 
@@ -138,6 +169,7 @@ typedef struct fake_task {
   rt_task base;
   fake_rt *rt;
   void *key;
+  char id[65];
   char name[129];
   wctr_mutex lock;
   wctr_mutex deliver;  /* held while an event is delivered: nothing is reported after the exit */
@@ -388,6 +420,7 @@ static fake_task *task_new(fake_rt *rt, const rt_args *a, char **script, size_t 
   t->base.runtime = &rt->base;
   t->rt = rt;
   t->key = a->key;
+  snprintf(t->id, sizeof t->id, "%s", a->id);
   snprintf(t->name, sizeof t->name, "%s", a->name);
   t->script = script;
   t->count = count;
@@ -493,14 +526,26 @@ static wctr_err fake_start(rt_runtime *rt, const rt_args *a, rt_task **out, rt_s
   wctr_mutex_unlock(&g.lock);
   if (delay > 0) wctr_sleep_ms(delay);
   if (fail) return wctr_fail(e, fail_err, "%s", fail_message);
+  /* As the job runtime: a job's name is the container's id, and the previous run's job is there until its
+   * release. */
+  wctr_mutex_lock(&g.lock);
+  bool conflict = live_id_locked(a->id, true);
+  if (conflict) count("start-conflict");
+  wctr_mutex_unlock(&g.lock);
+  if (conflict) return wctr_fail(e, WCTR_EEXIST, "a job named wctr-%s already exists", a->id);
   wctr_err err = WCTR_OK;
   char **script = copy_script(a->spec->process.cmd, a->spec->process.cmd_count, e, &err);
-  if (script == NULL) return err;
-  fake_task *t = task_new(f, a, script, a->spec->process.cmd_count);
+  fake_task *t = script != NULL ? task_new(f, a, script, a->spec->process.cmd_count) : NULL;
   if (t == NULL) {
-    for (size_t i = 0; i < a->spec->process.cmd_count; i++) free(script[i]);
-    free(script);
-    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    if (script != NULL) {
+      for (size_t i = 0; i < a->spec->process.cmd_count; i++) free(script[i]);
+      free(script);
+      err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+    wctr_mutex_lock(&g.lock);
+    live_id_drop_locked(a->id);
+    wctr_mutex_unlock(&g.lock);
+    return err;
   }
   wctr_mutex_lock(&g.lock);
   g.live++;
@@ -544,6 +589,7 @@ static wctr_err fake_reattach(rt_runtime *rt, const rt_args *a, rt_task **out, r
   if (t == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_mutex_lock(&g.lock);
   g.live++;
+  live_id_locked(a->id, true);
   wctr_mutex_unlock(&g.lock);
   wctr_mutex_lock(&t->lock);
   schedule_locked(t);
@@ -658,8 +704,14 @@ static wctr_err fake_inspect(rt_task *base, cJSON **out, wctr_errmsg *e) {
 static void fake_release(rt_task *base) {
   fake_task *t = (fake_task *)base;
   wctr_mutex_lock(&g.lock);
+  unsigned delay = g.release_delay_ms;
+  wctr_mutex_unlock(&g.lock);
+  /* A release that takes its time (a job whose processes are slow to go): the id stays taken meanwhile. */
+  if (delay > 0) wctr_sleep_ms(delay);
+  wctr_mutex_lock(&g.lock);
   count("release");
   g.live--;
+  live_id_drop_locked(t->id);
   wctr_mutex_unlock(&g.lock);
   wctr_mutex_lock(&t->lock);
   if (!t->ended) end_locked(t, RT_KILLED_EXIT_CODE); /* release before the exit: the run is killed */

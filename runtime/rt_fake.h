@@ -13,6 +13,8 @@
  *   cat           copy stdin to stdout until end of file
  *   oom           report the memory limit reached
  *   exit=N        end with code N (the end of the script is exit=0)
+ * A start of an id whose previous task is not released yet fails as the job runtime's does (WCTR_EEXIST, "a
+ * job named wctr-<id> already exists"; counted as "start-conflict").
  * Images (prepare): "missing" is refused (WCTR_ENOENT, "No such image: missing"); "with-cmd" supplies the
  * command ["out=from-image\n"] and the user "ImageUser" when the spec has none; anything else is accepted.
  *
@@ -34,10 +36,12 @@ void rt_fake_set_available(bool available, const char *why);
 void rt_fake_fail_starts(int n, wctr_err err, const char *message);
 /* Each start takes this long (on the pool) before it returns. */
 void rt_fake_set_start_delay_ms(unsigned ms);
+/* Each release takes this long before the task's id is free again. */
+void rt_fake_set_release_delay_ms(unsigned ms);
 /* Each signal takes this long (on the pool) before it returns (a process that holds up the stop signal). */
 void rt_fake_set_signal_delay_ms(unsigned ms);
 /* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
- * "reattach". */
+ * "reattach", "start-conflict". */
 int rt_fake_count(const char *what);
 /* Tasks started (or re-attached) and not yet released. */
 int rt_fake_live_tasks(void);

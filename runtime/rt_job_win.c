@@ -465,15 +465,18 @@ static wctr_err jrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   }
   if (process != NULL) {
     /* The recorded process id may belong to another process by now: only a process in the container's own
-     * job is the container's. When Windows cannot tell, the process is taken as the container's (as before
-     * this check existed), with a warning: dropping it would leave it running unwatched. */
+     * job is the container's. One that cannot be shown to be in it is not adopted either: a foreign process
+     * would keep the container "running" for as long as it lives, and stop would wait on it in vain. What is
+     * left in the job then goes with it (KILL_ON_JOB_CLOSE), so nothing runs on unwatched. */
     bool in = false;
     wctr_errmsg ie;
     if (job_contains_process(job, process, &in, &ie) != WCTR_OK) {
-      wctr_log(WCTR_LOG_WARN, "container %s: %s; re-attaching to process %u anyway", a->name, ie.text, a->pid);
+      wctr_log(WCTR_LOG_WARN, "container %s: %s; process %u is not re-attached", a->name, ie.text, a->pid);
     } else if (!in) {
-      wctr_log(WCTR_LOG_WARN, "container %s: process %u is not in its job any more (its id was reused)", a->name,
-               a->pid);
+      wctr_log(WCTR_LOG_WARN, "container %s: process %u is not in its job (its id was given to another process)",
+               a->name, a->pid);
+    }
+    if (!in) {
       CloseHandle(process);
       process = NULL;
     }

@@ -94,7 +94,7 @@ typedef struct rt_image {
 void rt_image_free(rt_image *img); /* accepts a zeroed one */
 
 /* Where HCS containers see their secrets folder, mapped read-only (a VSMB share for Hyper-V). */
-#define RT_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
+#define RT_SECRETS_CONTAINER_PATH SPEC_SECRETS_CONTAINER_PATH /* spec/spec.h: binds may not touch it */
 /* The secrets folder's name inside rt_args.container_dir. */
 #define RT_SECRETS_DIR_NAME "secrets"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/utf8.h"
 
 char *svc_audit_format(const svc_audit_record *r) {
   if (r == NULL || r->caller_sid == NULL || r->caller_name == NULL || r->op == NULL || r->result == NULL) {
@@ -45,7 +46,10 @@ void svc_audit_target(const cJSON *params, char out[SVC_AUDIT_TARGET_MAX]) {
   for (size_t i = 0; keys[i] != NULL; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
     if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-      snprintf(out, SVC_AUDIT_TARGET_MAX, "%s", v->valuestring);
+      /* Cut between two characters, never inside one: the record must stay UTF-8. */
+      size_t n = wctr_utf8_cut(v->valuestring, SVC_AUDIT_TARGET_MAX - 1);
+      memcpy(out, v->valuestring, n);
+      out[n] = '\0';
       return;
     }
   }

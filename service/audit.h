@@ -47,7 +47,9 @@ typedef struct svc_audit_record {
 } svc_audit_record;
 
 /* The JSON line of a record, without the line end; free with cJSON_free. NULL when out of memory
- * or when a required field (caller_sid, caller_name, op, result) is NULL. */
+ * or when a required field (caller_sid, caller_name, op, result) is NULL. Whatever bytes the fields hold,
+ * the line is one strict JSON object: well-formed UTF-8 (a byte that is not is written as \ufffd), control
+ * characters escaped, no line break (tests/service/fuzz_audit.c). */
 char *svc_audit_format(const svc_audit_record *r);
 
 /* Does op change something (container create/start/run/stop/kill/remove/update/restart/rename, secret
@@ -56,7 +58,7 @@ char *svc_audit_format(const svc_audit_record *r);
 bool svc_audit_op_changes(const char *op);
 
 /* What a request acts on, from its params: "Id", else "Name", else "Image" (container.create without a
- * name), truncated to SVC_AUDIT_TARGET_MAX - 1 bytes; "" when none. Only those keys are read: "Data" (a
+ * name), cut to at most SVC_AUDIT_TARGET_MAX - 1 bytes between two characters; "" when none. Only those keys are read: "Data" (a
  * secret's value) never is. */
 void svc_audit_target(const cJSON *params, char out[SVC_AUDIT_TARGET_MAX]);
 

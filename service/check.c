@@ -301,6 +301,10 @@ static void check_credspecs(const svc_check_facts *f, svc_check_result *r) {
   }
   if (count > 0) {
     set(r, id, title, SVC_CHECK_FAIL, remedy, "PluginInput of the form domain:user:password in: %s", names);
+  } else if (f->credspecs_unchecked > 0) {
+    set(r, id, title, SVC_CHECK_WARN, "check those files by hand: a file wctr cannot read may hold a password",
+        "%zu file(s) checked; %zu could not be read (too many, too large or locked)", f->credspec_count,
+        f->credspecs_unchecked);
   } else if (unreadable[0] != '\0') {
     set(r, id, title, SVC_CHECK_WARN, "fix or remove the files that are not credential specs",
         "%zu file(s) checked; not credential specs: %s", f->credspec_count, unreadable);
@@ -324,6 +328,21 @@ static void check_orphans(const svc_check_facts *f, svc_check_result *r) {
     add_name(names, sizeof names, shortid);
   }
   set(r, id, title, SVC_CHECK_FAIL, remedy, "%zu folder(s): %s", f->orphaned_count, names);
+}
+
+static void check_records(const svc_check_facts *f, svc_check_result *r) {
+  static const char *id = "container-records";
+  static const char *title = "Every container record loads";
+  static const char *remedy = "read <data-root>\\containers\\<id>.damaged\\container.json, create the container "
+                              "again if it is needed, then delete the folder";
+  if (f->damaged_count == 0) {
+    set(r, id, title, SVC_CHECK_PASS, remedy, "none moved aside");
+    return;
+  }
+  char names[400] = "";
+  for (size_t i = 0; i < f->damaged_count; i++) add_name(names, sizeof names, f->damaged_records[i]);
+  set(r, id, title, SVC_CHECK_WARN, remedy, "%zu record(s) could not be read and were moved aside (those containers "
+      "are not listed): %s", f->damaged_count, names);
 }
 
 static void check_audit(const svc_check_facts *f, svc_check_result *r) {
@@ -377,7 +396,8 @@ static void check_build(const svc_check_facts *f, svc_check_result *r) {
 void svc_check_run(const svc_check_facts *f, svc_check_result out[SVC_CHECK_COUNT]) {
   void (*const checks[SVC_CHECK_COUNT])(const svc_check_facts *, svc_check_result *) = {
       check_data_root, check_pipe,   check_bitlocker, check_override, check_binary, check_memory,
-      check_user,      check_credspecs, check_orphans, check_audit,    check_hcs,    check_build};
+      check_user,      check_credspecs, check_orphans, check_records,  check_audit,  check_hcs,
+      check_build};
   for (size_t i = 0; i < SVC_CHECK_COUNT; i++) {
     memset(&out[i], 0, sizeof out[i]);
     checks[i](f, &out[i]);

@@ -17,8 +17,14 @@
  *   container-user            no container runs (Config.User, or Identity once started) as
  *                             ContainerAdministrator, SYSTEM or an administrator (WARN naming them)
  *   credspec-plugin-input     no credential spec under <data-root>\credentialspecs holds a PluginInput of
- *                             the form domain:user:password (FAIL naming the files, never the value)
+ *                             the form domain:user:password (FAIL naming the files, never the value). Every
+ *                             file is read, in sub-folders too (file:// names may have folders) and whatever
+ *                             its name (a spec saved as leak.tmp was never read); files that could not be
+ *                             read (too many, too large, locked) make it WARN, never PASS
  *   orphaned-secrets          no secrets folder of a container that is not running (FAIL)
+ *   container-records         every container record loads: no <id>.damaged folder, where wctrd moves a
+ *                             record it cannot read at start (WARN naming them: those containers are gone
+ *                             from `wctr ps`)
  *   audit-log                 the audit file exists and its DACL is ACL_SDDL_DATA_FILE (FAIL otherwise)
  *   hcs                       computecore.dll loads (INFO when not: only job isolation is available)
  *   host-build                the OS build is an LTSC container host (17763, 20348, 26100: PASS), another
@@ -57,7 +63,7 @@ typedef struct svc_check_text {
 } svc_check_text;
 
 typedef struct svc_check_credspec {
-  const char *file;         /* file name under <data-root>\credentialspecs */
+  const char *file;         /* path under <data-root>\credentialspecs ("web.json", "team\\web.json") */
   const char *text;         /* its content */
   size_t len;
 } svc_check_credspec;
@@ -74,8 +80,11 @@ typedef struct svc_check_facts {
   const cJSON *containers;       /* array of container records (service/container.h), may be NULL */
   const svc_check_credspec *credspecs;
   size_t credspec_count;
+  size_t credspecs_unchecked;    /* files of the folder that could not be read into credspecs */
   const char *const *orphaned_secret_dirs; /* container ids whose secrets folder exists while not running */
   size_t orphaned_count;
+  const char *const *damaged_records; /* folder names <id>.damaged under <data-root>\containers */
+  size_t damaged_count;
   bool audit_present;
   svc_check_text audit_dacl;
   bool hcs_available;
@@ -83,7 +92,7 @@ typedef struct svc_check_facts {
   const char *os_version;        /* "10.0.20348" */
 } svc_check_facts;
 
-#define SVC_CHECK_COUNT 12
+#define SVC_CHECK_COUNT 13
 
 /* Runs every check in the order above into out (SVC_CHECK_COUNT entries). */
 void svc_check_run(const svc_check_facts *f, svc_check_result out[SVC_CHECK_COUNT]);

@@ -19,7 +19,12 @@
  *   credentialspec.check   {"Value": "file://NAME"|"registry://NAME"|"raw://JSON"} -> {"Source"}: resolved and
  *                                                       validated exactly as container.create would, nothing
  *                                                       kept (`wctr compose up` checks every service first)
- * NAME is one file name: the file:// rules of gmsa/source.h and no folder separator.
+ * NAME is one file name: the file:// rules of gmsa/source.h, no folder separator, and the store-name rule
+ * of spec/names.h (spec_credspec_name_check: a file name Windows opens as named - not a device, no trailing
+ * dot or space - not ending in .tmp in any case). Files ending in .tmp are the store's unfinished writes:
+ * never listed, and removed when the store opens (a crash during an add leaves one, and it may hold a
+ * password). add and remove are serialised: of two adds of one NAME without Force, one fails with
+ * already_exists.
  *
  * svc_credspecs_resolve is what container.create calls: it reads and validates the container's
  * credentialspec= (gmsa_resolve with the Windows resolver of this folder) and keeps the spec in the

@@ -19,11 +19,47 @@
 #include "service/credspecs.h"
 #include "service/store.h"
 #include "service/svc_sys.h"
+#include "spec/names.h"
+#include "spec/text.h"
 
 struct svc_credspecs {
   char dir[1100];
   svc_op ops[5];
+  /* add and remove one at a time: "does NAME exist?" and the write that follows are one step (two adds of
+   * one name both "succeeded", the second silently replacing the first), and NAME.tmp is one file. */
+  SRWLOCK lock;
 };
+
+static bool is_tmp_name(const char *name) {
+  size_t n = strlen(name);
+  return n >= 4 && spec_ascii_equal_nocase(name + n - 4, ".tmp");
+}
+
+/* A NAME.tmp is an add that a crash interrupted: its text may hold a password (PluginInput), and no name
+ * the store takes ends in .tmp (spec_credspec_name_check), so nothing refers to it. */
+static void remove_unfinished_writes(const char *dir) {
+  char pattern[1200];
+  snprintf(pattern, sizeof pattern, "%s\\*", dir);
+  wchar_t *wide = wctr_utf8_to_wide(pattern);
+  if (wide == NULL) return;
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(wide, &fd);
+  free(wide);
+  if (find == INVALID_HANDLE_VALUE) return;
+  do {
+    if (fd.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT)) continue;
+    char *name = wctr_wide_to_utf8(fd.cFileName);
+    if (name != NULL && is_tmp_name(name)) {
+      char path[1400];
+      snprintf(path, sizeof path, "%s\\%s", dir, name);
+      wchar_t *wpath = wctr_utf8_to_wide(path);
+      if (wpath != NULL && DeleteFileW(wpath)) wctr_log(WCTR_LOG_INFO, "removed an unfinished credential spec write: %s", path);
+      free(wpath);
+    }
+    free(name);
+  } while (FindNextFileW(find, &fd));
+  FindClose(find);
+}
 
 static void folder_of(const char *data_root, char *out, size_t size) {
   snprintf(out, size, "%s\\" SVC_CREDSPEC_DIR, data_root);
@@ -47,6 +83,8 @@ wctr_err svc_credspecs_open(const char *data_root, svc_credspecs **out, wctr_err
     free(s);
     return err;
   }
+  InitializeSRWLock(&s->lock);
+  remove_unfinished_writes(s->dir);
   *out = s;
   return WCTR_OK;
 }
@@ -84,6 +122,9 @@ static wctr_err name_param(const svc_credspecs *s, const cJSON *params, const ch
   if (strchr(*name, '\\') != NULL || strchr(*name, '/') != NULL) {
     return wctr_fail(e, WCTR_EINVAL, "credential spec name \"%.64s\": one file name, without folders", *name);
   }
+  /* The one rule of a store name (spec/names.h): a file name Windows opens as named, not ending in .tmp. */
+  wctr_err named = spec_credspec_name_check(*name, "params.Name", e);
+  if (named != WCTR_OK) return named;
   gmsa_source src;
   wctr_err err = gmsa_source_make(GMSA_SOURCE_FILE, *name, s->dir, &src, e);
   gmsa_source_free(&src);
@@ -131,8 +172,7 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
     do {
       if (fd.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT)) continue;
       char *name = wctr_wide_to_utf8(fd.cFileName);
-      size_t n = name != NULL ? strlen(name) : 0;
-      if (name == NULL || (n > 4 && strcmp(name + n - 4, ".tmp") == 0)) {
+      if (name == NULL || is_tmp_name(name)) {
         free(name);
         continue;
       }
@@ -220,7 +260,11 @@ static wctr_err op_add(void *ctx, const svc_caller *caller, const cJSON *params,
   if (err == WCTR_OK) err = gmsa_credspec_load(text, strlen(text), &spec, e);
   if (err == WCTR_OK) err = gmsa_credspec_to_json(spec, &canonical, e);
   gmsa_credspec_free(spec);
-  if (err == WCTR_OK) err = write_spec(s, name, canonical, force, e);
+  if (err == WCTR_OK) {
+    AcquireSRWLockExclusive(&s->lock);
+    err = write_spec(s, name, canonical, force, e);
+    ReleaseSRWLockExclusive(&s->lock);
+  }
   gmsa_secret_free(canonical);
   if (err != WCTR_OK) return err;
   wctr_log(WCTR_LOG_INFO, "credential spec %s added by %s", name, caller->name);
@@ -238,8 +282,10 @@ static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *para
   snprintf(path, sizeof path, "%s\\%s", s->dir, name);
   wchar_t *wide = wctr_utf8_to_wide(path);
   if (wide == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  AcquireSRWLockExclusive(&s->lock);
   BOOL ok = DeleteFileW(wide);
   DWORD code = GetLastError();
+  ReleaseSRWLockExclusive(&s->lock);
   free(wide);
   if (!ok && (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)) {
     return wctr_fail(e, WCTR_ENOENT, "no credential spec %s in %s", name, s->dir);

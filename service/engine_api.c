@@ -9,8 +9,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/random.h"
+#include "common/utf8.h"
 #include "service/engine_api_internal.h"
 
 enum { INPUT_PAUSE_BYTES = 1024 * 1024 };
@@ -359,7 +362,8 @@ void api_reply_json(api_req *r, int status, cJSON *body) {
     respond(r, status, NULL, NULL, 0);
     return;
   }
-  char *text = cJSON_PrintUnformatted(body);
+  /* wctr_json_print: whatever a record or a message holds, the answer is UTF-8 (common/utf8.h). */
+  char *text = wctr_json_print(body);
   cJSON_Delete(body);
   if (text == NULL) {
     respond(r, 500, API_JSON, "{\"message\":\"out of memory\"}\n", 28);
@@ -566,6 +570,14 @@ bool api_query_filters(api_req *r, cJSON **out) {
     return true;
   }
   cJSON *in = cJSON_Parse(v);
+  wctr_errmsg se;
+  /* JSON text as the pipe takes it (common/proto.h): no raw control character in a string. */
+  if (in != NULL && wctr_proto_check_strings(v, strlen(v), in, "filters", &se) != WCTR_OK) {
+    free(v);
+    cJSON_Delete(in);
+    api_refuse(r, 400, WCTR_EINVAL, r->op, "invalid filter: %s", se.text);
+    return false;
+  }
   free(v);
   cJSON *norm = cJSON_CreateObject();
   bool ok = cJSON_IsObject(in) && norm != NULL;
@@ -618,6 +630,24 @@ bool api_filters_check(api_req *r, const cJSON *filters, const char *const *allo
     }
   }
   return true;
+}
+
+/* --- the body ---------------------------------------------------------------------------------------------------------- */
+
+wctr_err api_body_json(api_req *r, cJSON **out, wctr_errmsg *e) {
+  *out = NULL;
+  if (r->hr->body == NULL || r->hr->body_len == 0) return WCTR_OK;
+  cJSON *root = cJSON_ParseWithLength(r->hr->body, r->hr->body_len);
+  if (root == NULL) return wctr_fail(e, WCTR_EINVAL, "the body is not JSON");
+  /* The pipe's rule for a request (common/proto.h): strings are UTF-8, without raw control characters, so
+   * nothing a client sends reaches a record, an answer or the audit trail in another form. */
+  wctr_err err = wctr_proto_check_strings(r->hr->body, r->hr->body_len, root, "body", e);
+  if (err != WCTR_OK) {
+    cJSON_Delete(root);
+    return WCTR_EINVAL;
+  }
+  *out = root;
+  return WCTR_OK;
 }
 
 /* --- routing --------------------------------------------------------------------------------------------------------- */
@@ -779,6 +809,42 @@ static const char *strip_version(api_req *r, const char *path, bool *versioned) 
   return p;
 }
 
+/* Strings from outside are UTF-8 (common/utf8.h), in the Engine API as in the pipe protocol: the path and
+ * every query parameter, once percent-decoded, or the request is refused naming the part at fault (a name
+ * or an id that is not UTF-8 would otherwise reach answers, logs and the audit trail in another form). */
+static bool request_text_ok(api_req *r) {
+  const char *path = r->hr->path;
+  if (!wctr_utf8_valid(path, strlen(path))) {
+    api_refuse(r, 400, WCTR_EINVAL, NULL, "the request path is not valid UTF-8 once percent-decoded");
+    return false;
+  }
+  const char *q = r->hr->query;
+  for (int index = 0; *q != '\0'; index++) {
+    const char *end = strchr(q, '&');
+    size_t n = end != NULL ? (size_t)(end - q) : strlen(q);
+    const char *eq = memchr(q, '=', n);
+    size_t kn = eq != NULL ? (size_t)(eq - q) : n;
+    char *key = svc_http_decode(q, kn, true);
+    char *value = eq != NULL ? svc_http_decode(eq + 1, n - kn - 1, true) : NULL;
+    bool ok = key != NULL && (eq == NULL || value != NULL);
+    bool key_ok = ok && wctr_utf8_valid(key, strlen(key));
+    bool value_ok = value == NULL || wctr_utf8_valid(value, strlen(value));
+    if (!ok) {
+      api_refuse(r, 400, WCTR_EINVAL, NULL, "query parameter %d has a bad %%-escape or an encoded NUL", index + 1);
+    } else if (!key_ok) {
+      api_refuse(r, 400, WCTR_EINVAL, NULL, "the name of query parameter %d is not valid UTF-8", index + 1);
+    } else if (!value_ok) {
+      api_refuse(r, 400, WCTR_EINVAL, NULL, "query parameter %.64s is not valid UTF-8", key);
+    }
+    free(key);
+    free(value);
+    if (!ok || !key_ok || !value_ok) return false;
+    q += n;
+    if (*q == '&') q++;
+  }
+  return true;
+}
+
 /* Constant time: the time taken does not tell how much of a guess was right. */
 static bool token_equal(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
@@ -819,6 +885,7 @@ static void on_request(void *ctx, svc_http_exchange *x) {
   svc_http_set_callbacks(x, r, x_input, x_close, x_release);
   wctr_log(WCTR_LOG_DEBUG, "engine api: %s %s from %s", r->hr->method, r->hr->target, r->caller.name);
   if (!authorised(r, l)) return;
+  if (!request_text_ok(r)) return;
   bool versioned = false;
   const char *path = strip_version(r, r->hr->path, &versioned);
   if (r->minor == -1) {

@@ -151,7 +151,9 @@ void api_container_create(api_req *r) {
   char *platform = api_query(r, "platform");
   bool platform_ok = platform == NULL || platform[0] == '\0' || strcmp(platform, "windows") == 0 ||
                      strncmp(platform, "windows/", 8) == 0;
-  cJSON *body = r->hr->body != NULL ? cJSON_ParseWithLength(r->hr->body, r->hr->body_len) : NULL;
+  cJSON *body = NULL;
+  wctr_errmsg be;
+  wctr_err body_err = api_body_json(r, &body, &be);
   /* The audit names the container, or its image when it has no name yet. */
   const cJSON *image = cJSON_GetObjectItemCaseSensitive(body, "Image");
   const char *target = name != NULL && name[0] != '\0' ? name : cJSON_IsString(image) ? image->valuestring : "";
@@ -163,8 +165,11 @@ void api_container_create(api_req *r) {
   wctr_errmsg_clear(&e);
   if (!platform_ok) {
     api_refuse(r, 400, WCTR_EINVAL, "container.create", "platform \"%.64s\": wctr runs Windows containers only", platform);
-  } else if (body == NULL) {
+  } else if (body_err == WCTR_OK && body == NULL) {
     api_refuse(r, 400, WCTR_EINVAL, "container.create", "the body must be a JSON object (Docker's container config)");
+  } else if (body_err != WCTR_OK) {
+    api_refuse(r, 400, WCTR_EINVAL, "container.create", "%s%s", be.text,
+               strcmp(be.text, "the body is not JSON") == 0 ? ": it must be a JSON object (Docker's container config)" : "");
   } else if (api_shape_create(body, name, &params, &e) != WCTR_OK) {
     api_refuse(r, api_status_for(e.code), e.code, "container.create", "%s", e.text);
   } else {
@@ -209,7 +214,10 @@ static void start_failed_inspected(api_req *r, wctr_err err, cJSON *result, cons
 }
 
 static void start_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
-  (void)result;
+  if (err == WCTR_OK && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "NotModified"))) {
+    api_reply_json(r, 304, NULL); /* Docker: already started */
+    return;
+  }
   if (err == WCTR_ESTATE) {
     size_t n = message != NULL ? strlen(message) + 1 : 0;
     char *why = n > 0 ? malloc(n) : NULL;
@@ -732,9 +740,11 @@ static void update_done(api_req *r, wctr_err err, cJSON *result, const char *mes
 }
 
 void api_container_update(api_req *r) {
-  cJSON *body = r->hr->body != NULL ? cJSON_ParseWithLength(r->hr->body, r->hr->body_len) : NULL;
-  if (r->hr->body != NULL && body == NULL) {
-    api_refuse(r, 400, WCTR_EINVAL, "container.update", "the body must be a JSON object (Docker's update config)");
+  cJSON *body = NULL;
+  wctr_errmsg be;
+  if (api_body_json(r, &body, &be) != WCTR_OK) {
+    api_refuse(r, 400, WCTR_EINVAL, "container.update", "%s%s", be.text,
+               strcmp(be.text, "the body is not JSON") == 0 ? ": it must be a JSON object (Docker's update config)" : "");
     return;
   }
   cJSON *p = api_id_params(r->id);

@@ -124,7 +124,9 @@ void api_end(api_req *r);
 wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);
 
 /* Query parameters. */
-char *api_query(api_req *r, const char *key); /* malloc'ed, NULL when absent (or undecodable) */
+/* malloc'ed, NULL when absent (every parameter was checked to decode into UTF-8 before the route ran, so NULL
+ * otherwise only when out of memory) */
+char *api_query(api_req *r, const char *key);
 /* "1", "true", "True" are true; "0", "false", "False" and "" false (absent: def); anything else a 400 (false). */
 bool api_query_bool(api_req *r, const char *key, bool def, bool *out);
 /* A decimal integer within [min, max]; absent: def. False (answered 400) otherwise. */
@@ -137,6 +139,10 @@ bool api_filters_check(api_req *r, const cJSON *filters, const char *const *allo
 
 /* {"Id": id} */
 cJSON *api_id_params(const char *id);
+/* The request's body as JSON under the pipe's rule for requests (common/proto.h wctr_proto_check_strings:
+ * UTF-8 strings without raw control characters): *out NULL when there is no body; WCTR_EINVAL with "the body
+ * is not JSON" or the check's sentence ("body.Labels[\"a\"] is not valid UTF-8"). */
+wctr_err api_body_json(api_req *r, cJSON **out, wctr_errmsg *e);
 
 /* --- engine_api_system.c / engine_api_containers.c ------------------------------------------------------------- */
 

@@ -34,9 +34,12 @@
 #include "service/security.h"
 #include "service/system_ops.h"
 
-/* The blocking pool: container starts, stops, removes and stats, info and check. Eight at once keep a
- * burst of slow stops from queueing everything else behind them, without a thread per request. */
-enum { STOP_TIMEOUT_MS = 10000, BLOCKING_POOL = 8 };
+/* The blocking pool: container starts, stops, removes and stats, info and check, at most CPUs +
+ * BLOCKING_POOL_EXTRA at once - enough that a few slow calls do not queue everything else behind them,
+ * without a thread per request. With the main thread, a worker per CPU, the timer thread and the wait
+ * threads of the running containers' exits (one per 63 on Windows), wctrd never has more than 2 x CPUs + 8
+ * threads for up to 126 running containers, pool full or not (BENCHMARKS.md, "Threads"). */
+enum { STOP_TIMEOUT_MS = 10000, BLOCKING_POOL_EXTRA = 4 };
 
 struct svc_engine {
   svc_config cfg;
@@ -428,7 +431,9 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = svc_audit_open(eng->data_root, e);
   if (err != WCTR_OK) goto done;
   eng->audit_open = true;
-  wctr_ioc_options io = {.workers = 0, .pool_max = BLOCKING_POOL};
+  SYSTEM_INFO si;
+  GetSystemInfo(&si); /* the CPUs the core makes workers for */
+  wctr_ioc_options io = {.workers = 0, .pool_max = si.dwNumberOfProcessors + BLOCKING_POOL_EXTRA};
   err = wctr_ioc_start(&io, &eng->ioc, e);
   if (err != WCTR_OK) goto done;
   repair_data_root_dacls(eng);
@@ -439,8 +444,11 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   }
   err = build_pipe_sddl(eng, e);
   if (err != WCTR_OK) goto done;
+  /* The manager needs the OS facts only. host_facts would also probe BitLocker (WMI: COM and a dozen DLLs
+   * that stay loaded, about 3 MB of commit under Wine) and the HCS, which `info` and `check` do when asked. */
   svc_host_facts facts;
-  host_facts(eng, &facts);
+  memset(&facts, 0, sizeof facts);
+  os_facts(&facts);
   err = svc_images_open(eng->data_root, &eng->images, e);
   if (err != WCTR_OK) goto done;
   char owner[HCS_OWNER_SIZE];

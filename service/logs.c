@@ -324,8 +324,10 @@ done:
 /* --- writer ----------------------------------------------------------------------------------------------- */
 
 struct svc_log_writer {
-  char path[1200];
-  char old_path[1210];
+  /* One writer per running container: the paths are allocated to their length (fixed arrays made 2.4 KB of
+   * each running container's memory). */
+  char *path;
+  char *old_path; /* path.1 */
   wctr_file *file;
   uint64_t size;
   uint64_t max_bytes;
@@ -336,19 +338,23 @@ struct svc_log_writer {
 };
 
 wctr_err svc_log_writer_open(const char *path, uint64_t max_bytes, svc_log_writer **out, wctr_errmsg *e) {
+  size_t len = strlen(path);
+  if (len >= 1200) return wctr_fail(e, WCTR_ETOOBIG, "the log path is too long: %s", path);
   svc_log_writer *w = calloc(1, sizeof *w);
-  if (w == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if ((size_t)snprintf(w->path, sizeof w->path, "%s", path) >= sizeof w->path) {
-    free(w);
-    return wctr_fail(e, WCTR_ETOOBIG, "the log path is too long: %s", path);
+  if (w != NULL) w->path = malloc(len + 1);
+  if (w != NULL) w->old_path = malloc(len + 3);
+  if (w == NULL || w->path == NULL || w->old_path == NULL) {
+    svc_log_writer_close(w);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  snprintf(w->old_path, sizeof w->old_path, "%s.1", path);
+  memcpy(w->path, path, len + 1);
+  memcpy(w->old_path, path, len);
+  memcpy(w->old_path + len, ".1", 3);
   w->max_bytes = max_bytes != 0 ? max_bytes : SVC_LOG_MAX_BYTES;
   wctr_err err = wctr_file_open(path, WCTR_FILE_APPEND, &w->file, e);
   if (err == WCTR_OK) err = wctr_file_size(w->file, &w->size);
   if (err != WCTR_OK) {
-    wctr_file_close(w->file);
-    free(w);
+    svc_log_writer_close(w);
     return wctr_fail(e, err, "cannot open the log %s: %s", path, wctr_strerror(err));
   }
   *out = w;
@@ -360,6 +366,8 @@ void svc_log_writer_close(svc_log_writer *w) {
   wctr_file_close(w->file);
   free(w->partial[0].p);
   free(w->partial[1].p);
+  free(w->path);
+  free(w->old_path);
   free(w->batch.p);
   free(w);
 }

@@ -463,6 +463,25 @@ cJSON *svc_manager_records(svc_manager *m) {
   return arr;
 }
 
+int svc_manager_secret_users(void *ctx, const char *secret, char *names, size_t size, cJSON *list) {
+  svc_manager *m = ctx;
+  int count = 0;
+  if (size > 0) names[0] = '\0';
+  wctr_mutex_lock(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    const spec_container *s = &c->rec.spec;
+    bool uses = false;
+    for (size_t i = 0; i < s->secret_count && !uses; i++) uses = strcmp(s->secrets[i].name, secret) == 0;
+    if (!uses) continue;
+    size_t used = size > 0 ? strlen(names) : 0;
+    if (used + 1 < size) snprintf(names + used, size - used, "%s%s", count > 0 ? ", " : "", c->rec.name);
+    if (list != NULL) cJSON_AddItemToArray(list, cJSON_CreateString(c->rec.name));
+    count++;
+  }
+  wctr_mutex_unlock(&m->lock);
+  return count;
+}
+
 bool svc_manager_running(void *ctx, const char *id) {
   svc_manager *m = ctx;
   bool running = false;

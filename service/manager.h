@@ -7,8 +7,8 @@
  *
  * Operations (svc_manager_ops; params and results in docs/protocol.md):
  *   container.create  {create params, "DryRun"?}  -> {"Id","Name","Warnings"} | dry run {"DryRun","Id","Calls","Warnings"}
- *   container.start   {"Id"}                        -> {} once the runtime has started it; {} at once when it
- *                                                    runs already (Docker's 304: no error)
+ *   container.start   {"Id"}                        -> {} once the runtime has started it; {"NotModified":true} at once
+ *                                                    when it runs already (Docker's 304: no error)
  *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
  *   container.attach  {"Id","Stdin"?} (stream)     output chunks of the current run, or of the next one when it is not
  *                                                    running (stdin too with Stdin, when created with OpenStdin), then
@@ -109,6 +109,11 @@ const svc_op *svc_manager_ops(size_t *count);
 /* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
  * frees with cJSON_Delete. */
 cJSON *svc_manager_records(svc_manager *m);
+/* The containers whose configuration names the secret, those being created included (a create lists its
+ * container before its last check of the secrets it names, so a secret.remove that asks this while it holds
+ * the secret store's lock either sees the container or makes that check fail): their names, comma-separated,
+ * into names (cut to size), and each into list when it is not NULL. How many. ctx is the manager. */
+int svc_manager_secret_users(void *m, const char *secret, char *names, size_t size, cJSON *list);
 /* Is the container with this full id running? ctx is the manager (for the secrets sweep). */
 bool svc_manager_running(void *m, const char *id);
 /* Does a container of an HCS isolation use this image? The first one's name goes to container. ctx is the

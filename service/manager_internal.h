@@ -43,6 +43,7 @@ struct ctr {
   svc_container rec;      /* m->lock */
   int refs;               /* m->lock: the list, each operation using it, a run in progress */
   bool unlinked;          /* m->lock: removed from the list; freed with the last reference */
+  bool removed;           /* m->lock: its removal finished (unlinked and the record gone for good) */
   bool creating;          /* m->lock: in the list to hold its name, not yet visible */
   rt_runtime *rt;         /* by isolation; constant */
   /* The run, m->lock. */

@@ -120,9 +120,13 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
    * is generated under the lock below when the request has none. */
   bool named = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(copy, "Name"));
   err = svc_container_from_params(copy, id, "unnamed", now, m->opt.host_cpus, &c->rec, &warnings, e);
+  if (err == WCTR_OK) err = spec_binds_check_data_root(&c->rec.spec, m->data_root, &warnings, e);
   if (err == WCTR_OK) err = rt->methods->prepare(rt, &c->rec.spec, dry_run, &warnings, e);
   if (err == WCTR_OK && c->rec.spec.process.cmd_count == 0) err = wctr_fail(e, WCTR_EINVAL, "params: \"Cmd\" is required");
-  if (err == WCTR_OK && m->opt.hooks.secrets_check != NULL) err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);
+  /* A dry run checks the secrets here; a create once its container is listed (below). */
+  if (err == WCTR_OK && dry_run && m->opt.hooks.secrets_check != NULL) {
+    err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);
+  }
   /* Read and validated now, so a bad spec fails before anything exists. */
   if (err == WCTR_OK && m->opt.hooks.credspec_resolve != NULL) {
     err = m->opt.hooks.credspec_resolve(m->opt.hooks.ctx, &c->rec.spec, e);
@@ -171,8 +175,12 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
   }
   wctr_mutex_unlock(&m->lock);
   if (err != WCTR_OK) goto done;
+  /* The secrets it names are checked once it is listed (hidden, but seen by svc_manager_secret_users): a
+   * secret.remove either sees it and refuses, or removes the secret before this check, which then fails
+   * (issue 11: the two raced, and the container was created naming a secret that was gone). */
+  if (m->opt.hooks.secrets_check != NULL) err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);
   /* The record reaches the disk before the container is visible: a failed write leaves nothing. */
-  err = svc_store_create(m->store, &c->rec, e);
+  if (err == WCTR_OK) err = svc_store_create(m->store, &c->rec, e);
   wctr_mutex_lock(&m->lock);
   if (err == WCTR_OK) {
     c->creating = false;

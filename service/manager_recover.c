@@ -20,9 +20,22 @@ static void recover_one(svc_manager *m, ctr *c) {
   wctr_mutex_lock(&m->lock);
   wctr_err err = mgr_args_fill_locked(m, c, &args, &e);
   if (err == WCTR_OK) c->starting = true;
+  if (err != WCTR_OK) {
+    /* Nothing can ask the runtime about it: left "running", it would stay so for ever with no run to end
+     * it, and stop would wait for an exit that never comes. */
+    char stamp[40];
+    wctr_time_now_iso8601(stamp, sizeof stamp);
+    svc_container_state *st = &c->rec.state;
+    st->status = SVC_STATE_EXITED;
+    st->exit_code = -1;
+    st->pid = 0;
+    snprintf(st->finished_at, sizeof st->finished_at, "%s", stamp);
+    snprintf(st->error, sizeof st->error, "wctrd restarted and could not re-attach: %s", e.text);
+  }
   wctr_mutex_unlock(&m->lock);
   if (err != WCTR_OK) {
-    wctr_log(WCTR_LOG_ERROR, "container %s: %s", c->rec.name, e.text);
+    wctr_log(WCTR_LOG_ERROR, "container %s: %s; marked exited", c->rec.name, e.text);
+    mgr_save(m, c);
     return;
   }
   /* Output from the moment it is re-attached is logged again. */
@@ -130,21 +143,28 @@ wctr_err mgr_recover(svc_manager *m, wctr_errmsg *e) {
     wctr_mutex_unlock(&m->lock);
   }
   free(records);
-  /* Re-attach (one at a time: the runtimes' calls block; nothing else runs yet). */
-  ctr *todo[4096];
+  /* Re-attach (one at a time: the runtimes' calls block; nothing else runs yet). Every one of them: a
+   * record left "running" without a run would stay so for ever. */
+  ctr **todo = calloc(count + 1, sizeof *todo);
   size_t n = 0;
   wctr_mutex_lock(&m->lock);
-  for (ctr *c = m->list; c != NULL && n < sizeof todo / sizeof todo[0]; c = c->next) {
+  for (ctr *c = m->list; c != NULL && todo != NULL && n < count; c = c->next) {
     if (c->rec.state.status == SVC_STATE_RUNNING) {
       mgr_ref_locked(m, c);
       todo[n++] = c;
     }
   }
   wctr_mutex_unlock(&m->lock);
+  if (todo == NULL && count > 0) {
+    free(owned);
+    free(removed);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory re-attaching %zu containers", count);
+  }
   for (size_t i = 0; i < n; i++) {
     recover_one(m, todo[i]);
     mgr_release(m, todo[i]);
   }
+  free(todo);
   /* What the runtimes left on the host for containers that do not run (CCG instances, compute systems,
    * mounted scratch volumes...), before anything new starts. */
   const char **running = calloc(count + 1, sizeof *running);

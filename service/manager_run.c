@@ -630,15 +630,19 @@ static void signal_run(void *arg) {
              j->sig == RT_SIGNAL_STOP ? "; it will be terminated" : "");
   }
   mgr_task_put(m, c);
+  bool no_clock = false;
   wctr_mutex_lock(&m->lock);
   if (!s->finished && s->timer == NULL) {
     /* The clock starts once the signal is out: the stop timeout, then the kill's own wait. */
     uint32_t ms = s->phase == 0 ? s->timeout_ms : m->kill_wait_ms;
     s->refs++;
     s->timer = mgr_timer(m, ms, stopper_timer, s);
-    if (s->timer == NULL) s->refs--;
+    /* Without a timer nothing would ever move the stop on (a container that ignores the stop signal would
+     * keep its stopper waiting for ever): the next step comes now, with the timer's reference. */
+    no_clock = s->timer == NULL;
   }
   wctr_mutex_unlock(&m->lock);
+  if (no_clock) stopper_timer(s);
   stopper_unref(m, s);
   free(j);
 }
@@ -717,8 +721,12 @@ wctr_err mgr_remove_now(svc_manager *m, ctr *c, wctr_errmsg *e) {
   memset(&args, 0, sizeof args);
   wctr_mutex_lock(&m->lock);
   if (c->unlinked) {
+    /* Removed meanwhile (--rm, or another rm): true only once that removal has finished; while it is in
+     * progress it may still fail and bring the container back, so this one cannot say it is gone. */
+    bool removed = c->removed;
+    if (!removed) wctr_fail(e, WCTR_ESTATE, "removal of container %s is already in progress", c->rec.name);
     wctr_mutex_unlock(&m->lock);
-    return WCTR_OK; /* removed meanwhile (--rm, or another rm) */
+    return removed ? WCTR_OK : WCTR_ESTATE;
   }
   svc_state before = c->rec.state.status;
   wctr_err err = c->starting ? wctr_fail(e, WCTR_ESTATE, "container %s is starting", c->rec.name)
@@ -788,6 +796,9 @@ wctr_err mgr_remove_now(svc_manager *m, ctr *c, wctr_errmsg *e) {
     }
     wctr_log(WCTR_LOG_WARN, "container %s: %s (the rest goes at the next start)", name, se.text);
   }
+  wctr_mutex_lock(&m->lock);
+  c->removed = true;
+  wctr_mutex_unlock(&m->lock);
   wctr_log(WCTR_LOG_INFO, "container %s removed", name);
   mgr_emit(m, "destroy", id, name, 0);
   mgr_release(m, c); /* the list's */
@@ -934,7 +945,15 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
   wctr_mutex_unlock(&m->lock);
   if (running) {
-    sink_done(m, c, sink, WCTR_OK, NULL);
+    /* {"NotModified":true} lets a front-end that has the distinction (the Engine API's 304) make it. */
+    cJSON *result = cJSON_CreateObject();
+    if (result == NULL || cJSON_AddTrueToObject(result, "NotModified") == NULL) {
+      cJSON_Delete(result);
+      sink_done(m, c, sink, WCTR_ENOMEM, "out of memory");
+      return;
+    }
+    svc_sink_finish(sink, WCTR_OK, result, NULL);
+    mgr_release(m, c);
     return;
   }
   mgr_start(m, c, 0, start_done, sink);
@@ -943,11 +962,13 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
 static void run_started(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
   mgr_run *r = arg;
   if (err != WCTR_OK) {
+    /* This client hears why the start failed, before --rm's removal tells the other attached ones that the
+     * container is gone. */
+    run_finish(r, err, NULL, message);
     if (err != WCTR_ESTATE && c->rec.spec.auto_remove) {
       wctr_errmsg e;
       mgr_remove_now(m, c, &e);
     }
-    run_finish(r, err, NULL, message);
     run_unref(r);
     return;
   }

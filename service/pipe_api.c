@@ -307,6 +307,18 @@ static void sink_finish(svc_sink *s, wctr_err err, cJSON *result, const char *me
   size_t len = 0;
   char *msg = err == WCTR_OK ? wctr_response_format_result(c->has_id, c->id, result, &len)
                              : wctr_response_format_error(c->has_id, c->id, err, message, &len);
+  if (msg != NULL && len > WCTR_PROTO_MAX_RESPONSE) {
+    /* No client reads more (cli/client.h): the answer would be refused there or, worse, taken in part. */
+    char text[240];
+    snprintf(text, sizeof text, "the answer to %s is %zu bytes, more than the protocol's limit of %u; ask for less "
+             "(a filter)", c->op[0] != '\0' ? c->op : "the request", len, WCTR_PROTO_MAX_RESPONSE);
+    wctr_log(WCTR_LOG_WARN, "op %s (request %lld) of %s (pid %u): %s", c->op, (long long)c->id, c->caller.name,
+             c->caller.pid, text);
+    svc_ops_audit(c->api.ops, &c->caller, c->op, c->target, WCTR_ETOOBIG, text);
+    wctr_secure_zero(msg, len);
+    cJSON_free(msg);
+    msg = wctr_response_format_error(c->has_id, c->id, WCTR_ETOOBIG, text, &len);
+  }
   wctr_err sent = WCTR_ENOMEM;
   wctr_mutex_lock(&c->lock);
   if (msg != NULL && !c->closed && !c->ended) {
@@ -436,6 +448,8 @@ static wctr_err parse_stdin(const svc_pipe_call *c, const char *msg, size_t len,
   bool eof = false;
   uint8_t *bytes = NULL;
   size_t n = 0;
+  /* As strict as a request (common/proto.h): "data" is text, and JSON text is UTF-8. */
+  if (root != NULL && wctr_proto_check_strings(msg, len, root, "stdin frame", e) != WCTR_OK) goto done;
   if (!cJSON_IsObject(root)) {
     wctr_fail(e, WCTR_EPROTO, "a message sent during a stream must be a stdin frame (a JSON object)");
     goto done;

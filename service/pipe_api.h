@@ -9,7 +9,10 @@
  *                   without NUL, else {"v":1,"id":N,"stream":"stdout"|"stderr","data64":"<base64>"}: any
  *                   bytes arrive exactly;
  *   frame           {"v":1,"id":N,"stream":KIND,"data":<JSON>};
- *   finish          the response {"v":1,"id":N,"result":...} or {"v":1,"id":N,"error":{...}}, then
+ *   finish          the response {"v":1,"id":N,"result":...} or {"v":1,"id":N,"error":{...}} (an answer over
+ *                   WCTR_PROTO_MAX_RESPONSE, which no client takes, becomes the error too_large "the answer
+ *                   to container.list is N bytes, more than the protocol's limit of 67108864; ask for less
+ *                   (a filter)", logged and audited), then
  *                   conn->end: SVC_PIPE_NEXT for a call (the connection reads the next request), or
  *                   SVC_PIPE_CLOSE when the request named a start operation (a stream: the connection closes
  *                   once the response is flushed, as wctrd always did after a stream).

@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/json.h"
+#include "common/proto.h"
 
 wctr_err svc_secret_check_size(size_t size, wctr_errmsg *e) {
   if (size == 0 || size > SVC_SECRET_MAX_BYTES) {
@@ -66,6 +67,13 @@ wctr_err svc_secret_record_parse(const char *text, size_t len, const char *where
   cJSON *o = cJSON_ParseWithLength(text, len);
   if (o == NULL) {
     err = wctr_fail(e, WCTR_EINVAL, "%s is not valid JSON", where);
+    goto done;
+  }
+  /* What wctr writes is UTF-8 (wctr_json_print); a record that is not would be written back in another form
+   * (each stray byte as \ufffd: a CreatedAt that no longer fits, found by fuzz_secrets). */
+  wctr_errmsg se;
+  if (wctr_proto_check_strings(text, len, o, where, &se) != WCTR_OK) {
+    err = wctr_fail(e, WCTR_EINVAL, "%s", se.text);
     goto done;
   }
   if (wctr_json_check_keys(o, where, keys, e) != WCTR_OK ||

@@ -58,8 +58,8 @@ cJSON *svc_secret_meta_json(const svc_secret_meta *m);
 
 /* The stored record (format above). entropy_b64 / blob_b64 are base64 text. Caller frees with cJSON_free. */
 char *svc_secret_record_format(const svc_secret_meta *m, const char *entropy_b64, const char *blob_b64);
-/* Reads a stored record strictly; *entropy and *blob are malloc'ed binary (free with free()). where names
- * the file in messages. */
+/* Reads a stored record strictly (its strings UTF-8 without raw control characters, as wctr writes them);
+ * *entropy and *blob are malloc'ed binary (free with free()). where names the file in messages. */
 wctr_err svc_secret_record_parse(const char *text, size_t len, const char *where, svc_secret_meta *m,
                                  uint8_t **entropy, size_t *entropy_len, uint8_t **blob, size_t *blob_len,
                                  wctr_errmsg *e);
@@ -89,7 +89,14 @@ wctr_err svc_secret_create(const char *name, const uint8_t *value, size_t len, s
 /* Every secret's metadata; *list malloc'ed. */
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e);
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e);
-wctr_err svc_secret_delete(const char *name, wctr_errmsg *e);
+/* Is the secret in use? WCTR_OK when it may go; otherwise the refusal, its message in e. */
+typedef wctr_err (*svc_secret_in_use_fn)(void *ctx, const char *name, wctr_errmsg *e);
+/* Removes the secret. in_use (may be NULL) is asked under the store's lock, between finding the secret and
+ * removing its file: a container create's last check of its secrets (svc_secrets_check_refs, after the
+ * container is listed) takes the same lock, so a remove and a create of a container naming the secret never
+ * both succeed. Readers (list, inspect, check_refs, materialize) hold the lock shared: none of them sees a
+ * file vanish under it. */
+wctr_err svc_secret_delete(const char *name, svc_secret_in_use_fn in_use, void *ctx, wctr_errmsg *e);
 /* WCTR_OK when every secret the spec names exists (for container.create). */
 wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e);
 

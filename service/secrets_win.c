@@ -120,7 +120,11 @@ static void for_each_record(record_fn fn, void *ctx) {
       wchar_t *wpath = wctr_utf8_to_wide(path);
       wctr_err read = wpath != NULL ? svc_read_text(wpath, &text, &len) : WCTR_ENOMEM;
       free(wpath);
-      if (read != WCTR_OK) {
+      if (read == WCTR_ENOENT) {
+        /* Removed since the folder was listed, from outside (no removal of ours runs while the store is read
+         * under its lock): not damage. */
+        wctr_log(WCTR_LOG_DEBUG, "secret store: %s went away while the store was read", path);
+      } else if (read != WCTR_OK) {
         wctr_log(WCTR_LOG_ERROR, "secret store: %s is skipped: it cannot be read (%s)", path, wctr_strerror(read));
       } else if (svc_secret_record_parse(text, len, path, &m, &entropy, &entropy_len, &blob, &blob_len, &e) == WCTR_OK) {
         go = fn(ctx, path, &m, entropy, entropy_len, blob, blob_len);
@@ -283,7 +287,9 @@ static bool list_one(void *p, const char *path, const svc_secret_meta *m, const 
 wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e) {
   list_ctx l = {0};
   if (!configured()) return wctr_fail(e, WCTR_ESTATE, "secrets are not configured in this process");
+  AcquireSRWLockShared(&store_lock);
   for_each_record(list_one, &l);
+  ReleaseSRWLockShared(&store_lock);
   if (l.failed) {
     free(l.list);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
@@ -296,17 +302,23 @@ wctr_err svc_secret_list(svc_secret_meta **list, size_t *count, wctr_errmsg *e) 
 wctr_err svc_secret_inspect(const char *name, svc_secret_meta *out, wctr_errmsg *e) {
   find_ctx f;
   wctr_err err = spec_secret_check_name(name, "params.Name", e);
-  if (err == WCTR_OK) err = find_secret(name, false, &f, e);
+  if (err != WCTR_OK) return err;
+  AcquireSRWLockShared(&store_lock);
+  err = find_secret(name, false, &f, e);
+  ReleaseSRWLockShared(&store_lock);
   if (err == WCTR_OK) *out = f.meta;
   return err;
 }
 
-wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
+wctr_err svc_secret_delete(const char *name, svc_secret_in_use_fn in_use, void *ctx, wctr_errmsg *e) {
   find_ctx f;
   wctr_err err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
   AcquireSRWLockExclusive(&store_lock);
   err = find_secret(name, false, &f, e);
+  /* Asked under the lock that a container create's last check of its secrets takes too: no create can slip
+   * between this answer and the removal (service/manager.h svc_manager_secret_users). */
+  if (err == WCTR_OK && in_use != NULL) err = in_use(ctx, name, e);
   if (err != WCTR_OK) {
     ReleaseSRWLockExclusive(&store_lock);
     return err;
@@ -324,12 +336,14 @@ wctr_err svc_secret_delete(const char *name, wctr_errmsg *e) {
 }
 
 wctr_err svc_secrets_check_refs(const spec_container *spec, wctr_errmsg *e) {
-  for (size_t i = 0; i < spec->secret_count; i++) {
+  wctr_err err = WCTR_OK;
+  AcquireSRWLockShared(&store_lock);
+  for (size_t i = 0; i < spec->secret_count && err == WCTR_OK; i++) {
     find_ctx f;
-    wctr_err err = find_secret(spec->secrets[i].name, false, &f, e);
-    if (err != WCTR_OK) return err;
+    err = find_secret(spec->secrets[i].name, false, &f, e);
   }
-  return WCTR_OK;
+  ReleaseSRWLockShared(&store_lock);
+  return err;
 }
 
 static void secrets_dir_of(const char *id, char *out, size_t size) {
@@ -377,7 +391,9 @@ wctr_err svc_secrets_materialize(const char *id, const char *name, const spec_co
     find_ctx f;
     char path[1400];
     HANDLE h = INVALID_HANDLE_VALUE;
+    AcquireSRWLockShared(&store_lock);
     err = find_secret(ref->name, true, &f, e);
+    ReleaseSRWLockShared(&store_lock);
     if (err != WCTR_OK) break;
     snprintf(path, sizeof path, "%s\\%s", dir, ref->target);
     err = acl_create_file(path, file_sddl, GENERIC_WRITE, 0, CREATE_NEW, &h, e);

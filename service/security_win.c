@@ -18,32 +18,32 @@
 #include "service/secrets.h"
 #include "service/security.h"
 
-enum { FOLLOW_POLL_MS = 250, CREDSPEC_MAX = 64 * 1024, CREDSPECS_MAX = 64 };
+enum { FOLLOW_POLL_MS = 250, CREDSPEC_MAX = 64 * 1024, CREDSPECS_MAX = 256, CREDSPEC_DEPTH = 8 };
 
 /* --- secrets ------------------------------------------------------------------------------------------- */
 
-/* Names of the containers whose record names the secret, comma-separated, into out; how many. */
+/* Names of the containers that name the secret, comma-separated, into out; how many (being created too:
+ * service/manager.h). */
 static int secret_users(svc_security_host *h, const char *name, char *out, size_t size, cJSON *names) {
-  int count = 0;
-  out[0] = '\0';
-  cJSON *records = svc_manager_records(h->manager);
-  const cJSON *rec;
-  cJSON_ArrayForEach(rec, records) {
-    const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "Config"), "Secrets");
-    const cJSON *ref;
-    cJSON_ArrayForEach(ref, secrets) {
-      const cJSON *n = cJSON_GetObjectItemCaseSensitive(ref, "Name");
-      const cJSON *cname = cJSON_GetObjectItemCaseSensitive(rec, "Name");
-      if (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0 || !cJSON_IsString(cname)) continue;
-      size_t used = strlen(out);
-      snprintf(out + used, size - used, "%s%s", count > 0 ? ", " : "", cname->valuestring);
-      if (names != NULL) cJSON_AddItemToArray(names, cJSON_CreateString(cname->valuestring));
-      count++;
-      break;
-    }
+  return svc_manager_secret_users(h->manager, name, out, size, names);
+}
+
+/* secret.remove's refusal, asked by the store under its lock (service/secrets.h). */
+typedef struct remove_check {
+  svc_security_host *h;
+  bool force;
+  int users;
+  char names[512];
+} remove_check;
+
+static wctr_err secret_in_use(void *ctx, const char *name, wctr_errmsg *e) {
+  remove_check *rc = ctx;
+  rc->users = secret_users(rc->h, name, rc->names, sizeof rc->names, NULL);
+  if (rc->users > 0 && !rc->force) {
+    return wctr_fail(e, WCTR_ESTATE, "secret %s is in use by container(s) %s: remove them first or use --force", name,
+                     rc->names);
   }
-  cJSON_Delete(records);
-  return count;
+  return WCTR_OK;
 }
 
 static wctr_err op_secret_create(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
@@ -140,15 +140,11 @@ static wctr_err op_secret_remove(void *ctx, const svc_caller *caller, const cJSO
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
   if (err == WCTR_OK) err = spec_secret_check_name(name, "params.Name", e);
   if (err != WCTR_OK) return err;
-  char users[512];
-  int n = secret_users(ctx, name, users, sizeof users, NULL);
-  if (n > 0 && !force) {
-    return wctr_fail(e, WCTR_ESTATE, "secret %s is in use by container(s) %s: remove them first or use --force", name,
-                     users);
-  }
-  err = svc_secret_delete(name, e);
+  remove_check rc = {.h = ctx, .force = force};
+  err = svc_secret_delete(name, secret_in_use, &rc, e);
   if (err != WCTR_OK) return err;
-  wctr_log(WCTR_LOG_INFO, "secret %s removed%s%s", name, n > 0 ? " (forced; still named by " : "", n > 0 ? users : "");
+  wctr_log(WCTR_LOG_INFO, "secret %s removed%s%s%s", name, rc.users > 0 ? " (forced; still named by " : "",
+           rc.users > 0 ? rc.names : "", rc.users > 0 ? ")" : "");
   *result = cJSON_CreateObject();
   return WCTR_OK;
 }
@@ -344,43 +340,102 @@ static void text_or_error(wctr_err err, const char *value, const wctr_errmsg *e,
 
 typedef struct credspec_files {
   svc_check_credspec items[CREDSPECS_MAX];
-  char names[CREDSPECS_MAX][260];
+  char *names[CREDSPECS_MAX];
   char *texts[CREDSPECS_MAX];
   size_t count;
+  size_t unchecked; /* files that were not read: past CREDSPECS_MAX, too large, or not readable */
 } credspec_files;
 
-static void read_credspecs(const char *data_root, credspec_files *cs) {
+/* Reads every file under dir (rel: its path under the credentialspecs folder, "" at the top), whatever its
+ * name - a spec added as leak.tmp, or one in a sub-folder (file:// names may have folders), was never read -
+ * without following reparse points, CREDSPEC_DEPTH folders deep at most. */
+static void read_credspecs_in(const char *dir, const char *rel, int depth, credspec_files *cs) {
   wchar_t pattern[1200];
-  char dir[1100];
-  snprintf(dir, sizeof dir, "%s\\credentialspecs", data_root);
-  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 10) <= 0) return;
-  wcscat(pattern, L"\\*.json");
+  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 4) <= 0) return;
+  wcscat(pattern, L"\\*");
   WIN32_FIND_DATAW fd;
   HANDLE find = FindFirstFileW(pattern, &fd);
   if (find == INVALID_HANDLE_VALUE) return;
   do {
-    if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || cs->count == CREDSPECS_MAX) continue;
+    if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0) continue;
     char *name = wctr_wide_to_utf8(fd.cFileName);
-    if (name == NULL) continue;
+    if (name == NULL) {
+      cs->unchecked++;
+      continue;
+    }
     char path[1400];
+    char sub[1100];
     snprintf(path, sizeof path, "%s\\%s", dir, name);
+    snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] != '\0' ? "\\" : "", name);
+    free(name);
+    if (fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+      cs->unchecked++; /* a link may lead anywhere: not followed, and said */
+      continue;
+    }
+    if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+      if (depth < CREDSPEC_DEPTH) {
+        read_credspecs_in(path, sub, depth + 1, cs);
+      } else {
+        cs->unchecked++;
+      }
+      continue;
+    }
+    uint64_t size = ((uint64_t)fd.nFileSizeHigh << 32) | fd.nFileSizeLow;
+    if (cs->count == CREDSPECS_MAX || size > CREDSPEC_MAX) {
+      cs->unchecked++;
+      continue;
+    }
     wchar_t *wide = wctr_utf8_to_wide(path);
     HANDLE h = wide != NULL ? CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL)
                             : INVALID_HANDLE_VALUE;
     free(wide);
-    if (h != INVALID_HANDLE_VALUE) {
-      char *text = malloc(CREDSPEC_MAX);
-      DWORD got = 0;
-      if (text != NULL && ReadFile(h, text, CREDSPEC_MAX, &got, NULL)) {
-        size_t i = cs->count++;
-        snprintf(cs->names[i], sizeof cs->names[i], "%s", name);
-        cs->texts[i] = text;
-        cs->items[i] = (svc_check_credspec){.file = cs->names[i], .text = text, .len = got};
-        text = NULL;
-      }
+    char *text = h != INVALID_HANDLE_VALUE ? malloc(CREDSPEC_MAX) : NULL;
+    char *copy = text != NULL ? strdup(sub) : NULL;
+    DWORD got = 0;
+    if (copy != NULL && ReadFile(h, text, CREDSPEC_MAX, &got, NULL)) {
+      size_t i = cs->count++;
+      cs->names[i] = copy;
+      cs->texts[i] = text;
+      cs->items[i] = (svc_check_credspec){.file = copy, .text = text, .len = got};
+    } else {
+      cs->unchecked++;
+      free(copy);
       free(text);
-      CloseHandle(h);
     }
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  } while (FindNextFileW(find, &fd));
+  FindClose(find);
+}
+
+static void read_credspecs(const char *data_root, credspec_files *cs) {
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%s\\credentialspecs", data_root);
+  read_credspecs_in(dir, "", 0, cs);
+}
+
+/* The <id>.damaged folders under <data-root>\containers: records the store moved aside at a start. */
+typedef struct damaged_list {
+  char names[CREDSPECS_MAX][SVC_ID_HEX + 16];
+  const char *list[CREDSPECS_MAX];
+  size_t count;
+} damaged_list;
+
+static void find_damaged(const char *data_root, damaged_list *d) {
+  char dir[1100];
+  wchar_t pattern[1200];
+  snprintf(dir, sizeof dir, "%s\\containers", data_root);
+  if (MultiByteToWideChar(CP_UTF8, 0, dir, -1, pattern, ARRAYSIZE(pattern) - 16) <= 0) return;
+  wcscat(pattern, L"\\*.damaged");
+  WIN32_FIND_DATAW fd;
+  HANDLE find = FindFirstFileW(pattern, &fd);
+  if (find == INVALID_HANDLE_VALUE) return;
+  do {
+    if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || d->count == CREDSPECS_MAX) continue;
+    char *name = wctr_wide_to_utf8(fd.cFileName);
+    if (name == NULL) continue;
+    snprintf(d->names[d->count], sizeof d->names[d->count], "%s", name);
+    d->list[d->count] = d->names[d->count];
+    d->count++;
     free(name);
   } while (FindNextFileW(find, &fd));
   FindClose(find);
@@ -439,13 +494,18 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   f.containers = records;
   credspec_files *cs = calloc(1, sizeof *cs);
   orphan_ctx *orphans = calloc(1, sizeof *orphans);
-  if (cs == NULL || orphans == NULL) {
+  damaged_list *damaged = calloc(1, sizeof *damaged);
+  if (cs == NULL || orphans == NULL || damaged == NULL) {
     err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     goto done;
   }
   read_credspecs(h->data_root, cs);
   f.credspecs = cs->items;
   f.credspec_count = cs->count;
+  f.credspecs_unchecked = cs->unchecked;
+  find_damaged(h->data_root, damaged);
+  f.damaged_records = damaged->list;
+  f.damaged_count = damaged->count;
   /* Reported, not removed: the sweep at start removes them. */
   svc_secrets_orphans(svc_manager_running, h->manager, note_orphan, orphans);
   f.orphaned_secret_dirs = orphans->list;
@@ -468,8 +528,10 @@ done:
     /* A credential spec may hold a password: do not leave it in freed memory. */
     SecureZeroMemory(cs->texts[i], CREDSPEC_MAX);
     free(cs->texts[i]);
+    free(cs->names[i]);
   }
   free(cs);
+  free(damaged);
   free(orphans);
   cJSON_Delete(records);
   free(root_dacl);

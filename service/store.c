@@ -96,14 +96,34 @@ wctr_err svc_store_remove(svc_store *st, const char *id, wctr_errmsg *e) {
 
 wctr_err svc_store_create(svc_store *st, const svc_container *c, wctr_errmsg *e) {
   char path[1300];
+  char staging[1320];
+  char record[1400];
   if (svc_store_path(st, c->id, NULL, path, sizeof path) != WCTR_OK) return wctr_fail(e, WCTR_ETOOBIG, "path too long");
-  wctr_err err = wctr_fs_mkdir(path, e);
-  if (err != WCTR_OK) return err;
-  err = svc_store_save(st, c, e);
-  if (err != WCTR_OK) {
-    wctr_errmsg ignored;
-    svc_store_remove(st, c->id, &ignored);
+  if (wctr_fs_exists(path)) return wctr_fail(e, WCTR_EEXIST, "the folder of container %.12s exists already", c->id);
+  /* The folder is made whole under another name and renamed into place: a crash (kill -9) at any point of a
+   * create leaves a <id>.creating folder, which the next load removes, never an <id> folder without its
+   * record (which the load would take for a damaged record). */
+  snprintf(staging, sizeof staging, "%s" SVC_CREATING_SUFFIX, path);
+  if (wctr_fs_join(record, sizeof record, staging, SVC_RECORD_FILE) != WCTR_OK) {
+    return wctr_fail(e, WCTR_ETOOBIG, "path too long");
   }
+  wctr_errmsg ignored;
+  wctr_fs_remove_tree(staging, &ignored); /* a create of the same id that failed half-way */
+  wctr_err err = wctr_fs_mkdir(staging, e);
+  size_t len = 0;
+  char *text = err == WCTR_OK ? svc_store_format(c, &len) : NULL;
+  if (err == WCTR_OK && text == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK && len > SVC_RECORD_MAX) {
+    err = wctr_fail(e, WCTR_ETOOBIG, "the record of %.12s would be %zu bytes, more than the %u a record may have",
+                    c->id, len, SVC_RECORD_MAX);
+  }
+  if (err == WCTR_OK) err = wctr_fs_write_atomic(record, text, len, e);
+  if (text != NULL) {
+    wctr_secure_zero(text, len);
+    cJSON_free(text);
+  }
+  if (err == WCTR_OK) err = wctr_fs_rename(staging, path, false, e);
+  if (err != WCTR_OK) wctr_fs_remove_tree(staging, &ignored);
   return err;
 }
 
@@ -166,11 +186,15 @@ static bool collect(void *arg, const char *name, bool is_dir) {
   load_ctx *l = arg;
   if (!is_dir) return true;
   size_t n = strlen(name);
-  if (n > 9 && strcmp(name + n - 9, ".removing") == 0) {
+  size_t cn = strlen(SVC_CREATING_SUFFIX);
+  bool removing = n > 9 && strcmp(name + n - 9, ".removing") == 0;
+  bool creating = n > cn && strcmp(name + n - cn, SVC_CREATING_SUFFIX) == 0;
+  if (removing || creating) {
+    /* A removal to finish, or a create a crash interrupted: that container was never reported created. */
     char dir[1300];
     wctr_errmsg e;
     if (wctr_fs_join(dir, sizeof dir, l->st->root, name) == WCTR_OK && wctr_fs_remove_tree(dir, &e) == WCTR_OK) {
-      wctr_log(WCTR_LOG_INFO, "finished removing %s", dir);
+      wctr_log(WCTR_LOG_INFO, "%s %s", removing ? "finished removing" : "removed an unfinished create:", dir);
     }
     return true;
   }

@@ -6,8 +6,11 @@
  * written atomically (wctr_fs_write_atomic: temporary file, flushed, renamed over), so a crash at any point
  * leaves the old record or the new one, never half of one. At load, leftover .tmp files are removed and a
  * folder whose record cannot be read is moved aside to <id>.damaged (logged), so one bad file never stops
- * the service. Removal renames the folder to <id>.removing first: one atomic step after which no record of
- * the container is loaded again, however far the deletion gets before a crash; load_all finishes it. */
+ * the service. Creation makes the folder as <id>.creating, record inside, and renames it to <id>: a crash
+ * during a create leaves no <id> folder without a record (which would read as damaged), and load_all
+ * removes the .creating folder. Removal renames the folder to <id>.removing first: one atomic step after
+ * which no record of the container is loaded again, however far the deletion gets before a crash; load_all
+ * finishes it. */
 #ifndef WCTR_SERVICE_STORE_H
 #define WCTR_SERVICE_STORE_H
 
@@ -18,14 +21,15 @@
 
 #define SVC_RECORD_FILE "container.json"
 #define SVC_RECORD_MAX (4u * 1024u * 1024u)
+#define SVC_CREATING_SUFFIX ".creating"
 
 typedef struct svc_store svc_store;
 
 wctr_err svc_store_open(const char *data_root, svc_store **out, wctr_errmsg *e);
 void svc_store_close(svc_store *st);
 
-/* Creates the container's folder (WCTR_EEXIST if it exists) and writes its first record. On failure the
- * folder is gone again. */
+/* Creates the container's folder with its first record, atomically (above; WCTR_EEXIST if it exists). On
+ * failure nothing of it is left. */
 wctr_err svc_store_create(svc_store *st, const svc_container *c, wctr_errmsg *e);
 /* Replaces the record atomically. */
 wctr_err svc_store_save(svc_store *st, const svc_container *c, wctr_errmsg *e);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "spec/names.h"
 #include "spec/spec_internal.h"
 
 /* Room for the resource table's wire names among HostConfig's keys (the table has 8; tests/spec checks it
@@ -196,15 +197,87 @@ static wctr_err parse_host_config(const cJSON *hc, const char *where, spec_conta
   s->isolation = WCTR_ISOLATION_DEFAULT;
   if (isolation != NULL && spec_isolation_parse(isolation, &s->isolation, e) != WCTR_OK) return WCTR_EINVAL;
   wctr_err err = string_list(hc, "Binds", where, false, &s->binds, &s->bind_count, e);
+  char **targets = s->bind_count > 0 ? calloc(s->bind_count, sizeof *targets) : NULL;
+  if (err == WCTR_OK && s->bind_count > 0 && targets == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   for (size_t i = 0; err == WCTR_OK && i < s->bind_count; i++) {
     spec_mount m = {0}; /* spec_mount_parse leaves it untouched when it fails */
     err = spec_mount_parse(s->binds[i], &m, e);
+    /* Docker's check: one mount per container path (compared in normal form, ignoring case). */
+    for (size_t j = 0; err == WCTR_OK && j < i; j++) {
+      if (targets[j] != NULL && spec_path_within(m.container_path, targets[j]) &&
+          spec_path_within(targets[j], m.container_path)) {
+        err = wctr_fail(e, WCTR_EINVAL, "Duplicate mount point: %.200s", m.container_path);
+      }
+    }
+    if (err == WCTR_OK) {
+      targets[i] = m.container_path;
+      m.container_path = NULL;
+    }
     spec_mount_free(&m);
   }
+  for (size_t i = 0; targets != NULL && i < s->bind_count; i++) free(targets[i]);
+  free(targets);
   if (err == WCTR_OK && s->bind_count > 0 && s->isolation == WCTR_ISOLATION_JOB) {
     err = wctr_fail(e, WCTR_EINVAL, "-v %s: a job container shares the host's file system and has no mounts; use "
                     "--isolation=process or hyperv, or give the host path itself", s->binds[0]);
   }
+  return err;
+}
+
+static void zero_strings(cJSON *item) {
+  for (; item != NULL; item = item->next) {
+    if (cJSON_IsString(item) && item->valuestring != NULL) memset(item->valuestring, 0, strlen(item->valuestring));
+    zero_strings(item->child);
+  }
+}
+
+/* Deletes a tree that may hold a credential spec (a raw:// option): its strings are zeroed first. */
+static void delete_zeroed(cJSON *tree) {
+  if (tree != NULL) zero_strings(tree->child);
+  cJSON_Delete(tree);
+}
+
+/* The bytes each field of s takes in its JSON form (spec_to_json with the secrets, as a record holds it),
+ * compact as records are written: the whole must fit SPEC_JSON_MAX, and the message names the largest. */
+static wctr_err check_json_size(const spec_container *s, const char *where, wctr_errmsg *e) {
+  cJSON *config = cJSON_CreateObject();
+  cJSON *hc = cJSON_CreateObject();
+  wctr_err err = WCTR_OK;
+  size_t total = 0;
+  size_t largest = 0;
+  char largest_name[40] = "";
+  if (config == NULL || hc == NULL || !spec_to_json(s, config, hc, true)) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  const cJSON *parts[] = {config, hc};
+  for (size_t p = 0; p < 2 && err == WCTR_OK; p++) {
+    for (const cJSON *item = parts[p]->child; item != NULL; item = item->next) {
+      char *text = cJSON_PrintUnformatted(item);
+      if (text == NULL) {
+        err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+        break;
+      }
+      size_t n = strlen(text) + strlen(item->string) + 4; /* "key": and a comma */
+      /* A raw:// security option is a credential spec: zeroed before release. */
+      memset(text, 0, n - strlen(item->string) - 4);
+      cJSON_free(text);
+      total += n;
+      if (n > largest) {
+        largest = n;
+        snprintf(largest_name, sizeof largest_name, "%s%.30s", p == 1 ? "HostConfig." : "", item->string);
+      }
+    }
+  }
+  if (err == WCTR_OK && total > SPEC_JSON_MAX) {
+    err = wctr_fail(e, WCTR_ETOOBIG,
+                    "%s: the container's configuration takes %zu bytes, more than the %u a container may have; "
+                    "\"%s\" alone takes %zu",
+                    where, total, SPEC_JSON_MAX, largest_name, largest);
+  }
+done:
+  delete_zeroed(config);
+  delete_zeroed(hc);
   return err;
 }
 
@@ -251,6 +324,8 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
   }
   if (user != NULL && user[0] == '\0') user = NULL;
   if (wd != NULL && wd[0] == '\0') wd = NULL;
+  /* A relative one would resolve against wctrd's own folder for a job container. */
+  if (wd != NULL && spec_working_dir_check(wd, where, e) != WCTR_OK) goto done;
   s.stop_timeout = (int)stop_timeout;
   if (hc != NULL && parse_host_config(hc, hc_where, &s, e) != WCTR_OK) goto done;
   if (hostname != NULL && !hostname_valid(hostname)) {
@@ -293,6 +368,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
   wctr_isolation checked = s.isolation != WCTR_ISOLATION_DEFAULT ? s.isolation : WCTR_ISOLATION_PROCESS;
   spec_resources effective;
   err = spec_resources_check(&s.resources, checked, host_cpus, &effective, warnings, e);
+  if (err == WCTR_OK) err = check_json_size(&s, where, e);
   if (err != WCTR_OK) goto done;
   *out = s;
   return WCTR_OK;

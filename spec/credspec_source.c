@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "spec/names.h"
 #include "spec/text.h"
 
 /* NTFS and the Win32 name rules allow 255 UTF-16 units per component; counting bytes is stricter for
@@ -29,29 +30,6 @@ const char *spec_credspec_kind_name(spec_credspec_kind kind) {
 static bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static bool is_separator(char c) { return c == '\\' || c == '/'; }
-
-/* True when component (len bytes) is a DOS device name: Win32 path normalisation maps "NUL",
- * "nul.json" and "NUL  .txt" to the device \\.\NUL in any folder, so such a "file" is never the one in
- * credentialspecs. The name is what precedes the first '.', without trailing spaces. */
-static bool is_reserved_device(const char *component, size_t len) {
-  static const char *const names[] = {
-      "CON", "PRN", "AUX", "NUL", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-      "COM9", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-      /* Windows also treats COM and LPT followed by superscript one, two and three as devices. */
-      "COM\xC2\xB9", "COM\xC2\xB2", "COM\xC2\xB3", "LPT\xC2\xB9", "LPT\xC2\xB2", "LPT\xC2\xB3", "CONIN$",
-      "CONOUT$", NULL};
-  char base[16];
-  size_t n = 0;
-  while (n < len && component[n] != '.') n++;
-  while (n > 0 && component[n - 1] == ' ') n--;
-  if (n == 0 || n >= sizeof base) return false;
-  memcpy(base, component, n);
-  base[n] = '\0';
-  for (size_t i = 0; names[i] != NULL; i++) {
-    if (spec_ascii_equal_nocase(base, names[i])) return true;
-  }
-  return false;
-}
 
 static wctr_err fail_under(const char *what, const char *dir, wctr_errmsg *e) {
   return wctr_fail(e, WCTR_EINVAL, "%s%s", what, dir != NULL ? dir : "the credentialspecs folder");
@@ -133,7 +111,7 @@ static wctr_err normalize_file(const char *rel, const char *dir, char **out, wct
                         spec_quote(q, sizeof q, buf + comp));
         goto done;
       }
-      if (is_reserved_device(start, len)) {
+      if (spec_is_device_name(start, len)) {
         err = wctr_fail(e, WCTR_EINVAL,
                         "invalid credential spec: file:// path component %s is a reserved device name",
                         spec_quote(q, sizeof q, buf + comp));

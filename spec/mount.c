@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/names.h"
 #include "spec/spec.h"
 
 static bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -102,21 +103,40 @@ wctr_err spec_mount_parse(const char *spec, spec_mount *out, wctr_errmsg *e) {
     m.pipe = true;
     goto done;
   }
-  bool unc = m.host_path[0] == '\\' && m.host_path[1] == '\\' && m.host_path[2] != '\0' &&
-             m.host_path[2] != '\\' && !pipe_prefix(m.host_path);
-  if (!is_drive_abs(m.host_path) && !unc) {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path must be absolute (C:\\dir or "
-                    "\\\\server\\share); named volumes are not supported", spec);
+  /* One normal form for both sides (spec/names.h): what Windows would resolve is resolved here, so that
+   * "C:\x\.." is seen as the drive's root and "C:\ProgramData\wctr\.\secrets" as the secrets folder. */
+  char *host = NULL;
+  char *container = NULL;
+  bool container_root = false;
+  wctr_errmsg why;
+  if (spec_path_normalize(m.host_path, "the host path", &host, NULL, &why) != WCTR_OK) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s%s", spec, why.text,
+                    strstr(why.text, "must be absolute") != NULL ? "; named volumes are not supported" : "");
     goto done;
   }
+  free(m.host_path);
+  m.host_path = host;
   if (!is_drive_abs(m.container_path)) {
     err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path must be absolute with a drive "
                     "letter (C:\\dir)", spec);
     goto done;
   }
-  if (m.container_path[3] == '\0') {
-    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive",
-                    spec);
+  if (spec_path_normalize(m.container_path, "the container path", &container, &container_root, &why) != WCTR_OK) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": %s", spec, why.text);
+    goto done;
+  }
+  free(m.container_path);
+  m.container_path = container;
+  if (container_root) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path cannot be the root of a drive (%s)", spec,
+                    container);
+    goto done;
+  }
+  /* wctr maps a container's secrets there (read-only); a mount on it, in it or above it would hide them or
+   * shadow them with the host's files. */
+  if (spec_path_within(container, SPEC_SECRETS_CONTAINER_PATH) || spec_path_within(SPEC_SECRETS_CONTAINER_PATH, container)) {
+    err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the container path %s overlaps %s, where wctr maps the "
+                    "container's secrets", spec, container, SPEC_SECRETS_CONTAINER_PATH);
     goto done;
   }
 done:
@@ -126,4 +146,28 @@ done:
   }
   *out = m;
   return WCTR_OK;
+}
+
+wctr_err spec_binds_check_data_root(const spec_container *s, const char *data_root, spec_warnings *warnings,
+                                    wctr_errmsg *e) {
+  char *root = NULL;
+  wctr_errmsg why;
+  if (s->bind_count == 0 || data_root == NULL || spec_path_normalize(data_root, "the data root", &root, NULL, &why) != WCTR_OK) {
+    return WCTR_OK;
+  }
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; i < s->bind_count && err == WCTR_OK; i++) {
+    spec_mount m = {0};
+    err = spec_mount_parse(s->binds[i], &m, e);
+    if (err == WCTR_OK && !m.pipe && spec_path_within(m.host_path, root)) {
+      err = wctr_fail(e, WCTR_EINVAL, "-v \"%.200s\": the host path %s is wctr's data root or inside it (%s): it "
+                      "holds every container's records, logs and secrets", s->binds[i], m.host_path, root);
+    } else if (err == WCTR_OK && !m.pipe && spec_path_within(root, m.host_path)) {
+      spec_warn(warnings, "-v %.60s: the folder holds wctr's data root (%.60s); only its DACL keeps the container "
+                "out of it", m.host_path, root);
+    }
+    spec_mount_free(&m);
+  }
+  free(root);
+  return err;
 }

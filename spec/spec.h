@@ -229,15 +229,21 @@ typedef struct spec_mount {
 } spec_mount;
 
 #define SPEC_PIPE_PREFIX "\\\\.\\pipe\\"
+/* Where a process or Hyper-V container finds its secrets (mapped read-only by the runtime): no bind may be
+ * on it, in it or above it. */
+#define SPEC_SECRETS_CONTAINER_PATH "C:\\ProgramData\\wctr\\secrets"
 
 /* Parses a -v value. Host: an absolute path with a drive letter ("C:\x", "c:/x"), a UNC path
- * ("\\server\share"), or a pipe "\\.\pipe\name". Container: an absolute path with a drive letter that is not
- * the drive's root, or a pipe when the host is one. A pipe may be written as Docker takes it, with '/' for
+ * ("\\server\share"), or a pipe "\\.\pipe\name". Container: an absolute path with a drive letter that is
+ * not the drive's root, or a pipe when the host is one. A pipe may be written as Docker takes it, with '/' for
  * any separator ("//./pipe/name") and "pipe" in any case; host_path and container_path hold it as
- * "\\.\pipe\name". Optional mode "ro" or "rw". A pipe cannot be read-only. Errors (WCTR_EINVAL) quote the
- * flag: "-v \"data:C:\\app\": the host path must be absolute (C:\\dir or \\\\server\\share); named volumes
- * are not supported". *out is written only on success; free with spec_mount_free (accepts NULL, leaves *m
- * zeroed). */
+ * "\\.\pipe\name". Optional mode "ro" or "rw". A pipe cannot be read-only. Both paths are put in their
+ * normal form (spec/names.h spec_path_normalize: "." and ".." resolved, one '\' between components, none at
+ * the end), and refused where Windows would not open what they say (a component ending in a dot or a space,
+ * a device name, ".." above the root). The container path may not be the root of a drive ("C:\x\.." is),
+ * nor SPEC_SECRETS_CONTAINER_PATH, inside it or above it. Errors (WCTR_EINVAL) quote the flag: "-v
+ * \"data:C:\\app\": the host path must be absolute (C:\\dir or \\\\server\\share); named volumes are not
+ * supported". *out is written only on success; free with spec_mount_free (accepts NULL, leaves *m zeroed). */
 wctr_err spec_mount_parse(const char *text, spec_mount *out, wctr_errmsg *e);
 void spec_mount_free(spec_mount *m);
 
@@ -307,8 +313,9 @@ typedef struct spec_secret_ref {
  * between. The message names where ("params.Name", "--secret") and shows at most 64 characters of the
  * value. Also the rule of the service's store (a secret is created under such a name). */
 wctr_err spec_secret_check_name(const char *name, const char *where, wctr_errmsg *e);
-/* A target is a file name: 1 to 128 characters, none of \ / : * ? " < > | or control characters, not "."
- * or "..", no trailing dot or space, not a DOS device name (CON, NUL, COM1, ...). */
+/* A target is a file name (spec/names.h spec_file_name_check, "target"): 1 to 128 bytes of UTF-8, none of
+ * \ / : * ? " < > | or control characters, not "." or "..", no trailing dot or space, not a DOS device name
+ * (spec_is_device_name: CON, NUL, COM1, COM with a superscript one, "nul .txt", ...). */
 wctr_err spec_secret_check_target(const char *target, const char *where, wctr_errmsg *e);
 /* The create param "Secrets" (an array of {"Name", "Target"?}; Target defaults to Name) into *out
  * (malloc'ed, free with free()). where prefixes messages ("params" gives "params: \"Secrets\" must be an
@@ -323,6 +330,10 @@ cJSON *spec_secret_refs_json(const spec_secret_ref *refs, size_t count);
 /* --- the container ------------------------------------------------------------------------------------ */
 
 #define SPEC_DEFAULT_STOP_TIMEOUT 30 /* Docker's default on Windows */
+/* The most a container's configuration may take in its JSON form (spec_to_json with the secrets, compact,
+ * as a record holds it): whatever is accepted fits a record with room to spare for its state
+ * (service/store.h: SVC_RECORD_MAX is twice this), so it always loads again. */
+#define SPEC_JSON_MAX (2u * 1024u * 1024u)
 #define SPEC_MAX_STOP_TIMEOUT 3600
 
 typedef struct spec_container {
@@ -366,6 +377,11 @@ typedef struct spec_container {
  *                without control characters; values at most SPEC_LABEL_VALUE_MAX bytes; a key twice is
  *                refused. Kept sorted by key.
  *   Secrets      spec_secret_refs_parse.
+ *   Size         the whole configuration in its JSON form at most SPEC_JSON_MAX bytes (WCTR_ETOOBIG naming
+ *                the largest field: "params: the container's configuration takes 2300000 bytes, more than
+ *                the 2097152 a container may have; \"Labels\" alone takes 2250000"). Cmd, Env and Labels
+ *                are the fields that can be large; a pipe request (at most 1 MiB of strict JSON) never
+ *                reaches it.
  *   HostConfig.Isolation   spec_isolation_parse.
  *   HostConfig.<resource>  the table (spec_resources_from_json), then spec_resources_check.
  *   HostConfig.AutoRemove  boolean.
@@ -399,5 +415,13 @@ bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_s
 wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *e);
 /* Frees and zeroes; accepts NULL; secrets zeroed before release. */
 void spec_free(spec_container *s);
+/* The service's own folder is not for containers: a bind whose host path is the data root or inside it
+ * (records with credential specs, logs, every container's secrets) is refused (WCTR_EINVAL: "-v \"X\": the
+ * host path C:\ProgramData\wctr\containers is wctr's data root or inside it (C:\ProgramData\wctr): it holds
+ * every container's records, logs and secrets"); one above it (C:\ProgramData) gets a warning, since only the
+ * data root's DACL then keeps the container out. Paths are compared in normal form (spec/names.h). A
+ * data_root that is not an absolute Windows path (the portable tests') is not compared. */
+wctr_err spec_binds_check_data_root(const spec_container *s, const char *data_root, spec_warnings *warnings,
+                                    wctr_errmsg *e);
 
 #endif

@@ -4,42 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-bool spec_utf8_valid(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    size_t len;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    /* The second byte's range rules out overlong forms (E0, F0), UTF-16 surrogates (ED) and code points
-     * above U+10FFFF (F4) - the table of RFC 3629 section 4. */
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (size_t k = 2; k < len; k++) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+#include "common/utf8.h"
+
+bool spec_utf8_valid(const char *s, size_t n) { return wctr_utf8_valid(s, n); }
 
 bool spec_has_control(const char *s) {
   for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True when the n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF),
- * which is what the Windows layer's UTF-8 -> UTF-16 conversion accepts. */
+/* True when the n bytes at s are well-formed UTF-8 (common/utf8.h: no overlong forms, no surrogates, at most
+ * U+10FFFF), which is what the Windows layer's UTF-8 -> UTF-16 conversion accepts. */
 bool spec_utf8_valid(const char *s, size_t n);
 
 /* True when s contains a byte below 0x20 or DEL (0x7F). */

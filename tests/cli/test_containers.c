@@ -232,7 +232,9 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
-               {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json}};
+               {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
+               {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
+               {"bad.labels", "ok=1\n=nokey\n"}};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     if (strcmp(path, files[i].path) == 0) {
       *len = strlen(files[i].text);
@@ -344,6 +346,19 @@ static void test_run_sends_every_flag(void **state) {
   cJSON_free(sent);
   contains(err_text, "WARNING: CPU shares discarded\n");
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
+}
+
+/* Docker's --label-file: KEY=VALUE per line, comments and blank lines skipped, a later line for a key wins;
+ * a line without a key is refused naming the file and the line. */
+static void test_label_file(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--isolation=job", "-l", "a=b", "--label-file", "app.labels", "host", "cmd"), 0);
+  char *labels = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Labels"));
+  assert_string_equal(labels, "{\"a\":\"b\",\"tier\":\"front\",\"empty\":\"\",\"team\":\"core\"}");
+  cJSON_free(labels);
+  assert_int_equal(RUN("wctr", "create", "--isolation=job", "--label-file", "bad.labels", "host", "cmd"), 125);
+  contains(err_text, "--label-file bad.labels line 2: invalid label \"=nokey\": the key is empty");
+  assert_int_equal(RUN("wctr", "create", "--isolation=job", "--label-file", "missing.labels", "host", "cmd"), 125);
 }
 
 static void test_run_attached_prints_output_and_returns_the_exit_code(void **state) {
@@ -980,7 +995,7 @@ static void test_compose_up_credential_specs(void **state) {
   /* A mount wctrd's create would refuse stops up before anything is listed or created (issue 11: the first
    * service used to be created, then removed again). */
   reset(NULL);
-  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "up", "-d"), 125);
+  assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "up", "-d"), 1);
   contains(err_text, "wctr compose: services.app.volumes[0]: -v \"C:\\proj\\data:/data\": the container path must "
                      "be absolute with a drive letter (C:\\dir)");
   assert_int_equal(fake.count, 0);
@@ -1415,6 +1430,7 @@ static void test_stats_events_and_lists_format(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
+      cmocka_unit_test_setup(test_label_file, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_run_attached_writes_binary_output_exactly, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),

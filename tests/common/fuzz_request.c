@@ -3,13 +3,15 @@
  * Whatever bytes arrive, the server must be able to answer: the request is either accepted with sane
  * fields or refused with a sentence, and the response built from that outcome must read back on the
  * client as the same id and code. A request the server accepts must also survive being rebuilt by the
- * client's own formatter. Any broken promise aborts, which libFuzzer reports as a crash. */
+ * client's own formatter; what is accepted is strict JSON text, and every answer is UTF-8. Any broken promise
+ * aborts, which libFuzzer reports as a crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/proto.h"
+#include "common/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -91,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(req.params == NULL || cJSON_IsObject(req.params));
     /* A NUL byte is not JSON, and inside a string it would hide the rest of the string. */
     CHECK(size == 0 || memchr(data, 0, size) == NULL);
+    /* Strict JSON text (issue 11 item 5): what is accepted is UTF-8 without raw control characters, so
+     * nothing else can reach a response, a record or the audit trail. */
+    CHECK(wctr_utf8_valid((const char *)data, size));
+    CHECK(wctr_proto_check_strings((const char *)data, size, req.root, "request", &e) == WCTR_OK);
     check_request_round_trip(&req);
 
     /* The answer carries the op back, so the client can be checked to read this very result. */
@@ -112,6 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   CHECK(response != NULL);
   CHECK(len == strlen(response));
+  /* Whatever was sent, the answer is UTF-8 (a refusal never echoes the bytes that were refused). */
+  CHECK(wctr_utf8_valid(response, len));
   CHECK(len <= WCTR_PROTO_MAX_RESPONSE);
 
   cJSON *result = NULL;

@@ -493,6 +493,78 @@ static void test_pool_of_one_runs_in_order(void **state) {
   latch_destroy(&c.done);
 }
 
+/* Jobs that can only finish together (each waits until all are running): the pool grows to them, though a
+ * thread is added only after jobs have waited for one (common/ioc.h). */
+typedef struct rendezvous {
+  int arrived;
+  int met;
+  latch done;
+} rendezvous;
+
+static void rendezvous_job(void *arg) {
+  rendezvous *r = arg;
+  __atomic_add_fetch(&r->arrived, 1, __ATOMIC_SEQ_CST);
+  for (int waited = 0; waited < WAIT_MS && __atomic_load_n(&r->arrived, __ATOMIC_SEQ_CST) < 4; waited += 2) sleep_ms(2);
+  if (__atomic_load_n(&r->arrived, __ATOMIC_SEQ_CST) >= 4) __atomic_add_fetch(&r->met, 1, __ATOMIC_SEQ_CST);
+  latch_add(&r->done, 1);
+}
+
+static void test_pool_grows_to_jobs_that_wait_for_each_other(void **state) {
+  (void)state;
+  rendezvous r;
+  memset(&r, 0, sizeof r);
+  latch_init(&r.done);
+  wctr_ioc *ioc = start_core(2, 4);
+  for (int i = 0; i < 4; i++) assert_true(wctr_ioc_blocking(ioc, rendezvous_job, &r));
+  assert_true(latch_wait(&r.done, 4, 2 * WAIT_MS));
+  assert_int_equal(r.met, 4);
+  wctr_ioc_stop(ioc);
+  latch_destroy(&r.done);
+}
+
+/* Calls in a row, each submitted by the previous one just before it ends (a client whose next request
+ * follows the answer, while the job that sent the answer still cleans up): the thread finishing one job
+ * takes the next, instead of a new thread for each while it finishes (which went to pool_max threads). */
+typedef struct chain {
+  wctr_ioc *ioc;
+  int left;
+  uint64_t threads[64];
+  int nthreads;
+  bool refused;
+  latch done;
+} chain;
+
+static void chain_job(void *arg) {
+  chain *c = arg;
+  uint64_t me = wctr_thread_id();
+  bool known = false;
+  for (int i = 0; i < c->nthreads; i++) known = known || c->threads[i] == me;
+  if (!known && c->nthreads < 64) c->threads[c->nthreads++] = me;
+  if (--c->left > 0 && wctr_ioc_blocking(c->ioc, chain_job, c)) {
+    sleep_ms(5); /* the rest of the job after its answer went out: the thread is still busy */
+    return;
+  }
+  c->refused = c->left > 0;
+  latch_add(&c->done, 1);
+}
+
+static void test_pool_calls_in_a_row_share_a_thread(void **state) {
+  (void)state;
+  chain c;
+  memset(&c, 0, sizeof c);
+  latch_init(&c.done);
+  c.ioc = start_core(2, 8);
+  c.left = 50;
+  assert_true(wctr_ioc_blocking(c.ioc, chain_job, &c));
+  assert_true(latch_wait(&c.done, 1, WAIT_MS));
+  assert_false(c.refused);
+  assert_int_equal(c.left, 0);
+  /* One thread, or a few when the machine was slow to run the finishing one; never a thread per call. */
+  assert_true(c.nthreads <= 3);
+  wctr_ioc_stop(c.ioc);
+  latch_destroy(&c.done);
+}
+
 /* --- stop --------------------------------------------------------------------------------------------- */
 
 typedef struct stop_ctx {
@@ -676,6 +748,8 @@ int main(void) {
       cmocka_unit_test(test_many_timers_random_cancels),
       cmocka_unit_test(test_pool_bounded_and_runs_all),
       cmocka_unit_test(test_pool_of_one_runs_in_order),
+      cmocka_unit_test(test_pool_grows_to_jobs_that_wait_for_each_other),
+      cmocka_unit_test(test_pool_calls_in_a_row_share_a_thread),
       cmocka_unit_test(test_stop_with_work_queued),
       cmocka_unit_test(test_stop_idle_and_null),
       cmocka_unit_test(test_mutex_held_only_by_owner),

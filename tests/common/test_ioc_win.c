@@ -745,6 +745,61 @@ static void test_reader_message_pipe_more_data(void **state) {
   sink_destroy(&s);
 }
 
+/* Until the sink holds n bytes (the reader's worker fills it), at most WAIT_MS. */
+static bool sink_wait_len(sink *s, size_t n) {
+  for (int waited = 0; waited < WAIT_MS; waited += 5) {
+    if (*(volatile size_t *)&s->len >= n) return true;
+    Sleep(5);
+  }
+  return false;
+}
+
+/* A byte pipe that goes quiet between bursts: the reader waits for each with a read of 0 bytes (holding no
+ * buffer) and still delivers every byte in order - single bytes, a zero-length write, a burst of several
+ * buffers' worth (read on while reads fill the buffer) - and the end. */
+static void test_reader_bursts_after_quiet(void **state) {
+  (void)state;
+  wctr_ioc *ioc = start_core(2);
+  HANDLE ours = NULL;
+  HANDLE child = NULL;
+  wctr_errmsg e;
+  assert_int_equal(wctr_pipe_pair(false, &ours, &child, &e), WCTR_OK);
+  enum { BIG = 5000 };
+  sink s;
+  sink_init(&s, ioc, 2 * BIG);
+  assert_int_equal(wctr_ioc_reader_start(ioc, ours, 64, sink_data, sink_end, &s, NULL, &e), WCTR_OK);
+  Sleep(50);
+  assert_int_equal(s.len, 0);
+  assert_int_equal(s.ends, 0);
+  DWORD n = 0;
+  assert_true(WriteFile(child, "a", 1, &n, NULL));
+  assert_true(sink_wait_len(&s, 1));
+  Sleep(50);
+  assert_true(WriteFile(child, "", 0, &n, NULL));
+  assert_true(WriteFile(child, "bc", 2, &n, NULL));
+  assert_true(sink_wait_len(&s, 3));
+  Sleep(50);
+  unsigned char big[BIG];
+  for (size_t i = 0; i < sizeof big; i++) big[i] = ioc_child_pattern(i);
+  assert_true(WriteFile(child, big, sizeof big, &n, NULL));
+  assert_int_equal(n, sizeof big);
+  assert_true(sink_wait_len(&s, 3 + BIG));
+  Sleep(50);
+  assert_true(WriteFile(child, "z", 1, &n, NULL));
+  CloseHandle(child);
+  assert_true(counter_wait(&s.ended, 1, WAIT_MS));
+  assert_int_equal(s.end_error, 0);
+  assert_int_equal(s.len, 3 + BIG + 1);
+  assert_memory_equal(s.data, "abc", 3);
+  assert_memory_equal(s.data + 3, big, BIG);
+  assert_int_equal(s.data[3 + BIG], 'z');
+  assert_true(s.max_chunk <= 64);
+  assert_true(s.chunks >= 4 + BIG / 64);
+  assert_false(s.data_after_end);
+  wctr_ioc_stop(ioc);
+  sink_destroy(&s);
+}
+
 static void test_reader_cancel(void **state) {
   (void)state;
   wctr_ioc *ioc = start_core(2);
@@ -1172,6 +1227,7 @@ int main(void) {
       cmocka_unit_test(test_pipe_pair_child_stdout_binary_1mib),
       cmocka_unit_test(test_child_cat_roundtrip),
       cmocka_unit_test(test_reader_message_pipe_more_data),
+      cmocka_unit_test(test_reader_bursts_after_quiet),
       cmocka_unit_test(test_reader_cancel),
       cmocka_unit_test(test_stop_ends_live_reader),
       cmocka_unit_test(test_writer_bound_and_drain),

@@ -420,6 +420,25 @@ static void test_print(void **state) {
   cJSON_free(text);
 }
 
+/* A tree whose strings hold bytes that are not UTF-8 (a value read from a file, a cut message) prints as
+ * valid JSON and valid UTF-8: each such byte is the escape of U+FFFD (issue 11 item 5). */
+static void test_print_is_utf8_whatever_the_strings_hold(void **state) {
+  (void)state;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "k\xff", "a\xc0\xaf" "b\xe2\x82");
+  cJSON_AddStringToObject(o, "ok", "caf\xc3\xa9 \x01");
+  char *text = wctr_json_print(o);
+  cJSON_Delete(o);
+  assert_non_null(text);
+  assert_string_equal(text, "{\"k\\ufffd\":\"a\\ufffd\\ufffdb\\ufffd\\ufffd\",\"ok\":\"caf\xc3\xa9 \\u0001\"}");
+  cJSON *back = cJSON_Parse(text);
+  assert_non_null(back);
+  assert_string_equal(cJSON_GetObjectItem(back, "k\xef\xbf\xbd")->valuestring,
+                      "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd");
+  cJSON_Delete(back);
+  cJSON_free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_type_names, teardown),
@@ -443,6 +462,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_check_keys_duplicate, teardown),
       cmocka_unit_test_teardown(test_check_keys_not_object, teardown),
       cmocka_unit_test_teardown(test_print, teardown),
+      cmocka_unit_test_teardown(test_print_is_utf8_whatever_the_strings_hold, teardown),
   };
   return cmocka_run_group_tests_name("common/json", tests, NULL, NULL);
 }

@@ -430,6 +430,86 @@ static void test_request_free(void **state) {
   wctr_request_free(NULL);
 }
 
+static wctr_err read_response(const char *text, size_t len, int64_t expect_id, cJSON **result, wctr_errmsg *e);
+
+/* --- strings from outside (issue 11 item 5) ------------------------------------------------------------ */
+
+/* Invalid UTF-8 was echoed raw into responses and audit.jsonl, which strict JSON readers then refused.
+ * Every string and key of a request is checked, and the refusal names the field (never echoing its
+ * bytes). */
+static void test_refuse_invalid_utf8_naming_the_field(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  static const char in_value[] = "{\"v\":1,\"id\":4,\"op\":\"container.create\",\"params\":{\"Labels\":{\"team\":\"a\xff\"}}}";
+  assert_int_equal(parse_bytes(in_value, sizeof in_value - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request.params.Labels.team is not valid UTF-8");
+  assert_true(req.has_id); /* the client can still match the refusal to its request */
+  assert_int_equal(req.id, 4);
+  static const char in_array[] = "{\"v\":1,\"id\":5,\"op\":\"container.create\",\"params\":{\"Cmd\":[\"cmd\",\"\xc0\xaf\"]}}";
+  assert_int_equal(parse_bytes(in_array, sizeof in_array - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request.params.Cmd[1] is not valid UTF-8");
+  static const char in_key[] = "{\"v\":1,\"id\":6,\"op\":\"container.create\",\"params\":{\"Labels\":{\"ok\":\"1\",\"k\xed\xa0\x80\":\"x\"}}}";
+  assert_int_equal(parse_bytes(in_key, sizeof in_key - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request.params.Labels: key 1 is not valid UTF-8");
+  static const char shown_key[] = "{\"v\":1,\"id\":7,\"op\":\"x\",\"params\":{\"Labels\":{\"a.b c\":\"\xf4\x90\x80\x80\"}}}";
+  assert_int_equal(parse_bytes(shown_key, sizeof shown_key - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request.params.Labels[\"a.b c\"] is not valid UTF-8");
+  static const char cut[] = "{\"v\":1,\"id\":8,\"op\":\"x\",\"params\":{\"Name\":\"\xe2\x82\"}}";
+  assert_int_equal(parse_bytes(cut, sizeof cut - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request.params.Name is not valid UTF-8");
+  /* The message itself is UTF-8 and carries none of the bytes sent. */
+  assert_null(strchr(e.text, '\xe2'));
+}
+
+static void test_valid_utf8_and_escapes_are_accepted(void **state) {
+  (void)state;
+  expect_ok("{\"v\":1,\"id\":1,\"op\":\"x\",\"params\":{\"Labels\":{\"caf\xc3\xa9\":\"\xf0\x9f\x90\xb3 \\u00e9 \\ud83d\\udc33 \\n\\t\\u0001\"}}}");
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(req.params, "Labels");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, "caf\xc3\xa9");
+  assert_true(cJSON_IsString(v));
+  assert_string_equal(v->valuestring, "\xf0\x9f\x90\xb3 \xc3\xa9 \xf0\x9f\x90\xb3 \n\t\x01");
+}
+
+/* A raw control character inside a string is not JSON; cJSON took it, and a record written from such a
+ * request grew six-fold (each one written back as \u00XX). */
+static void test_refuse_raw_control_characters_in_strings(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  static const char raw[] = "{\"v\":1,\"id\":3,\"op\":\"x\",\"params\":{\"Labels\":{\"a\":\"x\x01y\"}}}";
+  assert_int_equal(parse_bytes(raw, sizeof raw - 1, &e), WCTR_EPROTO);
+  assert_string_equal(e.text, "request: a string holds the raw control character 0x01 (at byte 49); JSON requires it "
+                              "escaped as \\u0001");
+  assert_true(req.has_id);
+  static const char newline[] = "{\"v\":1,\"id\":3,\"op\":\"x\",\"params\":{\"Cmd\":[\"a\nb\"]}}";
+  assert_int_equal(parse_bytes(newline, sizeof newline - 1, &e), WCTR_EPROTO);
+  assert_non_null(strstr(e.text, "0x0A"));
+  /* Between tokens, white space is JSON's own: accepted. An escaped quote does not end the string. */
+  expect_ok("{\r\n\t\"v\": 1,\n \"id\": 3, \"op\": \"x\", \"params\": {\"a\": \"q\\\"\\\\\"}}\n");
+  static const char after_escape[] = "{\"v\":1,\"id\":3,\"op\":\"x\",\"params\":{\"a\":\"\\\\\x02\"}}";
+  assert_int_equal(parse_bytes(after_escape, sizeof after_escape - 1, &e), WCTR_EPROTO);
+  assert_non_null(strstr(e.text, "0x02"));
+}
+
+/* What wctrd writes back is UTF-8 whatever a result holds (a value read from a file, a cut message). */
+static void test_responses_are_utf8_whatever_they_carry(void **state) {
+  (void)state;
+  cJSON *result = cJSON_CreateObject();
+  cJSON_AddStringToObject(result, "Name", "bad\xff\xfe end \xe2\x82");
+  size_t len = 0;
+  char *text = keep(wctr_response_format_result(true, 5, result, &len));
+  assert_non_null(text);
+  assert_true(wctr_proto_text_ok(text, len));
+  cJSON *back;
+  wctr_errmsg e;
+  assert_int_equal(read_response(text, len, 5, &back, &e), WCTR_OK);
+  assert_string_equal(cJSON_GetObjectItem(back, "Name")->valuestring,
+                      "bad\xef\xbf\xbd\xef\xbf\xbd end \xef\xbf\xbd\xef\xbf\xbd");
+  cJSON_Delete(back);
+  text = keep(wctr_response_format_error(true, 6, WCTR_EINVAL, "no such \xc0 thing", &len));
+  assert_non_null(text);
+  assert_true(wctr_proto_text_ok(text, len));
+}
+
 /* --- responses --------------------------------------------------------------------------------- */
 
 /* Parses a response from an exact-size copy. */
@@ -731,6 +811,10 @@ int main(void) {
       cmocka_unit_test_teardown(test_refuse_nul_in_string, teardown),
       cmocka_unit_test_teardown(test_refuse_nul_elsewhere, teardown),
       cmocka_unit_test_teardown(test_request_free, teardown),
+      cmocka_unit_test_teardown(test_refuse_invalid_utf8_naming_the_field, teardown),
+      cmocka_unit_test_teardown(test_valid_utf8_and_escapes_are_accepted, teardown),
+      cmocka_unit_test_teardown(test_refuse_raw_control_characters_in_strings, teardown),
+      cmocka_unit_test_teardown(test_responses_are_utf8_whatever_they_carry, teardown),
       cmocka_unit_test_teardown(test_response_result_round_trip, teardown),
       cmocka_unit_test_teardown(test_response_null_result, teardown),
       cmocka_unit_test_teardown(test_response_id_round_trip, teardown),

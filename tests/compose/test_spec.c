@@ -405,7 +405,7 @@ static void test_create_checks(void **state) {
                  "entrypoint)");
   expect_refused(p, "root", WCTR_EINVAL,
                  "services.root.volumes[0]: -v \"C:\\proj\\data:C:\\\": the container path cannot be the root of a "
-                 "drive");
+                 "drive (C:\\)");
   expect_refused(p, "ropipe", WCTR_EINVAL,
                  "services.ropipe.volumes[0]: -v \"//./pipe/a://./pipe/a:ro\": a named pipe cannot be mounted "
                  "read-only");

@@ -85,7 +85,6 @@ expect 0 "wctr images" W images
 grep -qE "^testimg +latest +10.0.20348.1 +2 " "$out" && ok "lists the image: repository, tag, OS version, 2 layers" || bad "lists the image"
 expect 0 "wctr images --format" W images --format '{{.Repository}}:{{.Tag}}'
 has "testimg:latest" "and its name by Docker's fields"
-has "10.0.20348.1" "with its OS version"
 expect 0 "wctr image inspect" W image inspect testimg
 has '"Layers"' "shows the layers"
 has '"echo default-command-ran"' "and the command"

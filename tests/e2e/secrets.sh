@@ -191,7 +191,7 @@ W check --format json >"$out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && ok "check exits 1 (under Wine the data root's DACL reads back as mode bits: FAIL)" || bad "check exit code $rc"
 for check in data-root-dacl pipe-dacl bitlocker allow-unencrypted-secrets service-binary container-memory-limit \
-  container-user credspec-plugin-input orphaned-secrets audit-log hcs host-build; do
+  container-user credspec-plugin-input orphaned-secrets container-records audit-log hcs host-build; do
   has "\"Id\":\"$check\"" "check --format json lists $check"
 done
 has '"Id":"allow-unencrypted-secrets","Title":"allow-unencrypted-secrets is off","Status":"FAIL"' "the override FAILs on an unknown volume"

@@ -2,7 +2,9 @@
  * "sleeping", sleeps, prints "woke", exits N (default 0). With --ignore-ctrl it ignores every console
  * control event, the way a badly behaved service does, so `wctr stop -t 1` has to terminate it.
  * sleeper --cat: copies stdin to stdout byte for byte until end of file, then prints "eof" (for `wctr run
- * -i`, binary input included). */
+ * -i`, binary input included).
+ * sleeper --lines MS: writes a numbered line of 100 bytes ("line 0000000042 xxx...") every MS milliseconds
+ * until it is killed, each with a WriteFile of its own (a chatty container for the client isolation test). */
 #include <windows.h>
 
 #include <stdio.h>
@@ -25,6 +27,19 @@ int main(int argc, char **argv) {
     while (ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) WriteFile(out, buf, n, &written, NULL);
     printf("eof\n");
     return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "--lines") == 0) {
+    DWORD ms = (DWORD)strtoul(argv[2], NULL, 10);
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+    char line[128];
+    for (unsigned long i = 0;; i++) {
+      int n = snprintf(line, sizeof line, "line %010lu ", i);
+      memset(line + n, 'x', 99 - (size_t)n);
+      line[99] = '\n';
+      DWORD written = 0;
+      if (!WriteFile(out, line, 100, &written, NULL)) return 1;
+      Sleep(ms);
+    }
   }
   if (argc < 2) {
     fprintf(stderr, "usage: sleeper SECONDS [--ignore-ctrl] [--exit N]\n");

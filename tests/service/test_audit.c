@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/utf8.h"
 #include "service/audit.h"
 #include "testutil.h"
 
@@ -72,6 +73,23 @@ static void test_target_never_reads_data(void **state) {
   cJSON_AddStringToObject(p, "Name", long_name);
   svc_audit_target(p, out);
   assert_int_equal(strlen(out), SVC_AUDIT_TARGET_MAX - 1);
+  cJSON_Delete(p);
+  /* Issue 11 item 5: a long name of two-byte characters was cut in the middle of one, and the record was no
+   * longer UTF-8. The cut falls between two characters. */
+  char accents[601];
+  for (size_t i = 0; i + 1 < sizeof accents; i += 2) memcpy(accents + i, "\xc3\xa9", 2);
+  accents[600] = '\0';
+  p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Name", accents);
+  svc_audit_target(p, out);
+  assert_int_equal(strlen(out), SVC_AUDIT_TARGET_MAX - 2);
+  assert_true(wctr_utf8_valid(out, strlen(out)));
+  svc_audit_record r = {.time = "2026-11-22T15:40:01.123Z", .caller_sid = "S-1-5-18", .caller_name = "x\xff",
+                        .op = "container.create", .target = out, .result = "invalid_argument", .detail = "a\xe2\x82"};
+  char *line = svc_audit_format(&r);
+  assert_true(wctr_utf8_valid(line, strlen(line)));
+  assert_non_null(strstr(line, "\"CallerName\":\"x\\ufffd\""));
+  cJSON_free(line);
   cJSON_Delete(p);
 }
 

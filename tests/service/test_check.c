@@ -60,7 +60,8 @@ static void test_all_pass_and_json(void **state) {
   svc_check_run(&f, results);
   const char *ids[SVC_CHECK_COUNT] = {"data-root-dacl", "pipe-dacl", "bitlocker", "allow-unencrypted-secrets",
                                       "service-binary", "container-memory-limit", "container-user",
-                                      "credspec-plugin-input", "orphaned-secrets", "audit-log", "hcs", "host-build"};
+                                      "credspec-plugin-input", "orphaned-secrets", "container-records", "audit-log",
+                                      "hcs", "host-build"};
   for (size_t i = 0; i < SVC_CHECK_COUNT; i++) {
     assert_string_equal(results[i].id, ids[i]);
     if (results[i].status != SVC_CHECK_PASS) fail_msg("%s: %s", results[i].id, results[i].detail);
@@ -185,6 +186,14 @@ static void test_credspecs(void **state) {
   assert_non_null(strstr(r->detail, "clear.json"));
   assert_null(strstr(r->detail, "Hunter2")); /* never the value */
   assert_null(strstr(r->detail, "vault.json"));
+  /* Issue 11 item 6: files wctrd could not read never make it PASS (a spec saved as leak.tmp was never
+   * read); a password found still FAILs. */
+  f.credspecs_unchecked = 3;
+  expect(&f, "credspec-plugin-input", SVC_CHECK_FAIL, "clear.json");
+  f.credspec_count = 1;
+  expect(&f, "credspec-plugin-input", SVC_CHECK_WARN, "3 could not be read");
+  f.credspecs_unchecked = 0;
+  f.credspec_count = 2;
   specs[1] = specs[2];
   expect(&f, "credspec-plugin-input", SVC_CHECK_WARN, "junk.json");
   assert_true(svc_check_plugin_input_cleartext("d:u:p"));
@@ -202,6 +211,15 @@ static void test_orphans_audit_hcs_build(void **state) {
   f.orphaned_secret_dirs = ids;
   f.orphaned_count = 1;
   expect(&f, "orphaned-secrets", SVC_CHECK_FAIL, "0123456789ab");
+  /* Issue 11 item 2: a record moved aside at start made its container vanish, and check said nothing. */
+  f = good();
+  expect(&f, "container-records", SVC_CHECK_PASS, "none moved aside");
+  const char *damaged[] = {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.damaged"};
+  f.damaged_records = damaged;
+  f.damaged_count = 1;
+  expect(&f, "container-records", SVC_CHECK_WARN,
+         "1 record(s) could not be read and were moved aside (those containers are not listed): "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.damaged");
   f = good();
   f.audit_present = false;
   expect(&f, "audit-log", SVC_CHECK_FAIL, "no audit log");

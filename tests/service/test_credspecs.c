@@ -207,6 +207,91 @@ static void test_refusals_write_nothing(void **state) {
   cJSON_Delete(r);
 }
 
+/* Issue 11 item 6: a spec added as leak.tmp (a password in its PluginInput) was accepted, then hidden from
+ * `credentialspec ls` and never read by `wctr check`. The store refuses the name in any case, and the
+ * NAME.tmp an add leaves when it crashes is removed when the store opens. */
+static void test_tmp_names_are_the_stores(void **state) {
+  (void)state;
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  const char *names[] = {"leak.tmp", "LEAK.TMP", "web.json.Tmp"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    char *p = add_params(names[i], sample_spec, false);
+    assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EINVAL);
+    free(p);
+    assert_non_null(strstr(e.text, "ends in .tmp, which the store keeps for its unfinished writes"));
+    assert_false(exists(names[i]));
+  }
+  char *p = add_params("nul .json", sample_spec, false);
+  assert_int_equal(call("credentialspec.add", p, &r, &e), WCTR_EINVAL);
+  free(p);
+  assert_non_null(strstr(e.text, "is a Windows device name"));
+  /* What a crash during an add leaves behind. */
+  add_sample("web.json", false);
+  char path[MAX_PATH * 2];
+  snprintf(path, sizeof path, "%s\\credentialspecs\\half.json.tmp", data_root);
+  FILE *f = _wfopen(wctr_utf8_to_wide(path), L"wb");
+  assert_non_null(f);
+  fputs(sample_spec, f);
+  fclose(f);
+  assert_int_equal(call("credentialspec.list", NULL, &r, &e), WCTR_OK);
+  assert_int_equal(cJSON_GetArraySize(r), 1); /* an unfinished write is not a spec */
+  cJSON_Delete(r);
+  svc_credspecs_close(store);
+  assert_int_equal(svc_credspecs_open(data_root, &store, &e), WCTR_OK);
+  ops = svc_credspecs_ops(store, &op_count);
+  assert_false(exists("half.json.tmp"));
+  assert_true(exists("web.json"));
+}
+
+/* Issue 11 item 4: add checked "exists?" and then wrote without a lock: two adds of one name without
+ * --force both succeeded, the second silently replacing the first. Raced on two threads, again and
+ * again: exactly one of each pair succeeds, the other is told it exists. */
+typedef struct add_race {
+  const char *name;
+  HANDLE go;
+  wctr_err err;
+} add_race;
+
+static DWORD WINAPI race_add(LPVOID arg) {
+  add_race *a = arg;
+  char *p = add_params(a->name, sample_spec, false);
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  WaitForSingleObject(a->go, INFINITE);
+  a->err = call("credentialspec.add", p, &r, &e);
+  cJSON_Delete(r);
+  free(p);
+  return 0;
+}
+
+static void test_concurrent_adds_of_one_name(void **state) {
+  (void)state;
+  for (int round = 0; round < 40; round++) {
+    char name[32];
+    snprintf(name, sizeof name, "race%d.json", round);
+    HANDLE go = CreateEventW(NULL, TRUE, FALSE, NULL);
+    add_race a = {.name = name, .go = go}, b = {.name = name, .go = go};
+    HANDLE ta = CreateThread(NULL, 0, race_add, &a, 0, NULL);
+    HANDLE tb = CreateThread(NULL, 0, race_add, &b, 0, NULL);
+    Sleep(2);
+    SetEvent(go);
+    WaitForSingleObject(ta, INFINITE);
+    WaitForSingleObject(tb, INFINITE);
+    CloseHandle(ta);
+    CloseHandle(tb);
+    CloseHandle(go);
+    bool one_ok = (a.err == WCTR_OK) != (b.err == WCTR_OK);
+    bool other_exists = a.err == WCTR_EEXIST || b.err == WCTR_EEXIST;
+    if (!one_ok || !other_exists) {
+      fail_msg("round %d: the two adds returned %s and %s", round, wctr_err_name(a.err), wctr_err_name(b.err));
+    }
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", name);
+    assert_false(exists(tmp));
+  }
+}
+
 static void test_resolution_at_create(void **state) {
   (void)state;
   wctr_errmsg e;
@@ -322,6 +407,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_folder_and_file_descriptors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals_write_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tmp_names_are_the_stores, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_adds_of_one_name, setup, teardown),
       cmocka_unit_test_setup_teardown(test_resolution_at_create, setup, teardown),
       cmocka_unit_test_setup_teardown(test_registry_values, setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_out_of_the_folder, setup, teardown),

@@ -15,6 +15,7 @@
 #include "common/ioc.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "common/utf8.h"
 #include "service/audit.h"
 #include "service/ops.h"
 #include "service/pipe_api.h"
@@ -492,6 +493,32 @@ static void test_too_large(void **state) {
   conn_free(c);
 }
 
+/* Issue 11 item 1: an answer over WCTR_PROTO_MAX_RESPONSE was sent and cut (or refused) by the client; it is
+ * an error naming the size and the limit instead, logged and audited. */
+static void test_an_answer_over_the_protocol_limit_is_an_error(void **state) {
+  (void)state;
+  fake_conn *c = conn_new();
+  svc_pipe_call *call = request(c, "{\"v\":1,\"id\":6,\"op\":\"manual\"}", NULL);
+  size_t n = WCTR_PROTO_MAX_RESPONSE;
+  char *text = malloc(n + 1);
+  assert_non_null(text);
+  memset(text, 'L', n);
+  text[n] = '\0';
+  svc_sink_finish(st.sink, WCTR_OK, cJSON_CreateString(text), NULL);
+  free(text);
+  assert_int_equal(atomic_load(&c->count), 1);
+  char want[300];
+  snprintf(want, sizeof want, "{\"v\":1,\"id\":6,\"error\":{\"code\":\"too_large\",\"message\":\"the answer to manual is "
+           "%zu bytes, more than the protocol's limit of 67108864; ask for less (a filter)\"}}",
+           (size_t)WCTR_PROTO_MAX_RESPONSE + strlen("{\"v\":1,\"id\":6,\"result\":\"\"}"));
+  assert_string_equal(msg_text(c, 0), want);
+  svc_pipe_call_detach(call);
+  WAIT_FOR(atomic_load(&st.releases) == 1);
+  conn_free(c);
+  assert_int_equal(atomic_load(&record_count), 1);
+  assert_int_equal(records[0].result, WCTR_ETOOBIG);
+}
+
 static void test_engine_ops(void **state) {
   (void)state;
   fake_conn *c = conn_new();
@@ -656,6 +683,8 @@ static void test_stdin_frames_refused(void **state) {
       "{\"v\":1,\"id\":6,\"stream\":\"stdout\",\"data\":\"x\"}",                  /* not stdin */
       "{\"v\":1,\"id\":6,\"op\":\"version\"}",                                    /* a request */
       "not json",
+      "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"a\xff\"}",                /* not UTF-8 (issue 11 item 5) */
+      "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"a\tb\"}",                 /* a raw control character */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     reset(NULL);
@@ -674,6 +703,58 @@ static void test_stdin_frames_refused(void **state) {
     WAIT_FOR(atomic_load(&st.releases) == 1);
     conn_free(c);
   }
+}
+
+/* Issue 11 item 7: the documented limit of a stdin frame is 1 MiB, a message like any other (it was 2 MiB).
+ * A frame of exactly WCTR_PROTO_MAX_REQUEST bytes is delivered; one byte more ends the stream. */
+static void test_stdin_frame_at_the_limit(void **state) {
+  (void)state;
+  const char *head = "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"";
+  const char *tail = "\"}";
+  size_t total = WCTR_PROTO_MAX_REQUEST;
+  size_t data_len = total - strlen(head) - strlen(tail);
+  char *frame = malloc(total + 1);
+  assert_non_null(frame);
+  memcpy(frame, head, strlen(head));
+  memset(frame + strlen(head), 'q', data_len);
+  memcpy(frame + strlen(head) + data_len, tail, strlen(tail));
+  fake_conn *c = conn_new();
+  svc_pipe_call *call = request(c, "{\"v\":1,\"id\":6,\"op\":\"manual\"}", NULL);
+  svc_pipe_call_input(call, frame, total, total);
+  WAIT_FOR(atomic_load(&st.inputs) == 1);
+  assert_int_equal(st.input_len[0], data_len);
+  assert_int_equal(atomic_load(&c->count), 0);
+  /* One byte more (as the connection reports it: kept up to the limit, counted beyond). */
+  svc_pipe_call_input(call, frame, total, total + 1);
+  assert_int_equal(atomic_load(&c->count), 1);
+  assert_non_null(strstr(msg_text(c, 0), "stdin frame of 1048577 bytes is larger than the limit of 1048576 bytes"));
+  WAIT_FOR(atomic_load(&st.closes) == 1);
+  assert_int_equal(atomic_load(&st.inputs), 1);
+  svc_sink_finish(st.sink, WCTR_OK, NULL, NULL);
+  svc_pipe_call_detach(call);
+  WAIT_FOR(atomic_load(&st.releases) == 1);
+  conn_free(c);
+  free(frame);
+}
+
+/* Issue 11 item 5: a request that is not UTF-8 is refused naming the field, its answer and its audit record
+ * are UTF-8 and carry none of its bytes. */
+static void test_invalid_utf8_is_refused_and_recorded_as_utf8(void **state) {
+  (void)state;
+  static const char msg[] = "{\"v\":1,\"id\":9,\"op\":\"container.create\",\"params\":{\"Name\":\"w\xe9" "b\"}}";
+  fake_conn *c = conn_new();
+  bool streaming = false;
+  svc_pipe_call *call = svc_pipe_handle(&api, &c->base, &caller, msg, sizeof msg - 1, sizeof msg - 1, &streaming);
+  assert_non_null(call);
+  assert_int_equal(atomic_load(&c->count), 1);
+  assert_true(wctr_utf8_valid(c->msgs[0], c->lens[0]));
+  assert_string_equal(msg_text(c, 0), "{\"v\":1,\"id\":9,\"error\":{\"code\":\"bad_request\",\"message\":"
+                                      "\"request.params.Name is not valid UTF-8\"}}");
+  svc_pipe_call_detach(call);
+  conn_free(c);
+  assert_int_equal(atomic_load(&record_count), 1);
+  assert_int_equal(records[0].result, WCTR_EPROTO);
+  assert_string_equal(records[0].detail, "request.params.Name is not valid UTF-8");
 }
 
 /* --- the bound ------------------------------------------------------------------------------------------------------ */
@@ -835,11 +916,14 @@ int main(void) {
       cmocka_unit_test_setup(test_info_with_hcs_and_unreadable_pipe, reset),
       cmocka_unit_test_setup(test_refusals, reset),
       cmocka_unit_test_setup(test_too_large, reset),
+      cmocka_unit_test_setup(test_an_answer_over_the_protocol_limit_is_an_error, reset),
       cmocka_unit_test_setup(test_engine_ops, reset),
       cmocka_unit_test_setup(test_output_text_or_data64, reset),
       cmocka_unit_test_setup(test_stdin_frames, reset),
       cmocka_unit_test_setup(test_stdin_over_the_limit, reset),
       cmocka_unit_test_setup(test_stdin_frames_refused, reset),
+      cmocka_unit_test_setup(test_stdin_frame_at_the_limit, reset),
+      cmocka_unit_test_setup(test_invalid_utf8_is_refused_and_recorded_as_utf8, reset),
       cmocka_unit_test_setup(test_a_client_that_does_not_read_is_dropped, reset),
       cmocka_unit_test_setup(test_when_drained_waits_for_the_client, reset),
       cmocka_unit_test_setup(test_finish_after_close, reset),

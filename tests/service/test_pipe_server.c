@@ -152,8 +152,44 @@ static wctr_err op_big(void *ctx, const svc_caller *caller, const cJSON *params,
   return WCTR_OK;
 }
 
+/* "count-stdin": counts the stdin bytes it receives and answers {"Bytes": n} at the client's end of file. */
+typedef struct counter {
+  svc_sink *sink;
+  size_t bytes;
+  bool done;
+} counter;
+
+static void counter_input(void *ctx, const char *data, size_t len, bool eof) {
+  (void)data;
+  counter *k = ctx;
+  k->bytes += len;
+  if (!eof || k->done) return;
+  k->done = true;
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddNumberToObject(r, "Bytes", (double)k->bytes);
+  svc_sink_finish(k->sink, WCTR_OK, r, NULL);
+}
+
+static void counter_close(void *ctx) {
+  counter *k = ctx;
+  if (k->done) return;
+  k->done = true;
+  svc_sink_finish(k->sink, WCTR_EPIPE, NULL, "the client left");
+}
+
+static void start_counter(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  (void)ctx, (void)caller, (void)params;
+  counter *k = calloc(1, sizeof *k);
+  k->sink = sink;
+  sink->op_ctx = k;
+  sink->on_input = counter_input;
+  sink->on_close = counter_close;
+  sink->on_release = hold_release;
+}
+
 static const svc_op test_ops[] = {
     {.name = "hold", .start = start_hold, .flags = SVC_OP_STREAM},
+    {.name = "count-stdin", .start = start_counter, .flags = SVC_OP_STREAM},
     {.name = "flood", .start = start_flood, .flags = SVC_OP_STREAM},
     {.name = "big", .call = op_big},
 };
@@ -643,6 +679,63 @@ static void test_a_large_answer_is_not_cut(void **state) {
   cli_client_close(c);
 }
 
+/* Issue 11 item 7: a stdin frame is a message like any other, at most WCTR_PROTO_MAX_REQUEST bytes through
+ * the real pipe (frames up to 2 MiB were taken). A frame of exactly the limit is delivered whole; one of
+ * the limit plus one byte, or of 2 MiB, ends the stream with too_large, and nothing of it is delivered. */
+static char *stdin_frame_of(size_t total, size_t *data_len) {
+  const char *head = "{\"v\":1,\"id\":1,\"stream\":\"stdin\",\"data\":\"";
+  const char *tail = "\"}";
+  *data_len = total - strlen(head) - strlen(tail);
+  char *f = malloc(total);
+  assert_non_null(f);
+  memcpy(f, head, strlen(head));
+  memset(f + strlen(head), 's', *data_len);
+  memcpy(f + strlen(head) + *data_len, tail, strlen(tail));
+  return f;
+}
+
+static cJSON *final_answer(cli_client *c, wctr_err *err, wctr_errmsg *e) {
+  char *resp = NULL;
+  size_t len = 0;
+  cJSON *result = NULL;
+  *err = cli_client_recv(c, &resp, &len, T, e);
+  if (*err == WCTR_OK) *err = wctr_response_parse(resp, len, 1, &result, e);
+  free(resp);
+  return result;
+}
+
+static void test_stdin_frames_are_held_to_one_mib(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  wctr_err err;
+  size_t data_len = 0;
+  char *frame = stdin_frame_of(WCTR_PROTO_MAX_REQUEST, &data_len);
+  cli_client *c = start_stream("count-stdin");
+  assert_int_equal(cli_client_send(c, frame, WCTR_PROTO_MAX_REQUEST, T, &e), WCTR_OK);
+  free(frame);
+  const char *eof = "{\"v\":1,\"id\":1,\"stream\":\"stdin\",\"eof\":true}";
+  assert_int_equal(cli_client_send(c, eof, strlen(eof), T, &e), WCTR_OK);
+  cJSON *r = final_answer(c, &err, &e);
+  if (err != WCTR_OK) fail_msg("a frame of exactly 1 MiB: %s", e.text);
+  assert_int_equal((size_t)cJSON_GetObjectItem(r, "Bytes")->valuedouble, data_len);
+  cJSON_Delete(r);
+  cli_client_close(c);
+  size_t sizes[] = {WCTR_PROTO_MAX_REQUEST + 1, 2u * WCTR_PROTO_MAX_REQUEST};
+  for (size_t i = 0; i < 2; i++) {
+    frame = stdin_frame_of(sizes[i], &data_len);
+    c = start_stream("count-stdin");
+    assert_int_equal(cli_client_send(c, frame, sizes[i], T, &e), WCTR_OK);
+    free(frame);
+    r = final_answer(c, &err, &e);
+    assert_null(r);
+    if (err != WCTR_ETOOBIG) fail_msg("a frame of %zu bytes: %s (%s)", sizes[i], wctr_err_name(err), e.text);
+    char want[120];
+    snprintf(want, sizeof want, "stdin frame of %zu bytes is larger than the limit of 1048576 bytes", sizes[i]);
+    assert_string_equal(e.text, want);
+    cli_client_close(c);
+  }
+}
+
 /* Stop closes streams (on_close) and returns promptly. */
 static void test_stop_closes_streams(void **state) {
   (void)state;
@@ -698,6 +791,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_idle_connections_do_not_lock_others_out, setup, teardown),
       cmocka_unit_test_setup_teardown(test_idle_timeouts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_large_answer_is_not_cut, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stdin_frames_are_held_to_one_mib, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_closes_streams, setup, teardown),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,8 @@ static void test_record(void **state) {
       {"{\"Version\":1,\"ID\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\",\"Name\":\"a\",\"CreatedAt\":\"t\",\"Size\":1,\"Protection\":\"none\",\"Entropy\":\"\",\"Blob\":\"\"}", "Protection"},
       {"{\"Version\":1,\"ID\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\",\"Name\":\"a\",\"CreatedAt\":\"t\",\"Size\":600000,\"Protection\":\"dpapi-machine\",\"Entropy\":\"\",\"Blob\":\"\"}", "Size"},
       {"{\"Version\":1,\"ID\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\",\"Name\":\"a\",\"CreatedAt\":\"t\",\"Size\":1,\"Protection\":\"dpapi-machine\",\"Entropy\":\"!!!!\",\"Blob\":\"\"}", "entropy"},
+      /* fuzz_secrets: a CreatedAt that is not UTF-8 was written back as \ufffd escapes, too long to read again. */
+      {"{\"Version\":1,\"ID\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\",\"Name\":\"a\",\"CreatedAt\":\"2026\xd1\xd1\xd1\xd1\xd1\xd1\xd1\xd1\xd1Z\",\"Size\":1,\"Protection\":\"dpapi-machine\",\"Entropy\":\"\",\"Blob\":\"\"}", "f.CreatedAt is not valid UTF-8"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     assert_int_equal(svc_secret_record_parse(bad[i][0], strlen(bad[i][0]), "f", &back, &ent, &ent_len, &blob, &blob_len, &e),

@@ -225,7 +225,7 @@ static void test_store_encrypted_volume(void **state) {
   free(list);
   assert_int_equal(svc_secret_inspect("nope", &m, &e), WCTR_ENOENT);
   assert_int_equal(svc_secret_create("big", (const uint8_t *)"", 0, &m, &e), WCTR_EINVAL);
-  assert_int_equal(svc_secret_delete("db", &e), WCTR_OK);
+  assert_int_equal(svc_secret_delete("db", NULL, NULL, &e), WCTR_OK);
   assert_int_equal(svc_secret_inspect("db", &m, &e), WCTR_ENOENT);
 }
 

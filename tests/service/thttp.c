@@ -62,7 +62,14 @@ static void t_when_drained(svc_http_conn *c, size_t below, void (*fn)(void *), v
   if (now && !wctr_ioc_post(t->ioc, fn, arg)) abort();
 }
 
-static void gone_job(void *arg) { thttp_gone(arg); }
+static void gone_job(void *arg) {
+  thttp *t = arg;
+  thttp_gone(t);
+  pthread_mutex_lock(&t->mu);
+  t->gone_jobs--;
+  pthread_cond_broadcast(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+}
 
 static void t_close(svc_http_conn *c, bool graceful) {
   thttp *t = (thttp *)c;
@@ -71,6 +78,7 @@ static void t_close(svc_http_conn *c, bool graceful) {
   bool first = !t->closed;
   t->closed = true;
   t->graceful = graceful;
+  if (first) t->gone_jobs++;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
   /* A transport answers a close with gone, once the connection is shut: never inside close. */
@@ -183,7 +191,7 @@ static bool is_closed(thttp *t, const void *arg) {
 }
 static bool is_released(thttp *t, const void *arg) {
   (void)arg;
-  return t->released;
+  return t->released && t->gone_jobs == 0; /* and no posted gone still to run on it */
 }
 
 bool thttp_wait_len(thttp *t, size_t n, unsigned ms) { return wait_until(t, ms, has_len, &n); }

@@ -37,6 +37,7 @@ typedef struct thttp {
   bool gone;            /* svc_http_session_gone was called */
   int resumes;
   bool released;
+  int gone_jobs;        /* gone posted by close and not yet run: the thttp must outlive them */
 } thttp;
 
 /* A session over a fresh fake connection. */

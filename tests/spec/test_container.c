@@ -344,6 +344,49 @@ static void test_many_labels(void **state) {
   cJSON_Delete(p);
 }
 
+/* Issue 11 item 2: what is accepted must load again. The configuration's JSON form is bounded
+ * (SPEC_JSON_MAX), and the refusal names the field that makes it large. Just under the bound is accepted. */
+static void test_size_is_bounded_naming_the_field(void **state) {
+  (void)state;
+  static char value[4097];
+  memset(value, 'v', 4096);
+  value[4096] = '\0';
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Image", "i");
+  cJSON_AddItemToObject(p, "Cmd", cJSON_CreateStringArray((const char *[]){"cmd"}, 1));
+  cJSON *labels = cJSON_AddObjectToObject(p, "Labels");
+  /* Each label takes 4096 + 12 bytes of JSON: 500 of them are about 1.96 MiB, under the 2 MiB. */
+  for (int i = 0; i < 500; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "k%05d", i);
+    cJSON_AddStringToObject(labels, key, value);
+  }
+  spec_container s;
+  wctr_errmsg e;
+  assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_OK);
+  spec_free(&s);
+  for (int i = 500; i < 520; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "k%05d", i);
+    cJSON_AddStringToObject(labels, key, value);
+  }
+  assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_ETOOBIG);
+  assert_non_null(strstr(e.text, "params: the container's configuration takes "));
+  assert_non_null(strstr(e.text, "more than the 2097152 a container may have; \"Labels\" alone takes 21"));
+  cJSON_DeleteItemFromObject(p, "Labels");
+  /* Escapes count as they are written: 400,000 control characters are 2.4 MB of \u00XX. */
+  char *ctl = malloc(400001);
+  assert_non_null(ctl);
+  memset(ctl, 1, 400000);
+  ctl[400000] = '\0';
+  cJSON_AddItemToObject(p, "Env", cJSON_CreateStringArray((const char *[]){"A=x"}, 1));
+  cJSON_ReplaceItemInObject(p, "Cmd", cJSON_CreateStringArray((const char *[]){"cmd", ctl}, 2));
+  free(ctl);
+  assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_ETOOBIG);
+  assert_non_null(strstr(e.text, "\"Cmd\" alone takes 2400"));
+  cJSON_Delete(p);
+}
+
 static void test_security_options(void **state) {
   (void)state;
   spec_container s;
@@ -378,6 +421,7 @@ int main(void) {
       cmocka_unit_test(test_labels),
       cmocka_unit_test(test_many_labels),
       cmocka_unit_test(test_security_options),
+      cmocka_unit_test(test_size_is_bounded_naming_the_field),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

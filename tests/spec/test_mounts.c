@@ -23,6 +23,10 @@ static void test_accepted(void **state) {
       {"\\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
        "\\\\.\\pipe\\docker_engine"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\b:rw", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
+      /* Normal forms (issue 11 item 6): what Windows resolves, resolved. */
+      {"C:\\data\\..\\x:C:\\a\\.\\b\\", false, false, "C:\\x", "C:\\a\\b"},
+      {"C:/data//x/:C:/app/sub/..", false, false, "C:\\data\\x", "C:\\app"},
+      {"C:\\d:C:\\ProgramData\\wctr\\secrets2", false, false, "C:\\d", "C:\\ProgramData\\wctr\\secrets2"},
       /* Docker's other spellings (its -v parser takes '/' for '\\' and reads the prefix in any case): held in
        * the canonical form, which the HCS documents strip by length. */
       {"//./pipe/docker_engine://./pipe/docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
@@ -72,6 +76,22 @@ static void test_refused(void **state) {
       {"C:\\a:\\\\.\\pipe\\a", "a named pipe can only be mapped to a named pipe"},
       {"\\\\.\\pipe\\:\\\\.\\pipe\\", "the host path must be absolute"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\a:ro", "a named pipe cannot be mounted read-only"},
+      /* Issue 11 item 6: the drive's root by another name, and the secrets mount point. */
+      {"C:\\data:C:\\x\\..", "the container path cannot be the root of a drive (C:\\)"},
+      {"C:\\data:C:\\.", "the container path cannot be the root of a drive"},
+      {"C:\\data:C:/", "the container path cannot be the root of a drive"},
+      {"C:\\data:C:\\x\\..\\..", "the container path goes above its root"},
+      {"C:\\data:C:\\ProgramData\\wctr\\secrets", "overlaps C:\\ProgramData\\wctr\\secrets, where wctr maps"},
+      {"C:\\data:c:/programdata/WCTR/./secrets/", "the container path c:\\programdata\\WCTR\\secrets overlaps"},
+      {"C:\\data:C:\\ProgramData\\wctr\\secrets\\db", "overlaps C:\\ProgramData\\wctr\\secrets"},
+      {"C:\\data:C:\\ProgramData", "the container path C:\\ProgramData overlaps"},
+      {"C:\\data:C:\\ProgramData\\wctr\\secrets.", "ending in a dot or a space"},
+      {"C:\\data.:C:\\app", "the host path has a component \"data.\" ending in a dot or a space"},
+      {"C:\\a\\nul:C:\\app", "that is a Windows device name"},
+      {"C:\\data:C:\\app\\con.txt", "that is a Windows device name"},
+      {"\\\\?\\UNC\\srv\\x:C:\\app", "the host path must be absolute"},
+      {"\\\\.\\PhysicalDrive0:C:\\app", "the host path must be absolute"},
+      {"C:\\..\\x:C:\\app", "the host path goes above its root"},
       {"//./pipe/a://./pipe/a:ro", "a named pipe cannot be mounted read-only"},
       {"//./pipe/a:C:\\a", "a named pipe can only be mapped to a named pipe"},
       /* A pipe prefix without a name, in any case, is not a UNC share either. */
@@ -88,10 +108,66 @@ static void test_refused(void **state) {
   }
 }
 
+/* The data root is not for containers (issue 11 item 6): a bind of it, or of a folder in it, is refused at
+ * create; a bind of a folder above it is warned about. Compared in normal form, ignoring case. */
+static void test_data_root(void **state) {
+  (void)state;
+  const char *root = "C:\\ProgramData\\wctr";
+  static const char *refused[] = {"C:\\ProgramData\\wctr:C:\\x", "c:/programdata/WCTR/:C:\\x",
+                                  "C:\\ProgramData\\wctr\\containers\\abc\\secrets:C:\\x:ro",
+                                  "C:\\Temp\\..\\ProgramData\\wctr\\.\\secrets:C:\\x"};
+  for (size_t i = 0; i < COUNT_OF(refused); i++) {
+    spec_container s = {0};
+    char *binds[] = {(char *)"C:\\ok:C:\\ok", (char *)refused[i]};
+    s.binds = binds;
+    s.bind_count = 2;
+    wctr_errmsg e;
+    spec_warnings w = {0};
+    if (spec_binds_check_data_root(&s, root, &w, &e) != WCTR_EINVAL) FAILF("%s accepted", refused[i]);
+    if (strstr(e.text, "is wctr's data root or inside it (C:\\ProgramData\\wctr): it holds every container's") == NULL) {
+      FAILF("%s: %s", refused[i], e.text);
+    }
+  }
+  spec_container s = {0};
+  char *above[] = {(char *)"C:\\ProgramData:C:\\pd"};
+  s.binds = above;
+  s.bind_count = 1;
+  wctr_errmsg e;
+  spec_warnings w = {0};
+  assert_int_equal(spec_binds_check_data_root(&s, root, &w, &e), WCTR_OK);
+  assert_int_equal(w.count, 1);
+  assert_non_null(strstr(w.text[0], "the folder holds wctr's data root"));
+  char *beside[] = {(char *)"C:\\ProgramData\\wctr2:C:\\x", (char *)"\\\\.\\pipe\\p:\\\\.\\pipe\\p"};
+  s.binds = beside;
+  s.bind_count = 2;
+  memset(&w, 0, sizeof w);
+  assert_int_equal(spec_binds_check_data_root(&s, root, &w, &e), WCTR_OK);
+  assert_int_equal(w.count, 0);
+  /* A root that is not a Windows path (the portable tests' /tmp/...) is not compared. */
+  s.binds = above;
+  s.bind_count = 1;
+  assert_int_equal(spec_binds_check_data_root(&s, "/tmp/wctr", &w, &e), WCTR_OK);
+}
+
+/* Docker's "Duplicate mount point", in normal form and without case. */
+static void test_duplicate_mount_points(void **state) {
+  (void)state;
+  cJSON *p = cJSON_Parse("{\"Image\":\"i\",\"HostConfig\":{\"Isolation\":\"process\",\"Binds\":[\"C:\\\\a:C:\\\\app\","
+                         "\"C:\\\\b:c:/APP/x/..\"]}}");
+  assert_non_null(p);
+  spec_container s;
+  wctr_errmsg e;
+  assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "Duplicate mount point: c:\\APP");
+  cJSON_Delete(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accepted),
       cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_data_root),
+      cmocka_unit_test(test_duplicate_mount_points),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
