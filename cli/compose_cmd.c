@@ -20,12 +20,13 @@ const char cli_compose_usage[] =
     "  -p, --project-name NAME   Project name (default: the first file's folder)\n\n"
     "Commands:\n"
     "  config [--format yaml|json]   Validate the files and print the normalized project\n"
-    "  up [-d]                       Check every service (credential specs too), create the missing\n"
-    "                                containers in depends_on order and start them; without -d show\n"
+    "  up [-d]                       Check every service (credential specs, external networks too),\n"
+    "                                create the project's missing networks, then the missing\n"
+    "                                containers in depends_on order, and start them; without -d show\n"
     "                                their output until they exit (Ctrl+C stops them). A failure\n"
     "                                removes what this up created.\n"
-    "  down [-v]                     Stop and remove the project's containers, in reverse order\n"
-    "                                (-v: accepted; wctr compose has no volumes of its own)\n"
+    "  down [-v]                     Stop and remove the project's containers, in reverse order, then\n"
+    "                                its networks (-v: accepted; wctr compose has no volumes)\n"
     "  ps                            List the project's containers\n"
     "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n";
 

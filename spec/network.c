@@ -217,7 +217,7 @@ bool spec_network_name_valid(const char *name) {
 
 /* Docker's validateDomain (opts/opts.go): labels of letters, digits and '-', not starting or ending with '-',
  * dots between, an optional final dot; at most 255 characters. */
-static bool domain_valid(const char *d) {
+bool spec_domain_valid(const char *d) {
   size_t n = strlen(d);
   if (n == 0 || n > 255) return false;
   if (d[n - 1] == '.') n--;
@@ -715,7 +715,7 @@ wctr_err spec_network_from_json(const cJSON *config, const cJSON *hc, const char
   }
   for (size_t i = 0; err == WCTR_OK && i < n.dns_search_count; i++) {
     /* Docker's "." means "no search domains". */
-    if (strcmp(n.dns_search[i], ".") != 0 && !domain_valid(n.dns_search[i])) {
+    if (strcmp(n.dns_search[i], ".") != 0 && !spec_domain_valid(n.dns_search[i])) {
       err = wctr_fail(e, WCTR_EINVAL, "%.80s is not a valid domain", n.dns_search[i]);
     }
   }

@@ -101,6 +101,9 @@ bool spec_port_key_parse(const char *key, uint16_t *port, spec_proto *proto);
 bool spec_ip_parse(const char *text, uint8_t bytes[16], bool *v6);
 /* A MAC address as above into Docker's form; WCTR_EINVAL: `invalid MAC address "x": ...`. */
 wctr_err spec_mac_parse(const char *text, char out[SPEC_MAC_SIZE], wctr_errmsg *e);
+/* A DNS search domain: Docker's validateDomain (letters, digits and '-' in labels of at most 63, not starting or
+ * ending with '-', dots between, an optional final dot, at most 255); "." (no search) is the caller's case. */
+bool spec_domain_valid(const char *domain);
 /* A network's name: Docker's rule for names, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most SPEC_NETWORK_NAME_MAX. */
 bool spec_network_name_valid(const char *name);
 

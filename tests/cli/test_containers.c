@@ -43,6 +43,8 @@ static struct {
   const char *inspect_result;
   const char *image_result;
   bool no_images; /* image.inspect: No such image */
+  bool network_missing;             /* network.inspect: not found */
+  const char *network_list_result; /* network.list's answer, when set */
 } fake;
 
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
@@ -121,6 +123,11 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
            "{\"Name\":\"nat\",\"Id\":\"0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00\",\"Scope\":\"local\","
            "\"Driver\":\"nat\",\"Labels\":{}},{\"Name\":\"none\",\"Id\":\"1111111111112222222222223333333333334444444444445555555555556666\","
            "\"Scope\":\"local\",\"Driver\":\"null\",\"Labels\":{}}]";
+  }
+  if (strcmp(op, "network.list") == 0 && fake.network_list_result != NULL) text = fake.network_list_result;
+  if (strcmp(op, "network.inspect") == 0 && fake.network_missing) {
+    const cJSON *id = cJSON_GetObjectItem(params, "Id");
+    return wctr_fail(e, WCTR_ENOENT, "network %s not found", cJSON_IsString(id) ? id->valuestring : "?");
   }
   if (strcmp(op, "network.inspect") == 0) text = "{\"Name\":\"web\",\"Id\":\"7d3e\",\"Driver\":\"nat\",\"Containers\":{}}";
   if (strcmp(op, "network.prune") == 0) text = "{\"NetworksDeleted\":[\"web\",\"shop_default\"]}";
@@ -216,6 +223,21 @@ static const char bad_mount_yml[] =
     "    command: [cmd]\n"
     "    depends_on: [first]\n"
     "    volumes: [\"./data:/data\"]\n";
+/* Networks: a project network with its subnet, an external one, published ports. */
+static const char net_yml[] =
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    isolation: process\n"
+    "    ports: [\"8080:80\"]\n"
+    "    networks: [front]\n"
+    "  api:\n"
+    "    image: C:\\sandbox\n"
+    "    isolation: process\n"
+    "    networks: [ext]\n"
+    "networks:\n"
+    "  front: {ipam: {config: [{subnet: 172.30.0.0/16}]}, labels: {tier: front}}\n"
+    "  ext: {external: true, name: corp}\n";
 static const char spec_json[] =
     "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
     "\"MachineAccountName\":\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
@@ -231,7 +253,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
-               {"C:\\proj\\badmount.yml", bad_mount_yml},
+               {"C:\\proj\\badmount.yml", bad_mount_yml}, {"C:\\proj\\net.yml", net_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
                {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
                {"bad.labels", "ok=1\n=nokey\n"}};
@@ -873,18 +895,29 @@ static int op_index(const char *op, int from) {
 
 static void test_compose_up_down(void **state) {
   (void)state;
+  fake.network_missing = true;
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
-  /* The project's containers are looked up by label, then db (a dependency) is created before web. */
-  assert_string_equal(fake.ops[0], "container.list");
-  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "Filters"), "label"), 0)->valuestring,
+  /* web's network (compose's default, <project>_default) is looked up, the project's containers are looked up
+   * by label, the network is created, then db (a dependency) is created before web. */
+  assert_string_equal(fake.ops[0], "network.inspect");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Id")->valuestring, "proj_default");
+  assert_string_equal(fake.ops[1], "container.list");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[1], "Filters"), "label"), 0)->valuestring,
                       "com.docker.compose.project=proj");
-  assert_string_equal(fake.ops[1], "container.create");
-  assert_string_equal(fake.ops[2], "container.create");
-  assert_string_equal(fake.ops[3], "container.start");
-  assert_string_equal(fake.ops[4], "container.start");
-  assert_int_equal(fake.count, 5);
-  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. */
-  char *db = cJSON_PrintUnformatted(fake.params[1]);
+  assert_string_equal(fake.ops[2], "network.create");
+  char *net = cJSON_PrintUnformatted(fake.params[2]);
+  assert_string_equal(net, "{\"Name\":\"proj_default\",\"Driver\":\"nat\",\"Labels\":{\"com.docker.compose.network\":"
+                           "\"default\",\"com.docker.compose.project\":\"proj\"}}");
+  cJSON_free(net);
+  assert_string_equal(fake.ops[3], "container.create");
+  assert_string_equal(fake.ops[4], "container.create");
+  assert_string_equal(fake.ops[5], "container.start");
+  assert_string_equal(fake.ops[6], "container.start");
+  assert_int_equal(fake.count, 7);
+  contains(err_text, " Network proj_default  Created");
+  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. A
+   * job container (db) joins no network: it has the host's. */
+  char *db = cJSON_PrintUnformatted(fake.params[3]);
   assert_string_equal(db,
                       "{\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],\"Env\":[],"
                       "\"OpenStdin\":false,\"StopTimeout\":2,\"Labels\":{\"com.docker.compose.container-number\":\"1\","
@@ -893,7 +926,7 @@ static void test_compose_up_down(void **state) {
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"SecurityOpt\":[]}}");
   cJSON_free(db);
-  char *web = cJSON_PrintUnformatted(fake.params[2]);
+  char *web = cJSON_PrintUnformatted(fake.params[4]);
   assert_string_equal(web,
                       "{\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],"
                       "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
@@ -902,10 +935,11 @@ static void test_compose_up_down(void **state) {
                       "\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
-                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
+                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[],"
+                      "\"NetworkMode\":\"proj_default\"}}");
   cJSON_free(web);
-  assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
-  assert_string_equal(cJSON_GetObjectItem(fake.params[4], "Id")->valuestring, "proj-web-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[5], "Id")->valuestring, "proj-db-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[6], "Id")->valuestring, "proj-web-1");
   contains(err_text, " Container proj-db-1  Created");
   contains(err_text, " Container proj-web-1  Started");
 
@@ -913,23 +947,34 @@ static void test_compose_up_down(void **state) {
   reset(NULL);
   fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"running\"},{\"Name\":\"proj-db-1\",\"State\":\"exited\"},"
                      "{\"Name\":\"proj-old-1\",\"State\":\"exited\"}]";
+  /* The networks labelled for the project go after the containers; others are left alone. */
+  fake.network_list_result = "[{\"Name\":\"proj_default\",\"Labels\":{\"com.docker.compose.project\":\"proj\"}},"
+                             "{\"Name\":\"nat\",\"Labels\":{}},"
+                             "{\"Name\":\"other_default\",\"Labels\":{\"com.docker.compose.project\":\"other\"}}]";
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "down"), 0);
   const char *want[][2] = {{"container.list", NULL},          {"container.remove", "proj-old-1"},
                            {"container.stop", "proj-web-1"},  {"container.remove", "proj-web-1"},
-                           {"container.remove", "proj-db-1"}};
-  assert_int_equal(fake.count, 5);
-  for (int i = 0; i < 5; i++) {
+                           {"container.remove", "proj-db-1"}, {"network.list", NULL},
+                           {"network.remove", "proj_default"}};
+  assert_int_equal(fake.count, 7);
+  for (int i = 0; i < 7; i++) {
     assert_string_equal(fake.ops[i], want[i][0]);
     if (want[i][1] != NULL) assert_string_equal(cJSON_GetObjectItem(fake.params[i], "Id")->valuestring, want[i][1]);
   }
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[5], "Filters"), "label"), 0)->valuestring,
+                      "com.docker.compose.project=proj");
+  contains(err_text, " Network proj_default  Removed");
 
-  /* up again with db already there: only web is created; db (exited) is started again. */
+  /* up again with db already there and a network of that name that is not the project's: it is used, with
+   * compose's warning; only web is created; db (exited) is started again. */
   reset(NULL);
   fake.list_result = "[{\"Name\":\"proj-db-1\",\"State\":\"exited\"}]";
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
-  assert_int_equal(fake.count, 4);
-  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "proj-web-1");
-  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
+  assert_int_equal(fake.count, 5);
+  assert_int_equal(op_index("network.create", 0), -1);
+  contains(err_text, "WARNING: a network with name proj_default exists but was not created for project \"proj\"");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Name")->valuestring, "proj-web-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
 }
 
 static void test_compose_up_rolls_back(void **state) {
@@ -955,6 +1000,26 @@ static void test_compose_up_rolls_back(void **state) {
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
   contains(err_text, "unknown key \"Binds\"");
   assert_int_equal(op_index("container.start", 0), -1);
+
+  /* The network this up created is removed with its containers. */
+  reset(NULL);
+  fake.network_missing = true;
+  fake.fail_op = "container.start";
+  fake.fail_text = "--network proj_default: the Host Network Service is not available";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
+  int removed = op_index("network.remove", 0);
+  assert_true(removed > op_index("container.remove", 0));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[removed], "Id")->valuestring, "proj_default");
+  contains(err_text, " Network proj_default  Removed (this up failed)");
+
+  /* A network that cannot be created: nothing else is. */
+  reset(NULL);
+  fake.network_missing = true;
+  fake.fail_op = "network.create";
+  fake.fail_text = "Pool overlaps with other one on this address space (network nat, 172.20.0.0/16)";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
+  contains(err_text, "Pool overlaps");
+  assert_int_equal(op_index("container.create", 0), -1);
 }
 
 static void test_compose_up_credential_specs(void **state) {
@@ -964,7 +1029,8 @@ static void test_compose_up_credential_specs(void **state) {
   /* Every spec is checked by wctrd before anything is listed or created. */
   assert_string_equal(fake.ops[0], "credentialspec.check");
   assert_string_equal(fake.ops[1], "credentialspec.check");
-  assert_string_equal(fake.ops[2], "container.list");
+  assert_string_equal(fake.ops[2], "network.inspect");
+  assert_string_equal(fake.ops[3], "container.list");
   const char *raw = cJSON_GetObjectItem(fake.params[0], "Value")->valuestring;
   assert_true(strncmp(raw, "raw://{", 7) == 0);
   contains(raw, "\"MachineAccountName\":\"webapp01\"");
@@ -1003,6 +1069,45 @@ static void test_compose_up_credential_specs(void **state) {
   reset(NULL);
   assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "config"), 0);
   assert_int_equal(fake.count, 0);
+}
+
+/* A project's networks: an external one must exist before anything is created; a missing project network
+ * is created with its subnet and labels before the containers; ports travel as PortBindings. */
+static void test_compose_networks(void **state) {
+  (void)state;
+  fake.network_missing = true;
+  assert_int_equal(RUN("wctr", "compose", "-f", "net.yml", "up", "-d"), 1);
+  contains(err_text, "wctr compose: network corp declared as external, but could not be found\n");
+  assert_int_equal(op_index("network.create", 0), -1);
+  assert_int_equal(op_index("container.create", 0), -1);
+
+  /* corp exists, proj_front does not. */
+  reset(NULL);
+  fake.fail_op = "network.inspect";
+  fake.fail_id = "proj_front";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "network proj_front not found";
+  assert_int_equal(RUN("wctr", "compose", "-f", "net.yml", "up", "-d"), 0);
+  int create = op_index("network.create", 0);
+  assert_true(create > 0);
+  char *net = cJSON_PrintUnformatted(fake.params[create]);
+  assert_string_equal(net, "{\"Name\":\"proj_front\",\"Driver\":\"nat\",\"Subnet\":\"172.30.0.0/16\",\"Labels\":{"
+                           "\"tier\":\"front\",\"com.docker.compose.network\":\"front\",\"com.docker.compose.project\":"
+                           "\"proj\"}}");
+  cJSON_free(net);
+  int api = op_index("container.create", 0);
+  int web = op_index("container.create", api + 1);
+  assert_true(api > create);
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[api], "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "corp");
+  hc = cJSON_GetObjectItem(fake.params[web], "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "proj_front");
+  char *bindings = cJSON_PrintUnformatted(cJSON_GetObjectItem(hc, "PortBindings"));
+  assert_string_equal(bindings, "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}");
+  cJSON_free(bindings);
+  char *exposed = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[web], "ExposedPorts"));
+  assert_string_equal(exposed, "{\"80/tcp\":{}}");
+  cJSON_free(exposed);
 }
 
 /* up without -d follows every container's output; Ctrl+C stops them (newest first) and up returns. */
@@ -1467,6 +1572,7 @@ int main(void) {
       cmocka_unit_test_setup(test_run_network_flags, reset),
       cmocka_unit_test_setup(test_ports_and_port_command, reset),
       cmocka_unit_test_setup(test_network_commands, reset),
+      cmocka_unit_test_setup(test_compose_networks, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);
