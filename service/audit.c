@@ -31,7 +31,8 @@ bool svc_audit_op_changes(const char *op) {
   static const char *const changing[] = {"container.create",  "container.start",  "container.run",
                                          "container.stop",    "container.kill",   "container.remove",
                                          "container.update",  "container.restart", "container.rename",
-                                         "secret.create",     "secret.remove",    NULL};
+                                         "secret.create",     "secret.remove",    "network.create",
+                                         "network.remove",    "network.prune",    NULL};
   if (op == NULL) return false;
   for (size_t i = 0; changing[i] != NULL; i++) {
     if (strcmp(changing[i], op) == 0) return true;

@@ -53,7 +53,7 @@ typedef struct svc_audit_record {
 char *svc_audit_format(const svc_audit_record *r);
 
 /* Does op change something (container create/start/run/stop/kill/remove/update/restart/rename, secret
- * create/remove)?
+ * create/remove, network create/remove/prune)?
  * Reads (list, inspect, logs, info, check, audit, ...) are recorded only when refused. */
 bool svc_audit_op_changes(const char *op);
 
