@@ -181,7 +181,7 @@ static int net_ls(cli_ctx *ctx, int argc, char **argv) {
   }
   if (ok && k > 1) qsort(sorted, k, sizeof *sorted, cmp_name);
   for (size_t i = 0; ok && i < k; i++) {
-    fields[i] = network_fields(sorted[i], f.no_trunc || f.quiet);
+    fields[i] = network_fields(sorted[i], f.no_trunc);
     ok = fields[i] != NULL;
     if (ok) objs[i] = (cli_tpl_object){.type_name = "*formatter.networkContext", .fields = fields[i]};
   }

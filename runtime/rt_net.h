@@ -66,7 +66,9 @@ wctr_err rt_net_plan_calls(const rt_net_ctx *c, const rt_args *a, const rt_net_p
 bool rt_net_plan_guest_calls(const rt_net_plan *p, const char *uvm_id, cJSON *list);
 
 /* A start's steps, each undone by rt_net_teardown when a later one fails: the host ports reserved, the
- * endpoint and the namespace created (leftovers of the same ids removed first), the endpoint added to it. */
+ * endpoint and the namespace created (leftovers of the same ids removed first), the endpoint added to it.
+ * These two never fail with WCTR_EEXIST (a port in use, an HNS object that exists: WCTR_EBUSY): from a start
+ * that code means "the previous task is not released yet" and the manager would try again (runtime.h). */
 wctr_err rt_net_setup(const rt_net_ctx *c, const rt_args *a, rt_net_plan *p, rt_net_run *r, wctr_errmsg *e);
 /* Hyper-V: the namespace and the adapter into the utility VM. */
 wctr_err rt_net_guest_add(rt_net_plan *p, rt_net_run *r, hcs_system *uvm, wctr_errmsg *e);

@@ -175,7 +175,19 @@ bool rt_net_plan_guest_calls(const rt_net_plan *p, const char *uvm_id, cJSON *li
 
 /* --- a run ------------------------------------------------------------------------------------------------ */
 
+/* A start's failure must not say WCTR_EEXIST: to the manager that means "the id's previous task is not released
+ * yet, try again" (runtime.h), and a port in use or an HNS object that exists is not going away by itself. */
+static wctr_err not_exist_code(wctr_err err) { return err == WCTR_EEXIST ? WCTR_EBUSY : err; }
+
+static wctr_err setup(const rt_net_ctx *c, const rt_args *a, rt_net_plan *p, rt_net_run *r, wctr_errmsg *e);
+
 wctr_err rt_net_setup(const rt_net_ctx *c, const rt_args *a, rt_net_plan *p, rt_net_run *r, wctr_errmsg *e) {
+  wctr_err err = setup(c, a, p, r, e);
+  if (err == WCTR_EEXIST) e->code = WCTR_EBUSY;
+  return not_exist_code(err);
+}
+
+static wctr_err setup(const rt_net_ctx *c, const rt_args *a, rt_net_plan *p, rt_net_run *r, wctr_errmsg *e) {
   if (!p->enabled) return WCTR_OK;
   if (c->client == NULL) {
     return wctr_fail(e, WCTR_ENOTSUP, "--network %s: %s; use --network none to run the container without a network",
@@ -216,7 +228,15 @@ wctr_err rt_net_setup(const rt_net_ctx *c, const rt_args *a, rt_net_plan *p, rt_
   return err;
 }
 
+static wctr_err guest_add(rt_net_plan *p, rt_net_run *r, hcs_system *uvm, wctr_errmsg *e);
+
 wctr_err rt_net_guest_add(rt_net_plan *p, rt_net_run *r, hcs_system *uvm, wctr_errmsg *e) {
+  wctr_err err = guest_add(p, r, uvm, e);
+  if (err == WCTR_EEXIST) e->code = WCTR_EBUSY;
+  return not_exist_code(err);
+}
+
+static wctr_err guest_add(rt_net_plan *p, rt_net_run *r, hcs_system *uvm, wctr_errmsg *e) {
   if (!p->enabled) return WCTR_OK;
   cJSON *g = net_doc_guest_namespace(r->namespace_props, true);
   wctr_err err = g != NULL ? hcs_system_modify(uvm, g, HNS_CALL_MS, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");

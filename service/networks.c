@@ -232,6 +232,7 @@ static wctr_err build_views(svc_networks *n, views *vs, wctr_errmsg *e) {
     snprintf(v->gateway, sizeof v->gateway, "%s", str(r, "Gateway") != NULL ? str(r, "Gateway") : "");
     v->created = str(r, "Created") != NULL ? str(r, "Created") : "";
     v->owned = true;
+    v->predefined = strcmp(v->name, SPEC_NETWORK_NAT) == 0; /* the default wctrd made */
     v->record = r;
     for (int i = 0; i < count; i++) {
       if (strcmp(infos[i].id, v->hns_id) == 0) {
@@ -678,10 +679,11 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
   return err;
 }
 
-/* Removes v (lock held): refused for what wctrd did not create and while a container runs on it. */
+/* Removes v (lock held): refused for the predefined ones (nat even when wctrd created it, as dockerd never
+ * removes its default), for what wctrd did not create and while a container runs on it. */
 static wctr_err remove_locked(svc_networks *n, const view *v, wctr_errmsg *e) {
   WCTR_ASSERT_HELD(&n->lock);
-  if (v->predefined && !v->owned) {
+  if (v->predefined) {
     return wctr_fail(e, WCTR_EACCES, "%s is a pre-defined network and cannot be removed", v->name);
   }
   if (!v->owned) {
@@ -745,7 +747,7 @@ static wctr_err op_prune(void *ctx, const svc_caller *caller, const cJSON *param
   views vs;
   wctr_err err = build_views(n, &vs, e);
   for (size_t i = 0; err == WCTR_OK && i < vs.n; i++) {
-    if (!vs.v[i].owned) continue;
+    if (!vs.v[i].owned || vs.v[i].predefined) continue;
     wctr_errmsg re;
     /* In use or failing: kept, as Docker's prune keeps what it cannot remove. */
     if (remove_locked(n, &vs.v[i], &re) == WCTR_OK) {

@@ -30,7 +30,8 @@
  *     (network nat, 172.20.0.0/16)"; the subnet's and gateway's own checks are net_doc_network's;
  *   an unknown network: WCTR_ENOENT "network x not found";
  *   removing a predefined one: WCTR_EACCES "nat is a pre-defined network and cannot be removed" ("none",
- *     "host", and the default when wctrd did not create it); one wctrd did not create: WCTR_EACCES "network x
+ *     "host", and the default, also when wctrd created it; prune keeps them too); one wctrd did not create:
+ *     WCTR_EACCES "network x
  *     was not created by wctr: it is the host's, and wctr never removes it";
  *   one a running container uses: WCTR_EBUSY "error while removing network: network web id <id> has active
  *     endpoints (container c1)";

@@ -861,6 +861,8 @@ static void test_network_commands(void **state) {
                                 "0a1b2c3d4e5f   nat       nat       local\n"
                                 "111111111111   none      null      local\n"
                                 "7d3e5f0a1b2c   web       nat       local\n");
+  assert_int_equal(RUN("wctr", "network", "ls", "-q"), 0);
+  assert_string_equal(out_text, "0a1b2c3d4e5f\n111111111111\n7d3e5f0a1b2c\n"); /* short ids, as docker's -q */
   assert_int_equal(RUN("wctr", "network", "ls", "-q", "--filter", "type=custom"), 0);
   p = fake.params[op_index("network.list", 0)];
   (void)p;

@@ -266,7 +266,8 @@ state_unix="$WINEPREFIX/drive_c/wctr-compose-state-$id"
 layers_unix="$WINEPREFIX/drive_c/wctr-compose-layers-$id"
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files"
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 hcs_pipe=wctr-compose-hcs-$id
 WCTR_HCS_DOUBLE_STATE="C:\\wctr-compose-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run \
   --data-root "C:\\wctr-compose-hcs-$id" --pipe "$hcs_pipe" >>"$data_unix.log" 2>&1 &

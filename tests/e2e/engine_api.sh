@@ -64,7 +64,8 @@ v=$(docker-compose version 2>/dev/null)
 echo "# wctrd with the HCS double and the Engine API"
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$proj_unix" "$cfg"
 printf 'template' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
 expect 2 "a non-loopback --docker-api is refused at start" \
   "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" --docker-api tcp://0.0.0.0:2375

@@ -230,6 +230,14 @@ static void test_default_created(void **state) {
   assert_int_equal(g_fake.creates, 2);
   assert_string_equal(r.id, id);
   assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(g_fake.networks, 0), "ID")->valuestring, r.hns_id);
+  /* wctrd's own nat is still Docker's default: never removed, never pruned. */
+  cJSON *res = NULL;
+  assert_int_equal(call(n, "network.remove", "{\"Id\":\"nat\"}", &res, &e), WCTR_EACCES);
+  assert_string_equal(e.text, "nat is a pre-defined network and cannot be removed");
+  assert_int_equal(call(n, "network.prune", NULL, &res, &e), WCTR_OK);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "NetworksDeleted")), 0);
+  cJSON_Delete(res);
+  assert_int_equal(g_fake.removes, 0);
   svc_networks_close(n);
 }
 
