@@ -5,7 +5,7 @@
  *
  * The rule for every shape: Docker's keys in Docker's order (moby's api/types as the Debian docker CLI
  * 20.10 and today's docker/cli read them), filled from wctr's value of the same meaning; Docker's zero value
- * where wctr has no such thing (a Linux-only field, a network setting before wctr has networks) so that a
+ * where wctr has no such thing (a Linux-only field, the addresses of a container that does not run) so that a
  * template written for Docker finds every key; then every key of wctr's own that Docker has no place for,
  * under wctr's name, after Docker's (EffectiveLimits, AppliedLimits, Identity, Runtime, CredentialSpec...).
  * Where a wctr key and Docker's key mean the same thing under different names, Docker's name is used

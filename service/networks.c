@@ -563,7 +563,8 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   if (subnet != NULL && subnet[0] == '\0') subnet = NULL;
   if (gateway != NULL && gateway[0] == '\0') gateway = NULL;
   if (driver != NULL && driver[0] != '\0' && strcmp(driver, "nat") != 0) {
-    return wctr_fail(e, WCTR_EINVAL, "--driver %.40s: wctr creates nat networks only", driver);
+    return wctr_fail(e, WCTR_EINVAL, "--driver %.40s: wctr creates nat networks only (use -d nat; Docker on Windows has no "
+                     "bridge driver either)", driver);
   }
   if (!spec_network_name_valid(name)) {
     return wctr_fail(e, WCTR_EINVAL, "invalid network name \"%.80s\": [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",

@@ -25,7 +25,7 @@
  * IPv6Address}} (the running containers on it, from the manager's records), Options, Labels.
  * Refusals, with Docker's words where Docker has them (WCTR_EINVAL unless said):
  *   a name taken: WCTR_EEXIST "network with name web already exists"; a bad name: spec_network_name_valid's;
- *   a driver other than nat: "--driver x: wctr creates nat networks only";
+ *   a driver other than nat: "--driver x: wctr creates nat networks only (use -d nat; ...)";
  *   a subnet that overlaps one of any HNS network: "Pool overlaps with other one on this address space
  *     (network nat, 172.20.0.0/16)"; the subnet's and gateway's own checks are net_doc_network's;
  *   an unknown network: WCTR_ENOENT "network x not found";

@@ -81,7 +81,7 @@ services:
     image: host
     isolation: job
     command: [cmd]
-    ports: ["80:80"]
+    extra_hosts: ["db:10.0.0.2"]
 EOF
 cat >"$proj_unix/jobgmsa.yml" <<EOF
 services:
@@ -122,6 +122,7 @@ services:
     isolation: process
     command: [cmd]
     depends_on: [first]
+    network_mode: none
     credential_spec: $2
 ${3:-}
 EOF
@@ -238,7 +239,7 @@ has 'file://broken.json: credential spec: DomainJoinConfig.Sid "S-1-5-32-544" is
   "fails naming its source, the field and the rule"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 1 "a key wctr does not apply" W compose -f "$proj\\compose.yml" -f "$proj\\badkey.yml" -p shop up -d
-has 'services.web.ports: "ports" is not supported by wctr' "names the key and its path"
+has 'services.web.extra_hosts: "extra_hosts" is not supported by wctr' "names the key and its path"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 1 "a mount wctrd's create refuses (a POSIX target)" C posixmount.yml up -d
 has "services.app.volumes[0]: -v \"$proj\\data:/data\": the container path must be absolute" \

@@ -261,7 +261,7 @@ static void test_create_and_refusals(void **state) {
       {"{\"Name\":\"web\"}", WCTR_EEXIST, "network with name web already exists"},
       {"{\"Name\":\"nat\"}", WCTR_EEXIST, "network with name nat already exists"},
       {"{\"Name\":\"none\"}", WCTR_EEXIST, "network with name none already exists"},
-      {"{\"Name\":\"x\",\"Driver\":\"transparent\"}", WCTR_EINVAL, "--driver transparent: wctr creates nat networks only"},
+      {"{\"Name\":\"x\",\"Driver\":\"transparent\"}", WCTR_EINVAL, "--driver transparent: wctr creates nat networks only (use -d nat"},
       {"{\"Name\":\"x\",\"Subnet\":\"172.31.8.0/24\"}", WCTR_EINVAL,
        "Pool overlaps with other one on this address space (network nat, 172.31.0.0/20)"},
       {"{\"Name\":\"x\",\"Subnet\":\"10.0.0.0/8\"}", WCTR_EINVAL,
