@@ -56,6 +56,21 @@ typedef struct cli_platform {
   /* Optional: writes a container's output to f byte for byte (no end-of-line translation) and flushes;
    * NULL: fwrite and fflush. */
   void (*write_bytes)(void *ctx, FILE *f, const char *data, size_t len);
+  /* Images (cli/images.c); each optional. */
+  /* Is f a console (pull redraws its progress lines there; plain lines otherwise)? NULL: never. */
+  bool (*is_terminal)(void *ctx, FILE *f);
+  /* Opens path for writing, binary (save -o); NULL: fopen(path, "wb"). */
+  FILE *(*open_output)(void *ctx, const char *path);
+  /* Makes path what a stream with forward_stdin sends (load -i FILE). */
+  wctr_err (*set_stdin)(void *ctx, const char *path, wctr_errmsg *e);
+  /* Registry credentials of the user running wctr (login/logout/pull; docs/images.md): stored encrypted for
+   * this user only; load gives WCTR_ENOENT when there are none. Strings malloc'ed; the caller zeroes and
+   * frees them. */
+  wctr_err (*credentials_store)(void *ctx, const char *server, const char *user, const char *password, wctr_errmsg *e);
+  wctr_err (*credentials_load)(void *ctx, const char *server, char **user, char **password, wctr_errmsg *e);
+  wctr_err (*credentials_erase)(void *ctx, const char *server, wctr_errmsg *e);
+  /* Reads a line from the console without echo (login's password prompt); NULL when there is no console. */
+  char *(*read_secret)(void *ctx, const char *prompt);
 } cli_platform;
 
 int cli_main(int argc, char **argv, const cli_platform *platform);

@@ -84,6 +84,7 @@ typedef struct cli_run_flags {
   bool interactive;
   bool help;
   bool dry_run;
+  const char *pull; /* --pull missing (default) | always | never */
   bool no_image; /* the error was the missing IMAGE (exit 1, not 125) */
 } cli_run_flags;
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e);
@@ -116,6 +117,27 @@ wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e);
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_image_usage[]; /* `wctr image --help`, add's options included */
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
+/* cli/images.c (issue 13): registries and archives. */
+int cli_cmd_pull(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_rmi(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_tag(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_history(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_save(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_load(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_login(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_logout(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_pull_usage[];
+extern const char cli_images_usage[];
+extern const char cli_rmi_usage[];
+extern const char cli_tag_usage[];
+extern const char cli_history_usage[];
+extern const char cli_save_usage[];
+extern const char cli_load_usage[];
+extern const char cli_login_usage[];
+extern const char cli_logout_usage[];
+/* Pulls ref with Docker's progress display on f (stdout for `pull`, stderr for `run`); quiet prints nothing
+ * but errors. Returns 0 or the exit code after printing the failure. */
+int cli_pull_image(cli_ctx *ctx, const char *ref, bool quiet, FILE *f);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
 /* cli/networks.c and `wctr port` (containers.c): issue 14. */
 int cli_cmd_network(cli_ctx *ctx, int argc, char **argv);

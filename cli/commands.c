@@ -33,8 +33,9 @@ static const struct command {
     {"run", cli_cmd_run, "Create and start a container, and show its output",
      "Usage: wctr run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
      "Create and start a container. Attached (the default), its output is shown here and its exit code is\n"
-     "wctr's. For process and Hyper-V isolation IMAGE is an image of the catalog ('wctr image add'), whose\n"
-     "command applies when none is given. For --isolation=job, IMAGE is an absolute path to a folder that\n"
+     "wctr's. For process and Hyper-V isolation IMAGE is an image pulled or loaded (pulled first when it is\n"
+     "missing: --pull) or registered with 'wctr image add'; its command applies when none is given. For\n"
+     "--isolation=job, IMAGE is an absolute path to a folder that\n"
      "becomes the container's sandbox (CONTAINER_SANDBOX_MOUNT_POINT, and the working directory by default),\n"
      "or \"host\" for none, and a command is required. When the start fails, the container is removed.\n"
      "Exit code: the container's; 125 when wctr cannot create or start it; 126/127 when its command cannot be\n"
@@ -53,6 +54,7 @@ static const struct command {
      "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
+     "      --pull string          missing (pull IMAGE when it is not here, the default), always or never\n"
      "      --isolation string     default, process, hyperv or job\n"
      "  -m, --memory bytes         Memory limit (500m, 1g; binary units)\n"
      "      --cpus decimal         Number of CPUs (1.5)\n"
@@ -135,12 +137,17 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events [OPTIONS]\n\nPrint container events as they happen, until interrupted.\n\nOptions:\n"
      "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
-    {"image", cli_cmd_image, "Manage the local image catalog (add, ls, inspect, rm)",
+    {"image", cli_cmd_image, "Manage images (pull, ls, inspect, history, tag, rm, prune, save, load, add)",
      cli_image_usage, false},
-    {"images", cli_cmd_images, "List images",
-     "Usage: wctr images [OPTIONS]\n\nList the images of the local catalog.\n\nOptions:\n"
-     "      --format string   table, json or a Go template; fields .Repository .Tag .ID .OsVersion .Layers\n"
-     "                        .CreatedSince .CreatedAt .Size\n", false},
+    {"images", cli_cmd_images, "List images", cli_images_usage, false},
+    {"pull", cli_cmd_pull, "Download an image from a registry", cli_pull_usage, false},
+    {"rmi", cli_cmd_rmi, "Remove one or more images", cli_rmi_usage, false},
+    {"tag", cli_cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cli_tag_usage, false},
+    {"history", cli_cmd_history, "Show the history of an image", cli_history_usage, false},
+    {"save", cli_cmd_save, "Save one or more images to a tar archive", cli_save_usage, false},
+    {"load", cli_cmd_load, "Load an image from a tar archive or STDIN", cli_load_usage, false},
+    {"login", cli_cmd_login, "Log in to a registry", cli_login_usage, false},
+    {"logout", cli_cmd_logout, "Log out from a registry", cli_logout_usage, false},
     {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, false},
     {"network", cli_cmd_network, "Manage networks (create, ls, inspect, rm, prune)", cli_network_usage, false},
     {"port", cli_cmd_port, "List a container's published ports",

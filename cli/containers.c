@@ -12,11 +12,12 @@
 #include "common/opts.h"
 #include "common/units.h"
 #include "docker/docker.h"
+#include "images/reference.h"
 #include "spec/spec.h"
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN,
+  O_STOP_TIMEOUT, O_VOLUME, O_HOSTNAME, O_DRY_RUN, O_PULL,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
@@ -311,6 +312,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"expose", 0, true, O_EXPOSE},        {"network", 0, true, O_NETWORK},
       {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
       {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
+      {"pull", 0, true, O_PULL},
       {NULL, 0, false, 0},
   };
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
@@ -382,6 +384,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       case O_DNS: add_string_to(hc, "Dns", v); break;
       case O_DNS_SEARCH: add_string_to(hc, "DnsSearch", v); break;
       case O_MAC: set_item(p, "MacAddress", cJSON_CreateString(v)); break;
+      case O_PULL:
+        if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
+          err = wctr_fail(e, WCTR_EINVAL, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", v);
+        }
+        flags->pull = v;
+        break;
       case O_DRY_RUN:
         flags->dry_run = true;
         set_item(p, "DryRun", cJSON_CreateTrue());
@@ -469,7 +477,44 @@ static char *create_container(cli_ctx *ctx, const char *cmd, int argc, char **ar
     return NULL;
   }
   cJSON *result = NULL;
-  if (!cli_call(ctx, "container.create", params, &result, rc)) return NULL;
+  const cJSON *image = cJSON_GetObjectItemCaseSensitive(params, "Image");
+  const char *pull = flags->pull != NULL ? flags->pull : "missing";
+  /* A job container's IMAGE is a folder or "host", never a registry's image: nothing to pull. */
+  bool pullable = cJSON_IsString(image) && strcmp(image->valuestring, "host") != 0 &&
+                  img_ref_parse(image->valuestring, &(img_ref){0}, NULL) == WCTR_OK &&
+                  !job_isolation_asked(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"));
+  char *image_name = pullable ? strdup(image->valuestring) : NULL;
+  if (strcmp(pull, "always") == 0 && !flags->dry_run && image_name != NULL) {
+    int prc = cli_pull_image(ctx, image_name, false, ctx->p->err);
+    if (prc != 0) {
+      cJSON_Delete(params);
+      free(image_name);
+      *rc = prc;
+      return NULL;
+    }
+  }
+  /* --pull missing: Docker's order - create, and on "No such image" pull it and create again. */
+  wctr_errmsg ce;
+  ce.text[0] = '\0';
+  cJSON *again = strcmp(pull, "missing") == 0 && !flags->dry_run ? cJSON_Duplicate(params, true) : NULL;
+  bool created = cli_call_ex(ctx, "container.create", params, &result, rc, &ce);
+  if (!created && again != NULL && image_name != NULL && strncmp(ce.text, "No such image", 13) == 0) {
+    fprintf(ctx->p->err, "Unable to find image '%s' locally\n", image_name);
+    int prc = cli_pull_image(ctx, image_name, false, ctx->p->err);
+    if (prc != 0) {
+      cJSON_Delete(again);
+      free(image_name);
+      *rc = prc;
+      return NULL;
+    }
+    ce.text[0] = '\0';
+    created = cli_call_ex(ctx, "container.create", again, &result, rc, &ce);
+    again = NULL;
+  }
+  cJSON_Delete(again);
+  free(image_name);
+  if (!created && ce.text[0] != '\0') fprintf(ctx->p->err, "wctr: %s\n", ce.text);
+  if (!created) return NULL;
   print_warnings(ctx, result);
   if (flags->dry_run) {
     /* One JSON object per line, in the order wctrd would make the calls. */

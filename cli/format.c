@@ -1,6 +1,8 @@
 /* cli/format.c - Docker's --format for lists and for inspect-like output (portable). */
 #include "cli/format.h"
 
+#include "docker/docker.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,32 +226,7 @@ static cJSON *label_call(const void *self, const char *const *args) {
 
 const cli_tpl_method cli_label_method = {"Label", 1, label_call};
 
-void cli_human_duration(int64_t s, char *out, size_t size) {
-  int64_t hours = (int64_t)((double)s / 3600.0 + 0.5);
-  if (s < 1) {
-    snprintf(out, size, "Less than a second");
-  } else if (s == 1) {
-    snprintf(out, size, "1 second");
-  } else if (s < 60) {
-    snprintf(out, size, "%lld seconds", (long long)s);
-  } else if (s / 60 == 1) {
-    snprintf(out, size, "About a minute");
-  } else if (s / 60 < 60) {
-    snprintf(out, size, "%lld minutes", (long long)(s / 60));
-  } else if (hours == 1) {
-    snprintf(out, size, "About an hour");
-  } else if (hours < 48) {
-    snprintf(out, size, "%lld hours", (long long)hours);
-  } else if (hours < 24 * 7 * 2) {
-    snprintf(out, size, "%lld days", (long long)(hours / 24));
-  } else if (hours < 24 * 30 * 2) {
-    snprintf(out, size, "%lld weeks", (long long)(hours / 24 / 7));
-  } else if (hours < 24 * 365 * 2) {
-    snprintf(out, size, "%lld months", (long long)(hours / 24 / 30));
-  } else {
-    snprintf(out, size, "%lld years", (long long)(s / 3600 / 24 / 365));
-  }
-}
+void cli_human_duration(int64_t s, char *out, size_t size) { docker_human_duration(s, out, size); }
 
 void cli_human_ago(int64_t seconds, char *out, size_t size) {
   char span[64];

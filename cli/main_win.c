@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/credentials.h"
 #include "common/log.h"
 #include "common/wstr.h"
 
@@ -151,6 +152,72 @@ static void win_write_bytes(void *ctx, FILE *f, const char *data, size_t len) {
   if (old != -1) _setmode(fd, old);
 }
 
+static bool win_is_terminal(void *ctx, FILE *f) {
+  (void)ctx;
+  HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+  DWORD mode = 0;
+  return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode);
+}
+
+static FILE *win_open_output(void *ctx, const char *path) {
+  (void)ctx;
+  wchar_t *w = wctr_utf8_to_wide(path);
+  FILE *f = w != NULL ? _wfopen(w, L"wb") : NULL;
+  free(w);
+  return f;
+}
+
+/* load -i FILE: the file becomes the stdin that the stream forwards. */
+static wctr_err win_set_stdin(void *ctx, const char *path, wctr_errmsg *e) {
+  (void)ctx;
+  wchar_t *w = wctr_utf8_to_wide(path);
+  HANDLE h = w != NULL ? CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL)
+                       : INVALID_HANDLE_VALUE;
+  free(w);
+  if (h == INVALID_HANDLE_VALUE) {
+    return wctr_fail(e, WCTR_ENOENT, "open %s: cannot open the file (error %lu)", path, (unsigned long)GetLastError());
+  }
+  SetStdHandle(STD_INPUT_HANDLE, h);
+  return WCTR_OK;
+}
+
+static wctr_err win_cred_store(void *ctx, const char *server, const char *user, const char *password, wctr_errmsg *e) {
+  (void)ctx;
+  return cli_credentials_store(server, user, password, e);
+}
+
+static wctr_err win_cred_load(void *ctx, const char *server, char **user, char **password, wctr_errmsg *e) {
+  (void)ctx;
+  return cli_credentials_load(server, user, password, e);
+}
+
+static wctr_err win_cred_erase(void *ctx, const char *server, wctr_errmsg *e) {
+  (void)ctx;
+  return cli_credentials_erase(server, e);
+}
+
+/* The password prompt: the console's echo off while the line is read. */
+static char *win_read_secret(void *ctx, const char *prompt) {
+  (void)ctx;
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  DWORD mode = 0;
+  if (!GetConsoleMode(in, &mode)) return NULL;
+  fputs(prompt, stdout);
+  fflush(stdout);
+  SetConsoleMode(in, mode & ~(DWORD)ENABLE_ECHO_INPUT);
+  wchar_t line[512];
+  DWORD got = 0;
+  BOOL ok = ReadConsoleW(in, line, ARRAYSIZE(line) - 1, &got, NULL);
+  SetConsoleMode(in, mode);
+  fputs("\n", stdout);
+  if (!ok) return NULL;
+  while (got > 0 && (line[got - 1] == L'\n' || line[got - 1] == L'\r')) got--;
+  line[got] = L'\0';
+  char *utf8 = wctr_wide_to_utf8(line);
+  SecureZeroMemory(line, sizeof line);
+  return utf8;
+}
+
 static void win_disconnect(cli_connection *conn) {
   cli_client_close(conn->client);
   free(conn);
@@ -185,7 +252,20 @@ int wmain(int argc, wchar_t **wargv) {
                            .now = win_now,
                            .cwd = win_cwd,
                            .interrupted = win_interrupted,
-                           .write_bytes = win_write_bytes};
+                           .write_bytes = win_write_bytes,
+                           .is_terminal = win_is_terminal,
+                           .open_output = win_open_output,
+                           .set_stdin = win_set_stdin,
+                           .credentials_store = win_cred_store,
+                           .credentials_load = win_cred_load,
+                           .credentials_erase = win_cred_erase,
+                           .read_secret = win_read_secret};
+  /* pull redraws its progress lines with VT sequences on a console */
+  HANDLE console = GetStdHandle(STD_OUTPUT_HANDLE);
+  DWORD console_mode = 0;
+  if (GetConsoleMode(console, &console_mode)) {
+    SetConsoleMode(console, console_mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+  }
   int rc = cli_main(argc, argv, &platform);
   fflush(stdout);
   free(env_host);

@@ -51,9 +51,14 @@ char *docker_ports_display(const cJSON *ports);
  * Progress", from State/StartedAt/FinishedAt/ExitCode (a summary) or State{...} (a record). */
 void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size);
 
-/* image.inspect's record -> ImageInspect (`docker image inspect`): Id ("" until wctr images have content
- * ids), RepoTags [name], RepoDigests [], Parent, Comment, Created, DockerVersion, Author, Config {Cmd, User,
- * ...}, Architecture, Os, OsVersion, Size, GraphDriver, RootFS, Metadata, then wctr's Name and Layers. */
+/* image.inspect's record -> ImageInspect (`docker image inspect`): Id, RepoTags, RepoDigests, Parent,
+ * Comment, Created, DockerVersion, Author, Config {User, Env, Cmd, Volumes, WorkingDir, Entrypoint, OnBuild,
+ * Labels, then the config's other keys}, Architecture, Os, OsVersion, Size, GraphDriver {Data {dir: the top
+ * layer's folder}, Name "windowsfilter"}, RootFS {Type "layers", Layers [diff ids]}, Metadata {LastTagTime},
+ * then wctr's keys (Layers: the folders, top-most first; Name, Manifest...). Two kinds of record come in: an
+ * image of the content store (pulled or loaded: images/store.h), which carries these keys under Docker's
+ * names, and an `image add` record of the catalog (Name, Cmd, User, Layers, OsVersion, Created; no content
+ * id, so Id is ""), whose Name becomes RepoTags [Name] and Cmd and User the Config's. */
 cJSON *docker_image_inspect(const cJSON *image);
 
 /* secret.inspect (or a secret.list entry) -> swarm.Secret (`docker secret inspect`): ID, Version, CreatedAt,
@@ -77,6 +82,9 @@ cJSON *docker_info(const cJSON *info, const cJSON *containers, const cJSON *imag
 cJSON *docker_event(const cJSON *event);
 
 /* ---- times ---- */
+
+/* go-units HumanDuration, as Docker words a span ("Up 5 seconds", "Created About an hour ago"). */
+void docker_human_duration(int64_t seconds, char *out, size_t size);
 
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; false when text is not such a time. */
 bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos);

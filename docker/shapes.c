@@ -462,8 +462,7 @@ static void facts(const cJSON *wctr, const char **status, const char **started, 
   *code = num(from, "ExitCode");
 }
 
-/* go-units HumanDuration, as Docker's daemon words a container's status. */
-static void human_duration(int64_t s, char *out, size_t size) {
+void docker_human_duration(int64_t s, char *out, size_t size) {
   int64_t hours = (int64_t)((double)s / 3600.0 + 0.5);
   if (s < 1) {
     snprintf(out, size, "Less than a second");
@@ -503,14 +502,14 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
   facts(wctr, &status, &started, &finished, &code);
   char span[64];
   if (strcmp(status, "running") == 0) {
-    human_duration(seconds_between(started, now), span, sizeof span);
+    docker_human_duration(seconds_between(started, now), span, sizeof span);
     snprintf(out, size, "Up %s", span);
   } else if (strcmp(status, "exited") == 0) {
     if (finished[0] == '\0') {
       snprintf(out, size, "Exited (%lld)", (long long)code);
       return;
     }
-    human_duration(seconds_between(finished, now), span, sizeof span);
+    docker_human_duration(seconds_between(finished, now), span, sizeof span);
     snprintf(out, size, "Exited (%lld) %s ago", (long long)code, span);
   } else if (strcmp(status, "created") == 0) {
     snprintf(out, size, "Created");
@@ -588,34 +587,71 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
 
 /* ---- images, secrets ------------------------------------------------------------------------------------ */
 
+/* Config of an image: Docker's keys of an image's container config, from the image's Config (a pulled or
+ * loaded image) or from the catalog's Cmd and User; the config's other keys after them. */
+static cJSON *image_config(const cJSON *image) {
+  static const field keys[] = {{"User", Z_STR},         {"Env", Z_NULL},        {"Cmd", Z_NULL},
+                               {"Volumes", Z_NULL},     {"WorkingDir", Z_STR},  {"Entrypoint", Z_NULL},
+                               {"OnBuild", Z_NULL},     {"Labels", Z_NULL}};
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(image, "Config");
+  cJSON *out = cJSON_CreateObject();
+  if (out == NULL) return NULL;
+  bool ok;
+  if (cJSON_IsObject(config)) {
+    ok = overlay(out, config, keys, sizeof keys / sizeof keys[0]) && append_rest(out, config, NULL);
+  } else {
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(image, "Cmd");
+    ok = put_str(out, "User", str(image, "User")) && put(out, "Env", cJSON_CreateNull()) &&
+         put(out, "Cmd", cmd != NULL ? cJSON_Duplicate(cmd, true) : cJSON_CreateNull()) &&
+         put(out, "Volumes", cJSON_CreateNull()) && put_str(out, "WorkingDir", "") &&
+         put(out, "Entrypoint", cJSON_CreateNull()) && put(out, "OnBuild", cJSON_CreateNull()) &&
+         put(out, "Labels", cJSON_CreateNull());
+  }
+  if (!ok) {
+    cJSON_Delete(out);
+    return NULL;
+  }
+  return out;
+}
+
 cJSON *docker_image_inspect(const cJSON *image) {
   if (!cJSON_IsObject(image)) return NULL;
+  const cJSON *tags_in = cJSON_GetObjectItemCaseSensitive(image, "RepoTags");
+  const cJSON *digests_in = cJSON_GetObjectItemCaseSensitive(image, "RepoDigests");
+  const cJSON *rootfs_in = cJSON_GetObjectItemCaseSensitive(image, "RootFS");
+  const cJSON *meta_in = cJSON_GetObjectItemCaseSensitive(image, "Metadata");
   const char *name = str(image, "Name");
+  const char *arch = str(image, "Architecture");
+  const char *os = str(image, "Os");
   cJSON *out = cJSON_CreateObject();
-  bool ok = out != NULL && put_str(out, "Id", "");
-  cJSON *tags = ok ? cJSON_AddArrayToObject(out, "RepoTags") : NULL;
-  ok = ok && tags != NULL && put_str_item(tags, name);
-  ok = ok && put(out, "RepoDigests", cJSON_CreateArray()) && put_str(out, "Parent", "") && put_str(out, "Comment", "") &&
-       put(out, "Created", time_item(str(image, "Created"))) && put_str(out, "DockerVersion", "") &&
-       put_str(out, "Author", "");
-  cJSON *cfg = ok ? cJSON_AddObjectToObject(out, "Config") : NULL;
-  const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(image, "Cmd");
-  ok = ok && cfg != NULL && put_str(cfg, "User", str(image, "User")) && put(cfg, "Env", cJSON_CreateNull()) &&
-       put(cfg, "Cmd", cmd != NULL ? cJSON_Duplicate(cmd, true) : cJSON_CreateNull()) &&
-       put(cfg, "Volumes", cJSON_CreateNull()) && put_str(cfg, "WorkingDir", "") && put(cfg, "Entrypoint", cJSON_CreateNull()) &&
-       put(cfg, "OnBuild", cJSON_CreateNull()) && put(cfg, "Labels", cJSON_CreateNull());
+  bool ok = out != NULL && put_str(out, "Id", str(image, "Id"));
+  if (ok && cJSON_IsArray(tags_in)) {
+    ok = put_copy(out, "RepoTags", tags_in);
+  } else if (ok) {
+    cJSON *tags = cJSON_AddArrayToObject(out, "RepoTags");
+    ok = tags != NULL && (name[0] == '\0' || put_str_item(tags, name));
+  }
+  ok = ok && put(out, "RepoDigests", cJSON_IsArray(digests_in) ? cJSON_Duplicate(digests_in, true) : cJSON_CreateArray()) &&
+       put_str(out, "Parent", str(image, "Parent")) && put_str(out, "Comment", str(image, "Comment")) &&
+       put(out, "Created", time_item(str(image, "Created"))) && put_str(out, "DockerVersion", str(image, "DockerVersion")) &&
+       put_str(out, "Author", str(image, "Author")) && put(out, "Config", image_config(image));
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
   const cJSON *top = cJSON_IsArray(layers) ? layers->child : NULL;
-  ok = ok && put_str(out, "Architecture", "amd64") && put_str(out, "Os", "windows") &&
-       put_str(out, "OsVersion", str(image, "OsVersion")) && put_num(out, "Size", 0);
+  ok = ok && put_str(out, "Architecture", arch[0] != '\0' ? arch : "amd64") &&
+       put_str(out, "Os", os[0] != '\0' ? os : "windows") && put_str(out, "OsVersion", str(image, "OsVersion")) &&
+       put_num(out, "Size", num(image, "Size"));
   cJSON *graph = ok ? cJSON_AddObjectToObject(out, "GraphDriver") : NULL;
   cJSON *data = graph != NULL ? cJSON_AddObjectToObject(graph, "Data") : NULL;
   ok = ok && data != NULL && put_str(data, "dir", str(top, "Path")) && put_str(graph, "Name", "windowsfilter");
   cJSON *rootfs = ok ? cJSON_AddObjectToObject(out, "RootFS") : NULL;
-  ok = ok && rootfs != NULL && put_str(rootfs, "Type", "layers");
+  const cJSON *diff_ids = cJSON_GetObjectItemCaseSensitive(rootfs_in, "Layers");
+  ok = ok && rootfs != NULL && put_str(rootfs, "Type", "layers") &&
+       (!cJSON_IsArray(diff_ids) || put_copy(rootfs, "Layers", diff_ids));
   cJSON *meta = ok ? cJSON_AddObjectToObject(out, "Metadata") : NULL;
-  ok = ok && meta != NULL && put_str(meta, "LastTagTime", DOCKER_ZERO_TIME);
-  static const char *const mapped[] = {"Created", "Cmd", "User", "OsVersion", NULL};
+  ok = ok && meta != NULL && put(meta, "LastTagTime", time_item(str(meta_in, "LastTagTime")));
+  static const char *const mapped[] = {"Id",    "RepoTags",     "RepoDigests", "Parent", "Comment",   "Created",
+                                       "Cmd",   "User",         "OsVersion",   "Config", "RootFS",    "Metadata",
+                                       "Os",    "Architecture", "Size",        "Author", "DockerVersion", NULL};
   ok = ok && append_rest(out, image, mapped);
   if (!ok) {
     cJSON_Delete(out);

@@ -6,7 +6,8 @@
 
 #include "common/opts.h"
 
-enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER, OPT_DOCKER_API };
+enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER, OPT_DOCKER_API,
+       OPT_TEST_LAYER_IMPORT };
 
 static const struct {
   const char *name;
@@ -39,7 +40,9 @@ static const struct {
      "                            tcp://127.0.0.1:PORT (needs the token in <data-root>\\config\\api-token; repeatable)\n"
      "      --log-level LEVEL     error, warn, info (default) or debug\n"
      "      --test-bitlocker-state encrypted|not-encrypted|unknown\n"
-     "                            for tests only: the BitLocker probe answers this (refused by the service)\n"},
+     "                            for tests only: the BitLocker probe answers this (refused by the service)\n"
+     "      --test-layer-import   for tests only: pulled layers are \"imported\" by a test double that writes\n"
+     "                            plain folders (refused by the service; docs/images.md)\n"},
     {"service", SVC_CMD_SERVICE,
      "Usage: wctrd service [OPTIONS]\n\n"
      "The command line the Service Control Manager starts (see `wctrd install`); not for consoles.\n"
@@ -94,6 +97,7 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       {"log-level", 0, true, OPT_LOG_LEVEL},
       {"test-bitlocker-state", 0, true, OPT_TEST_BITLOCKER},
       {"docker-api", 0, true, OPT_DOCKER_API},
+      {"test-layer-import", 0, false, OPT_TEST_LAYER_IMPORT},
       {NULL, 0, false, 0},
   };
   memset(out, 0, sizeof *out);
@@ -163,6 +167,11 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
           return wctr_fail(e, WCTR_EINVAL, "--test-bitlocker-state must be encrypted, not-encrypted or unknown");
         }
         out->test_bitlocker_state = value;
+        break;
+      case OPT_TEST_LAYER_IMPORT:
+        /* Console only, as above: the service always has the production importer. */
+        if (cmd != SVC_CMD_RUN) goto not_here;
+        out->test_layer_import = true;
         break;
     }
     if (err != WCTR_OK) return err;

@@ -5,6 +5,7 @@
  *   wctrd uninstall [--service-name NAME]
  *   wctrd run       [--data-root DIR] [--pipe NAME] [--group NAME]... [--log-level L] [--docker-api ADDRESS]...
  *                   [--test-bitlocker-state encrypted|not-encrypted|unknown]   (tests only; run only)
+ *                   [--test-layer-import]                                      (tests only; run only)
  *   wctrd service   (as run, plus --service-name; the command line the SCM starts)
  *   wctrd version | help, and --help on every command */
 #ifndef WCTR_SERVICE_ARGS_H
@@ -34,6 +35,7 @@ typedef struct svc_args {
   const char *data_root;           /* NULL: the default; points into argv */
   svc_config flags;                /* settings given as flags (pipe, groups, log level, Engine API listeners) */
   const char *test_bitlocker_state; /* wctrd run only; NULL otherwise (see service/engine.h) */
+  bool test_layer_import;           /* wctrd run only (see service/engine.h) */
 } svc_args;
 
 /* argv[0] is the program. On failure e names the flag or command; the caller prints usage. Call

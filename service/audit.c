@@ -31,7 +31,9 @@ bool svc_audit_op_changes(const char *op) {
   static const char *const changing[] = {"container.create",  "container.start",  "container.run",
                                          "container.stop",    "container.kill",   "container.remove",
                                          "container.update",  "container.restart", "container.rename",
-                                         "secret.create",     "secret.remove",    "network.create",
+                                         "secret.create",     "secret.remove",    "image.add",
+                                         "image.pull",        "image.remove",     "image.tag",
+                                         "image.prune",       "image.load",       "network.create",
                                          "network.remove",    "network.prune",    NULL};
   if (op == NULL) return false;
   for (size_t i = 0; changing[i] != NULL; i++) {

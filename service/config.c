@@ -18,6 +18,7 @@ void svc_config_init(svc_config *cfg) {
 void svc_config_free(svc_config *cfg) {
   if (cfg == NULL) return;
   for (size_t i = 0; i < cfg->group_count; i++) free(cfg->groups[i]);
+  for (size_t i = 0; i < cfg->insecure_count; i++) free(cfg->insecure[i]);
   svc_config_init(cfg);
 }
 
@@ -55,6 +56,28 @@ wctr_err svc_config_set_log_level(svc_config *cfg, const char *value, const char
   return WCTR_OK;
 }
 
+/* "host", "host:port", "[v6]:port" or an IPv4 CIDR: the characters of those, bounded. */
+static wctr_err add_insecure(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
+  size_t n = strlen(value);
+  bool ok = n > 0 && n <= 255;
+  for (size_t i = 0; ok && i < n; i++) {
+    char ch = value[i];
+    ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr(".-:/[]", ch) != NULL;
+  }
+  if (!ok || strstr(value, "://") != NULL) {
+    return wctr_fail(e, WCTR_ECONFIG, "%s: \"%.80s\" is not a registry (host, host:port or an IPv4 CIDR such as 10.0.0.0/8)",
+                     where, value);
+  }
+  if (cfg->insecure_count == SVC_MAX_INSECURE) {
+    return wctr_fail(e, WCTR_ECONFIG, "%s: at most %d registries", where, SVC_MAX_INSECURE);
+  }
+  char *copy = malloc(n + 1);
+  if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  memcpy(copy, value, n + 1);
+  cfg->insecure[cfg->insecure_count++] = copy;
+  return WCTR_OK;
+}
+
 wctr_err svc_config_add_docker_api(svc_config *cfg, const char *value, const char *where, wctr_errmsg *e) {
   if (cfg->docker_api_count == SVC_MAX_DOCKER_API) {
     return wctr_fail(e, WCTR_EINVAL, "%s: at most %d Engine API addresses can be given", where, SVC_MAX_DOCKER_API);
@@ -73,7 +96,9 @@ wctr_err svc_config_add_docker_api(svc_config *cfg, const char *value, const cha
 }
 
 wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e) {
-  static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", "docker-api", NULL};
+  static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", "docker-api",
+                                     "insecure-registries", NULL};
+  const cJSON *insecure = NULL;
   char field[160];
   wctr_err err = WCTR_OK;
   const char *pipe = NULL;
@@ -95,7 +120,8 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
       wctr_json_get_string_array(root, "docker-api", where, false, &apis, e) != WCTR_OK ||
       wctr_json_get_string(root, "log-level", where, false, &level, e) != WCTR_OK ||
       wctr_json_get_bool(root, "allow-unencrypted-secrets", where, false, &out->allow_unencrypted_secrets, e) !=
-          WCTR_OK) {
+          WCTR_OK ||
+      wctr_json_get_string_array(root, "insecure-registries", where, false, &insecure, e) != WCTR_OK) {
     err = WCTR_ECONFIG;
     goto done;
   }
@@ -124,6 +150,13 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
     snprintf(field, sizeof field, "%s: \"log-level\"", where);
     err = svc_config_set_log_level(out, level, field, e);
     if (err != WCTR_OK) goto done;
+  }
+  if (insecure != NULL) {
+    snprintf(field, sizeof field, "%s: \"insecure-registries\"", where);
+    for (const cJSON *r = insecure->child; r != NULL; r = r->next) {
+      err = add_insecure(out, r->valuestring, field, e);
+      if (err != WCTR_OK) goto done;
+    }
   }
 done:
   cJSON_Delete(root);
@@ -172,6 +205,9 @@ wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_
     flags->docker_api_set = true;
   }
   flags->allow_unencrypted_secrets = file->allow_unencrypted_secrets;
+  memcpy(flags->insecure, file->insecure, sizeof flags->insecure);
+  flags->insecure_count = file->insecure_count;
+  file->insecure_count = 0; /* ownership moved */
 done:
   svc_config_free(file);
   return err;

@@ -6,6 +6,10 @@
  *   "log-level": "error" | "warn" | "info" | "debug"        (flag --log-level)
  *   "allow-unencrypted-secrets": bool, default false        (no flag: a security downgrade belongs in the
  *                file only administrators can write, where `wctr check` and the audit trail point to it)
+ *   "insecure-registries": array of strings (no flag, as above): registries that may be reached over plain
+ *                HTTP, Docker's form - "host", "host:port" or an IPv4 CIDR "10.0.0.0/8"; each entry at most
+ *                255 characters of [A-Za-z0-9.-:/[]], at most SVC_MAX_INSECURE; loopback registries need no
+ *                entry (images/registry.h)
  *   "docker-api": array of strings, the Docker Engine API's listeners (flag --docker-api, repeatable; forms
  *                and the loopback rule in service/api_listen.h; none by default; at most SVC_MAX_DOCKER_API,
  *                no address twice)
@@ -26,6 +30,7 @@
 #define SVC_CONFIG_FILE "wctrd.json"
 #define SVC_CONFIG_MAX_BYTES (64u * 1024u)
 #define SVC_MAX_GROUPS 32
+#define SVC_MAX_INSECURE 64
 #define SVC_MAX_DOCKER_API 8
 
 typedef struct svc_config {
@@ -37,6 +42,8 @@ typedef struct svc_config {
   wctr_log_level log_level;
   bool log_level_set;
   bool allow_unencrypted_secrets; /* secrets on a volume BitLocker does not protect (service/secrets.h) */
+  char *insecure[SVC_MAX_INSECURE + 1]; /* insecure-registries, NULL-terminated; owned */
+  size_t insecure_count;
   svc_api_address docker_api[SVC_MAX_DOCKER_API]; /* the Engine API's listeners */
   size_t docker_api_count;
   bool docker_api_set;

@@ -40,6 +40,9 @@ typedef struct svc_engine_options {
    * "unknown" replaces the BitLocker probe's answer, so end-to-end tests can present each state. NULL in
    * production. */
   const char *test_bitlocker_state;
+  /* `wctrd run --test-layer-import` only: layers are unpacked by img_importer_test (images/import.h), a
+   * double that writes plain folders, instead of the production importer. Logged as a warning. */
+  bool test_layer_import;
 } svc_engine_options;
 
 wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e);

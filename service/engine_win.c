@@ -15,15 +15,20 @@
 #include "runtime/rt_job.h"
 #include "common/log.h"
 #include "common/wstr.h"
+#include "hcs/client.h"
 #include "hcs/hcs.h"
 #include "acl/acl_sys.h"
 #include "jobs/probe.h"
 #include "service/audit.h"
 #include "service/engine.h"
 #include "service/credspecs.h"
+#include "images/http.h"
+#include "images/import.h"
+#include "images/store.h"
 #include "service/engine_api.h"
 #include "service/hooks.h"
 #include "service/http_server.h"
+#include "service/image_ops.h"
 #include "service/images.h"
 #include "hcs/document.h"
 #include "service/networks.h"
@@ -53,6 +58,9 @@ struct svc_engine {
   svc_manager *manager;
   svc_images *images;
   svc_networks *networks;
+  img_store *store;
+  img_http *http;
+  svc_image_service image_service;
   svc_hooks hooks;
   svc_credspecs *credspecs;
   svc_system_host system;
@@ -338,6 +346,21 @@ static wctr_err build_pipe_sddl(svc_engine *eng, wctr_errmsg *e) {
   return acl_pipe_sddl(list, eng->cfg.group_count, &eng->pipe_sddl, e);
 }
 
+/* img_layer_id for the image store: vmcompute NameToGuid of the layer folder's name, the id every Microsoft
+ * client gives that folder (images/import.h). Where vmcompute.dll is missing (no Containers feature: no
+ * container can run here) the portable derivation stands in; ids are computed when asked, never kept, so a
+ * host that gains the feature gets NameToGuid from then on. */
+static wctr_err store_layer_id(const char *folder_name, char *out, size_t size) {
+  char id[HCS_GUID_SIZE];
+  wctr_errmsg e;
+  wctr_err err = hcs_layer_id(folder_name, id, &e);
+  if (err == WCTR_ENOTSUP) return img_layer_id_portable(folder_name, out, size);
+  if (err != WCTR_OK) return err;
+  if (size < sizeof id) return WCTR_EINVAL;
+  snprintf(out, size, "%s", id);
+  return WCTR_OK;
+}
+
 /* The Docker Engine API, when --docker-api or "docker-api" names listeners: a token for the TCP ones
  * (written where only those the pipe's DACL admits can read it), the front-end, the listeners. */
 static wctr_err start_engine_api(svc_engine *eng, const svc_host_facts *facts, wctr_errmsg *e) {
@@ -451,11 +474,31 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   os_facts(&facts);
   err = svc_images_open(eng->data_root, &eng->images, e);
   if (err != WCTR_OK) goto done;
+  /* The image store (images/store.h): swept before anything can use it. */
+  char store_dir[1200];
+  snprintf(store_dir, sizeof store_dir, "%s\\images\\store", eng->data_root);
+  img_layer_id = store_layer_id;
+  const img_importer *importer = img_importer_unavailable();
+  if (opt->test_layer_import) {
+    importer = img_importer_test();
+    wctr_log(WCTR_LOG_WARN, "TEST MODE: pulled and loaded layers are unpacked by a test double that writes plain "
+                            "folders (--test-layer-import); containers cannot run from them on a real host");
+  }
+  img_store_options store_opt = {.root = store_dir, .importer = importer};
+  err = img_store_open(&store_opt, &eng->store, e);
+  if (err != WCTR_OK) goto done;
+  err = img_http_open("wctr/" WCTR_VERSION, &eng->http, e);
+  if (err != WCTR_OK) goto done;
   char owner[HCS_OWNER_SIZE];
   hcs_owner_for_data_root(eng->data_root, owner);
   err = svc_networks_open_hns(eng->data_root, owner, &eng->networks, e);
   if (err != WCTR_OK) goto done;
-  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .networks = eng->networks};
+  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .image_service = &eng->image_service,
+                           .networks = eng->networks};
+  eng->image_service = (svc_image_service){.ioc = eng->ioc, .store = eng->store, .transport = img_http_transport(eng->http),
+                                           .insecure = (const char *const *)eng->cfg.insecure,
+                                           .legacy = svc_hooks_image_legacy(&eng->hooks), .used = svc_manager_image_in_use};
+  snprintf(eng->image_service.host_os_version, sizeof eng->image_service.host_os_version, "%s", facts.os_version);
   int cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   svc_manager_options mo = {.ioc = eng->ioc, .data_root = eng->data_root, .server_sku = facts.server_sku,
                             .host_cpus = cpus > 0 ? cpus : 1, .host_os_version = facts.os_version,
@@ -464,6 +507,7 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = svc_manager_start(&mo, &eng->manager, e);
   if (err != WCTR_OK) goto done;
   eng->hooks.manager = eng->manager;
+  eng->image_service.used_ctx = eng->manager;
   /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
   svc_networks_set_records(eng->networks, manager_records, eng->manager);
   svc_networks_ensure_default(eng->networks);
@@ -486,8 +530,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
     err = svc_ops_add(eng->ops, table, count, eng->manager, e);
   }
   if (err == WCTR_OK) {
-    table = svc_hooks_image_ops(&count);
-    err = svc_ops_add(eng->ops, table, count, &eng->hooks, e);
+    table = svc_image_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, &eng->image_service, e);
   }
   if (err == WCTR_OK) {
     table = svc_networks_ops(&count);
@@ -532,9 +576,11 @@ void svc_engine_stop(svc_engine *eng) {
   svc_ops_free(eng->ops);
   svc_engine_api_free(eng->api);
   if (eng->token_path[0] != '\0') svc_engine_api_token_remove(eng->token_path);
+  wctr_ioc_stop(eng->ioc); /* pulls and saves on the pool finish before the store goes */
+  img_http_close(eng->http);
+  img_store_close(eng->store);
   svc_images_close(eng->images);
   svc_networks_close(eng->networks);
-  wctr_ioc_stop(eng->ioc);
   if (eng->audit_open) svc_audit_close();
   svc_credspecs_close(eng->credspecs);
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");

@@ -37,7 +37,8 @@ static char *dup_text(const char *s) {
   return c;
 }
 
-static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
+/* The `image add` catalog's record as the runtime's image. */
+static wctr_err legacy_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
   svc_hooks *h = ctx;
   svc_image img;
   memset(out, 0, sizeof *out);
@@ -72,6 +73,11 @@ static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_er
   return WCTR_OK;
 }
 
+static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
+  svc_hooks *h = ctx;
+  return svc_image_resolve(h->image_service, ref, out, e);
+}
+
 svc_manager_hooks svc_hooks_manager(svc_hooks *h) {
   return (svc_manager_hooks){.ctx = h, .secrets_check = secrets_check, .credspec_resolve = credspec_resolve};
 }
@@ -87,41 +93,26 @@ rt_host svc_hooks_runtime(svc_hooks *h) {
                    .image_resolve = image_resolve, .network_resolve = network_resolve};
 }
 
-/* --- image operations --------------------------------------------------------------------------------------- */
+/* --- the `image add` catalog as the image operations' legacy table ------------------------------------------ */
 
-static wctr_err op_image_add(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  (void)caller;
+static wctr_err legacy_add(void *ctx, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   return svc_images_add(((svc_hooks *)ctx)->images, params, result, e);
 }
 
-static wctr_err op_image_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  static const char *const keys[] = {NULL};
-  (void)caller;
-  if (params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+static wctr_err legacy_list(void *ctx, cJSON **result, wctr_errmsg *e) {
   return svc_images_list(((svc_hooks *)ctx)->images, result, e);
 }
 
-static wctr_err op_image_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
-                                 wctr_errmsg *e) {
-  (void)caller;
+static wctr_err legacy_inspect(void *ctx, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   return svc_images_inspect(((svc_hooks *)ctx)->images, params, result, e);
 }
 
-static wctr_err op_image_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
-                                wctr_errmsg *e) {
-  (void)caller;
-  svc_hooks *h = ctx;
-  return svc_images_remove(h->images, params, svc_manager_image_in_use, h->manager, result, e);
+static wctr_err legacy_remove(void *ctx, const cJSON *params, svc_image_used_fn used, void *used_ctx, cJSON **result,
+                              wctr_errmsg *e) {
+  return svc_images_remove(((svc_hooks *)ctx)->images, params, used, used_ctx, result, e);
 }
 
-static const svc_op image_ops[] = {
-    {.name = "image.add", .call = op_image_add, .flags = SVC_OP_BLOCKING},
-    {.name = "image.list", .call = op_image_list},
-    {.name = "image.inspect", .call = op_image_inspect},
-    {.name = "image.remove", .call = op_image_remove, .flags = SVC_OP_BLOCKING},
-};
-
-const svc_op *svc_hooks_image_ops(size_t *count) {
-  *count = sizeof image_ops / sizeof image_ops[0];
-  return image_ops;
+svc_image_legacy svc_hooks_image_legacy(svc_hooks *h) {
+  return (svc_image_legacy){.ctx = h, .add = legacy_add, .list = legacy_list, .inspect = legacy_inspect,
+                            .remove = legacy_remove, .resolve = legacy_resolve};
 }

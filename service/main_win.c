@@ -39,7 +39,8 @@ static int run_console(svc_args *args) {
     return EXIT_FAILED;
   }
   svc_engine_options opt = {.data_root = args->data_root, .flags = &args->flags, .log_to_stderr = true,
-                            .test_bitlocker_state = args->test_bitlocker_state};
+                            .test_bitlocker_state = args->test_bitlocker_state,
+                            .test_layer_import = args->test_layer_import};
   if (svc_engine_start(&opt, &eng, &e) != WCTR_OK) {
     fprintf(stderr, "wctrd: %s\n", e.text);
     return EXIT_FAILED;

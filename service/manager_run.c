@@ -962,13 +962,17 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
 static void run_started(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
   mgr_run *r = arg;
   if (err != WCTR_OK) {
-    /* This client hears why the start failed, before --rm's removal tells the other attached ones that the
-     * container is gone. */
-    run_finish(r, err, NULL, message);
+    /* --rm: removed before the answer, as Docker's daemon does, so the container is gone when the client
+     * hears of the failure; this client is taken off the attached list first, to hear why the start failed
+     * rather than the "was removed" the removal tells the others. */
     if (err != WCTR_ESTATE && c->rec.spec.auto_remove) {
+      wctr_mutex_lock(&c->out_lock);
+      run_detach_locked(r);
+      wctr_mutex_unlock(&c->out_lock);
       wctr_errmsg e;
       mgr_remove_now(m, c, &e);
     }
+    run_finish(r, err, NULL, message);
     run_unref(r);
     return;
   }

@@ -26,6 +26,8 @@ static struct {
   int count;
   const char *create_result;
   const char *list_result;
+  const char *image_list;
+  const char *remove_result;
   const char *run_frames[4][2]; /* kind, text */
   const char *run_result;
   wctr_err run_err;
@@ -45,6 +47,9 @@ static struct {
   bool no_images; /* image.inspect: No such image */
   bool network_missing;             /* network.inspect: not found */
   const char *network_list_result; /* network.list's answer, when set */
+  bool tty;       /* stdout and stderr are consoles */
+  char stored[3][64]; /* what credentials_store was given: server, user, password */
+  bool has_login; /* credentials_load finds alice:s3cret for 127.0.0.1:5000 */
 } fake;
 
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
@@ -100,7 +105,13 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   if (strcmp(op, "container.create") == 0) text = fake.create_result;
   if (strcmp(op, "container.list") == 0) text = fake.list_result;
   if (strcmp(op, "container.inspect") == 0 && fake.inspect_result != NULL) text = fake.inspect_result;
-  if (strcmp(op, "image.list") == 0) text = "[{\"Name\":\"app:latest\",\"Layers\":[{},{}],\"OsVersion\":\"10.0.20348.1\"}]";
+  if (strcmp(op, "image.list") == 0) {
+    text = fake.image_list != NULL ? fake.image_list
+                                   : "[{\"Id\":\"\",\"RepoTags\":[\"app:latest\"],\"RepoDigests\":[],\"Created\":\"2026-11-22T12:00:00Z\","
+                                     "\"Size\":0,\"Os\":\"windows\",\"OsVersion\":\"10.0.20348.1\",\"Dangling\":false,\"Catalog\":true,"
+                                     "\"Name\":\"app:latest\",\"Layers\":[{},{}]}]";
+  }
+  if (strcmp(op, "image.remove") == 0 && fake.remove_result != NULL) text = fake.remove_result;
   if (strcmp(op, "credentialspec.inspect") == 0) text = "{\"Name\":\"web.json\",\"Spec\":{\"PluginInput\":\"<redacted>\"}}";
   if (strcmp(op, "container.stats") == 0) {
     text = "{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"CPUPercent\":12.345,\"MemoryUsage\":1572864,"
@@ -246,8 +257,42 @@ static const char spec_json[] =
     "\"HostAccountConfig\":{\"PortableCcgVersion\":\"1\",\"PluginGUID\":\"{859E1386-BDB4-49E8-85C7-3070B13920E1}\","
     "\"PluginInput\":\"contoso.com:ccg:S3cret-Pa55\"}}}";
 
+static bool f_is_terminal(void *ctx, FILE *f) {
+  (void)ctx;
+  (void)f;
+  return fake.tty;
+}
+
+static wctr_err f_cred_store(void *ctx, const char *server, const char *user, const char *password, wctr_errmsg *e) {
+  (void)ctx;
+  (void)e;
+  snprintf(fake.stored[0], sizeof fake.stored[0], "%s", server);
+  snprintf(fake.stored[1], sizeof fake.stored[1], "%s", user);
+  snprintf(fake.stored[2], sizeof fake.stored[2], "%s", password);
+  return WCTR_OK;
+}
+
+static wctr_err f_cred_load(void *ctx, const char *server, char **user, char **password, wctr_errmsg *e) {
+  (void)ctx;
+  if (!fake.has_login || strcmp(server, "127.0.0.1:5000") != 0) return wctr_fail(e, WCTR_ENOENT, "none");
+  *user = strdup("alice");
+  *password = strdup("s3cret");
+  return WCTR_OK;
+}
+
+static wctr_err f_cred_erase(void *ctx, const char *server, wctr_errmsg *e) {
+  (void)ctx;
+  if (strcmp(server, fake.stored[0]) != 0) return wctr_fail(e, WCTR_ENOENT, "none");
+  fake.stored[0][0] = '\0';
+  return WCTR_OK;
+}
+
 static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *e) {
   (void)ctx;
+  if (strcmp(path, "-") == 0) { /* --password-stdin */
+    *len = 7;
+    return strdup("s3cret\n");
+  }
   static const struct {
     const char *path;
     const char *text;
@@ -318,7 +363,9 @@ static int run_cli(int argc, char **argv) {
   FILE *err = tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
-                    .cwd = f_cwd, .interrupted = f_interrupted};
+                    .cwd = f_cwd, .interrupted = f_interrupted, .is_terminal = f_is_terminal,
+                    .credentials_store = f_cred_store, .credentials_load = f_cred_load,
+                    .credentials_erase = f_cred_erase};
   int rc = cli_main(argc, argv, &p);
   out_len = slurp(out, out_text, sizeof out_text);
   slurp(err, err_text, sizeof err_text);
@@ -560,10 +607,10 @@ static void test_image_commands(void **state) {
   assert_int_equal(RUN("wctr", "image", "add", "a", "b", "--layer", "C:\\b"), 1);
   assert_int_equal(fake.count, sent_before);
   assert_int_equal(RUN("wctr", "images"), 0);
-  assert_string_equal(out_text, "REPOSITORY   TAG       OS VERSION     LAYERS    CREATED\n"
-                                "app          latest    10.0.20348.1   2         N/A\n");
-  assert_int_equal(RUN("wctr", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Layers}} {{.Size}} {{json .ID}}"), 0);
-  assert_string_equal(out_text, "app:latest 2 N/A \"\"\n");
+  assert_string_equal(out_text, "REPOSITORY   TAG       IMAGE ID      CREATED             SIZE\n"
+                                "app          latest    <image add>   About an hour ago   N/A\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Layers}} {{.OsVersion}} {{.Size}} {{json .ID}}"), 0);
+  assert_string_equal(out_text, "app:latest 2 10.0.20348.1 N/A \"<image add>\"\n");
   assert_int_equal(RUN("wctr", "images", "--format", "{{.Nope}}"), 1);
   contains(err_text, "can't evaluate field Nope");
   assert_int_equal(RUN("wctr", "image", "rm", "a", "b"), 0);
@@ -571,6 +618,174 @@ static void test_image_commands(void **state) {
   assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Name")->valuestring, "b");
   assert_int_equal(RUN("wctr", "image", "frobnicate"), 1);
   contains(err_text, "unknown command \"frobnicate\"");
+}
+
+
+/* --- images (issue 13) --- */
+
+static const char store_images[] =
+    "[{\"Id\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"RepoTags\":["
+    "\"127.0.0.1:5000/app:v1\",\"mine:latest\"],\"RepoDigests\":[\"127.0.0.1:5000/app@sha256:"
+    "1111111111111111111111111111111111111111111111111111111111111111\"],\"Created\":\"2026-11-01T10:00:00Z\","
+    "\"Size\":123456789,\"Dangling\":false},"
+    "{\"Id\":\"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\",\"RepoTags\":[],"
+    "\"RepoDigests\":[],\"Created\":\"2026-11-22T13:09:58Z\",\"Size\":1000,\"Dangling\":true}]";
+
+static void test_images_table(void **state) {
+  (void)state;
+  fake.image_list = store_images;
+  assert_int_equal(RUN("wctr", "images"), 0);
+  assert_string_equal(out_text,
+                      "REPOSITORY           TAG       IMAGE ID       CREATED         SIZE\n"
+                      "<none>               <none>    fedcba987654   2 seconds ago   1kB\n"
+                      "127.0.0.1:5000/app   v1        0123456789ab   3 weeks ago     123MB\n"
+                      "mine                 latest    0123456789ab   3 weeks ago     123MB\n");
+  assert_int_equal(RUN("wctr", "images", "-q"), 0);
+  /* Docker's -q: a line per row, so an image with two tags shows twice */
+  assert_string_equal(out_text, "fedcba987654\n0123456789ab\n0123456789ab\n");
+  assert_int_equal(RUN("wctr", "images", "--digests", "--filter", "dangling=false", "127.0.0.1:5000/*"), 0);
+  assert_string_equal(out_text,
+                      "REPOSITORY           TAG       DIGEST                                                                    IMAGE ID       CREATED       SIZE\n"
+                      "127.0.0.1:5000/app   v1        sha256:1111111111111111111111111111111111111111111111111111111111111111   0123456789ab   3 weeks ago   123MB\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}", "-f", "reference=mine"), 0);
+  assert_string_equal(out_text, "mine:latest 123MB\n");
+  assert_int_equal(RUN("wctr", "images", "--format", "json", "--no-trunc", "-f", "dangling=true"), 0);
+  contains(out_text, "\"ID\":\"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\"");
+  contains(out_text, "\"Repository\":\"<none>\"");
+  assert_int_equal(RUN("wctr", "images", "-f", "bogus=1"), 125);
+  contains(err_text, "invalid filter 'bogus=1'");
+}
+
+static void test_pull_plain_output(void **state) {
+  (void)state;
+  fake.run_frames[0][0] = "progress";
+  fake.run_frames[0][1] = "{\"id\":\"v1\",\"status\":\"Pulling from app\"}";
+  fake.run_frames[1][0] = "progress";
+  fake.run_frames[1][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pulling fs layer\"}";
+  fake.run_frames[2][0] = "progress";
+  fake.run_frames[2][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":10}}";
+  fake.run_frames[3][0] = "progress";
+  fake.run_frames[3][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pull complete\"}";
+  fake.run_result = "{\"Id\":\"sha256:01\",\"Digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+                    "\"Status\":\"Downloaded newer image for 127.0.0.1:5000/app:v1\"}";
+  assert_int_equal(RUN("wctr", "pull", "127.0.0.1:5000/app:v1"), 0);
+  /* not a console: a line per message, those with a progress bar left out (Docker's jsonmessage) */
+  assert_string_equal(out_text, "v1: Pulling from app\n"
+                                "aaaaaaaaaaaa: Pulling fs layer\n"
+                                "aaaaaaaaaaaa: Pull complete\n"
+                                "Digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n"
+                                "Status: Downloaded newer image for 127.0.0.1:5000/app:v1\n"
+                                "127.0.0.1:5000/app:v1\n");
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "127.0.0.1:5000/app:v1");
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Auth")); /* no credentials store on this platform */
+  assert_int_equal(RUN("wctr", "pull", "-q", "Bad:Name"), 1);
+  contains(err_text, "repository name must be lowercase");
+  assert_int_equal(RUN("wctr", "pull", "nanoserver"), 0);
+  contains(out_text, "docker.io/library/nanoserver:latest\n");
+  assert_int_equal(RUN("wctr", "pull", "--platform", "linux/amd64", "nanoserver"), 125);
+  contains(err_text, "this engine runs Windows images only");
+  /* a console: a line per layer, rewritten in place, with Docker's bar */
+  reset(NULL);
+  fake.tty = true;
+  fake.has_login = true;
+  fake.run_frames[0][0] = "progress";
+  fake.run_frames[0][1] = "{\"id\":\"v1\",\"status\":\"Pulling from app\"}";
+  fake.run_frames[1][0] = "progress";
+  fake.run_frames[1][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pulling fs layer\"}";
+  fake.run_frames[2][0] = "progress";
+  fake.run_frames[2][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":10}}";
+  fake.run_frames[3][0] = "progress";
+  fake.run_frames[3][1] = "{\"id\":\"aaaaaaaaaaaa\",\"status\":\"Pull complete\"}";
+  fake.run_result = "{\"Digest\":\"sha256:11\",\"Status\":\"Image is up to date for 127.0.0.1:5000/app:v1\"}";
+  assert_int_equal(RUN("wctr", "pull", "127.0.0.1:5000/app:v1"), 0);
+  assert_string_equal(out_text, "v1: Pulling from app\n"
+                                "aaaaaaaaaaaa: Pulling fs layer\n"
+                                "\x1b[1A\r\x1b[2Kaaaaaaaaaaaa: Downloading [=========================>"
+                                "                         ]       5B/10B\x1b[1B\r"
+                                "\x1b[1A\r\x1b[2Kaaaaaaaaaaaa: Pull complete\x1b[1B\r"
+                                "Digest: sha256:11\n"
+                                "Status: Image is up to date for 127.0.0.1:5000/app:v1\n"
+                                "127.0.0.1:5000/app:v1\n");
+  /* the stored credentials of that registry go with the request, and nowhere else */
+  const cJSON *auth = cJSON_GetObjectItem(fake.params[0], "Auth");
+  assert_string_equal(cJSON_GetObjectItem(auth, "Username")->valuestring, "alice");
+  assert_string_equal(cJSON_GetObjectItem(auth, "Password")->valuestring, "s3cret");
+  assert_null(strstr(out_text, "s3cret"));
+  assert_null(strstr(err_text, "s3cret"));
+}
+
+static void test_run_pulls_a_missing_image(void **state) {
+  (void)state;
+  fake.fail_op = "container.create";
+  fake.fail_text = "No such image: app:latest";
+  fake.run_result = "{\"Digest\":\"sha256:22\",\"Status\":\"Downloaded newer image for app:latest\"}";
+  assert_int_equal(RUN("wctr", "create", "--isolation", "process", "app"), 125);
+  contains(err_text, "Unable to find image 'app' locally\n");
+  contains(err_text, "Status: Downloaded newer image for app:latest\n");
+  assert_string_equal(fake.ops[0], "container.create");
+  assert_string_equal(fake.ops[1], "image.pull");
+  assert_string_equal(fake.ops[2], "container.create"); /* created again after the pull (the fake still refuses) */
+  reset(state);
+  fake.fail_op = "container.create";
+  fake.fail_text = "No such image: app:latest";
+  assert_int_equal(RUN("wctr", "create", "--pull", "never", "app"), 125);
+  assert_int_equal(fake.count, 1);
+  contains(err_text, "No such image: app:latest");
+  reset(state);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "app"), 0);
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(fake.ops[1], "container.create");
+  assert_int_equal(RUN("wctr", "create", "--pull", "sometimes", "app"), 125);
+  contains(err_text, "invalid pull option: 'sometimes'");
+  /* a job container's IMAGE (a folder, "host") is nothing a registry has */
+  reset(state);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "--isolation", "job", "host", "cmd"), 0);
+  assert_int_equal(RUN("wctr", "create", "--pull", "always", "C:\\sandbox", "cmd"), 0);
+  assert_int_equal(op_index("image.pull", 0), -1);
+}
+
+static void test_rmi_tag_login(void **state) {
+  (void)state;
+  fake.remove_result = "[{\"Untagged\":\"app:latest\"},{\"Deleted\":\"sha256:01\"}]";
+  assert_int_equal(RUN("wctr", "rmi", "-f", "app"), 0);
+  assert_string_equal(out_text, "Untagged: app:latest\nDeleted: sha256:01\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Force")));
+  assert_int_equal(RUN("wctr", "tag", "app", "other:2"), 0);
+  assert_string_equal(fake.ops[1], "image.tag");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Target")->valuestring, "other:2");
+  int before = fake.count;
+  assert_int_equal(RUN("wctr", "login", "-u", "me", "-p", "secret", "reg.example"), 125);
+  contains(err_text, "--password on the command line is refused");
+  assert_null(strstr(err_text, "secret"));
+  assert_int_equal(fake.count, before);
+  assert_int_equal(RUN("wctr", "logout", "reg.example"), 0);
+  assert_string_equal(out_text, "Not logged in to reg.example\n");
+  /* login: wctrd checks the credentials, then wctr stores them for this user */
+  assert_int_equal(RUN("wctr", "login", "-u", "alice", "--password-stdin", "https://reg.example:5000/v2/"), 0);
+  assert_string_equal(out_text, "Login Succeeded\n");
+  assert_string_equal(fake.ops[fake.count - 1], "registry.login");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Server")->valuestring, "reg.example:5000");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[fake.count - 1], "Password")->valuestring, "s3cret");
+  assert_string_equal(fake.stored[0], "reg.example:5000");
+  assert_string_equal(fake.stored[1], "alice");
+  assert_string_equal(fake.stored[2], "s3cret");
+  assert_null(strstr(out_text, "s3cret"));
+  assert_null(strstr(err_text, "s3cret"));
+  assert_int_equal(RUN("wctr", "logout", "reg.example:5000"), 0);
+  assert_string_equal(out_text, "Removing login credentials for reg.example:5000\n");
+  /* refused by the registry: nothing stored */
+  fake.stored[0][0] = '\0';
+  fake.fail_op = "registry.login";
+  fake.fail_text = "unauthorized: incorrect username or password";
+  assert_int_equal(RUN("wctr", "login", "-u", "alice", "--password-stdin", "reg.example:5000"), 1);
+  contains(err_text, "unauthorized: incorrect username or password");
+  assert_string_equal(fake.stored[0], "");
+  fake.fail_op = NULL;
+  assert_int_equal(RUN("wctr", "login", "--password-stdin", "reg.example"), 1);
+  contains(err_text, "--password-stdin needs --username");
+  assert_int_equal(RUN("wctr", "save", "app"), 0); /* stdout is not a console here: the archive goes there */
+  assert_string_equal(fake.ops[fake.count - 1], "image.save");
 }
 
 static void test_run_usage_errors_send_nothing(void **state) {
@@ -1550,6 +1765,10 @@ int main(void) {
       cmocka_unit_test_setup(test_dry_run_prints_the_calls, reset),
       cmocka_unit_test_setup(test_failed_start_leaves_nothing, reset),
       cmocka_unit_test_setup(test_image_commands, reset),
+      cmocka_unit_test_setup(test_images_table, reset),
+      cmocka_unit_test_setup(test_pull_plain_output, reset),
+      cmocka_unit_test_setup(test_run_pulls_a_missing_image, reset),
+      cmocka_unit_test_setup(test_rmi_tag_login, reset),
       cmocka_unit_test_setup(test_status_text, reset),
       cmocka_unit_test_setup(test_ps_table_quiet_filter_format, reset),
       cmocka_unit_test_setup(test_ps_long_values, reset),

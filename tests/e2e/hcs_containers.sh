@@ -83,11 +83,12 @@ expect 0 "an image for another Windows" W image add oldimg --layer "$layers\\bas
 expect 1 "adding the same name again is refused" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1
 has "already exists" "and says so"
 expect 0 "wctr images" W images
-grep -qE "^testimg +latest +10.0.20348.1 +2 " "$out" && ok "lists the image: repository, tag, OS version, 2 layers" || bad "lists the image"
-expect 0 "wctr images --format" W images --format '{{.Repository}}:{{.Tag}}'
-has "testimg:latest" "and its name by Docker's fields"
+grep -qE "^testimg +latest +<image add> +" "$out" && ok "lists the image: repository, tag, no content id" || bad "lists the image"
+expect 0 "wctr images --format" W images --format '{{.Repository}}:{{.Tag}} {{.OsVersion}} {{.Layers}}'
+has "testimg:latest 10.0.20348.1 2" "and its name, OS version and layers by Docker's fields and wctr's"
 expect 0 "wctr image inspect" W image inspect testimg
 has '"Layers"' "shows the layers"
+has "10.0.20348.1" "with its OS version"
 has '"echo default-command-ran"' "and the command"
 base_id=$(tr -d '\r\n ' <"$out" | grep -oE '\{"Id":"[0-9a-f-]{36}","Path":"[^"]*base"' | grep -oE '[0-9a-f-]{36}')
 [ -n "$base_id" ] && ok "the base layer's id is NameToGuid of its folder ($base_id)" || bad "no base layer id"

@@ -60,6 +60,28 @@ static void test_allow_unencrypted_secrets(void **state) {
   expect_error("{\"allow-unencrypted-secrets\":1}", "wctrd.json: \"allow-unencrypted-secrets\" must be a boolean, not a number");
 }
 
+static void test_insecure_registries(void **state) {
+  (void)state;
+  svc_config cfg;
+  svc_config flags;
+  wctr_errmsg e;
+  assert_int_equal(parse("{\"insecure-registries\":[\"reg.lan:5000\",\"10.0.0.0/8\",\"[fd00::1]:5000\"]}", &cfg, &e), WCTR_OK);
+  assert_int_equal(cfg.insecure_count, 3);
+  svc_config_init(&flags);
+  assert_int_equal(svc_config_merge(&flags, &cfg, "wctrd.json", &e), WCTR_OK);
+  assert_int_equal(flags.insecure_count, 3);
+  assert_string_equal(flags.insecure[1], "10.0.0.0/8");
+  assert_null(flags.insecure[3]); /* NULL-terminated for the registry client */
+  svc_config_free(&flags);
+  expect_error("{\"insecure-registries\":\"reg\"}", "wctrd.json: \"insecure-registries\" must be an array of strings, not a string");
+  expect_error("{\"insecure-registries\":[\"http://reg\"]}",
+               "wctrd.json: \"insecure-registries\": \"http://reg\" is not a registry (host, host:port or an IPv4 CIDR such "
+               "as 10.0.0.0/8)");
+  expect_error("{\"insecure-registries\":[\"\"]}",
+               "wctrd.json: \"insecure-registries\": \"\" is not a registry (host, host:port or an IPv4 CIDR such as "
+               "10.0.0.0/8)");
+}
+
 static void test_empty_object_sets_nothing(void **state) {
   (void)state;
   svc_config cfg;
@@ -230,6 +252,7 @@ int main(void) {
       cmocka_unit_test(test_full_file),
       cmocka_unit_test(test_empty_object_sets_nothing),
       cmocka_unit_test(test_allow_unencrypted_secrets),
+      cmocka_unit_test(test_insecure_registries),
       cmocka_unit_test(test_errors_name_the_key),
       cmocka_unit_test(test_oversized_file),
       cmocka_unit_test(test_merge_takes_file_settings_flags_did_not_set),

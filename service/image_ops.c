@@ -1,0 +1,561 @@
+/* service/image_ops.c - the image operations (portable). Contract: service/image_ops.h. */
+#include "service/image_ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base64.h"
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "images/archive.h"
+#include "images/manifest.h"
+#include "images/pull.h"
+#include "images/reference.h"
+#include "images/registry.h"
+
+enum { SAVE_CHUNK = 256 * 1024, SAVE_HIGH = 2 * 1024 * 1024, SAVE_LOW = 1024 * 1024 };
+
+static wctr_err name_param(const cJSON *params, const char *const *keys, const char **name, wctr_errmsg *e) {
+  if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Name\" is required");
+  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) return WCTR_EINVAL;
+  return wctr_json_get_string(params, "Name", "params", true, name, e);
+}
+
+/* --- containers using an image ------------------------------------------------------------------------------ */
+
+static bool any_used(void *ctx, const char *const *names, size_t count, char *container, size_t size) {
+  svc_image_service *s = ctx;
+  for (size_t i = 0; s->used != NULL && i < count; i++) {
+    if (s->used(s->used_ctx, names[i], container, size)) return true;
+  }
+  return false;
+}
+
+/* --- pull ------------------------------------------------------------------------------------------------------ */
+
+typedef struct pull_op {
+  wctr_mutex barrier; /* done() waits until start has stored the pull */
+  svc_sink *sink;
+  img_pull *pull;
+} pull_op;
+
+static void pull_progress(void *ctx, const char *id, const char *status, int64_t current, int64_t total) {
+  pull_op *op = ctx;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "id", id);
+  cJSON_AddStringToObject(f, "status", status);
+  if (total > 0) {
+    cJSON *d = cJSON_AddObjectToObject(f, "progressDetail");
+    cJSON_AddNumberToObject(d, "current", (double)current);
+    cJSON_AddNumberToObject(d, "total", (double)total);
+  }
+  svc_sink_frame(op->sink, "progress", f);
+}
+
+static void pull_done(void *ctx, wctr_err err, const char *message, cJSON *result) {
+  pull_op *op = ctx;
+  wctr_mutex_lock(&op->barrier);
+  wctr_mutex_unlock(&op->barrier);
+  svc_sink_finish(op->sink, err, result, message);
+}
+
+static void pull_close(void *ctx) { img_pull_cancel(((pull_op *)ctx)->pull); }
+
+static void pull_release(void *ctx) {
+  pull_op *op = ctx;
+  img_pull_release(op->pull);
+  wctr_mutex_destroy(&op->barrier);
+  free(op);
+}
+
+static void op_pull(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  static const char *const keys[] = {"Name", "Auth", NULL};
+  static const char *const auth_keys[] = {"Username", "Password", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *name = NULL;
+  const cJSON *auth = NULL;
+  const char *user = NULL;
+  const char *password = NULL;
+  wctr_errmsg e;
+  e.text[0] = '\0';
+  wctr_err err = name_param(params, keys, &name, &e);
+  if (err == WCTR_OK) err = wctr_json_get_object(params, "Auth", "params", false, &auth, &e);
+  if (err == WCTR_OK && auth != NULL) {
+    err = wctr_json_check_keys(auth, "params.Auth", auth_keys, &e);
+    if (err == WCTR_OK) err = wctr_json_get_string(auth, "Username", "params.Auth", true, &user, &e);
+    if (err == WCTR_OK) err = wctr_json_get_string(auth, "Password", "params.Auth", true, &password, &e);
+  }
+  pull_op *op = err == WCTR_OK ? calloc(1, sizeof *op) : NULL;
+  if (err == WCTR_OK && (op == NULL || wctr_mutex_init(&op->barrier) != WCTR_OK)) {
+    free(op);
+    op = NULL;
+    err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  }
+  if (err != WCTR_OK) {
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  op->sink = sink;
+  sink->op_ctx = op;
+  sink->on_close = pull_close;
+  sink->on_release = pull_release;
+  img_pull_options o = {.ioc = s->ioc, .store = s->store, .transport = &s->transport, .insecure = s->insecure,
+                        .host_os_version = s->host_os_version, .host_arch = "amd64", .ref = name, .user = user,
+                        .password = password, .ctx = op, .progress = pull_progress, .done = pull_done};
+  wctr_mutex_lock(&op->barrier);
+  err = img_pull_start(&o, &op->pull, &e);
+  wctr_mutex_unlock(&op->barrier);
+  if (err != WCTR_OK) svc_sink_finish(sink, err, NULL, e.text);
+}
+
+/* --- list, inspect, history, tag, remove, prune ----------------------------------------------------------------- */
+
+static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"All", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  bool all = false;
+  if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+                         wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK)) {
+    return WCTR_EINVAL;
+  }
+  cJSON *list = NULL;
+  wctr_err err = img_store_list(s->store, &list, e);
+  if (err != WCTR_OK) return err;
+  cJSON *legacy = NULL;
+  wctr_errmsg le;
+  if (s->legacy.list != NULL && s->legacy.list(s->legacy.ctx, &legacy, &le) == WCTR_OK) {
+    cJSON *rec;
+    cJSON_ArrayForEach(rec, legacy) {
+      /* The record as the catalog has it (Name, Layers, OsVersion, Created, Cmd, User: what the Engine API's
+       * image routes read today), with the store summary's keys beside it. */
+      const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "Name");
+      cJSON *o = cJSON_Duplicate(rec, true);
+      if (o == NULL) continue;
+      cJSON_AddStringToObject(o, "Id", "");
+      cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
+      cJSON_AddItemToArray(tags, cJSON_CreateString(cJSON_IsString(n) ? n->valuestring : ""));
+      cJSON_AddArrayToObject(o, "RepoDigests");
+      if (cJSON_GetObjectItemCaseSensitive(o, "Created") == NULL) cJSON_AddStringToObject(o, "Created", "");
+      cJSON_AddNumberToObject(o, "Size", 0);
+      cJSON_AddStringToObject(o, "Os", "windows");
+      if (cJSON_GetObjectItemCaseSensitive(o, "OsVersion") == NULL) cJSON_AddStringToObject(o, "OsVersion", "");
+      cJSON_AddBoolToObject(o, "Dangling", false);
+      cJSON_AddBoolToObject(o, "Catalog", true);
+      cJSON_AddItemToArray(list, o);
+    }
+  }
+  cJSON_Delete(legacy);
+  (void)all; /* intermediate images do not exist in a pulled store: -a lists the same (docs/images.md) */
+  *result = list;
+  return WCTR_OK;
+}
+
+static bool in_catalog(svc_image_service *s, const char *name) {
+  if (s->legacy.inspect == NULL) return false;
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Name", name);
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  bool found = s->legacy.inspect(s->legacy.ctx, p, &r, &e) == WCTR_OK;
+  cJSON_Delete(p);
+  cJSON_Delete(r);
+  return found;
+}
+
+static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *name = NULL;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err != WCTR_OK) return err;
+  err = img_store_inspect(s->store, name, result, e);
+  if (err == WCTR_ENOENT && s->legacy.inspect != NULL && in_catalog(s, name)) return s->legacy.inspect(s->legacy.ctx, params, result, e);
+  return err;
+}
+
+static wctr_err op_history(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *name = NULL;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err != WCTR_OK) return err;
+  return img_store_history(s->store, name, result, e);
+}
+
+static wctr_err op_tag(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Source", "Target", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *source = NULL;
+  const char *target = NULL;
+  if (params == NULL || wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Source", "params", true, &source, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Target", "params", true, &target, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  wctr_err err = img_store_tag(s->store, source, target, e);
+  if (err == WCTR_OK) *result = cJSON_CreateObject();
+  return err;
+}
+
+static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", "Force", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *name = NULL;
+  bool force = false;
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
+  if (err != WCTR_OK) return err;
+  err = img_store_remove(s->store, name, force, any_used, s, result, e);
+  if (err == WCTR_ENOENT && s->legacy.remove != NULL && in_catalog(s, name)) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "Name", name);
+    cJSON *r = NULL;
+    err = s->legacy.remove(s->legacy.ctx, p, s->used, s->used_ctx, &r, e);
+    cJSON_Delete(p);
+    cJSON_Delete(r);
+    if (err == WCTR_OK) {
+      *result = cJSON_CreateArray();
+      cJSON *u = cJSON_CreateObject();
+      cJSON_AddStringToObject(u, "Untagged", name);
+      cJSON_AddItemToArray(*result, u);
+    }
+  }
+  return err;
+}
+
+static wctr_err op_prune(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"All", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  bool all = false;
+  if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+                         wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK)) {
+    return WCTR_EINVAL;
+  }
+  return img_store_prune(s->store, all, any_used, s, result, e);
+}
+
+static wctr_err op_add(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  svc_image_service *s = ctx;
+  (void)caller;
+  if (s->legacy.add == NULL) return wctr_fail(e, WCTR_ENOTSUP, "this service has no image catalog");
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(params, "Name");
+  img_record r;
+  wctr_errmsg ignored;
+  if (cJSON_IsString(name) && img_store_find(s->store, name->valuestring, &r, NULL, 0, &ignored) == WCTR_OK) {
+    img_record_free(&r);
+    return wctr_fail(e, WCTR_EEXIST, "image %s exists in the image store (pulled or loaded); choose another name",
+                     name->valuestring);
+  }
+  return s->legacy.add(s->legacy.ctx, params, result, e);
+}
+
+static wctr_err op_login(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Server", "Username", "Password", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *server = NULL;
+  const char *user = NULL;
+  const char *password = NULL;
+  if (params == NULL || wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Server", "params", true, &server, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Username", "params", true, &user, e) != WCTR_OK ||
+      wctr_json_get_string(params, "Password", "params", true, &password, e) != WCTR_OK) {
+    return WCTR_EINVAL;
+  }
+  /* the server as a reference's domain ("docker.io" -> the Hub's registry host) */
+  char text[IMG_NAME_MAX + 16];
+  snprintf(text, sizeof text, "%s/x", server);
+  img_ref ref;
+  if (img_ref_parse(text, &ref, NULL) != WCTR_OK || strchr(server, '/') != NULL) {
+    return wctr_fail(e, WCTR_EINVAL, "\"%.200s\" is not a registry host[:port]", server);
+  }
+  img_credentials c = {.user = (char *)user, .password = (char *)password};
+  img_registry_options ro = {.transport = &s->transport, .insecure = s->insecure, .credentials = &c};
+  wctr_err err = img_registry_login(&ro, img_ref_registry_host(&ref), e);
+  if (err != WCTR_OK) return err;
+  *result = cJSON_CreateObject();
+  cJSON_AddStringToObject(*result, "Status", "Login Succeeded");
+  return WCTR_OK;
+}
+
+/* --- save ------------------------------------------------------------------------------------------------------- */
+
+typedef struct save_op {
+  svc_image_service *s;
+  svc_sink *sink;
+  img_archive_writer *w;
+  wctr_mutex lock;
+  bool closed;
+  bool finished;
+  char *buf;
+} save_op;
+
+static void save_pump(void *arg);
+
+static void save_drained(void *arg) {
+  save_op *op = arg;
+  if (!wctr_ioc_blocking(op->s->ioc, save_pump, op)) save_pump(op);
+}
+
+/* On the pool: chunks out until the client's queue is full, then wait for it to drain. */
+static void save_pump(void *arg) {
+  save_op *op = arg;
+  for (;;) {
+    wctr_mutex_lock(&op->lock);
+    bool closed = op->closed;
+    wctr_mutex_unlock(&op->lock);
+    wctr_errmsg e;
+    e.text[0] = '\0';
+    size_t got = 0;
+    wctr_err err = closed ? WCTR_ECANCELED : img_archive_save_read(op->w, op->buf, SAVE_CHUNK, &got, &e);
+    if (err == WCTR_OK && got > 0) err = svc_sink_output(op->sink, SVC_STDOUT, op->buf, got);
+    if (err != WCTR_OK || got == 0) {
+      cJSON *result = NULL;
+      if (err == WCTR_OK) {
+        result = cJSON_CreateObject();
+        cJSON_AddNumberToObject(result, "Size", (double)img_archive_save_size(op->w));
+      }
+      svc_sink_finish(op->sink, err, result, err == WCTR_OK ? "" : e.text[0] != '\0' ? e.text : "the client left");
+      return;
+    }
+    if (op->sink->methods->pending(op->sink) > SAVE_HIGH) {
+      op->sink->methods->when_drained(op->sink, SAVE_LOW, save_drained, op);
+      return;
+    }
+  }
+}
+
+static void save_close(void *arg) {
+  save_op *op = arg;
+  wctr_mutex_lock(&op->lock);
+  op->closed = true;
+  wctr_mutex_unlock(&op->lock);
+}
+
+static void save_release(void *arg) {
+  save_op *op = arg;
+  img_archive_save_end(op->w);
+  free(op->buf);
+  wctr_mutex_destroy(&op->lock);
+  free(op);
+}
+
+static void op_save(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  static const char *const keys[] = {"Names", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  wctr_errmsg e;
+  e.text[0] = '\0';
+  const cJSON *names = NULL;
+  wctr_err err = params == NULL ? wctr_fail(&e, WCTR_EINVAL, "params: \"Names\" is required") : WCTR_OK;
+  if (err == WCTR_OK && wctr_json_check_keys(params, "params", keys, &e) != WCTR_OK) err = WCTR_EINVAL;
+  if (err == WCTR_OK) err = wctr_json_get_string_array(params, "Names", "params", true, &names, &e);
+  int n = cJSON_GetArraySize(names);
+  if (err == WCTR_OK && (n == 0 || n > 100)) err = wctr_fail(&e, WCTR_EINVAL, "params: \"Names\" must name 1 to 100 images");
+  char **list = err == WCTR_OK ? calloc((size_t)n, sizeof *list) : NULL;
+  size_t k = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, names) {
+    if (list != NULL) list[k++] = item->valuestring;
+  }
+  save_op *op = err == WCTR_OK ? calloc(1, sizeof *op) : NULL;
+  if (err == WCTR_OK && (list == NULL || op == NULL || wctr_mutex_init(&op->lock) != WCTR_OK ||
+                         (op->buf = malloc(SAVE_CHUNK)) == NULL)) {
+    err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  }
+  if (err == WCTR_OK) err = img_archive_save_begin(s->store, list, k, &op->w, &e);
+  free(list);
+  if (err != WCTR_OK) {
+    if (op != NULL) {
+      free(op->buf);
+      if (op->lock.impl != NULL) wctr_mutex_destroy(&op->lock);
+      free(op);
+    }
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  op->s = s;
+  op->sink = sink;
+  sink->op_ctx = op;
+  sink->on_close = save_close;
+  sink->on_release = save_release;
+  if (!wctr_ioc_blocking(s->ioc, save_pump, op)) svc_sink_finish(sink, WCTR_ENOMEM, NULL, "the service is stopping");
+}
+
+/* --- load ------------------------------------------------------------------------------------------------------- */
+
+typedef struct load_op {
+  svc_image_service *s;
+  svc_sink *sink;
+  wctr_file *file;
+  char path[1400];
+  wctr_err err;
+  char message[512];
+  bool started;
+} load_op;
+
+static void load_line(void *ctx, const char *text) {
+  load_op *op = ctx;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "status", text);
+  svc_sink_frame(op->sink, "progress", f);
+}
+
+static void load_job(void *arg) {
+  load_op *op = arg;
+  wctr_errmsg e;
+  e.text[0] = '\0';
+  cJSON *result = NULL;
+  wctr_err err = op->err;
+  if (err == WCTR_OK) err = img_archive_load(op->s->store, op->path, load_line, op, &result, &e);
+  wctr_fs_remove(op->path);
+  svc_sink_finish(op->sink, err, result, err == WCTR_OK ? "" : op->err != WCTR_OK ? op->message : e.text);
+}
+
+static void load_input(void *arg, const char *data, size_t len, bool eof) {
+  load_op *op = arg;
+  if (op->started) return;
+  if (op->err == WCTR_OK && len > 0) {
+    op->err = wctr_file_write(op->file, data, len);
+    if (op->err != WCTR_OK) snprintf(op->message, sizeof op->message, "the archive cannot be written to %s", op->path);
+  }
+  if (!eof) return;
+  op->started = true;
+  if (op->err == WCTR_OK) op->err = wctr_file_sync(op->file);
+  wctr_file_close(op->file);
+  op->file = NULL;
+  if (!wctr_ioc_blocking(op->s->ioc, load_job, op)) {
+    wctr_fs_remove(op->path);
+    svc_sink_finish(op->sink, WCTR_ENOMEM, NULL, "the service is stopping");
+  }
+}
+
+static void load_close(void *arg) {
+  load_op *op = arg;
+  if (op->started) return;
+  op->started = true;
+  wctr_file_close(op->file);
+  op->file = NULL;
+  wctr_fs_remove(op->path);
+  svc_sink_finish(op->sink, WCTR_ECANCELED, NULL, "the client left before the archive ended");
+}
+
+static void load_release(void *arg) {
+  load_op *op = arg;
+  wctr_file_close(op->file);
+  free(op);
+}
+
+static void op_load(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
+  static const char *const keys[] = {NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  wctr_errmsg e;
+  e.text[0] = '\0';
+  wctr_err err = params != NULL && wctr_json_check_keys(params, "params", keys, &e) != WCTR_OK ? WCTR_EINVAL : WCTR_OK;
+  load_op *op = err == WCTR_OK ? calloc(1, sizeof *op) : NULL;
+  if (err == WCTR_OK && op == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK) err = img_store_tmp_path(s->store, op->path, sizeof op->path, &e);
+  if (err == WCTR_OK) err = wctr_file_open(op->path, WCTR_FILE_TRUNCATE, &op->file, &e);
+  if (err != WCTR_OK) {
+    free(op);
+    svc_sink_finish(sink, err, NULL, e.text);
+    return;
+  }
+  op->s = s;
+  op->sink = sink;
+  sink->op_ctx = op;
+  sink->on_input = load_input;
+  sink->on_close = load_close;
+  sink->on_release = load_release;
+}
+
+static const svc_op image_ops[] = {
+    {.name = "image.pull", .start = op_pull, .flags = SVC_OP_STREAM},
+    {.name = "image.list", .call = op_list},
+    {.name = "image.inspect", .call = op_inspect, .flags = SVC_OP_BLOCKING},
+    {.name = "image.history", .call = op_history, .flags = SVC_OP_BLOCKING},
+    {.name = "image.tag", .call = op_tag, .flags = SVC_OP_BLOCKING},
+    {.name = "image.remove", .call = op_remove, .flags = SVC_OP_BLOCKING},
+    {.name = "image.prune", .call = op_prune, .flags = SVC_OP_BLOCKING},
+    {.name = "image.save", .start = op_save, .flags = SVC_OP_STREAM},
+    {.name = "image.load", .start = op_load, .flags = SVC_OP_STREAM},
+    {.name = "image.add", .call = op_add, .flags = SVC_OP_BLOCKING},
+    {.name = "registry.login", .call = op_login, .flags = SVC_OP_BLOCKING},
+};
+
+const svc_op *svc_image_ops(size_t *count) {
+  *count = sizeof image_ops / sizeof image_ops[0];
+  return image_ops;
+}
+
+/* --- resolve ---------------------------------------------------------------------------------------------------- */
+
+static char *dup_text(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *c = malloc(n);
+  if (c != NULL) memcpy(c, s, n);
+  return c;
+}
+
+wctr_err svc_image_resolve(svc_image_service *s, const char *ref, rt_image *out, wctr_errmsg *e) {
+  memset(out, 0, sizeof *out);
+  img_record r;
+  char name[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+  wctr_errmsg fe;
+  wctr_err err = img_store_find(s->store, ref, &r, name, sizeof name, &fe);
+  if (err == WCTR_ENOENT && s->legacy.resolve != NULL) {
+    err = s->legacy.resolve(s->legacy.ctx, ref, out, e);
+    if (err == WCTR_ENOENT) return wctr_fail(e, WCTR_ENOENT, "%s", fe.text);
+    return err;
+  }
+  if (err != WCTR_OK) return wctr_fail(e, err, "%s", fe.text);
+  size_t count = 0;
+  err = img_store_layer_folders(s->store, &r, &out->layer_paths, &out->layer_ids, &count, e);
+  out->layer_count = count;
+  if (err == WCTR_OK && (out->name = dup_text(name)) == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  snprintf(out->os_version, sizeof out->os_version, "%.31s", r.os_version);
+  /* the default command: Entrypoint + Cmd, and the user, from the config */
+  char *text = NULL;
+  size_t len = 0;
+  cJSON *cfg = NULL;
+  if (err == WCTR_OK && img_store_read_blob(s->store, r.id, IMG_CONFIG_MAX_BYTES, &text, &len, e) == WCTR_OK) {
+    cfg = cJSON_ParseWithLength(text, len);
+    free(text);
+  }
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(cfg, "config");
+  const cJSON *parts[2] = {cJSON_GetObjectItemCaseSensitive(c, "Entrypoint"), cJSON_GetObjectItemCaseSensitive(c, "Cmd")};
+  size_t n = 0;
+  for (int k = 0; k < 2; k++) n += cJSON_IsArray(parts[k]) ? (size_t)cJSON_GetArraySize(parts[k]) : 0;
+  if (err == WCTR_OK && n > 0) {
+    out->cmd = calloc(n + 1, sizeof *out->cmd);
+    if (out->cmd == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    for (int k = 0; err == WCTR_OK && k < 2; k++) {
+      if (!cJSON_IsArray(parts[k])) continue;
+      const cJSON *a;
+      cJSON_ArrayForEach(a, parts[k]) {
+        if (!cJSON_IsString(a)) continue;
+        out->cmd[out->cmd_count] = dup_text(a->valuestring);
+        if (out->cmd[out->cmd_count] == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+        else out->cmd_count++;
+      }
+    }
+  }
+  const cJSON *user = cJSON_GetObjectItemCaseSensitive(c, "User");
+  if (err == WCTR_OK && cJSON_IsString(user) && user->valuestring[0] != '\0' && (out->user = dup_text(user->valuestring)) == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  cJSON_Delete(cfg);
+  img_record_free(&r);
+  if (err != WCTR_OK) rt_image_free(out);
+  return err;
+}
