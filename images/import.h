@@ -2,15 +2,16 @@
  * interface).
  *
  * The store hands an importer one verified layer blob at a time, base first, and the folders of the layers
- * below it; the importer unpacks it into a new layer folder, or fails leaving nothing there. What a
- * Windows importer does inside (the tar/PAX reader, BackupWrite, vmcompute ImportLayer for layers with
- * parents, ProcessBaseImage/ProcessUtilityImage for base layers, the backup and restore privileges) is its
- * own business and the next piece of work: today wctrd's production importer is img_importer_unavailable,
- * which says it is not ready ("importing Windows layers is not available yet"), so a pull that needs a layer
- * ends with that sentence after resolving the image and before downloading any layer, and registers
- * nothing. The tests, and `wctrd run --test-layer-import` (a test switch that says
- * so loudly in the log), use img_importer_test (images/import_test.c), which writes a plausible layer
- * folder (Files\, a marker naming the blob) so pull, run, save and load are exercised end to end.
+ * below it; the importer unpacks it into a new layer folder, or fails leaving nothing there. wctrd's
+ * production importer is the Windows one (images/wcimport.h: the tar/PAX reader, BackupWrite, vmcompute
+ * ImportLayer for layers with parents, ProcessBaseImage/ProcessUtilityImage for base layers, the backup and
+ * restore privileges), built in service/layer_import_win.c; it is not ready where vmcompute.dll is missing
+ * or the account lacks the privileges, so such a pull ends with that sentence after resolving the image and
+ * before downloading any layer, and registers nothing. img_importer_unavailable remains the store's default
+ * when it is given no importer (the native suites). The tests, and `wctrd run --test-layer-import` (a test
+ * switch that says so loudly in the log), use img_importer_test (images/import_test.c), which writes a
+ * plausible layer folder (Files\, a marker naming the blob) so pull, run, save and load are exercised end
+ * to end where no vmcompute.dll is at hand.
  *
  * Layer ids. HCS names a layer by a GUID derived from its folder's name (vmcompute!NameToGuid, which every
  * Microsoft client uses; REFERENCE.md). img_layer_id is that derivation behind a pointer: the portable
@@ -19,12 +20,10 @@
  * one where vmcompute.dll is missing. Ids are computed when asked, never trusted from a file. Layer folders
  * are named by their chain id's hex digits, so the same layer gets the same id wherever it is imported.
  *
- * The Windows importer (the next piece of work, issue 13 item 3) plugs in here: an img_importer whose import
- * reads the tar (and gzip) itself and writes the layer as hcsshim does, and whose destroy is vmcompute
- * DestroyLayer. images/ and hcs/ are peers (rank 3), so the vmcompute calls it needs (hcs_layer_import,
- * hcs_layer_process_base, hcs_layer_process_utility, hcs_layer_destroy of hcs/client.h) reach it from
- * service/, which builds the importer and hands it to img_store_open in service/engine_win.c where
- * img_importer_unavailable() is chosen today. */
+ * The Windows importer plugs in here: images/ and hcs/ are peers (rank 3), so the vmcompute calls it needs
+ * (hcs_layer_import, hcs_layer_process_base, hcs_layer_process_utility, hcs_layer_destroy of hcs/client.h)
+ * reach it from service/ (service/layer_import.h), which builds it and hands it to img_store_open in
+ * service/engine_win.c. */
 #ifndef WCTR_IMAGES_IMPORT_H
 #define WCTR_IMAGES_IMPORT_H
 
@@ -58,8 +57,8 @@ typedef struct img_importer {
   wctr_err (*destroy)(void *ctx, const char *path, const char *layer_id, wctr_errmsg *e);
 } img_importer;
 
-/* Production today: not ready and refuses every layer (WCTR_ENOTSUP, "importing Windows layers is not
- * available yet ..."); destroy removes the folder. */
+/* Not ready and refuses every layer (WCTR_ENOTSUP, "importing Windows layers is not available yet ...");
+ * destroy removes the folder. The store's default when it is given no importer. */
 const img_importer *img_importer_unavailable(void);
 /* The test importer (images/import_test.c): checks the blob's diff id when it is a plain tar, then writes
  * dest\Files\ (with a file per parent and one naming the blob), dest\layer.json {"DiffId","Blob","Parents"},

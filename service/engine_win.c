@@ -32,6 +32,7 @@
 #include "service/images.h"
 #include "hcs/document.h"
 #include "service/networks.h"
+#include "service/layer_import.h"
 #include "service/manager.h"
 #include "service/ops.h"
 #include "service/pipe_api.h"
@@ -59,6 +60,7 @@ struct svc_engine {
   svc_images *images;
   svc_networks *networks;
   img_store *store;
+  svc_layer_import *layer_import; /* the production importer (images/wcimport.h over vmcompute) */
   img_http *http;
   svc_image_service image_service;
   svc_hooks hooks;
@@ -478,7 +480,9 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   char store_dir[1200];
   snprintf(store_dir, sizeof store_dir, "%s\\images\\store", eng->data_root);
   img_layer_id = store_layer_id;
-  const img_importer *importer = img_importer_unavailable();
+  err = svc_layer_import_open(&eng->layer_import, e);
+  if (err != WCTR_OK) goto done;
+  const img_importer *importer = svc_layer_import_importer(eng->layer_import);
   if (opt->test_layer_import) {
     importer = img_importer_test();
     wctr_log(WCTR_LOG_WARN, "TEST MODE: pulled and loaded layers are unpacked by a test double that writes plain "
@@ -579,6 +583,7 @@ void svc_engine_stop(svc_engine *eng) {
   wctr_ioc_stop(eng->ioc); /* pulls and saves on the pool finish before the store goes */
   img_http_close(eng->http);
   img_store_close(eng->store);
+  svc_layer_import_close(eng->layer_import);
   svc_images_close(eng->images);
   svc_networks_close(eng->networks);
   if (eng->audit_open) svc_audit_close();

@@ -39,6 +39,8 @@
 #define E_BUSY HRESULT_FROM_WIN32(ERROR_BUSY)
 #define E_PATH_NOT_FOUND HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)
 #define E_FILE_NOT_FOUND HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)
+#define E_PRIVILEGE_NOT_HELD HRESULT_FROM_WIN32(ERROR_PRIVILEGE_NOT_HELD)
+#define E_INVALID_DATA HRESULT_FROM_WIN32(ERROR_INVALID_DATA)
 #define SCSI0 "df6d0690-79e5-55b6-a5ec-c1e2f77f580a"
 /* The VSMB path prefix as it appears inside JSON text (backslashes escaped). */
 #define VSMB "\\\\\\\\?\\\\VMSMB\\\\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\\\\"
@@ -348,6 +350,92 @@ static void make_layer(const wchar_t *name, bool base, wchar_t *out) {
     swprintf(files, MAX_PATH, L"%ls\\Files", out);
     CreateDirectoryW(files, NULL);
   }
+}
+
+/* SeBackupPrivilege and SeRestorePrivilege on or off in this process's token: the layer writer's calls need
+ * them (hcsshim), and the double checks the caller's token. */
+static void privileges(bool on) {
+  HANDLE tok = NULL;
+  assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok));
+  static const wchar_t *const names[] = {L"SeBackupPrivilege", L"SeRestorePrivilege"};
+  for (int i = 0; i < 2; i++) {
+    TOKEN_PRIVILEGES tp = {.PrivilegeCount = 1};
+    assert_true(LookupPrivilegeValueW(NULL, names[i], &tp.Privileges[0].Luid));
+    tp.Privileges[0].Attributes = on ? SE_PRIVILEGE_ENABLED : 0;
+    assert_true(AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL));
+    assert_int_equal(GetLastError(), ERROR_SUCCESS);
+  }
+  CloseHandle(tok);
+}
+
+static void put_u32(char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
+}
+
+/* A staged entry of the transport format: the attribute word, then a data stream (when data is not NULL)
+ * and an alternate data stream (when ads is not NULL, as ":NAME:$DATA"); cut: write only that many bytes. */
+static void staged(const wchar_t *path, uint32_t word, const char *data, const wchar_t *ads, const char *ads_data,
+                   size_t cut) {
+  char buf[1024];
+  size_t n = 0;
+  put_u32(buf, word);
+  n = 4;
+  if (data != NULL) {
+    memset(buf + n, 0, 20);
+    put_u32(buf + n, 1); /* BACKUP_DATA */
+    put_u32(buf + n + 8, (uint32_t)strlen(data));
+    memcpy(buf + n + 20, data, strlen(data));
+    n += 20 + strlen(data);
+  }
+  if (ads != NULL) {
+    size_t name = wcslen(ads) * 2;
+    memset(buf + n, 0, 20);
+    put_u32(buf + n, 4); /* BACKUP_ALTERNATE_DATA */
+    put_u32(buf + n + 8, (uint32_t)strlen(ads_data));
+    put_u32(buf + n + 16, (uint32_t)name);
+    for (size_t i = 0; i < wcslen(ads); i++) {
+      buf[n + 20 + 2 * i] = (char)ads[i];
+      buf[n + 20 + 2 * i + 1] = 0;
+    }
+    memcpy(buf + n + 20 + name, ads_data, strlen(ads_data));
+    n += 20 + name + strlen(ads_data);
+  }
+  if (cut != 0 && cut < n) n = cut;
+  HANDLE f = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+  assert_true(f != INVALID_HANDLE_VALUE);
+  DWORD w = 0;
+  assert_true(WriteFile(f, buf, (DWORD)n, &w, NULL));
+  CloseHandle(f);
+}
+
+/* A staging folder of the transport format: Files\ (x.txt with a stream), Hives\H_Delta. */
+static void make_staging(const wchar_t *name, wchar_t *out) {
+  wchar_t p[MAX_PATH];
+  make_layer(name, false, out);
+  swprintf(p, MAX_PATH, L"%ls\\Files", out);
+  CreateDirectoryW(p, NULL);
+  swprintf(p, MAX_PATH, L"%ls\\Files.$wcidirs$", out);
+  staged(p, FILE_ATTRIBUTE_DIRECTORY, NULL, NULL, NULL, 0);
+  swprintf(p, MAX_PATH, L"%ls\\Files\\x.txt", out);
+  staged(p, FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_HIDDEN, "hi", L":s:$DATA", "ss", 0);
+  swprintf(p, MAX_PATH, L"%ls\\Hives", out);
+  CreateDirectoryW(p, NULL);
+  swprintf(p, MAX_PATH, L"%ls\\Hives.$wcidirs$", out);
+  staged(p, FILE_ATTRIBUTE_DIRECTORY, NULL, NULL, NULL, 0);
+  swprintf(p, MAX_PATH, L"%ls\\Hives\\H_Delta", out);
+  write_file(p, "hive");
+}
+
+/* A base layer as ProcessBaseImage and ProcessUtilityImage read it. */
+static void make_base_image(const wchar_t *name, wchar_t *out) {
+  wchar_t p[MAX_PATH];
+  make_layer(name, true, out);
+  swprintf(p, MAX_PATH, L"%ls\\Files\\Windows\\System32\\config", out);
+  SHCreateDirectoryExW(NULL, p, NULL);
+  swprintf(p, MAX_PATH, L"%ls\\UtilityVM\\Files\\EFI\\Microsoft\\Boot", out);
+  SHCreateDirectoryExW(NULL, p, NULL);
+  swprintf(p, MAX_PATH, L"%ls\\UtilityVM\\Files\\EFI\\Microsoft\\Boot\\BCD", out);
+  write_file(p, "bcd");
 }
 
 /* A scratch over base: created, activated and prepared; its volume into volume. */
@@ -1231,10 +1319,14 @@ static void hv_fixture_init(hv_fixture *f, const wchar_t *name) {
   wchar_t dir[MAX_PATH], path[MAX_PATH];
   swprintf(dir, MAX_PATH, L"hv-%ls\\base", name);
   make_layer(dir, true, f->base);
-  swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\Files", f->base);
+  swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\Files\\EFI\\Microsoft\\Boot", f->base);
   SHCreateDirectoryExW(NULL, path, NULL);
+  swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\Files\\EFI\\Microsoft\\Boot\\BCD", f->base);
+  write_file(path, "bcd");
   swprintf(path, MAX_PATH, L"%ls\\UtilityVM", f->base);
+  privileges(true);
   assert_int_equal(vm.ProcessUtilityImage(path), S_OK);
+  privileges(false);
   swprintf(path, MAX_PATH, L"%ls\\UtilityVM\\SystemTemplate.vhdx", f->base);
   swprintf(dir, MAX_PATH, L"hv-%ls\\uvm.vhdx", name);
   state_file(dir, f->uvm_vhd);
@@ -2148,12 +2240,30 @@ static void assert_refusal_logged(const char *call, HRESULT hr, const char *text
   free(last);
 }
 
+/* A copy of the record id of section in state.json, or NULL. */
+static cJSON *hcsd_record(const char *section, const char *id) {
+  wchar_t path[MAX_PATH];
+  state_file(L"state.json", path);
+  char *text = read_file(path);
+  cJSON *doc = text != NULL ? cJSON_Parse(text) : NULL;
+  free(text);
+  cJSON *found = NULL;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, section)) {
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(r, "Id");
+    if (cJSON_IsString(i) && _stricmp(i->valuestring, id) == 0) found = cJSON_Duplicate(r, true);
+  }
+  cJSON_Delete(doc);
+  return found;
+}
+
 static bool starts_with_magic(const wchar_t *path) {
   char *text = read_file(path);
   bool ok = text != NULL && strncmp(text, "wctr-hcs-double VHDX v1\n", 24) == 0;
   free(text);
   return ok;
 }
+
 
 static void test_vmcompute_scratch(void **state) {
   (void)state;
@@ -2260,28 +2370,6 @@ static void test_vmcompute_scratch(void **state) {
   write_file(file, "just a file");
   assert_int_equal(vm.ActivateLayer(&g_info, bogus), E_NOT_VIRTUAL_DISK);
 
-  /* Images: the VHDs of a processed base layer and utility VM; a layer imported over its parents. */
-  assert_int_equal(vm.ProcessBaseImage(base), S_OK);
-  swprintf(file, MAX_PATH, L"%ls\\blank.vhdx", base);
-  assert_true(starts_with_magic(file));
-  swprintf(file, MAX_PATH, L"%ls\\UtilityVM", base);
-  assert_int_equal(vm.ProcessUtilityImage(file), E_PATH_NOT_FOUND); /* no UtilityVM\Files */
-  wchar_t files[MAX_PATH];
-  swprintf(files, MAX_PATH, L"%ls\\Files", file);
-  SHCreateDirectoryExW(NULL, files, NULL);
-  assert_int_equal(vm.ProcessUtilityImage(file), S_OK);
-  swprintf(file, MAX_PATH, L"%ls\\UtilityVM\\SystemTemplate.vhdx", base);
-  assert_true(starts_with_magic(file));
-  wchar_t staged[MAX_PATH], imported[MAX_PATH];
-  make_layer(L"vm\\staged", false, staged);
-  swprintf(file, MAX_PATH, L"%ls\\tombstones.txt", staged);
-  write_file(file, "Version 1.0\n");
-  state_file(L"vm\\imported", imported);
-  assert_int_equal(vm.ImportLayer(&g_info, imported, staged, swapped, 2), E_INVALIDARG);
-  assert_int_equal(vm.ImportLayer(&g_info, imported, staged, &d[1], 1), S_OK);
-  swprintf(file, MAX_PATH, L"%ls\\tombstones.txt", imported);
-  assert_true(exists(file));
-  assert_int_equal(vm.ImportLayer(&g_info, imported, L"C:\\no\\such\\staging", &d[1], 1), E_PATH_NOT_FOUND);
   /* Every call is in the log with its arguments. */
   cJSON *lines = log_lines("PrepareLayer", NULL);
   const cJSON *last = cJSON_GetArrayItem(lines, cJSON_GetArraySize(lines) - 1);
@@ -2290,6 +2378,139 @@ static void test_vmcompute_scratch(void **state) {
   assert_string_equal(string(cJSON_GetArrayItem(logged, 0), "Id"), app_id);
   assert_int_equal(number(last, "flavour"), 1);
   cJSON_Delete(lines);
+}
+
+/* vmcompute's image functions: the privileges they need, what processing reads and writes, the transport
+ * format ImportLayer reads, the parents' order, the layers it keeps. */
+static void test_vmcompute_images(void **state) {
+  (void)state;
+  wchar_t base[MAX_PATH], bare[MAX_PATH], uvm[MAX_PATH], file[MAX_PATH], stage[MAX_PATH], app[MAX_PATH], top[MAX_PATH];
+  make_base_image(L"img\\base", base);
+  make_layer(L"img\\bare", true, bare); /* Files, but no Windows in it */
+  swprintf(uvm, MAX_PATH, L"%ls\\UtilityVM", base);
+  make_staging(L"img\\stage", stage);
+  state_file(L"img\\app", app);
+  state_file(L"img\\top", top);
+  layer_descriptor db = descriptor(base), da = descriptor(app);
+  /* Without SeBackupPrivilege and SeRestorePrivilege, nothing. */
+  privileges(false);
+  assert_int_equal(vm.ProcessBaseImage(base), E_PRIVILEGE_NOT_HELD);
+  assert_refusal_logged("ProcessBaseImage", E_PRIVILEGE_NOT_HELD, "SeBackupPrivilege");
+  assert_int_equal(vm.ProcessUtilityImage(uvm), E_PRIVILEGE_NOT_HELD);
+  assert_int_equal(vm.ImportLayer(&g_info, app, stage, &db, 1), E_PRIVILEGE_NOT_HELD);
+  assert_false(exists(app));
+  privileges(true);
+  /* Processing reads the image: a base layer's registry, a utility VM's boot store. */
+  assert_int_equal(vm.ProcessBaseImage(bare), E_PATH_NOT_FOUND);
+  assert_refusal_logged("ProcessBaseImage", E_PATH_NOT_FOUND, "Windows\\\\System32\\\\config");
+  assert_int_equal(vm.ProcessBaseImage(base), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\blank.vhdx", base);
+  assert_true(starts_with_magic(file));
+  swprintf(file, MAX_PATH, L"%ls\\blank-base.vhdx", base);
+  assert_true(starts_with_magic(file));
+  swprintf(file, MAX_PATH, L"%ls\\UtilityVM\\Files\\EFI\\Microsoft\\Boot\\BCD", base);
+  DeleteFileW(file);
+  assert_int_equal(vm.ProcessUtilityImage(uvm), E_PATH_NOT_FOUND);
+  write_file(file, "bcd");
+  assert_int_equal(vm.ProcessUtilityImage(uvm), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\UtilityVM\\SystemTemplate.vhdx", base);
+  assert_true(starts_with_magic(file));
+  char base8[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, base, -1, base8, sizeof base8, NULL, NULL);
+  cJSON *rec = hcsd_record("Layers", base8);
+  assert_string_equal(string(rec, "Kind"), "Base");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "UtilityVM")));
+  cJSON_Delete(rec);
+
+  /* ImportLayer decodes the transport format over the parent's names. */
+  assert_int_equal(vm.ImportLayer(&g_info, app, stage, &db, 1), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\x.txt", app);
+  char *text = read_file(file);
+  assert_string_equal(text, "hi");
+  free(text);
+  assert_true(GetFileAttributesW(file) & FILE_ATTRIBUTE_HIDDEN);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\x.txt:s", app);
+  text = read_file(file);
+  assert_string_equal(text, "ss");
+  free(text);
+  swprintf(file, MAX_PATH, L"%ls\\Hives\\H_Delta", app);
+  text = read_file(file);
+  assert_string_equal(text, "hive");
+  free(text);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\Windows\\System32\\config", app); /* a placeholder of the parent's */
+  assert_true(exists(file));
+  char app8[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, app, -1, app8, sizeof app8, NULL, NULL);
+  rec = hcsd_record("Layers", app8);
+  assert_string_equal(string(rec, "Kind"), "Import");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rec, "Parents")), 1);
+  assert_true(number(rec, "Placeholders") >= 0);
+  cJSON_Delete(rec);
+  /* an imported layer is no base to process */
+  assert_int_equal(vm.ProcessBaseImage(app), E_INVALIDARG);
+
+  /* Parents go immediate first, each over the next, the base last; no repeats. */
+  layer_descriptor wrong[2] = {db, da}, right[2] = {da, db}, twice[2] = {db, db};
+  assert_int_equal(vm.ImportLayer(&g_info, top, stage, wrong, 2), E_INVALIDARG);
+  assert_refusal_logged("ImportLayer", E_INVALIDARG, "immediate first");
+  assert_int_equal(vm.ImportLayer(&g_info, top, stage, twice, 2), E_INVALIDARG);
+  assert_int_equal(vm.ImportLayer(&g_info, top, stage, &da, 1), E_INVALIDARG); /* app is not a base */
+  assert_int_equal(vm.ImportLayer(&g_info, top, stage, right, 2), S_OK);
+  swprintf(file, MAX_PATH, L"%ls\\Files\\x.txt", top);
+  assert_true(exists(file));
+
+  /* What is not the transport format. */
+  static const struct {
+    const wchar_t *name;
+    int broken;
+    const char *detail;
+  } bad[] = {
+      {L"img\\no-marker", 1, "without its .$wcidirs$"},
+      {L"img\\lone-marker", 2, "marker without its folder"},
+      {L"img\\short", 3, "shorter than its attribute word"},
+      {L"img\\cut", 4, "cut short"},
+      {L"img\\stranger", 5, "has not"},
+      {L"img\\dir-word", 6, "attribute word is a folder's"},
+  };
+  for (size_t i = 0; i < ARRAYSIZE(bad); i++) {
+    wchar_t s[MAX_PATH], p[MAX_PATH], dest[MAX_PATH];
+    make_staging(bad[i].name, s);
+    switch (bad[i].broken) {
+      case 1:
+        swprintf(p, MAX_PATH, L"%ls\\Files\\sub", s);
+        CreateDirectoryW(p, NULL);
+        break;
+      case 2:
+        swprintf(p, MAX_PATH, L"%ls\\Files\\gone.$wcidirs$", s);
+        staged(p, FILE_ATTRIBUTE_DIRECTORY, NULL, NULL, NULL, 0);
+        break;
+      case 3:
+        swprintf(p, MAX_PATH, L"%ls\\Files\\x.txt", s);
+        staged(p, 0, NULL, NULL, NULL, 2);
+        break;
+      case 4:
+        swprintf(p, MAX_PATH, L"%ls\\Files\\x.txt", s);
+        staged(p, FILE_ATTRIBUTE_ARCHIVE, "hello", NULL, NULL, 4 + 20 + 2);
+        break;
+      case 5:
+        swprintf(p, MAX_PATH, L"%ls\\layer.json", s);
+        write_file(p, "{}");
+        break;
+      default:
+        swprintf(p, MAX_PATH, L"%ls\\Files\\x.txt", s);
+        staged(p, FILE_ATTRIBUTE_DIRECTORY, NULL, NULL, NULL, 0);
+        break;
+    }
+    swprintf(dest, MAX_PATH, L"%ls-layer", s);
+    assert_int_equal(vm.ImportLayer(&g_info, dest, s, &db, 1), E_INVALID_DATA);
+    assert_refusal_logged("ImportLayer", E_INVALID_DATA, bad[i].detail);
+  }
+  /* DestroyLayer forgets the layer */
+  assert_int_equal(vm.DestroyLayer(&g_info, top), S_OK);
+  char top8[MAX_PATH * 3];
+  WideCharToMultiByte(CP_UTF8, 0, top, -1, top8, sizeof top8, NULL, NULL);
+  assert_null(hcsd_record("Layers", top8));
+  privileges(false);
 }
 
 /* A process-isolated container stands on a volume the double mounted and prepared over the same layers,
@@ -3008,6 +3229,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_environment_knobs),
       cmocka_unit_test(test_hyperv_storage),
       cmocka_unit_test(test_vmcompute_scratch),
+      cmocka_unit_test(test_vmcompute_images),
       cmocka_unit_test(test_process_storage_refusals),
       cmocka_unit_test(test_network_objects),
       cmocka_unit_test(test_network_containers),

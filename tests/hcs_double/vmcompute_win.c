@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "hcsd_kit.h"
+#include "hcsd_layers.h"
 #include "hcsd_storage.h"
 
 /* hcsshim's shapes (internal/wclayer/layerutils.go). */
@@ -424,7 +425,11 @@ HRESULT WINAPI DestroyLayer(const vm_driver_info *info, PCWSTR id) {
   if (wcslen(id) <= 3) return refuse("DestroyLayer", E_INVALIDARG, "never a drive root");
   if (!hcsd_is_directory(id)) return HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND);
   DWORD err = hcsd_delete_tree(id);
-  return err == 0 ? S_OK : refuse("DestroyLayer", HRESULT_FROM_WIN32(err), "cannot delete the layer's folder");
+  if (err != 0) return refuse("DestroyLayer", HRESULT_FROM_WIN32(err), "cannot delete the layer's folder");
+  char *path = hcsd_utf8(id, NULL);
+  hcsd_store_remove("Layers", path);
+  free(path);
+  return S_OK;
 }
 
 HRESULT WINAPI LayerExists(const vm_driver_info *info, PCWSTR id, UINT32 *exists) {
@@ -443,6 +448,76 @@ HRESULT WINAPI LayerExists(const vm_driver_info *info, PCWSTR id, UINT32 *exists
 
 /* ---- images ---- */
 
+/* The layers the double imported or processed (state.json "Layers"): {"Id": folder, "LayerId", "Kind":
+ * "Base"|"Import", "Parents": [folders, immediate first], "UtilityVM", "Files", "Placeholders", "Reparse"}. */
+
+/* The parents of an import, in hcsshim's order: immediate first, each the layer the previous one was
+ * imported over, the last a base layer. */
+static HRESULT check_parent_order(const vm_layer_descriptor *d, size_t count, char *detail, size_t detail_size) {
+  HRESULT hr = S_OK;
+  for (size_t i = 0; i < count && SUCCEEDED(hr); i++) {
+    char *path = hcsd_utf8(d[i].path, NULL);
+    for (size_t k = 0; k < i; k++) {
+      if (_wcsicmp(d[k].path, d[i].path) == 0) {
+        snprintf(detail, detail_size, "descriptor %zu repeats %s", i, path);
+        hr = E_INVALIDARG;
+      }
+    }
+    cJSON *rec = SUCCEEDED(hr) ? hcsd_store_get("Layers", path) : NULL;
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(rec, "Kind");
+    const cJSON *parents = cJSON_GetObjectItemCaseSensitive(rec, "Parents");
+    bool imported = cJSON_IsString(kind) && strcmp(kind->valuestring, "Import") == 0;
+    if (SUCCEEDED(hr) && i + 1 == count && imported) {
+      snprintf(detail, detail_size, "the last descriptor, %s, is not a base layer: it was imported over %d parent(s); "
+                                    "parents go immediate first, the base last", path, cJSON_GetArraySize(parents));
+      hr = E_INVALIDARG;
+    }
+    if (SUCCEEDED(hr) && imported) {
+      /* its own parents must follow it, in the same order */
+      bool same = (size_t)cJSON_GetArraySize(parents) == count - 1 - i;
+      for (size_t k = 0; same && k < count - 1 - i; k++) {
+        const cJSON *p = cJSON_GetArrayItem(parents, (int)k);
+        char *want = hcsd_utf8(d[i + 1 + k].path, NULL);
+        same = cJSON_IsString(p) && hcsd_id_equal(p->valuestring, want);
+        free(want);
+      }
+      if (!same) {
+        snprintf(detail, detail_size, "descriptor %zu, %s, was imported over other parents than the descriptors after it; "
+                                      "parents go immediate first, the base last", i, path);
+        hr = E_INVALIDARG;
+      }
+    }
+    cJSON_Delete(rec);
+    free(path);
+  }
+  return hr;
+}
+
+static void layer_record(const char *path, const char *kind, cJSON *extra) {
+  cJSON *rec = hcsd_store_get("Layers", path);
+  if (rec == NULL) {
+    rec = cJSON_CreateObject();
+    if (rec == NULL) hcsd_oom();
+    cJSON_AddStringToObject(rec, "Id", path);
+    char id[37];
+    hcsd_layer_id_of(path, id);
+    cJSON_AddStringToObject(rec, "LayerId", id);
+  }
+  if (kind != NULL) {
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "Kind");
+    cJSON_AddStringToObject(rec, "Kind", kind);
+  }
+  cJSON *item = extra != NULL ? extra->child : NULL;
+  while (item != NULL) {
+    cJSON *next = item->next;
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, item->string);
+    cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(extra, item));
+    item = next;
+  }
+  hcsd_store_put("Layers", rec);
+  cJSON_Delete(rec);
+}
+
 HRESULT WINAPI ImportLayer(const vm_driver_info *info, PCWSTR id, PCWSTR path, const vm_layer_descriptor *d,
                            size_t count) {
   cJSON *f = fields_new();
@@ -454,31 +529,58 @@ HRESULT WINAPI ImportLayer(const vm_driver_info *info, PCWSTR id, PCWSTR path, c
   if (FAILED(hr)) return hr;
   char detail[800] = "";
   hr = check_layer_call(info, id, detail, sizeof detail);
+  if (SUCCEEDED(hr)) hr = hcsd_check_layer_privileges(detail, sizeof detail);
   if (SUCCEEDED(hr) && !hcsd_is_directory(path)) {
     snprintf(detail, sizeof detail, "no staged files at %ls", path != NULL ? path : L"(null)");
     hr = HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND);
   }
-  /* A base layer has no parents; another layer's parents must be layers. */
-  if (SUCCEEDED(hr)) hr = check_descriptors(d, count, false, NULL, detail, sizeof detail);
+  /* A layer's parents must be layers, with their ids, in the chain's order, ending at a base layer. */
+  if (SUCCEEDED(hr)) hr = check_descriptors(d, count, count > 0, NULL, detail, sizeof detail);
+  if (SUCCEEDED(hr)) hr = check_parent_order(d, count, detail, sizeof detail);
   if (FAILED(hr)) return refuse("ImportLayer", hr, detail);
   hcsd_create_directories(id);
-  DWORD err = hcsd_copy_tree(path, id);
-  return err == 0 ? S_OK : refuse("ImportLayer", HRESULT_FROM_WIN32(err), "cannot copy the staged files");
+  cJSON *rec = cJSON_CreateObject();
+  if (rec == NULL) hcsd_oom();
+  hr = hcsd_import_transport(path, id, count > 0 ? d[0].path : NULL, rec, detail, sizeof detail);
+  if (FAILED(hr)) {
+    cJSON_Delete(rec);
+    return refuse("ImportLayer", hr, detail);
+  }
+  cJSON *parents = cJSON_AddArrayToObject(rec, "Parents");
+  for (size_t i = 0; i < count; i++) {
+    char *p = hcsd_utf8(d[i].path, NULL);
+    cJSON_AddItemToArray(parents, cJSON_CreateString(p));
+    free(p);
+  }
+  char *layer = hcsd_utf8(id, NULL);
+  layer_record(layer, "Import", rec);
+  free(layer);
+  cJSON_Delete(rec);
+  return S_OK;
 }
 
-/* Writes the VHDs a processed image holds: names[i] of kinds[i] in folder. */
-static HRESULT process_image(const char *name, PCWSTR folder, const wchar_t *const *names, const char *const *kinds,
-                             size_t n) {
+/* Writes the VHDs a processed image holds: names[i] of kinds[i] in folder, once folder\Files has need (the
+ * file processing reads). */
+static HRESULT process_image(const char *name, PCWSTR folder, const wchar_t *need, const wchar_t *const *names,
+                             const char *const *kinds, size_t n) {
   cJSON *f = fields_new();
   hcsd_add_string(f, "path", folder);
   HRESULT hr = begin(name, f);
   if (FAILED(hr)) return hr;
   if (!hcsd_is_absolute(folder)) return refuse(name, E_INVALIDARG, "the path is not absolute");
+  char detail[MAX_PATH * 3 + 200];
+  hr = hcsd_check_layer_privileges(detail, sizeof detail);
+  if (FAILED(hr)) return refuse(name, hr, detail);
   wchar_t files[MAX_PATH + 8];
   swprintf(files, ARRAYSIZE(files), L"%ls\\Files", folder);
   if (!hcsd_is_directory(files)) {
-    char detail[MAX_PATH * 3 + 40];
     snprintf(detail, sizeof detail, "%ls has no Files folder", folder);
+    return refuse(name, HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND), detail);
+  }
+  wchar_t needed[MAX_PATH + 80];
+  swprintf(needed, ARRAYSIZE(needed), L"%ls\\Files\\%ls", folder, need);
+  if (GetFileAttributesW(needed) == INVALID_FILE_ATTRIBUTES) {
+    snprintf(detail, sizeof detail, "%ls has no Files\\%ls: not the image this processing reads", folder, need);
     return refuse(name, HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND), detail);
   }
   for (size_t i = 0; i < n && SUCCEEDED(hr); i++) {
@@ -492,11 +594,44 @@ static HRESULT process_image(const char *name, PCWSTR folder, const wchar_t *con
 HRESULT WINAPI ProcessBaseImage(PCWSTR path) {
   static const wchar_t *const names[] = {L"blank.vhdx", L"blank-base.vhdx"};
   static const char *const kinds[] = {"Blank", "BlankBase"};
-  return process_image("ProcessBaseImage", path, names, kinds, 2);
+  char *layer = path != NULL ? hcsd_utf8(path, NULL) : NULL;
+  cJSON *rec = layer != NULL ? hcsd_store_get("Layers", layer) : NULL;
+  const cJSON *kind = cJSON_GetObjectItemCaseSensitive(rec, "Kind");
+  bool imported = cJSON_IsString(kind) && strcmp(kind->valuestring, "Import") == 0;
+  cJSON_Delete(rec);
+  HRESULT hr = S_OK;
+  if (imported) {
+    cJSON *f = fields_new();
+    hcsd_add_string(f, "path", path);
+    hr = begin("ProcessBaseImage", f);
+    if (SUCCEEDED(hr)) hr = refuse("ProcessBaseImage", E_INVALIDARG, "the layer was imported over parents: it is no base layer");
+  } else {
+    /* A base layer is a Windows: its registry is what the processing reads. */
+    hr = process_image("ProcessBaseImage", path, L"Windows\\System32\\config", names, kinds, 2);
+  }
+  if (SUCCEEDED(hr)) layer_record(layer, "Base", NULL);
+  free(layer);
+  return hr;
 }
 
 HRESULT WINAPI ProcessUtilityImage(PCWSTR path) {
   static const wchar_t *const names[] = {L"SystemTemplate.vhdx", L"SystemTemplateBase.vhdx"};
   static const char *const kinds[] = {"SystemTemplate", "SystemTemplateBase"};
-  return process_image("ProcessUtilityImage", path, names, kinds, 2);
+  /* The utility VM's boot store is what the processing changes (hcsshim backs it up for that). */
+  HRESULT hr = process_image("ProcessUtilityImage", path, L"EFI\\Microsoft\\Boot\\BCD", names, kinds, 2);
+  if (SUCCEEDED(hr)) {
+    /* recorded on the layer: <layer>\UtilityVM */
+    char *uvm = hcsd_utf8(path, NULL);
+    char *slash = uvm != NULL ? strrchr(uvm, '\\') : NULL;
+    if (slash != NULL) {
+      *slash = '\0';
+      cJSON *extra = cJSON_CreateObject();
+      if (extra == NULL) hcsd_oom();
+      cJSON_AddBoolToObject(extra, "UtilityVM", true);
+      layer_record(uvm, NULL, extra);
+      cJSON_Delete(extra);
+    }
+    free(uvm);
+  }
+  return hr;
 }

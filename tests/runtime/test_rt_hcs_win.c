@@ -1700,6 +1700,21 @@ static void mkdirs(const char *base, const char *const *subs) {
 }
 
 
+/* SeBackupPrivilege and SeRestorePrivilege in this process's token, on or off (the double checks them for
+ * vmcompute's image functions, as hcsshim takes them). */
+static void layer_privileges(bool on) {
+  HANDLE tok = NULL;
+  assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok));
+  static const wchar_t *const names[] = {L"SeBackupPrivilege", L"SeRestorePrivilege"};
+  for (int i = 0; i < 2; i++) {
+    TOKEN_PRIVILEGES tp = {.PrivilegeCount = 1};
+    assert_true(LookupPrivilegeValueW(NULL, names[i], &tp.Privileges[0].Luid));
+    tp.Privileges[0].Attributes = on ? SE_PRIVILEGE_ENABLED : 0;
+    assert_true(AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL));
+  }
+  CloseHandle(tok);
+}
+
 static int setup(void **state) {
   (void)state;
   InitializeCriticalSection(&g_host.lock);
@@ -1715,7 +1730,9 @@ static int setup(void **state) {
   snprintf(g_base, sizeof g_base, "%s\\layers\\base", g_root);
   static const char *const root_subs[] = {"containers", "layers", "hcs-state", NULL};
   static const char *const app_subs[] = {"Files", NULL};
-  static const char *const base_subs[] = {"Files", "Files\\Windows", "UtilityVM", "UtilityVM\\Files", NULL};
+  static const char *const base_subs[] = {"Files", "Files\\Windows", "UtilityVM", "UtilityVM\\Files", "UtilityVM\\Files\\EFI",
+                                          "UtilityVM\\Files\\EFI\\Microsoft", "UtilityVM\\Files\\EFI\\Microsoft\\Boot",
+                                          NULL};
   mkdirs(g_root, root_subs);
   mkdirs(g_app, app_subs);
   mkdirs(g_base, base_subs);
@@ -1728,9 +1745,14 @@ static int setup(void **state) {
    * layers' ids NameToGuid of their folders, as the catalog has them. */
   if (hcs_client_load(&g_client, &e) != WCTR_OK) fail_msg("client: %s", e.text);
   if (net_client_load(&g_net, &e) != WCTR_OK) fail_msg("network client: %s", e.text);
-  char uvm[MAX_PATH * 3];
+  char uvm[MAX_PATH * 3], bcd[MAX_PATH * 3];
   snprintf(uvm, sizeof uvm, "%s\\UtilityVM", g_base);
+  /* What ProcessUtilityImage reads (the boot store), with the privileges the layer writer holds. */
+  snprintf(bcd, sizeof bcd, "%s\\Files\\EFI\\Microsoft\\Boot\\BCD", uvm);
+  assert_int_equal(wctr_fs_write_atomic(bcd, "bcd", 3, &e), WCTR_OK);
+  layer_privileges(true);
   assert_int_equal(hcs_layer_process_utility(g_client, uvm, &e), WCTR_OK);
+  layer_privileges(false);
   assert_int_equal(hcs_layer_id(g_app, g_app_id, &e), WCTR_OK);
   assert_int_equal(hcs_layer_id(g_base, g_base_id, &e), WCTR_OK);
   char by_client[HCS_GUID_SIZE];
