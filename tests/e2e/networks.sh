@@ -7,7 +7,9 @@
 # Hyper-V containers with -p, -P, --network none, ps's PORTS, wctr port, inspect's NetworkSettings, conflicts,
 # kill -9 of wctrd and its restart (re-attach, the sweep of what a crash left), rm -f, failures injected into
 # HNS leaving nothing behind, and compose's ports and networks.
-# Usage: networks.sh BUILD_DIR SLEEPER_EXE   (WCTR_E2E_KEEP=DIR keeps the doubles' call log and wctrd's log there)
+# Then a second wctrd on a host whose HNS already has another program's networks and endpoint (Docker's, made by
+# hns_other.exe): nat adopted, the host's networks used but never changed or removed, its endpoint left alone.
+# Usage: networks.sh BUILD_DIR SLEEPER_EXE HNS_OTHER_EXE   (WCTR_E2E_KEEP=DIR keeps the doubles' call log and wctrd's log there)
 # Prints one line per check and "N passed, N failed"; exits 1 when anything failed.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -93,7 +95,7 @@ nothing_left() { # nothing_left DESCRIPTION: no endpoint, no namespace, no runni
 
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$proj_unix"
 cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
-  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
+  "$build/hcs_double/computenetwork.dll" "$3" "$bin_unix/"
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
 start_wctrd && ok "wctrd with the doubles is up" || bad "wctrd did not come up"
 expect 0 "image add" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1 --cmd 'cmd /c echo hi'
@@ -316,5 +318,73 @@ expect 0 "network create spare" W network create spare
 expect 0 "network prune -f" W network prune -f
 has "spare" "removed the unused network wctr created"
 [ "$(hns Networks "r['Props'].get('Name') == 'nat'")" = 1 ] && ok "nat stays" || bad "nat was pruned"
+
+
+echo "# a host whose HNS has another program's networks: adopted and used, never changed or removed"
+stop_wctrd
+if [ "$failed" != 0 ]; then
+  echo "--- the first wctrd's log (the last 60 lines) ---"
+  tail -n 60 "$data_unix.log"
+fi
+rm -rf "$data_unix" "$data_unix.log" "$state_unix"
+id=$id-h
+pipe=wctr-net-$id
+data="C:\\wctr-net-$id"
+data_unix="$WINEPREFIX/drive_c/wctr-net-$id"
+state_unix="$WINEPREFIX/drive_c/wctr-net-state-$id"
+calls="$state_unix/calls.jsonl"
+mkdir -p "$state_unix"
+other() { # hns_other.exe ARGS...: Docker, say, making its own HNS objects; prints the new object's id
+  WCTR_HCS_DOUBLE_STATE="C:\\wctr-net-state-$id" "$root/scripts/wine" "$bin_unix/hns_other.exe" "$@" 2>"$out" \
+    | tr -d '\r'
+}
+docker_nat=$(other network nat 172.28.0.0/16)
+docker_net=$(other network dockernet 10.70.0.0/24)
+docker_ep=$(other endpoint "$docker_nat" docker_web 8090)
+[ ${#docker_nat} = 36 ] && [ ${#docker_net} = 36 ] && [ ${#docker_ep} = 36 ] \
+  && ok "another program made nat, dockernet and an endpoint publishing 8090" \
+  || bad "hns_other: nat '$docker_nat', dockernet '$docker_net', endpoint '$docker_ep'"
+start_wctrd && ok "wctrd is up on that host" || bad "wctrd did not come up"
+[ "$(count_calls HcnCreateNetwork)" = 2 ] && ok "wctrd created no network" \
+  || bad "HcnCreateNetwork calls: $(count_calls HcnCreateNetwork)"
+grep -qi "default network nat: HNS network $docker_nat (adopted)" "$data_unix.log" && ok "it adopted the host's nat" \
+  || bad "the log does not say nat $docker_nat was adopted"
+expect 0 "image add" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1 --cmd 'cmd /c echo hi'
+expect 0 "network inspect nat" W network inspect nat
+has '"Subnet": "172.28.0.0/16"' "the host's subnet"
+grep -q "com.wctr.network.owner" "$out" && bad "nat carries wctr's owner label" || ok "without wctr's owner label"
+expect 0 "network ls" W network ls
+has "dockernet" "lists the host's other NAT network"
+expect 1 "network rm dockernet" W network rm dockernet
+has "network dockernet was not created by wctr: it is the host's, and wctr never removes it" "refused, saying why"
+expect 1 "network rm nat" W network rm nat
+has "nat is a pre-defined network and cannot be removed" "Docker's message"
+expect 0 "network prune -f" W network prune -f
+[ "$(hns Networks)" = 2 ] && ok "prune left the host's networks" || bad "networks after prune: $(hns Networks)"
+expect 1 "network create over the host's subnet" W network create --subnet 172.28.5.0/24 over
+has "Pool overlaps with other one on this address space" "Docker's message"
+expect 125 "-p 8090, which the other program's endpoint maps" W run -d --name busy --isolation=process -p 8090:80 \
+  testimg "$sleeper" 60
+has "HCN_E_PORT_ALREADY_EXISTS" "HNS's refusal, explained"
+[ "$(hns Endpoints)" = 1 ] && [ "$(hns Namespaces)" = 0 ] && ok "nothing of the failed start is left" \
+  || bad "endpoints $(hns Endpoints), namespaces $(hns Namespaces)"
+W rm -f busy >/dev/null 2>&1
+expect 0 "run -d -p 8091:80 on the host's nat" W run -d --name onnat --isolation=process -p 8091:80 testimg \
+  "$sleeper" 120
+[ "$(hns Endpoints "r['Props'].get('HostComputeNetwork','').lower() == '${docker_nat,,}'")" = 2 ] \
+  && ok "its endpoint is on the host's nat" || bad "endpoints on nat: $(hns Endpoints)"
+expect 0 "run -d --network dockernet" W run -d --name onother --isolation=process --network dockernet testimg \
+  "$sleeper" 120
+kill9_wctrd
+start_wctrd && ok "wctrd is back after kill -9" || bad "wctrd did not come back"
+[ "$(hns Endpoints)" = 3 ] && ok "the sweep took nothing of the other program's or of running containers" \
+  || bad "endpoints after the restart: $(hns Endpoints)"
+expect 0 "rm -f onnat onother" W rm -f onnat onother
+[ "$(hns Endpoints)" = 1 ] && [ "$(hns Endpoints "r['Id'].lower() == '${docker_ep,,}'")" = 1 ] \
+  && ok "only the other program's endpoint is left" || bad "endpoints: $(hns Endpoints)"
+[ "$(hns Networks)" = 2 ] && [ "$(count_calls HcnDeleteNetwork)" = 0 ] \
+  && ok "wctrd never deleted a network it did not create" \
+  || bad "networks $(hns Networks), HcnDeleteNetwork calls $(count_calls HcnDeleteNetwork)"
+case " $(mapped) " in *" 8090 "*) ok "and 8090 is still the other program's" ;; *) bad "8090 is no longer mapped" ;; esac
 
 finish
