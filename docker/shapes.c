@@ -241,6 +241,15 @@ static const cJSON *live_network(const cJSON *record) {
   return cJSON_IsObject(n) ? n : NULL;
 }
 
+/* The network of the last run of a container that does not run now (the record keeps its runtime's state
+ * until the next start), when it is the network joined (joined); else NULL. */
+static const cJSON *last_network(const cJSON *record, const char *joined) {
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(record, "State");
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"))) return NULL;
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "Runtime"), "Network");
+  return cJSON_IsObject(n) && strcmp(str(n, "Name"), joined) == 0 ? n : NULL;
+}
+
 static bool put_port(cJSON *arr, const char *ip, double priv, double pub, const char *type) {
   cJSON *p = cJSON_CreateObject();
   bool ok = p != NULL && (ip == NULL || put_str(p, "IP", ip)) && put_num(p, "PrivatePort", priv) &&
@@ -280,11 +289,14 @@ static cJSON *summary_ports(const cJSON *net, const cJSON *exposed) {
   return out;
 }
 
-/* EndpointSettings of one network: its ids and addresses while the container runs, zero values else. */
-static cJSON *endpoint_settings(const cJSON *net) {
+/* EndpointSettings of one network: its ids and addresses while the container runs (net), zero values else -
+ * but the NetworkID of its last run (last) stays, as moby's cleanOperationalData clears only the operational
+ * data when a container stops. */
+static cJSON *endpoint_settings(const cJSON *net, const cJSON *last) {
   cJSON *o = cJSON_CreateObject();
+  const char *network_id = net != NULL ? str(net, "NetworkID") : str(last, "NetworkID");
   bool ok = o != NULL && put(o, "IPAMConfig", cJSON_CreateNull()) && put(o, "Links", cJSON_CreateNull()) &&
-            put(o, "Aliases", cJSON_CreateNull()) && put_str(o, "NetworkID", str(net, "NetworkID")) &&
+            put(o, "Aliases", cJSON_CreateNull()) && put_str(o, "NetworkID", network_id) &&
             put_str(o, "EndpointID", str(net, "EndpointID")) && put_str(o, "Gateway", str(net, "Gateway")) &&
             put_str(o, "IPAddress", str(net, "IPAddress")) && put_num(o, "IPPrefixLen", num(net, "IPPrefixLen")) &&
             put_str(o, "IPv6Gateway", "") && put_str(o, "GlobalIPv6Address", "") && put_num(o, "GlobalIPv6PrefixLen", 0) &&
@@ -350,7 +362,7 @@ static cJSON *network_settings(const cJSON *record) {
   const char *mode = network_mode(hc);
   const char *joined = joined_network(mode);
   const cJSON *net = live_network(record);
-  cJSON *networks = endpoint_settings(net);
+  cJSON *networks = endpoint_settings(net, last_network(record, joined));
   cJSON *nets = cJSON_GetObjectItemCaseSensitive(out, "Networks");
   if (networks == NULL || !cJSON_AddItemToObject(nets, joined, networks)) {
     cJSON_Delete(networks);
@@ -554,11 +566,12 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
   /* A record carries its network in Config, HostConfig and Runtime; a list entry carries NetworkMode,
    * ExposedPorts and (while it runs) Network. */
   const char *mode = "";
-  const cJSON *live = NULL;
+  const cJSON *live = NULL, *last = NULL;
   const cJSON *exposed = NULL;
   if (record) {
     mode = network_mode(hc);
     live = live_network(wctr);
+    last = last_network(wctr, joined_network(mode));
     exposed = cJSON_GetObjectItemCaseSensitive(cfg, "ExposedPorts");
   } else {
     mode = str(wctr, "NetworkMode");
@@ -574,7 +587,7 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
   ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", mode);
   cJSON *net = ok ? cJSON_AddObjectToObject(out, "NetworkSettings") : NULL;
   cJSON *nets = net != NULL ? cJSON_AddObjectToObject(net, "Networks") : NULL;
-  ok = ok && nets != NULL && put(nets, joined_network(mode), endpoint_settings(live));
+  ok = ok && nets != NULL && put(nets, joined_network(mode), endpoint_settings(live, last));
   const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(wctr, "Mounts");
   ok = ok && (cJSON_IsArray(mounts) ? put_copy(out, "Mounts", mounts)
                                     : put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))));

@@ -221,18 +221,28 @@ static void test_container_network(void **state) {
   assert_string_equal(text, "9000/tcp, 0.0.0.0:8080->80/tcp");
   free(text);
   cJSON_Delete(d);
-  /* Stopped: its network, no addresses, no ports (Docker's {}). */
+  /* Stopped: its network, no addresses, no ports (Docker's {}); the NetworkID of its last run stays, as
+   * moby's cleanOperationalData leaves it. */
   cJSON_ReplaceItemInObject(cJSON_GetObjectItem(in, "State"), "Running", cJSON_CreateFalse());
   c = docker_container_inspect(in);
   str_is(c, "NetworkSettings.IPAddress", "");
   str_is(c, "NetworkSettings.Networks.nat.IPAddress", "");
+  str_is(c, "NetworkSettings.Networks.nat.EndpointID", "");
+  str_is(c, "NetworkSettings.Networks.nat.MacAddress", "");
+  str_is(c, "NetworkSettings.Networks.nat.NetworkID", "n1");
+  str_is(c, "NetworkSettings.SandboxID", "");
   assert_int_equal(cJSON_GetArraySize(get(c, "NetworkSettings.Ports")), 0);
   cJSON_Delete(c);
+  d = docker_container_summary(in, "2026-11-22T13:09:06.000Z");
+  str_is(d, "NetworkSettings.Networks.nat.NetworkID", "n1");
+  str_is(d, "NetworkSettings.Networks.nat.IPAddress", "");
+  cJSON_Delete(d);
   /* --network none and a network of its own. */
   cJSON_AddStringToObject(cJSON_GetObjectItem(in, "HostConfig"), "NetworkMode", "web");
   c = docker_container_inspect(in);
   str_is(c, "HostConfig.NetworkMode", "web");
   str_is(c, "NetworkSettings.Networks.web.IPAddress", "");
+  str_is(c, "NetworkSettings.Networks.web.NetworkID", ""); /* the last run was on nat: not this network's id */
   cJSON_Delete(c);
   cJSON_Delete(in);
   /* Docker's grouping of the PORTS column. */
