@@ -179,6 +179,21 @@ expect 125 "a host range for one port" W run --rm --isolation=process -p 8000-80
 has "Windows does not support more than one host port in NAT settings" "moby's Windows message"
 expect 125 "a host IP" W run --rm --isolation=process -p 127.0.0.1:80:80 testimg cmd
 has "Windows does not support host IP addresses in NAT settings" "moby's Windows message"
+expect 125 "a container port outside 1-65535" W run --rm --isolation=process -p 80:65536 testimg cmd
+has "invalid containerPort: 65536" "Docker's message"
+expect 125 "a host port outside 1-65535" W run --rm --isolation=process -p 70000:80 testimg cmd
+has "invalid hostPort: 70000" "Docker's message"
+expect 125 "one host port published twice by one container" W run --rm --isolation=process -p 8484:80 -p 8484:81 \
+  testimg cmd
+has "Bind for 0.0.0.0:8484 failed: port is already allocated" "Docker's message"
+expect 125 "--network nat for a job container" W run --rm --isolation=job --network nat host cmd /c echo x
+has "only --network host applies to it" "says why"
+expect 0 "create a job container" W create --isolation=job --name jnet host cmd /c echo x
+expect 0 "inspect it" W inspect jnet
+has '"NetworkMode": "host"' "NetworkMode host: it shares the host's network stack"
+W rm jnet >/dev/null 2>&1
+[ "$(W ps -a -q | tr -d '\r' | wc -l)" = 2 ] && ok "none of the refused runs left a container" \
+  || bad "containers: $(W ps -a -q | tr -d '\r' | wc -l)"
 
 echo "# a Hyper-V container on a network of its own"
 expect 0 "run -d --isolation=hyperv --network web -p 9090:80 --mac-address" W run -d --name h1 --isolation=hyperv \
