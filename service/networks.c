@@ -196,6 +196,37 @@ static void views_free(views *vs) {
   memset(vs, 0, sizeof *vs);
 }
 
+/* Records still marked Pending: a crash came between writing one and HcnCreateNetwork's answer (make_network
+ * holds the lock across both, so no look sees a creation under way). When HNS has the network it is wctrd's
+ * (the record is completed); when it has not, nothing was made (the record goes). Logged either way. */
+static void settle_pending(svc_networks *n, const net_network_info *infos, int count) {
+  WCTR_ASSERT_HELD(&n->lock);
+  cJSON *r = n->records != NULL ? n->records->child : NULL;
+  while (r != NULL) {
+    cJSON *next = r->next;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "Pending"))) {
+      bool made = false;
+      for (int i = 0; i < count && !made; i++) made = infos[i].id[0] != '\0' && ci_equal(infos[i].id, str(r, "HnsId"));
+      wctr_errmsg e;
+      if (made) {
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "Pending");
+        if (record_write(n, r, &e) != WCTR_OK) {
+          wctr_log(WCTR_LOG_WARN, "network %s: completing its record failed: %s", str(r, "Name"), e.text);
+        }
+        wctr_log(WCTR_LOG_INFO, "network %s: its creation was cut short by a crash, and HNS has network %s: it is "
+                 "wctrd's", str(r, "Name"), str(r, "HnsId"));
+      } else {
+        wctr_log(WCTR_LOG_INFO, "network %s: its creation was cut short by a crash before HNS made it: its record "
+                 "is dropped", str(r, "Name"));
+        char id[NET_ID_SIZE];
+        snprintf(id, sizeof id, "%s", str(r, "Id"));
+        record_delete(n, id);
+      }
+    }
+    r = next;
+  }
+}
+
 /* The networks as they are now: the recorded ones, the default, HNS's others, none and host. With HNS
  * unreachable the records and the predefined ones are still shown (an error only when HNS fails). */
 static wctr_err build_views(svc_networks *n, views *vs, wctr_errmsg *e) {
@@ -215,6 +246,7 @@ static wctr_err build_views(svc_networks *n, views *vs, wctr_errmsg *e) {
     wctr_errmsg ie;
     if (net_network_info_read(cJSON_GetArrayItem(vs->hns, i), &infos[i], &ie) != WCTR_OK) infos[i].id[0] = '\0';
   }
+  if (n->hns.unavailable == NULL) settle_pending(n, infos, count);
   wctr_err err = WCTR_OK;
   const cJSON *r;
   cJSON_ArrayForEach(r, n->records) {
@@ -354,17 +386,40 @@ static wctr_err make_network(svc_networks *n, const char *name, const char *subn
     }
   }
   char hns_id[NET_GUID_SIZE], id[NET_ID_SIZE];
-  cJSON *props = NULL;
+  cJSON *props = NULL, *rec = NULL;
   if (existing != NULL) {
     snprintf(hns_id, sizeof hns_id, "%s", str(existing, "HnsId"));
     snprintf(id, sizeof id, "%s", str(existing, "Id"));
   } else {
     new_hns_id(hns_id);
     if (err == WCTR_OK) err = new_id(id, e);
+    /* The record first, marked Pending: a crash between HcnCreateNetwork and the record would leave an HNS
+     * network wctrd made but could never call its own (settle_pending decides at the next look). */
+    char now[40];
+    wctr_time_now_iso8601(now, sizeof now);
+    rec = err == WCTR_OK ? cJSON_CreateObject() : NULL;
+    cJSON *l = labels != NULL ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
+    bool ok = rec != NULL && l != NULL && cJSON_AddStringToObject(rec, "Id", id) &&
+              cJSON_AddStringToObject(rec, "Name", name) && cJSON_AddStringToObject(rec, "HnsId", hns_id) &&
+              cJSON_AddStringToObject(rec, "Driver", "nat") && cJSON_AddStringToObject(rec, "Created", now) &&
+              cJSON_AddTrueToObject(rec, "Pending");
+    if (ok) {
+      /* wctrd's own: the only networks it removes or re-creates. */
+      cJSON_DeleteItemFromObjectCaseSensitive(l, SVC_NETWORK_OWNER_LABEL);
+      ok = cJSON_AddStringToObject(l, SVC_NETWORK_OWNER_LABEL, n->owner) != NULL && cJSON_AddItemToObject(rec, "Labels", l);
+      l = NULL;
+    }
+    cJSON_Delete(l);
+    if (err == WCTR_OK) err = ok ? record_write(n, rec, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
+  bool recorded = existing == NULL && err == WCTR_OK;
   if (err == WCTR_OK) err = n->hns.create(n->hns.ctx, hns_id, doc, &props, e);
   cJSON_Delete(doc);
-  if (err != WCTR_OK) return err;
+  if (err != WCTR_OK) {
+    if (recorded) record_delete(n, id);
+    cJSON_Delete(rec);
+    return err;
+  }
   net_network_info info;
   wctr_errmsg ie;
   if (net_network_info_read(props, &info, &ie) != WCTR_OK) memset(&info, 0, sizeof info);
@@ -373,26 +428,14 @@ static wctr_err make_network(svc_networks *n, const char *name, const char *subn
     snprintf(id_out, NET_ID_SIZE, "%s", id);
     return WCTR_OK;
   }
-  char now[40];
-  wctr_time_now_iso8601(now, sizeof now);
-  cJSON *rec = cJSON_CreateObject();
-  cJSON *l = labels != NULL ? cJSON_Duplicate(labels, true) : cJSON_CreateObject();
-  bool ok = rec != NULL && l != NULL && cJSON_AddStringToObject(rec, "Id", id) && cJSON_AddStringToObject(rec, "Name", name) &&
-            cJSON_AddStringToObject(rec, "HnsId", hns_id) && cJSON_AddStringToObject(rec, "Driver", "nat") &&
-            cJSON_AddStringToObject(rec, "Created", now) &&
-            (info.subnet[0] == '\0' || cJSON_AddStringToObject(rec, "Subnet", info.subnet)) &&
+  cJSON_DeleteItemFromObjectCaseSensitive(rec, "Pending");
+  bool ok = (info.subnet[0] == '\0' || cJSON_AddStringToObject(rec, "Subnet", info.subnet)) &&
             (info.gateway[0] == '\0' || cJSON_AddStringToObject(rec, "Gateway", info.gateway));
-  if (ok) {
-    /* wctrd's own: the only networks it removes or re-creates. */
-    cJSON_DeleteItemFromObjectCaseSensitive(l, SVC_NETWORK_OWNER_LABEL);
-    ok = cJSON_AddStringToObject(l, SVC_NETWORK_OWNER_LABEL, n->owner) != NULL && cJSON_AddItemToObject(rec, "Labels", l);
-    l = NULL;
-  }
-  cJSON_Delete(l);
   err = ok ? record_write(n, rec, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err != WCTR_OK) {
     wctr_errmsg re;
     n->hns.remove(n->hns.ctx, hns_id, &re); /* nothing without its record */
+    record_delete(n, id);
     cJSON_Delete(rec);
     return err;
   }

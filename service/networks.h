@@ -9,6 +9,10 @@
  * "Labels"} - and labelled with SVC_NETWORK_OWNER_LABEL = the data root's Owner: only those are ever removed
  * (rm, prune) or re-created (one of them HNS lost, when a container needs it). A network wctrd did not create
  * is never changed or removed; its Options carry Docker's "com.docker.network.windowsshim.hnsowned": "true".
+ * A record is written before HcnCreateNetwork, with "Pending": true, and completed after it: a record still
+ * Pending (a crash came between the two) is settled at the next look at HNS - the network is wctrd's when HNS
+ * has its HnsId (the record completed), else the record is dropped - so a crash never leaves an HNS network
+ * wctrd made but would not call its own.
  * Ids: a recorded network's own 64 hex digits; an adopted one's derived from its HNS id (net_id_for_hns).
  * "none" (driver null) and "host" (driver host: job containers) are listed too, as Docker lists its
  * predefined networks; they cannot be removed.

@@ -36,10 +36,36 @@ static wctr_err f_list(void *ctx, cJSON **out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* When set, f_create keeps what <root>\networks holds at the moment HNS is asked (one record file): what a
+ * crash during HcnCreateNetwork would leave on disk. */
+static bool g_capture;
+static char g_captured_name[128];
+static char *g_captured;
+
+static bool capture_one(void *ctx, const char *name, bool is_dir) {
+  const char *dir = ctx;
+  size_t len = strlen(name);
+  if (is_dir || len < 6 || strcmp(name + len - 5, ".json") != 0) return true;
+  char path[1300];
+  if (wctr_fs_join(path, sizeof path, dir, name) != WCTR_OK) return true;
+  size_t size = 0;
+  free(g_captured);
+  g_captured = NULL;
+  if (wctr_fs_read_all(path, 1 << 20, &g_captured, &size) != WCTR_OK) g_captured = NULL;
+  snprintf(g_captured_name, sizeof g_captured_name, "%s", name);
+  return true;
+}
+
+static char g_root[512];
+
 static wctr_err f_create(void *ctx, const char *id, const cJSON *doc, cJSON **props, wctr_errmsg *e) {
   (void)e;
   fake_hns *f = ctx;
   f->creates++;
+  if (g_capture) {
+    char dir[600];
+    if (wctr_fs_join(dir, sizeof dir, g_root, "networks") == WCTR_OK) wctr_fs_list(dir, capture_one, dir);
+  }
   cJSON *p = cJSON_Duplicate(doc, true);
   cJSON_AddStringToObject(p, "ID", id);
   if (cJSON_GetObjectItem(p, "Ipams") == NULL) {
@@ -85,7 +111,6 @@ static cJSON *records_of(void *ctx) {
   return cJSON_Duplicate(g_records, true);
 }
 
-static char g_root[512];
 static svc_hns g_hns = {.ctx = &g_fake, .list = f_list, .create = f_create, .remove = f_remove};
 
 static svc_networks *open_networks(void) {
@@ -328,6 +353,95 @@ static void test_create_and_refusals(void **state) {
   svc_networks_close(n);
 }
 
+/* A crash while HNS makes a network: the record is written first, marked Pending, so that the next wctrd knows
+ * the network is its own when HNS has it (and can remove it), and drops the record when HNS never made it. */
+static void crash_during_create(bool hns_made_it) {
+  svc_networks *n = open_networks();
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  g_capture = true;
+  assert_int_equal(call(n, "network.create", "{\"Name\":\"web\",\"Subnet\":\"10.50.0.0/24\"}", &r, &e), WCTR_OK);
+  g_capture = false;
+  cJSON_Delete(r);
+  svc_networks_close(n);
+  /* What was on disk while HNS worked: the record, Pending, with the HNS id HNS was asked for. */
+  assert_non_null(g_captured);
+  cJSON *pending = cJSON_Parse(g_captured);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(pending, "Pending")));
+  const char *hns_id = cJSON_GetObjectItem(pending, "HnsId")->valuestring;
+  assert_string_equal(hns_id, cJSON_GetObjectItem(cJSON_GetArrayItem(g_fake.networks, 0), "ID")->valuestring);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(pending, "Labels"), SVC_NETWORK_OWNER_LABEL)->valuestring,
+                      "wctr-1111222233334444");
+  cJSON_Delete(pending);
+  /* The crash: the disk as it was then; HNS with or without the network. */
+  char dir[600], path[1300];
+  assert_int_equal(wctr_fs_join(dir, sizeof dir, g_root, "networks"), WCTR_OK);
+  assert_int_equal(wctr_fs_join(path, sizeof path, dir, g_captured_name), WCTR_OK);
+  assert_int_equal(wctr_fs_write_atomic(path, g_captured, strlen(g_captured), &e), WCTR_OK);
+  if (!hns_made_it) cJSON_Delete(cJSON_DetachItemFromArray(g_fake.networks, 0));
+  n = open_networks();
+  if (hns_made_it) {
+    assert_int_equal(call(n, "network.inspect", "{\"Id\":\"web\"}", &r, &e), WCTR_OK);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "Labels"), SVC_NETWORK_OWNER_LABEL)->valuestring,
+                        "wctr-1111222233334444");
+    cJSON_Delete(r);
+    /* The record was completed on disk ... */
+    char *text = NULL;
+    size_t size = 0;
+    assert_int_equal(wctr_fs_read_all(path, 1 << 20, &text, &size), WCTR_OK);
+    cJSON *done = cJSON_Parse(text);
+    free(text);
+    assert_null(cJSON_GetObjectItem(done, "Pending"));
+    cJSON_Delete(done);
+    /* ... and the network is wctrd's to remove. */
+    assert_int_equal(call(n, "network.remove", "{\"Id\":\"web\"}", &r, &e), WCTR_OK);
+    cJSON_Delete(r);
+    assert_int_equal(cJSON_GetArraySize(g_fake.networks), 0);
+  } else {
+    assert_int_equal(call(n, "network.inspect", "{\"Id\":\"web\"}", &r, &e), WCTR_ENOENT);
+    assert_false(wctr_fs_exists(path));
+    /* The name is free again. */
+    assert_int_equal(call(n, "network.create", "{\"Name\":\"web\"}", &r, &e), WCTR_OK);
+    cJSON_Delete(r);
+  }
+  svc_networks_close(n);
+  free(g_captured);
+  g_captured = NULL;
+}
+
+static void test_crash_after_hns_made_it(void **state) {
+  (void)state;
+  crash_during_create(true);
+}
+
+static void test_crash_before_hns_made_it(void **state) {
+  (void)state;
+  crash_during_create(false);
+}
+
+/* A create that HNS refuses leaves no record (the Pending one goes). */
+static wctr_err f_create_refused(void *ctx, const char *id, const cJSON *doc, cJSON **props, wctr_errmsg *e) {
+  (void)ctx;
+  (void)id;
+  (void)doc;
+  (void)props;
+  return wctr_fail(e, WCTR_EINVAL, "HcnCreateNetwork: refused");
+}
+
+static void test_refused_create_leaves_no_record(void **state) {
+  (void)state;
+  g_hns.create = f_create_refused;
+  svc_networks *n = open_networks();
+  cJSON *r = NULL;
+  wctr_errmsg e;
+  assert_int_equal(call(n, "network.create", "{\"Name\":\"web\"}", &r, &e), WCTR_EINVAL);
+  svc_networks_close(n);
+  g_hns.create = f_create;
+  n = open_networks();
+  assert_int_equal(call(n, "network.inspect", "{\"Id\":\"web\"}", &r, &e), WCTR_ENOENT);
+  svc_networks_close(n);
+}
+
 static void test_no_hns(void **state) {
   (void)state;
   g_hns.unavailable = "the Host Network Service is not available on this host";
@@ -350,6 +464,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_default_adopted, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_and_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_crash_after_hns_made_it, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_crash_before_hns_made_it, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_refused_create_leaves_no_record, setup, teardown),
       cmocka_unit_test_setup_teardown(test_no_hns, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
