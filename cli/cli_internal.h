@@ -154,6 +154,10 @@ extern const char cli_logout_usage[];
  * but errors. Returns 0 or the exit code after printing the failure. */
 int cli_pull_image(cli_ctx *ctx, const char *ref, bool quiet, FILE *f);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
+/* cli/networks.c and `wctr port` (containers.c): issue 14. */
+int cli_cmd_network(cli_ctx *ctx, int argc, char **argv);
+extern const char cli_network_usage[];
+int cli_cmd_port(cli_ctx *ctx, int argc, char **argv);
 /* The full usage texts of the commands that have subcommands (`wctr COMMAND --help`). */
 extern const char cli_compose_usage[];
 extern const char cli_credentialspec_usage[];

@@ -72,7 +72,16 @@ static const struct command {
      "      --label-file list      Read labels from a file (KEY=VALUE per line)\n"
      "      --restart string       no, on-failure[:N], always or unless-stopped (honoured by wctrd)\n"
      "      --security-opt list    credentialspec=file://NAME | registry://NAME | raw://JSON (a gMSA; process\n"
-     "                             or Hyper-V isolation)\n\n"
+     "                             or Hyper-V isolation)\n"
+     "      --network string       nat (the default), a network of 'wctr network ls', or none; job containers:\n"
+     "                             host only (they share the host's network stack)\n"
+     "  -p, --publish list         Publish a port: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp] (no HOSTPORT: one of\n"
+     "                             49153-65535 chosen at start; HOSTIP only 0.0.0.0)\n"
+     "  -P, --publish-all          Publish every exposed port (the image's too) to ports chosen at start\n"
+     "      --expose list          Expose a port or a range (8000-8010/tcp)\n"
+     "      --dns list             DNS servers of the container's endpoint\n"
+     "      --dns-search list      DNS search domains\n"
+     "      --mac-address string   The container's MAC address (02:42:ac:11:00:02)\n\n"
      "Flags come before IMAGE: what follows IMAGE is the container's command and its arguments.\n", true},
     {"create", cli_cmd_create, "Create a container without starting it",
      "Usage: wctr create [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nCreate a container; the options are those of 'wctr run'\n"
@@ -168,6 +177,11 @@ static const struct command {
     {"login", cli_cmd_login, "Log in to a registry", cli_login_usage, false},
     {"logout", cli_cmd_logout, "Log out from a registry", cli_logout_usage, false},
     {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, false},
+    {"network", cli_cmd_network, "Manage networks (create, ls, inspect, rm, prune)", cli_network_usage, false},
+    {"port", cli_cmd_port, "List a container's published ports",
+     "Usage: wctr port CONTAINER [PRIVATE_PORT[/PROTO]]\n\n"
+     "List the port mappings of a running container (\"80/tcp -> 0.0.0.0:8080\"), or the host addresses of one\n"
+     "of its ports.\n", false},
     {"credentialspec", cli_cmd_credentialspec, "Manage gMSA credential specs (ls, inspect, validate, add, rm)",
      cli_credentialspec_usage, false},
     {"secret", cli_cmd_secret, "Manage secrets (create, ls, inspect, rm)",

@@ -6,11 +6,15 @@
  * spec (credentialspec.check), so a broken file, spec or key fails before anything exists; then it
  * creates the missing containers in depends_on order and starts them in that order. A failure part-way removes every container this `up`
  * created (force), so nothing is left half-deployed; containers that existed before are reused as they
- * are (run `down` first to apply a changed file). Without -d, `up` shows the containers' output
+ * are (run `down` first to apply a changed file). The project's networks (compose_project.networks) come
+ * first: an external one must exist before anything is created, one of the project's that exists is reused,
+ * the others are created (network.create, labelled com.docker.compose.project and .network) before the
+ * containers and removed again when this `up` fails. Without -d, `up` shows the containers' output
  * (prefixed by the container's name) until they all exit; an interrupt (Ctrl+C) stops them, as compose
  * does. `down` stops and removes the project's containers in reverse start order; `down -v` their anonymous
  * volumes and the project's named volumes too (never an external one). `up` creates the named volumes
- * first, and requires the external ones to exist. */
+ * first, and requires the external ones to exist. After the containers, `down` removes the networks labelled
+ * for the project. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +203,85 @@ static void roll_back(cli_ctx *ctx, char **created, size_t count) {
   }
 }
 
+/* --- networks ------------------------------------------------------------------------------------------ */
+
+/* True when the network (a NetworkResource) carries the project's label. */
+static bool project_network(const cJSON *net, const char *project) {
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(net, "Labels");
+  return strcmp(str_field(labels, PROJECT_LABEL), project) == 0;
+}
+
+/* Before anything exists: an external network must exist; a project network that exists is reused (with
+ * compose's warning when it is not the project's); create[i] is set for the others. */
+static bool networks_check(cli_ctx *ctx, const compose_project *p, bool *create, int *rc) {
+  for (size_t i = 0; i < p->network_count; i++) {
+    const compose_network *n = &p->networks[i];
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", n->name);
+    cJSON *found = NULL;
+    wctr_errmsg e;
+    int one = 0;
+    if (!cli_call_ex(ctx, "network.inspect", q, &found, &one, &e)) {
+      if (e.code != WCTR_ENOENT || ctx->conn == NULL) {
+        if (e.text[0] != '\0' && ctx->conn != NULL) fprintf(ctx->p->err, "wctr compose: network %s: %s\n", n->name, e.text);
+        *rc = one;
+        return false;
+      }
+      if (n->external) {
+        fprintf(ctx->p->err, "wctr compose: network %s declared as external, but could not be found\n", n->name);
+        *rc = CLI_EXIT_ERROR;
+        return false;
+      }
+      create[i] = true;
+      continue;
+    }
+    if (!n->external && !project_network(found, p->name)) {
+      fprintf(ctx->p->err, "WARNING: a network with name %s exists but was not created for project \"%s\"; it is used "
+              "as it is (set `external: true` to use an existing network)\n", n->name, p->name);
+    }
+    cJSON_Delete(found);
+  }
+  return true;
+}
+
+/* Creates the networks marked in create, labelled for the project; created[i] says which were. */
+static bool networks_create(cli_ctx *ctx, const compose_project *p, const bool *create, bool *created, int *rc) {
+  for (size_t i = 0; i < p->network_count; i++) {
+    const compose_network *n = &p->networks[i];
+    if (!create[i]) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Name", n->name);
+    cJSON_AddStringToObject(q, "Driver", "nat");
+    if (n->subnet != NULL) cJSON_AddStringToObject(q, "Subnet", n->subnet);
+    if (n->gateway != NULL) cJSON_AddStringToObject(q, "Gateway", n->gateway);
+    cJSON *labels = cJSON_AddObjectToObject(q, "Labels");
+    for (size_t k = 0; k < n->label_count; k++) {
+      const char *eq = strchr(n->labels[k], '=');
+      char key[256];
+      snprintf(key, sizeof key, "%.*s", (int)(eq != NULL ? (size_t)(eq - n->labels[k]) : strlen(n->labels[k])),
+               n->labels[k]);
+      cJSON_AddStringToObject(labels, key, eq != NULL ? eq + 1 : "");
+    }
+    cJSON_AddStringToObject(labels, COMPOSE_LABEL_NETWORK, n->key);
+    cJSON_AddStringToObject(labels, PROJECT_LABEL, p->name);
+    cJSON *result = NULL;
+    if (!cli_call(ctx, "network.create", q, &result, rc)) return false;
+    cJSON_Delete(result);
+    created[i] = true;
+    fprintf(ctx->p->err, " Network %s  Created\n", n->name);
+  }
+  return true;
+}
+
+static void networks_roll_back(cli_ctx *ctx, const compose_project *p, const bool *created) {
+  for (size_t i = p->network_count; created != NULL && i-- > 0;) {
+    int rc = 0;
+    if (created[i] && simple_op(ctx, "network.remove", p->networks[i].name, false, &rc)) {
+      fprintf(ctx->p->err, " Network %s  Removed (this up failed)\n", p->networks[i].name);
+    }
+  }
+}
+
 /* The credentialspec= value of a params document, or NULL. */
 static const char *credspec_value(const cJSON *params) {
   const cJSON *so = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "HostConfig"), "SecurityOpt");
@@ -215,9 +298,11 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
   char **names = calloc(n + 1, sizeof *names);
   char **created = calloc(n + 1, sizeof *created);
   size_t created_count = 0;
+  bool *net_create = calloc(p->network_count + 1, sizeof *net_create);
+  bool *net_created = calloc(p->network_count + 1, sizeof *net_created);
   cJSON *existing = NULL;
   wctr_errmsg e;
-  if (params == NULL || names == NULL || created == NULL) {
+  if (params == NULL || names == NULL || created == NULL || net_create == NULL || net_created == NULL) {
     rc = CLI_EXIT_ERROR;
     goto done;
   }
@@ -249,6 +334,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
       goto done;
     }
   }
+  if (!networks_check(ctx, p, net_create, &rc)) goto done;
   existing = list_project(ctx, p->name, &rc);
   if (existing == NULL) goto done;
   /* 2. The project's volumes: an external one must exist; the others are created (a second create of a
@@ -281,7 +367,12 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     fprintf(ctx->p->err, " Volume \"%s\"  Created\n", v->name);
     cJSON_Delete(result);
   }
-  /* 3. Create what is missing, in start order. */
+  /* 3. The networks, then the containers that are missing, in start order. */
+  if (!networks_create(ctx, p, net_create, net_created, &rc)) {
+    fprintf(ctx->p->err, "wctr compose: a network could not be created; undoing this up\n");
+    networks_roll_back(ctx, p, net_created);
+    goto done;
+  }
   for (size_t i = 0; i < n; i++) {
     if (find_named(existing, names[i]) != NULL) {
       fprintf(ctx->p->err, " Container %s  Exists\n", names[i]);
@@ -293,6 +384,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     if (!cli_call(ctx, "container.create", request, &result, &rc)) {
       fprintf(ctx->p->err, "wctr compose: service %s could not be created; undoing this up\n", p->services[i].name);
       roll_back(ctx, created, created_count);
+      networks_roll_back(ctx, p, net_created);
       goto done;
     }
     const cJSON *w;
@@ -338,6 +430,7 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     if (!waited_ok || !simple_op(ctx, "container.start", names[i], false, &rc)) {
       fprintf(ctx->p->err, "wctr compose: service %s could not be started; undoing this up\n", p->services[i].name);
       roll_back(ctx, created, created_count);
+      networks_roll_back(ctx, p, net_created);
       goto done;
     }
     fprintf(ctx->p->err, " Container %s  Started\n", names[i]);
@@ -354,6 +447,8 @@ done:
   free(params);
   free(names);
   free(created);
+  free(net_create);
+  free(net_created);
   cJSON_Delete(existing);
   return rc;
 }
@@ -426,6 +521,28 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
     cJSON_Delete(result);
   }
   project_view_free(&v);
+  {
+    /* Then the networks up created: the ones labelled for the project (also a network a service no longer
+     * in the file joined); external ones never carry the label. */
+    cJSON *q = cJSON_CreateObject();
+    cJSON *labels = cJSON_AddArrayToObject(cJSON_AddObjectToObject(q, "Filters"), "label");
+    char filter[300];
+    snprintf(filter, sizeof filter, PROJECT_LABEL "=%s", p->name);
+    cJSON_AddItemToArray(labels, cJSON_CreateString(filter));
+    cJSON *nets = NULL;
+    int one = 0;
+    if (!cli_call(ctx, "network.list", q, &nets, &one)) return one;
+    const cJSON *net;
+    cJSON_ArrayForEach(net, nets) {
+      if (!project_network(net, p->name)) continue;
+      if (simple_op(ctx, "network.remove", str_field(net, "Name"), false, &one)) {
+        fprintf(ctx->p->err, " Network %s  Removed\n", str_field(net, "Name"));
+      } else {
+        rc = one;
+      }
+    }
+    cJSON_Delete(nets);
+  }
   /* -v: the project's named volumes too, never an external one; one already gone is no error. */
   for (size_t i = 0; volumes && rc == 0 && i < p->volume_count; i++) {
     if (p->volumes[i].external) continue;

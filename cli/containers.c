@@ -21,6 +21,7 @@ enum {
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
+  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -242,6 +243,49 @@ static wctr_err add_restart(cJSON *hc, const char *v, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* -p/--publish and --expose: each mapping into HostConfig.PortBindings and its container port into
+ * Config.ExposedPorts, as docker/cli does (nat.ParsePortSpecs; the Windows rules come with it: spec/network.h). */
+static cJSON *object_at(cJSON *parent, const char *key) {
+  cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+  if (o == NULL) o = cJSON_AddObjectToObject(parent, key);
+  return o;
+}
+
+static wctr_err add_ports(cJSON *p, cJSON *hc, const char *v, bool publish, wctr_errmsg *e) {
+  spec_port *list = NULL;
+  size_t n = 0;
+  wctr_err err = publish ? spec_port_spec_parse(v, &list, &n, e) : spec_expose_parse(v, &list, &n, e);
+  if (err != WCTR_OK) return err;
+  cJSON *exposed = object_at(p, "ExposedPorts");
+  cJSON *bindings = publish ? object_at(hc, "PortBindings") : NULL;
+  for (size_t i = 0; i < n && err == WCTR_OK; i++) {
+    char key[24], host[8] = "";
+    snprintf(key, sizeof key, "%u/%s", (unsigned)list[i].port, spec_proto_name(list[i].proto));
+    if (exposed == NULL || (publish && bindings == NULL)) {
+      err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      break;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(exposed, key) == NULL) cJSON_AddItemToObject(exposed, key, cJSON_CreateObject());
+    if (!publish) continue;
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(bindings, key);
+    if (arr == NULL) arr = cJSON_AddArrayToObject(bindings, key);
+    cJSON *b = cJSON_CreateObject();
+    if (list[i].host_port != 0) snprintf(host, sizeof host, "%u", (unsigned)list[i].host_port);
+    if (arr == NULL || b == NULL || !cJSON_AddItemToArray(arr, b) || cJSON_AddStringToObject(b, "HostIp", list[i].host_ip) == NULL ||
+        cJSON_AddStringToObject(b, "HostPort", host) == NULL) {
+      err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+  }
+  free(list);
+  return err;
+}
+
+static void add_string_to(cJSON *obj, const char *key, const char *v) {
+  cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (arr == NULL) arr = cJSON_AddArrayToObject(obj, key);
+  if (arr != NULL) cJSON_AddItemToArray(arr, cJSON_CreateString(v));
+}
+
 /* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
 static bool job_isolation_asked(const cJSON *hc) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
@@ -265,6 +309,10 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
       {"mount", 0, true, O_MOUNT},
       {"dry-run", 0, false, O_DRY_RUN},
+      {"publish", 'p', true, O_PUBLISH},    {"publish-all", 'P', false, O_PUBLISH_ALL},
+      {"expose", 0, true, O_EXPOSE},        {"network", 0, true, O_NETWORK},
+      {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
+      {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
       {"pull", 0, true, O_PULL},
       {NULL, 0, false, 0},
   };
@@ -340,6 +388,13 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         break;
       }
       case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
+      case O_PUBLISH: err = add_ports(p, hc, v, true, e); break;
+      case O_EXPOSE: err = add_ports(p, hc, v, false, e); break;
+      case O_PUBLISH_ALL: set_item(hc, "PublishAllPorts", cJSON_CreateTrue()); break;
+      case O_NETWORK: set_item(hc, "NetworkMode", cJSON_CreateString(v)); break;
+      case O_DNS: add_string_to(hc, "Dns", v); break;
+      case O_DNS_SEARCH: add_string_to(hc, "DnsSearch", v); break;
+      case O_MAC: set_item(p, "MacAddress", cJSON_CreateString(v)); break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
           err = wctr_fail(e, WCTR_EINVAL, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", v);
@@ -498,6 +553,8 @@ static int start_failure_code(const char *message) {
   static const char *const layer_calls[] = {"CreateSandboxLayer ", "ActivateLayer ", "PrepareLayer ",
                                             "GetLayerMountPath ", "UnprepareLayer ", "DeactivateLayer ", NULL};
   if (strncmp(message, "Hcs", 3) == 0 && strncmp(message, "HcsCreateProcess", 16) != 0) return CLI_EXIT_FAILED;
+  /* The network's steps (HNS, the service's networks) are not about the command either. */
+  if (strncmp(message, "Hcn", 3) == 0 || strstr(message, "network") != NULL) return CLI_EXIT_FAILED;
   for (const char *const *c = layer_calls; *c != NULL; c++) {
     if (strncmp(message, *c, strlen(*c)) == 0) return CLI_EXIT_FAILED;
   }
@@ -980,8 +1037,23 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   f = add_field(f, "LocalVolumes", locals);
   f = add_field(f, "Mounts", mounts.data != NULL ? mounts.data : "");
   f = add_field(f, "Names", name);
-  f = add_field(f, "Networks", "");
-  f = add_field(f, "Ports", "");
+  /* Docker's PORTS and NETWORKS columns. */
+  char *ports = docker_ports_display(cJSON_GetObjectItemCaseSensitive(s, "Ports"));
+  cli_buf nets;
+  cli_buf_init(&nets, 0);
+  const cJSON *nw;
+  cJSON_ArrayForEach(nw, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "NetworkSettings"), "Networks")) {
+    if (nets.len > 0) cli_buf_addc(&nets, ',');
+    cli_buf_add(&nets, nw->string, strlen(nw->string));
+  }
+  f = add_field(f, "Networks", nets.data != NULL ? nets.data : "");
+  f = add_field(f, "Ports", ports != NULL ? ports : "");
+  if (ports == NULL || nets.failed) {
+    cJSON_Delete(f);
+    f = NULL;
+  }
+  free(ports);
+  cli_buf_free(&nets);
   f = add_field(f, "RunningFor", running_for);
   f = add_field(f, "Size", "N/A");
   f = add_field(f, "State", field(s, "State"));
@@ -1295,6 +1367,86 @@ int cli_cmd_wait(cli_ctx *ctx, int argc, char **argv) {
     }
     cJSON_Delete(result);
   }
+  return rc;
+}
+
+/* --- port ----------------------------------------------------------------------------------------------- */
+
+static int cmp_text(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* "0.0.0.0:8080", or "[::]:8080" for an IPv6 host address. */
+static void host_address(const cJSON *binding, char *out, size_t size) {
+  const char *ip = field(binding, "HostIp");
+  snprintf(out, size, strchr(ip, ':') != NULL ? "[%s]:%s" : "%s:%s", ip, field(binding, "HostPort"));
+}
+
+/* docker port: the container's published ports, "80/tcp -> 0.0.0.0:8080" each (sorted), or the host addresses
+ * of one container port ("80" is 80/tcp). */
+int cli_cmd_port(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, "port", table, argc, argv, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "port", argc - first, 1, 2, "CONTAINER [PRIVATE_PORT[/PROTO]]");
+  if (rc != 0) return rc;
+  char key[40] = "";
+  if (argc - first == 2) {
+    uint16_t port;
+    spec_proto proto;
+    const char *slash = strchr(argv[first + 1], '/');
+    if (!spec_port_key_parse(argv[first + 1], &port, &proto) || (slash != NULL && slash[1] == '\0')) {
+      fprintf(ctx->p->err, "Error: invalid port \"%s\": PORT or PORT/tcp or PORT/udp, a port from 1 to 65535\n",
+              argv[first + 1]);
+      return CLI_EXIT_ERROR;
+    }
+    snprintf(key, sizeof key, "%u/%s", (unsigned)port, spec_proto_name(proto));
+  }
+  cJSON *record = NULL;
+  if (!cli_call(ctx, "container.inspect", ref_params(argv[first]), &record, &rc)) return rc;
+  cJSON *shaped = docker_container_inspect(record);
+  cJSON_Delete(record);
+  const cJSON *ports = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(shaped, "NetworkSettings"), "Ports");
+  size_t n = 0, cap = 16;
+  char **lines = calloc(cap, sizeof *lines);
+  bool ok = shaped != NULL && lines != NULL;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, ports) {
+    if (!ok || (key[0] != '\0' && strcmp(m->string, key) != 0)) continue;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, m) {
+      char addr[80], line[160];
+      host_address(b, addr, sizeof addr);
+      if (key[0] != '\0') {
+        snprintf(line, sizeof line, "%s", addr);
+      } else {
+        snprintf(line, sizeof line, "%s -> %s", m->string, addr);
+      }
+      if (n == cap) {
+        char **grown = realloc(lines, 2 * cap * sizeof *lines);
+        if (grown == NULL) {
+          ok = false;
+          break;
+        }
+        lines = grown;
+        cap *= 2;
+      }
+      lines[n] = strdup(line);
+      ok = ok && lines[n] != NULL;
+      if (lines[n] != NULL) n++;
+    }
+  }
+  if (ok && key[0] == '\0' && n > 1) qsort(lines, n, sizeof *lines, cmp_text);
+  for (size_t i = 0; ok && i < n; i++) fprintf(ctx->p->out, "%s\n", lines[i]);
+  if (!ok) {
+    fprintf(ctx->p->err, "wctr port: out of memory\n");
+    rc = CLI_EXIT_ERROR;
+  } else if (key[0] != '\0' && n == 0) {
+    fprintf(ctx->p->err, "Error: No public port '%s' published for %s\n", key, argv[first]);
+    rc = CLI_EXIT_ERROR;
+  }
+  for (size_t i = 0; i < n; i++) free(lines[i]);
+  free(lines);
+  cJSON_Delete(shaped);
   return rc;
 }
 

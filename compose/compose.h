@@ -26,12 +26,15 @@
  * else (as compose does), so a broken ${ in one is still an error.
  *
  * SUPPORTED KEYS (everything else is refused):
- *   top level   version (accepted and ignored, with compose's warning), name, services, secrets, configs
+ *   top level   version (accepted and ignored, with compose's warning), name, services, networks, secrets,
+ *               configs
  *   services.S  image (required), command, entrypoint, environment, env_file, working_dir, user,
  *               isolation, hostname, credential_spec, security_opt, mem_limit, cpus, cpu_count,
  *               cpu_percent, cpu_shares, pids_limit, deploy.resources.limits.{cpus,memory,pids},
- *               deploy.replicas, secrets, configs, volumes, depends_on, stop_grace_period, restart, labels
+ *               deploy.replicas, secrets, configs, volumes, depends_on, stop_grace_period, restart, labels, ports,
+ *               expose, networks, network_mode, dns, dns_search, mac_address
  *   secrets.N / configs.N   file (required)
+ *   networks.N  name, external, driver (nat), ipam.{driver (default), config[0].{subnet, gateway}}, labels
  *
  * VALUES
  *   command, entrypoint   a list is the exec form (argv, kept as written); a string is the shell form
@@ -121,6 +124,36 @@
  *   restart       no | always | unless-stopped | on-failure | on-failure:N (spec_restart_parse; N at most
  *                 2147483647). "" is "no", as Docker reads an empty policy (also over an earlier file's
  *                 policy, where a null would keep it).
+ *   ports         a list of short "[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]" strings (or numbers) and long
+ *                 {target (required), published, host_ip, protocol, mode: ingress | host} entries (name and
+ *                 app_protocol are refused); a long entry is read as the short form it means. Both go through
+ *                 spec_port_spec_parse (spec/network.h): Docker's nat.ParsePortSpec with its messages and
+ *                 moby's Windows rules ("Windows does not support host IP addresses in NAT settings", a host
+ *                 range for one port). One host port published twice in the project is refused with Docker's
+ *                 "Bind for 0.0.0.0:8080 failed: port is already allocated" (naming the other service), since
+ *                 the second container would fail at its start, after the first exists.
+ *   expose        a list of "80", "80/udp", "8000-8010" or numbers (spec_expose_parse); repeats dropped.
+ *   networks      a list of names or a map NAME: null | {...}; every per-network key (aliases, ipv4_address,
+ *                 ...) is refused by name. A name must be "default" or a top-level network (compose's
+ *                 `service "web" refers to undefined network front`). A container joins ONE network (an HNS
+ *                 endpoint in its namespace): two names are refused. Neither networks nor network_mode: the
+ *                 service joins "default", compose's <project>_default, which the model then holds as a
+ *                 project network - except a job container, which shares the host's network.
+ *   network_mode  none | host | default | a network's name (one outside the project, such as nat); service:X
+ *                 and container:X are refused (a Windows container has a namespace of its own). With networks:
+ *                 compose's `service "web" declares mutually exclusive `network_mode` and `networks``. Which
+ *                 mode suits which isolation is compose_service_to_spec's check (compose/to_spec.h).
+ *   dns, dns_search   a string or a list; IP addresses and domains checked with Docker's messages; repeats
+ *                 dropped; at most SPEC_DNS_MAX.
+ *   mac_address   spec_mac_parse's form (unicast; kept as 02:42:ac:11:00:02).
+ *   networks.N (top level)   the key names it in the file; `name` is the network's own name (default
+ *                 <project>_N, or N itself when external). external: true means it must exist: `up` neither
+ *                 creates nor removes it, and driver, ipam or labels beside it are compose's "conflicting
+ *                 parameters" error; the {name: X} form of external is refused. driver: nat (any case) only.
+ *                 ipam: driver "default", config with one {subnet (IPv4 CIDR), gateway (IPv4, needs the
+ *                 subnet)}; ip_range, aux_addresses and options are refused. labels as for a service (not
+ *                 com.docker.compose.*: `up` sets those). attachable, internal, enable_ipv6, driver_opts... are
+ *                 refused. Networks no service joins are checked and left out of the model.
  *
  * YAML. libyaml parses; this loader resolves plain scalars as compose v2 (go-yaml v3, YAML 1.2 core
  * schema) does: null is "", ~, null/Null/NULL; booleans are only true/True/TRUE/false/False/FALSE;
@@ -186,7 +219,13 @@
  *   - volumes, secrets and configs are keyed by target: an entry with the same target replaces the
  *     earlier one in place, others are appended;
  *   - env_file lists are appended, a path already listed is not repeated;
- *   - security_opt lists are appended; an exact repeat is dropped;
+ *   - security_opt and expose lists are appended; an exact repeat is dropped;
+ *   - ports are keyed as compose's portIndexer keys them (a short entry by its text, a long one by
+ *     host_ip:published:target/protocol): the same key replaces the earlier entry, others are appended;
+ *   - dns and dns_search (a string is a one-item list) are appended without repeats;
+ *   - a service's networks merge as a map (a list entry means NAME: null);
+ *   - top-level networks merge by name, recursively, their labels as a map (either syntax) and their
+ *     ipam.config entries by subnet (compose's mergeIPAMConfig);
  *   - x- extensions are replaced as a whole (x- names under services, secrets, configs and
  *     depends_on merge like any other name);
  *   - a map over a non-map (or a list over a non-list) is an error naming the path; a later scalar
@@ -217,7 +256,7 @@
  * its full path in messages. None: "no configuration file provided: not found" (WCTR_ENOENT).
  *
  * NOT DONE (refused where it is a key, simply absent otherwise): compose's include, extends, profiles,
- * networks, ports, build and every other key not listed above; COMPOSE_FILE and
+ * build, links, extra_hosts, dns_opt and every other key not listed above; COMPOSE_FILE and
  * --project-directory; `-f -` (standard input); more than one container per service in `up` (scale;
  * deploy.replicas is read, see above).
  *
@@ -349,6 +388,20 @@ typedef struct compose_service {
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */
   bool replicas_set;    /* deploy.replicas was given */
   int64_t replicas;     /* 0..INT32_MAX */
+  spec_port *ports;     /* ports: one mapping per entry (a range gives one per port), in order */
+  size_t port_count;
+  spec_port *expose; /* expose: the ports, host_port 0, in order, no repeats */
+  size_t expose_count;
+  char *network_mode; /* network_mode as written: none, host, default or a network's name; NULL when unset */
+  /* The key of the project network (compose_project.networks) the container joins: the one under networks,
+   * or "default" when neither networks nor network_mode is given (not for a job container: it shares the
+   * host's network). NULL with network_mode or for such a job container. */
+  char *network;
+  char **dns; /* servers, in order, no repeats */
+  size_t dns_count;
+  char **dns_search;
+  size_t dns_search_count;
+  char *mac_address; /* Docker's form (spec_mac_parse); NULL when unset */
 } compose_service;
 
 /* A top-level secret or config. */
@@ -356,6 +409,18 @@ typedef struct compose_resource {
   char *name;
   char *file; /* absolute host path; never read by the loader */
 } compose_resource;
+
+/* A network of the project: a top-level network a service joins, or the "default" one compose makes for
+ * the services that name none. */
+typedef struct compose_network {
+  char *key;     /* its name in the file: "default", "front" */
+  char *name;    /* the network's own: name:, else <project>_<key>; external: name:, else the key */
+  bool external; /* it must exist already: up neither creates nor removes it */
+  char *subnet;  /* ipam.config[0].subnet; NULL: HNS picks one */
+  char *gateway; /* ipam.config[0].gateway; NULL: the subnet's first address */
+  char **labels; /* "K=V", sorted by K */
+  size_t label_count;
+} compose_network;
 
 typedef struct compose_project {
   char *name;
@@ -368,6 +433,8 @@ typedef struct compose_project {
   size_t config_count;
   compose_volume *volumes;   /* sorted by key */
   size_t volume_count;
+  compose_network *networks; /* the networks services join, sorted by key (unused ones are checked, then left out) */
+  size_t network_count;
 } compose_project;
 
 /* The top-level volume called key, or NULL. */
@@ -390,6 +457,8 @@ void compose_free(compose_project *project);
 
 /* The service called name, or NULL. */
 const compose_service *compose_find_service(const compose_project *project, const char *name);
+/* The project network whose key (its name in the file) is key, or NULL. */
+const compose_network *compose_find_network(const compose_project *project, const char *key);
 
 /* The model for `wctr compose config`: YAML (libyaml's emitter, block style, UTF-8) or, with json,
  * cJSON's pretty-printed JSON of the same shape. The same project always renders to the same text.
@@ -400,7 +469,10 @@ const compose_service *compose_find_service(const compose_project *project, cons
  *   {memory_bytes, nano_cpus, cpu_count, cpu_percent, cpu_shares, pids_limit} (the normalized units, exact
  *   64-bit integers in both formats), volumes [{type: bind, source, target, read_only}], secrets and
  *   configs [{source, target}], depends_on [names], stop_grace_period (Go's spelling: "1m30s"), restart
- *   ("no" is left out), replicas (when given).
+ *   ("no" is left out), replicas (when given), ports in compose's long form [{mode: ingress, host_ip, target, published (a string),
+ *   protocol}], expose ["80", "53/udp"], network_mode, networks {KEY: null}, dns, dns_search, mac_address;
+ *   top-level networks {KEY: {name, external, ipam: {config: [{subnet, gateway}]}, labels}} after services
+ *   (as `docker compose config` shows them, "default" included when a service joins it).
  * In YAML, a string that would read back as something else (null, a boolean (YAML 1.1's yes/no/on/off
  * too), a number, "<<") or that holds a control character is double-quoted; libyaml quotes the rest
  * where a plain scalar cannot hold it. A raw:// credential spec is shown as "<redacted>". *out is

@@ -30,6 +30,7 @@ typedef struct lctx {
   const cy_node *root; /* the merged document, in the final pass */
   const char **names;  /* its service names, sorted (final pass) */
   size_t name_count;
+  const char *project_name; /* final pass */
 } lctx;
 
 static wctr_err lvfail(lctx *c, wctr_err code, const cy_node *n, const char *fmt, va_list ap) WCTR_PRINTF(4, 0);
@@ -237,6 +238,7 @@ typedef struct svc_work {
   int64_t res[RES_MAX], dres[RES_MAX];
   const cy_node *res_node[RES_MAX];
   const cy_node *credspec_node; /* the first credential spec seen (credential_spec or security_opt) */
+  bool networks_given, network_mode_given;
 } svc_work;
 
 static void command_free(compose_command *cmd) {
@@ -279,6 +281,13 @@ static void service_free(compose_service *s) {
   free(s->configs);
   strv_free(s->depends_on, s->depends_on_count);
   strv_free(s->depends_on_completed, s->depends_on_completed_count);
+  free(s->ports);
+  free(s->expose);
+  free(s->network_mode);
+  free(s->network);
+  strv_free(s->dns, s->dns_count);
+  strv_free(s->dns_search, s->dns_search_count);
+  free(s->mac_address);
   memset(s, 0, sizeof *s);
 }
 
@@ -1144,6 +1153,267 @@ static wctr_err convert_restart(lctx *c, const cy_node *n, compose_service *s) {
   return WCTR_OK;
 }
 
+/* ---- Networking ----------------------------------------------------------------------------------------- */
+
+/* A port or a range written in a list or a long-form field: a string, or a whole number (as decimal text in
+ * buf). */
+static wctr_err port_text(lctx *c, const cy_node *n, char *buf, size_t size, const char **out) {
+  if (is_str(n)) {
+    *out = n->text;
+    return WCTR_OK;
+  }
+  int64_t v = 0;
+  if (n->kind == CY_SCALAR && n->type == CY_INT && yaml_int_value(n->text, &v)) {
+    snprintf(buf, size, "%" PRId64, v);
+    *out = buf;
+    return WCTR_OK;
+  }
+  return lfail(c, n, "must be a string or a number, not %s", cy_describe(n));
+}
+
+/* Appends more to *list (duplicates too when keep_repeats, else a port already listed is dropped). */
+static wctr_err append_ports(lctx *c, spec_port **list, size_t *count, const spec_port *more, size_t more_count,
+                             bool keep_repeats, const cy_node *n) {
+  if (*count + more_count > SPEC_PORTS_MAX) return lfail(c, n, "at most %d ports", SPEC_PORTS_MAX);
+  spec_port *grown = realloc(*list, (*count + more_count + 1) * sizeof *grown);
+  if (grown == NULL) return loom(c);
+  *list = grown;
+  for (size_t i = 0; i < more_count; i++) {
+    bool seen = false;
+    for (size_t k = 0; !keep_repeats && k < *count && !seen; k++) {
+      seen = grown[k].port == more[i].port && grown[k].proto == more[i].proto;
+    }
+    if (!seen) grown[(*count)++] = more[i];
+  }
+  return WCTR_OK;
+}
+
+/* The long form of a ports entry as the short form it means: [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL]. */
+static wctr_err port_long(lctx *c, const cy_node *n, cc_buf *spec) {
+  static const char *const known[] = {"name", "app_protocol", NULL};
+  const char *target = NULL, *published = NULL, *host_ip = NULL, *protocol = NULL;
+  char tbuf[32], pbuf[32];
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    if (deferred(c, p->value)) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    if (strcmp(p->key, "target") == 0) {
+      err = port_text(c, p->value, tbuf, sizeof tbuf, &target);
+    } else if (strcmp(p->key, "published") == 0) {
+      err = port_text(c, p->value, pbuf, sizeof pbuf, &published);
+    } else if (strcmp(p->key, "host_ip") == 0) {
+      err = want_str(c, p->value, &host_ip);
+    } else if (strcmp(p->key, "protocol") == 0) {
+      err = want_str(c, p->value, &protocol);
+    } else if (strcmp(p->key, "mode") == 0) {
+      /* Without a swarm, both publish on the host (compose's "ingress" is the default). */
+      const char *mode = NULL;
+      char q[CC_QUOTE_SIZE];
+      err = want_str(c, p->value, &mode);
+      if (err == WCTR_OK && strcmp(mode, "ingress") != 0 && strcmp(mode, "host") != 0) {
+        err = lfail(c, p->value, "invalid mode %s: ingress or host", cc_quote(q, sizeof q, mode));
+      }
+    } else {
+      cc_path_pop(&c->path, mark);
+      err = other_key(c, p, known, true);
+      continue;
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  if (err != WCTR_OK) return err;
+  if (target == NULL) return lfail(c, n, "\"target\" is required");
+  if (host_ip != NULL && host_ip[0] != '\0') {
+    /* An IPv6 address goes in brackets, as nat.ParsePortSpec reads it. */
+    cc_buf_printf(spec, strchr(host_ip, ':') != NULL ? "[%s]:" : "%s:", host_ip);
+    cc_buf_printf(spec, "%s:", published != NULL ? published : "");
+  } else if (published != NULL && published[0] != '\0') {
+    cc_buf_printf(spec, "%s:", published);
+  }
+  cc_buf_puts(spec, target);
+  if (protocol != NULL) cc_buf_printf(spec, "/%s", protocol);
+  return spec->oom ? loom(c) : WCTR_OK;
+}
+
+/* ports: short "[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]" (or a number) and long {target, published,
+ * host_ip, protocol, mode}, read by spec_port_spec_parse with Docker's messages. */
+static wctr_err convert_ports(lctx *c, const cy_node *n, compose_service *s) {
+  wctr_err err = want_seq(c, n);
+  free(s->ports);
+  s->ports = NULL;
+  s->port_count = 0;
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_node *item = n->items[i];
+    size_t mark = cc_path_index(&c->path, i);
+    cc_buf spec = {0};
+    const char *text = NULL;
+    char nbuf[32];
+    if (item->kind == CY_MAP) {
+      err = port_long(c, item, &spec);
+      if (err == WCTR_OK) text = spec.p;
+    } else {
+      err = port_text(c, item, nbuf, sizeof nbuf, &text);
+    }
+    spec_port *ports = NULL;
+    size_t count = 0;
+    if (err == WCTR_OK) {
+      wctr_errmsg pe;
+      wctr_errmsg_clear(&pe);
+      if (spec_port_spec_parse(text, &ports, &count, &pe) != WCTR_OK) err = lfail(c, item, "%s", pe.text);
+    }
+    if (err == WCTR_OK) err = append_ports(c, &s->ports, &s->port_count, ports, count, true, item);
+    free(ports);
+    cc_buf_free(&spec);
+    cc_path_pop(&c->path, mark);
+  }
+  return err;
+}
+
+/* expose: "80", "80/udp", "8000-8010" or a number. */
+static wctr_err convert_expose(lctx *c, const cy_node *n, compose_service *s) {
+  wctr_err err = want_seq(c, n);
+  free(s->expose);
+  s->expose = NULL;
+  s->expose_count = 0;
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    size_t mark = cc_path_index(&c->path, i);
+    const char *text = NULL;
+    char nbuf[32];
+    spec_port *ports = NULL;
+    size_t count = 0;
+    err = port_text(c, n->items[i], nbuf, sizeof nbuf, &text);
+    if (err == WCTR_OK) {
+      wctr_errmsg pe;
+      wctr_errmsg_clear(&pe);
+      if (spec_expose_parse(text, &ports, &count, &pe) != WCTR_OK) err = lfail(c, n->items[i], "%s", pe.text);
+    }
+    if (err == WCTR_OK) err = append_ports(c, &s->expose, &s->expose_count, ports, count, false, n->items[i]);
+    free(ports);
+    cc_path_pop(&c->path, mark);
+  }
+  return err;
+}
+
+/* dns, dns_search: a string or a list of strings; repeats dropped. */
+static wctr_err convert_dns(lctx *c, const cy_node *n, bool search, char ***out, size_t *count) {
+  strv_free(*out, *count);
+  *out = NULL;
+  *count = 0;
+  size_t total = n->kind == CY_SEQ ? n->count : 1;
+  if (n->kind != CY_SEQ && !is_str(n)) return lfail(c, n, "must be a string or a list of strings, not %s", cy_describe(n));
+  if (total > SPEC_DNS_MAX) return lfail(c, n, "at most %d entries", SPEC_DNS_MAX);
+  *out = calloc(total + 1, sizeof **out);
+  if (*out == NULL) return loom(c);
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; err == WCTR_OK && i < total; i++) {
+    const cy_node *item = n->kind == CY_SEQ ? n->items[i] : n;
+    size_t mark = n->kind == CY_SEQ ? cc_path_index(&c->path, i) : c->path.len;
+    const char *text = NULL;
+    char q[CC_QUOTE_SIZE];
+    err = want_str(c, item, &text);
+    /* Docker's messages (opts.ValidateIPAddress, opts.ValidateDNSSearch). */
+    if (err == WCTR_OK && !search && !spec_ip_parse(text, NULL, NULL)) {
+      err = lfail(c, item, "IP address is not correctly formatted: %s", bare(q, sizeof q, text));
+    } else if (err == WCTR_OK && search && strcmp(text, ".") != 0 && !spec_domain_valid(text)) {
+      err = lfail(c, item, "%s is not a valid domain", bare(q, sizeof q, text));
+    }
+    bool seen = false;
+    for (size_t k = 0; err == WCTR_OK && k < *count && !seen; k++) seen = strcmp((*out)[k], text) == 0;
+    if (err == WCTR_OK && !seen) {
+      (*out)[*count] = cc_strdup(text);
+      if ((*out)[*count] == NULL) {
+        err = loom(c);
+      } else {
+        (*count)++;
+      }
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  return err;
+}
+
+static wctr_err convert_mac(lctx *c, const cy_node *n, compose_service *s) {
+  const char *text = NULL;
+  wctr_err err = want_str(c, n, &text);
+  if (err != WCTR_OK) return err;
+  char normal[SPEC_MAC_SIZE];
+  wctr_errmsg me;
+  wctr_errmsg_clear(&me);
+  if (spec_mac_parse(text, normal, &me) != WCTR_OK) return lfail(c, n, "%s", me.text);
+  free(s->mac_address);
+  s->mac_address = cc_strdup(normal);
+  return s->mac_address != NULL ? WCTR_OK : loom(c);
+}
+
+static wctr_err convert_network_mode(lctx *c, const cy_node *n, compose_service *s) {
+  const char *text = NULL;
+  char q[CC_QUOTE_SIZE];
+  wctr_err err = want_str(c, n, &text);
+  if (err != WCTR_OK) return err;
+  if (strncmp(text, "service:", 8) == 0 || strncmp(text, "container:", 10) == 0) {
+    return lfail(c, n, "%s: sharing another container's network is not supported by wctr (a Windows container has "
+                 "a network namespace of its own)", cc_quote(q, sizeof q, text));
+  }
+  if (strcmp(text, SPEC_NETWORK_NONE) != 0 && strcmp(text, SPEC_NETWORK_HOST) != 0 &&
+      strcmp(text, SPEC_NETWORK_DEFAULT) != 0 && !spec_network_name_valid(text)) {
+    return lfail(c, n, "invalid network_mode %s: none, host, default or a network's name",
+                 cc_quote(q, sizeof q, text));
+  }
+  free(s->network_mode);
+  s->network_mode = cc_strdup(text);
+  return s->network_mode != NULL ? WCTR_OK : loom(c);
+}
+
+/* networks: a list of names, or a map NAME: null | {...}. wctr joins a container to one network and takes
+ * none of the per-network settings (each is refused by name). */
+static wctr_err convert_service_networks(lctx *c, const cy_node *n, const char *service, compose_service *s) {
+  static const char *const known[] = {"aliases",      "driver_opts", "gw_priority",    "interface_name",
+                                      "ipv4_address", "ipv6_address", "link_local_ips", "mac_address",
+                                      "priority",     NULL};
+  char q[CC_QUOTE_SIZE], q2[CC_QUOTE_SIZE];
+  if (n->kind != CY_SEQ && n->kind != CY_MAP) return lfail(c, n, "must be a list or a mapping, not %s", cy_describe(n));
+  const char *first = NULL;
+  for (size_t i = 0; i < n->count; i++) {
+    const char *name = NULL;
+    const cy_node *where = n->kind == CY_SEQ ? n->items[i] : n->pairs[i].value;
+    size_t mark = n->kind == CY_SEQ ? cc_path_index(&c->path, i) : cc_path_key(&c->path, n->pairs[i].key);
+    wctr_err err = WCTR_OK;
+    if (n->kind == CY_SEQ) {
+      err = want_str(c, where, &name);
+    } else {
+      name = n->pairs[i].key;
+      if (where->tags & CY_TAG_RESET) {
+        cc_path_pop(&c->path, mark);
+        continue;
+      }
+      if (where->kind == CY_MAP) {
+        for (size_t k = 0; err == WCTR_OK && k < where->count; k++) {
+          if (deferred(c, where->pairs[k].value)) continue;
+          err = other_key(c, &where->pairs[k], known, true);
+        }
+      } else if (!is_null(where)) {
+        err = lfail(c, where, "must be a mapping or null, not %s", cy_describe(where));
+      }
+    }
+    if (err == WCTR_OK && c->final && strcmp(name, "default") != 0 && !top_defined(c, "networks", name)) {
+      err = lfail(c, where, "service \"%s\" refers to undefined network %s", service, bare(q, sizeof q, name));
+    }
+    cc_path_pop(&c->path, mark);
+    if (err != WCTR_OK) return err;
+    if (first == NULL) {
+      first = name;
+    } else if (strcmp(first, name) != 0) {
+      return lfail(c, n, "%s and %s: wctr joins a container to one network (an HNS endpoint in its namespace); give one",
+                   bare(q, sizeof q, first), bare(q2, sizeof q2, name));
+    }
+  }
+  free(s->network);
+  s->network = NULL;
+  if (first == NULL) return WCTR_OK;
+  s->network = cc_strdup(first);
+  return s->network != NULL ? WCTR_OK : loom(c);
+}
+
 /* ---- A service ------------------------------------------------------------------------------------------ */
 
 static const char *const service_known[] = {"annotations",
@@ -1162,11 +1432,8 @@ static const char *const service_known[] = {"annotations",
                                             "develop",
                                             "device_cgroup_rules",
                                             "devices",
-                                            "dns",
                                             "dns_opt",
-                                            "dns_search",
                                             "domainname",
-                                            "expose",
                                             "extends",
                                             "external_links",
                                             "extra_hosts",
@@ -1177,18 +1444,14 @@ static const char *const service_known[] = {"annotations",
                                             "label_file",
                                             "links",
                                             "logging",
-                                            "mac_address",
                                             "mem_reservation",
                                             "mem_swappiness",
                                             "memswap_limit",
                                             "models",
-                                            "network_mode",
-                                            "networks",
                                             "oom_kill_disable",
                                             "oom_score_adj",
                                             "pid",
                                             "platform",
-                                            "ports",
                                             "post_start",
                                             "pre_stop",
                                             "privileged",
@@ -1286,6 +1549,19 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
     return WCTR_OK;
   }
   if (strcmp(k, "restart") == 0) return convert_restart(c, v, s);
+  if (strcmp(k, "ports") == 0) return convert_ports(c, v, s);
+  if (strcmp(k, "expose") == 0) return convert_expose(c, v, s);
+  if (strcmp(k, "dns") == 0) return convert_dns(c, v, false, &s->dns, &s->dns_count);
+  if (strcmp(k, "dns_search") == 0) return convert_dns(c, v, true, &s->dns_search, &s->dns_search_count);
+  if (strcmp(k, "mac_address") == 0) return convert_mac(c, v, s);
+  if (strcmp(k, "network_mode") == 0) {
+    wk->network_mode_given = true;
+    return convert_network_mode(c, v, s);
+  }
+  if (strcmp(k, "networks") == 0) {
+    wk->networks_given = true;
+    return convert_service_networks(c, v, name, s);
+  }
   *handled = false;
   return WCTR_OK;
 }
@@ -1429,6 +1705,14 @@ static wctr_err convert_service(lctx *c, const char *name, const cy_node *svc, s
   }
   if (err != WCTR_OK || !c->final) return err;
   if (wk->s.image == NULL || wk->s.image[0] == '\0') return lfail(c, svc, "service \"%s\" has no image", name);
+  if (wk->network_mode_given && wk->networks_given) {
+    return lfail(c, svc, "service \"%s\" declares mutually exclusive `network_mode` and `networks`", name);
+  }
+  /* compose's default network, but for a job container: it has the host's (spec/network.h). */
+  if (wk->s.network_mode == NULL && wk->s.network == NULL && wk->s.isolation != WCTR_ISOLATION_JOB) {
+    wk->s.network = cc_strdup("default");
+    if (wk->s.network == NULL) return loom(c);
+  }
   err = final_environment(c, wk);
   if (err == WCTR_OK) err = pairs_to_strv(c, &wk->labels, &wk->s.labels, &wk->s.label_count);
   if (err == WCTR_OK) err = final_resources(c, wk, svc);
@@ -1507,7 +1791,6 @@ static int cmp_resource(const void *a, const void *b) {
   return strcmp(((const compose_resource *)a)->name, ((const compose_resource *)b)->name);
 }
 
-static const char *const top_known[] = {"include", "models", "networks", NULL};
 
 /* volumes: at the top: NAME: null | {driver: local, labels, external, name}. */
 static wctr_err convert_top_volumes(lctx *c, const cy_node *n, compose_project *project) {
@@ -1578,6 +1861,301 @@ static int cmp_volume(const void *a, const void *b) {
   return strcmp(((const compose_volume *)a)->key, ((const compose_volume *)b)->key);
 }
 
+/* An IPv4 CIDR, "A.B.C.D/N". */
+static bool v4_cidr(const char *s) {
+  const char *slash = strchr(s, '/');
+  if (slash == NULL || slash == s || (size_t)(slash - s) >= 16) return false;
+  char addr[16];
+  memcpy(addr, s, (size_t)(slash - s));
+  addr[slash - s] = '\0';
+  bool v6 = false;
+  if (!spec_ip_parse(addr, NULL, &v6) || v6) return false;
+  const char *d = slash + 1;
+  size_t len = strlen(d);
+  if (len == 0 || len > 2) return false;
+  int bits = 0;
+  for (; *d != '\0'; d++) {
+    if (*d < '0' || *d > '9') return false;
+    bits = bits * 10 + (*d - '0');
+  }
+  return bits <= 32;
+}
+
+/* ipam: {driver: default, config: [{subnet, gateway}]}: one subnet, which wctrd gives HNS. */
+static wctr_err convert_ipam(lctx *c, const cy_node *n, const char **subnet, const char **gateway) {
+  static const char *const ipam_known[] = {"options", NULL};
+  static const char *const config_known[] = {"aux_addresses", "ip_range", NULL};
+  char q[CC_QUOTE_SIZE];
+  wctr_err err = want_map(c, n);
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    if (deferred(c, p->value)) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    if (strcmp(p->key, "driver") == 0) {
+      const char *driver = NULL;
+      err = want_str(c, p->value, &driver);
+      if (err == WCTR_OK && strcmp(driver, "default") != 0) {
+        err = lfail(c, p->value, "IPAM driver %s is not supported by wctr (HNS assigns the addresses)",
+                    cc_quote(q, sizeof q, driver));
+      }
+    } else if (strcmp(p->key, "config") == 0) {
+      const cy_node *list = p->value;
+      err = want_seq(c, list);
+      if (err == WCTR_OK && list->count > 1) {
+        err = lfail(c, list, "%zu subnets: a network wctr creates has one", list->count);
+      }
+      for (size_t k = 0; err == WCTR_OK && k < list->count; k++) {
+        const cy_node *cfg = list->items[k];
+        size_t m2 = cc_path_index(&c->path, k);
+        err = want_map(c, cfg);
+        for (size_t j = 0; err == WCTR_OK && j < cfg->count; j++) {
+          const cy_pair *cp = &cfg->pairs[j];
+          if (deferred(c, cp->value)) continue;
+          size_t m3 = cc_path_key(&c->path, cp->key);
+          if (strcmp(cp->key, "subnet") == 0) {
+            err = want_str(c, cp->value, subnet);
+            if (err == WCTR_OK && !v4_cidr(*subnet)) {
+              err = lfail(c, cp->value, "invalid subnet %s: an IPv4 CIDR such as 172.30.0.0/16",
+                          cc_quote(q, sizeof q, *subnet));
+            }
+          } else if (strcmp(cp->key, "gateway") == 0) {
+            bool v6 = false;
+            err = want_str(c, cp->value, gateway);
+            if (err == WCTR_OK && (!spec_ip_parse(*gateway, NULL, &v6) || v6)) {
+              err = lfail(c, cp->value, "invalid gateway %s: an IPv4 address", cc_quote(q, sizeof q, *gateway));
+            }
+          } else {
+            cc_path_pop(&c->path, m3);
+            err = other_key(c, cp, config_known, true);
+            continue;
+          }
+          cc_path_pop(&c->path, m3);
+        }
+        cc_path_pop(&c->path, m2);
+      }
+    } else {
+      cc_path_pop(&c->path, mark);
+      err = other_key(c, p, ipam_known, true);
+      continue;
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  if (err == WCTR_OK && *gateway != NULL && *subnet == NULL) err = lfail(c, n, "a gateway needs its subnet");
+  return err;
+}
+
+static void network_free(compose_network *n) {
+  free(n->key);
+  free(n->name);
+  free(n->subnet);
+  free(n->gateway);
+  strv_free(n->labels, n->label_count);
+  memset(n, 0, sizeof *n);
+}
+
+/* One top-level network (null: every default). out may be NULL (checking only). */
+static wctr_err convert_network(lctx *c, const char *key, const cy_node *def, compose_network *out) {
+  static const char *const known[] = {"attachable", "driver_opts", "enable_ipv4", "enable_ipv6", "internal", NULL};
+  char q[CC_QUOTE_SIZE];
+  const char *name = NULL, *subnet = NULL, *gateway = NULL, *conflict = NULL;
+  bool external = false;
+  cc_kvlist labels = {0};
+  wctr_err err = is_null(def) ? WCTR_OK : want_map(c, def);
+  for (size_t i = 0; err == WCTR_OK && def->kind == CY_MAP && i < def->count; i++) {
+    const cy_pair *p = &def->pairs[i];
+    if (deferred(c, p->value)) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    if (strcmp(p->key, "name") == 0) {
+      err = want_str(c, p->value, &name);
+      if (err == WCTR_OK && !spec_network_name_valid(name)) {
+        err = lfail(c, p->value, "invalid network name %s: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
+                    cc_quote(q, sizeof q, name), SPEC_NETWORK_NAME_MAX);
+      }
+    } else if (strcmp(p->key, "external") == 0) {
+      err = p->value->kind == CY_MAP ? lfail(c, p->value, "the {name: ...} form is not supported by wctr: write "
+                                                          "external: true and name: NAME")
+                                     : want_bool(c, p->value, &external);
+    } else if (strcmp(p->key, "driver") == 0) {
+      const char *driver = NULL;
+      err = want_str(c, p->value, &driver);
+      if (err == WCTR_OK && !ascii_ieq(driver, "nat")) {
+        err = lfail(c, p->value, "driver %s is not supported by wctr: it creates nat networks",
+                    cc_quote(q, sizeof q, driver));
+      }
+      conflict = "driver";
+    } else if (strcmp(p->key, "ipam") == 0) {
+      err = convert_ipam(c, p->value, &subnet, &gateway);
+      conflict = "ipam";
+    } else if (strcmp(p->key, "labels") == 0) {
+      err = convert_pairs(c, p->value, &labels, true);
+      for (size_t k = 0; err == WCTR_OK && k < labels.count; k++) {
+        if (strncmp(labels.items[k].key, "com.docker.compose.", strlen("com.docker.compose.")) == 0) {
+          err = lfail(c, p->value, "%s: com.docker.compose.* labels are set by wctr compose",
+                      bare(q, sizeof q, labels.items[k].key));
+        }
+      }
+      conflict = "labels";
+    } else {
+      cc_path_pop(&c->path, mark);
+      err = other_key(c, p, known, true);
+      continue;
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  if (err == WCTR_OK && external && conflict != NULL) {
+    err = lfail(c, def, "conflicting parameters \"external\" and \"%s\" specified for network \"%s\"", conflict,
+                bare(q, sizeof q, key));
+  }
+  if (err == WCTR_OK && out != NULL) {
+    cc_buf b = {0};
+    if (name != NULL) {
+      cc_buf_puts(&b, name);
+    } else if (external) {
+      cc_buf_puts(&b, key);
+    } else {
+      cc_buf_printf(&b, "%s_%s", c->project_name, key);
+    }
+    out->name = cc_buf_take(&b);
+    out->key = cc_strdup(key);
+    out->external = external;
+    out->subnet = subnet != NULL ? cc_strdup(subnet) : NULL;
+    out->gateway = gateway != NULL ? cc_strdup(gateway) : NULL;
+    if (out->name == NULL || out->key == NULL || (subnet != NULL && out->subnet == NULL) ||
+        (gateway != NULL && out->gateway == NULL)) {
+      err = loom(c);
+    }
+    if (err == WCTR_OK) err = pairs_to_strv(c, &labels, &out->labels, &out->label_count);
+    if (err == WCTR_OK && !spec_network_name_valid(out->name)) {
+      err = lfail(c, def, "the network's name %s is not one Docker allows ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d "
+                  "characters); give one with name:", cc_quote(q, sizeof q, out->name), SPEC_NETWORK_NAME_MAX);
+    }
+  }
+  cc_kvlist_free(&labels);
+  return err;
+}
+
+/* networks: at the top level. Every one is checked; project->networks gets them all here, and
+ * final_networks keeps those services join. */
+static wctr_err convert_networks(lctx *c, const cy_node *n, compose_project *project) {
+  char q[CC_QUOTE_SIZE];
+  wctr_err err = want_map(c, n);
+  if (err == WCTR_OK && project != NULL) {
+    project->networks = calloc(n->count + 1, sizeof *project->networks);
+    if (project->networks == NULL) return loom(c);
+  }
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    if (!valid_resource_name(p->key)) {
+      return lfail(c, p->value, "invalid network name %s: use letters, digits, '.', '_' and '-'",
+                   cc_quote(q, sizeof q, p->key));
+    }
+    if (deferred(c, p->value)) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    compose_network *out = project != NULL ? &project->networks[project->network_count] : NULL;
+    err = convert_network(c, p->key, p->value, out);
+    if (out != NULL) {
+      if (err == WCTR_OK) {
+        project->network_count++;
+      } else {
+        network_free(out);
+      }
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  return err;
+}
+
+static int cmp_network(const void *a, const void *b) {
+  return strcmp(((const compose_network *)a)->key, ((const compose_network *)b)->key);
+}
+
+/* The ports entry list of a service in the merged document, for messages. */
+static const cy_node *ports_node(const lctx *c, const char *service) {
+  const cy_pair *all = cy_map_get(c->root, "services");
+  const cy_pair *svc = all != NULL && all->value->kind == CY_MAP ? cy_map_get(all->value, service) : NULL;
+  const cy_pair *ports = svc != NULL && svc->value->kind == CY_MAP ? cy_map_get(svc->value, "ports") : NULL;
+  return ports != NULL ? ports->value : NULL;
+}
+
+/* After the services: the networks they join (the "default" one added when used and not declared), the
+ * rest dropped, and one host port published once in the project (Docker would refuse the second at start,
+ * after the first container exists). */
+static wctr_err final_networks(lctx *c, compose_project *p) {
+  compose_network *kept = calloc(p->network_count + 2, sizeof *kept);
+  size_t count = 0;
+  if (kept == NULL) return loom(c);
+  bool default_used = false;
+  for (size_t i = 0; i < p->service_count; i++) {
+    if (p->services[i].network != NULL && strcmp(p->services[i].network, "default") == 0) default_used = true;
+  }
+  bool default_declared = false;
+  for (size_t i = 0; i < p->network_count; i++) {
+    compose_network *n = &p->networks[i];
+    bool used = false;
+    for (size_t k = 0; k < p->service_count && !used; k++) {
+      used = p->services[k].network != NULL && strcmp(p->services[k].network, n->key) == 0;
+    }
+    if (strcmp(n->key, "default") == 0) default_declared = true;
+    if (used) {
+      kept[count++] = *n;
+    } else {
+      network_free(n);
+    }
+  }
+  free(p->networks);
+  p->networks = kept;
+  p->network_count = count;
+  if (default_used && !default_declared) {
+    compose_network *d = &p->networks[p->network_count];
+    cc_buf b = {0};
+    cc_buf_printf(&b, "%s_default", p->name);
+    d->name = cc_buf_take(&b);
+    d->key = cc_strdup("default");
+    if (d->name == NULL || d->key == NULL) {
+      network_free(d);
+      return loom(c);
+    }
+    p->network_count++;
+  }
+  if (p->network_count > 1) qsort(p->networks, p->network_count, sizeof *p->networks, cmp_network);
+  /* Host ports: owner[proto][port] = 1 + the service's index. */
+  uint32_t *owner = calloc(2u * 65536u, sizeof *owner);
+  if (owner == NULL) return loom(c);
+  wctr_err err = WCTR_OK;
+  for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
+    const compose_service *s = &p->services[i];
+    for (size_t k = 0; err == WCTR_OK && k < s->port_count; k++) {
+      const spec_port *port = &s->ports[k];
+      if (port->host_port == 0) continue;
+      uint32_t *slot = &owner[(port->proto == SPEC_PROTO_UDP ? 65536u : 0u) + port->host_port];
+      if (*slot == 0) {
+        *slot = (uint32_t)i + 1u;
+        continue;
+      }
+      const cy_node *where = ports_node(c, s->name);
+      size_t mark = cc_path_key(&c->path, "services");
+      cc_path_key(&c->path, s->name);
+      cc_path_key(&c->path, "ports");
+      const compose_service *other = &p->services[*slot - 1u];
+      if (where != NULL && other == s) {
+        err = lfail(c, where, "Bind for 0.0.0.0:%u failed: port is already allocated (by another entry)",
+                    (unsigned)port->host_port);
+      } else if (where != NULL) {
+        err = lfail(c, where, "Bind for 0.0.0.0:%u failed: port is already allocated (services.%s publishes it too)",
+                    (unsigned)port->host_port, other->name);
+      } else {
+        err = wctr_fail(c->e, WCTR_EINVAL, "services.%s.ports: Bind for 0.0.0.0:%u failed: port is already allocated",
+                        s->name, (unsigned)port->host_port);
+      }
+      cc_path_pop(&c->path, mark);
+    }
+  }
+  free(owner);
+  return err;
+}
+
+static const char *const top_known[] = {"include", "models", NULL};
+
 /* Checks one document (final == false) or converts the merged one (final == true, into *project). */
 static wctr_err convert_document(lctx *c, const cy_node *root, compose_project *project) {
   wctr_err err = WCTR_OK;
@@ -1594,6 +2172,8 @@ static wctr_err convert_document(lctx *c, const cy_node *root, compose_project *
       services = p->value;
     } else if (strcmp(p->key, "volumes") == 0) {
       err = convert_top_volumes(c, p->value, project);
+    } else if (strcmp(p->key, "networks") == 0) {
+      err = convert_networks(c, p->value, project);
     } else if (strcmp(p->key, "secrets") == 0 || strcmp(p->key, "configs") == 0) {
       bool secrets = p->key[0] == 's';
       err = convert_resources(
@@ -2146,6 +2726,7 @@ static wctr_err load(lctx *c, compose_project **out) {
   }
   err = project_name(c, base, &p->name);
   if (err != WCTR_OK) goto done;
+  c->project_name = p->name;
   c->final = true;
   c->root = base;
   const cy_pair *all = cy_map_get(base, "services");
@@ -2181,6 +2762,7 @@ static wctr_err load(lctx *c, compose_project **out) {
       }
     }
   }
+  if (err == WCTR_OK) err = final_networks(c, p);
   if (err == WCTR_OK) {
     if (p->secret_count > 1) qsort(p->secrets, p->secret_count, sizeof *p->secrets, cmp_resource);
     if (p->config_count > 1) qsort(p->configs, p->config_count, sizeof *p->configs, cmp_resource);
@@ -2253,6 +2835,8 @@ void compose_free(compose_project *project) {
     strv_free(project->volumes[i].labels, project->volumes[i].label_count);
   }
   free(project->volumes);
+  for (size_t i = 0; i < project->network_count; i++) network_free(&project->networks[i]);
+  free(project->networks);
   free(project);
 }
 
@@ -2260,6 +2844,14 @@ const compose_volume *compose_find_volume(const compose_project *project, const 
   if (project == NULL || key == NULL) return NULL;
   for (size_t i = 0; i < project->volume_count; i++) {
     if (strcmp(project->volumes[i].key, key) == 0) return &project->volumes[i];
+  }
+  return NULL;
+}
+
+const compose_network *compose_find_network(const compose_project *project, const char *key) {
+  if (project == NULL || key == NULL) return NULL;
+  for (size_t i = 0; i < project->network_count; i++) {
+    if (strcmp(project->networks[i].key, key) == 0) return &project->networks[i];
   }
   return NULL;
 }

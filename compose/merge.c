@@ -11,7 +11,9 @@
 typedef enum mctx {
   M_TOP,      /* the document */
   M_SERVICES, /* services: each value is a service */
-  M_NAMED,    /* secrets: / configs: at the top level */
+  M_NAMED,    /* secrets: / configs: / networks: at the top level */
+  M_NETWORK,  /* one top-level network */
+  M_IPAM,     /* a network's ipam */
   M_SERVICE,  /* one service */
   M_ENV,      /* environment or labels as a map: every value replaces, null too */
   M_DEPS,     /* depends_on as a map: service names */
@@ -135,6 +137,28 @@ char *cc_grant_key(const cy_node *item) {
   if (t == NULL || t->value->kind != CY_SCALAR || t->value->type != CY_STR) t = cy_map_get(item, "source");
   if (t != NULL && t->value->kind == CY_SCALAR && t->value->type == CY_STR) return cc_strdup(t->value->text);
   return NULL;
+}
+
+/* compose's portIndexer: a short entry by its text, a long one by host_ip:published:target/protocol. */
+static char *port_key(const cy_node *item) {
+  if (item->kind == CY_SCALAR) return cc_strdup(item->text);
+  if (item->kind != CY_MAP) return NULL;
+  const char *parts[4] = {"", "", "", "tcp"};
+  static const char *const keys[4] = {"host_ip", "published", "target", "protocol"};
+  for (size_t i = 0; i < 4; i++) {
+    const cy_pair *p = cy_map_get(item, keys[i]);
+    if (p != NULL && p->value->kind == CY_SCALAR && p->value->type != CY_NULL) parts[i] = p->value->text;
+  }
+  cc_buf b = {0};
+  cc_buf_printf(&b, "%s:%s:%s/%s", parts[0], parts[1], parts[2], parts[3]);
+  return cc_buf_take(&b);
+}
+
+/* An ipam.config entry by its subnet (compose's mergeIPAMConfig). */
+static char *subnet_key(const cy_node *item) {
+  const cy_pair *p = item->kind == CY_MAP ? cy_map_get(item, "subnet") : NULL;
+  if (p == NULL || p->value->kind != CY_SCALAR) return NULL;
+  return cc_strdup(p->value->text);
 }
 
 /* ---- Shape normalisation ------------------------------------------------------------------------------- */
@@ -325,7 +349,27 @@ static wctr_err merge_service_key(mstate *m, const char *key, cy_node **slot, cy
   if (strcmp(key, "secrets") == 0 || strcmp(key, "configs") == 0) {
     return merge_list(m, *slot, over, cc_grant_key, false);
   }
-  if (strcmp(key, "security_opt") == 0) return merge_list(m, *slot, over, NULL, true);
+  if (strcmp(key, "security_opt") == 0 || strcmp(key, "expose") == 0) return merge_list(m, *slot, over, NULL, true);
+  if (strcmp(key, "ports") == 0) return merge_list(m, *slot, over, port_key, false);
+  if (strcmp(key, "dns") == 0 || strcmp(key, "dns_search") == 0) {
+    err = to_seq(m, slot);
+    if (err == WCTR_OK) err = to_seq(m, &over);
+    if (err != WCTR_OK) {
+      cy_free(over);
+      return err;
+    }
+    return merge_list(m, *slot, over, NULL, true);
+  }
+  if (strcmp(key, "networks") == 0) {
+    /* A list of names is the map NAME: null; then name by name. */
+    err = to_map(m, slot, false);
+    if (err == WCTR_OK) err = to_map(m, &over, false);
+    if (err != WCTR_OK) {
+      cy_free(over);
+      return err;
+    }
+    return merge_map(m, *slot, over, M_DEPS);
+  }
   return generic(m, slot, over);
 }
 
@@ -364,10 +408,27 @@ static wctr_err merge_map(mstate *m, cy_node *base, cy_node *over, mctx ctx) {
       bp->value = value;
     } else if (ctx == M_TOP && bp->value->kind == CY_MAP && value->kind == CY_MAP &&
                (strcmp(op->key, "services") == 0 || strcmp(op->key, "secrets") == 0 ||
-                strcmp(op->key, "configs") == 0)) {
+                strcmp(op->key, "configs") == 0 || strcmp(op->key, "networks") == 0)) {
       err = merge_map(m, bp->value, value, strcmp(op->key, "services") == 0 ? M_SERVICES : M_NAMED);
     } else if (ctx == M_SERVICES && bp->value->kind == CY_MAP && value->kind == CY_MAP) {
       err = merge_map(m, bp->value, value, M_SERVICE);
+    } else if (ctx == M_NAMED && m->path.len >= 9 && strncmp(m->path.text, "networks.", 9) == 0 &&
+               bp->value->kind == CY_MAP && value->kind == CY_MAP) {
+      err = merge_map(m, bp->value, value, M_NETWORK);
+    } else if (ctx == M_NETWORK && strcmp(op->key, "labels") == 0 && !is_null(value) && !is_null(bp->value)) {
+      err = to_map(m, &bp->value, false);
+      if (err == WCTR_OK) err = to_map(m, &value, false);
+      if (err == WCTR_OK) {
+        err = merge_map(m, bp->value, value, M_ENV);
+      } else {
+        cy_free(value);
+      }
+    } else if (ctx == M_NETWORK && strcmp(op->key, "ipam") == 0 && bp->value->kind == CY_MAP &&
+               value->kind == CY_MAP) {
+      err = merge_map(m, bp->value, value, M_IPAM);
+    } else if (ctx == M_IPAM && strcmp(op->key, "config") == 0 && bp->value->kind == CY_SEQ &&
+               value->kind == CY_SEQ) {
+      err = merge_list(m, bp->value, value, subnet_key, false);
     } else if (ctx == M_SERVICE) {
       err = merge_service_key(m, op->key, &bp->value, value);
     } else {

@@ -16,7 +16,7 @@
 
 /* ---- The output tree -------------------------------------------------------------------------------------- */
 
-typedef enum okind { O_MAP, O_SEQ, O_STR, O_INT, O_BOOL } okind;
+typedef enum okind { O_MAP, O_SEQ, O_STR, O_INT, O_BOOL, O_NULL } okind;
 
 typedef struct onode onode;
 struct onode {
@@ -80,6 +80,70 @@ static void o_int(obuild *b, onode *parent, const char *key, int64_t v) {
 static void o_bool(obuild *b, onode *parent, const char *key, bool v) {
   onode *n = o_add(b, parent, O_BOOL, key);
   if (n != NULL) n->boolean = v;
+}
+
+static void o_pairs(obuild *b, onode *parent, const char *key, char *const *kv, size_t count);
+
+static void o_strv(obuild *b, onode *parent, const char *key, char *const *v, size_t count) {
+  if (count == 0) return;
+  onode *seq = o_add(b, parent, O_SEQ, key);
+  for (size_t i = 0; seq != NULL && i < count; i++) o_str(b, seq, NULL, v[i]);
+}
+
+/* ports in compose's long form, as `docker compose config` shows them. */
+static void o_ports(obuild *b, onode *parent, const compose_service *s) {
+  if (s->port_count == 0) return;
+  onode *seq = o_add(b, parent, O_SEQ, "ports");
+  for (size_t i = 0; seq != NULL && i < s->port_count; i++) {
+    const spec_port *port = &s->ports[i];
+    onode *m = o_add(b, seq, O_MAP, NULL);
+    if (m == NULL) return;
+    o_str(b, m, "mode", "ingress");
+    if (port->host_ip[0] != '\0') o_str(b, m, "host_ip", port->host_ip);
+    o_int(b, m, "target", port->port);
+    if (port->host_port != 0) {
+      char text[8];
+      snprintf(text, sizeof text, "%u", (unsigned)port->host_port);
+      o_str(b, m, "published", text);
+    }
+    o_str(b, m, "protocol", spec_proto_name(port->proto));
+  }
+}
+
+static void o_expose(obuild *b, onode *parent, const compose_service *s) {
+  if (s->expose_count == 0) return;
+  onode *seq = o_add(b, parent, O_SEQ, "expose");
+  for (size_t i = 0; seq != NULL && i < s->expose_count; i++) {
+    char text[16];
+    if (s->expose[i].proto == SPEC_PROTO_TCP) {
+      snprintf(text, sizeof text, "%u", (unsigned)s->expose[i].port);
+    } else {
+      snprintf(text, sizeof text, "%u/%s", (unsigned)s->expose[i].port, spec_proto_name(s->expose[i].proto));
+    }
+    o_str(b, seq, NULL, text);
+  }
+}
+
+static void o_networks(obuild *b, onode *parent, const compose_project *p) {
+  if (p->network_count == 0) return;
+  onode *map = o_add(b, parent, O_MAP, "networks");
+  for (size_t i = 0; map != NULL && i < p->network_count; i++) {
+    const compose_network *n = &p->networks[i];
+    onode *m = o_add(b, map, O_MAP, n->key);
+    if (m == NULL) return;
+    o_str(b, m, "name", n->name);
+    if (n->external) o_bool(b, m, "external", true);
+    if (n->subnet != NULL) {
+      onode *ipam = o_add(b, m, O_MAP, "ipam");
+      onode *config = ipam != NULL ? o_add(b, ipam, O_SEQ, "config") : NULL;
+      onode *one = config != NULL ? o_add(b, config, O_MAP, NULL) : NULL;
+      if (one != NULL) {
+        o_str(b, one, "subnet", n->subnet);
+        o_str(b, one, "gateway", n->gateway);
+      }
+    }
+    o_pairs(b, m, "labels", n->labels, n->label_count);
+  }
 }
 
 static void o_command(obuild *b, onode *parent, const char *key, const compose_command *cmd) {
@@ -208,6 +272,16 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
   char rbuf[48];
   o_str(b, m, "restart", restart_text(s, rbuf, sizeof rbuf));
   if (s->replicas_set) o_int(b, m, "replicas", s->replicas);
+  o_ports(b, m, s);
+  o_expose(b, m, s);
+  o_str(b, m, "network_mode", s->network_mode);
+  if (s->network != NULL) {
+    onode *nets = o_add(b, m, O_MAP, "networks");
+    if (nets != NULL) o_add(b, nets, O_NULL, s->network);
+  }
+  o_strv(b, m, "dns", s->dns, s->dns_count);
+  o_strv(b, m, "dns_search", s->dns_search, s->dns_search_count);
+  o_str(b, m, "mac_address", s->mac_address);
 }
 
 static onode *describe(const compose_project *p) {
@@ -217,6 +291,7 @@ static onode *describe(const compose_project *p) {
   o_str(&b, root, "name", p->name);
   onode *services = o_add(&b, root, O_MAP, "services");
   for (size_t i = 0; services != NULL && i < p->service_count; i++) o_service(&b, services, &p->services[i]);
+  o_networks(&b, root, p);
   o_resources(&b, root, "secrets", p->secrets, p->secret_count);
   o_resources(&b, root, "configs", p->configs, p->config_count);
   if (p->volume_count > 0) {
@@ -322,6 +397,7 @@ static void emit_node(yout *y, const onode *n) {
     case O_STR: emit_scalar(y, n->text, true); break;
     case O_INT: emit_scalar(y, n->text, false); break;
     case O_BOOL: emit_scalar(y, n->boolean ? "true" : "false", false); break;
+    case O_NULL: emit_scalar(y, "null", false); break;
   }
 }
 
@@ -386,6 +462,7 @@ static cJSON *to_cjson(const onode *n) {
     /* Raw: the exact int64 text; a double would round sizes above 2^53. */
     case O_INT: j = cJSON_CreateRaw(n->text); break;
     case O_BOOL: j = cJSON_CreateBool(n->boolean); break;
+    case O_NULL: j = cJSON_CreateNull(); break;
   }
   return j;
 }

@@ -285,6 +285,83 @@ static bool build_plain(const compose_project *p, const compose_service *s, spec
   return true;
 }
 
+/* The service's networking as spec/network.h holds it: NetworkMode the network_mode or the joined project
+ * network's own name; the ports to publish; ExposedPorts the exposed ones and every published one's (as
+ * compose and Docker's CLI give them); DNS; the MAC address. False when out of memory. */
+static bool build_network(const compose_project *p, const compose_service *s, spec_container *c) {
+  spec_network *n = &c->net;
+  const char *mode = s->network_mode;
+  if (mode == NULL && s->network != NULL) {
+    const compose_network *joined = compose_find_network(p, s->network);
+    mode = joined != NULL ? joined->name : s->network;
+  }
+  if (!copy_str(mode, &n->mode) || !copy_str(s->mac_address, &n->mac_address)) return false;
+  if (s->port_count > 0) {
+    n->publish = calloc(s->port_count, sizeof *n->publish);
+    if (n->publish == NULL) return false;
+    memcpy(n->publish, s->ports, s->port_count * sizeof *n->publish);
+    n->publish_count = s->port_count;
+  }
+  if (s->expose_count + s->port_count > 0) {
+    n->expose = calloc(s->expose_count + s->port_count, sizeof *n->expose);
+    if (n->expose == NULL) return false;
+    for (size_t i = 0; i < s->expose_count + s->port_count; i++) {
+      spec_port one = i < s->expose_count ? s->expose[i] : s->ports[i - s->expose_count];
+      bool seen = false;
+      for (size_t k = 0; k < n->expose_count && !seen; k++) {
+        seen = n->expose[k].port == one.port && n->expose[k].proto == one.proto;
+      }
+      if (seen) continue;
+      one.host_port = 0;
+      one.host_ip[0] = '\0';
+      n->expose[n->expose_count++] = one;
+    }
+  }
+  return copy_list(s->dns, s->dns_count, &n->dns, &n->dns_count) &&
+         copy_list(s->dns_search, s->dns_search_count, &n->dns_search, &n->dns_search_count);
+}
+
+/* spec/network.h's rules per isolation, in compose's keys (spec_from_json would name the CLI's flags). */
+static wctr_err network_checks(const compose_service *s, wctr_errmsg *e) {
+  static const char job[] = "a job container shares the host's network stack (as a Kubernetes HostProcess container "
+                            "does)";
+  const char *mode = s->network_mode;
+  if (s->isolation == WCTR_ISOLATION_JOB) {
+    if (mode != NULL && strcmp(mode, SPEC_NETWORK_HOST) != 0 && strcmp(mode, SPEC_NETWORK_DEFAULT) != 0) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.network_mode: %s; only host applies to it", s->name, job);
+    }
+    if (s->network != NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.networks: %s and joins no network; leave networks out", s->name,
+                       job);
+    }
+    if (s->port_count > 0) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.ports: %s and has no ports of its own to publish: its processes "
+                       "listen on the host's ports", s->name, job);
+    }
+    if (s->dns_count > 0 || s->dns_search_count > 0) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.%s: %s and uses the host's DNS settings", s->name,
+                       s->dns_count > 0 ? "dns" : "dns_search", job);
+    }
+    if (s->mac_address != NULL) {
+      return wctr_fail(e, WCTR_EINVAL, "services.%s.mac_address: %s and has no adapter of its own", s->name, job);
+    }
+    return WCTR_OK;
+  }
+  if (mode != NULL && strcmp(mode, SPEC_NETWORK_HOST) == 0) {
+    return wctr_fail(e, WCTR_EINVAL, "services.%s.network_mode: host: only job containers (isolation: job) share the "
+                     "host's network stack; process and Hyper-V containers join a network or none", s->name);
+  }
+  if (mode != NULL && strcmp(mode, SPEC_NETWORK_NONE) == 0 && s->port_count > 0) {
+    return wctr_fail(e, WCTR_EINVAL, "services.%s.ports: with network_mode: none the container has no network to "
+                     "publish ports on", s->name);
+  }
+  if (mode != NULL && strcmp(mode, SPEC_NETWORK_NONE) == 0 && s->mac_address != NULL) {
+    return wctr_fail(e, WCTR_EINVAL, "services.%s.mac_address: with network_mode: none the container has no network "
+                     "adapter", s->name);
+  }
+  return WCTR_OK;
+}
+
 /* The checks wctrd's create runs on the spec, run on the spec that `up` will send, so that a mount, a hostname
  * or a limit the service would refuse stops `up` before anything exists. The rules that map to one compose
  * key are checked first, to name it; then the spec's JSON form goes through spec_from_json, as wctrd reads
@@ -299,6 +376,8 @@ static wctr_err create_checks(const compose_service *s, const spec_container *c,
     if (err != WCTR_OK) return wctr_fail(e, err, "services.%s.volumes[%zu]: %s", s->name, i, se.text);
     spec_mount_free(&m);
   }
+  err = network_checks(s, e);
+  if (err != WCTR_OK) return err;
   if (c->isolation == WCTR_ISOLATION_JOB) {
     if (c->bind_count > 0) {
       return wctr_fail(e, WCTR_EINVAL,
@@ -355,7 +434,7 @@ wctr_err compose_service_to_spec(const compose_project *p, const compose_service
   if (p == NULL || s == NULL) return wctr_fail(e, WCTR_EINVAL, "compose_service_to_spec: p and s must not be NULL");
   err = refusals(s, e);
   if (err != WCTR_OK) goto done;
-  if (!build_plain(p, s, &c)) {
+  if (!build_plain(p, s, &c) || !build_network(p, s, &c)) {
     err = oom(e);
     goto done;
   }

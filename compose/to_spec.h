@@ -38,6 +38,11 @@
  *                     spec_secret_check_name and spec_secret_check_target (where "services.S.secrets[i]"):
  *                     a spec holds only names Docker allows, so a name the service would refuse is refused
  *                     here, before `up` creates anything; at most SPEC_SECRET_REFS_MAX.
+ *   net               (spec/network.h) mode: network_mode as written, else the joined project network's own
+ *                     name (compose_network.name: "<project>_default", "<project>_front", an external one's),
+ *                     else NULL (a job container: the host's); publish: the ports' mappings; expose: the
+ *                     service's exposed ports then each published one's, once (compose and Docker's CLI expose
+ *                     what they publish); dns, dns_search and mac_address as the model holds them.
  *
  * CREATE'S CHECKS. The spec built is checked as wctrd's container.create checks it, so that `up` fails before
  * anything exists rather than part-way: each bind with spec_mount_parse ("services.S.volumes[i]: -v ...:
@@ -55,7 +60,10 @@
  *   deploy.replicas other than 1 (WCTR_ENOTSUP: a spec is one container);
  *   stop_grace_period above 1h; a shell-form entrypoint or command holding '"' (cmd /S /C would receive it
  *   as \", which cmd does not undo); a service label in com.docker.compose.* (those are compose's own);
- *   a credential spec with job isolation; a config:// spec whose config is not defined, cannot be read
+ *   a credential spec with job isolation; spec/network.h's rules per isolation in compose's keys (a job
+ *   container with ports, networks, a network_mode other than host, dns, dns_search or mac_address: "it shares
+ *   the host's network stack"; network_mode host on any other isolation; ports or mac_address with
+ *   network_mode none); a config:// spec whose config is not defined, cannot be read
  *   (the reader's code) or is not a valid credential spec.
  *
  * Ownership: on success *out is a new spec (free with spec_free, which zeroes a raw:// option); it may hold
@@ -74,6 +82,8 @@
 #define COMPOSE_LABEL_PROJECT "com.docker.compose.project"
 #define COMPOSE_LABEL_SERVICE "com.docker.compose.service"
 #define COMPOSE_LABEL_NUMBER "com.docker.compose.container-number"
+/* On the networks `up` creates (with COMPOSE_LABEL_PROJECT): the network's key in the file. */
+#define COMPOSE_LABEL_NETWORK "com.docker.compose.network"
 
 wctr_err compose_service_to_spec(const compose_project *p, const compose_service *s, compose_read_fn read_file,
                                  void *ctx, spec_container *out, wctr_errmsg *e);

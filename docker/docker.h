@@ -5,7 +5,7 @@
  *
  * The rule for every shape: Docker's keys in Docker's order (moby's api/types as the Debian docker CLI
  * 20.10 and today's docker/cli read them), filled from wctr's value of the same meaning; Docker's zero value
- * where wctr has no such thing (a Linux-only field, a network setting before wctr has networks) so that a
+ * where wctr has no such thing (a Linux-only field, the addresses of a container that does not run) so that a
  * template written for Docker finds every key; then every key of wctr's own that Docker has no place for,
  * under wctr's name, after Docker's (EffectiveLimits, AppliedLimits, Identity, Runtime, CredentialSpec...).
  * Where a wctr key and Docker's key mean the same thing under different names, Docker's name is used
@@ -39,6 +39,13 @@ cJSON *docker_container_inspect(const cJSON *record);
  * Labels, State, Status ("Up 5 seconds", as of now, an ISO 8601 UTC time), HostConfig, NetworkSettings,
  * Mounts (from HostConfig.Binds when the input has them, else []). */
 cJSON *docker_container_summary(const cJSON *wctr, const char *now);
+
+/* The PORTS column of `docker ps`, from a summary's Ports [{IP?, PrivatePort, PublicPort?, Type}], by
+ * docker/cli's rules: sorted by private port, IP, public port and type; a mapping to another public port
+ * reads "0.0.0.0:8080->80/tcp" and comes last; the others are grouped by type (and IP) into runs of
+ * consecutive ports ("80-82/tcp", "0.0.0.0:80-81->80-81/tcp"); ", " between. malloc'ed; NULL when out of
+ * memory. */
+char *docker_ports_display(const cJSON *ports);
 
 /* Docker's Status text of a container: "Up 5 seconds", "Exited (3) 2 hours ago", "Created", "Removal In
  * Progress", from State/StartedAt/FinishedAt/ExitCode (a summary) or State{...} (a record). */

@@ -221,19 +221,105 @@ static cJSON *mounts_from_binds(const cJSON *binds) {
   return out;
 }
 
+/* ---- networks ---- */
+
+/* The mode a record shows: its own, else the host's for a job container and Docker's "default". */
+static const char *network_mode(const cJSON *hc) {
+  const char *mode = str(hc, "NetworkMode");
+  if (mode[0] != '\0') return mode;
+  return strcmp(isolation_of(hc), "job") == 0 ? "host" : "default";
+}
+
+/* The network a mode joins: "default" is Docker's "nat" on Windows. */
+static const char *joined_network(const char *mode) { return strcmp(mode, "default") == 0 ? "nat" : mode; }
+
+/* The running container's network as its runtime recorded it ("Runtime":{"Network":{...}}), or NULL. */
+static const cJSON *live_network(const cJSON *record) {
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(record, "State");
+  if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"))) return NULL;
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "Runtime"), "Network");
+  return cJSON_IsObject(n) ? n : NULL;
+}
+
+/* The network of the last run of a container that does not run now (the record keeps its runtime's state
+ * until the next start), when it is the network joined (joined); else NULL. */
+static const cJSON *last_network(const cJSON *record, const char *joined) {
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(record, "State");
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"))) return NULL;
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "Runtime"), "Network");
+  return cJSON_IsObject(n) && strcmp(str(n, "Name"), joined) == 0 ? n : NULL;
+}
+
+static bool put_port(cJSON *arr, const char *ip, double priv, double pub, const char *type) {
+  cJSON *p = cJSON_CreateObject();
+  bool ok = p != NULL && (ip == NULL || put_str(p, "IP", ip)) && put_num(p, "PrivatePort", priv) &&
+            (pub <= 0 || put_num(p, "PublicPort", pub)) && put_str(p, "Type", type);
+  if (!ok || !cJSON_AddItemToArray(arr, p)) {
+    cJSON_Delete(p);
+    return false;
+  }
+  return true;
+}
+
+/* container.Summary's Ports: what a running container publishes, then its exposed ports that are not
+ * published (PrivatePort and Type only), as dockerd lists them. */
+static cJSON *summary_ports(const cJSON *net, const cJSON *exposed) {
+  cJSON *out = cJSON_CreateArray();
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(net, "Ports")) {
+    if (out == NULL || !put_port(out, str(p, "IP"), num(p, "PrivatePort"), num(p, "PublicPort"), str(p, "Type"))) {
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  const cJSON *x;
+  cJSON_ArrayForEach(x, exposed) {
+    uint16_t port;
+    spec_proto proto;
+    if (out == NULL || x->string == NULL || !spec_port_key_parse(x->string, &port, &proto)) continue;
+    bool published = false;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(net, "Ports")) {
+      published = published || (num(p, "PrivatePort") == port && strcmp(str(p, "Type"), spec_proto_name(proto)) == 0);
+    }
+    if (!published && !put_port(out, NULL, port, 0, spec_proto_name(proto))) {
+      cJSON_Delete(out);
+      return NULL;
+    }
+  }
+  return out;
+}
+
+/* EndpointSettings of one network: its ids and addresses while the container runs (net), zero values else -
+ * but the NetworkID of its last run (last) stays, as moby's cleanOperationalData clears only the operational
+ * data when a container stops. */
+static cJSON *endpoint_settings(const cJSON *net, const cJSON *last) {
+  cJSON *o = cJSON_CreateObject();
+  const char *network_id = net != NULL ? str(net, "NetworkID") : str(last, "NetworkID");
+  bool ok = o != NULL && put(o, "IPAMConfig", cJSON_CreateNull()) && put(o, "Links", cJSON_CreateNull()) &&
+            put(o, "Aliases", cJSON_CreateNull()) && put_str(o, "NetworkID", network_id) &&
+            put_str(o, "EndpointID", str(net, "EndpointID")) && put_str(o, "Gateway", str(net, "Gateway")) &&
+            put_str(o, "IPAddress", str(net, "IPAddress")) && put_num(o, "IPPrefixLen", num(net, "IPPrefixLen")) &&
+            put_str(o, "IPv6Gateway", "") && put_str(o, "GlobalIPv6Address", "") && put_num(o, "GlobalIPv6PrefixLen", 0) &&
+            put_str(o, "MacAddress", str(net, "MacAddress")) && put(o, "DriverOpts", cJSON_CreateNull());
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 static cJSON *host_config(const cJSON *hc) {
   cJSON *out = cJSON_CreateObject();
   if (out == NULL || !overlay(out, hc, host_config_fields, COUNT(host_config_fields))) goto fail;
-  const char *iso = isolation_of(hc);
   /* What wctr does for each: logs are json-file; job containers share the host's network stack, HCS
-   * containers have no network until wctr has networks. */
+   * containers join Docker's default ("default": nat) unless the spec says otherwise. */
   cJSON *log = cJSON_GetObjectItemCaseSensitive(out, "LogConfig");
   if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hc, "LogConfig")) &&
       (!put_str(log, "Type", "json-file") || !put(log, "Config", cJSON_CreateObject()))) {
     goto fail;
   }
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode")) &&
-      !set(out, "NetworkMode", cJSON_CreateString(strcmp(iso, "job") == 0 ? "host" : "none"))) {
+      !set(out, "NetworkMode", cJSON_CreateString(network_mode(hc)))) {
     goto fail;
   }
   cJSON *console = cJSON_CreateIntArray((const int[]){0, 0}, 2);
@@ -266,13 +352,61 @@ fail:
   return NULL;
 }
 
-static cJSON *network_settings(void) {
+/* NetworkSettings: Docker's keys; the network the container joins under Networks; while it runs its
+ * published ports ("80/tcp": [{"HostIp","HostPort"}], an exposed one that is not published: null) and, on
+ * the default network (nat), the legacy top-level addresses, as dockerd fills them for its default. */
+static cJSON *network_settings(const cJSON *record) {
   cJSON *out = cJSON_CreateObject();
-  if (out == NULL || !overlay(out, NULL, network_fields, COUNT(network_fields))) {
-    cJSON_Delete(out);
-    return NULL;
+  if (out == NULL || !overlay(out, NULL, network_fields, COUNT(network_fields))) goto fail;
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(record, "HostConfig");
+  const char *mode = network_mode(hc);
+  const char *joined = joined_network(mode);
+  const cJSON *net = live_network(record);
+  cJSON *networks = endpoint_settings(net, last_network(record, joined));
+  cJSON *nets = cJSON_GetObjectItemCaseSensitive(out, "Networks");
+  if (networks == NULL || !cJSON_AddItemToObject(nets, joined, networks)) {
+    cJSON_Delete(networks);
+    goto fail;
+  }
+  if (net == NULL) return out;
+  cJSON *ports = cJSON_GetObjectItemCaseSensitive(out, "Ports");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(net, "Ports")) {
+    char key[24], hp[8];
+    snprintf(key, sizeof key, "%.0f/%s", num(p, "PrivatePort"), str(p, "Type"));
+    snprintf(hp, sizeof hp, "%.0f", num(p, "PublicPort"));
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(ports, key);
+    if (list == NULL) {
+      list = cJSON_CreateArray();
+      if (!put(ports, key, list)) goto fail;
+    }
+    cJSON *b = cJSON_CreateObject();
+    if (b == NULL || !cJSON_AddItemToArray(list, b) || !put_str(b, "HostIp", str(p, "IP")) || !put_str(b, "HostPort", hp)) {
+      goto fail;
+    }
+  }
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "Config"), "ExposedPorts")) {
+    if (x->string != NULL && cJSON_GetObjectItemCaseSensitive(ports, x->string) == NULL &&
+        !put(ports, x->string, cJSON_CreateNull())) {
+      goto fail;
+    }
+  }
+  if (!set(out, "Ports", sorted_copy(ports)) || !set(out, "SandboxID", cJSON_CreateString(str(net, "NamespaceId")))) {
+    goto fail;
+  }
+  if (strcmp(joined, "nat") == 0 &&
+      (!set(out, "EndpointID", cJSON_CreateString(str(net, "EndpointID"))) ||
+       !set(out, "Gateway", cJSON_CreateString(str(net, "Gateway"))) ||
+       !set(out, "IPAddress", cJSON_CreateString(str(net, "IPAddress"))) ||
+       !set(out, "IPPrefixLen", cJSON_CreateNumber(num(net, "IPPrefixLen"))) ||
+       !set(out, "MacAddress", cJSON_CreateString(str(net, "MacAddress"))))) {
+    goto fail;
   }
   return out;
+fail:
+  cJSON_Delete(out);
+  return NULL;
 }
 
 static cJSON *state(const cJSON *s) {
@@ -320,7 +454,7 @@ cJSON *docker_container_inspect(const cJSON *record) {
   cJSON *graph = ok ? cJSON_AddObjectToObject(out, "GraphDriver") : NULL;
   ok = ok && graph != NULL && put(graph, "Data", cJSON_CreateNull()) && put_str(graph, "Name", is_hcs(iso) ? "windowsfilter" : "");
   ok = ok && put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))) &&
-       put(out, "Config", config(cfg, id)) && put(out, "NetworkSettings", network_settings());
+       put(out, "Config", config(cfg, id)) && put(out, "NetworkSettings", network_settings(record));
   static const char *const mapped[] = {"Id", "Name", "Created", "State", "Config", "HostConfig", "RestartCount", NULL};
   ok = ok && append_rest(out, record, mapped);
   if (!ok) {
@@ -439,13 +573,31 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
   bool ok = out != NULL && put_str(out, "Id", str(wctr, "Id"));
   cJSON *names = ok ? cJSON_AddArrayToObject(out, "Names") : NULL;
   ok = ok && names != NULL && put_str_item(names, name);
+  /* A record carries its network in Config, HostConfig and Runtime; a list entry carries NetworkMode,
+   * ExposedPorts and (while it runs) Network. */
+  const char *mode = "";
+  const cJSON *live = NULL, *last = NULL;
+  const cJSON *exposed = NULL;
+  if (record) {
+    mode = network_mode(hc);
+    live = live_network(wctr);
+    last = last_network(wctr, joined_network(mode));
+    exposed = cJSON_GetObjectItemCaseSensitive(cfg, "ExposedPorts");
+  } else {
+    mode = str(wctr, "NetworkMode");
+    if (mode[0] == '\0') mode = strcmp(iso, "job") == 0 ? "host" : "default";
+    live = cJSON_GetObjectItemCaseSensitive(wctr, "Network");
+    if (strcmp(status_word, "running") != 0) live = NULL;
+    exposed = cJSON_GetObjectItemCaseSensitive(wctr, "ExposedPorts");
+  }
   ok = ok && put_str(out, "Image", image) && put_str(out, "ImageID", "") && put_str(out, "Command", command) &&
-       put_num(out, "Created", unix_of(str(wctr, "Created"))) && put(out, "Ports", cJSON_CreateArray()) &&
+       put_num(out, "Created", unix_of(str(wctr, "Created"))) && put(out, "Ports", summary_ports(live, exposed)) &&
        put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
   cJSON *hcs = ok ? cJSON_AddObjectToObject(out, "HostConfig") : NULL;
-  ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", strcmp(iso, "job") == 0 ? "host" : "none");
+  ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", mode);
   cJSON *net = ok ? cJSON_AddObjectToObject(out, "NetworkSettings") : NULL;
-  ok = ok && net != NULL && put(net, "Networks", cJSON_CreateObject());
+  cJSON *nets = net != NULL ? cJSON_AddObjectToObject(net, "Networks") : NULL;
+  ok = ok && nets != NULL && put(nets, joined_network(mode), endpoint_settings(live, last));
   const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(wctr, "Mounts");
   ok = ok && (cJSON_IsArray(mounts) ? put_copy(out, "Mounts", mounts)
                                     : put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))));

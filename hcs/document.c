@@ -209,6 +209,27 @@ static wctr_err build_container(const spec_container *s, const hcs_doc_input *in
     if (m->read_only && !add_bool(d, "ReadOnly", true)) goto oom;
   }
 
+  /* The network namespace HNS made for the container (process isolation: the host's compartment; Hyper-V:
+   * the namespace the utility VM's guest was given), and --dns-search as hcsshim passes it, comma-joined. */
+  if (in->network_namespace != NULL) {
+    cJSON *net = add_obj(container, "Networking");
+    if (net == NULL || !add_str(net, "Namespace", in->network_namespace)) goto oom;
+    if (in->dns_search_count > 0) {
+      size_t len = 1;
+      for (size_t i = 0; i < in->dns_search_count; i++) len += strlen(in->dns_search[i]) + 1;
+      char *list = malloc(len);
+      if (list == NULL) goto oom;
+      list[0] = '\0';
+      size_t used = 0;
+      for (size_t i = 0; i < in->dns_search_count; i++) {
+        used += (size_t)snprintf(list + used, len - used, "%s%s", i > 0 ? "," : "", in->dns_search[i]);
+      }
+      bool ok = add_str(net, "DnsSearchList", list);
+      free(list);
+      if (!ok) goto oom;
+    }
+  }
+
   if (r->memory_bytes > 0) {
     cJSON *mem = add_obj(container, "Memory");
     if (mem == NULL || !add_num(mem, "SizeInMB", (double)spec_hcs_memory_mb(r->memory_bytes))) goto oom;

@@ -17,7 +17,7 @@
  * Process isolation (hcs_doc_process_container), type ComputeSystem:
  *   {"Owner","SchemaVersion":{"Major":2,"Minor":1},
  *    "Container":{"GuestOs":{"HostName"},"Storage":{"Layers":[{"Id","Path"}...],"Path","QoS"?},
- *                 "MappedDirectories"?,"MappedPipes"?,"Memory"?,"Processor"?,"RegistryChanges"},
+ *                 "MappedDirectories"?,"MappedPipes"?,"Networking"?,"Memory"?,"Processor"?,"RegistryChanges"},
  *    "ShouldTerminateOnLastHandleClosed":false}
  *   Storage.Path is the mounted scratch volume as the Windows layer got it from vmcompute's
  *   GetLayerMountPath ("\\?\Volume{GUID}\"); hcsshim refuses anything else, and no Microsoft client passes
@@ -53,7 +53,7 @@
  *     "HostedSystem":{"SchemaVersion","Container":{GuestOs, Storage {Layers with VSMB paths
  *     "\\?\VMSMB\VSMB-{dcc079ae-60ba-4d07-847c-3493609c0870}\<layer id>", Path = sandbox_path: the guest
  *     path where the scratch is mounted and the layers are combined}, QoS?, MappedDirectories with VSMB host
- *     paths?, Memory {SizeInMB = the limit}?, Processor?, RegistryChanges}},
+ *     paths?, Networking?, Memory {SizeInMB = the limit}?, Processor?, RegistryChanges}},
  *     "ShouldTerminateOnLastHandleClosed":false}.
  *     Named-pipe mounts are refused for Hyper-V ("-v \\.\pipe\x: named pipes need --isolation=process"):
  *     they would need a VSMB pipe share whose schema wctr has not verified.
@@ -79,6 +79,10 @@
  *   the CLI shows the size so the cap is never silent.
  *
  * GuestOs.HostName is spec->hostname, or the first 12 characters of the container id without one.
+ *
+ * Networking (both containers, with in->network_namespace): {"Namespace": the HNS namespace holding the
+ * container's endpoint, "DnsSearchList": --dns-search joined with ',' (when any)} - what hcsshim's
+ * hcsdoc_wcow.go puts there; without a namespace (--network none, job containers) there is no Networking.
  *
  * ProcessParameters (hcs_doc_process_params):
  *   {"CommandLine": cmd quoted by Windows rules (common/cmdline.h), "User": process.user or
@@ -135,6 +139,9 @@ typedef struct hcs_doc_input {
   int host_cpus;                /* the host's logical CPUs, >= 1 */
   const char *uvm_id;           /* Hyper-V: the utility VM's compute-system id */
   const char *uvm_scratch_path; /* Hyper-V: the VM's own scratch disk (.vhdx) on the host */
+  const char *network_namespace; /* the HNS namespace of the container's endpoint (net/); NULL: no network */
+  char *const *dns_search;      /* --dns-search: Networking.DnsSearchList, comma-joined (hcsshim's form) */
+  size_t dns_search_count;
 } hcs_doc_input;
 
 /* The builders check s->resources with spec_resources_check for the container's isolation first (its

@@ -14,7 +14,11 @@
  * ("x" -> "x:latest"), its command and user fill in what the spec leaves out ("No command specified: image
  * x has no default command" without either); process isolation checks the image's OS version against the
  * host with hcsshim's rule (hcs/osversion.h) and refuses a mismatch before anything exists. Layer ids are the
- * catalog's: vmcompute NameToGuid of each layer folder's name.
+ * catalog's: vmcompute NameToGuid of each layer folder's name. The network (runtime/rt_net.h,
+ * docs/networking.md): the one the spec joins (spec_network_joined: "nat" for default, none for "none") must
+ * resolve (rt_host.network_resolve: WCTR_ENOENT "network x not found"), HNS must be there (WCTR_ENOTSUP
+ * "--network nat: the Host Network Service is not available ..." otherwise; not in a dry run), and its host
+ * ports must be free of running containers (WCTR_EEXIST, Docker's "port is already allocated").
  *
  * start, in this order; a failure at any step undoes the steps before it in reverse, so nothing is left (no
  * compute system, no mounted scratch, no guest storage, no CCG instance, no secrets folder, no scratch created
@@ -30,10 +34,16 @@
  *      CreateSandboxLayer over the image's layers when it has none yet (a container's first start): what
  *      hcsshim does for a scratch folder without sandbox.vhdx, and moby's windowsfilter driver for every
  *      container (docs/hcs.md says why this route);
+ *   the network (a container that joins one; runtime/rt_net.h): its host ports held in the runtime's table
+ *      (net/ports.h; -P's and -p 80's chosen here), what a crash left under its ids removed, HcnCreateEndpoint
+ *      on the network (PortMapping policies, MAC, DNS), HcnCreateNamespace, HcnModifyNamespace adding the
+ *      endpoint - after step 1's scratch and storage steps below, right before the container's compute
+ *      system; a failure here is never WCTR_EEXIST (which would make the manager try again);
  *   process isolation
  *     2. the scratch mounted as hcsshim mounts it (hcs_scratch_mount: ActivateLayer, PrepareLayer with the
  *        parent layers, GetLayerMountPath); the volume "\\?\Volume{GUID}\" is the container's Storage.Path;
- *     3. HcsCreateComputeSystem(<id>, hcs_doc_process_container), its exit callback, HcsStartComputeSystem;
+ *     3. HcsCreateComputeSystem(<id>, hcs_doc_process_container with Container.Networking.Namespace), its exit
+ *        callback, HcsStartComputeSystem;
  *     4. the server silo \Container_<id> opened through jobs/job.h for OOM notifications (a keyed source of
  *        the I/O core, jobs/notify.h) and --pids-limit (refused when the silo cannot be opened and a process
  *        limit was asked for; otherwise a warning in wctrd's log and no OOM report);
@@ -46,6 +56,9 @@
  *        at RT_HCS_SCRATCH_LUN with a MappedVirtualDisk guest request mounting it at C:\c\<short id> in the
  *        VM (hcs_doc_scsi_add), then a CombinedLayers guest request combining the layers' VSMB shares there
  *        (hcs_doc_combined_layers);
+ *     4b. with a network: the namespace added to the VM's guest (NetworkNamespace), the endpoint pre-added
+ *        (Network PreAdd) and the VM's adapter for it (VirtualMachine/Devices/NetworkAdapters/<nic>), as
+ *        hcsshim's internal/uvm/network.go does;
  *     5. the hosted container (hcs_doc_hosted_container, Storage.Path = C:\c\<short id>) created with its exit
  *        callback and started;
  *   both: HcsCreateProcess(hcs_doc_process_params) and the process's exit callback. The stdio handles HCS
@@ -53,14 +66,16 @@
  *   written by a bounded I/O core writer.
  * The started state ("Runtime" of the record) is {"Type":"hcs","SystemId","Owner","Sandbox","StoragePath"}
  * (StoragePath: the mounted volume, or the guest path for Hyper-V) and for Hyper-V
- * "UtilityVm":{"Id","MemoryMB","ProcessorCount"} - the numbers of the document that was sent. identity is
- * the process's user (ContainerUser by default).
+ * "UtilityVm":{"Id","MemoryMB","ProcessorCount"} - the numbers of the document that was sent - and with a
+ * network "Network" (rt_net_state_json: Name, NetworkID, HnsNetworkId, EndpointID, NamespaceId, AdapterId,
+ * IPAddress, IPPrefixLen, Gateway, MacAddress, Ports [{PrivatePort, PublicPort, Type, IP}]). identity is the
+ * process's user (ContainerUser by default).
  *
  * No thread per container. HCS's exit callbacks run on HCS's threads and only record and post to the I/O
  * core. The run ends when the first process exits or a compute system exits; then, on the blocking pool,
  * Docker's rule - the container lives as long as its first process - ends what is left in the reverse of
- * the start's order: the container's compute system terminated, then for Hyper-V the combined layers
- * removed, the scratch unmounted by the guest and taken off the SCSI controller (one request,
+ * the start's order: the container's compute system terminated, then for Hyper-V the VM's network adapter
+ * and guest namespace removed, the combined layers removed, the scratch unmounted by the guest and taken off the SCSI controller (one request,
  * hcs_doc_scsi_remove), and the utility VM terminated (failures of the guest's steps, as after a VM crash,
  * go to the debug log). The exit is reported once every compute system reported its exit (at most 10 s after
  * the terminate: a system that stays silent is logged) and both streams ended (at most RT_DRAIN_MS after the
@@ -89,23 +104,25 @@
  * the end of the run terminates the compute system, which ends the exec'd processes first.
  *
  * release: the silo's notifications removed, the handles closed, the scratch volume unmounted (process
- * isolation: UnprepareLayer, DeactivateLayer), the CCG instance removed, the secrets folder removed
- * (rt_host.secrets_cleanup).
+ * isolation: UnprepareLayer, DeactivateLayer), the namespace and the endpoint deleted and the host ports
+ * released, the CCG instance removed, the secrets folder removed (rt_host.secrets_cleanup).
  * reattach (wctrd restarted): HcsOpenComputeSystem of the utility VM and the container by id (they outlived
  * wctrd: ShouldTerminateOnLastHandleClosed is false), HcsOpenProcess of the recorded pid, their exit
- * callbacks, the silo's notifications; the task undoes the mounted scratch or the guest's storage at its end
- * as a started one does. No output (what was written while wctrd was away is lost, and HCS hands the stdio
+ * callbacks, the silo's notifications, the recorded "Network" (its host ports held again); the task undoes
+ * the mounted scratch or the guest's storage and the network at its end as a started one does. No output (what was written while wctrd was away is lost, and HCS hands the stdio
  * pipes out once). WCTR_ENOENT when any of them is gone, with ended->code -1 (HCS keeps no exit code for a
  * system that is gone).
- * cleanup (after such a WCTR_ENOENT): the CCG instance; for process isolation the scratch unmounted if it is
- * still mounted (a failure only logged); a compute system still there is the sweep's.
+ * cleanup (after such a WCTR_ENOENT): the CCG instance, the namespace and the endpoint; for process isolation
+ * the scratch unmounted if it is still mounted (a failure only logged); a compute system still there is the
+ * sweep's.
  * remove: the scratch unmounted if a crash left it mounted, then the writable layer destroyed (vmcompute
  * DestroyLayer).
  * sweep (wctrd's start, after every reattach): the compute systems whose Owner is this data root's and that
  * no running container has (HcsEnumerateComputeSystems with {"Owners":[owner]}, checked again on the answer;
  * hosted containers, then utility VMs, opened and terminated); then the scratch volumes of owned containers
  * that do not run, unmounted if mounted; then the CCG instances of owned containers that do not run
- * (gmsa/ccg.h). Nothing of anyone else: not another Owner's system, not an id this data root does not own.
+ * (gmsa/ccg.h); then rt_net_sweep: the namespaces and endpoints of owned containers that do not run, by their
+ * ids, and every endpoint named "<owner>_..." whose container does not run. Nothing of anyone else: not another Owner's system, not an id this data root does not own.
  *
  * Dry run (plan): every call of the start above, in order, with its arguments - nothing is created and HCS
  * is not needed:
@@ -118,6 +135,10 @@
  *     "document"}, {"call":"HcsStartComputeSystem","id":<vm>}, {"call":"HcsGrantVmAccess","id":<vm>,
  *     "path":<scratch VHD>}, {"call":"HcsModifyComputeSystem","id":<vm>,"document":the SCSI request},
  *     {"call":"HcsModifyComputeSystem","id":<vm>,"document":the CombinedLayers request};
+ *   with a network: {"call":"HcnCreateEndpoint","id","network","document"}, {"call":"HcnCreateNamespace","id",
+ *     "document"}, {"call":"HcnModifyNamespace","id","document"} (host ports a start would choose now), and
+ *     for Hyper-V the VM's three HcsModifyComputeSystem requests (NetworkNamespace, Network PreAdd,
+ *     NetworkAdapters);
  *   {"call":"HcsCreateComputeSystem","id","document"}, {"call":"HcsStartComputeSystem","id"},
  *   {"call":"HcsCreateProcess","id","document"}.
  * The volume of a process-isolated container is known only at start: its Storage.Path in a dry run is

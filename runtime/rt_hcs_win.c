@@ -23,6 +23,7 @@
 #include "jobs/job.h"
 #include "jobs/notify.h"
 #include "runtime/rt_hcs.h"
+#include "runtime/rt_net.h"
 
 #define HR_IMAGE_MISMATCH 0x80370101u
 enum {
@@ -41,6 +42,9 @@ typedef struct hcs_rt {
   char host_os[40];
   char data_root[1024];          /* "" when the service gave none: nothing is swept by Owner then */
   char owner[HCS_OWNER_SIZE];    /* the Owner of this data root's systems (hcs_owner_for_data_root) */
+  net_client *net;               /* NULL when the host has no HNS */
+  char net_why[400];
+  net_ports *ports;              /* the host ports this wctrd's running containers publish */
 } hcs_rt;
 
 typedef struct hcs_task hcs_task;
@@ -91,6 +95,8 @@ struct hcs_task {
   char guest_path[40];         /* Hyper-V: where, in the VM */
   bool ccg_added;
   bool has_secrets;
+  rt_net_plan net;             /* the network the run joined (ids, ports); not enabled without one */
+  rt_net_run netrun;           /* what of it exists */
   char sandbox[1200];
   /* What exec's processes get unless they say otherwise: the container's process (copied at start/reattach). */
   char **env;
@@ -134,6 +140,11 @@ static void strip_slash(const char *in, char *out, size_t size) {
   snprintf(out, size, "%s", in);
   size_t n = strlen(out);
   while (n > 0 && (out[n - 1] == '\\' || out[n - 1] == '/')) out[--n] = '\0';
+}
+
+static rt_net_ctx net_ctx(hcs_rt *rt) {
+  rt_net_ctx c = {.client = rt->net, .why = rt->net_why, .ports = rt->ports, .host = &rt->opt.host, .owner = rt->owner};
+  return c;
 }
 
 static wctr_err copy_file(const char *from, const char *to, wctr_errmsg *e) {
@@ -278,6 +289,7 @@ static void stop_systems(hcs_task *t) {
   if (t->system != NULL && hcs_system_terminate(t->system, STOP_CALL_MS, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s", t->name, e.text);
   }
+  rt_net_guest_remove(t->name, t->net.nic_id, &t->netrun, t->uvm);
   remove_guest_storage(t);
   if (t->uvm != NULL && hcs_system_terminate(t->uvm, STOP_CALL_MS, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s", t->name, e.text);
@@ -530,6 +542,7 @@ typedef struct plan {
   cJSON *combine;          /* Hyper-V: the layers combined over it */
   cJSON *doc;
   cJSON *process;
+  rt_net_plan net;         /* the network the container joins (rt_net.h) */
 } plan;
 
 static void plan_free(plan *p) {
@@ -544,6 +557,7 @@ static void plan_free(plan *p) {
   cJSON_Delete(p->combine);
   gmsa_json_secure_delete(p->doc);
   cJSON_Delete(p->process);
+  rt_net_plan_free(&p->net);
   memset(p, 0, sizeof *p);
 }
 
@@ -563,7 +577,7 @@ static wctr_err resolve_image(hcs_rt *rt, const char *ref, rt_image *out, wctr_e
 
 /* The documents of a start, built (and so checked) before anything exists. A process-isolated container's
  * Storage.Path is RT_HCS_DRY_RUN_VOLUME until the start knows the mounted volume (set_storage_path). */
-static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings *warnings, wctr_errmsg *e) {
+static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, bool dry_run, spec_warnings *warnings, wctr_errmsg *e) {
   const spec_container *spec = a->spec;
   memset(p, 0, sizeof *p);
   p->hyperv = spec->isolation == WCTR_ISOLATION_HYPERV;
@@ -620,7 +634,14 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, spec_warnings 
     snprintf(p->uvm_template, sizeof p->uvm_template, "%s\\UtilityVM\\SystemTemplate.vhdx", base);
     snprintf(p->guest_path, sizeof p->guest_path, "C:\\c\\%.12s", a->id);
   }
+  /* The network first: the documents name its namespace. */
+  rt_net_ctx nc = net_ctx(rt);
+  err = rt_net_plan_build(&nc, a, p->img.exposed, p->img.exposed_count, dry_run, &p->net, e);
+  if (err != WCTR_OK) return err;
   hcs_doc_input in = {
+      .network_namespace = p->net.enabled ? p->net.namespace_id : NULL,
+      .dns_search = spec->net.dns_search,
+      .dns_search_count = spec->net.dns_search_count,
       .container_id = a->id,
       .owner = rt->owner,
       .layers = p->layers,
@@ -711,7 +732,6 @@ static bool hrt_available(rt_runtime *base, const char **why) {
 }
 
 static wctr_err hrt_prepare(rt_runtime *base, spec_container *spec, bool dry_run, spec_warnings *w, wctr_errmsg *e) {
-  (void)dry_run;
   (void)w;
   hcs_rt *rt = (hcs_rt *)base;
   if (spec->image == NULL || spec->image[0] == '\0') return wctr_fail(e, WCTR_EINVAL, "params: \"Image\" is required");
@@ -755,6 +775,11 @@ static wctr_err hrt_prepare(rt_runtime *base, spec_container *spec, bool dry_run
       err = wctr_fail(e, WCTR_EINVAL, "image %s: %s", name, msg);
     }
   }
+  /* The network exists and no running container publishes the same host ports: before anything is created. */
+  if (err == WCTR_OK) {
+    rt_net_ctx nc = net_ctx(rt);
+    err = rt_net_check(&nc, "", spec, dry_run, e);
+  }
   /* The record keeps the catalog's normalised name. */
   if (err == WCTR_OK && img.name != NULL && strcmp(img.name, spec->image) != 0) {
     char *copy = strdup(img.name);
@@ -796,7 +821,7 @@ static bool add_string_call(cJSON *calls, const char *call, const char *path, co
 }
 
 /* The calls of a start, in order (rt_hcs.h). */
-static wctr_err plan_calls(const rt_args *a, plan *p, cJSON *list, wctr_errmsg *e) {
+static wctr_err plan_calls(hcs_rt *rt, const rt_args *a, plan *p, cJSON *list, wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
   bool ok = true;
   if (a->spec->credspec_json != NULL) {
@@ -824,6 +849,13 @@ static wctr_err plan_calls(const rt_args *a, plan *p, cJSON *list, wctr_errmsg *
          add_call(list, "HcsModifyComputeSystem", p->uvm_id, NULL, p->scsi) &&
          add_call(list, "HcsModifyComputeSystem", p->uvm_id, NULL, p->combine);
   }
+  /* The network: HNS's objects, then (Hyper-V) the utility VM's side, right before the container. */
+  if (ok) {
+    rt_net_ctx nc = net_ctx(rt);
+    err = rt_net_plan_calls(&nc, a, &p->net, list, e);
+    if (err != WCTR_OK) return err;
+    ok = !p->hyperv || rt_net_plan_guest_calls(&p->net, p->uvm_id, list);
+  }
   ok = ok && add_call(list, "HcsCreateComputeSystem", a->id, NULL, p->doc) &&
        add_call(list, "HcsStartComputeSystem", a->id, NULL, NULL) &&
        add_call(list, "HcsCreateProcess", a->id, NULL, p->process);
@@ -834,10 +866,10 @@ static wctr_err hrt_plan(rt_runtime *base, const rt_args *a, cJSON **calls, spec
   hcs_rt *rt = (hcs_rt *)base;
   *calls = NULL;
   plan p;
-  wctr_err err = plan_build(rt, a, &p, w, e);
+  wctr_err err = plan_build(rt, a, &p, true, w, e);
   cJSON *list = err == WCTR_OK ? cJSON_CreateArray() : NULL;
   if (err == WCTR_OK && list == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) err = plan_calls(a, &p, list, e);
+  if (err == WCTR_OK) err = plan_calls(rt, a, &p, list, e);
   plan_free(&p);
   if (err != WCTR_OK) {
     cJSON_Delete(list);
@@ -898,7 +930,7 @@ static wctr_err open_silo(const rt_args *a, hcs_task *t, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-static cJSON *runtime_json(const hcs_rt *rt, const plan *p, const char *id, const char *storage_path) {
+static cJSON *runtime_json(const hcs_rt *rt, const plan *p, const hcs_task *t, const char *id, const char *storage_path) {
   cJSON *o = cJSON_CreateObject();
   bool ok = o != NULL && cJSON_AddStringToObject(o, "Type", "hcs") && cJSON_AddStringToObject(o, "SystemId", id) &&
             cJSON_AddStringToObject(o, "Owner", rt->owner) && cJSON_AddStringToObject(o, "Sandbox", p->sandbox) &&
@@ -908,6 +940,11 @@ static cJSON *runtime_json(const hcs_rt *rt, const plan *p, const char *id, cons
     ok = vm != NULL && cJSON_AddStringToObject(vm, "Id", p->uvm_id) &&
          cJSON_AddNumberToObject(vm, "MemoryMB", (double)p->uvm_mb) &&
          cJSON_AddNumberToObject(vm, "ProcessorCount", p->uvm_cpus);
+  }
+  if (ok && t->net.enabled) {
+    cJSON *net = rt_net_state_json(&t->net, &t->netrun, p->hyperv);
+    ok = net != NULL && cJSON_AddItemToObject(o, "Network", net);
+    if (!ok) cJSON_Delete(net);
   }
   if (!ok) {
     cJSON_Delete(o);
@@ -962,10 +999,16 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   hcs_process_io pio = {0};
   cJSON *state = NULL;
   const char *user = user_of(spec);
-  wctr_err err = plan_build(rt, a, &p, NULL, e);
+  rt_net_ctx nc = net_ctx(rt);
+  wctr_err err = plan_build(rt, a, &p, false, NULL, e);
   if (err == WCTR_OK) {
     t = task_new(rt, a);
     if (t == NULL || !keep_process(t, &spec->process)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  if (t != NULL) {
+    /* The task owns the network's plan from here: its end removes what of it exists. */
+    t->net = p.net;
+    memset(&p.net, 0, sizeof p.net);
   }
   if (err == WCTR_OK && spec->process.open_stdin) {
     t->stdin_flushed = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -1011,6 +1054,8 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
     if (err != WCTR_OK) goto fail;
     t->mounted = true;
     err = set_storage_path(&p, storage_path, e);
+    /* Its network: the endpoint in a namespace of its own, which the document names. */
+    if (err == WCTR_OK) err = rt_net_setup(&nc, a, &t->net, &t->netrun, e);
     if (err == WCTR_OK) err = create_and_start(rt, a->id, p.doc, on_container_exit, t, &t->system, p.img.os_version, e);
     if (err == WCTR_OK) err = open_silo(a, t, e);
     if (err != WCTR_OK) goto fail;
@@ -1033,13 +1078,16 @@ static wctr_err hrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
     if (err == WCTR_OK) t->scsi_added = true;
     if (err == WCTR_OK) err = hcs_system_modify(t->uvm, p.combine, RT_HCS_CALL_TIMEOUT_MS, e);
     if (err == WCTR_OK) t->combined = true;
+    /* Its network: HNS's endpoint and namespace, then the namespace and an adapter in the utility VM. */
+    if (err == WCTR_OK) err = rt_net_setup(&nc, a, &t->net, &t->netrun, e);
+    if (err == WCTR_OK) err = rt_net_guest_add(&t->net, &t->netrun, t->uvm, e);
     if (err == WCTR_OK) err = create_and_start(rt, a->id, p.doc, on_container_exit, t, &t->system, p.img.os_version, e);
     if (err != WCTR_OK) goto fail;
   }
   err = hcs_process_create(t->system, p.process, RT_HCS_CALL_TIMEOUT_MS, &t->init, &pio, e);
   if (err == WCTR_OK) err = hcs_process_watch(t->init, on_process_exit, t, e);
   if (err == WCTR_OK) {
-    state = runtime_json(rt, &p, a->id, storage_path);
+    state = runtime_json(rt, &p, t, a->id, storage_path);
     if (state == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   if (err == WCTR_OK) err = arm(t, &pio.std_out, &pio.std_err, &pio.std_in, e);
@@ -1098,6 +1146,9 @@ static wctr_err hrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
     snprintf(t->sandbox, sizeof t->sandbox, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
   }
   snprintf(t->guest_path, sizeof t->guest_path, "C:\\c\\%.12s", a->id);
+  /* The network it joined, as recorded: its ports held again, its objects this task's to remove. */
+  rt_net_ctx nc = net_ctx(rt);
+  rt_net_from_state(&nc, a, a->state, &t->net, &t->netrun);
   wctr_err err = WCTR_OK;
   if (a->spec->isolation == WCTR_ISOLATION_HYPERV) {
     char uvm_id[80];
@@ -1648,6 +1699,13 @@ static void release_common(hcs_task *t) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", t->name, e.text);
   }
   t->ccg_added = false;
+  /* The network after the systems that used it: the namespace, the endpoint, the host ports. */
+  if (t->net.enabled) {
+    rt_net_ctx nc = net_ctx(rt);
+    rt_net_teardown(&nc, t->id, t->name, t->net.endpoint_id, t->net.namespace_id, &t->netrun);
+  }
+  rt_net_run_free(&t->netrun);
+  rt_net_plan_free(&t->net);
   if (t->has_secrets) secrets_cleanup(rt, t->id);
   t->has_secrets = false;
   task_unref(t);
@@ -1675,6 +1733,14 @@ static void unmount_quietly(hcs_rt *rt, const char *name, const char *sandbox) {
 static void hrt_cleanup(rt_runtime *base, const rt_args *a) {
   hcs_rt *rt = (hcs_rt *)base;
   wctr_errmsg e;
+  /* Its network namespace and endpoint, by the ids every run of it has. */
+  if (rt->net != NULL) {
+    rt_net_ctx nc = net_ctx(rt);
+    char ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
+    net_guid_for(rt->owner, a->id, "endpoint", ep);
+    net_guid_for(rt->owner, a->id, "namespace", ns);
+    rt_net_teardown(&nc, a->id, a->name, ep, ns, NULL);
+  }
   if (rt->client != NULL && a->spec->credspec_json != NULL && ccg_remove(rt, a->id, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: Container Credential Guard instance not removed: %s", a->name, e.text);
   }
@@ -1764,8 +1830,12 @@ static void hrt_sweep(rt_runtime *base, const char *const *owned, size_t owned_c
                       size_t running_count) {
   hcs_rt *rt = (hcs_rt *)base;
   if (rt->client == NULL) return;
-  /* Systems first: a scratch cannot be unmounted while a system stands on it. */
+  /* Systems first: a scratch cannot be unmounted, nor a namespace removed, while a system stands on it. */
   sweep_systems(rt, running, running_count);
+  if (rt->data_root[0] != '\0') {
+    rt_net_ctx nc = net_ctx(rt);
+    rt_net_sweep(&nc, owned, owned_count, running, running_count);
+  }
   for (size_t i = 0; rt->data_root[0] != '\0' && i < owned_count; i++) {
     if (owned[i] == NULL || id_in(owned[i], strlen(owned[i]), running, running_count)) continue;
     char sandbox[1200];
@@ -1801,6 +1871,8 @@ static void hrt_close(rt_runtime *base) {
   hcs_rt *rt = (hcs_rt *)base;
   if (rt == NULL) return;
   hcs_client_unload(rt->client);
+  net_client_unload(rt->net);
+  net_ports_free(rt->ports);
   free(rt);
 }
 
@@ -1815,6 +1887,12 @@ static const rt_methods hcs_methods = {
     .proc_resize = hrt_proc_resize, .proc_kill = hrt_proc_kill, .proc_release = hrt_proc_release,
     .top = hrt_top,
 };
+
+/* A host port handed out for -P must be free on the host too. */
+static bool probe_port(void *ctx, uint16_t port, spec_proto proto) {
+  (void)ctx;
+  return net_host_port_free(port, (int)proto) != 0;
+}
 
 wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {
   hcs_rt *rt = calloc(1, sizeof *rt);
@@ -1831,6 +1909,15 @@ wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {
   }
   rt->opt.data_root = rt->data_root;
   wctr_errmsg le;
+  if (net_ports_new(probe_port, NULL, &rt->ports, e) != WCTR_OK) {
+    free(rt);
+    return WCTR_ENOMEM;
+  }
+  if (net_client_load(&rt->net, &le) != WCTR_OK) {
+    rt->net = NULL;
+    snprintf(rt->net_why, sizeof rt->net_why, "%s", le.text);
+    wctr_log(WCTR_LOG_INFO, "container networks unavailable: %s", le.text);
+  }
   if (hcs_client_load(&rt->client, &le) != WCTR_OK) {
     rt->client = NULL;
     snprintf(rt->why, sizeof rt->why, "%s", le.text);

@@ -16,5 +16,7 @@ void rt_image_free(rt_image *img) {
   for (size_t i = 0; i < img->cmd_count; i++) free(img->cmd[i]);
   free(img->cmd);
   free(img->user);
+  for (size_t i = 0; i < img->exposed_count; i++) free(img->exposed[i]);
+  free(img->exposed);
   memset(img, 0, sizeof *img);
 }

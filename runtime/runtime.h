@@ -91,6 +91,8 @@ typedef struct rt_image {
   char **cmd;           /* the image's default command; cmd_count may be 0 */
   size_t cmd_count;
   char *user;           /* NULL when the image has none */
+  char **exposed;       /* the image's exposed ports ("80/tcp"), which -P publishes; exposed_count may be 0 */
+  size_t exposed_count;
 } rt_image;
 void rt_image_free(rt_image *img); /* accepts a zeroed one */
 
@@ -98,6 +100,13 @@ void rt_image_free(rt_image *img); /* accepts a zeroed one */
 #define RT_SECRETS_CONTAINER_PATH SPEC_SECRETS_CONTAINER_PATH /* spec/spec.h: binds may not touch it */
 /* The secrets folder's name inside rt_args.container_dir. */
 #define RT_SECRETS_DIR_NAME "secrets"
+
+/* A network a container joins, as the service knows it (rt_host.network_resolve). */
+typedef struct rt_network {
+  char name[129];       /* wctr's name: "nat" */
+  char id[65];          /* wctr's id of it (what inspect shows as NetworkID) */
+  char hns_id[37];      /* the HNS network's GUID */
+} rt_network;
 
 typedef struct rt_host {
   void *ctx;
@@ -110,6 +119,10 @@ typedef struct rt_host {
   void (*secrets_cleanup)(void *ctx, const char *id);
   /* An image of the catalog by reference (HCS runtimes). WCTR_ENOENT with Docker's "No such image". */
   wctr_err (*image_resolve)(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e);
+  /* The network a container joins, by name (spec/network.h spec_network_joined: "nat" for the default),
+   * the default one adopted or created when missing. WCTR_ENOENT with Docker's "network X not found";
+   * WCTR_ENOTSUP when the host has no HNS. */
+  wctr_err (*network_resolve)(void *ctx, const char *name, rt_network *out, wctr_errmsg *e);
 } rt_host;
 
 /* Everything the manager knows about one container that a runtime needs. Borrowed for the call. */

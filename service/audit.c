@@ -35,7 +35,8 @@ bool svc_audit_op_changes(const char *op) {
                                          "image.pull",        "image.remove",     "image.tag",
                                          "image.prune",       "image.load",       "exec.create",
                                          "exec.start",        "volume.create",    "volume.remove",
-                                         "volume.prune",
+                                         "volume.prune",      "network.create",   "network.remove",
+                                         "network.prune",
                                          /* Changes nothing, but hands a secret's value out: always recorded. */
                                          "secret.read",       NULL};
   if (op == NULL) return false;

@@ -53,8 +53,8 @@ typedef struct svc_audit_record {
 char *svc_audit_format(const svc_audit_record *r);
 
 /* Does op change something (container create/start/run/stop/kill/remove/update/restart/rename, secret
- * create/remove), or hand a secret's value out (secret.read, recorded like a change)?
- * Other reads (list, inspect, logs, info, check, audit, ...) are recorded only when refused. */
+ * create/remove, network create/remove/prune), or hand a secret's value out (secret.read, recorded like a
+ * change)? Other reads (list, inspect, logs, info, check, audit, ...) are recorded only when refused. */
 bool svc_audit_op_changes(const char *op);
 
 /* What a request acts on, from its params: "Id", else "Name", else "Image" (container.create without a

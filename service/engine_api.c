@@ -700,9 +700,6 @@ static const char no_exec[] = "exec is not implemented yet (the everyday-command
 static const char no_files[] =
     "copying files into or out of a container, and exporting or committing its file system, are not implemented "
     "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
-static const char no_networks[] =
-    "networks are not implemented yet (the networking issue): a container has its isolation's own network "
-    "(HostConfig.NetworkMode \"default\"; in a compose file, network_mode: default)";
 static const char no_volumes[] =
     "named volumes are not implemented: bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path)";
 static const char no_swarm[] =
@@ -748,6 +745,16 @@ static const route routes[] = {
     {"GET", "/containers/*/changes", NULL, "container.changes", no_files},
     {"POST", "/commit", NULL, "container.commit", no_files},
     {"POST", "/auth", api_auth, "registry.login", NULL},
+    {"GET", "/networks", api_networks_list, "network.list", NULL},
+    {"POST", "/networks/create", api_network_create, "network.create", NULL},
+    {"POST", "/networks/prune", api_networks_prune, "network.prune", NULL},
+    {"GET", "/networks/*", api_network_inspect, "network.inspect", NULL},
+    {"DELETE", "/networks/*", api_network_delete, "network.remove", NULL},
+    {"POST", "/networks/*/connect", NULL, "network.connect",
+     "connecting a container to a network is not supported: a container joins one network when it is created "
+     "(HostConfig.NetworkMode)"},
+    {"POST", "/networks/*/disconnect", NULL, "network.disconnect",
+     "disconnecting a container from its network is not supported: a container keeps the network it was created on"},
     {"GET", "/images/json", api_images_list, "image.list", NULL},
     {"POST", "/images/create", api_image_create, "image.pull", NULL},
     {"POST", "/images/load", api_image_load, "image.load", NULL},
@@ -768,7 +775,6 @@ typedef struct missing_family {
 
 static const missing_family missing_families[] = {
     {"/exec", "container.exec", no_exec},
-    {"/networks", "network", no_networks},
     {"/volumes", "volume", no_volumes},
     {"/swarm", "swarm", no_swarm},
     {"/services", "swarm", no_swarm},

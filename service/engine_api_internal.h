@@ -5,6 +5,7 @@
  *   engine_api_system.c      /_ping, /version, /info, /events, /system/df;
  *   engine_api_images.c      /images: pull, load, save, history, tag, prune, list, inspect, remove; /auth;
  *   engine_api_containers.c  /containers;
+ *   engine_api_networks.c    /networks;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
  *
@@ -192,6 +193,13 @@ void api_container_rename(api_req *r);
 void api_container_delete(api_req *r);
 void api_containers_prune(api_req *r);
 
+/* engine_api_networks.c */
+void api_networks_list(api_req *r);
+void api_network_inspect(api_req *r);
+void api_network_create(api_req *r);
+void api_network_delete(api_req *r);
+void api_networks_prune(api_req *r);
+
 /* --- engine_api_shape.c (portable mappings, no I/O) ----------------------------------------------------------------- */
 
 /* A Docker create body (Config fields at the top, HostConfig, NetworkingConfig) and the name from the query
@@ -202,6 +210,10 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
 /* A Docker update body (resources and RestartPolicy) into container.update params (which hold "Id"): a
  * resource given non-zero is changed (Docker's zero means "unchanged"); anything else must hold its default. */
 wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e);
+/* A Docker network create body (NetworkCreateRequest) into network.create params (service/networks.h): Name,
+ * Driver, the one IPAM.Config's Subnet and Gateway, Labels; CheckDuplicate and Scope "local" accepted; every
+ * other field refused naming it unless it holds its default. *out is new on success. */
+wctr_err api_shape_network_create(const cJSON *body, cJSON **out, wctr_errmsg *e);
 /* container.inspect's record into Docker's ContainerJSON. NULL when out of memory. */
 cJSON *api_shape_inspect(const cJSON *record);
 /* container.list's summary into Docker's list entry; now is the Unix time for Status ("Up 5 minutes"). */

@@ -43,7 +43,8 @@ typedef struct field_rule {
   const char *why; /* F_DEFAULT: why wctr cannot apply it */
 } field_rule;
 
-static const char no_net[] = "wctr has no container networking yet (the networking issue)";
+static const char no_dns_opt[] = "DNS options are not applied to Windows containers (HNS takes servers and search "
+                                 "domains: Dns, DnsSearch)";
 
 static const field_rule config_rules[] = {
     {"Image", F_COPY, NULL},
@@ -64,12 +65,12 @@ static const field_rule config_rules[] = {
     {"HostConfig", F_SPECIAL, NULL},
     {"NetworkingConfig", F_SPECIAL, NULL},
     {"Domainname", F_DEFAULT, "a container has no domain name of its own"},
-    {"ExposedPorts", F_DEFAULT, no_net},
+    {"ExposedPorts", F_COPY, NULL},
     {"Volumes", F_DEFAULT, "anonymous volumes are not supported; bind a host folder with Binds"},
     {"Healthcheck", F_DEFAULT, "health checks are not implemented"},
     {"ArgsEscaped", F_DEFAULT, "the command must be given as separate arguments"},
-    {"NetworkDisabled", F_DEFAULT, "a job container shares the host's network and an HCS container has none yet"},
-    {"MacAddress", F_DEFAULT, no_net},
+    {"NetworkDisabled", F_DEFAULT, "give HostConfig.NetworkMode \"none\" (a job container shares the host's network)"},
+    {"MacAddress", F_COPY, NULL},
     {"OnBuild", F_DEFAULT, "images are not built by wctr"},
     {"StopSignal", F_DEFAULT, "wctr stops a container with its runtime's stop signal (docs/containers.md)"},
     {"Shell", F_DEFAULT, "images are not built by wctr"},
@@ -89,13 +90,13 @@ static const field_rule host_rules[] = {
     {"MemorySwappiness", F_SPECIAL, NULL},
     {"ConsoleSize", F_ACCEPT, NULL},
     {"ContainerIDFile", F_ACCEPT, NULL},
-    {"PortBindings", F_DEFAULT, no_net},
-    {"PublishAllPorts", F_DEFAULT, no_net},
-    {"Dns", F_DEFAULT, no_net},
-    {"DnsOptions", F_DEFAULT, no_net},
-    {"DnsSearch", F_DEFAULT, no_net},
-    {"ExtraHosts", F_DEFAULT, no_net},
-    {"Links", F_DEFAULT, no_net},
+    {"PortBindings", F_COPY, NULL},
+    {"PublishAllPorts", F_COPY, NULL},
+    {"Dns", F_COPY, NULL},
+    {"DnsSearch", F_COPY, NULL},
+    {"DnsOptions", F_DEFAULT, no_dns_opt},
+    {"ExtraHosts", F_DEFAULT, "extra hosts entries are not implemented"},
+    {"Links", F_DEFAULT, "links are legacy and not implemented; reach a container by its address"},
     {"VolumeDriver", F_DEFAULT, "volume drivers are not supported; bind a host folder with Binds"},
     {"VolumesFrom", F_DEFAULT, "volumes are not supported; bind a host folder with Binds"},
     {"CapAdd", F_DEFAULT, "Linux capabilities do not exist on Windows"},
@@ -302,12 +303,10 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
                              "container-log.json at 10 MiB, docs/containers.md)");
           }
         } else if (strcmp(k, "NetworkMode") == 0) {
+          /* Docker's "" is "default"; the mode itself is spec/network.h's to check for the isolation. */
           if (cJSON_IsNull(v)) break;
           if (!cJSON_IsString(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.NetworkMode must be a string");
-          if (v->valuestring[0] != '\0' && strcmp(v->valuestring, "default") != 0) {
-            return wctr_fail(e, WCTR_EINVAL, "HostConfig.NetworkMode \"%.64s\": %s; only \"default\" is accepted (the "
-                             "isolation's own: the host's network for job containers)", v->valuestring, no_net);
-          }
+          if (v->valuestring[0] != '\0' && !copy_into(out, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
         } else if (strcmp(k, "MemorySwap") == 0) {
           /* 0 (not set) and -1 (unlimited) ask for what Windows does: no swap limit. */
           if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
@@ -320,6 +319,63 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
         }
         break;
     }
+  }
+  return WCTR_OK;
+}
+
+/* NetworkingConfig.EndpointsConfig as Docker's CLI sends it for `run --network X [--mac-address M]`: one entry, the
+ * network HostConfig.NetworkMode names (the mode when HostConfig gives none), holding nothing but a MacAddress
+ * (API 1.44 moved --mac-address there). Aliases, IPAMConfig, Links... are refused by name: a container joins one
+ * network with the address HNS gives it. */
+static wctr_err map_networking_config(const cJSON *v, const cJSON *body, cJSON *params, wctr_errmsg *e) {
+  if (!cJSON_IsObject(v)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig must be an object");
+  const cJSON *eps = cJSON_GetObjectItemCaseSensitive(v, "EndpointsConfig");
+  const cJSON *other;
+  cJSON_ArrayForEach(other, v) {
+    if (other != eps && !is_default(other)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.%s: unknown field", other->string);
+  }
+  if (is_default(eps)) return WCTR_OK;
+  if (!cJSON_IsObject(eps)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig must be an object");
+  if (cJSON_GetArraySize(eps) > 1) {
+    return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig: a container joins one network in wctr (an HNS "
+                     "endpoint in its namespace), not %d", cJSON_GetArraySize(eps));
+  }
+  const cJSON *ep = eps->child;
+  const cJSON *hc = cJSON_GetObjectItemCaseSensitive(body, "HostConfig");
+  const cJSON *mode = cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode");
+  const char *named = cJSON_IsString(mode) ? mode->valuestring : "";
+  if (named[0] != '\0' && strcmp(named, "default") != 0 && strcmp(named, ep->string) != 0) {
+    return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig: network \"%.64s\" is not HostConfig.NetworkMode "
+                     "(\"%.64s\")", ep->string, named);
+  }
+  if (!cJSON_IsObject(ep) && !cJSON_IsNull(ep)) {
+    return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig.%.64s must be an object", ep->string);
+  }
+  const cJSON *settings = cJSON_IsObject(ep) ? ep : NULL;
+  const cJSON *f;
+  cJSON_ArrayForEach(f, settings) {
+    if (strcmp(f->string, "MacAddress") == 0 && cJSON_IsString(f) && f->valuestring[0] != '\0') {
+      const cJSON *mac = cJSON_GetObjectItemCaseSensitive(body, "MacAddress");
+      if (cJSON_IsString(mac) && mac->valuestring[0] != '\0' && strcmp(mac->valuestring, f->valuestring) != 0) {
+        return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig.%.64s.MacAddress and MacAddress differ",
+                         ep->string);
+      }
+      cJSON_DeleteItemFromObjectCaseSensitive(params, "MacAddress");
+      if (!copy_into(params, "MacAddress", f)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      continue;
+    }
+    /* NetworkID and EndpointID are Docker's answers, sent back by some clients; the rest are settings. */
+    if (is_default(f) || strcmp(f->string, "NetworkID") == 0 || strcmp(f->string, "EndpointID") == 0) continue;
+    return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig.%.64s.%.64s: not supported by wctr (a container "
+                     "joins its network with the address HNS gives it, without aliases or links)", ep->string, f->string);
+  }
+  if (named[0] == '\0' || strcmp(named, "default") == 0) {
+    cJSON *out_hc = cJSON_GetObjectItemCaseSensitive(params, "HostConfig");
+    if (out_hc == NULL && (out_hc = cJSON_AddObjectToObject(params, "HostConfig")) == NULL) {
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(out_hc, "NetworkMode");
+    if (cJSON_AddStringToObject(out_hc, "NetworkMode", ep->string) == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   return WCTR_OK;
 }
@@ -373,15 +429,15 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
           }
         } else if (strcmp(k, "HostConfig") == 0) {
           err = map_host_config(v, params, e);
-        } else if (strcmp(k, "NetworkingConfig") == 0 && !cJSON_IsNull(v)) {
-          const cJSON *eps = cJSON_GetObjectItemCaseSensitive(v, "EndpointsConfig");
-          bool only_eps = cJSON_IsObject(v) && (v->child == NULL || (v->child == eps && eps->next == NULL));
-          if (!only_eps || !is_default(eps)) {
-            err = wctr_fail(e, WCTR_EINVAL, "NetworkingConfig: %s; leave it out", no_net);
-          }
         }
+        /* NetworkingConfig: after the loop, once HostConfig is in the params. */
         break;
     }
+    if (err != WCTR_OK) goto done;
+  }
+  const cJSON *nc = cJSON_GetObjectItemCaseSensitive(body, "NetworkingConfig");
+  if (nc != NULL && !cJSON_IsNull(nc)) {
+    err = map_networking_config(nc, body, params, e);
     if (err != WCTR_OK) goto done;
   }
   /* Docker's command is Entrypoint followed by Cmd; an Entrypoint given here replaces the image's and clears
@@ -405,6 +461,80 @@ done:
   cJSON_Delete(entry);
   cJSON_Delete(params);
   return err;
+}
+
+/* --- networks ---------------------------------------------------------------------------------------------------- */
+
+static wctr_err network_ipam(const cJSON *ipam, cJSON *params, wctr_errmsg *e) {
+  if (is_default(ipam)) return WCTR_OK;
+  if (!cJSON_IsObject(ipam)) return wctr_fail(e, WCTR_EINVAL, "IPAM must be an object");
+  const cJSON *v;
+  cJSON_ArrayForEach(v, ipam) {
+    const char *k = v->string;
+    if (strcmp(k, "Driver") == 0) {
+      if (!is_default(v) && !(cJSON_IsString(v) && (strcmp(v->valuestring, "default") == 0 ||
+                                                    strcmp(v->valuestring, "windows") == 0))) {
+        return wctr_fail(e, WCTR_EINVAL, "IPAM.Driver: wctr cannot apply this field (HNS assigns the addresses)");
+      }
+    } else if (strcmp(k, "Config") == 0) {
+      if (is_default(v)) continue;
+      if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "IPAM.Config must be an array");
+      if (cJSON_GetArraySize(v) > 1) {
+        return wctr_fail(e, WCTR_EINVAL, "IPAM.Config: %d subnets; a network wctr creates has one", cJSON_GetArraySize(v));
+      }
+      const cJSON *f;
+      cJSON_ArrayForEach(f, v->child) {
+        if (strcmp(f->string, "Subnet") == 0 || strcmp(f->string, "Gateway") == 0) {
+          if (is_default(f)) continue;
+          if (!cJSON_IsString(f)) return wctr_fail(e, WCTR_EINVAL, "IPAM.Config[0].%s must be a string", f->string);
+          if (!copy_into(params, f->string, f)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+        } else if (!is_default(f)) {
+          return wctr_fail(e, WCTR_EINVAL, "IPAM.Config[0].%.64s: wctr cannot apply this field (a network has one subnet "
+                           "and its gateway)", f->string);
+        }
+      }
+    } else if (!is_default(v)) {
+      return wctr_fail(e, WCTR_EINVAL, "IPAM.%.64s: wctr cannot apply this field", k);
+    }
+  }
+  return WCTR_OK;
+}
+
+wctr_err api_shape_network_create(const cJSON *body, cJSON **out, wctr_errmsg *e) {
+  *out = NULL;
+  if (!cJSON_IsObject(body)) return wctr_fail(e, WCTR_EINVAL, "the body must be a JSON object (Docker's network config)");
+  cJSON *params = cJSON_CreateObject();
+  if (params == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = WCTR_OK;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, body) {
+    const char *k = v->string;
+    if (strcmp(k, "Name") == 0 || strcmp(k, "Labels") == 0 || (strcmp(k, "Driver") == 0 && !is_default(v))) {
+      if (!cJSON_IsNull(v) && !copy_into(params, k, v)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    } else if (strcmp(k, "IPAM") == 0) {
+      err = network_ipam(v, params, e);
+    } else if (strcmp(k, "CheckDuplicate") == 0 || strcmp(k, "Driver") == 0) {
+      /* wctr always refuses a name in use (Docker's CheckDuplicate). */
+    } else if (strcmp(k, "Scope") == 0) {
+      if (!is_default(v) && !(cJSON_IsString(v) && strcmp(v->valuestring, "local") == 0)) {
+        err = wctr_fail(e, WCTR_EINVAL, "Scope: wctr's networks are local");
+      }
+    } else if (!is_default(v)) {
+      /* Internal, Attachable, Ingress, ConfigOnly, ConfigFrom, EnableIPv6, Options and fields of later versions. */
+      err = wctr_fail(e, WCTR_EINVAL, "%.64s: wctr cannot apply this field (it creates NAT networks with a subnet, a "
+                      "gateway and labels)", k);
+    }
+    if (err != WCTR_OK) break;
+  }
+  if (err == WCTR_OK && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "Name"))) {
+    err = wctr_fail(e, WCTR_EINVAL, "Name is required");
+  }
+  if (err != WCTR_OK) {
+    cJSON_Delete(params);
+    return err;
+  }
+  *out = params;
+  return WCTR_OK;
 }
 
 wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e) {
@@ -644,33 +774,19 @@ static cJSON *bind_mount(const char *bind) {
   return m;
 }
 
-static cJSON *network_settings(void) {
-  cJSON *n = cJSON_CreateObject();
-  if (n == NULL) return NULL;
-  cJSON_AddStringToObject(n, "Bridge", "");
-  cJSON_AddStringToObject(n, "SandboxID", "");
-  cJSON_AddBoolToObject(n, "HairpinMode", false);
-  cJSON_AddStringToObject(n, "LinkLocalIPv6Address", "");
-  cJSON_AddNumberToObject(n, "LinkLocalIPv6PrefixLen", 0);
-  cJSON_AddObjectToObject(n, "Ports");
-  cJSON_AddStringToObject(n, "SandboxKey", "");
-  cJSON_AddNullToObject(n, "SecondaryIPAddresses");
-  cJSON_AddNullToObject(n, "SecondaryIPv6Addresses");
-  cJSON_AddStringToObject(n, "EndpointID", "");
-  cJSON_AddStringToObject(n, "Gateway", "");
-  cJSON_AddStringToObject(n, "GlobalIPv6Address", "");
-  cJSON_AddNumberToObject(n, "GlobalIPv6PrefixLen", 0);
-  cJSON_AddStringToObject(n, "IPAddress", "");
-  cJSON_AddNumberToObject(n, "IPPrefixLen", 0);
-  cJSON_AddStringToObject(n, "IPv6Gateway", "");
-  cJSON_AddStringToObject(n, "MacAddress", "");
-  cJSON_AddObjectToObject(n, "Networks");
-  return n;
+/* A copy of from[key], or made when it is missing. */
+static cJSON *dup_item_or(const cJSON *from, const char *key, cJSON *made) {
+  return dup_or(cJSON_GetObjectItemCaseSensitive(from, key), made);
 }
 
 cJSON *api_shape_inspect(const cJSON *rec) {
   cJSON *out = cJSON_CreateObject();
   if (out == NULL) return NULL;
+  /* The network's fields are the docker module's (docker/docker.h), the one mapping of a record's network:
+   * NetworkMode as the isolation gives it, PortBindings, DNS, exposed ports, NetworkSettings. */
+  cJSON *d = docker_container_inspect(rec);
+  const cJSON *dh = cJSON_GetObjectItemCaseSensitive(d, "HostConfig");
+  const cJSON *dc = cJSON_GetObjectItemCaseSensitive(d, "Config");
   const cJSON *state = cJSON_GetObjectItemCaseSensitive(rec, "State");
   const cJSON *config = cJSON_GetObjectItemCaseSensitive(rec, "Config");
   const cJSON *hc = cJSON_GetObjectItemCaseSensitive(rec, "HostConfig");
@@ -724,8 +840,8 @@ cJSON *api_shape_inspect(const cJSON *rec) {
       cJSON_AddStringToObject(lc, "Type", "json-file");
       cJSON_AddObjectToObject(lc, "Config");
     }
-    cJSON_AddStringToObject(h, "NetworkMode", "default");
-    cJSON_AddObjectToObject(h, "PortBindings");
+    cJSON_AddStringToObject(h, "NetworkMode", str_of(dh, "NetworkMode", "default"));
+    cJSON_AddItemToObject(h, "PortBindings", dup_item_or(dh, "PortBindings", cJSON_CreateObject()));
     cJSON *rp = dup_or(cJSON_GetObjectItemCaseSensitive(hc, "RestartPolicy"), NULL);
     if (rp == NULL) {
       rp = cJSON_CreateObject();
@@ -741,9 +857,9 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddNullToObject(h, "CapAdd");
     cJSON_AddNullToObject(h, "CapDrop");
     cJSON_AddStringToObject(h, "CgroupnsMode", "");
-    cJSON_AddArrayToObject(h, "Dns");
+    cJSON_AddItemToObject(h, "Dns", dup_item_or(dh, "Dns", cJSON_CreateArray()));
     cJSON_AddArrayToObject(h, "DnsOptions");
-    cJSON_AddArrayToObject(h, "DnsSearch");
+    cJSON_AddItemToObject(h, "DnsSearch", dup_item_or(dh, "DnsSearch", cJSON_CreateArray()));
     cJSON_AddNullToObject(h, "ExtraHosts");
     cJSON_AddNullToObject(h, "GroupAdd");
     cJSON_AddStringToObject(h, "IpcMode", "");
@@ -752,7 +868,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddNumberToObject(h, "OomScoreAdj", 0);
     cJSON_AddStringToObject(h, "PidMode", "");
     cJSON_AddBoolToObject(h, "Privileged", false);
-    cJSON_AddBoolToObject(h, "PublishAllPorts", false);
+    cJSON_AddBoolToObject(h, "PublishAllPorts", bool_of(dh, "PublishAllPorts"));
     cJSON_AddBoolToObject(h, "ReadonlyRootfs", false);
     cJSON_AddItemToObject(h, "SecurityOpt", dup_or(cJSON_GetObjectItemCaseSensitive(hc, "SecurityOpt"), cJSON_CreateNull()));
     cJSON_AddStringToObject(h, "UTSMode", "");
@@ -824,8 +940,14 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddNullToObject(c, "OnBuild");
     cJSON_AddItemToObject(c, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Labels"), cJSON_CreateObject()));
     cJSON_AddNumberToObject(c, "StopTimeout", num_of(config, "StopTimeout", SPEC_DEFAULT_STOP_TIMEOUT));
+    const cJSON *exposed = cJSON_GetObjectItemCaseSensitive(dc, "ExposedPorts");
+    if (exposed != NULL) cJSON_AddItemToObject(c, "ExposedPorts", cJSON_Duplicate(exposed, true));
+    const cJSON *mac = cJSON_GetObjectItemCaseSensitive(dc, "MacAddress");
+    if (cJSON_IsString(mac)) cJSON_AddStringToObject(c, "MacAddress", mac->valuestring);
   }
-  cJSON_AddItemToObject(out, "NetworkSettings", network_settings());
+  cJSON *ns = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "NetworkSettings") : NULL;
+  cJSON_AddItemToObject(out, "NetworkSettings", ns != NULL ? ns : cJSON_CreateObject());
+  cJSON_Delete(d);
 
   /* What wctr knows beyond Docker's shape: the limits computed and applied, the identity, the runtime's
    * state, the credential spec (redacted), secrets; Docker's clients ignore it. */
@@ -874,14 +996,19 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   cJSON_AddStringToObject(out, "ImageID", "");
   cJSON_AddStringToObject(out, "Command", str_of(s, "Command", ""));
   cJSON_AddNumberToObject(out, "Created", (double)unix_of(str_of(s, "Created", "")));
-  cJSON_AddArrayToObject(out, "Ports");
+  /* Ports, NetworkMode and Networks are the docker module's (docker/docker.h), from the list entry's NetworkMode,
+   * ExposedPorts and Network. */
+  cJSON *d = docker_container_summary(s, "");
+  cJSON *ports = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "Ports") : NULL;
+  cJSON_AddItemToObject(out, "Ports", ports != NULL ? ports : cJSON_CreateArray());
   cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
   cJSON_AddStringToObject(out, "State", str_of(s, "State", "created"));
   cJSON_AddStringToObject(out, "Status", status);
-  cJSON *hc = cJSON_AddObjectToObject(out, "HostConfig");
-  if (hc != NULL) cJSON_AddStringToObject(hc, "NetworkMode", "default");
-  cJSON *ns = cJSON_AddObjectToObject(out, "NetworkSettings");
-  if (ns != NULL) cJSON_AddObjectToObject(ns, "Networks");
+  cJSON *hc = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "HostConfig") : NULL;
+  cJSON_AddItemToObject(out, "HostConfig", hc != NULL ? hc : cJSON_CreateObject());
+  cJSON *ns = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "NetworkSettings") : NULL;
+  cJSON_AddItemToObject(out, "NetworkSettings", ns != NULL ? ns : cJSON_CreateObject());
+  cJSON_Delete(d);
   cJSON_AddArrayToObject(out, "Mounts");
   return out;
 }

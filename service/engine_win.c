@@ -30,6 +30,8 @@
 #include "service/http_server.h"
 #include "service/image_ops.h"
 #include "service/images.h"
+#include "hcs/document.h"
+#include "service/networks.h"
 #include "service/layer_import.h"
 #include "service/manager.h"
 #include "service/ops.h"
@@ -56,6 +58,7 @@ struct svc_engine {
   svc_server *server;
   svc_manager *manager;
   svc_images *images;
+  svc_networks *networks;
   img_store *store;
   svc_layer_import *layer_import; /* the production importer (images/wcimport.h over vmcompute) */
   img_http *http;
@@ -90,6 +93,10 @@ wctr_err svc_default_data_root(char *out, size_t size, wctr_errmsg *e) {
 }
 
 /* Creates dir (and missing parents with their default ACL). Only dir itself gets sa. */
+
+/* The manager's records, for the networks (service/networks.h). */
+static cJSON *manager_records(void *m) { return svc_manager_records(m); }
+
 static wctr_err make_dir(const wchar_t *dir, SECURITY_ATTRIBUTES *sa, const char *shown, wctr_errmsg *e) {
   /* Through the acl seam, so tests see the exact descriptor each folder is created with. */
   if (acl_sys.CreateDirectoryW(dir, sa)) return WCTR_OK;
@@ -486,7 +493,12 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   err = img_http_open("wctr/" WCTR_VERSION, &eng->http, e);
   if (err != WCTR_OK) goto done;
-  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .image_service = &eng->image_service};
+  char owner[HCS_OWNER_SIZE];
+  hcs_owner_for_data_root(eng->data_root, owner);
+  err = svc_networks_open_hns(eng->data_root, owner, &eng->networks, e);
+  if (err != WCTR_OK) goto done;
+  eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .image_service = &eng->image_service,
+                           .networks = eng->networks};
   eng->image_service = (svc_image_service){.ioc = eng->ioc, .store = eng->store, .transport = img_http_transport(eng->http),
                                            .insecure = (const char *const *)eng->cfg.insecure,
                                            .legacy = svc_hooks_image_legacy(&eng->hooks), .used = svc_manager_image_in_use};
@@ -500,6 +512,9 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   eng->hooks.manager = eng->manager;
   eng->image_service.used_ctx = eng->manager;
+  /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
+  svc_networks_set_records(eng->networks, manager_records, eng->manager);
+  svc_networks_ensure_default(eng->networks);
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
   if (err != WCTR_OK) goto done;
   /* Before the pipe opens: no plaintext of a container that is not running survives a crash. */
@@ -525,6 +540,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err == WCTR_OK) {
     table = svc_image_ops(&count);
     err = svc_ops_add(eng->ops, table, count, &eng->image_service, e);
+  }
+  if (err == WCTR_OK) {
+    table = svc_networks_ops(&count);
+    err = svc_ops_add(eng->ops, table, count, eng->networks, e);
   }
   if (err == WCTR_OK) {
     table = svc_credspecs_ops(eng->credspecs, &count); /* each op carries the store */
@@ -570,6 +589,7 @@ void svc_engine_stop(svc_engine *eng) {
   img_store_close(eng->store);
   svc_layer_import_close(eng->layer_import);
   svc_images_close(eng->images);
+  svc_networks_close(eng->networks);
   if (eng->audit_open) svc_audit_close();
   svc_credspecs_close(eng->credspecs);
   if (eng->server != NULL) wctr_log(WCTR_LOG_INFO, "wctrd stopped");

@@ -10,6 +10,7 @@
 #include "service/image_ops.h"
 #include "service/images.h"
 #include "service/manager.h"
+#include "service/networks.h"
 #include "service/ops.h"
 
 typedef struct svc_hooks {
@@ -17,6 +18,7 @@ typedef struct svc_hooks {
   svc_images *images;               /* borrowed: the `image add` catalog */
   svc_image_service *image_service; /* borrowed: the image store's operations */
   svc_manager *manager;             /* set once the manager exists (image.remove asks it) */
+  svc_networks *networks;           /* borrowed: the networks containers join (rt_host.network_resolve) */
 } svc_hooks;
 
 svc_manager_hooks svc_hooks_manager(svc_hooks *h);

@@ -94,9 +94,15 @@ svc_manager_hooks svc_hooks_manager(svc_hooks *h) {
                              .volume_secure = volume_secure};
 }
 
+static wctr_err network_resolve(void *ctx, const char *name, rt_network *out, wctr_errmsg *e) {
+  svc_hooks *h = ctx;
+  if (h->networks == NULL) return wctr_fail(e, WCTR_ENOTSUP, "--network %s: this service has no networks", name);
+  return svc_networks_resolve(h->networks, name, out, e);
+}
+
 rt_host svc_hooks_runtime(svc_hooks *h) {
   return (rt_host){.ctx = h, .secrets_materialize = secrets_materialize, .secrets_cleanup = secrets_cleanup,
-                   .image_resolve = image_resolve};
+                   .image_resolve = image_resolve, .network_resolve = network_resolve};
 }
 
 /* --- the `image add` catalog as the image operations' legacy table ------------------------------------------ */

@@ -265,6 +265,22 @@ static cJSON *summary(const ctr *c) {
   cJSON *labels = cJSON_AddObjectToObject(s, "Labels");
   const spec_labels *l = &c->rec.spec.labels;
   for (size_t i = 0; labels != NULL && i < l->count; i++) cJSON_AddStringToObject(labels, l->keys[i], l->values[i]);
+  /* The network, for ps's PORTS and NETWORKS (docker/docker.h shapes them): its mode, the exposed ports and,
+   * while it runs, what its runtime recorded. */
+  const spec_network *net = &c->rec.spec.net;
+  cJSON_AddStringToObject(s, "NetworkMode", spec_network_mode(net));
+  if (net->expose_count > 0) {
+    cJSON *exposed = cJSON_AddObjectToObject(s, "ExposedPorts");
+    for (size_t i = 0; exposed != NULL && i < net->expose_count; i++) {
+      char key[24];
+      snprintf(key, sizeof key, "%u/%s", (unsigned)net->expose[i].port, spec_proto_name(net->expose[i].proto));
+      cJSON_AddItemToObject(exposed, key, cJSON_CreateObject());
+    }
+  }
+  const cJSON *live = cJSON_GetObjectItemCaseSensitive(c->rec.runtime, "Network");
+  if (c->rec.state.status == SVC_STATE_RUNNING && cJSON_IsObject(live)) {
+    cJSON_AddItemToObject(s, "Network", cJSON_Duplicate(live, true));
+  }
   return s;
 }
 

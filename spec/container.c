@@ -11,6 +11,8 @@
 /* Room for the resource table's wire names among HostConfig's keys (the table has 8; tests/spec checks it
  * against the struct). */
 #define MAX_RESOURCE_FIELDS 16
+/* Room for spec/network.h's keys (Config's and HostConfig's). */
+#define MAX_NETWORK_KEYS 8
 
 /* --- release and copy -------------------------------------------------------------------------------- */
 
@@ -29,6 +31,7 @@ void spec_free(spec_container *s) {
   free(s->credspec_source);
   spec_secret_str_free(s->credspec_json);
   free(s->secrets);
+  spec_network_free(&s->net);
   memset(s, 0, sizeof *s);
 }
 
@@ -76,6 +79,7 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   } else {
     ok = false;
   }
+  ok = ok && spec_network_copy(&from->net, &c.net);
   if (ok && from->secret_count > 0) {
     c.secrets = malloc(from->secret_count * sizeof *c.secrets);
     ok = c.secrets != NULL;
@@ -172,13 +176,16 @@ static wctr_err parse_restart(const cJSON *hc, const char *hc_where, spec_contai
 static wctr_err parse_host_config(const cJSON *hc, const char *where, spec_container *s, wctr_errmsg *e) {
   /* The keys: Isolation, the resource table's wire names, then the rest. */
   static const char *const others[] = {"Isolation", "AutoRemove", "Binds", "RestartPolicy", "SecurityOpt"};
-  const char *keys[sizeof others / sizeof others[0] + MAX_RESOURCE_FIELDS + 1];
+  const char *keys[sizeof others / sizeof others[0] + MAX_RESOURCE_FIELDS + MAX_NETWORK_KEYS + 1];
   size_t k = 0;
   keys[k++] = others[0];
   for (size_t i = 0; i < spec_resource_field_count && i < MAX_RESOURCE_FIELDS; i++) {
     keys[k++] = spec_resource_fields[i].wire;
   }
   for (size_t i = 1; i < sizeof others / sizeof others[0]; i++) keys[k++] = others[i];
+  for (size_t i = 0; spec_network_host_config_keys[i] != NULL && i < MAX_NETWORK_KEYS; i++) {
+    keys[k++] = spec_network_host_config_keys[i];
+  }
   keys[k] = NULL;
   const char *isolation = NULL;
   if (wctr_json_check_keys(hc, where, keys, e) != WCTR_OK ||
@@ -276,8 +283,15 @@ done:
 
 wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, spec_container *out,
                         spec_warnings *warnings, wctr_errmsg *e) {
-  static const char *const keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                     "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets", NULL};
+  static const char *const base_keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
+                                          "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets"};
+  const char *keys[sizeof base_keys / sizeof base_keys[0] + MAX_NETWORK_KEYS + 1];
+  size_t nkeys = 0;
+  for (size_t i = 0; i < sizeof base_keys / sizeof base_keys[0]; i++) keys[nkeys++] = base_keys[i];
+  for (size_t i = 0; spec_network_config_keys[i] != NULL && i < MAX_NETWORK_KEYS; i++) {
+    keys[nkeys++] = spec_network_config_keys[i];
+  }
+  keys[nkeys] = NULL;
   spec_container s;
   memset(&s, 0, sizeof s);
   const char *image = NULL;
@@ -334,6 +348,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
   if (err == WCTR_OK) err = spec_labels_from_json(params, where, &s.labels, e);
   if (err == WCTR_OK && hc != NULL) err = parse_restart(hc, hc_where, &s, e);
   if (err == WCTR_OK && hc != NULL) err = spec_security_opt_from_json(hc, hc_where, &s, e);
+  if (err == WCTR_OK) err = spec_network_from_json(params, hc, where, hc_where, (int)s.isolation, &s.net, e);
   if (err == WCTR_OK) {
     err = spec_secret_refs_parse(cJSON_GetObjectItemCaseSensitive(params, "Secrets"), where, &s.secrets,
                                  &s.secret_count, e);
@@ -411,5 +426,5 @@ bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_s
   ok = rp != NULL && add_str(rp, "Name", spec_restart_name_text(s->restart.name)) &&
        cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)s->restart.max_retries) != NULL;
   cJSON *sec = ok ? cJSON_AddArrayToObject(hc, "SecurityOpt") : NULL;
-  return sec != NULL && spec_security_opt_to_json(s, sec, with_secrets);
+  return sec != NULL && spec_security_opt_to_json(s, sec, with_secrets) && spec_network_to_json(&s->net, config, hc);
 }

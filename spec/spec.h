@@ -31,6 +31,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/error.h"
+#include "spec/network.h"
 
 /* --- isolation -------------------------------------------------------------------------------------- */
 
@@ -370,6 +371,7 @@ typedef struct spec_container {
   char *credspec_json;        /* after resolution: the validated spec. SECRET */
   spec_secret_ref *secrets;   /* secret_count refs */
   size_t secret_count;
+  spec_network net;           /* network mode, published and exposed ports, DNS, MAC (spec/network.h) */
 } spec_container;
 
 /* Reads create params (the JSON form above) strictly into *out; where prefixes messages ("params").
@@ -405,6 +407,8 @@ typedef struct spec_container {
  *                restart policy 'x'", "maximum retry count cannot be used with restart policy 'always'",
  *                "maximum retry count cannot be negative", "can't create 'AutoRemove' container with
  *                restart policy".
+ *   Config.ExposedPorts, Config.MacAddress, HostConfig.NetworkMode, PortBindings, PublishAllPorts, Dns,
+ *                DnsSearch   spec_network_from_json (spec/network.h), with its rules for the isolation.
  *   HostConfig.SecurityOpt    array of strings. Only "credentialspec=VALUE" (key in any case, at most
  *                once; Docker's old "credentialspec:VALUE" too) is accepted; any other option is refused
  *                naming it. VALUE is checked for its scheme (spec/credspec_source.h); reading and
@@ -418,9 +422,10 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
  * "credentialspec=raw://<redacted>". False when out of memory. What spec_from_json reads back to an equal
  * spec (credspec_source and credspec_json are not part of the JSON form: the service keeps them). Order:
  *   config: Image, Cmd (when any), Env, WorkingDir?, User?, Hostname?, OpenStdin, Tty (when true),
- *           StopTimeout, Secrets (when any), Labels;
+ *           StopTimeout, Secrets (when any), Labels, ExposedPorts?, MacAddress?;
  *   hc:     Isolation, the resource table (zeros included), AutoRemove, Binds (when any), RestartPolicy
- *           {Name, MaximumRetryCount}, SecurityOpt. */
+ *           {Name, MaximumRetryCount}, SecurityOpt, NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,
+ *           DnsSearch? (each when set: spec_network_to_json). */
 bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_secrets);
 /* Deep copy (secrets included); WCTR_ENOMEM. */
 wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *e);

@@ -81,7 +81,7 @@ static void test_every_key(void **state) {
       "\"CpuPercent\":0,\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,"
       "\"AutoRemove\":false,\"Binds\":[\"C:\\\\data:C:\\\\data:ro\",\"C:\\\\proj\\\\logs:C:\\\\logs\"],"
       "\"RestartPolicy\":{\"Name\":\"unless-stopped\",\"MaximumRetryCount\":0},"
-      "\"SecurityOpt\":[\"credentialspec=file://web.json\"]}}");
+      "\"SecurityOpt\":[\"credentialspec=file://web.json\"],\"NetworkMode\":\"shop_default\"}}");
   free(web);
   char *worker = request_of(p, "worker");
   assert_string_equal(

@@ -45,6 +45,8 @@ static struct {
   const char *inspect_result;
   const char *image_result;
   bool no_images; /* image.inspect: No such image */
+  bool network_missing;             /* network.inspect: not found */
+  const char *network_list_result; /* network.list's answer, when set */
   bool tty;       /* stdout and stderr are consoles */
   char stored[3][64]; /* what credentials_store was given: server, user, password */
   bool has_login; /* credentials_load finds alice:s3cret for 127.0.0.1:5000 */
@@ -142,6 +144,21 @@ static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON *
   }
   if (strcmp(op, "image.add") == 0) text = "{\"Name\":\"app:latest\",\"Layers\":[{}],\"OsVersion\":\"10.0.20348.1\"}";
   if (strcmp(op, "image.inspect") == 0 && fake.image_result != NULL) text = fake.image_result;
+  if (strcmp(op, "network.create") == 0) text = "{\"Id\":\"7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\",\"Warning\":\"\"}";
+  if (strcmp(op, "network.list") == 0) {
+    text = "[{\"Name\":\"web\",\"Id\":\"7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\",\"Scope\":\"local\","
+           "\"Driver\":\"nat\",\"Labels\":{\"com.wctr.network.owner\":\"wctr-1\"},\"Created\":\"2026-11-22T13:00:00Z\"},"
+           "{\"Name\":\"nat\",\"Id\":\"0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00\",\"Scope\":\"local\","
+           "\"Driver\":\"nat\",\"Labels\":{}},{\"Name\":\"none\",\"Id\":\"1111111111112222222222223333333333334444444444445555555555556666\","
+           "\"Scope\":\"local\",\"Driver\":\"null\",\"Labels\":{}}]";
+  }
+  if (strcmp(op, "network.list") == 0 && fake.network_list_result != NULL) text = fake.network_list_result;
+  if (strcmp(op, "network.inspect") == 0 && fake.network_missing) {
+    const cJSON *id = cJSON_GetObjectItem(params, "Id");
+    return wctr_fail(e, WCTR_ENOENT, "network %s not found", cJSON_IsString(id) ? id->valuestring : "?");
+  }
+  if (strcmp(op, "network.inspect") == 0) text = "{\"Name\":\"web\",\"Id\":\"7d3e\",\"Driver\":\"nat\",\"Containers\":{}}";
+  if (strcmp(op, "network.prune") == 0) text = "{\"NetworksDeleted\":[\"web\",\"shop_default\"]}";
   *result = cJSON_Parse(text);
   return WCTR_OK;
 }
@@ -260,6 +277,21 @@ static const char bad_mount_yml[] =
     "    command: [cmd]\n"
     "    depends_on: [first]\n"
     "    volumes: [\"./data:/data\"]\n";
+/* Networks: a project network with its subnet, an external one, published ports. */
+static const char net_yml[] =
+    "services:\n"
+    "  web:\n"
+    "    image: C:\\sandbox\n"
+    "    isolation: process\n"
+    "    ports: [\"8080:80\"]\n"
+    "    networks: [front]\n"
+    "  api:\n"
+    "    image: C:\\sandbox\n"
+    "    isolation: process\n"
+    "    networks: [ext]\n"
+    "networks:\n"
+    "  front: {ipam: {config: [{subnet: 172.30.0.0/16}]}, labels: {tier: front}}\n"
+    "  ext: {external: true, name: corp}\n";
 static const char spec_json[] =
     "{\"CmsPlugins\":[\"ActiveDirectory\"],\"DomainJoinConfig\":{\"Sid\":\"S-1-5-21-1-2-3\","
     "\"MachineAccountName\":\"webapp01\",\"Guid\":\"244818ae-87ca-4fcd-92ec-e79e5252348a\","
@@ -310,7 +342,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\vols.yml", vols_yml},       {"C:\\proj\\deps.yml", deps_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
-               {"C:\\proj\\badmount.yml", bad_mount_yml},
+               {"C:\\proj\\badmount.yml", bad_mount_yml}, {"C:\\proj\\net.yml", net_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
                {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
                {"bad.labels", "ok=1\n=nokey\n"}};
@@ -1215,6 +1247,127 @@ static void test_compose_config(void **state) {
   assert_int_equal(fake.count, 0); /* nothing reached wctrd */
 }
 
+
+/* Issue 14: the network flags of run/create become Docker's create params; -p's mistakes are Docker's
+ * messages and flag errors (125), sent nowhere. */
+static void test_run_network_flags(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--network", "web", "-p", "8080:80", "-p", "53:53/udp", "-p", "9000",
+                       "-P", "--expose", "7000-7001", "--dns", "10.0.0.2", "--dns", "10.0.0.3", "--dns-search",
+                       "corp.example", "--mac-address", "02:42:ac:11:00:02", "nano", "cmd"), 0);
+  int create = op_index("container.create", 0);
+  const cJSON *p = fake.params[create];
+  const cJSON *hc = cJSON_GetObjectItem(p, "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "web");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(hc, "PublishAllPorts")));
+  char *pb = cJSON_PrintUnformatted(cJSON_GetObjectItem(hc, "PortBindings"));
+  assert_string_equal(pb, "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],\"53/udp\":[{\"HostIp\":\"\",\"HostPort\":"
+                          "\"53\"}],\"9000/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]}");
+  free(pb);
+  char *ep = cJSON_PrintUnformatted(cJSON_GetObjectItem(p, "ExposedPorts"));
+  assert_string_equal(ep, "{\"80/tcp\":{},\"53/udp\":{},\"9000/tcp\":{},\"7000/tcp\":{},\"7001/tcp\":{}}");
+  free(ep);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(hc, "Dns")), 2);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "DnsSearch"), 0)->valuestring, "corp.example");
+  assert_string_equal(cJSON_GetObjectItem(p, "MacAddress")->valuestring, "02:42:ac:11:00:02");
+  /* What wctrd reads back is what the spec holds (the params are spec_from_json's form). */
+  spec_container s;
+  wctr_errmsg e;
+  cJSON *copy = cJSON_Duplicate(p, true);
+  assert_int_equal(spec_from_json(copy, "params", 4, &s, NULL, &e), WCTR_OK);
+  assert_int_equal(s.net.publish_count, 3);
+  assert_int_equal(s.net.expose_count, 5);
+  spec_free(&s);
+  cJSON_Delete(copy);
+  static const struct {
+    const char *flag, *value, *message;
+  } bad[] = {
+      {"-p", "8080:", "no port specified: 8080:<empty>"},
+      {"-p", "70000:80", "invalid hostPort: 70000"},
+      {"-p", "8000-8010:80", "Windows does not support more than one host port in NAT settings"},
+      {"-p", "127.0.0.1:80:80", "Windows does not support host IP addresses in NAT settings"},
+      {"-p", "80/sctp", "invalid protocol sctp"},
+      {"--expose", "80:80", "invalid port format for --expose: 80:80"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    reset(NULL);
+    assert_int_equal(RUN("wctr", "run", (char *)bad[i].flag, (char *)bad[i].value, "nano", "cmd"), 125);
+    contains(err_text, bad[i].message);
+    assert_int_equal(fake.count, 0);
+  }
+}
+
+/* ps's PORTS and NETWORKS, port's listing and lookup. */
+static void test_ports_and_port_command(void **state) {
+  (void)state;
+  fake.list_result = "[{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"Image\":\"nano\",\"Command\":\"cmd\","
+                     "\"Created\":\"2026-11-22T13:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:00:00.000Z\","
+                     "\"Isolation\":\"process\",\"Labels\":{},\"NetworkMode\":\"default\",\"ExposedPorts\":{\"9000/tcp\":{}},"
+                     "\"Network\":{\"Name\":\"nat\",\"IPAddress\":\"172.20.0.2\",\"Ports\":[{\"PrivatePort\":80,\"PublicPort\":"
+                     "8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"}]}}]";
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Ports}}|{{.Networks}}"), 0);
+  assert_string_equal(out_text, "9000/tcp, 0.0.0.0:8080->80/tcp|nat\n");
+  reset(NULL);
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"Name\":\"web\",\"State\":{\"Running\":true},\"Config\":{},"
+                        "\"HostConfig\":{\"Isolation\":\"process\"},\"Runtime\":{\"Network\":{\"Ports\":[{\"PrivatePort\":80,"
+                        "\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"},{\"PrivatePort\":53,\"PublicPort\":5353,"
+                        "\"Type\":\"udp\",\"IP\":\"0.0.0.0\"}]}}}";
+  assert_int_equal(RUN("wctr", "port", "web"), 0);
+  assert_string_equal(out_text, "53/udp -> 0.0.0.0:5353\n80/tcp -> 0.0.0.0:8080\n");
+  assert_int_equal(RUN("wctr", "port", "web", "80"), 0);
+  assert_string_equal(out_text, "0.0.0.0:8080\n");
+  assert_int_equal(RUN("wctr", "port", "web", "53/udp"), 0);
+  assert_string_equal(out_text, "0.0.0.0:5353\n");
+  assert_int_equal(RUN("wctr", "port", "web", "443"), 1);
+  assert_string_equal(err_text, "Error: No public port '443/tcp' published for web\n");
+  assert_int_equal(RUN("wctr", "port", "web", "http"), 1);
+  contains(err_text, "invalid port \"http\"");
+  assert_int_equal(RUN("wctr", "port"), 1);
+}
+
+static void test_network_commands(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "network", "create", "--subnet", "10.50.0.0/24", "--gateway", "10.50.0.254", "--label",
+                       "tier=front", "-d", "nat", "web"), 0);
+  assert_string_equal(out_text, "7d3e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbcc\n");
+  const cJSON *p = fake.params[op_index("network.create", 0)];
+  assert_string_equal(cJSON_GetObjectItem(p, "Name")->valuestring, "web");
+  assert_string_equal(cJSON_GetObjectItem(p, "Subnet")->valuestring, "10.50.0.0/24");
+  assert_string_equal(cJSON_GetObjectItem(p, "Gateway")->valuestring, "10.50.0.254");
+  assert_string_equal(cJSON_GetObjectItem(p, "Driver")->valuestring, "nat");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "Labels"), "tier")->valuestring, "front");
+  assert_int_equal(RUN("wctr", "network", "ls"), 0);
+  assert_string_equal(out_text, "NETWORK ID     NAME      DRIVER    SCOPE\n"
+                                "0a1b2c3d4e5f   nat       nat       local\n"
+                                "111111111111   none      null      local\n"
+                                "7d3e5f0a1b2c   web       nat       local\n");
+  assert_int_equal(RUN("wctr", "network", "ls", "-q"), 0);
+  assert_string_equal(out_text, "0a1b2c3d4e5f\n111111111111\n7d3e5f0a1b2c\n"); /* short ids, as docker's -q */
+  assert_int_equal(RUN("wctr", "network", "ls", "-q", "--filter", "type=custom"), 0);
+  p = fake.params[op_index("network.list", 0)];
+  (void)p;
+  assert_int_equal(RUN("wctr", "network", "ls", "--format", "{{.Name}} {{.Labels}}"), 0);
+  contains(out_text, "web com.wctr.network.owner=wctr-1\n");
+  assert_int_equal(RUN("wctr", "network", "inspect", "-f", "{{.Name}}/{{.Driver}}", "web"), 0);
+  assert_string_equal(out_text, "web/nat\n");
+  assert_int_equal(RUN("wctr", "network", "rm", "web", "other"), 0);
+  assert_string_equal(out_text, "web\nother\n");
+  fake.fail_op = "network.remove";
+  fake.fail_text = "nat is a pre-defined network and cannot be removed";
+  fake.fail_code = WCTR_EACCES;
+  assert_int_equal(RUN("wctr", "network", "rm", "nat"), 1);
+  assert_string_equal(err_text, "Error response from daemon: nat is a pre-defined network and cannot be removed\n");
+  fake.fail_text = "network gone not found";
+  fake.fail_code = WCTR_ENOENT;
+  assert_int_equal(RUN("wctr", "network", "rm", "-f", "gone"), 0);
+  assert_int_equal(RUN("wctr", "network", "prune"), 1);
+  contains(err_text, "confirm with -f/--force");
+  assert_int_equal(RUN("wctr", "network", "prune", "-f"), 0);
+  assert_string_equal(out_text, "Deleted Networks:\nweb\nshop_default\n");
+  assert_int_equal(RUN("wctr", "network", "create"), 1);
+  assert_int_equal(RUN("wctr", "network", "frob"), 1);
+}
+
 static int op_index(const char *op, int from) {
   for (int i = from; i < fake.count; i++) {
     if (strcmp(fake.ops[i], op) == 0) return i;
@@ -1247,18 +1400,29 @@ static void test_compose_up_waits_for_completed_dependencies(void **state) {
 
 static void test_compose_up_down(void **state) {
   (void)state;
+  fake.network_missing = true;
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
-  /* The project's containers are looked up by label, then db (a dependency) is created before web. */
-  assert_string_equal(fake.ops[0], "container.list");
-  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "Filters"), "label"), 0)->valuestring,
+  /* web's network (compose's default, <project>_default) is looked up, the project's containers are looked up
+   * by label, the network is created, then db (a dependency) is created before web. */
+  assert_string_equal(fake.ops[0], "network.inspect");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Id")->valuestring, "proj_default");
+  assert_string_equal(fake.ops[1], "container.list");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[1], "Filters"), "label"), 0)->valuestring,
                       "com.docker.compose.project=proj");
-  assert_string_equal(fake.ops[1], "container.create");
-  assert_string_equal(fake.ops[2], "container.create");
-  assert_string_equal(fake.ops[3], "container.start");
-  assert_string_equal(fake.ops[4], "container.start");
-  assert_int_equal(fake.count, 5);
-  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. */
-  char *db = cJSON_PrintUnformatted(fake.params[1]);
+  assert_string_equal(fake.ops[2], "network.create");
+  char *net = cJSON_PrintUnformatted(fake.params[2]);
+  assert_string_equal(net, "{\"Name\":\"proj_default\",\"Driver\":\"nat\",\"Labels\":{\"com.docker.compose.network\":"
+                           "\"default\",\"com.docker.compose.project\":\"proj\"}}");
+  cJSON_free(net);
+  assert_string_equal(fake.ops[3], "container.create");
+  assert_string_equal(fake.ops[4], "container.create");
+  assert_string_equal(fake.ops[5], "container.start");
+  assert_string_equal(fake.ops[6], "container.start");
+  assert_int_equal(fake.count, 7);
+  contains(err_text, " Network proj_default  Created");
+  /* Each request is the service's spec as spec_to_json writes it (every field, zeros included), plus Name. A
+   * job container (db) joins no network: it has the host's. */
+  char *db = cJSON_PrintUnformatted(fake.params[3]);
   assert_string_equal(db,
                       "{\"Name\":\"proj-db-1\",\"Image\":\"host\",\"Cmd\":[\"cmd\",\"/c\",\"exit 0\"],\"Env\":[],"
                       "\"OpenStdin\":false,\"StopTimeout\":2,\"Labels\":{\"com.docker.compose.container-number\":\"1\","
@@ -1267,7 +1431,7 @@ static void test_compose_up_down(void **state) {
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"SecurityOpt\":[]}}");
   cJSON_free(db);
-  char *web = cJSON_PrintUnformatted(fake.params[2]);
+  char *web = cJSON_PrintUnformatted(fake.params[4]);
   assert_string_equal(web,
                       "{\"Name\":\"proj-web-1\",\"Image\":\"C:\\\\sandbox\",\"Cmd\":[\"cmd\",\"/S\",\"/C\",\"echo hi\"],"
                       "\"Env\":[],\"OpenStdin\":false,\"StopTimeout\":30,\"Labels\":{"
@@ -1276,10 +1440,11 @@ static void test_compose_up_down(void **state) {
                       "\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":0,\"NanoCpus\":0,\"CpuCount\":0,\"CpuPercent\":0,"
                       "\"CpuShares\":0,\"PidsLimit\":0,\"IOMaximumIOps\":0,\"IOMaximumBandwidth\":0,\"AutoRemove\":false,"
                       "\"Binds\":[\"C:\\\\data:C:\\\\data:ro\"],"
-                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[]}}");
+                      "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"SecurityOpt\":[],"
+                      "\"NetworkMode\":\"proj_default\"}}");
   cJSON_free(web);
-  assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
-  assert_string_equal(cJSON_GetObjectItem(fake.params[4], "Id")->valuestring, "proj-web-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[5], "Id")->valuestring, "proj-db-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[6], "Id")->valuestring, "proj-web-1");
   contains(err_text, " Container proj-db-1  Created");
   contains(err_text, " Container proj-web-1  Started");
 
@@ -1287,23 +1452,34 @@ static void test_compose_up_down(void **state) {
   reset(NULL);
   fake.list_result = "[{\"Name\":\"proj-web-1\",\"State\":\"running\"},{\"Name\":\"proj-db-1\",\"State\":\"exited\"},"
                      "{\"Name\":\"proj-old-1\",\"State\":\"exited\"}]";
+  /* The networks labelled for the project go after the containers; others are left alone. */
+  fake.network_list_result = "[{\"Name\":\"proj_default\",\"Labels\":{\"com.docker.compose.project\":\"proj\"}},"
+                             "{\"Name\":\"nat\",\"Labels\":{}},"
+                             "{\"Name\":\"other_default\",\"Labels\":{\"com.docker.compose.project\":\"other\"}}]";
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "down"), 0);
   const char *want[][2] = {{"container.list", NULL},          {"container.remove", "proj-old-1"},
                            {"container.stop", "proj-web-1"},  {"container.remove", "proj-web-1"},
-                           {"container.remove", "proj-db-1"}};
-  assert_int_equal(fake.count, 5);
-  for (int i = 0; i < 5; i++) {
+                           {"container.remove", "proj-db-1"}, {"network.list", NULL},
+                           {"network.remove", "proj_default"}};
+  assert_int_equal(fake.count, 7);
+  for (int i = 0; i < 7; i++) {
     assert_string_equal(fake.ops[i], want[i][0]);
     if (want[i][1] != NULL) assert_string_equal(cJSON_GetObjectItem(fake.params[i], "Id")->valuestring, want[i][1]);
   }
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[5], "Filters"), "label"), 0)->valuestring,
+                      "com.docker.compose.project=proj");
+  contains(err_text, " Network proj_default  Removed");
 
-  /* up again with db already there: only web is created; db (exited) is started again. */
+  /* up again with db already there and a network of that name that is not the project's: it is used, with
+   * compose's warning; only web is created; db (exited) is started again. */
   reset(NULL);
   fake.list_result = "[{\"Name\":\"proj-db-1\",\"State\":\"exited\"}]";
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
-  assert_int_equal(fake.count, 4);
-  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "proj-web-1");
-  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "proj-db-1");
+  assert_int_equal(fake.count, 5);
+  assert_int_equal(op_index("network.create", 0), -1);
+  contains(err_text, "WARNING: a network with name proj_default exists but was not created for project \"proj\"");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Name")->valuestring, "proj-web-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[3], "Id")->valuestring, "proj-db-1");
 }
 
 
@@ -1379,6 +1555,26 @@ static void test_compose_up_rolls_back(void **state) {
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
   contains(err_text, "unknown key \"Binds\"");
   assert_int_equal(op_index("container.start", 0), -1);
+
+  /* The network this up created is removed with its containers. */
+  reset(NULL);
+  fake.network_missing = true;
+  fake.fail_op = "container.start";
+  fake.fail_text = "--network proj_default: the Host Network Service is not available";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
+  int removed = op_index("network.remove", 0);
+  assert_true(removed > op_index("container.remove", 0));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[removed], "Id")->valuestring, "proj_default");
+  contains(err_text, " Network proj_default  Removed (this up failed)");
+
+  /* A network that cannot be created: nothing else is. */
+  reset(NULL);
+  fake.network_missing = true;
+  fake.fail_op = "network.create";
+  fake.fail_text = "Pool overlaps with other one on this address space (network nat, 172.20.0.0/16)";
+  assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 1);
+  contains(err_text, "Pool overlaps");
+  assert_int_equal(op_index("container.create", 0), -1);
 }
 
 static void test_compose_up_credential_specs(void **state) {
@@ -1388,7 +1584,8 @@ static void test_compose_up_credential_specs(void **state) {
   /* Every spec is checked by wctrd before anything is listed or created. */
   assert_string_equal(fake.ops[0], "credentialspec.check");
   assert_string_equal(fake.ops[1], "credentialspec.check");
-  assert_string_equal(fake.ops[2], "container.list");
+  assert_string_equal(fake.ops[2], "network.inspect");
+  assert_string_equal(fake.ops[3], "container.list");
   const char *raw = cJSON_GetObjectItem(fake.params[0], "Value")->valuestring;
   assert_true(strncmp(raw, "raw://{", 7) == 0);
   contains(raw, "\"MachineAccountName\":\"webapp01\"");
@@ -1427,6 +1624,45 @@ static void test_compose_up_credential_specs(void **state) {
   reset(NULL);
   assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "config"), 0);
   assert_int_equal(fake.count, 0);
+}
+
+/* A project's networks: an external one must exist before anything is created; a missing project network
+ * is created with its subnet and labels before the containers; ports travel as PortBindings. */
+static void test_compose_networks(void **state) {
+  (void)state;
+  fake.network_missing = true;
+  assert_int_equal(RUN("wctr", "compose", "-f", "net.yml", "up", "-d"), 1);
+  contains(err_text, "wctr compose: network corp declared as external, but could not be found\n");
+  assert_int_equal(op_index("network.create", 0), -1);
+  assert_int_equal(op_index("container.create", 0), -1);
+
+  /* corp exists, proj_front does not. */
+  reset(NULL);
+  fake.fail_op = "network.inspect";
+  fake.fail_id = "proj_front";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "network proj_front not found";
+  assert_int_equal(RUN("wctr", "compose", "-f", "net.yml", "up", "-d"), 0);
+  int create = op_index("network.create", 0);
+  assert_true(create > 0);
+  char *net = cJSON_PrintUnformatted(fake.params[create]);
+  assert_string_equal(net, "{\"Name\":\"proj_front\",\"Driver\":\"nat\",\"Subnet\":\"172.30.0.0/16\",\"Labels\":{"
+                           "\"tier\":\"front\",\"com.docker.compose.network\":\"front\",\"com.docker.compose.project\":"
+                           "\"proj\"}}");
+  cJSON_free(net);
+  int api = op_index("container.create", 0);
+  int web = op_index("container.create", api + 1);
+  assert_true(api > create);
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[api], "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "corp");
+  hc = cJSON_GetObjectItem(fake.params[web], "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "proj_front");
+  char *bindings = cJSON_PrintUnformatted(cJSON_GetObjectItem(hc, "PortBindings"));
+  assert_string_equal(bindings, "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}");
+  cJSON_free(bindings);
+  char *exposed = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[web], "ExposedPorts"));
+  assert_string_equal(exposed, "{\"80/tcp\":{}}");
+  cJSON_free(exposed);
 }
 
 /* up without -d follows every container's output; Ctrl+C stops them (newest first) and up returns. */
@@ -2046,6 +2282,10 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_volumes, reset),
       cmocka_unit_test_setup(test_output_bytes_are_the_containers, reset),
       cmocka_unit_test_setup(test_stats_events_and_lists_format, reset),
+      cmocka_unit_test_setup(test_run_network_flags, reset),
+      cmocka_unit_test_setup(test_ports_and_port_command, reset),
+      cmocka_unit_test_setup(test_network_commands, reset),
+      cmocka_unit_test_setup(test_compose_networks, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);

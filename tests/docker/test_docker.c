@@ -83,7 +83,7 @@ static void test_container_inspect(void **state) {
   num_is(c, "HostConfig.Memory", 524288000);
   num_is(c, "HostConfig.NanoCpus", 1500000000);
   str_is(c, "HostConfig.Isolation", "process");
-  str_is(c, "HostConfig.NetworkMode", "none");
+  str_is(c, "HostConfig.NetworkMode", "default");
   str_is(c, "HostConfig.LogConfig.Type", "json-file");
   str_is(c, "HostConfig.RestartPolicy.Name", "always");
   assert_true(cJSON_IsTrue(get(c, "HostConfig.AutoRemove")));
@@ -114,9 +114,10 @@ static void test_container_inspect(void **state) {
   str_is(m1, "Mode", "rw");
   assert_true(cJSON_IsTrue(get(m1, "RW")));
   str_is(m2, "Type", "npipe");
-  /* NetworkSettings: Docker's keys, empty until wctr has networks. */
+  /* NetworkSettings: Docker's keys; the default network (nat) without addresses, as the runtime recorded none. */
   str_is(c, "NetworkSettings.IPAddress", "");
-  assert_int_equal(cJSON_GetArraySize(get(c, "NetworkSettings.Networks")), 0);
+  assert_int_equal(cJSON_GetArraySize(get(c, "NetworkSettings.Networks")), 1);
+  str_is(c, "NetworkSettings.Networks.nat.IPAddress", "");
   num_is(c, "AppliedLimits.CpuRate", 1500);
   cJSON_Delete(c);
   /* Job isolation: the host's network, no storage driver. */
@@ -179,6 +180,91 @@ static void test_container_summary_and_status(void **state) {
     docker_container_status(x, now, text, sizeof text);
     if (strcmp(text, st[i].want) != 0) fail_msg("%s: got %s, want %s", st[i].json, text, st[i].want);
     cJSON_Delete(x);
+  }
+}
+
+/* A running container on the default network with published and exposed ports, as its runtime recorded it;
+ * then stopped: the same network without its addresses and ports. */
+static void test_container_network(void **state) {
+  (void)state;
+  static const char rec[] =
+      "{\"Id\":\"abc\",\"Name\":\"web\",\"State\":{\"Status\":\"running\",\"Running\":true,\"StartedAt\":"
+      "\"2026-11-22T13:09:01.000Z\"},\"Config\":{\"Image\":\"nano\",\"ExposedPorts\":{\"80/tcp\":{},\"9000/tcp\":{}}},"
+      "\"HostConfig\":{\"Isolation\":\"process\",\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}},"
+      "\"Runtime\":{\"Network\":{\"Name\":\"nat\",\"NetworkID\":\"n1\",\"EndpointID\":\"e1\",\"NamespaceId\":\"ns1\","
+      "\"IPAddress\":\"172.20.0.2\",\"IPPrefixLen\":16,\"Gateway\":\"172.20.0.1\",\"MacAddress\":\"00:15:5d:01:02:03\","
+      "\"Ports\":[{\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"}]}}}";
+  cJSON *in = cJSON_Parse(rec);
+  cJSON *c = docker_container_inspect(in);
+  str_is(c, "HostConfig.NetworkMode", "default");
+  str_is(c, "NetworkSettings.IPAddress", "172.20.0.2");
+  num_is(c, "NetworkSettings.IPPrefixLen", 16);
+  str_is(c, "NetworkSettings.MacAddress", "00:15:5d:01:02:03");
+  str_is(c, "NetworkSettings.SandboxID", "ns1");
+  str_is(c, "NetworkSettings.Networks.nat.NetworkID", "n1");
+  str_is(c, "NetworkSettings.Networks.nat.EndpointID", "e1");
+  str_is(c, "NetworkSettings.Networks.nat.Gateway", "172.20.0.1");
+  const cJSON *ports = get(c, "NetworkSettings.Ports");
+  str_is(cJSON_GetArrayItem(cJSON_GetObjectItem(ports, "80/tcp"), 0), "HostPort", "8080");
+  str_is(cJSON_GetArrayItem(cJSON_GetObjectItem(ports, "80/tcp"), 0), "HostIp", "0.0.0.0");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(ports, "9000/tcp"))); /* exposed, not published */
+  cJSON_Delete(c);
+  cJSON *d = docker_container_summary(in, "2026-11-22T13:09:06.000Z");
+  const cJSON *sp = get(d, "Ports");
+  assert_int_equal(cJSON_GetArraySize(sp), 2);
+  num_is(cJSON_GetArrayItem(sp, 0), "PublicPort", 8080);
+  str_is(cJSON_GetArrayItem(sp, 0), "IP", "0.0.0.0");
+  num_is(cJSON_GetArrayItem(sp, 1), "PrivatePort", 9000);
+  assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(sp, 1), "PublicPort"));
+  str_is(d, "NetworkSettings.Networks.nat.IPAddress", "172.20.0.2");
+  char *text = docker_ports_display(sp);
+  assert_string_equal(text, "9000/tcp, 0.0.0.0:8080->80/tcp");
+  free(text);
+  cJSON_Delete(d);
+  /* Stopped: its network, no addresses, no ports (Docker's {}); the NetworkID of its last run stays, as
+   * moby's cleanOperationalData leaves it. */
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(in, "State"), "Running", cJSON_CreateFalse());
+  c = docker_container_inspect(in);
+  str_is(c, "NetworkSettings.IPAddress", "");
+  str_is(c, "NetworkSettings.Networks.nat.IPAddress", "");
+  str_is(c, "NetworkSettings.Networks.nat.EndpointID", "");
+  str_is(c, "NetworkSettings.Networks.nat.MacAddress", "");
+  str_is(c, "NetworkSettings.Networks.nat.NetworkID", "n1");
+  str_is(c, "NetworkSettings.SandboxID", "");
+  assert_int_equal(cJSON_GetArraySize(get(c, "NetworkSettings.Ports")), 0);
+  cJSON_Delete(c);
+  d = docker_container_summary(in, "2026-11-22T13:09:06.000Z");
+  str_is(d, "NetworkSettings.Networks.nat.NetworkID", "n1");
+  str_is(d, "NetworkSettings.Networks.nat.IPAddress", "");
+  cJSON_Delete(d);
+  /* --network none and a network of its own. */
+  cJSON_AddStringToObject(cJSON_GetObjectItem(in, "HostConfig"), "NetworkMode", "web");
+  c = docker_container_inspect(in);
+  str_is(c, "HostConfig.NetworkMode", "web");
+  str_is(c, "NetworkSettings.Networks.web.IPAddress", "");
+  str_is(c, "NetworkSettings.Networks.web.NetworkID", ""); /* the last run was on nat: not this network's id */
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+  /* Docker's grouping of the PORTS column. */
+  static const struct {
+    const char *json, *want;
+  } groups[] = {
+      {"[]", ""},
+      {"[{\"PrivatePort\":80,\"Type\":\"tcp\"},{\"PrivatePort\":81,\"Type\":\"tcp\"},{\"PrivatePort\":82,\"Type\":\"tcp\"}]",
+       "80-82/tcp"},
+      {"[{\"PrivatePort\":53,\"Type\":\"udp\"},{\"PrivatePort\":53,\"Type\":\"tcp\"}]", "53/tcp, 53/udp"},
+      {"[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":80,\"Type\":\"tcp\"},{\"IP\":\"0.0.0.0\",\"PrivatePort\":81,"
+       "\"PublicPort\":81,\"Type\":\"tcp\"}]", "0.0.0.0:80-81->80-81/tcp"},
+      {"[{\"IP\":\"0.0.0.0\",\"PrivatePort\":443,\"PublicPort\":8443,\"Type\":\"tcp\"},{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,"
+       "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"PrivatePort\":90,\"Type\":\"tcp\"}]",
+       "90/tcp, 0.0.0.0:8080->80/tcp, 0.0.0.0:8443->443/tcp"},
+  };
+  for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+    cJSON *arr = cJSON_Parse(groups[i].json);
+    char *got = docker_ports_display(arr);
+    if (got == NULL || strcmp(got, groups[i].want) != 0) fail_msg("%s: \"%s\", want \"%s\"", groups[i].json, got, groups[i].want);
+    free(got);
+    cJSON_Delete(arr);
   }
 }
 
@@ -340,6 +426,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_container_inspect),
       cmocka_unit_test(test_container_summary_and_status),
+      cmocka_unit_test(test_container_network),
       cmocka_unit_test(test_image_secret_version_info_event),
       cmocka_unit_test(test_times),
       cmocka_unit_test(test_timestamps_and_sizes),

@@ -81,7 +81,7 @@ services:
     image: host
     isolation: job
     command: [cmd]
-    ports: ["80:80"]
+    extra_hosts: ["db:10.0.0.2"]
 EOF
 cat >"$proj_unix/jobgmsa.yml" <<EOF
 services:
@@ -122,6 +122,7 @@ services:
     isolation: process
     command: [cmd]
     depends_on: [first]
+    network_mode: none
     credential_spec: $2
 ${3:-}
 EOF
@@ -238,7 +239,7 @@ has 'file://broken.json: credential spec: DomainJoinConfig.Sid "S-1-5-32-544" is
   "fails naming its source, the field and the rule"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 1 "a key wctr does not apply" W compose -f "$proj\\compose.yml" -f "$proj\\badkey.yml" -p shop up -d
-has 'services.web.ports: "ports" is not supported by wctr' "names the key and its path"
+has 'services.web.extra_hosts: "extra_hosts" is not supported by wctr' "names the key and its path"
 [ "$(count_project)" = 0 ] && ok "nothing created" || bad "something was created"
 expect 1 "a mount wctrd's create refuses (a POSIX target)" C posixmount.yml up -d
 has "services.app.volumes[0]: -v \"$proj\\data:/data\": the container path must be absolute" \
@@ -266,7 +267,8 @@ state_unix="$WINEPREFIX/drive_c/wctr-compose-state-$id"
 layers_unix="$WINEPREFIX/drive_c/wctr-compose-layers-$id"
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files"
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 hcs_pipe=wctr-compose-hcs-$id
 WCTR_HCS_DOUBLE_STATE="C:\\wctr-compose-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run \
   --data-root "C:\\wctr-compose-hcs-$id" --pipe "$hcs_pipe" >>"$data_unix.log" 2>&1 &

@@ -69,7 +69,8 @@ v=$(docker-compose version 2>/dev/null)
 echo "# wctrd with the HCS double and the Engine API"
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$proj_unix" "$cfg"
 printf 'template' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
 expect 2 "a non-loopback --docker-api is refused at start" \
   "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" --docker-api tcp://0.0.0.0:2375
@@ -127,8 +128,8 @@ grep -q "line two" "$out" && grep -q "^eof" "$out" && ok "docker run -i: stdin t
   || bad "docker run -i"
 expect 125 "--privileged is refused" D run --rm --privileged --isolation job host "$sleeper" 0
 has "HostConfig.Privileged" "naming the field"
-expect 125 "-p is refused" D run --rm -p 8080:80 --isolation job host "$sleeper" 0
-has "ExposedPorts: wctr cannot apply this field" "naming the field"
+expect 125 "-p is refused for a job container" D run --rm -p 8080:80 --isolation job host "$sleeper" 0
+has "a job container shares the host's network stack" "saying why"
 expect 0 "docker run -d" D run -d --name life --isolation job --label suite=cli -e GREETING=hi host "$sleeper" 60
 expect 0 "docker ps" D ps
 has "life" "lists it"
@@ -348,6 +349,28 @@ has "Status: Downloaded newer image for $basic/private:v1" "pulled"
 expect 0 "docker logout" D logout "$basic"
 grep -q "s3cret-api" "$data_unix.log" "$data_unix/audit"/* 2>/dev/null && bad "the password reached wctrd's log or audit trail" ||
   ok "the password is in neither wctrd's log nor its audit trail"
+echo "# docker CLI: networks and published ports (the computenetwork.dll double)"
+expect 0 "docker network ls" D network ls
+has "nat" "lists nat"
+expect 1 "docker network create without -d (docker CLI 20.10 asks for bridge)" D network create apinet
+has "use -d nat" "says what to give"
+expect 0 "docker network create -d nat" D network create -d nat --subnet 10.70.0.0/24 --label suite=cli apinet
+expect 0 "docker network inspect" D network inspect apinet --format '{{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{.Labels.suite}}'
+has "nat 10.70.0.0/24 cli" "its driver, subnet and label"
+expect 0 "docker run -d -p 8080:80" D run -d --name pub -p 8080:80 testimg "$sleeper" 60
+expect 0 "docker port" D port pub
+has "80/tcp -> 0.0.0.0:8080" "the mapping"
+expect 0 "docker ps" D ps --filter name=pub --format '{{.Ports}}'
+has "0.0.0.0:8080->80/tcp" "the PORTS column"
+expect 0 "docker inspect's address" D inspect pub --format '{{.NetworkSettings.Networks.nat.IPAddress}}'
+grep -qE '^172\.2[0-9]\.[0-9]+\.[0-9]+' "$out" && ok "an address on nat" || bad "no address on nat"
+expect 0 "docker run --network apinet" D run -d --name onnet --network apinet testimg "$sleeper" 60
+expect 0 "docker inspect's network" D inspect onnet --format '{{.HostConfig.NetworkMode}} {{.NetworkSettings.Networks.apinet.IPAddress}}'
+grep -qE '^apinet 10\.70\.0\.[0-9]+' "$out" && ok "on apinet, with its address" || bad "not on apinet"
+expect 1 "docker network rm while a container uses it" D network rm apinet
+has "has active endpoints" "Docker's message"
+expect 0 "docker rm -f" D rm -f pub onnet
+expect 0 "docker network rm" D network rm apinet
 
 echo "# docker-py"
 "$py" "$root/tests/e2e/engine_api_probe.py" dockerpy "$port" "$sleeper" "$reg" >"$out" 2>&1

@@ -55,7 +55,8 @@ hasj() { if grep -qE "\"$1\":[[:space:]]*$2" "$out"; then ok "$3"; else echo "  
 
 mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" \
   "$layers_unix/app/Files"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 # What vmcompute's ProcessUtilityImage leaves in a base layer, in the double's VHD format (its README).
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
 start_wctrd && ok "wctrd with the HCS double is up" || bad "wctrd did not come up"
@@ -123,9 +124,12 @@ has '"Owner":"wctr-' "owned by this data root"
 has '"call":"HcsCreateProcess"' "and the process"
 has '"CommandLine":"cmd /c echo hi"' "with the command line"
 has '"User":"ContainerUser"' "as ContainerUser by default"
-[ "$(grep -c '^{"call"' "$out")" = 11 ] && ok "one JSON object per line, every call" || bad "one JSON object per line"
-[ "$(grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' ')" = '{"call":"CreateSandboxLayer" {"call":"CopyFileW" {"call":"HcsGrantVmAccess" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsGrantVmAccess" {"call":"HcsModifyComputeSystem" {"call":"HcsModifyComputeSystem" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsCreateProcess" ' ] \
-  && ok "in the order of a start" || bad "the calls are not in a start's order"
+has '"call":"HcnCreateEndpoint","id":"' "the container's endpoint on nat (HNS)"
+has '"ResourceType":"NetworkNamespace"' "its namespace added to the utility VM"
+has '"RequestType":"PreAdd"' "the endpoint pre-added in the guest"
+[ "$(grep -c '^{"call"' "$out")" = 17 ] && ok "one JSON object per line, every call" || bad "one JSON object per line"
+[ "$(grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' ')" = '{"call":"CreateSandboxLayer" {"call":"CopyFileW" {"call":"HcsGrantVmAccess" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsGrantVmAccess" {"call":"HcsModifyComputeSystem" {"call":"HcsModifyComputeSystem" {"call":"HcnCreateEndpoint" {"call":"HcnCreateNamespace" {"call":"HcnModifyNamespace" {"call":"HcsModifyComputeSystem" {"call":"HcsModifyComputeSystem" {"call":"HcsModifyComputeSystem" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsCreateProcess" ' ] \
+  && ok "in the order of a start" || { grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' '; echo; bad "the calls are not in a start's order"; }
 expect 0 "run --dry-run --isolation=process --cpus 1.5 -v ... --user ContainerAdministrator" W run --dry-run \
   --isolation=process --cpus 1.5 -v 'C:\data:C:\data:ro' --user ContainerAdministrator testimg cmd /c echo hi
 want_max=$(( 15000 / cpus )); [ "$want_max" -gt 10000 ] && want_max=10000
@@ -136,11 +140,13 @@ has '"call":"PrepareLayer"' "its filter attached"
 has '"Path":"\\\\?\\Volume{00000000-0000-0000-0000-000000000000}\\"' "Storage.Path is the volume (a dry run's stand-in)"
 has '"User":"ContainerAdministrator"' "the user asked for"
 lacks 'VirtualMachine' "no utility VM"
-[ "$(grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' ')" = '{"call":"CreateSandboxLayer" {"call":"ActivateLayer" {"call":"PrepareLayer" {"call":"GetLayerMountPath" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsCreateProcess" ' ] \
-  && ok "in the order of a start" || bad "the calls are not in a start's order"
+has '"Networking":{"Namespace":"' "the container names its network namespace"
+[ "$(grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' ')" = '{"call":"CreateSandboxLayer" {"call":"ActivateLayer" {"call":"PrepareLayer" {"call":"GetLayerMountPath" {"call":"HcnCreateEndpoint" {"call":"HcnCreateNamespace" {"call":"HcnModifyNamespace" {"call":"HcsCreateComputeSystem" {"call":"HcsStartComputeSystem" {"call":"HcsCreateProcess" ' ] \
+  && ok "in the order of a start" || { grep -o '^{"call":"[A-Za-z]*"' "$out" | tr '\n' ' '; echo; bad "the calls are not in a start's order"; }
 expect 0 "without a command the image's applies" W create --dry-run --isolation=process testimg
 has '"CommandLine":"cmd /c \"echo default-command-ran\""' "the image's command, quoted by Windows rules"
 [ "$(count_calls HcsCreateComputeSystem)" = "$before" ] && ok "dry runs never called HCS" || bad "a dry run called HCS"
+[ "$(count_calls HcnCreateEndpoint)" = 0 ] && ok "nor HNS" || bad "a dry run called HcnCreateEndpoint"
 expect 0 "nothing was created" W ps -a -q
 [ ! -s "$out" ] && ok "ps -a is empty" || bad "ps -a is not empty"
 expect 125 "--dry-run with an unknown image" W run --dry-run --isolation=process nosuchimage cmd

@@ -107,7 +107,9 @@ helper() {
 store_count() { find "$data_unix/images/store/$1" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 mkdir -p "$bin_unix" "$state_unix"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+# computenetwork.dll too: the containers run from pulled images join the default network (nat) on its double.
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 registry open && ok "docker-registry serves on 127.0.0.1:$reg_port" || bad "docker-registry did not start"
 open=127.0.0.1:$reg_port
 start_wctrd && ok "wctrd (HCS double, import double) is up" || bad "wctrd did not come up"

@@ -139,6 +139,37 @@ static void test_process_mounts(void **state) {
   for (size_t i = 0; i < COUNT_OF(mounts); i++) spec_mount_free(&mounts[i]);
 }
 
+/* The container's network: its namespace and --dns-search, in both documents; none without a namespace. */
+static void test_networking(void **state) {
+  (void)state;
+  char *search[] = {"a.example", "b.example"};
+  for (int hyperv = 0; hyperv < 2; hyperv++) {
+    spec_container c;
+    hcs_test_container(params(hyperv ? "hyperv" : "process", ""), &c);
+    hcs_doc_input in = input(hyperv != 0);
+    in.network_namespace = "cccccccc-0000-4000-8000-000000000003";
+    in.dns_search = search;
+    in.dns_search_count = 2;
+    cJSON *doc = NULL;
+    wctr_errmsg e;
+    wctr_err err = hyperv ? hcs_doc_hosted_container(&c, &in, &doc, NULL, &e) : hcs_doc_process_container(&c, &in, &doc, NULL, &e);
+    if (err != WCTR_OK) FAILF("refused: %s", e.text);
+    const cJSON *container = hyperv ? cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "HostedSystem"), "Container")
+                                    : cJSON_GetObjectItem(doc, "Container");
+    hcs_test_expect_json(cJSON_GetObjectItem(container, "Networking"),
+                         "{'Namespace':'cccccccc-0000-4000-8000-000000000003','DnsSearchList':'a.example,b.example'}");
+    cJSON_Delete(doc);
+    in.dns_search_count = 0;
+    err = hyperv ? hcs_doc_hosted_container(&c, &in, &doc, NULL, &e) : hcs_doc_process_container(&c, &in, &doc, NULL, &e);
+    assert_int_equal(err, WCTR_OK);
+    container = hyperv ? cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "HostedSystem"), "Container")
+                       : cJSON_GetObjectItem(doc, "Container");
+    hcs_test_expect_json(cJSON_GetObjectItem(container, "Networking"), "{'Namespace':'cccccccc-0000-4000-8000-000000000003'}");
+    cJSON_Delete(doc);
+    spec_free(&c);
+  }
+}
+
 static void expect_refused_doc(int which, const char *isolation, const char *host_config, hcs_doc_input in,
                                const char *message) {
   spec_container c;
@@ -525,6 +556,7 @@ int main(void) {
       cmocka_unit_test(test_process_params_default),
       cmocka_unit_test(test_process_params_full),
       cmocka_unit_test(test_process_params_refused),
+      cmocka_unit_test(test_networking),
       cmocka_unit_test(test_storage_and_modify_documents),
       cmocka_unit_test(test_process_params_tty),
   };

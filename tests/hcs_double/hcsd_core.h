@@ -163,7 +163,8 @@ typedef struct hcsd_sys {
   unsigned long long holder_start; /* the holder's creation time, so a reused pid is not mistaken */
   /* A utility VM: its document had GuestConnection (without it nothing serves guest requests), and what its
    * guest has (hcsd_guest_win.c): {"Scsi":{"<controller>/<lun>":"<vhd>"},"Disks":{"<guest path>":lun},
-   * "Combined":{"<guest path>":[{"Id","Path"}]},"Shares":{"<name>":"<host path>"}}. */
+   * "Combined":{"<guest path>":[{"Id","Path"}]},"Shares":{"<name>":"<host path>"},"Namespaces":{"<ns>":true},
+   * "PreAdded":{"<adapter>":"<endpoint>"},"Nics":{"<adapter>":"<endpoint>"}}. */
   bool guest_connection;
   cJSON *guest;
 } hcsd_sys;

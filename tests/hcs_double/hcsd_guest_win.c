@@ -6,7 +6,11 @@
  *
  * A VM's guest state (hcsd_sys.guest):
  *   {"Scsi":{"<controller>/<lun>":"<vhd path>"}, "Disks":{"<guest path>":<lun>},
- *    "Combined":{"<guest path>":[{"Id","Path"}]}, "Shares":{"<name>":"<host path>"}}
+ *    "Combined":{"<guest path>":[{"Id","Path"}]}, "Shares":{"<name>":"<host path>"},
+ *    "Namespaces":{"<namespace id>":true}, "PreAdded":{"<adapter id>":"<endpoint id>"},
+ *    "Nics":{"<adapter id>":"<endpoint id>"}}
+ * Networks, endpoints and namespaces themselves are the networking double's (computenetwork_win.c), read
+ * from state.json.
  * Paths and names compare without case, as Windows compares them. */
 #include "hcsd_core.h"
 
@@ -195,11 +199,76 @@ static HRESULT check_hosted(const cJSON *doc, hcsd_sys *host, char *detail, size
   return S_OK;
 }
 
+/* ---- networking (the networking double's state, computenetwork_win.c) ---- */
+
+/* The endpoints of namespace ns as the networking double keeps them; NULL when ns does not exist. */
+static cJSON *namespace_record(const char *ns) { return ns != NULL ? hcsd_store_get("Namespaces", ns) : NULL; }
+
+static int namespace_endpoints(const cJSON *rec) {
+  int n = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, get(get(rec, "Props"), "Resources")) n += str(r, "Type") != NULL && strcmp(str(r, "Type"), "Endpoint") == 0;
+  return n;
+}
+
+/* Networking.Namespace of a process-isolated container: a namespace HNS has, holding an endpoint. */
+static HRESULT check_container_network(const cJSON *container, char *detail, size_t detail_size) {
+  const char *ns = str(get(container, "Networking"), "Namespace");
+  if (ns == NULL) return S_OK;
+  cJSON *rec = namespace_record(ns);
+  HRESULT hr = S_OK;
+  if (rec == NULL) {
+    snprintf(detail, detail_size, "ComputeSystem.Container.Networking.Namespace: no network namespace %s "
+                                  "(HcnCreateNamespace makes one)", ns);
+    hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  } else if (namespace_endpoints(rec) == 0) {
+    snprintf(detail, detail_size, "ComputeSystem.Container.Networking.Namespace: namespace %s holds no endpoint "
+                                  "(HcnModifyNamespace adds one)", ns);
+    hr = E_INVALIDARG;
+  }
+  cJSON_Delete(rec);
+  return hr;
+}
+
+/* The namespace an endpoint is in, per the networking double ("" when none or unknown). */
+static void endpoint_namespace(const char *endpoint, char *out, size_t size) {
+  cJSON *ep = endpoint != NULL ? hcsd_store_get("Endpoints", endpoint) : NULL;
+  const char *ns = str(get(ep, "Props"), "HostComputeNamespace");
+  snprintf(out, size, "%s", ns != NULL ? ns : "");
+  cJSON_Delete(ep);
+}
+
+/* A hosted container's namespace must be in its VM's guest, with an adapter for one of its endpoints. */
+static HRESULT check_hosted_network(const cJSON *doc, hcsd_sys *host, char *detail, size_t detail_size) {
+  const char *ns = str(get(get(get(doc, "HostedSystem"), "Container"), "Networking"), "Namespace");
+  if (ns == NULL) return S_OK;
+  if (map_find(get(host->guest, "Namespaces"), ns) == NULL) {
+    snprintf(detail, detail_size, "ComputeSystem.HostedSystem.Container.Networking.Namespace: namespace %s was not "
+                                  "added to the utility VM \"%s\" (a NetworkNamespace guest request)", ns, host->id);
+    return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  }
+  const cJSON *nic;
+  cJSON_ArrayForEach(nic, get(host->guest, "Nics")) {
+    char in[40];
+    endpoint_namespace(nic->valuestring, in, sizeof in);
+    if (hcsd_id_equal(in, ns)) return S_OK;
+  }
+  snprintf(detail, detail_size, "ComputeSystem.HostedSystem.Container.Networking.Namespace: the utility VM \"%s\" has no "
+                                "network adapter for an endpoint of namespace %s (VirtualMachine/Devices/NetworkAdapters)",
+           host->id, ns);
+  return E_INVALIDARG;
+}
+
 HRESULT hcsd_check_new_system_locked(hcsd_sys *sys, const cJSON *doc, int kind, hcsd_sys *host, char *detail,
                                      size_t detail_size) {
-  if (kind == HV_SYSTEM_CONTAINER) return check_container_storage(get(doc, "Container"), detail, detail_size);
+  if (kind == HV_SYSTEM_CONTAINER) {
+    HRESULT hr = check_container_storage(get(doc, "Container"), detail, detail_size);
+    return SUCCEEDED(hr) ? check_container_network(get(doc, "Container"), detail, detail_size) : hr;
+  }
   if (kind == HV_SYSTEM_VM) return new_vm(sys, get(doc, "VirtualMachine"), detail, detail_size);
-  return host != NULL ? check_hosted(doc, host, detail, detail_size) : S_OK;
+  if (host == NULL) return S_OK;
+  HRESULT hr = check_hosted(doc, host, detail, detail_size);
+  return SUCCEEDED(hr) ? check_hosted_network(doc, host, detail, detail_size) : hr;
 }
 
 /* ---- a utility VM's modify requests ---- */
@@ -320,9 +389,153 @@ static HRESULT guest_layers(hcsd_sys *vm, cJSON *guest, const char *request, con
   return S_OK;
 }
 
+/* Is a hosted container of vm that has not stopped on namespace ns? */
+static const char *namespace_user(const hcsd_sys *vm, const char *ns) {
+  for (hcsd_sys *s = g_systems; s != NULL; s = s->next) {
+    if (s->hosting_id == NULL || !hcsd_id_equal(s->hosting_id, vm->id) || s->state == SYS_STOPPED) continue;
+    const char *used = str(get(get(get(s->config, "HostedSystem"), "Container"), "Networking"), "Namespace");
+    if (used != NULL && hcsd_id_equal(used, ns)) return s->id;
+  }
+  return NULL;
+}
+
+static HRESULT guest_namespace(hcsd_sys *vm, cJSON *guest, const char *request, const cJSON *settings, char *detail,
+                               size_t detail_size) {
+  const char *ns = str(settings, "ID");
+  cJSON *namespaces = guest_part(guest, "Namespaces");
+  cJSON *have = map_find(namespaces, ns);
+  if (strcmp(request, "Add") == 0) {
+    cJSON *rec = namespace_record(ns);
+    bool known = rec != NULL;
+    cJSON_Delete(rec);
+    if (!known) {
+      snprintf(detail, detail_size, "GuestRequest NetworkNamespace: HNS has no namespace %s", ns);
+      return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+    }
+    if (have != NULL) {
+      snprintf(detail, detail_size, "GuestRequest NetworkNamespace: namespace %s is already in the guest", ns);
+      return HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
+    }
+    map_set(namespaces, ns, cJSON_CreateTrue());
+    return S_OK;
+  }
+  if (strcmp(request, "Remove") != 0) {
+    snprintf(detail, detail_size, "GuestRequest NetworkNamespace: \"%s\" is not emulated", request);
+    return E_NOTIMPL;
+  }
+  if (have == NULL) {
+    snprintf(detail, detail_size, "GuestRequest NetworkNamespace: namespace %s is not in the guest", ns);
+    return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  }
+  const cJSON *nic;
+  cJSON_ArrayForEach(nic, get(guest, "Nics")) {
+    char in[40];
+    endpoint_namespace(nic->valuestring, in, sizeof in);
+    if (hcsd_id_equal(in, ns)) {
+      snprintf(detail, detail_size, "GuestRequest NetworkNamespace: network adapter %s of namespace %s is still in the "
+                                    "VM (remove it first)", nic->string, ns);
+      return HRESULT_FROM_WIN32(ERROR_BUSY);
+    }
+  }
+  const char *user = namespace_user(vm, ns);
+  if (user != NULL) {
+    snprintf(detail, detail_size, "GuestRequest NetworkNamespace: namespace %s is the network of container \"%s\", "
+                                  "which has not stopped", ns, user);
+    return HRESULT_FROM_WIN32(ERROR_BUSY);
+  }
+  cJSON_Delete(cJSON_DetachItemViaPointer(namespaces, have));
+  return S_OK;
+}
+
+/* A "Network" guest request alone: hcsshim's pre-add of an adapter (the endpoint the adapter will carry). */
+static HRESULT guest_nic_preadd(cJSON *guest, const cJSON *settings, char *detail, size_t detail_size) {
+  const char *adapter = str(settings, "AdapterId");
+  const char *inner = str(settings, "RequestType");
+  if (strcmp(inner, "PreAdd") != 0) {
+    snprintf(detail, detail_size, "GuestRequest Network: a %s of adapter %s goes with its VirtualMachine/Devices/"
+                                  "NetworkAdapters request", inner, adapter);
+    return E_INVALIDARG;
+  }
+  const char *endpoint = str(get(settings, "Settings"), "ID");
+  cJSON *ep = hcsd_store_get("Endpoints", endpoint);
+  const char *ns = str(get(ep, "Props"), "HostComputeNamespace");
+  HRESULT hr = S_OK;
+  if (ep == NULL) {
+    snprintf(detail, detail_size, "GuestRequest Network: HNS has no endpoint %s", endpoint);
+    hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  } else if (ns == NULL || map_find(get(guest, "Namespaces"), ns) == NULL) {
+    snprintf(detail, detail_size, "GuestRequest Network: endpoint %s is not in a namespace of the guest (a "
+                                  "NetworkNamespace guest request comes first)", endpoint);
+    hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  } else if (map_find(get(guest, "Nics"), adapter) != NULL) {
+    snprintf(detail, detail_size, "GuestRequest Network: adapter %s exists", adapter);
+    hr = HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
+  } else {
+    map_set(guest_part(guest, "PreAdded"), adapter, cJSON_CreateString(endpoint));
+  }
+  cJSON_Delete(ep);
+  return hr;
+}
+
+/* "VirtualMachine/Devices/NetworkAdapters/<nic>" with its "Network" guest request. */
+static HRESULT vm_nic(hcsd_sys *vm, cJSON *guest, const char *nic, const char *request, const cJSON *settings,
+                      const cJSON *g, char *detail, size_t detail_size) {
+  const char *endpoint = str(settings, "EndpointId");
+  const cJSON *gs = get(g, "Settings");
+  if (g == NULL || str(g, "ResourceType") == NULL || strcmp(str(g, "ResourceType"), "Network") != 0 ||
+      !hcsd_id_equal(str(gs, "AdapterId"), nic) || strcmp(str(gs, "RequestType"), request) != 0) {
+    snprintf(detail, detail_size, "ModifySettingRequest: a network adapter's %s needs the guest's Network %s of "
+                                  "adapter %s in the same request", request, request, nic);
+    return E_INVALIDARG;
+  }
+  cJSON *nics = guest_part(guest, "Nics");
+  cJSON *have = map_find(nics, nic);
+  if (strcmp(request, "Add") == 0) {
+    cJSON *ep = endpoint != NULL ? hcsd_store_get("Endpoints", endpoint) : NULL;
+    bool known = ep != NULL;
+    cJSON_Delete(ep);
+    cJSON *pre = map_find(get(guest, "PreAdded"), nic);
+    if (!known) {
+      snprintf(detail, detail_size, "ModifySettingRequest.Settings.EndpointId: HNS has no endpoint %s",
+               endpoint != NULL ? endpoint : "(none)");
+      return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+    }
+    if (have != NULL) {
+      snprintf(detail, detail_size, "ModifySettingRequest.ResourcePath: network adapter %s exists", nic);
+      return HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS);
+    }
+    if (pre == NULL || !hcsd_id_equal(pre->valuestring, endpoint)) {
+      snprintf(detail, detail_size, "ModifySettingRequest: adapter %s was not pre-added to the guest with endpoint %s "
+                                    "(hcsshim's Network PreAdd guest request comes first)", nic, endpoint);
+      return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+    }
+    cJSON_Delete(cJSON_DetachItemViaPointer(guest_part(guest, "PreAdded"), pre));
+    map_set(nics, nic, cJSON_CreateString(endpoint));
+    return S_OK;
+  }
+  if (have == NULL) {
+    snprintf(detail, detail_size, "ModifySettingRequest.ResourcePath: there is no network adapter %s", nic);
+    return HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
+  }
+  char ns[40];
+  endpoint_namespace(have->valuestring, ns, sizeof ns);
+  const char *user = ns[0] != '\0' ? namespace_user(vm, ns) : NULL;
+  if (user != NULL) {
+    snprintf(detail, detail_size, "ModifySettingRequest: network adapter %s carries the network of container \"%s\", "
+                                  "which has not stopped", nic, user);
+    return HRESULT_FROM_WIN32(ERROR_BUSY);
+  }
+  cJSON_Delete(cJSON_DetachItemViaPointer(nics, have));
+  return S_OK;
+}
+
 static HRESULT guest_request(hcsd_sys *vm, cJSON *guest, const cJSON *g, char *detail, size_t detail_size) {
   const char *resource = str(g, "ResourceType");
   const char *request = str(g, "RequestType");
+  if (strcmp(resource, "NetworkNamespace") == 0) {
+    return guest_namespace(vm, guest, request, get(g, "Settings"), detail, detail_size);
+  }
+  if (strcmp(resource, "Network") == 0) return guest_nic_preadd(guest, get(g, "Settings"), detail, detail_size);
   if (strcmp(resource, "MappedVirtualDisk") == 0) return guest_disk(guest, request, get(g, "Settings"), detail, detail_size);
   if (strcmp(resource, "CombinedLayers") == 0) {
     return guest_layers(vm, guest, request, get(g, "Settings"), detail, detail_size);
@@ -385,7 +598,14 @@ HRESULT hcsd_guest_modify_locked(hcsd_sys *vm, const cJSON *request, char *detai
   bool scsi = scsi_key(path, key, sizeof key, &lun);
   bool removing = type != NULL && strcmp(type, "Remove") == 0;
   HRESULT hr = S_OK;
-  /* The host's side first when adding, the guest's first when removing, as hcsshim orders them. */
+  static const char nic_prefix[] = "VirtualMachine/Devices/NetworkAdapters/";
+  bool nic = path != NULL && strncmp(path, nic_prefix, sizeof nic_prefix - 1) == 0;
+  /* The host's side first when adding, the guest's first when removing, as hcsshim orders them. A network
+   * adapter and its guest request are one step. */
+  if (nic) {
+    hr = vm_nic(vm, guest, path + sizeof nic_prefix - 1, type, get(request, "Settings"), g, detail, detail_size);
+    g = NULL;
+  }
   if (scsi && !removing) hr = host_disk(vm, guest, key, lun, type, get(request, "Settings"), detail, detail_size);
   if (SUCCEEDED(hr) && g != NULL) hr = guest_request(vm, guest, g, detail, detail_size);
   if (SUCCEEDED(hr) && scsi && removing) hr = host_disk(vm, guest, key, lun, type, NULL, detail, detail_size);

@@ -10,6 +10,7 @@
 
 #include <computecore.h>
 #include <computestorage.h>
+#include <objbase.h>
 #include <shlobj.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,36 @@ static struct {
 } vm;
 static driver_info g_info = {1, L""};
 
-static HMODULE g_core, g_storage, g_vmcompute;
+/* computenetwork.dll with mingw-w64's computenetwork.h prototypes (handles as void *). */
+#define HCN_FUNCTIONS(X)                                                                                  \
+  X(HcnEnumerateNetworks, (PCWSTR, PWSTR *, PWSTR *))                                                     \
+  X(HcnCreateNetwork, (const GUID *, PCWSTR, void **, PWSTR *))                                           \
+  X(HcnOpenNetwork, (const GUID *, void **, PWSTR *))                                                     \
+  X(HcnModifyNetwork, (void *, PCWSTR, PWSTR *))                                                          \
+  X(HcnQueryNetworkProperties, (void *, PCWSTR, PWSTR *, PWSTR *))                                        \
+  X(HcnDeleteNetwork, (const GUID *, PWSTR *))                                                            \
+  X(HcnCloseNetwork, (void *))                                                                            \
+  X(HcnEnumerateEndpoints, (PCWSTR, PWSTR *, PWSTR *))                                                    \
+  X(HcnCreateEndpoint, (void *, const GUID *, PCWSTR, void **, PWSTR *))                                  \
+  X(HcnOpenEndpoint, (const GUID *, void **, PWSTR *))                                                    \
+  X(HcnModifyEndpoint, (void *, PCWSTR, PWSTR *))                                                         \
+  X(HcnQueryEndpointProperties, (void *, PCWSTR, PWSTR *, PWSTR *))                                       \
+  X(HcnDeleteEndpoint, (const GUID *, PWSTR *))                                                           \
+  X(HcnCloseEndpoint, (void *))                                                                           \
+  X(HcnEnumerateNamespaces, (PCWSTR, PWSTR *, PWSTR *))                                                   \
+  X(HcnCreateNamespace, (const GUID *, PCWSTR, void **, PWSTR *))                                         \
+  X(HcnOpenNamespace, (const GUID *, void **, PWSTR *))                                                   \
+  X(HcnModifyNamespace, (void *, PCWSTR, PWSTR *))                                                        \
+  X(HcnQueryNamespaceProperties, (void *, PCWSTR, PWSTR *, PWSTR *))                                      \
+  X(HcnDeleteNamespace, (const GUID *, PWSTR *))                                                          \
+  X(HcnCloseNamespace, (void *))
+static struct {
+#define HCN(name, args) HRESULT(WINAPI *name) args;
+  HCN_FUNCTIONS(HCN)
+#undef HCN
+} hcn;
+
+static HMODULE g_core, g_storage, g_vmcompute, g_network;
 /* The fixture every container of these tests stands on: a base layer and a mounted scratch over it. */
 static wchar_t g_base[MAX_PATH], g_scratch[MAX_PATH];
 static char g_base_utf8[MAX_PATH * 3], g_base_id[37], g_volume[80];
@@ -154,6 +184,7 @@ static void load_api(void) {
   g_core = load_dll(L"computecore.dll");
   g_storage = load_dll(L"computestorage.dll");
   g_vmcompute = load_dll(L"vmcompute.dll");
+  g_network = load_dll(L"computenetwork.dll");
 #define RESOLVE(name)                                                               \
   hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_core, #name);           \
   if (hcs.name == NULL) hcs.name = (__typeof__(hcs.name))(void *)GetProcAddress(g_storage, #name);
@@ -163,6 +194,9 @@ static void load_api(void) {
   VM(NameToGuid) VM(CreateSandboxLayer) VM(ActivateLayer) VM(PrepareLayer) VM(GetLayerMountPath) VM(UnprepareLayer)
   VM(DeactivateLayer) VM(DestroyLayer) VM(LayerExists) VM(ImportLayer) VM(ProcessBaseImage) VM(ProcessUtilityImage)
 #undef VM
+#define HCN(name, args) hcn.name = (HRESULT(WINAPI *) args)(void *)GetProcAddress(g_network, #name);
+  HCN_FUNCTIONS(HCN)
+#undef HCN
 }
 
 static void unique_id(const char *prefix, char *out, size_t size) {
@@ -752,6 +786,10 @@ static void test_exports(void **state) {
   assert_non_null(vm.ProcessBaseImage);
   assert_non_null(vm.ProcessUtilityImage);
   assert_null(GetProcAddress(g_core, "ActivateLayer"));
+#define HCN(name, args) assert_non_null(hcn.name);
+  HCN_FUNCTIONS(HCN)
+#undef HCN
+  assert_null(GetProcAddress(g_core, "HcnCreateNetwork"));
 }
 
 static void test_invalid_documents(void **state) {
@@ -2666,6 +2704,478 @@ static void test_no_leaked_operations(void **state) {
   cJSON_Delete(closed);
 }
 
+/* ---- computenetwork.dll: networks, endpoints, namespaces ---- */
+
+#define HCN_E_NETWORK_NOT_FOUND ((HRESULT)0x803B0001L)
+#define HCN_E_ENDPOINT_NOT_FOUND ((HRESULT)0x803B0002L)
+#define HCN_E_NETWORK_ALREADY_EXISTS ((HRESULT)0x803B0010L)
+#define HCN_E_PORT_ALREADY_EXISTS ((HRESULT)0x803B0013L)
+#define HCN_E_INVALID_JSON ((HRESULT)0x803B001BL)
+#define HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS ((HRESULT)0x803B002BL)
+#define HCN_E_ENTITY_HAS_REFERENCES ((HRESULT)0x803B002CL)
+#define HCN_E_INVALID_SUBNET ((HRESULT)0x803B0032L)
+#define E_NOT_FOUND HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
+#define HCN_V2 "\"SchemaVersion\":{\"Major\":2,\"Minor\":0}"
+
+static void new_guid(GUID *g, char text[37]) {
+  assert_int_equal(CoCreateGuid(g), S_OK);
+  guid_text(g, text);
+}
+
+/* A CoTaskMem string from the double to malloc'ed UTF-8 (NULL stays NULL). */
+static char *take_co(PWSTR s) {
+  if (s == NULL) return NULL;
+  int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
+  char *out = malloc((size_t)n);
+  assert_non_null(out);
+  WideCharToMultiByte(CP_UTF8, 0, s, -1, out, n, NULL, NULL);
+  CoTaskMemFree(s);
+  return out;
+}
+
+/* A failure and its error record: {"Success":false,"Error":"...<text>...","ErrorCode":hr}. */
+/* record is read after the call (an argument's value would be taken before the call). */
+static void expect_hcn(HRESULT got, HRESULT want, PWSTR *record, const char *text) {
+  char *rec = take_co(*record);
+  *record = NULL;
+  if (got != want) fail_msg("0x%08lx instead of 0x%08lx (%s; record %s)", (unsigned long)got, (unsigned long)want, text, rec ? rec : "none");
+  if (FAILED(want)) {
+    cJSON *j = rec != NULL ? cJSON_Parse(rec) : NULL;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "Error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "ErrorCode");
+    if (!cJSON_IsString(e) || strstr(e->valuestring, text) == NULL) fail_msg("record %s lacks \"%s\"", rec ? rec : "(none)", text);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "Success")));
+    assert_true(cJSON_IsNumber(code) && (uint32_t)code->valuedouble == (uint32_t)want);
+    cJSON_Delete(j);
+  }
+  free(rec);
+}
+
+static HRESULT net_create(const GUID *id, const char *doc, void **h, PWSTR *rec) {
+  wchar_t *w = wide(doc);
+  HRESULT hr = hcn.HcnCreateNetwork(id, w, h, rec);
+  free(w);
+  return hr;
+}
+
+static HRESULT ep_create(void *net, const GUID *id, const char *doc, void **h, PWSTR *rec) {
+  wchar_t *w = wide(doc);
+  HRESULT hr = hcn.HcnCreateEndpoint(net, id, w, h, rec);
+  free(w);
+  return hr;
+}
+
+static HRESULT ns_modify(void *ns, const char *doc, PWSTR *rec) {
+  wchar_t *w = wide(doc);
+  HRESULT hr = hcn.HcnModifyNamespace(ns, w, rec);
+  free(w);
+  return hr;
+}
+
+/* Properties of an open object, parsed. */
+static cJSON *hcn_props(HRESULT(WINAPI *query)(void *, PCWSTR, PWSTR *, PWSTR *), void *h) {
+  PWSTR props = NULL, rec = NULL;
+  assert_int_equal(query(h, L"{" HCN_V2 "}", &props, &rec), S_OK);
+  assert_null(rec);
+  char *text = take_co(props);
+  cJSON *j = cJSON_Parse(text);
+  free(text);
+  assert_non_null(j);
+  return j;
+}
+
+static char *endpoint_doc(const char *network, const char *extra) {
+  char text[1024];
+  snprintf(text, sizeof text, "{" HCN_V2 ",\"Name\":\"ep\",\"HostComputeNetwork\":\"%s\"%s}", network, extra);
+  char *copy = strdup(text);
+  assert_non_null(copy);
+  return copy;
+}
+
+static char *add_endpoint_doc(const char *endpoint, bool add) {
+  char text[300];
+  snprintf(text, sizeof text, "{\"ResourceType\":\"Endpoint\",\"RequestType\":\"%s\",\"Settings\":{\"EndpointId\":\"%s\"}}",
+           add ? "Add" : "Remove", endpoint);
+  char *copy = strdup(text);
+  assert_non_null(copy);
+  return copy;
+}
+
+typedef struct hcn_setup {
+  GUID net, ep, ns;
+  char net_id[37], ep_id[37], ns_id[37];
+  void *net_h, *ep_h, *ns_h;
+} hcn_setup;
+
+/* A network with a subnet of its own, an endpoint on it and a namespace holding the endpoint. */
+static void hcn_setup_make(hcn_setup *s, const char *subnet, const char *gateway) {
+  PWSTR rec = NULL;
+  char doc[600], name[64];
+  new_guid(&s->net, s->net_id);
+  new_guid(&s->ep, s->ep_id);
+  new_guid(&s->ns, s->ns_id);
+  unique_id("net", name, sizeof name);
+  snprintf(doc, sizeof doc, "{" HCN_V2 ",\"Name\":\"%s\",\"Type\":\"NAT\",\"Ipams\":[{\"Type\":\"Static\",\"Subnets\":[{"
+           "\"IpAddressPrefix\":\"%s\",\"Routes\":[{\"NextHop\":\"%s\",\"DestinationPrefix\":\"0.0.0.0/0\"}]}]}]}",
+           name, subnet, gateway);
+  expect_hcn(net_create(&s->net, doc, &s->net_h, &rec), S_OK, &rec, "");
+  char *ep = endpoint_doc(s->net_id, "");
+  expect_hcn(ep_create(s->net_h, &s->ep, ep, &s->ep_h, &rec), S_OK, &rec, "");
+  free(ep);
+  wchar_t *w = wide("{" HCN_V2 "}");
+  expect_hcn(hcn.HcnCreateNamespace(&s->ns, w, &s->ns_h, &rec), S_OK, &rec, "");
+  free(w);
+  char *add = add_endpoint_doc(s->ep_id, true);
+  expect_hcn(ns_modify(s->ns_h, add, &rec), S_OK, &rec, "");
+  free(add);
+}
+
+/* Namespace, endpoint, network gone, in the order a client removes them. */
+static void hcn_setup_remove(hcn_setup *s) {
+  PWSTR rec = NULL;
+  expect_hcn(hcn.HcnDeleteNamespace(&s->ns, &rec), S_OK, &rec, "");
+  expect_hcn(hcn.HcnDeleteEndpoint(&s->ep, &rec), S_OK, &rec, "");
+  expect_hcn(hcn.HcnDeleteNetwork(&s->net, &rec), S_OK, &rec, "");
+  assert_int_equal(hcn.HcnCloseNamespace(s->ns_h), S_OK);
+  assert_int_equal(hcn.HcnCloseEndpoint(s->ep_h), S_OK);
+  assert_int_equal(hcn.HcnCloseNetwork(s->net_h), S_OK);
+}
+
+static void test_network_objects(void **state) {
+  (void)state;
+  PWSTR rec = NULL;
+  void *h = NULL, *h2 = NULL;
+  GUID g;
+  char id[37], name[64], doc[900];
+  /* Documents outside the schema: HCN_E_INVALID_JSON naming the field. */
+  static const struct {
+    const char *doc, *text;
+  } bad[] = {
+      {"{" HCN_V2 ",\"Name\":\"x\",\"Type\":\"NAT\",\"Owner\":\"me\"}", "unknown field \"Owner\""},
+      {"{\"SchemaVersion\":{\"Major\":1,\"Minor\":0},\"Name\":\"x\",\"Type\":\"NAT\"}", "not supported"},
+      {"{" HCN_V2 ",\"Name\":\"x\",\"Type\":\"Bridge\"}", "HostComputeNetwork.Type"},
+      {"{" HCN_V2 ",\"Type\":\"NAT\"}", "HostComputeNetwork.Name: required field is missing"},
+      {"{" HCN_V2 ",\"Name\":\"x\",\"Type\":\"NAT\",\"Ipams\":[{\"Subnets\":[{\"IpAddressPrefix\":\"10.1.0.0/16\"}]}]}",
+       "needs a default route"},
+      {"{" HCN_V2 ",\"Name\":\"x\",\"Type\":\"NAT\",\"Ipams\":[{\"Subnets\":[{\"IpAddressPrefix\":\"10.1.0.0/16\","
+       "\"Routes\":[{\"DestinationPrefix\":\"0.0.0.0/0\"}]}]}]}", "needs a NextHop"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    new_guid(&g, id);
+    expect_hcn(net_create(&g, bad[i].doc, &h, &rec), HCN_E_INVALID_JSON, &rec, bad[i].text);
+  }
+  /* A network: HNS leaves its NAT type out, adds a MAC pool; a name is taken once; subnets do not overlap. */
+  hcn_setup s;
+  hcn_setup_make(&s, "10.77.0.0/24", "10.77.0.1");
+  cJSON *props = hcn_props(hcn.HcnQueryNetworkProperties, s.net_h);
+  assert_string_equal(cJSON_GetObjectItem(props, "ID")->valuestring, s.net_id);
+  assert_null(cJSON_GetObjectItem(props, "Type"));
+  assert_non_null(cJSON_GetObjectItem(props, "MacPool"));
+  const char *net_name = cJSON_GetObjectItem(props, "Name")->valuestring;
+  snprintf(doc, sizeof doc, "{" HCN_V2 ",\"Name\":\"%s\",\"Type\":\"NAT\"}", net_name);
+  new_guid(&g, id);
+  expect_hcn(net_create(&g, doc, &h, &rec), HCN_E_NETWORK_ALREADY_EXISTS, &rec, "already exists");
+  /* The filter of a query selects by name. */
+  PWSTR list = NULL;
+  char query[300];
+  snprintf(query, sizeof query, "{" HCN_V2 ",\"Filter\":\"{\\\"Name\\\":\\\"%s\\\"}\"}", net_name);
+  wchar_t *wq = wide(query);
+  assert_int_equal(hcn.HcnEnumerateNetworks(wq, &list, &rec), S_OK);
+  free(wq);
+  char *ids = take_co(list);
+  cJSON *arr = cJSON_Parse(ids);
+  assert_int_equal(cJSON_GetArraySize(arr), 1);
+  assert_string_equal(cJSON_GetArrayItem(arr, 0)->valuestring, s.net_id);
+  cJSON_Delete(arr);
+  free(ids);
+  cJSON_Delete(props);
+  unique_id("net", name, sizeof name);
+  snprintf(doc, sizeof doc, "{" HCN_V2 ",\"Name\":\"%s\",\"Type\":\"NAT\",\"Ipams\":[{\"Type\":\"Static\",\"Subnets\":[{"
+           "\"IpAddressPrefix\":\"10.77.0.128/25\",\"Routes\":[{\"NextHop\":\"10.77.0.129\",\"DestinationPrefix\":"
+           "\"0.0.0.0/0\"}]}]}]}", name);
+  new_guid(&g, id);
+  expect_hcn(net_create(&g, doc, &h, &rec), HCN_E_INVALID_SUBNET, &rec, "overlaps 10.77.0.0/24");
+  /* Without a subnet the double chooses one, as HNS does. */
+  snprintf(doc, sizeof doc, "{" HCN_V2 ",\"Name\":\"%s\",\"Type\":\"NAT\"}", name);
+  GUID auto_net;
+  char auto_id[37];
+  new_guid(&auto_net, auto_id);
+  expect_hcn(net_create(&auto_net, doc, &h, &rec), S_OK, &rec, "");
+  props = hcn_props(hcn.HcnQueryNetworkProperties, h);
+  const cJSON *subnet = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(props, "Ipams"), 0), "Subnets"), 0);
+  assert_non_null(strstr(cJSON_GetObjectItem(subnet, "IpAddressPrefix")->valuestring, "172."));
+  cJSON_Delete(props);
+  assert_int_equal(hcn.HcnCloseNetwork(h), S_OK);
+  assert_int_equal(hcn.HcnCloseNetwork(h), E_HANDLE); /* closed once */
+  /* The endpoint of the setup got the first address after the gateway and a MAC of the pool. */
+  props = hcn_props(hcn.HcnQueryEndpointProperties, s.ep_h);
+  const cJSON *ipc = cJSON_GetArrayItem(cJSON_GetObjectItem(props, "IpConfigurations"), 0);
+  assert_string_equal(cJSON_GetObjectItem(ipc, "IpAddress")->valuestring, "10.77.0.2");
+  assert_int_equal((int)cJSON_GetObjectItem(ipc, "PrefixLength")->valuedouble, 24);
+  assert_int_equal(strncmp(cJSON_GetObjectItem(props, "MacAddress")->valuestring, "00-15-5D-", 9), 0);
+  assert_string_equal(cJSON_GetObjectItem(props, "HostComputeNamespace")->valuestring, s.ns_id);
+  cJSON_Delete(props);
+  /* Endpoints: port mappings are the host's; an endpoint belongs to the network it is made on. */
+  char *ep = endpoint_doc(s.net_id, ",\"Policies\":[{\"Type\":\"PortMapping\",\"Settings\":{\"Protocol\":6,"
+                                    "\"InternalPort\":80,\"ExternalPort\":18080}}]");
+  GUID e1, e2;
+  char e1_id[37], e2_id[37];
+  new_guid(&e1, e1_id);
+  new_guid(&e2, e2_id);
+  expect_hcn(ep_create(s.net_h, &e1, ep, &h, &rec), S_OK, &rec, "");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), HCN_E_PORT_ALREADY_EXISTS, &rec, "is mapped by endpoint");
+  free(ep);
+  props = hcn_props(hcn.HcnQueryEndpointProperties, h);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(props, "IpConfigurations"), 0),
+                                          "IpAddress")->valuestring, "10.77.0.3");
+  cJSON_Delete(props);
+  ep = endpoint_doc(auto_id, "");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), E_INVALIDARG, &rec, "but the endpoint is created on network");
+  free(ep);
+  ep = endpoint_doc(s.net_id, ",\"Policies\":[{\"Type\":\"PortMapping\",\"Settings\":{\"Protocol\":7,\"InternalPort\":80}}]");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), HCN_E_INVALID_JSON, &rec, "neither TCP (6) nor UDP (17)");
+  free(ep);
+  ep = endpoint_doc(s.net_id, ",\"Policies\":[{\"Type\":\"PortMapping\",\"Settings\":{\"Protocol\":6,\"InternalPort\":0}}]");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), HCN_E_INVALID_JSON, &rec, "cannot be zero");
+  free(ep);
+  ep = endpoint_doc(s.net_id, ",\"MacAddress\":\"00:15:5d:00:00:01\"");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), HCN_E_INVALID_JSON, &rec, "HNS's form");
+  free(ep);
+  ep = endpoint_doc(s.net_id, "");
+  expect_hcn(ep_create((void *)(uintptr_t)12345, &e2, ep, &h2, &rec), E_HANDLE, &rec, "network handle");
+  free(ep);
+  /* Namespaces: an endpoint joins one; it cannot be deleted while in it, nor its network while it exists. */
+  char *add = add_endpoint_doc(e2_id, true);
+  expect_hcn(ns_modify(s.ns_h, add, &rec), HCN_E_ENDPOINT_NOT_FOUND, &rec, "does not exist");
+  free(add);
+  add = add_endpoint_doc(s.ep_id, true);
+  expect_hcn(ns_modify(s.ns_h, add, &rec), HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS, &rec, "is already in namespace");
+  free(add);
+  expect_hcn(ns_modify(s.ns_h, "{\"ResourceType\":\"Container\",\"RequestType\":\"Add\",\"Settings\":{}}", &rec),
+             HCN_E_INVALID_JSON, &rec, "endpoints only");
+  props = hcn_props(hcn.HcnQueryNamespaceProperties, s.ns_h);
+  const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItem(props, "Resources"), 0);
+  assert_string_equal(cJSON_GetObjectItem(res, "Type")->valuestring, "Endpoint");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "Data"), "ID")->valuestring, s.ep_id);
+  assert_string_equal(cJSON_GetObjectItem(props, "Type")->valuestring, "Host");
+  cJSON_Delete(props);
+  expect_hcn(hcn.HcnDeleteEndpoint(&s.ep, &rec), HCN_E_ENTITY_HAS_REFERENCES, &rec, "is in namespace");
+  expect_hcn(hcn.HcnDeleteNetwork(&s.net, &rec), HCN_E_ENTITY_HAS_REFERENCES, &rec, "still has endpoint");
+  /* Removing it from the namespace and adding it back. */
+  char *rm = add_endpoint_doc(s.ep_id, false);
+  expect_hcn(ns_modify(s.ns_h, rm, &rec), S_OK, &rec, "");
+  expect_hcn(ns_modify(s.ns_h, rm, &rec), E_NOT_FOUND, &rec, "is not in namespace");
+  free(rm);
+  add = add_endpoint_doc(s.ep_id, true);
+  expect_hcn(ns_modify(s.ns_h, add, &rec), S_OK, &rec, "");
+  free(add);
+  /* Opening what is not there. */
+  new_guid(&g, id);
+  expect_hcn(hcn.HcnOpenNetwork(&g, &h2, &rec), HCN_E_NETWORK_NOT_FOUND, &rec, "does not exist");
+  expect_hcn(hcn.HcnOpenEndpoint(&g, &h2, &rec), HCN_E_ENDPOINT_NOT_FOUND, &rec, "does not exist");
+  expect_hcn(hcn.HcnDeleteNamespace(&g, &rec), E_NOT_FOUND, &rec, "does not exist");
+  /* Knobs: a fail rule on the first HcnCreateEndpoint. */
+  control("fail HcnCreateEndpoint:1:0x803B0013\n");
+  ep = endpoint_doc(s.net_id, "");
+  expect_hcn(ep_create(s.net_h, &e2, ep, &h2, &rec), HCN_E_PORT_ALREADY_EXISTS, &rec, "injected");
+  control(NULL);
+  free(ep);
+  cJSON *lines = log_lines("HcnCreateEndpoint", NULL);
+  assert_true(cJSON_GetArraySize(lines) >= 2);
+  cJSON *last = cJSON_GetArrayItem(lines, cJSON_GetArraySize(lines) - 1);
+  assert_string_equal(cJSON_GetObjectItem(last, "injected")->valuestring, "0x803b0013");
+  assert_true(cJSON_IsObject(cJSON_GetObjectItem(last, "document")));
+  cJSON_Delete(lines);
+  /* The refusal is in the call log too. */
+  assert_refusal_logged("HcnDeleteNetwork", HCN_E_ENTITY_HAS_REFERENCES, "still has endpoint");
+  expect_hcn(hcn.HcnDeleteEndpoint(&e1, &rec), S_OK, &rec, "");
+  assert_int_equal(hcn.HcnCloseEndpoint(h), S_OK);
+  expect_hcn(hcn.HcnDeleteNetwork(&auto_net, &rec), S_OK, &rec, "");
+  hcn_setup_remove(&s);
+}
+
+/* The container fixture's document with Networking.Namespace. */
+static char *networked_doc(const char *ns) {
+  cJSON *d = cJSON_Parse(container_doc());
+  cJSON *net = cJSON_AddObjectToObject(cJSON_GetObjectItem(d, "Container"), "Networking");
+  cJSON_AddStringToObject(net, "Namespace", ns);
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  return text;
+}
+
+static void test_network_containers(void **state) {
+  (void)state;
+  PWSTR rec = NULL;
+  HCS_SYSTEM sys;
+  char id[64], *doc = NULL;
+  hcn_setup s;
+  hcn_setup_make(&s, "10.78.0.0/24", "10.78.0.1");
+  /* A namespace HNS does not have; one without an endpoint. */
+  GUID g, empty;
+  char missing[37], empty_id[37];
+  new_guid(&g, missing);
+  char *text = networked_doc(missing);
+  unique_id("netc", id, sizeof id);
+  HRESULT hr = create_system(id, text, &sys, &doc);
+  expect_refused(hr, E_NOT_FOUND, doc, "no network namespace");
+  free(doc);
+  cJSON_free(text);
+  hcs.HcsCloseComputeSystem(sys);
+  void *nh = NULL;
+  new_guid(&empty, empty_id);
+  wchar_t *w = wide("{" HCN_V2 "}");
+  expect_hcn(hcn.HcnCreateNamespace(&empty, w, &nh, &rec), S_OK, &rec, "");
+  free(w);
+  text = networked_doc(empty_id);
+  hr = create_system(id, text, &sys, &doc);
+  expect_refused(hr, E_INVALIDARG, doc, "holds no endpoint");
+  free(doc);
+  cJSON_free(text);
+  hcs.HcsCloseComputeSystem(sys);
+  /* A GUID is a GUID. */
+  text = networked_doc("not-a-guid");
+  hr = create_system(id, text, &sys, &doc);
+  expect_refused(hr, HCS_E_INVALID_JSON, doc, "Networking.Namespace");
+  free(doc);
+  cJSON_free(text);
+  hcs.HcsCloseComputeSystem(sys);
+  /* The right one: while the container runs its namespace stays. */
+  text = networked_doc(s.ns_id);
+  assert_int_equal(create_system(id, text, &sys, NULL), S_OK);
+  cJSON_free(text);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, sys, NULL, NULL), S_OK);
+  expect_hcn(hcn.HcnDeleteNamespace(&s.ns, &rec), HCN_E_ENTITY_HAS_REFERENCES, &rec, "which has not stopped");
+  char *rm = add_endpoint_doc(s.ep_id, false);
+  expect_hcn(ns_modify(s.ns_h, rm, &rec), HCN_E_ENTITY_HAS_REFERENCES, &rec, "which has not stopped");
+  free(rm);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, sys, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(sys);
+  /* Deleting the namespace lets its endpoint go free. */
+  expect_hcn(hcn.HcnDeleteNamespace(&empty, &rec), S_OK, &rec, "");
+  assert_int_equal(hcn.HcnCloseNamespace(nh), S_OK);
+  hcn_setup_remove(&s);
+}
+
+static char *guest_ns_doc(const char *ns, bool add) {
+  char text[400];
+  snprintf(text, sizeof text, "{\"GuestRequest\":{\"ResourceType\":\"NetworkNamespace\",\"RequestType\":\"%s\",\"Settings\":"
+           "{\"ID\":\"%s\",\"Type\":\"Host\"," HCN_V2 "}}}", add ? "Add" : "Remove", ns);
+  return strdup(text);
+}
+
+static char *preadd_doc(const char *nic, const char *endpoint, const char *network) {
+  char text[600];
+  snprintf(text, sizeof text, "{\"GuestRequest\":{\"ResourceType\":\"Network\",\"RequestType\":\"Add\",\"Settings\":{"
+           "\"AdapterId\":\"%s\",\"RequestType\":\"PreAdd\",\"Settings\":{\"ID\":\"%s\",\"HostComputeNetwork\":\"%s\","
+           HCN_V2 "}}}}", nic, endpoint, network);
+  return strdup(text);
+}
+
+static char *nic_doc(const char *nic, const char *endpoint, bool add) {
+  char text[600];
+  const char *r = add ? "Add" : "Remove";
+  snprintf(text, sizeof text, "{\"ResourcePath\":\"VirtualMachine/Devices/NetworkAdapters/%s\",\"RequestType\":\"%s\","
+           "\"Settings\":{\"EndpointId\":\"%s\",\"MacAddress\":\"00-15-5D-00-00-01\"},\"GuestRequest\":{\"ResourceType\":"
+           "\"Network\",\"RequestType\":\"%s\",\"Settings\":{\"AdapterId\":\"%s\",\"RequestType\":\"%s\"}}}",
+           nic, r, endpoint, r, nic, r);
+  return strdup(text);
+}
+
+static char *hosted_networked_doc(const char *vm_id, const hv_fixture *f, const char *ns) {
+  char *base = hosted_doc(vm_id, f->base_id, GUEST_ROOT, NULL);
+  cJSON *d = cJSON_Parse(base);
+  free(base);
+  cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "HostedSystem"), "Container");
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(c, "Networking"), "Namespace", ns);
+  char *text = cJSON_PrintUnformatted(d);
+  cJSON_Delete(d);
+  return text;
+}
+
+static void test_network_hyperv(void **state) {
+  (void)state;
+  hv_fixture f;
+  hv_fixture_init(&f, L"net");
+  char vm_id[64], ct_id[64], nic[37], *doc = NULL, *req = NULL;
+  GUID nic_g;
+  new_guid(&nic_g, nic);
+  unique_id("uvm", vm_id, sizeof vm_id);
+  unique_id("hostednet", ct_id, sizeof ct_id);
+  hcn_setup s;
+  hcn_setup_make(&s, "10.79.0.0/24", "10.79.0.1");
+  HCS_SYSTEM v = ready_vm(&f, vm_id), ct;
+  /* The namespace goes into the guest first; an unknown one is refused. */
+  GUID g;
+  char unknown[37];
+  new_guid(&g, unknown);
+  req = guest_ns_doc(unknown, true);
+  HRESULT hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_NOT_FOUND, doc, "HNS has no namespace");
+  free(doc);
+  free(req);
+  /* The adapter needs its pre-add, whose endpoint must be in a namespace of the guest. */
+  req = preadd_doc(nic, s.ep_id, s.net_id);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_NOT_FOUND, doc, "is not in a namespace of the guest");
+  free(doc);
+  free(req);
+  req = guest_ns_doc(s.ns_id, true);
+  assert_int_equal(modify_system(v, req, NULL), S_OK);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS), doc, "already in the guest");
+  free(doc);
+  free(req);
+  req = nic_doc(nic, s.ep_id, true);
+  hr = modify_system(v, req, &doc);
+  expect_refused(hr, E_NOT_FOUND, doc, "was not pre-added");
+  free(doc);
+  free(req);
+  /* A hosted container on a namespace with no adapter yet. */
+  req = hosted_networked_doc(vm_id, &f, s.ns_id);
+  hr = create_system(ct_id, req, &ct, &doc);
+  expect_refused(hr, E_INVALIDARG, doc, "has no network adapter for an endpoint of namespace");
+  free(doc);
+  hcs.HcsCloseComputeSystem(ct);
+  char *pre = preadd_doc(nic, s.ep_id, s.net_id);
+  assert_int_equal(modify_system(v, pre, NULL), S_OK);
+  free(pre);
+  char *add = nic_doc(nic, s.ep_id, true);
+  assert_int_equal(modify_system(v, add, NULL), S_OK);
+  free(add);
+  /* A namespace the guest does not have. */
+  char *other = hosted_networked_doc(vm_id, &f, unknown);
+  hr = create_system(ct_id, other, &ct, &doc);
+  expect_refused(hr, E_NOT_FOUND, doc, "was not added to the utility VM");
+  free(doc);
+  free(other);
+  hcs.HcsCloseComputeSystem(ct);
+  assert_int_equal(create_system(ct_id, req, &ct, NULL), S_OK);
+  free(req);
+  assert_int_equal(on_system(hcs.HcsStartComputeSystem, ct, NULL, NULL), S_OK);
+  /* While it runs, its adapter and namespace stay. */
+  char *rm_nic = nic_doc(nic, s.ep_id, false);
+  hr = modify_system(v, rm_nic, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_BUSY), doc, "which has not stopped");
+  free(doc);
+  char *rm_ns = guest_ns_doc(s.ns_id, false);
+  hr = modify_system(v, rm_ns, &doc);
+  expect_refused(hr, HRESULT_FROM_WIN32(ERROR_BUSY), doc, "is still in the VM");
+  free(doc);
+  PWSTR rec = NULL;
+  expect_hcn(hcn.HcnDeleteNamespace(&s.ns, &rec), HCN_E_ENTITY_HAS_REFERENCES, &rec, "which has not stopped");
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, ct, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(ct);
+  /* In hcsshim's order: the adapter, then the namespace. */
+  assert_int_equal(modify_system(v, rm_nic, NULL), S_OK);
+  assert_int_equal(modify_system(v, rm_ns, NULL), S_OK);
+  free(rm_nic);
+  free(rm_ns);
+  assert_int_equal(on_system(hcs.HcsTerminateComputeSystem, v, NULL, NULL), S_OK);
+  hcs.HcsCloseComputeSystem(v);
+  hcn_setup_remove(&s);
+}
+
 static DWORD delete_tree(const wchar_t *dir) {
   wchar_t pattern[MAX_PATH], path[MAX_PATH];
   swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
@@ -2693,6 +3203,8 @@ int main(int argc, char **argv) {
   wchar_t temp[MAX_PATH];
   GetTempPathW(MAX_PATH, temp);
   swprintf(g_state, MAX_PATH, L"%lswctr-hcsd-test-%lu", temp, (unsigned long)GetCurrentProcessId());
+  /* A failed run keeps its folder, and Wine reuses small pids: a stale one must not become this run's. */
+  delete_tree(g_state);
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_STATE", g_state);
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_FAIL", L"HcsGrantVmAccess:2:0x80070005");
   SetEnvironmentVariableW(L"WCTR_HCS_DOUBLE_DELAY", L"HcsNoSuchFunction:1:5");
@@ -2719,6 +3231,9 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_vmcompute_scratch),
       cmocka_unit_test(test_vmcompute_images),
       cmocka_unit_test(test_process_storage_refusals),
+      cmocka_unit_test(test_network_objects),
+      cmocka_unit_test(test_network_containers),
+      cmocka_unit_test(test_network_hyperv),
       cmocka_unit_test(test_enumerate),
       cmocka_unit_test(test_crashed_holder),
       cmocka_unit_test(test_call_log),

@@ -26,6 +26,8 @@
 #include "hcs/client.h"
 #include "hcs/document.h"
 #include "hcsd_validate.h"
+#include "net/client.h"
+#include "net/document.h"
 #include "runtime/rt_hcs.h"
 #include "spec/spec.h"
 #include "testutil.h"
@@ -42,6 +44,8 @@ static char g_child[MAX_PATH * 3];  /* hcsd_child.exe */
 static char g_app_id[HCS_GUID_SIZE], g_base_id[HCS_GUID_SIZE]; /* NameToGuid of the folders' names */
 static char g_owner[HCS_OWNER_SIZE]; /* the runtime's Owner for g_root */
 static hcs_client *g_client;         /* the suite's own client of the double, for what a crash leaves */
+static net_client *g_net;            /* and of the networking double */
+static int g_resolves;               /* network_resolve calls */
 static unsigned g_serial;
 
 /* --- the fake host -------------------------------------------------------------------------------------- */
@@ -126,6 +130,41 @@ static void secrets_cleanup(void *ctx, const char *id) {
   wctr_fs_remove_tree(dir, &e);
 }
 
+/* As the service's: a network by name from HNS; the default "nat" is created when the host has none. */
+static wctr_err network_resolve(void *ctx, const char *name, rt_network *out, wctr_errmsg *e) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  EnterCriticalSection(&g_host.lock);
+  g_resolves++;
+  LeaveCriticalSection(&g_host.lock);
+  cJSON *q = net_doc_query("Name", name);
+  cJSON *list = NULL;
+  wctr_err err = net_networks_list(g_net, q, &list, e);
+  cJSON_Delete(q);
+  if (err != WCTR_OK) return err;
+  net_network_info info;
+  if (cJSON_GetArraySize(list) > 0) {
+    err = net_network_info_read(cJSON_GetArrayItem(list, 0), &info, e);
+  } else if (strcmp(name, "nat") == 0) {
+    cJSON *doc = NULL, *props = NULL;
+    char id[NET_GUID_SIZE];
+    net_guid_for("suite", "nat", "network", id);
+    err = net_doc_network("nat", NULL, NULL, &doc, e);
+    if (err == WCTR_OK) err = net_network_create(g_net, id, doc, &props, NULL, e);
+    if (err == WCTR_OK) err = net_network_info_read(props, &info, e);
+    cJSON_Delete(doc);
+    cJSON_Delete(props);
+  } else {
+    err = wctr_fail(e, WCTR_ENOENT, "network %s not found", name);
+  }
+  cJSON_Delete(list);
+  if (err != WCTR_OK) return err;
+  snprintf(out->name, sizeof out->name, "%s", name);
+  snprintf(out->hns_id, sizeof out->hns_id, "%s", info.id);
+  net_id_for_hns(info.id, out->id);
+  return WCTR_OK;
+}
+
 /* --- events ------------------------------------------------------------------------------------------------ */
 
 typedef struct rec {
@@ -200,7 +239,7 @@ static rt_options options(void) {
       .ioc = g_ioc,
       .events = {.ctx = NULL, .output = ev_output, .oom = ev_oom, .exited = ev_exited},
       .host = {.ctx = NULL, .secrets_materialize = secrets_materialize, .secrets_cleanup = secrets_cleanup,
-               .image_resolve = image_resolve},
+               .image_resolve = image_resolve, .network_resolve = network_resolve},
       .host_cpus = 2,
       .host_os_version = "10.0.20348",
       .data_root = g_root,
@@ -429,12 +468,16 @@ static int call_at(const char *call, const char *id, const char *path, int after
 
 /* Nothing of the container is left in HCS: no compute system, no CCG instance, no mounted scratch. */
 static void assert_nothing_left(const ctr *c) {
-  char vm[80];
+  char vm[80], ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
   snprintf(vm, sizeof vm, "%s%s", c->id, RT_HCS_UVM_SUFFIX);
   assert_false(in_state("Systems", c->id));
   assert_false(in_state("Systems", vm));
   assert_false(in_state("CcgInstances", c->id));
   assert_false(mounted(c));
+  net_guid_for(g_owner, c->id, "endpoint", ep);
+  net_guid_for(g_owner, c->id, "namespace", ns);
+  assert_false(in_state("Endpoints", ep));
+  assert_false(in_state("Namespaces", ns));
 }
 
 /* --- tests: a process-isolated container ----------------------------------------------------------------- */
@@ -812,12 +855,20 @@ static void test_hyperv(void **state) {
   /* The VM's guest: the scratch hot-added and mounted, the layers combined; at the end the reverse, before the
    * VM goes. */
   l = calls("HcsModifyComputeSystem", vm, NULL);
-  assert_int_equal(cJSON_GetArraySize(l), 4);
+  assert_int_equal(cJSON_GetArraySize(l), 9);
+  /* The network between the storage and the container, as hcsshim orders it: the namespace into the guest,
+   * the adapter's pre-add, the adapter with the guest's add; at the end the adapter and the namespace go
+   * before the storage. */
   static const char *const want[][3] = {{"Add", "MappedVirtualDisk", "Add"},
                                         {NULL, "CombinedLayers", "Add"},
+                                        {NULL, "NetworkNamespace", "Add"},
+                                        {NULL, "Network", "Add"},
+                                        {"Add", "Network", "Add"},
+                                        {"Remove", "Network", "Remove"},
+                                        {NULL, "NetworkNamespace", "Remove"},
                                         {NULL, "CombinedLayers", "Remove"},
                                         {"Remove", "MappedVirtualDisk", "Remove"}};
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 9; i++) {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(l, i), "document");
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(d, "GuestRequest");
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(d, "RequestType");
@@ -833,14 +884,19 @@ static void test_hyperv(void **state) {
   int vm_started = call_at("HcsStartComputeSystem", vm, NULL, -1);
   int disk_added = call_at("HcsModifyComputeSystem", vm, NULL, vm_started);
   int combined = call_at("HcsModifyComputeSystem", vm, NULL, disk_added);
+  int endpoint_made = call_at("HcnCreateEndpoint", NULL, NULL, combined);
+  int nic_added = call_at("HcsModifyComputeSystem", vm, NULL, call_at("HcsModifyComputeSystem", vm, NULL, endpoint_made));
   int hosted_created = call_at("HcsCreateComputeSystem", c.id, NULL, combined);
   int hosted_ended = call_at("HcsTerminateComputeSystem", c.id, NULL, hosted_created);
-  int uncombined = call_at("HcsModifyComputeSystem", vm, NULL, hosted_ended);
+  int nic_removed = call_at("HcsModifyComputeSystem", vm, NULL, hosted_ended);
+  int ns_removed = call_at("HcsModifyComputeSystem", vm, NULL, nic_removed);
+  int uncombined = call_at("HcsModifyComputeSystem", vm, NULL, ns_removed);
   int disk_removed = call_at("HcsModifyComputeSystem", vm, NULL, uncombined);
   int vm_ended = call_at("HcsTerminateComputeSystem", vm, NULL, disk_removed);
-  assert_true(vm_started >= 0 && disk_added > vm_started && combined > disk_added && hosted_created > combined &&
-              hosted_ended > hosted_created && uncombined > hosted_ended && disk_removed > uncombined &&
-              vm_ended > disk_removed);
+  assert_true(vm_started >= 0 && disk_added > vm_started && combined > disk_added && endpoint_made > combined &&
+              nic_added > endpoint_made && hosted_created > nic_added && hosted_ended > hosted_created &&
+              nic_removed > hosted_ended && ns_removed > nic_removed && uncombined > ns_removed &&
+              disk_removed > uncombined && vm_ended > disk_removed);
   /* The scratch disk was created (not assumed) and granted before it was added. */
   char sandbox[MAX_PATH * 3], vhd[MAX_PATH * 3];
   sandbox_of(&c, sandbox, sizeof sandbox);
@@ -853,6 +909,9 @@ static void test_hyperv(void **state) {
   assert_true(wctr_fs_exists(scratch));
   ctr_release(&c);
   assert_nothing_left(&c);
+  /* HNS's objects go at the release, after the VM: the namespace, then the endpoint. */
+  int ns_deleted = call_at("HcnDeleteNamespace", NULL, NULL, vm_ended);
+  assert_true(ns_deleted > vm_ended && call_at("HcnDeleteEndpoint", NULL, NULL, ns_deleted) > ns_deleted);
   ctr_free(&c);
 }
 
@@ -948,6 +1007,14 @@ static void test_failed_start_leaves_nothing(void **state) {
       {"hyperv", "fail HcsModifyComputeSystem:2:0x80070003", "HcsModifyComputeSystem"}, /* the combined layers */
       {"hyperv", "fail HcsCreateComputeSystem:2:0x8037010D", "HcsCreateComputeSystem"}, /* the hosted container */
       {"hyperv", "fail HcsCreateProcess:1:0x80070005", "HcsCreateProcess"},
+      /* The network's steps (rt_net.h): HNS's objects, then the utility VM's side. */
+      {"process", "fail HcnCreateEndpoint:1:0x803B0013", "HcnCreateEndpoint"},
+      {"process", "fail HcnCreateNamespace:1:0x80070005", "HcnCreateNamespace"},
+      {"process", "fail HcnModifyNamespace:1:0x803B002B", "HcnModifyNamespace"},
+      {"hyperv", "fail HcnCreateEndpoint:1:0x803B001B", "HcnCreateEndpoint"},
+      {"hyperv", "fail HcsModifyComputeSystem:3:0x80370105", "HcsModifyComputeSystem"}, /* the guest's namespace */
+      {"hyperv", "fail HcsModifyComputeSystem:4:0x80070490", "HcsModifyComputeSystem"}, /* the adapter's pre-add */
+      {"hyperv", "fail HcsModifyComputeSystem:5:0x80070490", "HcsModifyComputeSystem"}, /* the adapter */
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
     ctr c;
@@ -966,6 +1033,8 @@ static void test_failed_start_leaves_nothing(void **state) {
     wctr_err err = g_rt->methods->start(g_rt, &c.a, &c.t, &c.info, &e);
     control(NULL);
     if (err == WCTR_OK) fail_msg("%s: the start succeeded", steps[i].rule);
+    /* The manager tries a start again on WCTR_EEXIST (the previous task not released yet): never for these. */
+    if (err == WCTR_EEXIST) fail_msg("%s: WCTR_EEXIST would make the manager try the start again", steps[i].rule);
     if (strstr(e.text, steps[i].says) == NULL) fail_msg("%s: \"%s\" does not name %s", steps[i].rule, e.text, steps[i].says);
     assert_null(c.t);
     assert_int_equal(g_host.cleaned, cleaned + 1);
@@ -1005,11 +1074,14 @@ static void test_mount_retry(void **state) {
 /* The calls of a plan, in order, each argument checked the way the double checks it. */
 static void validate_calls(const cJSON *list, bool hyperv, const ctr *c) {
   static const char *const process_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "ActivateLayer",
-                                              "PrepareLayer", "GetLayerMountPath", "HcsCreateComputeSystem",
+                                              "PrepareLayer", "GetLayerMountPath", "HcnCreateEndpoint",
+                                              "HcnCreateNamespace", "HcnModifyNamespace", "HcsCreateComputeSystem",
                                               "HcsStartComputeSystem", "HcsCreateProcess", NULL};
   static const char *const hyperv_calls[] = {"HcsModifyServiceSettings", "CreateSandboxLayer", "CopyFileW",
                                              "HcsGrantVmAccess", "HcsCreateComputeSystem", "HcsStartComputeSystem",
                                              "HcsGrantVmAccess", "HcsModifyComputeSystem", "HcsModifyComputeSystem",
+                                             "HcnCreateEndpoint", "HcnCreateNamespace", "HcnModifyNamespace",
+                                             "HcsModifyComputeSystem", "HcsModifyComputeSystem", "HcsModifyComputeSystem",
                                              "HcsCreateComputeSystem", "HcsStartComputeSystem", "HcsCreateProcess", NULL};
   const char *const *want = hyperv ? hyperv_calls : process_calls;
   char msg[1200], sandbox[MAX_PATH * 3], vm[80];
@@ -1058,6 +1130,18 @@ static void validate_calls(const cJSON *list, bool hyperv, const ctr *c) {
       ok = hv_check_modify_setting(doc, true, msg, sizeof msg);
     } else if (strcmp(name, "HcsCreateProcess") == 0) {
       ok = hv_check_process_parameters(doc, msg, sizeof msg);
+    } else if (strcmp(name, "HcnCreateEndpoint") == 0) {
+      ok = hv_check_hcn_endpoint(doc, msg, sizeof msg);
+      char ep[NET_GUID_SIZE];
+      net_guid_for(g_owner, c->id, "endpoint", ep);
+      assert_string_equal(id->valuestring, ep);
+      assert_true(net_guid_valid(cJSON_GetObjectItemCaseSensitive(call, "network")->valuestring));
+    } else if (strcmp(name, "HcnCreateNamespace") == 0) {
+      ok = hv_check_hcn_namespace(doc, msg, sizeof msg);
+    } else if (strcmp(name, "HcnModifyNamespace") == 0) {
+      bool add = false;
+      const char *ep = NULL;
+      ok = hv_check_hcn_namespace_modify(doc, &add, &ep, msg, sizeof msg) && add;
     } else if (strcmp(name, "HcsStartComputeSystem") != 0) {
       fail_msg("unexpected call %s", name);
     }
@@ -1438,6 +1522,297 @@ static void test_no_thread_per_container(void **state) {
   free(c);
 }
 
+
+/* --- tests: networks ---------------------------------------------------------------------------------------- */
+
+/* The first call-log line of call whose "id" is id, parsed (NULL when none). */
+static cJSON *first_call(const char *call, const char *id) {
+  cJSON *l = calls(call, id, NULL);
+  cJSON *first = cJSON_DetachItemFromArray(l, 0);
+  cJSON_Delete(l);
+  return first;
+}
+
+static void ids_of(const ctr *c, char ep[NET_GUID_SIZE], char ns[NET_GUID_SIZE]) {
+  net_guid_for(g_owner, c->id, "endpoint", ep);
+  net_guid_for(g_owner, c->id, "namespace", ns);
+}
+
+static cJSON *networked_params(const char *isolation, const char *network) {
+  cJSON *p = params_new("testimg", isolation, "sleep", "60000", NULL);
+  cJSON *hc = cJSON_GetObjectItemCaseSensitive(p, "HostConfig");
+  if (network != NULL) cJSON_AddStringToObject(hc, "NetworkMode", network);
+  return p;
+}
+
+/* A process-isolated container with every setting: its endpoint's document, the container's Networking,
+ * the record's Network, the host ports held until the release and nothing left after it. */
+static void test_network_process(void **state) {
+  (void)state;
+  ctr c;
+  cJSON *p = networked_params("process", NULL);
+  cJSON *hc = cJSON_GetObjectItemCaseSensitive(p, "HostConfig");
+  cJSON_AddItemToObject(hc, "PortBindings", cJSON_Parse("{\"80/tcp\":[{\"HostPort\":\"18080\"}],\"53/udp\":[{\"HostPort\":"
+                                                        "\"18053\"}]}"));
+  cJSON_AddBoolToObject(hc, "PublishAllPorts", true);
+  cJSON_AddItemToObject(hc, "Dns", cJSON_Parse("[\"10.0.0.53\"]"));
+  cJSON_AddItemToObject(hc, "DnsSearch", cJSON_Parse("[\"a.example\",\"b.example\"]"));
+  cJSON_AddItemToObject(p, "ExposedPorts", cJSON_Parse("{\"9000/tcp\":{},\"80/tcp\":{}}"));
+  cJSON_AddStringToObject(p, "MacAddress", "02:42:ac:11:00:09");
+  ctr_init(&c, p);
+  ctr_start(&c);
+  char ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
+  ids_of(&c, ep, ns);
+  /* The endpoint: its network, the three mappings (9000 got a port of Docker's dynamic range), MAC, DNS. */
+  cJSON *call = first_call("HcnCreateEndpoint", ep);
+  assert_non_null(call);
+  const cJSON *doc = cJSON_GetObjectItemCaseSensitive(call, "document");
+  char msg[600];
+  if (!hv_check_hcn_endpoint(doc, msg, sizeof msg)) fail_msg("%s", msg);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "MacAddress")->valuestring, "02-42-ac-11-00-09");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "Dns"),
+                                                                          "ServerList"), 0)->valuestring, "10.0.0.53");
+  const cJSON *policies = cJSON_GetObjectItemCaseSensitive(doc, "Policies");
+  assert_int_equal(cJSON_GetArraySize(policies), 3);
+  int dynamic = 0;
+  const cJSON *pol;
+  cJSON_ArrayForEach(pol, policies) {
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pol, "Settings");
+    int internal = (int)cJSON_GetObjectItemCaseSensitive(st, "InternalPort")->valuedouble;
+    int external = (int)cJSON_GetObjectItemCaseSensitive(st, "ExternalPort")->valuedouble;
+    int proto = (int)cJSON_GetObjectItemCaseSensitive(st, "Protocol")->valuedouble;
+    if (internal == 80) assert_true(external == 18080 && proto == 6);
+    if (internal == 53) assert_true(external == 18053 && proto == 17);
+    if (internal == 9000) dynamic = external;
+  }
+  assert_true(dynamic >= 49153 && dynamic <= 65535);
+  cJSON_Delete(call);
+  /* The container's document names the namespace, and --dns-search as hcsshim joins it. */
+  call = first_call("HcsCreateComputeSystem", c.id);
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(call, "document"), "Container"), "Networking");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(net, "Namespace")->valuestring, ns);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(net, "DnsSearchList")->valuestring, "a.example,b.example");
+  cJSON_Delete(call);
+  /* The record: where it is and what it publishes. */
+  const cJSON *rn = cJSON_GetObjectItemCaseSensitive(c.info.state, "Network");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(rn, "Name")->valuestring, "nat");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(rn, "EndpointID")->valuestring, ep);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(rn, "MacAddress")->valuestring, "02:42:ac:11:00:09");
+  assert_int_equal(strlen(cJSON_GetObjectItemCaseSensitive(rn, "NetworkID")->valuestring), 64);
+  assert_int_equal(strncmp(cJSON_GetObjectItemCaseSensitive(rn, "IPAddress")->valuestring, "172.", 4), 0);
+  assert_true(cJSON_GetObjectItemCaseSensitive(rn, "IPPrefixLen")->valuedouble > 0);
+  assert_true(cJSON_GetObjectItemCaseSensitive(rn, "Gateway")->valuestring[0] != '\0');
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rn, "Ports")), 3);
+  assert_null(cJSON_GetObjectItemCaseSensitive(rn, "AdapterId"));
+  assert_true(in_state("Endpoints", ep) && in_state("Namespaces", ns));
+  /* Another container may not publish 18080 while this one runs: refused at create, naming this one. */
+  ctr other;
+  cJSON *op = networked_params("process", NULL);
+  cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(op, "HostConfig"), "PortBindings",
+                        cJSON_Parse("{\"8080/tcp\":[{\"HostPort\":\"18080\"}]}"));
+  spec_container os;
+  spec_warnings w = {0};
+  wctr_errmsg e;
+  assert_int_equal(spec_from_json(op, "params", 2, &os, &w, &e), WCTR_OK);
+  assert_int_equal(g_rt->methods->prepare(g_rt, &os, false, &w, &e), WCTR_EEXIST);
+  char want[200];
+  snprintf(want, sizeof want, "Bind for 0.0.0.0:18080 failed: port is already allocated (published by container %s, "
+           "%.12s)", c.name, c.id);
+  assert_string_equal(e.text, want);
+  spec_free(&os);
+  signal_ok(&c, RT_SIGNAL_KILL);
+  ctr_wait(&c);
+  ctr_release(&c);
+  assert_nothing_left(&c);
+  /* Released: now it may. */
+  ctr_init(&other, op);
+  ctr_start(&other);
+  signal_ok(&other, RT_SIGNAL_KILL);
+  ctr_wait(&other);
+  ctr_release(&other);
+  assert_nothing_left(&other);
+  ctr_free(&other);
+  ctr_free(&c);
+}
+
+/* --network none: no HNS call, no Networking; an unknown network is refused before anything exists. */
+static void test_network_none_and_unknown(void **state) {
+  (void)state;
+  ctr c;
+  ctr_init(&c, networked_params("process", "none"));
+  ctr_start(&c);
+  char ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
+  ids_of(&c, ep, ns);
+  assert_int_equal(count_calls("HcnCreateEndpoint", ep, NULL), 0);
+  assert_int_equal(count_calls("HcnCreateNamespace", ns, NULL), 0);
+  cJSON *call = first_call("HcsCreateComputeSystem", c.id);
+  assert_null(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(call, "document"), "Container"), "Networking"));
+  cJSON_Delete(call);
+  assert_null(cJSON_GetObjectItemCaseSensitive(c.info.state, "Network"));
+  signal_ok(&c, RT_SIGNAL_KILL);
+  ctr_wait(&c);
+  ctr_release(&c);
+  ctr_free(&c);
+  spec_container s;
+  spec_warnings w = {0};
+  wctr_errmsg e;
+  cJSON *p = networked_params("hyperv", "nosuch");
+  assert_int_equal(spec_from_json(p, "params", 2, &s, &w, &e), WCTR_OK);
+  assert_int_equal(g_rt->methods->prepare(g_rt, &s, false, &w, &e), WCTR_ENOENT);
+  assert_string_equal(e.text, "network nosuch not found");
+  /* a dry run refuses it too: the host has HNS */
+  assert_int_equal(g_rt->methods->prepare(g_rt, &s, true, &w, &e), WCTR_ENOENT);
+  spec_free(&s);
+  cJSON_Delete(p);
+}
+
+/* Hyper-V: the hosted container names the namespace; the guest got it and an adapter first. */
+static void test_network_hyperv(void **state) {
+  (void)state;
+  ctr c;
+  cJSON *p = networked_params("hyperv", NULL);
+  cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(p, "HostConfig"), "PortBindings",
+                        cJSON_Parse("{\"80/tcp\":[{\"HostPort\":\"18081\"}]}"));
+  ctr_init(&c, p);
+  ctr_start(&c);
+  char ep[NET_GUID_SIZE], ns[NET_GUID_SIZE], nic[NET_GUID_SIZE];
+  ids_of(&c, ep, ns);
+  net_guid_for(g_owner, c.id, "nic", nic);
+  cJSON *call = first_call("HcsCreateComputeSystem", c.id);
+  const cJSON *net = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(call, "document"), "HostedSystem"), "Container"),
+      "Networking");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(net, "Namespace")->valuestring, ns);
+  cJSON_Delete(call);
+  const cJSON *rn = cJSON_GetObjectItemCaseSensitive(c.info.state, "Network");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(rn, "AdapterId")->valuestring, nic);
+  /* The adapter carries the endpoint's MAC address, as HNS gave it. */
+  char vm[80];
+  snprintf(vm, sizeof vm, "%s%s", c.id, RT_HCS_UVM_SUFFIX);
+  cJSON *mods = calls("HcsModifyComputeSystem", vm, NULL);
+  bool adapter = false;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, mods) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(m, "document");
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(d, "ResourcePath");
+    if (!cJSON_IsString(path) || strstr(path->valuestring, "NetworkAdapters") == NULL) continue;
+    const cJSON *settings = cJSON_GetObjectItemCaseSensitive(d, "Settings");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(settings, "EndpointId")->valuestring, ep);
+    assert_int_equal(strncmp(cJSON_GetObjectItemCaseSensitive(settings, "MacAddress")->valuestring, "00-15-5D-", 9), 0);
+    adapter = true;
+    break;
+  }
+  cJSON_Delete(mods);
+  assert_true(adapter);
+  signal_ok(&c, RT_SIGNAL_KILL);
+  ctr_wait(&c);
+  ctr_release(&c);
+  assert_nothing_left(&c);
+  ctr_free(&c);
+}
+
+/* wctrd restarted: the container is taken back with its ports held again; at its end its network goes. */
+static void test_network_reattach(void **state) {
+  (void)state;
+  ctr c;
+  cJSON *p = networked_params("process", NULL);
+  cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(p, "HostConfig"), "PortBindings",
+                        cJSON_Parse("{\"80/tcp\":[{\"HostPort\":\"18082\"}]}"));
+  ctr_init(&c, p);
+  ctr_start(&c);
+  rt_runtime *again = NULL;
+  wctr_errmsg e;
+  rt_options o = options();
+  assert_int_equal(rt_hcs_open(&o, &again, &e), WCTR_OK);
+  rec r2;
+  memset(&r2, 0, sizeof r2);
+  InitializeCriticalSection(&r2.lock);
+  r2.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+  rt_args a = c.a;
+  a.state = c.info.state;
+  a.pid = c.info.pid;
+  a.key = &r2;
+  rt_task *t = NULL;
+  rt_exit ended;
+  if (again->methods->reattach(again, &a, &t, &ended, &e) != WCTR_OK) fail_msg("reattach: %s", e.text);
+  /* The new runtime holds its host port: another container cannot publish it. */
+  spec_container s;
+  spec_warnings w = {0};
+  cJSON *op = networked_params("process", NULL);
+  cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(op, "HostConfig"), "PortBindings",
+                        cJSON_Parse("{\"81/tcp\":[{\"HostPort\":\"18082\"}]}"));
+  assert_int_equal(spec_from_json(op, "params", 2, &s, &w, &e), WCTR_OK);
+  assert_int_equal(again->methods->prepare(again, &s, false, &w, &e), WCTR_EEXIST);
+  assert_non_null(strstr(e.text, c.name));
+  assert_int_equal(t->runtime->methods->signal(t, RT_SIGNAL_KILL, &e), WCTR_OK);
+  if (WaitForSingleObject(r2.done, WAIT_MS) != WAIT_OBJECT_0) fail_msg("the re-attached container did not exit");
+  t->runtime->methods->release(t);
+  /* Its network went with the release, and its port is free again. */
+  char ep[NET_GUID_SIZE], ns[NET_GUID_SIZE];
+  ids_of(&c, ep, ns);
+  assert_false(in_state("Endpoints", ep));
+  assert_false(in_state("Namespaces", ns));
+  assert_int_equal(again->methods->prepare(again, &s, false, &w, &e), WCTR_OK);
+  ctr_wait(&c);
+  ctr_release(&c);
+  again->methods->close(again);
+  assert_nothing_left(&c);
+  spec_free(&s);
+  cJSON_Delete(op);
+  CloseHandle(r2.done);
+  DeleteCriticalSection(&r2.lock);
+  ctr_free(&c);
+}
+
+/* A crash's leftovers of this data root go at the start-up sweep, by id and by name; another Owner's stay. */
+static void test_network_sweep(void **state) {
+  (void)state;
+  char lost[65], foreign[65], ep[NET_GUID_SIZE], ns[NET_GUID_SIZE], fep[NET_GUID_SIZE], named_ep[NET_GUID_SIZE];
+  char name[NET_ENDPOINT_NAME_SIZE], fname[NET_ENDPOINT_NAME_SIZE], gone[65];
+  snprintf(lost, sizeof lost, "%08lx%056x", (unsigned long)GetCurrentProcessId(), 11u);
+  snprintf(foreign, sizeof foreign, "%08lx%056x", (unsigned long)GetCurrentProcessId(), 12u);
+  snprintf(gone, sizeof gone, "%08lx%056x", (unsigned long)GetCurrentProcessId(), 13u);
+  net_guid_for(g_owner, lost, "endpoint", ep);
+  net_guid_for(g_owner, lost, "namespace", ns);
+  net_guid_for("wctr-0000000000000000", foreign, "endpoint", fep);
+  net_guid_for("suite", gone, "endpoint", named_ep); /* an id this wctrd would not compute */
+  net_endpoint_name(g_owner, lost, name);
+  net_endpoint_name("wctr-0000000000000000", foreign, fname);
+  rt_network n;
+  wctr_errmsg e;
+  assert_int_equal(network_resolve(NULL, "nat", &n, &e), WCTR_OK);
+  cJSON *doc = NULL;
+  net_endpoint_input in = {.network_id = n.hns_id, .name = name};
+  assert_int_equal(net_doc_endpoint(&in, &doc, &e), WCTR_OK);
+  assert_int_equal(net_endpoint_create(g_net, n.hns_id, ep, doc, NULL, NULL, &e), WCTR_OK);
+  cJSON_Delete(doc);
+  in.name = fname;
+  assert_int_equal(net_doc_endpoint(&in, &doc, &e), WCTR_OK);
+  assert_int_equal(net_endpoint_create(g_net, n.hns_id, fep, doc, NULL, NULL, &e), WCTR_OK);
+  cJSON_Delete(doc);
+  char gone_name[NET_ENDPOINT_NAME_SIZE];
+  net_endpoint_name(g_owner, gone, gone_name);
+  in.name = gone_name;
+  assert_int_equal(net_doc_endpoint(&in, &doc, &e), WCTR_OK);
+  assert_int_equal(net_endpoint_create(g_net, n.hns_id, named_ep, doc, NULL, NULL, &e), WCTR_OK);
+  cJSON_Delete(doc);
+  cJSON *nsdoc = net_doc_namespace(), *add = net_doc_namespace_endpoint(ep, true);
+  assert_int_equal(net_namespace_create(g_net, ns, nsdoc, NULL, NULL, &e), WCTR_OK);
+  assert_int_equal(net_namespace_modify(g_net, ns, add, &e), WCTR_OK);
+  cJSON_Delete(nsdoc);
+  cJSON_Delete(add);
+  const char *owned[] = {lost};
+  g_rt->methods->sweep(g_rt, owned, 1, NULL, 0);
+  assert_false(in_state("Namespaces", ns));
+  assert_false(in_state("Endpoints", ep));
+  assert_false(in_state("Endpoints", named_ep)); /* by its name: this Owner's, of a container that does not run */
+  assert_true(in_state("Endpoints", fep));       /* another data root's */
+  assert_int_equal(net_endpoint_delete(g_net, fep, &e), WCTR_OK);
+}
+
 /* --- setup ----------------------------------------------------------------------------------------------------- */
 
 static void exe_dir(wchar_t *out, size_t size) {
@@ -1460,8 +1835,8 @@ static void place_double(void) {
     GetFullPathNameW(from, MAX_PATH, full, NULL);
     wcscpy_s(from, MAX_PATH, full);
   }
-  static const wchar_t *const dlls[] = {L"computecore.dll", L"vmcompute.dll"};
-  for (int i = 0; i < 2; i++) {
+  static const wchar_t *const dlls[] = {L"computecore.dll", L"vmcompute.dll", L"computenetwork.dll"};
+  for (int i = 0; i < 3; i++) {
     wchar_t src[MAX_PATH], dst[MAX_PATH];
     swprintf(src, MAX_PATH, L"%ls\\%ls", from, dlls[i]);
     swprintf(dst, MAX_PATH, L"%ls%ls", here, dlls[i]);
@@ -1535,6 +1910,7 @@ static int setup(void **state) {
   /* The image as the images module will make it: the utility VM processed (its SystemTemplate.vhdx), and the
    * layers' ids NameToGuid of their folders, as the catalog has them. */
   if (hcs_client_load(&g_client, &e) != WCTR_OK) fail_msg("client: %s", e.text);
+  if (net_client_load(&g_net, &e) != WCTR_OK) fail_msg("network client: %s", e.text);
   char uvm[MAX_PATH * 3], bcd[MAX_PATH * 3];
   snprintf(uvm, sizeof uvm, "%s\\UtilityVM", g_base);
   /* What ProcessUtilityImage reads (the boot store), with the privileges the layer writer holds. */
@@ -1567,6 +1943,7 @@ static int teardown(void **state) {
   (void)state;
   g_rt->methods->close(g_rt);
   hcs_client_unload(g_client);
+  net_client_unload(g_net);
   wctr_ioc_stop(g_ioc);
   wctr_errmsg e;
   wctr_fs_remove_tree(g_root, &e);
@@ -1593,6 +1970,11 @@ int main(void) {
       cmocka_unit_test(test_reattach_gone),
       cmocka_unit_test(test_sweep),
       cmocka_unit_test(test_sweep_systems),
+      cmocka_unit_test(test_network_process),
+      cmocka_unit_test(test_network_none_and_unknown),
+      cmocka_unit_test(test_network_hyperv),
+      cmocka_unit_test(test_network_reattach),
+      cmocka_unit_test(test_network_sweep),
       cmocka_unit_test(test_no_thread_per_container),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,6 +17,7 @@
 #include "runtime/rt_fake.h"
 #include "service/engine_api.h"
 #include "service/manager.h"
+#include "service/networks.h"
 #include "service/ops.h"
 #include "service/system_ops.h"
 #include "testutil.h"
@@ -29,6 +30,7 @@ enum { WAIT_MS = 10000 };
 static wctr_ioc *ioc;
 static svc_manager *mgr;
 static svc_ops *ops;
+static svc_networks *nets;
 static svc_engine_api *api;
 static char root[512];
 
@@ -137,6 +139,45 @@ static const svc_op image_ops[] = {
     {.name = "image.remove", .call = img_remove},
 };
 
+/* A fake HNS for the networks (service/networks.h): created networks get 172.2x.0.0/16. */
+static cJSON *hns_networks;
+static int hns_next = 20;
+
+static wctr_err hns_list(void *ctx, cJSON **out, wctr_errmsg *e) {
+  (void)ctx;
+  (void)e;
+  *out = cJSON_Duplicate(hns_networks, true);
+  return WCTR_OK;
+}
+
+static wctr_err hns_create(void *ctx, const char *id, const cJSON *doc, cJSON **props, wctr_errmsg *e) {
+  (void)ctx;
+  (void)e;
+  cJSON *p = cJSON_Duplicate(doc, true);
+  cJSON_AddStringToObject(p, "ID", id);
+  if (cJSON_GetObjectItem(p, "Ipams") == NULL) {
+    char ipams[200];
+    snprintf(ipams, sizeof ipams, "[{\"Type\":\"Static\",\"Subnets\":[{\"IpAddressPrefix\":\"172.%d.0.0/16\"}]}]", hns_next++);
+    cJSON_AddItemToObject(p, "Ipams", cJSON_Parse(ipams));
+  }
+  cJSON_AddItemToArray(hns_networks, cJSON_Duplicate(p, true));
+  *props = p;
+  return WCTR_OK;
+}
+
+static wctr_err hns_remove(void *ctx, const char *id, wctr_errmsg *e) {
+  (void)ctx;
+  for (cJSON *n = hns_networks->child; n != NULL; n = n->next) {
+    if (strcmp(cJSON_GetObjectItem(n, "ID")->valuestring, id) == 0) {
+      cJSON_Delete(cJSON_DetachItemViaPointer(hns_networks, n));
+      return WCTR_OK;
+    }
+  }
+  return wctr_fail(e, WCTR_ENOENT, "no such network");
+}
+
+static const svc_hns fake_hns = {.list = hns_list, .create = hns_create, .remove = hns_remove};
+
 /* --- setup ------------------------------------------------------------------------------------------------------------ */
 
 static int setup(void **state) {
@@ -166,6 +207,12 @@ static int setup(void **state) {
   t = svc_manager_ops(&n);
   if (svc_ops_add(ops, t, n, mgr, &e) != WCTR_OK) fail_msg("%s", e.text);
   if (svc_ops_add(ops, image_ops, 3, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
+  hns_networks = cJSON_CreateArray();
+  hns_next = 20;
+  if (svc_networks_open(root, "wctr-test", &fake_hns, &nets, &e) != WCTR_OK) fail_msg("networks: %s", e.text);
+  svc_networks_ensure_default(nets);
+  t = svc_networks_ops(&n);
+  if (svc_ops_add(ops, t, n, nets, &e) != WCTR_OK) fail_msg("%s", e.text);
   svc_engine_api_options ao = {.ioc = ioc, .ops = ops, .token = TOKEN};
   snprintf(ao.host.os_version, sizeof ao.host.os_version, "10.0.20348");
   snprintf(ao.host.hostname, sizeof ao.host.hostname, "testhost");
@@ -179,6 +226,8 @@ static int teardown(void **state) {
   (void)state;
   svc_manager_stop(mgr);
   svc_ops_free(ops);
+  svc_networks_close(nets);
+  cJSON_Delete(hns_networks);
   svc_engine_api_free(api);
   wctr_ioc_stop(ioc);
   cJSON_Delete(audit_records);
@@ -508,7 +557,8 @@ static void test_create_maps_and_inspect_shape(void **state) {
   assert_string_equal(str_at(labels, "tier", NULL), "web");
   const cJSON *env = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Config"), "Env");
   assert_string_equal(cJSON_GetArrayItem(env, 0)->valuestring, "A=1");
-  assert_string_equal(str_at(j, "HostConfig", "NetworkMode"), "default");
+  /* A job container shares the host's network stack: Docker's "host". */
+  assert_string_equal(str_at(j, "HostConfig", "NetworkMode"), "host");
   assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "Wctr")); /* wctr's own view beside Docker's */
   cJSON_Delete(j);
   /* Entrypoint and Cmd make the command, as Docker's (a string Entrypoint is one argument). */
@@ -536,12 +586,13 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
   } cases[] = {
       {NULL, ",\"Privileged\":true", "HostConfig.Privileged: wctr cannot apply this field"},
       {NULL, ",\"CapAdd\":[\"NET_ADMIN\"]", "HostConfig.CapAdd"},
-      {NULL, ",\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}", "HostConfig.PortBindings"},
+      {NULL, ",\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}", "a job container shares the host's network"},
+      {NULL, ",\"DnsOptions\":[\"ndots:2\"]", "HostConfig.DnsOptions"},
       {NULL, ",\"CpuQuota\":50000", "HostConfig.CpuQuota"},
       {NULL, ",\"MemorySwap\":1073741824", "HostConfig.MemorySwap"},
       {NULL, ",\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"C:\\\\v\"}]", "HostConfig.Mounts[0]"},
       {NULL, ",\"Frobnicate\":1", "HostConfig.Frobnicate: unknown field"},
-      {",\"ExposedPorts\":{\"80/tcp\":{}}", NULL, "ExposedPorts: wctr cannot apply this field"},
+      {",\"MacAddress\":\"02:42:ac:11:00:02\"", NULL, "--mac-address: a job container"},
       {",\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}", NULL, "Healthcheck"},
       {",\"Frob\":true", NULL, "Frob: unknown field"},
   };
@@ -550,15 +601,16 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
     expect_error("POST", "/containers/create?name=refused", body, 400, cases[i].text);
     free(body);
   }
-  /* LogConfig and NetworkMode: the CLI always sends them; other values than the defaults are refused. */
+  /* LogConfig and NetworkMode: the CLI always sends them; other log drivers, and a mode the isolation cannot have,
+   * are refused. */
   char *body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"syslog\",\"Config\":{}}");
   expect_error("POST", "/containers/create", body, 400, "json-file driver only");
   free(body);
   body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\"}}");
   expect_error("POST", "/containers/create", body, 400, "HostConfig.LogConfig.Config");
   free(body);
-  body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"host\"");
-  expect_error("POST", "/containers/create", body, 400, "HostConfig.NetworkMode \"host\"");
+  body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"none\"");
+  expect_error("POST", "/containers/create", body, 400, "--network none: a job container shares the host's network");
   free(body);
   body = create_body("[\"exit=0\"]", ",\"OpenStdin\":true,\"StdinOnce\":false", NULL);
   expect_error("POST", "/containers/create", body, 400, "StdinOnce");
@@ -1068,9 +1120,6 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("GET", "/exec/abc/json", NULL, 501, "exec is not implemented yet");
   expect_error("POST", "/v1.41/exec/abc/resize?h=1&w=1", NULL, 501, "exec is not implemented yet");
   /* Families Docker has and wctr does not: 501 with the reason, never "page not found" nor a success. */
-  expect_error("GET", "/networks", NULL, 501, "networks are not implemented yet");
-  expect_error("POST", "/networks/create", "{\"Name\":\"n\"}", 501, "network_mode: default");
-  expect_error("DELETE", "/v1.41/networks/nat", NULL, 501, "networks are not implemented yet");
   expect_error("GET", "/volumes", NULL, 501, "named volumes are not implemented");
   expect_error("POST", "/volumes/create", "{}", 501, "bind a host folder");
   expect_error("GET", "/swarm", NULL, 501, "swarm mode");
@@ -1082,8 +1131,8 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("GET", "/containers/x/export", NULL, 501, "exporting");
   expect_error("POST", "/commit?container=x", NULL, 501, "committing");
   expect_error("GET", "/containers/x/attach/ws", NULL, 501, "websocket");
-  expect_error("GET", "/networksx", NULL, 404, "page not found"); /* a family is a whole path segment */
-  assert_true(audited("network", "not_supported", "networks are not implemented yet"));
+  expect_error("POST", "/networks/nat/connect", "{\"Container\":\"x\"}", 501,
+               "a container joins one network when it is created");
   assert_true(audited("image.pull", "not_supported", NULL));
   /* by a prefix of the id the front-end derives for a catalog image: removed by its name */
   cJSON *d = request_json("DELETE", "/images/0a1b2c3d4e5f", NULL, 200);
@@ -1093,6 +1142,42 @@ static void test_images_and_not_implemented(void **state) {
   cJSON *df = request_json("GET", "/system/df", NULL, 200);
   assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(df, "Containers")));
   cJSON_Delete(df);
+}
+
+/* /networks over network.* (service/networks.h): Docker's NetworkResource; create's body mapped, refusals named. */
+static void test_networks(void **state) {
+  (void)state;
+  cJSON *list = request_json("GET", "/networks", NULL, 200);
+  bool nat = false;
+  const cJSON *n;
+  cJSON_ArrayForEach(n, list) nat = nat || strcmp(str_at(n, "Name", NULL), "nat") == 0;
+  assert_true(nat);
+  cJSON_Delete(list);
+  cJSON *c = request_json("POST", "/networks/create",
+                          "{\"Name\":\"web\",\"CheckDuplicate\":true,\"Driver\":\"nat\",\"IPAM\":{\"Driver\":\"default\","
+                          "\"Config\":[{\"Subnet\":\"10.50.0.0/24\",\"Gateway\":\"10.50.0.1\"}],\"Options\":{}},"
+                          "\"Internal\":false,\"Labels\":{\"tier\":\"front\"}}",
+                          201);
+  assert_int_equal(strlen(str_at(c, "Id", NULL)), 64);
+  cJSON_Delete(c);
+  cJSON *i = request_json("GET", "/networks/web", NULL, 200);
+  assert_string_equal(str_at(i, "Driver", NULL), "nat");
+  const cJSON *cfg = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(i, "IPAM"), "Config"), 0);
+  assert_string_equal(str_at(cfg, "Subnet", NULL), "10.50.0.0/24");
+  assert_string_equal(str_at(cJSON_GetObjectItemCaseSensitive(i, "Labels"), "tier", NULL), "front");
+  cJSON_Delete(i);
+  list = request_json("GET", "/networks?filters=%7B%22label%22%3A%5B%22tier%3Dfront%22%5D%7D", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(list), 1);
+  cJSON_Delete(list);
+  expect_error("POST", "/networks/create", "{\"Name\":\"web\"}", 409, "network with name web already exists");
+  expect_error("POST", "/networks/create", "{\"Name\":\"v6\",\"EnableIPv6\":true}", 400, "EnableIPv6: wctr cannot apply");
+  expect_error("GET", "/networks/nope", NULL, 404, "network nope not found");
+  expect_error("DELETE", "/networks/none", NULL, 403, "none is a pre-defined network");
+  cJSON_Delete(request_json("DELETE", "/networks/web", NULL, 204));
+  cJSON *p = request_json("POST", "/networks/prune", NULL, 200);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "NetworksDeleted")));
+  cJSON_Delete(p);
+  assert_true(audited("network.create", "ok", NULL));
 }
 
 static void test_dropped_stream_is_audited(void **state) {
@@ -1182,6 +1267,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_labels_and_image, setup, teardown),
       cmocka_unit_test_setup_teardown(test_images_and_not_implemented, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_networks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dropped_stream_is_audited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_strings_from_outside_are_utf8, setup, teardown),
   };

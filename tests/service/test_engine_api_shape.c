@@ -76,8 +76,14 @@ static void test_create_refusals_name_the_field(void **state) {
   create_refused("{\"Image\":\"i\",\"Volumes\":{\"C:\\\\v\":{}}}", "Volumes: wctr cannot apply this field (anonymous volumes");
   create_refused("{\"Image\":\"i\",\"StopSignal\":\"SIGTERM\"}", "StopSignal");
   create_refused("{\"Image\":\"i\",\"Domainname\":\"x.com\"}", "Domainname");
-  create_refused("{\"Image\":\"i\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"net\":{}}}}", "NetworkingConfig");
-  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Dns\":[\"1.1.1.1\"]}}", "HostConfig.Dns");
+  create_refused("{\"Image\":\"i\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"net\":{\"Aliases\":[\"a\"]}}}}",
+                 "NetworkingConfig.EndpointsConfig.net.Aliases: not supported by wctr");
+  create_refused("{\"Image\":\"i\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"a\":{},\"b\":{}}}}",
+                 "NetworkingConfig.EndpointsConfig: a container joins one network in wctr");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"NetworkMode\":\"a\"},\"NetworkingConfig\":{\"EndpointsConfig\":"
+                 "{\"b\":{}}}}", "NetworkingConfig.EndpointsConfig: network \"b\" is not HostConfig.NetworkMode (\"a\")");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"DnsOptions\":[\"ndots:2\"]}}", "HostConfig.DnsOptions");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Links\":[\"db:db\"]}}", "HostConfig.Links");
   create_refused("{\"Image\":\"i\",\"HostConfig\":{\"MemorySwappiness\":60}}", "HostConfig.MemorySwappiness");
   create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Init\":true}}", "HostConfig.Init");
   create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"C:\\\\a\",\"Target\":\"C:\\\\b\","
@@ -86,6 +92,109 @@ static void test_create_refusals_name_the_field(void **state) {
   create_refused("{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\",\"Delay\":1}}}",
                  "HostConfig.RestartPolicy.Delay: unknown field");
   create_refused("{\"Image\":\"i\",\"Cmd\":[1]}", "Cmd must be an array of strings");
+}
+
+/* Networking as Docker's CLI sends it for run -p 8080:80 --network web --dns 10.0.0.2 --mac-address ...: mapped to the
+ * create params' names (spec/network.h reads and checks them); EndpointsConfig names the network when NetworkMode is
+ * "default" and carries the MAC address of API 1.44. */
+static void test_create_maps_networking(void **state) {
+  (void)state;
+  cJSON *p = create_ok("{\"Image\":\"i\",\"ExposedPorts\":{\"80/tcp\":{}},\"MacAddress\":\"\",\"HostConfig\":{"
+                       "\"NetworkMode\":\"default\",\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]},"
+                       "\"PublishAllPorts\":true,\"Dns\":[\"10.0.0.2\"],\"DnsSearch\":[\"corp.example\"],\"DnsOptions\":[],"
+                       "\"ExtraHosts\":null,\"Links\":null},\"NetworkingConfig\":{\"EndpointsConfig\":{\"web\":{"
+                       "\"IPAMConfig\":null,\"Links\":null,\"Aliases\":null,\"MacAddress\":\"02:42:ac:11:00:02\","
+                       "\"NetworkID\":\"\",\"EndpointID\":\"\"}}}}", NULL);
+  char *t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"ExposedPorts\":{\"80/tcp\":{}},\"HostConfig\":{\"PortBindings\":{\"80/tcp\":"
+                         "[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]},\"PublishAllPorts\":true,\"Dns\":[\"10.0.0.2\"],"
+                         "\"DnsSearch\":[\"corp.example\"],\"NetworkMode\":\"web\"},\"MacAddress\":\"02:42:ac:11:00:02\"}");
+  free(t);
+  cJSON_Delete(p);
+  /* NetworkMode given: kept; an EndpointsConfig entry for it changes nothing. */
+  p = create_ok("{\"Image\":\"i\",\"HostConfig\":{\"NetworkMode\":\"none\"},\"NetworkingConfig\":{\"EndpointsConfig\":"
+                "{\"none\":{}}}}", NULL);
+  t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"HostConfig\":{\"NetworkMode\":\"none\"}}");
+  free(t);
+  cJSON_Delete(p);
+}
+
+/* POST /networks/create: Docker's NetworkCreateRequest into network.create's params. */
+static void test_network_create(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse("{\"Name\":\"web\",\"CheckDuplicate\":true,\"Driver\":\"\",\"Scope\":\"local\",\"Internal\":false,"
+                          "\"IPAM\":{\"Driver\":\"default\",\"Config\":[{\"Subnet\":\"10.1.0.0/16\",\"IPRange\":\"\"}],"
+                          "\"Options\":null},\"Options\":{},\"Labels\":{\"a\":\"b\"},\"EnableIPv6\":false}");
+  cJSON *out = NULL;
+  wctr_errmsg e;
+  assert_int_equal(api_shape_network_create(in, &out, &e), WCTR_OK);
+  char *t = print(out);
+  assert_string_equal(t, "{\"Name\":\"web\",\"Subnet\":\"10.1.0.0/16\",\"Labels\":{\"a\":\"b\"}}");
+  free(t);
+  cJSON_Delete(out);
+  cJSON_Delete(in);
+  static const struct {
+    const char *body, *text;
+  } refused[] = {
+      {"{\"Driver\":\"nat\"}", "Name is required"},
+      {"{\"Name\":\"a\",\"Internal\":true}", "Internal: wctr cannot apply this field"},
+      {"{\"Name\":\"a\",\"Attachable\":true}", "Attachable: wctr cannot apply this field"},
+      {"{\"Name\":\"a\",\"Options\":{\"com.docker.network.windowsshim.vlanid\":\"7\"}}", "Options: wctr cannot apply"},
+      {"{\"Name\":\"a\",\"Scope\":\"swarm\"}", "Scope: wctr's networks are local"},
+      {"{\"Name\":\"a\",\"IPAM\":{\"Driver\":\"dhcp\"}}", "IPAM.Driver"},
+      {"{\"Name\":\"a\",\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/16\"},{\"Subnet\":\"10.2.0.0/16\"}]}}",
+       "IPAM.Config: 2 subnets"},
+      {"{\"Name\":\"a\",\"IPAM\":{\"Config\":[{\"Subnet\":\"10.1.0.0/16\",\"IPRange\":\"10.1.1.0/24\"}]}}",
+       "IPAM.Config[0].IPRange"},
+      {"[]", "must be a JSON object"},
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    in = cJSON_Parse(refused[i].body);
+    out = NULL;
+    assert_int_equal(api_shape_network_create(in, &out, &e), WCTR_EINVAL);
+    assert_null(out);
+    if (strstr(e.text, refused[i].text) == NULL) fail_msg("%s: \"%s\" lacks \"%s\"", refused[i].body, e.text, refused[i].text);
+    cJSON_Delete(in);
+  }
+}
+
+/* Records as the runtime leaves them: NetworkMode, PortBindings, DNS and NetworkSettings from the docker module. */
+static void test_inspect_network(void **state) {
+  (void)state;
+  cJSON *rec = cJSON_Parse("{\"Id\":\"0123456789abcdef\",\"Name\":\"web\",\"State\":{\"Status\":\"running\",\"Running\":true},"
+                           "\"Config\":{\"Image\":\"img\",\"ExposedPorts\":{\"80/tcp\":{},\"90/udp\":{}}},"
+                           "\"HostConfig\":{\"Isolation\":\"process\",\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\","
+                           "\"HostPort\":\"8080\"}]},\"Dns\":[\"10.0.0.2\"]},\"Runtime\":{\"Network\":{\"Name\":\"nat\","
+                           "\"NetworkID\":\"n1\",\"EndpointID\":\"e1\",\"NamespaceId\":\"s1\",\"IPAddress\":\"172.20.0.5\","
+                           "\"IPPrefixLen\":16,\"Gateway\":\"172.20.0.1\",\"MacAddress\":\"00-15-5d-00-00-05\",\"Ports\":"
+                           "[{\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"}]}}}");
+  cJSON *o = api_shape_inspect(rec);
+  const cJSON *hc = cJSON_GetObjectItem(o, "HostConfig");
+  assert_string_equal(cJSON_GetObjectItem(hc, "NetworkMode")->valuestring, "default");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "Dns"), 0)->valuestring, "10.0.0.2");
+  const cJSON *pb = cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "PortBindings"), "80/tcp");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(pb, 0), "HostPort")->valuestring, "8080");
+  const cJSON *ns = cJSON_GetObjectItem(o, "NetworkSettings");
+  assert_string_equal(cJSON_GetObjectItem(ns, "IPAddress")->valuestring, "172.20.0.5");
+  assert_string_equal(cJSON_GetObjectItem(ns, "SandboxID")->valuestring, "s1");
+  const cJSON *nat = cJSON_GetObjectItem(cJSON_GetObjectItem(ns, "Networks"), "nat");
+  assert_string_equal(cJSON_GetObjectItem(nat, "EndpointID")->valuestring, "e1");
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(ns, "Ports"), "90/udp")));
+  assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "Config"), "ExposedPorts"), "90/udp"));
+  cJSON_Delete(o);
+  cJSON_Delete(rec);
+  /* A list entry: Ports as docker ps reads them, and the mode. */
+  cJSON *s = cJSON_Parse("{\"Id\":\"0123\",\"Name\":\"web\",\"State\":\"running\",\"Isolation\":\"process\","
+                         "\"NetworkMode\":\"default\",\"ExposedPorts\":{\"80/tcp\":{}},\"Network\":{\"Ports\":[{"
+                         "\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\",\"IP\":\"0.0.0.0\"}]}}");
+  o = api_shape_summary(s, 0);
+  const cJSON *port = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "Ports"), 0);
+  assert_int_equal(cJSON_GetObjectItem(port, "PublicPort")->valueint, 8080);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "HostConfig"), "NetworkMode")->valuestring, "default");
+  assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "NetworkSettings"), "Networks"), "nat"));
+  cJSON_Delete(o);
+  cJSON_Delete(s);
 }
 
 static void test_update(void **state) {
@@ -405,6 +514,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_maps_what_wctr_applies),
       cmocka_unit_test(test_create_refusals_name_the_field),
+      cmocka_unit_test(test_create_maps_networking),
+      cmocka_unit_test(test_inspect_network),
+      cmocka_unit_test(test_network_create),
       cmocka_unit_test(test_update),
       cmocka_unit_test(test_inspect_shape),
       cmocka_unit_test(test_summary_status_and_filters),

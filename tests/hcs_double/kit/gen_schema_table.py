@@ -44,6 +44,15 @@ ROOTS = [
     "GuestModifySettingRequest",
     "WcowMappedVirtualDisk",
     "WcowCombinedLayers",
+    # computenetwork.dll's documents (the networking double) and the utility VM's network guest requests
+    "HostComputeNetwork",
+    "HostComputeEndpoint",
+    "HostComputeNamespace",
+    "HostComputeQuery",
+    "ModifyNamespaceSettingRequest",
+    "HcnNamespaceEndpointRequest",
+    "PortMappingPolicySetting",
+    "GuestNetworkModifyRequest",
 ]
 
 # Types the extract lacks, as SchemaReference.md defines them: the options of HcsSignalProcess, the
@@ -61,6 +70,41 @@ EXTRA_TYPES = {
     "WcowMappedVirtualDisk": {"ContainerPath": "string", "Lun": "int32"},
     "WcowCombinedLayers": {"ContainerRootPath": "string", "Layers": ["array", {"ref": "Layer"}],
                            "ScratchPath": "string", "FilterType": "string"},
+    # HNS v2, hcsshim's hcn package (hcnnetwork.go, hcnendpoint.go, hcnnamespace.go, hcnpolicy.go, hcn.go):
+    # the JSON names of HostComputeNetwork, HostComputeEndpoint, HostComputeNamespace, their parts and
+    # HostComputeQuery; Hcn-prefixed where hcsshim's own name is too general for one table. Health and the
+    # policies' Settings are typed "any" (their shape depends on Type; PortMapping's is checked on its own).
+    "HostComputeNetwork": {"ID": "string", "Name": "string", "Type": "string",
+                           "Policies": ["array", {"ref": "HcnNetworkPolicy"}], "MacPool": {"ref": "HcnMacPool"},
+                           "Dns": {"ref": "HcnDns"}, "Ipams": ["array", {"ref": "HcnIpam"}], "Flags": "uint32",
+                           "Health": "any", "SchemaVersion": {"ref": "Version"}},
+    "HcnNetworkPolicy": {"Type": "string", "Settings": "any"},
+    "HcnMacPool": {"Ranges": ["array", {"ref": "HcnMacRange"}]},
+    "HcnMacRange": {"StartMacAddress": "string", "EndMacAddress": "string"},
+    "HcnDns": {"Domain": "string", "Search": ["array", "string"], "ServerList": ["array", "string"],
+               "Options": ["array", "string"]},
+    "HcnIpam": {"Type": "string", "Subnets": ["array", {"ref": "HcnSubnet"}]},
+    "HcnSubnet": {"IpAddressPrefix": "string", "Policies": ["array", "any"], "Routes": ["array", {"ref": "HcnRoute"}],
+                  "Flags": "uint32"},
+    "HcnRoute": {"NextHop": "string", "DestinationPrefix": "string", "Metric": "uint16"},
+    "HostComputeEndpoint": {"ID": "string", "Name": "string", "HostComputeNetwork": "string",
+                            "HostComputeNamespace": "string", "Policies": ["array", {"ref": "HcnEndpointPolicy"}],
+                            "IpConfigurations": ["array", {"ref": "HcnIpConfig"}], "Dns": {"ref": "HcnDns"},
+                            "Routes": ["array", {"ref": "HcnRoute"}], "MacAddress": "string", "Flags": "uint32",
+                            "Health": "any", "SchemaVersion": {"ref": "Version"}},
+    "HcnEndpointPolicy": {"Type": "string", "Settings": "any"},
+    "HcnIpConfig": {"IpAddress": "string", "PrefixLength": "uint8"},
+    "PortMappingPolicySetting": {"Protocol": "uint32", "InternalPort": "uint16", "ExternalPort": "uint16",
+                                 "VIP": "string", "Flags": "uint32"},
+    "HostComputeNamespace": {"ID": "string", "NamespaceId": "uint32", "Type": "string",
+                             "Resources": ["array", {"ref": "HcnNamespaceResource"}], "SchemaVersion": {"ref": "Version"}},
+    "HcnNamespaceResource": {"Type": "string", "Data": "any"},
+    "ModifyNamespaceSettingRequest": {"ResourceType": "string", "RequestType": "string", "Settings": "any"},
+    "HcnNamespaceEndpointRequest": {"EndpointId": "string"},
+    "HostComputeQuery": {"SchemaVersion": {"ref": "Version"}, "Flags": "uint32", "Filter": "string"},
+    # hcsshim's internal/protocol/guestrequest NetworkModifyRequest: the Settings of a utility VM's
+    # "Network" guest request.
+    "GuestNetworkModifyRequest": {"AdapterId": "string", "RequestType": "string", "Settings": "any"},
 }
 
 PATH_TYPE = ["AbsolutePath", "VirtualSmbShareName"]
@@ -110,6 +154,29 @@ SUPPLEMENT = {
         "VPCIDevice", "ContainerConstraints", "HvSocket", "SecurityPolicy", "SecurityPolicyFragment",
         "PodCgroupMemoryLimit"]},
     ("WcowCombinedLayers", "FilterType"): {"enum": ["WCIFS", "UnionFS"]},
+    ("Networking", "Namespace"): {"guid": True},
+    ("HostComputeNetwork", "ID"): {"guid": True},
+    ("HostComputeNetwork", "Type"): {"enum": ["NAT", "Transparent", "L2Bridge", "L2Tunnel", "ICS", "Private",
+                                              "Overlay"]},
+    ("HcnNetworkPolicy", "Type"): {"enum": ["SourceMacAddress", "NetAdapterName", "VSwitchExtension", "DrMacAddress",
+                                            "AutomaticDNS", "InterfaceConstraint", "ProviderAddress",
+                                            "RemoteSubnetRoute", "VxlanPort", "HostRoute", "SetPolicy", "L4Proxy",
+                                            "LayerConstraint", "NetworkACL"]},
+    ("HcnIpam", "Type"): {"enum": ["Static", "DHCP"]},
+    ("HostComputeEndpoint", "ID"): {"guid": True},
+    ("HostComputeEndpoint", "HostComputeNetwork"): {"guid": True},
+    ("HostComputeEndpoint", "HostComputeNamespace"): {"guid": True},
+    ("HcnEndpointPolicy", "Type"): {"enum": ["PortMapping", "ACL", "QOS", "L2Driver", "OutBoundNAT", "SDNRoute",
+                                             "L4Proxy", "L4WFPPROXY", "PortName", "EncapOverhead", "Iov",
+                                             "ProviderAddress", "InterfaceConstraint", "TierAcl"]},
+    ("HostComputeNamespace", "ID"): {"guid": True},
+    ("HostComputeNamespace", "Type"): {"enum": ["Host", "HostDefault", "Guest", "GuestDefault"]},
+    ("HcnNamespaceResource", "Type"): {"enum": ["Container", "Endpoint"]},
+    ("ModifyNamespaceSettingRequest", "ResourceType"): {"enum": ["Container", "Endpoint"]},
+    ("ModifyNamespaceSettingRequest", "RequestType"): {"enum": ["Add", "Remove", "Update", "Refresh"]},
+    ("HcnNamespaceEndpointRequest", "EndpointId"): {"guid": True},
+    ("GuestNetworkModifyRequest", "AdapterId"): {"guid": True},
+    ("GuestNetworkModifyRequest", "RequestType"): {"enum": ["Add", "Remove", "PreAdd", "Update"]},
     # "height then width": exactly two numbers.
     ("ProcessParameters", "ConsoleSize"): {"len": 2},
 }

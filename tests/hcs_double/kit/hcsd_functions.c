@@ -26,9 +26,18 @@ const char *const hcsd_vmcompute_functions[] = {
     NULL,
 };
 
+const char *const hcsd_computenetwork_functions[] = {
+    "HcnEnumerateNetworks", "HcnCreateNetwork", "HcnOpenNetwork", "HcnModifyNetwork", "HcnQueryNetworkProperties",
+    "HcnDeleteNetwork", "HcnCloseNetwork", "HcnEnumerateEndpoints", "HcnCreateEndpoint", "HcnOpenEndpoint",
+    "HcnModifyEndpoint", "HcnQueryEndpointProperties", "HcnDeleteEndpoint", "HcnCloseEndpoint",
+    "HcnEnumerateNamespaces", "HcnCreateNamespace", "HcnOpenNamespace", "HcnModifyNamespace",
+    "HcnQueryNamespaceProperties", "HcnDeleteNamespace", "HcnCloseNamespace", NULL,
+};
+
 const char *const *const hcsd_double_functions[] = {
     hcsd_computecore_functions,
     hcsd_computestorage_functions,
     hcsd_vmcompute_functions,
+    hcsd_computenetwork_functions,
     NULL,
 };

@@ -37,6 +37,7 @@
 extern const char *const hcsd_computecore_functions[];
 extern const char *const hcsd_computestorage_functions[];
 extern const char *const hcsd_vmcompute_functions[];
+extern const char *const hcsd_computenetwork_functions[];
 extern const char *const *const hcsd_double_functions[];
 
 /* Reads the environment once per DLL load: the state folder (created if missing) and the knobs of

@@ -1,6 +1,7 @@
 /* tests/hcs_double/kit/hcsd_validate.c - strict validation of HCS documents against the schema table. */
 #include "hcsd_validate.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -406,6 +407,28 @@ bool hv_check_guest_request(const cJSON *guest, const char *path, char *msg, siz
   if (request == NULL) return false;
   bool disk = strcmp(resource->valuestring, "MappedVirtualDisk") == 0;
   bool layers = strcmp(resource->valuestring, "CombinedLayers") == 0;
+  if (strcmp(resource->valuestring, "NetworkNamespace") == 0) {
+    /* hcsshim's AddNetNS: the namespace as HNS describes it. */
+    const cJSON *settings = required(&c, guest, "Settings");
+    if (settings == NULL) return false;
+    path_push(&c, ".Settings");
+    if (!hv_check_type(settings, "HostComputeNamespace", c.path, msg, msg_size)) return false;
+    return required_string(&c, settings, "ID");
+  }
+  if (strcmp(resource->valuestring, "Network") == 0) {
+    /* hcsshim's addNIC / removeNIC: NetworkModifyRequest, whose PreAdd carries the endpoint. */
+    const cJSON *settings = required(&c, guest, "Settings");
+    if (settings == NULL) return false;
+    path_push(&c, ".Settings");
+    if (!hv_check_type(settings, "GuestNetworkModifyRequest", c.path, msg, msg_size)) return false;
+    if (!required_string(&c, settings, "AdapterId") || required(&c, settings, "RequestType") == NULL) return false;
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(settings, "RequestType")->valuestring, "PreAdd") != 0) return true;
+    const cJSON *endpoint = required(&c, settings, "Settings");
+    if (endpoint == NULL) return false;
+    path_push(&c, ".Settings");
+    if (!hv_check_type(endpoint, "HostComputeEndpoint", c.path, msg, msg_size)) return false;
+    return required_string(&c, endpoint, "ID");
+  }
   if (!disk && !layers) return true;
   const cJSON *settings = required(&c, guest, "Settings");
   if (settings == NULL) return false;
@@ -630,6 +653,133 @@ bool hv_check_service_modification(const cJSON *doc, hv_service_request *request
   if (!is_json_object_text(cJSON_GetObjectItemCaseSensitive(details, "CredentialSpec")->valuestring)) {
     path_push(&c, ".CredentialSpec");
     return fail(&c, "must be a credential spec: a JSON object serialized into the string");
+  }
+  return true;
+}
+
+/* --- HNS v2 (computenetwork.dll) --------------------------------------------------------------------- */
+
+/* Each HCN root: the table, SchemaVersion {Major 2} (hcsshim's V2SchemaVersion). */
+static bool hcn_root(hv_ctx *c, const cJSON *doc, const char *type, char *msg, size_t msg_size) {
+  if (!hv_check_type(doc, type, type, msg, msg_size)) return false;
+  ctx_init(c, type, msg, msg_size);
+  return check_schema_version(c, doc);
+}
+
+bool hv_check_hcn_network(const cJSON *doc, char *msg, size_t msg_size) {
+  hv_ctx c;
+  if (!hcn_root(&c, doc, "HostComputeNetwork", msg, msg_size)) return false;
+  if (!required_string(&c, doc, "Name") || required(&c, doc, "Type") == NULL) return false;
+  /* hcsshim's HostComputeNetwork.Create: a subnet with an address prefix needs a gateway and a default
+   * route. */
+  const cJSON *ipam;
+  int i = 0;
+  cJSON_ArrayForEach(ipam, cJSON_GetObjectItemCaseSensitive(doc, "Ipams")) {
+    const cJSON *subnet;
+    int k = 0;
+    cJSON_ArrayForEach(subnet, cJSON_GetObjectItemCaseSensitive(ipam, "Subnets")) {
+      size_t old = path_push(&c, ".Ipams[%d].Subnets[%d]", i, k);
+      const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(subnet, "IpAddressPrefix");
+      if (prefix != NULL && prefix->valuestring[0] != '\0') {
+        bool has_default = false;
+        const cJSON *route;
+        cJSON_ArrayForEach(route, cJSON_GetObjectItemCaseSensitive(subnet, "Routes")) {
+          const cJSON *hop = cJSON_GetObjectItemCaseSensitive(route, "NextHop");
+          const cJSON *dest = cJSON_GetObjectItemCaseSensitive(route, "DestinationPrefix");
+          if (hop == NULL || hop->valuestring[0] == '\0') return fail(&c, "a route of a subnet with an address prefix needs a NextHop (gateway)");
+          if (dest != NULL && (strcmp(dest->valuestring, "0.0.0.0/0") == 0 || strcmp(dest->valuestring, "::/0") == 0)) {
+            has_default = true;
+          }
+        }
+        if (!has_default) return fail(&c, "a subnet with an address prefix needs a default route (DestinationPrefix 0.0.0.0/0)");
+      }
+      path_pop(&c, old);
+      k++;
+    }
+    i++;
+  }
+  return true;
+}
+
+bool hv_check_hcn_endpoint(const cJSON *doc, char *msg, size_t msg_size) {
+  hv_ctx c;
+  if (!hcn_root(&c, doc, "HostComputeEndpoint", msg, msg_size)) return false;
+  if (!required_string(&c, doc, "HostComputeNetwork")) return false;
+  const cJSON *mac = cJSON_GetObjectItemCaseSensitive(doc, "MacAddress");
+  if (mac != NULL) {
+    /* HNS's form: six pairs of hex digits separated by '-'. */
+    const char *m = mac->valuestring;
+    bool ok = strlen(m) == 17;
+    for (int i = 0; ok && i < 17; i++) ok = i % 3 == 2 ? m[i] == '-' : isxdigit((unsigned char)m[i]) != 0;
+    if (!ok) {
+      path_push(&c, ".MacAddress");
+      return fail(&c, "\"%s\" is not a MAC address in HNS's form (00-15-5D-01-02-03)", m);
+    }
+  }
+  const cJSON *policy;
+  int i = 0;
+  cJSON_ArrayForEach(policy, cJSON_GetObjectItemCaseSensitive(doc, "Policies")) {
+    size_t old = path_push(&c, ".Policies[%d]", i++);
+    const cJSON *type = required(&c, policy, "Type");
+    if (type == NULL) return false;
+    if (strcmp(type->valuestring, "PortMapping") == 0) {
+      const cJSON *settings = required(&c, policy, "Settings");
+      if (settings == NULL) return false;
+      path_push(&c, ".Settings");
+      if (!hv_check_type(settings, "PortMappingPolicySetting", c.path, msg, msg_size)) return false;
+      const cJSON *proto = required(&c, settings, "Protocol");
+      const cJSON *internal = proto != NULL ? required(&c, settings, "InternalPort") : NULL;
+      if (internal == NULL) return false;
+      if (proto->valuedouble != 6 && proto->valuedouble != 17) {
+        path_push(&c, ".Protocol");
+        return fail(&c, "%.17g is neither TCP (6) nor UDP (17)", proto->valuedouble);
+      }
+      if (internal->valuedouble == 0) {
+        path_push(&c, ".InternalPort");
+        return fail(&c, "the internal port cannot be zero");
+      }
+    }
+    path_pop(&c, old);
+  }
+  return true;
+}
+
+bool hv_check_hcn_namespace(const cJSON *doc, char *msg, size_t msg_size) {
+  hv_ctx c;
+  return hcn_root(&c, doc, "HostComputeNamespace", msg, msg_size);
+}
+
+bool hv_check_hcn_namespace_modify(const cJSON *doc, bool *add, const char **endpoint_id, char *msg, size_t msg_size) {
+  hv_ctx c;
+  if (!hv_check_type(doc, "ModifyNamespaceSettingRequest", "ModifyNamespaceSettingRequest", msg, msg_size)) return false;
+  ctx_init(&c, "ModifyNamespaceSettingRequest", msg, msg_size);
+  const cJSON *resource = required(&c, doc, "ResourceType");
+  const cJSON *request = resource != NULL ? required(&c, doc, "RequestType") : NULL;
+  const cJSON *settings = request != NULL ? required(&c, doc, "Settings") : NULL;
+  if (settings == NULL) return false;
+  if (strcmp(resource->valuestring, "Endpoint") != 0) {
+    path_push(&c, ".ResourceType");
+    return fail(&c, "the double adds and removes endpoints only, not \"%s\"", resource->valuestring);
+  }
+  if (strcmp(request->valuestring, "Add") != 0 && strcmp(request->valuestring, "Remove") != 0) {
+    path_push(&c, ".RequestType");
+    return fail(&c, "an endpoint is added or removed, not \"%s\"", request->valuestring);
+  }
+  path_push(&c, ".Settings");
+  if (!hv_check_type(settings, "HcnNamespaceEndpointRequest", c.path, msg, msg_size)) return false;
+  if (!required_string(&c, settings, "EndpointId")) return false;
+  *add = strcmp(request->valuestring, "Add") == 0;
+  *endpoint_id = cJSON_GetObjectItemCaseSensitive(settings, "EndpointId")->valuestring;
+  return true;
+}
+
+bool hv_check_hcn_query(const cJSON *doc, char *msg, size_t msg_size) {
+  hv_ctx c;
+  if (!hcn_root(&c, doc, "HostComputeQuery", msg, msg_size)) return false;
+  const cJSON *filter = cJSON_GetObjectItemCaseSensitive(doc, "Filter");
+  if (filter != NULL && filter->valuestring[0] != '\0' && !is_json_object_text(filter->valuestring)) {
+    path_push(&c, ".Filter");
+    return fail(&c, "must be a JSON object in a string, as hcsshim writes it ({\"Name\":\"nat\"})");
   }
   return true;
 }

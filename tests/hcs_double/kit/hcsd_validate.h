@@ -93,6 +93,26 @@ typedef enum hv_service_request {
 bool hv_check_service_modification(const cJSON *doc, hv_service_request *request, char *msg,
                                    size_t msg_size);
 
+/* --- HNS v2 (computenetwork.dll), hcsshim's hcn package ---
+ * hv_check_hcn_network: HostComputeNetwork with SchemaVersion {Major 2}, a non-empty Name and a Type; a subnet
+ *   with an IpAddressPrefix needs routes with a NextHop and a default route (hcsshim's Create refuses
+ *   otherwise).
+ * hv_check_hcn_endpoint: HostComputeEndpoint with SchemaVersion and HostComputeNetwork; MacAddress in HNS's
+ *   form (six pairs of hex digits and '-'); a PortMapping policy's Settings a PortMappingPolicySetting with
+ *   Protocol 6 or 17 and a non-zero InternalPort.
+ * hv_check_hcn_namespace: HostComputeNamespace with SchemaVersion.
+ * hv_check_hcn_namespace_modify: ModifyNamespaceSettingRequest adding or removing an Endpoint, whose Settings
+ *   are {"EndpointId": GUID}; *add and *endpoint_id (pointing into doc) say which.
+ * hv_check_hcn_query: HostComputeQuery with SchemaVersion; a Filter is JSON object text.
+ * A utility VM's guest requests "NetworkNamespace" (Settings: a HostComputeNamespace with its ID) and
+ * "Network" (Settings: hcsshim's NetworkModifyRequest {AdapterId, RequestType, Settings?}, a PreAdd's
+ * Settings the endpoint with its ID) are checked by hv_check_guest_request. */
+bool hv_check_hcn_network(const cJSON *doc, char *msg, size_t msg_size);
+bool hv_check_hcn_endpoint(const cJSON *doc, char *msg, size_t msg_size);
+bool hv_check_hcn_namespace(const cJSON *doc, char *msg, size_t msg_size);
+bool hv_check_hcn_namespace_modify(const cJSON *doc, bool *add, const char **endpoint_id, char *msg, size_t msg_size);
+bool hv_check_hcn_query(const cJSON *doc, char *msg, size_t msg_size);
+
 /* "a string", "a number", ... for messages. */
 const char *hv_json_type_name(const cJSON *item);
 
