@@ -1138,13 +1138,38 @@ char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t 
     put_string(&b, str_of(s, "Command", ""));
     put_text(&b, ",\"Created\":");
     put_text(&b, created);
-    put_text(&b, ",\"Ports\":[],\"Labels\":");
+    /* Ports, HostConfig and NetworkSettings are small: the docker module's trees, printed (as api_shape_summary
+     * takes them). The labels, which can be megabytes, are written directly. */
+    cJSON *d = docker_container_summary(s, ""); /* NULL (not an object): the defaults, as api_shape_summary */
+    const cJSON *ports = cJSON_GetObjectItemCaseSensitive(d, "Ports");
+    const cJSON *hc = cJSON_GetObjectItemCaseSensitive(d, "HostConfig");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(d, "NetworkSettings");
+    put_text(&b, ",\"Ports\":");
+    if (ports != NULL) {
+      put_json(&b, ports);
+    } else {
+      put_text(&b, "[]");
+    }
+    put_text(&b, ",\"Labels\":");
     put_labels(&b, cJSON_GetObjectItemCaseSensitive(s, "Labels"));
     put_text(&b, ",\"State\":");
     put_string(&b, str_of(s, "State", "created"));
     put_text(&b, ",\"Status\":");
     put_string(&b, status);
-    put_text(&b, ",\"HostConfig\":{\"NetworkMode\":\"default\"},\"NetworkSettings\":{\"Networks\":{}},\"Mounts\":[]}");
+    put_text(&b, ",\"HostConfig\":");
+    if (hc != NULL) {
+      put_json(&b, hc);
+    } else {
+      put_text(&b, "{}");
+    }
+    put_text(&b, ",\"NetworkSettings\":");
+    if (ns != NULL) {
+      put_json(&b, ns);
+    } else {
+      put_text(&b, "{}");
+    }
+    put_text(&b, ",\"Mounts\":[]}");
+    cJSON_Delete(d);
   }
   put(&b, "]\n", 2);
   if (b.failed) {

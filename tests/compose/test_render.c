@@ -392,7 +392,12 @@ static void test_render_replicas(void **state) {
                    "  web:\n"
                    "    container_name: r-web-1\n"
                    "    image: iis\n"
-                   "    replicas: 3\n");
+                   "    replicas: 3\n"
+                   "    networks:\n"
+                   "      default: null\n"
+                   "networks:\n"
+                   "  default:\n"
+                   "    name: r_default\n");
   ct_expect_render(p, 1,
                    "{\n"
                    "\t\"name\":\t\"r\",\n"
@@ -400,7 +405,15 @@ static void test_render_replicas(void **state) {
                    "\t\t\"web\":\t{\n"
                    "\t\t\t\"container_name\":\t\"r-web-1\",\n"
                    "\t\t\t\"image\":\t\"iis\",\n"
-                   "\t\t\t\"replicas\":\t3\n"
+                   "\t\t\t\"replicas\":\t3,\n"
+                   "\t\t\t\"networks\":\t{\n"
+                   "\t\t\t\t\"default\":\tnull\n"
+                   "\t\t\t}\n"
+                   "\t\t}\n"
+                   "\t},\n"
+                   "\t\"networks\":\t{\n"
+                   "\t\t\"default\":\t{\n"
+                   "\t\t\t\"name\":\t\"r_default\"\n"
                    "\t\t}\n"
                    "\t}\n"
                    "}\n");
