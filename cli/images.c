@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cli/text.h"
 #include "cli/format.h"
 #include "common/base64.h"
 #include "common/opts.h"
@@ -1311,7 +1312,15 @@ int cli_cmd_trust(cli_ctx *ctx, int argc, char **argv) {
     }
     cJSON_AddItemToArray(all, result);
   }
-  if (!pretty) cli_print_json(ctx->p->out, all);
+  if (!pretty) {
+    /* docker trust inspect's form: an indented array, one entry per image */
+    cli_buf b;
+    cli_buf_init(&b, 0);
+    cli_json_write(&b, all, "    ", false);
+    cli_buf_addc(&b, '\n');
+    if (!b.failed) fwrite(b.data, 1, b.len, ctx->p->out);
+    cli_buf_free(&b);
+  }
   cJSON_Delete(all);
   return rc;
 }
