@@ -1263,6 +1263,11 @@ static void trust_pretty(FILE *f, const cJSON *r) {
             text_of(sig, "KeyFile"), key[0] != '\0' ? ")" : "", text_of(sig, "Verdict"), text_of(sig, "Message"));
   }
   if (i == 0) fprintf(f, "\nNo signatures found.\n");
+  const cJSON *platform = cJSON_GetObjectItemCaseSensitive(r, "Platform");
+  if (cJSON_IsObject(platform)) {
+    fprintf(f, "\nWindows manifest of the index: %s\nVerdict:    %s\n            %s\n", text_of(platform, "Digest"),
+            text_of(platform, "Verdict"), text_of(platform, "Message"));
+  }
 }
 
 int cli_cmd_trust(cli_ctx *ctx, int argc, char **argv) {

@@ -62,7 +62,7 @@ static wctr_err import_key(void *ctx, const uint8_t *spki, size_t len, const cha
     err = wctr_fail(e, WCTR_EINVAL, "%s is an ECDSA key on another curve than P-256", where);
     goto done;
   }
-  const CRYPT_BIT_STRING *pk = &info->PublicKey;
+  const CRYPT_BIT_BLOB *pk = &info->PublicKey;
   if (pk->cUnusedBits != 0 || pk->cbData != 65 || pk->pbData[0] != 0x04) {
     err = wctr_fail(e, WCTR_EINVAL, "%s: the P-256 point is not an uncompressed point of 65 bytes", where);
     goto done;

@@ -533,17 +533,37 @@ static wctr_err op_trust(void *ctx, const svc_caller *caller, const cJSON *param
   char mt[128];
   char digest[IMG_DIGEST_MAX] = "";
   if (err == WCTR_OK) err = img_registry_manifest(reg, ref.digest[0] != '\0' ? ref.digest : ref.tag, &body, &len, mt, digest, e);
+  img_manifest doc;
+  memset(&doc, 0, sizeof doc);
+  bool index = err == WCTR_OK && img_manifest_parse(body, len, mt[0] != '\0' ? mt : NULL, &doc, NULL) == WCTR_OK &&
+               doc.kind == IMG_DOC_INDEX;
   free(body);
   char repo[IMG_NAME_MAX + 2];
   img_ref_name(&ref, repo, sizeof repo);
   img_trust_report rep;
   memset(&rep, 0, sizeof rep);
   if (err == WCTR_OK) err = img_trust_verify(s->trust, reg, repo, digest, &rep, e);
+  /* A pull also accepts a signature over the Windows manifest it chooses from an index (cosign sign
+   * --recursive): show that one too. */
+  cJSON *platform = NULL;
+  size_t chosen = 0;
+  img_host host = {.os_version = s->host_os_version, .arch = "amd64"};
+  if (err == WCTR_OK && index && img_platform_choose(&doc, &host, name, &chosen, NULL) == WCTR_OK) {
+    img_trust_report pr;
+    memset(&pr, 0, sizeof pr);
+    if (img_trust_verify(s->trust, reg, repo, doc.items[chosen].digest, &pr, e) == WCTR_OK) platform = img_trust_report_json(&pr);
+    img_trust_report_free(&pr);
+  }
+  img_manifest_free(&doc);
   img_registry_close(reg);
   if (err != WCTR_OK) return err;
   *result = img_trust_report_json(&rep);
   img_trust_report_free(&rep);
-  if (*result == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (*result == NULL) {
+    cJSON_Delete(platform);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  if (platform != NULL) cJSON_AddItemToObject(*result, "Platform", platform);
   const char *prefix = "";
   img_trust_mode mode = img_trust_mode_for(s->trust, repo, &prefix);
   char familiar[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];

@@ -20,7 +20,8 @@
  *   image.add     the `image add` catalog (service/image.h), unchanged
  *   image.trust   {"Name","Auth"?} -> the signatures of the reference's digest in its registry and the verdict of
  *                 each (img_trust_report_json), plus {"Policy": "signed"|"off" for the repository, "Prefix": the
- *                 deciding wctrd.json prefix, "" for the top level}: `wctr trust inspect`. It reads, decides
+ *                 deciding wctrd.json prefix, "" for the top level, "Platform": the same report for the Windows
+ *                 manifest a pull would choose when the reference is an index}: `wctr trust inspect`. It reads, decides
  *                 nothing and stores nothing; keys are those of the policy, whatever its mode.
  *   registry.login {"Server","Username","Password"} -> {"Status":"Login Succeeded"}: checks credentials
  *                 against the registry; wctrd keeps nothing (the client stores them, docs/images.md)

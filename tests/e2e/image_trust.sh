@@ -179,7 +179,7 @@ expect 0 "run late:v1" W run --rm --isolation=process "$reg/late:v1"
 has "from-the-pulled-image" "it runs"
 
 echo "# the audit trail"
-expect 0 "audit" W audit
+expect 0 "audit" W audit --format json
 has '"Op":"image.trust","Target":"'"$reg"'/app:v1","Result":"ok","Detail":"pull: digest '"$(cat "$work/app.digest")"', key '"$fp" "the verified pull: image, digest, key, verdict"
 has '"Target":"'"$reg"'/unk:v1","Result":"access_denied","Detail":"pull: digest' "the refused pulls"
 has 'verdict unknown-key' "with their verdicts"
