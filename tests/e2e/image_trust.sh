@@ -109,8 +109,8 @@ signature copy trusted other "$(cat "$work/app.digest")" || ok_all=false
 signature corrupt trusted corrupt || ok_all=false
 signature edited trusted edit || ok_all=false
 signature malformed trusted malformed || ok_all=false
-$ok_all && ok "8 images pushed; app signed by the trusted key, unk by another, copy with app's signature, corrupt," \
-  "edited and malformed signatures" || bad "images or signatures could not be pushed"
+$ok_all && ok "8 images pushed; app signed by the trusted key, unk by another, copy with app's signature, corrupt, \
+  edited and malformed signatures" || bad "images or signatures could not be pushed"
 
 echo "# the policy off (the default): anything pulls and runs"
 start_wctrd && ok "wctrd is up without image-trust" || bad "wctrd did not come up"
