@@ -115,6 +115,7 @@ $ok_all && ok "8 images pushed; app signed by the trusted key, unk by another, c
 echo "# the policy off (the default): anything pulls and runs"
 start_wctrd && ok "wctrd is up without image-trust" || bad "wctrd did not come up"
 expect 0 "pull late:v1 with the policy off" W pull "$reg/late:v1"
+expect 0 "create a container from it with the policy off" W create --name early --isolation=process "$reg/late:v1"
 W check --format json >"$out" 2>&1 # exit 1 under Wine: it folds file DACLs into mode bits (README)
 has '"Id":"image-trust","Title":' "wctr check reports image-trust"
 grep -o '"Id":"image-trust"[^}]*' "$out" | grep -q '"Status":"WARN"' && ok "as a WARN while the policy is off" || bad "image-trust is not WARN when off"
@@ -131,6 +132,8 @@ has "was never verified" "the reason"
 has "wctr pull $reg/late:v1" "and the fix"
 expect 125 "create is refused too" W create --isolation=process "$reg/late:v1"
 has "image-trust policy \"signed\"" "naming the policy"
+expect 1 "start of the container created before the policy is refused" W start early
+has "was never verified" "with the reason"
 W check --format json >"$out" 2>&1
 grep -o '"Id":"image-trust"[^}]*' "$out" | grep -q "would be refused at run: $reg/late:v1" &&
   ok "wctr check names the image that would be refused" || bad "check does not name late:v1"
@@ -177,6 +180,8 @@ expect 0 "pull late:v1 again (now signed)" W pull "$reg/late:v1"
 has "Signature verified with key $fp" "verified"
 expect 0 "run late:v1" W run --rm --isolation=process "$reg/late:v1"
 has "from-the-pulled-image" "it runs"
+expect 0 "and the container created before the policy starts" W start -a early
+has "from-the-pulled-image" "its command ran"
 
 echo "# the audit trail"
 expect 0 "audit" W audit --format json
