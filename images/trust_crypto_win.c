@@ -20,6 +20,9 @@
 /* The parameters of an id-ecPublicKey SPKI for P-256: the DER of OID 1.2.840.10045.3.1.7 (prime256v1). */
 static const BYTE p256_oid_der[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
+/* Microsoft documents key handles of its older CryptoAPI as not thread-safe and says nothing for CNG's: pulls
+ * verify on several pool threads, so verifications take turns (a few per pull, each well under a millisecond). */
+static SRWLOCK verify_lock = SRWLOCK_INIT;
 static BCRYPT_ALG_HANDLE ecdsa_alg;
 static BCRYPT_ALG_HANDLE sha_alg;
 static INIT_ONCE open_once = INIT_ONCE_STATIC_INIT;
@@ -99,7 +102,9 @@ static wctr_err verify(void *ctx, void *key, const void *msg, size_t len, const 
   if (!BCRYPT_SUCCESS(st)) return wctr_fail(e, WCTR_ESYSTEM, "SHA-256 of the payload failed (BCrypt: 0x%08lx)", (unsigned long)st);
   UCHAR sig[64];
   memcpy(sig, rs, sizeof sig);
+  AcquireSRWLockExclusive(&verify_lock);
   st = BCryptVerifySignature((BCRYPT_KEY_HANDLE)key, NULL, hash, sizeof hash, sig, sizeof sig, 0);
+  ReleaseSRWLockExclusive(&verify_lock);
   if (BCRYPT_SUCCESS(st)) {
     *valid = true;
     return WCTR_OK;
