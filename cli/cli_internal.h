@@ -140,6 +140,7 @@ int cli_cmd_history(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_save(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_load(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_login(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_trust(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_logout(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_pull_usage[];
 extern const char cli_images_usage[];
@@ -149,6 +150,7 @@ extern const char cli_history_usage[];
 extern const char cli_save_usage[];
 extern const char cli_load_usage[];
 extern const char cli_login_usage[];
+extern const char cli_trust_usage[];
 extern const char cli_logout_usage[];
 /* Pulls ref with Docker's progress display on f (stdout for `pull`, stderr for `run`); quiet prints nothing
  * but errors. Returns 0 or the exit code after printing the failure. */

@@ -176,6 +176,8 @@ static const struct command {
     {"load", cli_cmd_load, "Load an image from a tar archive or STDIN", cli_load_usage, false},
     {"login", cli_cmd_login, "Log in to a registry", cli_login_usage, false},
     {"logout", cli_cmd_logout, "Log out from a registry", cli_logout_usage, false},
+    {"trust", cli_cmd_trust, "Show the signatures of images and the image-trust verdict (trust inspect)",
+     cli_trust_usage, false},
     {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, false},
     {"network", cli_cmd_network, "Manage networks (create, ls, inspect, rm, prune)", cli_network_usage, false},
     {"port", cli_cmd_port, "List a container's published ports",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cli/text.h"
 #include "cli/format.h"
 #include "common/base64.h"
 #include "common/opts.h"
@@ -14,7 +15,7 @@
 
 enum {
   O_HELP = 1, O_LAYER, O_OS_VERSION, O_CMD, O_USER, O_ALL, O_QUIET, O_DIGESTS, O_NO_TRUNC, O_FILTER, O_FORMAT, O_FORCE,
-  O_NO_PRUNE, O_OUTPUT, O_INPUT, O_USERNAME, O_PASSWORD, O_PASSWORD_STDIN, O_HUMAN, O_PLATFORM
+  O_NO_PRUNE, O_OUTPUT, O_INPUT, O_USERNAME, O_PASSWORD, O_PASSWORD_STDIN, O_HUMAN, O_PLATFORM, O_PRETTY
 };
 
 const char cli_image_usage[] =
@@ -104,6 +105,15 @@ const char cli_login_usage[] =
     "  -u, --username string   Username\n"
     "      --password-stdin    Take the password from stdin\n"
     "A password on the command line (-p) is refused: other processes and the shell's history would see it.\n";
+
+const char cli_trust_usage[] =
+    "Usage: wctr trust inspect [--pretty] IMAGE [IMAGE...]\n\n"
+    "Show the cosign signatures of images in their registries: each signature, the key that made it (among the\n"
+    "keys of wctrd.json's \"image-trust\"), and the verdict wctrd's policy would give at a pull (verified,\n"
+    "no-signature, other-image, unknown-key, bad-signature, malformed-payload). Nothing is pulled or stored.\n"
+    "Signing is the publisher's: 'cosign sign --key cosign.key IMAGE@DIGEST' (docs/security.md).\n\n"
+    "Options:\n"
+    "      --pretty   Print a human friendly format instead of JSON\n";
 
 const char cli_logout_usage[] =
     "Usage: wctr logout [SERVER]\n\nRemove the credentials 'wctr login' stored for a registry (default docker.io).\n";
@@ -1224,4 +1234,98 @@ int cli_cmd_image(cli_ctx *ctx, int argc, char **argv) {
   if (strcmp(sub, "load") == 0) return cmd_load(ctx, argc - 1, argv + 1, "image load");
   fprintf(ctx->p->err, "wctr image: unknown command \"%s\"\n\n%s", sub, usage);
   return CLI_EXIT_ERROR;
+}
+
+/* --- wctr trust inspect -------------------------------------------------------------------------------------------- */
+
+static bool trust_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  (void)v, (void)e;
+  if (id == O_PRETTY) *(bool *)arg = true;
+  return true;
+}
+
+static void trust_pretty(FILE *f, const cJSON *r) {
+  fprintf(f, "Signatures for %s\n\n", text_of(r, "Name"));
+  fprintf(f, "Digest:     %s\n", text_of(r, "Digest"));
+  fprintf(f, "Signatures: %s (tag %s)\n", text_of(r, "Repository"), text_of(r, "SignatureTag"));
+  const char *prefix = text_of(r, "Prefix");
+  fprintf(f, "Policy:     %s%s%s\n", text_of(r, "Policy"), prefix[0] != '\0' ? " for " : "", prefix);
+  fprintf(f, "Verdict:    %s\n", text_of(r, "Verdict"));
+  fprintf(f, "            %s\n", text_of(r, "Message"));
+  const cJSON *sigs = cJSON_GetObjectItemCaseSensitive(r, "Signatures");
+  int i = 0;
+  const cJSON *sig;
+  cJSON_ArrayForEach(sig, sigs) {
+    const char *key = text_of(sig, "Key");
+    fprintf(f, "\nSignature %d\n  Payload:       %s\n  Signed digest: %s\n  Reference:     %s\n  Key:           %s%s%s%s\n"
+               "  Verdict:       %s\n  %s\n", ++i, text_of(sig, "Payload"), text_of(sig, "SignedDigest"),
+            text_of(sig, "Reference"), key[0] != '\0' ? key : "no trusted key verifies it", key[0] != '\0' ? " (" : "",
+            text_of(sig, "KeyFile"), key[0] != '\0' ? ")" : "", text_of(sig, "Verdict"), text_of(sig, "Message"));
+  }
+  if (i == 0) fprintf(f, "\nNo signatures found.\n");
+  const cJSON *platform = cJSON_GetObjectItemCaseSensitive(r, "Platform");
+  if (cJSON_IsObject(platform)) {
+    fprintf(f, "\nWindows manifest of the index: %s\nVerdict:    %s\n            %s\n", text_of(platform, "Digest"),
+            text_of(platform, "Verdict"), text_of(platform, "Message"));
+  }
+}
+
+int cli_cmd_trust(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"pretty", 0, false, O_PRETTY}, {NULL, 0, false, 0}};
+  if (argc < 2 || strcmp(argv[1], "inspect") != 0) {
+    if (argc >= 2) fprintf(ctx->p->err, "wctr trust: unknown command \"%s\"\n\n", argv[1]);
+    fputs(cli_trust_usage, ctx->p->err);
+    return CLI_EXIT_ERROR;
+  }
+  argc--, argv++;
+  bool pretty = false;
+  int first = 0;
+  int rc = cli_parse_args(ctx, "trust inspect", table, argc, argv, trust_opt, &pretty, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "trust inspect", argc - first, 1, -1, NULL);
+  if (rc != 0) return rc;
+  cJSON *all = cJSON_CreateArray();
+  for (int i = first; i < argc; i++) {
+    img_ref parsed;
+    wctr_errmsg e;
+    if (img_ref_parse(argv[i], &parsed, &e) != WCTR_OK) {
+      fprintf(ctx->p->err, "wctr: %s\n", e.text);
+      rc = CLI_EXIT_ERROR;
+      continue;
+    }
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "Name", argv[i]);
+    char *user = NULL;
+    char *password = NULL;
+    if (ctx->p->credentials_load != NULL &&
+        ctx->p->credentials_load(ctx->p->ctx, parsed.domain, &user, &password, &e) == WCTR_OK && user != NULL &&
+        password != NULL) {
+      cJSON *auth = cJSON_AddObjectToObject(p, "Auth");
+      cJSON_AddStringToObject(auth, "Username", user);
+      cJSON_AddStringToObject(auth, "Password", password);
+    }
+    zero_free(user);
+    zero_free(password);
+    cJSON *result = NULL;
+    int one = 0;
+    if (!cli_call(ctx, "image.trust", p, &result, &one)) {
+      rc = one;
+      continue;
+    }
+    if (pretty) {
+      if (cJSON_GetArraySize(all) > 0) fputc('\n', ctx->p->out);
+      trust_pretty(ctx->p->out, result);
+    }
+    cJSON_AddItemToArray(all, result);
+  }
+  if (!pretty) {
+    /* docker trust inspect's form: an indented array, one entry per image */
+    cli_buf b;
+    cli_buf_init(&b, 0);
+    cli_json_write(&b, all, "    ", false);
+    cli_buf_addc(&b, '\n');
+    if (!b.failed) fwrite(b.data, 1, b.len, ctx->p->out);
+    cli_buf_free(&b);
+  }
+  cJSON_Delete(all);
+  return rc;
 }

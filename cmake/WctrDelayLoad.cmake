@@ -28,8 +28,9 @@ endfunction()
 
 if(WIN32)
   wctr_delay_import(bcrypt bcrypt.dll BCryptGenRandom BCryptOpenAlgorithmProvider BCryptCloseAlgorithmProvider
-                    BCryptCreateHash BCryptHashData BCryptFinishHash BCryptDestroyHash)
-  wctr_delay_import(crypt32 crypt32.dll CryptProtectData CryptUnprotectData)
+                    BCryptCreateHash BCryptHashData BCryptFinishHash BCryptDestroyHash
+                    BCryptImportKeyPair BCryptVerifySignature BCryptDestroyKey)
+  wctr_delay_import(crypt32 crypt32.dll CryptProtectData CryptUnprotectData CryptDecodeObjectEx)
   wctr_delay_import(ole32 ole32.dll CoCreateInstance CoInitializeEx CoSetProxyBlanket CoTaskMemFree CoUninitialize)
   wctr_delay_import(oleaut32 oleaut32.dll SysAllocString SysFreeString VariantClear VariantInit)
   wctr_delay_import(shell32 shell32.dll SHGetKnownFolderPath)

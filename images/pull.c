@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "images/reference.h"
 #include "images/registry.h"
+#include "images/trust.h"
 
 enum { DEFAULT_CONCURRENCY = 3, MAX_INSECURE = 64 };
 
@@ -255,6 +256,52 @@ static void complete(img_pull *p) {
   finish(p, WCTR_OK, "", result);
 }
 
+/* The policy's verdict on digest; WCTR_OK when verified (rec.trust filled), WCTR_EACCES with the report's
+ * sentence otherwise. final: the last chance (a refusal is decided and reported). */
+static wctr_err trust_check(img_pull *p, const char *digest, bool final, char *first_refusal, size_t size,
+                            wctr_errmsg *e) {
+  char repo[IMG_NAME_MAX + 2];
+  img_ref_name(&p->ref, repo, sizeof repo);
+  const char *prefix = "";
+  img_trust_mode_for(p->opt.trust, repo, &prefix);
+  char familiar[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+  img_ref_familiar(&p->ref, familiar, sizeof familiar);
+  img_trust_report rep;
+  memset(&rep, 0, sizeof rep);
+  wctr_errmsg ve;
+  ve.text[0] = '\0';
+  wctr_err err = img_trust_verify(p->opt.trust, p->reg, repo, digest, &rep, &ve);
+  if (err != WCTR_OK) {
+    if (p->opt.trust_decided != NULL) p->opt.trust_decided(p->opt.ctx, familiar, NULL, ve.text);
+    img_trust_report_free(&rep);
+    return wctr_fail(e, err, "%s: the image-trust policy is \"signed\"%s%s and %s", familiar,
+                     prefix[0] != '\0' ? " for " : "", prefix, ve.text);
+  }
+  if (rep.verdict == IMG_TRUST_VERIFIED) {
+    img_trust_rec *t = &p->rec.trust;
+    snprintf(t->key, sizeof t->key, "%s", rep.key);
+    snprintf(t->key_file, sizeof t->key_file, "%s", rep.key_file);
+    snprintf(t->digest, sizeof t->digest, "%s", digest);
+    snprintf(t->repository, sizeof t->repository, "%s", repo);
+    wctr_time_now_iso8601(t->verified, sizeof t->verified);
+    char short_id[16];
+    img_digest_short(digest, short_id, sizeof short_id);
+    char status[IMG_DIGEST_MAX + IMG_TRUST_PATH_MAX + 48];
+    snprintf(status, sizeof status, "Signature verified with key %s (%s)", rep.key, rep.key_file);
+    progress(p, short_id, status, 0, 0);
+    wctr_log(WCTR_LOG_INFO, "pull %s: %s", familiar, rep.message);
+    if (p->opt.trust_decided != NULL) p->opt.trust_decided(p->opt.ctx, familiar, &rep, NULL);
+    img_trust_report_free(&rep);
+    return WCTR_OK;
+  }
+  if (first_refusal[0] == '\0') snprintf(first_refusal, size, "%s", rep.message);
+  if (final && p->opt.trust_decided != NULL) p->opt.trust_decided(p->opt.ctx, familiar, &rep, NULL);
+  err = wctr_fail(e, WCTR_EACCES, "pull of %s refused by the image-trust policy \"signed\"%s%s: %s", familiar,
+                  prefix[0] != '\0' ? " for " : "", prefix, first_refusal);
+  img_trust_report_free(&rep);
+  return err;
+}
+
 static wctr_err resolve(img_pull *p, wctr_errmsg *e) {
   img_registry_options ro = {.transport = p->opt.transport, .insecure = (const char *const *)p->insecure_store,
                              .credentials = &p->creds};
@@ -274,6 +321,24 @@ static wctr_err resolve(img_pull *p, wctr_errmsg *e) {
   err = img_manifest_parse(body, len, mt[0] != '\0' ? mt : NULL, &doc, e);
   char familiar[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
   img_ref_familiar(&p->ref, familiar, sizeof familiar);
+  /* Trust first: nothing of an image the policy refuses is fetched further or stored. */
+  char repo_name[IMG_NAME_MAX + 2];
+  img_ref_name(&p->ref, repo_name, sizeof repo_name);
+  bool must_verify = img_trust_mode_for(p->opt.trust, repo_name, NULL) == IMG_TRUST_SIGNED;
+  bool verified = false;
+  char refusal[1024] = "";
+  if (err == WCTR_OK && must_verify) {
+    wctr_errmsg te;
+    te.text[0] = '\0';
+    wctr_err terr = trust_check(p, digest, doc.kind != IMG_DOC_INDEX, refusal, sizeof refusal, &te);
+    verified = terr == WCTR_OK;
+    /* an index without a valid signature of its own may still have one over the platform manifest */
+    if (!verified && (doc.kind != IMG_DOC_INDEX || refusal[0] == '\0')) {
+      err = terr;
+      *e = te;
+      img_manifest_free(&doc);
+    }
+  }
   if (err == WCTR_OK && doc.kind == IMG_DOC_INDEX) {
     snprintf(p->index_digest, sizeof p->index_digest, "%s", digest);
     snprintf(p->rec.index, sizeof p->rec.index, "%s", digest); /* so a failure below forgets it */
@@ -292,6 +357,10 @@ static wctr_err resolve(img_pull *p, wctr_errmsg *e) {
       err = img_registry_manifest(p->reg, want, &body, &len, mt, digest, e);
       if (err == WCTR_OK) err = img_manifest_parse(body, len, mt[0] != '\0' ? mt : NULL, &doc, e);
       if (err == WCTR_OK && doc.kind != IMG_DOC_MANIFEST) err = wctr_fail(e, WCTR_EINVAL, "the index of %s points at another index", familiar);
+      if (err == WCTR_OK && must_verify && !verified) {
+        err = trust_check(p, digest, true, refusal, sizeof refusal, e);
+        if (err != WCTR_OK) img_manifest_free(&doc);
+      }
     } else {
       img_manifest_free(&doc);
     }

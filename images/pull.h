@@ -32,6 +32,7 @@
 #include "images/manifest.h"
 #include "images/store.h"
 #include "images/transport.h"
+#include "images/trust.h"
 
 typedef struct img_pull img_pull;
 
@@ -46,6 +47,15 @@ typedef struct img_pull_options {
   const char *user;                /* credentials for the registry (copied, zeroed when done); NULL: anonymous */
   const char *password;
   unsigned concurrency;            /* 0: 3 */
+  /* The image-trust policy (images/trust.h; borrowed, may be NULL: off). Where it says "signed" for the
+   * repository, the resolved digest (the index's, else the manifest's; for an index whose own digest has no
+   * valid signature, the chosen platform manifest's) must have a signature verified by a trusted key before
+   * anything else is fetched or stored; otherwise the pull fails with WCTR_EACCES and the report's sentence,
+   * and nothing is kept. The image record's trust (images/store.h) says which key verified it and when. */
+  const img_trust_policy *trust;
+  /* Every trust decision (may be NULL): called once on the pool before done() when the policy applied, with
+   * the report (verified or not) or, when the signatures could not be fetched, report NULL and the error. */
+  void (*trust_decided)(void *ctx, const char *image, const img_trust_report *report, const char *error);
   void *ctx;
   void (*progress)(void *ctx, const char *id, const char *status, int64_t current, int64_t total);
   /* result is taken (NULL on failure); message "" on success. */

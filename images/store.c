@@ -57,6 +57,13 @@ cJSON *img_record_to_json(const img_record *r) {
             cJSON_AddStringToObject(o, "Index", r->index) && cJSON_AddStringToObject(o, "Os", r->os) &&
             cJSON_AddStringToObject(o, "Architecture", r->arch) && cJSON_AddStringToObject(o, "OsVersion", r->os_version) &&
             cJSON_AddStringToObject(o, "Created", r->created) && cJSON_AddStringToObject(o, "Added", r->added);
+  if (ok && r->trust.key[0] != '\0') {
+    cJSON *t = cJSON_AddObjectToObject(o, "Trust");
+    ok = t != NULL && cJSON_AddStringToObject(t, "Key", r->trust.key) &&
+         cJSON_AddStringToObject(t, "KeyFile", r->trust.key_file) && cJSON_AddStringToObject(t, "Digest", r->trust.digest) &&
+         cJSON_AddStringToObject(t, "Repository", r->trust.repository) &&
+         cJSON_AddStringToObject(t, "Verified", r->trust.verified);
+  }
   cJSON *layers = ok ? cJSON_AddArrayToObject(o, "Layers") : NULL;
   ok = layers != NULL;
   for (size_t i = 0; ok && i < r->layer_count; i++) {
@@ -102,6 +109,15 @@ wctr_err img_record_from_json(const cJSON *j, img_record *out, wctr_errmsg *e) {
   if (err == WCTR_OK) err = get_text(j, "OsVersion", "image", false, r.os_version, sizeof r.os_version, e);
   if (err == WCTR_OK) err = get_text(j, "Created", "image", false, r.created, sizeof r.created, e);
   if (err == WCTR_OK) err = get_text(j, "Added", "image", false, r.added, sizeof r.added, e);
+  const cJSON *trust = cJSON_GetObjectItemCaseSensitive(j, "Trust");
+  if (err == WCTR_OK && trust != NULL) {
+    img_trust_rec *t = &r.trust;
+    err = get_text(trust, "Key", "image.Trust", true, t->key, sizeof t->key, e);
+    if (err == WCTR_OK) err = get_text(trust, "KeyFile", "image.Trust", false, t->key_file, sizeof t->key_file, e);
+    if (err == WCTR_OK) err = get_text(trust, "Digest", "image.Trust", true, t->digest, sizeof t->digest, e);
+    if (err == WCTR_OK) err = get_text(trust, "Repository", "image.Trust", false, t->repository, sizeof t->repository, e);
+    if (err == WCTR_OK) err = get_text(trust, "Verified", "image.Trust", false, t->verified, sizeof t->verified, e);
+  }
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(j, "Layers");
   int n = cJSON_GetArraySize(layers);
   if (err == WCTR_OK && (!cJSON_IsArray(layers) || n == 0 || n > IMG_MAX_LAYERS)) {
@@ -743,7 +759,19 @@ wctr_err img_store_register(img_store *s, const img_record *rec, const char *nam
     if (!has_layer_locked(s, rec->layers[i].chain_id)) err = wctr_fail(e, WCTR_EINTERNAL, "layer %s is not imported", rec->layers[i].chain_id);
   }
   char prev_id[IMG_DIGEST_MAX] = "";
-  if (err == WCTR_OK && find_record(s, rec->id) == NULL) {
+  img_record *have = err == WCTR_OK ? find_record(s, rec->id) : NULL;
+  if (have != NULL && rec->trust.key[0] != '\0' && memcmp(&have->trust, &rec->trust, sizeof rec->trust) != 0) {
+    /* verified again (or for the first time): the record says by which key and when */
+    img_trust_rec before = have->trust;
+    have->trust = rec->trust;
+    char p[PATH_MAX_LEN];
+    record_path(s, rec->id, p, sizeof p);
+    cJSON *j = img_record_to_json(have);
+    err = j != NULL ? save_json(p, j, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    cJSON_Delete(j);
+    if (err != WCTR_OK) have->trust = before;
+  }
+  if (err == WCTR_OK && have == NULL) {
     char p[PATH_MAX_LEN];
     record_path(s, rec->id, p, sizeof p);
     cJSON *j = img_record_to_json(rec);
@@ -1045,6 +1073,14 @@ wctr_err img_store_inspect(img_store *s, const char *text, cJSON **out, wctr_err
   cJSON_AddItemToObject(o, "Layers", layers_json(s, &r));
   cJSON_AddStringToObject(o, "Manifest", r.manifest);
   if (r.index[0] != '\0') cJSON_AddStringToObject(o, "Index", r.index);
+  if (r.trust.key[0] != '\0') {
+    cJSON *t = cJSON_AddObjectToObject(o, "Trust");
+    cJSON_AddStringToObject(t, "Key", r.trust.key);
+    cJSON_AddStringToObject(t, "KeyFile", r.trust.key_file);
+    cJSON_AddStringToObject(t, "Digest", r.trust.digest);
+    cJSON_AddStringToObject(t, "Repository", r.trust.repository);
+    cJSON_AddStringToObject(t, "Verified", r.trust.verified);
+  }
   cJSON_Delete(cfg);
   img_names_free(&n);
   img_record_free(&r);

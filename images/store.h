@@ -48,6 +48,16 @@ typedef struct img_layer_rec {
   int64_t size; /* unpacked, as the importer reported */
 } img_layer_rec;
 
+/* How an image passed the image-trust policy (images/trust.h): the key whose signature verified it at its
+ * pull, over which digest, when. key "" when it never was (pulled with the policy off, loaded, tagged). */
+typedef struct img_trust_rec {
+  char key[IMG_DIGEST_MAX];         /* the key's fingerprint "sha256:..." */
+  char key_file[512];               /* the key's file in wctrd.json */
+  char digest[IMG_DIGEST_MAX];      /* the digest signed: the index's, or the platform manifest's */
+  char repository[IMG_NAME_MAX + 1]; /* where it was pulled from and verified ("domain/path") */
+  char verified[40];                /* when (ISO 8601 UTC) */
+} img_trust_rec;
+
 typedef struct img_record {
   char id[IMG_DIGEST_MAX];       /* the config's digest */
   char manifest[IMG_DIGEST_MAX]; /* the platform manifest's digest */
@@ -60,6 +70,8 @@ typedef struct img_record {
   char added[40];                /* when this wctrd stored it (LastTagTime) */
   img_layer_rec *layers;         /* base first */
   size_t layer_count;
+  img_trust_rec trust;           /* JSON "Trust" {"Key","KeyFile","Digest","Repository","Verified"}, only when
+                                  * verified */
 } img_record;
 
 void img_record_free(img_record *r); /* accepts a zeroed one */
@@ -104,7 +116,8 @@ wctr_err img_store_import_layer(img_store *s, img_record *rec, size_t i, wctr_er
 
 /* Stores rec (its blobs and layers must be there) and points name (a full "domain/path:tag", may be NULL)
  * and repo_digest (a full "domain/path@sha256:...", may be NULL) at it. *changed: something new (an image
- * or a tag that moved); false when it was all there already ("Image is up to date"). */
+ * or a tag that moved); false when it was all there already ("Image is up to date"). An image already stored
+ * takes rec's trust when rec has one (a pull under the "signed" policy verifies it again). */
 wctr_err img_store_register(img_store *s, const img_record *rec, const char *name, const char *repo_digest,
                             bool *changed, wctr_errmsg *e);
 
@@ -130,7 +143,8 @@ wctr_err img_store_list(img_store *s, cJSON **out, wctr_errmsg *e);
  * DockerVersion, Author, Config (the config's "config"), Architecture, Os, OsVersion, Size, RootFS, Metadata
  * {LastTagTime}), then Name, Layers (as img_store_list), Manifest and Index (digests; Index only when the
  * image was chosen from one). docker_image_inspect (docker/docker.h) gives it Docker's order and zero
- * values. */
+ * values. "Trust" {"Key","KeyFile","Digest","Repository","Verified"} follows when the image was verified (img_trust_rec).
+ */
 wctr_err img_store_inspect(img_store *s, const char *text, cJSON **out, wctr_errmsg *e);
 /* Docker's history rows, newest first: [{"Id","Created","CreatedBy","Size","Comment","Tags"}]. */
 wctr_err img_store_history(img_store *s, const char *text, cJSON **out, wctr_errmsg *e);

@@ -393,11 +393,59 @@ static void check_build(const svc_check_facts *f, svc_check_result *r) {
   }
 }
 
+/* "signed (1 key), 127.0.0.1:5000/app: off" from img_trust_policy_json's shape. */
+static void describe_policy(const cJSON *p, char *out, size_t size) {
+  const cJSON *mode = cJSON_GetObjectItemCaseSensitive(p, "Policy");
+  const cJSON *keys = cJSON_GetObjectItemCaseSensitive(p, "Keys");
+  size_t used = (size_t)snprintf(out, size, "\"%s\" (%d key%s)", cJSON_IsString(mode) ? mode->valuestring : "off",
+                                 cJSON_GetArraySize(keys), cJSON_GetArraySize(keys) == 1 ? "" : "s");
+  const cJSON *repos = cJSON_GetObjectItemCaseSensitive(p, "Repositories");
+  const cJSON *r;
+  cJSON_ArrayForEach(r, repos) {
+    if (used >= size) break;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "Policy");
+    used += (size_t)snprintf(out + used, size - used, ", %s: \"%s\"", r->string != NULL ? r->string : "?",
+                             cJSON_IsString(m) ? m->valuestring : "off");
+  }
+}
+
+static void check_image_trust(const svc_check_facts *f, svc_check_result *r) {
+  static const char *id = "image-trust";
+  static const char *title = "Only images signed by a trusted key run (image-trust policy \"signed\")";
+  if (f->image_trust == NULL) {
+    set(r, id, title, SVC_CHECK_INFO, "", "the image service did not report its policy");
+    return;
+  }
+  char policy[300];
+  describe_policy(cJSON_GetObjectItemCaseSensitive(f->image_trust, "Policy"), policy, sizeof policy);
+  const cJSON *signed_ = cJSON_GetObjectItemCaseSensitive(f->image_trust, "Signed");
+  if (!cJSON_IsTrue(signed_)) {
+    set(r, id, title, SVC_CHECK_WARN, "set \"image-trust\": {\"policy\": \"signed\", \"keys\": [\"C:\\\\keys\\\\cosign.pub\"]} "
+        "in wctrd.json (docs/security.md, \"Image trust\")", "policy %s: any image pulled, loaded or added runs, "
+        "whoever made it", policy);
+    return;
+  }
+  const cJSON *refused = cJSON_GetObjectItemCaseSensitive(f->image_trust, "Refused");
+  int n = cJSON_GetArraySize(refused);
+  if (n == 0) {
+    set(r, id, title, SVC_CHECK_PASS, "", "policy %s; every image in the store would run", policy);
+    return;
+  }
+  char names[400] = "";
+  const cJSON *x;
+  cJSON_ArrayForEach(x, refused) {
+    const cJSON *image = cJSON_GetObjectItemCaseSensitive(x, "Image");
+    if (cJSON_IsString(image)) add_name(names, sizeof names, image->valuestring);
+  }
+  set(r, id, title, SVC_CHECK_WARN, "pull them again from their registries (their signatures are then verified) or "
+      "remove them (wctr rmi)", "policy %s; %d image(s) in the store would be refused at run: %s", policy, n, names);
+}
+
 void svc_check_run(const svc_check_facts *f, svc_check_result out[SVC_CHECK_COUNT]) {
   void (*const checks[SVC_CHECK_COUNT])(const svc_check_facts *, svc_check_result *) = {
       check_data_root, check_pipe,   check_bitlocker, check_override, check_binary, check_memory,
       check_user,      check_credspecs, check_orphans, check_records,  check_audit,  check_hcs,
-      check_build};
+      check_build,     check_image_trust};
   for (size_t i = 0; i < SVC_CHECK_COUNT; i++) {
     memset(&out[i], 0, sizeof out[i]);
     checks[i](f, &out[i]);

@@ -30,6 +30,10 @@
  *   host-build                the OS build is an LTSC container host (17763, 20348, 26100: PASS), another
  *                             build of 17763 or later (WARN: process isolation needs matching images),
  *                             older (FAIL)
+ *   image-trust               the image-trust policy (images/trust.h) is "signed" somewhere and no image of
+ *                             the store or the catalog would be refused at run (PASS); "off" everywhere
+ *                             (WARN, as Docker Bench warns without content trust); images the run-time gate
+ *                             (service/image_ops.h) would refuse (WARN naming them, the fix: pull them again)
  * The exit code of `wctr check` is 1 when any check FAILs. */
 #ifndef WCTR_SERVICE_CHECK_H
 #define WCTR_SERVICE_CHECK_H
@@ -90,9 +94,10 @@ typedef struct svc_check_facts {
   bool hcs_available;
   const char *hcs_detail;
   const char *os_version;        /* "10.0.20348" */
+  const cJSON *image_trust;      /* svc_image_trust_status (service/image_ops.h); NULL when not reported */
 } svc_check_facts;
 
-#define SVC_CHECK_COUNT 13
+#define SVC_CHECK_COUNT 14
 
 /* Runs every check in the order above into out (SVC_CHECK_COUNT entries). */
 void svc_check_run(const svc_check_facts *f, svc_check_result out[SVC_CHECK_COUNT]);

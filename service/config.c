@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/json.h"
+#include "images/trust.h"
 
 void svc_config_init(svc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -19,6 +20,7 @@ void svc_config_free(svc_config *cfg) {
   if (cfg == NULL) return;
   for (size_t i = 0; i < cfg->group_count; i++) free(cfg->groups[i]);
   for (size_t i = 0; i < cfg->insecure_count; i++) free(cfg->insecure[i]);
+  img_trust_policy_free(cfg->image_trust);
   svc_config_init(cfg);
 }
 
@@ -97,7 +99,7 @@ wctr_err svc_config_add_docker_api(svc_config *cfg, const char *value, const cha
 
 wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_config *out, wctr_errmsg *e) {
   static const char *const keys[] = {"pipe", "groups", "log-level", "allow-unencrypted-secrets", "docker-api",
-                                     "insecure-registries", NULL};
+                                     "insecure-registries", "image-trust", NULL};
   const cJSON *insecure = NULL;
   char field[160];
   wctr_err err = WCTR_OK;
@@ -158,6 +160,16 @@ wctr_err svc_config_parse(const char *text, size_t len, const char *where, svc_c
       if (err != WCTR_OK) goto done;
     }
   }
+  const cJSON *trust = cJSON_GetObjectItemCaseSensitive(root, "image-trust");
+  if (trust != NULL) {
+    snprintf(field, sizeof field, "%s: \"image-trust\"", where);
+    if (!cJSON_IsObject(trust)) {
+      err = wctr_fail(e, WCTR_ECONFIG, "%s must be an object, not %s", field, wctr_json_type_name(trust));
+      goto done;
+    }
+    err = img_trust_policy_parse(trust, field, &out->image_trust, e);
+    if (err != WCTR_OK) goto done;
+  }
 done:
   cJSON_Delete(root);
   if (err != WCTR_OK) {
@@ -208,6 +220,8 @@ wctr_err svc_config_merge(svc_config *flags, svc_config *file, const char *file_
   memcpy(flags->insecure, file->insecure, sizeof flags->insecure);
   flags->insecure_count = file->insecure_count;
   file->insecure_count = 0; /* ownership moved */
+  flags->image_trust = file->image_trust;
+  file->image_trust = NULL;
 done:
   svc_config_free(file);
   return err;

@@ -13,6 +13,10 @@
  *   "docker-api": array of strings, the Docker Engine API's listeners (flag --docker-api, repeatable; forms
  *                and the loopback rule in service/api_listen.h; none by default; at most SVC_MAX_DOCKER_API,
  *                no address twice)
+ *   "image-trust": object (no flag, administrators only as the file is): the image-trust policy,
+ *                {"policy": "signed"|"off", "keys": [PEM public key paths], "repositories": {prefix: {...}}},
+ *                parsed by img_trust_policy_parse (images/trust.h; "off" when absent); its key files are read
+ *                when wctrd starts (img_trust_policy_load_keys), and one that cannot be stops it
  * A setting given both as a flag and in the file is an error naming both, as dockerd does: one source of
  * truth per setting. The data root itself is a flag (or the default %ProgramData%\wctr) because the file
  * lives inside it. */
@@ -25,6 +29,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/pipename.h"
+#include "images/trust.h"
 #include "service/api_listen.h"
 
 #define SVC_CONFIG_FILE "wctrd.json"
@@ -47,6 +52,7 @@ typedef struct svc_config {
   svc_api_address docker_api[SVC_MAX_DOCKER_API]; /* the Engine API's listeners */
   size_t docker_api_count;
   bool docker_api_set;
+  img_trust_policy *image_trust; /* "image-trust", keys not loaded yet; NULL: off; owned */
 } svc_config;
 
 /* Defaults: pipe \\.\pipe\wctr_engine, no extra groups, log level info. */

@@ -11,6 +11,7 @@
 #include "acl/bitlocker.h"
 #include "acl/descriptors.h"
 #include "common/ioc.h"
+#include "common/json.h"
 #include "runtime/rt_hcs.h"
 #include "runtime/rt_job.h"
 #include "common/log.h"
@@ -25,6 +26,7 @@
 #include "images/http.h"
 #include "images/import.h"
 #include "images/store.h"
+#include "images/trust.h"
 #include "service/engine_api.h"
 #include "service/hooks.h"
 #include "service/http_server.h"
@@ -420,6 +422,17 @@ done:
   return err;
 }
 
+/* The image operations' trust decisions: the service's own records (it decides, whoever asked). */
+static void trust_audit(void *ctx, const char *op, const char *target, const char *result, const char *detail) {
+  (void)ctx;
+  svc_audit_service(op, target, result, detail);
+}
+
+static cJSON *image_trust(void *ctx) {
+  svc_engine *eng = ctx;
+  return svc_image_trust_status(&eng->image_service);
+}
+
 wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e) {
   wctr_err err;
   char where[1200];
@@ -467,6 +480,21 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
     svc_audit_service("service.config", "allow-unencrypted-secrets", "ok",
                       "secrets are allowed on a volume BitLocker does not protect");
   }
+  if (eng->cfg.image_trust != NULL) {
+    /* Keys are read once, here: a key that cannot be read stops wctrd rather than letting images through. */
+    err = img_trust_policy_load_keys(eng->cfg.image_trust, img_trust_system_crypto(), e);
+    if (err != WCTR_OK) {
+      if (e != NULL) e->code = WCTR_ECONFIG;
+      err = WCTR_ECONFIG;
+      goto done;
+    }
+    cJSON *pj = img_trust_policy_json(eng->cfg.image_trust);
+    char *text = pj != NULL ? wctr_json_print(pj) : NULL;
+    svc_audit_service("service.config", "image-trust", "ok", text != NULL ? text : "");
+    wctr_log(WCTR_LOG_INFO, "image-trust: %s", text != NULL ? text : "");
+    cJSON_free(text);
+    cJSON_Delete(pj);
+  }
   err = build_pipe_sddl(eng, e);
   if (err != WCTR_OK) goto done;
   /* The manager needs the OS facts only. host_facts would also probe BitLocker (WMI: COM and a dozen DLLs
@@ -501,7 +529,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                            .networks = eng->networks};
   eng->image_service = (svc_image_service){.ioc = eng->ioc, .store = eng->store, .transport = img_http_transport(eng->http),
                                            .insecure = (const char *const *)eng->cfg.insecure,
-                                           .legacy = svc_hooks_image_legacy(&eng->hooks), .used = svc_manager_image_in_use};
+                                           .legacy = svc_hooks_image_legacy(&eng->hooks), .used = svc_manager_image_in_use,
+                                           .trust = eng->cfg.image_trust, .audit = trust_audit};
   snprintf(eng->image_service.host_os_version, sizeof eng->image_service.host_os_version, "%s", facts.os_version);
   int cpus = (int)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   svc_manager_options mo = {.ioc = eng->ioc, .data_root = eng->data_root, .server_sku = facts.server_sku,
@@ -523,7 +552,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
                                   .data_root = eng->data_root, .pipe_path = eng->cfg.pipe_path};
   eng->security = (svc_security_host){.ioc = eng->ioc, .data_root = eng->data_root, .manager = eng->manager,
                                       .allow_unencrypted_secrets = eng->cfg.allow_unencrypted_secrets,
-                                      .host_facts = host_facts, .pipe_sddl = pipe_sddl, .ctx = eng};
+                                      .host_facts = host_facts, .pipe_sddl = pipe_sddl, .image_trust = image_trust,
+                                      .ctx = eng};
   err = svc_ops_new(eng->ioc, audit_sink, eng, &eng->ops, e);
   if (err != WCTR_OK) goto done;
   size_t count = 0;

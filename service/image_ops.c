@@ -14,6 +14,7 @@
 #include "images/pull.h"
 #include "images/reference.h"
 #include "images/registry.h"
+#include "images/trust.h"
 
 enum { SAVE_CHUNK = 256 * 1024, SAVE_HIGH = 2 * 1024 * 1024, SAVE_LOW = 1024 * 1024 };
 
@@ -37,9 +38,28 @@ static bool any_used(void *ctx, const char *const *names, size_t count, char *co
 
 typedef struct pull_op {
   wctr_mutex barrier; /* done() waits until start has stored the pull */
+  svc_image_service *s;
   svc_sink *sink;
   img_pull *pull;
 } pull_op;
+
+static void audit(svc_image_service *s, const char *target, const char *result, const char *detail) {
+  if (s->audit != NULL) s->audit(s->audit_ctx, "image.trust", target, result, detail);
+}
+
+/* A pull's trust decision, in the audit trail: image, digest, key, verdict. */
+static void pull_trust_decided(void *ctx, const char *image, const img_trust_report *r, const char *error) {
+  pull_op *op = ctx;
+  char detail[1600];
+  if (r == NULL) {
+    snprintf(detail, sizeof detail, "pull: verdict error: the signatures could not be checked: %s", error != NULL ? error : "");
+    audit(op->s, image, wctr_err_name(WCTR_EIO), detail);
+    return;
+  }
+  snprintf(detail, sizeof detail, "pull: digest %s, key %s, verdict %s: %s", r->digest, r->key[0] != '\0' ? r->key : "none",
+           img_trust_verdict_name(r->verdict), r->message);
+  audit(op->s, image, r->verdict == IMG_TRUST_VERIFIED ? "ok" : wctr_err_name(WCTR_EACCES), detail);
+}
 
 static void pull_progress(void *ctx, const char *id, const char *status, int64_t current, int64_t total) {
   pull_op *op = ctx;
@@ -98,13 +118,15 @@ static void op_pull(void *ctx, const svc_caller *caller, const cJSON *params, sv
     svc_sink_finish(sink, err, NULL, e.text);
     return;
   }
+  op->s = s;
   op->sink = sink;
   sink->op_ctx = op;
   sink->on_close = pull_close;
   sink->on_release = pull_release;
   img_pull_options o = {.ioc = s->ioc, .store = s->store, .transport = &s->transport, .insecure = s->insecure,
                         .host_os_version = s->host_os_version, .host_arch = "amd64", .ref = name, .user = user,
-                        .password = password, .ctx = op, .progress = pull_progress, .done = pull_done};
+                        .password = password, .ctx = op, .progress = pull_progress, .done = pull_done,
+                        .trust = s->trust, .trust_decided = pull_trust_decided};
   wctr_mutex_lock(&op->barrier);
   err = img_pull_start(&o, &op->pull, &e);
   wctr_mutex_unlock(&op->barrier);
@@ -479,6 +501,79 @@ static void op_load(void *ctx, const svc_caller *caller, const cJSON *params, sv
   sink->on_release = load_release;
 }
 
+/* --- trust inspect ---------------------------------------------------------------------------------------------- */
+
+static wctr_err op_trust(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  static const char *const keys[] = {"Name", "Auth", NULL};
+  static const char *const auth_keys[] = {"Username", "Password", NULL};
+  svc_image_service *s = ctx;
+  (void)caller;
+  const char *name = NULL;
+  const cJSON *auth = NULL;
+  img_credentials c = {0};
+  wctr_err err = name_param(params, keys, &name, e);
+  if (err == WCTR_OK) err = wctr_json_get_object(params, "Auth", "params", false, &auth, e);
+  if (err == WCTR_OK && auth != NULL) {
+    const char *user = NULL;
+    const char *password = NULL;
+    err = wctr_json_check_keys(auth, "params.Auth", auth_keys, e);
+    if (err == WCTR_OK) err = wctr_json_get_string(auth, "Username", "params.Auth", true, &user, e);
+    if (err == WCTR_OK) err = wctr_json_get_string(auth, "Password", "params.Auth", true, &password, e);
+    c.user = (char *)user;
+    c.password = (char *)password;
+  }
+  img_ref ref;
+  if (err == WCTR_OK) err = img_ref_parse(name, &ref, e);
+  if (err != WCTR_OK) return err;
+  img_registry *reg = NULL;
+  img_registry_options ro = {.transport = &s->transport, .insecure = s->insecure, .credentials = auth != NULL ? &c : NULL};
+  err = img_registry_open(&ro, &ref, &reg, e);
+  char *body = NULL;
+  size_t len = 0;
+  char mt[128];
+  char digest[IMG_DIGEST_MAX] = "";
+  if (err == WCTR_OK) err = img_registry_manifest(reg, ref.digest[0] != '\0' ? ref.digest : ref.tag, &body, &len, mt, digest, e);
+  img_manifest doc;
+  memset(&doc, 0, sizeof doc);
+  bool index = err == WCTR_OK && img_manifest_parse(body, len, mt[0] != '\0' ? mt : NULL, &doc, NULL) == WCTR_OK &&
+               doc.kind == IMG_DOC_INDEX;
+  free(body);
+  char repo[IMG_NAME_MAX + 2];
+  img_ref_name(&ref, repo, sizeof repo);
+  img_trust_report rep;
+  memset(&rep, 0, sizeof rep);
+  if (err == WCTR_OK) err = img_trust_verify(s->trust, reg, repo, digest, &rep, e);
+  /* A pull also accepts a signature over the Windows manifest it chooses from an index (cosign sign
+   * --recursive): show that one too. */
+  cJSON *platform = NULL;
+  size_t chosen = 0;
+  img_host host = {.os_version = s->host_os_version, .arch = "amd64"};
+  if (err == WCTR_OK && index && img_platform_choose(&doc, &host, name, &chosen, NULL) == WCTR_OK) {
+    img_trust_report pr;
+    memset(&pr, 0, sizeof pr);
+    if (img_trust_verify(s->trust, reg, repo, doc.items[chosen].digest, &pr, e) == WCTR_OK) platform = img_trust_report_json(&pr);
+    img_trust_report_free(&pr);
+  }
+  img_manifest_free(&doc);
+  img_registry_close(reg);
+  if (err != WCTR_OK) return err;
+  *result = img_trust_report_json(&rep);
+  img_trust_report_free(&rep);
+  if (*result == NULL) {
+    cJSON_Delete(platform);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  if (platform != NULL) cJSON_AddItemToObject(*result, "Platform", platform);
+  const char *prefix = "";
+  img_trust_mode mode = img_trust_mode_for(s->trust, repo, &prefix);
+  char familiar[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+  img_ref_familiar(&ref, familiar, sizeof familiar);
+  cJSON_AddStringToObject(*result, "Name", familiar);
+  cJSON_AddStringToObject(*result, "Policy", mode == IMG_TRUST_SIGNED ? "signed" : "off");
+  cJSON_AddStringToObject(*result, "Prefix", prefix);
+  return WCTR_OK;
+}
+
 static const svc_op image_ops[] = {
     {.name = "image.pull", .start = op_pull, .flags = SVC_OP_STREAM},
     {.name = "image.list", .call = op_list},
@@ -491,6 +586,7 @@ static const svc_op image_ops[] = {
     {.name = "image.load", .start = op_load, .flags = SVC_OP_STREAM},
     {.name = "image.add", .call = op_add, .flags = SVC_OP_BLOCKING},
     {.name = "registry.login", .call = op_login, .flags = SVC_OP_BLOCKING},
+    {.name = "image.trust", .call = op_trust, .flags = SVC_OP_BLOCKING},
 };
 
 const svc_op *svc_image_ops(size_t *count) {
@@ -507,18 +603,158 @@ static char *dup_text(const char *s) {
   return c;
 }
 
+/* --- the trust gate ---------------------------------------------------------------------------------------------- */
+
+/* "domain/path" of a full tag ("domain/path:tag") or digest name ("domain/path@sha256:..."). */
+static void repo_of(const char *full, char *out, size_t size) {
+  snprintf(out, size, "%s", full);
+  char *at = strchr(out, '@');
+  if (at != NULL) *at = '\0';
+  char *slash = strrchr(out, '/');
+  char *colon = strrchr(out, ':');
+  if (colon != NULL && (slash == NULL || colon > slash)) *colon = '\0';
+}
+
+/* The gate's decision for a store image: WCTR_OK (allowed; *applied says whether the policy applied) or
+ * WCTR_EACCES with the reason and the fix in e. */
+static wctr_err trust_gate(svc_image_service *s, const img_record *r, const char *shown, bool *applied, wctr_errmsg *e) {
+  *applied = false;
+  if (!img_trust_any_signed(s->trust)) return WCTR_OK;
+  img_names n;
+  memset(&n, 0, sizeof n);
+  if (img_store_names(s->store, r->id, &n) != WCTR_OK) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  size_t total = n.tag_count + n.digest_count;
+  wctr_err err = WCTR_OK;
+  char again[IMG_NAME_MAX + IMG_TAG_MAX + 4] = "";
+  if (n.tag_count > 0) img_name_familiar(n.tags[0], again, sizeof again);
+  for (size_t i = 0; err == WCTR_OK && i < (total > 0 ? total : 1); i++) {
+    char repo[IMG_NAME_MAX + IMG_DIGEST_MAX + 4] = "";
+    if (total > 0) repo_of(i < n.tag_count ? n.tags[i] : n.digests[i - n.tag_count], repo, sizeof repo);
+    const char *prefix = "";
+    if (img_trust_mode_for(s->trust, repo, &prefix) != IMG_TRUST_SIGNED) continue;
+    *applied = true;
+    char scope[IMG_NAME_MAX + 16];
+    snprintf(scope, sizeof scope, "%s%s", prefix[0] != '\0' ? " for " : "", prefix);
+    char fix[IMG_NAME_MAX + IMG_TAG_MAX + 160];
+    if (again[0] != '\0') {
+      snprintf(fix, sizeof fix, "pull it again from its registry (wctr pull %s) so that its signature is verified, or remove it", again);
+    } else {
+      snprintf(fix, sizeof fix, "pull it from its registry by name so that its signature is verified, or remove it");
+    }
+    if (r->trust.key[0] == '\0') {
+      err = wctr_fail(e, WCTR_EACCES, "image %s (%s) is refused by the image-trust policy \"signed\"%s: it was never "
+                      "verified (pulled while the policy was off, loaded from an archive, or tagged from such an image); %s",
+                      shown, r->id, scope, fix);
+    } else if (!img_trust_key_trusted(s->trust, repo[0] != '\0' ? repo : "", r->trust.key, NULL)) {
+      err = wctr_fail(e, WCTR_EACCES, "image %s (%s) is refused by the image-trust policy \"signed\"%s: it was verified "
+                      "with key %s (%s), which the policy does not trust for %s now; %s", shown, r->id, scope, r->trust.key,
+                      r->trust.key_file, repo[0] != '\0' ? repo : "images without a name", fix);
+    }
+  }
+  img_names_free(&n);
+  return err;
+}
+
+/* The same for an `image add` record: it has no signature, so it runs only where the policy is off. */
+static wctr_err trust_gate_catalog(svc_image_service *s, const char *name, bool *applied, wctr_errmsg *e) {
+  *applied = false;
+  if (!img_trust_any_signed(s->trust)) return WCTR_OK;
+  img_ref ref;
+  char repo[IMG_NAME_MAX + 2] = "";
+  if (img_ref_parse(name, &ref, NULL) == WCTR_OK) img_ref_name(&ref, repo, sizeof repo);
+  const char *prefix = "";
+  if (img_trust_mode_for(s->trust, repo, &prefix) != IMG_TRUST_SIGNED) return WCTR_OK;
+  *applied = true;
+  return wctr_fail(e, WCTR_EACCES, "image %s is refused by the image-trust policy \"signed\"%s%s: it was added from "
+                   "folders (wctr image add) and has no signature to verify; pull a signed image from a registry instead",
+                   name, prefix[0] != '\0' ? " for " : "", prefix);
+}
+
+cJSON *svc_image_trust_status(svc_image_service *s) {
+  cJSON *o = cJSON_CreateObject();
+  if (o == NULL) return NULL;
+  cJSON_AddItemToObject(o, "Policy", img_trust_policy_json(s->trust));
+  cJSON_AddBoolToObject(o, "Signed", img_trust_any_signed(s->trust));
+  cJSON *refused = cJSON_AddArrayToObject(o, "Refused");
+  img_record *recs = NULL;
+  size_t count = 0;
+  if (refused != NULL && img_store_records(s->store, &recs, &count) == WCTR_OK) {
+    for (size_t i = 0; i < count; i++) {
+      img_names n;
+      memset(&n, 0, sizeof n);
+      char shown[IMG_NAME_MAX + IMG_TAG_MAX + 4];
+      snprintf(shown, sizeof shown, "%s", recs[i].id);
+      if (img_store_names(s->store, recs[i].id, &n) == WCTR_OK && n.tag_count > 0) img_name_familiar(n.tags[0], shown, sizeof shown);
+      img_names_free(&n);
+      bool applied = false;
+      wctr_errmsg e;
+      e.text[0] = '\0';
+      if (trust_gate(s, &recs[i], shown, &applied, &e) != WCTR_OK) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "Image", shown);
+        cJSON_AddStringToObject(x, "Reason", e.text);
+        cJSON_AddItemToArray(refused, x);
+      }
+    }
+    img_records_free(recs, count);
+  }
+  cJSON *legacy = NULL;
+  wctr_errmsg le;
+  if (refused != NULL && s->legacy.list != NULL && s->legacy.list(s->legacy.ctx, &legacy, &le) == WCTR_OK) {
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, legacy) {
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(rec, "Name");
+      bool applied = false;
+      wctr_errmsg e;
+      e.text[0] = '\0';
+      if (cJSON_IsString(name) && trust_gate_catalog(s, name->valuestring, &applied, &e) != WCTR_OK) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "Image", name->valuestring);
+        cJSON_AddStringToObject(x, "Reason", e.text);
+        cJSON_AddItemToArray(refused, x);
+      }
+    }
+  }
+  cJSON_Delete(legacy);
+  return o;
+}
+
 wctr_err svc_image_resolve(svc_image_service *s, const char *ref, rt_image *out, wctr_errmsg *e) {
   memset(out, 0, sizeof *out);
   img_record r;
   char name[IMG_NAME_MAX + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
   wctr_errmsg fe;
+  bool applied = false;
   wctr_err err = img_store_find(s->store, ref, &r, name, sizeof name, &fe);
   if (err == WCTR_ENOENT && s->legacy.resolve != NULL) {
     err = s->legacy.resolve(s->legacy.ctx, ref, out, e);
     if (err == WCTR_ENOENT) return wctr_fail(e, WCTR_ENOENT, "%s", fe.text);
+    if (err == WCTR_OK && trust_gate_catalog(s, ref, &applied, e) != WCTR_OK) {
+      rt_image_free(out);
+      char detail[sizeof e->text + 64];
+      snprintf(detail, sizeof detail, "run: digest none, key none, verdict no-signature: %s", e->text);
+      audit(s, ref, wctr_err_name(WCTR_EACCES), detail);
+      return WCTR_EACCES;
+    }
     return err;
   }
   if (err != WCTR_OK) return wctr_fail(e, err, "%s", fe.text);
+  err = trust_gate(s, &r, name, &applied, e);
+  if (applied) {
+    char detail[sizeof e->text + 256];
+    if (err == WCTR_OK) {
+      snprintf(detail, sizeof detail, "run: digest %s, key %s, verdict verified (at its pull, %s)", r.trust.digest,
+               r.trust.key, r.trust.verified);
+    } else {
+      snprintf(detail, sizeof detail, "run: digest %s, key %s, verdict %s: %s", r.manifest,
+               r.trust.key[0] != '\0' ? r.trust.key : "none", r.trust.key[0] != '\0' ? "key-not-trusted" : "never-verified", e->text);
+    }
+    audit(s, name, err == WCTR_OK ? "ok" : wctr_err_name(err), detail);
+  }
+  if (err != WCTR_OK) {
+    img_record_free(&r);
+    return err;
+  }
   size_t count = 0;
   err = img_store_layer_folders(s->store, &r, &out->layer_paths, &out->layer_ids, &count, e);
   out->layer_count = count;

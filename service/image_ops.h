@@ -18,6 +18,11 @@
  *   image.save    {"Names":[...]} STREAM: the archive as output bytes (stdout), then {"Size"}
  *   image.load    {} STREAM: the archive as the client's stdin frames, then {"Loaded":[names or ids]}
  *   image.add     the `image add` catalog (service/image.h), unchanged
+ *   image.trust   {"Name","Auth"?} -> the signatures of the reference's digest in its registry and the verdict of
+ *                 each (img_trust_report_json), plus {"Policy": "signed"|"off" for the repository, "Prefix": the
+ *                 deciding wctrd.json prefix, "" for the top level, "Platform": the same report for the Windows
+ *                 manifest a pull would choose when the reference is an index}: `wctr trust inspect`. It reads, decides
+ *                 nothing and stores nothing; keys are those of the policy, whatever its mode.
  *   registry.login {"Server","Username","Password"} -> {"Status":"Login Succeeded"}: checks credentials
  *                 against the registry; wctrd keeps nothing (the client stores them, docs/images.md)
  * Credentials arrive only in params (never in a target, a message or a log line: the audit trail records
@@ -39,6 +44,7 @@
 #include "common/ioc.h"
 #include "images/store.h"
 #include "images/transport.h"
+#include "images/trust.h"
 #include "runtime/runtime.h"
 #include "service/ops.h"
 
@@ -64,12 +70,27 @@ typedef struct svc_image_service {
   svc_image_legacy legacy;
   svc_image_used_fn used;       /* the manager's answer; may be NULL */
   void *used_ctx;
+  const img_trust_policy *trust; /* wctrd.json's "image-trust", keys loaded; NULL: off */
+  /* An audit record for a decision wctrd takes on its own (the trust decisions); may be NULL. */
+  void (*audit)(void *ctx, const char *op, const char *target, const char *result, const char *detail);
+  void *audit_ctx;
 } svc_image_service;
 
 /* The table (ctx is the svc_image_service). */
 const svc_op *svc_image_ops(size_t *count);
 
-/* rt_host.image_resolve: the store, then the catalog. cmd is the config's Entrypoint + Cmd, user its User. */
+/* rt_host.image_resolve: the store, then the catalog. cmd is the config's Entrypoint + Cmd, user its User.
+ * The image-trust gate (create, start, run: every runtime resolves its image there): where the policy is
+ * "signed" for any repository the image is named in (the top level for an image without a name and for
+ * `image add` records), the image must have been verified at its pull by a key the policy trusts for that
+ * repository today; otherwise WCTR_EACCES with the reason (never verified: pulled while the policy was off,
+ * loaded, added from folders; or verified by a key no longer trusted) and the fix (pull it again). Every
+ * decision where the policy applies is audited ("image.trust", the image, "ok" or "access_denied", detail:
+ * digest, key, verdict). */
 wctr_err svc_image_resolve(svc_image_service *s, const char *ref, rt_image *out, wctr_errmsg *e);
+
+/* For `wctr check`: {"Policy": img_trust_policy_json, "Signed": bool (anywhere), "Refused": [{"Image","Reason"}]}:
+ * the images of the store and the catalog the gate above would refuse. NULL when out of memory. */
+cJSON *svc_image_trust_status(svc_image_service *s);
 
 #endif

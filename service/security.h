@@ -34,6 +34,8 @@ typedef struct svc_security_host {
   /* As in svc_system_host (service/system_ops.h). */
   void (*host_facts)(void *ctx, svc_host_facts *out);
   wctr_err (*pipe_sddl)(void *ctx, char *buf, size_t size, wctr_errmsg *e);
+  /* svc_image_trust_status (service/image_ops.h) for the image-trust check; may be NULL. */
+  cJSON *(*image_trust)(void *ctx);
   void *ctx;
 } svc_security_host;
 

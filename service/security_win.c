@@ -522,6 +522,7 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
   got = acl_read_dacl(folder, &dir_dacl, &e4);
   text_or_error(got, dir_dacl, &e4, &f.binary_dir_dacl);
   wctr_err err = WCTR_OK;
+  cJSON *trust = NULL;
   cJSON *records = svc_manager_records(h->manager);
   f.containers = records;
   credspec_files *cs = calloc(1, sizeof *cs);
@@ -551,6 +552,8 @@ static wctr_err op_check(void *ctx, const svc_caller *caller, const cJSON *param
     got = acl_read_dacl(audit_path, &audit_dacl, &e5);
     text_or_error(got, audit_dacl, &e5, &f.audit_dacl);
   }
+  trust = h->image_trust != NULL ? h->image_trust(h->ctx) : NULL;
+  f.image_trust = trust;
   svc_check_result results[SVC_CHECK_COUNT];
   svc_check_run(&f, results);
   *result = svc_check_json(results, SVC_CHECK_COUNT);
@@ -566,6 +569,7 @@ done:
   free(damaged);
   free(orphans);
   cJSON_Delete(records);
+  cJSON_Delete(trust);
   free(root_dacl);
   free(bin_dacl);
   free(dir_dacl);

@@ -12,6 +12,32 @@
 static svc_check_result results[SVC_CHECK_COUNT];
 
 /* A host where every check passes. */
+/* svc_image_trust_status's shape: "signed", nothing refused. */
+static cJSON *trust_status(const char *policy, bool signed_, const char *refused_image) {
+  static cJSON *kept[8];
+  static size_t nkept;
+  cJSON *o = cJSON_CreateObject();
+  cJSON *p = cJSON_AddObjectToObject(o, "Policy");
+  cJSON_AddStringToObject(p, "Policy", policy);
+  cJSON *keys = cJSON_AddArrayToObject(p, "Keys");
+  cJSON_AddItemToArray(keys, cJSON_CreateObject());
+  cJSON *repos = cJSON_AddObjectToObject(p, "Repositories");
+  cJSON *team = cJSON_AddObjectToObject(repos, "reg.example/team");
+  cJSON_AddStringToObject(team, "Policy", "off");
+  cJSON_AddBoolToObject(o, "Signed", signed_);
+  cJSON *r = cJSON_AddArrayToObject(o, "Refused");
+  if (refused_image != NULL) {
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "Image", refused_image);
+    cJSON_AddStringToObject(x, "Reason", "never verified");
+    cJSON_AddItemToArray(r, x);
+  }
+  if (nkept == 8) nkept = 0;
+  cJSON_Delete(kept[nkept]);
+  kept[nkept++] = o;
+  return o;
+}
+
 static svc_check_facts good(void) {
   svc_check_facts f = {
       .data_root = "C:\\ProgramData\\wctr",
@@ -27,6 +53,7 @@ static svc_check_facts good(void) {
       .hcs_detail = "C:\\Windows\\System32\\computecore.dll",
       .os_version = "10.0.20348",
   };
+  f.image_trust = trust_status("signed", true, NULL);
   snprintf(f.bitlocker.volume, sizeof f.bitlocker.volume, "C:\\");
   acl_bitlocker_classify(1, 1, &f.bitlocker);
   return f;
@@ -61,7 +88,7 @@ static void test_all_pass_and_json(void **state) {
   const char *ids[SVC_CHECK_COUNT] = {"data-root-dacl", "pipe-dacl", "bitlocker", "allow-unencrypted-secrets",
                                       "service-binary", "container-memory-limit", "container-user",
                                       "credspec-plugin-input", "orphaned-secrets", "container-records", "audit-log",
-                                      "hcs", "host-build"};
+                                      "hcs", "host-build", "image-trust"};
   for (size_t i = 0; i < SVC_CHECK_COUNT; i++) {
     assert_string_equal(results[i].id, ids[i]);
     if (results[i].status != SVC_CHECK_PASS) fail_msg("%s: %s", results[i].id, results[i].detail);
@@ -71,6 +98,20 @@ static void test_all_pass_and_json(void **state) {
   assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Summary"), "Pass")->valueint, SVC_CHECK_COUNT);
   assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Summary"), "Fail")->valueint, 0);
   cJSON_Delete(j);
+}
+
+static void test_image_trust(void **state) {
+  (void)state;
+  svc_check_facts f = good();
+  const svc_check_result *r = run(&f, "image-trust");
+  assert_int_equal(r->status, SVC_CHECK_PASS);
+  assert_non_null(strstr(r->detail, "\"signed\" (1 key), reg.example/team: \"off\""));
+  f.image_trust = trust_status("off", false, NULL);
+  expect(&f, "image-trust", SVC_CHECK_WARN, "any image pulled, loaded or added runs");
+  f.image_trust = trust_status("signed", true, "app:v1");
+  expect(&f, "image-trust", SVC_CHECK_WARN, "1 image(s) in the store would be refused at run: app:v1");
+  f.image_trust = NULL;
+  expect(&f, "image-trust", SVC_CHECK_INFO, "did not report");
 }
 
 static void test_data_root(void **state) {
@@ -246,6 +287,7 @@ int main(void) {
       cmocka_unit_test(test_all_pass_and_json), cmocka_unit_test(test_data_root), cmocka_unit_test(test_pipe),
       cmocka_unit_test(test_bitlocker_and_override), cmocka_unit_test(test_binary), cmocka_unit_test(test_containers),
       cmocka_unit_test(test_credspecs), cmocka_unit_test(test_orphans_audit_hcs_build),
+      cmocka_unit_test(test_image_trust),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "service/config.h"
+#include "images/trust.h"
 #include "testutil.h"
 
 static wctr_err parse(const char *text, svc_config *cfg, wctr_errmsg *e) {
@@ -80,6 +81,30 @@ static void test_insecure_registries(void **state) {
   expect_error("{\"insecure-registries\":[\"\"]}",
                "wctrd.json: \"insecure-registries\": \"\" is not a registry (host, host:port or an IPv4 CIDR such as "
                "10.0.0.0/8)");
+}
+
+static void test_image_trust(void **state) {
+  (void)state;
+  svc_config cfg;
+  svc_config flags;
+  wctr_errmsg e;
+  assert_int_equal(parse("{\"image-trust\":{\"policy\":\"signed\",\"keys\":[\"C:\\\\keys\\\\cosign.pub\"],"
+                         "\"repositories\":{\"127.0.0.1:5000/dev\":{\"policy\":\"off\"}}}}", &cfg, &e), WCTR_OK);
+  assert_non_null(cfg.image_trust);
+  svc_config_init(&flags);
+  assert_int_equal(svc_config_merge(&flags, &cfg, "wctrd.json", &e), WCTR_OK);
+  assert_null(cfg.image_trust); /* moved */
+  assert_int_equal(img_trust_mode_for(flags.image_trust, "mcr.microsoft.com/windows/nanoserver", NULL), IMG_TRUST_SIGNED);
+  assert_int_equal(img_trust_mode_for(flags.image_trust, "127.0.0.1:5000/dev/app", NULL), IMG_TRUST_OFF);
+  svc_config_free(&flags);
+  /* absent: off */
+  assert_int_equal(parse("{}", &cfg, &e), WCTR_OK);
+  assert_null(cfg.image_trust);
+  expect_error("{\"image-trust\":true}", "wctrd.json: \"image-trust\" must be an object, not a boolean");
+  expect_error("{\"image-trust\":{\"policy\":\"signed\"}}",
+               "wctrd.json: \"image-trust\": \"policy\" is \"signed\" but \"keys\" lists no public key to verify with");
+  expect_error("{\"image-trust\":{\"policy\":\"required\"}}",
+               "wctrd.json: \"image-trust\": \"policy\" must be \"signed\" or \"off\", not \"required\"");
 }
 
 static void test_empty_object_sets_nothing(void **state) {
@@ -252,7 +277,7 @@ int main(void) {
       cmocka_unit_test(test_full_file),
       cmocka_unit_test(test_empty_object_sets_nothing),
       cmocka_unit_test(test_allow_unencrypted_secrets),
-      cmocka_unit_test(test_insecure_registries),
+      cmocka_unit_test(test_image_trust), cmocka_unit_test(test_insecure_registries),
       cmocka_unit_test(test_errors_name_the_key),
       cmocka_unit_test(test_oversized_file),
       cmocka_unit_test(test_merge_takes_file_settings_flags_did_not_set),

@@ -18,6 +18,8 @@
 #include "runtime/runtime.h"
 #include "service/image_ops.h"
 #include "tests/images/fake_registry.h"
+#include "tests/images/trust_double.h"
+#include "tests/images/trust_vectors.h"
 #include "testutil.h"
 #include "tsink.h"
 
@@ -420,6 +422,160 @@ static void test_resolve(void **state) {
   contains(e.text, "No such image");
 }
 
+/* --- image trust: the pull under the policy, the run-time gate, its audit records, check's status, trust inspect */
+
+static char audit_lines[16][1200];
+static size_t audit_count;
+
+static void record_audit(void *ctx, const char *o, const char *target, const char *result, const char *detail) {
+  (void)ctx;
+  if (audit_count < 16) snprintf(audit_lines[audit_count++], sizeof audit_lines[0], "%s %s %s %s", o, target, result, detail);
+}
+
+static wctr_err l_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  if (strncmp(ref, "legacy", 6) != 0) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", ref);
+  out->name = strdup("legacy:latest");
+  return WCTR_OK;
+}
+
+static img_trust_policy *load_policy(const char *key_file, const char *pem) {
+  assert_int_equal(wctr_fs_write_atomic(key_file, pem, strlen(pem), NULL), WCTR_OK);
+  char esc[1600], json[2000];
+  size_t n = 0;
+  for (const char *c = key_file; *c != '\0' && n < sizeof esc - 2; c++) {
+    if (*c == '\\') esc[n++] = '\\';
+    esc[n++] = *c;
+  }
+  esc[n] = '\0';
+  snprintf(json, sizeof json, "{\"policy\":\"signed\",\"keys\":[\"%s\"]}", esc);
+  cJSON *j = cJSON_Parse(json);
+  img_trust_policy *p = NULL;
+  wctr_errmsg e;
+  assert_int_equal(img_trust_policy_parse(j, "image-trust", &p, &e), WCTR_OK);
+  cJSON_Delete(j);
+  if (img_trust_policy_load_keys(p, &double_crypto, &e) != WCTR_OK) fail_msg("%s", e.text);
+  return p;
+}
+
+static void push_signature(const char *repo, const char *tag, const char *full_repo, const char *fp) {
+  char *body = NULL;
+  size_t len = 0;
+  (void)body, (void)len;
+  /* the manifest digest the tag resolves to: the registry's answer to a HEAD-less GET through image.trust */
+  char params[300];
+  snprintf(params, sizeof params, "{\"Name\":\"127.0.0.1:5000/%s:%s\"}", repo, tag);
+  cJSON *r = call("image.trust", params, WCTR_OK, NULL, 0);
+  char digest[IMG_DIGEST_MAX];
+  snprintf(digest, sizeof digest, "%s", cJSON_GetObjectItemCaseSensitive(r, "Digest")->valuestring);
+  cJSON_Delete(r);
+  char *payload = payload_for(full_repo, digest);
+  char *sig = double_sign(fp, payload);
+  char pd[IMG_DIGEST_MAX];
+  snprintf(pd, sizeof pd, "%s", fake_registry_blob(reg, payload, strlen(payload)));
+  const char *cd = fake_registry_blob(reg, "{}", 2);
+  char m[2048];
+  snprintf(m, sizeof m, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
+           "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"size\":2,\"digest\":\"%s\"},\"layers\":[{"
+           "\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"size\":%zu,\"digest\":\"%s\","
+           "\"annotations\":{\"dev.cosignproject.cosign/signature\":\"%s\"}}]}", cd, strlen(payload), pd, sig);
+  char sig_tag[IMG_SIG_TAG_MAX];
+  img_sig_tag(digest, sig_tag);
+  fake_registry_manifest(reg, repo, sig_tag, "application/vnd.oci.image.manifest.v1+json", m);
+  free(sig);
+  free(payload);
+}
+
+static void test_trust(void **state) {
+  (void)state;
+  audit_count = 0;
+  svc.audit = record_audit;
+  svc.legacy.resolve = l_resolve;
+  char d[2][IMG_DIGEST_MAX];
+  push_app("app", "v1", "trust base", "trust top", d);
+  /* pulled while the policy is off: runs, nothing audited */
+  pull_ok("127.0.0.1:5000/app:v1");
+  rt_image img;
+  wctr_errmsg e;
+  assert_int_equal(svc_image_resolve(&svc, "127.0.0.1:5000/app:v1", &img, &e), WCTR_OK);
+  rt_image_free(&img);
+  assert_int_equal(svc_image_resolve(&svc, "legacy", &img, &e), WCTR_OK);
+  rt_image_free(&img);
+  assert_int_equal(audit_count, 0);
+  /* the policy turned on: the image is refused at run with the reason and the fix, and audited */
+  char k1[800], k2[800];
+  snprintf(k1, sizeof k1, "%s%sk1.pub", root, WCTR_FS_SEP);
+  snprintf(k2, sizeof k2, "%s%sk2.pub", root, WCTR_FS_SEP);
+  img_trust_policy *p1 = load_policy(k1, K1_PEM);
+  svc.trust = p1;
+  assert_int_equal(svc_image_resolve(&svc, "127.0.0.1:5000/app:v1", &img, &e), WCTR_EACCES);
+  contains(e.text, "never verified");
+  contains(e.text, "wctr pull 127.0.0.1:5000/app:v1");
+  assert_int_equal(audit_count, 1);
+  contains(audit_lines[0], "image.trust 127.0.0.1:5000/app:v1 access_denied run: digest sha256:");
+  contains(audit_lines[0], "never-verified");
+  /* `image add` records have no signature */
+  assert_int_equal(svc_image_resolve(&svc, "legacy", &img, &e), WCTR_EACCES);
+  contains(e.text, "wctr image add");
+  /* check's view: both refused */
+  cJSON *st = svc_image_trust_status(&svc);
+  char *t = cJSON_PrintUnformatted(st);
+  contains(t, "\"Signed\":true");
+  contains(t, "\"Image\":\"127.0.0.1:5000/app:v1\"");
+  contains(t, "\"Image\":\"legacy:latest\"");
+  cJSON_free(t);
+  cJSON_Delete(st);
+  /* trust inspect: no signature yet */
+  cJSON *r = call("image.trust", "{\"Name\":\"127.0.0.1:5000/app:v1\"}", WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "Verdict")->valuestring, "no-signature");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "Policy")->valuestring, "signed");
+  cJSON_Delete(r);
+  /* signed by K1 and pulled again: verified, recorded, runs, audited */
+  push_signature("app", "v1", "127.0.0.1:5000/app", K1_FP);
+  r = call("image.trust", "{\"Name\":\"127.0.0.1:5000/app:v1\"}", WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "Verdict")->valuestring, "verified");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "Key")->valuestring, K1_FP);
+  cJSON_Delete(r);
+  audit_count = 0;
+  pull_ok("127.0.0.1:5000/app:v1");
+  assert_int_equal(audit_count, 1);
+  contains(audit_lines[0], "image.trust 127.0.0.1:5000/app:v1 ok pull: digest sha256:");
+  contains(audit_lines[0], K1_FP);
+  contains(audit_lines[0], "verdict verified");
+  assert_int_equal(svc_image_resolve(&svc, "127.0.0.1:5000/app:v1", &img, &e), WCTR_OK);
+  rt_image_free(&img);
+  contains(audit_lines[1], "image.trust 127.0.0.1:5000/app:v1 ok run:");
+  cJSON *i = call("image.inspect", "{\"Name\":\"127.0.0.1:5000/app:v1\"}", WCTR_OK, NULL, 0);
+  const cJSON *trust = cJSON_GetObjectItemCaseSensitive(i, "Trust");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(trust, "Key")->valuestring, K1_FP);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(trust, "KeyFile")->valuestring, k1);
+  cJSON_Delete(i);
+  /* the key rotated out of the policy: refused again, saying which key verified it */
+  img_trust_policy *p2 = load_policy(k2, K2_PEM);
+  svc.trust = p2;
+  assert_int_equal(svc_image_resolve(&svc, "127.0.0.1:5000/app:v1", &img, &e), WCTR_EACCES);
+  contains(e.text, K1_FP);
+  contains(e.text, "does not trust");
+  /* an unsigned image: the pull is refused, nothing kept, audited */
+  svc.trust = p1;
+  push_app("plain", "v1", "plain base", "plain top", d);
+  audit_count = 0;
+  tsink *s = begin("image.pull", "{\"Name\":\"127.0.0.1:5000/plain:v1\"}");
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  assert_int_equal(s->err, WCTR_EACCES);
+  contains(s->message, "has no signature");
+  end(s);
+  assert_int_equal(audit_count, 1);
+  contains(audit_lines[0], "image.trust 127.0.0.1:5000/plain:v1 access_denied pull:");
+  contains(audit_lines[0], "verdict no-signature");
+  call("image.inspect", "{\"Name\":\"127.0.0.1:5000/plain:v1\"}", WCTR_ENOENT, NULL, 0);
+  svc.trust = NULL;
+  svc.audit = NULL;
+  img_trust_policy_free(p1);
+  img_trust_policy_free(p2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_pull_stream, setup, teardown),
@@ -429,6 +585,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_login, setup, teardown),
       cmocka_unit_test_setup_teardown(test_save_then_load, setup, teardown),
       cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
