@@ -55,8 +55,8 @@
  * ended), never inside an exchange function. A handler's on_input, on_close may run on any thread,
  * concurrently with each other and with the handler's own calls (a handler serialises them itself); on_input
  * comes in order. on_release comes exactly once, after the answer ended (respond, or finish) and after every
- * callback returned. stream_body is called on the thread that feeds, under the session's lock: it must not call
- * into the session. The session calls conn->release exactly once, after gone and after every exchange was
+ * callback returned. stream_body is called where the request's headers are parsed (the thread that fed them, or
+ * an I/O core worker for a pipelined request), under the session's lock: it must not call into the session. The session calls conn->release exactly once, after gone and after every exchange was
  * released; it never touches conn after that. */
 #ifndef WCTR_SERVICE_HTTP_H
 #define WCTR_SERVICE_HTTP_H
