@@ -1015,6 +1015,21 @@ static void on_refused(void *ctx, const svc_caller *caller, int status, const ch
                 detail);
 }
 
+/* The requests whose body streams to their operation instead of being read whole (service/http.h): an image
+ * archive (docker load) is hundreds of megabytes. No bound of the session's: the operation writes the archive to
+ * the store's disk as it arrives, as `wctr load` over the pipe does. */
+static bool stream_body(void *ctx, const svc_http_request *hr, uint64_t *limit) {
+  (void)ctx;
+  *limit = 0;
+  if (strcmp(hr->method, "POST") != 0) return false;
+  const char *path = hr->path;
+  if (path[0] == '/' && path[1] == 'v' && isdigit((unsigned char)path[2])) {
+    path = strchr(path + 1, '/');
+    if (path == NULL) return false;
+  }
+  return strcmp(path, "/images/load") == 0 || strcmp(path, "/images/load/") == 0;
+}
+
 /* --- the api ------------------------------------------------------------------------------------------------------------ */
 
 wctr_err svc_engine_api_token_new(char *out, size_t size, wctr_errmsg *e) {
@@ -1057,7 +1072,7 @@ wctr_err svc_engine_api_new(const svc_engine_api_options *opt, svc_engine_api **
 
 svc_http_handler svc_engine_api_handler(svc_engine_api *api, bool token_required) {
   return (svc_http_handler){.ctx = &api->listeners[token_required ? 1 : 0], .on_request = on_request,
-                            .on_refused = on_refused};
+                            .on_refused = on_refused, .stream_body = stream_body};
 }
 
 void svc_engine_api_free(svc_engine_api *api) {

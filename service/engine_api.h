@@ -34,7 +34,8 @@
  *
  * Images map to the image operations (service/image_ops.h): POST /images/create to image.pull (Docker's JSON
  * messages; a failure before the first is an HTTP error, after it Docker's error message in the stream), POST
- * /images/load to image.load (the body, whole - at most SVC_HTTP_MAX_BODY - as its stdin), GET /images/{name}/get
+ * /images/load to image.load (its body streams as the operation's stdin - the handler's stream_body, service/http.h:
+ * no bound, the connection stops reading while the operation has not taken what it was given), GET /images/{name}/get
  * and /images/get to image.save (application/x-tar; a failure half-way closes the connection), history, tag,
  * prune, DELETE, json; POST /auth to registry.login. X-Registry-Auth (base64 of Docker's AuthConfig) becomes
  * image.pull's Auth: credentials reach no target, message or log line. What is refused and why:

@@ -320,12 +320,14 @@ static void loaded(api_req *r, wctr_err err, cJSON *result, const char *message)
 void api_image_load(api_req *r) {
   bool quiet = false;
   if (!api_query_bool(r, "quiet", false, &quiet)) return;
-  if (r->hr->body_len == 0) {
+  if (!r->hr->body_streamed && r->hr->body_len == 0) {
     api_refuse(r, 400, WCTR_EINVAL, "image.load", "the body must be an image archive (a tar file: docker save's output)");
     return;
   }
-  /* The body, whole (bounded by the HTTP session: SVC_HTTP_MAX_BODY), is the operation's stdin and its end. */
-  if (!api_queue_body(r)) {
+  /* The body streams (engine_api.c's stream_body): it reaches the operation's stdin as it arrives, its end the
+   * stdin's end, and the connection stops reading while the operation has not taken what it was given. A body
+   * read whole (only for a request the session would not stream: an upgrade) is queued as it is. */
+  if (!r->hr->body_streamed && !api_queue_body(r)) {
     api_reply_error(r, 500, "out of memory");
     return;
   }

@@ -128,8 +128,10 @@ void api_end(api_req *r);
 /* Ends the exchange by closing the connection at once (a stream that failed half-way: a tar cut short must not look
  * whole). The operation's failure is audited by the operation layer. */
 void api_abort(api_req *r);
-/* Queues the request's body, whole, as the stream step's input followed by its end (what the client sends after a
- * hijack arrives the same way): an operation reading stdin (image.load) reads the body. Call before api_call. */
+/* Queues the request's body, whole, as the stream step's input followed by its end: an operation reading stdin
+ * (image.load) reads the body. Call before api_call. A streamed body (request.body_streamed: POST /images/load)
+ * needs no call: it arrives through the exchange's on_input as the client sends it, as what a client sends after a
+ * hijack does, and reading stops while more than 1 MiB waits for the stream step. */
 bool api_queue_body(api_req *r);
 /* Docker's 8-byte multiplexed frame header and payload: [stream, 0, 0, 0, size big-endian]. */
 wctr_err api_write_frame(api_req *r, int stream, const char *data, size_t len);

@@ -11,6 +11,7 @@
 #include "service/http.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,12 @@ struct svc_http_exchange {
   bool close_owed;     /* the client is gone: on_close is due */
   bool close_done;     /* on_close was delivered (or is being) */
   bool head;           /* a HEAD request: no body in the answer */
+  bool body_stream;    /* the body streams to on_input (the handler's stream_body) */
+  bool body_done;      /* ... and its end was queued */
+  bool dispatched;     /* on_request returned: the body may be delivered */
+  bool refused;        /* the session refused the streamed body: the answer sends nothing */
+  uint64_t body_limit; /* 0: none */
+  uint64_t body_seen;
 };
 
 struct svc_http_session {
@@ -67,6 +74,10 @@ struct svc_http_session {
   char *in;
   size_t in_len, in_cap;
   bool paused;         /* feed answered false; conn->resume is owed */
+  bool held;           /* the handler's on_input asked to stop reading (until svc_http_resume_input) */
+  unsigned resumes;    /* svc_http_resume_input calls: one during an on_input call ends the hold it asks for */
+  bool stream_next;    /* the request being parsed streams its body (decided at its headers) */
+  uint64_t stream_limit;
   /* Hijacked input, delivered one item at a time. */
   input_item *inq_head, *inq_tail;
   bool delivering;
@@ -327,31 +338,69 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
 static int on_headers_complete(http_parser *p) {
   svc_http_session *s = p->data;
   if (commit_header(s) != 0) return -1;
-  if ((p->flags & F_CONTENTLENGTH) != 0 && p->content_length > SVC_HTTP_MAX_BODY) {
-    char reason[160];
-    snprintf(reason, sizeof reason, "a body of %llu bytes is larger than the limit of %u bytes",
-             (unsigned long long)p->content_length, SVC_HTTP_MAX_BODY);
-    return fail(p, 413, reason);
-  }
   const char *url = s->url != NULL ? s->url : "";
   const char *q = strchr(url, '?');
   size_t path_len = q != NULL ? (size_t)(q - url) : strlen(url);
   const char *frag = strchr(q != NULL ? q : url, '#');
   size_t query_len = q == NULL ? 0 : (frag != NULL ? (size_t)(frag - q - 1) : strlen(q + 1));
   if (frag != NULL && q == NULL) path_len = (size_t)(frag - url);
-  if (path_len == 0 || url[0] != '/') return fail(p, 400, "the request target must be a path (\"/...\")");
-  s->cur.target = dup_n(url, strlen(url));
-  s->cur.path = svc_http_decode(url, path_len, false);
-  s->cur.query = dup_n(q != NULL ? q + 1 : "", query_len);
+  bool url_ok = path_len != 0 && url[0] == '/';
+  if (url_ok) {
+    s->cur.target = dup_n(url, strlen(url));
+    s->cur.path = svc_http_decode(url, path_len, false);
+    s->cur.query = dup_n(q != NULL ? q + 1 : "", query_len);
+  }
+  s->cur.method = http_method_str((enum http_method)p->method);
+  s->cur.http_major = p->http_major;
+  s->cur.http_minor = p->http_minor;
+  s->cur.keep_alive = http_should_keep_alive(p) != 0;
+  s->cur.upgrade = p->upgrade != 0;
+  /* As http-parser decides whether a request has a body (s_headers_done). */
+  bool has_body = (p->flags & F_CHUNKED) != 0 || (p->content_length > 0 && p->content_length != ULLONG_MAX);
+  s->stream_next = false;
+  s->stream_limit = 0;
+  if (url_ok && s->cur.target != NULL && s->cur.path != NULL && s->cur.query != NULL && !s->cur.upgrade && has_body &&
+      s->opt.handler.stream_body != NULL) {
+    uint64_t limit = 0;
+    s->stream_next = s->opt.handler.stream_body(s->opt.handler.ctx, &s->cur, &limit);
+    s->stream_limit = s->stream_next ? limit : 0;
+  }
+  uint64_t max = s->stream_next ? s->stream_limit : SVC_HTTP_MAX_BODY;
+  if ((p->flags & F_CONTENTLENGTH) != 0 && max != 0 && p->content_length > max) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "a body of %llu bytes is larger than the limit of %llu bytes",
+             (unsigned long long)p->content_length, (unsigned long long)max);
+    s->stream_next = false;
+    return fail(p, 413, reason);
+  }
+  if (!url_ok) return fail(p, 400, "the request target must be a path (\"/...\")");
   if (s->cur.target == NULL || s->cur.query == NULL) return fail(p, 500, "out of memory");
   if (s->cur.path == NULL) return fail(p, 400, "the request path has a bad %-escape");
   const char *expect = svc_http_header_get(&s->cur, "expect");
   if (expect != NULL && strcmp(expect, "100-continue") == 0) s->expect_continue = true;
+  if (s->stream_next) {
+    /* on_request comes now; the body is parsed once it returned (parse_body_locked). */
+    s->cur.body_streamed = true;
+    http_parser_pause(p, 1);
+  }
   return 0;
 }
 
+static bool enqueue_input_locked(svc_http_session *s, const char *data, size_t len, bool eof);
+
 static int on_body(http_parser *p, const char *at, size_t len) {
   svc_http_session *s = p->data;
+  svc_http_exchange *x = s->x;
+  if (x != NULL && x->body_stream) {
+    if (x->body_limit != 0 && x->body_seen + len > x->body_limit) {
+      char reason[160];
+      snprintf(reason, sizeof reason, "the body is larger than the limit of %llu bytes",
+               (unsigned long long)x->body_limit);
+      return fail(p, 413, reason);
+    }
+    x->body_seen += len;
+    return enqueue_input_locked(s, at, len, false) ? 0 : fail(p, 500, "out of memory");
+  }
   if (s->cur.body_len + len > SVC_HTTP_MAX_BODY) {
     char reason[160];
     snprintf(reason, sizeof reason, "the body is larger than the limit of %u bytes", SVC_HTTP_MAX_BODY);
@@ -362,6 +411,14 @@ static int on_body(http_parser *p, const char *at, size_t len) {
 
 static int on_message_complete(http_parser *p) {
   svc_http_session *s = p->data;
+  svc_http_exchange *x = s->x;
+  if (x != NULL && x->body_stream) {
+    if (!enqueue_input_locked(s, NULL, 0, true)) return fail(p, 500, "out of memory");
+    x->body_done = true;
+    s->mid_message = false;
+    http_parser_pause(p, 1); /* the next request waits until this one is answered */
+    return 0;
+  }
   s->cur.method = http_method_str((enum http_method)p->method);
   s->cur.http_major = p->http_major;
   s->cur.http_minor = p->http_minor;
@@ -420,6 +477,42 @@ static void send_locked(svc_http_session *s, const char *text, size_t len) {
   }
 }
 
+/* The refusal for a parse that stopped with err (session lock held). */
+static void refusal_of_locked(svc_http_session *s, enum http_errno err, refusal *refused) {
+  if (s->fail_status != 0) {
+    refused->status = s->fail_status;
+    snprintf(refused->reason, sizeof refused->reason, "%s", s->fail_reason);
+  } else if (err == HPE_HEADER_OVERFLOW) {
+    refused->status = 431;
+    snprintf(refused->reason, sizeof refused->reason, "the request line and headers are larger than %u bytes",
+             (unsigned)HTTP_MAX_HEADER_SIZE);
+  } else {
+    refused->status = 400;
+    snprintf(refused->reason, sizeof refused->reason, "malformed HTTP request: %s", http_errno_description(err));
+  }
+}
+
+/* The exchange for the request just parsed (s->cur), with its answer and dispatch references; NULL when out of
+ * memory (refused set). */
+static svc_http_exchange *new_exchange_locked(svc_http_session *s, refusal *refused) {
+  svc_http_exchange *x = calloc(1, sizeof *x);
+  if (x == NULL) {
+    refused->status = 500;
+    snprintf(refused->reason, sizeof refused->reason, "out of memory");
+    s->dead_parser = true;
+    return NULL;
+  }
+  x->s = s;
+  x->req = s->cur;
+  memset(&s->cur, 0, sizeof s->cur);
+  x->head = strcmp(x->req.method, "HEAD") == 0;
+  x->refs = 2; /* the answer, the dispatch */
+  s->refs++;   /* the exchange's */
+  s->x = x;
+  s->message_done = false;
+  return x;
+}
+
 /* Parses what is buffered while no exchange runs. Returns the exchange to dispatch (its dispatch reference
  * taken), or NULL; *refused tells a refusal to answer (after the lock is left), *close that the connection
  * should close now that nothing more will come. */
@@ -436,42 +529,30 @@ static svc_http_exchange *parse_locked(svc_http_session *s, refusal *refused, bo
       send_locked(s, cont, sizeof cont - 1);
       s->expect_continue = false;
     }
+    if (err == HPE_PAUSED && s->stream_next) {
+      /* The headers of a request whose body streams: dispatched now, the body parsed from where it begins. */
+      consume_locked(s, n);
+      http_parser_pause(&s->parser, 0);
+      s->stream_next = false;
+      svc_http_exchange *x = new_exchange_locked(s, refused);
+      if (x == NULL) return NULL;
+      x->body_stream = true;
+      x->body_limit = s->stream_limit;
+      s->since = wctr_ioc_now_ms(); /* the body's clock: the client's next bytes (set_phase_locked keeps READING) */
+      return x;
+    }
     if (err == HPE_PAUSED && s->message_done) {
       consume_locked(s, n);
       http_parser_pause(&s->parser, 0);
-      svc_http_exchange *x = calloc(1, sizeof *x);
-      if (x == NULL) {
-        refused->status = 500;
-        snprintf(refused->reason, sizeof refused->reason, "out of memory");
-        s->dead_parser = true;
-        return NULL;
-      }
-      x->s = s;
-      x->req = s->cur;
-      memset(&s->cur, 0, sizeof s->cur);
-      x->head = strcmp(x->req.method, "HEAD") == 0;
-      x->refs = 2; /* the answer, the dispatch */
-      s->refs++;   /* the exchange's */
-      s->x = x;
-      s->message_done = false;
+      svc_http_exchange *x = new_exchange_locked(s, refused);
+      if (x == NULL) return NULL;
       if (x->req.upgrade) s->dead_parser = true; /* what follows is not HTTP */
       set_phase_locked(s, SVC_HTTP_BUSY);
       return x;
     }
     if (err != HPE_OK) {
       s->dead_parser = true;
-      if (s->fail_status != 0) {
-        refused->status = s->fail_status;
-        snprintf(refused->reason, sizeof refused->reason, "%s", s->fail_reason);
-      } else if (err == HPE_HEADER_OVERFLOW) {
-        refused->status = 431;
-        snprintf(refused->reason, sizeof refused->reason, "the request line and headers are larger than %u bytes",
-                 (unsigned)HTTP_MAX_HEADER_SIZE);
-      } else {
-        refused->status = 400;
-        snprintf(refused->reason, sizeof refused->reason, "malformed HTTP request: %s",
-                 http_errno_description(err));
-      }
+      refusal_of_locked(s, err, refused);
       return NULL;
     }
     consume_locked(s, n); /* all of it: a request not complete yet */
@@ -480,23 +561,61 @@ static svc_http_exchange *parse_locked(svc_http_session *s, refusal *refused, bo
   return NULL;
 }
 
-static void answer_refusal(svc_http_session *s, const refusal *r) {
-  if (s->opt.handler.on_refused != NULL) s->opt.handler.on_refused(s->opt.handler.ctx, &s->opt.caller, r->status, r->reason);
-  char text[512];
-  int n = snprintf(text, sizeof text,
+/* The phase of a session whose exchange streams its body: READING while it waits for the client's bytes, BUSY
+ * once the body ended or while the handler holds the reading. */
+static void body_phase_locked(svc_http_session *s) {
+  svc_http_exchange *x = s->x;
+  if (x == NULL || !x->body_stream || s->gone || s->closing) return;
+  set_phase_locked(s, x->body_done || x->refused || s->held ? SVC_HTTP_BUSY : SVC_HTTP_READING);
+}
+
+/* Parses what is buffered of the current exchange's streamed body into its input queue (once dispatched). */
+static void parse_body_locked(svc_http_session *s, refusal *refused) {
+  refused->status = 0;
+  svc_http_exchange *x = s->x;
+  if (x == NULL || !x->body_stream || x->body_done || x->refused || !x->dispatched || s->gone || s->closing ||
+      s->dead_parser || s->in_len == 0) {
+    return;
+  }
+  size_t n = http_parser_execute(&s->parser, &settings, s->in, s->in_len);
+  enum http_errno err = HTTP_PARSER_ERRNO(&s->parser);
+  if (err == HPE_PAUSED && x->body_done) {
+    consume_locked(s, n); /* the rest is the next request's */
+    http_parser_pause(&s->parser, 0);
+    return;
+  }
+  if (err != HPE_OK) {
+    s->dead_parser = true;
+    refusal_of_locked(s, err, refused);
+    return;
+  }
+  consume_locked(s, n);
+}
+
+static size_t refusal_text(const refusal *r, char *text, size_t size) {
+  int n = snprintf(text, size,
                    "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
                    "Content-Length: %zu\r\n\r\n%s\n",
                    r->status, svc_http_reason(r->status), strlen(r->reason) + 1, r->reason);
+  return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+static void answer_refusal(svc_http_session *s, const refusal *r) {
+  if (s->opt.handler.on_refused != NULL) s->opt.handler.on_refused(s->opt.handler.ctx, &s->opt.caller, r->status, r->reason);
+  char text[512];
+  size_t n = refusal_text(r, text, sizeof text);
   wctr_mutex_lock(&s->lock);
   bool act = !s->closing && !s->gone;
   if (act) {
-    send_locked(s, text, n > 0 && (size_t)n < sizeof text ? (size_t)n : 0);
+    send_locked(s, text, n);
     s->closing = true;
     set_phase_locked(s, SVC_HTTP_CLOSING);
   }
   wctr_mutex_unlock(&s->lock);
   if (act) s->conn->methods->close(s->conn, true);
 }
+
+static bool pump_body(svc_http_session *s, bool from_feed);
 
 /* Parses and dispatches; called without the lock (from feed, or a posted job). */
 static void pump(svc_http_session *s) {
@@ -505,7 +624,8 @@ static void pump(svc_http_session *s) {
   wctr_mutex_lock(&s->lock);
   svc_http_exchange *x = parse_locked(s, &refused, &close);
   /* Room again for pipelined input (hijacked input pauses and resumes on the handler's terms). */
-  bool resume = s->paused && !s->gone && s->in_len < SVC_HTTP_MAX_BUFFERED && (s->x == NULL || s->x->mode != X_HIJACKED);
+  bool resume = s->paused && !s->held && !s->gone && s->in_len < SVC_HTTP_MAX_BUFFERED &&
+                (s->x == NULL || s->x->mode != X_HIJACKED);
   if (resume) s->paused = false;
   bool do_close = close && !s->closing && !s->gone && s->x == NULL;
   if (do_close) {
@@ -518,6 +638,12 @@ static void pump(svc_http_session *s) {
   if (resume) s->conn->methods->resume(s->conn);
   if (x != NULL) {
     s->opt.handler.on_request(s->opt.handler.ctx, x);
+    if (x->body_stream) {
+      wctr_mutex_lock(&s->lock);
+      x->dispatched = true;
+      wctr_mutex_unlock(&s->lock);
+      (void)pump_body(s, false); /* what of the body came with the headers, or while on_request ran */
+    }
     exchange_unref(x); /* the dispatch's */
   }
 }
@@ -533,15 +659,22 @@ static void schedule_pump_locked(svc_http_session *s) {
   if (!wctr_ioc_post(s->opt.ioc, pump_job, s)) s->refs--; /* stopping: nothing more is served */
 }
 
-/* --- hijacked input ------------------------------------------------------------------------------------------------ */
+/* --- input: a streamed body, hijacked bytes ------------------------------------------------------------------------- */
+
+/* May queued input go to x's on_input now? (session lock held) */
+static bool input_due_locked(const svc_http_exchange *x) {
+  if (x == NULL) return false;
+  if (x->body_stream && !x->refused && x->dispatched) return true;
+  return x->mode == X_HIJACKED;
+}
 
 /* Delivers queued input to the exchange's on_input, one item at a time, on whichever thread finds the queue
- * idle. Returns whether the handler asked to stop reading. */
+ * idle. A handler asking to stop reading holds the connection's reading until svc_http_resume_input. */
 static void deliver_input(svc_http_session *s) {
   for (;;) {
     wctr_mutex_lock(&s->lock);
     svc_http_exchange *x = s->x;
-    if (s->delivering || s->inq_head == NULL || x == NULL || x->mode != X_HIJACKED) {
+    if (s->delivering || s->inq_head == NULL || !input_due_locked(x)) {
       wctr_mutex_unlock(&s->lock);
       return;
     }
@@ -550,13 +683,16 @@ static void deliver_input(svc_http_session *s) {
     if (s->inq_head == NULL) s->inq_tail = NULL;
     s->delivering = true;
     x->refs++;
+    unsigned resumes = s->resumes;
     wctr_mutex_unlock(&s->lock);
     bool pause = false;
     if (x->on_input != NULL) pause = x->on_input(x->ctx, it->data, it->len, it->eof);
     free(it);
     wctr_mutex_lock(&s->lock);
     s->delivering = false;
-    if (pause) s->paused = true;
+    /* The handler may take the input on another thread and resume before this call returned: that resume ends
+     * this hold (else reading would stop for good). */
+    if (pause && s->resumes == resumes) s->paused = s->held = true;
     wctr_mutex_unlock(&s->lock);
     exchange_unref(x);
   }
@@ -576,6 +712,61 @@ static bool enqueue_input_locked(svc_http_session *s, const char *data, size_t l
   }
   s->inq_tail = it;
   return true;
+}
+
+static void deliver_close(svc_http_session *s, svc_http_exchange *x);
+static svc_http_exchange *take_close_locked(svc_http_session *s);
+
+/* A streamed body the session refuses (malformed chunking, past the handler's bound, out of memory): the refusal
+ * as for a whole body when the handler has not begun its answer (which then sends nothing), else the connection
+ * closed at once; the handler is told as of a client that left. x carries a reference of the caller's. */
+static void refuse_body(svc_http_session *s, svc_http_exchange *x, const refusal *r) {
+  if (s->opt.handler.on_refused != NULL) s->opt.handler.on_refused(s->opt.handler.ctx, &s->opt.caller, r->status, r->reason);
+  char text[512];
+  size_t n = refusal_text(r, text, sizeof text);
+  wctr_mutex_lock(&s->lock);
+  x->refused = true;
+  s->dead_parser = true;
+  bool act = s->x == x && !x->answered && !s->closing && !s->gone;
+  bool graceful = false;
+  if (act) {
+    if (x->mode == X_NEW) {
+      send_locked(s, text, n);
+      graceful = true;
+    }
+    s->closing = true;
+    set_phase_locked(s, SVC_HTTP_CLOSING);
+  }
+  svc_http_exchange *closing = s->x == x ? take_close_locked(s) : NULL;
+  wctr_mutex_unlock(&s->lock);
+  if (act) s->conn->methods->close(s->conn, graceful);
+  if (closing != NULL) deliver_close(s, closing);
+}
+
+/* Parses the streamed body buffered, refuses it when broken, delivers it. Returns whether reading may go on;
+ * not from_feed: calls conn->resume itself when reading stopped and may go on. Called without the lock. */
+static bool pump_body(svc_http_session *s, bool from_feed) {
+  refusal refused;
+  wctr_mutex_lock(&s->lock);
+  parse_body_locked(s, &refused);
+  svc_http_exchange *x = refused.status != 0 ? s->x : NULL;
+  if (x != NULL) x->refs++;
+  wctr_mutex_unlock(&s->lock);
+  if (x != NULL) {
+    refuse_body(s, x, &refused);
+    exchange_unref(x);
+  }
+  deliver_input(s);
+  wctr_mutex_lock(&s->lock);
+  body_phase_locked(s);
+  /* Reading stopped for the bound on what waits (before the dispatch), not by the handler: it goes on. */
+  bool was_paused = s->paused;
+  if (s->paused && !s->held && !s->gone && !s->closing && s->in_len < SVC_HTTP_MAX_BUFFERED) s->paused = false;
+  bool go_on = !s->paused;
+  bool resume = !from_feed && was_paused && go_on;
+  wctr_mutex_unlock(&s->lock);
+  if (resume) s->conn->methods->resume(s->conn);
+  return go_on;
 }
 
 /* --- the transport's calls ------------------------------------------------------------------------------------------- */
@@ -614,6 +805,33 @@ bool svc_http_session_feed(svc_http_session *s, const char *data, size_t len) {
     bool go_on = !s->paused;
     wctr_mutex_unlock(&s->lock);
     return go_on;
+  }
+  if (x != NULL && x->body_stream && !x->body_done) {
+    if (x->refused) {
+      wctr_mutex_unlock(&s->lock);
+      return true; /* read and dropped until the close */
+    }
+    bool room = grow(&s->in, &s->in_cap, s->in_len + len + 1);
+    if (room) {
+      memcpy(s->in + s->in_len, data, len);
+      s->in_len += len;
+    } else {
+      x->refs++;
+    }
+    if (s->phase == SVC_HTTP_READING) s->since = wctr_ioc_now_ms(); /* the client is sending: its clock restarts */
+    bool dispatched = x->dispatched;
+    /* Until on_request returned the body waits here, within the bound on what the session holds. */
+    if (!dispatched && s->in_len >= SVC_HTTP_MAX_BUFFERED) s->paused = true;
+    bool go_on = !s->paused;
+    wctr_mutex_unlock(&s->lock);
+    if (!room) {
+      refusal r = {.status = 500};
+      snprintf(r.reason, sizeof r.reason, "out of memory for the request's body");
+      refuse_body(s, x, &r);
+      exchange_unref(x);
+      return true;
+    }
+    return dispatched ? pump_body(s, true) : go_on;
   }
   if (s->dead_parser) {
     /* After an upgrade that is not answered yet, or a refusal: kept for a hijack, within the bound. */
@@ -717,7 +935,8 @@ const svc_caller *svc_http_caller(const svc_http_exchange *x) { return &x->s->op
 
 /* Will the connection close after this exchange? (session lock held) */
 static bool closes_after_locked(const svc_http_session *s, const svc_http_exchange *x) {
-  return !x->req.keep_alive || x->req.upgrade || s->eof || x->mode == X_HIJACKED || x->mode == X_RAW_STREAM;
+  return !x->req.keep_alive || x->req.upgrade || s->eof || x->mode == X_HIJACKED || x->mode == X_RAW_STREAM ||
+         (x->body_stream && !x->body_done) || x->refused;
 }
 
 static char *format_head(const svc_http_exchange *x, int status, const char *headers, const char *content_type,
@@ -747,6 +966,7 @@ static void end_exchange(svc_http_exchange *x, bool abort) {
     return;
   }
   x->answered = true;
+  if (s->x == x) s->held = false; /* the handler's hold ends with its exchange */
   bool close = abort || x->mode == X_NEW || closes_after_locked(s, x);
   if (x->mode == X_NEW && !abort) close = true; /* finish on an exchange never answered */
   if (s->x == x) s->x = NULL;
@@ -781,7 +1001,7 @@ wctr_err svc_http_respond(svc_http_exchange *x, int status, const char *headers,
   size_t head_len = 0;
   char *head = format_head(x, status, headers, content_type, status == 204 || status == 304 ? NULL : framing, close,
                            &head_len);
-  if (head != NULL && !s->gone) {
+  if (head != NULL && !s->gone && !x->refused) {
     size_t total = head_len + (x->head || body == NULL ? 0 : len);
     char *msg = realloc(head, total + 1);
     if (msg != NULL) {
@@ -815,7 +1035,7 @@ static wctr_err begin(svc_http_exchange *x, int status, const char *headers, con
   char *head = format_head(x, status, headers, content_type, framing, mode == X_RAW_STREAM, &len);
   wctr_err err = WCTR_ENOMEM;
   if (head != NULL) {
-    if (s->gone) {
+    if (s->gone || x->refused) {
       free(head);
       err = WCTR_EPIPE;
     } else {
@@ -843,6 +1063,11 @@ wctr_err svc_http_begin(svc_http_exchange *x, int status, const char *headers, c
 }
 
 wctr_err svc_http_hijack(svc_http_exchange *x, const char *headers, const char *content_type) {
+  svc_http_session *s = x->s;
+  wctr_mutex_lock(&s->lock);
+  bool body_due = x->body_stream && !x->body_done;
+  wctr_mutex_unlock(&s->lock);
+  if (body_due) return WCTR_ESTATE;
   if (x->req.upgrade) {
     size_t n = (headers != NULL ? strlen(headers) : 0) + 64;
     char *h = malloc(n);
@@ -862,7 +1087,7 @@ wctr_err svc_http_write(svc_http_exchange *x, const void *data, size_t len) {
   wctr_err err = WCTR_EPIPE;
   if (x->answered || x->mode == X_NEW) {
     err = x->mode == X_NEW ? WCTR_ESTATE : WCTR_EPIPE;
-  } else if (!s->gone && !x->close_done) {
+  } else if (!s->gone && !x->close_done && !x->refused) {
     char prefix[24] = "";
     size_t plen = 0;
     if (x->mode == X_STREAM) plen = (size_t)snprintf(prefix, sizeof prefix, "%zx\r\n", len);
@@ -926,7 +1151,7 @@ void svc_http_when_drained(svc_http_exchange *x, size_t below, void (*fn)(void *
 void svc_http_finish(svc_http_exchange *x, bool abort) {
   svc_http_session *s = x->s;
   wctr_mutex_lock(&s->lock);
-  if (!x->answered && !abort && x->mode == X_STREAM && !s->gone) send_locked(s, "0\r\n\r\n", 5);
+  if (!x->answered && !abort && x->mode == X_STREAM && !s->gone && !x->refused) send_locked(s, "0\r\n\r\n", 5);
   wctr_mutex_unlock(&s->lock);
   end_exchange(x, abort);
 }
@@ -934,8 +1159,12 @@ void svc_http_finish(svc_http_exchange *x, bool abort) {
 void svc_http_resume_input(svc_http_exchange *x) {
   svc_http_session *s = x->s;
   wctr_mutex_lock(&s->lock);
-  bool resume = s->paused && !s->gone && !s->closing;
-  s->paused = false;
+  if (s->x == x) s->held = false;
+  s->resumes++;
+  /* Pipelined input beyond the bound keeps reading stopped until the exchange ends (pump resumes then). */
+  bool resume = s->paused && !s->held && !s->gone && !s->closing && s->in_len < SVC_HTTP_MAX_BUFFERED;
+  if (resume) s->paused = false;
+  body_phase_locked(s); /* waiting for the client again: its clock starts now */
   wctr_mutex_unlock(&s->lock);
   if (resume) s->conn->methods->resume(s->conn);
 }

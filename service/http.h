@@ -17,11 +17,26 @@
  *                       svc_http_finish closes the connection once what is queued is flushed.
  * After a response the connection serves the next request (keep-alive), unless the client asked to close
  * (Connection: close, HTTP/1.0 without keep-alive), the request asked for an upgrade that was not granted,
- * or the exchange was hijacked or aborted: then it closes once flushed.
+ * the exchange was hijacked or aborted, or it was answered before its streamed body ended: then it closes
+ * once flushed.
+ *
+ * Bodies are read whole before on_request (bounded by SVC_HTTP_MAX_BODY), except for the requests a handler
+ * asks to stream (its stream_body, asked once the headers are in; never for an upgrade, nor for a request
+ * without a body): on_request then comes at once with the headers (request.body_streamed, no body), and the
+ * body flows to the exchange's on_input as it arrives, Content-Length or chunked (chunk extensions and
+ * trailers are read and dropped), eof true once at its end. Back-pressure: on_input asking to stop (true)
+ * stops the reading of the connection until svc_http_resume_input, so what the session holds for the
+ * handler is at most what one read brought; input is delivered only after on_request returned, one item at
+ * a time, in order. The body's bound is the handler's (none, or a total: 413 by Content-Length before a
+ * byte is read, or once chunks go past it). A streamed body that turns out malformed (bad chunking) or too
+ * large is refused by the session: 400/413 as for a whole body when the handler has not begun its answer
+ * (the handler's answer then sends nothing), the connection closed at once otherwise; either way on_refused
+ * is told and the handler gets on_close (it answers as for a client that left).
  *
  * Bounds, so that no client costs the service more than its own connection:
  *   - the request line and headers at most 80 KiB (http-parser's HTTP_MAX_HEADER_SIZE): 431 and close;
- *   - a body at most SVC_HTTP_MAX_BODY (by Content-Length before it is read, or as chunks arrive): 413;
+ *   - a body read whole at most SVC_HTTP_MAX_BODY (by Content-Length before it is read, or as chunks
+ *     arrive): 413; a streamed body at most the handler's bound (above);
  *   - anything http-parser refuses: 400 and close;
  *   - input the session has not parsed yet (pipelined requests) at most SVC_HTTP_MAX_BUFFERED bytes:
  *     beyond that feed returns false and the transport stops reading until conn->resume;
@@ -29,7 +44,10 @@
  *     WCTR_ETOOBIG and queues nothing; the handler then drops the stream).
  * These refusals go to the handler's on_refused (for the audit trail) and are answered by the session.
  * Timeouts are the transport's: it asks svc_http_session_phase how long the session has been idle, reading
- * a request or busy, and calls gone when one has lasted too long.
+ * a request or busy, and calls gone when one has lasted too long. While a streamed body is due, the session
+ * is READING whenever it waits for the client (since its last byte of the body arrived, or since reading
+ * resumed), BUSY while the handler holds the reading: a client that stops sending mid-body is timed out as a
+ * request that does not arrive, a slow operation is not the client's fault.
  *
  * Threads and lifetimes. feed, eof and gone are called by the transport one at a time (its reads are
  * sequential). The exchange functions may be called from any thread. on_request runs on the thread that fed
@@ -37,7 +55,8 @@
  * ended), never inside an exchange function. A handler's on_input, on_close may run on any thread,
  * concurrently with each other and with the handler's own calls (a handler serialises them itself); on_input
  * comes in order. on_release comes exactly once, after the answer ended (respond, or finish) and after every
- * callback returned. The session calls conn->release exactly once, after gone and after every exchange was
+ * callback returned. stream_body is called where the request's headers are parsed (the thread that fed them, or
+ * an I/O core worker for a pipelined request), under the session's lock: it must not call into the session. The session calls conn->release exactly once, after gone and after every exchange was
  * released; it never touches conn after that. */
 #ifndef WCTR_SERVICE_HTTP_H
 #define WCTR_SERVICE_HTTP_H
@@ -92,8 +111,9 @@ typedef struct svc_http_request {
   char *query;            /* the query as sent, without '?' ("" when none) */
   svc_http_header *headers;
   size_t header_count;
-  char *body;             /* body_len bytes, NUL-terminated (NULL when empty) */
+  char *body;             /* body_len bytes, NUL-terminated (NULL when empty or streamed) */
   size_t body_len;
+  bool body_streamed;     /* the body comes to on_input (the handler's stream_body asked for it) */
   unsigned http_major, http_minor;
   bool keep_alive;        /* the client keeps the connection after this request */
   bool upgrade;           /* Connection: Upgrade with an Upgrade header */
@@ -125,6 +145,10 @@ typedef struct svc_http_handler {
   /* Optional: the session refused a request by itself (status 400, 413 or 431; reason says why), for the
    * audit trail. caller is the connection's. */
   void (*on_refused)(void *ctx, const svc_caller *caller, int status, const char *reason);
+  /* Optional: the headers of r are in (method, target, path, query, headers, version, keep_alive; no body):
+   * true to have its body streamed to on_input (above), with *limit the most bytes it may carry (0: no
+   * bound but the client's). Not asked for an upgrade or a request without a body. */
+  bool (*stream_body)(void *ctx, const svc_http_request *r, uint64_t *limit);
 } svc_http_handler;
 
 typedef struct svc_http_session svc_http_session;
@@ -136,8 +160,9 @@ typedef struct svc_http_options {
 } svc_http_options;
 
 /* Callbacks of a handler for one exchange (set inside on_request, before it returns; all optional):
- * on_input    bytes the client sent after a hijack, in order; eof true once at the end of its stream. The
- *             return value asks the session to stop reading (true) until svc_http_resume_input;
+ * on_input    bytes of a streamed body, or bytes the client sent after a hijack, in order; eof true once at
+ *             the end of the body or of the client's stream. The return value asks the session to stop
+ *             reading (true) until svc_http_resume_input;
  * on_close    the client is gone (it left, was dropped, timed out, or wctrd stops): finish soon;
  * on_release  the last call: free ctx. */
 void svc_http_set_callbacks(svc_http_exchange *x, void *ctx, bool (*on_input)(void *ctx, const char *data, size_t len, bool eof),
@@ -153,6 +178,7 @@ const svc_caller *svc_http_caller(const svc_http_exchange *x);
 wctr_err svc_http_respond(svc_http_exchange *x, int status, const char *headers, const char *content_type,
                           const void *body, size_t len);
 wctr_err svc_http_begin(svc_http_exchange *x, int status, const char *headers, const char *content_type);
+/* WCTR_ESTATE for an exchange whose streamed body has not ended (its bytes are not the client's stream). */
 wctr_err svc_http_hijack(svc_http_exchange *x, const char *headers, const char *content_type);
 /* A chunk of a begun or hijacked stream (len 0 sends nothing). WCTR_ETOOBIG when more than
  * SVC_SINK_QUEUE_MAX bytes would wait for the client (nothing queued), WCTR_EPIPE when it is gone. */
@@ -164,7 +190,7 @@ void svc_http_when_drained(svc_http_exchange *x, size_t below, void (*fn)(void *
  * closes the connection at once (a dropped stream). Also ends an exchange that was never answered (abort
  * or not, the connection then closes). */
 void svc_http_finish(svc_http_exchange *x, bool abort);
-/* After on_input asked to stop reading. */
+/* After on_input asked to stop reading: reading goes on (never calls back into the handler from here). */
 void svc_http_resume_input(svc_http_exchange *x);
 
 /* --- the session, for the transport ---------------------------------------------------------------------------- */

@@ -16,7 +16,9 @@
  * Nobody holds a connection for nothing (the session's phases, service/http.h):
  *   - nothing received SVC_HTTP_FIRST_REQUEST_MS after connecting: closed;
  *   - a request not received whole SVC_HTTP_REQUEST_MS after its first byte: closed (a slow-loris client
- *     costs one connection for that long, never a thread);
+ *     costs one connection for that long, never a thread); for a body the handler streams (service/http.h),
+ *     SVC_HTTP_REQUEST_MS without a byte of it while the session waits for the client: closed (the time an
+ *     operation takes to consume it is not counted: the session is busy then);
  *   - idle between requests (keep-alive) for SVC_HTTP_IDLE_MS: closed;
  *   - a request being answered, a stream, a hijacked attach: never timed out;
  *   - after the session asked to close, what is queued is flushed, the sending side shut down, and the

@@ -266,7 +266,8 @@ expect 0 "docker rm" D rm hcs1
 
 echo "# docker CLI: images from a registry (Debian's docker-registry on 127.0.0.1, Windows layers generated)"
 # The images suite's registry and generator (tests/e2e/images.sh, images/registry_tool.py); small layers, so that
-# the whole test stays short and docker load's body stays under the Engine API's 4 MiB.
+# the whole test stays short - but one image of 6 MB of random file content, whose archive docker load streams (a
+# body larger than the Engine API's 4 MiB bound for bodies read whole).
 tool() { "$py" "$root/tests/e2e/images/registry_tool.py" "$@"; }
 reg_dir="$proj_unix/registry"
 registry_pids=()
@@ -319,6 +320,22 @@ expect 0 "docker rmi (a tag)" D rmi mine/app:prod
 has "Untagged: mine/app:prod" "untagged"
 expect 0 "docker load" D load -i "$proj_unix/app.tar"
 has "Loaded image: mine/app:prod" "loaded, named"
+tool make-image "$reg_dir/big" 10.0.20348.1 1 6000000 >/dev/null && tool push "$reg" big v1 "$reg_dir/big" \
+  && ok "big:v1 pushed (a layer with 6 MB of random content)" || bad "push big:v1 to $reg"
+expect 0 "docker pull big:v1" D pull "$reg/big:v1"
+expect 0 "docker save big:v1" D save -o "$proj_unix/big.tar" "$reg/big:v1"
+big_size=$(stat -c %s "$proj_unix/big.tar" 2>/dev/null || echo 0)
+[ "$big_size" -gt $((4 * 1024 * 1024)) ] && ok "its archive is $big_size bytes, more than 4 MiB" \
+  || bad "the archive of big:v1 is $big_size bytes, not more than 4 MiB"
+expect 0 "docker rmi big:v1" D rmi "$reg/big:v1"
+expect 0 "docker load of the archive larger than 4 MiB (the body streams, chunked)" D load -i "$proj_unix/big.tar"
+has "Loaded image: $reg/big:v1" "loaded, named"
+expect 0 "docker image inspect big:v1 after the load" D image inspect "$reg/big:v1" --format '{{.Os}} {{len .RootFS.Layers}}'
+has "windows 1" "the loaded image"
+expect 0 "docker rmi big:v1 again" D rmi "$reg/big:v1"
+expect 0 "docker load from stdin (the same archive)" sh -c "\"$clients/usr/bin/docker\" load <'$proj_unix/big.tar'"
+has "Loaded image: $reg/big:v1" "loaded from stdin"
+expect 0 "docker rmi big:v1 (done)" D rmi "$reg/big:v1"
 expect 0 "docker rmi (both names: the image is deleted)" D rmi mine/app:prod "$reg/app:v1"
 has "Deleted: sha256:" "deleted"
 expect 0 "docker pull (for docker-py)" D pull "$reg/app:v1"

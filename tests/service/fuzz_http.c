@@ -1,6 +1,8 @@
 /* tests/service/fuzz_http.c - libFuzzer harness for an HTTP session (service/http.h): the input is what a client
  * sends on one connection, fed in two pieces (split where its first byte says) to a handler that answers every
- * request at once. Aborts (a finding) when the session breaks its contract: a response is not one complete
+ * request at once, except those whose body it streams (paths "/l...", unbounded, and "/m...", at most 64 bytes),
+ * answered at the body's end or when the client is gone; a streamed body must arrive in order and within its
+ * bound. Aborts (a finding) when the session breaks its contract: a response is not one complete
  * HTTP/1.x message, more bytes are kept than the bounds allow, the connection is released twice or not at all,
  * or nothing at all is answered to a client that sent something and then left. ASan/UBSan catch the rest. */
 #include <pthread.h>
@@ -68,11 +70,71 @@ static bool on_input(void *ctx, const char *data, size_t len, bool eof) {
   return false;
 }
 
+/* A streamed body's exchange: answered once, at the body's end or when the client is gone. */
+typedef struct streamed {
+  svc_http_exchange *x;
+  pthread_mutex_t mu;
+  bool answered;
+  bool eof;
+  uint64_t limit;
+  uint64_t got;
+} streamed;
+
+static void answer_streamed(streamed *st, bool ok) {
+  pthread_mutex_lock(&st->mu);
+  bool first = !st->answered;
+  st->answered = true;
+  pthread_mutex_unlock(&st->mu);
+  if (!first) return;
+  if (ok) {
+    svc_http_respond(st->x, 200, NULL, "text/plain", "body", 4);
+  } else {
+    svc_http_finish(st->x, false);
+  }
+}
+
+static bool s_input(void *ctx, const char *data, size_t len, bool eof) {
+  streamed *st = ctx;
+  (void)data;
+  pthread_mutex_lock(&st->mu);
+  check(!st->eof); /* nothing after the end */
+  st->eof = eof;
+  st->got += len;
+  check(st->limit == 0 || st->got <= st->limit);
+  pthread_mutex_unlock(&st->mu);
+  if (eof) answer_streamed(st, true);
+  return false;
+}
+
+static void s_close(void *ctx) { answer_streamed(ctx, false); }
+
+static void s_release(void *ctx) {
+  streamed *st = ctx;
+  pthread_mutex_destroy(&st->mu);
+  free(st);
+}
+
+static bool stream_body(void *ctx, const svc_http_request *r, uint64_t *limit) {
+  (void)ctx;
+  *limit = r->path[1] == 'm' ? 64u : 0u;
+  return r->path[1] == 'l' || r->path[1] == 'm';
+}
+
 static void on_request(void *ctx, svc_http_exchange *x) {
   (void)ctx;
   const svc_http_request *r = svc_http_req(x);
   check(r->path != NULL && r->path[0] == '/' && r->query != NULL && r->method != NULL);
   check(r->body_len <= SVC_HTTP_MAX_BODY && r->header_count <= SVC_HTTP_MAX_HEADERS);
+  if (r->body_streamed) {
+    check(!r->upgrade && r->body == NULL && (r->path[1] == 'l' || r->path[1] == 'm'));
+    streamed *st = calloc(1, sizeof *st);
+    check(st != NULL);
+    st->x = x;
+    st->limit = r->path[1] == 'm' ? 64u : 0u;
+    pthread_mutex_init(&st->mu, NULL);
+    svc_http_set_callbacks(x, st, s_input, s_close, s_release);
+    return;
+  }
   svc_http_set_callbacks(x, NULL, on_input, NULL, NULL);
   if (r->upgrade) {
     svc_http_hijack(x, NULL, "application/vnd.docker.raw-stream");
@@ -95,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   fconn f = {.base.methods = &methods};
   pthread_mutex_init(&f.mu, NULL);
-  svc_http_options o = {.ioc = ioc, .handler = {.on_request = on_request}};
+  svc_http_options o = {.ioc = ioc, .handler = {.on_request = on_request, .stream_body = stream_body}};
   svc_http_session *s = NULL;
   wctr_errmsg e;
   check(svc_http_session_new(&o, &f.base, &s, &e) == WCTR_OK);

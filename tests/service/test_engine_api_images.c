@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -583,12 +584,180 @@ static void test_save_load_remove_prune(void **state) {
   cJSON_Delete(d);
 }
 
+
+/* --- load: the body streams to the operation ------------------------------------------------------------------------ */
+
+/* Sends body to POST /images/load as a client whose reads the session paces: pieces of piece bytes (chunked, or
+ * under Content-Length), and whenever the session stops reading (feed answers false) it waits for the resume as a
+ * transport does. The response, whole. Returns how many times reading stopped. */
+static int stream_load(const char *body, size_t len, bool chunked, size_t piece, response *out) {
+  thttp t;
+  thttp_init(&t, ioc, svc_engine_api_handler(api, true), "token holder on tcp://127.0.0.1:2375");
+  char head[512];
+  if (chunked) {
+    snprintf(head, sizeof head, "POST /v1.41/images/load?quiet=0 HTTP/1.1\r\nHost: api\r\n" AUTH
+             "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n");
+  } else {
+    snprintf(head, sizeof head, "POST /v1.41/images/load?quiet=0 HTTP/1.1\r\nHost: api\r\n" AUTH
+             "Content-Type: application/x-tar\r\nContent-Length: %zu\r\n\r\n", len);
+  }
+  bool go_on = thttp_feed_text(&t, head);
+  int stops = 0;
+  size_t at = 0;
+  while (at < len || go_on == false) {
+    if (!go_on) {
+      /* Stopped: a transport posts no read until resume. */
+      stops++;
+      int resumes = t.resumes;
+      for (int i = 0; i < WAIT_MS / 2; i++) {
+        pthread_mutex_lock(&t.mu);
+        bool resumed = t.resumes > resumes;
+        pthread_mutex_unlock(&t.mu);
+        if (resumed) break;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+      }
+      pthread_mutex_lock(&t.mu);
+      bool resumed = t.resumes > resumes;
+      pthread_mutex_unlock(&t.mu);
+      if (!resumed) fail_msg("reading stopped at byte %zu of the body and never resumed", at);
+      go_on = true;
+      if (at == len) break;
+    }
+    size_t n = len - at < piece ? len - at : piece;
+    if (chunked) {
+      char size_line[32];
+      snprintf(size_line, sizeof size_line, "%zx;piece=%zu\r\n", n, at / piece);
+      thttp_feed_text(&t, size_line);
+      thttp_feed(&t, body + at, n);
+      go_on = thttp_feed_text(&t, "\r\n");
+    } else {
+      go_on = thttp_feed(&t, body + at, n);
+    }
+    at += n;
+  }
+  if (chunked) thttp_feed_text(&t, "0\r\n\r\n");
+  thttp_resp r;
+  memset(&r, 0, sizeof r);
+  bool done = false;
+  for (int rounds = 0; rounds < WAIT_MS / 5 && !done; rounds++) {
+    size_t olen = 0;
+    char *text = thttp_output(&t, &olen);
+    size_t n = thttp_parse(text, olen, false, &r);
+    free(text);
+    if (n > 0 && r.complete) {
+      done = true;
+      break;
+    }
+    if (n > 0) thttp_resp_free(&r);
+    thttp_wait_len(&t, olen + 1, 50);
+  }
+  if (!done) fail_msg("load: no complete response");
+  out->status = r.status;
+  snprintf(out->head, sizeof out->head, "%s", r.head);
+  out->body = malloc(r.body_len + 1);
+  memcpy(out->body, r.body, r.body_len);
+  out->body[r.body_len] = '\0';
+  out->body_len = r.body_len;
+  thttp_resp_free(&r);
+  thttp_gone(&t);
+  if (!thttp_wait_released(&t, WAIT_MS)) fail_msg("the session did not release its connection");
+  thttp_free(&t);
+  return stops;
+}
+
+static bool count_file(void *ctx, const char *name, bool is_dir) {
+  (void)name;
+  if (!is_dir) (*(int *)ctx)++;
+  return true;
+}
+
+static int tmp_files(void) {
+  char dir[800];
+  snprintf(dir, sizeof dir, "%s%sstore%stmp", root, WCTR_FS_SEP, WCTR_FS_SEP);
+  int n = 0;
+  wctr_fs_list(dir, count_file, &n);
+  return n;
+}
+
+static void test_load_streams_an_archive_beyond_the_old_limit(void **state) {
+  (void)state;
+  /* A layer of 5 MiB of varied bytes: its archive is larger than any body read whole (SVC_HTTP_MAX_BODY). */
+  size_t big_len = 5u * 1024u * 1024u;
+  char *big = malloc(big_len + 1);
+  uint32_t x = 2463534242u;
+  for (size_t i = 0; i < big_len; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    big[i] = (char)('!' + x % 90u);
+  }
+  big[big_len] = '\0';
+  push_app("big", "v1", big, "big top");
+  free(big);
+  pull("fromImage=127.0.0.1:5000/big&tag=v1", NULL);
+  response saved;
+  request_raw("GET", "/images/127.0.0.1:5000/big:v1/get", NULL, NULL, 0, &saved);
+  assert_int_equal(saved.status, 200);
+  assert_true(saved.body_len > SVC_HTTP_MAX_BODY);
+  for (int chunked = 0; chunked < 2; chunked++) {
+    cJSON *d = request_json("DELETE", "/images/127.0.0.1:5000/big:v1", 200);
+    cJSON_Delete(d);
+    expect_error("GET", "/images/127.0.0.1:5000/big:v1/json", NULL, 404, "big:v1");
+    response r;
+    /* Reads of 16 KiB under Content-Length; chunks of 1.5 MiB, more than the front-end queues for an operation
+     * (1 MiB): reading stops until the operation took it. */
+    int stops = stream_load(saved.body, saved.body_len, chunked == 1, chunked ? 1536u * 1024u : 16384u, &r);
+    print_message("load of %lu bytes (%s): reading stopped %d times for the operation\n",
+                  (unsigned long)saved.body_len, chunked ? "chunked" : "Content-Length", stops);
+    if (chunked) assert_true(stops >= 1);
+    if (r.status != 200) fail_msg("load (%s): %d %s", chunked ? "chunked" : "Content-Length", r.status, r.body);
+    contains(r.body, "{\"stream\":\"Loaded image: 127.0.0.1:5000/big:v1\\n\"}");
+    assert_null(strstr(r.body, "error"));
+    free(r.body);
+    cJSON *i = request_json("GET", "/images/127.0.0.1:5000/big:v1/json", 200);
+    cJSON_Delete(i);
+  }
+  assert_int_equal(tmp_files(), 0);
+  /* A client that leaves half-way: the operation hears it, nothing is loaded, its temporary file goes. */
+  cJSON *d = request_json("DELETE", "/images/127.0.0.1:5000/big:v1", 200);
+  cJSON_Delete(d);
+  thttp t;
+  thttp_init(&t, ioc, svc_engine_api_handler(api, true), "token holder on tcp://127.0.0.1:2375");
+  char head[512];
+  snprintf(head, sizeof head, "POST /images/load HTTP/1.1\r\nHost: api\r\n" AUTH "Content-Length: %zu\r\n\r\n",
+           saved.body_len);
+  thttp_feed_text(&t, head);
+  thttp_feed(&t, saved.body, saved.body_len / 2);
+  thttp_gone(&t);
+  assert_true(thttp_wait_released(&t, WAIT_MS));
+  thttp_free(&t);
+  for (int i = 0; i < WAIT_MS / 10 && tmp_files() != 0; i++) {
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
+  assert_int_equal(tmp_files(), 0);
+  expect_error("GET", "/images/127.0.0.1:5000/big:v1/json", NULL, 404, "big:v1");
+  /* Without the token: 401 before a byte of the body is read, and the connection closes. */
+  thttp_init(&t, ioc, svc_engine_api_handler(api, true), "token holder on tcp://127.0.0.1:2375");
+  thttp_feed_text(&t, "POST /images/load HTTP/1.1\r\nHost: api\r\nContent-Length: 100000000\r\n\r\n");
+  assert_true(thttp_wait_closed(&t, WAIT_MS));
+  char *out = thttp_output(&t, NULL);
+  thttp_resp rr;
+  assert_true(thttp_parse(out, strlen(out), false, &rr) > 0);
+  assert_int_equal(rr.status, 401);
+  thttp_resp_free(&rr);
+  free(out);
+  assert_true(thttp_wait_released(&t, WAIT_MS));
+  thttp_free(&t);
+  free(saved.body);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_pull_stream_and_auth, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pull_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_inspect_tag_history, setup, teardown),
       cmocka_unit_test_setup_teardown(test_save_load_remove_prune, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_load_streams_an_archive_beyond_the_old_limit, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

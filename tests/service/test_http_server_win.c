@@ -1,7 +1,9 @@
 /* The Engine API's listeners (service/http_server.h) on the Windows I/O core, with a small handler: loopback TCP
  * and a named pipe in byte mode, the caller of each, the timeouts (nothing sent, a request that never
  * completes, an idle keep-alive connection), eviction at the cap, a 10 MiB header, a port already in use, and
- * a stop with connections open. Timeouts are shortened through the options. */
+ * a stop with connections open; a streamed body (/load: the handler takes it as it arrives, holding the reading
+ * after every piece until a worker resumes it) larger than a body read whole, one that keeps coming slowly, and
+ * one whose client stops mid-body. Timeouts are shortened through the options. */
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
@@ -28,7 +30,68 @@ static void on_request(void *ctx, svc_http_exchange *x) {
   svc_http_respond(x, 200, NULL, "text/plain", body, (size_t)n);
 }
 
-static const svc_http_handler handler = {.on_request = on_request};
+/* /load: the body streams; the handler counts it, holds the reading after every piece (a worker resumes it, as
+ * an operation that took its input does), and answers at its end. One such request at a time. */
+static struct {
+  CRITICAL_SECTION cs;
+  svc_http_exchange *x;
+  size_t bytes;
+  int holds;
+  int closes;
+  bool answered;
+} ld;
+
+static void resume_job(void *arg) { svc_http_resume_input(arg); }
+
+static bool ld_input(void *ctx, const char *data, size_t len, bool eof) {
+  svc_http_exchange *x = ctx;
+  (void)data;
+  EnterCriticalSection(&ld.cs);
+  ld.bytes += len;
+  size_t bytes = ld.bytes;
+  bool answer = eof && !ld.answered;
+  if (answer) ld.answered = true;
+  if (!eof) ld.holds++;
+  LeaveCriticalSection(&ld.cs);
+  if (answer) {
+    char body[64];
+    int n = snprintf(body, sizeof body, "got %zu bytes", bytes);
+    svc_http_respond(x, 200, NULL, "text/plain", body, (size_t)n);
+    return false;
+  }
+  if (!eof && !wctr_ioc_post(ioc, resume_job, x)) return false;
+  return !eof;
+}
+
+static void ld_close(void *ctx) {
+  EnterCriticalSection(&ld.cs);
+  ld.closes++;
+  bool answer = !ld.answered;
+  ld.answered = true;
+  LeaveCriticalSection(&ld.cs);
+  if (answer) svc_http_finish(ctx, false);
+}
+
+static void on_request_or_load(void *ctx, svc_http_exchange *x) {
+  if (!svc_http_req(x)->body_streamed) {
+    on_request(ctx, x);
+    return;
+  }
+  EnterCriticalSection(&ld.cs);
+  ld.x = x;
+  ld.bytes = 0;
+  ld.answered = false;
+  LeaveCriticalSection(&ld.cs);
+  svc_http_set_callbacks(x, x, ld_input, ld_close, NULL);
+}
+
+static bool stream_body(void *ctx, const svc_http_request *r, uint64_t *limit) {
+  (void)ctx;
+  *limit = 0;
+  return strcmp(r->path, "/load") == 0;
+}
+
+static const svc_http_handler handler = {.on_request = on_request_or_load, .stream_body = stream_body};
 
 static wctr_err start(unsigned max_connections, wctr_errmsg *e) {
   svc_api_address a[2];
@@ -54,6 +117,8 @@ static int setup(void **state) {
   wctr_ioc_options io = {.workers = 2, .pool_max = 2};
   wctr_errmsg e;
   if (wctr_ioc_start(&io, &ioc, &e) != WCTR_OK) fail_msg("%s", e.text);
+  memset(&ld, 0, sizeof ld);
+  InitializeCriticalSection(&ld.cs);
   wctr_err err = WCTR_EBUSY;
   for (int i = 0; i < 10 && err == WCTR_EBUSY; i++) {
     port = (uint16_t)(20000 + (GetTickCount() * 7919u + (unsigned)i * 104729u) % 20000u);
@@ -68,6 +133,7 @@ static int teardown(void **state) {
   svc_http_server_stop(server, 5000);
   server = NULL;
   wctr_ioc_stop(ioc);
+  DeleteCriticalSection(&ld.cs);
   WSACleanup();
   return 0;
 }
@@ -206,6 +272,81 @@ static void test_slow_loris_is_closed_after_the_request_timeout(void **state) {
   closesocket(s);
 }
 
+static void send_all(SOCKET s, const char *data, size_t len) {
+  while (len > 0) {
+    int n = send(s, data, len > 65536 ? 65536 : (int)len, 0);
+    if (n <= 0) fail_msg("send: %d", WSAGetLastError());
+    data += n;
+    len -= (size_t)n;
+  }
+}
+
+static void test_streamed_body_larger_than_a_whole_one(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  size_t total = SVC_HTTP_MAX_BODY + 2u * 1024u * 1024u;
+  char head[128];
+  snprintf(head, sizeof head, "POST /load HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", total);
+  send_text(s, head);
+  char *body = calloc(1, total);
+  send_all(s, body, total);
+  free(body);
+  const char *r = read_response(s);
+  char want[64];
+  snprintf(want, sizeof want, "got %zu bytes", total);
+  if (strstr(r, "HTTP/1.1 200 OK") == NULL || strstr(r, want) == NULL) fail_msg("response: %s", r);
+  EnterCriticalSection(&ld.cs);
+  int holds = ld.holds;
+  LeaveCriticalSection(&ld.cs);
+  assert_true(holds > 1); /* the reading stopped after each piece and went on once resumed */
+  /* The connection serves the next request. */
+  send_text(s, "GET /after HTTP/1.1\r\n\r\n");
+  r = read_response(s);
+  assert_non_null(strstr(r, "path=/after"));
+  closesocket(s);
+}
+
+static void test_streamed_body_that_keeps_coming_slowly(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  DWORD t0 = GetTickCount();
+  send_text(s, "POST /load HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  /* A piece every 200 ms for 3 request timeouts: each restarts the body's clock. */
+  for (int i = 0; i < 9; i++) {
+    Sleep(200);
+    send_text(s, "3;slow\r\nabc\r\n");
+  }
+  send_text(s, "0\r\n\r\n");
+  const char *r = read_response(s);
+  assert_true(GetTickCount() - t0 > 3 * REQUEST_MS);
+  if (strstr(r, "got 27 bytes") == NULL) fail_msg("response: %s", r);
+  closesocket(s);
+}
+
+static void test_client_that_stops_mid_body_is_closed(void **state) {
+  (void)state;
+  SOCKET s = tcp_connect();
+  send_text(s, "POST /load HTTP/1.1\r\nContent-Length: 100000\r\n\r\n0123456789");
+  DWORD t0 = GetTickCount();
+  bool closed = false;
+  read_all(s, &closed);
+  DWORD took = GetTickCount() - t0;
+  assert_true(closed);
+  assert_true(took >= REQUEST_MS - 50 && took < REQUEST_MS + 2000);
+  for (int i = 0; i < 200; i++) {
+    EnterCriticalSection(&ld.cs);
+    int closes = ld.closes;
+    LeaveCriticalSection(&ld.cs);
+    if (closes == 1) break;
+    Sleep(10);
+  }
+  EnterCriticalSection(&ld.cs);
+  assert_int_equal(ld.closes, 1); /* the handler heard the client is gone */
+  assert_int_equal(ld.bytes, 10);
+  LeaveCriticalSection(&ld.cs);
+  closesocket(s);
+}
+
 static void test_idle_keep_alive_is_closed(void **state) {
   (void)state;
   SOCKET s = tcp_connect();
@@ -302,6 +443,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_silent_client_is_closed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_slow_loris_is_closed_after_the_request_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_idle_keep_alive_is_closed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_streamed_body_larger_than_a_whole_one, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_streamed_body_that_keeps_coming_slowly, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_client_that_stops_mid_body_is_closed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_huge_header_gets_431, setup, teardown),
       cmocka_unit_test_setup_teardown(test_eviction_at_the_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
