@@ -472,12 +472,14 @@ services:
   a:
     image: testimg
     network_mode: default
-    command: ['$sleeper', '1']
+    command: ['$sleeper', '3']
   b:
     image: testimg
     network_mode: default
-    command: ['$sleeper', '2']
+    command: ['$sleeper', '6']
 EOF
+# compose 1.29 prints "exited with code" from the die events it follows; a container that exits before
+# compose has subscribed (a loaded machine starts compose slowly) is never announced: the sleeps leave room.
 expect 0 "docker-compose up (attached, until its containers exit)" timeout 120 bash -c "cd '$proj_unix' && docker-compose -p fg -f fg.yml up"
 has "fg_a_1 exited with code 0" "a's exit, seen through the events"
 has "fg_b_1 exited with code 0" "b's exit"

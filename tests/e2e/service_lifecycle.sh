@@ -38,7 +38,19 @@ expect 0 "install registered the audit trail's event source" "$root/scripts/wine
 has "wctrd.exe" "with wctrd.exe as its message file"
 
 echo "# start"
-expect 0 "net start" "$root/scripts/wine" net start "$svc"
+# Under load Wine's SCM has been seen to answer a first StartService with "Service already running" (the
+# service process it started did not connect in its time, and the state had left STOPPED): the service was
+# started all the same, which the RUNNING check below verifies. Any other failure fails.
+"$root/scripts/wine" net start "$svc" >"$out" 2>&1
+rc=$?
+if [ "$rc" = 0 ]; then
+  ok "net start"
+elif grep -q "Service already running" "$out"; then
+  ok "net start (Wine's SCM said 'already running': checked below)"
+else
+  echo "     exit $rc, wanted 0"
+  bad "net start"
+fi
 # Wine's `net start` returns once the service process has connected to the SCM, not once it reports
 # RUNNING (Windows' waits for that), so the state is polled for up to 10 s.
 for _ in $(seq 1 50); do
