@@ -969,8 +969,24 @@ wctr_err kube_convert(const compose_project *p, const kube_options *opt, const k
   wctr_errmsg_clear(e);
   wctr_err err = conv_init(&c, p, opt, host, e);
   for (size_t i = 0; err == WCTR_OK && i < p->service_count; i++) {
-    /* The compose model carries no ports yet (compose/compose.h): no Service until it does. */
-    err = convert_service(&c, &p->services[i], NULL, 0);
+    /* ports (published) and expose (host port 0) both become the container's ports and the Service's: kompose's
+     * rule; the host port only names a LoadBalancer's front port. */
+    const compose_service *s = &p->services[i];
+    size_t count = s->port_count + s->expose_count;
+    kube_port *ports = count > 0 ? calloc(count, sizeof *ports) : NULL;
+    if (count > 0 && ports == NULL) {
+      err = oom(e);
+      break;
+    }
+    for (size_t k = 0; k < s->port_count; k++) {
+      ports[k] = (kube_port){.port = s->ports[k].port, .host_port = s->ports[k].host_port,
+                             .udp = s->ports[k].proto == SPEC_PROTO_UDP};
+    }
+    for (size_t k = 0; k < s->expose_count; k++) {
+      ports[s->port_count + k] = (kube_port){.port = s->expose[k].port, .udp = s->expose[k].proto == SPEC_PROTO_UDP};
+    }
+    err = convert_service(&c, s, ports, count);
+    free(ports);
   }
   if (err == WCTR_OK && c.oom) err = oom(e);
   if (err == WCTR_OK) err = collect(&c, out);

@@ -70,11 +70,11 @@
  *   configs -> one ConfigMap per config used (data NAME: the file's text, or binaryData when it is not
  *     UTF-8; read with host.read_file; at most 1 MiB as the API server allows), mounted the same way at
  *     C:\ProgramData\wctr\configs.
- *   ports (kube_port: the container's port, the published host port, the protocol) -> containerPort
+ *   ports and expose (kube_port: the container's port, the published host port (expose: none), the
+ *     protocol) -> containerPort
  *     entries and a Service (type options.service_type, selector as the workload's, one port per distinct
  *     container port and protocol named "<proto>-<port>"; with LoadBalancer the Service port is the
- *     published host port when there is one, otherwise the container port). The compose model has no
- *     ports yet (compose/compose.h refuses the key): kube_service_object is ready for them.
+ *     published host port when there is one, otherwise the container port).
  *   healthcheck: the compose model refuses the key (compose/compose.h); an exec livenessProbe once it has it.
  *   depends_on: start order only; Kubernetes starts every pod at once and restarts what fails: not carried
  *     (documented in docs/kubernetes.md, not an error).
@@ -177,7 +177,7 @@ wctr_err kube_convert(const compose_project *p, const kube_options *opt, const k
 void kube_output_free(kube_output *out);
 
 /* The Service of a workload: name and selector as the generator's for service `service` of project `project`
- * in namespace ns, ports as described above. Exposed for the tests until the compose model carries ports.
+ * in namespace ns, ports as described above (what kube_convert makes for a service with ports).
  * *out is the object (free its kind, name and body); WCTR_EINVAL for no port, a port 0, a service name that is
  * no DNS-1035 label or a bad project or namespace name; WCTR_ENOMEM. */
 wctr_err kube_service_object(const char *project, const char *service, const char *ns, kube_service_type type,

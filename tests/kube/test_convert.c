@@ -427,6 +427,40 @@ static void test_services_from_ports(void **state) {
   }
 }
 
+/* A compose project's ports and expose (the networking issue's model) become the container's ports and a Service. */
+static void test_compose_ports_make_a_service(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("name: shop\n"
+                                    "services:\n"
+                                    "  web:\n"
+                                    "    image: iis\n"
+                                    "    restart: always\n"
+                                    "    ports: ['8080:80', '53:53/udp']\n"
+                                    "    expose: ['9000']\n"
+                                    "  worker:\n"
+                                    "    image: iis\n"
+                                    "    restart: always\n");
+  memset(&host_state, 0, sizeof host_state);
+  kube_options opt = {0};
+  kube_output out = convert_ok(p, &opt);
+  expect_objects(&out, "Service/web Deployment/web Deployment/worker");
+  const kube_object *web = find(&out, "Deployment", "web");
+  const cJSON *cports = at(web->body, "spec.template.spec.containers.0.ports");
+  assert_int_equal(cJSON_GetArraySize(cports), 3);
+  assert_int_equal(at(cports, "0.containerPort")->valueint, 80);
+  assert_string_equal(str_at(cports, "1.protocol"), "UDP");
+  assert_int_equal(at(cports, "2.containerPort")->valueint, 9000);
+  const kube_object *svc = find(&out, "Service", "web");
+  assert_string_equal(str_at(svc->body, "spec.type"), "ClusterIP");
+  assert_int_equal(cJSON_GetArraySize(at(svc->body, "spec.ports")), 3);
+  assert_int_equal(at(svc->body, "spec.ports.0.port")->valueint, 80);
+  assert_int_equal(at(svc->body, "spec.ports.0.targetPort")->valueint, 80);
+  kube_output_free(&out);
+  compose_free(p);
+  ct_reset();
+}
+
 static void test_plugin_input_with_flag(void **state) {
   (void)state;
   ct_reset();
@@ -652,6 +686,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gmsa_hyperv_secrets), cmocka_unit_test(test_host_process),
       cmocka_unit_test(test_job_style),           cmocka_unit_test(test_services_from_ports),
+      cmocka_unit_test(test_compose_ports_make_a_service),
       cmocka_unit_test(test_plugin_input_with_flag), cmocka_unit_test(test_binary_config_and_namespace),
       cmocka_unit_test(test_refusals),            cmocka_unit_test(test_refused_config_files),
       cmocka_unit_test(test_without_host),
