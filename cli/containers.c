@@ -17,7 +17,8 @@
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL,
+  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL, O_HEALTH_CMD, O_HEALTH_INTERVAL,
+  O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START_PERIOD, O_NO_HEALTHCHECK,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
@@ -242,6 +243,53 @@ static wctr_err add_restart(cJSON *hc, const char *v, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* The --health-* flags as docker/cli's opts.go reads them. */
+typedef struct health_flags {
+  const char *cmd;
+  int64_t interval, timeout, start_period; /* nanoseconds */
+  int64_t retries;
+  bool given;                              /* any --health-* */
+  bool none;                               /* --no-healthcheck */
+} health_flags;
+
+static wctr_err health_duration(const char *v, const char *flag, int64_t *ns, wctr_errmsg *e) {
+  if (!docker_duration_ns(v, ns)) {
+    return wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"%s\" flag: time: invalid duration \"%s\"", v, flag, v);
+  }
+  return WCTR_OK;
+}
+
+/* Config.Healthcheck from the flags (Docker's HealthConfig): --no-healthcheck is ["NONE"]; --health-cmd is
+ * ["CMD-SHELL", cmd]; the spans and retries as given (0: Docker's default). */
+static wctr_err add_healthcheck(cJSON *p, const health_flags *h, wctr_errmsg *e) {
+  if (h->none && h->given) return wctr_fail(e, WCTR_EINVAL, "--no-healthcheck conflicts with --health-* options");
+  if (!h->none && !h->given) return WCTR_OK;
+  const struct {
+    const char *flag;
+    int64_t v;
+  } signs[] = {{"--health-interval", h->interval},
+               {"--health-timeout", h->timeout},
+               {"--health-retries", h->retries},
+               {"--health-start-period", h->start_period}};
+  for (size_t i = 0; !h->none && i < sizeof signs / sizeof signs[0]; i++) {
+    if (signs[i].v < 0) return wctr_fail(e, WCTR_EINVAL, "%s cannot be negative", signs[i].flag);
+  }
+  cJSON *hc = cJSON_CreateObject();
+  cJSON *test = cJSON_AddArrayToObject(hc, "Test");
+  if (h->none) {
+    cJSON_AddItemToArray(test, cJSON_CreateString("NONE"));
+  } else if (h->cmd != NULL && h->cmd[0] != '\0') {
+    cJSON_AddItemToArray(test, cJSON_CreateString("CMD-SHELL"));
+    cJSON_AddItemToArray(test, cJSON_CreateString(h->cmd));
+  }
+  cJSON_AddNumberToObject(hc, "Interval", (double)h->interval);
+  cJSON_AddNumberToObject(hc, "Timeout", (double)h->timeout);
+  cJSON_AddNumberToObject(hc, "StartPeriod", (double)h->start_period);
+  cJSON_AddNumberToObject(hc, "Retries", (double)h->retries);
+  set_item(p, "Healthcheck", hc);
+  return WCTR_OK;
+}
+
 /* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
 static bool job_isolation_asked(const cJSON *hc) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
@@ -266,6 +314,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"mount", 0, true, O_MOUNT},
       {"dry-run", 0, false, O_DRY_RUN},
       {"pull", 0, true, O_PULL},
+      {"health-cmd", 0, true, O_HEALTH_CMD},
+      {"health-interval", 0, true, O_HEALTH_INTERVAL},
+      {"health-timeout", 0, true, O_HEALTH_TIMEOUT},
+      {"health-retries", 0, true, O_HEALTH_RETRIES},
+      {"health-start-period", 0, true, O_HEALTH_START_PERIOD},
+      {"no-healthcheck", 0, false, O_NO_HEALTHCHECK},
       {NULL, 0, false, 0},
   };
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
@@ -287,6 +341,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   int r;
   wctr_err err = WCTR_OK;
   int64_t n = 0;
+  health_flags health = {0};
   /* A single-value flag given twice keeps the last value (pflag's rule): set_* replace. */
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, e)) == 1) {
     switch (id) {
@@ -346,6 +401,36 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         }
         flags->pull = v;
         break;
+      case O_HEALTH_CMD:
+        health.cmd = v;
+        health.given = health.given || v[0] != '\0';
+        break;
+      case O_HEALTH_INTERVAL:
+        err = health_duration(v, "--health-interval", &health.interval, e);
+        health.given = health.given || health.interval != 0;
+        break;
+      case O_HEALTH_TIMEOUT:
+        err = health_duration(v, "--health-timeout", &health.timeout, e);
+        health.given = health.given || health.timeout != 0;
+        break;
+      case O_HEALTH_START_PERIOD:
+        err = health_duration(v, "--health-start-period", &health.start_period, e);
+        health.given = health.given || health.start_period != 0;
+        break;
+      case O_HEALTH_RETRIES: {
+        char *end = NULL;
+        errno = 0;
+        long long r64 = strtoll(v, &end, 10);
+        if (v[0] == '\0' || *end != '\0' || errno != 0 || r64 > INT32_MAX || r64 < INT32_MIN) {
+          err = wctr_fail(e, WCTR_EINVAL,
+                          "invalid argument \"%s\" for \"--health-retries\" flag: strconv.ParseInt: parsing \"%s\": %s",
+                          v, v, errno == ERANGE || (end != NULL && *end == '\0' && v[0] != '\0') ? "value out of range" : "invalid syntax");
+        }
+        health.retries = r64;
+        health.given = health.given || r64 != 0;
+        break;
+      }
+      case O_NO_HEALTHCHECK: health.none = true; break;
       case O_DRY_RUN:
         flags->dry_run = true;
         set_item(p, "DryRun", cJSON_CreateTrue());
@@ -360,6 +445,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     }
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
+  if (err == WCTR_OK && !flags->help) err = add_healthcheck(p, &health, e);
   if (err == WCTR_OK && !flags->help) {
     if (flags->interactive && flags->detach) {
       err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
@@ -1012,6 +1098,7 @@ typedef struct ps_opts {
   const char *status[8];
   int status_count;
   cJSON *labels; /* label filters */
+  cJSON *health; /* health filters: wctrd checks the values (Docker's message) */
 } ps_opts;
 
 static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
@@ -1028,8 +1115,14 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
     return true;
   }
+  if (strncmp(v, "health=", 7) == 0) {
+    cJSON_AddItemToArray(o->health, cJSON_CreateString(v + 7));
+    return true;
+  }
   if (strncmp(v, "status=", 7) != 0) {
-    wctr_fail(e, WCTR_EINVAL, "only --filter status=created|running|exited and label=KEY[=VALUE] are supported");
+    wctr_fail(e, WCTR_EINVAL,
+              "only --filter status=created|running|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
+              "are supported");
     return false;
   }
   const char *want = v + 7;
@@ -1053,20 +1146,29 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
                                    {NULL, 0, false, 0}};
-  ps_opts o = {.labels = cJSON_CreateArray()};
+  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray()};
   int first = 0;
   int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
   if (rc != 0) {
     cJSON_Delete(o.labels);
+    cJSON_Delete(o.health);
     return rc;
   }
   cJSON *p = cJSON_CreateObject();
   cJSON_AddBoolToObject(p, "All", o.all);
+  cJSON *filters = NULL;
   if (cJSON_GetArraySize(o.labels) > 0) {
-    cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "Filters"), "label", o.labels);
+    filters = cJSON_AddObjectToObject(p, "Filters");
+    cJSON_AddItemToObject(filters, "label", o.labels);
   } else {
     cJSON_Delete(o.labels);
+  }
+  if (cJSON_GetArraySize(o.health) > 0) {
+    if (filters == NULL) filters = cJSON_AddObjectToObject(p, "Filters");
+    cJSON_AddItemToObject(filters, "health", o.health);
+  } else {
+    cJSON_Delete(o.health);
   }
   cJSON *list = NULL;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;

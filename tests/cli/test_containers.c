@@ -442,6 +442,41 @@ static void test_label_file(void **state) {
   assert_int_equal(RUN("wctr", "create", "--isolation=job", "--label-file", "missing.labels", "host", "cmd"), 125);
 }
 
+/* --health-* and --no-healthcheck as docker/cli's opts.go turns them into Config.Healthcheck. */
+static void test_healthcheck_flags(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--health-cmd", "curl -f http://localhost/", "--health-interval", "1m30s",
+                       "--health-timeout", "500ms", "--health-retries", "5", "--health-start-period", "1.5s", "img"),
+                   0);
+  char *hc = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  assert_string_equal(hc, "{\"Test\":[\"CMD-SHELL\",\"curl -f http://localhost/\"],\"Interval\":90000000000,"
+                          "\"Timeout\":500000000,\"StartPeriod\":1500000000,\"Retries\":5}");
+  cJSON_free(hc);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "--no-healthcheck", "img"), 0);
+  hc = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  assert_string_equal(hc, "{\"Test\":[\"NONE\"],\"Interval\":0,\"Timeout\":0,\"StartPeriod\":0,\"Retries\":0}");
+  cJSON_free(hc);
+  /* Without any, none is sent (the image's would apply: wctr's images carry none). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "img"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  /* Docker's refusals, exit 125, nothing sent. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "run", "--no-healthcheck", "--health-cmd", "x", "img"), 125);
+  contains(err_text, "--no-healthcheck conflicts with --health-* options");
+  assert_int_equal(RUN("wctr", "run", "--health-interval", "-1s", "--health-cmd", "x", "img"), 125);
+  contains(err_text, "--health-interval cannot be negative");
+  assert_int_equal(RUN("wctr", "run", "--health-retries", "-2", "img"), 125);
+  contains(err_text, "--health-retries cannot be negative");
+  assert_int_equal(RUN("wctr", "run", "--health-timeout", "5", "img"), 125);
+  contains(err_text, "invalid argument \"5\" for \"--health-timeout\" flag: time: invalid duration \"5\"");
+  assert_int_equal(RUN("wctr", "run", "--health-retries", "many", "img"), 125);
+  contains(err_text,
+           "invalid argument \"many\" for \"--health-retries\" flag: strconv.ParseInt: parsing \"many\": invalid syntax");
+  assert_int_equal(fake.count, 0);
+}
+
 static void test_run_attached_prints_output_and_returns_the_exit_code(void **state) {
   (void)state;
   fake.run_frames[0][0] = "stdout";
@@ -927,6 +962,12 @@ static const char ps_two[] =
 
 /* docker ps's default table: columns as wide as their content plus 3 (at least 10), as docker/cli's
  * tabwriter lays them out. */
+/* Forgets the operations sent so far (the canned answers stay). */
+static void reset_ops(void) {
+  for (int i = 0; i < fake.count; i++) cJSON_Delete(fake.params[i]);
+  fake.count = 0;
+}
+
 static void test_ps_table_quiet_filter_format(void **state) {
   (void)state;
   fake.list_result = ps_two;
@@ -945,6 +986,16 @@ static void test_ps_table_quiet_filter_format(void **state) {
   assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
   assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
   contains(err_text, "only --filter status=");
+  /* A running container's health in STATUS (Docker's State.String()); health= goes to wctrd. */
+  fake.list_result = "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+                     "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+                     "\"Health\":\"starting\"}]";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "--filter", "health=starting", "--filter", "health=healthy", "--format", "{{.Status}}"), 0);
+  assert_string_equal(out_text, "Up 30 seconds (health: starting)\n");
+  char *filters = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Filters"));
+  assert_string_equal(filters, "{\"health\":[\"starting\",\"healthy\"]}");
+  cJSON_free(filters);
   /* No container: the header alone. */
   fake.list_result = "[]";
   assert_int_equal(RUN("wctr", "ps"), 0);
@@ -2000,6 +2051,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_label_file, reset),
+      cmocka_unit_test_setup(test_healthcheck_flags, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_run_attached_writes_binary_output_exactly, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
