@@ -175,6 +175,29 @@ static const char *f_getenv(void *ctx, const char *name) {
   return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
 }
 
+/* A database that must be healthy before the web service starts; one dependency without a probe. */
+static const char healthy_yml[] =
+    "services:\n"
+    "  db:\n"
+    "    image: host\n"
+    "    command: cmd /c pause\n"
+    "    isolation: job\n"
+    "    healthcheck: {test: [CMD, ping], interval: 100ms, timeout: 100ms, retries: 1}\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on:\n"
+    "      db: {condition: service_healthy}\n";
+static const char noprobe_yml[] =
+    "services:\n"
+    "  db: {image: host, command: cmd /c pause, isolation: job}\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on: {db: {condition: service_healthy}}\n";
+
 /* A migration that must complete before the web service starts. */
 static const char deps_yml[] =
     "services:\n"
@@ -309,6 +332,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\vols.yml", vols_yml},       {"C:\\proj\\deps.yml", deps_yml},
+               {"C:\\proj\\healthy.yml", healthy_yml}, {"C:\\proj\\noprobe.yml", noprobe_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -1296,6 +1320,35 @@ static void test_compose_up_waits_for_completed_dependencies(void **state) {
   assert_true(op_index("container.remove", 0) >= 0);
 }
 
+/* depends_on service_healthy: up waits until the dependency's State.Health says healthy; compose's messages
+ * when it is unhealthy or has no probe (then nothing is created). */
+static void test_compose_up_waits_for_healthy_dependencies(void **state) {
+  (void)state;
+  fake.inspect_result = "{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "healthy.yml", "up", "-d"), 0);
+  int first = op_index("container.start", 0);
+  int looked = op_index("container.inspect", first);
+  int second = op_index("container.start", first + 1);
+  assert_true(first >= 0 && looked > first && second > looked);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[looked], "Id")->valuestring, "proj-db-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[second], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-db-1  Waiting\n Container proj-db-1  Healthy\n");
+  /* The dependency's Healthcheck reached its create request. */
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[op_index("container.create", 0)], "Healthcheck");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "Test"), 1)->valuestring, "ping");
+  reset(NULL);
+  fake.inspect_result = "{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"unhealthy\"}}}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "healthy.yml", "up", "-d"), 1);
+  contains(err_text, "dependency failed to start: container proj-db-1 is unhealthy");
+  first = op_index("container.start", 0);
+  assert_int_equal(op_index("container.start", first + 1), -1);
+  assert_true(op_index("container.remove", 0) >= 0);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "noprobe.yml", "up", "-d"), 1);
+  contains(err_text, "container proj-db-1 has no healthcheck configured");
+  assert_int_equal(op_index("container.create", 0), -1);
+}
+
 static void test_compose_up_down(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "compose", "-f", "two.yml", "up", "-d"), 0);
@@ -2085,6 +2138,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
+      cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),
