@@ -161,10 +161,10 @@ void mgr_task_put(svc_manager *m, ctr *c);
 /* Async helpers: the manager counts what it has in flight, so svc_manager_stop can wait for it. */
 bool mgr_pool(svc_manager *m, wctr_ioc_fn fn, void *arg);
 bool mgr_post(svc_manager *m, wctr_ioc_fn fn, void *arg);
-/* fn(arg) on a worker after ms. The handle may be cancelled only while the caller knows fn has not begun
- * (fn clears the caller's copy of the handle under m->lock first thing, and the caller cancels under
- * m->lock while its copy is set). true: fn will never run, and *arg (when arg is not NULL) receives the arg
- * it would have had, which the caller owns again; false: fn runs. */
+/* fn(arg) on a worker after ms. The handle stays valid until fn returns; the caller cancels it under m->lock
+ * while its copy is set, and fn clears that copy under m->lock first thing (so a fired handle is never
+ * used after fn). true: fn will never run, and *arg (when arg is not NULL) receives the arg it would have
+ * had, which the caller owns again; false: fn runs (or is running). */
 typedef struct mgr_tmr mgr_tmr;
 mgr_tmr *mgr_timer(svc_manager *m, uint32_t ms, wctr_ioc_fn fn, void *arg);
 bool mgr_timer_cancel(svc_manager *m, mgr_tmr *t, void **arg);
