@@ -20,7 +20,7 @@ enum {
   O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL, O_HEALTH_CMD, O_HEALTH_INTERVAL,
   O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START_PERIOD, O_NO_HEALTHCHECK,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
@@ -1026,7 +1026,7 @@ static cJSON *add_field(cJSON *fields, const char *key, const char *value) {
 }
 
 /* docker/cli's ContainerContext (truncating, as docker ps by default) over a Docker container summary. */
-static cJSON *container_fields(const cJSON *s, const char *now) {
+static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   const char *id = field(s, "Id");
   const cJSON *names = cJSON_GetObjectItemCaseSensitive(s, "Names");
   const char *name = cJSON_IsArray(names) && cJSON_IsString(names->child) ? names->child->valuestring : "";
@@ -1037,7 +1037,8 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   cli_buf_init(&cmd, 0);
   cli_buf_init(&quoted, 0);
   cli_buf_init(&mounts, 0);
-  cli_ellipsis(field(s, "Command"), 20, &cmd);
+  if (trunc) cli_ellipsis(field(s, "Command"), 20, &cmd);
+  else cli_buf_add(&cmd, field(s, "Command"), strlen(field(s, "Command")));
   cli_go_quote(&quoted, cmd.data != NULL ? cmd.data : "", cmd.len);
   const cJSON *m;
   int local = 0;
@@ -1055,12 +1056,13 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   cli_human_ago(now_s - created_s, running_for, sizeof running_for);
   snprintf(short_id, sizeof short_id, "%.12s", id);
   snprintf(locals, sizeof locals, "%d", local);
+  const char *shown_id = trunc ? short_id : id;
   char *labels = cli_format_labels(cJSON_GetObjectItemCaseSensitive(s, "Labels"));
   const char *image = field(s, "Image");
   cJSON *f = cJSON_CreateObject();
   f = add_field(f, "Command", quoted.data != NULL ? quoted.data : "\"\"");
   f = add_field(f, "CreatedAt", created_at);
-  f = add_field(f, "ID", short_id);
+  f = add_field(f, "ID", shown_id);
   f = add_field(f, "Image", image[0] != '\0' ? image : "<no image>");
   f = add_field(f, "Labels", labels != NULL ? labels : "");
   f = add_field(f, "LocalVolumes", locals);
@@ -1099,6 +1101,8 @@ typedef struct ps_opts {
   int status_count;
   cJSON *labels; /* label filters */
   cJSON *health; /* health filters: wctrd checks the values (Docker's message) */
+  int64_t last;  /* -n: the last N created, any state; -1: every one */
+  bool no_trunc;
 } ps_opts;
 
 static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
@@ -1106,6 +1110,19 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   if (id == O_ALL) o->all = true;
   if (id == O_QUIET) o->quiet = true;
   if (id == O_FORMAT) o->format = v;
+  if (id == O_NO_TRUNC) o->no_trunc = true;
+  if (id == O_LATEST) o->last = 1;
+  if (id == O_LAST) {
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 0);
+    if (v[0] == '\0' || *end != '\0' || errno != 0) {
+      wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"%s\": %s", v,
+                v, errno == ERANGE ? "value out of range" : "invalid syntax");
+      return false;
+    }
+    o->last = n;
+  }
   if (id != O_FILTER) return true;
   if (strncmp(v, "label=", 6) == 0) {
     if (v[6] == '\0' || v[6] == '=') {
@@ -1142,11 +1159,33 @@ static bool wants_mounts(const char *format) {
                             strstr(format, "{{.}}") != NULL || strstr(format, "{{ . }}") != NULL);
 }
 
+/* container.list's entries by "Created" (ISO 8601 UTC: text order is time order), newest first; equal times
+ * keep their order. */
+static void sort_newest_first(cJSON *list) {
+  int n = cJSON_GetArraySize(list);
+  if (n < 2) return;
+  cJSON **items = malloc((size_t)n * sizeof *items);
+  if (items == NULL) return; /* the list as it came */
+  for (int i = 0; i < n; i++) items[i] = cJSON_DetachItemFromArray(list, 0);
+  for (int i = 1; i < n; i++) {
+    cJSON *x = items[i];
+    int k = i;
+    while (k > 0 && strcmp(field(items[k - 1], "Created"), field(x, "Created")) < 0) {
+      items[k] = items[k - 1];
+      k--;
+    }
+    items[k] = x;
+  }
+  for (int i = 0; i < n; i++) cJSON_AddItemToArray(list, items[i]);
+  free(items);
+}
+
 int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
-                                   {NULL, 0, false, 0}};
-  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray()};
+                                   {"last", 'n', true, O_LAST}, {"latest", 'l', false, O_LATEST},
+                                   {"no-trunc", 0, false, O_NO_TRUNC}, {NULL, 0, false, 0}};
+  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray(), .last = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
@@ -1156,7 +1195,8 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
     return rc;
   }
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddBoolToObject(p, "All", o.all);
+  /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
+  cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
   cJSON *filters = NULL;
   if (cJSON_GetArraySize(o.labels) > 0) {
     filters = cJSON_AddObjectToObject(p, "Filters");
@@ -1186,12 +1226,17 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   bool enrich = !o.quiet && wants_mounts(o.format);
   rows r = {0};
   bool ok = true;
+  /* Docker's order: the newest first (its daemon's list); -n keeps the first N of what the filters keep. */
+  sort_newest_first(list);
+  int64_t shown = 0;
   const cJSON *s;
   cJSON_ArrayForEach(s, list) {
     if (!ok) break;
     bool keep = o.status_count == 0;
     for (int i = 0; i < o.status_count && !keep; i++) keep = strcmp(field(s, "State"), o.status[i]) == 0;
     if (!keep) continue;
+    if (o.last > 0 && shown >= o.last) break;
+    shown++;
     cJSON *record = NULL;
     wctr_errmsg ignored;
     if (enrich && cli_call_quiet(ctx, "container.inspect", ref_params(field(s, "Id")), &record, &ignored) != WCTR_OK) {
@@ -1206,7 +1251,7 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
       cJSON_Delete(from_record);
     }
     cJSON_Delete(record);
-    ok = summary != NULL && rows_add(&r, container_fields(summary, now), summary,
+    ok = summary != NULL && rows_add(&r, container_fields(summary, now, !o.no_trunc), summary,
                                      cJSON_GetObjectItemCaseSensitive(summary, "Labels"), "*formatter.ContainerContext");
   }
   rc = ok ? print_rows(ctx, &f, container_headers, &r) : CLI_EXIT_ERROR;

@@ -1026,6 +1026,33 @@ static void test_ps_table_quiet_filter_format(void **state) {
   assert_string_equal(out_text, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
 }
 
+/* -n/-l: the newest first, any state; --no-trunc: the whole ID and command. */
+static void test_ps_last_latest_no_trunc(void **state) {
+  (void)state;
+  /* Listed oldest first by wctrd: shown newest first, as Docker's daemon lists. */
+  fake.list_result =
+      "[{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"i\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T12:00:00.000Z\",\"State\":\"exited\",\"ExitCode\":2,\"FinishedAt\":\"2026-11-22T13:00:00.000Z\"},"
+      "{\"Id\":\"aaaaaaaaaaaa1111ffff\",\"Name\":\"web\",\"Image\":\"i\",\"Command\":\"cmd /c echo a long command line\","
+      "\"Created\":\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\"}]";
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-n", "1", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  assert_int_equal(RUN("wctr", "ps", "-l", "--filter", "status=exited", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "old\n");
+  assert_int_equal(RUN("wctr", "ps", "-n", "5", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  assert_int_equal(RUN("wctr", "ps", "-l", "--no-trunc", "--format", "{{.ID}} {{.Command}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa1111ffff \"cmd /c echo a long command line\"\n");
+  assert_int_equal(RUN("wctr", "ps", "-l", "--format", "{{.ID}} {{.Command}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa \"cmd /c echo a long …\"\n");
+  assert_int_equal(RUN("wctr", "ps", "-n", "x"), 125);
+  contains(err_text, "invalid argument \"x\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"x\": invalid syntax");
+}
+
 /* Long images and names widen their column instead of running into the next; COMMAND keeps its closing
  * quote (docker/cli's Ellipsis at 20 columns, then strconv.Quote). */
 static void test_ps_long_values(void **state) {
@@ -2139,6 +2166,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
+      cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),
