@@ -291,6 +291,56 @@ static const char *credspec_value(const cJSON *params) {
   return eq != NULL ? eq + 1 : NULL;
 }
 
+/* depends_on service_healthy: polls the dependency's State.Health until healthy (" Container X  Healthy"),
+ * compose's messages when it is unhealthy or has exited. Bounded: the start period, then retries + 1 probes
+ * of interval + timeout (Docker's defaults for what is not given), and 10 s more - past that the probe will
+ * not say healthy on its own. */
+static bool wait_healthy(cli_ctx *ctx, const compose_service *dep, int *rc) {
+  const int64_t ms = 1000000, def = 30000 * ms;
+  int64_t interval = dep->health_interval_ns > 0 ? dep->health_interval_ns : def;
+  int64_t timeout = dep->health_timeout_ns > 0 ? dep->health_timeout_ns : def;
+  int64_t retries = dep->health_retries > 0 ? dep->health_retries : 3;
+  int64_t bound_ms = (dep->health_start_period_ns + (interval + timeout) * (retries + 1)) / ms + 10000;
+  fprintf(ctx->p->err, " Container %s  Waiting\n", dep->container_name);
+  fflush(ctx->p->err);
+  for (int64_t waited = 0;; waited += 100) {
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", dep->container_name);
+    cJSON *result = NULL;
+    if (!cli_call(ctx, "container.inspect", q, &result, rc)) return false;
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(result, "State");
+    const char *status = str_field(state, "Status");
+    const char *health = str_field(cJSON_GetObjectItemCaseSensitive(state, "Health"), "Status");
+    bool healthy = strcmp(health, "healthy") == 0;
+    bool unhealthy = strcmp(health, "unhealthy") == 0;
+    bool exited = strcmp(status, "exited") == 0;
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(state, "ExitCode");
+    long long exit_code = cJSON_IsNumber(code) ? (long long)code->valuedouble : -1;
+    cJSON_Delete(result);
+    if (healthy) {
+      fprintf(ctx->p->err, " Container %s  Healthy\n", dep->container_name);
+      return true;
+    }
+    const char *why = NULL;
+    char text[160];
+    if (unhealthy) {
+      why = "is unhealthy";
+    } else if (exited) {
+      snprintf(text, sizeof text, "exited (%lld)", exit_code);
+      why = text;
+    } else if (waited >= bound_ms) {
+      snprintf(text, sizeof text, "is still not healthy after %lld s", (long long)(bound_ms / 1000));
+      why = text;
+    }
+    if (why != NULL) {
+      fprintf(ctx->p->err, "wctr compose: dependency failed to start: container %s %s\n", dep->container_name, why);
+      *rc = CLI_EXIT_ERROR;
+      return false;
+    }
+    sleep_ms(100);
+  }
+}
+
 int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_read_fn read_file, void *io) {
   int rc = 0;
   size_t n = p->service_count;
@@ -335,6 +385,16 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
     }
   }
   if (!networks_check(ctx, p, net_create, &rc)) goto done;
+  /* depends_on service_healthy needs a probe on the dependency: compose's message, before anything exists. */
+  for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < p->services[i].depends_on_healthy_count; k++) {
+      const compose_service *dep = compose_find_service(p, p->services[i].depends_on_healthy[k]);
+      if (dep == NULL || (dep->health_test_count > 0 && strcmp(dep->health_test[0], "NONE") != 0)) continue;
+      fprintf(ctx->p->err, "wctr compose: container %s has no healthcheck configured\n", dep->container_name);
+      rc = CLI_EXIT_ERROR;
+      goto done;
+    }
+  }
   existing = list_project(ctx, p->name, &rc);
   if (existing == NULL) goto done;
   /* 2. The project's volumes: an external one must exist; the others are created (a second create of a
@@ -426,6 +486,10 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
       }
       if (!waited_ok) rc = one;
       cJSON_Delete(result);
+    }
+    for (size_t k = 0; waited_ok && k < p->services[i].depends_on_healthy_count; k++) {
+      const compose_service *dep = compose_find_service(p, p->services[i].depends_on_healthy[k]);
+      if (dep != NULL) waited_ok = wait_healthy(ctx, dep, &rc);
     }
     if (!waited_ok || !simple_op(ctx, "container.start", names[i], false, &rc)) {
       fprintf(ctx->p->err, "wctr compose: service %s could not be started; undoing this up\n", p->services[i].name);

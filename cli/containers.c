@@ -17,9 +17,10 @@
 
 enum {
   O_HELP = 1, O_DETACH, O_INTERACTIVE, O_TTY, O_RM, O_NAME, O_ENV, O_ENV_FILE, O_WORKDIR, O_USER, O_ISOLATION,
-  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL,
+  O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL, O_HEALTH_CMD, O_HEALTH_INTERVAL,
+  O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START_PERIOD, O_NO_HEALTHCHECK,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
@@ -286,6 +287,53 @@ static void add_string_to(cJSON *obj, const char *key, const char *v) {
   if (arr != NULL) cJSON_AddItemToArray(arr, cJSON_CreateString(v));
 }
 
+/* The --health-* flags as docker/cli's opts.go reads them. */
+typedef struct health_flags {
+  const char *cmd;
+  int64_t interval, timeout, start_period; /* nanoseconds */
+  int64_t retries;
+  bool given;                              /* any --health-* */
+  bool none;                               /* --no-healthcheck */
+} health_flags;
+
+static wctr_err health_duration(const char *v, const char *flag, int64_t *ns, wctr_errmsg *e) {
+  if (!docker_duration_ns(v, ns)) {
+    return wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"%s\" flag: time: invalid duration \"%s\"", v, flag, v);
+  }
+  return WCTR_OK;
+}
+
+/* Config.Healthcheck from the flags (Docker's HealthConfig): --no-healthcheck is ["NONE"]; --health-cmd is
+ * ["CMD-SHELL", cmd]; the spans and retries as given (0: Docker's default). */
+static wctr_err add_healthcheck(cJSON *p, const health_flags *h, wctr_errmsg *e) {
+  if (h->none && h->given) return wctr_fail(e, WCTR_EINVAL, "--no-healthcheck conflicts with --health-* options");
+  if (!h->none && !h->given) return WCTR_OK;
+  const struct {
+    const char *flag;
+    int64_t v;
+  } signs[] = {{"--health-interval", h->interval},
+               {"--health-timeout", h->timeout},
+               {"--health-retries", h->retries},
+               {"--health-start-period", h->start_period}};
+  for (size_t i = 0; !h->none && i < sizeof signs / sizeof signs[0]; i++) {
+    if (signs[i].v < 0) return wctr_fail(e, WCTR_EINVAL, "%s cannot be negative", signs[i].flag);
+  }
+  cJSON *hc = cJSON_CreateObject();
+  cJSON *test = cJSON_AddArrayToObject(hc, "Test");
+  if (h->none) {
+    cJSON_AddItemToArray(test, cJSON_CreateString("NONE"));
+  } else if (h->cmd != NULL && h->cmd[0] != '\0') {
+    cJSON_AddItemToArray(test, cJSON_CreateString("CMD-SHELL"));
+    cJSON_AddItemToArray(test, cJSON_CreateString(h->cmd));
+  }
+  cJSON_AddNumberToObject(hc, "Interval", (double)h->interval);
+  cJSON_AddNumberToObject(hc, "Timeout", (double)h->timeout);
+  cJSON_AddNumberToObject(hc, "StartPeriod", (double)h->start_period);
+  cJSON_AddNumberToObject(hc, "Retries", (double)h->retries);
+  set_item(p, "Healthcheck", hc);
+  return WCTR_OK;
+}
+
 /* --isolation=job was given: the command can be checked here (wctrd checks it for every isolation). */
 static bool job_isolation_asked(const cJSON *hc) {
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(hc, "Isolation");
@@ -314,6 +362,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
       {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
       {"pull", 0, true, O_PULL},
+      {"health-cmd", 0, true, O_HEALTH_CMD},
+      {"health-interval", 0, true, O_HEALTH_INTERVAL},
+      {"health-timeout", 0, true, O_HEALTH_TIMEOUT},
+      {"health-retries", 0, true, O_HEALTH_RETRIES},
+      {"health-start-period", 0, true, O_HEALTH_START_PERIOD},
+      {"no-healthcheck", 0, false, O_NO_HEALTHCHECK},
       {NULL, 0, false, 0},
   };
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
@@ -335,6 +389,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   int r;
   wctr_err err = WCTR_OK;
   int64_t n = 0;
+  health_flags health = {0};
   /* A single-value flag given twice keeps the last value (pflag's rule): set_* replace. */
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, e)) == 1) {
     switch (id) {
@@ -401,6 +456,36 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         }
         flags->pull = v;
         break;
+      case O_HEALTH_CMD:
+        health.cmd = v;
+        health.given = health.given || v[0] != '\0';
+        break;
+      case O_HEALTH_INTERVAL:
+        err = health_duration(v, "--health-interval", &health.interval, e);
+        health.given = health.given || health.interval != 0;
+        break;
+      case O_HEALTH_TIMEOUT:
+        err = health_duration(v, "--health-timeout", &health.timeout, e);
+        health.given = health.given || health.timeout != 0;
+        break;
+      case O_HEALTH_START_PERIOD:
+        err = health_duration(v, "--health-start-period", &health.start_period, e);
+        health.given = health.given || health.start_period != 0;
+        break;
+      case O_HEALTH_RETRIES: {
+        char *end = NULL;
+        errno = 0;
+        long long r64 = strtoll(v, &end, 10);
+        if (v[0] == '\0' || *end != '\0' || errno != 0 || r64 > INT32_MAX || r64 < INT32_MIN) {
+          err = wctr_fail(e, WCTR_EINVAL,
+                          "invalid argument \"%s\" for \"--health-retries\" flag: strconv.ParseInt: parsing \"%s\": %s",
+                          v, v, errno == ERANGE || (end != NULL && *end == '\0' && v[0] != '\0') ? "value out of range" : "invalid syntax");
+        }
+        health.retries = r64;
+        health.given = health.given || r64 != 0;
+        break;
+      }
+      case O_NO_HEALTHCHECK: health.none = true; break;
       case O_DRY_RUN:
         flags->dry_run = true;
         set_item(p, "DryRun", cJSON_CreateTrue());
@@ -415,6 +500,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     }
   }
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
+  if (err == WCTR_OK && !flags->help) err = add_healthcheck(p, &health, e);
   if (err == WCTR_OK && !flags->help) {
     if (flags->interactive && flags->detach) {
       err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
@@ -997,7 +1083,7 @@ static cJSON *add_field(cJSON *fields, const char *key, const char *value) {
 }
 
 /* docker/cli's ContainerContext (truncating, as docker ps by default) over a Docker container summary. */
-static cJSON *container_fields(const cJSON *s, const char *now) {
+static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   const char *id = field(s, "Id");
   const cJSON *names = cJSON_GetObjectItemCaseSensitive(s, "Names");
   const char *name = cJSON_IsArray(names) && cJSON_IsString(names->child) ? names->child->valuestring : "";
@@ -1008,7 +1094,8 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   cli_buf_init(&cmd, 0);
   cli_buf_init(&quoted, 0);
   cli_buf_init(&mounts, 0);
-  cli_ellipsis(field(s, "Command"), 20, &cmd);
+  if (trunc) cli_ellipsis(field(s, "Command"), 20, &cmd);
+  else cli_buf_add(&cmd, field(s, "Command"), strlen(field(s, "Command")));
   cli_go_quote(&quoted, cmd.data != NULL ? cmd.data : "", cmd.len);
   const cJSON *m;
   int local = 0;
@@ -1026,12 +1113,13 @@ static cJSON *container_fields(const cJSON *s, const char *now) {
   cli_human_ago(now_s - created_s, running_for, sizeof running_for);
   snprintf(short_id, sizeof short_id, "%.12s", id);
   snprintf(locals, sizeof locals, "%d", local);
+  const char *shown_id = trunc ? short_id : id;
   char *labels = cli_format_labels(cJSON_GetObjectItemCaseSensitive(s, "Labels"));
   const char *image = field(s, "Image");
   cJSON *f = cJSON_CreateObject();
   f = add_field(f, "Command", quoted.data != NULL ? quoted.data : "\"\"");
   f = add_field(f, "CreatedAt", created_at);
-  f = add_field(f, "ID", short_id);
+  f = add_field(f, "ID", shown_id);
   f = add_field(f, "Image", image[0] != '\0' ? image : "<no image>");
   f = add_field(f, "Labels", labels != NULL ? labels : "");
   f = add_field(f, "LocalVolumes", locals);
@@ -1084,6 +1172,9 @@ typedef struct ps_opts {
   const char *status[8];
   int status_count;
   cJSON *labels; /* label filters */
+  cJSON *health; /* health filters: wctrd checks the values (Docker's message) */
+  int64_t last;  /* -n: the last N created, any state; -1: every one */
+  bool no_trunc;
 } ps_opts;
 
 static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
@@ -1091,6 +1182,19 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   if (id == O_ALL) o->all = true;
   if (id == O_QUIET) o->quiet = true;
   if (id == O_FORMAT) o->format = v;
+  if (id == O_NO_TRUNC) o->no_trunc = true;
+  if (id == O_LATEST) o->last = 1;
+  if (id == O_LAST) {
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 0);
+    if (v[0] == '\0' || *end != '\0' || errno != 0) {
+      wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"%s\": %s", v,
+                v, errno == ERANGE ? "value out of range" : "invalid syntax");
+      return false;
+    }
+    o->last = n;
+  }
   if (id != O_FILTER) return true;
   if (strncmp(v, "label=", 6) == 0) {
     if (v[6] == '\0' || v[6] == '=') {
@@ -1100,8 +1204,14 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
     return true;
   }
+  if (strncmp(v, "health=", 7) == 0) {
+    cJSON_AddItemToArray(o->health, cJSON_CreateString(v + 7));
+    return true;
+  }
   if (strncmp(v, "status=", 7) != 0) {
-    wctr_fail(e, WCTR_EINVAL, "only --filter status=created|running|exited and label=KEY[=VALUE] are supported");
+    wctr_fail(e, WCTR_EINVAL,
+              "only --filter status=created|running|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
+              "are supported");
     return false;
   }
   const char *want = v + 7;
@@ -1121,24 +1231,56 @@ static bool wants_mounts(const char *format) {
                             strstr(format, "{{.}}") != NULL || strstr(format, "{{ . }}") != NULL);
 }
 
+/* container.list's entries by "Created" (ISO 8601 UTC: text order is time order), newest first; equal times
+ * keep their order. */
+static void sort_newest_first(cJSON *list) {
+  int n = cJSON_GetArraySize(list);
+  if (n < 2) return;
+  cJSON **items = malloc((size_t)n * sizeof *items);
+  if (items == NULL) return; /* the list as it came */
+  for (int i = 0; i < n; i++) items[i] = cJSON_DetachItemFromArray(list, 0);
+  for (int i = 1; i < n; i++) {
+    cJSON *x = items[i];
+    int k = i;
+    while (k > 0 && strcmp(field(items[k - 1], "Created"), field(x, "Created")) < 0) {
+      items[k] = items[k - 1];
+      k--;
+    }
+    items[k] = x;
+  }
+  for (int i = 0; i < n; i++) cJSON_AddItemToArray(list, items[i]);
+  free(items);
+}
+
 int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
-                                   {NULL, 0, false, 0}};
-  ps_opts o = {.labels = cJSON_CreateArray()};
+                                   {"last", 'n', true, O_LAST}, {"latest", 'l', false, O_LATEST},
+                                   {"no-trunc", 0, false, O_NO_TRUNC}, {NULL, 0, false, 0}};
+  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray(), .last = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
   if (rc != 0) {
     cJSON_Delete(o.labels);
+    cJSON_Delete(o.health);
     return rc;
   }
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddBoolToObject(p, "All", o.all);
+  /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
+  cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
+  cJSON *filters = NULL;
   if (cJSON_GetArraySize(o.labels) > 0) {
-    cJSON_AddItemToObject(cJSON_AddObjectToObject(p, "Filters"), "label", o.labels);
+    filters = cJSON_AddObjectToObject(p, "Filters");
+    cJSON_AddItemToObject(filters, "label", o.labels);
   } else {
     cJSON_Delete(o.labels);
+  }
+  if (cJSON_GetArraySize(o.health) > 0) {
+    if (filters == NULL) filters = cJSON_AddObjectToObject(p, "Filters");
+    cJSON_AddItemToObject(filters, "health", o.health);
+  } else {
+    cJSON_Delete(o.health);
   }
   cJSON *list = NULL;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
@@ -1156,12 +1298,17 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   bool enrich = !o.quiet && wants_mounts(o.format);
   rows r = {0};
   bool ok = true;
+  /* Docker's order: the newest first (its daemon's list); -n keeps the first N of what the filters keep. */
+  sort_newest_first(list);
+  int64_t shown = 0;
   const cJSON *s;
   cJSON_ArrayForEach(s, list) {
     if (!ok) break;
     bool keep = o.status_count == 0;
     for (int i = 0; i < o.status_count && !keep; i++) keep = strcmp(field(s, "State"), o.status[i]) == 0;
     if (!keep) continue;
+    if (o.last > 0 && shown >= o.last) break;
+    shown++;
     cJSON *record = NULL;
     wctr_errmsg ignored;
     if (enrich && cli_call_quiet(ctx, "container.inspect", ref_params(field(s, "Id")), &record, &ignored) != WCTR_OK) {
@@ -1176,7 +1323,7 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
       cJSON_Delete(from_record);
     }
     cJSON_Delete(record);
-    ok = summary != NULL && rows_add(&r, container_fields(summary, now), summary,
+    ok = summary != NULL && rows_add(&r, container_fields(summary, now, !o.no_trunc), summary,
                                      cJSON_GetObjectItemCaseSensitive(summary, "Labels"), "*formatter.ContainerContext");
   }
   rc = ok ? print_rows(ctx, &f, container_headers, &r) : CLI_EXIT_ERROR;

@@ -31,8 +31,8 @@
  *   services.S  image (required), command, entrypoint, environment, env_file, working_dir, user,
  *               isolation, hostname, credential_spec, security_opt, mem_limit, cpus, cpu_count,
  *               cpu_percent, cpu_shares, pids_limit, deploy.resources.limits.{cpus,memory,pids},
- *               deploy.replicas, secrets, configs, volumes, depends_on, stop_grace_period, restart, labels, ports,
- *               expose, networks, network_mode, dns, dns_search, mac_address
+ *               deploy.replicas, secrets, configs, volumes, depends_on, healthcheck, stop_grace_period, restart,
+ *               labels, ports, expose, networks, network_mode, dns, dns_search, mac_address
  *   secrets.N / configs.N   file (required)
  *   networks.N  name, external, driver (nat), ipam.{driver (default), config[0].{subnet, gateway}}, labels
  *
@@ -113,11 +113,16 @@
  *                 as /data on a Windows container, a mount on a job container, a read-only pipe) is
  *                 compose_service_to_spec's check (compose/to_spec.h), run by `up` before anything exists;
  *                 `config` shows the file as it is, as docker-compose's does.
- *   depends_on    a list of names, or a map NAME: {condition: service_started |
+ *   depends_on    a list of names, or a map NAME: {condition: service_started | service_healthy |
  *                 service_completed_successfully} (required: true and restart: false are accepted: they are
- *                 the defaults; service_healthy is refused: wctr has no healthcheck yet). A dependency whose
- *                 condition is service_completed_successfully is also in depends_on_completed: `up` waits
- *                 for its container to exit with 0 before it starts the dependent service.
+ *                 the defaults). A dependency whose condition is service_completed_successfully is also in
+ *                 depends_on_completed: `up` waits for its container to exit with 0 before it starts the
+ *                 dependent service; one whose condition is service_healthy is in depends_on_healthy: `up`
+ *                 waits (bounded) for its container's health to be healthy.
+ *   healthcheck   test (a string: ["CMD-SHELL", it]; a list starting with NONE, CMD or CMD-SHELL), interval,
+ *                 timeout, start_period (Go durations, not negative), retries (0 or more), disable (true:
+ *                 ["NONE"]; with a test, compose's "test and disable can't be set at the same time");
+ *                 start_interval is refused (wctr's probe has no such period). Docker's HealthConfig.
  *                 Unknown names and cycles are errors (compose's messages); the model's services are
  *                 in start order: dependencies first, ties broken by name (byte order).
  *   stop_grace_period   a Go duration ("10s", "1m30s", "1.5h", "250ms"); at most 2562047h; not negative.
@@ -383,6 +388,13 @@ typedef struct compose_service {
   size_t depends_on_count;
   char **depends_on_completed; /* those of depends_on whose condition is service_completed_successfully, sorted */
   size_t depends_on_completed_count;
+  char **depends_on_healthy; /* those of depends_on whose condition is service_healthy, sorted */
+  size_t depends_on_healthy_count;
+  bool healthcheck_set;      /* healthcheck: given (test, or disable: NONE) */
+  char **health_test;        /* Docker's HealthConfig.Test: NONE | CMD args... | CMD-SHELL line; none: not given */
+  size_t health_test_count;
+  int64_t health_interval_ns, health_timeout_ns, health_start_period_ns; /* 0: Docker's defaults */
+  int64_t health_retries;    /* 0: Docker's default (3) */
   bool stop_grace_period_set;
   int64_t stop_grace_period_ns;
   spec_restart restart; /* on-failure:N keeps N in max_retries; 0 when not given */

@@ -288,6 +288,8 @@ static void service_free(compose_service *s) {
   strv_free(s->dns, s->dns_count);
   strv_free(s->dns_search, s->dns_search_count);
   free(s->mac_address);
+  strv_free(s->depends_on_healthy, s->depends_on_healthy_count);
+  strv_free(s->health_test, s->health_test_count);
   memset(s, 0, sizeof *s);
 }
 
@@ -1051,15 +1053,19 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
   s->depends_on_count = 0;
   strv_free(s->depends_on_completed, s->depends_on_completed_count);
   s->depends_on_completed_count = 0;
+  strv_free(s->depends_on_healthy, s->depends_on_healthy_count);
+  s->depends_on_healthy_count = 0;
   s->depends_on = calloc(count + 1, sizeof *s->depends_on);
   s->depends_on_completed = calloc(count + 1, sizeof *s->depends_on_completed);
-  if (s->depends_on == NULL || s->depends_on_completed == NULL) return loom(c);
+  s->depends_on_healthy = calloc(count + 1, sizeof *s->depends_on_healthy);
+  if (s->depends_on == NULL || s->depends_on_completed == NULL || s->depends_on_healthy == NULL) return loom(c);
   wctr_err err = WCTR_OK;
   for (size_t i = 0; err == WCTR_OK && i < count; i++) {
     const char *name = NULL;
     const cy_node *where;
     size_t mark;
     bool completed = false;
+    bool healthy = false;
     if (n->kind == CY_SEQ) {
       mark = cc_path_index(&c->path, i);
       where = n->items[i];
@@ -1082,11 +1088,10 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           err = want_str(c, e->value, &cond);
           if (err == WCTR_OK && strcmp(cond, "service_completed_successfully") == 0) {
             completed = true;
+          } else if (err == WCTR_OK && strcmp(cond, "service_healthy") == 0) {
+            healthy = true;
           } else if (err == WCTR_OK && strcmp(cond, "service_started") != 0) {
-            err = strcmp(cond, "service_healthy") == 0
-                      ? lfail(c, e->value, "\"%s\" is not supported by wctr (service_started and "
-                              "service_completed_successfully are; it has no healthcheck yet)", cond)
-                      : lfail(c, e->value, "invalid condition %s", cc_quote(q, sizeof q, cond));
+            err = lfail(c, e->value, "invalid condition %s", cc_quote(q, sizeof q, cond));
           }
         } else if (strcmp(e->key, "required") == 0 || strcmp(e->key, "restart") == 0) {
           bool v;
@@ -1127,6 +1132,14 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
           s->depends_on_completed_count++;
         }
       }
+      if (err == WCTR_OK && !dup && healthy) {
+        s->depends_on_healthy[s->depends_on_healthy_count] = cc_strdup(name);
+        if (s->depends_on_healthy[s->depends_on_healthy_count] == NULL) {
+          err = loom(c);
+        } else {
+          s->depends_on_healthy_count++;
+        }
+      }
     }
     cc_path_pop(&c->path, mark);
   }
@@ -1136,6 +1149,103 @@ static wctr_err convert_depends_on(lctx *c, const cy_node *n, const char *servic
   if (err == WCTR_OK && s->depends_on_completed_count > 1) {
     qsort(s->depends_on_completed, s->depends_on_completed_count, sizeof *s->depends_on_completed, cmp_cstr);
   }
+  if (err == WCTR_OK && s->depends_on_healthy_count > 1) {
+    qsort(s->depends_on_healthy, s->depends_on_healthy_count, sizeof *s->depends_on_healthy, cmp_cstr);
+  }
+  return err;
+}
+
+static wctr_err health_span(lctx *c, const cy_node *v, int64_t *ns) {
+  const char *text = NULL;
+  char msg[300];
+  wctr_err err = want_str(c, v, &text);
+  if (err == WCTR_OK && !cc_parse_duration(text, ns, msg, sizeof msg)) err = lfail(c, v, "%s", msg);
+  return err;
+}
+
+/* healthcheck: compose's keys into Docker's HealthConfig (compose.h). */
+static wctr_err convert_healthcheck(lctx *c, const cy_node *n, compose_service *s) {
+  static const char *const known[] = {NULL};
+  strv_free(s->health_test, s->health_test_count);
+  s->health_test = NULL;
+  s->health_test_count = 0;
+  s->healthcheck_set = false;
+  s->health_interval_ns = s->health_timeout_ns = s->health_start_period_ns = s->health_retries = 0;
+  if (is_null(n)) return WCTR_OK;
+  wctr_err err = want_map(c, n);
+  bool disable = false;
+  const cy_node *test_at = NULL;
+  for (size_t i = 0; err == WCTR_OK && i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    if (deferred(c, p->value)) continue;
+    size_t mark = cc_path_key(&c->path, p->key);
+    const cy_node *v = p->value;
+    if (strcmp(p->key, "test") == 0) {
+      test_at = v;
+      if (is_str(v)) {
+        s->health_test = calloc(3, sizeof *s->health_test);
+        if (s->health_test == NULL) {
+          err = loom(c);
+        } else {
+          s->health_test[0] = cc_strdup("CMD-SHELL");
+          s->health_test[1] = cc_strdup(v->text);
+          s->health_test_count = 2;
+          if (s->health_test[0] == NULL || s->health_test[1] == NULL) err = loom(c);
+        }
+      } else if (v->kind == CY_SEQ) {
+        s->health_test = calloc(v->count + 1, sizeof *s->health_test);
+        if (s->health_test == NULL) err = loom(c);
+        for (size_t k = 0; err == WCTR_OK && k < v->count; k++) {
+          const char *word = NULL;
+          size_t m2 = cc_path_index(&c->path, k);
+          err = want_str(c, v->items[k], &word);
+          if (err == WCTR_OK && (s->health_test[k] = cc_strdup(word)) == NULL) err = loom(c);
+          if (err == WCTR_OK) s->health_test_count++;
+          cc_path_pop(&c->path, m2);
+        }
+        if (err == WCTR_OK && s->health_test_count > 0) {
+          const char *kind = s->health_test[0];
+          bool ok = (strcmp(kind, "NONE") == 0 && s->health_test_count == 1) ||
+                    (strcmp(kind, "CMD") == 0 && s->health_test_count >= 2) ||
+                    (strcmp(kind, "CMD-SHELL") == 0 && s->health_test_count == 2);
+          if (!ok) {
+            err = lfail(c, v, "must be [\"NONE\"], [\"CMD\", args...] or [\"CMD-SHELL\", command], or a string");
+          }
+        }
+      } else {
+        err = lfail(c, v, "must be a string or a list, not %s", cy_describe(v));
+      }
+    } else if (strcmp(p->key, "interval") == 0) {
+      err = health_span(c, v, &s->health_interval_ns);
+    } else if (strcmp(p->key, "timeout") == 0) {
+      err = health_span(c, v, &s->health_timeout_ns);
+    } else if (strcmp(p->key, "start_period") == 0) {
+      err = health_span(c, v, &s->health_start_period_ns);
+    } else if (strcmp(p->key, "retries") == 0) {
+      err = want_int(c, v, &s->health_retries);
+      if (err == WCTR_OK && (s->health_retries < 0 || s->health_retries > INT32_MAX)) {
+        err = lfail(c, v, "must be between 0 and 2147483647, not %" PRId64, s->health_retries);
+      }
+    } else if (strcmp(p->key, "disable") == 0) {
+      err = want_bool(c, v, &disable);
+    } else if (strcmp(p->key, "start_interval") == 0) {
+      err = lfail(c, v, "is not supported by wctr (its probes run every interval)");
+    } else {
+      cc_path_pop(&c->path, mark);
+      err = other_key(c, p, known, true);
+      continue;
+    }
+    cc_path_pop(&c->path, mark);
+  }
+  if (err == WCTR_OK && disable && s->health_test_count > 0) {
+    err = lfail(c, test_at, "test and disable can't be set at the same time");
+  }
+  if (err == WCTR_OK && disable) {
+    s->health_test = calloc(2, sizeof *s->health_test);
+    if (s->health_test == NULL || (s->health_test[0] = cc_strdup("NONE")) == NULL) err = loom(c);
+    if (err == WCTR_OK) s->health_test_count = 1;
+  }
+  if (err == WCTR_OK) s->healthcheck_set = true;
   return err;
 }
 
@@ -1439,7 +1549,6 @@ static const char *const service_known[] = {"annotations",
                                             "extra_hosts",
                                             "gpus",
                                             "group_add",
-                                            "healthcheck",
                                             "ipc",
                                             "label_file",
                                             "links",
@@ -1539,6 +1648,7 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
   if (strcmp(k, "configs") == 0) return convert_grants(c, v, false, name, &s->configs, &s->config_count);
   if (strcmp(k, "volumes") == 0) return convert_volumes(c, v, s);
   if (strcmp(k, "depends_on") == 0) return convert_depends_on(c, v, name, s);
+  if (strcmp(k, "healthcheck") == 0) return convert_healthcheck(c, v, s);
   if (strcmp(k, "stop_grace_period") == 0) {
     const char *text = NULL;
     char msg[300];

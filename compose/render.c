@@ -249,20 +249,44 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
   }
   o_grants(b, m, "secrets", s->secrets, s->secret_count);
   o_grants(b, m, "configs", s->configs, s->config_count);
-  if (s->depends_on_count > 0 && s->depends_on_completed_count == 0) {
+  if (s->depends_on_count > 0 && s->depends_on_completed_count == 0 && s->depends_on_healthy_count == 0) {
     onode *seq = o_add(b, m, O_SEQ, "depends_on");
     for (size_t i = 0; seq != NULL && i < s->depends_on_count; i++) o_str(b, seq, NULL, s->depends_on[i]);
   } else if (s->depends_on_count > 0) {
     /* a condition other than service_started: the map form, every entry with its condition */
     onode *map = o_add(b, m, O_MAP, "depends_on");
     for (size_t i = 0; map != NULL && i < s->depends_on_count; i++) {
-      bool completed = false;
+      bool completed = false, healthy = false;
       for (size_t k = 0; k < s->depends_on_completed_count; k++) {
         completed = completed || strcmp(s->depends_on_completed[k], s->depends_on[i]) == 0;
       }
+      for (size_t k = 0; k < s->depends_on_healthy_count; k++) {
+        healthy = healthy || strcmp(s->depends_on_healthy[k], s->depends_on[i]) == 0;
+      }
       onode *entry = o_add(b, map, O_MAP, s->depends_on[i]);
-      if (entry != NULL) o_str(b, entry, "condition", completed ? "service_completed_successfully" : "service_started");
+      if (entry != NULL) {
+        o_str(b, entry, "condition",
+              completed ? "service_completed_successfully" : healthy ? "service_healthy" : "service_started");
+      }
     }
+  }
+  if (s->healthcheck_set) {
+    /* compose config's form: the test as a list, the spans in Go's spelling when given. */
+    onode *h = o_add(b, m, O_MAP, "healthcheck");
+    onode *test = h != NULL && s->health_test_count > 0 ? o_add(b, h, O_SEQ, "test") : NULL;
+    for (size_t i = 0; test != NULL && i < s->health_test_count; i++) o_str(b, test, NULL, s->health_test[i]);
+    const struct {
+      const char *key;
+      int64_t ns;
+    } spans[] = {{"timeout", s->health_timeout_ns}, {"interval", s->health_interval_ns},
+                 {"start_period", s->health_start_period_ns}};
+    for (size_t i = 0; h != NULL && i < sizeof spans / sizeof spans[0]; i++) {
+      if (spans[i].ns == 0) continue;
+      char d[48];
+      cc_format_duration(spans[i].ns, d, sizeof d);
+      o_str(b, h, spans[i].key, d);
+    }
+    if (h != NULL && s->health_retries != 0) o_int(b, h, "retries", s->health_retries);
   }
   if (s->stop_grace_period_set) {
     char d[48];

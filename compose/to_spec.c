@@ -252,6 +252,12 @@ static bool build_plain(const compose_project *p, const compose_service *s, spec
     }
   }
   if (!copy_list(s->environment, s->environment_count, &c->process.env, &c->process.env_count)) return false;
+  /* healthcheck: Docker's HealthConfig as compose hands it to the engine. */
+  c->health.interval_ns = s->health_interval_ns;
+  c->health.timeout_ns = s->health_timeout_ns;
+  c->health.start_period_ns = s->health_start_period_ns;
+  c->health.retries = s->health_retries;
+  if (!copy_list(s->health_test, s->health_test_count, &c->health.test, &c->health.test_count)) return false;
   if (s->volume_count > 0) {
     c->binds = calloc(s->volume_count + 1, sizeof *c->binds);
     if (c->binds == NULL) return false;

@@ -22,6 +22,8 @@
  *   stop_timeout      stop_grace_period in whole seconds, rounded up (a grace period is never shortened),
  *                     at most SPEC_MAX_STOP_TIMEOUT; SPEC_DEFAULT_STOP_TIMEOUT when it is not set (what the
  *                     service takes for create params without StopTimeout).
+ *   health            healthcheck as Docker's HealthConfig (test, interval, timeout, start_period, retries as
+ *                     the model has them; none when the service has no healthcheck).
  *   restart           the model's policy (on-failure:N keeps N). auto_remove false.
  *   labels            com.docker.compose.project = p->name, com.docker.compose.service = s->name,
  *                     com.docker.compose.container-number = "1", and the service's labels; sorted by key

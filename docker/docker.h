@@ -47,8 +47,9 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now);
  * memory. */
 char *docker_ports_display(const cJSON *ports);
 
-/* Docker's Status text of a container: "Up 5 seconds", "Exited (3) 2 hours ago", "Created", "Removal In
- * Progress", from State/StartedAt/FinishedAt/ExitCode (a summary) or State{...} (a record). */
+/* Docker's Status text of a container: "Up 5 seconds", "Up 5 seconds (healthy)", "Up 1 minute (health:
+ * starting)", "Exited (3) 2 hours ago", "Created", "Removal In Progress", from State/StartedAt/FinishedAt/
+ * ExitCode/Health (a summary) or State{..., Health{Status}} (a record). */
 void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size);
 
 /* image.inspect's record -> ImageInspect (`docker image inspect`): Id, RepoTags, RepoDigests, Parent,
@@ -92,6 +93,9 @@ void docker_human_duration(int64_t seconds, char *out, size_t size);
 
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; false when text is not such a time. */
 bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos);
+/* Go's time.ParseDuration ("30s", "1m30s", "1.5h", "250ms", "-2s", "0"): nanoseconds, rounded to the nearest
+ * (a fraction is read as a double). False when text is not a duration or lies outside Go's int64 range. */
+bool docker_duration_ns(const char *text, int64_t *ns);
 /* docker/cli's timetypes.GetTimestamp (logs --since/--until, events): a Go duration ("10m", "1h30m", "1.5s":
  * now minus it, whole seconds; "0" is not one), a date-time "2006-01-02[T15[:04[:05[.999999999]]]]" with an
  * optional zone ("Z" or "+07:00"), or a Unix time "1700000000[.5]". A time without a zone is read as UTC

@@ -525,7 +525,14 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
   char span[64];
   if (strcmp(status, "running") == 0) {
     docker_human_duration(seconds_between(started, now), span, sizeof span);
-    snprintf(out, size, "Up %s", span);
+    /* The healthcheck's status: a summary's "Health", a record's State.Health.Status (Docker's
+     * Health.String(): "health: starting", else the status). */
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(wctr, "State");
+    const char *health = cJSON_IsObject(st) ? str(cJSON_GetObjectItemCaseSensitive(st, "Health"), "Status")
+                                            : str(wctr, "Health");
+    if (health[0] == '\0' || strcmp(health, "none") == 0) snprintf(out, size, "Up %s", span);
+    else if (strcmp(health, "starting") == 0) snprintf(out, size, "Up %s (health: starting)", span);
+    else snprintf(out, size, "Up %s (%s)", span, health);
   } else if (strcmp(status, "exited") == 0) {
     if (finished[0] == '\0') {
       snprintf(out, size, "Exited (%lld)", (long long)code);

@@ -161,6 +161,16 @@ static bool go_duration(const char *s, double *seconds) {
   return true;
 }
 
+bool docker_duration_ns(const char *text, int64_t *ns) {
+  double seconds = 0;
+  if (text == NULL || !go_duration(text, &seconds)) return false;
+  /* Go's Duration is int64 nanoseconds: about 292 years either way. */
+  if (seconds > 9.2e9 || seconds < -9.2e9) return false;
+  double v = seconds * 1e9;
+  *ns = (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+  return true;
+}
+
 bool docker_timestamp(const char *value, int64_t now_seconds, int64_t *unix_seconds, int32_t *nanos) {
   double d = 0;
   if (value == NULL || value[0] == '\0') return false;

@@ -635,6 +635,31 @@ static wctr_err pod_metadata(conv *c, const compose_service *s, cJSON *tmpl) {
   return c->oom ? oom(c->e) : WCTR_OK;
 }
 
+/* Whole seconds, rounded up (a probe's spans are never shortened), at least 1; def when not given. */
+static int64_t probe_seconds(int64_t ns, int64_t def) {
+  if (ns <= 0) return def;
+  int64_t sec = (ns + NS_PER_SECOND - 1) / NS_PER_SECOND;
+  return sec < 1 ? 1 : sec > INT32_MAX ? INT32_MAX : sec;
+}
+
+/* healthcheck -> an exec livenessProbe: CMD's words as the command, CMD-SHELL in cmd /S /C (the shell Docker
+ * uses on Windows); Docker's defaults written out (Kubernetes' own are 10 s, 1 s); start_period as the
+ * initial delay (Docker probes during it but does not count failures; Kubernetes waits). NONE: no probe. */
+static void liveness_probe(conv *c, const compose_service *s, cJSON *ctr) {
+  if (s->health_test_count == 0 || strcmp(s->health_test[0], "NONE") == 0) return;
+  cJSON *probe = j_obj(c, ctr, "livenessProbe");
+  cJSON *cmd = j_arr(c, j_obj(c, probe, "exec"), "command");
+  if (strcmp(s->health_test[0], "CMD-SHELL") == 0) {
+    static const char *const shell[] = {"cmd", "/S", "/C"};
+    for (size_t i = 0; i < 3; i++) j_str(c, cmd, NULL, shell[i]);
+  }
+  for (size_t i = 1; i < s->health_test_count; i++) j_str(c, cmd, NULL, s->health_test[i]);
+  if (s->health_start_period_ns > 0) j_int(c, probe, "initialDelaySeconds", probe_seconds(s->health_start_period_ns, 0));
+  j_int(c, probe, "periodSeconds", probe_seconds(s->health_interval_ns, 30));
+  j_int(c, probe, "timeoutSeconds", probe_seconds(s->health_timeout_ns, 30));
+  j_int(c, probe, "failureThreshold", s->health_retries > 0 ? s->health_retries : 3);
+}
+
 static wctr_err resources(conv *c, const compose_service *s, cJSON *container) {
   const spec_resources *r = &s->resources;
   if (r->memory_bytes == 0 && r->nano_cpus == 0 && r->cpu_count == 0) return WCTR_OK;
@@ -864,6 +889,7 @@ static wctr_err convert_service(conv *c, const compose_service *s, const kube_po
       j_str(c, po, "protocol", proto_name(ports[i].udp));
     }
   }
+  liveness_probe(c, s, ctr);
   err = resources(c, s, ctr);
   if (err != WCTR_OK) goto done;
   if (!job) {

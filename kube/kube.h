@@ -75,7 +75,9 @@
  *     entries and a Service (type options.service_type, selector as the workload's, one port per distinct
  *     container port and protocol named "<proto>-<port>"; with LoadBalancer the Service port is the
  *     published host port when there is one, otherwise the container port).
- *   healthcheck: the compose model refuses the key (compose/compose.h); an exec livenessProbe once it has it.
+ *   healthcheck -> an exec livenessProbe (CMD's words; CMD-SHELL as cmd /S /C LINE), periodSeconds and
+ *     timeoutSeconds (whole seconds rounded up; Docker's 30 when not given), failureThreshold (retries; 3),
+ *     initialDelaySeconds (start_period, when given); NONE (disable): none.
  *   depends_on: start order only; Kubernetes starts every pod at once and restarts what fails: not carried
  *     (documented in docs/kubernetes.md, not an error).
  *

@@ -34,6 +34,7 @@ ctr *mgr_ctr_new(svc_manager *m) {
 void mgr_ctr_free(ctr *c) {
   if (c == NULL) return;
   svc_log_writer_close(c->log);
+  mgr_health_free(c);
   svc_container_free(&c->rec);
   wctr_mutex_destroy(&c->out_lock);
   wctr_mutex_destroy(&c->save_lock);
@@ -248,11 +249,17 @@ bool mgr_post(svc_manager *m, wctr_ioc_fn fn, void *arg) {
   return false;
 }
 
-/* A fired timer's job frees itself in job_run; mgr_tmr is the job, so the handle a caller keeps is valid
- * exactly as long as the contract in manager_internal.h says. */
+/* A fired timer's job is freed only once fn has returned: mgr_tmr is the handle a caller keeps, and the
+ * contract (manager_internal.h) lets the caller cancel it until fn has cleared the caller's copy under
+ * m->lock - which fn does after it began. Freed before fn (as job_run frees a pool job), the handle was
+ * gone in that window and a cancel read freed memory (ASan saw it with healthcheck timers of 10 ms). A
+ * cancel in the window is safe: the core's timer is valid until this returns, and it answers false. */
 static void timer_run(void *p) {
   mgr_tmr *t = p;
-  job_run(&t->job);
+  svc_manager *m = t->job.m;
+  t->job.fn(t->job.arg);
+  free(t);
+  job_done(m);
 }
 
 mgr_tmr *mgr_timer(svc_manager *m, uint32_t ms, wctr_ioc_fn fn, void *arg) {

@@ -19,8 +19,13 @@
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
  *   container.kill    {"Id"}                        -> {} once it has exited
  *   container.remove  {"Id","Force"?}             -> {}
- *   container.list    {"All"?,"Filters"?:{"label":[...]}} -> [summaries]
- *   container.inspect {"Id"}                        -> the record plus the runtime's view (AppliedLimits)
+ *   container.list    {"All"?,"Filters"?:{"label":[...],"health":[...]}} -> [summaries]; a summary carries
+ *                     "Health" (starting|healthy|unhealthy) once its healthcheck has a status; health values
+ *                     are starting, healthy, unhealthy, none (any one matches)
+ *   container.inspect {"Id"}                        -> the record plus the runtime's view (AppliedLimits);
+ *                     State.Health {Status, FailingStreak, Log[{Start, End, ExitCode, Output}]} once the
+ *                     healthcheck (Config.Healthcheck, spec/spec.h) has a status (manager_health.c: probes
+ *                     through the runtime's exec while a run lasts; "health_status: S" events)
  *   container.stats   {"Id"}                        -> CPU (two samples 250 ms apart: CPUPercent of one CPU, and the
  *                                                    samples CpuTotal100ns, PreCpuTotal100ns, SampleMs), memory, IO,
  *                                                    processes

@@ -40,6 +40,28 @@ typedef struct mgr_stopper mgr_stopper;
 typedef struct mgr_evsub mgr_evsub;
 typedef struct mgr_exec mgr_exec;
 
+/* A container's health (manager_health.c), m->lock. */
+typedef enum mgr_health_status {
+  MGR_HEALTH_NONE = 0, /* no healthcheck has run in this wctrd */
+  MGR_HEALTH_STARTING,
+  MGR_HEALTH_HEALTHY,
+  MGR_HEALTH_UNHEALTHY,
+} mgr_health_status;
+enum { MGR_HEALTH_LOG_MAX = 5 }; /* Docker's maxLogEntries */
+typedef struct mgr_health_result {
+  char start[40], end[40];
+  int64_t exit_code;
+  char *output;
+} mgr_health_result;
+typedef struct mgr_health {
+  mgr_health_status status;
+  int64_t failing_streak;
+  mgr_health_result log[MGR_HEALTH_LOG_MAX]; /* oldest first */
+  size_t log_count;
+  uint64_t gen;             /* bumped when a run begins or ends: what an older run scheduled is dropped */
+  struct mgr_tmr *timer;    /* the next probe */
+} mgr_health;
+
 struct ctr {
   svc_manager *m;
   svc_container rec;      /* m->lock */
@@ -61,6 +83,7 @@ struct ctr {
   mgr_stopper *stoppers;
   struct mgr_tmr *restart_timer; /* a restart by policy is scheduled */
   uint64_t restart_gen;   /* bumped when a scheduled restart is called off */
+  mgr_health health;      /* m->lock */
   /* Records on disk. save_seq under m->lock; saved_seq under save_lock. */
   wctr_mutex save_lock;
   uint64_t save_seq, saved_seq;
@@ -138,10 +161,10 @@ void mgr_task_put(svc_manager *m, ctr *c);
 /* Async helpers: the manager counts what it has in flight, so svc_manager_stop can wait for it. */
 bool mgr_pool(svc_manager *m, wctr_ioc_fn fn, void *arg);
 bool mgr_post(svc_manager *m, wctr_ioc_fn fn, void *arg);
-/* fn(arg) on a worker after ms. The handle may be cancelled only while the caller knows fn has not begun
- * (fn clears the caller's copy of the handle under m->lock first thing, and the caller cancels under
- * m->lock while its copy is set). true: fn will never run, and *arg (when arg is not NULL) receives the arg
- * it would have had, which the caller owns again; false: fn runs. */
+/* fn(arg) on a worker after ms. The handle stays valid until fn returns; the caller cancels it under m->lock
+ * while its copy is set, and fn clears that copy under m->lock first thing (so a fired handle is never
+ * used after fn). true: fn will never run, and *arg (when arg is not NULL) receives the arg it would have
+ * had, which the caller owns again; false: fn runs (or is running). */
 typedef struct mgr_tmr mgr_tmr;
 mgr_tmr *mgr_timer(svc_manager *m, uint32_t ms, wctr_ioc_fn fn, void *arg);
 bool mgr_timer_cancel(svc_manager *m, mgr_tmr *t, void **arg);
@@ -200,6 +223,19 @@ wctr_err mgr_op_exec_inspect(void *ctx, const svc_caller *caller, const cJSON *p
                              wctr_errmsg *e);
 /* At the manager's stop, once nothing is in flight: forgets every instance. */
 void mgr_execs_free(svc_manager *m);
+
+/* --- manager_health.c ----------------------------------------------------------------------------------- */
+
+/* A run began (its status is running): with an active healthcheck, health "starting" and the first probe
+ * one interval from now. */
+void mgr_health_begin_locked(svc_manager *m, ctr *c);
+/* The run ended: no more probes of it (a probe in flight changes nothing). No lock held. */
+void mgr_health_end(svc_manager *m, ctr *c);
+/* With the container: the log's texts. */
+void mgr_health_free(ctr *c);
+const char *mgr_health_status_name(mgr_health_status s);
+/* Docker's State.Health {Status, FailingStreak, Log [{Start, End, ExitCode, Output}]}, NULL without one. */
+cJSON *mgr_health_json_locked(svc_manager *m, ctr *c);
 
 /* --- manager_recover.c ---------------------------------------------------------------------------------- */
 

@@ -223,14 +223,25 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
 }
 
 /* "Filters": {"label": ["key", "key=value", ...]} (Docker's filter map; every label given must match). */
-static wctr_err list_filters(const cJSON *params, const cJSON **labels, wctr_errmsg *e) {
-  static const char *const keys[] = {"label", NULL};
+/* Filters: {"label": [...]} (every one matches), {"health": [...]} (any one is the container's: starting,
+ * healthy, unhealthy, or none for a container without a healthcheck status; Docker's message for another). */
+static wctr_err list_filters(const cJSON *params, const cJSON **labels, const cJSON **health, wctr_errmsg *e) {
+  static const char *const keys[] = {"label", "health", NULL};
   const cJSON *filters = NULL;
   if (wctr_json_get_object(params, "Filters", "params", false, &filters, e) != WCTR_OK) return WCTR_EINVAL;
   if (filters == NULL) return WCTR_OK;
   if (wctr_json_check_keys(filters, "params.Filters", keys, e) != WCTR_OK ||
-      wctr_json_get_string_array(filters, "label", "params.Filters", false, labels, e) != WCTR_OK) {
+      wctr_json_get_string_array(filters, "label", "params.Filters", false, labels, e) != WCTR_OK ||
+      wctr_json_get_string_array(filters, "health", "params.Filters", false, health, e) != WCTR_OK) {
     return WCTR_EINVAL;
+  }
+  const cJSON *h;
+  cJSON_ArrayForEach(h, *health) {
+    const char *v = h->valuestring;
+    if (strcmp(v, "starting") != 0 && strcmp(v, "healthy") != 0 && strcmp(v, "unhealthy") != 0 &&
+        strcmp(v, "none") != 0) {
+      return wctr_fail(e, WCTR_EINVAL, "Unrecognised filter value for health: %.100s", v);
+    }
   }
   return WCTR_OK;
 }
@@ -241,6 +252,16 @@ static bool labels_match(const svc_container *rc, const cJSON *labels) {
     if (!spec_labels_match(&rc->spec.labels, l->valuestring)) return false;
   }
   return true;
+}
+
+static bool health_matches(const ctr *c, const cJSON *health) {
+  if (health == NULL) return true;
+  const char *mine = mgr_health_status_name(c->health.status);
+  const cJSON *h;
+  cJSON_ArrayForEach(h, health) {
+    if (strcmp(h->valuestring, mine) == 0) return true;
+  }
+  return false;
 }
 
 static cJSON *summary(const ctr *c) {
@@ -262,6 +283,8 @@ static cJSON *summary(const ctr *c) {
   cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
   cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
   cJSON_AddStringToObject(s, "Isolation", spec_isolation_name(c->rec.spec.isolation));
+  /* The healthcheck's status (manager_health.c), while it has one. */
+  if (c->health.status != MGR_HEALTH_NONE) cJSON_AddStringToObject(s, "Health", mgr_health_status_name(c->health.status));
   cJSON *labels = cJSON_AddObjectToObject(s, "Labels");
   const spec_labels *l = &c->rec.spec.labels;
   for (size_t i = 0; labels != NULL && i < l->count; i++) cJSON_AddStringToObject(labels, l->keys[i], l->values[i]);
@@ -290,9 +313,10 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
   svc_manager *m = ctx;
   bool all = false;
   const cJSON *labels = NULL;
+  const cJSON *health = NULL;
   if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
                          wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK ||
-                         list_filters(params, &labels, e) != WCTR_OK)) {
+                         list_filters(params, &labels, &health, e) != WCTR_OK)) {
     return WCTR_EINVAL;
   }
   cJSON *arr = cJSON_CreateArray();
@@ -300,7 +324,8 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
   wctr_mutex_lock(&m->lock);
   for (ctr *c = m->list; c != NULL; c = c->next) {
     if (c->creating) continue;
-    if ((all || c->rec.state.status == SVC_STATE_RUNNING) && labels_match(&c->rec, labels)) {
+    if ((all || c->rec.state.status == SVC_STATE_RUNNING) && labels_match(&c->rec, labels) &&
+        health_matches(c, health)) {
       cJSON_AddItemToArray(arr, summary(c));
     }
   }
@@ -317,6 +342,9 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
   if (err != WCTR_OK) return err;
   wctr_mutex_lock(&m->lock);
   cJSON *json = svc_container_to_json(&c->rec);
+  cJSON *health = mgr_health_json_locked(m, c);
+  cJSON *state = cJSON_GetObjectItemCaseSensitive(json, "State");
+  if (health != NULL && (state == NULL || !cJSON_AddItemToObject(state, "Health", health))) cJSON_Delete(health);
   rt_task *t = mgr_task_get_locked(m, c);
   wctr_mutex_unlock(&m->lock);
   /* What Windows holds for the run right now, beside what wctr asked for (EffectiveLimits). */

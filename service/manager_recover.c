@@ -66,6 +66,8 @@ static void recover_one(svc_manager *m, ctr *c) {
     if (c->exit_arrived) {
       c->releasing = true;
       finalize = true;
+    } else {
+      mgr_health_begin_locked(m, c);
     }
   } else {
     svc_container_state *st = &c->rec.state;

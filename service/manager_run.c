@@ -294,6 +294,7 @@ void mgr_finalize(svc_manager *m, ctr *c) {
   /* The run goes first (its job, compute systems, filters, secrets): whoever sees the container exited may
    * start it again at once. */
   if (t != NULL) t->runtime->methods->release(t);
+  mgr_health_end(m, c);
 
   mgr_run *runs = NULL; /* detached, to finish: linked through next, which nobody else reads any more */
   wctr_mutex_lock(&c->out_lock);
@@ -507,6 +508,8 @@ static void start_run(void *arg) {
     if (c->exit_arrived) {
       c->releasing = true;
       finalize = c->task_uses == 0;
+    } else {
+      mgr_health_begin_locked(m, c);
     }
     for (mgr_stopper *s = c->stoppers; s != NULL && nsignals < sizeof signals / sizeof signals[0]; s = s->next) {
       if (s->initiated) continue;

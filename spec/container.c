@@ -25,6 +25,7 @@ void spec_free(spec_container *s) {
   free(s->process.user);
   free(s->hostname);
   spec_strings_free(s->binds, s->bind_count, false);
+  spec_strings_free(s->health.test, s->health.test_count, false);
   spec_labels_free(&s->labels);
   /* A raw:// option is the credential spec itself. */
   spec_strings_free(s->security_opt, s->security_opt_count, true);
@@ -52,6 +53,10 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   c.auto_remove = from->auto_remove;
   c.stop_timeout = from->stop_timeout;
   c.restart = from->restart;
+  c.health.interval_ns = from->health.interval_ns;
+  c.health.timeout_ns = from->health.timeout_ns;
+  c.health.start_period_ns = from->health.start_period_ns;
+  c.health.retries = from->health.retries;
   c.process.tty = from->process.tty;
   c.process.open_stdin = from->process.open_stdin;
   /* Each count is set once its list exists, so spec_free releases exactly what was copied. */
@@ -71,6 +76,11 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   }
   if (ok && spec_strings_copy(from->binds, from->bind_count, &c.binds)) {
     c.bind_count = from->bind_count;
+  } else {
+    ok = false;
+  }
+  if (ok && spec_strings_copy(from->health.test, from->health.test_count, &c.health.test)) {
+    c.health.test_count = from->health.test_count;
   } else {
     ok = false;
   }
@@ -281,10 +291,65 @@ done:
   return err;
 }
 
+bool spec_healthcheck_active(const spec_healthcheck *h) {
+  return h != NULL && h->test_count > 0 && strcmp(h->test[0], "NONE") != 0;
+}
+
+/* Config.Healthcheck: Docker's HealthConfig (spec.h). The test's form is checked here, where Docker's daemon
+ * finds a bad one only when the probe runs ("Unknown healthcheck type"): a create that cannot run its probe
+ * is refused at once. */
+/* The JSON numbers read exactly (common/json.h): about 104 days in nanoseconds. */
+#define JSON_EXACT (1LL << 53)
+
+static wctr_err parse_healthcheck(const cJSON *params, const char *where, spec_healthcheck *h, wctr_errmsg *e) {
+  static const char *const keys[] = {"Test", "Interval", "Timeout", "StartPeriod", "Retries", NULL};
+  const cJSON *hc = NULL;
+  char hw[96];
+  wctr_err err = wctr_json_get_object(params, "Healthcheck", where, false, &hc, e);
+  if (err != WCTR_OK || hc == NULL) return err;
+  snprintf(hw, sizeof hw, "%.60s.Healthcheck", where);
+  err = wctr_json_check_keys(hc, hw, keys, e);
+  if (err == WCTR_OK) err = wctr_json_get_int64(hc, "Interval", hw, false, -JSON_EXACT, JSON_EXACT, &h->interval_ns, e);
+  if (err == WCTR_OK) err = wctr_json_get_int64(hc, "Timeout", hw, false, -JSON_EXACT, JSON_EXACT, &h->timeout_ns, e);
+  if (err == WCTR_OK) {
+    err = wctr_json_get_int64(hc, "StartPeriod", hw, false, -JSON_EXACT, JSON_EXACT, &h->start_period_ns, e);
+  }
+  if (err == WCTR_OK) err = wctr_json_get_int64(hc, "Retries", hw, false, -JSON_EXACT, JSON_EXACT, &h->retries, e);
+  if (err != WCTR_OK) return err;
+  const struct {
+    const char *name;
+    int64_t ns;
+  } spans[] = {{"Interval", h->interval_ns}, {"Timeout", h->timeout_ns}, {"StartPeriod", h->start_period_ns}};
+  for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+    if (spans[i].ns != 0 && spans[i].ns < SPEC_HEALTH_MIN_NS) {
+      return wctr_fail(e, WCTR_EINVAL, "%s in Healthcheck cannot be less than 1ms", spans[i].name);
+    }
+  }
+  if (h->retries < 0) return wctr_fail(e, WCTR_EINVAL, "Retries in Healthcheck cannot be negative");
+  err = string_list(hc, "Test", hw, false, &h->test, &h->test_count, e);
+  if (err != WCTR_OK || h->test_count == 0) return err;
+  const char *kind = h->test[0];
+  size_t args = h->test_count - 1;
+  if (strcmp(kind, "NONE") == 0) {
+    if (args != 0) err = wctr_fail(e, WCTR_EINVAL, "%s: \"Test\" [\"NONE\"] takes nothing after NONE", hw);
+  } else if (strcmp(kind, "CMD") == 0) {
+    if (args == 0) err = wctr_fail(e, WCTR_EINVAL, "%s: \"Test\" [\"CMD\", ...] needs the command after CMD", hw);
+  } else if (strcmp(kind, "CMD-SHELL") == 0) {
+    if (args != 1 || h->test[1][0] == '\0') {
+      err = wctr_fail(e, WCTR_EINVAL, "%s: \"Test\" [\"CMD-SHELL\", ...] takes one non-empty command line", hw);
+    }
+  } else {
+    err = wctr_fail(e, WCTR_EINVAL, "%s: unknown healthcheck type '%.60s' in \"Test\" (expected NONE, CMD or CMD-SHELL)",
+                    hw, kind);
+  }
+  return err;
+}
+
 wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, spec_container *out,
                         spec_warnings *warnings, wctr_errmsg *e) {
   static const char *const base_keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                          "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets"};
+                                          "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets",
+                                          "Healthcheck"};
   const char *keys[sizeof base_keys / sizeof base_keys[0] + MAX_NETWORK_KEYS + 1];
   size_t nkeys = 0;
   for (size_t i = 0; i < sizeof base_keys / sizeof base_keys[0]; i++) keys[nkeys++] = base_keys[i];
@@ -346,6 +411,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
   if (err == WCTR_OK) err = string_list(params, "Env", where, false, &s.process.env, &s.process.env_count, e);
   if (err == WCTR_OK) err = check_env(s.process.env, s.process.env_count, where, e);
   if (err == WCTR_OK) err = spec_labels_from_json(params, where, &s.labels, e);
+  if (err == WCTR_OK) err = parse_healthcheck(params, where, &s.health, e);
   if (err == WCTR_OK && hc != NULL) err = parse_restart(hc, hc_where, &s, e);
   if (err == WCTR_OK && hc != NULL) err = spec_security_opt_from_json(hc, hc_where, &s, e);
   if (err == WCTR_OK) err = spec_network_from_json(params, hc, where, hc_where, (int)s.isolation, &s.net, e);
@@ -404,6 +470,21 @@ static bool add_str(cJSON *obj, const char *key, const char *value) {
   return cJSON_AddStringToObject(obj, key, value) != NULL;
 }
 
+/* Docker's HealthConfig: Test, then the spans and Retries as given (0: the default). */
+static cJSON *healthcheck_json(const spec_healthcheck *h) {
+  cJSON *o = cJSON_CreateObject();
+  bool ok = o != NULL && add_item(o, "Test", string_array(h->test, h->test_count)) &&
+            cJSON_AddNumberToObject(o, "Interval", (double)h->interval_ns) != NULL &&
+            cJSON_AddNumberToObject(o, "Timeout", (double)h->timeout_ns) != NULL &&
+            cJSON_AddNumberToObject(o, "StartPeriod", (double)h->start_period_ns) != NULL &&
+            cJSON_AddNumberToObject(o, "Retries", (double)h->retries) != NULL;
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_secrets) {
   if (s == NULL || !cJSON_IsObject(config) || !cJSON_IsObject(hc)) return false;
   const spec_process *p = &s->process;
@@ -416,7 +497,8 @@ bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_s
             cJSON_AddBoolToObject(config, "OpenStdin", p->open_stdin) != NULL &&
             (!p->tty || cJSON_AddBoolToObject(config, "Tty", true) != NULL) &&
             cJSON_AddNumberToObject(config, "StopTimeout", s->stop_timeout) != NULL &&
-            (s->secret_count == 0 || add_item(config, "Secrets", spec_secret_refs_json(s->secrets, s->secret_count)));
+            (s->secret_count == 0 || add_item(config, "Secrets", spec_secret_refs_json(s->secrets, s->secret_count))) &&
+            (s->health.test_count == 0 || add_item(config, "Healthcheck", healthcheck_json(&s->health)));
   cJSON *labels = ok ? cJSON_AddObjectToObject(config, "Labels") : NULL;
   ok = labels != NULL && spec_labels_to_json(&s->labels, labels) &&
        add_str(hc, "Isolation", spec_isolation_name(s->isolation)) && spec_resources_to_json(&s->resources, hc) &&

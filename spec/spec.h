@@ -352,6 +352,22 @@ cJSON *spec_secret_refs_json(const spec_secret_ref *refs, size_t count);
 #define SPEC_JSON_MAX (2u * 1024u * 1024u)
 #define SPEC_MAX_STOP_TIMEOUT 3600
 
+/* Docker's healthcheck (container.HealthConfig). test_count 0: none given (wctr has no image default, so
+ * none runs); test[0] is "NONE" (none runs: --no-healthcheck), "CMD" (test[1..] an argv) or "CMD-SHELL"
+ * (test[1] a command line for the container's shell). A duration 0 is Docker's default (interval and timeout
+ * 30 s, start period 0); retries 0 is Docker's default 3. */
+#define SPEC_HEALTH_MIN_NS 1000000LL /* Docker's containertypes.MinimumDuration, 1 ms */
+typedef struct spec_healthcheck {
+  char **test;
+  size_t test_count;
+  int64_t interval_ns;
+  int64_t timeout_ns;
+  int64_t start_period_ns;
+  int64_t retries;
+} spec_healthcheck;
+/* True when the healthcheck asks for a probe to run (CMD or CMD-SHELL). */
+bool spec_healthcheck_active(const spec_healthcheck *h);
+
 typedef struct spec_container {
   char *image;                /* job isolation: an absolute folder (the sandbox) or "host" */
   spec_process process;
@@ -363,6 +379,7 @@ typedef struct spec_container {
   bool auto_remove;
   int stop_timeout;           /* seconds */
   spec_restart restart;
+  spec_healthcheck health;
   spec_labels labels;
   char **security_opt;        /* as given; a raw:// credential spec is SECRET */
   size_t security_opt_count;
@@ -393,6 +410,11 @@ typedef struct spec_container {
  *                without control characters; values at most SPEC_LABEL_VALUE_MAX bytes; a key twice is
  *                refused. Kept sorted by key.
  *   Secrets      spec_secret_refs_parse.
+ *   Healthcheck  {"Test"?, "Interval"?, "Timeout"?, "StartPeriod"?, "Retries"?} (Docker's HealthConfig,
+ *                durations in nanoseconds). Test: [] (none given), ["NONE"], ["CMD", arg...] with at least one
+ *                arg, or ["CMD-SHELL", "command line"]; anything else is refused naming the first element.
+ *                Docker's messages: "Interval in Healthcheck cannot be less than 1ms" (the same for Timeout
+ *                and StartPeriod; 0 is the default), "Retries in Healthcheck cannot be negative".
  *   Size         the whole configuration in its JSON form at most SPEC_JSON_MAX bytes (WCTR_ETOOBIG naming
  *                the largest field: "params: the container's configuration takes 2300000 bytes, more than
  *                the 2097152 a container may have; \"Labels\" alone takes 2250000"). Cmd, Env and Labels
@@ -422,7 +444,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
  * "credentialspec=raw://<redacted>". False when out of memory. What spec_from_json reads back to an equal
  * spec (credspec_source and credspec_json are not part of the JSON form: the service keeps them). Order:
  *   config: Image, Cmd (when any), Env, WorkingDir?, User?, Hostname?, OpenStdin, Tty (when true),
- *           StopTimeout, Secrets (when any), Labels, ExposedPorts?, MacAddress?;
+ *           StopTimeout, Secrets (when any), Healthcheck (when Test is given), Labels, ExposedPorts?, MacAddress?;
  *   hc:     Isolation, the resource table (zeros included), AutoRemove, Binds (when any), RestartPolicy
  *           {Name, MaximumRetryCount}, SecurityOpt, NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,
  *           DnsSearch? (each when set: spec_network_to_json). */

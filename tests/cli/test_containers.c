@@ -192,6 +192,29 @@ static const char *f_getenv(void *ctx, const char *name) {
   return strcmp(name, "FROM_HOST") == 0 ? "host-value" : NULL;
 }
 
+/* A database that must be healthy before the web service starts; one dependency without a probe. */
+static const char healthy_yml[] =
+    "services:\n"
+    "  db:\n"
+    "    image: host\n"
+    "    command: cmd /c pause\n"
+    "    isolation: job\n"
+    "    healthcheck: {test: [CMD, ping], interval: 100ms, timeout: 100ms, retries: 1}\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on:\n"
+    "      db: {condition: service_healthy}\n";
+static const char noprobe_yml[] =
+    "services:\n"
+    "  db: {image: host, command: cmd /c pause, isolation: job}\n"
+    "  web:\n"
+    "    image: host\n"
+    "    command: cmd /c echo hi\n"
+    "    isolation: job\n"
+    "    depends_on: {db: {condition: service_healthy}}\n";
+
 /* A migration that must complete before the web service starts. */
 static const char deps_yml[] =
     "services:\n"
@@ -341,6 +364,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
     const char *text;
   } files[] = {{"C:\\proj\\compose.yaml", compose_yml}, {"C:\\proj\\two.yml", two_yml},
                {"C:\\proj\\vols.yml", vols_yml},       {"C:\\proj\\deps.yml", deps_yml},
+               {"C:\\proj\\healthy.yml", healthy_yml}, {"C:\\proj\\noprobe.yml", noprobe_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml}, {"C:\\proj\\net.yml", net_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
@@ -472,6 +496,41 @@ static void test_label_file(void **state) {
   assert_int_equal(RUN("wctr", "create", "--isolation=job", "--label-file", "bad.labels", "host", "cmd"), 125);
   contains(err_text, "--label-file bad.labels line 2: invalid label \"=nokey\": the key is empty");
   assert_int_equal(RUN("wctr", "create", "--isolation=job", "--label-file", "missing.labels", "host", "cmd"), 125);
+}
+
+/* --health-* and --no-healthcheck as docker/cli's opts.go turns them into Config.Healthcheck. */
+static void test_healthcheck_flags(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--health-cmd", "curl -f http://localhost/", "--health-interval", "1m30s",
+                       "--health-timeout", "500ms", "--health-retries", "5", "--health-start-period", "1.5s", "img"),
+                   0);
+  char *hc = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  assert_string_equal(hc, "{\"Test\":[\"CMD-SHELL\",\"curl -f http://localhost/\"],\"Interval\":90000000000,"
+                          "\"Timeout\":500000000,\"StartPeriod\":1500000000,\"Retries\":5}");
+  cJSON_free(hc);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "--no-healthcheck", "img"), 0);
+  hc = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  assert_string_equal(hc, "{\"Test\":[\"NONE\"],\"Interval\":0,\"Timeout\":0,\"StartPeriod\":0,\"Retries\":0}");
+  cJSON_free(hc);
+  /* Without any, none is sent (the image's would apply: wctr's images carry none). */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "img"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Healthcheck"));
+  /* Docker's refusals, exit 125, nothing sent. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "run", "--no-healthcheck", "--health-cmd", "x", "img"), 125);
+  contains(err_text, "--no-healthcheck conflicts with --health-* options");
+  assert_int_equal(RUN("wctr", "run", "--health-interval", "-1s", "--health-cmd", "x", "img"), 125);
+  contains(err_text, "--health-interval cannot be negative");
+  assert_int_equal(RUN("wctr", "run", "--health-retries", "-2", "img"), 125);
+  contains(err_text, "--health-retries cannot be negative");
+  assert_int_equal(RUN("wctr", "run", "--health-timeout", "5", "img"), 125);
+  contains(err_text, "invalid argument \"5\" for \"--health-timeout\" flag: time: invalid duration \"5\"");
+  assert_int_equal(RUN("wctr", "run", "--health-retries", "many", "img"), 125);
+  contains(err_text,
+           "invalid argument \"many\" for \"--health-retries\" flag: strconv.ParseInt: parsing \"many\": invalid syntax");
+  assert_int_equal(fake.count, 0);
 }
 
 static void test_run_attached_prints_output_and_returns_the_exit_code(void **state) {
@@ -959,6 +1018,12 @@ static const char ps_two[] =
 
 /* docker ps's default table: columns as wide as their content plus 3 (at least 10), as docker/cli's
  * tabwriter lays them out. */
+/* Forgets the operations sent so far (the canned answers stay). */
+static void reset_ops(void) {
+  for (int i = 0; i < fake.count; i++) cJSON_Delete(fake.params[i]);
+  fake.count = 0;
+}
+
 static void test_ps_table_quiet_filter_format(void **state) {
   (void)state;
   fake.list_result = ps_two;
@@ -977,10 +1042,47 @@ static void test_ps_table_quiet_filter_format(void **state) {
   assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
   assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
   contains(err_text, "only --filter status=");
+  /* A running container's health in STATUS (Docker's State.String()); health= goes to wctrd. */
+  fake.list_result = "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+                     "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+                     "\"Health\":\"starting\"}]";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "--filter", "health=starting", "--filter", "health=healthy", "--format", "{{.Status}}"), 0);
+  assert_string_equal(out_text, "Up 30 seconds (health: starting)\n");
+  char *filters = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Filters"));
+  assert_string_equal(filters, "{\"health\":[\"starting\",\"healthy\"]}");
+  cJSON_free(filters);
   /* No container: the header alone. */
   fake.list_result = "[]";
   assert_int_equal(RUN("wctr", "ps"), 0);
   assert_string_equal(out_text, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
+}
+
+/* -n/-l: the newest first, any state; --no-trunc: the whole ID and command. */
+static void test_ps_last_latest_no_trunc(void **state) {
+  (void)state;
+  /* Listed oldest first by wctrd: shown newest first, as Docker's daemon lists. */
+  fake.list_result =
+      "[{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"i\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T12:00:00.000Z\",\"State\":\"exited\",\"ExitCode\":2,\"FinishedAt\":\"2026-11-22T13:00:00.000Z\"},"
+      "{\"Id\":\"aaaaaaaaaaaa1111ffff\",\"Name\":\"web\",\"Image\":\"i\",\"Command\":\"cmd /c echo a long command line\","
+      "\"Created\":\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\"}]";
+  assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-n", "1", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\n");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  assert_int_equal(RUN("wctr", "ps", "-l", "--filter", "status=exited", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "old\n");
+  assert_int_equal(RUN("wctr", "ps", "-n", "5", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  assert_int_equal(RUN("wctr", "ps", "-l", "--no-trunc", "--format", "{{.ID}} {{.Command}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa1111ffff \"cmd /c echo a long command line\"\n");
+  assert_int_equal(RUN("wctr", "ps", "-l", "--format", "{{.ID}} {{.Command}}"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa \"cmd /c echo a long …\"\n");
+  assert_int_equal(RUN("wctr", "ps", "-n", "x"), 125);
+  contains(err_text, "invalid argument \"x\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"x\": invalid syntax");
 }
 
 /* Long images and names widen their column instead of running into the next; COMMAND keeps its closing
@@ -1396,6 +1498,35 @@ static void test_compose_up_waits_for_completed_dependencies(void **state) {
   first = op_index("container.start", 0);
   assert_int_equal(op_index("container.start", first + 1), -1);
   assert_true(op_index("container.remove", 0) >= 0);
+}
+
+/* depends_on service_healthy: up waits until the dependency's State.Health says healthy; compose's messages
+ * when it is unhealthy or has no probe (then nothing is created). */
+static void test_compose_up_waits_for_healthy_dependencies(void **state) {
+  (void)state;
+  fake.inspect_result = "{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"healthy\"}}}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "healthy.yml", "up", "-d"), 0);
+  int first = op_index("container.start", 0);
+  int looked = op_index("container.inspect", first);
+  int second = op_index("container.start", first + 1);
+  assert_true(first >= 0 && looked > first && second > looked);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[looked], "Id")->valuestring, "proj-db-1");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[second], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-db-1  Waiting\n Container proj-db-1  Healthy\n");
+  /* The dependency's Healthcheck reached its create request. */
+  const cJSON *hc = cJSON_GetObjectItem(fake.params[op_index("container.create", 0)], "Healthcheck");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "Test"), 1)->valuestring, "ping");
+  reset(NULL);
+  fake.inspect_result = "{\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"unhealthy\"}}}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "healthy.yml", "up", "-d"), 1);
+  contains(err_text, "dependency failed to start: container proj-db-1 is unhealthy");
+  first = op_index("container.start", 0);
+  assert_int_equal(op_index("container.start", first + 1), -1);
+  assert_true(op_index("container.remove", 0) >= 0);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "-f", "noprobe.yml", "up", "-d"), 1);
+  contains(err_text, "container proj-db-1 has no healthcheck configured");
+  assert_int_equal(op_index("container.create", 0), -1);
 }
 
 static void test_compose_up_down(void **state) {
@@ -2236,6 +2367,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
       cmocka_unit_test_setup(test_label_file, reset),
+      cmocka_unit_test_setup(test_healthcheck_flags, reset),
       cmocka_unit_test_setup(test_run_attached_prints_output_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_run_attached_writes_binary_output_exactly, reset),
       cmocka_unit_test_setup(test_run_detached_prints_the_id, reset),
@@ -2269,6 +2401,8 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_attached_interrupt, reset),
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
+      cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
+      cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
       cmocka_unit_test_setup(test_every_resource_flag, reset),

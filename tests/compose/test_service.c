@@ -67,8 +67,6 @@ static void test_unknown_and_unsupported_keys(void **state) {
                "compose.yml: services.web.init: \"init: true\" is not supported by wctr: Windows containers have no "
                "Linux init to run (no zombie processes to reap: a job object or a silo ends every process with the "
                "container); leave it out or write false");
-  ct_fail_text(SVC "    healthcheck: {test: [CMD, x]}\n",
-               "compose.yml: services.web.healthcheck: \"healthcheck\" is not supported by wctr");
   ct_fail_text(SVC "    read_only: true\n",
                "compose.yml: services.web.read_only: \"read_only\" is not supported by wctr");
   ct_fail_text(SVC "    extra_hosts: [\"a:10.0.0.1\"]\n",
@@ -848,6 +846,60 @@ static void test_volumes_long(void **state) {
   ct_reset();
 }
 
+/* healthcheck: compose's keys as Docker's HealthConfig; config shows it and reads it back. */
+static void test_healthcheck(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text(SVC "    healthcheck:\n      test: curl -f http://localhost/\n      interval: 1m30s\n"
+                                    "      timeout: 10s\n      retries: 4\n      start_period: 500ms\n");
+  const compose_service *s = web(p);
+  assert_true(s->healthcheck_set);
+  assert_int_equal(s->health_test_count, 2);
+  assert_string_equal(s->health_test[0], "CMD-SHELL");
+  assert_string_equal(s->health_test[1], "curl -f http://localhost/");
+  assert_true(s->health_interval_ns == 90000000000LL);
+  assert_true(s->health_timeout_ns == 10000000000LL);
+  assert_true(s->health_start_period_ns == 500000000LL);
+  assert_int_equal(s->health_retries, 4);
+  char *text = NULL;
+  wctr_errmsg e;
+  assert_int_equal(compose_render(p, false, &text, &e), WCTR_OK);
+  assert_non_null(strstr(text, "    healthcheck:\n      test:\n      - CMD-SHELL\n      - curl -f http://localhost/\n"
+                               "      timeout: 10s\n      interval: 1m30s\n      start_period: 500ms\n      retries: 4\n"));
+  compose_free(p);
+  ct_reset();
+  p = ct_load_text(text);
+  free(text);
+  s = web(p);
+  assert_int_equal(s->health_test_count, 2);
+  assert_true(s->health_interval_ns == 90000000000LL);
+  compose_free(p);
+  /* The list form, and disable. */
+  ct_reset();
+  p = ct_load_text(SVC "    healthcheck: {test: [CMD, ping, -n, \"1\", localhost]}\n");
+  assert_int_equal(web(p)->health_test_count, 5);
+  assert_string_equal(web(p)->health_test[0], "CMD");
+  compose_free(p);
+  ct_reset();
+  p = ct_load_text(SVC "    healthcheck: {disable: true}\n");
+  assert_int_equal(web(p)->health_test_count, 1);
+  assert_string_equal(web(p)->health_test[0], "NONE");
+  compose_free(p);
+  ct_fail_text(SVC "    healthcheck: {test: [CMD, x], disable: true}\n",
+               "compose.yml: services.web.healthcheck: test and disable can't be set at the same time");
+  ct_fail_text(SVC "    healthcheck: {test: [CURL, x]}\n",
+               "compose.yml: services.web.healthcheck.test: must be [\"NONE\"], [\"CMD\", args...] or "
+               "[\"CMD-SHELL\", command], or a string");
+  ct_fail_text(SVC "    healthcheck: {interval: 5}\n",
+               "compose.yml: services.web.healthcheck.interval: must be a string, not a number");
+  ct_fail_text(SVC "    healthcheck: {retries: -1}\n",
+               "compose.yml: services.web.healthcheck.retries: must be between 0 and 2147483647, not -1");
+  ct_fail_text(SVC "    healthcheck: {start_interval: 1s}\n",
+               "compose.yml: services.web.healthcheck.start_interval: is not supported by wctr (its probes run every "
+               "interval)");
+  ct_fail_text(SVC "    healthcheck: {probe: 1}\n", "compose.yml: services.web.healthcheck: unknown key \"probe\"");
+}
+
 static void test_depends_on(void **state) {
   (void)state;
   ct_reset();
@@ -871,9 +923,22 @@ static void test_depends_on(void **state) {
 
   ct_fail_text(SVC "    depends_on: [db]\n",
                "compose.yml: services.web.depends_on[0]: service \"web\" depends on undefined service \"db\"");
-  ct_fail_text(SVC "    depends_on: {db: {condition: service_healthy}}\n  db: {image: d}\n",
-               "compose.yml: services.web.depends_on.db.condition: \"service_healthy\" is not supported by wctr "
-               "(service_started and service_completed_successfully are; it has no healthcheck yet)");
+  /* service_healthy: in depends_on and depends_on_healthy (up waits for healthy); config shows it */
+  ct_reset();
+  p = ct_load_text(SVC "    depends_on: {db: {condition: service_healthy}}\n"
+                   "  db: {image: d, healthcheck: {test: [CMD, ping], interval: 5s}}\n");
+  s = web(p);
+  assert_int_equal(s->depends_on_healthy_count, 1);
+  assert_string_equal(s->depends_on_healthy[0], "db");
+  assert_int_equal(s->depends_on_completed_count, 0);
+  {
+    char *t = NULL;
+    wctr_errmsg e2;
+    assert_int_equal(compose_render(p, false, &t, &e2), WCTR_OK);
+    assert_non_null(strstr(t, "db:\n        condition: service_healthy"));
+    free(t);
+  }
+  compose_free(p);
   /* service_completed_successfully: in depends_on (the order) and in depends_on_completed (up waits) */
   ct_reset();
   p = ct_load_text("services:\n"
@@ -1063,6 +1128,7 @@ int main(void) {
       cmocka_unit_test(test_named_volumes),
       cmocka_unit_test(test_container_name_and_init),
       cmocka_unit_test(test_depends_on),
+      cmocka_unit_test(test_healthcheck),
       cmocka_unit_test(test_stop_grace_period_and_restart),
       cmocka_unit_test(test_env_file),
       cmocka_unit_test(test_service_names),

@@ -173,7 +173,14 @@ static void test_container_summary_and_status(void **state) {
             {"{\"State\":\"removing\"}", "Removal In Progress"},
             {"{\"State\":\"running\",\"StartedAt\":\"2026-11-22T15:09:59.500Z\"}", "Up Less than a second"},
             {"{\"State\":\"exited\",\"ExitCode\":-1,\"FinishedAt\":\"\"}", "Exited (-1)"},
-            {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}}", "Up 2 days"}};
+            {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}}", "Up 2 days"},
+            /* The healthcheck's status, as Docker's State.String() adds it while running. */
+            {"{\"State\":\"running\",\"Health\":\"healthy\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}", "Up 2 days (healthy)"},
+            {"{\"State\":\"running\",\"Health\":\"starting\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}",
+             "Up 2 days (health: starting)"},
+            {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\",\"Health\":{\"Status\":"
+             "\"unhealthy\"}}}", "Up 2 days (unhealthy)"},
+            {"{\"State\":\"exited\",\"Health\":\"unhealthy\",\"ExitCode\":1,\"FinishedAt\":\"\"}", "Exited (1)"}};
   for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
     cJSON *x = cJSON_Parse(st[i].json);
     char text[96];
@@ -376,6 +383,17 @@ static void test_timestamps_and_sizes(void **state) {
   int64_t s = 0;
   int32_t ns = 0;
   const int64_t now = 1763816400; /* 2025-11-22T13:00:00Z */
+  /* Go durations in nanoseconds (the --health-* flags). */
+  int64_t d = 0;
+  assert_true(docker_duration_ns("1m30s", &d) && d == 90000000000LL);
+  assert_true(docker_duration_ns("1.5s", &d) && d == 1500000000LL);
+  assert_true(docker_duration_ns("250ms", &d) && d == 250000000LL);
+  assert_true(docker_duration_ns("-2s", &d) && d == -2000000000LL);
+  assert_true(docker_duration_ns("0", &d) && d == 0);
+  assert_false(docker_duration_ns("5", &d));
+  assert_false(docker_duration_ns("3x", &d));
+  assert_false(docker_duration_ns("", &d));
+  assert_false(docker_duration_ns("3000000h", &d));
   /* durations: now minus them, whole seconds rounded down */
   assert_true(docker_timestamp("10m", now, &s, &ns));
   assert_int_equal(s, now - 600);

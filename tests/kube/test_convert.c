@@ -250,6 +250,7 @@ static const char shop_yml[] =
     "    restart: always\n"
     "    deploy: {replicas: 2}\n"
     "    depends_on: [api]\n"
+    "    healthcheck: {test: 'curl -f http://localhost/', interval: 1m, timeout: 1500ms, retries: 5, start_period: 20s}\n"
     "  api:\n"
     "    image: shop-api\n"
     "    credential_spec: {file: api.json}\n"
@@ -257,6 +258,7 @@ static const char shop_yml[] =
     "    secrets: [db_password]\n"
     "    restart: unless-stopped\n"
     "    cpu_count: 2\n"
+    "    healthcheck: {test: [CMD, 'C:\\api\\api.exe', --check]}\n"
     "secrets:\n"
     "  db_password: {file: ./db.txt}\n"
     "configs:\n"
@@ -293,6 +295,20 @@ static void test_gmsa_hyperv_secrets(void **state) {
   assert_null(cJSON_GetObjectItem(at(web->body, "spec.template.spec.nodeSelector"), "node.kubernetes.io/windows-build"));
   /* Kubernetes would expand $(HOME): every '$' is doubled so the process gets the compose value. */
   assert_string_equal(str_at(web->body, "spec.template.spec.containers.0.env.0.value"), "costs $$5 and $$(HOME)");
+  /* healthcheck -> an exec livenessProbe: CMD-SHELL in cmd /S /C, spans rounded up, Docker's defaults. */
+  assert_string_equal(str_at(web->body, "spec.template.spec.containers.0.livenessProbe.exec.command.3"),
+                      "curl -f http://localhost/");
+  assert_string_equal(str_at(web->body, "spec.template.spec.containers.0.livenessProbe.exec.command.0"), "cmd");
+  const cJSON *lp = at(web->body, "spec.template.spec.containers.0.livenessProbe");
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "periodSeconds")->valuedouble, 60);
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "timeoutSeconds")->valuedouble, 2);
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "failureThreshold")->valuedouble, 5);
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "initialDelaySeconds")->valuedouble, 20);
+  lp = at(api->body, "spec.template.spec.containers.0.livenessProbe");
+  assert_string_equal(str_at(lp, "exec.command.0"), "C:\\api\\api.exe");
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "periodSeconds")->valuedouble, 30);
+  assert_int_equal((int)cJSON_GetObjectItem(lp, "failureThreshold")->valuedouble, 3);
+  assert_null(cJSON_GetObjectItem(lp, "initialDelaySeconds"));
   const kube_object *secret = find(&out, "Secret", "db-password");
   assert_string_equal(str_at(secret->body, "data.db_password"), "UGE1NXdvcmQgJChIT01FKQ==");
   assert_non_null(secret->comment);

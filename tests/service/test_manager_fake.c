@@ -1502,6 +1502,183 @@ static void test_exec_stdin_detach_and_refusals(void **state) {
   call("exec.inspect", id_params(x), WCTR_ENOENT, NULL, 0);
 }
 
+/* --- healthcheck (service/manager_health.c) ------------------------------------------------------------------ */
+
+/* State.Health of id, or NULL (the caller deletes *holder). */
+static const cJSON *health_of(const char *id, cJSON **holder) {
+  *holder = inspect(id);
+  return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*holder, "State"), "Health");
+}
+
+static const char *health_status(const cJSON *h) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(h, "Status");
+  return cJSON_IsString(s) ? s->valuestring : "(none)";
+}
+
+static bool wait_health(const char *id, const char *want, unsigned ms) {
+  for (unsigned waited = 0; waited < ms; waited += 10) {
+    cJSON *j = NULL;
+    bool ok = strcmp(health_status(health_of(id, &j)), want) == 0;
+    cJSON_Delete(j);
+    if (ok) return true;
+    wctr_sleep_ms(10);
+  }
+  return false;
+}
+
+static int list_count(const char *filters_json) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  cJSON_AddItemToObject(p, "Filters", cJSON_Parse(filters_json));
+  cJSON *r = call("container.list", p, WCTR_OK, NULL, 0);
+  int n = cJSON_GetArraySize(r);
+  cJSON_Delete(r);
+  return n;
+}
+
+static void test_healthcheck_probes_through_exec(void **state) {
+  (void)state;
+  tsink *ev = begin("events", NULL);
+  const char *script[] = {"wait", NULL};
+  const char *good = create("good", "job", script, false,
+                            "{\"Healthcheck\":{\"Test\":[\"CMD\",\"out=ok\\\\n\",\"err=e\",\"exit=0\"],\"Interval\":30000000}}");
+  run_ok("container.start", id_params(good));
+  cJSON *j = NULL;
+  const cJSON *h = health_of(good, &j);
+  /* Starting until the first probe, one interval after the start. */
+  assert_true(strcmp(health_status(h), "starting") == 0 || strcmp(health_status(h), "healthy") == 0);
+  cJSON_Delete(j);
+  assert_true(wait_health(good, "healthy", WAIT_MS));
+  h = health_of(good, &j);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(h, "FailingStreak")->valuedouble, 0);
+  const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(h, "Log"), 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(first, "ExitCode")->valuedouble, 0);
+  /* Both streams, as Docker keeps them. */
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(first, "Output")->valuestring, "ok\ne");
+  assert_true(cJSON_GetObjectItemCaseSensitive(first, "Start")->valuestring[0] != '\0');
+  cJSON_Delete(j);
+  assert_true(rt_fake_count("exec") >= 1);
+
+  /* A failing probe: unhealthy after Retries failures in a row; the log keeps the last 5. */
+  const char *bad = create("bad", "job", script, false,
+                           "{\"Healthcheck\":{\"Test\":[\"CMD\",\"out=no\",\"exit=3\"],\"Interval\":10000000,\"Retries\":2}}");
+  run_ok("container.start", id_params(bad));
+  assert_true(wait_health(bad, "unhealthy", WAIT_MS));
+  for (int i = 0; i < 6000; i++) {
+    h = health_of(bad, &j);
+    bool enough = cJSON_GetObjectItemCaseSensitive(h, "FailingStreak")->valuedouble >= 7;
+    cJSON_Delete(j);
+    if (enough) break;
+    wctr_sleep_ms(10);
+  }
+  h = health_of(bad, &j);
+  assert_true(cJSON_GetObjectItemCaseSensitive(h, "FailingStreak")->valuedouble >= 7);
+  const cJSON *log = cJSON_GetObjectItemCaseSensitive(h, "Log");
+  assert_int_equal(cJSON_GetArraySize(log), 5);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(log, 4), "ExitCode")->valuedouble, 3);
+  cJSON_Delete(j);
+
+  /* ps's filter and summary. */
+  assert_int_equal(list_count("{\"health\":[\"healthy\"]}"), 1);
+  assert_int_equal(list_count("{\"health\":[\"unhealthy\",\"healthy\"]}"), 2);
+  assert_int_equal(list_count("{\"health\":[\"starting\"]}"), 0);
+  const char *plain = create("plain", "job", script, false, NULL);
+  assert_int_equal(list_count("{\"health\":[\"none\"]}"), 1);
+  char message[256];
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddItemToObject(p, "Filters", cJSON_Parse("{\"health\":[\"sick\"]}"));
+  call("container.list", p, WCTR_EINVAL, message, sizeof message);
+  assert_string_equal(message, "Unrecognised filter value for health: sick");
+  h = health_of(plain, &j);
+  assert_null(h);
+  cJSON_Delete(j);
+
+  /* health_status events, once per change. */
+  bool healthy_seen = false, unhealthy_seen = false;
+  assert_true(tsink_wait_frames(ev, 6, WAIT_MS));
+  const cJSON *f;
+  cJSON_ArrayForEach(f, ev->frames) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(f, "data");
+    const char *a = cJSON_GetObjectItemCaseSensitive(d, "Action")->valuestring;
+    const char *n = cJSON_GetObjectItemCaseSensitive(d, "Name")->valuestring;
+    if (strcmp(a, "health_status: healthy") == 0 && strcmp(n, "good") == 0) healthy_seen = true;
+    if (strcmp(a, "health_status: unhealthy") == 0 && strcmp(n, "bad") == 0) {
+      assert_false(unhealthy_seen);
+      unhealthy_seen = true;
+    }
+  }
+  assert_true(healthy_seen);
+  assert_true(unhealthy_seen);
+  tsink_close(ev);
+  end(ev);
+
+  /* The run's end ends its probes. */
+  const char *ids[] = {good, bad};
+  for (int i = 0; i < 2; i++) {
+    p = id_params(ids[i]);
+    cJSON_AddNumberToObject(p, "Timeout", 1);
+    run_ok("container.stop", p);
+  }
+  wctr_sleep_ms(100);
+  int execs = rt_fake_count("exec");
+  wctr_sleep_ms(300);
+  assert_int_equal(rt_fake_count("exec"), execs);
+}
+
+static void test_healthcheck_timeout_failure_and_start_period(void **state) {
+  (void)state;
+  const char *script[] = {"wait", NULL};
+  /* A probe past its timeout is killed and counts as -1 with Docker's words. */
+  const char *slow = create("slow", "job", script, false,
+                            "{\"Healthcheck\":{\"Test\":[\"CMD\",\"sleep=60000\"],\"Interval\":10000000,"
+                            "\"Timeout\":50000000,\"Retries\":1}}");
+  run_ok("container.start", id_params(slow));
+  assert_true(wait_health(slow, "unhealthy", WAIT_MS));
+  cJSON *j = NULL;
+  const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(health_of(slow, &j), "Log"), 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(first, "ExitCode")->valuedouble, -1);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(first, "Output")->valuestring,
+                      "Health check exceeded timeout (50ms)");
+  cJSON_Delete(j);
+  /* CMD-SHELL runs cmd /S /C: the fake has no cmd, so the probe cannot start: -1 with the reason. */
+  const char *shell = create("shell", "job", script, false,
+                             "{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"exit 0\"],\"Interval\":10000000,\"Retries\":1}}");
+  run_ok("container.start", id_params(shell));
+  assert_true(wait_health(shell, "unhealthy", WAIT_MS));
+  first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(health_of(shell, &j), "Log"), 0);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(first, "ExitCode")->valuedouble, -1);
+  assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(first, "Output")->valuestring, "\"cmd\""));
+  cJSON_Delete(j);
+  /* Inside the start period, failures do not count: still starting, streak 0. */
+  const char *patient = create("patient", "job", script, false,
+                               "{\"Healthcheck\":{\"Test\":[\"CMD\",\"exit=1\"],\"Interval\":10000000,"
+                               "\"StartPeriod\":600000000000,\"Retries\":1}}");
+  run_ok("container.start", id_params(patient));
+  for (int i = 0; i < 6000; i++) {
+    bool some = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(health_of(patient, &j), "Log")) >= 3;
+    cJSON_Delete(j);
+    if (some) break;
+    wctr_sleep_ms(10);
+  }
+  const cJSON *h = health_of(patient, &j);
+  assert_true(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "Log")) >= 3);
+  assert_string_equal(health_status(h), "starting");
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(h, "FailingStreak")->valuedouble, 0);
+  cJSON_Delete(j);
+  /* NONE (--no-healthcheck): nothing runs. */
+  const char *none = create("none", "job", script, false, "{\"Healthcheck\":{\"Test\":[\"NONE\"],\"Interval\":10000000}}");
+  run_ok("container.start", id_params(none));
+  wctr_sleep_ms(200);
+  assert_null(health_of(none, &j));
+  cJSON_Delete(j);
+  const char *ids[] = {slow, shell, patient, none};
+  for (int i = 0; i < 4; i++) {
+    cJSON *p = id_params(ids[i]);
+    cJSON_AddNumberToObject(p, "Timeout", 1);
+    run_ok("container.stop", p);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_entry_round_trip),
@@ -1536,6 +1713,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_create_at_the_request_limit_loads_again, setup, teardown),
       cmocka_unit_test_setup_teardown(test_an_interrupted_create_leaves_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_runs_in_the_container_with_its_identity_and_env, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_healthcheck_probes_through_exec, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_healthcheck_timeout_failure_and_start_period, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_top_lists_the_processes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),

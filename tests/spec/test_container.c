@@ -41,6 +41,69 @@ static cJSON *to_params(const spec_container *s, bool with_secrets) {
   return config;
 }
 
+/* Config.Healthcheck: Docker's HealthConfig read, checked with Docker's messages, copied and written back. */
+static void test_healthcheck(void **state) {
+  (void)state;
+  spec_container s;
+  wctr_errmsg e;
+  if (parse("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"curl -f http://localhost/\"],"
+            "\"Interval\":5000000000,\"Timeout\":2000000000,\"StartPeriod\":1000000,\"Retries\":4}}",
+            &s, NULL, &e) != WCTR_OK) {
+    FAILF("refused: %s", e.text);
+  }
+  assert_int_equal(s.health.test_count, 2);
+  assert_string_equal(s.health.test[0], "CMD-SHELL");
+  assert_string_equal(s.health.test[1], "curl -f http://localhost/");
+  assert_true(s.health.interval_ns == 5000000000LL);
+  assert_true(s.health.timeout_ns == 2000000000LL);
+  assert_true(s.health.start_period_ns == 1000000LL);
+  assert_int_equal(s.health.retries, 4);
+  assert_true(spec_healthcheck_active(&s.health));
+  spec_container c;
+  assert_int_equal(spec_copy(&s, &c, &e), WCTR_OK);
+  cJSON *back = to_params(&c, false);
+  const cJSON *h = cJSON_GetObjectItemCaseSensitive(back, "Healthcheck");
+  char *text = cJSON_PrintUnformatted(h);
+  assert_string_equal(text, "{\"Test\":[\"CMD-SHELL\",\"curl -f http://localhost/\"],\"Interval\":5000000000,"
+                            "\"Timeout\":2000000000,\"StartPeriod\":1000000,\"Retries\":4}");
+  cJSON_free(text);
+  spec_container again;
+  assert_int_equal(spec_from_json(back, "params", 4, &again, NULL, &e), WCTR_OK);
+  assert_int_equal(again.health.test_count, 2);
+  assert_true(again.health.interval_ns == 5000000000LL);
+  cJSON_Delete(back);
+  spec_free(&again);
+  spec_free(&c);
+  spec_free(&s);
+
+  /* NONE runs nothing; no Healthcheck at all writes none back. */
+  assert_int_equal(parse("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"NONE\"]}}", &s, NULL, &e), WCTR_OK);
+  assert_false(spec_healthcheck_active(&s.health));
+  spec_free(&s);
+  assert_int_equal(parse("{\"Image\":\"x\"}", &s, NULL, &e), WCTR_OK);
+  assert_false(spec_healthcheck_active(&s.health));
+  back = to_params(&s, false);
+  assert_null(cJSON_GetObjectItemCaseSensitive(back, "Healthcheck"));
+  cJSON_Delete(back);
+  spec_free(&s);
+
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Interval\":999999}}",
+                 "Interval in Healthcheck cannot be less than 1ms");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Timeout\":-1}}", "Timeout in Healthcheck cannot be less than 1ms");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"StartPeriod\":5}}",
+                 "StartPeriod in Healthcheck cannot be less than 1ms");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Retries\":-1}}", "Retries in Healthcheck cannot be negative");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"CMD\"]}}",
+                 "params.Healthcheck: \"Test\" [\"CMD\", ...] needs the command after CMD");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"a\",\"b\"]}}",
+                 "params.Healthcheck: \"Test\" [\"CMD-SHELL\", ...] takes one non-empty command line");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"NONE\",\"x\"]}}",
+                 "params.Healthcheck: \"Test\" [\"NONE\"] takes nothing after NONE");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Test\":[\"curl\"]}}",
+                 "params.Healthcheck: unknown healthcheck type 'curl' in \"Test\" (expected NONE, CMD or CMD-SHELL)");
+  expect_refused("{\"Image\":\"x\",\"Healthcheck\":{\"Probe\":1}}", "params.Healthcheck: unknown key \"Probe\"");
+}
+
 static void test_every_field(void **state) {
   (void)state;
   spec_container s;
@@ -412,6 +475,7 @@ static void test_security_options(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_field),
+      cmocka_unit_test(test_healthcheck),
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_refusals_name_the_field),
       cmocka_unit_test(test_where_prefixes_messages),
