@@ -243,10 +243,6 @@ expect 1 "docker top" D top idle1
 has "listing a container's processes is not implemented yet" "says why"
 expect 1 "docker pause" D pause idle1
 has "pausing containers is not implemented yet" "says why"
-expect 1 "docker network ls" D network ls
-has "networks are not implemented yet" "says why"
-expect 1 "docker network create" D network create n1
-has "network_mode: default" "and what to do instead"
 expect 1 "docker volume ls" D volume ls
 has "named volumes are not implemented" "says why"
 expect 1 "docker container export" D container export -o "$proj_unix/x.tar" idle1

@@ -60,7 +60,9 @@ trap cleanup EXIT
 store_count() { find "$data_unix/images/store/$1" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 mkdir -p "$bin_unix" "$state_unix" "$data_unix/config" "$data_unix/keys"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" "$bin_unix/"
+# computenetwork.dll too: the process containers run here join the default network (nat) on its double.
+cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
+  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 port=$(tool free-port)
 mkdir -p "$work/reg"
 cat >"$work/reg.yml" <<YML
