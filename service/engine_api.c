@@ -696,7 +696,6 @@ static const char no_top[] =
 static const char no_pause[] =
     "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
     "(Docker itself pauses only Hyper-V containers on Windows)";
-static const char no_exec[] = "exec is not implemented yet (the everyday-commands issue)";
 static const char no_files[] =
     "copying files into or out of a container, and exporting or committing its file system, are not implemented "
     "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
@@ -733,7 +732,10 @@ static const route routes[] = {
     {"GET", "/containers/*/top", NULL, "container.top", no_top},
     {"POST", "/containers/*/pause", NULL, "container.pause", no_pause},
     {"POST", "/containers/*/unpause", NULL, "container.unpause", no_pause},
-    {"POST", "/containers/*/exec", NULL, "container.exec", no_exec},
+    {"POST", "/containers/*/exec", api_container_exec, "exec.create", NULL},
+    {"POST", "/exec/*/start", api_exec_start, "exec.start", NULL},
+    {"GET", "/exec/*/json", api_exec_inspect, "exec.inspect", NULL},
+    {"POST", "/exec/*/resize", api_exec_resize, "exec.resize", NULL},
     {"POST", "/containers/*/resize", NULL, "container.resize",
      "resizing a container's TTY is not implemented yet through the Engine API"},
     {"GET", "/containers/*/attach/ws", NULL, "container.attach",
@@ -774,7 +776,6 @@ typedef struct missing_family {
 } missing_family;
 
 static const missing_family missing_families[] = {
-    {"/exec", "container.exec", no_exec},
     {"/volumes", "volume", no_volumes},
     {"/swarm", "swarm", no_swarm},
     {"/services", "swarm", no_swarm},

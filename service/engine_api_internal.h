@@ -6,6 +6,7 @@
  *   engine_api_images.c      /images: pull, load, save, history, tag, prune, list, inspect, remove; /auth;
  *   engine_api_containers.c  /containers;
  *   engine_api_networks.c    /networks;
+ *   engine_api_exec.c        /containers/{id}/exec, /exec;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
  *
@@ -194,6 +195,17 @@ void api_container_update(api_req *r);
 void api_container_rename(api_req *r);
 void api_container_delete(api_req *r);
 void api_containers_prune(api_req *r);
+
+/* engine_api_exec.c: exec create, start (hijacked as attach), inspect; resize refused (501) */
+void api_container_exec(api_req *r);
+void api_exec_start(api_req *r);
+void api_exec_inspect(api_req *r);
+void api_exec_resize(api_req *r);
+/* Docker's ExecConfig (POST /containers/{id}/exec's body) into exec.create params for container: Cmd, Env,
+ * WorkingDir, User, Tty, AttachStdin mapped; AttachStdout/AttachStderr true (false only with Detach, docker exec
+ * -d's form), Detach accepted, Container ignored (docker-py's; the path decides, as dockerd); Privileged, DetachKeys, ConsoleSize and unknown fields refused naming them unless
+ * at their default. WCTR_EINVAL with the sentence; *out new on success. */
+wctr_err api_shape_exec_create(const cJSON *body, const char *container, cJSON **out, wctr_errmsg *e);
 
 /* engine_api_networks.c */
 void api_networks_list(api_req *r);

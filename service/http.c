@@ -671,12 +671,17 @@ static bool input_due_locked(const svc_http_exchange *x) {
 /* Delivers queued input to the exchange's on_input, one item at a time, on whichever thread finds the queue
  * idle. A handler asking to stop reading holds the connection's reading until svc_http_resume_input. */
 static void deliver_input(svc_http_session *s) {
+  /* The loop's own reference: the last exchange_unref below may drop the exchange's, which can be the session's
+   * last (a hijacked stream that ended before the client's half-close reached it). */
+  wctr_mutex_lock(&s->lock);
+  s->refs++;
+  wctr_mutex_unlock(&s->lock);
   for (;;) {
     wctr_mutex_lock(&s->lock);
     svc_http_exchange *x = s->x;
     if (s->delivering || s->inq_head == NULL || !input_due_locked(x)) {
       wctr_mutex_unlock(&s->lock);
-      return;
+      break;
     }
     input_item *it = s->inq_head;
     s->inq_head = it->next;
@@ -696,6 +701,7 @@ static void deliver_input(svc_http_session *s) {
     wctr_mutex_unlock(&s->lock);
     exchange_unref(x);
   }
+  session_unref(s);
 }
 
 static bool enqueue_input_locked(svc_http_session *s, const char *data, size_t len, bool eof) {

@@ -177,6 +177,15 @@ def dockerpy(port, sleeper):
     check(c.status == "running", "docker-py: detached run is running", c.status)
     check(c.attrs["HostConfig"]["Memory"] == 200 * 1024 * 1024, "docker-py: mem_limit applied", c.attrs["HostConfig"]["Memory"])
     check("GREETING=hi" in c.attrs["Config"]["Env"], "docker-py: environment applied")
+    res = c.exec_run(["cmd", "/c", "echo [%GREETING%] & cd"], environment={"GREETING": "ex"}, workdir="C:\\windows")
+    text = res.output.replace(b"\r", b"")
+    check(res.exit_code == 0 and b"[ex]" in text and b"C:\\windows" in text,
+          "docker-py: exec_run with environment and workdir", (res.exit_code, text[:80]))
+    res = c.exec_run(["cmd", "/c", "exit 4"])
+    check(res.exit_code == 4, "docker-py: exec_run's exit code", res.exit_code)
+    res = c.exec_run(["cmd", "/c", "echo out & echo err 1>&2"], demux=True)
+    check(res.output[0] is not None and b"out" in res.output[0] and res.output[1] is not None and b"err" in res.output[1],
+          "docker-py: exec_run(demux=True) keeps stdout and stderr apart", res.output)
     names = [x.name for x in client.containers.list(filters={"label": "suite=dockerpy"})]
     check(names == ["pylife"], "docker-py: list with a label filter", names)
     stats = c.stats(stream=False)

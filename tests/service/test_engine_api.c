@@ -845,6 +845,160 @@ static void test_attach_frames_and_stdin(void **state) {
   expect_error("POST", "/containers/cat/attach?stream=1&logs=1&stdout=1", NULL, 400, "logs");
 }
 
+/* --- exec ------------------------------------------------------------------------------------------------------------ */
+
+/* POST /containers/{ref}/exec with body: the new instance's id (static per call slot). */
+static const char *exec_create(const char *ref, const char *body) {
+  static char ids[4][80];
+  static int next;
+  char target[256];
+  snprintf(target, sizeof target, "/v1.41/containers/%s/exec", ref);
+  cJSON *j = request_json("POST", target, body, 201);
+  char *slot = ids[next++ % 4];
+  snprintf(slot, 80, "%s", str_at(j, "Id", NULL));
+  assert_int_equal(strlen(slot), 64);
+  cJSON_Delete(j);
+  return slot;
+}
+
+/* POST /exec/{id}/start, hijacked as the docker CLI asks; input (may be NULL) then the half-close; the bytes of the
+ * stream once it ends (malloc'ed, *len). */
+static char *exec_stream(const char *id, const char *body, const char *input, size_t input_len, size_t *len) {
+  conn *c = connect_api(true);
+  char head[1024];
+  snprintf(head, sizeof head, "POST /v1.41/exec/%s/start HTTP/1.1\r\nHost: api\r\n" AUTH
+           "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+           id, strlen(body), body);
+  thttp_feed_text(&c->t, head);
+  assert_true(thttp_wait_text(&c->t, "HTTP/1.1 101 UPGRADED\r\n", WAIT_MS));
+  assert_true(thttp_wait_text(&c->t, "application/vnd.docker.raw-stream", WAIT_MS));
+  if (input != NULL) thttp_feed(&c->t, input, input_len);
+  thttp_eof(&c->t);
+  assert_true(thttp_wait_closed(&c->t, WAIT_MS));
+  thttp_resp r;
+  read_response(c, false, false, &r);
+  char *out = malloc(r.body_len + 1);
+  memcpy(out, r.body, r.body_len);
+  out[r.body_len] = '\0';
+  *len = r.body_len;
+  thttp_resp_free(&r);
+  disconnect(c);
+  return out;
+}
+
+static cJSON *exec_inspect(const char *id) {
+  char target[160];
+  snprintf(target, sizeof target, "/exec/%s/json", id);
+  return request_json("GET", target, NULL, 200);
+}
+
+static void test_exec(void **state) {
+  (void)state;
+  const char *cid = create("ex", "[\"wait\"]", ",\"User\":\"CtrUser\"", NULL);
+  post_204("ex", "start", 204);
+  assert_true(wait_status("ex", "running"));
+  /* What the docker CLI sends for `docker exec -e FOO=bar -w C:\work -u U1 ex ...`. */
+  const char *x = exec_create("ex", "{\"User\":\"U1\",\"Privileged\":false,\"Tty\":false,\"AttachStdin\":false,"
+                                    "\"AttachStderr\":true,\"AttachStdout\":true,\"Detach\":false,\"DetachKeys\":\"\","
+                                    "\"Env\":[\"FOO=bar\"],\"WorkingDir\":\"C:\\\\work\",\"Cmd\":[\"whoami\","
+                                    "\"getenv=FOO\",\"pwd\",\"err=e\\\\n\",\"exit=3\"]}");
+  cJSON *i = exec_inspect(x);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(i, "Running")));
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(i, "ExitCode")));
+  assert_string_equal(str_at(i, "ContainerID", NULL), cid);
+  assert_string_equal(str_at(i, "ID", NULL), x);
+  assert_string_equal(str_at(i, "ProcessConfig", "entrypoint"), "whoami");
+  assert_string_equal(str_at(i, "ProcessConfig", "user"), "U1");
+  cJSON_Delete(i);
+  size_t len = 0;
+  char *bytes = exec_stream(x, "{\"Detach\":false,\"Tty\":false}", NULL, 0, &len);
+  char o1[256], o2[256];
+  assert_true(demux(bytes, len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "U1\nbar\nC:\\work\n");
+  assert_string_equal(o2, "e\n");
+  free(bytes);
+  i = exec_inspect(x);
+  assert_int_equal((int)num_at(i, "ExitCode", NULL), 3);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(i, "Running")));
+  assert_true(num_at(i, "Pid", NULL) > 0);
+  cJSON_Delete(i);
+  /* An instance starts once (Docker's 409). */
+  char target[200];
+  snprintf(target, sizeof target, "/exec/%s/start", x);
+  expect_error("POST", target, "{\"Detach\":false}", 409, "has already run");
+  /* stdin (AttachStdin) through the hijacked connection; its half-close is the process's end of input. */
+  /* docker-py's body (Container besides the path). */
+  x = exec_create(cid, "{\"Container\":\"ex\",\"AttachStdin\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Cmd\":[\"cat\"]}");
+  bytes = exec_stream(x, "{}", "in\0put\n", 7, &len);
+  char *big1 = malloc(4096), *big2 = malloc(4096);
+  assert_true(demux(bytes, len, big1, big2, 4096));
+  assert_memory_equal(big1, "in\0put\n", 7);
+  free(big1);
+  free(big2);
+  free(bytes);
+  /* A Tty exec: raw bytes, no frames. */
+  x = exec_create("ex", "{\"Tty\":true,\"AttachStdout\":true,\"AttachStderr\":true,\"Cmd\":[\"out=raw\",\"err=!\"]}");
+  bytes = exec_stream(x, "{\"Tty\":true}", NULL, 0, &len);
+  assert_int_equal(len, 4);
+  assert_memory_equal(bytes, "raw!", 4);
+  free(bytes);
+  /* A command that does not exist: the stream says why, the instance records 127 (docker exec's exit code). */
+  x = exec_create("ex", "{\"AttachStdout\":true,\"AttachStderr\":true,\"Cmd\":[\"nosuch.exe\"]}");
+  bytes = exec_stream(x, "{}", NULL, 0, &len);
+  assert_true(demux(bytes, len, o1, o2, sizeof o1));
+  assert_non_null(strstr(o1, "executable file not found"));
+  free(bytes);
+  i = exec_inspect(x);
+  assert_int_equal((int)num_at(i, "ExitCode", NULL), 127);
+  cJSON_Delete(i);
+  assert_true(audited("exec.start", "not_found", "executable file not found"));
+  /* docker exec -d: neither stream attached, Detach; the start answers 200 without a body once it runs. */
+  x = exec_create("ex", "{\"Detach\":true,\"AttachStdout\":false,\"AttachStderr\":false,\"Cmd\":[\"exit=5\"]}");
+  snprintf(target, sizeof target, "/exec/%s/start", x);
+  thttp_resp r;
+  request("POST", target, "{\"Detach\":true,\"Tty\":false}", &r);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.body_len, 0);
+  thttp_resp_free(&r);
+  int code = -1;
+  for (int k = 0; k < WAIT_MS / 10 && code < 0; k++) {
+    i = exec_inspect(x);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(i, "ExitCode");
+    if (cJSON_IsNumber(c)) code = (int)c->valuedouble;
+    cJSON_Delete(i);
+    if (code < 0) wctr_sleep_ms(10);
+  }
+  assert_int_equal(code, 5);
+  /* Refusals, named as wctr exec's, with Docker's status codes. */
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true,"
+               "\"Privileged\":true}", 400, "Privileged: Windows does not support privileged mode");
+  assert_true(audited("exec.create", "invalid_argument", "Privileged"));
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":false,\"AttachStderr\":true}", 400,
+               "AttachStdout");
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true,"
+               "\"DetachKeys\":\"ctrl-x\"}", 400, "DetachKeys");
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true,"
+               "\"ConsoleSize\":[24,80]}", 400, "ConsoleSize");
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true,"
+               "\"Frobnicate\":1}", 400, "Frobnicate: unknown field");
+  expect_error("POST", "/containers/ex/exec", "{\"AttachStdout\":true,\"AttachStderr\":true}", 400,
+               "No exec command specified");
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true,"
+               "\"Env\":[\"NOEQUALS\"]}", 400, "NOEQUALS");
+  expect_error("POST", "/containers/nope/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true}", 404,
+               "No such container: nope");
+  expect_error("GET", "/exec/nope/json", NULL, 404, "No such exec instance");
+  expect_error("POST", "/exec/nope/start", "{}", 404, "No such exec instance");
+  expect_error("POST", "/exec/nope/start", "{\"Detach\":\"yes\"}", 400, "Detach");
+  snprintf(target, sizeof target, "/v1.41/exec/%s/resize?h=24&w=80", x);
+  expect_error("POST", target, NULL, 501, "resizing an exec's console is not supported");
+  assert_true(audited("exec.resize", "not_supported", NULL));
+  post_204("ex", "kill", 204);
+  assert_true(wait_status("ex", "exited"));
+  expect_error("POST", "/containers/ex/exec", "{\"Cmd\":[\"pwd\"],\"AttachStdout\":true,\"AttachStderr\":true}", 409,
+               "is not running");
+}
+
 static void test_logs(void **state) {
   (void)state;
   create("lg", "[\"out=1\\\\n2\\\\n3\\\\n\",\"err=e\\\\n\"]", NULL, NULL);
@@ -1116,9 +1270,7 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("POST", "/images/create?fromImage=x", NULL, 501, "docker pull --all-tags");
   expect_error("GET", "/containers/x/top", NULL, 501, "no process list");
   expect_error("POST", "/containers/x/pause", NULL, 501, "pausing containers is not implemented");
-  expect_error("POST", "/containers/x/exec", "{}", 501, "exec is not implemented yet");
-  expect_error("GET", "/exec/abc/json", NULL, 501, "exec is not implemented yet");
-  expect_error("POST", "/v1.41/exec/abc/resize?h=1&w=1", NULL, 501, "exec is not implemented yet");
+  expect_error("GET", "/exec/abc/top", NULL, 404, "page not found");
   /* Families Docker has and wctr does not: 501 with the reason, never "page not found" nor a success. */
   expect_error("GET", "/volumes", NULL, 501, "named volumes are not implemented");
   expect_error("POST", "/volumes/create", "{}", 501, "bind a host folder");
@@ -1261,6 +1413,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_start_stop_restart_kill, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_conditions, setup, teardown),
       cmocka_unit_test_setup_teardown(test_attach_frames_and_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
       cmocka_unit_test_setup_teardown(test_update_rename_delete_prune, setup, teardown),
