@@ -520,8 +520,11 @@ static int64_t seconds_between(const char *a, const char *b) {
 
 void docker_container_status(const cJSON *wctr, const char *now, char *out, size_t size) {
   const char *status, *started, *finished;
-  double code;
-  facts(wctr, &status, &started, &finished, &code);
+  double exit_code;
+  facts(wctr, &status, &started, &finished, &exit_code);
+  /* A record's ExitCode is JSON's double: one outside int64 (or NaN) is no exit code Windows gives; it shows as
+   * -1, wctr's "unknown", never through an undefined conversion. */
+  long long code = exit_code >= -9.2e18 && exit_code <= 9.2e18 ? (long long)exit_code : -1;
   char span[64];
   if (strcmp(status, "running") == 0) {
     docker_human_duration(seconds_between(started, now), span, sizeof span);
@@ -535,11 +538,11 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
     else snprintf(out, size, "Up %s (%s)", span, health);
   } else if (strcmp(status, "exited") == 0) {
     if (finished[0] == '\0') {
-      snprintf(out, size, "Exited (%lld)", (long long)code);
+      snprintf(out, size, "Exited (%lld)", code);
       return;
     }
     docker_human_duration(seconds_between(finished, now), span, sizeof span);
-    snprintf(out, size, "Exited (%lld) %s ago", (long long)code, span);
+    snprintf(out, size, "Exited (%lld) %s ago", code, span);
   } else if (strcmp(status, "created") == 0) {
     snprintf(out, size, "Created");
   } else if (strcmp(status, "removing") == 0) {
@@ -798,7 +801,8 @@ cJSON *docker_event(const cJSON *event) {
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(event, "ExitCode");
   if (ok && cJSON_IsNumber(code)) {
     char text[32];
-    snprintf(text, sizeof text, "%lld", (long long)code->valuedouble);
+    double v = code->valuedouble; /* outside int64 or NaN: -1, as docker_container_status shows it */
+    snprintf(text, sizeof text, "%lld", v >= -9.2e18 && v <= 9.2e18 ? (long long)v : -1LL);
     ok = attrs != NULL && put_str(attrs, "exitCode", text);
   }
   /* Whole numbers past 2^53 (timeNano) go as raw JSON text so no digit is lost. */
