@@ -118,7 +118,7 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_events(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv);
-/* cli/security.c (issue 6). */
+/* cli/security.c. */
 int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_volume(cli_ctx *ctx, int argc, char **argv);
 /* --mount type=volume|bind|npipe,source=,target=[,readonly] -> the -v form wctrd checks (spec_mount_parse):
@@ -132,7 +132,7 @@ wctr_err cli_secret_flag_parse(const char *text, cJSON **out, wctr_errmsg *e);
 int cli_cmd_image(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_image_usage[]; /* `wctr image --help`, add's options included */
 int cli_cmd_images(cli_ctx *ctx, int argc, char **argv);
-/* cli/images.c (issue 13): registries and archives. */
+/* cli/images.c: registries and archives. */
 int cli_cmd_pull(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_rmi(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_tag(cli_ctx *ctx, int argc, char **argv);
@@ -156,7 +156,7 @@ extern const char cli_logout_usage[];
  * but errors. Returns 0 or the exit code after printing the failure. */
 int cli_pull_image(cli_ctx *ctx, const char *ref, bool quiet, FILE *f);
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv);
-/* cli/networks.c and `wctr port` (containers.c): issue 14. */
+/* cli/networks.c and `wctr port` (containers.c). */
 int cli_cmd_network(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_network_usage[];
 int cli_cmd_port(cli_ctx *ctx, int argc, char **argv);

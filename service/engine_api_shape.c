@@ -4,7 +4,7 @@
  * entries, stats, events, images, filters and Docker's human durations. No I/O, no locks: tested natively.
  *
  * The record -> Docker inspect mapping is kept here, in one portable file, so that the CLI's own Docker
- * shapes (issue 15) and this one can become one mapping. */
+ * shapes and this one can become one mapping. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -70,7 +70,7 @@ struct svc_engine {
   svc_system_host system;
   svc_security_host security;
   bool audit_open;
-  /* The Docker Engine API (issue 16): its front-end, its listeners, the token file. */
+  /* The Docker Engine API: its front-end, its listeners, the token file. */
   char group_sids[SVC_MAX_GROUPS][192];
   svc_engine_api *api;
   svc_http_server *api_server;

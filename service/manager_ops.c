@@ -177,7 +177,7 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
   if (err != WCTR_OK) goto done;
   /* The secrets it names are checked once it is listed (hidden, but seen by svc_manager_secret_users): a
    * secret.remove either sees it and refuses, or removes the secret before this check, which then fails
-   * (issue 11: the two raced, and the container was created naming a secret that was gone). */
+   * (the two raced, and the container was created naming a secret that was gone). */
   if (m->opt.hooks.secrets_check != NULL) err = m->opt.hooks.secrets_check(m->opt.hooks.ctx, &c->rec.spec, e);
   /* Its volumes likewise once it is listed: a volume.remove either sees it and refuses, or removes the
    * volume first and this creates it again (Docker's run creates a named volume on first use). The spec

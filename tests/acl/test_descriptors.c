@@ -219,7 +219,7 @@ static void test_pipe_acl_size_limit(void **state) {
 /* --- secrets --------------------------------------------------------------------------------------- */
 
 
-/* A volume's _data (issue 15): SYSTEM and Administrators full access, the two container identities
+/* A volume's _data: SYSTEM and Administrators full access, the two container identities
  * "modify" and no more (never WRITE_DAC, WRITE_OWNER or the generic rights), nobody else, protected, and
  * inherited by every file and folder the containers create. */
 static void test_volume_data(void **state) {
