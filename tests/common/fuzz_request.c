@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(req.params == NULL || cJSON_IsObject(req.params));
     /* A NUL byte is not JSON, and inside a string it would hide the rest of the string. */
     CHECK(size == 0 || memchr(data, 0, size) == NULL);
-    /* Strict JSON text (issue 11 item 5): what is accepted is UTF-8 without raw control characters, so
+    /* Strict JSON text: what is accepted is UTF-8 without raw control characters, so
      * nothing else can reach a response, a record or the audit trail. */
     CHECK(wctr_utf8_valid((const char *)data, size));
     CHECK(wctr_proto_check_strings((const char *)data, size, req.root, "request", &e) == WCTR_OK);

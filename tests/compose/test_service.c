@@ -614,7 +614,7 @@ static void test_secrets_and_configs(void **state) {
 }
 
 
-/* Named volumes (issue 15): top-level definitions, project-scoped names as docker compose gives them,
+/* Named volumes: top-level definitions, project-scoped names as docker compose gives them,
  * external ones, anonymous ones, and the binds a service's spec gets. */
 static void test_named_volumes(void **state) {
   (void)state;

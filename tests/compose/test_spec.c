@@ -382,7 +382,7 @@ static void test_secret_references(void **state) {
 }
 
 /* `up` must not create a container and then meet a refusal wctrd's create would have given for a later
- * one: every check create runs that needs no host runs here (issue 11), naming the service's key. */
+ * one: every check create runs that needs no host runs here, naming the service's key. */
 static void test_create_checks(void **state) {
   (void)state;
   ct_reset();

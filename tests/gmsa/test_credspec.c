@@ -351,7 +351,7 @@ static const struct rule_case rule_cases[] = {
     /* Every CCG plugin reads its account (or where its secret is) from the input. */
     {"ActiveDirectoryConfig.HostAccountConfig.PluginInput", "\"\"", WCTR_EINVAL,
      HA ".PluginInput must not be empty (the CCG plugin reads its account from it)"},
-    /* Account names as the troubleshooting guide asks for them: no trailing '$', no domain (issue 11). */
+    /* Account names as the troubleshooting guide asks for them: no trailing '$', no domain. */
     {"DomainJoinConfig.MachineAccountName", "\"webapp01$\"", WCTR_EINVAL,
      DJ ".MachineAccountName \"webapp01$\" ends with '$'; write the account name without the dollar sign: "
         "\"webapp01\""},

@@ -1,4 +1,4 @@
-/* The job runtime under Wine (issue 11 item 4).
+/* The job runtime under Wine.
  * - Re-attach after a wctrd crash: the record names a process id, and a process id is reused once its
  *   process is gone. Only a process in the container's own job is the container's: a live process outside it
  *   (this test's own) is not adopted, the one in the job is. Wine's IsProcessInJob fails for processes opened

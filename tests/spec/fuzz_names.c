@@ -1,4 +1,4 @@
-/* tests/spec/fuzz_names.c - libFuzzer harness of spec/names.h and spec_mount_parse (issue 11 item 6): the
+/* tests/spec/fuzz_names.c - libFuzzer harness of spec/names.h and spec_mount_parse: the
  * rules of names and paths from outside, with inputs up to 1 MiB.
  *
  * The input is taken as a path, a -v value, a file name and a credential spec name. Findings (abort):

@@ -23,7 +23,7 @@ static void test_accepted(void **state) {
       {"\\\\.\\pipe\\docker_engine:\\\\.\\pipe\\docker_engine", true, false, "\\\\.\\pipe\\docker_engine",
        "\\\\.\\pipe\\docker_engine"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\b:rw", true, false, "\\\\.\\pipe\\a", "\\\\.\\pipe\\b"},
-      /* Normal forms (issue 11 item 6): what Windows resolves, resolved. */
+      /* Normal forms: what Windows resolves, resolved. */
       {"C:\\data\\..\\x:C:\\a\\.\\b\\", false, false, "C:\\x", "C:\\a\\b"},
       {"C:/data//x/:C:/app/sub/..", false, false, "C:\\data\\x", "C:\\app"},
       {"C:\\d:C:\\ProgramData\\wctr\\secrets2", false, false, "C:\\d", "C:\\ProgramData\\wctr\\secrets2"},
@@ -49,7 +49,7 @@ static void test_accepted(void **state) {
   spec_mount_free(NULL);
 }
 
-/* Named and anonymous volumes (issue 15): a host part that is a name, or a container path alone. */
+/* Named and anonymous volumes: a host part that is a name, or a container path alone. */
 static void test_volumes(void **state) {
   (void)state;
   static const struct {
@@ -167,7 +167,7 @@ static void test_refused(void **state) {
   }
 }
 
-/* The data root is not for containers (issue 11 item 6): a bind of it, or of a folder in it, is refused at
+/* The data root is not for containers: a bind of it, or of a folder in it, is refused at
  * create; a bind of a folder above it is warned about. Compared in normal form, ignoring case. */
 static void test_data_root(void **state) {
   (void)state;

@@ -1,4 +1,4 @@
-/* tests/spec/test_names.c - spec/names.h: one rule per kind of name and path (issue 11 item 6). Each case
+/* tests/spec/test_names.c - spec/names.h: one rule per kind of name and path. Each case
  * that was walked around before is here: COM with a superscript digit and "nul .txt" as secret targets, a
  * credential spec named *.tmp, "C:\x\.." and "C:\." as the drive's root, the secrets mount point spelled
  * another way, and a relative working directory. */
