@@ -73,6 +73,12 @@ typedef struct conn {
   bool end_seen;           /* conn->end came (possibly before call was set) */
   svc_pipe_end end_how;
   uint64_t since;          /* when the current state began (ms, wctr_ioc_now_ms) */
+  /* state == IDLE and since, published (Interlocked) for the walks under the server lock that look for room
+   * (maybe_listen_locked, on_connect): they must not wait for a connection's lock, which is held across a
+   * large WriteFile (under Wine the whole message is copied before it returns). The decision they make is
+   * checked again under the connection's lock before anything is closed (SHUT_IF_IDLE). */
+  volatile LONG pub_idle;
+  volatile LONG64 pub_since;
   bool flushed;            /* CLOSING: everything was written */
   bool linger;             /* CLOSING: wait for the client to hang up after the flush */
   drain_wait *waits;
@@ -97,6 +103,20 @@ struct svc_server {
 };
 
 static void conn_shutdown(conn *c, const char *why);
+
+/* Enters state st now; every change of state or of since goes through here (or set_since_locked). */
+static void set_since_locked(conn *c) {
+  WCTR_ASSERT_HELD(&c->lock);
+  c->since = wctr_ioc_now_ms();
+  InterlockedExchange64(&c->pub_since, (LONG64)c->since);
+}
+
+static void set_state_locked(conn *c, conn_state st) {
+  WCTR_ASSERT_HELD(&c->lock);
+  c->state = st;
+  InterlockedExchange(&c->pub_idle, st == IDLE ? 1 : 0);
+  set_since_locked(c);
+}
 static bool post_read_locked(conn *c);
 static void maybe_listen(svc_server *s);
 static void maybe_listen_locked(svc_server *s);
@@ -207,17 +227,14 @@ static void process_end(conn *c) {
   } else if (how == SVC_PIPE_DROP) {
     shut = true;
   } else if (how == SVC_PIPE_CLOSE) {
-    c->state = CLOSING;
-    c->since = wctr_ioc_now_ms();
+    set_state_locked(c, CLOSING);
     c->linger = true;
     c->flushed = wctr_ioc_writer_queued(c->writer) == 0;
     if (!c->read_pending && !c->in_input && !post_read_locked(c)) shut = true;
   } else if (wctr_ioc_writer_queued(c->writer) > SVC_SINK_QUEUE_MAX) {
-    c->state = DRAINING; /* the writer's on_drain posts the next read */
-    c->since = wctr_ioc_now_ms();
+    set_state_locked(c, DRAINING); /* the writer's on_drain posts the next read */
   } else {
-    c->state = IDLE;
-    c->since = wctr_ioc_now_ms();
+    set_state_locked(c, IDLE);
     if (!c->read_pending && !c->in_input && !post_read_locked(c)) shut = true;
   }
   bool idle = c->state == IDLE;
@@ -276,13 +293,12 @@ static void on_writer_drain(void *ctx) {
   bool shut = false;
   bool idle = false;
   if (c->state == DRAINING && queued <= SVC_SINK_QUEUE_MAX) {
-    c->state = IDLE;
-    c->since = wctr_ioc_now_ms();
+    set_state_locked(c, IDLE);
     idle = true;
     if (!post_read_locked(c)) shut = true;
   } else if (c->state == CLOSING && queued == 0 && !c->flushed) {
     c->flushed = true;
-    c->since = wctr_ioc_now_ms();
+    set_since_locked(c);
     shut = !c->linger; /* nothing to wait for: the client reads what the pipe holds after the close */
   }
   wctr_mutex_unlock(&c->lock);
@@ -323,19 +339,33 @@ static bool expired_locked(const conn *c) {
   return false;
 }
 
+/* Whether c is idle with nothing on its way: no request in flight, and no completed read whose request is
+ * queued but not run yet. */
+static bool idle_now_locked(const conn *c) {
+  WCTR_ASSERT_HELD(&c->lock);
+  return c->state == IDLE && !(c->read_pending && HasOverlappedIoCompleted(&c->rreq.ov));
+}
+
+typedef enum shut_when {
+  SHUT_ALWAYS,
+  SHUT_IF_EXPIRED, /* a timeout: only when expired_locked holds when the connection is shut */
+  SHUT_IF_IDLE,    /* an eviction: only when idle_now_locked holds when the connection is shut */
+} shut_when;
+
 /* Idempotent. Closes the writer, cancels our read (its completion drops its reference), releases drain
- * waiters, detaches the request (on_close for a running operation). only_if_expired: only when
- * expired_locked holds at the moment the connection is shut (a timeout never cuts a request that began
- * meanwhile). */
-static void conn_shutdown_as(conn *c, const char *why, bool only_if_expired) {
+ * waiters, detaches the request (on_close for a running operation). The conditions of `when` are checked
+ * under the connection's lock at the moment it is shut: a timeout or an eviction never cuts a request that
+ * began meanwhile. Returns whether this call shut it. */
+static bool conn_shutdown_as(conn *c, const char *why, shut_when when) {
   wctr_mutex_lock(&c->lock);
-  if (c->state == DEAD || (only_if_expired && !expired_locked(c))) {
+  if (c->state == DEAD || (when == SHUT_IF_EXPIRED && !expired_locked(c)) || (when == SHUT_IF_IDLE && !idle_now_locked(c))) {
     wctr_mutex_unlock(&c->lock);
-    return;
+    return false;
   }
   wctr_log(WCTR_LOG_DEBUG, "pipe server: closing a connection of %s (pid %u, state %d): %s",
            c->identified ? c->caller.name : "a client that sent nothing", c->caller.pid, (int)c->state, why);
   c->state = DEAD;
+  InterlockedExchange(&c->pub_idle, 0);
   wctr_ioc_writer *w = c->writer;
   c->writer = NULL;
   svc_pipe_call *call = c->call;
@@ -357,9 +387,10 @@ static void conn_shutdown_as(conn *c, const char *why, bool only_if_expired) {
   }
   if (call != NULL) svc_pipe_call_detach(call);
   conn_unref(c); /* alive */
+  return true;
 }
 
-static void conn_shutdown(conn *c, const char *why) { conn_shutdown_as(c, why, false); }
+static void conn_shutdown(conn *c, const char *why) { (void)conn_shutdown_as(c, why, SHUT_ALWAYS); }
 
 /* --- identity ---------------------------------------------------------------------------------------------- */
 
@@ -422,8 +453,7 @@ static void refuse_unidentified(conn *c) {
   reset_message_locked(c);
   bool shut = msg == NULL || c->state == DEAD;
   if (!shut) {
-    c->state = CLOSING;
-    c->since = wctr_ioc_now_ms();
+    set_state_locked(c, CLOSING);
     c->linger = false;
     c->flushed = false;
     shut = wctr_ioc_writer_write(c->writer, msg, len, true) != WCTR_OK;
@@ -455,8 +485,7 @@ static void handle_message(conn *c) {
   if (call != NULL && !dead) {
     c->call = call;
     if (!ended && streaming) {
-      c->state = STREAM;
-      c->since = wctr_ioc_now_ms();
+      set_state_locked(c, STREAM);
       if (!post_read_locked(c)) shut = true;
     }
   }
@@ -494,8 +523,7 @@ static void on_read(wctr_ioc_req *req, DWORD bytes, DWORD error) {
     } else {
       c->got_message = true;
       if (c->state == IDLE) {
-        c->state = CALL;
-        c->since = wctr_ioc_now_ms();
+        set_state_locked(c, CALL);
         handle = true;
       } else if (c->state == STREAM && c->call != NULL) {
         input_to = c->call;
@@ -606,21 +634,18 @@ static wctr_err start_listener(svc_server *s, BOOL first, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
-/* Connected, with no request in flight and no stream: may be closed by a timeout or to make room. */
-static bool evictable_locked(const conn *c) {
-  return c->state == IDLE;
-}
+/* Connected, with no request in flight and no stream: may be closed to make room. Read without c's lock
+ * (see pub_idle); the eviction itself checks again under it. */
+static bool evictable(conn *c) { return InterlockedCompareExchange(&c->pub_idle, 0, 0) != 0; }
+
+static uint64_t idle_since(conn *c) { return (uint64_t)InterlockedCompareExchange64(&c->pub_since, 0, 0); }
 
 /* Listens exactly when a client could be admitted: below the cap, or some connection could make room. At
  * the cap with every connection busy, a listener left from earlier is cancelled, so that new clients wait
  * (ERROR_PIPE_BUSY) instead of being connected and cut. Called with the server lock held. */
 static void maybe_listen_locked(svc_server *s) {
   bool room = s->connected < s->max_connections;
-  for (conn *c = s->conns; c != NULL && !room; c = c->next) {
-    wctr_mutex_lock(&c->lock);
-    room = evictable_locked(c);
-    wctr_mutex_unlock(&c->lock);
-  }
+  for (conn *c = s->conns; c != NULL && !room; c = c->next) room = evictable(c);
   if (!s->stopping && s->listener == NULL && room) {
     wctr_errmsg e;
     if (start_listener(s, FALSE, &e) != WCTR_OK) wctr_log(WCTR_LOG_ERROR, "pipe server: %s", e.text);
@@ -653,13 +678,12 @@ static void on_connect(wctr_ioc_req *req, DWORD bytes, DWORD error) {
       /* Room for the new client: close the connection idle the longest. */
       uint64_t oldest = UINT64_MAX;
       for (conn *o = s->conns; o != NULL; o = o->next) {
-        if (o == c) continue;
-        wctr_mutex_lock(&o->lock);
-        if (evictable_locked(o) && o->since < oldest) {
-          oldest = o->since;
+        if (o == c || !evictable(o)) continue;
+        uint64_t since = idle_since(o);
+        if (since < oldest) {
+          oldest = since;
           victim = o;
         }
-        wctr_mutex_unlock(&o->lock);
       }
       if (victim != NULL) {
         conn_ref(victim);
@@ -669,10 +693,20 @@ static void on_connect(wctr_ioc_req *req, DWORD bytes, DWORD error) {
     }
   }
   wctr_mutex_unlock(&s->lock);
+  if (victim != NULL) {
+    /* Chosen without its lock: it may have begun a request since; then it stays, and this client goes. */
+    if (conn_shutdown_as(victim, "evicted", SHUT_IF_IDLE)) {
+      wctr_log(WCTR_LOG_INFO,
+               "pipe server: closed the connection of %s (pid %u), idle the longest, to admit a new client",
+               victim->identified ? victim->caller.name : "a client that sent nothing", victim->caller.pid);
+    } else {
+      admit = false;
+    }
+    conn_unref(victim);
+  }
   wctr_errmsg e;
   wctr_mutex_lock(&c->lock);
-  c->state = IDLE;
-  c->since = wctr_ioc_now_ms();
+  set_state_locked(c, IDLE);
   wctr_ioc_writer_options wo = {.message_mode = true, .on_drain = on_writer_drain, .low_water = 1,
                                 .on_error = on_writer_error, .ctx = c};
   if (admit && wctr_ioc_writer_start(s->ioc, c->pipe, true, &wo, &c->writer, &e) != WCTR_OK) {
@@ -681,12 +715,6 @@ static void on_connect(wctr_ioc_req *req, DWORD bytes, DWORD error) {
   }
   if (admit && !post_read_locked(c)) admit = false;
   wctr_mutex_unlock(&c->lock);
-  if (victim != NULL) {
-    wctr_log(WCTR_LOG_INFO, "pipe server: closing the connection of %s (pid %u), idle the longest, to admit a new client",
-             victim->identified ? victim->caller.name : "a client that sent nothing", victim->caller.pid);
-    conn_shutdown(victim, "evicted");
-    conn_unref(victim);
-  }
   if (!ok && !s->stopping && error != ERROR_OPERATION_ABORTED) {
     wctr_log(WCTR_LOG_WARN, "pipe server: a connection failed (error %lu)", (unsigned long)error);
   }
@@ -725,7 +753,7 @@ static void sweep(void *arg) {
   wctr_mutex_unlock(&s->lock);
   if (all == NULL) wctr_log(WCTR_LOG_ERROR, "pipe server: out of memory: no connection timed out this round");
   for (size_t i = 0; i < n; i++) {
-    conn_shutdown_as(all[i], "timed out in its state", true);
+    (void)conn_shutdown_as(all[i], "timed out in its state", SHUT_IF_EXPIRED);
     conn_unref(all[i]);
   }
   free(all);
