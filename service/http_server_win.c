@@ -60,7 +60,11 @@ typedef struct hconn {
   wctr_mutex lock;
   wctr_mutex feed_lock;
   conn_state state;
-  int refs;
+  /* state, published (Interlocked) for collect(), which walks the list under the server lock and must not
+   * wait for a connection's lock: that is held across a large write (under Wine the whole message is
+   * copied before WriteFile returns). */
+  volatile LONG pub_state;
+  volatile LONG refs; /* Interlocked: taken under the server lock without the connection's (collect) */
   bool counted;       /* counted in s->connected */
   bool read_pending;
   bool paused;        /* the session asked to stop reading */
@@ -110,30 +114,32 @@ struct svc_http_server {
 
 static void conn_shutdown(hconn *c, const char *why);
 static const svc_http_conn_methods conn_methods;
+
+/* Every change of a connection's state goes through here (with its lock held, or before it is shared). */
+static void set_state(hconn *c, conn_state st) {
+  c->state = st;
+  InterlockedExchange(&c->pub_state, (LONG)st);
+}
 static bool post_read_locked(hconn *c);
 static void arm_accept(listener *l);
 static wctr_err start_pipe_instance(listener *l, bool first, wctr_errmsg *e);
 
 /* --- references ------------------------------------------------------------------------------------------- */
 
-static void conn_ref(hconn *c) {
-  wctr_mutex_lock(&c->lock);
-  c->refs++;
-  wctr_mutex_unlock(&c->lock);
-}
+static void conn_ref(hconn *c) { InterlockedIncrement(&c->refs); }
 
+/* The last reference is dropped under the server lock, where c also leaves the list: whoever finds c in
+ * the list (under that lock) and takes a reference finds it at one or more, never at zero. */
 static void conn_unref(hconn *c) {
-  wctr_mutex_lock(&c->lock);
-  bool last = c->refs == 1;
-  if (!last) c->refs--;
-  wctr_mutex_unlock(&c->lock);
-  if (!last) return;
+  for (;;) {
+    LONG refs = c->refs;
+    if (refs == 1) break;
+    if (InterlockedCompareExchange(&c->refs, refs - 1, refs) == refs) return;
+  }
   svc_http_server *s = c->s;
   wctr_mutex_lock(&s->lock);
-  wctr_mutex_lock(&c->lock);
-  int left = --c->refs;
-  wctr_mutex_unlock(&c->lock);
-  if (left > 0) {
+  LONG left = InterlockedDecrement(&c->refs);
+  if (left > 0) { /* somebody took one meanwhile */
     wctr_mutex_unlock(&s->lock);
     return;
   }
@@ -225,7 +231,7 @@ static void conn_when_drained(svc_http_conn *base, size_t below, void (*fn)(void
 /* Everything is flushed after the session asked to close: shut the sending side, read until the client
  * hangs up (or the linger expires). Connection lock held; true when it must be shut down now instead. */
 static bool begin_linger_locked(hconn *c) {
-  c->state = ST_LINGER;
+  set_state(c, ST_LINGER);
   c->since = wctr_ioc_now_ms();
   if (c->socket) shutdown((SOCKET)c->h, SD_SEND);
   if (c->eof) return true;
@@ -254,7 +260,7 @@ static void conn_close(svc_http_conn *base, bool graceful) {
   } else if (!graceful && c->state != ST_DEAD) {
     shut = true;
   }
-  if (shut) c->refs++; /* the shutdown job's */
+  if (shut) InterlockedIncrement(&c->refs); /* the shutdown job's */
   wctr_mutex_unlock(&c->lock);
   /* Never inline: the session may be calling from inside feed, under the feed lock the shutdown takes. */
   if (shut && !wctr_ioc_post(c->s->ioc, shutdown_job, c)) shutdown_job(c);
@@ -266,7 +272,7 @@ static void conn_resume(svc_http_conn *base) {
   c->paused = false;
   bool shut = false;
   if (c->state == ST_OPEN && !c->read_pending && !c->eof) shut = !post_read_locked(c);
-  if (shut) c->refs++;
+  if (shut) InterlockedIncrement(&c->refs);
   wctr_mutex_unlock(&c->lock);
   if (shut && !wctr_ioc_post(c->s->ioc, shutdown_job, c)) shutdown_job(c);
 }
@@ -315,7 +321,7 @@ static void on_writer_drain(void *ctx) {
   }
   bool shut = false;
   if (c->state == ST_OPEN && c->closing && queued == 0) shut = begin_linger_locked(c);
-  if (shut) c->refs++;
+  if (shut) InterlockedIncrement(&c->refs);
   wctr_mutex_unlock(&c->lock);
   run_posted(c->s, ready);
   if (shut) shutdown_job(c);
@@ -326,13 +332,11 @@ static void on_writer_error(void *ctx, DWORD error) {
   hconn *c = ctx;
   wctr_mutex_lock(&c->lock);
   bool alive = c->state != ST_DEAD;
-  if (alive) c->refs++;
+  if (alive) InterlockedIncrement(&c->refs);
   wctr_mutex_unlock(&c->lock);
   /* Posted: the shutdown closes this writer, which waits for its callbacks - this one included. */
   if (alive && !wctr_ioc_post(c->s->ioc, shutdown_job, c)) {
-    wctr_mutex_lock(&c->lock);
-    c->refs--;
-    wctr_mutex_unlock(&c->lock);
+    InterlockedDecrement(&c->refs); /* not the last: the connection is alive */
   }
 }
 
@@ -347,7 +351,7 @@ static void conn_shutdown(hconn *c, const char *why) {
   }
   wctr_log(WCTR_LOG_DEBUG, "engine api server: closing a connection (%s): %s", c->l != NULL ? c->l->addr.text : "?", why);
   bool was_connecting = c->state == ST_CONNECTING;
-  c->state = ST_DEAD;
+  set_state(c, ST_DEAD);
   wctr_ioc_writer *w = c->writer;
   c->writer = NULL;
   drain_wait *waits = c->waits;
@@ -380,12 +384,12 @@ static bool post_read_locked(hconn *c) {
   memset(&c->rreq.ov, 0, sizeof c->rreq.ov);
   c->rreq.done = on_read;
   c->read_pending = true;
-  c->refs++;
+  InterlockedIncrement(&c->refs);
   if (!ReadFile(c->h, c->buf, READ_CHUNK, NULL, &c->rreq.ov)) {
     DWORD code = GetLastError();
     if (code != ERROR_IO_PENDING && code != ERROR_MORE_DATA) {
       c->read_pending = false;
-      c->refs--;
+      InterlockedDecrement(&c->refs);
       return false;
     }
   }
@@ -492,7 +496,7 @@ static void on_read(wctr_ioc_req *req, DWORD bytes, DWORD error) {
 /* Writer and first read of a connection that was just accepted or connected. */
 static bool open_locked(hconn *c, wctr_errmsg *e) {
   wctr_ioc_writer_options wo = {.on_drain = on_writer_drain, .low_water = 1, .on_error = on_writer_error, .ctx = c};
-  c->state = ST_OPEN;
+  set_state(c, ST_OPEN);
   c->since = wctr_ioc_now_ms();
   if (wctr_ioc_writer_start(c->s->ioc, c->h, !c->socket, &wo, &c->writer, e) != WCTR_OK) return false;
   return post_read_locked(c);
@@ -524,11 +528,10 @@ static hconn **collect(svc_http_server *s, hconn *skip, size_t *n) {
   *n = 0;
   for (hconn *c = s->conns; all != NULL && c != NULL; c = c->next) {
     if (c == skip) continue;
-    wctr_mutex_lock(&c->lock);
-    bool take = c->state == ST_OPEN || c->state == ST_LINGER;
-    if (take) c->refs++;
-    wctr_mutex_unlock(&c->lock);
-    if (take) all[(*n)++] = c;
+    LONG st = InterlockedCompareExchange(&c->pub_state, 0, 0);
+    if (st != ST_OPEN && st != ST_LINGER) continue;
+    conn_ref(c);
+    all[(*n)++] = c;
   }
   wctr_mutex_unlock(&s->lock);
   return all;
@@ -680,7 +683,7 @@ static wctr_err start_pipe_instance(listener *l, bool first, wctr_errmsg *e) {
     free(c);
     return err;
   }
-  c->state = ST_CONNECTING;
+  set_state(c, ST_CONNECTING);
   c->refs = 2; /* alive, and the connect */
   c->rreq.done = on_connect;
   wctr_mutex_lock(&s->lock);
