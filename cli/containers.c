@@ -20,7 +20,7 @@ enum {
   O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL, O_HEALTH_CMD, O_HEALTH_INTERVAL,
   O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START_PERIOD, O_NO_HEALTHCHECK,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC, O_SIZE,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
@@ -502,9 +502,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
   if (err == WCTR_OK && !flags->help) err = add_healthcheck(p, &health, e);
   if (err == WCTR_OK && !flags->help) {
-    if (flags->interactive && flags->detach) {
-      err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
-    } else if (st.index >= argc) {
+    if (st.index >= argc) {
       flags->no_image = true;
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
@@ -522,6 +520,9 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     cJSON_Delete(p);
     return err;
   }
+  /* docker/cli: stdin closes with the attached client (StdinOnce) unless -d keeps it open for a later attach or
+   * exec (run -dit). */
+  if (flags->interactive) set_item(p, "StdinOnce", cJSON_CreateBool(!flags->detach));
   cJSON_AddStringToObject(p, "Image", argv[st.index]);
   /* Without a command, the image's default applies (HCS isolations; wctrd refuses it for job containers). */
   if (st.index + 1 < argc) {
@@ -1143,7 +1144,18 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   free(ports);
   cli_buf_free(&nets);
   f = add_field(f, "RunningFor", running_for);
-  f = add_field(f, "Size", "N/A");
+  /* docker/cli's Size: the writable layer, and "(virtual N)" when the root's size is known. */
+  char size_text[64] = "0B";
+  const cJSON *rw = cJSON_GetObjectItemCaseSensitive(s, "SizeRw");
+  const cJSON *rootfs = cJSON_GetObjectItemCaseSensitive(s, "SizeRootFs");
+  docker_human_size(cJSON_IsNumber(rw) ? rw->valuedouble : 0, 3, size_text, sizeof size_text);
+  if (cJSON_IsNumber(rootfs) && rootfs->valuedouble > 0) {
+    char virt[32];
+    docker_human_size(rootfs->valuedouble, 3, virt, sizeof virt);
+    size_t used = strlen(size_text);
+    snprintf(size_text + used, sizeof size_text - used, " (virtual %s)", virt);
+  }
+  f = add_field(f, "Size", size_text);
   f = add_field(f, "State", field(s, "State"));
   f = add_field(f, "Status", field(s, "Status"));
   if (cmd.failed || quoted.failed || mounts.failed || labels == NULL) {
@@ -1164,15 +1176,15 @@ static const char container_headers[] =
 
 static const char ps_default[] =
     "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+static const char ps_default_size[] =
+    "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
 
 typedef struct ps_opts {
   bool all;
   bool quiet;
   const char *format;
-  const char *status[8];
-  int status_count;
-  cJSON *labels; /* label filters */
-  cJSON *health; /* health filters: wctrd checks the values (Docker's message) */
+  bool size;     /* -s: the SIZE column */
+  cJSON *filters; /* Docker's filter map, {"KEY": [values]}: wctrd checks and applies it */
   int64_t last;  /* -n: the last N created, any state; -1: every one */
   bool no_trunc;
 } ps_opts;
@@ -1195,32 +1207,31 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     }
     o->last = n;
   }
+  if (id == O_SIZE) o->size = true;
   if (id != O_FILTER) return true;
-  if (strncmp(v, "label=", 6) == 0) {
-    if (v[6] == '\0' || v[6] == '=') {
-      wctr_fail(e, WCTR_EINVAL, "--filter label=KEY or label=KEY=VALUE: the key is empty");
-      return false;
-    }
-    cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
-    return true;
-  }
-  if (strncmp(v, "health=", 7) == 0) {
-    cJSON_AddItemToArray(o->health, cJSON_CreateString(v + 7));
-    return true;
-  }
-  if (strncmp(v, "status=", 7) != 0) {
-    wctr_fail(e, WCTR_EINVAL,
-              "only --filter status=created|running|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
-              "are supported");
+  /* docker/cli's filters.ParseFlag: KEY=VALUE, the key lowercased and trimmed; wctrd checks keys and values
+   * (Docker's daemon texts). */
+  const char *eq = strchr(v, '=');
+  if (eq == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "bad format of filter (expected name=value)");
     return false;
   }
-  const char *want = v + 7;
-  if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
-    wctr_fail(e, WCTR_EINVAL, "invalid filter 'status=%s': use created, running or exited", want);
+  char key[64];
+  size_t kn = (size_t)(eq - v);
+  while (kn > 0 && (v[kn - 1] == ' ' || v[kn - 1] == '\t')) kn--;
+  size_t k0 = 0;
+  while (k0 < kn && (v[k0] == ' ' || v[k0] == '\t')) k0++;
+  snprintf(key, sizeof key, "%.*s", (int)(kn - k0), v + k0);
+  for (char *k = key; *k != '\0'; k++) *k = (char)tolower((unsigned char)*k);
+  const char *value = eq + 1;
+  while (*value == ' ' || *value == '\t') value++;
+  if (strcmp(key, "label") == 0 && (value[0] == '\0' || value[0] == '=')) {
+    wctr_fail(e, WCTR_EINVAL, "--filter label=KEY or label=KEY=VALUE: the key is empty");
     return false;
   }
-  if (o->status_count < 8) o->status[o->status_count++] = want;
-  o->all = true; /* Docker: a status filter looks at every container */
+  cJSON *values = cJSON_GetObjectItemCaseSensitive(o->filters, key);
+  if (values == NULL) values = cJSON_AddArrayToObject(o->filters, key);
+  if (values != NULL) cJSON_AddItemToArray(values, cJSON_CreateString(value));
   return true;
 }
 
@@ -1256,32 +1267,27 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
                                    {"last", 'n', true, O_LAST}, {"latest", 'l', false, O_LATEST},
-                                   {"no-trunc", 0, false, O_NO_TRUNC}, {NULL, 0, false, 0}};
-  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray(), .last = -1};
+                                   {"no-trunc", 0, false, O_NO_TRUNC}, {"size", 's', false, O_SIZE},
+                                   {NULL, 0, false, 0}};
+  ps_opts o = {.filters = cJSON_CreateObject(), .last = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
   if (rc != 0) {
-    cJSON_Delete(o.labels);
-    cJSON_Delete(o.health);
+    cJSON_Delete(o.filters);
     return rc;
   }
   cJSON *p = cJSON_CreateObject();
   /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
   cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
-  cJSON *filters = NULL;
-  if (cJSON_GetArraySize(o.labels) > 0) {
-    filters = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(filters, "label", o.labels);
+  if (o.filters != NULL && o.filters->child != NULL) {
+    cJSON_AddItemToObject(p, "Filters", o.filters);
   } else {
-    cJSON_Delete(o.labels);
+    cJSON_Delete(o.filters);
   }
-  if (cJSON_GetArraySize(o.health) > 0) {
-    if (filters == NULL) filters = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(filters, "health", o.health);
-  } else {
-    cJSON_Delete(o.health);
-  }
+  /* docker/cli: a template that uses .Size asks for the sizes too (unless -q). */
+  if (!o.quiet && o.format != NULL && strstr(o.format, ".Size") != NULL) o.size = true;
+  if (o.size && !o.quiet) cJSON_AddBoolToObject(p, "Size", true);
   cJSON *list = NULL;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
   char now[40];
@@ -1290,7 +1296,8 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   wctr_errmsg e;
   /* -q prints IDs, whatever --format says (docker/cli's NewContainerFormat). */
   const char *format = o.quiet ? "{{.ID}}" : o.format;
-  if (cli_format_compile(format, ps_default, &f, &e) != WCTR_OK) {
+  /* -s adds the SIZE column to the default table (docker/cli's NewContainerFormat). */
+  if (cli_format_compile(format, o.size ? ps_default_size : ps_default, &f, &e) != WCTR_OK) {
     cJSON_Delete(list);
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
@@ -1304,9 +1311,6 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   const cJSON *s;
   cJSON_ArrayForEach(s, list) {
     if (!ok) break;
-    bool keep = o.status_count == 0;
-    for (int i = 0; i < o.status_count && !keep; i++) keep = strcmp(field(s, "State"), o.status[i]) == 0;
-    if (!keep) continue;
     if (o.last > 0 && shown >= o.last) break;
     shown++;
     cJSON *record = NULL;

@@ -422,11 +422,9 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
           entry = cJSON_CreateArray();
           err = entry == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Entrypoint", entry, e);
         } else if (strcmp(k, "StdinOnce") == 0) {
-          const cJSON *open = cJSON_GetObjectItemCaseSensitive(body, "OpenStdin");
-          if (cJSON_IsTrue(open) && !cJSON_IsTrue(v)) {
-            err = wctr_fail(e, WCTR_EINVAL, "StdinOnce: wctr closes a container's stdin when the attached client's input "
-                            "ends; keeping it open for a later attach (StdinOnce false with OpenStdin) is not supported");
-          }
+          /* Docker's default is false: stdin stays open across attaches. */
+          err = cJSON_IsBool(v) ? WCTR_OK : wctr_fail(e, WCTR_EINVAL, "StdinOnce must be a boolean");
+          if (err == WCTR_OK) cJSON_AddBoolToObject(params, "StdinOnce", cJSON_IsTrue(v));
         } else if (strcmp(k, "HostConfig") == 0) {
           err = map_host_config(v, params, e);
         }
@@ -930,7 +928,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddBoolToObject(c, "AttachStderr", false);
     cJSON_AddBoolToObject(c, "Tty", bool_of(config, "Tty"));
     cJSON_AddBoolToObject(c, "OpenStdin", bool_of(config, "OpenStdin"));
-    cJSON_AddBoolToObject(c, "StdinOnce", bool_of(config, "OpenStdin"));
+    cJSON_AddBoolToObject(c, "StdinOnce", bool_of(config, cJSON_GetObjectItemCaseSensitive(config, "StdinOnce") != NULL ? "StdinOnce" : "OpenStdin"));
     cJSON_AddItemToObject(c, "Env", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Env"), cJSON_CreateNull()));
     cJSON_AddItemToObject(c, "Cmd", dup_or(cmd, cJSON_CreateNull()));
     cJSON_AddStringToObject(c, "Image", image);

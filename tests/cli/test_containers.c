@@ -52,6 +52,8 @@ static struct {
   bool has_login; /* credentials_load finds alice:s3cret for 127.0.0.1:5000 */
 } fake;
 
+static void reset_ops(void);
+
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
   (void)ctx;
   (void)pipe;
@@ -575,8 +577,15 @@ static void test_run_interactive(void **state) {
   assert_true(fake.forwarded_stdin);
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
   assert_false(fake.forwarded_stdin);
-  assert_int_equal(RUN("wctr", "run", "-id", "--isolation=job", "host", "cmd"), 125);
-  contains(err_text, "-i and -d cannot be used together");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "StdinOnce")));
+  /* -dit: stdin stays open for a later attach (StdinOnce false), nothing is forwarded now. */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "run", "-id", "--isolation=job", "host", "cmd"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "OpenStdin")));
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(fake.params[0], "StdinOnce")));
+  assert_string_equal(fake.ops[1], "container.start");
+  assert_false(fake.forwarded_stdin);
+  assert_string_equal(out_text, "abcdef0123456789\n");
 }
 
 static void test_run_detached_prints_the_id(void **state) {
@@ -1033,15 +1042,23 @@ static void test_ps_table_quiet_filter_format(void **state) {
                       "aaaaaaaaaaaa   host      \"cmd /c exit 0\"   About a minute ago   Up 30 seconds                         web\n"
                       "bbbbbbbbbbbb   C:\\sb     \"x\"               About an hour ago    Exited (2) 10 minutes ago             old\n");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
-  assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited"), 0);
-  assert_string_equal(out_text, "bbbbbbbbbbbb\n");
+  /* Filters go to wctrd as Docker's filter map (it applies them: the fake answers both). */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited", "-f", " Name = web", "-f", "before=x",
+                       "-f", "ancestor=abc", "-f", "status=created"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
+  char *sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Filters"));
+  assert_string_equal(sent, "{\"status\":[\"exited\",\"created\"],\"name\":[\"web\"],\"before\":[\"x\"],"
+                            "\"ancestor\":[\"abc\"]}");
+  cJSON_free(sent);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Size"));
+  assert_int_equal(RUN("wctr", "ps", "--filter", "status"), 125);
+  contains(err_text, "bad format of filter (expected name=value)");
   /* -q wins over --format, as docker's. */
   assert_int_equal(RUN("wctr", "ps", "-a", "-q", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.ID}}\\t{{.Names}}\\t{{.Status}}"), 0);
   assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
-  assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
-  contains(err_text, "only --filter status=");
   /* A running container's health in STATUS (Docker's State.String()); health= goes to wctrd. */
   fake.list_result = "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
                      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
@@ -1056,6 +1073,33 @@ static void test_ps_table_quiet_filter_format(void **state) {
   fake.list_result = "[]";
   assert_int_equal(RUN("wctr", "ps"), 0);
   assert_string_equal(out_text, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
+}
+
+/* -s: the SIZE column (docker/cli's Size: the writable layer, "(virtual N)" when the root's size is known); a
+ * template that uses .Size asks for the sizes too. */
+static void test_ps_size(void **state) {
+  (void)state;
+  fake.list_result =
+      "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+      "\"SizeRw\":1234,\"SizeRootFs\":5000000},"
+      "{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T12:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+      "\"SizeRw\":0,\"SizeRootFs\":0}]";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-s"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Size")));
+  contains(out_text, "   NAMES     SIZE\n");
+  contains(out_text, "   web       1.23kB (virtual 5MB)\n");
+  contains(out_text, "   old       0B\n");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Names}}: {{.Size}}"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Size")));
+  assert_string_equal(out_text, "web: 1.23kB (virtual 5MB)\nold: 0B\n");
+  /* -q lists ids only: nothing to measure. */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-q", "-s"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Size"));
 }
 
 /* -n/-l: the newest first, any state; --no-trunc: the whole ID and command. */
@@ -1073,8 +1117,9 @@ static void test_ps_last_latest_no_trunc(void **state) {
   assert_int_equal(RUN("wctr", "ps", "-n", "1", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "web\n");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  /* wctrd applies the filters (the fake does not): -l keeps the newest of what it answers. */
   assert_int_equal(RUN("wctr", "ps", "-l", "--filter", "status=exited", "--format", "{{.Names}}"), 0);
-  assert_string_equal(out_text, "old\n");
+  assert_string_equal(out_text, "web\n");
   assert_int_equal(RUN("wctr", "ps", "-n", "5", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "web\nold\n");
   assert_int_equal(RUN("wctr", "ps", "-l", "--no-trunc", "--format", "{{.ID}} {{.Command}}"), 0);
@@ -1114,8 +1159,8 @@ static void test_ps_format_fields(void **state) {
                                 "web       front\n"
                                 "old       \n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.CreatedAt}}|{{.RunningFor}}|{{.Command}}|{{.State}}|{{.Size}}"), 0);
-  assert_string_equal(out_text, "2026-11-22 13:09:00 +0000 UTC|About a minute ago|\"cmd /c exit 0\"|running|N/A\n"
-                                "2026-11-22 12:00:00 +0000 UTC|About an hour ago|\"x\"|exited|N/A\n");
+  assert_string_equal(out_text, "2026-11-22 13:09:00 +0000 UTC|About a minute ago|\"cmd /c exit 0\"|running|0B\n"
+                                "2026-11-22 12:00:00 +0000 UTC|About an hour ago|\"x\"|exited|0B\n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{upper .Names}} {{json .Names}} {{len .ID}} {{if eq .State \"running\"}}up{{else}}down{{end}}"), 0);
   assert_string_equal(out_text, "WEB \"web\" 12 up\nOLD \"old\" 12 down\n");
   /* {{json .}}: docker/cli's keys, sorted. Mounts come from each container's record. */
@@ -2402,6 +2447,7 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
+      cmocka_unit_test_setup(test_ps_size, reset),
       cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
