@@ -2,9 +2,11 @@
  * wait, stats (portable). Docker's flags, output shapes and exit codes where Docker has them. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_internal.h"
 #include "cli/format.h"
@@ -22,7 +24,7 @@ enum {
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC, O_SIZE,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
-  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
+  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_SIG_PROXY, O_DETACH_KEYS, O_NO_STDIN,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -342,6 +344,24 @@ static bool job_isolation_asked(const cJSON *hc) {
          asked == WCTR_ISOLATION_JOB;
 }
 
+/* A boolean flag's value as Go's strconv.ParseBool reads it (--sig-proxy=false). */
+static wctr_err parse_go_bool(const char *v, const char *flag, bool *out, wctr_errmsg *e) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
+  for (size_t i = 0; yes[i] != NULL; i++) {
+    if (strcmp(v, yes[i]) == 0) {
+      *out = true;
+      return WCTR_OK;
+    }
+    if (strcmp(v, no[i]) == 0) {
+      *out = false;
+      return WCTR_OK;
+    }
+  }
+  return wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                   v, flag, v);
+}
+
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e) {
   static const wctr_opt fixed[] = {
       {"help", 0, false, O_HELP},           {"detach", 'd', false, O_DETACH},
@@ -362,6 +382,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
       {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
       {"pull", 0, true, O_PULL},
+      {"sig-proxy", 0, true, O_SIG_PROXY}, {"detach-keys", 0, true, O_DETACH_KEYS},
       {"health-cmd", 0, true, O_HEALTH_CMD},
       {"health-interval", 0, true, O_HEALTH_INTERVAL},
       {"health-timeout", 0, true, O_HEALTH_TIMEOUT},
@@ -373,6 +394,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
   options_with_resources(fixed, table, sizeof table / sizeof table[0]);
   memset(flags, 0, sizeof *flags);
+  flags->sig_proxy = true;
   *params = NULL;
   cJSON *p = cJSON_CreateObject();
   cJSON *hc = cJSON_AddObjectToObject(p, "HostConfig");
@@ -399,7 +421,10 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         flags->interactive = true;
         set_item(p, "OpenStdin", cJSON_CreateTrue());
         break;
-      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_TTY:
+        flags->tty = true;
+        set_item(p, "Tty", cJSON_CreateTrue());
+        break;
       case O_RM: set_item(hc, "AutoRemove", cJSON_CreateTrue()); break;
       case O_NAME: set_item(p, "Name", cJSON_CreateString(v)); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
@@ -450,6 +475,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       case O_DNS: add_string_to(hc, "Dns", v); break;
       case O_DNS_SEARCH: add_string_to(hc, "DnsSearch", v); break;
       case O_MAC: set_item(p, "MacAddress", cJSON_CreateString(v)); break;
+      case O_SIG_PROXY: err = parse_go_bool(v, "--sig-proxy", &flags->sig_proxy, e); break;
+      case O_DETACH_KEYS: flags->detach_keys = v; break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
           err = wctr_fail(e, WCTR_EINVAL, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", v);
@@ -650,21 +677,113 @@ static int start_failure_code(const char *message) {
   return CLI_EXIT_FAILED;
 }
 
+/* --- sig-proxy ---------------------------------------------------------------------------------------- */
+
+/* While an attached run lasts, Ctrl+C stops the container (docker's --sig-proxy). docker/cli forwards the signal
+ * to dockerd as a kill; dockerd on Windows turns every signal but SIGKILL into a shutdown of the container
+ * (HCS's graceful one). wctr's equivalent is container.stop: the same graceful stop signal, then the kill
+ * after the container's stop timeout. The first Ctrl+C is taken over (cli.h interrupted); a second one ends
+ * wctr as Windows does, and the stop goes on. */
+typedef struct sig_proxy {
+  cli_ctx own;         /* its own connection: the stream holds the command's */
+  char id[160];
+  pthread_mutex_t lock;
+  bool done;           /* the run ended: nothing more to proxy */
+  bool started;
+  pthread_t thread;
+} sig_proxy;
+
+static void *sig_proxy_main(void *arg) {
+  sig_proxy *s = arg;
+  for (;;) {
+    pthread_mutex_lock(&s->lock);
+    bool done = s->done;
+    pthread_mutex_unlock(&s->lock);
+    if (done) break;
+    if (s->own.p->interrupted(s->own.p->ctx)) {
+      cJSON *result = NULL;
+      wctr_errmsg e;
+      if (cli_call_quiet(&s->own, "container.stop", ref_params(s->id), &result, &e) != WCTR_OK) {
+        fprintf(s->own.p->err, "wctr: stopping %s: %s\n", s->id, e.text);
+      }
+      cJSON_Delete(result);
+      break;
+    }
+    nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+  }
+  if (s->own.conn != NULL) s->own.p->disconnect(s->own.conn);
+  s->own.conn = NULL;
+  return NULL;
+}
+
+static void sig_proxy_begin(cli_ctx *ctx, const char *id, sig_proxy *s) {
+  memset(s, 0, sizeof *s);
+  if (ctx->p->interrupted == NULL) return;
+  /* Asked once before the stream begins: from here on Ctrl+C is wctr's to act on (cli.h). */
+  (void)ctx->p->interrupted(ctx->p->ctx);
+  s->own = (cli_ctx){.p = ctx->p, .fail_code = CLI_EXIT_ERROR};
+  memcpy(s->own.pipe_path, ctx->pipe_path, sizeof s->own.pipe_path);
+  snprintf(s->id, sizeof s->id, "%s", id);
+  pthread_mutex_init(&s->lock, NULL);
+  s->started = pthread_create(&s->thread, NULL, sig_proxy_main, s) == 0;
+  if (!s->started) pthread_mutex_destroy(&s->lock);
+}
+
+static void sig_proxy_end(sig_proxy *s) {
+  if (!s->started) return;
+  pthread_mutex_lock(&s->lock);
+  s->done = true;
+  pthread_mutex_unlock(&s->lock);
+  pthread_join(s->thread, NULL);
+  pthread_mutex_destroy(&s->lock);
+}
+
+/* How a client is attached: its stdin, the proxy of Ctrl+C (not with a TTY, as docker's: the console's keys go
+ * to the container), the keys that detach (with stdin). */
+typedef struct attach_opts {
+  bool stdin_attached;
+  bool sig_proxy;
+  bool tty;
+  const char *detach_keys; /* NULL: Docker's default */
+} attach_opts;
+
 /* Runs the container attached: its output here, its exit code as ours. A start that fails exits
  * ctx->fail_code, or for run 125/126/127 as the failure says (docker run's toStatusError). */
-static int run_attached(cli_ctx *ctx, const char *id, bool interactive, bool for_run, bool *started) {
+static int stream_attached(cli_ctx *ctx, const char *op, cJSON *params, const char *id, const attach_opts *o,
+                           bool for_run, bool *started) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
   if (started != NULL) *started = true;
-  if (!cli_stream_ex(ctx, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &rc, &e)) {
-    if (started != NULL) *started = false;
+  cli_detach keys;
+  memset(&keys, 0, sizeof keys);
+  if (o->stdin_attached && ctx->p->detach_keys != NULL) {
+    if (cli_detach_keys_parse(o->detach_keys != NULL ? o->detach_keys : CLI_DETACH_KEYS_DEFAULT, &keys, &e) != WCTR_OK) {
+      cJSON_Delete(params);
+      if (started != NULL) *started = false;
+      fprintf(ctx->p->err, "wctr: %s\n", e.text);
+      return ctx->fail_code;
+    }
+    ctx->p->detach_keys(ctx->p->ctx, keys.keys, keys.len);
+  }
+  sig_proxy proxy;
+  memset(&proxy, 0, sizeof proxy);
+  if (o->sig_proxy && !o->tty) sig_proxy_begin(ctx, id, &proxy);
+  bool ok = cli_stream_ex(ctx, op, params, o->stdin_attached, write_frame, ctx, &result, &rc, &e);
+  sig_proxy_end(&proxy);
+  if (!ok) {
+    /* A detach (rc 0, no message) leaves the container running: it did start. */
+    if (started != NULL && e.text[0] != '\0') *started = false;
     return for_run && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
   }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
   rc = cJSON_IsNumber(code) ? (int)code->valuedouble : ctx->fail_code;
   cJSON_Delete(result);
   return rc;
+}
+
+static int run_attached(cli_ctx *ctx, const char *id, const attach_opts *o, bool for_run, bool *started) {
+  return stream_attached(ctx, "container.run", ref_params(id), id, o, for_run, started);
 }
 
 /* `run` created the container for this start only: when the start fails nothing is left (Docker keeps a
@@ -702,7 +821,9 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(result);
   } else {
     bool started = false;
-    rc = run_attached(ctx, id, flags.interactive, true, &started);
+    attach_opts ao = {.stdin_attached = flags.interactive, .sig_proxy = flags.sig_proxy, .tty = flags.tty,
+                      .detach_keys = flags.detach_keys};
+    rc = run_attached(ctx, id, &ao, true, &started);
     if (!started) remove_failed(ctx, id);
   }
   free(id);
@@ -718,6 +839,56 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   fprintf(ctx->p->out, "%s\n", id);
   free(id);
   return 0;
+}
+
+/* --- attach ---------------------------------------------------------------------------------------------- */
+
+static const char *field(const cJSON *o, const char *key);
+
+typedef struct attach_cli {
+  bool no_stdin;
+  bool sig_proxy;
+  const char *detach_keys;
+} attach_cli;
+
+static bool attach_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  attach_cli *o = arg;
+  if (id == O_NO_STDIN) o->no_stdin = true;
+  if (id == O_DETACH_KEYS) o->detach_keys = v;
+  if (id == O_SIG_PROXY) return parse_go_bool(v, "--sig-proxy", &o->sig_proxy, e) == WCTR_OK;
+  return true;
+}
+
+/* `wctr attach [--no-stdin] [--sig-proxy=BOOL] [--detach-keys KEYS] CONTAINER`: the running container's output
+ * (and stdin, when it was created with -i), until it exits (its code is wctr's) or the detach keys. */
+int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"no-stdin", 0, false, O_NO_STDIN}, {"sig-proxy", 0, true, O_SIG_PROXY},
+                                   {"detach-keys", 0, true, O_DETACH_KEYS}, {NULL, 0, false, 0}};
+  attach_cli o = {.sig_proxy = true};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "attach", table, argc, argv, attach_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "attach", argc - first, 1, 1, NULL);
+  if (rc != 0) return rc;
+  cJSON *record = NULL;
+  if (!cli_call(ctx, "container.inspect", ref_params(argv[first]), &record, &rc)) return rc;
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(record, "State");
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(record, "Config");
+  char id[160];
+  snprintf(id, sizeof id, "%s", field(record, "Id"));
+  bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Running")) ||
+                 strcmp(field(state, "Status"), "running") == 0;
+  attach_opts ao = {.stdin_attached = !o.no_stdin && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "OpenStdin")),
+                    .sig_proxy = o.sig_proxy, .tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "Tty")),
+                    .detach_keys = o.detach_keys};
+  cJSON_Delete(record);
+  if (!running) {
+    /* docker attach's refusal (its daemon's 409), exit 1 */
+    fprintf(ctx->p->err, "wctr: You cannot attach to a stopped container, start it first\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *p = ref_params(id);
+  if (ao.stdin_attached) cJSON_AddTrueToObject(p, "Stdin");
+  return stream_attached(ctx, "container.attach", p, id, &ao, false, NULL);
 }
 
 /* --- exec ------------------------------------------------------------------------------------------------ */
@@ -842,7 +1013,8 @@ int cli_cmd_start(cli_ctx *ctx, int argc, char **argv) {
   if (rc != 0) return rc;
   if (o.attach) {
     if (argc - first > 1) return cli_usage_error(ctx, "start", "you cannot start and attach multiple containers at once");
-    return run_attached(ctx, argv[first], false, false, NULL);
+    attach_opts ao = {.sig_proxy = true};
+    return run_attached(ctx, argv[first], &ao, false, NULL);
   }
   /* Docker starts each, names what failed at the end, and exits 1 then. A running container is started
    * already: wctrd says so with success. */

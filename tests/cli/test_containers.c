@@ -41,6 +41,10 @@ static struct {
   bool interrupt;   /* the platform reports Ctrl+C */
   bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
+  bool block_run;   /* so do container.run and container.attach streams */
+  unsigned char detach[16]; /* the detach keys the platform was given */
+  size_t detach_len;
+  bool detach_set;
   bool stopped;
   const char *inspect_result;
   const char *image_result;
@@ -88,6 +92,13 @@ static bool f_interrupted(void *ctx) {
   (void)ctx;
   fake.asked = true;
   return fake.interrupt;
+}
+
+static void f_detach_keys(void *ctx, const unsigned char *keys, size_t len) {
+  (void)ctx;
+  fake.detach_set = true;
+  fake.detach_len = len < sizeof fake.detach ? len : sizeof fake.detach;
+  memcpy(fake.detach, keys, fake.detach_len);
 }
 
 static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -171,7 +182,9 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
   (void)c;
   fake.forwarded_stdin = forward_stdin;
   record(op, params);
-  for (int waited = 0; fake.block_logs && strcmp(op, "container.logs") == 0 && !stopped_yet(); waited += 5) {
+  bool blocks = (fake.block_logs && strcmp(op, "container.logs") == 0) ||
+                (fake.block_run && (strcmp(op, "container.run") == 0 || strcmp(op, "container.attach") == 0));
+  for (int waited = 0; blocks && !stopped_yet(); waited += 5) {
     if (waited > 5000) return wctr_fail(e, WCTR_ETIMEDOUT, "the fake's logs were never released by a stop");
     nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
   }
@@ -434,6 +447,7 @@ static int run_cli(int argc, char **argv) {
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
                     .cwd = f_cwd, .interrupted = f_interrupted, .is_terminal = f_is_terminal,
+                    .detach_keys = f_detach_keys,
                     .credentials_store = f_cred_store, .credentials_load = f_cred_load,
                     .credentials_erase = f_cred_erase};
   int rc = cli_main(argc, argv, &p);
@@ -586,6 +600,123 @@ static void test_run_interactive(void **state) {
   assert_string_equal(fake.ops[1], "container.start");
   assert_false(fake.forwarded_stdin);
   assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+/* sig-proxy: Ctrl+C on an attached run stops the container (container.stop, on a connection of its own) and
+ * wctr exits with the container's code once its run ends; --sig-proxy=false and -t leave Ctrl+C alone. */
+static void test_run_sig_proxy(void **state) {
+  (void)state;
+  fake.interrupt = true;
+  fake.block_run = true; /* the run lasts until the stop arrives */
+  fake.run_result = "{\"ExitCode\":3}";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
+  assert_true(fake.asked);
+  assert_true(stopped_yet());
+  assert_string_equal(fake.ops[1], "container.run");
+  assert_string_equal(fake.ops[2], "container.stop");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "abcdef0123456789");
+  /* --sig-proxy=false: Ctrl+C is not even asked for (Windows' default ends wctr), nothing is stopped. */
+  reset_ops();
+  fake.block_run = false;
+  fake.stopped = false;
+  fake.asked = false;
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy=false", "--isolation=job", "host", "cmd"), 3);
+  assert_false(fake.asked);
+  assert_false(stopped_yet());
+  /* -t: the console's keys belong to the container (docker proxies no signal with a TTY). */
+  assert_int_equal(RUN("wctr", "run", "-t", "--isolation=process", "img", "cmd"), 3);
+  assert_false(fake.asked);
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy=maybe", "--isolation=job", "host", "cmd"), 125);
+  contains(err_text, "invalid argument \"maybe\" for \"--sig-proxy\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+  /* Without an interrupt the run ends by itself and nothing is stopped. */
+  fake.interrupt = false;
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
+  assert_true(fake.asked);
+  assert_false(stopped_yet());
+}
+
+/* wctr attach: container.attach on the running container, stdin when it was created with -i (not with
+ * --no-stdin), the detach keys handed to the platform, Ctrl+C proxied as for run. */
+static void test_attach(void **state) {
+  (void)state;
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"State\":{\"Status\":\"running\",\"Running\":true},"
+                        "\"Config\":{\"OpenStdin\":true,\"Tty\":false}}";
+  fake.run_result = "{\"ExitCode\":4}";
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "hello\n";
+  assert_int_equal(RUN("wctr", "attach", "web"), 4);
+  assert_string_equal(out_text, "hello\n");
+  assert_string_equal(fake.ops[1], "container.attach");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "Stdin")));
+  assert_true(fake.forwarded_stdin);
+  assert_true(fake.detach_set);
+  assert_int_equal(fake.detach_len, 2);
+  assert_int_equal(fake.detach[0], 0x10); /* ctrl-p */
+  assert_int_equal(fake.detach[1], 0x11); /* ctrl-q */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "attach", "--detach-keys", "ctrl-a,x", "web"), 4);
+  assert_int_equal(fake.detach_len, 2);
+  assert_int_equal(fake.detach[0], 1);
+  assert_int_equal(fake.detach[1], 'x');
+  reset_ops();
+  assert_int_equal(RUN("wctr", "attach", "--detach-keys", "ctrl-1", "web"), 1);
+  contains(err_text, "Invalid detach keys (ctrl-1) provided");
+  assert_int_equal(fake.count, 1); /* the inspect only */
+  reset_ops();
+  fake.detach_set = false;
+  assert_int_equal(RUN("wctr", "attach", "--no-stdin", "web"), 4);
+  assert_null(cJSON_GetObjectItem(fake.params[1], "Stdin"));
+  assert_false(fake.forwarded_stdin);
+  assert_false(fake.detach_set);
+  /* Ctrl+C: the container is stopped, as for run. */
+  reset_ops();
+  fake.interrupt = true;
+  fake.block_run = true;
+  assert_int_equal(RUN("wctr", "attach", "web"), 4);
+  assert_string_equal(fake.ops[2], "container.stop");
+  /* A container that is not running: docker's refusal, exit 1, nothing attached. */
+  reset_ops();
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"State\":{\"Status\":\"exited\",\"Running\":false},\"Config\":{}}";
+  assert_int_equal(RUN("wctr", "attach", "web"), 1);
+  contains(err_text, "You cannot attach to a stopped container, start it first");
+  assert_int_equal(fake.count, 1);
+  assert_int_equal(RUN("wctr", "attach"), 1);
+  assert_int_equal(RUN("wctr", "attach", "a", "b"), 1);
+}
+
+/* Docker's detach keys: the flag's syntax, and the scan of the input (held back while they may begin, sent on
+ * when the sequence breaks, nothing forwarded from a complete one on). */
+static void test_detach_keys(void **state) {
+  (void)state;
+  cli_detach d;
+  wctr_errmsg e;
+  assert_int_equal(cli_detach_keys_parse(CLI_DETACH_KEYS_DEFAULT, &d, &e), WCTR_OK);
+  assert_int_equal(d.len, 2);
+  assert_int_equal(cli_detach_keys_parse("ctrl-@,ctrl-[,ctrl-_,a", &d, &e), WCTR_OK);
+  assert_int_equal(d.len, 4);
+  assert_int_equal(d.keys[0], 0);
+  assert_int_equal(d.keys[1], 27);
+  assert_int_equal(d.keys[2], 31);
+  assert_int_equal(d.keys[3], 'a');
+  assert_int_equal(cli_detach_keys_parse("ctrl-", &d, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "Invalid detach keys (ctrl-) provided");
+  assert_int_equal(cli_detach_keys_parse("ab", &d, &e), WCTR_EINVAL);
+  assert_int_equal(cli_detach_keys_parse("", &d, &e), WCTR_EINVAL);
+  char out[64];
+  size_t n = 0;
+  assert_int_equal(cli_detach_keys_parse(CLI_DETACH_KEYS_DEFAULT, &d, &e), WCTR_OK);
+  assert_false(cli_detach_scan(&d, "ab\x10", 3, out, &n));
+  assert_int_equal(n, 2); /* ctrl-p held back */
+  assert_memory_equal(out, "ab", 2);
+  assert_false(cli_detach_scan(&d, "c", 1, out, &n));
+  assert_int_equal(n, 2); /* the sequence broke: ctrl-p goes on, then c */
+  assert_memory_equal(out, "\x10" "c", 2);
+  assert_false(cli_detach_scan(&d, "x\x10\x10", 3, out, &n));
+  assert_int_equal(n, 2); /* x, then the first ctrl-p (the second may begin the sequence) */
+  assert_memory_equal(out, "x\x10", 2);
+  assert_true(cli_detach_scan(&d, "\x11" "after", 6, out, &n));
+  assert_int_equal(n, 0);
 }
 
 static void test_run_detached_prints_the_id(void **state) {
@@ -2448,6 +2579,9 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
       cmocka_unit_test_setup(test_ps_size, reset),
+      cmocka_unit_test_setup(test_run_sig_proxy, reset),
+      cmocka_unit_test_setup(test_attach, reset),
+      cmocka_unit_test_setup(test_detach_keys, reset),
       cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
