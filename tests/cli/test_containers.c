@@ -254,6 +254,13 @@ static const char compose_yml[] =
     "    environment:\n"
     "      A: \"1\"\n";
 
+/* compose pull: two images, and a job service (a host folder: nothing to pull). */
+static const char pull_yml[] =
+    "services:\n"
+    "  web: {image: \"127.0.0.1:5000/web:1\", command: x}\n"
+    "  tool: {image: host, command: x, isolation: job}\n"
+    "  db: {image: \"db:2\", command: x, isolation: process}\n";
+
 /* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
 static const char vols_yml[] =
     "name: shop\n"
@@ -382,6 +389,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
                {"C:\\proj\\healthy.yml", healthy_yml}, {"C:\\proj\\noprobe.yml", noprobe_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml}, {"C:\\proj\\net.yml", net_yml},
+               {"C:\\proj\\pull.yml", pull_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
                {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
                {"bad.labels", "ok=1\n=nokey\n"}};
@@ -612,9 +620,10 @@ static void test_run_sig_proxy(void **state) {
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
   assert_true(fake.asked);
   assert_true(stopped_yet());
-  assert_string_equal(fake.ops[1], "container.run");
-  assert_string_equal(fake.ops[2], "container.stop");
-  assert_string_equal(cJSON_GetObjectItem(fake.params[2], "Id")->valuestring, "abcdef0123456789");
+  assert_true(op_index("container.run", 0) >= 0);
+  int stop = op_index("container.stop", 0); /* on its own connection: before or after the run's request */
+  assert_true(stop >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[stop], "Id")->valuestring, "abcdef0123456789");
   /* --sig-proxy=false: Ctrl+C is not even asked for (Windows' default ends wctr), nothing is stopped. */
   reset_ops();
   fake.block_run = false;
@@ -674,7 +683,8 @@ static void test_attach(void **state) {
   fake.interrupt = true;
   fake.block_run = true;
   assert_int_equal(RUN("wctr", "attach", "web"), 4);
-  assert_string_equal(fake.ops[2], "container.stop");
+  assert_true(op_index("container.attach", 0) >= 0);
+  assert_true(op_index("container.stop", 0) >= 0); /* on its own connection: before or after the attach */
   /* A container that is not running: docker's refusal, exit 1, nothing attached. */
   reset_ops();
   fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"State\":{\"Status\":\"exited\",\"Running\":false},\"Config\":{}}";
@@ -717,6 +727,43 @@ static void test_detach_keys(void **state) {
   assert_memory_equal(out, "x\x10", 2);
   assert_true(cli_detach_scan(&d, "\x11" "after", 6, out, &n));
   assert_int_equal(n, 0);
+}
+
+/* compose pull: image.pull of each service's image in the project's order, compose's lines on stderr (none
+ * with -q), job services skipped; a failure stops it (exit 1) unless --ignore-pull-failures. */
+static void test_compose_pull(void **state) {
+  (void)state;
+  fake.run_result = "{\"Digest\":\"sha256:1\",\"Status\":\"Image is up to date\"}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull"), 0);
+  /* the project's order: its start order (names, as nothing depends on anything) */
+  assert_int_equal(fake.count, 2);
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "db:2");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "127.0.0.1:5000/web:1");
+  assert_string_equal(err_text, " db Pulling\n db Pulled\n tool Skipped - a job container's image is a host folder\n"
+                                " web Pulling\n web Pulled\n");
+  assert_string_equal(out_text, "");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "-q", "db"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "db:2");
+  assert_string_equal(err_text, "");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(fake.count, 0);
+  /* A failure stops the pull; with --ignore-pull-failures the others are pulled and the exit is 0. */
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "manifest for db:2 not found";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull"), 1);
+  assert_int_equal(fake.count, 1);
+  contains(err_text, " db Error\n");
+  contains(err_text, "manifest for db:2 not found");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "--ignore-pull-failures"), 0);
+  assert_int_equal(fake.count, 2);
+  contains(err_text, " web Error\n");
 }
 
 static void test_run_detached_prints_the_id(void **state) {
@@ -2582,6 +2629,7 @@ int main(void) {
       cmocka_unit_test_setup(test_run_sig_proxy, reset),
       cmocka_unit_test_setup(test_attach, reset),
       cmocka_unit_test_setup(test_detach_keys, reset),
+      cmocka_unit_test_setup(test_compose_pull, reset),
       cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),
