@@ -999,6 +999,11 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   cJSON *d = docker_container_summary(s, "");
   cJSON *ports = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "Ports") : NULL;
   cJSON_AddItemToObject(out, "Ports", ports != NULL ? ports : cJSON_CreateArray());
+  static const char *const size_keys[] = {"SizeRw", "SizeRootFs"}; /* ?size=1, omitempty (the docker module's) */
+  for (int k = 0; d != NULL && k < 2; k++) {
+    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(d, size_keys[k]);
+    if (v != NULL) cJSON_AddItemToObject(out, size_keys[k], v);
+  }
   cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
   cJSON_AddStringToObject(out, "State", str_of(s, "State", "created"));
   cJSON_AddStringToObject(out, "Status", status);
@@ -1147,6 +1152,15 @@ char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t 
       put_json(&b, ports);
     } else {
       put_text(&b, "[]");
+    }
+    /* ?size=1: what container.list measured (Docker's omitempty, as the docker module shapes them). */
+    static const char *const size_keys[] = {"SizeRw", "SizeRootFs"};
+    for (int k = 0; k < 2; k++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, size_keys[k]);
+      if (!cJSON_IsNumber(v)) continue;
+      char num[64];
+      snprintf(num, sizeof num, ",\"%s\":%.0f", size_keys[k], v->valuedouble);
+      put_text(&b, num);
     }
     put_text(&b, ",\"Labels\":");
     put_labels(&b, cJSON_GetObjectItemCaseSensitive(s, "Labels"));
