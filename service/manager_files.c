@@ -1,5 +1,5 @@
-/* service/manager_files.c - a container's file system seen from the host (service/manager.h): where it is for
- * each isolation, and its size for container.list's "Size" (docker ps -s). Portable. */
+/* service/manager_files.c - a container's file system seen from the host (service/manager.h): its size for
+ * container.list's "Size" (docker ps -s). Portable. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +20,6 @@ static bool is_host_image(const char *image) {
     if (a != host[i]) return false;
   }
   return true;
-}
-
-wctr_err mgr_root_locked(svc_manager *m, ctr *c, char *root, size_t size, wctr_errmsg *e) {
-  WCTR_ASSERT_HELD(&m->lock);
-  const svc_container *rc = &c->rec;
-  bool running = rc->state.status == SVC_STATE_RUNNING;
-  switch (rc->spec.isolation) {
-    case WCTR_ISOLATION_JOB:
-      if (is_host_image(rc->spec.image)) {
-        return wctr_fail(e, WCTR_ENOTSUP, "container %s runs on the host's own file system (image \"host\"): it has no "
-                         "root of its own to copy to or from", rc->name);
-      }
-      /* A job container's view of the disk is its sandbox folder (runtime/rt_job_win.c: its image). */
-      snprintf(root, size, "%s", rc->spec.image);
-      return WCTR_OK;
-    case WCTR_ISOLATION_PROCESS: {
-      const cJSON *path = cJSON_GetObjectItemCaseSensitive(rc->runtime, "StoragePath");
-      if (!running || !cJSON_IsString(path) || path->valuestring[0] == '\0') {
-        return wctr_fail(e, WCTR_ESTATE, "container %s is not running: a process-isolated container's scratch volume "
-                         "is mounted on the host only while it runs", rc->name);
-      }
-      snprintf(root, size, "%s", path->valuestring);
-      return WCTR_OK;
-    }
-    case WCTR_ISOLATION_HYPERV:
-      if (running) return wctr_fail(e, WCTR_ENOTSUP, "filesystem operations against a running Hyper-V container are not supported");
-      return wctr_fail(e, WCTR_ENOTSUP, "container %s is a Hyper-V container: its scratch disk belongs to its utility VM "
-                       "and wctr does not mount it on the host", rc->name);
-    default:
-      return wctr_fail(e, WCTR_EINVAL, "container %s has no isolation", rc->name);
-  }
 }
 
 /* --- sizes ------------------------------------------------------------------------------------------------- */

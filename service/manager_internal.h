@@ -239,11 +239,6 @@ cJSON *mgr_health_json_locked(svc_manager *m, ctr *c);
 
 /* --- manager_files.c ------------------------------------------------------------------------------------ */
 
-/* Where c's file system is on the host (docker cp's root): a job container's sandbox folder (its image), a
- * running process-isolated container's mounted scratch volume (its runtime's StoragePath). Refused with a
- * sentence: a job container on "host" (ENOTSUP), a process-isolated one that is not running (ESTATE), a
- * Hyper-V one (ENOTSUP; Docker's text while it runs). */
-wctr_err mgr_root_locked(svc_manager *m, ctr *c, char *root, size_t size, wctr_errmsg *e);
 /* container.list's "Size": the paths to measure are taken under m->lock, the walk happens after it. */
 typedef struct mgr_sized mgr_sized;
 typedef struct mgr_sizes {
