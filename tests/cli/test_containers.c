@@ -624,6 +624,11 @@ static void test_run_sig_proxy(void **state) {
   int stop = op_index("container.stop", 0); /* on its own connection: before or after the run's request */
   assert_true(stop >= 0);
   assert_string_equal(cJSON_GetObjectItem(fake.params[stop], "Id")->valuestring, "abcdef0123456789");
+  /* start -a attaches the same way. */
+  reset_ops();
+  fake.stopped = false;
+  assert_int_equal(RUN("wctr", "start", "-a", "web"), 3);
+  assert_true(op_index("container.stop", 0) >= 0);
   /* --sig-proxy=false: Ctrl+C is not even asked for (Windows' default ends wctr), nothing is stopped. */
   reset_ops();
   fake.block_run = false;
