@@ -246,6 +246,16 @@ static bool one_of(const char *v, const char *const *allowed) {
   return false;
 }
 
+/* An image id or a prefix of one: hex digits, "sha256:" allowed before them. */
+static bool looks_like_id(const char *v) {
+  if (strncmp(v, "sha256:", 7) == 0) v += 7;
+  if (*v == '\0') return false;
+  for (; *v != '\0'; v++) {
+    if (!((*v >= '0' && *v <= '9') || (*v >= 'a' && *v <= 'f'))) return false;
+  }
+  return true;
+}
+
 /* The last string of a filter's values (before/since name one container). */
 static const char *last_of(const cJSON *values) {
   const char *last = NULL;
@@ -301,8 +311,9 @@ static wctr_err list_filters(svc_manager *m, const cJSON *params, list_filter *f
                        errno == ERANGE ? "value out of range" : "invalid syntax");
     }
   }
-  /* An ancestor given as an image id (or a prefix of one) or a short name: the catalog's name for it, looked up
-   * once, before the list's lock (the image store is not the manager's). */
+  /* An ancestor given as an image id (or a prefix of one): the catalog's name for it, looked up once, before the
+   * list's lock (the image store is not the manager's). Names are compared as they are (ancestor_matches), so
+   * only an id is resolved: resolving is what a run does, and an image under a trust policy is audited then. */
   int n = cJSON_GetArraySize(f->ancestors);
   if (n > 0) {
     f->ancestor_names = calloc((size_t)n, sizeof *f->ancestor_names);
@@ -312,8 +323,8 @@ static wctr_err list_filters(svc_manager *m, const cJSON *params, list_filter *f
       rt_image img;
       memset(&img, 0, sizeof img);
       wctr_errmsg ignored;
-      if (m->opt.host.image_resolve != NULL && m->opt.host.image_resolve(m->opt.host.ctx, v->valuestring, &img, &ignored) == WCTR_OK &&
-          img.name != NULL) {
+      if (looks_like_id(v->valuestring) && m->opt.host.image_resolve != NULL &&
+          m->opt.host.image_resolve(m->opt.host.ctx, v->valuestring, &img, &ignored) == WCTR_OK && img.name != NULL) {
         snprintf(f->ancestor_names[i], sizeof f->ancestor_names[i], "%s", img.name);
       }
       rt_image_free(&img);

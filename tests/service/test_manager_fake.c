@@ -1573,11 +1573,13 @@ static int list_count(const char *filters_json) {
 
 /* --- container.list's filters and sizes (docker ps -f, -s) ----------------------------------------------------- */
 
-/* The image catalog, as the service lends it: "abc..." (an id prefix) is the image "other:1". */
+/* The image catalog, as the service lends it: "abc..." or "sha256:abc..." (an id prefix) is the image "other:1";
+ * it would resolve "abcz" too, which the manager must not ask it (not an id). */
 static wctr_err fake_image_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
   (void)ctx;
   memset(out, 0, sizeof *out);
-  if (strncmp(ref, "abc", 3) != 0) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", ref);
+  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  if (strncmp(hex, "abc", 3) != 0) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", ref);
   out->name = malloc(8);
   if (out->name != NULL) snprintf(out->name, 8, "other:1");
   return WCTR_OK;
@@ -1675,6 +1677,11 @@ static void test_list_filters(void **state) {
   assert_string_equal(names, "");
   list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"abc123\"]}}", names, sizeof names);
   assert_string_equal(names, "gamma");
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"sha256:abc1\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  /* Only an id goes to the catalog: a name is compared as it is. */
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"abcz\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
   list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"host:latest\"]}}", names, sizeof names);
   assert_string_equal(names, "alpha,beta");
   /* label (every one), health (any one), isolation; keys together must all match. */
