@@ -53,6 +53,10 @@ typedef struct cli_platform {
    * tell. Only `compose up` asks, while it shows the containers' output, and then stops them; commands that
    * never ask keep the platform's default (Ctrl+C ends wctr). */
   bool (*interrupted)(void *ctx);
+  /* Optional: the keys that detach the next stream with forward_stdin (len 0: none). When they arrive on stdin
+   * in order, nothing from them on is sent, the stream ends with WCTR_ECANCELED and its connection closes
+   * (wctrd sees the client leave; the container runs on). NULL: the platform cannot detach. */
+  void (*detach_keys)(void *ctx, const unsigned char *keys, size_t len);
   /* Optional: writes a container's output to f byte for byte (no end-of-line translation) and flushes;
    * NULL: fwrite and fflush. */
   void (*write_bytes)(void *ctx, FILE *f, const char *data, size_t len);

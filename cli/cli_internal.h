@@ -60,7 +60,8 @@ bool cli_call_ex(cli_ctx *ctx, const char *op, cJSON *params, cJSON **result, in
 bool cli_stream(cli_ctx *ctx, const char *op, cJSON *params,
                 void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                 int *rc);
-/* The same, with stdin forwarding and the failure also returned in *e (the message is printed). */
+/* The same, with stdin forwarding and the failure also returned in *e (the message is printed). A detach (the
+ * detach keys on the forwarded stdin) returns false with *rc 0 and e empty. */
 bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_stdin,
                    void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg, cJSON **result,
                    int *rc, wctr_errmsg *e);
@@ -86,6 +87,9 @@ typedef struct cli_run_flags {
   bool dry_run;
   const char *pull; /* --pull missing (default) | always | never */
   bool no_image; /* the error was the missing IMAGE (exit 1, not 125) */
+  bool tty;
+  bool sig_proxy;          /* --sig-proxy (default true): Ctrl+C on an attached run stops the container */
+  const char *detach_keys; /* --detach-keys, NULL: Docker's default */
 } cli_run_flags;
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e);
 
@@ -94,9 +98,25 @@ int64_t cli_seconds_between(const char *a, const char *b);
 /* The time now (cli_platform.now), "" when the platform cannot tell. */
 void cli_now(cli_ctx *ctx, char *buf, size_t size);
 
+/* Docker's detach keys (cli/detach.c): "ctrl-p,ctrl-q" by default. */
+#define CLI_DETACH_KEYS_DEFAULT "ctrl-p,ctrl-q"
+typedef struct cli_detach {
+  unsigned char keys[16];
+  size_t len;
+  size_t matched; /* how many of keys the input has shown in a row so far (held back, not yet forwarded) */
+} cli_detach;
+/* docker's --detach-keys: comma-separated single characters or ctrl-<a-z @ [ \ ] ^ _>; WCTR_EINVAL "Invalid
+ * detach keys (TEXT) provided" otherwise. */
+wctr_err cli_detach_keys_parse(const char *text, cli_detach *out, wctr_errmsg *e);
+/* Scans n bytes of input: out (room for n + keys bytes) receives what is to be forwarded, *out_len its length;
+ * bytes that may begin the sequence are held back until it breaks (then they go on) or completes (true: the
+ * client detaches; nothing after it is forwarded). */
+bool cli_detach_scan(cli_detach *d, const char *in, size_t n, char *out, size_t *out_len);
+
 int cli_cmd_run(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_create(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_start(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);

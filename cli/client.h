@@ -38,6 +38,8 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
  * to on_frame with data = {"data64": "<base64>"} (cli/cli.h). Waits as long as the operation lasts. With
  * forward_stdin, this process's stdin is sent alongside as stdin frames ("data" for text, "data64" for
  * any other bytes: nothing is cut), then {"stream":"stdin","eof":true}. */
+/* The keys that detach every later stream that forwards stdin (cli.h detach_keys); len 0: none. */
+void cli_client_set_detach_keys(const unsigned char *keys, size_t len);
 wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool forward_stdin,
                            void (*on_frame)(void *arg, const char *kind, const cJSON *data), void *arg,
                            cJSON **result, wctr_errmsg *e);

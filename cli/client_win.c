@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_internal.h"
 #include "cli/client.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -212,7 +213,19 @@ wctr_err cli_client_call(cli_client *c, const char *op, cJSON *params, cJSON **r
 typedef struct stdin_forward {
   cli_client *c;
   int64_t id;
+  cli_detach detach;
+  volatile LONG detached; /* the detach keys arrived: the stream's read is cancelled for it */
+  volatile LONG seen;     /* the stream saw it (until then the cancel is repeated: a read may begin after one) */
 } stdin_forward;
+
+static cli_detach detach_keys; /* set before a stream begins (one stream at a time) */
+
+void cli_client_set_detach_keys(const unsigned char *keys, size_t len) {
+  memset(&detach_keys, 0, sizeof detach_keys);
+  if (len > sizeof detach_keys.keys) len = sizeof detach_keys.keys;
+  if (len > 0) memcpy(detach_keys.keys, keys, len);
+  detach_keys.len = len;
+}
 
 /* Sends one stdin frame: len bytes of data (as text, or base64 when they are not text), or the end. */
 static wctr_err send_stdin(cli_client *c, int64_t id, const char *data, size_t len, bool eof) {
@@ -231,9 +244,22 @@ static DWORD WINAPI stdin_main(LPVOID arg) {
   stdin_forward *f = arg;
   HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
   char buf[4096];
+  char fwd[sizeof buf + sizeof f->detach.keys];
   DWORD n = 0;
   while (in != NULL && in != INVALID_HANDLE_VALUE && ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0) {
-    if (send_stdin(f->c, f->id, buf, n, false) != WCTR_OK) return 0;
+    size_t len = 0;
+    bool detach = cli_detach_scan(&f->detach, buf, n, fwd, &len);
+    if (len > 0 && send_stdin(f->c, f->id, fwd, len, false) != WCTR_OK) return 0;
+    if (detach) {
+      /* The client leaves without an end of input: the stream's pending read ends (cancelled), and closing the
+       * connection tells wctrd. */
+      InterlockedExchange(&f->detached, 1);
+      for (int i = 0; i < 500 && InterlockedCompareExchange(&f->seen, 0, 0) == 0; i++) {
+        CancelIoEx(f->c->pipe, NULL);
+        Sleep(10);
+      }
+      return 0;
+    }
   }
   send_stdin(f->c, f->id, NULL, 0, true);
   return 0;
@@ -250,13 +276,18 @@ wctr_err cli_client_stream(cli_client *c, const char *op, cJSON *params, bool fo
   cJSON_free(request);
   static stdin_forward forward;
   if (err == WCTR_OK && forward_stdin) {
-    forward = (stdin_forward){.c = c, .id = id};
+    forward = (stdin_forward){.c = c, .id = id, .detach = detach_keys};
     HANDLE t = CreateThread(NULL, 0, stdin_main, &forward, 0, NULL);
     if (t != NULL) CloseHandle(t);
   }
   while (err == WCTR_OK) {
     char *msg = NULL;
     err = cli_client_recv(c, &msg, &len, INFINITE, e);
+    if (err != WCTR_OK && forward_stdin && InterlockedCompareExchange(&forward.detached, 0, 0) != 0) {
+      InterlockedExchange(&forward.seen, 1);
+      /* docker's words for a detach */
+      return wctr_fail(e, WCTR_ECANCELED, "read escape sequence");
+    }
     if (err != WCTR_OK) break;
     cJSON *root = cJSON_ParseWithLength(msg, len);
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "stream");

@@ -41,7 +41,10 @@ static const struct command {
      "Exit code: the container's; 125 when wctr cannot create or start it; 126/127 when its command cannot be\n"
      "run or found.\n\n"
      "Options:\n"
-     "  -d, --detach               Run in the background and print the container ID\n"
+     "  -d, --detach               Run in the background and print the container ID (-dit: stdin stays open\n"
+     "                             for a later 'wctr attach')\n"
+     "      --detach-keys string   The keys that detach an attached -i run (default \"ctrl-p,ctrl-q\")\n"
+     "      --sig-proxy=BOOL       Ctrl+C stops the attached container (default true; not with -t)\n"
      "      --rm                   Remove the container when it exits\n"
      "      --name string          Name the container\n"
      "  -e, --env list             Set an environment variable (NAME=VALUE, or NAME from this environment)\n"
@@ -97,6 +100,13 @@ static const struct command {
      "Usage: wctr start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Start containers (one that runs already is left as it is). With -a, show the container's output and exit\n"
      "with its exit code.\n\nOptions:\n  -a, --attach   Show the output and return the exit code\n", false},
+    {"attach", cli_cmd_attach, "Attach to a running container's output (and input)",
+     "Usage: wctr attach [OPTIONS] CONTAINER\n\n"
+     "Show a running container's output (and send it this console's input, when it was created with -i) until it\n"
+     "exits, with its exit code.\n\nOptions:\n"
+     "      --detach-keys string   Override the key sequence for detaching a container (default \"ctrl-p,ctrl-q\")\n"
+     "      --no-stdin             Do not attach STDIN\n"
+     "      --sig-proxy=BOOL       Ctrl+C stops the container (default true; not with a TTY)\n", false},
     {"stop", cli_cmd_stop, "Stop one or more running containers",
      "Usage: wctr stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Send the stop signal, wait, then terminate.\n\nOptions:\n"
@@ -375,6 +385,12 @@ bool cli_stream_ex(cli_ctx *ctx, const char *op, cJSON *params, bool forward_std
   /* wctrd closes a stream operation's connection; the next call opens a new one. */
   ctx->p->disconnect(ctx->conn);
   ctx->conn = NULL;
+  if (err == WCTR_ECANCELED && forward_stdin) {
+    /* The detach keys (cli.h detach_keys): the container runs on, wctr ends well (docker's). */
+    wctr_errmsg_clear(e);
+    *rc = 0;
+    return false;
+  }
   if (err != WCTR_OK) {
     if (e->text[0] == '\0') wctr_fail(e, err, "%s", wctr_strerror(err));
     fprintf(ctx->p->err, "wctr: %s\n", e->text);

@@ -25,6 +25,7 @@ enum {
   OPT_HP_IMAGE,
   OPT_QUIET,
   OPT_TIMEOUT,
+  OPT_IGNORE_PULL_FAILURES,
 };
 
 static const struct {
@@ -34,7 +35,7 @@ static const struct {
     {"up", CLI_COMPOSE_CMD_UP},     {"down", CLI_COMPOSE_CMD_DOWN},     {"ps", CLI_COMPOSE_CMD_PS},
     {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"convert", CLI_COMPOSE_CMD_CONVERT},
     {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"restart", CLI_COMPOSE_CMD_RESTART},
-    {"exec", CLI_COMPOSE_CMD_EXEC},
+    {"exec", CLI_COMPOSE_CMD_EXEC},  {"pull", CLI_COMPOSE_CMD_PULL},
 };
 
 void cli_compose_args_free(cli_compose_args *args) {
@@ -69,6 +70,10 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
                                           {NULL, 0, false, 0}};
   static const wctr_opt ps_opts[] = {
       {"quiet", 'q', false, OPT_QUIET}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  static const wctr_opt pull_opts[] = {{"quiet", 'q', false, OPT_QUIET},
+                                       {"ignore-pull-failures", 0, false, OPT_IGNORE_PULL_FAILURES},
+                                       {"help", 'h', false, OPT_HELP},
+                                       {NULL, 0, false, 0}};
   static const wctr_opt restart_opts[] = {
       {"timeout", 't', true, OPT_TIMEOUT}, {"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
   memset(out, 0, sizeof *out);
@@ -104,7 +109,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   if (st.index >= argc) {
     if (out->help) return WCTR_OK;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, restart, exec, config, convert)");
+    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, restart, exec, pull, config, convert)");
   }
   const char *word = argv[st.index];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -112,7 +117,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   }
   if (out->command == CLI_COMPOSE_CMD_NONE) {
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, exec, config, convert)",
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, exec, pull, config, convert)",
                      word);
   }
   if (out->command == CLI_COMPOSE_CMD_EXEC) {
@@ -129,6 +134,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
                           : out->command == CLI_COMPOSE_CMD_CONVERT ? convert_opts
                           : out->command == CLI_COMPOSE_CMD_PS   ? ps_opts
                           : out->command == CLI_COMPOSE_CMD_RESTART ? restart_opts
+                          : out->command == CLI_COMPOSE_CMD_PULL ? pull_opts
                                                                  : plain_opts;
   /* The command's options may come before or after its operand (logs SERVICE -f), as docker compose's. */
   for (;;) {
@@ -148,7 +154,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
         out->service = argv[st.index++];
         continue;
       }
-      if (out->command == CLI_COMPOSE_CMD_RESTART) {
+      if (out->command == CLI_COMPOSE_CMD_RESTART || out->command == CLI_COMPOSE_CMD_PULL) {
         /* the SERVICE operands, in order; options may come between them */
         out->services[out->service_count++] = argv[st.index++];
         continue;
@@ -177,6 +183,8 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       out->host_process_image = value;
     } else if (id == OPT_QUIET) {
       out->quiet = true;
+    } else if (id == OPT_IGNORE_PULL_FAILURES) {
+      out->ignore_pull_failures = true;
     } else if (id == OPT_TIMEOUT) {
       char *end = NULL;
       long long t = strtoll(value, &end, 10);

@@ -31,6 +31,8 @@ const char cli_compose_usage[] =
     "  ps [-q]                       List the project's containers (-q: their ids)\n"
     "  logs [-f] [SERVICE]           Show the containers' output (-f: follow)\n"
     "  restart [-t N] [SERVICE...]   Restart the services' containers (-t: seconds before terminating)\n"
+    "  pull [-q] [--ignore-pull-failures] [SERVICE...]\n"
+    "                                Pull the services' images (job services have none: skipped)\n"
     "  exec [-d] [-T] [-e K=V] [-u USER] [-w DIR] [--index N] SERVICE COMMAND [ARG...]\n"
     "                                Run a command in a service's container (interactive; -T: no TTY)\n"
     "  convert --format kubernetes   Write the project as Kubernetes objects for Windows nodes\n"
@@ -127,6 +129,9 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
       rc = cli_compose_restart(ctx, project, args.services, args.service_count, args.timeout);
       goto done;
     case CLI_COMPOSE_CMD_EXEC: rc = cli_compose_exec(ctx, project, args.rest, args.rest_count); goto done;
+    case CLI_COMPOSE_CMD_PULL:
+      rc = cli_compose_pull(ctx, project, args.services, args.service_count, args.quiet, args.ignore_pull_failures);
+      goto done;
     default: break;
   }
   if (compose_render(project, args.json, &rendered, &e) != WCTR_OK) {

@@ -26,6 +26,7 @@ typedef enum cli_compose_command_kind {
   CLI_COMPOSE_CMD_CONVERT,
   CLI_COMPOSE_CMD_RESTART,
   CLI_COMPOSE_CMD_EXEC,
+  CLI_COMPOSE_CMD_PULL,
 } cli_compose_command_kind;
 
 typedef struct cli_compose_args {
@@ -49,7 +50,8 @@ typedef struct cli_compose_args {
   bool plain_text_secrets;
   bool allow_plugin_input;
   const char *host_process_image;
-  bool quiet;          /* ps -q */
+  bool quiet;          /* ps -q, pull -q */
+  bool ignore_pull_failures; /* pull --ignore-pull-failures */
   int64_t timeout;     /* restart -t (seconds); -1 when not given */
   const char **services; /* restart's SERVICE operands (into argv); malloc'd array */
   size_t service_count;
@@ -60,7 +62,7 @@ typedef struct cli_compose_args {
 /* Parses argv[first..argc) (the words after "compose"): global -f/--file (repeatable) and
  * -p/--project-name, then the command, then its options: `config --format yaml|json`, `up [-d|--detach]`,
  * `down [-v|--volumes]`, `logs [-f|--follow] [SERVICE]`, `ps [-q|--quiet]`, `restart [-t|--timeout N]
- * [SERVICE...]`, `exec ...` (its words are left in rest for cli_compose_exec), `convert --format kubernetes [options above]`. -h/--help anywhere sets help. Errors
+ * [SERVICE...]`, `pull [-q|--quiet] [--ignore-pull-failures] [SERVICE...]`, `exec ...` (its words are left in rest for cli_compose_exec), `convert --format kubernetes [options above]`. -h/--help anywhere sets help. Errors
  * (WCTR_EINVAL) name the flag or word:
  *   unknown flag: --x / "x" is not a compose command (up, down, ps, logs, restart, exec, config, convert) / ...
  *   convert: --format "x" is not supported: use kubernetes / convert needs --format kubernetes /
@@ -89,6 +91,12 @@ int cli_compose_logs(cli_ctx *ctx, const compose_project *p, const char *service
  * (cli_platform.write_file). Nothing is written when anything fails. */
 int cli_compose_convert(cli_ctx *ctx, const compose_project *p, const cli_compose_args *args, compose_read_fn read_file,
                         void *io);
+/* pull [-q] [--ignore-pull-failures] [SERVICE...]: image.pull of each named service's image (every service when
+ * none is named), in the project's order, with docker compose's lines on stderr (" NAME Pulling", " NAME Pulled",
+ * " NAME Error"; nothing with -q). A job-isolation service's image is a host folder (or "host"): skipped. A failure
+ * stops the pull (exit 1) unless --ignore-pull-failures, which pulls the rest and exits 0. */
+int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool quiet,
+                     bool ignore_failures);
 /* ps -q: the project's container ids, one a line. */
 int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p);
 /* restart [-t N] [SERVICE...]: container.restart of each service's container (all when none is named), in

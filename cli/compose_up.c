@@ -712,6 +712,39 @@ int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *cons
   return rc;
 }
 
+int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool quiet,
+                     bool ignore_failures) {
+  for (size_t k = 0; k < count; k++) {
+    if (compose_find_service(p, services[k]) == NULL) {
+      fprintf(ctx->p->err, "no such service: %s\n", services[k]);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  int rc = 0;
+  for (size_t i = 0; i < p->service_count; i++) {
+    const compose_service *s = &p->services[i];
+    bool named = count == 0;
+    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
+    if (!named) continue;
+    if (s->isolation == WCTR_ISOLATION_JOB) {
+      /* A job container's image is a folder on the host (or "host"): there is nothing to pull. */
+      if (!quiet) fprintf(ctx->p->err, " %s Skipped - a job container's image is a host folder\n", s->name);
+      continue;
+    }
+    if (!quiet) fprintf(ctx->p->err, " %s Pulling\n", s->name);
+    /* image.pull through wctr pull's own path (its credentials, its errors), its progress kept quiet. */
+    int one = cli_pull_image(ctx, s->image, true, ctx->p->err);
+    if (one == 0) {
+      if (!quiet) fprintf(ctx->p->err, " %s Pulled\n", s->name);
+      continue;
+    }
+    if (!quiet) fprintf(ctx->p->err, " %s Error\n", s->name);
+    if (!ignore_failures) return CLI_EXIT_ERROR;
+    rc = 0; /* docker compose: the failure is reported and the pull goes on */
+  }
+  return rc;
+}
+
 enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };
 
 int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count) {

@@ -2,9 +2,11 @@
  * wait, stats (portable). Docker's flags, output shapes and exit codes where Docker has them. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_internal.h"
 #include "cli/format.h"
@@ -20,9 +22,9 @@ enum {
   O_STOP_TIMEOUT, O_VOLUME, O_MOUNT, O_HOSTNAME, O_DRY_RUN, O_PULL, O_HEALTH_CMD, O_HEALTH_INTERVAL,
   O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START_PERIOD, O_NO_HEALTHCHECK,
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
-  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC,
+  O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC, O_SIZE,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
-  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
+  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_SIG_PROXY, O_DETACH_KEYS, O_NO_STDIN,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -342,6 +344,24 @@ static bool job_isolation_asked(const cJSON *hc) {
          asked == WCTR_ISOLATION_JOB;
 }
 
+/* A boolean flag's value as Go's strconv.ParseBool reads it (--sig-proxy=false). */
+static wctr_err parse_go_bool(const char *v, const char *flag, bool *out, wctr_errmsg *e) {
+  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
+  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
+  for (size_t i = 0; yes[i] != NULL; i++) {
+    if (strcmp(v, yes[i]) == 0) {
+      *out = true;
+      return WCTR_OK;
+    }
+    if (strcmp(v, no[i]) == 0) {
+      *out = false;
+      return WCTR_OK;
+    }
+  }
+  return wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                   v, flag, v);
+}
+
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e) {
   static const wctr_opt fixed[] = {
       {"help", 0, false, O_HELP},           {"detach", 'd', false, O_DETACH},
@@ -362,6 +382,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
       {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
       {"pull", 0, true, O_PULL},
+      {"sig-proxy", 0, true, O_SIG_PROXY}, {"detach-keys", 0, true, O_DETACH_KEYS},
       {"health-cmd", 0, true, O_HEALTH_CMD},
       {"health-interval", 0, true, O_HEALTH_INTERVAL},
       {"health-timeout", 0, true, O_HEALTH_TIMEOUT},
@@ -373,6 +394,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   wctr_opt table[sizeof fixed / sizeof fixed[0] + 16];
   options_with_resources(fixed, table, sizeof table / sizeof table[0]);
   memset(flags, 0, sizeof *flags);
+  flags->sig_proxy = true;
   *params = NULL;
   cJSON *p = cJSON_CreateObject();
   cJSON *hc = cJSON_AddObjectToObject(p, "HostConfig");
@@ -399,7 +421,10 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         flags->interactive = true;
         set_item(p, "OpenStdin", cJSON_CreateTrue());
         break;
-      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_TTY:
+        flags->tty = true;
+        set_item(p, "Tty", cJSON_CreateTrue());
+        break;
       case O_RM: set_item(hc, "AutoRemove", cJSON_CreateTrue()); break;
       case O_NAME: set_item(p, "Name", cJSON_CreateString(v)); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
@@ -450,6 +475,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       case O_DNS: add_string_to(hc, "Dns", v); break;
       case O_DNS_SEARCH: add_string_to(hc, "DnsSearch", v); break;
       case O_MAC: set_item(p, "MacAddress", cJSON_CreateString(v)); break;
+      case O_SIG_PROXY: err = parse_go_bool(v, "--sig-proxy", &flags->sig_proxy, e); break;
+      case O_DETACH_KEYS: flags->detach_keys = v; break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
           err = wctr_fail(e, WCTR_EINVAL, "invalid pull option: '%s': must be one of \"always\", \"missing\" or \"never\"", v);
@@ -502,9 +529,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   if (err == WCTR_OK && r < 0) err = WCTR_EINVAL;
   if (err == WCTR_OK && !flags->help) err = add_healthcheck(p, &health, e);
   if (err == WCTR_OK && !flags->help) {
-    if (flags->interactive && flags->detach) {
-      err = wctr_fail(e, WCTR_EINVAL, "-i and -d cannot be used together: nothing would read the input");
-    } else if (st.index >= argc) {
+    if (st.index >= argc) {
       flags->no_image = true;
       err = wctr_fail(e, WCTR_EINVAL, "\"%s\" requires at least 1 argument: %s [OPTIONS] IMAGE COMMAND [ARG...]",
                       argv[0], argv[0]);
@@ -522,6 +547,9 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
     cJSON_Delete(p);
     return err;
   }
+  /* docker/cli: stdin closes with the attached client (StdinOnce) unless -d keeps it open for a later attach or
+   * exec (run -dit). */
+  if (flags->interactive) set_item(p, "StdinOnce", cJSON_CreateBool(!flags->detach));
   cJSON_AddStringToObject(p, "Image", argv[st.index]);
   /* Without a command, the image's default applies (HCS isolations; wctrd refuses it for job containers). */
   if (st.index + 1 < argc) {
@@ -649,21 +677,113 @@ static int start_failure_code(const char *message) {
   return CLI_EXIT_FAILED;
 }
 
+/* --- sig-proxy ---------------------------------------------------------------------------------------- */
+
+/* While an attached run lasts, Ctrl+C stops the container (docker's --sig-proxy). docker/cli forwards the signal
+ * to dockerd as a kill; dockerd on Windows turns every signal but SIGKILL into a shutdown of the container
+ * (HCS's graceful one). wctr's equivalent is container.stop: the same graceful stop signal, then the kill
+ * after the container's stop timeout. The first Ctrl+C is taken over (cli.h interrupted); a second one ends
+ * wctr as Windows does, and the stop goes on. */
+typedef struct sig_proxy {
+  cli_ctx own;         /* its own connection: the stream holds the command's */
+  char id[160];
+  pthread_mutex_t lock;
+  bool done;           /* the run ended: nothing more to proxy */
+  bool started;
+  pthread_t thread;
+} sig_proxy;
+
+static void *sig_proxy_main(void *arg) {
+  sig_proxy *s = arg;
+  for (;;) {
+    pthread_mutex_lock(&s->lock);
+    bool done = s->done;
+    pthread_mutex_unlock(&s->lock);
+    if (done) break;
+    if (s->own.p->interrupted(s->own.p->ctx)) {
+      cJSON *result = NULL;
+      wctr_errmsg e;
+      if (cli_call_quiet(&s->own, "container.stop", ref_params(s->id), &result, &e) != WCTR_OK) {
+        fprintf(s->own.p->err, "wctr: stopping %s: %s\n", s->id, e.text);
+      }
+      cJSON_Delete(result);
+      break;
+    }
+    nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+  }
+  if (s->own.conn != NULL) s->own.p->disconnect(s->own.conn);
+  s->own.conn = NULL;
+  return NULL;
+}
+
+static void sig_proxy_begin(cli_ctx *ctx, const char *id, sig_proxy *s) {
+  memset(s, 0, sizeof *s);
+  if (ctx->p->interrupted == NULL) return;
+  /* Asked once before the stream begins: from here on Ctrl+C is wctr's to act on (cli.h). */
+  (void)ctx->p->interrupted(ctx->p->ctx);
+  s->own = (cli_ctx){.p = ctx->p, .fail_code = CLI_EXIT_ERROR};
+  memcpy(s->own.pipe_path, ctx->pipe_path, sizeof s->own.pipe_path);
+  snprintf(s->id, sizeof s->id, "%s", id);
+  pthread_mutex_init(&s->lock, NULL);
+  s->started = pthread_create(&s->thread, NULL, sig_proxy_main, s) == 0;
+  if (!s->started) pthread_mutex_destroy(&s->lock);
+}
+
+static void sig_proxy_end(sig_proxy *s) {
+  if (!s->started) return;
+  pthread_mutex_lock(&s->lock);
+  s->done = true;
+  pthread_mutex_unlock(&s->lock);
+  pthread_join(s->thread, NULL);
+  pthread_mutex_destroy(&s->lock);
+}
+
+/* How a client is attached: its stdin, the proxy of Ctrl+C (not with a TTY, as docker's: the console's keys go
+ * to the container), the keys that detach (with stdin). */
+typedef struct attach_opts {
+  bool stdin_attached;
+  bool sig_proxy;
+  bool tty;
+  const char *detach_keys; /* NULL: Docker's default */
+} attach_opts;
+
 /* Runs the container attached: its output here, its exit code as ours. A start that fails exits
  * ctx->fail_code, or for run 125/126/127 as the failure says (docker run's toStatusError). */
-static int run_attached(cli_ctx *ctx, const char *id, bool interactive, bool for_run, bool *started) {
+static int stream_attached(cli_ctx *ctx, const char *op, cJSON *params, const char *id, const attach_opts *o,
+                           bool for_run, bool *started) {
   cJSON *result = NULL;
   int rc = 0;
   wctr_errmsg e;
   if (started != NULL) *started = true;
-  if (!cli_stream_ex(ctx, "container.run", ref_params(id), interactive, write_frame, ctx, &result, &rc, &e)) {
-    if (started != NULL) *started = false;
+  cli_detach keys;
+  memset(&keys, 0, sizeof keys);
+  if (o->stdin_attached && ctx->p->detach_keys != NULL) {
+    if (cli_detach_keys_parse(o->detach_keys != NULL ? o->detach_keys : CLI_DETACH_KEYS_DEFAULT, &keys, &e) != WCTR_OK) {
+      cJSON_Delete(params);
+      if (started != NULL) *started = false;
+      fprintf(ctx->p->err, "wctr: %s\n", e.text);
+      return ctx->fail_code;
+    }
+    ctx->p->detach_keys(ctx->p->ctx, keys.keys, keys.len);
+  }
+  sig_proxy proxy;
+  memset(&proxy, 0, sizeof proxy);
+  if (o->sig_proxy && !o->tty) sig_proxy_begin(ctx, id, &proxy);
+  bool ok = cli_stream_ex(ctx, op, params, o->stdin_attached, write_frame, ctx, &result, &rc, &e);
+  sig_proxy_end(&proxy);
+  if (!ok) {
+    /* A detach (rc 0, no message) leaves the container running: it did start. */
+    if (started != NULL && e.text[0] != '\0') *started = false;
     return for_run && e.text[0] != '\0' ? start_failure_code(e.text) : rc;
   }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "ExitCode");
   rc = cJSON_IsNumber(code) ? (int)code->valuedouble : ctx->fail_code;
   cJSON_Delete(result);
   return rc;
+}
+
+static int run_attached(cli_ctx *ctx, const char *id, const attach_opts *o, bool for_run, bool *started) {
+  return stream_attached(ctx, "container.run", ref_params(id), id, o, for_run, started);
 }
 
 /* `run` created the container for this start only: when the start fails nothing is left (Docker keeps a
@@ -701,7 +821,9 @@ int cli_cmd_run(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(result);
   } else {
     bool started = false;
-    rc = run_attached(ctx, id, flags.interactive, true, &started);
+    attach_opts ao = {.stdin_attached = flags.interactive, .sig_proxy = flags.sig_proxy, .tty = flags.tty,
+                      .detach_keys = flags.detach_keys};
+    rc = run_attached(ctx, id, &ao, true, &started);
     if (!started) remove_failed(ctx, id);
   }
   free(id);
@@ -717,6 +839,56 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv) {
   fprintf(ctx->p->out, "%s\n", id);
   free(id);
   return 0;
+}
+
+/* --- attach ---------------------------------------------------------------------------------------------- */
+
+static const char *field(const cJSON *o, const char *key);
+
+typedef struct attach_cli {
+  bool no_stdin;
+  bool sig_proxy;
+  const char *detach_keys;
+} attach_cli;
+
+static bool attach_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  attach_cli *o = arg;
+  if (id == O_NO_STDIN) o->no_stdin = true;
+  if (id == O_DETACH_KEYS) o->detach_keys = v;
+  if (id == O_SIG_PROXY) return parse_go_bool(v, "--sig-proxy", &o->sig_proxy, e) == WCTR_OK;
+  return true;
+}
+
+/* `wctr attach [--no-stdin] [--sig-proxy=BOOL] [--detach-keys KEYS] CONTAINER`: the running container's output
+ * (and stdin, when it was created with -i), until it exits (its code is wctr's) or the detach keys. */
+int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"no-stdin", 0, false, O_NO_STDIN}, {"sig-proxy", 0, true, O_SIG_PROXY},
+                                   {"detach-keys", 0, true, O_DETACH_KEYS}, {NULL, 0, false, 0}};
+  attach_cli o = {.sig_proxy = true};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "attach", table, argc, argv, attach_opt, &o, &first);
+  if (rc == 0) rc = cli_check_operands(ctx, "attach", argc - first, 1, 1, NULL);
+  if (rc != 0) return rc;
+  cJSON *record = NULL;
+  if (!cli_call(ctx, "container.inspect", ref_params(argv[first]), &record, &rc)) return rc;
+  const cJSON *state = cJSON_GetObjectItemCaseSensitive(record, "State");
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(record, "Config");
+  char id[160];
+  snprintf(id, sizeof id, "%s", field(record, "Id"));
+  bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "Running")) ||
+                 strcmp(field(state, "Status"), "running") == 0;
+  attach_opts ao = {.stdin_attached = !o.no_stdin && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "OpenStdin")),
+                    .sig_proxy = o.sig_proxy, .tty = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "Tty")),
+                    .detach_keys = o.detach_keys};
+  cJSON_Delete(record);
+  if (!running) {
+    /* docker attach's refusal (its daemon's 409), exit 1 */
+    fprintf(ctx->p->err, "wctr: You cannot attach to a stopped container, start it first\n");
+    return CLI_EXIT_ERROR;
+  }
+  cJSON *p = ref_params(id);
+  if (ao.stdin_attached) cJSON_AddTrueToObject(p, "Stdin");
+  return stream_attached(ctx, "container.attach", p, id, &ao, false, NULL);
 }
 
 /* --- exec ------------------------------------------------------------------------------------------------ */
@@ -841,7 +1013,8 @@ int cli_cmd_start(cli_ctx *ctx, int argc, char **argv) {
   if (rc != 0) return rc;
   if (o.attach) {
     if (argc - first > 1) return cli_usage_error(ctx, "start", "you cannot start and attach multiple containers at once");
-    return run_attached(ctx, argv[first], false, false, NULL);
+    attach_opts ao = {.sig_proxy = true};
+    return run_attached(ctx, argv[first], &ao, false, NULL);
   }
   /* Docker starts each, names what failed at the end, and exits 1 then. A running container is started
    * already: wctrd says so with success. */
@@ -1143,7 +1316,18 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   free(ports);
   cli_buf_free(&nets);
   f = add_field(f, "RunningFor", running_for);
-  f = add_field(f, "Size", "N/A");
+  /* docker/cli's Size: the writable layer, and "(virtual N)" when the root's size is known. */
+  char size_text[64] = "0B";
+  const cJSON *rw = cJSON_GetObjectItemCaseSensitive(s, "SizeRw");
+  const cJSON *rootfs = cJSON_GetObjectItemCaseSensitive(s, "SizeRootFs");
+  docker_human_size(cJSON_IsNumber(rw) ? rw->valuedouble : 0, 3, size_text, sizeof size_text);
+  if (cJSON_IsNumber(rootfs) && rootfs->valuedouble > 0) {
+    char virt[32];
+    docker_human_size(rootfs->valuedouble, 3, virt, sizeof virt);
+    size_t used = strlen(size_text);
+    snprintf(size_text + used, sizeof size_text - used, " (virtual %s)", virt);
+  }
+  f = add_field(f, "Size", size_text);
   f = add_field(f, "State", field(s, "State"));
   f = add_field(f, "Status", field(s, "Status"));
   if (cmd.failed || quoted.failed || mounts.failed || labels == NULL) {
@@ -1164,15 +1348,15 @@ static const char container_headers[] =
 
 static const char ps_default[] =
     "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+static const char ps_default_size[] =
+    "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
 
 typedef struct ps_opts {
   bool all;
   bool quiet;
   const char *format;
-  const char *status[8];
-  int status_count;
-  cJSON *labels; /* label filters */
-  cJSON *health; /* health filters: wctrd checks the values (Docker's message) */
+  bool size;     /* -s: the SIZE column */
+  cJSON *filters; /* Docker's filter map, {"KEY": [values]}: wctrd checks and applies it */
   int64_t last;  /* -n: the last N created, any state; -1: every one */
   bool no_trunc;
 } ps_opts;
@@ -1195,32 +1379,31 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     }
     o->last = n;
   }
+  if (id == O_SIZE) o->size = true;
   if (id != O_FILTER) return true;
-  if (strncmp(v, "label=", 6) == 0) {
-    if (v[6] == '\0' || v[6] == '=') {
-      wctr_fail(e, WCTR_EINVAL, "--filter label=KEY or label=KEY=VALUE: the key is empty");
-      return false;
-    }
-    cJSON_AddItemToArray(o->labels, cJSON_CreateString(v + 6));
-    return true;
-  }
-  if (strncmp(v, "health=", 7) == 0) {
-    cJSON_AddItemToArray(o->health, cJSON_CreateString(v + 7));
-    return true;
-  }
-  if (strncmp(v, "status=", 7) != 0) {
-    wctr_fail(e, WCTR_EINVAL,
-              "only --filter status=created|running|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
-              "are supported");
+  /* docker/cli's filters.ParseFlag: KEY=VALUE, the key lowercased and trimmed; wctrd checks keys and values
+   * (Docker's daemon texts). */
+  const char *eq = strchr(v, '=');
+  if (eq == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "bad format of filter (expected name=value)");
     return false;
   }
-  const char *want = v + 7;
-  if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
-    wctr_fail(e, WCTR_EINVAL, "invalid filter 'status=%s': use created, running or exited", want);
+  char key[64];
+  size_t kn = (size_t)(eq - v);
+  while (kn > 0 && (v[kn - 1] == ' ' || v[kn - 1] == '\t')) kn--;
+  size_t k0 = 0;
+  while (k0 < kn && (v[k0] == ' ' || v[k0] == '\t')) k0++;
+  snprintf(key, sizeof key, "%.*s", (int)(kn - k0), v + k0);
+  for (char *k = key; *k != '\0'; k++) *k = (char)tolower((unsigned char)*k);
+  const char *value = eq + 1;
+  while (*value == ' ' || *value == '\t') value++;
+  if (strcmp(key, "label") == 0 && (value[0] == '\0' || value[0] == '=')) {
+    wctr_fail(e, WCTR_EINVAL, "--filter label=KEY or label=KEY=VALUE: the key is empty");
     return false;
   }
-  if (o->status_count < 8) o->status[o->status_count++] = want;
-  o->all = true; /* Docker: a status filter looks at every container */
+  cJSON *values = cJSON_GetObjectItemCaseSensitive(o->filters, key);
+  if (values == NULL) values = cJSON_AddArrayToObject(o->filters, key);
+  if (values != NULL) cJSON_AddItemToArray(values, cJSON_CreateString(value));
   return true;
 }
 
@@ -1256,32 +1439,27 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"all", 'a', false, O_ALL}, {"quiet", 'q', false, O_QUIET},
                                    {"filter", 'f', true, O_FILTER}, {"format", 0, true, O_FORMAT},
                                    {"last", 'n', true, O_LAST}, {"latest", 'l', false, O_LATEST},
-                                   {"no-trunc", 0, false, O_NO_TRUNC}, {NULL, 0, false, 0}};
-  ps_opts o = {.labels = cJSON_CreateArray(), .health = cJSON_CreateArray(), .last = -1};
+                                   {"no-trunc", 0, false, O_NO_TRUNC}, {"size", 's', false, O_SIZE},
+                                   {NULL, 0, false, 0}};
+  ps_opts o = {.filters = cJSON_CreateObject(), .last = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "ps", table, argc, argv, ps_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "ps", argc - first, 0, 0, NULL);
   if (rc != 0) {
-    cJSON_Delete(o.labels);
-    cJSON_Delete(o.health);
+    cJSON_Delete(o.filters);
     return rc;
   }
   cJSON *p = cJSON_CreateObject();
   /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
   cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
-  cJSON *filters = NULL;
-  if (cJSON_GetArraySize(o.labels) > 0) {
-    filters = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(filters, "label", o.labels);
+  if (o.filters != NULL && o.filters->child != NULL) {
+    cJSON_AddItemToObject(p, "Filters", o.filters);
   } else {
-    cJSON_Delete(o.labels);
+    cJSON_Delete(o.filters);
   }
-  if (cJSON_GetArraySize(o.health) > 0) {
-    if (filters == NULL) filters = cJSON_AddObjectToObject(p, "Filters");
-    cJSON_AddItemToObject(filters, "health", o.health);
-  } else {
-    cJSON_Delete(o.health);
-  }
+  /* docker/cli: a template that uses .Size asks for the sizes too (unless -q). */
+  if (!o.quiet && o.format != NULL && strstr(o.format, ".Size") != NULL) o.size = true;
+  if (o.size && !o.quiet) cJSON_AddBoolToObject(p, "Size", true);
   cJSON *list = NULL;
   if (!cli_call(ctx, "container.list", p, &list, &rc)) return rc;
   char now[40];
@@ -1290,7 +1468,8 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   wctr_errmsg e;
   /* -q prints IDs, whatever --format says (docker/cli's NewContainerFormat). */
   const char *format = o.quiet ? "{{.ID}}" : o.format;
-  if (cli_format_compile(format, ps_default, &f, &e) != WCTR_OK) {
+  /* -s adds the SIZE column to the default table (docker/cli's NewContainerFormat). */
+  if (cli_format_compile(format, o.size ? ps_default_size : ps_default, &f, &e) != WCTR_OK) {
     cJSON_Delete(list);
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
@@ -1304,9 +1483,6 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
   const cJSON *s;
   cJSON_ArrayForEach(s, list) {
     if (!ok) break;
-    bool keep = o.status_count == 0;
-    for (int i = 0; i < o.status_count && !keep; i++) keep = strcmp(field(s, "State"), o.status[i]) == 0;
-    if (!keep) continue;
     if (o.last > 0 && shown >= o.last) break;
     shown++;
     cJSON *record = NULL;

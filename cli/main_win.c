@@ -43,6 +43,11 @@ static wctr_err win_stream(cli_connection *conn, const char *op, cJSON *params, 
   return cli_client_stream(conn->client, op, params, forward_stdin, on_frame, arg, result, e);
 }
 
+static void win_detach_keys(void *ctx, const unsigned char *keys, size_t len) {
+  (void)ctx;
+  cli_client_set_detach_keys(keys, len);
+}
+
 /* -e NAME: the value from wctr's own environment. Kept until exit: the pointers stay valid. */
 static const char *win_getenv(void *ctx, const char *name) {
   (void)ctx;
@@ -268,6 +273,7 @@ int wmain(int argc, wchar_t **wargv) {
                            .now = win_now,
                            .cwd = win_cwd,
                            .interrupted = win_interrupted,
+                           .detach_keys = win_detach_keys,
                            .write_bytes = win_write_bytes,
                            .is_terminal = win_is_terminal,
                            .open_output = win_open_output,

@@ -36,8 +36,9 @@ cJSON *docker_container_inspect(const cJSON *record);
 
 /* A container.list summary (or a container.inspect record) -> container.Summary (GET /containers/json, the
  * rows of `docker ps`): Id, Names ["/name"], Image, ImageID, Command, Created (Unix seconds), Ports,
- * Labels, State, Status ("Up 5 seconds", as of now, an ISO 8601 UTC time), HostConfig, NetworkSettings,
- * Mounts (from HostConfig.Binds when the input has them, else []). */
+ * SizeRw and SizeRootFs (when the list measured them and they are not 0, Docker's omitempty), Labels, State,
+ * Status ("Up 5 seconds", as of now, an ISO 8601 UTC time), HostConfig, NetworkSettings, Mounts (from
+ * HostConfig.Binds when the input has them, else []). */
 cJSON *docker_container_summary(const cJSON *wctr, const char *now);
 
 /* The PORTS column of `docker ps`, from a summary's Ports [{IP?, PrivatePort, PublicPort?, Type}], by

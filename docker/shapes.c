@@ -552,6 +552,16 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
   }
 }
 
+/* SizeRw and SizeRootFs (Docker's omitempty: a zero is left out), when the list measured them (ps -s). */
+static bool put_sizes(cJSON *out, const cJSON *wctr) {
+  static const char *const keys[] = {"SizeRw", "SizeRootFs"};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(wctr, keys[i]);
+    if (cJSON_IsNumber(v) && v->valuedouble > 0 && !put_num(out, keys[i], v->valuedouble)) return false;
+  }
+  return true;
+}
+
 cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
   if (!cJSON_IsObject(wctr)) return NULL;
   const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(wctr, "Config");
@@ -602,7 +612,7 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
   }
   ok = ok && put_str(out, "Image", image) && put_str(out, "ImageID", "") && put_str(out, "Command", command) &&
        put_num(out, "Created", unix_of(str(wctr, "Created"))) && put(out, "Ports", summary_ports(live, exposed)) &&
-       put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
+       put_sizes(out, wctr) && put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
   cJSON *hcs = ok ? cJSON_AddObjectToObject(out, "HostConfig") : NULL;
   ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", mode);
   cJSON *net = ok ? cJSON_AddObjectToObject(out, "NetworkSettings") : NULL;

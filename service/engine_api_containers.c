@@ -85,32 +85,6 @@ static int by_created_desc(const void *a, const void *b) {
   return c != 0 ? c : strcmp(x->id, y->id);
 }
 
-/* The last value of a filter key (Docker's before/since take one container; the last one given wins). */
-static const char *last_value(const cJSON *filters, const char *key) {
-  const cJSON *values = cJSON_GetObjectItemCaseSensitive(filters, key);
-  if (!cJSON_IsArray(values)) return NULL;
-  const cJSON *v;
-  const char *last = NULL;
-  cJSON_ArrayForEach(v, values) {
-    if (cJSON_IsString(v)) last = v->valuestring;
-  }
-  return last;
-}
-
-/* The index in items (newest first) of the container ref names: its full id, its name, or a prefix of one id
- * only, as the manager resolves a ref. -1 when none; -2 when the prefix is ambiguous. */
-static int find_ref(const cJSON **items, int n, const char *ref) {
-  const char *name = ref[0] == '/' ? ref + 1 : ref;
-  for (int i = 0; i < n; i++) {
-    if (strcmp(str_of(items[i], "Id", ""), ref) == 0 || strcmp(str_of(items[i], "Name", ""), name) == 0) return i;
-  }
-  int found = -1;
-  for (int i = 0; i < n && ref[0] != '\0'; i++) {
-    if (strncmp(str_of(items[i], "Id", ""), ref, strlen(ref)) == 0) found = found == -1 ? i : -2;
-  }
-  return found;
-}
-
 static void list_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
   list_state *s = r->state;
   if (err != WCTR_OK) {
@@ -137,35 +111,10 @@ static void list_done(api_req *r, wctr_err err, cJSON *result, const char *messa
   qsort(sorted, (size_t)count, sizeof *sorted, by_created_desc);
   for (int i = 0; i < count; i++) items[i] = sorted[i].c;
   free(sorted);
-  /* before/since: the containers created before (after) the one named, in Docker's newest-first order. */
-  const char *before = last_value(s->filters, "before");
-  const char *since = last_value(s->filters, "since");
-  int first = 0, end = count;
-  const char *refs[2] = {before, since};
-  for (int k = 0; k < 2; k++) {
-    if (refs[k] == NULL) continue;
-    int at = find_ref(items, count, refs[k]);
-    if (at < 0) {
-      free(items);
-      api_reply_error(r, 404, at == -2 ? "Multiple IDs found with provided prefix: %s" : "No such container: %s", refs[k]);
-      return;
-    }
-    if (k == 0 && at + 1 > first) first = at + 1;
-    if (k == 1 && at < end) end = at;
-  }
-  /* Docker lists running containers only, unless all=1, a limit, before/since or a status filter asks for others. */
-  bool any_state = s->all || s->limit > 0 || before != NULL || since != NULL ||
-                   cJSON_GetObjectItemCaseSensitive(s->filters, "status") != NULL ||
-                   cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
+  /* wctrd's container.list applied the filters (before/since included) and the state rule; the limit is the
+   * newest N of what it kept. */
   int listed = 0;
-  for (int i = first; i < end && (s->limit <= 0 || listed < s->limit); i++) {
-    if (!any_state && strcmp(str_of(items[i], "State", ""), "running") != 0) continue;
-    if (!api_shape_summary_matches(items[i], s->filters) ||
-        !api_shape_labels_match(s->filters, "label", cJSON_GetObjectItemCaseSensitive(items[i], "Labels"))) {
-      continue;
-    }
-    items[listed++] = items[i]; /* kept in place: listed <= i */
-  }
+  for (int i = 0; i < count && (s->limit <= 0 || listed < s->limit); i++) items[listed++] = items[i];
   size_t len = 0;
   char *text = api_shape_summaries_text(items, (size_t)listed, now_unix(), &len);
   free(items);
@@ -244,9 +193,17 @@ void api_containers_list(api_req *r) {
   }
   if (s->filters != NULL && !api_filters_check(r, s->filters, allowed, "/containers/json")) return;
   if (!list_values_valid(r, s->filters)) return;
-  /* Every container, filtered here: before/since must find the container they name whatever the other filters. */
+  /* The filters are wctrd's container.list's (service/manager.h: dockerd's rules, a missing before/since
+   * container is ENOENT, 404). Docker lists running containers only, unless all=1, a limit, before/since or a
+   * status/exited filter asks for others. */
+  bool any_state = s->all || s->limit > 0 || cJSON_GetObjectItemCaseSensitive(s->filters, "before") != NULL ||
+                   cJSON_GetObjectItemCaseSensitive(s->filters, "since") != NULL ||
+                   cJSON_GetObjectItemCaseSensitive(s->filters, "status") != NULL ||
+                   cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddBoolToObject(p, "All", true);
+  cJSON_AddBoolToObject(p, "All", any_state);
+  if (s->filters != NULL && s->filters->child != NULL) cJSON_AddItemToObject(p, "Filters", cJSON_Duplicate(s->filters, true));
+  if (size) cJSON_AddTrueToObject(p, "Size");
   api_call(r, "container.list", p, false, list_done);
 }
 

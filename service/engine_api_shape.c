@@ -422,11 +422,9 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
           entry = cJSON_CreateArray();
           err = entry == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Entrypoint", entry, e);
         } else if (strcmp(k, "StdinOnce") == 0) {
-          const cJSON *open = cJSON_GetObjectItemCaseSensitive(body, "OpenStdin");
-          if (cJSON_IsTrue(open) && !cJSON_IsTrue(v)) {
-            err = wctr_fail(e, WCTR_EINVAL, "StdinOnce: wctr closes a container's stdin when the attached client's input "
-                            "ends; keeping it open for a later attach (StdinOnce false with OpenStdin) is not supported");
-          }
+          /* Docker's default is false: stdin stays open across attaches. */
+          err = cJSON_IsBool(v) ? WCTR_OK : wctr_fail(e, WCTR_EINVAL, "StdinOnce must be a boolean");
+          if (err == WCTR_OK) cJSON_AddBoolToObject(params, "StdinOnce", cJSON_IsTrue(v));
         } else if (strcmp(k, "HostConfig") == 0) {
           err = map_host_config(v, params, e);
         }
@@ -930,7 +928,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddBoolToObject(c, "AttachStderr", false);
     cJSON_AddBoolToObject(c, "Tty", bool_of(config, "Tty"));
     cJSON_AddBoolToObject(c, "OpenStdin", bool_of(config, "OpenStdin"));
-    cJSON_AddBoolToObject(c, "StdinOnce", bool_of(config, "OpenStdin"));
+    cJSON_AddBoolToObject(c, "StdinOnce", bool_of(config, cJSON_GetObjectItemCaseSensitive(config, "StdinOnce") != NULL ? "StdinOnce" : "OpenStdin"));
     cJSON_AddItemToObject(c, "Env", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Env"), cJSON_CreateNull()));
     cJSON_AddItemToObject(c, "Cmd", dup_or(cmd, cJSON_CreateNull()));
     cJSON_AddStringToObject(c, "Image", image);
@@ -1001,6 +999,11 @@ cJSON *api_shape_summary(const cJSON *s, int64_t now) {
   cJSON *d = docker_container_summary(s, "");
   cJSON *ports = d != NULL ? cJSON_DetachItemFromObjectCaseSensitive(d, "Ports") : NULL;
   cJSON_AddItemToObject(out, "Ports", ports != NULL ? ports : cJSON_CreateArray());
+  static const char *const size_keys[] = {"SizeRw", "SizeRootFs"}; /* ?size=1, omitempty (the docker module's) */
+  for (int k = 0; d != NULL && k < 2; k++) {
+    cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(d, size_keys[k]);
+    if (v != NULL) cJSON_AddItemToObject(out, size_keys[k], v);
+  }
   cJSON_AddItemToObject(out, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(s, "Labels"), cJSON_CreateObject()));
   cJSON_AddStringToObject(out, "State", str_of(s, "State", "created"));
   cJSON_AddStringToObject(out, "Status", status);
@@ -1149,6 +1152,15 @@ char *api_shape_summaries_text(const cJSON *const *items, size_t count, int64_t 
       put_json(&b, ports);
     } else {
       put_text(&b, "[]");
+    }
+    /* ?size=1: what container.list measured (Docker's omitempty, as the docker module shapes them). */
+    static const char *const size_keys[] = {"SizeRw", "SizeRootFs"};
+    for (int k = 0; k < 2; k++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, size_keys[k]);
+      if (!cJSON_IsNumber(v)) continue;
+      char num[64];
+      snprintf(num, sizeof num, ",\"%s\":%.0f", size_keys[k], v->valuedouble);
+      put_text(&b, num);
     }
     put_text(&b, ",\"Labels\":");
     put_labels(&b, cJSON_GetObjectItemCaseSensitive(s, "Labels"));

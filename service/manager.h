@@ -12,16 +12,27 @@
  *   container.run     {"Id"} (stream)              attach, start, output chunks, stdin, then {"ExitCode","OOMKilled"}
  *   container.attach  {"Id","Stdin"?} (stream)     output chunks of the current run, or of the next one when it is not
  *                                                    running (stdin too with Stdin, when created with OpenStdin), then
- *                                                    {"ExitCode","OOMKilled"} when that run ends; ENOENT if it is removed
+ *                                                    {"ExitCode","OOMKilled"} when that run ends; ENOENT if it is removed.
+ *                                                    A client that leaves closes the container's stdin only when it
+ *                                                    was created with StdinOnce (spec/spec.h; run -dit keeps it open)
  *   container.restart {"Id","Timeout"?}           -> {} once stopped (as container.stop) and started again
  *   container.rename  {"Id","Name"}               -> {} (Docker's name rules; EEXIST when the name is taken)
  *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
  *   container.kill    {"Id"}                        -> {} once it has exited
  *   container.remove  {"Id","Force"?}             -> {}
- *   container.list    {"All"?,"Filters"?:{"label":[...],"health":[...]}} -> [summaries]; a summary carries
- *                     "Health" (starting|healthy|unhealthy) once its healthcheck has a status; health values
- *                     are starting, healthy, unhealthy, none (any one matches)
+ *   container.list    {"All"?,"Filters"?:{KEY:[values]},"Size"?} -> [summaries]; a summary carries "Health"
+ *                     (starting|healthy|unhealthy) once its healthcheck has a status. Filters as dockerd's (values
+ *                     of a key are alternatives, keys all match; label's values all match): label, health
+ *                     (starting, healthy, unhealthy, none), name (a part of the name, ^ and $ anchors), id
+ *                     (prefix), ancestor (the image reference, or what rt_host.image_resolve names for it),
+ *                     status (Docker's seven; lists every state), exited (code of an exited container),
+ *                     before/since (a container ref; the last value), isolation, is-task. Refusals, EINVAL
+ *                     with dockerd's texts ("invalid filter 'KEY'", "Invalid filter 'status=X'",
+ *                     "strconv.Atoi: parsing \"X\": invalid syntax"), ENOENT "No such container: X".
+ *                     Size: each summary gets SizeRw and SizeRootFs (manager_files.c: a job container's
+ *                     sandbox folder, both; an HCS container's scratch VHD, and a running process-isolated
+ *                     one's mounted volume as SizeRootFs); the op is BLOCKING (the sizes walk folders).
  *   container.inspect {"Id"}                        -> the record plus the runtime's view (AppliedLimits);
  *                     State.Health {Status, FailingStreak, Log[{Start, End, ExitCode, Output}]} once the
  *                     healthcheck (Config.Healthcheck, spec/spec.h) has a status (manager_health.c: probes

@@ -237,6 +237,18 @@ const char *mgr_health_status_name(mgr_health_status s);
 /* Docker's State.Health {Status, FailingStreak, Log [{Start, End, ExitCode, Output}]}, NULL without one. */
 cJSON *mgr_health_json_locked(svc_manager *m, ctr *c);
 
+/* --- manager_files.c ------------------------------------------------------------------------------------ */
+
+/* container.list's "Size": the paths to measure are taken under m->lock, the walk happens after it. */
+typedef struct mgr_sized mgr_sized;
+typedef struct mgr_sizes {
+  mgr_sized *items;
+  size_t n, cap;
+} mgr_sizes;
+bool mgr_sizes_add_locked(svc_manager *m, ctr *c, cJSON *summary, mgr_sizes *list);
+/* No lock held (it walks folders): adds "SizeRw" and "SizeRootFs" to each summary, frees the list. */
+void mgr_sizes_finish(mgr_sizes *list);
+
 /* --- manager_recover.c ---------------------------------------------------------------------------------- */
 
 /* Loads the records and repairs what a crash left (on the starting thread, before any front-end opens). */

@@ -1,5 +1,6 @@
 /* service/manager_ops.c - container.create, list, inspect, update, and the manager's operation table
  * (service/manager.h, manager_internal.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,25 +223,112 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   return create(ctx, caller, params, result, e);
 }
 
-/* "Filters": {"label": ["key", "key=value", ...]} (Docker's filter map; every label given must match). */
-/* Filters: {"label": [...]} (every one matches), {"health": [...]} (any one is the container's: starting,
- * healthy, unhealthy, or none for a container without a healthcheck status; Docker's message for another). */
-static wctr_err list_filters(const cJSON *params, const cJSON **labels, const cJSON **health, wctr_errmsg *e) {
-  static const char *const keys[] = {"label", "health", NULL};
+/* container.list's filters (Docker's filter map: the values of one key are alternatives, every key must
+ * match; label's values must all match, as Docker's). */
+enum { LIST_IMAGE_MAX = 1024 }; /* an image reference as the filters compare it */
+typedef struct list_filter {
+  const cJSON *labels, *health, *names, *ids, *ancestors, *status, *exited, *isolation, *is_task;
+  const char *before, *since; /* the last value given wins, as Docker's */
+  char (*ancestor_names)[LIST_IMAGE_MAX]; /* each ancestor value as the image catalog names it ("" unknown) */
+  bool any_state;             /* a status filter looks at every container (Docker's daemon) */
+} list_filter;
+
+static void list_filter_free(list_filter *f) {
+  if (f == NULL) return;
+  free(f->ancestor_names);
+  f->ancestor_names = NULL;
+}
+
+static bool one_of(const char *v, const char *const *allowed) {
+  for (size_t i = 0; allowed[i] != NULL; i++) {
+    if (strcmp(v, allowed[i]) == 0) return true;
+  }
+  return false;
+}
+
+/* An image id or a prefix of one: hex digits, "sha256:" allowed before them. */
+static bool looks_like_id(const char *v) {
+  if (strncmp(v, "sha256:", 7) == 0) v += 7;
+  if (*v == '\0') return false;
+  for (; *v != '\0'; v++) {
+    if (!((*v >= '0' && *v <= '9') || (*v >= 'a' && *v <= 'f'))) return false;
+  }
+  return true;
+}
+
+/* The last string of a filter's values (before/since name one container). */
+static const char *last_of(const cJSON *values) {
+  const char *last = NULL;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) last = v->valuestring;
+  return last;
+}
+
+/* Reads params.Filters into f, with Docker's texts for what it refuses (each an invalid parameter, 400). */
+static wctr_err list_filters(svc_manager *m, const cJSON *params, list_filter *f, wctr_errmsg *e) {
+  static const char *const keys[] = {"label",  "health", "name",   "id",     "ancestor", "status",
+                                     "exited", "before", "since", "isolation", "is-task", NULL};
+  static const char *const states[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead", NULL};
+  static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
+  static const char *const booleans[] = {"true", "false", NULL};
+  memset(f, 0, sizeof *f);
   const cJSON *filters = NULL;
   if (wctr_json_get_object(params, "Filters", "params", false, &filters, e) != WCTR_OK) return WCTR_EINVAL;
   if (filters == NULL) return WCTR_OK;
-  if (wctr_json_check_keys(filters, "params.Filters", keys, e) != WCTR_OK ||
-      wctr_json_get_string_array(filters, "label", "params.Filters", false, labels, e) != WCTR_OK ||
-      wctr_json_get_string_array(filters, "health", "params.Filters", false, health, e) != WCTR_OK) {
-    return WCTR_EINVAL;
+  const cJSON *k;
+  cJSON_ArrayForEach(k, filters) {
+    if (!one_of(k->string, keys)) return wctr_fail(e, WCTR_EINVAL, "invalid filter '%.100s'", k->string);
   }
-  const cJSON *h;
-  cJSON_ArrayForEach(h, *health) {
-    const char *v = h->valuestring;
-    if (strcmp(v, "starting") != 0 && strcmp(v, "healthy") != 0 && strcmp(v, "unhealthy") != 0 &&
-        strcmp(v, "none") != 0) {
-      return wctr_fail(e, WCTR_EINVAL, "Unrecognised filter value for health: %.100s", v);
+  const cJSON **slots[] = {&f->labels, &f->health, &f->names, &f->ids, &f->ancestors, &f->status, &f->exited, NULL,
+                           NULL, &f->isolation, &f->is_task};
+  const cJSON *order[11] = {NULL};
+  for (size_t i = 0; keys[i] != NULL; i++) {
+    if (wctr_json_get_string_array(filters, keys[i], "params.Filters", false, &order[i], e) != WCTR_OK) return WCTR_EINVAL;
+    if (slots[i] != NULL) *slots[i] = order[i];
+  }
+  f->before = last_of(order[7]);
+  f->since = last_of(order[8]);
+  const cJSON *v;
+  cJSON_ArrayForEach(v, f->health) {
+    if (!one_of(v->valuestring, healths)) {
+      return wctr_fail(e, WCTR_EINVAL, "Unrecognised filter value for health: %.100s", v->valuestring);
+    }
+  }
+  cJSON_ArrayForEach(v, f->status) {
+    if (!one_of(v->valuestring, states)) return wctr_fail(e, WCTR_EINVAL, "Invalid filter 'status=%.100s'", v->valuestring);
+    f->any_state = true;
+  }
+  cJSON_ArrayForEach(v, f->is_task) {
+    if (!one_of(v->valuestring, booleans)) return wctr_fail(e, WCTR_EINVAL, "Invalid filter 'is-task=%.100s'", v->valuestring);
+  }
+  cJSON_ArrayForEach(v, f->exited) {
+    char *end = NULL;
+    errno = 0;
+    (void)strtoll(v->valuestring, &end, 10);
+    if (v->valuestring[0] == '\0' || *end != '\0' || errno != 0) {
+      /* Go's strconv.Atoi, which dockerd's answer quotes. */
+      return wctr_fail(e, WCTR_EINVAL, "strconv.Atoi: parsing \"%.100s\": %s", v->valuestring,
+                       errno == ERANGE ? "value out of range" : "invalid syntax");
+    }
+  }
+  /* An ancestor given as an image id (or a prefix of one): the catalog's name for it, looked up once, before the
+   * list's lock (the image store is not the manager's). Names are compared as they are (ancestor_matches), so
+   * only an id is resolved: resolving is what a run does, and an image under a trust policy is audited then. */
+  int n = cJSON_GetArraySize(f->ancestors);
+  if (n > 0) {
+    f->ancestor_names = calloc((size_t)n, sizeof *f->ancestor_names);
+    if (f->ancestor_names == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    int i = 0;
+    cJSON_ArrayForEach(v, f->ancestors) {
+      rt_image img;
+      memset(&img, 0, sizeof img);
+      wctr_errmsg ignored;
+      if (looks_like_id(v->valuestring) && m->opt.host.image_resolve != NULL &&
+          m->opt.host.image_resolve(m->opt.host.ctx, v->valuestring, &img, &ignored) == WCTR_OK && img.name != NULL) {
+        snprintf(f->ancestor_names[i], sizeof f->ancestor_names[i], "%s", img.name);
+      }
+      rt_image_free(&img);
+      i++;
     }
   }
   return WCTR_OK;
@@ -262,6 +350,140 @@ static bool health_matches(const ctr *c, const cJSON *health) {
     if (strcmp(h->valuestring, mine) == 0) return true;
   }
   return false;
+}
+
+/* Docker's name filter is a regular expression over the name; wctr takes its common forms: a part of the name,
+ * anchored with ^ (at the start) and $ (at the end). A leading "/" (Docker's names begin with one) is allowed. */
+static bool name_matches(const char *name, const char *pattern) {
+  char full[SVC_NAME_MAX + 2];
+  snprintf(full, sizeof full, "/%s", name);
+  bool head = pattern[0] == '^';
+  const char *p = head ? pattern + 1 : pattern;
+  size_t n = strlen(p);
+  bool tail = n > 0 && p[n - 1] == '$';
+  if (tail) n--;
+  const char *texts[2] = {name, full};
+  for (int t = 0; t < 2; t++) {
+    const char *s = texts[t];
+    size_t len = strlen(s);
+    for (size_t at = 0; at + n <= len; at++) {
+      if (head && at > 0) break;
+      if (strncmp(s + at, p, n) == 0 && (!tail || at + n == len)) return true;
+    }
+  }
+  return false;
+}
+
+/* An image reference as Docker compares it: Docker Hub's default prefixes dropped, ":latest" when it has no tag
+ * or digest. */
+static void image_normal(const char *ref, char *out, size_t size) {
+  static const char *const prefixes[] = {"docker.io/library/", "index.docker.io/library/", "docker.io/",
+                                         "index.docker.io/", "library/", NULL};
+  for (size_t i = 0; prefixes[i] != NULL; i++) {
+    size_t n = strlen(prefixes[i]);
+    if (strncmp(ref, prefixes[i], n) == 0 && ref[n] != '\0') {
+      ref += n;
+      break;
+    }
+  }
+  const char *slash = strrchr(ref, '/');
+  const char *colon = strrchr(ref, ':');
+  bool tagged = strchr(ref, '@') != NULL || (colon != NULL && (slash == NULL || colon > slash));
+  /* A job container's image is a host folder ("C:\\sandbox"): its colon is no tag. */
+  bool folder = strchr(ref, '\\') != NULL;
+  snprintf(out, size, "%s%s", ref, tagged || folder ? "" : ":latest");
+}
+
+static bool ancestor_matches(const svc_container *rc, const list_filter *f) {
+  if (f->ancestors == NULL || f->ancestors->child == NULL) return true;
+  char mine[LIST_IMAGE_MAX + 16];
+  image_normal(rc->spec.image, mine, sizeof mine);
+  const cJSON *v;
+  int i = 0;
+  cJSON_ArrayForEach(v, f->ancestors) {
+    char want[LIST_IMAGE_MAX + 16];
+    image_normal(v->valuestring, want, sizeof want);
+    if (strcmp(mine, want) == 0 || strcmp(rc->spec.image, v->valuestring) == 0) return true;
+    if (f->ancestor_names[i][0] != '\0') {
+      image_normal(f->ancestor_names[i], want, sizeof want);
+      if (strcmp(mine, want) == 0) return true;
+    }
+    i++;
+  }
+  return false;
+}
+
+static bool any_string(const cJSON *values, const char *mine, bool prefix) {
+  if (values == NULL || values->child == NULL) return true;
+  const cJSON *v;
+  cJSON_ArrayForEach(v, values) {
+    size_t n = strlen(v->valuestring);
+    if (prefix ? strncmp(mine, v->valuestring, n) == 0 : strcmp(mine, v->valuestring) == 0) return true;
+  }
+  return false;
+}
+
+/* Docker's creation order (the list's): a created after b; the same instant falls back to the ids, as the
+ * Engine API's list sorts. */
+static bool created_after(const svc_container *a, const svc_container *b) {
+  int c = strcmp(a->created, b->created);
+  return c != 0 ? c > 0 : strcmp(a->id, b->id) < 0;
+}
+
+/* The container a before/since value names, as mgr_find resolves a ref: its full id, its name ("/" allowed),
+ * or a unique id prefix. m->lock. */
+static wctr_err list_ref_locked(svc_manager *m, const char *ref, const ctr **out, wctr_errmsg *e) {
+  WCTR_ASSERT_HELD(&m->lock);
+  const char *name = ref[0] == '/' ? ref + 1 : ref;
+  const ctr *found = NULL;
+  int prefixed = 0;
+  for (const ctr *c = m->list; c != NULL; c = c->next) {
+    if (c->creating) continue;
+    if (strcmp(c->rec.id, ref) == 0 || strcmp(c->rec.name, name) == 0) {
+      *out = c;
+      return WCTR_OK;
+    }
+    if (ref[0] != '\0' && strncmp(c->rec.id, ref, strlen(ref)) == 0) {
+      found = c;
+      prefixed++;
+    }
+  }
+  if (prefixed == 1) {
+    *out = found;
+    return WCTR_OK;
+  }
+  if (prefixed > 1) return wctr_fail(e, WCTR_EINVAL, "Multiple IDs found with provided prefix: %.100s", ref);
+  return wctr_fail(e, WCTR_ENOENT, "No such container: %.100s", ref);
+}
+
+static bool filters_match_locked(const ctr *c, const list_filter *f, const ctr *before, const ctr *since) {
+  const svc_container *rc = &c->rec;
+  bool running = rc->state.status == SVC_STATE_RUNNING;
+  if (!labels_match(rc, f->labels) || !health_matches(c, f->health)) return false;
+  if (!any_string(f->ids, rc->id, true) || !any_string(f->status, svc_state_name(rc->state.status), false) ||
+      !any_string(f->isolation, spec_isolation_name(rc->spec.isolation), false)) {
+    return false;
+  }
+  /* No container is a swarm task. */
+  if (f->is_task != NULL && f->is_task->child != NULL && !any_string(f->is_task, "false", false)) return false;
+  if (f->names != NULL && f->names->child != NULL) {
+    bool any = false;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, f->names) any = any || name_matches(rc->name, v->valuestring);
+    if (!any) return false;
+  }
+  if (f->exited != NULL && f->exited->child != NULL) {
+    /* Docker's: a container that ran and is not running, with that exit code. */
+    bool any = false;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, f->exited) {
+      any = any || (rc->state.status == SVC_STATE_EXITED && !running && rc->state.exit_code == strtoll(v->valuestring, NULL, 10));
+    }
+    if (!any) return false;
+  }
+  if (before != NULL && !created_after(&before->rec, rc)) return false;
+  if (since != NULL && !created_after(rc, &since->rec)) return false;
+  return ancestor_matches(rc, f);
 }
 
 static cJSON *summary(const ctr *c) {
@@ -308,28 +530,51 @@ static cJSON *summary(const ctr *c) {
 }
 
 static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  static const char *const keys[] = {"All", "Filters", NULL};
+  static const char *const keys[] = {"All", "Filters", "Size", NULL};
   (void)caller;
   svc_manager *m = ctx;
   bool all = false;
-  const cJSON *labels = NULL;
-  const cJSON *health = NULL;
+  bool size = false;
+  list_filter f;
+  memset(&f, 0, sizeof f);
+  mgr_sizes sizes;
+  memset(&sizes, 0, sizeof sizes);
   if (params != NULL && (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
                          wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK ||
-                         list_filters(params, &labels, &health, e) != WCTR_OK)) {
+                         wctr_json_get_bool(params, "Size", "params", false, &size, e) != WCTR_OK)) {
     return WCTR_EINVAL;
   }
+  wctr_err err = params != NULL ? list_filters(m, params, &f, e) : WCTR_OK;
+  if (err != WCTR_OK) {
+    list_filter_free(&f);
+    return err;
+  }
   cJSON *arr = cJSON_CreateArray();
-  if (arr == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  if (arr == NULL) {
+    list_filter_free(&f);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
   wctr_mutex_lock(&m->lock);
-  for (ctr *c = m->list; c != NULL; c = c->next) {
+  const ctr *before = NULL;
+  const ctr *since = NULL;
+  if (f.before != NULL) err = list_ref_locked(m, f.before, &before, e);
+  if (err == WCTR_OK && f.since != NULL) err = list_ref_locked(m, f.since, &since, e);
+  for (ctr *c = m->list; err == WCTR_OK && c != NULL; c = c->next) {
     if (c->creating) continue;
-    if ((all || c->rec.state.status == SVC_STATE_RUNNING) && labels_match(&c->rec, labels) &&
-        health_matches(c, health)) {
-      cJSON_AddItemToArray(arr, summary(c));
+    if ((all || f.any_state || c->rec.state.status == SVC_STATE_RUNNING) && filters_match_locked(c, &f, before, since)) {
+      cJSON *s = summary(c);
+      cJSON_AddItemToArray(arr, s);
+      if (size && !mgr_sizes_add_locked(m, c, s, &sizes)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     }
   }
   wctr_mutex_unlock(&m->lock);
+  list_filter_free(&f);
+  /* The sizes walk folders: after the lock (the op is BLOCKING: on the pool). The summaries stay in arr. */
+  mgr_sizes_finish(&sizes);
+  if (err != WCTR_OK) {
+    cJSON_Delete(arr);
+    return err;
+  }
   *result = arr;
   return WCTR_OK;
 }
@@ -471,7 +716,7 @@ static const svc_op manager_ops[] = {
     {.name = "container.stop", .start = mgr_op_stop},
     {.name = "container.kill", .start = mgr_op_kill},
     {.name = "container.remove", .start = mgr_op_remove},
-    {.name = "container.list", .call = op_list},
+    {.name = "container.list", .call = op_list, .flags = SVC_OP_BLOCKING},
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
     {.name = "container.top", .start = mgr_op_top},

@@ -159,8 +159,10 @@ static void run_close(void *p) {
   mgr_run *r = p;
   svc_manager *m = r->m;
   ctr *c = r->c;
-  /* The client left: the container reads end of file, as docker's attach does. */
+  /* The client left: with StdinOnce the container reads end of file, as docker's attach does; without it
+   * (run -dit) stdin stays open for the next client. */
   wctr_mutex_lock(&m->lock);
+  if (!c->rec.spec.process.stdin_once) r->stdin_open = false;
   bool was_open = r->stdin_open && r->started;
   /* Before the start has completed, run_started delivers the end of file. */
   if (r->stdin_open && !r->started) r->pending_eof = true;

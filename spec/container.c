@@ -59,6 +59,7 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   c.health.retries = from->health.retries;
   c.process.tty = from->process.tty;
   c.process.open_stdin = from->process.open_stdin;
+  c.process.stdin_once = from->process.stdin_once;
   /* Each count is set once its list exists, so spec_free releases exactly what was copied. */
   bool ok = copy_str(from->image, &c.image) && copy_str(from->process.working_dir, &c.process.working_dir) &&
             copy_str(from->process.user, &c.process.user) && copy_str(from->hostname, &c.hostname) &&
@@ -345,10 +346,21 @@ static wctr_err parse_healthcheck(const cJSON *params, const char *where, spec_h
   return err;
 }
 
+/* StdinOnce: absent, it follows OpenStdin (what wctr did before the key existed, so older records read the
+ * same); false with OpenStdin keeps stdin open across attaches (docker run -dit). */
+static bool stdin_once_from(const cJSON *params, const char *where, spec_process *p, wctr_errmsg *e) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "StdinOnce");
+  if (v == NULL) {
+    p->stdin_once = p->open_stdin;
+    return true;
+  }
+  return wctr_json_get_bool(params, "StdinOnce", where, false, &p->stdin_once, e) == WCTR_OK;
+}
+
 wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, spec_container *out,
                         spec_warnings *warnings, wctr_errmsg *e) {
   static const char *const base_keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
-                                          "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets",
+                                          "StdinOnce", "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets",
                                           "Healthcheck"};
   const char *keys[sizeof base_keys / sizeof base_keys[0] + MAX_NETWORK_KEYS + 1];
   size_t nkeys = 0;
@@ -377,6 +389,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
       wctr_json_get_string(params, "User", where, false, &user, e) != WCTR_OK ||
       wctr_json_get_string(params, "Hostname", where, false, &hostname, e) != WCTR_OK ||
       wctr_json_get_bool(params, "OpenStdin", where, false, &s.process.open_stdin, e) != WCTR_OK ||
+      !stdin_once_from(params, where, &s.process, e) ||
       wctr_json_get_bool(params, "Tty", where, false, &s.process.tty, e) != WCTR_OK ||
       wctr_json_get_int64(params, "StopTimeout", where, false, 0, SPEC_MAX_STOP_TIMEOUT, &stop_timeout, e) !=
           WCTR_OK ||
@@ -495,6 +508,7 @@ bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_s
             (p->user == NULL || add_str(config, "User", p->user)) &&
             (s->hostname == NULL || add_str(config, "Hostname", s->hostname)) &&
             cJSON_AddBoolToObject(config, "OpenStdin", p->open_stdin) != NULL &&
+            (!p->open_stdin || cJSON_AddBoolToObject(config, "StdinOnce", p->stdin_once) != NULL) &&
             (!p->tty || cJSON_AddBoolToObject(config, "Tty", true) != NULL) &&
             cJSON_AddNumberToObject(config, "StopTimeout", s->stop_timeout) != NULL &&
             (s->secret_count == 0 || add_item(config, "Secrets", spec_secret_refs_json(s->secrets, s->secret_count))) &&

@@ -216,6 +216,8 @@ typedef struct spec_process {
   char *user;          /* NULL when not given */
   bool tty;            /* -t */
   bool open_stdin;     /* -i */
+  bool stdin_once;     /* "StdinOnce": stdin closes when the attached client leaves (docker run -i); false keeps it
+                          open for a later attach or exec (run -dit). Absent from params: as open_stdin. */
 } spec_process;
 
 /* --- mounts ------------------------------------------------------------------------------------------- */
@@ -404,6 +406,8 @@ typedef struct spec_container {
  *   Env          array of "KEY=VALUE" strings with a non-empty KEY.
  *   WorkingDir, User   strings; "" is the same as not given.
  *   OpenStdin, Tty     booleans; Tty refused for job isolation.
+ *   StdinOnce          boolean: close stdin when the attached client leaves; absent: as OpenStdin (wctr's rule
+ *                      before the key existed); false with OpenStdin keeps it open for a later attach (run -dit).
  *   Hostname     1 to 63 letters, digits and '-', not starting or ending with '-'; refused for job isolation.
  *   StopTimeout  0..SPEC_MAX_STOP_TIMEOUT seconds (default SPEC_DEFAULT_STOP_TIMEOUT).
  *   Labels       object of string -> string. Keys non-empty, at most SPEC_LABEL_KEY_MAX bytes of UTF-8
@@ -443,7 +447,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
  * with_secrets: the record file's form (credential spec whole); otherwise a raw:// option is shown as
  * "credentialspec=raw://<redacted>". False when out of memory. What spec_from_json reads back to an equal
  * spec (credspec_source and credspec_json are not part of the JSON form: the service keeps them). Order:
- *   config: Image, Cmd (when any), Env, WorkingDir?, User?, Hostname?, OpenStdin, Tty (when true),
+ *   config: Image, Cmd (when any), Env, WorkingDir?, User?, Hostname?, OpenStdin, StdinOnce (with OpenStdin), Tty (when true),
  *           StopTimeout, Secrets (when any), Healthcheck (when Test is given), Labels, ExposedPorts?, MacAddress?;
  *   hc:     Isolation, the resource table (zeros included), AutoRemove, Binds (when any), RestartPolicy
  *           {Name, MaximumRetryCount}, SecurityOpt, NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,

@@ -48,13 +48,23 @@ static void test_args_ok(void **state) {
               {"down", CLI_COMPOSE_CMD_DOWN},
               {"ps", CLI_COMPOSE_CMD_PS},
               {"logs", CLI_COMPOSE_CMD_LOGS},
-              {"config", CLI_COMPOSE_CMD_CONFIG}};
+              {"config", CLI_COMPOSE_CMD_CONFIG},
+              {"pull", CLI_COMPOSE_CMD_PULL}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     const char *w[] = {"compose", cmds[i].word};
     assert_int_equal(parse(&a, &e, 2, w), WCTR_OK);
     assert_int_equal(a.command, cmds[i].kind);
     cli_compose_args_free(&a);
   }
+
+  const char *wp[] = {"compose", "pull", "web", "--ignore-pull-failures", "-q", "db"};
+  assert_int_equal(parse(&a, &e, 6, wp), WCTR_OK);
+  assert_true(a.quiet);
+  assert_true(a.ignore_pull_failures);
+  assert_int_equal(a.service_count, 2);
+  assert_string_equal(a.services[0], "web");
+  assert_string_equal(a.services[1], "db");
+  cli_compose_args_free(&a);
 
   const char *w4[] = {"compose", "--help"};
   assert_int_equal(parse(&a, &e, 2, w4), WCTR_OK);
@@ -97,9 +107,9 @@ static void expect_error(int argc, const char **words, const char *message) {
 static void test_args_errors(void **state) {
   (void)state;
   const char *w1[] = {"compose"};
-  expect_error(1, w1, "a compose command is required (up, down, ps, logs, restart, exec, config, convert)");
+  expect_error(1, w1, "a compose command is required (up, down, ps, logs, restart, exec, pull, config, convert)");
   const char *w2[] = {"compose", "start"};
-  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, restart, exec, config, convert)");
+  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, restart, exec, pull, config, convert)");
   const char *w3[] = {"compose", "--fiel", "x", "up"};
   expect_error(4, w3, "unknown flag: --fiel");
   const char *w4[] = {"compose", "-f"};

@@ -41,6 +41,10 @@ static struct {
   bool interrupt;   /* the platform reports Ctrl+C */
   bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
+  bool block_run;   /* so do container.run and container.attach streams */
+  unsigned char detach[16]; /* the detach keys the platform was given */
+  size_t detach_len;
+  bool detach_set;
   bool stopped;
   const char *inspect_result;
   const char *image_result;
@@ -51,6 +55,8 @@ static struct {
   char stored[3][64]; /* what credentials_store was given: server, user, password */
   bool has_login; /* credentials_load finds alice:s3cret for 127.0.0.1:5000 */
 } fake;
+
+static void reset_ops(void);
 
 static wctr_err f_connect(void *ctx, const char *pipe, cli_connection **out, wctr_errmsg *e) {
   (void)ctx;
@@ -86,6 +92,13 @@ static bool f_interrupted(void *ctx) {
   (void)ctx;
   fake.asked = true;
   return fake.interrupt;
+}
+
+static void f_detach_keys(void *ctx, const unsigned char *keys, size_t len) {
+  (void)ctx;
+  fake.detach_set = true;
+  fake.detach_len = len < sizeof fake.detach ? len : sizeof fake.detach;
+  memcpy(fake.detach, keys, fake.detach_len);
 }
 
 static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -169,7 +182,9 @@ static wctr_err f_stream(cli_connection *c, const char *op, cJSON *params, bool 
   (void)c;
   fake.forwarded_stdin = forward_stdin;
   record(op, params);
-  for (int waited = 0; fake.block_logs && strcmp(op, "container.logs") == 0 && !stopped_yet(); waited += 5) {
+  bool blocks = (fake.block_logs && strcmp(op, "container.logs") == 0) ||
+                (fake.block_run && (strcmp(op, "container.run") == 0 || strcmp(op, "container.attach") == 0));
+  for (int waited = 0; blocks && !stopped_yet(); waited += 5) {
     if (waited > 5000) return wctr_fail(e, WCTR_ETIMEDOUT, "the fake's logs were never released by a stop");
     nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
   }
@@ -238,6 +253,13 @@ static const char compose_yml[] =
     "    isolation: job\n"
     "    environment:\n"
     "      A: \"1\"\n";
+
+/* compose pull: two images, and a job service (a host folder: nothing to pull). */
+static const char pull_yml[] =
+    "services:\n"
+    "  web: {image: \"127.0.0.1:5000/web:1\", command: x}\n"
+    "  tool: {image: host, command: x, isolation: job}\n"
+    "  db: {image: \"db:2\", command: x, isolation: process}\n";
 
 /* Two services started in depends_on order, and a gMSA service (process isolation) whose spec is a config. */
 static const char vols_yml[] =
@@ -367,6 +389,7 @@ static char *f_read_file(void *ctx, const char *path, size_t *len, wctr_errmsg *
                {"C:\\proj\\healthy.yml", healthy_yml}, {"C:\\proj\\noprobe.yml", noprobe_yml},
                {"C:\\proj\\gmsa.yml", gmsa_yml},        {"C:\\proj\\jobgmsa.yml", job_gmsa_yml},
                {"C:\\proj\\badmount.yml", bad_mount_yml}, {"C:\\proj\\net.yml", net_yml},
+               {"C:\\proj\\pull.yml", pull_yml},
                {"C:\\proj\\spec.json", spec_json},      {"spec.json", spec_json},
                {"app.labels", "# labels\r\n\r\nteam=web\r\n  tier=front\nempty\nteam=core\n"},
                {"bad.labels", "ok=1\n=nokey\n"}};
@@ -432,6 +455,7 @@ static int run_cli(int argc, char **argv) {
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
                     .cwd = f_cwd, .interrupted = f_interrupted, .is_terminal = f_is_terminal,
+                    .detach_keys = f_detach_keys,
                     .credentials_store = f_cred_store, .credentials_load = f_cred_load,
                     .credentials_erase = f_cred_erase};
   int rc = cli_main(argc, argv, &p);
@@ -575,8 +599,176 @@ static void test_run_interactive(void **state) {
   assert_true(fake.forwarded_stdin);
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 7);
   assert_false(fake.forwarded_stdin);
-  assert_int_equal(RUN("wctr", "run", "-id", "--isolation=job", "host", "cmd"), 125);
-  contains(err_text, "-i and -d cannot be used together");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "StdinOnce")));
+  /* -dit: stdin stays open for a later attach (StdinOnce false), nothing is forwarded now. */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "run", "-id", "--isolation=job", "host", "cmd"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "OpenStdin")));
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(fake.params[0], "StdinOnce")));
+  assert_string_equal(fake.ops[1], "container.start");
+  assert_false(fake.forwarded_stdin);
+  assert_string_equal(out_text, "abcdef0123456789\n");
+}
+
+/* sig-proxy: Ctrl+C on an attached run stops the container (container.stop, on a connection of its own) and
+ * wctr exits with the container's code once its run ends; --sig-proxy=false and -t leave Ctrl+C alone. */
+static void test_run_sig_proxy(void **state) {
+  (void)state;
+  fake.interrupt = true;
+  fake.block_run = true; /* the run lasts until the stop arrives */
+  fake.run_result = "{\"ExitCode\":3}";
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
+  assert_true(fake.asked);
+  assert_true(stopped_yet());
+  assert_true(op_index("container.run", 0) >= 0);
+  int stop = op_index("container.stop", 0); /* on its own connection: before or after the run's request */
+  assert_true(stop >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[stop], "Id")->valuestring, "abcdef0123456789");
+  /* start -a attaches the same way. */
+  reset_ops();
+  fake.stopped = false;
+  assert_int_equal(RUN("wctr", "start", "-a", "web"), 3);
+  assert_true(op_index("container.stop", 0) >= 0);
+  /* --sig-proxy=false: Ctrl+C is not even asked for (Windows' default ends wctr), nothing is stopped. */
+  reset_ops();
+  fake.block_run = false;
+  fake.stopped = false;
+  fake.asked = false;
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy=false", "--isolation=job", "host", "cmd"), 3);
+  assert_false(fake.asked);
+  assert_false(stopped_yet());
+  /* -t: the console's keys belong to the container (docker proxies no signal with a TTY). */
+  assert_int_equal(RUN("wctr", "run", "-t", "--isolation=process", "img", "cmd"), 3);
+  assert_false(fake.asked);
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy=maybe", "--isolation=job", "host", "cmd"), 125);
+  contains(err_text, "invalid argument \"maybe\" for \"--sig-proxy\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+  /* Without an interrupt the run ends by itself and nothing is stopped. */
+  fake.interrupt = false;
+  assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
+  assert_true(fake.asked);
+  assert_false(stopped_yet());
+}
+
+/* wctr attach: container.attach on the running container, stdin when it was created with -i (not with
+ * --no-stdin), the detach keys handed to the platform, Ctrl+C proxied as for run. */
+static void test_attach(void **state) {
+  (void)state;
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"State\":{\"Status\":\"running\",\"Running\":true},"
+                        "\"Config\":{\"OpenStdin\":true,\"Tty\":false}}";
+  fake.run_result = "{\"ExitCode\":4}";
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "hello\n";
+  assert_int_equal(RUN("wctr", "attach", "web"), 4);
+  assert_string_equal(out_text, "hello\n");
+  assert_string_equal(fake.ops[1], "container.attach");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "Stdin")));
+  assert_true(fake.forwarded_stdin);
+  assert_true(fake.detach_set);
+  assert_int_equal(fake.detach_len, 2);
+  assert_int_equal(fake.detach[0], 0x10); /* ctrl-p */
+  assert_int_equal(fake.detach[1], 0x11); /* ctrl-q */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "attach", "--detach-keys", "ctrl-a,x", "web"), 4);
+  assert_int_equal(fake.detach_len, 2);
+  assert_int_equal(fake.detach[0], 1);
+  assert_int_equal(fake.detach[1], 'x');
+  reset_ops();
+  assert_int_equal(RUN("wctr", "attach", "--detach-keys", "ctrl-1", "web"), 1);
+  contains(err_text, "Invalid detach keys (ctrl-1) provided");
+  assert_int_equal(fake.count, 1); /* the inspect only */
+  reset_ops();
+  fake.detach_set = false;
+  assert_int_equal(RUN("wctr", "attach", "--no-stdin", "web"), 4);
+  assert_null(cJSON_GetObjectItem(fake.params[1], "Stdin"));
+  assert_false(fake.forwarded_stdin);
+  assert_false(fake.detach_set);
+  /* Ctrl+C: the container is stopped, as for run. */
+  reset_ops();
+  fake.interrupt = true;
+  fake.block_run = true;
+  assert_int_equal(RUN("wctr", "attach", "web"), 4);
+  assert_true(op_index("container.attach", 0) >= 0);
+  assert_true(op_index("container.stop", 0) >= 0); /* on its own connection: before or after the attach */
+  /* A container that is not running: docker's refusal, exit 1, nothing attached. */
+  reset_ops();
+  fake.inspect_result = "{\"Id\":\"abcdef0123456789\",\"State\":{\"Status\":\"exited\",\"Running\":false},\"Config\":{}}";
+  assert_int_equal(RUN("wctr", "attach", "web"), 1);
+  contains(err_text, "You cannot attach to a stopped container, start it first");
+  assert_int_equal(fake.count, 1);
+  assert_int_equal(RUN("wctr", "attach"), 1);
+  assert_int_equal(RUN("wctr", "attach", "a", "b"), 1);
+}
+
+/* Docker's detach keys: the flag's syntax, and the scan of the input (held back while they may begin, sent on
+ * when the sequence breaks, nothing forwarded from a complete one on). */
+static void test_detach_keys(void **state) {
+  (void)state;
+  cli_detach d;
+  wctr_errmsg e;
+  assert_int_equal(cli_detach_keys_parse(CLI_DETACH_KEYS_DEFAULT, &d, &e), WCTR_OK);
+  assert_int_equal(d.len, 2);
+  assert_int_equal(cli_detach_keys_parse("ctrl-@,ctrl-[,ctrl-_,a", &d, &e), WCTR_OK);
+  assert_int_equal(d.len, 4);
+  assert_int_equal(d.keys[0], 0);
+  assert_int_equal(d.keys[1], 27);
+  assert_int_equal(d.keys[2], 31);
+  assert_int_equal(d.keys[3], 'a');
+  assert_int_equal(cli_detach_keys_parse("ctrl-", &d, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "Invalid detach keys (ctrl-) provided");
+  assert_int_equal(cli_detach_keys_parse("ab", &d, &e), WCTR_EINVAL);
+  assert_int_equal(cli_detach_keys_parse("", &d, &e), WCTR_EINVAL);
+  char out[64];
+  size_t n = 0;
+  assert_int_equal(cli_detach_keys_parse(CLI_DETACH_KEYS_DEFAULT, &d, &e), WCTR_OK);
+  assert_false(cli_detach_scan(&d, "ab\x10", 3, out, &n));
+  assert_int_equal(n, 2); /* ctrl-p held back */
+  assert_memory_equal(out, "ab", 2);
+  assert_false(cli_detach_scan(&d, "c", 1, out, &n));
+  assert_int_equal(n, 2); /* the sequence broke: ctrl-p goes on, then c */
+  assert_memory_equal(out, "\x10" "c", 2);
+  assert_false(cli_detach_scan(&d, "x\x10\x10", 3, out, &n));
+  assert_int_equal(n, 2); /* x, then the first ctrl-p (the second may begin the sequence) */
+  assert_memory_equal(out, "x\x10", 2);
+  assert_true(cli_detach_scan(&d, "\x11" "after", 6, out, &n));
+  assert_int_equal(n, 0);
+}
+
+/* compose pull: image.pull of each service's image in the project's order, compose's lines on stderr (none
+ * with -q), job services skipped; a failure stops it (exit 1) unless --ignore-pull-failures. */
+static void test_compose_pull(void **state) {
+  (void)state;
+  fake.run_result = "{\"Digest\":\"sha256:1\",\"Status\":\"Image is up to date\"}";
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull"), 0);
+  /* the project's order: its start order (names, as nothing depends on anything) */
+  assert_int_equal(fake.count, 2);
+  assert_string_equal(fake.ops[0], "image.pull");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "db:2");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Name")->valuestring, "127.0.0.1:5000/web:1");
+  assert_string_equal(err_text, " db Pulling\n db Pulled\n tool Skipped - a job container's image is a host folder\n"
+                                " web Pulling\n web Pulled\n");
+  assert_string_equal(out_text, "");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "-q", "db"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Name")->valuestring, "db:2");
+  assert_string_equal(err_text, "");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(fake.count, 0);
+  /* A failure stops the pull; with --ignore-pull-failures the others are pulled and the exit is 0. */
+  fake.run_err = WCTR_ENOENT;
+  fake.run_err_text = "manifest for db:2 not found";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull"), 1);
+  assert_int_equal(fake.count, 1);
+  contains(err_text, " db Error\n");
+  contains(err_text, "manifest for db:2 not found");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "compose", "-f", "C:\\proj\\pull.yml", "pull", "--ignore-pull-failures"), 0);
+  assert_int_equal(fake.count, 2);
+  contains(err_text, " web Error\n");
 }
 
 static void test_run_detached_prints_the_id(void **state) {
@@ -1033,15 +1225,23 @@ static void test_ps_table_quiet_filter_format(void **state) {
                       "aaaaaaaaaaaa   host      \"cmd /c exit 0\"   About a minute ago   Up 30 seconds                         web\n"
                       "bbbbbbbbbbbb   C:\\sb     \"x\"               About an hour ago    Exited (2) 10 minutes ago             old\n");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
-  assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited"), 0);
-  assert_string_equal(out_text, "bbbbbbbbbbbb\n");
+  /* Filters go to wctrd as Docker's filter map (it applies them: the fake answers both). */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-q", "--filter", "status=exited", "-f", " Name = web", "-f", "before=x",
+                       "-f", "ancestor=abc", "-f", "status=created"), 0);
+  assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
+  char *sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Filters"));
+  assert_string_equal(sent, "{\"status\":[\"exited\",\"created\"],\"name\":[\"web\"],\"before\":[\"x\"],"
+                            "\"ancestor\":[\"abc\"]}");
+  cJSON_free(sent);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Size"));
+  assert_int_equal(RUN("wctr", "ps", "--filter", "status"), 125);
+  contains(err_text, "bad format of filter (expected name=value)");
   /* -q wins over --format, as docker's. */
   assert_int_equal(RUN("wctr", "ps", "-a", "-q", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.ID}}\\t{{.Names}}\\t{{.Status}}"), 0);
   assert_string_equal(out_text, "aaaaaaaaaaaa\tweb\tUp 30 seconds\nbbbbbbbbbbbb\told\tExited (2) 10 minutes ago\n");
-  assert_int_equal(RUN("wctr", "ps", "--filter", "name=web"), 125);
-  contains(err_text, "only --filter status=");
   /* A running container's health in STATUS (Docker's State.String()); health= goes to wctrd. */
   fake.list_result = "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
                      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
@@ -1056,6 +1256,33 @@ static void test_ps_table_quiet_filter_format(void **state) {
   fake.list_result = "[]";
   assert_int_equal(RUN("wctr", "ps"), 0);
   assert_string_equal(out_text, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n");
+}
+
+/* -s: the SIZE column (docker/cli's Size: the writable layer, "(virtual N)" when the root's size is known); a
+ * template that uses .Size asks for the sizes too. */
+static void test_ps_size(void **state) {
+  (void)state;
+  fake.list_result =
+      "[{\"Id\":\"aaaaaaaaaaaa1111\",\"Name\":\"web\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T13:09:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+      "\"SizeRw\":1234,\"SizeRootFs\":5000000},"
+      "{\"Id\":\"bbbbbbbbbbbb2222\",\"Name\":\"old\",\"Image\":\"host\",\"Command\":\"x\",\"Created\":"
+      "\"2026-11-22T12:00:00.000Z\",\"State\":\"running\",\"StartedAt\":\"2026-11-22T13:09:30.000Z\","
+      "\"SizeRw\":0,\"SizeRootFs\":0}]";
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-s"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Size")));
+  contains(out_text, "   NAMES     SIZE\n");
+  contains(out_text, "   web       1.23kB (virtual 5MB)\n");
+  contains(out_text, "   old       0B\n");
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "--format", "{{.Names}}: {{.Size}}"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Size")));
+  assert_string_equal(out_text, "web: 1.23kB (virtual 5MB)\nold: 0B\n");
+  /* -q lists ids only: nothing to measure. */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-q", "-s"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Size"));
 }
 
 /* -n/-l: the newest first, any state; --no-trunc: the whole ID and command. */
@@ -1073,8 +1300,9 @@ static void test_ps_last_latest_no_trunc(void **state) {
   assert_int_equal(RUN("wctr", "ps", "-n", "1", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "web\n");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  /* wctrd applies the filters (the fake does not): -l keeps the newest of what it answers. */
   assert_int_equal(RUN("wctr", "ps", "-l", "--filter", "status=exited", "--format", "{{.Names}}"), 0);
-  assert_string_equal(out_text, "old\n");
+  assert_string_equal(out_text, "web\n");
   assert_int_equal(RUN("wctr", "ps", "-n", "5", "--format", "{{.Names}}"), 0);
   assert_string_equal(out_text, "web\nold\n");
   assert_int_equal(RUN("wctr", "ps", "-l", "--no-trunc", "--format", "{{.ID}} {{.Command}}"), 0);
@@ -1114,8 +1342,8 @@ static void test_ps_format_fields(void **state) {
                                 "web       front\n"
                                 "old       \n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{.CreatedAt}}|{{.RunningFor}}|{{.Command}}|{{.State}}|{{.Size}}"), 0);
-  assert_string_equal(out_text, "2026-11-22 13:09:00 +0000 UTC|About a minute ago|\"cmd /c exit 0\"|running|N/A\n"
-                                "2026-11-22 12:00:00 +0000 UTC|About an hour ago|\"x\"|exited|N/A\n");
+  assert_string_equal(out_text, "2026-11-22 13:09:00 +0000 UTC|About a minute ago|\"cmd /c exit 0\"|running|0B\n"
+                                "2026-11-22 12:00:00 +0000 UTC|About an hour ago|\"x\"|exited|0B\n");
   assert_int_equal(RUN("wctr", "ps", "-a", "--format", "{{upper .Names}} {{json .Names}} {{len .ID}} {{if eq .State \"running\"}}up{{else}}down{{end}}"), 0);
   assert_string_equal(out_text, "WEB \"web\" 12 up\nOLD \"old\" 12 down\n");
   /* {{json .}}: docker/cli's keys, sorted. Mounts come from each container's record. */
@@ -2402,6 +2630,11 @@ int main(void) {
       cmocka_unit_test_setup(test_compose_ps_logs, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_completed_dependencies, reset),
       cmocka_unit_test_setup(test_compose_up_waits_for_healthy_dependencies, reset),
+      cmocka_unit_test_setup(test_ps_size, reset),
+      cmocka_unit_test_setup(test_run_sig_proxy, reset),
+      cmocka_unit_test_setup(test_attach, reset),
+      cmocka_unit_test_setup(test_detach_keys, reset),
+      cmocka_unit_test_setup(test_compose_pull, reset),
       cmocka_unit_test_setup(test_ps_last_latest_no_trunc, reset),
       cmocka_unit_test_setup(test_compose_ps_quiet_restart_exec, reset),
       cmocka_unit_test_setup(test_label_restart_security_flags, reset),

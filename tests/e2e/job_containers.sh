@@ -34,8 +34,6 @@ expect 125 "a tiny memory limit is refused" W run --isolation=job -m 1m host cmd
 has "is below the minimum of 16MiB for job isolation" "with wctr's minimum"
 expect 125 "a missing sandbox folder is refused" W run --isolation=job 'C:\no-such-folder' cmd /c exit 0
 has "absolute path to an existing folder" "and says what an image is"
-expect 125 "-i with -d is refused" W run -i -d --isolation=job host cmd /c exit 0
-has "-i and -d cannot be used together" "and says why"
 expect 0 "nothing was created by the refusals" W ps -a -q
 [ ! -s "$out" ] && ok "ps -a is empty" || bad "ps -a is not empty"
 
@@ -140,6 +138,48 @@ gone=1
 for _ in $(seq 1 20); do W inspect gone >/dev/null 2>&1 || { gone=0; break; }; sleep 0.1; done
 [ "$gone" = 0 ] && ok "--rm removed the container after it exited" || bad "--rm left the container"
 expect 0 "rm the rest" W rm bg stubborn victim
+
+echo "# run -di, attach, detach keys"
+expect 0 "run -di keeps stdin open for a later attach" W run -di --isolation=job --name keep host "$sleeper" --cat
+expect 0 "attach forwards stdin to it" bash -c "printf 'first\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe attach keep"
+has "first" "the container read what attach sent (its stdin was still open)"
+has "eof" "and the end of attach's input"
+expect 0 "run -di again" W run -di --isolation=job --name keep2 host "$sleeper" --cat
+expect 0 "attach, then Ctrl+P Ctrl+Q" bash -c "(printf 'one\\n'; sleep 2; printf '\\020\\021never\\n') | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe attach keep2"
+has "one" "what came before the detach keys went through"
+lacks "never" "nothing after them"
+expect 0 "inspect" W inspect -f '{{.State.Status}}' keep2
+has "running" "the container runs on after the detach (its stdin still open)"
+expect 0 "attach again" bash -c "printf 'two\n' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe attach keep2"
+has "two" "a second attach writes to the same stdin"
+has "eof" "and its end of input ends the container"
+expect 1 "attach to a stopped container" W attach keep2
+has "You cannot attach to a stopped container, start it first" "with Docker's message"
+expect 0 "rm keep keep2" W rm keep keep2
+
+echo "# ps filters and sizes"
+sized_unix="$sandbox_unix-size"
+mkdir -p "$sized_unix/sub"
+head -c 1500 /dev/zero >"$sized_unix/a.bin"
+head -c 500 /dev/zero >"$sized_unix/sub/b.bin"
+expect 0 "run -d in a sandbox of 2000 bytes" W run -d --isolation=job --name sized --label tier=web "$sandbox-size" "$sleeper" 60
+expect 0 "create another" W create --isolation=job --name idle host cmd /c exit 0
+expect 0 "ps -s" W ps -s --filter name=sized --format '{{.Names}} {{.Size}}'
+has "sized 2kB (virtual 2kB)" "SIZE: the sandbox folder's size"
+expect 0 "ps --filter status=created" W ps --filter status=created --format '{{.Names}}'
+has "idle" "a status filter lists created containers"
+lacks "sized" "and only those"
+expect 0 "ps --filter label= --filter ancestor=" W ps -a --filter label=tier=web --filter "ancestor=$sandbox-size" --format '{{.Names}}'
+has "sized" "label and ancestor match"
+lacks "idle" "and leave the others out"
+expect 0 "ps --filter since=" W ps -a --filter since=sized --format '{{.Names}}'
+has "idle" "since: the containers created after it"
+expect 1 "ps --filter status=bogus" W ps --filter status=bogus
+has "Invalid filter 'status=bogus'" "with dockerd's message"
+expect 1 "ps --filter before=nosuch" W ps --filter before=nosuch
+has "No such container: nosuch" "with dockerd's message"
+expect 0 "rm -f sized idle" W rm -f sized idle
+rm -rf "$sized_unix"
 
 echo "# environment, working directory, sandbox"
 expect 0 "-e and the sandbox" W run --rm --isolation=job -e FOO=bar "$sandbox" cmd /c 'echo %FOO% [%CONTAINER_SANDBOX_MOUNT_POINT%] & cd'

@@ -612,8 +612,8 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
   body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"none\"");
   expect_error("POST", "/containers/create", body, 400, "--network none: a job container shares the host's network");
   free(body);
-  body = create_body("[\"exit=0\"]", ",\"OpenStdin\":true,\"StdinOnce\":false", NULL);
-  expect_error("POST", "/containers/create", body, 400, "StdinOnce");
+  body = create_body("[\"exit=0\"]", ",\"OpenStdin\":true,\"StdinOnce\":\"no\"", NULL);
+  expect_error("POST", "/containers/create", body, 400, "StdinOnce must be a boolean");
   free(body);
   expect_error("POST", "/containers/create", "not json", 400, "must be a JSON object");
   expect_error("POST", "/containers/create?platform=linux", "{}", 400, "Windows containers only");
@@ -825,6 +825,12 @@ static void test_attach_frames_and_stdin(void **state) {
   disconnect(a);
   /* stdin through the hijacked connection; its half-close is the container's end of input. */
   create("cat", "[\"cat\"]", ",\"OpenStdin\":true,\"StdinOnce\":true", NULL);
+  /* StdinOnce false (docker run -dit) is kept: stdin stays open across attaches. */
+  create("open-stdin", "[\"cat\"]", ",\"OpenStdin\":true,\"StdinOnce\":false", NULL);
+  cJSON *kept = request_json("GET", "/containers/open-stdin/json", NULL, 200);
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(kept, "Config"), "StdinOnce")));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(kept, "Config"), "OpenStdin")));
+  cJSON_Delete(kept);
   a = connect_api(true);
   thttp_feed_text(&a->t, "POST /containers/cat/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" AUTH
                          "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");

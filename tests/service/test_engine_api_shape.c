@@ -52,7 +52,7 @@ static void test_create_maps_what_wctr_applies(void **state) {
   char *t = print(p);
   /* Name without Docker's '/', a string Cmd as one argument, "" and null left out, Binds then Mounts as binds. */
   assert_string_equal(t, "{\"Name\":\"web\",\"Image\":\"img\",\"Env\":[\"A=1\"],\"WorkingDir\":\"C:\\\\w\",\"Tty\":false,"
-                         "\"OpenStdin\":true,\"Labels\":{\"a\":\"b\"},\"HostConfig\":{\"Memory\":1048576,\"NanoCpus\":0,"
+                         "\"OpenStdin\":true,\"StdinOnce\":true,\"Labels\":{\"a\":\"b\"},\"HostConfig\":{\"Memory\":1048576,\"NanoCpus\":0,"
                          "\"AutoRemove\":true,\"SecurityOpt\":[\"credentialspec=file://a.json\"],\"RestartPolicy\":"
                          "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"Binds\":[\"C:\\\\a:C:\\\\b\",\"C:\\\\c:C:\\\\d:ro\"]},"
                          "\"Cmd\":[\"one arg\"]}");
@@ -307,7 +307,7 @@ static void test_summaries_text_equals_the_trees(void **state) {
        "\"c\\nd\",\"\\u00e9t\\u00e9\":\"\\u2603\",\"empty\":\"\"}}"),
       ("{\"Id\":\"def\",\"Name\":\"db\",\"State\":\"exited\",\"ExitCode\":-1073741510,\"FinishedAt\":\"1999-12-31T23:59:59Z\","
        "\"Created\":\"9999-12-31T23:59:59Z\",\"Labels\":{}}"),
-      "{\"State\":\"removing\",\"Labels\":null}",
+      "{\"State\":\"removing\",\"Labels\":null,\"SizeRw\":1234,\"SizeRootFs\":0}", /* ?size=1: zero is left out */
       "{\"State\":\"created\",\"Labels\":{\"n\":1,\"s\":\"x\"},\"Created\":\"0000-01-01T00:00:00Z\"}",
       "{\"State\":7,\"Name\":[1],\"Labels\":\"not an object\"}",
       "{}",
@@ -338,6 +338,8 @@ static void test_summaries_text_equals_the_trees(void **state) {
   assert_true(len >= 2 && got[len - 1] == '\n');
   got[len - 1] = '\0';
   if (strcmp(got, want) != 0) fail_msg("text:\n%s\ntrees:\n%s", got, want);
+  assert_non_null(strstr(got, "\"Ports\":[],\"SizeRw\":1234,\"Labels\""));
+  assert_null(strstr(got, "SizeRootFs"));
   free(got);
   got = api_shape_summaries_text(NULL, 0, 1800000000, &len);
   assert_string_equal(got, "[]\n");

@@ -41,11 +41,12 @@ static const svc_op *op(const char *name) {
 }
 
 static svc_manager_hooks hooks; /* none unless a case sets them before start_manager */
+static rt_host host;             /* likewise */
 
 static void start_manager(void) {
   svc_manager_options o = {.ioc = ioc, .data_root = root, .server_sku = true, .host_cpus = 4,
                            .host_os_version = "10.0.20348", .open_job = rt_fake_open, .open_hcs = rt_fake_open,
-                           .kill_wait_ms = 2000, .hooks = hooks};
+                           .kill_wait_ms = 2000, .hooks = hooks, .host = host};
   wctr_errmsg e;
   if (svc_manager_start(&o, &mgr, &e) != WCTR_OK) fail_msg("manager: %s", e.text);
 }
@@ -75,6 +76,7 @@ static int teardown(void **state) {
   wctr_ioc_stop(ioc);
   ioc = NULL;
   memset(&hooks, 0, sizeof hooks);
+  memset(&host, 0, sizeof host);
   wctr_errmsg e;
   wctr_fs_remove_tree(root, &e);
   return 0;
@@ -475,6 +477,39 @@ static void test_client_leaving_closes_stdin(void **state) {
   cJSON_Delete(j);
   tsink_free(s);
   free(s);
+}
+
+/* run -dit: StdinOnce false keeps stdin open when an attached client leaves (Ctrl+P Ctrl+Q), so the next attach
+ * still writes to it. */
+static void test_stdin_stays_open_without_stdin_once(void **state) {
+  (void)state;
+  const char *script[] = {"cat", "exit=5", NULL};
+  const char *id = create(NULL, "job", script, true, "{\"StdinOnce\":false}");
+  run_ok("container.start", id_params(id));
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Stdin", true);
+  tsink *a = begin("container.attach", p);
+  tsink_input(a, "one\n", 4, false);
+  assert_true(tsink_wait_output(a, 4, WAIT_MS));
+  tsink_close(a); /* detached: the container keeps running, its stdin open */
+  assert_true(tsink_wait_released(a, WAIT_MS));
+  tsink_free(a);
+  free(a);
+  wctr_sleep_ms(50);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "running");
+  cJSON_Delete(j);
+  assert_int_equal(rt_fake_count("stdin-close"), 0);
+  p = id_params(id);
+  cJSON_AddBoolToObject(p, "Stdin", true);
+  tsink *b = begin("container.attach", p);
+  tsink_input(b, "two\n", 4, false);
+  assert_true(tsink_wait_output(b, 4, WAIT_MS));
+  tsink_input(b, NULL, 0, true); /* the client's own end of input still closes it */
+  assert_true(tsink_wait_finished(b, WAIT_MS));
+  assert_memory_equal(b->out[1], "two\n", 4);
+  assert_int_equal(tsink_result_int(b, "ExitCode"), 5);
+  end(b);
 }
 
 static void test_start_failure_leaves_it_created(void **state) {
@@ -1536,6 +1571,190 @@ static int list_count(const char *filters_json) {
   return n;
 }
 
+/* --- container.list's filters and sizes (docker ps -f, -s) ----------------------------------------------------- */
+
+/* The image catalog, as the service lends it: "abc..." or "sha256:abc..." (an id prefix) is the image "other:1";
+ * it would resolve "abcz" too, which the manager must not ask it (not an id). */
+static wctr_err fake_image_resolve(void *ctx, const char *ref, rt_image *out, wctr_errmsg *e) {
+  (void)ctx;
+  memset(out, 0, sizeof *out);
+  const char *hex = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  if (strncmp(hex, "abc", 3) != 0) return wctr_fail(e, WCTR_ENOENT, "No such image: %s", ref);
+  out->name = malloc(8);
+  if (out->name != NULL) snprintf(out->name, 8, "other:1");
+  return WCTR_OK;
+}
+
+/* The names a list with these params gives, sorted, comma-separated ("" none). */
+static void list_names(const char *params_json, char *out, size_t size) {
+  cJSON *r = call("container.list", cJSON_Parse(params_json), WCTR_OK, NULL, 0);
+  const char *names[16];
+  int n = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, r) {
+    if (n < 16) names[n++] = cJSON_GetObjectItemCaseSensitive(c, "Name")->valuestring;
+  }
+  for (int i = 1; i < n; i++) {
+    for (int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+      const char *t = names[k];
+      names[k] = names[k - 1];
+      names[k - 1] = t;
+    }
+  }
+  size_t used = 0;
+  out[0] = '\0';
+  for (int i = 0; i < n && used < size; i++) used += (size_t)snprintf(out + used, size - used, "%s%s", i > 0 ? "," : "", names[i]);
+  cJSON_Delete(r);
+}
+
+static void list_refused(const char *params_json, wctr_err want, const char *message) {
+  char got[256];
+  call("container.list", cJSON_Parse(params_json), want, got, sizeof got);
+  assert_string_equal(got, message);
+}
+
+static void test_list_filters(void **state) {
+  (void)state;
+  svc_manager_stop(mgr);
+  host = (rt_host){.image_resolve = fake_image_resolve};
+  start_manager();
+  const char *wait_script[] = {"wait", NULL};
+  const char *exit3[] = {"exit=3", NULL};
+  char alpha[80], beta[80];
+  snprintf(alpha, sizeof alpha, "%s", create("alpha", "job", wait_script, false, "{\"Labels\":{\"tier\":\"web\"}}"));
+  wctr_sleep_ms(5); /* creation times that differ: before/since follow them */
+  snprintf(beta, sizeof beta, "%s", create("beta", "job", exit3, false, NULL));
+  wctr_sleep_ms(5);
+  cJSON *p = cJSON_Parse("{\"Image\":\"docker.io/library/other:1\",\"Name\":\"gamma\",\"Cmd\":[\"wait\"],"
+                         "\"HostConfig\":{\"Isolation\":\"process\"}}");
+  cJSON_Delete(call("container.create", p, WCTR_OK, NULL, 0));
+  run_ok("container.start", id_params(alpha));
+  run_ok("container.start", id_params(beta));
+  assert_true(wait_state(beta, "exited", WAIT_MS));
+  char names[256];
+
+  /* Without All, only running ones; a status filter looks at every one (Docker's daemon). */
+  list_names("{}", names, sizeof names);
+  assert_string_equal(names, "alpha");
+  list_names("{\"Filters\":{\"status\":[\"exited\"]}}", names, sizeof names);
+  assert_string_equal(names, "beta");
+  list_names("{\"Filters\":{\"status\":[\"created\",\"running\"]}}", names, sizeof names);
+  assert_string_equal(names, "alpha,gamma");
+  list_names("{\"Filters\":{\"status\":[\"paused\",\"dead\",\"restarting\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+  /* name: a part of the name, ^ and $ anchor it, Docker's leading "/" allowed. */
+  list_names("{\"All\":true,\"Filters\":{\"name\":[\"et\"]}}", names, sizeof names);
+  assert_string_equal(names, "beta");
+  list_names("{\"All\":true,\"Filters\":{\"name\":[\"^a\",\"/gam\"]}}", names, sizeof names);
+  assert_string_equal(names, "alpha,gamma");
+  list_names("{\"All\":true,\"Filters\":{\"name\":[\"^lph\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+  list_names("{\"All\":true,\"Filters\":{\"name\":[\"mma$\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  /* id: a prefix. */
+  char idp[64];
+  snprintf(idp, sizeof idp, "{\"All\":true,\"Filters\":{\"id\":[\"%.10s\"]}}", beta);
+  list_names(idp, names, sizeof names);
+  assert_string_equal(names, "beta");
+  /* exited: the exit code of a container that ran. */
+  list_names("{\"All\":true,\"Filters\":{\"exited\":[\"3\"]}}", names, sizeof names);
+  assert_string_equal(names, "beta");
+  list_names("{\"All\":true,\"Filters\":{\"exited\":[\"0\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+  /* before/since: by creation, the container named by name or id (prefix). */
+  list_names("{\"All\":true,\"Filters\":{\"before\":[\"gamma\"]}}", names, sizeof names);
+  assert_string_equal(names, "alpha,beta");
+  snprintf(idp, sizeof idp, "{\"All\":true,\"Filters\":{\"since\":[\"%.12s\"]}}", alpha);
+  list_names(idp, names, sizeof names);
+  assert_string_equal(names, "beta,gamma");
+  list_names("{\"All\":true,\"Filters\":{\"since\":[\"alpha\"],\"before\":[\"/gamma\"]}}", names, sizeof names);
+  assert_string_equal(names, "beta");
+  /* ancestor: the image by name (Docker Hub's prefixes and :latest as Docker compares them), name:tag, or an id
+   * (prefix) the catalog resolves. */
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"other:1\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"other\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"abc123\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"sha256:abc1\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  /* Only an id goes to the catalog: a name is compared as it is. */
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"abcz\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+  list_names("{\"All\":true,\"Filters\":{\"ancestor\":[\"host:latest\"]}}", names, sizeof names);
+  assert_string_equal(names, "alpha,beta");
+  /* label (every one), health (any one), isolation; keys together must all match. */
+  list_names("{\"All\":true,\"Filters\":{\"label\":[\"tier\"]}}", names, sizeof names);
+  assert_string_equal(names, "alpha");
+  list_names("{\"All\":true,\"Filters\":{\"health\":[\"none\"],\"isolation\":[\"process\"]}}", names, sizeof names);
+  assert_string_equal(names, "gamma");
+  list_names("{\"All\":true,\"Filters\":{\"label\":[\"tier=web\"],\"status\":[\"exited\"]}}", names, sizeof names);
+  assert_string_equal(names, "");
+
+  /* Docker's daemon texts for what it refuses. */
+  list_refused("{\"Filters\":{\"bogus\":[\"1\"]}}", WCTR_EINVAL, "invalid filter 'bogus'");
+  list_refused("{\"Filters\":{\"status\":[\"sleeping\"]}}", WCTR_EINVAL, "Invalid filter 'status=sleeping'");
+  list_refused("{\"Filters\":{\"exited\":[\"x\"]}}", WCTR_EINVAL, "strconv.Atoi: parsing \"x\": invalid syntax");
+  list_refused("{\"Filters\":{\"before\":[\"nosuch\"]}}", WCTR_ENOENT, "No such container: nosuch");
+  list_refused("{\"Filters\":{\"since\":[\"\"]}}", WCTR_ENOENT, "No such container: ");
+  run_ok("container.kill", id_params(alpha));
+}
+
+static void test_list_sizes(void **state) {
+  (void)state;
+  /* A job container's view is its sandbox folder: what it holds is its size, virtual and writable alike. */
+  char sandbox[1200], sub[1300], file[1400];
+  snprintf(sandbox, sizeof sandbox, "%s" WCTR_FS_SEP "sandbox", root);
+  snprintf(sub, sizeof sub, "%s" WCTR_FS_SEP "sub", sandbox);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(sandbox, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_mkdir(sub, &e), WCTR_OK);
+  char data[1000];
+  memset(data, 'x', sizeof data);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", sandbox);
+  assert_int_equal(wctr_fs_write_atomic(file, data, 1000, &e), WCTR_OK);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "b.txt", sub);
+  assert_int_equal(wctr_fs_write_atomic(file, data, 234, &e), WCTR_OK);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Image", sandbox);
+  cJSON_AddStringToObject(p, "Name", "sized");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "Cmd"), cJSON_CreateString("exit=0"));
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "HostConfig"), "Isolation", "job");
+  cJSON_Delete(call("container.create", p, WCTR_OK, NULL, 0));
+  /* A process-isolated one: its scratch VHD's size is its writable layer (no virtual size while it is not running). */
+  p = cJSON_Parse("{\"Image\":\"other:1\",\"Name\":\"scratchy\",\"Cmd\":[\"wait\"],\"HostConfig\":{\"Isolation\":\"process\"}}");
+  cJSON *r = call("container.create", p, WCTR_OK, NULL, 0);
+  char dir[1300], vhd[1400];
+  snprintf(dir, sizeof dir, "%s" WCTR_FS_SEP "containers" WCTR_FS_SEP "%s" WCTR_FS_SEP "sandbox", root,
+           cJSON_GetObjectItemCaseSensitive(r, "Id")->valuestring);
+  cJSON_Delete(r);
+  assert_int_equal(wctr_fs_mkdir(dir, &e), WCTR_OK);
+  snprintf(vhd, sizeof vhd, "%s" WCTR_FS_SEP "sandbox.vhdx", dir);
+  assert_int_equal(wctr_fs_write_atomic(vhd, data, 500, &e), WCTR_OK);
+
+  r = call("container.list", cJSON_Parse("{\"All\":true,\"Size\":true}"), WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(r), 2);
+  const cJSON *c;
+  cJSON_ArrayForEach(c, r) {
+    const char *name = cJSON_GetObjectItemCaseSensitive(c, "Name")->valuestring;
+    double rw = cJSON_GetObjectItemCaseSensitive(c, "SizeRw")->valuedouble;
+    double virt = cJSON_GetObjectItemCaseSensitive(c, "SizeRootFs")->valuedouble;
+    if (strcmp(name, "sized") == 0) {
+      assert_true(rw == 1234.0);
+      assert_true(virt == 1234.0);
+    } else {
+      assert_true(rw == 500.0);
+      assert_true(virt == 0.0);
+    }
+  }
+  cJSON_Delete(r);
+  /* Without Size nothing is measured. */
+  r = call("container.list", cJSON_Parse("{\"All\":true}"), WCTR_OK, NULL, 0);
+  assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(r, 0), "SizeRw"));
+  cJSON_Delete(r);
+}
+
 static void test_healthcheck_probes_through_exec(void **state) {
   (void)state;
   tsink *ev = begin("events", NULL);
@@ -1718,6 +1937,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_exec_stdin_detach_and_refusals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_top_lists_the_processes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stdin_stays_open_without_stdin_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_list_sizes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

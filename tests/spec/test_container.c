@@ -241,6 +241,30 @@ static void test_warnings(void **state) {
   spec_free(&s);
 }
 
+/* StdinOnce: absent it follows OpenStdin (records written before the key read the same); false with OpenStdin
+ * (run -dit) survives the record's round trip. */
+static void test_stdin_once(void **state) {
+  (void)state;
+  spec_container s;
+  wctr_errmsg e;
+  const char *cases[][2] = {{"", "0"}, {",\"OpenStdin\":true", "1"}, {",\"OpenStdin\":true,\"StdinOnce\":false", "0"},
+                            {",\"OpenStdin\":true,\"StdinOnce\":true", "1"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char json[256];
+    snprintf(json, sizeof json, "{\"Image\":\"host\",\"Cmd\":[\"x\"]%s}", cases[i][0]);
+    assert_int_equal(parse(json, &s, NULL, &e), WCTR_OK);
+    assert_int_equal(s.process.stdin_once, cases[i][1][0] == '1');
+    cJSON *round = to_params(&s, true);
+    spec_free(&s);
+    assert_int_equal(spec_from_json(round, "record", 4, &s, NULL, &e), WCTR_OK);
+    assert_int_equal(s.process.stdin_once, cases[i][1][0] == '1');
+    cJSON_Delete(round);
+    spec_free(&s);
+  }
+  assert_int_equal(parse("{\"Image\":\"host\",\"Cmd\":[\"x\"],\"StdinOnce\":1}", &s, NULL, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "StdinOnce"));
+}
+
 static void test_to_json_shape_and_redaction(void **state) {
   (void)state;
   spec_container s;
@@ -251,7 +275,7 @@ static void test_to_json_shape_and_redaction(void **state) {
   assert_string_equal(
       text,
       "{\"Image\":\"nanoserver\",\"Cmd\":[\"cmd\",\"/c\",\"echo hi\"],\"Env\":[\"A=1\",\"B=\"],\"WorkingDir\":\"C:\\\\app\","
-      "\"User\":\"ContainerUser\",\"Hostname\":\"web-1\",\"OpenStdin\":true,\"Tty\":true,\"StopTimeout\":12,"
+      "\"User\":\"ContainerUser\",\"Hostname\":\"web-1\",\"OpenStdin\":true,\"StdinOnce\":true,\"Tty\":true,\"StopTimeout\":12,"
       "\"Secrets\":[{\"Name\":\"db\",\"Target\":\"db\"},{\"Name\":\"api\",\"Target\":\"api.key\"}],"
       "\"Labels\":{\"a\":\"1\",\"z\":\"2\"},\"HostConfig\":{\"Isolation\":\"process\",\"Memory\":524288000,"
       "\"NanoCpus\":0,\"CpuCount\":2,\"CpuPercent\":0,\"CpuShares\":0,\"PidsLimit\":50,\"IOMaximumIOps\":100,"
@@ -481,6 +505,7 @@ int main(void) {
       cmocka_unit_test(test_where_prefixes_messages),
       cmocka_unit_test(test_warnings),
       cmocka_unit_test(test_to_json_shape_and_redaction),
+      cmocka_unit_test(test_stdin_once),
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_copy),
       cmocka_unit_test(test_isolation_names_parser_default),
