@@ -541,6 +541,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   eng->hooks.manager = eng->manager;
   eng->image_service.used_ctx = eng->manager;
+  eng->image_service.event = svc_manager_emit_image;
+  eng->image_service.event_ctx = eng->manager;
   /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
   svc_networks_set_records(eng->networks, manager_records, eng->manager);
   svc_networks_ensure_default(eng->networks);
