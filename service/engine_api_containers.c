@@ -901,9 +901,10 @@ void api_container_delete(api_req *r) {
     api_refuse(r, 400, WCTR_EINVAL, "container.remove", "link: container links do not exist in wctr");
     return;
   }
-  /* v (remove anonymous volumes): wctr creates none, so there is nothing more to remove. */
   cJSON *p = api_id_params(r->id);
   if (force) cJSON_AddBoolToObject(p, "Force", true);
+  /* v: its anonymous volumes go with it (docker rm -v); named ones stay, as dockerd's */
+  if (volumes) cJSON_AddBoolToObject(p, "RemoveVolumes", true);
   api_call(r, "container.remove", p, false, done_204);
 }
 
