@@ -89,7 +89,7 @@ for _ in 1 2 3 4 5; do
   try=$((20000 + RANDOM % 20000))
   WCTR_HCS_DOUBLE_STATE="C:\\wctr-api-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" \
     --pipe "$pipe" --docker-api "tcp://127.0.0.1:$try" --docker-api "npipe:////./pipe/$api_pipe" \
-    --test-bitlocker-state encrypted --test-layer-import >>"$data_unix.log" 2>&1 &
+    --test-bitlocker-state encrypted --test-layer-import --test-volume-dacl-unread >>"$data_unix.log" 2>&1 &
   wctrd_pid=$!
   if wait_for_pipe "$pipe"; then port=$try; break; fi
   kill -INT "$wctrd_pid" 2>/dev/null; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
@@ -285,7 +285,7 @@ expect 0 "docker volume inspect" D volume inspect apivol --format '{{.Name}} {{.
 has 'apivol local local cli C:\wctr-api-' "Docker's shape"
 has '\volumes\apivol\_data' "the mount point under the data root"
 expect 1 "docker volume inspect of a missing volume" D volume inspect nosuchvol
-has "no such volume" "Docker's words"
+has "No such volume: nosuchvol" "the CLI's words for the 404"
 expect 0 "docker run -v apivol:C:\\data (a process container)" D run -d --name volc -v 'apivol:C:\data' testimg "$sleeper" 60
 expect 0 "docker inspect's Mounts" D inspect volc --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}'
 has 'volume apivol C:\data' "the volume, by name, at its path"
@@ -304,7 +304,7 @@ expect 0 "docker volume create (for rm)" D volume create apivol3
 expect 0 "docker volume rm" D volume rm apivol3
 has "apivol3" "prints its name"
 expect 1 "docker volume rm of a missing volume" D volume rm apivol3
-has "no such volume" "Docker's words"
+has "No such volume: apivol3" "the CLI's words for the 404"
 expect 0 "docker volume rm -f of a missing volume" D volume rm -f apivol3
 
 echo "# docker CLI: what wctr does not do yet says so"
