@@ -7,7 +7,7 @@
 #include "common/opts.h"
 
 enum { OPT_HELP, OPT_SERVICE_NAME, OPT_DATA_ROOT, OPT_PIPE, OPT_GROUP, OPT_LOG_LEVEL, OPT_TEST_BITLOCKER, OPT_DOCKER_API,
-       OPT_TEST_LAYER_IMPORT };
+       OPT_TEST_LAYER_IMPORT, OPT_TEST_VOLUME_DACL };
 
 static const struct {
   const char *name;
@@ -42,7 +42,10 @@ static const struct {
      "      --test-bitlocker-state encrypted|not-encrypted|unknown\n"
      "                            for tests only: the BitLocker probe answers this (refused by the service)\n"
      "      --test-layer-import   for tests only: pulled layers are \"imported\" by a test double that writes\n"
-     "                            plain folders (refused by the service; docs/images.md)\n"},
+     "                            plain folders (refused by the service; docs/images.md)\n"
+     "      --test-volume-dacl-unread\n"
+     "                            for tests only: a new volume's DACL is applied and not read back (Wine keeps\n"
+     "                            no file DACL; refused by the service)\n"},
     {"service", SVC_CMD_SERVICE,
      "Usage: wctrd service [OPTIONS]\n\n"
      "The command line the Service Control Manager starts (see `wctrd install`); not for consoles.\n"
@@ -98,6 +101,7 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       {"test-bitlocker-state", 0, true, OPT_TEST_BITLOCKER},
       {"docker-api", 0, true, OPT_DOCKER_API},
       {"test-layer-import", 0, false, OPT_TEST_LAYER_IMPORT},
+      {"test-volume-dacl-unread", 0, false, OPT_TEST_VOLUME_DACL},
       {NULL, 0, false, 0},
   };
   memset(out, 0, sizeof *out);
@@ -172,6 +176,11 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
         /* Console only, as above: the service always has the production importer. */
         if (cmd != SVC_CMD_RUN) goto not_here;
         out->test_layer_import = true;
+        break;
+      case OPT_TEST_VOLUME_DACL:
+        /* Console only, as above: the service always reads a volume's DACL back. */
+        if (cmd != SVC_CMD_RUN) goto not_here;
+        out->test_volume_dacl_unread = true;
         break;
     }
     if (err != WCTR_OK) return err;

@@ -6,6 +6,7 @@
  *   wctrd run       [--data-root DIR] [--pipe NAME] [--group NAME]... [--log-level L] [--docker-api ADDRESS]...
  *                   [--test-bitlocker-state encrypted|not-encrypted|unknown]   (tests only; run only)
  *                   [--test-layer-import]                                      (tests only; run only)
+ *                   [--test-volume-dacl-unread]                                (tests only; run only)
  *   wctrd service   (as run, plus --service-name; the command line the SCM starts)
  *   wctrd version | help, and --help on every command */
 #ifndef WCTR_SERVICE_ARGS_H
@@ -36,6 +37,7 @@ typedef struct svc_args {
   svc_config flags;                /* settings given as flags (pipe, groups, log level, Engine API listeners) */
   const char *test_bitlocker_state; /* wctrd run only; NULL otherwise (see service/engine.h) */
   bool test_layer_import;           /* wctrd run only (see service/engine.h) */
+  bool test_volume_dacl_unread;     /* wctrd run only (see service/engine.h) */
 } svc_args;
 
 /* argv[0] is the program. On failure e names the flag or command; the caller prints usage. Call

@@ -43,6 +43,9 @@ typedef struct svc_engine_options {
   /* `wctrd run --test-layer-import` only: layers are unpacked by img_importer_test (images/import.h), a
    * double that writes plain folders, instead of the production importer. Logged as a warning. */
   bool test_layer_import;
+  /* `wctrd run --test-volume-dacl-unread` only: a new volume's _data gets its DACL (ACL_SDDL_VOLUME_DATA) and it is
+   * not read back - under Wine it never reads back, and no volume could be created. Logged as a warning. */
+  bool test_volume_dacl_unread;
 } svc_engine_options;
 
 wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_errmsg *e);

@@ -690,17 +690,12 @@ typedef struct route {
 } route;
 
 /* Why an endpoint Docker has is not served (501, listed in docs/engine-api.md). */
-static const char no_top[] =
-    "listing a container's processes is not implemented yet: the operation layer has no process list (the runtimes "
-    "count a container's processes, they do not list them)";
 static const char no_pause[] =
     "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
     "(Docker itself pauses only Hyper-V containers on Windows)";
 static const char no_files[] =
     "copying files into or out of a container, and exporting or committing its file system, are not implemented "
     "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
-static const char no_volumes[] =
-    "named volumes are not implemented: bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path)";
 static const char no_swarm[] =
     "swarm mode (services, tasks, nodes, swarm secrets and configs) is not implemented by wctr; for secrets see "
     "`wctr secret` and --secret";
@@ -729,7 +724,7 @@ static const route routes[] = {
     {"POST", "/containers/*/update", api_container_update, "container.update", NULL},
     {"POST", "/containers/*/rename", api_container_rename, "container.rename", NULL},
     {"DELETE", "/containers/*", api_container_delete, "container.remove", NULL},
-    {"GET", "/containers/*/top", NULL, "container.top", no_top},
+    {"GET", "/containers/*/top", api_container_top, "container.top", NULL},
     {"POST", "/containers/*/pause", NULL, "container.pause", no_pause},
     {"POST", "/containers/*/unpause", NULL, "container.unpause", no_pause},
     {"POST", "/containers/*/exec", api_container_exec, "exec.create", NULL},
@@ -757,6 +752,11 @@ static const route routes[] = {
      "(HostConfig.NetworkMode)"},
     {"POST", "/networks/*/disconnect", NULL, "network.disconnect",
      "disconnecting a container from its network is not supported: a container keeps the network it was created on"},
+    {"GET", "/volumes", api_volumes_list, "volume.list", NULL},
+    {"POST", "/volumes/create", api_volume_create, "volume.create", NULL},
+    {"POST", "/volumes/prune", api_volumes_prune, "volume.prune", NULL},
+    {"GET", "/volumes/*", api_volume_inspect, "volume.inspect", NULL},
+    {"DELETE", "/volumes/*", api_volume_delete, "volume.remove", NULL},
     {"GET", "/images/json", api_images_list, "image.list", NULL},
     {"POST", "/images/create", api_image_create, "image.pull", NULL},
     {"POST", "/images/load", api_image_load, "image.load", NULL},
@@ -776,7 +776,6 @@ typedef struct missing_family {
 } missing_family;
 
 static const missing_family missing_families[] = {
-    {"/volumes", "volume", no_volumes},
     {"/swarm", "swarm", no_swarm},
     {"/services", "swarm", no_swarm},
     {"/tasks", "swarm", no_swarm},

@@ -14,8 +14,8 @@
  * {"message":"page not found"} for any path it does not serve), 409 conflicts (a name in use, a running
  * container removed without force, kill of a container that is not running), 500 what failed inside,
  * 501 an endpoint Docker has and wctr does not yet, with the reason - also any path of a family wctr lacks
- * (/exec, /networks, /volumes, /swarm, /services, /tasks, /nodes, /secrets, /configs, /plugins, /build), never
- * "page not found" for those (docs/engine-api.md lists them).
+ * (/swarm, /services, /tasks, /nodes, /secrets, /configs, /plugins, /build), never "page not found" for those
+ * (docs/engine-api.md lists them).
  *
  * Authentication: a listener created with token_required (loopback TCP) answers every request that does not
  * carry "Authorization: Bearer <token>" with 401 {"message": "..."} and an audit record; the comparison
@@ -31,6 +31,11 @@
  * Streams (logs, attach, events, stats, wait, image pull, load and save) follow the operation layer's rules: a
  * client that does not read more than SVC_SINK_QUEUE_MAX bytes loses its stream (audited), a client that leaves
  * ends it.
+ *
+ * Volumes map to the volume operations (service/manager.h "Named volumes"): GET /volumes ({"Volumes","Warnings"}),
+ * POST /volumes/create (201), GET and DELETE /volumes/{name} (404 no such volume, 409 in use), POST /volumes/prune
+ * (every unused volume, as dockerd prunes for API 1.41 and below; label filters). GET /containers/{id}/top maps to
+ * container.top in dockerd's Windows shape (ps_args refused with 400; a container that is not running 409).
  *
  * Images map to the image operations (service/image_ops.h): POST /images/create to image.pull (Docker's JSON
  * messages; a failure before the first is an HTTP error, after it Docker's error message in the stream), POST

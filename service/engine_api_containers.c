@@ -131,9 +131,9 @@ static const struct {
   const char *key;
   const char *why;
 } list_unsupported[] = {
-    {"network", "containers have no networks yet (the networking issue)"},
-    {"publish", "containers publish no ports yet (the networking issue)"},
-    {"expose", "containers expose no ports yet (the networking issue)"},
+    {"network", "wctr's container list does not filter on networks; GET /networks/{id} lists a network's containers"},
+    {"publish", "wctr's container list does not filter on ports; each container's Ports are in the list"},
+    {"expose", "wctr's container list does not filter on ports; each container's Ports are in the list"},
     {"volume", "the container list does not carry mounts; filter the output of /containers/{id}/json on Mounts"},
 };
 
@@ -858,9 +858,10 @@ void api_container_delete(api_req *r) {
     api_refuse(r, 400, WCTR_EINVAL, "container.remove", "link: container links do not exist in wctr");
     return;
   }
-  /* v (remove anonymous volumes): wctr creates none, so there is nothing more to remove. */
   cJSON *p = api_id_params(r->id);
   if (force) cJSON_AddBoolToObject(p, "Force", true);
+  /* v: its anonymous volumes go with it (docker rm -v); named ones stay, as dockerd's */
+  if (volumes) cJSON_AddBoolToObject(p, "RemoveVolumes", true);
   api_call(r, "container.remove", p, false, done_204);
 }
 

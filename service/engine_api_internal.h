@@ -6,6 +6,8 @@
  *   engine_api_images.c      /images: pull, load, save, history, tag, prune, list, inspect, remove; /auth;
  *   engine_api_containers.c  /containers;
  *   engine_api_networks.c    /networks;
+ *   engine_api_volumes.c     /volumes;
+ *   engine_api_top.c         /containers/{id}/top;
  *   engine_api_exec.c        /containers/{id}/exec, /exec;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
@@ -213,6 +215,25 @@ void api_network_inspect(api_req *r);
 void api_network_create(api_req *r);
 void api_network_delete(api_req *r);
 void api_networks_prune(api_req *r);
+
+/* engine_api_volumes.c: list, create, inspect, remove, prune over volume.* (service/manager.h "Named volumes") */
+void api_volumes_list(api_req *r);
+void api_volume_create(api_req *r);
+void api_volume_inspect(api_req *r);
+void api_volume_delete(api_req *r);
+void api_volumes_prune(api_req *r);
+/* Docker's VolumeCreateBody into volume.create params: Name, Driver, DriverOpts and Labels (null, "" and {} left out,
+ * as docker-py sends its defaults); ClusterVolumeSpec and unknown fields refused naming them unless at their default.
+ * WCTR_EINVAL with the sentence; *out new on success. */
+wctr_err api_shape_volume_create(const cJSON *body, cJSON **out, wctr_errmsg *e);
+
+/* engine_api_top.c: GET /containers/{id}/top over container.top; ps_args refused (400), as Windows' dockerd does */
+void api_container_top(api_req *r);
+/* container.top's result {"Processes":[{ProcessId, ImageName, KernelTime100ns, UserTime100ns,
+ * MemoryWorkingSetPrivateBytes}]} into dockerd's Windows answer: {"Titles":["Name","PID","CPU","Private Working
+ * Set"],"Processes":[[name, pid, "HH:MM:SS.mmm" of kernel + user time, go-units' HumanSize]]} (Processes null when
+ * there is none, as dockerd's nil list). NULL when out of memory. */
+cJSON *api_shape_top(const cJSON *result);
 
 /* --- engine_api_shape.c (portable mappings, no I/O) ----------------------------------------------------------------- */
 

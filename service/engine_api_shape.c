@@ -66,8 +66,8 @@ static const field_rule config_rules[] = {
     {"NetworkingConfig", F_SPECIAL, NULL},
     {"Domainname", F_DEFAULT, "a container has no domain name of its own"},
     {"ExposedPorts", F_COPY, NULL},
-    {"Volumes", F_DEFAULT, "anonymous volumes are not supported; bind a host folder with Binds"},
-    {"Healthcheck", F_DEFAULT, "health checks are not implemented"},
+    {"Volumes", F_SPECIAL, NULL},
+    {"Healthcheck", F_COPY, NULL},
     {"ArgsEscaped", F_DEFAULT, "the command must be given as separate arguments"},
     {"NetworkDisabled", F_DEFAULT, "give HostConfig.NetworkMode \"none\" (a job container shares the host's network)"},
     {"MacAddress", F_COPY, NULL},
@@ -177,7 +177,29 @@ static bool copy_into(cJSON *to, const char *name, const cJSON *v) {
   return dup != NULL && cJSON_AddItemToObject(to, name, dup);
 }
 
-/* A Mounts entry of type bind becomes a Binds value "SOURCE:TARGET[:ro]"; anything else is refused. */
+/* Is a Mounts entry's VolumeOptions what a volume of the local driver takes (nothing: no copy rule, labels or driver
+ * options wctr could apply)? NULL when it is; else the sentence's field. */
+static const char *volume_options_refused(const cJSON *vo) {
+  if (is_default(vo)) return NULL;
+  if (!cJSON_IsObject(vo)) return "VolumeOptions";
+  const cJSON *x;
+  cJSON_ArrayForEach(x, vo) {
+    if (strcmp(x->string, "DriverConfig") == 0 && cJSON_IsObject(x)) {
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(x, "Name");
+      const cJSON *y;
+      cJSON_ArrayForEach(y, x) {
+        bool local = y == name && cJSON_IsString(y) && strcmp(y->valuestring, "local") == 0;
+        if (!local && !is_default(y)) return "VolumeOptions.DriverConfig";
+      }
+    } else if (!is_default(x)) {
+      return "VolumeOptions";
+    }
+  }
+  return NULL;
+}
+
+/* A Mounts entry of type bind becomes a Binds value "SOURCE:TARGET[:ro]", one of type volume "NAME:TARGET[:ro]"
+ * (without a Source an anonymous volume: "TARGET[:ro]"), as the pipe's -v takes them; anything else is refused. */
 static wctr_err mount_to_bind(const cJSON *m, size_t index, cJSON *binds, wctr_errmsg *e) {
   char where[64];
   snprintf(where, sizeof where, "HostConfig.Mounts[%zu]", index);
@@ -186,30 +208,99 @@ static wctr_err mount_to_bind(const cJSON *m, size_t index, cJSON *binds, wctr_e
   const cJSON *src = cJSON_GetObjectItemCaseSensitive(m, "Source");
   const cJSON *dst = cJSON_GetObjectItemCaseSensitive(m, "Target");
   const cJSON *ro = cJSON_GetObjectItemCaseSensitive(m, "ReadOnly");
-  if (!cJSON_IsString(type) || strcmp(type->valuestring, "bind") != 0) {
-    return wctr_fail(e, WCTR_EINVAL, "%s: only mounts of Type \"bind\" are supported (volumes, tmpfs and npipe mounts "
-                     "are not; a pipe can be bound with Binds)", where);
+  bool volume = cJSON_IsString(type) && strcmp(type->valuestring, "volume") == 0;
+  if (!volume && !(cJSON_IsString(type) && strcmp(type->valuestring, "bind") == 0)) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: only mounts of Type \"bind\" and \"volume\" are supported (tmpfs and npipe "
+                     "mounts are not; a pipe can be bound with Binds)", where);
   }
   const cJSON *item;
   cJSON_ArrayForEach(item, m) {
     const char *k = item->string;
     bool known = strcmp(k, "Type") == 0 || strcmp(k, "Source") == 0 || strcmp(k, "Target") == 0 ||
                  strcmp(k, "ReadOnly") == 0 || strcmp(k, "Consistency") == 0;
+    if (volume && strcmp(k, "VolumeOptions") == 0) {
+      const char *bad = volume_options_refused(item);
+      if (bad != NULL) {
+        return wctr_fail(e, WCTR_EINVAL, "%s.%s: wctr cannot apply volume options (the local driver on Windows takes "
+                         "none; no-copy and labels are not applied); leave it out", where, bad);
+      }
+      continue;
+    }
     if (!known && !is_default(item)) {
-      return wctr_fail(e, WCTR_EINVAL, "%s.%s: wctr cannot apply this field of a bind mount; leave it out", where, k);
+      return wctr_fail(e, WCTR_EINVAL, "%s.%s: wctr cannot apply this field of a %s mount; leave it out", where, k,
+                       volume ? "volume" : "bind");
     }
   }
-  if (!cJSON_IsString(src) || !cJSON_IsString(dst) || src->valuestring[0] == '\0' || dst->valuestring[0] == '\0') {
-    return wctr_fail(e, WCTR_EINVAL, "%s: a bind mount needs Source and Target", where);
+  bool no_source = src == NULL || cJSON_IsNull(src) || (cJSON_IsString(src) && src->valuestring[0] == '\0');
+  if ((src != NULL && !cJSON_IsNull(src) && !cJSON_IsString(src)) || !cJSON_IsString(dst) ||
+      dst->valuestring[0] == '\0' || (!volume && no_source)) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: a %s mount needs %s", where, volume ? "volume" : "bind",
+                     volume ? "a Target (and a volume name as Source, or none for an anonymous volume)" : "Source and Target");
   }
   if (ro != NULL && !cJSON_IsBool(ro) && !cJSON_IsNull(ro)) return wctr_fail(e, WCTR_EINVAL, "%s.ReadOnly must be a boolean", where);
-  size_t n = strlen(src->valuestring) + strlen(dst->valuestring) + 8;
+  if (volume && !no_source) {
+    /* A volume's Source is its name: a path there is a bind's, and Docker refuses it the same way. */
+    wctr_errmsg ne;
+    if (spec_volume_check_name(src->valuestring, &ne) != WCTR_OK) return wctr_fail(e, ne.code, "%s.Source: %s", where, ne.text);
+  }
+  const char *from = no_source ? "" : src->valuestring;
+  size_t n = strlen(from) + strlen(dst->valuestring) + 8;
   char *text = malloc(n);
   if (text == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  snprintf(text, n, "%s:%s%s", src->valuestring, dst->valuestring, cJSON_IsTrue(ro) ? ":ro" : "");
+  snprintf(text, n, "%s%s%s%s", from, no_source ? "" : ":", dst->valuestring, cJSON_IsTrue(ro) ? ":ro" : "");
   bool ok = cJSON_AddItemToArray(binds, cJSON_CreateString(text));
   free(text);
   return ok ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+}
+
+/* Windows paths compare without case. */
+static bool same_path(const char *a, const char *b) {
+  for (; *a != '\0' && *b != '\0'; a++, b++) {
+    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+    char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+    if (x != y) return false;
+  }
+  return *a == *b;
+}
+
+/* Config.Volumes {"C:\\data": {}}: the container paths that get a volume. A path a bind or a mount already targets
+ * keeps that (Docker's rule); any other becomes an anonymous volume, as the pipe's -v C:\data does. */
+static wctr_err map_config_volumes(const cJSON *volumes, cJSON *params, wctr_errmsg *e) {
+  if (is_default(volumes)) return WCTR_OK;
+  if (!cJSON_IsObject(volumes)) return wctr_fail(e, WCTR_EINVAL, "Volumes must be an object of container paths");
+  cJSON *hc = cJSON_GetObjectItemCaseSensitive(params, "HostConfig");
+  if (hc == NULL && (hc = cJSON_AddObjectToObject(params, "HostConfig")) == NULL) {
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  cJSON *binds = cJSON_GetObjectItemCaseSensitive(hc, "Binds");
+  if (binds == NULL && (binds = cJSON_AddArrayToObject(hc, "Binds")) == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  const cJSON *v;
+  cJSON_ArrayForEach(v, volumes) {
+    if (!cJSON_IsObject(v)) return wctr_fail(e, WCTR_EINVAL, "Volumes[\"%.200s\"] must be an object ({})", v->string);
+    spec_mount want = {0};
+    wctr_errmsg pe;
+    wctr_errmsg_clear(&pe);
+    if (spec_mount_parse(v->string, &want, &pe) != WCTR_OK || !want.anonymous) {
+      spec_mount_free(&want);
+      return wctr_fail(e, WCTR_EINVAL, "Volumes[\"%.200s\"]: %s", v->string,
+                       pe.text[0] != '\0' ? pe.text : "a volume's key is an absolute container path (C:\\data)");
+    }
+    bool taken = false;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, binds) {
+      spec_mount have = {0};
+      if (cJSON_IsString(b) && spec_mount_parse(b->valuestring, &have, NULL) == WCTR_OK &&
+          same_path(have.container_path, want.container_path)) {
+        taken = true;
+      }
+      spec_mount_free(&have);
+    }
+    spec_mount_free(&want);
+    if (!taken && !cJSON_AddItemToArray(binds, cJSON_CreateString(v->string))) {
+      return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    }
+  }
+  return WCTR_OK;
 }
 
 static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) {
@@ -433,6 +524,9 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
     }
     if (err != WCTR_OK) goto done;
   }
+  /* Config.Volumes once HostConfig's binds and mounts are in the params. */
+  err = map_config_volumes(cJSON_GetObjectItemCaseSensitive(body, "Volumes"), params, e);
+  if (err != WCTR_OK) goto done;
   const cJSON *nc = cJSON_GetObjectItemCaseSensitive(body, "NetworkingConfig");
   if (nc != NULL && !cJSON_IsNull(nc)) {
     err = map_networking_config(nc, body, params, e);
@@ -738,8 +832,34 @@ static long long whole(double d) {
 
 static const char *time_or_zero(const char *t) { return t != NULL && t[0] != '\0' ? t : ZERO_TIME; }
 
+/* A named or anonymous volume's -v value ("NAME:C:\\data[:ro]", as the record names an anonymous one) into Docker's
+ * Mounts entry of type volume; NULL for any other value. Source, the volume's folder, is the store's to say
+ * (GET /volumes/{name} Mountpoint): the record does not hold it. */
+static cJSON *volume_mount(const char *bind) {
+  spec_mount m = {0};
+  if (spec_mount_parse(bind, &m, NULL) != WCTR_OK || m.volume == NULL) {
+    spec_mount_free(&m);
+    return NULL;
+  }
+  cJSON *out = cJSON_CreateObject();
+  if (out != NULL) {
+    cJSON_AddStringToObject(out, "Type", "volume");
+    cJSON_AddStringToObject(out, "Name", m.volume);
+    cJSON_AddStringToObject(out, "Source", "");
+    cJSON_AddStringToObject(out, "Destination", m.container_path);
+    cJSON_AddStringToObject(out, "Driver", "local");
+    cJSON_AddStringToObject(out, "Mode", m.read_only ? "ro" : "");
+    cJSON_AddBoolToObject(out, "RW", !m.read_only);
+    cJSON_AddStringToObject(out, "Propagation", "");
+  }
+  spec_mount_free(&m);
+  return out;
+}
+
 /* "-v HOST:CONTAINER[:ro]" into Docker's Mounts entry (the host part may hold a drive letter's colon). */
 static cJSON *bind_mount(const char *bind) {
+  cJSON *volume = volume_mount(bind);
+  if (volume != NULL) return volume;
   char *copy = malloc(strlen(bind) + 1);
   if (copy == NULL) return NULL;
   memcpy(copy, bind, strlen(bind) + 1);
@@ -1222,11 +1342,8 @@ static bool m_ancestor(const cJSON *s, const char *v) {
   return strcmp(img, v) == 0 || (strncmp(img, v, n) == 0 && strcmp(img + n, ":latest") == 0);
 }
 static bool m_isolation(const cJSON *s, const char *v) { return strcmp(str_of(s, "Isolation", ""), v) == 0; }
-/* wctr has no health checks (a create with Healthcheck is refused): every container's health is "none". */
-static bool m_health(const cJSON *s, const char *v) {
-  (void)s;
-  return strcmp(v, "none") == 0;
-}
+/* container.list's "Health" (starting, healthy, unhealthy) once a healthcheck has a status; none without. */
+static bool m_health(const cJSON *s, const char *v) { return strcmp(str_of(s, "Health", "none"), v) == 0; }
 /* No container is a swarm task. */
 static bool m_is_task(const cJSON *s, const char *v) {
   (void)s;

@@ -363,7 +363,8 @@ static void events_drain(api_req *r) {
       return;
     }
     const char *id = str_of(frame, "Id", "");
-    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(s->known, id);
+    bool container = strcmp(str_of(frame, "Type", "container"), "container") == 0;
+    const cJSON *entry = container ? cJSON_GetObjectItemCaseSensitive(s->known, id) : NULL;
     if (is_pending(entry)) {
       s->current = frame;
       s->parked = true;
@@ -457,8 +458,10 @@ static wctr_err events_frame(api_req *r, const char *kind, cJSON *data) {
   }
   s->tail = it;
   s->pending++;
-  /* A container not known yet (its create, usually) is looked up now, not when the drain reaches it. */
-  bool lookup = id[0] != '\0' && strlen(id) < sizeof l->id && s->known != NULL &&
+  /* A container not known yet (its create, usually) is looked up now, not when the drain reaches it. Image events
+   * carry what dockerd's do (the id and the name) without a lookup. */
+  bool container = strcmp(str_of(data, "Type", "container"), "container") == 0;
+  bool lookup = container && id[0] != '\0' && strlen(id) < sizeof l->id && s->known != NULL &&
                 cJSON_GetObjectItemCaseSensitive(s->known, id) == NULL;
   bool start_chain = false;
   if (lookup) {

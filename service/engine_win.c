@@ -526,7 +526,10 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   err = svc_networks_open_hns(eng->data_root, owner, &eng->networks, e);
   if (err != WCTR_OK) goto done;
   eng->hooks = (svc_hooks){.data_root = eng->data_root, .images = eng->images, .image_service = &eng->image_service,
-                           .networks = eng->networks};
+                           .networks = eng->networks, .volume_dacl_unread = opt->test_volume_dacl_unread};
+  if (opt->test_volume_dacl_unread) {
+    wctr_log(WCTR_LOG_WARN, "TEST MODE: a new volume's DACL is applied and not read back (--test-volume-dacl-unread)");
+  }
   eng->image_service = (svc_image_service){.ioc = eng->ioc, .store = eng->store, .transport = img_http_transport(eng->http),
                                            .insecure = (const char *const *)eng->cfg.insecure,
                                            .legacy = svc_hooks_image_legacy(&eng->hooks), .used = svc_manager_image_in_use,
@@ -541,6 +544,8 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   if (err != WCTR_OK) goto done;
   eng->hooks.manager = eng->manager;
   eng->image_service.used_ctx = eng->manager;
+  eng->image_service.event = svc_manager_emit_image;
+  eng->image_service.event_ctx = eng->manager;
   /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
   svc_networks_set_records(eng->networks, manager_records, eng->manager);
   svc_networks_ensure_default(eng->networks);

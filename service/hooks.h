@@ -19,6 +19,7 @@ typedef struct svc_hooks {
   svc_image_service *image_service; /* borrowed: the image store's operations */
   svc_manager *manager;             /* set once the manager exists (image.remove asks it) */
   svc_networks *networks;           /* borrowed: the networks containers join (rt_host.network_resolve) */
+  bool volume_dacl_unread;          /* `wctrd run --test-volume-dacl-unread`: a volume's DACL is not read back */
 } svc_hooks;
 
 svc_manager_hooks svc_hooks_manager(svc_hooks *h);

@@ -83,9 +83,9 @@ static wctr_err image_resolve(void *ctx, const char *ref, rt_image *out, wctr_er
 /* A volume's _data: the container identities may modify what is inside, nobody else but SYSTEM and
  * Administrators has anything (acl/descriptors.h ACL_SDDL_VOLUME_DATA), read back to be sure. */
 static wctr_err volume_secure(void *ctx, const char *data_dir, wctr_errmsg *e) {
-  (void)ctx;
+  svc_hooks *h = ctx;
   wctr_err err = acl_apply_dacl(data_dir, ACL_SDDL_VOLUME_DATA, e);
-  if (err == WCTR_OK) err = acl_verify_dacl(data_dir, ACL_SDDL_VOLUME_DATA, NULL, e);
+  if (err == WCTR_OK && !h->volume_dacl_unread) err = acl_verify_dacl(data_dir, ACL_SDDL_VOLUME_DATA, NULL, e);
   return err;
 }
 

@@ -17,6 +17,7 @@
 #include "images/trust.h"
 
 enum { SAVE_CHUNK = 256 * 1024, SAVE_HIGH = 2 * 1024 * 1024, SAVE_LOW = 1024 * 1024 };
+enum { ID_TEXT_MAX = 80 }; /* "sha256:" and 64 hex digits */
 
 static wctr_err name_param(const cJSON *params, const char *const *keys, const char **name, wctr_errmsg *e) {
   if (params == NULL) return wctr_fail(e, WCTR_EINVAL, "params: \"Name\" is required");
@@ -32,6 +33,49 @@ static bool any_used(void *ctx, const char *const *names, size_t count, char *co
     if (s->used(s->used_ctx, names[i], container, size)) return true;
   }
   return false;
+}
+
+/* --- events ---------------------------------------------------------------------------------------------------- */
+
+static void emit(svc_image_service *s, const char *action, const char *id, const char *name) {
+  if (s->event != NULL) s->event(s->event_ctx, action, id, name);
+}
+
+/* The store's id of a reference ("sha256:..."), into out; "" when the store does not have it. */
+static void store_id(svc_image_service *s, const char *ref, char *out, size_t size) {
+  cJSON *rec = NULL;
+  out[0] = '\0';
+  if (img_store_inspect(s->store, ref, &rec, NULL) == WCTR_OK) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "Id");
+    if (cJSON_IsString(id)) snprintf(out, size, "%s", id->valuestring);
+  }
+  cJSON_Delete(rec);
+}
+
+/* A remove's or a prune's report [{"Untagged"}|{"Deleted"}...] as dockerd logs it: "untag" for each name and
+ * "delete" for each image, both with the image's id (an image's names come before its "Deleted"; names without
+ * one, a tag removed from an image that stays, take fallback_id). */
+static void report_events(svc_image_service *s, const cJSON *report, const char *fallback_id) {
+  const cJSON *item;
+  const cJSON *first_pending = NULL;
+  cJSON_ArrayForEach(item, report) {
+    const cJSON *deleted = cJSON_GetObjectItemCaseSensitive(item, "Deleted");
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "Untagged"))) {
+      if (first_pending == NULL) first_pending = item;
+      continue;
+    }
+    if (!cJSON_IsString(deleted)) continue;
+    for (const cJSON *u = first_pending; u != NULL && u != item; u = u->next) {
+      emit(s, "untag", deleted->valuestring, deleted->valuestring);
+    }
+    first_pending = NULL;
+    emit(s, "delete", deleted->valuestring, deleted->valuestring);
+  }
+  for (const cJSON *u = first_pending; u != NULL; u = u->next) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(u, "Untagged");
+    const char *id = fallback_id != NULL && fallback_id[0] != '\0' ? fallback_id : name->valuestring;
+    emit(s, "untag", id, id);
+  }
 }
 
 /* --- pull ------------------------------------------------------------------------------------------------------ */
@@ -78,6 +122,9 @@ static void pull_done(void *ctx, wctr_err err, const char *message, cJSON *resul
   pull_op *op = ctx;
   wctr_mutex_lock(&op->barrier);
   wctr_mutex_unlock(&op->barrier);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(result, "Name");
+  /* dockerd's pull event names the reference pulled, as its actor too */
+  if (err == WCTR_OK && cJSON_IsString(name)) emit(op->s, "pull", name->valuestring, name->valuestring);
   svc_sink_finish(op->sink, err, result, message);
 }
 
@@ -222,7 +269,12 @@ static wctr_err op_tag(void *ctx, const svc_caller *caller, const cJSON *params,
     return WCTR_EINVAL;
   }
   wctr_err err = img_store_tag(s->store, source, target, e);
-  if (err == WCTR_OK) *result = cJSON_CreateObject();
+  if (err == WCTR_OK) {
+    *result = cJSON_CreateObject();
+    char id[ID_TEXT_MAX];
+    store_id(s, target, id, sizeof id);
+    emit(s, "tag", id[0] != '\0' ? id : target, target);
+  }
   return err;
 }
 
@@ -235,7 +287,10 @@ static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *para
   wctr_err err = name_param(params, keys, &name, e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Force", "params", false, &force, e);
   if (err != WCTR_OK) return err;
+  char id[ID_TEXT_MAX];
+  store_id(s, name, id, sizeof id);
   err = img_store_remove(s->store, name, force, any_used, s, result, e);
+  if (err == WCTR_OK) report_events(s, *result, id);
   if (err == WCTR_ENOENT && s->legacy.remove != NULL && in_catalog(s, name)) {
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Name", name);
@@ -248,6 +303,7 @@ static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *para
       cJSON *u = cJSON_CreateObject();
       cJSON_AddStringToObject(u, "Untagged", name);
       cJSON_AddItemToArray(*result, u);
+      report_events(s, *result, NULL);
     }
   }
   return err;
@@ -262,7 +318,9 @@ static wctr_err op_prune(void *ctx, const svc_caller *caller, const cJSON *param
                          wctr_json_get_bool(params, "All", "params", false, &all, e) != WCTR_OK)) {
     return WCTR_EINVAL;
   }
-  return img_store_prune(s->store, all, any_used, s, result, e);
+  wctr_err err = img_store_prune(s->store, all, any_used, s, result, e);
+  if (err == WCTR_OK) report_events(s, cJSON_GetObjectItemCaseSensitive(*result, "ImagesDeleted"), NULL);
+  return err;
 }
 
 static wctr_err op_add(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -314,6 +372,7 @@ static wctr_err op_login(void *ctx, const svc_caller *caller, const cJSON *param
 typedef struct save_op {
   svc_image_service *s;
   svc_sink *sink;
+  cJSON *names; /* for the save events */
   img_archive_writer *w;
   wctr_mutex lock;
   bool closed;
@@ -345,6 +404,12 @@ static void save_pump(void *arg) {
       if (err == WCTR_OK) {
         result = cJSON_CreateObject();
         cJSON_AddNumberToObject(result, "Size", (double)img_archive_save_size(op->w));
+        const cJSON *n;
+        cJSON_ArrayForEach(n, op->names) {
+          char id[ID_TEXT_MAX];
+          store_id(op->s, n->valuestring, id, sizeof id);
+          if (id[0] != '\0') emit(op->s, "save", id, id);
+        }
       }
       svc_sink_finish(op->sink, err, result, err == WCTR_OK ? "" : e.text[0] != '\0' ? e.text : "the client left");
       return;
@@ -366,6 +431,7 @@ static void save_close(void *arg) {
 static void save_release(void *arg) {
   save_op *op = arg;
   img_archive_save_end(op->w);
+  cJSON_Delete(op->names);
   free(op->buf);
   wctr_mutex_destroy(&op->lock);
   free(op);
@@ -407,6 +473,7 @@ static void op_save(void *ctx, const svc_caller *caller, const cJSON *params, sv
   }
   op->s = s;
   op->sink = sink;
+  op->names = cJSON_Duplicate(names, true);
   sink->op_ctx = op;
   sink->on_close = save_close;
   sink->on_release = save_release;
@@ -440,6 +507,14 @@ static void load_job(void *arg) {
   wctr_err err = op->err;
   if (err == WCTR_OK) err = img_archive_load(op->s->store, op->path, load_line, op, &result, &e);
   wctr_fs_remove(op->path);
+  const cJSON *loaded = err == WCTR_OK ? cJSON_GetObjectItemCaseSensitive(result, "Loaded") : NULL;
+  const cJSON *n;
+  cJSON_ArrayForEach(n, loaded) {
+    char id[ID_TEXT_MAX];
+    if (!cJSON_IsString(n)) continue;
+    store_id(op->s, n->valuestring, id, sizeof id);
+    if (id[0] != '\0') emit(op->s, "load", id, id);
+  }
   svc_sink_finish(op->sink, err, result, err == WCTR_OK ? "" : op->err != WCTR_OK ? op->message : e.text);
 }
 

@@ -25,6 +25,9 @@
  *                 nothing and stores nothing; keys are those of the policy, whatever its mode.
  *   registry.login {"Server","Username","Password"} -> {"Status":"Login Succeeded"}: checks credentials
  *                 against the registry; wctrd keeps nothing (the client stores them, docs/images.md)
+ * Each that changes an image reports Docker's image event (svc_image_service.event): image.pull "pull",
+ * image.tag "tag", image.remove and image.prune "untag" per name and "delete" per image deleted, image.load "load"
+ * and image.save "save" per image, once the operation succeeded.
  * Credentials arrive only in params (never in a target, a message or a log line: the audit trail records
  * "Name"/"Image" as the target and an error's sentence, neither of which holds them).
  *
@@ -71,6 +74,11 @@ typedef struct svc_image_service {
   svc_image_used_fn used;       /* the manager's answer; may be NULL */
   void *used_ctx;
   const img_trust_policy *trust; /* wctrd.json's "image-trust", keys loaded; NULL: off */
+  /* Docker's image events, as dockerd logs them, through the manager's event path (svc_manager_emit_image); may be
+   * NULL. pull: id and name the reference pulled; tag: the image's id, name the new tag; untag and delete: the
+   * image's id as both (a catalog image has none: its name); load and save: the image's id as both. */
+  void (*event)(void *ctx, const char *action, const char *id, const char *name);
+  void *event_ctx;
   /* An audit record for a decision wctrd takes on its own (the trust decisions); may be NULL. */
   void (*audit)(void *ctx, const char *op, const char *target, const char *result, const char *detail);
   void *audit_ctx;

@@ -40,7 +40,8 @@ static int run_console(svc_args *args) {
   }
   svc_engine_options opt = {.data_root = args->data_root, .flags = &args->flags, .log_to_stderr = true,
                             .test_bitlocker_state = args->test_bitlocker_state,
-                            .test_layer_import = args->test_layer_import};
+                            .test_layer_import = args->test_layer_import,
+                            .test_volume_dacl_unread = args->test_volume_dacl_unread};
   if (svc_engine_start(&opt, &eng, &e) != WCTR_OK) {
     fprintf(stderr, "wctrd: %s\n", e.text);
     return EXIT_FAILED;

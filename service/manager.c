@@ -289,7 +289,8 @@ struct mgr_evsub {
   mgr_evsub *next;
 };
 
-void mgr_emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code) {
+static void emit(svc_manager *m, const char *type, const char *action, const char *id, const char *name,
+                 int64_t exit_code) {
   char stamp[40];
   wctr_time_now_iso8601(stamp, sizeof stamp);
   wctr_mutex_lock(&m->events_lock);
@@ -298,7 +299,7 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
     cJSON *ev = cJSON_CreateObject();
     if (ev == NULL) break;
     cJSON_AddStringToObject(ev, "Time", stamp);
-    cJSON_AddStringToObject(ev, "Type", "container");
+    cJSON_AddStringToObject(ev, "Type", type);
     cJSON_AddStringToObject(ev, "Action", action);
     cJSON_AddStringToObject(ev, "Id", id);
     cJSON_AddStringToObject(ev, "Name", name);
@@ -307,6 +308,14 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
     svc_sink_frame(s->sink, "event", ev);
   }
   wctr_mutex_unlock(&m->events_lock);
+}
+
+void mgr_emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code) {
+  emit(m, "container", action, id, name, exit_code);
+}
+
+void svc_manager_emit_image(void *m, const char *action, const char *id, const char *name) {
+  emit(m, "image", action, id, name, 0);
 }
 
 static void evsub_close(void *p) {

@@ -57,7 +57,9 @@
  *   exec.inspect      {"Id"}                        -> Docker's exec inspect {"ID","Running","ExitCode"(null while it runs),
  *                                                    "ProcessConfig","OpenStdin","ContainerID","Pid",...}
  *                                                    Instances live in memory, for the life of their container.
- *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves
+ *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves:
+ *                                                    Type "container" for what the manager does, "image" for what
+ *                                                    the image operations report (svc_manager_emit_image)
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *
  * Threads and locks. Everything happens on the I/O core (common/ioc.h): requests and runtime events on its
@@ -147,6 +149,10 @@ const svc_op *svc_manager_ops(size_t *count);
  * container.remove takes "RemoveVolumes": its anonymous volumes go with it (rm -v), as with --rm. */
 const svc_op *svc_manager_volume_ops(size_t *count);
 
+/* An image event to every events subscriber (Type "image": pull, tag, untag, delete, load, save; id the image's id,
+ * a pull's the reference it pulled; name the reference). Never blocks. ctx is the manager (the image operations'
+ * svc_image_service.event). */
+void svc_manager_emit_image(void *m, const char *action, const char *id, const char *name);
 /* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
  * frees with cJSON_Delete. */
 cJSON *svc_manager_records(svc_manager *m);

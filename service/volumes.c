@@ -269,18 +269,33 @@ static bool list_one(void *ctx, const char *name, bool is_dir) {
   cJSON *s = NULL;
   if (!is_dir || ends_with(name, CREATING) || ends_with(name, REMOVING)) return true;
   if (load_locked(l->v, name, &s, NULL) != WCTR_OK) return true;
-  /* Sorted by name: an insertion keeps `volume ls` stable whatever order the folder lists in. */
-  cJSON *at = l->arr->child;
-  int index = 0;
-  while (at != NULL && strcmp(cJSON_GetObjectItemCaseSensitive(at, "Name")->valuestring, name) < 0) {
-    at = at->next;
-    index++;
+  if (!cJSON_AddItemToArray(l->arr, s)) {
+    cJSON_Delete(s);
+    l->oom = true;
   }
-  if (at == NULL) {
-    cJSON_AddItemToArray(l->arr, s);
-  } else {
-    cJSON_InsertItemInArray(l->arr, index, s);
-  }
+  return true;
+}
+
+static int by_name(const void *a, const void *b) {
+  const cJSON *x = *(const cJSON *const *)a;
+  const cJSON *y = *(const cJSON *const *)b;
+  return strcmp(cJSON_GetObjectItemCaseSensitive(x, "Name")->valuestring,
+                cJSON_GetObjectItemCaseSensitive(y, "Name")->valuestring);
+}
+
+/* Sorted by name, so that `volume ls` is stable whatever order the folder lists in. (Not by inserting each in
+ * place: cJSON 1.7.15's cJSON_InsertItemInArray refuses an index past the first insertion at 0, and the volume
+ * was lost.) */
+static bool sort_by_name(cJSON *arr) {
+  int n = cJSON_GetArraySize(arr);
+  if (n < 2) return true;
+  cJSON **items = calloc((size_t)n, sizeof *items);
+  if (items == NULL) return false;
+  int i = 0;
+  while (arr->child != NULL) items[i++] = cJSON_DetachItemViaPointer(arr, arr->child);
+  qsort(items, (size_t)n, sizeof *items, by_name);
+  for (i = 0; i < n; i++) cJSON_AddItemToArray(arr, items[i]);
+  free(items);
   return true;
 }
 
@@ -293,6 +308,10 @@ wctr_err svc_volumes_list(svc_volumes *v, cJSON **out, wctr_errmsg *e) {
   if (err != WCTR_OK && err != WCTR_ENOENT) {
     cJSON_Delete(l.arr);
     return wctr_fail(e, err, "volumes: %s cannot be listed", v->dir);
+  }
+  if (l.oom || !sort_by_name(l.arr)) {
+    cJSON_Delete(l.arr);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   *out = l.arr;
   return WCTR_OK;

@@ -341,6 +341,17 @@ static void test_image_secret_version_info_event(void **state) {
   cJSON_free(text);
   cJSON_Delete(d);
   cJSON_Delete(ev);
+  /* an image event (wctr events): its Type, the image's id as the actor, the name, no exit code */
+  ev = cJSON_Parse("{\"Time\":\"2026-11-22T13:10:00Z\",\"Type\":\"image\",\"Action\":\"tag\",\"Id\":\"sha256:0a1b\","
+                   "\"Name\":\"mine:latest\"}");
+  d = docker_event(ev);
+  str_is(d, "Type", "image");
+  str_is(d, "status", "tag");
+  str_is(d, "Actor.ID", "sha256:0a1b");
+  str_is(d, "Actor.Attributes.name", "mine:latest");
+  assert_null(cJSON_GetObjectItemCaseSensitive(get(d, "Actor.Attributes"), "exitCode"));
+  cJSON_Delete(d);
+  cJSON_Delete(ev);
 }
 
 static void test_times(void **state) {

@@ -89,7 +89,7 @@ for _ in 1 2 3 4 5; do
   try=$((20000 + RANDOM % 20000))
   WCTR_HCS_DOUBLE_STATE="C:\\wctr-api-state-$id" "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" \
     --pipe "$pipe" --docker-api "tcp://127.0.0.1:$try" --docker-api "npipe:////./pipe/$api_pipe" \
-    --test-bitlocker-state encrypted --test-layer-import >>"$data_unix.log" 2>&1 &
+    --test-bitlocker-state encrypted --test-layer-import --test-volume-dacl-unread >>"$data_unix.log" 2>&1 &
   wctrd_pid=$!
   if wait_for_pipe "$pipe"; then port=$try; break; fi
   kill -INT "$wctrd_pid" 2>/dev/null; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
@@ -258,14 +258,59 @@ expect 0 "docker rm -f" D rm -f dex
 expect 1 "docker exec in a missing container" D exec dex cmd /c exit 0
 has "No such container" "Docker's message"
 
+echo "# docker CLI: top (container.top)"
+sleeper_exe=$(basename "$2")
+expect 0 "docker run -d (for top)" D run -d --name topper --isolation job host "$sleeper" 60
+expect 0 "docker top" D top topper
+grep -qE '^Name +PID +CPU +Private Working Set' "$out" && ok "Docker's Windows titles" || bad "docker top's titles: $(cat "$out")"
+grep -qE "^$sleeper_exe +[0-9]+ +[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} +[0-9.]+[kMG]?B" "$out" \
+  && ok "a row for the container's process: name, PID, CPU time, private working set" || bad "no row for $sleeper_exe: $(cat "$out")"
+expect 1 "docker top with ps arguments" D top topper aux
+has "Windows does not support arguments to top" "dockerd's words"
+expect 0 "docker stop (top)" D stop -t 1 topper
+expect 1 "docker top of a stopped container" D top topper
+has "is not running" "Docker's message"
+expect 0 "docker rm (top)" D rm topper
+
+echo "# docker CLI: volumes (volume.*), and a process container with one (the HCS double)"
+expect 0 "docker volume create --label" D volume create --label suite=cli apivol
+has "apivol" "prints its name"
+expect 0 "docker volume ls" D volume ls --format '{{.Driver}} {{.Name}}'
+has "local apivol" "lists it with the local driver"
+expect 0 "docker volume ls --filter label=" D volume ls -q --filter label=suite=cli
+has "apivol" "the label filter keeps it"
+expect 0 "docker volume ls --filter dangling=true" D volume ls -q --filter dangling=true
+has "apivol" "unused: dangling"
+expect 0 "docker volume inspect" D volume inspect apivol --format '{{.Name}} {{.Driver}} {{.Scope}} {{.Labels.suite}} {{.Mountpoint}}'
+has 'apivol local local cli C:\wctr-api-' "Docker's shape"
+has '\volumes\apivol\_data' "the mount point under the data root"
+expect 1 "docker volume inspect of a missing volume" D volume inspect nosuchvol
+has "No such volume: nosuchvol" "the CLI's words for the 404"
+expect 0 "docker run -v apivol:C:\\data (a process container)" D run -d --name volc -v 'apivol:C:\data' testimg "$sleeper" 60
+expect 0 "docker inspect's Mounts" D inspect volc --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}'
+has 'volume apivol C:\data' "the volume, by name, at its path"
+expect 0 "docker volume ls --filter dangling=false" D volume ls -q --filter dangling=false
+has "apivol" "in use: not dangling"
+expect 1 "docker volume rm while a container uses it" D volume rm apivol
+has "volume is in use" "Docker's 409"
+expect 0 "docker rm -f (volc)" D rm -f volc
+expect 0 "docker volume create (for prune)" D volume create --label suite=cli apivol2
+expect 0 "docker volume prune --filter label=" D volume prune -f --filter label=suite=cli
+grep -qx "apivol2" "$out" && ok "prunes the unused volume with the label" || bad "apivol2 not pruned: $(cat "$out")"
+grep -qx "apivol" "$out" && ok "every unused one, named ones too (API 1.41's prune)" || bad "apivol not pruned: $(cat "$out")"
+expect 0 "docker volume ls after the prune" D volume ls -q
+lacks "apivol" "both are gone"
+expect 0 "docker volume create (for rm)" D volume create apivol3
+expect 0 "docker volume rm" D volume rm apivol3
+has "apivol3" "prints its name"
+expect 1 "docker volume rm of a missing volume" D volume rm apivol3
+has "No such volume: apivol3" "the CLI's words for the 404"
+expect 0 "docker volume rm -f of a missing volume" D volume rm -f apivol3
+
 echo "# docker CLI: what wctr does not do yet says so"
 expect 0 "docker create (for the refusals)" D create --name idle1 --isolation job host "$sleeper" 0
-expect 1 "docker top" D top idle1
-has "listing a container's processes is not implemented yet" "says why"
 expect 1 "docker pause" D pause idle1
 has "pausing containers is not implemented yet" "says why"
-expect 1 "docker volume ls" D volume ls
-has "named volumes are not implemented" "says why"
 expect 1 "docker container export" D container export -o "$proj_unix/x.tar" idle1
 has "not implemented yet" "says why"
 expect 1 "docker secret ls" D secret ls
@@ -500,6 +545,33 @@ has "fg_a_1 exited with code 0" "a's exit, seen through the events"
 has "fg_b_1 exited with code 0" "b's exit"
 has "woke" "their output"
 expect 0 "docker-compose down (fg)" bash -c "cd '$proj_unix' && docker-compose -p fg -f fg.yml down"
+# A top-level named volume: compose creates it through /volumes/create with its labels, mounts it (the long syntax:
+# HostConfig.Mounts of type volume), and down -v removes it.
+cat >"$proj_unix/vols.yml" <<EOF
+version: "2.4"
+services:
+  app:
+    image: testimg
+    network_mode: default
+    command: ['$sleeper', '60']
+    volumes:
+      - type: volume
+        source: data
+        target: 'C:\data'
+volumes:
+  data: {}
+EOF
+V() { (cd "$proj_unix" && docker-compose -p vols -f vols.yml "$@"); }
+expect 0 "docker-compose up -d (a named volume)" V up -d
+has 'Creating volume "vols_data"' "compose creates the volume"
+expect 0 "the volume, with compose's labels" D volume inspect vols_data \
+  --format '{{index .Labels "com.docker.compose.project"}} {{index .Labels "com.docker.compose.volume"}}'
+has "vols data" "project and volume labels"
+expect 0 "the service's container mounts it" D inspect vols_app_1 --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}'
+has 'volume vols_data C:\data' "by name, at its path"
+expect 0 "docker-compose down -v" V down -v
+expect 0 "docker volume ls after down -v" D volume ls -q
+lacks "vols_data" "the volume is removed"
 cat >"$proj_unix/credspec-key.yml" <<EOF
 version: "3.8"
 services:

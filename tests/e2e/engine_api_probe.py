@@ -256,8 +256,43 @@ def dockerpy(port, sleeper):
           evs[:1])
     names = [n.name for n in client.networks.list()]
     check("nat" in names and "none" in names, "docker-py: networks.list has nat and none", names)
+    dockerpy_volumes(client, sleeper)
     tags = [t for i in client.images.list() for t in i.tags]
     check("testimg:latest" in tags, "docker-py: images", tags)
+
+
+def dockerpy_volumes(client, sleeper):
+    """client.volumes (/volumes), a volume mounted by a process container (the HCS double), and top."""
+    import docker
+
+    v = client.volumes.create("pyvol", labels={"suite": "dockerpy"})
+    check(v.name == "pyvol" and v.attrs["Driver"] == "local" and v.attrs["Scope"] == "local",
+          "docker-py: volumes.create", v.attrs)
+    got = client.volumes.get("pyvol")
+    check(got.attrs["Labels"] == {"suite": "dockerpy"} and got.attrs["Mountpoint"].endswith("\\pyvol\\_data"),
+          "docker-py: volumes.get (labels, Mountpoint)", got.attrs)
+    names = [x.name for x in client.volumes.list(filters={"label": "suite=dockerpy"})]
+    check(names == ["pyvol"], "docker-py: volumes.list with a label filter", names)
+    c = client.containers.run("testimg", [sleeper, "60"], detach=True, name="pyvolc", volumes={"pyvol": {"bind": "C:\\data", "mode": "rw"}})
+    c.reload()
+    mounts = c.attrs.get("Mounts") or []
+    check(any(m.get("Type") == "volume" and m.get("Name") == "pyvol" and m.get("Destination") == "C:\\data" for m in mounts),
+          "docker-py: a container with the volume shows it in Mounts", mounts)
+    top = c.top()
+    check(top.get("Titles") == ["Name", "PID", "CPU", "Private Working Set"], "docker-py: top's titles", top.get("Titles"))
+    try:
+        got.remove()
+        check(False, "docker-py: removing a volume in use raises")
+    except docker.errors.APIError as e:
+        check(e.status_code == 409 and "volume is in use" in str(e), "docker-py: removing a volume in use: 409", str(e)[:200])
+    c.remove(force=True)
+    pruned = client.volumes.prune(filters={"label": "suite=dockerpy"})
+    check(pruned.get("VolumesDeleted") == ["pyvol"], "docker-py: volumes.prune (API 1.41: every unused volume)", pruned)
+    try:
+        client.volumes.get("pyvol")
+        check(False, "docker-py: a pruned volume is gone")
+    except docker.errors.NotFound:
+        check(True, "docker-py: a pruned volume is gone (404)")
 
 
 def dockerpy_images(port, registry):

@@ -443,7 +443,7 @@ static void test_services_from_ports(void **state) {
   }
 }
 
-/* A compose project's ports and expose (the networking issue's model) become the container's ports and a Service. */
+/* A compose project's ports and expose (the compose model's port specs) become the container's ports and a Service. */
 static void test_compose_ports_make_a_service(void **state) {
   (void)state;
   ct_reset();

@@ -92,6 +92,18 @@ static void test_bitlocker_test_knob_console_only(void **state) {
   assert_int_equal(svc_args_parse(ARGC(bad), bad, &a, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "encrypted, not-encrypted or unknown"));
   svc_args_free(&a);
+  /* --test-volume-dacl-unread likewise: wctrd run only, never the service */
+  char *unread[] = {"wctrd", "run", "--test-volume-dacl-unread"};
+  assert_int_equal(svc_args_parse(ARGC(unread), unread, &a, &e), WCTR_OK);
+  assert_true(a.test_volume_dacl_unread);
+  svc_args_free(&a);
+  assert_int_equal(svc_args_parse(ARGC(plain), plain, &a, &e), WCTR_OK);
+  assert_false(a.test_volume_dacl_unread);
+  svc_args_free(&a);
+  char *unread_service[] = {"wctrd", "service", "--test-volume-dacl-unread"};
+  assert_int_equal(svc_args_parse(ARGC(unread_service), unread_service, &a, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "wctrd service does not take --test-volume-dacl-unread"));
+  svc_args_free(&a);
 }
 
 static void test_refusals_name_the_problem(void **state) {

@@ -16,6 +16,7 @@
 #include "common/ioc.h"
 #include "runtime/rt_fake.h"
 #include "service/engine_api.h"
+#include "service/engine_api_internal.h"
 #include "service/manager.h"
 #include "service/networks.h"
 #include "service/ops.h"
@@ -205,6 +206,8 @@ static int setup(void **state) {
   const svc_op *t = svc_system_ops(&n);
   if (svc_ops_add(ops, t, n, &system_host, &e) != WCTR_OK) fail_msg("%s", e.text);
   t = svc_manager_ops(&n);
+  if (svc_ops_add(ops, t, n, mgr, &e) != WCTR_OK) fail_msg("%s", e.text);
+  t = svc_manager_volume_ops(&n);
   if (svc_ops_add(ops, t, n, mgr, &e) != WCTR_OK) fail_msg("%s", e.text);
   if (svc_ops_add(ops, image_ops, 3, NULL, &e) != WCTR_OK) fail_msg("%s", e.text);
   hns_networks = cJSON_CreateArray();
@@ -590,10 +593,11 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
       {NULL, ",\"DnsOptions\":[\"ndots:2\"]", "HostConfig.DnsOptions"},
       {NULL, ",\"CpuQuota\":50000", "HostConfig.CpuQuota"},
       {NULL, ",\"MemorySwap\":1073741824", "HostConfig.MemorySwap"},
-      {NULL, ",\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"C:\\\\v\"}]", "HostConfig.Mounts[0]"},
+      {NULL, ",\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"C:\\\\v\"}]", "HostConfig.Mounts[0]"},
+      {NULL, ",\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"C:\\\\v\"}]", "HostConfig.Mounts[0].Source: create v"},
       {NULL, ",\"Frobnicate\":1", "HostConfig.Frobnicate: unknown field"},
       {",\"MacAddress\":\"02:42:ac:11:00:02\"", NULL, "--mac-address: a job container"},
-      {",\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"]}", NULL, "Healthcheck"},
+      {",\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"],\"Interval\":5}", NULL, "Interval in Healthcheck cannot be less than 1ms"},
       {",\"Frob\":true", NULL, "Frob: unknown field"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1193,6 +1197,39 @@ static void test_events(void **state) {
   expect_error("GET", with_filters("/events", "{\"frob\":[\"a\"]}"), NULL, 400, "invalid filter 'frob'");
 }
 
+/* Image events (svc_manager_emit_image, what the image operations report) in Docker's shape, without a container
+ * lookup, in order with the container events around them; type=image keeps only them. */
+static void test_image_events(void **state) {
+  (void)state;
+  conn *all = connect_api(true);
+  thttp_feed_text(&all->t, "GET /v1.41/events HTTP/1.1\r\n" AUTH "\r\n");
+  assert_true(thttp_wait_text(&all->t, "HTTP/1.1 200 OK\r\n", WAIT_MS));
+  conn *images = connect_api(true);
+  thttp_feed_text(&images->t, "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22image%22%5D%2C%22event%22%3A%5B%22tag%22%5D%7D "
+                              "HTTP/1.1\r\n" AUTH "\r\n");
+  assert_true(thttp_wait_text(&images->t, "HTTP/1.1 200 OK\r\n", WAIT_MS));
+  svc_manager_emit_image(mgr, "pull", "127.0.0.1:5000/app:v1", "127.0.0.1:5000/app:v1");
+  create("after", "[\"exit=0\"]", NULL, NULL);
+  svc_manager_emit_image(mgr, "tag", "sha256:0123", "mine:latest");
+  assert_true(thttp_wait_text(&all->t, "\"status\":\"tag\"", WAIT_MS));
+  char *out = thttp_output(&all->t, NULL);
+  const char *pull = strstr(out, "\"status\":\"pull\"");
+  const char *create_ev = strstr(out, "\"status\":\"create\"");
+  const char *tag = strstr(out, "\"status\":\"tag\"");
+  assert_true(pull != NULL && create_ev != NULL && tag != NULL && pull < create_ev && create_ev < tag);
+  assert_non_null(strstr(out, "\"Type\":\"image\",\"Action\":\"pull\",\"Actor\":{\"ID\":\"127.0.0.1:5000/app:v1\","
+                              "\"Attributes\":{\"name\":\"127.0.0.1:5000/app:v1\"}}"));
+  assert_non_null(strstr(out, "\"Actor\":{\"ID\":\"sha256:0123\",\"Attributes\":{\"name\":\"mine:latest\"}}"));
+  free(out);
+  assert_true(thttp_wait_text(&images->t, "\"status\":\"tag\"", WAIT_MS));
+  out = thttp_output(&images->t, NULL);
+  assert_null(strstr(out, "\"status\":\"pull\""));
+  assert_null(strstr(out, "\"status\":\"create\""));
+  free(out);
+  disconnect(images);
+  disconnect(all);
+}
+
 /* Events carry the container's image and labels (dockerd's attributes), and the label and image filters use them:
  * docker-compose's own "up" follows its project's events through a label filter. */
 static void test_events_labels_and_image(void **state) {
@@ -1274,12 +1311,9 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("GET", "/images/0a1b2c3e/json", NULL, 404, "No such image");
   /* (the image endpoints over the real image operations: test_engine_api_images.c) */
   expect_error("POST", "/images/create?fromImage=x", NULL, 501, "docker pull --all-tags");
-  expect_error("GET", "/containers/x/top", NULL, 501, "no process list");
   expect_error("POST", "/containers/x/pause", NULL, 501, "pausing containers is not implemented");
   expect_error("GET", "/exec/abc/top", NULL, 404, "page not found");
   /* Families Docker has and wctr does not: 501 with the reason, never "page not found" nor a success. */
-  expect_error("GET", "/volumes", NULL, 501, "named volumes are not implemented");
-  expect_error("POST", "/volumes/create", "{}", 501, "bind a host folder");
   expect_error("GET", "/swarm", NULL, 501, "swarm mode");
   expect_error("GET", "/services", NULL, 501, "swarm mode");
   expect_error("GET", "/secrets", NULL, 501, "wctr secret");
@@ -1336,6 +1370,215 @@ static void test_networks(void **state) {
   assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(p, "NetworksDeleted")));
   cJSON_Delete(p);
   assert_true(audited("network.create", "ok", NULL));
+}
+
+/* GET /containers/{id}/top over container.top: dockerd's Windows titles and rows; ps_args 400, not running 409. */
+static void test_top(void **state) {
+  (void)state;
+  create("topper", "[\"wait\"]", NULL, NULL);
+  expect_error("GET", "/containers/topper/top", NULL, 409, "is not running");
+  assert_true(audited("container.top", "invalid_state", "is not running"));
+  post_204("topper", "start", 204);
+  assert_true(wait_status("topper", "running"));
+  cJSON *t = request_json("GET", "/v1.41/containers/topper/top", NULL, 200);
+  const cJSON *titles = cJSON_GetObjectItemCaseSensitive(t, "Titles");
+  assert_int_equal(cJSON_GetArraySize(titles), 4);
+  static const char *const want[] = {"Name", "PID", "CPU", "Private Working Set"};
+  for (int i = 0; i < 4; i++) assert_string_equal(cJSON_GetArrayItem(titles, i)->valuestring, want[i]);
+  const cJSON *rows = cJSON_GetObjectItemCaseSensitive(t, "Processes");
+  assert_int_equal(cJSON_GetArraySize(rows), 1);
+  const cJSON *row = cJSON_GetArrayItem(rows, 0);
+  assert_int_equal(cJSON_GetArraySize(row), 4);
+  assert_string_equal(cJSON_GetArrayItem(row, 0)->valuestring, "fake.exe");
+  char *end = NULL;
+  long pid = strtol(cJSON_GetArrayItem(row, 1)->valuestring, &end, 10);
+  assert_true(pid > 0 && *end == '\0');
+  const char *cpu = cJSON_GetArrayItem(row, 2)->valuestring;
+  assert_int_equal(strlen(cpu), 12); /* HH:MM:SS.mmm */
+  assert_true(cpu[2] == ':' && cpu[5] == ':' && cpu[8] == '.');
+  assert_string_equal(cJSON_GetArrayItem(row, 3)->valuestring, "12.58MB"); /* the fake's 12 MiB, go-units' way */
+  cJSON_Delete(t);
+  expect_error("GET", "/containers/topper/top?ps_args=aux", NULL, 400, "Windows does not support arguments to top");
+  assert_true(audited("container.top", "not_supported", "ps_args"));
+  /* an empty ps_args is no argument (the CLI sends none) */
+  cJSON_Delete(request_json("GET", "/containers/topper/top?ps_args=", NULL, 200));
+  expect_error("GET", "/containers/nope/top", NULL, 404, "No such container: nope");
+  post_204("topper", "kill", 204);
+  assert_true(wait_status("topper", "exited"));
+  expect_error("GET", "/containers/topper/top", NULL, 409, "is not running");
+}
+
+/* The shape alone: times in HH:MM:SS.mmm (hours not wrapped), sizes as go-units, null without processes. */
+static void test_top_shape(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse("{\"Processes\":[{\"ProcessId\":4242,\"ImageName\":\"cmd.exe\",\"KernelTime100ns\":"
+                          "900000000000,\"UserTime100ns\":12345678,\"MemoryWorkingSetPrivateBytes\":1500000}]}");
+  cJSON *out = api_shape_top(in);
+  const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Processes"), 0);
+  assert_string_equal(cJSON_GetArrayItem(row, 0)->valuestring, "cmd.exe");
+  assert_string_equal(cJSON_GetArrayItem(row, 1)->valuestring, "4242");
+  /* 90000 s + 1.2345678 s */
+  assert_string_equal(cJSON_GetArrayItem(row, 2)->valuestring, "25:00:01.234");
+  assert_string_equal(cJSON_GetArrayItem(row, 3)->valuestring, "1.5MB");
+  cJSON_Delete(out);
+  cJSON_Delete(in);
+  in = cJSON_Parse("{\"Processes\":[]}");
+  out = api_shape_top(in);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(out, "Processes")));
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Titles")), 4);
+  cJSON_Delete(out);
+  cJSON_Delete(in);
+}
+
+static int volume_count(const char *target) {
+  cJSON *l = request_json("GET", target, NULL, 200);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(l, "Warnings")));
+  int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "Volumes"));
+  cJSON_Delete(l);
+  return n;
+}
+
+/* /volumes over volume.* (service/manager.h): Docker's shapes and status codes, create bodies as docker-py and
+ * docker-compose send them, containers that mount volumes through Binds, Mounts and Config.Volumes. */
+static void test_volumes(void **state) {
+  (void)state;
+  assert_int_equal(volume_count("/volumes"), 0);
+  /* docker-py's create_volume: the defaults as null and {} */
+  cJSON *v = request_json("POST", "/v1.41/volumes/create",
+                          "{\"Name\":\"db-data\",\"Driver\":null,\"DriverOpts\":{},"
+                          "\"Labels\":{\"com.docker.compose.project\":\"shop\",\"tier\":\"data\"}}", 201);
+  assert_string_equal(str_at(v, "Name", NULL), "db-data");
+  assert_string_equal(str_at(v, "Driver", NULL), "local");
+  assert_string_equal(str_at(v, "Scope", NULL), "local");
+  assert_non_null(strstr(str_at(v, "Mountpoint", NULL), "db-data"));
+  assert_non_null(str_at(v, "CreatedAt", NULL));
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(v, "Options")));
+  assert_string_equal(str_at(cJSON_GetObjectItemCaseSensitive(v, "Labels"), "tier", NULL), "data");
+  cJSON_Delete(v);
+  /* the docker CLI's: every field, Driver "local"; a second create of the name answers it as it is (201) */
+  v = request_json("POST", "/volumes/create", "{\"Driver\":\"local\",\"DriverOpts\":{},\"Labels\":{},\"Name\":\"db-data\"}", 201);
+  assert_string_equal(str_at(cJSON_GetObjectItemCaseSensitive(v, "Labels"), "tier", NULL), "data");
+  cJSON_Delete(v);
+  /* no name: an anonymous volume of 64 hex digits */
+  v = request_json("POST", "/volumes/create", NULL, 201);
+  assert_int_equal(strlen(str_at(v, "Name", NULL)), 64);
+  char anon[80];
+  snprintf(anon, sizeof anon, "%s", str_at(v, "Name", NULL));
+  cJSON_Delete(v);
+  expect_error("POST", "/volumes/create", "{\"Name\":\"x!\"}", 400, "includes invalid characters for a local volume name");
+  expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"Driver\":\"nfs\"}", 404, "plugin \"nfs\" not found");
+  expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"DriverOpts\":{\"type\":\"nfs\"}}", 400,
+               "options are not supported");
+  expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"ClusterVolumeSpec\":{\"Group\":\"g\"}}", 400,
+               "ClusterVolumeSpec: cluster volumes need swarm mode");
+  expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"Bogus\":1}", 400, "Bogus: unknown field");
+  expect_error("POST", "/volumes/create", "{\"Name\":7}", 400, "Name must be a string");
+  expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"Labels\":{\"a\":1}}", 400, "Labels must be an object of strings");
+  assert_true(audited("volume.create", "invalid_argument", "includes invalid characters"));
+  assert_true(audited("volume.create", "ok", NULL));
+  /* inspect, 404 */
+  v = request_json("GET", "/volumes/db-data", NULL, 200);
+  assert_string_equal(str_at(v, "Name", NULL), "db-data");
+  cJSON_Delete(v);
+  expect_error("GET", "/volumes/nv", NULL, 404, "get nv: no such volume");
+  /* list and its filters */
+  assert_int_equal(volume_count("/volumes"), 2);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"label\":[\"tier=data\"]}")), 1);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"label\":{\"tier\":true}}")), 1);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"name\":[\"db-\"]}")), 1);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"driver\":[\"local\"]}")), 2);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"driver\":[\"nfs\"]}")), 0);
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"dangling\":[\"true\"]}")), 2);
+  expect_error("GET", with_filters("/volumes", "{\"dangling\":[\"maybe\"]}"), NULL, 400, "dangling=maybe");
+  expect_error("GET", with_filters("/volumes", "{\"scope\":[\"local\"]}"), NULL, 400, "invalid filter 'scope'");
+  /* containers: a named volume through Binds (as the docker CLI's -v db-data:C:\data), one through Mounts of type
+   * volume (as compose's long syntax), an anonymous one through Config.Volumes (-v C:\cache), and a Config.Volumes
+   * path a bind already targets (compose lists every volume there): no second volume for it */
+  const char *id = create("withvol", "[\"wait\"]", ",\"Volumes\":{\"C:\\\\cache\":{},\"c:\\\\data\":{}}",
+                          ",\"Isolation\":\"process\",\"Binds\":[\"db-data:C:\\\\data\"],"
+                          "\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"logs\",\"Target\":\"C:\\\\logs\",\"ReadOnly\":true}]");
+  cJSON *j = inspect(id);
+  const cJSON *binds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "HostConfig"), "Binds");
+  assert_int_equal(cJSON_GetArraySize(binds), 3);
+  assert_string_equal(cJSON_GetArrayItem(binds, 0)->valuestring, "db-data:C:\\data");
+  assert_string_equal(cJSON_GetArrayItem(binds, 1)->valuestring, "logs:C:\\logs:ro");
+  assert_string_equal(cJSON_GetArrayItem(binds, 2)->valuestring + 64, ":C:\\cache");
+  const cJSON *m0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Mounts"), 0);
+  assert_string_equal(str_at(m0, "Type", NULL), "volume");
+  assert_string_equal(str_at(m0, "Name", NULL), "db-data");
+  assert_string_equal(str_at(m0, "Destination", NULL), "C:\\data");
+  assert_string_equal(str_at(m0, "Driver", NULL), "local");
+  const cJSON *m1 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Mounts"), 1);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m1, "RW")));
+  cJSON_Delete(j);
+  assert_int_equal(volume_count("/volumes"), 4); /* db-data, the empty anonymous one, logs, the container's */
+  assert_int_equal(volume_count(with_filters("/volumes", "{\"dangling\":[\"false\"]}")), 3);
+  expect_error("POST", "/containers/create?name=badmount", "{\"Image\":\"host\",\"HostConfig\":{\"Isolation\":\"process\","
+               "\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"C:\\\\v\",\"VolumeOptions\":{\"NoCopy\":true}}]}}",
+               400, "HostConfig.Mounts[0].VolumeOptions: wctr cannot apply volume options");
+  expect_error("POST", "/containers/create?name=badmount", "{\"Image\":\"host\",\"HostConfig\":{\"Isolation\":\"process\","
+               "\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"C:\\\\t\"}]}}",
+               400, "only mounts of Type \"bind\" and \"volume\"");
+  expect_error("POST", "/containers/create?name=badmount", "{\"Image\":\"host\",\"Volumes\":{\"cache\":{}}}", 400,
+               "Volumes[\"cache\"]");
+  /* remove: in use 409 (Docker's words), force does not change that; 404; force on a missing one is no error */
+  char want[200];
+  snprintf(want, sizeof want, "remove db-data: volume is in use - [%s]", id);
+  expect_error("DELETE", "/volumes/db-data", NULL, 409, want);
+  expect_error("DELETE", "/volumes/db-data?force=1", NULL, 409, "volume is in use");
+  assert_true(audited("volume.remove", "invalid_state", "volume is in use"));
+  expect_error("DELETE", "/volumes/nv", NULL, 404, "no such volume");
+  cJSON_Delete(request_json("DELETE", "/volumes/nv?force=true", NULL, 204));
+  expect_error("DELETE", "/volumes/nv?force=maybe", NULL, 400, "invalid value for force");
+  /* prune (API 1.41: every unused volume; label filters) */
+  expect_error("POST", with_filters("/volumes/prune", "{\"label!\":[\"tier\"]}"), NULL, 400, "invalid filter 'label!'");
+  expect_error("POST", with_filters("/volumes/prune", "{\"all\":[\"false\"]}"), NULL, 400, "API 1.41 prunes every unused volume");
+  expect_error("POST", with_filters("/volumes/prune", "{\"dangling\":[\"true\"]}"), NULL, 400, "invalid filter 'dangling'");
+  cJSON *p = request_json("POST", with_filters("/volumes/prune", "{\"label\":[\"nothing=here\"]}"), NULL, 200);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(p, "VolumesDeleted")));
+  assert_int_equal(num_at(p, "SpaceReclaimed", NULL), 0);
+  cJSON_Delete(p);
+  p = request_json("POST", with_filters("/volumes/prune", "{\"all\":[\"true\"]}"), NULL, 200);
+  const cJSON *del = cJSON_GetObjectItemCaseSensitive(p, "VolumesDeleted");
+  assert_int_equal(cJSON_GetArraySize(del), 1); /* the unused anonymous one; the container's three stay */
+  assert_string_equal(cJSON_GetArrayItem(del, 0)->valuestring, anon);
+  cJSON_Delete(p);
+  /* rm -v: the container's anonymous volume goes with it, its named ones stay (unused now): one goes by DELETE, the
+   * other by prune */
+  cJSON_Delete(request_json("DELETE", "/containers/withvol?v=1", NULL, 204));
+  assert_int_equal(volume_count("/volumes"), 2);
+  cJSON_Delete(request_json("DELETE", "/volumes/db-data", NULL, 204));
+  expect_error("GET", "/volumes/db-data", NULL, 404, "no such volume");
+  p = request_json("POST", "/volumes/prune", NULL, 200);
+  del = cJSON_GetObjectItemCaseSensitive(p, "VolumesDeleted");
+  assert_int_equal(cJSON_GetArraySize(del), 1);
+  assert_string_equal(cJSON_GetArrayItem(del, 0)->valuestring, "logs");
+  cJSON_Delete(p);
+  assert_int_equal(volume_count("/volumes"), 0);
+  assert_true(audited("volume.prune", "ok", NULL));
+}
+
+/* health= on the list: container.list's Health (a container without a healthcheck is "none"). */
+static void test_list_health(void **state) {
+  (void)state;
+  create("nohealth", "[\"wait\"]", NULL, NULL);
+  create("probed", "[\"wait\"]", ",\"Healthcheck\":{\"Test\":[\"CMD\",\"probe\"],\"Interval\":1000000000}", NULL);
+  post_204("nohealth", "start", 204);
+  post_204("probed", "start", 204);
+  assert_true(wait_status("nohealth", "running"));
+  assert_true(wait_status("probed", "running"));
+  expect_names(with_filters("/containers/json", "{\"health\":[\"none\"]}"), "nohealth");
+  /* the probe's status comes with the run (starting, then what the probes say) */
+  const char *probed = with_filters("/containers/json", "{\"health\":[\"starting\",\"healthy\",\"unhealthy\"]}");
+  char got[512] = "";
+  for (int i = 0; i < WAIT_MS / 10 && strcmp(got, "probed") != 0; i++) {
+    cJSON *l = request_json("GET", probed, NULL, 200);
+    names_of(l, got, sizeof got);
+    cJSON_Delete(l);
+    if (strcmp(got, "probed") != 0) wctr_sleep_ms(10);
+  }
+  assert_string_equal(got, "probed");
+  expect_error("GET", with_filters("/containers/json", "{\"health\":[\"sick\"]}"), NULL, 400, "invalid filter 'health=sick'");
 }
 
 static void test_dropped_stream_is_audited(void **state) {
@@ -1425,8 +1668,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_update_rename_delete_prune, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_events_labels_and_image, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_image_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_images_and_not_implemented, setup, teardown),
       cmocka_unit_test_setup_teardown(test_networks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_top, setup, teardown),
+      cmocka_unit_test(test_top_shape),
+      cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_list_health, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dropped_stream_is_audited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_strings_from_outside_are_utf8, setup, teardown),
   };

@@ -65,6 +65,18 @@ static void test_create_maps_what_wctr_applies(void **state) {
   assert_string_equal(t, "{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}},\"Cmd\":[\"ep\",\"x\",\"c\"]}");
   free(t);
   cJSON_Delete(p);
+  /* Volumes: Mounts of type volume as -v NAME:PATH (no Source: anonymous), the local driver's defaults accepted;
+   * Config.Volumes a path each, skipped where a bind or mount already targets it (any case), else anonymous;
+   * Healthcheck as the pipe takes it (Docker's HealthConfig). */
+  p = create_ok("{\"Image\":\"i\",\"Volumes\":{\"C:\\\\Data\":{},\"C:\\\\cache\":{}},\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"],"
+                "\"Interval\":2000000000},\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"db\",\"Target\":\"c:\\\\data\","
+                "\"ReadOnly\":false,\"VolumeOptions\":{\"NoCopy\":false,\"Labels\":{},\"DriverConfig\":{\"Name\":\"local\","
+                "\"Options\":{}}}},{\"Type\":\"volume\",\"Target\":\"C:\\\\tmp\",\"ReadOnly\":true}]}}", NULL);
+  t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"],\"Interval\":2000000000},"
+                         "\"HostConfig\":{\"Binds\":[\"db:c:\\\\data\",\"C:\\\\tmp:ro\",\"C:\\\\cache\"]}}");
+  free(t);
+  cJSON_Delete(p);
   /* An unknown field at its zero value asks for nothing (a newer client's default). */
   p = create_ok("{\"Image\":\"i\",\"Platform\":null,\"HostConfig\":{\"CgroupnsMode\":\"\",\"NewThing\":0}}", NULL);
   cJSON_Delete(p);
@@ -73,7 +85,15 @@ static void test_create_maps_what_wctr_applies(void **state) {
 static void test_create_refusals_name_the_field(void **state) {
   (void)state;
   create_refused("[]", "must be a JSON object");
-  create_refused("{\"Image\":\"i\",\"Volumes\":{\"C:\\\\v\":{}}}", "Volumes: wctr cannot apply this field (anonymous volumes");
+  create_refused("{\"Image\":\"i\",\"Volumes\":{\"data\":{}}}", "Volumes[\"data\"]: ");
+  create_refused("{\"Image\":\"i\",\"Volumes\":{\"C:\\\\v\":true}}", "Volumes[\"C:\\v\"] must be an object");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"C:\\\\x\",\"Target\":\"C:\\\\b\"}]}}",
+                 "includes invalid characters for a local volume name");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"C:\\\\b\","
+                 "\"VolumeOptions\":{\"DriverConfig\":{\"Name\":\"nfs\"}}}]}}", "HostConfig.Mounts[0].VolumeOptions.DriverConfig");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"vv\"}]}}", "a volume mount needs a Target");
+  create_refused("{\"Image\":\"i\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"npipe\",\"Source\":\"x\",\"Target\":\"y\"}]}}",
+                 "only mounts of Type \"bind\" and \"volume\"");
   create_refused("{\"Image\":\"i\",\"StopSignal\":\"SIGTERM\"}", "StopSignal");
   create_refused("{\"Image\":\"i\",\"Domainname\":\"x.com\"}", "Domainname");
   create_refused("{\"Image\":\"i\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"net\":{\"Aliases\":[\"a\"]}}}}",

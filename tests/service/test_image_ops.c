@@ -31,6 +31,25 @@ static fake_registry *reg;
 static char root[600];
 static const svc_caller caller = {.sid = "S-1-5-21-1-2-3-1001", .name = "HOST\\tester", .pid = 1};
 static char in_use_by[64]; /* the name a container was created with ("" none) */
+/* The image events reported (svc_image_service.event), one "action id name" line each. */
+static char events[4096];
+static size_t events_len;
+
+static void record_event(void *ctx, const char *action, const char *id, const char *name) {
+  (void)ctx;
+  events_len += (size_t)snprintf(events + events_len, sizeof events - events_len, "%s %s %s\n", action, id, name);
+  if (events_len >= sizeof events) events_len = sizeof events - 1;
+}
+
+/* The events since the last call, then forgotten. */
+static void expect_events(const char *want) {
+  if (strcmp(events, want) != 0) fail_msg("events:\n%s\nwanted:\n%s", events, want);
+  events[0] = '\0';
+  events_len = 0;
+}
+
+/* The store's id of a name. */
+static void id_of(const char *name, char out[80]);
 static bool legacy_removed;
 
 /* --- the catalog of `image add` records, one record "legacy:latest" --- */
@@ -110,6 +129,9 @@ static int setup(void **state) {
   snprintf(svc.host_os_version, sizeof svc.host_os_version, "10.0.20348");
   svc.legacy = (svc_image_legacy){.add = l_add, .list = l_list, .inspect = l_inspect, .remove = l_remove};
   svc.used = used;
+  svc.event = record_event;
+  events[0] = '\0';
+  events_len = 0;
   in_use_by[0] = '\0';
   legacy_removed = false;
   return 0;
@@ -291,12 +313,29 @@ static void test_list_inspect_across_store_and_catalog(void **state) {
   cJSON_Delete(call("image.add", "{\"Name\":\"fresh\",\"Layers\":[\"C:\\\\l\"]}", WCTR_OK, NULL, 0));
 }
 
+static void id_of(const char *name, char out[80]) {
+  char params[300];
+  snprintf(params, sizeof params, "{\"Name\":\"%s\"}", name);
+  cJSON *r = call("image.inspect", params, WCTR_OK, NULL, 0);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "Id");
+  assert_true(cJSON_IsString(id));
+  snprintf(out, 80, "%s", id->valuestring);
+  cJSON_Delete(r);
+}
+
 static void test_tag_history_remove_prune(void **state) {
   (void)state;
   char d[2][IMG_DIGEST_MAX];
   push_app("app", "v1", "rm base", "rm top", d);
   pull_ok("127.0.0.1:5000/app:v1");
+  char id[80], want[1024];
+  id_of("127.0.0.1:5000/app:v1", id);
+  assert_int_equal(strncmp(id, "sha256:", 7), 0);
+  /* dockerd's image events: the pull names the reference */
+  expect_events("pull 127.0.0.1:5000/app:v1 127.0.0.1:5000/app:v1\n");
   cJSON_Delete(call("image.tag", "{\"Source\":\"127.0.0.1:5000/app:v1\",\"Target\":\"mine\"}", WCTR_OK, NULL, 0));
+  snprintf(want, sizeof want, "tag %s mine\n", id);
+  expect_events(want);
   cJSON *h = call("image.history", "{\"Name\":\"mine\"}", WCTR_OK, NULL, 0);
   assert_int_equal(cJSON_GetArraySize(h), 2);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(h, 0), "CreatedBy")->valuestring, "layer 1");
@@ -310,17 +349,23 @@ static void test_tag_history_remove_prune(void **state) {
   cJSON *pr = call("image.prune", "{\"All\":true}", WCTR_OK, NULL, 0);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(pr, "ImagesDeleted")), 0);
   cJSON_Delete(pr);
+  expect_events(""); /* nothing changed, nothing reported */
   in_use_by[0] = '\0';
   cJSON *r = call("image.remove", "{\"Name\":\"mine\"}", WCTR_OK, NULL, 0);
   char *t = cJSON_PrintUnformatted(r);
   assert_string_equal(t, "[{\"Untagged\":\"mine:latest\"}]");
   cJSON_free(t);
   cJSON_Delete(r);
+  /* a tag removed from an image that stays: untag, with the image's id (dockerd's actor) */
+  snprintf(want, sizeof want, "untag %s %s\n", id, id);
+  expect_events(want);
   pr = call("image.prune", "{\"All\":true}", WCTR_OK, NULL, 0);
   /* Docker's: the tag and the repository digest untagged, then the image deleted */
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(pr, "ImagesDeleted")), 3);
   assert_true(cJSON_GetObjectItemCaseSensitive(pr, "SpaceReclaimed")->valuedouble > 0);
   cJSON_Delete(pr);
+  snprintf(want, sizeof want, "untag %s %s\nuntag %s %s\ndelete %s %s\n", id, id, id, id, id, id);
+  expect_events(want);
   /* a catalog image goes through the catalog */
   r = call("image.remove", "{\"Name\":\"legacy\"}", WCTR_OK, NULL, 0);
   t = cJSON_PrintUnformatted(r);
@@ -328,6 +373,7 @@ static void test_tag_history_remove_prune(void **state) {
   cJSON_free(t);
   cJSON_Delete(r);
   assert_true(legacy_removed);
+  expect_events("untag legacy legacy\n"); /* a catalog image has no id: its name */
   cJSON *l = call("image.list", NULL, WCTR_OK, NULL, 0);
   assert_int_equal(cJSON_GetArraySize(l), 0);
   cJSON_Delete(l);
@@ -354,9 +400,14 @@ static void test_save_then_load(void **state) {
   char d[2][IMG_DIGEST_MAX];
   push_app("app", "v1", "save base", "save top", d);
   pull_ok("127.0.0.1:5000/app:v1");
+  char id[80], want[1024];
+  id_of("127.0.0.1:5000/app:v1", id);
+  expect_events("pull 127.0.0.1:5000/app:v1 127.0.0.1:5000/app:v1\n");
   tsink *s = begin("image.save", "{\"Names\":[\"127.0.0.1:5000/app:v1\"]}");
   assert_true(tsink_wait_finished(s, WAIT_MS));
   if (s->err != WCTR_OK) fail_msg("save: %s", s->message);
+  snprintf(want, sizeof want, "save %s %s\n", id, id);
+  expect_events(want);
   size_t len = s->out_len[1];
   assert_int_equal((long long)len, tsink_result_int(s, "Size"));
   char *archive = malloc(len);
@@ -373,6 +424,9 @@ static void test_save_then_load(void **state) {
   contains(frames, "\"status\":\"Loaded image: 127.0.0.1:5000/app:v1\"");
   cJSON_free(frames);
   end(s);
+  /* the remove before it (untag of each name, delete), then the load */
+  snprintf(want, sizeof want, "untag %s %s\nuntag %s %s\ndelete %s %s\nload %s %s\n", id, id, id, id, id, id, id, id);
+  expect_events(want);
   free(archive);
   cJSON_Delete(call("image.inspect", "{\"Name\":\"127.0.0.1:5000/app:v1\"}", WCTR_OK, NULL, 0));
   /* a client that leaves before the archive ends: nothing loaded, no temporary file */
