@@ -718,7 +718,7 @@ static void test_list_before_since_limit_and_more_filters(void **state) {
   expect_error("GET", with_filters("/containers/json", "{\"exited\":[\"x\"]}"), NULL, 400, "invalid filter 'exited=x'");
   /* Docker's keys wctr cannot decide say why. */
   expect_error("GET", with_filters("/containers/json", "{\"volume\":[\"C:\\\\data\"]}"), NULL, 400, "invalid filter 'volume'");
-  expect_error("GET", with_filters("/containers/json", "{\"publish\":[\"80\"]}"), NULL, 400, "publish no ports");
+  expect_error("GET", with_filters("/containers/json", "{\"publish\":[\"80\"]}"), NULL, 400, "does not filter on ports");
   assert_true(audited("container.list", "invalid_argument", "invalid filter 'volume'"));
 }
 
