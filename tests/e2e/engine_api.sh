@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: wctrd's Docker Engine API (issue 16) driven by real clients nobody here wrote - Debian's
+# End to end under Wine: wctrd's Docker Engine API driven by real clients nobody here wrote - Debian's
 # docker CLI 20.10 (the binary of the docker.io package, no daemon), python3-docker (docker-py 5.0.3) and
 # docker-compose 1.29.2 - from Linux over loopback TCP with the token, against a wctrd next to the HCS test
 # double (process isolation) and with job containers. Also: the named-pipe listener from a Windows client,

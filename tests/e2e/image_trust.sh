@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: image trust (issue 17). Debian's docker-registry runs on 127.0.0.1; Windows images are
+# End to end under Wine: image trust. Debian's docker-registry runs on 127.0.0.1; Windows images are
 # generated and pushed as in images.sh, and signed here the way `cosign sign --key` stores signatures (the
 # simplesigning payload under the tag sha256-<hex>.sig), with openssl doing ECDSA P-256 (images/sign.py).
 # wctrd.exe verifies with Windows' CryptoAPI and BCrypt (Wine's). Covered: an image pulled with the policy off

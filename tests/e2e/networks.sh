@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: container networking (issue 14) against the test doubles - computenetwork.dll (HNS:
+# End to end under Wine: container networking against the test doubles - computenetwork.dll (HNS:
 # networks, endpoints, namespaces, host-wide port mappings) beside computecore.dll, which refuses a container
 # whose network namespace does not exist or holds no endpoint, and a hosted container whose utility VM lacks
 # the namespace and the adapter. The unchanged wctrd.exe is copied next to the doubles and loads them as it
