@@ -32,7 +32,6 @@ clients="$build/engine-api-clients"
 wctrd_pid=
 py=/usr/bin/python3 # Debian's, with python3-docker (not a python of the user's own)
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 registry_pids=()
 cleanup() {
   [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
