@@ -78,6 +78,54 @@ void cli_print_json(FILE *f, const cJSON *item);
 /* Writes text (len bytes) to f as it is. */
 void cli_print_buf(FILE *f, const char *text, size_t len);
 
+/* ---- named objects (cli/named.c): volumes, networks, secrets, credential specs ---- */
+
+/* How rm reports: wctr's way (-f is sent as "Force": true for wctrd to judge; a failure prints "wctr:
+ * MESSAGE" and the next name is tried, even when wctrd cannot be reached), or docker/cli's network rm (-f
+ * forgives an object that does not exist, here; a failure prints "Error response from daemon: MESSAGE"; when
+ * wctrd cannot be reached the loop stops). */
+typedef enum cli_named_rm_style { CLI_NAMED_RM_WCTR, CLI_NAMED_RM_DOCKER } cli_named_rm_style;
+
+/* One kind of named object: its operations, the params' member that names an object, and how a failure for
+ * one name is worded. */
+typedef struct cli_named {
+  const char *key;          /* "Name" or "Id": each request is {key: NAME} */
+  const char *inspect_op;   /* e.g. "volume.inspect" */
+  const char *remove_op;    /* e.g. "volume.remove" */
+  const char *error_prefix; /* inspect: before wctrd's message or a template's failure ("wctr: ", "Error: ") */
+  const char *no_such;      /* inspect: when set, a failed request prints "Error: No such NO_SUCH: NAME" */
+  bool plain;               /* inspect: wctr's own object, < > & as they are (cli_inspect.plain) */
+  cJSON *(*shape)(const cJSON *answer); /* inspect: what is shown, made from wctrd's answer (NULL: the answer) */
+  cli_named_rm_style rm_style;
+} cli_named;
+
+/* inspect NAME...: Docker's inspect layout of every object found (cli/format.h cli_inspect), then one line on
+ * stderr for each name that failed. Returns 0; 1 when any name failed; 64 (1 when out of memory) when the
+ * format does not parse, after printing why; ctx->fail_code when wctrd cannot be reached (said once, and
+ * what was found before is still printed). */
+int cli_named_inspect(cli_ctx *ctx, const cli_named *kind, const char *format, int nargs, char **names);
+/* rm NAME...: each removed name on stdout, in order, each failure on stderr (kind->rm_style). Returns 0, or
+ * ctx->fail_code when any name failed. */
+int cli_named_remove(cli_ctx *ctx, const cli_named *kind, bool force, int nargs, char **names);
+/* prune: sends op with params (taken), then prints TITLE and each string of the answer's KEY array, when it
+ * has any (docker's "Deleted Volumes:"). Returns 0, or the failure's exit code after printing it. */
+int cli_named_prune(cli_ctx *ctx, const char *op, cJSON *params, const char *key, const char *title);
+
+/* A list of objects in Docker's --format (cli/format.h): each item of wctrd's answer becomes a formatter
+ * context. */
+typedef struct cli_named_list {
+  const char *format;        /* the --format given, or the -q template; NULL: default_table */
+  const char *default_table; /* e.g. "table {{.Driver}}\t{{.Name}}" */
+  const char *headers;       /* a JSON object: each field's header */
+  const char *type_name;     /* the context's Go type, which template errors name */
+  cJSON *(*fields)(const cJSON *item, void *arg); /* one row's context (taken); NULL when out of memory */
+  void *arg;
+  int (*order)(const void *a, const void *b); /* qsort's over const cJSON *; NULL keeps wctrd's order */
+} cli_named_list;
+/* Prints items with l. Returns 0, or 1 after printing why (a format that does not parse, a template that
+ * fails for a row: then no row is printed; out of memory). */
+int cli_named_print_list(cli_ctx *ctx, const cli_named_list *l, const cJSON *items);
+
 /* The create params of `wctr run` / `wctr create` from their flags and arguments (argv[0] is the command
  * name). *detach and *auto_remove report -d and --rm; *first_arg is where the image is. */
 typedef struct cli_run_flags {

@@ -96,47 +96,10 @@ static int spec_ls(cli_ctx *ctx) {
   return 0;
 }
 
-/* inspect NAME...: Docker's inspect layout (a JSON array, 4-space indent), or -f FORMAT for each. */
-static int spec_inspect(cli_ctx *ctx, const char *format, int nargs, char **args) {
-  cli_inspect in;
-  wctr_errmsg e;
-  if (cli_inspect_begin(&in, format, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
-  }
-  in.plain = true; /* no Docker daemon's JSON: "<redacted>" reads as it is */
-  int rc = 0;
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
-  for (int i = 0; i < nargs; i++) {
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "Name", args[i]);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call_ex(ctx, "credentialspec.inspect", p, &result, &one, &e)) {
-      if (ctx->conn == NULL) {
-        rc = one;
-        break;
-      }
-      cli_buf_addf(&errors, "wctr: %s\n", e.text);
-      continue;
-    }
-    if (cli_inspect_add(&in, result, &e) != WCTR_OK) cli_buf_addf(&errors, "wctr: %s\n", e.text);
-    cJSON_Delete(result);
-  }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
-  cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (errors.len > 0) {
-    fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&errors);
-  return rc;
-}
+/* inspect and rm. A spec is wctr's own object, which no Docker daemon escapes: "<redacted>" reads as it is. */
+static const cli_named credspec_kind = {.key = "Name", .inspect_op = "credentialspec.inspect",
+                                        .remove_op = "credentialspec.remove", .error_prefix = "wctr: ", .plain = true,
+                                        .rm_style = CLI_NAMED_RM_WCTR};
 
 int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"force", 0, false, O_FORCE}, {"format", 'f', true, O_FORMAT}, {NULL, 0, false, 0}};
@@ -159,15 +122,13 @@ int cli_cmd_credentialspec(cli_ctx *ctx, int argc, char **argv) {
   }
   if (strcmp(cmd, "inspect") == 0) {
     if (nargs < 1) return fail_usage(ctx, "\"inspect\" requires at least 1 argument: NAME [NAME...]");
-    return spec_inspect(ctx, o.format, nargs, args);
+    return cli_named_inspect(ctx, &credspec_kind, o.format, nargs, args);
   }
   if (strcmp(cmd, "rm") == 0 || strcmp(cmd, "remove") == 0) {
     if (nargs != 1) return fail_usage(ctx, "\"rm\" requires exactly 1 argument: NAME");
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "Name", args[0]);
-    if (!cli_call(ctx, "credentialspec.remove", p, &result, &rc)) return rc;
-    fprintf(ctx->p->out, "%s\n", args[0]);
-  } else if (strcmp(cmd, "validate") == 0) {
+    return cli_named_remove(ctx, &credspec_kind, false, nargs, args);
+  }
+  if (strcmp(cmd, "validate") == 0) {
     if (nargs != 1) return fail_usage(ctx, "\"validate\" requires exactly 1 argument: FILE");
     char *text = NULL;
     size_t len = 0;

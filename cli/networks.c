@@ -18,6 +18,11 @@ typedef struct net_flags {
   int first;
 } net_flags;
 
+/* docker/cli's network inspect and rm words (wctrd's message after "Error: " and "Error response from
+ * daemon: "); rm -f is docker/cli's, which forgives a network that does not exist. */
+static const cli_named network_kind = {.key = "Id", .inspect_op = "network.inspect", .remove_op = "network.remove",
+                                       .error_prefix = "Error: ", .rm_style = CLI_NAMED_RM_DOCKER};
+
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
   return cJSON_IsString(v) ? v->valuestring : "";
@@ -106,7 +111,8 @@ static int net_create(cli_ctx *ctx, int argc, char **argv) {
 }
 
 /* docker/cli's networkContext. */
-static cJSON *network_fields(const cJSON *n, bool no_trunc) {
+static cJSON *network_fields(const cJSON *n, void *arg) {
+  bool no_trunc = *(const bool *)arg;
   char id[72];
   snprintf(id, sizeof id, no_trunc ? "%s" : "%.12s", str(n, "Id"));
   char *labels = cli_format_labels(cJSON_GetObjectItemCaseSensitive(n, "Labels"));
@@ -160,48 +166,11 @@ static int net_ls(cli_ctx *ctx, int argc, char **argv) {
     flags_free(&f);
     return rc;
   }
-  cli_format fmt;
-  wctr_errmsg e;
-  if (cli_format_compile(f.quiet ? "{{.ID}}" : f.format, network_default, &fmt, &e) != WCTR_OK) {
-    cJSON_Delete(list);
-    flags_free(&f);
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
   /* Docker lists networks by name. */
-  size_t n = (size_t)cJSON_GetArraySize(list);
-  const cJSON **sorted = calloc(n > 0 ? n : 1, sizeof *sorted);
-  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
-  cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
-  bool ok = sorted != NULL && objs != NULL && fields != NULL;
-  size_t k = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, list) {
-    if (ok && k < n) sorted[k++] = item;
-  }
-  if (ok && k > 1) qsort(sorted, k, sizeof *sorted, cmp_name);
-  for (size_t i = 0; ok && i < k; i++) {
-    fields[i] = network_fields(sorted[i], f.no_trunc);
-    ok = fields[i] != NULL;
-    if (ok) objs[i] = (cli_tpl_object){.type_name = "*formatter.networkContext", .fields = fields[i]};
-  }
-  cJSON *header = cJSON_Parse(network_headers);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_err err = ok ? cli_format_write(&fmt, header, objs, k, &out, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) {
-    cli_print_buf(ctx->p->out, out.data, out.len);
-  } else {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&out);
-  cJSON_Delete(header);
-  for (size_t i = 0; fields != NULL && i < k; i++) cJSON_Delete(fields[i]);
-  free(fields);
-  free(objs);
-  free(sorted);
-  cli_format_free(&fmt);
+  cli_named_list l = {.format = f.quiet ? "{{.ID}}" : f.format, .default_table = network_default,
+                      .headers = network_headers, .type_name = "*formatter.networkContext", .fields = network_fields,
+                      .arg = &f.no_trunc, .order = cmp_name};
+  rc = cli_named_print_list(ctx, &l, list);
   cJSON_Delete(list);
   flags_free(&f);
   return rc;
@@ -216,42 +185,7 @@ static int net_inspect(cli_ctx *ctx, int argc, char **argv) {
     flags_free(&f);
     return rc;
   }
-  cli_inspect in;
-  wctr_errmsg e;
-  if (cli_inspect_begin(&in, f.format, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    flags_free(&f);
-    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
-  }
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Id", argv[i]);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call_ex(ctx, "network.inspect", params, &result, &one, &e)) {
-      if (ctx->conn == NULL) {
-        rc = one;
-        break;
-      }
-      cli_buf_addf(&errors, "Error: %s\n", e.text);
-      continue;
-    }
-    if (cli_inspect_add(&in, result, &e) != WCTR_OK) cli_buf_addf(&errors, "Error: %s\n", e.text);
-    cJSON_Delete(result);
-  }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
-  cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (errors.len > 0) {
-    fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&errors);
+  rc = cli_named_inspect(ctx, &network_kind, f.format, argc - f.first, argv + f.first);
   flags_free(&f);
   return rc;
 }
@@ -265,27 +199,7 @@ static int net_rm(cli_ctx *ctx, int argc, char **argv) {
     flags_free(&f);
     return rc;
   }
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Id", argv[i]);
-    cJSON *result = NULL;
-    int one = 0;
-    wctr_errmsg e;
-    if (!cli_call_ex(ctx, "network.remove", params, &result, &one, &e)) {
-      if (ctx->conn == NULL) {
-        rc = one;
-        break;
-      }
-      /* Docker's -f: a network that does not exist is no error. */
-      if (!(f.force && e.code == WCTR_ENOENT)) {
-        fprintf(ctx->p->err, "Error response from daemon: %s\n", e.text);
-        rc = CLI_EXIT_ERROR;
-      }
-      continue;
-    }
-    fprintf(ctx->p->out, "%s\n", argv[i]);
-    cJSON_Delete(result);
-  }
+  rc = cli_named_remove(ctx, &network_kind, f.force, argc - f.first, argv + f.first);
   flags_free(&f);
   return rc;
 }
@@ -306,22 +220,8 @@ static int net_prune(cli_ctx *ctx, int argc, char **argv) {
     flags_free(&f);
     return CLI_EXIT_ERROR;
   }
-  cJSON *result = NULL;
-  if (!cli_call(ctx, "network.prune", NULL, &result, &rc)) {
-    flags_free(&f);
-    return rc;
-  }
-  const cJSON *deleted = cJSON_GetObjectItemCaseSensitive(result, "NetworksDeleted");
-  if (cJSON_GetArraySize(deleted) > 0) {
-    fprintf(ctx->p->out, "Deleted Networks:\n");
-    const cJSON *d;
-    cJSON_ArrayForEach(d, deleted) {
-      if (cJSON_IsString(d)) fprintf(ctx->p->out, "%s\n", d->valuestring);
-    }
-  }
-  cJSON_Delete(result);
   flags_free(&f);
-  return 0;
+  return cli_named_prune(ctx, "network.prune", NULL, "NetworksDeleted", "Deleted Networks:");
 }
 
 const char cli_network_usage[] =

@@ -75,6 +75,11 @@ static double num(const cJSON *obj, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* secret inspect shows Docker's shape of a secret (docker/docker.h); rm -f is sent for wctrd to judge. */
+static const cli_named secret_kind = {.key = "Name", .inspect_op = "secret.inspect", .remove_op = "secret.remove",
+                                      .error_prefix = "wctr: ", .shape = docker_secret_inspect,
+                                      .rm_style = CLI_NAMED_RM_WCTR};
+
 /* Options of a secret subcommand, each allowed only where it means something: -f (rm), -q (ls), --format
  * (ls, inspect). first is the first operand's index. */
 typedef struct secret_flags {
@@ -179,6 +184,22 @@ static const char secret_headers[] =
 
 static const char secret_default[] = "table {{.ID}}\\t{{.Name}}\\t{{.Size}}\\t{{.CreatedAt}}";
 
+/* What secret ls's rows need besides the secret: the time now (for CREATED, "... ago") and -q. */
+typedef struct secret_row {
+  char now[40];
+  bool quiet;
+} secret_row;
+
+static cJSON *secret_row_fields(const cJSON *s, void *arg) {
+  const secret_row *row = arg;
+  cJSON *fields = secret_fields(s, row->now);
+  /* -q prints whole IDs, as docker secret ls -q. */
+  if (fields != NULL && row->quiet) {
+    cJSON_ReplaceItemInObjectCaseSensitive(fields, "ID", cJSON_CreateString(str(s, "ID")));
+  }
+  return fields;
+}
+
 static int secret_ls(cli_ctx *ctx, int argc, char **argv) {
   secret_flags f;
   int rc = secret_opts(ctx, "secret ls", ALLOW_QUIET | ALLOW_FORMAT, argc, argv, &f);
@@ -186,48 +207,12 @@ static int secret_ls(cli_ctx *ctx, int argc, char **argv) {
   if (rc != 0) return rc;
   cJSON *list = NULL;
   if (!cli_call(ctx, "secret.list", NULL, &list, &rc)) return rc;
-  cli_format fmt;
-  wctr_errmsg e;
-  if (cli_format_compile(f.quiet ? "{{.ID}}" : f.format, secret_default, &fmt, &e) != WCTR_OK) {
-    cJSON_Delete(list);
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
-  char now[40];
-  cli_now(ctx, now, sizeof now);
-  size_t n = (size_t)cJSON_GetArraySize(list);
-  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
-  cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
-  size_t k = 0;
-  bool ok = objs != NULL && fields != NULL;
-  const cJSON *s;
-  cJSON_ArrayForEach(s, list) {
-    if (!ok || k >= n) break;
-    fields[k] = secret_fields(s, now);
-    ok = fields[k] != NULL;
-    if (ok) {
-      /* -q prints whole IDs, as docker secret ls -q. */
-      if (f.quiet) cJSON_ReplaceItemInObjectCaseSensitive(fields[k], "ID", cJSON_CreateString(str(s, "ID")));
-      objs[k] = (cli_tpl_object){.type_name = "*secret.secretContext", .fields = fields[k]};
-      k++;
-    }
-  }
-  cJSON *header = cJSON_Parse(secret_headers);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_err err = ok ? cli_format_write(&fmt, header, objs, k, &out, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) {
-    cli_print_buf(ctx->p->out, out.data, out.len);
-  } else {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&out);
-  cJSON_Delete(header);
-  for (size_t i = 0; i < k; i++) cJSON_Delete(fields[i]);
-  free(fields);
-  free(objs);
-  cli_format_free(&fmt);
+  secret_row row = {.quiet = f.quiet};
+  cli_now(ctx, row.now, sizeof row.now);
+  cli_named_list l = {.format = f.quiet ? "{{.ID}}" : f.format, .default_table = secret_default,
+                      .headers = secret_headers, .type_name = "*secret.secretContext", .fields = secret_row_fields,
+                      .arg = &row};
+  rc = cli_named_print_list(ctx, &l, list);
   cJSON_Delete(list);
   return rc;
 }
@@ -237,46 +222,7 @@ static int secret_inspect(cli_ctx *ctx, int argc, char **argv) {
   int rc = secret_opts(ctx, "secret inspect", ALLOW_FORMAT, argc, argv, &f);
   if (rc == 0) rc = cli_check_operands(ctx, "secret inspect", argc - f.first, 1, -1, "NAME [NAME...]");
   if (rc != 0) return rc;
-  cli_inspect in;
-  wctr_errmsg e;
-  if (cli_inspect_begin(&in, f.format, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
-  }
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Name", argv[i]);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call_ex(ctx, "secret.inspect", params, &result, &one, &e)) {
-      if (ctx->conn == NULL) {
-        rc = one;
-        break;
-      }
-      cli_buf_addf(&errors, "wctr: %s\n", e.text);
-      continue;
-    }
-    cJSON *shaped = docker_secret_inspect(result);
-    if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) {
-      cli_buf_addf(&errors, "wctr: %s\n", shaped == NULL ? "out of memory" : e.text);
-    }
-    cJSON_Delete(shaped);
-    cJSON_Delete(result);
-  }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
-  cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (errors.len > 0) {
-    fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&errors);
-  return rc;
+  return cli_named_inspect(ctx, &secret_kind, f.format, argc - f.first, argv + f.first);
 }
 
 static int secret_rm(cli_ctx *ctx, int argc, char **argv) {
@@ -284,20 +230,7 @@ static int secret_rm(cli_ctx *ctx, int argc, char **argv) {
   int rc = secret_opts(ctx, "secret rm", ALLOW_FORCE, argc, argv, &f);
   if (rc == 0) rc = cli_check_operands(ctx, "secret rm", argc - f.first, 1, -1, "NAME [NAME...]");
   if (rc != 0) return rc;
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Name", argv[i]);
-    if (f.force) cJSON_AddBoolToObject(params, "Force", true);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call(ctx, "secret.remove", params, &result, &one)) {
-      rc = one;
-      continue;
-    }
-    fprintf(ctx->p->out, "%s\n", argv[i]);
-    cJSON_Delete(result);
-  }
-  return rc;
+  return cli_named_remove(ctx, &secret_kind, f.force, argc - f.first, argv + f.first);
 }
 
 int cli_cmd_secret(cli_ctx *ctx, int argc, char **argv) {

@@ -104,6 +104,10 @@ static int parse(cli_ctx *ctx, const char *cmd, const wctr_opt *table, int argc,
   return cli_parse_args(ctx, cmd, table, argc, argv, vopt, f, &f->first);
 }
 
+/* docker/cli's volume inspect words a failure as "Error: No such volume: NAME". */
+static const cli_named volume_kind = {.key = "Name", .inspect_op = "volume.inspect", .remove_op = "volume.remove",
+                                      .error_prefix = "wctr: ", .no_such = "volume", .rm_style = CLI_NAMED_RM_WCTR};
+
 static const char *str(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   return cJSON_IsString(v) ? v->valuestring : "";
@@ -148,7 +152,8 @@ static int volume_create(cli_ctx *ctx, int argc, char **argv) {
 }
 
 /* docker/cli's volumeContext: Name, Driver, Scope, Mountpoint, Labels ("k=v,k=v"), Links, Size. */
-static cJSON *volume_fields(const cJSON *v) {
+static cJSON *volume_fields(const cJSON *v, void *arg) {
+  (void)arg;
   cli_buf labels;
   cli_buf_init(&labels, 0);
   const cJSON *l;
@@ -191,45 +196,9 @@ static int volume_ls(cli_ctx *ctx, int argc, char **argv) {
     vflags_free(&f);
     return rc;
   }
-  cli_format fmt;
-  wctr_errmsg e;
-  if (cli_format_compile(f.quiet ? "{{.Name}}" : f.format, volume_default, &fmt, &e) != WCTR_OK) {
-    cJSON_Delete(list);
-    vflags_free(&f);
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
-  size_t n = (size_t)cJSON_GetArraySize(list);
-  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
-  cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
-  size_t k = 0;
-  bool ok = objs != NULL && fields != NULL;
-  const cJSON *v;
-  cJSON_ArrayForEach(v, list) {
-    if (!ok || k >= n) break;
-    fields[k] = volume_fields(v);
-    ok = fields[k] != NULL;
-    if (ok) {
-      objs[k] = (cli_tpl_object){.type_name = "*formatter.volumeContext", .fields = fields[k]};
-      k++;
-    }
-  }
-  cJSON *header = cJSON_Parse(volume_headers);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_err err = ok ? cli_format_write(&fmt, header, objs, k, &out, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) {
-    cli_print_buf(ctx->p->out, out.data, out.len);
-  } else {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&out);
-  cJSON_Delete(header);
-  for (size_t i = 0; i < k; i++) cJSON_Delete(fields[i]);
-  free(fields);
-  free(objs);
-  cli_format_free(&fmt);
+  cli_named_list l = {.format = f.quiet ? "{{.Name}}" : f.format, .default_table = volume_default,
+                      .headers = volume_headers, .type_name = "*formatter.volumeContext", .fields = volume_fields};
+  rc = cli_named_print_list(ctx, &l, list);
   cJSON_Delete(list);
   vflags_free(&f);
   return rc;
@@ -241,43 +210,7 @@ static int volume_inspect(cli_ctx *ctx, int argc, char **argv) {
   int rc = parse(ctx, "volume inspect", table, argc, argv, &f);
   if (rc == 0) rc = cli_check_operands(ctx, "volume inspect", argc - f.first, 1, -1, "VOLUME [VOLUME...]");
   if (rc != 0) return rc;
-  cli_inspect in;
-  wctr_errmsg e;
-  if (cli_inspect_begin(&in, f.format, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
-  }
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Name", argv[i]);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call_ex(ctx, "volume.inspect", params, &result, &one, &e)) {
-      if (ctx->conn == NULL) {
-        rc = one;
-        break;
-      }
-      /* docker/cli: "Error: No such volume: NAME". */
-      cli_buf_addf(&errors, "Error: No such volume: %s\n", argv[i]);
-      continue;
-    }
-    if (cli_inspect_add(&in, result, &e) != WCTR_OK) cli_buf_addf(&errors, "wctr: %s\n", e.text);
-    cJSON_Delete(result);
-  }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
-  cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (errors.len > 0) {
-    fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&errors);
-  return rc;
+  return cli_named_inspect(ctx, &volume_kind, f.format, argc - f.first, argv + f.first);
 }
 
 static int volume_rm(cli_ctx *ctx, int argc, char **argv) {
@@ -286,20 +219,7 @@ static int volume_rm(cli_ctx *ctx, int argc, char **argv) {
   int rc = parse(ctx, "volume rm", table, argc, argv, &f);
   if (rc == 0) rc = cli_check_operands(ctx, "volume rm", argc - f.first, 1, -1, "VOLUME [VOLUME...]");
   if (rc != 0) return rc;
-  for (int i = f.first; i < argc; i++) {
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "Name", argv[i]);
-    if (f.force) cJSON_AddBoolToObject(params, "Force", true);
-    cJSON *result = NULL;
-    int one = 0;
-    if (!cli_call(ctx, "volume.remove", params, &result, &one)) {
-      rc = one;
-      continue;
-    }
-    fprintf(ctx->p->out, "%s\n", argv[i]);
-    cJSON_Delete(result);
-  }
-  return rc;
+  return cli_named_remove(ctx, &volume_kind, f.force, argc - f.first, argv + f.first);
 }
 
 static int volume_prune(cli_ctx *ctx, int argc, char **argv) {
@@ -314,22 +234,13 @@ static int volume_prune(cli_ctx *ctx, int argc, char **argv) {
                          "confirmation)");
   }
   cJSON *params = rc == 0 ? cJSON_CreateObject() : NULL;
-  cJSON *result = NULL;
   if (params != NULL) {
     if (f.all) cJSON_AddBoolToObject(params, "All", true);
     if (f.filters != NULL) {
       cJSON_AddItemToObject(params, "Filters", f.filters);
       f.filters = NULL;
     }
-  }
-  if (params != NULL && cli_call(ctx, "volume.prune", params, &result, &rc)) {
-    const cJSON *names = cJSON_GetObjectItemCaseSensitive(result, "VolumesDeleted");
-    if (cJSON_GetArraySize(names) > 0) {
-      fprintf(ctx->p->out, "Deleted Volumes:\n");
-      const cJSON *n;
-      cJSON_ArrayForEach(n, names) fprintf(ctx->p->out, "%s\n", cJSON_IsString(n) ? n->valuestring : "");
-    }
-    cJSON_Delete(result);
+    rc = cli_named_prune(ctx, "volume.prune", params, "VolumesDeleted", "Deleted Volumes:");
   }
   vflags_free(&f);
   return rc;

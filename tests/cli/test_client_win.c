@@ -1,5 +1,5 @@
-/* The pipe client under Wine against a raw message-mode pipe: long answers arrive whole (issue 11 item 1:
- * a read that failed at once with ERROR_MORE_DATA lost its byte count, so any answer over about 128 KiB was
+/* The pipe client under Wine against a raw message-mode pipe: long answers arrive whole (a read that
+ * failed at once with ERROR_MORE_DATA lost its byte count, so any answer over about 128 KiB was
  * silently corrupted), and an answer over the client's limit is an error, not a cut. */
 #include <windows.h>
 

@@ -993,7 +993,7 @@ static void test_image_commands(void **state) {
 }
 
 
-/* --- images (issue 13) --- */
+/* --- images --- */
 
 static const char store_images[] =
     "[{\"Id\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"RepoTags\":["
@@ -1578,7 +1578,7 @@ static void test_compose_config(void **state) {
 }
 
 
-/* Issue 14: the network flags of run/create become Docker's create params; -p's mistakes are Docker's
+/* The network flags of run/create become Docker's create params; -p's mistakes are Docker's
  * messages and flag errors (125), sent nowhere. */
 static void test_run_network_flags(void **state) {
   (void)state;
@@ -1972,7 +1972,7 @@ static void test_compose_up_credential_specs(void **state) {
   contains(err_text, "services.app.credential_spec: a credential spec (gMSA) needs process or hyperv isolation");
   assert_int_equal(fake.count, 0);
 
-  /* A mount wctrd's create would refuse stops up before anything is listed or created (issue 11: the first
+  /* A mount wctrd's create would refuse stops up before anything is listed or created (the first
    * service used to be created, then removed again). */
   reset(NULL);
   assert_int_equal(RUN("wctr", "compose", "-f", "badmount.yml", "up", "-d"), 1);

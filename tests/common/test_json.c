@@ -421,7 +421,7 @@ static void test_print(void **state) {
 }
 
 /* A tree whose strings hold bytes that are not UTF-8 (a value read from a file, a cut message) prints as
- * valid JSON and valid UTF-8: each such byte is the escape of U+FFFD (issue 11 item 5). */
+ * valid JSON and valid UTF-8: each such byte is the escape of U+FFFD (strict readers refuse anything else). */
 static void test_print_is_utf8_whatever_the_strings_hold(void **state) {
   (void)state;
   cJSON *o = cJSON_CreateObject();

@@ -432,7 +432,7 @@ static void test_request_free(void **state) {
 
 static wctr_err read_response(const char *text, size_t len, int64_t expect_id, cJSON **result, wctr_errmsg *e);
 
-/* --- strings from outside (issue 11 item 5) ------------------------------------------------------------ */
+/* --- strings from outside ----------------------------------------------------------------------------- */
 
 /* Invalid UTF-8 was echoed raw into responses and audit.jsonl, which strict JSON readers then refused.
  * Every string and key of a request is checked, and the refusal names the field (never echoing its

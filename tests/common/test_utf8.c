@@ -1,6 +1,6 @@
 /* tests/common/test_utf8.c - common/utf8.h: the one rule of well-formed UTF-8 (RFC 3629 section 4's table),
- * cutting between characters, and scrubbing what is not UTF-8 (issue 11 item 5: messages and audit records
- * quoted outside input raw, or cut a character in two). */
+ * cutting between characters, and scrubbing what is not UTF-8 (messages and audit records quoted outside
+ * input raw, or cut a character in two). */
 #include <string.h>
 
 #include "testutil.h"

@@ -550,7 +550,7 @@ static void test_options(void **state) {
   ct_reset();
 }
 
-/* Issue 11's differences with docker-compose 1.29.2, as one project both accept. The expected values are
+/* Where wctr's loader differed from docker-compose 1.29.2, as one project both accept. The expected values are
  * what `docker-compose config` printed for these exact files (Debian's docker-compose 1.29.2-3 with
  * python3-dotenv 0.21.0, run by hand once with .env and app.env written byte for byte as below, app.env
  * with CRLF line ends): a certificate in double quotes over several lines, 'it\'s', \t and \v in double

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End to end under Wine: no client stalls anybody else (issue 10, "the stall cases as e2e with bounded
-# time"). While an `events` subscriber and a `logs -f` never read, 300 waits were abandoned by their
+# End to end under Wine: no client stalls anybody else (the stall cases, each in bounded time).
+# While an `events` subscriber and a `logs -f` never read, 300 waits were abandoned by their
 # clients, four slow stops are in flight and 300 connections sit idle (tests/e2e/stall_probe.c holds them),
 # `wctr version` and `wctr ps` from other clients answer within BOUND_MS, a chatty container's output keeps
 # reaching its log, and wctrd's threads stay within 2 x CPUs + 8.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: wctrd's Docker Engine API (issue 16) driven by real clients nobody here wrote - Debian's
+# End to end under Wine: wctrd's Docker Engine API driven by real clients nobody here wrote - Debian's
 # docker CLI 20.10 (the binary of the docker.io package, no daemon), python3-docker (docker-py 5.0.3) and
 # docker-compose 1.29.2 - from Linux over loopback TCP with the token, against a wctrd next to the HCS test
 # double (process isolation) and with job containers. Also: the named-pipe listener from a Windows client,
@@ -32,7 +32,6 @@ clients="$build/engine-api-clients"
 wctrd_pid=
 py=/usr/bin/python3 # Debian's, with python3-docker (not a python of the user's own)
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 registry_pids=()
 cleanup() {
   [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null

@@ -11,38 +11,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$-$(date +%s%N | tail -c 7) # the time too: Wine and bash reuse process ids
-pipe=wctr-hcs-$id
-data="C:\\wctr-hcs-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-hcs-$id"
-bin_unix="$build/hcs-e2e-$id"
-state_unix="$WINEPREFIX/drive_c/wctr-hcs-state-$id"
+double_wctrd wctr-hcs
 layers_unix="$WINEPREFIX/drive_c/wctr-hcs-layers-$id"
 layers="C:\\wctr-hcs-layers-$id"
-calls="$state_unix/calls.jsonl"
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() {
-  WCTR_HCS_DOUBLE_STATE="C:\\wctr-hcs-state-$id" \
-    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" \
-    --test-bitlocker-state encrypted >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
-cleanup() {
-  stop_wctrd
-  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
-    echo "--- wctrd's log (the last 60 lines) ---"
-    tail -n 60 "$data_unix.log"
-  fi
-  rm -rf "$data_unix" "$data_unix.log" "$bin_unix" "$state_unix" "$layers_unix"
-}
-trap cleanup EXIT
+trap 'console_cleanup "$layers_unix"' EXIT
 # count_calls NAME: how many times wctrd called NAME so far.
 count_calls() { grep -c "\"call\":\"$1\"" "$calls" 2>/dev/null || true; }
 # systems: the compute systems the double still holds.
@@ -53,10 +25,7 @@ control() { printf '%s\n' "$@" >"$state_unix/control.txt"; }
 # hasj KEY VALUE DESCRIPTION: the last output (inspect's indented JSON) has "KEY": VALUE.
 hasj() { if grep -qE "\"$1\":[[:space:]]*$2" "$out"; then ok "$3"; else echo "     missing: \"$1\": $2"; bad "$3"; fi; }
 
-mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" \
-  "$layers_unix/app/Files"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
-  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
+mkdir -p "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$layers_unix/app/Files"
 # What vmcompute's ProcessUtilityImage leaves in a base layer, in the double's VHD format (its README).
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
 start_wctrd && ok "wctrd with the HCS double is up" || bad "wctrd did not come up"

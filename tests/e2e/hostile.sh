@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: issue 11, correctness under hostile input, against a console wctrd (job isolation;
+# End to end under Wine: correctness under hostile input, against a console wctrd (job isolation;
 # secrets with the BitLocker probe saying "encrypted"; the Engine API on loopback TCP for what the command
 # line cannot carry).
 #   - item 1: an answer of megabytes arrives whole (inspect of a 200,000-character command, ps -a of 20

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: image trust (issue 17). Debian's docker-registry runs on 127.0.0.1; Windows images are
+# End to end under Wine: image trust. Debian's docker-registry runs on 127.0.0.1; Windows images are
 # generated and pushed as in images.sh, and signed here the way `cosign sign --key` stores signatures (the
 # simplesigning payload under the tag sha256-<hex>.sig), with openssl doing ECDSA P-256 (images/sign.py).
 # wctrd.exe verifies with Windows' CryptoAPI and BCrypt (Wine's). Covered: an image pulled with the policy off
@@ -12,57 +12,27 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need=()
-for pair in docker-registry:docker-registry openssl:openssl curl:curl /usr/bin/python3:python3; do
-  command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "# installing ${need[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "${need[@]}" >/dev/null 2>&1 || { echo "FAIL cannot install ${need[*]}"; exit 1; }
-fi
+need_debian docker-registry:docker-registry openssl:openssl curl:curl /usr/bin/python3:python3
 py=/usr/bin/python3
-id=$$-$(date +%s%N | tail -c 7)
-pipe=wctr-trust-$id
-data="C:\\wctr-trust-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-trust-$id"
-bin_unix="$build/trust-e2e-$id"
-state_unix="$WINEPREFIX/drive_c/wctr-trust-state-$id"
+# computenetwork.dll too: the process containers run here join the default network (nat) on its double.
+double_wctrd wctr-trust --test-layer-import
 work=$(mktemp -d)
 tool() { "$py" "$root/tests/e2e/images/registry_tool.py" "$@"; }
 sign() { "$py" "$root/tests/e2e/images/sign.py" "$@"; }
 helpers=()
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() {
-  WCTR_HCS_DOUBLE_STATE="C:\\wctr-trust-state-$id" \
-    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" --test-layer-import \
-    --test-bitlocker-state encrypted >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
 cleanup() {
   stop_wctrd
   for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  if [ "$failed" != 0 ]; then
-    [ -f "$data_unix.log" ] && { echo "--- wctrd's log (the last 60 lines) ---"; tail -n 60 "$data_unix.log"; }
-    [ -f "$work/reg.log" ] && { echo "--- registry ---"; tail -n 15 "$work/reg.log"; }
+  if [ "$failed" != 0 ] && [ -f "$work/reg.log" ]; then
+    echo "--- registry ---"
+    tail -n 15 "$work/reg.log"
   fi
-  rm -rf "$data_unix" "$data_unix.log" "$bin_unix" "$state_unix" "$work"
+  console_cleanup "$work"
 }
 trap cleanup EXIT
 store_count() { find "$data_unix/images/store/$1" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
-mkdir -p "$bin_unix" "$state_unix" "$data_unix/config" "$data_unix/keys"
-# computenetwork.dll too: the process containers run here join the default network (nat) on its double.
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
-  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
+mkdir -p "$data_unix/config" "$data_unix/keys"
 port=$(tool free-port)
 mkdir -p "$work/reg"
 cat >"$work/reg.yml" <<YML

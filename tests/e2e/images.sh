@@ -15,52 +15,20 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need=()
-for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl curl:curl /usr/bin/python3:python3; do
-  command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "# installing ${need[*]}"
-  apt_install() {
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      -o DPkg::Lock::Timeout=300 "${need[@]}" >/dev/null 2>&1
-  }
-  apt_install || { as_root apt-get update -qq >/dev/null 2>&1 && apt_install; } ||
-    { echo "FAIL cannot install ${need[*]}"; exit 1; }
-fi
+need_debian docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl curl:curl /usr/bin/python3:python3
 py=/usr/bin/python3 # Debian's (not a python of the user's own)
-id=$$-$(date +%s%N | tail -c 7)
-pipe=wctr-img-$id
-data="C:\\wctr-img-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-img-$id"
-bin_unix="$build/img-e2e-$id"
-state_unix="$WINEPREFIX/drive_c/wctr-img-state-$id"
+# computenetwork.dll too: the containers run from pulled images join the default network (nat) on its double.
+double_wctrd wctr-img --test-layer-import
 work=$(mktemp -d)
 tool() { "$py" "$root/tests/e2e/images/registry_tool.py" "$@"; }
 helpers=()
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() {
-  WCTR_HCS_DOUBLE_STATE="C:\\wctr-img-state-$id" \
-    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" --test-layer-import \
-    --test-bitlocker-state encrypted >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
 cleanup() {
   stop_wctrd
   for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   if [ "$failed" != 0 ]; then
-    [ -f "$data_unix.log" ] && { echo "--- wctrd's log (the last 60 lines) ---"; tail -n 60 "$data_unix.log"; }
     for l in "$work"/*.log; do [ -f "$l" ] && { echo "--- $l ---"; tail -n 15 "$l"; }; done
   fi
-  rm -rf "$data_unix" "$data_unix.log" "$bin_unix" "$state_unix" "$work"
+  console_cleanup "$work"
 }
 trap cleanup EXIT
 
@@ -106,10 +74,6 @@ helper() {
 }
 store_count() { find "$data_unix/images/store/$1" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
-mkdir -p "$bin_unix" "$state_unix"
-# computenetwork.dll too: the containers run from pulled images join the default network (nat) on its double.
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
-  "$build/hcs_double/computenetwork.dll" "$bin_unix/"
 registry open && ok "docker-registry serves on 127.0.0.1:$reg_port" || bad "docker-registry did not start"
 open=127.0.0.1:$reg_port
 start_wctrd && ok "wctrd (HCS double, import double) is up" || bad "wctrd did not come up"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end under Wine: container networking (issue 14) against the test doubles - computenetwork.dll (HNS:
+# End to end under Wine: container networking against the test doubles - computenetwork.dll (HNS:
 # networks, endpoints, namespaces, host-wide port mappings) beside computecore.dll, which refuses a container
 # whose network namespace does not exist or holds no endpoint, and a hosted container whose utility VM lacks
 # the namespace and the adapter. The unchanged wctrd.exe is copied next to the doubles and loads them as it
@@ -16,31 +16,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$-$(date +%s%N | tail -c 7)
-pipe=wctr-net-$id
-data="C:\\wctr-net-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-net-$id"
-bin_unix="$build/net-e2e-$id"
-state_unix="$WINEPREFIX/drive_c/wctr-net-state-$id"
+double_wctrd wctr-net
+cp "$3" "$bin_unix/"
 layers_unix="$WINEPREFIX/drive_c/wctr-net-layers-$id"
 layers="C:\\wctr-net-layers-$id"
 proj_unix="$WINEPREFIX/drive_c/wctr-net-proj-$id"
 proj="C:\\wctr-net-proj-$id"
-calls="$state_unix/calls.jsonl"
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() {
-  WCTR_HCS_DOUBLE_STATE="C:\\wctr-net-state-$id" \
-    "$root/scripts/wine" "$bin_unix/wctrd.exe" run --data-root "$data" --pipe "$pipe" \
-    --test-bitlocker-state encrypted >>"$data_unix.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
 kill9_wctrd() {
   kill -KILL "$wctrd_pid" 2>/dev/null
   wait "$wctrd_pid" 2>/dev/null
@@ -48,12 +29,8 @@ kill9_wctrd() {
 }
 cleanup() {
   stop_wctrd
-  if [ "$failed" != 0 ] && [ -f "$data_unix.log" ]; then
-    echo "--- wctrd's log (the last 60 lines) ---"
-    tail -n 60 "$data_unix.log"
-  fi
   [ -n "${WCTR_E2E_KEEP:-}" ] && cp "$calls" "$data_unix.log" "$WCTR_E2E_KEEP/" 2>/dev/null
-  rm -rf "$data_unix" "$data_unix.log" "$bin_unix" "$state_unix" "$layers_unix" "$proj_unix"
+  console_cleanup "$layers_unix" "$proj_unix"
 }
 trap cleanup EXIT
 control() { printf '%s\n' "$@" >"$state_unix/control.txt"; }
@@ -93,9 +70,7 @@ nothing_left() { # nothing_left DESCRIPTION: no endpoint, no namespace, no runni
     || bad "$1: endpoints $(hns Endpoints), namespaces $(hns Namespaces), systems $(running)"
 }
 
-mkdir -p "$bin_unix" "$state_unix" "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$proj_unix"
-cp "$build/wctrd.exe" "$build/hcs_double/computecore.dll" "$build/hcs_double/vmcompute.dll" \
-  "$build/hcs_double/computenetwork.dll" "$3" "$bin_unix/"
+mkdir -p "$layers_unix/base/Files/Windows" "$layers_unix/base/UtilityVM/Files" "$proj_unix"
 printf 'wctr-hcs-double VHDX v1\nkind=SystemTemplate\n' >"$layers_unix/base/UtilityVM/SystemTemplate.vhdx"
 start_wctrd && ok "wctrd with the doubles is up" || bad "wctrd did not come up"
 expect 0 "image add" W image add testimg --layer "$layers\\base" --os-version 10.0.20348.1 --cmd 'cmd /c echo hi'

@@ -8,34 +8,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$1
 . "$root/tests/e2e/lib.sh"
 sleeper=$(winepath_w "$2")
-id=$$-$(date +%s%N | tail -c 7)
-pipe=wctr-secrets-$id
-data="C:\\wctr-secrets-$id"
-data_unix="$WINEPREFIX/drive_c/wctr-secrets-$id"
+console_wctrd wctr-secrets
 work=$(mktemp -d)
 value="s3cr3t-$id-Zq9"
-wctrd_pid=
-
-W() { wctr -H "npipe:////./pipe/$pipe" "$@"; }
-start_wctrd() { # start_wctrd BITLOCKER_STATE
-  "$root/scripts/wine" "$build/wctrd.exe" run --data-root "$data" --pipe "$pipe" --test-bitlocker-state "$1" \
-    >>"$work/wctrd.log" 2>&1 &
-  wctrd_pid=$!
-  wait_for_pipe "$pipe"
-}
-stop_wctrd() {
-  [ -n "$wctrd_pid" ] && kill -INT "$wctrd_pid" 2>/dev/null && wait "$wctrd_pid" 2>/dev/null
-  wctrd_pid=
-}
-cleanup() {
-  stop_wctrd
-  if [ "$failed" != 0 ]; then
-    echo "--- wctrd's log (the last 60 lines) ---"
-    tail -n 60 "$work/wctrd.log"
-  fi
-  rm -rf "$data_unix" "$work"
-}
-trap cleanup EXIT
+trap 'console_cleanup "$work"' EXIT
 # plaintext_at: the files under the data root whose bytes contain the secret's value, one per line.
 plaintext_at() { grep -rlaF -- "$value" "$data_unix" 2>/dev/null; }
 no_plaintext() { # no_plaintext DESCRIPTION
@@ -48,7 +24,7 @@ head -c 512001 /dev/zero | tr '\0' 'x' >"$work/big.txt"
 valuefile=$(winepath_w "$work/value.txt")
 
 echo "# an encrypted volume: secrets work"
-start_wctrd encrypted && ok "wctrd run is up (volume presented as encrypted)" || bad "wctrd did not come up"
+start_wctrd --test-bitlocker-state encrypted && ok "wctrd run is up (volume presented as encrypted)" || bad "wctrd did not come up"
 expect 0 "secret create db FILE" W secret create db "$valuefile"
 [ "$(tr -d '\r\n' <"$out" | wc -c)" = 64 ] && ok "prints the secret's 64-digit ID" || bad "no ID printed"
 expect 0 "secret create api - (stdin)" bash -c "printf 'api-key-$id' | \"$root/scripts/wine\" \"$build/wctr.exe\" -H npipe:////./pipe/$pipe secret create api -"
@@ -149,7 +125,7 @@ if plaintext_at | grep -q "containers/$brief_id/secrets/db$"; then
 else
   plaintext_at >"$out"; bad "brief's secret folder should still be there before the restart"
 fi
-start_wctrd encrypted && ok "wctrd started again" || bad "wctrd did not start again"
+start_wctrd --test-bitlocker-state encrypted && ok "wctrd started again" || bad "wctrd did not start again"
 hits=$(plaintext_at)
 if [ -z "$(printf '%s\n' "$hits" | grep -v "containers/$long_id/secrets/db$" | grep .)" ]; then
   ok "after the restart only the running container's folder holds the value"
@@ -167,7 +143,7 @@ has "no such secret: db" "it is gone"
 
 echo "# an unknown volume state (Wine's real answer): refused and audited"
 stop_wctrd
-start_wctrd unknown && ok "wctrd run is up (volume presented as unknown)" || bad "wctrd did not come up"
+start_wctrd --test-bitlocker-state unknown && ok "wctrd run is up (volume presented as unknown)" || bad "wctrd did not come up"
 expect 0 "info" W info
 has "Unencrypted Secrets: refused" "info says unencrypted secrets are refused"
 expect 1 "secret create is refused" W secret create db "$valuefile"
@@ -182,7 +158,7 @@ no_plaintext "the refused value reached nothing under the data root"
 echo "# the override: works, shown, audited"
 stop_wctrd
 printf '{"allow-unencrypted-secrets": true}\n' >"$data_unix/config/wctrd.json"
-start_wctrd unknown && ok "wctrd run is up with allow-unencrypted-secrets" || bad "wctrd did not come up"
+start_wctrd --test-bitlocker-state unknown && ok "wctrd run is up with allow-unencrypted-secrets" || bad "wctrd did not come up"
 expect 0 "info" W info
 has "Unencrypted Secrets: allowed" "info shows the override"
 expect 0 "secret create works" W secret create db "$valuefile"

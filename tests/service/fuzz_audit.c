@@ -1,6 +1,6 @@
 /* tests/service/fuzz_audit.c - libFuzzer harness of the audit record formatter (service/audit.h).
  *
- * Issue 11 item 5: a client's invalid UTF-8 went raw into audit.jsonl, which strict JSON readers then
+ * A client's invalid UTF-8 went raw into audit.jsonl, which strict JSON readers then
  * refused. The input is split at NUL bytes into the record's fields (caller SID, caller name, op, target,
  * result, detail, and the params whose target svc_audit_target picks); whatever they hold, the line must be
  * one strict JSON object: well-formed UTF-8, no raw control character (so no line break), parsing back to

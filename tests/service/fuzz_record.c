@@ -1,5 +1,5 @@
-/* tests/service/fuzz_record.c - libFuzzer harness for the record load path (issue 11 item 2: what is accepted
- * must load again): the text of <data-root>\containers\<id>\config.json as svc_store loads it
+/* tests/service/fuzz_record.c - libFuzzer harness for the record load path (what is accepted must load
+ * again): the text of <data-root>\containers\<id>\config.json as svc_store loads it
  * (svc_container_from_json over the parsed text, service/container.h).
  *
  * Aborts (a finding) when a refusal leaves nothing to say, or when a record that loads does not survive its

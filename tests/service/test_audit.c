@@ -74,7 +74,7 @@ static void test_target_never_reads_data(void **state) {
   svc_audit_target(p, out);
   assert_int_equal(strlen(out), SVC_AUDIT_TARGET_MAX - 1);
   cJSON_Delete(p);
-  /* Issue 11 item 5: a long name of two-byte characters was cut in the middle of one, and the record was no
+  /* A long name of two-byte characters was cut in the middle of one, and the record was no
    * longer UTF-8. The cut falls between two characters. */
   char accents[601];
   for (size_t i = 0; i + 1 < sizeof accents; i += 2) memcpy(accents + i, "\xc3\xa9", 2);

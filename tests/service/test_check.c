@@ -227,7 +227,7 @@ static void test_credspecs(void **state) {
   assert_non_null(strstr(r->detail, "clear.json"));
   assert_null(strstr(r->detail, "Hunter2")); /* never the value */
   assert_null(strstr(r->detail, "vault.json"));
-  /* Issue 11 item 6: files wctrd could not read never make it PASS (a spec saved as leak.tmp was never
+  /* Files wctrd could not read never make it PASS (a spec saved as leak.tmp was never
    * read); a password found still FAILs. */
   f.credspecs_unchecked = 3;
   expect(&f, "credspec-plugin-input", SVC_CHECK_FAIL, "clear.json");
@@ -252,7 +252,7 @@ static void test_orphans_audit_hcs_build(void **state) {
   f.orphaned_secret_dirs = ids;
   f.orphaned_count = 1;
   expect(&f, "orphaned-secrets", SVC_CHECK_FAIL, "0123456789ab");
-  /* Issue 11 item 2: a record moved aside at start made its container vanish, and check said nothing. */
+  /* A record moved aside at start made its container vanish, and check said nothing. */
   f = good();
   expect(&f, "container-records", SVC_CHECK_PASS, "none moved aside");
   const char *damaged[] = {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.damaged"};

@@ -187,7 +187,7 @@ static void test_group_limit(void **state) {
 }
 
 
-/* --- the Docker Engine API's listeners (issue 16) ----------------------------------------------------------- */
+/* --- the Docker Engine API's listeners ---------------------------------------------------------------------- */
 
 static void test_docker_api_addresses(void **state) {
   (void)state;

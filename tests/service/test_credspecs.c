@@ -207,7 +207,7 @@ static void test_refusals_write_nothing(void **state) {
   cJSON_Delete(r);
 }
 
-/* Issue 11 item 6: a spec added as leak.tmp (a password in its PluginInput) was accepted, then hidden from
+/* A spec added as leak.tmp (a password in its PluginInput) was accepted, then hidden from
  * `credentialspec ls` and never read by `wctr check`. The store refuses the name in any case, and the
  * NAME.tmp an add leaves when it crashes is removed when the store opens. */
 static void test_tmp_names_are_the_stores(void **state) {
@@ -244,7 +244,7 @@ static void test_tmp_names_are_the_stores(void **state) {
   assert_true(exists("web.json"));
 }
 
-/* Issue 11 item 4: add checked "exists?" and then wrote without a lock: two adds of one name without
+/* add checked "exists?" and then wrote without a lock: two adds of one name without
  * --force both succeeded, the second silently replacing the first. Raced on two threads, again and
  * again: exactly one of each pair succeeds, the other is told it exists. */
 typedef struct add_race {

@@ -1605,7 +1605,7 @@ static void test_dropped_stream_is_audited(void **state) {
   post_204("flood", "kill", 204);
 }
 
-/* Issue 11 items 5 and 2 through the Engine API: every string from outside is UTF-8 (the path and the query
+/* Through the Engine API: every string from outside is UTF-8 (the path and the query
  * once percent-decoded, the body's strings, without raw control characters), refused naming the part at
  * fault and audited; an answer is UTF-8 whatever it echoes; what is accepted loads again (a configuration
  * over SPEC_JSON_MAX is refused naming its largest field, nothing created). */

@@ -197,7 +197,7 @@ static bool damaged_seen(const char *dir) {
 
 /* --- volumes --- */
 
-/* Named volumes (issue 15): the local driver's store, its refusals, containers that use volumes, rm -v,
+/* Named volumes: the local driver's store, its refusals, containers that use volumes, rm -v,
  * prune, and the repair of what a crash leaves. */
 static int count_volumes(const char *filters_json) {
   cJSON *p = cJSON_CreateObject();
@@ -713,7 +713,7 @@ static bool record_folder_exists(const char *id) {
   return wctr_fs_exists(cdir);
 }
 
-/* Issue 11 item 4: `rm` reported success without removing (it read the state, then the state change failed
+/* `rm` reported success without removing (it read the state, then the state change failed
  * silently). Raced against a start, a kill, a second rm and an rm -f, again and again: an rm that says ok has
  * removed the container (no record, no folder, no run left); one that fails leaves it whole. */
 static void test_remove_racing_start_never_lies(void **state) {
@@ -778,7 +778,7 @@ static void no_output(void *ctx, void *key, rt_stream stream, const char *data, 
 static void no_oom(void *ctx, void *key) { (void)ctx, (void)key; }
 static void no_exit(void *ctx, void *key, const rt_exit *x) { (void)ctx, (void)key, (void)x; }
 
-/* Issue 11 item 3: `wctr run --name rr ...; wctr start -a rr` failed with "a job named wctr-<id> already
+/* `wctr run --name rr ...; wctr start -a rr` failed with "a job named wctr-<id> already
  * exists": the container was recorded as exited before its run's job was closed. The fake refuses a start
  * while the previous run is not released (as the job runtime does), and its releases take 50 ms: a start
  * issued the moment the container is seen exited must never meet the previous run (the manager's retry of
@@ -823,7 +823,7 @@ static void test_start_right_after_the_exit_meets_no_old_run(void **state) {
   rt->methods->close(rt);
 }
 
-/* Issue 11 item 4: secret.remove raced container.create (the secret went, the container was created naming
+/* secret.remove raced container.create (the secret went, the container was created naming
  * it). The create's last check of its secrets comes once its container is listed - hidden, but counted by
  * svc_manager_secret_users, which secret.remove asks under the store's lock - so one of the two always
  * sees the other. */
@@ -1102,7 +1102,7 @@ static void test_recovery_after_a_crash(void **state) {
   end(l);
 }
 
-/* Found by the chaos test (issue 11): kill -9 between a create's folder and its first record left a folder
+/* Found by the chaos test (tests/e2e/hostile.sh): kill -9 between a create's folder and its first record left a folder
  * without a record, moved aside as damaged at the next start (and `wctr check` warned about a container nobody
  * had been told of). A create makes <id>.creating and renames it whole; what a crash leaves of one is removed at
  * the next start, never taken for damage. A folder with an <id> name and no record is still damage. */
@@ -1140,7 +1140,7 @@ static void test_an_interrupted_create_leaves_nothing(void **state) {
   assert_false(wctr_fs_exists(moved));
 }
 
-/* Issue 11 item 2: a create of 1 MiB (the request limit) wrote a record over the record limit; at the next
+/* A create of 1 MiB (the request limit) wrote a record over the record limit; at the next
  * start the container was moved aside as damaged and vanished. A request of exactly WCTR_PROTO_MAX_REQUEST
  * bytes, read by the real protocol parser, with labels whose record form is as long as their request form
  * (escaped control characters, quotes, backslashes, tabs, non-ASCII), is accepted and loads again after a

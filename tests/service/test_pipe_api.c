@@ -493,7 +493,7 @@ static void test_too_large(void **state) {
   conn_free(c);
 }
 
-/* Issue 11 item 1: an answer over WCTR_PROTO_MAX_RESPONSE was sent and cut (or refused) by the client; it is
+/* An answer over WCTR_PROTO_MAX_RESPONSE was sent and cut (or refused) by the client; it is
  * an error naming the size and the limit instead, logged and audited. */
 static void test_an_answer_over_the_protocol_limit_is_an_error(void **state) {
   (void)state;
@@ -683,7 +683,7 @@ static void test_stdin_frames_refused(void **state) {
       "{\"v\":1,\"id\":6,\"stream\":\"stdout\",\"data\":\"x\"}",                  /* not stdin */
       "{\"v\":1,\"id\":6,\"op\":\"version\"}",                                    /* a request */
       "not json",
-      "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"a\xff\"}",                /* not UTF-8 (issue 11 item 5) */
+      "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"a\xff\"}",                /* not UTF-8 */
       "{\"v\":1,\"id\":6,\"stream\":\"stdin\",\"data\":\"a\tb\"}",                 /* a raw control character */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -705,7 +705,7 @@ static void test_stdin_frames_refused(void **state) {
   }
 }
 
-/* Issue 11 item 7: the documented limit of a stdin frame is 1 MiB, a message like any other (it was 2 MiB).
+/* The documented limit of a stdin frame is 1 MiB, a message like any other (it was 2 MiB).
  * A frame of exactly WCTR_PROTO_MAX_REQUEST bytes is delivered; one byte more ends the stream. */
 static void test_stdin_frame_at_the_limit(void **state) {
   (void)state;
@@ -737,7 +737,7 @@ static void test_stdin_frame_at_the_limit(void **state) {
   free(frame);
 }
 
-/* Issue 11 item 5: a request that is not UTF-8 is refused naming the field, its answer and its audit record
+/* A request that is not UTF-8 is refused naming the field, its answer and its audit record
  * are UTF-8 and carry none of its bytes. */
 static void test_invalid_utf8_is_refused_and_recorded_as_utf8(void **state) {
   (void)state;

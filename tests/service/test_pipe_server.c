@@ -679,7 +679,7 @@ static void test_a_large_answer_is_not_cut(void **state) {
   cli_client_close(c);
 }
 
-/* Issue 11 item 7: a stdin frame is a message like any other, at most WCTR_PROTO_MAX_REQUEST bytes through
+/* A stdin frame is a message like any other, at most WCTR_PROTO_MAX_REQUEST bytes through
  * the real pipe (frames up to 2 MiB were taken). A frame of exactly the limit is delivered whole; one of
  * the limit plus one byte, or of 2 MiB, ends the stream with too_large, and nothing of it is delivered. */
 static char *stdin_frame_of(size_t total, size_t *data_len) {

@@ -1,4 +1,4 @@
-/* Issue 6 under Wine, in process: the descriptors wctrd hands to Win32 for the data root and its folders,
+/* Security under Wine, in process: the descriptors wctrd hands to Win32 for the data root and its folders,
  * the secret store and the secret folders (through the acl seam), the BitLocker gate with every volume
  * state presented through the seam, DPAPI at rest, cleanup and the start-up sweep, and the audit records
  * all of that leaves. */

@@ -433,7 +433,7 @@ static void test_many_labels(void **state) {
   cJSON_Delete(p);
 }
 
-/* Issue 11 item 2: what is accepted must load again. The configuration's JSON form is bounded
+/* What is accepted must load again. The configuration's JSON form is bounded
  * (SPEC_JSON_MAX), and the refusal names the field that makes it large. Just under the bound is accepted. */
 static void test_size_is_bounded_naming_the_field(void **state) {
   (void)state;

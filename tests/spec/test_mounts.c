@@ -135,7 +135,7 @@ static void test_refused(void **state) {
       {"C:\\a:\\\\.\\pipe\\a", "a named pipe can only be mapped to a named pipe"},
       {"\\\\.\\pipe\\:\\\\.\\pipe\\", "the host path must be absolute"},
       {"\\\\.\\pipe\\a:\\\\.\\pipe\\a:ro", "a named pipe cannot be mounted read-only"},
-      /* Issue 11 item 6: the drive's root by another name, and the secrets mount point. */
+      /* The drive's root by another name, and the secrets mount point. */
       {"C:\\data:C:\\x\\..", "the container path cannot be the root of a drive (C:\\)"},
       {"C:\\data:C:\\.", "the container path cannot be the root of a drive"},
       {"C:\\data:C:/", "the container path cannot be the root of a drive"},

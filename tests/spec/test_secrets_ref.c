@@ -27,7 +27,7 @@ static void test_targets(void **state) {
   const char *good[] = {"pw.txt", "db-password", "a b", "COM10", "console", "nul2"};
   const char *bad[] = {"", ".", "..", "a/b", "a\\b", "c:x", "x*", "q?", "a\"", "x<", "y>", "p|q", "end.", "end ",
                        "CON", "con.txt", "NUL", "com1", "LPT9.log", "aux", "\x01",
-                       /* issue 11 item 6: superscript digits, spaces before the extension, not UTF-8 */
+                       /* reserved names with superscript digits, spaces before the extension, not UTF-8 */
                        "COM\xc2\xb9", "com\xc2\xb2.txt", "LPT\xc2\xb3", "nul .txt", "CON  .log", "a\xff"};
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
     if (spec_secret_check_target(good[i], "t", &e) != WCTR_OK) fail_msg("%s: %s", good[i], e.text);
