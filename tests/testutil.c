@@ -40,6 +40,16 @@ void wctr_test_unique_name(const char *prefix, char *buf, size_t size) {
   snprintf(buf, size, "%s-%lu-%llx-%u", prefix, pid, stamp, ++counter);
 }
 
+FILE *wctr_test_tmpfile(void) {
+#ifdef _WIN32
+  char name[96];
+  wctr_test_unique_name("wctr-test-tmp", name, sizeof name);
+  return fopen(name, "w+bD"); /* D: _O_TEMPORARY, deleted when the last handle closes */
+#else
+  return tmpfile();
+#endif
+}
+
 #ifdef _WIN32
 void wctr_test_native_path(const char *built, wchar_t *out, size_t size) {
   size_t at = 0;

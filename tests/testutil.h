@@ -24,6 +24,12 @@ void wctr_test_require_windows(const char *reason);
 /* A fresh unique name for pipes, services and folders of one test run: "<prefix>-<pid>-<time>-<counter>". */
 void wctr_test_unique_name(const char *prefix, char *buf, size_t size);
 
+#include <stdio.h>
+/* A scratch file, read-write, removed when closed: tmpfile() where it is safe. Under Wine tmpfile() names
+ * its files from a counter in the drive's root, so two suites running at once (ctest -j) can open the same
+ * file; here the name is wctr_test_unique_name's, in the current folder. */
+FILE *wctr_test_tmpfile(void);
+
 #ifdef _WIN32
 #include <wchar.h>
 /* A path the build wrote into a test (a compile definition: "/work/.../build/mingw/x" when cross-built) as

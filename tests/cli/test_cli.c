@@ -81,8 +81,8 @@ static int run_cli(const char *env_host, ...) {
   for (char *a = va_arg(ap, char *); a != NULL && argc < 31; a = va_arg(ap, char *)) argv[argc++] = a;
   va_end(ap);
   argv[argc] = NULL;
-  FILE *out = tmpfile();
-  FILE *err = tmpfile();
+  FILE *out = wctr_test_tmpfile();
+  FILE *err = wctr_test_tmpfile();
   assert_non_null(out);
   assert_non_null(err);
   cli_platform p = {.out = out, .err = err, .env_host = env_host, .connect = fake_connect, .call = fake_call,

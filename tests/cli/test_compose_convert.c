@@ -126,8 +126,8 @@ static size_t slurp(FILE *f, char *buf, size_t size) {
 }
 
 static int run_cli(bool can_write, int argc, char **argv) {
-  FILE *out = tmpfile();
-  FILE *err = tmpfile();
+  FILE *out = wctr_test_tmpfile();
+  FILE *err = wctr_test_tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .read_file = f_read_file, .cwd = f_cwd, .write_file = can_write ? f_write_file : NULL};
   int rc = cli_main(argc, argv, &p);

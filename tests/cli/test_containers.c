@@ -450,8 +450,8 @@ static size_t slurp(FILE *f, char *buf, size_t size) {
 }
 
 static int run_cli(int argc, char **argv) {
-  FILE *out = tmpfile();
-  FILE *err = tmpfile();
+  FILE *out = wctr_test_tmpfile();
+  FILE *err = wctr_test_tmpfile();
   cli_platform p = {.out = out, .err = err, .connect = f_connect, .call = f_call, .disconnect = f_disconnect,
                     .stream = f_stream, .getenv = f_getenv, .read_file = f_read_file, .now = f_now,
                     .cwd = f_cwd, .interrupted = f_interrupted, .is_terminal = f_is_terminal,
