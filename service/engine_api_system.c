@@ -623,12 +623,14 @@ void api_events(api_req *r) {
 
 typedef struct df_state {
   cJSON *containers;
+  cJSON *volumes; /* volume.list with Usage: Docker's UsageData on each */
 } df_state;
 
 static void df_state_free(void *p) {
   df_state *s = p;
   if (s == NULL) return;
   cJSON_Delete(s->containers);
+  cJSON_Delete(s->volumes);
   free(s);
 }
 
@@ -666,7 +668,8 @@ static void df_images(api_req *r, wctr_err err, cJSON *result, const char *messa
     cJSON *sum = api_shape_summary(c, now_unix());
     if (sum != NULL) cJSON_AddItemToArray(containers, sum);
   }
-  cJSON_AddArrayToObject(o, "Volumes");
+  cJSON_AddItemToObject(o, "Volumes", s->volumes != NULL ? s->volumes : cJSON_CreateArray());
+  s->volumes = NULL;
   cJSON_AddArrayToObject(o, "BuildCache");
   api_reply_json(r, 200, o);
 }
@@ -681,6 +684,18 @@ static void df_containers(api_req *r, wctr_err err, cJSON *result, const char *m
   api_call(r, "image.list", NULL, false, df_images);
 }
 
+static void df_volumes(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  df_state *s = r->state;
+  if (err != WCTR_OK) {
+    api_reply_failure(r, err, message);
+    return;
+  }
+  s->volumes = cJSON_Duplicate(result, true);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddBoolToObject(p, "All", true);
+  api_call(r, "container.list", p, false, df_containers);
+}
+
 void api_system_df(api_req *r) {
   df_state *s = calloc(1, sizeof *s);
   if (s == NULL) {
@@ -690,6 +705,6 @@ void api_system_df(api_req *r) {
   r->state = s;
   r->state_free = df_state_free;
   cJSON *p = cJSON_CreateObject();
-  cJSON_AddBoolToObject(p, "All", true);
-  api_call(r, "container.list", p, false, df_containers);
+  cJSON_AddTrueToObject(p, "Usage");
+  api_call(r, "volume.list", p, false, df_volumes);
 }

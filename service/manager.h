@@ -142,6 +142,8 @@ const svc_op *svc_manager_ops(size_t *count);
  *                  (a second create of a name answers the volume as it is, as Docker's)
  *   volume.inspect {"Name"}              -> the shape; ENOENT "get NAME: no such volume"
  *   volume.list    {"Filters"?:{"dangling":["true"|"false"],"name":[..],"label":[..],"driver":[..]}} -> [shapes]
+ *                  "Usage"?: true adds Docker's "UsageData" to each: {"Size": -1 (not measured), "RefCount": the
+ *                  containers, of any state, that mount it} (docker system df)
  *   volume.remove  {"Name","Force"?}     -> {}; ESTATE "remove NAME: volume is in use - [ID, ...]" while any
  *                  container (of any state) mounts it; Force: a missing volume is no error
  *   volume.prune   {"All"?,"Filters"?:{"label":[..]}} -> {"VolumesDeleted":[names]}: unused anonymous volumes,

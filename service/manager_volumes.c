@@ -44,6 +44,17 @@ static wctr_err in_use(void *ctx, const char *volume, wctr_errmsg *e) {
 
 bool mgr_volume_in_use(svc_manager *m, const char *volume) { return in_use(m, volume, NULL) != WCTR_OK; }
 
+/* The containers, of any state, that mount volume. */
+static int ref_count(svc_manager *m, const char *volume) {
+  int n = 0;
+  wctr_mutex_lock(&m->lock);
+  for (ctr *c = m->list; c != NULL; c = c->next) {
+    if (spec_uses(&c->rec.spec, volume)) n++;
+  }
+  wctr_mutex_unlock(&m->lock);
+  return n;
+}
+
 wctr_err mgr_volumes_ensure(svc_manager *m, spec_container *spec, wctr_errmsg *e) {
   wctr_err err = WCTR_OK;
   for (size_t i = 0; err == WCTR_OK && i < spec->bind_count; i++) {
@@ -205,11 +216,13 @@ static bool passes(svc_manager *m, const vfilters *f, const cJSON *v) {
 static wctr_err op_volume_list(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
                                wctr_errmsg *e) {
   (void)caller;
-  static const char *const keys[] = {"Filters", NULL};
+  static const char *const keys[] = {"Filters", "Usage", NULL};
   svc_manager *m = ctx;
   vfilters f;
   cJSON *all = NULL;
-  if ((params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) || read_filters(params, &f, e) != WCTR_OK) {
+  bool usage = false;
+  if ((params != NULL && wctr_json_check_keys(params, "params", keys, e) != WCTR_OK) || read_filters(params, &f, e) != WCTR_OK ||
+      (params != NULL && wctr_json_get_bool(params, "Usage", "params", false, &usage, e) != WCTR_OK)) {
     return WCTR_EINVAL;
   }
   wctr_err err = svc_volumes_list(m->volumes, &all, e);
@@ -217,7 +230,17 @@ static wctr_err op_volume_list(void *ctx, const svc_caller *caller, const cJSON 
   cJSON *v = all->child;
   while (v != NULL) {
     cJSON *next = v->next;
-    if (!passes(m, &f, v)) cJSON_Delete(cJSON_DetachItemViaPointer(all, v));
+    if (!passes(m, &f, v)) {
+      cJSON_Delete(cJSON_DetachItemViaPointer(all, v));
+    } else if (usage) {
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "Name");
+      cJSON *u = cJSON_AddObjectToObject(v, "UsageData");
+      if (u == NULL || cJSON_AddNumberToObject(u, "Size", -1) == NULL ||
+          cJSON_AddNumberToObject(u, "RefCount", cJSON_IsString(name) ? ref_count(m, name->valuestring) : 0) == NULL) {
+        cJSON_Delete(all);
+        return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      }
+    }
     v = next;
   }
   *result = all;

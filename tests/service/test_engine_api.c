@@ -1513,6 +1513,27 @@ static void test_volumes(void **state) {
   cJSON_Delete(j);
   assert_int_equal(volume_count("/volumes"), 4); /* db-data, the empty anonymous one, logs, the container's */
   assert_int_equal(volume_count(with_filters("/volumes", "{\"dangling\":[\"false\"]}")), 3);
+  /* /system/df: every volume with Docker's UsageData (RefCount: the containers that mount it; Size not measured) */
+  cJSON *df = request_json("GET", "/system/df", NULL, 200);
+  const cJSON *dv = cJSON_GetObjectItemCaseSensitive(df, "Volumes");
+  assert_int_equal(cJSON_GetArraySize(dv), 4);
+  int mounted = 0, unmounted = 0;
+  const cJSON *vol;
+  cJSON_ArrayForEach(vol, dv) {
+    const cJSON *usage = cJSON_GetObjectItemCaseSensitive(vol, "UsageData");
+    assert_true(num_at(usage, "Size", NULL) == -1);
+    int refs = (int)num_at(usage, "RefCount", NULL);
+    if (strcmp(str_at(vol, "Name", NULL), anon) == 0) {
+      assert_int_equal(refs, 0);
+      unmounted++;
+    } else {
+      assert_int_equal(refs, 1);
+      mounted++;
+    }
+  }
+  assert_int_equal(mounted, 3);
+  assert_int_equal(unmounted, 1);
+  cJSON_Delete(df);
   expect_error("POST", "/containers/create?name=badmount", "{\"Image\":\"host\",\"HostConfig\":{\"Isolation\":\"process\","
                "\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"C:\\\\v\",\"VolumeOptions\":{\"NoCopy\":true}}]}}",
                400, "HostConfig.Mounts[0].VolumeOptions: wctr cannot apply volume options");
