@@ -290,6 +290,9 @@ expect 0 "docker inspect's Mounts" D inspect volc --format '{{range .Mounts}}{{.
 has 'volume apivol C:\data' "the volume, by name, at its path"
 expect 0 "docker volume ls --filter dangling=false" D volume ls -q --filter dangling=false
 has "apivol" "in use: not dangling"
+expect 0 "docker system df -v (volumes)" D system df -v
+grep -Eq '^apivol +1 ' "$out" && ok "its volumes: apivol with LINKS 1, the container that mounts it (UsageData.RefCount)" ||
+  bad "apivol with 1 link not in system df -v"
 expect 1 "docker volume rm while a container uses it" D volume rm apivol
 has "volume is in use" "Docker's 409"
 expect 0 "docker rm -f (volc)" D rm -f volc
