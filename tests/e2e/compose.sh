@@ -206,7 +206,7 @@ expect 0 "up (attached) until the services exit" C once.yml up
 has "shop-hello-1 | hello-from-compose" "shows the output, prefixed"
 # The last restart may still be running on a loaded machine: wait (at most 60 s) until it has exited.
 for _ in $(seq 1 120); do
-  W inspect -f '{{.State.Status}} {{.RestartCount}}' shop-flaky-1 2>/dev/null | grep -q '^exited 2' && break
+  W inspect -f '{{.State.Status}} {{.RestartCount}}' shop-flaky-1 2>/dev/null | grep '^exited 2' >/dev/null && break
   sleep 0.5
 done
 expect 0 "inspect flaky" W inspect shop-flaky-1
@@ -297,15 +297,15 @@ calls_of() { grep "\"call\":\"$1\"" "$calls" 2>/dev/null; }
 expect 0 "compose up -d: a process and a Hyper-V service with credential_spec" H compose -f "$proj\\hcs.yml" -p gmsa up -d
 adds=$(calls_of HcsModifyServiceSettings | grep -c '"Operation":"AddInstance"')
 [ "$adds" = 2 ] && ok "two CCG instances were added" || bad "AddInstance calls: $adds"
-calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep -q '"Transport":"LRPC"' \
+calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep '"Transport":"LRPC"' >/dev/null \
   && ok "the process container's instance uses LRPC" || bad "no LRPC AddInstance"
-calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep -q '"Transport":"HvSocket"' \
+calls_of HcsModifyServiceSettings | grep '"Operation":"AddInstance"' | grep '"Transport":"HvSocket"' >/dev/null \
   && ok "the Hyper-V container's instance uses HvSocket" || bad "no HvSocket AddInstance"
-calls_of HcsCreateComputeSystem | grep -v '"HostedSystem"' | grep -q '"ContainerCredentialGuard":{"Cookie":' \
+calls_of HcsCreateComputeSystem | grep -v '"HostedSystem"' | grep '"ContainerCredentialGuard":{"Cookie":' >/dev/null \
   && ok "ContainerCredentialGuard is in the process container's document" || bad "no ContainerCredentialGuard (process)"
-calls_of HcsCreateComputeSystem | grep '"HostedSystem"' | grep -q '"ContainerCredentialGuard":{"Cookie":' \
+calls_of HcsCreateComputeSystem | grep '"HostedSystem"' | grep '"ContainerCredentialGuard":{"Cookie":' >/dev/null \
   && ok "ContainerCredentialGuard is in the hosted container's document" || bad "no ContainerCredentialGuard (Hyper-V)"
-calls_of HcsCreateComputeSystem | grep '"VirtualMachine"' | grep -q '"ServiceTable":{' \
+calls_of HcsCreateComputeSystem | grep '"VirtualMachine"' | grep '"ServiceTable":{' >/dev/null \
   && ok "the utility VM has the CCG HvSocket service" || bad "no ServiceTable in the utility VM"
 removes_before=$(calls_of HcsModifyServiceSettings | grep -c '"Operation":"RemoveInstance"')
 [ "$removes_before" = 0 ] && ok "no instance removed while the containers run" || bad "RemoveInstance before down"

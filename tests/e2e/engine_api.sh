@@ -51,7 +51,7 @@ if [ ! -x "$clients/usr/bin/docker" ]; then
 fi
 need=()
 for p in python3-docker docker-compose docker-registry curl; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -376,7 +376,7 @@ has "windows 10.0.20348.1 2" "Os, OsVersion and the layers"
 expect 0 "docker history" D history mine/app:prod
 has "IMAGE" "Docker's columns"
 expect 0 "docker save" D save -o "$proj_unix/app.tar" mine/app:prod
-[ -s "$proj_unix/app.tar" ] && tar -tf "$proj_unix/app.tar" | grep -q '^manifest.json$' \
+[ -s "$proj_unix/app.tar" ] && tar -tf "$proj_unix/app.tar" | grep '^manifest.json$' >/dev/null \
   && ok "the archive is a tar with manifest.json" || bad "docker save wrote no archive"
 expect 0 "docker rmi (a tag)" D rmi mine/app:prod
 has "Untagged: mine/app:prod" "untagged"

@@ -61,7 +61,7 @@ has "10.0.20348.1" "with its OS version"
 has '"echo default-command-ran"' "and the command"
 base_id=$(tr -d '\r\n ' <"$out" | grep -oE '\{"Id":"[0-9a-f-]{36}","Path":"[^"]*base"' | grep -oE '[0-9a-f-]{36}')
 [ -n "$base_id" ] && ok "the base layer's id is NameToGuid of its folder ($base_id)" || bad "no base layer id"
-grep '"call":"NameToGuid"' "$calls" | grep -q '"name":"base"' && ok "computed by vmcompute's NameToGuid(\"base\")" \
+grep '"call":"NameToGuid"' "$calls" | grep '"name":"base"' >/dev/null && ok "computed by vmcompute's NameToGuid(\"base\")" \
   || bad "NameToGuid was not asked for the base folder"
 # A record an older wctr wrote, with a layer id chosen at random, gets the NameToGuid id when read.
 printf '{"Name":"legacy:latest","Layers":[{"Id":"11111111-2222-4333-8444-555555555555","Path":"%s"}],"OsVersion":"10.0.20348.1","Cmd":["cmd"],"Created":"2026-01-01T00:00:00Z"}' \
@@ -136,10 +136,10 @@ expect 0 "stderr too" W run --rm --isolation=process testimg cmd /c "echo on-std
 has "on-stderr" "with the text"
 grep -q '"call":"ActivateLayer"' "$calls" && grep -q '"call":"PrepareLayer"' "$calls" \
   && ok "the scratch was mounted (ActivateLayer, PrepareLayer)" || bad "no ActivateLayer/PrepareLayer"
-grep '"call":"HcsCreateComputeSystem"' "$calls" | grep -v HostedSystem | tail -n 1 | grep -qE '"Path":"\\\\\\\\\?\\\\Volume\{[0-9a-f-]{36}\}\\\\"' \
+grep '"call":"HcsCreateComputeSystem"' "$calls" | grep -v HostedSystem | tail -n 1 | grep -E '"Path":"\\\\\\\\\?\\\\Volume\{[0-9a-f-]{36}\}\\\\"' >/dev/null \
   && ok "Storage.Path is the mounted volume" || bad "Storage.Path is not a volume path"
 [ "$(mounts)" = 0 ] && ok "no scratch is left mounted after --rm runs" || bad "mounted scratch volumes left: $(mounts)"
-grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"User":"ContainerUser"' \
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep '"User":"ContainerUser"' >/dev/null \
   && ok "the process ran as ContainerUser" || bad "the process did not run as ContainerUser"
 expect 0 "run -d" W run -d --name p1 --isolation=process testimg "$sleeper" 60
 expect 0 "ps shows it running" W ps
@@ -151,7 +151,7 @@ expect 0 "stats" W stats --no-stream p1
 has "p1" "for the container"
 expect 0 "exec -e -u -w" W exec -e EXEC_VAR=from-exec -u ContainerAdministrator -w 'C:\' p1 cmd /c 'echo [%EXEC_VAR%]'
 has "[from-exec]" "exec's output and its -e"
-grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"User":"ContainerAdministrator"' \
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep '"User":"ContainerAdministrator"' >/dev/null \
   && ok "exec was HcsCreateProcess in the running system, with -u" || bad "exec's HcsCreateProcess did not carry -u"
 expect 4 "exec's exit code" W exec p1 cmd /c exit 4
 expect 0 "stop" W stop -t 5 p1
@@ -172,7 +172,7 @@ grep -q '"call":"DestroyLayer"' "$calls" && ok "rm destroyed the writable layer"
 echo "# -t: a console (EmulateConsole); stderr arrives on stdout"
 W run --rm -t --isolation=process testimg cmd /c "echo console-stderr 1>&2" >"$out" 2>/dev/null
 has "console-stderr" "stderr came through the console's stdout"
-grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep -q '"EmulateConsole":true' \
+grep '"call":"HcsCreateProcess"' "$calls" | tail -n 1 | grep '"EmulateConsole":true' >/dev/null \
   && ok "EmulateConsole was asked for" || bad "EmulateConsole was not asked for"
 
 echo "# -i: stdin through HCS"
@@ -188,9 +188,9 @@ hasj MemoryMB 756 "its size"
 hasj ProcessorCount 2 "and its CPU count"
 grep -q '"call":"HcsGrantVmAccess"' "$calls" && ok "the VM was granted its disks" || bad "no HcsGrantVmAccess"
 grep -q 'Attachments/1"' "$calls" && ok "the scratch disk was hot-added over SCSI" || bad "no SCSI hot-add"
-grep '"call":"HcsModifyComputeSystem"' "$calls" | grep -q '"ResourceType":"CombinedLayers","RequestType":"Remove"' \
+grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"ResourceType":"CombinedLayers","RequestType":"Remove"' >/dev/null \
   && ok "the combined layers were removed at the end" || bad "no CombinedLayers removal"
-grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"RequestType":"Remove"' | grep -q '"ResourceType":"MappedVirtualDisk"' \
+grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"RequestType":"Remove"' | grep '"ResourceType":"MappedVirtualDisk"' >/dev/null \
   && ok "and the scratch disk taken off the VM" || bad "no SCSI removal"
 expect 0 "rm" W rm hv1
 expect 0 "run -d hyperv" W run -d --name hv2 --isolation=hyperv testimg "$sleeper" 60
@@ -218,7 +218,7 @@ grep -rlF "$value" "$data_unix" >"$out" 2>/dev/null
 [ ! -s "$out" ] && ok "the value is nowhere in plain text under the data root" || bad "plaintext found"
 expect 0 "rm" W rm s1
 expect 0 "Hyper-V: run --secret" W run --rm --isolation=hyperv --secret dbpass testimg cmd /c echo ok
-grep '"call":"HcsCreateComputeSystem"' "$calls" | grep '"VirtualMachine"' | tail -n 1 | grep -q '\\secrets","Options":{"ReadOnly":true' \
+grep '"call":"HcsCreateComputeSystem"' "$calls" | grep '"VirtualMachine"' | tail -n 1 | grep '\\secrets","Options":{"ReadOnly":true' >/dev/null \
   && ok "the utility VM shares the secrets folder read-only" || bad "no read-only VSMB share of the secrets folder"
 grep -rlF "$value" "$data_unix" >"$out" 2>/dev/null
 [ ! -s "$out" ] && ok "no plaintext left after the Hyper-V run" || bad "plaintext found"
@@ -286,7 +286,7 @@ echo "# a system a crashed wctrd left half-started is swept at the next start, i
 control "delay HcsCreateProcess:1:30000"
 W run -d --name halfway --isolation=process testimg "$sleeper" 60 >/dev/null 2>&1 &
 runner=$!
-for _ in $(seq 1 100); do [ "$(systems)" = 1 ] && grep '"call":"HcsCreateProcess"' "$calls" | grep -q '"delayMs"' && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$(systems)" = 1 ] && grep '"call":"HcsCreateProcess"' "$calls" | grep '"delayMs"' >/dev/null && break; sleep 0.1; done
 [ "$(systems)" = 1 ] && [ "$(mounts)" = 1 ] && ok "a system runs on a mounted scratch" || bad "no system ($(systems)) or mount ($(mounts))"
 kill -KILL "$wctrd_pid" 2>/dev/null; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
 wait "$runner" 2>/dev/null
@@ -296,7 +296,7 @@ start_wctrd && ok "wctrd is back" || bad "wctrd did not come back"
 [ "$(systems)" = 0 ] && ok "the sweep terminated it (its Owner is this data root's)" || bad "compute systems left: $(systems)"
 [ "$(mounts)" = 0 ] && ok "and unmounted its scratch" || bad "mounted scratch volumes left: $(mounts)"
 grep -q "removed compute system" "$data_unix.log" && ok "the sweep is logged" || bad "the sweep is not logged"
-grep '"call":"HcsEnumerateComputeSystems"' "$calls" | tail -n 1 | grep -q '"Owners":\["wctr-[0-9a-f]\{16\}"\]' \
+grep '"call":"HcsEnumerateComputeSystems"' "$calls" | tail -n 1 | grep '"Owners":\["wctr-[0-9a-f]\{16\}"\]' >/dev/null \
   && ok "it asked HCS for this data root's systems only" || bad "no HcsEnumerateComputeSystems by Owner"
 expect 0 "rm -f" W rm -f halfway
 [ -z "$(ls -A "$data_unix/containers" 2>/dev/null)" ] && ok "no sandbox, no VHD" \

@@ -30,7 +30,7 @@ wait_health() {
   return 1
 }
 # line LINE-REGEX DESCRIPTION: the last output has a line matching LINE-REGEX (grep -E).
-line() { if tr -d '\r' <"$out" | grep -qE -- "$1"; then ok "$2"; else echo "     no line matches: $1"; bad "$2"; fi; }
+line() { if tr -d '\r' <"$out" | grep -E -- "$1" >/dev/null; then ok "$2"; else echo "     no line matches: $1"; bad "$2"; fi; }
 
 # probed NAME COMMAND STATUS: runs NAME with the probe COMMAND (every second, unhealthy after two failures in
 # a row), waits until inspect says STATUS, and lists the containers with their STATUS column.
@@ -75,7 +75,7 @@ events_pid=
 cp "$events_file" "$out"
 line 'container health_status: healthy .*name=hc-good' "events: health_status: healthy for hc-good"
 line 'container health_status: unhealthy .*name=hc-bad' "events: health_status: unhealthy for hc-bad"
-if tr -d '\r' <"$out" | grep -E 'health_status: unhealthy' | grep -q 'name=hc-good'; then
+if tr -d '\r' <"$out" | grep -E 'health_status: unhealthy' | grep 'name=hc-good' >/dev/null; then
   bad "events: hc-good was reported unhealthy"
 else
   ok "events: hc-good was never unhealthy"

@@ -161,14 +161,14 @@ EOF
     [ -d "$s" ] || continue
     local cid
     cid=$(basename "$(dirname "$s")" | cut -c1-12)
-    printf '%s\n' "$running" | grep -qx "$cid" || { echo "$s" >"$out"; bad "round $r: a secrets folder of a container that is not running"; }
+    printf '%s\n' "$running" | grep -x "$cid" >/dev/null || { echo "$s" >"$out"; bad "round $r: a secrets folder of a container that is not running"; }
   done
   local stored named
   stored=$(python3 -c 'import json,os,sys; d=sys.argv[1]; print("\n".join(sorted(json.load(open(os.path.join(d,f)))["Name"] for f in os.listdir(d) if f.endswith(".json"))) if os.path.isdir(d) else "")' "$data_unix/secrets" 2>&1)
   W secret ls --format '{{.Name}}' >"$out" 2>&1
   named=$(tr -d '\r' <"$out" | grep . | sort)
   [ "$stored" = "$named" ] || { printf 'stored:\n%s\nlisted:\n%s\n' "$stored" "$named" >"$out"; bad "round $r: secret ls and the store differ"; }
-  ls "$data_unix/secrets" 2>/dev/null | grep -qv '\.json$' && { ls "$data_unix/secrets" >"$out"; bad "round $r: leftovers in the secret store"; }
+  ls "$data_unix/secrets" 2>/dev/null | grep -v '\.json$' >/dev/null && { ls "$data_unix/secrets" >"$out"; bad "round $r: leftovers in the secret store"; }
   W check --format json >"$out" 2>&1
   python3 - "$out" <<'EOF' >"$work/check" 2>&1 || { cp "$work/check" "$out"; bad "round $r: wctr check disagrees"; }
 import json, sys

@@ -111,7 +111,7 @@ expect 0 "run -d -p 8080:80 -p 5353:53/udp" W run -d --name p1 --isolation=proce
 [ "$(hns Endpoints)" = 1 ] && [ "$(hns Namespaces)" = 1 ] && ok "one endpoint in one namespace" \
   || bad "endpoints $(hns Endpoints), namespaces $(hns Namespaces)"
 [ "$(mapped)" = "5353 8080" ] && ok "HNS maps host ports 5353 and 8080" || bad "HNS maps: $(mapped)"
-grep '"call":"HcsCreateComputeSystem"' "$calls" | tail -n 1 | grep -q '"Networking":{"Namespace":"' \
+grep '"call":"HcsCreateComputeSystem"' "$calls" | tail -n 1 | grep '"Networking":{"Namespace":"' >/dev/null \
   && ok "the container names its namespace (Container.Networking)" || bad "no Networking.Namespace"
 expect 0 "ps" W ps
 has "0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp" "PORTS as docker ps shows them"
@@ -140,7 +140,7 @@ grep -qE '^7000/tcp -> 0\.0\.0\.0:(49[1-9][0-9]{2}|[5-6][0-9]{4})' "$out" && ok 
   || bad "no dynamic port for 7000"
 expect 0 "run --network none" W run --rm --isolation=process --network none testimg cmd /c echo no-network
 has "no-network" "runs"
-grep '"call":"HcsCreateComputeSystem"' "$calls" | tail -n 1 | grep -q '"Networking"' \
+grep '"call":"HcsCreateComputeSystem"' "$calls" | tail -n 1 | grep '"Networking"' >/dev/null \
   && bad "a none container got a namespace" || ok "without a namespace"
 expect 125 "--network nosuch" W run --rm --isolation=process --network nosuch testimg cmd /c echo x
 has "network nosuch not found" "Docker's message"
@@ -179,9 +179,9 @@ web_hns=$(python3 -c "import json,sys;s=json.load(open(sys.argv[1],encoding='utf
   && ok "its endpoint is on web" || bad "no endpoint on web"
 [ "$(hns Endpoints "r['Props'].get('MacAddress','').lower() == '02-42-0a-32-00-09'")" = 1 ] \
   && ok "with the MAC address asked for" || bad "not the MAC address asked for"
-grep '"call":"HcsModifyComputeSystem"' "$calls" | grep -q '"ResourceType":"NetworkNamespace"' \
+grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"ResourceType":"NetworkNamespace"' >/dev/null \
   && ok "the namespace was added to the utility VM" || bad "no NetworkNamespace in the VM"
-grep '"call":"HcsModifyComputeSystem"' "$calls" | grep -q '"ResourcePath":"VirtualMachine/Devices/NetworkAdapters/' \
+grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"ResourcePath":"VirtualMachine/Devices/NetworkAdapters/' >/dev/null \
   && ok "and the adapter" || bad "no network adapter on the VM"
 expect 0 "port h1" W port h1
 has "80/tcp -> 0.0.0.0:9090" "its mapping"
@@ -214,7 +214,7 @@ echo "# what a crash left half-made is swept at the next start"
 control "delay HcsCreateComputeSystem:1:30000"
 W run -d --name halfway --isolation=process -p 7070:70 testimg "$sleeper" 60 >/dev/null 2>&1 &
 runner=$!
-for _ in $(seq 1 100); do grep '"call":"HcsCreateComputeSystem"' "$calls" | grep -q '"delayMs"' && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep '"call":"HcsCreateComputeSystem"' "$calls" | grep '"delayMs"' >/dev/null && break; sleep 0.1; done
 [ "$(hns Endpoints)" = 4 ] && ok "its endpoint exists while HCS is held up" || bad "endpoints: $(hns Endpoints)"
 kill9_wctrd
 wait "$runner" 2>/dev/null

@@ -100,7 +100,7 @@ expect 0 "run -d --secret db" W run -d --isolation=job --name holder --secret db
 cid=$(tr -d '\r\n' <"$out")
 sleep 1
 hits=$(plaintext_at)
-if [ "$(printf '%s\n' "$hits" | grep -c .)" = 1 ] && printf '%s' "$hits" | grep -q "containers/$cid/secrets/db$"; then
+if [ "$(printf '%s\n' "$hits" | grep -c .)" = 1 ] && printf '%s' "$hits" | grep "containers/$cid/secrets/db$" >/dev/null; then
   ok "the value is in containers\\$cid\\secrets\\db and nowhere else"
 else
   printf '%s\n' "$hits" >"$out"; bad "the value is where it should not be (or missing)"
@@ -120,7 +120,7 @@ expect 0 "run -d a short container with a secret" W run -d --isolation=job --nam
 brief_id=$(tr -d '\r\n' <"$out")
 kill -9 "$wctrd_pid"; wait "$wctrd_pid" 2>/dev/null; wctrd_pid=
 sleep 5 # brief ends while wctrd is down: nothing is left to remove its folder
-if plaintext_at | grep -q "containers/$brief_id/secrets/db$"; then
+if plaintext_at | grep "containers/$brief_id/secrets/db$" >/dev/null; then
   ok "the crash left brief's plaintext behind (so the sweep has something to do)"
 else
   plaintext_at >"$out"; bad "brief's secret folder should still be there before the restart"
@@ -166,8 +166,8 @@ expect 0 "a container reads it" W run --rm --isolation=job --secret db host cmd 
 has "$value" "with the value"
 expect 0 "audit" W audit --format json
 has 'allowed by \"allow-unencrypted-secrets\": true' "every use under the override is audited"
-grep '"Op":"secret.use"' "$out" | grep -qF 'allowed by' && ok "the use by the container too" || bad "the use by the container is not audited with the override"
-grep '"Op":"secret.create"' "$out" | grep -qF 'allowed by' && ok "and the create" || bad "the create is not audited with the override"
+grep '"Op":"secret.use"' "$out" | grep -F 'allowed by' >/dev/null && ok "the use by the container too" || bad "the use by the container is not audited with the override"
+grep '"Op":"secret.create"' "$out" | grep -F 'allowed by' >/dev/null && ok "and the create" || bad "the create is not audited with the override"
 has '"Op":"service.config","Target":"allow-unencrypted-secrets"' "and the setting itself at start"
 expect 0 "audit --since 1h" W audit --since 1h
 has "secret.create" "--since keeps recent records"

@@ -54,7 +54,7 @@ fi
 # Wine's `net start` returns once the service process has connected to the SCM, not once it reports
 # RUNNING (Windows' waits for that), so the state is polled for up to 10 s.
 for _ in $(seq 1 50); do
-  "$root/scripts/wine" sc query "$svc" 2>&1 | grep -q RUNNING && break
+  "$root/scripts/wine" sc query "$svc" 2>&1 | grep RUNNING >/dev/null && break
   sleep 0.2
 done
 expect 0 "sc query" "$root/scripts/wine" sc query "$svc"
