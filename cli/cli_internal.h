@@ -99,6 +99,8 @@ int cli_cmd_create(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_start(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_pause(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_unpause(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_container(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_top(cli_ctx *ctx, int argc, char **argv);

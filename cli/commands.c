@@ -114,6 +114,14 @@ static const struct command {
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
      "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
      "an error, as Docker's.\n", false},
+    {"pause", cli_cmd_pause, "Pause all processes within one or more containers",
+     "Usage: wctr pause CONTAINER [CONTAINER...]\n\nFreeze every process of running containers, as Docker on Windows:\n"
+     "Hyper-V containers only (a process-isolated one is refused with Docker's \"cannot pause Windows Server\n"
+     "Containers\"; a job container because Windows documents no way to freeze a job object). Each name is printed\n"
+     "once paused; any failure makes the exit code 1.\n", false},
+    {"unpause", cli_cmd_unpause, "Unpause all processes within one or more containers",
+     "Usage: wctr unpause CONTAINER [CONTAINER...]\n\nLet the processes of paused containers run again. Each name is\n"
+     "printed once unpaused; any failure makes the exit code 1.\n", false},
     {"rm", cli_cmd_rm, "Remove one or more containers",
      "Usage: wctr rm [OPTIONS] CONTAINER [CONTAINER...]\n\nOptions:\n"
      "  -f, --force   Terminate a running container first; a container that does not exist is no error\n"
@@ -322,6 +330,7 @@ const char cli_container_usage[] =
     "  kill      Terminate running containers now\n"
     "  logs      Show the output of a container\n"
     "  ls        List containers (ps; also: list)\n"
+    "  pause     Pause all processes within containers\n"
     "  prune     Remove all stopped containers (-f: without asking; --filter label=KEY[=VALUE])\n"
     "  rename    Rename a container\n"
     "  restart   Restart containers\n"
@@ -331,6 +340,7 @@ const char cli_container_usage[] =
     "  stats     Show resource use of containers\n"
     "  stop      Stop running containers\n"
     "  top       Display the running processes of a container\n"
+    "  unpause   Unpause all processes within containers\n"
     "  update    Change the limits of containers\n"
     "  wait      Wait until containers stop, then print their exit codes\n";
 

@@ -887,6 +887,33 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
+/* docker pause / unpause: each container's name printed once done; the ones wctrd refuses are reported as they
+ * come and make the exit code 1 (Docker's). */
+static int pause_each(cli_ctx *ctx, const char *word, const char *op, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, word, table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, op, ref_params(argv[i]), &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+int cli_cmd_pause(cli_ctx *ctx, int argc, char **argv) { return pause_each(ctx, "pause", "container.pause", argc, argv); }
+
+int cli_cmd_unpause(cli_ctx *ctx, int argc, char **argv) {
+  return pause_each(ctx, "unpause", "container.unpause", argc, argv);
+}
+
 /* docker restart: each container stopped (with -t as stop's) and started again, its name printed; the ones
  * wctrd refuses are reported as they come and make the exit code 1. */
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv) {
@@ -947,7 +974,9 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
     const cJSON *state = cJSON_GetObjectItemCaseSensitive(record, "State");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(state, "Status");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(record, "Id");
-    bool running = cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0;
+    /* Docker's kill takes a paused container too (it is running) */
+    bool running = cJSON_IsString(status) &&
+                   (strcmp(status->valuestring, "running") == 0 || strcmp(status->valuestring, "paused") == 0);
     if (!running) {
       fprintf(ctx->p->err, "wctr: Cannot kill container: %s: Container %s is not running\n", argv[i],
               cJSON_IsString(id) ? id->valuestring : argv[i]);
@@ -1210,13 +1239,14 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   }
   if (strncmp(v, "status=", 7) != 0) {
     wctr_fail(e, WCTR_EINVAL,
-              "only --filter status=created|running|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
+              "only --filter status=created|running|paused|exited, label=KEY[=VALUE] and health=starting|healthy|unhealthy|none "
               "are supported");
     return false;
   }
   const char *want = v + 7;
-  if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "exited") != 0) {
-    wctr_fail(e, WCTR_EINVAL, "invalid filter 'status=%s': use created, running or exited", want);
+  if (strcmp(want, "created") != 0 && strcmp(want, "running") != 0 && strcmp(want, "paused") != 0 &&
+      strcmp(want, "exited") != 0) {
+    wctr_fail(e, WCTR_EINVAL, "invalid filter 'status=%s': use created, running, paused or exited", want);
     return false;
   }
   if (o->status_count < 8) o->status[o->status_count++] = want;
@@ -1949,6 +1979,7 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
       {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
       {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
       {"stats", cli_cmd_stats},     {"update", cli_cmd_update}, {"top", cli_cmd_top},
+      {"pause", cli_cmd_pause},     {"unpause", cli_cmd_unpause},
   };
   if (argc < 2) {
     fputs(cli_container_usage, ctx->p->err);

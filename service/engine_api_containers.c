@@ -159,7 +159,10 @@ static void list_done(api_req *r, wctr_err err, cJSON *result, const char *messa
                    cJSON_GetObjectItemCaseSensitive(s->filters, "exited") != NULL;
   int listed = 0;
   for (int i = first; i < end && (s->limit <= 0 || listed < s->limit); i++) {
-    if (!any_state && strcmp(str_of(items[i], "State", ""), "running") != 0) continue;
+    if (!any_state && strcmp(str_of(items[i], "State", ""), "running") != 0 &&
+        strcmp(str_of(items[i], "State", ""), "paused") != 0) {
+      continue;
+    }
     if (!api_shape_summary_matches(items[i], s->filters) ||
         !api_shape_labels_match(s->filters, "label", cJSON_GetObjectItemCaseSensitive(items[i], "Labels"))) {
       continue;
@@ -1011,3 +1014,28 @@ void api_containers_prune(api_req *r) {
   cJSON_AddBoolToObject(p, "All", true);
   api_call(r, "container.list", p, false, prune_listed);
 }
+
+/* --- pause, unpause ------------------------------------------------------------------------------------------------ */
+
+/* Docker's statuses (moby daemon/pause.go, unpause.go): not running and already paused are conflicts (409); the
+ * runtime's refusal ("Cannot pause container ID: cannot pause Windows Server Containers") and "is not paused" are
+ * plain errors (500). */
+static void paused_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  if (err == WCTR_ENOTSUP || err == WCTR_ESYSTEM) {
+    api_reply_error(r, 500, "%s", message != NULL ? message : wctr_strerror(err));
+    return;
+  }
+  done_204(r, err, result, message);
+}
+
+static void unpaused_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  if (err != WCTR_OK && err != WCTR_ENOENT) {
+    api_reply_error(r, 500, "%s", message != NULL ? message : wctr_strerror(err));
+    return;
+  }
+  done_204(r, err, result, message);
+}
+
+void api_container_pause(api_req *r) { api_call(r, "container.pause", api_id_params(r->id), false, paused_done); }
+
+void api_container_unpause(api_req *r) { api_call(r, "container.unpause", api_id_params(r->id), false, unpaused_done); }

@@ -805,7 +805,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
   if (st != NULL) {
     cJSON_AddStringToObject(st, "Status", str_of(state, "Status", "created"));
     cJSON_AddBoolToObject(st, "Running", bool_of(state, "Running"));
-    cJSON_AddBoolToObject(st, "Paused", false);
+    cJSON_AddBoolToObject(st, "Paused", bool_of(state, "Paused"));
     cJSON_AddBoolToObject(st, "Restarting", false);
     cJSON_AddBoolToObject(st, "OOMKilled", bool_of(state, "OOMKilled"));
     cJSON_AddBoolToObject(st, "Dead", false);
@@ -971,9 +971,10 @@ static void summary_texts(const cJSON *s, int64_t now, char name[200], char stat
   snprintf(name, 200, "/%s", str_of(s, "Name", ""));
   const char *state = str_of(s, "State", "created");
   char ago[48];
-  if (strcmp(state, "running") == 0) {
+  if (strcmp(state, "running") == 0 || strcmp(state, "paused") == 0) {
     api_human_duration(now - unix_of(str_of(s, "StartedAt", "")), ago, sizeof ago);
-    snprintf(status, 96, "Up %s", ago);
+    if (strcmp(state, "paused") == 0) snprintf(status, 96, "Up %s (Paused)", ago);
+    else snprintf(status, 96, "Up %s", ago);
   } else if (strcmp(state, "exited") == 0) {
     api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
     snprintf(status, 96, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);

@@ -278,7 +278,7 @@ static cJSON *summary(const ctr *c) {
   cJSON_AddStringToObject(s, "Image", c->rec.spec.image);
   cJSON_AddStringToObject(s, "Command", command);
   cJSON_AddStringToObject(s, "Created", c->rec.created);
-  cJSON_AddStringToObject(s, "State", svc_state_name(c->rec.state.status));
+  cJSON_AddStringToObject(s, "State", svc_container_status_name(&c->rec.state));
   cJSON_AddNumberToObject(s, "ExitCode", (double)c->rec.state.exit_code);
   cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
   cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
@@ -475,6 +475,8 @@ static const svc_op manager_ops[] = {
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
     {.name = "container.top", .start = mgr_op_top},
+    {.name = "container.pause", .start = mgr_op_pause},
+    {.name = "container.unpause", .start = mgr_op_unpause},
     {.name = "container.wait", .start = mgr_op_wait, .flags = SVC_OP_STREAM},
     {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},

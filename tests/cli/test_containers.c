@@ -1166,6 +1166,45 @@ static void test_ref_commands(void **state) {
   contains(err_text, "invalid value \"soon\" for --time");
 }
 
+static void test_pause_and_unpause(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "pause", "web", "db"), 0);
+  assert_string_equal(out_text, "web\ndb\n");
+  assert_string_equal(fake.ops[0], "container.pause");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "container", "unpause", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.unpause");
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "pause"), 1);
+  contains(err_text, "\"pause\" requires at least 1 argument");
+  /* One that wctrd refuses (Docker's words for a process-isolated one): reported, the others still paused,
+   * exit 1 as Docker's. */
+  reset(NULL);
+  fake.fail_op = "container.pause";
+  fake.fail_id = "proc";
+  fake.fail_code = WCTR_ENOTSUP;
+  fake.fail_text = "Cannot pause container 0123: cannot pause Windows Server Containers";
+  assert_int_equal(RUN("wctr", "pause", "proc", "hv"), 1);
+  contains(err_text, "cannot pause Windows Server Containers");
+  assert_string_equal(out_text, "hv\n");
+  /* compose pause / unpause: each service's container, compose's progress on stderr */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "pause", "web"), 0);
+  int at = op_index("container.pause", 0);
+  assert_true(at >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[at], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-web-1  Paused\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "unpause"), 0);
+  assert_true(op_index("container.unpause", 0) >= 0);
+  contains(err_text, " Container proj-web-1  Unpaused\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "pause", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(op_index("container.pause", 0), -1);
+}
+
 static void test_restart_rename_and_the_container_form(void **state) {
   (void)state;
   assert_int_equal(RUN("wctr", "restart", "web", "-t", "2", "db"), 0);
@@ -2392,6 +2431,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
+      cmocka_unit_test_setup(test_pause_and_unpause, reset),
       cmocka_unit_test_setup(test_system_df_and_prune, reset),
       cmocka_unit_test_setup(test_top, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),

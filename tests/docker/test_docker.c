@@ -180,7 +180,10 @@ static void test_container_summary_and_status(void **state) {
              "Up 2 days (health: starting)"},
             {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\",\"Health\":{\"Status\":"
              "\"unhealthy\"}}}", "Up 2 days (unhealthy)"},
-            {"{\"State\":\"exited\",\"Health\":\"unhealthy\",\"ExitCode\":1,\"FinishedAt\":\"\"}", "Exited (1)"}};
+            {"{\"State\":\"exited\",\"Health\":\"unhealthy\",\"ExitCode\":1,\"FinishedAt\":\"\"}", "Exited (1)"},
+            /* Paused: Docker's State.String() says so, before any health. */
+            {"{\"State\":\"paused\",\"Health\":\"healthy\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}", "Up 2 days (Paused)"},
+            {"{\"State\":{\"Status\":\"paused\",\"StartedAt\":\"2026-11-22T15:05:00Z\"}}", "Up 5 minutes (Paused)"}};
   for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
     cJSON *x = cJSON_Parse(st[i].json);
     char text[96];
@@ -315,10 +318,11 @@ static void test_image_secret_version_info_event(void **state) {
   cJSON *info = cJSON_Parse("{\"ServerVersion\":\"0.1.0\",\"OperatingSystem\":\"Windows Server 2022\",\"OSVersion\":"
                             "\"10.0.20348\",\"OSType\":\"windows\",\"DataRoot\":\"C:\\\\ProgramData\\\\wctr\",\"HCS\":"
                             "{\"Available\":true},\"Isolation\":{\"Default\":\"hyperv\",\"Available\":[\"hyperv\"]}}");
-  cJSON *list = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"}]");
+  cJSON *list = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"},{\"State\":\"paused\"}]");
   d = docker_info(info, list, NULL);
-  num_is(d, "Containers", 2);
+  num_is(d, "Containers", 3);
   num_is(d, "ContainersRunning", 1);
+  num_is(d, "ContainersPaused", 1); /* Docker counts a paused container apart from the running ones */
   num_is(d, "ContainersStopped", 1);
   assert_null(cJSON_GetObjectItem(d, "Images")); /* not counted: absent, not 0 */
   str_is(d, "Isolation", "hyperv");

@@ -132,6 +132,10 @@ expect 0 "wait after kill" W wait victim
 expect 0 "run -d" W run -d --isolation=job --name busy host "$sleeper" 60
 expect 1 "rm of a running container is refused" W rm busy
 has "You cannot remove a running container" "with Docker's message"
+expect 1 "pause of a job container is refused" W pause busy
+has "cannot pause job containers: Windows documents no way to freeze a job object" "with the reason"
+expect 0 "inspect after the refused pause" W inspect --format '{{.State.Status}}' busy
+has "running" "it still runs"
 expect 0 "rm -f" W rm -f busy
 expect 1 "it is gone" W inspect busy
 has "No such object: busy" "with Docker's message"
