@@ -54,6 +54,8 @@ static const struct command {
      "                             use), or CONTAINER alone for an anonymous volume\n"
      "      --mount mount          type=volume|bind|npipe,source=SRC,target=C:\\path[,readonly]\n"
      "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
+     "      --entrypoint string    Overwrite the image's ENTRYPOINT (and its CMD): the command is this word\n"
+     "                             followed by the arguments after IMAGE; \"\" clears it\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
      "      --pull string          missing (pull IMAGE when it is not here, the default), always or never\n"

@@ -22,7 +22,7 @@ enum {
   O_ALL, O_QUIET, O_FILTER, O_FORMAT, O_TIME, O_FORCE, O_FOLLOW, O_TAIL, O_TIMESTAMPS, O_ATTACH, O_NO_STREAM,
   O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
-  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC,
+  O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_ENTRYPOINT,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -355,7 +355,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
-      {"mount", 0, true, O_MOUNT},
+      {"mount", 0, true, O_MOUNT},          {"entrypoint", 0, true, O_ENTRYPOINT},
       {"dry-run", 0, false, O_DRY_RUN},
       {"publish", 'p', true, O_PUBLISH},    {"publish-all", 'P', false, O_PUBLISH_ALL},
       {"expose", 0, true, O_EXPOSE},        {"network", 0, true, O_NETWORK},
@@ -443,6 +443,13 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         break;
       }
       case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
+      case O_ENTRYPOINT: {
+        /* docker/cli: the value is one word (never split); "" is [""], Docker's reset of the image's */
+        cJSON *entry = cJSON_CreateArray();
+        cJSON_AddItemToArray(entry, cJSON_CreateString(v));
+        set_item(p, "Entrypoint", entry);
+        break;
+      }
       case O_PUBLISH: err = add_ports(p, hc, v, true, e); break;
       case O_EXPOSE: err = add_ports(p, hc, v, false, e); break;
       case O_PUBLISH_ALL: set_item(hc, "PublishAllPorts", cJSON_CreateTrue()); break;

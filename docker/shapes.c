@@ -436,11 +436,18 @@ cJSON *docker_container_inspect(const cJSON *record) {
   cJSON *out = cJSON_CreateObject();
   cJSON *args = cJSON_CreateArray();
   bool ok = out != NULL && args != NULL;
-  const cJSON *c;
-  cJSON_ArrayForEach(c, cmd) {
-    if (ok && c != cmd->child) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
+  /* Docker's Path and Args: the Entrypoint's words (when it has any), then Cmd's. */
+  const cJSON *entry = cJSON_GetObjectItemCaseSensitive(cfg, "Entrypoint");
+  const cJSON *path = NULL;
+  const cJSON *lists[2] = {entry, cmd};
+  for (int k = 0; k < 2; k++) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, lists[k]) {
+      if (k == 0 && c->valuestring != NULL && c->valuestring[0] == '\0' && c == entry->child && c->next == NULL) break;
+      if (path == NULL) path = c;
+      else if (ok) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
+    }
   }
-  const cJSON *path = cJSON_IsArray(cmd) ? cmd->child : NULL;
   ok = ok && put_str(out, "Id", id) && put(out, "Created", time_item(str(record, "Created"))) &&
        put_str(out, "Path", cJSON_IsString(path) ? path->valuestring : "") && put(out, "Args", args);
   if (!ok) cJSON_Delete(args);

@@ -485,6 +485,29 @@ static void test_run_sends_every_flag(void **state) {
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
 }
 
+/* --entrypoint: one word (never split), "" as Docker's reset [""]; the command's words follow as Cmd. */
+static void test_run_entrypoint(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--entrypoint", "C:\\app\\run.exe --x", "img", "a", "b"), 0);
+  char *sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Entrypoint"));
+  assert_string_equal(sent, "[\"C:\\\\app\\\\run.exe --x\"]");
+  cJSON_free(sent);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Cmd"));
+  assert_string_equal(sent, "[\"a\",\"b\"]");
+  cJSON_free(sent);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "--entrypoint=", "img", "cmd"), 0);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Entrypoint"));
+  assert_string_equal(sent, "[\"\"]");
+  cJSON_free(sent);
+  /* wctrd's refusal of nothing to run is a create failure: 125 */
+  reset(NULL);
+  fake.fail_op = "container.create";
+  fake.fail_text = "No command specified";
+  assert_int_equal(RUN("wctr", "run", "--entrypoint", "", "img"), 125);
+  contains(err_text, "No command specified");
+}
+
 /* Docker's --label-file: KEY=VALUE per line, comments and blank lines skipped, a later line for a key wins;
  * a line without a key is refused naming the file and the line. */
 static void test_label_file(void **state) {
@@ -2432,6 +2455,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
       cmocka_unit_test_setup(test_pause_and_unpause, reset),
+      cmocka_unit_test_setup(test_run_entrypoint, reset),
       cmocka_unit_test_setup(test_system_df_and_prune, reset),
       cmocka_unit_test_setup(test_top, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),

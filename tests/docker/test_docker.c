@@ -52,6 +52,27 @@ static void keys_are(const cJSON *o, const char *const *keys, size_t n) {
   if (k != NULL) fail_msg("an extra key: %s", k->string);
 }
 
+/* Path and Args: the Entrypoint's words, then Cmd's; Docker's reset [""] adds none. */
+static void test_container_path_with_entrypoint(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse("{\"Id\":\"x\",\"Name\":\"e\",\"Config\":{\"Entrypoint\":[\"C:\\\\run.exe\",\"-v\"],\"Cmd\":[\"a\"]},"
+                          "\"HostConfig\":{},\"State\":{}}");
+  cJSON *c = docker_container_inspect(in);
+  str_is(c, "Path", "C:\\run.exe");
+  char *args = cJSON_PrintUnformatted(get(c, "Args"));
+  assert_string_equal(args, "[\"-v\",\"a\"]");
+  cJSON_free(args);
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+  in = cJSON_Parse("{\"Id\":\"x\",\"Name\":\"e\",\"Config\":{\"Entrypoint\":[\"\"],\"Cmd\":[\"b\",\"c\"]},\"HostConfig\":{},"
+                   "\"State\":{}}");
+  c = docker_container_inspect(in);
+  str_is(c, "Path", "b");
+  assert_int_equal(cJSON_GetArraySize(get(c, "Args")), 1);
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+}
+
 static void test_container_inspect(void **state) {
   (void)state;
   cJSON *in = cJSON_Parse(record);
@@ -447,6 +468,7 @@ static void test_timestamps_and_sizes(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_container_inspect),
+      cmocka_unit_test(test_container_path_with_entrypoint),
       cmocka_unit_test(test_container_summary_and_status),
       cmocka_unit_test(test_container_network),
       cmocka_unit_test(test_image_secret_version_info_event),

@@ -980,6 +980,26 @@ static void test_image_fills_the_command(void **state) {
   char msg[300];
   cJSON_Delete(call("container.create", p, WCTR_ENOENT, msg, sizeof msg));
   assert_non_null(strstr(msg, "No such image: missing"));
+  /* An Entrypoint replaces the image's command (Docker's --entrypoint): its words, then Cmd's, run; inspect keeps
+   * the two apart. */
+  p = cJSON_Parse("{\"Image\":\"with-cmd\",\"Entrypoint\":[\"out=from-entrypoint\\n\"],\"Cmd\":[\"out=arg\\n\"],"
+                  "\"HostConfig\":{\"Isolation\":\"process\"}}");
+  r = call("container.create", p, WCTR_OK, NULL, 0);
+  snprintf(id, sizeof id, "%s", cJSON_GetObjectItemCaseSensitive(r, "Id")->valuestring);
+  cJSON_Delete(r);
+  s = run_op("container.run", id_params(id));
+  assert_string_equal(s->out[1], "from-entrypoint\narg\n");
+  end(s);
+  cJSON *j = inspect(id);
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(j, "Config");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(config, "Entrypoint"), 0)->valuestring,
+                      "out=from-entrypoint\n");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "Cmd")), 1);
+  cJSON_Delete(j);
+  /* [""] without a command: the image's is not used either (Docker's "No command specified") */
+  p = cJSON_Parse("{\"Image\":\"with-cmd\",\"Entrypoint\":[\"\"],\"HostConfig\":{\"Isolation\":\"process\"}}");
+  cJSON_Delete(call("container.create", p, WCTR_EINVAL, msg, sizeof msg));
+  assert_string_equal(msg, "No command specified");
 }
 
 static void test_many_containers_at_once(void **state) {
