@@ -170,11 +170,13 @@ static const struct command {
      "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
      "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},
     {"stats", cli_cmd_stats, "Show resource use of containers",
-     "Usage: wctr stats --no-stream [OPTIONS] [CONTAINER...]\n\nCPU %, memory use and limit, IO and process counts.\n\n"
+     "Usage: wctr stats [OPTIONS] [CONTAINER...]\n\nA live table of CPU %, private working set and IO, redrawn every\n"
+     "second until Ctrl+C (exit 0); the running containers when none is named.\n\n"
      "Options:\n"
-     "      --no-stream       Print one sample and exit (required in this wctr)\n"
-     "      --format string   table, json or a Go template; fields .ID .Name .Container .CPUPerc .MemUsage\n"
-     "                        .MemPerc .NetIO .BlockIO .PIDs\n", false},
+     "  -a, --all             Every container (default: the running ones)\n"
+     "      --no-stream       Print one sample and exit\n"
+     "      --format string   table, json or a Go template; fields .ID .Name .Container .CPUPerc\n"
+     "                        .PrivateWorkingSet .MemUsage .MemPerc .NetIO .BlockIO .PIDs\n", false},
     {"update", cli_cmd_update, "Change the limits of one or more containers, live",
      "Usage: wctr update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Change the limits of job containers, running or not (Docker refuses this on Windows; wctr applies it to\n"

@@ -12,6 +12,7 @@
 #include "common/opts.h"
 #include "common/units.h"
 #include "docker/docker.h"
+#include "common/clock.h"
 #include "images/reference.h"
 #include "spec/spec.h"
 
@@ -1680,19 +1681,23 @@ static cJSON *stats_fields(const cJSON *s, const char *given) {
   f = add_field(f, "Name", name[0] != '\0' ? name : "--");
   f = add_field(f, "NetIO", "--");
   f = add_field(f, "PIDs", pids);
+  /* Windows' column (docker/cli's PrivateWorkingSet, units.BytesSize): the memory wctrd reads for the container */
+  f = add_field(f, "PrivateWorkingSet", memu);
   return f;
 }
 
 static const char stats_headers[] =
     "{\"Container\":\"CONTAINER\",\"ID\":\"CONTAINER ID\",\"Name\":\"NAME\",\"CPUPerc\":\"CPU %\","
     "\"MemUsage\":\"MEM USAGE / LIMIT\",\"MemPerc\":\"MEM %\",\"NetIO\":\"NET I/O\",\"BlockIO\":\"BLOCK I/O\","
-    "\"PIDs\":\"PIDS\"}";
+    "\"PIDs\":\"PIDS\",\"PrivateWorkingSet\":\"PRIV WORKING SET\"}";
 
+/* docker/cli's default for a Windows daemon (winDefaultStatsTableFormat), with --no-stream and without. */
 static const char stats_default[] =
-    "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.BlockIO}}\\t{{.PIDs}}";
+    "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.PrivateWorkingSet}}\\t{{.NetIO}}\\t{{.BlockIO}}";
 
 typedef struct stats_opts {
   bool no_stream;
+  bool all;
   const char *format;
 } stats_opts;
 
@@ -1700,33 +1705,27 @@ static bool stats_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)e;
   stats_opts *o = arg;
   if (id == O_NO_STREAM) o->no_stream = true;
+  if (id == O_ALL) o->all = true;
   if (id == O_FORMAT) o->format = v;
   return true;
 }
 
-int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {"format", 0, true, O_FORMAT},
-                                   {NULL, 0, false, 0}};
-  stats_opts o = {0};
-  int first = 0;
-  int rc = cli_parse_args(ctx, "stats", table, argc, argv, stats_opt, &o, &first);
-  if (rc != 0) return rc;
-  if (!o.no_stream) return cli_flag_error(ctx, "stats", "only --no-stream is available in this wctr");
-  cli_format f;
-  wctr_errmsg e;
-  if (cli_format_compile(o.format, stats_default, &f, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
+/* One table of the containers named (or listed: the running ones, every one with -a), each a container.stats
+ * (CPU % over wctrd's own two samples); a container that cannot be read is reported and makes *rc 1. */
+static int stats_table(cli_ctx *ctx, const cli_format *f, char **names, int count, bool all, int *rc) {
   cJSON *refs = cJSON_CreateArray();
-  if (first < argc) {
-    for (int i = first; i < argc; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(argv[i]));
+  if (count > 0) {
+    for (int i = 0; i < count; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(names[i]));
   } else {
     cJSON *list = NULL;
-    if (!cli_call(ctx, "container.list", NULL, &list, &rc)) {
+    cJSON *p = NULL;
+    if (all) {
+      p = cJSON_CreateObject();
+      cJSON_AddTrueToObject(p, "All");
+    }
+    if (!cli_call(ctx, "container.list", p, &list, rc)) {
       cJSON_Delete(refs);
-      cli_format_free(&f);
-      return rc;
+      return *rc;
     }
     const cJSON *s;
     cJSON_ArrayForEach(s, list) cJSON_AddItemToArray(refs, cJSON_CreateString(field(s, "Id")));
@@ -1739,18 +1738,67 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
     cJSON *s = NULL;
     int one = 0;
     if (!cli_call(ctx, "container.stats", ref_params(ref->valuestring), &s, &one)) {
-      rc = one;
+      *rc = one;
       continue;
     }
-    ok = ok && rows_add(&r, stats_fields(s, first < argc ? ref->valuestring : field(s, "Id")), s, NULL,
+    ok = ok && rows_add(&r, stats_fields(s, count > 0 ? ref->valuestring : field(s, "Id")), s, NULL,
                         "*container.statsContext");
     if (!ok) break;
   }
-  int printed = ok ? print_rows(ctx, &f, stats_headers, &r) : CLI_EXIT_ERROR;
-  if (printed != 0) rc = printed;
+  int printed = ok ? print_rows(ctx, f, stats_headers, &r) : CLI_EXIT_ERROR;
+  if (printed != 0) *rc = printed;
   rows_free(&r);
-  cli_format_free(&f);
   cJSON_Delete(refs);
+  return printed;
+}
+
+static bool stats_interrupted(cli_ctx *ctx) {
+  return ctx->p->interrupted != NULL && ctx->p->interrupted(ctx->p->ctx);
+}
+
+int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {"format", 0, true, O_FORMAT},
+                                   {"all", 'a', false, O_ALL}, {NULL, 0, false, 0}};
+  stats_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "stats", table, argc, argv, stats_opt, &o, &first);
+  if (rc != 0) return rc;
+  cli_format f;
+  wctr_errmsg e;
+  if (cli_format_compile(o.format, stats_default, &f, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  if (o.no_stream) {
+    stats_table(ctx, &f, argv + first, argc - first, o.all, &rc);
+    cli_format_free(&f);
+    return rc;
+  }
+  /* Streaming, as docker stats: a new table every second - on a console the screen is cleared and the table
+   * drawn at the top, otherwise the tables follow one another - until Ctrl+C, which ends it with 0. Each table
+   * is read afresh (wctrd's container.stats: the same operation the Engine API streams), so containers that
+   * start or stop show up. A table that cannot be printed (a bad template) ends it with its code. */
+  bool console = ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out);
+  for (;;) {
+    if (console) fputs("\x1b[2J\x1b[H", ctx->p->out);
+    int one = 0;
+    int printed = stats_table(ctx, &f, argv + first, argc - first, o.all, &one);
+    fflush(ctx->p->out);
+    if (printed != 0) {
+      rc = printed;
+      break;
+    }
+    bool stop = stats_interrupted(ctx);
+    for (int i = 0; i < 10 && !stop; i++) {
+      wctr_sleep_ms(100);
+      stop = stats_interrupted(ctx);
+    }
+    if (stop) {
+      rc = 0;
+      break;
+    }
+  }
+  cli_format_free(&f);
   return rc;
 }
 

@@ -39,6 +39,8 @@ static struct {
   const char *fail_id;    /* only for this "Id" or "Name" (any when NULL) */
   const char *check_result;
   bool interrupt;   /* the platform reports Ctrl+C */
+  int interrupt_at; /* > 0: Ctrl+C is reported from this ask on */
+  int asks;
   bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
   bool stopped;
@@ -85,7 +87,8 @@ static bool stopped_yet(void) {
 static bool f_interrupted(void *ctx) {
   (void)ctx;
   fake.asked = true;
-  return fake.interrupt;
+  fake.asks++;
+  return fake.interrupt || (fake.interrupt_at > 0 && fake.asks >= fake.interrupt_at);
 }
 
 static wctr_err f_call(cli_connection *c, const char *op, cJSON *params, cJSON **result, wctr_errmsg *e) {
@@ -2376,15 +2379,44 @@ static void test_output_bytes_are_the_containers(void **state) {
 /* The other lists: stats, secret ls, credentialspec ls, compose ps, and events, each with Docker's fields. */
 static void test_stats_events_and_lists_format(void **state) {
   (void)state;
+  /* docker/cli's columns for a Windows daemon */
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "web"), 0);
-  assert_string_equal(out_text, "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     BLOCK I/O    PIDS\n"
-                                "abcdef012345   web       12.35%    1.5MiB / 100MiB     1.50%     1.5kB / 0B   3\n");
+  assert_string_equal(out_text, "CONTAINER ID   NAME      CPU %     PRIV WORKING SET   NET I/O   BLOCK I/O\n"
+                                "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n");
+  assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format",
+                       "table {{.ID}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.PIDs}}", "web"), 0);
+  assert_string_equal(out_text, "CONTAINER ID   MEM USAGE / LIMIT   MEM %     PIDS\n"
+                                "abcdef012345   1.5MiB / 100MiB     1.50%     3\n");
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "{{.Container}} {{.Name}} {{.CPUPerc}} {{.MemPerc}} {{.NetIO}} {{.PIDs}}", "web"), 0);
   assert_string_equal(out_text, "web web 12.35% 1.50% -- 3\n");
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "json", "web"), 0);
   starts_with(out_text, "{\"BlockIO\":\"1.5kB / 0B\",\"CPUPerc\":\"12.35%\",\"Container\":\"web\",\"ID\":\"abcdef012345\"");
-  assert_int_equal(RUN("wctr", "stats", "web"), 125);
-  contains(err_text, "only --no-stream");
+  /* Streaming: a table each second until Ctrl+C, which ends it with 0; plain successive tables when stdout is
+   * not a console (here Ctrl+C comes at the 12th ask: the first table, ten asks over the second's wait, the second
+   * table, and the ask after it). */
+  reset(NULL);
+  fake.interrupt_at = 12;
+  assert_int_equal(RUN("wctr", "stats", "web", "db"), 0);
+  const char *table = "CONTAINER ID   NAME      CPU %     PRIV WORKING SET   NET I/O   BLOCK I/O\n"
+                      "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n"
+                      "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n";
+  char twice[1024];
+  snprintf(twice, sizeof twice, "%s%s", table, table);
+  assert_string_equal(out_text, twice);
+  assert_int_equal(op_index("container.stats", 3), 3); /* two names, two tables */
+  assert_int_equal(op_index("container.stats", 4), -1);
+  /* On a console: the screen cleared and the table drawn at the top, each time. */
+  reset(NULL);
+  fake.tty = true;
+  fake.interrupt_at = 1;
+  assert_int_equal(RUN("wctr", "stats", "web"), 0);
+  starts_with(out_text, "\x1b[2J\x1b[HCONTAINER ID");
+  /* Without names: the running containers (container.list), every one with -a. */
+  reset(NULL);
+  fake.interrupt_at = 1;
+  assert_int_equal(RUN("wctr", "stats", "-a"), 0);
+  assert_string_equal(fake.ops[0], "container.list");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
   /* secret ls: Docker's secret context (ID, Name, CreatedAt "... ago") with wctr's Size. */
   assert_int_equal(RUN("wctr", "secret", "ls"), 0);
   assert_string_equal(out_text, "ID             NAME          SIZE      CREATED\n"
