@@ -702,7 +702,9 @@ void api_container_logs(api_req *r) {
     return;
   }
   if (details) {
-    api_refuse(r, 400, WCTR_EINVAL, "container.logs", "details: log details (the driver's extra attributes) are not kept");
+    api_refuse(r, 400, WCTR_EINVAL, "container.logs",
+               "details: the extra attributes it shows come from the log options labels= and env=, and wctr keeps no "
+               "log options yet");
     return;
   }
   char *tail = api_query(r, "tail");

@@ -1078,6 +1078,7 @@ static void test_logs(void **state) {
   expect_error("GET", "/containers/lg/logs", NULL, 400, "you must choose at least one stream");
   expect_error("GET", "/containers/lg/logs?stdout=1&tail=x", NULL, 400, "invalid value for tail");
   expect_error("GET", "/containers/lg/logs?stdout=1&since=yesterday", NULL, 400, "invalid value for since");
+  expect_error("GET", "/containers/lg/logs?stdout=1&details=1", NULL, 400, "details: the extra attributes it shows come from");
   /* follow: what the run writes later arrives, and the stream ends with it. */
   create("fl", "[\"out=a\\\\n\",\"sleep=300\",\"out=b\\\\n\"]", NULL, NULL);
   post_204("fl", "start", 204);
