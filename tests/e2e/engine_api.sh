@@ -262,8 +262,8 @@ echo "# docker CLI: what wctr does not do yet says so"
 expect 0 "docker create (for the refusals)" D create --name idle1 --isolation job host "$sleeper" 0
 expect 1 "docker top" D top idle1
 has "listing a container's processes is not implemented yet" "says why"
-expect 1 "docker pause" D pause idle1
-has "pausing containers is not implemented yet" "says why"
+expect 1 "docker pause of a container that is not running" D pause idle1
+has "is not running" "Docker's message"
 expect 1 "docker volume ls" D volume ls
 has "named volumes are not implemented" "says why"
 expect 1 "docker container export" D container export -o "$proj_unix/x.tar" idle1
@@ -276,6 +276,19 @@ echo "# docker CLI: process isolation through the HCS double"
 expect 0 "docker run --rm testimg (the image's command)" D run --rm testimg
 has "woke" "the image's default command ran"
 expect 0 "docker run --isolation=process with limits" D run --rm --cpus 1 -m 256m testimg "$sleeper" 0
+echo "# docker CLI: pause and unpause (Hyper-V only, as dockerd on Windows)"
+expect 0 "docker run -d --isolation=hyperv" D run -d --name hvp --isolation=hyperv testimg "$sleeper" 60
+expect 0 "docker pause" D pause hvp
+expect 0 "docker ps shows it paused" D ps --filter name=hvp --format '{{.Status}}'
+has "(Paused)" "Up ... (Paused)"
+expect 1 "docker exec into it" D exec hvp cmd /c exit 0
+has "is paused, unpause the container before exec" "Docker's message"
+expect 0 "docker unpause" D unpause hvp
+expect 0 "docker rm -f" D rm -f hvp
+expect 0 "docker run -d --isolation=process" D run -d --name prp --isolation=process testimg "$sleeper" 60
+expect 1 "docker pause of a process-isolated container" D pause prp
+has "cannot pause Windows Server Containers" "dockerd's words"
+expect 0 "docker rm -f" D rm -f prp
 expect 0 "docker create, then rm" D create --name hcs1 testimg
 expect 0 "docker rm" D rm hcs1
 
