@@ -57,6 +57,8 @@ static const struct command {
      "                             use), or CONTAINER alone for an anonymous volume\n"
      "      --mount mount          type=volume|bind|npipe,source=SRC,target=C:\\path[,readonly]\n"
      "      --hostname string      The container's computer name (default: the first 12 characters of its ID)\n"
+     "      --entrypoint string    Overwrite the image's ENTRYPOINT (and its CMD): the command is this word\n"
+     "                             followed by the arguments after IMAGE; \"\" clears it\n"
      "      --dry-run              Print the documents that would be sent to HCS, one JSON object per line,\n"
      "                             and create nothing\n"
      "      --pull string          missing (pull IMAGE when it is not here, the default), always or never\n"
@@ -124,6 +126,14 @@ static const struct command {
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
      "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
      "an error, as Docker's.\n", false},
+    {"pause", cli_cmd_pause, "Pause all processes within one or more containers",
+     "Usage: wctr pause CONTAINER [CONTAINER...]\n\nFreeze every process of running containers, as Docker on Windows:\n"
+     "Hyper-V containers only (a process-isolated one is refused with Docker's \"cannot pause Windows Server\n"
+     "Containers\"; a job container because Windows documents no way to freeze a job object). Each name is printed\n"
+     "once paused; any failure makes the exit code 1.\n", false},
+    {"unpause", cli_cmd_unpause, "Unpause all processes within one or more containers",
+     "Usage: wctr unpause CONTAINER [CONTAINER...]\n\nLet the processes of paused containers run again. Each name is\n"
+     "printed once unpaused; any failure makes the exit code 1.\n", false},
     {"rm", cli_cmd_rm, "Remove one or more containers",
      "Usage: wctr rm [OPTIONS] CONTAINER [CONTAINER...]\n\nOptions:\n"
      "  -f, --force   Terminate a running container first; a container that does not exist is no error\n"
@@ -170,11 +180,13 @@ static const struct command {
      "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
      "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},
     {"stats", cli_cmd_stats, "Show resource use of containers",
-     "Usage: wctr stats --no-stream [OPTIONS] [CONTAINER...]\n\nCPU %, memory use and limit, IO and process counts.\n\n"
+     "Usage: wctr stats [OPTIONS] [CONTAINER...]\n\nA live table of CPU %, private working set and IO, redrawn every\n"
+     "second until Ctrl+C (exit 0); the running containers when none is named.\n\n"
      "Options:\n"
-     "      --no-stream       Print one sample and exit (required in this wctr)\n"
-     "      --format string   table, json or a Go template; fields .ID .Name .Container .CPUPerc .MemUsage\n"
-     "                        .MemPerc .NetIO .BlockIO .PIDs\n", false},
+     "  -a, --all             Every container (default: the running ones)\n"
+     "      --no-stream       Print one sample and exit\n"
+     "      --format string   table, json or a Go template; fields .ID .Name .Container .CPUPerc\n"
+     "                        .PrivateWorkingSet .MemUsage .MemPerc .NetIO .BlockIO .PIDs\n", false},
     {"update", cli_cmd_update, "Change the limits of one or more containers, live",
      "Usage: wctr update [OPTIONS] CONTAINER [CONTAINER...]\n\n"
      "Change the limits of job containers, running or not (Docker refuses this on Windows; wctr applies it to\n"
@@ -332,6 +344,7 @@ const char cli_container_usage[] =
     "  kill      Terminate running containers now\n"
     "  logs      Show the output of a container\n"
     "  ls        List containers (ps; also: list)\n"
+    "  pause     Pause all processes within containers\n"
     "  prune     Remove all stopped containers (-f: without asking; --filter label=KEY[=VALUE])\n"
     "  rename    Rename a container\n"
     "  restart   Restart containers\n"
@@ -341,6 +354,7 @@ const char cli_container_usage[] =
     "  stats     Show resource use of containers\n"
     "  stop      Stop running containers\n"
     "  top       Display the running processes of a container\n"
+    "  unpause   Unpause all processes within containers\n"
     "  update    Change the limits of containers\n"
     "  wait      Wait until containers stop, then print their exit codes\n";
 

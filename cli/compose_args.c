@@ -36,6 +36,7 @@ static const struct {
     {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"convert", CLI_COMPOSE_CMD_CONVERT},
     {"logs", CLI_COMPOSE_CMD_LOGS}, {"config", CLI_COMPOSE_CMD_CONFIG}, {"restart", CLI_COMPOSE_CMD_RESTART},
     {"exec", CLI_COMPOSE_CMD_EXEC},  {"pull", CLI_COMPOSE_CMD_PULL},
+    {"pause", CLI_COMPOSE_CMD_PAUSE}, {"unpause", CLI_COMPOSE_CMD_UNPAUSE},
 };
 
 void cli_compose_args_free(cli_compose_args *args) {
@@ -109,7 +110,8 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   if (st.index >= argc) {
     if (out->help) return WCTR_OK;
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "a compose command is required (up, down, ps, logs, restart, exec, pull, config, convert)");
+    return wctr_fail(e, WCTR_EINVAL,
+                     "a compose command is required (up, down, ps, logs, restart, pause, unpause, exec, pull, config, convert)");
   }
   const char *word = argv[st.index];
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -117,7 +119,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   }
   if (out->command == CLI_COMPOSE_CMD_NONE) {
     cli_compose_args_free(out);
-    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, exec, pull, config, convert)",
+    return wctr_fail(e, WCTR_EINVAL, "\"%.64s\" is not a compose command (up, down, ps, logs, restart, pause, unpause, exec, pull, config, convert)",
                      word);
   }
   if (out->command == CLI_COMPOSE_CMD_EXEC) {
@@ -154,7 +156,8 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
         out->service = argv[st.index++];
         continue;
       }
-      if (out->command == CLI_COMPOSE_CMD_RESTART || out->command == CLI_COMPOSE_CMD_PULL) {
+      if (out->command == CLI_COMPOSE_CMD_RESTART || out->command == CLI_COMPOSE_CMD_PULL ||
+          out->command == CLI_COMPOSE_CMD_PAUSE || out->command == CLI_COMPOSE_CMD_UNPAUSE) {
         /* the SERVICE operands, in order; options may come between them */
         out->services[out->service_count++] = argv[st.index++];
         continue;

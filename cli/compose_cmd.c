@@ -33,6 +33,8 @@ const char cli_compose_usage[] =
     "  restart [-t N] [SERVICE...]   Restart the services' containers (-t: seconds before terminating)\n"
     "  pull [-q] [--ignore-pull-failures] [SERVICE...]\n"
     "                                Pull the services' images (job services have none: skipped)\n"
+    "  pause [SERVICE...]            Pause the services' containers (Hyper-V isolation only, as Docker)\n"
+    "  unpause [SERVICE...]          Unpause the services' containers\n"
     "  exec [-d] [-T] [-e K=V] [-u USER] [-w DIR] [--index N] SERVICE COMMAND [ARG...]\n"
     "                                Run a command in a service's container (interactive; -T: no TTY)\n"
     "  convert --format kubernetes   Write the project as Kubernetes objects for Windows nodes\n"
@@ -127,6 +129,10 @@ int cli_cmd_compose(cli_ctx *ctx, int argc, char **argv) {
     case CLI_COMPOSE_CMD_CONVERT: rc = cli_compose_convert(ctx, project, &args, read_adapter, &io); goto done;
     case CLI_COMPOSE_CMD_RESTART:
       rc = cli_compose_restart(ctx, project, args.services, args.service_count, args.timeout);
+      goto done;
+    case CLI_COMPOSE_CMD_PAUSE:
+    case CLI_COMPOSE_CMD_UNPAUSE:
+      rc = cli_compose_pause(ctx, project, args.services, args.service_count, args.command == CLI_COMPOSE_CMD_PAUSE);
       goto done;
     case CLI_COMPOSE_CMD_EXEC: rc = cli_compose_exec(ctx, project, args.rest, args.rest_count); goto done;
     case CLI_COMPOSE_CMD_PULL:

@@ -27,6 +27,8 @@ typedef enum cli_compose_command_kind {
   CLI_COMPOSE_CMD_RESTART,
   CLI_COMPOSE_CMD_EXEC,
   CLI_COMPOSE_CMD_PULL,
+  CLI_COMPOSE_CMD_PAUSE,
+  CLI_COMPOSE_CMD_UNPAUSE,
 } cli_compose_command_kind;
 
 typedef struct cli_compose_args {
@@ -103,6 +105,9 @@ int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p);
  * the project's order; an unknown service is refused before anything restarts. */
 int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
                         int64_t timeout);
+/* compose pause / unpause [SERVICE...]: container.pause (unpause) of each named service's container (every
+ * service's without names), " Container X  Paused" as it goes; a failure is reported and makes the code 1. */
+int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool pause);
 /* exec [-d] [-T] [-e K=V]... [-u USER] [-w DIR] [--index N] [--privileged] SERVICE COMMAND [ARG...]: wctr exec
  * in the service's container; -i always (compose's exec is interactive), -t unless -T or stdout is no
  * terminal. */

@@ -458,7 +458,8 @@ int cli_compose_up(cli_ctx *ctx, const compose_project *p, bool detach, compose_
   /* 3. Start in the same order (dependencies first). */
   for (size_t i = 0; i < n; i++) {
     const cJSON *before = find_named(existing, names[i]);
-    if (before != NULL && strcmp(str_field(before, "State"), "running") == 0) {
+    if (before != NULL && (strcmp(str_field(before, "State"), "running") == 0 ||
+                           strcmp(str_field(before, "State"), "paused") == 0)) {
       fprintf(ctx->p->err, " Container %s  Running\n", names[i]);
       continue;
     }
@@ -565,7 +566,8 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
   for (size_t i = v.count; i-- > 0;) {
     const cJSON *c = find_named(v.list, order[i]);
     int one = 0;
-    if (strcmp(str_field(c, "State"), "running") == 0) {
+    /* a paused container is running (the stop resumes it first) */
+    if (strcmp(str_field(c, "State"), "running") == 0 || strcmp(str_field(c, "State"), "paused") == 0) {
       if (!simple_op(ctx, "container.stop", order[i], false, &one)) {
         rc = one;
         continue;
@@ -741,6 +743,34 @@ int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *
     if (!quiet) fprintf(ctx->p->err, " %s Error\n", s->name);
     if (!ignore_failures) return CLI_EXIT_ERROR;
     rc = 0; /* docker compose: the failure is reported and the pull goes on */
+  }
+  return rc;
+}
+
+int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool pause) {
+  const char *word = pause ? "pause" : "unpause";
+  for (size_t k = 0; k < count; k++) {
+    if (compose_find_service(p, services[k]) == NULL) {
+      fprintf(ctx->p->err, "wctr compose %s: no such service: %s\n", word, services[k]);
+      return CLI_EXIT_ERROR;
+    }
+  }
+  int rc = 0;
+  for (size_t i = 0; i < p->service_count; i++) {
+    const compose_service *s = &p->services[i];
+    bool named = count == 0;
+    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
+    if (!named) continue;
+    cJSON *q = cJSON_CreateObject();
+    cJSON_AddStringToObject(q, "Id", s->container_name);
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, pause ? "container.pause" : "container.unpause", q, &result, &one)) {
+      fprintf(ctx->p->err, " Container %s  %s\n", s->container_name, pause ? "Paused" : "Unpaused");
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
   }
   return rc;
 }

@@ -14,6 +14,7 @@
 #include "common/opts.h"
 #include "common/units.h"
 #include "docker/docker.h"
+#include "common/clock.h"
 #include "images/reference.h"
 #include "spec/spec.h"
 
@@ -25,6 +26,7 @@ enum {
   O_SECRET, O_PRIVILEGED, O_SINCE, O_UNTIL, O_LAST, O_LATEST, O_NO_TRUNC, O_SIZE,
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_SIG_PROXY, O_DETACH_KEYS, O_NO_STDIN,
+  O_ENTRYPOINT, O_LOG_DRIVER, O_LOG_OPT, O_DETAILS,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -375,7 +377,8 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"restart", 0, true, O_RESTART},
       {"security-opt", 0, true, O_SECURITY_OPT},
       {"volume", 'v', true, O_VOLUME},      {"hostname", 0, true, O_HOSTNAME},
-      {"mount", 0, true, O_MOUNT},
+      {"mount", 0, true, O_MOUNT},          {"entrypoint", 0, true, O_ENTRYPOINT},
+      {"log-driver", 0, true, O_LOG_DRIVER}, {"log-opt", 0, true, O_LOG_OPT},
       {"dry-run", 0, false, O_DRY_RUN},
       {"publish", 'p', true, O_PUBLISH},    {"publish-all", 'P', false, O_PUBLISH_ALL},
       {"expose", 0, true, O_EXPOSE},        {"network", 0, true, O_NETWORK},
@@ -468,6 +471,26 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         break;
       }
       case O_HOSTNAME: set_item(p, "Hostname", cJSON_CreateString(v)); break;
+      case O_LOG_DRIVER:
+        /* the one driver wctr has is json-file (service/logs.h); naming it asks for nothing else */
+        if (strcmp(v, "json-file") != 0) {
+          err = wctr_fail(e, WCTR_EINVAL, "--log-driver %s: wctr keeps a container's logs with the json-file driver only",
+                          v);
+        }
+        break;
+      case O_LOG_OPT:
+        err = wctr_fail(e, WCTR_EINVAL,
+                        "--log-opt %s: log options are not supported yet (wctr rotates container-log.json at 10 MiB, "
+                        "docs/containers.md)",
+                        v);
+        break;
+      case O_ENTRYPOINT: {
+        /* docker/cli: the value is one word (never split); "" is [""], Docker's reset of the image's */
+        cJSON *entry = cJSON_CreateArray();
+        cJSON_AddItemToArray(entry, cJSON_CreateString(v));
+        set_item(p, "Entrypoint", entry);
+        break;
+      }
       case O_PUBLISH: err = add_ports(p, hc, v, true, e); break;
       case O_EXPOSE: err = add_ports(p, hc, v, false, e); break;
       case O_PUBLISH_ALL: set_item(hc, "PublishAllPorts", cJSON_CreateTrue()); break;
@@ -1060,6 +1083,33 @@ int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
+/* docker pause / unpause: each container's name printed once done; the ones wctrd refuses are reported as they
+ * come and make the exit code 1 (Docker's). */
+static int pause_each(cli_ctx *ctx, const char *word, const char *op, int argc, char **argv) {
+  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  ref_opts o = {.time = -1};
+  int first = 0;
+  int rc = parse_refs(ctx, word, table, argc, argv, &o, &first);
+  if (rc != 0) return rc;
+  for (int i = first; i < argc; i++) {
+    cJSON *result = NULL;
+    int one = 0;
+    if (cli_call(ctx, op, ref_params(argv[i]), &result, &one)) {
+      fprintf(ctx->p->out, "%s\n", argv[i]);
+    } else {
+      rc = one;
+    }
+    cJSON_Delete(result);
+  }
+  return rc;
+}
+
+int cli_cmd_pause(cli_ctx *ctx, int argc, char **argv) { return pause_each(ctx, "pause", "container.pause", argc, argv); }
+
+int cli_cmd_unpause(cli_ctx *ctx, int argc, char **argv) {
+  return pause_each(ctx, "unpause", "container.unpause", argc, argv);
+}
+
 /* docker restart: each container stopped (with -t as stop's) and started again, its name printed; the ones
  * wctrd refuses are reported as they come and make the exit code 1. */
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv) {
@@ -1120,7 +1170,9 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
     const cJSON *state = cJSON_GetObjectItemCaseSensitive(record, "State");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(state, "Status");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(record, "Id");
-    bool running = cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0;
+    /* Docker's kill takes a paused container too (it is running) */
+    bool running = cJSON_IsString(status) &&
+                   (strcmp(status->valuestring, "running") == 0 || strcmp(status->valuestring, "paused") == 0);
     if (!running) {
       fprintf(ctx->p->err, "wctr: Cannot kill container: %s: Container %s is not running\n", argv[i],
               cJSON_IsString(id) ? id->valuestring : argv[i]);
@@ -1603,6 +1655,7 @@ int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
 }
 
 typedef struct logs_opts {
+  bool details;
   bool follow;
   bool timestamps;
   int64_t tail;
@@ -1612,6 +1665,7 @@ typedef struct logs_opts {
 
 static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   logs_opts *o = arg;
+  if (id == O_DETAILS) o->details = true;
   if (id == O_FOLLOW) o->follow = true;
   if (id == O_TIMESTAMPS) o->timestamps = true;
   if (id == O_SINCE) o->since = value;
@@ -1629,12 +1683,19 @@ static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
 int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"follow", 'f', false, O_FOLLOW}, {"timestamps", 't', false, O_TIMESTAMPS},
                                    {"tail", 'n', true, O_TAIL},           {"since", 0, true, O_SINCE},
-                                   {"until", 0, true, O_UNTIL},           {NULL, 0, false, 0}};
+                                   {"until", 0, true, O_UNTIL},           {"details", 0, false, O_DETAILS},
+                                   {NULL, 0, false, 0}};
   logs_opts o = {.tail = -1};
   int first = 0;
   int rc = cli_parse_args(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "logs", argc - first, 1, 1, NULL);
   if (rc != 0) return rc;
+  if (o.details) {
+    /* Docker's details are the attributes --log-opt labels=/env= give each line; wctr keeps no log option yet,
+     * and showing every line with nothing before it would pretend otherwise. */
+    fprintf(ctx->p->err, "wctr: --details: %s\n", CLI_LOG_DETAILS_REFUSAL);
+    return CLI_EXIT_ERROR;
+  }
   /* docker/cli reads both as timetypes.GetTimestamp does; wctrd compares them with its log's own times. */
   char window[2][40] = {"", ""};
   const char *given[2] = {o.since, o.until};
@@ -1819,19 +1880,23 @@ static cJSON *stats_fields(const cJSON *s, const char *given) {
   f = add_field(f, "Name", name[0] != '\0' ? name : "--");
   f = add_field(f, "NetIO", "--");
   f = add_field(f, "PIDs", pids);
+  /* Windows' column (docker/cli's PrivateWorkingSet, units.BytesSize): the memory wctrd reads for the container */
+  f = add_field(f, "PrivateWorkingSet", memu);
   return f;
 }
 
 static const char stats_headers[] =
     "{\"Container\":\"CONTAINER\",\"ID\":\"CONTAINER ID\",\"Name\":\"NAME\",\"CPUPerc\":\"CPU %\","
     "\"MemUsage\":\"MEM USAGE / LIMIT\",\"MemPerc\":\"MEM %\",\"NetIO\":\"NET I/O\",\"BlockIO\":\"BLOCK I/O\","
-    "\"PIDs\":\"PIDS\"}";
+    "\"PIDs\":\"PIDS\",\"PrivateWorkingSet\":\"PRIV WORKING SET\"}";
 
+/* docker/cli's default for a Windows daemon (winDefaultStatsTableFormat), with --no-stream and without. */
 static const char stats_default[] =
-    "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}\\t{{.MemPerc}}\\t{{.BlockIO}}\\t{{.PIDs}}";
+    "table {{.ID}}\\t{{.Name}}\\t{{.CPUPerc}}\\t{{.PrivateWorkingSet}}\\t{{.NetIO}}\\t{{.BlockIO}}";
 
 typedef struct stats_opts {
   bool no_stream;
+  bool all;
   const char *format;
 } stats_opts;
 
@@ -1839,33 +1904,27 @@ static bool stats_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)e;
   stats_opts *o = arg;
   if (id == O_NO_STREAM) o->no_stream = true;
+  if (id == O_ALL) o->all = true;
   if (id == O_FORMAT) o->format = v;
   return true;
 }
 
-int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {"format", 0, true, O_FORMAT},
-                                   {NULL, 0, false, 0}};
-  stats_opts o = {0};
-  int first = 0;
-  int rc = cli_parse_args(ctx, "stats", table, argc, argv, stats_opt, &o, &first);
-  if (rc != 0) return rc;
-  if (!o.no_stream) return cli_flag_error(ctx, "stats", "only --no-stream is available in this wctr");
-  cli_format f;
-  wctr_errmsg e;
-  if (cli_format_compile(o.format, stats_default, &f, &e) != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
+/* One table of the containers named (or listed: the running ones, every one with -a), each a container.stats
+ * (CPU % over wctrd's own two samples); a container that cannot be read is reported and makes *rc 1. */
+static int stats_table(cli_ctx *ctx, const cli_format *f, char **names, int count, bool all, int *rc) {
   cJSON *refs = cJSON_CreateArray();
-  if (first < argc) {
-    for (int i = first; i < argc; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(argv[i]));
+  if (count > 0) {
+    for (int i = 0; i < count; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(names[i]));
   } else {
     cJSON *list = NULL;
-    if (!cli_call(ctx, "container.list", NULL, &list, &rc)) {
+    cJSON *p = NULL;
+    if (all) {
+      p = cJSON_CreateObject();
+      cJSON_AddTrueToObject(p, "All");
+    }
+    if (!cli_call(ctx, "container.list", p, &list, rc)) {
       cJSON_Delete(refs);
-      cli_format_free(&f);
-      return rc;
+      return *rc;
     }
     const cJSON *s;
     cJSON_ArrayForEach(s, list) cJSON_AddItemToArray(refs, cJSON_CreateString(field(s, "Id")));
@@ -1878,18 +1937,67 @@ int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
     cJSON *s = NULL;
     int one = 0;
     if (!cli_call(ctx, "container.stats", ref_params(ref->valuestring), &s, &one)) {
-      rc = one;
+      *rc = one;
       continue;
     }
-    ok = ok && rows_add(&r, stats_fields(s, first < argc ? ref->valuestring : field(s, "Id")), s, NULL,
+    ok = ok && rows_add(&r, stats_fields(s, count > 0 ? ref->valuestring : field(s, "Id")), s, NULL,
                         "*container.statsContext");
     if (!ok) break;
   }
-  int printed = ok ? print_rows(ctx, &f, stats_headers, &r) : CLI_EXIT_ERROR;
-  if (printed != 0) rc = printed;
+  int printed = ok ? print_rows(ctx, f, stats_headers, &r) : CLI_EXIT_ERROR;
+  if (printed != 0) *rc = printed;
   rows_free(&r);
-  cli_format_free(&f);
   cJSON_Delete(refs);
+  return printed;
+}
+
+static bool stats_interrupted(cli_ctx *ctx) {
+  return ctx->p->interrupted != NULL && ctx->p->interrupted(ctx->p->ctx);
+}
+
+int cli_cmd_stats(cli_ctx *ctx, int argc, char **argv) {
+  static const wctr_opt table[] = {{"no-stream", 0, false, O_NO_STREAM}, {"format", 0, true, O_FORMAT},
+                                   {"all", 'a', false, O_ALL}, {NULL, 0, false, 0}};
+  stats_opts o = {0};
+  int first = 0;
+  int rc = cli_parse_args(ctx, "stats", table, argc, argv, stats_opt, &o, &first);
+  if (rc != 0) return rc;
+  cli_format f;
+  wctr_errmsg e;
+  if (cli_format_compile(o.format, stats_default, &f, &e) != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  if (o.no_stream) {
+    stats_table(ctx, &f, argv + first, argc - first, o.all, &rc);
+    cli_format_free(&f);
+    return rc;
+  }
+  /* Streaming, as docker stats: a new table every second - on a console the screen is cleared and the table
+   * drawn at the top, otherwise the tables follow one another - until Ctrl+C, which ends it with 0. Each table
+   * is read afresh (wctrd's container.stats: the same operation the Engine API streams), so containers that
+   * start or stop show up. A table that cannot be printed (a bad template) ends it with its code. */
+  bool console = ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out);
+  for (;;) {
+    if (console) fputs("\x1b[2J\x1b[H", ctx->p->out);
+    int one = 0;
+    int printed = stats_table(ctx, &f, argv + first, argc - first, o.all, &one);
+    fflush(ctx->p->out);
+    if (printed != 0) {
+      rc = printed;
+      break;
+    }
+    bool stop = stats_interrupted(ctx);
+    for (int i = 0; i < 10 && !stop; i++) {
+      wctr_sleep_ms(100);
+      stop = stats_interrupted(ctx);
+    }
+    if (stop) {
+      rc = 0;
+      break;
+    }
+  }
+  cli_format_free(&f);
   return rc;
 }
 
@@ -2125,6 +2233,7 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
       {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
       {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
       {"stats", cli_cmd_stats},     {"update", cli_cmd_update}, {"top", cli_cmd_top},
+      {"pause", cli_cmd_pause},     {"unpause", cli_cmd_unpause},
   };
   if (argc < 2) {
     fputs(cli_container_usage, ctx->p->err);

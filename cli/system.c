@@ -132,7 +132,7 @@ static int system_df(cli_ctx *ctx, int argc, char **argv) {
     const cJSON *c;
     cJSON_ArrayForEach(c, containers) {
       total++;
-      if (strcmp(str(c, "State"), "running") == 0) active++;
+      if (strcmp(str(c, "State"), "running") == 0 || strcmp(str(c, "State"), "paused") == 0) active++;
     }
     rows[1] = df_row("Containers", total, active, 0, 0, true);
   }

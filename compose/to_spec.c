@@ -181,6 +181,12 @@ static wctr_err refusals(const compose_service *s, wctr_errmsg *e) {
     return wctr_fail(e, WCTR_EINVAL, "services.%s.stop_grace_period: at most 1h (wctr's longest stop timeout)",
                      s->name);
   }
+  if (s->entrypoint.set && s->entrypoint.argc == 0 && command_words(&s->command) == 0) {
+    return wctr_fail(e, WCTR_EINVAL,
+                     "services.%s.entrypoint: an empty entrypoint without a command would run the image's Cmd without "
+                     "its Entrypoint, and wctr keeps an image's Entrypoint and Cmd as one command; give the command",
+                     s->name);
+  }
   const compose_command *forms[2] = {&s->entrypoint, &s->command};
   for (size_t i = 0; i < 2; i++) {
     /* cmd /S /C gets the line as one argument, quoted by Windows rules: an inner '"' would reach cmd as \",
@@ -242,6 +248,10 @@ static bool build_plain(const compose_project *p, const compose_service *s, spec
     return false;
   }
   size_t words = command_words(&s->entrypoint) + command_words(&s->command);
+  /* An entrypoint replaces the image's Entrypoint and Cmd (Docker's merge): the spec says which words are
+   * its own, and the image supplies nothing. */
+  c->process.entrypoint_set = s->entrypoint.set;
+  c->process.entrypoint_count = s->entrypoint.set ? command_words(&s->entrypoint) : 0;
   if (words > 0) {
     c->process.cmd = calloc(words + 1, sizeof *c->process.cmd);
     if (c->process.cmd == NULL) return false;

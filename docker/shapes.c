@@ -436,11 +436,18 @@ cJSON *docker_container_inspect(const cJSON *record) {
   cJSON *out = cJSON_CreateObject();
   cJSON *args = cJSON_CreateArray();
   bool ok = out != NULL && args != NULL;
-  const cJSON *c;
-  cJSON_ArrayForEach(c, cmd) {
-    if (ok && c != cmd->child) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
+  /* Docker's Path and Args: the Entrypoint's words (when it has any), then Cmd's. */
+  const cJSON *entry = cJSON_GetObjectItemCaseSensitive(cfg, "Entrypoint");
+  const cJSON *path = NULL;
+  const cJSON *lists[2] = {entry, cmd};
+  for (int k = 0; k < 2; k++) {
+    const cJSON *c;
+    cJSON_ArrayForEach(c, lists[k]) {
+      if (k == 0 && c->valuestring != NULL && c->valuestring[0] == '\0' && c == entry->child && c->next == NULL) break;
+      if (path == NULL) path = c;
+      else if (ok) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
+    }
   }
-  const cJSON *path = cJSON_IsArray(cmd) ? cmd->child : NULL;
   ok = ok && put_str(out, "Id", id) && put(out, "Created", time_item(str(record, "Created"))) &&
        put_str(out, "Path", cJSON_IsString(path) ? path->valuestring : "") && put(out, "Args", args);
   if (!ok) cJSON_Delete(args);
@@ -536,6 +543,10 @@ void docker_container_status(const cJSON *wctr, const char *now, char *out, size
     if (health[0] == '\0' || strcmp(health, "none") == 0) snprintf(out, size, "Up %s", span);
     else if (strcmp(health, "starting") == 0) snprintf(out, size, "Up %s (health: starting)", span);
     else snprintf(out, size, "Up %s (%s)", span, health);
+  } else if (strcmp(status, "paused") == 0) {
+    /* Docker's State.String(): a paused container says so before any health */
+    docker_human_duration(seconds_between(started, now), span, sizeof span);
+    snprintf(out, size, "Up %s (Paused)", span);
   } else if (strcmp(status, "exited") == 0) {
     if (finished[0] == '\0') {
       snprintf(out, size, "Exited (%lld)", code);
@@ -607,7 +618,7 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
     mode = str(wctr, "NetworkMode");
     if (mode[0] == '\0') mode = strcmp(iso, "job") == 0 ? "host" : "default";
     live = cJSON_GetObjectItemCaseSensitive(wctr, "Network");
-    if (strcmp(status_word, "running") != 0) live = NULL;
+    if (strcmp(status_word, "running") != 0 && strcmp(status_word, "paused") != 0) live = NULL;
     exposed = cJSON_GetObjectItemCaseSensitive(wctr, "ExposedPorts");
   }
   ok = ok && put_str(out, "Image", image) && put_str(out, "ImageID", "") && put_str(out, "Command", command) &&
@@ -756,19 +767,20 @@ cJSON *docker_version_server(const cJSON *version) {
 
 cJSON *docker_info(const cJSON *info, const cJSON *containers, const cJSON *images) {
   if (!cJSON_IsObject(info)) return NULL;
-  int total = 0, running = 0;
+  int total = 0, running = 0, paused = 0;
   const cJSON *c;
   cJSON_ArrayForEach(c, containers) {
     const char *s = str(c, "State");
     total++;
     if (strcmp(s, "running") == 0) running++;
+    else if (strcmp(s, "paused") == 0) paused++;
   }
   const cJSON *iso = cJSON_GetObjectItemCaseSensitive(info, "Isolation");
   cJSON *out = cJSON_CreateObject();
   bool ok = out != NULL;
   if (ok && containers != NULL) {
     ok = put_num(out, "Containers", total) && put_num(out, "ContainersRunning", running) &&
-         put_num(out, "ContainersPaused", 0) && put_num(out, "ContainersStopped", total - running);
+         put_num(out, "ContainersPaused", paused) && put_num(out, "ContainersStopped", total - running - paused);
   }
   if (ok && images != NULL) ok = put_num(out, "Images", cJSON_GetArraySize(images));
   ok = ok && put_str(out, "Driver", "windowsfilter") && put_str(out, "LoggingDriver", "json-file") &&

@@ -72,6 +72,11 @@ wctr_err hcs_system_start(hcs_system *s, DWORD timeout_ms, uint32_t *hr_out, wct
 wctr_err hcs_system_shutdown(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e);
 /* Already stopped counts as success. */
 wctr_err hcs_system_terminate(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e);
+/* Suspends / resumes a running system (every process of it, and a utility VM's virtual processors).
+ * HCS refuses a system that is not Running (pause) or not Paused (resume): WCTR_ESTATE-class failures with
+ * HCS's code in the message. */
+wctr_err hcs_system_pause(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e);
+wctr_err hcs_system_resume(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e);
 wctr_err hcs_system_modify(hcs_system *s, const cJSON *request, DWORD timeout_ms, wctr_errmsg *e);
 wctr_err hcs_system_properties(hcs_system *s, const cJSON *query, DWORD timeout_ms, cJSON **out, wctr_errmsg *e);
 /* Registers fn for HcsEventSystemExited. One registration per handle. */

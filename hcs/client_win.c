@@ -56,6 +56,8 @@ typedef struct vm_layer_descriptor {
   X(computecore, HcsStartComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))              \
   X(computecore, HcsShutDownComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))           \
   X(computecore, HcsTerminateComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))          \
+  X(computecore, HcsPauseComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))              \
+  X(computecore, HcsResumeComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))             \
   X(computecore, HcsGetComputeSystemProperties, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR))      \
   X(computecore, HcsModifyComputeSystem, HRESULT, (HCS_SYSTEM, HCS_OPERATION, PCWSTR, HANDLE))     \
   X(computecore, HcsSetComputeSystemCallback, HRESULT, (HCS_SYSTEM, HCS_EVENT_OPTIONS, const void *, HCS_EVENT_CALLBACK))                     \
@@ -408,6 +410,15 @@ wctr_err hcs_system_terminate(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e) {
   uint32_t hr = 0;
   wctr_err err = sys_op(s, "HcsTerminateComputeSystem", s->h->HcsTerminateComputeSystem, L"", timeout_ms, NULL, &hr, e);
   return err != WCTR_OK && hr_is((HRESULT)hr, HR_ALREADY_STOPPED) ? WCTR_OK : err;
+}
+
+wctr_err hcs_system_pause(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e) {
+  /* "" as hcsshim passes: the default PauseOptions. */
+  return sys_op(s, "HcsPauseComputeSystem", s->h->HcsPauseComputeSystem, L"", timeout_ms, NULL, NULL, e);
+}
+
+wctr_err hcs_system_resume(hcs_system *s, DWORD timeout_ms, wctr_errmsg *e) {
+  return sys_op(s, "HcsResumeComputeSystem", s->h->HcsResumeComputeSystem, L"", timeout_ms, NULL, NULL, e);
 }
 
 wctr_err hcs_system_properties(hcs_system *s, const cJSON *query, DWORD timeout_ms, cJSON **out, wctr_errmsg *e) {

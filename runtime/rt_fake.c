@@ -33,6 +33,7 @@ static struct {
   unsigned start_delay_ms;
   unsigned signal_delay_ms;
   unsigned release_delay_ms;
+  bool refuse_pause;
   int counts[16];
   int live;
   char live_ids[MAX_LIVE][65]; /* the ids of the live tasks: a start of one of them is refused */
@@ -45,7 +46,7 @@ static struct {
 
 static const char *const count_names[] = {"start", "release", "remove", "cleanup", "sweep", "signal-stop",
                                           "signal-kill", "stdin-close", "reattach", "start-conflict", "exec",
-                                          "proc-release", NULL};
+                                          "proc-release", "pause", "resume", NULL};
 
 /* g.lock held. Is a task of this id live? With take, it is made live when it is not. */
 static bool live_id_locked(const char *id, bool take) {
@@ -86,6 +87,7 @@ void rt_fake_reset(void) {
   g.start_delay_ms = 0;
   g.signal_delay_ms = 0;
   g.release_delay_ms = 0;
+  g.refuse_pause = false;
   memset(g.counts, 0, sizeof g.counts);
   g.live_id_count = 0;
   g.planted_count = 0;
@@ -121,6 +123,13 @@ void rt_fake_set_release_delay_ms(unsigned ms) {
   global_init();
   wctr_mutex_lock(&g.lock);
   g.release_delay_ms = ms;
+  wctr_mutex_unlock(&g.lock);
+}
+
+void rt_fake_refuse_pause(bool refuse) {
+  global_init();
+  wctr_mutex_lock(&g.lock);
+  g.refuse_pause = refuse;
   wctr_mutex_unlock(&g.lock);
 }
 
@@ -183,6 +192,7 @@ typedef struct fake_task {
   bool catting;        /* in `cat` */
   bool ignore_stop;
   bool ended;          /* the exit was reported (or is being) */
+  bool paused;         /* pause: no instruction runs until resume */
   bool stdin_open;
   bool stdin_eof;
   char *stdin_buf;
@@ -372,8 +382,8 @@ static void step(void *arg) {
   bool report_exit = false;
   for (;;) {
     wctr_mutex_lock(&t->lock);
-    if (t->ended || buf == NULL) {
-      t->stepping = false;
+    if (t->ended || buf == NULL || t->paused) {
+      t->stepping = false; /* a paused task is stepped again by resume */
       wctr_mutex_unlock(&t->lock);
       break;
     }
@@ -776,6 +786,40 @@ static wctr_err fake_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* As HCS: pause refuses a run that is not running or already paused, resume one that is not paused. */
+static wctr_err fake_pause(rt_task *base, wctr_errmsg *e) {
+  fake_task *t = (fake_task *)base;
+  wctr_mutex_lock(&g.lock);
+  count("pause");
+  bool refuse = g.refuse_pause;
+  wctr_mutex_unlock(&g.lock);
+  if (refuse) return wctr_fail(e, WCTR_ENOTSUP, "the fake runtime was told to refuse pause");
+  wctr_err err = WCTR_OK;
+  wctr_mutex_lock(&t->lock);
+  if (t->ended) err = wctr_fail(e, WCTR_ESTATE, "the run has ended");
+  else if (t->paused) err = wctr_fail(e, WCTR_ESTATE, "the run is paused already");
+  else t->paused = true;
+  wctr_mutex_unlock(&t->lock);
+  return err;
+}
+
+static wctr_err fake_resume(rt_task *base, wctr_errmsg *e) {
+  fake_task *t = (fake_task *)base;
+  wctr_mutex_lock(&g.lock);
+  count("resume");
+  wctr_mutex_unlock(&g.lock);
+  wctr_err err = WCTR_OK;
+  wctr_mutex_lock(&t->lock);
+  if (!t->paused) {
+    err = wctr_fail(e, WCTR_ESTATE, "the run is not paused");
+  } else {
+    t->paused = false;
+    schedule_locked(t);
+  }
+  wctr_mutex_unlock(&t->lock);
+  return err;
+}
+
 static wctr_err fake_stdin_write(rt_task *base, const void *data, size_t len, wctr_errmsg *e) {
   fake_task *t = (fake_task *)base;
   wctr_err err = WCTR_OK;
@@ -992,14 +1036,14 @@ static void fake_sweep(rt_runtime *rt, const char *const *owned, size_t owned_co
 static void fake_close(rt_runtime *rt) { free(rt); }
 
 static const rt_methods fake_methods = {
-    .version = RT_METHODS_V2, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
+    .version = RT_METHODS_V3, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
     .plan = fake_plan,        .start = fake_start,  .reattach = fake_reattach,     .exec = fake_exec,
     .signal = fake_signal,    .stdin_write = fake_stdin_write, .stdin_close = fake_stdin_close,
     .resize = fake_resize,    .stats = fake_stats,  .update = fake_update,         .inspect = fake_inspect,
     .release = fake_release,  .cleanup = fake_cleanup, .remove = fake_remove,      .sweep = fake_sweep,
     .close = fake_close,      .proc_stdin_write = fake_proc_stdin_write, .proc_stdin_close = fake_proc_stdin_close,
     .proc_resize = fake_proc_resize, .proc_kill = fake_proc_kill, .proc_release = fake_proc_release,
-    .top = fake_top,
+    .top = fake_top,          .pause = fake_pause,  .resume = fake_resume,
 };
 
 wctr_err rt_fake_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -16,6 +16,9 @@
  *   whoami        write the process's user and "\n" (its -u, else the container's, else "FakeUser")
  *   pwd           write its working directory and "\n" (else "C:\")
  *   getenv=K      write the value of K and "\n" (an exec's own env first, then the container's); nothing when unset
+ * pause (RT_METHODS_V3) holds the script where it is - no instruction runs, a sleep that ends meanwhile waits -
+ * until resume; as HCS, pause refuses a run that has ended or is paused (WCTR_ESTATE), resume one that is not
+ * paused.
  * exec (rt_methods.exec) runs a script the same way as a process of the running container, with its own
  * events, stdin and exit; it ends (RT_KILLED_EXIT_CODE) when the container's run ends. Its first word must be
  * an instruction: anything else fails as a missing program does (WCTR_ENOENT, "exec: \"X\": executable file
@@ -48,8 +51,10 @@ void rt_fake_set_start_delay_ms(unsigned ms);
 void rt_fake_set_release_delay_ms(unsigned ms);
 /* Each signal takes this long (on the pool) before it returns (a process that holds up the stop signal). */
 void rt_fake_set_signal_delay_ms(unsigned ms);
+/* pause refuses every run (WCTR_ENOTSUP), as the job runtime and process isolation do. */
+void rt_fake_refuse_pause(bool refuse);
 /* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
- * "reattach", "start-conflict", "exec", "proc-release". */
+ * "reattach", "start-conflict", "exec", "proc-release", "pause", "resume". */
 int rt_fake_count(const char *what);
 /* Tasks started (or re-attached) and not yet released. */
 int rt_fake_live_tasks(void);

@@ -95,6 +95,10 @@
  * ReadCountNormalized / WriteCountNormalized) and the ProcessList's length (0 when HCS does not give it).
  * update: WCTR_ENOTSUP (Docker's "resource updating isn't supported on Windows"); inspect adds nothing;
  * resize (the container's and an exec's) is WCTR_ENOTSUP.
+ * pause / resume (RT_METHODS_V3): Hyper-V only, as Docker on Windows: HcsPauseComputeSystem /
+ * HcsResumeComputeSystem of the utility VM (options ""); HCS's refusal (a VM that is not Running / not Paused)
+ * comes back as its failure. Process isolation: WCTR_ENOTSUP with RT_HCS_PAUSE_REFUSAL, Docker's words, before
+ * any call.
  * exec (RT_METHODS_V2): HcsCreateProcess in the container's running compute system with ProcessParameters
  * (hcs_doc_process_params) of the exec: its cmd, user (else the container's, else ContainerUser),
  * working_dir (else the container's), the container's env plus the exec's (the exec's wins, names without
@@ -162,6 +166,10 @@
 /* How long one HCS call of a start may take before it is cancelled: a utility VM boots within this on any
  * host that can run one. */
 #define RT_HCS_CALL_TIMEOUT_MS 240000u
+
+/* moby's libcontainerd refusal of a process-isolated container's pause, word for word (Docker's clients and
+ * scripts look for it). */
+#define RT_HCS_PAUSE_REFUSAL "cannot pause Windows Server Containers"
 
 wctr_err rt_hcs_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e);
 

@@ -1534,6 +1534,25 @@ static wctr_err hrt_signal(rt_task *base, rt_signal sig, wctr_errmsg *e) {
   return err;
 }
 
+/* Docker on Windows pauses Hyper-V containers only (moby's libcontainerd refuses the others with these words);
+ * for wctr the Hyper-V container's utility VM is what pauses: a VM's pause stops its virtual processors, and
+ * with them everything the container runs. */
+static wctr_err hrt_pause_resume(rt_task *base, bool pause, wctr_errmsg *e) {
+  hcs_task *t = (hcs_task *)base;
+  if (t->isolation != WCTR_ISOLATION_HYPERV || t->uvm == NULL) {
+    if (!pause) return wctr_fail(e, WCTR_ESTATE, "a process-isolated container is never paused");
+    return wctr_fail(e, WCTR_ENOTSUP, "%s", RT_HCS_PAUSE_REFUSAL);
+  }
+  wctr_mutex_lock(&t->lock);
+  bool ended = t->ended;
+  wctr_mutex_unlock(&t->lock);
+  if (ended) return wctr_fail(e, WCTR_ESTATE, "the container's run has ended");
+  return pause ? hcs_system_pause(t->uvm, STOP_CALL_MS, e) : hcs_system_resume(t->uvm, STOP_CALL_MS, e);
+}
+
+static wctr_err hrt_pause(rt_task *base, wctr_errmsg *e) { return hrt_pause_resume(base, true, e); }
+static wctr_err hrt_resume(rt_task *base, wctr_errmsg *e) { return hrt_pause_resume(base, false, e); }
+
 static wctr_err hrt_stdin_write(rt_task *base, const void *data, size_t len, wctr_errmsg *e) {
   hcs_task *t = (hcs_task *)base;
   wctr_mutex_lock(&t->lock);
@@ -1877,7 +1896,7 @@ static void hrt_close(rt_runtime *base) {
 }
 
 static const rt_methods hcs_methods = {
-    .version = RT_METHODS_V2, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
+    .version = RT_METHODS_V3, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
     .plan = hrt_plan,         .start = hrt_start,     .reattach = hrt_reattach,       .exec = hrt_exec,
     .signal = hrt_signal,     .stdin_write = hrt_stdin_write, .stdin_close = hrt_stdin_close,
     .resize = hrt_resize,     .stats = hrt_stats,     .update = hrt_update,           .inspect = hrt_inspect,
@@ -1885,7 +1904,7 @@ static const rt_methods hcs_methods = {
     .close = hrt_close,
     .proc_stdin_write = hrt_proc_stdin_write, .proc_stdin_close = hrt_proc_stdin_close,
     .proc_resize = hrt_proc_resize, .proc_kill = hrt_proc_kill, .proc_release = hrt_proc_release,
-    .top = hrt_top,
+    .top = hrt_top,           .pause = hrt_pause,     .resume = hrt_resume,
 };
 
 /* A host port handed out for -P must be free on the host too. */

@@ -12,11 +12,18 @@
  * refused); a missing program is WCTR_ENOENT "exec: "X": executable file not found". An exec'd process
  * holds no handle to the job and ends with the first process (the job is terminated); exec after that is
  * WCTR_ESTATE. A re-attached container's exec gets the environment its start computed (the secrets folder
- * <container_dir>\secrets when the spec names secrets). */
+ * <container_dir>\secrets when the spec names secrets).
+ * Pause (RT_METHODS_V3) is refused with WCTR_ENOTSUP and RT_JOB_PAUSE_REFUSAL: Windows documents no way to freeze
+ * a job object (per-thread SuspendThread races with the job's new threads and processes; the job freeze Windows
+ * has is undocumented). */
 #ifndef WCTR_RUNTIME_RT_JOB_H
 #define WCTR_RUNTIME_RT_JOB_H
 
 #include "runtime/runtime.h"
+
+#define RT_JOB_PAUSE_REFUSAL                                                                                   \
+  "cannot pause job containers: Windows documents no way to freeze a job object (suspending each thread races with " \
+  "the threads and processes the job starts meanwhile)"
 
 wctr_err rt_job_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e);
 

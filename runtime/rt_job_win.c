@@ -967,6 +967,19 @@ static uint64_t filetime_100ns(const FILETIME *f) { return ((uint64_t)f->dwHighD
 /* docker top: the job's processes (JobObjectBasicProcessIdList), each with its image name, CPU times and
  * working set (the job runtime reads the process's WorkingSetSize: Windows has no cheaper private figure). A
  * process that ended or cannot be opened meanwhile is left out. */
+/* A job object cannot be frozen through a documented API: suspending each thread of each process races with the
+ * threads and processes the job creates meanwhile, and the job-wide freeze Windows has internally is not
+ * documented. wctr does not pretend. */
+static wctr_err jrt_pause(rt_task *base, wctr_errmsg *e) {
+  (void)base;
+  return wctr_fail(e, WCTR_ENOTSUP, "%s", RT_JOB_PAUSE_REFUSAL);
+}
+
+static wctr_err jrt_resume(rt_task *base, wctr_errmsg *e) {
+  (void)base;
+  return wctr_fail(e, WCTR_ESTATE, "a job container is never paused");
+}
+
 static wctr_err jrt_top(rt_task *base, cJSON **out, wctr_errmsg *e) {
   job_task *t = (job_task *)base;
   uint32_t *pids = NULL;
@@ -1102,7 +1115,7 @@ static void jrt_sweep(rt_runtime *rt, const char *const *owned, size_t owned_cou
 static void jrt_close(rt_runtime *rt) { free(rt); }
 
 static const rt_methods job_methods = {
-    .version = RT_METHODS_V2, .name = "job",        .available = jrt_available,     .prepare = jrt_prepare,
+    .version = RT_METHODS_V3, .name = "job",        .available = jrt_available,     .prepare = jrt_prepare,
     .plan = jrt_plan,         .start = jrt_start,   .reattach = jrt_reattach,       .exec = jrt_exec,
     .signal = jrt_signal,     .stdin_write = jrt_stdin_write, .stdin_close = jrt_stdin_close,
     .resize = jrt_resize,     .stats = jrt_stats,   .update = jrt_update,           .inspect = jrt_inspect,
@@ -1110,7 +1123,7 @@ static const rt_methods job_methods = {
     .close = jrt_close,
     .proc_stdin_write = jrt_proc_stdin_write, .proc_stdin_close = jrt_proc_stdin_close,
     .proc_resize = jrt_proc_resize, .proc_kill = jrt_proc_kill, .proc_release = jrt_proc_release,
-    .top = jrt_top,
+    .top = jrt_top,           .pause = jrt_pause,     .resume = jrt_resume,
 };
 
 wctr_err rt_job_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -42,6 +42,9 @@
 #define RT_METHODS_V1 1
 /* v2: exec runs a process in the running container (rt_proc and its methods below). */
 #define RT_METHODS_V2 2
+/* v3: pause and resume (docker pause / unpause), appended after close: a caller reads them only from a table
+ * whose version is at least RT_METHODS_V3, so a v2 table (without the fields) stays valid. */
+#define RT_METHODS_V3 3
 #define RT_DRAIN_MS 5000u
 /* The exit code of a process wctr terminated (job_terminate, HcsTerminateProcess): Docker shows 1 for a
  * container killed on Windows where the code cannot be read otherwise. */
@@ -156,7 +159,7 @@ typedef struct rt_started {
 } rt_started;
 
 typedef struct rt_methods {
-  int version;      /* RT_METHODS_V2 */
+  int version;      /* RT_METHODS_V3 (a v2 table ends at close) */
   const char *name; /* "job", "hcs", "fake" */
 
   /* Can containers start? why (when not NULL) says what is missing. */
@@ -227,7 +230,19 @@ typedef struct rt_methods {
   void (*sweep)(rt_runtime *rt, const char *const *owned, size_t owned_count, const char *const *running,
                 size_t running_count);
   void (*close)(rt_runtime *rt);
+
+  /* --- RT_METHODS_V3 ----------------------------------------------------------------------------------------- */
+  /* BLOCKING. Freezes every process of the run (docker pause) and lets them go on (unpause); output, stdin and the
+   * exit wait meanwhile. WCTR_ENOTSUP with the reason where the runtime cannot freeze this run (Docker's own text
+   * where Docker refuses the same container); WCTR_ESTATE when the run is not running (pause) or not paused
+   * (resume), or is ending. A stop or kill of a paused run is the manager's to order (it resumes first). */
+  wctr_err (*pause)(rt_task *t, wctr_errmsg *e);
+  wctr_err (*resume)(rt_task *t, wctr_errmsg *e);
 } rt_methods;
+
+/* The table's pause (resume), or NULL when it has none (a table older than RT_METHODS_V3). */
+#define RT_PAUSE_FN(methods) ((methods)->version >= RT_METHODS_V3 ? (methods)->pause : NULL)
+#define RT_RESUME_FN(methods) ((methods)->version >= RT_METHODS_V3 ? (methods)->resume : NULL)
 
 /* Every runtime and task starts with these, so the helpers below can dispatch. */
 struct rt_runtime {

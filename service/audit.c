@@ -36,7 +36,7 @@ bool svc_audit_op_changes(const char *op) {
                                          "image.prune",       "image.load",       "exec.create",
                                          "exec.start",        "volume.create",    "volume.remove",
                                          "volume.prune",      "network.create",   "network.remove",
-                                         "network.prune",
+                                         "network.prune",     "container.pause",  "container.unpause",
                                          /* Changes nothing, but hands a secret's value out: always recorded. */
                                          "secret.read",       NULL};
   if (op == NULL) return false;

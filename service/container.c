@@ -41,6 +41,10 @@ const char *svc_state_name(svc_state state) {
   return "unknown";
 }
 
+const char *svc_container_status_name(const svc_container_state *s) {
+  return s->status == SVC_STATE_RUNNING && s->paused ? "paused" : svc_state_name(s->status);
+}
+
 static int state_from_name(const char *name, svc_state *out) {
   for (int s = SVC_STATE_CREATED; s <= SVC_STATE_REMOVING; s++) {
     if (strcmp(svc_state_name((svc_state)s), name) == 0) {
@@ -220,8 +224,9 @@ static cJSON *container_json(const svc_container *c, bool with_secrets) {
   if (c->identity[0] != '\0') cJSON_AddStringToObject(root, "Identity", c->identity);
   if (c->runtime != NULL) cJSON_AddItemToObject(root, "Runtime", cJSON_Duplicate(c->runtime, true));
   const svc_container_state *s = &c->state;
-  cJSON_AddStringToObject(state, "Status", svc_state_name(s->status));
+  cJSON_AddStringToObject(state, "Status", svc_container_status_name(s));
   cJSON_AddBoolToObject(state, "Running", s->status == SVC_STATE_RUNNING);
+  cJSON_AddBoolToObject(state, "Paused", s->status == SVC_STATE_RUNNING && s->paused);
   cJSON_AddNumberToObject(state, "Pid", s->pid);
   cJSON_AddNumberToObject(state, "ExitCode", (double)s->exit_code);
   cJSON_AddBoolToObject(state, "OOMKilled", s->oom_killed);
@@ -343,7 +348,11 @@ wctr_err svc_container_from_json(const cJSON *json, svc_container *out, wctr_err
       copy_text(state, "Error", "container.State", c.state.error, sizeof c.state.error, e) != WCTR_OK) {
     return WCTR_EINVAL;
   }
-  if (state_from_name(status, &c.state.status) != 0) {
+  /* Docker's status of a running container that is paused is "paused". */
+  if (strcmp(status, "paused") == 0) {
+    c.state.status = SVC_STATE_RUNNING;
+    c.state.paused = true;
+  } else if (state_from_name(status, &c.state.status) != 0) {
     return wctr_fail(e, WCTR_EINVAL, "container.State: unknown status \"%s\"", status);
   }
   c.state.pid = (uint32_t)pid;

@@ -11,7 +11,7 @@
  * needs a command: "params: \"Cmd\" is required" (the HCS path fills it from the image before this is
  * called; job containers have no image default).
  *
- * Record and inspect, around the spec's Config and HostConfig: Id, Name, Created, State {Status, Running,
+ * Record and inspect, around the spec's Config and HostConfig: Id, Name, Created, State {Status, Running, Paused,
  * Pid, ExitCode, OOMKilled, StartedAt, FinishedAt, Error, ManuallyStopped}, EffectiveLimits (the job-object
  * limits wctr computed, svc_limits_json), Identity, Runtime, RestartCount and, with a credential spec,
  * "CredentialSpec": {"Source": "file://web.json" | "registry://web" | "raw://", "Spec": {...}}. In the
@@ -21,6 +21,7 @@
  *
  * States and the events that move them (anything else is WCTR_ESTATE with a message naming both):
  *   created  --start-->  running  --exit-->  exited  --start-->  running
+ *   running: paused and unpaused (the manager's flag, state.paused; an exit clears it)
  *   created | exited  --remove-->  removing;  running --remove(force)--> (kill, then exit, then remove) */
 #ifndef WCTR_SERVICE_CONTAINER_H
 #define WCTR_SERVICE_CONTAINER_H
@@ -62,6 +63,7 @@ typedef struct svc_container_state {
   char error[256];       /* why the last start failed, "" when it did not */
   int64_t restart_count; /* restarts by the restart policy since the last start by a user */
   bool manually_stopped; /* stopped or killed by a user: unless-stopped does not bring it back */
+  bool paused;           /* running, and its processes frozen (docker pause); only with status RUNNING */
 } svc_container_state;
 
 typedef struct svc_container {
@@ -78,6 +80,9 @@ typedef struct svc_container {
 } svc_container;
 
 const char *svc_state_name(svc_state state); /* "created", "running", "exited", "removing" */
+/* Docker's status word: svc_state_name, or "paused" for a running container that is paused (State.Status, and the
+ * list's State; State.Running stays true and State.Paused says it, as Docker's inspect does). */
+const char *svc_container_status_name(const svc_container_state *s);
 
 /* Builds a new container (state created) from create params. id, name (when none is given) and the
  * creation time come from the caller, so this stays deterministic and testable. host_cpus is the host's

@@ -690,9 +690,6 @@ typedef struct route {
 } route;
 
 /* Why an endpoint Docker has is not served (501, listed in docs/engine-api.md). */
-static const char no_pause[] =
-    "pausing containers is not implemented yet: the runtimes cannot freeze a job object or an HCS system yet "
-    "(Docker itself pauses only Hyper-V containers on Windows)";
 static const char no_files[] =
     "copying files into or out of a container, and exporting or committing its file system, are not implemented "
     "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
@@ -725,8 +722,8 @@ static const route routes[] = {
     {"POST", "/containers/*/rename", api_container_rename, "container.rename", NULL},
     {"DELETE", "/containers/*", api_container_delete, "container.remove", NULL},
     {"GET", "/containers/*/top", api_container_top, "container.top", NULL},
-    {"POST", "/containers/*/pause", NULL, "container.pause", no_pause},
-    {"POST", "/containers/*/unpause", NULL, "container.unpause", no_pause},
+    {"POST", "/containers/*/pause", api_container_pause, "container.pause", NULL},
+    {"POST", "/containers/*/unpause", api_container_unpause, "container.unpause", NULL},
     {"POST", "/containers/*/exec", api_container_exec, "exec.create", NULL},
     {"POST", "/exec/*/start", api_exec_start, "exec.start", NULL},
     {"GET", "/exec/*/json", api_exec_inspect, "exec.inspect", NULL},

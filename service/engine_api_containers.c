@@ -656,7 +656,9 @@ void api_container_logs(api_req *r) {
     return;
   }
   if (details) {
-    api_refuse(r, 400, WCTR_EINVAL, "container.logs", "details: log details (the driver's extra attributes) are not kept");
+    api_refuse(r, 400, WCTR_EINVAL, "container.logs",
+               "details: the extra attributes it shows come from the log options labels= and env=, and wctr keeps no "
+               "log options yet");
     return;
   }
   char *tail = api_query(r, "tail");
@@ -969,3 +971,28 @@ void api_containers_prune(api_req *r) {
   cJSON_AddBoolToObject(p, "All", true);
   api_call(r, "container.list", p, false, prune_listed);
 }
+
+/* --- pause, unpause ------------------------------------------------------------------------------------------------ */
+
+/* Docker's statuses (moby daemon/pause.go, unpause.go): not running and already paused are conflicts (409); the
+ * runtime's refusal ("Cannot pause container ID: cannot pause Windows Server Containers") and "is not paused" are
+ * plain errors (500). */
+static void paused_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  if (err == WCTR_ENOTSUP || err == WCTR_ESYSTEM) {
+    api_reply_error(r, 500, "%s", message != NULL ? message : wctr_strerror(err));
+    return;
+  }
+  done_204(r, err, result, message);
+}
+
+static void unpaused_done(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  if (err != WCTR_OK && err != WCTR_ENOENT) {
+    api_reply_error(r, 500, "%s", message != NULL ? message : wctr_strerror(err));
+    return;
+  }
+  done_204(r, err, result, message);
+}
+
+void api_container_pause(api_req *r) { api_call(r, "container.pause", api_id_params(r->id), false, paused_done); }
+
+void api_container_unpause(api_req *r) { api_call(r, "container.unpause", api_id_params(r->id), false, unpaused_done); }

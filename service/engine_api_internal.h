@@ -195,6 +195,8 @@ void api_container_logs(api_req *r);
 void api_container_stats(api_req *r);
 void api_container_update(api_req *r);
 void api_container_rename(api_req *r);
+void api_container_pause(api_req *r);
+void api_container_unpause(api_req *r);
 void api_container_delete(api_req *r);
 void api_containers_prune(api_req *r);
 

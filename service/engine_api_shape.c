@@ -509,7 +509,9 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
         } else if (strcmp(k, "Cmd") == 0 && !is_default(v)) {
           cmd = cJSON_CreateArray();
           err = cmd == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Cmd", cmd, e);
-        } else if (strcmp(k, "Entrypoint") == 0 && !is_default(v)) {
+        } else if (strcmp(k, "Entrypoint") == 0 && !cJSON_IsNull(v) && !(cJSON_IsArray(v) && v->child == NULL)) {
+          /* Docker's StrSlice: a string is one word, so "" is [""], the reset that clears the image's; [] is left
+           * out as before (what some clients send for "not set"). */
           entry = cJSON_CreateArray();
           err = entry == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Entrypoint", entry, e);
         } else if (strcmp(k, "StdinOnce") == 0) {
@@ -532,14 +534,10 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
     err = map_networking_config(nc, body, params, e);
     if (err != WCTR_OK) goto done;
   }
-  /* Docker's command is Entrypoint followed by Cmd; an Entrypoint given here replaces the image's and clears
-   * its Cmd, so the two together are exactly the command. */
+  /* The spec takes Docker's Entrypoint as it is (spec/spec.h): it replaces the image's Entrypoint and Cmd, and
+   * the command is its words followed by Cmd's. */
   if (entry != NULL) {
-    if (cmd != NULL) {
-      while (cmd->child != NULL) cJSON_AddItemToArray(entry, cJSON_DetachItemViaPointer(cmd, cmd->child));
-      cJSON_Delete(cmd);
-    }
-    cmd = entry;
+    cJSON_AddItemToObject(params, "Entrypoint", entry);
     entry = NULL;
   }
   if (cmd != NULL) {
@@ -914,16 +912,16 @@ cJSON *api_shape_inspect(const cJSON *rec) {
   snprintf(name, sizeof name, "/%s", str_of(rec, "Name", ""));
   cJSON_AddStringToObject(out, "Id", id);
   cJSON_AddStringToObject(out, "Created", str_of(rec, "Created", ZERO_TIME));
-  cJSON_AddStringToObject(out, "Path", cJSON_IsArray(cmd) && cJSON_IsString(cmd->child) ? cmd->child->valuestring : "");
-  cJSON *args = cJSON_AddArrayToObject(out, "Args");
-  for (const cJSON *a = cJSON_IsArray(cmd) && cmd->child != NULL ? cmd->child->next : NULL; args != NULL && a != NULL; a = a->next) {
-    cJSON_AddItemToArray(args, cJSON_Duplicate(a, false));
-  }
+  /* Path and Args as the docker module computes them (the Entrypoint's words, then Cmd's). */
+  const cJSON *dpath = cJSON_GetObjectItemCaseSensitive(d, "Path");
+  const cJSON *dargs = cJSON_GetObjectItemCaseSensitive(d, "Args");
+  cJSON_AddStringToObject(out, "Path", cJSON_IsString(dpath) ? dpath->valuestring : "");
+  cJSON_AddItemToObject(out, "Args", dup_or(dargs, cJSON_CreateArray()));
   cJSON *st = cJSON_AddObjectToObject(out, "State");
   if (st != NULL) {
     cJSON_AddStringToObject(st, "Status", str_of(state, "Status", "created"));
     cJSON_AddBoolToObject(st, "Running", bool_of(state, "Running"));
-    cJSON_AddBoolToObject(st, "Paused", false);
+    cJSON_AddBoolToObject(st, "Paused", bool_of(state, "Paused"));
     cJSON_AddBoolToObject(st, "Restarting", false);
     cJSON_AddBoolToObject(st, "OOMKilled", bool_of(state, "OOMKilled"));
     cJSON_AddBoolToObject(st, "Dead", false);
@@ -1054,7 +1052,7 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON_AddStringToObject(c, "Image", image);
     cJSON_AddNullToObject(c, "Volumes");
     cJSON_AddStringToObject(c, "WorkingDir", str_of(config, "WorkingDir", ""));
-    cJSON_AddNullToObject(c, "Entrypoint");
+    cJSON_AddItemToObject(c, "Entrypoint", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Entrypoint"), cJSON_CreateNull()));
     cJSON_AddNullToObject(c, "OnBuild");
     cJSON_AddItemToObject(c, "Labels", dup_or(cJSON_GetObjectItemCaseSensitive(config, "Labels"), cJSON_CreateObject()));
     cJSON_AddNumberToObject(c, "StopTimeout", num_of(config, "StopTimeout", SPEC_DEFAULT_STOP_TIMEOUT));
@@ -1089,9 +1087,10 @@ static void summary_texts(const cJSON *s, int64_t now, char name[200], char stat
   snprintf(name, 200, "/%s", str_of(s, "Name", ""));
   const char *state = str_of(s, "State", "created");
   char ago[48];
-  if (strcmp(state, "running") == 0) {
+  if (strcmp(state, "running") == 0 || strcmp(state, "paused") == 0) {
     api_human_duration(now - unix_of(str_of(s, "StartedAt", "")), ago, sizeof ago);
-    snprintf(status, 96, "Up %s", ago);
+    if (strcmp(state, "paused") == 0) snprintf(status, 96, "Up %s (Paused)", ago);
+    else snprintf(status, 96, "Up %s", ago);
   } else if (strcmp(state, "exited") == 0) {
     api_human_duration(now - unix_of(str_of(s, "FinishedAt", "")), ago, sizeof ago);
     snprintf(status, 96, "Exited (%lld) %s ago", whole(num_of(s, "ExitCode", 0)), ago);

@@ -75,7 +75,7 @@ void api_version(api_req *r) { api_call(r, "version", NULL, false, version_done)
 
 typedef struct info_state {
   cJSON *info;       /* the info operation's answer */
-  int containers, running, stopped;
+  int containers, running, paused, stopped;
 } info_state;
 
 static void info_state_free(void *p) {
@@ -108,7 +108,7 @@ static void info_images(api_req *r, wctr_err err, cJSON *result, const char *mes
   cJSON_AddStringToObject(o, "ID", "");
   cJSON_AddNumberToObject(o, "Containers", s->containers);
   cJSON_AddNumberToObject(o, "ContainersRunning", s->running);
-  cJSON_AddNumberToObject(o, "ContainersPaused", 0);
+  cJSON_AddNumberToObject(o, "ContainersPaused", s->paused);
   cJSON_AddNumberToObject(o, "ContainersStopped", s->stopped);
   cJSON_AddNumberToObject(o, "Images", images);
   cJSON_AddStringToObject(o, "Driver", "windowsfilter");
@@ -212,6 +212,8 @@ static void info_containers(api_req *r, wctr_err err, cJSON *result, const char 
     s->containers++;
     if (strcmp(str_of(c, "State", ""), "running") == 0) {
       s->running++;
+    } else if (strcmp(str_of(c, "State", ""), "paused") == 0) {
+      s->paused++;
     } else {
       s->stopped++;
     }

@@ -19,7 +19,18 @@
  *   container.rename  {"Id","Name"}               -> {} (Docker's name rules; EEXIST when the name is taken)
  *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
- *   container.kill    {"Id"}                        -> {} once it has exited
+ *   container.kill    {"Id"}                        -> {} once it has exited (a paused container is resumed first, for
+ *                                                    stop and kill alike, as containerd does)
+ *   container.pause   {"Id"}                        -> {} once the runtime froze it (runtime.h pause): State.Paused, status
+ *                                                    "paused", event "pause"; ESTATE "Container ID is not running" /
+ *                                                    "Container ID is already paused"; the runtime's refusal as "Cannot
+ *                                                    pause container ID: REASON" with its code (ENOTSUP: job containers,
+ *                                                    process isolation - Docker's "cannot pause Windows Server
+ *                                                    Containers"). While paused: start is ESTATE "cannot start a paused
+ *                                                    container, try unpause instead", exec ESTATE "Container X is paused,
+ *                                                    unpause the container before exec", remove without Force ESTATE "You
+ *                                                    cannot remove a paused container ID. Unpause and then stop ..."
+ *   container.unpause {"Id"}                        -> {}, event "unpause"; ESTATE "Container ID is not paused"
  *   container.remove  {"Id","Force"?}             -> {}
  *   container.list    {"All"?,"Filters"?:{KEY:[values]},"Size"?} -> [summaries]; a summary carries "Health"
  *                     (starting|healthy|unhealthy) once its healthcheck has a status. Filters as dockerd's (values

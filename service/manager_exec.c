@@ -246,6 +246,11 @@ wctr_err mgr_op_exec_create(void *ctx, const svc_caller *caller, const cJSON *pa
   wctr_mutex_lock(&m->lock);
   if (c->rec.state.status != SVC_STATE_RUNNING || c->task == NULL || c->releasing) {
     err = wctr_fail(e, WCTR_ESTATE, "Container %s is not running", c->rec.id);
+  } else if (c->rec.state.paused) {
+    /* Docker's words, with the container as the client named it. */
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(params, "Id");
+    err = wctr_fail(e, WCTR_ESTATE, "Container %s is paused, unpause the container before exec",
+                    cJSON_IsString(ref) ? ref->valuestring : c->rec.id);
   } else {
     dropped = exec_prune_locked(m);
     x->refs = 1;
@@ -433,6 +438,8 @@ static void exec_begin(void *arg) {
   snprintf(cname, sizeof cname, "%s", c->rec.name);
   if (t == NULL) {
     err = wctr_fail(&e, WCTR_ESTATE, "Container %s is not running", c->rec.id);
+  } else if (c->rec.state.paused) {
+    err = wctr_fail(&e, WCTR_ESTATE, "Container %s is paused, unpause the container before exec", c->rec.id);
   } else if (t->runtime->methods->version < RT_METHODS_V2) {
     err = wctr_fail(&e, WCTR_ENOTSUP, "exec is not supported by the %s runtime", t->runtime->methods->name);
   }

@@ -8,7 +8,8 @@
  *   manager_logs.c     container.logs (files and follow);
  *   manager_ops.c      create, list, inspect, update, rename and the operation table;
  *   manager_recover.c  what a crash left, at start;
- *   manager_exec.c     exec instances (exec.create, exec.start, exec.inspect).
+ *   manager_exec.c     exec instances (exec.create, exec.start, exec.inspect);
+ *   manager_pause.c    container.pause and container.unpause.
  *
  * Locks (wctr_mutex, asserted): m->lock guards the list, every record, run state and the lists of waiters
  * and stoppers; c->out_lock guards a container's log writer, attached clients and followers; m->events_lock
@@ -79,6 +80,7 @@ struct ctr {
   rt_exit exit;
   bool oom;
   int task_uses;          /* runtime calls in flight on task */
+  bool pausing;           /* a pause or unpause is in flight (rec.state.paused says the outcome) */
   mgr_waiter *waiters;
   mgr_stopper *stoppers;
   struct mgr_tmr *restart_timer; /* a restart by policy is scheduled */
@@ -209,6 +211,11 @@ void mgr_op_remove(void *ctx, const svc_caller *caller, const cJSON *params, svc
 void mgr_op_wait(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_stats(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 void mgr_op_top(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+
+/* --- manager_pause.c ------------------------------------------------------------------------------------ */
+
+void mgr_op_pause(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_unpause(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 
 /* --- manager_logs.c ------------------------------------------------------------------------------------- */
 

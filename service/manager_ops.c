@@ -460,7 +460,7 @@ static bool filters_match_locked(const ctr *c, const list_filter *f, const ctr *
   const svc_container *rc = &c->rec;
   bool running = rc->state.status == SVC_STATE_RUNNING;
   if (!labels_match(rc, f->labels) || !health_matches(c, f->health)) return false;
-  if (!any_string(f->ids, rc->id, true) || !any_string(f->status, svc_state_name(rc->state.status), false) ||
+  if (!any_string(f->ids, rc->id, true) || !any_string(f->status, svc_container_status_name(&rc->state), false) ||
       !any_string(f->isolation, spec_isolation_name(rc->spec.isolation), false)) {
     return false;
   }
@@ -500,7 +500,7 @@ static cJSON *summary(const ctr *c) {
   cJSON_AddStringToObject(s, "Image", c->rec.spec.image);
   cJSON_AddStringToObject(s, "Command", command);
   cJSON_AddStringToObject(s, "Created", c->rec.created);
-  cJSON_AddStringToObject(s, "State", svc_state_name(c->rec.state.status));
+  cJSON_AddStringToObject(s, "State", svc_container_status_name(&c->rec.state));
   cJSON_AddNumberToObject(s, "ExitCode", (double)c->rec.state.exit_code);
   cJSON_AddStringToObject(s, "StartedAt", c->rec.state.started_at);
   cJSON_AddStringToObject(s, "FinishedAt", c->rec.state.finished_at);
@@ -720,6 +720,8 @@ static const svc_op manager_ops[] = {
     {.name = "container.inspect", .call = op_inspect},
     {.name = "container.stats", .start = mgr_op_stats},
     {.name = "container.top", .start = mgr_op_top},
+    {.name = "container.pause", .start = mgr_op_pause},
+    {.name = "container.unpause", .start = mgr_op_unpause},
     {.name = "container.wait", .start = mgr_op_wait, .flags = SVC_OP_STREAM},
     {.name = "container.logs", .start = mgr_op_logs, .flags = SVC_OP_STREAM},
     {.name = "container.update", .call = op_update, .flags = SVC_OP_BLOCKING},

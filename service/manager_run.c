@@ -331,6 +331,7 @@ void mgr_finalize(svc_manager *m, ctr *c) {
   st->exit_code = c->exit.code;
   st->oom_killed = c->exit.oom_killed || c->oom;
   st->pid = 0;
+  st->paused = false; /* a paused run that ends is no longer paused (Docker's SetStopped) */
   snprintf(st->error, sizeof st->error, "%s", c->exit.why);
   snprintf(st->finished_at, sizeof st->finished_at, "%s", stamp);
   waiters = c->waiters;
@@ -634,6 +635,23 @@ static void signal_run(void *arg) {
   mgr_stopper *s = j->s;
   ctr *c = s->c;
   wctr_errmsg e;
+  /* A paused container is resumed first, so that its processes can take the signal (containerd does the same
+   * for a stop or kill of a paused task); it stays running until the exit, as Docker's does. */
+  wctr_mutex_lock(&m->lock);
+  bool paused = c->rec.state.paused;
+  wctr_mutex_unlock(&m->lock);
+  wctr_err (*resume)(rt_task *, wctr_errmsg *) = RT_RESUME_FN(j->t->runtime->methods);
+  if (paused && resume != NULL) {
+    if (resume(j->t, &e) != WCTR_OK) {
+      wctr_log(WCTR_LOG_WARN, "container %s: it could not be resumed before its %s (%s)", c->rec.name,
+               j->sig == RT_SIGNAL_STOP ? "stop" : "kill", e.text);
+    } else {
+      wctr_mutex_lock(&m->lock);
+      c->rec.state.paused = false;
+      wctr_mutex_unlock(&m->lock);
+      mgr_save(m, c);
+    }
+  }
   if (j->t->runtime->methods->signal(j->t, j->sig, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s signal failed (%s)%s", c->rec.name,
              j->sig == RT_SIGNAL_STOP ? "the stop" : "the kill", e.text,
@@ -953,7 +971,12 @@ void mgr_op_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_
   /* Starting a container that runs already is Docker's 304 Not Modified: nothing to do, and no error. */
   wctr_mutex_lock(&m->lock);
   bool running = c->rec.state.status == SVC_STATE_RUNNING && !c->starting && !c->releasing;
+  bool paused = c->rec.state.paused;
   wctr_mutex_unlock(&m->lock);
+  if (running && paused) {
+    sink_done(m, c, sink, WCTR_ESTATE, "cannot start a paused container, try unpause instead"); /* Docker's 409 */
+    return;
+  }
   if (running) {
     /* {"NotModified":true} lets a front-end that has the distinction (the Engine API's 304) make it. */
     cJSON *result = cJSON_CreateObject();
@@ -1190,6 +1213,7 @@ static void remove_begin(void *arg) {
   ctr *c = q->c;
   wctr_mutex_lock(&m->lock);
   bool running = c->rec.state.status == SVC_STATE_RUNNING;
+  bool paused = running && c->rec.state.paused;
   if (running && q->force) {
     c->rec.state.manually_stopped = true;
     mgr_restart_cancel_locked(m, c);
@@ -1197,7 +1221,12 @@ static void remove_begin(void *arg) {
   char id[SVC_ID_HEX + 1];
   snprintf(id, sizeof id, "%s", c->rec.id);
   wctr_mutex_unlock(&m->lock);
-  if (running && !q->force) {
+  if (paused && !q->force) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "You cannot remove a paused container %.12s. Unpause and then stop the container before "
+             "attempting removal or force remove", id);
+    sink_done(m, c, q->sink, WCTR_ESTATE, msg);
+  } else if (running && !q->force) {
     char msg[200];
     snprintf(msg, sizeof msg, "You cannot remove a running container %.12s. Stop the container before attempting "
              "removal or force remove", id);

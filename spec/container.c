@@ -58,6 +58,8 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   c.health.start_period_ns = from->health.start_period_ns;
   c.health.retries = from->health.retries;
   c.process.tty = from->process.tty;
+  c.process.entrypoint_set = from->process.entrypoint_set;
+  c.process.entrypoint_count = from->process.entrypoint_count;
   c.process.open_stdin = from->process.open_stdin;
   c.process.stdin_once = from->process.stdin_once;
   /* Each count is set once its list exists, so spec_free releases exactly what was copied. */
@@ -130,6 +132,45 @@ static wctr_err string_list(const cJSON *obj, const char *key, const char *where
   }
   *out = list;
   *count = (size_t)n;
+  return WCTR_OK;
+}
+
+/* Docker's Entrypoint (moby's merge and its reset of [""]): its words go before Cmd's in p->cmd. */
+static wctr_err entrypoint_from_json(const cJSON *params, const char *where, spec_process *p, wctr_errmsg *e) {
+  char **entry = NULL;
+  size_t n = 0;
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "Entrypoint");
+  if (v == NULL || cJSON_IsNull(v)) return WCTR_OK;
+  wctr_err err = string_list(params, "Entrypoint", where, false, &entry, &n, e);
+  if (err != WCTR_OK) return err;
+  if (entry == NULL || n == 0) {
+    spec_strings_free(entry, n, false);
+    return wctr_fail(e, WCTR_EINVAL,
+                     "%s: \"Entrypoint\" []: Docker would run the image's Cmd without its Entrypoint, and wctr keeps "
+                     "an image's Entrypoint and Cmd as one command; give the command (Cmd), or [\"\"] with it", where);
+  }
+  if (n == 1 && entry[0][0] == '\0') {
+    spec_strings_free(entry, n, false);
+    entry = NULL;
+    n = 0;
+  }
+  if (n + p->cmd_count == 0) {
+    spec_strings_free(entry, n, false);
+    return wctr_fail(e, WCTR_EINVAL, "No command specified");
+  }
+  char **all = calloc(n + p->cmd_count + 1, sizeof *all);
+  if (all == NULL) {
+    spec_strings_free(entry, n, false);
+    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) all[i] = entry[i];
+  for (size_t i = 0; i < p->cmd_count; i++) all[n + i] = p->cmd[i];
+  free(entry);
+  free(p->cmd);
+  p->cmd = all;
+  p->cmd_count += n;
+  p->entrypoint_set = true;
+  p->entrypoint_count = n;
   return WCTR_OK;
 }
 
@@ -359,7 +400,7 @@ static bool stdin_once_from(const cJSON *params, const char *where, spec_process
 
 wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, spec_container *out,
                         spec_warnings *warnings, wctr_errmsg *e) {
-  static const char *const base_keys[] = {"Name", "Image", "Cmd", "Env", "WorkingDir", "User", "OpenStdin",
+  static const char *const base_keys[] = {"Name", "Image", "Cmd", "Entrypoint", "Env", "WorkingDir", "User", "OpenStdin",
                                           "StdinOnce", "StopTimeout", "HostConfig", "Hostname", "Tty", "Labels", "Secrets",
                                           "Healthcheck"};
   const char *keys[sizeof base_keys / sizeof base_keys[0] + MAX_NETWORK_KEYS + 1];
@@ -421,6 +462,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
     goto done;
   }
   err = string_list(params, "Cmd", where, true, &s.process.cmd, &s.process.cmd_count, e);
+  if (err == WCTR_OK) err = entrypoint_from_json(params, where, &s.process, e);
   if (err == WCTR_OK) err = string_list(params, "Env", where, false, &s.process.env, &s.process.env_count, e);
   if (err == WCTR_OK) err = check_env(s.process.env, s.process.env_count, where, e);
   if (err == WCTR_OK) err = spec_labels_from_json(params, where, &s.labels, e);
@@ -498,11 +540,24 @@ static cJSON *healthcheck_json(const spec_healthcheck *h) {
   return o;
 }
 
+/* The Entrypoint as given: its words, or Docker's reset [""] when it cleared the image's. */
+static cJSON *entrypoint_json(const spec_process *p) {
+  if (p->entrypoint_count > 0) return string_array(p->cmd, p->entrypoint_count);
+  cJSON *a = cJSON_CreateArray();
+  if (a != NULL && !cJSON_AddItemToArray(a, cJSON_CreateString(""))) {
+    cJSON_Delete(a);
+    return NULL;
+  }
+  return a;
+}
+
 bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_secrets) {
   if (s == NULL || !cJSON_IsObject(config) || !cJSON_IsObject(hc)) return false;
   const spec_process *p = &s->process;
   bool ok = add_str(config, "Image", s->image != NULL ? s->image : "") &&
-            (p->cmd_count == 0 || add_item(config, "Cmd", string_array(p->cmd, p->cmd_count))) &&
+            (!p->entrypoint_set || add_item(config, "Entrypoint", entrypoint_json(p))) &&
+            (p->cmd_count <= p->entrypoint_count ||
+             add_item(config, "Cmd", string_array(p->cmd + p->entrypoint_count, p->cmd_count - p->entrypoint_count))) &&
             add_item(config, "Env", string_array(p->env, p->env_count)) &&
             (p->working_dir == NULL || add_str(config, "WorkingDir", p->working_dir)) &&
             (p->user == NULL || add_str(config, "User", p->user)) &&

@@ -208,8 +208,11 @@ uint64_t spec_hcs_memory_mb(int64_t bytes);
 /* --- process ------------------------------------------------------------------------------------------ */
 
 typedef struct spec_process {
-  char **cmd;          /* cmd_count strings, at least one once resolved (an image may supply it) */
+  char **cmd;          /* cmd_count strings, at least one once resolved (an image may supply it): the whole
+                          command, the entrypoint's words first */
   size_t cmd_count;
+  bool entrypoint_set; /* an Entrypoint was given (docker run --entrypoint): the image supplies nothing */
+  size_t entrypoint_count; /* the first entrypoint_count words of cmd are the Entrypoint, the rest its Cmd */
   char **env;          /* env_count "K=V" strings, K non-empty */
   size_t env_count;
   char *working_dir;   /* NULL when not given */
@@ -403,6 +406,12 @@ typedef struct spec_container {
  *   Image        string, required, not empty.
  *   Cmd          array of strings; when given, at least one ("params: \"Cmd\" cannot be empty"). It may be
  *                left out here: an image may supply it (the caller requires one before anything runs).
+ *   Entrypoint   array of strings or null (not given). Given, it replaces the image's Entrypoint and its Cmd
+ *                (Docker's merge: an image supplies neither once an Entrypoint is given); the command is its
+ *                words followed by Cmd's. [""] clears it (Docker's reset: the command is Cmd alone). Given with
+ *                no word at all in the end: Docker's "No command specified". [] (an empty array, which for
+ *                Docker keeps the image's Cmd without its Entrypoint) is refused with the reason: wctr keeps an
+ *                image's Entrypoint and Cmd as one command.
  *   Env          array of "KEY=VALUE" strings with a non-empty KEY.
  *   WorkingDir, User   strings; "" is the same as not given.
  *   OpenStdin, Tty     booleans; Tty refused for job isolation.
@@ -447,7 +456,8 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
  * with_secrets: the record file's form (credential spec whole); otherwise a raw:// option is shown as
  * "credentialspec=raw://<redacted>". False when out of memory. What spec_from_json reads back to an equal
  * spec (credspec_source and credspec_json are not part of the JSON form: the service keeps them). Order:
- *   config: Image, Cmd (when any), Env, WorkingDir?, User?, Hostname?, OpenStdin, StdinOnce (with OpenStdin), Tty (when true),
+ *   config: Image, Entrypoint (when given: its words), Cmd (when any: the words after them), Env, WorkingDir?, User?,
+ *   Hostname?, OpenStdin, StdinOnce (with OpenStdin), Tty (when true),
  *           StopTimeout, Secrets (when any), Healthcheck (when Test is given), Labels, ExposedPorts?, MacAddress?;
  *   hc:     Isolation, the resource table (zeros included), AutoRemove, Binds (when any), RestartPolicy
  *           {Name, MaximumRetryCount}, SecurityOpt, NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,

@@ -107,9 +107,9 @@ static void expect_error(int argc, const char **words, const char *message) {
 static void test_args_errors(void **state) {
   (void)state;
   const char *w1[] = {"compose"};
-  expect_error(1, w1, "a compose command is required (up, down, ps, logs, restart, exec, pull, config, convert)");
+  expect_error(1, w1, "a compose command is required (up, down, ps, logs, restart, pause, unpause, exec, pull, config, convert)");
   const char *w2[] = {"compose", "start"};
-  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, restart, exec, pull, config, convert)");
+  expect_error(2, w2, "\"start\" is not a compose command (up, down, ps, logs, restart, pause, unpause, exec, pull, config, convert)");
   const char *w3[] = {"compose", "--fiel", "x", "up"};
   expect_error(4, w3, "unknown flag: --fiel");
   const char *w4[] = {"compose", "-f"};

@@ -71,7 +71,7 @@ static void test_every_key(void **state) {
   assert_string_equal(
       web,
       "{\"Name\":\"shop-web-1\",\"Image\":\"mcr.microsoft.com/windows/servercore:ltsc2022\","
-      "\"Cmd\":[\"C:\\\\app\\\\run.exe\",\"--port\",\"80\"],\"Env\":[\"EMPTY=\",\"FROM_FILE=1\",\"SHARED=env\"],"
+      "\"Entrypoint\":[\"C:\\\\app\\\\run.exe\"],\"Cmd\":[\"--port\",\"80\"],\"Env\":[\"EMPTY=\",\"FROM_FILE=1\",\"SHARED=env\"],"
       "\"WorkingDir\":\"C:\\\\app\",\"User\":\"ContainerUser\",\"Hostname\":\"web01\",\"OpenStdin\":false,"
       "\"StopTimeout\":90,"
       "\"Secrets\":[{\"Name\":\"db_password\",\"Target\":\"db_password\"},{\"Name\":\"api_key\",\"Target\":\"key.txt\"}],"

@@ -39,6 +39,8 @@ static struct {
   const char *fail_id;    /* only for this "Id" or "Name" (any when NULL) */
   const char *check_result;
   bool interrupt;   /* the platform reports Ctrl+C */
+  int interrupt_at; /* > 0: Ctrl+C is reported from this ask on */
+  int asks;
   bool asked;       /* a command asked whether Ctrl+C was pressed */
   bool block_logs;  /* container.logs streams last until a container.stop arrives */
   bool block_run;   /* so do container.run and container.attach streams */
@@ -91,7 +93,8 @@ static bool stopped_yet(void) {
 static bool f_interrupted(void *ctx) {
   (void)ctx;
   fake.asked = true;
-  return fake.interrupt;
+  fake.asks++;
+  return fake.interrupt || (fake.interrupt_at > 0 && fake.asks >= fake.interrupt_at);
 }
 
 static void f_detach_keys(void *ctx, const unsigned char *keys, size_t len) {
@@ -507,6 +510,48 @@ static void test_run_sends_every_flag(void **state) {
   cJSON_free(sent);
   contains(err_text, "WARNING: CPU shares discarded\n");
   assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "abcdef0123456789");
+}
+
+/* --entrypoint: one word (never split), "" as Docker's reset [""]; the command's words follow as Cmd. */
+static void test_run_entrypoint(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "create", "--entrypoint", "C:\\app\\run.exe --x", "img", "a", "b"), 0);
+  char *sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Entrypoint"));
+  assert_string_equal(sent, "[\"C:\\\\app\\\\run.exe --x\"]");
+  cJSON_free(sent);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Cmd"));
+  assert_string_equal(sent, "[\"a\",\"b\"]");
+  cJSON_free(sent);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "create", "--entrypoint=", "img", "cmd"), 0);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Entrypoint"));
+  assert_string_equal(sent, "[\"\"]");
+  cJSON_free(sent);
+  /* wctrd's refusal of nothing to run is a create failure: 125 */
+  reset(NULL);
+  fake.fail_op = "container.create";
+  fake.fail_text = "No command specified";
+  assert_int_equal(RUN("wctr", "run", "--entrypoint", "", "img"), 125);
+  contains(err_text, "No command specified");
+}
+
+/* Log options are not kept yet: --log-opt and another --log-driver are refused with the reason (125, a create
+ * flag), json-file is accepted; logs --details is refused too (1), since its attributes come from log options. */
+static void test_log_options_refused_with_the_reason(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "--log-opt", "max-size=10m", "img", "cmd"), 125);
+  contains(err_text, "--log-opt max-size=10m: log options are not supported yet");
+  assert_int_equal(fake.count, 0);
+  assert_int_equal(RUN("wctr", "create", "--log-driver", "etwlogs", "img", "cmd"), 125);
+  contains(err_text, "--log-driver etwlogs: wctr keeps a container's logs with the json-file driver only");
+  assert_int_equal(RUN("wctr", "create", "--log-driver", "json-file", "img", "cmd"), 0);
+  assert_null(cJSON_GetObjectItem(fake.params[0], "HostConfig") != NULL
+                  ? cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "HostConfig"), "LogConfig")
+                  : NULL);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "logs", "--details", "web"), 1);
+  contains(err_text, "--details: the extra attributes it shows come from --log-opt labels= and env=");
+  assert_int_equal(fake.count, 0);
 }
 
 /* Docker's --label-file: KEY=VALUE per line, comments and blank lines skipped, a later line for a key wins;
@@ -1392,6 +1437,45 @@ static void test_ref_commands(void **state) {
   contains(err_text, "\"kill\" requires at least 1 argument");
   assert_int_equal(RUN("wctr", "stop", "-t", "soon", "web"), 125);
   contains(err_text, "invalid value \"soon\" for --time");
+}
+
+static void test_pause_and_unpause(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "pause", "web", "db"), 0);
+  assert_string_equal(out_text, "web\ndb\n");
+  assert_string_equal(fake.ops[0], "container.pause");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Id")->valuestring, "db");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "container", "unpause", "web"), 0);
+  assert_string_equal(fake.ops[0], "container.unpause");
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "pause"), 1);
+  contains(err_text, "\"pause\" requires at least 1 argument");
+  /* One that wctrd refuses (Docker's words for a process-isolated one): reported, the others still paused,
+   * exit 1 as Docker's. */
+  reset(NULL);
+  fake.fail_op = "container.pause";
+  fake.fail_id = "proc";
+  fake.fail_code = WCTR_ENOTSUP;
+  fake.fail_text = "Cannot pause container 0123: cannot pause Windows Server Containers";
+  assert_int_equal(RUN("wctr", "pause", "proc", "hv"), 1);
+  contains(err_text, "cannot pause Windows Server Containers");
+  assert_string_equal(out_text, "hv\n");
+  /* compose pause / unpause: each service's container, compose's progress on stderr */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "pause", "web"), 0);
+  int at = op_index("container.pause", 0);
+  assert_true(at >= 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[at], "Id")->valuestring, "proj-web-1");
+  contains(err_text, " Container proj-web-1  Paused\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "unpause"), 0);
+  assert_true(op_index("container.unpause", 0) >= 0);
+  contains(err_text, " Container proj-web-1  Unpaused\n");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "pause", "nosuch"), 1);
+  contains(err_text, "no such service: nosuch");
+  assert_int_equal(op_index("container.pause", 0), -1);
 }
 
 static void test_restart_rename_and_the_container_form(void **state) {
@@ -2542,15 +2626,44 @@ static void test_output_bytes_are_the_containers(void **state) {
 /* The other lists: stats, secret ls, credentialspec ls, compose ps, and events, each with Docker's fields. */
 static void test_stats_events_and_lists_format(void **state) {
   (void)state;
+  /* docker/cli's columns for a Windows daemon */
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "web"), 0);
-  assert_string_equal(out_text, "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     BLOCK I/O    PIDS\n"
-                                "abcdef012345   web       12.35%    1.5MiB / 100MiB     1.50%     1.5kB / 0B   3\n");
+  assert_string_equal(out_text, "CONTAINER ID   NAME      CPU %     PRIV WORKING SET   NET I/O   BLOCK I/O\n"
+                                "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n");
+  assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format",
+                       "table {{.ID}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.PIDs}}", "web"), 0);
+  assert_string_equal(out_text, "CONTAINER ID   MEM USAGE / LIMIT   MEM %     PIDS\n"
+                                "abcdef012345   1.5MiB / 100MiB     1.50%     3\n");
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "{{.Container}} {{.Name}} {{.CPUPerc}} {{.MemPerc}} {{.NetIO}} {{.PIDs}}", "web"), 0);
   assert_string_equal(out_text, "web web 12.35% 1.50% -- 3\n");
   assert_int_equal(RUN("wctr", "stats", "--no-stream", "--format", "json", "web"), 0);
   starts_with(out_text, "{\"BlockIO\":\"1.5kB / 0B\",\"CPUPerc\":\"12.35%\",\"Container\":\"web\",\"ID\":\"abcdef012345\"");
-  assert_int_equal(RUN("wctr", "stats", "web"), 125);
-  contains(err_text, "only --no-stream");
+  /* Streaming: a table each second until Ctrl+C, which ends it with 0; plain successive tables when stdout is
+   * not a console (here Ctrl+C comes at the 12th ask: the first table, ten asks over the second's wait, the second
+   * table, and the ask after it). */
+  reset(NULL);
+  fake.interrupt_at = 12;
+  assert_int_equal(RUN("wctr", "stats", "web", "db"), 0);
+  const char *table = "CONTAINER ID   NAME      CPU %     PRIV WORKING SET   NET I/O   BLOCK I/O\n"
+                      "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n"
+                      "abcdef012345   web       12.35%    1.5MiB             --        1.5kB / 0B\n";
+  char twice[1024];
+  snprintf(twice, sizeof twice, "%s%s", table, table);
+  assert_string_equal(out_text, twice);
+  assert_int_equal(op_index("container.stats", 3), 3); /* two names, two tables */
+  assert_int_equal(op_index("container.stats", 4), -1);
+  /* On a console: the screen cleared and the table drawn at the top, each time. */
+  reset(NULL);
+  fake.tty = true;
+  fake.interrupt_at = 1;
+  assert_int_equal(RUN("wctr", "stats", "web"), 0);
+  starts_with(out_text, "\x1b[2J\x1b[HCONTAINER ID");
+  /* Without names: the running containers (container.list), every one with -a. */
+  reset(NULL);
+  fake.interrupt_at = 1;
+  assert_int_equal(RUN("wctr", "stats", "-a"), 0);
+  assert_string_equal(fake.ops[0], "container.list");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
   /* secret ls: Docker's secret context (ID, Name, CreatedAt "... ago") with wctr's Size. */
   assert_int_equal(RUN("wctr", "secret", "ls"), 0);
   assert_string_equal(out_text, "ID             NAME          SIZE      CREATED\n"
@@ -2620,6 +2733,9 @@ int main(void) {
       cmocka_unit_test_setup(test_ps_format_fields, reset),
       cmocka_unit_test_setup(test_ref_commands, reset),
       cmocka_unit_test_setup(test_restart_rename_and_the_container_form, reset),
+      cmocka_unit_test_setup(test_pause_and_unpause, reset),
+      cmocka_unit_test_setup(test_run_entrypoint, reset),
+      cmocka_unit_test_setup(test_log_options_refused_with_the_reason, reset),
       cmocka_unit_test_setup(test_system_df_and_prune, reset),
       cmocka_unit_test_setup(test_top, reset),
       cmocka_unit_test_setup(test_logs_and_wait, reset),

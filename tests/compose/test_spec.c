@@ -213,7 +213,8 @@ static void test_every_key(void **state) {
   compose_free(p);
 }
 
-/* An entrypoint and a command together, in either form; neither gives no words (an image may have them). */
+/* An entrypoint and a command together, in either form; neither gives no words (an image may have them); an
+ * entrypoint replaces the image's Entrypoint and Cmd, [] clears it (then a command is needed). */
 static void test_command_forms(void **state) {
   (void)state;
   ct_reset();
@@ -221,18 +222,27 @@ static void test_command_forms(void **state) {
                                     "  both: {image: i, entrypoint: 'C:\\run.cmd', command: [a, b]}\n"
                                     "  none: {image: i}\n"
                                     "  empty: {image: i, entrypoint: [], command: []}\n"
+                                    "  cleared: {image: i, entrypoint: [], command: [c]}\n"
                                     "  grace: {image: i, command: [x], stop_grace_period: 1500ms}\n");
   spec_container s;
   spec_of(p, "both", &s);
   static const char *const both[] = {"cmd", "/S", "/C", "C:\\run.cmd", "a", "b"};
   expect_strings(s.process.cmd, s.process.cmd_count, both, 6);
+  assert_true(s.process.entrypoint_set);
+  assert_int_equal(s.process.entrypoint_count, 4);
   spec_free(&s);
   spec_of(p, "none", &s);
   assert_int_equal(s.process.cmd_count, 0);
   assert_null(s.process.cmd);
+  assert_false(s.process.entrypoint_set);
   spec_free(&s);
-  spec_of(p, "empty", &s);
-  assert_int_equal(s.process.cmd_count, 0);
+  expect_refused(p, "empty", WCTR_EINVAL,
+                 "services.empty.entrypoint: an empty entrypoint without a command would run the image's Cmd without its "
+                 "Entrypoint, and wctr keeps an image's Entrypoint and Cmd as one command; give the command");
+  spec_of(p, "cleared", &s);
+  assert_true(s.process.entrypoint_set);
+  assert_int_equal(s.process.entrypoint_count, 0);
+  assert_int_equal(s.process.cmd_count, 1);
   spec_free(&s);
   /* 1.5 s is never shortened to 1. */
   spec_of(p, "grace", &s);

@@ -52,6 +52,27 @@ static void keys_are(const cJSON *o, const char *const *keys, size_t n) {
   if (k != NULL) fail_msg("an extra key: %s", k->string);
 }
 
+/* Path and Args: the Entrypoint's words, then Cmd's; Docker's reset [""] adds none. */
+static void test_container_path_with_entrypoint(void **state) {
+  (void)state;
+  cJSON *in = cJSON_Parse("{\"Id\":\"x\",\"Name\":\"e\",\"Config\":{\"Entrypoint\":[\"C:\\\\run.exe\",\"-v\"],\"Cmd\":[\"a\"]},"
+                          "\"HostConfig\":{},\"State\":{}}");
+  cJSON *c = docker_container_inspect(in);
+  str_is(c, "Path", "C:\\run.exe");
+  char *args = cJSON_PrintUnformatted(get(c, "Args"));
+  assert_string_equal(args, "[\"-v\",\"a\"]");
+  cJSON_free(args);
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+  in = cJSON_Parse("{\"Id\":\"x\",\"Name\":\"e\",\"Config\":{\"Entrypoint\":[\"\"],\"Cmd\":[\"b\",\"c\"]},\"HostConfig\":{},"
+                   "\"State\":{}}");
+  c = docker_container_inspect(in);
+  str_is(c, "Path", "b");
+  assert_int_equal(cJSON_GetArraySize(get(c, "Args")), 1);
+  cJSON_Delete(c);
+  cJSON_Delete(in);
+}
+
 static void test_container_inspect(void **state) {
   (void)state;
   cJSON *in = cJSON_Parse(record);
@@ -180,7 +201,10 @@ static void test_container_summary_and_status(void **state) {
              "Up 2 days (health: starting)"},
             {"{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2026-11-20T15:10:00Z\",\"Health\":{\"Status\":"
              "\"unhealthy\"}}}", "Up 2 days (unhealthy)"},
-            {"{\"State\":\"exited\",\"Health\":\"unhealthy\",\"ExitCode\":1,\"FinishedAt\":\"\"}", "Exited (1)"}};
+            {"{\"State\":\"exited\",\"Health\":\"unhealthy\",\"ExitCode\":1,\"FinishedAt\":\"\"}", "Exited (1)"},
+            /* Paused: Docker's State.String() says so, before any health. */
+            {"{\"State\":\"paused\",\"Health\":\"healthy\",\"StartedAt\":\"2026-11-20T15:10:00Z\"}", "Up 2 days (Paused)"},
+            {"{\"State\":{\"Status\":\"paused\",\"StartedAt\":\"2026-11-22T15:05:00Z\"}}", "Up 5 minutes (Paused)"}};
   for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
     cJSON *x = cJSON_Parse(st[i].json);
     char text[96];
@@ -315,10 +339,11 @@ static void test_image_secret_version_info_event(void **state) {
   cJSON *info = cJSON_Parse("{\"ServerVersion\":\"0.1.0\",\"OperatingSystem\":\"Windows Server 2022\",\"OSVersion\":"
                             "\"10.0.20348\",\"OSType\":\"windows\",\"DataRoot\":\"C:\\\\ProgramData\\\\wctr\",\"HCS\":"
                             "{\"Available\":true},\"Isolation\":{\"Default\":\"hyperv\",\"Available\":[\"hyperv\"]}}");
-  cJSON *list = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"}]");
+  cJSON *list = cJSON_Parse("[{\"State\":\"running\"},{\"State\":\"exited\"},{\"State\":\"paused\"}]");
   d = docker_info(info, list, NULL);
-  num_is(d, "Containers", 2);
+  num_is(d, "Containers", 3);
   num_is(d, "ContainersRunning", 1);
+  num_is(d, "ContainersPaused", 1); /* Docker counts a paused container apart from the running ones */
   num_is(d, "ContainersStopped", 1);
   assert_null(cJSON_GetObjectItem(d, "Images")); /* not counted: absent, not 0 */
   str_is(d, "Isolation", "hyperv");
@@ -454,6 +479,7 @@ static void test_timestamps_and_sizes(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_container_inspect),
+      cmocka_unit_test(test_container_path_with_entrypoint),
       cmocka_unit_test(test_container_summary_and_status),
       cmocka_unit_test(test_container_network),
       cmocka_unit_test(test_image_secret_version_info_event),

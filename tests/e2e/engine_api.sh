@@ -311,8 +311,8 @@ expect 0 "docker volume rm -f of a missing volume" D volume rm -f apivol3
 
 echo "# docker CLI: what wctr does not do yet says so"
 expect 0 "docker create (for the refusals)" D create --name idle1 --isolation job host "$sleeper" 0
-expect 1 "docker pause" D pause idle1
-has "pausing containers is not implemented yet" "says why"
+expect 1 "docker pause of a container that is not running" D pause idle1
+has "is not running" "Docker's message"
 expect 1 "docker container export" D container export -o "$proj_unix/x.tar" idle1
 has "not implemented yet" "says why"
 expect 1 "docker secret ls" D secret ls
@@ -323,6 +323,12 @@ echo "# docker CLI: process isolation through the HCS double"
 expect 0 "docker run --rm testimg (the image's command)" D run --rm testimg
 has "woke" "the image's default command ran"
 expect 0 "docker run --isolation=process with limits" D run --rm --cpus 1 -m 256m testimg "$sleeper" 0
+# (Hyper-V's pause end to end, through wctr: e2e_hcs_containers; this wctrd's double has no utility VM image)
+echo "# docker CLI: pause of a process-isolated container (dockerd on Windows pauses Hyper-V ones only)"
+expect 0 "docker run -d --isolation=process" D run -d --name prp --isolation=process testimg "$sleeper" 60
+expect 1 "docker pause of a process-isolated container" D pause prp
+has "cannot pause Windows Server Containers" "dockerd's words"
+expect 0 "docker rm -f" D rm -f prp
 expect 0 "docker create, then rm" D create --name hcs1 testimg
 expect 0 "docker rm" D rm hcs1
 

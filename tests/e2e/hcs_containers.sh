@@ -194,8 +194,31 @@ grep '"call":"HcsModifyComputeSystem"' "$calls" | grep '"RequestType":"Remove"' 
   && ok "and the scratch disk taken off the VM" || bad "no SCSI removal"
 expect 0 "rm" W rm hv1
 expect 0 "run -d hyperv" W run -d --name hv2 --isolation=hyperv testimg "$sleeper" 60
-expect 0 "stop" W stop -t 2 hv2
+echo "# pause / unpause (Hyper-V only, as Docker on Windows)"
+expect 0 "pause" W pause hv2
+has "hv2" "pause prints the name"
+grep -q '"call":"HcsPauseComputeSystem"' "$calls" && ok "the utility VM was paused" || bad "no HcsPauseComputeSystem"
+expect 0 "ps shows it paused" W ps
+grep -qE 'Up .* \(Paused\)' "$out" && ok "ps says (Paused)" || bad "no (Paused) in ps"
+expect 0 "inspect" W inspect --format '{{.State.Status}} {{.State.Paused}} {{.State.Running}}' hv2
+has "paused true true" "inspect: status paused, Paused and Running"
+expect 1 "exec into a paused container" W exec hv2 cmd /c echo hi
+has "Container hv2 is paused, unpause the container before exec" "with Docker's message"
+expect 1 "pause twice" W pause hv2
+has "is already paused" "with Docker's message"
+expect 1 "rm without -f" W rm hv2
+has "You cannot remove a paused container" "with Docker's message"
+expect 0 "unpause" W unpause hv2
+grep -q '"call":"HcsResumeComputeSystem"' "$calls" && ok "the utility VM was resumed" || bad "no HcsResumeComputeSystem"
+expect 1 "unpause twice" W unpause hv2
+has "is not paused" "with Docker's message"
+expect 0 "pause again" W pause hv2
+expect 0 "stop of a paused container" W stop -t 2 hv2
 expect 0 "rm" W rm hv2
+expect 0 "run -d process" W run -d --name pr1 --isolation=process testimg "$sleeper" 60
+expect 1 "pause of a process-isolated container" W pause pr1
+has "cannot pause Windows Server Containers" "with Docker's words"
+expect 0 "rm -f" W rm -f pr1
 [ "$(systems)" = 0 ] && ok "no compute system or VM is left" || bad "compute systems left: $(systems)"
 
 echo "# secrets: decrypted for the run, mapped read-only, gone after it"

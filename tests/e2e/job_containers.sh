@@ -130,6 +130,10 @@ expect 0 "wait after kill" W wait victim
 expect 0 "run -d" W run -d --isolation=job --name busy host "$sleeper" 60
 expect 1 "rm of a running container is refused" W rm busy
 has "You cannot remove a running container" "with Docker's message"
+expect 1 "pause of a job container is refused" W pause busy
+has "cannot pause job containers: Windows documents no way to freeze a job object" "with the reason"
+expect 0 "inspect after the refused pause" W inspect --format '{{.State.Status}}' busy
+has "running" "it still runs"
 expect 0 "rm -f" W rm -f busy
 expect 1 "it is gone" W inspect busy
 has "No such object: busy" "with Docker's message"
@@ -218,8 +222,13 @@ echo "# stats"
 expect 0 "run -d" W run -d --isolation=job --name st -m 100m host "$sleeper" 30
 expect 0 "stats --no-stream" W stats --no-stream st
 has "CONTAINER ID" "stats prints a table"
+has "PRIV WORKING SET" "with Docker's Windows columns"
 has " st " "with the container"
+expect 0 "stats --no-stream --format MemUsage" W stats --no-stream --format '{{.MemUsage}}' st
 has "100MiB" "and its memory limit"
+# streaming: a table every second; not a console, so plain tables one after another (stopped after 3.5 s)
+timeout 3.5 "$root/scripts/wine" "$build/wctr.exe" -H "npipe:////./pipe/$pipe" stats st >"$out" 2>&1
+[ "$(grep -c 'CONTAINER ID' "$out")" -ge 2 ] && ok "stats streams successive tables" || bad "stats did not stream"
 expect 0 "kill st" W kill st
 
 echo "# update and events"

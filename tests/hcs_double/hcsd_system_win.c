@@ -602,8 +602,25 @@ static HRESULT pause_work(hcsd_work *w, cJSON **result, char *detail, size_t det
              state_names[sys->state], state_names[from], pause ? "paused" : "resumed");
     hr = HCS_E_INVALID_STATE;
   }
+  /* A utility VM's pause stops its virtual processors: what runs in the containers it hosts stops with it. */
+  hcsd_sys *hosted[64];
+  size_t n = 0;
+  if (SUCCEEDED(hr) && sys->is_vm) {
+    for (hcsd_sys *s = g_systems; s != NULL && n < sizeof hosted / sizeof hosted[0]; s = s->next) {
+      if (s->hosting_id != NULL && hcsd_id_equal(s->hosting_id, sys->id) && s->state == SYS_RUNNING) {
+        hcsd_sys_ref(s);
+        hosted[n++] = s;
+      }
+    }
+  }
   ReleaseSRWLockExclusive(&g_core_lock);
   if (SUCCEEDED(hr)) hr = hcsd_sys_suspend(sys, pause, detail, detail_size);
+  for (size_t i = 0; SUCCEEDED(hr) && i < n; i++) hr = hcsd_sys_suspend(hosted[i], pause, detail, detail_size);
+  if (n > 0) {
+    AcquireSRWLockExclusive(&g_core_lock);
+    for (size_t i = 0; i < n; i++) hcsd_sys_unref_locked(hosted[i]);
+    ReleaseSRWLockExclusive(&g_core_lock);
+  }
   if (SUCCEEDED(hr)) {
     AcquireSRWLockExclusive(&g_core_lock);
     if (sys->state == from) {

@@ -707,7 +707,7 @@ static void test_exec(void **state) {
   ctr_init(&c, p);
   ctr_start(&c);
   const rt_methods *m = c.t->runtime->methods;
-  assert_int_equal(m->version, RT_METHODS_V2);
+  assert_int_equal(m->version, RT_METHODS_V3);
   wctr_errmsg e;
 
   /* The container's environment, exec's -e winning; output on both streams; its own exit code. */
@@ -916,6 +916,56 @@ static void test_hyperv(void **state) {
 }
 
 /* A utility VM that crashes takes its container with it: the exit code is unknown and why says so. */
+/* pause / resume (RT_METHODS_V3): a Hyper-V container's utility VM is paused, which freezes what the container
+ * runs; a process-isolated one is refused with Docker's words before any HCS call. */
+static void test_pause_resume(void **state) {
+  (void)state;
+  ctr c;
+  ctr_init(&c, params_new("testimg", "hyperv", "out", "a", "sleep", "1500", "out", "b", "sleep", "60000", NULL));
+  ctr_start(&c);
+  wait_output(&c.r, "a");
+  const rt_methods *m = c.t->runtime->methods;
+  assert_int_equal(m->version, RT_METHODS_V3);
+  char vm[80];
+  snprintf(vm, sizeof vm, "%s%s", c.id, RT_HCS_UVM_SUFFIX);
+  wctr_errmsg e;
+  if (RT_PAUSE_FN(m)(c.t, &e) != WCTR_OK) fail_msg("pause: %s", e.text);
+  assert_int_equal(count_calls("HcsPauseComputeSystem", vm, NULL), 1);
+  /* frozen: the sleep's time passes, and "b" is not written */
+  Sleep(3000);
+  EnterCriticalSection(&c.r.lock);
+  bool b_seen = strstr(c.r.out, "b") != NULL;
+  LeaveCriticalSection(&c.r.lock);
+  assert_false(b_seen);
+  /* HCS refuses a second pause (a VM that is not Running) */
+  assert_int_not_equal(RT_PAUSE_FN(m)(c.t, &e), WCTR_OK);
+  if (strstr(e.text, "HcsPauseComputeSystem") == NULL) fail_msg("second pause: %s", e.text);
+  if (RT_RESUME_FN(m)(c.t, &e) != WCTR_OK) fail_msg("resume: %s", e.text);
+  assert_int_equal(count_calls("HcsResumeComputeSystem", vm, NULL), 1);
+  wait_output(&c.r, "b");
+  assert_int_not_equal(RT_RESUME_FN(m)(c.t, &e), WCTR_OK); /* not paused */
+  /* paused again, then killed: the container is terminated all the same */
+  if (RT_PAUSE_FN(m)(c.t, &e) != WCTR_OK) fail_msg("pause: %s", e.text);
+  signal_ok(&c, RT_SIGNAL_KILL);
+  ctr_wait(&c);
+  ctr_release(&c);
+  assert_nothing_left(&c);
+  ctr_free(&c);
+
+  ctr p;
+  ctr_init(&p, params_new("testimg", "process", "sleep", "60000", NULL));
+  ctr_start(&p);
+  int before = count_calls("HcsPauseComputeSystem", NULL, NULL);
+  assert_int_equal(RT_PAUSE_FN(p.t->runtime->methods)(p.t, &e), WCTR_ENOTSUP);
+  assert_string_equal(e.text, "cannot pause Windows Server Containers");
+  assert_int_equal(count_calls("HcsPauseComputeSystem", NULL, NULL), before);
+  signal_ok(&p, RT_SIGNAL_KILL);
+  ctr_wait(&p);
+  ctr_release(&p);
+  assert_nothing_left(&p);
+  ctr_free(&p);
+}
+
 static void test_hyperv_vm_crash(void **state) {
   (void)state;
   ctr c;
@@ -1963,6 +2013,7 @@ int main(void) {
       cmocka_unit_test(test_kill),
       cmocka_unit_test(test_hyperv),
       cmocka_unit_test(test_hyperv_vm_crash),
+      cmocka_unit_test(test_pause_resume),
       cmocka_unit_test(test_secrets_and_ccg),
       cmocka_unit_test(test_failed_start_leaves_nothing),
       cmocka_unit_test(test_mount_retry),

@@ -36,7 +36,7 @@ static void test_changes(void **state) {
   (void)state;
   const char *changing[] = {"container.create", "container.start", "container.run", "container.stop",
                             "container.kill", "container.remove", "container.update", "secret.create",
-                            "secret.remove", "secret.read"};
+                            "secret.remove", "secret.read", "container.pause", "container.unpause"};
   const char *reading[] = {"version", "info", "container.list", "container.inspect", "container.logs",
                            "container.wait", "container.stats", "events", "secret.list", "secret.inspect",
                            "audit.read", "check", "", "secret"};

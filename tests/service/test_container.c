@@ -131,6 +131,19 @@ static void test_record_round_trip(void **state) {
   assert_string_equal(back.spec.process.working_dir, "C:\\");
   assert_int_equal(back.limits.cpu_rate, 5000);
   assert_int_equal(back.limits.job_memory_limit, 524288000);
+  assert_false(back.state.paused);
+  svc_container_free(&back);
+  /* Paused: Docker's status word "paused", still Running, and read back as a paused running container. */
+  c.state.paused = true;
+  json = svc_container_to_json(&c);
+  const cJSON *st = cJSON_GetObjectItem(json, "State");
+  assert_string_equal(cJSON_GetObjectItem(st, "Status")->valuestring, "paused");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(st, "Running")));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(st, "Paused")));
+  assert_int_equal(svc_container_from_json(json, &back, &e), WCTR_OK);
+  cJSON_Delete(json);
+  assert_int_equal(back.state.status, SVC_STATE_RUNNING);
+  assert_true(back.state.paused);
   svc_container_free(&c);
   svc_container_free(&back);
 }

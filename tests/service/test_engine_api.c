@@ -722,6 +722,47 @@ static void test_list_before_since_limit_and_more_filters(void **state) {
   assert_true(audited("container.list", "invalid_argument", "invalid filter 'volume'"));
 }
 
+static void test_pause_and_unpause(void **state) {
+  (void)state;
+  create("frz", "[\"wait\"]", NULL, NULL);
+  /* Docker's statuses: not running 409, not paused 500, no such container 404. */
+  expect_error("POST", "/containers/frz/pause", NULL, 409, "is not running");
+  expect_error("POST", "/containers/frz/unpause", NULL, 500, "is not paused");
+  expect_error("POST", "/containers/nope/pause", NULL, 404, "No such container: nope");
+  post_204("frz", "start", 204);
+  assert_true(wait_status("frz", "running"));
+  post_204("frz", "pause", 204);
+  assert_true(wait_status("frz", "paused"));
+  cJSON *j = request_json("GET", "/containers/frz/json", NULL, 200);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Paused")));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Running")));
+  cJSON_Delete(j);
+  /* the list shows it without all=1, as Docker's (it is running), with Docker's status text */
+  cJSON *list = request_json("GET", "/containers/json", NULL, 200);
+  assert_int_equal(cJSON_GetArraySize(list), 1);
+  const cJSON *row = cJSON_GetArrayItem(list, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "State")->valuestring, "paused");
+  assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(row, "Status")->valuestring, "(Paused)"));
+  cJSON_Delete(list);
+  cJSON *info = request_json("GET", "/info", NULL, 200);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(info, "ContainersPaused")->valuedouble, 1);
+  assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(info, "ContainersRunning")->valuedouble, 0);
+  cJSON_Delete(info);
+  expect_error("POST", "/containers/frz/pause", NULL, 409, "is already paused");
+  expect_error("POST", "/containers/frz/exec", "{\"Cmd\":[\"out=x\"],\"AttachStdout\":true,\"AttachStderr\":true}", 409,
+               "Container frz is paused, unpause the container before exec");
+  expect_error("DELETE", "/containers/frz", NULL, 409, "You cannot remove a paused container");
+  post_204("frz", "unpause", 204);
+  assert_true(wait_status("frz", "running"));
+  /* the runtime's refusal is Docker's 500 "Cannot pause container ID: ..." */
+  rt_fake_refuse_pause(true);
+  expect_error("POST", "/containers/frz/pause", NULL, 500, "Cannot pause container ");
+  rt_fake_refuse_pause(false);
+  post_204("frz", "kill", 204);
+  assert_true(wait_status("frz", "exited"));
+  assert_true(audited("container.pause", "ok", NULL));
+}
+
 static void test_start_stop_restart_kill(void **state) {
   (void)state;
   create("svc", "[\"wait\"]", NULL, NULL);
@@ -1047,6 +1088,7 @@ static void test_logs(void **state) {
   expect_error("GET", "/containers/lg/logs", NULL, 400, "you must choose at least one stream");
   expect_error("GET", "/containers/lg/logs?stdout=1&tail=x", NULL, 400, "invalid value for tail");
   expect_error("GET", "/containers/lg/logs?stdout=1&since=yesterday", NULL, 400, "invalid value for since");
+  expect_error("GET", "/containers/lg/logs?stdout=1&details=1", NULL, 400, "details: the extra attributes it shows come from");
   /* follow: what the run writes later arrives, and the stream ends with it. */
   create("fl", "[\"out=a\\\\n\",\"sleep=300\",\"out=b\\\\n\"]", NULL, NULL);
   post_204("fl", "start", 204);
@@ -1311,7 +1353,6 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("GET", "/images/0a1b2c3e/json", NULL, 404, "No such image");
   /* (the image endpoints over the real image operations: test_engine_api_images.c) */
   expect_error("POST", "/images/create?fromImage=x", NULL, 501, "docker pull --all-tags");
-  expect_error("POST", "/containers/x/pause", NULL, 501, "pausing containers is not implemented");
   expect_error("GET", "/exec/abc/top", NULL, 404, "page not found");
   /* Families Docker has and wctr does not: 501 with the reason, never "page not found" nor a success. */
   expect_error("GET", "/swarm", NULL, 501, "swarm mode");
@@ -1681,6 +1722,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_list_filters_and_status, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_before_since_limit_and_more_filters, setup, teardown),
       cmocka_unit_test_setup_teardown(test_start_stop_restart_kill, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pause_and_unpause, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_conditions, setup, teardown),
       cmocka_unit_test_setup_teardown(test_attach_frames_and_stdin, setup, teardown),
       cmocka_unit_test_setup_teardown(test_exec, setup, teardown),

@@ -58,11 +58,24 @@ static void test_create_maps_what_wctr_applies(void **state) {
                          "\"Cmd\":[\"one arg\"]}");
   free(t);
   cJSON_Delete(p);
-  /* Entrypoint then Cmd; the restart policy's zero count is left out (it means nothing with "no"). */
+  /* Entrypoint and Cmd passed on as Docker's (the spec puts the Entrypoint's words first); the restart policy's zero
+   * count is left out (it means nothing with "no"). */
   p = create_ok("{\"Image\":\"i\",\"Entrypoint\":[\"ep\",\"x\"],\"Cmd\":[\"c\"],\"HostConfig\":{\"RestartPolicy\":"
                 "{\"Name\":\"no\",\"MaximumRetryCount\":0}}}", NULL);
   t = print(p);
-  assert_string_equal(t, "{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}},\"Cmd\":[\"ep\",\"x\",\"c\"]}");
+  assert_string_equal(t, "{\"Image\":\"i\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\"}},\"Entrypoint\":[\"ep\",\"x\"],"
+                         "\"Cmd\":[\"c\"]}");
+  free(t);
+  cJSON_Delete(p);
+  /* Docker's StrSlice: a string Entrypoint is one word, "" the reset [""]; [] and null are left out. */
+  p = create_ok("{\"Image\":\"i\",\"Entrypoint\":\"\",\"Cmd\":[\"c\"]}", NULL);
+  t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"Entrypoint\":[\"\"],\"Cmd\":[\"c\"]}");
+  free(t);
+  cJSON_Delete(p);
+  p = create_ok("{\"Image\":\"i\",\"Entrypoint\":[],\"Cmd\":[\"c\"]}", NULL);
+  t = print(p);
+  assert_string_equal(t, "{\"Image\":\"i\",\"Cmd\":[\"c\"]}");
   free(t);
   cJSON_Delete(p);
   /* Volumes: Mounts of type volume as -v NAME:PATH (no Source: anonymous), the local driver's defaults accepted;

@@ -1015,6 +1015,26 @@ static void test_image_fills_the_command(void **state) {
   char msg[300];
   cJSON_Delete(call("container.create", p, WCTR_ENOENT, msg, sizeof msg));
   assert_non_null(strstr(msg, "No such image: missing"));
+  /* An Entrypoint replaces the image's command (Docker's --entrypoint): its words, then Cmd's, run; inspect keeps
+   * the two apart. */
+  p = cJSON_Parse("{\"Image\":\"with-cmd\",\"Entrypoint\":[\"out=from-entrypoint\\n\"],\"Cmd\":[\"out=arg\\n\"],"
+                  "\"HostConfig\":{\"Isolation\":\"process\"}}");
+  r = call("container.create", p, WCTR_OK, NULL, 0);
+  snprintf(id, sizeof id, "%s", cJSON_GetObjectItemCaseSensitive(r, "Id")->valuestring);
+  cJSON_Delete(r);
+  s = run_op("container.run", id_params(id));
+  assert_string_equal(s->out[1], "from-entrypoint\narg\n");
+  end(s);
+  cJSON *j = inspect(id);
+  const cJSON *config = cJSON_GetObjectItemCaseSensitive(j, "Config");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(config, "Entrypoint"), 0)->valuestring,
+                      "out=from-entrypoint\n");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(config, "Cmd")), 1);
+  cJSON_Delete(j);
+  /* [""] without a command: the image's is not used either (Docker's "No command specified") */
+  p = cJSON_Parse("{\"Image\":\"with-cmd\",\"Entrypoint\":[\"\"],\"HostConfig\":{\"Isolation\":\"process\"}}");
+  cJSON_Delete(call("container.create", p, WCTR_EINVAL, msg, sizeof msg));
+  assert_string_equal(msg, "No command specified");
 }
 
 static void test_many_containers_at_once(void **state) {
@@ -1898,6 +1918,124 @@ static void test_healthcheck_timeout_failure_and_start_period(void **state) {
   }
 }
 
+static bool paused_of(const char *id) {
+  cJSON *j = inspect(id);
+  bool p = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Paused"));
+  cJSON_Delete(j);
+  return p;
+}
+
+/* A started operation that must fail with err and a message containing text. */
+static void op_fails(const char *name, cJSON *params, wctr_err err, const char *text) {
+  tsink *s = run_op(name, params);
+  if (s->err != err || strstr(s->message, text) == NULL) {
+    fail_msg("%s: expected %s \"%s\", got %s \"%s\"", name, wctr_err_name(err), text, wctr_err_name(s->err), s->message);
+  }
+  end(s);
+}
+
+static int count_action(tsink *ev, const char *action) {
+  int n = 0;
+  const cJSON *f;
+  cJSON_ArrayForEach(f, ev->frames) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "data"), "Action");
+    if (cJSON_IsString(a) && strcmp(a->valuestring, action) == 0) n++;
+  }
+  return n;
+}
+
+static void test_pause_freezes_the_run_with_dockers_rules(void **state) {
+  (void)state;
+  tsink *ev = begin("events", NULL);
+  /* the pause must land within the sleep: 2 s leaves room for a loaded machine */
+  const char *script[] = {"out=a\n", "sleep=2000", "out=b\n", "wait", NULL};
+  const char *id = create("frozen", "job", script, false, NULL);
+  tsink *run = begin("container.run", id_params(id));
+  assert_true(tsink_wait_output(run, 2, WAIT_MS));
+  run_ok("container.pause", id_params("frozen"));
+  /* Frozen: the sleep ends meanwhile, and still nothing more is written. */
+  wctr_sleep_ms(2500);
+  assert_int_equal(run->out_len[1], 2);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "paused");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Running")));
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Paused")));
+  cJSON_Delete(j);
+  cJSON *list = call("container.list", NULL, WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "State")->valuestring, "paused");
+  cJSON_Delete(list);
+  /* ps --filter status=paused keeps it, status=running does not (dockerd's status word) */
+  list = call("container.list", cJSON_Parse("{\"Filters\":{\"status\":[\"paused\"]}}"), WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(list), 1);
+  cJSON_Delete(list);
+  list = call("container.list", cJSON_Parse("{\"Filters\":{\"status\":[\"running\"]}}"), WCTR_OK, NULL, 0);
+  assert_int_equal(cJSON_GetArraySize(list), 0);
+  cJSON_Delete(list);
+  /* Docker's refusals while it is paused. */
+  char want[200];
+  snprintf(want, sizeof want, "Container %s is already paused", id);
+  op_fails("container.pause", id_params(id), WCTR_ESTATE, want);
+  op_fails("container.start", id_params(id), WCTR_ESTATE, "cannot start a paused container, try unpause instead");
+  op_fails("container.remove", id_params(id), WCTR_ESTATE, "You cannot remove a paused container");
+  cJSON *x = cJSON_Parse("{\"Id\":\"frozen\",\"Cmd\":[\"out=x\"]}");
+  char msg[300];
+  cJSON_Delete(call("exec.create", x, WCTR_ESTATE, msg, sizeof msg));
+  assert_string_equal(msg, "Container frozen is paused, unpause the container before exec");
+  /* Unpaused: the script goes on where it stood. */
+  run_ok("container.unpause", id_params(id));
+  assert_true(tsink_wait_output(run, 4, WAIT_MS));
+  assert_memory_equal(run->out[1], "a\nb\n", 4);
+  assert_false(paused_of(id));
+  snprintf(want, sizeof want, "Container %s is not paused", id);
+  op_fails("container.unpause", id_params(id), WCTR_ESTATE, want);
+  /* A stop of a paused container resumes it first, then stops it as usual. */
+  run_ok("container.pause", id_params(id));
+  int resumes = rt_fake_count("resume");
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Timeout", 5);
+  run_ok("container.stop", p);
+  assert_int_equal(rt_fake_count("resume"), resumes + 1);
+  j = inspect(id);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "State"), "Paused")));
+  cJSON_Delete(j);
+  assert_true(tsink_wait_finished(run, WAIT_MS));
+  end(run);
+  snprintf(want, sizeof want, "Container %s is not running", id);
+  op_fails("container.pause", id_params(id), WCTR_ESTATE, want);
+  /* rm -f of a paused one: resumed, killed, removed. */
+  const char *waiting[] = {"wait", NULL};
+  const char *other = create("other", "job", waiting, false, NULL);
+  run_ok("container.start", id_params(other));
+  run_ok("container.pause", id_params(other));
+  cJSON *rm = id_params(other);
+  cJSON_AddTrueToObject(rm, "Force");
+  run_ok("container.remove", rm);
+  assert_int_equal(rt_fake_count("resume"), resumes + 2);
+  /* The events: pause, unpause, pause, pause. */
+  assert_true(tsink_wait_frames(ev, 10, WAIT_MS));
+  assert_int_equal(count_action(ev, "pause"), 3);
+  assert_int_equal(count_action(ev, "unpause"), 1);
+  tsink_close(ev);
+  end(ev);
+}
+
+static void test_pause_refused_by_the_runtime(void **state) {
+  (void)state;
+  rt_fake_refuse_pause(true);
+  const char *script[] = {"wait", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  char want[200];
+  snprintf(want, sizeof want, "Cannot pause container %s: the fake runtime was told to refuse pause", id);
+  op_fails("container.pause", id_params(id), WCTR_ENOTSUP, want);
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "running");
+  cJSON_Delete(j);
+  run_ok("container.kill", id_params(id));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_entry_round_trip),
@@ -1941,6 +2079,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stdin_stays_open_without_stdin_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_sizes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pause_freezes_the_run_with_dockers_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pause_refused_by_the_runtime, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

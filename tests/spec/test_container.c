@@ -327,6 +327,70 @@ static void test_round_trip(void **state) {
   }
 }
 
+/* Docker's Entrypoint: its words before Cmd's, the image supplying nothing; [""] clears it; nothing at all in the
+ * end is Docker's "No command specified"; [] is refused with the reason. The JSON form gives them back apart. */
+static void test_entrypoint(void **state) {
+  (void)state;
+  spec_container s;
+  wctr_errmsg e;
+  if (parse("{\"Image\":\"i\",\"Entrypoint\":[\"C:\\\\run.exe\",\"-v\"],\"Cmd\":[\"a\"]}", &s, NULL, &e) != WCTR_OK) {
+    FAILF("refused: %s", e.text);
+  }
+  assert_int_equal(s.process.cmd_count, 3);
+  assert_string_equal(s.process.cmd[0], "C:\\run.exe");
+  assert_string_equal(s.process.cmd[2], "a");
+  assert_true(s.process.entrypoint_set);
+  assert_int_equal(s.process.entrypoint_count, 2);
+  cJSON *j = to_params(&s, false);
+  char *t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "Entrypoint"));
+  assert_string_equal(t, "[\"C:\\\\run.exe\",\"-v\"]");
+  cJSON_free(t);
+  t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "Cmd"));
+  assert_string_equal(t, "[\"a\"]");
+  cJSON_free(t);
+  spec_container back;
+  assert_int_equal(spec_from_json(j, "params", 4, &back, NULL, &e), WCTR_OK);
+  assert_int_equal(back.process.cmd_count, 3);
+  assert_int_equal(back.process.entrypoint_count, 2);
+  spec_container copy;
+  assert_int_equal(spec_copy(&back, &copy, &e), WCTR_OK);
+  assert_true(copy.process.entrypoint_set);
+  assert_int_equal(copy.process.entrypoint_count, 2);
+  spec_free(&copy);
+  spec_free(&back);
+  cJSON_Delete(j);
+  spec_free(&s);
+  /* an Entrypoint alone is the whole command */
+  assert_int_equal(parse("{\"Image\":\"i\",\"Entrypoint\":[\"x.exe\"]}", &s, NULL, &e), WCTR_OK);
+  assert_int_equal(s.process.cmd_count, 1);
+  j = to_params(&s, false);
+  assert_null(cJSON_GetObjectItemCaseSensitive(j, "Cmd"));
+  cJSON_Delete(j);
+  spec_free(&s);
+  /* [""] clears the image's: the command is Cmd, and it reads back as [""] */
+  assert_int_equal(parse("{\"Image\":\"i\",\"Entrypoint\":[\"\"],\"Cmd\":[\"b\",\"c\"]}", &s, NULL, &e), WCTR_OK);
+  assert_int_equal(s.process.cmd_count, 2);
+  assert_string_equal(s.process.cmd[0], "b");
+  assert_true(s.process.entrypoint_set);
+  assert_int_equal(s.process.entrypoint_count, 0);
+  j = to_params(&s, false);
+  t = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "Entrypoint"));
+  assert_string_equal(t, "[\"\"]");
+  cJSON_free(t);
+  cJSON_Delete(j);
+  spec_free(&s);
+  /* null: not given */
+  assert_int_equal(parse("{\"Image\":\"i\",\"Entrypoint\":null}", &s, NULL, &e), WCTR_OK);
+  assert_false(s.process.entrypoint_set);
+  assert_int_equal(s.process.cmd_count, 0);
+  spec_free(&s);
+  expect_refused("{\"Image\":\"i\",\"Entrypoint\":[\"\"]}", "No command specified");
+  expect_refused("{\"Image\":\"i\",\"Entrypoint\":[],\"Cmd\":[\"x\"]}",
+                 "params: \"Entrypoint\" []: Docker would run the image's Cmd without its Entrypoint, and wctr keeps an "
+                 "image's Entrypoint and Cmd as one command; give the command (Cmd), or [\"\"] with it");
+  expect_refused("{\"Image\":\"i\",\"Entrypoint\":\"x\"}", "params: \"Entrypoint\" must be an array of strings, not a string");
+}
+
 static void test_copy(void **state) {
   (void)state;
   spec_container a;
@@ -507,6 +571,7 @@ int main(void) {
       cmocka_unit_test(test_to_json_shape_and_redaction),
       cmocka_unit_test(test_stdin_once),
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_entrypoint),
       cmocka_unit_test(test_copy),
       cmocka_unit_test(test_isolation_names_parser_default),
       cmocka_unit_test(test_labels),
