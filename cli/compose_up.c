@@ -684,20 +684,33 @@ int cli_compose_ps_quiet(cli_ctx *ctx, const compose_project *p) {
   return 0;
 }
 
-int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
-                        int64_t timeout) {
+/* Whether every name in services is one of p's; otherwise prints "<prefix>no such service: NAME" for the first
+ * that is not (the commands that take SERVICE... say it each in its own words). */
+static bool services_exist(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                           const char *prefix) {
   for (size_t k = 0; k < count; k++) {
     if (compose_find_service(p, services[k]) == NULL) {
-      fprintf(ctx->p->err, "wctr compose restart: no such service: %s\n", services[k]);
-      return CLI_EXIT_ERROR;
+      fprintf(ctx->p->err, "%sno such service: %s\n", prefix, services[k]);
+      return false;
     }
   }
+  return true;
+}
+
+/* Whether s is among the services asked for: all of them when none is named. */
+static bool service_named(const compose_service *s, const char *const *services, size_t count) {
+  bool named = count == 0;
+  for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
+  return named;
+}
+
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout) {
+  if (!services_exist(ctx, p, services, count, "wctr compose restart: ")) return CLI_EXIT_ERROR;
   int rc = 0;
   for (size_t i = 0; i < p->service_count; i++) {
     const compose_service *s = &p->services[i];
-    bool named = count == 0;
-    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
-    if (!named) continue;
+    if (!service_named(s, services, count)) continue;
     cJSON *q = cJSON_CreateObject();
     cJSON_AddStringToObject(q, "Id", s->container_name);
     if (timeout >= 0) cJSON_AddNumberToObject(q, "Timeout", (double)timeout);
@@ -716,18 +729,11 @@ int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *cons
 
 int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool quiet,
                      bool ignore_failures) {
-  for (size_t k = 0; k < count; k++) {
-    if (compose_find_service(p, services[k]) == NULL) {
-      fprintf(ctx->p->err, "no such service: %s\n", services[k]);
-      return CLI_EXIT_ERROR;
-    }
-  }
+  if (!services_exist(ctx, p, services, count, "")) return CLI_EXIT_ERROR;
   int rc = 0;
   for (size_t i = 0; i < p->service_count; i++) {
     const compose_service *s = &p->services[i];
-    bool named = count == 0;
-    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
-    if (!named) continue;
+    if (!service_named(s, services, count)) continue;
     if (s->isolation == WCTR_ISOLATION_JOB) {
       /* A job container's image is a folder on the host (or "host"): there is nothing to pull. */
       if (!quiet) fprintf(ctx->p->err, " %s Skipped - a job container's image is a host folder\n", s->name);
@@ -748,19 +754,13 @@ int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *
 }
 
 int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool pause) {
-  const char *word = pause ? "pause" : "unpause";
-  for (size_t k = 0; k < count; k++) {
-    if (compose_find_service(p, services[k]) == NULL) {
-      fprintf(ctx->p->err, "wctr compose %s: no such service: %s\n", word, services[k]);
-      return CLI_EXIT_ERROR;
-    }
+  if (!services_exist(ctx, p, services, count, pause ? "wctr compose pause: " : "wctr compose unpause: ")) {
+    return CLI_EXIT_ERROR;
   }
   int rc = 0;
   for (size_t i = 0; i < p->service_count; i++) {
     const compose_service *s = &p->services[i];
-    bool named = count == 0;
-    for (size_t k = 0; k < count && !named; k++) named = strcmp(services[k], s->name) == 0;
-    if (!named) continue;
+    if (!service_named(s, services, count)) continue;
     cJSON *q = cJSON_CreateObject();
     cJSON_AddStringToObject(q, "Id", s->container_name);
     cJSON *result = NULL;
