@@ -218,6 +218,10 @@ void api_network_create(api_req *r);
 void api_network_delete(api_req *r);
 void api_networks_prune(api_req *r);
 
+/* Absent, null, false, 0, "", [] or {}: a field of a request body that asks for nothing (accepted where wctr
+ * cannot apply the field). */
+bool api_json_is_default(const cJSON *v);
+
 /* engine_api_volumes.c: list, create, inspect, remove, prune over volume.* (service/manager.h "Named volumes") */
 void api_volumes_list(api_req *r);
 void api_volume_create(api_req *r);

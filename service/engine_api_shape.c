@@ -22,7 +22,7 @@
 /* --- create ------------------------------------------------------------------------------------------------------ */
 
 /* Absent, null, false, 0, "", [] or {}: a field that asks for nothing. */
-static bool is_default(const cJSON *v) {
+bool api_json_is_default(const cJSON *v) {
   if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v)) return true;
   if (cJSON_IsNumber(v)) return v->valuedouble == 0;
   if (cJSON_IsString(v)) return v->valuestring[0] == '\0';
@@ -180,7 +180,7 @@ static bool copy_into(cJSON *to, const char *name, const cJSON *v) {
 /* Is a Mounts entry's VolumeOptions what a volume of the local driver takes (nothing: no copy rule, labels or driver
  * options wctr could apply)? NULL when it is; else the sentence's field. */
 static const char *volume_options_refused(const cJSON *vo) {
-  if (is_default(vo)) return NULL;
+  if (api_json_is_default(vo)) return NULL;
   if (!cJSON_IsObject(vo)) return "VolumeOptions";
   const cJSON *x;
   cJSON_ArrayForEach(x, vo) {
@@ -189,9 +189,9 @@ static const char *volume_options_refused(const cJSON *vo) {
       const cJSON *y;
       cJSON_ArrayForEach(y, x) {
         bool local = y == name && cJSON_IsString(y) && strcmp(y->valuestring, "local") == 0;
-        if (!local && !is_default(y)) return "VolumeOptions.DriverConfig";
+        if (!local && !api_json_is_default(y)) return "VolumeOptions.DriverConfig";
       }
-    } else if (!is_default(x)) {
+    } else if (!api_json_is_default(x)) {
       return "VolumeOptions";
     }
   }
@@ -226,7 +226,7 @@ static wctr_err mount_to_bind(const cJSON *m, size_t index, cJSON *binds, wctr_e
       }
       continue;
     }
-    if (!known && !is_default(item)) {
+    if (!known && !api_json_is_default(item)) {
       return wctr_fail(e, WCTR_EINVAL, "%s.%s: wctr cannot apply this field of a %s mount; leave it out", where, k,
                        volume ? "volume" : "bind");
     }
@@ -266,7 +266,7 @@ static bool same_path(const char *a, const char *b) {
 /* Config.Volumes {"C:\\data": {}}: the container paths that get a volume. A path a bind or a mount already targets
  * keeps that (Docker's rule); any other becomes an anonymous volume, as the pipe's -v C:\data does. */
 static wctr_err map_config_volumes(const cJSON *volumes, cJSON *params, wctr_errmsg *e) {
-  if (is_default(volumes)) return WCTR_OK;
+  if (api_json_is_default(volumes)) return WCTR_OK;
   if (!cJSON_IsObject(volumes)) return wctr_fail(e, WCTR_EINVAL, "Volumes must be an object of container paths");
   cJSON *hc = cJSON_GetObjectItemCaseSensitive(params, "HostConfig");
   if (hc == NULL && (hc = cJSON_AddObjectToObject(params, "HostConfig")) == NULL) {
@@ -319,7 +319,7 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
     }
     const field_rule *rule = rule_for(host_rules, k);
     if (rule == NULL) {
-      if (is_default(v)) continue; /* a field of a later API version left at its zero value asks for nothing */
+      if (api_json_is_default(v)) continue; /* a field of a later API version left at its zero value asks for nothing */
       return wctr_fail(e, WCTR_EINVAL, "HostConfig.%s: unknown field", k);
     }
     switch (rule->action) {
@@ -342,7 +342,7 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
       case F_ACCEPT:
         break;
       case F_DEFAULT:
-        if (!is_default(v)) return refuse_default("HostConfig.", k, rule->why, e);
+        if (!api_json_is_default(v)) return refuse_default("HostConfig.", k, rule->why, e);
         break;
       case F_SPECIAL:
         if (strcmp(k, "Isolation") == 0) {
@@ -358,7 +358,7 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
           if (rp == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
           if (name != NULL && !cJSON_IsNull(name) && !copy_into(rp, "Name", name)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
           /* Docker's clients send a count of 0 with every policy; it only means something with on-failure. */
-          if (max != NULL && !is_default(max) && !copy_into(rp, "MaximumRetryCount", max)) {
+          if (max != NULL && !api_json_is_default(max) && !copy_into(rp, "MaximumRetryCount", max)) {
             return wctr_fail(e, WCTR_ENOMEM, "out of memory");
           }
           const cJSON *other;
@@ -368,7 +368,7 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
             }
           }
         } else if (strcmp(k, "Mounts") == 0) {
-          if (is_default(v)) break;
+          if (api_json_is_default(v)) break;
           if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "HostConfig.Mounts must be an array");
           if (binds == NULL) binds = cJSON_GetObjectItemCaseSensitive(out, "Binds");
           if (binds == NULL && (binds = cJSON_AddArrayToObject(out, "Binds")) == NULL) {
@@ -389,7 +389,7 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
           if (!cJSON_IsObject(v) || !ok_type) {
             return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig: wctr keeps logs with the json-file driver only");
           }
-          if (!is_default(cfg)) {
+          if (!api_json_is_default(cfg)) {
             return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig.Config: log options are not supported (wctr rotates "
                              "container-log.json at 10 MiB, docs/containers.md)");
           }
@@ -400,11 +400,11 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
           if (v->valuestring[0] != '\0' && !copy_into(out, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
         } else if (strcmp(k, "MemorySwap") == 0) {
           /* 0 (not set) and -1 (unlimited) ask for what Windows does: no swap limit. */
-          if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+          if (!api_json_is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
             return refuse_default("HostConfig.", k, "Windows has no swap limit; use Memory", e);
           }
         } else if (strcmp(k, "MemorySwappiness") == 0) {
-          if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+          if (!api_json_is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
             return refuse_default("HostConfig.", k, "swappiness does not exist on Windows", e);
           }
         }
@@ -423,9 +423,9 @@ static wctr_err map_networking_config(const cJSON *v, const cJSON *body, cJSON *
   const cJSON *eps = cJSON_GetObjectItemCaseSensitive(v, "EndpointsConfig");
   const cJSON *other;
   cJSON_ArrayForEach(other, v) {
-    if (other != eps && !is_default(other)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.%s: unknown field", other->string);
+    if (other != eps && !api_json_is_default(other)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.%s: unknown field", other->string);
   }
-  if (is_default(eps)) return WCTR_OK;
+  if (api_json_is_default(eps)) return WCTR_OK;
   if (!cJSON_IsObject(eps)) return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig must be an object");
   if (cJSON_GetArraySize(eps) > 1) {
     return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig: a container joins one network in wctr (an HNS "
@@ -456,7 +456,7 @@ static wctr_err map_networking_config(const cJSON *v, const cJSON *body, cJSON *
       continue;
     }
     /* NetworkID and EndpointID are Docker's answers, sent back by some clients; the rest are settings. */
-    if (is_default(f) || strcmp(f->string, "NetworkID") == 0 || strcmp(f->string, "EndpointID") == 0) continue;
+    if (api_json_is_default(f) || strcmp(f->string, "NetworkID") == 0 || strcmp(f->string, "EndpointID") == 0) continue;
     return wctr_fail(e, WCTR_EINVAL, "NetworkingConfig.EndpointsConfig.%.64s.%.64s: not supported by wctr (a container "
                      "joins its network with the address HNS gives it, without aliases or links)", ep->string, f->string);
   }
@@ -487,7 +487,7 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
     const char *k = v->string;
     const field_rule *rule = rule_for(config_rules, k);
     if (rule == NULL) {
-      if (is_default(v)) continue;
+      if (api_json_is_default(v)) continue;
       err = wctr_fail(e, WCTR_EINVAL, "%s: unknown field", k);
       goto done;
     }
@@ -501,12 +501,12 @@ wctr_err api_shape_create(const cJSON *body, const char *name, cJSON **out, wctr
       case F_ACCEPT:
         break;
       case F_DEFAULT:
-        if (!is_default(v)) err = refuse_default("", k, rule->why, e);
+        if (!api_json_is_default(v)) err = refuse_default("", k, rule->why, e);
         break;
       case F_SPECIAL:
         if ((strcmp(k, "Cmd") == 0 && cmd != NULL) || (strcmp(k, "Entrypoint") == 0 && entry != NULL)) {
           err = wctr_fail(e, WCTR_EINVAL, "%s is given twice", k);
-        } else if (strcmp(k, "Cmd") == 0 && !is_default(v)) {
+        } else if (strcmp(k, "Cmd") == 0 && !api_json_is_default(v)) {
           cmd = cJSON_CreateArray();
           err = cmd == NULL ? wctr_fail(e, WCTR_ENOMEM, "out of memory") : add_strslice(v, "Cmd", cmd, e);
         } else if (strcmp(k, "Entrypoint") == 0 && !cJSON_IsNull(v) && !(cJSON_IsArray(v) && v->child == NULL)) {
@@ -556,18 +556,18 @@ done:
 /* --- networks ---------------------------------------------------------------------------------------------------- */
 
 static wctr_err network_ipam(const cJSON *ipam, cJSON *params, wctr_errmsg *e) {
-  if (is_default(ipam)) return WCTR_OK;
+  if (api_json_is_default(ipam)) return WCTR_OK;
   if (!cJSON_IsObject(ipam)) return wctr_fail(e, WCTR_EINVAL, "IPAM must be an object");
   const cJSON *v;
   cJSON_ArrayForEach(v, ipam) {
     const char *k = v->string;
     if (strcmp(k, "Driver") == 0) {
-      if (!is_default(v) && !(cJSON_IsString(v) && (strcmp(v->valuestring, "default") == 0 ||
+      if (!api_json_is_default(v) && !(cJSON_IsString(v) && (strcmp(v->valuestring, "default") == 0 ||
                                                     strcmp(v->valuestring, "windows") == 0))) {
         return wctr_fail(e, WCTR_EINVAL, "IPAM.Driver: wctr cannot apply this field (HNS assigns the addresses)");
       }
     } else if (strcmp(k, "Config") == 0) {
-      if (is_default(v)) continue;
+      if (api_json_is_default(v)) continue;
       if (!cJSON_IsArray(v)) return wctr_fail(e, WCTR_EINVAL, "IPAM.Config must be an array");
       if (cJSON_GetArraySize(v) > 1) {
         return wctr_fail(e, WCTR_EINVAL, "IPAM.Config: %d subnets; a network wctr creates has one", cJSON_GetArraySize(v));
@@ -575,15 +575,15 @@ static wctr_err network_ipam(const cJSON *ipam, cJSON *params, wctr_errmsg *e) {
       const cJSON *f;
       cJSON_ArrayForEach(f, v->child) {
         if (strcmp(f->string, "Subnet") == 0 || strcmp(f->string, "Gateway") == 0) {
-          if (is_default(f)) continue;
+          if (api_json_is_default(f)) continue;
           if (!cJSON_IsString(f)) return wctr_fail(e, WCTR_EINVAL, "IPAM.Config[0].%s must be a string", f->string);
           if (!copy_into(params, f->string, f)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-        } else if (!is_default(f)) {
+        } else if (!api_json_is_default(f)) {
           return wctr_fail(e, WCTR_EINVAL, "IPAM.Config[0].%.64s: wctr cannot apply this field (a network has one subnet "
                            "and its gateway)", f->string);
         }
       }
-    } else if (!is_default(v)) {
+    } else if (!api_json_is_default(v)) {
       return wctr_fail(e, WCTR_EINVAL, "IPAM.%.64s: wctr cannot apply this field", k);
     }
   }
@@ -599,17 +599,17 @@ wctr_err api_shape_network_create(const cJSON *body, cJSON **out, wctr_errmsg *e
   const cJSON *v;
   cJSON_ArrayForEach(v, body) {
     const char *k = v->string;
-    if (strcmp(k, "Name") == 0 || strcmp(k, "Labels") == 0 || (strcmp(k, "Driver") == 0 && !is_default(v))) {
+    if (strcmp(k, "Name") == 0 || strcmp(k, "Labels") == 0 || (strcmp(k, "Driver") == 0 && !api_json_is_default(v))) {
       if (!cJSON_IsNull(v) && !copy_into(params, k, v)) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
     } else if (strcmp(k, "IPAM") == 0) {
       err = network_ipam(v, params, e);
     } else if (strcmp(k, "CheckDuplicate") == 0 || strcmp(k, "Driver") == 0) {
       /* wctr always refuses a name in use (Docker's CheckDuplicate). */
     } else if (strcmp(k, "Scope") == 0) {
-      if (!is_default(v) && !(cJSON_IsString(v) && strcmp(v->valuestring, "local") == 0)) {
+      if (!api_json_is_default(v) && !(cJSON_IsString(v) && strcmp(v->valuestring, "local") == 0)) {
         err = wctr_fail(e, WCTR_EINVAL, "Scope: wctr's networks are local");
       }
-    } else if (!is_default(v)) {
+    } else if (!api_json_is_default(v)) {
       /* Internal, Attachable, Ingress, ConfigOnly, ConfigFrom, EnableIPv6, Options and fields of later versions. */
       err = wctr_fail(e, WCTR_EINVAL, "%.64s: wctr cannot apply this field (it creates NAT networks with a subnet, a "
                       "gateway and labels)", k);
@@ -634,13 +634,13 @@ wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e) {
   cJSON_ArrayForEach(v, body) {
     const char *k = v->string;
     if (spec_resource_by_wire(k) != NULL) {
-      if (!is_default(v) && !copy_into(params, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+      if (!api_json_is_default(v) && !copy_into(params, k, v)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
       continue;
     }
     if (strcmp(k, "RestartPolicy") == 0) {
       const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "Name");
       const cJSON *max = cJSON_GetObjectItemCaseSensitive(v, "MaximumRetryCount");
-      if (!is_default(name) || !is_default(max)) {
+      if (!api_json_is_default(name) || !api_json_is_default(max)) {
         return wctr_fail(e, WCTR_EINVAL, "RestartPolicy: changing a restart policy with update is not supported yet; "
                          "recreate the container");
       }
@@ -648,16 +648,16 @@ wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e) {
     }
     const field_rule *rule = rule_for(host_rules, k);
     if (rule != NULL && rule->action == F_DEFAULT) {
-      if (!is_default(v)) return refuse_default("", k, rule->why, e);
+      if (!api_json_is_default(v)) return refuse_default("", k, rule->why, e);
       continue;
     }
     if (strcmp(k, "MemorySwap") == 0 || strcmp(k, "MemorySwappiness") == 0) {
-      if (!is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
+      if (!api_json_is_default(v) && !(cJSON_IsNumber(v) && v->valuedouble == -1)) {
         return refuse_default("", k, "Windows has no swap limit; use Memory", e);
       }
       continue;
     }
-    if (!is_default(v)) return wctr_fail(e, WCTR_EINVAL, "%s: unknown or unsupported field for update", k);
+    if (!api_json_is_default(v)) return wctr_fail(e, WCTR_EINVAL, "%s: unknown or unsupported field for update", k);
   }
   return WCTR_OK;
 }

@@ -12,15 +12,6 @@
 
 #include "service/engine_api_internal.h"
 
-/* Absent, null, false, 0, "", [] or {}: a field that asks for nothing. */
-static bool is_default(const cJSON *v) {
-  if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v)) return true;
-  if (cJSON_IsNumber(v)) return v->valuedouble == 0;
-  if (cJSON_IsString(v)) return v->valuestring[0] == '\0';
-  if (cJSON_IsArray(v) || cJSON_IsObject(v)) return v->child == NULL;
-  return false;
-}
-
 wctr_err api_shape_volume_create(const cJSON *body, cJSON **out, wctr_errmsg *e) {
   *out = NULL;
   if (!cJSON_IsObject(body)) return wctr_fail(e, WCTR_EINVAL, "the body must be a JSON object (Docker's VolumeCreateBody)");
@@ -56,12 +47,12 @@ wctr_err api_shape_volume_create(const cJSON *body, cJSON **out, wctr_errmsg *e)
         break;
       }
     } else if (strcmp(k, "ClusterVolumeSpec") == 0) {
-      if (!is_default(v)) {
+      if (!api_json_is_default(v)) {
         err = wctr_fail(e, WCTR_EINVAL, "ClusterVolumeSpec: cluster volumes need swarm mode, which wctr does not "
                                         "implement; leave it out");
         break;
       }
-    } else if (!is_default(v)) {
+    } else if (!api_json_is_default(v)) {
       err = wctr_fail(e, WCTR_EINVAL, "%s: unknown field", k);
       break;
     }
