@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "common/opts.h"
 #include "common/pipename.h"
 
@@ -98,6 +99,10 @@ typedef struct cli_named {
   cJSON *(*shape)(const cJSON *answer); /* inspect: what is shown, made from wctrd's answer (NULL: the answer) */
   cli_named_rm_style rm_style;
 } cli_named;
+
+/* The end of every inspect command (docker inspect's order): in's output on stdout, then errors (what could not
+ * be inspected, one line each) on stderr; frees both. Returns rc, or CLI_EXIT_ERROR when there were errors. */
+int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, cli_buf *errors, int rc);
 
 /* inspect NAME...: Docker's inspect layout of every object found (cli/format.h cli_inspect), then one line on
  * stderr for each name that failed. Returns 0; 1 when any name failed; 64 (1 when out of memory) when the

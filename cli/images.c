@@ -740,18 +740,7 @@ static int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(shaped);
     cJSON_Delete(result);
   }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
-  cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (errors.len > 0) {
-    fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
-    rc = CLI_EXIT_ERROR;
-  }
-  cli_buf_free(&errors);
-  return rc;
+  return cli_inspect_print(ctx, &in, &errors, rc);
 }
 
 /* --- rmi, tag ---------------------------------------------------------------------------------------------------- */

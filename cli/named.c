@@ -54,18 +54,22 @@ int cli_named_inspect(cli_ctx *ctx, const cli_named *kind, const char *format, i
     if (shaped != result) cJSON_Delete(shaped);
     cJSON_Delete(result);
   }
+  return cli_inspect_print(ctx, &in, &errors, rc);
+}
+
+int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, cli_buf *errors, int rc) {
   cli_buf out;
   cli_buf_init(&out, 0);
-  cli_inspect_finish(&in, &out);
+  cli_inspect_finish(in, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
   cli_buf_free(&out);
-  if (errors.len > 0) {
+  if (errors->len > 0) {
     /* What was found comes first, then why the others were not, as docker inspect. */
     fflush(ctx->p->out);
-    cli_print_buf(ctx->p->err, errors.data, errors.len);
+    cli_print_buf(ctx->p->err, errors->data, errors->len);
     rc = CLI_EXIT_ERROR;
   }
-  cli_buf_free(&errors);
+  cli_buf_free(errors);
   return rc;
 }
 
