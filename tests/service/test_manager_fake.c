@@ -1952,6 +1952,8 @@ static void test_pause_freezes_the_run_with_dockers_rules(void **state) {
   const char *id = create("frozen", "job", script, false, NULL);
   tsink *run = begin("container.run", id_params(id));
   assert_true(tsink_wait_output(run, 2, WAIT_MS));
+  /* the first output can come before the start is recorded (the runtime's thread against the manager's) */
+  assert_true(wait_state(id, "running", WAIT_MS));
   run_ok("container.pause", id_params("frozen"));
   /* Frozen: the sleep ends meanwhile, and still nothing more is written. */
   wctr_sleep_ms(2500);
