@@ -700,10 +700,11 @@ static wctr_err op_list(void *ctx, const svc_caller *caller, const cJSON *params
   return WCTR_OK;
 }
 
-static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+typedef wctr_err (*network_fn)(svc_networks *n, const view *v, cJSON **result, wctr_errmsg *e);
+
+/* The network params {"Id"} names (id, id prefix or name), given to fn with the lock held. */
+static wctr_err with_network(svc_networks *n, const cJSON *params, network_fn fn, cJSON **result, wctr_errmsg *e) {
   static const char *const keys[] = {"Id", NULL};
-  (void)caller;
-  svc_networks *n = ctx;
   const char *ref = NULL;
   if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
       wctr_json_get_string(params, "Id", "params", true, &ref, e) != WCTR_OK) {
@@ -714,13 +715,21 @@ static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *par
   const view *v = NULL;
   wctr_err err = build_views(n, &vs, e);
   if (err == WCTR_OK) err = find_ref(&vs, ref, &v, e);
-  if (err == WCTR_OK) {
-    *result = resource(n, v, true);
-    if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  }
+  if (err == WCTR_OK) err = fn(n, v, result, e);
   views_free(&vs);
   wctr_mutex_unlock(&n->lock);
   return err;
+}
+
+static wctr_err inspect_locked(svc_networks *n, const view *v, cJSON **result, wctr_errmsg *e) {
+  WCTR_ASSERT_HELD(&n->lock);
+  *result = resource(n, v, true);
+  return *result != NULL ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+}
+
+static wctr_err op_inspect(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
+  (void)caller;
+  return with_network(ctx, params, inspect_locked, result, e);
 }
 
 /* Removes v (lock held): refused for the predefined ones (nat even when wctrd created it, as dockerd never
@@ -751,28 +760,17 @@ static wctr_err remove_locked(svc_networks *n, const view *v, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+/* remove_locked, answering {} (with_network's shape). */
+static wctr_err remove_answer_locked(svc_networks *n, const view *v, cJSON **result, wctr_errmsg *e) {
+  wctr_err err = remove_locked(n, v, e);
+  if (err != WCTR_OK) return err;
+  *result = cJSON_CreateObject();
+  return *result != NULL ? WCTR_OK : wctr_fail(e, WCTR_ENOMEM, "out of memory");
+}
+
 static wctr_err op_remove(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
-  static const char *const keys[] = {"Id", NULL};
   (void)caller;
-  svc_networks *n = ctx;
-  const char *ref = NULL;
-  if (wctr_json_check_keys(params, "params", keys, e) != WCTR_OK ||
-      wctr_json_get_string(params, "Id", "params", true, &ref, e) != WCTR_OK) {
-    return WCTR_EINVAL;
-  }
-  wctr_mutex_lock(&n->lock);
-  views vs;
-  const view *v = NULL;
-  wctr_err err = build_views(n, &vs, e);
-  if (err == WCTR_OK) err = find_ref(&vs, ref, &v, e);
-  if (err == WCTR_OK) err = remove_locked(n, v, e);
-  views_free(&vs);
-  wctr_mutex_unlock(&n->lock);
-  if (err == WCTR_OK) {
-    *result = cJSON_CreateObject();
-    if (*result == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  }
-  return err;
+  return with_network(ctx, params, remove_answer_locked, result, e);
 }
 
 static wctr_err op_prune(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
