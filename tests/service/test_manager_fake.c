@@ -1952,8 +1952,16 @@ static void test_pause_freezes_the_run_with_dockers_rules(void **state) {
   const char *id = create("frozen", "job", script, false, NULL);
   tsink *run = begin("container.run", id_params(id));
   assert_true(tsink_wait_output(run, 2, WAIT_MS));
-  /* the first output can come before the start is recorded (the runtime's thread against the manager's) */
-  assert_true(wait_state(id, "running", WAIT_MS));
+  /* The first output can come before the start is complete (the runtime's thread against the manager's), and a
+   * pause is refused until it is: the start event is sent once it is. */
+  bool started = false;
+  for (unsigned waited = 0; waited < WAIT_MS && !started; waited += 10) {
+    pthread_mutex_lock(&ev->mu);
+    started = count_action(ev, "start") > 0;
+    pthread_mutex_unlock(&ev->mu);
+    if (!started) wctr_sleep_ms(10);
+  }
+  assert_true(started);
   run_ok("container.pause", id_params("frozen"));
   /* Frozen: the sleep ends meanwhile, and still nothing more is written. */
   wctr_sleep_ms(2500);
