@@ -815,20 +815,32 @@ cJSON *docker_event(const cJSON *event) {
   char seconds[32];
   snprintf(seconds, sizeof seconds, "%lld", (long long)t);
   cJSON *out = cJSON_CreateObject();
-  bool ok = out != NULL && put_str(out, "status", str(event, "Action")) && put_str(out, "id", str(event, "Id")) &&
+  /* dockerd fills the deprecated status and id for containers and images only. */
+  bool legacy = strcmp(type, "container") == 0 || strcmp(type, "image") == 0;
+  bool ok = out != NULL && (!legacy || (put_str(out, "status", str(event, "Action")) && put_str(out, "id", str(event, "Id")))) &&
             put_str(out, "Type", type) && put_str(out, "Action", str(event, "Action"));
   cJSON *actor = ok ? cJSON_AddObjectToObject(out, "Actor") : NULL;
   ok = ok && actor != NULL && put_str(actor, "ID", str(event, "Id"));
   cJSON *attrs = ok ? cJSON_AddObjectToObject(actor, "Attributes") : NULL;
+  /* The frame's own attributes (a volume's driver), strings only, then name and exitCode over them. */
+  const cJSON *given = cJSON_GetObjectItemCaseSensitive(event, "Attributes");
+  if (!cJSON_IsObject(given)) given = NULL;
+  const cJSON *g;
+  cJSON_ArrayForEach(g, given) {
+    if (ok && attrs != NULL && cJSON_IsString(g) && g->string != NULL) ok = put_str(attrs, g->string, g->valuestring);
+  }
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(event, "ExitCode");
   if (ok && cJSON_IsNumber(code)) {
     char text[32];
     double v = code->valuedouble; /* outside int64 or NaN: -1, as docker_container_status shows it */
     snprintf(text, sizeof text, "%lld", v >= -9.2e18 && v <= 9.2e18 ? (long long)v : -1LL);
+    if (attrs != NULL) cJSON_DeleteItemFromObjectCaseSensitive(attrs, "exitCode");
     ok = attrs != NULL && put_str(attrs, "exitCode", text);
   }
   /* Whole numbers past 2^53 (timeNano) go as raw JSON text so no digit is lost. */
-  ok = ok && attrs != NULL && put_str(attrs, "name", str(event, "Name")) && put_str(out, "scope", "local") &&
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(event, "Name");
+  if (cJSON_IsString(name) && attrs != NULL) cJSON_DeleteItemFromObjectCaseSensitive(attrs, "name");
+  ok = ok && attrs != NULL && (!cJSON_IsString(name) || put_str(attrs, "name", name->valuestring)) && put_str(out, "scope", "local") &&
        put(out, "time", cJSON_CreateRaw(seconds)) && put(out, "timeNano", cJSON_CreateRaw(nanos));
   if (!ok) {
     cJSON_Delete(out);

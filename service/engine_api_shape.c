@@ -1416,10 +1416,14 @@ cJSON *api_shape_event(const cJSON *f, const cJSON *attrs) {
   const char *image = str_of(attrs, "Image", "");
   int64_t secs = 0, ns = 0;
   api_parse_time(str_of(f, "Time", ""), &secs, &ns);
-  cJSON_AddStringToObject(out, "status", action);
-  cJSON_AddStringToObject(out, "id", id);
-  cJSON_AddStringToObject(out, "from", image);
-  cJSON_AddStringToObject(out, "Type", str_of(f, "Type", "container"));
+  const char *type = str_of(f, "Type", "container");
+  /* dockerd fills the deprecated status, id and from for containers and images only. */
+  if (strcmp(type, "container") == 0 || strcmp(type, "image") == 0) {
+    cJSON_AddStringToObject(out, "status", action);
+    cJSON_AddStringToObject(out, "id", id);
+    cJSON_AddStringToObject(out, "from", image);
+  }
+  cJSON_AddStringToObject(out, "Type", type);
   cJSON_AddStringToObject(out, "Action", action);
   cJSON *actor = cJSON_AddObjectToObject(out, "Actor");
   if (actor != NULL) {
@@ -1436,12 +1440,25 @@ cJSON *api_shape_event(const cJSON *f, const cJSON *attrs) {
           cJSON_AddStringToObject(a, l->string, l->valuestring);
         }
       }
+      /* The frame's own attributes (a volume's driver) next. */
+      const cJSON *given = cJSON_GetObjectItemCaseSensitive(f, "Attributes");
+      if (!cJSON_IsObject(given)) given = NULL;
+      cJSON_ArrayForEach(l, given) {
+        if (cJSON_IsString(l) && l->string != NULL) {
+          cJSON_DeleteItemFromObjectCaseSensitive(a, l->string);
+          cJSON_AddStringToObject(a, l->string, l->valuestring);
+        }
+      }
       if (image[0] != '\0') {
         cJSON_DeleteItemFromObjectCaseSensitive(a, "image");
         cJSON_AddStringToObject(a, "image", image);
       }
-      cJSON_DeleteItemFromObjectCaseSensitive(a, "name");
-      cJSON_AddStringToObject(a, "name", str_of(f, "Name", ""));
+      /* A volume's actor has no name (its id is its name). */
+      const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "Name");
+      if (cJSON_IsString(name)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "name");
+        cJSON_AddStringToObject(a, "name", name->valuestring);
+      }
       const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
       if (cJSON_IsNumber(code)) {
         char text[32];

@@ -289,8 +289,10 @@ struct mgr_evsub {
   mgr_evsub *next;
 };
 
+/* name NULL: the frame has none (a volume's id is its name); attributes (borrowed, may be NULL): copied into each
+ * frame as "Attributes". */
 static void emit(svc_manager *m, const char *type, const char *action, const char *id, const char *name,
-                 int64_t exit_code) {
+                 int64_t exit_code, const cJSON *attributes) {
   char stamp[40];
   wctr_time_now_iso8601(stamp, sizeof stamp);
   wctr_mutex_lock(&m->events_lock);
@@ -302,7 +304,8 @@ static void emit(svc_manager *m, const char *type, const char *action, const cha
     cJSON_AddStringToObject(ev, "Type", type);
     cJSON_AddStringToObject(ev, "Action", action);
     cJSON_AddStringToObject(ev, "Id", id);
-    cJSON_AddStringToObject(ev, "Name", name);
+    if (name != NULL) cJSON_AddStringToObject(ev, "Name", name);
+    if (attributes != NULL) cJSON_AddItemToObject(ev, "Attributes", cJSON_Duplicate(attributes, true));
     if (strcmp(action, "die") == 0 || strcmp(action, "exec_die") == 0) cJSON_AddNumberToObject(ev, "ExitCode", (double)exit_code);
     /* Never blocks: a subscriber that does not read is dropped by its front-end, and gets on_close. */
     svc_sink_frame(s->sink, "event", ev);
@@ -311,11 +314,15 @@ static void emit(svc_manager *m, const char *type, const char *action, const cha
 }
 
 void mgr_emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code) {
-  emit(m, "container", action, id, name, exit_code);
+  emit(m, "container", action, id, name, exit_code, NULL);
+}
+
+void mgr_emit_volume(svc_manager *m, const char *action, const char *volume, const cJSON *attributes) {
+  emit(m, "volume", action, volume, NULL, 0, attributes);
 }
 
 void svc_manager_emit_image(void *m, const char *action, const char *id, const char *name) {
-  emit(m, "image", action, id, name, 0);
+  emit(m, "image", action, id, name, 0, NULL);
 }
 
 static void evsub_close(void *p) {

@@ -68,9 +68,13 @@
  *   exec.inspect      {"Id"}                        -> Docker's exec inspect {"ID","Running","ExitCode"(null while it runs),
  *                                                    "ProcessConfig","OpenStdin","ContainerID","Pid",...}
  *                                                    Instances live in memory, for the life of their container.
- *   events            {} (stream)                   "event" frames {Time,Type,Action,Id,Name[,ExitCode]} until the client leaves:
- *                                                    Type "container" for what the manager does, "image" for what
- *                                                    the image operations report (svc_manager_emit_image)
+ *   events            {} (stream)                   "event" frames {Time,Type,Action,Id[,Name][,ExitCode][,Attributes]} until
+ *                                                    the client leaves: Type "container" for what the manager does,
+ *                                                    "image" for what the image operations report
+ *                                                    (svc_manager_emit_image), "volume" (create, destroy, mount,
+ *                                                    unmount; Id the volume's name, no Name, Attributes as dockerd's:
+ *                                                    driver, and container, destination, read/write, propagation
+ *                                                    for a mount)
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *
  * Threads and locks. Everything happens on the I/O core (common/ioc.h): requests and runtime events on its

@@ -173,6 +173,9 @@ bool mgr_timer_cancel(svc_manager *m, mgr_tmr *t, void **arg);
 
 /* Events to `events` subscribers: {"Time","Type":"container","Action","Id","Name"[,"ExitCode"]}. */
 void mgr_emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code);
+/* Docker's volume events: {"Time","Type":"volume","Action","Id":VOLUME,"Attributes":{...}} (no Name: dockerd's
+ * volume actor has none). attributes are borrowed. */
+void mgr_emit_volume(svc_manager *m, const char *action, const char *volume, const cJSON *attributes);
 void mgr_events_start(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 
 /* --- manager_run.c -------------------------------------------------------------------------------------- */

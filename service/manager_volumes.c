@@ -42,6 +42,21 @@ static wctr_err in_use(void *ctx, const char *volume, wctr_errmsg *e) {
   return wctr_fail(e, WCTR_ESTATE, "remove %.200s: volume is in use - [%s]", volume, ids);
 }
 
+/* dockerd's volume events carry the driver alone (a Windows dockerd logs no mount or unmount: its setupMounts
+ * has no event, unlike Linux's). */
+static void emit_volume(svc_manager *m, const char *action, const char *volume) {
+  cJSON *attrs = cJSON_CreateObject();
+  if (attrs != NULL && cJSON_AddStringToObject(attrs, "driver", "local") != NULL) mgr_emit_volume(m, action, volume, attrs);
+  cJSON_Delete(attrs);
+}
+
+/* Removes a volume through the store and tells the subscribers. */
+static wctr_err remove_volume(svc_manager *m, const char *volume, wctr_errmsg *e) {
+  wctr_err err = svc_volumes_remove(m->volumes, volume, in_use, m, e);
+  if (err == WCTR_OK) emit_volume(m, "destroy", volume);
+  return err;
+}
+
 bool mgr_volume_in_use(svc_manager *m, const char *volume) { return in_use(m, volume, NULL) != WCTR_OK; }
 
 /* The containers, of any state, that mount volume. */
@@ -62,8 +77,11 @@ wctr_err mgr_volumes_ensure(svc_manager *m, spec_container *spec, wctr_errmsg *e
     err = spec_mount_parse(spec->binds[i], &mt, e);
     if (err == WCTR_OK && (mt.volume != NULL || mt.anonymous)) {
       cJSON *shape = NULL;
-      err = svc_volumes_create(m->volumes, mt.volume, NULL, mt.anonymous, &shape, NULL, e);
+      bool existed = false;
+      err = svc_volumes_create(m->volumes, mt.volume, NULL, mt.anonymous, &shape, &existed, e);
       const cJSON *name = cJSON_GetObjectItemCaseSensitive(shape, "Name");
+      /* Docker's create of a container logs the create of each volume it makes on the way. */
+      if (err == WCTR_OK && !existed && cJSON_IsString(name)) emit_volume(m, "create", name->valuestring);
       if (err == WCTR_OK && mt.anonymous && cJSON_IsString(name)) {
         /* The record names the anonymous volume, so that its runs find it and `rm -v` removes it. */
         size_t n = strlen(name->valuestring) + strlen(mt.container_path) + 8;
@@ -91,7 +109,7 @@ void mgr_volumes_drop_anonymous(svc_manager *m, const spec_container *spec) {
         svc_volumes_get(m->volumes, mt.volume, &shape, NULL) == WCTR_OK &&
         svc_volume_is_anonymous(shape)) {
       wctr_errmsg e;
-      if (svc_volumes_remove(m->volumes, mt.volume, in_use, m, &e) != WCTR_OK) {
+      if (remove_volume(m, mt.volume, &e) != WCTR_OK) {
         wctr_log(WCTR_LOG_INFO, "volume %.12s kept: %s", mt.volume, e.text);
       }
     }
@@ -130,6 +148,7 @@ static wctr_err op_volume_create(void *ctx, const svc_caller *caller, const cJSO
   if (err == WCTR_OK && !existed) {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(*result, "Name");
     wctr_log(WCTR_LOG_INFO, "volume %s created by %s", cJSON_IsString(n) ? n->valuestring : "?", caller->name);
+    if (cJSON_IsString(n)) emit_volume(m, "create", n->valuestring);
   }
   return err;
 }
@@ -259,7 +278,7 @@ static wctr_err op_volume_remove(void *ctx, const svc_caller *caller, const cJSO
       wctr_json_get_bool(params, "Force", "params", false, &force, e) != WCTR_OK) {
     return WCTR_EINVAL;
   }
-  wctr_err err = svc_volumes_remove(m->volumes, name, in_use, m, e);
+  wctr_err err = remove_volume(m, name, e);
   /* Docker's -f: a volume that does not exist is no error; one in use is still refused. */
   if (err == WCTR_ENOENT && force) return WCTR_OK;
   if (err == WCTR_OK) {
@@ -301,9 +320,7 @@ static wctr_err op_volume_prune(void *ctx, const svc_caller *caller, const cJSON
     if (!passes(m, &f, v)) continue;
     wctr_errmsg why;
     /* in_use is asked again under the store's lock: a container created meanwhile keeps its volume. */
-    if (svc_volumes_remove(m->volumes, name, in_use, m, &why) == WCTR_OK) {
-      cJSON_AddItemToArray(deleted, cJSON_CreateString(name));
-      }
+    if (remove_volume(m, name, &why) == WCTR_OK) cJSON_AddItemToArray(deleted, cJSON_CreateString(name));
   }
   wctr_log(WCTR_LOG_INFO, "volume prune by %s: %d removed", caller->name, cJSON_GetArraySize(deleted));
   cJSON_Delete(all);

@@ -377,6 +377,17 @@ static void test_image_secret_version_info_event(void **state) {
   assert_null(cJSON_GetObjectItemCaseSensitive(get(d, "Actor.Attributes"), "exitCode"));
   cJSON_Delete(d);
   cJSON_Delete(ev);
+  /* a volume event: the name as the actor, the frame's attributes, no name attribute, no status or id */
+  ev = cJSON_Parse("{\"Time\":\"2026-11-22T13:10:00Z\",\"Type\":\"volume\",\"Action\":\"destroy\",\"Id\":\"my-db\","
+                   "\"Attributes\":{\"driver\":\"local\"}}");
+  d = docker_event(ev);
+  const char *volkeys[] = {"Type", "Action", "Actor", "scope", "time", "timeNano"};
+  keys_are(d, volkeys, sizeof volkeys / sizeof volkeys[0]);
+  str_is(d, "Actor.ID", "my-db");
+  str_is(d, "Actor.Attributes.driver", "local");
+  assert_int_equal(cJSON_GetArraySize(get(d, "Actor.Attributes")), 1);
+  cJSON_Delete(d);
+  cJSON_Delete(ev);
 }
 
 static void test_times(void **state) {

@@ -302,9 +302,20 @@ grep -qx "apivol2" "$out" && ok "prunes the unused volume with the label" || bad
 grep -qx "apivol" "$out" && ok "every unused one, named ones too (API 1.41's prune)" || bad "apivol not pruned: $(cat "$out")"
 expect 0 "docker volume ls after the prune" D volume ls -q
 lacks "apivol" "both are gone"
+D events --filter type=volume --format '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}' \
+  >"$proj_unix/vol-events.txt" 2>&1 &
+events_pid=$!
+sleep 1
 expect 0 "docker volume create (for rm)" D volume create apivol3
 expect 0 "docker volume rm" D volume rm apivol3
 has "apivol3" "prints its name"
+for _ in $(seq 1 50); do grep "destroy apivol3" "$proj_unix/vol-events.txt" >/dev/null && break; sleep 0.2; done
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+for e in "volume create apivol3 local" "volume destroy apivol3 local"; do
+  grep -x "$e" "$proj_unix/vol-events.txt" >/dev/null && ok "docker events --filter type=volume: $e" ||
+    bad "docker events lacks '$e': $(cat "$proj_unix/vol-events.txt")"
+done
 expect 1 "docker volume rm of a missing volume" D volume rm apivol3
 has "No such volume: apivol3" "the CLI's words for the 404"
 expect 0 "docker volume rm -f of a missing volume" D volume rm -f apivol3

@@ -507,6 +507,29 @@ static void test_event_shape_and_filters(void **state) {
   cJSON_Delete(ev);
   cJSON_Delete(attrs);
   cJSON_Delete(frame);
+  /* A volume's event: dockerd's actor (the name as its ID, the driver), no name attribute, and none of the
+   * deprecated status, id and from (dockerd fills those for containers and images only). */
+  frame = cJSON_Parse("{\"Time\":\"2026-01-02T03:04:05Z\",\"Type\":\"volume\",\"Action\":\"create\",\"Id\":\"my-db\","
+                      "\"Attributes\":{\"driver\":\"local\"}}");
+  ev = api_shape_event(frame, NULL);
+  assert_null(cJSON_GetObjectItem(ev, "status"));
+  assert_null(cJSON_GetObjectItem(ev, "id"));
+  assert_null(cJSON_GetObjectItem(ev, "from"));
+  assert_string_equal(cJSON_GetObjectItem(ev, "Type")->valuestring, "volume");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "Actor"), "ID")->valuestring, "my-db");
+  a = cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "Actor"), "Attributes");
+  assert_int_equal(cJSON_GetArraySize((cJSON *)a), 1);
+  assert_string_equal(cJSON_GetObjectItem(a, "driver")->valuestring, "local");
+  const char *volume_filters[][2] = {{"{\"type\":[\"volume\"]}", "1"}, {"{\"volume\":[\"my-db\"]}", "1"},
+                                     {"{\"volume\":[\"other\"]}", "0"}, {"{\"type\":[\"container\"]}", "0"},
+                                     {"{\"event\":[\"create\"],\"type\":[\"volume\"]}", "1"}};
+  for (size_t i = 0; i < sizeof volume_filters / sizeof volume_filters[0]; i++) {
+    f = cJSON_Parse(volume_filters[i][0]);
+    if (api_shape_event_matches(ev, f) != (volume_filters[i][1][0] == '1')) fail_msg("filters %s", volume_filters[i][0]);
+    cJSON_Delete(f);
+  }
+  cJSON_Delete(ev);
+  cJSON_Delete(frame);
 }
 
 static void test_go_durations_and_until(void **state) {

@@ -214,9 +214,30 @@ static cJSON *name_params(const char *name) {
   return p;
 }
 
+/* The volume frames among an events subscriber's, as "Action Id" lines; each has Docker's driver attribute and no
+ * Name (dockerd's volume actor has none). */
+static void volume_events(tsink *ev, char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  pthread_mutex_lock(&ev->mu);
+  const cJSON *f;
+  cJSON_ArrayForEach(f, ev->frames) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(f, "data");
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "Type")->valuestring, "volume") != 0) continue;
+    assert_null(cJSON_GetObjectItemCaseSensitive(d, "Name"));
+    const cJSON *driver = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "Attributes"), "driver");
+    assert_true(cJSON_IsString(driver) && strcmp(driver->valuestring, "local") == 0);
+    used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s %.8s\n",
+                             cJSON_GetObjectItemCaseSensitive(d, "Action")->valuestring,
+                             cJSON_GetObjectItemCaseSensitive(d, "Id")->valuestring);
+  }
+  pthread_mutex_unlock(&ev->mu);
+}
+
 static void test_volumes(void **state) {
   (void)state;
   char msg[600];
+  tsink *ev = begin("events", NULL);
   cJSON *v = call("volume.create", cJSON_Parse("{\"Name\":\"my-db\",\"Labels\":{\"tier\":\"data\"}}"), WCTR_OK, NULL, 0);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Name")->valuestring, "my-db");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "Driver")->valuestring, "local");
@@ -306,6 +327,18 @@ static void test_volumes(void **state) {
   call("volume.remove", name_params("my-db"), WCTR_ENOENT, msg, sizeof msg);
   assert_string_equal(msg, "get my-db: no such volume");
   call("volume.remove", cJSON_Parse("{\"Name\":\"my-db\",\"Force\":true}"), WCTR_OK, NULL, 0);
+
+  /* The events, as dockerd logs them: a create for each volume made (not for the second create of my-db, nor
+   * for the refused ones), the anonymous one made by the container's create, a destroy for each removal (rm -v,
+   * prune, remove; none for -f of a missing one). With the container's create and destroy: 8 frames. */
+  assert_true(tsink_wait_frames(ev, 8, WAIT_MS));
+  char seen[400], expected[400];
+  volume_events(ev, seen, sizeof seen);
+  snprintf(expected, sizeof expected, "create my-db\ncreate %.8s\ndestroy %.8s\ncreate %.8s\ndestroy %.8s\ndestroy my-db\n",
+           anon, anon, made, made);
+  assert_string_equal(seen, expected);
+  tsink_close(ev);
+  end(ev);
 
   /* A crash mid-create or mid-remove: the next start finishes the job; a volume stays. */
   v = call("volume.create", name_params("keep"), WCTR_OK, NULL, 0);
