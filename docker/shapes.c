@@ -805,7 +805,8 @@ cJSON *docker_event(const cJSON *event) {
   if (!cJSON_IsObject(event)) return NULL;
   int64_t t = 0;
   int32_t ns = 0;
-  if (!docker_time_parse(str(event, "Time"), &t, &ns)) {
+  /* int64 nanoseconds span 1970 to 2262: a time outside (only from a damaged frame) is shown as 0. */
+  if (!docker_time_parse(str(event, "Time"), &t, &ns) || t < 0 || t >= INT64_MAX / 1000000000LL) {
     t = 0;
     ns = 0;
   }

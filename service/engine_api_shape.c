@@ -1409,73 +1409,28 @@ cJSON *api_shape_stats(const cJSON *s, int host_cpus, const char *read, const ch
 }
 
 cJSON *api_shape_event(const cJSON *f, const cJSON *attrs) {
-  cJSON *out = cJSON_CreateObject();
+  /* The message as `wctr events` shows it (docker_event: the frame's attributes, name, exitCode), then what the
+   * front-end learnt of the container: its labels under those, its image over them, and the deprecated from. */
+  cJSON *empty = cJSON_IsObject(f) ? NULL : cJSON_CreateObject(); /* a frame that is no object: an empty one's */
+  cJSON *out = docker_event(empty != NULL ? empty : f);
+  cJSON_Delete(empty);
   if (out == NULL) return NULL;
-  const char *action = str_of(f, "Action", "");
-  const char *id = str_of(f, "Id", "");
+  cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(out, "Actor"), "Attributes");
   const char *image = str_of(attrs, "Image", "");
-  int64_t secs = 0, ns = 0;
-  api_parse_time(str_of(f, "Time", ""), &secs, &ns);
-  const char *type = str_of(f, "Type", "container");
-  /* dockerd fills the deprecated status, id and from for containers and images only. */
-  if (strcmp(type, "container") == 0 || strcmp(type, "image") == 0) {
-    cJSON_AddStringToObject(out, "status", action);
-    cJSON_AddStringToObject(out, "id", id);
-    cJSON_AddStringToObject(out, "from", image);
-  }
-  cJSON_AddStringToObject(out, "Type", type);
-  cJSON_AddStringToObject(out, "Action", action);
-  cJSON *actor = cJSON_AddObjectToObject(out, "Actor");
-  if (actor != NULL) {
-    cJSON_AddStringToObject(actor, "ID", id);
-    cJSON *a = cJSON_AddObjectToObject(actor, "Attributes");
-    if (a != NULL) {
-      /* dockerd's order of precedence: the labels first, then image, name and exitCode over any label of the same
-       * key. */
-      const cJSON *labels = cJSON_GetObjectItemCaseSensitive(attrs, "Labels");
-      if (!cJSON_IsObject(labels)) labels = NULL;
-      const cJSON *l;
-      cJSON_ArrayForEach(l, labels) {
-        if (cJSON_IsString(l) && l->string != NULL && cJSON_GetObjectItemCaseSensitive(a, l->string) == NULL) {
-          cJSON_AddStringToObject(a, l->string, l->valuestring);
-        }
-      }
-      /* The frame's own attributes (a volume's driver) next. */
-      const cJSON *given = cJSON_GetObjectItemCaseSensitive(f, "Attributes");
-      if (!cJSON_IsObject(given)) given = NULL;
-      cJSON_ArrayForEach(l, given) {
-        if (cJSON_IsString(l) && l->string != NULL) {
-          cJSON_DeleteItemFromObjectCaseSensitive(a, l->string);
-          cJSON_AddStringToObject(a, l->string, l->valuestring);
-        }
-      }
-      if (image[0] != '\0') {
-        cJSON_DeleteItemFromObjectCaseSensitive(a, "image");
-        cJSON_AddStringToObject(a, "image", image);
-      }
-      /* A volume's actor has no name (its id is its name). */
-      const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "Name");
-      if (cJSON_IsString(name)) {
-        cJSON_DeleteItemFromObjectCaseSensitive(a, "name");
-        cJSON_AddStringToObject(a, "name", name->valuestring);
-      }
-      const cJSON *code = cJSON_GetObjectItemCaseSensitive(f, "ExitCode");
-      if (cJSON_IsNumber(code)) {
-        char text[32];
-        snprintf(text, sizeof text, "%lld", whole(code->valuedouble));
-        cJSON_DeleteItemFromObjectCaseSensitive(a, "exitCode");
-        cJSON_AddStringToObject(a, "exitCode", text);
-      }
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(attrs, "Labels");
+  if (!cJSON_IsObject(labels)) labels = NULL;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, labels) {
+    if (a != NULL && cJSON_IsString(l) && l->string != NULL && cJSON_GetObjectItemCaseSensitive(a, l->string) == NULL) {
+      cJSON_AddStringToObject(a, l->string, l->valuestring);
     }
   }
-  cJSON_AddStringToObject(out, "scope", "local");
-  cJSON_AddNumberToObject(out, "time", (double)secs);
-  /* Past 2^53 a double loses digits (and cJSON would print an exponent Go's int64 refuses): written as text. */
-  char nano[32];
-  /* int64 nanoseconds reach the year 2262; a time past it (only from a damaged input) is written as 0. */
-  bool fits = secs >= 0 && secs < INT64_MAX / 1000000000LL;
-  snprintf(nano, sizeof nano, "%lld", fits ? (long long)secs * 1000000000LL + (long long)ns : 0LL);
-  cJSON_AddRawToObject(out, "timeNano", nano);
+  if (a != NULL && image[0] != '\0') {
+    cJSON_DeleteItemFromObjectCaseSensitive(a, "image");
+    cJSON_AddStringToObject(a, "image", image);
+  }
+  /* dockerd fills the deprecated status, id and from for containers and images only (docker_event the first two). */
+  if (cJSON_GetObjectItemCaseSensitive(out, "status") != NULL) cJSON_AddStringToObject(out, "from", image);
   return out;
 }
 

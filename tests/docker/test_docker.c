@@ -388,6 +388,15 @@ static void test_image_secret_version_info_event(void **state) {
   assert_int_equal(cJSON_GetArraySize(get(d, "Actor.Attributes")), 1);
   cJSON_Delete(d);
   cJSON_Delete(ev);
+  /* a time outside int64 nanoseconds (a damaged frame; before 1970 here) is shown as 0, never overflowed */
+  ev = cJSON_Parse("{\"Time\":\"1012-01-01T00:00:00Z\",\"Type\":\"container\",\"Action\":\"start\",\"Id\":\"abc\","
+                   "\"Name\":\"web\"}");
+  d = docker_event(ev);
+  text = cJSON_PrintUnformatted(get(d, "timeNano"));
+  assert_string_equal(text, "0");
+  cJSON_free(text);
+  cJSON_Delete(d);
+  cJSON_Delete(ev);
 }
 
 static void test_times(void **state) {
