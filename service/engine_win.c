@@ -548,6 +548,7 @@ wctr_err svc_engine_start(const svc_engine_options *opt, svc_engine **out, wctr_
   eng->image_service.event_ctx = eng->manager;
   /* A network's containers are the manager's; its default exists from the start, as dockerd's does. */
   svc_networks_set_records(eng->networks, manager_records, eng->manager);
+  svc_networks_set_events(eng->networks, svc_manager_emit_network, eng->manager);
   svc_networks_ensure_default(eng->networks);
   err = svc_credspecs_open(eng->data_root, &eng->credspecs, e);
   if (err != WCTR_OK) goto done;

@@ -321,6 +321,10 @@ void mgr_emit_volume(svc_manager *m, const char *action, const char *volume, con
   emit(m, "volume", action, volume, NULL, 0, attributes);
 }
 
+void svc_manager_emit_network(void *m, const char *action, const char *id, const cJSON *attributes) {
+  emit(m, "network", action, id, NULL, 0, attributes);
+}
+
 void svc_manager_emit_image(void *m, const char *action, const char *id, const char *name) {
   emit(m, "image", action, id, name, 0, NULL);
 }

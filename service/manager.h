@@ -71,10 +71,10 @@
  *   events            {} (stream)                   "event" frames {Time,Type,Action,Id[,Name][,ExitCode][,Attributes]} until
  *                                                    the client leaves: Type "container" for what the manager does,
  *                                                    "image" for what the image operations report
- *                                                    (svc_manager_emit_image), "volume" (create, destroy, mount,
- *                                                    unmount; Id the volume's name, no Name, Attributes as dockerd's:
- *                                                    driver, and container, destination, read/write, propagation
- *                                                    for a mount)
+ *                                                    (svc_manager_emit_image), "volume" (create, destroy;
+ *                                                    Id the volume's name, no Name, Attributes as dockerd's:
+ *                                                    driver), "network" (create, destroy; Id the network's,
+ *                                                    Attributes name and type, svc_manager_emit_network)
  * A ref ("Id") is a full id, a unique id prefix, or a name.
  *
  * Threads and locks. Everything happens on the I/O core (common/ioc.h): requests and runtime events on its
@@ -170,6 +170,8 @@ const svc_op *svc_manager_volume_ops(size_t *count);
  * a pull's the reference it pulled; name the reference). Never blocks. ctx is the manager (the image operations'
  * svc_image_service.event). */
 void svc_manager_emit_image(void *m, const char *action, const char *id, const char *name);
+/* A network's event (service/networks.h svc_network_event_fn): Type "network", no Name, the attributes copied. */
+void svc_manager_emit_network(void *m, const char *action, const char *id, const cJSON *attributes);
 /* Every container's record (svc_container_to_json), for `wctr check`. NULL when out of memory; caller
  * frees with cJSON_Delete. */
 cJSON *svc_manager_records(svc_manager *m);

@@ -26,6 +26,8 @@ struct svc_networks {
   cJSON *records;    /* lock: the networks wctrd created */
   cJSON *(*records_of)(void *ctx);
   void *records_ctx;
+  svc_network_event_fn event; /* lock */
+  void *event_ctx;
 };
 
 /* One network as shown. Strings point into the HNS answer or the records (valid while both live). */
@@ -114,6 +116,25 @@ void svc_networks_close(svc_networks *n) {
   cJSON_Delete(n->records);
   wctr_mutex_destroy(&n->lock);
   free(n);
+}
+
+void svc_networks_set_events(svc_networks *n, svc_network_event_fn event, void *ctx) {
+  wctr_mutex_lock(&n->lock);
+  n->event = event;
+  n->event_ctx = ctx;
+  wctr_mutex_unlock(&n->lock);
+}
+
+/* dockerd's network events: the network's id as the actor, its name and type (the driver) as attributes. */
+static void emit_locked(svc_networks *n, const char *action, const char *id, const char *name) {
+  WCTR_ASSERT_HELD(&n->lock);
+  if (n->event == NULL) return;
+  cJSON *attrs = cJSON_CreateObject();
+  if (attrs != NULL && cJSON_AddStringToObject(attrs, "name", name) != NULL &&
+      cJSON_AddStringToObject(attrs, "type", "nat") != NULL) {
+    n->event(n->event_ctx, action, id, attrs);
+  }
+  cJSON_Delete(attrs);
 }
 
 void svc_networks_set_records(svc_networks *n, cJSON *(*records)(void *ctx), void *ctx) {
@@ -621,6 +642,7 @@ static wctr_err op_create(void *ctx, const svc_caller *caller, const cJSON *para
   if (err == WCTR_OK) err = make_network(n, name, subnet, gateway, labels, &vs, NULL, id, e);
   if (err == WCTR_OK) {
     wctr_log(WCTR_LOG_INFO, "network %s created by %s", name, caller != NULL ? caller->name : "wctrd");
+    emit_locked(n, "create", id, name);
     cJSON *r = cJSON_CreateObject();
     if (r == NULL || cJSON_AddStringToObject(r, "Id", id) == NULL || cJSON_AddStringToObject(r, "Warning", "") == NULL) {
       cJSON_Delete(r);
@@ -757,6 +779,7 @@ static wctr_err remove_locked(svc_networks *n, const view *v, wctr_errmsg *e) {
   snprintf(id, sizeof id, "%s", v->id);
   wctr_log(WCTR_LOG_INFO, "network %s (%.12s) removed", v->name, id);
   record_delete(n, id);
+  emit_locked(n, "destroy", id, v->name);
   return WCTR_OK;
 }
 

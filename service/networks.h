@@ -74,6 +74,12 @@ wctr_err svc_networks_open(const char *data_root, const char *owner, const svc_h
                            wctr_errmsg *e);
 void svc_networks_close(svc_networks *n); /* accepts NULL */
 
+/* Where Docker's network events go (svc_manager_emit_network): "create" by network.create, "destroy" by
+ * network.remove and prune, each with the network's id and attributes {"name","type":"nat"} (borrowed). Called
+ * under the networks' lock; NULL until set. */
+typedef void (*svc_network_event_fn)(void *ctx, const char *action, const char *id, const cJSON *attributes);
+void svc_networks_set_events(svc_networks *n, svc_network_event_fn event, void *ctx);
+
 /* The manager's records (svc_manager_records), for a network's containers; NULL until set. */
 void svc_networks_set_records(svc_networks *n, cJSON *(*records)(void *ctx), void *ctx);
 

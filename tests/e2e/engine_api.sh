@@ -450,6 +450,10 @@ expect 0 "docker network ls" D network ls
 has "nat" "lists nat"
 expect 1 "docker network create without -d (docker CLI 20.10 asks for bridge)" D network create apinet
 has "use -d nat" "says what to give"
+D events --filter type=network --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}' \
+  >"$proj_unix/net-events.txt" 2>&1 &
+net_events_pid=$!
+sleep 1
 expect 0 "docker network create -d nat" D network create -d nat --subnet 10.70.0.0/24 --label suite=cli apinet
 expect 0 "docker network inspect" D network inspect apinet --format '{{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{.Labels.suite}}'
 has "nat 10.70.0.0/24 cli" "its driver, subnet and label"
@@ -467,6 +471,13 @@ expect 1 "docker network rm while a container uses it" D network rm apinet
 has "has active endpoints" "Docker's message"
 expect 0 "docker rm -f" D rm -f pub onnet
 expect 0 "docker network rm" D network rm apinet
+for _ in $(seq 1 50); do grep "destroy apinet" "$proj_unix/net-events.txt" >/dev/null && break; sleep 0.2; done
+kill "$net_events_pid" 2>/dev/null
+wait "$net_events_pid" 2>/dev/null
+for e in "network create apinet nat" "network destroy apinet nat"; do
+  grep -x "$e" "$proj_unix/net-events.txt" >/dev/null && ok "docker events --filter type=network: $e" ||
+    bad "docker events lacks '$e': $(cat "$proj_unix/net-events.txt")"
+done
 
 echo "# docker-py"
 "$py" "$root/tests/e2e/engine_api_probe.py" dockerpy "$port" "$sleeper" "$reg" >"$out" 2>&1

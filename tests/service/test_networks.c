@@ -266,10 +266,22 @@ static void test_default_created(void **state) {
   svc_networks_close(n);
 }
 
+/* The events the networks report, as "action id-prefix name type" lines. */
+static char g_events[1024];
+
+static void record_event(void *ctx, const char *action, const char *id, const cJSON *attributes) {
+  (void)ctx;
+  size_t used = strlen(g_events);
+  snprintf(g_events + used, sizeof g_events - used, "%s %.8s %s %s\n", action, id,
+           cJSON_GetObjectItem(attributes, "name")->valuestring, cJSON_GetObjectItem(attributes, "type")->valuestring);
+}
+
 static void test_create_and_refusals(void **state) {
   (void)state;
   host_network(HOST_NAT, "nat", "NAT", "172.31.0.0/20");
   svc_networks *n = open_networks();
+  g_events[0] = '\0';
+  svc_networks_set_events(n, record_event, NULL);
   cJSON *r = NULL;
   wctr_errmsg e;
   assert_int_equal(call(n, "network.create", "{\"Name\":\"web\",\"Subnet\":\"10.50.0.0/24\",\"Labels\":{\"tier\":\"front\"}}",
@@ -346,6 +358,10 @@ static void test_create_and_refusals(void **state) {
   cJSON_Delete(r);
   assert_int_equal(g_fake.removes, 1);
   assert_int_equal(cJSON_GetArraySize(g_fake.networks), 1);
+  /* Docker's events: one create, one destroy (by the prune); none for a refusal or the removal refused. */
+  char want_events[200];
+  snprintf(want_events, sizeof want_events, "create %.8s web nat\ndestroy %.8s web nat\n", id, id);
+  assert_string_equal(g_events, want_events);
   svc_networks_close(n);
   /* Its record is gone too. */
   n = open_networks();
