@@ -380,6 +380,19 @@ cJSON *net_doc_namespace_endpoint(const char *endpoint_id, bool add) {
   return doc;
 }
 
+cJSON *net_doc_planned_props(const char *id, const char *network_id) {
+  cJSON *o = cJSON_CreateObject();
+  bool ok = o != NULL && cJSON_AddStringToObject(o, "ID", id) != NULL &&
+            (network_id == NULL || cJSON_AddStringToObject(o, "HostComputeNetwork", network_id) != NULL) &&
+            (network_id != NULL || cJSON_AddStringToObject(o, "Type", "Host") != NULL) &&
+            put(o, "SchemaVersion", schema_version());
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 cJSON *net_doc_query(const char *key, const char *value) {
   cJSON *doc = cJSON_CreateObject();
   bool ok = doc != NULL && put(doc, "SchemaVersion", schema_version());

@@ -135,30 +135,10 @@ wctr_err rt_net_plan_calls(const rt_net_ctx *c, const rt_args *a, const rt_net_p
   return err;
 }
 
-/* What HNS would answer for a dry run's objects: their ids and what wctr sent. */
-static cJSON *dry_props(const char *id, const char *network) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *v = cJSON_CreateObject();
-  bool ok = o != NULL && v != NULL && cJSON_AddStringToObject(o, "ID", id) != NULL &&
-            (network == NULL || cJSON_AddStringToObject(o, "HostComputeNetwork", network) != NULL) &&
-            (network != NULL || cJSON_AddStringToObject(o, "Type", "Host") != NULL) &&
-            cJSON_AddNumberToObject(v, "Major", 2) != NULL && cJSON_AddNumberToObject(v, "Minor", 0) != NULL;
-  if (ok) {
-    ok = put(o, "SchemaVersion", v);
-    v = NULL;
-  }
-  cJSON_Delete(v);
-  if (!ok) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
-}
-
 bool rt_net_plan_guest_calls(const rt_net_plan *p, const char *uvm_id, cJSON *list) {
   if (!p->enabled) return true;
-  cJSON *ns = dry_props(p->namespace_id, NULL);
-  cJSON *ep = dry_props(p->endpoint_id, p->network.hns_id);
+  cJSON *ns = net_doc_planned_props(p->namespace_id, NULL);
+  cJSON *ep = net_doc_planned_props(p->endpoint_id, p->network.hns_id);
   cJSON *g = ns != NULL ? net_doc_guest_namespace(ns, true) : NULL;
   cJSON *pre = ep != NULL ? net_doc_guest_nic_preadd(p->nic_id, ep) : NULL;
   cJSON *nic = net_doc_vm_nic(p->nic_id, p->endpoint_id, NULL, true);
