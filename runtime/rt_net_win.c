@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "runtime/rt_hcs.h"
 #include "runtime/rt_net.h"
@@ -13,15 +14,6 @@
 #define HNS_CALL_MS RT_HCS_CALL_TIMEOUT_MS
 
 /* --- small helpers ------------------------------------------------------------------------------------- */
-
-static bool put(cJSON *obj, const char *key, cJSON *item) {
-  if (item == NULL) return false;
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    return false;
-  }
-  return true;
-}
 
 /* {"call", "id"?, "network"?, "document"?} appended to list. */
 static bool add_call(cJSON *list, const char *call, const char *id, const char *network, const cJSON *doc) {
@@ -32,7 +24,7 @@ static bool add_call(cJSON *list, const char *call, const char *id, const char *
   }
   return cJSON_AddStringToObject(o, "call", call) != NULL && (id == NULL || cJSON_AddStringToObject(o, "id", id)) &&
          (network == NULL || cJSON_AddStringToObject(o, "network", network)) &&
-         (doc == NULL || put(o, "document", cJSON_Duplicate(doc, true)));
+         (doc == NULL || wctr_json_put(o, "document", cJSON_Duplicate(doc, true)));
 }
 
 static const char *str_of(const cJSON *o, const char *k) {
@@ -298,7 +290,7 @@ cJSON *rt_net_state_json(const rt_net_plan *p, const rt_net_run *r, bool hyperv)
          cJSON_AddStringToObject(m, "IP", "0.0.0.0");
   }
   if (ok) {
-    ok = put(o, "Ports", ports);
+    ok = wctr_json_put(o, "Ports", ports);
     ports = NULL;
   }
   cJSON_Delete(ports);
