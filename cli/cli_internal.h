@@ -78,6 +78,9 @@ int cli_parse_format_only(cli_ctx *ctx, const char *cmd, int argc, char **argv, 
 void cli_print_json(FILE *f, const cJSON *item);
 /* Writes text (len bytes) to f as it is. */
 void cli_print_buf(FILE *f, const char *text, size_t len);
+/* A list (n rows) written with its --format f under the header names header_json (a JSON object, cli_format_write)
+ * and printed on stdout: 0; a template failure or no memory prints the message on stderr and is 1. */
+int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n);
 
 /* ---- named objects (cli/named.c): volumes, networks, secrets, credential specs ---- */
 

@@ -493,6 +493,23 @@ void cli_print_buf(FILE *f, const char *text, size_t len) {
   if (text != NULL && len > 0) fwrite(text, 1, len, f);
 }
 
+int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n) {
+  cJSON *header = cJSON_Parse(header_json);
+  cli_buf out;
+  cli_buf_init(&out, 0);
+  wctr_errmsg e;
+  wctr_err err = header != NULL ? cli_format_write(f, header, rows, n, &out, &e)
+                                : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  cJSON_Delete(header);
+  if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
+  cli_buf_free(&out);
+  if (err != WCTR_OK) {
+    fprintf(ctx->p->err, "%s\n", e.text);
+    return CLI_EXIT_ERROR;
+  }
+  return 0;
+}
+
 void cli_now(cli_ctx *ctx, char *buf, size_t size) {
   if (size > 0) buf[0] = '\0';
   if (ctx->p->now != NULL) ctx->p->now(ctx->p->ctx, buf, size);

@@ -558,6 +558,20 @@ static void project_view_free(project_view *v) {
   memset(v, 0, sizeof *v);
 }
 
+/* op with q (taken); compose's progress line " <what> <name>  <done>" once it succeeded, or its exit code in
+ * *rc when it failed (cli_call printed why): the caller goes on with the next object, as docker compose does. */
+static void call_and_say(cli_ctx *ctx, const char *op, cJSON *q, const char *what, const char *name, const char *done,
+                         int *rc) {
+  cJSON *result = NULL;
+  int one = 0;
+  if (cli_call(ctx, op, q, &result, &one)) {
+    fprintf(ctx->p->err, " %s %s  %s\n", what, name, done);
+  } else {
+    *rc = one;
+  }
+  cJSON_Delete(result);
+}
+
 int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
   int rc = 0;
   project_view v;
@@ -578,13 +592,7 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
     cJSON *q = cJSON_CreateObject();
     cJSON_AddStringToObject(q, "Id", order[i]);
     if (volumes) cJSON_AddBoolToObject(q, "RemoveVolumes", true);
-    cJSON *result = NULL;
-    if (cli_call(ctx, "container.remove", q, &result, &one)) {
-      fprintf(ctx->p->err, " Container %s  Removed\n", order[i]);
-    } else {
-      rc = one;
-    }
-    cJSON_Delete(result);
+    call_and_say(ctx, "container.remove", q, "Container", order[i], "Removed", &rc);
   }
   project_view_free(&v);
   {
@@ -615,14 +623,7 @@ int cli_compose_down(cli_ctx *ctx, const compose_project *p, bool volumes) {
     cJSON *q = cJSON_CreateObject();
     cJSON_AddStringToObject(q, "Name", p->volumes[i].name);
     cJSON_AddBoolToObject(q, "Force", true);
-    cJSON *result = NULL;
-    int one = 0;
-    if (cli_call(ctx, "volume.remove", q, &result, &one)) {
-      fprintf(ctx->p->err, " Volume %s  Removed\n", p->volumes[i].name);
-    } else {
-      rc = one;
-    }
-    cJSON_Delete(result);
+    call_and_say(ctx, "volume.remove", q, "Volume", p->volumes[i].name, "Removed", &rc);
   }
   return rc;
 }
@@ -704,9 +705,11 @@ static bool service_named(const compose_service *s, const char *const *services,
   return named;
 }
 
-int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
-                        int64_t timeout) {
-  if (!services_exist(ctx, p, services, count, "wctr compose restart: ")) return CLI_EXIT_ERROR;
+/* op on the container of each service asked for, in the project's order, with " Container NAME  <before>" (when
+ * not NULL) ahead of the call and " Container NAME  <after>" once it succeeded. A failure (cli_call printed it)
+ * does not stop the others: the exit code is the last failure's. timeout < 0: the call has none. */
+static int each_container(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                          const char *op, int64_t timeout, const char *before, const char *after) {
   int rc = 0;
   for (size_t i = 0; i < p->service_count; i++) {
     const compose_service *s = &p->services[i];
@@ -714,17 +717,16 @@ int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *cons
     cJSON *q = cJSON_CreateObject();
     cJSON_AddStringToObject(q, "Id", s->container_name);
     if (timeout >= 0) cJSON_AddNumberToObject(q, "Timeout", (double)timeout);
-    fprintf(ctx->p->err, " Container %s  Restarting\n", s->container_name);
-    cJSON *result = NULL;
-    int one = 0;
-    if (cli_call(ctx, "container.restart", q, &result, &one)) {
-      fprintf(ctx->p->err, " Container %s  Started\n", s->container_name);
-    } else {
-      rc = one;
-    }
-    cJSON_Delete(result);
+    if (before != NULL) fprintf(ctx->p->err, " Container %s  %s\n", s->container_name, before);
+    call_and_say(ctx, op, q, "Container", s->container_name, after, &rc);
   }
   return rc;
+}
+
+int cli_compose_restart(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count,
+                        int64_t timeout) {
+  if (!services_exist(ctx, p, services, count, "wctr compose restart: ")) return CLI_EXIT_ERROR;
+  return each_container(ctx, p, services, count, "container.restart", timeout, "Restarting", "Started");
 }
 
 int cli_compose_pull(cli_ctx *ctx, const compose_project *p, const char *const *services, size_t count, bool quiet,
@@ -757,22 +759,8 @@ int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const 
   if (!services_exist(ctx, p, services, count, pause ? "wctr compose pause: " : "wctr compose unpause: ")) {
     return CLI_EXIT_ERROR;
   }
-  int rc = 0;
-  for (size_t i = 0; i < p->service_count; i++) {
-    const compose_service *s = &p->services[i];
-    if (!service_named(s, services, count)) continue;
-    cJSON *q = cJSON_CreateObject();
-    cJSON_AddStringToObject(q, "Id", s->container_name);
-    cJSON *result = NULL;
-    int one = 0;
-    if (cli_call(ctx, pause ? "container.pause" : "container.unpause", q, &result, &one)) {
-      fprintf(ctx->p->err, " Container %s  %s\n", s->container_name, pause ? "Paused" : "Unpaused");
-    } else {
-      rc = one;
-    }
-    cJSON_Delete(result);
-  }
-  return rc;
+  return each_container(ctx, p, services, count, pause ? "container.pause" : "container.unpause", -1, NULL,
+                        pause ? "Paused" : "Unpaused");
 }
 
 enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };

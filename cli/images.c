@@ -230,23 +230,6 @@ static bool string_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   return true;
 }
 
-/* Prints rows with a list's format; a template failure prints its message and is 1. */
-static int print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n) {
-  cJSON *header = cJSON_Parse(header_json);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_errmsg e;
-  wctr_err err = cli_format_write(f, header, rows, n, &out, &e);
-  cJSON_Delete(header);
-  if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  if (err != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
-  return 0;
-}
-
 /* The registry a server name points at, as credentials are keyed ("docker.io" for the Hub). */
 static bool server_of(const char *text, char *out, size_t size) {
   img_ref ref;
@@ -686,7 +669,7 @@ static int cmd_images(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
     }
   }
   if (ok) {
-    rc = print_list(ctx, &f, image_headers, objs, k);
+    rc = cli_print_list(ctx, &f, image_headers, objs, k);
   } else {
     fprintf(ctx->p->err, "wctr: out of memory\n");
     rc = CLI_EXIT_ERROR;
@@ -906,7 +889,7 @@ static int cmd_history(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
     }
   }
   if (ok) {
-    rc = print_list(ctx, &f,
+    rc = cli_print_list(ctx, &f,
                     "{\"ID\":\"IMAGE\",\"CreatedSince\":\"CREATED\",\"CreatedAt\":\"CREATED AT\",\"CreatedBy\":\"CREATED BY\","
                     "\"Size\":\"SIZE\",\"Comment\":\"COMMENT\"}",
                     objs, k);

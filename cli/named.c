@@ -139,18 +139,12 @@ int cli_named_print_list(cli_ctx *ctx, const cli_named_list *l, const cJSON *ite
     ok = fields[i] != NULL;
     if (ok) objs[i] = (cli_tpl_object){.type_name = l->type_name, .fields = fields[i]};
   }
-  cJSON *header = cJSON_Parse(l->headers);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_err err = ok ? cli_format_write(&fmt, header, objs, k, &out, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) {
-    cli_print_buf(ctx->p->out, out.data, out.len);
+  if (ok) {
+    rc = cli_print_list(ctx, &fmt, l->headers, objs, k);
   } else {
-    fprintf(ctx->p->err, "%s\n", e.text);
+    fprintf(ctx->p->err, "out of memory\n");
     rc = CLI_EXIT_ERROR;
   }
-  cli_buf_free(&out);
-  cJSON_Delete(header);
   for (size_t i = 0; fields != NULL && i < k; i++) cJSON_Delete(fields[i]);
   free(fields);
   free(objs);

@@ -152,19 +152,12 @@ static int system_df(cli_ctx *ctx, int argc, char **argv) {
     ok = ok && rows[i] != NULL;
     objs[i] = (cli_tpl_object){.type_name = types[i], .fields = rows[i]};
   }
-  cJSON *header = cJSON_Parse(df_headers);
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  wctr_err err = ok && header != NULL ? cli_format_write(&fmt, header, objs, 4, &out, &e)
-                                      : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  if (err == WCTR_OK) {
-    cli_print_buf(ctx->p->out, out.data, out.len);
+  if (ok) {
+    rc = cli_print_list(ctx, &fmt, df_headers, objs, 4);
   } else {
-    fprintf(ctx->p->err, "%s\n", e.text);
+    fprintf(ctx->p->err, "out of memory\n");
     rc = CLI_EXIT_ERROR;
   }
-  cli_buf_free(&out);
-  cJSON_Delete(header);
 done:
   if (compiled) cli_format_free(&fmt);
   for (int i = 0; i < 4; i++) cJSON_Delete(rows[i]);

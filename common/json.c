@@ -155,3 +155,12 @@ char *wctr_json_print(const cJSON *item) {
   cJSON_free(text);
   return out;
 }
+
+bool wctr_json_put(cJSON *obj, const char *key, cJSON *item) {
+  if (item == NULL) return false;
+  if (!cJSON_AddItemToObject(obj, key, item)) {
+    cJSON_Delete(item);
+    return false;
+  }
+  return true;
+}

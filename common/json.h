@@ -2,7 +2,7 @@
  *
  * Every getter names the place in its message: WHERE is the object's path as a person would write it
  * ("params", "wctrd.json"), so a failure reads `params: "name" must be a string`. Missing optional
- * fields leave *out untouched and return WCTR_OK. Nothing here allocates; returned strings and items
+ * fields leave *out untouched and return WCTR_OK. The getters allocate nothing; returned strings and items
  * point into the cJSON tree and live as long as it. */
 #ifndef WCTR_COMMON_JSON_H
 #define WCTR_COMMON_JSON_H
@@ -31,6 +31,10 @@ wctr_err wctr_json_get_string_array(const cJSON *obj, const char *key, const cha
                                     bool required, const cJSON **out, wctr_errmsg *e);
 wctr_err wctr_json_get_object(const cJSON *obj, const char *key, const char *where, bool required,
                               const cJSON **out, wctr_errmsg *e);
+
+/* Adds item (taken) to obj under key. False when item is NULL or cannot be added (out of memory), item then
+ * freed: a chain of && builds an object from items just made without leaking any. */
+bool wctr_json_put(cJSON *obj, const char *key, cJSON *item);
 
 /* "a string", "a number", "an object", ... for messages. */
 const char *wctr_json_type_name(const cJSON *item);

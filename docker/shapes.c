@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "docker/docker.h"
 #include "spec/spec.h"
 
@@ -29,17 +30,8 @@ static cJSON *zero_value(zero z) {
   return NULL;
 }
 
-static bool put(cJSON *obj, const char *key, cJSON *item) {
-  if (item == NULL) return false;
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    return false;
-  }
-  return true;
-}
-
 static bool put_str(cJSON *obj, const char *key, const char *value) {
-  return put(obj, key, cJSON_CreateString(value != NULL ? value : ""));
+  return wctr_json_put(obj, key, cJSON_CreateString(value != NULL ? value : ""));
 }
 
 static bool put_str_item(cJSON *arr, const char *value) {
@@ -52,10 +44,10 @@ static bool put_str_item(cJSON *arr, const char *value) {
   return true;
 }
 
-static bool put_num(cJSON *obj, const char *key, double value) { return put(obj, key, cJSON_CreateNumber(value)); }
+static bool put_num(cJSON *obj, const char *key, double value) { return wctr_json_put(obj, key, cJSON_CreateNumber(value)); }
 
 static bool put_copy(cJSON *obj, const char *key, const cJSON *value) {
-  return put(obj, key, cJSON_Duplicate(value, true));
+  return wctr_json_put(obj, key, cJSON_Duplicate(value, true));
 }
 
 /* Replaces obj[key] (which must exist) with item. */
@@ -89,7 +81,7 @@ static bool listed(const char *key, const char *const *keys) {
 static bool overlay(cJSON *out, const cJSON *src, const field *fields, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, fields[i].key);
-    if (!put(out, fields[i].key, v != NULL ? cJSON_Duplicate(v, true) : zero_value(fields[i].z))) return false;
+    if (!wctr_json_put(out, fields[i].key, v != NULL ? cJSON_Duplicate(v, true) : zero_value(fields[i].z))) return false;
   }
   return true;
 }
@@ -210,7 +202,7 @@ static cJSON *mounts_from_binds(const cJSON *binds) {
     cJSON *one = cJSON_CreateObject();
     bool ok = one != NULL && put_str(one, "Type", m.pipe ? "npipe" : "bind") && put_str(one, "Source", m.host_path) &&
               put_str(one, "Destination", m.container_path) && put_str(one, "Mode", mode) &&
-              put(one, "RW", cJSON_CreateBool(!m.read_only)) && put_str(one, "Propagation", "");
+              wctr_json_put(one, "RW", cJSON_CreateBool(!m.read_only)) && put_str(one, "Propagation", "");
     spec_mount_free(&m);
     if (!ok || !cJSON_AddItemToArray(out, one)) {
       cJSON_Delete(one);
@@ -295,12 +287,12 @@ static cJSON *summary_ports(const cJSON *net, const cJSON *exposed) {
 static cJSON *endpoint_settings(const cJSON *net, const cJSON *last) {
   cJSON *o = cJSON_CreateObject();
   const char *network_id = net != NULL ? str(net, "NetworkID") : str(last, "NetworkID");
-  bool ok = o != NULL && put(o, "IPAMConfig", cJSON_CreateNull()) && put(o, "Links", cJSON_CreateNull()) &&
-            put(o, "Aliases", cJSON_CreateNull()) && put_str(o, "NetworkID", network_id) &&
+  bool ok = o != NULL && wctr_json_put(o, "IPAMConfig", cJSON_CreateNull()) && wctr_json_put(o, "Links", cJSON_CreateNull()) &&
+            wctr_json_put(o, "Aliases", cJSON_CreateNull()) && put_str(o, "NetworkID", network_id) &&
             put_str(o, "EndpointID", str(net, "EndpointID")) && put_str(o, "Gateway", str(net, "Gateway")) &&
             put_str(o, "IPAddress", str(net, "IPAddress")) && put_num(o, "IPPrefixLen", num(net, "IPPrefixLen")) &&
             put_str(o, "IPv6Gateway", "") && put_str(o, "GlobalIPv6Address", "") && put_num(o, "GlobalIPv6PrefixLen", 0) &&
-            put_str(o, "MacAddress", str(net, "MacAddress")) && put(o, "DriverOpts", cJSON_CreateNull());
+            put_str(o, "MacAddress", str(net, "MacAddress")) && wctr_json_put(o, "DriverOpts", cJSON_CreateNull());
   if (!ok) {
     cJSON_Delete(o);
     return NULL;
@@ -315,7 +307,7 @@ static cJSON *host_config(const cJSON *hc) {
    * containers join Docker's default ("default": nat) unless the spec says otherwise. */
   cJSON *log = cJSON_GetObjectItemCaseSensitive(out, "LogConfig");
   if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hc, "LogConfig")) &&
-      (!put_str(log, "Type", "json-file") || !put(log, "Config", cJSON_CreateObject()))) {
+      (!put_str(log, "Type", "json-file") || !wctr_json_put(log, "Config", cJSON_CreateObject()))) {
     goto fail;
   }
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode")) &&
@@ -378,7 +370,7 @@ static cJSON *network_settings(const cJSON *record) {
     cJSON *list = cJSON_GetObjectItemCaseSensitive(ports, key);
     if (list == NULL) {
       list = cJSON_CreateArray();
-      if (!put(ports, key, list)) goto fail;
+      if (!wctr_json_put(ports, key, list)) goto fail;
     }
     cJSON *b = cJSON_CreateObject();
     if (b == NULL || !cJSON_AddItemToArray(list, b) || !put_str(b, "HostIp", str(p, "IP")) || !put_str(b, "HostPort", hp)) {
@@ -388,7 +380,7 @@ static cJSON *network_settings(const cJSON *record) {
   const cJSON *x;
   cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "Config"), "ExposedPorts")) {
     if (x->string != NULL && cJSON_GetObjectItemCaseSensitive(ports, x->string) == NULL &&
-        !put(ports, x->string, cJSON_CreateNull())) {
+        !wctr_json_put(ports, x->string, cJSON_CreateNull())) {
       goto fail;
     }
   }
@@ -448,20 +440,20 @@ cJSON *docker_container_inspect(const cJSON *record) {
       else if (ok) ok = cJSON_AddItemToArray(args, cJSON_Duplicate(c, true));
     }
   }
-  ok = ok && put_str(out, "Id", id) && put(out, "Created", time_item(str(record, "Created"))) &&
-       put_str(out, "Path", cJSON_IsString(path) ? path->valuestring : "") && put(out, "Args", args);
+  ok = ok && put_str(out, "Id", id) && wctr_json_put(out, "Created", time_item(str(record, "Created"))) &&
+       put_str(out, "Path", cJSON_IsString(path) ? path->valuestring : "") && wctr_json_put(out, "Args", args);
   if (!ok) cJSON_Delete(args);
-  ok = ok && put(out, "State", state(cJSON_GetObjectItemCaseSensitive(record, "State"))) &&
+  ok = ok && wctr_json_put(out, "State", state(cJSON_GetObjectItemCaseSensitive(record, "State"))) &&
        put_str(out, "Image", str(cfg, "Image")) && put_str(out, "ResolvConfPath", "") && put_str(out, "HostnamePath", "") &&
        put_str(out, "HostsPath", "") && put_str(out, "LogPath", "") && put_str(out, "Name", name) &&
        put_num(out, "RestartCount", num(record, "RestartCount")) &&
        put_str(out, "Driver", is_hcs(iso) ? "windowsfilter" : "") && put_str(out, "Platform", "windows") &&
        put_str(out, "MountLabel", "") && put_str(out, "ProcessLabel", "") && put_str(out, "AppArmorProfile", "") &&
-       put(out, "ExecIDs", cJSON_CreateNull()) && put(out, "HostConfig", host_config(hc));
+       wctr_json_put(out, "ExecIDs", cJSON_CreateNull()) && wctr_json_put(out, "HostConfig", host_config(hc));
   cJSON *graph = ok ? cJSON_AddObjectToObject(out, "GraphDriver") : NULL;
-  ok = ok && graph != NULL && put(graph, "Data", cJSON_CreateNull()) && put_str(graph, "Name", is_hcs(iso) ? "windowsfilter" : "");
-  ok = ok && put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))) &&
-       put(out, "Config", config(cfg, id)) && put(out, "NetworkSettings", network_settings(record));
+  ok = ok && graph != NULL && wctr_json_put(graph, "Data", cJSON_CreateNull()) && put_str(graph, "Name", is_hcs(iso) ? "windowsfilter" : "");
+  ok = ok && wctr_json_put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))) &&
+       wctr_json_put(out, "Config", config(cfg, id)) && wctr_json_put(out, "NetworkSettings", network_settings(record));
   static const char *const mapped[] = {"Id", "Name", "Created", "State", "Config", "HostConfig", "RestartCount", NULL};
   ok = ok && append_rest(out, record, mapped);
   if (!ok) {
@@ -622,16 +614,16 @@ cJSON *docker_container_summary(const cJSON *wctr, const char *now) {
     exposed = cJSON_GetObjectItemCaseSensitive(wctr, "ExposedPorts");
   }
   ok = ok && put_str(out, "Image", image) && put_str(out, "ImageID", "") && put_str(out, "Command", command) &&
-       put_num(out, "Created", unix_of(str(wctr, "Created"))) && put(out, "Ports", summary_ports(live, exposed)) &&
-       put_sizes(out, wctr) && put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
+       put_num(out, "Created", unix_of(str(wctr, "Created"))) && wctr_json_put(out, "Ports", summary_ports(live, exposed)) &&
+       put_sizes(out, wctr) && wctr_json_put(out, "Labels", sorted_copy(labels)) && put_str(out, "State", status_word) && put_str(out, "Status", status);
   cJSON *hcs = ok ? cJSON_AddObjectToObject(out, "HostConfig") : NULL;
   ok = ok && hcs != NULL && put_str(hcs, "NetworkMode", mode);
   cJSON *net = ok ? cJSON_AddObjectToObject(out, "NetworkSettings") : NULL;
   cJSON *nets = net != NULL ? cJSON_AddObjectToObject(net, "Networks") : NULL;
-  ok = ok && nets != NULL && put(nets, joined_network(mode), endpoint_settings(live, last));
+  ok = ok && nets != NULL && wctr_json_put(nets, joined_network(mode), endpoint_settings(live, last));
   const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(wctr, "Mounts");
   ok = ok && (cJSON_IsArray(mounts) ? put_copy(out, "Mounts", mounts)
-                                    : put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))));
+                                    : wctr_json_put(out, "Mounts", mounts_from_binds(cJSON_GetObjectItemCaseSensitive(hc, "Binds"))));
   if (!ok) {
     cJSON_Delete(out);
     return NULL;
@@ -655,11 +647,11 @@ static cJSON *image_config(const cJSON *image) {
     ok = overlay(out, config, keys, sizeof keys / sizeof keys[0]) && append_rest(out, config, NULL);
   } else {
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(image, "Cmd");
-    ok = put_str(out, "User", str(image, "User")) && put(out, "Env", cJSON_CreateNull()) &&
-         put(out, "Cmd", cmd != NULL ? cJSON_Duplicate(cmd, true) : cJSON_CreateNull()) &&
-         put(out, "Volumes", cJSON_CreateNull()) && put_str(out, "WorkingDir", "") &&
-         put(out, "Entrypoint", cJSON_CreateNull()) && put(out, "OnBuild", cJSON_CreateNull()) &&
-         put(out, "Labels", cJSON_CreateNull());
+    ok = put_str(out, "User", str(image, "User")) && wctr_json_put(out, "Env", cJSON_CreateNull()) &&
+         wctr_json_put(out, "Cmd", cmd != NULL ? cJSON_Duplicate(cmd, true) : cJSON_CreateNull()) &&
+         wctr_json_put(out, "Volumes", cJSON_CreateNull()) && put_str(out, "WorkingDir", "") &&
+         wctr_json_put(out, "Entrypoint", cJSON_CreateNull()) && wctr_json_put(out, "OnBuild", cJSON_CreateNull()) &&
+         wctr_json_put(out, "Labels", cJSON_CreateNull());
   }
   if (!ok) {
     cJSON_Delete(out);
@@ -685,10 +677,10 @@ cJSON *docker_image_inspect(const cJSON *image) {
     cJSON *tags = cJSON_AddArrayToObject(out, "RepoTags");
     ok = tags != NULL && (name[0] == '\0' || put_str_item(tags, name));
   }
-  ok = ok && put(out, "RepoDigests", cJSON_IsArray(digests_in) ? cJSON_Duplicate(digests_in, true) : cJSON_CreateArray()) &&
+  ok = ok && wctr_json_put(out, "RepoDigests", cJSON_IsArray(digests_in) ? cJSON_Duplicate(digests_in, true) : cJSON_CreateArray()) &&
        put_str(out, "Parent", str(image, "Parent")) && put_str(out, "Comment", str(image, "Comment")) &&
-       put(out, "Created", time_item(str(image, "Created"))) && put_str(out, "DockerVersion", str(image, "DockerVersion")) &&
-       put_str(out, "Author", str(image, "Author")) && put(out, "Config", image_config(image));
+       wctr_json_put(out, "Created", time_item(str(image, "Created"))) && put_str(out, "DockerVersion", str(image, "DockerVersion")) &&
+       put_str(out, "Author", str(image, "Author")) && wctr_json_put(out, "Config", image_config(image));
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(image, "Layers");
   const cJSON *top = cJSON_IsArray(layers) ? layers->child : NULL;
   ok = ok && put_str(out, "Architecture", arch[0] != '\0' ? arch : "amd64") &&
@@ -702,7 +694,7 @@ cJSON *docker_image_inspect(const cJSON *image) {
   ok = ok && rootfs != NULL && put_str(rootfs, "Type", "layers") &&
        (!cJSON_IsArray(diff_ids) || put_copy(rootfs, "Layers", diff_ids));
   cJSON *meta = ok ? cJSON_AddObjectToObject(out, "Metadata") : NULL;
-  ok = ok && meta != NULL && put(meta, "LastTagTime", time_item(str(meta_in, "LastTagTime")));
+  ok = ok && meta != NULL && wctr_json_put(meta, "LastTagTime", time_item(str(meta_in, "LastTagTime")));
   static const char *const mapped[] = {"Id",    "RepoTags",     "RepoDigests", "Parent", "Comment",   "Created",
                                        "Cmd",   "User",         "OsVersion",   "Config", "RootFS",    "Metadata",
                                        "Os",    "Architecture", "Size",        "Author", "DockerVersion", NULL};
@@ -719,10 +711,10 @@ cJSON *docker_secret_inspect(const cJSON *secret) {
   cJSON *out = cJSON_CreateObject();
   bool ok = out != NULL && put_str(out, "ID", str(secret, "ID"));
   cJSON *version = ok ? cJSON_AddObjectToObject(out, "Version") : NULL;
-  ok = ok && version != NULL && put_num(version, "Index", 0) && put(out, "CreatedAt", time_item(str(secret, "CreatedAt"))) &&
-       put(out, "UpdatedAt", time_item(str(secret, "CreatedAt")));
+  ok = ok && version != NULL && put_num(version, "Index", 0) && wctr_json_put(out, "CreatedAt", time_item(str(secret, "CreatedAt"))) &&
+       wctr_json_put(out, "UpdatedAt", time_item(str(secret, "CreatedAt")));
   cJSON *spec = ok ? cJSON_AddObjectToObject(out, "Spec") : NULL;
-  ok = ok && spec != NULL && put_str(spec, "Name", str(secret, "Name")) && put(spec, "Labels", cJSON_CreateObject());
+  ok = ok && spec != NULL && put_str(spec, "Name", str(secret, "Name")) && wctr_json_put(spec, "Labels", cJSON_CreateObject());
   static const char *const mapped[] = {"ID", "Name", "CreatedAt", NULL};
   ok = ok && append_rest(out, secret, mapped);
   if (!ok) {
@@ -787,10 +779,10 @@ cJSON *docker_info(const cJSON *info, const cJSON *containers, const cJSON *imag
        put_str(out, "KernelVersion", str(info, "OSVersion")) && put_str(out, "OperatingSystem", str(info, "OperatingSystem")) &&
        put_str(out, "OSVersion", str(info, "OSVersion")) && put_str(out, "OSType", "windows") &&
        put_str(out, "Architecture", "x86_64") && put_str(out, "DockerRootDir", str(info, "DataRoot")) &&
-       put(out, "Labels", cJSON_CreateArray()) && put(out, "ExperimentalBuild", cJSON_CreateFalse()) &&
+       wctr_json_put(out, "Labels", cJSON_CreateArray()) && wctr_json_put(out, "ExperimentalBuild", cJSON_CreateFalse()) &&
        put_str(out, "ServerVersion", str(info, "ServerVersion")) &&
        put_str(out, "Isolation", cJSON_IsObject(iso) ? str(iso, "Default") : str(info, "Isolation")) &&
-       put(out, "Warnings", cJSON_CreateArray());
+       wctr_json_put(out, "Warnings", cJSON_CreateArray());
   if (ok && cJSON_IsObject(iso)) ok = put_copy(out, "IsolationModes", iso);
   static const char *const mapped[] = {"DataRoot", "Isolation", "OSType", NULL};
   ok = ok && append_rest(out, info, mapped);
@@ -842,7 +834,7 @@ cJSON *docker_event(const cJSON *event) {
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(event, "Name");
   if (cJSON_IsString(name) && attrs != NULL) cJSON_DeleteItemFromObjectCaseSensitive(attrs, "name");
   ok = ok && attrs != NULL && (!cJSON_IsString(name) || put_str(attrs, "name", name->valuestring)) && put_str(out, "scope", "local") &&
-       put(out, "time", cJSON_CreateRaw(seconds)) && put(out, "timeNano", cJSON_CreateRaw(nanos));
+       wctr_json_put(out, "time", cJSON_CreateRaw(seconds)) && wctr_json_put(out, "timeNano", cJSON_CreateRaw(nanos));
   if (!ok) {
     cJSON_Delete(out);
     return NULL;

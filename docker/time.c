@@ -4,29 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/civil.h"
 #include "docker/docker.h"
-
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
 
 static bool digits(const char *s, int n, int *out) {
   int v = 0;
@@ -72,7 +51,7 @@ bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos) 
     return false;
   }
   if (*p != '\0') return false;
-  *unix_seconds = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
+  *unix_seconds = wctr_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
   *nanos = ns;
   return true;
 }
@@ -80,7 +59,7 @@ bool docker_time_parse(const char *text, int64_t *unix_seconds, int32_t *nanos) 
 static void split_time(int64_t t, int64_t *y, int *mo, int *d, int *h, int *mi, int *s) {
   int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
   int64_t rem = t - days * 86400;
-  civil_from_days(days, y, mo, d);
+  wctr_civil_from_days(days, y, mo, d);
   *h = (int)(rem / 3600);
   *mi = (int)(rem % 3600 / 60);
   *s = (int)(rem % 60);
@@ -227,7 +206,7 @@ bool docker_timestamp(const char *value, int64_t now_seconds, int64_t *unix_seco
       p += 6;
     }
     if (*p != '\0') return false;
-    *unix_seconds = days_from_civil(y, mo, dd) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *unix_seconds = wctr_days_from_civil(y, mo, dd) * 86400 + h * 3600 + mi * 60 + sec - offset;
     *nanos = ns;
     return true;
   }

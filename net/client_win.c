@@ -205,21 +205,43 @@ static HRESULT call_enumerate(net_client *c, const kind *k, PCWSTR q, PWSTR *ids
   return c->HcnEnumerateNamespaces(q, ids, rec);
 }
 
-/* The properties of an open object. */
-static wctr_err query_handle(net_client *c, const kind *k, HCN_HANDLE h, cJSON **props, wctr_errmsg *e) {
-  cJSON *q = net_doc_query(NULL, NULL);
+/* The two calls that take a HostComputeQuery and answer a string: HcnEnumerate* (enumerate) or
+ * HcnQuery*Properties on the open object h. q is consumed; *answer is HNS's answer as UTF-8 (malloc'ed,
+ * NULL when HNS gave none). */
+static wctr_err ask(net_client *c, const kind *k, bool enumerate, HCN_HANDLE h, cJSON *q, char **answer,
+                    wctr_errmsg *e) {
+  *answer = NULL;
   wchar_t *wq = to_wide(q);
   cJSON_Delete(q);
   if (wq == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  PWSTR answer = NULL, rec = NULL;
-  HRESULT hr = call_query(c, k, h, wq, &answer, &rec);
+  PWSTR text = NULL, rec = NULL;
+  HRESULT hr = enumerate ? call_enumerate(c, k, wq, &text, &rec) : call_query(c, k, h, wq, &text, &rec);
   free(wq);
   if (FAILED(hr)) {
-    if (answer != NULL) CoTaskMemFree(answer);
-    return failure(k->query_name, hr, rec, NULL, e);
+    if (text != NULL) CoTaskMemFree(text);
+    return failure(enumerate ? k->enumerate_name : k->query_name, hr, rec, NULL, e);
   }
   drop(rec);
-  return parse_answer(k->query_name, take(answer), props, e);
+  *answer = take(text);
+  return WCTR_OK;
+}
+
+/* The properties of an open object. */
+static wctr_err query_handle(net_client *c, const kind *k, HCN_HANDLE h, cJSON **props, wctr_errmsg *e) {
+  char *answer = NULL;
+  wctr_err err = ask(c, k, false, h, net_doc_query(NULL, NULL), &answer, e);
+  if (err != WCTR_OK) return err;
+  return parse_answer(k->query_name, answer, props, e);
+}
+
+/* HcnOpen* by id; a failure's HRESULT goes to *hr_out when it is not NULL. */
+static wctr_err open_handle(net_client *c, const kind *k, const GUID *g, HCN_HANDLE *h, uint32_t *hr_out,
+                            wctr_errmsg *e) {
+  PWSTR rec = NULL;
+  HRESULT hr = call_open(c, k, g, h, &rec);
+  if (FAILED(hr)) return failure(k->open_name, hr, rec, hr_out, e);
+  drop(rec);
+  return WCTR_OK;
 }
 
 static wctr_err get(net_client *c, const kind *k, const char *id, cJSON **props, wctr_errmsg *e) {
@@ -227,11 +249,9 @@ static wctr_err get(net_client *c, const kind *k, const char *id, cJSON **props,
   GUID g;
   if (!guid_parse(id, &g)) return bad_id(k, id, e);
   HCN_HANDLE h = NULL;
-  PWSTR rec = NULL;
-  HRESULT hr = call_open(c, k, &g, &h, &rec);
-  if (FAILED(hr)) return failure(k->open_name, hr, rec, NULL, e);
-  drop(rec);
-  wctr_err err = query_handle(c, k, h, props, e);
+  wctr_err err = open_handle(c, k, &g, &h, NULL, e);
+  if (err != WCTR_OK) return err;
+  err = query_handle(c, k, h, props, e);
   call_close(c, k, h);
   return err;
 }
@@ -252,19 +272,10 @@ static wctr_err del(net_client *c, const kind *k, const char *id, wctr_errmsg *e
 static wctr_err list(net_client *c, const kind *k, const cJSON *query, cJSON **out, wctr_errmsg *e) {
   *out = NULL;
   cJSON *q = query != NULL ? cJSON_Duplicate(query, true) : net_doc_query(NULL, NULL);
-  wchar_t *wq = to_wide(q);
-  cJSON_Delete(q);
-  if (wq == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  PWSTR ids = NULL, rec = NULL;
-  HRESULT hr = call_enumerate(c, k, wq, &ids, &rec);
-  free(wq);
-  if (FAILED(hr)) {
-    if (ids != NULL) CoTaskMemFree(ids);
-    return failure(k->enumerate_name, hr, rec, NULL, e);
-  }
-  drop(rec);
+  char *text = NULL;
+  wctr_err asked = ask(c, k, true, NULL, q, &text, e);
+  if (asked != WCTR_OK) return asked;
   cJSON *arr = NULL;
-  char *text = take(ids);
   /* An answer of nothing at all means no object. */
   if (text == NULL || text[0] == '\0') {
     free(text);
@@ -336,9 +347,23 @@ wctr_err net_network_delete(net_client *c, const char *id, wctr_errmsg *e) { ret
 wctr_err net_endpoint_delete(net_client *c, const char *id, wctr_errmsg *e) { return del(c, &K_ENDPOINT, id, e); }
 wctr_err net_namespace_delete(net_client *c, const char *id, wctr_errmsg *e) { return del(c, &K_NAMESPACE, id, e); }
 
-/* Create on a created handle, then its properties; the handle is closed either way. */
-static wctr_err created(net_client *c, const kind *k, HRESULT hr, HCN_HANDLE h, PWSTR rec, cJSON **props,
-                        uint32_t *hr_out, wctr_errmsg *e) {
+static HRESULT call_create(net_client *c, const kind *k, HCN_HANDLE network, const GUID *g, PCWSTR settings,
+                           HCN_HANDLE *h, PWSTR *rec) {
+  if (k == &K_NETWORK) return c->HcnCreateNetwork(g, settings, h, rec);
+  if (k == &K_ENDPOINT) return c->HcnCreateEndpoint(network, g, settings, h, rec);
+  return c->HcnCreateNamespace(g, settings, h, rec);
+}
+
+/* HcnCreate* (an endpoint on the open network), then the new object's properties when props is not NULL;
+ * its handle is closed either way. */
+static wctr_err create(net_client *c, const kind *k, HCN_HANDLE network, const GUID *g, const cJSON *settings,
+                       cJSON **props, uint32_t *hr_out, wctr_errmsg *e) {
+  wchar_t *w = to_wide(settings);
+  if (w == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  HCN_HANDLE h = NULL;
+  PWSTR rec = NULL;
+  HRESULT hr = call_create(c, k, network, g, w, &h, &rec);
+  free(w);
   if (props != NULL) *props = NULL;
   if (FAILED(hr)) {
     call_close(c, k, h);
@@ -355,13 +380,7 @@ wctr_err net_network_create(net_client *c, const char *id, const cJSON *settings
                             wctr_errmsg *e) {
   GUID g;
   if (!guid_parse(id, &g)) return bad_id(&K_NETWORK, id, e);
-  wchar_t *w = to_wide(settings);
-  if (w == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  HCN_HANDLE h = NULL;
-  PWSTR rec = NULL;
-  HRESULT hr = c->HcnCreateNetwork(&g, w, &h, &rec);
-  free(w);
-  return created(c, &K_NETWORK, hr, h, rec, props, hr_out, e);
+  return create(c, &K_NETWORK, NULL, &g, settings, props, hr_out, e);
 }
 
 wctr_err net_endpoint_create(net_client *c, const char *network_id, const char *id, const cJSON *settings,
@@ -370,21 +389,10 @@ wctr_err net_endpoint_create(net_client *c, const char *network_id, const char *
   if (!guid_parse(network_id, &ng)) return bad_id(&K_NETWORK, network_id, e);
   if (!guid_parse(id, &g)) return bad_id(&K_ENDPOINT, id, e);
   HCN_HANDLE net = NULL;
-  PWSTR rec = NULL;
-  HRESULT hr = c->HcnOpenNetwork(&ng, &net, &rec);
-  if (FAILED(hr)) return failure("HcnOpenNetwork", hr, rec, hr_out, e);
-  drop(rec);
-  rec = NULL;
-  wchar_t *w = to_wide(settings);
-  if (w == NULL) {
-    c->HcnCloseNetwork(net);
-    return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  }
-  HCN_HANDLE h = NULL;
-  hr = c->HcnCreateEndpoint(net, &g, w, &h, &rec);
-  free(w);
-  wctr_err err = created(c, &K_ENDPOINT, hr, h, rec, props, hr_out, e);
-  c->HcnCloseNetwork(net);
+  wctr_err err = open_handle(c, &K_NETWORK, &ng, &net, hr_out, e);
+  if (err != WCTR_OK) return err;
+  err = create(c, &K_ENDPOINT, net, &g, settings, props, hr_out, e);
+  call_close(c, &K_NETWORK, net);
   return err;
 }
 
@@ -392,32 +400,24 @@ wctr_err net_namespace_create(net_client *c, const char *id, const cJSON *settin
                               wctr_errmsg *e) {
   GUID g;
   if (!guid_parse(id, &g)) return bad_id(&K_NAMESPACE, id, e);
-  wchar_t *w = to_wide(settings);
-  if (w == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  HCN_HANDLE h = NULL;
-  PWSTR rec = NULL;
-  HRESULT hr = c->HcnCreateNamespace(&g, w, &h, &rec);
-  free(w);
-  return created(c, &K_NAMESPACE, hr, h, rec, props, hr_out, e);
+  return create(c, &K_NAMESPACE, NULL, &g, settings, props, hr_out, e);
 }
 
 wctr_err net_namespace_modify(net_client *c, const char *id, const cJSON *request, wctr_errmsg *e) {
   GUID g;
   if (!guid_parse(id, &g)) return bad_id(&K_NAMESPACE, id, e);
   HCN_HANDLE h = NULL;
-  PWSTR rec = NULL;
-  HRESULT hr = c->HcnOpenNamespace(&g, &h, &rec);
-  if (FAILED(hr)) return failure("HcnOpenNamespace", hr, rec, NULL, e);
-  drop(rec);
-  rec = NULL;
+  wctr_err err = open_handle(c, &K_NAMESPACE, &g, &h, NULL, e);
+  if (err != WCTR_OK) return err;
   wchar_t *w = to_wide(request);
   if (w == NULL) {
-    c->HcnCloseNamespace(h);
+    call_close(c, &K_NAMESPACE, h);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  hr = c->HcnModifyNamespace(h, w, &rec);
+  PWSTR rec = NULL;
+  HRESULT hr = c->HcnModifyNamespace(h, w, &rec);
   free(w);
-  c->HcnCloseNamespace(h);
+  call_close(c, &K_NAMESPACE, h);
   if (FAILED(hr)) return failure("HcnModifyNamespace", hr, rec, NULL, e);
   drop(rec);
   return WCTR_OK;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+
 #define SCHEMA_MAJOR 2
 #define SCHEMA_MINOR 0
 
@@ -123,15 +125,6 @@ static bool reserved_in(const net_cidr *c, const uint8_t *addr) {
 
 /* --- small JSON helpers ------------------------------------------------------------------------------- */
 
-static bool put(cJSON *obj, const char *key, cJSON *item) {
-  if (item == NULL) return false;
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    return false;
-  }
-  return true;
-}
-
 static bool push(cJSON *arr, cJSON *item) {
   if (item == NULL) return false;
   if (!cJSON_AddItemToArray(arr, item)) {
@@ -204,7 +197,7 @@ wctr_err net_doc_network(const char *name, const char *subnet, const char *gatew
     }
   }
   cJSON *doc = cJSON_CreateObject();
-  bool ok = doc != NULL && put(doc, "SchemaVersion", schema_version()) && cJSON_AddStringToObject(doc, "Name", name) &&
+  bool ok = doc != NULL && wctr_json_put(doc, "SchemaVersion", schema_version()) && cJSON_AddStringToObject(doc, "Name", name) &&
             cJSON_AddStringToObject(doc, "Type", NET_TYPE_NAT);
   if (ok && subnet != NULL) {
     cJSON *ipams = cJSON_AddArrayToObject(doc, "Ipams");
@@ -292,7 +285,7 @@ wctr_err net_doc_endpoint(const net_endpoint_input *in, cJSON **out, wctr_errmsg
     }
   }
   cJSON *doc = cJSON_CreateObject();
-  bool ok = doc != NULL && put(doc, "SchemaVersion", schema_version()) &&
+  bool ok = doc != NULL && wctr_json_put(doc, "SchemaVersion", schema_version()) &&
             (in->name == NULL || cJSON_AddStringToObject(doc, "Name", in->name) != NULL) &&
             cJSON_AddStringToObject(doc, "HostComputeNetwork", in->network_id) != NULL;
   if (ok && in->port_count > 0) {
@@ -355,7 +348,7 @@ wctr_err net_endpoint_info_read(const cJSON *props, net_endpoint_info *out, wctr
 
 cJSON *net_doc_namespace(void) {
   cJSON *doc = cJSON_CreateObject();
-  if (doc == NULL || !put(doc, "SchemaVersion", schema_version())) {
+  if (doc == NULL || !wctr_json_put(doc, "SchemaVersion", schema_version())) {
     cJSON_Delete(doc);
     return NULL;
   }
@@ -369,7 +362,7 @@ cJSON *net_doc_namespace_endpoint(const char *endpoint_id, bool add) {
             cJSON_AddStringToObject(doc, "RequestType", add ? "Add" : "Remove") != NULL &&
             s != NULL && cJSON_AddStringToObject(s, "EndpointId", endpoint_id) != NULL;
   if (ok) {
-    ok = put(doc, "Settings", s);
+    ok = wctr_json_put(doc, "Settings", s);
     s = NULL;
   }
   cJSON_Delete(s);
@@ -380,9 +373,22 @@ cJSON *net_doc_namespace_endpoint(const char *endpoint_id, bool add) {
   return doc;
 }
 
+cJSON *net_doc_planned_props(const char *id, const char *network_id) {
+  cJSON *o = cJSON_CreateObject();
+  bool ok = o != NULL && cJSON_AddStringToObject(o, "ID", id) != NULL &&
+            (network_id == NULL || cJSON_AddStringToObject(o, "HostComputeNetwork", network_id) != NULL) &&
+            (network_id != NULL || cJSON_AddStringToObject(o, "Type", "Host") != NULL) &&
+            wctr_json_put(o, "SchemaVersion", schema_version());
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 cJSON *net_doc_query(const char *key, const char *value) {
   cJSON *doc = cJSON_CreateObject();
-  bool ok = doc != NULL && put(doc, "SchemaVersion", schema_version());
+  bool ok = doc != NULL && wctr_json_put(doc, "SchemaVersion", schema_version());
   if (ok && key != NULL) {
     cJSON *filter = cJSON_CreateObject();
     char *text = NULL;
@@ -406,7 +412,7 @@ static cJSON *guest_request(const char *resource, const char *request, cJSON *se
   bool ok = g != NULL && settings != NULL && cJSON_AddStringToObject(g, "ResourceType", resource) != NULL &&
             cJSON_AddStringToObject(g, "RequestType", request) != NULL;
   if (ok) {
-    ok = put(g, "Settings", settings);
+    ok = wctr_json_put(g, "Settings", settings);
     settings = NULL;
   }
   cJSON_Delete(settings);
@@ -422,7 +428,7 @@ static cJSON *network_modify(const char *nic_id, const char *request, cJSON *set
   bool ok = m != NULL && cJSON_AddStringToObject(m, "AdapterId", nic_id) != NULL &&
             cJSON_AddStringToObject(m, "RequestType", request) != NULL;
   if (ok && settings != NULL) {
-    ok = put(m, "Settings", settings);
+    ok = wctr_json_put(m, "Settings", settings);
     settings = NULL;
   }
   cJSON_Delete(settings);
@@ -436,7 +442,7 @@ static cJSON *network_modify(const char *nic_id, const char *request, cJSON *set
 cJSON *net_doc_guest_namespace(const cJSON *namespace_props, bool add) {
   cJSON *doc = cJSON_CreateObject();
   cJSON *g = guest_request("NetworkNamespace", add ? "Add" : "Remove", cJSON_Duplicate(namespace_props, true));
-  if (doc == NULL || !put(doc, "GuestRequest", g)) {
+  if (doc == NULL || !wctr_json_put(doc, "GuestRequest", g)) {
     if (doc == NULL) cJSON_Delete(g);
     cJSON_Delete(doc);
     return NULL;
@@ -448,7 +454,7 @@ cJSON *net_doc_guest_nic_preadd(const char *nic_id, const cJSON *endpoint_props)
   if (nic_id == NULL) return NULL;
   cJSON *doc = cJSON_CreateObject();
   cJSON *g = guest_request("Network", "Add", network_modify(nic_id, "PreAdd", cJSON_Duplicate(endpoint_props, true)));
-  if (doc == NULL || !put(doc, "GuestRequest", g)) {
+  if (doc == NULL || !wctr_json_put(doc, "GuestRequest", g)) {
     if (doc == NULL) cJSON_Delete(g);
     cJSON_Delete(doc);
     return NULL;
@@ -468,11 +474,11 @@ cJSON *net_doc_vm_nic(const char *nic_id, const char *endpoint_id, const char *m
             cJSON_AddStringToObject(s, "EndpointId", endpoint_id) != NULL &&
             (mac == NULL || mac[0] == '\0' || cJSON_AddStringToObject(s, "MacAddress", mac) != NULL);
   if (ok) {
-    ok = put(doc, "Settings", s);
+    ok = wctr_json_put(doc, "Settings", s);
     s = NULL;
   }
   cJSON_Delete(s);
-  ok = ok && put(doc, "GuestRequest", guest_request("Network", request, network_modify(nic_id, request, NULL)));
+  ok = ok && wctr_json_put(doc, "GuestRequest", guest_request("Network", request, network_modify(nic_id, request, NULL)));
   if (!ok) {
     cJSON_Delete(doc);
     return NULL;

@@ -123,6 +123,11 @@ cJSON *net_doc_namespace(void);
  * (hcsshim's AddNamespaceEndpoint / RemoveNamespaceEndpoint). */
 cJSON *net_doc_namespace_endpoint(const char *endpoint_id, bool add);
 
+/* What HNS would answer for an endpoint (network_id its network's GUID) or a namespace (network_id NULL) that a
+ * dry run only plans, for the utility VM requests a dry run shows: {"ID":id,"HostComputeNetwork":network_id,
+ * "SchemaVersion":{2,0}} or {"ID":id,"Type":"Host","SchemaVersion":{2,0}} (a namespace's default type). */
+cJSON *net_doc_planned_props(const char *id, const char *network_id);
+
 /* A HostComputeQuery: {"SchemaVersion":{2,0}[,"Filter":"{\"<key>\":\"<value>\"}"]} (the filter is JSON in a
  * string, as hcsshim's GetNetworkByName writes it). key NULL: no filter. */
 cJSON *net_doc_query(const char *key, const char *value);

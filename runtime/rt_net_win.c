@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "runtime/rt_hcs.h"
 #include "runtime/rt_net.h"
@@ -13,15 +14,6 @@
 #define HNS_CALL_MS RT_HCS_CALL_TIMEOUT_MS
 
 /* --- small helpers ------------------------------------------------------------------------------------- */
-
-static bool put(cJSON *obj, const char *key, cJSON *item) {
-  if (item == NULL) return false;
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    return false;
-  }
-  return true;
-}
 
 /* {"call", "id"?, "network"?, "document"?} appended to list. */
 static bool add_call(cJSON *list, const char *call, const char *id, const char *network, const cJSON *doc) {
@@ -32,7 +24,7 @@ static bool add_call(cJSON *list, const char *call, const char *id, const char *
   }
   return cJSON_AddStringToObject(o, "call", call) != NULL && (id == NULL || cJSON_AddStringToObject(o, "id", id)) &&
          (network == NULL || cJSON_AddStringToObject(o, "network", network)) &&
-         (doc == NULL || put(o, "document", cJSON_Duplicate(doc, true)));
+         (doc == NULL || wctr_json_put(o, "document", cJSON_Duplicate(doc, true)));
 }
 
 static const char *str_of(const cJSON *o, const char *k) {
@@ -135,30 +127,10 @@ wctr_err rt_net_plan_calls(const rt_net_ctx *c, const rt_args *a, const rt_net_p
   return err;
 }
 
-/* What HNS would answer for a dry run's objects: their ids and what wctr sent. */
-static cJSON *dry_props(const char *id, const char *network) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *v = cJSON_CreateObject();
-  bool ok = o != NULL && v != NULL && cJSON_AddStringToObject(o, "ID", id) != NULL &&
-            (network == NULL || cJSON_AddStringToObject(o, "HostComputeNetwork", network) != NULL) &&
-            (network != NULL || cJSON_AddStringToObject(o, "Type", "Host") != NULL) &&
-            cJSON_AddNumberToObject(v, "Major", 2) != NULL && cJSON_AddNumberToObject(v, "Minor", 0) != NULL;
-  if (ok) {
-    ok = put(o, "SchemaVersion", v);
-    v = NULL;
-  }
-  cJSON_Delete(v);
-  if (!ok) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
-}
-
 bool rt_net_plan_guest_calls(const rt_net_plan *p, const char *uvm_id, cJSON *list) {
   if (!p->enabled) return true;
-  cJSON *ns = dry_props(p->namespace_id, NULL);
-  cJSON *ep = dry_props(p->endpoint_id, p->network.hns_id);
+  cJSON *ns = net_doc_planned_props(p->namespace_id, NULL);
+  cJSON *ep = net_doc_planned_props(p->endpoint_id, p->network.hns_id);
   cJSON *g = ns != NULL ? net_doc_guest_namespace(ns, true) : NULL;
   cJSON *pre = ep != NULL ? net_doc_guest_nic_preadd(p->nic_id, ep) : NULL;
   cJSON *nic = net_doc_vm_nic(p->nic_id, p->endpoint_id, NULL, true);
@@ -318,7 +290,7 @@ cJSON *rt_net_state_json(const rt_net_plan *p, const rt_net_run *r, bool hyperv)
          cJSON_AddStringToObject(m, "IP", "0.0.0.0");
   }
   if (ok) {
-    ok = put(o, "Ports", ports);
+    ok = wctr_json_put(o, "Ports", ports);
     ports = NULL;
   }
   cJSON_Delete(ports);

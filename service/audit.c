@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/civil.h"
 #include "common/json.h"
 #include "common/utf8.h"
 
@@ -70,28 +71,6 @@ bool svc_audit_line_since(const char *line, size_t len, const char *since) {
   return ok;
 }
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* "YYYY-MM-DD[THH:MM:SS[.fff]][Z]" -> seconds since the epoch; false when it is not that. */
 static bool parse_iso(const char *s, int64_t *out) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
@@ -111,7 +90,7 @@ static bool parse_iso(const char *s, int64_t *out) {
   if (*p == 'Z') p++;
   if (*p != '\0') return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
-  *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  *out = wctr_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
   return true;
 }
 
@@ -136,7 +115,7 @@ wctr_err svc_audit_parse_since(const char *text, const char *now, char out[40], 
   int64_t secs = t - days * 86400;
   int64_t y = 0;
   int m = 0, d = 0;
-  civil_from_days(days, &y, &m, &d);
+  wctr_civil_from_days(days, &y, &m, &d);
   if (y < 0 || y > 9999) goto bad;
   snprintf(out, 40, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.000Z", y, m, d, (int)(secs / 3600),
            (int)(secs % 3600 / 60), (int)(secs % 60));

@@ -677,6 +677,36 @@ wctr_err api_body_json(api_req *r, cJSON **out, wctr_errmsg *e) {
   return WCTR_OK;
 }
 
+void api_create_from_body(api_req *r, const char *op, api_shape_fn shape, bool anonymous, const char *config,
+                          api_then then) {
+  cJSON *body = NULL;
+  wctr_errmsg be;
+  wctr_err body_err = api_body_json(r, &body, &be);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "Name");
+  if (cJSON_IsString(name) && (!anonymous || name->valuestring[0] != '\0')) {
+    size_t n = strlen(name->valuestring) + 1;
+    r->id = malloc(n);
+    if (r->id != NULL) memcpy(r->id, name->valuestring, n);
+  }
+  /* (no body is dockerd's empty request: an anonymous volume) */
+  if (body_err == WCTR_OK && body == NULL && anonymous) body = cJSON_CreateObject();
+  cJSON *params = NULL;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  if (body_err != WCTR_OK) {
+    api_refuse(r, 400, WCTR_EINVAL, op, "%s", be.text);
+  } else if (body == NULL && anonymous) {
+    api_reply_error(r, 500, "out of memory");
+  } else if (body == NULL) {
+    api_refuse(r, 400, WCTR_EINVAL, op, "the body must be a JSON object (Docker's %s)", config);
+  } else if (shape(body, &params, &e) != WCTR_OK) {
+    api_refuse(r, api_status_for(e.code), e.code, op, "%s", e.text);
+  } else {
+    api_call(r, op, params, false, then);
+  }
+  cJSON_Delete(body);
+}
+
 /* --- routing --------------------------------------------------------------------------------------------------------- */
 
 typedef void (*api_fn)(api_req *r);

@@ -159,6 +159,13 @@ cJSON *api_id_params(const char *id);
  * UTF-8 strings without raw control characters): *out NULL when there is no body; WCTR_EINVAL with "the body
  * is not JSON" or the check's sentence ("body.Labels[\"a\"] is not valid UTF-8"). */
 wctr_err api_body_json(api_req *r, cJSON **out, wctr_errmsg *e);
+/* POST /networks/create and /volumes/create: the body (api_body_json's refusals: 400), shaped by shape into op's
+ * params (its refusal: api_status_for its code), then op answered by then. body.Name names the target in the
+ * audit. With anonymous (volumes), no body stands for {} and an empty Name names nothing: both ask for an object
+ * wctrd names. Without (networks), no body is a 400 "the body must be a JSON object (Docker's <config>)". */
+typedef wctr_err (*api_shape_fn)(const cJSON *body, cJSON **out, wctr_errmsg *e);
+void api_create_from_body(api_req *r, const char *op, api_shape_fn shape, bool anonymous, const char *config,
+                          api_then then);
 
 /* --- engine_api_system.c / engine_api_containers.c ------------------------------------------------------------- */
 

@@ -72,28 +72,7 @@ void api_network_inspect(api_req *r) {
 }
 
 void api_network_create(api_req *r) {
-  cJSON *body = NULL;
-  wctr_errmsg be;
-  wctr_err body_err = api_body_json(r, &body, &be);
-  const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "Name");
-  if (cJSON_IsString(name)) {
-    size_t n = strlen(name->valuestring) + 1;
-    r->id = malloc(n);
-    if (r->id != NULL) memcpy(r->id, name->valuestring, n);
-  }
-  cJSON *params = NULL;
-  wctr_errmsg e;
-  wctr_errmsg_clear(&e);
-  if (body_err != WCTR_OK) {
-    api_refuse(r, 400, WCTR_EINVAL, "network.create", "%s", be.text);
-  } else if (body == NULL) {
-    api_refuse(r, 400, WCTR_EINVAL, "network.create", "the body must be a JSON object (Docker's network config)");
-  } else if (api_shape_network_create(body, &params, &e) != WCTR_OK) {
-    api_refuse(r, api_status_for(e.code), e.code, "network.create", "%s", e.text);
-  } else {
-    api_call(r, "network.create", params, false, created);
-  }
-  cJSON_Delete(body);
+  api_create_from_body(r, "network.create", api_shape_network_create, false, "network config", created);
 }
 
 void api_network_delete(api_req *r) { api_call(r, "network.remove", api_id_params(r->id), false, done_204); }

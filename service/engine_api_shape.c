@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/civil.h"
 #include "common/json.h"
 #include "common/utf8.h"
 #include "docker/docker.h"
@@ -664,29 +665,6 @@ wctr_err api_shape_update(const cJSON *body, cJSON *params, wctr_errmsg *e) {
 
 /* --- times ---------------------------------------------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t yy = (int64_t)yoe + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
-}
-
 /* n decimal digits at p into *out; false when one is not a digit. */
 static bool digits(const char *p, int n, int *out) {
   int v = 0;
@@ -722,7 +700,7 @@ bool api_parse_time(const char *text, int64_t *seconds, int64_t *nanos) {
     for (; digits < 9; digits++) ns *= 10;
   }
   if (strcmp(p, "Z") != 0) return false;
-  *seconds = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+  *seconds = wctr_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
   *nanos = ns;
   return true;
 }
@@ -731,9 +709,9 @@ void api_log_time(int64_t seconds, int64_t nanos, char out[40]) {
   int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
   int64_t rest = seconds - days * 86400;
   int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  snprintf(out, 40, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ", (long long)y, m, d, (long long)(rest / 3600),
+  int m, d;
+  wctr_civil_from_days(days, &y, &m, &d);
+  snprintf(out, 40, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%09lldZ", (long long)y, m, d, (long long)(rest / 3600),
            (long long)(rest % 3600 / 60), (long long)(rest % 60), (long long)nanos);
 }
 

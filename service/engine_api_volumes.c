@@ -119,29 +119,7 @@ static void volume_created(api_req *r, wctr_err err, cJSON *result, const char *
 }
 
 void api_volume_create(api_req *r) {
-  cJSON *body = NULL;
-  wctr_errmsg be;
-  wctr_err body_err = api_body_json(r, &body, &be);
-  const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "Name");
-  if (cJSON_IsString(name) && name->valuestring[0] != '\0') {
-    size_t n = strlen(name->valuestring) + 1;
-    r->id = malloc(n);
-    if (r->id != NULL) memcpy(r->id, name->valuestring, n);
-  }
-  cJSON *params = NULL;
-  wctr_errmsg e;
-  wctr_errmsg_clear(&e);
-  if (body_err != WCTR_OK) {
-    api_refuse(r, 400, WCTR_EINVAL, "volume.create", "%s", be.text);
-  } else if (body == NULL && (body = cJSON_CreateObject()) == NULL) {
-    /* (no body is dockerd's empty request: an anonymous volume) */
-    api_reply_error(r, 500, "out of memory");
-  } else if (api_shape_volume_create(body, &params, &e) != WCTR_OK) {
-    api_refuse(r, api_status_for(e.code), e.code, "volume.create", "%s", e.text);
-  } else {
-    api_call(r, "volume.create", params, false, volume_created);
-  }
-  cJSON_Delete(body);
+  api_create_from_body(r, "volume.create", api_shape_volume_create, true, "volume config", volume_created);
 }
 
 static cJSON *name_params(const char *name) {

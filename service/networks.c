@@ -526,15 +526,6 @@ wctr_err svc_networks_resolve(void *ctx, const char *name, rt_network *out, wctr
 
 /* --- Docker's shape ---------------------------------------------------------------------------------------- */
 
-static bool put(cJSON *o, const char *k, cJSON *item) {
-  if (item == NULL) return false;
-  if (!cJSON_AddItemToObject(o, k, item)) {
-    cJSON_Delete(item);
-    return false;
-  }
-  return true;
-}
-
 /* The running containers on network id, from the manager's records. */
 static cJSON *containers_of(svc_networks *n, const char *id, char *first_name, size_t size) {
   cJSON *out = cJSON_CreateObject();
@@ -589,7 +580,7 @@ static cJSON *resource(svc_networks *n, const view *v, bool with_containers) {
        cJSON_AddBoolToObject(o, "Ingress", false);
   cJSON *from = ok ? cJSON_AddObjectToObject(o, "ConfigFrom") : NULL;
   ok = from != NULL && cJSON_AddStringToObject(from, "Network", "") && cJSON_AddBoolToObject(o, "ConfigOnly", false) &&
-       put(o, "Containers", with_containers && v->id[0] != '\0' ? containers_of(n, v->id, NULL, 0) : cJSON_CreateObject());
+       wctr_json_put(o, "Containers", with_containers && v->id[0] != '\0' ? containers_of(n, v->id, NULL, 0) : cJSON_CreateObject());
   cJSON *options = ok ? cJSON_AddObjectToObject(o, "Options") : NULL;
   ok = options != NULL;
   if (ok && v->hns_id[0] != '\0') {
@@ -597,7 +588,7 @@ static cJSON *resource(svc_networks *n, const view *v, bool with_containers) {
          (v->owned || cJSON_AddStringToObject(options, SVC_NETWORK_HNSOWNED, "true") != NULL);
   }
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(v->record, "Labels");
-  ok = ok && put(o, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, true) : cJSON_CreateObject());
+  ok = ok && wctr_json_put(o, "Labels", cJSON_IsObject(labels) ? cJSON_Duplicate(labels, true) : cJSON_CreateObject());
   if (!ok) {
     cJSON_Delete(o);
     return NULL;

@@ -1467,6 +1467,7 @@ static void test_pause_and_unpause(void **state) {
   int at = op_index("container.pause", 0);
   assert_true(at >= 0);
   assert_string_equal(cJSON_GetObjectItem(fake.params[at], "Id")->valuestring, "proj-web-1");
+  assert_null(cJSON_GetObjectItem(fake.params[at], "Timeout"));
   contains(err_text, " Container proj-web-1  Paused\n");
   reset(NULL);
   assert_int_equal(RUN("wctr", "compose", "unpause"), 0);
@@ -2186,6 +2187,15 @@ static void test_compose_ps_quiet_restart_exec(void **state) {
   contains(err_text, "no such service: nosuch");
   assert_int_equal(op_index("container.restart", 0), -1);
   assert_int_equal(RUN("wctr", "compose", "restart", "-t", "soon"), 125);
+  /* one that wctrd refuses: reported, not said to be started, exit 1 */
+  reset(NULL);
+  fake.fail_op = "container.restart";
+  fake.fail_code = WCTR_ENOENT;
+  fake.fail_text = "No such container: proj-web-1";
+  assert_int_equal(RUN("wctr", "compose", "restart", "web"), 1);
+  contains(err_text, " Container proj-web-1  Restarting\n");
+  contains(err_text, "No such container: proj-web-1");
+  assert_null(strstr(err_text, "Started"));
   /* exec: wctr exec in the service's container, interactive, its flags passed on */
   reset(NULL);
   fake.run_frames[0][0] = "stdout";

@@ -439,6 +439,20 @@ static void test_print_is_utf8_whatever_the_strings_hold(void **state) {
   cJSON_free(text);
 }
 
+static void test_put(void **state) {
+  (void)state;
+  cJSON *o = cJSON_CreateObject();
+  assert_non_null(o);
+  assert_true(wctr_json_put(o, "a", cJSON_CreateNumber(1)));
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(o, "a")->valueint, 1);
+  /* an item that could not be made: false, and nothing added */
+  assert_false(wctr_json_put(o, "b", NULL));
+  assert_null(cJSON_GetObjectItemCaseSensitive(o, "b"));
+  /* an item that cannot be added (no object to add it to) is freed: the sanitizers see no leak */
+  assert_false(wctr_json_put(NULL, "c", cJSON_CreateString("freed")));
+  cJSON_Delete(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_type_names, teardown),
@@ -462,6 +476,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_check_keys_duplicate, teardown),
       cmocka_unit_test_teardown(test_check_keys_not_object, teardown),
       cmocka_unit_test_teardown(test_print, teardown),
+      cmocka_unit_test(test_put),
       cmocka_unit_test_teardown(test_print_is_utf8_whatever_the_strings_hold, teardown),
   };
   return cmocka_run_group_tests_name("common/json", tests, NULL, NULL);

@@ -317,15 +317,18 @@ static bool overlaps(uint32_t a, int pa, uint32_t b, int pb) {
   return (a & mask) == (b & mask);
 }
 
-typedef struct net_create {
+/* HcnCreateNetwork's and HcnCreateEndpoint's edit of the store: the new object's id and document, and the
+   refusal when the edit refuses it. network is the endpoint's network (NULL for a network). */
+typedef struct create_ctx {
+  const char *network;
   const char *id;
   cJSON *doc;
   HRESULT hr;
   char detail[400];
-} net_create;
+} create_ctx;
 
 static bool network_create_fn(cJSON *state, void *ctx) {
-  net_create *c = ctx;
+  create_ctx *c = ctx;
   cJSON *networks = hcsd_store_section(state, "Networks");
   if (hcsd_store_find(networks, c->id) != NULL) {
     snprintf(c->detail, sizeof c->detail, "a network with id %s already exists", c->id);
@@ -427,16 +430,8 @@ static bool network_create_fn(cJSON *state, void *ctx) {
 
 /* --- endpoints -------------------------------------------------------------------------------------------- */
 
-typedef struct ep_create {
-  const char *network;
-  const char *id;
-  cJSON *doc;
-  HRESULT hr;
-  char detail[400];
-} ep_create;
-
 static bool endpoint_create_fn(cJSON *state, void *ctx) {
-  ep_create *c = ctx;
+  create_ctx *c = ctx;
   cJSON *endpoints = hcsd_store_section(state, "Endpoints");
   cJSON *net = hcsd_store_find(hcsd_store_section(state, "Networks"), c->network);
   const char *doc_net = str(c->doc, "HostComputeNetwork");
@@ -778,6 +773,16 @@ static HRESULT delete_object(const char *call, kind k, REFGUID id, PWSTR *record
   return FAILED(d.hr) ? refuse(call, d.hr, d.detail, record) : S_OK;
 }
 
+/* A Modify call the double records but does not emulate (wctr never modifies a network or an endpoint). */
+static HRESULT modify_not_emulated(const char *call, void *h, PCWSTR settings, const char *detail, PWSTR *record) {
+  cJSON *f = fields_new();
+  cJSON_AddNumberToObject(f, "handle", (double)(uintptr_t)h);
+  hcsd_add_document(f, "document", settings);
+  HRESULT hr = begin(call, f, record);
+  if (FAILED(hr)) return hr;
+  return refuse(call, E_NOTIMPL, detail, record);
+}
+
 /* The document's "ID", when it has one, must be the call's id. */
 static bool id_matches(const cJSON *doc, const char *id, char *detail, size_t size, const char *type) {
   const char *given = str(doc, "ID");
@@ -790,30 +795,64 @@ HRESULT WINAPI HcnEnumerateNetworks(PCWSTR query, PWSTR *networks, PWSTR *record
   return enumerate("HcnEnumerateNetworks", K_NETWORK, query, networks, record);
 }
 
-HRESULT WINAPI HcnCreateNetwork(REFGUID id, PCWSTR settings, void **network, PWSTR *record) {
-  cJSON *f = fields_new();
-  add_guid(f, "id", id);
-  hcsd_add_document(f, "document", settings);
-  HRESULT hr = begin("HcnCreateNetwork", f, record);
-  if (FAILED(hr)) return hr;
-  if (id == NULL || network == NULL) return refuse("HcnCreateNetwork", E_INVALIDARG, "the id and the handle's pointer are required", record);
-  cJSON *doc = document("HcnCreateNetwork", settings, hv_check_hcn_network, "HostComputeNetwork", &hr, record);
+/* The double makes NAT networks only. */
+static HRESULT network_kind_refusal(const cJSON *doc, char *detail, size_t size) {
+  if (strcmp(str(doc, "Type"), "NAT") == 0) return S_OK;
+  snprintf(detail, size, "the double makes NAT networks only, not %s", str(doc, "Type"));
+  return HCN_E_INVALID_NETWORK;
+}
+
+/* HNS joins an endpoint to a namespace through the namespace, never through the endpoint's document. */
+static HRESULT endpoint_kind_refusal(const cJSON *doc, char *detail, size_t size) {
+  if (get(doc, "HostComputeNamespace") == NULL) return S_OK;
+  snprintf(detail, size, "HostComputeEndpoint.HostComputeNamespace: an endpoint joins a namespace with "
+                         "HcnModifyNamespace, which the double emulates");
+  return E_INVALIDARG;
+}
+
+/* What HcnCreateNetwork and HcnCreateEndpoint do once the call is recorded: the same checks in the same
+   order (arguments, document, its "ID", the kind's own refusal), then the store's edit and a new handle. */
+typedef struct create_call {
+  const char *call;
+  kind k;
+  const char *type; /* the document's schema type, named in refusals */
+  bool (*check)(const cJSON *, char *, size_t);
+  HRESULT (*kind_refusal)(const cJSON *doc, char *detail, size_t size);
+  bool (*edit)(cJSON *state, void *ctx);
+} create_call;
+
+static HRESULT create_object(const create_call *cc, const char *network, REFGUID id, PCWSTR settings, void **out,
+                             PWSTR *record) {
+  if (id == NULL || out == NULL) {
+    return refuse(cc->call, E_INVALIDARG, "the id and the handle's pointer are required", record);
+  }
+  HRESULT hr;
+  cJSON *doc = document(cc->call, settings, cc->check, cc->type, &hr, record);
   if (doc == NULL) return hr;
   char text[37];
   guid_text(id, text);
-  net_create c = {.id = text, .doc = doc, .hr = S_OK};
-  if (!id_matches(doc, text, c.detail, sizeof c.detail, "HostComputeNetwork")) {
+  create_ctx c = {.network = network, .id = text, .doc = doc, .hr = S_OK};
+  if (!id_matches(doc, text, c.detail, sizeof c.detail, cc->type)) {
     c.hr = E_INVALIDARG;
-  } else if (strcmp(str(doc, "Type"), "NAT") != 0) {
-    snprintf(c.detail, sizeof c.detail, "the double makes NAT networks only, not %s", str(doc, "Type"));
-    c.hr = HCN_E_INVALID_NETWORK;
   } else {
-    hcsd_store_edit(network_create_fn, &c);
+    c.hr = cc->kind_refusal(doc, c.detail, sizeof c.detail);
+    if (SUCCEEDED(c.hr)) hcsd_store_edit(cc->edit, &c);
   }
   cJSON_Delete(doc);
-  if (FAILED(c.hr)) return refuse("HcnCreateNetwork", c.hr, c.detail, record);
-  *network = handle_new(K_NETWORK, text);
+  if (FAILED(c.hr)) return refuse(cc->call, c.hr, c.detail, record);
+  *out = handle_new(cc->k, text);
   return S_OK;
+}
+
+HRESULT WINAPI HcnCreateNetwork(REFGUID id, PCWSTR settings, void **network, PWSTR *record) {
+  static const create_call cc = {"HcnCreateNetwork", K_NETWORK, "HostComputeNetwork", hv_check_hcn_network,
+                                 network_kind_refusal, network_create_fn};
+  cJSON *f = fields_new();
+  add_guid(f, "id", id);
+  hcsd_add_document(f, "document", settings);
+  HRESULT hr = begin(cc.call, f, record);
+  if (FAILED(hr)) return hr;
+  return create_object(&cc, NULL, id, settings, network, record);
 }
 
 HRESULT WINAPI HcnOpenNetwork(REFGUID id, void **network, PWSTR *record) {
@@ -821,12 +860,8 @@ HRESULT WINAPI HcnOpenNetwork(REFGUID id, void **network, PWSTR *record) {
 }
 
 HRESULT WINAPI HcnModifyNetwork(void *network, PCWSTR settings, PWSTR *record) {
-  cJSON *f = fields_new();
-  cJSON_AddNumberToObject(f, "handle", (double)(uintptr_t)network);
-  hcsd_add_document(f, "document", settings);
-  HRESULT hr = begin("HcnModifyNetwork", f, record);
-  if (FAILED(hr)) return hr;
-  return refuse("HcnModifyNetwork", E_NOTIMPL, "modifying a network is not emulated by the test double", record);
+  return modify_not_emulated("HcnModifyNetwork", network, settings,
+                             "modifying a network is not emulated by the test double", record);
 }
 
 HRESULT WINAPI HcnQueryNetworkProperties(void *network, PCWSTR query, PWSTR *properties, PWSTR *record) {
@@ -844,33 +879,17 @@ HRESULT WINAPI HcnEnumerateEndpoints(PCWSTR query, PWSTR *endpoints, PWSTR *reco
 }
 
 HRESULT WINAPI HcnCreateEndpoint(void *network, REFGUID id, PCWSTR settings, void **endpoint, PWSTR *record) {
+  static const create_call cc = {"HcnCreateEndpoint", K_ENDPOINT, "HostComputeEndpoint", hv_check_hcn_endpoint,
+                                 endpoint_kind_refusal, endpoint_create_fn};
   cJSON *f = fields_new();
   cJSON_AddNumberToObject(f, "network", (double)(uintptr_t)network);
   add_guid(f, "id", id);
   hcsd_add_document(f, "document", settings);
-  HRESULT hr = begin("HcnCreateEndpoint", f, record);
+  HRESULT hr = begin(cc.call, f, record);
   if (FAILED(hr)) return hr;
   char net[37];
-  if (!handle_id(network, K_NETWORK, net, false)) return refuse("HcnCreateEndpoint", E_HANDLE, "not an open network handle", record);
-  if (id == NULL || endpoint == NULL) return refuse("HcnCreateEndpoint", E_INVALIDARG, "the id and the handle's pointer are required", record);
-  cJSON *doc = document("HcnCreateEndpoint", settings, hv_check_hcn_endpoint, "HostComputeEndpoint", &hr, record);
-  if (doc == NULL) return hr;
-  char text[37];
-  guid_text(id, text);
-  ep_create c = {.network = net, .id = text, .doc = doc, .hr = S_OK};
-  if (!id_matches(doc, text, c.detail, sizeof c.detail, "HostComputeEndpoint")) {
-    c.hr = E_INVALIDARG;
-  } else if (get(doc, "HostComputeNamespace") != NULL) {
-    snprintf(c.detail, sizeof c.detail, "HostComputeEndpoint.HostComputeNamespace: an endpoint joins a namespace with "
-                                        "HcnModifyNamespace, which the double emulates");
-    c.hr = E_INVALIDARG;
-  } else {
-    hcsd_store_edit(endpoint_create_fn, &c);
-  }
-  cJSON_Delete(doc);
-  if (FAILED(c.hr)) return refuse("HcnCreateEndpoint", c.hr, c.detail, record);
-  *endpoint = handle_new(K_ENDPOINT, text);
-  return S_OK;
+  if (!handle_id(network, K_NETWORK, net, false)) return refuse(cc.call, E_HANDLE, "not an open network handle", record);
+  return create_object(&cc, net, id, settings, endpoint, record);
 }
 
 HRESULT WINAPI HcnOpenEndpoint(REFGUID id, void **endpoint, PWSTR *record) {
@@ -878,12 +897,8 @@ HRESULT WINAPI HcnOpenEndpoint(REFGUID id, void **endpoint, PWSTR *record) {
 }
 
 HRESULT WINAPI HcnModifyEndpoint(void *endpoint, PCWSTR settings, PWSTR *record) {
-  cJSON *f = fields_new();
-  cJSON_AddNumberToObject(f, "handle", (double)(uintptr_t)endpoint);
-  hcsd_add_document(f, "document", settings);
-  HRESULT hr = begin("HcnModifyEndpoint", f, record);
-  if (FAILED(hr)) return hr;
-  return refuse("HcnModifyEndpoint", E_NOTIMPL, "modifying an endpoint is not emulated by the test double", record);
+  return modify_not_emulated("HcnModifyEndpoint", endpoint, settings,
+                             "modifying an endpoint is not emulated by the test double", record);
 }
 
 HRESULT WINAPI HcnQueryEndpointProperties(void *endpoint, PCWSTR query, PWSTR *properties, PWSTR *record) {

@@ -16,19 +16,11 @@
 #include "images/registry.h"
 #include "images/store.h"
 #include "images_test.h"
-
-#define HOST_OS "10.0.20348"
+#include "pull_fixture.h"
 
 typedef struct env {
-  char root[600];
-  char store_dir[700];
-  wctr_ioc *ioc;
-  img_store *store;
-  fake_registry *reg;
-  img_transport t;
+  pull_fixture fx;
   /* the last pull */
-  wctr_mutex lock;
-  bool done;
   wctr_err err;
   char message[512];
   cJSON *result;
@@ -36,58 +28,19 @@ typedef struct env {
   size_t nevents;
 } env;
 
-static bool count_fn(void *ctx, const char *name, bool is_dir) {
-  (void)name, (void)is_dir;
-  (*(size_t *)ctx)++;
-  return true;
-}
-
-static size_t entries(env *v, const char *sub) {
-  char p[900];
-  snprintf(p, sizeof p, "%s%s%s", v->store_dir, WCTR_FS_SEP, sub);
-  size_t n = 0;
-  wctr_fs_list(p, count_fn, &n);
-  return n;
-}
-
-static void open_store(env *v) {
-  img_store_options so = {.root = v->store_dir, .importer = img_importer_test()};
-  wctr_errmsg e;
-  if (img_store_open(&so, &v->store, &e) != WCTR_OK) FAILF("store: %s", e.text);
-}
-
 static int setup(void **state) {
   env *v = calloc(1, sizeof *v);
-  char name[128];
-  wctr_test_unique_name("wctr-images", name, sizeof name);
-#ifdef _WIN32
-  const char *base = getenv("TEMP");
-#else
-  const char *base = getenv("TMPDIR");
-#endif
-  if (base == NULL || base[0] == '\0') base = "/tmp";
-  snprintf(v->root, sizeof v->root, "%s%s%s", base, WCTR_FS_SEP, name);
-  snprintf(v->store_dir, sizeof v->store_dir, "%s%sstore", v->root, WCTR_FS_SEP);
-  wctr_errmsg e;
-  if (wctr_fs_mkdir(v->root, &e) != WCTR_OK) FAILF("%s", e.text);
-  wctr_ioc_options io = {.workers = 2, .pool_max = 6};
-  if (wctr_ioc_start(&io, &v->ioc, &e) != WCTR_OK) FAILF("%s", e.text);
-  wctr_mutex_init(&v->lock);
-  open_store(v);
-  v->reg = fake_registry_new("127.0.0.1:5000");
-  v->t = fake_registry_transport(v->reg);
+  char root[600];
+  pull_fixture_temp_dir("wctr-images", root, sizeof root);
+  pull_fixture_start(&v->fx, root);
   *state = v;
   return 0;
 }
 
 static int teardown(void **state) {
   env *v = *state;
-  img_store_close(v->store);
-  wctr_ioc_stop(v->ioc);
-  fake_registry_free(v->reg);
+  pull_fixture_stop(&v->fx);
   cJSON_Delete(v->result);
-  wctr_mutex_destroy(&v->lock);
-  wctr_fs_remove_tree(v->root, NULL);
   free(v);
   return 0;
 }
@@ -95,20 +48,20 @@ static int teardown(void **state) {
 static void on_progress(void *ctx, const char *id, const char *status, int64_t current, int64_t total) {
   env *v = ctx;
   (void)current, (void)total;
-  wctr_mutex_lock(&v->lock);
+  wctr_mutex_lock(&v->fx.lock);
   if (v->nevents < COUNT_OF(v->events)) snprintf(v->events[v->nevents++], sizeof v->events[0], "%s: %s", id, status);
-  wctr_mutex_unlock(&v->lock);
+  wctr_mutex_unlock(&v->fx.lock);
 }
 
 static void on_done(void *ctx, wctr_err err, const char *message, cJSON *result) {
   env *v = ctx;
-  wctr_mutex_lock(&v->lock);
+  wctr_mutex_lock(&v->fx.lock);
   v->err = err;
   snprintf(v->message, sizeof v->message, "%s", message);
   cJSON_Delete(v->result);
   v->result = result;
-  v->done = true;
-  wctr_mutex_unlock(&v->lock);
+  v->fx.done = true;
+  wctr_mutex_unlock(&v->fx.lock);
 }
 
 typedef struct pull_args {
@@ -120,11 +73,11 @@ typedef struct pull_args {
 } pull_args;
 
 static wctr_err pull_ex(env *v, const pull_args *a) {
-  v->done = false;
+  v->fx.done = false;
   v->nevents = 0;
   cJSON_Delete(v->result);
   v->result = NULL;
-  img_pull_options o = {.ioc = v->ioc, .store = v->store, .transport = &v->t, .host_os_version = a->host_os ? a->host_os : HOST_OS,
+  img_pull_options o = {.ioc = v->fx.ioc, .store = v->fx.store, .transport = &v->fx.t, .host_os_version = a->host_os ? a->host_os : HOST_OS,
                         .host_arch = "amd64", .ref = a->ref, .user = a->user, .password = a->password,
                         .concurrency = a->concurrency, .ctx = v, .progress = on_progress, .done = on_done};
   img_pull *p = NULL;
@@ -135,15 +88,7 @@ static wctr_err pull_ex(env *v, const pull_args *a) {
     return err;
   }
   if (a->cancel) img_pull_cancel(p);
-  for (int i = 0; i < 3000; i++) {
-    wctr_mutex_lock(&v->lock);
-    bool d = v->done;
-    wctr_mutex_unlock(&v->lock);
-    if (d) break;
-    wctr_sleep_ms(5);
-  }
-  img_pull_release(p);
-  assert_true(v->done);
+  pull_fixture_wait(&v->fx, p);
   return v->err;
 }
 
@@ -164,20 +109,11 @@ static const char *status_of(env *v) {
   return cJSON_IsString(s) ? s->valuestring : "";
 }
 
-/* An image "app:v1" of two layers in the fake registry; returns the manifest digest. */
-static const char *push_image(env *v, const char *repo, const char *tag, const char *const *layers, size_t n,
-                              char config[IMG_DIGEST_MAX], char (*digests)[IMG_DIGEST_MAX]) {
-  char *m = fake_image(v->reg, HOST_OS ".1", layers, n, false, config, digests);
-  const char *d = fake_registry_manifest(v->reg, repo, tag, "application/vnd.oci.image.manifest.v1+json", m);
-  free(m);
-  return d;
-}
-
 static void test_pull_and_run_folders(void **state) {
   env *v = *state;
   static const char *const layers[] = {"BASE LAYER tar bytes", "TOP layer tar bytes"};
   char config[IMG_DIGEST_MAX], digests[2][IMG_DIGEST_MAX];
-  const char *mdigest = push_image(v, "app", "v1", layers, 2, config, digests);
+  const char *mdigest = pull_fixture_push_image(&v->fx, "app", "v1", layers, 2, config, digests);
   if (pull(v, "127.0.0.1:5000/app:v1") != WCTR_OK) FAILF("pull: %s", v->message);
   assert_string_equal(status_of(v), "Downloaded newer image for 127.0.0.1:5000/app:v1");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v->result, "Digest")->valuestring, mdigest);
@@ -197,17 +133,17 @@ static void test_pull_and_run_folders(void **state) {
   snprintf(ev, sizeof ev, "%s: Pull complete", short1);
   assert_true(saw(v, ev));
   /* HTTPS was tried first; the loopback registry then answered over HTTP */
-  assert_int_equal(fake_registry_requests(v->reg, "GET https://127.0.0.1:5000/v2/"), 1);
+  assert_int_equal(fake_registry_requests(v->fx.reg, "GET https://127.0.0.1:5000/v2/"), 1);
   /* the folders HCS gets: top-most first, each made by the importer with its parents */
   img_record r;
   char name[300];
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/app:v1", &r, name, sizeof name, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/app:v1", &r, name, sizeof name, &e), WCTR_OK);
   assert_string_equal(name, "127.0.0.1:5000/app:v1");
   assert_string_equal(r.os_version, HOST_OS ".1");
   char **paths = NULL, **ids = NULL;
   size_t count = 0;
-  assert_int_equal(img_store_layer_folders(v->store, &r, &paths, &ids, &count, &e), WCTR_OK);
+  assert_int_equal(img_store_layer_folders(v->fx.store, &r, &paths, &ids, &count, &e), WCTR_OK);
   assert_int_equal(count, 2);
   assert_string_equal(img_digest_hex(r.layers[1].chain_id), strrchr(paths[0], WCTR_FS_SEP[0]) + 1);
   char want_id[40];
@@ -227,13 +163,13 @@ static void test_pull_and_run_folders(void **state) {
   free(ids);
   img_record_free(&r);
   /* again: nothing downloaded, up to date */
-  int blobs_before = fake_registry_requests(v->reg, digests[0]);
+  int blobs_before = fake_registry_requests(v->fx.reg, digests[0]);
   assert_int_equal(pull(v, "127.0.0.1:5000/app:v1"), WCTR_OK);
   assert_string_equal(status_of(v), "Image is up to date for 127.0.0.1:5000/app:v1");
-  assert_int_equal(fake_registry_requests(v->reg, digests[0]), blobs_before);
+  assert_int_equal(fake_registry_requests(v->fx.reg, digests[0]), blobs_before);
   snprintf(ev, sizeof ev, "%s: Already exists", short0);
   assert_true(saw(v, ev));
-  assert_int_equal(entries(v, "tmp"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "tmp"), 0);
 }
 
 static void test_shared_layers_and_removal(void **state) {
@@ -241,19 +177,19 @@ static void test_shared_layers_and_removal(void **state) {
   static const char *const a[] = {"shared base", "a top"};
   static const char *const b[] = {"shared base", "b top", "b top 2"};
   char ca[IMG_DIGEST_MAX], cb[IMG_DIGEST_MAX], da[2][IMG_DIGEST_MAX], db[3][IMG_DIGEST_MAX];
-  push_image(v, "a", "latest", a, 2, ca, da);
-  push_image(v, "b", "latest", b, 3, cb, db);
+  pull_fixture_push_image(&v->fx, "a", "latest", a, 2, ca, da);
+  pull_fixture_push_image(&v->fx, "b", "latest", b, 3, cb, db);
   assert_int_equal(pull(v, "127.0.0.1:5000/a"), WCTR_OK);
   assert_int_equal(pull(v, "127.0.0.1:5000/b"), WCTR_OK);
   char short0[16], ev[120];
   img_digest_short(db[0], short0, sizeof short0);
   snprintf(ev, sizeof ev, "%s: Already exists", short0);
   assert_true(saw(v, ev)); /* the base layer was imported once */
-  assert_int_equal(fake_registry_requests(v->reg, db[0]), 1);
-  assert_int_equal(entries(v, "layers"), 4 * 2); /* base, a top, b top, b top 2: folders and records */
+  assert_int_equal(fake_registry_requests(v->fx.reg, db[0]), 1);
+  assert_int_equal(pull_fixture_entries(&v->fx, "layers"), 4 * 2); /* base, a top, b top, b top 2: folders and records */
   cJSON *report = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_store_remove(v->store, "127.0.0.1:5000/a", false, NULL, NULL, &report, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, "127.0.0.1:5000/a", false, NULL, NULL, &report, &e), WCTR_OK);
   char *t = cJSON_PrintUnformatted(report);
   char want[400];
   snprintf(want, sizeof want, "[{\"Untagged\":\"127.0.0.1:5000/a:latest\"},{\"Untagged\":\"127.0.0.1:5000/a@%s\"},{\"Deleted\":\"%s\"}]",
@@ -263,14 +199,14 @@ static void test_shared_layers_and_removal(void **state) {
   assert_non_null(strstr(t, ca));
   cJSON_free(t);
   cJSON_Delete(report);
-  assert_int_equal(entries(v, "layers"), 3 * 2); /* a's top went, the shared base stayed */
-  assert_true(img_store_has_layer(v->store, db[0]));
-  assert_int_equal(img_store_remove(v->store, cb, false, NULL, NULL, &report, &e), WCTR_OK);
+  assert_int_equal(pull_fixture_entries(&v->fx, "layers"), 3 * 2); /* a's top went, the shared base stayed */
+  assert_true(img_store_has_layer(v->fx.store, db[0]));
+  assert_int_equal(img_store_remove(v->fx.store, cb, false, NULL, NULL, &report, &e), WCTR_OK);
   cJSON_Delete(report);
-  assert_int_equal(entries(v, "layers"), 0);
-  assert_int_equal(entries(v, "images"), 0);
-  assert_int_equal(entries(v, "blobs" WCTR_FS_SEP "sha256"), 0);
-  assert_int_equal(img_store_remove(v->store, "127.0.0.1:5000/b", false, NULL, NULL, &report, &e), WCTR_ENOENT);
+  assert_int_equal(pull_fixture_entries(&v->fx, "layers"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "images"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "blobs" WCTR_FS_SEP "sha256"), 0);
+  assert_int_equal(img_store_remove(v->fx.store, "127.0.0.1:5000/b", false, NULL, NULL, &report, &e), WCTR_ENOENT);
   assert_string_equal(e.text, "No such image: 127.0.0.1:5000/b:latest");
 }
 
@@ -279,12 +215,12 @@ static void test_index_choice(void **state) {
   static const char *const l17[] = {"ltsc2019 base"};
   static const char *const l20[] = {"ltsc2022 base"};
   char c17[IMG_DIGEST_MAX], c20[IMG_DIGEST_MAX], d17[1][IMG_DIGEST_MAX], d20[1][IMG_DIGEST_MAX];
-  char *m17 = fake_image(v->reg, "10.0.17763.5206", l17, 1, false, c17, d17);
-  char *m20 = fake_image(v->reg, "10.0.20348.2113", l20, 1, false, c20, d20);
+  char *m17 = fake_image(v->fx.reg, "10.0.17763.5206", l17, 1, false, c17, d17);
+  char *m20 = fake_image(v->fx.reg, "10.0.20348.2113", l20, 1, false, c20, d20);
   const char *mt = "application/vnd.oci.image.manifest.v1+json";
   char dig17[IMG_DIGEST_MAX], dig20[IMG_DIGEST_MAX];
-  snprintf(dig17, sizeof dig17, "%s", fake_registry_manifest(v->reg, "multi", NULL, mt, m17));
-  snprintf(dig20, sizeof dig20, "%s", fake_registry_manifest(v->reg, "multi", NULL, mt, m20));
+  snprintf(dig17, sizeof dig17, "%s", fake_registry_manifest(v->fx.reg, "multi", NULL, mt, m17));
+  snprintf(dig20, sizeof dig20, "%s", fake_registry_manifest(v->fx.reg, "multi", NULL, mt, m20));
   char index[2000];
   snprintf(index, sizeof index,
            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
@@ -292,7 +228,7 @@ static void test_index_choice(void **state) {
            "{\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\",\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\",\"os.version\":\"10.0.20348.2113\"}},"
            "{\"mediaType\":\"%s\",\"size\":10,\"digest\":\"sha256:%064d\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
            mt, strlen(m17), dig17, mt, strlen(m20), dig20, mt, 7);
-  const char *idx = fake_registry_manifest(v->reg, "multi", "latest", "application/vnd.oci.image.index.v1+json", index);
+  const char *idx = fake_registry_manifest(v->fx.reg, "multi", "latest", "application/vnd.oci.image.index.v1+json", index);
   char idx_digest[IMG_DIGEST_MAX];
   snprintf(idx_digest, sizeof idx_digest, "%s", idx);
   free(m17);
@@ -300,18 +236,18 @@ static void test_index_choice(void **state) {
   assert_int_equal(pull(v, "127.0.0.1:5000/multi"), WCTR_OK);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v->result, "Id")->valuestring, c20);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(v->result, "Digest")->valuestring, idx_digest);
-  assert_int_equal(fake_registry_requests(v->reg, d17[0]), 0);
+  assert_int_equal(fake_registry_requests(v->fx.reg, d17[0]), 0);
   cJSON *rep = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_store_remove(v->store, c20, false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c20, false, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   /* a host no entry fits: refused with the list, nothing left */
   pull_args a = {.ref = "127.0.0.1:5000/multi", .host_os = "10.0.19041"};
   assert_int_equal(pull_ex(v, &a), WCTR_ENOENT);
   assert_string_equal(v->message, "no image for Windows 10.0.19041 in 127.0.0.1:5000/multi:latest; available: windows/amd64 "
                                   "10.0.17763.5206, windows/amd64 10.0.20348.2113, linux/amd64");
-  assert_int_equal(entries(v, "blobs" WCTR_FS_SEP "sha256"), 0);
-  assert_int_equal(entries(v, "images"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "blobs" WCTR_FS_SEP "sha256"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "images"), 0);
   /* 2019 host */
   a.host_os = "10.0.17763";
   assert_int_equal(pull_ex(v, &a), WCTR_OK);
@@ -319,13 +255,13 @@ static void test_index_choice(void **state) {
 }
 
 static void assert_nothing_left(env *v) {
-  assert_int_equal(entries(v, "blobs" WCTR_FS_SEP "sha256"), 0);
-  assert_int_equal(entries(v, "images"), 0);
-  assert_int_equal(entries(v, "layers"), 0);
-  assert_int_equal(entries(v, "tmp"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "blobs" WCTR_FS_SEP "sha256"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "images"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "layers"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "tmp"), 0);
   cJSON *list = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_store_list(v->store, &list, &e), WCTR_OK);
+  assert_int_equal(img_store_list(v->fx.store, &list, &e), WCTR_OK);
   assert_int_equal(cJSON_GetArraySize(list), 0);
   cJSON_Delete(list);
 }
@@ -334,23 +270,23 @@ static void test_corrupted_and_cut(void **state) {
   env *v = *state;
   static const char *const layers[] = {"good base", "corrupted top layer bytes bytes bytes"};
   char c[IMG_DIGEST_MAX], d[2][IMG_DIGEST_MAX];
-  push_image(v, "bad", "latest", layers, 2, c, d);
-  fake_registry_corrupt(v->reg, d[1]);
+  pull_fixture_push_image(&v->fx, "bad", "latest", layers, 2, c, d);
+  fake_registry_corrupt(v->fx.reg, d[1]);
   assert_int_equal(pull(v, "127.0.0.1:5000/bad"), WCTR_EINVAL);
   char want[300];
   snprintf(want, sizeof want, "blob %s from 127.0.0.1:5000 does not match its digest", d[1]);
   if (strstr(v->message, want) == NULL) FAILF("message: %s", v->message);
   assert_nothing_left(v);
   static const char *const cut[] = {"a base", "a layer whose download is cut half-way through its body"};
-  push_image(v, "cut", "latest", cut, 2, c, d);
-  fake_registry_cut(v->reg, d[1]);
+  pull_fixture_push_image(&v->fx, "cut", "latest", cut, 2, c, d);
+  fake_registry_cut(v->fx.reg, d[1]);
   assert_int_equal(pull(v, "127.0.0.1:5000/cut"), WCTR_EIO);
   assert_string_equal(v->message, "the connection to the registry was cut");
   assert_nothing_left(v);
   /* the manifest itself tampered with: the tag's announced digest does not match */
   static const char *const ok[] = {"fine"};
-  const char *md = push_image(v, "tampered", "latest", ok, 1, c, d);
-  fake_registry_corrupt(v->reg, md);
+  const char *md = pull_fixture_push_image(&v->fx, "tampered", "latest", ok, 1, c, d);
+  fake_registry_corrupt(v->fx.reg, md);
   assert_int_equal(pull(v, "127.0.0.1:5000/tampered"), WCTR_EINVAL);
   assert_non_null(strstr(v->message, "does not match its digest"));
   assert_nothing_left(v);
@@ -364,12 +300,12 @@ static void test_refusals(void **state) {
   const char *cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
                     "1111111111111111111111111111111111111111111111111111111111111111\"]}}";
   char cd[IMG_DIGEST_MAX];
-  snprintf(cd, sizeof cd, "%s", fake_registry_blob(v->reg, cfg, strlen(cfg)));
+  snprintf(cd, sizeof cd, "%s", fake_registry_blob(v->fx.reg, cfg, strlen(cfg)));
   char m[800];
   snprintf(m, sizeof m, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"size\":%zu,\"digest\":\"%s\"},\"layers\":[{"
            "\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"size\":1,\"digest\":\"sha256:%s\"}]}",
            strlen(cfg), cd, "1111111111111111111111111111111111111111111111111111111111111111");
-  fake_registry_manifest(v->reg, "linux", "latest", "application/vnd.oci.image.manifest.v1+json", m);
+  fake_registry_manifest(v->fx.reg, "linux", "latest", "application/vnd.oci.image.manifest.v1+json", m);
   assert_int_equal(pull(v, "127.0.0.1:5000/linux"), WCTR_EINVAL);
   assert_string_equal(v->message, "image operating system \"linux\" cannot be used on this platform (127.0.0.1:5000/linux:latest "
                                   "is not a Windows image)");
@@ -377,7 +313,7 @@ static void test_refusals(void **state) {
   /* cancelled at once: ECANCELED (or, if it raced to the end, OK) and then nothing half-done */
   static const char *const layers[] = {"c1", "c2", "c3"};
   char c[IMG_DIGEST_MAX], d[3][IMG_DIGEST_MAX];
-  push_image(v, "cancel", "latest", layers, 3, c, d);
+  pull_fixture_push_image(&v->fx, "cancel", "latest", layers, 3, c, d);
   pull_args a = {.ref = "127.0.0.1:5000/cancel", .cancel = true};
   wctr_err err = pull_ex(v, &a);
   if (err != WCTR_OK) {
@@ -385,7 +321,7 @@ static void test_refusals(void **state) {
     assert_nothing_left(v);
   }
   wctr_errmsg e;
-  img_pull_options o = {.ioc = v->ioc, .store = v->store, .transport = &v->t, .ref = "Bad:Ref", .done = on_done};
+  img_pull_options o = {.ioc = v->fx.ioc, .store = v->fx.store, .transport = &v->fx.t, .ref = "Bad:Ref", .done = on_done};
   img_pull *p = NULL;
   assert_int_equal(img_pull_start(&o, &p, &e), WCTR_EINVAL);
 }
@@ -396,25 +332,25 @@ static void test_importer_not_ready(void **state) {
   env *v = *state;
   static const char *const layers[] = {"nr base", "nr top"};
   char c[IMG_DIGEST_MAX], d[2][IMG_DIGEST_MAX];
-  push_image(v, "nr", "latest", layers, 2, c, d);
+  pull_fixture_push_image(&v->fx, "nr", "latest", layers, 2, c, d);
   if (pull(v, "127.0.0.1:5000/nr") != WCTR_OK) FAILF("%s", v->message);
-  img_store_close(v->store);
-  img_store_options so = {.root = v->store_dir, .importer = img_importer_unavailable()};
+  img_store_close(v->fx.store);
+  img_store_options so = {.root = v->fx.store_dir, .importer = img_importer_unavailable()};
   wctr_errmsg e;
-  if (img_store_open(&so, &v->store, &e) != WCTR_OK) FAILF("store: %s", e.text);
+  if (img_store_open(&so, &v->fx.store, &e) != WCTR_OK) FAILF("store: %s", e.text);
   /* all layers are in the store: a new tag for the same image needs no import */
-  push_image(v, "nr", "again", layers, 2, c, d);
+  pull_fixture_push_image(&v->fx, "nr", "again", layers, 2, c, d);
   if (pull(v, "127.0.0.1:5000/nr:again") != WCTR_OK) FAILF("%s", v->message);
   assert_string_equal(status_of(v), "Downloaded newer image for 127.0.0.1:5000/nr:again");
   cJSON *rep = NULL;
-  assert_int_equal(img_store_remove(v->store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   assert_nothing_left(v);
-  int before = fake_registry_requests(v->reg, d[0] + 7) + fake_registry_requests(v->reg, d[1] + 7);
+  int before = fake_registry_requests(v->fx.reg, d[0] + 7) + fake_registry_requests(v->fx.reg, d[1] + 7);
   assert_int_equal(pull(v, "127.0.0.1:5000/nr"), WCTR_ENOTSUP);
   assert_string_equal(v->message, "importing Windows layers is not available yet: this wctrd resolves and verifies images "
                                   "but cannot unpack their layers; register layers Docker unpacked with 'wctr image add'");
-  assert_int_equal(fake_registry_requests(v->reg, d[0] + 7) + fake_registry_requests(v->reg, d[1] + 7), before);
+  assert_int_equal(fake_registry_requests(v->fx.reg, d[0] + 7) + fake_registry_requests(v->fx.reg, d[1] + 7), before);
   for (size_t i = 0; i < v->nevents; i++) {
     if (strstr(v->events[i], ": Pulling fs layer") != NULL || strstr(v->events[i], ": Downloading") != NULL) {
       FAILF("a layer was downloaded: %s", v->events[i]);
@@ -430,24 +366,24 @@ static void test_importer_not_ready(void **state) {
 
 static void test_auth(void **state) {
   env *v = *state;
-  fake_registry_free(v->reg);
-  v->reg = fake_registry_new("reg.test");
-  v->t = fake_registry_transport(v->reg);
+  fake_registry_free(v->fx.reg);
+  v->fx.reg = fake_registry_new("reg.test");
+  v->fx.t = fake_registry_transport(v->fx.reg);
   static const char *const layers[] = {"auth base"};
   char c[IMG_DIGEST_MAX], d[1][IMG_DIGEST_MAX];
-  push_image(v, "private", "latest", layers, 1, c, d);
+  pull_fixture_push_image(&v->fx, "private", "latest", layers, 1, c, d);
   /* anonymous tokens, and blobs redirected to a CDN that must not see them */
-  fake_registry_auth(v->reg, FAKE_AUTH_BEARER, NULL, NULL);
-  fake_registry_redirect_blobs(v->reg, true);
+  fake_registry_auth(v->fx.reg, FAKE_AUTH_BEARER, NULL, NULL);
+  fake_registry_redirect_blobs(v->fx.reg, true);
   if (pull(v, "reg.test/private") != WCTR_OK) FAILF("%s", v->message);
-  assert_true(fake_registry_tokens(v->reg) >= 1);
-  assert_false(fake_registry_auth_leaked(v->reg));
-  assert_true(fake_registry_requests(v->reg, "https://cdn.test/") >= 1);
+  assert_true(fake_registry_tokens(v->fx.reg) >= 1);
+  assert_false(fake_registry_auth_leaked(v->fx.reg));
+  assert_true(fake_registry_requests(v->fx.reg, "https://cdn.test/") >= 1);
   /* tokens for a user: a wrong password is refused by the token server */
-  fake_registry_auth(v->reg, FAKE_AUTH_BEARER, "alice", "s3cret");
+  fake_registry_auth(v->fx.reg, FAKE_AUTH_BEARER, "alice", "s3cret");
   cJSON *rep = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_store_remove(v->store, c, false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c, false, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   pull_args a = {.ref = "reg.test/private", .user = "alice", .password = "wrong"};
   assert_int_equal(pull_ex(v, &a), WCTR_EACCES);
@@ -456,18 +392,18 @@ static void test_auth(void **state) {
   a.password = "s3cret";
   if (pull_ex(v, &a) != WCTR_OK) FAILF("%s", v->message);
   /* Basic */
-  assert_int_equal(img_store_remove(v->store, c, false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c, false, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
-  fake_registry_auth(v->reg, FAKE_AUTH_BASIC, "bob", "pw");
+  fake_registry_auth(v->fx.reg, FAKE_AUTH_BASIC, "bob", "pw");
   assert_int_equal(pull(v, "reg.test/private"), WCTR_EACCES);
   assert_string_equal(v->message, "unauthorized: reg.test asks for a user name and password: run 'wctr login reg.test'");
   a.user = "bob";
   a.password = "pw";
   if (pull_ex(v, &a) != WCTR_OK) FAILF("%s", v->message);
-  assert_false(fake_registry_auth_leaked(v->reg));
+  assert_false(fake_registry_auth_leaked(v->fx.reg));
   /* login checks */
   img_credentials good = {.user = "bob", .password = "pw"}, bad = {.user = "bob", .password = "no"};
-  img_registry_options ro = {.transport = &v->t, .credentials = &good};
+  img_registry_options ro = {.transport = &v->fx.t, .credentials = &good};
   assert_int_equal(img_registry_login(&ro, "reg.test", &e), WCTR_OK);
   ro.credentials = &bad;
   assert_int_equal(img_registry_login(&ro, "reg.test", &e), WCTR_EACCES);
@@ -485,19 +421,19 @@ static void test_foreign_and_concurrency(void **state) {
   env *v = *state;
   static const char *const layers[] = {"foreign base from its url", "l1", "l2", "l3", "l4", "l5"};
   char c[IMG_DIGEST_MAX], d[6][IMG_DIGEST_MAX];
-  char *m = fake_image(v->reg, HOST_OS ".1", layers, 6, true, c, d);
-  fake_registry_manifest(v->reg, "six", "latest", "application/vnd.oci.image.manifest.v1+json", m);
+  char *m = fake_image(v->fx.reg, HOST_OS ".1", layers, 6, true, c, d);
+  fake_registry_manifest(v->fx.reg, "six", "latest", "application/vnd.oci.image.manifest.v1+json", m);
   free(m);
   pull_args a = {.ref = "127.0.0.1:5000/six", .concurrency = 2};
   if (pull_ex(v, &a) != WCTR_OK) FAILF("%s", v->message);
-  assert_int_equal(fake_registry_requests(v->reg, "https://foreign.test/"), 1);
+  assert_int_equal(fake_registry_requests(v->fx.reg, "https://foreign.test/"), 1);
   char s[16], ev[120];
   img_digest_short(d[5], s, sizeof s);
   snprintf(ev, sizeof ev, "%s: Waiting", s);
   assert_true(saw(v, ev)); /* beyond the two downloads at once */
   img_record r;
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/six", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/six", &r, NULL, 0, &e), WCTR_OK);
   assert_int_equal(r.layer_count, 6);
   img_record_free(&r);
 }
@@ -506,47 +442,47 @@ static void test_tag_prune_in_use(void **state) {
   env *v = *state;
   static const char *const layers[] = {"tag base"};
   char c[IMG_DIGEST_MAX], d[1][IMG_DIGEST_MAX];
-  push_image(v, "t", "latest", layers, 1, c, d);
+  pull_fixture_push_image(&v->fx, "t", "latest", layers, 1, c, d);
   assert_int_equal(pull(v, "127.0.0.1:5000/t"), WCTR_OK);
   wctr_errmsg e;
-  assert_int_equal(img_store_tag(v->store, "127.0.0.1:5000/t", "mine:1", &e), WCTR_OK);
-  assert_int_equal(img_store_tag(v->store, c + 7, "other", &e), WCTR_OK); /* by id */
-  assert_int_equal(img_store_tag(v->store, "nope", "x", &e), WCTR_ENOENT);
-  assert_int_equal(img_store_tag(v->store, "mine:1", "x@sha256:1111111111111111111111111111111111111111111111111111111111111111", &e),
+  assert_int_equal(img_store_tag(v->fx.store, "127.0.0.1:5000/t", "mine:1", &e), WCTR_OK);
+  assert_int_equal(img_store_tag(v->fx.store, c + 7, "other", &e), WCTR_OK); /* by id */
+  assert_int_equal(img_store_tag(v->fx.store, "nope", "x", &e), WCTR_ENOENT);
+  assert_int_equal(img_store_tag(v->fx.store, "mine:1", "x@sha256:1111111111111111111111111111111111111111111111111111111111111111", &e),
                    WCTR_EINVAL);
   cJSON *list = NULL;
-  assert_int_equal(img_store_list(v->store, &list, &e), WCTR_OK);
+  assert_int_equal(img_store_list(v->fx.store, &list, &e), WCTR_OK);
   char *t = cJSON_PrintUnformatted(list);
   assert_non_null(strstr(t, "\"RepoTags\":[\"127.0.0.1:5000/t:latest\",\"mine:1\",\"other:latest\"]"));
   cJSON_free(t);
   cJSON_Delete(list);
   cJSON *inspect = NULL;
-  assert_int_equal(img_store_inspect(v->store, "mine:1", &inspect, &e), WCTR_OK);
+  assert_int_equal(img_store_inspect(v->fx.store, "mine:1", &inspect, &e), WCTR_OK);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(inspect, "Os")->valuestring, "windows");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(inspect, "OsVersion")->valuestring, HOST_OS ".1");
   assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(inspect, "Config"), "Cmd"));
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(inspect, "RootFS"), "Layers")), 1);
   cJSON_Delete(inspect);
   cJSON *hist = NULL;
-  assert_int_equal(img_store_history(v->store, "other", &hist, &e), WCTR_OK);
+  assert_int_equal(img_store_history(v->fx.store, "other", &hist, &e), WCTR_OK);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hist, 0), "CreatedBy")->valuestring, "layer 0");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hist, 0), "Id")->valuestring, c);
   cJSON_Delete(hist);
   /* by id with three tags: must be forced */
   cJSON *rep = NULL;
-  assert_int_equal(img_store_remove(v->store, c, false, NULL, NULL, &rep, &e), WCTR_ESTATE);
+  assert_int_equal(img_store_remove(v->fx.store, c, false, NULL, NULL, &rep, &e), WCTR_ESTATE);
   assert_non_null(strstr(e.text, "must be forced"));
   /* a tag among several: untagged only */
-  assert_int_equal(img_store_remove(v->store, "other", false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, "other", false, NULL, NULL, &rep, &e), WCTR_OK);
   t = cJSON_PrintUnformatted(rep);
   assert_string_equal(t, "[{\"Untagged\":\"other:latest\"}]");
   cJSON_free(t);
   cJSON_Delete(rep);
   /* prune keeps tagged images; -a takes them unless a container uses one */
-  assert_int_equal(img_store_prune(v->store, false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_prune(v->fx.store, false, NULL, NULL, &rep, &e), WCTR_OK);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "ImagesDeleted")), 0);
   cJSON_Delete(rep);
-  assert_int_equal(img_store_remove(v->store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   assert_int_equal(pull(v, "127.0.0.1:5000/t"), WCTR_OK);
 }
@@ -566,20 +502,20 @@ static void test_in_use(void **state) {
   env *v = *state;
   static const char *const layers[] = {"used base"};
   char c[IMG_DIGEST_MAX], d[1][IMG_DIGEST_MAX];
-  push_image(v, "t", "latest", layers, 1, c, d);
+  pull_fixture_push_image(&v->fx, "t", "latest", layers, 1, c, d);
   assert_int_equal(pull(v, "127.0.0.1:5000/t"), WCTR_OK);
   cJSON *rep = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_store_remove(v->store, "127.0.0.1:5000/t", true, uses_t, NULL, &rep, &e), WCTR_ESTATE);
+  assert_int_equal(img_store_remove(v->fx.store, "127.0.0.1:5000/t", true, uses_t, NULL, &rep, &e), WCTR_ESTATE);
   char s[16];
   img_digest_short(c, s, sizeof s);
   char want[300];
   snprintf(want, sizeof want, "conflict: unable to remove 127.0.0.1:5000/t: container web is using its referenced image %s", s);
   assert_string_equal(e.text, want);
-  assert_int_equal(img_store_prune(v->store, true, uses_t, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_prune(v->fx.store, true, uses_t, NULL, &rep, &e), WCTR_OK);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "ImagesDeleted")), 0);
   cJSON_Delete(rep);
-  assert_int_equal(img_store_prune(v->store, true, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_prune(v->fx.store, true, NULL, NULL, &rep, &e), WCTR_OK);
   assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "ImagesDeleted")), 3);
   assert_true(cJSON_GetObjectItemCaseSensitive(rep, "SpaceReclaimed")->valuedouble > 0);
   cJSON_Delete(rep);
@@ -595,19 +531,19 @@ static void test_sweep_after_crash(void **state) {
   env *v = *state;
   static const char *const layers[] = {"kept base", "kept top"};
   char c[IMG_DIGEST_MAX], d[2][IMG_DIGEST_MAX];
-  push_image(v, "kept", "latest", layers, 2, c, d);
+  pull_fixture_push_image(&v->fx, "kept", "latest", layers, 2, c, d);
   assert_int_equal(pull(v, "127.0.0.1:5000/kept"), WCTR_OK);
-  img_store_close(v->store);
-  v->store = NULL;
+  img_store_close(v->fx.store);
+  v->fx.store = NULL;
   /* what a crash at various points leaves */
   char p[1200];
-  snprintf(p, sizeof p, "%s%stmp%sdownload.part", v->store_dir, WCTR_FS_SEP, WCTR_FS_SEP);
+  snprintf(p, sizeof p, "%s%stmp%sdownload.part", v->fx.store_dir, WCTR_FS_SEP, WCTR_FS_SEP);
   put_file(p, "half a blob");
-  snprintf(p, sizeof p, "%s%slayers%s%064d", v->store_dir, WCTR_FS_SEP, WCTR_FS_SEP, 5);
+  snprintf(p, sizeof p, "%s%slayers%s%064d", v->fx.store_dir, WCTR_FS_SEP, WCTR_FS_SEP, 5);
   wctr_fs_mkdir(p, NULL); /* an import interrupted before its record */
-  snprintf(p, sizeof p, "%s%sblobs%ssha256%s%064d", v->store_dir, WCTR_FS_SEP, WCTR_FS_SEP, WCTR_FS_SEP, 6);
+  snprintf(p, sizeof p, "%s%sblobs%ssha256%s%064d", v->fx.store_dir, WCTR_FS_SEP, WCTR_FS_SEP, WCTR_FS_SEP, 6);
   put_file(p, "a verified blob no image references");
-  snprintf(p, sizeof p, "%s%srepositories.json", v->store_dir, WCTR_FS_SEP);
+  snprintf(p, sizeof p, "%s%srepositories.json", v->fx.store_dir, WCTR_FS_SEP);
   char *text = NULL;
   size_t len = 0;
   assert_int_equal(wctr_fs_read_all(p, 1 << 20, &text, &len), WCTR_OK);
@@ -619,14 +555,14 @@ static void test_sweep_after_crash(void **state) {
   cJSON_Delete(doc);
   put_file(p, text);
   cJSON_free(text);
-  open_store(v);
-  assert_int_equal(entries(v, "tmp"), 0);
-  assert_int_equal(entries(v, "layers"), 4);
-  assert_int_equal(entries(v, "blobs" WCTR_FS_SEP "sha256"), 4); /* manifest, config, two layers */
+  pull_fixture_open_store(&v->fx);
+  assert_int_equal(pull_fixture_entries(&v->fx, "tmp"), 0);
+  assert_int_equal(pull_fixture_entries(&v->fx, "layers"), 4);
+  assert_int_equal(pull_fixture_entries(&v->fx, "blobs" WCTR_FS_SEP "sha256"), 4); /* manifest, config, two layers */
   img_record r;
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, "ghost", &r, NULL, 0, &e), WCTR_ENOENT);
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/kept", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "ghost", &r, NULL, 0, &e), WCTR_ENOENT);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/kept", &r, NULL, 0, &e), WCTR_OK);
   img_record_free(&r);
 }
 
@@ -666,16 +602,16 @@ static void test_save_load(void **state) {
   env *v = *state;
   static const char *const layers[] = {"saved base", "saved top"};
   char c[IMG_DIGEST_MAX], d[2][IMG_DIGEST_MAX];
-  push_image(v, "saved", "v2", layers, 2, c, d);
+  pull_fixture_push_image(&v->fx, "saved", "v2", layers, 2, c, d);
   assert_int_equal(pull(v, "127.0.0.1:5000/saved:v2"), WCTR_OK);
   wctr_errmsg e;
-  assert_int_equal(img_store_tag(v->store, "127.0.0.1:5000/saved:v2", "a-long-repository-name-for-a-pax-record/"
+  assert_int_equal(img_store_tag(v->fx.store, "127.0.0.1:5000/saved:v2", "a-long-repository-name-for-a-pax-record/"
                                  "with/several/components/that/goes/past/a/hundred/characters:tag", &e), WCTR_OK);
   char *names[] = {"127.0.0.1:5000/saved:v2"};
   img_archive_writer *w = NULL;
-  assert_int_equal(img_archive_save_begin(v->store, names, 1, &w, &e), WCTR_OK);
+  assert_int_equal(img_archive_save_begin(v->fx.store, names, 1, &w, &e), WCTR_OK);
   char path[1000];
-  snprintf(path, sizeof path, "%s%sout.tar", v->root, WCTR_FS_SEP);
+  snprintf(path, sizeof path, "%s%sout.tar", v->fx.root, WCTR_FS_SEP);
   wctr_file *f = NULL;
   assert_int_equal(wctr_file_open(path, WCTR_FILE_TRUNCATE, &f, &e), WCTR_OK);
   char buf[3000]; /* an odd size: pieces straddle entries */
@@ -691,23 +627,23 @@ static void test_save_load(void **state) {
   img_archive_save_end(w);
   /* rmi, then load */
   cJSON *rep = NULL;
-  assert_int_equal(img_store_remove(v->store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, c, true, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   assert_nothing_left(v);
   cJSON *result = NULL;
-  if (img_archive_load(v->store, path, NULL, NULL, &result, &e) != WCTR_OK) FAILF("load: %s", e.text);
+  if (img_archive_load(v->fx.store, path, NULL, NULL, &result, &e) != WCTR_OK) FAILF("load: %s", e.text);
   char *t = cJSON_PrintUnformatted(result);
   assert_string_equal(t, "{\"Loaded\":[\"127.0.0.1:5000/saved:v2\"]}");
   cJSON_free(t);
   cJSON_Delete(result);
   img_record r;
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/saved:v2", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/saved:v2", &r, NULL, 0, &e), WCTR_OK);
   assert_string_equal(r.id, c); /* the same image */
   assert_string_equal(r.layers[1].blob, d[1]);
   img_record_free(&r);
   /* by id: every tag goes into the archive */
   names[0] = c;
-  assert_int_equal(img_archive_save_begin(v->store, names, 1, &w, &e), WCTR_OK);
+  assert_int_equal(img_archive_save_begin(v->fx.store, names, 1, &w, &e), WCTR_OK);
   img_archive_save_end(w);
 }
 
@@ -739,30 +675,30 @@ static void test_load_docker_2010(void **state) {
   memset(t.data + t.len, 0, 1024);
   t.len += 1024;
   char path[1000];
-  snprintf(path, sizeof path, "%s%sold.tar", v->root, WCTR_FS_SEP);
+  snprintf(path, sizeof path, "%s%sold.tar", v->fx.root, WCTR_FS_SEP);
   wctr_errmsg e;
   assert_int_equal(wctr_fs_write_atomic(path, t.data, t.len, &e), WCTR_OK);
   cJSON *result = NULL;
-  if (img_archive_load(v->store, path, NULL, NULL, &result, &e) != WCTR_OK) FAILF("load: %s", e.text);
+  if (img_archive_load(v->fx.store, path, NULL, NULL, &result, &e) != WCTR_OK) FAILF("load: %s", e.text);
   cJSON_Delete(result);
   img_record r;
-  assert_int_equal(img_store_find(v->store, "old:20.10", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "old:20.10", &r, NULL, 0, &e), WCTR_OK);
   assert_string_equal(r.id, cid);
   assert_int_equal(r.layer_count, 2);
   img_record_free(&r);
   /* a layer that does not match its diff id: refused, nothing left */
   cJSON *rep = NULL;
-  assert_int_equal(img_store_remove(v->store, "old:20.10", false, NULL, NULL, &rep, &e), WCTR_OK);
+  assert_int_equal(img_store_remove(v->fx.store, "old:20.10", false, NULL, NULL, &rep, &e), WCTR_OK);
   cJSON_Delete(rep);
   t.data[512 * 4] ^= 1; /* inside aaa/layer.tar's body */
   assert_int_equal(wctr_fs_write_atomic(path, t.data, t.len, &e), WCTR_OK);
-  assert_int_equal(img_archive_load(v->store, path, NULL, NULL, &result, &e), WCTR_EINVAL);
+  assert_int_equal(img_archive_load(v->fx.store, path, NULL, NULL, &result, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "not to its diff id"));
   assert_nothing_left(v);
   /* garbage */
   t.data[148] ^= 1;
   assert_int_equal(wctr_fs_write_atomic(path, t.data, t.len, &e), WCTR_OK);
-  assert_int_equal(img_archive_load(v->store, path, NULL, NULL, &result, &e), WCTR_EINVAL);
+  assert_int_equal(img_archive_load(v->fx.store, path, NULL, NULL, &result, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "fails its checksum"));
   free(t.data);
 }

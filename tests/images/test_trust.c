@@ -20,10 +20,9 @@
 #include "images/store.h"
 #include "images/trust.h"
 #include "images_test.h"
+#include "pull_fixture.h"
 #include "trust_double.h"
 #include "trust_vectors.h"
-
-#define HOST_OS "10.0.20348"
 
 static const char *fingerprint_of(const char *pem) {
   static char fp[IMG_DIGEST_MAX];
@@ -185,16 +184,7 @@ typedef struct keys_env {
 } keys_env;
 
 static void write_keys(keys_env *k) {
-  char name[128];
-  wctr_test_unique_name("wctr-trust", name, sizeof name);
-#ifdef _WIN32
-  const char *base = getenv("TEMP");
-#else
-  const char *base = getenv("TMPDIR");
-#endif
-  if (base == NULL || base[0] == '\0') base = "/tmp";
-  snprintf(k->dir, sizeof k->dir, "%s%s%s", base, WCTR_FS_SEP, name);
-  assert_int_equal(wctr_fs_mkdir(k->dir, NULL), WCTR_OK);
+  pull_fixture_temp_dir("wctr-trust", k->dir, sizeof k->dir);
   snprintf(k->k1, sizeof k->k1, "%s%sk1.pub", k->dir, WCTR_FS_SEP);
   snprintf(k->k2, sizeof k->k2, "%s%sk2.pub", k->dir, WCTR_FS_SEP);
   assert_int_equal(wctr_fs_write_atomic(k->k1, K1_PEM, strlen(K1_PEM), NULL), WCTR_OK);
@@ -427,16 +417,9 @@ static void test_verdicts(void **state) {
 /* --- pulls under the policy ---------------------------------------------------------------------------------- */
 
 typedef struct env {
+  pull_fixture fx;
   keys_env keys;
-  char root[600];
-  char store_dir[700];
-  wctr_ioc *ioc;
-  img_store *store;
-  fake_registry *reg;
-  img_transport t;
   img_trust_policy *policy;
-  wctr_mutex lock;
-  bool done;
   wctr_err err;
   char message[1024];
   char decided[1024];
@@ -446,16 +429,8 @@ typedef struct env {
 static int setup(void **state) {
   env *v = calloc(1, sizeof *v);
   write_keys(&v->keys);
-  snprintf(v->root, sizeof v->root, "%s", v->keys.dir);
-  snprintf(v->store_dir, sizeof v->store_dir, "%s%sstore", v->root, WCTR_FS_SEP);
+  pull_fixture_start(&v->fx, v->keys.dir);
   wctr_errmsg e;
-  wctr_ioc_options io = {.workers = 2, .pool_max = 6};
-  if (wctr_ioc_start(&io, &v->ioc, &e) != WCTR_OK) FAILF("%s", e.text);
-  wctr_mutex_init(&v->lock);
-  img_store_options so = {.root = v->store_dir, .importer = img_importer_test()};
-  if (img_store_open(&so, &v->store, &e) != WCTR_OK) FAILF("store: %s", e.text);
-  v->reg = fake_registry_new("127.0.0.1:5000");
-  v->t = fake_registry_transport(v->reg);
   if (policy_from(&v->keys, "{\"policy\":\"signed\",\"keys\":[\"$K1\"]}", &double_crypto, &v->policy, &e) != WCTR_OK) {
     FAILF("%s", e.text);
   }
@@ -465,88 +440,61 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   env *v = *state;
-  img_store_close(v->store);
-  wctr_ioc_stop(v->ioc);
-  fake_registry_free(v->reg);
+  pull_fixture_stop(&v->fx);
   img_trust_policy_free(v->policy);
-  wctr_mutex_destroy(&v->lock);
-  wctr_fs_remove_tree(v->root, NULL);
   free(v);
   return 0;
 }
 
 static void on_done(void *ctx, wctr_err err, const char *message, cJSON *result) {
   env *v = ctx;
-  wctr_mutex_lock(&v->lock);
+  wctr_mutex_lock(&v->fx.lock);
   v->err = err;
   snprintf(v->message, sizeof v->message, "%s", message);
   cJSON_Delete(result);
-  v->done = true;
-  wctr_mutex_unlock(&v->lock);
+  v->fx.done = true;
+  wctr_mutex_unlock(&v->fx.lock);
 }
 
 static void on_decided(void *ctx, const char *image, const img_trust_report *r, const char *error) {
   env *v = ctx;
-  wctr_mutex_lock(&v->lock);
+  wctr_mutex_lock(&v->fx.lock);
   v->decisions++;
   snprintf(v->decided, sizeof v->decided, "%s %s %s", image, r != NULL ? img_trust_verdict_name(r->verdict) : "error",
            r != NULL ? r->key : error);
-  wctr_mutex_unlock(&v->lock);
+  wctr_mutex_unlock(&v->fx.lock);
 }
 
 static wctr_err pull(env *v, const char *ref) {
-  v->done = false;
+  v->fx.done = false;
   v->decisions = 0;
   v->decided[0] = '\0';
-  img_pull_options o = {.ioc = v->ioc, .store = v->store, .transport = &v->t, .host_os_version = HOST_OS,
+  img_pull_options o = {.ioc = v->fx.ioc, .store = v->fx.store, .transport = &v->fx.t, .host_os_version = HOST_OS,
                         .host_arch = "amd64", .ref = ref, .ctx = v, .done = on_done, .trust = v->policy,
                         .trust_decided = on_decided};
   img_pull *p = NULL;
   wctr_errmsg e;
   wctr_err err = img_pull_start(&o, &p, &e);
   if (err != WCTR_OK) return err;
-  for (int i = 0; i < 3000; i++) {
-    wctr_mutex_lock(&v->lock);
-    bool d = v->done;
-    wctr_mutex_unlock(&v->lock);
-    if (d) break;
-    wctr_sleep_ms(5);
-  }
-  img_pull_release(p);
-  assert_true(v->done);
+  pull_fixture_wait(&v->fx, p);
   return v->err;
 }
 
-static bool count_fn(void *ctx, const char *name, bool is_dir) {
-  (void)name, (void)is_dir;
-  (*(size_t *)ctx)++;
-  return true;
-}
-
-static size_t blobs(env *v) {
-  char p[900];
-  snprintf(p, sizeof p, "%s%sblobs%ssha256", v->store_dir, WCTR_FS_SEP, WCTR_FS_SEP);
-  size_t n = 0;
-  wctr_fs_list(p, count_fn, &n);
-  return n;
-}
+static size_t blobs(env *v) { return pull_fixture_entries(&v->fx, "blobs" WCTR_FS_SEP "sha256"); }
 
 /* An image in repo:tag; returns its manifest digest (static inside the registry). */
 static const char *push(env *v, const char *repo, const char *tag, const char *layer) {
   const char *const layers[] = {layer};
   char config[IMG_DIGEST_MAX], digests[1][IMG_DIGEST_MAX];
-  char *m = fake_image(v->reg, HOST_OS ".1", layers, 1, false, config, digests);
-  const char *d = fake_registry_manifest(v->reg, repo, tag, "application/vnd.oci.image.manifest.v1+json", m);
-  free(m);
-  return d;
+  return pull_fixture_push_image(&v->fx, repo, tag, layers, 1, config, digests);
 }
 
 /* Pushes a .sig manifest for digest in repo with one signature layer (payload, annotation; NULL: none). */
 static void push_sig(env *v, const char *repo, const char *digest, const char *payload, const char *signature) {
-  const char *pd = fake_registry_blob(v->reg, payload, strlen(payload));
+  const char *pd = fake_registry_blob(v->fx.reg, payload, strlen(payload));
   char pdigest[IMG_DIGEST_MAX];
   snprintf(pdigest, sizeof pdigest, "%s", pd);
-  const char *cd = fake_registry_blob(v->reg, "{}", 2);
+  const char *cd = fake_registry_blob(v->fx.reg, "{}", 2);
   char body[2048];
   char ann[700] = "";
   if (signature != NULL) snprintf(ann, sizeof ann, ",\"annotations\":{\"dev.cosignproject.cosign/signature\":\"%s\"}", signature);
@@ -556,13 +504,13 @@ static void push_sig(env *v, const char *repo, const char *digest, const char *p
            pdigest, ann);
   char tag[IMG_SIG_TAG_MAX];
   img_sig_tag(digest, tag);
-  fake_registry_manifest(v->reg, repo, tag, "application/vnd.oci.image.manifest.v1+json", body);
+  fake_registry_manifest(v->fx.reg, repo, tag, "application/vnd.oci.image.manifest.v1+json", body);
 }
 
 static void assert_nothing_kept(env *v, const char *ref) {
   img_record r;
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, ref, &r, NULL, 0, &e), WCTR_ENOENT);
+  assert_int_equal(img_store_find(v->fx.store, ref, &r, NULL, 0, &e), WCTR_ENOENT);
   assert_int_equal(blobs(v), 0);
 }
 
@@ -578,7 +526,7 @@ static void test_pull_signed(void **state) {
   assert_non_null(strstr(v->decided, "verified"));
   img_record r;
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/app:v1", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/app:v1", &r, NULL, 0, &e), WCTR_OK);
   assert_string_equal(r.trust.key, K1_FP);
   assert_string_equal(r.trust.key_file, v->keys.k1);
   assert_string_equal(r.trust.digest, d);
@@ -586,11 +534,11 @@ static void test_pull_signed(void **state) {
   assert_true(strlen(r.trust.verified) >= 20);
   /* the record survives a reopen, and inspect shows it */
   img_record_free(&r);
-  img_store_close(v->store);
-  img_store_options so = {.root = v->store_dir, .importer = img_importer_test()};
-  assert_int_equal(img_store_open(&so, &v->store, &e), WCTR_OK);
+  img_store_close(v->fx.store);
+  img_store_options so = {.root = v->fx.store_dir, .importer = img_importer_test()};
+  assert_int_equal(img_store_open(&so, &v->fx.store, &e), WCTR_OK);
   cJSON *j = NULL;
-  assert_int_equal(img_store_inspect(v->store, "127.0.0.1:5000/app:v1", &j, &e), WCTR_OK);
+  assert_int_equal(img_store_inspect(v->fx.store, "127.0.0.1:5000/app:v1", &j, &e), WCTR_OK);
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "Trust");
   assert_non_null(t);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(t, "Key")->valuestring, K1_FP);
@@ -613,8 +561,8 @@ static void test_pull_refusals(void **state) {
   /* no layer was fetched: refused before the config and the layers */
   const char *const layer[] = {"unsigned layer"};
   char cfg[IMG_DIGEST_MAX], ld[1][IMG_DIGEST_MAX];
-  free(fake_image(v->reg, HOST_OS ".1", layer, 1, false, cfg, ld));
-  assert_int_equal(fake_registry_requests(v->reg, ld[0]), 0);
+  free(fake_image(v->fx.reg, HOST_OS ".1", layer, 1, false, cfg, ld));
+  assert_int_equal(fake_registry_requests(v->fx.reg, ld[0]), 0);
   /* signed with a key the host does not have */
   snprintf(d, sizeof d, "%s", push(v, "unknown", "v1", "layer u"));
   char *payload = payload_for("127.0.0.1:5000/unknown", d);
@@ -676,7 +624,7 @@ static void test_pull_off_then_signed(void **state) {
   assert_int_equal(v->decisions, 0);
   img_record r;
   wctr_errmsg e;
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/late:v1", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/late:v1", &r, NULL, 0, &e), WCTR_OK);
   assert_string_equal(r.trust.key, "");
   img_record_free(&r);
   v->policy = signed_policy;
@@ -684,7 +632,7 @@ static void test_pull_off_then_signed(void **state) {
   char *sig = double_sign(K1_FP, payload);
   push_sig(v, "late", d, payload, sig);
   if (pull(v, "127.0.0.1:5000/late:v1") != WCTR_OK) FAILF("%s", v->message);
-  assert_int_equal(img_store_find(v->store, "127.0.0.1:5000/late:v1", &r, NULL, 0, &e), WCTR_OK);
+  assert_int_equal(img_store_find(v->fx.store, "127.0.0.1:5000/late:v1", &r, NULL, 0, &e), WCTR_OK);
   assert_string_equal(r.trust.key, K1_FP);
   img_record_free(&r);
   free(sig);

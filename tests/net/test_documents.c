@@ -128,6 +128,14 @@ static void test_namespace_and_queries(void **state) {
   expect_json(q, "{\"SchemaVersion\":{\"Major\":2,\"Minor\":0}}");
   assert_true(hv_check_hcn_query(q, msg, sizeof msg));
   cJSON_Delete(q);
+  /* a dry run's stand-ins for HNS's answers */
+  cJSON *planned = net_doc_planned_props(NET_ID, "11111111-2222-3333-4444-555555555555");
+  expect_json(planned, "{\"ID\":\"" NET_ID "\",\"HostComputeNetwork\":\"11111111-2222-3333-4444-555555555555\","
+                       "\"SchemaVersion\":{\"Major\":2,\"Minor\":0}}");
+  cJSON_Delete(planned);
+  planned = net_doc_planned_props(NET_ID, NULL);
+  expect_json(planned, "{\"ID\":\"" NET_ID "\",\"Type\":\"Host\",\"SchemaVersion\":{\"Major\":2,\"Minor\":0}}");
+  cJSON_Delete(planned);
   /* the validator is strict: an unknown field, a Filter that is not JSON */
   cJSON *badq = cJSON_Parse("{\"SchemaVersion\":{\"Major\":2,\"Minor\":0},\"Filter\":\"Name=nat\"}");
   assert_false(hv_check_hcn_query(badq, msg, sizeof msg));

@@ -1404,6 +1404,9 @@ static void test_networks(void **state) {
   cJSON_Delete(list);
   expect_error("POST", "/networks/create", "{\"Name\":\"web\"}", 409, "network with name web already exists");
   expect_error("POST", "/networks/create", "{\"Name\":\"v6\",\"EnableIPv6\":true}", 400, "EnableIPv6: wctr cannot apply");
+  /* a network needs a body; one that is not JSON is refused before it is shaped */
+  expect_error("POST", "/networks/create", NULL, 400, "the body must be a JSON object (Docker's network config)");
+  expect_error("POST", "/networks/create", "{\"Name\":", 400, "the body is not JSON");
   expect_error("GET", "/networks/nope", NULL, 404, "network nope not found");
   expect_error("DELETE", "/networks/none", NULL, 403, "none is a pre-defined network");
   cJSON_Delete(request_json("DELETE", "/networks/web", NULL, 204));
@@ -1507,6 +1510,7 @@ static void test_volumes(void **state) {
   snprintf(anon, sizeof anon, "%s", str_at(v, "Name", NULL));
   cJSON_Delete(v);
   expect_error("POST", "/volumes/create", "{\"Name\":\"x!\"}", 400, "includes invalid characters for a local volume name");
+  expect_error("POST", "/volumes/create", "[1", 400, "the body is not JSON");
   expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"Driver\":\"nfs\"}", 404, "plugin \"nfs\" not found");
   expect_error("POST", "/volumes/create", "{\"Name\":\"nv\",\"DriverOpts\":{\"type\":\"nfs\"}}", 400,
                "options are not supported");
