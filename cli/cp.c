@@ -30,7 +30,7 @@ const char cli_cp_usage[] =
     "Copy files or folders between a container and the local file system, as docker cp does. '-' reads or writes a\n"
     "tar archive on STDIN/STDOUT. A job container's C:\\ is its sandbox folder; a process-isolated one's while it\n"
     "runs. wctr never follows links (symbolic links and junctions are refused) and places nothing until the whole\n"
-    "archive arrived. Administrators only.\n\nOptions:\n"
+    "archive arrived.\n\nOptions:\n"
     "  -a, --archive       Refused: Windows files have no uid/gid to copy\n"
     "  -L, --follow-link   Refused: wctr never follows links\n";
 

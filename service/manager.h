@@ -65,7 +65,7 @@
  *   container.archive.put  {"Id","Path","NoOverwriteDirNonDir"?,"Rename"?:{"From","To"}} (stream): the tar as stdin
  *                                                    frames, extracted into the folder Path once it ended -> {"Entries"};
  *                                                    Rename renames the archive's first component (To "" drops it)
- *                     All three ADMIN (wctrd reads and writes as SYSTEM). Path: images/tar_tree.h's container paths;
+ *                     Not ADMIN (docker cp over the Engine API's token; docs/security.md). Path: images/tar_tree.h's container paths;
  *                     where C:\ is and what is refused: manager_archive.c (job: the sandbox folder; process: the
  *                     mounted volume while running; Hyper-V running: dockerd's "filesystem operations against a
  *                     running Hyper-V container are not supported", ENOTSUP; a stopped HCS container: ENOTSUP).

@@ -10,8 +10,10 @@
  * sentence (daemon/archive_windows.go: its file system lives in the utility VM); a stopped one as a stopped
  * process-isolated one.
  *
- * All three are administrators' operations: wctrd reads and writes as SYSTEM, and a job container's sandbox
- * is any folder its creator named.
+ * Who may: whoever may use the container (the pipe's DACL, the Engine API's token), as docker cp is open to
+ * whoever may use dockerd. wctrd reads and writes as itself (SYSTEM) inside the root, and a job container's
+ * sandbox is any folder its creator named, so a member of the pipe's groups reaches through cp what the
+ * container's own identity could not: docs/security.md says so; give the pipe's groups to administrators.
  *
  * get packs the path into a temporary file of the container's folder on the pool (memory stays bounded,
  * whatever the tree), sends a "stat" frame, then the tar as output chunks at the client's pace
