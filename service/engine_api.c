@@ -708,7 +708,7 @@ typedef struct route {
 
 /* Why an endpoint Docker has is not served (501, listed in docs/engine-api.md). */
 static const char no_files[] =
-    "exporting, diffing or committing a container's file system is not implemented; copy files with "
+    "exporting, diffing or committing a container's file system is not implemented yet; copy files with "
     "/containers/{id}/archive (docker cp)";
 static const char no_swarm[] =
     "swarm mode (services, tasks, nodes, swarm secrets and configs) is not implemented by wctr; for secrets see "
