@@ -325,7 +325,7 @@ D cp cpc:/data - >"$proj_unix/cp.tar" 2>"$out"
 tar -tf "$proj_unix/cp.tar" >"$out" 2>&1
 has "data/tree/sub/out.txt" "docker cp CONTAINER:/data - writes the tar"
 expect 1 "docker cp of a missing path" D cp cpc:/nope "$proj_unix/nope"
-has "Could not find the file /nope in container cpc" "dockerd's words for the 404"
+has "No such container:path: cpc:/nope" "the CLI's words for the 404 of its HEAD"
 expect 1 "docker cp of a path leaving the root" D cp 'cpc:C:\..\x' "$proj_unix/nope"
 has '".." is not accepted' "refused, saying why"
 expect 0 "docker rm (cp)" D rm cpc
