@@ -183,6 +183,8 @@ int cli_cmd_unpause(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_container(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_top(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_cp(cli_ctx *ctx, int argc, char **argv); /* cli/cp.c */
+extern const char cli_cp_usage[];
 int cli_cmd_system(cli_ctx *ctx, int argc, char **argv);
 extern const char cli_system_usage[];
 /* A top-level command by its name (argv[0]). */

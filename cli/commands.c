@@ -195,6 +195,7 @@ static const struct command {
     {"events", cli_cmd_events, "Follow container events (create, start, die, oom, destroy)",
      "Usage: wctr events [OPTIONS]\n\nPrint container events as they happen, until interrupted.\n\nOptions:\n"
      "  -f, --format string   json, or a Go template over Docker's event: '{{.Action}} {{.Actor.Attributes.name}}'\n", false},
+    {"cp", cli_cmd_cp, "Copy files or folders between a container and the local file system", cli_cp_usage, false},
     {"container", cli_cmd_container, "Manage containers (ls, run, create, start, stop, restart, kill, rm, ...)",
      cli_container_usage, false},
     {"system", cli_cmd_system, "Manage wctr (df, prune, info, events)", cli_system_usage, false},
@@ -338,6 +339,7 @@ int cli_run_command(cli_ctx *ctx, int argc, char **argv) {
 const char cli_container_usage[] =
     "Usage: wctr container COMMAND\n\nManage containers: each command is the top-level one of the same name.\n\n"
     "Commands:\n"
+    "  cp        Copy files or folders between a container and the local file system\n"
     "  create    Create a container\n"
     "  exec      Run a command in a running container\n"
     "  inspect   Show the details of containers\n"

@@ -2222,7 +2222,7 @@ int cli_cmd_container(cli_ctx *ctx, int argc, char **argv) {
       {"kill", cli_cmd_kill},       {"rm", cli_cmd_rm},         {"remove", cli_cmd_rm},     {"rename", cli_cmd_rename},
       {"inspect", cli_cmd_inspect}, {"logs", cli_cmd_logs},     {"exec", cli_cmd_exec},     {"wait", cli_cmd_wait},
       {"stats", cli_cmd_stats},     {"update", cli_cmd_update}, {"top", cli_cmd_top},
-      {"pause", cli_cmd_pause},     {"unpause", cli_cmd_unpause},
+      {"pause", cli_cmd_pause},     {"unpause", cli_cmd_unpause}, {"cp", cli_cmd_cp},
   };
   if (argc < 2) {
     fputs(cli_container_usage, ctx->p->err);

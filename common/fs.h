@@ -44,6 +44,17 @@ wctr_err wctr_fs_remove_tree(const char *path, wctr_errmsg *e);
  * returns false. WCTR_ENOENT when the folder does not exist. */
 wctr_err wctr_fs_list(const char *dir, bool (*fn)(void *ctx, const char *name, bool is_dir), void *ctx);
 
+/* What a path names, without following a link: WCTR_FS_LINK is a symbolic link (POSIX) or any reparse
+ * point (Windows: symbolic links, junctions, mount points), which callers that must stay inside a folder
+ * never follow. mtime: seconds since 1970. WCTR_ENOENT when nothing is there. */
+typedef enum wctr_fs_kind { WCTR_FS_FILE = 1, WCTR_FS_DIR, WCTR_FS_LINK } wctr_fs_kind;
+typedef struct wctr_fs_info {
+  wctr_fs_kind kind;
+  uint64_t size;
+  int64_t mtime;
+} wctr_fs_info;
+wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out);
+
 /* The whole file, at most max bytes (WCTR_ETOOBIG beyond), NUL-terminated; *out malloc'ed. */
 wctr_err wctr_fs_read_all(const char *path, size_t max, char **out, size_t *len);
 wctr_err wctr_fs_write_atomic(const char *path, const void *data, size_t len, wctr_errmsg *e);

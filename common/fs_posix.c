@@ -41,6 +41,16 @@ bool wctr_fs_is_dir(const char *path) {
   return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out) {
+  struct stat st;
+  memset(out, 0, sizeof *out);
+  if (lstat(path, &st) != 0) return from_errno(errno);
+  out->kind = S_ISLNK(st.st_mode) ? WCTR_FS_LINK : S_ISDIR(st.st_mode) ? WCTR_FS_DIR : WCTR_FS_FILE;
+  out->size = out->kind == WCTR_FS_FILE ? (uint64_t)st.st_size : 0;
+  out->mtime = (int64_t)st.st_mtime;
+  return WCTR_OK;
+}
+
 bool wctr_fs_exists(const char *path) {
   struct stat st;
   return lstat(path, &st) == 0;

@@ -41,6 +41,25 @@ bool wctr_fs_is_dir(const char *path) {
   return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY) && !(a & FILE_ATTRIBUTE_REPARSE_POINT);
 }
 
+wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out) {
+  memset(out, 0, sizeof *out);
+  wchar_t *w = wctr_utf8_to_wide(path);
+  if (w == NULL) return WCTR_EINVAL;
+  WIN32_FILE_ATTRIBUTE_DATA d;
+  BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &d);
+  DWORD code = GetLastError();
+  free(w);
+  if (!ok) return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND ? WCTR_ENOENT : wctr_from_win32(code);
+  out->kind = (d.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ? WCTR_FS_LINK
+              : (d.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)   ? WCTR_FS_DIR
+                                                                   : WCTR_FS_FILE;
+  out->size = out->kind == WCTR_FS_FILE ? ((uint64_t)d.nFileSizeHigh << 32) | d.nFileSizeLow : 0;
+  uint64_t ft = ((uint64_t)d.ftLastWriteTime.dwHighDateTime << 32) | d.ftLastWriteTime.dwLowDateTime;
+  /* FILETIME counts 100 ns from 1601; 11644473600 s separate 1601 from 1970. */
+  out->mtime = (int64_t)(ft / 10000000u) - INT64_C(11644473600);
+  return WCTR_OK;
+}
+
 bool wctr_fs_exists(const char *path) { return attributes(path) != INVALID_FILE_ATTRIBUTES; }
 
 wctr_err wctr_fs_rename(const char *from, const char *to, bool replace, wctr_errmsg *e) {

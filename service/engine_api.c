@@ -461,6 +461,23 @@ wctr_err api_begin(api_req *r, int status, const char *content_type) {
   return err;
 }
 
+wctr_err api_begin_with(api_req *r, int status, const char *headers, const char *content_type) {
+  if (headers == NULL || headers[0] == '\0') return api_begin(r, status, content_type);
+  size_t n = strlen(common_headers) + strlen(headers) + 1;
+  char *all = malloc(n);
+  if (all == NULL) return WCTR_ENOMEM;
+  snprintf(all, n, "%s%s", common_headers, headers);
+  wctr_mutex_lock(&r->lock);
+  wctr_err err = WCTR_ESTATE;
+  if (!r->answered && !r->streaming) {
+    r->streaming = true;
+    err = svc_http_begin(r->x, status, all, content_type);
+  }
+  wctr_mutex_unlock(&r->lock);
+  free(all);
+  return err;
+}
+
 wctr_err api_hijack(api_req *r, const char *content_type) {
   wctr_mutex_lock(&r->lock);
   wctr_err err = WCTR_ESTATE;
@@ -721,8 +738,8 @@ typedef struct route {
 
 /* Why an endpoint Docker has is not served (501, listed in docs/engine-api.md). */
 static const char no_files[] =
-    "copying files into or out of a container, and exporting or committing its file system, are not implemented "
-    "yet; bind a host folder (HostConfig.Binds, -v C:\\host:C:\\path) to share files";
+    "exporting, diffing or committing a container's file system is not implemented yet; copy files with "
+    "/containers/{id}/archive (docker cp)";
 static const char no_swarm[] =
     "swarm mode (services, tasks, nodes, swarm secrets and configs) is not implemented by wctr; for secrets see "
     "`wctr secret` and --secret";
@@ -762,9 +779,9 @@ static const route routes[] = {
      "resizing a container's TTY is not implemented yet through the Engine API"},
     {"GET", "/containers/*/attach/ws", NULL, "container.attach",
      "attaching over a websocket is not implemented; use POST /containers/{id}/attach"},
-    {"GET", "/containers/*/archive", NULL, "container.archive", no_files},
-    {"HEAD", "/containers/*/archive", NULL, "container.archive", no_files},
-    {"PUT", "/containers/*/archive", NULL, "container.archive", no_files},
+    {"GET", "/containers/*/archive", api_container_archive_get, "container.archive.get", NULL},
+    {"HEAD", "/containers/*/archive", api_container_archive_head, "container.archive.stat", NULL},
+    {"PUT", "/containers/*/archive", api_container_archive_put, "container.archive.put", NULL},
     {"GET", "/containers/*/export", NULL, "container.export", no_files},
     {"GET", "/containers/*/changes", NULL, "container.changes", no_files},
     {"POST", "/commit", NULL, "container.commit", no_files},
@@ -1048,12 +1065,17 @@ static void on_refused(void *ctx, const svc_caller *caller, int status, const ch
 static bool stream_body(void *ctx, const svc_http_request *hr, uint64_t *limit) {
   (void)ctx;
   *limit = 0;
-  if (strcmp(hr->method, "POST") != 0) return false;
   const char *path = hr->path;
   if (path[0] == '/' && path[1] == 'v' && isdigit((unsigned char)path[2])) {
     path = strchr(path + 1, '/');
     if (path == NULL) return false;
   }
+  if (strcmp(hr->method, "PUT") == 0 && strncmp(path, "/containers/", 12) == 0) {
+    /* PUT /containers/{id}/archive: a tar of any size, written to the container's folder as it arrives. */
+    const char *slash = strchr(path + 12, '/');
+    return slash != NULL && slash > path + 12 && strcmp(slash, "/archive") == 0;
+  }
+  if (strcmp(hr->method, "POST") != 0) return false;
   return strcmp(path, "/images/load") == 0 || strcmp(path, "/images/load/") == 0;
 }
 

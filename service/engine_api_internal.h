@@ -8,6 +8,7 @@
  *   engine_api_networks.c    /networks;
  *   engine_api_volumes.c     /volumes;
  *   engine_api_top.c         /containers/{id}/top;
+ *   engine_api_archive.c     /containers/{id}/archive (docker cp);
  *   engine_api_exec.c        /containers/{id}/exec, /exec;
  *   engine_api_shape.c       the portable mappings between Docker's JSON and wctr's: create bodies, inspect,
  *                            list entries, stats, events, images, filters, durations.
@@ -121,6 +122,8 @@ int api_status_for(wctr_err err);
 /* Streams: begin a chunked (or hijacked) answer, write, end. A write the client does not take in time
  * drops the stream (audited, the connection closes, the stream step gets on_close): WCTR_EPIPE. */
 wctr_err api_begin(api_req *r, int status, const char *content_type);
+/* api_begin with more headers ("Name: value\r\n"..., NULL or "" for none). */
+wctr_err api_begin_with(api_req *r, int status, const char *headers, const char *content_type);
 wctr_err api_hijack(api_req *r, const char *content_type);
 wctr_err api_write(api_req *r, const void *data, size_t len);
 bool api_streaming(api_req *r); /* begun or hijacked */
@@ -242,6 +245,12 @@ wctr_err api_shape_volume_create(const cJSON *body, cJSON **out, wctr_errmsg *e)
 
 /* engine_api_top.c: GET /containers/{id}/top over container.top; ps_args refused (400), as Windows' dockerd does */
 void api_container_top(api_req *r);
+
+/* --- engine_api_archive.c ----------------------------------------------------------------------------------------- */
+
+void api_container_archive_get(api_req *r);
+void api_container_archive_head(api_req *r);
+void api_container_archive_put(api_req *r);
 /* container.top's result {"Processes":[{ProcessId, ImageName, KernelTime100ns, UserTime100ns,
  * MemoryWorkingSetPrivateBytes}]} into dockerd's Windows answer: {"Titles":["Name","PID","CPU","Private Working
  * Set"],"Processes":[[name, pid, "HH:MM:SS.mmm" of kernel + user time, go-units' HumanSize]]} (Processes null when

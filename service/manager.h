@@ -58,6 +58,20 @@
  *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
  *                                                    Since/Until keep the lines logged within them (the log's time
  *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
+ *   container.archive.stat {"Id","Path"}            -> Docker's path stat {"name","size","mode" (Go's FileMode: a folder
+ *                                                    has 1<<31|0755, a file 0644),"mtime","linkTarget":""}
+ *   container.archive.get  {"Id","Path"} (stream)    a "stat" frame (as above), the tar as output chunks (stdout),
+ *                                                    then {"Size"}
+ *   container.archive.put  {"Id","Path","NoOverwriteDirNonDir"?,"Rename"?:{"From","To"}} (stream): the tar as stdin
+ *                                                    frames, extracted into the folder Path once it ended -> {"Entries"};
+ *                                                    Rename renames the archive's first component (To "" drops it)
+ *                     Not ADMIN (docker cp over the Engine API's token; docs/security.md). Path: images/tar_tree.h's container paths;
+ *                     where C:\ is and what is refused: manager_archive.c (job: the sandbox folder; process: the
+ *                     mounted volume while running; Hyper-V running: dockerd's "filesystem operations against a
+ *                     running Hyper-V container are not supported", ENOTSUP; a stopped HCS container: ENOTSUP).
+ *                     ENOENT "Could not find the file PATH in container REF"; EINVAL "extraction point is not a
+ *                     directory: ..."; EEXIST "cannot overwrite directory \"X\" with non-directory \"X\"";
+ *                     CopyUIDGID true: EINVAL (Windows files have no uid/gid).
  *   exec.create       {"Id","Cmd":[...],"Env"?,"User"?,"WorkingDir"?,"Tty"?,"AttachStdin"?,"Privileged"?}
  *                                                 -> {"Id"} of an exec instance in a running container (ESTATE "Container
  *                                                    X is not running"; Privileged: ENOTSUP, Windows has no privileged mode)

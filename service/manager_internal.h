@@ -9,7 +9,8 @@
  *   manager_ops.c      create, list, inspect, update, rename and the operation table;
  *   manager_recover.c  what a crash left, at start;
  *   manager_exec.c     exec instances (exec.create, exec.start, exec.inspect);
- *   manager_pause.c    container.pause and container.unpause.
+ *   manager_pause.c    container.pause and container.unpause;
+ *   manager_archive.c  container.archive.stat/get/put (files in and out as tar streams).
  *
  * Locks (wctr_mutex, asserted): m->lock guards the list, every record, run state and the lists of waiters
  * and stoppers; c->out_lock guards a container's log writer, attached clients and followers; m->events_lock
@@ -246,6 +247,13 @@ void mgr_health_free(ctr *c);
 const char *mgr_health_status_name(mgr_health_status s);
 /* Docker's State.Health {Status, FailingStreak, Log [{Start, End, ExitCode, Output}]}, NULL without one. */
 cJSON *mgr_health_json_locked(svc_manager *m, ctr *c);
+
+/* --- manager_archive.c ---------------------------------------------------------------------------------- */
+
+wctr_err mgr_op_archive_stat(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
+                             wctr_errmsg *e);
+void mgr_op_archive_get(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
+void mgr_op_archive_put(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink);
 
 /* --- manager_files.c ------------------------------------------------------------------------------------ */
 

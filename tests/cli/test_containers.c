@@ -2714,6 +2714,44 @@ static void test_stats_events_and_lists_format(void **state) {
   assert_int_equal(fake.count, before);
 }
 
+/* wctr cp (cli/cp.c): docker cp's argument forms, the refused flags (125) and '-' as a tar on stdout/stdin. */
+static void test_cp_forms_and_refusals(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "cp", "-a", "web:C:\\x", "out"), CLI_EXIT_FAILED);
+  contains(err_text, "no uid or gid");
+  assert_int_equal(RUN("wctr", "cp", "-L", "web:C:\\x", "out"), CLI_EXIT_FAILED);
+  contains(err_text, "never follows links");
+  assert_int_equal(fake.count, 0);
+  assert_int_equal(RUN("wctr", "cp", "C:\\a", ".\\b"), 1);
+  contains(err_text, "must specify at least one container source");
+  assert_int_equal(RUN("wctr", "cp", "web:C:\\a", "db:C:\\b"), 1);
+  contains(err_text, "copying between containers is not supported");
+  assert_int_equal(RUN("wctr", "cp", "web:C:\\a"), 1);
+  assert_int_equal(fake.count, 0);
+  /* To stdout: the archive as it comes, nothing else asked. */
+  fake.run_frames[0][0] = "stdout";
+  fake.run_frames[0][1] = "TAR-BYTES";
+  fake.run_result = "{\"Size\":9}";
+  assert_int_equal(RUN("wctr", "container", "cp", "web:C:\\logs\\app.log", "-"), 0);
+  assert_int_equal(fake.count, 1);
+  assert_string_equal(fake.ops[0], "container.archive.get");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Id")->valuestring, "web");
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Path")->valuestring, "C:\\logs\\app.log");
+  assert_string_equal(out_text, "TAR-BYTES");
+  /* From stdin: forwarded as it is into the folder named. */
+  fake.run_frames[0][0] = NULL;
+  fake.run_result = "{\"Entries\":1}";
+  assert_int_equal(RUN("wctr", "cp", "-", "web:C:\\in"), 0);
+  assert_string_equal(fake.ops[1], "container.archive.put");
+  assert_true(fake.forwarded_stdin);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[1], "Path")->valuestring, "C:\\in");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "NoOverwriteDirNonDir")));
+  /* A missing local source is the client's failure, before wctrd is asked. */
+  assert_int_equal(RUN("wctr", "cp", ".\\no-such-file-here", "web:C:\\in"), 1);
+  contains(err_text, "no-such-file-here");
+  assert_int_equal(fake.count, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_run_sends_every_flag, reset),
@@ -2779,6 +2817,7 @@ int main(void) {
       cmocka_unit_test_setup(test_ports_and_port_command, reset),
       cmocka_unit_test_setup(test_network_commands, reset),
       cmocka_unit_test_setup(test_compose_networks, reset),
+      cmocka_unit_test_setup(test_cp_forms_and_refusals, reset),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   reset(NULL);

@@ -320,6 +320,27 @@ expect 1 "docker volume rm of a missing volume" D volume rm apivol3
 has "No such volume: apivol3" "the CLI's words for the 404"
 expect 0 "docker volume rm -f of a missing volume" D volume rm -f apivol3
 
+echo "# docker CLI: docker cp with a job container (container.archive.*; created with wctr: its image is a folder)"
+mkdir -p "$proj_unix/cpsb/data" "$proj_unix/cpin/tree/sub"
+printf 'inside\n' >"$proj_unix/cpsb/data/in.txt"
+printf 'outside\n' >"$proj_unix/cpin/tree/sub/out.txt"
+expect 0 "wctr create on a sandbox folder (for docker cp)" W create --isolation=job --name cpc "$(winepath_w "$proj_unix/cpsb")" "$sleeper" 0
+expect 0 "docker cp CONTAINER:/data/in.txt LOCAL" D cp cpc:/data/in.txt "$proj_unix/got.txt"
+[ "$(cat "$proj_unix/got.txt" 2>/dev/null)" = inside ] && ok "the file came out (GET /archive, its stat header)" || bad "the file came out"
+expect 0 "docker cp LOCAL-FOLDER CONTAINER:/data" D cp "$proj_unix/cpin/tree" cpc:/data
+[ "$(cat "$proj_unix/cpsb/data/tree/sub/out.txt" 2>/dev/null)" = outside ] && ok "the folder went in (HEAD, then PUT /archive)" ||
+  bad "the folder went in"
+expect 0 "docker cp LOCAL-FILE CONTAINER:/new.txt (a new name)" D cp "$proj_unix/cpin/tree/sub/out.txt" cpc:/new.txt
+[ -f "$proj_unix/cpsb/new.txt" ] && ok "saved under the new name" || bad "saved under the new name"
+D cp cpc:/data - >"$proj_unix/cp.tar" 2>"$out"
+tar -tf "$proj_unix/cp.tar" >"$out" 2>&1
+has "data/tree/sub/out.txt" "docker cp CONTAINER:/data - writes the tar"
+expect 1 "docker cp of a missing path" D cp cpc:/nope "$proj_unix/nope"
+has "No such container:path: cpc:/nope" "the CLI's words for the 404 of its HEAD"
+expect 1 "docker cp of a path leaving the root" D cp 'cpc:C:\..\x' "$proj_unix/nope"
+has '".." is not accepted' "refused, saying why"
+expect 0 "docker rm (cp)" D rm cpc
+
 echo "# docker CLI: what wctr does not do yet says so"
 expect 0 "docker create (for the refusals)" D create --name idle1 --isolation job host "$sleeper" 0
 expect 1 "docker pause of a container that is not running" D pause idle1

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "common/fs.h"
 #include "common/ioc.h"
@@ -1359,8 +1360,6 @@ static void test_images_and_not_implemented(void **state) {
   expect_error("GET", "/services", NULL, 501, "swarm mode");
   expect_error("GET", "/secrets", NULL, 501, "wctr secret");
   expect_error("GET", "/plugins", NULL, 501, "plugins");
-  expect_error("GET", "/containers/x/archive?path=C:%5Cx", NULL, 501, "copying files");
-  expect_error("PUT", "/containers/x/archive?path=C:%5Cx", "x", 501, "copying files");
   expect_error("GET", "/containers/x/export", NULL, 501, "exporting");
   expect_error("POST", "/commit?container=x", NULL, 501, "committing");
   expect_error("GET", "/containers/x/attach/ws", NULL, 501, "websocket");
@@ -1716,6 +1715,82 @@ static void test_strings_from_outside_are_utf8(void **state) {
   assert_true(audited("container.create", "invalid_argument", "body.Labels.tier is not valid UTF-8"));
 }
 
+/* /containers/{id}/archive (docker cp): the stat header (HEAD and GET), the tar, PUT's extraction, dockerd's
+ * statuses. A job container whose sandbox is a folder of the data root. */
+static void test_archive(void **state) {
+  (void)state;
+  char sandbox[1200], file[1400];
+  snprintf(sandbox, sizeof sandbox, "%s" WCTR_FS_SEP "sandbox", root);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(sandbox, &e), WCTR_OK);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", sandbox);
+  assert_int_equal(wctr_fs_write_atomic(file, "alpha", 5, &e), WCTR_OK);
+  char *body = base_body("[\"exit=0\"]");
+  cJSON *b = cJSON_Parse(body);
+  free(body);
+  cJSON_ReplaceItemInObject(b, "Image", cJSON_CreateString(sandbox));
+  char *text = cJSON_PrintUnformatted(b);
+  cJSON_Delete(b);
+  cJSON_Delete(request_json("POST", "/containers/create?name=cpy", text, 201));
+  free(text);
+  thttp_resp r;
+  request("HEAD", "/v1.41/containers/cpy/archive?path=C:%5Ca.txt", NULL, &r);
+  assert_int_equal(r.status, 200);
+  const char *h = strstr(r.head, "X-Docker-Container-Path-Stat: ");
+  assert_non_null(h);
+  h += strlen("X-Docker-Container-Path-Stat: ");
+  uint8_t *raw = NULL;
+  size_t raw_len = 0;
+  assert_int_equal(wctr_base64_decode(h, strcspn(h, "\r"), &raw, &raw_len, "header", &e), WCTR_OK);
+  cJSON *stat = cJSON_ParseWithLength((const char *)raw, raw_len);
+  free(raw);
+  assert_string_equal(str_at(stat, "name", NULL), "a.txt");
+  assert_true(num_at(stat, "size", NULL) == 5.0);
+  cJSON_Delete(stat);
+  thttp_resp_free(&r);
+  /* GET: the tar, its stat in the header. */
+  request("GET", "/v1.41/containers/cpy/archive?path=%2Fa.txt", NULL, &r);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.head, "X-Docker-Container-Path-Stat: "));
+  assert_non_null(strstr(r.head, "application/x-tar"));
+  assert_int_equal(r.body_len % 512, 0);
+  assert_true(r.body_len >= 512 * 4);
+  assert_string_equal(r.body, "a.txt"); /* the first header's name field, NUL-terminated */
+  assert_memory_equal(r.body + 512, "alpha", 5);
+  /* PUT: the same tar into a folder, under another name via a second request to a new folder. */
+  char *tar = malloc(r.body_len);
+  memcpy(tar, r.body, r.body_len);
+  size_t tar_len = r.body_len;
+  thttp_resp_free(&r);
+  char sub[1300];
+  snprintf(sub, sizeof sub, "%s" WCTR_FS_SEP "in", sandbox);
+  assert_int_equal(wctr_fs_mkdir(sub, &e), WCTR_OK);
+  conn *c = connect_api(true);
+  char head[1024];
+  snprintf(head, sizeof head, "PUT /v1.41/containers/cpy/archive?path=C:%%5Cin&noOverwriteDirNonDir=true HTTP/1.1\r\n"
+           "Host: api\r\n" AUTH "Content-Type: application/x-tar\r\nContent-Length: %zu\r\n\r\n", tar_len);
+  thttp_feed_text(&c->t, head);
+  thttp_feed(&c->t, tar, tar_len);
+  read_response(c, false, true, &r);
+  assert_int_equal(r.status, 200);
+  thttp_resp_free(&r);
+  disconnect(c);
+  free(tar);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", sub);
+  char *got = NULL;
+  size_t got_len = 0;
+  assert_int_equal(wctr_fs_read_all(file, 100, &got, &got_len), WCTR_OK);
+  assert_string_equal(got, "alpha");
+  free(got);
+  /* dockerd's statuses. */
+  expect_error("GET", "/containers/cpy/archive?path=C:%5Cnope", NULL, 404, "Could not find the file C:\\nope in container cpy");
+  expect_error("GET", "/containers/cpy/archive", NULL, 400, "path cannot be empty");
+  expect_error("GET", "/containers/cpy/archive?path=C:%5C..%5Cx", NULL, 400, "\"..\"");
+  expect_error("PUT", "/containers/cpy/archive?path=C:%5Ca.txt", "x", 400, "extraction point is not a directory");
+  expect_error("GET", "/containers/nosuch/archive?path=C:%5Cx", NULL, 404, "No such container: nosuch");
+  assert_true(audited("container.archive.get", NULL, "Could not find the file"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_ping_and_headers, setup, teardown),
@@ -1744,6 +1819,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_list_health, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dropped_stream_is_audited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_strings_from_outside_are_utf8, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

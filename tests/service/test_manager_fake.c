@@ -13,6 +13,8 @@
 #include "common/ioc.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "images/tar.h"
+#include "images/tar_write.h"
 #include "runtime/rt_fake.h"
 #include "service/logs.h"
 #include "service/manager.h"
@@ -1754,6 +1756,228 @@ static void test_list_filters(void **state) {
   run_ok("container.kill", id_params(alpha));
 }
 
+/* --- archives (docker cp) --- */
+
+typedef struct mem_tar {
+  char *data;
+  size_t len, cap, pos;
+} mem_tar;
+
+static wctr_err mem_out(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
+  (void)e;
+  mem_tar *b = ctx;
+  if (b->len + len > b->cap) {
+    b->cap = (b->len + len) * 2;
+    b->data = realloc(b->data, b->cap);
+    assert_non_null(b->data);
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return WCTR_OK;
+}
+
+static wctr_err mem_in(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e) {
+  (void)e;
+  mem_tar *b = ctx;
+  size_t n = b->len - b->pos < size ? b->len - b->pos : size;
+  memcpy(out, b->data + b->pos, n);
+  b->pos += n;
+  *got = n;
+  return WCTR_OK;
+}
+
+static void mem_file(mem_tar *b, img_tarw *w, const char *name, const char *body) {
+  wctr_errmsg e;
+  img_tarw_entry ent = {.name = name, .size = strlen(body), .mode = 0644};
+  (void)b;
+  assert_int_equal(img_tarw_begin(w, &ent, &e), WCTR_OK);
+  assert_int_equal(img_tarw_write(w, body, strlen(body), &e), WCTR_OK);
+}
+
+static cJSON *archive_params(const char *id, const char *path) {
+  cJSON *p = id_params(id);
+  cJSON_AddStringToObject(p, "Path", path);
+  return p;
+}
+
+static tsink *put_archive(cJSON *params, const mem_tar *b) {
+  tsink *s = begin("container.archive.put", params);
+  if (!s->finished) tsink_input(s, b->data, b->len, true);
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  return s;
+}
+
+static bool tmp_archive_found;
+static bool note_tmp_archive(void *arg, const char *name, bool is_dir) {
+  (void)arg;
+  (void)is_dir;
+  if (strncmp(name, "archive-", 8) == 0) tmp_archive_found = true;
+  return true;
+}
+
+static void test_archive_job_container(void **state) {
+  (void)state;
+  char sandbox[1200], sub[1300], file[1400];
+  snprintf(sandbox, sizeof sandbox, "%s" WCTR_FS_SEP "sandbox", root);
+  snprintf(sub, sizeof sub, "%s" WCTR_FS_SEP "sub", sandbox);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(sandbox, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_mkdir(sub, &e), WCTR_OK);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", sandbox);
+  assert_int_equal(wctr_fs_write_atomic(file, "alpha", 5, &e), WCTR_OK);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "b.txt", sub);
+  assert_int_equal(wctr_fs_write_atomic(file, "bravo!", 6, &e), WCTR_OK);
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddStringToObject(p, "Image", sandbox);
+  cJSON_AddStringToObject(p, "Name", "cp");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "Cmd"), cJSON_CreateString("exit=0"));
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "HostConfig"), "Isolation", "job");
+  cJSON *r = call("container.create", p, WCTR_OK, NULL, 0);
+  char cdir[1300];
+  snprintf(cdir, sizeof cdir, "%s" WCTR_FS_SEP "containers" WCTR_FS_SEP "%s", root,
+           cJSON_GetObjectItemCaseSensitive(r, "Id")->valuestring);
+  cJSON_Delete(r);
+
+  /* stat: Docker's shape; a folder's mode carries Go's ModeDir. */
+  r = call("container.archive.stat", archive_params("cp", "C:\\a.txt"), WCTR_OK, NULL, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring, "a.txt");
+  assert_true(cJSON_GetObjectItemCaseSensitive(r, "size")->valuedouble == 5.0);
+  assert_true(cJSON_GetObjectItemCaseSensitive(r, "mode")->valuedouble == 420.0);
+  assert_non_null(strchr(cJSON_GetObjectItemCaseSensitive(r, "mtime")->valuestring, 'T'));
+  cJSON_Delete(r);
+  r = call("container.archive.stat", archive_params("cp", "/sub/"), WCTR_OK, NULL, 0);
+  assert_true(cJSON_GetObjectItemCaseSensitive(r, "mode")->valuedouble == 2147483648.0 + 493.0);
+  cJSON_Delete(r);
+  char msg[1024];
+  cJSON_Delete(call("container.archive.stat", archive_params("cp", "C:\\missing.txt"), WCTR_ENOENT, msg, sizeof msg));
+  assert_string_equal(msg, "Could not find the file C:\\missing.txt in container cp");
+  cJSON_Delete(call("container.archive.stat", archive_params("cp", "C:\\sub\\..\\..\\x"), WCTR_EINVAL, msg, sizeof msg));
+  assert_non_null(strstr(msg, "\"..\""));
+  cJSON_Delete(call("container.archive.stat", archive_params("cp", "D:\\x"), WCTR_EINVAL, msg, sizeof msg));
+  cJSON_Delete(call("container.archive.stat", id_params("cp"), WCTR_EINVAL, msg, sizeof msg));
+  assert_non_null(strstr(msg, "Path"));
+
+  /* get: a "stat" frame, then the folder as a tar. */
+  tsink *s = run_op("container.archive.get", archive_params("cp", "C:\\sub"));
+  if (s->err != WCTR_OK) fail_msg("get: %s", s->message);
+  assert_int_equal(cJSON_GetArraySize(s->frames), 1);
+  const cJSON *f = cJSON_GetArrayItem(s->frames, 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(f, "kind")->valuestring, "stat");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "data"), "name")->valuestring, "sub");
+  assert_int_equal(tsink_result_int(s, "Size"), (long long)s->out_len[1]);
+  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  img_tar *t = NULL;
+  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  const img_tar_entry *en = NULL;
+  assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
+  assert_string_equal(en->name, "sub/");
+  assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
+  assert_string_equal(en->name, "sub/b.txt");
+  char body[16] = {0};
+  size_t n = 0;
+  assert_int_equal(img_tar_read(t, body, sizeof body - 1, &n, &e), WCTR_OK);
+  assert_string_equal(body, "bravo!");
+  assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
+  assert_null(en);
+  img_tar_free(t);
+  end(s);
+  s = run_op("container.archive.get", archive_params("cp", "C:\\nothere"));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_string_equal(s->message, "Could not find the file C:\\nothere in container cp");
+  end(s);
+
+  /* put: into a folder, renamed, refused. */
+  mem_tar b = {0};
+  img_tarw w;
+  img_tarw_init(&w, mem_out, &b);
+  mem_file(&b, &w, "new.txt", "hello");
+  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+  s = put_archive(archive_params("cp", "C:\\sub"), &b);
+  if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
+  assert_int_equal(tsink_result_int(s, "Entries"), 1);
+  end(s);
+  char *text = NULL;
+  size_t len = 0;
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "new.txt", sub);
+  assert_int_equal(wctr_fs_read_all(file, 100, &text, &len), WCTR_OK);
+  assert_string_equal(text, "hello");
+  free(text);
+  p = archive_params("cp", "C:\\");
+  cJSON_AddItemToObject(p, "Rename", cJSON_Parse("{\"From\":\"new.txt\",\"To\":\"renamed.txt\"}"));
+  s = put_archive(p, &b);
+  assert_int_equal(s->err, WCTR_OK);
+  end(s);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "renamed.txt", sandbox);
+  assert_true(wctr_fs_exists(file));
+  s = put_archive(archive_params("cp", "C:\\a.txt"), &b);
+  assert_int_equal(s->err, WCTR_EINVAL);
+  assert_string_equal(s->message, "extraction point is not a directory: C:\\a.txt in container cp");
+  end(s);
+  s = put_archive(archive_params("cp", "C:\\nowhere"), &b);
+  assert_int_equal(s->err, WCTR_ENOENT);
+  end(s);
+  p = archive_params("cp", "C:\\");
+  cJSON_AddBoolToObject(p, "CopyUIDGID", true);
+  s = run_op("container.archive.put", p);
+  assert_int_equal(s->err, WCTR_EINVAL);
+  assert_non_null(strstr(s->message, "CopyUIDGID"));
+  end(s);
+  /* An archive that would leave the root changes nothing. */
+  free(b.data);
+  b = (mem_tar){0};
+  img_tarw_init(&w, mem_out, &b);
+  mem_file(&b, &w, "fine.txt", "fine");
+  mem_file(&b, &w, "../escape.txt", "escape");
+  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+  s = put_archive(archive_params("cp", "C:\\sub"), &b);
+  assert_int_equal(s->err, WCTR_EINVAL);
+  assert_non_null(strstr(s->message, "../escape.txt"));
+  end(s);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "fine.txt", sub);
+  assert_false(wctr_fs_exists(file));
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "escape.txt", sandbox);
+  assert_false(wctr_fs_exists(file));
+  /* A client that leaves mid-archive: nothing extracted, no temporary file left. */
+  s = begin("container.archive.put", archive_params("cp", "C:\\sub"));
+  tsink_input(s, b.data, 700, false);
+  tsink_close(s);
+  assert_true(tsink_wait_finished(s, WAIT_MS));
+  assert_int_equal(s->err, WCTR_ECANCELED);
+  end(s);
+  free(b.data);
+  tmp_archive_found = false;
+  assert_int_equal(wctr_fs_list(cdir, note_tmp_archive, NULL), WCTR_OK);
+  assert_false(tmp_archive_found);
+
+  /* Where C:\ is not known: a job container without a sandbox, stopped HCS containers. */
+  const char *const script[] = {"exit=0", NULL};
+  create("hostly", "job", script, false, NULL);
+  cJSON_Delete(call("container.archive.stat", archive_params("hostly", "C:\\x"), WCTR_EINVAL, msg, sizeof msg));
+  assert_non_null(strstr(msg, "has no sandbox"));
+  create("proc", "process", script, false, NULL);
+  cJSON_Delete(call("container.archive.stat", archive_params("proc", "C:\\x"), WCTR_ENOTSUP, msg, sizeof msg));
+  assert_non_null(strstr(msg, "stopped process-isolated container"));
+  create("hv", "hyperv", script, false, NULL);
+  cJSON_Delete(call("container.archive.stat", archive_params("hv", "C:\\x"), WCTR_ENOTSUP, msg, sizeof msg));
+  assert_non_null(strstr(msg, "stopped Hyper-V container"));
+}
+
+/* A running Hyper-V container: dockerd's refusal (daemon/archive_windows.go). */
+static void test_archive_running_hyperv_refused(void **state) {
+  (void)state;
+  const char *const script[] = {"wait", NULL};
+  const char *id = create("hvrun", "hyperv", script, false, NULL);
+  run_ok("container.start", id_params(id));
+  assert_true(wait_state(id, "running", WAIT_MS));
+  char msg[1024];
+  cJSON_Delete(call("container.archive.stat", archive_params(id, "C:\\x"), WCTR_ENOTSUP, msg, sizeof msg));
+  assert_string_equal(msg, "filesystem operations against a running Hyper-V container are not supported");
+  tsink *s = run_op("container.archive.get", archive_params(id, "C:\\x"));
+  assert_int_equal(s->err, WCTR_ENOTSUP);
+  end(s);
+  run_ok("container.kill", id_params(id));
+}
+
 static void test_list_sizes(void **state) {
   (void)state;
   /* A job container's view is its sandbox folder: what it holds is its size, virtual and writable alike. */
@@ -2121,6 +2345,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin_stays_open_without_stdin_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_sizes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_job_container, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_running_hyperv_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pause_freezes_the_run_with_dockers_rules, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pause_refused_by_the_runtime, setup, teardown),
