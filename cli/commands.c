@@ -702,9 +702,11 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
     switch (id) {
       case OPT_HELP:
+        if (!wctr_opts_flag(value)) break;
         print_overview(platform->out);
         return 0;
       case OPT_VERSION:
+        if (!wctr_opts_flag(value)) break;
         fprintf(platform->out, "wctr version %s\n", WCTR_VERSION);
         return 0;
       case OPT_HOST:
