@@ -27,6 +27,7 @@ enum {
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_SIG_PROXY, O_DETACH_KEYS, O_NO_STDIN,
   O_ENTRYPOINT, O_LOG_DRIVER, O_LOG_OPT, O_DETAILS,
+  O_SIGNAL,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -992,6 +993,7 @@ typedef struct ref_opts {
   bool force;
   bool attach;
   bool volumes; /* rm -v */
+  const char *signal; /* kill -s: passed to wctrd as given (dockerd reads it, not docker/cli) */
 } ref_opts;
 
 static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
@@ -1000,6 +1002,7 @@ static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   if (id == O_FORCE) o->force = wctr_opts_flag(value);
   if (id == O_ATTACH) o->attach = wctr_opts_flag(value);
   if (id == O_VOLUME) o->volumes = wctr_opts_flag(value);
+  if (id == O_SIGNAL) o->signal = value;
   return true;
 }
 
@@ -1137,7 +1140,7 @@ int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv) {
 }
 
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  static const wctr_opt table[] = {{"signal", 's', true, O_SIGNAL}, {NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
   int first = 0;
   int rc = parse_refs(ctx, "kill", table, argc, argv, &o, &first);
@@ -1165,7 +1168,9 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
     }
     cJSON_Delete(record);
     cJSON *result = NULL;
-    if (cli_call(ctx, "container.kill", ref_params(argv[i]), &result, &one)) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.signal != NULL && o.signal[0] != '\0') cJSON_AddStringToObject(p, "Signal", o.signal);
+    if (cli_call(ctx, "container.kill", p, &result, &one)) {
       fprintf(ctx->p->out, "%s\n", argv[i]);
     } else {
       rc = one;

@@ -2399,8 +2399,24 @@ static void test_exit_codes_as_docker(void **state) {
   assert_int_equal(op_index("container.kill", 0), -1);
   fake.inspect_result = "{\"Id\":\"abc123\",\"State\":{\"Status\":\"running\"}}";
   assert_int_equal(RUN("wctr", "kill", "web"), 0);
-  assert_true(op_index("container.kill", 0) > 0);
+  int k = op_index("container.kill", 0);
+  assert_true(k > 0);
+  assert_null(cJSON_GetObjectItem(fake.params[k], "Signal")); /* none: wctrd's KILL */
   assert_string_equal(out_text, "web\n");
+  /* -s/--signal goes to wctrd as written (dockerd reads it, not docker/cli); wctrd's refusal is the exit 1. */
+  assert_int_equal(RUN("wctr", "kill", "-s", "SIGTERM", "web"), 0);
+  k = op_index("container.kill", k + 1);
+  assert_true(k > 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[k], "Signal")->valuestring, "SIGTERM");
+  assert_int_equal(RUN("wctr", "kill", "--signal=15", "web"), 0);
+  k = op_index("container.kill", k + 1);
+  assert_true(k > 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[k], "Signal")->valuestring, "15");
+  fake.fail_op = "container.kill";
+  fake.fail_text = "Invalid signal: HUP";
+  assert_int_equal(RUN("wctr", "kill", "-s", "HUP", "web"), 1);
+  contains(err_text, "Invalid signal: HUP");
+  fake.fail_op = NULL;
   /* wait prints the exit codes and exits 0 (docker wait); a container it cannot wait for makes it 1. */
   reset(NULL);
   fake.run_result = "{\"StatusCode\":3}";
