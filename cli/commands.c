@@ -124,8 +124,10 @@ static const struct command {
      "Usage: wctr rename CONTAINER NEW_NAME\n\nGive a container another name (Docker's name rules; a name in use\n"
      "is refused).\n", false},
     {"kill", cli_cmd_kill, "Terminate one or more running containers now",
-     "Usage: wctr kill CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
-     "an error, as Docker's.\n", false},
+     "Usage: wctr kill [-s SIGNAL] CONTAINER [CONTAINER...]\n\nTerminate running containers; a container that is not running is\n"
+     "an error, as Docker's.\n\n"
+     "  -s, --signal SIGNAL   KILL (the default, also SIGKILL or 9) terminates now; TERM (SIGTERM, 15) sends the\n"
+     "                        graceful stop signal and returns, as dockerd on Windows does; no other signal\n", false},
     {"pause", cli_cmd_pause, "Pause all processes within one or more containers",
      "Usage: wctr pause CONTAINER [CONTAINER...]\n\nFreeze every process of running containers, as Docker on Windows:\n"
      "Hyper-V containers only (a process-isolated one is refused with Docker's \"cannot pause Windows Server\n"
@@ -721,9 +723,11 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
     switch (id) {
       case OPT_HELP:
+        if (!wctr_opts_flag(value)) break;
         print_overview(platform->out);
         return 0;
       case OPT_VERSION:
+        if (!wctr_opts_flag(value)) break;
         fprintf(platform->out, "wctr version %s\n", WCTR_VERSION);
         return 0;
       case OPT_HOST:

@@ -92,7 +92,7 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
   int r;
   while ((r = wctr_opts_next(&st, global, &id, &value, e)) == 1) {
     if (id == OPT_HELP) {
-      out->help = true;
+      out->help = wctr_opts_flag(value);
     } else if (id == OPT_FILE) {
       if (value[0] == '\0') {
         cli_compose_args_free(out);
@@ -165,13 +165,13 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
       break;
     }
     if (id == OPT_HELP) {
-      out->help = true;
+      out->help = wctr_opts_flag(value);
     } else if (id == OPT_DETACH) {
-      out->detach = true;
+      out->detach = wctr_opts_flag(value);
     } else if (id == OPT_VOLUMES) {
-      out->volumes = true;
+      out->volumes = wctr_opts_flag(value);
     } else if (id == OPT_FOLLOW) {
-      out->follow = true;
+      out->follow = wctr_opts_flag(value);
     } else if (id == OPT_OUTPUT) {
       out->output = value;
     } else if (id == OPT_NAMESPACE) {
@@ -179,15 +179,15 @@ wctr_err cli_compose_parse_args(int argc, char **argv, int first, cli_compose_ar
     } else if (id == OPT_SERVICE_TYPE) {
       out->service_type = value;
     } else if (id == OPT_PLAIN_SECRETS) {
-      out->plain_text_secrets = true;
+      out->plain_text_secrets = wctr_opts_flag(value);
     } else if (id == OPT_PLUGIN_INPUT) {
-      out->allow_plugin_input = true;
+      out->allow_plugin_input = wctr_opts_flag(value);
     } else if (id == OPT_HP_IMAGE) {
       out->host_process_image = value;
     } else if (id == OPT_QUIET) {
-      out->quiet = true;
+      out->quiet = wctr_opts_flag(value);
     } else if (id == OPT_IGNORE_PULL_FAILURES) {
-      out->ignore_pull_failures = true;
+      out->ignore_pull_failures = wctr_opts_flag(value);
     } else if (id == OPT_TIMEOUT) {
       char *end = NULL;
       long long t = strtoll(value, &end, 10);

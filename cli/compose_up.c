@@ -787,12 +787,9 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
   int r;
   /* The flags passed on are written again in wctr exec's words (it checks them and words their errors). */
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
-    if (id == X_NO_TTY) tty = false;
-    if (id == X_DETACH) {
-      detach = true;
-      argv[n++] = (char *)"-d";
-    }
-    if (id == X_PRIVILEGED) argv[n++] = (char *)"--privileged";
+    if (id == X_NO_TTY) tty = !wctr_opts_flag(value);
+    if (id == X_DETACH) detach = wctr_opts_flag(value);
+    if (id == X_PRIVILEGED) argv[n++] = (char *)(wctr_opts_flag(value) ? "--privileged" : "--privileged=false");
     if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
       argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
       argv[n++] = (char *)value;
@@ -820,6 +817,7 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     free(argv);
     return CLI_EXIT_ERROR;
   }
+  if (detach) argv[n++] = (char *)"-d";
   if (!detach) argv[n++] = (char *)"-i";
   if (tty && !detach && ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out)) {
     argv[n++] = (char *)"-t";

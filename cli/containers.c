@@ -27,6 +27,7 @@ enum {
   O_LABEL, O_LABEL_FILE, O_RESTART, O_SECURITY_OPT, O_TYPE,
   O_PUBLISH, O_PUBLISH_ALL, O_EXPOSE, O_NETWORK, O_DNS, O_DNS_SEARCH, O_MAC, O_SIG_PROXY, O_DETACH_KEYS, O_NO_STDIN,
   O_ENTRYPOINT, O_LOG_DRIVER, O_LOG_OPT, O_DETAILS,
+  O_SIGNAL,
   /* The resource flags: O_RESOURCE + their index in spec_resource_fields (spec/spec.h). */
   O_RESOURCE = 1000,
 };
@@ -346,24 +347,6 @@ static bool job_isolation_asked(const cJSON *hc) {
          asked == WCTR_ISOLATION_JOB;
 }
 
-/* A boolean flag's value as Go's strconv.ParseBool reads it (--sig-proxy=false). */
-static wctr_err parse_go_bool(const char *v, const char *flag, bool *out, wctr_errmsg *e) {
-  static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
-  static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
-  for (size_t i = 0; yes[i] != NULL; i++) {
-    if (strcmp(v, yes[i]) == 0) {
-      *out = true;
-      return WCTR_OK;
-    }
-    if (strcmp(v, no[i]) == 0) {
-      *out = false;
-      return WCTR_OK;
-    }
-  }
-  return wctr_fail(e, WCTR_EINVAL, "invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax",
-                   v, flag, v);
-}
-
 wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli_run_flags *flags, wctr_errmsg *e) {
   static const wctr_opt fixed[] = {
       {"help", 0, false, O_HELP},           {"detach", 'd', false, O_DETACH},
@@ -385,7 +368,7 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       {"net", 0, true, O_NETWORK},          {"dns", 0, true, O_DNS},
       {"dns-search", 0, true, O_DNS_SEARCH}, {"mac-address", 0, true, O_MAC},
       {"pull", 0, true, O_PULL},
-      {"sig-proxy", 0, true, O_SIG_PROXY}, {"detach-keys", 0, true, O_DETACH_KEYS},
+      {"sig-proxy", 0, false, O_SIG_PROXY}, {"detach-keys", 0, true, O_DETACH_KEYS},
       {"health-cmd", 0, true, O_HEALTH_CMD},
       {"health-interval", 0, true, O_HEALTH_INTERVAL},
       {"health-timeout", 0, true, O_HEALTH_TIMEOUT},
@@ -418,17 +401,17 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
   /* A single-value flag given twice keeps the last value (pflag's rule): set_* replace. */
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, e)) == 1) {
     switch (id) {
-      case O_HELP: flags->help = true; break;
-      case O_DETACH: flags->detach = true; break;
+      case O_HELP: flags->help = wctr_opts_flag(v); break;
+      case O_DETACH: flags->detach = wctr_opts_flag(v); break;
       case O_INTERACTIVE:
-        flags->interactive = true;
-        set_item(p, "OpenStdin", cJSON_CreateTrue());
+        flags->interactive = wctr_opts_flag(v);
+        set_item(p, "OpenStdin", cJSON_CreateBool(wctr_opts_flag(v)));
         break;
       case O_TTY:
-        flags->tty = true;
-        set_item(p, "Tty", cJSON_CreateTrue());
+        flags->tty = wctr_opts_flag(v);
+        set_item(p, "Tty", cJSON_CreateBool(wctr_opts_flag(v)));
         break;
-      case O_RM: set_item(hc, "AutoRemove", cJSON_CreateTrue()); break;
+      case O_RM: set_item(hc, "AutoRemove", cJSON_CreateBool(wctr_opts_flag(v))); break;
       case O_NAME: set_item(p, "Name", cJSON_CreateString(v)); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", e); break;
       case O_ENV_FILE: err = add_env_file(ctx, env, v, e); break;
@@ -493,12 +476,12 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
       }
       case O_PUBLISH: err = add_ports(p, hc, v, true, e); break;
       case O_EXPOSE: err = add_ports(p, hc, v, false, e); break;
-      case O_PUBLISH_ALL: set_item(hc, "PublishAllPorts", cJSON_CreateTrue()); break;
+      case O_PUBLISH_ALL: set_item(hc, "PublishAllPorts", cJSON_CreateBool(wctr_opts_flag(v))); break;
       case O_NETWORK: set_item(hc, "NetworkMode", cJSON_CreateString(v)); break;
       case O_DNS: add_string_to(hc, "Dns", v); break;
       case O_DNS_SEARCH: add_string_to(hc, "DnsSearch", v); break;
       case O_MAC: set_item(p, "MacAddress", cJSON_CreateString(v)); break;
-      case O_SIG_PROXY: err = parse_go_bool(v, "--sig-proxy", &flags->sig_proxy, e); break;
+      case O_SIG_PROXY: flags->sig_proxy = wctr_opts_flag(v); break;
       case O_DETACH_KEYS: flags->detach_keys = v; break;
       case O_PULL:
         if (strcmp(v, "missing") != 0 && strcmp(v, "always") != 0 && strcmp(v, "never") != 0) {
@@ -535,10 +518,10 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
         health.given = health.given || r64 != 0;
         break;
       }
-      case O_NO_HEALTHCHECK: health.none = true; break;
+      case O_NO_HEALTHCHECK: health.none = wctr_opts_flag(v); break;
       case O_DRY_RUN:
-        flags->dry_run = true;
-        set_item(p, "DryRun", cJSON_CreateTrue());
+        flags->dry_run = wctr_opts_flag(v);
+        set_item(p, "DryRun", cJSON_CreateBool(wctr_opts_flag(v)));
         break;
       default:
         if (id >= O_RESOURCE && (size_t)(id - O_RESOURCE) < spec_resource_field_count) {
@@ -875,17 +858,18 @@ typedef struct attach_cli {
 } attach_cli;
 
 static bool attach_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
+  (void)e;
   attach_cli *o = arg;
-  if (id == O_NO_STDIN) o->no_stdin = true;
+  if (id == O_NO_STDIN) o->no_stdin = wctr_opts_flag(v);
   if (id == O_DETACH_KEYS) o->detach_keys = v;
-  if (id == O_SIG_PROXY) return parse_go_bool(v, "--sig-proxy", &o->sig_proxy, e) == WCTR_OK;
+  if (id == O_SIG_PROXY) o->sig_proxy = wctr_opts_flag(v);
   return true;
 }
 
 /* `wctr attach [--no-stdin] [--sig-proxy=BOOL] [--detach-keys KEYS] CONTAINER`: the running container's output
  * (and stdin, when it was created with -i), until it exits (its code is wctr's) or the detach keys. */
 int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{"no-stdin", 0, false, O_NO_STDIN}, {"sig-proxy", 0, true, O_SIG_PROXY},
+  static const wctr_opt table[] = {{"no-stdin", 0, false, O_NO_STDIN}, {"sig-proxy", 0, false, O_SIG_PROXY},
                                    {"detach-keys", 0, true, O_DETACH_KEYS}, {NULL, 0, false, 0}};
   attach_cli o = {.sig_proxy = true};
   int first = 0;
@@ -939,13 +923,13 @@ int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv) {
   int r = 0;
   while (err == WCTR_OK && (r = wctr_opts_next(&st, table, &id, &v, &e)) == 1) {
     switch (id) {
-      case O_HELP: help = true; break;
-      case O_DETACH: detach = true; break;
-      case O_INTERACTIVE: interactive = true; break;
-      case O_TTY: set_item(p, "Tty", cJSON_CreateTrue()); break;
+      case O_HELP: help = wctr_opts_flag(v); break;
+      case O_DETACH: detach = wctr_opts_flag(v); break;
+      case O_INTERACTIVE: interactive = wctr_opts_flag(v); break;
+      case O_TTY: set_item(p, "Tty", cJSON_CreateBool(wctr_opts_flag(v))); break;
       case O_USER: set_item(p, "User", cJSON_CreateString(v)); break;
       case O_WORKDIR: set_item(p, "WorkingDir", cJSON_CreateString(v)); break;
-      case O_PRIVILEGED: set_item(p, "Privileged", cJSON_CreateTrue()); break;
+      case O_PRIVILEGED: set_item(p, "Privileged", cJSON_CreateBool(wctr_opts_flag(v))); break;
       case O_ENV: err = add_env(ctx, env, v, "-e", &e); break;
       case O_ENV_FILE: err = add_env_file(ctx, env, v, &e); break;
       default: break;
@@ -1009,14 +993,16 @@ typedef struct ref_opts {
   bool force;
   bool attach;
   bool volumes; /* rm -v */
+  const char *signal; /* kill -s: passed to wctrd as given (dockerd reads it, not docker/cli) */
 } ref_opts;
 
 static bool ref_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   ref_opts *o = arg;
   if (id == O_TIME) return parse_int(value, "--time", 0, 3600, &o->time, e) == WCTR_OK;
-  if (id == O_FORCE) o->force = true;
-  if (id == O_ATTACH) o->attach = true;
-  if (id == O_VOLUME) o->volumes = true;
+  if (id == O_FORCE) o->force = wctr_opts_flag(value);
+  if (id == O_ATTACH) o->attach = wctr_opts_flag(value);
+  if (id == O_VOLUME) o->volumes = wctr_opts_flag(value);
+  if (id == O_SIGNAL) o->signal = value;
   return true;
 }
 
@@ -1154,7 +1140,7 @@ int cli_cmd_rename(cli_ctx *ctx, int argc, char **argv) {
 }
 
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
-  static const wctr_opt table[] = {{NULL, 0, false, 0}};
+  static const wctr_opt table[] = {{"signal", 's', true, O_SIGNAL}, {NULL, 0, false, 0}};
   ref_opts o = {.time = -1};
   int first = 0;
   int rc = parse_refs(ctx, "kill", table, argc, argv, &o, &first);
@@ -1182,7 +1168,9 @@ int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv) {
     }
     cJSON_Delete(record);
     cJSON *result = NULL;
-    if (cli_call(ctx, "container.kill", ref_params(argv[i]), &result, &one)) {
+    cJSON *p = ref_params(argv[i]);
+    if (o.signal != NULL && o.signal[0] != '\0') cJSON_AddStringToObject(p, "Signal", o.signal);
+    if (cli_call(ctx, "container.kill", p, &result, &one)) {
       fprintf(ctx->p->out, "%s\n", argv[i]);
     } else {
       rc = one;
@@ -1415,11 +1403,11 @@ typedef struct ps_opts {
 
 static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   ps_opts *o = arg;
-  if (id == O_ALL) o->all = true;
-  if (id == O_QUIET) o->quiet = true;
+  if (id == O_ALL) o->all = wctr_opts_flag(v);
+  if (id == O_QUIET) o->quiet = wctr_opts_flag(v);
   if (id == O_FORMAT) o->format = v;
-  if (id == O_NO_TRUNC) o->no_trunc = true;
-  if (id == O_LATEST) o->last = 1;
+  if (id == O_NO_TRUNC) o->no_trunc = wctr_opts_flag(v);
+  if (id == O_LATEST && wctr_opts_flag(v)) o->last = 1;
   if (id == O_LAST) {
     char *end = NULL;
     errno = 0;
@@ -1431,7 +1419,7 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     }
     o->last = n;
   }
-  if (id == O_SIZE) o->size = true;
+  if (id == O_SIZE) o->size = wctr_opts_flag(v);
   if (id != O_FILTER) return true;
   /* docker/cli's filters.ParseFlag: KEY=VALUE, the key lowercased and trimmed; wctrd checks keys and values
    * (Docker's daemon texts). */
@@ -1654,9 +1642,9 @@ typedef struct logs_opts {
 
 static bool logs_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   logs_opts *o = arg;
-  if (id == O_DETAILS) o->details = true;
-  if (id == O_FOLLOW) o->follow = true;
-  if (id == O_TIMESTAMPS) o->timestamps = true;
+  if (id == O_DETAILS) o->details = wctr_opts_flag(value);
+  if (id == O_FOLLOW) o->follow = wctr_opts_flag(value);
+  if (id == O_TIMESTAMPS) o->timestamps = wctr_opts_flag(value);
   if (id == O_SINCE) o->since = value;
   if (id == O_UNTIL) o->until = value;
   if (id == O_TAIL) {
@@ -1892,8 +1880,8 @@ typedef struct stats_opts {
 static bool stats_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)e;
   stats_opts *o = arg;
-  if (id == O_NO_STREAM) o->no_stream = true;
-  if (id == O_ALL) o->all = true;
+  if (id == O_NO_STREAM) o->no_stream = wctr_opts_flag(v);
+  if (id == O_ALL) o->all = wctr_opts_flag(v);
   if (id == O_FORMAT) o->format = v;
   return true;
 }
@@ -2147,7 +2135,7 @@ typedef struct cprune_opts {
 
 static bool cprune_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   cprune_opts *o = arg;
-  if (id == O_FORCE) o->force = true;
+  if (id == O_FORCE) o->force = wctr_opts_flag(v);
   if (id == O_FILTER) {
     if (strncmp(v, "label=", 6) != 0) {
       wctr_fail(e, WCTR_EINVAL, "invalid filter '%s': container prune takes label=KEY[=VALUE]", v);

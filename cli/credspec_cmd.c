@@ -56,7 +56,7 @@ typedef struct spec_opts {
 static bool spec_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)e;
   spec_opts *o = arg;
-  if (id == O_FORCE) o->force = true;
+  if (id == O_FORCE) o->force = wctr_opts_flag(v);
   if (id == O_FORMAT) o->format = v;
   return true;
 }

@@ -382,7 +382,7 @@ typedef struct pull_opts {
 
 static bool pull_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   pull_opts *o = arg;
-  if (id == O_QUIET) o->quiet = true;
+  if (id == O_QUIET) o->quiet = wctr_opts_flag(v);
   if (id == O_PLATFORM && strcmp(v, "windows") != 0 && strcmp(v, "windows/amd64") != 0) {
     wctr_fail(e, WCTR_EINVAL, "--platform %s: this engine runs Windows images only (windows/amd64)", v);
     return false;
@@ -429,10 +429,10 @@ typedef struct images_opts {
 static bool images_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   images_opts *o = arg;
   switch (id) {
-    case O_ALL: o->all = true; break;
-    case O_QUIET: o->quiet = true; break;
-    case O_DIGESTS: o->digests = true; break;
-    case O_NO_TRUNC: o->no_trunc = true; break;
+    case O_ALL: o->all = wctr_opts_flag(v); break;
+    case O_QUIET: o->quiet = wctr_opts_flag(v); break;
+    case O_DIGESTS: o->digests = wctr_opts_flag(v); break;
+    case O_NO_TRUNC: o->no_trunc = wctr_opts_flag(v); break;
     case O_FORMAT: o->format = v; break;
     case O_FILTER:
       if (strcmp(v, "dangling=true") == 0) {
@@ -731,7 +731,7 @@ static int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
 static bool rmi_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)v;
   (void)e;
-  if (id == O_FORCE) *(bool *)arg = true;
+  if (id == O_FORCE) *(bool *)arg = wctr_opts_flag(v);
   return true;
 }
 
@@ -794,8 +794,8 @@ typedef struct history_opts {
 static bool history_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   history_opts *o = arg;
   switch (id) {
-    case O_NO_TRUNC: o->no_trunc = true; break;
-    case O_QUIET: o->quiet = true; break;
+    case O_NO_TRUNC: o->no_trunc = wctr_opts_flag(v); break;
+    case O_QUIET: o->quiet = wctr_opts_flag(v); break;
     case O_FORMAT: o->format = v; break;
     case O_HUMAN:
       if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
@@ -917,8 +917,8 @@ static bool prune_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   prune_opts *o = arg;
   (void)v;
   (void)e;
-  if (id == O_ALL) o->all = true;
-  if (id == O_FORCE) o->force = true;
+  if (id == O_ALL) o->all = wctr_opts_flag(v);
+  if (id == O_FORCE) o->force = wctr_opts_flag(v);
   return true;
 }
 
@@ -1047,7 +1047,7 @@ static bool load_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   load_opts *o = arg;
   (void)e;
   if (id == O_INPUT) o->input = v;
-  if (id == O_QUIET) o->quiet = true;
+  if (id == O_QUIET) o->quiet = wctr_opts_flag(v);
   return true;
 }
 
@@ -1094,7 +1094,7 @@ typedef struct login_opts {
 static bool login_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   login_opts *o = arg;
   if (id == O_USERNAME) o->user = v;
-  if (id == O_PASSWORD_STDIN) o->password_stdin = true;
+  if (id == O_PASSWORD_STDIN) o->password_stdin = wctr_opts_flag(v);
   if (id == O_PASSWORD) {
     wctr_fail(e, WCTR_EINVAL, "--password on the command line is refused (other processes and the shell's history see "
                               "it): use --password-stdin or the prompt");
@@ -1212,7 +1212,7 @@ int cli_cmd_image(cli_ctx *ctx, int argc, char **argv) {
 
 static bool trust_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   (void)v, (void)e;
-  if (id == O_PRETTY) *(bool *)arg = true;
+  if (id == O_PRETTY) *(bool *)arg = wctr_opts_flag(v);
   return true;
 }
 

@@ -35,9 +35,9 @@ static bool net_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
     case N_SUBNET: f->subnet = v; break;
     case N_GATEWAY: f->gateway = v; break;
     case N_FORMAT: f->format = v; break;
-    case N_QUIET: f->quiet = true; break;
-    case N_NO_TRUNC: f->no_trunc = true; break;
-    case N_FORCE: f->force = true; break;
+    case N_QUIET: f->quiet = wctr_opts_flag(v); break;
+    case N_NO_TRUNC: f->no_trunc = wctr_opts_flag(v); break;
+    case N_FORCE: f->force = wctr_opts_flag(v); break;
     case N_LABEL: {
       /* --label KEY[=VALUE] (Docker: a key alone has an empty value). */
       const char *eq = strchr(v, '=');

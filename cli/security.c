@@ -98,8 +98,8 @@ static bool secret_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
     wctr_fail(e, WCTR_EINVAL, "this flag does not apply here");
     return false;
   }
-  if (id == S_FORCE) f->force = true;
-  if (id == S_QUIET) f->quiet = true;
+  if (id == S_FORCE) f->force = wctr_opts_flag(value);
+  if (id == S_QUIET) f->quiet = wctr_opts_flag(value);
   if (id == S_FORMAT) f->format = value;
   return true;
 }
@@ -280,7 +280,7 @@ typedef struct audit_opts {
 static bool audit_opt(void *arg, int id, const char *value, wctr_errmsg *e) {
   audit_opts *o = arg;
   if (id == S_SINCE) o->since = value;
-  if (id == S_FOLLOW) o->follow = true;
+  if (id == S_FOLLOW) o->follow = wctr_opts_flag(value);
   if (id == S_FORMAT) {
     if (strcmp(value, "json") != 0 && strcmp(value, "{{json .}}") != 0) {
       wctr_fail(e, WCTR_EINVAL, "--format must be json");

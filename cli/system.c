@@ -31,9 +31,9 @@ typedef struct sys_opts {
 static bool sys_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   sys_opts *o = arg;
   if (id == S_FORMAT) o->format = v;
-  if (id == S_ALL) o->all = true;
-  if (id == S_FORCE) o->force = true;
-  if (id == S_VOLUMES) o->volumes = true;
+  if (id == S_ALL) o->all = wctr_opts_flag(v);
+  if (id == S_FORCE) o->force = wctr_opts_flag(v);
+  if (id == S_VOLUMES) o->volumes = wctr_opts_flag(v);
   if (id == S_FILTER) {
     if (strncmp(v, "label=", 6) != 0) {
       wctr_fail(e, WCTR_EINVAL, "invalid filter '%s': system prune takes label=KEY[=VALUE]", v);

@@ -76,9 +76,9 @@ static bool vopt(void *arg, int id, const char *value, wctr_errmsg *e) {
   vflags *f = arg;
   switch (id) {
     case V_FORMAT: f->format = value; return true;
-    case V_FORCE: f->force = true; return true;
-    case V_QUIET: f->quiet = true; return true;
-    case V_ALL: f->all = true; return true;
+    case V_FORCE: f->force = wctr_opts_flag(value); return true;
+    case V_QUIET: f->quiet = wctr_opts_flag(value); return true;
+    case V_ALL: f->all = wctr_opts_flag(value); return true;
     case V_DRIVER: f->driver = value; return true;
     case V_NAME: f->name = value; return true;
     case V_FILTER: return add_filter(&f->filters, value, e);

@@ -135,6 +135,7 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
     bool takes_settings = cmd == SVC_CMD_INSTALL || cmd == SVC_CMD_RUN || cmd == SVC_CMD_SERVICE;
     switch (id) {
       case OPT_HELP:
+        if (!wctr_opts_flag(value)) break;
         out->help_for = cmd;
         out->command = SVC_CMD_HELP;
         return WCTR_OK;
@@ -175,12 +176,12 @@ wctr_err svc_args_parse(int argc, char **argv, svc_args *out, wctr_errmsg *e) {
       case OPT_TEST_LAYER_IMPORT:
         /* Console only, as above: the service always has the production importer. */
         if (cmd != SVC_CMD_RUN) goto not_here;
-        out->test_layer_import = true;
+        out->test_layer_import = wctr_opts_flag(value);
         break;
       case OPT_TEST_VOLUME_DACL:
         /* Console only, as above: the service always reads a volume's DACL back. */
         if (cmd != SVC_CMD_RUN) goto not_here;
-        out->test_volume_dacl_unread = true;
+        out->test_volume_dacl_unread = wctr_opts_flag(value);
         break;
     }
     if (err != WCTR_OK) return err;

@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "service/engine_api_internal.h"
+#include "service/manager.h"
 
 enum { STATS_INTERVAL_MS = 1000 };
 
@@ -367,6 +368,7 @@ void api_container_restart(api_req *r) {
 }
 
 static void kill_inspected(api_req *r, wctr_err err, cJSON *result, const char *message) {
+  const bool *term = r->state;
   if (err != WCTR_OK) {
     api_reply_failure(r, err, message);
     return;
@@ -376,20 +378,28 @@ static void kill_inspected(api_req *r, wctr_err err, cJSON *result, const char *
     return;
   }
   keep_full_id(r, result);
-  api_call(r, "container.kill", api_id_params(r->id), false, done_204);
+  cJSON *p = api_id_params(r->id);
+  if (*term) cJSON_AddStringToObject(p, "Signal", "TERM");
+  api_call(r, "container.kill", p, false, done_204);
 }
 
+/* The signal is read before the container is looked for, as dockerd's router does. */
 void api_container_kill(api_req *r) {
-  char *sig = api_query(r, "signal");
-  bool ok = sig == NULL || sig[0] == '\0' || strcmp(sig, "KILL") == 0 || strcmp(sig, "SIGKILL") == 0 ||
-            strcmp(sig, "9") == 0;
-  if (!ok) {
-    api_refuse(r, 400, WCTR_EINVAL, "container.kill",
-               "signal %.32s: wctr's kill terminates the container (KILL); use stop for the graceful stop signal", sig);
-    free(sig);
+  bool *term = calloc(1, sizeof *term);
+  if (term == NULL) {
+    api_reply_error(r, 500, "out of memory");
     return;
   }
+  r->state = term;
+  r->state_free = free;
+  char *sig = api_query(r, "signal");
+  wctr_errmsg e;
+  wctr_err err = svc_kill_signal_parse(sig, term, &e);
   free(sig);
+  if (err != WCTR_OK) {
+    api_refuse(r, 400, err, "container.kill", "%s", e.text);
+    return;
+  }
   api_call(r, "container.inspect", api_id_params(r->id), false, kill_inspected);
 }
 

@@ -19,8 +19,13 @@
  *   container.rename  {"Id","Name"}               -> {} (Docker's name rules; EEXIST when the name is taken)
  *   container.stop    {"Id","Timeout"?}           -> {} once it has exited: stop signal, then kill after Timeout
  *                                                    (default its StopTimeout), then at most SVC_KILL_WAIT_MS more
- *   container.kill    {"Id"}                        -> {} once it has exited (a paused container is resumed first, for
- *                                                    stop and kill alike, as containerd does)
+ *   container.kill    {"Id","Signal"?}              -> {} once it has exited (a paused container is resumed first, for
+ *                                                    stop and kill alike, as containerd does). Signal as dockerd 20.10
+ *                                                    on Windows reads it: none, KILL, SIGKILL or 9 terminates; TERM,
+ *                                                    SIGTERM or 15 (any case) sends the graceful stop signal and answers
+ *                                                    once it is delivered, with no kill after it (libcontainerd's
+ *                                                    Shutdown); EINVAL "Invalid signal: X" for another name or 0,
+ *                                                    "The windows daemon does not support signal N" for another number
  *   container.pause   {"Id"}                        -> {} once the runtime froze it (runtime.h pause): State.Paused, status
  *                                                    "paused", event "pause"; ESTATE "Container ID is not running" /
  *                                                    "Container ID is already paused"; the runtime's refusal as "Cannot
@@ -199,5 +204,12 @@ bool svc_manager_running(void *m, const char *id);
 /* Does a container of an HCS isolation use this image? The first one's name goes to container. ctx is the
  * manager (for image.remove). */
 bool svc_manager_image_in_use(void *m, const char *image, char *container, size_t size);
+
+/* A kill's signal as dockerd 20.10 on Windows reads it (its ParseSignal, then ValidSignalForPlatform): a number
+ * (Go's Atoi) or a name with or without SIG, in any case. Windows knows KILL (9) and TERM (15) only: *term is
+ * true for TERM (the graceful stop signal, no kill after it), false for KILL and for none (NULL or "").
+ * EINVAL "Invalid signal: X" for 0 or another name, "The windows daemon does not support signal N" for another
+ * number. */
+wctr_err svc_kill_signal_parse(const char *text, bool *term, wctr_errmsg *e);
 
 #endif

@@ -1,5 +1,7 @@
 /* service/manager_run.c - runs: start, the runtime's events, the exit, stop and kill, removal, restart
  * policies, attach (container.run), stdin, wait and stats (service/manager.h, manager_internal.h). */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +277,7 @@ struct mgr_stopper {
   ctr *c;
   uint32_t timeout_ms;
   bool kill_now;
+  bool once;          /* kill -s TERM: the stop signal is delivered and that is all (no clock, no kill after) */
   int phase;          /* 0: the stop signal is out, 1: the kill is out */
   bool initiated;     /* m->lock */
   bool finished;      /* m->lock */
@@ -658,6 +661,23 @@ static void signal_run(void *arg) {
              j->sig == RT_SIGNAL_STOP ? "; it will be terminated" : "");
   }
   mgr_task_put(m, c);
+  if (s->once) {
+    /* dockerd on Windows answers a kill with another signal once the shutdown is asked for, not at the exit. */
+    wctr_mutex_lock(&m->lock);
+    bool finish = !s->finished;
+    if (finish) {
+      s->finished = true;
+      stopper_unlink_locked(c, s);
+    }
+    wctr_mutex_unlock(&m->lock);
+    if (finish) {
+      s->done(m, c, s->arg, WCTR_OK, NULL);
+      stopper_unref(m, s); /* the list's */
+    }
+    stopper_unref(m, s);
+    free(j);
+    return;
+  }
   bool no_clock = false;
   wctr_mutex_lock(&m->lock);
   if (!s->finished && s->timer == NULL) {
@@ -713,14 +733,15 @@ static void stopper_timer(void *arg) {
   stopper_unref(m, s); /* the timer's */
 }
 
-void mgr_stop(svc_manager *m, ctr *c, uint32_t timeout_ms, bool kill_now, mgr_done_fn done, void *arg) {
+static void stopper_begin(svc_manager *m, ctr *c, uint32_t timeout_ms, bool kill_now, bool once, mgr_done_fn done,
+                          void *arg) {
   mgr_stopper *s = calloc(1, sizeof *s);
   if (s == NULL) {
     done(m, c, arg, WCTR_ENOMEM, "out of memory");
     return;
   }
-  *s = (mgr_stopper){.m = m, .c = c, .timeout_ms = timeout_ms, .kill_now = kill_now, .done = done, .arg = arg,
-                     .refs = 1};
+  *s = (mgr_stopper){.m = m, .c = c, .timeout_ms = timeout_ms, .kill_now = kill_now, .once = once, .done = done,
+                     .arg = arg, .refs = 1};
   signal_job *j = NULL;
   wctr_mutex_lock(&m->lock);
   bool running = c->rec.state.status == SVC_STATE_RUNNING;
@@ -739,6 +760,10 @@ void mgr_stop(svc_manager *m, ctr *c, uint32_t timeout_ms, bool kill_now, mgr_do
     return;
   }
   if (j != NULL) mgr_pool(m, signal_run, j);
+}
+
+void mgr_stop(svc_manager *m, ctr *c, uint32_t timeout_ms, bool kill_now, mgr_done_fn done, void *arg) {
+  stopper_begin(m, c, timeout_ms, kill_now, false, done, arg);
 }
 
 /* --- removal ----------------------------------------------------------------------------------------------------- */
@@ -1098,6 +1123,7 @@ typedef struct stop_req {
   svc_sink *sink;
   int64_t timeout_s; /* < 0: the container's own */
   bool kill;
+  bool once;         /* kill with a signal other than KILL */
   bool force;        /* remove */
 } stop_req;
 
@@ -1113,18 +1139,57 @@ static void stop_begin(void *arg) {
   int64_t timeout = q->timeout_s >= 0 ? q->timeout_s : c->rec.spec.stop_timeout;
   wctr_mutex_unlock(&m->lock);
   mgr_save(m, c);
-  mgr_stop(m, c, (uint32_t)timeout * 1000u, q->kill, sink_done, q->sink);
+  if (q->once) {
+    stopper_begin(m, c, 0, false, true, sink_done, q->sink);
+  } else {
+    mgr_stop(m, c, (uint32_t)timeout * 1000u, q->kill, sink_done, q->sink);
+  }
   free(q);
+}
+
+wctr_err svc_kill_signal_parse(const char *text, bool *once, wctr_errmsg *e) {
+  *once = false;
+  if (text == NULL || text[0] == '\0') return WCTR_OK;
+  const char *digits = (text[0] == '+' || text[0] == '-') ? text + 1 : text;
+  bool number = digits[0] != '\0' && strspn(digits, "0123456789") == strlen(digits);
+  if (number) {
+    errno = 0;
+    long long n = strtoll(text, NULL, 10);
+    if (errno != 0 || n == 0) return wctr_fail(e, WCTR_EINVAL, "Invalid signal: %s", text);
+    if (n != 9 && n != 15) {
+      return wctr_fail(e, WCTR_EINVAL, "The windows daemon does not support signal %lld", n);
+    }
+    *once = n == 15;
+    return WCTR_OK;
+  }
+  char name[16];
+  size_t len = strlen(text);
+  if (len >= sizeof name) return wctr_fail(e, WCTR_EINVAL, "Invalid signal: %.64s", text);
+  for (size_t i = 0; i <= len; i++) name[i] = (char)toupper((unsigned char)text[i]);
+  const char *bare = strncmp(name, "SIG", 3) == 0 ? name + 3 : name;
+  if (strcmp(bare, "KILL") == 0) return WCTR_OK;
+  if (strcmp(bare, "TERM") == 0) {
+    *once = true;
+    return WCTR_OK;
+  }
+  return wctr_fail(e, WCTR_EINVAL, "Invalid signal: %s", text);
 }
 
 static void stop_or_kill(svc_manager *m, const cJSON *params, svc_sink *sink, bool kill) {
   static const char *const stop_keys[] = {"Timeout", NULL};
+  static const char *const kill_keys[] = {"Signal", NULL};
   ctr *c = NULL;
   wctr_errmsg e;
   int64_t timeout = -1;
-  wctr_err err = mgr_find_param(m, params, kill ? NULL : stop_keys, &c, &e);
+  bool once = false;
+  wctr_err err = mgr_find_param(m, params, kill ? kill_keys : stop_keys, &c, &e);
   if (err == WCTR_OK && !kill) {
     err = wctr_json_get_int64(params, "Timeout", "params", false, 0, SPEC_MAX_STOP_TIMEOUT, &timeout, &e);
+  }
+  if (err == WCTR_OK && kill) {
+    const char *sig = NULL;
+    err = wctr_json_get_string(params, "Signal", "params", false, &sig, &e);
+    if (err == WCTR_OK) err = svc_kill_signal_parse(sig, &once, &e);
   }
   stop_req *q = err == WCTR_OK ? malloc(sizeof *q) : NULL;
   if (err == WCTR_OK && q == NULL) err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
@@ -1133,7 +1198,7 @@ static void stop_or_kill(svc_manager *m, const cJSON *params, svc_sink *sink, bo
     svc_sink_finish(sink, err, NULL, e.text);
     return;
   }
-  *q = (stop_req){.m = m, .c = c, .sink = sink, .timeout_s = timeout, .kill = kill};
+  *q = (stop_req){.m = m, .c = c, .sink = sink, .timeout_s = timeout, .kill = kill, .once = once};
   mgr_pool(m, stop_begin, q);
 }
 

@@ -692,6 +692,15 @@ static void test_run_sig_proxy(void **state) {
   assert_int_equal(RUN("wctr", "run", "--isolation=job", "host", "cmd"), 3);
   assert_true(fake.asked);
   assert_false(stopped_yet());
+  /* --sig-proxy alone is true (a Go bool flag), and the last of several wins (asked for Ctrl+C or
+   * not; no interrupt comes). */
+  fake.asked = false;
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy=0", "--sig-proxy", "--isolation=job", "host", "cmd"), 3);
+  assert_true(fake.asked);
+  fake.asked = false;
+  assert_int_equal(RUN("wctr", "run", "--sig-proxy", "--sig-proxy=F", "--isolation=job", "host", "cmd"), 3);
+  assert_false(fake.asked);
+  assert_false(stopped_yet());
 }
 
 /* wctr attach: container.attach on the running container, stdin when it was created with -i (not with
@@ -1203,6 +1212,36 @@ static void test_rmi_tag_login(void **state) {
   contains(err_text, "--password-stdin needs --username");
   assert_int_equal(RUN("wctr", "save", "app"), 0); /* stdout is not a console here: the archive goes there */
   assert_string_equal(fake.ops[fake.count - 1], "image.save");
+}
+
+/* Every boolean flag reads as pflag's bool flags do: alone true, `=V` with strconv.ParseBool's spellings (long
+ * and short), a following word never its value, and a refused V named with the flag (125, nothing sent). */
+static void test_boolean_flags_take_go_values(void **state) {
+  (void)state;
+  assert_int_equal(RUN("wctr", "run", "--rm=false", "-d=true", "-i=0", "--isolation=job", "host", "cmd"), 0);
+  assert_string_equal(out_text, "abcdef0123456789\n"); /* detached: the id, no run waited for */
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "HostConfig"), "AutoRemove")));
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(fake.params[0], "OpenStdin")));
+  reset(NULL);
+  /* `--rm false`: "false" is the image, as for docker. */
+  assert_int_equal(RUN("wctr", "create", "--rm", "false", "cmd"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(fake.params[0], "HostConfig"), "AutoRemove")));
+  assert_string_equal(cJSON_GetObjectItem(fake.params[0], "Image")->valuestring, "false");
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "--privileged=True", "--privileged=FALSE", "-d=t", "web", "cmd"), 0);
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItem(fake.params[0], "Privileged")));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rm", "--force=1", "web"), 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "Force")));
+  assert_int_equal(RUN("wctr", "rm", "-f", "-f=f", "web"), 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[1], "Force")));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "rm", "-f=maybe", "web"), 125);
+  contains(err_text, "invalid argument \"maybe\" for \"-f, --force\" flag: strconv.ParseBool: parsing \"maybe\": "
+                     "invalid syntax\nSee 'wctr rm --help'.");
+  assert_int_equal(RUN("wctr", "run", "--rm=yes", "--isolation=job", "host", "cmd"), 125);
+  contains(err_text, "invalid argument \"yes\" for \"--rm\" flag");
+  assert_int_equal(fake.count, 0);
 }
 
 static void test_run_usage_errors_send_nothing(void **state) {
@@ -2370,8 +2409,24 @@ static void test_exit_codes_as_docker(void **state) {
   assert_int_equal(op_index("container.kill", 0), -1);
   fake.inspect_result = "{\"Id\":\"abc123\",\"State\":{\"Status\":\"running\"}}";
   assert_int_equal(RUN("wctr", "kill", "web"), 0);
-  assert_true(op_index("container.kill", 0) > 0);
+  int k = op_index("container.kill", 0);
+  assert_true(k > 0);
+  assert_null(cJSON_GetObjectItem(fake.params[k], "Signal")); /* none: wctrd's KILL */
   assert_string_equal(out_text, "web\n");
+  /* -s/--signal goes to wctrd as written (dockerd reads it, not docker/cli); wctrd's refusal is the exit 1. */
+  assert_int_equal(RUN("wctr", "kill", "-s", "SIGTERM", "web"), 0);
+  k = op_index("container.kill", k + 1);
+  assert_true(k > 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[k], "Signal")->valuestring, "SIGTERM");
+  assert_int_equal(RUN("wctr", "kill", "--signal=15", "web"), 0);
+  k = op_index("container.kill", k + 1);
+  assert_true(k > 0);
+  assert_string_equal(cJSON_GetObjectItem(fake.params[k], "Signal")->valuestring, "15");
+  fake.fail_op = "container.kill";
+  fake.fail_text = "Invalid signal: HUP";
+  assert_int_equal(RUN("wctr", "kill", "-s", "HUP", "web"), 1);
+  contains(err_text, "Invalid signal: HUP");
+  fake.fail_op = NULL;
   /* wait prints the exit codes and exits 0 (docker wait); a container it cannot wait for makes it 1. */
   reset(NULL);
   fake.run_result = "{\"StatusCode\":3}";
@@ -2766,6 +2821,7 @@ int main(void) {
       cmocka_unit_test_setup(test_exec_sends_flags_and_returns_the_exit_code, reset),
       cmocka_unit_test_setup(test_exec_detach_and_refusals, reset),
       cmocka_unit_test_setup(test_run_usage_errors_send_nothing, reset),
+      cmocka_unit_test_setup(test_boolean_flags_take_go_values, reset),
       cmocka_unit_test_setup(test_run_secrets, reset),
       cmocka_unit_test_setup(test_secret_and_check_commands, reset),
       cmocka_unit_test_setup(test_dry_run_prints_the_calls, reset),

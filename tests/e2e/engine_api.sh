@@ -160,6 +160,13 @@ has "is not running" "Docker's message"
 expect 0 "docker rm -f" D rm -f life2
 expect 0 "docker ps -a after it" D ps -a --format '{{.Names}}'
 lacks "life2" "it is gone"
+expect 0 "docker run -d a process that ignores Ctrl events" D run -d --name deaf --isolation job host "$sleeper" 60 --ignore-ctrl
+expect 0 "docker kill -s SIGTERM" D kill -s SIGTERM deaf
+expect 0 "docker inspect after it" D inspect deaf --format '{{.State.Status}}'
+has "running" "SIGTERM is the graceful stop signal, with no kill after it"
+expect 1 "docker kill -s SIGINT" D kill -s SIGINT deaf
+has "Invalid signal: SIGINT" "is refused with dockerd's words"
+expect 0 "docker rm -f deaf" D rm -f deaf
 
 echo "# docker CLI: logs -f and events"
 D events --filter container=ev --format '{{.Status}} {{.Actor.Attributes.name}}' >"$proj_unix/events.txt" 2>&1 &

@@ -127,6 +127,15 @@ expect 0 "run -d" W run -d --isolation=job --name victim host "$sleeper" 60
 expect 0 "kill" W kill victim
 expect 0 "wait after kill" W wait victim
 [ "$(tr -d '\r\n' <"$out")" = 1 ] && ok "a killed container exits with 1" || bad "wait did not print 1"
+expect 0 "run -d another that ignores Ctrl events" W run -d --isolation=job --name deaf host "$sleeper" 60 --ignore-ctrl
+expect 0 "kill -s SIGTERM" W kill -s SIGTERM deaf
+expect 0 "inspect after kill -s SIGTERM" W inspect --format '{{.State.Status}}' deaf
+has "running" "TERM is the graceful stop signal, with no kill after it (dockerd on Windows)"
+expect 1 "kill -s HUP" W kill -s HUP deaf
+has "Invalid signal: HUP" "is refused with dockerd's words"
+expect 0 "kill --signal=9" W kill --signal=9 deaf
+expect 0 "wait after it" W wait deaf
+[ "$(tr -d '\r\n' <"$out")" = 1 ] && ok "kill --signal=9 terminates it" || bad "wait after kill --signal=9 did not print 1"
 expect 0 "run -d" W run -d --isolation=job --name busy host "$sleeper" 60
 expect 1 "rm of a running container is refused" W rm busy
 has "You cannot remove a running container" "with Docker's message"

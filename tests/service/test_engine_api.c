@@ -777,11 +777,23 @@ static void test_start_stop_restart_kill(void **state) {
   assert_true(wait_status("svc", "exited"));
   post_204("svc", "stop", 304); /* already stopped */
   expect_error("POST", "/containers/svc/kill", NULL, 409, "is not running");
-  expect_error("POST", "/containers/svc/kill?signal=HUP", NULL, 400, "signal HUP");
+  /* The signal is read first (dockerd's router): 400 even for a container that is not running. */
+  expect_error("POST", "/containers/svc/kill?signal=HUP", NULL, 400, "Invalid signal: HUP");
+  expect_error("POST", "/containers/svc/kill?signal=2", NULL, 400, "The windows daemon does not support signal 2");
+  post_204("svc", "start", 204);
+  assert_true(wait_status("svc", "running"));
+  /* SIGTERM: the graceful stop signal (the fake's process ends on it), answered once it is delivered. */
+  int stops = rt_fake_count("signal-stop");
+  int kills = rt_fake_count("signal-kill");
+  post_204("svc", "kill?signal=SIGTERM", 204);
+  assert_true(wait_status("svc", "exited"));
+  assert_int_equal(rt_fake_count("signal-stop"), stops + 1);
+  assert_int_equal(rt_fake_count("signal-kill"), kills);
   post_204("svc", "start", 204);
   assert_true(wait_status("svc", "running"));
   post_204("svc", "kill?signal=SIGKILL", 204);
   assert_true(wait_status("svc", "exited"));
+  assert_int_equal(rt_fake_count("signal-kill"), kills + 1);
   expect_error("POST", "/containers/nope/start", NULL, 404, "No such container: nope");
   expect_error("POST", "/containers/svc/stop?t=abc", NULL, 400, "invalid value for t");
   assert_true(audited("container.restart", "ok", NULL));

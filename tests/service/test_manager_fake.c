@@ -640,6 +640,62 @@ static void test_stop_graceful_and_forced(void **state) {
   run_ok("container.stop", id_params(a));
 }
 
+/* kill's Signal as dockerd on Windows reads it: TERM is the graceful stop signal, answered once it is out (no
+ * kill after it, the container may run on); KILL terminates and answers at the exit; other signals refused. */
+static void test_kill_with_a_signal(void **state) {
+  (void)state;
+  const char *graceful[] = {"wait", NULL};
+  const char *stubborn[] = {"ignore-stop", "wait", NULL};
+  const char *a = create("a", "job", graceful, false, NULL);
+  const char *b = create("b", "job", stubborn, false, NULL);
+  run_ok("container.start", id_params(a));
+  run_ok("container.start", id_params(b));
+  cJSON *p = id_params(b);
+  cJSON_AddStringToObject(p, "Signal", "SIGTERM");
+  run_ok("container.kill", p);
+  assert_int_equal(rt_fake_count("signal-stop"), 1);
+  assert_int_equal(rt_fake_count("signal-kill"), 0);
+  cJSON *j = inspect(b);
+  assert_string_equal(state_of(j), "running"); /* it ignores the stop signal, and nothing kills it after */
+  cJSON_Delete(j);
+  p = id_params(b);
+  cJSON_AddStringToObject(p, "Signal", "9");
+  run_ok("container.kill", p);
+  j = inspect(b);
+  assert_string_equal(state_of(j), "exited");
+  assert_int_equal(exit_code_of(j), RT_KILLED_EXIT_CODE);
+  cJSON_Delete(j);
+  assert_int_equal(rt_fake_count("signal-kill"), 1);
+  /* term, 15: the graceful container ends by itself with its own code. */
+  p = id_params(a);
+  cJSON_AddStringToObject(p, "Signal", "term");
+  run_ok("container.kill", p);
+  assert_true(wait_state(a, "exited", 5000));
+  j = inspect(a);
+  assert_int_equal(exit_code_of(j), 0);
+  cJSON_Delete(j);
+  assert_int_equal(rt_fake_count("signal-stop"), 2);
+  assert_int_equal(rt_fake_count("signal-kill"), 1);
+  static const char *const refused[][2] = {{"HUP", "Invalid signal: HUP"},
+                                           {"SIGINT", "Invalid signal: SIGINT"},
+                                           {"0", "Invalid signal: 0"},
+                                           {"2", "The windows daemon does not support signal 2"},
+                                           {"-15", "The windows daemon does not support signal -15"}};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    p = id_params(a);
+    cJSON_AddStringToObject(p, "Signal", refused[i][0]);
+    tsink *k = run_op("container.kill", p);
+    assert_int_equal(k->err, WCTR_EINVAL);
+    assert_string_equal(k->message, refused[i][1]);
+    end(k);
+  }
+  bool term = false;
+  assert_int_equal(svc_kill_signal_parse("15", &term, NULL), WCTR_OK);
+  assert_true(term);
+  assert_int_equal(svc_kill_signal_parse("Sigkill", &term, NULL), WCTR_OK);
+  assert_false(term);
+}
+
 static void test_slow_stops_do_not_block_other_operations(void **state) {
   (void)state;
   /* Four stops whose signals take 1.5 s each (a process that holds up the signal): list and inspect keep
@@ -2317,6 +2373,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_start_failure_leaves_it_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auto_remove, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_graceful_and_forced, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_kill_with_a_signal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remove_rules, setup, teardown),
