@@ -317,6 +317,10 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
   emit(m, "container", action, id, name, exit_code, NULL);
 }
 
+void mgr_emit_with(svc_manager *m, const char *action, const char *id, const char *name, const cJSON *attributes) {
+  emit(m, "container", action, id, name, 0, attributes);
+}
+
 void mgr_emit_volume(svc_manager *m, const char *action, const char *volume, const cJSON *attributes) {
   emit(m, "volume", action, volume, NULL, 0, attributes);
 }

@@ -655,6 +655,18 @@ static void signal_run(void *arg) {
       mgr_save(m, c);
     }
   }
+  /* dockerd's kill event, for each signal it sends (a stop's SIGTERM, the SIGKILL after its timeout, a kill): sent
+   * before the signal, so that it always comes before the die the signal brings. */
+  char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
+  wctr_mutex_lock(&m->lock);
+  snprintf(id, sizeof id, "%s", c->rec.id);
+  snprintf(name, sizeof name, "%s", c->rec.name);
+  wctr_mutex_unlock(&m->lock);
+  cJSON *attrs = cJSON_CreateObject();
+  if (attrs != NULL && cJSON_AddStringToObject(attrs, "signal", j->sig == RT_SIGNAL_STOP ? "15" : "9") != NULL) {
+    mgr_emit_with(m, "kill", id, name, attrs);
+  }
+  cJSON_Delete(attrs);
   if (j->t->runtime->methods->signal(j->t, j->sig, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_WARN, "container %s: %s signal failed (%s)%s", c->rec.name,
              j->sig == RT_SIGNAL_STOP ? "the stop" : "the kill", e.text,
@@ -962,6 +974,19 @@ static void sink_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const cha
   mgr_release(m, c);
 }
 
+/* A stop of a running container that ended it: dockerd's stop event, then the answer. */
+static void stopped_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
+  if (err == WCTR_OK) {
+    char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
+    wctr_mutex_lock(&m->lock);
+    snprintf(id, sizeof id, "%s", c->rec.id);
+    snprintf(name, sizeof name, "%s", c->rec.name);
+    wctr_mutex_unlock(&m->lock);
+    mgr_emit(m, "stop", id, name, 0);
+  }
+  sink_done(m, c, arg, err, message);
+}
+
 static void start_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
   /* --rm: a container that cannot start is removed too, as Docker does. */
   if (err != WCTR_OK && err != WCTR_ESTATE && c->rec.spec.auto_remove) {
@@ -1137,12 +1162,14 @@ static void stop_begin(void *arg) {
   c->rec.state.manually_stopped = true;
   mgr_restart_cancel_locked(m, c);
   int64_t timeout = q->timeout_s >= 0 ? q->timeout_s : c->rec.spec.stop_timeout;
+  /* dockerd's stop event comes from a stop of a running container only (a kill has its kill event). */
+  bool stop_event = !q->kill && c->rec.state.status == SVC_STATE_RUNNING;
   wctr_mutex_unlock(&m->lock);
   mgr_save(m, c);
   if (q->once) {
     stopper_begin(m, c, 0, false, true, sink_done, q->sink);
   } else {
-    mgr_stop(m, c, (uint32_t)timeout * 1000u, q->kill, sink_done, q->sink);
+    mgr_stop(m, c, (uint32_t)timeout * 1000u, q->kill, stop_event ? stopped_done : sink_done, q->sink);
   }
   free(q);
 }

@@ -642,6 +642,49 @@ static void test_stop_graceful_and_forced(void **state) {
 
 /* kill's Signal as dockerd on Windows reads it: TERM is the graceful stop signal, answered once it is out (no
  * kill after it, the container may run on); KILL terminates and answers at the exit; other signals refused. */
+/* The container frames of an events subscriber, as "Action[ signal=N]" words, for one container's id. */
+static void container_events(tsink *ev, const char *id, char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  pthread_mutex_lock(&ev->mu);
+  const cJSON *f;
+  cJSON_ArrayForEach(f, ev->frames) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(f, "data");
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "Id")->valuestring, id) != 0) continue;
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "Attributes"), "signal");
+    used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s%s%s", used > 0 ? " " : "",
+                             cJSON_GetObjectItemCaseSensitive(d, "Action")->valuestring, sig != NULL ? " signal=" : "",
+                             cJSON_IsString(sig) ? sig->valuestring : "");
+  }
+  pthread_mutex_unlock(&ev->mu);
+}
+
+/* dockerd's kill events (one per signal sent, with its number) and stop event (a stop of a running container). */
+static void test_kill_and_stop_events(void **state) {
+  (void)state;
+  tsink *ev = begin("events", NULL);
+  const char *graceful[] = {"wait", NULL};
+  const char *stubborn[] = {"ignore-stop", "wait", NULL};
+  char ida[80], idb[80];
+  snprintf(ida, sizeof ida, "%s", create("evstop", "job", graceful, false, NULL));
+  snprintf(idb, sizeof idb, "%s", create("evkill", "job", stubborn, false, NULL));
+  run_ok("container.start", id_params(ida));
+  run_ok("container.start", id_params(idb));
+  run_ok("container.stop", id_params(ida));
+  cJSON *p = id_params(idb);
+  cJSON_AddNumberToObject(p, "Timeout", 0);
+  run_ok("container.stop", p); /* ignores the stop signal: killed when the timeout is up */
+  run_ok("container.stop", id_params(idb)); /* not running: no event */
+  assert_true(tsink_wait_frames(ev, 11, WAIT_MS));
+  char seen[300];
+  container_events(ev, ida, seen, sizeof seen);
+  assert_string_equal(seen, "create start kill signal=15 die stop");
+  container_events(ev, idb, seen, sizeof seen);
+  assert_string_equal(seen, "create start kill signal=15 kill signal=9 die stop");
+  tsink_close(ev);
+  end(ev);
+}
+
 static void test_kill_with_a_signal(void **state) {
   (void)state;
   const char *graceful[] = {"wait", NULL};
@@ -2373,6 +2416,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_start_failure_leaves_it_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_auto_remove, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stop_graceful_and_forced, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_kill_and_stop_events, setup, teardown),
       cmocka_unit_test_setup_teardown(test_kill_with_a_signal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_slow_stops_do_not_block_other_operations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_and_abandoned_waits, setup, teardown),
