@@ -55,9 +55,12 @@
  *                                                    shape)}; ESTATE "Container ID is not running" when it is not
  *   container.update  {"Id", resource fields...}    -> {"Warnings"}
  *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
- *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
- *                                                    Since/Until keep the lines logged within them (the log's time
- *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
+ *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Details"?,"Since"?,"Until"?} (stream): output chunks,
+ *                                                    then {}; every file of the log, oldest first (the spec's
+ *                                                    max-file); Since/Until keep the lines logged within them (the
+ *                                                    log's time form "2026-12-07T07:14:33.123456789Z", inclusive);
+ *                                                    Details puts each line's attributes and a space before it
+ *                                                    (after the timestamp), as dockerd's logs --details
  *   exec.create       {"Id","Cmd":[...],"Env"?,"User"?,"WorkingDir"?,"Tty"?,"AttachStdin"?,"Privileged"?}
  *                                                 -> {"Id"} of an exec instance in a running container (ESTATE "Container
  *                                                    X is not running"; Privileged: ENOTSUP, Windows has no privileged mode)
