@@ -407,10 +407,11 @@ static wctr_err convert_logging(lctx *c, const cy_node *n, svc_work *wk) {
                     cc_quote(q, sizeof q, text));
       }
     } else if (strcmp(p->key, "options") == 0) {
-      if (p->value->kind != CY_MAP && p->value->kind != CY_NULL) {
-        err = lfail(c, p->value, "must be a mapping, not %s", cy_describe(p->value));
-      } else if (p->value->kind == CY_MAP) {
+      bool null = is_null(p->value);
+      if (p->value->kind == CY_MAP) {
         err = convert_pairs(c, p->value, &wk->log_opts, true);
+      } else if (!null) {
+        err = lfail(c, p->value, "must be a mapping, not %s", cy_describe(p->value));
       }
     } else {
       err = lfail(c, p->value, "unknown key (logging takes driver and options)");
