@@ -175,9 +175,6 @@ int cli_cmd_start(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_stop(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_kill(cli_ctx *ctx, int argc, char **argv);
-/* Why `logs --details` is refused (the Engine API's `details` says the same). */
-#define CLI_LOG_DETAILS_REFUSAL                                                                                \
-  "the extra attributes it shows come from --log-opt labels= and env=, and wctr keeps no log options yet"
 int cli_cmd_pause(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_unpause(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_restart(cli_ctx *ctx, int argc, char **argv);

@@ -461,12 +461,20 @@ wctr_err cli_run_params(cli_ctx *ctx, int argc, char **argv, cJSON **params, cli
                           v);
         }
         break;
-      case O_LOG_OPT:
-        err = wctr_fail(e, WCTR_EINVAL,
-                        "--log-opt %s: log options are not supported yet (wctr rotates container-log.json at 10 MiB, "
-                        "docs/containers.md)",
-                        v);
+      case O_LOG_OPT: {
+        /* docker/cli: "k=v" into LogConfig.Config ("k" alone is k=""; a later k wins); wctrd checks them */
+        cJSON *lc = cJSON_GetObjectItemCaseSensitive(hc, "LogConfig");
+        if (lc == NULL) {
+          lc = cJSON_AddObjectToObject(hc, "LogConfig");
+          cJSON_AddStringToObject(lc, "Type", "json-file");
+          cJSON_AddObjectToObject(lc, "Config");
+        }
+        const char *eq = strchr(v, '=');
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", eq != NULL ? (int)(eq - v) : (int)strlen(v), v);
+        set_item(cJSON_GetObjectItemCaseSensitive(lc, "Config"), key, cJSON_CreateString(eq != NULL ? eq + 1 : ""));
         break;
+      }
       case O_ENTRYPOINT: {
         /* docker/cli: the value is one word (never split); "" is [""], Docker's reset of the image's */
         cJSON *entry = cJSON_CreateArray();
@@ -1667,12 +1675,6 @@ int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
   int rc = cli_parse_args(ctx, "logs", table, argc, argv, logs_opt, &o, &first);
   if (rc == 0) rc = cli_check_operands(ctx, "logs", argc - first, 1, 1, NULL);
   if (rc != 0) return rc;
-  if (o.details) {
-    /* Docker's details are the attributes --log-opt labels=/env= give each line; wctr keeps no log option yet,
-     * and showing every line with nothing before it would pretend otherwise. */
-    fprintf(ctx->p->err, "wctr: --details: %s\n", CLI_LOG_DETAILS_REFUSAL);
-    return CLI_EXIT_ERROR;
-  }
   /* docker/cli reads both as timetypes.GetTimestamp does; wctrd compares them with its log's own times. */
   char window[2][40] = {"", ""};
   const char *given[2] = {o.since, o.until};
@@ -1703,6 +1705,7 @@ int cli_cmd_logs(cli_ctx *ctx, int argc, char **argv) {
   if (window[1][0] != '\0') cJSON_AddStringToObject(p, "Until", window[1]);
   cJSON_AddBoolToObject(p, "Follow", o.follow);
   cJSON_AddBoolToObject(p, "Timestamps", o.timestamps);
+  if (o.details) cJSON_AddBoolToObject(p, "Details", true);
   cJSON *result = NULL;
   if (!cli_stream(ctx, "container.logs", p, write_frame, ctx, &result, &rc)) return rc;
   cJSON_Delete(result);

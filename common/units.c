@@ -38,7 +38,17 @@ static void quote_text(const char *text, char *out, size_t n) {
 }
 
 /* Multiplier of a unit letter (already lower case), 0 when it is not one. */
-static int64_t unit_multiplier(char c) {
+static int64_t unit_multiplier(char c, bool decimal) {
+  if (decimal) {
+    switch (c) {
+      case 'k': return 1000LL;
+      case 'm': return 1000000LL;
+      case 'g': return 1000000000LL;
+      case 't': return 1000000000000LL;
+      case 'p': return 1000000000000000LL;
+      default: return 0;
+    }
+  }
   switch (c) {
     case 'k': return WCTR_KIB;
     case 'm': return WCTR_MIB;
@@ -51,12 +61,12 @@ static int64_t unit_multiplier(char c) {
 
 /* Reads the suffix of a size (everything after the number and its optional space). Returns the
  * multiplier, or 0 when the suffix is not one units.h allows. */
-static int64_t size_suffix(const char *sfx) {
+static int64_t size_suffix(const char *sfx, bool decimal) {
   size_t len = strlen(sfx);
   if (len == 0) return 1;
   char c0 = to_lower(sfx[0]);
   if (c0 == 'b') return len == 1 ? 1 : 0;
-  int64_t mul = unit_multiplier(c0);
+  int64_t mul = unit_multiplier(c0, decimal);
   if (mul == 0) return 0;
   if (len == 1) return mul;
   if (len == 2) return to_lower(sfx[1]) == 'b' ? mul : 0;
@@ -64,7 +74,7 @@ static int64_t size_suffix(const char *sfx) {
   return 0;
 }
 
-wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wctr_errmsg *e) {
+static wctr_err parse_size(const char *text, const char *flag, bool decimal, int64_t *bytes, wctr_errmsg *e) {
   if (flag == NULL) flag = "size";
   if (text == NULL) return wctr_fail(e, WCTR_EINVAL, "no value given for %s", flag);
   if (bytes == NULL) return wctr_fail(e, WCTR_EINVAL, "%s: bytes (the result) is NULL", flag);
@@ -111,7 +121,7 @@ wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wct
   }
   if (*p == ' ') p++;
 
-  int64_t mul = size_suffix(p);
+  int64_t mul = size_suffix(p, decimal);
   if (mul == 0) {
     char sfx[QUOTE_SIZE];
     quote_text(p, sfx, sizeof sfx);
@@ -135,6 +145,14 @@ wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wct
   }
   *bytes = (int64_t)(whole * (uint64_t)mul + part);
   return WCTR_OK;
+}
+
+wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wctr_errmsg *e) {
+  return parse_size(text, flag, false, bytes, e);
+}
+
+wctr_err wctr_parse_human_size(const char *text, const char *flag, int64_t *bytes, wctr_errmsg *e) {
+  return parse_size(text, flag, true, bytes, e);
 }
 
 wctr_err wctr_parse_cpus(const char *text, int64_t *nano_cpus, wctr_errmsg *e) {

@@ -54,6 +54,9 @@
  *   invalid value "<text>" for <flag>: too large (the largest size is 9223372036854775807 bytes)
  * text == NULL or bytes == NULL is WCTR_EINVAL with a message naming the argument. */
 wctr_err wctr_parse_size(const char *text, const char *flag, int64_t *bytes, wctr_errmsg *e);
+/* The same grammar and messages with Docker's FromHumanSize units: DECIMAL ("k" = 1000 ... "p" = 10^15,
+ * "1KiB" is still 1000), what the json-file log driver's max-size takes. */
+wctr_err wctr_parse_human_size(const char *text, const char *flag, int64_t *bytes, wctr_errmsg *e);
 
 /* Parses --cpus into NanoCPUs (CPUs * 1e9), exactly, the way docker/cli's ParseCPUs does with big.Rat:
  *

@@ -151,6 +151,9 @@
  *   dns, dns_search   a string or a list; IP addresses and domains checked with Docker's messages; repeats
  *                 dropped; at most SPEC_DNS_MAX.
  *   mac_address   spec_mac_parse's form (unicast; kept as 02:42:ac:11:00:02).
+ *   logging       {driver: json-file, options: {K: V}}: another driver is refused naming logging.driver ("wctr keeps
+ *                 a container's logs with the json-file driver only"); the options are json-file's, checked by
+ *                 compose_service_to_spec with spec_log_opts_check (services.S.logging.options: Docker's messages).
  *   networks.N (top level)   the key names it in the file; `name` is the network's own name (default
  *                 <project>_N, or N itself when external). external: true means it must exist: `up` neither
  *                 creates nor removes it, and driver, ipam or labels beside it are compose's "conflicting
@@ -414,6 +417,8 @@ typedef struct compose_service {
   char **dns_search;
   size_t dns_search_count;
   char *mac_address; /* Docker's form (spec_mac_parse); NULL when unset */
+  char **log_opts;   /* logging.options, "K=V" sorted by K */
+  size_t log_opt_count;
 } compose_service;
 
 /* A top-level secret or config. */

@@ -229,6 +229,7 @@ typedef struct svc_work {
   compose_service s;
   cc_kvlist env;    /* value NULL: from the environment */
   cc_kvlist labels; /* value NULL: "" */
+  cc_kvlist log_opts; /* logging.options; value NULL: "" */
   char **env_files; /* resolved */
   size_t env_file_count;
   const cy_node *env_file_node;
@@ -288,6 +289,7 @@ static void service_free(compose_service *s) {
   strv_free(s->dns, s->dns_count);
   strv_free(s->dns_search, s->dns_search_count);
   free(s->mac_address);
+  strv_free(s->log_opts, s->log_opt_count);
   strv_free(s->depends_on_healthy, s->depends_on_healthy_count);
   strv_free(s->health_test, s->health_test_count);
   memset(s, 0, sizeof *s);
@@ -297,6 +299,7 @@ static void work_free(svc_work *wk) {
   service_free(&wk->s);
   cc_kvlist_free(&wk->env);
   cc_kvlist_free(&wk->labels);
+  cc_kvlist_free(&wk->log_opts);
   strv_free(wk->env_files, wk->env_file_count);
   memset(wk, 0, sizeof *wk);
 }
@@ -381,6 +384,37 @@ static wctr_err convert_pairs(lctx *c, const cy_node *n, cc_kvlist *out, bool la
         err = loom(c);
       }
       free(key);
+    }
+    cc_path_pop(&c->path, mark);
+    if (err != WCTR_OK) return err;
+  }
+  return WCTR_OK;
+}
+
+/* logging: {driver: json-file, options: {K: V}} (compose.h). */
+static wctr_err convert_logging(lctx *c, const cy_node *n, svc_work *wk) {
+  char q[CC_QUOTE_SIZE];
+  if (n->kind != CY_MAP) return lfail(c, n, "must be a mapping, not %s", cy_describe(n));
+  for (size_t i = 0; i < n->count; i++) {
+    const cy_pair *p = &n->pairs[i];
+    size_t mark = cc_path_key(&c->path, p->key);
+    wctr_err err = WCTR_OK;
+    const char *text = NULL;
+    if (strcmp(p->key, "driver") == 0) {
+      err = want_str(c, p->value, &text);
+      if (err == WCTR_OK && strcmp(text, "json-file") != 0) {
+        err = lfail(c, p->value, "%s: wctr keeps a container's logs with the json-file driver only",
+                    cc_quote(q, sizeof q, text));
+      }
+    } else if (strcmp(p->key, "options") == 0) {
+      bool null = is_null(p->value);
+      if (p->value->kind == CY_MAP) {
+        err = convert_pairs(c, p->value, &wk->log_opts, true);
+      } else if (!null) {
+        err = lfail(c, p->value, "must be a mapping, not %s", cy_describe(p->value));
+      }
+    } else {
+      err = lfail(c, p->value, "unknown key (logging takes driver and options)");
     }
     cc_path_pop(&c->path, mark);
     if (err != WCTR_OK) return err;
@@ -1552,7 +1586,6 @@ static const char *const service_known[] = {"annotations",
                                             "ipc",
                                             "label_file",
                                             "links",
-                                            "logging",
                                             "mem_reservation",
                                             "mem_swappiness",
                                             "memswap_limit",
@@ -1664,6 +1697,7 @@ static wctr_err service_value(lctx *c, const cy_pair *p, const char *name, svc_w
   if (strcmp(k, "dns") == 0) return convert_dns(c, v, false, &s->dns, &s->dns_count);
   if (strcmp(k, "dns_search") == 0) return convert_dns(c, v, true, &s->dns_search, &s->dns_search_count);
   if (strcmp(k, "mac_address") == 0) return convert_mac(c, v, s);
+  if (strcmp(k, "logging") == 0) return convert_logging(c, v, wk);
   if (strcmp(k, "network_mode") == 0) {
     wk->network_mode_given = true;
     return convert_network_mode(c, v, s);
@@ -1825,6 +1859,7 @@ static wctr_err convert_service(lctx *c, const char *name, const cy_node *svc, s
   }
   err = final_environment(c, wk);
   if (err == WCTR_OK) err = pairs_to_strv(c, &wk->labels, &wk->s.labels, &wk->s.label_count);
+  if (err == WCTR_OK) err = pairs_to_strv(c, &wk->log_opts, &wk->s.log_opts, &wk->s.log_opt_count);
   if (err == WCTR_OK) err = final_resources(c, wk, svc);
   return err;
 }

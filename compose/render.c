@@ -306,6 +306,11 @@ static void o_service(obuild *b, onode *services, const compose_service *s) {
   o_strv(b, m, "dns", s->dns, s->dns_count);
   o_strv(b, m, "dns_search", s->dns_search, s->dns_search_count);
   o_str(b, m, "mac_address", s->mac_address);
+  if (s->log_opt_count > 0) {
+    onode *lg = o_add(b, m, O_MAP, "logging");
+    o_str(b, lg, "driver", "json-file");
+    o_pairs(b, lg, "options", s->log_opts, s->log_opt_count);
+  }
 }
 
 static onode *describe(const compose_project *p) {

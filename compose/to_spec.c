@@ -440,6 +440,41 @@ static wctr_err create_checks(const compose_service *s, const spec_container *c,
   return err;
 }
 
+/* logging.options ("K=V", sorted) into the spec's log options, checked as --log-opt is. */
+static wctr_err build_log_opts(const compose_service *s, spec_log_config *out, wctr_errmsg *e) {
+  spec_labels l = {0};
+  if (s->log_opt_count == 0) return WCTR_OK;
+  l.keys = calloc(s->log_opt_count + 1, sizeof *l.keys);
+  l.values = calloc(s->log_opt_count + 1, sizeof *l.values);
+  if (l.keys == NULL || l.values == NULL) {
+    spec_labels_free(&l);
+    return oom(e);
+  }
+  for (size_t i = 0; i < s->log_opt_count; i++) {
+    const char *eq = strchr(s->log_opts[i], '=');
+    size_t klen = eq != NULL ? (size_t)(eq - s->log_opts[i]) : strlen(s->log_opts[i]);
+    l.keys[i] = malloc(klen + 1);
+    l.values[i] = malloc(strlen(eq != NULL ? eq + 1 : "") + 1);
+    l.count = i + 1;
+    if (l.keys[i] == NULL || l.values[i] == NULL) {
+      spec_labels_free(&l);
+      return oom(e);
+    }
+    memcpy(l.keys[i], s->log_opts[i], klen);
+    l.keys[i][klen] = '\0';
+    memcpy(l.values[i], eq != NULL ? eq + 1 : "", strlen(eq != NULL ? eq + 1 : "") + 1);
+  }
+  char where[200];
+  snprintf(where, sizeof where, "services.%.100s.logging.options", s->name);
+  wctr_err err = spec_log_opts_check(&l, where, e);
+  if (err != WCTR_OK) {
+    spec_labels_free(&l);
+    return err;
+  }
+  out->opts = l;
+  return WCTR_OK;
+}
+
 wctr_err compose_service_to_spec(const compose_project *p, const compose_service *s, compose_read_fn read_file,
                                  void *ctx, spec_container *out, wctr_errmsg *e) {
   spec_container c;
@@ -455,6 +490,7 @@ wctr_err compose_service_to_spec(const compose_project *p, const compose_service
     goto done;
   }
   err = build_labels(p, s, &c.labels, e);
+  if (err == WCTR_OK) err = build_log_opts(s, &c.log, e);
   if (err == WCTR_OK && s->has_credspec) {
     c.security_opt = calloc(2, sizeof *c.security_opt);
     if (c.security_opt == NULL) {

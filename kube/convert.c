@@ -554,6 +554,10 @@ static wctr_err refusals(conv *c, const compose_service *s) {
     return refuse(c, s, "pids_limit", "Kubernetes sets a process limit per node (the kubelet's podPidsLimit), not "
                                       "per pod");
   }
+  if (s->log_opt_count > 0) {
+    return refuse(c, s, "logging.options", "a pod's log files are rotated by the kubelet (containerLogMaxSize, "
+                                           "containerLogMaxFiles), not per pod");
+  }
   if (s->entrypoint.set && !s->entrypoint.shell_form && s->entrypoint.argc == 0) {
     return refuse(c, s, "entrypoint", "[] clears the image's entrypoint, and an empty command in Kubernetes keeps "
                                       "it");

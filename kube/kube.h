@@ -83,7 +83,8 @@
  *
  * REFUSED (WCTR_ENOTSUP unless said; the message names services.S.KEY): volumes (a bind mount or a pipe names
  * this host's files; a pod runs on any node); cpu_percent and cpu_shares (relative to a host's size or to
- * its other containers: Kubernetes has no such limit); pids_limit (a node's setting in Kubernetes); an
+ * its other containers: Kubernetes has no such limit); pids_limit (a node's setting in Kubernetes);
+ * logging.options (the kubelet rotates a pod's logs: containerLogMaxSize, containerLogMaxFiles); an
  * empty entrypoint ([] clears the image's; an empty command list in Kubernetes keeps it); secrets without
  * options.plain_text_secrets (WCTR_EACCES); a credential spec's PluginInput without
  * options.allow_plugin_input (WCTR_EACCES); registry:// credential specs and file:// ones the host cannot

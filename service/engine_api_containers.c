@@ -553,6 +553,7 @@ typedef struct stream_state {
   bool stdin_on;
   bool follow;
   bool timestamps;
+  bool details;
   int64_t tail;
   char since[40];
   char until[40];
@@ -640,6 +641,7 @@ static void logs_inspected(api_req *r, wctr_err err, cJSON *result, const char *
   cJSON *p = api_id_params(r->id);
   cJSON_AddBoolToObject(p, "Follow", s->follow);
   cJSON_AddBoolToObject(p, "Timestamps", s->timestamps);
+  if (s->details) cJSON_AddBoolToObject(p, "Details", true);
   if (s->tail >= 0) cJSON_AddNumberToObject(p, "Tail", (double)s->tail);
   if (s->since[0] != '\0') cJSON_AddStringToObject(p, "Since", s->since);
   if (s->until[0] != '\0') cJSON_AddStringToObject(p, "Until", s->until);
@@ -655,20 +657,13 @@ static void logs_inspected(api_req *r, wctr_err err, cJSON *result, const char *
 void api_container_logs(api_req *r) {
   stream_state *s = stream_state_new(r);
   if (s == NULL) return;
-  bool details = false;
   if (!api_query_bool(r, "follow", false, &s->follow) || !api_query_bool(r, "stdout", false, &s->stdout_on) ||
       !api_query_bool(r, "stderr", false, &s->stderr_on) || !api_query_bool(r, "timestamps", false, &s->timestamps) ||
-      !api_query_bool(r, "details", false, &details)) {
+      !api_query_bool(r, "details", false, &s->details)) {
     return;
   }
   if (!s->stdout_on && !s->stderr_on) {
     api_refuse(r, 400, WCTR_EINVAL, "container.logs", "Bad parameters: you must choose at least one stream");
-    return;
-  }
-  if (details) {
-    api_refuse(r, 400, WCTR_EINVAL, "container.logs",
-               "details: the extra attributes it shows come from the log options labels= and env=, and wctr keeps no "
-               "log options yet");
     return;
   }
   char *tail = api_query(r, "tail");

@@ -390,9 +390,12 @@ static wctr_err map_host_config(const cJSON *hc, cJSON *params, wctr_errmsg *e) 
           if (!cJSON_IsObject(v) || !ok_type) {
             return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig: wctr keeps logs with the json-file driver only");
           }
+          /* The options are the spec's to check (spec_from_json: Docker's messages, naming the option). */
           if (!api_json_is_default(cfg)) {
-            return wctr_fail(e, WCTR_EINVAL, "HostConfig.LogConfig.Config: log options are not supported (wctr rotates "
-                             "container-log.json at 10 MiB, docs/containers.md)");
+            cJSON *lc = cJSON_AddObjectToObject(out, "LogConfig");
+            if (lc == NULL || cJSON_AddStringToObject(lc, "Type", "json-file") == NULL || !copy_into(lc, "Config", cfg)) {
+              return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+            }
           }
         } else if (strcmp(k, "NetworkMode") == 0) {
           /* Docker's "" is "default"; the mode itself is spec/network.h's to check for the isolation. */
@@ -932,7 +935,8 @@ cJSON *api_shape_inspect(const cJSON *rec) {
     cJSON *lc = cJSON_AddObjectToObject(h, "LogConfig");
     if (lc != NULL) {
       cJSON_AddStringToObject(lc, "Type", "json-file");
-      cJSON_AddObjectToObject(lc, "Config");
+      const cJSON *given = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(hc, "LogConfig"), "Config");
+      cJSON_AddItemToObject(lc, "Config", dup_or(cJSON_IsObject(given) ? given : NULL, cJSON_CreateObject()));
     }
     cJSON_AddStringToObject(h, "NetworkMode", str_of(dh, "NetworkMode", "default"));
     cJSON_AddItemToObject(h, "PortBindings", dup_item_or(dh, "PortBindings", cJSON_CreateObject()));

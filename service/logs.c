@@ -217,15 +217,142 @@ static const char *skip_ws(const char *p, const char *end) {
   return p;
 }
 
+/* Go's url.QueryEscape: letters, digits and -_.~ stay, a space is '+', every other byte %XX. */
+static void query_escape(buf *b, const char *s, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                c == '.' || c == '~';
+    if (keep) {
+      buf_add(b, &s[i], 1);
+    } else if (c == ' ') {
+      buf_add(b, "+", 1);
+    } else {
+      char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+      buf_add(b, esc, 3);
+    }
+  }
+}
+
+typedef struct attr_pair {
+  const char *key, *value;
+  size_t key_len, value_len;
+} attr_pair;
+
+static int cmp_pair(const void *a, const void *b) {
+  const attr_pair *x = a, *y = b;
+  size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+  int c = memcmp(x->key, y->key, n);
+  if (c != 0) return c;
+  return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
+}
+
+/* Docker's attrsByteSlice: sorted by key, "k=v" joined by ','. */
+static char *details_of(attr_pair *pairs, size_t count) {
+  buf b = {0};
+  qsort(pairs, count, sizeof *pairs, cmp_pair);
+  for (size_t i = 0; i < count; i++) {
+    if (i > 0) buf_add(&b, ",", 1);
+    query_escape(&b, pairs[i].key, pairs[i].key_len);
+    buf_add(&b, "=", 1);
+    query_escape(&b, pairs[i].value, pairs[i].value_len);
+  }
+  buf_reserve(&b, 1);
+  if (b.failed) {
+    free(b.p);
+    return NULL;
+  }
+  b.p[b.len] = '\0';
+  return b.p;
+}
+
+char *svc_log_details_format(const char *const *keys, const char *const *values, size_t count) {
+  attr_pair *pairs = calloc(count + 1, sizeof *pairs);
+  if (pairs == NULL) return NULL;
+  for (size_t i = 0; i < count; i++) {
+    pairs[i] = (attr_pair){keys[i], values[i], strlen(keys[i]), strlen(values[i])};
+  }
+  char *out = details_of(pairs, count);
+  free(pairs);
+  return out;
+}
+
+/* Reads an "attrs" object of string values at *pp into its details text (*out malloc'ed). */
+static bool parse_attrs(const char **pp, const char *end, char **out) {
+  const char *p = skip_ws(*pp, end);
+  buf text = {0}; /* the unescaped keys and values, NUL-separated */
+  size_t count = 0, cap = 0;
+  size_t *offs = NULL; /* 4 per pair: key offset, key length, value offset, value length */
+  bool ok = false;
+  if (p >= end || *p++ != '{') goto done;
+  p = skip_ws(p, end);
+  if (p < end && *p == '}') {
+    p++;
+    ok = true;
+    goto done;
+  }
+  for (;;) {
+    if (count == cap) {
+      cap = cap == 0 ? 8 : cap * 2;
+      size_t *grown = realloc(offs, cap * 4 * sizeof *offs);
+      if (grown == NULL) goto done;
+      offs = grown;
+    }
+    p = skip_ws(p, end);
+    offs[count * 4] = text.len;
+    if (!json_string(&p, end, &text)) goto done;
+    offs[count * 4 + 1] = text.len - offs[count * 4];
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != ':') goto done;
+    p = skip_ws(p, end);
+    offs[count * 4 + 2] = text.len;
+    if (!json_string(&p, end, &text)) goto done;
+    offs[count * 4 + 3] = text.len - offs[count * 4 + 2];
+    count++;
+    p = skip_ws(p, end);
+    if (p < end && *p == ',') {
+      p++;
+      continue;
+    }
+    if (p < end && *p == '}') {
+      p++;
+      ok = true;
+      break;
+    }
+    goto done;
+  }
+done:
+  if (ok) {
+    attr_pair *pairs = calloc(count + 1, sizeof *pairs);
+    for (size_t i = 0; pairs != NULL && i < count; i++) {
+      pairs[i] = (attr_pair){text.p + offs[i * 4], text.p + offs[i * 4 + 2], offs[i * 4 + 1], offs[i * 4 + 3]};
+    }
+    *out = pairs != NULL ? details_of(pairs, count) : NULL;
+    ok = *out != NULL;
+    free(pairs);
+  }
+  free(text.p);
+  free(offs);
+  *pp = p;
+  return ok;
+}
+
 /* --- entries ------------------------------------------------------------------------------------------- */
 
 /* Appends one entry (without the trailing LF) to b. */
-static void entry_append(buf *b, int stream, const char *data, size_t len, const char *time) {
+static void entry_append(buf *b, int stream, const char *data, size_t len, const char *attrs, const char *time) {
   buf_str(b, "{\"log\":\"");
   bool exact = json_escape(b, data, len);
   buf_str(b, "\",\"stream\":\"");
   buf_str(b, stream == 2 ? "stderr" : "stdout");
-  buf_str(b, "\",\"time\":\"");
+  if (attrs != NULL) {
+    buf_str(b, "\",\"attrs\":");
+    buf_str(b, attrs);
+    buf_str(b, ",\"time\":\"");
+  } else {
+    buf_str(b, "\",\"time\":\"");
+  }
   buf_str(b, time);
   buf_str(b, "\"");
   if (!exact) {
@@ -241,7 +368,7 @@ static void entry_append(buf *b, int stream, const char *data, size_t len, const
 
 char *svc_log_entry_format(int stream, const char *data, size_t len, const char *time, size_t *out_len) {
   buf b = {0};
-  entry_append(&b, stream, data, len, time);
+  entry_append(&b, stream, data, len, NULL, time);
   buf_reserve(&b, 1); /* room for the LF a caller may append */
   if (b.failed) {
     free(b.p);
@@ -252,11 +379,12 @@ char *svc_log_entry_format(int stream, const char *data, size_t len, const char 
 }
 
 wctr_err svc_log_entry_parse(const char *line, size_t len, int *stream, char **data, size_t *data_len,
-                             char time_out[40]) {
+                             char time_out[40], char **details) {
   const char *p = line;
   const char *end = line + len;
   buf log = {0}, raw = {0}, key = {0}, val = {0};
   bool have_log = false, have_raw = false, have_stream = false;
+  char *attrs = NULL;
   wctr_err err = WCTR_EINVAL;
   time_out[0] = '\0';
   p = skip_ws(p, end);
@@ -268,6 +396,18 @@ wctr_err svc_log_entry_parse(const char *line, size_t len, int *stream, char **d
     p = skip_ws(p, end);
     if (p >= end || *p++ != ':') goto done;
     p = skip_ws(p, end);
+    if (key.len == 5 && memcmp(key.p, "attrs", 5) == 0) {
+      free(attrs);
+      attrs = NULL;
+      if (!parse_attrs(&p, end, &attrs)) goto done;
+      p = skip_ws(p, end);
+      if (p < end && *p == ',') {
+        p++;
+        continue;
+      }
+      if (p < end && *p == '}') break;
+      goto done;
+    }
     buf *target = &val;
     if (key.len == 3 && memcmp(key.p, "log", 3) == 0) {
       target = &log, have_log = true, log.len = 0;
@@ -312,8 +452,13 @@ wctr_err svc_log_entry_parse(const char *line, size_t len, int *stream, char **d
     *data_len = log.len;
     log.p = NULL;
   }
+  if (details != NULL) {
+    *details = attrs;
+    attrs = NULL;
+  }
   err = WCTR_OK;
 done:
+  free(attrs);
   free(log.p);
   free(raw.p);
   free(key.p);
@@ -327,36 +472,85 @@ struct svc_log_writer {
   /* One writer per running container: the paths are allocated to their length (fixed arrays made 2.4 KB of
    * each running container's memory). */
   char *path;
-  char *old_path; /* path.1 */
+  char *from, *to; /* room for path.N while rotating */
+  size_t path_len;
   wctr_file *file;
   uint64_t size;
   uint64_t max_bytes;
+  int max_files;
+  char *attrs;    /* the "attrs" object each entry carries, NULL without */
+  char *details;  /* the same as --details shows it, "" without */
   buf partial[2]; /* stdout, stderr: the line in progress */
   buf batch;      /* the entries of one write call, written at its end: one write per chunk of output */
   char stamp[40]; /* the time of the chunk being written */
   bool write_failed; /* a failure was logged; log again only after a success */
+  bool rename_failed; /* a rotation could not rename the file: it grows until one can */
 };
 
-wctr_err svc_log_writer_open(const char *path, uint64_t max_bytes, svc_log_writer **out, wctr_errmsg *e) {
+/* {"k":"v",...} in the given (sorted) order: json.Marshal of Docker's map. */
+static char *attrs_json(const svc_log_options *o) {
+  buf b = {0};
+  buf_add(&b, "{", 1);
+  for (size_t i = 0; i < o->attr_count; i++) {
+    if (i > 0) buf_add(&b, ",", 1);
+    buf_add(&b, "\"", 1);
+    json_escape(&b, o->attr_keys[i], strlen(o->attr_keys[i]));
+    buf_add(&b, "\":\"", 3);
+    json_escape(&b, o->attr_values[i], strlen(o->attr_values[i]));
+    buf_add(&b, "\"", 1);
+  }
+  buf_add(&b, "}", 2); /* and the NUL */
+  if (b.failed) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
+/* An entry cut by a crash has no LF: end it, so that it is one damaged line the reader skips instead of a
+ * prefix glued to the next entry. */
+static void terminate_cut_entry(const char *path, uint64_t size, wctr_file *appender) {
+  wctr_file *f = NULL;
+  wctr_errmsg ignored;
+  char last = '\n';
+  size_t got = 0;
+  if (size == 0 || wctr_file_open(path, WCTR_FILE_READ, &f, &ignored) != WCTR_OK) return;
+  if (wctr_file_pread(f, size - 1, &last, 1, &got) == WCTR_OK && got == 1 && last != '\n') {
+    if (wctr_file_write(appender, "\n", 1) != WCTR_OK) wctr_log(WCTR_LOG_WARN, "log %s: cannot end a cut entry", path);
+  }
+  wctr_file_close(f);
+}
+
+wctr_err svc_log_writer_open(const char *path, const svc_log_options *opts, svc_log_writer **out, wctr_errmsg *e) {
   size_t len = strlen(path);
   if (len >= 1200) return wctr_fail(e, WCTR_ETOOBIG, "the log path is too long: %s", path);
   svc_log_writer *w = calloc(1, sizeof *w);
   if (w != NULL) w->path = malloc(len + 1);
-  if (w != NULL) w->old_path = malloc(len + 3);
-  if (w == NULL || w->path == NULL || w->old_path == NULL) {
+  if (w != NULL) w->from = malloc(len + 8);
+  if (w != NULL) w->to = malloc(len + 8);
+  bool with_attrs = opts != NULL && opts->attr_count > 0;
+  if (w != NULL && with_attrs) {
+    w->attrs = attrs_json(opts);
+    w->details = svc_log_details_format(opts->attr_keys, opts->attr_values, opts->attr_count);
+  } else if (w != NULL) {
+    w->details = calloc(1, 1);
+  }
+  if (w == NULL || w->path == NULL || w->from == NULL || w->to == NULL || w->details == NULL ||
+      (with_attrs && w->attrs == NULL)) {
     svc_log_writer_close(w);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
   memcpy(w->path, path, len + 1);
-  memcpy(w->old_path, path, len);
-  memcpy(w->old_path + len, ".1", 3);
-  w->max_bytes = max_bytes != 0 ? max_bytes : SVC_LOG_MAX_BYTES;
+  w->path_len = len;
+  w->max_bytes = opts != NULL && opts->max_bytes != 0 ? opts->max_bytes : SVC_LOG_MAX_BYTES;
+  w->max_files = opts != NULL && opts->max_files > 0 ? opts->max_files : SVC_LOG_MAX_FILES;
   wctr_err err = wctr_file_open(path, WCTR_FILE_APPEND, &w->file, e);
   if (err == WCTR_OK) err = wctr_file_size(w->file, &w->size);
   if (err != WCTR_OK) {
     svc_log_writer_close(w);
     return wctr_fail(e, err, "cannot open the log %s: %s", path, wctr_strerror(err));
   }
+  terminate_cut_entry(path, w->size, w->file);
   *out = w;
   return WCTR_OK;
 }
@@ -367,16 +561,42 @@ void svc_log_writer_close(svc_log_writer *w) {
   free(w->partial[0].p);
   free(w->partial[1].p);
   free(w->path);
-  free(w->old_path);
+  free(w->from);
+  free(w->to);
+  free(w->attrs);
+  free(w->details);
   free(w->batch.p);
   free(w);
 }
 
+/* path.n (path itself for 0) into out (len + 8 bytes). */
+static void numbered(const svc_log_writer *w, int n, char *out) {
+  memcpy(out, w->path, w->path_len + 1);
+  if (n > 0) snprintf(out + w->path_len, 8, ".%d", n);
+}
+
+/* Docker's rotation: .N-2 -> .N-1, ..., .1 -> .2, path -> .1, a new path; one rename per step, so a crash
+ * leaves complete files. Nothing is truncated unless path was renamed (or only one file is kept). */
 static void rotate(svc_log_writer *w) {
   wctr_errmsg e;
+  if (w->max_files > 1) {
+    for (int n = w->max_files - 1; n >= 2; n--) {
+      numbered(w, n - 1, w->from);
+      numbered(w, n, w->to);
+      if (wctr_fs_exists(w->from)) wctr_fs_rename(w->from, w->to, true, &e);
+    }
+    numbered(w, 1, w->to);
+    if (wctr_fs_rename(w->path, w->to, true, &e) != WCTR_OK) {
+      if (!w->rename_failed) {
+        wctr_log(WCTR_LOG_ERROR, "log %s: cannot rotate (%s); the file grows until it can", w->path, e.text);
+      }
+      w->rename_failed = true;
+      return;
+    }
+    w->rename_failed = false;
+  }
   wctr_file_close(w->file);
   w->file = NULL;
-  wctr_fs_rename(w->path, w->old_path, true, &e);
   if (wctr_file_open(w->path, WCTR_FILE_TRUNCATE, &w->file, &e) != WCTR_OK) {
     wctr_log(WCTR_LOG_ERROR, "log %s: %s; output is no longer kept", w->path, e.text);
     w->file = NULL;
@@ -384,8 +604,25 @@ static void rotate(svc_log_writer *w) {
   w->size = 0;
 }
 
-/* Writes the batch: rotation first when it would take the file past the limit. A failed write (disk full)
- * is logged once per burst; the entries have reached the followers already. */
+/* Writes the first n bytes of the batch (whole entries) and keeps the rest: rotation first when they would
+ * take the file past the limit. A failed write (disk full) is logged once per burst; the entries have
+ * reached the followers already. */
+static void batch_write_part(svc_log_writer *w, size_t n) {
+  if (n == 0) return;
+  if (w->file != NULL && w->size + n > w->max_bytes && w->size > 0) rotate(w);
+  wctr_err err = w->file != NULL ? wctr_file_write(w->file, w->batch.p, n) : WCTR_EIO;
+  if (err == WCTR_OK) {
+    w->size += n;
+    w->write_failed = false;
+  } else if (!w->write_failed) {
+    w->write_failed = true;
+    wctr_log(WCTR_LOG_ERROR, "log %s: cannot write (%s); output goes on to attached clients", w->path,
+             wctr_strerror(err));
+  }
+  memmove(w->batch.p, w->batch.p + n, w->batch.len - n);
+  w->batch.len -= n;
+}
+
 static void batch_write(svc_log_writer *w) {
   if (w->batch.len == 0) return;
   if (w->batch.failed) {
@@ -394,26 +631,19 @@ static void batch_write(svc_log_writer *w) {
     wctr_log(WCTR_LOG_ERROR, "log %s: out of memory; output dropped from the log", w->path);
     return;
   }
-  if (w->file != NULL && w->size + w->batch.len > w->max_bytes && w->size > 0) rotate(w);
-  wctr_err err = w->file != NULL ? wctr_file_write(w->file, w->batch.p, w->batch.len) : WCTR_EIO;
-  if (err == WCTR_OK) {
-    w->size += w->batch.len;
-    w->write_failed = false;
-  } else if (!w->write_failed) {
-    w->write_failed = true;
-    wctr_log(WCTR_LOG_ERROR, "log %s: cannot write (%s); output goes on to attached clients", w->path,
-             wctr_strerror(err));
-  }
-  w->batch.len = 0;
+  batch_write_part(w, w->batch.len);
 }
 
 static void emit_entry(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line, void *ctx) {
-  entry_append(&w->batch, stream, data, len, w->stamp);
+  size_t before = w->batch.len;
+  entry_append(&w->batch, stream, data, len, w->attrs, w->stamp);
   buf_add(&w->batch, "\n", 1);
+  /* Docker rotates between entries: the entries before this one go to the file that has room for them. */
+  if (before > 0 && !w->batch.failed && w->size + w->batch.len > w->max_bytes) batch_write_part(w, before);
   /* A batch never grows past the rotation size: a chunk of output is at most a few pages, but a writer fed
    * a huge one writes as it goes. */
   if (w->batch.len >= SVC_LOG_PARTIAL_MAX * 8) batch_write(w);
-  if (line != NULL) line(ctx, stream, data, len, w->stamp);
+  if (line != NULL) line(ctx, stream, data, len, w->stamp, w->details);
 }
 
 void svc_log_writer_write(svc_log_writer *w, int stream, const char *data, size_t len, svc_log_line_fn line,
@@ -463,7 +693,8 @@ typedef struct log_part {
 } log_part;
 
 struct svc_log_reader {
-  log_part parts[2]; /* path.1, then path */
+  log_part *parts; /* path.N-1 ... path.1, then path: oldest first */
+  int count;
   int current;
   uint64_t pos;
   char *chunk;
@@ -512,24 +743,32 @@ static wctr_err tail_offset(wctr_file *f, uint64_t size, int64_t want, uint64_t 
   return err;
 }
 
-wctr_err svc_log_reader_open(const char *path, int64_t tail, svc_log_reader **out, wctr_errmsg *e) {
+wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_log_reader **out, wctr_errmsg *e) {
+  if (max_files <= 0) max_files = SVC_LOG_MAX_FILES;
+  size_t len = strlen(path);
   svc_log_reader *r = calloc(1, sizeof *r);
-  char old[1210];
-  if (r == NULL || (r->chunk = malloc(READ_CHUNK)) == NULL) {
-    free(r);
+  char *name = malloc(len + 8);
+  if (r != NULL) r->chunk = malloc(READ_CHUNK);
+  if (r != NULL) r->parts = calloc((size_t)max_files, sizeof *r->parts);
+  if (r == NULL || name == NULL || r->chunk == NULL || r->parts == NULL) {
+    free(name);
+    svc_log_reader_close(r);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
-  snprintf(old, sizeof old, "%s.1", path);
-  const char *paths[2] = {old, path};
-  for (int i = 0; i < 2; i++) {
+  r->count = max_files;
+  for (int i = 0; i < max_files; i++) {
+    int n = max_files - 1 - i; /* the rotation's number: the oldest first */
+    memcpy(name, path, len + 1);
+    if (n > 0) snprintf(name + len, 8, ".%d", n);
     wctr_errmsg ignored;
-    if (wctr_file_open(paths[i], WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
+    if (wctr_file_open(name, WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
     if (wctr_file_size(r->parts[i].file, &r->parts[i].end) != WCTR_OK) r->parts[i].end = 0;
   }
+  free(name);
   if (tail >= 0) {
-    /* The last entries: first from the current file, then, if it has fewer, from the rotated one. */
+    /* The last entries: from the current file back through the rotated ones. */
     int64_t left = tail;
-    for (int i = 1; i >= 0; i--) {
+    for (int i = max_files - 1; i >= 0; i--) {
       log_part *p = &r->parts[i];
       if (p->file == NULL) continue;
       if (left == 0) {
@@ -553,7 +792,8 @@ uint64_t svc_log_reader_skipped(const svc_log_reader *r) { return r->skipped; }
 
 void svc_log_reader_close(svc_log_reader *r) {
   if (r == NULL) return;
-  for (int i = 0; i < 2; i++) wctr_file_close(r->parts[i].file);
+  for (int i = 0; r->parts != NULL && i < r->count; i++) wctr_file_close(r->parts[i].file);
+  free(r->parts);
   free(r->chunk);
   free(r);
 }
@@ -569,11 +809,14 @@ static size_t deliver(svc_log_reader *r, svc_log_line_fn line, void *ctx) {
     int stream = 0;
     char *data = NULL;
     size_t data_len = 0;
+    char *details = NULL;
     char stamp[40];
-    if (len > 0 && svc_log_entry_parse(r->chunk + start, len, &stream, &data, &data_len, stamp) == WCTR_OK) {
-      line(ctx, stream, data, data_len, stamp);
+    if (len > 0 &&
+        svc_log_entry_parse(r->chunk + start, len, &stream, &data, &data_len, stamp, &details) == WCTR_OK) {
+      line(ctx, stream, data, data_len, stamp, details != NULL ? details : "");
       delivered += data_len + 1;
       free(data);
+      free(details);
     } else if (len > 0) {
       r->skipped++;
     }
@@ -588,7 +831,7 @@ wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn l
   size_t delivered = 0;
   *done = false;
   while (delivered < budget) {
-    if (r->current > 1) {
+    if (r->current >= r->count) {
       *done = true;
       return WCTR_OK;
     }
@@ -599,7 +842,7 @@ wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn l
       if (r->have > 0) r->skipped++;
       r->have = 0;
       r->current++;
-      if (r->current <= 1) r->pos = r->parts[r->current].start;
+      if (r->current < r->count) r->pos = r->parts[r->current].start;
       continue;
     }
     if (r->have == READ_CHUNK) {

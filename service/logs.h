@@ -1,8 +1,16 @@
 /* service/logs.h - a container's output, kept as Docker's json-file driver keeps it (portable).
  *
- * File: <container dir>\container-log.json, rotated to container-log.json.1 at SVC_LOG_MAX_BYTES (so at
- * most twice that on disk). One entry per line of output, in the order written:
+ * Files: <container dir>\container-log.json, rotated as Docker's json-file driver rotates it: when a write
+ * would take it past max_bytes, container-log.json.N-2 becomes .N-1 (the oldest, .N-1, is dropped), ...,
+ * .1 becomes .2, container-log.json becomes .1 and a new container-log.json starts (N = max_files; with 1
+ * the file starts over). Each step is one rename, so a crash in the middle leaves complete files, at worst
+ * with a gap in the numbers, which the reader skips; the rotation truncates nothing until
+ * container-log.json is renamed (a failed rename keeps appending). An entry cut by a crash (no LF) is
+ * terminated when the writer opens the file again, so it is skipped, never glued to the next one.
+ * One entry per line of output, in the order written:
  *   {"log":"hello\r\n","stream":"stdout","time":"2026-12-07T07:14:33.123456789Z"}
+ * With attributes (the --log-opt labels=/env= names, spec_log_attrs), as Docker writes them:
+ *   {"log":"hello\n","stream":"stdout","attrs":{"app":"web"},"time":"..."}
  * Lines are split on LF, which stays at the end of "log"; a CR is kept as written. A line that does not end
  * within SVC_LOG_PARTIAL_MAX bytes is written as a partial entry (no LF), as Docker does at 16 KiB, and so
  * is what is left of a line when the container exits (svc_log_writer_flush). Strings are JSON-escaped
@@ -25,18 +33,34 @@
 
 #define SVC_LOG_FILE "container-log.json"
 #define SVC_LOG_MAX_BYTES (10u * 1024u * 1024u)
+#define SVC_LOG_MAX_FILES 2
 #define SVC_LOG_PARTIAL_MAX (16u * 1024u)
 
-/* One log line (what `logs` and `logs -f` deliver): stream 1 stdout, 2 stderr; time as in the file. */
-typedef void (*svc_log_line_fn)(void *ctx, int stream, const char *data, size_t len, const char *time);
+/* One log line (what `logs` and `logs -f` deliver): stream 1 stdout, 2 stderr; time as in the file; details
+ * the entry's attributes as `logs --details` shows them (Docker's form: sorted by key, "k=v,k2=v2", each
+ * key and value URL-query-escaped), "" when it has none. */
+typedef void (*svc_log_line_fn)(void *ctx, int stream, const char *data, size_t len, const char *time,
+                                const char *details);
+
+/* How a container's log is kept (from its spec: spec_log_limits, spec_log_attrs). */
+typedef struct svc_log_options {
+  uint64_t max_bytes; /* per file; 0: SVC_LOG_MAX_BYTES */
+  int max_files;      /* files kept, container-log.json and .1 ... .max_files-1; 0: SVC_LOG_MAX_FILES */
+  const char *const *attr_keys; /* attr_count attributes written in each entry (sorted, unique) */
+  const char *const *attr_values;
+  size_t attr_count;
+} svc_log_options;
+
+/* Docker's --details text of attributes (above) into a malloc'ed string; NULL when out of memory. */
+char *svc_log_details_format(const char *const *keys, const char *const *values, size_t count);
 
 /* "2026-12-07T07:14:33.123456789Z" (RFC 3339 with nanoseconds, UTC), Docker's timestamp form. */
 void svc_log_time_now(char out[40]);
 
 typedef struct svc_log_writer svc_log_writer;
 
-/* Opens (appends to) path; max_bytes 0 means SVC_LOG_MAX_BYTES. */
-wctr_err svc_log_writer_open(const char *path, uint64_t max_bytes, svc_log_writer **out, wctr_errmsg *e);
+/* Opens (appends to) path; opts NULL: the defaults, no attributes. */
+wctr_err svc_log_writer_open(const char *path, const svc_log_options *opts, svc_log_writer **out, wctr_errmsg *e);
 /* Adds a chunk of one stream. Every complete entry is written to the file and given to line (when not
  * NULL). A failed write (disk full) is logged once per burst and the entry still reaches line: a full
  * disk must not stop the container or its attached clients. */
@@ -50,15 +74,17 @@ void svc_log_writer_close(svc_log_writer *w); /* flushes nothing; accepts NULL *
  * writer and for tests. */
 char *svc_log_entry_format(int stream, const char *data, size_t len, const char *time, size_t *out_len);
 /* Parses one entry line (without its LF). *data is malloc'ed (the exact bytes: "raw" when present), *len
- * its length, *stream 1 or 2, time copied into time_out. WCTR_EINVAL for a line that is not an entry. */
+ * its length, *stream 1 or 2, time copied into time_out; when details is not NULL, *details is the entry's
+ * "attrs" as svc_log_details_format gives them (malloc'ed; NULL without). WCTR_EINVAL for a line that is not
+ * an entry. */
 wctr_err svc_log_entry_parse(const char *line, size_t len, int *stream, char **data, size_t *data_len,
-                             char time_out[40]);
+                             char time_out[40], char **details);
 
 typedef struct svc_log_reader svc_log_reader;
 
-/* Opens the log at path (and path.1) for the last tail entries (tail < 0: all), up to what exists now. A
- * missing log is an empty one. */
-wctr_err svc_log_reader_open(const char *path, int64_t tail, svc_log_reader **out, wctr_errmsg *e);
+/* Opens the log at path and its rotations path.max_files-1 ... path.1 (0: SVC_LOG_MAX_FILES), oldest first,
+ * for the last tail entries (tail < 0: all), up to what exists now. A missing file is an empty one. */
+wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_log_reader **out, wctr_errmsg *e);
 /* Delivers entries to line until about budget bytes of output were delivered or the snapshot's end;
  * *done is set at the end. A damaged entry is skipped (counted in svc_log_reader_skipped). */
 wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn line, void *ctx, bool *done);

@@ -60,9 +60,12 @@
  *                                                    shape)}; ESTATE "Container ID is not running" when it is not
  *   container.update  {"Id", resource fields...}    -> {"Warnings"}
  *   container.wait    {"Id"} (stream)              -> {"StatusCode"} once it is not running
- *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Since"?,"Until"?} (stream): output chunks, then {};
- *                                                    Since/Until keep the lines logged within them (the log's time
- *                                                    form "2026-12-07T07:14:33.123456789Z", inclusive)
+ *   container.logs    {"Id","Tail"?,"Follow"?,"Timestamps"?,"Details"?,"Since"?,"Until"?} (stream): output chunks,
+ *                                                    then {}; every file of the log, oldest first (the spec's
+ *                                                    max-file); Since/Until keep the lines logged within them (the
+ *                                                    log's time form "2026-12-07T07:14:33.123456789Z", inclusive);
+ *                                                    Details puts each line's attributes and a space before it
+ *                                                    (after the timestamp), as dockerd's logs --details
  *   container.archive.stat {"Id","Path"}            -> Docker's path stat {"name","size","mode" (Go's FileMode: a folder
  *                                                    has 1<<31|0755, a file 0644),"mtime","linkTarget":""}
  *   container.archive.get  {"Id","Path"} (stream)    a "stat" frame (as above), the tar as output chunks (stdout),

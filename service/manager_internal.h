@@ -196,7 +196,9 @@ rt_events mgr_runtime_events(svc_manager *m);
 /* After the exit and every runtime call on the task: release the run, record the exit (on the pool). */
 void mgr_finalize(svc_manager *m, ctr *c);
 /* A line of a run's output to followers (logs -f), out_lock held (a svc_log_line_fn, ctx = c). */
-void mgr_follow_line_locked(void *c, int stream, const char *data, size_t len, const char *time);
+void mgr_follow_line_locked(void *c, int stream, const char *data, size_t len, const char *time, const char *details);
+/* Opens the log writer of a run with the spec's log options (limits, attributes: service/logs.h). */
+wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errmsg *e);
 /* The run ended: every follower is detached from c and marked ended (out_lock held); the list returned is
  * handed to mgr_follow_ended once the lock is released (those already live are finished there, those still
  * catching up finish when they are done). */

@@ -34,6 +34,7 @@ struct mgr_follow {
   svc_sink *sink;
   svc_log_reader *reader;
   bool timestamps;
+  bool details;         /* Docker's --details: each line's attributes and a space before it */
   bool follow;
   char since[40];       /* lines at or after this time only ("" none), the log's time form */
   char until[40];       /* lines at or before this time only ("" none) */
@@ -60,27 +61,37 @@ static void chunk_flush(mgr_follow *f) {
   f->chunk_len = 0;
 }
 
-static void chunk_add(mgr_follow *f, int stream, const char *data, size_t len, const char *time) {
+static void chunk_add(mgr_follow *f, int stream, const char *data, size_t len, const char *time,
+                      const char *details) {
   if (f->chunk_stream != stream) chunk_flush(f);
   f->chunk_stream = stream;
-  size_t need = len + (f->timestamps ? strlen(time) + 1 : 0);
+  size_t dl = f->details ? strlen(details) + 1 : 0;
+  size_t need = len + (f->timestamps ? strlen(time) + 1 : 0) + dl;
   if (f->chunk_len + need > CHUNK_MAX) chunk_flush(f);
   if (need > CHUNK_MAX) {
-    /* A line bigger than a chunk (a partial entry is at most 16 KiB, so only with a huge timestamp): on its
+    /* A line bigger than a chunk (a partial entry is at most 16 KiB, so only with huge attributes): on its
      * own. */
     if (f->timestamps) {
       char prefix[48];
       int n = snprintf(prefix, sizeof prefix, "%s ", time);
       if (f->err == WCTR_OK) f->err = svc_sink_output(f->sink, (svc_output_stream)stream, prefix, (size_t)n);
     }
+    if (f->details && f->err == WCTR_OK) f->err = svc_sink_output(f->sink, (svc_output_stream)stream, details, dl - 1);
+    if (f->details && f->err == WCTR_OK) f->err = svc_sink_output(f->sink, (svc_output_stream)stream, " ", 1);
     if (f->err == WCTR_OK) f->err = svc_sink_output(f->sink, (svc_output_stream)stream, data, len);
     return;
   }
+  /* Docker's order: the timestamp, then the attributes, then the line. */
   if (f->timestamps) {
     size_t tl = strlen(time);
     memcpy(f->chunk + f->chunk_len, time, tl);
     f->chunk[f->chunk_len + tl] = ' ';
     f->chunk_len += tl + 1;
+  }
+  if (f->details) {
+    memcpy(f->chunk + f->chunk_len, details, dl - 1);
+    f->chunk[f->chunk_len + dl - 1] = ' ';
+    f->chunk_len += dl;
   }
   memcpy(f->chunk + f->chunk_len, data, len);
   f->chunk_len += len;
@@ -93,16 +104,18 @@ static bool in_window(const mgr_follow *f, const char *time) {
   return true;
 }
 
-static void file_line(void *ctx, int stream, const char *data, size_t len, const char *time) {
+static void file_line(void *ctx, int stream, const char *data, size_t len, const char *time, const char *details) {
   mgr_follow *f = ctx;
-  if (in_window(f, time)) chunk_add(f, stream, data, len, time);
+  if (in_window(f, time)) chunk_add(f, stream, data, len, time, details);
 }
 
 /* --- followers (out_lock) -------------------------------------------------------------------------------- */
 
-static void backlog_add(mgr_follow *f, int stream, const char *data, size_t len, const char *time) {
+static void backlog_add(mgr_follow *f, int stream, const char *data, size_t len, const char *time,
+                        const char *details) {
   size_t tl = f->timestamps ? strlen(time) + 1 : 0;
-  size_t need = 5 + tl + len;
+  size_t dl = f->details ? strlen(details) + 1 : 0;
+  size_t need = 5 + tl + dl + len;
   if (f->backlog_len + need > BACKLOG_MAX) {
     f->overflow = true;
     return;
@@ -118,7 +131,7 @@ static void backlog_add(mgr_follow *f, int stream, const char *data, size_t len,
     f->backlog = grown;
     f->backlog_cap = cap;
   }
-  uint32_t n = (uint32_t)(tl + len);
+  uint32_t n = (uint32_t)(tl + dl + len);
   char *p = f->backlog + f->backlog_len;
   p[0] = (char)stream;
   memcpy(p + 1, &n, 4);
@@ -126,23 +139,33 @@ static void backlog_add(mgr_follow *f, int stream, const char *data, size_t len,
     memcpy(p + 5, time, tl - 1);
     p[5 + tl - 1] = ' ';
   }
-  memcpy(p + 5 + tl, data, len);
+  if (dl > 0) {
+    memcpy(p + 5 + tl, details, dl - 1);
+    p[5 + tl + dl - 1] = ' ';
+  }
+  memcpy(p + 5 + tl + dl, data, len);
   f->backlog_len += need;
 }
 
-void mgr_follow_line_locked(void *ctx, int stream, const char *data, size_t len, const char *time) {
+void mgr_follow_line_locked(void *ctx, int stream, const char *data, size_t len, const char *time, const char *details) {
   ctr *c = ctx;
   WCTR_ASSERT_HELD(&c->out_lock);
   for (mgr_follow *f = c->followers; f != NULL; f = f->next) {
     if (f->finished || f->overflow || !in_window(f, time)) continue;
     if (f->phase == PHASE_CATCHUP) {
-      backlog_add(f, stream, data, len, time);
+      backlog_add(f, stream, data, len, time, details);
       continue;
     }
     if (f->timestamps) {
       char prefix[48];
       int n = snprintf(prefix, sizeof prefix, "%s ", time);
       if (svc_sink_output(f->sink, (svc_output_stream)stream, prefix, (size_t)n) != WCTR_OK) continue;
+    }
+    if (f->details) {
+      if (svc_sink_output(f->sink, (svc_output_stream)stream, details, strlen(details)) != WCTR_OK ||
+          svc_sink_output(f->sink, (svc_output_stream)stream, " ", 1) != WCTR_OK) {
+        continue;
+      }
     }
     /* A follower whose client is gone gets on_close from its front-end; nothing to do here. */
     svc_sink_output(f->sink, (svc_output_stream)stream, data, len);
@@ -301,17 +324,20 @@ static bool log_time_valid(const char *t) {
 
 void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_sink *sink) {
   (void)caller;
-  static const char *const keys[] = {"Tail", "Follow", "Timestamps", "Since", "Until", NULL};
+  static const char *const keys[] = {"Tail", "Follow", "Timestamps", "Details", "Since", "Until", NULL};
   svc_manager *m = ctx;
   ctr *c = NULL;
   wctr_errmsg e;
   int64_t tail = -1;
   bool follow = false;
   bool timestamps = false;
+  bool details = false;
+  int max_files = 0;
   wctr_err err = mgr_find_param(m, params, keys, &c, &e);
   if (err == WCTR_OK) err = wctr_json_get_int64(params, "Tail", "params", false, -1, INT32_MAX, &tail, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Follow", "params", false, &follow, &e);
   if (err == WCTR_OK) err = wctr_json_get_bool(params, "Timestamps", "params", false, &timestamps, &e);
+  if (err == WCTR_OK) err = wctr_json_get_bool(params, "Details", "params", false, &details, &e);
   const char *since = NULL;
   const char *until = NULL;
   if (err == WCTR_OK) err = wctr_json_get_string(params, "Since", "params", false, &since, &e);
@@ -328,6 +354,8 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
     wctr_mutex_lock(&m->lock);
     char dir[1300];
     err = svc_store_path(m->store, c->rec.id, NULL, dir, sizeof dir);
+    int64_t max_size = 0;
+    spec_log_limits(&c->rec.spec.log, &max_size, &max_files);
     wctr_mutex_unlock(&m->lock);
     if (err == WCTR_OK) err = wctr_fs_join(path, sizeof path, dir, SVC_LOG_FILE);
     if (err != WCTR_OK) wctr_fail(&e, err, "the log path is too long");
@@ -339,7 +367,7 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
     svc_sink_finish(sink, err, NULL, e.text);
     return;
   }
-  *f = (mgr_follow){.m = m, .c = c, .sink = sink, .timestamps = timestamps, .follow = follow,
+  *f = (mgr_follow){.m = m, .c = c, .sink = sink, .timestamps = timestamps, .details = details, .follow = follow,
                     .phase = PHASE_CATCHUP, .chunk = chunk};
   if (since != NULL) snprintf(f->since, sizeof f->since, "%s", since);
   if (until != NULL) snprintf(f->until, sizeof f->until, "%s", until);
@@ -348,7 +376,7 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
   sink->on_release = follow_release;
   /* The snapshot and the registration in one instant: what the reader does not see, the follower gets. */
   wctr_mutex_lock(&c->out_lock);
-  err = svc_log_reader_open(path, tail, &f->reader, &e);
+  err = svc_log_reader_open(path, max_files, tail, &f->reader, &e);
   if (err == WCTR_OK && follow && c->log != NULL) {
     f->next = c->followers;
     c->followers = f;
@@ -361,4 +389,25 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
     return;
   }
   mgr_post(m, pump, f);
+}
+
+wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errmsg *e) {
+  char path[1400];
+  int64_t max_size = 0;
+  int max_files = 0;
+  spec_labels attrs = {0};
+  spec_log_limits(&a->spec.log, &max_size, &max_files);
+  wctr_err err = wctr_fs_join(path, sizeof path, a->dir, SVC_LOG_FILE);
+  if (err != WCTR_OK) return wctr_fail(e, err, "the log path is too long");
+  err = spec_log_attrs(&a->spec, &attrs, e);
+  if (err == WCTR_OK) {
+    svc_log_options o = {.max_bytes = (uint64_t)max_size,
+                         .max_files = max_files,
+                         .attr_keys = (const char *const *)attrs.keys,
+                         .attr_values = (const char *const *)attrs.values,
+                         .attr_count = attrs.count};
+    err = svc_log_writer_open(path, &o, out, e);
+  }
+  spec_labels_free(&attrs);
+  return err;
 }

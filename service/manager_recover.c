@@ -39,10 +39,8 @@ static void recover_one(svc_manager *m, ctr *c) {
     return;
   }
   /* Output from the moment it is re-attached is logged again. */
-  char log_path[1400];
   wctr_mutex_lock(&c->out_lock);
-  if (wctr_fs_join(log_path, sizeof log_path, args.dir, SVC_LOG_FILE) != WCTR_OK ||
-      svc_log_writer_open(log_path, 0, &c->log, &e) != WCTR_OK) {
+  if (mgr_log_writer_open(&args, &c->log, &e) != WCTR_OK) {
     c->log = NULL;
   }
   wctr_mutex_unlock(&c->out_lock);

@@ -455,12 +455,10 @@ static void start_run(void *arg) {
   wctr_errmsg e;
   wctr_errmsg_clear(&e);
   wctr_err err = WCTR_OK;
-  char log_path[1400];
 
   wctr_mutex_lock(&c->out_lock);
   if (c->log == NULL) {
-    if (wctr_fs_join(log_path, sizeof log_path, j->args.dir, SVC_LOG_FILE) != WCTR_OK ||
-        svc_log_writer_open(log_path, 0, &c->log, &e) != WCTR_OK) {
+    if (mgr_log_writer_open(&j->args, &c->log, &e) != WCTR_OK) {
       wctr_log(WCTR_LOG_ERROR, "container %s: %s; its output will reach attached clients only", c->rec.name, e.text);
       c->log = NULL;
     }

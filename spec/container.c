@@ -27,6 +27,7 @@ void spec_free(spec_container *s) {
   spec_strings_free(s->binds, s->bind_count, false);
   spec_strings_free(s->health.test, s->health.test_count, false);
   spec_labels_free(&s->labels);
+  spec_labels_free(&s->log.opts);
   /* A raw:// option is the credential spec itself. */
   spec_strings_free(s->security_opt, s->security_opt_count, true);
   free(s->credspec_source);
@@ -66,7 +67,7 @@ wctr_err spec_copy(const spec_container *from, spec_container *to, wctr_errmsg *
   bool ok = copy_str(from->image, &c.image) && copy_str(from->process.working_dir, &c.process.working_dir) &&
             copy_str(from->process.user, &c.process.user) && copy_str(from->hostname, &c.hostname) &&
             copy_str(from->credspec_source, &c.credspec_source) && copy_str(from->credspec_json, &c.credspec_json) &&
-            spec_labels_copy(&from->labels, &c.labels);
+            spec_labels_copy(&from->labels, &c.labels) && spec_labels_copy(&from->log.opts, &c.log.opts);
   if (ok && spec_strings_copy(from->process.cmd, from->process.cmd_count, &c.process.cmd)) {
     c.process.cmd_count = from->process.cmd_count;
   } else {
@@ -227,7 +228,7 @@ static wctr_err parse_restart(const cJSON *hc, const char *hc_where, spec_contai
 
 static wctr_err parse_host_config(const cJSON *hc, const char *where, spec_container *s, wctr_errmsg *e) {
   /* The keys: Isolation, the resource table's wire names, then the rest. */
-  static const char *const others[] = {"Isolation", "AutoRemove", "Binds", "RestartPolicy", "SecurityOpt"};
+  static const char *const others[] = {"Isolation", "AutoRemove", "Binds", "RestartPolicy", "SecurityOpt", "LogConfig"};
   const char *keys[sizeof others / sizeof others[0] + MAX_RESOURCE_FIELDS + MAX_NETWORK_KEYS + 1];
   size_t k = 0;
   keys[k++] = others[0];
@@ -469,6 +470,7 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
   if (err == WCTR_OK) err = parse_healthcheck(params, where, &s.health, e);
   if (err == WCTR_OK && hc != NULL) err = parse_restart(hc, hc_where, &s, e);
   if (err == WCTR_OK && hc != NULL) err = spec_security_opt_from_json(hc, hc_where, &s, e);
+  if (err == WCTR_OK && hc != NULL) err = spec_log_config_from_json(hc, hc_where, &s.log, e);
   if (err == WCTR_OK) err = spec_network_from_json(params, hc, where, hc_where, (int)s.isolation, &s.net, e);
   if (err == WCTR_OK) {
     err = spec_secret_refs_parse(cJSON_GetObjectItemCaseSensitive(params, "Secrets"), where, &s.secrets,
@@ -577,5 +579,6 @@ bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_s
   ok = rp != NULL && add_str(rp, "Name", spec_restart_name_text(s->restart.name)) &&
        cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)s->restart.max_retries) != NULL;
   cJSON *sec = ok ? cJSON_AddArrayToObject(hc, "SecurityOpt") : NULL;
-  return sec != NULL && spec_security_opt_to_json(s, sec, with_secrets) && spec_network_to_json(&s->net, config, hc);
+  return sec != NULL && spec_security_opt_to_json(s, sec, with_secrets) && spec_log_config_to_json(&s->log, hc) &&
+         spec_network_to_json(&s->net, config, hc);
 }

@@ -348,6 +348,46 @@ wctr_err spec_secret_refs_parse(const cJSON *array, const char *where, spec_secr
 /* The array back, for the record and inspect (names and targets only). NULL when out of memory. */
 cJSON *spec_secret_refs_json(const spec_secret_ref *refs, size_t count);
 
+/* --- log options (the json-file driver) ----------------------------------------------------------------- */
+
+/* Docker's json-file options, as `--log-opt k=v` and HostConfig.LogConfig.Config give them. opts holds them
+ * as given (keys sorted, unique: the last of a key given twice wins, as docker/cli's map does), for the record
+ * and inspect. The limits that take effect (spec_log_limits):
+ *   max-size  Docker's units.FromHumanSize: DECIMAL units ("1k" = 1000, "10m" = 10000000, "1.5g", "10MiB" is
+ *             still 10000000), wctr_parse_human_size's grammar; must be positive (Docker's "max-size must be a
+ *             positive number"); "-1" is refused as Docker refuses it ("a size cannot be negative").
+ *             Absent: wctr's SPEC_LOG_DEFAULT_MAX_SIZE (Docker's default is unlimited; a Windows service
+ *             keeps a bound on the disk it fills).
+ *   max-file  a whole number, 1..SPEC_LOG_MAX_FILES: the files kept, container-log.json and its rotations
+ *             .1 ... .N-1 (Docker's naming). Docker's "max-file cannot be less than 1"; above 100 is wctr's
+ *             refusal. Absent: 1 when max-size is given (Docker's default: the file starts over), else
+ *             SPEC_LOG_DEFAULT_MAX_FILE (wctr's 10 MiB x 2 before options existed; old records load so).
+ *   compress  a Go boolean (1 t T TRUE true True, 0 f F FALSE false False). true: Docker's "compress cannot be
+ *             true when max-file is less than 2 or max-size is not set" first, else refused with the reason
+ *             (wctr does not compress rotated files); false accepted.
+ *   labels, env   comma-separated names: the container's labels / environment variables of those names become
+ *             each line's "attrs" (spec_log_attrs), which `logs --details` shows.
+ *   labels-regex, env-regex, tag   refused with the reason naming them (wctr has no Go regular expressions
+ *             or log tag templates).
+ * Any other key: Docker's "unknown log opt 'x' for json-file log driver". Every message starts with where
+ * ("--log-opt" or "params.HostConfig.LogConfig.Config") and names the option. All refusals WCTR_EINVAL. */
+#define SPEC_LOG_DRIVER "json-file"
+#define SPEC_LOG_DEFAULT_MAX_SIZE (10LL * 1024 * 1024)
+#define SPEC_LOG_DEFAULT_MAX_FILE 2
+#define SPEC_LOG_MAX_FILES 100
+typedef struct spec_log_config {
+  spec_labels opts; /* the options as given (none: wctr's defaults) */
+} spec_log_config;
+/* Checks options (keys sorted or not, values as given); see above. */
+wctr_err spec_log_opts_check(const spec_labels *opts, const char *where, wctr_errmsg *e);
+/* The limits of checked options: bytes per file and files kept (>= 1). */
+void spec_log_limits(const spec_log_config *l, int64_t *max_size, int *max_files);
+/* The attributes each log line carries: labels= names found in labels, env= names found in env ("K=V"; the
+ * last of a name wins), sorted by name, unique (a name in both: the env value, Docker's order). *out is
+ * empty when none; free with spec_labels_free. WCTR_ENOMEM only. */
+struct spec_container;
+wctr_err spec_log_attrs(const struct spec_container *s, spec_labels *out, wctr_errmsg *e);
+
 /* --- the container ------------------------------------------------------------------------------------ */
 
 #define SPEC_DEFAULT_STOP_TIMEOUT 30 /* Docker's default on Windows */
@@ -394,6 +434,7 @@ typedef struct spec_container {
   spec_secret_ref *secrets;   /* secret_count refs */
   size_t secret_count;
   spec_network net;           /* network mode, published and exposed ports, DNS, MAC (spec/network.h) */
+  spec_log_config log;        /* --log-opt (json-file options) */
 } spec_container;
 
 /* Reads create params (the JSON form above) strictly into *out; where prefixes messages ("params").
@@ -442,6 +483,9 @@ typedef struct spec_container {
  *                restart policy 'x'", "maximum retry count cannot be used with restart policy 'always'",
  *                "maximum retry count cannot be negative", "can't create 'AutoRemove' container with
  *                restart policy".
+ *   HostConfig.LogConfig   {"Type": "" | "json-file" (Docker's message otherwise: "wctr keeps logs with the
+ *                json-file driver only" naming Type), "Config": object of string -> string, the options
+ *                (spec_log_opts_check)}; null or absent: no options.
  *   Config.ExposedPorts, Config.MacAddress, HostConfig.NetworkMode, PortBindings, PublishAllPorts, Dns,
  *                DnsSearch   spec_network_from_json (spec/network.h), with its rules for the isolation.
  *   HostConfig.SecurityOpt    array of strings. Only "credentialspec=VALUE" (key in any case, at most
@@ -460,7 +504,8 @@ wctr_err spec_from_json(const cJSON *params, const char *where, int host_cpus, s
  *   Hostname?, OpenStdin, StdinOnce (with OpenStdin), Tty (when true),
  *           StopTimeout, Secrets (when any), Healthcheck (when Test is given), Labels, ExposedPorts?, MacAddress?;
  *   hc:     Isolation, the resource table (zeros included), AutoRemove, Binds (when any), RestartPolicy
- *           {Name, MaximumRetryCount}, SecurityOpt, NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,
+ *           {Name, MaximumRetryCount}, SecurityOpt, LogConfig {Type "json-file", Config} (when options
+ *           were given), NetworkMode?, PortBindings?, PublishAllPorts?, Dns?,
  *           DnsSearch? (each when set: spec_network_to_json). */
 bool spec_to_json(const spec_container *s, cJSON *config, cJSON *hc, bool with_secrets);
 /* Deep copy (secrets included); WCTR_ENOMEM. */

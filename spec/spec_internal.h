@@ -26,4 +26,9 @@ bool spec_security_opt_to_json(const spec_container *s, cJSON *arr, bool with_se
 /* Points s->credspec_option into s->security_opt again (after a copy). */
 void spec_security_opt_relink(spec_container *s);
 
+/* LogConfig (log_config.c): hc["LogConfig"] (where names hc) into *out; the rules are spec_from_json's. */
+wctr_err spec_log_config_from_json(const cJSON *hc, const char *where, spec_log_config *out, wctr_errmsg *e);
+/* Adds LogConfig {Type, Config} to hc when options were given; false when out of memory. */
+bool spec_log_config_to_json(const spec_log_config *l, cJSON *hc);
+
 #endif

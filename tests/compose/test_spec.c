@@ -366,6 +366,43 @@ static void test_refusals(void **state) {
   compose_free(p);
 }
 
+/* logging: json-file's options become the spec's log options (checked as --log-opt is, naming
+ * services.S.logging.options); another driver is refused at load naming logging.driver; compose config shows them. */
+static void test_logging(void **state) {
+  (void)state;
+  ct_reset();
+  compose_project *p = ct_load_text("services:\n"
+                                    "  web:\n"
+                                    "    image: host\n"
+                                    "    command: [x]\n"
+                                    "    logging: {driver: json-file, options: {max-size: 1k, max-file: 3, labels: app}}\n"
+                                    "  bad: {image: host, command: [x], logging: {options: {max-files: 3}}}\n");
+  spec_container web;
+  spec_of(p, "web", &web);
+  int64_t size = 0;
+  int files = 0;
+  spec_log_limits(&web.log, &size, &files);
+  assert_int_equal(size, 1000);
+  assert_int_equal(files, 3);
+  assert_int_equal(web.log.opts.count, 3);
+  assert_string_equal(web.log.opts.keys[0], "labels");
+  assert_string_equal(web.log.opts.values[0], "app");
+  spec_free(&web);
+  expect_refused(p, "bad", WCTR_EINVAL,
+                 "services.bad.logging.options: unknown log opt 'max-files' for json-file log driver");
+  char *out = NULL;
+  wctr_errmsg e;
+  assert_int_equal(compose_render(p, 0, &out, &e), WCTR_OK);
+  if (strstr(out, "    logging:\n      driver: json-file\n      options:\n        labels: app\n        max-file: \"3\"\n") ==
+      NULL) {
+    fail_msg("compose config:\n%s", out);
+  }
+  free(out);
+  compose_free(p);
+  ct_fail_text("services:\n  s: {image: host, logging: {driver: syslog}}\n",
+               "compose.yml: services.s.logging.driver: \"syslog\": wctr keeps a container's logs with the json-file driver only");
+}
+
 /* A spec holds only secret references the service accepts: a name or target spec/ refuses is refused
  * here, naming the service's entry, before `up` creates anything. */
 static void test_secret_references(void **state) {
@@ -480,6 +517,7 @@ int main(void) {
       cmocka_unit_test(test_command_forms),
       cmocka_unit_test(test_credential_spec_sources),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_logging),
       cmocka_unit_test(test_secret_references),
       cmocka_unit_test(test_create_checks),
       cmocka_unit_test(test_arguments),

@@ -185,6 +185,15 @@ expect 0 "docker logs --tail 1" D logs --tail 1 ev
 has "woke" "the last line"
 lacks "sleeping" "only it"
 expect 0 "docker rm" D rm ev
+expect 0 "docker run --log-opt" D run --name dlog --isolation job --log-opt max-size=1k --log-opt max-file=2 \
+  --log-opt env=GREETING -e GREETING=hi host "$sleeper" 0
+expect 0 "docker logs --details" D logs --details dlog
+has "GREETING=hi woke" "the attributes before each line"
+expect 0 "docker inspect LogConfig" D inspect -f '{{json .HostConfig.LogConfig.Config}}' dlog
+has '"max-size":"1k"' "inspect shows the options"
+expect 125 "docker run --log-opt bogus=1" D run --rm --isolation job --log-opt bogus=1 host "$sleeper" 0
+has "unknown log opt 'bogus' for json-file log driver" "refused with Docker's message"
+expect 0 "docker rm dlog" D rm dlog
 sleep 0.5
 kill "$events_pid" 2>/dev/null
 wait "$events_pid" 2>/dev/null

@@ -269,6 +269,29 @@ has "container destroy" "and the removal"
 has "(name=upd" "naming the container"
 rm -f "$events_file"
 
+echo "# log options"
+# max-size 1k, max-file 3: the 200 lines (about 80 bytes each in the file) rotate through three files at most,
+# and logs shows the newest lines, in order, ending with the last one.
+expect 0 "run with --log-opt" W run --isolation=job --name rot --log-opt max-size=1k --log-opt max-file=3 \
+  --label app=web --log-opt labels=app host cmd /c "for /L %i in (1,1,200) do @echo line %i"
+rot_id=$(W inspect -f '{{.Id}}' rot | tr -d '\r\n')
+rot_files=$(ls "$data_unix/containers/$rot_id/" | grep -c '^container-log\.json')
+[ "$rot_files" = 3 ] && ok "three log files (container-log.json, .1, .2)" || { ls "$data_unix/containers/$rot_id/" >"$out"; bad "expected 3 log files, got $rot_files"; }
+[ ! -e "$data_unix/containers/$rot_id/container-log.json.3" ] && ok "no fourth file" || bad "a .3 file exists"
+expect 0 "logs of the rotated log" W logs rot
+[ "$(tail -n 1 "$out" | tr -d '\r')" = "line 200" ] && ok "the last line is the newest" || bad "the last line is not line 200"
+tr -d '\r' <"$out" | sed 's/^line //' >"$out.n"
+grep -qx 1 "$out.n" && bad "line 1 should have rotated away" || ok "the oldest lines rotated away"
+sort -n -c "$out.n" 2>/dev/null && ok "the lines are in order" || bad "the lines are out of order"
+rm -f "$out.n"
+expect 0 "logs --details" W logs --details --tail 1 rot
+[ "$(tr -d '\r\n' <"$out")" = "app=web line 200" ] && ok "--details puts the attributes first" || bad "--details: expected 'app=web line 200'"
+expect 0 "inspect shows the options" W inspect -f '{{json .HostConfig.LogConfig}}' rot
+has '"max-file":"3"' "LogConfig.Config has max-file"
+expect 125 "an unknown option is refused" W run --isolation=job --log-opt max-files=3 host cmd /c exit 0
+has "unknown log opt 'max-files' for json-file log driver" "with Docker's message"
+expect 0 "rm" W rm rot
+
 echo "# wctrd dies while a container runs"
 expect 0 "run -d" W run -d --isolation=job --name survivor host "$sleeper" 60
 kill -9 "$wctrd_pid"

@@ -566,6 +566,9 @@ static void test_refusals(void **state) {
   refused_text(ONE("    pids_limit: 100\n"), &none, WCTR_ENOTSUP,
                "services.web.pids_limit: Kubernetes sets a process limit per node (the kubelet's podPidsLimit), not per "
                "pod");
+  refused_text(ONE("    logging: {driver: json-file, options: {max-size: 1k}}\n"), &none, WCTR_ENOTSUP,
+               "services.web.logging.options: a pod's log files are rotated by the kubelet (containerLogMaxSize, "
+               "containerLogMaxFiles), not per pod");
   refused_text(ONE("    entrypoint: []\n"), &none, WCTR_ENOTSUP,
                "services.web.entrypoint: [] clears the image's entrypoint, and an empty command in Kubernetes keeps it");
   refused_text(ONE("    cpus: 0.0005\n"), &none, WCTR_EINVAL,

@@ -611,8 +611,12 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
   char *body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"syslog\",\"Config\":{}}");
   expect_error("POST", "/containers/create", body, 400, "json-file driver only");
   free(body);
-  body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\"}}");
-  expect_error("POST", "/containers/create", body, 400, "HostConfig.LogConfig.Config");
+  body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-sise\":\"1m\"}}");
+  expect_error("POST", "/containers/create", body, 400,
+               "HostConfig.LogConfig.Config: unknown log opt 'max-sise' for json-file log driver");
+  free(body);
+  body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"0\"}}");
+  expect_error("POST", "/containers/create", body, 400, "max-file cannot be less than 1");
   free(body);
   body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"none\"");
   expect_error("POST", "/containers/create", body, 400, "--network none: a job container shares the host's network");
@@ -1101,7 +1105,24 @@ static void test_logs(void **state) {
   expect_error("GET", "/containers/lg/logs", NULL, 400, "you must choose at least one stream");
   expect_error("GET", "/containers/lg/logs?stdout=1&tail=x", NULL, 400, "invalid value for tail");
   expect_error("GET", "/containers/lg/logs?stdout=1&since=yesterday", NULL, 400, "invalid value for since");
-  expect_error("GET", "/containers/lg/logs?stdout=1&details=1", NULL, 400, "details: the extra attributes it shows come from");
+  /* details: the attributes of --log-opt labels=/env= before each line; none here, so Docker's lone space. */
+  request("GET", "/containers/lg/logs?stdout=1&details=1", NULL, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, " 1\n 2\n 3\n");
+  thttp_resp_free(&r);
+  create("lgd", "[\"out=x\\\\n\"]", ",\"Labels\":{\"app\":\"web\"}",
+         ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"labels\":\"app\",\"max-size\":\"1k\"}}");
+  cJSON *ins = request_json("GET", "/containers/lgd/json", NULL, 200);
+  char *lc = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(ins, "HostConfig"), "LogConfig"));
+  assert_string_equal(lc, "{\"Type\":\"json-file\",\"Config\":{\"labels\":\"app\",\"max-size\":\"1k\"}}");
+  free(lc);
+  cJSON_Delete(ins);
+  post_204("lgd", "start", 204);
+  assert_true(wait_status("lgd", "exited"));
+  request("GET", "/containers/lgd/logs?stdout=1&details=1", NULL, &r);
+  assert_true(demux(r.body, r.body_len, o1, o2, sizeof o1));
+  assert_string_equal(o1, "app=web x\n");
+  thttp_resp_free(&r);
   /* follow: what the run writes later arrives, and the stream ends with it. */
   create("fl", "[\"out=a\\\\n\",\"sleep=300\",\"out=b\\\\n\"]", NULL, NULL);
   post_204("fl", "start", 204);

@@ -440,6 +440,57 @@ static void test_logs_tail_and_timestamps(void **state) {
   end(s);
 }
 
+/* Log options: kept in the record (inspect shows them), the log rotated over max-file files of max-size, and
+ * Details puts the attributes labels=/env= name before each line; an unknown option is refused at create,
+ * naming it. */
+static void test_log_options_rotate_and_details(void **state) {
+  (void)state;
+  const char *script[] = {"repeat=300:a line of output\n", "out=last\n", NULL};
+  const char *id = create(NULL, "job", script, false,
+                          "{\"Env\":[\"MODE=fast lane\"],\"Labels\":{\"app\":\"web\"},\"HostConfig\":{\"LogConfig\":"
+                          "{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1k\",\"max-file\":\"3\","
+                          "\"labels\":\"app\",\"env\":\"MODE\"}}}}");
+  cJSON *j = inspect(id);
+  const cJSON *cfg = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "HostConfig"), "LogConfig"), "Config");
+  assert_string_equal(cJSON_GetObjectItem(cfg, "max-size")->valuestring, "1k");
+  assert_string_equal(cJSON_GetObjectItem(cfg, "max-file")->valuestring, "3");
+  cJSON_Delete(j);
+  end(run_op("container.run", id_params(id)));
+  tsink *s = run_op("container.logs", id_params(id));
+  /* Three files of at most 1000 bytes hold far fewer than the 301 lines; the newest survive, in order. */
+  size_t lines = 0;
+  for (size_t i = 0; i < s->all_len; i++) lines += s->all[i] == '\n';
+  assert_true(lines > 5 && lines < 40);
+  const char *newest = "a line of output\nlast\n";
+  assert_true(s->all_len > strlen(newest));
+  assert_string_equal(s->all + s->all_len - strlen(newest), newest);
+  end(s);
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 2);
+  cJSON_AddBoolToObject(p, "Details", true);
+  s = run_op("container.logs", p);
+  assert_string_equal(s->all, "MODE=fast+lane,app=web a line of output\nMODE=fast+lane,app=web last\n");
+  end(s);
+  char message[400];
+  cJSON *bad = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\","
+                           "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-files\":\"3\"}}}}");
+  assert_null(call("container.create", bad, WCTR_EINVAL, message, sizeof message));
+  assert_non_null(strstr(message, "unknown log opt 'max-files' for json-file log driver"));
+}
+
+/* Details without attributes: Docker's leading space before each line. */
+static void test_logs_details_without_attributes(void **state) {
+  (void)state;
+  const char *script[] = {"out=plain\n", NULL};
+  const char *id = create(NULL, "job", script, false, NULL);
+  end(run_op("container.run", id_params(id)));
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Details", true);
+  tsink *s = run_op("container.logs", p);
+  assert_string_equal(s->all, " plain\n");
+  end(s);
+}
+
 static void test_large_log_at_the_clients_pace(void **state) {
   (void)state;
   /* 200,000 lines; the client reads slowly: the log is sent in chunks as it drains, never pushed past. */
@@ -1401,7 +1452,7 @@ static void test_log_entry_round_trip(void **state) {
     char *data = NULL;
     size_t len = 0;
     char time[40];
-    assert_int_equal(svc_log_entry_parse(line, n, &stream, &data, &len, time), WCTR_OK);
+    assert_int_equal(svc_log_entry_parse(line, n, &stream, &data, &len, time, NULL), WCTR_OK);
     assert_int_equal(stream, 2);
     assert_int_equal(len, lens[i]);
     assert_memory_equal(data, cases[i], lens[i]);
@@ -1411,9 +1462,11 @@ static void test_log_entry_round_trip(void **state) {
   }
 }
 
-static void collect_line(void *ctx, int stream, const char *data, size_t len, const char *time) {
+static void collect_line(void *ctx, int stream, const char *data, size_t len, const char *time,
+                         const char *details) {
   (void)stream;
   (void)time;
+  (void)details;
   char *out = ctx;
   strncat(out, data, len);
 }
@@ -1434,7 +1487,8 @@ static void test_log_rotation_and_readers(void **state) {
   assert_int_equal(wctr_fs_mkdir(dir, &e), WCTR_OK);
   assert_int_equal(wctr_fs_join(path, sizeof path, dir, SVC_LOG_FILE), WCTR_OK);
   svc_log_writer *w = NULL;
-  assert_int_equal(svc_log_writer_open(path, 400, &w, &e), WCTR_OK);
+  svc_log_options opts = {.max_bytes = 400};
+  assert_int_equal(svc_log_writer_open(path, &opts, &w, &e), WCTR_OK);
   char expected[4096] = "";
   for (int i = 0; i < 20; i++) {
     char line[32];
@@ -1453,7 +1507,7 @@ static void test_log_rotation_and_readers(void **state) {
   svc_log_reader *r = NULL;
   char got[4096] = "";
   bool done = false;
-  assert_int_equal(svc_log_reader_open(path, -1, &r, &e), WCTR_OK);
+  assert_int_equal(svc_log_reader_open(path, 0, -1, &r, &e), WCTR_OK);
   while (!done) assert_int_equal(svc_log_reader_next(r, 64, collect_line, got, &done), WCTR_OK);
   svc_log_reader_close(r);
   assert_non_null(strstr(expected, got)); /* a suffix of everything written, ending with the partial line */
@@ -1461,7 +1515,7 @@ static void test_log_rotation_and_readers(void **state) {
   assert_true(strlen(got) > 30);
   /* tail 3: the last three entries, whichever file they are in. */
   char tail[256] = "";
-  assert_int_equal(svc_log_reader_open(path, 3, &r, &e), WCTR_OK);
+  assert_int_equal(svc_log_reader_open(path, 0, 3, &r, &e), WCTR_OK);
   done = false;
   while (!done) assert_int_equal(svc_log_reader_next(r, 1024, collect_line, tail, &done), WCTR_OK);
   svc_log_reader_close(r);
@@ -2409,6 +2463,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_run_output_exit_code_and_logs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_binary_output_is_exact, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_tail_and_timestamps, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_options_rotate_and_details, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_logs_details_without_attributes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_log_at_the_clients_pace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_follow_misses_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin_is_delivered_and_closed, setup, teardown),

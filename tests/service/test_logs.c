@@ -1,0 +1,234 @@
+/* tests/service/test_logs.c - json-file logs with options (service/logs.h): Docker's rotation over N files,
+ * the reader across all of them oldest first, what a crash mid-rotation or mid-write leaves, and the
+ * attributes each entry carries (--log-opt labels=/env=) as `logs --details` shows them. Portable: runs
+ * natively and under Wine. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/fs.h"
+#include "service/logs.h"
+#include "testutil.h"
+
+static char dir[600];
+static char path[700];
+
+static int setup(void **state) {
+  (void)state;
+  char name[64];
+  wctr_errmsg e;
+  wctr_test_unique_name("wctr-logs", name, sizeof name);
+#ifdef _WIN32
+  snprintf(dir, sizeof dir, "C:\\%s", name);
+#else
+  snprintf(dir, sizeof dir, "/tmp/%s", name);
+#endif
+  if (wctr_fs_mkdir(dir, &e) != WCTR_OK) return -1;
+  return wctr_fs_join(path, sizeof path, dir, SVC_LOG_FILE) == WCTR_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  wctr_fs_remove_tree(dir, &e);
+  return 0;
+}
+
+static void numbered(int n, char *out, size_t size) {
+  if (n == 0) {
+    snprintf(out, size, "%s", path);
+  } else {
+    snprintf(out, size, "%s.%d", path, n);
+  }
+}
+
+/* What the reader delivers: "details|line" per entry when with_details, else the lines. */
+typedef struct collected {
+  char text[16384];
+  bool with_details;
+  int lines;
+} collected;
+
+static void collect(void *ctx, int stream, const char *data, size_t len, const char *time, const char *details) {
+  (void)stream;
+  (void)time;
+  collected *c = ctx;
+  size_t at = strlen(c->text);
+  if (c->with_details) at += (size_t)snprintf(c->text + at, sizeof c->text - at, "%s|", details);
+  snprintf(c->text + at, sizeof c->text - at, "%.*s", (int)len, data);
+  c->lines++;
+}
+
+static void read_all(int max_files, int64_t tail, collected *c, uint64_t *skipped) {
+  svc_log_reader *r = NULL;
+  wctr_errmsg e;
+  bool done = false;
+  assert_int_equal(svc_log_reader_open(path, max_files, tail, &r, &e), WCTR_OK);
+  while (!done) assert_int_equal(svc_log_reader_next(r, 100, collect, c, &done), WCTR_OK);
+  if (skipped != NULL) *skipped = svc_log_reader_skipped(r);
+  svc_log_reader_close(r);
+}
+
+static void write_lines(svc_log_writer *w, int from, int to) {
+  for (int i = from; i < to; i++) {
+    char line[64];
+    snprintf(line, sizeof line, "line %03d of the container's output\n", i);
+    svc_log_writer_write(w, 1, line, strlen(line), NULL, NULL);
+  }
+}
+
+/* max-size 1k, max-file 3: Docker's names (.1 newest rotated, .2 oldest), never a fourth file, and the
+ * reader gives the newest lines, oldest first, in order; a tail reaches back through the rotated files. */
+static void test_rotation_keeps_max_files(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  svc_log_writer *w = NULL;
+  svc_log_options o = {.max_bytes = 1000, .max_files = 3};
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 200);
+  svc_log_writer_close(w);
+  char name[720];
+  for (int n = 0; n < 3; n++) {
+    numbered(n, name, sizeof name);
+    assert_true(wctr_fs_exists(name));
+    wctr_file *f = NULL;
+    uint64_t size = 0;
+    assert_int_equal(wctr_file_open(name, WCTR_FILE_READ, &f, &e), WCTR_OK);
+    assert_int_equal(wctr_file_size(f, &size), WCTR_OK);
+    wctr_file_close(f);
+    assert_true(size <= 1000);
+  }
+  numbered(3, name, sizeof name);
+  assert_false(wctr_fs_exists(name));
+  collected c = {0};
+  read_all(3, -1, &c, NULL);
+  if (c.lines <= 10 || c.lines >= 200) fail_msg("%d lines: %s", c.lines, c.text);
+  /* The lines are consecutive and end with the last one written. */
+  int first = (int)strtol(c.text + 5, NULL, 10);
+  for (int i = 0; i < c.lines; i++) {
+    char want[64];
+    snprintf(want, sizeof want, "line %03d of the container's output\n", first + i);
+    assert_non_null(strstr(c.text, want));
+  }
+  assert_int_equal(first + c.lines, 200);
+  collected t = {0};
+  read_all(3, c.lines - 1, &t, NULL);
+  assert_int_equal(t.lines, c.lines - 1);
+  assert_string_equal(t.text, strchr(c.text, '\n') + 1);
+}
+
+/* max-file 1: the file starts over when full (Docker's behaviour), no .1. */
+static void test_one_file_starts_over(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  svc_log_writer *w = NULL;
+  svc_log_options o = {.max_bytes = 500, .max_files = 1};
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 50);
+  svc_log_writer_close(w);
+  char name[720];
+  numbered(1, name, sizeof name);
+  assert_false(wctr_fs_exists(name));
+  collected c = {0};
+  read_all(1, -1, &c, NULL);
+  assert_true(c.lines >= 1 && c.lines < 50);
+  assert_non_null(strstr(c.text, "line 049"));
+}
+
+static void put_file(const char *name, const char *text) {
+  wctr_file *f = NULL;
+  wctr_errmsg e;
+  assert_int_equal(wctr_file_open(name, WCTR_FILE_TRUNCATE, &f, &e), WCTR_OK);
+  assert_int_equal(wctr_file_write(f, text, strlen(text)), WCTR_OK);
+  wctr_file_close(f);
+}
+
+/* What a crash leaves: a rotation stopped after .1 became .2 (a gap at .1) and an entry cut mid-write at the
+ * end of the current file. The next writer ends the cut entry, so it is one skipped line; the reader reads
+ * the files that are there, oldest first; the next rotation fills the gap. */
+static void test_crash_mid_rotation(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char name[720];
+  numbered(2, name, sizeof name);
+  put_file(name, "{\"log\":\"oldest\\n\",\"stream\":\"stdout\",\"time\":\"2026-12-07T00:00:00.000000000Z\"}\n");
+  put_file(path, "{\"log\":\"newer\\n\",\"stream\":\"stderr\",\"time\":\"2026-12-07T00:00:01.000000000Z\"}\n"
+                 "{\"log\":\"cut in the mid");
+  svc_log_writer *w = NULL;
+  svc_log_options o = {.max_bytes = 100000, .max_files = 3};
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  svc_log_writer_write(w, 1, "after the crash\n", 16, NULL, NULL);
+  svc_log_writer_close(w);
+  collected c = {0};
+  uint64_t skipped = 0;
+  read_all(3, -1, &c, &skipped);
+  if (strcmp(c.text, "oldest\nnewer\nafter the crash\n") != 0) fail_msg("got [%s]", c.text);
+  assert_int_equal(skipped, 1);
+  /* A rotation now: path -> .1 (the gap), .2 stays the oldest. */
+  o.max_bytes = 10;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  svc_log_writer_write(w, 1, "newest\n", 7, NULL, NULL);
+  svc_log_writer_close(w);
+  numbered(1, name, sizeof name);
+  assert_true(wctr_fs_exists(name));
+  collected d = {0};
+  read_all(3, -1, &d, NULL);
+  assert_string_equal(d.text, "oldest\nnewer\nafter the crash\nnewest\n");
+}
+
+/* Attributes: each entry carries "attrs" between "stream" and "time" (Docker's order); the reader gives
+ * Docker's --details text (sorted, URL-query-escaped, "k=v,k2=v2"), "" for an entry without. */
+static void test_attrs_and_details(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  const char *keys[] = {"app", "who"};
+  const char *values[] = {"web", "a b&c=d"};
+  svc_log_options o = {.attr_keys = keys, .attr_values = values, .attr_count = 2};
+  put_file(path, "{\"log\":\"before\\n\",\"stream\":\"stdout\",\"time\":\"2026-12-07T00:00:00.000000000Z\"}\n");
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  collected live = {.with_details = true};
+  svc_log_writer_write(w, 2, "hello\n", 6, collect, &live);
+  svc_log_writer_close(w);
+  assert_string_equal(live.text, "app=web,who=a+b%26c%3Dd|hello\n");
+  wctr_file *f = NULL;
+  char raw[1024] = "";
+  size_t got = 0;
+  assert_int_equal(wctr_file_open(path, WCTR_FILE_READ, &f, &e), WCTR_OK);
+  assert_int_equal(wctr_file_pread(f, 0, raw, sizeof raw - 1, &got), WCTR_OK);
+  wctr_file_close(f);
+  raw[got] = '\0';
+  assert_non_null(strstr(raw, "{\"log\":\"hello\\n\",\"stream\":\"stderr\",\"attrs\":{\"app\":\"web\",\"who\":\"a b&c=d\"},"
+                              "\"time\":\""));
+  collected c = {.with_details = true};
+  read_all(0, -1, &c, NULL);
+  assert_string_equal(c.text, "|before\napp=web,who=a+b%26c%3Dd|hello\n");
+  /* Docker's tools may write the attributes in any order: the details are sorted all the same. */
+  int stream = 0;
+  char *data = NULL, *details = NULL;
+  size_t len = 0;
+  char time[40];
+  const char *line = "{\"log\":\"x\",\"stream\":\"stdout\",\"attrs\":{\"z\":\"1\",\"a\":\"\\u00e9\"},\"time\":\"t\"}";
+  assert_int_equal(svc_log_entry_parse(line, strlen(line), &stream, &data, &len, time, &details), WCTR_OK);
+  assert_string_equal(details, "a=%C3%A9,z=1");
+  free(data);
+  free(details);
+  const char *bad = "{\"log\":\"x\",\"stream\":\"stdout\",\"attrs\":{\"z\":1},\"time\":\"t\"}";
+  assert_int_equal(svc_log_entry_parse(bad, strlen(bad), &stream, &data, &len, time, &details), WCTR_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_rotation_keeps_max_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_one_file_starts_over, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_crash_mid_rotation, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_attrs_and_details, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
