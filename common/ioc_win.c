@@ -141,8 +141,20 @@ typedef struct wbuf {
   bool owned;  /* data was taken (freed apart) rather than copied behind the header */
 } wbuf;
 
+/* ws2_32's WSABUF and WSASend, declared here so that the core needs neither winsock2.h nor a link to ws2_32:
+ * a socket writer finds them in the ws2_32.dll that made its socket. */
+typedef struct ioc_wsabuf {
+  ULONG len;
+  char *buf;
+} ioc_wsabuf;
+typedef int(WINAPI *ioc_wsasend_fn)(UINT_PTR s, ioc_wsabuf *bufs, DWORD count, DWORD *sent, DWORD flags,
+                                    OVERLAPPED *ov, void *routine);
+typedef int(WINAPI *ioc_wsaerror_fn)(void);
+
 struct wctr_ioc_writer {
   wctr_ioc_req req;
+  ioc_wsasend_fn wsasend;   /* opt.socket: WSASend, and WSAGetLastError for its failures */
+  ioc_wsaerror_fn wsaerror;
   wctr_ioc *ioc;
   HANDLE h;
   wctr_ioc_writer_options opt;
@@ -1069,8 +1081,18 @@ static void writer_start_locked(wctr_ioc_writer *w) {
   DWORD n = left > WRITE_PIECE ? WRITE_PIECE : (DWORD)left;
   w->inflight = true;
   busy_add(w->ioc);
-  if (!WriteFile(w->h, b->data + b->off, n, NULL, &w->req.ov)) {
-    DWORD code = GetLastError();
+  BOOL written;
+  DWORD code = 0;
+  if (w->wsasend != NULL) {
+    /* The completion comes through the port either way (no FILE_SKIP_COMPLETION_PORT_ON_SUCCESS), as WriteFile's. */
+    ioc_wsabuf buf = {n, b->data + b->off};
+    written = w->wsasend((UINT_PTR)w->h, &buf, 1, NULL, 0, &w->req.ov, NULL) == 0;
+    if (!written) code = (DWORD)w->wsaerror(); /* WSA_IO_PENDING is ERROR_IO_PENDING */
+  } else {
+    written = WriteFile(w->h, b->data + b->off, n, NULL, &w->req.ov);
+    if (!written) code = GetLastError();
+  }
+  if (!written) {
     if (code != ERROR_IO_PENDING) {
       w->sync_error = code;
       if (!post_self(w->ioc, &w->req)) {
@@ -1178,6 +1200,15 @@ wctr_err wctr_ioc_writer_start(wctr_ioc *ioc, HANDLE h, bool associated, const w
   if (w == NULL) {
     err = wctr_fail(e, WCTR_ENOMEM, "no memory for a writer");
     goto done;
+  }
+  if (opt != NULL && opt->socket) {
+    HMODULE ws2 = GetModuleHandleW(L"ws2_32.dll");
+    w->wsasend = ws2 != NULL ? (ioc_wsasend_fn)(void (*)(void))GetProcAddress(ws2, "WSASend") : NULL;
+    w->wsaerror = ws2 != NULL ? (ioc_wsaerror_fn)(void (*)(void))GetProcAddress(ws2, "WSAGetLastError") : NULL;
+    if (w->wsasend == NULL || w->wsaerror == NULL) {
+      err = wctr_fail(e, WCTR_EINVAL, "a socket writer needs ws2_32.dll loaded (the socket's own library)");
+      goto done;
+    }
   }
   if (!associated) {
     err = wctr_ioc_associate(ioc, h, e);

@@ -121,6 +121,10 @@ typedef struct wctr_ioc_writer_options {
   size_t low_water;
   void (*on_error)(void *ctx, DWORD error); /* optional: a write failed (the peer left); once */
   void *ctx;
+  /* The handle is a SOCKET: written with ws2_32's WSASend (looked up in the ws2_32.dll that made it), not
+   * WriteFile. Wine 8's overlapped WriteFile on a socket stops for good once the send buffer has filled under a
+   * slow reader (it completes only when the peer closes); its WSASend does not. */
+  bool socket;
 } wctr_ioc_writer_options;
 
 /* The handle must be overlapped; it is associated here unless already (pass associated true: then with

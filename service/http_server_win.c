@@ -495,7 +495,8 @@ static void on_read(wctr_ioc_req *req, DWORD bytes, DWORD error) {
 
 /* Writer and first read of a connection that was just accepted or connected. */
 static bool open_locked(hconn *c, wctr_errmsg *e) {
-  wctr_ioc_writer_options wo = {.on_drain = on_writer_drain, .low_water = 1, .on_error = on_writer_error, .ctx = c};
+  wctr_ioc_writer_options wo = {.on_drain = on_writer_drain, .low_water = 1, .on_error = on_writer_error, .ctx = c,
+                                 .socket = c->socket};
   set_state(c, ST_OPEN);
   c->since = wctr_ioc_now_ms();
   if (wctr_ioc_writer_start(c->s->ioc, c->h, !c->socket, &wo, &c->writer, e) != WCTR_OK) return false;

@@ -3,6 +3,7 @@
  * real job object included), the pipe pair with a real child, the reader (binary data, message pipes,
  * cancel), the bounded writer (bound, drain, error, message boundaries), stop with I/O in flight, and
  * the process's thread count with 100 waits and 100 readers active. Every wait is bounded. */
+#include <winsock2.h>
 #include <windows.h>
 
 #include <tlhelp32.h>
@@ -880,7 +881,7 @@ static void test_writer_bound_and_drain(void **state) {
   p.ioc = ioc;
   counter_init(&p.drains);
   counter_init(&p.errors);
-  wctr_ioc_writer_options opt = {256 * 1024, false, probe_drain, 64 * 1024, probe_error, &p};
+  wctr_ioc_writer_options opt = {256 * 1024, false, probe_drain, 64 * 1024, probe_error, &p, false};
   wctr_ioc_writer *w = NULL;
   assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
 
@@ -975,7 +976,7 @@ static void test_writer_error_when_peer_leaves(void **state) {
   p.ioc = ioc;
   counter_init(&p.drains);
   counter_init(&p.errors);
-  wctr_ioc_writer_options opt = {0, false, NULL, 0, probe_error, &p};
+  wctr_ioc_writer_options opt = {0, false, NULL, 0, probe_error, &p, false};
   wctr_ioc_writer *w = NULL;
   assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
   CloseHandle(peer);
@@ -1005,7 +1006,7 @@ static void test_writer_close_cancels(void **state) {
   p.ioc = ioc;
   counter_init(&p.drains);
   counter_init(&p.errors);
-  wctr_ioc_writer_options opt = {0, false, probe_drain, 0, probe_error, &p};
+  wctr_ioc_writer_options opt = {0, false, probe_drain, 0, probe_error, &p, false};
   wctr_ioc_writer *w = NULL;
   assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
   static unsigned char big[512 * 1024];
@@ -1025,6 +1026,78 @@ static void test_writer_close_cancels(void **state) {
   wctr_ioc_stop(ioc);
   counter_destroy(&p.drains);
   counter_destroy(&p.errors);
+}
+
+/* A socket writer under a slow reader: every byte arrives. Wine 8's overlapped WriteFile on a socket stopped for
+ * good once the send buffer had filled under a reader of about 2 MB/s (it completed only when the peer closed: the
+ * Engine API's `docker save` of a 6 MB image hung); the writer's WSASend (opt.socket) goes on. */
+typedef struct slow_read {
+  SOCKET s;
+  volatile LONG total;
+} slow_read;
+
+static DWORD WINAPI slow_reader(void *arg) {
+  slow_read *r = arg;
+  static char buf[65536];
+  for (;;) {
+    int n = recv(r->s, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    InterlockedExchangeAdd(&r->total, n);
+    Sleep(20);
+  }
+  return 0;
+}
+
+static void test_writer_socket_slow_reader(void **state) {
+  (void)state;
+  WSADATA wsa;
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+  SOCKET ls = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+  assert_true(ls != INVALID_SOCKET);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int alen = sizeof a;
+  assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(ls, 1), 0);
+  assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+  SOCKET client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_equal(connect(client, (struct sockaddr *)&a, sizeof a), 0);
+  SOCKET ours = accept(ls, NULL, NULL);
+  assert_true(ours != INVALID_SOCKET);
+  closesocket(ls);
+
+  wctr_ioc *ioc = start_core(2);
+  writer_probe p;
+  memset(&p, 0, sizeof p);
+  p.ioc = ioc;
+  counter_init(&p.drains);
+  counter_init(&p.errors);
+  wctr_ioc_writer_options opt = {0, false, NULL, 0, probe_error, &p, true};
+  wctr_ioc_writer *w = NULL;
+  wctr_errmsg e;
+  assert_int_equal(wctr_ioc_writer_start(ioc, (HANDLE)ours, false, &opt, &w, &e), WCTR_OK);
+  enum { CHUNK = 256 * 1024, TOTAL = 6 * 1024 * 1024 };
+  static unsigned char chunk[CHUNK];
+  for (size_t sent = 0; sent < TOTAL; sent += CHUNK) assert_int_equal(wctr_ioc_writer_write(w, chunk, CHUNK, false), WCTR_OK);
+  slow_read r = {.s = client, .total = 0};
+  HANDLE t = CreateThread(NULL, 0, slow_reader, &r, 0, NULL);
+  assert_non_null(t);
+  /* About 3 s at the reader's pace; 60 s is the bound of a stall. */
+  for (int i = 0; i < 600 && InterlockedCompareExchange(&r.total, 0, 0) < TOTAL; i++) Sleep(100);
+  LONG got = InterlockedCompareExchange(&r.total, 0, 0);
+  if (got != TOTAL) fail_msg("the reader got %ld of %d bytes: the socket writer stalled", (long)got, TOTAL);
+  assert_int_equal(counter_get(&p.errors), 0);
+  wctr_ioc_writer_close(w, false, false);
+  closesocket(ours); /* the reader sees the end */
+  WaitForSingleObject(t, 10000);
+  CloseHandle(t);
+  closesocket(client);
+  wctr_ioc_stop(ioc);
+  counter_destroy(&p.drains);
+  counter_destroy(&p.errors);
+  WSACleanup();
 }
 
 /* A close that comes while a drain callback runs on a worker waits for it, and then the writer is freed
@@ -1055,7 +1128,7 @@ static void test_writer_close_during_drain_callback(void **state) {
     HANDLE peer = NULL;
     wctr_errmsg e;
     assert_int_equal(wctr_pipe_pair(true, &ours, &peer, &e), WCTR_OK);
-    wctr_ioc_writer_options opt = {0, false, race_drain, 0, NULL, &r};
+    wctr_ioc_writer_options opt = {0, false, race_drain, 0, NULL, &r, false};
     wctr_ioc_writer *w = NULL;
     assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
     assert_int_equal(wctr_ioc_writer_write(w, "ping", 4, false), WCTR_OK);
@@ -1080,7 +1153,7 @@ static void test_writer_message_mode_boundaries(void **state) {
   HANDLE ours = NULL;
   HANDLE peer = NULL;
   message_pipe(true, &ours, &peer);
-  wctr_ioc_writer_options opt = {0, true, NULL, 0, NULL, NULL};
+  wctr_ioc_writer_options opt = {0, true, NULL, 0, NULL, NULL, false};
   wctr_ioc_writer *w = NULL;
   wctr_errmsg e;
   assert_int_equal(wctr_ioc_writer_start(ioc, ours, false, &opt, &w, &e), WCTR_OK);
@@ -1233,6 +1306,7 @@ int main(void) {
       cmocka_unit_test(test_writer_bound_and_drain),
       cmocka_unit_test(test_writer_error_when_peer_leaves),
       cmocka_unit_test(test_writer_close_cancels),
+      cmocka_unit_test(test_writer_socket_slow_reader),
       cmocka_unit_test(test_writer_close_during_drain_callback),
       cmocka_unit_test(test_writer_message_mode_boundaries),
       cmocka_unit_test(test_pipe_pair_refuses_second_client),
