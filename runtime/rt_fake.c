@@ -34,6 +34,7 @@ static struct {
   unsigned signal_delay_ms;
   unsigned release_delay_ms;
   bool refuse_pause;
+  char storage_path[512]; /* "" : none; else a started process-isolated task's StoragePath */
   int counts[16];
   int live;
   char live_ids[MAX_LIVE][65]; /* the ids of the live tasks: a start of one of them is refused */
@@ -88,6 +89,7 @@ void rt_fake_reset(void) {
   g.signal_delay_ms = 0;
   g.release_delay_ms = 0;
   g.refuse_pause = false;
+  g.storage_path[0] = '\0';
   memset(g.counts, 0, sizeof g.counts);
   g.live_id_count = 0;
   g.planted_count = 0;
@@ -130,6 +132,13 @@ void rt_fake_refuse_pause(bool refuse) {
   global_init();
   wctr_mutex_lock(&g.lock);
   g.refuse_pause = refuse;
+  wctr_mutex_unlock(&g.lock);
+}
+
+void rt_fake_set_storage_path(const char *path) {
+  global_init();
+  wctr_mutex_lock(&g.lock);
+  snprintf(g.storage_path, sizeof g.storage_path, "%s", path != NULL ? path : "");
   wctr_mutex_unlock(&g.lock);
 }
 
@@ -665,6 +674,12 @@ static wctr_err fake_start(rt_runtime *rt, const rt_args *a, rt_task **out, rt_s
   snprintf(info->identity, sizeof info->identity, "%s", a->spec->process.user != NULL ? a->spec->process.user : "FakeUser");
   info->state = cJSON_CreateObject();
   if (info->state != NULL) cJSON_AddStringToObject(info->state, "Fake", a->id);
+  wctr_mutex_lock(&g.lock);
+  /* As the HCS runtime reports the volume it mounted for a process-isolated container. */
+  if (info->state != NULL && g.storage_path[0] != '\0' && a->spec->isolation == WCTR_ISOLATION_PROCESS) {
+    cJSON_AddStringToObject(info->state, "StoragePath", g.storage_path);
+  }
+  wctr_mutex_unlock(&g.lock);
   wctr_mutex_lock(&t->lock);
   schedule_locked(t);
   wctr_mutex_unlock(&t->lock);

@@ -53,6 +53,9 @@ void rt_fake_set_release_delay_ms(unsigned ms);
 void rt_fake_set_signal_delay_ms(unsigned ms);
 /* pause refuses every run (WCTR_ENOTSUP), as the job runtime and process isolation do. */
 void rt_fake_refuse_pause(bool refuse);
+/* A started process-isolated task reports path as its runtime state's StoragePath (the folder standing for the
+ * volume the HCS runtime mounts); NULL or "": none, the default. */
+void rt_fake_set_storage_path(const char *path);
 /* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
  * "reattach", "start-conflict", "exec", "proc-release", "pause", "resume". */
 int rt_fake_count(const char *what);

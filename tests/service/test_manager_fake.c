@@ -2116,6 +2116,58 @@ static void test_archive_job_container(void **state) {
 }
 
 /* A running Hyper-V container: dockerd's refusal (daemon/archive_windows.go). */
+/* A running process-isolated container's C:\ is the volume its runtime mounted (the runtime state's StoragePath; the
+ * fake reports a folder, as the HCS runtime reports the scratch's volume): get and put go there. Stopped, cp is
+ * refused with the reason (wctr does not mount a stopped container's scratch). */
+static void test_archive_running_process_container(void **state) {
+  (void)state;
+  char volume[1200], file[1400];
+  snprintf(volume, sizeof volume, "%s" WCTR_FS_SEP "mounted-volume", root);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(volume, &e), WCTR_OK);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", volume);
+  assert_int_equal(wctr_fs_write_atomic(file, "alpha", 5, &e), WCTR_OK);
+  rt_fake_set_storage_path(volume);
+  const char *script[] = {"wait", NULL};
+  char id[80];
+  snprintf(id, sizeof id, "%s", create("pcp", "process", script, false, NULL));
+  run_ok("container.start", id_params(id));
+  tsink *s = run_op("container.archive.get", archive_params("pcp", "C:\\a.txt"));
+  if (s->err != WCTR_OK) fail_msg("get: %s", s->message);
+  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  img_tar *t = NULL;
+  const img_tar_entry *en = NULL;
+  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
+  assert_string_equal(en->name, "a.txt");
+  char body[16] = {0};
+  size_t n = 0;
+  assert_int_equal(img_tar_read(t, body, sizeof body - 1, &n, &e), WCTR_OK);
+  assert_string_equal(body, "alpha");
+  img_tar_free(t);
+  end(s);
+  mem_tar b = {0};
+  img_tarw w;
+  img_tarw_init(&w, mem_out, &b);
+  mem_file(&b, &w, "new.txt", "hello");
+  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+  s = put_archive(archive_params("pcp", "C:\\"), &b);
+  if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
+  end(s);
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "new.txt", volume);
+  char *text = NULL;
+  size_t len = 0;
+  assert_int_equal(wctr_fs_read_all(file, 100, &text, &len), WCTR_OK);
+  assert_string_equal(text, "hello");
+  free(text);
+  run_ok("container.stop", id_params(id));
+  char msg[600];
+  cJSON_Delete(call("container.archive.stat", archive_params("pcp", "C:\\a.txt"), WCTR_ENOTSUP, msg, sizeof msg));
+  assert_non_null(strstr(msg, "is not running: copying files of a stopped process-isolated container needs its scratch"));
+  rt_fake_set_storage_path(NULL);
+  free(b.data);
+}
+
 static void test_archive_running_hyperv_refused(void **state) {
   (void)state;
   const char *const script[] = {"wait", NULL};
@@ -2503,6 +2555,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stdin_stays_open_without_stdin_once, setup, teardown),
       cmocka_unit_test_setup_teardown(test_list_sizes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_archive_job_container, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_running_process_container, setup, teardown),
       cmocka_unit_test_setup_teardown(test_archive_running_hyperv_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pause_freezes_the_run_with_dockers_rules, setup, teardown),
