@@ -317,7 +317,13 @@ void mgr_emit(svc_manager *m, const char *action, const char *id, const char *na
   emit(m, "container", action, id, name, exit_code, NULL);
 }
 
-void mgr_emit_with(svc_manager *m, const char *action, const char *id, const char *name, const cJSON *attributes) {
+void mgr_emit_of(svc_manager *m, ctr *c, const char *action, const cJSON *attributes) {
+  WCTR_ASSERT_NOT_HELD(&m->lock);
+  char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
+  wctr_mutex_lock(&m->lock);
+  snprintf(id, sizeof id, "%s", c->rec.id);
+  snprintf(name, sizeof name, "%s", c->rec.name);
+  wctr_mutex_unlock(&m->lock);
   emit(m, "container", action, id, name, 0, attributes);
 }
 

@@ -174,8 +174,9 @@ bool mgr_timer_cancel(svc_manager *m, mgr_tmr *t, void **arg);
 
 /* Events to `events` subscribers: {"Time","Type":"container","Action","Id","Name"[,"ExitCode"]}. */
 void mgr_emit(svc_manager *m, const char *action, const char *id, const char *name, int64_t exit_code);
-/* A container's event with attributes of its own (borrowed): kill's {"signal":"15"}. */
-void mgr_emit_with(svc_manager *m, const char *action, const char *id, const char *name, const cJSON *attributes);
+/* c's event, its id and name read under m->lock (not held), with attributes of its own (borrowed; may be NULL):
+ * kill's {"signal":"15"}. */
+void mgr_emit_of(svc_manager *m, ctr *c, const char *action, const cJSON *attributes);
 /* Docker's volume events: {"Time","Type":"volume","Action","Id":VOLUME,"Attributes":{...}} (no Name: dockerd's
  * volume actor has none). attributes are borrowed. */
 void mgr_emit_volume(svc_manager *m, const char *action, const char *volume, const cJSON *attributes);

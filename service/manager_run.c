@@ -655,14 +655,9 @@ static void signal_run(void *arg) {
   }
   /* dockerd's kill event, for each signal it sends (a stop's SIGTERM, the SIGKILL after its timeout, a kill): sent
    * before the signal, so that it always comes before the die the signal brings. */
-  char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
-  wctr_mutex_lock(&m->lock);
-  snprintf(id, sizeof id, "%s", c->rec.id);
-  snprintf(name, sizeof name, "%s", c->rec.name);
-  wctr_mutex_unlock(&m->lock);
   cJSON *attrs = cJSON_CreateObject();
   if (attrs != NULL && cJSON_AddStringToObject(attrs, "signal", j->sig == RT_SIGNAL_STOP ? "15" : "9") != NULL) {
-    mgr_emit_with(m, "kill", id, name, attrs);
+    mgr_emit_of(m, c, "kill", attrs);
   }
   cJSON_Delete(attrs);
   if (j->t->runtime->methods->signal(j->t, j->sig, &e) != WCTR_OK) {
@@ -974,14 +969,7 @@ static void sink_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const cha
 
 /* A stop of a running container that ended it: dockerd's stop event, then the answer. */
 static void stopped_done(svc_manager *m, ctr *c, void *arg, wctr_err err, const char *message) {
-  if (err == WCTR_OK) {
-    char id[SVC_ID_HEX + 1], name[SVC_NAME_MAX + 1];
-    wctr_mutex_lock(&m->lock);
-    snprintf(id, sizeof id, "%s", c->rec.id);
-    snprintf(name, sizeof name, "%s", c->rec.name);
-    wctr_mutex_unlock(&m->lock);
-    mgr_emit(m, "stop", id, name, 0);
-  }
+  if (err == WCTR_OK) mgr_emit_of(m, c, "stop", NULL);
   sink_done(m, c, arg, err, message);
 }
 
