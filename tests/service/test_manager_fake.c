@@ -1947,6 +1947,15 @@ static void mem_file(mem_tar *b, img_tarw *w, const char *name, const char *body
   assert_int_equal(img_tarw_write(w, body, strlen(body), &e), WCTR_OK);
 }
 
+/* An archive of one file, name holding body. */
+static void one_file_tar(mem_tar *b, const char *name, const char *body) {
+  wctr_errmsg e;
+  img_tarw w;
+  img_tarw_init(&w, mem_out, b);
+  mem_file(b, &w, name, body);
+  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+}
+
 static cJSON *archive_params(const char *id, const char *path) {
   cJSON *p = id_params(id);
   cJSON_AddStringToObject(p, "Path", path);
@@ -2041,10 +2050,7 @@ static void test_archive_job_container(void **state) {
 
   /* put: into a folder, renamed, refused. */
   mem_tar b = {0};
-  img_tarw w;
-  img_tarw_init(&w, mem_out, &b);
-  mem_file(&b, &w, "new.txt", "hello");
-  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+  one_file_tar(&b, "new.txt", "hello");
   s = put_archive(archive_params("cp", "C:\\sub"), &b);
   if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
   assert_int_equal(tsink_result_int(s, "Entries"), 1);
@@ -2078,6 +2084,7 @@ static void test_archive_job_container(void **state) {
   /* An archive that would leave the root changes nothing. */
   free(b.data);
   b = (mem_tar){0};
+  img_tarw w;
   img_tarw_init(&w, mem_out, &b);
   mem_file(&b, &w, "fine.txt", "fine");
   mem_file(&b, &w, "../escape.txt", "escape");
@@ -2147,10 +2154,7 @@ static void test_archive_running_process_container(void **state) {
   img_tar_free(t);
   end(s);
   mem_tar b = {0};
-  img_tarw w;
-  img_tarw_init(&w, mem_out, &b);
-  mem_file(&b, &w, "new.txt", "hello");
-  assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
+  one_file_tar(&b, "new.txt", "hello");
   s = put_archive(archive_params("pcp", "C:\\"), &b);
   if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
   end(s);
