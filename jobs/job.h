@@ -195,6 +195,16 @@ typedef struct job_process {
  *  - CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT.
  *    CREATE_NO_WINDOW gives a console program a console of its own without a window, so it never shares
  *    wctrd's console (a user's Ctrl+C on `wctrd run` does not reach containers) and console APIs work.
+ *    The console is made at launch: its conhost.exe starts inside the job, as the process's identity and
+ *    under the job's limits, and costs 40-65 ms of a launch under Wine. A console made beforehand was
+ *    measured and rejected (BENCHMARKS.md, "Launching a job container"): through
+ *    PROC_THREAD_ATTRIBUTE_PARENT_PROCESS = a holder process with a console, Wine 8 gives the process no
+ *    console at all (it takes the console from the caller, not from the attribute's parent); through a
+ *    spare pseudo console (CreatePseudoConsole + PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE), its conhost.exe
+ *    runs as wctrd outside the job and its limits, ends with wctrd's handles (a wctrd that dies would
+ *    send CTRL_CLOSE_EVENT to every container), inherits every inheritable handle of wctrd under Wine 8
+ *    (another spawn's stdio duplicates among them), and `wctr run` was not reliably faster (44 and 65 ms
+ *    faster in two runs of three, 19 ms slower in the third).
  *    No CREATE_NEW_PROCESS_GROUP: the stop signal does not go through process groups
  *    (job_signal_stop), and a new group would disable Ctrl+C handling inside the container;
  *  - lpDesktop "": the process gets a hidden window station of its own logon session instead of

@@ -111,6 +111,32 @@ static int helper_whoami(void) {
   return 0;
 }
 
+/* "console": the console this process is attached to, once its stdin gives it a line (so that the test
+ * can have every process it compares alive at that moment). */
+static int helper_console(void) {
+  say("ready\n");
+  char byte = 0;
+  DWORD got = 0;
+  HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+  while (ReadFile(in, &byte, 1, &got, NULL) && got == 1 && byte != '\n') continue;
+  DWORD pids[16];
+  DWORD count = GetConsoleProcessList(pids, COUNT_OF(pids));
+  /* The console's own screen buffer, not the redirected stdout: console APIs work on it. */
+  HANDLE out = CreateFileW(L"CONOUT$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_EXISTING, 0, NULL);
+  DWORD modes = 0;
+  BOOL usable = out != INVALID_HANDLE_VALUE && GetConsoleMode(out, &modes);
+  if (out != INVALID_HANDLE_VALUE) CloseHandle(out);
+  char line[256];
+  int n = snprintf(line, sizeof line, "console=%d pids=", usable ? 1 : 0);
+  for (DWORD i = 0; i < count && i < COUNT_OF(pids) && n > 0 && (size_t)n < sizeof line; i++) {
+    n += snprintf(line + n, sizeof line - (size_t)n, ",%lu", (unsigned long)pids[i]);
+  }
+  if (n > 0 && (size_t)n < sizeof line - 2) snprintf(line + n, sizeof line - (size_t)n, ",\n");
+  say(line);
+  return 0;
+}
+
 int jobs_helper_main(int argc, char **argv) {
   if (argc < 3 || strcmp(argv[1], "--jobs-helper") != 0) return -1;
   const char *mode = argv[2];
@@ -141,6 +167,7 @@ int jobs_helper_main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(mode, "whoami") == 0) return helper_whoami();
+  if (strcmp(mode, "console") == 0) return helper_console();
   if (strcmp(mode, "cwd") == 0) {
     wchar_t dir[MAX_PATH];
     char text[MAX_PATH * 3];

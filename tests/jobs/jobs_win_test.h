@@ -16,7 +16,10 @@
  *   crash           writes through a NULL pointer
  *   whoami          writes "user=<SID> admin=<0|1> integrity=<RID> privileges=<N>" for its own token
  *                   (admin: Administrators enabled; privileges: how many the token holds)
- *   cwd             writes its current directory */
+ *   cwd             writes its current directory
+ *   console         writes "ready", waits for a line on stdin, then writes "console=<0|1> pids=,<pid>,...,":
+ *                   whether console APIs work on its console's screen buffer (CONOUT$), and the processes
+ *                   attached to that console (GetConsoleProcessList) */
 #ifndef WCTR_TESTS_JOBS_JOBS_WIN_TEST_H
 #define WCTR_TESTS_JOBS_JOBS_WIN_TEST_H
 

@@ -116,6 +116,56 @@ static void test_output_through_an_inherited_pipe(void **state) {
   job_close(job);
 }
 
+/* job_spawn's CREATE_NO_WINDOW: each container's process gets a console of its own - console APIs work on
+ * it, and neither another container's process nor wctrd (this test process) is attached to it. Both
+ * processes are alive when each reports, so a console they shared would list them both. */
+static bool pid_listed(const char *report, uint32_t pid) {
+  char needle[24];
+  snprintf(needle, sizeof needle, ",%lu,", (unsigned long)pid);
+  return strstr(report, needle) != NULL;
+}
+
+static void test_each_process_has_a_console_of_its_own(void **state) {
+  (void)state;
+  job_object *jobs[2] = {create("console-a", NULL), create("console-b", NULL)};
+  HANDLE in_r[2], in_w[2], out_r[2], out_w[2];
+  job_process p[2];
+  char reports[2][256];
+  for (int i = 0; i < 2; i++) {
+    jobs_test_pipe(&in_r[i], &in_w[i]);
+    jobs_test_pipe(&out_r[i], &out_w[i]);
+    job_spawn_spec spec = {.command_line = jobs_helper_cmdline("console"), .env = jobs_test_env(), .std_in = in_r[i],
+                           .std_out = out_w[i]};
+    wctr_errmsg e;
+    if (job_spawn(jobs[i], &spec, &p[i], &e) != WCTR_OK) FAILF("job_spawn: %s", e.text);
+    CloseHandle(in_r[i]);
+    CloseHandle(out_w[i]);
+  }
+  for (int i = 0; i < 2; i++) jobs_test_read_until(out_r[i], "ready", JOBS_T);
+  for (int i = 0; i < 2; i++) {
+    DWORD written = 0;
+    assert_true(WriteFile(in_w[i], "\n", 1, &written, NULL));
+  }
+  for (int i = 0; i < 2; i++) {
+    snprintf(reports[i], sizeof reports[i], "%s", jobs_test_read_all(out_r[i], JOBS_T));
+    assert_int_equal(jobs_test_exit_code(p[i].process, JOBS_T), 0);
+  }
+  for (int i = 0; i < 2; i++) {
+    const char *report = strstr(reports[i], "console=");
+    if (report == NULL) FAILF("process %d reported no console: %s", i, reports[i]);
+    if (strncmp(report, "console=1 ", 10) != 0) FAILF("console APIs fail in process %d: %s", i, report);
+    if (!pid_listed(report, p[i].pid)) FAILF("process %d (pid %lu) is not on its own console: %s", i, (unsigned long)p[i].pid, report);
+    if (pid_listed(report, p[1 - i].pid)) FAILF("process %d shares its console with process %d: %s", i, 1 - i, report);
+    if (pid_listed(report, GetCurrentProcessId())) FAILF("process %d shares wctrd's console: %s", i, report);
+  }
+  for (int i = 0; i < 2; i++) {
+    job_process_close(&p[i]);
+    CloseHandle(in_w[i]);
+    CloseHandle(out_r[i]);
+    job_close(jobs[i]);
+  }
+}
+
 static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void test_environment_is_exactly_the_list(void **state) {
@@ -518,6 +568,7 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exit_code_events_and_accounting),
       cmocka_unit_test(test_output_through_an_inherited_pipe),
+      cmocka_unit_test(test_each_process_has_a_console_of_its_own),
       cmocka_unit_test(test_environment_is_exactly_the_list),
       cmocka_unit_test(test_bad_environment_starts_nothing),
       cmocka_unit_test(test_kill_on_job_close),
