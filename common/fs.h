@@ -54,6 +54,10 @@ typedef struct wctr_fs_info {
   int64_t mtime;
 } wctr_fs_info;
 wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out);
+/* Sets the last-write time of a file or folder (sec since 1970, nsec 0..999999999; kept to 100 ns on Windows),
+ * never following a link (a link gets its own time). The access time is left as it is. WCTR_EINVAL for a time
+ * the file system cannot hold (before 1601 on Windows). */
+wctr_err wctr_fs_set_mtime(const char *path, int64_t sec, uint32_t nsec, wctr_errmsg *e);
 
 /* The whole file, at most max bytes (WCTR_ETOOBIG beyond), NUL-terminated; *out malloc'ed. */
 wctr_err wctr_fs_read_all(const char *path, size_t max, char **out, size_t *len);

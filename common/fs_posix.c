@@ -51,6 +51,19 @@ wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out) {
   return WCTR_OK;
 }
 
+wctr_err wctr_fs_set_mtime(const char *path, int64_t sec, uint32_t nsec, wctr_errmsg *e) {
+  if (nsec > 999999999u || (sizeof(time_t) < sizeof sec && (sec > INT32_MAX || sec < INT32_MIN))) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: the time %lld.%09u cannot be set", path, (long long)sec, nsec);
+  }
+  struct timespec ts[2];
+  ts[0].tv_sec = 0;
+  ts[0].tv_nsec = UTIME_OMIT;
+  ts[1].tv_sec = (time_t)sec;
+  ts[1].tv_nsec = (long)nsec;
+  if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) == 0) return WCTR_OK;
+  return fail_errno(e, errno, "set the time of", path);
+}
+
 bool wctr_fs_exists(const char *path) {
   struct stat st;
   return lstat(path, &st) == 0;

@@ -62,6 +62,27 @@ wctr_err wctr_fs_stat(const char *path, wctr_fs_info *out) {
 
 bool wctr_fs_exists(const char *path) { return attributes(path) != INVALID_FILE_ATTRIBUTES; }
 
+wctr_err wctr_fs_set_mtime(const char *path, int64_t sec, uint32_t nsec, wctr_errmsg *e) {
+  /* FILETIME counts 100 ns from 1601; 11644473600 s separate 1601 from 1970. */
+  if (nsec > 999999999u || sec < -INT64_C(11644473600) || sec > INT64_C(900000000000)) {
+    return wctr_fail(e, WCTR_EINVAL, "%s: the time %lld.%09u cannot be held by a Windows file", path, (long long)sec, nsec);
+  }
+  uint64_t ft = (uint64_t)(sec + INT64_C(11644473600)) * 10000000u + nsec / 100u;
+  FILETIME write = {.dwLowDateTime = (DWORD)(ft & 0xFFFFFFFFu), .dwHighDateTime = (DWORD)(ft >> 32)};
+  wchar_t *w = wctr_utf8_to_wide(path);
+  if (w == NULL) return wctr_fail(e, WCTR_EINVAL, "%s: the path is not valid UTF-8", path);
+  /* Backup semantics open a folder; the reparse point itself, never its target. */
+  HANDLE h = CreateFileW(w, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                         OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+  DWORD code = GetLastError();
+  free(w);
+  if (h == INVALID_HANDLE_VALUE) return fail_win32(e, "CreateFileW", code, "set the time of", path);
+  BOOL ok = SetFileTime(h, NULL, NULL, &write);
+  code = GetLastError();
+  CloseHandle(h);
+  return ok ? WCTR_OK : fail_win32(e, "SetFileTime", code, "set the time of", path);
+}
+
 wctr_err wctr_fs_rename(const char *from, const char *to, bool replace, wctr_errmsg *e) {
   wchar_t *wf = wctr_utf8_to_wide(from);
   wchar_t *wt = wctr_utf8_to_wide(to);

@@ -301,11 +301,56 @@ static wctr_err mkdirs(const char *base, const char *rel, bool last, const char 
   return WCTR_OK;
 }
 
+typedef struct staged_dir {
+  char *rel;
+  img_tar_time mtime;
+} staged_dir;
+
 typedef struct extract_ctx {
   const char *staging;
   img_tar *t;
   char *buf;
+  staged_dir *dirs; /* the archive's folder entries, whose times are set once everything is staged */
+  size_t dir_count, dir_cap;
 } extract_ctx;
+
+/* The archive's time onto a staged entry. A time the file system cannot hold (before 1601 on Windows) leaves the
+ * copy's own; any other failure fails the extraction, as Docker's does. */
+static wctr_err stage_time(const char *path, const char *name, img_tar_time t, wctr_errmsg *e) {
+  wctr_errmsg why;
+  wctr_errmsg_clear(&why);
+  wctr_err err = wctr_fs_set_mtime(path, t.sec, t.nsec, &why);
+  if (err == WCTR_EINVAL) return WCTR_OK;
+  if (err != WCTR_OK) return wctr_fail(e, err, "archive entry %s: its time cannot be set: %s", name, why.text);
+  return WCTR_OK;
+}
+
+static wctr_err remember_dir(extract_ctx *x, const img_tar_entry *en, const char *rel, wctr_errmsg *e) {
+  if (x->dir_count == x->dir_cap) {
+    size_t cap = x->dir_cap == 0 ? 16 : x->dir_cap * 2;
+    staged_dir *d = realloc(x->dirs, cap * sizeof *d);
+    if (d == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    x->dirs = d;
+    x->dir_cap = cap;
+  }
+  char *copy = strdup(rel);
+  if (copy == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  x->dirs[x->dir_count++] = (staged_dir){copy, en->mtime};
+  return WCTR_OK;
+}
+
+/* Once every entry is staged (a file staged later would change its folder's time): the folders' times. */
+static wctr_err stage_dir_times(extract_ctx *x, wctr_errmsg *e) {
+  for (size_t i = 0; i < x->dir_count; i++) {
+    char path[IMG_PATH_MAX];
+    if (join_rel(path, sizeof path, x->staging, x->dirs[i].rel) != WCTR_OK) {
+      return wctr_fail(e, WCTR_ETOOBIG, "archive entry %s: the name is too long", x->dirs[i].rel);
+    }
+    wctr_err err = stage_time(path, x->dirs[i].rel, x->dirs[i].mtime, e);
+    if (err != WCTR_OK) return err;
+  }
+  return WCTR_OK;
+}
 
 static wctr_err stage_file(extract_ctx *x, const img_tar_entry *en, const char *rel, wctr_errmsg *e) {
   char path[IMG_PATH_MAX];
@@ -328,6 +373,7 @@ static wctr_err stage_file(extract_ctx *x, const img_tar_entry *en, const char *
     if (err != WCTR_OK) err = wctr_fail(e, err, "archive entry %s: cannot write it", en->name);
   }
   wctr_file_close(f);
+  if (err == WCTR_OK) err = stage_time(path, en->name, en->mtime, e);
   return err;
 }
 
@@ -458,6 +504,7 @@ wctr_err img_tree_extract(img_tar_read_fn read, void *ctx, const char *dest, con
     if (err != WCTR_OK) break;
     if (en->kind == IMG_TAR_DIR) {
       if (rel[0] != '\0') err = mkdirs(staging, rel, true, en->name, e);
+      if (err == WCTR_OK && rel[0] != '\0') err = remember_dir(&x, en, rel, e);
     } else if (en->kind == IMG_TAR_FILE) {
       if (rel[0] == '\0') {
         err = wctr_fail(e, WCTR_EINVAL, "archive entry %s: a file needs a name", en->name);
@@ -470,6 +517,7 @@ wctr_err img_tree_extract(img_tar_read_fn read, void *ctx, const char *dest, con
     }
     if (err == WCTR_OK) count++;
   }
+  if (err == WCTR_OK) err = stage_dir_times(&x, e);
   if (err != WCTR_OK) goto done;
   top_walk tw = {.staging = staging, .dest = dest, .check = true, .o = opts, .err = WCTR_OK, .e = e};
   err = wctr_fs_list(staging, move_top, &tw);
@@ -482,6 +530,8 @@ wctr_err img_tree_extract(img_tar_read_fn read, void *ctx, const char *dest, con
 done:
   img_tar_free(t);
   free(x.buf);
+  for (size_t i = 0; i < x.dir_count; i++) free(x.dirs[i].rel);
+  free(x.dirs);
   if (staged) {
     wctr_errmsg ignored;
     (void)wctr_fs_remove_tree(staging, &ignored);

@@ -27,8 +27,11 @@
  * (folders merged, files replaced, as Docker's extraction does). A folder where the archive has a file (or
  * the reverse) is refused before anything moves when no_overwrite_dir_nondir (Docker's
  * noOverwriteDirNonDir, which docker cp always sets: "cannot overwrite directory X with non-directory Y"),
- * and replaced otherwise. The staging folder is removed in every case. Files get the archive's content, not
- * its times or modes (a Windows file has no mode; times: what the copy made). */
+ * and replaced otherwise. The staging folder is removed in every case. Files and the folders the archive
+ * names keep the archive's modification times (wctr_fs_set_mtime, to the 100 ns a Windows file holds; a time
+ * before 1601 leaves the copy's own; a folder that already existed gets the time of the change). Modes are not
+ * kept: Docker on Windows applies a mode through Go's os.Chmod, which only sets the read-only attribute when
+ * the owner's write bit is missing; wctr leaves every extracted file writable (docs/cli.md). */
 #ifndef WCTR_IMAGES_TAR_TREE_H
 #define WCTR_IMAGES_TAR_TREE_H
 

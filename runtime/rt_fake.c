@@ -35,7 +35,9 @@ static struct {
   unsigned release_delay_ms;
   bool refuse_pause;
   char storage_path[512]; /* "" : none; else a started process-isolated task's StoragePath */
-  int counts[16];
+  char root_path[512];    /* "" : mount_root refuses; else the folder it reports */
+  char root_log[2048];    /* "mount-root <id>;unmount-root <id>;..." */
+  int counts[24];
   int live;
   char live_ids[MAX_LIVE][65]; /* the ids of the live tasks: a start of one of them is refused */
   int live_id_count;
@@ -47,7 +49,7 @@ static struct {
 
 static const char *const count_names[] = {"start", "release", "remove", "cleanup", "sweep", "signal-stop",
                                           "signal-kill", "stdin-close", "reattach", "start-conflict", "exec",
-                                          "proc-release", "pause", "resume", NULL};
+                                          "proc-release", "pause", "resume", "mount-root", "unmount-root", NULL};
 
 /* g.lock held. Is a task of this id live? With take, it is made live when it is not. */
 static bool live_id_locked(const char *id, bool take) {
@@ -90,6 +92,8 @@ void rt_fake_reset(void) {
   g.release_delay_ms = 0;
   g.refuse_pause = false;
   g.storage_path[0] = '\0';
+  g.root_path[0] = '\0';
+  g.root_log[0] = '\0';
   memset(g.counts, 0, sizeof g.counts);
   g.live_id_count = 0;
   g.planted_count = 0;
@@ -139,6 +143,20 @@ void rt_fake_set_storage_path(const char *path) {
   global_init();
   wctr_mutex_lock(&g.lock);
   snprintf(g.storage_path, sizeof g.storage_path, "%s", path != NULL ? path : "");
+  wctr_mutex_unlock(&g.lock);
+}
+
+void rt_fake_set_root_path(const char *path) {
+  global_init();
+  wctr_mutex_lock(&g.lock);
+  snprintf(g.root_path, sizeof g.root_path, "%s", path != NULL ? path : "");
+  wctr_mutex_unlock(&g.lock);
+}
+
+void rt_fake_root_log(char *out, size_t size) {
+  global_init();
+  wctr_mutex_lock(&g.lock);
+  snprintf(out, size, "%s", g.root_log);
   wctr_mutex_unlock(&g.lock);
 }
 
@@ -1048,10 +1066,46 @@ static void fake_sweep(rt_runtime *rt, const char *const *owned, size_t owned_co
   wctr_mutex_unlock(&g.lock);
 }
 
+/* g.lock held. */
+static void root_log_locked(const char *what, const char *id) {
+  size_t used = strlen(g.root_log);
+  if (used < sizeof g.root_log) snprintf(g.root_log + used, sizeof g.root_log - used, "%s %s;", what, id);
+}
+
+static wctr_err fake_mount_root(rt_runtime *rt, const rt_args *a, char *root, size_t root_size, wctr_errmsg *e) {
+  (void)rt;
+  wctr_err err = WCTR_OK;
+  wctr_mutex_lock(&g.lock);
+  count("mount-root");
+  root_log_locked("mount-root", a->id);
+  if (live_id_locked(a->id, false)) {
+    /* The manager promises a container that does not run: a live task here is its bug. */
+    err = wctr_fail(e, WCTR_ESTATE, "container %s runs: its root is not the fake runtime's to mount", a->name);
+  } else if (g.root_path[0] == '\0') {
+    err = wctr_fail(e, WCTR_ENOTSUP, "the fake runtime has no root folder to mount");
+  } else if (strlen(g.root_path) >= root_size) {
+    err = wctr_fail(e, WCTR_ETOOBIG, "the fake root %s is too long", g.root_path);
+  } else {
+    snprintf(root, root_size, "%s", g.root_path);
+  }
+  wctr_mutex_unlock(&g.lock);
+  return err;
+}
+
+static wctr_err fake_unmount_root(rt_runtime *rt, const rt_args *a, wctr_errmsg *e) {
+  (void)rt;
+  (void)e;
+  wctr_mutex_lock(&g.lock);
+  count("unmount-root");
+  root_log_locked("unmount-root", a->id);
+  wctr_mutex_unlock(&g.lock);
+  return WCTR_OK;
+}
+
 static void fake_close(rt_runtime *rt) { free(rt); }
 
 static const rt_methods fake_methods = {
-    .version = RT_METHODS_V3, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
+    .version = RT_METHODS_V4, .name = "fake",       .available = fake_available,   .prepare = fake_prepare,
     .plan = fake_plan,        .start = fake_start,  .reattach = fake_reattach,     .exec = fake_exec,
     .signal = fake_signal,    .stdin_write = fake_stdin_write, .stdin_close = fake_stdin_close,
     .resize = fake_resize,    .stats = fake_stats,  .update = fake_update,         .inspect = fake_inspect,
@@ -1059,6 +1113,7 @@ static const rt_methods fake_methods = {
     .close = fake_close,      .proc_stdin_write = fake_proc_stdin_write, .proc_stdin_close = fake_proc_stdin_close,
     .proc_resize = fake_proc_resize, .proc_kill = fake_proc_kill, .proc_release = fake_proc_release,
     .top = fake_top,          .pause = fake_pause,  .resume = fake_resume,
+    .mount_root = fake_mount_root, .unmount_root = fake_unmount_root,
 };
 
 wctr_err rt_fake_open(const rt_options *opt, rt_runtime **out, wctr_errmsg *e) {

@@ -34,6 +34,7 @@
 #define WCTR_RUNTIME_RT_FAKE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 #include "runtime/runtime.h"
@@ -56,8 +57,15 @@ void rt_fake_refuse_pause(bool refuse);
 /* A started process-isolated task reports path as its runtime state's StoragePath (the folder standing for the
  * volume the HCS runtime mounts); NULL or "": none, the default. */
 void rt_fake_set_storage_path(const char *path);
+/* mount_root (RT_METHODS_V4) of a container reports path as its root (the folder standing for the scratch the
+ * HCS runtime mounts), whatever its isolation; NULL or "" (the default): refused (WCTR_ENOTSUP, "the fake
+ * runtime has no root folder to mount"). A mount_root of an id whose task is live is refused (WCTR_ESTATE): the
+ * manager promised a container that does not run. unmount_root always succeeds. */
+void rt_fake_set_root_path(const char *path);
+/* The mount_root and unmount_root calls so far, in order: "mount-root <id>;unmount-root <id>;" (cut at 2 KiB). */
+void rt_fake_root_log(char *out, size_t size);
 /* Counters: "start", "release", "remove", "cleanup", "sweep", "signal-stop", "signal-kill", "stdin-close",
- * "reattach", "start-conflict", "exec", "proc-release", "pause", "resume". */
+ * "reattach", "start-conflict", "exec", "proc-release", "pause", "resume", "mount-root", "unmount-root". */
 int rt_fake_count(const char *what);
 /* Tasks started (or re-attached) and not yet released. */
 int rt_fake_live_tasks(void);

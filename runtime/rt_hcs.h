@@ -121,6 +121,15 @@
  * sweep's.
  * remove: the scratch unmounted if a crash left it mounted, then the writable layer destroyed (vmcompute
  * DestroyLayer).
+ * mount_root (RT_METHODS_V4, docker cp of a container that does not run, process or Hyper-V alike): the
+ * scratch VHD made when the container never started (CreateSandboxLayer over the image's layers, as its first
+ * start would: dockerd makes the writable layer at create), then mounted on the host as a start mounts it
+ * (hcs_scratch_mount: ActivateLayer, PrepareLayer, GetLayerMountPath); root is the volume. A Hyper-V
+ * container's scratch is the same VHD, handed to a utility VM only while it runs, so the host mount serves it
+ * (dockerd's windowsfilter driver mounts it the same way). On failure what this call did is undone
+ * (UnprepareLayer, DeactivateLayer; DestroyLayer of a scratch it made). unmount_root: UnprepareLayer,
+ * DeactivateLayer. A crash between the two is repaired by the sweep (every owned container that does not run
+ * has its scratch unmounted), and remove unmounts before it destroys.
  * sweep (wctrd's start, after every reattach): the compute systems whose Owner is this data root's and that
  * no running container has (HcsEnumerateComputeSystems with {"Owners":[owner]}, checked again on the answer;
  * hosted containers, then utility VMs, opened and terminated); then the scratch volumes of owned containers

@@ -575,9 +575,10 @@ static wctr_err resolve_image(hcs_rt *rt, const char *ref, rt_image *out, wctr_e
   return err;
 }
 
-/* The documents of a start, built (and so checked) before anything exists. A process-isolated container's
- * Storage.Path is RT_HCS_DRY_RUN_VOLUME until the start knows the mounted volume (set_storage_path). */
-static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, bool dry_run, spec_warnings *warnings, wctr_errmsg *e) {
+/* What a container's storage is made of, the same for a start's plan and a stopped container's mount
+ * (hrt_mount_root): the image's layers (top-most first), the writable layer's folder and its scratch VHD. p is
+ * zeroed first; plan_free frees what was filled. */
+static wctr_err plan_storage(hcs_rt *rt, const rt_args *a, plan *p, wctr_errmsg *e) {
   const spec_container *spec = a->spec;
   memset(p, 0, sizeof *p);
   p->hyperv = spec->isolation == WCTR_ISOLATION_HYPERV;
@@ -588,10 +589,24 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, bool dry_run, 
   wctr_err err = resolve_image(rt, spec->image, &p->img, e);
   if (err != WCTR_OK) return err;
   p->layers = calloc(p->img.layer_count, sizeof *p->layers);
+  if (p->layers == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  for (size_t i = 0; i < p->img.layer_count; i++) p->layers[i] = (hcs_layer){p->img.layer_ids[i], p->img.layer_paths[i]};
+  char dir[1100];
+  strip_slash(a->container_dir, dir, sizeof dir);
+  snprintf(p->sandbox, sizeof p->sandbox, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
+  snprintf(p->scratch_vhdx, sizeof p->scratch_vhdx, "%s\\%s", p->sandbox, RT_HCS_SCRATCH_VHD);
+  return WCTR_OK;
+}
+
+/* The documents of a start, built (and so checked) before anything exists. A process-isolated container's
+ * Storage.Path is RT_HCS_DRY_RUN_VOLUME until the start knows the mounted volume (set_storage_path). */
+static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, bool dry_run, spec_warnings *warnings, wctr_errmsg *e) {
+  const spec_container *spec = a->spec;
+  wctr_err err = plan_storage(rt, a, p, e);
+  if (err != WCTR_OK) return err;
   size_t mounts = spec->bind_count + (spec->secret_count > 0 ? 1 : 0);
   p->mounts = mounts > 0 ? calloc(mounts, sizeof *p->mounts) : NULL;
-  if (p->layers == NULL || (mounts > 0 && p->mounts == NULL)) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-  for (size_t i = 0; i < p->img.layer_count; i++) p->layers[i] = (hcs_layer){p->img.layer_ids[i], p->img.layer_paths[i]};
+  if (mounts > 0 && p->mounts == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   for (size_t i = 0; i < spec->bind_count; i++) {
     err = spec_mount_parse(spec->binds[i], &p->mounts[i], e);
     if (err != WCTR_OK) return err;
@@ -612,8 +627,6 @@ static wctr_err plan_build(hcs_rt *rt, const rt_args *a, plan *p, bool dry_run, 
   }
   char dir[1100];
   strip_slash(a->container_dir, dir, sizeof dir);
-  snprintf(p->sandbox, sizeof p->sandbox, "%s\\%s", dir, RT_HCS_SANDBOX_DIR);
-  snprintf(p->scratch_vhdx, sizeof p->scratch_vhdx, "%s\\%s", p->sandbox, RT_HCS_SCRATCH_VHD);
   snprintf(p->secrets_dir, sizeof p->secrets_dir, "%s\\%s", dir, RT_SECRETS_DIR_NAME);
   if (spec->secret_count > 0) {
     /* The folder rt_host.secrets_materialize fills at start, read-only where Docker's secrets would be. */
@@ -1791,6 +1804,53 @@ static void hrt_remove(rt_runtime *base, const rt_args *a) {
   }
 }
 
+/* A stopped container's C:\\ on the host, for docker cp: its scratch mounted as a start mounts it (hcsshim's
+ * steps over the image's layers), which serves a Hyper-V container too - its scratch is the same VHD, which only
+ * a run hands to the utility VM (dockerd mounts a stopped Hyper-V container's layers on the host the same way).
+ * A container that never started gets its scratch here, as its first start would make it (dockerd makes the
+ * writable layer at create); a mount that fails destroys a scratch it made. */
+static wctr_err hrt_mount_root(rt_runtime *base, const rt_args *a, char *root, size_t root_size, wctr_errmsg *e) {
+  hcs_rt *rt = (hcs_rt *)base;
+  const char *why = NULL;
+  plan p;
+  memset(&p, 0, sizeof p);
+  bool created = false;
+  bool mounted = false;
+  char volume[80] = "";
+  wctr_errmsg ue;
+  wctr_err err = hrt_available(base, &why) ? plan_storage(rt, a, &p, e) : wctr_fail(e, WCTR_ENOTSUP, "%s", why);
+  if (err == WCTR_OK && !wctr_fs_exists(p.scratch_vhdx)) {
+    err = hcs_layer_create_scratch(rt->client, p.sandbox, p.layers, p.img.layer_count, e);
+    created = err == WCTR_OK;
+  }
+  if (err == WCTR_OK) err = hcs_scratch_mount(rt->client, p.sandbox, p.layers, p.img.layer_count, volume, sizeof volume, e);
+  mounted = err == WCTR_OK;
+  if (err == WCTR_OK && strlen(volume) >= root_size) err = wctr_fail(e, WCTR_ETOOBIG, "the volume path %s is too long", volume);
+  if (err == WCTR_OK) {
+    snprintf(root, root_size, "%s", volume);
+    wctr_log(WCTR_LOG_INFO, "container %s: scratch mounted at %s for a copy", a->name, volume);
+    goto done;
+  }
+  if (mounted && hcs_scratch_unmount(rt->client, p.sandbox, &ue) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: %s", a->name, ue.text);
+  }
+  if (created && hcs_layer_destroy(rt->client, p.sandbox, &ue) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: %s", a->name, ue.text);
+  }
+done:
+  plan_free(&p);
+  return err;
+}
+
+static wctr_err hrt_unmount_root(rt_runtime *base, const rt_args *a, wctr_errmsg *e) {
+  hcs_rt *rt = (hcs_rt *)base;
+  const char *why = NULL;
+  if (!hrt_available(base, &why)) return wctr_fail(e, WCTR_ENOTSUP, "%s", why);
+  char sandbox[1200];
+  sandbox_of(a->container_dir, sandbox, sizeof sandbox);
+  return hcs_scratch_unmount(rt->client, sandbox, e);
+}
+
 static bool id_in(const char *id, size_t len, const char *const *ids, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (ids[i] != NULL && strlen(ids[i]) == len && _strnicmp(ids[i], id, len) == 0) return true;
@@ -1896,7 +1956,7 @@ static void hrt_close(rt_runtime *base) {
 }
 
 static const rt_methods hcs_methods = {
-    .version = RT_METHODS_V3, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
+    .version = RT_METHODS_V4, .name = "hcs",          .available = hrt_available,     .prepare = hrt_prepare,
     .plan = hrt_plan,         .start = hrt_start,     .reattach = hrt_reattach,       .exec = hrt_exec,
     .signal = hrt_signal,     .stdin_write = hrt_stdin_write, .stdin_close = hrt_stdin_close,
     .resize = hrt_resize,     .stats = hrt_stats,     .update = hrt_update,           .inspect = hrt_inspect,
@@ -1905,6 +1965,7 @@ static const rt_methods hcs_methods = {
     .proc_stdin_write = hrt_proc_stdin_write, .proc_stdin_close = hrt_proc_stdin_close,
     .proc_resize = hrt_proc_resize, .proc_kill = hrt_proc_kill, .proc_release = hrt_proc_release,
     .top = hrt_top,           .pause = hrt_pause,     .resume = hrt_resume,
+    .mount_root = hrt_mount_root, .unmount_root = hrt_unmount_root,
 };
 
 /* A host port handed out for -P must be free on the host too. */

@@ -45,6 +45,9 @@
 /* v3: pause and resume (docker pause / unpause), appended after close: a caller reads them only from a table
  * whose version is at least RT_METHODS_V3, so a v2 table (without the fields) stays valid. */
 #define RT_METHODS_V3 3
+/* v4: mount_root and unmount_root (a stopped container's C:\ on the host, for docker cp), appended after resume
+ * as v3 appended pause: a v3 table stays valid and its runtime has no such thing. */
+#define RT_METHODS_V4 4
 #define RT_DRAIN_MS 5000u
 /* The exit code of a process wctr terminated (job_terminate, HcsTerminateProcess): Docker shows 1 for a
  * container killed on Windows where the code cannot be read otherwise. */
@@ -159,7 +162,7 @@ typedef struct rt_started {
 } rt_started;
 
 typedef struct rt_methods {
-  int version;      /* RT_METHODS_V3 (a v2 table ends at close) */
+  int version;      /* RT_METHODS_V4 (a v3 table ends at resume, a v2 table at close) */
   const char *name; /* "job", "hcs", "fake" */
 
   /* Can containers start? why (when not NULL) says what is missing. */
@@ -238,11 +241,28 @@ typedef struct rt_methods {
    * (resume), or is ending. A stop or kill of a paused run is the manager's to order (it resumes first). */
   wctr_err (*pause)(rt_task *t, wctr_errmsg *e);
   wctr_err (*resume)(rt_task *t, wctr_errmsg *e);
+
+  /* --- RT_METHODS_V4 ----------------------------------------------------------------------------------------- */
+  /* BLOCKING. A container that does not run (a's state is its last run's, or NULL when it never started): its
+   * root - what it sees as C:\ - mounted on the host, as dockerd mounts a stopped Windows container's layers for
+   * docker cp; root receives the host path of it (a folder or a volume path, with no trailing separator needed).
+   * The manager calls it only for a container that is not running and guarantees that no start, removal or other
+   * mount_root of the same container happens until the unmount_root that follows a success. On failure nothing
+   * stays mounted. The runtime's contract says what a container that never started gets (a scratch made as its
+   * first start would make it, or a refusal). NULL (or a table older than v4): the runtime has no stopped root
+   * to mount, and the manager refuses the copy (a job container's root is its sandbox folder: no mount). */
+  wctr_err (*mount_root)(rt_runtime *rt, const rt_args *a, char *root, size_t root_size, wctr_errmsg *e);
+  /* BLOCKING. Undoes a mount_root that succeeded. A failure is reported (the manager logs it); the runtime's
+   * cleanup, sweep and remove unmount what is left, so a crash between the two is repaired at wctrd's start. */
+  wctr_err (*unmount_root)(rt_runtime *rt, const rt_args *a, wctr_errmsg *e);
 } rt_methods;
 
 /* The table's pause (resume), or NULL when it has none (a table older than RT_METHODS_V3). */
 #define RT_PAUSE_FN(methods) ((methods)->version >= RT_METHODS_V3 ? (methods)->pause : NULL)
 #define RT_RESUME_FN(methods) ((methods)->version >= RT_METHODS_V3 ? (methods)->resume : NULL)
+/* The table's mount_root (unmount_root), or NULL when it has none (a table older than RT_METHODS_V4). */
+#define RT_MOUNT_ROOT_FN(methods) ((methods)->version >= RT_METHODS_V4 ? (methods)->mount_root : NULL)
+#define RT_UNMOUNT_ROOT_FN(methods) ((methods)->version >= RT_METHODS_V4 ? (methods)->unmount_root : NULL)
 
 /* Every runtime and task starts with these, so the helpers below can dispatch. */
 struct rt_runtime {

@@ -76,7 +76,11 @@
  *                     Not ADMIN (docker cp over the Engine API's token; docs/security.md). Path: images/tar_tree.h's container paths;
  *                     where C:\ is and what is refused: manager_archive.c (job: the sandbox folder; process: the
  *                     mounted volume while running; Hyper-V running: dockerd's "filesystem operations against a
- *                     running Hyper-V container are not supported", ENOTSUP; a stopped HCS container: ENOTSUP).
+ *                     running Hyper-V container are not supported", ENOTSUP; a process-isolated or Hyper-V one
+ *                     that does not run: its root mounted by its runtime for the operation and unmounted after;
+ *                     meanwhile container.start, container.remove and another archive op of it are EBUSY "container
+ *                     X is busy: a copy (docker cp) has its file system mounted; it can be started once the copy
+ *                     ends"; a mount that fails: its error, "its file system cannot be mounted to copy: ...").
  *                     ENOENT "Could not find the file PATH in container REF"; EINVAL "extraction point is not a
  *                     directory: ..."; EEXIST "cannot overwrite directory \"X\" with non-directory \"X\"";
  *                     CopyUIDGID true: EINVAL (Windows files have no uid/gid).

@@ -5,10 +5,18 @@
  * Where C:\ is. A job container's C:\ is its sandbox folder (its image path), running or not; a job
  * container of image "host" has none and is refused (its files are the host's: copy them on the host). A
  * process-isolated container's C:\ is the volume its runtime mounted (the record's runtime "StoragePath")
- * while it runs; a stopped one would need its scratch VHD mounted (hcsshim mounts it for dockerd), which
- * wctr does not do: refused with the reason. A running Hyper-V container is refused with dockerd's own
- * sentence (daemon/archive_windows.go: its file system lives in the utility VM); a stopped one as a stopped
- * process-isolated one.
+ * while it runs. A running Hyper-V container is refused with dockerd's own sentence (daemon/archive_windows.go:
+ * its file system lives in the utility VM). A process-isolated or Hyper-V container that does not run has its
+ * root mounted on the host by its runtime (rt_methods.mount_root, RT_METHODS_V4; dockerd mounts its layers the
+ * same way) for the stat, get or put, on the pool and with no lock held, then unmounted (get: once the tar is
+ * packed into the temporary file; put: once it is extracted; on every failure path too). From the checks until
+ * that unmount the container is held (ctr.copying, under m->lock, with a reference): a start or removal is
+ * refused with MGR_COPYING_MESSAGE (WCTR_EBUSY, 409), and so is another copy of the same stopped container. A
+ * runtime without mount_root (an older table) is refused with the reason.
+ *
+ * A crash in the middle leaves the temporary archive-*.tar in the container's folder (the recovery removes it,
+ * service/manager_recover.c) and maybe a mounted scratch (the runtime's sweep at wctrd's start unmounts the
+ * scratch of every owned container that does not run).
  *
  * Who may: whoever may use the container (the pipe's DACL, the Engine API's token), as docker cp is open to
  * whoever may use dockerd. wctrd reads and writes as itself (SYSTEM) inside the root, and a job container's
@@ -45,6 +53,11 @@ typedef struct archive_target {
   char ref[SVC_NAME_MAX + 80];
   char tmp[1400];          /* the temporary tar in the container's folder */
   bool dir_hint;
+  /* A stopped HCS container whose root this copy mounts: held (c->copying and a reference) from target_of until
+   * target_drop; root is filled by target_mount. */
+  ctr *held;
+  mgr_args *args;
+  bool mounted;
 } archive_target;
 
 static bool host_image(const char *image) {
@@ -57,7 +70,40 @@ static bool host_image(const char *image) {
   return true;
 }
 
-/* Finds the container and where its C:\ is (m->lock taken and released); params "Id" and "Path". */
+/* m->lock held: a process-isolated or Hyper-V container that does not run, held for a copy that mounts its root
+ * (archive_target.held). Refused when it is busy (starting, its run ending, being removed, another copy) or its
+ * runtime has no mount_root. */
+static wctr_err hold_locked(svc_manager *m, ctr *c, archive_target *t, wctr_errmsg *e) {
+  WCTR_ASSERT_HELD(&m->lock);
+  if (c->rt == NULL || RT_MOUNT_ROOT_FN(c->rt->methods) == NULL || RT_UNMOUNT_ROOT_FN(c->rt->methods) == NULL) {
+    return wctr_fail(e, WCTR_ENOTSUP, "container %s is not running and its runtime cannot mount a stopped %s container's "
+                     "file system (start it to copy)", t->ref,
+                     c->rec.spec.isolation == WCTR_ISOLATION_HYPERV ? "Hyper-V" : "process-isolated");
+  }
+  if (c->copying) return wctr_fail(e, WCTR_EBUSY, MGR_COPYING_MESSAGE, t->ref, "copied");
+  if (c->starting || c->task != NULL || c->releasing) {
+    return wctr_fail(e, WCTR_ESTATE, "container %s is %s: try the copy again", t->ref,
+                     c->starting ? "starting" : "stopping");
+  }
+  if (c->unlinked || c->rec.state.status == SVC_STATE_REMOVING) {
+    return wctr_fail(e, WCTR_ENOENT, "No such container: %s", t->ref);
+  }
+  mgr_args *args = calloc(1, sizeof *args);
+  if (args == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = mgr_args_fill_locked(m, c, args, e);
+  if (err != WCTR_OK) {
+    free(args);
+    return err;
+  }
+  c->copying = true;
+  mgr_ref_locked(m, c);
+  t->held = c;
+  t->args = args;
+  return WCTR_OK;
+}
+
+/* Finds the container and where its C:\ is (m->lock taken and released); params "Id" and "Path". A stopped
+ * HCS container comes back held (target_mount, target_unmount and target_drop follow). */
 static wctr_err target_of(svc_manager *m, const cJSON *params, const char *const *extra, archive_target *t,
                           wctr_errmsg *e) {
   ctr *c = NULL;
@@ -100,14 +146,59 @@ static wctr_err target_of(svc_manager *m, const cJSON *params, const char *const
   } else if (running) {
     err = wctr_fail(e, WCTR_ENOTSUP, "container %s: its runtime reported no mounted volume to copy from", t->ref);
   } else {
-    err = wctr_fail(e, WCTR_ENOTSUP, "container %s is not running: copying files of a stopped %s container needs its "
-                    "scratch disk mounted, which wctr does not do (start it, or use a job container)", t->ref,
-                    s->isolation == WCTR_ISOLATION_HYPERV ? "Hyper-V" : "process-isolated");
+    err = hold_locked(m, c, t, e);
   }
   wctr_mutex_unlock(&m->lock);
 done:
   if (c != NULL) mgr_release(m, c);
   return err;
+}
+
+/* On the pool, no lock held: a held container's root mounted by its runtime (nothing for the others). */
+static wctr_err target_mount(archive_target *t, wctr_errmsg *e) {
+  WCTR_ASSERT_NOT_HELD(&t->held->m->lock);
+  rt_runtime *rt = t->held->rt;
+  wctr_err err = RT_MOUNT_ROOT_FN(rt->methods)(rt, &t->args->a, t->root, sizeof t->root, e);
+  if (err != WCTR_OK) {
+    char why[sizeof e->text];
+    snprintf(why, sizeof why, "%s", e->text);
+    return wctr_fail(e, err, "container %s: its file system cannot be mounted to copy: %s", t->ref, why);
+  }
+  t->mounted = true;
+  return WCTR_OK;
+}
+
+/* On the pool, no lock held: undoes target_mount (a failure is logged: the runtime's sweep takes it at the next
+ * start). */
+static void target_unmount(archive_target *t) {
+  if (!t->mounted) return;
+  WCTR_ASSERT_NOT_HELD(&t->held->m->lock);
+  rt_runtime *rt = t->held->rt;
+  wctr_errmsg e;
+  wctr_errmsg_clear(&e);
+  if (RT_UNMOUNT_ROOT_FN(rt->methods)(rt, &t->args->a, &e) != WCTR_OK) {
+    wctr_log(WCTR_LOG_WARN, "container %s: its file system is still mounted after a copy: %s", t->ref, e.text);
+  }
+  t->mounted = false;
+  t->root[0] = '\0';
+}
+
+/* The container is free again (start, rm, another copy). Non-blocking; after target_unmount (or without a
+ * mount). No lock held. */
+static void target_drop(archive_target *t) {
+  ctr *c = t->held;
+  if (c == NULL) return;
+  svc_manager *m = c->m;
+  WCTR_ASSERT_NOT_HELD(&m->lock);
+  if (t->mounted) wctr_log(WCTR_LOG_WARN, "container %s: a copy ended with its file system mounted", t->ref);
+  wctr_mutex_lock(&m->lock);
+  c->copying = false;
+  wctr_mutex_unlock(&m->lock);
+  t->held = NULL;
+  mgr_args_free(t->args);
+  free(t->args);
+  t->args = NULL;
+  mgr_release(m, c);
 }
 
 /* rel resolved under root; a missing path in Docker's words (404 on the Engine API). */
@@ -139,13 +230,18 @@ static const char *const path_key[] = {"Path", NULL};
 
 wctr_err mgr_op_archive_stat(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result, wctr_errmsg *e) {
   svc_manager *m = ctx;
-  archive_target *t = malloc(sizeof *t);
+  archive_target *t = calloc(1, sizeof *t);
   char *host = malloc(IMG_PATH_MAX);
   (void)caller;
   wctr_err err = t != NULL && host != NULL ? target_of(m, params, path_key, t, e) : wctr_fail(e, WCTR_ENOMEM, "out of memory");
   wctr_fs_info st;
+  if (err == WCTR_OK && t->held != NULL) err = target_mount(t, e);
   if (err == WCTR_OK) err = resolve(t, host, IMG_PATH_MAX, &st, e);
   if (err == WCTR_OK) *result = stat_json(t, &st);
+  if (t != NULL) {
+    target_unmount(t);
+    target_drop(t);
+  }
   free(host);
   free(t);
   return err;
@@ -212,7 +308,9 @@ static void get_job(void *arg) {
   e.text[0] = '\0';
   char *host = malloc(IMG_PATH_MAX);
   wctr_fs_info st;
-  wctr_err err = host != NULL ? resolve(&op->t, host, IMG_PATH_MAX, &st, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  wctr_err err = host != NULL ? WCTR_OK : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  if (err == WCTR_OK && op->t.held != NULL) err = target_mount(&op->t, &e);
+  if (err == WCTR_OK) err = resolve(&op->t, host, IMG_PATH_MAX, &st, &e);
   if (err == WCTR_OK) err = wctr_file_open(op->t.tmp, WCTR_FILE_TRUNCATE, &op->file, &e);
   if (err == WCTR_OK) {
     img_tarw w;
@@ -225,6 +323,8 @@ static void get_job(void *arg) {
     op->file = NULL;
     if (err == WCTR_OK) err = wctr_file_open(op->t.tmp, WCTR_FILE_READ, &op->file, &e);
   }
+  /* The tar is whole in the temporary file: the container's root is not needed for the sending. */
+  target_unmount(&op->t);
   if (err == WCTR_OK) err = svc_sink_frame(op->sink, "stat", stat_json(&op->t, &st));
   free(host);
   if (err != WCTR_OK) {
@@ -243,6 +343,7 @@ static void get_close(void *arg) {
 
 static void get_release(void *arg) {
   get_op *op = arg;
+  target_drop(&op->t);
   wctr_file_close(op->file);
   if (op->t.tmp[0] != '\0') (void)wctr_fs_remove(op->t.tmp);
   free(op->buf);
@@ -316,7 +417,8 @@ static void put_job(void *arg) {
   } else if (host == NULL) {
     err = wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   } else {
-    err = resolve(&op->t, host, IMG_PATH_MAX, &st, &e);
+    err = op->t.held != NULL ? target_mount(&op->t, &e) : WCTR_OK;
+    if (err == WCTR_OK) err = resolve(&op->t, host, IMG_PATH_MAX, &st, &e);
   }
   if (err == WCTR_OK && st.kind != WCTR_FS_DIR) {
     err = wctr_fail(&e, WCTR_EINVAL, "extraction point is not a directory: %s in container %s", op->t.path, op->t.ref);
@@ -331,6 +433,7 @@ static void put_job(void *arg) {
     }
     err = img_tree_extract(tmp_read, op, host, &o, &entries, &e);
   }
+  target_unmount(&op->t);
   wctr_file_close(op->file);
   op->file = NULL;
   (void)wctr_fs_remove(op->t.tmp);
@@ -373,6 +476,7 @@ static void put_close(void *arg) {
 
 static void put_release(void *arg) {
   put_op *op = arg;
+  target_drop(&op->t);
   wctr_file_close(op->file);
   free(op);
 }
@@ -411,6 +515,7 @@ void mgr_op_archive_put(void *ctx, const svc_caller *caller, const cJSON *params
   }
   if (err == WCTR_OK) err = wctr_file_open(op->t.tmp, WCTR_FILE_TRUNCATE, &op->file, &e);
   if (err != WCTR_OK) {
+    if (op != NULL) target_drop(&op->t);
     free(op);
     svc_sink_finish(sink, err, NULL, e.text);
     return;

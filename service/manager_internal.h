@@ -82,6 +82,8 @@ struct ctr {
   bool oom;
   int task_uses;          /* runtime calls in flight on task */
   bool pausing;           /* a pause or unpause is in flight (rec.state.paused says the outcome) */
+  bool copying;           /* a docker cp holds the stopped container's root (manager_archive.c): from its checks until
+                             its unmount, no start, removal or other copy that mounts */
   mgr_waiter *waiters;
   mgr_stopper *stoppers;
   struct mgr_tmr *restart_timer; /* a restart by policy is scheduled */
@@ -254,6 +256,11 @@ const char *mgr_health_status_name(mgr_health_status s);
 cJSON *mgr_health_json_locked(svc_manager *m, ctr *c);
 
 /* --- manager_archive.c ---------------------------------------------------------------------------------- */
+
+/* A start or removal of a container whose root a docker cp holds mounted (ctr.copying) is refused (WCTR_EBUSY,
+ * the Engine API's 409) with this sentence (printf: the container's name, "started" or "removed"). dockerd holds
+ * the container's lock and makes the start wait; wctr says so instead of queueing it behind a copy of any size. */
+#define MGR_COPYING_MESSAGE "container %s is busy: a copy (docker cp) has its file system mounted; it can be %s once the copy ends"
 
 wctr_err mgr_op_archive_stat(void *ctx, const svc_caller *caller, const cJSON *params, cJSON **result,
                              wctr_errmsg *e);

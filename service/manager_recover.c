@@ -13,6 +13,59 @@ static void finalize_job(void *arg) {
   mgr_finalize(c->m, c);
 }
 
+/* archive-<16 hex digits>.tar: the temporary tar of a docker cp (manager_archive.c), and nothing else. */
+static bool is_archive_tmp(const char *name) {
+  static const char prefix[] = "archive-", suffix[] = ".tar";
+  size_t len = strlen(name);
+  if (len != sizeof prefix - 1 + 16 + sizeof suffix - 1) return false;
+  if (memcmp(name, prefix, sizeof prefix - 1) != 0 || strcmp(name + len - (sizeof suffix - 1), suffix) != 0) return false;
+  for (size_t i = sizeof prefix - 1; i < sizeof prefix - 1 + 16; i++) {
+    char ch = name[i];
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  }
+  return true;
+}
+
+typedef struct stale_archives {
+  char dir[1300];
+  char names[8][32];
+  size_t count;
+  bool more;
+} stale_archives;
+
+static bool collect_archive(void *ctx, const char *name, bool is_dir) {
+  stale_archives *s = ctx;
+  if (is_dir || !is_archive_tmp(name)) return true;
+  if (s->count == sizeof s->names / sizeof s->names[0]) {
+    s->more = true;
+    return false;
+  }
+  snprintf(s->names[s->count++], sizeof s->names[0], "%s", name);
+  return true;
+}
+
+/* A copy that a crash cut short left its temporary tar in the container's folder: removed (until now it went
+ * only with the container). The files are collected first, then removed: no removal during the listing. */
+static void remove_stale_archives(svc_manager *m, const char *id, const char *name) {
+  stale_archives s;
+  memset(&s, 0, sizeof s);
+  if (svc_store_path(m->store, id, NULL, s.dir, sizeof s.dir) != WCTR_OK) return;
+  do {
+    s.count = 0;
+    s.more = false;
+    if (wctr_fs_list(s.dir, collect_archive, &s) != WCTR_OK) return;
+    for (size_t i = 0; i < s.count; i++) {
+      char path[1400];
+      if (wctr_fs_join(path, sizeof path, s.dir, s.names[i]) != WCTR_OK) return;
+      if (wctr_fs_remove(path) != WCTR_OK) {
+        wctr_log(WCTR_LOG_WARN, "container %s: the temporary archive %s a copy left cannot be removed", name, path);
+        return;
+      }
+      wctr_log(WCTR_LOG_INFO, "container %s: removed %s, which a copy cut short by a crash left", name, s.names[i]);
+    }
+  } while (s.more);
+}
+
 /* A container recorded as running: the runtime takes it back, or says what is known of its end. */
 static void recover_one(svc_manager *m, ctr *c) {
   wctr_errmsg e;
@@ -137,6 +190,7 @@ wctr_err mgr_recover(svc_manager *m, wctr_errmsg *e) {
     c->rec = records[i];
     c->rt = mgr_runtime_for(m, c->rec.spec.isolation);
     c->refs = 1; /* the list's */
+    remove_stale_archives(m, c->rec.id, c->rec.name);
     wctr_mutex_lock(&m->lock);
     c->next = m->list;
     m->list = c;

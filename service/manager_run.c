@@ -572,6 +572,8 @@ void mgr_start(svc_manager *m, ctr *c, int64_t restart_count, mgr_done_fn done, 
     err = wctr_fail(&e, WCTR_ECANCELED, "wctrd is stopping");
   } else if (c->starting || c->releasing) {
     err = wctr_fail(&e, WCTR_ESTATE, "container %s is %s", c->rec.name, c->starting ? "starting" : "stopping");
+  } else if (c->copying) {
+    err = wctr_fail(&e, WCTR_EBUSY, MGR_COPYING_MESSAGE, c->rec.name, "started");
   } else if (c->rt == NULL) {
     err = wctr_fail(&e, WCTR_ENOTSUP, "%s isolation is not available on this host",
                     spec_isolation_name(c->rec.spec.isolation));
@@ -787,8 +789,9 @@ wctr_err mgr_remove_now(svc_manager *m, ctr *c, wctr_errmsg *e) {
     return removed ? WCTR_OK : WCTR_ESTATE;
   }
   svc_state before = c->rec.state.status;
-  wctr_err err = c->starting ? wctr_fail(e, WCTR_ESTATE, "container %s is starting", c->rec.name)
-                             : svc_container_transition(&c->rec, SVC_EVENT_REMOVE, e);
+  wctr_err err = c->starting  ? wctr_fail(e, WCTR_ESTATE, "container %s is starting", c->rec.name)
+                 : c->copying ? wctr_fail(e, WCTR_EBUSY, MGR_COPYING_MESSAGE, c->rec.name, "removed")
+                              : svc_container_transition(&c->rec, SVC_EVENT_REMOVE, e);
   if (err == WCTR_OK) err = mgr_args_fill_locked(m, c, &args, e);
   if (err != WCTR_OK) {
     if (c->rec.state.status == SVC_STATE_REMOVING) c->rec.state.status = before;

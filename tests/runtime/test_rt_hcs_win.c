@@ -707,7 +707,7 @@ static void test_exec(void **state) {
   ctr_init(&c, p);
   ctr_start(&c);
   const rt_methods *m = c.t->runtime->methods;
-  assert_int_equal(m->version, RT_METHODS_V3);
+  assert_int_equal(m->version, RT_METHODS_V4);
   wctr_errmsg e;
 
   /* The container's environment, exec's -e winning; output on both streams; its own exit code. */
@@ -925,7 +925,7 @@ static void test_pause_resume(void **state) {
   ctr_start(&c);
   wait_output(&c.r, "a");
   const rt_methods *m = c.t->runtime->methods;
-  assert_int_equal(m->version, RT_METHODS_V3);
+  assert_int_equal(m->version, RT_METHODS_V4);
   char vm[80];
   snprintf(vm, sizeof vm, "%s%s", c.id, RT_HCS_UVM_SUFFIX);
   wctr_errmsg e;
@@ -1117,6 +1117,105 @@ static void test_mount_retry(void **state) {
   ctr_release(&c);
   assert_nothing_left(&c);
   ctr_free(&c);
+}
+
+/* --- tests: a stopped container's root (docker cp) ------------------------------------------------------------- */
+
+/* mount_root (RT_METHODS_V4) of a container that never started: its scratch made as a first start makes it, then
+ * mounted on the host in hcsshim's order; unmount_root in the reverse. A Hyper-V container's scratch is mounted
+ * on the host the same way (no utility VM). The next mount reuses the scratch; a crash between mount and unmount
+ * is repaired by the sweep; the start that follows uses the same scratch. */
+static void test_mount_root(void **state) {
+  (void)state;
+  static const char *const isolations[] = {"process", "hyperv"};
+  for (size_t i = 0; i < 2; i++) {
+    ctr c;
+    ctr_init(&c, params_new("testimg", isolations[i], "out", "after-cp", NULL));
+    char sandbox[MAX_PATH * 3], vm[80];
+    sandbox_of(&c, sandbox, sizeof sandbox);
+    snprintf(vm, sizeof vm, "%s%s", c.id, RT_HCS_UVM_SUFFIX);
+    assert_non_null(RT_MOUNT_ROOT_FN(g_rt->methods));
+    assert_non_null(RT_UNMOUNT_ROOT_FN(g_rt->methods));
+    char volume[200] = "";
+    wctr_errmsg e;
+    if (g_rt->methods->mount_root(g_rt, &c.a, volume, sizeof volume, &e) != WCTR_OK) fail_msg("mount_root: %s", e.text);
+    assert_true(hv_is_volume_path(volume));
+    assert_true(mounted(&c));
+    int created_at = call_at("CreateSandboxLayer", NULL, sandbox, -1);
+    int activated = call_at("ActivateLayer", NULL, sandbox, created_at);
+    int prepared = call_at("PrepareLayer", NULL, sandbox, activated);
+    int volume_at = call_at("GetLayerMountPath", NULL, sandbox, prepared);
+    assert_true(created_at >= 0 && activated > created_at && prepared > activated && volume_at > prepared);
+    assert_int_equal(count_calls("HcsCreateComputeSystem", c.id, NULL), 0);
+    assert_int_equal(count_calls("HcsCreateComputeSystem", vm, NULL), 0);
+    assert_int_equal(g_rt->methods->unmount_root(g_rt, &c.a, &e), WCTR_OK);
+    assert_false(mounted(&c));
+    int unprepared = call_at("UnprepareLayer", NULL, sandbox, volume_at);
+    assert_true(unprepared > volume_at && call_at("DeactivateLayer", NULL, sandbox, unprepared) > unprepared);
+    /* Again: the scratch is there, not made a second time. Then "wctrd crashes" with it mounted: the sweep of an
+     * owned container that does not run unmounts it. */
+    assert_int_equal(g_rt->methods->mount_root(g_rt, &c.a, volume, sizeof volume, &e), WCTR_OK);
+    assert_int_equal(count_calls("CreateSandboxLayer", NULL, sandbox), 1);
+    assert_true(mounted(&c));
+    const char *owned[] = {c.id};
+    g_rt->methods->sweep(g_rt, owned, 1, NULL, 0);
+    assert_false(mounted(&c));
+    /* The first start uses the scratch the copy made. */
+    ctr_start(&c);
+    ctr_wait(&c);
+    assert_string_equal(c.r.out, "after-cp");
+    assert_int_equal(count_calls("CreateSandboxLayer", NULL, sandbox), 1);
+    ctr_release(&c);
+    assert_nothing_left(&c);
+    g_rt->methods->remove(g_rt, &c.a);
+    assert_false(wctr_fs_exists(sandbox));
+    ctr_free(&c);
+  }
+}
+
+/* A mount that fails at any step leaves nothing mounted, and destroys the scratch it made (a container that never
+ * started); one whose scratch existed keeps it. */
+static void test_mount_root_failures(void **state) {
+  (void)state;
+  static const struct {
+    const char *rule;
+    const char *says;
+  } steps[] = {
+      {"fail CreateSandboxLayer:1:0x80070005", "CreateSandboxLayer"},
+      {"fail ActivateLayer:*:0x80070015", "ActivateLayer"},
+      {"fail PrepareLayer:*:0x80070005", "PrepareLayer"},
+      {"fail GetLayerMountPath:1:0x80070005", "GetLayerMountPath"},
+  };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    ctr c;
+    ctr_init(&c, params_new("testimg", i % 2 == 0 ? "process" : "hyperv", "exit", "0", NULL));
+    char sandbox[MAX_PATH * 3], rule[120], volume[200] = "";
+    sandbox_of(&c, sandbox, sizeof sandbox);
+    snprintf(rule, sizeof rule, "%s\n", steps[i].rule);
+    control(rule);
+    wctr_errmsg e;
+    wctr_err err = g_rt->methods->mount_root(g_rt, &c.a, volume, sizeof volume, &e);
+    control(NULL);
+    if (err == WCTR_OK) fail_msg("%s: the mount succeeded", steps[i].rule);
+    if (strstr(e.text, steps[i].says) == NULL) fail_msg("%s: \"%s\" does not name %s", steps[i].rule, e.text, steps[i].says);
+    assert_false(mounted(&c));
+    if (wctr_fs_exists(sandbox)) fail_msg("%s: the scratch %s it made is left", steps[i].rule, sandbox);
+    /* With a scratch already there (the container ran once), a failed mount keeps it. */
+    if (i == 3) {
+      assert_int_equal(g_rt->methods->mount_root(g_rt, &c.a, volume, sizeof volume, &e), WCTR_OK);
+      assert_int_equal(g_rt->methods->unmount_root(g_rt, &c.a, &e), WCTR_OK);
+      control(rule);
+      err = g_rt->methods->mount_root(g_rt, &c.a, volume, sizeof volume, &e);
+      control(NULL);
+      assert_int_not_equal(err, WCTR_OK);
+      assert_false(mounted(&c));
+      assert_true(wctr_fs_exists(sandbox));
+      int unprepared = count_calls("UnprepareLayer", NULL, sandbox);
+      assert_true(unprepared >= 2); /* the unmount above, and the undo of the failed mount */
+      g_rt->methods->remove(g_rt, &c.a);
+    }
+    ctr_free(&c);
+  }
 }
 
 /* --- tests: dry run ----------------------------------------------------------------------------------------- */
@@ -2006,6 +2105,8 @@ int main(void) {
       cmocka_unit_test(test_prepare_rules),
       cmocka_unit_test(test_plan),
       cmocka_unit_test(test_process_output_and_exit),
+      cmocka_unit_test(test_mount_root),
+      cmocka_unit_test(test_mount_root_failures),
       cmocka_unit_test(test_image_command),
       cmocka_unit_test(test_stdin_cat),
       cmocka_unit_test(test_exec),

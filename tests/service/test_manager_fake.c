@@ -2109,17 +2109,21 @@ static void test_archive_job_container(void **state) {
   assert_int_equal(wctr_fs_list(cdir, note_tmp_archive, NULL), WCTR_OK);
   assert_false(tmp_archive_found);
 
-  /* Where C:\ is not known: a job container without a sandbox, stopped HCS containers. */
+  /* Where C:\ is not known: a job container without a sandbox; stopped HCS containers whose runtime cannot mount
+   * their root (the fake has no root folder here): the runtime's reason, and nothing left mounted. */
   const char *const script[] = {"exit=0", NULL};
   create("hostly", "job", script, false, NULL);
   cJSON_Delete(call("container.archive.stat", archive_params("hostly", "C:\\x"), WCTR_EINVAL, msg, sizeof msg));
   assert_non_null(strstr(msg, "has no sandbox"));
   create("proc", "process", script, false, NULL);
   cJSON_Delete(call("container.archive.stat", archive_params("proc", "C:\\x"), WCTR_ENOTSUP, msg, sizeof msg));
-  assert_non_null(strstr(msg, "stopped process-isolated container"));
+  assert_string_equal(msg, "container proc: its file system cannot be mounted to copy: the fake runtime has no root "
+                           "folder to mount");
   create("hv", "hyperv", script, false, NULL);
   cJSON_Delete(call("container.archive.stat", archive_params("hv", "C:\\x"), WCTR_ENOTSUP, msg, sizeof msg));
-  assert_non_null(strstr(msg, "stopped Hyper-V container"));
+  assert_non_null(strstr(msg, "container hv: its file system cannot be mounted to copy"));
+  assert_int_equal(rt_fake_count("mount-root"), 2);
+  assert_int_equal(rt_fake_count("unmount-root"), 0);
 }
 
 /* A running Hyper-V container: dockerd's refusal (daemon/archive_windows.go). */
@@ -2166,8 +2170,12 @@ static void test_archive_running_process_container(void **state) {
   free(text);
   run_ok("container.stop", id_params(id));
   char msg[600];
+  /* Stopped, its root is the runtime's to mount (RT_METHODS_V4), and the fake has no root folder set here. */
   cJSON_Delete(call("container.archive.stat", archive_params("pcp", "C:\\a.txt"), WCTR_ENOTSUP, msg, sizeof msg));
-  assert_non_null(strstr(msg, "is not running: copying files of a stopped process-isolated container needs its scratch"));
+  assert_non_null(strstr(msg, "container pcp: its file system cannot be mounted to copy: "));
+  assert_non_null(strstr(msg, "the fake runtime has no root folder to mount"));
+  assert_int_equal(rt_fake_count("mount-root"), 1);
+  assert_int_equal(rt_fake_count("unmount-root"), 0);
   rt_fake_set_storage_path(NULL);
   free(b.data);
 }
@@ -2185,6 +2193,217 @@ static void test_archive_running_hyperv_refused(void **state) {
   assert_int_equal(s->err, WCTR_ENOTSUP);
   end(s);
   run_ok("container.kill", id_params(id));
+}
+
+/* The folder standing for a stopped container's mounted root (rt_fake_set_root_path), with C:\a.txt = "alpha". */
+static void make_root(char *out, size_t size, const char *name) {
+  snprintf(out, size, "%s" WCTR_FS_SEP "%s", root, name);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_mkdir(out, &e), WCTR_OK);
+  char file[1400];
+  snprintf(file, sizeof file, "%s" WCTR_FS_SEP "a.txt", out);
+  assert_int_equal(wctr_fs_write_atomic(file, "alpha", 5, &e), WCTR_OK);
+  rt_fake_set_root_path(out);
+}
+
+static void get_a_txt(const char *ref) {
+  tsink *s = run_op("container.archive.get", archive_params(ref, "C:\\a.txt"));
+  if (s->err != WCTR_OK) fail_msg("get: %s", s->message);
+  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  img_tar *t = NULL;
+  const img_tar_entry *en = NULL;
+  wctr_errmsg e;
+  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
+  assert_string_equal(en->name, "a.txt");
+  char body[16] = {0};
+  size_t n = 0;
+  assert_int_equal(img_tar_read(t, body, sizeof body - 1, &n, &e), WCTR_OK);
+  assert_string_equal(body, "alpha");
+  img_tar_free(t);
+  end(s);
+}
+
+/* A process-isolated or Hyper-V container that does not run (never started, or exited): stat, get and put go
+ * through the runtime's mount_root and unmount_root, one mount per copy, each unmounted before the answer. */
+static void test_archive_stopped_hcs_containers(void **state) {
+  (void)state;
+  static const char *const isolations[] = {"process", "hyperv"};
+  char volume[1200];
+  make_root(volume, sizeof volume, "stopped-root");
+  const char *script[] = {"exit=0", NULL};
+  for (size_t i = 0; i < 2; i++) {
+    char name[32], id[80], want[600], log[2048];
+    snprintf(name, sizeof name, "stopped-%s", isolations[i]);
+    snprintf(id, sizeof id, "%s", create(name, isolations[i], script, false, NULL));
+    int mounts = rt_fake_count("mount-root");
+    cJSON *st = call("container.archive.stat", archive_params(name, "C:\\a.txt"), WCTR_OK, NULL, 0);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(st, "size")->valuedouble, 5);
+    cJSON_Delete(st);
+    get_a_txt(name);
+    mem_tar b = {0};
+    one_file_tar(&b, "new.txt", isolations[i]);
+    tsink *s = put_archive(archive_params(name, "C:\\"), &b);
+    if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
+    end(s);
+    free(b.data);
+    char file[1400], *text = NULL;
+    size_t len = 0;
+    snprintf(file, sizeof file, "%s" WCTR_FS_SEP "new.txt", volume);
+    assert_int_equal(wctr_fs_read_all(file, 100, &text, &len), WCTR_OK);
+    assert_string_equal(text, isolations[i]);
+    free(text);
+    /* stat, get, put: three mounts, each followed by its unmount, in order. */
+    assert_int_equal(rt_fake_count("mount-root"), mounts + 3);
+    assert_int_equal(rt_fake_count("unmount-root"), mounts + 3);
+    snprintf(want, sizeof want, "mount-root %s;unmount-root %s;mount-root %s;unmount-root %s;mount-root %s;unmount-root %s;",
+             id, id, id, id, id, id);
+    rt_fake_root_log(log, sizeof log);
+    assert_non_null(strstr(log, want));
+    /* After a run (exited), the same. */
+    run_ok("container.start", id_params(id));
+    assert_true(wait_state(id, "exited", WAIT_MS));
+    get_a_txt(name);
+    assert_int_equal(rt_fake_count("mount-root"), mounts + 4);
+    assert_int_equal(rt_fake_count("unmount-root"), mounts + 4);
+    /* No temporary archive stays in the container's folder. */
+    char cdir[1300];
+    snprintf(cdir, sizeof cdir, "%s" WCTR_FS_SEP "containers" WCTR_FS_SEP "%s", root, id);
+    tmp_archive_found = false;
+    assert_int_equal(wctr_fs_list(cdir, note_tmp_archive, NULL), WCTR_OK);
+    assert_false(tmp_archive_found);
+  }
+  rt_fake_set_root_path(NULL);
+}
+
+/* While a copy holds a stopped container's root, start, rm and another copy are refused (409); once it ends the
+ * container is free again. */
+static void test_archive_stopped_guard(void **state) {
+  (void)state;
+  char volume[1200];
+  make_root(volume, sizeof volume, "guard-root");
+  const char *script[] = {"wait", NULL};
+  char id[80];
+  snprintf(id, sizeof id, "%s", create("guarded", "process", script, false, NULL));
+  mem_tar b = {0};
+  one_file_tar(&b, "late.txt", "late");
+  /* A put whose archive has not arrived yet holds the container. */
+  tsink *put = begin("container.archive.put", archive_params("guarded", "C:\\"));
+  assert_false(put->finished);
+  tsink *s = run_op("container.start", id_params(id));
+  assert_int_equal(s->err, WCTR_EBUSY);
+  assert_string_equal(s->message, "container guarded is busy: a copy (docker cp) has its file system mounted; it can be "
+                                  "started once the copy ends");
+  end(s);
+  s = run_op("container.remove", id_params(id));
+  assert_int_equal(s->err, WCTR_EBUSY);
+  assert_non_null(strstr(s->message, "it can be removed once the copy ends"));
+  end(s);
+  char msg[600];
+  cJSON_Delete(call("container.archive.stat", archive_params("guarded", "C:\\a.txt"), WCTR_EBUSY, msg, sizeof msg));
+  assert_non_null(strstr(msg, "it can be copied once the copy ends"));
+  s = run_op("container.archive.get", archive_params("guarded", "C:\\a.txt"));
+  assert_int_equal(s->err, WCTR_EBUSY);
+  end(s);
+  assert_int_equal(rt_fake_count("mount-root"), 0); /* nothing mounted before the archive is whole */
+  tsink_input(put, b.data, b.len, true);
+  assert_true(tsink_wait_finished(put, WAIT_MS));
+  if (put->err != WCTR_OK) fail_msg("put: %s", put->message);
+  end(put);
+  free(b.data);
+  assert_int_equal(rt_fake_count("mount-root"), 1);
+  assert_int_equal(rt_fake_count("unmount-root"), 1);
+  /* Free again: it starts; running, it is refused as before (no volume reported), without a mount. */
+  run_ok("container.start", id_params(id));
+  assert_true(wait_state(id, "running", WAIT_MS));
+  cJSON_Delete(call("container.archive.stat", archive_params("guarded", "C:\\a.txt"), WCTR_ENOTSUP, msg, sizeof msg));
+  assert_non_null(strstr(msg, "its runtime reported no mounted volume"));
+  assert_int_equal(rt_fake_count("mount-root"), 1);
+  run_ok("container.kill", id_params(id));
+  assert_true(wait_state(id, "exited", WAIT_MS));
+  /* A client that leaves before its archive ended frees the container too. */
+  put = begin("container.archive.put", archive_params("guarded", "C:\\"));
+  tsink_close(put);
+  assert_true(tsink_wait_released(put, WAIT_MS));
+  tsink_free(put);
+  free(put);
+  run_ok("container.remove", id_params(id));
+  assert_int_equal(rt_fake_count("mount-root"), 1);
+  rt_fake_set_root_path(NULL);
+}
+
+/* Every failure after the mount unmounts; a failed mount leaves nothing to unmount and frees the container. */
+static void test_archive_stopped_failures_unmount(void **state) {
+  (void)state;
+  char volume[1200];
+  make_root(volume, sizeof volume, "fail-root");
+  const char *script[] = {"exit=0", NULL};
+  char id[80];
+  snprintf(id, sizeof id, "%s", create("failing", "hyperv", script, false, NULL));
+  /* Extraction point a file: refused after the mount. */
+  mem_tar b = {0};
+  one_file_tar(&b, "x.txt", "x");
+  tsink *s = put_archive(archive_params("failing", "C:\\a.txt"), &b);
+  assert_int_equal(s->err, WCTR_EINVAL);
+  assert_non_null(strstr(s->message, "extraction point is not a directory"));
+  end(s);
+  assert_int_equal(rt_fake_count("mount-root"), 1);
+  assert_int_equal(rt_fake_count("unmount-root"), 1);
+  /* Not a tar at all. */
+  mem_tar junk = {.data = (char *)"this is not a tar archive, not even close", .len = 41};
+  s = put_archive(archive_params("failing", "C:\\"), &junk);
+  assert_int_not_equal(s->err, WCTR_OK);
+  end(s);
+  assert_int_equal(rt_fake_count("mount-root"), 2);
+  assert_int_equal(rt_fake_count("unmount-root"), 2);
+  /* A missing path: get and stat say Docker's sentence, after the mount, and unmount. */
+  s = run_op("container.archive.get", archive_params("failing", "C:\\nope.txt"));
+  assert_int_equal(s->err, WCTR_ENOENT);
+  assert_non_null(strstr(s->message, "Could not find the file C:\\nope.txt in container failing"));
+  end(s);
+  char msg[600];
+  cJSON_Delete(call("container.archive.stat", archive_params("failing", "C:\\nope.txt"), WCTR_ENOENT, msg, sizeof msg));
+  assert_int_equal(rt_fake_count("mount-root"), 4);
+  assert_int_equal(rt_fake_count("unmount-root"), 4);
+  /* The mount refused: nothing to unmount, the reason said, the container free (it starts). */
+  rt_fake_set_root_path(NULL);
+  s = put_archive(archive_params("failing", "C:\\"), &b);
+  assert_int_equal(s->err, WCTR_ENOTSUP);
+  assert_non_null(strstr(s->message, "container failing: its file system cannot be mounted to copy"));
+  end(s);
+  assert_int_equal(rt_fake_count("mount-root"), 5);
+  assert_int_equal(rt_fake_count("unmount-root"), 4);
+  free(b.data);
+  run_ok("container.start", id_params(id));
+  assert_true(wait_state(id, "exited", WAIT_MS));
+}
+
+/* A copy cut short by a crash leaves its temporary archive-<16 hex>.tar in the container's folder: the next start
+ * removes it (a file of another shape stays). The runtimes' sweeps run at each start (the HCS runtime's unmounts
+ * the scratch of every owned container that does not run, which repairs a crash during a mount: test_rt_hcs_win). */
+static void test_recovery_removes_stale_archives(void **state) {
+  (void)state;
+  const char *script[] = {"exit=0", NULL};
+  char id[80];
+  snprintf(id, sizeof id, "%s", create("crashed-cp", "process", script, false, NULL));
+  char cdir[1300], stale[1400], stale2[1400], other[1400];
+  snprintf(cdir, sizeof cdir, "%s" WCTR_FS_SEP "containers" WCTR_FS_SEP "%s", root, id);
+  snprintf(stale, sizeof stale, "%s" WCTR_FS_SEP "archive-0123456789abcdef.tar", cdir);
+  snprintf(stale2, sizeof stale2, "%s" WCTR_FS_SEP "archive-fedcba9876543210.tar", cdir);
+  snprintf(other, sizeof other, "%s" WCTR_FS_SEP "archive-notes.tar", cdir);
+  svc_manager_stop(mgr);
+  wctr_errmsg e;
+  assert_int_equal(wctr_fs_write_atomic(stale, "half a tar", 10, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_write_atomic(stale2, "another", 7, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_write_atomic(other, "not ours", 8, &e), WCTR_OK);
+  start_manager();
+  assert_false(wctr_fs_exists(stale));
+  assert_false(wctr_fs_exists(stale2));
+  assert_true(wctr_fs_exists(other));
+  assert_int_equal(rt_fake_count("sweep"), 4); /* job and hcs, at each of the two starts */
+  cJSON *j = inspect(id);
+  assert_string_equal(state_of(j), "created");
+  cJSON_Delete(j);
 }
 
 static void test_list_sizes(void **state) {
@@ -2561,6 +2780,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_archive_job_container, setup, teardown),
       cmocka_unit_test_setup_teardown(test_archive_running_process_container, setup, teardown),
       cmocka_unit_test_setup_teardown(test_archive_running_hyperv_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_stopped_hcs_containers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_stopped_guard, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_archive_stopped_failures_unmount, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_recovery_removes_stale_archives, setup, teardown),
       cmocka_unit_test_setup_teardown(test_volume_refused_for_job, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pause_freezes_the_run_with_dockers_rules, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pause_refused_by_the_runtime, setup, teardown),
