@@ -763,21 +763,22 @@ int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const 
                         pause ? "Paused" : "Unpaused");
 }
 
-enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };
+enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE, X_HELP };
 
 int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count) {
   static const wctr_opt table[] = {{"detach", 'd', false, X_DETACH},   {"env", 'e', true, X_ENV},
                                    {"user", 'u', true, X_USER},        {"workdir", 'w', true, X_WORKDIR},
                                    {"index", 0, true, X_INDEX},        {"no-TTY", 'T', false, X_NO_TTY},
                                    {"privileged", 0, false, X_PRIVILEGED}, {"tty", 't', false, X_TTY},
-                                   {"interactive", 'i', false, X_INTERACTIVE}, {NULL, 0, false, 0}};
+                                   {"interactive", 'i', false, X_INTERACTIVE}, {"help", 'h', false, X_HELP},
+                                   {NULL, 0, false, 0}};
   /* wctr exec's words: "exec", -i, -t?, the flags passed on, the container, the command */
   /* at most two words out for each word in ("-eK=V" becomes -e K=V), and -i, -t, the container */
   char **argv = calloc(2 * (size_t)count + 8, sizeof *argv);
   if (argv == NULL) return CLI_EXIT_ERROR;
   int n = 0;
   argv[n++] = (char *)"exec";
-  bool tty = true, detach = false;
+  bool tty = true, detach = false, help = false;
   int rc = 0;
   wctr_opts st;
   wctr_opts_init(&st, count, words, 0);
@@ -789,6 +790,7 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
     if (id == X_NO_TTY) tty = !wctr_opts_flag(value);
     if (id == X_DETACH) detach = wctr_opts_flag(value);
+    if (id == X_HELP) help = wctr_opts_flag(value);
     if (id == X_PRIVILEGED) argv[n++] = (char *)(wctr_opts_flag(value) ? "--privileged" : "--privileged=false");
     if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
       argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
@@ -804,6 +806,11 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     fprintf(ctx->p->err, "wctr compose exec: %s\n", e.text);
     free(argv);
     return CLI_EXIT_FAILED;
+  }
+  if (help) {
+    fputs(cli_compose_usage, ctx->p->out);
+    free(argv);
+    return 0;
   }
   int service_at = st.index;
   if (count - service_at < 2) {

@@ -912,7 +912,7 @@ int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv) {
  * command's own flags as they are). */
 int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {
-      {"help", 0, false, O_HELP},         {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
+      {"help", 'h', false, O_HELP},       {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
       {"tty", 't', false, O_TTY},         {"user", 'u', true, O_USER},       {"env", 'e', true, O_ENV},
       {"env-file", 0, true, O_ENV_FILE},  {"workdir", 'w', true, O_WORKDIR}, {"privileged", 0, false, O_PRIVILEGED},
       {NULL, 0, false, 0},
@@ -1406,6 +1406,7 @@ typedef struct ps_opts {
   bool size;     /* -s: the SIZE column */
   cJSON *filters; /* Docker's filter map, {"KEY": [values]}: wctrd checks and applies it */
   int64_t last;  /* -n: the last N created, any state; -1: every one */
+  bool latest;   /* -l: the last one, unless -n says how many (docker/cli: only when last is -1) */
   bool no_trunc;
 } ps_opts;
 
@@ -1415,7 +1416,7 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   if (id == O_QUIET) o->quiet = wctr_opts_flag(v);
   if (id == O_FORMAT) o->format = v;
   if (id == O_NO_TRUNC) o->no_trunc = wctr_opts_flag(v);
-  if (id == O_LATEST && wctr_opts_flag(v)) o->last = 1;
+  if (id == O_LATEST) o->latest = wctr_opts_flag(v);
   if (id == O_LAST) {
     char *end = NULL;
     errno = 0;
@@ -1497,6 +1498,8 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(o.filters);
     return rc;
   }
+  /* -l is read once the flags are all read: -l=false after -l undoes it, and -n wins over it in any order. */
+  if (o.latest && o.last == -1) o.last = 1;
   cJSON *p = cJSON_CreateObject();
   /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
   cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
