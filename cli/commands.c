@@ -487,28 +487,28 @@ static const char *str_or(const cJSON *obj, const char *key, const char *fallbac
 
 /* One line, as Docker's --format '{{json .}}' prints: easy to pipe into a JSON tool. */
 void cli_print_json(FILE *f, const cJSON *item) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_json_write(&b, item, NULL, false);
-  cli_buf_addc(&b, '\n');
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_json_write(&b, item, NULL, false);
+  docker_buf_addc(&b, '\n');
   if (!b.failed) fwrite(b.data, 1, b.len, f);
-  cli_buf_free(&b);
+  docker_buf_free(&b);
 }
 
 void cli_print_buf(FILE *f, const char *text, size_t len) {
   if (text != NULL && len > 0) fwrite(text, 1, len, f);
 }
 
-int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n) {
+int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const docker_tpl_object *rows, size_t n) {
   cJSON *header = cJSON_Parse(header_json);
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   wctr_errmsg e;
   wctr_err err = header != NULL ? cli_format_write(f, header, rows, n, &out, &e)
                                 : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   cJSON_Delete(header);
   if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
+  docker_buf_free(&out);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
@@ -573,10 +573,10 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   const char *format = NULL;
   int rc = cli_parse_format_only(ctx, "version", argc, argv, &format);
   if (rc != 0) return rc;
-  cli_tpl *tpl = NULL;
+  docker_tpl *tpl = NULL;
   wctr_errmsg e;
   wctr_err err = format != NULL ? cli_format_parse_plain(format, &tpl, &e)
-                                : cli_tpl_parse(version_template, strlen(version_template), &tpl, &e);
+                                : docker_tpl_parse(version_template, strlen(version_template), &tpl, &e);
   if (err != WCTR_OK) return template_error(ctx, &e);
   /* The server's answer, or why there is none: shown after the client's part, as docker version does. */
   cJSON *server = NULL;
@@ -596,20 +596,20 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   bool ok = all != NULL && client != NULL && cJSON_AddItemToObject(all, "Client", client);
   if (!ok) cJSON_Delete(client);
   ok = ok && cJSON_AddItemToObject(all, "Server", shaped != NULL ? shaped : cJSON_CreateNull());
-  cli_buf text;
-  cli_buf_init(&text, 0);
-  cli_tpl_opts opts = {.map_keys = cli_docker_map_keys};
-  wctr_err terr = ok ? cli_tpl_exec(tpl, all, NULL, &opts, &text, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  cli_buf_addc(&text, '\n');
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(text.data != NULL ? text.data : "", text.len, 20, 1, &out);
+  docker_buf text;
+  docker_buf_init(&text, 0);
+  docker_tpl_opts opts = {.map_keys = cli_docker_map_keys};
+  wctr_err terr = ok ? docker_tpl_exec(tpl, all, NULL, &opts, &text, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  docker_buf_addc(&text, '\n');
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(text.data != NULL ? text.data : "", text.len, 20, 1, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
   fflush(ctx->p->out);
-  cli_buf_free(&out);
-  cli_buf_free(&text);
+  docker_buf_free(&out);
+  docker_buf_free(&text);
   cJSON_Delete(all);
-  cli_tpl_free(tpl);
+  docker_tpl_free(tpl);
   if (connect_failed) return cli_connect_failed(ctx, call_err, &call_e);
   if (call_err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr: %s\n", call_e.text[0] != '\0' ? call_e.text : wctr_strerror(call_err));
@@ -660,12 +660,12 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
   const char *format = NULL;
   int rc = cli_parse_format_only(ctx, "info", argc, argv, &format);
   if (rc != 0) return rc;
-  cli_tpl *tpl = NULL;
+  docker_tpl *tpl = NULL;
   wctr_errmsg e;
   if (format != NULL && cli_format_parse_plain(format, &tpl, &e) != WCTR_OK) return template_error(ctx, &e);
   cJSON *info = NULL;
   if (!cli_call(ctx, "info", NULL, &info, &rc)) {
-    cli_tpl_free(tpl);
+    docker_tpl_free(tpl);
     return rc;
   }
   if (tpl == NULL) {
@@ -690,17 +690,17 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
     if (shaped != NULL) cJSON_Delete(client);
     client = NULL;
   }
-  cli_buf text;
-  cli_buf_init(&text, 0);
+  docker_buf text;
+  docker_buf_init(&text, 0);
   wctr_err err = shaped != NULL && client != NULL ? cli_format_template(tpl, shaped, &text, &e)
                                                   : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   cli_print_buf(ctx->p->out, text.data, text.len);
-  cli_buf_free(&text);
+  docker_buf_free(&text);
   cJSON_Delete(shaped);
   cJSON_Delete(containers);
   cJSON_Delete(images);
   cJSON_Delete(info);
-  cli_tpl_free(tpl);
+  docker_tpl_free(tpl);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;

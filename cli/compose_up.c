@@ -23,7 +23,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/compose_cmd.h"
-#include "cli/text.h"
+#include "docker/text.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "compose/to_spec.h"
@@ -635,23 +635,23 @@ int cli_compose_ps(cli_ctx *ctx, const compose_project *p) {
   char now[40];
   cli_now(ctx, now, sizeof now);
   /* Columns as wide as their content (docker/cli's tabwriter). */
-  cli_buf table;
-  cli_buf_init(&table, 0);
-  cli_buf_adds(&table, "NAME\tSERVICE\tISOLATION\tSTATUS\n");
+  docker_buf table;
+  docker_buf_init(&table, 0);
+  docker_buf_adds(&table, "NAME\tSERVICE\tISOLATION\tSTATUS\n");
   for (size_t i = 0; i < v.count; i++) {
     const cJSON *c = find_named(v.list, v.order[i]);
     char status[160];
     docker_container_status(c, now, status, sizeof status);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-    cli_buf_addf(&table, "%s\t%s\t%s\t%s\n", v.order[i], str_field(labels, SERVICE_LABEL), str_field(c, "Isolation"),
+    docker_buf_addf(&table, "%s\t%s\t%s\t%s\n", v.order[i], str_field(labels, SERVICE_LABEL), str_field(c, "Isolation"),
                  status);
   }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  cli_buf_free(&table);
+  docker_buf_free(&out);
+  docker_buf_free(&table);
   project_view_free(&v);
   return 0;
 }
