@@ -9,6 +9,7 @@
 #include "common/base64.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "docker/template.h"
 
 enum { READ_CHUNK = 256 * 1024, TAIL_CHUNK = 64 * 1024 };
 
@@ -463,6 +464,86 @@ done:
   free(raw.p);
   free(key.p);
   free(val.p);
+  return err;
+}
+
+/* --- tag ------------------------------------------------------------------------------------------------- */
+
+/* dockerd names the template "log-tag" (templates.NewParse); wctr's engine names none: its "template: :" and
+ * `executing ""` read as Docker's. */
+static void tag_error(const char *text, wctr_errmsg *e) {
+  static const char unnamed[] = "executing \"\"";
+  const char *rest = strncmp(text, "template: :", 11) == 0 ? text + 11 : NULL;
+  if (rest == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: %s", text);
+    return;
+  }
+  const char *at = strstr(rest, unnamed);
+  if (at == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: template: log-tag:%s", rest);
+    return;
+  }
+  wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: template: log-tag:%.*sexecuting \"log-tag\"%s",
+            (int)(at - rest), rest, at + sizeof unnamed - 1);
+}
+
+/* moby's stringid.TruncateID: what follows the algorithm's ':' , cut to 12 characters. */
+static void truncate_id(const char *id, char out[13]) {
+  const char *colon = strchr(id, ':');
+  if (colon != NULL) id = colon + 1;
+  snprintf(out, 13, "%s", id);
+}
+
+wctr_err svc_log_tag(const char *tpl, const svc_log_tag_info *info, char **out, wctr_errmsg *e) {
+  docker_tpl *t = NULL;
+  docker_buf text;
+  docker_buf_init(&text, 0); /* bounded by opts.max_output below */
+  cJSON *fields = cJSON_CreateObject();
+  char id[13];
+  char image_id[13];
+  wctr_errmsg why;
+  wctr_errmsg_clear(&why);
+  *out = NULL;
+  truncate_id(info->id, id);
+  truncate_id(info->image_id, image_id);
+  const char *name = info->name[0] == '/' ? info->name + 1 : info->name;
+  wctr_err err = WCTR_OK;
+  if (fields == NULL || cJSON_AddStringToObject(fields, "ID", id) == NULL ||
+      cJSON_AddStringToObject(fields, "FullID", info->id) == NULL || cJSON_AddStringToObject(fields, "Name", name) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageID", image_id) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageFullID", info->image_id) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageName", info->image_name) == NULL ||
+      cJSON_AddStringToObject(fields, "DaemonName", "docker") == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* Docker runs the template over *logger.Info: an unknown field is "can't evaluate field X in type
+   * *logger.Info", as over a formatter context. */
+  docker_tpl_object dot = {.type_name = "*logger.Info", .fields = fields};
+  /* A tag is a short text: the engine's limits keep a template from looping or growing without end. */
+  docker_tpl_opts opts = {.max_steps = 100000, .max_output = 64 * 1024};
+  err = docker_tpl_parse(tpl, strlen(tpl), &t, &why);
+  if (err == WCTR_OK) err = docker_tpl_exec(t, NULL, &dot, &opts, &text, &why);
+  if (err == WCTR_ENOMEM || (err == WCTR_OK && text.failed)) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (err != WCTR_OK) {
+    tag_error(why.text, e);
+    err = WCTR_EINVAL;
+    goto done;
+  }
+  *out = malloc(text.len + 1);
+  if (*out == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (text.len > 0) memcpy(*out, text.data, text.len);
+  (*out)[text.len] = '\0';
+done:
+  docker_tpl_free(t);
+  docker_buf_free(&text);
+  cJSON_Delete(fields);
   return err;
 }
 

@@ -9,7 +9,7 @@
  * terminated when the writer opens the file again, so it is skipped, never glued to the next one.
  * One entry per line of output, in the order written:
  *   {"log":"hello\r\n","stream":"stdout","time":"2026-12-07T07:14:33.123456789Z"}
- * With attributes (the --log-opt labels=/env= names, spec_log_attrs), as Docker writes them:
+ * With attributes (the --log-opt labels=/env= names, spec_log_attrs, and tag=, svc_log_tag), as Docker writes them:
  *   {"log":"hello\n","stream":"stdout","attrs":{"app":"web"},"time":"..."}
  * Lines are split on LF, which stays at the end of "log"; a CR is kept as written. A line that does not end
  * within SVC_LOG_PARTIAL_MAX bytes is written as a partial entry (no LF), as Docker does at 16 KiB, and so
@@ -50,6 +50,22 @@ typedef struct svc_log_options {
   const char *const *attr_values;
   size_t attr_count;
 } svc_log_options;
+
+/* The json-file driver's --log-opt tag=TEMPLATE (moby's loggerutils.ParseLogTag): Go's text/template
+ * (docker/template.h) over Docker's logger.Info - .ID (the first 12 characters), .FullID, .Name (no leading
+ * '/'), .ImageID (12 characters, without "sha256:"), .ImageFullID, .ImageName and .DaemonName ("docker", as
+ * dockerd names itself there); any other field is the engine's error. The result is each entry's attribute
+ * "tag" (`logs --details`: tag=...); a template that gives "" adds no attribute, as Docker's. image_id may be
+ * "" (wctr's records keep the image's name, not its id). */
+typedef struct svc_log_tag_info {
+  const char *id;         /* the container's full id */
+  const char *name;
+  const char *image_id;   /* "" when unknown */
+  const char *image_name;
+} svc_log_tag_info;
+/* *out is malloc'ed. WCTR_EINVAL with Go's message for a template that does not parse or run, prefixed as
+ * dockerd's start says it ("failed to initialize logging driver: template: log-tag:1: ..."); WCTR_ENOMEM. */
+wctr_err svc_log_tag(const char *tpl, const svc_log_tag_info *info, char **out, wctr_errmsg *e);
 
 /* Docker's --details text of attributes (above) into a malloc'ed string; NULL when out of memory. */
 char *svc_log_details_format(const char *const *keys, const char *const *values, size_t count);

@@ -106,9 +106,6 @@ wctr_err spec_log_opts_check(const spec_labels *opts, const char *where, wctr_er
                        refused[k], k == 0 ? "labels" : "env");
     }
   }
-  if (opt_get(opts, "tag") != NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "%s: tag: wctr does not expand log tag templates; leave tag out", where);
-  }
   return WCTR_OK;
 }
 

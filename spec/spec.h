@@ -367,8 +367,9 @@ cJSON *spec_secret_refs_json(const spec_secret_ref *refs, size_t count);
  *             (wctr does not compress rotated files); false accepted.
  *   labels, env   comma-separated names: the container's labels / environment variables of those names become
  *             each line's "attrs" (spec_log_attrs), which `logs --details` shows.
- *   labels-regex, env-regex, tag   refused with the reason naming them (wctr has no Go regular expressions
- *             or log tag templates).
+ *   tag       a Go template, kept as given: the service expands it (service/logs.h svc_log_tag: the engine
+ *             is in docker/, above this module) and refuses one that does not parse or run at create.
+ *   labels-regex, env-regex   refused with the reason naming them (wctr has no Go regular expressions).
  * Any other key: Docker's "unknown log opt 'x' for json-file log driver". Every message starts with where
  * ("--log-opt" or "params.HostConfig.LogConfig.Config") and names the option. All refusals WCTR_EINVAL. */
 #define SPEC_LOG_DRIVER "json-file"

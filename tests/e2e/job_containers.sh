@@ -286,6 +286,14 @@ sort -n -c "$out.n" 2>/dev/null && ok "the lines are in order" || bad "the lines
 rm -f "$out.n"
 expect 0 "logs --details" W logs --details --tail 1 rot
 [ "$(tr -d '\r\n' <"$out")" = "app=web line 200" ] && ok "--details puts the attributes first" || bad "--details: expected 'app=web line 200'"
+expect 0 "run with --log-opt tag" W run --isolation=job --name tagged --log-opt 'tag={{.Name}}/{{.DaemonName}}' \
+  host cmd /c echo tagged
+expect 0 "logs --details of a tagged run" W logs --details tagged
+[ "$(tr -d '\r\n' <"$out")" = "tag=tagged%2Fdocker tagged" ] && ok "--details shows the expanded tag" ||
+  bad "--details: expected 'tag=tagged%2Fdocker tagged'"
+expect 125 "a bad tag template is refused at create" W run --isolation=job --log-opt 'tag={{.Nme}}' host cmd /c exit 0
+has "can't evaluate field Nme in type *logger.Info" "with dockerd's message"
+expect 0 "rm tagged" W rm tagged
 expect 0 "inspect shows the options" W inspect -f '{{json .HostConfig.LogConfig}}' rot
 has '"max-file":"3"' "LogConfig.Config has max-file"
 expect 125 "an unknown option is refused" W run --isolation=job --log-opt max-files=3 host cmd /c exit 0

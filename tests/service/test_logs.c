@@ -223,12 +223,44 @@ static void test_attrs_and_details(void **state) {
   assert_int_equal(svc_log_entry_parse(bad, strlen(bad), &stream, &data, &len, time, &details), WCTR_EINVAL);
 }
 
+/* --log-opt tag: Go's template over Docker's logger.Info fields; Docker's messages for a bad one. */
+static void test_tag_template(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char *tag = NULL;
+  svc_log_tag_info info = {.id = "0123456789abcdef0123", .name = "/web", .image_id = "sha256:fedcba9876543210ff",
+                           .image_name = "nanoserver:ltsc2022"};
+  assert_int_equal(svc_log_tag("{{.ID}} {{.FullID}} {{.Name}} {{.ImageID}} {{.ImageFullID}} {{.ImageName}} "
+                               "{{.DaemonName}}", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "0123456789ab 0123456789abcdef0123 web fedcba987654 sha256:fedcba9876543210ff "
+                           "nanoserver:ltsc2022 docker");
+  free(tag);
+  /* The whole language: functions and pipelines as --format has them. */
+  assert_int_equal(svc_log_tag("{{upper .Name}}-{{printf \"%.4s\" .FullID}}", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "WEB-0123");
+  free(tag);
+  info.image_id = "";
+  assert_int_equal(svc_log_tag("[{{.ImageID}}]", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "[]");
+  free(tag);
+  assert_int_equal(svc_log_tag("{{.Name", &info, &tag, &e), WCTR_EINVAL);
+  assert_null(tag);
+  assert_string_equal(e.text, "failed to initialize logging driver: template: log-tag:1: unclosed action");
+  assert_int_equal(svc_log_tag("{{.Hostnme}}", &info, &tag, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "failed to initialize logging driver: template: log-tag:1:2: executing \"log-tag\" at "
+                              "<.Hostnme>: can't evaluate field Hostnme in type *logger.Info");
+  /* A template that never ends is stopped by the engine's limits, not left to run. */
+  assert_int_equal(svc_log_tag("{{range 100000000}}x{{end}}", &info, &tag, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "failed to initialize logging driver: "));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rotation_keeps_max_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_one_file_starts_over, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crash_mid_rotation, setup, teardown),
       cmocka_unit_test_setup_teardown(test_attrs_and_details, setup, teardown),
+      cmocka_unit_test(test_tag_template),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -478,6 +478,41 @@ static void test_log_options_rotate_and_details(void **state) {
   assert_non_null(strstr(message, "unknown log opt 'max-files' for json-file log driver"));
 }
 
+/* --log-opt tag: each entry's "tag" attribute from the template over the container (Details: tag=..., in key
+ * order among the labels= attributes); without the option no tag; a bad template is refused at create with
+ * dockerd's message (EINVAL: the CLI's 125, the Engine API's 400), and nothing is created. */
+static void test_log_tag(void **state) {
+  (void)state;
+  const char *script[] = {"out=one\n", NULL};
+  const char *id = create("tagged", "job", script, false,
+                          "{\"Labels\":{\"app\":\"web\",\"zone\":\"b\"},\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\","
+                          "\"Config\":{\"labels\":\"app,zone\",\"tag\":\"{{.Name}}/{{.ID}} {{.ImageName}} {{.DaemonName}}\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Details", true);
+  tsink *s = run_op("container.logs", p);
+  char want[200];
+  snprintf(want, sizeof want, "app=web,tag=tagged%%2F%.12s+host+docker,zone=b one\n", id);
+  assert_string_equal(s->all, want);
+  end(s);
+  /* A template that gives "" adds nothing, as Docker's. */
+  id = create(NULL, "job", script, false,
+              "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"tag\":\"{{if false}}x{{end}}\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  p = id_params(id);
+  cJSON_AddBoolToObject(p, "Details", true);
+  s = run_op("container.logs", p);
+  assert_string_equal(s->all, " one\n");
+  end(s);
+  char message[400];
+  cJSON *bad = cJSON_Parse("{\"Name\":\"badtag\",\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\","
+                           "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"tag\":\"{{.Nme}}\"}}}}");
+  assert_null(call("container.create", bad, WCTR_EINVAL, message, sizeof message));
+  assert_string_equal(message, "failed to initialize logging driver: template: log-tag:1:2: executing \"log-tag\" at "
+                               "<.Nme>: can't evaluate field Nme in type *logger.Info");
+  assert_null(call("container.inspect", id_params("badtag"), WCTR_ENOENT, message, sizeof message));
+}
+
 /* Details without attributes: Docker's leading space before each line. */
 static void test_logs_details_without_attributes(void **state) {
   (void)state;
@@ -2521,6 +2556,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_logs_tail_and_timestamps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_log_options_rotate_and_details, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_details_without_attributes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_tag, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_log_at_the_clients_pace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_follow_misses_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin_is_delivered_and_closed, setup, teardown),

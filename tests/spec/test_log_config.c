@@ -50,10 +50,13 @@ static void test_refusals_name_the_option(void **state) {
   refused("{\"compress\":\"maybe\"}", "invalid value \"maybe\" for compress");
   refused("{\"env-regex\":\"^A\"}", "env-regex: wctr does not match Go regular expressions");
   refused("{\"labels-regex\":\"^a\"}", "labels-regex: wctr does not match Go regular expressions");
-  refused("{\"tag\":\"{{.Name}}\"}", "tag: wctr does not expand log tag templates");
   refused("{\"max-size\":1000}", "\"max-size\" must be a string");
   spec_container s;
   wctr_errmsg e;
+  /* tag is kept as given: the service expands it and refuses a bad template (service/logs.h svc_log_tag). */
+  assert_int_equal(from_config("{\"tag\":\"{{.Name}}/{{.ID}}\"}", &s, &e), WCTR_OK);
+  assert_string_equal(spec_label_get(&s.log.opts, "tag"), "{{.Name}}/{{.ID}}");
+  spec_free(&s);
   cJSON *p = cJSON_Parse("{\"Image\":\"img\",\"HostConfig\":{\"LogConfig\":{\"Type\":\"syslog\"}}}");
   assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "params.HostConfig.LogConfig.Type \"syslog\": wctr keeps a container's logs with the "
