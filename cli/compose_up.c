@@ -778,7 +778,7 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
   if (argv == NULL) return CLI_EXIT_ERROR;
   int n = 0;
   argv[n++] = (char *)"exec";
-  bool tty = true, detach = false, help = false;
+  bool tty = true, detach = false, help = false, interactive = true;
   int rc = 0;
   wctr_opts st;
   wctr_opts_init(&st, count, words, 0);
@@ -791,6 +791,9 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     if (id == X_NO_TTY) tty = !wctr_opts_flag(value);
     if (id == X_DETACH) detach = wctr_opts_flag(value);
     if (id == X_HELP) help = wctr_opts_flag(value);
+    /* docker compose exec: -i is true by default and -i=false keeps stdin closed; -t is accepted and read by
+     * nobody (compose reads -T). */
+    if (id == X_INTERACTIVE) interactive = wctr_opts_flag(value);
     if (id == X_PRIVILEGED) argv[n++] = (char *)(wctr_opts_flag(value) ? "--privileged" : "--privileged=false");
     if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
       argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
@@ -825,7 +828,7 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     return CLI_EXIT_ERROR;
   }
   if (detach) argv[n++] = (char *)"-d";
-  if (!detach) argv[n++] = (char *)"-i";
+  if (!detach && interactive) argv[n++] = (char *)"-i";
   if (tty && !detach && ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out)) {
     argv[n++] = (char *)"-t";
   }

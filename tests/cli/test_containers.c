@@ -2299,6 +2299,23 @@ static void test_compose_ps_quiet_restart_exec(void **state) {
   contains(err_text, "requires at least 2 arguments");
   assert_int_equal(RUN("wctr", "compose", "exec", "--bogus", "web", "cmd"), 125);
   assert_int_equal(op_index("exec.create", 0), -1);
+  /* -i=false keeps stdin closed (the last value wins: -i=false -i opens it); a --help after SERVICE is the
+   * command's, -h before it the usage. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "-i=false", "web", "cmd", "--help"), 7);
+  at = op_index("exec.create", 0);
+  assert_true(at >= 0);
+  sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"Id\":\"proj-web-1\",\"Cmd\":[\"cmd\",\"--help\"]}");
+  cJSON_free(sent);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "--interactive=false", "-i", "web", "cmd"), 7);
+  at = op_index("exec.create", 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[at], "AttachStdin")));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-h", "web", "cmd"), 0);
+  contains(out_text, "Usage: wctr compose");
+  assert_int_equal(op_index("exec.create", 0), -1);
 }
 
 static void test_label_restart_security_flags(void **state) {
