@@ -405,7 +405,15 @@ wctr_err mgr_log_tag(const spec_container *spec, const char *id, const char *nam
   return err;
 }
 
-wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errmsg *e) {
+/* Rotated files are compressed on the blocking pool, never on the worker delivering the container's output
+ * (its callers hold c->out_lock, so this takes no manager lock either). */
+static bool log_defer(void *ctx, void (*fn)(void *arg), void *arg) {
+  svc_manager *m = ctx;
+  return wctr_ioc_blocking(m->ioc, fn, arg);
+}
+
+wctr_err mgr_log_writer_open(svc_manager *m, ctr *c, const mgr_args *a, svc_log_writer **out, wctr_errmsg *e) {
+  WCTR_ASSERT_HELD(&c->out_lock);
   char path[1400];
   int64_t max_size = 0;
   int max_files = 0;
@@ -419,6 +427,10 @@ wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errms
   if (err != WCTR_OK) return wctr_fail(e, err, "the log path is too long");
   err = spec_log_attrs(&a->spec, &attrs, e);
   if (err == WCTR_OK) err = mgr_log_tag(&a->spec, a->id, a->name, &tag, e);
+  /* Created with the first writer and kept by the container: the next run's writer waits for a compression
+   * this one leaves. */
+  if (err == WCTR_OK && c->log_gz == NULL) c->log_gz = svc_log_gz_new();
+  if (err == WCTR_OK && c->log_gz == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err == WCTR_OK) {
     keys = calloc(attrs.count + 1, sizeof *keys);
     values = calloc(attrs.count + 1, sizeof *values);
@@ -444,6 +456,10 @@ wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errms
     }
     svc_log_options o = {.max_bytes = (uint64_t)max_size,
                          .max_files = max_files,
+                         .compress = spec_log_compress(&a->spec.log),
+                         .defer = log_defer,
+                         .defer_ctx = m,
+                         .gz = c->log_gz,
                          .attr_keys = keys,
                          .attr_values = values,
                          .attr_count = count};

@@ -513,6 +513,51 @@ static void test_log_tag(void **state) {
   assert_null(call("container.inspect", id_params("badtag"), WCTR_ENOENT, message, sizeof message));
 }
 
+/* compress=true: the rotated files become container-log.json.N.gz on the pool (no plain rotated file stays),
+ * and logs reads them, oldest first, the newest lines in order. */
+static void test_log_compress(void **state) {
+  (void)state;
+  /* Bursts apart: a rotation due while the previous file is being compressed waits for it (service/logs.h). */
+  const char *script[] = {"repeat=100:a line of output\n", "sleep=300", "repeat=100:a line of output\n", "sleep=300",
+                          "repeat=100:a line of output\n", "out=last\n", NULL};
+  const char *id = create(NULL, "job", script, false,
+                          "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1k\","
+                          "\"max-file\":\"3\",\"compress\":\"true\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  char dir[800], cdir[900], one[1000], one_gz[1000], two_gz[1000];
+  wctr_fs_join(dir, sizeof dir, root, "containers");
+  wctr_fs_join(cdir, sizeof cdir, dir, id);
+  wctr_fs_join(one, sizeof one, cdir, "container-log.json.1");
+  wctr_fs_join(one_gz, sizeof one_gz, cdir, "container-log.json.1.gz");
+  wctr_fs_join(two_gz, sizeof two_gz, cdir, "container-log.json.2.gz");
+  /* The last compression runs on the pool after the run ended: wait for it (10 s at most). */
+  for (int i = 0; i < 1000 && (wctr_fs_exists(one) || !wctr_fs_exists(one_gz)); i++) wctr_sleep_ms(10);
+  assert_false(wctr_fs_exists(one));
+  assert_true(wctr_fs_exists(one_gz));
+  assert_true(wctr_fs_exists(two_gz));
+  tsink *s = run_op("container.logs", id_params(id));
+  size_t lines = 0;
+  for (size_t i = 0; i < s->all_len; i++) lines += s->all[i] == '\n';
+  assert_true(lines > 5 && lines < 301);
+  const char *newest = "a line of output\nlast\n";
+  assert_true(s->all_len > strlen(newest));
+  assert_string_equal(s->all + s->all_len - strlen(newest), newest);
+  end(s);
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 12);
+  s = run_op("container.logs", p);
+  lines = 0;
+  for (size_t i = 0; i < s->all_len; i++) lines += s->all[i] == '\n';
+  assert_int_equal(lines, 12);
+  end(s);
+  /* Docker's check: compress needs more than one file. */
+  char message[400];
+  cJSON *bad = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\","
+                           "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1k\",\"compress\":\"true\"}}}}");
+  assert_null(call("container.create", bad, WCTR_EINVAL, message, sizeof message));
+  assert_non_null(strstr(message, "compress cannot be true when max-file is less than 2 or max-size is not set"));
+}
+
 /* Details without attributes: Docker's leading space before each line. */
 static void test_logs_details_without_attributes(void **state) {
   (void)state;
@@ -2557,6 +2602,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_log_options_rotate_and_details, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_details_without_attributes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_log_tag, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_compress, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_log_at_the_clients_pace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_follow_misses_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin_is_delivered_and_closed, setup, teardown),
