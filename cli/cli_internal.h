@@ -80,7 +80,7 @@ void cli_print_json(FILE *f, const cJSON *item);
 void cli_print_buf(FILE *f, const char *text, size_t len);
 /* A list (n rows) written with its --format f under the header names header_json (a JSON object, cli_format_write)
  * and printed on stdout: 0; a template failure or no memory prints the message on stderr and is 1. */
-int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n);
+int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const docker_tpl_object *rows, size_t n);
 
 /* ---- named objects (cli/named.c): volumes, networks, secrets, credential specs ---- */
 
@@ -105,7 +105,7 @@ typedef struct cli_named {
 
 /* The end of every inspect command (docker inspect's order): in's output on stdout, then errors (what could not
  * be inspected, one line each) on stderr; frees both. Returns rc, or CLI_EXIT_ERROR when there were errors. */
-int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, cli_buf *errors, int rc);
+int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, docker_buf *errors, int rc);
 
 /* inspect NAME...: Docker's inspect layout of every object found (cli/format.h cli_inspect), then one line on
  * stderr for each name that failed. Returns 0; 1 when any name failed; 64 (1 when out of memory) when the

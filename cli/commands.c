@@ -22,7 +22,9 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv);
 static int cmd_info(cli_ctx *ctx, int argc, char **argv);
 
 /* interspersed: the command's options may come anywhere among its operands, so --help anywhere asks for
- * help; run and create stop at IMAGE (what follows is the container's command, --help included). */
+ * help; takes_command: the command reads its own flags, --help included, and stops at an operand after which
+ * the words are a command's (run and create at IMAGE, exec at CONTAINER, compose exec at SERVICE), as
+ * docker's non-interspersed commands do. */
 static const struct command {
   const char *name;
   command_fn fn;
@@ -177,7 +179,7 @@ static const struct command {
      "      --privileged           Refused: Windows has no privileged mode\n"
      "  -t, --tty                  Allocate a pseudo-TTY\n"
      "  -u, --user string          Username the command runs as (default: the container's)\n"
-     "  -w, --workdir string       Working directory inside the container\n", false},
+     "  -w, --workdir string       Working directory inside the container\n", true},
     {"wait", cli_cmd_wait, "Wait until containers stop, then print their exit codes",
      "Usage: wctr wait CONTAINER [CONTAINER...]\n\nPrint each container's exit code once it is not running (wctr's\n"
      "own exit code is 0, or 1 when a container cannot be waited for, as Docker's).\n", false},
@@ -214,7 +216,7 @@ static const struct command {
     {"logout", cli_cmd_logout, "Log out from a registry", cli_logout_usage, false},
     {"trust", cli_cmd_trust, "Show the signatures of images and the image-trust verdict (trust inspect)",
      cli_trust_usage, false},
-    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, false},
+    {"compose", cli_cmd_compose, "Deploy a compose project (up, down, ps, logs, config)", cli_compose_usage, true},
     {"network", cli_cmd_network, "Manage networks (create, ls, inspect, rm, prune)", cli_network_usage, false},
     {"port", cli_cmd_port, "List a container's published ports",
      "Usage: wctr port CONTAINER [PRIVATE_PORT[/PROTO]]\n\n"
@@ -485,28 +487,28 @@ static const char *str_or(const cJSON *obj, const char *key, const char *fallbac
 
 /* One line, as Docker's --format '{{json .}}' prints: easy to pipe into a JSON tool. */
 void cli_print_json(FILE *f, const cJSON *item) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_json_write(&b, item, NULL, false);
-  cli_buf_addc(&b, '\n');
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_json_write(&b, item, NULL, false);
+  docker_buf_addc(&b, '\n');
   if (!b.failed) fwrite(b.data, 1, b.len, f);
-  cli_buf_free(&b);
+  docker_buf_free(&b);
 }
 
 void cli_print_buf(FILE *f, const char *text, size_t len) {
   if (text != NULL && len > 0) fwrite(text, 1, len, f);
 }
 
-int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const cli_tpl_object *rows, size_t n) {
+int cli_print_list(cli_ctx *ctx, const cli_format *f, const char *header_json, const docker_tpl_object *rows, size_t n) {
   cJSON *header = cJSON_Parse(header_json);
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   wctr_errmsg e;
   wctr_err err = header != NULL ? cli_format_write(f, header, rows, n, &out, &e)
                                 : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   cJSON_Delete(header);
   if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
+  docker_buf_free(&out);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
@@ -571,10 +573,10 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   const char *format = NULL;
   int rc = cli_parse_format_only(ctx, "version", argc, argv, &format);
   if (rc != 0) return rc;
-  cli_tpl *tpl = NULL;
+  docker_tpl *tpl = NULL;
   wctr_errmsg e;
   wctr_err err = format != NULL ? cli_format_parse_plain(format, &tpl, &e)
-                                : cli_tpl_parse(version_template, strlen(version_template), &tpl, &e);
+                                : docker_tpl_parse(version_template, strlen(version_template), &tpl, &e);
   if (err != WCTR_OK) return template_error(ctx, &e);
   /* The server's answer, or why there is none: shown after the client's part, as docker version does. */
   cJSON *server = NULL;
@@ -594,20 +596,20 @@ static int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   bool ok = all != NULL && client != NULL && cJSON_AddItemToObject(all, "Client", client);
   if (!ok) cJSON_Delete(client);
   ok = ok && cJSON_AddItemToObject(all, "Server", shaped != NULL ? shaped : cJSON_CreateNull());
-  cli_buf text;
-  cli_buf_init(&text, 0);
-  cli_tpl_opts opts = {.map_keys = cli_docker_map_keys};
-  wctr_err terr = ok ? cli_tpl_exec(tpl, all, NULL, &opts, &text, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
-  cli_buf_addc(&text, '\n');
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(text.data != NULL ? text.data : "", text.len, 20, 1, &out);
+  docker_buf text;
+  docker_buf_init(&text, 0);
+  docker_tpl_opts opts = {.map_keys = cli_docker_map_keys};
+  wctr_err terr = ok ? docker_tpl_exec(tpl, all, NULL, &opts, &text, &e) : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
+  docker_buf_addc(&text, '\n');
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(text.data != NULL ? text.data : "", text.len, 20, 1, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
   fflush(ctx->p->out);
-  cli_buf_free(&out);
-  cli_buf_free(&text);
+  docker_buf_free(&out);
+  docker_buf_free(&text);
   cJSON_Delete(all);
-  cli_tpl_free(tpl);
+  docker_tpl_free(tpl);
   if (connect_failed) return cli_connect_failed(ctx, call_err, &call_e);
   if (call_err != WCTR_OK) {
     fprintf(ctx->p->err, "wctr: %s\n", call_e.text[0] != '\0' ? call_e.text : wctr_strerror(call_err));
@@ -658,12 +660,12 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
   const char *format = NULL;
   int rc = cli_parse_format_only(ctx, "info", argc, argv, &format);
   if (rc != 0) return rc;
-  cli_tpl *tpl = NULL;
+  docker_tpl *tpl = NULL;
   wctr_errmsg e;
   if (format != NULL && cli_format_parse_plain(format, &tpl, &e) != WCTR_OK) return template_error(ctx, &e);
   cJSON *info = NULL;
   if (!cli_call(ctx, "info", NULL, &info, &rc)) {
-    cli_tpl_free(tpl);
+    docker_tpl_free(tpl);
     return rc;
   }
   if (tpl == NULL) {
@@ -688,21 +690,57 @@ static int cmd_info(cli_ctx *ctx, int argc, char **argv) {
     if (shaped != NULL) cJSON_Delete(client);
     client = NULL;
   }
-  cli_buf text;
-  cli_buf_init(&text, 0);
+  docker_buf text;
+  docker_buf_init(&text, 0);
   wctr_err err = shaped != NULL && client != NULL ? cli_format_template(tpl, shaped, &text, &e)
                                                   : wctr_fail(&e, WCTR_ENOMEM, "out of memory");
   cli_print_buf(ctx->p->out, text.data, text.len);
-  cli_buf_free(&text);
+  docker_buf_free(&text);
   cJSON_Delete(shaped);
   cJSON_Delete(containers);
   cJSON_Delete(images);
   cJSON_Delete(info);
-  cli_tpl_free(tpl);
+  docker_tpl_free(tpl);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
   }
+  return 0;
+}
+
+/* Is word the help flag, in any of pflag's forms: --help, -h, --help=V, -h=V? */
+static bool is_help_word(const char *word) {
+  return strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strncmp(word, "--help=", 7) == 0 ||
+         strncmp(word, "-h=", 3) == 0;
+}
+
+/* cobra's help flag, read before the command's own flags: each help word takes its value as pflag reads a
+ * bool flag (alone: true; =V: Go's ParseBool) and the last one wins, so `--help --help=false` runs the
+ * command. The help words are taken out of argv (before any "--"): a command's flag table need not know
+ * them. Returns 0, or 125 after pflag's message for a value ParseBool refuses. */
+static int take_help_words(cli_ctx *ctx, const char *cmd, int *argc, char **argv, bool *help) {
+  static const wctr_opt table[] = {{"help", 'h', false, OPT_HELP}, {NULL, 0, false, 0}};
+  int kept = 1;
+  int k = 1;
+  for (; k < *argc; k++) {
+    if (strcmp(argv[k], "--") == 0) break;
+    if (!is_help_word(argv[k])) {
+      argv[kept++] = argv[k];
+      continue;
+    }
+    char *one[2] = {argv[0], argv[k]};
+    wctr_opts st;
+    wctr_errmsg e;
+    int id;
+    const char *value;
+    int r;
+    wctr_opts_init(&st, 2, one, 1);
+    /* -h= reads as -h then the unknown shorthand '=', as pflag reads it. */
+    while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) *help = wctr_opts_flag(value);
+    if (r < 0) return cli_flag_error(ctx, cmd, e.text);
+  }
+  for (; k < *argc; k++) argv[kept++] = argv[k];
+  *argc = kept;
   return 0;
 }
 
@@ -776,12 +814,19 @@ int cli_main(int argc, char **argv, const cli_platform *platform) {
     char **sub_argv = argv + st.index;
     /* Options come anywhere among a command's words, so --help does too; run and create read theirs up
      * to IMAGE themselves (the container's command may say --help). */
-    for (int k = 1; !commands[i].takes_command && k < sub_argc; k++) {
-      if (strcmp(sub_argv[k], "--help") == 0 || strcmp(sub_argv[k], "-h") == 0) {
+    /* `container run|create|exec` are those commands under their management name. */
+    bool own_help = commands[i].takes_command ||
+                    (strcmp(name, "container") == 0 && sub_argc > 1 &&
+                     (strcmp(sub_argv[1], "run") == 0 || strcmp(sub_argv[1], "create") == 0 ||
+                      strcmp(sub_argv[1], "exec") == 0));
+    if (!own_help) {
+      bool help = false;
+      int rc = take_help_words(&ctx, name, &sub_argc, sub_argv, &help);
+      if (rc != 0) return rc;
+      if (help) {
         fputs(commands[i].usage, platform->out);
         return 0;
       }
-      if (strcmp(sub_argv[k], "--") == 0) break;
     }
     int rc = commands[i].fn(&ctx, sub_argc, sub_argv);
     if (ctx.conn != NULL) platform->disconnect(ctx.conn);

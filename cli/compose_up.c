@@ -23,7 +23,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/compose_cmd.h"
-#include "cli/text.h"
+#include "docker/text.h"
 #include "common/json.h"
 #include "common/opts.h"
 #include "compose/to_spec.h"
@@ -635,23 +635,23 @@ int cli_compose_ps(cli_ctx *ctx, const compose_project *p) {
   char now[40];
   cli_now(ctx, now, sizeof now);
   /* Columns as wide as their content (docker/cli's tabwriter). */
-  cli_buf table;
-  cli_buf_init(&table, 0);
-  cli_buf_adds(&table, "NAME\tSERVICE\tISOLATION\tSTATUS\n");
+  docker_buf table;
+  docker_buf_init(&table, 0);
+  docker_buf_adds(&table, "NAME\tSERVICE\tISOLATION\tSTATUS\n");
   for (size_t i = 0; i < v.count; i++) {
     const cJSON *c = find_named(v.list, v.order[i]);
     char status[160];
     docker_container_status(c, now, status, sizeof status);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-    cli_buf_addf(&table, "%s\t%s\t%s\t%s\n", v.order[i], str_field(labels, SERVICE_LABEL), str_field(c, "Isolation"),
+    docker_buf_addf(&table, "%s\t%s\t%s\t%s\n", v.order[i], str_field(labels, SERVICE_LABEL), str_field(c, "Isolation"),
                  status);
   }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  cli_buf_free(&table);
+  docker_buf_free(&out);
+  docker_buf_free(&table);
   project_view_free(&v);
   return 0;
 }
@@ -763,21 +763,22 @@ int cli_compose_pause(cli_ctx *ctx, const compose_project *p, const char *const 
                         pause ? "Paused" : "Unpaused");
 }
 
-enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE };
+enum { X_DETACH = 1, X_ENV, X_USER, X_WORKDIR, X_INDEX, X_NO_TTY, X_PRIVILEGED, X_TTY, X_INTERACTIVE, X_HELP };
 
 int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int count) {
   static const wctr_opt table[] = {{"detach", 'd', false, X_DETACH},   {"env", 'e', true, X_ENV},
                                    {"user", 'u', true, X_USER},        {"workdir", 'w', true, X_WORKDIR},
                                    {"index", 0, true, X_INDEX},        {"no-TTY", 'T', false, X_NO_TTY},
                                    {"privileged", 0, false, X_PRIVILEGED}, {"tty", 't', false, X_TTY},
-                                   {"interactive", 'i', false, X_INTERACTIVE}, {NULL, 0, false, 0}};
+                                   {"interactive", 'i', false, X_INTERACTIVE}, {"help", 'h', false, X_HELP},
+                                   {NULL, 0, false, 0}};
   /* wctr exec's words: "exec", -i, -t?, the flags passed on, the container, the command */
   /* at most two words out for each word in ("-eK=V" becomes -e K=V), and -i, -t, the container */
   char **argv = calloc(2 * (size_t)count + 8, sizeof *argv);
   if (argv == NULL) return CLI_EXIT_ERROR;
   int n = 0;
   argv[n++] = (char *)"exec";
-  bool tty = true, detach = false;
+  bool tty = true, detach = false, help = false, interactive = true;
   int rc = 0;
   wctr_opts st;
   wctr_opts_init(&st, count, words, 0);
@@ -789,6 +790,10 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
   while ((r = wctr_opts_next(&st, table, &id, &value, &e)) == 1) {
     if (id == X_NO_TTY) tty = !wctr_opts_flag(value);
     if (id == X_DETACH) detach = wctr_opts_flag(value);
+    if (id == X_HELP) help = wctr_opts_flag(value);
+    /* docker compose exec: -i is true by default and -i=false keeps stdin closed; -t is accepted and read by
+     * nobody (compose reads -T). */
+    if (id == X_INTERACTIVE) interactive = wctr_opts_flag(value);
     if (id == X_PRIVILEGED) argv[n++] = (char *)(wctr_opts_flag(value) ? "--privileged" : "--privileged=false");
     if (id == X_ENV || id == X_USER || id == X_WORKDIR) {
       argv[n++] = (char *)(id == X_ENV ? "-e" : id == X_USER ? "-u" : "-w");
@@ -805,6 +810,11 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     free(argv);
     return CLI_EXIT_FAILED;
   }
+  if (help) {
+    fputs(cli_compose_usage, ctx->p->out);
+    free(argv);
+    return 0;
+  }
   int service_at = st.index;
   if (count - service_at < 2) {
     fprintf(ctx->p->err, "wctr compose exec: requires at least 2 arguments (SERVICE COMMAND)\n");
@@ -818,7 +828,7 @@ int cli_compose_exec(cli_ctx *ctx, const compose_project *p, char **words, int c
     return CLI_EXIT_ERROR;
   }
   if (detach) argv[n++] = (char *)"-d";
-  if (!detach) argv[n++] = (char *)"-i";
+  if (!detach && interactive) argv[n++] = (char *)"-i";
   if (tty && !detach && ctx->p->is_terminal != NULL && ctx->p->is_terminal(ctx->p->ctx, ctx->p->out)) {
     argv[n++] = (char *)"-t";
   }

@@ -912,7 +912,7 @@ int cli_cmd_attach(cli_ctx *ctx, int argc, char **argv) {
  * command's own flags as they are). */
 int cli_cmd_exec(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {
-      {"help", 0, false, O_HELP},         {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
+      {"help", 'h', false, O_HELP},       {"detach", 'd', false, O_DETACH},  {"interactive", 'i', false, O_INTERACTIVE},
       {"tty", 't', false, O_TTY},         {"user", 'u', true, O_USER},       {"env", 'e', true, O_ENV},
       {"env-file", 0, true, O_ENV_FILE},  {"workdir", 'w', true, O_WORKDIR}, {"privileged", 0, false, O_PRIVILEGED},
       {NULL, 0, false, 0},
@@ -1035,16 +1035,16 @@ int cli_cmd_start(cli_ctx *ctx, int argc, char **argv) {
   }
   /* Docker starts each, names what failed at the end, and exits 1 then. A running container is started
    * already: wctrd says so with success. */
-  cli_buf failed;
-  cli_buf_init(&failed, 0);
+  docker_buf failed;
+  docker_buf_init(&failed, 0);
   for (int i = first; i < argc; i++) {
     cJSON *result = NULL;
     int one = 0;
     if (cli_call(ctx, "container.start", ref_params(argv[i]), &result, &one)) {
       fprintf(ctx->p->out, "%s\n", argv[i]);
     } else {
-      if (failed.len > 0) cli_buf_adds(&failed, ", ");
-      cli_buf_adds(&failed, argv[i]);
+      if (failed.len > 0) docker_buf_adds(&failed, ", ");
+      docker_buf_adds(&failed, argv[i]);
     }
     cJSON_Delete(result);
   }
@@ -1052,7 +1052,7 @@ int cli_cmd_start(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->p->err, "wctr: failed to start containers: %s\n", failed.data);
     rc = CLI_EXIT_ERROR;
   }
-  cli_buf_free(&failed);
+  docker_buf_free(&failed);
   return rc;
 }
 
@@ -1231,7 +1231,7 @@ static const char *field(const cJSON *o, const char *key) {
 
 /* Rows of a list: each a formatter context over fields (owned) with the Label method over labels. */
 typedef struct rows {
-  cli_tpl_object *objs;
+  docker_tpl_object *objs;
   cJSON **fields;
   cJSON **sources; /* what each row was made from (owned; the labels point into it) */
   size_t n;
@@ -1245,7 +1245,7 @@ static bool rows_add(rows *r, cJSON *fields, cJSON *source, const cJSON *labels,
   }
   if (r->n == r->cap) {
     size_t cap = r->cap == 0 ? 16 : r->cap * 2;
-    cli_tpl_object *o = realloc(r->objs, cap * sizeof *o);
+    docker_tpl_object *o = realloc(r->objs, cap * sizeof *o);
     if (o != NULL) r->objs = o;
     cJSON **f = realloc(r->fields, cap * sizeof *f);
     if (f != NULL) r->fields = f;
@@ -1260,7 +1260,7 @@ static bool rows_add(rows *r, cJSON *fields, cJSON *source, const cJSON *labels,
   }
   r->fields[r->n] = fields;
   r->sources[r->n] = source;
-  r->objs[r->n] = (cli_tpl_object){.type_name = type_name, .fields = fields, .methods = &cli_label_method,
+  r->objs[r->n] = (docker_tpl_object){.type_name = type_name, .fields = fields, .methods = &cli_label_method,
                                    .method_count = labels != NULL ? 1 : 0, .self = labels};
   r->n++;
   return true;
@@ -1280,13 +1280,13 @@ static void rows_free(rows *r) {
 /* Runs format over the rows and prints the result; a template failure prints its message and is 1. */
 static int print_rows(cli_ctx *ctx, const cli_format *f, const char *header_json, const rows *r) {
   cJSON *header = cJSON_Parse(header_json);
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   wctr_errmsg e;
   wctr_err err = cli_format_write(f, header, r->objs, r->n, &out, &e);
   cJSON_Delete(header);
   if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
+  docker_buf_free(&out);
   if (err != WCTR_OK) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return CLI_EXIT_ERROR;
@@ -1311,18 +1311,18 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   if (name[0] == '/') name++;
   const cJSON *created = cJSON_GetObjectItemCaseSensitive(s, "Created");
   int64_t created_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
-  cli_buf cmd, quoted, mounts;
-  cli_buf_init(&cmd, 0);
-  cli_buf_init(&quoted, 0);
-  cli_buf_init(&mounts, 0);
+  docker_buf cmd, quoted, mounts;
+  docker_buf_init(&cmd, 0);
+  docker_buf_init(&quoted, 0);
+  docker_buf_init(&mounts, 0);
   if (trunc) cli_ellipsis(field(s, "Command"), 20, &cmd);
-  else cli_buf_add(&cmd, field(s, "Command"), strlen(field(s, "Command")));
-  cli_go_quote(&quoted, cmd.data != NULL ? cmd.data : "", cmd.len);
+  else docker_buf_add(&cmd, field(s, "Command"), strlen(field(s, "Command")));
+  docker_go_quote(&quoted, cmd.data != NULL ? cmd.data : "", cmd.len);
   const cJSON *m;
   int local = 0;
   cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(s, "Mounts")) {
     const char *mname = field(m, "Name")[0] != '\0' ? field(m, "Name") : field(m, "Source");
-    if (mounts.len > 0) cli_buf_addc(&mounts, ',');
+    if (mounts.len > 0) docker_buf_addc(&mounts, ',');
     cli_ellipsis(mname, 15, &mounts);
     if (strcmp(field(m, "Driver"), "local") == 0) local++;
   }
@@ -1348,12 +1348,12 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
   f = add_field(f, "Names", name);
   /* Docker's PORTS and NETWORKS columns. */
   char *ports = docker_ports_display(cJSON_GetObjectItemCaseSensitive(s, "Ports"));
-  cli_buf nets;
-  cli_buf_init(&nets, 0);
+  docker_buf nets;
+  docker_buf_init(&nets, 0);
   const cJSON *nw;
   cJSON_ArrayForEach(nw, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "NetworkSettings"), "Networks")) {
-    if (nets.len > 0) cli_buf_addc(&nets, ',');
-    cli_buf_add(&nets, nw->string, strlen(nw->string));
+    if (nets.len > 0) docker_buf_addc(&nets, ',');
+    docker_buf_add(&nets, nw->string, strlen(nw->string));
   }
   f = add_field(f, "Networks", nets.data != NULL ? nets.data : "");
   f = add_field(f, "Ports", ports != NULL ? ports : "");
@@ -1362,7 +1362,7 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
     f = NULL;
   }
   free(ports);
-  cli_buf_free(&nets);
+  docker_buf_free(&nets);
   f = add_field(f, "RunningFor", running_for);
   /* docker/cli's Size: the writable layer, and "(virtual N)" when the root's size is known. */
   char size_text[64] = "0B";
@@ -1383,9 +1383,9 @@ static cJSON *container_fields(const cJSON *s, const char *now, bool trunc) {
     f = NULL;
   }
   free(labels);
-  cli_buf_free(&cmd);
-  cli_buf_free(&quoted);
-  cli_buf_free(&mounts);
+  docker_buf_free(&cmd);
+  docker_buf_free(&quoted);
+  docker_buf_free(&mounts);
   return f;
 }
 
@@ -1406,6 +1406,7 @@ typedef struct ps_opts {
   bool size;     /* -s: the SIZE column */
   cJSON *filters; /* Docker's filter map, {"KEY": [values]}: wctrd checks and applies it */
   int64_t last;  /* -n: the last N created, any state; -1: every one */
+  bool latest;   /* -l: the last one, unless -n says how many (docker/cli: only when last is -1) */
   bool no_trunc;
 } ps_opts;
 
@@ -1415,7 +1416,7 @@ static bool ps_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
   if (id == O_QUIET) o->quiet = wctr_opts_flag(v);
   if (id == O_FORMAT) o->format = v;
   if (id == O_NO_TRUNC) o->no_trunc = wctr_opts_flag(v);
-  if (id == O_LATEST && wctr_opts_flag(v)) o->last = 1;
+  if (id == O_LATEST) o->latest = wctr_opts_flag(v);
   if (id == O_LAST) {
     char *end = NULL;
     errno = 0;
@@ -1497,6 +1498,8 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
     cJSON_Delete(o.filters);
     return rc;
   }
+  /* -l is read once the flags are all read: -l=false after -l undoes it, and -n wins over it in any order. */
+  if (o.latest && o.last == -1) o.last = 1;
   cJSON *p = cJSON_CreateObject();
   /* -n/-l look at every container, whatever its state (Docker's daemon: a limit lists all). */
   cJSON_AddBoolToObject(p, "All", o.all || o.last > 0);
@@ -1624,8 +1627,8 @@ int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
   }
   /* Every name is tried; what failed is said after what was found (docker inspect). */
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
+  docker_buf errors;
+  docker_buf_init(&errors, 0);
   for (int i = first; i < argc; i++) {
     int one = 0;
     cJSON *shaped = inspect_one(ctx, argv[i], o.type, &one, &e);
@@ -1633,7 +1636,7 @@ int cli_cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
       rc = one; /* wctrd cannot be reached: said already */
       break;
     }
-    if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) cli_buf_addf(&errors, "wctr: %s\n", e.text);
+    if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) docker_buf_addf(&errors, "wctr: %s\n", e.text);
     cJSON_Delete(shaped);
   }
   return cli_inspect_print(ctx, &in, &errors, rc);
@@ -2029,7 +2032,7 @@ int cli_cmd_update(cli_ctx *ctx, int argc, char **argv) {
 
 typedef struct events_out {
   cli_ctx *ctx;
-  cli_tpl *tpl;
+  docker_tpl *tpl;
   bool failed;
   char error[600];
 } events_out;
@@ -2070,8 +2073,8 @@ static void print_event(void *arg, const char *kind, const cJSON *data) {
   if (o->tpl == NULL) {
     pretty_event(f, ev);
   } else {
-    cli_buf out;
-    cli_buf_init(&out, 0);
+    docker_buf out;
+    docker_buf_init(&out, 0);
     wctr_errmsg e;
     if (cli_format_template(o->tpl, ev, &out, &e) == WCTR_OK) {
       cli_print_buf(f, out.data, out.len);
@@ -2079,7 +2082,7 @@ static void print_event(void *arg, const char *kind, const cJSON *data) {
       o->failed = true;
       snprintf(o->error, sizeof o->error, "%s", e.text);
     }
-    cli_buf_free(&out);
+    docker_buf_free(&out);
   }
   cJSON_Delete(ev);
   fflush(f);
@@ -2108,22 +2111,22 @@ int cli_cmd_events(cli_ctx *ctx, int argc, char **argv) {
     }
     cJSON *empty = cJSON_CreateObject();
     cJSON *probe = docker_event(empty);
-    cli_buf sink;
-    cli_buf_init(&sink, 0);
+    docker_buf sink;
+    docker_buf_init(&sink, 0);
     wctr_err err = probe != NULL ? cli_format_template(o.tpl, probe, &sink, &e) : WCTR_OK;
-    cli_buf_free(&sink);
+    docker_buf_free(&sink);
     cJSON_Delete(probe);
     cJSON_Delete(empty);
     if (err != WCTR_OK) {
       fprintf(ctx->p->err, "Error parsing format: %s\n", e.text);
-      cli_tpl_free(o.tpl);
+      docker_tpl_free(o.tpl);
       return CLI_EXIT_TEMPLATE;
     }
   }
   cJSON *result = NULL;
   bool ok = cli_stream(ctx, "events", NULL, print_event, &o, &result, &rc);
   cJSON_Delete(result);
-  cli_tpl_free(o.tpl);
+  docker_tpl_free(o.tpl);
   if (o.failed) {
     fprintf(ctx->p->err, "%s\n", o.error);
     return CLI_EXIT_ERROR;
@@ -2267,21 +2270,21 @@ int cli_cmd_top(cli_ctx *ctx, int argc, char **argv) {
     row++;
   }
   /* docker/cli's tabwriter.NewWriter(out, 20, 1, 3, ' ', 0) */
-  cli_buf text, out;
-  cli_buf_init(&text, 0);
-  cli_buf_init(&out, 0);
+  docker_buf text, out;
+  docker_buf_init(&text, 0);
+  docker_buf_init(&out, 0);
   for (size_t r = 0; r < row; r++) {
-    cli_buf_addf(&text, "%s\t%s\t%s\t%s\n", cells[r][0], cells[r][1], cells[r][2], cells[r][3]);
+    docker_buf_addf(&text, "%s\t%s\t%s\t%s\n", cells[r][0], cells[r][1], cells[r][2], cells[r][3]);
   }
-  cli_tabwrite(text.data, text.len, 20, 3, &out);
+  docker_tabwrite(text.data, text.len, 20, 3, &out);
   rc = text.failed || out.failed ? CLI_EXIT_ERROR : 0;
   if (rc == 0) {
     cli_print_buf(ctx->p->out, out.data, out.len);
   } else {
     fprintf(ctx->p->err, "wctr: out of memory\n");
   }
-  cli_buf_free(&text);
-  cli_buf_free(&out);
+  docker_buf_free(&text);
+  docker_buf_free(&out);
   free(cells);
   cJSON_Delete(result);
   return rc;

@@ -34,16 +34,16 @@ const char cli_cp_usage[] =
     "  -a, --archive       Refused: Windows files have no uid/gid to copy\n"
     "  -L, --follow-link   Refused: wctr never follows links\n";
 
+typedef struct cp_flags {
+  bool archive; /* -a: refused when it ends up true (the last of its values wins) */
+  bool follow;  /* -L: the same */
+} cp_flags;
+
 static bool cp_opt(void *arg, int id, const char *v, wctr_errmsg *e) {
-  (void)arg, (void)v;
-  if (id == O_ARCHIVE) {
-    wctr_fail(e, WCTR_EINVAL, "-a/--archive is refused: Windows files have no uid or gid to copy");
-    return false;
-  }
-  if (id == O_FOLLOW) {
-    wctr_fail(e, WCTR_EINVAL, "-L/--follow-link is refused: wctr never follows links (symbolic links and junctions)");
-    return false;
-  }
+  (void)e;
+  cp_flags *f = arg;
+  if (id == O_ARCHIVE) f->archive = wctr_opts_flag(v);
+  if (id == O_FOLLOW) f->follow = wctr_opts_flag(v);
   return true;
 }
 
@@ -326,7 +326,15 @@ int cli_cmd_cp(cli_ctx *ctx, int argc, char **argv) {
   static const wctr_opt table[] = {{"archive", 'a', false, O_ARCHIVE}, {"follow-link", 'L', false, O_FOLLOW},
                                    {NULL, 0, false, 0}};
   int first = 0;
-  int rc = cli_parse_args(ctx, "cp", table, argc, argv, cp_opt, NULL, &first);
+  cp_flags flags = {0};
+  int rc = cli_parse_args(ctx, "cp", table, argc, argv, cp_opt, &flags, &first);
+  /* -a=false and -L=false are docker's defaults: only a flag left true is refused. */
+  if (rc == 0 && flags.archive) {
+    rc = cli_flag_error(ctx, "cp", "-a/--archive is refused: Windows files have no uid or gid to copy");
+  }
+  if (rc == 0 && flags.follow) {
+    rc = cli_flag_error(ctx, "cp", "-L/--follow-link is refused: wctr never follows links (symbolic links and junctions)");
+  }
   if (rc == 0) rc = cli_check_operands(ctx, "cp", argc - first, 2, 2, NULL);
   if (rc != 0) return rc;
   const char *a = argv[first], *b = argv[first + 1];

@@ -65,33 +65,33 @@ static int spec_ls(cli_ctx *ctx) {
   cJSON *result = NULL;
   int rc = 0;
   if (!cli_call(ctx, "credentialspec.list", NULL, &result, &rc)) return rc;
-  cli_buf table;
-  cli_buf_init(&table, 0);
-  cli_buf_adds(&table, "NAME\tVALID\tACCOUNTS\n");
+  docker_buf table;
+  docker_buf_init(&table, 0);
+  docker_buf_adds(&table, "NAME\tVALID\tACCOUNTS\n");
   const cJSON *item;
   cJSON_ArrayForEach(item, result) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "Name");
     bool valid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "Valid"));
-    cli_buf_addf(&table, "%s\t%s\t", cJSON_IsString(name) ? name->valuestring : "?", valid ? "yes" : "no");
+    docker_buf_addf(&table, "%s\t%s\t", cJSON_IsString(name) ? name->valuestring : "?", valid ? "yes" : "no");
     if (valid) {
       const cJSON *a;
       bool first = true;
       cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(item, "Accounts")) {
-        if (cJSON_IsString(a)) cli_buf_addf(&table, "%s%s", first ? "" : ", ", a->valuestring);
+        if (cJSON_IsString(a)) docker_buf_addf(&table, "%s%s", first ? "" : ", ", a->valuestring);
         first = false;
       }
     } else {
       const cJSON *err = cJSON_GetObjectItemCaseSensitive(item, "Error");
-      cli_buf_addf(&table, "(%s)", cJSON_IsString(err) ? err->valuestring : "invalid");
+      docker_buf_addf(&table, "(%s)", cJSON_IsString(err) ? err->valuestring : "invalid");
     }
-    cli_buf_addc(&table, '\n');
+    docker_buf_addc(&table, '\n');
   }
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(table.data != NULL ? table.data : "", table.len, 10, 3, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
-  cli_buf_free(&table);
+  docker_buf_free(&out);
+  docker_buf_free(&table);
   cJSON_Delete(result);
   return 0;
 }

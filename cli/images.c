@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_internal.h"
-#include "cli/text.h"
+#include "docker/text.h"
 #include "cli/format.h"
 #include "common/base64.h"
 #include "common/opts.h"
@@ -656,7 +656,7 @@ static int cmd_images(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
   if (rows.n > 1) qsort(rows.v, rows.n, sizeof *rows.v, row_order);
   char now[40];
   cli_now(ctx, now, sizeof now);
-  cli_tpl_object *objs = calloc(rows.n > 0 ? rows.n : 1, sizeof *objs);
+  docker_tpl_object *objs = calloc(rows.n > 0 ? rows.n : 1, sizeof *objs);
   cJSON **fields = calloc(rows.n > 0 ? rows.n : 1, sizeof *fields);
   size_t k = 0;
   ok = ok && objs != NULL && fields != NULL;
@@ -664,7 +664,7 @@ static int cmd_images(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
     fields[k] = image_fields(&rows.v[i], o.no_trunc, now);
     ok = fields[k] != NULL;
     if (ok) {
-      objs[k] = (cli_tpl_object){.type_name = "*formatter.imageContext", .fields = fields[k]};
+      objs[k] = (docker_tpl_object){.type_name = "*formatter.imageContext", .fields = fields[k]};
       k++;
     }
   }
@@ -701,8 +701,8 @@ static int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->p->err, "%s\n", e.text);
     return e.code == WCTR_EINVAL ? CLI_EXIT_TEMPLATE : CLI_EXIT_ERROR;
   }
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
+  docker_buf errors;
+  docker_buf_init(&errors, 0);
   for (int i = first; i < argc; i++) {
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Name", argv[i]);
@@ -713,12 +713,12 @@ static int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
         rc = one;
         break;
       }
-      cli_buf_addf(&errors, "wctr: %s\n", e.text);
+      docker_buf_addf(&errors, "wctr: %s\n", e.text);
       continue;
     }
     cJSON *shaped = docker_image_inspect(result);
     if (shaped == NULL || cli_inspect_add(&in, shaped, &e) != WCTR_OK) {
-      cli_buf_addf(&errors, "wctr: %s\n", shaped == NULL ? "out of memory" : e.text);
+      docker_buf_addf(&errors, "wctr: %s\n", shaped == NULL ? "out of memory" : e.text);
     }
     cJSON_Delete(shaped);
     cJSON_Delete(result);
@@ -829,8 +829,8 @@ static cJSON *history_fields(const cJSON *row, const history_opts *o, const char
   for (char *c = by; c != NULL && *c != '\0'; c++) {
     if (*c == '\t') *c = ' ';
   }
-  cli_buf cut;
-  cli_buf_init(&cut, 0);
+  docker_buf cut;
+  docker_buf_init(&cut, 0);
   if (by != NULL && !o->no_trunc) cli_ellipsis(by, 45, &cut);
   const char *shown = o->no_trunc ? by : cut.data;
   cJSON *f = cJSON_CreateObject();
@@ -839,7 +839,7 @@ static cJSON *history_fields(const cJSON *row, const history_opts *o, const char
             cJSON_AddStringToObject(f, "CreatedBy", shown != NULL ? shown : "") &&
             cJSON_AddStringToObject(f, "CreatedSince", since) && cJSON_AddStringToObject(f, "ID", id) &&
             cJSON_AddStringToObject(f, "Size", size);
-  cli_buf_free(&cut);
+  docker_buf_free(&cut);
   free(by);
   if (!ok) {
     cJSON_Delete(f);
@@ -874,7 +874,7 @@ static int cmd_history(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
   char now[40];
   cli_now(ctx, now, sizeof now);
   size_t n = (size_t)cJSON_GetArraySize(list);
-  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
+  docker_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
   cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
   size_t k = 0;
   bool ok = objs != NULL && fields != NULL;
@@ -884,7 +884,7 @@ static int cmd_history(cli_ctx *ctx, int argc, char **argv, const char *cmd) {
     fields[k] = history_fields(row, &o, now);
     ok = fields[k] != NULL;
     if (ok) {
-      objs[k] = (cli_tpl_object){.type_name = "*formatter.historyContext", .fields = fields[k]};
+      objs[k] = (docker_tpl_object){.type_name = "*formatter.historyContext", .fields = fields[k]};
       k++;
     }
   }
@@ -1291,12 +1291,12 @@ int cli_cmd_trust(cli_ctx *ctx, int argc, char **argv) {
   }
   if (!pretty) {
     /* docker trust inspect's form: an indented array, one entry per image */
-    cli_buf b;
-    cli_buf_init(&b, 0);
-    cli_json_write(&b, all, "    ", false);
-    cli_buf_addc(&b, '\n');
+    docker_buf b;
+    docker_buf_init(&b, 0);
+    docker_json_write(&b, all, "    ", false);
+    docker_buf_addc(&b, '\n');
     if (!b.failed) fwrite(b.data, 1, b.len, ctx->p->out);
-    cli_buf_free(&b);
+    docker_buf_free(&b);
   }
   cJSON_Delete(all);
   return rc;

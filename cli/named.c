@@ -27,8 +27,8 @@ int cli_named_inspect(cli_ctx *ctx, const cli_named *kind, const char *format, i
   }
   in.plain = kind->plain;
   int rc = 0;
-  cli_buf errors;
-  cli_buf_init(&errors, 0);
+  docker_buf errors;
+  docker_buf_init(&errors, 0);
   for (int i = 0; i < nargs; i++) {
     cJSON *result = NULL;
     int one = 0;
@@ -39,17 +39,17 @@ int cli_named_inspect(cli_ctx *ctx, const cli_named *kind, const char *format, i
         break;
       }
       if (kind->no_such != NULL) {
-        cli_buf_addf(&errors, "Error: No such %s: %s\n", kind->no_such, names[i]);
+        docker_buf_addf(&errors, "Error: No such %s: %s\n", kind->no_such, names[i]);
       } else {
-        cli_buf_addf(&errors, "%s%s\n", kind->error_prefix, e.text);
+        docker_buf_addf(&errors, "%s%s\n", kind->error_prefix, e.text);
       }
       continue;
     }
     cJSON *shaped = kind->shape != NULL ? kind->shape(result) : result;
     if (shaped == NULL) {
-      cli_buf_addf(&errors, "%sout of memory\n", kind->error_prefix);
+      docker_buf_addf(&errors, "%sout of memory\n", kind->error_prefix);
     } else if (cli_inspect_add(&in, shaped, &e) != WCTR_OK) {
-      cli_buf_addf(&errors, "%s%s\n", kind->error_prefix, e.text);
+      docker_buf_addf(&errors, "%s%s\n", kind->error_prefix, e.text);
     }
     if (shaped != result) cJSON_Delete(shaped);
     cJSON_Delete(result);
@@ -57,19 +57,19 @@ int cli_named_inspect(cli_ctx *ctx, const cli_named *kind, const char *format, i
   return cli_inspect_print(ctx, &in, &errors, rc);
 }
 
-int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, cli_buf *errors, int rc) {
-  cli_buf out;
-  cli_buf_init(&out, 0);
+int cli_inspect_print(cli_ctx *ctx, cli_inspect *in, docker_buf *errors, int rc) {
+  docker_buf out;
+  docker_buf_init(&out, 0);
   cli_inspect_finish(in, &out);
   cli_print_buf(ctx->p->out, out.data, out.len);
-  cli_buf_free(&out);
+  docker_buf_free(&out);
   if (errors->len > 0) {
     /* What was found comes first, then why the others were not, as docker inspect. */
     fflush(ctx->p->out);
     cli_print_buf(ctx->p->err, errors->data, errors->len);
     rc = CLI_EXIT_ERROR;
   }
-  cli_buf_free(errors);
+  docker_buf_free(errors);
   return rc;
 }
 
@@ -125,7 +125,7 @@ int cli_named_print_list(cli_ctx *ctx, const cli_named_list *l, const cJSON *ite
   int rc = 0;
   size_t n = (size_t)cJSON_GetArraySize(items);
   const cJSON **rows = calloc(n > 0 ? n : 1, sizeof *rows);
-  cli_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
+  docker_tpl_object *objs = calloc(n > 0 ? n : 1, sizeof *objs);
   cJSON **fields = calloc(n > 0 ? n : 1, sizeof *fields);
   bool ok = rows != NULL && objs != NULL && fields != NULL;
   size_t k = 0;
@@ -137,7 +137,7 @@ int cli_named_print_list(cli_ctx *ctx, const cli_named_list *l, const cJSON *ite
   for (size_t i = 0; ok && i < k; i++) {
     fields[i] = l->fields(rows[i], l->arg);
     ok = fields[i] != NULL;
-    if (ok) objs[i] = (cli_tpl_object){.type_name = l->type_name, .fields = fields[i]};
+    if (ok) objs[i] = (docker_tpl_object){.type_name = l->type_name, .fields = fields[i]};
   }
   if (ok) {
     rc = cli_print_list(ctx, &fmt, l->headers, objs, k);

@@ -252,7 +252,7 @@ typedef struct audit_print {
   FILE *out;
   bool json;
   bool follow;
-  cli_buf table;
+  docker_buf table;
 } audit_print;
 
 static void print_record(void *arg, const char *kind, const cJSON *data) {
@@ -265,7 +265,7 @@ static void print_record(void *arg, const char *kind, const cJSON *data) {
     fprintf(ap->out, "%s  %-28s %-18s %-24s %-16s%s%s\n", str(data, "Time"), str(data, "CallerName"), str(data, "Op"),
             str(data, "Target"), str(data, "Result"), detail[0] != '\0' ? "  " : "", detail);
   } else {
-    cli_buf_addf(&ap->table, "%s\t%s\t%s\t%s\t%s\t%s\n", str(data, "Time"), str(data, "CallerName"), str(data, "Op"),
+    docker_buf_addf(&ap->table, "%s\t%s\t%s\t%s\t%s\t%s\n", str(data, "Time"), str(data, "CallerName"), str(data, "Op"),
                  str(data, "Target"), str(data, "Result"), detail);
   }
   fflush(ap->out);
@@ -302,7 +302,7 @@ int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv) {
   if (rc == 0) rc = cli_check_operands(ctx, "audit", argc - first, 0, 0, NULL);
   if (rc != 0) return rc;
   audit_print ap = {.out = ctx->p->out, .json = o.json, .follow = o.follow};
-  cli_buf_init(&ap.table, 0);
+  docker_buf_init(&ap.table, 0);
   cJSON *params = cJSON_CreateObject();
   /* wctrd reads --since (a time or a duration before its own clock) and names it when it is wrong. */
   if (o.since != NULL) cJSON_AddStringToObject(params, "Since", o.since);
@@ -310,19 +310,19 @@ int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv) {
   if (!ap.json && ap.follow) {
     fprintf(ctx->p->out, "%-24s  %-28s %-18s %-24s %s\n", "TIME", "CALLER", "OPERATION", "TARGET", "RESULT");
   } else if (!ap.json) {
-    cli_buf_adds(&ap.table, "TIME\tCALLER\tOPERATION\tTARGET\tRESULT\tDETAIL\n");
+    docker_buf_adds(&ap.table, "TIME\tCALLER\tOPERATION\tTARGET\tRESULT\tDETAIL\n");
   }
   cJSON *result = NULL;
   bool ok = cli_stream(ctx, "audit.read", params, print_record, &ap, &result, &rc);
   cJSON_Delete(result);
   if (ok && !ap.json && !ap.follow) {
-    cli_buf out;
-    cli_buf_init(&out, 0);
-    cli_tabwrite(ap.table.data != NULL ? ap.table.data : "", ap.table.len, 10, 3, &out);
+    docker_buf out;
+    docker_buf_init(&out, 0);
+    docker_tabwrite(ap.table.data != NULL ? ap.table.data : "", ap.table.len, 10, 3, &out);
     cli_print_buf(ctx->p->out, out.data, out.len);
-    cli_buf_free(&out);
+    docker_buf_free(&out);
   }
-  cli_buf_free(&ap.table);
+  docker_buf_free(&ap.table);
   return ok ? 0 : rc;
 }
 

@@ -146,11 +146,11 @@ static int system_df(cli_ctx *ctx, int argc, char **argv) {
   compiled = true;
   static const char *const types[] = {"*formatter.diskUsageImagesContext", "*formatter.diskUsageContainersContext",
                                       "*formatter.diskUsageVolumesContext", "*formatter.diskUsageBuilderContext"};
-  cli_tpl_object objs[4];
+  docker_tpl_object objs[4];
   bool ok = true;
   for (int i = 0; i < 4; i++) {
     ok = ok && rows[i] != NULL;
-    objs[i] = (cli_tpl_object){.type_name = types[i], .fields = rows[i]};
+    objs[i] = (docker_tpl_object){.type_name = types[i], .fields = rows[i]};
   }
   if (ok) {
     rc = cli_print_list(ctx, &fmt, df_headers, objs, 4);

@@ -154,12 +154,12 @@ static int volume_create(cli_ctx *ctx, int argc, char **argv) {
 /* docker/cli's volumeContext: Name, Driver, Scope, Mountpoint, Labels ("k=v,k=v"), Links, Size. */
 static cJSON *volume_fields(const cJSON *v, void *arg) {
   (void)arg;
-  cli_buf labels;
-  cli_buf_init(&labels, 0);
+  docker_buf labels;
+  docker_buf_init(&labels, 0);
   const cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Labels")) {
-    if (labels.len > 0) cli_buf_addc(&labels, ',');
-    cli_buf_addf(&labels, "%s=%s", l->string, cJSON_IsString(l) ? l->valuestring : "");
+    if (labels.len > 0) docker_buf_addc(&labels, ',');
+    docker_buf_addf(&labels, "%s=%s", l->string, cJSON_IsString(l) ? l->valuestring : "");
   }
   cJSON *f = cJSON_CreateObject();
   bool ok = f != NULL && !labels.failed && cJSON_AddStringToObject(f, "Name", str(v, "Name")) &&
@@ -167,7 +167,7 @@ static cJSON *volume_fields(const cJSON *v, void *arg) {
             cJSON_AddStringToObject(f, "Mountpoint", str(v, "Mountpoint")) &&
             cJSON_AddStringToObject(f, "Labels", labels.data != NULL ? labels.data : "") &&
             cJSON_AddStringToObject(f, "Links", "N/A") && cJSON_AddStringToObject(f, "Size", "N/A");
-  cli_buf_free(&labels);
+  docker_buf_free(&labels);
   if (!ok) {
     cJSON_Delete(f);
     return NULL;

@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 
 #include "common/base64.h"
+#include "images/gzip.h"
 
 #define BUF_SIZE (256u * 1024u)
-#define ZIN_SIZE (128u * 1024u)
 #define XATTR_PREFIX "MSWINDOWS.xattr."
 #define FILETIME_1970 INT64_C(116444736000000000)
 
@@ -37,13 +36,8 @@ typedef struct meta {
 struct img_tar {
   img_tar_read_fn read;
   void *ctx;
-  bool gzip;
-  z_stream z;
-  bool z_ready;
-  bool src_eof;
-  unsigned members; /* gzip members inflated to their end */
-  bool between;     /* a member ended and nothing of the next one has been read */
-  uint8_t *zin;
+  img_gunzip *gz;  /* gzip: the stream inflated (images/gzip.h); NULL for a plain tar */
+  bool source_failed; /* the read callback failed (its error is passed on as it is) */
   uint8_t *buf;
   size_t pos, len;
   bool eof;          /* the uncompressed stream has ended */
@@ -77,12 +71,19 @@ static void meta_clear(meta *m) {
 
 void img_tar_free(img_tar *t) {
   if (t == NULL) return;
-  if (t->z_ready) inflateEnd(&t->z);
+  img_gunzip_free(t->gz);
   meta_clear(&t->m);
   img_hash_free(t->hash);
-  free(t->zin);
   free(t->buf);
   free(t);
+}
+
+/* The gzip reader's source: the caller's, noting a failure of its own. */
+static wctr_err gz_source(void *ctx, void *buf, size_t size, size_t *got, wctr_errmsg *e) {
+  img_tar *t = ctx;
+  wctr_err err = t->read(t->ctx, buf, size, got, e);
+  if (err != WCTR_OK) t->source_failed = true;
+  return err;
 }
 
 wctr_err img_tar_open(img_tar_read_fn read, void *ctx, bool gzip, img_tar **out, wctr_errmsg *e) {
@@ -92,20 +93,12 @@ wctr_err img_tar_open(img_tar_read_fn read, void *ctx, bool gzip, img_tar **out,
   if (err == WCTR_OK) {
     t->read = read;
     t->ctx = ctx;
-    t->gzip = gzip;
     t->buf = malloc(BUF_SIZE);
-    t->zin = gzip ? malloc(ZIN_SIZE) : NULL;
-    if (t->buf == NULL || (gzip && t->zin == NULL)) err = WCTR_ENOMEM;
+    if (t->buf == NULL) err = WCTR_ENOMEM;
   }
   if (err == WCTR_OK) err = img_hash_new(&t->hash);
-  /* 16 + 15: a gzip wrapper (not zlib, not raw deflate) with the largest window. */
-  if (err == WCTR_OK && gzip) {
-    if (inflateInit2(&t->z, 16 + MAX_WBITS) != Z_OK) {
-      err = WCTR_ENOMEM;
-    } else {
-      t->z_ready = true;
-    }
-  }
+  wctr_errmsg ignored;
+  if (err == WCTR_OK && gzip) err = img_gunzip_new(gz_source, t, &t->gz, &ignored);
   if (err != WCTR_OK) {
     img_tar_free(t);
     return wctr_fail(e, err, "cannot start reading the layer: %s", wctr_strerror(err));
@@ -119,58 +112,16 @@ static wctr_err broken(img_tar *t, wctr_errmsg *e, wctr_err code, const char *wh
   return wctr_fail(e, code, "layer tar at byte %llu: %s", (unsigned long long)t->consumed, what);
 }
 
-/* Reads compressed input when zlib has none left. */
-static wctr_err fill_input(img_tar *t, wctr_errmsg *e) {
-  size_t got = 0;
-  wctr_err err = t->read(t->ctx, t->zin, ZIN_SIZE, &got, e);
-  if (err != WCTR_OK) {
-    t->broken = true;
-    return err;
-  }
-  if (got == 0) t->src_eof = true;
-  t->z.next_in = t->zin;
-  t->z.avail_in = (uInt)got;
-  return WCTR_OK;
-}
-
-/* Decompresses up to size bytes into dst; *got 0 only at the end of the last member. */
+/* Decompresses up to size bytes into dst; *got 0 only at the end of the last member. The gzip reader's
+ * sentence gets the tar's place; an error of the source comes back as it is. */
 static wctr_err inflate_some(img_tar *t, uint8_t *dst, size_t size, size_t *got, wctr_errmsg *e) {
-  *got = 0;
-  t->z.next_out = dst;
-  t->z.avail_out = (uInt)(size > UINT_MAX ? UINT_MAX : size);
-  while (t->z.avail_out > 0) {
-    if (t->z.avail_in == 0 && !t->src_eof) {
-      wctr_err err = fill_input(t, e);
-      if (err != WCTR_OK) return err;
-    }
-    if (t->z.avail_in == 0 && t->src_eof) {
-      /* Between members the end of the input is the end of the stream; inside one it is a truncation. */
-      if (t->between) break;
-      return broken(t, e, WCTR_EINVAL, t->members == 0 && t->z.total_in == 0 ? "the gzip stream is empty"
-                                                                               : "the gzip stream is truncated");
-    }
-    uInt before = t->z.avail_in;
-    int rc = inflate(&t->z, Z_NO_FLUSH);
-    if (rc == Z_STREAM_END) {
-      /* Another member may follow (gzip allows several); the next inflate checks its header. */
-      t->members++;
-      t->between = true;
-      if (inflateReset(&t->z) != Z_OK) return broken(t, e, WCTR_EINTERNAL, "cannot reset the gzip stream");
-      continue;
-    }
-    if (rc == Z_BUF_ERROR && t->z.avail_in == 0) continue;
-    if (rc != Z_OK) {
-      const char *why = rc == Z_DATA_ERROR ? (t->z.msg != NULL ? t->z.msg : "corrupt data")
-                        : rc == Z_MEM_ERROR ? "out of memory"
-                                            : "cannot inflate";
-      char what[160];
-      snprintf(what, sizeof what, "%s%s", t->between ? "data after the gzip stream is not gzip: " : "gzip: ", why);
-      return broken(t, e, rc == Z_MEM_ERROR ? WCTR_ENOMEM : WCTR_EINVAL, what);
-    }
-    if (t->z.avail_in != before) t->between = false;
-  }
-  *got = (size_t)(t->z.next_out - dst);
-  return WCTR_OK;
+  wctr_errmsg why;
+  wctr_errmsg_clear(&why);
+  wctr_err err = img_gunzip_read(t->gz, dst, size, got, &why);
+  if (err == WCTR_OK) return WCTR_OK;
+  t->broken = true;
+  if (t->source_failed) return wctr_fail(e, err, "%s", why.text);
+  return broken(t, e, err, why.text);
 }
 
 /* Produces up to size bytes of the uncompressed stream into dst, hashing them. */
@@ -179,7 +130,7 @@ static wctr_err produce(img_tar *t, uint8_t *dst, size_t size, size_t *got, wctr
   if (t->eof) return WCTR_OK;
   wctr_err err = WCTR_OK;
   size_t n = 0;
-  if (t->gzip) {
+  if (t->gz != NULL) {
     err = inflate_some(t, dst, size, &n, e);
   } else {
     err = t->read(t->ctx, dst, size, &n, e);

@@ -8,7 +8,10 @@
 
 #include "common/base64.h"
 #include "common/fs.h"
+#include "common/ioc.h"
 #include "common/log.h"
+#include "docker/template.h"
+#include "images/gzip.h"
 
 enum { READ_CHUNK = 256 * 1024, TAIL_CHUNK = 64 * 1024 };
 
@@ -466,13 +469,218 @@ done:
   return err;
 }
 
+/* --- tag ------------------------------------------------------------------------------------------------- */
+
+/* dockerd names the template "log-tag" (templates.NewParse); wctr's engine names none: its "template: :" and
+ * `executing ""` read as Docker's. */
+static void tag_error(const char *text, wctr_errmsg *e) {
+  static const char unnamed[] = "executing \"\"";
+  const char *rest = strncmp(text, "template: :", 11) == 0 ? text + 11 : NULL;
+  if (rest == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: %s", text);
+    return;
+  }
+  const char *at = strstr(rest, unnamed);
+  if (at == NULL) {
+    wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: template: log-tag:%s", rest);
+    return;
+  }
+  wctr_fail(e, WCTR_EINVAL, "failed to initialize logging driver: template: log-tag:%.*sexecuting \"log-tag\"%s",
+            (int)(at - rest), rest, at + sizeof unnamed - 1);
+}
+
+/* moby's stringid.TruncateID: what follows the algorithm's ':' , cut to 12 characters. */
+static void truncate_id(const char *id, char out[13]) {
+  const char *colon = strchr(id, ':');
+  if (colon != NULL) id = colon + 1;
+  snprintf(out, 13, "%s", id);
+}
+
+wctr_err svc_log_tag(const char *tpl, const svc_log_tag_info *info, char **out, wctr_errmsg *e) {
+  docker_tpl *t = NULL;
+  docker_buf text;
+  docker_buf_init(&text, 0); /* bounded by opts.max_output below */
+  cJSON *fields = cJSON_CreateObject();
+  char id[13];
+  char image_id[13];
+  wctr_errmsg why;
+  wctr_errmsg_clear(&why);
+  *out = NULL;
+  truncate_id(info->id, id);
+  truncate_id(info->image_id, image_id);
+  const char *name = info->name[0] == '/' ? info->name + 1 : info->name;
+  wctr_err err = WCTR_OK;
+  if (fields == NULL || cJSON_AddStringToObject(fields, "ID", id) == NULL ||
+      cJSON_AddStringToObject(fields, "FullID", info->id) == NULL || cJSON_AddStringToObject(fields, "Name", name) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageID", image_id) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageFullID", info->image_id) == NULL ||
+      cJSON_AddStringToObject(fields, "ImageName", info->image_name) == NULL ||
+      cJSON_AddStringToObject(fields, "DaemonName", "docker") == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* Docker runs the template over *logger.Info: an unknown field is "can't evaluate field X in type
+   * *logger.Info", as over a formatter context. */
+  docker_tpl_object dot = {.type_name = "*logger.Info", .fields = fields};
+  /* A tag is a short text: the engine's limits keep a template from looping or growing without end. */
+  docker_tpl_opts opts = {.max_steps = 100000, .max_output = 64 * 1024};
+  err = docker_tpl_parse(tpl, strlen(tpl), &t, &why);
+  if (err == WCTR_OK) err = docker_tpl_exec(t, NULL, &dot, &opts, &text, &why);
+  if (err == WCTR_ENOMEM || (err == WCTR_OK && text.failed)) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (err != WCTR_OK) {
+    tag_error(why.text, e);
+    err = WCTR_EINVAL;
+    goto done;
+  }
+  *out = malloc(text.len + 1);
+  if (*out == NULL) {
+    err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (text.len > 0) memcpy(*out, text.data, text.len);
+  (*out)[text.len] = '\0';
+done:
+  docker_tpl_free(t);
+  docker_buf_free(&text);
+  cJSON_Delete(fields);
+  return err;
+}
+
 /* --- writer ----------------------------------------------------------------------------------------------- */
+
+/* The compression of rotated files, shared by the writer and the job on the pool (either may end first). */
+struct svc_log_gz {
+  wctr_mutex lock;
+  int refs;      /* the owner's, each writer's, the job's */
+  bool busy;     /* a job runs: no rotation renames, and no open repairs, the files it compresses */
+  char *path;    /* container-log.json's path (set by the first writer: the same for every run) */
+  int max_files;
+};
+typedef struct svc_log_gz gz_state;
+
+svc_log_gz *svc_log_gz_new(void) {
+  gz_state *g = calloc(1, sizeof *g);
+  if (g == NULL) return NULL;
+  if (wctr_mutex_init(&g->lock) != WCTR_OK) {
+    free(g);
+    return NULL;
+  }
+  g->refs = 1;
+  return g;
+}
+
+static void gz_unref(gz_state *g) {
+  if (g == NULL) return;
+  wctr_mutex_lock(&g->lock);
+  bool last = --g->refs == 0;
+  wctr_mutex_unlock(&g->lock);
+  if (!last) return;
+  wctr_mutex_destroy(&g->lock);
+  free(g->path);
+  free(g);
+}
+
+void svc_log_gz_free(svc_log_gz *g) { gz_unref(g); }
+
+/* A writer's hold on g (a new one when g is NULL), with the path and the count its jobs use; NULL when out
+ * of memory. */
+static gz_state *gz_hold(gz_state *g, const char *path, int max_files) {
+  if (g == NULL) {
+    g = svc_log_gz_new();
+    if (g == NULL) return NULL;
+  } else {
+    wctr_mutex_lock(&g->lock);
+    g->refs++;
+    wctr_mutex_unlock(&g->lock);
+  }
+  size_t len = strlen(path);
+  wctr_mutex_lock(&g->lock);
+  if (g->path == NULL) {
+    g->path = malloc(len + 1);
+    if (g->path != NULL) memcpy(g->path, path, len + 1);
+    g->max_files = max_files;
+  }
+  bool ok = g->path != NULL;
+  wctr_mutex_unlock(&g->lock);
+  if (!ok) {
+    gz_unref(g);
+    return NULL;
+  }
+  return g;
+}
+
+/* path.n with suffix ("" or ".gz" or ".gz.tmp") into a malloc'ed string. */
+static char *numbered_name(const char *path, int n, const char *suffix) {
+  size_t len = strlen(path) + strlen(suffix) + 16;
+  char *out = malloc(len);
+  if (out != NULL) snprintf(out, len, "%s.%d%s", path, n, suffix);
+  return out;
+}
+
+/* Compresses every rotated file still plain, path.1 ... path.N-1: into path.n.gz.tmp, synced, renamed to
+ * path.n.gz, then path.n removed - so at every instant one whole copy of each file exists (a crash leaves
+ * the plain file, perhaps beside a .gz.tmp or a whole .gz, which gz_repair settles). On the pool. */
+static void gz_job(void *arg) {
+  gz_state *g = arg;
+  for (int n = 1; n < g->max_files; n++) {
+    char *plain = numbered_name(g->path, n, "");
+    char *gz = numbered_name(g->path, n, ".gz");
+    char *tmp = numbered_name(g->path, n, ".gz.tmp");
+    wctr_errmsg e;
+    if (plain != NULL && gz != NULL && tmp != NULL && wctr_fs_exists(plain)) {
+      if (img_gzip_file(plain, tmp, &e) == WCTR_OK && wctr_fs_rename(tmp, gz, true, &e) == WCTR_OK) {
+        (void)wctr_fs_remove(plain);
+      } else {
+        (void)wctr_fs_remove(tmp);
+        wctr_log(WCTR_LOG_WARN, "log %s: cannot compress (%s); the file stays as it is", plain, e.text);
+      }
+    }
+    free(plain);
+    free(gz);
+    free(tmp);
+  }
+  wctr_mutex_lock(&g->lock);
+  g->busy = false;
+  wctr_mutex_unlock(&g->lock);
+  gz_unref(g);
+}
+
+/* What a crash may have left of a compression: a .gz.tmp (never whole: removed), or a plain file beside its
+ * whole .gz (the rename happened, the removal did not: the plain copy goes). Returns whether a plain rotated
+ * file remains (to compress). */
+static bool gz_repair(const char *path, int max_files) {
+  bool plain_left = false;
+  for (int n = 1; n < max_files; n++) {
+    char *plain = numbered_name(path, n, "");
+    char *gz = numbered_name(path, n, ".gz");
+    char *tmp = numbered_name(path, n, ".gz.tmp");
+    if (tmp != NULL && wctr_fs_exists(tmp)) (void)wctr_fs_remove(tmp);
+    if (plain != NULL && gz != NULL && wctr_fs_exists(plain)) {
+      if (wctr_fs_exists(gz)) {
+        (void)wctr_fs_remove(plain);
+      } else {
+        plain_left = true;
+      }
+    }
+    free(plain);
+    free(gz);
+    free(tmp);
+  }
+  return plain_left;
+}
 
 struct svc_log_writer {
   /* One writer per running container: the paths are allocated to their length (fixed arrays made 2.4 KB of
    * each running container's memory). */
   char *path;
-  char *from, *to; /* room for path.N while rotating */
+  char *from, *to; /* room for path.N(.gz) while rotating */
+  gz_state *gz;    /* the log's compression state (held by every writer) */
+  bool compress;   /* compress=true: the rotated files are gzip'ed on the pool */
+  svc_log_defer_fn defer;
+  void *defer_ctx;
   size_t path_len;
   wctr_file *file;
   uint64_t size;
@@ -521,13 +729,46 @@ static void terminate_cut_entry(const char *path, uint64_t size, wctr_file *appe
   wctr_file_close(f);
 }
 
+/* Hands the compression of the rotated files to the pool (off the container's output path). Without a pool
+ * (tests, or the core stopping) the files stay plain until the next open compresses them. */
+static void start_gz(svc_log_writer *w) {
+  gz_state *g = w->gz;
+  wctr_mutex_lock(&g->lock);
+  bool idle = !g->busy;
+  if (idle) {
+    g->busy = true;
+    g->refs++;
+  }
+  wctr_mutex_unlock(&g->lock);
+  if (!idle) return;
+  if (w->defer != NULL && w->defer(w->defer_ctx, gz_job, g)) return;
+  if (w->defer == NULL) {
+    gz_job(g); /* no pool given: a caller that runs the writer where it may block (tests) */
+    return;
+  }
+  wctr_mutex_lock(&g->lock);
+  g->busy = false;
+  g->refs--;
+  wctr_mutex_unlock(&g->lock);
+}
+
 wctr_err svc_log_writer_open(const char *path, const svc_log_options *opts, svc_log_writer **out, wctr_errmsg *e) {
   size_t len = strlen(path);
   if (len >= 1200) return wctr_fail(e, WCTR_ETOOBIG, "the log path is too long: %s", path);
   svc_log_writer *w = calloc(1, sizeof *w);
   if (w != NULL) w->path = malloc(len + 1);
-  if (w != NULL) w->from = malloc(len + 8);
-  if (w != NULL) w->to = malloc(len + 8);
+  if (w != NULL) w->from = malloc(len + 16);
+  if (w != NULL) w->to = malloc(len + 16);
+  bool compress = opts != NULL && opts->compress && opts->max_files > 1;
+  /* Every writer holds the log's compression state, compressing or not: its rotations and its repair wait
+   * for a job the previous run left. */
+  int files = opts != NULL && opts->max_files > 0 ? opts->max_files : SVC_LOG_MAX_FILES;
+  if (w != NULL) w->gz = gz_hold(opts != NULL ? opts->gz : NULL, path, files);
+  if (w != NULL && compress) {
+    w->compress = true;
+    w->defer = opts->defer;
+    w->defer_ctx = opts->defer_ctx;
+  }
   bool with_attrs = opts != NULL && opts->attr_count > 0;
   if (w != NULL && with_attrs) {
     w->attrs = attrs_json(opts);
@@ -536,7 +777,7 @@ wctr_err svc_log_writer_open(const char *path, const svc_log_options *opts, svc_
     w->details = calloc(1, 1);
   }
   if (w == NULL || w->path == NULL || w->from == NULL || w->to == NULL || w->details == NULL ||
-      (with_attrs && w->attrs == NULL)) {
+      (with_attrs && w->attrs == NULL) || w->gz == NULL) {
     svc_log_writer_close(w);
     return wctr_fail(e, WCTR_ENOMEM, "out of memory");
   }
@@ -551,12 +792,19 @@ wctr_err svc_log_writer_open(const char *path, const svc_log_options *opts, svc_
     return wctr_fail(e, err, "cannot open the log %s: %s", path, wctr_strerror(err));
   }
   terminate_cut_entry(path, w->size, w->file);
+  /* A crash during a compression is settled before anything rotates; what is left plain is compressed now
+   * (with compress=false it stays as it is: the reader takes both forms). */
+  wctr_mutex_lock(&w->gz->lock);
+  bool busy = w->gz->busy;
+  wctr_mutex_unlock(&w->gz->lock);
+  if (!busy && gz_repair(path, w->max_files) && w->compress) start_gz(w);
   *out = w;
   return WCTR_OK;
 }
 
 void svc_log_writer_close(svc_log_writer *w) {
   if (w == NULL) return;
+  gz_unref(w->gz); /* a compression under way finishes on its own */
   wctr_file_close(w->file);
   free(w->partial[0].p);
   free(w->partial[1].p);
@@ -569,23 +817,43 @@ void svc_log_writer_close(svc_log_writer *w) {
   free(w);
 }
 
-/* path.n (path itself for 0) into out (len + 8 bytes). */
-static void numbered(const svc_log_writer *w, int n, char *out) {
+/* path.n (path itself for 0) with suffix into out (len + 16 bytes). */
+static void numbered(const svc_log_writer *w, int n, const char *suffix, char *out) {
   memcpy(out, w->path, w->path_len + 1);
-  if (n > 0) snprintf(out + w->path_len, 8, ".%d", n);
+  if (n > 0) snprintf(out + w->path_len, 16, ".%d%s", n, suffix);
 }
 
-/* Docker's rotation: .N-2 -> .N-1, ..., .1 -> .2, path -> .1, a new path; one rename per step, so a crash
- * leaves complete files. Nothing is truncated unless path was renamed (or only one file is kept). */
+/* Docker's rotation: .N-2 -> .N-1 (the oldest dropped), ..., .1 -> .2 (each in whichever form it has: plain,
+ * .gz, or both while a compression had not removed the plain copy; the other form of the number it replaces
+ * is removed), path -> .1, a new path; one rename per step, so a crash leaves complete files. Nothing is truncated unless path was renamed
+ * (or only one file is kept). With compress, .1 is then gzip'ed on the pool, and a rotation due while that
+ * runs waits for it (the file grows past max-size meanwhile): the job's files keep their numbers. */
 static void rotate(svc_log_writer *w) {
   wctr_errmsg e;
+  wctr_mutex_lock(&w->gz->lock);
+  bool busy = w->gz->busy;
+  wctr_mutex_unlock(&w->gz->lock);
+  if (busy) return;
   if (w->max_files > 1) {
+    static const char *const forms[] = {"", ".gz"};
     for (int n = w->max_files - 1; n >= 2; n--) {
-      numbered(w, n - 1, w->from);
-      numbered(w, n, w->to);
-      if (wctr_fs_exists(w->from)) wctr_fs_rename(w->from, w->to, true, &e);
+      bool present[2];
+      for (int k = 0; k < 2; k++) {
+        numbered(w, n - 1, forms[k], w->from);
+        present[k] = wctr_fs_exists(w->from);
+      }
+      if (!present[0] && !present[1]) continue; /* a gap: n keeps what it has */
+      for (int k = 0; k < 2; k++) {
+        numbered(w, n - 1, forms[k], w->from);
+        numbered(w, n, forms[k], w->to);
+        if (present[k]) {
+          wctr_fs_rename(w->from, w->to, true, &e);
+        } else if (wctr_fs_exists(w->to)) {
+          (void)wctr_fs_remove(w->to); /* n's other form is older than what replaces it */
+        }
+      }
     }
-    numbered(w, 1, w->to);
+    numbered(w, 1, "", w->to);
     if (wctr_fs_rename(w->path, w->to, true, &e) != WCTR_OK) {
       if (!w->rename_failed) {
         wctr_log(WCTR_LOG_ERROR, "log %s: cannot rotate (%s); the file grows until it can", w->path, e.text);
@@ -602,6 +870,7 @@ static void rotate(svc_log_writer *w) {
     w->file = NULL;
   }
   w->size = 0;
+  if (w->compress) start_gz(w);
 }
 
 /* Writes the first n bytes of the batch (whole entries) and keeps the rest: rotation first when they would
@@ -688,9 +957,73 @@ void svc_log_writer_flush(svc_log_writer *w, svc_log_line_fn line, void *ctx) {
 
 typedef struct log_part {
   wctr_file *file;
+  bool gz;        /* file is gzip: read from mem once inflated */
+  bool loaded;    /* gz: mem holds its content (end is its length) */
+  char *mem;
   uint64_t start; /* first byte to read */
   uint64_t end;   /* snapshot end */
 } log_part;
+
+typedef struct gz_src {
+  wctr_file *file;
+  uint64_t offset;
+} gz_src;
+
+static wctr_err gz_src_read(void *ctx, void *dst, size_t size, size_t *got, wctr_errmsg *e) {
+  gz_src *src = ctx;
+  wctr_err err = wctr_file_pread(src->file, src->offset, dst, size, got);
+  if (err != WCTR_OK) return wctr_fail(e, err, "cannot read: %s", wctr_strerror(err));
+  src->offset += *got;
+  return WCTR_OK;
+}
+
+/* Inflates a .gz part into memory; what inflated before a damage is kept (its complete entries are read),
+ * and *damaged says the rest was lost. */
+static void part_load(log_part *p, bool *damaged) {
+  *damaged = false;
+  if (!p->gz || p->loaded) return;
+  p->loaded = true;
+  gz_src src = {.file = p->file};
+  img_gunzip *g = NULL;
+  wctr_errmsg e;
+  size_t cap = 0, len = 0;
+  char *mem = NULL;
+  wctr_err err = img_gunzip_new(gz_src_read, &src, &g, &e);
+  while (err == WCTR_OK) {
+    if (cap - len < READ_CHUNK) {
+      char *more = realloc(mem, cap + READ_CHUNK * 4);
+      if (more == NULL) {
+        err = WCTR_ENOMEM;
+        break;
+      }
+      mem = more;
+      cap += READ_CHUNK * 4;
+    }
+    size_t got = 0;
+    err = img_gunzip_read(g, (uint8_t *)mem + len, cap - len, &got, &e);
+    if (err == WCTR_OK && got == 0) break;
+    len += got;
+  }
+  img_gunzip_free(g);
+  if (err != WCTR_OK) *damaged = true;
+  p->mem = mem;
+  p->end = len;
+}
+
+static void part_unload(log_part *p) {
+  free(p->mem);
+  p->mem = NULL;
+}
+
+static wctr_err part_pread(log_part *p, uint64_t offset, void *dst, size_t len, size_t *got) {
+  if (!p->gz) return wctr_file_pread(p->file, offset, dst, len, got);
+  *got = 0;
+  if (p->mem == NULL || offset >= p->end) return WCTR_OK;
+  size_t n = p->end - offset < len ? (size_t)(p->end - offset) : len;
+  memcpy(dst, p->mem + offset, n);
+  *got = n;
+  return WCTR_OK;
+}
 
 struct svc_log_reader {
   log_part *parts; /* path.N-1 ... path.1, then path: oldest first */
@@ -704,7 +1037,7 @@ struct svc_log_reader {
 
 /* The offset where the last `want` entries of a file begin, counting backwards; *found how many there
  * were (fewer when the file has fewer). */
-static wctr_err tail_offset(wctr_file *f, uint64_t size, int64_t want, uint64_t *offset, int64_t *found) {
+static wctr_err tail_offset(log_part *f, uint64_t size, int64_t want, uint64_t *offset, int64_t *found) {
   char *block = malloc(TAIL_CHUNK);
   if (block == NULL) return WCTR_ENOMEM;
   int64_t count = 0;
@@ -717,7 +1050,7 @@ static wctr_err tail_offset(wctr_file *f, uint64_t size, int64_t want, uint64_t 
   while (pos > 0) {
     size_t n = pos > TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
     size_t got = 0;
-    err = wctr_file_pread(f, pos - n, block, n, &got);
+    err = part_pread(f, pos - n, block, n, &got);
     if (err != WCTR_OK || got != n) break;
     for (size_t i = n; i > 0; i--) {
       if (block[i - 1] != '\n') continue;
@@ -747,7 +1080,7 @@ wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_
   if (max_files <= 0) max_files = SVC_LOG_MAX_FILES;
   size_t len = strlen(path);
   svc_log_reader *r = calloc(1, sizeof *r);
-  char *name = malloc(len + 8);
+  char *name = malloc(len + 16);
   if (r != NULL) r->chunk = malloc(READ_CHUNK);
   if (r != NULL) r->parts = calloc((size_t)max_files, sizeof *r->parts);
   if (r == NULL || name == NULL || r->chunk == NULL || r->parts == NULL) {
@@ -759,9 +1092,16 @@ wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_
   for (int i = 0; i < max_files; i++) {
     int n = max_files - 1 - i; /* the rotation's number: the oldest first */
     memcpy(name, path, len + 1);
-    if (n > 0) snprintf(name + len, 8, ".%d", n);
+    if (n > 0) snprintf(name + len, 16, ".%d", n);
     wctr_errmsg ignored;
-    if (wctr_file_open(name, WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
+    if (wctr_file_open(name, WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) {
+      /* Not plain: compressed (the plain copy is whole while it exists, so it is read first). */
+      if (n == 0) continue;
+      snprintf(name + len, 16, ".%d.gz", n);
+      if (wctr_file_open(name, WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
+      r->parts[i].gz = true;
+      continue; /* its end is known once inflated */
+    }
     if (wctr_file_size(r->parts[i].file, &r->parts[i].end) != WCTR_OK) r->parts[i].end = 0;
   }
   free(name);
@@ -772,12 +1112,20 @@ wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_
       log_part *p = &r->parts[i];
       if (p->file == NULL) continue;
       if (left == 0) {
+        /* Nothing of it is read: a compressed one is not even inflated. */
+        if (p->gz && !p->loaded) {
+          wctr_file_close(p->file);
+          p->file = NULL;
+        }
         p->start = p->end;
         continue;
       }
       int64_t found = 0;
       uint64_t off = 0;
-      if (tail_offset(p->file, p->end, left, &off, &found) != WCTR_OK) off = 0;
+      bool damaged = false;
+      part_load(p, &damaged);
+      if (damaged) r->skipped++;
+      if (tail_offset(p, p->end, left, &off, &found) != WCTR_OK) off = 0;
       p->start = off;
       left -= found < left ? found : left;
     }
@@ -792,7 +1140,10 @@ uint64_t svc_log_reader_skipped(const svc_log_reader *r) { return r->skipped; }
 
 void svc_log_reader_close(svc_log_reader *r) {
   if (r == NULL) return;
-  for (int i = 0; r->parts != NULL && i < r->count; i++) wctr_file_close(r->parts[i].file);
+  for (int i = 0; r->parts != NULL && i < r->count; i++) {
+    wctr_file_close(r->parts[i].file);
+    part_unload(&r->parts[i]);
+  }
   free(r->parts);
   free(r->chunk);
   free(r);
@@ -836,7 +1187,13 @@ wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn l
       return WCTR_OK;
     }
     log_part *p = &r->parts[r->current];
+    if (p->file != NULL && p->gz && !p->loaded) {
+      bool damaged = false;
+      part_load(p, &damaged);
+      if (damaged) r->skipped++;
+    }
     if (p->file == NULL || r->pos >= p->end) {
+      part_unload(p); /* one inflated file in memory at a time */
       /* An entry the writer never finished (a crash mid-write) has no LF: it is dropped, not glued to the
        * next file's first entry. */
       if (r->have > 0) r->skipped++;
@@ -854,7 +1211,7 @@ wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn l
     size_t want = READ_CHUNK - r->have;
     if (want > p->end - r->pos) want = (size_t)(p->end - r->pos);
     size_t got = 0;
-    wctr_err err = wctr_file_pread(p->file, r->pos, r->chunk + r->have, want, &got);
+    wctr_err err = part_pread(p, r->pos, r->chunk + r->have, want, &got);
     if (err != WCTR_OK) return err;
     if (got == 0) {
       r->pos = p->end;

@@ -34,6 +34,7 @@ ctr *mgr_ctr_new(svc_manager *m) {
 void mgr_ctr_free(ctr *c) {
   if (c == NULL) return;
   svc_log_writer_close(c->log);
+  svc_log_gz_free(c->log_gz);
   mgr_health_free(c);
   svc_container_free(&c->rec);
   wctr_mutex_destroy(&c->out_lock);

@@ -96,6 +96,7 @@ struct ctr {
   /* Output, out_lock. */
   wctr_mutex out_lock;
   svc_log_writer *log;    /* while a run's output may arrive */
+  svc_log_gz *log_gz;     /* its log's compression state, kept across runs (out_lock; service/logs.h) */
   mgr_run *attached;
   mgr_follow *followers;
   ctr *next;
@@ -200,8 +201,13 @@ rt_events mgr_runtime_events(svc_manager *m);
 void mgr_finalize(svc_manager *m, ctr *c);
 /* A line of a run's output to followers (logs -f), out_lock held (a svc_log_line_fn, ctx = c). */
 void mgr_follow_line_locked(void *c, int stream, const char *data, size_t len, const char *time, const char *details);
-/* Opens the log writer of a run with the spec's log options (limits, attributes: service/logs.h). */
-wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errmsg *e);
+/* The --log-opt tag of a container with this id and name (svc_log_tag), malloc'ed into *tag; NULL when the
+ * option is absent or gives "". At create (a template that does not parse or run is refused, WCTR_EINVAL)
+ * and when a run opens its log. */
+wctr_err mgr_log_tag(const spec_container *spec, const char *id, const char *name, char **tag, wctr_errmsg *e);
+/* Opens the log writer of a run with the spec's log options (limits, attributes and tag, compression on the
+ * blocking pool: service/logs.h). */
+wctr_err mgr_log_writer_open(svc_manager *m, ctr *c, const mgr_args *a, svc_log_writer **out, wctr_errmsg *e);
 /* The run ended: every follower is detached from c and marked ended (out_lock held); the list returned is
  * handed to mgr_follow_ended once the lock is released (those already live are finished there, those still
  * catching up finish when they are done). */

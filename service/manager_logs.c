@@ -391,23 +391,83 @@ void mgr_op_logs(void *ctx, const svc_caller *caller, const cJSON *params, svc_s
   mgr_post(m, pump, f);
 }
 
-wctr_err mgr_log_writer_open(const mgr_args *a, svc_log_writer **out, wctr_errmsg *e) {
+wctr_err mgr_log_tag(const spec_container *spec, const char *id, const char *name, char **tag, wctr_errmsg *e) {
+  const char *tpl = spec_label_get(&spec->log.opts, "tag");
+  *tag = NULL;
+  if (tpl == NULL || tpl[0] == '\0') return WCTR_OK; /* Docker's json-file: no tag unless one is asked for */
+  /* wctr's records keep the image's name, not its id: .ImageID and .ImageFullID are "". */
+  svc_log_tag_info info = {.id = id, .name = name, .image_id = "", .image_name = spec->image != NULL ? spec->image : ""};
+  wctr_err err = svc_log_tag(tpl, &info, tag, e);
+  if (err == WCTR_OK && (*tag)[0] == '\0') {
+    free(*tag);
+    *tag = NULL;
+  }
+  return err;
+}
+
+/* Rotated files are compressed on the blocking pool, never on the worker delivering the container's output
+ * (its callers hold c->out_lock, so this takes no manager lock either). */
+static bool log_defer(void *ctx, void (*fn)(void *arg), void *arg) {
+  svc_manager *m = ctx;
+  return wctr_ioc_blocking(m->ioc, fn, arg);
+}
+
+wctr_err mgr_log_writer_open(svc_manager *m, ctr *c, const mgr_args *a, svc_log_writer **out, wctr_errmsg *e) {
+  WCTR_ASSERT_HELD(&c->out_lock);
   char path[1400];
   int64_t max_size = 0;
   int max_files = 0;
   spec_labels attrs = {0};
+  char *tag = NULL;
+  const char **keys = NULL;
+  const char **values = NULL;
+  size_t count = 0;
   spec_log_limits(&a->spec.log, &max_size, &max_files);
   wctr_err err = wctr_fs_join(path, sizeof path, a->dir, SVC_LOG_FILE);
   if (err != WCTR_OK) return wctr_fail(e, err, "the log path is too long");
   err = spec_log_attrs(&a->spec, &attrs, e);
+  if (err == WCTR_OK) err = mgr_log_tag(&a->spec, a->id, a->name, &tag, e);
+  /* Created with the first writer and kept by the container: the next run's writer waits for a compression
+   * this one leaves. */
+  if (err == WCTR_OK && c->log_gz == NULL) c->log_gz = svc_log_gz_new();
+  if (err == WCTR_OK && c->log_gz == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
   if (err == WCTR_OK) {
+    keys = calloc(attrs.count + 1, sizeof *keys);
+    values = calloc(attrs.count + 1, sizeof *values);
+    if (keys == NULL || values == NULL) err = wctr_fail(e, WCTR_ENOMEM, "out of memory");
+  }
+  if (err == WCTR_OK) {
+    /* The tag joins the attributes in key order, over a label or variable named "tag" (Docker sets it last). */
+    bool placed = tag == NULL;
+    for (size_t i = 0; i < attrs.count; i++) {
+      int order = placed ? -1 : strcmp(attrs.keys[i], "tag");
+      if (order >= 0) {
+        keys[count] = "tag";
+        values[count++] = tag;
+        placed = true;
+      }
+      if (order == 0) continue;
+      keys[count] = attrs.keys[i];
+      values[count++] = attrs.values[i];
+    }
+    if (!placed) {
+      keys[count] = "tag";
+      values[count++] = tag;
+    }
     svc_log_options o = {.max_bytes = (uint64_t)max_size,
                          .max_files = max_files,
-                         .attr_keys = (const char *const *)attrs.keys,
-                         .attr_values = (const char *const *)attrs.values,
-                         .attr_count = attrs.count};
+                         .compress = spec_log_compress(&a->spec.log),
+                         .defer = log_defer,
+                         .defer_ctx = m,
+                         .gz = c->log_gz,
+                         .attr_keys = keys,
+                         .attr_values = values,
+                         .attr_count = count};
     err = svc_log_writer_open(path, &o, out, e);
   }
+  free(keys);
+  free(values);
+  free(tag);
   spec_labels_free(&attrs);
   return err;
 }

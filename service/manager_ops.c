@@ -122,6 +122,13 @@ static wctr_err create(svc_manager *m, const svc_caller *caller, const cJSON *pa
   bool named = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(copy, "Name"));
   err = svc_container_from_params(copy, id, "unnamed", now, m->opt.host_cpus, &c->rec, &warnings, e);
   if (err == WCTR_OK) err = spec_binds_check_data_root(&c->rec.spec, m->data_root, &warnings, e);
+  /* dockerd finds a bad log tag template only when the run opens its log; wctr refuses it at create, with
+   * that message, before anything exists. */
+  if (err == WCTR_OK) {
+    char *tag = NULL;
+    err = mgr_log_tag(&c->rec.spec, id, c->rec.name, &tag, e);
+    free(tag);
+  }
   if (err == WCTR_OK) err = rt->methods->prepare(rt, &c->rec.spec, dry_run, &warnings, e);
   if (err == WCTR_OK && c->rec.spec.process.cmd_count == 0) err = wctr_fail(e, WCTR_EINVAL, "params: \"Cmd\" is required");
   /* A dry run checks the secrets here; a create once its container is listed (below). */

@@ -93,7 +93,7 @@ static void recover_one(svc_manager *m, ctr *c) {
   }
   /* Output from the moment it is re-attached is logged again. */
   wctr_mutex_lock(&c->out_lock);
-  if (mgr_log_writer_open(&args, &c->log, &e) != WCTR_OK) {
+  if (mgr_log_writer_open(m, c, &args, &c->log, &e) != WCTR_OK) {
     c->log = NULL;
   }
   wctr_mutex_unlock(&c->out_lock);

@@ -458,7 +458,7 @@ static void start_run(void *arg) {
 
   wctr_mutex_lock(&c->out_lock);
   if (c->log == NULL) {
-    if (mgr_log_writer_open(&j->args, &c->log, &e) != WCTR_OK) {
+    if (mgr_log_writer_open(m, c, &j->args, &c->log, &e) != WCTR_OK) {
       wctr_log(WCTR_LOG_ERROR, "container %s: %s; its output will reach attached clients only", c->rec.name, e.text);
       c->log = NULL;
     }

@@ -93,10 +93,6 @@ wctr_err spec_log_opts_check(const spec_labels *opts, const char *where, wctr_er
       return wctr_fail(e, WCTR_EINVAL, "%s: compress cannot be true when max-file is less than 2 or max-size is not set",
                        where);
     }
-    if (on) {
-      return wctr_fail(e, WCTR_EINVAL, "%s: compress=%s: wctr does not compress rotated log files; leave compress out",
-                       where, compress);
-    }
   }
   static const char *const refused[] = {"labels-regex", "env-regex"};
   for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
@@ -105,9 +101,6 @@ wctr_err spec_log_opts_check(const spec_labels *opts, const char *where, wctr_er
                        "%s: %s: wctr does not match Go regular expressions; list the names with %s= instead", where,
                        refused[k], k == 0 ? "labels" : "env");
     }
-  }
-  if (opt_get(opts, "tag") != NULL) {
-    return wctr_fail(e, WCTR_EINVAL, "%s: tag: wctr does not expand log tag templates; leave tag out", where);
   }
   return WCTR_OK;
 }
@@ -126,6 +119,15 @@ void spec_log_limits(const spec_log_config *l, int64_t *max_size, int *max_files
   }
   *max_size = bytes;
   *max_files = (int)files;
+}
+
+bool spec_log_compress(const spec_log_config *l) {
+  const char *v = opt_get(&l->opts, "compress");
+  bool on = false;
+  int64_t bytes = 0;
+  int max_files = 0;
+  spec_log_limits(l, &bytes, &max_files);
+  return v != NULL && go_bool(v, &on) && on && max_files > 1;
 }
 
 /* Sets key to value in a map kept sorted by key (a key set again takes the new value); false when out of

@@ -362,13 +362,14 @@ cJSON *spec_secret_refs_json(const spec_secret_ref *refs, size_t count);
  *             .1 ... .N-1 (Docker's naming). Docker's "max-file cannot be less than 1"; above 100 is wctr's
  *             refusal. Absent: 1 when max-size is given (Docker's default: the file starts over), else
  *             SPEC_LOG_DEFAULT_MAX_FILE (wctr's 10 MiB x 2 before options existed; old records load so).
- *   compress  a Go boolean (1 t T TRUE true True, 0 f F FALSE false False). true: Docker's "compress cannot be
- *             true when max-file is less than 2 or max-size is not set" first, else refused with the reason
- *             (wctr does not compress rotated files); false accepted.
+ *   compress  a Go boolean (1 t T TRUE true True, 0 f F FALSE false False). true needs max-file > 1 and
+ *             max-size (Docker's "compress cannot be true when max-file is less than 2 or max-size is not
+ *             set"): the rotated files are gzip'ed (spec_log_compress; service/logs.h "Compression").
  *   labels, env   comma-separated names: the container's labels / environment variables of those names become
  *             each line's "attrs" (spec_log_attrs), which `logs --details` shows.
- *   labels-regex, env-regex, tag   refused with the reason naming them (wctr has no Go regular expressions
- *             or log tag templates).
+ *   tag       a Go template, kept as given: the service expands it (service/logs.h svc_log_tag: the engine
+ *             is in docker/, above this module) and refuses one that does not parse or run at create.
+ *   labels-regex, env-regex   refused with the reason naming them (wctr has no Go regular expressions).
  * Any other key: Docker's "unknown log opt 'x' for json-file log driver". Every message starts with where
  * ("--log-opt" or "params.HostConfig.LogConfig.Config") and names the option. All refusals WCTR_EINVAL. */
 #define SPEC_LOG_DRIVER "json-file"
@@ -382,6 +383,8 @@ typedef struct spec_log_config {
 wctr_err spec_log_opts_check(const spec_labels *opts, const char *where, wctr_errmsg *e);
 /* The limits of checked options: bytes per file and files kept (>= 1). */
 void spec_log_limits(const spec_log_config *l, int64_t *max_size, int *max_files);
+/* compress=true of checked options (with more than one file kept). */
+bool spec_log_compress(const spec_log_config *l);
 /* The attributes each log line carries: labels= names found in labels, env= names found in env ("K=V"; the
  * last of a name wins), sorted by name, unique (a name in both: the env value, Docker's order). *out is
  * empty when none; free with spec_labels_free. WCTR_ENOMEM only. */

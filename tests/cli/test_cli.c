@@ -296,6 +296,42 @@ static void test_help_never_connects(void **state) {
   assert_int_equal(fake.connects, 0);
 }
 
+/* The help flag takes a value as pflag's bool flags do (--help=V, -h=V, Go's ParseBool) in the dispatch and
+ * in every command, and the last one wins: false runs the command. */
+static void test_help_takes_go_bool_values(void **state) {
+  (void)state;
+  assert_int_equal(run_cli(NULL, "version", "--help=false", NULL), 0);
+  contains(out_text, "Server: wctr");
+  assert_int_equal(fake.connects, 1);
+  assert_int_equal(run_cli(NULL, "version", "-h", "--help=0", NULL), 0);
+  contains(out_text, "Server: wctr");
+  assert_int_equal(fake.connects, 2);
+  assert_int_equal(run_cli(NULL, "version", "--help=False", "-h=t", NULL), 0);
+  contains(out_text, "Usage: wctr version");
+  assert_int_equal(run_cli(NULL, "stop", "web", "--help=TRUE", NULL), 0);
+  contains(out_text, "Usage: wctr stop");
+  assert_int_equal(run_cli(NULL, "stop", "-h=1", "web", NULL), 0);
+  contains(out_text, "Usage: wctr stop");
+  assert_int_equal(fake.connects, 2);
+  /* A value ParseBool refuses: pflag's message, a flag error (125). */
+  assert_int_equal(run_cli(NULL, "version", "--help=maybe", NULL), 125);
+  assert_string_equal(err_text, "wctr version: invalid argument \"maybe\" for \"-h, --help\" flag: strconv.ParseBool: "
+                                "parsing \"maybe\": invalid syntax\nSee 'wctr version --help'.\n");
+  assert_int_equal(run_cli(NULL, "info", "-h=", NULL), 125);
+  contains(err_text, "wctr info: unknown shorthand flag: '=' in -=");
+  /* After "--" the words are operands, help words too. */
+  (void)run_cli(NULL, "stop", "--", "--help", NULL);
+  assert_null(strstr(out_text, "Usage:"));
+  assert_int_equal(fake.connects, 3);
+  /* Before the command: wctr's own flag. */
+  assert_int_equal(run_cli(NULL, "--help=false", "-h=0", "version", NULL), 0);
+  contains(out_text, "Server: wctr");
+  assert_int_equal(run_cli(NULL, "-h=true", "version", NULL), 0);
+  contains(out_text, "Usage: wctr [OPTIONS] COMMAND");
+  assert_int_equal(run_cli(NULL, "--help=2", "version", NULL), 125);
+  contains(err_text, "invalid argument \"2\" for \"-h, --help\" flag");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_version_shows_client_and_server, reset),
@@ -309,6 +345,7 @@ int main(void) {
       cmocka_unit_test_setup(test_service_errors_are_shown, reset),
       cmocka_unit_test_setup(test_usage_errors, reset),
       cmocka_unit_test_setup(test_help_never_connects, reset),
+      cmocka_unit_test_setup(test_help_takes_go_bool_values, reset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -866,6 +866,17 @@ static void test_exec_sends_flags_and_returns_the_exit_code(void **state) {
   assert_int_equal(RUN("wctr", "exec", "web", "cmd"), 7);
   assert_false(fake.forwarded_stdin);
   assert_null(cJSON_GetObjectItem(fake.params[0], "AttachStdin"));
+  /* exec's flags end at CONTAINER (docker's exec is not interspersed): a --help after it is the command's,
+   * and --help=false before it is the flag set false. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "exec", "--help=false", "web", "cmd", "--help", "-h=1"), 7);
+  sent = cJSON_PrintUnformatted(cJSON_GetObjectItem(fake.params[0], "Cmd"));
+  assert_string_equal(sent, "[\"cmd\",\"--help\",\"-h=1\"]");
+  cJSON_free(sent);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "container", "exec", "-h", "web", "cmd"), 0);
+  contains(out_text, "Usage: wctr exec [OPTIONS] CONTAINER COMMAND [ARG...]");
+  assert_int_equal(fake.count, 0);
 }
 
 static void test_exec_detach_and_refusals(void **state) {
@@ -1403,6 +1414,28 @@ static void test_ps_last_latest_no_trunc(void **state) {
   assert_string_equal(out_text, "aaaaaaaaaaaa \"cmd /c echo a long …\"\n");
   assert_int_equal(RUN("wctr", "ps", "-n", "x"), 125);
   contains(err_text, "invalid argument \"x\" for \"-n, --last\" flag: strconv.ParseInt: parsing \"x\": invalid syntax");
+  /* The last value of a bool flag wins: -l=false after -l undoes it (the running one alone, as without -l). */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-l", "-l=false", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  assert_int_equal(RUN("wctr", "ps", "--latest=false", "-l", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\n");
+  /* -n wins over -l in any order (docker/cli applies -l only when -n is not given). */
+  assert_int_equal(RUN("wctr", "ps", "-n", "2", "-l", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\nold\n");
+  /* --help=false is the help flag set false: ps runs (the dispatch takes the help words out). */
+  assert_int_equal(RUN("wctr", "ps", "--help=false", "-l", "-h=0", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\n");
+  assert_int_equal(RUN("wctr", "container", "ls", "-h", "--help=F", "-l", "--format", "{{.Names}}"), 0);
+  assert_string_equal(out_text, "web\n");
+  /* the other bool flags of ps: -a, -q, --no-trunc, -s undone the same way */
+  reset_ops();
+  assert_int_equal(RUN("wctr", "ps", "-a", "-a=false", "-q", "--quiet=0", "-s", "--size=false", "--no-trunc",
+                       "--no-trunc=false", "--format", "{{.ID}}"), 0);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[0], "All")));
+  assert_null(cJSON_GetObjectItem(fake.params[0], "Size"));
+  assert_string_equal(out_text, "aaaaaaaaaaaa\nbbbbbbbbbbbb\n");
 }
 
 /* Long images and names widen their column instead of running into the next; COMMAND keeps its closing
@@ -2266,6 +2299,23 @@ static void test_compose_ps_quiet_restart_exec(void **state) {
   contains(err_text, "requires at least 2 arguments");
   assert_int_equal(RUN("wctr", "compose", "exec", "--bogus", "web", "cmd"), 125);
   assert_int_equal(op_index("exec.create", 0), -1);
+  /* -i=false keeps stdin closed (the last value wins: -i=false -i opens it); a --help after SERVICE is the
+   * command's, -h before it the usage. */
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "-i=false", "web", "cmd", "--help"), 7);
+  at = op_index("exec.create", 0);
+  assert_true(at >= 0);
+  sent = cJSON_PrintUnformatted(fake.params[at]);
+  assert_string_equal(sent, "{\"Id\":\"proj-web-1\",\"Cmd\":[\"cmd\",\"--help\"]}");
+  cJSON_free(sent);
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-T", "--interactive=false", "-i", "web", "cmd"), 7);
+  at = op_index("exec.create", 0);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(fake.params[at], "AttachStdin")));
+  reset(NULL);
+  assert_int_equal(RUN("wctr", "compose", "exec", "-h", "web", "cmd"), 0);
+  contains(out_text, "Usage: wctr compose");
+  assert_int_equal(op_index("exec.create", 0), -1);
 }
 
 static void test_label_restart_security_flags(void **state) {
@@ -2784,6 +2834,13 @@ static void test_cp_forms_and_refusals(void **state) {
   contains(err_text, "no uid or gid");
   assert_int_equal(RUN("wctr", "cp", "-L", "web:C:\\x", "out"), CLI_EXIT_FAILED);
   contains(err_text, "never follows links");
+  /* The last value wins (pflag): a flag set false again, or false alone, is docker's default and accepted;
+   * one set true last is refused. */
+  assert_int_equal(RUN("wctr", "cp", "-a", "-a=false", "--follow-link", "-L=0", "C:\\a", ".\\b"), 1);
+  contains(err_text, "must specify at least one container source");
+  assert_int_equal(RUN("wctr", "cp", "--archive=false", "-L=false", "-a=f", "--archive=t", "web:C:\\x", "out"),
+                   CLI_EXIT_FAILED);
+  contains(err_text, "wctr cp: -a/--archive is refused");
   assert_int_equal(fake.count, 0);
   assert_int_equal(RUN("wctr", "cp", "C:\\a", ".\\b"), 1);
   contains(err_text, "must specify at least one container source");

@@ -286,6 +286,27 @@ sort -n -c "$out.n" 2>/dev/null && ok "the lines are in order" || bad "the lines
 rm -f "$out.n"
 expect 0 "logs --details" W logs --details --tail 1 rot
 [ "$(tr -d '\r\n' <"$out")" = "app=web line 200" ] && ok "--details puts the attributes first" || bad "--details: expected 'app=web line 200'"
+expect 0 "run with --log-opt compress=true" W run --isolation=job --name gz --log-opt max-size=1k --log-opt max-file=3 \
+  --log-opt compress=true host cmd /c "for /L %i in (1,1,200) do @echo line %i"
+gz_id=$(W inspect -f '{{.Id}}' gz | tr -d '\r\n')
+gz_dir="$data_unix/containers/$gz_id"
+for _ in $(seq 100); do [ -e "$gz_dir/container-log.json.1.gz" ] && [ ! -e "$gz_dir/container-log.json.1" ] && break; sleep 0.1; done
+[ -e "$gz_dir/container-log.json.1.gz" ] && [ ! -e "$gz_dir/container-log.json.1" ] && ok "the rotated file is container-log.json.1.gz" ||
+  { ls "$gz_dir" >"$out"; bad "expected container-log.json.1.gz and no plain .1"; }
+expect 0 "logs of the compressed log" W logs gz
+[ "$(tail -n 1 "$out" | tr -d '\r')" = "line 200" ] && ok "the last line is the newest" || bad "the last line is not line 200"
+tr -d '\r' <"$out" | sed 's/^line //' >"$out.n"
+sort -n -c "$out.n" 2>/dev/null && ok "the lines are in order across the .gz files" || bad "the lines are out of order"
+rm -f "$out.n"
+expect 0 "rm gz" W rm gz
+expect 0 "run with --log-opt tag" W run --isolation=job --name tagged --log-opt 'tag={{.Name}}/{{.DaemonName}}' \
+  host cmd /c echo tagged
+expect 0 "logs --details of a tagged run" W logs --details tagged
+[ "$(tr -d '\r\n' <"$out")" = "tag=tagged%2Fdocker tagged" ] && ok "--details shows the expanded tag" ||
+  bad "--details: expected 'tag=tagged%2Fdocker tagged'"
+expect 125 "a bad tag template is refused at create" W run --isolation=job --log-opt 'tag={{.Nme}}' host cmd /c exit 0
+has "can't evaluate field Nme in type *logger.Info" "with dockerd's message"
+expect 0 "rm tagged" W rm tagged
 expect 0 "inspect shows the options" W inspect -f '{{json .HostConfig.LogConfig}}' rot
 has '"max-file":"3"' "LogConfig.Config has max-file"
 expect 125 "an unknown option is refused" W run --isolation=job --log-opt max-files=3 host cmd /c exit 0

@@ -618,6 +618,10 @@ static void test_create_refuses_what_it_cannot_apply(void **state) {
   body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-file\":\"0\"}}");
   expect_error("POST", "/containers/create", body, 400, "max-file cannot be less than 1");
   free(body);
+  body = create_body("[\"exit=0\"]", NULL, ",\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"tag\":\"{{.Name\"}}");
+  expect_error("POST", "/containers/create", body, 400,
+               "failed to initialize logging driver: template: log-tag:1: unclosed action");
+  free(body);
   body = create_body("[\"exit=0\"]", NULL, ",\"NetworkMode\":\"none\"");
   expect_error("POST", "/containers/create", body, 400, "--network none: a job container shares the host's network");
   free(body);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "common/fs.h"
+#include "images/gzip.h"
 #include "service/logs.h"
 #include "testutil.h"
 
@@ -223,12 +224,271 @@ static void test_attrs_and_details(void **state) {
   assert_int_equal(svc_log_entry_parse(bad, strlen(bad), &stream, &data, &len, time, &details), WCTR_EINVAL);
 }
 
+/* --log-opt tag: Go's template over Docker's logger.Info fields; Docker's messages for a bad one. */
+static void test_tag_template(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char *tag = NULL;
+  svc_log_tag_info info = {.id = "0123456789abcdef0123", .name = "/web", .image_id = "sha256:fedcba9876543210ff",
+                           .image_name = "nanoserver:ltsc2022"};
+  assert_int_equal(svc_log_tag("{{.ID}} {{.FullID}} {{.Name}} {{.ImageID}} {{.ImageFullID}} {{.ImageName}} "
+                               "{{.DaemonName}}", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "0123456789ab 0123456789abcdef0123 web fedcba987654 sha256:fedcba9876543210ff "
+                           "nanoserver:ltsc2022 docker");
+  free(tag);
+  /* The whole language: functions and pipelines as --format has them. */
+  assert_int_equal(svc_log_tag("{{upper .Name}}-{{printf \"%.4s\" .FullID}}", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "WEB-0123");
+  free(tag);
+  info.image_id = "";
+  assert_int_equal(svc_log_tag("[{{.ImageID}}]", &info, &tag, &e), WCTR_OK);
+  assert_string_equal(tag, "[]");
+  free(tag);
+  assert_int_equal(svc_log_tag("{{.Name", &info, &tag, &e), WCTR_EINVAL);
+  assert_null(tag);
+  assert_string_equal(e.text, "failed to initialize logging driver: template: log-tag:1: unclosed action");
+  assert_int_equal(svc_log_tag("{{.Hostnme}}", &info, &tag, &e), WCTR_EINVAL);
+  assert_string_equal(e.text, "failed to initialize logging driver: template: log-tag:1:2: executing \"log-tag\" at "
+                              "<.Hostnme>: can't evaluate field Hostnme in type *logger.Info");
+  /* A template that never ends is stopped by the engine's limits, not left to run. */
+  assert_int_equal(svc_log_tag("{{range 100000000}}x{{end}}", &info, &tag, &e), WCTR_EINVAL);
+  assert_non_null(strstr(e.text, "failed to initialize logging driver: "));
+}
+
+static void named(int n, const char *suffix, char *out, size_t size) { snprintf(out, size, "%s.%d%s", path, n, suffix); }
+
+static bool exists_n(int n, const char *suffix) {
+  char name[760];
+  named(n, suffix, name, sizeof name);
+  return wctr_fs_exists(name);
+}
+
+/* The lines "line NNN ..." of c, checked consecutive from first to last. */
+static void expect_run_of_lines(const collected *c, int first, int last) {
+  char want[16384] = "";
+  size_t at = 0;
+  for (int i = first; i <= last; i++) {
+    at += (size_t)snprintf(want + at, sizeof want - at, "line %03d of the container's output\n", i);
+  }
+  if (strcmp(c->text, want) != 0) fail_msg("got [%s], wanted lines %d..%d", c->text, first, last);
+}
+
+/* compress=true: Docker's names (.1.gz newest rotated, .2.gz oldest), no plain rotated file or .gz.tmp left,
+ * real gzip; the reader inflates them, oldest first, and --tail reaches back into them. */
+static void test_compress_rotated_files(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  svc_log_options o = {.max_bytes = 1000, .max_files = 3, .compress = true};
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 60);
+  svc_log_writer_close(w);
+  assert_true(exists_n(1, ".gz"));
+  assert_true(exists_n(2, ".gz"));
+  assert_false(exists_n(1, ""));
+  assert_false(exists_n(2, ""));
+  assert_false(exists_n(1, ".gz.tmp"));
+  assert_false(exists_n(3, ".gz"));
+  char name[760];
+  named(1, ".gz", name, sizeof name);
+  char *raw = NULL;
+  size_t raw_len = 0;
+  assert_int_equal(wctr_fs_read_all(name, 1 << 20, &raw, &raw_len), WCTR_OK);
+  assert_true(raw_len > 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b);
+  free(raw);
+  collected all = {0};
+  uint64_t skipped = 0;
+  read_all(3, -1, &all, &skipped);
+  assert_int_equal(skipped, 0);
+  /* three files of 1000 bytes hold 27 entries of 107 bytes: the newest, in order */
+  int first = 60 - all.lines;
+  assert_true(all.lines >= 20 && all.lines <= 27);
+  expect_run_of_lines(&all, first, 59);
+  /* The current file holds 9 entries: a tail of 15 reads 6 from .1.gz. */
+  collected tail = {0};
+  read_all(3, 15, &tail, NULL);
+  expect_run_of_lines(&tail, 45, 59);
+  collected one = {0};
+  read_all(3, 1, &one, NULL);
+  expect_run_of_lines(&one, 59, 59);
+}
+
+/* The reader takes either form of a rotated file, the plain one when both exist (it is whole while it
+ * exists), each once; a .gz cut short gives the entries before the cut and counts a skip. */
+static void test_reader_takes_either_form(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char plain[760], gz[760];
+  const char *a = "{\"log\":\"line 000 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"2026-12-07T00:00:00Z\"}\n";
+  const char *b = "{\"log\":\"line 001 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"2026-12-07T00:00:01Z\"}\n";
+  const char *c = "{\"log\":\"line 002 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"2026-12-07T00:00:02Z\"}\n";
+  named(2, "", plain, sizeof plain);
+  put_file(plain, a);
+  named(2, ".gz", gz, sizeof gz);
+  assert_int_equal(img_gzip_file(plain, gz, &e), WCTR_OK);
+  named(1, "", plain, sizeof plain);
+  put_file(plain, b);
+  named(1, ".gz", gz, sizeof gz);
+  assert_int_equal(img_gzip_file(plain, gz, &e), WCTR_OK);
+  assert_int_equal(wctr_fs_remove(plain), WCTR_OK);
+  put_file(path, c);
+  collected all = {0};
+  uint64_t skipped = 0;
+  read_all(3, -1, &all, &skipped);
+  expect_run_of_lines(&all, 0, 2);
+  assert_int_equal(skipped, 0);
+  /* .1.gz cut in its middle: nothing of it is taken as whole. */
+  char *raw = NULL;
+  size_t raw_len = 0;
+  assert_int_equal(wctr_fs_read_all(gz, 1 << 20, &raw, &raw_len), WCTR_OK);
+  wctr_file *f = NULL;
+  assert_int_equal(wctr_file_open(gz, WCTR_FILE_TRUNCATE, &f, &e), WCTR_OK);
+  assert_int_equal(wctr_file_write(f, raw, raw_len / 2), WCTR_OK);
+  wctr_file_close(f);
+  free(raw);
+  collected cut = {0};
+  read_all(3, -1, &cut, &skipped);
+  assert_true(skipped >= 1);
+  assert_null(strstr(cut.text, "line 001"));
+  assert_non_null(strstr(cut.text, "line 000"));
+  assert_non_null(strstr(cut.text, "line 002"));
+}
+
+/* What a crash during a compression leaves, settled when the writer opens: a .gz.tmp removed (never taken as
+ * whole), a plain file beside its whole .gz removed, a plain rotated file compressed; the entries all read
+ * once, in order. */
+static void test_compress_crash_repair(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char name[760], gz[760];
+  named(2, "", name, sizeof name);
+  put_file(name, "{\"log\":\"line 000 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"t\"}\n");
+  named(2, ".gz", gz, sizeof gz);
+  assert_int_equal(img_gzip_file(name, gz, &e), WCTR_OK); /* renamed, not yet removed */
+  named(1, "", name, sizeof name);
+  put_file(name, "{\"log\":\"line 001 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"t\"}\n");
+  named(1, ".gz.tmp", gz, sizeof gz);
+  put_file(gz, "\x1f\x8bhalf"); /* cut mid-compression */
+  put_file(path, "{\"log\":\"line 002 of the container's output\\n\",\"stream\":\"stdout\",\"time\":\"t\"}\n");
+  collected before = {0};
+  read_all(3, -1, &before, NULL);
+  expect_run_of_lines(&before, 0, 2);
+  svc_log_options o = {.max_bytes = 100000, .max_files = 3, .compress = true};
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  svc_log_writer_write(w, 1, "line 003 of the container's output\n", 35, NULL, NULL);
+  svc_log_writer_close(w);
+  assert_false(exists_n(1, ".gz.tmp"));
+  assert_false(exists_n(1, ""));
+  assert_false(exists_n(2, ""));
+  assert_true(exists_n(1, ".gz"));
+  assert_true(exists_n(2, ".gz"));
+  collected after = {0};
+  uint64_t skipped = 0;
+  read_all(3, -1, &after, &skipped);
+  expect_run_of_lines(&after, 0, 3);
+  assert_int_equal(skipped, 0);
+}
+
+/* The compression runs where defer says (the pool), not on the writer's thread; a rotation due while it has
+ * not finished waits (the file grows past max_bytes), then rotates once it has. */
+static struct {
+  void (*fn)(void *arg);
+  void *arg;
+  int calls;
+} deferred;
+
+static bool hold_job(void *ctx, void (*fn)(void *arg), void *arg) {
+  (void)ctx;
+  deferred.fn = fn;
+  deferred.arg = arg;
+  deferred.calls++;
+  return true;
+}
+
+static void test_compress_is_deferred(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  memset(&deferred, 0, sizeof deferred);
+  svc_log_options o = {.max_bytes = 1000, .max_files = 3, .compress = true, .defer = hold_job};
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 10); /* one rotation */
+  assert_int_equal(deferred.calls, 1);
+  assert_true(exists_n(1, ""));
+  assert_false(exists_n(1, ".gz"));
+  write_lines(w, 10, 30); /* rotations due: they wait */
+  assert_int_equal(deferred.calls, 1);
+  assert_false(exists_n(2, ""));
+  wctr_fs_info info;
+  assert_int_equal(wctr_fs_stat(path, &info), WCTR_OK);
+  assert_true(info.size > 1000);
+  deferred.fn(deferred.arg);
+  assert_true(exists_n(1, ".gz"));
+  assert_false(exists_n(1, ""));
+  write_lines(w, 30, 31); /* rotates now: .1.gz -> .2.gz, the big file -> .1, compressed later */
+  assert_int_equal(deferred.calls, 2);
+  assert_true(exists_n(2, ".gz"));
+  assert_true(exists_n(1, ""));
+  svc_log_writer_close(w); /* the job outlives the writer */
+  deferred.fn(deferred.arg);
+  assert_true(exists_n(1, ".gz"));
+  assert_false(exists_n(1, ""));
+  collected all = {0};
+  read_all(3, -1, &all, NULL);
+  expect_run_of_lines(&all, 0, 30);
+}
+
+/* The next run's writer shares the log's compression state (svc_log_gz): while the previous run's job still
+ * compresses, its open repairs nothing (the job's .gz.tmp is left to it) and its rotation waits; once the job
+ * ends, both go on. */
+static void test_compress_state_outlives_the_run(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  memset(&deferred, 0, sizeof deferred);
+  svc_log_gz *g = svc_log_gz_new();
+  assert_non_null(g);
+  svc_log_options o = {.max_bytes = 1000, .max_files = 3, .compress = true, .defer = hold_job, .gz = g};
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 10); /* a rotation: .1's compression held */
+  svc_log_writer_close(w);
+  assert_int_equal(deferred.calls, 1);
+  char tmp[760];
+  named(1, ".gz.tmp", tmp, sizeof tmp);
+  put_file(tmp, "\x1f\x8b"); /* as the held job would be writing it */
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  assert_true(wctr_fs_exists(tmp));
+  write_lines(w, 10, 20); /* its rotation waits */
+  assert_int_equal(deferred.calls, 1);
+  assert_false(exists_n(2, ".gz"));
+  deferred.fn(deferred.arg);
+  assert_true(exists_n(1, ".gz"));
+  assert_false(exists_n(1, ""));
+  assert_false(wctr_fs_exists(tmp));
+  write_lines(w, 20, 21);
+  assert_int_equal(deferred.calls, 2);
+  assert_true(exists_n(2, ".gz"));
+  svc_log_writer_close(w);
+  svc_log_gz_free(g); /* the held job keeps the state until it ends */
+  deferred.fn(deferred.arg);
+  collected all = {0};
+  read_all(3, -1, &all, NULL);
+  expect_run_of_lines(&all, 0, 20);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rotation_keeps_max_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_one_file_starts_over, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crash_mid_rotation, setup, teardown),
       cmocka_unit_test_setup_teardown(test_attrs_and_details, setup, teardown),
+      cmocka_unit_test(test_tag_template),
+      cmocka_unit_test_setup_teardown(test_compress_rotated_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reader_takes_either_form, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_compress_crash_repair, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_compress_is_deferred, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_compress_state_outlives_the_run, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -478,6 +478,86 @@ static void test_log_options_rotate_and_details(void **state) {
   assert_non_null(strstr(message, "unknown log opt 'max-files' for json-file log driver"));
 }
 
+/* --log-opt tag: each entry's "tag" attribute from the template over the container (Details: tag=..., in key
+ * order among the labels= attributes); without the option no tag; a bad template is refused at create with
+ * dockerd's message (EINVAL: the CLI's 125, the Engine API's 400), and nothing is created. */
+static void test_log_tag(void **state) {
+  (void)state;
+  const char *script[] = {"out=one\n", NULL};
+  const char *id = create("tagged", "job", script, false,
+                          "{\"Labels\":{\"app\":\"web\",\"zone\":\"b\"},\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\","
+                          "\"Config\":{\"labels\":\"app,zone\",\"tag\":\"{{.Name}}/{{.ID}} {{.ImageName}} {{.DaemonName}}\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  cJSON *p = id_params(id);
+  cJSON_AddBoolToObject(p, "Details", true);
+  tsink *s = run_op("container.logs", p);
+  char want[200];
+  snprintf(want, sizeof want, "app=web,tag=tagged%%2F%.12s+host+docker,zone=b one\n", id);
+  assert_string_equal(s->all, want);
+  end(s);
+  /* A template that gives "" adds nothing, as Docker's. */
+  id = create(NULL, "job", script, false,
+              "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"tag\":\"{{if false}}x{{end}}\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  p = id_params(id);
+  cJSON_AddBoolToObject(p, "Details", true);
+  s = run_op("container.logs", p);
+  assert_string_equal(s->all, " one\n");
+  end(s);
+  char message[400];
+  cJSON *bad = cJSON_Parse("{\"Name\":\"badtag\",\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\","
+                           "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"tag\":\"{{.Nme}}\"}}}}");
+  assert_null(call("container.create", bad, WCTR_EINVAL, message, sizeof message));
+  assert_string_equal(message, "failed to initialize logging driver: template: log-tag:1:2: executing \"log-tag\" at "
+                               "<.Nme>: can't evaluate field Nme in type *logger.Info");
+  assert_null(call("container.inspect", id_params("badtag"), WCTR_ENOENT, message, sizeof message));
+}
+
+/* compress=true: the rotated files become container-log.json.N.gz on the pool (no plain rotated file stays),
+ * and logs reads them, oldest first, the newest lines in order. */
+static void test_log_compress(void **state) {
+  (void)state;
+  /* Bursts apart: a rotation due while the previous file is being compressed waits for it (service/logs.h). */
+  const char *script[] = {"repeat=100:a line of output\n", "sleep=300", "repeat=100:a line of output\n", "sleep=300",
+                          "repeat=100:a line of output\n", "out=last\n", NULL};
+  const char *id = create(NULL, "job", script, false,
+                          "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1k\","
+                          "\"max-file\":\"3\",\"compress\":\"true\"}}}}");
+  end(run_op("container.run", id_params(id)));
+  char dir[800], cdir[900], one[1000], one_gz[1000], two_gz[1000];
+  wctr_fs_join(dir, sizeof dir, root, "containers");
+  wctr_fs_join(cdir, sizeof cdir, dir, id);
+  wctr_fs_join(one, sizeof one, cdir, "container-log.json.1");
+  wctr_fs_join(one_gz, sizeof one_gz, cdir, "container-log.json.1.gz");
+  wctr_fs_join(two_gz, sizeof two_gz, cdir, "container-log.json.2.gz");
+  /* The last compression runs on the pool after the run ended: wait for it (10 s at most). */
+  for (int i = 0; i < 1000 && (wctr_fs_exists(one) || !wctr_fs_exists(one_gz)); i++) wctr_sleep_ms(10);
+  assert_false(wctr_fs_exists(one));
+  assert_true(wctr_fs_exists(one_gz));
+  assert_true(wctr_fs_exists(two_gz));
+  tsink *s = run_op("container.logs", id_params(id));
+  size_t lines = 0;
+  for (size_t i = 0; i < s->all_len; i++) lines += s->all[i] == '\n';
+  assert_true(lines > 5 && lines < 301);
+  const char *newest = "a line of output\nlast\n";
+  assert_true(s->all_len > strlen(newest));
+  assert_string_equal(s->all + s->all_len - strlen(newest), newest);
+  end(s);
+  cJSON *p = id_params(id);
+  cJSON_AddNumberToObject(p, "Tail", 12);
+  s = run_op("container.logs", p);
+  lines = 0;
+  for (size_t i = 0; i < s->all_len; i++) lines += s->all[i] == '\n';
+  assert_int_equal(lines, 12);
+  end(s);
+  /* Docker's check: compress needs more than one file. */
+  char message[400];
+  cJSON *bad = cJSON_Parse("{\"Image\":\"host\",\"Cmd\":[\"exit=0\"],\"HostConfig\":{\"Isolation\":\"job\","
+                           "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1k\",\"compress\":\"true\"}}}}");
+  assert_null(call("container.create", bad, WCTR_EINVAL, message, sizeof message));
+  assert_non_null(strstr(message, "compress cannot be true when max-file is less than 2 or max-size is not set"));
+}
+
 /* Details without attributes: Docker's leading space before each line. */
 static void test_logs_details_without_attributes(void **state) {
   (void)state;
@@ -2740,6 +2820,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_logs_tail_and_timestamps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_log_options_rotate_and_details, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_details_without_attributes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_tag, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_log_compress, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_log_at_the_clients_pace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_follow_misses_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin_is_delivered_and_closed, setup, teardown),

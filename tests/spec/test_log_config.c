@@ -46,14 +46,23 @@ static void test_refusals_name_the_option(void **state) {
           "compress cannot be true when max-file is less than 2 or max-size is not set");
   refused("{\"compress\":\"true\",\"max-file\":\"3\"}",
           "compress cannot be true when max-file is less than 2 or max-size is not set");
-  refused("{\"compress\":\"true\",\"max-file\":\"3\",\"max-size\":\"1k\"}", "compress=true: wctr does not compress");
   refused("{\"compress\":\"maybe\"}", "invalid value \"maybe\" for compress");
   refused("{\"env-regex\":\"^A\"}", "env-regex: wctr does not match Go regular expressions");
   refused("{\"labels-regex\":\"^a\"}", "labels-regex: wctr does not match Go regular expressions");
-  refused("{\"tag\":\"{{.Name}}\"}", "tag: wctr does not expand log tag templates");
   refused("{\"max-size\":1000}", "\"max-size\" must be a string");
   spec_container s;
   wctr_errmsg e;
+  /* compress=true with max-file > 1 and max-size: accepted, and what the writer reads (spec_log_compress). */
+  assert_int_equal(from_config("{\"compress\":\"T\",\"max-file\":\"3\",\"max-size\":\"1k\"}", &s, &e), WCTR_OK);
+  assert_true(spec_log_compress(&s.log));
+  spec_free(&s);
+  assert_int_equal(from_config("{\"compress\":\"0\",\"max-file\":\"3\",\"max-size\":\"1k\"}", &s, &e), WCTR_OK);
+  assert_false(spec_log_compress(&s.log));
+  spec_free(&s);
+  /* tag is kept as given: the service expands it and refuses a bad template (service/logs.h svc_log_tag). */
+  assert_int_equal(from_config("{\"tag\":\"{{.Name}}/{{.ID}}\"}", &s, &e), WCTR_OK);
+  assert_string_equal(spec_label_get(&s.log.opts, "tag"), "{{.Name}}/{{.ID}}");
+  spec_free(&s);
   cJSON *p = cJSON_Parse("{\"Image\":\"img\",\"HostConfig\":{\"LogConfig\":{\"Type\":\"syslog\"}}}");
   assert_int_equal(spec_from_json(p, "params", 4, &s, NULL, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "params.HostConfig.LogConfig.Type \"syslog\": wctr keeps a container's logs with the "

@@ -1,4 +1,4 @@
-/* cli/template.h: Go's text/template as docker/cli uses it - the language, the values, the functions, the
+/* docker/template.h: Go's text/template as docker/cli uses it - the language, the values, the functions, the
  * messages and wctr's limits. Expected outputs are Go's (text/template and fmt) for the same template. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli/template.h"
+#include "docker/template.h"
 #include "testutil.h"
 
 static const char *const maps[] = {"Labels", NULL};
@@ -16,27 +16,27 @@ static const char *const maps[] = {"Labels", NULL};
 static char out[65536];
 static char msg[600];
 
-static wctr_err run_opts(const char *text, const char *json, const cli_tpl_object *obj, const cli_tpl_opts *opts) {
-  cli_tpl *t = NULL;
+static wctr_err run_opts(const char *text, const char *json, const docker_tpl_object *obj, const docker_tpl_opts *opts) {
+  docker_tpl *t = NULL;
   wctr_errmsg e;
   out[0] = '\0';
   msg[0] = '\0';
-  wctr_err err = cli_tpl_parse(text, strlen(text), &t, &e);
+  wctr_err err = docker_tpl_parse(text, strlen(text), &t, &e);
   if (err != WCTR_OK) {
     snprintf(msg, sizeof msg, "%s", e.text);
     return err;
   }
   cJSON *data = json != NULL ? cJSON_Parse(json) : cJSON_CreateNull();
   if (data == NULL) fail_msg("bad test JSON: %s", json);
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_tpl_opts o = {.map_keys = maps};
-  err = cli_tpl_exec(t, data, obj, opts != NULL ? opts : &o, &b, &e);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_tpl_opts o = {.map_keys = maps};
+  err = docker_tpl_exec(t, data, obj, opts != NULL ? opts : &o, &b, &e);
   snprintf(out, sizeof out, "%s", b.data != NULL ? b.data : "");
   if (err != WCTR_OK) snprintf(msg, sizeof msg, "%s", e.text);
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   cJSON_Delete(data);
-  cli_tpl_free(t);
+  docker_tpl_free(t);
   return err;
 }
 
@@ -53,11 +53,11 @@ static void exec_error(const char *text, const char *json, const char *want_msg)
 }
 
 static void parse_error(const char *text, const char *want_msg) {
-  cli_tpl *t = NULL;
+  docker_tpl *t = NULL;
   wctr_errmsg e;
-  wctr_err err = cli_tpl_parse(text, strlen(text), &t, &e);
+  wctr_err err = docker_tpl_parse(text, strlen(text), &t, &e);
   if (err == WCTR_OK) {
-    cli_tpl_free(t);
+    docker_tpl_free(t);
     fail_msg("%s: parsed", text);
   }
   assert_null(t);
@@ -86,16 +86,16 @@ static void test_text_actions_and_trimming(void **state) {
   parse_error("{{ \x01 }}", "unrecognized character in action: U+0001");
   parse_error("line1\nline2 {{.A", "template: :2: unclosed action");
   /* NUL bytes are text like any other. */
-  cli_tpl *t = NULL;
+  docker_tpl *t = NULL;
   wctr_errmsg e;
-  assert_int_equal(cli_tpl_parse("a\0b{{1}}", 8, &t, &e), WCTR_OK);
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  assert_int_equal(cli_tpl_exec(t, NULL, NULL, NULL, &b, &e), WCTR_OK);
+  assert_int_equal(docker_tpl_parse("a\0b{{1}}", 8, &t, &e), WCTR_OK);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  assert_int_equal(docker_tpl_exec(t, NULL, NULL, NULL, &b, &e), WCTR_OK);
   assert_int_equal(b.len, 4);
   assert_memory_equal(b.data, "a\0b1", 4);
-  cli_buf_free(&b);
-  cli_tpl_free(t);
+  docker_buf_free(&b);
+  docker_tpl_free(t);
 }
 
 static void test_literals(void **state) {
@@ -294,7 +294,7 @@ static void test_docker_functions(void **state) {
  * lower, upper and truncate leaving their argument as it is (docker/cli's HeaderFunctions). */
 static void test_header_functions(void **state) {
   (void)state;
-  cli_tpl_opts head = {.header = true};
+  docker_tpl_opts head = {.header = true};
   const char *names = "{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\"}";
   assert_int_equal(run_opts("{{json .ID}}\t{{upper .Names}}\t{{split .ID \" \"}}\t{{truncate .Names 2}}\t{{pad .ID 1 1}}",
                             names, NULL, &head),
@@ -313,8 +313,8 @@ static void test_objects(void **state) {
   (void)state;
   cJSON *fields = cJSON_Parse("{\"ID\":\"abc\",\"Names\":\"web\"}");
   cJSON *labels = cJSON_Parse("{\"tier\":\"front\"}");
-  cli_tpl_method m = {"Label", 1, echo_call};
-  cli_tpl_object o = {.type_name = "*formatter.ContainerContext", .fields = fields, .methods = &m, .method_count = 1,
+  docker_tpl_method m = {"Label", 1, echo_call};
+  docker_tpl_object o = {.type_name = "*formatter.ContainerContext", .fields = fields, .methods = &m, .method_count = 1,
                       .self = labels};
   assert_int_equal(run_opts("{{.ID}} {{.Label \"tier\"}} [{{.Label \"none\"}}] {{\"tier\" | .Label}} {{json .}}", NULL, &o, NULL),
                    WCTR_OK);
@@ -336,26 +336,26 @@ static void test_raw_numbers(void **state) {
   (void)state;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddItemToObject(o, "timeNano", cJSON_CreateRaw("1763817000123456789"));
-  cli_tpl *t = NULL;
+  docker_tpl *t = NULL;
   wctr_errmsg e;
   const char *text = "{{.timeNano}} {{json .}} {{gt .timeNano 1}}";
-  assert_int_equal(cli_tpl_parse(text, strlen(text), &t, &e), WCTR_OK);
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  assert_int_equal(cli_tpl_exec(t, o, NULL, NULL, &b, &e), WCTR_OK);
+  assert_int_equal(docker_tpl_parse(text, strlen(text), &t, &e), WCTR_OK);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  assert_int_equal(docker_tpl_exec(t, o, NULL, NULL, &b, &e), WCTR_OK);
   assert_string_equal(b.data, "1763817000123456789 {\"timeNano\":1763817000123456789} true");
-  cli_buf_free(&b);
-  cli_tpl_free(t);
+  docker_buf_free(&b);
+  docker_tpl_free(t);
   cJSON_Delete(o);
 }
 
 /* wctr's limits: steps, output, values made, nesting; an error keeps what was written before it. */
 static void test_limits(void **state) {
   (void)state;
-  cli_tpl_opts small = {.max_steps = 1000};
+  docker_tpl_opts small = {.max_steps = 1000};
   assert_int_equal(run_opts("{{range 100000}}x{{end}}", NULL, NULL, &small), WCTR_ETOOBIG);
   assert_non_null(strstr(msg, "more than 1000 steps"));
-  cli_tpl_opts little = {.max_output = 100};
+  docker_tpl_opts little = {.max_output = 100};
   assert_int_equal(run_opts("{{range 1000}}abcdef{{end}}", NULL, NULL, &little), WCTR_ETOOBIG);
   assert_non_null(strstr(msg, "the output passed 100 bytes"));
   assert_true(strlen(out) <= 100);

@@ -1,4 +1,4 @@
-/* cli/text.h and cli/format.h: docker/cli's tabwriter, Go's quoting, numbers and JSON, and the formatter
+/* docker/text.h and cli/format.h: docker/cli's tabwriter, Go's quoting, numbers and JSON, and the formatter
  * (table, json and custom formats, headers, inspect's layouts). Expected texts are what docker/cli and Go
  * produce for the same input. */
 #include <stdio.h>
@@ -8,14 +8,14 @@
 #include <cjson/cJSON.h>
 
 #include "cli/format.h"
-#include "cli/text.h"
+#include "docker/text.h"
 #include "testutil.h"
 
 static char *tab(const char *text, int minwidth, int padding) {
-  cli_buf out;
-  cli_buf_init(&out, 0);
-  cli_tabwrite(text, strlen(text), minwidth, padding, &out);
-  return cli_buf_take(&out);
+  docker_buf out;
+  docker_buf_init(&out, 0);
+  docker_tabwrite(text, strlen(text), minwidth, padding, &out);
+  return docker_buf_take(&out);
 }
 
 static void tab_is(const char *text, int minwidth, int padding, const char *want) {
@@ -61,26 +61,26 @@ static void test_tabwriter(void **state) {
 
 static void test_widths_and_utf8(void **state) {
   (void)state;
-  assert_int_equal(cli_text_width("abc", 3), 3);
-  assert_int_equal(cli_text_width("日本語", strlen("日本語")), 6);
-  assert_int_equal(cli_text_width("\xF0\x9F\x98\x80", 4), 2); /* emoji */
-  assert_int_equal(cli_text_width("a\xCC\x81", 3), 1);        /* combining acute */
-  assert_int_equal(cli_text_width("\xFF\xFE", 2), 2);         /* not UTF-8: one column per byte */
-  assert_int_equal(cli_text_width("\x01", 1), 0);
+  assert_int_equal(docker_text_width("abc", 3), 3);
+  assert_int_equal(docker_text_width("日本語", strlen("日本語")), 6);
+  assert_int_equal(docker_text_width("\xF0\x9F\x98\x80", 4), 2); /* emoji */
+  assert_int_equal(docker_text_width("a\xCC\x81", 3), 1);        /* combining acute */
+  assert_int_equal(docker_text_width("\xFF\xFE", 2), 2);         /* not UTF-8: one column per byte */
+  assert_int_equal(docker_text_width("\x01", 1), 0);
   uint32_t cp;
-  assert_int_equal(cli_utf8_decode("\xE2\x82\xAC", 3, &cp), 3);
+  assert_int_equal(docker_utf8_decode("\xE2\x82\xAC", 3, &cp), 3);
   assert_int_equal(cp, 0x20AC);
-  assert_int_equal(cli_utf8_decode("\xC0\x80", 2, &cp), 1); /* overlong */
+  assert_int_equal(docker_utf8_decode("\xC0\x80", 2, &cp), 1); /* overlong */
   assert_int_equal(cp, 0xFFFD);
-  assert_int_equal(cli_utf8_decode("\xED\xA0\x80", 3, &cp), 1); /* a surrogate */
-  assert_int_equal(cli_utf8_decode("\xE2\x82", 2, &cp), 1);     /* cut short */
+  assert_int_equal(docker_utf8_decode("\xED\xA0\x80", 3, &cp), 1); /* a surrogate */
+  assert_int_equal(docker_utf8_decode("\xE2\x82", 2, &cp), 1);     /* cut short */
 }
 
 static char *quoted(const char *s, size_t n) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_go_quote(&b, s, n);
-  return cli_buf_take(&b);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_go_quote(&b, s, n);
+  return docker_buf_take(&b);
 }
 
 static void test_go_quote(void **state) {
@@ -119,25 +119,25 @@ static void test_go_numbers(void **state) {
       {1e-7, "1e-07", "1e-7"},  {0.1, "0.1", "0.1"},         {1.0 / 3, "0.3333333333333333", "0.3333333333333333"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    cli_buf b;
-    cli_buf_init(&b, 0);
-    cli_go_float(&b, cases[i].x);
+    docker_buf b;
+    docker_buf_init(&b, 0);
+    docker_go_float(&b, cases[i].x);
     if (strcmp(b.data, cases[i].v) != 0) fail_msg("%%v of %g: got %s, want %s", cases[i].x, b.data, cases[i].v);
-    cli_buf_free(&b);
-    cli_json_float(&b, cases[i].x);
+    docker_buf_free(&b);
+    docker_json_float(&b, cases[i].x);
     if (strcmp(b.data, cases[i].json) != 0) fail_msg("json of %g: got %s, want %s", cases[i].x, b.data, cases[i].json);
-    cli_buf_free(&b);
+    docker_buf_free(&b);
   }
 }
 
 static char *json_text(const char *json, const char *indent, bool escape_html) {
   cJSON *item = cJSON_Parse(json);
   if (item == NULL) fail_msg("bad test JSON %s", json);
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_json_write(&b, item, indent, escape_html);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_json_write(&b, item, indent, escape_html);
   cJSON_Delete(item);
-  return cli_buf_take(&b);
+  return docker_buf_take(&b);
 }
 
 static void test_json_writer(void **state) {
@@ -162,32 +162,32 @@ static void test_json_writer(void **state) {
   free(t);
   /* Bytes that are not UTF-8 become U+FFFD, as encoding/json writes them. */
   cJSON *bad = cJSON_CreateString("a\xff" "b");
-  cli_buf b;
-  cli_buf_init(&b, 0);
-  cli_json_write(&b, bad, NULL, false);
+  docker_buf b;
+  docker_buf_init(&b, 0);
+  docker_json_write(&b, bad, NULL, false);
   assert_string_equal(b.data, "\"a\\ufffdb\"");
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   cJSON_Delete(bad);
 }
 
 static void test_buffer(void **state) {
   (void)state;
-  cli_buf b;
-  cli_buf_init(&b, 10);
-  assert_true(cli_buf_adds(&b, "0123456789"));
-  assert_false(cli_buf_addc(&b, 'x'));
+  docker_buf b;
+  docker_buf_init(&b, 10);
+  assert_true(docker_buf_adds(&b, "0123456789"));
+  assert_false(docker_buf_addc(&b, 'x'));
   assert_true(b.failed);
-  assert_null(cli_buf_take(&b));
-  cli_buf_free(&b);
-  cli_buf_init(&b, 0);
-  for (int i = 0; i < 1000; i++) cli_buf_addf(&b, "%04d", i);
+  assert_null(docker_buf_take(&b));
+  docker_buf_free(&b);
+  docker_buf_init(&b, 0);
+  for (int i = 0; i < 1000; i++) docker_buf_addf(&b, "%04d", i);
   assert_int_equal(b.len, 4000);
   assert_memory_equal(b.data + 3996, "0999", 4);
-  char *text = cli_buf_take(&b);
+  char *text = docker_buf_take(&b);
   assert_int_equal(strlen(text), 4000);
   free(text);
   assert_null(b.data);
-  text = cli_buf_take(&b); /* empty: "" */
+  text = docker_buf_take(&b); /* empty: "" */
   assert_string_equal(text, "");
   free(text);
 }
@@ -196,7 +196,7 @@ static void test_buffer(void **state) {
 typedef struct fixture {
   cJSON *fields[2];
   cJSON *labels[2];
-  cli_tpl_object rows[2];
+  docker_tpl_object rows[2];
 } fixture;
 
 static void make_rows(fixture *f) {
@@ -205,7 +205,7 @@ static void make_rows(fixture *f) {
   f->labels[0] = cJSON_Parse("{\"tier\":\"front\"}");
   f->labels[1] = cJSON_Parse("{}");
   for (int i = 0; i < 2; i++) {
-    f->rows[i] = (cli_tpl_object){.type_name = "*formatter.ContainerContext", .fields = f->fields[i],
+    f->rows[i] = (docker_tpl_object){.type_name = "*formatter.ContainerContext", .fields = f->fields[i],
                                   .methods = &cli_label_method, .method_count = 1, .self = f->labels[i]};
   }
 }
@@ -226,18 +226,18 @@ static char *format_rows(const char *given, const char *def, fixture *f, wctr_er
     return NULL;
   }
   cJSON *header = cJSON_Parse("{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\",\"Status\":\"STATUS\"}");
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   *err = cli_format_write(&fmt, header, f->rows, 2, &out, &e);
   if (*err != WCTR_OK) snprintf(msg, 512, "%s", e.text);
   cJSON_Delete(header);
   cli_format_free(&fmt);
   if (*err != WCTR_OK) {
     assert_int_equal(out.len, 0); /* a failing row writes nothing at all */
-    cli_buf_free(&out);
+    docker_buf_free(&out);
     return NULL;
   }
-  return cli_buf_take(&out);
+  return docker_buf_take(&out);
 }
 
 static void test_list_formats(void **state) {
@@ -284,12 +284,12 @@ static void test_headers_without_rows(void **state) {
   wctr_errmsg e;
   assert_int_equal(cli_format_compile("table {{.ID}}\\t{{.Other}}\\t{{json .Names}}", NULL, &fmt, &e), WCTR_OK);
   cJSON *header = cJSON_Parse("{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\"}");
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   assert_int_equal(cli_format_write(&fmt, header, NULL, 0, &out, &e), WCTR_OK);
   /* A field the header map lacks shows as Go shows a map's missing key. */
   assert_string_equal(out.data, "CONTAINER ID   <no value>   NAMES\n");
-  cli_buf_free(&out);
+  docker_buf_free(&out);
   cJSON_Delete(header);
   cli_format_free(&fmt);
 }
@@ -311,10 +311,10 @@ static char *inspect_out(const char *format, const char *const *elements, size_t
     }
     cJSON_Delete(el);
   }
-  cli_buf out;
-  cli_buf_init(&out, 0);
+  docker_buf out;
+  docker_buf_init(&out, 0);
   cli_inspect_finish(&in, &out);
-  return cli_buf_take(&out);
+  return docker_buf_take(&out);
 }
 
 static void test_inspect_output(void **state) {
@@ -379,17 +379,17 @@ static void test_pieces(void **state) {
   assert_string_equal(size, "1.5kB");
   cli_human_size(524288000, size, sizeof size);
   assert_string_equal(size, "524MB");
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   cli_ellipsis("powershell -Command Start-Sleep", 20, &b);
   assert_string_equal(b.data, "powershell -Command…");
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   cli_ellipsis("exactly twenty chars", 20, &b);
   assert_string_equal(b.data, "exactly twenty chars");
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   cli_ellipsis("日本語のコマンド名です", 9, &b); /* display width: 4 wide characters then … */
   assert_string_equal(b.data, "日本語の…");
-  cli_buf_free(&b);
+  docker_buf_free(&b);
 }
 
 int main(void) {

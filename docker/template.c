@@ -1,7 +1,7 @@
-/* cli/template.c - Go's text/template over JSON values (portable): lexer, parser, evaluator, functions.
+/* docker/template.c - Go's text/template over JSON values (portable): lexer, parser, evaluator, functions.
  * The language and its messages follow Go's text/template (lex.go, parse.go, exec.go, funcs.go) as
- * docker/cli uses it; cli/template.h says what is covered and where wctr sets limits. */
-#include "cli/template.h"
+ * docker/cli uses it; docker/template.h says what is covered and where wctr sets limits. */
+#include "docker/template.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -135,7 +135,7 @@ typedef struct named {
   list *body;
 } named;
 
-struct cli_tpl {
+struct docker_tpl {
   arena mem;
   char *src;
   size_t src_len;
@@ -242,7 +242,7 @@ static bool at_right(const lexer *lx, size_t at, bool *trim, size_t *len) {
 
 static void describe_char(char *out, size_t size, const char *s, size_t n) {
   uint32_t cp;
-  cli_utf8_decode(s, n, &cp);
+  docker_utf8_decode(s, n, &cp);
   if (cp >= 0x20 && cp < 0x7F) {
     snprintf(out, size, "U+%04" PRIX32 " '%c'", cp, (char)cp);
   } else {
@@ -460,7 +460,7 @@ static bool lex(lexer *lx) {
 /* ---- parser ------------------------------------------------------------------------------------------- */
 
 typedef struct parser {
-  cli_tpl *t;
+  docker_tpl *t;
   token *toks;
   size_t ntoks;
   size_t at;
@@ -575,11 +575,11 @@ static bool push_var(parser *p, char *name) {
 static bool unquote(parser *p, const token *t, char *out, size_t *out_len) {
   const char *s = p->t->src + t->pos + 1;
   size_t n = t->len - 2;
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   for (size_t i = 0; i < n;) {
     if (s[i] != '\\') {
-      cli_buf_addc(&b, s[i++]);
+      docker_buf_addc(&b, s[i++]);
       continue;
     }
     if (i + 1 >= n) break;
@@ -589,7 +589,7 @@ static bool unquote(parser *p, const token *t, char *out, size_t *out_len) {
     if (simple != NULL && c != '\0') {
       static const char values[] = "\a\b\f\n\r\t\v\\\"'";
       if ((c == '\'' && s[-1] == '"') || (c == '"' && s[-1] == '\'')) goto bad;
-      cli_buf_addc(&b, values[simple - "abfnrtv\\\"'"]);
+      docker_buf_addc(&b, values[simple - "abfnrtv\\\"'"]);
       continue;
     }
     int digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : (c >= '0' && c <= '7') ? 3 : 0;
@@ -607,22 +607,22 @@ static bool unquote(parser *p, const token *t, char *out, size_t *out_len) {
     i += (size_t)digits;
     if (c == 'x' || (c >= '0' && c <= '7')) {
       if (v > 255) goto bad;
-      cli_buf_addc(&b, (char)v);
+      docker_buf_addc(&b, (char)v);
     } else {
       if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) goto bad;
-      cli_utf8_encode(&b, v);
+      docker_utf8_encode(&b, v);
     }
   }
   if (b.failed) {
-    cli_buf_free(&b);
+    docker_buf_free(&b);
     return parse_fail(p, t->pos, "out of memory");
   }
   if (b.len > 0) memcpy(out, b.data, b.len);
   *out_len = b.len;
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   return true;
 bad:
-  cli_buf_free(&b);
+  docker_buf_free(&b);
   return parse_fail(p, t->pos, "invalid syntax: %.*s", (int)(t->len > 40 ? 40 : t->len), p->t->src + t->pos);
 }
 
@@ -638,7 +638,7 @@ static bool parse_number(parser *p, const token *t, arg *a) {
       return p->failed || parse_fail(p, t->pos, "malformed character constant: %.*s", (int)(n > 20 ? 20 : n), s);
     }
     uint32_t cp = 0;
-    size_t used = len > 0 ? cli_utf8_decode(buf, len, &cp) : 0;
+    size_t used = len > 0 ? docker_utf8_decode(buf, len, &cp) : 0;
     if (len == 0 || used != len) return parse_fail(p, t->pos, "malformed character constant: %.*s", (int)n, s);
     a->is_int = true;
     a->i = cp;
@@ -750,8 +750,8 @@ static arg *term(parser *p) {
       if (a != NULL && !parse_number(p, t, a)) return NULL;
       return a;
     case T_LPAREN: {
-      if (++p->depth > CLI_TPL_MAX_DEPTH) {
-        parse_fail(p, t->pos, "the template nests more than %d deep", CLI_TPL_MAX_DEPTH);
+      if (++p->depth > DOCKER_TPL_MAX_DEPTH) {
+        parse_fail(p, t->pos, "the template nests more than %d deep", DOCKER_TPL_MAX_DEPTH);
         return NULL;
       }
       a = new_arg(p, A_PIPE, t);
@@ -969,8 +969,8 @@ static bool expect_rdelim(parser *p, const char *context) {
 }
 
 static node *control(parser *p, node_kind kind, const char *context, size_t pos) {
-  if (++p->depth > CLI_TPL_MAX_DEPTH) {
-    parse_fail(p, pos, "the template nests more than %d deep", CLI_TPL_MAX_DEPTH);
+  if (++p->depth > DOCKER_TPL_MAX_DEPTH) {
+    parse_fail(p, pos, "the template nests more than %d deep", DOCKER_TPL_MAX_DEPTH);
     return NULL;
   }
   size_t vars_mark = p->nvars;
@@ -1057,8 +1057,8 @@ static bool add_def(parser *p, char *name, list *body) {
 
 /* {{define "name"}} ... {{end}} (top level) and {{block "name" pipeline}} ... {{end}}. */
 static list *definition_body(parser *p, size_t pos) {
-  if (++p->depth > CLI_TPL_MAX_DEPTH) {
-    parse_fail(p, pos, "the template nests more than %d deep", CLI_TPL_MAX_DEPTH);
+  if (++p->depth > DOCKER_TPL_MAX_DEPTH) {
+    parse_fail(p, pos, "the template nests more than %d deep", DOCKER_TPL_MAX_DEPTH);
     return NULL;
   }
   char **saved = p->vars;
@@ -1190,10 +1190,10 @@ static node *text_or_action(parser *p, list_end *ended, size_t *end_pos, bool to
   }
 }
 
-wctr_err cli_tpl_parse(const char *text, size_t len, cli_tpl **out, wctr_errmsg *e) {
+wctr_err docker_tpl_parse(const char *text, size_t len, docker_tpl **out, wctr_errmsg *e) {
   *out = NULL;
   wctr_errmsg_clear(e);
-  cli_tpl *t = calloc(1, sizeof *t);
+  docker_tpl *t = calloc(1, sizeof *t);
   if (t == NULL) return wctr_fail(e, WCTR_ENOMEM, "template: out of memory");
   t->src = malloc(len + 1);
   if (t->src == NULL) {
@@ -1228,14 +1228,14 @@ wctr_err cli_tpl_parse(const char *text, size_t len, cli_tpl **out, wctr_errmsg 
   free(p.vars);
   if (lx.failed || p.failed || t->root == NULL) {
     wctr_err code = e->code != WCTR_OK ? e->code : WCTR_ENOMEM;
-    cli_tpl_free(t);
+    docker_tpl_free(t);
     return code;
   }
   *out = t;
   return WCTR_OK;
 }
 
-void cli_tpl_free(cli_tpl *t) {
+void docker_tpl_free(docker_tpl *t) {
   if (t == NULL) return;
   arena_free(&t->mem);
   free(t->defs);
@@ -1255,7 +1255,7 @@ typedef struct val {
   const char *s; /* V_STR: n bytes */
   size_t n;
   const cJSON *j; /* V_JSON: an array or an object */
-  const cli_tpl_object *o;
+  const docker_tpl_object *o;
 } val;
 
 static val v_invalid(void) { return (val){.k = V_INVALID}; }
@@ -1309,9 +1309,9 @@ typedef struct var {
 typedef enum flow { FLOW_NORMAL, FLOW_BREAK, FLOW_CONTINUE } flow;
 
 typedef struct exec {
-  const cli_tpl *t;
-  cli_tpl_opts o;
-  cli_buf *out;
+  const docker_tpl *t;
+  docker_tpl_opts o;
+  docker_buf *out;
   wctr_errmsg *e;
   bool failed;
   uint64_t steps;
@@ -1404,16 +1404,16 @@ static val make_str(exec *x, const char *s, size_t n) {
 }
 
 /* Takes a buffer's text as a string value (the buffer is freed). */
-static bool str_from_buf(exec *x, cli_buf *b, val *out) {
+static bool str_from_buf(exec *x, docker_buf *b, val *out) {
   if (b->failed) {
     /* A buffer bounded by the budget stopped at it (memory running out first is not told apart). */
     bool bounded = b->max != 0;
-    cli_buf_free(b);
+    docker_buf_free(b);
     if (bounded) return fail_limit(x, "the template's values grew past %zu bytes (wctr's limit)", x->o.max_output * 2);
     return fail_oom(x);
   }
   *out = make_str(x, b->data != NULL ? b->data : "", b->len);
-  cli_buf_free(b);
+  docker_buf_free(b);
   return !x->failed;
 }
 
@@ -1479,33 +1479,33 @@ static const cJSON **sorted_members(const cJSON *obj, size_t *count) {
   return m;
 }
 
-static void print_json_value(exec *x, cli_buf *b, const cJSON *j, int depth);
+static void print_json_value(exec *x, docker_buf *b, const cJSON *j, int depth);
 
-static void print_val(exec *x, cli_buf *b, const val *v) {
+static void print_val(exec *x, docker_buf *b, const val *v) {
   switch (v->k) {
-    case V_INVALID: cli_buf_adds(b, "<no value>"); break;
-    case V_NIL: cli_buf_adds(b, "<nil>"); break;
-    case V_BOOL: cli_buf_adds(b, v->b ? "true" : "false"); break;
-    case V_INT: cli_buf_addf(b, "%" PRId64, v->i); break;
-    case V_FLOAT: cli_go_float(b, v->f); break;
-    case V_STR: cli_buf_add(b, v->s, v->n); break;
+    case V_INVALID: docker_buf_adds(b, "<no value>"); break;
+    case V_NIL: docker_buf_adds(b, "<nil>"); break;
+    case V_BOOL: docker_buf_adds(b, v->b ? "true" : "false"); break;
+    case V_INT: docker_buf_addf(b, "%" PRId64, v->i); break;
+    case V_FLOAT: docker_go_float(b, v->f); break;
+    case V_STR: docker_buf_add(b, v->s, v->n); break;
     case V_JSON: print_json_value(x, b, v->j, 0); break;
     case V_OBJ: print_json_value(x, b, v->o->fields, 0); break;
   }
 }
 
-static void print_json_value(exec *x, cli_buf *b, const cJSON *j, int depth) {
+static void print_json_value(exec *x, docker_buf *b, const cJSON *j, int depth) {
   if (depth > 200) {
-    cli_buf_adds(b, "...");
+    docker_buf_adds(b, "...");
     return;
   }
   if (cJSON_IsArray(j)) {
-    cli_buf_addc(b, '[');
+    docker_buf_addc(b, '[');
     for (const cJSON *c = j->child; c != NULL; c = c->next) {
-      if (c != j->child) cli_buf_addc(b, ' ');
+      if (c != j->child) docker_buf_addc(b, ' ');
       print_json_value(x, b, c, depth + 1);
     }
-    cli_buf_addc(b, ']');
+    docker_buf_addc(b, ']');
   } else if (cJSON_IsObject(j)) {
     size_t n = 0;
     const cJSON **m = sorted_members(j, &n);
@@ -1513,14 +1513,14 @@ static void print_json_value(exec *x, cli_buf *b, const cJSON *j, int depth) {
       b->failed = true;
       return;
     }
-    cli_buf_adds(b, "map[");
+    docker_buf_adds(b, "map[");
     for (size_t i = 0; i < n; i++) {
-      if (i > 0) cli_buf_addc(b, ' ');
-      cli_buf_adds(b, m[i]->string != NULL ? m[i]->string : "");
-      cli_buf_addc(b, ':');
+      if (i > 0) docker_buf_addc(b, ' ');
+      docker_buf_adds(b, m[i]->string != NULL ? m[i]->string : "");
+      docker_buf_addc(b, ':');
       print_json_value(x, b, m[i], depth + 1);
     }
-    cli_buf_addc(b, ']');
+    docker_buf_addc(b, ']');
     free(m);
   } else {
     val v = from_json(j);
@@ -1528,14 +1528,14 @@ static void print_json_value(exec *x, cli_buf *b, const cJSON *j, int depth) {
   }
 }
 
-static void json_of(exec *x, cli_buf *b, const val *v) {
+static void json_of(exec *x, docker_buf *b, const val *v) {
   (void)x;
   switch (v->k) {
     case V_INVALID:
-    case V_NIL: cli_buf_adds(b, "null"); break;
-    case V_BOOL: cli_buf_adds(b, v->b ? "true" : "false"); break;
-    case V_INT: cli_buf_addf(b, "%" PRId64, v->i); break;
-    case V_FLOAT: cli_json_float(b, v->f); break;
+    case V_NIL: docker_buf_adds(b, "null"); break;
+    case V_BOOL: docker_buf_adds(b, v->b ? "true" : "false"); break;
+    case V_INT: docker_buf_addf(b, "%" PRId64, v->i); break;
+    case V_FLOAT: docker_json_float(b, v->f); break;
     case V_STR: {
       /* json of a Go string: its bytes, invalid UTF-8 as U+FFFD. */
       char *z = malloc(v->n + 1);
@@ -1548,30 +1548,30 @@ static void json_of(exec *x, cli_buf *b, const val *v) {
       cJSON tmp = {.type = cJSON_String, .valuestring = z};
       /* A NUL inside the string ends it for the JSON writer; write the rest as \u0000 pieces. */
       size_t start = 0;
-      cli_buf piece;
-      cli_buf_init(&piece, 0);
-      cli_buf_addc(&piece, '"');
+      docker_buf piece;
+      docker_buf_init(&piece, 0);
+      docker_buf_addc(&piece, '"');
       while (start <= v->n) {
         size_t k = strlen(z + start);
         tmp.valuestring = z + start;
-        cli_buf inner;
-        cli_buf_init(&inner, 0);
-        cli_json_write(&inner, &tmp, NULL, false);
-        if (inner.len >= 2) cli_buf_add(&piece, inner.data + 1, inner.len - 2);
+        docker_buf inner;
+        docker_buf_init(&inner, 0);
+        docker_json_write(&inner, &tmp, NULL, false);
+        if (inner.len >= 2) docker_buf_add(&piece, inner.data + 1, inner.len - 2);
         if (inner.failed) piece.failed = true;
-        cli_buf_free(&inner);
+        docker_buf_free(&inner);
         start += k + 1;
-        if (start <= v->n) cli_buf_adds(&piece, "\\u0000");
+        if (start <= v->n) docker_buf_adds(&piece, "\\u0000");
       }
-      cli_buf_addc(&piece, '"');
-      cli_buf_add(b, piece.data != NULL ? piece.data : "", piece.len);
+      docker_buf_addc(&piece, '"');
+      docker_buf_add(b, piece.data != NULL ? piece.data : "", piece.len);
       if (piece.failed) b->failed = true;
-      cli_buf_free(&piece);
+      docker_buf_free(&piece);
       free(z);
       break;
     }
-    case V_JSON: cli_json_write(b, v->j, NULL, false); break;
-    case V_OBJ: cli_json_write(b, v->o->fields, NULL, false); break;
+    case V_JSON: docker_json_write(b, v->j, NULL, false); break;
+    case V_OBJ: docker_json_write(b, v->o->fields, NULL, false); break;
   }
 }
 
@@ -1642,9 +1642,9 @@ static bool eval_field(exec *x, const val *dot, const char *name, const arg *at,
       *out = v_invalid();
       return true;
     case V_OBJ: {
-      const cli_tpl_object *o = receiver->o;
+      const docker_tpl_object *o = receiver->o;
       for (size_t i = 0; i < o->method_count; i++) {
-        const cli_tpl_method *m = &o->methods[i];
+        const docker_tpl_method *m = &o->methods[i];
         if (strcmp(m->name, name) != 0) continue;
         size_t given = (nargs > 0 ? nargs - 1 : 0) + (final != NULL ? 1 : 0);
         if (given != (size_t)m->nargs) {
@@ -1791,7 +1791,7 @@ static bool eval_arg(exec *x, const val *dot, const arg *a, val *out) {
 }
 
 static bool eval_pipeline(exec *x, const val *dot, const pipe *pp, val *out) {
-  if (++x->depth > CLI_TPL_MAX_DEPTH * 4) return fail_limit(x, "the template nests too deep");
+  if (++x->depth > DOCKER_TPL_MAX_DEPTH * 4) return fail_limit(x, "the template nests too deep");
   val value = v_invalid();
   bool ok = true;
   for (size_t i = 0; ok && i < pp->ncmds; i++) {
@@ -1840,7 +1840,7 @@ static bool want_int(exec *x, const arg *at, const val *v, int64_t *i) {
 }
 
 /* Go's fmt.Sprint of one operand. */
-static void sprint_one(exec *x, cli_buf *b, const val *v) { print_val(x, b, v); }
+static void sprint_one(exec *x, docker_buf *b, const val *v) { print_val(x, b, v); }
 
 typedef struct fmt_spec {
   bool minus, plus, sharp, space, zero;
@@ -1848,38 +1848,38 @@ typedef struct fmt_spec {
   bool has_width, has_prec;
 } fmt_spec;
 
-static void pad_to(cli_buf *b, const fmt_spec *f, const char *s, size_t n, bool numeric) {
-  size_t w = cli_text_width(s, n);
+static void pad_to(docker_buf *b, const fmt_spec *f, const char *s, size_t n, bool numeric) {
+  size_t w = docker_text_width(s, n);
   size_t want = f->has_width && f->width > 0 ? (size_t)f->width : 0;
   size_t padn = want > w ? want - w : 0;
   if (f->minus) {
-    cli_buf_add(b, s, n);
-    for (size_t i = 0; i < padn; i++) cli_buf_addc(b, ' ');
+    docker_buf_add(b, s, n);
+    for (size_t i = 0; i < padn; i++) docker_buf_addc(b, ' ');
     return;
   }
   if (f->zero && numeric && padn > 0 && n > 0 && (s[0] == '-' || s[0] == '+' || s[0] == ' ')) {
-    cli_buf_addc(b, s[0]);
-    for (size_t i = 0; i < padn; i++) cli_buf_addc(b, '0');
-    cli_buf_add(b, s + 1, n - 1);
+    docker_buf_addc(b, s[0]);
+    for (size_t i = 0; i < padn; i++) docker_buf_addc(b, '0');
+    docker_buf_add(b, s + 1, n - 1);
     return;
   }
-  for (size_t i = 0; i < padn; i++) cli_buf_addc(b, f->zero && numeric ? '0' : ' ');
-  cli_buf_add(b, s, n);
+  for (size_t i = 0; i < padn; i++) docker_buf_addc(b, f->zero && numeric ? '0' : ' ');
+  docker_buf_add(b, s, n);
 }
 
-static void bad_verb(exec *x, cli_buf *b, char verb, const val *v) {
-  cli_buf_addf(b, "%%!%c(", verb);
+static void bad_verb(exec *x, docker_buf *b, char verb, const val *v) {
+  docker_buf_addf(b, "%%!%c(", verb);
   if (v->k == V_INVALID || v->k == V_NIL) {
-    cli_buf_adds(b, "<nil>");
+    docker_buf_adds(b, "<nil>");
   } else {
-    cli_buf_adds(b, type_name(v));
-    cli_buf_addc(b, '=');
+    docker_buf_adds(b, type_name(v));
+    docker_buf_addc(b, '=');
     print_val(x, b, v);
   }
-  cli_buf_addc(b, ')');
+  docker_buf_addc(b, ')');
 }
 
-static void fmt_int(cli_buf *b, const fmt_spec *f, char verb, int64_t i) {
+static void fmt_int(docker_buf *b, const fmt_spec *f, char verb, int64_t i) {
   char digits[80];
   uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
   const char *prefix = "";
@@ -1915,28 +1915,28 @@ static void fmt_int(cli_buf *b, const fmt_spec *f, char verb, int64_t i) {
   pad_to(b, &g, text, strlen(text), true);
 }
 
-static void fmt_float(cli_buf *b, const fmt_spec *f, char verb, double d) {
+static void fmt_float(docker_buf *b, const fmt_spec *f, char verb, double d) {
   char text[512];
   if (verb == 'v') {
-    cli_buf tmp;
-    cli_buf_init(&tmp, 0);
-    if (f->plus && d >= 0) cli_buf_addc(&tmp, '+');
-    cli_go_float(&tmp, d);
+    docker_buf tmp;
+    docker_buf_init(&tmp, 0);
+    if (f->plus && d >= 0) docker_buf_addc(&tmp, '+');
+    docker_go_float(&tmp, d);
     pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, true);
-    cli_buf_free(&tmp);
+    docker_buf_free(&tmp);
     return;
   }
   int prec = f->has_prec ? f->prec : (verb == 'g' || verb == 'G') ? -1 : 6;
   if (prec < 0 && (verb == 'g' || verb == 'G')) {
-    cli_buf tmp;
-    cli_buf_init(&tmp, 0);
-    if (f->plus && d >= 0) cli_buf_addc(&tmp, '+');
-    cli_go_float(&tmp, d);
+    docker_buf tmp;
+    docker_buf_init(&tmp, 0);
+    if (f->plus && d >= 0) docker_buf_addc(&tmp, '+');
+    docker_go_float(&tmp, d);
     if (verb == 'G' && tmp.data != NULL) {
       for (size_t i = 0; i < tmp.len; i++) tmp.data[i] = (char)toupper((unsigned char)tmp.data[i]);
     }
     pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, true);
-    cli_buf_free(&tmp);
+    docker_buf_free(&tmp);
     return;
   }
   if (prec > 100) prec = 100;
@@ -1951,9 +1951,9 @@ static void fmt_float(cli_buf *b, const fmt_spec *f, char verb, double d) {
   pad_to(b, f, text, strlen(text), true);
 }
 
-static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val *v) {
-  cli_buf tmp;
-  cli_buf_init(&tmp, 0);
+static void fmt_one(exec *x, docker_buf *b, const fmt_spec *f, char verb, const val *v) {
+  docker_buf tmp;
+  docker_buf_init(&tmp, 0);
   switch (verb) {
     case 'v':
       if (v->k == V_FLOAT) {
@@ -1974,7 +1974,7 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
             size_t i = 0;
             for (int r = 0; i < n && r < f->prec; r++) {
               uint32_t cp;
-              i += cli_utf8_decode(v->s + i, n - i, &cp);
+              i += docker_utf8_decode(v->s + i, n - i, &cp);
             }
             n = i;
           }
@@ -1989,27 +1989,27 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
       break;
     case 'q':
       if (v->k == V_STR) {
-        cli_go_quote(&tmp, v->s, v->n);
+        docker_go_quote(&tmp, v->s, v->n);
         pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, false);
       } else if (v->k == V_INT && v->i >= 0 && v->i <= 0x10FFFF) {
-        cli_buf_addc(&tmp, '\'');
+        docker_buf_addc(&tmp, '\'');
         if (v->i == '\'') {
-          cli_buf_adds(&tmp, "\\'");
+          docker_buf_adds(&tmp, "\\'");
         } else {
-          cli_buf q;
-          cli_buf_init(&q, 0);
+          docker_buf q;
+          docker_buf_init(&q, 0);
           char enc[8];
-          cli_buf e;
-          cli_buf_init(&e, 0);
-          cli_utf8_encode(&e, (uint32_t)v->i);
+          docker_buf e;
+          docker_buf_init(&e, 0);
+          docker_utf8_encode(&e, (uint32_t)v->i);
           size_t el = e.len < sizeof enc ? e.len : 0;
           if (el > 0) memcpy(enc, e.data, el);
-          cli_buf_free(&e);
-          cli_go_quote(&q, enc, el);
-          if (q.len >= 2) cli_buf_add(&tmp, q.data + 1, q.len - 2);
-          cli_buf_free(&q);
+          docker_buf_free(&e);
+          docker_go_quote(&q, enc, el);
+          if (q.len >= 2) docker_buf_add(&tmp, q.data + 1, q.len - 2);
+          docker_buf_free(&q);
         }
-        cli_buf_addc(&tmp, '\'');
+        docker_buf_addc(&tmp, '\'');
         pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, false);
       } else {
         bad_verb(x, b, verb, v);
@@ -2026,7 +2026,7 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
       if (v->k == V_INT) {
         fmt_int(b, f, verb, v->i);
       } else if (v->k == V_STR) {
-        for (size_t i = 0; i < v->n; i++) cli_buf_addf(&tmp, verb == 'x' ? "%02x" : "%02X", (unsigned char)v->s[i]);
+        for (size_t i = 0; i < v->n; i++) docker_buf_addf(&tmp, verb == 'x' ? "%02x" : "%02X", (unsigned char)v->s[i]);
         pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, false);
       } else {
         bad_verb(x, b, verb, v);
@@ -2034,7 +2034,7 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
       break;
     case 'c':
       if (v->k == V_INT && v->i >= 0 && v->i <= 0x10FFFF) {
-        cli_utf8_encode(&tmp, (uint32_t)v->i);
+        docker_utf8_encode(&tmp, (uint32_t)v->i);
         pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, false);
       } else {
         bad_verb(x, b, verb, v);
@@ -2042,7 +2042,7 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
       break;
     case 'U':
       if (v->k == V_INT) {
-        cli_buf_addf(&tmp, "U+%04" PRIX64, (uint64_t)v->i);
+        docker_buf_addf(&tmp, "U+%04" PRIX64, (uint64_t)v->i);
         pad_to(b, f, tmp.data != NULL ? tmp.data : "", tmp.len, false);
       } else {
         bad_verb(x, b, verb, v);
@@ -2070,7 +2070,7 @@ static void fmt_one(exec *x, cli_buf *b, const fmt_spec *f, char verb, const val
     default: bad_verb(x, b, verb, v); break;
   }
   if (tmp.failed) b->failed = true;
-  cli_buf_free(&tmp);
+  docker_buf_free(&tmp);
 }
 
 static int star_arg(const val *args, size_t nargs, size_t *used, bool *bad) {
@@ -2083,16 +2083,16 @@ static int star_arg(const val *args, size_t nargs, size_t *used, bool *bad) {
 }
 
 /* Go's fmt.Sprintf, for the verbs templates use; widths and precisions up to 10^6 as Go allows. */
-static void go_sprintf(exec *x, cli_buf *b, const char *f, size_t fn, const val *args, size_t nargs) {
+static void go_sprintf(exec *x, docker_buf *b, const char *f, size_t fn, const val *args, size_t nargs) {
   size_t used = 0;
   for (size_t i = 0; i < fn;) {
     if (f[i] != '%') {
-      cli_buf_addc(b, f[i++]);
+      docker_buf_addc(b, f[i++]);
       continue;
     }
     i++;
     if (i >= fn) {
-      cli_buf_adds(b, "%!(NOVERB)");
+      docker_buf_adds(b, "%!(NOVERB)");
       break;
     }
     fmt_spec s = {0};
@@ -2138,40 +2138,40 @@ static void go_sprintf(exec *x, cli_buf *b, const char *f, size_t fn, const val 
       }
     }
     if (i >= fn) {
-      cli_buf_adds(b, "%!(NOVERB)");
+      docker_buf_adds(b, "%!(NOVERB)");
       break;
     }
     char verb = f[i++];
     if (bad_width) {
-      cli_buf_adds(b, "%!(BADWIDTH)");
+      docker_buf_adds(b, "%!(BADWIDTH)");
       s.has_width = false;
       s.width = 0;
     }
     if (bad_prec) {
-      cli_buf_adds(b, "%!(BADPREC)");
+      docker_buf_adds(b, "%!(BADPREC)");
       s.has_prec = false;
       s.prec = 0;
     }
     if (verb == '%') {
-      cli_buf_addc(b, '%');
+      docker_buf_addc(b, '%');
       continue;
     }
     if (used >= nargs) {
-      cli_buf_addf(b, "%%!%c(MISSING)", verb);
+      docker_buf_addf(b, "%%!%c(MISSING)", verb);
       continue;
     }
     fmt_one(x, b, &s, verb, &args[used++]);
     if (b->failed) return;
   }
   if (used < nargs) {
-    cli_buf_adds(b, "%!(EXTRA ");
+    docker_buf_adds(b, "%!(EXTRA ");
     for (size_t k = used; k < nargs; k++) {
-      if (k > used) cli_buf_adds(b, ", ");
-      cli_buf_adds(b, type_name(&args[k]));
-      cli_buf_addc(b, '=');
+      if (k > used) docker_buf_adds(b, ", ");
+      docker_buf_adds(b, type_name(&args[k]));
+      docker_buf_addc(b, '=');
       print_val(x, b, &args[k]);
     }
-    cli_buf_addc(b, ')');
+    docker_buf_addc(b, ')');
   }
 }
 
@@ -2213,17 +2213,17 @@ static bool is_letter_or_digit(uint32_t c) {
 /* 0 lower, 1 upper, 2 title (strings.Title: the first letter of each word, words separated by anything that
  * is not a letter, a digit or '_'). */
 static bool change_case(exec *x, const char *s, size_t n, int how, val *out) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   bool word_start = true;
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    size_t len = cli_utf8_decode(s + i, n - i, &cp);
+    size_t len = docker_utf8_decode(s + i, n - i, &cp);
     if (len == 1 && (unsigned char)s[i] >= 0x80) {
-      cli_buf_addc(&b, s[i]); /* not UTF-8: kept as it is */
+      docker_buf_addc(&b, s[i]); /* not UTF-8: kept as it is */
     } else {
       uint32_t c = how == 0 ? to_lower(cp) : how == 1 ? to_upper(cp) : word_start ? to_upper(cp) : cp;
-      cli_utf8_encode(&b, c);
+      docker_utf8_encode(&b, c);
     }
     word_start = !is_letter_or_digit(cp);
     i += len;
@@ -2269,55 +2269,55 @@ static bool compare_lt(exec *x, const arg *at, const char *fname, const val *a, 
 }
 
 static bool escape_html(exec *x, const char *s, size_t n, val *out) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   for (size_t i = 0; i < n; i++) {
     switch (s[i]) {
-      case '"': cli_buf_adds(&b, "&#34;"); break;
-      case '\'': cli_buf_adds(&b, "&#39;"); break;
-      case '&': cli_buf_adds(&b, "&amp;"); break;
-      case '<': cli_buf_adds(&b, "&lt;"); break;
-      case '>': cli_buf_adds(&b, "&gt;"); break;
-      case '\0': cli_buf_adds(&b, "\xEF\xBF\xBD"); break;
-      default: cli_buf_addc(&b, s[i]); break;
+      case '"': docker_buf_adds(&b, "&#34;"); break;
+      case '\'': docker_buf_adds(&b, "&#39;"); break;
+      case '&': docker_buf_adds(&b, "&amp;"); break;
+      case '<': docker_buf_adds(&b, "&lt;"); break;
+      case '>': docker_buf_adds(&b, "&gt;"); break;
+      case '\0': docker_buf_adds(&b, "\xEF\xBF\xBD"); break;
+      default: docker_buf_addc(&b, s[i]); break;
     }
   }
   return str_from_buf(x, &b, out);
 }
 
 static bool escape_js(exec *x, const char *s, size_t n, val *out) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   for (size_t i = 0; i < n;) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) {
       switch (c) {
-        case '\\': cli_buf_adds(&b, "\\\\"); break;
-        case '\'': cli_buf_adds(&b, "\\'"); break;
-        case '"': cli_buf_adds(&b, "\\\""); break;
-        case '<': cli_buf_adds(&b, "\\u003C"); break;
-        case '>': cli_buf_adds(&b, "\\u003E"); break;
-        case '&': cli_buf_adds(&b, "\\u0026"); break;
-        case '=': cli_buf_adds(&b, "\\u003D"); break;
-        case '\n': cli_buf_adds(&b, "\\n"); break;
-        case '\r': cli_buf_adds(&b, "\\r"); break;
-        case '\t': cli_buf_adds(&b, "\\t"); break;
+        case '\\': docker_buf_adds(&b, "\\\\"); break;
+        case '\'': docker_buf_adds(&b, "\\'"); break;
+        case '"': docker_buf_adds(&b, "\\\""); break;
+        case '<': docker_buf_adds(&b, "\\u003C"); break;
+        case '>': docker_buf_adds(&b, "\\u003E"); break;
+        case '&': docker_buf_adds(&b, "\\u0026"); break;
+        case '=': docker_buf_adds(&b, "\\u003D"); break;
+        case '\n': docker_buf_adds(&b, "\\n"); break;
+        case '\r': docker_buf_adds(&b, "\\r"); break;
+        case '\t': docker_buf_adds(&b, "\\t"); break;
         default:
           if (c < 0x20) {
-            cli_buf_addf(&b, "\\u%04X", c);
+            docker_buf_addf(&b, "\\u%04X", c);
           } else {
-            cli_buf_addc(&b, (char)c);
+            docker_buf_addc(&b, (char)c);
           }
       }
       i++;
       continue;
     }
     uint32_t cp;
-    size_t len = cli_utf8_decode(s + i, n - i, &cp);
+    size_t len = docker_utf8_decode(s + i, n - i, &cp);
     if (cp == 0x2028 || cp == 0x2029 || cp == 0xFFFD) {
-      cli_buf_addf(&b, "\\u%04X", (unsigned)cp);
+      docker_buf_addf(&b, "\\u%04X", (unsigned)cp);
     } else {
-      cli_buf_add(&b, s + i, len);
+      docker_buf_add(&b, s + i, len);
     }
     i += len;
   }
@@ -2325,16 +2325,16 @@ static bool escape_js(exec *x, const char *s, size_t n, val *out) {
 }
 
 static bool escape_query(exec *x, const char *s, size_t n, val *out) {
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      cli_buf_addc(&b, (char)c);
+      docker_buf_addc(&b, (char)c);
     } else if (c == ' ') {
-      cli_buf_addc(&b, '+');
+      docker_buf_addc(&b, '+');
     } else {
-      cli_buf_addf(&b, "%%%02X", c);
+      docker_buf_addf(&b, "%%%02X", c);
     }
   }
   return str_from_buf(x, &b, out);
@@ -2346,10 +2346,10 @@ static bool escaper_text(exec *x, const val *args, size_t n, val *out) {
     *out = args[0];
     return true;
   }
-  cli_buf b;
-  cli_buf_init(&b, 0);
+  docker_buf b;
+  docker_buf_init(&b, 0);
   for (size_t i = 0; i < n; i++) {
-    if (i > 0 && args[i].k != V_STR && args[i - 1].k != V_STR) cli_buf_addc(&b, ' ');
+    if (i > 0 && args[i].k != V_STR && args[i - 1].k != V_STR) docker_buf_addc(&b, ' ');
     sprint_one(x, &b, &args[i]);
   }
   return str_from_buf(x, &b, out);
@@ -2445,7 +2445,7 @@ static bool fn_split(exec *x, const char *s, size_t n, const char *sep, size_t s
     /* Every UTF-8 sequence on its own. */
     for (size_t i = 0; ok && i < n;) {
       uint32_t cp;
-      size_t len = cli_utf8_decode(s + i, n - i, &cp);
+      size_t len = docker_utf8_decode(s + i, n - i, &cp);
       char *piece = xalloc(x, len);
       ok = piece != NULL;
       if (ok) {
@@ -2490,11 +2490,11 @@ static bool fn_join(exec *x, const arg *at, const val *elems, const char *sep, s
     return true;
   }
   if (elems->k != V_JSON) return fail_at(x, at->pos, at->len, "error calling join: expected slice, got %s", type_name(elems));
-  cli_buf b;
-  cli_buf_init(&b, x->budget);
+  docker_buf b;
+  docker_buf_init(&b, x->budget);
   if (cJSON_IsArray(elems->j)) {
     for (const cJSON *c = elems->j->child; c != NULL; c = c->next) {
-      if (c != elems->j->child) cli_buf_add(&b, sep, sn);
+      if (c != elems->j->child) docker_buf_add(&b, sep, sn);
       val v = from_json(c);
       print_val(x, &b, &v);
     }
@@ -2504,19 +2504,19 @@ static bool fn_join(exec *x, const arg *at, const val *elems, const char *sep, s
     char **texts = calloc(n > 0 ? n : 1, sizeof *texts);
     size_t k = 0;
     for (const cJSON *c = elems->j->child; texts != NULL && c != NULL && k < n; c = c->next) {
-      cli_buf one;
-      cli_buf_init(&one, 0);
+      docker_buf one;
+      docker_buf_init(&one, 0);
       val v = from_json(c);
       print_val(x, &one, &v);
-      texts[k++] = cli_buf_take(&one);
+      texts[k++] = docker_buf_take(&one);
     }
     bool all = texts != NULL;
     for (size_t i = 0; all && i < k; i++) all = texts[i] != NULL;
     if (all) {
       qsort(texts, k, sizeof *texts, strcmp_ptr);
       for (size_t i = 0; i < k; i++) {
-        if (i > 0) cli_buf_add(&b, sep, sn);
-        cli_buf_adds(&b, texts[i]);
+        if (i > 0) docker_buf_add(&b, sep, sn);
+        docker_buf_adds(&b, texts[i]);
       }
     } else {
       b.failed = true;
@@ -2525,7 +2525,7 @@ static bool fn_join(exec *x, const arg *at, const val *elems, const char *sep, s
     free(texts);
   }
   if (b.failed && b.max != 0 && b.len + 1 >= b.max) {
-    cli_buf_free(&b);
+    docker_buf_free(&b);
     return fail_limit(x, "the template's values grew past %zu bytes (wctr's limit)", x->o.max_output * 2);
   }
   return str_from_buf(x, &b, out);
@@ -2603,21 +2603,21 @@ static bool call_function(exec *x, const val *dot, const arg *ident, arg *const 
       case F_SLICE: ok = fn_slice(x, at, v, given, out); break;
       case F_PRINT:
       case F_PRINTLN: {
-        cli_buf b;
-        cli_buf_init(&b, x->budget);
+        docker_buf b;
+        docker_buf_init(&b, x->budget);
         for (size_t k = 0; k < given; k++) {
-          if (k > 0 && (f == F_PRINTLN || (v[k].k != V_STR && v[k - 1].k != V_STR))) cli_buf_addc(&b, ' ');
+          if (k > 0 && (f == F_PRINTLN || (v[k].k != V_STR && v[k - 1].k != V_STR))) docker_buf_addc(&b, ' ');
           sprint_one(x, &b, &v[k]);
         }
-        if (f == F_PRINTLN) cli_buf_addc(&b, '\n');
+        if (f == F_PRINTLN) docker_buf_addc(&b, '\n');
         ok = str_from_buf(x, &b, out);
         break;
       }
       case F_PRINTF:
         ok = want_str(x, at, &v[0], &s, &sn);
         if (ok) {
-          cli_buf b;
-          cli_buf_init(&b, x->budget);
+          docker_buf b;
+          docker_buf_init(&b, x->budget);
           go_sprintf(x, &b, s, sn, v + 1, given - 1);
           ok = str_from_buf(x, &b, out);
         }
@@ -2670,8 +2670,8 @@ static bool call_function(exec *x, const val *dot, const arg *ident, arg *const 
         if (x->o.header) {
           *out = v[0];
         } else {
-          cli_buf b;
-          cli_buf_init(&b, x->budget);
+          docker_buf b;
+          docker_buf_init(&b, x->budget);
           json_of(x, &b, &v[0]);
           ok = str_from_buf(x, &b, out);
         }
@@ -2814,7 +2814,7 @@ static bool walk(exec *x, const val *dot, const node *n) {
   if (!step(x)) return false;
   switch (n->kind) {
     case N_TEXT:
-      cli_buf_add(x->out, n->text, n->text_len);
+      docker_buf_add(x->out, n->text, n->text_len);
       if (x->out->failed) return fail_limit(x, "the output passed %zu bytes (wctr's limit)", x->o.max_output);
       return true;
     case N_ACTION: {
@@ -2846,7 +2846,7 @@ static bool walk(exec *x, const val *dot, const node *n) {
       if (def == NULL) return fail_at(x, n->pos, strlen(n->name) + 9, "no such template \"%s\"", n->name);
       val newdot = v_invalid();
       if (n->pipe != NULL && !eval_pipeline(x, dot, n->pipe, &newdot)) return false;
-      if (++x->calls > CLI_TPL_MAX_DEPTH) return fail_limit(x, "exceeded maximum template depth (%d)", CLI_TPL_MAX_DEPTH);
+      if (++x->calls > DOCKER_TPL_MAX_DEPTH) return fail_limit(x, "exceeded maximum template depth (%d)", DOCKER_TPL_MAX_DEPTH);
       /* A template runs with its own variables: $ is its dot. */
       var *saved = x->vars;
       size_t saved_n = x->nvars, saved_cap = x->vars_cap;
@@ -2869,20 +2869,20 @@ static bool walk(exec *x, const val *dot, const node *n) {
 }
 
 static bool walk_list(exec *x, const val *dot, const list *l) {
-  if (++x->depth > CLI_TPL_MAX_DEPTH * 4) return fail_limit(x, "the template nests too deep");
+  if (++x->depth > DOCKER_TPL_MAX_DEPTH * 4) return fail_limit(x, "the template nests too deep");
   bool ok = true;
   for (size_t i = 0; ok && i < l->n && x->flow == FLOW_NORMAL; i++) ok = walk(x, dot, l->nodes[i]);
   x->depth--;
   return ok;
 }
 
-wctr_err cli_tpl_exec(const cli_tpl *t, const cJSON *json, const cli_tpl_object *object, const cli_tpl_opts *opts,
-                      cli_buf *out, wctr_errmsg *e) {
+wctr_err docker_tpl_exec(const docker_tpl *t, const cJSON *json, const docker_tpl_object *object, const docker_tpl_opts *opts,
+                      docker_buf *out, wctr_errmsg *e) {
   wctr_errmsg_clear(e);
   exec x = {.t = t, .out = out, .e = e, .tname = ""};
   if (opts != NULL) x.o = *opts;
-  if (x.o.max_steps == 0) x.o.max_steps = CLI_TPL_DEFAULT_STEPS;
-  if (x.o.max_output == 0) x.o.max_output = CLI_TPL_DEFAULT_OUTPUT;
+  if (x.o.max_steps == 0) x.o.max_steps = DOCKER_TPL_DEFAULT_STEPS;
+  if (x.o.max_output == 0) x.o.max_output = DOCKER_TPL_DEFAULT_OUTPUT;
   x.budget = x.o.max_output * 2;
   size_t saved_max = out->max;
   if (out->max == 0 || out->max > out->len + x.o.max_output) out->max = out->len + x.o.max_output;

@@ -1,5 +1,5 @@
-/* cli/text.c - buffer, UTF-8 widths, docker/cli's tabwriter, Go's quoting and JSON (portable). */
-#include "cli/text.h"
+/* docker/text.c - buffer, UTF-8 widths, docker/cli's tabwriter, Go's quoting and JSON (portable). */
+#include "docker/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -9,18 +9,18 @@
 
 /* ---- buffer ------------------------------------------------------------------------------------------- */
 
-void cli_buf_init(cli_buf *b, size_t max) {
+void docker_buf_init(docker_buf *b, size_t max) {
   memset(b, 0, sizeof *b);
   b->max = max;
 }
 
-void cli_buf_free(cli_buf *b) {
+void docker_buf_free(docker_buf *b) {
   if (b == NULL) return;
   free(b->data);
   memset(b, 0, sizeof *b);
 }
 
-static bool reserve(cli_buf *b, size_t more) {
+static bool reserve(docker_buf *b, size_t more) {
   if (b->failed) return false;
   if (more > SIZE_MAX / 2 - b->len || (b->max != 0 && b->len + more > b->max)) {
     b->failed = true;
@@ -40,7 +40,7 @@ static bool reserve(cli_buf *b, size_t more) {
   return true;
 }
 
-bool cli_buf_add(cli_buf *b, const char *s, size_t n) {
+bool docker_buf_add(docker_buf *b, const char *s, size_t n) {
   if (!reserve(b, n)) return false;
   if (n > 0) memcpy(b->data + b->len, s, n);
   b->len += n;
@@ -48,11 +48,11 @@ bool cli_buf_add(cli_buf *b, const char *s, size_t n) {
   return true;
 }
 
-bool cli_buf_adds(cli_buf *b, const char *s) { return cli_buf_add(b, s, strlen(s)); }
+bool docker_buf_adds(docker_buf *b, const char *s) { return docker_buf_add(b, s, strlen(s)); }
 
-bool cli_buf_addc(cli_buf *b, char c) { return cli_buf_add(b, &c, 1); }
+bool docker_buf_addc(docker_buf *b, char c) { return docker_buf_add(b, &c, 1); }
 
-bool cli_buf_addf(cli_buf *b, const char *fmt, ...) {
+bool docker_buf_addf(docker_buf *b, const char *fmt, ...) {
   char small[256];
   va_list ap;
   va_start(ap, fmt);
@@ -62,7 +62,7 @@ bool cli_buf_addf(cli_buf *b, const char *fmt, ...) {
     b->failed = true;
     return false;
   }
-  if ((size_t)n < sizeof small) return cli_buf_add(b, small, (size_t)n);
+  if ((size_t)n < sizeof small) return docker_buf_add(b, small, (size_t)n);
   if (!reserve(b, (size_t)n)) return false;
   va_start(ap, fmt);
   vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -71,7 +71,7 @@ bool cli_buf_addf(cli_buf *b, const char *fmt, ...) {
   return true;
 }
 
-char *cli_buf_take(cli_buf *b) {
+char *docker_buf_take(docker_buf *b) {
   if (b->failed) return NULL;
   char *text = b->data != NULL ? b->data : calloc(1, 1);
   memset(b, 0, sizeof *b);
@@ -80,7 +80,7 @@ char *cli_buf_take(cli_buf *b) {
 
 /* ---- UTF-8 -------------------------------------------------------------------------------------------- */
 
-size_t cli_utf8_decode(const char *s, size_t n, uint32_t *cp) {
+size_t docker_utf8_decode(const char *s, size_t n, uint32_t *cp) {
   const unsigned char *u = (const unsigned char *)s;
   *cp = 0xFFFD;
   if (u[0] < 0x80) {
@@ -115,26 +115,26 @@ size_t cli_utf8_decode(const char *s, size_t n, uint32_t *cp) {
   return len;
 }
 
-void cli_utf8_encode(cli_buf *b, uint32_t cp) {
+void docker_utf8_encode(docker_buf *b, uint32_t cp) {
   char out[4];
   if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
   if (cp < 0x80) {
-    cli_buf_addc(b, (char)cp);
+    docker_buf_addc(b, (char)cp);
   } else if (cp < 0x800) {
     out[0] = (char)(0xC0 | (cp >> 6));
     out[1] = (char)(0x80 | (cp & 0x3F));
-    cli_buf_add(b, out, 2);
+    docker_buf_add(b, out, 2);
   } else if (cp < 0x10000) {
     out[0] = (char)(0xE0 | (cp >> 12));
     out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[2] = (char)(0x80 | (cp & 0x3F));
-    cli_buf_add(b, out, 3);
+    docker_buf_add(b, out, 3);
   } else {
     out[0] = (char)(0xF0 | (cp >> 18));
     out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
-    cli_buf_add(b, out, 4);
+    docker_buf_add(b, out, 4);
   }
 }
 
@@ -185,7 +185,7 @@ static const range zero[] = {
     {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF},
 };
 
-int cli_rune_width(uint32_t cp) {
+int docker_rune_width(uint32_t cp) {
   if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return 0;
   if (cp < 0x300) return 1;
   if (in_ranges(cp, zero, sizeof zero / sizeof zero[0])) return 0;
@@ -193,12 +193,12 @@ int cli_rune_width(uint32_t cp) {
   return 1;
 }
 
-size_t cli_text_width(const char *s, size_t n) {
+size_t docker_text_width(const char *s, size_t n) {
   size_t w = 0;
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    i += cli_utf8_decode(s + i, n - i, &cp);
-    w += (size_t)cli_rune_width(cp);
+    i += docker_utf8_decode(s + i, n - i, &cp);
+    w += (size_t)docker_rune_width(cp);
   }
   return w;
 }
@@ -239,7 +239,7 @@ static bool push_line(tw_line **lines, size_t *n, size_t *cap, size_t first) {
   return true;
 }
 
-void cli_tabwrite(const char *text, size_t len, int minwidth, int padding, cli_buf *out) {
+void docker_tabwrite(const char *text, size_t len, int minwidth, int padding, docker_buf *out) {
   tw_cell *cells = NULL;
   tw_line *lines = NULL;
   size_t *active = NULL;
@@ -251,14 +251,14 @@ void cli_tabwrite(const char *text, size_t len, int minwidth, int padding, cli_b
   for (size_t i = 0; ok && i < len; i++) {
     if (text[i] != '\t' && text[i] != '\n') continue;
     ok = push_cell(&cells, &ncells, &cells_cap,
-                   (tw_cell){.off = start, .size = i - start, .width = cli_text_width(text + start, i - start)});
+                   (tw_cell){.off = start, .size = i - start, .width = docker_text_width(text + start, i - start)});
     if (ok) lines[nlines - 1].count++;
     if (ok && text[i] == '\n') ok = push_line(&lines, &nlines, &lines_cap, ncells);
     start = i + 1;
   }
   if (ok && start < len) {
     ok = push_cell(&cells, &ncells, &cells_cap,
-                   (tw_cell){.off = start, .size = len - start, .width = cli_text_width(text + start, len - start)});
+                   (tw_cell){.off = start, .size = len - start, .width = docker_text_width(text + start, len - start)});
     if (ok) lines[nlines - 1].count++;
   }
   /* Column by column, the lines that have a cell in it (more cells after it): runs of consecutive such
@@ -292,10 +292,10 @@ void cli_tabwrite(const char *text, size_t len, int minwidth, int padding, cli_b
   for (size_t l = 0; ok && l < nlines; l++) {
     for (size_t k = 0; k < lines[l].count; k++) {
       const tw_cell *c = &cells[lines[l].first + k];
-      cli_buf_add(out, text + c->off, c->size);
-      for (size_t w = c->width; c->pad_to > 0 && w < c->pad_to; w++) cli_buf_addc(out, ' ');
+      docker_buf_add(out, text + c->off, c->size);
+      for (size_t w = c->width; c->pad_to > 0 && w < c->pad_to; w++) docker_buf_addc(out, ' ');
     }
-    if (l + 1 < nlines) cli_buf_addc(out, '\n');
+    if (l + 1 < nlines) docker_buf_addc(out, '\n');
   }
   if (!ok) out->failed = true;
   free(active);
@@ -317,42 +317,42 @@ static bool go_printable(uint32_t cp) {
   return !in_ranges(cp, not_print, sizeof not_print / sizeof not_print[0]);
 }
 
-void cli_go_quote(cli_buf *b, const char *s, size_t n) {
-  cli_buf_addc(b, '"');
+void docker_go_quote(docker_buf *b, const char *s, size_t n) {
+  docker_buf_addc(b, '"');
   for (size_t i = 0; i < n;) {
     uint32_t cp;
-    size_t len = cli_utf8_decode(s + i, n - i, &cp);
+    size_t len = docker_utf8_decode(s + i, n - i, &cp);
     unsigned char c = (unsigned char)s[i];
     if (len == 1 && c >= 0x80) {
-      cli_buf_addf(b, "\\x%02x", c);
+      docker_buf_addf(b, "\\x%02x", c);
     } else if (cp == '"' || cp == '\\') {
-      cli_buf_addc(b, '\\');
-      cli_buf_addc(b, (char)cp);
+      docker_buf_addc(b, '\\');
+      docker_buf_addc(b, (char)cp);
     } else if (go_printable(cp)) {
-      cli_buf_add(b, s + i, len);
+      docker_buf_add(b, s + i, len);
     } else {
       switch (cp) {
-        case '\a': cli_buf_adds(b, "\\a"); break;
-        case '\b': cli_buf_adds(b, "\\b"); break;
-        case '\f': cli_buf_adds(b, "\\f"); break;
-        case '\n': cli_buf_adds(b, "\\n"); break;
-        case '\r': cli_buf_adds(b, "\\r"); break;
-        case '\t': cli_buf_adds(b, "\\t"); break;
-        case '\v': cli_buf_adds(b, "\\v"); break;
+        case '\a': docker_buf_adds(b, "\\a"); break;
+        case '\b': docker_buf_adds(b, "\\b"); break;
+        case '\f': docker_buf_adds(b, "\\f"); break;
+        case '\n': docker_buf_adds(b, "\\n"); break;
+        case '\r': docker_buf_adds(b, "\\r"); break;
+        case '\t': docker_buf_adds(b, "\\t"); break;
+        case '\v': docker_buf_adds(b, "\\v"); break;
         default:
           if (cp < 0x80) {
-            cli_buf_addf(b, "\\x%02x", (unsigned)cp);
+            docker_buf_addf(b, "\\x%02x", (unsigned)cp);
           } else if (cp < 0x10000) {
-            cli_buf_addf(b, "\\u%04x", (unsigned)cp);
+            docker_buf_addf(b, "\\u%04x", (unsigned)cp);
           } else {
-            cli_buf_addf(b, "\\U%08x", (unsigned)cp);
+            docker_buf_addf(b, "\\U%08x", (unsigned)cp);
           }
           break;
       }
     }
     i += len;
   }
-  cli_buf_addc(b, '"');
+  docker_buf_addc(b, '"');
 }
 
 /* ---- Go's floats -------------------------------------------------------------------------------------- */
@@ -377,13 +377,13 @@ static void shortest(double x, char *digits, size_t size, int *exp10) {
 
 /* x finite. eform_lo/eform_hi: the decimal exponents (of the first digit) outside [lo, hi) use %e form;
  * two_digit_exp: Go's fmt writes at least two exponent digits (1e-05), encoding/json one (1e-7). */
-static void go_float_text(cli_buf *b, double x, int eform_lo, int eform_hi, bool two_digit_exp) {
+static void go_float_text(docker_buf *b, double x, int eform_lo, int eform_hi, bool two_digit_exp) {
   if (x == 0) {
-    cli_buf_adds(b, signbit(x) ? "-0" : "0");
+    docker_buf_adds(b, signbit(x) ? "-0" : "0");
     return;
   }
   if (x < 0) {
-    cli_buf_addc(b, '-');
+    docker_buf_addc(b, '-');
     x = -x;
   }
   char d[24];
@@ -391,42 +391,42 @@ static void go_float_text(cli_buf *b, double x, int eform_lo, int eform_hi, bool
   shortest(x, d, sizeof d, &e10);
   size_t n = strlen(d);
   if (e10 < eform_lo || e10 >= eform_hi) {
-    cli_buf_addc(b, d[0]);
+    docker_buf_addc(b, d[0]);
     if (n > 1) {
-      cli_buf_addc(b, '.');
-      cli_buf_add(b, d + 1, n - 1);
+      docker_buf_addc(b, '.');
+      docker_buf_add(b, d + 1, n - 1);
     }
     int ae = e10 < 0 ? -e10 : e10;
-    cli_buf_addf(b, two_digit_exp ? "e%c%02d" : "e%c%d", e10 < 0 ? '-' : '+', ae);
+    docker_buf_addf(b, two_digit_exp ? "e%c%02d" : "e%c%d", e10 < 0 ? '-' : '+', ae);
     return;
   }
   if (e10 < 0) {
-    cli_buf_adds(b, "0.");
-    for (int i = -1; i > e10; i--) cli_buf_addc(b, '0');
-    cli_buf_add(b, d, n);
+    docker_buf_adds(b, "0.");
+    for (int i = -1; i > e10; i--) docker_buf_addc(b, '0');
+    docker_buf_add(b, d, n);
     return;
   }
   size_t whole = (size_t)e10 + 1;
-  for (size_t i = 0; i < whole; i++) cli_buf_addc(b, i < n ? d[i] : '0');
+  for (size_t i = 0; i < whole; i++) docker_buf_addc(b, i < n ? d[i] : '0');
   if (n > whole) {
-    cli_buf_addc(b, '.');
-    cli_buf_add(b, d + whole, n - whole);
+    docker_buf_addc(b, '.');
+    docker_buf_add(b, d + whole, n - whole);
   }
 }
 
-void cli_go_float(cli_buf *b, double x) {
+void docker_go_float(docker_buf *b, double x) {
   if (isnan(x)) {
-    cli_buf_adds(b, "NaN");
+    docker_buf_adds(b, "NaN");
   } else if (isinf(x)) {
-    cli_buf_adds(b, x > 0 ? "+Inf" : "-Inf");
+    docker_buf_adds(b, x > 0 ? "+Inf" : "-Inf");
   } else {
     go_float_text(b, x, -4, 6, true); /* strconv 'g' shortest: %e from exponent 6 on */
   }
 }
 
-void cli_json_float(cli_buf *b, double x) {
+void docker_json_float(docker_buf *b, double x) {
   if (isnan(x) || isinf(x)) {
-    cli_buf_adds(b, "null"); /* encoding/json refuses them; a cJSON tree cannot hold them from JSON text */
+    docker_buf_adds(b, "null"); /* encoding/json refuses them; a cJSON tree cannot hold them from JSON text */
   } else {
     go_float_text(b, x, -6, 21, false);
   }
@@ -434,95 +434,95 @@ void cli_json_float(cli_buf *b, double x) {
 
 /* ---- Go's JSON ---------------------------------------------------------------------------------------- */
 
-static void json_string(cli_buf *b, const char *s, bool escape_html) {
+static void json_string(docker_buf *b, const char *s, bool escape_html) {
   static const char hex[] = "0123456789abcdef";
   size_t n = strlen(s);
-  cli_buf_addc(b, '"');
+  docker_buf_addc(b, '"');
   for (size_t i = 0; i < n;) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) {
       if (c == '"' || c == '\\') {
-        cli_buf_addc(b, '\\');
-        cli_buf_addc(b, (char)c);
+        docker_buf_addc(b, '\\');
+        docker_buf_addc(b, (char)c);
       } else if (c == '\n') {
-        cli_buf_adds(b, "\\n");
+        docker_buf_adds(b, "\\n");
       } else if (c == '\r') {
-        cli_buf_adds(b, "\\r");
+        docker_buf_adds(b, "\\r");
       } else if (c == '\t') {
-        cli_buf_adds(b, "\\t");
+        docker_buf_adds(b, "\\t");
       } else if (c == '\b') {
-        cli_buf_adds(b, "\\b");
+        docker_buf_adds(b, "\\b");
       } else if (c == '\f') {
-        cli_buf_adds(b, "\\f");
+        docker_buf_adds(b, "\\f");
       } else if (c < 0x20 || (escape_html && (c == '<' || c == '>' || c == '&'))) {
         char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        cli_buf_add(b, u, 6);
+        docker_buf_add(b, u, 6);
       } else {
-        cli_buf_addc(b, (char)c);
+        docker_buf_addc(b, (char)c);
       }
       i++;
       continue;
     }
     uint32_t cp;
-    size_t len = cli_utf8_decode(s + i, n - i, &cp);
+    size_t len = docker_utf8_decode(s + i, n - i, &cp);
     if (len == 1) {
-      cli_buf_adds(b, "\\ufffd");
+      docker_buf_adds(b, "\\ufffd");
     } else if (cp == 0x2028 || cp == 0x2029) {
-      cli_buf_addf(b, "\\u%04x", (unsigned)cp);
+      docker_buf_addf(b, "\\u%04x", (unsigned)cp);
     } else {
-      cli_buf_add(b, s + i, len);
+      docker_buf_add(b, s + i, len);
     }
     i += len;
   }
-  cli_buf_addc(b, '"');
+  docker_buf_addc(b, '"');
 }
 
-static void json_number(cli_buf *b, double x) {
+static void json_number(docker_buf *b, double x) {
   if (x == floor(x) && fabs(x) < 9007199254740992.0) {
-    cli_buf_addf(b, "%lld", (long long)x);
+    docker_buf_addf(b, "%lld", (long long)x);
   } else {
-    cli_json_float(b, x);
+    docker_json_float(b, x);
   }
 }
 
-static void newline(cli_buf *b, const char *indent, int depth) {
-  cli_buf_addc(b, '\n');
-  for (int i = 0; i < depth; i++) cli_buf_adds(b, indent);
+static void newline(docker_buf *b, const char *indent, int depth) {
+  docker_buf_addc(b, '\n');
+  for (int i = 0; i < depth; i++) docker_buf_adds(b, indent);
 }
 
 /* Nesting is bounded by cJSON's parser (CJSON_NESTING_LIMIT) for trees read from text; trees built in code
  * are shallow. */
-static void json_value(cli_buf *b, const cJSON *item, const char *indent, bool escape_html, int depth) {
+static void json_value(docker_buf *b, const cJSON *item, const char *indent, bool escape_html, int depth) {
   if (item == NULL || cJSON_IsNull(item) || cJSON_IsInvalid(item)) {
-    cli_buf_adds(b, "null");
+    docker_buf_adds(b, "null");
   } else if (cJSON_IsTrue(item)) {
-    cli_buf_adds(b, "true");
+    docker_buf_adds(b, "true");
   } else if (cJSON_IsFalse(item)) {
-    cli_buf_adds(b, "false");
+    docker_buf_adds(b, "false");
   } else if (cJSON_IsNumber(item)) {
     json_number(b, item->valuedouble);
   } else if (cJSON_IsString(item)) {
     json_string(b, item->valuestring != NULL ? item->valuestring : "", escape_html);
   } else if (cJSON_IsRaw(item)) {
-    cli_buf_adds(b, item->valuestring != NULL ? item->valuestring : "null");
+    docker_buf_adds(b, item->valuestring != NULL ? item->valuestring : "null");
   } else {
     bool object = cJSON_IsObject(item);
-    cli_buf_addc(b, object ? '{' : '[');
+    docker_buf_addc(b, object ? '{' : '[');
     const cJSON *child = item->child;
     for (const cJSON *c = child; c != NULL; c = c->next) {
-      if (c != child) cli_buf_addc(b, ',');
+      if (c != child) docker_buf_addc(b, ',');
       if (indent != NULL) newline(b, indent, depth + 1);
       if (object) {
         json_string(b, c->string != NULL ? c->string : "", escape_html);
-        cli_buf_adds(b, indent != NULL ? ": " : ":");
+        docker_buf_adds(b, indent != NULL ? ": " : ":");
       }
       json_value(b, c, indent, escape_html, depth + 1);
     }
     if (indent != NULL && child != NULL) newline(b, indent, depth);
-    cli_buf_addc(b, object ? '}' : ']');
+    docker_buf_addc(b, object ? '}' : ']');
   }
 }
 
-void cli_json_write(cli_buf *b, const cJSON *item, const char *indent, bool escape_html) {
+void docker_json_write(docker_buf *b, const cJSON *item, const char *indent, bool escape_html) {
   json_value(b, item, indent, escape_html, 0);
 }
