@@ -69,6 +69,9 @@ typedef enum wctr_file_mode {
   WCTR_FILE_READ = 1, /* existing file, shared for reading, writing and deleting/renaming by others */
   WCTR_FILE_APPEND,   /* created when missing; every write lands at the end */
   WCTR_FILE_TRUNCATE, /* created or emptied; writes append */
+  WCTR_FILE_SCRATCH,  /* created new (WCTR_EEXIST when it exists), written (writes append) and read back; gone
+                         when closed or when the process ends, a crash included: deleted on close on Windows,
+                         unlinked at once on POSIX (a crash leaves nothing to sweep) */
 } wctr_file_mode;
 
 wctr_err wctr_file_open(const char *path, wctr_file_mode mode, wctr_file **out, wctr_errmsg *e);

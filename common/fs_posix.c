@@ -189,8 +189,14 @@ wctr_err wctr_file_open(const char *path, wctr_file_mode mode, wctr_file **out, 
   if (mode == WCTR_FILE_READ) flags |= O_RDONLY;
   if (mode == WCTR_FILE_APPEND) flags |= O_WRONLY | O_CREAT | O_APPEND;
   if (mode == WCTR_FILE_TRUNCATE) flags |= O_WRONLY | O_CREAT | O_TRUNC | O_APPEND;
+  if (mode == WCTR_FILE_SCRATCH) flags |= O_RDWR | O_CREAT | O_EXCL | O_APPEND;
   int fd = open(path, flags, 0600);
   if (fd < 0) return fail_errno(e, errno, "open", path);
+  if (mode == WCTR_FILE_SCRATCH && unlink(path) != 0) {
+    int code = errno;
+    close(fd);
+    return fail_errno(e, code, "unlink", path);
+  }
   wctr_file *f = malloc(sizeof *f);
   if (f == NULL) {
     close(fd);

@@ -276,6 +276,10 @@ wctr_err wctr_file_open(const char *path, wctr_file_mode mode, wctr_file **out, 
   if (mode == WCTR_FILE_READ) {
     h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                     FILE_ATTRIBUTE_NORMAL, NULL);
+  } else if (mode == WCTR_FILE_SCRATCH) {
+    /* DELETE_ON_CLOSE: Windows removes it when the last handle closes, also the one a dying process leaves. */
+    h = CreateFileW(w, GENERIC_READ | FILE_APPEND_DATA | SYNCHRONIZE | DELETE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
+                    CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
   } else {
     /* FILE_APPEND_DATA without FILE_WRITE_DATA: every write lands at the end. FILE_SHARE_DELETE lets the
      * log be rotated (renamed) while a reader holds it open. */
@@ -286,6 +290,7 @@ wctr_err wctr_file_open(const char *path, wctr_file_mode mode, wctr_file **out, 
   free(w);
   if (h == INVALID_HANDLE_VALUE) {
     if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return wctr_fail(e, WCTR_ENOENT, "%s does not exist", path);
+    if (code == ERROR_FILE_EXISTS) return wctr_fail(e, WCTR_EEXIST, "%s exists", path);
     return fail_win32(e, "CreateFileW", code, "open", path);
   }
   wctr_file *f = malloc(sizeof *f);

@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "common/ioc.h"
 #include "common/log.h"
+#include "common/random.h"
 #include "docker/template.h"
 #include "images/gzip.h"
 
@@ -956,12 +957,12 @@ void svc_log_writer_flush(svc_log_writer *w, svc_log_line_fn line, void *ctx) {
 /* --- reader -------------------------------------------------------------------------------------------------- */
 
 typedef struct log_part {
-  wctr_file *file;
-  bool gz;        /* file is gzip: read from mem once inflated */
-  bool loaded;    /* gz: mem holds its content (end is its length) */
-  char *mem;
-  uint64_t start; /* first byte to read */
-  uint64_t end;   /* snapshot end */
+  wctr_file *file; /* the plain file, or a compressed one's inflated scratch copy once loaded */
+  bool gz;         /* a compressed rotated file: inflated into a scratch file before it is read */
+  bool loaded;     /* gz: file is the inflated copy (end is its length) */
+  char *gz_path;   /* gz: its path, which the scratch copy's name extends */
+  uint64_t start;  /* first byte to read */
+  uint64_t end;    /* snapshot end */
 } log_part;
 
 typedef struct gz_src {
@@ -977,52 +978,57 @@ static wctr_err gz_src_read(void *ctx, void *dst, size_t size, size_t *got, wctr
   return WCTR_OK;
 }
 
-/* Inflates a .gz part into memory; what inflated before a damage is kept (its complete entries are read),
- * and *damaged says the rest was lost. */
+/* Inflates a .gz part into a scratch file beside it (WCTR_FILE_SCRATCH: gone when closed, or when wctrd dies),
+ * as dockerd inflates a compressed log into a temporary file: wctrd's memory stays bounded whatever max-size
+ * says. What inflated before a damage is kept (its complete entries are read), and *damaged says the rest was
+ * lost; a part that cannot be inflated at all reads as empty. */
 static void part_load(log_part *p, bool *damaged) {
   *damaged = false;
   if (!p->gz || p->loaded) return;
   p->loaded = true;
-  gz_src src = {.file = p->file};
+  char *scratch = malloc(strlen(p->gz_path) + 32);
+  char *inflated = malloc(READ_CHUNK);
+  uint8_t rnd[8] = {0};
+  wctr_file *copy = NULL;
   img_gunzip *g = NULL;
   wctr_errmsg e;
-  size_t cap = 0, len = 0;
-  char *mem = NULL;
-  wctr_err err = img_gunzip_new(gz_src_read, &src, &g, &e);
+  uint64_t len = 0;
+  wctr_err err = scratch != NULL && inflated != NULL ? wctr_random_bytes(rnd, sizeof rnd) : WCTR_ENOMEM;
+  if (err == WCTR_OK) {
+    snprintf(scratch, strlen(p->gz_path) + 32, "%s.read-%02x%02x%02x%02x%02x%02x%02x%02x", p->gz_path, rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    err = wctr_file_open(scratch, WCTR_FILE_SCRATCH, &copy, &e);
+  }
+  gz_src src = {.file = p->file};
+  if (err == WCTR_OK) err = img_gunzip_new(gz_src_read, &src, &g, &e);
   while (err == WCTR_OK) {
-    if (cap - len < READ_CHUNK) {
-      char *more = realloc(mem, cap + READ_CHUNK * 4);
-      if (more == NULL) {
-        err = WCTR_ENOMEM;
-        break;
-      }
-      mem = more;
-      cap += READ_CHUNK * 4;
-    }
     size_t got = 0;
-    err = img_gunzip_read(g, (uint8_t *)mem + len, cap - len, &got, &e);
-    if (err == WCTR_OK && got == 0) break;
-    len += got;
+    err = img_gunzip_read(g, (uint8_t *)inflated, READ_CHUNK, &got, &e);
+    if (err != WCTR_OK || got == 0) break;
+    err = wctr_file_write(copy, inflated, got);
+    if (err == WCTR_OK) len += got;
   }
   img_gunzip_free(g);
+  free(inflated);
+  free(scratch);
   if (err != WCTR_OK) *damaged = true;
-  p->mem = mem;
-  p->end = len;
+  wctr_file_close(p->file);
+  p->file = copy;
+  p->end = copy != NULL ? len : 0;
 }
 
+/* A compressed part read to its end: its scratch copy goes (one inflated file on the disk at a time). */
 static void part_unload(log_part *p) {
-  free(p->mem);
-  p->mem = NULL;
+  if (!p->gz || !p->loaded) return;
+  wctr_file_close(p->file);
+  p->file = NULL;
 }
 
 static wctr_err part_pread(log_part *p, uint64_t offset, void *dst, size_t len, size_t *got) {
-  if (!p->gz) return wctr_file_pread(p->file, offset, dst, len, got);
   *got = 0;
-  if (p->mem == NULL || offset >= p->end) return WCTR_OK;
-  size_t n = p->end - offset < len ? (size_t)(p->end - offset) : len;
-  memcpy(dst, p->mem + offset, n);
-  *got = n;
-  return WCTR_OK;
+  if (p->file == NULL || offset >= p->end) return WCTR_OK;
+  if (len > p->end - offset) len = (size_t)(p->end - offset);
+  return wctr_file_pread(p->file, offset, dst, len, got);
 }
 
 struct svc_log_reader {
@@ -1100,6 +1106,11 @@ wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_
       snprintf(name + len, 16, ".%d.gz", n);
       if (wctr_file_open(name, WCTR_FILE_READ, &r->parts[i].file, &ignored) != WCTR_OK) continue;
       r->parts[i].gz = true;
+      r->parts[i].gz_path = strdup(name);
+      if (r->parts[i].gz_path == NULL) {
+        wctr_file_close(r->parts[i].file);
+        r->parts[i].file = NULL;
+      }
       continue; /* its end is known once inflated */
     }
     if (wctr_file_size(r->parts[i].file, &r->parts[i].end) != WCTR_OK) r->parts[i].end = 0;
@@ -1142,7 +1153,7 @@ void svc_log_reader_close(svc_log_reader *r) {
   if (r == NULL) return;
   for (int i = 0; r->parts != NULL && i < r->count; i++) {
     wctr_file_close(r->parts[i].file);
-    part_unload(&r->parts[i]);
+    free(r->parts[i].gz_path);
   }
   free(r->parts);
   free(r->chunk);
@@ -1193,7 +1204,7 @@ wctr_err svc_log_reader_next(svc_log_reader *r, size_t budget, svc_log_line_fn l
       if (damaged) r->skipped++;
     }
     if (p->file == NULL || r->pos >= p->end) {
-      part_unload(p); /* one inflated file in memory at a time */
+      part_unload(p); /* one inflated copy on the disk at a time */
       /* An entry the writer never finished (a crash mid-write) has no LF: it is dropped, not glued to the
        * next file's first entry. */
       if (r->have > 0) r->skipped++;

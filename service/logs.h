@@ -126,8 +126,9 @@ typedef struct svc_log_reader svc_log_reader;
 /* Opens the log at path and its rotations path.max_files-1 ... path.1 (0: SVC_LOG_MAX_FILES), oldest first,
  * for the last tail entries (tail < 0: all), up to what exists now. A missing file is an empty one. A
  * rotation is read plain when path.N exists (it is whole while it exists), else from path.N.gz, inflated
- * into memory when the reader reaches it (or at open, for --tail's count) and freed after it: one rotated
- * file's size at a time. A .gz that does not inflate to its end gives the entries before the damage and
+ * into a scratch copy beside it (WCTR_FILE_SCRATCH: path.N.gz.read-<16 hex>, gone when closed or when the
+ * process ends) when the reader reaches it (or at open, for --tail's count), closed once read: wctrd's memory
+ * stays bounded whatever the file's size. A .gz that does not inflate to its end gives the entries before the damage and
  * counts a skip. */
 wctr_err svc_log_reader_open(const char *path, int max_files, int64_t tail, svc_log_reader **out, wctr_errmsg *e);
 /* Delivers entries to line until about budget bytes of output were delivered or the snapshot's end;

@@ -313,6 +313,50 @@ static void test_compress_rotated_files(void **state) {
   expect_run_of_lines(&one, 59, 59);
 }
 
+/* A compressed rotated file is read through an inflated copy on the disk (WCTR_FILE_SCRATCH), never through
+ * wctrd's memory: the copy reads back what was written, is created new only, and is gone once closed. */
+static bool count_read_copies(void *ctx, const char *name, bool is_dir) {
+  (void)is_dir;
+  if (strstr(name, ".read-") != NULL) (*(int *)ctx)++;
+  return true;
+}
+
+static void test_scratch_copies_are_gone_after_reading(void **state) {
+  (void)state;
+  wctr_errmsg e;
+  char name[760];
+  snprintf(name, sizeof name, "%s.scratch", path);
+  wctr_file *f = NULL;
+  assert_int_equal(wctr_file_open(name, WCTR_FILE_SCRATCH, &f, &e), WCTR_OK);
+  assert_int_equal(wctr_file_write(f, "inflated", 8), WCTR_OK);
+  char back[16] = {0};
+  size_t got = 0;
+  assert_int_equal(wctr_file_pread(f, 2, back, sizeof back, &got), WCTR_OK);
+  assert_int_equal(got, 6);
+  assert_memory_equal(back, "flated", 6);
+  wctr_file_close(f);
+  assert_false(wctr_fs_exists(name));
+  put_file(name, "x");
+  assert_int_equal(wctr_file_open(name, WCTR_FILE_SCRATCH, &f, &e), WCTR_EEXIST);
+  assert_int_equal(wctr_fs_remove(name), WCTR_OK);
+
+  svc_log_options o = {.max_bytes = 1000, .max_files = 4, .compress = true};
+  svc_log_writer *w = NULL;
+  assert_int_equal(svc_log_writer_open(path, &o, &w, &e), WCTR_OK);
+  write_lines(w, 0, 60);
+  svc_log_writer_close(w);
+  assert_true(exists_n(3, ".gz"));
+  collected all = {0};
+  read_all(4, -1, &all, NULL);
+  expect_run_of_lines(&all, 60 - all.lines, 59);
+  collected tail = {0};
+  read_all(4, 20, &tail, NULL); /* a tail across two compressed files: both inflated copies open at once */
+  expect_run_of_lines(&tail, 40, 59);
+  int copies = 0;
+  assert_int_equal(wctr_fs_list(dir, count_read_copies, &copies), WCTR_OK);
+  assert_int_equal(copies, 0);
+}
+
 /* The reader takes either form of a rotated file, the plain one when both exist (it is whole while it
  * exists), each once; a .gz cut short gives the entries before the cut and counts a skip. */
 static void test_reader_takes_either_form(void **state) {
@@ -486,6 +530,7 @@ int main(void) {
       cmocka_unit_test(test_tag_template),
       cmocka_unit_test_setup_teardown(test_compress_rotated_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reader_takes_either_form, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_scratch_copies_are_gone_after_reading, setup, teardown),
       cmocka_unit_test_setup_teardown(test_compress_crash_repair, setup, teardown),
       cmocka_unit_test_setup_teardown(test_compress_is_deferred, setup, teardown),
       cmocka_unit_test_setup_teardown(test_compress_state_outlives_the_run, setup, teardown),
