@@ -68,4 +68,9 @@ wctr_err svc_http_server_start(const svc_http_server_options *opt, svc_http_serv
  * waiting at most timeout_ms for the I/O in flight. Call before the core stops. Accepts NULL. */
 void svc_http_server_stop(svc_http_server *s, unsigned timeout_ms);
 
+/* Test seam: when set, called at each FD_ACCEPT wake-up of a TCP listener; true consumes the wake-up without
+ * accepting (what a lost FD_ACCEPT, or an accept round that ended early, leaves: clients in the backlog and no
+ * signal). The server's sweep polls the listeners, so they are accepted within a sweep. NULL in production. */
+extern bool (*svc_http_accept_skip_hook)(void);
+
 #endif

@@ -317,6 +317,55 @@ static void test_streamed_body_larger_than_a_whole_one(void **state) {
   closesocket(s);
 }
 
+/* A client that resets its connection before the server accepted it: the client behind it in the backlog is
+ * still accepted and served (Winsock's accept may fail with WSAECONNRESET for the first; the round goes on).
+ * The server's workers are held meanwhile, so both are in the backlog when it accepts. */
+static HANDLE hold_release;
+static void hold_worker(void *arg) {
+  (void)arg;
+  WaitForSingleObject(hold_release, 10000);
+}
+
+static void test_a_reset_in_the_backlog_does_not_strand_the_next(void **state) {
+  (void)state;
+  hold_release = CreateEventW(NULL, TRUE, FALSE, NULL);
+  assert_non_null(hold_release);
+  assert_true(wctr_ioc_post(ioc, hold_worker, NULL));
+  assert_true(wctr_ioc_post(ioc, hold_worker, NULL));
+  Sleep(100);
+  SOCKET reset = tcp_connect();
+  struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* closesocket sends a reset */
+  setsockopt(reset, SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof lg);
+  closesocket(reset);
+  SOCKET next = tcp_connect();
+  send_text(next, "GET /after-reset HTTP/1.1\r\n\r\n");
+  Sleep(100);
+  SetEvent(hold_release);
+  const char *r = read_response(next);
+  if (strstr(r, "path=/after-reset") == NULL) fail_msg("the client behind a reset one was not served: [%s]", r);
+  closesocket(next);
+  Sleep(50);
+  CloseHandle(hold_release);
+}
+
+/* A wake-up consumed without an accept (a lost FD_ACCEPT): the client waiting in the backlog is accepted by the
+ * server's sweep, which polls the listeners, instead of waiting for a signal that never comes. */
+static volatile LONG skips;
+static bool skip_once(void) { return InterlockedExchange(&skips, 0) > 0; }
+
+static void test_a_lost_accept_signal_is_caught_by_the_sweep(void **state) {
+  (void)state;
+  skips = 1;
+  svc_http_accept_skip_hook = skip_once;
+  SOCKET c = tcp_connect();
+  send_text(c, "GET /lost HTTP/1.1\r\n\r\n");
+  const char *r = read_response(c);
+  svc_http_accept_skip_hook = NULL;
+  if (strstr(r, "path=/lost") == NULL) fail_msg("the client whose wake-up was lost was not served: [%s]", r);
+  assert_int_equal(skips, 0); /* the wake-up was indeed consumed */
+  closesocket(c);
+}
+
 static void test_streamed_body_that_keeps_coming_slowly(void **state) {
   (void)state;
   SOCKET s = tcp_connect();
@@ -456,6 +505,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_idle_keep_alive_is_closed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_streamed_body_larger_than_a_whole_one, setup_patient, teardown),
       cmocka_unit_test_setup_teardown(test_streamed_body_that_keeps_coming_slowly, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_reset_in_the_backlog_does_not_strand_the_next, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_lost_accept_signal_is_caught_by_the_sweep, setup, teardown),
       cmocka_unit_test_setup_teardown(test_client_that_stops_mid_body_is_closed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_huge_header_gets_431, setup, teardown),
       cmocka_unit_test_setup_teardown(test_eviction_at_the_cap, setup, teardown),
