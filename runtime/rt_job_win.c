@@ -314,8 +314,6 @@ static wctr_err identity_sid(const char *user, char *sid, size_t size, wctr_errm
   return err;
 }
 
-static bool is_host_image(const spec_container *spec) { return _stricmp(spec->image, "host") == 0; }
-
 static void root_of_system_drive(char *out, size_t size) {
   wchar_t drive[8] = L"C:";
   GetEnvironmentVariableW(L"SystemDrive", drive, ARRAYSIZE(drive));
@@ -334,7 +332,7 @@ static wctr_err jrt_prepare(rt_runtime *rt, spec_container *spec, bool dry_run, 
   (void)rt;
   (void)dry_run;
   (void)w;
-  if (is_host_image(spec)) return WCTR_OK;
+  if (spec_job_image_is_host(spec->image)) return WCTR_OK;
   /* A job container's image is a folder on the host that becomes its sandbox root. */
   wchar_t *wide = wctr_utf8_to_wide(spec->image);
   DWORD attrs = wide != NULL ? GetFileAttributesW(wide) : INVALID_FILE_ATTRIBUTES;
@@ -375,7 +373,7 @@ static wctr_err jrt_start(rt_runtime *base, const rt_args *a, rt_task **out, rt_
   job_object *job = NULL;
   job_limits limits;
   job_task *t = NULL;
-  bool host_image = is_host_image(spec);
+  bool host_image = spec_job_image_is_host(spec->image);
   char secrets_dir[1200] = "";
   snprintf(job_name, sizeof job_name, "wctr-%s", a->id);
 
@@ -561,7 +559,7 @@ static wctr_err jrt_reattach(rt_runtime *base, const rt_args *a, rt_task **out, 
   /* What exec gives its processes, as the start computed it: the secrets folder is where the start put it. */
   {
     const spec_container *spec = a->spec;
-    bool host_image = is_host_image(spec);
+    bool host_image = spec_job_image_is_host(spec->image);
     char secrets_dir[1200] = "";
     if (t->has_secrets) snprintf(secrets_dir, sizeof secrets_dir, "%s\\%s", a->container_dir, RT_SECRETS_DIR_NAME);
     char root_dir[16];

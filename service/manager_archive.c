@@ -60,16 +60,6 @@ typedef struct archive_target {
   bool mounted;
 } archive_target;
 
-static bool host_image(const char *image) {
-  static const char host[] = "host";
-  for (size_t i = 0; i < sizeof host; i++) {
-    char a = image[i];
-    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (a != host[i]) return false;
-  }
-  return true;
-}
-
 /* m->lock held: a process-isolated or Hyper-V container that does not run, held for a copy that mounts its root
  * (archive_target.held). Refused when it is busy (starting, its run ending, being removed, another copy) or its
  * runtime has no mount_root. */
@@ -132,7 +122,7 @@ static wctr_err target_of(svc_manager *m, const cJSON *params, const char *const
   if (svc_store_path(m->store, c->rec.id, name, t->tmp, sizeof t->tmp) != WCTR_OK) {
     err = wctr_fail(e, WCTR_ETOOBIG, "the container folder's path is too long");
   } else if (s->isolation == WCTR_ISOLATION_JOB) {
-    if (host_image(s->image)) {
+    if (spec_job_image_is_host(s->image)) {
       err = wctr_fail(e, WCTR_EINVAL, "container %s has no sandbox (image \"host\"): its files are the host's; copy them "
                       "on the host", t->ref);
     } else {

@@ -12,16 +12,6 @@
 
 enum { SIZE_MAX_DEPTH = 64 }; /* a junction loop must not walk forever */
 
-static bool is_host_image(const char *image) {
-  static const char host[] = "host";
-  for (size_t i = 0; i < sizeof host; i++) {
-    char a = image[i];
-    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (a != host[i]) return false;
-  }
-  return true;
-}
-
 /* --- sizes ------------------------------------------------------------------------------------------------- */
 
 typedef struct size_walk {
@@ -79,7 +69,7 @@ bool mgr_sizes_add_locked(svc_manager *m, ctr *c, cJSON *summary, mgr_sizes *lis
   s->summary = summary;
   s->isolation = c->rec.spec.isolation;
   if (s->isolation == WCTR_ISOLATION_JOB) {
-    if (!is_host_image(c->rec.spec.image)) {
+    if (!spec_job_image_is_host(c->rec.spec.image)) {
       snprintf(s->rw, sizeof s->rw, "%s", c->rec.spec.image);
       snprintf(s->virt, sizeof s->virt, "%s", c->rec.spec.image);
     }

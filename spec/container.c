@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "spec/names.h"
+#include "spec/text.h"
 #include "spec/spec_internal.h"
 
 /* Room for the resource table's wire names among HostConfig's keys (the table has 8; tests/spec checks it
@@ -337,6 +338,8 @@ done:
 bool spec_healthcheck_active(const spec_healthcheck *h) {
   return h != NULL && h->test_count > 0 && strcmp(h->test[0], "NONE") != 0;
 }
+
+bool spec_job_image_is_host(const char *image) { return image != NULL && spec_ascii_equal_nocase(image, "host"); }
 
 /* Config.Healthcheck: Docker's HealthConfig (spec.h). The test's form is checked here, where Docker's daemon
  * finds a bad one only when the probe runs ("Unknown healthcheck type"): a create that cannot run its probe

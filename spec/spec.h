@@ -416,6 +416,9 @@ typedef struct spec_healthcheck {
 /* True when the healthcheck asks for a probe to run (CMD or CMD-SHELL). */
 bool spec_healthcheck_active(const spec_healthcheck *h);
 
+/* A job container's image "host" (any case): it runs on the host's own files, with no sandbox folder. */
+bool spec_job_image_is_host(const char *image);
+
 typedef struct spec_container {
   char *image;                /* job isolation: an absolute folder (the sandbox) or "host" */
   spec_process process;
