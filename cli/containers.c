@@ -1277,23 +1277,6 @@ static void rows_free(rows *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* Runs format over the rows and prints the result; a template failure prints its message and is 1. */
-static int print_rows(cli_ctx *ctx, const cli_format *f, const char *header_json, const rows *r) {
-  cJSON *header = cJSON_Parse(header_json);
-  docker_buf out;
-  docker_buf_init(&out, 0);
-  wctr_errmsg e;
-  wctr_err err = cli_format_write(f, header, r->objs, r->n, &out, &e);
-  cJSON_Delete(header);
-  if (err == WCTR_OK) cli_print_buf(ctx->p->out, out.data, out.len);
-  docker_buf_free(&out);
-  if (err != WCTR_OK) {
-    fprintf(ctx->p->err, "%s\n", e.text);
-    return CLI_EXIT_ERROR;
-  }
-  return 0;
-}
-
 /* Fields are added in key order: that is the order {{json .}} prints them, as docker/cli's MarshalJSON. */
 static cJSON *add_field(cJSON *fields, const char *key, const char *value) {
   if (fields != NULL && cJSON_AddStringToObject(fields, key, value) == NULL) {
@@ -1553,7 +1536,7 @@ int cli_cmd_ps(cli_ctx *ctx, int argc, char **argv) {
     ok = summary != NULL && rows_add(&r, container_fields(summary, now, !o.no_trunc), summary,
                                      cJSON_GetObjectItemCaseSensitive(summary, "Labels"), "*formatter.ContainerContext");
   }
-  rc = ok ? print_rows(ctx, &f, container_headers, &r) : CLI_EXIT_ERROR;
+  rc = ok ? cli_print_list(ctx, &f, container_headers, r.objs, r.n) : CLI_EXIT_ERROR;
   if (!ok) fprintf(ctx->p->err, "wctr ps: out of memory\n");
   rows_free(&r);
   cli_format_free(&f);
@@ -1927,7 +1910,7 @@ static int stats_table(cli_ctx *ctx, const cli_format *f, char **names, int coun
                         "*container.statsContext");
     if (!ok) break;
   }
-  int printed = ok ? print_rows(ctx, f, stats_headers, &r) : CLI_EXIT_ERROR;
+  int printed = ok ? cli_print_list(ctx, f, stats_headers, r.objs, r.n) : CLI_EXIT_ERROR;
   if (printed != 0) *rc = printed;
   rows_free(&r);
   cJSON_Delete(refs);
