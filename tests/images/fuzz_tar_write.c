@@ -9,36 +9,7 @@
 
 #include "images/tar.h"
 #include "images/tar_write.h"
-
-typedef struct buf {
-  uint8_t *data;
-  size_t len, cap, pos;
-} buf;
-
-static wctr_err buf_out(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
-  buf *b = ctx;
-  if (b->len + len > b->cap) {
-    size_t cap = (b->len + len) * 2;
-    uint8_t *p = realloc(b->data, cap);
-    if (p == NULL) return wctr_fail(e, WCTR_ENOMEM, "out of memory");
-    b->data = p;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return WCTR_OK;
-}
-
-static wctr_err buf_read(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e) {
-  (void)e;
-  buf *b = ctx;
-  size_t n = b->len - b->pos < size ? b->len - b->pos : size;
-  if (n > 3000) n = 3000;
-  if (n > 0) memcpy(out, b->data + b->pos, n);
-  b->pos += n;
-  *got = n;
-  return WCTR_OK;
-}
+#include "tarw.h"
 
 typedef struct want {
   char *name;
@@ -49,9 +20,9 @@ typedef struct want {
 } want;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  buf b = {0};
+  tarw b = {.piece = 3000};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   want wants[64] = {0};
   size_t n = 0;
   size_t at = 0;
@@ -93,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (img_tarw_finish(&w, &e) != WCTR_OK) abort();
   if (b.len % IMG_TAR_BLOCK != 0) abort();
   img_tar *t = NULL;
-  if (img_tar_open(buf_read, &b, false, &t, &e) != WCTR_OK) abort();
+  if (img_tar_open(tarw_in, &b, false, &t, &e) != WCTR_OK) abort();
   uint8_t *body = malloc(70000);
   if (body == NULL) abort();
   size_t k = 0;

@@ -34,6 +34,24 @@ void tarw_bytes(tarw *w, const void *p, size_t n) {
   w->len += n;
 }
 
+wctr_err tarw_out(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
+  tarw *w = ctx;
+  if (w->fail_after != 0 && w->len + len > w->fail_after) return wctr_fail(e, WCTR_ENOSPC, "full on purpose");
+  tarw_bytes(w, data, len);
+  return WCTR_OK;
+}
+
+wctr_err tarw_in(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e) {
+  (void)e;
+  tarw *w = ctx;
+  size_t n = w->len - w->pos < size ? w->len - w->pos : size;
+  if (w->piece != 0 && n > w->piece) n = w->piece;
+  if (n > 0) memcpy(out, w->data + w->pos, n);
+  w->pos += n;
+  *got = n;
+  return WCTR_OK;
+}
+
 static void octal(uint8_t *p, size_t n, uint64_t v) {
   snprintf((char *)p, n, "%0*llo", (int)(n - 1), (unsigned long long)v);
 }

@@ -8,13 +8,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/error.h"
+
 typedef struct tarw {
   uint8_t *data;
   size_t len;
   size_t cap;
+  /* As a stream for images/ (tarw_out, tarw_in): */
+  size_t pos;        /* tarw_in's next byte */
+  size_t piece;      /* tarw_in gives at most this many bytes a call (0: as many as asked) */
+  size_t fail_after; /* tarw_out refuses a write past this many bytes (0: never) */
 } tarw;
 
 void tarw_init(tarw *w);
+/* images/tar_write.h's sink (img_tarw_out_fn) appending to ctx, a tarw; past fail_after bytes WCTR_ENOSPC
+ * "full on purpose" (a full disk). */
+wctr_err tarw_out(void *ctx, const void *data, size_t len, wctr_errmsg *e);
+/* A reader for images/tar.h and images/tar_tree.h of ctx's bytes from pos, in pieces of at most piece bytes. */
+wctr_err tarw_in(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e);
 void tarw_free(tarw *w);
 void tarw_bytes(tarw *w, const void *p, size_t n);
 /* A header block with a correct checksum (size as octal; mtime 1700000000). */

@@ -12,35 +12,8 @@
 #include <unistd.h>
 #endif
 
-typedef struct buf {
-  uint8_t *data;
-  size_t len, cap, pos;
-  size_t fail_after; /* writes past this many bytes fail (0: never) */
-} buf;
-
-static wctr_err buf_out(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
-  buf *b = ctx;
-  if (b->fail_after != 0 && b->len + len > b->fail_after) return wctr_fail(e, WCTR_ENOSPC, "full on purpose");
-  if (b->len + len > b->cap) {
-    b->cap = (b->len + len) * 2;
-    b->data = realloc(b->data, b->cap);
-    assert_non_null(b->data);
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return WCTR_OK;
-}
-
-static wctr_err buf_read(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e) {
-  (void)e;
-  buf *b = ctx;
-  size_t n = b->len - b->pos < size ? b->len - b->pos : size;
-  if (n > 700) n = 700; /* uneven pieces */
-  if (n > 0) memcpy(out, b->data + b->pos, n);
-  b->pos += n;
-  *got = n;
-  return WCTR_OK;
-}
+/* The archives are read back in uneven pieces, as a pipe or a socket gives them. */
+enum { UNEVEN = 700 };
 
 static void add_file(img_tarw *w, const char *name, const char *body, int64_t mtime) {
   wctr_errmsg e;
@@ -56,11 +29,11 @@ static void add_dir(img_tarw *w, const char *name) {
 }
 
 /* Reads b back: the names, kinds and bodies, joined "name=body;" (folders "name/;"). */
-static char *read_back(buf *b) {
+static char *read_back(tarw *b) {
   b->pos = 0;
   img_tar *t = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_tar_open(buf_read, b, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_open(tarw_in, b, false, &t, &e), WCTR_OK);
   size_t cap = 1 << 16, len = 0;
   char *out = calloc(1, cap);
   assert_non_null(out);
@@ -90,9 +63,9 @@ static char *read_back(buf *b) {
 
 static void test_writer_round_trip(void **state) {
   (void)state;
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   char long_name[400];
   memset(long_name, 'n', sizeof long_name - 1);
   long_name[sizeof long_name - 1] = '\0';
@@ -124,15 +97,15 @@ static void test_writer_round_trip(void **state) {
 
 static void test_writer_mtime_read_back(void **state) {
   (void)state;
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   add_file(&w, "old", "x", -86400);
   add_file(&w, "now", "y", 1765000000);
   wctr_errmsg e;
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   img_tar *t = NULL;
-  assert_int_equal(img_tar_open(buf_read, &b, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_open(tarw_in, &b, false, &t, &e), WCTR_OK);
   const img_tar_entry *en = NULL;
   assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
   assert_int_equal(en->mtime.sec, -86400);
@@ -144,30 +117,30 @@ static void test_writer_mtime_read_back(void **state) {
 
 static void test_writer_refusals(void **state) {
   (void)state;
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
   wctr_errmsg e;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   img_tarw_entry ent = {.name = "f", .size = 3, .mode = 0644};
   assert_int_equal(img_tarw_begin(&w, &ent, &e), WCTR_OK);
   assert_int_equal(img_tarw_write(&w, "abcd", 4, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "entry f"));
   /* A failed writer takes nothing more. */
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_ESTATE);
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   assert_int_equal(img_tarw_begin(&w, &ent, &e), WCTR_OK);
   assert_int_equal(img_tarw_write(&w, "ab", 2, &e), WCTR_OK);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "1 bytes of its body"));
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   img_tarw_entry bad = {.name = "/abs"};
   assert_int_equal(img_tarw_begin(&w, &bad, &e), WCTR_EINVAL);
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   bad.name = "";
   assert_int_equal(img_tarw_begin(&w, &bad, &e), WCTR_EINVAL);
   /* The output's failure stops the writer. */
-  buf full = {.fail_after = 600};
-  img_tarw_init(&w, buf_out, &full);
+  tarw full = {.piece = UNEVEN, .fail_after = 600};
+  img_tarw_init(&w, tarw_out, &full);
   add_file(&w, "a", "x", 0);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_ENOSPC);
   free(full.data);
@@ -253,10 +226,10 @@ static int count_entries(const char *dir) {
   return count_entries_cb_n;
 }
 
-static wctr_err extract(buf *b, const char *dest, const img_tree_extract_opts *o, wctr_errmsg *e) {
+static wctr_err extract(tarw *b, const char *dest, const img_tree_extract_opts *o, wctr_errmsg *e) {
   b->pos = 0;
   uint64_t n = 0;
-  return img_tree_extract(buf_read, b, dest, o, &n, e);
+  return img_tree_extract(tarw_in, b, dest, o, &n, e);
 }
 
 static void test_pack_then_extract(void **state) {
@@ -270,9 +243,9 @@ static void test_pack_then_extract(void **state) {
   assert_int_equal(wctr_fs_mkdir(sub, &e), WCTR_OK);
   put_file(src, "top.txt", "top body");
   put_file(sub, "inner.txt", "inner body");
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   assert_int_equal(img_tree_pack(src, "data", &w, &e), WCTR_OK);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   char *listing = read_back(&b);
@@ -305,7 +278,7 @@ static void test_pack_then_extract(void **state) {
   /* A second extraction merges folders and replaces files. */
   put_file(src, "top.txt", "changed");
   b.len = 0;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   assert_int_equal(img_tree_pack(src, "data", &w, &e), WCTR_OK);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   put_file(data, "kept.txt", "kept");
@@ -320,7 +293,7 @@ static void test_pack_then_extract(void **state) {
   char one[IMG_PATH_MAX];
   assert_int_equal(wctr_fs_join(one, sizeof one, src, "top.txt"), WCTR_OK);
   b.len = 0;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   assert_int_equal(img_tree_pack(one, "top.txt", &w, &e), WCTR_OK);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   listing = read_back(&b);
@@ -340,7 +313,7 @@ static void refused(const char *bad_name, char type, const char *link, const cha
   tarw_entry(&t, "good.txt", '0', NULL, "good", 4, NULL);
   tarw_entry(&t, bad_name, type, link, type == '0' ? "bad" : NULL, type == '0' ? 3 : 0, NULL);
   tarw_end(&t);
-  buf b = {.data = t.data, .len = t.len};
+  tarw b = {.data = t.data, .len = t.len, .piece = UNEVEN};
   wctr_errmsg e;
   e.text[0] = '\0';
   assert_int_not_equal(extract(&b, dst, NULL, &e), WCTR_OK);
@@ -369,7 +342,7 @@ static void test_extract_refusals(void **state) {
   tarw_entry(&t, "good.txt", '0', NULL, "good", 4, NULL);
   tarw_header(&t, "cut.txt", '0', 5000, NULL);
   tarw_bytes(&t, "only a little", 13);
-  buf b = {.data = t.data, .len = t.len};
+  tarw b = {.data = t.data, .len = t.len, .piece = UNEVEN};
   wctr_errmsg e;
   assert_int_not_equal(extract(&b, dst, NULL, &e), WCTR_OK);
   assert_int_equal(count_entries(dst), 0);
@@ -386,9 +359,9 @@ static void test_dir_nondir(void **state) {
   wctr_errmsg e;
   assert_int_equal(wctr_fs_mkdir(sub, &e), WCTR_OK);
   put_file(dst, "f", "file");
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   add_file(&w, "x", "now a file", 0);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   img_tree_extract_opts o = {.no_overwrite_dir_nondir = true};
@@ -396,7 +369,7 @@ static void test_dir_nondir(void **state) {
   assert_string_equal(e.text, "cannot overwrite directory \"x\" with non-directory \"x\"");
   assert_true(wctr_fs_is_dir(sub));
   b.len = 0;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   add_dir(&w, "f");
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   assert_int_equal(extract(&b, dst, &o, &e), WCTR_EEXIST);
@@ -438,14 +411,14 @@ static void test_resolve(void **state) {
   assert_int_equal(symlink("/etc", link), 0);
   assert_int_equal(img_tree_resolve(root, "out/passwd", out, sizeof out, &st, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "out is a link"));
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   assert_int_equal(img_tree_pack(root, ".", &w, &e), WCTR_EINVAL);
   assert_non_null(strstr(e.text, "is a link"));
   free(b.data);
-  b = (buf){0};
-  img_tarw_init(&w, buf_out, &b);
+  b = (tarw){.piece = UNEVEN};
+  img_tarw_init(&w, tarw_out, &b);
   add_file(&w, "out/x", "through the link", 0);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   assert_int_equal(extract(&b, root, NULL, &e), WCTR_EINVAL);
@@ -462,9 +435,9 @@ static void test_extract_keeps_mtimes(void **state) {
   char dst[256];
   fresh_dir(dst, sizeof dst, "tt-mtime");
   wctr_errmsg e;
-  buf b = {0};
+  tarw b = {.piece = UNEVEN};
   img_tarw w;
-  img_tarw_init(&w, buf_out, &b);
+  img_tarw_init(&w, tarw_out, &b);
   add_dir(&w, "d");                                 /* 1700000000 */
   add_file(&w, "d/old.txt", "old", 1234567890);     /* 2009 */
   add_file(&w, "recent.txt", "recent", 1765000000); /* 2025 */

@@ -15,6 +15,7 @@
 #include "common/proto.h"
 #include "images/tar.h"
 #include "images/tar_write.h"
+#include "../images/tarw.h"
 #include "runtime/rt_fake.h"
 #include "service/logs.h"
 #include "service/manager.h"
@@ -1991,48 +1992,19 @@ static void test_list_filters(void **state) {
 
 /* --- archives (docker cp) --- */
 
-typedef struct mem_tar {
-  char *data;
-  size_t len, cap, pos;
-} mem_tar;
-
-static wctr_err mem_out(void *ctx, const void *data, size_t len, wctr_errmsg *e) {
-  (void)e;
-  mem_tar *b = ctx;
-  if (b->len + len > b->cap) {
-    b->cap = (b->len + len) * 2;
-    b->data = realloc(b->data, b->cap);
-    assert_non_null(b->data);
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return WCTR_OK;
-}
-
-static wctr_err mem_in(void *ctx, void *out, size_t size, size_t *got, wctr_errmsg *e) {
-  (void)e;
-  mem_tar *b = ctx;
-  size_t n = b->len - b->pos < size ? b->len - b->pos : size;
-  memcpy(out, b->data + b->pos, n);
-  b->pos += n;
-  *got = n;
-  return WCTR_OK;
-}
-
-static void mem_file(mem_tar *b, img_tarw *w, const char *name, const char *body) {
+static void mem_file(img_tarw *w, const char *name, const char *body) {
   wctr_errmsg e;
   img_tarw_entry ent = {.name = name, .size = strlen(body), .mode = 0644};
-  (void)b;
   assert_int_equal(img_tarw_begin(w, &ent, &e), WCTR_OK);
   assert_int_equal(img_tarw_write(w, body, strlen(body), &e), WCTR_OK);
 }
 
 /* An archive of one file, name holding body. */
-static void one_file_tar(mem_tar *b, const char *name, const char *body) {
+static void one_file_tar(tarw *b, const char *name, const char *body) {
   wctr_errmsg e;
   img_tarw w;
-  img_tarw_init(&w, mem_out, b);
-  mem_file(b, &w, name, body);
+  img_tarw_init(&w, tarw_out, b);
+  mem_file(&w, name, body);
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
 }
 
@@ -2042,9 +2014,9 @@ static cJSON *archive_params(const char *id, const char *path) {
   return p;
 }
 
-static tsink *put_archive(cJSON *params, const mem_tar *b) {
+static tsink *put_archive(cJSON *params, const tarw *b) {
   tsink *s = begin("container.archive.put", params);
-  if (!s->finished) tsink_input(s, b->data, b->len, true);
+  if (!s->finished) tsink_input(s, (const char *)b->data, b->len, true);
   assert_true(tsink_wait_finished(s, WAIT_MS));
   return s;
 }
@@ -2107,9 +2079,9 @@ static void test_archive_job_container(void **state) {
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(f, "kind")->valuestring, "stat");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "data"), "name")->valuestring, "sub");
   assert_int_equal(tsink_result_int(s, "Size"), (long long)s->out_len[1]);
-  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  tarw got = {.data = (uint8_t *)s->out[1], .len = s->out_len[1]};
   img_tar *t = NULL;
-  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_open(tarw_in, &got, false, &t, &e), WCTR_OK);
   const img_tar_entry *en = NULL;
   assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
   assert_string_equal(en->name, "sub/");
@@ -2129,7 +2101,7 @@ static void test_archive_job_container(void **state) {
   end(s);
 
   /* put: into a folder, renamed, refused. */
-  mem_tar b = {0};
+  tarw b = {0};
   one_file_tar(&b, "new.txt", "hello");
   s = put_archive(archive_params("cp", "C:\\sub"), &b);
   if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
@@ -2163,11 +2135,11 @@ static void test_archive_job_container(void **state) {
   end(s);
   /* An archive that would leave the root changes nothing. */
   free(b.data);
-  b = (mem_tar){0};
+  b = (tarw){0};
   img_tarw w;
-  img_tarw_init(&w, mem_out, &b);
-  mem_file(&b, &w, "fine.txt", "fine");
-  mem_file(&b, &w, "../escape.txt", "escape");
+  img_tarw_init(&w, tarw_out, &b);
+  mem_file(&w, "fine.txt", "fine");
+  mem_file(&w, "../escape.txt", "escape");
   assert_int_equal(img_tarw_finish(&w, &e), WCTR_OK);
   s = put_archive(archive_params("cp", "C:\\sub"), &b);
   assert_int_equal(s->err, WCTR_EINVAL);
@@ -2179,7 +2151,7 @@ static void test_archive_job_container(void **state) {
   assert_false(wctr_fs_exists(file));
   /* A client that leaves mid-archive: nothing extracted, no temporary file left. */
   s = begin("container.archive.put", archive_params("cp", "C:\\sub"));
-  tsink_input(s, b.data, 700, false);
+  tsink_input(s, (const char *)b.data, 700, false);
   tsink_close(s);
   assert_true(tsink_wait_finished(s, WAIT_MS));
   assert_int_equal(s->err, WCTR_ECANCELED);
@@ -2225,10 +2197,10 @@ static void test_archive_running_process_container(void **state) {
   run_ok("container.start", id_params(id));
   tsink *s = run_op("container.archive.get", archive_params("pcp", "C:\\a.txt"));
   if (s->err != WCTR_OK) fail_msg("get: %s", s->message);
-  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  tarw got = {.data = (uint8_t *)s->out[1], .len = s->out_len[1]};
   img_tar *t = NULL;
   const img_tar_entry *en = NULL;
-  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_open(tarw_in, &got, false, &t, &e), WCTR_OK);
   assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
   assert_string_equal(en->name, "a.txt");
   char body[16] = {0};
@@ -2237,7 +2209,7 @@ static void test_archive_running_process_container(void **state) {
   assert_string_equal(body, "alpha");
   img_tar_free(t);
   end(s);
-  mem_tar b = {0};
+  tarw b = {0};
   one_file_tar(&b, "new.txt", "hello");
   s = put_archive(archive_params("pcp", "C:\\"), &b);
   if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
@@ -2289,11 +2261,11 @@ static void make_root(char *out, size_t size, const char *name) {
 static void get_a_txt(const char *ref) {
   tsink *s = run_op("container.archive.get", archive_params(ref, "C:\\a.txt"));
   if (s->err != WCTR_OK) fail_msg("get: %s", s->message);
-  mem_tar got = {.data = s->out[1], .len = s->out_len[1]};
+  tarw got = {.data = (uint8_t *)s->out[1], .len = s->out_len[1]};
   img_tar *t = NULL;
   const img_tar_entry *en = NULL;
   wctr_errmsg e;
-  assert_int_equal(img_tar_open(mem_in, &got, false, &t, &e), WCTR_OK);
+  assert_int_equal(img_tar_open(tarw_in, &got, false, &t, &e), WCTR_OK);
   assert_int_equal(img_tar_next(t, &en, &e), WCTR_OK);
   assert_string_equal(en->name, "a.txt");
   char body[16] = {0};
@@ -2321,7 +2293,7 @@ static void test_archive_stopped_hcs_containers(void **state) {
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(st, "size")->valuedouble, 5);
     cJSON_Delete(st);
     get_a_txt(name);
-    mem_tar b = {0};
+    tarw b = {0};
     one_file_tar(&b, "new.txt", isolations[i]);
     tsink *s = put_archive(archive_params(name, "C:\\"), &b);
     if (s->err != WCTR_OK) fail_msg("put: %s", s->message);
@@ -2365,7 +2337,7 @@ static void test_archive_stopped_guard(void **state) {
   const char *script[] = {"wait", NULL};
   char id[80];
   snprintf(id, sizeof id, "%s", create("guarded", "process", script, false, NULL));
-  mem_tar b = {0};
+  tarw b = {0};
   one_file_tar(&b, "late.txt", "late");
   /* A put whose archive has not arrived yet holds the container. */
   tsink *put = begin("container.archive.put", archive_params("guarded", "C:\\"));
@@ -2386,7 +2358,7 @@ static void test_archive_stopped_guard(void **state) {
   assert_int_equal(s->err, WCTR_EBUSY);
   end(s);
   assert_int_equal(rt_fake_count("mount-root"), 0); /* nothing mounted before the archive is whole */
-  tsink_input(put, b.data, b.len, true);
+  tsink_input(put, (const char *)b.data, b.len, true);
   assert_true(tsink_wait_finished(put, WAIT_MS));
   if (put->err != WCTR_OK) fail_msg("put: %s", put->message);
   end(put);
@@ -2421,7 +2393,7 @@ static void test_archive_stopped_failures_unmount(void **state) {
   char id[80];
   snprintf(id, sizeof id, "%s", create("failing", "hyperv", script, false, NULL));
   /* Extraction point a file: refused after the mount. */
-  mem_tar b = {0};
+  tarw b = {0};
   one_file_tar(&b, "x.txt", "x");
   tsink *s = put_archive(archive_params("failing", "C:\\a.txt"), &b);
   assert_int_equal(s->err, WCTR_EINVAL);
@@ -2430,7 +2402,7 @@ static void test_archive_stopped_failures_unmount(void **state) {
   assert_int_equal(rt_fake_count("mount-root"), 1);
   assert_int_equal(rt_fake_count("unmount-root"), 1);
   /* Not a tar at all. */
-  mem_tar junk = {.data = (char *)"this is not a tar archive, not even close", .len = 41};
+  tarw junk = {.data = (uint8_t *)"this is not a tar archive, not even close", .len = 41};
   s = put_archive(archive_params("failing", "C:\\"), &junk);
   assert_int_not_equal(s->err, WCTR_OK);
   end(s);
